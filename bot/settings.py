@@ -1,0 +1,110 @@
+"""Settings from the environment and an optional ``.env``; a bad value stops the start with one line."""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+
+class SettingsError(Exception):
+    """One line that names the setting at fault; never carries a secret's value."""
+
+
+def default_data_dir() -> Path:
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "crm-bot"
+
+
+@dataclass(frozen=True)
+class Settings:
+    bot_token: str | None = field(default=None, repr=False)
+    signing_secret: str | None = field(default=None, repr=False)
+    app_token: str | None = field(default=None, repr=False)
+    api_url: str | None = None
+    database_url: str = ""
+    host: str = "127.0.0.1"
+    port: int = 3000
+    default_tz: str = "UTC"
+    default_currency: str = "USD"
+    scheduler: bool = True
+
+    @property
+    def has_slack(self) -> bool:
+        return bool(self.bot_token)
+
+    @property
+    def socket_mode(self) -> bool:
+        return bool(self.app_token)
+
+
+def _load_dotenv(path: Path) -> None:
+    if path.is_file():
+        from dotenv import load_dotenv
+
+        load_dotenv(path, override=False)
+
+
+def load_settings(env: dict[str, str] | None = None, *, dotenv: Path | None = Path(".env")) -> Settings:
+    if env is None:
+        if dotenv is not None:
+            _load_dotenv(dotenv)
+        env = dict(os.environ)
+
+    def get(name: str) -> str | None:
+        value = env.get(name, "").strip()
+        return value or None
+
+    bot_token = get("SLACK_BOT_TOKEN")
+    if bot_token and not bot_token.startswith("xoxb-"):
+        raise SettingsError("SLACK_BOT_TOKEN must be a bot token starting with xoxb-")
+    app_token = get("SLACK_APP_TOKEN")
+    if app_token and not app_token.startswith("xapp-"):
+        raise SettingsError("SLACK_APP_TOKEN must be an app-level token starting with xapp-")
+    signing_secret = get("SLACK_SIGNING_SECRET")
+    if bot_token and not app_token and not signing_secret:
+        raise SettingsError("SLACK_SIGNING_SECRET is missing: HTTP mode needs it to verify Slack's requests")
+    if app_token and not bot_token:
+        raise SettingsError("SLACK_BOT_TOKEN is missing: Socket Mode needs it beside SLACK_APP_TOKEN")
+    if signing_secret and not bot_token:
+        raise SettingsError("SLACK_BOT_TOKEN is missing: it is needed beside SLACK_SIGNING_SECRET")
+
+    api_url = get("SLACK_API_URL")
+    if api_url:
+        if not re.match(r"^https?://[^\s/]+", api_url):
+            raise SettingsError("SLACK_API_URL must be an http(s) URL, e.g. https://slack.com/api/")
+        if not api_url.endswith("/"):
+            api_url += "/"
+
+    database_url = get("DATABASE_URL") or f"sqlite:///{default_data_dir() / 'crm.sqlite3'}"
+    if not re.match(r"^(sqlite|postgresql)(\+\w+)?://", database_url):
+        raise SettingsError("DATABASE_URL must be sqlite:///PATH or postgresql+psycopg://USER@HOST/DB")
+
+    port_text = get("PORT") or "3000"
+    if not port_text.isdigit() or not 0 < int(port_text) < 65536:
+        raise SettingsError("PORT must be a number from 1 to 65535")
+
+    tz = get("CRM_DEFAULT_TZ") or "UTC"
+    try:
+        ZoneInfo(tz)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise SettingsError(f"CRM_DEFAULT_TZ is not an IANA time zone: {tz!r}") from None
+    currency = (get("CRM_DEFAULT_CURRENCY") or "USD").upper()
+    if not re.fullmatch(r"[A-Z]{3}", currency):
+        raise SettingsError("CRM_DEFAULT_CURRENCY must be a 3-letter ISO 4217 code such as USD")
+    scheduler = (get("CRM_SCHEDULER") or "on").lower() not in ("off", "0", "false", "no")
+
+    return Settings(
+        bot_token=bot_token,
+        signing_secret=signing_secret,
+        app_token=app_token,
+        api_url=api_url,
+        database_url=database_url,
+        host=get("HOST") or "127.0.0.1",
+        port=int(port_text),
+        default_tz=tz,
+        default_currency=currency,
+        scheduler=scheduler,
+    )
