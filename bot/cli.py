@@ -1,0 +1,116 @@
+"""``crm-bot``: run the bot, migrate the database, parse a message, open the local console.
+
+Imports stay inside the commands so that ``crm-bot parse`` starts fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+
+
+def _settings():  # type: ignore[no-untyped-def]
+    from bot.settings import SettingsError, load_settings
+
+    try:
+        return load_settings()
+    except SettingsError as exc:
+        print(f"crm-bot: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None
+
+
+def cmd_db(args: argparse.Namespace) -> int:
+    from bot.db import make_engine
+    from bot.migrate import current, downgrade, upgrade
+
+    settings = _settings()
+    engine = make_engine(settings.database_url)
+    if args.action == "upgrade":
+        upgrade(engine, args.revision or "head")
+        print(f"database at revision {current(engine)}")
+    elif args.action == "downgrade":
+        downgrade(engine, args.revision or "base")
+        print(f"database at revision {current(engine) or 'base'}")
+    else:
+        print(current(engine) or "base (empty)")
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    settings = _settings()
+    if not settings.has_slack:
+        print("crm-bot: no Slack credentials (SLACK_BOT_TOKEN) set, so starting the local console instead.")
+        from bot.console import main as console_main
+
+        return console_main(settings, demo=False)
+    from bot.server import serve
+
+    return serve(settings)
+
+
+def cmd_console(args: argparse.Namespace) -> int:
+    from bot.console import main as console_main
+
+    return console_main(_settings(), demo=args.demo)
+
+
+def cmd_scheduler(args: argparse.Namespace) -> int:
+    from bot.scheduler.runner import run_standalone
+
+    return run_standalone(_settings())
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="crm-bot", description="A CRM that lives in Slack.")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log debug output")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    run = sub.add_parser(
+        "run", help="serve Slack (HTTP or Socket Mode) with the scheduler; console if no credentials"
+    )
+    run.set_defaults(func=cmd_run)
+
+    db = sub.add_parser("db", help="database migrations: upgrade, downgrade, current")
+    db.add_argument("action", choices=["upgrade", "downgrade", "current"])
+    db.add_argument(
+        "revision", nargs="?", help="target revision (default: head for upgrade, base for downgrade)"
+    )
+    db.set_defaults(func=cmd_db)
+
+    sub.add_parser(
+        "parse", help="turn a message into a CRM intent (JSON); --batch for JSON lines", add_help=False
+    )
+
+    console = sub.add_parser("console", help="chat with the bot in this terminal, as in Slack")
+    console.add_argument("--demo", action="store_true", help="seed a small team, pipeline and history first")
+    console.set_defaults(func=cmd_console)
+
+    scheduler = sub.add_parser("scheduler", help="run only the scheduler (reminders, nudges, summaries)")
+    scheduler.set_defaults(func=cmd_scheduler)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] == "parse":
+        # The parser has its own argument contract (shared/nlu) and must start fast.
+        from bot.nlu.command import main as parse_main
+
+        return parse_main(argv[1:])
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 0
+    return int(args.func(args) or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,143 @@
+"""What every service shares: the actor, views, audit records and the transaction boundary."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import TypeDecorator, inspect
+from sqlalchemy.orm import Session, sessionmaker
+
+from models import AuditEvent, Base, Company, Contact, Deal, Interaction, Task, User
+from models.entities import utcnow
+
+# Records whose changes can be audited and undone, by the name used in audit rows.
+AUDITED: dict[str, type[Base]] = {
+    "contact": Contact,
+    "company": Company,
+    "deal": Deal,
+    "task": Task,
+    "interaction": Interaction,
+    "user": User,
+}
+RECORD_TYPE = {cls: name for name, cls in AUDITED.items()}
+# Bookkeeping columns: they change on every write and are not part of what a person changed.
+SKIP = {"updated_at", "name_key", "title_key"}
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is asking: a Slack user inside one workspace."""
+
+    workspace_id: int
+    user_id: int
+    slack_id: str
+    tz: str = "UTC"
+    role: str = "rep"
+    name: str = ""
+
+    @property
+    def is_manager(self) -> bool:
+        return self.role in ("manager", "admin")
+
+
+@dataclass
+class Op:
+    """One operation: one transaction, one op id shared by its audit records (undo works per op)."""
+
+    session: Session
+    actor: Actor
+    id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    events: list[AuditEvent] = field(default_factory=list)
+
+    def created(self, obj: Base) -> None:
+        self.session.flush()
+        self._event(obj, "create", None, snapshot(obj))
+
+    def updated(self, obj: Base, before: dict[str, Any]) -> None:
+        self.session.flush()
+        after = snapshot(obj)
+        changed = {k for k in after if before.get(k) != after.get(k)}
+        if changed:
+            self._event(obj, "update", {k: before.get(k) for k in changed}, {k: after[k] for k in changed})
+
+    def deleted(self, obj: Base, before: dict[str, Any]) -> None:
+        self._event(obj, "delete", before, None)
+
+    def _event(
+        self, obj: Base, action: str, before: dict[str, Any] | None, after: dict[str, Any] | None
+    ) -> None:
+        event = AuditEvent(
+            workspace_id=self.actor.workspace_id,
+            op_id=self.id,
+            actor_id=self.actor.user_id,
+            record_type=RECORD_TYPE[type(obj)],
+            record_id=obj.id,  # type: ignore[attr-defined]
+            action=action,
+            before=before,
+            after=after,
+            at=utcnow(),
+        )
+        self.session.add(event)
+        self.events.append(event)
+
+
+def to_json(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    return value
+
+
+def snapshot(obj: Base) -> dict[str, Any]:
+    mapper = inspect(type(obj))
+    return {
+        col.key: to_json(getattr(obj, col.key))
+        for col in mapper.column_attrs
+        if col.key not in SKIP and col.key != "id"
+    }
+
+
+def from_json(cls: type[Base], key: str, value: Any) -> Any:
+    """Turn a snapshot value back into what the column holds."""
+    if value is None:
+        return None
+    column = inspect(cls).columns[key]
+    col_type = column.type
+    if isinstance(col_type, TypeDecorator):
+        col_type = col_type.impl_instance
+    try:
+        py = col_type.python_type
+    except NotImplementedError:
+        return value
+    if py is datetime:
+        return datetime.fromisoformat(value)
+    if py is date:
+        return date.fromisoformat(value)
+    if py is Decimal:
+        return Decimal(value)
+    return value
+
+
+class ServiceBase:
+    def __init__(self, sessions: sessionmaker[Session]) -> None:
+        self.sessions = sessions
+
+    @contextmanager
+    def op(self, actor: Actor) -> Iterator[Op]:
+        """One write: committed whole with its audit records, or not at all."""
+        with self.sessions.begin() as session:
+            yield Op(session, actor)
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        with self.sessions() as session:
+            yield session

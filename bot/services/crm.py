@@ -1,0 +1,1218 @@
+"""The CRM's operations. Each public method is one transaction that writes its own audit records."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.services.base import AUDITED, Actor, Op, ServiceBase, from_json, snapshot
+from bot.services.errors import (
+    Candidate,
+    Conflict,
+    DomainError,
+    Forbidden,
+    Invalid,
+    NotFound,
+    PossibleDuplicate,
+)
+from bot.services.lookup import Match, pick, rank
+from bot.services.text import fold
+from bot.services.timeutil import due_instant, local_day_bounds, parse_day, parse_when, today_in, zone
+from bot.services.views import (
+    CompanyView,
+    ContactDetails,
+    ContactView,
+    DealView,
+    InteractionView,
+    OwnerFigure,
+    Pipeline,
+    StageFigure,
+    TaskView,
+    Undone,
+    UserView,
+    Written,
+)
+from models import AuditEvent, Company, Contact, Deal, Interaction, PipelineStage, Task, User, Workspace
+from models.entities import DEFAULT_STAGES, INTERACTION_KINDS, LIFECYCLES, ROLES
+
+Ref = int | str
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
+PHONE = re.compile(r"^\+?[\d\s().\-]{6,}$")
+TASK_SCOPES = ("today", "overdue", "week", "all")
+
+
+def _money(value: Any) -> Decimal | None:
+    if value is None or value == "":
+        return None
+    try:
+        amount = Decimal(str(value).replace(",", "").strip())
+    except InvalidOperation:
+        raise Invalid("amount", f"“{value}” is not an amount.", "Write it like 50000, 50k or 1.2M.") from None
+    if amount < 0 or amount >= Decimal("1e12"):
+        raise Invalid(
+            "amount", f"“{value}” is out of range for an amount.", "Write it like 50000, 50k or 1.2M."
+        )
+    return amount.quantize(Decimal("0.01"))
+
+
+def _currency(value: str | None, default: str) -> str:
+    code = (value or default).strip().upper()
+    if not re.fullmatch(r"[A-Z]{3}", code):
+        raise Invalid(
+            "currency", f"“{value}” is not a currency code.", "Use a 3-letter code such as USD or EUR."
+        )
+    return code
+
+
+def _email(value: str | None) -> str | None:
+    if value is None or value == "":
+        return None
+    value = value.strip()
+    if not EMAIL.match(value):
+        raise Invalid("email", f"“{value}” is not an email address.", "Write it like jane@acme.com.")
+    return value.lower()
+
+
+def _phone(value: str | None) -> str | None:
+    if value is None or value == "":
+        return None
+    if not PHONE.match(value.strip()):
+        raise Invalid("phone", f"“{value}” is not a phone number.", "Write it like +1 415 555 0100.")
+    return value.strip()
+
+
+def _name(value: str | None, what: str, example: str) -> str:
+    cleaned = re.sub(r"\s+", " ", value or "").strip()
+    if not cleaned:
+        raise Invalid(what, f"The {what} is missing.", f"For example: {example}")
+    if len(cleaned) > 200:
+        raise Invalid(what, f"The {what} is too long (200 characters at most).")
+    return cleaned
+
+
+class CRM(ServiceBase):
+    def __init__(self, sessions: sessionmaker[Session], clock: Callable[[], datetime] | None = None) -> None:
+        super().__init__(sessions)
+        self.clock = clock or (lambda: datetime.now(UTC))
+
+    def now(self) -> datetime:
+        return self.clock()
+
+    # ---- workspaces and people -------------------------------------------------------------------
+
+    def ensure_workspace(self, team_id: str, name: str | None = None, default_tz: str | None = None) -> int:
+        with self.sessions.begin() as s:
+            return self._workspace_id(s, team_id, name, default_tz)
+
+    def _workspace_id(self, s: Session, team_id: str, name: str | None = None, tz: str | None = None) -> int:
+        ws_id = s.scalar(select(Workspace.id).where(Workspace.team_id == team_id))
+        if ws_id is not None:
+            return ws_id
+        ws = Workspace(team_id=team_id, name=name, default_tz=tz or "UTC")
+        s.add(ws)
+        s.flush()
+        for position, key in enumerate(DEFAULT_STAGES):
+            s.add(
+                PipelineStage(
+                    workspace_id=ws.id,
+                    key=key,
+                    name=key.capitalize(),
+                    position=position,
+                    is_closed=key in ("won", "lost"),
+                    is_won=key == "won",
+                )
+            )
+        s.flush()
+        return ws.id
+
+    def actor(self, team_id: str, slack_id: str) -> Actor | None:
+        with self.read() as s:
+            row = s.execute(
+                select(User, Workspace.id)
+                .join(Workspace, User.workspace_id == Workspace.id)
+                .where(Workspace.team_id == team_id, User.slack_id == slack_id)
+            ).first()
+            if row is None:
+                return None
+            user = row[0]
+            return Actor(user.workspace_id, user.id, user.slack_id, user.tz, user.role, user.name)
+
+    def register_user(
+        self,
+        team_id: str,
+        slack_id: str,
+        *,
+        name: str,
+        tz: str | None = None,
+        email: str | None = None,
+        role: str | None = None,
+    ) -> Actor:
+        """Store a Slack user seen for the first time (or refresh one), audited as their own act."""
+        with self.sessions.begin() as s:
+            ws_id = self._workspace_id(s, team_id)
+            user = s.scalar(select(User).where(User.workspace_id == ws_id, User.slack_id == slack_id))
+            tz_name = tz if tz and zone(tz).key == tz else "UTC"
+            if user is None:
+                # The first person in a workspace runs it until they hand that on.
+                first = s.scalar(select(func.count(User.id)).where(User.workspace_id == ws_id)) == 0
+                user = User(
+                    workspace_id=ws_id,
+                    slack_id=slack_id,
+                    name=name or slack_id,
+                    tz=tz_name,
+                    email=email,
+                    role=role or ("admin" if first else "rep"),
+                )
+                s.add(user)
+                s.flush()
+                op = Op(s, Actor(ws_id, user.id, slack_id, user.tz, user.role, user.name))
+                op.created(user)
+            else:
+                before = snapshot(user)
+                user.name = name or user.name
+                user.tz = tz_name
+                user.email = email or user.email
+                if role:
+                    user.role = role
+                op = Op(s, Actor(ws_id, user.id, slack_id, user.tz, user.role, user.name))
+                op.updated(user, before)
+            return Actor(ws_id, user.id, slack_id, user.tz, user.role, user.name)
+
+    def set_role(self, actor: Actor, slack_id: str, role: str) -> Written:
+        if role not in ROLES:
+            raise Invalid("role", f"“{role}” is not a role.", "Roles: rep, manager, admin.")
+        if actor.role != "admin":
+            raise Forbidden("Only an admin can change roles.")
+        with self.op(actor) as op:
+            user = self._user_by_slack(op.session, actor.workspace_id, slack_id)
+            before = snapshot(user)
+            user.role = role
+            op.updated(user, before)
+            return Written(op.id, changed={"role": (before["role"], role)})
+
+    def user(self, actor: Actor, slack_id: str) -> UserView | None:
+        with self.read() as s:
+            user = s.scalar(
+                select(User).where(User.workspace_id == actor.workspace_id, User.slack_id == slack_id)
+            )
+            return None if user is None else UserView(user.id, user.slack_id, user.name, user.tz, user.role)
+
+    def _user_by_slack(self, s: Session, ws_id: int, slack_id: str) -> User:
+        user = s.scalar(select(User).where(User.workspace_id == ws_id, User.slack_id == slack_id))
+        if user is None:
+            raise NotFound("person", f"<@{slack_id}>", "They need to say something to the bot first.")
+        return user
+
+    # ---- companies -------------------------------------------------------------------------------
+
+    def _company(
+        self, s: Session, op: Op | None, actor: Actor, ref: Ref | None, *, create: bool
+    ) -> Company | None:
+        if ref is None or ref == "":
+            return None
+        if isinstance(ref, int):
+            company = s.get(Company, ref)
+            if company is None or company.workspace_id != actor.workspace_id:
+                raise NotFound("company", str(ref))
+            return company
+        name = _name(ref, "company name", "Acme Corp")
+        key = fold(name)
+        found = s.scalars(
+            select(Company)
+            .where(Company.workspace_id == actor.workspace_id, Company.name_key == key)
+            .limit(1)
+        ).first()
+        if found is not None:
+            return found
+        matches = rank(s, Company, Company.name_key, Company.name, actor.workspace_id, name)
+        if matches and matches[0].score >= 92:
+            return s.get(Company, matches[0].id)
+        if not create or op is None:
+            return s.get(Company, pick("company", name, matches))
+        company = Company(workspace_id=actor.workspace_id, name=name, name_key=key)
+        s.add(company)
+        op.created(company)
+        return company
+
+    def find_companies(self, actor: Actor, query: str, limit: int = 5) -> list[CompanyView]:
+        with self.read() as s:
+            matches = rank(s, Company, Company.name_key, Company.name, actor.workspace_id, query, limit=limit)
+            return [CompanyView(m.id, m.label) for m in matches if m.score >= 60]
+
+    # ---- contacts --------------------------------------------------------------------------------
+
+    def _contact_view(self, s: Session, c: Contact) -> ContactView:
+        owner = s.get(User, c.owner_id) if c.owner_id else None
+        return ContactView(
+            c.id,
+            c.name,
+            c.email,
+            c.phone,
+            c.title,
+            c.company.name if c.company else None,
+            c.company_id,
+            c.lifecycle,
+            owner.slack_id if owner else None,
+            list(c.tags or []),
+        )
+
+    def _contact_matches(self, s: Session, actor: Actor, ref: str, limit: int = 5) -> list[Match]:
+        ref = ref.strip()
+        if "@" in ref and EMAIL.match(ref):
+            rows = s.execute(
+                select(Contact.id, Contact.name).where(
+                    Contact.workspace_id == actor.workspace_id, Contact.email == ref.lower()
+                )
+            ).all()
+            if rows:
+                return [Match(r[0], r[1], 100.0) for r in rows]
+        return rank(s, Contact, Contact.name_key, Contact.name, actor.workspace_id, ref, limit=limit)
+
+    def _contact(self, s: Session, actor: Actor, ref: Ref, company_hint: str | None = None) -> Contact:
+        if isinstance(ref, int):
+            contact = s.get(Contact, ref)
+            if contact is None or contact.workspace_id != actor.workspace_id:
+                raise NotFound("contact", str(ref))
+            return contact
+        matches = self._contact_matches(s, actor, ref)
+        if company_hint and len(matches) > 1:
+            # "Jane at Acme": among close matches, the one at that company wins.
+            hint = fold(company_hint)
+            ids = [m.id for m in matches]
+            at_company = set(
+                s.scalars(
+                    select(Contact.id)
+                    .join(Company, Contact.company_id == Company.id)
+                    .where(Contact.id.in_(ids), Company.name_key.like(f"{hint[:3]}%"))
+                ).all()
+            )
+            narrowed = [m for m in matches if m.id in at_company]
+            if narrowed:
+                matches = narrowed
+        detail = self._contact_details_line(s, [m.id for m in matches])
+        contact = s.get(Contact, pick("contact", ref, matches, detail=detail))
+        assert contact is not None
+        return contact
+
+    def _contact_details_line(self, s: Session, ids: list[int]) -> dict[int, str]:
+        rows = s.execute(
+            select(Contact.id, Contact.email, Company.name)
+            .outerjoin(Company, Contact.company_id == Company.id)
+            .where(Contact.id.in_(ids))
+        ).all()
+        return {r[0]: " · ".join(x for x in (r[2], r[1]) if x) for r in rows}
+
+    def create_contact(
+        self,
+        actor: Actor,
+        name: str,
+        *,
+        email: str | None = None,
+        phone: str | None = None,
+        company: str | None = None,
+        title: str | None = None,
+        lifecycle: str | None = None,
+        tags: list[str] | None = None,
+        force: bool = False,
+    ) -> Written:
+        name = _name(name, "name", "/crm contact add Jane Doe jane@acme.com Acme")
+        email = _email(email)
+        phone = _phone(phone)
+        if lifecycle and lifecycle not in LIFECYCLES:
+            raise Invalid(
+                "lifecycle", f"“{lifecycle}” is not a lifecycle stage.", "Use " + ", ".join(LIFECYCLES) + "."
+            )
+        with self.op(actor) as op:
+            s = op.session
+            if not force:
+                self._check_duplicate(s, actor, name, email, company)
+            company_row = self._company(s, op, actor, company, create=True)
+            contact = Contact(
+                workspace_id=actor.workspace_id,
+                name=name,
+                name_key=fold(name),
+                email=email,
+                phone=phone,
+                title=(title or "").strip() or None,
+                company_id=company_row.id if company_row else None,
+                lifecycle=lifecycle or "prospect",
+                owner_id=actor.user_id,
+                tags=tags or [],
+            )
+            s.add(contact)
+            op.created(contact)
+            s.refresh(contact)
+            return Written(op.id, contact=self._contact_view(s, contact))
+
+    def _check_duplicate(
+        self, s: Session, actor: Actor, name: str, email: str | None, company: str | None
+    ) -> None:
+        existing: list[Candidate] = []
+        if email:
+            for cid, cname in s.execute(
+                select(Contact.id, Contact.name).where(
+                    Contact.workspace_id == actor.workspace_id, Contact.email == email
+                )
+            ):
+                existing.append(Candidate(cid, cname, 100.0, email))
+        if not existing:
+            matches = [
+                m
+                for m in rank(s, Contact, Contact.name_key, Contact.name, actor.workspace_id, name)
+                if m.score >= 88
+            ]
+            if matches:
+                detail = self._contact_details_line(s, [m.id for m in matches])
+                company_key = fold(company) if company else None
+                for m in matches:
+                    row = s.get(Contact, m.id)
+                    same_company = (
+                        row is not None
+                        and row.company is not None
+                        and company_key is not None
+                        and (
+                            row.company.name_key == company_key
+                            or row.company.name_key.startswith(company_key[:4])
+                        )
+                    )
+                    if same_company or (m.score == 100.0 and company_key is None):
+                        existing.append(Candidate(m.id, m.label, m.score, detail.get(m.id)))
+        if existing:
+            raise PossibleDuplicate("contact", existing)
+
+    def update_contact(self, actor: Actor, ref: Ref, **fields: Any) -> Written:
+        allowed = {"name", "email", "phone", "company", "title", "lifecycle", "tags", "preferred_channel"}
+        unknown = set(fields) - allowed
+        if unknown:
+            raise Invalid(
+                sorted(unknown)[0],
+                f"I can't change “{sorted(unknown)[0]}” on a contact.",
+                "Fields: " + ", ".join(sorted(allowed)),
+            )
+        if "email" in fields:
+            fields["email"] = _email(fields["email"])
+        if "phone" in fields:
+            fields["phone"] = _phone(fields["phone"])
+        if fields.get("lifecycle") and fields["lifecycle"] not in LIFECYCLES:
+            raise Invalid(
+                "lifecycle",
+                f"“{fields['lifecycle']}” is not a lifecycle stage.",
+                "Use " + ", ".join(LIFECYCLES) + ".",
+            )
+        if not fields:
+            raise Invalid(
+                "fields", "Nothing to change.", "For example: /crm contact edit Jane Doe email=jane@acme.com"
+            )
+        with self.op(actor) as op:
+            s = op.session
+            contact = self._contact(s, actor, ref)
+            s.refresh(contact, with_for_update=True)
+            before = snapshot(contact)
+            for key, value in fields.items():
+                if key == "company":
+                    company = self._company(s, op, actor, value, create=True)
+                    contact.company_id = company.id if company else None
+                elif key == "name":
+                    contact.name = _name(value, "name", "Jane Doe")
+                    contact.name_key = fold(contact.name)
+                else:
+                    setattr(contact, key, value)
+            op.updated(contact, before)
+            s.refresh(contact)
+            after = snapshot(contact)
+            changed = {k: (before[k], after[k]) for k in after if before.get(k) != after.get(k)}
+            return Written(op.id, contact=self._contact_view(s, contact), changed=changed)
+
+    def find_contacts(self, actor: Actor, query: str, limit: int = 5) -> list[ContactView]:
+        with self.read() as s:
+            matches = self._contact_matches(s, actor, query, limit=limit)
+            views = []
+            for m in matches:
+                if m.score < 60:
+                    continue
+                c = s.get(Contact, m.id)
+                if c is not None:
+                    views.append(self._contact_view(s, c))
+            if not views:
+                # "find acme" means the people at Acme as much as anyone called Acme.
+                for company in rank(
+                    s, Company, Company.name_key, Company.name, actor.workspace_id, query, limit=2
+                ):
+                    if company.score < 80:
+                        continue
+                    for c in s.scalars(
+                        select(Contact)
+                        .where(Contact.company_id == company.id)
+                        .order_by(Contact.name)
+                        .limit(limit)
+                    ):
+                        views.append(self._contact_view(s, c))
+            return views[:limit]
+
+    def resolve_contact(self, actor: Actor, ref: Ref, company: str | None = None) -> ContactView:
+        with self.read() as s:
+            return self._contact_view(s, self._contact(s, actor, ref, company))
+
+    def contact_details(self, actor: Actor, ref: Ref) -> ContactDetails:
+        with self.read() as s:
+            contact = self._contact(s, actor, ref)
+            interactions = s.scalars(
+                select(Interaction)
+                .where(Interaction.contact_id == contact.id)
+                .order_by(Interaction.occurred_at.desc())
+                .limit(5)
+            ).all()
+            deals = s.scalars(
+                select(Deal)
+                .join(PipelineStage, Deal.stage_id == PipelineStage.id)
+                .where(Deal.contact_id == contact.id, PipelineStage.is_closed.is_(False))
+                .order_by(Deal.close_date)
+                .limit(10)
+            ).all()
+            tasks = s.scalars(
+                select(Task)
+                .where(Task.contact_id == contact.id, Task.done_at.is_(None))
+                .order_by(Task.due_utc)
+                .limit(10)
+            ).all()
+            return ContactDetails(
+                self._contact_view(s, contact),
+                [self._interaction_view(s, i) for i in interactions],
+                [self._deal_view(s, d) for d in deals],
+                [self._task_view(s, t) for t in tasks],
+            )
+
+    # ---- deals -----------------------------------------------------------------------------------
+
+    def _stages(self, s: Session, ws_id: int) -> list[PipelineStage]:
+        return list(
+            s.scalars(
+                select(PipelineStage)
+                .where(PipelineStage.workspace_id == ws_id)
+                .order_by(PipelineStage.position)
+            )
+        )
+
+    def _stage(self, s: Session, ws_id: int, key: str) -> PipelineStage:
+        stages = self._stages(s, ws_id)
+        wanted = fold(key)
+        for stage in stages:
+            if stage.key == wanted or fold(stage.name) == wanted:
+                return stage
+        raise Invalid(
+            "stage",
+            f"“{key}” is not a pipeline stage.",
+            "Stages: " + ", ".join(st.key for st in stages) + ".",
+        )
+
+    def stages(self, actor: Actor) -> list[tuple[str, str, bool]]:
+        with self.read() as s:
+            return [(st.key, st.name, st.is_closed) for st in self._stages(s, actor.workspace_id)]
+
+    def _deal_view(self, s: Session, d: Deal) -> DealView:
+        owner = s.get(User, d.owner_id) if d.owner_id else None
+        next_stage = None
+        if not d.stage.is_closed:
+            nxt = s.scalars(
+                select(PipelineStage)
+                .where(
+                    PipelineStage.workspace_id == d.workspace_id, PipelineStage.position > d.stage.position
+                )
+                .order_by(PipelineStage.position)
+                .limit(1)
+            ).first()
+            next_stage = nxt.key if nxt else None
+        return DealView(
+            d.id,
+            d.title,
+            d.company.name if d.company else None,
+            d.contact.name if d.contact else None,
+            d.amount,
+            d.currency,
+            d.stage.key,
+            d.stage.name,
+            d.stage.is_closed,
+            owner.slack_id if owner else None,
+            d.close_date,
+            next_stage,
+            d.last_activity_at,
+        )
+
+    def _deal(self, s: Session, actor: Actor, ref: Ref, *, lock: bool = False) -> Deal:
+        if isinstance(ref, int):
+            deal = s.get(Deal, ref, with_for_update=lock or None)
+            if deal is None or deal.workspace_id != actor.workspace_id:
+                raise NotFound("deal", str(ref))
+            return deal
+        matches = rank(s, Deal, Deal.title_key, Deal.title, actor.workspace_id, ref)
+        if not matches or matches[0].score < 75:
+            # "the Globex deal" names the company more often than the deal's title.
+            company_matches = rank(
+                s, Company, Company.name_key, Company.name, actor.workspace_id, ref, limit=3
+            )
+            if company_matches and company_matches[0].score >= 85:
+                rows = s.execute(
+                    select(Deal.id, Deal.title)
+                    .join(PipelineStage, Deal.stage_id == PipelineStage.id)
+                    .where(Deal.company_id == company_matches[0].id, PipelineStage.is_closed.is_(False))
+                    .limit(6)
+                ).all()
+                matches = [Match(r[0], r[1], 95.0) for r in rows]
+        deal_id = pick("deal", ref, matches)
+        deal = s.get(Deal, deal_id, with_for_update=lock or None)
+        assert deal is not None
+        if lock:
+            s.refresh(deal, with_for_update=True)
+        return deal
+
+    def resolve_deal(self, actor: Actor, ref: Ref) -> DealView:
+        with self.read() as s:
+            return self._deal_view(s, self._deal(s, actor, ref))
+
+    def _check_deal_rights(self, actor: Actor, deal: Deal) -> None:
+        if actor.is_manager or deal.owner_id in (None, actor.user_id):
+            return
+        raise Forbidden("Only the deal's owner or a manager can change it.")
+
+    def create_deal(
+        self,
+        actor: Actor,
+        title: str | None = None,
+        *,
+        company: str | None = None,
+        contact: Ref | None = None,
+        amount: Any = None,
+        currency: str | None = None,
+        stage: str | None = None,
+        close_date: str | date | None = None,
+        owner: str | None = None,
+    ) -> Written:
+        if not title and not company:
+            raise Invalid(
+                "title",
+                "A deal needs a title or a company.",
+                "For example: /crm deal add Acme renewal 50k close 2026-12-15",
+            )
+        amount_value = _money(amount)
+        day = parse_day(close_date, "close date")
+        with self.op(actor) as op:
+            s = op.session
+            ws = s.get(Workspace, actor.workspace_id)
+            assert ws is not None
+            company_row = self._company(s, op, actor, company, create=True)
+            contact_row = self._contact(s, actor, contact, company) if contact else None
+            if company_row is None and contact_row is not None and contact_row.company_id:
+                company_row = s.get(Company, contact_row.company_id)
+            stage_row = self._stage(s, actor.workspace_id, stage or "lead")
+            owner_id = self._user_by_slack(s, actor.workspace_id, owner).id if owner else actor.user_id
+            deal_title = _name(
+                title or f"{company_row.name if company_row else ''} deal", "title", "Acme renewal"
+            )
+            now = self.now()
+            deal = Deal(
+                workspace_id=actor.workspace_id,
+                title=deal_title,
+                title_key=fold(deal_title),
+                company_id=company_row.id if company_row else None,
+                contact_id=contact_row.id if contact_row else None,
+                amount=amount_value,
+                currency=_currency(currency, ws.default_currency),
+                stage_id=stage_row.id,
+                owner_id=owner_id,
+                close_date=day,
+                stage_changed_at=now,
+                last_activity_at=now,
+            )
+            s.add(deal)
+            op.created(deal)
+            s.refresh(deal)
+            return Written(op.id, deal=self._deal_view(s, deal))
+
+    def update_deal(
+        self,
+        actor: Actor,
+        ref: Ref,
+        *,
+        stage: str | None = None,
+        amount: Any = None,
+        add_amount: Any = None,
+        currency: str | None = None,
+        close_date: str | date | None = None,
+        owner: str | None = None,
+        title: str | None = None,
+    ) -> Written:
+        amount_value = _money(amount)
+        delta = _money(add_amount) if add_amount is not None else None
+        day = parse_day(close_date, "close date")
+        if all(v is None for v in (stage, amount_value, delta, currency, day, owner, title)):
+            raise Invalid(
+                "deal",
+                "Nothing to change on the deal.",
+                "For example: /crm deal move Acme renewal negotiation",
+            )
+        with self.op(actor) as op:
+            s = op.session
+            # Locked for the whole transaction, so two people changing one deal never lose a write.
+            deal = self._deal(s, actor, ref, lock=True)
+            self._check_deal_rights(actor, deal)
+            before = snapshot(deal)
+            now = self.now()
+            if stage is not None:
+                stage_row = self._stage(s, actor.workspace_id, stage)
+                if stage_row.id != deal.stage_id:
+                    deal.stage_id = stage_row.id
+                    deal.stage_changed_at = now
+            if amount_value is not None:
+                deal.amount = amount_value
+            if delta is not None:
+                deal.amount = (deal.amount or Decimal(0)) + delta
+            if currency is not None:
+                deal.currency = _currency(currency, deal.currency)
+            if day is not None:
+                deal.close_date = day
+            if owner is not None:
+                deal.owner_id = self._user_by_slack(s, actor.workspace_id, owner).id
+            if title:
+                deal.title = _name(title, "title", "Acme renewal")
+                deal.title_key = fold(deal.title)
+            deal.last_activity_at = now
+            deal.stale_alerted_at = None
+            op.updated(deal, before)
+            s.flush()
+            s.expire(deal)
+            after = snapshot(deal)
+            changed = {
+                k: (before[k], after[k])
+                for k in after
+                if before.get(k) != after.get(k)
+                and k not in ("last_activity_at", "stale_alerted_at", "stage_changed_at")
+            }
+            return Written(op.id, deal=self._deal_view(s, deal), changed=changed)
+
+    def advance_deal(self, actor: Actor, ref: Ref) -> Written:
+        deal = self.resolve_deal(actor, ref)
+        if deal.next_stage is None:
+            raise Invalid("stage", f"“{deal.title}” is already {deal.stage_name}.")
+        return self.update_deal(actor, deal.id, stage=deal.next_stage)
+
+    def list_deals(
+        self,
+        actor: Actor,
+        *,
+        owner: str | None = None,
+        stage: str | None = None,
+        include_closed: bool = False,
+        limit: int = 20,
+    ) -> list[DealView]:
+        with self.read() as s:
+            q = (
+                select(Deal)
+                .join(PipelineStage, Deal.stage_id == PipelineStage.id)
+                .where(Deal.workspace_id == actor.workspace_id)
+            )
+            if owner:
+                q = q.where(Deal.owner_id == self._user_by_slack(s, actor.workspace_id, owner).id)
+            if stage:
+                q = q.where(Deal.stage_id == self._stage(s, actor.workspace_id, stage).id)
+            elif not include_closed:
+                q = q.where(PipelineStage.is_closed.is_(False))
+            q = q.order_by(PipelineStage.position, Deal.close_date.is_(None), Deal.close_date, Deal.id).limit(
+                limit
+            )
+            return [self._deal_view(s, d) for d in s.scalars(q).unique()]
+
+    # ---- interactions ----------------------------------------------------------------------------
+
+    def _interaction_view(self, s: Session, i: Interaction) -> InteractionView:
+        author = s.get(User, i.author_id) if i.author_id else None
+        contact = s.get(Contact, i.contact_id) if i.contact_id else None
+        company = s.get(Company, i.company_id) if i.company_id else None
+        deal = s.get(Deal, i.deal_id) if i.deal_id else None
+        return InteractionView(
+            i.id,
+            i.kind,
+            i.summary,
+            i.occurred_at,
+            author.slack_id if author else None,
+            contact.name if contact else None,
+            company.name if company else None,
+            deal.title if deal else None,
+        )
+
+    def log_interaction(
+        self,
+        actor: Actor,
+        kind: str,
+        summary: str = "",
+        *,
+        contact: Ref | None = None,
+        company: Ref | None = None,
+        deal: Ref | None = None,
+        occurred_at: str | date | datetime | None = None,
+        permalink: str | None = None,
+        follow_up: dict[str, Any] | None = None,
+    ) -> Written:
+        """Log a call/email/meeting/note/message, and its follow-up task, as one undoable operation."""
+        if kind not in INTERACTION_KINDS:
+            raise Invalid(
+                "kind",
+                f"“{kind}” is not an interaction kind.",
+                "Kinds: " + ", ".join(INTERACTION_KINDS) + ".",
+            )
+        if contact is None and company is None and deal is None:
+            raise Invalid(
+                "contact", "Who was it with?", "For example: /crm log call Jane Doe discussed pricing"
+            )
+        when = self._occurred(occurred_at, actor.tz)
+        with self.op(actor) as op:
+            s = op.session
+            contact_row = (
+                self._contact(s, actor, contact, company if isinstance(company, str) else None)
+                if contact
+                else None
+            )
+            company_row: Company | None = None
+            if company is not None:
+                if contact_row is not None and contact_row.company_id and isinstance(company, str):
+                    company_row = s.get(Company, contact_row.company_id)
+                else:
+                    company_row = self._company(s, op, actor, company, create=False)
+            elif contact_row is not None and contact_row.company_id:
+                company_row = s.get(Company, contact_row.company_id)
+            deal_row = self._deal(s, actor, deal, lock=True) if deal else None
+            interaction = Interaction(
+                workspace_id=actor.workspace_id,
+                kind=kind,
+                summary=(summary or "").strip(),
+                occurred_at=when,
+                author_id=actor.user_id,
+                contact_id=contact_row.id if contact_row else None,
+                company_id=company_row.id if company_row else None,
+                deal_id=deal_row.id if deal_row else None,
+                permalink=permalink,
+            )
+            s.add(interaction)
+            op.created(interaction)
+            self._touch_deals(op, deal_row, contact_row)
+            task_view = None
+            if follow_up and (follow_up.get("title") or follow_up.get("due")):
+                title = (
+                    follow_up.get("title") or f"Follow up with {contact_row.name if contact_row else 'them'}"
+                )
+                task = self._new_task(
+                    op,
+                    title=title,
+                    assignee=follow_up.get("assignee") or actor.slack_id,
+                    due=follow_up.get("due"),
+                    contact_row=contact_row,
+                    deal_row=deal_row,
+                )
+                task_view = self._task_view(s, task)
+            return Written(op.id, interaction=self._interaction_view(s, interaction), task=task_view)
+
+    def _occurred(self, value: str | date | datetime | None, tz: str) -> datetime:
+        if value is None or value == "":
+            return self.now()
+        day, at = parse_when(value, tz)
+        if at is not None:
+            return at
+        assert day is not None
+        if day == today_in(tz, self.now()):
+            return self.now()
+        # A past day with no time: noon that day, so it sorts on the right day in any zone nearby.
+        return datetime.combine(day, datetime.min.time().replace(hour=12), tzinfo=zone(tz)).astimezone(UTC)
+
+    def _touch_deals(self, op: Op, deal_row: Deal | None, contact_row: Contact | None) -> None:
+        now = self.now()
+        ids: list[int] = []
+        if deal_row is not None:
+            ids.append(deal_row.id)
+        if contact_row is not None:
+            ids += list(
+                op.session.scalars(
+                    select(Deal.id)
+                    .join(PipelineStage, Deal.stage_id == PipelineStage.id)
+                    .where(Deal.contact_id == contact_row.id, PipelineStage.is_closed.is_(False))
+                )
+            )
+        if ids:
+            # Activity bookkeeping, not a change a person would undo: not audited.
+            op.session.execute(
+                update(Deal).where(Deal.id.in_(ids)).values(last_activity_at=now, stale_alerted_at=None)
+            )
+
+    # ---- tasks -----------------------------------------------------------------------------------
+
+    def _task_view(self, s: Session, t: Task) -> TaskView:
+        assignee = s.get(User, t.assignee_id) if t.assignee_id else None
+        creator = s.get(User, t.creator_id) if t.creator_id else None
+        contact = s.get(Contact, t.contact_id) if t.contact_id else None
+        deal = s.get(Deal, t.deal_id) if t.deal_id else None
+        return TaskView(
+            t.id,
+            t.title,
+            assignee.slack_id if assignee else None,
+            creator.slack_id if creator else None,
+            t.due_date,
+            t.due_at,
+            t.due_utc,
+            t.done_at,
+            contact.name if contact else None,
+            deal.title if deal else None,
+        )
+
+    def _schedule(self, task: Task, assignee: User | None) -> None:
+        tz = assignee.tz if assignee else "UTC"
+        task.due_utc = due_instant(task.due_date, task.due_at, tz)
+        if task.done_at is None and task.due_utc is not None and assignee is not None:
+            task.remind_at = task.due_utc
+            task.reminder_state = "pending"
+        else:
+            task.remind_at = None
+            task.reminder_state = "none"
+
+    def _new_task(
+        self,
+        op: Op,
+        *,
+        title: str,
+        assignee: str | None,
+        due: Any,
+        contact_row: Contact | None = None,
+        deal_row: Deal | None = None,
+    ) -> Task:
+        s = op.session
+        actor = op.actor
+        title = _name(title, "task title", "/crm task add call Jane tomorrow 3pm")
+        assignee_row = self._user_by_slack(s, actor.workspace_id, assignee or actor.slack_id)
+        # The day someone types is read in their zone; the instant is kept in UTC.
+        day, at = parse_when(due, actor.tz)
+        task = Task(
+            workspace_id=actor.workspace_id,
+            title=title,
+            title_key=fold(title),
+            assignee_id=assignee_row.id,
+            creator_id=actor.user_id,
+            due_date=day,
+            due_at=at,
+            contact_id=contact_row.id if contact_row else None,
+            deal_id=deal_row.id if deal_row else None,
+        )
+        self._schedule(task, assignee_row)
+        s.add(task)
+        op.created(task)
+        return task
+
+    def create_task(
+        self,
+        actor: Actor,
+        title: str,
+        *,
+        assignee: str | None = None,
+        due: Any = None,
+        contact: Ref | None = None,
+        deal: Ref | None = None,
+    ) -> Written:
+        with self.op(actor) as op:
+            s = op.session
+            contact_row = self._contact(s, actor, contact) if contact else None
+            deal_row = self._deal(s, actor, deal) if deal else None
+            task = self._new_task(
+                op, title=title, assignee=assignee, due=due, contact_row=contact_row, deal_row=deal_row
+            )
+            return Written(op.id, task=self._task_view(s, task))
+
+    def _task(self, s: Session, actor: Actor, ref: Ref, *, open_only: bool = True) -> Task:
+        if isinstance(ref, int):
+            task = s.get(Task, ref, with_for_update=True)
+            if task is None or task.workspace_id != actor.workspace_id:
+                raise NotFound("task", str(ref))
+            return task
+        where = [Task.done_at.is_(None)] if open_only else []
+        mine = rank(
+            s,
+            Task,
+            Task.title_key,
+            Task.title,
+            actor.workspace_id,
+            ref,
+            extra_where=[*where, Task.assignee_id == actor.user_id],
+        )
+        matches = (
+            mine
+            if mine and mine[0].score >= 75
+            else rank(s, Task, Task.title_key, Task.title, actor.workspace_id, ref, extra_where=where)
+        )
+        task = s.get(Task, pick("task", ref, matches), with_for_update=True)
+        assert task is not None
+        return task
+
+    def _check_task_rights(self, actor: Actor, task: Task) -> None:
+        if actor.is_manager or actor.user_id in (task.assignee_id, task.creator_id):
+            return
+        raise Forbidden("Only the task's assignee, its creator or a manager can change it.")
+
+    def complete_task(self, actor: Actor, ref: Ref) -> Written:
+        with self.op(actor) as op:
+            s = op.session
+            task = self._task(s, actor, ref)
+            self._check_task_rights(actor, task)
+            if task.done_at is not None:
+                return Written(op.id, task=self._task_view(s, task))
+            before = snapshot(task)
+            task.done_at = self.now()
+            task.reminder_state = "none"
+            op.updated(task, before)
+            return Written(op.id, task=self._task_view(s, task))
+
+    def reschedule_task(self, actor: Actor, ref: Ref, due: Any) -> Written:
+        with self.op(actor) as op:
+            s = op.session
+            task = self._task(s, actor, ref)
+            self._check_task_rights(actor, task)
+            before = snapshot(task)
+            task.due_date, task.due_at = parse_when(due, actor.tz)
+            self._schedule(task, s.get(User, task.assignee_id) if task.assignee_id else None)
+            op.updated(task, before)
+            return Written(op.id, task=self._task_view(s, task))
+
+    def snooze_task(self, actor: Actor, ref: Ref, until: datetime) -> Written:
+        """Remind again at ``until``; the due date stays what it was."""
+        with self.op(actor) as op:
+            s = op.session
+            task = self._task(s, actor, ref)
+            self._check_task_rights(actor, task)
+            before = snapshot(task)
+            task.remind_at = until.astimezone(UTC)
+            task.reminder_state = "pending"
+            op.updated(task, before)
+            return Written(op.id, task=self._task_view(s, task))
+
+    def reassign_task(self, actor: Actor, ref: Ref, assignee: str) -> Written:
+        with self.op(actor) as op:
+            s = op.session
+            task = self._task(s, actor, ref)
+            self._check_task_rights(actor, task)
+            before = snapshot(task)
+            new = self._user_by_slack(s, actor.workspace_id, assignee)
+            task.assignee_id = new.id
+            self._schedule(task, new)
+            op.updated(task, before)
+            return Written(op.id, task=self._task_view(s, task))
+
+    def list_tasks(
+        self, actor: Actor, *, assignee: str | None = None, scope: str = "all", limit: int = 25
+    ) -> list[TaskView]:
+        if scope not in TASK_SCOPES:
+            raise Invalid("scope", f"“{scope}” is not a task list.", "Lists: today, overdue, week, all.")
+        with self.read() as s:
+            who = self._user_by_slack(s, actor.workspace_id, assignee or actor.slack_id)
+            q = select(Task).where(
+                Task.workspace_id == actor.workspace_id, Task.assignee_id == who.id, Task.done_at.is_(None)
+            )
+            now = self.now()
+            # "Today" and "this week" are the reader's days, not UTC's.
+            today = today_in(who.tz, now)
+            if scope == "overdue":
+                q = q.where(Task.due_utc < now)
+            elif scope == "today":
+                _, end = local_day_bounds(today, who.tz)
+                q = q.where(Task.due_utc < end)
+            elif scope == "week":
+                _, end = local_day_bounds(today + timedelta(days=6 - today.weekday()), who.tz)
+                q = q.where(Task.due_utc < end)
+            q = q.order_by(Task.due_utc.is_(None), Task.due_utc, Task.id).limit(limit)
+            return [self._task_view(s, t) for t in s.scalars(q)]
+
+    def task(self, actor: Actor, task_id: int) -> TaskView:
+        with self.read() as s:
+            t = s.get(Task, task_id)
+            if t is None or t.workspace_id != actor.workspace_id:
+                raise NotFound("task", str(task_id))
+            return self._task_view(s, t)
+
+    # ---- pipeline --------------------------------------------------------------------------------
+
+    def pipeline(self, actor: Actor, *, owner: str | None = None) -> Pipeline:
+        """Count and amount per stage, and per owner over open deals, computed by SQL."""
+        with self.read() as s:
+            ws = s.get(Workspace, actor.workspace_id)
+            assert ws is not None
+            owner_id = self._user_by_slack(s, actor.workspace_id, owner).id if owner else None
+            per_stage = (
+                select(
+                    PipelineStage.key,
+                    PipelineStage.name,
+                    PipelineStage.is_closed,
+                    func.count(Deal.id),
+                    func.coalesce(func.sum(Deal.amount), 0),
+                )
+                .select_from(PipelineStage)
+                .outerjoin(
+                    Deal,
+                    (Deal.stage_id == PipelineStage.id)
+                    & (Deal.workspace_id == actor.workspace_id)
+                    & ((Deal.owner_id == owner_id) if owner_id is not None else True),
+                )
+                .where(PipelineStage.workspace_id == actor.workspace_id)
+                .group_by(
+                    PipelineStage.id,
+                    PipelineStage.key,
+                    PipelineStage.name,
+                    PipelineStage.is_closed,
+                    PipelineStage.position,
+                )
+                .order_by(PipelineStage.position)
+            )
+            stages = [
+                StageFigure(r[0], r[1], int(r[3]), Decimal(r[4]), bool(r[2])) for r in s.execute(per_stage)
+            ]
+            per_owner = (
+                select(User.slack_id, func.count(Deal.id), func.coalesce(func.sum(Deal.amount), 0))
+                .select_from(Deal)
+                .join(PipelineStage, Deal.stage_id == PipelineStage.id)
+                .outerjoin(User, Deal.owner_id == User.id)
+                .where(Deal.workspace_id == actor.workspace_id, PipelineStage.is_closed.is_(False))
+                .group_by(User.slack_id)
+                .order_by(func.coalesce(func.sum(Deal.amount), 0).desc())
+            )
+            if owner_id is not None:
+                per_owner = per_owner.where(Deal.owner_id == owner_id)
+            owners = [OwnerFigure(r[0], int(r[1]), Decimal(r[2])) for r in s.execute(per_owner)]
+            return Pipeline(stages, owners, ws.default_currency, owner)
+
+    # ---- audit and undo --------------------------------------------------------------------------
+
+    def history(self, actor: Actor, record_type: str, record_id: int, limit: int = 20) -> list[AuditEvent]:
+        with self.read() as s:
+            return list(
+                s.scalars(
+                    select(AuditEvent)
+                    .where(
+                        AuditEvent.workspace_id == actor.workspace_id,
+                        AuditEvent.record_type == record_type,
+                        AuditEvent.record_id == record_id,
+                    )
+                    .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+                    .limit(limit)
+                )
+            )
+
+    def last_op(self, actor: Actor) -> str | None:
+        """The actor's most recent operation that can still be undone."""
+        with self.read() as s:
+            return s.scalar(
+                select(AuditEvent.op_id)
+                .where(
+                    AuditEvent.workspace_id == actor.workspace_id,
+                    AuditEvent.actor_id == actor.user_id,
+                    AuditEvent.undone_by_op.is_(None),
+                    AuditEvent.action != "undo",
+                    AuditEvent.record_type != "user",
+                )
+                .order_by(AuditEvent.id.desc())
+                .limit(1)
+            )
+
+    def undo(self, actor: Actor, op_id: str) -> Undone:
+        """Restore what an operation changed, as a new audited operation."""
+        with self.op(actor) as op:
+            s = op.session
+            events = list(
+                s.scalars(
+                    select(AuditEvent)
+                    .where(AuditEvent.workspace_id == actor.workspace_id, AuditEvent.op_id == op_id)
+                    .order_by(AuditEvent.id.desc())
+                    .with_for_update()
+                )
+            )
+            if not events:
+                raise NotFound("change", op_id[:8])
+            if any(e.undone_by_op for e in events):
+                raise Conflict("That change was already undone.")
+            if any(e.action == "undo" for e in events):
+                raise Conflict("That was itself an undo; make the change again instead.")
+            if not actor.is_manager and any(e.actor_id != actor.user_id for e in events):
+                raise Forbidden("Only the person who made a change, or a manager, can undo it.")
+            summary: list[str] = []
+            for event in events:
+                summary.append(self._revert(op, event))
+                event.undone_by_op = op.id
+            return Undone(op.id, op_id, summary)
+
+    def _revert(self, op: Op, event: AuditEvent) -> str:
+        s = op.session
+        cls = AUDITED[event.record_type]
+        obj = s.get(cls, event.record_id, with_for_update=True)
+        label = f"{event.record_type} #{event.record_id}"
+        if event.action == "create":
+            if obj is None:
+                return f"{label} was already gone"
+            self._check_unchanged(event, obj)
+            before = snapshot(obj)
+            s.delete(obj)
+            s.flush()
+            op._event(obj, "undo", before, None)
+            return f"removed {event.record_type} {getattr(obj, 'name', None) or getattr(obj, 'title', '') or ''}".strip()
+        if event.action == "update":
+            if obj is None:
+                raise Conflict(f"The {event.record_type} was deleted since; nothing to restore.")
+            self._check_unchanged(event, obj)
+            before = snapshot(obj)
+            for key, value in (event.before or {}).items():
+                setattr(obj, key, from_json(cls, key, value))
+            if hasattr(obj, "name_key") and "name" in (event.before or {}):
+                obj.name_key = fold(obj.name)  # type: ignore[attr-defined]
+            if hasattr(obj, "title_key") and "title" in (event.before or {}):
+                obj.title_key = fold(obj.title)  # type: ignore[attr-defined]
+            s.flush()
+            after = snapshot(obj)
+            changed = [k for k in after if before.get(k) != after.get(k)]
+            op._event(obj, "undo", {k: before[k] for k in changed}, {k: after[k] for k in changed})
+            return f"restored {event.record_type} {getattr(obj, 'name', None) or getattr(obj, 'title', '')}".strip()
+        if event.action == "delete":
+            if obj is not None:
+                raise Conflict(f"The {event.record_type} exists again; nothing to restore.")
+            values = {k: from_json(cls, k, v) for k, v in (event.before or {}).items()}
+            restored = cls(id=event.record_id, **values)
+            if hasattr(restored, "name_key"):
+                restored.name_key = fold(restored.name)  # type: ignore[attr-defined]
+            if hasattr(restored, "title_key"):
+                restored.title_key = fold(restored.title)  # type: ignore[attr-defined]
+            s.add(restored)
+            s.flush()
+            op._event(restored, "undo", None, snapshot(restored))
+            return f"restored {event.record_type}"
+        raise Conflict("That change can't be undone.")
+
+    def _check_unchanged(self, event: AuditEvent, obj: Any) -> None:
+        """Undo only what is still as the change left it, so a later edit is never silently lost."""
+        current = snapshot(obj)
+        for key, value in (event.after or {}).items():
+            if key in ("last_activity_at", "stale_alerted_at", "reminder_state", "remind_at", "reminded_at"):
+                continue
+            if current.get(key) != value:
+                raise Conflict(
+                    f"The {event.record_type} was changed again since ({key}); undo the later change first."
+                )
+
+    def undoable(self, actor: Actor, op_id: str) -> bool:
+        with self.read() as s:
+            return bool(
+                s.scalar(
+                    select(func.count(AuditEvent.id)).where(
+                        AuditEvent.workspace_id == actor.workspace_id,
+                        AuditEvent.op_id == op_id,
+                        AuditEvent.undone_by_op.is_(None),
+                    )
+                )
+            )
+
+
+__all__ = ["CRM", "DomainError", "Ref"]

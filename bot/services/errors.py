@@ -1,0 +1,63 @@
+"""Domain errors: each carries a short message a person can act on, never a traceback."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+class DomainError(Exception):
+    def __init__(self, message: str, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+
+class NotFound(DomainError):
+    def __init__(self, kind: str, ref: str, hint: str | None = None) -> None:
+        super().__init__(f"I couldn't find a {kind} matching “{ref}”.", hint)
+        self.kind = kind
+        self.ref = ref
+
+
+@dataclass(frozen=True)
+class Candidate:
+    id: int
+    label: str
+    score: float = 100.0
+    detail: str | None = None
+
+
+class Ambiguous(DomainError):
+    def __init__(self, kind: str, ref: str, candidates: list[Candidate]) -> None:
+        super().__init__(f"“{ref}” matches more than one {kind}. Which one did you mean?")
+        self.kind = kind
+        self.ref = ref
+        self.candidates = candidates
+
+
+class PossibleDuplicate(DomainError):
+    def __init__(self, kind: str, existing: list[Candidate]) -> None:
+        super().__init__(f"This looks like a {kind} you already have.")
+        self.kind = kind
+        self.existing = existing
+
+
+class Invalid(DomainError):
+    def __init__(self, field_name: str, message: str, hint: str | None = None) -> None:
+        super().__init__(message, hint)
+        self.field = field_name
+
+
+class Forbidden(DomainError):
+    pass
+
+
+class Conflict(DomainError):
+    pass
+
+
+@dataclass
+class FieldProblem:
+    field: str
+    message: str
+    extra: dict[str, str] = field(default_factory=dict)

@@ -1,0 +1,95 @@
+"""Fuzzy reference resolution: the database pre-selects candidates, rapidfuzz ranks them."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from rapidfuzz import fuzz, process, utils
+from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy.orm import InstrumentedAttribute, Session
+
+from bot.services.errors import Ambiguous, Candidate, NotFound
+from bot.services.text import fold
+
+SURE = 90.0
+LIKELY = 75.0
+PREFILTER_LIMIT = 2000
+
+
+@dataclass(frozen=True)
+class Match:
+    id: int
+    label: str
+    score: float
+
+
+def _prefilter(key: InstrumentedAttribute[str], query_key: str, width: int) -> ColumnElement[bool]:
+    conds: list[ColumnElement[bool]] = []
+    for token in query_key.split():
+        prefix = token[:width]
+        if len(prefix) < min(width, 2) and len(query_key.split()) > 1:
+            continue
+        escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        conds.append(key.like(f"{escaped}%", escape="\\"))
+        conds.append(key.like(f"% {escaped}%", escape="\\"))
+    return or_(*conds) if conds else key.like(f"{query_key[:1]}%")
+
+
+def rank(
+    session: Session,
+    model: Any,
+    key: InstrumentedAttribute[str],
+    label: InstrumentedAttribute[str],
+    workspace_id: int,
+    query: str,
+    *,
+    extra_where: Sequence[ColumnElement[bool]] = (),
+    limit: int = 5,
+) -> list[Match]:
+    """Best matches for ``query``: exact keys first, then fuzzy scores over a pre-selected set."""
+    query_key = fold(query)
+    if not query_key:
+        return []
+    base = select(model.id, label, key).where(model.workspace_id == workspace_id, *extra_where)
+    exact = session.execute(base.where(key == query_key).limit(limit)).all()
+    if exact:
+        return [Match(r[0], r[1], 100.0) for r in exact]
+    best: list[Match] = []
+    # Tight prefixes first (cheap, index-friendly); widen only when nothing close was found, which is
+    # what catches a typo in the first letters.
+    for width in (3, 1):
+        rows = session.execute(base.where(_prefilter(key, query_key, width)).limit(PREFILTER_LIMIT)).all()
+        if not rows:
+            continue
+        choices = {r[0]: r[2] for r in rows}
+        labels = {r[0]: r[1] for r in rows}
+        found = process.extract(
+            query_key, choices, scorer=_score, processor=utils.default_process, limit=limit, score_cutoff=60
+        )
+        best = [Match(rid, labels[rid], score) for _choice, score, rid in found]
+        if best and best[0].score >= SURE:
+            break
+    return best
+
+
+def _score(a: str, b: str, **kwargs: Any) -> float:
+    # WRatio rewards a query that is a part of the name ("jane" in "jane doe"); plain ratio keeps
+    # "Jane Doe" over "Jane Dodd" for a full-name query.
+    return max(fuzz.WRatio(a, b, **kwargs) - 2.0, fuzz.ratio(a, b, **kwargs))
+
+
+def pick(kind: str, ref: str, matches: list[Match], *, detail: dict[int, str] | None = None) -> int:
+    """The one record a reference means, or a domain error a person can answer."""
+    if not matches or matches[0].score < LIKELY:
+        raise NotFound(kind, ref)
+    top = matches[0]
+    close = [m for m in matches if m.score >= LIKELY and top.score - m.score < 5]
+    if len(close) == 1:
+        return top.id
+    raise Ambiguous(
+        kind,
+        ref,
+        [Candidate(m.id, m.label, m.score, (detail or {}).get(m.id)) for m in close[:5]],
+    )

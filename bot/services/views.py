@@ -1,0 +1,144 @@
+"""Plain, detached results that handlers render; no session or ORM object leaves the service layer."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+
+
+@dataclass(frozen=True)
+class UserView:
+    id: int
+    slack_id: str
+    name: str
+    tz: str
+    role: str
+
+
+@dataclass(frozen=True)
+class CompanyView:
+    id: int
+    name: str
+    domain: str | None = None
+
+
+@dataclass(frozen=True)
+class ContactView:
+    id: int
+    name: str
+    email: str | None
+    phone: str | None
+    title: str | None
+    company: str | None
+    company_id: int | None
+    lifecycle: str
+    owner_slack_id: str | None
+    tags: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class DealView:
+    id: int
+    title: str
+    company: str | None
+    contact: str | None
+    amount: Decimal | None
+    currency: str
+    stage: str
+    stage_name: str
+    is_closed: bool
+    owner_slack_id: str | None
+    close_date: date | None
+    next_stage: str | None
+    last_activity_at: datetime
+
+
+@dataclass(frozen=True)
+class TaskView:
+    id: int
+    title: str
+    assignee_slack_id: str | None
+    creator_slack_id: str | None
+    due_date: date | None
+    due_at: datetime | None
+    due_utc: datetime | None
+    done_at: datetime | None
+    contact: str | None = None
+    deal: str | None = None
+
+    @property
+    def is_done(self) -> bool:
+        return self.done_at is not None
+
+
+@dataclass(frozen=True)
+class InteractionView:
+    id: int
+    kind: str
+    summary: str
+    occurred_at: datetime
+    author_slack_id: str | None
+    contact: str | None
+    company: str | None
+    deal: str | None
+
+
+@dataclass(frozen=True)
+class ContactDetails:
+    contact: ContactView
+    interactions: list[InteractionView]
+    deals: list[DealView]
+    tasks: list[TaskView]
+
+
+@dataclass(frozen=True)
+class Written:
+    """What one write did: the op id for Undo, and the records it touched."""
+
+    op_id: str
+    contact: ContactView | None = None
+    company: CompanyView | None = None
+    deal: DealView | None = None
+    task: TaskView | None = None
+    interaction: InteractionView | None = None
+    changed: dict[str, tuple[object, object]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class StageFigure:
+    stage: str
+    name: str
+    count: int
+    amount: Decimal
+    is_closed: bool
+
+
+@dataclass(frozen=True)
+class OwnerFigure:
+    owner_slack_id: str | None
+    count: int
+    amount: Decimal
+
+
+@dataclass(frozen=True)
+class Pipeline:
+    stages: list[StageFigure]
+    owners: list[OwnerFigure]
+    currency: str
+    owner_slack_id: str | None = None
+
+    @property
+    def open_count(self) -> int:
+        return sum(s.count for s in self.stages if not s.is_closed)
+
+    @property
+    def open_amount(self) -> Decimal:
+        return sum((s.amount for s in self.stages if not s.is_closed), Decimal(0))
+
+
+@dataclass(frozen=True)
+class Undone:
+    op_id: str
+    undid_op: str
+    summary: list[str]

@@ -1,0 +1,75 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine
+
+from bot.db import make_engine, make_session_factory
+from bot.migrate import upgrade
+from bot.services import CRM, Actor
+from tests.support.databases import (
+    SqliteTemplate,
+    create_private_database,
+    drop_database,
+    iter_clean_engine,
+    postgres_url_or_skip,
+)
+
+BACKENDS = ["sqlite", "postgresql"]
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> SqliteTemplate:
+    return SqliteTemplate(tmp_path_factory.mktemp("sqlite-template"))
+
+
+@pytest.fixture(scope="session")
+def pg_server_url() -> str:
+    return postgres_url_or_skip()
+
+
+@pytest.fixture(scope="session")
+def pg_url(pg_server_url: str) -> Iterator[str]:
+    """A private, migrated PostgreSQL database for this run, dropped at the end."""
+    url = create_private_database(pg_server_url)
+    engine = make_engine(url)
+    upgrade(engine)
+    engine.dispose()
+    yield url
+    drop_database(pg_server_url, url)
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+def engine(
+    backend: str, sqlite_template: SqliteTemplate, request: pytest.FixtureRequest, tmp_path: Path
+) -> Iterator[Engine]:
+    pg = request.getfixturevalue("pg_url") if backend == "postgresql" else None
+    yield from iter_clean_engine(backend, sqlite_template, pg, tmp_path)
+
+
+@pytest.fixture
+def pg_engine(pg_url: str, sqlite_template: SqliteTemplate, tmp_path: Path) -> Iterator[Engine]:
+    yield from iter_clean_engine("postgresql", sqlite_template, pg_url, tmp_path)
+
+
+@pytest.fixture
+def crm(engine: Engine) -> CRM:
+    return CRM(make_session_factory(engine))
+
+
+@pytest.fixture
+def ann(crm: CRM) -> Actor:
+    """A rep in New York, the first person in workspace T1 (so its admin)."""
+    return crm.register_user("T1", "UANN", name="Ann Rep", tz="America/New_York")
+
+
+@pytest.fixture
+def bob(crm: CRM, ann: Actor) -> Actor:
+    return crm.register_user("T1", "UBOB", name="Bob Rep", tz="Europe/Paris")
