@@ -10,7 +10,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import TypeDecorator, inspect
+from sqlalchemy import TypeDecorator, inspect, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from models import AuditEvent, Base, Company, Contact, Deal, Interaction, Task, User
@@ -85,6 +85,17 @@ class Op:
         )
         self.session.add(event)
         self.events.append(event)
+
+
+def lock_row(session: Session, cls: Any, record_id: int) -> Any:
+    """Lock one row for the rest of the transaction, then load it fresh.
+
+    The lock is taken by a bare primary-key SELECT because PostgreSQL refuses FOR UPDATE on the
+    outer joins that eager-loaded relationships add. SQLite ignores it: its writers are already
+    serialised by BEGIN IMMEDIATE.
+    """
+    session.execute(select(cls.id).where(cls.id == record_id).with_for_update())
+    return session.get(cls, record_id, populate_existing=True)
 
 
 def to_json(value: Any) -> Any:

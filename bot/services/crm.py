@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.services.base import AUDITED, Actor, Op, ServiceBase, from_json, snapshot
+from bot.services.base import AUDITED, Actor, Op, ServiceBase, from_json, lock_row, snapshot
 from bot.services.errors import (
     Candidate,
     Conflict,
@@ -412,7 +412,7 @@ class CRM(ServiceBase):
         with self.op(actor) as op:
             s = op.session
             contact = self._contact(s, actor, ref)
-            s.refresh(contact, with_for_update=True)
+            lock_row(s, Contact, contact.id)
             before = snapshot(contact)
             for key, value in fields.items():
                 if key == "company":
@@ -546,7 +546,7 @@ class CRM(ServiceBase):
 
     def _deal(self, s: Session, actor: Actor, ref: Ref, *, lock: bool = False) -> Deal:
         if isinstance(ref, int):
-            deal = s.get(Deal, ref, with_for_update=lock or None)
+            deal = lock_row(s, Deal, ref) if lock else s.get(Deal, ref)
             if deal is None or deal.workspace_id != actor.workspace_id:
                 raise NotFound("deal", str(ref))
             return deal
@@ -565,10 +565,8 @@ class CRM(ServiceBase):
                 ).all()
                 matches = [Match(r[0], r[1], 95.0) for r in rows]
         deal_id = pick("deal", ref, matches)
-        deal = s.get(Deal, deal_id, with_for_update=lock or None)
+        deal = lock_row(s, Deal, deal_id) if lock else s.get(Deal, deal_id)
         assert deal is not None
-        if lock:
-            s.refresh(deal, with_for_update=True)
         return deal
 
     def resolve_deal(self, actor: Actor, ref: Ref) -> DealView:
@@ -930,7 +928,7 @@ class CRM(ServiceBase):
 
     def _task(self, s: Session, actor: Actor, ref: Ref, *, open_only: bool = True) -> Task:
         if isinstance(ref, int):
-            task = s.get(Task, ref, with_for_update=True)
+            task = lock_row(s, Task, ref)
             if task is None or task.workspace_id != actor.workspace_id:
                 raise NotFound("task", str(ref))
             return task
@@ -949,7 +947,7 @@ class CRM(ServiceBase):
             if mine and mine[0].score >= 75
             else rank(s, Task, Task.title_key, Task.title, actor.workspace_id, ref, extra_where=where)
         )
-        task = s.get(Task, pick("task", ref, matches), with_for_update=True)
+        task = lock_row(s, Task, pick("task", ref, matches))
         assert task is not None
         return task
 
@@ -1149,7 +1147,7 @@ class CRM(ServiceBase):
     def _revert(self, op: Op, event: AuditEvent) -> str:
         s = op.session
         cls = AUDITED[event.record_type]
-        obj = s.get(cls, event.record_id, with_for_update=True)
+        obj = lock_row(s, cls, event.record_id)
         label = f"{event.record_type} #{event.record_id}"
         if event.action == "create":
             if obj is None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 
 class DomainError(Exception):
@@ -54,10 +54,3 @@ class Forbidden(DomainError):
 
 class Conflict(DomainError):
     pass
-
-
-@dataclass
-class FieldProblem:
-    field: str
-    message: str
-    extra: dict[str, str] = field(default_factory=dict)

@@ -70,8 +70,7 @@ class SqliteTemplate:
         self.path = directory / "template.sqlite3"
         engine = make_engine(f"sqlite:///{self.path}")
         upgrade(engine)
-        with engine.connect() as conn:
-            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        # Closing the last connection checkpoints the WAL into the file, so the copy is complete.
         engine.dispose()
 
     def fresh(self, directory: Path) -> str:

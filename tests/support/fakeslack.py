@@ -7,6 +7,7 @@ It also serves the absolute URLs Slack hands out: ``response_url`` (for ``respon
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 import threading
@@ -238,17 +239,13 @@ def _decode(raw: bytes, ctype: str, query: str) -> dict[str, Any]:
     if not raw:
         return params
     if "json" in ctype:
-        try:
+        with contextlib.suppress(json.JSONDecodeError):
             params.update(json.loads(raw))
-        except json.JSONDecodeError:
-            pass
         return params
     for k, v in parse_qs(raw.decode("utf-8", "replace"), keep_blank_values=True).items():
         value: Any = v[0]
         if k in ("blocks", "attachments", "view", "files") and isinstance(value, str):
-            try:
+            with contextlib.suppress(json.JSONDecodeError):
                 value = json.loads(value)
-            except json.JSONDecodeError:
-                pass
         params[k] = value
     return params

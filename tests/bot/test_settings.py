@@ -1,0 +1,61 @@
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from bot.settings import SettingsError, load_settings
+
+TOKENS = {"SLACK_BOT_TOKEN": "xoxb-1-2-abc", "SLACK_SIGNING_SECRET": "s3cr3t-value"}
+
+
+def test_defaults_without_slack_give_console_mode_and_a_sqlite_file() -> None:
+    settings = load_settings({})
+    assert not settings.has_slack
+    assert settings.database_url.startswith("sqlite:///")
+    assert (settings.host, settings.port, settings.default_tz) == ("127.0.0.1", 3000, "UTC")
+
+
+def test_http_mode_settings() -> None:
+    settings = load_settings({**TOKENS, "SLACK_API_URL": "http://127.0.0.1:9/api", "PORT": "8080"})
+    assert settings.has_slack and not settings.socket_mode
+    assert settings.api_url == "http://127.0.0.1:9/api/"
+    assert settings.port == 8080
+    assert "s3cr3t" not in repr(settings)
+
+
+@pytest.mark.parametrize(
+    ("env", "names"),
+    [
+        ({"SLACK_BOT_TOKEN": "xoxb-1"}, "SLACK_SIGNING_SECRET"),
+        ({"SLACK_BOT_TOKEN": "nope"}, "SLACK_BOT_TOKEN"),
+        ({"SLACK_APP_TOKEN": "xapp-1"}, "SLACK_BOT_TOKEN"),
+        ({**TOKENS, "PORT": "http"}, "PORT"),
+        ({"DATABASE_URL": "mysql://x"}, "DATABASE_URL"),
+        ({"CRM_DEFAULT_TZ": "Mars/Olympus"}, "CRM_DEFAULT_TZ"),
+        ({"SLACK_API_URL": "ftp://x", **TOKENS}, "SLACK_API_URL"),
+    ],
+)
+def test_bad_settings_name_the_variable(env: dict[str, str], names: str) -> None:
+    with pytest.raises(SettingsError) as err:
+        load_settings(env)
+    assert names in str(err.value)
+
+
+def test_start_with_a_missing_secret_stops_with_one_line(tmp_path) -> None:
+    env = {"PATH": "/usr/bin:/bin", "SLACK_BOT_TOKEN": "xoxb-secret-token-value", "HOME": str(tmp_path)}
+    proc = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "run"],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode == 2
+    lines = [line for line in proc.stderr.splitlines() if line.strip()]
+    assert lines == [
+        "crm-bot: SLACK_SIGNING_SECRET is missing: HTTP mode needs it to verify Slack's requests"
+    ]
+    assert "xoxb-secret-token-value" not in proc.stdout + proc.stderr

@@ -1,0 +1,59 @@
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import select
+
+from bot.services import CRM, Actor, Conflict, Forbidden, NotFound
+from models import AuditEvent
+
+
+def test_undo_update_restores_and_is_audited(crm: CRM, ann: Actor) -> None:
+    crm.create_deal(ann, "Acme renewal", company="Acme", amount=50000, close_date="2026-12-15")
+    change = crm.update_deal(ann, "Acme renewal", stage="negotiation", amount=65000, close_date="2026-12-31")
+    undone = crm.undo(ann, change.op_id)
+    deal = crm.resolve_deal(ann, "Acme renewal")
+    assert (deal.stage, deal.amount, str(deal.close_date)) == ("lead", Decimal(50000), "2026-12-15")
+    with crm.sessions() as s:
+        undo_events = s.scalars(select(AuditEvent).where(AuditEvent.op_id == undone.op_id)).all()
+        original = s.scalars(select(AuditEvent).where(AuditEvent.op_id == change.op_id)).all()
+    assert [e.action for e in undo_events] == ["undo"]
+    assert undo_events[0].after["amount"] == "50000.00"
+    assert all(e.undone_by_op == undone.op_id for e in original)
+    with pytest.raises(Conflict):
+        crm.undo(ann, change.op_id)  # twice is refused, not applied again
+
+
+def test_undo_create_removes_the_records_it_made(crm: CRM, ann: Actor) -> None:
+    written = crm.create_contact(ann, "Jane Doe", email="jane@acme.com", company="Acme")
+    crm.undo(ann, written.op_id)
+    with pytest.raises(NotFound):
+        crm.resolve_contact(ann, "Jane Doe")
+    assert crm.find_companies(ann, "Acme") == []
+
+
+def test_undo_refuses_when_the_record_changed_since(crm: CRM, ann: Actor) -> None:
+    crm.create_deal(ann, "Acme renewal", company="Acme", amount=1)
+    first = crm.update_deal(ann, "Acme renewal", amount=2)
+    crm.update_deal(ann, "Acme renewal", amount=3)
+    with pytest.raises(Conflict):
+        crm.undo(ann, first.op_id)
+    assert crm.resolve_deal(ann, "Acme renewal").amount == Decimal(3)
+
+
+def test_undo_of_a_completed_task_reopens_it(crm: CRM, ann: Actor) -> None:
+    crm.create_task(ann, "call Jane", due="2026-12-01")
+    done = crm.complete_task(ann, "call Jane")
+    crm.undo(ann, done.op_id)
+    reopened = crm.list_tasks(ann)
+    assert [t.title for t in reopened] == ["call Jane"] and reopened[0].done_at is None
+
+
+def test_only_the_author_or_a_manager_can_undo(crm: CRM, ann: Actor, bob: Actor) -> None:
+    written = crm.create_contact(ann, "Jane Doe")
+    with pytest.raises(Forbidden):
+        crm.undo(bob, written.op_id)
+    assert crm.last_op(ann) == written.op_id
+    crm.undo(ann, written.op_id)
+    assert crm.last_op(ann) is None
