@@ -13,6 +13,7 @@ from models.entities import (
     User,
     Workspace,
 )
+from models.scheduling import Delivery, SchedulerLease, Subscription
 
 __all__ = [
     "AuditEvent",
@@ -20,9 +21,12 @@ __all__ = [
     "Company",
     "Contact",
     "Deal",
+    "Delivery",
     "Interaction",
     "PipelineStage",
     "ProcessedRequest",
+    "SchedulerLease",
+    "Subscription",
     "Task",
     "User",
     "Workspace",

@@ -1,0 +1,87 @@
+"""What the bot says on its own: an outbox of deliveries, summary subscriptions and the scheduler lease."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from models.base import Base
+from models.entities import utcnow
+
+DELIVERY_KINDS = ("reminder", "overdue_nudge", "stale_deal", "summary")
+# pending → sending → sent; or back to pending (retry), or failed (gave up), or cancelled (no longer
+# true when its turn came: the task was completed, the deal saw activity, the subscription went away).
+DELIVERY_STATES = ("pending", "sending", "sent", "failed", "cancelled")
+FREQUENCIES = ("daily", "weekly")
+
+
+class Delivery(Base):
+    """One message the bot owes someone. Planned in the same transaction that marks its source as
+    handled, so a crash can neither lose it nor plan it twice (``dedupe_key`` is unique)."""
+
+    __tablename__ = "deliveries"
+    __table_args__ = (
+        # The deliverer's scan: rows ready to go, oldest first.
+        Index("ix_deliveries_ready", "state", "next_attempt_at"),
+        Index("ix_deliveries_workspace", "workspace_id", "kind", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(24))
+    dedupe_key: Mapped[str] = mapped_column(String(200), unique=True)
+    # A channel id, or a user id (chat.postMessage to a user id posts in the bot's DM with them).
+    channel: Mapped[str] = mapped_column(String(64))
+    # The person it is for, when it is for one person: their zone is how times are shown.
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    state: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    due_at: Mapped[datetime] = mapped_column(default=utcnow)
+    late: Mapped[bool] = mapped_column(Boolean, default=False)
+    next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
+    claimed_by: Mapped[str | None] = mapped_column(String(128))
+    # A claimer that dies mid-send leaves its rows to be taken over once this lease runs out.
+    claimed_until: Mapped[datetime | None] = mapped_column()
+    sent_at: Mapped[datetime | None] = mapped_column()
+    slack_ts: Mapped[str | None] = mapped_column(String(32))
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Subscription(Base):
+    """A channel's standing order for the pipeline summary, at a local time in the subscriber's zone."""
+
+    __tablename__ = "subscriptions"
+    __table_args__ = (
+        Index("ix_subscriptions_channel", "workspace_id", "channel_id"),
+        Index("ix_subscriptions_due", "next_run_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
+    channel_id: Mapped[str] = mapped_column(String(32))
+    channel_name: Mapped[str | None] = mapped_column(String(80))
+    frequency: Mapped[str] = mapped_column(String(8))
+    # 0 = Monday … 6 = Sunday; only for weekly subscriptions.
+    weekday: Mapped[int | None] = mapped_column(Integer)
+    time_local: Mapped[str] = mapped_column(String(5))
+    tz: Mapped[str] = mapped_column(String(64), default="UTC")
+    next_run_at: Mapped[datetime] = mapped_column()
+    last_run_at: Mapped[datetime | None] = mapped_column()
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class SchedulerLease(Base):
+    """Who may run the scheduler on a database that cannot share work (SQLite): one row, renewed."""
+
+    __tablename__ = "scheduler_leases"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(200))
+    acquired_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column()
