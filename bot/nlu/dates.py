@@ -1,0 +1,497 @@
+"""Find date and time phrases in a message and resolve them in the sender's zone.
+
+The common forms are resolved by hand: it is exact, follows the contract's conventions ("next Tuesday"
+is the first Tuesday after today, "next week" is its Monday, "EOD" is 17:00) and costs microseconds.
+dateparser is imported only for the rare span the rules find but cannot resolve, because importing and
+warming it costs a third of a second and scanning whole sentences with it is slow.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Literal
+from zoneinfo import ZoneInfo
+
+Direction = Literal["future", "past"]
+
+WEEKDAYS = {
+    "monday": 0,
+    "mon": 0,
+    "tuesday": 1,
+    "tues": 1,
+    "tue": 1,
+    "wednesday": 2,
+    "wed": 2,
+    "weds": 2,
+    "thursday": 3,
+    "thurs": 3,
+    "thur": 3,
+    "thu": 3,
+    "friday": 4,
+    "fri": 4,
+    "saturday": 5,
+    "sat": 5,
+    "sunday": 6,
+    "sun": 6,
+}
+MONTHS = {
+    "january": 1,
+    "jan": 1,
+    "february": 2,
+    "feb": 2,
+    "march": 3,
+    "mar": 3,
+    "april": 4,
+    "apr": 4,
+    "may": 5,
+    "june": 6,
+    "jun": 6,
+    "july": 7,
+    "jul": 7,
+    "august": 8,
+    "aug": 8,
+    "september": 9,
+    "sept": 9,
+    "sep": 9,
+    "october": 10,
+    "oct": 10,
+    "november": 11,
+    "nov": 11,
+    "december": 12,
+    "dec": 12,
+}
+NUMBER_WORDS = {
+    "a": 1,
+    "an": 1,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "couple": 2,
+    "a couple": 2,
+    "a couple of": 2,
+    "couple of": 2,
+    "few": 3,
+    "a few": 3,
+}
+
+_WD_FULL = r"monday|tuesday|wednesday|thursday|friday|saturday|sunday"
+_WD_ABBR = r"mon|tues|tue|weds|wed|thurs|thur|thu|fri|sat|sun"
+_MON = r"january|february|march|april|may|june|july|august|september|sept|october|november|december|jan|feb|mar|apr|jun|jul|aug|sep|oct|nov|dec"
+_NUM = r"\d{1,3}|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|(?:a\s+)?couple(?:\s+of)?|(?:a\s+)?few"
+_ORD = r"(?:st|nd|rd|th)?"
+_PRE = r"(?:(?:by|on|before|until|till|due|for|at|from|around|no\s+later\s+than)\s+)?"
+
+_DAY_PATTERNS: list[tuple[str, str]] = [
+    ("iso", r"\b(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})\b"),
+    ("dayafter", r"\b(?:the\s+)?day\s+after\s+tomorrow\b"),
+    ("daybefore", r"\b(?:the\s+)?day\s+before\s+yesterday\b"),
+    ("rel", r"\b(?P<w>today|tonight|tomorrow|yesterday)(?:\s+(?:morning|afternoon|evening|night|am|pm))?\b"),
+    ("part", r"\b(?:this|later\s+this)\s+(?:morning|afternoon|evening)\b|\blater\s+today\b|\bearlier\s+today\b"),
+    ("lastnight", r"\blast\s+night\b"),
+    ("eoq_named", r"\b(?:(?:the\s+)?end\s+of\s+(?:the\s+)?)?(?:q(?P<q>[1-4]))(?:\s+(?P<qy>20\d\d))?\b"),
+    (
+        "endof",
+        r"\b(?:(?:by|at|before)\s+)?(?:the\s+)?end\s+of\s+(?:the\s+)?(?P<which>next\s+|this\s+)?(?P<unit>week|month|quarter|year)\b",
+    ),
+    ("eox", r"\b(?P<x>EOW|EOM|EOY|EOQ)\b"),
+    ("inrel", rf"\b(?:in|within)\s+(?P<n>{_NUM})\s+(?P<u>days?|weeks?|months?|years?|fortnight)\b"),
+    ("fromnow", rf"\b(?P<n>{_NUM})\s+(?P<u>days?|weeks?|months?)\s+(?:from\s+(?:now|today)|later|out)\b"),
+    ("ago", rf"\b(?P<n>{_NUM})\s+(?P<u>days?|weeks?|months?)\s+ago\b"),
+    ("nextunit", r"\b(?P<which>next|this|last|the\s+following)\s+(?P<unit>week|month|quarter|year)\b"),
+    ("wdnextweek", rf"\b(?P<wd>{_WD_FULL})\s+(?P<which>next|this)\s+week\b"),
+    (
+        "weekday",
+        rf"\b(?:(?P<mod>next|this|coming|this\s+coming|last|past|previous)\s+)?(?P<wd>{_WD_FULL})s?\b"
+        rf"|\b(?:(?P<mod2>next|this|coming|last|on|by|until|till|before|due)\s+)(?P<wd2>{_WD_ABBR})\b\.?"
+        rf"|\b(?P<wd3>mon|tue|tues|wed|thu|thur|thurs|fri)\b\.?(?=\s*(?:$|[,;.!?]|\d|at\b|@|morning|afternoon|eod|EOD))",
+    ),
+    (
+        "monthday",
+        rf"\b(?P<mon>{_MON})\.?\s+(?P<d>\d{{1,2}}){_ORD}\b(?:,?\s+(?P<y>\d{{4}}))?",
+    ),
+    (
+        "daymonth",
+        rf"\b(?:the\s+)?(?P<d>\d{{1,2}}){_ORD}\s+(?:of\s+)?(?P<mon>{_MON})\b\.?(?:,?\s+(?P<y>\d{{4}}))?",
+    ),
+    ("slash", r"(?<![\d/.$€£])\b(?P<m>\d{1,2})/(?P<d>\d{1,2})(?:/(?P<y>\d{2}|\d{4}))?\b(?![/\d%])"),
+    ("ordinal", r"\b(?:on\s+)?the\s+(?P<d>\d{1,2})(?:st|nd|rd|th)\b"),
+    ("monthonly", rf"\b(?:in|by|before|until|early|mid|late|end\s+of)\s+(?P<mon>{_MON})\b(?!\s*\d)"),
+]
+
+_TIME_PATTERNS: list[tuple[str, str]] = [
+    ("eod", r"\b(?:EOD|end\s+of\s+(?:the\s+)?(?:business\s+)?day|close\s+of\s+business)\b"),
+    ("ampm", r"(?<![\d:$€£.])\b(?P<h>\d{1,2})(?::(?P<mi>\d{2}))?\s*(?P<ap>am|pm|a\.m\.|p\.m\.)(?![a-z])"),
+    ("hhmm", r"(?<![\d:$€£.])\b(?P<h>[01]?\d|2[0-3]):(?P<mi>[0-5]\d)\b(?!\s*(?:am|pm|%))"),
+    ("noon", r"\b(?:at\s+)?(?P<w>noon|midday|lunchtime|midnight)\b"),
+    ("atn", r"(?:\bat|@)\s*(?P<h>\d{1,2})\b(?![\d:%,.kKmM]|\s*(?:am|pm|k\b|percent|%|seats|users|licen))"),
+    ("inhours", rf"\b(?:in|within)\s+(?P<n>{_NUM}|half\s+an)\s+(?P<u>hours?|minutes?|mins?)\b"),
+]
+
+_DAY_RE = [(k, re.compile(p, re.I)) for k, p in _DAY_PATTERNS]
+_TIME_RE = [(k, re.compile(p, re.I)) for k, p in _TIME_PATTERNS]
+_JOIN = re.compile(r"^\s*(?:,\s*)?(?:at|@|by|around|from|on|before|-)?\s*$", re.I)
+
+
+@dataclass
+class DateSpan:
+    start: int
+    end: int
+    text: str
+    day_kind: str | None = None
+    day_match: dict[str, str | None] | None = None
+    time_value: time | None = None
+    time_kind: str | None = None
+    delta: timedelta | None = None
+
+    @property
+    def has_time(self) -> bool:
+        return self.time_value is not None or self.delta is not None
+
+    @property
+    def is_past_word(self) -> bool:
+        t = self.text.lower()
+        return bool(re.search(r"yesterday|\blast\b|\bago\b|\bpast\b|previous|earlier today|this morning", t))
+
+    @property
+    def is_today_word(self) -> bool:
+        t = self.text.lower()
+        return bool(re.search(r"\btoday\b|\btonight\b|this (?:morning|afternoon|evening)|later today", t))
+
+
+def _num(s: str | None) -> int:
+    if s is None:
+        return 1
+    s = re.sub(r"\s+", " ", s.strip().lower())
+    if s.isdigit():
+        return int(s)
+    return NUMBER_WORDS.get(s, 1)
+
+
+def _overlaps(a: tuple[int, int], spans: list[tuple[int, int]]) -> bool:
+    return any(a[0] < e and s < a[1] for s, e in spans)
+
+
+def find_spans(low: str) -> list[DateSpan]:
+    """Every date/time phrase in ``low`` (lower-cased text), left to right, days merged with times."""
+    days: list[DateSpan] = []
+    taken: list[tuple[int, int]] = []
+    for kind, rx in _DAY_RE:
+        for m in rx.finditer(low):
+            if _overlaps(m.span(), taken):
+                continue
+            gd = {k: v for k, v in m.groupdict().items()}
+            if kind == "slash":
+                mo, dd = int(gd["m"] or 0), int(gd["d"] or 0)
+                if not (1 <= mo <= 12 and 1 <= dd <= 31):
+                    continue
+            if kind in ("monthday", "daymonth", "ordinal") and not 1 <= int(gd["d"] or 0) <= 31:
+                continue
+            if kind == "eoq_named":
+                # "Q1 rollout" is a topic; only "end of Q1" / "by Q1" / "in Q1" is a date.
+                before = low[max(0, m.start() - 12) : m.start()]
+                if "end" not in m.group(0) and not re.search(r"\b(?:by|in|for|before|until|to|into|of|close)\s*$", before):
+                    continue
+            days.append(DateSpan(m.start(), m.end(), m.group(0), day_kind=kind, day_match=gd))
+            taken.append(m.span())
+    times: list[DateSpan] = []
+    for kind, rx in _TIME_RE:
+        for m in rx.finditer(low):
+            if _overlaps(m.span(), taken):
+                continue
+            gd = m.groupdict()
+            span = DateSpan(m.start(), m.end(), m.group(0), time_kind=kind)
+            if kind == "eod":
+                span.time_value = time(17, 0)
+            elif kind == "ampm":
+                h = int(gd["h"])
+                mi = int(gd["mi"] or 0)
+                if not 1 <= h <= 12 or mi > 59:
+                    continue
+                pm = gd["ap"].startswith("p")
+                span.time_value = time((h % 12) + (12 if pm else 0), mi)
+            elif kind == "hhmm":
+                span.time_value = time(int(gd["h"]), int(gd["mi"]))
+            elif kind == "noon":
+                w = gd["w"]
+                span.time_value = time(0, 0) if w == "midnight" else time(12, 0)
+            elif kind == "atn":
+                h = int(gd["h"])
+                if not 1 <= h <= 12:
+                    continue
+                # Business hours: "at 3" is 15:00, "at 9" is 09:00.
+                span.time_value = time(h + 12 if h <= 7 else h, 0)
+            elif kind == "inhours":
+                n = 0.5 if gd["n"].startswith("half") else _num(gd["n"])
+                span.delta = timedelta(hours=n) if gd["u"].startswith("h") else timedelta(minutes=n)
+            times.append(span)
+            taken.append(m.span())
+    days.sort(key=lambda s: s.start)
+    times.sort(key=lambda s: s.start)
+    merged: list[DateSpan] = []
+    used_times: set[int] = set()
+    for d in days:
+        for i, t in enumerate(times):
+            if i in used_times or t.delta is not None:
+                continue
+            gap = low[d.end : t.start] if t.start >= d.end else low[t.end : d.start]
+            if (t.start >= d.end or t.end <= d.start) and _JOIN.match(gap):
+                used_times.add(i)
+                d.time_value, d.time_kind = t.time_value, t.time_kind
+                d.start, d.end = min(d.start, t.start), max(d.end, t.end)
+                d.text = low[d.start : d.end]
+                break
+        merged.append(d)
+    merged.extend(t for i, t in enumerate(times) if i not in used_times)
+    merged.sort(key=lambda s: s.start)
+    return merged
+
+
+def _add_months(d: date, n: int) -> date:
+    y, m = divmod(d.month - 1 + n, 12)
+    y += d.year
+    m += 1
+    return date(y, m, min(d.day, calendar.monthrange(y, m)[1]))
+
+
+def _month_end(y: int, m: int) -> date:
+    return date(y, m, calendar.monthrange(y, m)[1])
+
+
+def _quarter_end(y: int, q: int) -> date:
+    return _month_end(y, q * 3)
+
+
+def _resolve_day(span: DateSpan, today: date, direction: Direction) -> date | None:
+    k = span.day_kind
+    g = span.day_match or {}
+    if k == "iso":
+        try:
+            return date(int(g["y"] or 0), int(g["m"] or 0), int(g["d"] or 0))
+        except ValueError:
+            return None
+    if k == "dayafter":
+        return today + timedelta(days=2)
+    if k == "daybefore":
+        return today - timedelta(days=2)
+    if k == "rel":
+        w = (g["w"] or "").lower()
+        return {
+            "today": today,
+            "tonight": today,
+            "tomorrow": today + timedelta(1),
+            "yesterday": today - timedelta(1),
+        }[w]
+    if k == "part":
+        return today
+    if k == "lastnight":
+        return today - timedelta(1)
+    if k == "eoq_named":
+        q = int(g["q"] or 1)
+        y = int(g["qy"]) if g.get("qy") else today.year
+        end = _quarter_end(y, q)
+        if not g.get("qy") and end < today:
+            end = _quarter_end(y + 1, q)
+        return end
+    if k == "endof":
+        unit = (g["unit"] or "").lower()
+        nxt = bool(g.get("which") and g["which"].strip().lower() == "next")
+        if unit == "day":
+            return today
+        if unit == "week":
+            friday = today + timedelta(days=(4 - today.weekday()) % 7)
+            return friday + timedelta(7) if nxt else friday
+        if unit == "month":
+            base = _add_months(today, 1) if nxt else today
+            return _month_end(base.year, base.month)
+        if unit == "quarter":
+            q = (today.month - 1) // 3 + 1 + (1 if nxt else 0)
+            y = today.year + (q - 1) // 4
+            return _quarter_end(y, (q - 1) % 4 + 1)
+        if unit == "year":
+            return date(today.year + (1 if nxt else 0), 12, 31)
+    if k == "eox":
+        x = (g["x"] or "").upper()
+        if x == "EOW":
+            return today + timedelta(days=(4 - today.weekday()) % 7)
+        if x == "EOM":
+            return _month_end(today.year, today.month)
+        if x == "EOY":
+            return date(today.year, 12, 31)
+        if x == "EOQ":
+            q = (today.month - 1) // 3 + 1
+            return _quarter_end(today.year, q)
+    if k in ("inrel", "fromnow", "ago"):
+        n = _num(g["n"])
+        u = (g["u"] or "").lower()
+        sign = -1 if k == "ago" else 1
+        if u.startswith("day"):
+            return today + timedelta(days=sign * n)
+        if u.startswith("week"):
+            return today + timedelta(weeks=sign * n)
+        if u == "fortnight":
+            return today + timedelta(weeks=2)
+        if u.startswith("month"):
+            return _add_months(today, sign * n)
+        if u.startswith("year"):
+            return _add_months(today, sign * 12 * n)
+    if k == "nextunit":
+        which = re.sub(r"\s+", " ", (g["which"] or "").lower())
+        unit = (g["unit"] or "").lower()
+        step = {"next": 1, "the following": 1, "this": 0, "last": -1}[which]
+        if unit == "week":
+            monday = today - timedelta(days=today.weekday())
+            if step == 0:
+                # "this week" as a deadline means by its end: Friday.
+                return monday + timedelta(days=4) if today.weekday() <= 4 else today
+            return monday + timedelta(weeks=step)
+        if unit == "month":
+            if step == 0:
+                return _month_end(today.year, today.month)
+            return _add_months(today.replace(day=1), step)
+        if unit == "quarter":
+            q0 = (today.month - 1) // 3
+            if step == 0:
+                return _quarter_end(today.year, q0 + 1)
+            first = _add_months(date(today.year, q0 * 3 + 1, 1), 3 * step)
+            return first
+        if unit == "year":
+            if step == 0:
+                return date(today.year, 12, 31)
+            return date(today.year + step, 1, 1)
+    if k == "wdnextweek":
+        wd = WEEKDAYS[(g["wd"] or "").lower()]
+        monday = today - timedelta(days=today.weekday())
+        if (g["which"] or "").lower() == "next":
+            monday += timedelta(weeks=1)
+        return monday + timedelta(days=wd)
+    if k == "weekday":
+        name = (g.get("wd") or g.get("wd2") or g.get("wd3") or "").lower()
+        mod = (g.get("mod") or g.get("mod2") or "").lower()
+        wd = WEEKDAYS[name]
+        past = mod in ("last", "past", "previous") or (direction == "past" and mod not in ("next", "coming", "this coming"))
+        if past:
+            delta = (today.weekday() - wd) % 7 or 7
+            return today - timedelta(days=delta)
+        delta = (wd - today.weekday()) % 7 or 7
+        return today + timedelta(days=delta)
+    if k in ("monthday", "daymonth"):
+        mo = MONTHS[(g["mon"] or "").lower().rstrip(".")]
+        d = int(g["d"] or 1)
+        return _year_for(today, mo, d, g.get("y"), direction)
+    if k == "slash":
+        y = g.get("y")
+        if y and len(y) == 2:
+            y = "20" + y
+        return _year_for(today, int(g["m"] or 1), int(g["d"] or 1), y, direction)
+    if k == "ordinal":
+        d = int(g["d"] or 1)
+        cand = _safe_date(today.year, today.month, d)
+        if direction == "future" and (cand is None or cand <= today):
+            nm = _add_months(today.replace(day=1), 1)
+            cand = _safe_date(nm.year, nm.month, d)
+        elif direction == "past" and (cand is None or cand > today):
+            pm = _add_months(today.replace(day=1), -1)
+            cand = _safe_date(pm.year, pm.month, d)
+        return cand
+    if k == "monthonly":
+        mo = MONTHS[(g["mon"] or "").lower()]
+        y = today.year if mo >= today.month or direction == "past" else today.year + 1
+        t = span.text.lower()
+        if t.startswith("mid"):
+            return _safe_date(y, mo, 15)
+        if t.startswith(("early", "in")):
+            return date(y, mo, 1)
+        return _month_end(y, mo)
+    return _dateparser_fallback(span.text, today, direction)
+
+
+def _safe_date(y: int, m: int, d: int) -> date | None:
+    try:
+        return date(y, m, d)
+    except ValueError:
+        return None
+
+
+def _year_for(today: date, mo: int, d: int, year: str | None, direction: Direction) -> date | None:
+    if year:
+        return _safe_date(int(year), mo, d)
+    cand = _safe_date(today.year, mo, d)
+    if cand is None:
+        return _safe_date(today.year + 1, mo, d)
+    if direction == "future" and cand < today:
+        return _safe_date(today.year + 1, mo, d)
+    if direction == "past" and cand > today:
+        return _safe_date(today.year - 1, mo, d)
+    return cand
+
+
+def _dateparser_fallback(text: str, today: date, direction: Direction) -> date | None:
+    try:
+        import dateparser
+    except ImportError:  # pragma: no cover - dateparser is a declared dependency
+        return None
+    base = datetime.combine(today, time(12, 0))
+    settings = {
+        "RELATIVE_BASE": base,
+        "PREFER_DATES_FROM": direction,
+        "RETURN_AS_TIMEZONE_AWARE": False,
+    }
+    try:
+        got = dateparser.parse(text, languages=["en"], settings=settings)  # type: ignore[arg-type]
+    except Exception:
+        return None
+    return got.date() if got else None
+
+
+def resolve(span: DateSpan, now: datetime, direction: Direction = "future") -> str | None:
+    """ISO text for a span: a date for a day alone, a datetime with offset when there is a time."""
+    tz = now.tzinfo
+    today = now.date()
+    if span.delta is not None:
+        return (now + span.delta).replace(microsecond=0).isoformat()
+    if span.day_kind is None:
+        if span.time_value is None:
+            return None
+        when = datetime.combine(today, span.time_value, tzinfo=tz)
+        if when <= now and direction == "future":
+            when = datetime.combine(today + timedelta(1), span.time_value, tzinfo=tz)
+        return when.isoformat()
+    day = _resolve_day(span, today, direction)
+    if day is None:
+        return None
+    if span.time_value is None:
+        return day.isoformat()
+    return datetime.combine(day, span.time_value, tzinfo=tz).isoformat()
+
+
+def make_now(now: datetime | str | None, tz: str) -> datetime:
+    """``now`` as an aware datetime in the sender's zone (falling back to UTC for unknown zones)."""
+    try:
+        zone: ZoneInfo | None = ZoneInfo(tz) if tz else None
+    except Exception:
+        zone = None
+    if zone is None:
+        zone = ZoneInfo("UTC")
+    if now is None or now == "":
+        return datetime.now(zone).replace(microsecond=0)
+    if isinstance(now, str):
+        try:
+            parsed = datetime.fromisoformat(now.strip().replace("Z", "+00:00"))
+        except ValueError:
+            return datetime.now(zone).replace(microsecond=0)
+        now = parsed
+    if now.tzinfo is None:
+        return now.replace(tzinfo=zone)
+    return now.astimezone(zone)

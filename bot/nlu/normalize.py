@@ -1,0 +1,184 @@
+"""Turn a raw Slack message into plain text the rules can read.
+
+Slack sends wire markup (``<@U123|jane>``, ``<mailto:…|…>``, ``<#C1|sales>``), HTML entities, emoji
+shortcodes and the shorthand reps type on phones. Everything downstream works on two strings of the
+same length, ``text`` (original case, because names need it) and ``low`` (lower case, for matching).
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from .vocab import ABBREVIATIONS, FUZZY_PROTECTED, FUZZY_TARGETS
+
+
+@dataclass
+class Normalized:
+    text: str
+    low: str
+    mentions: list[str] = field(default_factory=list)
+    channels: list[tuple[str, str]] = field(default_factory=list)
+    done_mark: bool = False
+
+
+_SLACK = re.compile(r"<([^<>\s][^<>]*)>")
+_SHORTCODE = re.compile(r":[a-z0-9_+\-']{1,40}:", re.I)
+_DONE_EMOJI = re.compile(r"(:white_check_mark:|:heavy_check_mark:|:ballot_box_with_check:|✅|✔️|✔|☑️|☑)")
+_FORMATTING = re.compile(r"(?<![\w*_~`])[*_~`]+|[*_~`]+(?![\w*_~`])")
+_SPACES = re.compile(r"[ \t\r\n\u00a0\u2000-\u200b\u3000]+")
+_PLAIN_MENTION = re.compile(r"(?<![\w<])@([UW][A-Z0-9]{5,})\b")
+_WORD = re.compile(r"[A-Za-z][A-Za-z']*")
+
+_QUOTES = str.maketrans(
+    {
+        "\u2018": "'",
+        "\u2019": "'",
+        "\u201b": "'",
+        "\u02bc": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u2013": "-",
+        "\u2014": " - ",
+        "\u2212": "-",
+        "\u2026": "...",
+        "\u2192": " to ",
+    }
+)
+
+
+def _slack_token(m: re.Match[str], mentions: list[str], channels: list[tuple[str, str]]) -> str:
+    body = m.group(1)
+    target, _, label = body.partition("|")
+    if target.startswith("@"):
+        uid = target[1:]
+        mentions.append(uid)
+        return f" @{uid} "
+    if target.startswith("#"):
+        cid = target[1:]
+        name = label or cid
+        channels.append((cid, name))
+        return f" #{name} "
+    if target.startswith("!"):
+        # <!here>, <!channel>, <!date^…|text>: broadcast pings carry no meaning for the CRM.
+        return f" {label} " if target.startswith("!date") and label else " "
+    if target.startswith("mailto:"):
+        return label or target[len("mailto:") :]
+    if target.startswith("tel:"):
+        return label or target[len("tel:") :]
+    if re.match(r"[a-z][a-z0-9+.\-]*:", target, re.I):
+        return label or target
+    return m.group(0)
+
+
+def _is_emoji(ch: str) -> bool:
+    cat = unicodedata.category(ch)
+    if cat in ("So", "Sk", "Cs", "Co", "Cn"):
+        return True
+    # Variation selectors and zero-width joiners glue emoji sequences together.
+    return ch in "\ufe0f\ufe0e\u200d\u20e3" or 0x1F3FB <= ord(ch) <= 0x1F3FF
+
+
+def _strip_emoji(s: str) -> str:
+    if s.isascii():
+        return s
+    return "".join(" " if _is_emoji(ch) else ch for ch in s)
+
+
+def _lower_same_length(s: str) -> str:
+    # str.lower() may change the length ("İ" -> "i̇"); positions must line up with the cased text.
+    if s.isascii():
+        return s.lower()
+    return "".join(c.lower() if len(c.lower()) == 1 else c for c in s)
+
+
+def _abbrev_pattern() -> re.Pattern[str]:
+    keys = sorted(ABBREVIATIONS, key=len, reverse=True)
+    alts = "|".join(re.escape(k) for k in keys)
+    return re.compile(rf"(?<![\w@/.])(?:{alts})(?![\w/]|'\w)", re.I)
+
+
+_ABBREV = _abbrev_pattern()
+
+
+@lru_cache(maxsize=4096)
+def _correct_word(word: str) -> str | None:
+    """Best vocabulary word for a misspelt one, or None when it should stay as typed."""
+    if word in FUZZY_PROTECTED or word in FUZZY_TARGETS:
+        return None
+    n = len(word)
+    if n < 5:
+        return None
+    from rapidfuzz.distance import OSA
+
+    limit = 1 if n <= 7 else 2
+    best: list[tuple[int, str]] = []
+    for cand in FUZZY_TARGETS:
+        if cand[0] != word[0] or abs(len(cand) - n) > limit:
+            continue
+        d = OSA.distance(word, cand, score_cutoff=limit)
+        if d <= limit:
+            best.append((d, cand))
+    if not best:
+        return None
+    best.sort()
+    if len(best) > 1 and best[1][0] == best[0][0] and best[1][1] != best[0][1]:
+        # Two words equally close ("conract": contact or contract?) - guessing would be worse.
+        return None
+    return best[0][1]
+
+
+def _fix_typos(s: str) -> str:
+    out: list[str] = []
+    last = 0
+    sentence_start = True
+    for m in _WORD.finditer(s):
+        w = m.group(0)
+        gap = s[last : m.start()]
+        if re.search(r"[.!?:;\n]", gap):
+            sentence_start = True
+        repl = None
+        lw = w.lower()
+        # Capitalised words inside a sentence are usually names ("Lunchly", "Callan"), and
+        # all-caps words are acronyms: leave both as typed.
+        if w.islower() or (sentence_start and w[1:].islower()):
+            repl = _correct_word(lw)
+        if repl is not None:
+            out.append(gap)
+            out.append(repl if not w[:1].isupper() else repl[:1].upper() + repl[1:])
+        else:
+            out.append(gap + w)
+        last = m.end()
+        sentence_start = False
+    out.append(s[last:])
+    return "".join(out)
+
+
+def normalize(raw: str) -> Normalized:
+    mentions: list[str] = []
+    channels: list[tuple[str, str]] = []
+    s = raw.replace("\x00", " ")
+    s = _SLACK.sub(lambda m: _slack_token(m, mentions, channels), s)
+    s = html.unescape(s)
+    s = s.translate(_QUOTES)
+    done_mark = bool(_DONE_EMOJI.search(s))
+    s = _DONE_EMOJI.sub(" ", s)
+    s = _SHORTCODE.sub(" ", s)
+    s = _strip_emoji(s)
+    s = unicodedata.normalize("NFKC", s) if not s.isascii() else s
+    s = _FORMATTING.sub(" ", s)
+
+    def plain(m: re.Match[str]) -> str:
+        mentions.append(m.group(1))
+        return f"@{m.group(1)}"
+
+    s = _PLAIN_MENTION.sub(plain, s)
+    s = _ABBREV.sub(lambda m: ABBREVIATIONS[m.group(0).lower()], s)
+    s = _fix_typos(s)
+    s = _SPACES.sub(" ", s).strip()
+    return Normalized(
+        text=s, low=_lower_same_length(s), mentions=mentions, channels=channels, done_mark=done_mark
+    )

@@ -1,0 +1,288 @@
+"""Small extractors shared by the intent rules: names, companies, emails, phones, money."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .dates import MONTHS, WEEKDAYS
+from .vocab import FIRST_NAMES, LIFECYCLE_WORDS, NAME_STOP, ROLE_WORDS, STAGE_WORDS
+
+EMAIL = re.compile(r"[\w.+\-']+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)+")
+PHONE = re.compile(r"(?<![\w@$€£.,/])(\+?\(?\d[\d\s().\-]{5,}\d)(?![\w%/])")
+MENTION = re.compile(r"@([UW][A-Z0-9]{5,})\b")
+_TOKEN = re.compile(r"[^\s,;:()!?\"\[\]{}<>]+")
+_PARTICLES = {"de", "van", "von", "da", "del", "di", "la", "le", "du", "bin", "al", "der", "dos", "&", "and", "of"}
+COMPANY_SUFFIX = {
+    "inc",
+    "inc.",
+    "corp",
+    "corp.",
+    "corporation",
+    "co",
+    "co.",
+    "ltd",
+    "ltd.",
+    "llc",
+    "plc",
+    "gmbh",
+    "ag",
+    "sa",
+    "group",
+    "labs",
+    "industries",
+    "enterprises",
+    "systems",
+    "technologies",
+    "tech",
+    "solutions",
+    "partners",
+    "holdings",
+    "software",
+    "bank",
+    "capital",
+    "media",
+    "health",
+    "ventures",
+    "global",
+    "international",
+    "consulting",
+    "logistics",
+    "foods",
+    "motors",
+}
+
+
+def clean(s: str) -> str:
+    s = re.sub(r"\s+", " ", s).strip()
+    return s.strip(" ,;:.!?-–—\"'()[]")
+
+
+def phones(text: str) -> list[tuple[int, int, str]]:
+    out = []
+    for m in PHONE.finditer(text):
+        raw = m.group(1).strip()
+        digits = re.sub(r"\D", "", raw)
+        if not 7 <= len(digits) <= 15:
+            continue
+        if re.fullmatch(r"\d{4}-\d{1,2}-\d{1,2}", raw) or re.fullmatch(r"\d{1,2}/\d{1,2}/\d{2,4}", raw):
+            continue
+        if re.fullmatch(r"\d+", raw) and len(raw) < 9:
+            # A bare 7-8 digit run is more often an amount than a phone number.
+            continue
+        out.append((m.start(1), m.start(1) + len(m.group(1).rstrip()), raw))
+    return out
+
+
+def is_weekday_or_month(tok: str, nxt: str | None) -> bool:
+    lw = tok.lower().rstrip(".")
+    if lw in WEEKDAYS and len(lw) >= 3 and lw not in ("sat", "sun", "wed", "mon"):
+        return True
+    if lw in ("monday", "wednesday", "saturday", "sunday"):
+        return True
+    return lw in MONTHS and nxt is not None and bool(re.match(r"\d", nxt))
+
+
+def take_name(text: str, pos: int, *, company: bool = False, max_words: int = 4) -> tuple[str, int]:
+    """A person or company name starting at ``pos``; returns (name, end). Empty when none is there."""
+    toks = list(_TOKEN.finditer(text, pos))
+    # Only tokens that follow contiguously (separated by spaces) belong to the run.
+    run: list[re.Match[str]] = []
+    cursor = pos
+    for m in toks:
+        if text[cursor : m.start()].strip():
+            break
+        run.append(m)
+        cursor = m.end()
+    if not run:
+        return "", pos
+    first = run[0].group(0)
+    capital_mode = first[:1].isupper() or first[:1].isdigit() and company
+    words: list[str] = []
+    end = pos
+    for i, m in enumerate(run):
+        tok = m.group(0)
+        lw = tok.lower()
+        base = re.sub(r"'s$", "", lw)
+        nxt = run[i + 1].group(0) if i + 1 < len(run) else None
+        if len(words) >= max_words:
+            break
+        if tok.startswith("@") or tok.startswith("#") or "@" in tok or tok.startswith("http"):
+            break
+        if is_weekday_or_month(tok, nxt):
+            break
+        if capital_mode:
+            if tok[:1].isupper() or (company and tok[:1].isdigit()):
+                if tok == "I" or (words and lw in ("i",)):
+                    break
+                if words and lw.rstrip(".") in ("eod", "eow", "eom", "asap", "q1", "q2", "q3", "q4"):
+                    break
+                words.append(tok)
+                end = m.end()
+                if tok.endswith("'s"):
+                    break
+                continue
+            if lw in _PARTICLES and words and nxt is not None and nxt[:1].isupper() and lw != "and":
+                words.append(tok)
+                continue
+            if lw in ("&",) and words and nxt is not None:
+                words.append(tok)
+                continue
+            if company and lw.rstrip(".") in COMPANY_SUFFIX and words:
+                words.append(tok)
+                end = m.end()
+                continue
+            break
+        # Lower-case typing: names end at any function word, verb-looking word or number.
+        if base in NAME_STOP or base in STAGE_WORDS or base in LIFECYCLE_WORDS:
+            if not (company and words and base.rstrip(".") in COMPANY_SUFFIX):
+                break
+        if re.search(r"\d", tok) and not company:
+            break
+        if words and (lw.endswith(("ed", "ing", "ly")) or len(words) >= (2 if not company else 1)):
+            if not (company and lw.rstrip(".") in COMPANY_SUFFIX):
+                break
+        if not words and lw.endswith("ly"):
+            break
+        words.append(tok)
+        end = m.end()
+        if tok.endswith("'s"):
+            break
+    # Trailing particles ("Jane and") never end a name.
+    while words and words[-1].lower() in _PARTICLES:
+        words.pop()
+    name = " ".join(words)
+    name = re.sub(r"'s$", "", name)
+    name = name.rstrip(".") if not re.search(r"\b(?:inc|corp|co|ltd|jr|sr)\.$", name, re.I) else name
+    if not name:
+        return "", pos
+    return name, end
+
+
+def looks_like_person(name: str) -> bool:
+    parts = name.split()
+    if not parts:
+        return False
+    if parts[0].lower() in FIRST_NAMES:
+        return True
+    if any(p.lower().rstrip(".") in COMPANY_SUFFIX for p in parts):
+        return False
+    return len(parts) == 2 and all(p[:1].isupper() and p[1:].islower() for p in parts)
+
+
+@dataclass
+class Money:
+    start: int
+    end: int
+    amount: float
+    currency: str | None
+
+
+_CUR_PRE = {
+    "$": "USD",
+    "us$": "USD",
+    "usd": "USD",
+    "€": "EUR",
+    "eur": "EUR",
+    "£": "GBP",
+    "gbp": "GBP",
+    "¥": "JPY",
+    "jpy": "JPY",
+    "₹": "INR",
+    "inr": "INR",
+    "c$": "CAD",
+    "cad": "CAD",
+    "a$": "AUD",
+    "aud": "AUD",
+    "chf": "CHF",
+    "nzd": "NZD",
+    "sek": "SEK",
+    "sgd": "SGD",
+}
+_CUR_POST = {
+    **{k: v for k, v in _CUR_PRE.items() if k.isalpha()},
+    "dollars": "USD",
+    "dollar": "USD",
+    "bucks": "USD",
+    "euros": "EUR",
+    "euro": "EUR",
+    "pounds": "GBP",
+    "quid": "GBP",
+    "yen": "JPY",
+    "rupees": "INR",
+}
+_MULT = {
+    "k": 1e3,
+    "K": 1e3,
+    "thousand": 1e3,
+    "grand": 1e3,
+    "m": 1e6,
+    "M": 1e6,
+    "mm": 1e6,
+    "MM": 1e6,
+    "mn": 1e6,
+    "mil": 1e6,
+    "million": 1e6,
+    "b": 1e9,
+    "B": 1e9,
+    "bn": 1e9,
+    "billion": 1e9,
+}
+MONEY = re.compile(
+    r"(?<![\w.])(?P<pre>US\$|C\$|A\$|\$|€|£|¥|₹|(?:USD|EUR|GBP|CAD|AUD|CHF|JPY|INR|NZD|SEK|SGD)\s?)?\s*"
+    r"(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
+    r"(?:\s*(?P<mult>k|K|mm|MM|mn|mil|m|M|bn|b|B|thousand|million|billion|grand)\b)?"
+    r"(?:\s*(?P<post>USD|EUR|GBP|CAD|AUD|CHF|JPY|INR|NZD|SEK|SGD|usd|eur|gbp|cad|aud|chf|dollars?|bucks|euros?|pounds|quid|yen|rupees)\b)?"
+    r"(?!\s*(?:%|percent|seats|users|licen|people|units|hours|days|weeks|months|years|am|pm|a\.m|p\.m|st\b|nd\b|rd\b|th\b|/))"
+    r"(?![\w/:-])"
+)
+
+
+def find_money(text: str, *, deal_context: bool, exclude: list[tuple[int, int]]) -> list[Money]:
+    out: list[Money] = []
+    for m in MONEY.finditer(text):
+        if any(m.start("num") < e and s < m.end("num") for s, e in exclude):
+            continue
+        pre = (m.group("pre") or "").strip()
+        post = m.group("post") or ""
+        mult = m.group("mult") or ""
+        num = float(m.group("num").replace(",", ""))
+        before = text[max(0, m.start() - 20) : m.start()].lower()
+        if re.search(r"\bq$|\bq\s*$", before) and not pre:
+            continue
+        strong = bool(pre or post or mult)
+        if not strong:
+            if not deal_context:
+                continue
+            has_commas = "," in m.group("num")
+            cue = re.search(r"(?:worth|for|at|to|value[d]?(?:\s+at)?|amount|of|=|size|is|budget|price|priced at)\s*$", before)
+            if not (has_commas or num >= 1000 or (cue and num >= 100)):
+                continue
+            if 1900 <= num <= 2100 and not has_commas and not cue:
+                continue
+        if mult and mult in ("m", "b") and not pre and not post and num > 100:
+            continue
+        amount = num * _MULT.get(mult, 1.0)
+        cur_key = pre.lower() or post.lower()
+        currency = _CUR_PRE.get(cur_key) or _CUR_POST.get(cur_key)
+        start = m.start() + (len(m.group(0)) - len(m.group(0).lstrip()))
+        out.append(Money(start, m.end(), round(amount, 2), currency))
+    return out
+
+
+def role_title(segment: str) -> str | None:
+    """The segment as a job title when it reads like one ("VP Sales", "Head of Procurement")."""
+    seg = clean(segment)
+    seg = re.sub(r"^(?:is\s+)?(?:the|a|an|our|their|new)\s+", "", seg, flags=re.I)
+    if not seg or len(seg.split()) > 6:
+        return None
+    words = [w.lower().strip(".,") for w in re.split(r"[\s/]+", seg)]
+    if any(w in ROLE_WORDS or w.rstrip("s") in ROLE_WORDS for w in words):
+        return seg
+    if re.fullmatch(r"vice president.*|[A-Z]{2,4}", seg) and seg.upper() in {w.upper() for w in ROLE_WORDS}:
+        return seg
+    return None
+
+
+def mentions_in(text: str) -> list[tuple[int, int, str]]:
+    return [(m.start(), m.end(), m.group(1)) for m in MENTION.finditer(text)]
