@@ -38,8 +38,23 @@ def cmd_db(args: argparse.Namespace) -> int:
     return 0
 
 
+def _migrate_embedded(settings) -> None:  # type: ignore[no-untyped-def]
+    """SQLite is the embedded default: bring its schema up to date on start. A shared PostgreSQL is
+    migrated on purpose with ``crm-bot db upgrade``, never by whichever process starts first."""
+    from bot.db import is_sqlite, make_engine
+    from bot.migrate import upgrade
+
+    engine = make_engine(settings.database_url)
+    try:
+        if is_sqlite(engine):
+            upgrade(engine)
+    finally:
+        engine.dispose()
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     settings = _settings()
+    _migrate_embedded(settings)
     if not settings.has_slack:
         print("crm-bot: no Slack credentials (SLACK_BOT_TOKEN) set, so starting the local console instead.")
         from bot.console import main as console_main
@@ -53,7 +68,9 @@ def cmd_run(args: argparse.Namespace) -> int:
 def cmd_console(args: argparse.Namespace) -> int:
     from bot.console import main as console_main
 
-    return console_main(_settings(), demo=args.demo)
+    settings = _settings()
+    _migrate_embedded(settings)
+    return console_main(settings, demo=args.demo)
 
 
 def cmd_scheduler(args: argparse.Namespace) -> int:
