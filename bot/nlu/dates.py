@@ -98,7 +98,10 @@ _DAY_PATTERNS: list[tuple[str, str]] = [
     ("dayafter", r"\b(?:the\s+)?day\s+after\s+tomorrow\b"),
     ("daybefore", r"\b(?:the\s+)?day\s+before\s+yesterday\b"),
     ("rel", r"\b(?P<w>today|tonight|tomorrow|yesterday)(?:\s+(?:morning|afternoon|evening|night|am|pm))?\b"),
-    ("part", r"\b(?:this|later\s+this)\s+(?:morning|afternoon|evening)\b|\blater\s+today\b|\bearlier\s+today\b"),
+    (
+        "part",
+        r"\b(?:this|later\s+this)\s+(?:morning|afternoon|evening)\b|\blater\s+today\b|\bearlier\s+today\b",
+    ),
     ("lastnight", r"\blast\s+night\b"),
     ("eoq_named", r"\b(?:(?:the\s+)?end\s+of\s+(?:the\s+)?)?(?:q(?P<q>[1-4]))(?:\s+(?P<qy>20\d\d))?\b"),
     (
@@ -201,7 +204,9 @@ def find_spans(low: str) -> list[DateSpan]:
             if kind == "eoq_named":
                 # "Q1 rollout" is a topic; only "end of Q1" / "by Q1" / "in Q1" is a date.
                 before = low[max(0, m.start() - 12) : m.start()]
-                if "end" not in m.group(0) and not re.search(r"\b(?:by|in|for|before|until|to|into|of|close)\s*$", before):
+                if "end" not in m.group(0) and not re.search(
+                    r"\b(?:by|in|for|before|until|to|into|of|close)\s*$", before
+                ):
                     continue
             days.append(DateSpan(m.start(), m.end(), m.group(0), day_kind=kind, day_match=gd))
             taken.append(m.span())
@@ -299,14 +304,15 @@ def _resolve_day(span: DateSpan, today: date, direction: Direction) -> date | No
         return today - timedelta(1)
     if k == "eoq_named":
         q = int(g["q"] or 1)
-        y = int(g["qy"]) if g.get("qy") else today.year
+        qy = g.get("qy")
+        y = int(qy) if qy else today.year
         end = _quarter_end(y, q)
         if not g.get("qy") and end < today:
             end = _quarter_end(y + 1, q)
         return end
     if k == "endof":
         unit = (g["unit"] or "").lower()
-        nxt = bool(g.get("which") and g["which"].strip().lower() == "next")
+        nxt = (g.get("which") or "").strip().lower() == "next"
         if unit == "day":
             return today
         if unit == "week":
@@ -380,7 +386,9 @@ def _resolve_day(span: DateSpan, today: date, direction: Direction) -> date | No
         name = (g.get("wd") or g.get("wd2") or g.get("wd3") or "").lower()
         mod = (g.get("mod") or g.get("mod2") or "").lower()
         wd = WEEKDAYS[name]
-        past = mod in ("last", "past", "previous") or (direction == "past" and mod not in ("next", "coming", "this coming"))
+        past = mod in ("last", "past", "previous") or (
+            direction == "past" and mod not in ("next", "coming", "this coming")
+        )
         if past:
             delta = (today.weekday() - wd) % 7 or 7
             return today - timedelta(days=delta)
@@ -391,10 +399,10 @@ def _resolve_day(span: DateSpan, today: date, direction: Direction) -> date | No
         d = int(g["d"] or 1)
         return _year_for(today, mo, d, g.get("y"), direction)
     if k == "slash":
-        y = g.get("y")
-        if y and len(y) == 2:
-            y = "20" + y
-        return _year_for(today, int(g["m"] or 1), int(g["d"] or 1), y, direction)
+        sy = g.get("y")
+        if sy and len(sy) == 2:
+            sy = "20" + sy
+        return _year_for(today, int(g["m"] or 1), int(g["d"] or 1), sy, direction)
     if k == "ordinal":
         d = int(g["d"] or 1)
         cand = _safe_date(today.year, today.month, d)
@@ -439,7 +447,7 @@ def _year_for(today: date, mo: int, d: int, year: str | None, direction: Directi
 
 def _dateparser_fallback(text: str, today: date, direction: Direction) -> date | None:
     try:
-        import dateparser
+        import dateparser  # type: ignore[import-untyped]
     except ImportError:  # pragma: no cover - dateparser is a declared dependency
         return None
     base = datetime.combine(today, time(12, 0))

@@ -12,7 +12,24 @@ EMAIL = re.compile(r"[\w.+\-']+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)+")
 PHONE = re.compile(r"(?<![\w@$€£.,/])(\+?\(?\d[\d\s().\-]{5,}\d)(?![\w%/])")
 MENTION = re.compile(r"@([UW][A-Z0-9]{5,})\b")
 _TOKEN = re.compile(r"[^\s,;:()!?\"\[\]{}<>]+")
-_PARTICLES = {"de", "van", "von", "da", "del", "di", "la", "le", "du", "bin", "al", "der", "dos", "&", "and", "of"}
+_PARTICLES = {
+    "de",
+    "van",
+    "von",
+    "da",
+    "del",
+    "di",
+    "la",
+    "le",
+    "du",
+    "bin",
+    "al",
+    "der",
+    "dos",
+    "&",
+    "and",
+    "of",
+}
 COMPANY_SUFFIX = {
     "inc",
     "inc.",
@@ -134,14 +151,18 @@ def take_name(text: str, pos: int, *, company: bool = False, max_words: int = 4)
                 continue
             break
         # Lower-case typing: names end at any function word, verb-looking word or number.
-        if base in NAME_STOP or base in STAGE_WORDS or base in LIFECYCLE_WORDS:
-            if not (company and words and base.rstrip(".") in COMPANY_SUFFIX):
-                break
+        if (base in NAME_STOP or base in STAGE_WORDS or base in LIFECYCLE_WORDS) and not (
+            company and words and base.rstrip(".") in COMPANY_SUFFIX
+        ):
+            break
         if re.search(r"\d", tok) and not company:
             break
-        if words and (lw.endswith(("ed", "ing", "ly")) or len(words) >= (2 if not company else 1)):
-            if not (company and lw.rstrip(".") in COMPANY_SUFFIX):
-                break
+        if (
+            words
+            and (lw.endswith(("ed", "ing", "ly")) or len(words) >= (2 if not company else 1))
+            and not (company and lw.rstrip(".") in COMPANY_SUFFIX)
+        ):
+            break
         if not words and lw.endswith("ly"):
             break
         words.append(tok)
@@ -255,7 +276,10 @@ def find_money(text: str, *, deal_context: bool, exclude: list[tuple[int, int]])
             if not deal_context:
                 continue
             has_commas = "," in m.group("num")
-            cue = re.search(r"(?:worth|for|at|to|value[d]?(?:\s+at)?|amount|of|=|size|is|budget|price|priced at)\s*$", before)
+            cue = re.search(
+                r"(?:worth|for|at|to|value[d]?(?:\s+at)?|amount|of|=|size|is|budget|price|priced at)\s*$",
+                before,
+            )
             if not (has_commas or num >= 1000 or (cue and num >= 100)):
                 continue
             if 1900 <= num <= 2100 and not has_commas and not cue:

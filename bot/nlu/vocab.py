@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+
+def _words(block: str) -> frozenset[str]:
+    return frozenset(block.split())
+
+
 INTENTS: tuple[str, ...] = (
     "create_contact",
     "update_contact",
@@ -129,27 +134,85 @@ ABBREVIATIONS: dict[str, str] = {
 }
 
 # Words worth repairing when misspelt: they decide the intent or a vocabulary slot.
-FUZZY_TARGETS: frozenset[str] = frozenset(
-    ["meeting", "meetings", "called", "calling", "phoned", "emailed", "email", "emails", "texted", "pinged", "messaged", "message", "spoke", "spoken", "talked", "lunch", "dinner", "coffee", "visited", "visit", "demoed", "demo", "demos", "notes", "note", "customer", "customers", "prospect", "prospects", "loyal", "advocate", "qualified", "proposal", "proposals", "negotiation", "negotiations", "negotiating", "signed", "closed", "contract", "contracts", "remind", "reminder", "reminders", "follow", "tasks", "overdue", "today", "tomorrow", "yesterday", "pipeline", "forecast", "contact", "contacts", "create", "update", "change", "opportunity", "deals", "amount", "stage", "schedule", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "january", "february", "september", "october", "november", "december", "complete", "completed", "finished", "assign", "assigned", "please", "phone", "number", "title", "company", "email", "discussed", "sending", "voicemail", "lookup", "search"]
+FUZZY_TARGETS: frozenset[str] = _words(
+    """
+    meeting meetings called calling phoned emailed email emails texted pinged messaged message spoke
+    spoken talked lunch dinner coffee visited visit demoed demo demos notes note customer customers
+    prospect prospects loyal advocate qualified proposal proposals negotiation negotiations negotiating
+    signed closed contract contracts remind reminder reminders follow tasks overdue today tomorrow
+    yesterday pipeline forecast contact contacts create update change opportunity deals amount stage
+    schedule monday tuesday wednesday thursday friday saturday sunday january february september october
+    november december complete completed finished assign assigned please phone number title company
+    discussed sending voicemail lookup search
+    """
 )
 
 # Ordinary words one typo away from a target ("launch" ~ "lunch", "talks" ~ "tasks"): never "fix" them.
-FUZZY_PROTECTED: frozenset[str] = frozenset(
-    ["launch", "launches", "launched", "talks", "takes", "tanks", "state", "stale", "staged", "stages", "dealt", "deads", "fellow", "tested", "texts", "teste", "caller", "called", "calls", "phones", "phoned", "pinned", "pined", "pinger", "notes", "nodes", "votes", "spike", "spoke", "smoke", "spokes", "closer", "closet", "closes", "cloned", "clones", "crate", "crated", "change", "changed", "chance", "chant", "prose", "prone", "propose", "proposed", "prospered", "contacted", "contract", "contracted", "contracting", "contacts", "meting", "melting", "metric", "meetup", "remains", "remand", "rewind", "remote", "reminds", "reminded", "remit", "signs", "singed", "sighed", "signal", "single", "lunches", "lunched", "dinners", "winner", "coffees", "visits", "visitor", "visitors", "demon", "demos", "denim", "notice", "noted", "notes", "noted", "notable", "today's", "todays", "totally", "tomorrows", "yesterdays", "complex", "compete", "competes", "completes", "finishes", "finisher", "assist", "assign", "assigns", "assume", "assure", "phoned", "phony", "titles", "titled", "tittle", "number", "numbers", "member", "company's", "companies", "compact", "compare", "complete", "comply", "companion", "emails", "emailer", "emailing", "dinner", "diner", "follow", "follows", "fellows", "hollow", "plead", "please", "pleased", "pleasure", "search", "searched", "research", "searches", "lookups", "looked", "forecasting", "forcast", "pipelines", "pipelined", "scheduled", "schedules", "amounts", "amounted", "amour", "customs", "custom", "customers", "customary", "mondays", "fridays", "sundays", "marched", "matches", "monthly", "months", "called", "stager", "meets", "messages", "message", "massage", "messy", "messaged", "messaging", "texted", "textile", "tested", "textbook", "update", "updated", "updates", "upgrade", "upgraded", "adviser", "advise", "advised", "qualify", "qualifies", "qualifier", "closing", "losing", "lost", "last", "list", "lists", "listed", "listen", "wonder", "spoken", "broken", "token", "visual", "visiting", "loyalty", "royal", "loyally", "called", "cancel", "counted", "counter", "courts", "contest", "context", "content", "contents", "concept", "convert", "converted"]
+FUZZY_PROTECTED: frozenset[str] = _words(
+    """
+    launch launches launched talks takes tanks state stale staged stages dealt deads fellow tested texts
+    teste caller called calls phones phoned pinned pined pinger notes nodes votes spike spoke smoke
+    spokes closer closet closes cloned clones crate crated change changed chance chant prose prone
+    propose proposed prospered contacted contract contracted contracting contacts meting melting metric
+    meetup remains remand rewind remote reminds reminded remit signs singed sighed signal single lunches
+    lunched dinners winner coffees visits visitor visitors demon demos denim notice noted notable
+    today's todays totally tomorrows yesterdays complex compete competes completes finishes finisher
+    assist assign assigns assume assure phony titles titled tittle number numbers member company's
+    companies compact compare complete comply companion emails emailer emailing dinner diner follow
+    follows fellows hollow plead please pleased pleasure search searched research searches lookups
+    looked forecasting forcast pipelines pipelined scheduled schedules amounts amounted amour customs
+    custom customers customary mondays fridays sundays marched matches monthly months stager meets
+    messages message massage messy messaged messaging texted textile textbook update updated updates
+    upgrade upgraded adviser advise advised qualify qualifies qualifier closing losing lost last list
+    lists listed listen wonder spoken broken token visual visiting loyalty royal loyally cancel counted
+    counter courts contest context content contents concept convert converted
+    """
 )
 
 # Compact first-name list: tells "note on Priya" (a person) from "note on Initech" (a company).
-FIRST_NAMES: frozenset[str] = frozenset(
-    ["aaron", "abby", "adam", "adrian", "ahmed", "aisha", "alan", "alex", "alexa", "alice", "alicia", "amanda", "amir", "amy", "ana", "andre", "andrea", "andrew", "andy", "angela", "anna", "anne", "anthony", "arjun", "ashley", "ben", "beth", "bill", "bob", "brad", "brian", "bruce", "carl", "carla", "carlos", "carol", "caroline", "charles", "charlie", "chen", "chloe", "chris", "christina", "claire", "craig", "dan", "daniel", "david", "deb", "debbie", "derek", "diana", "diego", "dmitri", "emily", "emma", "eric", "erik", "eva", "fatima", "felix", "fiona", "frank", "gabriel", "gary", "george", "grace", "greg", "hannah", "harry", "hassan", "heather", "helen", "henry", "hiro", "ian", "igor", "isabel", "jack", "jacob", "jake", "james", "jamie", "jan", "jane", "janet", "jason", "javier", "jeff", "jen", "jenny", "jennifer", "jess", "jessica", "jim", "joe", "john", "jon", "jonathan", "jose", "josh", "juan", "julia", "julie", "kate", "katie", "kevin", "kim", "kumar", "laura", "lauren", "leo", "li", "liam", "linda", "lisa", "liz", "lucas", "lucy", "luis", "maria", "mark", "marta", "martin", "mary", "matt", "matthew", "max", "mei", "mia", "michael", "michelle", "mike", "mohammed", "nadia", "nancy", "natalie", "nate", "neha", "nick", "nicole", "nina", "noah", "olga", "oliver", "olivia", "omar", "pablo", "pat", "patrick", "paul", "pedro", "peter", "phil", "priya", "rachel", "raj", "rajesh", "ravi", "rebecca", "rob", "robert", "ryan", "sam", "sandra", "sara", "sarah", "scott", "sean", "shreya", "simon", "sofia", "sophie", "stephen", "steve", "sue", "susan", "tanya", "ted", "thomas", "tim", "tina", "tom", "tony", "tyler", "victor", "vikram", "wei", "will", "yuki", "zara", "zoe"]
+FIRST_NAMES: frozenset[str] = _words(
+    """
+    aaron abby adam adrian ahmed aisha alan alex alexa alice alicia amanda amir amy ana andre andrea
+    andrew andy angela anna anne anthony arjun ashley ben beth bill bob brad brian bruce carl carla
+    carlos carol caroline charles charlie chen chloe chris christina claire craig dan daniel david deb
+    debbie derek diana diego dmitri emily emma eric erik eva fatima felix fiona frank gabriel gary
+    george grace greg hannah harry hassan heather helen henry hiro ian igor isabel jack jacob jake james
+    jamie jan jane janet jason javier jeff jen jenny jennifer jess jessica jim joe john jon jonathan
+    jose josh juan julia julie kate katie kevin kim kumar laura lauren leo li liam linda lisa liz lucas
+    lucy luis maria mark marta martin mary matt matthew max mei mia michael michelle mike mohammed nadia
+    nancy natalie nate neha nick nicole nina noah olga oliver olivia omar pablo pat patrick paul pedro
+    peter phil priya rachel raj rajesh ravi rebecca rob robert ryan sam sandra sara sarah scott sean
+    shreya simon sofia sophie stephen steve sue susan tanya ted thomas tim tina tom tony tyler victor
+    vikram wei will yuki zara zoe
+    """
 )
 
 # Words that end a name or company run when the message is typed in lower case.
-NAME_STOP: frozenset[str] = frozenset(
-    ["a", "an", "the", "at", "from", "of", "about", "re", "regarding", "on", "to", "for", "and", "or", "but", "with", "w", "via", "by", "in", "into", "over", "after", "before", "during", "until", "till", "about", "yesterday", "today", "tomorrow", "tonight", "this", "last", "next", "coming", "morning", "afternoon", "evening", "she", "he", "they", "we", "i", "it", "its", "it's", "that", "who", "which", "is", "was", "are", "were", "be", "been", "has", "had", "have", "will", "would", "should", "could", "can", "may", "might", "must", "do", "did", "does", "said", "says", "wants", "want", "wanted", "asked", "asks", "needs", "need", "needed", "discussed", "discussing", "talked", "talking", "spoke", "about", "pricing", "price", "proposal", "contract", "deck", "demo", "quote", "invoice", "re:", "back", "again", "quickly", "briefly", "today's", "earlier", "later", "just", "also", "too", "then", "so", "if", "when", "where", "while", "as", "because", "since", "please", "asap", "eod", "eow", "eom", "her", "him", "them", "his", "their", "our", "my", "your", "me", "us", "you", "all", "some", "any", "every", "each", "new", "old", "meeting", "call", "email", "note", "message", "lunch", "dinner", "coffee", "follow", "up", "following", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "mon", "tue", "tues", "wed", "thu", "thur", "thurs", "fri", "sat", "sun", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "january", "february", "march", "april", "june", "july", "august", "september", "october", "november", "december", "week", "month", "quarter", "year", "noon", "midnight", "not", "no", "yes", "ok", "okay", "kind", "of"]
+NAME_STOP: frozenset[str] = _words(
+    """
+    a an the at from of about re regarding on to for and or but with w via by in into over after before
+    during until till yesterday today tomorrow tonight this last next coming morning afternoon evening
+    she he they we i it its it's that who which is was are were be been has had have will would should
+    could can may might must do did does said says wants want wanted asked asks needs need needed
+    discussed discussing talked talking spoke pricing price proposal contract deck demo quote invoice
+    re: back again quickly briefly today's earlier later just also too then so if when where while as
+    because since please asap eod eow eom her him them his their our my your me us you all some any
+    every each new old meeting call email note message lunch dinner coffee follow up following monday
+    tuesday wednesday thursday friday saturday sunday mon tue tues wed thu thur thurs fri sat sun jan
+    feb mar apr jun jul aug sep sept oct nov dec january february march april june july august september
+    october november december week month quarter year noon midnight not no yes ok okay kind
+    """
 )
 
-ROLE_WORDS: frozenset[str] = frozenset(
-    ["ceo", "cto", "cfo", "coo", "cmo", "cio", "cro", "cso", "cpo", "cdo", "ciso", "cco", "chro", "vp", "svp", "evp", "avp", "director", "head", "manager", "lead", "founder", "co-founder", "cofounder", "owner", "president", "partner", "engineer", "buyer", "analyst", "consultant", "architect", "specialist", "coordinator", "officer", "administrator", "admin", "principal", "associate", "executive", "chair", "chairman", "chairwoman", "chairperson", "gm", "ae", "sdr", "bdr", "rep", "representative", "recruiter", "counsel", "attorney", "lawyer", "controller", "treasurer", "secretary", "assistant", "intern", "designer", "developer", "scientist", "strategist", "advisor", "chief", "manager", "marketer", "accountant", "procurement", "purchaser", "champion", "sponsor", "superintendent"]
+ROLE_WORDS: frozenset[str] = _words(
+    """
+    ceo cto cfo coo cmo cio cro cso cpo cdo ciso cco chro vp svp evp avp director head manager lead
+    founder co-founder cofounder owner president partner engineer buyer analyst consultant architect
+    specialist coordinator officer administrator admin principal associate executive chair chairman
+    chairwoman chairperson gm ae sdr bdr rep representative recruiter counsel attorney lawyer controller
+    treasurer secretary assistant intern designer developer scientist strategist advisor chief marketer
+    accountant procurement purchaser champion sponsor superintendent
+    """
 )
 
 STAGE_WORDS: dict[str, str] = {
