@@ -1,0 +1,176 @@
+"""A small, realistic team to try the bot with: people in three time zones, companies, contacts,
+a pipeline of deals across the stages, a history of calls and meetings, and tasks (some overdue,
+some due today).
+
+Everything goes through the service layer, so the demo data is audited like anything a person types.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from bot.services import CRM, Actor
+from bot.services.timeutil import zone
+
+# slack id, name, time zone, role, email
+PEOPLE = (
+    ("UANN", "Ann Lee", "America/New_York", "manager", "ann@demo.example"),
+    ("UBOB", "Bob Martin", "Europe/Paris", "rep", "bob@demo.example"),
+    ("UCARA", "Cara Diaz", "America/Los_Angeles", "rep", "cara@demo.example"),
+)
+
+# name, email, company, title, lifecycle, owner
+CONTACTS = (
+    ("Jane Doe", "jane@acme.com", "Acme Corp", "VP Sales", "customer", "UANN"),
+    ("Raj Patel", "raj@acme.com", "Acme Corp", "Procurement Manager", "customer", "UANN"),
+    ("Hank Scorpio", "hank@globex.com", "Globex", "CEO", "lead", "UBOB"),
+    ("Lucia Romano", "lucia@globex.com", "Globex", "IT Director", "lead", "UBOB"),
+    ("Peter Gibbons", "peter@initech.com", "Initech", "Operations Manager", "prospect", "UCARA"),
+    ("Samir Nagheenanajar", "samir@initech.com", "Initech", "Engineer", "prospect", "UCARA"),
+    ("Alice Wong", "alice@umbrella-health.com", "Umbrella Health", "CFO", "lead", "UBOB"),
+    (
+        "Marta Kowalska",
+        "marta@starklogistics.com",
+        "Stark Logistics",
+        "Head of Procurement",
+        "customer",
+        "UANN",
+    ),
+    ("Tom Becker", "tom@waynefoods.com", "Wayne Foods", "COO", "prospect", "UCARA"),
+    ("Chloe Martin", "chloe@soylent.example", "Soylent", "Buyer", "lead", "UBOB"),
+)
+
+# title, company, contact, amount, stage, owner, close in days
+DEALS = (
+    ("Acme renewal", "Acme Corp", "Jane Doe", "48000", "negotiation", "UANN", 12),
+    ("Acme expansion", "Acme Corp", "Raj Patel", "25000", "qualified", "UANN", 60),
+    ("Globex platform", "Globex", "Hank Scorpio", "120000", "proposal", "UBOB", 30),
+    ("Globex pilot", "Globex", "Lucia Romano", "15000", "demo", "UBOB", 20),
+    ("Initech licenses", "Initech", "Peter Gibbons", "9000", "lead", "UCARA", 45),
+    ("Initech support plan", "Initech", "Samir Nagheenanajar", "6000", "qualified", "UCARA", 40),
+    ("Umbrella Health onboarding", "Umbrella Health", "Alice Wong", "70000", "demo", "UBOB", 35),
+    ("Umbrella Health analytics", "Umbrella Health", "Alice Wong", "32000", "lead", "UBOB", 90),
+    ("Stark Logistics fleet", "Stark Logistics", "Marta Kowalska", "85000", "won", "UANN", -10),
+    ("Stark Logistics services", "Stark Logistics", "Marta Kowalska", "18000", "proposal", "UANN", 25),
+    ("Wayne Foods new logo", "Wayne Foods", "Tom Becker", "40000", "qualified", "UCARA", 50),
+    ("Wayne Foods pilot", "Wayne Foods", "Tom Becker", "12000", "lost", "UCARA", -20),
+    ("Soylent starter", "Soylent", "Chloe Martin", "7500", "lead", "UBOB", 70),
+    ("Acme training", "Acme Corp", "Jane Doe", "5000", "won", "UANN", -3),
+    ("Initech migration", "Initech", "Peter Gibbons", "22000", "negotiation", "UCARA", 8),
+)
+
+# author, kind, contact, deal, summary, days ago
+INTERACTIONS = (
+    ("UANN", "call", "Jane Doe", "Acme renewal", "Renewal terms: wants a 2-year price lock", 2),
+    ("UANN", "email", "Raj Patel", "Acme expansion", "Sent the seat-count questionnaire", 6),
+    ("UBOB", "meeting", "Hank Scorpio", "Globex platform", "Exec sponsor meeting, proposal requested", 4),
+    ("UBOB", "call", "Lucia Romano", "Globex pilot", "Pilot scope: 20 users, SSO required", 9),
+    ("UCARA", "email", "Peter Gibbons", "Initech licenses", "Intro email after the webinar", 12),
+    ("UBOB", "meeting", "Alice Wong", "Umbrella Health onboarding", "Demo to the finance team went well", 3),
+    ("UANN", "note", "Marta Kowalska", "Stark Logistics fleet", "Signed; kickoff planned next month", 10),
+    ("UCARA", "call", "Tom Becker", "Wayne Foods new logo", "Budget confirmed for Q1", 5),
+    ("UCARA", "call", "Peter Gibbons", "Initech migration", "Legal review of the MSA under way", 1),
+    ("UBOB", "message", "Chloe Martin", None, "Asked for a pricing sheet on LinkedIn", 20),
+)
+
+# assignee, creator, title, contact, deal, due: ("days", n, "HH:MM" or None)
+TASKS = (
+    ("UANN", "UANN", "Send Acme renewal quote", "Jane Doe", "Acme renewal", (-1, None)),
+    ("UANN", "UANN", "Call Raj about seat count", "Raj Patel", "Acme expansion", (0, "15:00")),
+    ("UBOB", "UBOB", "Send Globex proposal", "Hank Scorpio", "Globex platform", (0, "11:00")),
+    (
+        "UBOB",
+        "UANN",
+        "Prepare Umbrella onboarding plan",
+        "Alice Wong",
+        "Umbrella Health onboarding",
+        (2, None),
+    ),
+    (
+        "UCARA",
+        "UCARA",
+        "Follow up with Peter on licenses",
+        "Peter Gibbons",
+        "Initech licenses",
+        (-3, "10:00"),
+    ),
+    ("UCARA", "UANN", "Chase Initech legal on the MSA", "Peter Gibbons", "Initech migration", (0, "16:30")),
+    ("UBOB", "UBOB", "Send pricing sheet to Chloe", "Chloe Martin", None, (1, "09:30")),
+    ("UCARA", "UCARA", "Book Wayne Foods demo", "Tom Becker", "Wayne Foods new logo", (5, None)),
+)
+
+
+@dataclass(frozen=True)
+class DemoTeam:
+    team_id: str
+    people: dict[str, Actor]
+    created: bool
+
+    @property
+    def manager(self) -> Actor:
+        return self.people[PEOPLE[0][0]]
+
+
+def _local(day: date, hhmm: str | None, tz: str) -> date | datetime:
+    if hhmm is None:
+        return day
+    hours, minutes = (int(x) for x in hhmm.split(":"))
+    return datetime.combine(day, time(hours, minutes), tzinfo=zone(tz)).astimezone(UTC)
+
+
+def seed_demo(crm: CRM, team_id: str = "TDEMO", *, team_name: str = "Demo Inc") -> DemoTeam:
+    """Seed the demo team once; a second call finds it there and changes nothing."""
+    crm.ensure_workspace(team_id, team_name, default_tz=PEOPLE[0][2])
+    existing = {slack_id: crm.actor(team_id, slack_id) for slack_id, *_ in PEOPLE}
+    if all(existing.values()):
+        probe = existing[PEOPLE[0][0]]
+        assert probe is not None
+        if crm.find_contacts(probe, CONTACTS[0][0], limit=1):
+            return DemoTeam(team_id, {k: v for k, v in existing.items() if v is not None}, False)
+
+    people: dict[str, Actor] = {}
+    for slack_id, name, tz, role, email in PEOPLE:
+        people[slack_id] = crm.register_user(team_id, slack_id, name=name, tz=tz, email=email, role=role)
+
+    now = crm.now()
+    for name, email, company, title, lifecycle, owner in CONTACTS:
+        crm.create_contact(
+            people[owner], name, email=email, company=company, title=title, lifecycle=lifecycle, force=True
+        )
+
+    # Deals are created as leads and moved forward, so their history reads like a real pipeline.
+    for title, company, contact, amount, stage, owner, close_in in DEALS:
+        actor = people[owner]
+        close = (now.astimezone(zone(actor.tz)) + timedelta(days=close_in)).date()
+        written = crm.create_deal(
+            actor, title, company=company, contact=contact, amount=amount, stage="lead", close_date=close
+        )
+        assert written.deal is not None
+        if stage != "lead":
+            crm.update_deal(actor, written.deal.id, stage=stage)
+
+    for author, kind, contact, deal, summary, days_ago in INTERACTIONS:
+        kwargs: dict[str, Any] = {"contact": contact}
+        if deal:
+            kwargs["deal"] = deal
+        crm.log_interaction(
+            people[author], kind, summary, occurred_at=now - timedelta(days=days_ago, hours=2), **kwargs
+        )
+
+    for assignee, creator, title, contact, deal, (days, hhmm) in TASKS:
+        tz = people[assignee].tz
+        day = now.astimezone(zone(tz)).date() + timedelta(days=days)
+        crm.create_task(
+            people[creator],
+            title,
+            assignee=assignee,
+            due=_local(day, hhmm, tz),
+            contact=contact,
+            deal=deal,
+        )
+    return DemoTeam(team_id, people, True)
+
+
+__all__ = ["CONTACTS", "DEALS", "PEOPLE", "DemoTeam", "seed_demo"]
