@@ -1,0 +1,244 @@
+"""Block Kit for what the bot says first: reminders, the overdue nudge, stale-deal alerts and the pipeline
+summary. Built from the plain payloads the planner stores, so every delivery attempt renders the same
+message. The action ids here are the ones ``handlers/proactive.py`` listens for."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ButtonElement,
+    ContextBlock,
+    DatePickerElement,
+    DividerBlock,
+    HeaderBlock,
+    MarkdownTextObject,
+    Option,
+    SectionBlock,
+    StaticSelectElement,
+)
+
+from bot.services.summary import PipelineSummary
+from bot.services.timeutil import zone
+
+REMINDER_DONE = "reminder_done"
+REMINDER_SNOOZE_HOUR = "reminder_snooze_hour"
+REMINDER_SNOOZE_TOMORROW = "reminder_snooze_tomorrow"
+REMINDER_OPEN = "reminder_open"
+STALE_LOG = "stale_log_activity"
+STALE_MOVE = "stale_move_stage"
+STALE_SNOOZE = "stale_snooze_until"
+STALE_LOG_VIEW = "stale_log_activity_view"
+ACTION_IDS = (
+    REMINDER_DONE,
+    REMINDER_SNOOZE_HOUR,
+    REMINDER_SNOOZE_TOMORROW,
+    REMINDER_OPEN,
+    STALE_LOG,
+    STALE_MOVE,
+    STALE_SNOOZE,
+)
+
+Rendered = tuple[str, list[dict[str, Any]]]
+
+
+def _md(text: str) -> MarkdownTextObject:
+    return MarkdownTextObject(text=text)
+
+
+def _dicts(blocks: list[Block]) -> list[dict[str, Any]]:
+    return [b.to_dict() for b in blocks]
+
+
+def money(amount: Decimal | str | None, currency: str = "USD") -> str:
+    if amount is None:
+        return "no amount"
+    value = Decimal(amount)
+    symbol = {"USD": "$", "EUR": "€", "GBP": "£"}.get(currency)
+    text = f"{value:,.0f}" if value == value.to_integral_value() else f"{value:,.2f}"
+    return f"{symbol}{text}" if symbol else f"{text} {currency}"
+
+
+def when_local(iso_utc: str | None, iso_day: str | None, tz: str, now: datetime | None = None) -> str:
+    """“today 15:00”, “Mon 24 Nov 15:00”, or the day alone, in the reader's zone."""
+    if iso_day and not iso_utc:
+        day = date.fromisoformat(iso_day)
+        return _day_label(day, tz, now)
+    if iso_utc is None:
+        return "no due date"
+    at = datetime.fromisoformat(iso_utc).astimezone(zone(tz))
+    return f"{_day_label(at.date(), tz, now)} {at:%H:%M}"
+
+
+def _day_label(day: date, tz: str, now: datetime | None) -> str:
+    today = (now or datetime.now(UTC)).astimezone(zone(tz)).date()
+    delta = (day - today).days
+    if delta == 0:
+        return "today"
+    if delta == -1:
+        return "yesterday"
+    if delta == 1:
+        return "tomorrow"
+    return f"{day:%a %d %b}"
+
+
+def _late_note(late: bool, due_iso: str | None, tz: str, now: datetime | None) -> list[Block]:
+    if not late or not due_iso:
+        return []
+    return [
+        ContextBlock(
+            elements=[
+                _md(
+                    f":hourglass: Sent late: this was due {when_local(due_iso, None, tz, now)} "
+                    "while the bot was offline."
+                )
+            ]
+        )
+    ]
+
+
+def reminder(payload: dict[str, Any], *, late: bool = False, now: datetime | None = None) -> Rendered:
+    tz = payload.get("tz") or "UTC"
+    task_id = str(payload["task_id"])
+    due = when_local(payload.get("due_utc"), payload.get("due_date"), tz, now)
+    about = " · ".join(x for x in (payload.get("contact"), payload.get("deal")) if x)
+    lead = "Reminder (snoozed)" if payload.get("snoozed") else "Reminder"
+    text = f"{lead}: {payload['title']} — due {due}" + (" (late)" if late else "")
+    lines = f":alarm_clock: *{lead}:* {payload['title']}\nDue {due}" + (f" · {about}" if about else "")
+    blocks: list[Block] = [SectionBlock(block_id=f"reminder:{task_id}", text=_md(lines))]
+    blocks += _late_note(late, payload.get("remind_at"), tz, now)
+    blocks.append(
+        ActionsBlock(
+            block_id=f"reminder_actions:{task_id}",
+            elements=[
+                ButtonElement(text="Done", action_id=REMINDER_DONE, value=task_id, style="primary"),
+                ButtonElement(text="Snooze 1 hour", action_id=REMINDER_SNOOZE_HOUR, value=task_id),
+                ButtonElement(
+                    text="Snooze until tomorrow", action_id=REMINDER_SNOOZE_TOMORROW, value=task_id
+                ),
+                ButtonElement(text="Open", action_id=REMINDER_OPEN, value=task_id),
+            ],
+        )
+    )
+    return text, _dicts(blocks)
+
+
+def overdue_nudge(payload: dict[str, Any], *, late: bool = False, now: datetime | None = None) -> Rendered:
+    tz = payload.get("tz") or "UTC"
+    tasks = payload["tasks"]
+    total = int(payload.get("total") or len(tasks))
+    noun = "task is" if total == 1 else "tasks are"
+    text = f"{total} {noun} overdue: " + "; ".join(t["title"] for t in tasks)
+    blocks: list[Block] = [SectionBlock(text=_md(f":warning: *{total} {noun} overdue*"))]
+    for t in tasks:
+        due = when_local(t.get("due_utc"), t.get("due_date"), tz, now)
+        blocks.append(
+            SectionBlock(
+                block_id=f"nudge_task:{t['id']}",
+                text=_md(f"• {t['title']} — was due {due}"),
+                accessory=ButtonElement(text="Done", action_id=REMINDER_DONE, value=str(t["id"])),
+            )
+        )
+    if total > len(tasks):
+        blocks.append(ContextBlock(elements=[_md(f"…and {total - len(tasks)} more: /crm tasks overdue")]))
+    return text, _dicts(blocks)
+
+
+def stale_deal(payload: dict[str, Any], *, late: bool = False, now: datetime | None = None) -> Rendered:
+    deal_id = str(payload["deal_id"])
+    days = payload.get("days_quiet")
+    amount = money(payload.get("amount"), payload.get("currency") or "USD")
+    text = f"{payload['title']} has had no activity for {days} days ({payload['stage']}, {amount})"
+    options = [
+        Option(text=name, value=f"{deal_id}:{key}")
+        for key, name in payload.get("stages", [])
+        if key != payload.get("stage_key")
+    ]
+    elements: list[Any] = [ButtonElement(text="Log activity", action_id=STALE_LOG, value=deal_id)]
+    if options:
+        elements.append(
+            StaticSelectElement(placeholder="Move to stage…", action_id=STALE_MOVE, options=options)
+        )
+    elements.append(DatePickerElement(placeholder="Snooze until…", action_id=STALE_SNOOZE))
+    blocks: list[Block] = [
+        SectionBlock(
+            block_id=f"stale:{deal_id}",
+            text=_md(
+                f":zzz: *{payload['title']}* has had no activity for *{days} days*.\n"
+                f"{payload['stage']} · {amount}"
+                + (f" · closes {payload['close_date']}" if payload.get("close_date") else "")
+            ),
+        ),
+        ActionsBlock(block_id=f"stale_actions:{deal_id}", elements=elements),
+    ]
+    return text, _dicts(blocks)
+
+
+def summary(data: PipelineSummary, *, title: str = "Pipeline summary") -> Rendered:
+    cur = data.currency
+    tz = data.tz
+    local = data.generated_at.astimezone(zone(tz))
+    text = f"{title}: {data.open_count} open deals worth {money(data.open_amount, cur)}"
+    stage_lines = "\n".join(
+        f"{'~' if s.is_closed else '•'} *{s.name}*: {s.count} · {money(s.amount, cur)}" for s in data.stages
+    )
+    blocks: list[Block] = [
+        HeaderBlock(text=title),
+        ContextBlock(elements=[_md(f"{local:%a %d %b %Y, %H:%M} ({tz})")]),
+        SectionBlock(
+            text=_md(
+                f"*Open pipeline:* {data.open_count} deals · {money(data.open_amount, cur)}\n{stage_lines}"
+            )
+        ),
+        DividerBlock(),
+    ]
+    since_local = data.since.astimezone(zone(tz))
+    counts = data.change_counts
+    change_lines = [
+        f"*Since {since_local:%a %d %b %H:%M}:* {counts.get('new', 0)} new · {counts.get('moved', 0)} moved · "
+        f"{counts.get('won', 0)} won · {counts.get('lost', 0)} lost"
+    ]
+    labels = {"new": ":new:", "moved": ":arrow_right:", "won": ":trophy:", "lost": ":x:"}
+    for kind in ("won", "lost", "new", "moved"):
+        for c in data.changes.get(kind, []):
+            move = f" ({c.from_stage} → {c.to_stage})" if kind == "moved" and c.from_stage else ""
+            change_lines.append(f"{labels[kind]} {c.title}{move} · {money(c.amount, cur)}")
+    blocks.append(SectionBlock(text=_md("\n".join(change_lines))))
+    closing = [
+        f"*Closing this week* ({data.week_start:%d %b}–{data.week_end:%d %b}): "
+        f"{data.closing_count} · {money(data.closing_amount, cur)}"
+    ]
+    for d in data.closing[:5]:
+        owner = f" · <@{d.owner_slack_id}>" if d.owner_slack_id else ""
+        closing.append(
+            f"• {d.title} · {money(d.amount, cur)} · {d.close_date:%a %d %b} · {d.stage_name}{owner}"
+        )
+    blocks.append(SectionBlock(text=_md("\n".join(closing))))
+    overdue = [f"*Overdue tasks:* {data.overdue_total}"]
+    for o in data.overdue_by_owner[:10]:
+        who = f"<@{o.slack_id}>" if o.slack_id else o.name
+        overdue.append(f"• {who}: {o.count}")
+    blocks.append(SectionBlock(text=_md("\n".join(overdue))))
+    return text, _dicts(blocks)
+
+
+def render(
+    kind: str, payload: dict[str, Any], *, late: bool = False, now: datetime | None = None
+) -> Rendered:
+    if kind == "reminder":
+        return reminder(payload, late=late, now=now)
+    if kind == "overdue_nudge":
+        return overdue_nudge(payload, late=late, now=now)
+    if kind == "stale_deal":
+        return stale_deal(payload, late=late, now=now)
+    if kind == "summary":
+        freq = payload.get("frequency")
+        title = {"daily": "Daily pipeline summary", "weekly": "Weekly pipeline summary"}.get(
+            freq or "", "Pipeline summary"
+        )
+        return summary(PipelineSummary.from_json(payload["summary"]), title=title)
+    raise ValueError(f"unknown delivery kind {kind!r}")

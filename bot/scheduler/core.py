@@ -1,0 +1,407 @@
+"""The scheduler: plans what is due into the ``deliveries`` outbox, then delivers the outbox to Slack.
+
+Exactly once, and the one window where it cannot be guaranteed
+------------------------------------------------------------------
+* Planning marks the source as handled (task ``reminder_state='sent'``, deal ``stale_alerted_at``,
+  subscription ``next_run_at``) in the transaction that inserts the delivery, and the delivery's
+  ``dedupe_key`` is unique: a message is planned once, even by two schedulers at the same instant.
+* Delivering claims rows with ``FOR UPDATE SKIP LOCKED`` and stamps them ``sending`` with a lease
+  (``claimed_by``/``claimed_until``), committed before any HTTP call: two schedulers never hold the same
+  row. A row is marked ``sent`` (guarded by ``claimed_by``) in its own transaction right after Slack
+  answers, and a claimer never starts a send once its lease is nearly over.
+* The window: Slack accepted the post, then the process died before ``sent`` was committed. Slack has no
+  idempotency key for ``chat.postMessage``, so the next claimer (after the lease runs out) treats the
+  row as *in doubt*: every message carries its dedupe key in message metadata, and before sending again
+  we look for it in the channel's recent history (``conversations.history``). Found: marked sent, not
+  posted again. History unreadable (missing scope, error): we send again. That is the deliberate
+  choice: a rare duplicate after a crash is better than a reminder silently lost. Connection errors
+  and timeouts (the request may have arrived) take the same in-doubt path.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import logging
+import os
+import socket
+import threading
+import time
+from collections import deque
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from slack_sdk import WebClient
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.blocks.proactive import render
+from bot.charts import summary_chart_png
+from bot.clock import Clock, SystemClock
+from bot.scheduler import lease
+from bot.scheduler.transport import SendError, SlackTransport, Transport
+from bot.services.proactive import Planner, PlanStats, still_due
+from bot.services.summary import PipelineSummary
+from models import Deal, Delivery, Task
+
+log = logging.getLogger("bot.scheduler")
+
+
+@dataclass
+class TickStats:
+    planned: PlanStats = field(default_factory=PlanStats)
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+    cancelled: int = 0
+    # In-doubt rows found already posted (after a crash), so not posted again.
+    recovered: int = 0
+
+    def add(self, other: TickStats) -> None:
+        for name in ("sent", "retried", "failed", "cancelled", "recovered"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+
+@dataclass
+class Claimed:
+    id: int
+    kind: str
+    channel: str
+    dedupe_key: str
+    payload: dict[str, Any]
+    late: bool
+    attempts: int
+    lease_until: datetime
+    in_doubt: bool
+    since: datetime
+    posted_ts: str | None
+
+
+class Scheduler:
+    """Plans and delivers proactive messages. ``tick()`` does one round at ``clock.now()``; with a
+    ManualClock a test or the console moves time and calls ``tick()``, nothing waits for real.
+
+    Several schedulers may share a PostgreSQL database. On SQLite, ``start()`` takes the one scheduler
+    lease and raises :class:`bot.scheduler.lease.SchedulerBusy` if another process holds it."""
+
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        client: WebClient | Transport,
+        clock: Clock | None = None,
+        *,
+        name: str | None = None,
+        pace_seconds: float = 1.0,
+        workers: int = 4,
+        batch: int = 200,
+        lease_seconds: float = 300.0,
+        backoff_base: float = 30.0,
+        backoff_max: float = 3600.0,
+        max_attempts: int = 25,
+        single: bool | None = None,
+    ) -> None:
+        self.sessions = sessions
+        self.transport: Transport = SlackTransport(client) if isinstance(client, WebClient) else client
+        self.clock = clock or SystemClock()
+        self.name = name or f"{socket.gethostname()}:{os.getpid()}:{id(self) % 100000}"
+        self.pace_seconds = pace_seconds
+        self.workers = max(1, workers)
+        self.batch = batch
+        self.lease = timedelta(seconds=lease_seconds)
+        # Never start a send this close to the end of our claim: a peer may take the row over after it.
+        self.margin = min(timedelta(seconds=60), self.lease / 5)
+        self.backoff_base = backoff_base
+        self.backoff_max = backoff_max
+        self.max_attempts = max_attempts
+        bind = sessions.kw.get("bind")
+        self.single = (
+            single if single is not None else bool(bind is not None and bind.dialect.name == "sqlite")
+        )
+        self.planner = Planner(sessions)
+        self.started = False
+        self._lock = threading.Lock()
+
+    # ---- lifecycle -----------------------------------------------------------------------------
+
+    def start(self) -> Scheduler:
+        if self.single:
+            lease.acquire(self.sessions, self.name, self.clock.now(), self._lease_ttl)
+        self.started = True
+        return self
+
+    def stop(self) -> None:
+        if self.started and self.single:
+            lease.release(self.sessions, self.name)
+        self.started = False
+
+    @property
+    def _lease_ttl(self) -> timedelta:
+        return timedelta(seconds=60)
+
+    # ---- one round -----------------------------------------------------------------------------
+
+    def tick(self, *, max_rounds: int = 1000) -> TickStats:
+        """Plan everything due now, then deliver every outbox row that is ready now."""
+        with self._lock:
+            if not self.started:
+                self.start()
+            elif self.single:
+                lease.acquire(self.sessions, self.name, self.clock.now(), self._lease_ttl)
+            stats = TickStats(planned=self.planner.plan(self.clock.now()))
+            for _ in range(max_rounds):
+                claimed = self._claim(self.clock.now(), stats)
+                if not claimed:
+                    break
+                self._dispatch(claimed, stats)
+            return stats
+
+    run_once = tick
+
+    def plan(self) -> PlanStats:
+        return self.planner.plan(self.clock.now())
+
+    # ---- claiming ------------------------------------------------------------------------------
+
+    def _claim(self, now: datetime, stats: TickStats) -> list[Claimed]:
+        with self.sessions.begin() as s:
+            ids = list(
+                s.scalars(
+                    select(Delivery.id)
+                    .where(
+                        or_(
+                            and_(Delivery.state == "pending", Delivery.next_attempt_at <= now),
+                            # A claimer that died mid-send: its lease ran out.
+                            and_(Delivery.state == "sending", Delivery.claimed_until < now),
+                        )
+                    )
+                    .order_by(Delivery.next_attempt_at, Delivery.id)
+                    .limit(self.batch)
+                    .with_for_update(skip_locked=True)
+                )
+            )
+            if not ids:
+                return []
+            rows = list(s.scalars(select(Delivery).where(Delivery.id.in_(ids)).order_by(Delivery.id)))
+            self._preload(s, rows)
+            claimed: list[Claimed] = []
+            until = now + self.lease
+            for d in rows:
+                in_doubt = d.state == "sending" or bool(d.payload.get("_verify"))
+                previous_claim = (d.claimed_until - self.lease) if d.claimed_until else d.created_at
+                payload = still_due(s, d, now)
+                if payload is None:
+                    d.state = "cancelled"
+                    d.claimed_by = None
+                    d.claimed_until = None
+                    stats.cancelled += 1
+                    continue
+                d.state = "sending"
+                d.claimed_by = self.name
+                d.claimed_until = until
+                d.attempts += 1
+                claimed.append(
+                    Claimed(
+                        d.id,
+                        d.kind,
+                        d.channel,
+                        d.dedupe_key,
+                        payload,
+                        d.late,
+                        d.attempts,
+                        until,
+                        in_doubt,
+                        min(previous_claim, d.created_at) - timedelta(minutes=1),
+                        d.slack_ts,
+                    )
+                )
+            return claimed
+
+    def _preload(self, s: Session, rows: Iterable[Delivery]) -> None:
+        """Load the sources the validity check reads in two queries, not one per row."""
+        task_ids = [d.payload["task_id"] for d in rows if d.kind == "reminder"]
+        task_ids += [t["id"] for d in rows if d.kind == "overdue_nudge" for t in d.payload.get("tasks", [])]
+        deal_ids = [d.payload["deal_id"] for d in rows if d.kind == "stale_deal"]
+        for chunk in _chunks(task_ids, 1000):
+            list(s.scalars(select(Task).where(Task.id.in_(chunk))))
+        for chunk in _chunks(deal_ids, 1000):
+            list(s.scalars(select(Deal).where(Deal.id.in_(chunk))))
+
+    # ---- dispatching ---------------------------------------------------------------------------
+
+    def _dispatch(self, claimed: list[Claimed], stats: TickStats) -> None:
+        pacer = _Pacer(claimed, self.pace_seconds)
+        results: list[TickStats] = []
+        lock = threading.Lock()
+
+        def work() -> None:
+            local = TickStats()
+            while True:
+                job = pacer.next()
+                if job is None:
+                    break
+                outcome, retry_after = self._deliver(job, local)
+                pacer.done(job.channel, blocked=outcome == "rate_limited")
+                if outcome == "rate_limited":
+                    # Slack asked this channel to wait: the rest of its queue waits too, others go on.
+                    for rest in pacer.drain(job.channel):
+                        self._release(rest, retry_after or 1.0, "waiting out a rate limit on this channel")
+                        local.retried += 1
+            with lock:
+                results.append(local)
+
+        n = min(self.workers, pacer.channels)
+        if n <= 1:
+            work()
+        else:
+            threads = [threading.Thread(target=work, name=f"scheduler-send-{i}") for i in range(n)]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+        for r in results:
+            stats.add(r)
+
+    def _deliver(self, c: Claimed, stats: TickStats) -> tuple[str, float | None]:
+        now = self.clock.now()
+        if now >= c.lease_until - self.margin:
+            self._release(c, 0.0, "claim ran out before its turn")
+            stats.retried += 1
+            return "released", None
+        try:
+            if c.in_doubt and c.posted_ts is None:
+                found = self.transport.find(c.channel, c.dedupe_key, c.since)
+                if found:
+                    log.info("delivery %s was already posted before a crash; not posting again", c.id)
+                    if c.kind == "summary":
+                        c.posted_ts = found
+                    else:
+                        self._mark_sent(c, found)
+                        stats.recovered += 1
+                        return "recovered", None
+            text, blocks = render(c.kind, c.payload, late=c.late, now=now)
+            ts = c.posted_ts
+            if ts is None:
+                _, ts = self.transport.post(c.channel, text, blocks, c.dedupe_key)
+            if c.kind == "summary":
+                if c.posted_ts is None:
+                    self._record_post(c, ts)
+                    c.posted_ts = ts
+                png = summary_chart_png(PipelineSummary.from_json(c.payload["summary"]))
+                self.transport.upload(c.channel, "pipeline.png", png, "Pipeline: amount by stage")
+            self._mark_sent(c, ts)
+            stats.sent += 1
+            return "sent", None
+        except SendError as err:
+            return self._failed(c, err, stats)
+        except Exception as exc:  # noqa: BLE001 - one bad message must not stop the others
+            log.exception("delivery %s (%s) failed unexpectedly", c.id, c.kind)
+            return self._failed(c, SendError("transient", f"{type(exc).__name__}: {exc}"), stats)
+
+    def _failed(self, c: Claimed, err: SendError, stats: TickStats) -> tuple[str, float | None]:
+        if err.kind == "rate_limited":
+            self._release(c, err.retry_after or 1.0, str(err), count_attempt=False)
+            stats.retried += 1
+            return "rate_limited", err.retry_after
+        if err.kind == "permanent" or c.attempts >= self.max_attempts:
+            log.error(
+                "delivery %s to %s failed for good after %s attempts: %s", c.id, c.channel, c.attempts, err
+            )
+            self._finish(c, state="failed", last_error=str(err))
+            stats.failed += 1
+            return "failed", None
+        delay = min(self.backoff_base * 2 ** (c.attempts - 1), self.backoff_max)
+        log.warning("delivery %s to %s: %s; retrying in %.0fs", c.id, c.channel, err, delay)
+        self._release(c, delay, str(err), verify=err.kind == "in_doubt")
+        stats.retried += 1
+        return "retry", None
+
+    # ---- bookkeeping ---------------------------------------------------------------------------
+
+    def _guarded(self, c: Claimed) -> Any:
+        return update(Delivery).where(
+            Delivery.id == c.id, Delivery.claimed_by == self.name, Delivery.state == "sending"
+        )
+
+    def _mark_sent(self, c: Claimed, ts: str) -> None:
+        self._finish(c, state="sent", slack_ts=ts, sent_at=self.clock.now(), last_error=None)
+
+    def _record_post(self, c: Claimed, ts: str) -> None:
+        with self.sessions.begin() as s:
+            s.execute(self._guarded(c).values(slack_ts=ts))
+
+    def _finish(self, c: Claimed, **values: Any) -> None:
+        with self.sessions.begin() as s:
+            result: Any = s.execute(self._guarded(c).values(claimed_by=None, claimed_until=None, **values))
+            done = result.rowcount
+        if not done:
+            log.warning("delivery %s: our claim was taken over before we could record the outcome", c.id)
+
+    def _release(
+        self, c: Claimed, delay: float, error: str, *, verify: bool = False, count_attempt: bool = True
+    ) -> None:
+        values: dict[str, Any] = {
+            "state": "pending",
+            "next_attempt_at": self.clock.now() + timedelta(seconds=delay),
+            "last_error": error[:2000],
+        }
+        if verify:
+            values["payload"] = {**c.payload, "_verify": True}
+        if not count_attempt:
+            values["attempts"] = Delivery.attempts - 1
+        self._finish(c, **values)
+
+
+class _Pacer:
+    """Hands out claimed rows one channel at a time: at most one send in flight per channel, and at
+    least ``pace`` seconds (real time) between two sends to one channel; channels interleave."""
+
+    def __init__(self, claimed: list[Claimed], pace: float) -> None:
+        self.pace = pace
+        self.queues: dict[str, deque[Claimed]] = {}
+        for c in claimed:
+            self.queues.setdefault(c.channel, deque()).append(c)
+        self.channels = len(self.queues)
+        self._seq = itertools.count()
+        self.ready: list[tuple[float, int, str]] = [(0.0, next(self._seq), ch) for ch in self.queues]
+        heapq.heapify(self.ready)
+        self.in_flight = 0
+        self.cond = threading.Condition()
+
+    def next(self) -> Claimed | None:
+        with self.cond:
+            while True:
+                if self.ready:
+                    at, _, channel = self.ready[0]
+                    wait = at - time.monotonic()
+                    if wait <= 0:
+                        heapq.heappop(self.ready)
+                        self.in_flight += 1
+                        return self.queues[channel].popleft()
+                    self.cond.wait(wait)
+                elif self.in_flight:
+                    self.cond.wait()
+                else:
+                    return None
+
+    def done(self, channel: str, *, blocked: bool = False) -> None:
+        with self.cond:
+            self.in_flight -= 1
+            if self.queues[channel] and not blocked:
+                heapq.heappush(self.ready, (time.monotonic() + self.pace, next(self._seq), channel))
+            self.cond.notify_all()
+
+    def drain(self, channel: str) -> list[Claimed]:
+        with self.cond:
+            rest = list(self.queues[channel])
+            self.queues[channel].clear()
+            self.ready = [r for r in self.ready if r[2] != channel]
+            heapq.heapify(self.ready)
+            self.cond.notify_all()
+            return rest
+
+
+def _chunks(items: list[Any], size: int) -> Iterable[list[Any]]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]

@@ -1,0 +1,149 @@
+"""Running the scheduler: in a background thread of ``crm-bot run``, or alone as ``crm-bot scheduler``."""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import sys
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+from slack_sdk import WebClient
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.clock import Clock, SystemClock
+from bot.scheduler.core import Scheduler
+from bot.scheduler.lease import SchedulerBusy
+from bot.scheduler.transport import Transport
+from bot.settings import Settings, SettingsError
+
+log = logging.getLogger("bot.scheduler")
+
+
+@dataclass(frozen=True)
+class SchedulerOptions:
+    interval: float = 5.0
+    pace_seconds: float = 1.0
+    workers: int = 4
+
+
+def options_from_env(env: dict[str, str] | None = None) -> SchedulerOptions:
+    """``CRM_SCHEDULER_INTERVAL`` (seconds between rounds, default 5), ``CRM_SLACK_CHANNEL_PACE``
+    (seconds between two posts to one channel, default 1; 0 turns pacing off) and
+    ``CRM_SCHEDULER_WORKERS`` (parallel senders, default 4)."""
+    env = dict(os.environ) if env is None else env
+
+    def number(name: str, default: float, minimum: float) -> float:
+        raw = (env.get(name) or "").strip()
+        if not raw:
+            return default
+        try:
+            value = float(raw)
+        except ValueError:
+            raise SettingsError(f"{name} must be a number of seconds, e.g. {default:g}") from None
+        if value < minimum:
+            raise SettingsError(f"{name} must be at least {minimum:g}")
+        return value
+
+    return SchedulerOptions(
+        interval=number("CRM_SCHEDULER_INTERVAL", 5.0, 0.1),
+        pace_seconds=number("CRM_SLACK_CHANNEL_PACE", 1.0, 0.0),
+        workers=int(number("CRM_SCHEDULER_WORKERS", 4, 1)),
+    )
+
+
+class SchedulerHandle:
+    """A scheduler ticking in a daemon thread; ``stop()`` ends it and gives the lease back."""
+
+    def __init__(self, scheduler: Scheduler, interval: float) -> None:
+        self.scheduler = scheduler
+        self.interval = interval
+        self._stop = threading.Event()
+        self.thread = threading.Thread(target=self._run, name="crm-scheduler", daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.scheduler.tick()
+            except SchedulerBusy as exc:
+                log.error("scheduler stopped: %s", exc)
+                return
+            except Exception:  # noqa: BLE001 - a bad round (database blip) must not end the scheduler
+                log.exception("scheduler round failed; trying again in %.0fs", self.interval)
+            self._stop.wait(self.interval)
+
+    def start(self) -> SchedulerHandle:
+        self.thread.start()
+        return self
+
+    def stop(self, timeout: float = 30.0) -> None:
+        self._stop.set()
+        if self.thread.is_alive() and threading.current_thread() is not self.thread:
+            self.thread.join(timeout)
+        self.scheduler.stop()
+
+    @property
+    def running(self) -> bool:
+        return self.thread.is_alive()
+
+
+def start_in_background(
+    settings: Settings,
+    sessions: sessionmaker[Session],
+    client: WebClient | Transport,
+    clock: Clock | None = None,
+    *,
+    options: SchedulerOptions | None = None,
+) -> SchedulerHandle:
+    """Start ticking in a daemon thread. Raises SchedulerBusy (SQLite, another scheduler running) before
+    any thread starts, so the caller can print its one line."""
+    opts = options or options_from_env()
+    scheduler = Scheduler(
+        sessions, client, clock or SystemClock(), pace_seconds=opts.pace_seconds, workers=opts.workers
+    )
+    scheduler.start()
+    return SchedulerHandle(scheduler, opts.interval).start()
+
+
+def run_standalone(settings: Settings) -> int:
+    """``crm-bot scheduler``: plan and deliver until SIGINT/SIGTERM."""
+    if not settings.has_slack:
+        print(
+            "crm-bot scheduler: SLACK_BOT_TOKEN is missing: the scheduler needs it to post", file=sys.stderr
+        )
+        return 2
+    try:
+        opts = options_from_env()
+    except SettingsError as exc:
+        print(f"crm-bot scheduler: {exc}", file=sys.stderr)
+        return 2
+    from bot.db import is_sqlite, make_engine, make_session_factory
+    from bot.migrate import upgrade
+
+    engine = make_engine(settings.database_url)
+    if is_sqlite(engine):
+        upgrade(engine)
+    sessions = make_session_factory(engine)
+    client = WebClient(token=settings.bot_token, base_url=settings.api_url or "https://slack.com/api/")
+    try:
+        handle = start_in_background(settings, sessions, client, options=opts)
+    except SchedulerBusy as exc:
+        print(f"crm-bot scheduler: {exc}", file=sys.stderr)
+        engine.dispose()
+        return 1
+    done = threading.Event()
+
+    def _stop(_sig: int, _frame: Any) -> None:
+        done.set()
+
+    signal.signal(signal.SIGINT, _stop)
+    signal.signal(signal.SIGTERM, _stop)
+    log.info("scheduler %s running (every %.0fs)", handle.scheduler.name, opts.interval)
+    while not done.wait(1.0):
+        if not handle.running:
+            break
+    handle.stop()
+    engine.dispose()
+    return 0

@@ -1,0 +1,505 @@
+"""What the bot says first, decided from the database: task reminders, the daily overdue nudge, stale-deal
+alerts and subscribed summaries. No Slack here: planning turns what is due into rows of the
+``deliveries`` outbox, in the same transaction that marks the source as handled, so a crash can neither
+lose a message nor plan it twice (``dedupe_key`` is unique). The scheduler delivers the outbox.
+
+Also the actions behind the buttons those messages carry (done, snooze, log activity, move stage,
+snooze a stale alert), as audited operations.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.services.base import Actor, ServiceBase, lock_row, snapshot
+from bot.services.crm import CRM
+from bot.services.errors import Forbidden, Invalid, NotFound
+from bot.services.subscriptions import Schedule, next_run
+from bot.services.summary import compute_summary
+from bot.services.timeutil import local_day_bounds, parse_day, today_in, zone
+from bot.services.views import Written
+from models import Contact, Deal, Delivery, PipelineStage, Subscription, Task, User, Workspace
+
+# Sent more than this after it fell due (the bot was down, or behind): the message says so.
+LATE_AFTER = timedelta(minutes=5)
+# The overdue nudge goes out once a day, from this local time on.
+NUDGE_AT = time(9, 0)
+NUDGE_LIST = 10
+BATCH = 500
+
+
+@dataclass
+class PlanStats:
+    reminders: int = 0
+    nudges: int = 0
+    stale: int = 0
+    summaries: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.reminders + self.nudges + self.stale + self.summaries
+
+
+def _iso(value: datetime | date | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+def _key_time(value: datetime) -> str:
+    return value.astimezone(UTC).strftime("%Y%m%dT%H%M%S.%f")
+
+
+def enqueue(s: Session, rows: list[dict[str, Any]]) -> int:
+    """Insert deliveries, skipping any whose dedupe key is already planned (by us or a peer)."""
+    if not rows:
+        return 0
+    if s.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        stmt: Any = pg_insert(Delivery).values(rows).on_conflict_do_nothing(index_elements=["dedupe_key"])
+    else:
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        stmt = sqlite_insert(Delivery).values(rows).on_conflict_do_nothing(index_elements=["dedupe_key"])
+    result: Any = s.execute(stmt)
+    return int(result.rowcount or 0)
+
+
+def _delivery(
+    *,
+    workspace_id: int,
+    kind: str,
+    key: str,
+    channel: str,
+    user_id: int | None,
+    payload: dict[str, Any],
+    due: datetime,
+    now: datetime,
+) -> dict[str, Any]:
+    return {
+        "workspace_id": workspace_id,
+        "kind": kind,
+        "dedupe_key": key[:200],
+        "channel": channel,
+        "user_id": user_id,
+        "payload": payload,
+        "state": "pending",
+        "attempts": 0,
+        "due_at": due,
+        "late": now - due > LATE_AFTER,
+        "next_attempt_at": now,
+        "created_at": now,
+    }
+
+
+class Planner:
+    """Turns what is due at ``now`` into outbox rows. Safe to run from several processes at once:
+    sources are claimed with ``FOR UPDATE SKIP LOCKED`` (PostgreSQL) and the dedupe key is unique."""
+
+    def __init__(self, sessions: sessionmaker[Session], *, batch: int = BATCH) -> None:
+        self.sessions = sessions
+        self.batch = batch
+
+    def plan(self, now: datetime) -> PlanStats:
+        stats = PlanStats()
+        stats.reminders = self._loop(self.plan_reminders, now)
+        stats.nudges = self.plan_nudges(now)
+        stats.stale = self._loop(self.plan_stale_deals, now)
+        stats.summaries = self._loop(self.plan_summaries, now)
+        return stats
+
+    def _loop(self, step: Callable[[datetime], tuple[int, int]], now: datetime) -> int:
+        planned = 0
+        while True:
+            seen, made = step(now)
+            planned += made
+            if seen < self.batch:
+                return planned
+
+    # ---- task reminders ------------------------------------------------------------------------
+
+    def plan_reminders(self, now: datetime) -> tuple[int, int]:
+        with self.sessions.begin() as s:
+            rows = s.execute(
+                select(
+                    Task.id,
+                    Task.workspace_id,
+                    Task.title,
+                    Task.due_date,
+                    Task.due_utc,
+                    Task.remind_at,
+                    Task.assignee_id,
+                    Task.contact_id,
+                    Task.deal_id,
+                )
+                .where(Task.reminder_state == "pending", Task.remind_at <= now, Task.done_at.is_(None))
+                .order_by(Task.remind_at, Task.id)
+                .limit(self.batch)
+                .with_for_update(skip_locked=True)
+            ).all()
+            if not rows:
+                return 0, 0
+            users = _users(s, {r.assignee_id for r in rows if r.assignee_id})
+            contacts = _names(s, Contact.id, Contact.name, {r.contact_id for r in rows if r.contact_id})
+            deals = _names(s, Deal.id, Deal.title, {r.deal_id for r in rows if r.deal_id})
+            out = []
+            for r in rows:
+                user = users.get(r.assignee_id)
+                if user is None:
+                    continue
+                payload = {
+                    "task_id": r.id,
+                    "title": r.title,
+                    "due_date": _iso(r.due_date),
+                    "due_utc": _iso(r.due_utc),
+                    "remind_at": _iso(r.remind_at),
+                    "assignee_id": r.assignee_id,
+                    "tz": user[1],
+                    "contact": contacts.get(r.contact_id),
+                    "deal": deals.get(r.deal_id),
+                    "snoozed": r.remind_at != r.due_utc,
+                }
+                out.append(
+                    _delivery(
+                        workspace_id=r.workspace_id,
+                        kind="reminder",
+                        key=f"reminder:{r.id}:{r.assignee_id}:{_key_time(r.remind_at)}",
+                        channel=user[0],
+                        user_id=r.assignee_id,
+                        payload=payload,
+                        due=r.remind_at,
+                        now=now,
+                    )
+                )
+            made = enqueue(s, out)
+            s.execute(
+                update(Task)
+                .where(Task.id.in_([r.id for r in rows]))
+                .values(reminder_state="sent", reminded_at=now)
+                .execution_options(synchronize_session=False)
+            )
+            return len(rows), made
+
+    # ---- the daily overdue nudge ---------------------------------------------------------------
+
+    def plan_nudges(self, now: datetime) -> int:
+        """One message a day per person with tasks overdue from an earlier day, listing them."""
+        with self.sessions.begin() as s:
+            candidates = s.execute(
+                select(Task.assignee_id, func.min(Task.due_utc))
+                .where(Task.done_at.is_(None), Task.due_utc < now, Task.assignee_id.is_not(None))
+                .group_by(Task.assignee_id)
+            ).all()
+            if not candidates:
+                return 0
+            users = {u.id: u for u in s.scalars(select(User).where(User.id.in_([c[0] for c in candidates])))}
+            wanted: dict[str, tuple[User, date, datetime]] = {}
+            for user_id, oldest in candidates:
+                user = users.get(user_id)
+                if user is None:
+                    continue
+                local_now = now.astimezone(zone(user.tz))
+                if local_now.time() < NUDGE_AT:
+                    continue
+                day_start, _ = local_day_bounds(local_now.date(), user.tz)
+                if oldest >= day_start:
+                    continue  # everything overdue fell due today: today's reminders covered it
+                wanted[f"nudge:{user.id}:{local_now.date().isoformat()}"] = (
+                    user,
+                    local_now.date(),
+                    day_start,
+                )
+            if not wanted:
+                return 0
+            done = set(s.scalars(select(Delivery.dedupe_key).where(Delivery.dedupe_key.in_(list(wanted)))))
+            out = []
+            for key, (user, day, day_start) in wanted.items():
+                if key in done:
+                    continue
+                where = (
+                    Task.assignee_id == user.id,
+                    Task.done_at.is_(None),
+                    Task.due_utc < day_start,
+                    # A task snoozed to (or reminded) today gets its own message: not twice.
+                    (Task.remind_at.is_(None)) | (Task.remind_at < day_start),
+                )
+                total = s.scalar(select(func.count(Task.id)).where(*where)) or 0
+                tasks = s.execute(
+                    select(Task.id, Task.title, Task.due_date, Task.due_utc)
+                    .where(*where)
+                    .order_by(Task.due_utc, Task.id)
+                    .limit(NUDGE_LIST)
+                ).all()
+                if not tasks:
+                    continue
+                payload = {
+                    "date": day.isoformat(),
+                    "tz": user.tz,
+                    "total": int(total),
+                    "tasks": [
+                        {
+                            "id": t.id,
+                            "title": t.title,
+                            "due_date": _iso(t.due_date),
+                            "due_utc": _iso(t.due_utc),
+                        }
+                        for t in tasks
+                    ],
+                }
+                due = datetime.combine(day, NUDGE_AT, tzinfo=zone(user.tz)).astimezone(UTC)
+                out.append(
+                    _delivery(
+                        workspace_id=user.workspace_id,
+                        kind="overdue_nudge",
+                        key=key,
+                        channel=user.slack_id,
+                        user_id=user.id,
+                        payload=payload,
+                        due=due,
+                        now=now,
+                    )
+                )
+            return enqueue(s, out)
+
+    # ---- stale deals ---------------------------------------------------------------------------
+
+    def plan_stale_deals(self, now: datetime) -> tuple[int, int]:
+        seen = made = 0
+        with self.sessions.begin() as s:
+            workspaces = s.execute(select(Workspace.id, Workspace.stale_days)).all()
+            for ws_id, stale_days in workspaces:
+                if not stale_days or stale_days <= 0:
+                    continue
+                cutoff = now - timedelta(days=stale_days)
+                stages = {
+                    st.id: st
+                    for st in s.scalars(select(PipelineStage).where(PipelineStage.workspace_id == ws_id))
+                }
+                open_ids = [i for i, st in stages.items() if not st.is_closed]
+                rows = s.execute(
+                    select(
+                        Deal.id,
+                        Deal.title,
+                        Deal.amount,
+                        Deal.currency,
+                        Deal.stage_id,
+                        Deal.owner_id,
+                        Deal.last_activity_at,
+                        Deal.stale_snoozed_until,
+                        Deal.close_date,
+                    )
+                    .where(
+                        Deal.workspace_id == ws_id,
+                        Deal.stage_id.in_(open_ids),
+                        Deal.owner_id.is_not(None),
+                        Deal.stale_alerted_at.is_(None),
+                        Deal.last_activity_at < cutoff,
+                        (Deal.stale_snoozed_until.is_(None)) | (Deal.stale_snoozed_until <= now.date()),
+                    )
+                    .order_by(Deal.last_activity_at, Deal.id)
+                    .limit(self.batch - seen)
+                    .with_for_update(skip_locked=True, of=Deal)
+                ).all()
+                if not rows:
+                    continue
+                seen += len(rows)
+                users = _users(s, {r.owner_id for r in rows})
+                choices = [[st.key, st.name] for st in sorted(stages.values(), key=lambda x: x.position)]
+                out = []
+                for r in rows:
+                    owner = users.get(r.owner_id)
+                    if owner is None:
+                        continue
+                    payload = {
+                        "deal_id": r.id,
+                        "title": r.title,
+                        "amount": None if r.amount is None else str(r.amount),
+                        "currency": r.currency,
+                        "stage": stages[r.stage_id].name,
+                        "stage_key": stages[r.stage_id].key,
+                        "owner_id": r.owner_id,
+                        "last_activity_at": _iso(r.last_activity_at),
+                        "days_quiet": (now - r.last_activity_at).days,
+                        "close_date": _iso(r.close_date),
+                        "tz": owner[1],
+                        "stages": choices,
+                    }
+                    snooze = r.stale_snoozed_until.isoformat() if r.stale_snoozed_until else "-"
+                    out.append(
+                        _delivery(
+                            workspace_id=ws_id,
+                            kind="stale_deal",
+                            key=f"stale:{r.id}:{_key_time(r.last_activity_at)}:{snooze}",
+                            channel=owner[0],
+                            user_id=r.owner_id,
+                            payload=payload,
+                            due=now,
+                            now=now,
+                        )
+                    )
+                made += enqueue(s, out)
+                s.execute(
+                    update(Deal)
+                    .where(Deal.id.in_([r.id for r in rows]))
+                    .values(stale_alerted_at=now)
+                    .execution_options(synchronize_session=False)
+                )
+                if seen >= self.batch:
+                    break
+        return seen, made
+
+    # ---- subscribed summaries ------------------------------------------------------------------
+
+    def plan_summaries(self, now: datetime) -> tuple[int, int]:
+        with self.sessions.begin() as s:
+            subs = list(
+                s.scalars(
+                    select(Subscription)
+                    .where(Subscription.next_run_at <= now)
+                    .order_by(Subscription.next_run_at, Subscription.id)
+                    .limit(self.batch)
+                    .with_for_update(skip_locked=True)
+                )
+            )
+            made = 0
+            for sub in subs:
+                scheduled = sub.next_run_at
+                period = timedelta(days=7 if sub.frequency == "weekly" else 1)
+                since = sub.last_run_at or scheduled - period
+                summary = compute_summary(s, sub.workspace_id, now=now, since=since, tz=sub.tz)
+                payload = {
+                    "subscription_id": sub.id,
+                    "frequency": sub.frequency,
+                    "summary": summary.to_json(),
+                }
+                made += enqueue(
+                    s,
+                    [
+                        _delivery(
+                            workspace_id=sub.workspace_id,
+                            kind="summary",
+                            key=f"summary:{sub.id}:{_key_time(scheduled)}",
+                            channel=sub.channel_id,
+                            user_id=None,
+                            payload=payload,
+                            due=scheduled,
+                            now=now,
+                        )
+                    ],
+                )
+                # A bot that was down for days posts one catch-up summary, then resumes the rhythm.
+                sub.last_run_at = now
+                sub.next_run_at = next_run(Schedule(sub.frequency, sub.weekday, sub.time_local), sub.tz, now)
+            return len(subs), made
+
+
+def _users(s: Session, ids: Iterable[int]) -> dict[int, tuple[str, str]]:
+    ids = list(ids)
+    if not ids:
+        return {}
+    return {
+        r[0]: (r[1], r[2]) for r in s.execute(select(User.id, User.slack_id, User.tz).where(User.id.in_(ids)))
+    }
+
+
+def _names(s: Session, id_col: Any, name_col: Any, ids: set[int]) -> dict[int, str]:
+    if not ids:
+        return {}
+    return {r[0]: r[1] for r in s.execute(select(id_col, name_col).where(id_col.in_(list(ids))))}
+
+
+def still_due(s: Session, delivery: Delivery, now: datetime) -> dict[str, Any] | None:
+    """The payload to send, brought up to date, or None when the message is no longer true (the task
+    was done, rescheduled or handed to someone else; the deal saw activity; the subscription ended)."""
+    p = dict(delivery.payload)
+    if delivery.kind == "reminder":
+        task = s.get(Task, p["task_id"])
+        if task is None or task.done_at is not None or task.assignee_id != p["assignee_id"]:
+            return None
+        if task.remind_at is None or _iso(task.remind_at) != p["remind_at"]:
+            return None
+        return p
+    if delivery.kind == "overdue_nudge":
+        ids = [t["id"] for t in p["tasks"]]
+        still_open = set(
+            s.scalars(
+                select(Task.id).where(
+                    Task.id.in_(ids), Task.done_at.is_(None), Task.assignee_id == delivery.user_id
+                )
+            )
+        )
+        gone = len(ids) - len(still_open)
+        p["tasks"] = [t for t in p["tasks"] if t["id"] in still_open]
+        p["total"] = max(int(p["total"]) - gone, len(p["tasks"]))
+        return p if p["tasks"] else None
+    if delivery.kind == "stale_deal":
+        deal = s.get(Deal, p["deal_id"])
+        if deal is None or deal.owner_id != p["owner_id"] or deal.stage.is_closed:
+            return None
+        if _iso(deal.last_activity_at) != p["last_activity_at"]:
+            return None
+        if deal.stale_snoozed_until is not None and deal.stale_snoozed_until > now.date():
+            return None
+        return p
+    if delivery.kind == "summary":
+        sub_id = p.get("subscription_id")
+        if sub_id is not None and s.get(Subscription, sub_id) is None:
+            return None
+        return p
+    return p
+
+
+class Proactive(ServiceBase):
+    """The actions behind the buttons on proactive messages. Each is one audited operation."""
+
+    def __init__(self, crm: CRM) -> None:
+        super().__init__(crm.sessions)
+        self.crm = crm
+
+    def now(self) -> datetime:
+        return self.crm.now()
+
+    def done(self, actor: Actor, task_id: int) -> Written:
+        return self.crm.complete_task(actor, task_id)
+
+    def snooze_hour(self, actor: Actor, task_id: int) -> Written:
+        return self.crm.snooze_task(actor, task_id, self.now() + timedelta(hours=1))
+
+    def snooze_tomorrow(self, actor: Actor, task_id: int) -> Written:
+        """Again tomorrow at 09:00 in the reader's zone."""
+        tomorrow = today_in(actor.tz, self.now()) + timedelta(days=1)
+        until = datetime.combine(tomorrow, NUDGE_AT, tzinfo=zone(actor.tz)).astimezone(UTC)
+        return self.crm.snooze_task(actor, task_id, until)
+
+    def log_activity(self, actor: Actor, deal_id: int, summary: str, kind: str = "note") -> Written:
+        return self.crm.log_interaction(actor, kind, summary or "Checked in", deal=deal_id)
+
+    def move_stage(self, actor: Actor, deal_id: int, stage: str) -> Written:
+        return self.crm.update_deal(actor, deal_id, stage=stage)
+
+    def snooze_stale(self, actor: Actor, deal_id: int, until: str | date) -> Written:
+        """No stale alert for this deal before ``until``; after it, one more if it is still quiet."""
+        day = parse_day(until, "date")
+        assert day is not None
+        if day <= today_in(actor.tz, self.now()):
+            raise Invalid("date", "Pick a day after today.", "Choose a date in the future to snooze until.")
+        with self.op(actor) as op:
+            s = op.session
+            deal = lock_row(s, Deal, deal_id)
+            if deal is None or deal.workspace_id != actor.workspace_id:
+                raise NotFound("deal", str(deal_id))
+            if not (actor.is_manager or deal.owner_id in (None, actor.user_id)):
+                raise Forbidden("Only the deal's owner or a manager can snooze its alerts.")
+            before = snapshot(deal)
+            deal.stale_snoozed_until = day
+            deal.stale_alerted_at = None
+            op.updated(deal, before)
+            return Written(op.id, deal=self.crm._deal_view(s, deal))
+
+
+__all__ = ["LATE_AFTER", "PlanStats", "Planner", "Proactive", "enqueue", "still_due"]

@@ -1,0 +1,312 @@
+"""The pipeline summary: per-stage figures, what changed since the last one, deals closing this week and
+overdue tasks by owner. Every figure is computed by SQL; the result is plain data (JSON round-trips), so
+the scheduler can plan it once and render it identically on every delivery attempt."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.services.base import Actor
+from bot.services.timeutil import local_day_bounds, today_in
+from models import AuditEvent, Deal, PipelineStage, Task, User, Workspace
+
+CHANGE_KINDS = ("new", "moved", "won", "lost")
+LIST_LIMIT = 5
+
+
+@dataclass(frozen=True)
+class StageLine:
+    key: str
+    name: str
+    count: int
+    amount: Decimal
+    is_closed: bool
+    is_won: bool
+
+
+@dataclass(frozen=True)
+class ChangedDeal:
+    deal_id: int
+    title: str
+    amount: Decimal | None
+    from_stage: str | None
+    to_stage: str | None
+
+
+@dataclass(frozen=True)
+class ClosingDeal:
+    deal_id: int
+    title: str
+    amount: Decimal | None
+    close_date: date
+    stage_name: str
+    owner_slack_id: str | None
+
+
+@dataclass(frozen=True)
+class OverdueOwner:
+    slack_id: str | None
+    name: str
+    count: int
+
+
+@dataclass(frozen=True)
+class PipelineSummary:
+    workspace_id: int
+    currency: str
+    tz: str
+    generated_at: datetime
+    since: datetime
+    stages: list[StageLine]
+    # Per change kind: how many deals, and the first few of them.
+    change_counts: dict[str, int]
+    changes: dict[str, list[ChangedDeal]]
+    week_start: date
+    week_end: date
+    closing_count: int
+    closing_amount: Decimal
+    closing: list[ClosingDeal]
+    overdue_total: int
+    overdue_by_owner: list[OverdueOwner] = field(default_factory=list)
+
+    @property
+    def open_count(self) -> int:
+        return sum(s.count for s in self.stages if not s.is_closed)
+
+    @property
+    def open_amount(self) -> Decimal:
+        return sum((s.amount for s in self.stages if not s.is_closed), Decimal(0))
+
+    def to_json(self) -> dict[str, Any]:
+        def conv(value: Any) -> Any:
+            if isinstance(value, Decimal):
+                return str(value)
+            if isinstance(value, datetime | date):
+                return value.isoformat()
+            if isinstance(value, dict):
+                return {k: conv(v) for k, v in value.items()}
+            if isinstance(value, list):
+                return [conv(v) for v in value]
+            return value
+
+        return conv(asdict(self))  # type: ignore[no-any-return]
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> PipelineSummary:
+        def dec(v: Any) -> Decimal | None:
+            return None if v is None else Decimal(v)
+
+        return cls(
+            workspace_id=int(data["workspace_id"]),
+            currency=data["currency"],
+            tz=data["tz"],
+            generated_at=datetime.fromisoformat(data["generated_at"]),
+            since=datetime.fromisoformat(data["since"]),
+            stages=[StageLine(**{**s, "amount": Decimal(s["amount"])}) for s in data["stages"]],
+            change_counts={k: int(v) for k, v in data["change_counts"].items()},
+            changes={
+                k: [ChangedDeal(**{**c, "amount": dec(c["amount"])}) for c in v]
+                for k, v in data["changes"].items()
+            },
+            week_start=date.fromisoformat(data["week_start"]),
+            week_end=date.fromisoformat(data["week_end"]),
+            closing_count=int(data["closing_count"]),
+            closing_amount=Decimal(data["closing_amount"]),
+            closing=[
+                ClosingDeal(
+                    **{**c, "amount": dec(c["amount"]), "close_date": date.fromisoformat(c["close_date"])}
+                )
+                for c in data["closing"]
+            ],
+            overdue_total=int(data["overdue_total"]),
+            overdue_by_owner=[OverdueOwner(**o) for o in data["overdue_by_owner"]],
+        )
+
+
+def compute_summary(
+    s: Session, workspace_id: int, *, now: datetime, since: datetime | None = None, tz: str | None = None
+) -> PipelineSummary:
+    """The summary as of ``now``; changes are those recorded in the audit trail since ``since``
+    (default: the last 24 hours). Dates such as "this week" are read in ``tz`` (default: the workspace's)."""
+    ws = s.get(Workspace, workspace_id)
+    if ws is None:
+        raise ValueError(f"no workspace {workspace_id}")
+    tz = tz or ws.default_tz
+    since = since or now - timedelta(days=1)
+
+    stage_rows = s.execute(
+        select(
+            PipelineStage.id,
+            PipelineStage.key,
+            PipelineStage.name,
+            PipelineStage.is_closed,
+            PipelineStage.is_won,
+        )
+        .where(PipelineStage.workspace_id == workspace_id)
+        .order_by(PipelineStage.position)
+    ).all()
+    # Grouped over the deals table alone (the stage list is tiny): one index-only pass.
+    figures = {
+        r[0]: (int(r[1]), Decimal(r[2] or 0))
+        for r in s.execute(
+            select(Deal.stage_id, func.count(), func.sum(Deal.amount))
+            .where(Deal.workspace_id == workspace_id)
+            .group_by(Deal.stage_id)
+        )
+    }
+    stages = [
+        StageLine(r[1], r[2], *figures.get(r[0], (0, Decimal(0))), bool(r[3]), bool(r[4])) for r in stage_rows
+    ]
+    stage_by_id = {r[0]: r for r in stage_rows}
+
+    change_counts, changes = _changes(s, workspace_id, since, now, stage_by_id)
+
+    today = today_in(tz, now)
+    week_start = today - timedelta(days=today.weekday())
+    week_end = week_start + timedelta(days=6)
+    open_stage_ids = [r[0] for r in stage_rows if not r[3]]
+    closing_where = (
+        Deal.workspace_id == workspace_id,
+        Deal.close_date >= week_start,
+        Deal.close_date <= week_end,
+        Deal.stage_id.in_(open_stage_ids),
+    )
+    closing_count, closing_amount = s.execute(
+        select(func.count(), func.coalesce(func.sum(Deal.amount), 0)).where(*closing_where)
+    ).one()
+    closing = [
+        ClosingDeal(r[0], r[1], r[2], r[3], stage_by_id[r[4]][2], r[5])
+        for r in s.execute(
+            select(Deal.id, Deal.title, Deal.amount, Deal.close_date, Deal.stage_id, User.slack_id)
+            .outerjoin(User, Deal.owner_id == User.id)
+            .where(*closing_where)
+            .order_by(Deal.amount.desc().nulls_last(), Deal.close_date, Deal.id)
+            .limit(LIST_LIMIT * 2)
+        )
+    ]
+
+    overdue_rows = s.execute(
+        select(User.slack_id, User.name, func.count(Task.id))
+        .select_from(Task)
+        .outerjoin(User, Task.assignee_id == User.id)
+        .where(Task.workspace_id == workspace_id, Task.done_at.is_(None), Task.due_utc < now)
+        .group_by(User.slack_id, User.name)
+        .order_by(func.count(Task.id).desc(), User.name)
+    ).all()
+    overdue = [OverdueOwner(r[0], r[1] or "nobody", int(r[2])) for r in overdue_rows]
+
+    return PipelineSummary(
+        workspace_id=workspace_id,
+        currency=ws.default_currency,
+        tz=tz,
+        generated_at=now,
+        since=since,
+        stages=stages,
+        change_counts=change_counts,
+        changes=changes,
+        week_start=week_start,
+        week_end=week_end,
+        closing_count=int(closing_count),
+        closing_amount=Decimal(closing_amount),
+        closing=closing,
+        overdue_total=sum(o.count for o in overdue),
+        overdue_by_owner=overdue[:15],
+    )
+
+
+def _changes(
+    s: Session, workspace_id: int, since: datetime, now: datetime, stage_by_id: dict[int, Any]
+) -> tuple[dict[str, int], dict[str, list[ChangedDeal]]]:
+    """New, moved, won and lost deals, read from the audit trail (undone changes do not count)."""
+    events = s.execute(
+        select(AuditEvent.record_id, AuditEvent.action, AuditEvent.before, AuditEvent.after)
+        .where(
+            AuditEvent.workspace_id == workspace_id,
+            AuditEvent.record_type == "deal",
+            AuditEvent.at >= since,
+            AuditEvent.at < now,
+            AuditEvent.action.in_(("create", "update")),
+            AuditEvent.undone_by_op.is_(None),
+        )
+        .order_by(AuditEvent.at, AuditEvent.id)
+    ).all()
+    created: set[int] = set()
+    # deal id -> (first stage seen in the window, last stage)
+    moves: dict[int, tuple[int | None, int]] = {}
+    for deal_id, action, before, after in events:
+        if action == "create":
+            created.add(deal_id)
+        elif after and "stage_id" in after:
+            first = moves.get(deal_id, ((before or {}).get("stage_id"), 0))[0]
+            moves[deal_id] = (first, int(after["stage_id"]))
+    kinds: dict[str, list[tuple[int, int | None, int | None]]] = {k: [] for k in CHANGE_KINDS}
+    for deal_id in sorted(created):
+        kinds["new"].append((deal_id, None, None))
+    for deal_id, (first, last) in moves.items():
+        if first == last:
+            continue
+        stage = stage_by_id.get(last)
+        kind = "moved"
+        if stage is not None and stage[3]:
+            kind = "won" if stage[4] else "lost"
+        kinds[kind].append((deal_id, first, last))
+    wanted = {d for rows in kinds.values() for d, _, _ in rows[:LIST_LIMIT]}
+    deals = {
+        r[0]: (r[1], r[2])
+        for r in s.execute(select(Deal.id, Deal.title, Deal.amount).where(Deal.id.in_(wanted)))
+    }
+
+    def name(stage_id: int | None) -> str | None:
+        row = stage_by_id.get(stage_id) if stage_id is not None else None
+        return row[2] if row is not None else None
+
+    changes = {
+        kind: [
+            ChangedDeal(d, deals[d][0], deals[d][1], name(a), name(b))
+            for d, a, b in rows[:LIST_LIMIT]
+            if d in deals
+        ]
+        for kind, rows in kinds.items()
+    }
+    return {k: len(v) for k, v in kinds.items()}, changes
+
+
+class SummaryService:
+    """The summary on demand (``/crm pipeline``), the same content the subscriptions post."""
+
+    def __init__(self, sessions: sessionmaker[Session], clock: Any = None) -> None:
+        self.sessions = sessions
+        self.clock = clock
+
+    def now(self) -> datetime:
+        if self.clock is None:
+            return datetime.now(UTC)
+        return self.clock.now() if hasattr(self.clock, "now") else self.clock()  # type: ignore[no-any-return]
+
+    def pipeline_summary(self, actor: Actor, *, since: datetime | None = None) -> PipelineSummary:
+        """Figures as of now, in the reader's time zone; changes since ``since`` (default 24 hours)."""
+        with self.sessions() as s:
+            return compute_summary(s, actor.workspace_id, now=self.now(), since=since, tz=actor.tz)
+
+
+def local_week(day: date) -> tuple[date, date]:
+    start = day - timedelta(days=day.weekday())
+    return start, start + timedelta(days=6)
+
+
+__all__ = [
+    "ChangedDeal",
+    "ClosingDeal",
+    "OverdueOwner",
+    "PipelineSummary",
+    "StageLine",
+    "SummaryService",
+    "compute_summary",
+    "local_day_bounds",
+]
