@@ -150,6 +150,7 @@ FUZZY_TARGETS: frozenset[str] = _words(
 # Ordinary words one typo away from a target ("launch" ~ "lunch", "talks" ~ "tasks"): never "fix" them.
 FUZZY_PROTECTED: frozenset[str] = _words(
     """
+    close closes local locally allocate allocated quantified forecasts advocated stoke notes calls texts
     launch launches launched talks takes tanks state stale staged stages dealt deads fellow tested texts
     teste caller called calls phones phoned pinned pined pinger notes nodes votes spike spoke smoke
     spokes closer closet closes cloned clones crate crated change changed chance chant prose prone
