@@ -1,0 +1,318 @@
+"""Cards for what the bot shows: records, lists, confirmations of writes, questions back to the person."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from slack_sdk.models.blocks import Block, ConfirmObject, PlainTextObject
+
+from bot.blocks import ids
+from bot.blocks.common import (
+    actions,
+    button,
+    compact,
+    context,
+    day,
+    divider,
+    due_text,
+    esc,
+    fields,
+    header,
+    money,
+    section,
+    user,
+    when,
+)
+from bot.services.errors import Candidate
+from bot.services.views import (
+    ContactDetails,
+    ContactView,
+    DealView,
+    InteractionView,
+    Pipeline,
+    TaskView,
+)
+
+KIND_ICON = {"call": "📞", "email": "✉️", "meeting": "🤝", "note": "📝", "message": "💬"}
+
+
+# ---- one record ------------------------------------------------------------------------------------
+
+
+def contact_line(c: ContactView) -> str:
+    parts = [f"*{esc(c.name)}*"]
+    role = " at ".join(esc(x) for x in (c.title, c.company) if x)
+    if role:
+        parts.append(role)
+    if c.email:
+        parts.append(esc(c.email))
+    if c.phone:
+        parts.append(esc(c.phone))
+    return " · ".join(parts)
+
+
+def deal_line(d: DealView) -> str:
+    bits = [f"*{esc(d.title)}*", d.stage_name, money(d.amount, d.currency)]
+    if d.close_date:
+        bits.append(f"closes {day(d.close_date)}")
+    if d.company:
+        bits.append(esc(d.company))
+    return " · ".join(bits)
+
+
+def task_line(t: TaskView, tz: str, *, show_assignee: bool = True) -> str:
+    check = "✅" if t.is_done else "☐"
+    bits = [f"{check} *{esc(t.title)}*", f"due {due_text(t.due_date, t.due_at, tz)}"]
+    if show_assignee and t.assignee_slack_id:
+        bits.append(user(t.assignee_slack_id))
+    about = t.contact or t.deal
+    if about:
+        bits.append(f"re {esc(about)}")
+    return " · ".join(bits)
+
+
+def interaction_line(i: InteractionView, tz: str) -> str:
+    about = " / ".join(esc(x) for x in (i.contact, i.company, i.deal) if x) or "—"
+    summary = f": {esc(i.summary)}" if i.summary else ""
+    return f"{KIND_ICON.get(i.kind, '•')} {i.kind.capitalize()} with *{about}* ({when(i.occurred_at, tz)}){summary}"
+
+
+def contact_details(d: ContactDetails, tz: str) -> list[Block]:
+    c = d.contact
+    info = [
+        ("Company", esc(c.company or "—")),
+        ("Title", esc(c.title or "—")),
+        ("Email", esc(c.email or "—")),
+        ("Phone", esc(c.phone or "—")),
+        ("Lifecycle", c.lifecycle),
+        ("Owner", user(c.owner_slack_id)),
+    ]
+    blocks: list[Block | None] = [header(c.name), fields(info)]
+    blocks.append(
+        section("*Recent interactions*\n" + _lines([interaction_line(i, tz) for i in d.interactions]))
+    )
+    blocks.append(section("*Open deals*\n" + _lines([deal_line(x) for x in d.deals])))
+    blocks.append(section("*Open tasks*\n" + _lines([task_line(t, tz) for t in d.tasks])))
+    blocks.append(
+        actions(
+            button("Log a call", ids.LOG_FOLLOW_UP, {"contact": c.id, "label": c.name, "kind": "call"}),
+            button("Add a task", ids.ADD_FOLLOW_UP, {"contact": c.id, "label": c.name}),
+        )
+    )
+    return compact(blocks)
+
+
+def deal_details(d: DealView, tz: str) -> list[Block]:
+    info = [
+        ("Stage", d.stage_name),
+        ("Amount", money(d.amount, d.currency)),
+        ("Close date", day(d.close_date)),
+        ("Company", esc(d.company or "—")),
+        ("Contact", esc(d.contact or "—")),
+        ("Owner", user(d.owner_slack_id)),
+    ]
+    return compact(
+        [
+            header(d.title),
+            fields(info),
+            context(f"Last activity {when(d.last_activity_at, tz)}"),
+            actions(_advance_button(d), _deal_follow_up(d)),
+        ]
+    )
+
+
+def _lines(lines: list[str]) -> str:
+    return "\n".join(lines) if lines else "_none_"
+
+
+# ---- lists -----------------------------------------------------------------------------------------
+
+
+def contact_list(query: str, found: list[ContactView]) -> list[Block]:
+    blocks: list[Block | None] = [section(f"Contacts matching “{esc(query)}”:")]
+    for c in found:
+        blocks.append(section(contact_line(c), button("Show", ids.SHOW_CONTACT, {"contact": c.id})))
+    return compact(blocks)
+
+
+def deal_list(title: str, deals: list[DealView]) -> list[Block]:
+    if not deals:
+        return [section(f"{title}: no deals.")]
+    blocks: list[Block | None] = [section(f"*{esc(title)}* ({len(deals)})")]
+    for d in deals[:40]:
+        blocks.append(section(deal_line(d), _advance_button(d)))
+    return compact(blocks)
+
+
+def task_list(title: str, tasks: list[TaskView], tz: str, *, show_assignee: bool = False) -> list[Block]:
+    if not tasks:
+        return [section(f"{title}: nothing open. 🎉")]
+    blocks: list[Block | None] = [section(f"*{esc(title)}* ({len(tasks)})")]
+    for t in tasks[:40]:
+        blocks.append(
+            section(
+                task_line(t, tz, show_assignee=show_assignee),
+                None if t.is_done else button("Done", ids.TASK_DONE, {"task": t.id}),
+            )
+        )
+    return compact(blocks)
+
+
+def pipeline(p: Pipeline, title: str) -> list[Block]:
+    rows = []
+    for s in p.stages:
+        marker = " (closed)" if s.is_closed else ""
+        rows.append(f"`{s.name:<12}` {s.count:>5} deals · {money(s.amount, p.currency)}{marker}")
+    blocks: list[Block | None] = [
+        header(title),
+        section("\n".join(rows) or "_no stages_"),
+        context(f"Open: {p.open_count} deals · {money(p.open_amount, p.currency)}"),
+    ]
+    if p.owners and p.owner_slack_id is None:
+        per_owner = [
+            f"{user(o.owner_slack_id)}: {o.count} · {money(o.amount, p.currency)}" for o in p.owners[:15]
+        ]
+        blocks.append(section("*Open deals by owner*\n" + "\n".join(per_owner)))
+    return compact(blocks)
+
+
+# ---- confirmations of writes ---------------------------------------------------------------------
+
+
+def _undo(op_id: str) -> Any:
+    return button("Undo", ids.UNDO, {"op": op_id})
+
+
+def _advance_button(d: DealView) -> Any:
+    if d.next_stage is None or d.is_closed:
+        return None
+    return button(
+        f"Move to {d.next_stage}", ids.DEAL_ADVANCE, {"deal": d.id, "from": d.stage, "to": d.next_stage}
+    )
+
+
+def _deal_follow_up(d: DealView) -> Any:
+    return button("Log follow-up", ids.LOG_FOLLOW_UP, {"deal": d.id, "label": d.title, "kind": "call"})
+
+
+def written(
+    headline: str,
+    lines: Iterable[str],
+    *,
+    op_id: str | None,
+    next_steps: Iterable[Any] = (),
+    edit: Any = None,
+) -> list[Block]:
+    body = "\n".join([headline, *lines])
+    return compact([section(body), actions(*([_undo(op_id)] if op_id else []), edit, *next_steps)])
+
+
+def task_done_button(t: TaskView, label: str = "Mark done") -> Any:
+    return None if t.is_done else button(label, ids.TASK_DONE, {"task": t.id}, style="primary")
+
+
+def advance_button(d: DealView) -> Any:
+    return _advance_button(d)
+
+
+def deal_follow_up_button(d: DealView) -> Any:
+    return _deal_follow_up(d)
+
+
+def contact_follow_up_button(c: ContactView, kind: str = "call") -> Any:
+    return button(f"Log a {kind}", ids.LOG_FOLLOW_UP, {"contact": c.id, "label": c.name, "kind": kind})
+
+
+def undone(summary: list[str]) -> list[Block]:
+    text = "↩️ Undone: " + ("; ".join(summary) if summary else "nothing left to undo") + "."
+    return [section(text)]
+
+
+# ---- questions back to the person ------------------------------------------------------------------
+
+
+def ambiguous(message: str, candidates: list[Candidate], pending: dict[str, Any], slot: str) -> list[Block]:
+    blocks: list[Block | None] = [section(f"🤔 {esc(message)}")]
+    buttons = []
+    for n, cand in enumerate(candidates[:5]):
+        label = cand.label if not cand.detail else f"{cand.label} ({cand.detail})"
+        value = {"i": pending["intent"], "s": {**pending["slots"], slot: cand.id}}
+        buttons.append(button(label, f"{ids.PICK}_{n}", value))
+    blocks.append(actions(*buttons, button("Cancel", ids.CANCEL)))
+    return compact(blocks)
+
+
+def not_found(
+    message: str, hint: str | None, create: dict[str, Any] | None, label: str | None
+) -> list[Block]:
+    text = f"🔎 {esc(message)}" + (f"\n{esc(hint)}" if hint else "")
+    create_button = button(label or "Create it", ids.CREATE_THEN, create, style="primary") if create else None
+    return compact([section(text), actions(create_button, button("Cancel", ids.CANCEL) if create else None)])
+
+
+def duplicate(existing: list[Candidate], slots: dict[str, Any]) -> list[Block]:
+    lines = [f"• *{esc(c.label)}*" + (f" ({esc(c.detail)})" if c.detail else "") for c in existing[:5]]
+    buttons = [
+        button(f"Use {c.label}"[:75], f"{ids.USE_EXISTING}_{n}", {"contact": c.id}, style="primary")
+        for n, c in enumerate(existing[:3])
+    ]
+    confirm = ConfirmObject(
+        title=PlainTextObject(text="Create a second contact?"),
+        text=f"{slots.get('name', 'This contact')} may already exist.",
+        confirm=PlainTextObject(text="Create anyway"),
+        deny=PlainTextObject(text="Back"),
+    )
+    return compact(
+        [
+            section("⚠️ This looks like a contact you already have:\n" + "\n".join(lines)),
+            actions(
+                *buttons,
+                button("Create anyway", ids.CREATE_ANYWAY, {"s": slots}, confirm=confirm),
+                button("Cancel", ids.CANCEL),
+            ),
+        ]
+    )
+
+
+def confirm_intent(description: str, pending: dict[str, Any], *, question: str) -> list[Block]:
+    value = {"i": pending["intent"], "s": pending["slots"]}
+    return compact(
+        [
+            section(f"{question}\n>{description}"),
+            actions(
+                button("Yes, do it", ids.CONFIRM, value, style="primary"),
+                button("Edit…", ids.EDIT, {**value, "m": "new"}),
+                button("Cancel", ids.CANCEL),
+            ),
+        ]
+    )
+
+
+def missing(question: str, pending: dict[str, Any], hint: str | None = None) -> list[Block]:
+    value = {"i": pending["intent"], "s": pending["slots"], "m": "new"}
+    text = f"✍️ {question}" + (f"\n{hint}" if hint else "")
+    return compact(
+        [
+            section(text),
+            actions(button("Fill in…", ids.EDIT, value, style="primary"), button("Cancel", ids.CANCEL)),
+        ]
+    )
+
+
+def problem(message: str, hint: str | None = None) -> list[Block]:
+    return [section(f"⚠️ {esc(message)}" + (f"\n{hint}" if hint else ""))]
+
+
+def problem_md(message_md: str, hint: str | None = None) -> list[Block]:
+    """Like :func:`problem`, for a message that is already mrkdwn."""
+    return [section(f"⚠️ {message_md}" + (f"\n{hint}" if hint else ""))]
+
+
+def home(name: str, tasks: list[TaskView], deals: list[DealView], tz: str) -> list[Block]:
+    blocks: list[Block] = [header(f"Hi {name.split()[0] if name else ''} 👋".strip())]
+    blocks += task_list("Your open tasks", tasks, tz)
+    blocks.append(divider())
+    blocks += deal_list("Your open deals", deals)
+    blocks.append(context("Type `/crm help` or write to me in the Messages tab."))
+    return blocks[:100]

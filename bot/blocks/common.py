@@ -1,0 +1,139 @@
+"""Small typed Block Kit builders and the formatting every card shares."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ButtonElement,
+    ConfirmObject,
+    ContextBlock,
+    DividerBlock,
+    HeaderBlock,
+    MarkdownTextObject,
+    PlainTextObject,
+    SectionBlock,
+)
+
+from bot.services.timeutil import zone
+
+VALUE_LIMIT = 2000  # Slack's limit on a button value
+CURRENCY_SIGNS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥"}
+
+
+def esc(text: object) -> str:
+    """Text a person typed, made safe for mrkdwn (no accidental mentions or links)."""
+    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def md(text: str) -> MarkdownTextObject:
+    return MarkdownTextObject(text=text[:3000])
+
+
+def section(text: str, accessory: Any = None) -> SectionBlock:
+    return SectionBlock(text=md(text), accessory=accessory)
+
+
+def fields(pairs: list[tuple[str, str]]) -> SectionBlock:
+    return SectionBlock(fields=[md(f"*{k}*\n{v}") for k, v in pairs[:10]])
+
+
+def context(text: str) -> ContextBlock:
+    return ContextBlock(elements=[md(text)])
+
+
+def header(text: str) -> HeaderBlock:
+    return HeaderBlock(text=PlainTextObject(text=text[:150], emoji=True))
+
+
+def divider() -> DividerBlock:
+    return DividerBlock()
+
+
+def pack(value: Any) -> str:
+    """A button value: compact JSON, trimmed of free text if it would pass Slack's limit."""
+    text = json.dumps(value, separators=(",", ":"), default=str)
+    if len(text) <= VALUE_LIMIT or not isinstance(value, dict):
+        return text[:VALUE_LIMIT]
+    trimmed = json.loads(text)
+    slots = trimmed.get("s") or {}
+    for key in ("summary", "title"):
+        if isinstance(slots.get(key), str):
+            slots[key] = slots[key][:300]
+    return json.dumps(trimmed, separators=(",", ":"))[:VALUE_LIMIT]
+
+
+def unpack(value: str | None) -> Any:
+    if not value:
+        return None
+    try:
+        return json.loads(value)
+    except json.JSONDecodeError:
+        return value
+
+
+def button(
+    text: str,
+    action_id: str,
+    value: Any = None,
+    *,
+    style: str | None = None,
+    confirm: ConfirmObject | None = None,
+) -> ButtonElement:
+    raw = value if isinstance(value, str) else pack(value) if value is not None else None
+    return ButtonElement(
+        text=PlainTextObject(text=text[:75], emoji=True),
+        action_id=action_id,
+        value=raw,
+        style=style,
+        confirm=confirm,
+    )
+
+
+def actions(*elements: ButtonElement | None, block_id: str | None = None) -> ActionsBlock | None:
+    present = [e for e in elements if e is not None]
+    return ActionsBlock(elements=present[:25], block_id=block_id) if present else None
+
+
+def compact(blocks: list[Block | None]) -> list[Block]:
+    return [b for b in blocks if b is not None][:50]
+
+
+def money(amount: Decimal | None, currency: str) -> str:
+    if amount is None:
+        return "no amount"
+    sign = CURRENCY_SIGNS.get(currency)
+    whole = amount == amount.to_integral_value()
+    number = f"{amount:,.0f}" if whole else f"{amount:,.2f}"
+    return f"{sign}{number}" if sign else f"{number} {currency}"
+
+
+def day(value: date | None) -> str:
+    if value is None:
+        return "no date"
+    return value.strftime("%a %-d %b %Y")
+
+
+def when(value: datetime | None, tz: str) -> str:
+    """An instant in the reader's zone."""
+    if value is None:
+        return "no date"
+    local = value.astimezone(zone(tz))
+    return local.strftime("%a %-d %b %Y %H:%M")
+
+
+def due_text(due_date: date | None, due_at: datetime | None, tz: str) -> str:
+    if due_at is not None:
+        return when(due_at, tz)
+    if due_date is not None:
+        return day(due_date)
+    return "no due date"
+
+
+def user(slack_id: str | None) -> str:
+    return f"<@{slack_id}>" if slack_id else "nobody"

@@ -1,0 +1,262 @@
+"""The intent modal: the parsed values of a message, prefilled, for a person to correct or complete.
+
+The same modal serves "Edit" on a card (change what was written) and "Fill in…" on a question (finish
+an intent before anything is written). What it is for travels in ``private_metadata``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from slack_sdk.models.blocks import (
+    Block,
+    DatePickerElement,
+    InputBlock,
+    Option,
+    PlainTextInputElement,
+    PlainTextObject,
+    StaticSelectElement,
+    TimePickerElement,
+    UserSelectElement,
+)
+from slack_sdk.models.views import View
+
+from bot.blocks import ids
+from bot.services.timeutil import zone
+from models.entities import DEFAULT_STAGES, INTERACTION_KINDS, LIFECYCLES
+
+METADATA_LIMIT = 3000
+
+
+@dataclass(frozen=True)
+class Field:
+    slot: str
+    label: str
+    kind: str = "text"  # text | multiline | select | date | datetime | user
+    required: bool = False
+    choices: tuple[str, ...] = ()
+    hint: str | None = None
+
+
+FIELDS: dict[str, list[Field]] = {
+    "log_interaction": [
+        Field("kind", "Kind", "select", True, INTERACTION_KINDS),
+        Field("contact", "Contact"),
+        Field("company", "Company"),
+        Field("summary", "Summary", "multiline"),
+        Field("occurred_at", "When", "datetime"),
+        Field("follow_up.title", "Follow-up task"),
+        Field("follow_up.due", "Follow-up due", "datetime"),
+    ],
+    "create_contact": [
+        Field("name", "Name", required=True),
+        Field("email", "Email"),
+        Field("phone", "Phone"),
+        Field("company", "Company"),
+        Field("title", "Title"),
+        Field("lifecycle", "Lifecycle", "select", choices=LIFECYCLES),
+    ],
+    "update_contact": [
+        Field("contact", "Contact", required=True),
+        Field("email", "Email"),
+        Field("phone", "Phone"),
+        Field("company", "Company"),
+        Field("title", "Title"),
+        Field("lifecycle", "Lifecycle", "select", choices=LIFECYCLES),
+    ],
+    "find_contact": [Field("query", "Name, email or company", required=True)],
+    "create_deal": [
+        Field("title", "Title"),
+        Field("company", "Company"),
+        Field("contact", "Contact"),
+        Field("amount", "Amount", hint="e.g. 50000, 50k or 1.2M"),
+        Field("currency", "Currency", hint="3 letters, e.g. USD"),
+        Field("stage", "Stage", "select", choices=DEFAULT_STAGES),
+        Field("close_date", "Close date", "date"),
+    ],
+    "update_deal": [
+        Field("deal", "Deal", required=True),
+        Field("stage", "Stage", "select", choices=DEFAULT_STAGES),
+        Field("amount", "Amount", hint="e.g. 50000, 50k or 1.2M"),
+        Field("close_date", "Close date", "date"),
+    ],
+    "create_task": [
+        Field("title", "Task", required=True),
+        Field("assignee", "Assignee", "user"),
+        Field("due", "Due", "datetime"),
+        Field("contact", "Contact"),
+        Field("deal", "Deal"),
+    ],
+    "complete_task": [Field("task", "Task", required=True)],
+}
+
+TITLES = {
+    "log_interaction": "Log interaction",
+    "create_contact": "New contact",
+    "update_contact": "Edit contact",
+    "find_contact": "Find a contact",
+    "create_deal": "New deal",
+    "update_deal": "Update deal",
+    "create_task": "Task",
+    "complete_task": "Complete a task",
+}
+
+
+def supports(intent: str) -> bool:
+    return intent in FIELDS
+
+
+def _get(slots: dict[str, Any], path: str) -> Any:
+    value: Any = slots
+    for part in path.split("."):
+        value = value.get(part) if isinstance(value, dict) else None
+    return value
+
+
+def _set(slots: dict[str, Any], path: str, value: Any) -> None:
+    parts = path.split(".")
+    target = slots
+    for part in parts[:-1]:
+        target = target.setdefault(part, {})
+    target[parts[-1]] = value
+
+
+def _bid(slot: str) -> str:
+    return "f_" + slot.replace(".", "__")
+
+
+def _split_when(value: Any, tz: str) -> tuple[str | None, str | None]:
+    """An ISO value (or date/datetime) as (YYYY-MM-DD, HH:MM) in the reader's zone."""
+    if value is None or value == "":
+        return None, None
+    if isinstance(value, datetime):
+        local = value.astimezone(zone(tz)) if value.tzinfo else value
+        return local.date().isoformat(), local.strftime("%H:%M")
+    if isinstance(value, date):
+        return value.isoformat(), None
+    text = str(value)
+    if len(text) == 10:
+        return text, None
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        return None, None
+    local = parsed.astimezone(zone(tz)) if parsed.tzinfo else parsed
+    return local.date().isoformat(), local.strftime("%H:%M")
+
+
+def build(
+    intent: str, slots: dict[str, Any], *, meta: dict[str, Any], tz: str, labels: dict[str, str] | None = None
+) -> View:
+    """A modal for ``intent`` prefilled from ``slots``; ``labels`` name records given by id."""
+    labels = labels or {}
+    blocks: list[Block] = []
+    for f in FIELDS[intent]:
+        value = labels.get(f.slot, _get(slots, f.slot))
+        label = PlainTextObject(text=f.label)
+        bid = _bid(f.slot)
+        if f.kind in ("text", "multiline"):
+            element: Any = PlainTextInputElement(
+                action_id="v",
+                multiline=f.kind == "multiline",
+                initial_value=None if value in (None, "") else str(value)[:3000],
+                max_length=3000 if f.kind == "multiline" else 300,
+            )
+            blocks.append(
+                InputBlock(
+                    block_id=bid,
+                    label=label,
+                    element=element,
+                    optional=not f.required,
+                    hint=PlainTextObject(text=f.hint) if f.hint else None,
+                )
+            )
+        elif f.kind == "select":
+            options = [Option(value=c, label=c.capitalize()) for c in f.choices]
+            initial = next((o for o in options if o.value == value), None)
+            element = StaticSelectElement(action_id="v", options=options, initial_option=initial)
+            blocks.append(InputBlock(block_id=bid, label=label, element=element, optional=not f.required))
+        elif f.kind == "user":
+            element = UserSelectElement(action_id="v", initial_user=value or None)
+            blocks.append(InputBlock(block_id=bid, label=label, element=element, optional=not f.required))
+        else:
+            day_text, time_text = _split_when(value, tz)
+            blocks.append(
+                InputBlock(
+                    block_id=bid,
+                    label=label,
+                    element=DatePickerElement(action_id="v", initial_date=day_text),
+                    optional=not f.required,
+                )
+            )
+            if f.kind == "datetime":
+                blocks.append(
+                    InputBlock(
+                        block_id=bid + "__time",
+                        label=PlainTextObject(text=f"{f.label} (time, optional)"),
+                        element=TimePickerElement(action_id="v", initial_time=time_text),
+                        optional=True,
+                    )
+                )
+    metadata = json.dumps({**meta, "i": intent, "l": labels}, separators=(",", ":"), default=str)
+    if len(metadata) > METADATA_LIMIT:
+        raise ValueError("modal metadata too long")
+    submit = "Save" if meta.get("m") == "edit" else "Do it"
+    return View(
+        type="modal",
+        callback_id=ids.INTENT_MODAL,
+        title=PlainTextObject(text=TITLES.get(intent, "CRM")[:24]),
+        submit=PlainTextObject(text=submit),
+        close=PlainTextObject(text="Cancel"),
+        private_metadata=metadata,
+        blocks=blocks,
+    )
+
+
+def read(intent: str, values: dict[str, dict[str, Any]]) -> tuple[dict[str, Any], dict[str, str]]:
+    """Slots from a submitted modal, and errors by block id for the fields that don't make sense."""
+    slots: dict[str, Any] = {}
+    errors: dict[str, str] = {}
+    for f in FIELDS[intent]:
+        bid = _bid(f.slot)
+        raw = (values.get(bid) or {}).get("v") or {}
+        value: Any
+        if f.kind in ("text", "multiline"):
+            value = (raw.get("value") or "").strip() or None
+        elif f.kind == "select":
+            value = (raw.get("selected_option") or {}).get("value")
+        elif f.kind == "user":
+            value = raw.get("selected_user")
+        else:
+            value = raw.get("selected_date")
+            clock = ((values.get(bid + "__time") or {}).get("v") or {}).get("selected_time")
+            if clock and not value:
+                errors[bid] = "Pick a day for this time."
+            elif value and clock:
+                value = f"{value}T{clock}:00"
+        if f.slot == "amount" and value is not None:
+            amount = parse_amount(value)
+            if amount is None:
+                errors[bid] = "Write an amount like 50000, 50k or 1.2M."
+            value = amount
+        if f.required and value in (None, ""):
+            errors[bid] = f"{f.label} is needed."
+        if value not in (None, ""):
+            _set(slots, f.slot, value)
+    return slots, errors
+
+
+AMOUNT = re.compile(r"^[$€£]?\s*(\d[\d,]*(?:\.\d+)?)\s*([kKmM]?)\s*(?:[A-Za-z]{3})?$")
+
+
+def parse_amount(text: str) -> float | None:
+    m = AMOUNT.match(str(text).strip())
+    if not m:
+        return None
+    number = float(m.group(1).replace(",", ""))
+    factor = {"": 1, "k": 1_000, "m": 1_000_000}[m.group(2).lower()]
+    return number * factor

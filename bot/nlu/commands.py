@@ -1,0 +1,167 @@
+"""``/crm`` verbs outside the message contract (``deal show``, ``deals mine``, ``contact edit …``, ``undo``).
+
+They are exact forms, tried before :func:`bot.nlu.parse`; anything that does not fit them exactly
+returns ``None`` and goes to the parser, so "deals are slow this month" is still understood as chat.
+The result has the parser's shape (``{"intent", "confidence", "slots"}``) with intents of its own.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+from datetime import datetime
+from typing import Any
+
+STAGES = ("lead", "qualified", "demo", "proposal", "negotiation", "won", "lost")
+CONTACT_FIELDS = ("name", "email", "phone", "company", "title", "lifecycle")
+_MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
+_SHARE_TAIL = re.compile(r"(?:\s+|^)(?:--share|share|in (?:the )?channel|publicly)\s*$", re.I)
+_SHARE_HEAD = re.compile(r"^\s*(?:--share|share)\s+", re.I)
+_AMOUNT = re.compile(r"^[$€£]?\s*(\d[\d,]*(?:\.\d+)?)\s*([kKmM]?)$")
+_CURRENCY = {"$": "USD", "€": "EUR", "£": "GBP"}
+
+
+def split_share(text: str) -> tuple[str, bool]:
+    """The text without a trailing ``share`` / ``in channel`` flag (or a leading ``--share``), and the flag."""
+    stripped = text.strip()
+    m = _SHARE_TAIL.search(stripped)
+    if m and m.start() > 0:
+        return stripped[: m.start()].strip(), True
+    m = _SHARE_HEAD.match(stripped)
+    if m:
+        return stripped[m.end() :].strip(), True
+    return stripped, False
+
+
+def _intent(name: str, **slots: Any) -> dict[str, Any]:
+    return {"intent": name, "confidence": 1.0, "slots": {k: v for k, v in slots.items() if v is not None}}
+
+
+def _mention(word: str) -> str | None:
+    m = _MENTION.match(word)
+    return m.group(1) if m else None
+
+
+def amount(text: str) -> tuple[float, str | None] | None:
+    t = text.strip()
+    currency = _CURRENCY.get(t[:1])
+    m = _AMOUNT.match(t)
+    if not m:
+        return None
+    factor = {"": 1, "k": 1_000, "m": 1_000_000}[m.group(2).lower()]
+    return float(m.group(1).replace(",", "")) * factor, currency
+
+
+def _date(text: str, now: datetime | None) -> str | None:
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text.strip()):
+        return text.strip()
+    if now is None:
+        return None
+    try:
+        from bot.nlu.dates import find_spans, resolve
+    except ImportError:  # pragma: no cover - the parser package is always shipped
+        return None
+    low = text.lower().strip()
+    spans = find_spans(low)
+    if len(spans) != 1 or spans[0].end - spans[0].start < len(low) - 3:
+        return None
+    resolved = resolve(spans[0], now)
+    return resolved[:10] if resolved else None
+
+
+def parse_command(
+    text: str, *, user: str | None = None, now: datetime | None = None
+) -> dict[str, Any] | None:
+    words = text.strip().split()
+    if not words:
+        return None
+    head = [w.lower() for w in words[:2]]
+    rest = " ".join(words[2:]).strip()
+
+    if head == ["undo"]:
+        return _intent("undo")
+    if head[0] == "undo" and len(words) == 2 and words[1].lower() in ("last", "that", "it"):
+        return _intent("undo")
+
+    if head[0] in ("deal", "deals") and len(words) >= 3 and head[1] == "show":
+        return _intent("show_deal", deal=rest)
+    if head[0] in ("contact", "contacts") and len(words) >= 3 and head[1] == "show":
+        return _intent("show_contact", contact=rest)
+    if head[0] in ("contact", "contacts") and len(words) >= 3 and head[1] in ("find", "search"):
+        return _intent("find_contact", query=rest)
+
+    if head[0] == "deals" and len(words) <= 3:
+        return _deals(words[1:], user)
+
+    if head[:2] == ["contact", "edit"] and len(words) >= 3:
+        return _contact_edit(" ".join(words[2:]))
+
+    if head[0] == "deal" and len(words) >= 4 and head[1] == "amount":
+        money = amount(words[-1])
+        if money is None:
+            return _intent("invalid", field="amount", form="deal amount DEAL AMOUNT", value=words[-1])
+        return _intent("update_deal", deal=" ".join(words[2:-1]), amount=money[0], currency=money[1])
+    if head[0] == "deal" and len(words) >= 4 and head[1] in ("close", "closes"):
+        # deal close Acme renewal 2026-12-15 / deal close Acme renewal on friday
+        body = " ".join(words[2:])
+        m = re.match(r"^(?P<ref>.+?)\s+(?:on|to|by)\s+(?P<when>.+)$", body)
+        candidates = [(m.group("ref"), m.group("when"))] if m else []
+        candidates += [
+            (" ".join(words[2:-k]), " ".join(words[-k:])) for k in (1, 2, 3) if len(words) - k >= 3
+        ]
+        for ref, when in candidates:
+            day = _date(when, now)
+            if day:
+                return _intent("update_deal", deal=ref, close_date=day)
+        return _intent("invalid", field="close_date", form="deal close DEAL 2026-12-15", value=body)
+
+    if head[:2] == ["task", "done"] and len(words) == 3 and re.fullmatch(r"#\d+", words[2]):
+        return _intent("complete_task", task=int(words[2][1:]))
+    return None
+
+
+def _deals(args: list[str], user: str | None) -> dict[str, Any] | None:
+    if not args:
+        return _intent("list_deals", owner=user)
+    owner: str | None = user
+    stage: str | None = None
+    for word in args:
+        low = word.lower()
+        if low in ("mine", "my", "me"):
+            owner = user
+        elif low in ("all", "team", "everyone"):
+            owner = None
+        elif low in STAGES:
+            stage = low
+        elif _mention(word):
+            owner = _mention(word)
+        else:
+            return None
+    return _intent("list_deals", owner=owner, stage=stage)
+
+
+def _contact_edit(body: str) -> dict[str, Any]:
+    """``contact edit Jane Doe email=jane@acme.com title="VP Sales"``"""
+    form = "contact edit NAME field=value (fields: " + ", ".join(CONTACT_FIELDS) + ")"
+    first = re.search(r"\b(\w+)\s*=", body)
+    if first is None:
+        return _intent("invalid", field="fields", form=form, value=body)
+    ref = body[: first.start()].strip()
+    try:
+        pairs = shlex.split(body[first.start() :])
+    except ValueError:
+        return _intent("invalid", field="fields", form=form, value=body)
+    changes: dict[str, Any] = {}
+    key: str | None = None
+    for token in pairs:
+        if "=" in token:
+            key, _, value = token.partition("=")
+            key = key.strip().lower()
+            if key not in CONTACT_FIELDS:
+                return _intent("invalid", field=key, form=form, value=token)
+            changes[key] = value.strip()
+        elif key is not None:
+            changes[key] = f"{changes[key]} {token}".strip()
+    if not ref:
+        return _intent("invalid", field="contact", form=form, value=body)
+    return {"intent": "update_contact", "confidence": 1.0, "slots": {"contact": ref, **changes}}

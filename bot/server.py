@@ -1,0 +1,141 @@
+"""``crm-bot run`` with Slack credentials: Socket Mode, or HTTP behind waitress (a production WSGI server).
+
+HTTP serves ``POST /slack/events`` (Bolt verifies the signature: a bad one or a stale timestamp is a
+401) and ``GET /healthz``. Bolt's own development server is not used because it drops malformed
+requests without an answer.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from slack_bolt import App
+from slack_bolt.adapter.wsgi import SlackRequestHandler
+from sqlalchemy import text
+
+from bot.app import create_app
+from bot.runtime import Services, build_services
+from bot.settings import Settings
+from bot.slack.client import make_client
+
+log = logging.getLogger(__name__)
+EVENTS_PATH = "/slack/events"
+
+
+def make_wsgi(app: App, services: Services) -> Callable[..., Iterable[bytes]]:
+    bolt = SlackRequestHandler(app, path=EVENTS_PATH)
+
+    def wsgi(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        path = environ.get("PATH_INFO") or "/"
+        if path == "/healthz":
+            try:
+                with services.sessions() as s:
+                    s.execute(text("SELECT 1"))
+                status, body = "200 OK", b"ok\n"
+            except Exception:
+                log.exception("health check: database unreachable")
+                status, body = "503 Service Unavailable", b"database unreachable\n"
+            start_response(status, [("Content-Type", "text/plain"), ("Content-Length", str(len(body)))])
+            return [body]
+        if path == EVENTS_PATH and environ.get("REQUEST_METHOD") == "POST":
+            try:
+                return bolt(environ, start_response)
+            except Exception:
+                # A request Bolt could not even parse still gets an answer.
+                log.exception("malformed request")
+                body = b"bad request\n"
+                start_response(
+                    "400 Bad Request", [("Content-Type", "text/plain"), ("Content-Length", str(len(body)))]
+                )
+                return [body]
+        body = b"not found\n"
+        start_response("404 Not Found", [("Content-Type", "text/plain"), ("Content-Length", str(len(body)))])
+        return [body]
+
+    return wsgi
+
+
+@dataclass
+class HttpServer:
+    """waitress serving the app in this process; ``port`` is the bound one (0 asks for a free port)."""
+
+    server: Any
+    thread: threading.Thread | None = None
+
+    @property
+    def port(self) -> int:
+        return int(self.server.effective_port)
+
+    def start(self) -> HttpServer:
+        self.thread = threading.Thread(target=self.server.run, name="crm-http", daemon=True)
+        self.thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.server.close()
+        if self.thread is not None:
+            self.thread.join(5)
+
+
+def make_http_server(
+    wsgi: Callable[..., Iterable[bytes]], host: str, port: int, threads: int = 8
+) -> HttpServer:
+    from waitress import create_server  # type: ignore[import-untyped]
+
+    return HttpServer(create_server(wsgi, host=host, port=port, threads=threads, ident="crm-bot"))
+
+
+def _start_scheduler(settings: Settings, services: Services, client: Any) -> Any:
+    if not settings.scheduler:
+        return None
+    try:
+        from bot.scheduler import runner
+    except ModuleNotFoundError:
+        return None
+    start = getattr(runner, "start_in_background", None)
+    if start is None:
+        return None
+    try:
+        return start(settings, services.sessions, client, services.clock)
+    except Exception as exc:  # the bot still answers people when another process runs the scheduler
+        log.error("scheduler not started: %s", exc)
+        return None
+
+
+def serve(settings: Settings) -> int:
+    services = build_services(settings)
+    client = make_client(settings)
+    app = create_app(settings, client=client, services=services)
+    scheduler = _start_scheduler(settings, services, client)
+    stop = threading.Event()
+
+    def on_signal(signum: int, _frame: Any) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    try:
+        if settings.socket_mode:
+            from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+            handler = SocketModeHandler(app, settings.app_token)
+            handler.connect()
+            print("crm-bot: connected to Slack over Socket Mode")
+            stop.wait()
+            handler.close()
+        else:
+            http = make_http_server(make_wsgi(app, services), settings.host, settings.port).start()
+            print(f"crm-bot: listening on http://{settings.host}:{http.port}{EVENTS_PATH}")
+            stop.wait()
+            http.stop()
+    finally:
+        if scheduler is not None:
+            scheduler.stop()
+        if services.engine is not None:
+            services.engine.dispose()
+    return 0

@@ -1,0 +1,145 @@
+"""Edits of what a chat message wrote: an interaction with its follow-up task, or a task, as one op.
+
+They belong to the service layer (one transaction, audited, undoable) and use the CRM's own lookups,
+so an edited reference resolves exactly like a typed one.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.services.base import Actor, lock_row, snapshot
+from bot.services.crm import CRM, _name
+from bot.services.errors import Forbidden, Invalid, NotFound
+from bot.services.text import fold
+from bot.services.timeutil import parse_when
+from bot.services.views import Written
+from models import Company, Interaction, Task, User
+from models.entities import INTERACTION_KINDS
+
+UNSET: Any = object()
+
+
+def edit_interaction(
+    crm: CRM,
+    actor: Actor,
+    interaction_id: int,
+    *,
+    task_id: int | None = None,
+    kind: str | None = None,
+    summary: str | None = None,
+    contact: int | str | None = UNSET,
+    company: int | str | None = UNSET,
+    occurred_at: Any = UNSET,
+    follow_up: dict[str, Any] | None = UNSET,
+) -> Written:
+    """Change a logged interaction and its follow-up task together; a follow-up may be added or dropped."""
+    if kind is not None and kind not in INTERACTION_KINDS:
+        raise Invalid(
+            "kind", f"“{kind}” is not an interaction kind.", "Kinds: " + ", ".join(INTERACTION_KINDS)
+        )
+    with crm.op(actor) as op:
+        s = op.session
+        interaction = lock_row(s, Interaction, interaction_id)
+        if interaction is None or interaction.workspace_id != actor.workspace_id:
+            raise NotFound("interaction", str(interaction_id), "It may have been undone.")
+        if not actor.is_manager and interaction.author_id != actor.user_id:
+            raise Forbidden("Only the person who logged it, or a manager, can edit it.")
+        before = snapshot(interaction)
+        if kind is not None:
+            interaction.kind = kind
+        if summary is not None:
+            interaction.summary = summary.strip()
+        contact_row = None
+        if contact is not UNSET:
+            hint = company if isinstance(company, str) else None
+            contact_row = crm._contact(s, actor, contact, hint) if contact is not None and contact != "" else None
+            interaction.contact_id = contact_row.id if contact_row else None
+            if contact_row is not None and contact_row.company_id and company is UNSET:
+                interaction.company_id = contact_row.company_id
+        if company is not UNSET:
+            if company in (None, ""):
+                interaction.company_id = contact_row.company_id if contact_row else None
+            elif contact_row is not None and contact_row.company_id and isinstance(company, str):
+                interaction.company_id = contact_row.company_id
+            else:
+                row = crm._company(s, op, actor, company, create=False)
+                interaction.company_id = row.id if isinstance(row, Company) else None
+        if interaction.contact_id is None and interaction.company_id is None and interaction.deal_id is None:
+            raise Invalid("contact", "Who was it with?", "Give a contact or a company.")
+        if occurred_at is not UNSET:
+            interaction.occurred_at = crm._occurred(occurred_at, actor.tz)
+        op.updated(interaction, before)
+
+        task_view = None
+        task = None
+        if task_id is not None:
+            task = lock_row(s, Task, task_id)
+            if task is not None and task.workspace_id != actor.workspace_id:
+                task = None
+        if follow_up is not UNSET:
+            wants = bool(follow_up and (follow_up.get("title") or follow_up.get("due")))
+            if task is not None and not wants:
+                gone = snapshot(task)
+                s.delete(task)
+                s.flush()
+                op.deleted(task, gone)
+                task = None
+            elif task is not None and follow_up:
+                _change_task(crm, op, task, title=follow_up.get("title"), due=follow_up.get("due", UNSET))
+                if interaction.contact_id and task.contact_id != interaction.contact_id:
+                    tb = snapshot(task)
+                    task.contact_id = interaction.contact_id
+                    op.updated(task, tb)
+            elif task is None and wants and follow_up:
+                from models import Contact
+
+                who = s.get(Contact, interaction.contact_id) if interaction.contact_id else None
+                task = crm._new_task(
+                    op,
+                    title=follow_up.get("title") or f"Follow up with {who.name if who else 'them'}",
+                    assignee=follow_up.get("assignee") or actor.slack_id,
+                    due=follow_up.get("due"),
+                    contact_row=who,
+                )
+        s.flush()
+        if task is not None:
+            task_view = crm._task_view(s, task)
+        return Written(op.id, interaction=crm._interaction_view(s, interaction), task=task_view)
+
+
+def _change_task(
+    crm: CRM, op: Any, task: Task, *, title: str | None, due: Any, assignee: Any = UNSET
+) -> None:
+    s = op.session
+    before = snapshot(task)
+    if title:
+        task.title = _name(title, "task title", "call Jane tomorrow 3pm")
+        task.title_key = fold(task.title)
+    if due is not UNSET:
+        task.due_date, task.due_at = parse_when(due, op.actor.tz)
+    who = s.get(User, task.assignee_id) if task.assignee_id else None
+    if assignee is not UNSET and assignee:
+        who = crm._user_by_slack(s, op.actor.workspace_id, assignee)
+        task.assignee_id = who.id
+    crm._schedule(task, who)
+    op.updated(task, before)
+
+
+def edit_task(
+    crm: CRM,
+    actor: Actor,
+    task_id: int,
+    *,
+    title: str | None = None,
+    due: Any = UNSET,
+    assignee: str | None = None,
+) -> Written:
+    """Rename, reschedule or reassign a task in one operation."""
+    with crm.op(actor) as op:
+        s = op.session
+        task = crm._task(s, actor, task_id, open_only=False)
+        crm._check_task_rights(actor, task)
+        _change_task(crm, op, task, title=title, due=due, assignee=assignee or UNSET)
+        s.flush()
+        return Written(op.id, task=crm._task_view(s, task))

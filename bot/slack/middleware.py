@@ -1,0 +1,68 @@
+"""Per-request middleware: drop repeats, then put the services and the acting person in ``context``."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from slack_bolt import BoltContext, BoltResponse
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.runtime import Services
+from bot.services import Actor
+from bot.slack.dedupe import claim, request_key
+
+log = logging.getLogger(__name__)
+
+
+def make_dedupe(services: Services) -> Callable[..., Any]:
+    def dedupe(body: dict[str, Any], request: Any, next: Callable[[], Any]) -> Any:  # noqa: A002 - Bolt's name
+        key = request_key(body) if isinstance(body, dict) else None
+        if key is not None and not claim(services.sessions, key, services.now()):
+            retry = (request.headers.get("x-slack-retry-num") or [None])[0]
+            log.info("ignoring a repeat of %s (retry %s)", key[:40], retry)
+            return BoltResponse(status=200, body="")
+        return next()
+
+    return dedupe
+
+
+def make_actor(services: Services) -> Callable[..., Any]:
+    def actor(context: BoltContext, client: WebClient, body: dict[str, Any], next: Callable[[], Any]) -> Any:  # noqa: A002
+        context["services"] = services
+        team_id = context.team_id or _team(body)
+        user_id = context.user_id
+        if team_id and user_id:
+            context["actor"] = resolve_actor(services, client, team_id, user_id)
+        return next()
+
+    return actor
+
+
+def _team(body: dict[str, Any]) -> str | None:
+    team = body.get("team")
+    if isinstance(team, dict):
+        return team.get("id")
+    return body.get("team_id") or (body.get("user") or {}).get("team_id")
+
+
+def resolve_actor(services: Services, client: WebClient | None, team_id: str, user_id: str) -> Actor:
+    """The person behind a request; someone seen for the first time is stored with name and zone."""
+    crm = services.crm
+    found = crm.actor(team_id, user_id)
+    if found is not None:
+        return found
+    name, tz, email = user_id, services.settings.default_tz, None
+    if client is not None:
+        try:
+            info = client.users_info(user=user_id).get("user") or {}
+            profile = info.get("profile") or {}
+            name = profile.get("real_name") or info.get("real_name") or info.get("name") or user_id
+            tz = info.get("tz") or tz
+            email = profile.get("email")
+        except SlackApiError as exc:
+            log.warning("users.info failed for %s: %s", user_id, exc.response.get("error"))
+    crm.ensure_workspace(team_id, default_tz=services.settings.default_tz)
+    return crm.register_user(team_id, user_id, name=name, tz=tz, email=email)

@@ -1,0 +1,128 @@
+"""Buttons on the bot's cards: undo, next steps, answers to its questions, and the edit modal."""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+from slack_bolt import Ack, App, BoltContext, Respond
+
+from bot.blocks import cards, ids, modals
+from bot.blocks.common import unpack
+from bot.commands.registry import Ctx, Reply
+from bot.intents import create_contact, execute, guarded, show_contact, show_deal
+from bot.slack.reply import make_ctx, post, respond_with, safely
+
+log = logging.getLogger(__name__)
+ACTION = re.compile(r"^crm_")
+
+
+def ack_action(ack: Ack) -> None:
+    ack()
+
+
+def on_action(body: dict[str, Any], action: dict[str, Any], context: BoltContext, respond: Respond) -> None:
+    ctx = make_ctx(context, body, "action")
+    action_id = action.get("action_id", "")
+    value = unpack(action.get("value")) or {}
+    name = re.sub(r"_\d+$", "", action_id)
+    if name == ids.EDIT or name in (ids.LOG_FOLLOW_UP, ids.ADD_FOLLOW_UP):
+        open_modal(ctx, body, name, value)
+        return
+    reply, replace = safely(ctx, lambda: press(ctx, name, value))
+    if body.get("response_url"):
+        respond_with(respond, reply, share=False, replace=replace)
+    else:
+        # App Home has no message to answer in: the answer goes to the person's DM with the bot.
+        post(context.client, reply, channel=ctx.user_id)
+        from handlers.home import publish
+
+        publish(ctx)
+
+
+def press(ctx: Ctx, name: str, value: dict[str, Any]) -> tuple[Reply, bool]:
+    """What a button does, and whether its answer replaces the message it was on."""
+    if name == ids.UNDO:
+        done = ctx.crm.undo(ctx.actor, value["op"])
+        return Reply("Undone: " + "; ".join(done.summary), cards.undone(done.summary)), True
+    if name == ids.CANCEL:
+        return Reply.say("OK, nothing was saved."), True
+    if name == ids.TASK_DONE:
+        return execute(
+            ctx, {"intent": "complete_task", "slots": {"task": int(value["task"])}}, confirmed=True
+        ), not value.get("list")
+    if name == ids.DEAL_ADVANCE:
+        deal = ctx.crm.resolve_deal(ctx.actor, int(value["deal"]))
+        if deal.stage != value.get("from"):
+            return Reply.say(f"*{deal.title}* is already at {deal.stage_name}; nothing changed."), False
+        return execute(
+            ctx, {"intent": "update_deal", "slots": {"deal": deal.id, "stage": value["to"]}}, confirmed=True
+        ), True
+    if name in (ids.CONFIRM, ids.PICK):
+        return execute(ctx, {"intent": value["i"], "slots": value["s"]}, confirmed=True), True
+    if name == ids.USE_EXISTING:
+        return guarded(ctx, lambda: show_contact(ctx, {"contact": int(value["contact"])})), True
+    if name == ids.SHOW_CONTACT:
+        return guarded(ctx, lambda: show_contact(ctx, {"contact": int(value["contact"])})), False
+    if name == ids.SHOW_DEAL:
+        return guarded(ctx, lambda: show_deal(ctx, {"deal": int(value["deal"])})), False
+    if name == ids.CREATE_ANYWAY:
+        slots = {**value["s"], "force": True}
+        return execute(ctx, {"intent": "create_contact", "slots": slots}, confirmed=True), True
+    if name == ids.CREATE_THEN:
+        return create_then(ctx, value), True
+    log.warning("unknown action %s", name)
+    return Reply.say("That button no longer does anything."), False
+
+
+def create_then(ctx: Ctx, value: dict[str, Any]) -> Reply:
+    """Create the record a reference did not find, then finish what the person asked for with it."""
+    if "d" in value:
+        return execute(ctx, {"intent": "create_deal", "slots": value["d"]}, confirmed=True)
+    new = {k: v for k, v in (value.get("c") or {}).items() if v}
+    made = guarded(ctx, lambda: create_contact(ctx, new))
+    then = value.get("then")
+    if not then:
+        return made
+    contact = ctx.crm.find_contacts(ctx.actor, new["name"], limit=1)
+    if not contact:
+        return made
+    slots = {**then["s"], "contact": contact[0].id}
+    return made + execute(ctx, {"intent": then["i"], "slots": slots}, confirmed=True)
+
+
+def open_modal(ctx: Ctx, body: dict[str, Any], name: str, value: dict[str, Any]) -> None:
+    if name == ids.EDIT:
+        intent, slots, mode = value["i"], dict(value.get("s") or {}), value.get("m", "new")
+        labels = dict(value.get("l") or {})
+        record_ids = value.get("ids") or {}
+    elif name == ids.LOG_FOLLOW_UP:
+        intent, mode, record_ids = "log_interaction", "new", {}
+        ref_slot = "deal" if "deal" in value else "contact"
+        slots = {"kind": value.get("kind", "call"), ref_slot: value[ref_slot]}
+        labels = {ref_slot: value.get("label") or str(value[ref_slot])}
+    else:
+        intent, mode, record_ids = "create_task", "new", {}
+        who = value.get("label") or ""
+        slots = {"title": f"Follow up with {who}".strip(), "assignee": ctx.user_id}
+        labels = {}
+        if value.get("contact") is not None:
+            slots["contact"] = value["contact"]
+            if who:
+                labels["contact"] = who
+    if not modals.supports(intent):
+        return
+    meta = {
+        "m": mode,
+        "ids": record_ids,
+        "r": {k: slots.get(k) for k in labels},
+        "ru": body.get("response_url"),
+        "ch": ctx.channel_id,
+    }
+    view = modals.build(intent, slots, meta=meta, tz=ctx.tz, labels=labels)
+    ctx.client.views_open(trigger_id=body["trigger_id"], view=view)  # type: ignore[union-attr]
+
+
+def register(app: App) -> None:
+    app.action(ACTION)(ack=ack_action, lazy=[on_action])

@@ -1,0 +1,27 @@
+"""The one error handler: anything a listener did not expect is logged in full and answered in one line."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt import App, BoltResponse
+
+from bot.slack.reply import SORRY
+
+log = logging.getLogger("bot.errors")
+
+
+def on_error(error: Exception, body: dict[str, Any], respond: Any = None) -> BoltResponse:
+    log.error("unhandled error in a Slack listener", exc_info=error)
+    if respond is not None and isinstance(body, dict) and body.get("response_url"):
+        try:
+            respond(text=SORRY, response_type="ephemeral", replace_original=False)
+        except Exception:
+            log.exception("could not tell the person about the error")
+    # A 200 stops Slack from retrying an event that would only fail again.
+    return BoltResponse(status=200, body="")
+
+
+def register(app: App) -> None:
+    app.error(on_error)

@@ -1,0 +1,44 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import Engine
+
+from bot.clock import ManualClock
+from bot.db import make_session_factory
+from tests.support.fakeslack import FakeSlack
+from tests.support.slackhttp import SlackHTTP
+
+# Wednesday 18 November 2026, 10:00 in New York.
+NOW = datetime(2026, 11, 18, 15, 0, tzinfo=UTC)
+
+
+@pytest.fixture(scope="module")
+def fake() -> Iterator[FakeSlack]:
+    fake = FakeSlack().start()
+    fake.add_user("UANN", "Ann Rep", tz="America/New_York", email="ann@example.com")
+    fake.add_user("UBOB", "Bob Rep", tz="Europe/Paris", email="bob@example.com")
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock(NOW)
+
+
+@pytest.fixture
+def slack(fake: FakeSlack, engine: Engine, clock: ManualClock) -> Iterator[SlackHTTP]:
+    """The app on a loopback port over a clean database (SQLite and PostgreSQL), fake Slack reset."""
+    fake.reset()
+    fake.faults.clear()
+    server = SlackHTTP.start(
+        fake,
+        engine.url.render_as_string(hide_password=False),
+        clock=clock,
+        sessions=make_session_factory(engine),
+    )
+    yield server
+    server.stop()
