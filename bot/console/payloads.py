@@ -1,0 +1,229 @@
+"""Requests shaped exactly as Slack sends them, signed as Slack signs them.
+
+The console hands these to the Bolt app in-process, so the handlers see the same bodies and headers
+they get over HTTP: form-encoded slash commands, JSON event callbacks, and ``payload=`` interactions.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import itertools
+import json
+import time
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode
+
+APP_ID = "ACONSOLE"
+_seq = itertools.count(1)
+
+
+@dataclass(frozen=True)
+class Person:
+    id: str
+    name: str
+    tz: str
+
+    @property
+    def username(self) -> str:
+        return self.name.lower().replace(" ", ".")
+
+
+@dataclass(frozen=True)
+class Signed:
+    body: str
+    headers: dict[str, str]
+
+
+def sign(secret: str, body: str, content_type: str, now: float | None = None) -> Signed:
+    # Slack signs with its own wall clock and Bolt checks against ours, so this is real time even
+    # when the console's CRM clock has been moved.
+    ts = str(int(now if now is not None else time.time()))
+    digest = hmac.new(secret.encode(), f"v0:{ts}:{body}".encode(), hashlib.sha256).hexdigest()
+    return Signed(
+        body,
+        {
+            "content-type": content_type,
+            "x-slack-request-timestamp": ts,
+            "x-slack-signature": f"v0={digest}",
+        },
+    )
+
+
+def _trigger() -> str:
+    return f"{next(_seq)}.{int(time.time())}.console"
+
+
+def _ts() -> str:
+    return f"{time.time():.6f}"
+
+
+def slash_command(
+    team_id: str, user: Person, channel_id: str, channel_name: str, text: str, response_url: str
+) -> str:
+    return urlencode(
+        {
+            "token": "console",
+            "team_id": team_id,
+            "team_domain": "console",
+            "channel_id": channel_id,
+            "channel_name": channel_name,
+            "user_id": user.id,
+            "user_name": user.username,
+            "command": "/crm",
+            "text": text,
+            "api_app_id": APP_ID,
+            "is_enterprise_install": "false",
+            "response_url": response_url,
+            "trigger_id": _trigger(),
+        }
+    )
+
+
+def event(team_id: str, bot_user_id: str, inner: dict[str, Any]) -> str:
+    return json.dumps(
+        {
+            "token": "console",
+            "team_id": team_id,
+            "api_app_id": APP_ID,
+            "event": inner,
+            "type": "event_callback",
+            "event_id": f"Ev{next(_seq):08d}",
+            "event_time": int(time.time()),
+            "authorizations": [
+                {"team_id": team_id, "user_id": bot_user_id, "is_bot": True, "is_enterprise_install": False}
+            ],
+            "is_ext_shared_channel": False,
+        }
+    )
+
+
+def direct_message(team_id: str, bot_user_id: str, user: Person, text: str) -> str:
+    ts = _ts()
+    return event(
+        team_id,
+        bot_user_id,
+        {
+            "type": "message",
+            "user": user.id,
+            "text": text,
+            "ts": ts,
+            "event_ts": ts,
+            "channel": dm_channel(user.id),
+            "channel_type": "im",
+            "team": team_id,
+        },
+    )
+
+
+def mention(team_id: str, bot_user_id: str, user: Person, channel_id: str, text: str) -> str:
+    ts = _ts()
+    return event(
+        team_id,
+        bot_user_id,
+        {
+            "type": "app_mention",
+            "user": user.id,
+            "text": f"<@{bot_user_id}> {text}".rstrip(),
+            "ts": ts,
+            "event_ts": ts,
+            "channel": channel_id,
+            "team": team_id,
+        },
+    )
+
+
+def home_opened(team_id: str, bot_user_id: str, user: Person) -> str:
+    return event(
+        team_id,
+        bot_user_id,
+        {
+            "type": "app_home_opened",
+            "user": user.id,
+            "channel": dm_channel(user.id),
+            "tab": "home",
+            "event_ts": _ts(),
+        },
+    )
+
+
+def dm_channel(user_id: str) -> str:
+    # The same id the stand-in's conversations.open answers for this person.
+    return "D" + user_id
+
+
+def _user(team_id: str, user: Person) -> dict[str, Any]:
+    return {"id": user.id, "username": user.username, "name": user.username, "team_id": team_id}
+
+
+def block_actions(
+    team_id: str,
+    user: Person,
+    action: dict[str, Any],
+    *,
+    channel_id: str | None,
+    message: dict[str, Any] | None,
+    message_ts: str | None,
+    is_ephemeral: bool,
+    response_url: str | None,
+    view: dict[str, Any] | None = None,
+) -> str:
+    body: dict[str, Any] = {
+        "type": "block_actions",
+        "team": {"id": team_id, "domain": "console"},
+        "user": _user(team_id, user),
+        "api_app_id": APP_ID,
+        "token": "console",
+        "trigger_id": _trigger(),
+        "actions": [{**action, "action_ts": _ts()}],
+        "is_enterprise_install": False,
+        "state": {"values": {}},
+    }
+    if view is not None:
+        body["container"] = {"type": "view", "view_id": view.get("id")}
+        body["view"] = view
+    else:
+        body["container"] = {
+            "type": "message",
+            "message_ts": message_ts,
+            "channel_id": channel_id,
+            "is_ephemeral": is_ephemeral,
+        }
+        body["channel"] = {"id": channel_id, "name": channel_id}
+        # Slack leaves the message out of payloads from ephemeral messages.
+        if message is not None and not is_ephemeral:
+            body["message"] = message
+    if response_url:
+        body["response_url"] = response_url
+    return urlencode({"payload": json.dumps(body)})
+
+
+def view_submission(team_id: str, user: Person, view: dict[str, Any], values: dict[str, Any]) -> str:
+    submitted = {**view, "state": {"values": values}}
+    body = {
+        "type": "view_submission",
+        "team": {"id": team_id, "domain": "console"},
+        "user": _user(team_id, user),
+        "api_app_id": APP_ID,
+        "token": "console",
+        "trigger_id": _trigger(),
+        "view": submitted,
+        "response_urls": [],
+        "is_enterprise_install": False,
+    }
+    return urlencode({"payload": json.dumps(body)})
+
+
+def view_closed(team_id: str, user: Person, view: dict[str, Any]) -> str:
+    body = {
+        "type": "view_closed",
+        "team": {"id": team_id, "domain": "console"},
+        "user": _user(team_id, user),
+        "api_app_id": APP_ID,
+        "token": "console",
+        "view": view,
+        "is_cleared": False,
+        "is_enterprise_install": False,
+    }
+    return urlencode({"payload": json.dumps(body)})
