@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -55,6 +55,8 @@ class Op:
     actor: Actor
     id: str = field(default_factory=lambda: str(uuid.uuid4()))
     events: list[AuditEvent] = field(default_factory=list)
+    # The service's clock, so audit times agree with the times it writes (a test's or console's clock).
+    clock: Callable[[], datetime] = utcnow
 
     def created(self, obj: Base) -> None:
         self.session.flush()
@@ -82,7 +84,7 @@ class Op:
             action=action,
             before=before,
             after=after,
-            at=utcnow(),
+            at=self.clock(),
         )
         self.session.add(event)
         self.events.append(event)
@@ -147,7 +149,7 @@ class ServiceBase:
     def op(self, actor: Actor) -> Iterator[Op]:
         """One write: committed whole with its audit records, or not at all."""
         with self.sessions.begin() as session:
-            yield Op(session, actor)
+            yield Op(session, actor, clock=getattr(self, "clock", None) or utcnow)
 
     @contextmanager
     def read(self) -> Iterator[Session]:
