@@ -1,0 +1,140 @@
+"""The daily overdue nudge (one a day per person, grouped) and stale-deal alerts (once per quiet spell,
+to the owner, with buttons; the quiet period is a workspace setting; snoozable until a date)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+from sqlalchemy import update
+
+from bot.blocks.proactive import REMINDER_DONE, STALE_LOG, STALE_MOVE, STALE_SNOOZE
+from bot.clock import ManualClock
+from bot.services import CRM, Actor
+from bot.services.errors import Invalid
+from bot.services.proactive import Proactive
+from models import Workspace
+from tests.scheduler.conftest import Slack, action_ids, block_text
+
+
+def _nudges(slack: Slack) -> list[dict]:
+    return [p for p in slack.posted if p["metadata"]["event_payload"]["dedupe_key"].startswith("nudge:")]
+
+
+def test_one_grouped_overdue_nudge_a_day_per_person(
+    crm: CRM, ann: Actor, bob: Actor, slack: Slack, scheduler, clock: ManualClock
+) -> None:
+    a1 = crm.create_task(ann, "Quote for Acme", due=date(2026, 11, 20)).task
+    a2 = crm.create_task(ann, "Call Globex", due="2026-11-23T10:00").task
+    crm.create_task(ann, "Not yet", due=date(2026, 11, 30))
+    crm.create_task(ann, "Send contract", due="2026-11-24T08:00", assignee="UBOB")
+    assert a1 and a2
+    scheduler.tick()  # 12:00 UTC: 07:00 in New York, 13:00 in Paris
+    # Reminders for the past-due tasks went out (late); Bob's nudge waits for a task from an earlier day.
+    assert _nudges(slack) == []
+
+    clock.set(datetime(2026, 11, 24, 14, 0, tzinfo=UTC))  # 09:00 in New York
+    scheduler.tick()
+    [nudge] = _nudges(slack)
+    assert nudge["channel"] == "UANN"
+    assert nudge["text"].startswith("2 tasks are overdue")
+    text = block_text(nudge)
+    assert "Quote for Acme" in text and "Call Globex" in text and "Not yet" not in text
+    assert action_ids(nudge) == [REMINDER_DONE, REMINDER_DONE]
+
+    clock.set(datetime(2026, 11, 25, 4, 0, tzinfo=UTC))  # still the 24th in New York
+    scheduler.tick()
+    assert len(_nudges(slack)) == 1
+
+    crm.complete_task(ann, a1.id)
+    clock.set(datetime(2026, 11, 25, 14, 0, tzinfo=UTC))  # the 25th, 09:00 in New York; Bob's 15:00
+    scheduler.tick()
+    nudges = _nudges(slack)
+    assert sorted((n["channel"], n["text"]) for n in nudges[1:]) == [
+        ("UANN", "1 task is overdue: Call Globex"),
+        ("UBOB", "1 task is overdue: Send contract"),
+    ]
+    scheduler.tick()
+    assert len(_nudges(slack)) == 3
+
+
+def _quiet_deal(crm: CRM, ann: Actor, title: str = "Acme renewal") -> int:
+    deal = crm.create_deal(ann, title, company="Acme", amount="50000", stage="proposal").deal
+    assert deal
+    return deal.id
+
+
+def test_stale_deal_is_flagged_once_to_its_owner_with_buttons(
+    crm: CRM, ann: Actor, slack: Slack, scheduler, clock: ManualClock
+) -> None:
+    deal_id = _quiet_deal(crm, ann)
+    clock.advance(timedelta(days=13, hours=23))
+    scheduler.tick()
+    assert slack.posted == []
+    clock.advance(timedelta(hours=2))
+    scheduler.tick()
+    [alert] = slack.posted
+    assert alert["channel"] == "UANN"
+    assert "Acme renewal" in alert["text"] and "14 days" in alert["text"]
+    assert action_ids(alert) == [STALE_LOG, STALE_MOVE, STALE_SNOOZE]
+    clock.advance(days=3)
+    scheduler.tick()
+    assert len(slack.posted) == 1  # once per quiet spell
+
+    # Activity starts a new spell; quiet again for 14 days means one more alert.
+    Proactive(crm).log_activity(ann, deal_id, "Called, they are reviewing")
+    clock.advance(days=13)
+    scheduler.tick()
+    assert len(slack.posted) == 1
+    clock.advance(days=1, minutes=1)
+    scheduler.tick()
+    assert len(slack.posted) == 2
+
+
+def test_stale_days_is_a_workspace_setting_and_closed_deals_are_left_alone(
+    crm: CRM, ann: Actor, slack: Slack, scheduler, clock: ManualClock
+) -> None:
+    with crm.sessions.begin() as s:
+        s.execute(update(Workspace).values(stale_days=3))
+    _quiet_deal(crm, ann, "Open one")
+    won = crm.create_deal(ann, "Won one", amount="1000", stage="won").deal
+    assert won
+    clock.advance(days=3, minutes=1)
+    scheduler.tick()
+    assert [p["text"].split(" has had")[0] for p in slack.posted] == ["Open one"]
+
+
+def test_stale_alert_snoozed_until_a_date(
+    crm: CRM, ann: Actor, slack: Slack, scheduler, clock: ManualClock
+) -> None:
+    deal_id = _quiet_deal(crm, ann)
+    clock.advance(days=15)
+    scheduler.tick()
+    assert len(slack.posted) == 1
+    buttons = Proactive(crm)
+    try:
+        buttons.snooze_stale(ann, deal_id, clock.now().date())
+    except Invalid as exc:
+        assert "after today" in exc.message
+    else:
+        raise AssertionError("snoozing until today should be refused")
+    buttons.snooze_stale(ann, deal_id, "2026-12-20")
+    clock.set(datetime(2026, 12, 19, 23, 0, tzinfo=UTC))
+    scheduler.tick()
+    assert len(slack.posted) == 1
+    clock.set(datetime(2026, 12, 20, 9, 0, tzinfo=UTC))
+    scheduler.tick()
+    assert len(slack.posted) == 2
+    assert "Acme renewal" in slack.posted[1]["text"]
+
+
+def test_moving_the_stage_from_the_alert_ends_the_spell(
+    crm: CRM, ann: Actor, slack: Slack, scheduler, clock: ManualClock
+) -> None:
+    deal_id = _quiet_deal(crm, ann)
+    clock.advance(days=15)
+    scheduler.tick()
+    written = Proactive(crm).move_stage(ann, deal_id, "negotiation")
+    assert written.deal and written.deal.stage == "negotiation"
+    clock.advance(days=5)
+    scheduler.tick()
+    assert len(slack.posted) == 1
