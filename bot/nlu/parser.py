@@ -257,6 +257,7 @@ def _company_after(m: Msg, pos: int) -> tuple[str, int]:
     if not cm or cm.end() == pos:
         return "", pos
     name, end = _name_at(m, cm.end(), company=True)
+    name = _strip_org_tail(name)
     if not name or name.lower() in FIRST_NAMES:
         return "", pos
     if m.text[cm.start() : cm.end()].strip().startswith("(") and m.text.startswith(")", end):
@@ -268,6 +269,8 @@ def _company_after(m: Msg, pos: int) -> tuple[str, int]:
 
 
 def _r_help(m: Msg) -> Result | None:
+    if re.fullmatch(r"\s*\?+\s*", m.low):
+        return "help", 0.9, {}
     low = m.low.strip(" ?!.")
     if re.fullmatch(
         r"(?:help|h|\?|commands?|usage|menu|options|what can (?:you|u|i) do(?: here| for me)?|what do you do"
@@ -501,7 +504,7 @@ def _deal_ref_then_value(m: Msg, body: int) -> tuple[str, Slots]:
 
 _DONE_RULES = [
     re.compile(
-        r"^(?:task\s+|todo\s+)?(?:done|finished|completed|complete)\b\s*(?:with\s+)?(?:the\s+)?"
+        r"^(?:task\s+|todo\s+)?(?:done|finished|completed|complete)\b\s*(?:with\s+)?"
         r"(?:task|todo)?\s*[:\-]?\s*(?P<t>.+)$"
     ),
     re.compile(
@@ -526,8 +529,9 @@ def _task_ref(s: str) -> str:
     s = _tidy(s)
     s = _strip_quotes(s)
     s = re.sub(r"^(?:the\s+)?(?:task|todo|to-do)\s*[:\-]?\s+", "", s, flags=re.I)
-    s = re.sub(r"\s+(?:task|todo|to-do)$", "", s, flags=re.I)
-    s = re.sub(r"^(?:my|the)\s+(?=\S+\s+task$)", "", s, flags=re.I)
+    if re.search(r"\s(?:task|todo|to-do)$", s, re.I):
+        s = re.sub(r"\s+(?:task|todo|to-do)$", "", s, flags=re.I)
+        s = re.sub(r"^(?:my|the|that|this)\s+", "", s, flags=re.I)
     return _strip_quotes(_tidy(s))
 
 
@@ -685,6 +689,8 @@ _LOG_START = re.compile(
     rf"|(?P<k3>{_LOG_VERB})\b"
     rf"|(?P<k5>{_LOG_ADJ}*{_LOG_NOUN})\s+(?=with\b|w/|to\b|at\b|@)"
     r"|(?P<k6>notes?|fyi|memo)\b(?:\s+(?:on|about|re|for|from))?"
+    r"|(?P<k8>sent|shot|dropped|fired off|gave)\s+(?=\S+(?:\s+[A-Z]\S*)?\s+(?:an?\s+|the\s+)?(?:quick\s+|short\s+)?"
+    r"(?P<k8n>email|e-mail|text|message|dm|note|line|ping|call|voicemail)\b)"
     r")"
 )
 _SUBJECT_LOG = re.compile(
@@ -710,7 +716,7 @@ def _log_header(m: Msg, pos: int, kind: str) -> tuple[Slots, int]:
     slots: Slots = {}
     low = m.low
     lead = re.match(
-        r"\s*(?:(?:with|w/|to|at|on|for|from|about|re|regarding|of|by)\s+)?(?:(?:the|our|my)\s+)?"
+        r"\s*(?:(?:with|w/|to|at|on|for|from|about|re|regarding|of|by)\s+)?(?P<art>(?:the|our|my|a|an)\s+)?"
         r"(?:(?:team|folks|people|guys|crew|ceo|cto|cfo|vp|buyer|champion)\s+(?:at|from|of|over at)\s+)?",
         low[pos:],
     )
@@ -722,8 +728,17 @@ def _log_header(m: Msg, pos: int, kind: str) -> tuple[Slots, int]:
         if lead2:
             p += lead2.end()
     name, end = _name_at(m, p)
+    if name and name.islower() and lead and lead.group("art"):
+        name = ""  # "demoed the platform to Globex": an object, not a name
+    if not name:
+        stop = _header_stop(m, p)
+        for mm in re.finditer(r"\b(?:with|to|for|at|w/|from)\s+(?:the\s+)?(?=[A-Z])", m.text[p:stop]):
+            name, end = _name_at(m, p + mm.end())
+            if name:
+                break
+    name = _strip_org_tail(name)
     if name and not any(s.start < end and p < s.end for s in m.spans):
-        person_default = kind in ("call", "email", "message")
+        person_default = False
         company, cend = _company_after(m, end)
         if company:
             slots["contact"], slots["company"] = name, company
@@ -739,6 +754,20 @@ def _log_header(m: Msg, pos: int, kind: str) -> tuple[Slots, int]:
         p = end
     # "Jane's team", "Acme's CFO": a possessive names the company when a role follows.
     return slots, p
+
+
+_ORG_TAIL = re.compile(
+    r"(?:\s+(?:hq|office|offices|team|teams|folks|people|guys|site|campus|headquarters))+$", re.I
+)
+
+
+def _strip_org_tail(name: str) -> str:
+    return _ORG_TAIL.sub("", name) if " " in name else name
+
+
+def _header_stop(m: Msg, p: int) -> int:
+    sm = re.search(r"[,;:.!?](?:\s|$)|\s[-–—]+\s|\s+(?:and|but|so)\s+(?:she|he|they|we|i|it)\b", m.low[p:])
+    return p + sm.start() if sm else len(m.low)
 
 
 def _split_clauses(s: str, base: int) -> list[tuple[int, int]]:
@@ -786,7 +815,7 @@ def _r_log(m: Msg) -> Result | None:
     lm = _LOG_START.match(m.low)
     subject: Slots = {}
     if lm:
-        cue = next(g for g in (lm.group(k) for k in ("k1", "k2", "k3", "k5", "k6")) if g)
+        cue = next(g for g in (lm.group(k) for k in ("k1", "k2", "k3", "k5", "k6", "k8n")) if g)
         kind = _kind_of(cue)
         pos = lm.end()
         if lm.group("k5"):
@@ -845,9 +874,26 @@ def _r_log(m: Msg) -> Result | None:
         if company and re.match(r"\s*(?:at|from|@|\()", m.low[p:]):
             slots["company"] = company
             p = cend
+    # the rest of the header clause: a date in it says when ("at the conference on Nov 10")
+    stop = _header_stop(m, p)
+    in_header = [
+        s
+        for s in m.spans
+        if p <= s.start < stop
+        and not re.search(r"\b(?:by|until|till|due|before)\s*$", m.low[max(0, s.start - 8) : s.start])
+    ]
+    if occurred is None and in_header:
+        occurred = in_header[0]
+    if (
+        in_header
+        and stop < len(m.low)
+        and not re.match(r"\s*(?:about|re|regarding|to discuss|on the)\b", m.low[p:])
+    ):
+        p = stop
     rest_start = p
     rm = re.match(
-        r"[\s,;:.!\-–—]*(?:(?:about|re|regarding|to discuss|discussing|on|and|for|—|-)\s*[:\-]?\s+)?",
+        r"[\s,;:.!\-–—]*(?:(?:an?|the)\s+(?:quick\s+|short\s+)?(?:email|e-mail|text|message|dm|note|line|ping|call)\s+)?"
+        r"(?:(?:about|re|regarding|to discuss|discussing|on|and|for|with|—|-)\s*[:\-]?\s+)?",
         m.low[p:],
     )
     if rm:
@@ -913,7 +959,8 @@ _IMPERATIVE = re.compile(
     r"reply to|respond to|get back to|reconnect with|touch base|sync with|meet|meeting with|call with|demo|"
     r"renew|collect|sign|submit|file|order|fix|arrange|remember to|make sure|double check|double-check|"
     r"verify|update the|update our|update my|build|create the|create a deck|pull|run|present|visit|"
-    r"grab|find time|lunch with|coffee with|dinner with)\b"
+    r"grab|find time|lunch with|coffee with|dinner with|post|announce|tell|remind|loop|kick off|start|"
+    r"negotiate|align|call back|reschedule|move the|cancel|clean up|tidy|add)\b"
 )
 
 
@@ -1002,6 +1049,13 @@ def _r_create_task(m: Msg) -> Result | None:
         return _task_from(m, 0, conf=0.85)
     if re.match(r"^(?:ask|tell|have|get)\s+@[UW]", low):
         return _task_from(m, 0, conf=0.85)
+    return None
+
+
+def _r_create_task_imperative(m: Msg) -> Result | None:
+    low = m.low
+    if re.match(r"^(?:update|change|set|move|push|mark)\b", low) and not m.spans:
+        return None
     im = _IMPERATIVE.match(low)
     if im:
         return _task_from(m, 0, conf=0.8 if m.spans else 0.65)
@@ -1068,7 +1122,7 @@ _DEAL_UPDATE = [
     # "we won the Globex deal", "lost Initech to a competitor", "closed Acme!"
     re.compile(
         r"^(?:(?:we|i|we've|we have|i've|just|finally|officially|also|team)\s+)*(?:just\s+|finally\s+|officially\s+)?"
-        r"(?P<v>won|lost|closed(?:[\s\-](?:won|lost))?|signed|booked|inked|killed|closed out)\s+"
+        r"(?P<v>won|lost|closed(?:[\s\-](?:won|lost))?|signed|booked|inked|killed|closed out)\s*[:\-]?\s+"
         r"(?:(?:the|our|a|with)\s+)?(?P<d>.+?)(?:\s+(?:deal|opp|opportunity|contract|account|renewal deal))?"
         r"(?=$|[!.,;]|\s+(?:to|today|yesterday|this|-|—|after|at|for|with|finally|!)\b|\s+[-—]|\s+:)"
     ),
@@ -1089,9 +1143,15 @@ _DEAL_UPDATE = [
 ]
 
 
+_QUESTION = re.compile(
+    r"^(?:who|what|what's|whats|when|where|why|how|how's|did|do|does|is|are|was|were|will|would|can|could|"
+    r"should|has|have|any|anyone)\b"
+)
+
+
 def _r_update_deal(m: Msg) -> Result | None:
     low = m.low.strip()
-    if re.match(r"^(?:new|add|create|log|open)\b", low):
+    if re.match(r"^(?:new|add|create|log|open)\b", low) or _QUESTION.match(low):
         return None
     for i, rx in enumerate(_DEAL_UPDATE):
         dm = rx.match(low)
@@ -1200,11 +1260,12 @@ def _create_deal_from(m: Msg, pos: int, *, company_first: bool) -> Result:
         cut += _date_ranges(m, [span])
     sm = re.search(
         r"(?:\b(?:stage|status|in|at|into)\s*[:=]?\s*(?P<s1>lead|qualified|demo|proposal|negotiation|won|lost)\b(?:\s+stage)?"
-        r"|\b(?P<s2>lead|qualified|demo|proposal|negotiation)\s+stage\b)",
+        r"|\b(?P<s2>lead|qualified|demo|proposal|negotiation)\s+stage\b"
+        r"|(?:^|[\s,;(])(?P<s3>qualified|proposal|negotiation)\s*\)?[.!]*$)",
         low[pos:],
     )
     if sm:
-        slots["stage"] = sm.group("s1") or sm.group("s2")
+        slots["stage"] = sm.group("s1") or sm.group("s2") or sm.group("s3")
         cut.append((pos + sm.start(), pos + sm.end()))
     ctm = re.search(
         r"\b(?:contact|poc|point of contact|champion|main contact)\s*(?:is\s+)?[:=]?\s*(?P<n>[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?)",
@@ -1298,33 +1359,56 @@ def _create_contact_from(m: Msg, pos: int, *, lifecycle: str | None) -> Result:
     _fill_contact_details(m, end, slots, overwrite=True)
     rest = m.text[end:]
     rest_low = rest.lower()
-    # "CTO of Globex", "VP Sales at Initech", "at Acme Corp", "from Globex"
-    tm = re.search(
-        r"(?:^|[,(;]\s*|\s(?:is\s+)?(?:the\s+|a\s+|an\s+)?)(?P<t>(?:[A-Za-z][\w&/\-.]*\s+){0,4}?[A-Za-z][\w&/\-.]*)\s+"
-        r"(?:of|at|@|from|with)\s+(?P<c>[A-Z0-9][\w&.\-]*(?:\s+[A-Z0-9][\w&.\-]*){0,3})",
-        rest,
-    )
-    if tm and role_title(tm.group("t")):
-        slots["title"] = role_title(tm.group("t"))
-        slots["company"] = _company_clean(tm.group("c"))
-    else:
-        cm = re.search(
-            r"(?:\s|^)(?:at|from|@|of|with|works at|working at)\s+(?P<c>[A-Za-z0-9][\w&.\-]*(?:\s+[A-Z0-9][\w&.\-]*){0,3})",
-            rest,
-        )
-        if cm and not EMAIL.match(rest[cm.start("c") :]):
-            slots["company"] = _company_clean(cm.group("c"))
-        for seg in re.split(r"[,;()]|\s[-–—]\s", rest):
-            if EMAIL.search(seg) or phones(seg):
-                continue
-            rt = role_title(re.sub(r"^\s*(?:title|role|position)\s*[:=]?\s*", "", seg, flags=re.I))
-            if rt and rt != slots.get("company"):
-                slots["title"] = rt
-                break
+    title, company = _title_company(rest)
+    if title:
+        slots["title"] = title
+    if company:
+        slots["company"] = company
     lc = lifecycle or _lifecycle_in(" " + rest_low)
     if lc:
         slots["lifecycle"] = lc
     return "create_contact", 0.9, slots
+
+
+_DEPARTMENTS = (
+    r"sales|marketing|procurement|purchasing|engineering|product|operations|ops|finance|it|hr|people|growth|"
+    r"partnerships|design|data|security|legal|customer success|revenue|strategy|technology|talent|research|"
+    r"business development|bd|infrastructure|platform|analytics|support|success|communications|comms"
+)
+
+
+def _title_company(rest: str) -> tuple[str | None, str | None]:
+    """Job title and company from the words after a name: "CTO of Globex", ", VP Sales at Initech"."""
+    title: str | None = None
+    company: str | None = None
+    for seg in re.split(r"[,;()]|\s[-–—]\s", rest):
+        if EMAIL.search(seg) or phones(seg):
+            seg = EMAIL.sub(" ", seg)
+            seg = _blank(seg, [(a, b) for a, b, _ in phones(seg)])
+        seg = re.sub(
+            r"^\s*(?:(?:title|role|position)\s*[:=]?|is|works as|working as)\s+", "", seg.strip(), flags=re.I
+        )
+        seg = _tidy(seg)
+        if not seg:
+            continue
+        cm = re.match(
+            r"(?:(?P<t>.+?)\s+)?(?:at|@|from|with|works at|working at)\s+(?P<c>[A-Za-z0-9].*)$", seg, re.I
+        )
+        if not cm:
+            cm = re.match(rf"(?P<t>.+)\s+of\s+(?!(?:{_DEPARTMENTS})\b)(?P<c>[A-Z0-9].*)$", seg)
+        if cm:
+            t = cm.group("t")
+            rt = role_title(t) if t else None
+            if rt or not t:
+                if rt and not title:
+                    title = rt
+                if not company:
+                    company = _company_clean(cm.group("c")) or None
+                continue
+        rt = role_title(seg)
+        if rt and not title:
+            title = rt
+    return title, company
 
 
 def _company_clean(s: str) -> str:
@@ -1341,17 +1425,16 @@ def _r_create_contact(m: Msg) -> Result | None:
     lifecycle = LIFECYCLE_WORDS.get(word) if word not in ("contact", "person", "champion") else None
     if word == "champion":
         lifecycle = None
-    if word == "contact" and re.match(r"\s*(?:for|at|from)\b", m.low[cm.end() :]):
+    if word == "contact" and re.match(r"\s*(?:at|from)\b", m.low[cm.end() :]):
         return None
-    return _create_contact_from(m, cm.end(), lifecycle=lifecycle)
+    pos = cm.end()
+    fm = re.match(r"(?:for|named|called)\s+", m.low[pos:])
+    if fm:
+        pos += fm.end()
+    return _create_contact_from(m, pos, lifecycle=lifecycle)
 
 
 _UPDATE_CONTACT = [
-    # "Jane Doe's new email is jdoe@acme.com", "Jane's number: 555 0100"
-    re.compile(
-        rf"^(?P<c>.+?)'s\s+(?:new\s+|updated\s+|correct\s+|current\s+|work\s+|direct\s+)*(?P<f>{_FIELD})"
-        r"\s*(?:is\s+now|is|:|=|->|changed to|now|should be)?\s*(?P<v>.+)$"
-    ),
     # "update Jane's email to x", "change Tom Baker title to CTO", "set Jane phone 555"
     re.compile(
         r"^(?:update|change|set|edit|fix|correct|make)\s+(?P<c>.+?)(?:'s)?\s+(?:new\s+)?"
@@ -1361,6 +1444,11 @@ _UPDATE_CONTACT = [
     re.compile(
         rf"^(?:update|change|set|edit|new|updated|fix)\s+(?:the\s+)?(?P<f>{_FIELD})\s+(?:for|of|on)\s+"
         r"(?P<c>.+?)\s*(?:to|is|:|=|->)\s*(?P<v>.+)$"
+    ),
+    # "Jane Doe's new email is jdoe@acme.com", "Jane's number: 555 0100"
+    re.compile(
+        rf"^(?!(?:what|who|where|whats|do|does|send|give|get)\\b)(?P<c>.+?)'s\s+(?:new\s+|updated\s+|correct\s+|current\s+|work\s+|direct\s+)*(?P<f>{_FIELD})"
+        r"\s*(?:is\s+now|is|:|=|->|changed to|now|should be)?\s*(?P<v>.+)$"
     ),
 ]
 _CONTACT_MOVE = re.compile(
@@ -1474,7 +1562,6 @@ def _r_update_contact(m: Msg) -> Result | None:
 
 
 _FIND = [
-    re.compile(r"^(?:who(?:'s| is| was)|whos)\s+(?P<q>.+?)\s*\??$"),
     re.compile(
         r"^(?:find|search(?:\s+for)?|look\s*up|lookup|look for|show(?:\s+me)?|pull up|open|get|fetch|"
         r"(?:any\s+)?(?:info|information|details|contact info|contact details|details)\s+(?:on|for|about)|"
@@ -1486,8 +1573,9 @@ _FIND = [
         r"(?:the\s+)?(?:contact\s+(?:for\s+|named\s+)?|contacts\s+(?:at|from|for)\s+|person\s+)?(?P<q>.+?)\s*\??$"
     ),
     re.compile(
-        rf"^(?:what(?:'s| is| are)|whats|do we have|do you have|got|need|send me|give me)\s+(?P<q>.+?)'s?\s+(?:{_FIELD}|contact info|details|info|contact)s?\s*\??$"
+        rf"^(?:what(?:'s| is| are)|whats|do we have|do you have|got|need|send me|give me)\s+(?P<q>.+?)(?:'s|s'|'|(?<=[a-z]{{3}})s)?\s+(?:{_FIELD}|contact info|details|info|contact)s?\s*\??$"
     ),
+    re.compile(r"^(?:who(?:'s| is| was)|whos)\s+(?P<q>.+?)\s*\??$"),
 ]
 
 
@@ -1498,7 +1586,7 @@ def _r_find_contact(m: Msg) -> Result | None:
         if not fm:
             continue
         q_low = fm.group("q")
-        if m.spans_in(fm.start("q")) and rx is not _FIND[0]:
+        if m.spans_in(fm.start("q")) and rx is not _FIND[-1]:
             continue
         if re.search(
             r"\b(?:tasks?|todos?|pipeline|forecast|deals?|overdue|weather|time|plate|agenda|going on|up|this|that|"
@@ -1530,32 +1618,39 @@ def _r_fallback(m: Msg) -> Result | None:
             and m.text[end : end + 3].strip(" ,(<-")[:1] in ("", *"abcdefghijklmnopqrstuvwxyz")
         ):
             return _create_contact_from(m, 0, lifecycle=None)
-    # a task-shaped message: a future date and something to do
-    if m.spans and re.search(
-        r"\b(?:need|needs|should|must|have to|has to|gotta|please|pls|remember|send|call|email|follow|prepare|"
-        r"schedule|book|review|draft|meeting|call|demo|sync|lunch|coffee)\b",
-        low,
+    # a task-shaped message: a future date and something to do, said as a plan rather than a question
+    fut = _first_future(m, m.spans)
+    if (
+        fut is not None
+        and not _QUESTION.match(low)
+        and not re.match(r"^(?:i'm|im|i am|we're|we are|it's|its|it is|he's|she's|they're)\b", low)
+        and not re.search(r"\b(?:had|was|were|did|went|met|called|spoke|got)\b", low)
+        and len(low.split()) >= 3
     ):
-        fut = _first_future(m, m.spans)
-        if fut is not None and not re.search(r"\b(?:had|was|were|did|went|met|called|spoke)\b", low):
-            return _task_from(m, 0, conf=0.6)
+        conf = (
+            0.6
+            if re.search(r"\b(?:need|should|must|have to|please|remember|send|call|email|follow)\b", low)
+            else 0.5
+        )
+        return _task_from(m, 0, conf=conf)
     return None
 
 
 _RULES: list[Callable[[Msg], Result | None]] = [
-    _r_small_talk,
     _r_help,
+    _r_small_talk,
     _command,
     _r_complete_task,
     _r_log,
+    _r_create_task,
     _r_list_tasks,
     _r_pipeline,
     _r_create_deal,
+    _r_find_contact,
     _r_update_contact,
     _r_create_contact,
     _r_update_deal,
-    _r_create_task,
-    _r_find_contact,
+    _r_create_task_imperative,
     _r_fallback,
 ]
 

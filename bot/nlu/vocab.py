@@ -173,6 +173,36 @@ FUZZY_PROTECTED: frozenset[str] = _words(
 # Compact first-name list: tells "note on Priya" (a person) from "note on Initech" (a company).
 FIRST_NAMES: frozenset[str] = _words(
     """
+    abigail adeline aditya adriana agnes aidan aiden akira alana albert alberto alejandro alexander
+    alexandra alexis alfred ali alina alison allison alyssa amber amelia ami amit anand anastasia andrei
+    andres angel angelica anita anjali ann annie antonio april ariana ariel arthur arun asha ashok
+    audrey austin ava avery barbara beatriz becky benjamin bernard betty bianca blake bonnie brandon
+    brenda brett brianna bridget brittany brooke bryan caleb cameron camila candice carmen caroline
+    carrie casey catherine cathy cecilia chad chandra chantal charlotte chelsea cheryl chiara chris
+    christian christine christopher cindy claudia clara colin connor courtney cynthia daisy dana danielle
+    danny darius darren dave dawn dean deborah deepak denise dennis devon diane dominic donald donna
+    doug douglas dylan eduardo edward elaine elena eli elijah elizabeth ella ellen elliot emilia emmanuel
+    enrique erica erin esther ethan eugene evan evelyn fernando florence francesca francis francisco
+    gavin gemma gina giovanni giulia glen gloria gordon graham grant gustavo hailey haley hana hank
+    hans harold harper harvey hector heidi holly howard hugo imran ines irene iris isaac isabella ivan
+    jackie jacqueline jade jared jasmine jay jean jeffrey jenna jeremy jerry jesse jesus jill joan
+    joanna jocelyn joel johanna jordan jorge joseph joy joyce judith judy julian julien justin kai
+    kamala karen karl kasia katherine kathleen kathy katrina kayla keisha keith kelly ken kenji kenneth
+    kerry kris kristen kristina kyle lakshmi lana lara larry lars layla leah lee leila lena leon leslie
+    lily lindsay lindsey lionel logan lorenzo lori louis louise luca lucia luke lydia lynn madeline
+    maggie malik manish manuel marc marco marcus margaret mariana marie marina mario marisa marissa marjorie
+    marlon marvin mason mateo matteo maureen maya megan melanie melissa mercedes mikhail miguel miles
+    min mina miranda mitchell mohamed mohammad molly monica morgan nathan nathaniel neil nikhil
+    nikita nikolai nora norman olga oscar owen pam pamela paola patricia paula peggy penny perry
+    philip phillip pierre pooja prakash preeti priyanka quinn rafael rahul ramon randy raquel raul
+    ray raymond reggie renee rhonda ricardo richard rick ricky rita roberto robin rocio roger rohan
+    roman ron ronald rosa rose ross roy ruby russell ruth sabrina sadie sally samantha samir samuel
+    sanjay santiago sasha saul savannah sebastian sergei sergio seth shane shannon sharon shawn sheila
+    shirley sid sienna silvia sofia sonia sophia spencer stacy stan stanley stella stephanie stuart
+    sunil suresh sylvia tamara tara taylor teresa terry theo theresa tiffany timothy tobias todd tomas
+    tommy tracy travis trevor troy uma valentina valerie vanessa vera veronica vicky vince vincent
+    vivian wade walter wanda warren wendy wesley whitney william xavier xin yan yasmin yusuf yvonne
+    zach zachary zane zhang
     aaron abby adam adrian ahmed aisha alan alex alexa alice alicia amanda amir amy ana andre andrea
     andrew andy angela anna anne anthony arjun ashley ben beth bill bob brad brian bruce carl carla
     carlos carol caroline charles charlie chen chloe chris christina claire craig dan daniel david deb
