@@ -528,7 +528,7 @@ class Console:
         if not isinstance(message, dict) or not (message.get("text") or message.get("blocks")):
             return
         ephemeral = message.get("response_type") != "in_channel"
-        shown = Shown(reply_to.channel_id, None, message, ephemeral, reply_to.response_url)
+        shown = Shown(reply_to.channel_id, self._ephemeral_ts(), message, ephemeral, reply_to.response_url)
         header = self._header(reply_to.channel_id or self.channel[0], ephemeral, self.user_id)
         self._print_message(header, message, shown)
 
@@ -613,8 +613,13 @@ class Console:
         header = self._header(origin.channel_id, ephemeral, origin.user_id)
         if replaced:
             header += " (replaced the message)"
-        shown = Shown(origin.channel_id, origin.message_ts if replaced else None, _message(p), ephemeral, url)
+        # Slack gives ephemeral replies a ts of their own too; buttons on them carry it.
+        ts = origin.message_ts if replaced else self._ephemeral_ts()
+        shown = Shown(origin.channel_id, ts, _message(p), ephemeral, url)
         self._print_message(header, _message(p), shown)
+
+    def _ephemeral_ts(self) -> str:
+        return f"{time.time():.0f}.{next(self._seq):06d}"
 
     def _save_upload(self, call: Call) -> None:
         data = call.params.get("bytes") or b""

@@ -1,0 +1,87 @@
+"""The console over the real app and handlers, on SQLite and PostgreSQL: what a person types, what
+they read back, and the rows that exist afterwards."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import Engine, func, select
+
+from models import Contact, Interaction, Task
+from tests.console.conftest import Driver
+
+
+def number_of(output: str, label: str) -> int:
+    found = re.findall(r"\[(\d+)\] " + re.escape(label), output)
+    assert found, f"no button {label!r} in:\n{output}"
+    return int(found[-1])
+
+
+def count(engine: Engine, stmt) -> int:  # type: ignore[no-untyped-def]
+    with engine.connect() as conn:
+        return int(conn.scalar(stmt) or 0)
+
+
+def test_add_a_contact_then_press_undo_by_its_number(console_factory, engine: Engine) -> None:
+    c: Driver = console_factory()
+    shown = c.type("/crm contact add Zed Zulu zed@zulu.io at Zulu Inc")
+    assert "Added contact Zed Zulu" in shown
+    assert "(only you can see this)" in shown
+    assert count(engine, select(func.count(Contact.id)).where(Contact.name == "Zed Zulu")) == 1
+
+    shown = c.type(str(number_of(shown, "Undo")))
+    assert "Undone" in shown
+    assert count(engine, select(func.count(Contact.id)).where(Contact.name == "Zed Zulu")) == 0
+
+
+def test_demo_team_pipeline_and_a_direct_message_that_logs_a_call(console_factory, engine: Engine) -> None:
+    c: Driver = console_factory(demo=True)
+    assert c.console.user_id == "UANN"
+    shown = c.type("/crm pipeline")
+    assert "Negotiation" in shown and "$70,000" in shown
+    assert "`" not in shown and "*" not in shown  # markup is rendered, not shown raw
+
+    before = count(engine, select(func.count(Interaction.id)))
+    shown = c.type("had a call with Jane at Acme, she wants pricing by Friday")
+    assert "to you (DM)" in shown
+    assert "Jane Doe" in shown
+    assert count(engine, select(func.count(Interaction.id))) == before + 1
+
+
+def test_moving_the_clock_brings_a_reminder_and_only_its_recipient_can_press_it(
+    console_factory, engine: Engine
+) -> None:
+    c: Driver = console_factory(demo=True)
+    shown = c.type("/crm task add call the printer tomorrow 3pm")
+    assert count(engine, select(func.count(Task.id)).where(Task.title.like("%printer%"))) == 1
+
+    shown = c.type(":clock tomorrow 14:59")
+    assert "call the printer" not in shown
+    # The demo's reminders for Bob show too, but their buttons are his to press.
+    assert "→ DM to Bob Martin" in shown and ":as UBOB to answer it" in shown
+    shown = c.type(":clock +1m")
+    assert "The clock now says Wed 2026-11-25 15:00" in shown
+    assert re.search(r"to you \(DM\):\n.*Reminder: call the printer", shown), shown
+    assert "[1] Done" in shown
+
+    # Ticking again sends nothing twice.
+    assert "call the printer" not in c.type(":now")
+
+
+def test_switching_person_and_channel(console_factory) -> None:
+    c: Driver = console_factory(demo=True)
+    assert "You are now Bob Martin (UBOB, Europe/Paris)" in c.type(":as UBOB")
+    assert "You are now in #sales" in c.type(":in #sales")
+    shown = c.type("/crm tasks")
+    assert "Send Globex proposal" in shown
+    assert "in #sales (only you can see this)" in shown
+    assert "Unknown console command" in c.type(":frobnicate")
+
+
+def test_scripted_session_reads_like_a_transcript_and_ends_at_quit(console_factory) -> None:
+    c: Driver = console_factory(lines=["/crm help", ":quit", "/crm pipeline"])
+    assert c.console.run(c.console._lines) == 0
+    shown = c.printed()
+    assert "Local console: you are You (ULOCAL" in shown
+    assert "you@general> /crm help" in shown
+    assert "/crm pipeline" not in shown.split(":quit", 1)[1]
