@@ -269,6 +269,7 @@ class Scheduler:
             self._release(c, 0.0, "claim ran out before its turn")
             stats.retried += 1
             return "released", None
+        posting = False
         try:
             if c.in_doubt and c.posted_ts is None:
                 found = self.transport.find(c.channel, c.dedupe_key, c.since)
@@ -283,7 +284,9 @@ class Scheduler:
             text, blocks = render(c.kind, c.payload, late=c.late, now=now)
             ts = c.posted_ts
             if ts is None:
+                posting = True
                 _, ts = self.transport.post(c.channel, text, blocks, c.dedupe_key)
+                posting = False
             if c.kind == "summary":
                 if c.posted_ts is None:
                     self._record_post(c, ts)
@@ -297,7 +300,9 @@ class Scheduler:
             return self._failed(c, err, stats)
         except Exception as exc:  # noqa: BLE001 - one bad message must not stop the others
             log.exception("delivery %s (%s) failed unexpectedly", c.id, c.kind)
-            return self._failed(c, SendError("transient", f"{type(exc).__name__}: {exc}"), stats)
+            # Failing inside the post itself, we cannot know whether Slack got it: check before resending.
+            kind = "in_doubt" if posting else "transient"
+            return self._failed(c, SendError(kind, f"{type(exc).__name__}: {exc}"), stats)
 
     def _failed(self, c: Claimed, err: SendError, stats: TickStats) -> tuple[str, float | None]:
         if err.kind == "rate_limited":
