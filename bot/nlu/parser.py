@@ -233,7 +233,8 @@ def _company_like(name: str) -> bool:
 def _person_like(name: str, *, default: bool) -> bool:
     if not name:
         return False
-    if looks_like_person(name):
+    parts = name.split()
+    if parts[0].lower() in FIRST_NAMES:
         return True
     if _company_like(name):
         return False
@@ -276,6 +277,7 @@ def _r_help(m: Msg) -> Result | None:
         r"(?:help|h|\?|commands?|usage|menu|options|what can (?:you|u|i) do(?: here| for me)?|what do you do"
         r"|how does (?:this|it|the bot) work|how do i use (?:this|you|it|the bot)|what are (?:the|your) commands"
         r"|how (?:do|can) i (?:use|talk to) (?:this|you|the bot)|what can i (?:say|ask|type)(?: here)?"
+        r"|what (?:can|does) (?:this|the) (?:bot|thing|app|crm) do|what is this(?: bot)?|how do i (?:log|add|use)\b.*"
         r"|show (?:me )?(?:the )?(?:help|commands)|list (?:the )?commands|who are you|what are you"
         r"|help (?:me|please|pls)|i need help|get started|how to use)(?:\s+(?:please|pls|bot|crm|thanks))*",
         low,
@@ -683,7 +685,7 @@ _LOG_VERB = (
 )
 _LOG_START = re.compile(
     r"^(?:(?:i|we)\s+)?(?:(?:just|finally|also|already|quickly|briefly)\s+)?(?:"
-    rf"(?P<log>log(?:ged)?|record(?:ed)?|add(?:ed)?|save|track)\s+(?:a\s+|an\s+|the\s+|my\s+|this\s+)?"
+    rf"(?P<log>log(?:ged)?|record(?:ed)?|add(?:ed)?|save|track)\s*[:\-]?\s+(?:a\s+|an\s+|the\s+|my\s+|this\s+)?"
     rf"(?:new\s+)?{_LOG_ADJ}*(?P<k1>{_LOG_NOUN})s?\b"
     rf"|had\s+(?:a\s+|an\s+|my\s+|our\s+|the\s+)?{_LOG_ADJ}*(?P<k2>{_LOG_NOUN})\b"
     rf"|(?P<k3>{_LOG_VERB})\b"
@@ -1134,6 +1136,8 @@ _DEAL_UPDATE = [
         r"closed|booked|inked|gone|proposal|negotiation|negotiations|negotiating|qualified|demo stage|"
         r"lead stage|proposal stage|negotiation stage|redlines|legal|contracting|dark)\b(?P<tail>.*)$"
     ),
+    # "Wayne Enterprises deal: bump to $1.5M"
+    re.compile(r"^(?:the\s+)?(?P<d>.+?)\s+(?:deal|opp|opportunity)\s*[:\-–—]\s*(?P<v>.+)$"),
     # "Acme renewal close date is Dec 31", "Acme renewal amount 60k", "Acme deal now 60k"
     re.compile(
         r"^(?:the\s+)?(?P<d>.+?)\s+(?:deal\s+|opp\s+)?(?:new\s+)?(?:amount|value|size|close date|closing date|"
@@ -1209,7 +1213,7 @@ def _r_update_deal(m: Msg) -> Result | None:
                 changes["stage"] = "lost"
         else:
             changes = _deal_changes(m, dm.start("v"))
-            if not changes or _person_like(deal, default=False):
+            if not changes or _person_like(deal, default=False) and not re.search(r"\bdeal\b", low):
                 continue
             if re.search(r"\b(?:task|todo|call|email|meeting)\b", d_low):
                 continue
@@ -1569,6 +1573,7 @@ _FIND = [
         r"do we (?:have|know) (?:anyone|anybody|someone|a contact|contacts|people)\s+(?:at|from|in|named|called)|"
         r"(?:who|anyone|anybody)\s+(?:do we know|we know)\s+(?:at|from)|who(?:'s| is) (?:our|the) (?:contact|person|champion|buyer) (?:at|for|from)|"
         r"how (?:do|can) i (?:reach|contact|get hold of|get in touch with)|contact (?:info|details|card) (?:for|of)|"
+        rf"what(?:'s| is| are) (?:the\s+)?(?:{_FIELD}|contact info|contact details|details)s?\s+(?:for|of|on)|"
         r"(?:is there|do we have) (?:a\s+)?(?:contact|record)\s+(?:for|named|called))\s+"
         r"(?:the\s+)?(?:contact\s+(?:for\s+|named\s+)?|contacts\s+(?:at|from|for)\s+|person\s+)?(?P<q>.+?)\s*\??$"
     ),
@@ -1623,6 +1628,13 @@ def _r_fallback(m: Msg) -> Result | None:
     if (
         fut is not None
         and not _QUESTION.match(low)
+        and re.search(
+            r"\b(?:need|needs|should|must|have to|has to|gotta|please|pls|remember|send|call|email|follow|prepare|"
+            r"schedule|book|review|draft|meeting|demo|sync|lunch|coffee|post|share|update|finish|submit|deliver|"
+            r"get|set up|ask|check|confirm|reply|respond|write|call|ping|text|prep|chase|renew|sign|collect)\b",
+            low,
+        )
+        and not re.match(r"^(?:happy|good|have a|enjoy|see you|thanks|thank you|cheers|congrats)\b", low)
         and not re.match(r"^(?:i'm|im|i am|we're|we are|it's|its|it is|he's|she's|they're)\b", low)
         and not re.search(r"\b(?:had|was|were|did|went|met|called|spoke|got)\b", low)
         and len(low.split()) >= 3

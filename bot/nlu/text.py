@@ -129,6 +129,8 @@ def take_name(text: str, pos: int, *, company: bool = False, max_words: int = 4)
         if is_weekday_or_month(tok, nxt):
             break
         if capital_mode:
+            if words and re.fullmatch(r"[$€£]?\d[\d,.]*[kKmMbB]?", tok):
+                break
             if tok[:1].isupper() or (company and tok[:1].isdigit()):
                 if tok == "I" or (words and lw in ("i",)):
                     break
