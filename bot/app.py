@@ -50,7 +50,6 @@ def create_app(
     client = client or make_client(settings)
     app = App(
         client=client,
-        token=client.token,
         signing_secret=settings.signing_secret or PLACEHOLDER_SECRET,
         # Signatures are checked whenever a secret is configured: always in HTTP mode.
         request_verification_enabled=bool(settings.signing_secret),

@@ -29,7 +29,7 @@ from bot.commands.registry import (
     intent_handler,
     lookup,
 )
-from bot.nlu.commands import parse_command, split_share
+from bot.nlu.commands import STAGES, parse_command, split_share
 from bot.services.errors import Ambiguous, DomainError, NotFound, PossibleDuplicate
 from bot.services.timeutil import zone
 from bot.services.views import Written
@@ -37,7 +37,7 @@ from bot.services.views import Written
 log = logging.getLogger(__name__)
 
 # Below this the bot reads a write back to the person before doing it.
-CONFIDENT = 0.6
+CONFIDENT = 0.7
 WRITES = {
     "create_contact",
     "update_contact",
@@ -89,8 +89,11 @@ def understand(ctx: Ctx, text: str) -> dict[str, Any]:
         log.warning("message parser not available; treating %r as unknown", text[:40])
         return {"intent": "unknown", "confidence": 0.0, "slots": {}}
     local_now = ctx.now().astimezone(zone(ctx.tz))
-    result = parse(text, now=local_now, tz=ctx.tz, user=ctx.user_id)
-    return dict(result)
+    result = dict(parse(text, now=local_now, tz=ctx.tz, user=ctx.user_id))
+    if result.get("intent") in WRITES and text.rstrip().endswith("?"):
+        # "globex won?" is a question: read it back before writing anything.
+        result["confidence"] = min(float(result.get("confidence") or 0), CONFIDENT / 2)
+    return result
 
 
 def guarded(ctx: Ctx, work: Any) -> Reply:
@@ -121,9 +124,26 @@ def execute(ctx: Ctx, intent: dict[str, Any], *, confirmed: bool = False) -> Rep
             text = "I want to be sure before I write anything. Did you mean:"
             return Reply(text, cards.confirm_intent(describe(name, slots, ctx.tz), pending, question=text))
     try:
+        know_people(ctx, slots)
         return handler(ctx, slots)
     except DomainError as exc:
         return from_error(ctx, exc, pending)
+
+
+def know_people(ctx: Ctx, slots: dict[str, Any]) -> None:
+    """A teammate named by mention but not yet seen by the bot is looked up in Slack and stored."""
+    for key in ("assignee", "owner"):
+        slack_id = slots.get(key)
+        if (
+            not isinstance(slack_id, str)
+            or slack_id == ctx.user_id
+            or not re.fullmatch(r"[UW][A-Z0-9]+", slack_id)
+        ):
+            continue
+        if ctx.crm.user(ctx.actor, slack_id) is None:
+            from bot.slack.middleware import resolve_actor
+
+            resolve_actor(ctx.services, ctx.client, ctx.team_id, slack_id)
 
 
 def from_error(ctx: Ctx, exc: DomainError, pending: dict[str, Any] | None) -> Reply:
@@ -133,26 +153,46 @@ def from_error(ctx: Ctx, exc: DomainError, pending: dict[str, Any] | None) -> Re
     if isinstance(exc, PossibleDuplicate) and pending is not None:
         return Reply(exc.message, cards.duplicate(exc.existing, pending["slots"]))
     if isinstance(exc, NotFound) and pending is not None:
-        create, label = create_offer(exc, pending)
-        return Reply(exc.message, cards.not_found(exc.message, exc.hint, create, label))
+        return Reply(exc.message, cards.not_found(exc.message, exc.hint, create_offer(exc, pending)))
     return Reply(exc.message + (f" {exc.hint}" if exc.hint else ""), cards.problem(exc.message, exc.hint))
 
 
 SLOT_KINDS = {"contact", "company", "deal", "task"}
 
 
-def create_offer(exc: NotFound, pending: dict[str, Any]) -> tuple[dict[str, Any] | None, str | None]:
+def create_offer(exc: NotFound, pending: dict[str, Any]) -> list[tuple[dict[str, Any], str]]:
+    """Buttons that create what a reference did not find and then finish the request with it."""
     intent, slots = pending["intent"], pending["slots"]
-    if exc.kind == "contact" and intent in ("log_interaction", "create_task", "create_deal", "show_contact"):
-        company = slots.get("company") if isinstance(slots.get("company"), str) else None
-        new = {"name": exc.ref, "company": company}
+    then = {"i": intent, "s": slots}
+    company = slots.get("company") if isinstance(slots.get("company"), str) else None
+    if exc.kind == "contact" and intent in ("log_interaction", "create_deal", "show_contact"):
         label = f"Create contact “{exc.ref}”" + (f" at {company}" if company else "")
-        then = None if intent == "show_contact" else {"i": intent, "s": slots}
-        return {"c": new, "then": then}, label[:75]
+        return [
+            (
+                {
+                    "c": {"name": exc.ref, "company": company},
+                    "then": None if intent == "show_contact" else then,
+                },
+                label[:75],
+            )
+        ]
+    if exc.kind == "company" and intent == "log_interaction":
+        # "call with Zed Nobody": a person or a company, the parser can't always tell.
+        offers = [({"co": {"name": exc.ref}, "then": then}, f"Create company “{exc.ref}”"[:75])]
+        if not slots.get("contact"):
+            as_contact = {**slots, "company": None}
+            offers.insert(
+                0,
+                (
+                    {"c": {"name": exc.ref}, "then": {"i": intent, "s": as_contact}},
+                    f"Create contact “{exc.ref}”"[:75],
+                ),
+            )
+        return offers
     if exc.kind == "deal" and intent == "update_deal":
         new = {k: slots[k] for k in ("stage", "amount", "currency", "close_date") if slots.get(k) is not None}
-        return {"d": {"title": exc.ref, **new}}, f"Create deal “{exc.ref}”"[:75]
-    return None, None
+        return [({"d": {"title": exc.ref, **new}}, f"Create deal “{exc.ref}”"[:75])]
+    return []
 
 
 # ---- questions -------------------------------------------------------------------------------------
@@ -317,6 +357,10 @@ def check_typed_values(verb: str, args: str, intent: dict[str, Any]) -> str | No
         for token in EMAILISH.findall(re.sub(r"<mailto:[^>]*>|<@[^>]*>", " ", args)):
             if token.strip(".").lower() != str(slots.get("email") or "").lower():
                 return f"“{esc(token)}” is not an email address. Write it like jane@acme.com."
+    if verb.startswith("deal"):
+        m = re.search(r"\bstage\s+(\S+)", args, re.I)
+        if m and not slots.get("stage"):
+            return f"“{esc(m.group(1))}” is not a pipeline stage. Stages: " + ", ".join(STAGES) + "."
     return None
 
 
@@ -516,9 +560,9 @@ def find_contact(ctx: Ctx, slots: dict[str, Any]) -> Reply:
     query = str(slots.get("query") or "").strip()
     found = ctx.crm.find_contacts(ctx.actor, query, limit=8)
     if not found:
-        create = {"c": {"name": query}, "then": None}
         text = f"No contact matches “{query}”."
-        return Reply(text, cards.not_found(text, None, create, f"Create contact “{query}”"[:75]))
+        offer = ({"c": {"name": query}, "then": None}, f"Create contact “{query}”"[:75])
+        return Reply(text, cards.not_found(text, None, [offer]))
     if len(found) == 1:
         return show_contact(ctx, {"contact": found[0].id})
     return Reply(f"{len(found)} contacts match “{query}”", cards.contact_list(query, found))
@@ -669,14 +713,25 @@ def list_deals(ctx: Ctx, slots: dict[str, Any]) -> Reply:
 
 @intent_handler("create_task", builtin=True)
 def create_task(ctx: Ctx, slots: dict[str, Any]) -> Reply:
-    w = ctx.crm.create_task(
-        ctx.actor,
-        slots.get("title", ""),
-        assignee=slots.get("assignee"),
-        due=slots.get("due"),
-        contact=slots.get("contact"),
-        deal=slots.get("deal"),
-    )
+    def make(link: bool) -> Written:
+        return ctx.crm.create_task(
+            ctx.actor,
+            slots.get("title", ""),
+            assignee=slots.get("assignee"),
+            due=slots.get("due"),
+            contact=slots.get("contact") if link else None,
+            deal=slots.get("deal") if link else None,
+        )
+
+    note = ""
+    try:
+        w = make(True)
+    except NotFound as exc:
+        if exc.kind not in ("contact", "deal"):
+            raise
+        # The name in a task is context, not a must: the task is made, just not linked.
+        w = make(False)
+        note = f"_No {exc.kind} called “{esc(exc.ref)}” on file, so the task is not linked to one._"
     t = w.task
     assert t is not None
     who = "you" if t.assignee_slack_id == ctx.user_id else user(t.assignee_slack_id)
@@ -688,7 +743,7 @@ def create_task(ctx: Ctx, slots: dict[str, Any]) -> Reply:
     blocks = cards.written(
         f"☐ Task *{esc(t.title)}* for {who} · due {due_text(t.due_date, t.due_at, ctx.tz)}"
         + (f" · re {esc(t.contact or t.deal)}" if t.contact or t.deal else ""),
-        [],
+        [note] if note else [],
         op_id=w.op_id,
         edit=_edit("create_task", edit_slots, "edit", {}, task=t.id),
         next_steps=[cards.task_done_button(t)],

@@ -77,17 +77,30 @@ class HttpServer:
         return self
 
     def stop(self) -> None:
-        self.server.close()
-        if self.thread is not None:
-            self.thread.join(5)
+        server = self.server
+        if self.thread is None or not self.thread.is_alive():
+            server.close()
+            return
+
+        # Close every channel from the server's own loop thread: closing sockets under a running
+        # select() from another thread makes it fail with EBADF.
+        def close_all() -> None:
+            for channel in list(server._map.values()):
+                channel.handle_close()
+
+        server.trigger.pull_trigger(close_all)
+        self.thread.join(5)
+        server.task_dispatcher.shutdown()
 
 
 def make_http_server(
-    wsgi: Callable[..., Iterable[bytes]], host: str, port: int, threads: int = 8
+    wsgi: Callable[..., Iterable[bytes]], host: str, port: int, threads: int = 8, **options: Any
 ) -> HttpServer:
+    """``options`` go to waitress (tests pass a short ``asyncore_loop_timeout`` to stop it quickly)."""
     from waitress import create_server  # type: ignore[import-untyped]
 
-    return HttpServer(create_server(wsgi, host=host, port=port, threads=threads, ident="crm-bot"))
+    server = create_server(wsgi, host=host, port=port, threads=threads, ident="crm-bot", **options)
+    return HttpServer(server)
 
 
 def _start_scheduler(settings: Settings, services: Services, client: Any) -> Any:

@@ -9,9 +9,10 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext, Respond
 
 from bot.blocks import cards, ids, modals
-from bot.blocks.common import unpack
+from bot.blocks.common import esc, unpack
 from bot.commands.registry import Ctx, Reply
 from bot.intents import create_contact, execute, guarded, show_contact, show_deal
+from bot.services.edits import create_company
 from bot.slack.reply import make_ctx, post, respond_with, safely
 
 log = logging.getLogger(__name__)
@@ -80,15 +81,22 @@ def create_then(ctx: Ctx, value: dict[str, Any]) -> Reply:
     """Create the record a reference did not find, then finish what the person asked for with it."""
     if "d" in value:
         return execute(ctx, {"intent": "create_deal", "slots": value["d"]}, confirmed=True)
-    new = {k: v for k, v in (value.get("c") or {}).items() if v}
-    made = guarded(ctx, lambda: create_contact(ctx, new))
     then = value.get("then")
+    if "co" in value:
+        written = create_company(ctx.crm, ctx.actor, value["co"]["name"])
+        assert written.company is not None
+        made = Reply.say(f"🏢 Added company *{esc(written.company.name)}*.")
+        slot, new_id = "company", written.company.id
+    else:
+        new = {k: v for k, v in (value.get("c") or {}).items() if v}
+        made = guarded(ctx, lambda: create_contact(ctx, new))
+        found = ctx.crm.find_contacts(ctx.actor, new["name"], limit=1)
+        if not found:
+            return made
+        slot, new_id = "contact", found[0].id
     if not then:
         return made
-    contact = ctx.crm.find_contacts(ctx.actor, new["name"], limit=1)
-    if not contact:
-        return made
-    slots = {**then["s"], "contact": contact[0].id}
+    slots = {**then["s"], slot: new_id}
     return made + execute(ctx, {"intent": then["i"], "slots": slots}, confirmed=True)
 
 

@@ -243,12 +243,14 @@ def ambiguous(message: str, candidates: list[Candidate], pending: dict[str, Any]
     return compact(blocks)
 
 
-def not_found(
-    message: str, hint: str | None, create: dict[str, Any] | None, label: str | None
-) -> list[Block]:
+def not_found(message: str, hint: str | None, offers: list[tuple[dict[str, Any], str]]) -> list[Block]:
+    """A reference that matched nothing, with buttons that create what was meant and carry on."""
     text = f"🔎 {esc(message)}" + (f"\n{esc(hint)}" if hint else "")
-    create_button = button(label or "Create it", ids.CREATE_THEN, create, style="primary") if create else None
-    return compact([section(text), actions(create_button, button("Cancel", ids.CANCEL) if create else None)])
+    made = [
+        button(label, f"{ids.CREATE_THEN}_{n}", value, style="primary" if n == 0 else None)
+        for n, (value, label) in enumerate(offers[:3])
+    ]
+    return compact([section(text), actions(*made, button("Cancel", ids.CANCEL) if made else None)])
 
 
 def duplicate(existing: list[Candidate], slots: dict[str, Any]) -> list[Block]:

@@ -53,7 +53,9 @@ def edit_interaction(
         contact_row = None
         if contact is not UNSET:
             hint = company if isinstance(company, str) else None
-            contact_row = crm._contact(s, actor, contact, hint) if contact is not None and contact != "" else None
+            contact_row = (
+                crm._contact(s, actor, contact, hint) if contact is not None and contact != "" else None
+            )
             interaction.contact_id = contact_row.id if contact_row else None
             if contact_row is not None and contact_row.company_id and company is UNSET:
                 interaction.company_id = contact_row.company_id
@@ -143,3 +145,13 @@ def edit_task(
         _change_task(crm, op, task, title=title, due=due, assignee=assignee or UNSET)
         s.flush()
         return Written(op.id, task=crm._task_view(s, task))
+
+
+def create_company(crm: CRM, actor: Actor, name: str) -> Written:
+    """A company on its own (contacts and deals usually create theirs on the way)."""
+    from bot.services.views import CompanyView
+
+    with crm.op(actor) as op:
+        company = crm._company(op.session, op, actor, _name(name, "company name", "Acme Corp"), create=True)
+        assert company is not None
+        return Written(op.id, company=CompanyView(company.id, company.name, company.domain))

@@ -9,7 +9,7 @@ from sqlalchemy import Engine
 from bot.clock import ManualClock
 from bot.db import make_session_factory
 from tests.support.fakeslack import FakeSlack
-from tests.support.slackhttp import SlackHTTP
+from tests.support.slackhttp import ANN, BOB, SlackHTTP
 
 # Wednesday 18 November 2026, 10:00 in New York.
 NOW = datetime(2026, 11, 18, 15, 0, tzinfo=UTC)
@@ -18,8 +18,8 @@ NOW = datetime(2026, 11, 18, 15, 0, tzinfo=UTC)
 @pytest.fixture(scope="module")
 def fake() -> Iterator[FakeSlack]:
     fake = FakeSlack().start()
-    fake.add_user("UANN", "Ann Rep", tz="America/New_York", email="ann@example.com")
-    fake.add_user("UBOB", "Bob Rep", tz="Europe/Paris", email="bob@example.com")
+    fake.add_user(ANN, "Ann Rep", tz="America/New_York", email="ann@example.com")
+    fake.add_user(BOB, "Bob Rep", tz="Europe/Paris", email="bob@example.com")
     yield fake
     fake.stop()
 

@@ -26,6 +26,9 @@ from bot.settings import Settings
 from tests.support.fakeslack import Call, FakeSlack
 
 SECRET = "test-signing-secret"
+# Slack-shaped user ids (the parser reads mentions the way Slack writes them).
+ANN = "U0ANN1111"
+BOB = "U0BOB2222"
 _ids = itertools.count(1)
 
 
@@ -38,7 +41,7 @@ def sign(body: bytes, timestamp: int, secret: str = SECRET) -> str:
 
 
 def slash_command(
-    text: str, *, user: str = "UANN", channel: str = "C1", team: str = "T1", response_url: str
+    text: str, *, user: str = ANN, channel: str = "C1", team: str = "T1", response_url: str
 ) -> dict[str, str]:
     n = next(_ids)
     return {
@@ -72,7 +75,7 @@ def event_callback(event: dict[str, Any], *, team: str = "T1", event_id: str | N
     }
 
 
-def dm(text: str, *, user: str = "UANN", channel: str = "DANN") -> dict[str, Any]:
+def dm(text: str, *, user: str = ANN, channel: str = "DANN") -> dict[str, Any]:
     n = next(_ids)
     return {
         "type": "message",
@@ -84,7 +87,7 @@ def dm(text: str, *, user: str = "UANN", channel: str = "DANN") -> dict[str, Any
     }
 
 
-def mention(text: str, *, user: str = "UANN", channel: str = "C1") -> dict[str, Any]:
+def mention(text: str, *, user: str = ANN, channel: str = "C1") -> dict[str, Any]:
     n = next(_ids)
     return {
         "type": "app_mention",
@@ -98,7 +101,7 @@ def mention(text: str, *, user: str = "UANN", channel: str = "C1") -> dict[str, 
 def block_actions(
     button: dict[str, Any],
     *,
-    user: str = "UANN",
+    user: str = ANN,
     team: str = "T1",
     channel: str = "C1",
     response_url: str | None,
@@ -140,7 +143,7 @@ def block_actions(
 
 
 def view_submission(
-    view: dict[str, Any], values: dict[str, Any], *, user: str = "UANN", team: str = "T1"
+    view: dict[str, Any], values: dict[str, Any], *, user: str = ANN, team: str = "T1"
 ) -> dict[str, Any]:
     """A submit of ``view`` (as the bot opened it) with ``values`` in Slack's ``state.values`` shape."""
     n = next(_ids)
@@ -271,7 +274,9 @@ class SlackHTTP:
         )
         services = build_services(settings, sessions=sessions, clock=clock)
         app = create_app(settings, services=services)
-        server = make_http_server(make_wsgi(app, services), "127.0.0.1", 0, threads=4).start()
+        server = make_http_server(
+            make_wsgi(app, services), "127.0.0.1", 0, threads=4, asyncore_loop_timeout=0.05
+        ).start()
         return cls(fake, services, server)
 
     def stop(self) -> None:
@@ -332,9 +337,7 @@ class SlackHTTP:
 
     # ---- as a person ----
 
-    def command(
-        self, text: str, *, user: str = "UANN", channel: str = "C1", wait: bool = True
-    ) -> Call | None:
+    def command(self, text: str, *, user: str = ANN, channel: str = "C1", wait: bool = True) -> Call | None:
         """``/crm text``; returns what the bot posted to the response_url."""
         url = self.new_response_url()
         resp = self.send_form(slash_command(text, user=user, channel=channel, response_url=url))
@@ -342,7 +345,7 @@ class SlackHTTP:
         return self.wait_response(url) if wait else None
 
     def press(
-        self, call: Call | dict[str, Any], label: str, *, user: str = "UANN", wait: bool = True
+        self, call: Call | dict[str, Any], label: str, *, user: str = ANN, wait: bool = True
     ) -> Call | None:
         """Press the button labelled ``label`` on a message the bot posted; returns the bot's answer."""
         url = self.new_response_url()
@@ -354,7 +357,7 @@ class SlackHTTP:
         path = url.split(self.fake.base, 1)[1]
         return self.fake.wait_for(lambda f: next((c for c in f.responses if c.method == path), None), timeout)
 
-    def dm(self, text: str, *, user: str = "UANN") -> Call:
+    def dm(self, text: str, *, user: str = ANN) -> Call:
         before = len(self.fake.calls_to("chat.postMessage"))
         resp = self.send_event(event_callback(dm(text, user=user, channel=f"D{user}")))
         assert resp.status == 200, resp

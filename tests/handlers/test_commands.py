@@ -1,0 +1,175 @@
+"""``/crm`` over signed HTTP: every command family, help, sharing, people and bad input."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+from models import AuditEvent, Company, Contact, Deal, Interaction, PipelineStage, Task, User
+from tests.handlers.helpers import count, rows
+from tests.support.slackhttp import ANN, BOB, SlackHTTP, buttons, text_of
+
+CAT = "U0CAT3333"
+
+
+def test_help_is_built_from_the_commands_with_examples(slack: SlackHTTP) -> None:
+    reply = slack.command("help")
+    text = text_of(reply)
+    for usage in (
+        "contact add",
+        "contact find",
+        "contact show",
+        "contact edit",
+        "log call",
+        "deal add",
+        "deal move",
+        "deals [mine",
+        "task add",
+        "task done",
+        "tasks [today",
+        "pipeline",
+        "undo",
+    ):
+        assert f"/crm {usage}" in text, usage
+    assert "e.g." in text and "/crm deal move Acme renewal to proposal" in text
+    assert reply.params["response_type"] == "ephemeral"
+    # An empty /crm is help too, and `help deals` narrows it.
+    assert "/crm contact add" in text_of(slack.command(""))
+    narrowed = text_of(slack.command("help deals"))
+    assert "/crm deal move" in narrowed and "/crm contact add" not in narrowed
+
+
+def test_contacts_add_find_show_edit(slack: SlackHTTP) -> None:
+    added = slack.command("contact add Jane Doe jane@acme.com at Acme Corp")
+    assert "Added contact *Jane Doe*" in text_of(added) and "Acme Corp" in text_of(added)
+    assert [b["label"] for b in buttons(added)] == ["Undo", "Edit", "Log a call"]
+    (jane,) = rows(slack, Contact)
+    assert (jane.name, jane.email) == ("Jane Doe", "jane@acme.com")
+    assert rows(slack, Company)[0].name == "Acme Corp"
+
+    found = text_of(slack.command("contact find jnae doe"))  # a typo still finds her
+    assert "Jane Doe" in found and "jane@acme.com" in found
+
+    slack.command("log call with Jane Doe: walked through pricing")
+    shown = text_of(slack.command("contact show Jane Doe"))
+    assert "Recent interactions" in shown and "walked through pricing" in shown and "Open tasks" in shown
+
+    edited = slack.command('contact edit Jane Doe title="VP Sales" lifecycle=customer')
+    assert "title: — → VP Sales" in text_of(edited)
+    jane = rows(slack, Contact)[0]
+    assert (jane.title, jane.lifecycle) == ("VP Sales", "customer")
+
+
+def test_log_interaction_on_contact_and_company(slack: SlackHTTP) -> None:
+    slack.command("contact add Jane Doe jane@acme.com at Acme Corp")
+    logged = slack.command("log call with Jane Doe: discussed pricing for the Q1 rollout")
+    assert "Logged a call with *Jane Doe* at *Acme Corp*" in text_of(logged)
+    assert "Add follow-up" in [b["label"] for b in buttons(logged)]
+    slack.command("note on Acme Corp: budget freeze until January")
+    kinds = sorted((i.kind, i.summary) for i in rows(slack, Interaction))
+    assert kinds == [
+        ("call", "discussed pricing for the Q1 rollout"),
+        ("note", "budget freeze until January"),
+    ]
+
+
+def test_deals_add_move_amount_close_show_list(slack: SlackHTTP) -> None:
+    added = slack.command("deal add Acme renewal $50k closing Dec 15")
+    assert "Added deal *Acme renewal* · Lead · $50,000 · closes Tue 15 Dec 2026" in text_of(added)
+    assert "Move to qualified" in [b["label"] for b in buttons(added)]
+
+    moved = slack.command("deal move Acme renewal to proposal")
+    assert "stage → *Proposal*" in text_of(moved)
+    slack.command("deal amount Acme renewal 65k")
+    changed = slack.command("deal close Acme renewal 2026-12-20")
+    assert "close date: Tue 15 Dec 2026 → Sun 20 Dec 2026" in text_of(changed)
+    (deal,) = rows(slack, Deal)
+    assert (deal.amount, deal.close_date) == (Decimal("65000.00"), date(2026, 12, 20))
+
+    shown = text_of(slack.command("deal show acme renewl"))
+    assert "Proposal" in shown and "$65,000" in shown
+    slack.command("deal add Globex platform 1.2M stage demo")
+    mine = text_of(slack.command("deals mine"))
+    assert "Acme renewal" in mine and "Globex platform" in mine
+    by_stage = text_of(slack.command("deals demo"))
+    assert "Globex platform" in by_stage and "Acme renewal" not in by_stage
+
+
+def test_tasks_for_me_and_a_teammate_read_in_my_time_zone(slack: SlackHTTP) -> None:
+    made = slack.command("task add call Jane tomorrow 3pm")
+    assert "Task *call Jane* for you · due Thu 19 Nov 2026 15:00" in text_of(made)
+    (task,) = rows(slack, Task)
+    # Ann is in New York: 15:00 there is 20:00 UTC.
+    assert task.due_at.replace(tzinfo=UTC) == datetime(2026, 11, 19, 20, 0, tzinfo=UTC)
+
+    # Bob has never talked to the bot: he is looked up in Slack and stored with his zone.
+    theirs = slack.command(f"<@{BOB}> send the contract to Globex by Friday")
+    assert f"for <@{BOB}>" in text_of(theirs)
+    bob = rows(slack, User, User.slack_id == BOB)[0]
+    assert (bob.name, bob.tz) == ("Bob Rep", "Europe/Paris")
+
+    listed = slack.command("tasks")
+    assert "call Jane" in text_of(listed) and "send the contract" not in text_of(listed)
+    assert "Nothing" in text_of(slack.command("tasks overdue")) or "nothing open" in text_of(
+        slack.command("tasks overdue")
+    )
+    assert "call Jane" in text_of(slack.command("tasks week"))
+
+    done = slack.command("task done call jane")
+    assert "Done: *call Jane*" in text_of(done)
+    assert rows(slack, Task, Task.title == "call Jane")[0].done_at is not None
+
+
+def test_pipeline_for_me_and_the_team(slack: SlackHTTP) -> None:
+    slack.command("deal add Acme renewal $50k stage proposal")
+    slack.command("deal add Initech pilot $20k", user=BOB)
+    team = slack.command("pipeline")
+    text = text_of(team)
+    assert "Proposal" in text and "$50,000" in text and "Open: 2 deals · $70,000" in text
+    assert f"<@{ANN}>" in text and f"<@{BOB}>" in text
+    mine = text_of(slack.command("my pipeline"))
+    assert "Your pipeline" in mine and "Open: 1 deals · $50,000" in mine
+
+
+def test_share_posts_in_the_channel(slack: SlackHTTP) -> None:
+    assert slack.command("pipeline share").params["response_type"] == "in_channel"
+    assert slack.command("pipeline in channel").params["response_type"] == "in_channel"
+    assert slack.command("pipeline").params["response_type"] == "ephemeral"
+
+
+def test_first_seen_person_is_stored_with_name_and_time_zone(slack: SlackHTTP) -> None:
+    slack.fake.add_user(CAT, "Cat Tanaka", tz="Asia/Tokyo", email="cat@example.com")
+    slack.command("help", user=CAT)
+    slack.command("help", user=CAT)
+    (cat,) = rows(slack, User, User.slack_id == CAT)
+    assert (cat.name, cat.tz, cat.email) == ("Cat Tanaka", "Asia/Tokyo", "cat@example.com")
+    assert [c.params["user"] for c in slack.fake.calls_to("users.info")].count(CAT) == 1
+    # Her "tomorrow 9am" is Tokyo's: it is already Thursday there, so Friday 09:00 JST.
+    slack.command("task add call Jane tomorrow 9am", user=CAT)
+    (task,) = rows(slack, Task)
+    assert task.due_at.replace(tzinfo=UTC) == datetime(2026, 11, 20, 0, 0, tzinfo=UTC)
+
+
+def test_bad_input_gets_the_right_form_and_writes_nothing(slack: SlackHTTP) -> None:
+    slack.command("help")  # Ann exists; everything below must leave no record behind
+    before = count(slack, AuditEvent)
+
+    unknown = text_of(slack.command("frobnicate the widgets"))
+    assert "not sure what to do" in unknown and "/crm help" in unknown
+    missing = text_of(slack.command("contact add"))
+    assert "needs more" in missing and "/crm contact add NAME" in missing
+    email = text_of(slack.command("contact add Bob Stone bob@bad"))
+    assert "“bob@bad” is not an email address" in email and "/crm contact add" in email
+    amount = text_of(slack.command("deal amount Acme renewal 5x"))
+    assert "amount" in amount and "/crm deal amount DEAL AMOUNT" in amount
+    when = text_of(slack.command("deal close Acme renewal someday"))
+    assert "close date" in when and "2026-12-15" in when
+    nobody = slack.command("log call with Zed Nobody: hello")
+    assert "matching “Zed Nobody”" in text_of(nobody)
+    assert "Create contact “Zed Nobody”" in [b["label"] for b in buttons(nobody)]
+    stage = text_of(slack.command("deal add Acme renewal 50k stage sideways"))
+    assert "“sideways” is not a pipeline stage" in stage and "/crm deal add" in stage
+
+    assert count(slack, Contact) == count(slack, Deal) == count(slack, Interaction) == 0
+    assert count(slack, AuditEvent) == before
+    assert count(slack, PipelineStage) == 7
