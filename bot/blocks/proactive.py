@@ -4,6 +4,7 @@ message. The action ids here are the ones ``handlers/proactive.py`` listens for.
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
@@ -16,11 +17,14 @@ from slack_sdk.models.blocks import (
     DatePickerElement,
     DividerBlock,
     HeaderBlock,
+    InputBlock,
     MarkdownTextObject,
     Option,
+    PlainTextInputElement,
     SectionBlock,
     StaticSelectElement,
 )
+from slack_sdk.models.views import View
 
 from bot.services.summary import PipelineSummary
 from bot.services.timeutil import zone
@@ -179,6 +183,12 @@ def stale_deal(payload: dict[str, Any], *, late: bool = False, now: datetime | N
 
 
 def summary(data: PipelineSummary, *, title: str = "Pipeline summary") -> Rendered:
+    text, blocks = summary_blocks(data, title=title)
+    return text, _dicts(blocks)
+
+
+def summary_blocks(data: PipelineSummary, *, title: str = "Pipeline summary") -> tuple[str, list[Block]]:
+    """The summary as typed blocks (for a Reply); :func:`summary` gives the same as JSON."""
     cur = data.currency
     tz = data.tz
     local = data.generated_at.astimezone(zone(tz))
@@ -190,12 +200,16 @@ def summary(data: PipelineSummary, *, title: str = "Pipeline summary") -> Render
         HeaderBlock(text=title),
         ContextBlock(elements=[_md(f"{local:%a %d %b %Y, %H:%M} ({tz})")]),
         SectionBlock(
-            text=_md(
-                f"*Open pipeline:* {data.open_count} deals · {money(data.open_amount, cur)}\n{stage_lines}"
-            )
+            text=_md(f"*Open: {data.open_count} deals · {money(data.open_amount, cur)}*\n{stage_lines}")
         ),
-        DividerBlock(),
     ]
+    if data.owners:
+        owner_lines = [
+            f"• {f'<@{o.slack_id}>' if o.slack_id else o.name}: {o.count} · {money(o.amount, cur)}"
+            for o in data.owners[:10]
+        ]
+        blocks.append(SectionBlock(text=_md("*Open by owner*\n" + "\n".join(owner_lines))))
+    blocks.append(DividerBlock())
     since_local = data.since.astimezone(zone(tz))
     counts = data.change_counts
     change_lines = [
@@ -223,7 +237,7 @@ def summary(data: PipelineSummary, *, title: str = "Pipeline summary") -> Render
         who = f"<@{o.slack_id}>" if o.slack_id else o.name
         overdue.append(f"• {who}: {o.count}")
     blocks.append(SectionBlock(text=_md("\n".join(overdue))))
-    return text, _dicts(blocks)
+    return text, blocks
 
 
 def render(
@@ -242,3 +256,46 @@ def render(
         )
         return summary(PipelineSummary.from_json(payload["summary"]), title=title)
     raise ValueError(f"unknown delivery kind {kind!r}")
+
+
+LOG_KINDS = ("call", "email", "meeting", "note")
+
+
+def log_activity_modal(deal_id: int, title: str, *, response_url: str | None) -> View:
+    """What happened on a quiet deal: the kind and a line; submitting logs it against the deal."""
+    note = Option(text="Note", value="note")
+    return View(
+        type="modal",
+        callback_id=STALE_LOG_VIEW,
+        title="Log activity",
+        submit="Log it",
+        close="Cancel",
+        private_metadata=json.dumps({"deal": deal_id, "ru": response_url}),
+        blocks=[
+            SectionBlock(text=_md(f"*{title}*")),
+            InputBlock(
+                block_id="kind",
+                label="What was it?",
+                element=StaticSelectElement(
+                    action_id="kind",
+                    options=[Option(text=k.capitalize(), value=k) for k in LOG_KINDS],
+                    initial_option=note,
+                ),
+            ),
+            InputBlock(
+                block_id="summary",
+                label="What happened?",
+                optional=True,
+                element=PlainTextInputElement(action_id="summary", multiline=True),
+            ),
+        ],
+    )
+
+
+def read_log_activity(view: dict[str, Any]) -> tuple[int, str, str, str | None]:
+    """(deal id, kind, summary, response_url) from a submitted :func:`log_activity_modal`."""
+    meta = json.loads(view.get("private_metadata") or "{}")
+    values = (view.get("state") or {}).get("values") or {}
+    kind = ((values.get("kind") or {}).get("kind") or {}).get("selected_option") or {}
+    summary_text = ((values.get("summary") or {}).get("summary") or {}).get("value") or ""
+    return int(meta["deal"]), str(kind.get("value") or "note"), summary_text.strip(), meta.get("ru")

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.services.base import Actor
-from bot.services.timeutil import local_day_bounds, today_in
+from bot.services.timeutil import today_in
 from models import AuditEvent, Deal, PipelineStage, Task, User, Workspace
 
 CHANGE_KINDS = ("new", "moved", "won", "lost")
@@ -50,6 +50,14 @@ class ClosingDeal:
 
 
 @dataclass(frozen=True)
+class OwnerLine:
+    slack_id: str | None
+    name: str
+    count: int
+    amount: Decimal
+
+
+@dataclass(frozen=True)
 class OverdueOwner:
     slack_id: str | None
     name: str
@@ -74,6 +82,8 @@ class PipelineSummary:
     closing: list[ClosingDeal]
     overdue_total: int
     overdue_by_owner: list[OverdueOwner] = field(default_factory=list)
+    # Open deals per owner, largest amount first.
+    owners: list[OwnerLine] = field(default_factory=list)
 
     @property
     def open_count(self) -> int:
@@ -126,6 +136,7 @@ class PipelineSummary:
             ],
             overdue_total=int(data["overdue_total"]),
             overdue_by_owner=[OverdueOwner(**o) for o in data["overdue_by_owner"]],
+            owners=[OwnerLine(**{**o, "amount": Decimal(o["amount"])}) for o in data.get("owners", [])],
         )
 
 
@@ -201,6 +212,22 @@ def compute_summary(
     ).all()
     overdue = [OverdueOwner(r[0], r[1] or "nobody", int(r[2])) for r in overdue_rows]
 
+    per_owner = s.execute(
+        select(Deal.owner_id, func.count(), func.sum(Deal.amount))
+        .where(Deal.workspace_id == workspace_id, Deal.stage_id.in_(open_stage_ids))
+        .group_by(Deal.owner_id)
+    ).all()
+    people = {
+        r[0]: (r[1], r[2])
+        for r in s.execute(
+            select(User.id, User.slack_id, User.name).where(User.id.in_([r[0] for r in per_owner if r[0]]))
+        )
+    }
+    owners = sorted(
+        (OwnerLine(*people.get(r[0], (None, "nobody")), int(r[1]), Decimal(r[2] or 0)) for r in per_owner),
+        key=lambda o: (-o.amount, o.name),
+    )
+
     return PipelineSummary(
         workspace_id=workspace_id,
         currency=ws.default_currency,
@@ -217,6 +244,7 @@ def compute_summary(
         closing=closing,
         overdue_total=sum(o.count for o in overdue),
         overdue_by_owner=overdue[:15],
+        owners=owners[:15],
     )
 
 
@@ -295,18 +323,13 @@ class SummaryService:
             return compute_summary(s, actor.workspace_id, now=self.now(), since=since, tz=actor.tz)
 
 
-def local_week(day: date) -> tuple[date, date]:
-    start = day - timedelta(days=day.weekday())
-    return start, start + timedelta(days=6)
-
-
 __all__ = [
     "ChangedDeal",
     "ClosingDeal",
     "OverdueOwner",
+    "OwnerLine",
     "PipelineSummary",
     "StageLine",
     "SummaryService",
     "compute_summary",
-    "local_day_bounds",
 ]

@@ -1,0 +1,296 @@
+"""What answers the bot's own messages: the buttons on reminders, nudges and stale-deal alerts; the
+``/crm subscribe``, ``unsubscribe`` and ``subscriptions`` verbs; and ``/crm pipeline`` as the full
+summary (the same content the subscriptions post, chart included)."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import Any
+
+from slack_bolt import Ack, App, BoltContext, Respond
+from slack_sdk.models.blocks import Block
+
+from bot.blocks import cards
+from bot.blocks import proactive as blocks
+from bot.blocks.common import context as context_block
+from bot.blocks.common import esc
+from bot.charts import summary_chart_png
+from bot.commands.registry import Ctx, Reply, command, intent_handler
+from bot.services.errors import Invalid
+from bot.services.proactive import Proactive
+from bot.services.subscriptions import USAGE, Subscriptions, SubscriptionView
+from bot.services.summary import SummaryService
+from bot.services.timeutil import zone
+from bot.services.views import Written
+from bot.slack.reply import make_ctx, post_to_response_url, respond_with, safely
+
+log = logging.getLogger(__name__)
+
+
+# ---- buttons -------------------------------------------------------------------------------------
+
+
+def ack_only(ack: Ack) -> None:
+    ack()
+
+
+def _local(when: datetime | None, tz: str) -> str:
+    return "" if when is None else f"{when.astimezone(zone(tz)):%a %d %b %H:%M}"
+
+
+def _task_reply(ctx: Ctx, headline: str, written: Written) -> Reply:
+    task = written.task
+    title = esc(task.title) if task else "the task"
+    return Reply(
+        headline.format(title=title), cards.written(headline.format(title=title), [], op_id=written.op_id)
+    )
+
+
+def press(ctx: Ctx, action: dict[str, Any]) -> Reply:
+    """What a button on a proactive message does; the answer replaces that message."""
+    buttons = Proactive(ctx.crm)
+    action_id = action.get("action_id")
+    if action_id in (blocks.REMINDER_DONE, blocks.REMINDER_SNOOZE_HOUR, blocks.REMINDER_SNOOZE_TOMORROW):
+        task_id = int(action["value"])
+        if action_id == blocks.REMINDER_DONE:
+            return _task_reply(ctx, "✅ Done: *{title}*", buttons.done(ctx.actor, task_id))
+        written = (
+            buttons.snooze_hour(ctx.actor, task_id)
+            if action_id == blocks.REMINDER_SNOOZE_HOUR
+            else buttons.snooze_tomorrow(ctx.actor, task_id)
+        )
+        with ctx.crm.read() as s:
+            from models import Task
+
+            row = s.get(Task, task_id)
+            again = _local(row.remind_at if row else None, ctx.tz)
+        return _task_reply(ctx, "⏰ Snoozed *{title}*: I'll remind you again " + again + ".", written)
+    if action_id == blocks.STALE_MOVE:
+        deal_id, stage = str((action.get("selected_option") or {}).get("value") or ":").split(":", 1)
+        written = buttons.move_stage(ctx.actor, int(deal_id), stage)
+        deal = written.deal
+        assert deal is not None
+        line = f"➡️ *{esc(deal.title)}* moved to {esc(deal.stage_name)}."
+        return Reply(line, cards.written(line, [], op_id=written.op_id))
+    if action_id == blocks.STALE_SNOOZE:
+        deal_id = int(str(action.get("block_id", "")).rsplit(":", 1)[-1])
+        day = action.get("selected_date")
+        if not day:
+            raise Invalid("date", "Pick a date to snooze until.")
+        written = buttons.snooze_stale(ctx.actor, deal_id, day)
+        deal = written.deal
+        assert deal is not None
+        line = f"😴 No more alerts about *{esc(deal.title)}* before {day}, unless it stays quiet."
+        return Reply(line, cards.written(line, [], op_id=written.op_id))
+    raise Invalid("action", "That button no longer does anything.")
+
+
+def on_press(body: dict[str, Any], action: dict[str, Any], context: BoltContext, respond: Respond) -> None:
+    ctx = make_ctx(context, body, "action")
+    reply = safely(ctx, lambda: press(ctx, action))
+    respond_with(respond, reply, share=False, replace=True)
+
+
+def on_open(body: dict[str, Any], action: dict[str, Any], context: BoltContext, respond: Respond) -> None:
+    """Open: the task with its details, below the reminder (which stays, buttons and all)."""
+    ctx = make_ctx(context, body, "action")
+
+    def show() -> Reply:
+        task = ctx.crm.task(ctx.actor, int(action["value"]))
+        return Reply(task.title, cards.task_list("Task", [task], ctx.tz, show_assignee=True))
+
+    respond_with(respond, safely(ctx, show), share=False)
+
+
+def open_log_modal(body: dict[str, Any], action: dict[str, Any], context: BoltContext) -> None:
+    """Log activity: a small form (kind and a line), opened while the trigger is still fresh."""
+    deal_id = int(action["value"])
+    title = ""
+    for block in (body.get("message") or {}).get("blocks") or []:
+        if block.get("block_id") == f"stale:{deal_id}":
+            title = str((block.get("text") or {}).get("text") or "").split("\n", 1)[0]
+    view = blocks.log_activity_modal(deal_id, title or "Log activity", response_url=body.get("response_url"))
+    context.client.views_open(trigger_id=body["trigger_id"], view=view)
+
+
+def ack_stale_log(ack: Ack, body: dict[str, Any], action: dict[str, Any], context: BoltContext) -> None:
+    # views.open needs the trigger within 3 seconds, so the modal opens in the ack itself.
+    ack()
+    open_log_modal(body, action, context)
+
+
+def submit_log(view: dict[str, Any], body: dict[str, Any], context: BoltContext) -> None:
+    ctx = make_ctx(context, body, "view")
+    deal_id, kind, text, response_url = blocks.read_log_activity(view)
+
+    def log_it() -> Reply:
+        written = Proactive(ctx.crm).log_activity(ctx.actor, deal_id, text, kind)
+        about = written.interaction.deal if written.interaction else None
+        line = f"📝 Logged a {kind} on *{esc(about or 'the deal')}*" + (f": {esc(text)}" if text else ".")
+        return Reply(line, cards.written(line, [], op_id=written.op_id))
+
+    reply = safely(ctx, log_it)
+    if response_url:
+        post_to_response_url(response_url, reply, replace=True)
+    else:
+        context.client.chat_postMessage(channel=ctx.user_id, text=reply.text, blocks=reply.blocks_json())
+
+
+# ---- /crm subscribe · unsubscribe · subscriptions --------------------------------------------------
+
+
+def _channel(ctx: Ctx, word: str | None) -> tuple[str, str | None]:
+    """A channel as written (escaped ``<#C…|name>`` or an id), or the one the command was typed in."""
+    if word and word.startswith("<#"):
+        return word, None
+    if word and word.lstrip("#").lower() in ("here", "this") or not word:
+        if not ctx.channel_id or ctx.channel_id.startswith("D"):
+            raise Invalid("channel", "Which channel should get the summary?", USAGE)
+        return ctx.channel_id, ctx.channel_name
+    if (
+        word.startswith("#")
+        and ctx.channel_name
+        and word[1:].lower() == ctx.channel_name.lower()
+        and ctx.channel_id
+    ):
+        return ctx.channel_id, ctx.channel_name
+    if word.startswith("#"):
+        raise Invalid(
+            "channel",
+            f"I can't tell which channel {esc(word)} is from here.",
+            "Pick it from Slack's channel list as you type (so it turns into a link), or run the command in it.",
+        )
+    return word, None
+
+
+def _split(args: str) -> tuple[str | None, str]:
+    words = args.strip().split(None, 1)
+    if not words:
+        return None, ""
+    first = words[0]
+    if first.startswith(("<#", "#")) or first.lower() in ("here", "this") or first[:1] in ("C", "G"):
+        if first[:1] in ("C", "G") and not first[1:].isalnum():
+            return None, args.strip()
+        return first, words[1] if len(words) > 1 else ""
+    return None, args.strip()
+
+
+def _sub_line(v: SubscriptionView) -> str:
+    return f"• <#{v.channel_id}> {v.describe()} · next {_local(v.next_run_at, v.tz)}"
+
+
+@command(
+    "subscribe",
+    usage="subscribe #channel daily 09:00 | weekly monday 09:00",
+    examples=["subscribe #sales daily 09:00", "subscribe #sales weekly monday 08:30"],
+    group="Pipeline",
+)
+def subscribe(ctx: Ctx, args: str) -> Reply:
+    """Post the pipeline summary (with its chart) to a channel every day or week, at that time in your zone."""
+    word, schedule = _split(args)
+    if not schedule:
+        raise Invalid("schedule", "How often should I post the summary?", USAGE)
+    channel, name = _channel(ctx, word)
+    written = Subscriptions(ctx.sessions, ctx.now).subscribe(ctx.actor, channel, schedule, channel_name=name)
+    sub = written.subscription
+    assert sub is not None
+    line = f"📊 <#{sub.channel_id}> will get the pipeline summary {sub.describe()}."
+    return Reply(
+        line, cards.written(line, [f"First one: {_local(sub.next_run_at, sub.tz)}."], op_id=written.op_id)
+    )
+
+
+@command(
+    "unsubscribe",
+    usage="unsubscribe #channel [daily|weekly]",
+    examples=["unsubscribe #sales", "unsubscribe #sales weekly"],
+    group="Pipeline",
+)
+def unsubscribe(ctx: Ctx, args: str) -> Reply:
+    """Stop a channel's pipeline summaries: all of them, or only the daily or weekly one."""
+    word, schedule = _split(args)
+    channel, _ = _channel(ctx, word)
+    written = Subscriptions(ctx.sessions, ctx.now).unsubscribe(ctx.actor, channel, schedule or None)
+    lines = [_sub_line(v) for v in written.removed]
+    line = "🔕 Stopped: " + ("one summary" if len(lines) == 1 else f"{len(lines)} summaries") + "."
+    return Reply(line + "\n" + "\n".join(lines), cards.written(line, lines, op_id=written.op_id))
+
+
+@command(
+    "subscriptions",
+    usage="subscriptions [#channel|all]",
+    examples=["subscriptions", "subscriptions all"],
+    group="Pipeline",
+)
+def subscriptions(ctx: Ctx, args: str) -> Reply:
+    """The pipeline summaries a channel gets (this one unless you name another; `all` for every channel)."""
+    word = args.strip() or None
+    service = Subscriptions(ctx.sessions, ctx.now)
+    if word and word.lower() == "all":
+        found, where = service.list(ctx.actor), "this workspace"
+    else:
+        in_dm = not word and (not ctx.channel_id or ctx.channel_id.startswith("D"))
+        if in_dm:
+            found, where = service.list(ctx.actor), "this workspace"
+        else:
+            channel, _ = _channel(ctx, word)
+            found = service.list(ctx.actor, channel)
+            where = f"<#{found[0].channel_id}>" if found else "this channel"
+    if not found:
+        return Reply.say(f"No pipeline summaries in {where} yet. {USAGE.replace('For example: ', 'Try ')}.")
+    text = f"Pipeline summaries in {where}:\n" + "\n".join(_sub_line(v) for v in found)
+    return Reply.say(text)
+
+
+# ---- /crm pipeline: the full summary on demand -----------------------------------------------------
+
+
+def pipeline_reply(ctx: Ctx) -> Reply:
+    """The summary the subscriptions post, for the person asking, in their zone; the chart goes to the
+    channel when they share it, or to their DM with the bot otherwise (an ephemeral reply has no files)."""
+    summary = SummaryService(ctx.sessions, ctx.services.clock).pipeline_summary(ctx.actor)
+    text, summary_blocks = blocks.summary_blocks(summary, title="Pipeline")
+    result: list[Block] = list(summary_blocks)
+    if ctx.client is not None:
+        try:
+            target = ctx.channel_id if ctx.share and ctx.channel_id else ctx.user_id
+            if target.startswith("U"):
+                opened = ctx.client.conversations_open(users=target)
+                target = str((opened.get("channel") or {}).get("id") or target)
+            ctx.client.files_upload_v2(
+                channel=target,
+                file=summary_chart_png(summary),
+                filename="pipeline.png",
+                title="Pipeline: amount by stage",
+                request_file_info=False,
+            )
+            if not ctx.share:
+                result.append(context_block("📈 The chart is in your DM with me."))
+        except Exception:  # noqa: BLE001 - the figures still answer the question without the picture
+            log.exception("pipeline chart upload failed")
+    return Reply(text, result)
+
+
+@intent_handler("pipeline_summary")
+def pipeline_summary(ctx: Ctx, slots: dict[str, Any]) -> Reply:
+    if slots.get("owner"):
+        # One person's pipeline stays the per-owner card.
+        from bot.intents import pipeline_summary as per_owner
+
+        return per_owner(ctx, slots)
+    return pipeline_reply(ctx)
+
+
+def register(app: App) -> None:
+    for action_id in (
+        blocks.REMINDER_DONE,
+        blocks.REMINDER_SNOOZE_HOUR,
+        blocks.REMINDER_SNOOZE_TOMORROW,
+        blocks.STALE_MOVE,
+        blocks.STALE_SNOOZE,
+    ):
+        app.action(action_id)(ack=ack_only, lazy=[on_press])
+    app.action(blocks.REMINDER_OPEN)(ack=ack_only, lazy=[on_open])
+    app.action(blocks.STALE_LOG)(ack_stale_log)
+    app.view(blocks.STALE_LOG_VIEW)(ack=ack_only, lazy=[submit_log])
