@@ -600,7 +600,8 @@ _TASK_NOUN = r"(?:tasks?|todos?|to-?dos?|to do(?: list)?|task list|reminders|fol
 def _r_list_tasks(m: Msg) -> Result | None:
     low = m.low.strip()
     if re.match(
-        rf"^(?:(?:my|our|all|all my|open|pending|outstanding|the team's|team)\s+)*{_TASK_NOUN}\b"
+        rf"^(?:(?:my|our|all|all my|open|pending|outstanding|the team's|team|overdue|late|today's|todays|due|"
+        rf"this week's|upcoming|remaining|current)\s+)*{_TASK_NOUN}\b"
         r"(?:\s+(?:for|of)\s+@\w+|\s+@\w+|\s+(?:today|overdue|this week|week|due|all|mine|list|please|pls|"
         r"now|for today|for the week|for this week|for me|due today|due this week))*[?!.]*$",
         low,
@@ -963,7 +964,7 @@ _IMPERATIVE = re.compile(
     r"reply to|respond to|get back to|reconnect with|touch base|sync with|meet|meeting with|call with|demo|"
     r"renew|collect|sign|submit|file|order|fix|arrange|remember to|make sure|double check|double-check|"
     r"verify|update the|update our|update my|build|create the|create a deck|pull|run|present|visit|"
-    r"grab|find time|lunch with|coffee with|dinner with|post|announce|tell|remind|loop|kick off|start|"
+    r"grab|find time|lunch with|coffee with|dinner with|post|announce|remind|loop|kick off|start|"
     r"negotiate|align|call back|reschedule|move the|cancel|clean up|tidy|add)\b"
 )
 
@@ -1138,6 +1139,11 @@ _DEAL_UPDATE = [
         r"closed|booked|inked|gone|proposal|negotiation|negotiations|negotiating|qualified|demo stage|"
         r"lead stage|proposal stage|negotiation stage|redlines|legal|contracting|dark)\b(?P<tail>.*)$"
     ),
+    # "Initech went with a competitor", "Hooli chose Salesforce"
+    re.compile(
+        r"^(?:the\s+)?(?P<d>.+?)\s+(?:deal\s+)?(?:went with|chose|picked|selected|signed with|is going with|"
+        r"decided (?:to go )?with|walked|pulled out|backed out|ghosted us|said no|passed on us)\b(?P<v>.*)$"
+    ),
     # "Wayne Enterprises deal: bump to $1.5M"
     re.compile(r"^(?:the\s+)?(?P<d>.+?)\s+(?:deal|opp|opportunity)\s*[:\-–—]\s*(?P<v>.+)$"),
     # "Acme renewal close date is Dec 31", "Acme renewal amount 60k", "Acme deal now 60k"
@@ -1153,6 +1159,9 @@ _QUESTION = re.compile(
     r"^(?:who|what|what's|whats|when|where|why|how|how's|did|do|does|is|are|was|were|will|would|can|could|"
     r"should|has|have|any|anyone)\b"
 )
+
+
+_DEAL_LOST = _DEAL_UPDATE[3]
 
 
 def _r_update_deal(m: Msg) -> Result | None:
@@ -1201,6 +1210,10 @@ def _r_update_deal(m: Msg) -> Result | None:
                 continue
             if _person_like(deal, default=False) and not re.search(r"\bdeal\b", low):
                 continue
+        elif rx is _DEAL_LOST:
+            if _person_like(deal, default=False) and not re.search(r"\bdeal|opp|renewal\b", low):
+                continue
+            changes = {"stage": "lost"}
         elif i == 2:
             v = dm.group("v")
             if v == "dark":
@@ -1358,11 +1371,17 @@ def _fill_contact_details(m: Msg, pos: int, slots: Slots, *, overwrite: bool) ->
 
 def _create_contact_from(m: Msg, pos: int, *, lifecycle: str | None) -> Result:
     slots: Slots = {}
+    em = EMAIL.match(m.text, pos)
+    if em:  # "new contact jane@acme.com Jane Doe"
+        pos = em.end()
+        pos += len(re.match(r"[\s,;:\-]*", m.text[pos:]).group(0))  # type: ignore[union-attr]
     name, end = _name_at(m, pos)
     if not name:
         return "unknown", 0.35, {}
     slots["name"] = name
     _fill_contact_details(m, end, slots, overwrite=True)
+    if em and "email" not in slots:
+        slots["email"] = em.group(0)
     rest = m.text[end:]
     rest_low = rest.lower()
     title, company = _title_company(rest)
