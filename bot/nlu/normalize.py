@@ -124,8 +124,13 @@ def _correct_word(word: str) -> str | None:
             best.append((d, cand))
     if not best:
         return None
-    best.sort()
-    if len(best) > 1 and best[1][0] == best[0][0] and best[1][1] != best[0][1]:
+    # Ties go to the candidate that keeps the word's last letter ("emaild" is "emailed", not "emails").
+    best.sort(key=lambda b: (b[0], b[1][-1] != word[-1]))
+    if (
+        len(best) > 1
+        and best[1][0] == best[0][0]
+        and (best[1][1][-1] == word[-1]) == (best[0][1][-1] == word[-1])
+    ):
         # Two words equally close ("conract": contact or contract?) - guessing would be worse.
         return None
     return best[0][1]

@@ -69,6 +69,7 @@ _TRAILING_FILLER = re.compile(
 _LEADING_FILLER = re.compile(
     r"^(?:(?:hey|hi|hello|yo|ok|okay|so|um+|uh+|oh|btw|bot|crm|/crm|please|pls|plz|kindly|"
     r"quick (?:one|q|question|reminder)|can you|could you|would you|will you|can u|could u|"
+    r"(?:(?:a|status|quick|small|an|deal|pipeline)\s+)?update(?=\s*[:\-])|heads up|"
     r"i'd like to|i would like to|i want to|i wanna|let's|lets|go ahead and)\b[\s,:;!.\-]*)+",
     re.I,
 )
@@ -693,7 +694,7 @@ _LOG_START = re.compile(
     rf"|had\s+(?:a\s+|an\s+|my\s+|our\s+|the\s+)?{_LOG_ADJ}*(?P<k2>{_LOG_NOUN})\b"
     rf"|(?P<k3>{_LOG_VERB})\b"
     rf"|(?P<k5>{_LOG_ADJ}*{_LOG_NOUN})\s+(?=with\b|w/|to\b|at\b|@)"
-    r"|(?P<k6>notes?|fyi|memo)\b(?:\s+(?:on|about|re|for|from))?"
+    rf"|{_LOG_ADJ}*(?P<k6>notes?|fyi|memo)\b(?:\s+(?:on|about|re|for|from))?"
     r"|(?P<k8>sent|shot|dropped|fired off|gave)\s+(?=\S+(?:\s+[A-Z]\S*)?\s+(?:an?\s+|the\s+)?(?:quick\s+|short\s+)?"
     r"(?P<k8n>email|e-mail|text|message|dm|note|line|ping|call|voicemail)\b)"
     r")"
@@ -1133,9 +1134,9 @@ _DEAL_UPDATE = [
     ),
     # "Initech deal is dead", "Acme renewal is now in proposal", "Globex signed!", "Acme renewal closed"
     re.compile(
-        r"^(?:the\s+)?(?P<d>.+?)\s+(?:deal\s+|opp\s+|opportunity\s+)?"
+        r"^(?:the\s+)?(?P<d>[^,;:!?]+?)(?:\s*[:\-–—]\s*|\s+)(?:deal\s+|opp\s+|opportunity\s+)?"
         r"(?:(?:is|was|has|have|got|just|has been|is now|now|officially|finally|went|moved|moves|goes|'s)\s+)*"
-        r"(?:(?:in|at|to|into|on)\s+)?(?P<v>closed[\s\-]?won|closed[\s\-]?lost|won|lost|dead|died|signed|"
+        r"(?:(?:in|at|to|into|on)\s+)?(?P<v>closed[\s\-]?won|closed[\s\-]?lost|won|lost|dead|died|signed|done|"
         r"closed|booked|inked|gone|proposal|negotiation|negotiations|negotiating|qualified|demo stage|"
         r"lead stage|proposal stage|negotiation stage|redlines|legal|contracting|dark)\b(?P<tail>.*)$"
     ),
@@ -1218,6 +1219,13 @@ def _r_update_deal(m: Msg) -> Result | None:
             v = dm.group("v")
             if v == "dark":
                 continue
+            if v == "done":
+                # "the Acme renewal is done, they signed!" - but "the deck is done" is a task
+                if not re.search(r"\b(?:deal|renewal|opp|opportunity|contract)\b", d_low) and not re.search(
+                    r"\b(?:signed|won|closed)\b", low
+                ):
+                    continue
+                v = "won" if not re.search(r"\b(?:lost|dead)\b", low) else "lost"
             if _person_like(deal, default=False) and not re.search(r"\bdeal|opp|renewal\b", low):
                 continue
             if re.search(r"\b(?:task|todo|call|email|meeting)\b", d_low):
@@ -1406,6 +1414,7 @@ def _title_company(rest: str) -> tuple[str | None, str | None]:
     """Job title and company from the words after a name: "CTO of Globex", ", VP Sales at Initech"."""
     title: str | None = None
     company: str | None = None
+    bare: list[str] = []
     for seg in re.split(r"[,;()]|\s[-–—]\s", rest):
         if EMAIL.search(seg) or phones(seg):
             seg = EMAIL.sub(" ", seg)
@@ -1433,6 +1442,10 @@ def _title_company(rest: str) -> tuple[str | None, str | None]:
         rt = role_title(seg)
         if rt and not title:
             title = rt
+        elif not rt and not company and re.fullmatch(r"[A-Z0-9][\w&.\-]*(?:\s+[A-Z0-9&][\w&.\-]*){0,3}", seg):
+            bare.append(seg)
+    if not company and bare:
+        company = bare[0]
     return title, company
 
 
@@ -1517,6 +1530,14 @@ def _r_update_contact(m: Msg) -> Result | None:
         lc = LIFECYCLE_WORDS.get(mm.group("l").split()[0])
         if c and lc and not re.search(r"\b(?:deal|renewal|opp|opportunity)\b", c.lower()):
             return "update_contact", 0.9, {"contact": re.sub(r"'s$", "", c), "lifecycle": lc}
+    lm = re.match(
+        r"^(?P<c>[A-Z][\w'.\-]*(?:\s+[A-Z][\w'.\-]*)?)\s+(?:has\s+)?(?:left|quit)\s+[^,;]+?(?:,|;|\s+and)\s+"
+        r"(?:(?:she|he|they)(?:'s|'re| is| are)?\s+)?(?:now\s+)?(?:at|with|joined|moved to|went to|works at|working at)\s+"
+        r"(?P<co>[A-Z][\w&.\-]*(?:\s+[A-Z][\w&.\-]*){0,2})",
+        m.text,
+    )
+    if lm and _person_like(lm.group("c"), default=True):
+        return "update_contact", 0.85, {"contact": lm.group("c"), "company": lm.group("co")}
     mv = _CONTACT_MOVE.match(m.text.strip())
     if mv:
         c = mv.group("c")
@@ -1635,13 +1656,15 @@ def _r_find_contact(m: Msg) -> Result | None:
 
 def _r_fallback(m: Msg) -> Result | None:
     low = m.low
-    # "Jane Doe, jane@acme.com, Acme": a bare contact card
-    if EMAIL.search(m.text) and not m.spans:
+    # "Jane Doe, VP Sales, Acme - jane@acme.com": a bare contact card
+    if EMAIL.search(m.text) and not m.spans and m.text[:1].isupper():
         name, end = _name_at(m, 0)
+        after = m.text[end:].lstrip()
         if (
             name
+            and len(name.split()) >= 2
             and _person_like(name, default=True)
-            and m.text[end : end + 3].strip(" ,(<-")[:1] in ("", *"abcdefghijklmnopqrstuvwxyz")
+            and (not after or after[0] in ",(<-–—:;" or EMAIL.match(after))
         ):
             return _create_contact_from(m, 0, lifecycle=None)
     # a task-shaped message: a future date and something to do, said as a plan rather than a question
@@ -1691,6 +1714,9 @@ _RULES: list[Callable[[Msg], Result | None]] = [
 def _prepare(text: str, now: datetime | str | None, tz: str, user: str | None) -> Msg:
     n = normalize(text[:MAX_CHARS])
     t, low = n.text, n.low
+    qm = re.match(r"[>\s]+", low)  # Slack quote markers
+    if qm:
+        t, low = t[qm.end() :], low[qm.end() :]
     fm = _LEADING_FILLER.match(low)
     if fm and fm.end() < len(low):
         t, low = t[fm.end() :], low[fm.end() :]

@@ -131,6 +131,27 @@ ABBREVIATIONS: dict[str, str] = {
     "mob": "mobile",
     "cell": "mobile",
     "ok'd": "approved",
+    # Short words slip past the fuzzy repair (too many neighbours); these are the usual misses.
+    "shw": "show",
+    "sho": "show",
+    "cal": "call",
+    "calld": "called",
+    "caled": "called",
+    "wonn": "won",
+    "taks": "tasks",
+    "tsks": "tasks",
+    "tasls": "tasks",
+    "dael": "deal",
+    "deall": "deal",
+    "mett": "met",
+    "mtg'd": "met",
+    "tmrrw": "tomorrow",
+    "tommorw": "tomorrow",
+    "tmorrow": "tomorrow",
+    "nxt": "next",
+    "wk": "week",
+    "ovrdue": "overdue",
+    "overdeu": "overdue",
 }
 
 # Words worth repairing when misspelt: they decide the intent or a vocabulary slot.
@@ -154,7 +175,7 @@ FUZZY_PROTECTED: frozenset[str] = _words(
     launch launches launched talks takes tanks state stale staged stages dealt deads fellow tested texts
     teste caller called calls phones phoned pinned pined pinger notes nodes votes spike spoke smoke
     spokes closer closet closes cloned clones crate crated change changed chance chant prose prone
-    propose proposed prospered contacted contract contracted contracting contacts meting melting metric
+    propose proposed prospered contacted contract contracted contracting contacts melting metric
     meetup remains remand rewind remote reminds reminded remit signs singed sighed signal single lunches
     lunched dinners winner coffees visits visitor visitors demon demos denim notice noted notable
     today's todays totally tomorrows yesterdays complex compete competes completes finishes finisher
