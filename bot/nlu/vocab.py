@@ -148,8 +148,6 @@ ABBREVIATIONS: dict[str, str] = {
     "tmrrw": "tomorrow",
     "tommorw": "tomorrow",
     "tmorrow": "tomorrow",
-    "nxt": "next",
-    "wk": "week",
     "ovrdue": "overdue",
     "overdeu": "overdue",
 }
