@@ -225,3 +225,21 @@ class ProcessedRequest(Base):
     key: Mapped[str] = mapped_column(String(200), primary_key=True)
     result: Mapped[dict[str, Any] | None] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class PipelineTotal(Base):
+    """Running count and amount of deals per stage and owner, so the pipeline is read without
+    scanning every deal. Kept in the same transaction as each deal write (``bot/services/totals.py``)."""
+
+    __tablename__ = "pipeline_totals"
+
+    workspace_id: Mapped[int] = mapped_column(
+        ForeignKey("workspaces.id", ondelete="CASCADE"), primary_key=True
+    )
+    stage_id: Mapped[int] = mapped_column(
+        ForeignKey("pipeline_stages.id", ondelete="CASCADE"), primary_key=True
+    )
+    # The owner's user id, or 0 for deals without one: a key column cannot hold NULL.
+    owner_key: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    deals: Mapped[int] = mapped_column(Integer, default=0)
+    amount: Mapped[Decimal] = mapped_column(Numeric(16, 2), default=Decimal(0))

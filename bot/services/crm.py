@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.services import totals
 from bot.services.base import AUDITED, Actor, Op, ServiceBase, from_json, lock_row, snapshot
 from bot.services.errors import (
     Candidate,
@@ -38,7 +39,18 @@ from bot.services.views import (
     UserView,
     Written,
 )
-from models import AuditEvent, Company, Contact, Deal, Interaction, PipelineStage, Task, User, Workspace
+from models import (
+    AuditEvent,
+    Company,
+    Contact,
+    Deal,
+    Interaction,
+    PipelineStage,
+    PipelineTotal,
+    Task,
+    User,
+    Workspace,
+)
 from models.entities import DEFAULT_STAGES, INTERACTION_KINDS, LIFECYCLES, ROLES
 
 Ref = int | str
@@ -100,6 +112,7 @@ class CRM(ServiceBase):
     def __init__(self, sessions: sessionmaker[Session], clock: Callable[[], datetime] | None = None) -> None:
         super().__init__(sessions)
         self.clock = clock or (lambda: datetime.now(UTC))
+        totals.track(sessions)
 
     def now(self) -> datetime:
         return self.clock()
@@ -1043,20 +1056,22 @@ class CRM(ServiceBase):
             ws = s.get(Workspace, actor.workspace_id)
             assert ws is not None
             owner_id = self._user_by_slack(s, actor.workspace_id, owner).id if owner else None
+            # Read from the running totals (bot/services/totals.py), not by summing every deal.
+            T = PipelineTotal
             per_stage = (
                 select(
                     PipelineStage.key,
                     PipelineStage.name,
                     PipelineStage.is_closed,
-                    func.count(Deal.id),
-                    func.coalesce(func.sum(Deal.amount), 0),
+                    func.coalesce(func.sum(T.deals), 0),
+                    func.coalesce(func.sum(T.amount), 0),
                 )
                 .select_from(PipelineStage)
                 .outerjoin(
-                    Deal,
-                    (Deal.stage_id == PipelineStage.id)
-                    & (Deal.workspace_id == actor.workspace_id)
-                    & ((Deal.owner_id == owner_id) if owner_id is not None else True),
+                    T,
+                    (T.stage_id == PipelineStage.id)
+                    & (T.workspace_id == actor.workspace_id)
+                    & ((T.owner_key == owner_id) if owner_id is not None else True),
                 )
                 .where(PipelineStage.workspace_id == actor.workspace_id)
                 .group_by(
@@ -1072,16 +1087,17 @@ class CRM(ServiceBase):
                 StageFigure(r[0], r[1], int(r[3]), Decimal(r[4]), bool(r[2])) for r in s.execute(per_stage)
             ]
             per_owner = (
-                select(User.slack_id, func.count(Deal.id), func.coalesce(func.sum(Deal.amount), 0))
-                .select_from(Deal)
-                .join(PipelineStage, Deal.stage_id == PipelineStage.id)
-                .outerjoin(User, Deal.owner_id == User.id)
-                .where(Deal.workspace_id == actor.workspace_id, PipelineStage.is_closed.is_(False))
+                select(User.slack_id, func.sum(T.deals), func.coalesce(func.sum(T.amount), 0))
+                .select_from(T)
+                .join(PipelineStage, T.stage_id == PipelineStage.id)
+                .outerjoin(User, T.owner_key == User.id)
+                .where(T.workspace_id == actor.workspace_id, PipelineStage.is_closed.is_(False))
                 .group_by(User.slack_id)
-                .order_by(func.coalesce(func.sum(Deal.amount), 0).desc())
+                .having(func.sum(T.deals) > 0)
+                .order_by(func.coalesce(func.sum(T.amount), 0).desc())
             )
             if owner_id is not None:
-                per_owner = per_owner.where(Deal.owner_id == owner_id)
+                per_owner = per_owner.where(T.owner_key == owner_id)
             owners = [OwnerFigure(r[0], int(r[1]), Decimal(r[2])) for r in s.execute(per_owner)]
             return Pipeline(stages, owners, ws.default_currency, owner)
 

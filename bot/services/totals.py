@@ -1,0 +1,126 @@
+"""Pipeline totals kept in step with deals: every flush that adds, moves, re-owns, re-prices or removes
+a deal adjusts ``pipeline_totals`` in the same transaction, so ``/crm pipeline`` reads a few dozen
+rows instead of summing a million deals.
+
+It hangs on the session factory's flush events, so every ORM write path is covered (the services,
+undo, the scheduler) without each one remembering to do it. Writers that bypass the ORM must keep the
+totals themselves: :func:`rebuild` recounts a workspace.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import delete, event, func, insert, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import Session, sessionmaker
+
+from models import Deal, PipelineTotal
+
+Key = tuple[int, int, int]  # workspace, stage, owner (0: none)
+_OLD = "_pipeline_totals_old"
+
+
+def _key(workspace_id: Any, stage_id: Any, owner_id: Any) -> Key | None:
+    if workspace_id is None or stage_id is None:
+        return None
+    return int(workspace_id), int(stage_id), int(owner_id or 0)
+
+
+def _amount(value: Any) -> Decimal:
+    return Decimal(str(value)) if value is not None else Decimal(0)
+
+
+def _before_flush(session: Session, _context: Any, _instances: Any) -> None:
+    """What the changed and removed deals counted for before this flush, read from the database
+    (the in-memory history is incomplete for attributes set without being loaded first)."""
+    ids = [
+        obj.id
+        for obj in list(session.dirty) + list(session.deleted)
+        if isinstance(obj, Deal) and obj.id is not None
+    ]
+    if not ids:
+        session.info[_OLD] = {}
+        return
+    rows = session.execute(
+        select(Deal.id, Deal.workspace_id, Deal.stage_id, Deal.owner_id, Deal.amount).where(Deal.id.in_(ids))
+    ).all()
+    session.info[_OLD] = {r[0]: (_key(r[1], r[2], r[3]), _amount(r[4])) for r in rows}
+
+
+def _after_flush(session: Session, _context: Any) -> None:
+    old: dict[int, tuple[Key | None, Decimal]] = session.info.pop(_OLD, {})
+    deltas: dict[Key, list[Any]] = defaultdict(lambda: [0, Decimal(0)])
+
+    def add(key: Key | None, count: int, amount: Decimal) -> None:
+        if key is not None:
+            deltas[key][0] += count
+            deltas[key][1] += amount
+
+    for obj in session.new:
+        if isinstance(obj, Deal):
+            add(_key(obj.workspace_id, obj.stage_id, obj.owner_id), 1, _amount(obj.amount))
+    for obj in session.dirty:
+        if isinstance(obj, Deal) and obj.id in old:
+            before_key, before_amount = old[obj.id]
+            after_key = _key(obj.workspace_id, obj.stage_id, obj.owner_id)
+            after_amount = _amount(obj.amount)
+            if before_key != after_key or before_amount != after_amount:
+                add(before_key, -1, -before_amount)
+                add(after_key, 1, after_amount)
+    for obj in session.deleted:
+        if isinstance(obj, Deal) and obj.id in old:
+            before_key, before_amount = old[obj.id]
+            add(before_key, -1, -before_amount)
+    changes = {k: v for k, v in deltas.items() if v[0] or v[1]}
+    if changes:
+        apply(session.connection(), changes)
+
+
+def apply(conn: Connection, changes: dict[Key, list[Any]]) -> None:
+    """Add the deltas, in key order so that two transactions never wait on each other in a cycle."""
+    dialect = conn.dialect.name
+    for (ws, stage, owner), (count, amount) in sorted(changes.items()):
+        values = {"workspace_id": ws, "stage_id": stage, "owner_key": owner, "deals": count, "amount": amount}
+        if dialect == "postgresql":
+            stmt: Any = pg_insert(PipelineTotal).values(**values)
+        elif dialect == "sqlite":
+            stmt = sqlite_insert(PipelineTotal).values(**values)
+        else:  # pragma: no cover - the bot runs on SQLite and PostgreSQL only
+            raise RuntimeError(f"pipeline totals: unsupported database {dialect}")
+        conn.execute(
+            stmt.on_conflict_do_update(
+                index_elements=["workspace_id", "stage_id", "owner_key"],
+                set_={
+                    "deals": PipelineTotal.deals + stmt.excluded.deals,
+                    "amount": PipelineTotal.amount + stmt.excluded.amount,
+                },
+            )
+        )
+
+
+def track(sessions: sessionmaker[Session]) -> None:
+    """Keep the totals for every session this factory makes (once per factory)."""
+    if not event.contains(sessions, "before_flush", _before_flush):
+        event.listen(sessions, "before_flush", _before_flush)
+        event.listen(sessions, "after_flush", _after_flush)
+
+
+def rebuild(conn: Connection, workspace_id: int) -> None:
+    """Recount one workspace's totals from its deals (after a bulk load that bypassed the ORM)."""
+    conn.execute(delete(PipelineTotal).where(PipelineTotal.workspace_id == workspace_id))
+    owner = func.coalesce(Deal.owner_id, 0)
+    conn.execute(
+        insert(PipelineTotal).from_select(
+            ["workspace_id", "stage_id", "owner_key", "deals", "amount"],
+            select(
+                Deal.workspace_id, Deal.stage_id, owner, func.count(), func.coalesce(func.sum(Deal.amount), 0)
+            )
+            .where(Deal.workspace_id == workspace_id)
+            .group_by(Deal.workspace_id, Deal.stage_id, owner),
+        )
+    )
