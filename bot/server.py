@@ -7,6 +7,7 @@ requests without an answer.
 
 from __future__ import annotations
 
+import io
 import logging
 import signal
 import threading
@@ -16,6 +17,7 @@ from typing import Any
 
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
+from slack_sdk.signature import SignatureVerifier
 from sqlalchemy import text
 
 from bot.app import create_app
@@ -27,8 +29,18 @@ log = logging.getLogger(__name__)
 EVENTS_PATH = "/slack/events"
 
 
+def _read_body(environ: dict[str, Any]) -> bytes:
+    """Read the body once and put it back, so both Bolt and the fallback below can see it."""
+    length = int(environ.get("CONTENT_LENGTH") or 0)
+    raw = environ["wsgi.input"].read(length) if length > 0 else b""
+    environ["wsgi.input"] = io.BytesIO(raw)
+    return bytes(raw)
+
+
 def make_wsgi(app: App, services: Services) -> Callable[..., Iterable[bytes]]:
     bolt = SlackRequestHandler(app, path=EVENTS_PATH)
+    secret = services.settings.signing_secret
+    verifier = SignatureVerifier(secret) if secret else None
 
     def wsgi(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         path = environ.get("PATH_INFO") or "/"
@@ -43,15 +55,19 @@ def make_wsgi(app: App, services: Services) -> Callable[..., Iterable[bytes]]:
             start_response(status, [("Content-Type", "text/plain"), ("Content-Length", str(len(body)))])
             return [body]
         if path == EVENTS_PATH and environ.get("REQUEST_METHOD") == "POST":
+            raw = _read_body(environ)
             try:
                 return bolt(environ, start_response)
-            except Exception:
-                # A request Bolt could not even parse still gets an answer.
-                log.exception("malformed request")
-                body = b"bad request\n"
-                start_response(
-                    "400 Bad Request", [("Content-Type", "text/plain"), ("Content-Length", str(len(body)))]
+            except ValueError as exc:
+                # A body Bolt cannot even parse still gets an answer: 401 if it is not Slack's, else 400.
+                signed = verifier is not None and verifier.is_valid(
+                    raw,
+                    environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP", ""),
+                    environ.get("HTTP_X_SLACK_SIGNATURE", ""),
                 )
+                log.warning("malformed request (%s): %s", "signed" if signed else "unsigned", str(exc)[:120])
+                status, body = ("400 Bad Request", b"bad request\n") if signed else ("401 Unauthorized", b"")
+                start_response(status, [("Content-Type", "text/plain"), ("Content-Length", str(len(body)))])
                 return [body]
         body = b"not found\n"
         start_response("404 Not Found", [("Content-Type", "text/plain"), ("Content-Length", str(len(body)))])
@@ -86,7 +102,7 @@ class HttpServer:
         # select() from another thread makes it fail with EBADF.
         def close_all() -> None:
             for channel in list(server._map.values()):
-                channel.handle_close()
+                channel.close()
 
         server.trigger.pull_trigger(close_all)
         self.thread.join(5)

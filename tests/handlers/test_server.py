@@ -1,0 +1,37 @@
+"""The HTTP front door: signatures, timestamps, health, and requests Bolt cannot parse."""
+
+from __future__ import annotations
+
+import time
+from urllib.parse import urlencode
+
+from tests.support.slackhttp import SlackHTTP, sign, slash_command
+
+
+def test_bad_signature_and_stale_timestamp_are_rejected(slack: SlackHTTP) -> None:
+    body = urlencode(slash_command("pipeline", response_url=slack.new_response_url())).encode()
+    ctype = "application/x-www-form-urlencoded"
+    assert slack.post(body, ctype, signature="v0=" + "0" * 64).status == 401
+    assert slack.post(body, ctype, signature=sign(body, int(time.time()), "another-secret")).status == 401
+    stale = int(time.time()) - 10 * 60
+    assert slack.post(body, ctype, timestamp=stale, signature=sign(body, stale)).status == 401
+    time.sleep(0.2)
+    assert slack.fake.responses == [] and slack.fake.calls_to("users.info") == []
+    assert slack.post(body, ctype).status == 200
+
+
+def test_health_and_unknown_paths(slack: SlackHTTP) -> None:
+    health = slack.get("/healthz")
+    assert (health.status, health.body) == (200, "ok\n")
+    assert slack.get("/nope").status == 404
+    assert slack.get("/slack/events").status == 404
+
+
+def test_a_malformed_request_still_gets_an_answer(slack: SlackHTTP) -> None:
+    for body, ctype in (
+        (b"{not json", "application/json"),
+        (b"payload=%7Bbroken", "application/x-www-form-urlencoded"),
+    ):
+        assert slack.post(body, ctype).status == 400
+        assert slack.post(body, ctype, signature="v0=" + "0" * 64).status == 401
+    assert slack.get("/healthz").status == 200

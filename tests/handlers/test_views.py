@@ -1,0 +1,110 @@
+"""The intent modal over ``payload=`` requests: Edit after a write, Fill in before one, errors in the modal."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime
+from typing import Any
+
+from models import AuditEvent, Interaction, Task
+from tests.handlers.helpers import count, rows
+from tests.support.fakeslack import Call
+from tests.support.slackhttp import SlackHTTP, block_actions, button, modal_values, text_of, view_submission
+
+
+def open_modal(slack: SlackHTTP, message: Call, label: str) -> tuple[dict[str, Any], str]:
+    """Press a button that opens the modal; the view as Slack got it, and the message's response_url."""
+    before = len(slack.fake.calls_to("views.open"))
+    url = slack.new_response_url()
+    assert slack.send_payload(block_actions(button(message, label), response_url=url)).status == 200
+    call = slack.fake.wait_calls("views.open", before + 1)[before]
+    assert call.params["trigger_id"].startswith("trigger.")
+    view = call.params["view"]
+    return (json.loads(view) if isinstance(view, str) else view), url
+
+
+def initial(view: dict[str, Any], block_id: str) -> Any:
+    block = next(b for b in view["blocks"] if b["block_id"] == block_id)
+    el = block["element"]
+    return (
+        el.get("initial_value")
+        or el.get("initial_date")
+        or el.get("initial_time")
+        or el.get("initial_option", {}).get("value")
+    )
+
+
+def test_edit_changes_the_logged_call_and_its_follow_up(slack: SlackHTTP) -> None:
+    slack.command("contact add Jane Doe jane@acme.com at Acme Corp")
+    card = slack.dm("had a call with Jane at Acme, she wants pricing by Friday")
+    (interaction,) = rows(slack, Interaction)
+    (task,) = rows(slack, Task)
+
+    view, url = open_modal(slack, card, "Edit")
+    # Prefilled with what was parsed and written.
+    assert initial(view, "f_kind") == "call"
+    assert initial(view, "f_summary") == "she wants pricing by Friday"
+    assert initial(view, "f_follow_up__title") == "pricing"
+    assert initial(view, "f_follow_up__due") == "2026-11-20"
+
+    values = modal_values(
+        view,
+        f_kind="meeting",
+        f_summary="wants pricing and a security review",
+        f_follow_up__due="2026-11-23",
+        f_follow_up__due__time="14:30",
+    )
+    resp = slack.send_payload(view_submission(view, values))
+    assert resp.status == 200 and resp.body == ""
+    updated = slack.wait_response(url)
+    assert updated.params["replace_original"] is True
+    text = text_of(updated)
+    assert "Updated a meeting with *Jane Doe*" in text and "security review" in text
+    assert "due Mon 23 Nov 2026 14:30" in text
+
+    # The same records, changed in place; 14:30 is read in Ann's zone (New York).
+    (same,) = rows(slack, Interaction)
+    (same_task,) = rows(slack, Task)
+    assert (same.id, same.kind, same.summary) == (
+        interaction.id,
+        "meeting",
+        "wants pricing and a security review",
+    )
+    assert same_task.id == task.id
+    assert same_task.due_at.replace(tzinfo=UTC) == datetime(2026, 11, 23, 19, 30, tzinfo=UTC)
+
+    # The edit is one operation with its own Undo.
+    slack.press(updated, "Undo")
+    (back,) = rows(slack, Interaction)
+    (back_task,) = rows(slack, Task)
+    assert (back.kind, back_task.due_date, back_task.due_at) == ("call", date(2026, 11, 20), None)
+
+
+def test_missing_slot_asks_with_a_prefilled_modal_and_writes_on_submit(slack: SlackHTTP) -> None:
+    slack.command("contact add Jane Doe jane@acme.com at Acme Corp")
+    before = count(slack, AuditEvent)
+    asked = slack.dm("had a call")
+    assert "Who was it with?" in text_of(asked)
+    assert count(slack, AuditEvent) == before
+
+    view, url = open_modal(slack, asked, "Fill in")
+    assert initial(view, "f_kind") == "call"
+    values = modal_values(view, f_contact="Jane Doe", f_summary="intro call")
+    assert slack.send_payload(view_submission(view, values)).status == 200
+    done = slack.wait_response(url)
+    assert "Logged a call with *Jane Doe*" in text_of(done)
+    (interaction,) = rows(slack, Interaction)
+    assert interaction.summary == "intro call"
+
+
+def test_invalid_values_are_shown_in_the_modal_and_nothing_is_written(slack: SlackHTTP) -> None:
+    slack.command("deal add Acme renewal 50k")
+    card = slack.command("deal move Acme renewal to proposal")
+    view, _ = open_modal(slack, card, "Edit")
+    assert initial(view, "f_stage") == "proposal" and initial(view, "f_amount") == "50000.0"
+    before = count(slack, AuditEvent)
+    resp = slack.send_payload(view_submission(view, modal_values(view, f_amount="lots")))
+    assert resp.status == 200
+    answer = json.loads(resp.body)
+    assert answer["response_action"] == "errors" and "50k" in answer["errors"]["f_amount"]
+    assert count(slack, AuditEvent) == before
