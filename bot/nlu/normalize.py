@@ -182,6 +182,7 @@ def normalize(raw: str) -> Normalized:
 
     s = _PLAIN_MENTION.sub(plain, s)
     s = _ABBREV.sub(lambda m: ABBREVIATIONS[m.group(0).lower()], s)
+    s = re.sub(r"(?<![\w/@.])w(?= +(?:[A-Z@]|the\b|her\b|him\b|them\b))", "with", s)
     s = _fix_typos(s)
     s = _SPACES.sub(" ", s).strip()
     return Normalized(

@@ -745,6 +745,11 @@ def _log_header(m: Msg, pos: int, kind: str) -> tuple[Slots, int]:
     name = _strip_org_tail(name)
     if name and not any(s.start < end and p < s.end for s in m.spans):
         person_default = False
+        also = re.match(r"\s*(?:and|&)\s+", m.low[end:])
+        if also and _person_like(name, default=False):
+            other, oend = _name_at(m, end + also.end())
+            if other and _person_like(other, default=True) and other[:1].isupper() == name[:1].isupper():
+                end = oend  # "Priya and Raj from Initech": the first is the contact, the company is theirs
         company, cend = _company_after(m, end)
         if company:
             slots["contact"], slots["company"] = name, company
@@ -817,7 +822,59 @@ def _follow_title(m: Msg, start: int, end: int, span: DateSpan | None) -> str:
     return _tidy(clause)
 
 
+_SENT_TO = re.compile(
+    r"^(?i:(?:(?:i|we)\s+)?(?:just\s+|already\s+|finally\s+)?(?:sent|shared|forwarded|shot)\s+(?:over\s+)?)"
+    r"(?P<obj>(?i:the|a|an|our|my|his|her|their)\s+[^,;:]+?|[a-z][^,;:]*?)\s+(?:over\s+)?to\s+(?P<n>[A-Za-z][\w'.\-]*(?:\s+[A-Z][\w'.\-]*)?)"
+    r"(?:\s+(?:at|from|@)\s+(?P<co>[A-Za-z][\w&.\-]*(?:\s+[A-Z][\w&.\-]*){0,2}))?(?P<rest>.*)$"
+)
+_SENT_NAME = re.compile(
+    r"^(?i:(?:(?:i|we)\s+)?(?:just\s+|already\s+|finally\s+)?(?:sent|forwarded|shot)\s+)"
+    r"(?P<n>[A-Z][\w'.\-]*(?:\s+[A-Z][\w'.\-]*)?)\s+(?P<obj>(?:the|a|an|our|my|over)\s+.+?)(?P<rest>[,;:\-–—].*)?$"
+)
+_NAME_NOTE = re.compile(
+    r"^(?P<n>[A-Z][\w&'.\-]*(?:\s+[A-Z][\w&'.\-]*){0,2})\s+(?:notes?|update|fyi)\s*[:\-–—]\s*(?P<rest>.+)$"
+)
+
+
+def _log_special(m: Msg) -> Result | None:
+    """Log shapes whose person comes after the object: "sent the proposal to Priya", "Initech note - …"."""
+    sm = _SENT_TO.match(m.text) or _SENT_NAME.match(m.text)
+    if sm and sm.group("n").lower() not in ("me", "you", "him", "her", "them", "us", "legal", "finance"):
+        name = sm.group("n")
+        if not _person_like(name, default=name[:1].isupper()) and not sm.groupdict().get("co"):
+            slots: Slots = {"kind": "email", "company": name}
+        else:
+            slots = {"kind": "email", "contact": name}
+        if sm.groupdict().get("co"):
+            slots["company"] = sm.group("co")
+        slots["summary"] = _tidy(sm.group("obj"))
+        if m.spans and (sp := next((s for s in m.spans if s.is_past_word), None)):
+            slots["occurred_at"] = _when(m, sp, "past")
+        fut = (
+            [s for s in m.spans if not s.is_past_word and s.start >= sm.start("rest")]
+            if sm.group("rest")
+            else []
+        )
+        if fut:
+            rest_start = sm.start("rest")
+            fu: Slots = {"due": _when(m, fut[0], "future")}
+            for cs, ce in _split_clauses(m.low[rest_start:], rest_start):
+                if cs <= fut[0].start < ce:
+                    fu["title"] = _follow_title(m, cs, ce, fut[0])
+            slots["follow_up"] = fu
+        return "log_interaction", 0.8, slots
+    nm = _NAME_NOTE.match(m.text)
+    if nm:
+        name = nm.group("n")
+        key = "contact" if _person_like(name, default=False) else "company"
+        return "log_interaction", 0.85, {"kind": "note", key: name, "summary": _tidy(nm.group("rest"))}
+    return None
+
+
 def _r_log(m: Msg) -> Result | None:
+    special = _log_special(m)
+    if special:
+        return special
     lm = _LOG_START.match(m.low)
     subject: Slots = {}
     if lm:
@@ -1009,6 +1066,9 @@ def _task_from(m: Msg, pos: int, *, conf: float) -> Result:
     )
     body = re.sub(r"^\s*(?:can you|could you|pls|please|plz|to)\b\s*", "", body, flags=re.I)
     title = _tidy(body)
+    title = re.sub(
+        r"^(?:i'm|i am|we're|we are|i'll|i will|we'll)\s+(?:going to\s+|gonna\s+)?", "", title, flags=re.I
+    )
     title = re.sub(r"\s+(?:,|:)\s*", " ", title)
     title = re.sub(r"\s+(?:by|on|at|due|for|before|until)$", "", title, flags=re.I).strip()
     if not title:
@@ -1073,7 +1133,15 @@ def _r_create_task_imperative(m: Msg) -> Result | None:
 
 def _deal_ref(s: str) -> str:
     s = _tidy(s)
+    s = re.sub(r"^(?:update|updated|re|status|fyi)\s*:?\s+", "", s, flags=re.I)
     s = re.sub(r"^(?:the|our|my|this|that|their|a)\s+", "", s, flags=re.I)
+    s = re.sub(
+        r"^(?:stage|amount|value|close date|closing date|close|size|deal size|price)\s+(?:of|for|on)\s+(?:the\s+)?",
+        "",
+        s,
+        flags=re.I,
+    )
+    s = re.sub(r"^(?:deal|opportunity|opp)\s+(?:with|for|at)\s+", "", s, flags=re.I)
     s = re.sub(r"\s+(?:deal|opportunity|opp|oppty|account|contract)s?$", "", s, flags=re.I)
     s = re.sub(r"^(?:deal|opportunity|opp)\s*[:\-]?\s+", "", s, flags=re.I)
     s = re.sub(r"'s$", "", s)
@@ -1143,7 +1211,8 @@ _DEAL_UPDATE = [
     # "Initech went with a competitor", "Hooli chose Salesforce"
     re.compile(
         r"^(?:the\s+)?(?P<d>.+?)\s+(?:deal\s+)?(?:went with|chose|picked|selected|signed with|is going with|"
-        r"decided (?:to go )?with|walked|pulled out|backed out|ghosted us|said no|passed on us)\b(?P<v>.*)$"
+        r"decided (?:to go )?with|walked|pulled out|backed out|ghosted us|said no|passed on us|fell through|"
+        r"fell apart|pulled the plug|went cold|is off|is cancelled|is canceled|cancelled|canceled|churned)\b(?P<v>.*)$"
     ),
     # "Wayne Enterprises deal: bump to $1.5M"
     re.compile(r"^(?:the\s+)?(?P<d>.+?)\s+(?:deal|opp|opportunity)\s*[:\-–—]\s*(?P<v>.+)$"),
@@ -1362,6 +1431,7 @@ _CONTACT_CREATE = re.compile(
     r"^(?:(?:add|create|new|save|enter|make|put in|record|log)\s+(?:a\s+|an\s+)?(?:new\s+)?"
     r"(?P<k1>contact|lead|prospect|customer|client|person|person record|champion)s?\b"
     r"|(?P<k2>new)\s+(?P<k2w>contact|lead|prospect|customer|client|person)\b"
+    r"|(?:add|save|put)\s+(?=[A-Za-z][\w'\-]+(?:\s+[A-Za-z][\w'\-]+){0,2}(?:\s+\([^)]*\))?\s+(?:to|into|in)\s+(?:the\s+)?(?:crm|contacts|contact list|address book)\b)"
     r"|(?:add|save)\s+(?=[A-Za-z][\w'\-]+(?:\s+[A-Za-z][\w'\-]+){0,3}\s*(?:,|\(|<|\s)\s*(?:[\w.+\-']+@|\+?\d[\d\s().\-]{6,}|(?:as|to)\s+(?:a\s+)?(?:new\s+)?(?:contact|lead|prospect|customer)|(?:the\s+)?(?:\w+\s+)?(?:of|at|from)\s+[A-Z]))"
     r")\s*[:\-]?\s*"
 )
@@ -1423,7 +1493,9 @@ def _title_company(rest: str) -> tuple[str | None, str | None]:
             r"^\s*(?:(?:title|role|position)\s*[:=]?|is|works as|working as)\s+", "", seg.strip(), flags=re.I
         )
         seg = _tidy(seg)
-        if not seg:
+        if not seg or re.match(
+            r"(?:as|to)\s+(?:a|an|our)?\s*(?:new\s+)?(?:lead|prospect|customer|client|contact)", seg, re.I
+        ):
             continue
         cm = re.match(
             r"(?:(?P<t>.+?)\s+)?(?:at|@|from|with|works at|working at)\s+(?P<c>[A-Za-z0-9].*)$", seg, re.I
@@ -1513,6 +1585,8 @@ def _r_update_contact(m: Msg) -> Result | None:
         key = _field_key(um.group("f"))
         if key is None:
             continue
+        if key == "lifecycle" and not _lifecycle_in(" is " + um.group("v")):
+            continue  # "set stage of Acme renewal to negotiation" is a deal
         slots: Slots = {"contact": c}
         _field_value(key, m.text[um.start("v") : um.end("v")], slots)
         if key in ("email", "phone"):
@@ -1573,6 +1647,8 @@ def _r_update_contact(m: Msg) -> Result | None:
             slots["title"] = title
             if tm and tm.group("co"):
                 slots["company"] = tm.group("co")
+        elif verb in ("is now", "'s now") and re.match(r"(?:at|with|working at|working for)\s+[A-Z]", v):
+            slots["company"] = _company_clean(re.sub(r"^(?:at|with|working at|working for)\s+", "", v))
         elif verb in (
             "moved to",
             "moved over to",
@@ -1620,7 +1696,8 @@ _FIND = [
         r"(?:the\s+)?(?:contact\s+(?:for\s+|named\s+)?|contacts\s+(?:at|from|for)\s+|person\s+)?(?P<q>.+?)\s*\??$"
     ),
     re.compile(
-        rf"^(?:what(?:'s| is| are)|whats|do we have|do you have|got|need|send me|give me)\s+(?P<q>.+?)(?:'s|s'|'|(?<=[a-z]{{3}})s)?\s+(?:{_FIELD}|contact info|details|info|contact)s?\s*\??$"
+        rf"^(?:what(?:'s| is| are)|whats|do we have|do you have|got|need|send me|give me|get me|get|find me|find|i need|"
+        rf"(?:can|could) (?:i|you) (?:get|have|send me|give me|find)(?: me)?)\s+(?P<q>.+?)(?:'s|s'|'|(?<=[a-z]{{3}})s)?\s+(?:{_FIELD}|contact info|details|info|contact)s?\s*\??$"
     ),
     re.compile(r"^(?:who(?:'s| is| was)|whos)\s+(?P<q>.+?)\s*\??$"),
 ]
@@ -1644,6 +1721,8 @@ def _r_find_contact(m: Msg) -> Result | None:
         if re.match(r"(?:on|in|at)\s+(?:the\s+)?(?:team|call|channel)", q_low):
             continue
         q = _tidy(m.text[fm.start("q") : fm.end("q")])
+        q = re.sub(r"^(?:me|us)\s+", "", q, flags=re.I)
+        q = re.sub(rf"'s?\s+(?:{_FIELD}|contact info|details|info)s?$", "", q, flags=re.I)
         q = re.sub(r"'s$", "", q)
         if not q or len(q.split()) > 6:
             continue
@@ -1679,7 +1758,11 @@ def _r_fallback(m: Msg) -> Result | None:
             low,
         )
         and not re.match(r"^(?:happy|good|have a|enjoy|see you|thanks|thank you|cheers|congrats)\b", low)
-        and not re.match(r"^(?:i'm|im|i am|we're|we are|it's|its|it is|he's|she's|they're)\b", low)
+        and not re.match(
+            r"^(?:i'm|im|i am|we're|we are|it's|its|it is|he's|she's|they're)\b(?!\s+(?:meeting|calling|seeing|"
+            r"visiting|having|demoing|presenting|sending|emailing))",
+            low,
+        )
         and not re.search(r"\b(?:had|was|were|did|went|met|called|spoke|got)\b", low)
         and len(low.split()) >= 3
     ):
