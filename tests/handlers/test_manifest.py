@@ -1,0 +1,67 @@
+"""The manifest and the listeners agree: every event it subscribes to is handled, and nothing more."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from tests.support.slackhttp import ANN, SlackHTTP, event_callback, slash_command
+
+MANIFEST = Path(__file__).resolve().parents[2] / "manifest.yml"
+
+
+def listed(section: str) -> list[str]:
+    """The ``- item`` lines under ``section:`` in the manifest."""
+    lines = MANIFEST.read_text().splitlines()
+    start = next(i for i, line in enumerate(lines) if line.strip() == f"{section}:")
+    indent = len(lines[start]) - len(lines[start].lstrip())
+    items = []
+    for line in lines[start + 1 :]:
+        if line.strip() and len(line) - len(line.lstrip()) <= indent:
+            break
+        m = re.match(r"^\s*-\s+(\S+)$", line)
+        if m:
+            items.append(m.group(1))
+    return items
+
+
+EXAMPLES = {
+    "app_home_opened": {"type": "app_home_opened", "user": ANN, "channel": f"D{ANN}", "tab": "home"},
+    "app_mention": {
+        "type": "app_mention",
+        "user": ANN,
+        "channel": "C1",
+        "text": "<@UBOT> thanks",
+        "ts": "1.1",
+    },
+    "message.im": {
+        "type": "message",
+        "channel_type": "im",
+        "user": ANN,
+        "channel": f"D{ANN}",
+        "text": "thanks",
+        "ts": "1.2",
+    },
+}
+
+
+def test_every_subscribed_event_has_a_listener(slack: SlackHTTP) -> None:
+    events = listed("bot_events")
+    assert sorted(events) == sorted(EXAMPLES)
+    for name in events:
+        assert slack.send_event(event_callback(EXAMPLES[name])).status == 200, name
+    # An event the manifest does not subscribe to has no listener.
+    other = {"type": "reaction_added", "user": ANN, "reaction": "tada", "item": {}}
+    assert slack.send_event(event_callback(other)).status == 404
+
+
+def test_the_command_and_interactivity_point_at_the_app(slack: SlackHTTP) -> None:
+    text = MANIFEST.read_text()
+    assert "- command: /crm" in text and "should_escape: true" in text
+    assert text.count("/slack/events") == 3
+    assert re.search(r"interactivity:\s+is_enabled: true", text)
+    assert "messages_tab_enabled: true" in text and "home_tab_enabled: true" in text
+    resp = slack.send_form(slash_command("help", response_url=slack.new_response_url()))
+    assert resp.status == 200
+    scopes = listed("bot")
+    assert {"commands", "chat:write", "users:read", "im:history", "app_mentions:read"} <= set(scopes)
