@@ -117,6 +117,7 @@ _DAY_PATTERNS: list[tuple[str, str]] = [
     (
         "weekday",
         rf"\b(?:(?P<mod>next|this|coming|this\s+coming|last|past|previous)\s+)?(?P<wd>{_WD_FULL})s?\b"
+        r"(?:\s+(?:morning|afternoon|evening|night)\b)?"
         rf"|\b(?:(?P<mod2>next|this|coming|last|on|by|until|till|before|due)\s+)(?P<wd2>{_WD_ABBR})\b\.?"
         rf"|\b(?P<wd3>mon|tue|tues|wed|thu|thur|thurs|fri)\b\.?(?=\s*(?:$|[,;.!?]|\d|at\b|@|morning|afternoon|eod|EOD))",
     ),
@@ -227,7 +228,11 @@ def find_spans(low: str) -> list[DateSpan]:
                 pm = gd["ap"].startswith("p")
                 span.time_value = time((h % 12) + (12 if pm else 0), mi)
             elif kind == "hhmm":
-                span.time_value = time(int(gd["h"]), int(gd["mi"]))
+                h = int(gd["h"])
+                # Business hours again: "at 3:30" is 15:30; "15:30" and "09:15" are as written.
+                if 1 <= h <= 7 and not gd["h"].startswith("0"):
+                    h += 12
+                span.time_value = time(h, int(gd["mi"]))
             elif kind == "noon":
                 w = gd["w"]
                 span.time_value = time(0, 0) if w == "midnight" else time(12, 0)

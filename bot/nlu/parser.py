@@ -281,6 +281,7 @@ def _r_help(m: Msg) -> Result | None:
         r"|how does (?:this|it|the bot) work|how do i use (?:this|you|it|the bot)|what are (?:the|your) commands"
         r"|how (?:do|can) i (?:use|talk to) (?:this|you|the bot)|what can i (?:say|ask|type)(?: here)?"
         r"|what (?:can|does) (?:this|the) (?:bot|thing|app|crm) do|what is this(?: bot)?|how do i (?:log|add|use)\b.*"
+        r"|(?:what|which|list|show)(?: are)?(?: the| your| all)? commands(?: are there| do you have| can i use)?"
         r"|show (?:me )?(?:the )?(?:help|commands)|list (?:the )?commands|who are you|what are you"
         r"|help (?:me|please|pls)|i need help|get started|how to use)(?:\s+(?:please|pls|bot|crm|thanks))*",
         low,
@@ -616,6 +617,7 @@ def _r_list_tasks(m: Msg) -> Result | None:
     if question and re.search(
         rf"\b{_TASK_NOUN}\b|\bon (?:my|his|her|their|our) plate\b|\bplate\b|\bagenda\b|\bon deck\b"
         r"|\bdue\b|\boverdue\b|\bto do\b|\bi (?:have|got) to do\b|\bpending\b|\boutstanding\b|\bopen items\b"
+        r"|\bon (?:my|the) list\b|\bmy list\b"
         r"|\bdo i (?:have|need to do)\b|\bi need to do\b",
         low,
     ):
@@ -638,7 +640,7 @@ def _pipeline(m: Msg, conf: float) -> Result:
         slots["owner"] = ids[0]
     elif (
         m.user
-        and re.search(r"\b(?:my|mine|me|i)\b", m.low)
+        and re.search(r"\b(?:my|mine|for me|am i|i have|i've got|i got)\b", m.low)
         and not re.search(r"\b(?:team|everyone|our|we)\b", m.low)
     ):
         slots["owner"] = m.user
@@ -1008,7 +1010,7 @@ def _r_log(m: Msg) -> Result | None:
 _TASK_START = re.compile(
     r"^(?:"
     r"(?P<remind>(?:set\s+(?:a\s+)?)?remind(?:er)?s?(?:\s+me)?)\b"
-    r"|(?P<todo>(?:add|create|new|make|set up|put in|open)\s+(?:a\s+|an\s+|new\s+)*(?:task|todo|to-do|to do|reminder)s?"
+    r"|(?P<todo>assign(?:ed)?(?:\s+(?:this|it|a task|task))?(?:\s+to)?(?=\s*[:\-]?\s*@)|(?:add|create|new|make|set up|put in|open)\s+(?:a\s+|an\s+|new\s+)*(?:task|todo|to-do|to do|reminder)s?"
     r"|(?:task|todo|to-do|to do|action item|ai|reminder)(?=\s*(?::|-|for\b|@))|(?:add|put)\s+(?:this\s+)?to\s+(?:my\s+)?(?:list|todos?|tasks?))\b"
     r"|(?P<need>(?:i|we)\s+(?:still\s+|really\s+)?(?:need|have|got|gotta|must|should|want)(?:\s+to)?"
     r"|(?:need|have|got|gotta|must)\s+to|gotta|must|(?:don't|dont|do not)\s+(?:let me\s+)?forget(?:\s+to)?"
@@ -1238,6 +1240,12 @@ def _r_update_deal(m: Msg) -> Result | None:
     low = m.low.strip()
     if re.match(r"^(?:new|add|create|log|open)\b", low) or _QUESTION.match(low):
         return None
+    if re.match(
+        r"^(?:prepare|prep|send|draft|email|call|review|write|share|finish|schedule|book|get|ask|follow|ping|"
+        r"remind|text|check|confirm|chase|discuss|present|walk)\b",
+        low,
+    ):
+        return None  # "prepare proposal for Initech": a to-do that mentions a stage word
     for i, rx in enumerate(_DEAL_UPDATE):
         dm = rx.match(low)
         if not dm:
@@ -1801,7 +1809,7 @@ def _prepare(text: str, now: datetime | str | None, tz: str, user: str | None) -
     if qm:
         t, low = t[qm.end() :], low[qm.end() :]
     fm = _LEADING_FILLER.match(low)
-    if fm and fm.end() < len(low):
+    if fm and re.search(r"\w", low[fm.end() :]):
         t, low = t[fm.end() :], low[fm.end() :]
     t, low = t.rstrip(), low.rstrip()
     when = make_now(now, tz)
