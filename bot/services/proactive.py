@@ -66,8 +66,7 @@ def enqueue(s: Session, rows: list[dict[str, Any]]) -> int:
         from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
         stmt = sqlite_insert(Delivery).values(rows).on_conflict_do_nothing(index_elements=["dedupe_key"])
-    result: Any = s.execute(stmt)
-    return int(result.rowcount or 0)
+    return len(s.execute(stmt.returning(Delivery.id)).all())
 
 
 def _delivery(

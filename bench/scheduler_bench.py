@@ -1,0 +1,296 @@
+"""Scheduler benchmark on PostgreSQL, against the fake Slack Web API on loopback.
+
+1. 10,000 task reminders due at the same instant, planned and delivered by one scheduler: wall time and
+   messages per second, with per-channel pacing off, and on (1 message/s per channel) with the
+   reminders spread over many people's DMs; then the same with two schedulers sharing the work.
+2. The pipeline summary computed over 1,000,000 deals (and a day of audit trail): median of several
+   runs, against the ≤ 500 ms target.
+
+Every run uses a private database, dropped at the end.
+
+    python -m bench.scheduler_bench [--reminders 10000] [--deals 1000000] [--channels 2000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import statistics
+import sys
+import threading
+import time
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+
+from slack_sdk import WebClient
+from sqlalchemy import Engine, delete, func, insert, select, text
+
+from bot.clock import ManualClock
+from bot.db import make_engine, make_session_factory
+from bot.migrate import upgrade
+from bot.scheduler import Scheduler
+from bot.services.summary import compute_summary
+from models import AuditEvent, Deal, Delivery, PipelineStage, Task, User, Workspace
+
+DEFAULT_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+NOW = datetime(2026, 11, 24, 14, 0, tzinfo=UTC)
+
+
+class _QuietSlack:
+    """The suite's fake Slack, minus its call log growing for ever: only counts what it accepted."""
+
+    def __init__(self) -> None:
+        from tests.support.fakeslack import FakeSlack
+
+        self.fake = FakeSlack()
+        self.lock = threading.Lock()
+        self.posted: dict[str, int] = {}
+        self.fake.handlers["chat.postMessage"] = self._post
+
+    def _post(self, params: dict[str, object]) -> dict[str, object]:
+        key = str((params.get("metadata") or {}).get("event_payload", {}).get("dedupe_key"))  # type: ignore[union-attr]
+        with self.lock:
+            self.posted[key] = self.posted.get(key, 0) + 1
+            n = sum(self.posted.values())
+            self.fake.calls.clear()
+        return {"ok": True, "channel": params.get("channel"), "ts": f"1700000000.{n:06d}"}
+
+    def start(self) -> _QuietSlack:
+        self.fake.start()
+        return self
+
+    def stop(self) -> None:
+        self.fake.stop()
+
+
+def _people(engine: Engine, ws_id: int, n: int) -> list[int]:
+    with engine.begin() as conn:
+        have = list(conn.scalars(select(User.id).where(User.slack_id.like("UB%")).order_by(User.id)))
+        if len(have) < n:
+            conn.execute(
+                insert(User),
+                [
+                    {
+                        "workspace_id": ws_id,
+                        "slack_id": f"UB{i:07d}",
+                        "name": f"Bench Person {i}",
+                        "tz": "Europe/Berlin",
+                        "role": "rep",
+                        "created_at": NOW,
+                    }
+                    for i in range(len(have), n)
+                ],
+            )
+            have = list(conn.scalars(select(User.id).where(User.slack_id.like("UB%")).order_by(User.id)))
+    return have[:n]
+
+
+def _due_reminders(engine: Engine, ws_id: int, people: list[int], n: int, due: datetime) -> None:
+    with engine.begin() as conn:
+        conn.execute(delete(Delivery))
+        conn.execute(delete(Task))
+        conn.execute(
+            insert(Task),
+            [
+                {
+                    "workspace_id": ws_id,
+                    "title": f"Bench task {i}",
+                    "title_key": f"bench task {i}",
+                    "assignee_id": people[i % len(people)],
+                    "due_at": due,
+                    "due_utc": due,
+                    "remind_at": due,
+                    "reminder_state": "pending",
+                    "created_at": due - timedelta(days=1),
+                    "updated_at": due - timedelta(days=1),
+                }
+                for i in range(n)
+            ],
+        )
+
+
+def _deliver(
+    engine: Engine, url: str, api_url: str, *, schedulers: int, pace: float, workers: int
+) -> tuple[float, int]:
+    clock = ManualClock(NOW)
+    engines = [make_engine(url, pool_size=workers + 2) for _ in range(schedulers)]
+    runs = [
+        Scheduler(
+            make_session_factory(e),
+            WebClient(token="xoxb-bench", base_url=api_url, retry_handlers=[]),
+            clock,
+            name=f"bench-{i}",
+            pace_seconds=pace,
+            workers=workers,
+            batch=500,
+        )
+        for i, e in enumerate(engines)
+    ]
+    started = time.perf_counter()
+    threads = [threading.Thread(target=r.tick) for r in runs]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    seconds = time.perf_counter() - started
+    for e in engines:
+        e.dispose()
+    with engine.connect() as conn:
+        sent = conn.scalar(select(func.count()).select_from(Delivery).where(Delivery.state == "sent")) or 0
+    return seconds, int(sent)
+
+
+def bench_reminders(engine: Engine, url: str, reminders: int, channels: int, workers: int) -> list[str]:
+    lines: list[str] = []
+    with engine.connect() as conn:
+        ws_id = conn.scalar(select(Workspace.id).order_by(Workspace.id).limit(1))
+    assert ws_id is not None
+    slack = _QuietSlack().start()
+    try:
+        cases = [
+            ("pacing off, 1 scheduler, 100 DMs", 100, 0.0, 1),
+            ("pacing off, 2 schedulers, 100 DMs", 100, 0.0, 2),
+            (f"pacing on (1/s per channel), 1 scheduler, {channels} DMs", channels, 1.0, 1),
+            (f"pacing on (1/s per channel), 2 schedulers, {channels} DMs", channels, 1.0, 2),
+        ]
+        for label, people_n, pace, n_sched in cases:
+            people = _people(engine, ws_id, people_n)
+            _due_reminders(engine, ws_id, people, reminders, NOW - timedelta(seconds=1))
+            slack.posted.clear()
+            seconds, sent = _deliver(
+                engine, url, slack.fake.api_url, schedulers=n_sched, pace=pace, workers=workers
+            )
+            twice = sum(1 for v in slack.posted.values() if v > 1)
+            ok = sent == reminders and len(slack.posted) == reminders and twice == 0
+            floor = f" (floor {reminders / people_n * pace:.0f} s)" if pace else ""
+            lines.append(
+                f"{reminders:,} reminders, {label}: {seconds:.2f} s wall{floor}, "
+                f"{reminders / seconds:,.0f} msgs/s, delivered {len(slack.posted):,}, twice {twice}"
+                + ("" if ok else "  <-- MISMATCH")
+            )
+            print("  " + lines[-1], flush=True)
+    finally:
+        slack.stop()
+    return lines
+
+
+def _audit_day(engine: Engine, ws_id: int, n: int) -> None:
+    """A busy day of deal changes: creations and stage moves in the summary's window."""
+    with engine.begin() as conn:
+        stages = list(conn.scalars(select(PipelineStage.id).where(PipelineStage.workspace_id == ws_id)))
+        deal_ids = list(conn.scalars(select(Deal.id).where(Deal.workspace_id == ws_id).limit(n)))
+        rows = []
+        for i, deal_id in enumerate(deal_ids):
+            at = NOW - timedelta(seconds=60 + i * 80_000 // max(n, 1))
+            if i % 4 == 0:
+                rows.append(("create", deal_id, None, {"title": "x"}, at))
+            else:
+                rows.append(
+                    ("update", deal_id, {"stage_id": stages[i % 5]}, {"stage_id": stages[(i % 7)]}, at)
+                )
+        conn.execute(
+            insert(AuditEvent),
+            [
+                {
+                    "workspace_id": ws_id,
+                    "op_id": f"bench-{i}",
+                    "record_type": "deal",
+                    "record_id": deal_id,
+                    "action": action,
+                    "before": before,
+                    "after": after,
+                    "at": at,
+                }
+                for i, (action, deal_id, before, after, at) in enumerate(rows)
+            ],
+        )
+
+
+def bench_summary(engine: Engine, deals: int, runs: int) -> list[str]:
+    from bench.seed import seed
+
+    started = time.perf_counter()
+    seeded = seed(engine, contacts=max(deals // 10, 100), deals=deals, now=NOW, migrate=False)
+    _audit_day(engine, seeded.workspace_id, 20_000)
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text("VACUUM ANALYZE"))
+    # Open tasks, a fifth of them overdue, to count per owner.
+    with engine.begin() as conn:
+        owners = list(conn.scalars(select(User.id).where(User.workspace_id == seeded.workspace_id)))
+        conn.execute(
+            insert(Task),
+            [
+                {
+                    "workspace_id": seeded.workspace_id,
+                    "title": f"Task {i}",
+                    "title_key": f"task {i}",
+                    "assignee_id": owners[i % len(owners)],
+                    "due_utc": NOW + timedelta(days=(i % 5) - 1),
+                    "created_at": NOW,
+                    "updated_at": NOW,
+                }
+                for i in range(20_000)
+            ],
+        )
+    seeding = time.perf_counter() - started
+    sessions = make_session_factory(engine)
+    timings = []
+    result = None
+    for _ in range(runs):
+        with sessions() as s:
+            t0 = time.perf_counter()
+            result = compute_summary(s, seeded.workspace_id, now=NOW, since=NOW - timedelta(days=1))
+            timings.append((time.perf_counter() - t0) * 1000)
+    assert result is not None
+    median = statistics.median(timings)
+    line = (
+        f"summary over {seeded.deals:,} deals (+20,000 audit events in the window): median {median:.0f} ms, "
+        f"min {min(timings):.0f} ms, max {max(timings):.0f} ms over {runs} runs "
+        f"(target ≤ 500 ms: {'met' if median <= 500 else 'MISSED'}); "
+        f"{result.open_count:,} open deals, changes {result.change_counts}; seeding took {seeding:.0f} s"
+    )
+    print("  " + line, flush=True)
+    return [line]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.scheduler_bench", description=__doc__.splitlines()[0]
+    )
+    parser.add_argument("--server", default=os.environ.get("CRM_TEST_POSTGRES_URL", DEFAULT_SERVER))
+    parser.add_argument("--reminders", type=int, default=10_000)
+    parser.add_argument("--channels", type=int, default=2_000, help="DMs the paced run is spread over")
+    parser.add_argument("--workers", type=int, default=8, help="parallel senders per scheduler")
+    parser.add_argument("--deals", type=int, default=1_000_000)
+    parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--skip-summary", action="store_true")
+    parser.add_argument("--skip-reminders", action="store_true")
+    args = parser.parse_args(list(argv) if argv is not None else None)
+    logging.basicConfig(level=logging.WARNING)
+
+    from tests.support.databases import create_private_database, drop_database
+
+    url = create_private_database(args.server)
+    engine = make_engine(url, pool_size=12)
+    lines: list[str] = []
+    try:
+        upgrade(engine)
+        with engine.begin() as conn:
+            conn.execute(insert(Workspace).values(team_id="TSCHED", name="Scheduler bench", created_at=NOW))
+        if not args.skip_reminders:
+            lines += bench_reminders(engine, url, args.reminders, args.channels, args.workers)
+        if not args.skip_summary:
+            with engine.begin() as conn:
+                conn.execute(delete(Delivery))
+                conn.execute(delete(Task))
+            lines += bench_summary(engine, args.deals, args.runs)
+    finally:
+        engine.dispose()
+        drop_database(args.server, url)
+    print("\n".join(lines))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
