@@ -253,7 +253,11 @@ def _name_at(m: Msg, pos: int, *, company: bool = False, max_words: int = 4) -> 
     return name, end
 
 
-_COMPANY_LEAD = re.compile(r"\s*(?:,\s*)?(?:at|from|of|@|with|w/|in|over at|\()\s*", re.I)
+_COMPANY_LEAD = re.compile(r"\s*(?:,\s*)?(?:at|from|of|@|with|w/|in|over at|\()\s*(?:the\s+)?", re.I)
+_PLACE_TAIL = re.compile(
+    r"\s+(?:team|teams|folks|people|guys|crew|office|offices|hq|offsite|onsite|event|booth|conference|summit|campus)\b",
+    re.I,
+)
 
 
 def _company_after(m: Msg, pos: int) -> tuple[str, int]:
@@ -431,7 +435,7 @@ def _contact_and_changes(m: Msg, pos: int) -> tuple[str, Slots]:
     return name, slots
 
 
-def _deal_command(m: Msg, pos: int) -> Result:
+def _deal_command(m: Msg, pos: int) -> Result | None:
     low = m.low[pos:]
     sm = re.match(r"(move|stage|set|advance|push)\b\s*", low)
     if sm:
@@ -479,7 +483,7 @@ def _deal_command(m: Msg, pos: int) -> Result:
         deal = _deal_ref(m.text[body:])
         if deal:
             return "update_deal", 0.95, {"deal": deal, "stage": _stage_in(sm.group(1)) or "lost"}
-    return "unknown", 0.4, {}
+    return None  # not a subcommand shape: read it as free text ("deal: Soylent expansion, 40k")
 
 
 def _deal_ref_then_value(m: Msg, body: int) -> tuple[str, Slots]:
@@ -695,7 +699,7 @@ _LOG_START = re.compile(
     rf"(?:new\s+)?{_LOG_ADJ}*(?P<k1>{_LOG_NOUN})s?\b"
     rf"|had\s+(?:a\s+|an\s+|my\s+|our\s+|the\s+)?{_LOG_ADJ}*(?P<k2>{_LOG_NOUN})\b"
     rf"|(?P<k3>{_LOG_VERB})\b"
-    rf"|(?P<k5>{_LOG_ADJ}*{_LOG_NOUN})\s+(?=with\b|w/|to\b|at\b|@)"
+    rf"|(?P<k5>{_LOG_ADJ}*{_LOG_NOUN})\s+(?=with\b|w/|to\b|at\b|@|from\b)"
     rf"|{_LOG_ADJ}*(?P<k6>notes?|fyi|memo)\b(?:\s+(?:on|about|re|for|from))?"
     r"|(?P<k8>sent|shot|dropped|fired off|gave)\s+(?=\S+(?:\s+[A-Z]\S*)?\s+(?:an?\s+|the\s+)?(?:quick\s+|short\s+)?"
     r"(?P<k8n>email|e-mail|text|message|dm|note|line|ping|call|voicemail)\b)"
@@ -752,10 +756,19 @@ def _log_header(m: Msg, pos: int, kind: str) -> tuple[Slots, int]:
             other, oend = _name_at(m, end + also.end())
             if other and _person_like(other, default=True) and other[:1].isupper() == name[:1].isupper():
                 end = oend  # "Priya and Raj from Initech": the first is the contact, the company is theirs
+        if " & " in name and _person_like(name.split(" & ")[0], default=False):
+            name = name.split(" & ")[0]  # "Jane & Tom": two people, the first is the contact
+            end = m.text.index(" & ", p)
+            also = re.match(r"\s*&\s+", m.text[end:])
+            if also:
+                other, oend = _name_at(m, end + also.end())
+                end = oend if other else end
         company, cend = _company_after(m, end)
         if company:
             slots["contact"], slots["company"] = name, company
             end = cend
+            tail = _PLACE_TAIL.match(m.text, end)
+            end = tail.end() if tail else end
         elif _person_like(name, default=person_default):
             slots["contact"] = name
             pm = re.match(r"\s*\(([^)]{2,40})\)", m.text[end:])
@@ -764,6 +777,8 @@ def _log_header(m: Msg, pos: int, kind: str) -> tuple[Slots, int]:
                 end += pm.end()
         else:
             slots["company"] = name
+            tail = _PLACE_TAIL.match(m.text, end)
+            end = tail.end() if tail else end
         p = end
     # "Jane's team", "Acme's CFO": a possessive names the company when a role follows.
     return slots, p
@@ -1136,6 +1151,13 @@ def _r_create_task_imperative(m: Msg) -> Result | None:
 def _deal_ref(s: str) -> str:
     s = _tidy(s)
     s = re.sub(r"^(?:update|updated|re|status|fyi)\s*:?\s+", "", s, flags=re.I)
+    s = re.sub(r"^(?:mark|set|move|change|put)\s+", "", s, flags=re.I)
+    s = re.sub(
+        r"\s+(?:from\s+(?:stage\s+)?(?:lead|qualified|demo|proposal|negotiation)|is|was|has been|is now)$",
+        "",
+        s,
+        flags=re.I,
+    )
     s = re.sub(r"^(?:the|our|my|this|that|their|a)\s+", "", s, flags=re.I)
     s = re.sub(
         r"^(?:stage|amount|value|close date|closing date|close|size|deal size|price)\s+(?:of|for|on)\s+(?:the\s+)?",
@@ -1221,7 +1243,7 @@ _DEAL_UPDATE = [
     # "Acme renewal close date is Dec 31", "Acme renewal amount 60k", "Acme deal now 60k"
     re.compile(
         r"^(?:the\s+)?(?P<d>.+?)\s+(?:deal\s+|opp\s+)?(?:new\s+)?(?:amount|value|size|close date|closing date|"
-        r"close|expected close|stage|is now worth|now worth|worth|slipped|slips|pushed|moved|moving)\s*"
+        r"close|expected close|stage|is now worth|now worth|is worth|worth|slipped|slips|pushed|moved|moving)\s*"
         r"(?:is\s+|to\s+|now\s+|=\s*|:\s*|->\s*)*(?P<v>.+)$"
     ),
 ]
@@ -1335,6 +1357,8 @@ _DEAL_CREATE = re.compile(
     r"(?:deal|opportunity|opp|oppty|opps)\b\s*[:\-]?\s*"
     r"|^(?:new|potential|possible|big|another)\s+(?:deal|opportunity|opp|oppty)\b\s*[:\-]?\s*"
     r"|^(?:deal|opportunity|opp|oppty)\s+(?=(?:with|for|at)\b)"
+    r"|^(?:new\s+)?(?:deal|opportunity|opp|oppty)\s*[:\-–—]\s*"
+    r"(?!.*\b(?:moved?|to stage|won|lost|signed|closed|push(?:ed)?|slipped|bump(?:ed)?|dead)\b)"
 )
 
 
@@ -1365,11 +1389,12 @@ def _create_deal_from(m: Msg, pos: int, *, company_first: bool) -> Result:
     sm = re.search(
         r"(?:\b(?:stage|status|in|at|into)\s*[:=]?\s*(?P<s1>lead|qualified|demo|proposal|negotiation|won|lost)\b(?:\s+stage)?"
         r"|\b(?P<s2>lead|qualified|demo|proposal|negotiation)\s+stage\b"
-        r"|(?:^|[\s,;(])(?P<s3>qualified|proposal|negotiation)\s*\)?[.!]*$)",
+        r"|(?:^|[\s,;(])(?P<s3>qualified|proposal|negotiation)\s*\)?[.!]*$"
+        r"|(?:^|[,;(]\s*)(?P<s4>qualified|proposal|negotiation|demo|lead)\s*(?=[,;)]))",
         low[pos:],
     )
     if sm:
-        slots["stage"] = sm.group("s1") or sm.group("s2") or sm.group("s3")
+        slots["stage"] = sm.group("s1") or sm.group("s2") or sm.group("s3") or sm.group("s4")
         cut.append((pos + sm.start(), pos + sm.end()))
     ctm = re.search(
         r"\b(?:contact|poc|point of contact|champion|main contact)\s*(?:is\s+)?[:=]?\s*(?P<n>[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?)",
@@ -1405,7 +1430,10 @@ def _create_deal_from(m: Msg, pos: int, *, company_first: bool) -> Result:
         for p in parts
     ]
     parts = [
-        p for p in parts if p and not re.fullmatch(r"(?:and|the|a|an|it|deal|opp|opportunity|new)", p, re.I)
+        p
+        for p in parts
+        if p
+        and not re.fullmatch(r"(?:and|the|a|an|it|new|(?:new\s+|an?\s+)?(?:deal|opp|opportunity))", p, re.I)
     ]
     if parts:
         slots["title"] = _deal_ref(parts[0]) or parts[0]
@@ -1805,6 +1833,8 @@ _RULES: list[Callable[[Msg], Result | None]] = [
 def _prepare(text: str, now: datetime | str | None, tz: str, user: str | None) -> Msg:
     n = normalize(text[:MAX_CHARS])
     t, low = n.text, n.low
+    if not re.search(r"[a-z]", t) and len(re.findall(r"[A-Z]", t)) > 3:
+        t = low  # ALL CAPS carries no name signal; read it as lower case
     qm = re.match(r"[>\s]+", low)  # Slack quote markers
     if qm:
         t, low = t[qm.end() :], low[qm.end() :]

@@ -256,8 +256,9 @@ MONEY = re.compile(
     r"(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
     r"(?:\s*(?P<mult>k|K|mm|MM|mn|mil|m|M|bn|b|B|thousand|million|billion|grand)\b)?"
     r"(?:\s*(?P<post>USD|EUR|GBP|CAD|AUD|CHF|JPY|INR|NZD|SEK|SGD|usd|eur|gbp|cad|aud|chf|dollars?|bucks|euros?|pounds|quid|yen|rupees)\b)?"
-    r"(?!\s*(?:%|percent|seats|users|licen|people|units|hours|days|weeks|months|years|am|pm|a\.m|p\.m|st\b|nd\b|rd\b|th\b|/))"
-    r"(?![\w/:-])"
+    r"(?!\s*(?:%|percent|seats|users|licen|people|units|hours|days|weeks|months|years|am|pm|a\.m|p\.m|st\b|nd\b|rd\b|th\b"
+    r"|/(?!(?:yr|year|mo|month|annum|y)\b)))"
+    r"(?![\w:-])"
 )
 
 
