@@ -250,6 +250,8 @@ def _name_at(m: Msg, pos: int, *, company: bool = False, max_words: int = 4) -> 
     if m.text.startswith("@", pos):
         return "", pos
     name, end = take_name(m.text, pos, company=company, max_words=max_words)
+    if name and not name.endswith(".") and m.text[end - 1 : end] == ".":
+        end -= 1  # leave the full stop to end the clause
     return name, end
 
 
@@ -266,7 +268,7 @@ def _company_after(m: Msg, pos: int) -> tuple[str, int]:
         return "", pos
     name, end = _name_at(m, cm.end(), company=True)
     name = _strip_org_tail(name)
-    if not name or name.lower() in FIRST_NAMES:
+    if not name or name.lower() in FIRST_NAMES or any(s.start < end and cm.end() < s.end for s in m.spans):
         return "", pos
     if m.text[cm.start() : cm.end()].strip().startswith("(") and m.text.startswith(")", end):
         end += 1
@@ -935,6 +937,22 @@ def _r_log(m: Msg) -> Result | None:
     else:
         hdr, p = _log_header(m, pos, kind)
         slots.update(hdr)
+    # "on Slack", "via LinkedIn", "over the phone": the medium, which can also tell the kind
+    via = re.match(
+        r"\s*(?:on|via|over|through|by)\s+(?:the\s+)?(?P<v>slack|linkedin|whatsapp|text|sms|signal|telegram|imessage|"
+        r"teams|zoom|google meet|meet|phone|email|e-mail)\b",
+        m.low[p:],
+    )
+    if via:
+        p += via.end()
+        medium = via.group("v")
+        if medium in ("slack", "linkedin", "whatsapp", "text", "sms", "signal", "telegram", "imessage"):
+            if kind in ("call", "message") and not re.search(r"\bcall", m.low[:pos]):
+                slots["kind"] = kind = "message"
+        elif medium in ("email", "e-mail") and kind in ("call", "message"):
+            slots["kind"] = kind = "email"
+        elif medium == "phone" and kind in ("meeting", "message"):
+            slots["kind"] = kind = "call"
     # a date phrase right after the header says when it happened
     occurred: DateSpan | None = None
     while True:
@@ -961,6 +979,9 @@ def _r_log(m: Msg) -> Result | None:
         for s in m.spans
         if p <= s.start < stop
         and not re.search(r"\b(?:by|until|till|due|before)\s*$", m.low[max(0, s.start - 8) : s.start])
+        and not re.search(
+            r"\b(?:next|tomorrow|coming|in\s+\w+\s+(?:day|week|month)s?|within|from now)\b", s.text
+        )
     ]
     if occurred is None and in_header:
         occurred = in_header[0]

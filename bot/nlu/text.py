@@ -30,6 +30,23 @@ _PARTICLES = {
     "and",
     "of",
 }
+_ABBREV_DOT = {
+    "jr",
+    "sr",
+    "st",
+    "dr",
+    "mr",
+    "mrs",
+    "ms",
+    "prof",
+    "mt",
+    "ft",
+    "e.g",
+    "i.e",
+    "vs",
+    "u.s",
+    "u.k",
+}
 COMPANY_SUFFIX = {
     "inc",
     "inc.",
@@ -111,6 +128,20 @@ def take_name(text: str, pos: int, *, company: bool = False, max_words: int = 4)
             break
         run.append(m)
         cursor = m.end()
+    for i, m in enumerate(run):
+        tok = m.group(0)
+        base = tok.rstrip(".").lower()
+        # A full stop after a word ends the sentence, so the name ("Had a call with Jane. Follow up…"),
+        # except after initials and abbreviations ("J. Doe", "Acme Corp.", "Dr. Lee").
+        nxt_tok = run[i + 1].group(0) if i + 1 < len(run) else ""
+        pronoun_next = nxt_tok in ("He", "She", "They", "We", "It", "I", "The", "Will", "Need", "Follow")
+        if (
+            tok.endswith(".")
+            and len(base) > 1
+            and (base not in COMPANY_SUFFIX and base not in _ABBREV_DOT or pronoun_next)
+        ):
+            run = run[: i + 1]
+            break
     if not run:
         return "", pos
     first = run[0].group(0)
