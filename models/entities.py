@@ -117,6 +117,8 @@ class Deal(Base):
         Index("ix_deals_stage_owner", "workspace_id", "stage_id", "owner_id"),
         Index("ix_deals_owner", "workspace_id", "owner_id"),
         Index("ix_deals_company", "company_id"),
+        # Deals closing in a date range (the summary's "closing this week").
+        Index("ix_deals_close", "workspace_id", "close_date"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -202,6 +204,8 @@ class AuditEvent(Base):
     __table_args__ = (
         Index("ix_audit_record", "workspace_id", "record_type", "record_id", "at"),
         Index("ix_audit_op", "op_id"),
+        # What changed in a workspace since a moment (the summary's new/moved/won/lost).
+        Index("ix_audit_recent", "workspace_id", "record_type", "at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.services.base import Actor
 from bot.services.timeutil import today_in
-from models import AuditEvent, Deal, PipelineStage, Task, User, Workspace
+from models import AuditEvent, Deal, PipelineStage, PipelineTotal, Task, User, Workspace
 
 CHANGE_KINDS = ("new", "moved", "won", "lost")
 LIST_LIMIT = 5
@@ -162,15 +162,17 @@ def compute_summary(
         .where(PipelineStage.workspace_id == workspace_id)
         .order_by(PipelineStage.position)
     ).all()
-    # Grouped over the deals table alone (the stage list is tiny): one index-only pass.
-    figures = {
-        r[0]: (int(r[1]), Decimal(r[2] or 0))
-        for r in s.execute(
-            select(Deal.stage_id, func.count(), func.sum(Deal.amount))
-            .where(Deal.workspace_id == workspace_id)
-            .group_by(Deal.stage_id)
-        )
-    }
+    # Per stage and owner from the running totals the services keep with every deal write
+    # (bot/services/totals.py): a few dozen rows, whatever the number of deals.
+    totals = s.execute(
+        select(
+            PipelineTotal.stage_id, PipelineTotal.owner_key, PipelineTotal.deals, PipelineTotal.amount
+        ).where(PipelineTotal.workspace_id == workspace_id)
+    ).all()
+    figures: dict[int, tuple[int, Decimal]] = {}
+    for stage_id, _owner, count, amount in totals:
+        c, a = figures.get(stage_id, (0, Decimal(0)))
+        figures[stage_id] = (c + int(count), a + Decimal(amount or 0))
     stages = [
         StageLine(r[1], r[2], *figures.get(r[0], (0, Decimal(0))), bool(r[3]), bool(r[4])) for r in stage_rows
     ]
@@ -212,19 +214,18 @@ def compute_summary(
     ).all()
     overdue = [OverdueOwner(r[0], r[1] or "nobody", int(r[2])) for r in overdue_rows]
 
-    per_owner = s.execute(
-        select(Deal.owner_id, func.count(), func.sum(Deal.amount))
-        .where(Deal.workspace_id == workspace_id, Deal.stage_id.in_(open_stage_ids))
-        .group_by(Deal.owner_id)
-    ).all()
+    open_ids = set(open_stage_ids)
+    owner_sums: dict[int, tuple[int, Decimal]] = {}
+    for stage_id, owner_key, count, amount in totals:
+        if stage_id in open_ids and count:
+            c, a = owner_sums.get(owner_key, (0, Decimal(0)))
+            owner_sums[owner_key] = (c + int(count), a + Decimal(amount or 0))
     people = {
         r[0]: (r[1], r[2])
-        for r in s.execute(
-            select(User.id, User.slack_id, User.name).where(User.id.in_([r[0] for r in per_owner if r[0]]))
-        )
+        for r in s.execute(select(User.id, User.slack_id, User.name).where(User.id.in_(list(owner_sums))))
     }
     owners = sorted(
-        (OwnerLine(*people.get(r[0], (None, "nobody")), int(r[1]), Decimal(r[2] or 0)) for r in per_owner),
+        (OwnerLine(*people.get(key, (None, "nobody")), c, a) for key, (c, a) in owner_sums.items()),
         key=lambda o: (-o.amount, o.name),
     )
 
@@ -252,15 +253,18 @@ def _changes(
     s: Session, workspace_id: int, since: datetime, now: datetime, stage_by_id: dict[int, Any]
 ) -> tuple[dict[str, int], dict[str, list[ChangedDeal]]]:
     """New, moved, won and lost deals, read from the audit trail (undone changes do not count)."""
+    after_stage = AuditEvent.after["stage_id"].as_integer()
+    before_stage = AuditEvent.before["stage_id"].as_integer()
     events = s.execute(
-        select(AuditEvent.record_id, AuditEvent.action, AuditEvent.before, AuditEvent.after)
+        select(AuditEvent.record_id, AuditEvent.action, before_stage, after_stage)
         .where(
             AuditEvent.workspace_id == workspace_id,
             AuditEvent.record_type == "deal",
             AuditEvent.at >= since,
             AuditEvent.at < now,
-            AuditEvent.action.in_(("create", "update")),
             AuditEvent.undone_by_op.is_(None),
+            # Creations, and updates that changed the stage; nothing else is read.
+            (AuditEvent.action == "create") | ((AuditEvent.action == "update") & after_stage.is_not(None)),
         )
         .order_by(AuditEvent.at, AuditEvent.id)
     ).all()
@@ -270,9 +274,9 @@ def _changes(
     for deal_id, action, before, after in events:
         if action == "create":
             created.add(deal_id)
-        elif after and "stage_id" in after:
-            first = moves.get(deal_id, ((before or {}).get("stage_id"), 0))[0]
-            moves[deal_id] = (first, int(after["stage_id"]))
+        elif after is not None:
+            first = moves[deal_id][0] if deal_id in moves else before
+            moves[deal_id] = (first, int(after))
     kinds: dict[str, list[tuple[int, int | None, int | None]]] = {k: [] for k in CHANGE_KINDS}
     for deal_id in sorted(created):
         kinds["new"].append((deal_id, None, None))
