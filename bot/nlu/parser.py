@@ -1050,7 +1050,7 @@ _TASK_START = re.compile(
     r"|(?:task|todo|to-do|to do|action item|ai|reminder)(?=\s*(?::|-|for\b|@))|(?:add|put)\s+(?:this\s+)?to\s+(?:my\s+)?(?:list|todos?|tasks?))\b"
     r"|(?P<need>(?:i|we)\s+(?:still\s+|really\s+)?(?:need|have|got|gotta|must|should|want)(?:\s+to)?"
     r"|(?:need|have|got|gotta|must)\s+to|gotta|must|(?:don't|dont|do not)\s+(?:let me\s+)?forget(?:\s+to)?"
-    r"|(?:i'll|i will|we'll|we will|i'm going to|i am going to|going to|gonna)|note to self|ntm)\b"
+    r"|(?:i'll|i will|we'll|we will|i'm going to|i am going to|going to|gonna)(?!\s+(?:be|have|need)\b)|note to self|ntm)\b"
     r")"
 )
 _IMPERATIVE = re.compile(
@@ -1058,7 +1058,7 @@ _IMPERATIVE = re.compile(
     r"draft|schedule|book|set up|setup|review|share|finish|write|put together|sort out|chase|nudge|confirm|"
     r"get|ask|invite|intro|introduce|loop in|organize|organise|plan|research|look into|dig into|"
     r"reply to|respond to|get back to|reconnect with|touch base|sync with|meet|meeting with|call with|demo|"
-    r"renew|collect|sign|submit|file|order|fix|arrange|remember to|make sure|double check|double-check|"
+    r"renew|collect|sign|submit|file|fix|arrange|remember to|make sure|double check|double-check|"
     r"verify|update the|update our|update my|build|create the|create a deck|pull|run|present|visit|"
     r"grab|find time|lunch with|coffee with|dinner with|post|announce|remind|loop|kick off|start|"
     r"negotiate|align|call back|reschedule|move the|cancel|clean up|tidy|add)\b"
@@ -1158,6 +1158,8 @@ def _r_create_task(m: Msg) -> Result | None:
 
 def _r_create_task_imperative(m: Msg) -> Result | None:
     low = m.low
+    if re.match(r"^(?:call|text|ping|email|message) me\b", low):
+        return None
     if re.match(r"^(?:update|change|set|move|push|mark)\b", low) and not m.spans:
         return None
     im = _IMPERATIVE.match(low)
@@ -1769,6 +1771,15 @@ def _r_find_contact(m: Msg) -> Result | None:
         q_low = fm.group("q")
         if m.spans_in(fm.start("q")) and rx is not _FIND[-1]:
             continue
+        if rx is _FIND[-1] and (
+            re.search(r"\w+ing\b", q_low)
+            or re.match(
+                r"(?:in|on|at|free|available|out|off|up|around|here|there|responsible|the best|next|coming|going|"
+                r"this|that|it|you|we|i|my|your|our|a|an)\b",
+                q_low,
+            )
+        ):
+            continue  # "who's going to the offsite?" is not a lookup
         if re.search(
             r"\b(?:tasks?|todos?|pipeline|forecast|deals?|overdue|weather|time|plate|agenda|going on|up|this|that|"
             r"it|there|you|me|help|new|my|the best|next|calling|emailing)\b$",
