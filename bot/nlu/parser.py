@@ -47,9 +47,6 @@ class Msg:
     spans: list[DateSpan]
     done_mark: bool
 
-    def sub(self, start: int, end: int | None = None) -> str:
-        return self.text[start:end]
-
     def spans_in(self, start: int, end: int | None = None) -> list[DateSpan]:
         stop = len(self.text) if end is None else end
         return [s for s in self.spans if s.start >= start and s.end <= stop]
@@ -129,13 +126,6 @@ def _strip_quotes(s: str) -> str:
     if len(s) >= 2 and s[0] in "\"'`" and s[-1] == s[0]:
         return s[1:-1].strip()
     return s
-
-
-_WORD_RE = re.compile(r"[a-z][a-z'\-]*")
-
-
-def _has(low: str, pattern: str) -> bool:
-    return re.search(pattern, low) is not None
 
 
 # ------------------------------------------------------------------------------------------ vocabulary
@@ -342,7 +332,7 @@ def _command(m: Msg) -> Result | None:
     if verb.startswith("deal"):
         sm = re.match(r"(add|new|create)\b\s*", rest_low)
         if sm:
-            return _create_deal_from(m, rest_pos + sm.end(), company_first=False)
+            return _create_deal_from(m, rest_pos + sm.end())
         if verb == "deals" or re.match(r"(show|list|view|info|get|find)\b", rest_low) or not rest_low.strip():
             return "unknown", 0.5, {}
         return _deal_command(m, rest_pos)
@@ -1205,7 +1195,6 @@ def _close_span(m: Msg, start: int = 0) -> DateSpan | None:
 def _deal_changes(m: Msg, pos: int) -> Slots:
     """Stage, amount and close date named from ``pos`` on."""
     slots: Slots = {}
-    low = m.low[pos:]
     span = _close_span(m, pos)
     excl = [(s.start, s.end) for s in m.spans]
     money = [x for x in find_money(m.text, deal_context=True, exclude=excl) if x.start >= pos]
@@ -1226,7 +1215,6 @@ def _deal_changes(m: Msg, pos: int) -> Slots:
         d = _when(m, span, "future", date_only=True)
         if d:
             slots["close_date"] = d
-    del low
     return slots
 
 
@@ -1385,7 +1373,7 @@ _DEAL_CREATE = re.compile(
 )
 
 
-def _create_deal_from(m: Msg, pos: int, *, company_first: bool) -> Result:
+def _create_deal_from(m: Msg, pos: int) -> Result:
     slots: Slots = {}
     low = m.low
     cp = pos
@@ -1470,14 +1458,14 @@ def _create_deal_from(m: Msg, pos: int, *, company_first: bool) -> Result:
 def _r_create_deal(m: Msg) -> Result | None:
     dm = _DEAL_CREATE.match(m.low)
     if dm:
-        return _create_deal_from(m, dm.end(), company_first=True)
+        return _create_deal_from(m, dm.end())
     bm = re.match(
         r"^(?P<co>[A-Z][\w&.\-]*(?:\s+[A-Z][\w&.\-]*){0,2})\s+(?:wants|is looking|is ready|is interested|plans|would like)"
         r"\s+(?:to\s+)?(?:buy|purchase|sign|expand|upgrade|renew|in buying|in)\b",
         m.text,
     )
     if bm and find_money(m.text, deal_context=True, exclude=[(s.start, s.end) for s in m.spans]):
-        result = _create_deal_from(m, bm.end(), company_first=False)
+        result = _create_deal_from(m, bm.end())
         if result[0] == "create_deal":
             result[2].setdefault("company", bm.group("co"))
         return result
