@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib
 import logging
 import weakref
+from concurrent.futures import Executor, ThreadPoolExecutor
 from typing import Any
 
 from slack_bolt import App
@@ -45,7 +46,10 @@ def create_app(
     clock: Clock | None = None,
     client: WebClient | None = None,
     services: Services | None = None,
+    listener_executor: Executor | None = None,
 ) -> App:
+    """The Bolt app. ``listener_executor`` runs the work after each ack (lazy listeners); the default is
+    a pool of 8 threads."""
     services = services or build_services(settings, sessions=sessions, clock=clock)
     client = client or make_client(settings)
     app = App(
@@ -59,6 +63,8 @@ def create_app(
         token_verification_enabled=False,
         ignoring_self_events_enabled=True,
         raise_error_for_unhandled_request=False,
+        listener_executor=listener_executor
+        or ThreadPoolExecutor(max_workers=8, thread_name_prefix="crm-work"),
     )
     app.use(make_dedupe(services))
     app.use(make_actor(services))

@@ -756,7 +756,12 @@ def complete_task(ctx: Ctx, slots: dict[str, Any]) -> Reply:
     w = ctx.crm.complete_task(ctx.actor, slots["task"])
     t = w.task
     assert t is not None
-    blocks = cards.written(f"✅ Done: *{esc(t.title)}*", [], op_id=w.op_id)
+    follow_up = (
+        button("Add follow-up", action_ids.ADD_FOLLOW_UP, {"contact": t.contact, "label": t.contact})
+        if t.contact
+        else None
+    )
+    blocks = cards.written(f"✅ Done: *{esc(t.title)}*", [], op_id=w.op_id, next_steps=[follow_up])
     return Reply(f"Done: {t.title}", blocks)
 
 

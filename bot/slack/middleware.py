@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from datetime import datetime, timedelta
 from typing import Any
 
 from slack_bolt import BoltContext, BoltResponse
@@ -12,14 +13,31 @@ from slack_sdk.errors import SlackApiError
 
 from bot.runtime import Services
 from bot.services import Actor
-from bot.slack.dedupe import claim, request_key
+from bot.slack.dedupe import claim, forget_before, request_key
 
 log = logging.getLogger(__name__)
 
 
+KEEP_KEYS = timedelta(days=2)  # Slack retries for minutes and buttons live for hours; days is plenty
+
+
 def make_dedupe(services: Services) -> Callable[..., Any]:
+    last_purge: list[datetime] = []
+
+    def purge_now_and_then() -> None:
+        now = services.now()
+        if last_purge and now - last_purge[0] < timedelta(hours=1):
+            return
+        last_purge[:] = [now]
+        try:
+            forget_before(services.sessions, now - KEEP_KEYS)
+        except Exception:
+            log.warning("could not purge old request keys", exc_info=True)
+
     def dedupe(body: dict[str, Any], request: Any, next: Callable[[], Any]) -> Any:  # noqa: A002 - Bolt's name
         key = request_key(body) if isinstance(body, dict) else None
+        if key is not None:
+            purge_now_and_then()
         if key is not None and not claim(services.sessions, key, services.now()):
             retry = (request.headers.get("x-slack-retry-num") or [None])[0]
             log.info("ignoring a repeat of %s (retry %s)", key[:40], retry)
