@@ -97,6 +97,9 @@ _DAY_PATTERNS: list[tuple[str, str]] = [
     ("iso", r"\b(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})\b"),
     ("dayafter", r"\b(?:the\s+)?day\s+after\s+tomorrow\b"),
     ("daybefore", r"\b(?:the\s+)?day\s+before\s+yesterday\b"),
+    ("inrel", rf"\b(?:in|within)\s+(?P<n>{_NUM})\s+(?P<u>days?|weeks?|months?|years?|fortnight)\b"),
+    ("fromnow", rf"\b(?P<n>{_NUM})\s+(?P<u>days?|weeks?|months?)\s+(?:from\s+(?:now|today)|later|out)\b"),
+    ("ago", rf"\b(?P<n>{_NUM})\s+(?P<u>days?|weeks?|months?)\s+ago\b"),
     ("rel", r"\b(?P<w>today|tonight|tomorrow|yesterday)(?:\s+(?:morning|afternoon|evening|night|am|pm))?\b"),
     (
         "part",
@@ -109,9 +112,6 @@ _DAY_PATTERNS: list[tuple[str, str]] = [
         r"\b(?:(?:by|at|before)\s+)?(?:the\s+)?end\s+of\s+(?:the\s+)?(?P<which>next\s+|this\s+)?(?P<unit>week|month|quarter|year)\b",
     ),
     ("eox", r"\b(?P<x>EOW|EOM|EOY|EOQ)\b"),
-    ("inrel", rf"\b(?:in|within)\s+(?P<n>{_NUM})\s+(?P<u>days?|weeks?|months?|years?|fortnight)\b"),
-    ("fromnow", rf"\b(?P<n>{_NUM})\s+(?P<u>days?|weeks?|months?)\s+(?:from\s+(?:now|today)|later|out)\b"),
-    ("ago", rf"\b(?P<n>{_NUM})\s+(?P<u>days?|weeks?|months?)\s+ago\b"),
     ("nextunit", r"\b(?P<which>next|this|last|the\s+following)\s+(?P<unit>week|month|quarter|year)\b"),
     ("wdnextweek", rf"\b(?P<wd>{_WD_FULL})\s+(?P<which>next|this)\s+week\b"),
     (
@@ -119,7 +119,7 @@ _DAY_PATTERNS: list[tuple[str, str]] = [
         rf"\b(?:(?P<mod>next|this|coming|this\s+coming|last|past|previous)\s+)?(?P<wd>{_WD_FULL})s?\b"
         r"(?:\s+(?:morning|afternoon|evening|night)\b)?"
         rf"|\b(?:(?P<mod2>next|this|coming|last|on|by|until|till|before|due)\s+)(?P<wd2>{_WD_ABBR})\b\.?"
-        rf"|\b(?P<wd3>mon|tue|tues|wed|thu|thur|thurs|fri)\b\.?(?=\s*(?:$|[,;.!?]|\d|at\b|@|morning|afternoon|eod|EOD))",
+        rf"|\b(?P<wd3>mon|tue|tues|wed|weds|thu|thur|thurs|fri)\b\.?(?=\s*(?:$|[,;.!?]|\d|at\b|@|morning|afternoon|eod|EOD))",
     ),
     (
         "monthday",
@@ -131,7 +131,7 @@ _DAY_PATTERNS: list[tuple[str, str]] = [
     ),
     ("slash", r"(?<![\d/.$€£])\b(?P<m>\d{1,2})/(?P<d>\d{1,2})(?:/(?P<y>\d{2}|\d{4}))?\b(?![/\d%])"),
     ("ordinal", r"\b(?:on\s+)?the\s+(?P<d>\d{1,2})(?:st|nd|rd|th)\b"),
-    ("monthonly", rf"\b(?:in|by|before|until|early|mid|late|end\s+of)\s+(?P<mon>{_MON})\b(?!\s*\d)"),
+    ("monthonly", rf"\b(?:in|by|before|until|early|mid|late|end\s+of)[\s\-]+(?P<mon>{_MON})\b(?!\s*\d)"),
 ]
 
 _TIME_PATTERNS: list[tuple[str, str]] = [
@@ -139,7 +139,13 @@ _TIME_PATTERNS: list[tuple[str, str]] = [
     ("ampm", r"(?<![\d:$€£.])\b(?P<h>\d{1,2})(?::(?P<mi>\d{2}))?\s*(?P<ap>am|pm|a\.m\.|p\.m\.)(?![a-z])"),
     ("hhmm", r"(?<![\d:$€£.])\b(?P<h>[01]?\d|2[0-3]):(?P<mi>[0-5]\d)\b(?!\s*(?:am|pm|%))"),
     ("noon", r"\b(?:at\s+)?(?P<w>noon|midday|lunchtime|midnight)\b"),
-    ("atn", r"(?:\bat|@)\s*(?P<h>\d{1,2})\b(?![\d:%,.kKmM]|\s*(?:am|pm|k\b|percent|%|seats|users|licen))"),
+    (
+        "atn",
+        # "at 3" is a time unless a noun follows ("at 2 sites", "at 3 seats")
+        r"(?:\bat|@)\s*(?P<h>\d{1,2})\b(?![\d:%,.kKmM]|\s*(?:am|pm|k\b|percent|%))"
+        r"(?!\s+(?!(?:today|tomorrow|tonight|on|for|in|and|or|to|with|pst|est|et|pt|cet|gmt|utc|o'clock|ish|sharp|"
+        r"then|please|pls|so|if|but|eastern|pacific|central|my|your|their|our|his|her)\b)[a-z])",
+    ),
     ("inhours", rf"\b(?:in|within)\s+(?P<n>{_NUM}|half\s+an)\s+(?P<u>hours?|minutes?|mins?)\b"),
 ]
 
@@ -259,6 +265,13 @@ def find_spans(low: str) -> list[DateSpan]:
             if (t.start >= d.end or t.end <= d.start) and _JOIN.match(gap):
                 used_times.add(i)
                 d.time_value, d.time_kind = t.time_value, t.time_kind
+                if (
+                    t.time_kind in ("atn", "hhmm")
+                    and d.time_value is not None
+                    and d.time_value.hour < 12
+                    and re.search(r"tonight|evening|night", d.text)
+                ):
+                    d.time_value = d.time_value.replace(hour=d.time_value.hour + 12)  # "tonight at 8"
                 d.start, d.end = min(d.start, t.start), max(d.end, t.end)
                 d.text = low[d.start : d.end]
                 break
