@@ -77,7 +77,28 @@ def handle_text(ctx: Ctx, text: str) -> Reply:
 def run_text(ctx: Ctx, text: str) -> Reply:
     local_now = ctx.now().astimezone(zone(ctx.tz))
     intent = parse_command(text, user=ctx.user_id, now=local_now) or understand(ctx, text)
+    if intent.get("intent") == "unknown":
+        noun = text.split()[0].lower().rstrip("s")
+        if noun in NOUNS:
+            return unknown_subcommand(text, NOUNS[noun])
     return execute(ctx, intent)
+
+
+NOUNS = {
+    "contact": "Contacts",
+    "deal": "Deals",
+    "task": "Tasks",
+    "log": "Interactions",
+    "pipeline": "Pipeline",
+}
+
+
+def unknown_subcommand(text: str, group: str) -> Reply:
+    """`/crm contact frob`: what was not understood, and the forms that work for that kind of record."""
+    forms = [f"`/crm {c.usage}`" for c in commands() if c.group == group]
+    what = f"I don't know how to do “{esc(text)}”."
+    hint = f"{group} forms:\n" + "\n".join(forms)
+    return Reply(f"{what} {hint}", cards.problem_md(what, hint))
 
 
 def understand(ctx: Ctx, text: str) -> dict[str, Any]:

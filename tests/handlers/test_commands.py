@@ -156,6 +156,8 @@ def test_bad_input_gets_the_right_form_and_writes_nothing(slack: SlackHTTP) -> N
 
     unknown = text_of(slack.command("frobnicate the widgets"))
     assert "not sure what to do" in unknown and "/crm help" in unknown
+    subcommand = text_of(slack.command("contact frob Jane"))
+    assert "don't know how to do “contact frob Jane”" in subcommand and "/crm contact add NAME" in subcommand
     missing = text_of(slack.command("contact add"))
     assert "needs more" in missing and "/crm contact add NAME" in missing
     email = text_of(slack.command("contact add Bob Stone bob@bad"))

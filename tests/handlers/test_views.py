@@ -6,7 +6,7 @@ import json
 from datetime import UTC, date, datetime
 from typing import Any
 
-from models import AuditEvent, Interaction, Task
+from models import AuditEvent, Deal, Interaction, Task
 from tests.handlers.helpers import count, rows
 from tests.support.fakeslack import Call
 from tests.support.slackhttp import SlackHTTP, block_actions, button, modal_values, text_of, view_submission
@@ -108,3 +108,16 @@ def test_invalid_values_are_shown_in_the_modal_and_nothing_is_written(slack: Sla
     answer = json.loads(resp.body)
     assert answer["response_action"] == "errors" and "50k" in answer["errors"]["f_amount"]
     assert count(slack, AuditEvent) == before
+
+
+def test_edit_on_a_deal_update_writes_the_corrected_values(slack: SlackHTTP) -> None:
+    slack.command("deal add Globex platform 1.2M stage negotiation")
+    won = slack.dm("we won the Globex deal!")
+    view, url = open_modal(slack, won, "Edit")
+    assert initial(view, "f_deal") == "Globex platform" and initial(view, "f_stage") == "won"
+    values = modal_values(view, f_amount="1.1M", f_close_date="2026-11-30")
+    assert slack.send_payload(view_submission(view, values)).status == 200
+    updated = text_of(slack.wait_response(url))
+    assert "amount: $1,200,000 → $1,100,000" in updated and "Mon 30 Nov 2026" in updated
+    (deal,) = rows(slack, Deal)
+    assert (float(deal.amount), deal.close_date) == (1_100_000.0, date(2026, 11, 30))
