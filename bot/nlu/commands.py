@@ -19,6 +19,12 @@ _SHARE_TAIL = re.compile(r"(?:\s+|^)(?:--share|share|in (?:the )?channel|publicl
 _SHARE_HEAD = re.compile(r"^\s*(?:--share|share)\s+", re.I)
 _AMOUNT = re.compile(r"^[$€£]?\s*(\d[\d,]*(?:\.\d+)?)\s*([kKmM]?)$")
 _CURRENCY = {"$": "USD", "€": "EUR", "£": "GBP"}
+# The contract has no deal slot on log_interaction; this exact form adds one.
+_LOG_ON_DEAL = re.compile(
+    r"^log\s+(?P<kind>call|email|meeting|note|message)\s+(?:on|for)\s+(?:the\s+)?deal\s+(?P<deal>[^:]+?)"
+    r"(?:\s*:\s*(?P<summary>.*))?$",
+    re.I | re.S,
+)
 
 
 def split_share(text: str) -> tuple[str, bool]:
@@ -114,6 +120,15 @@ def parse_command(
             if day:
                 return _intent("update_deal", deal=ref, close_date=day)
         return _intent("invalid", field="close_date", form="deal close DEAL 2026-12-15", value=body)
+
+    m = _LOG_ON_DEAL.match(text.strip())
+    if m:
+        return _intent(
+            "log_interaction",
+            kind=m.group("kind").lower(),
+            deal=m.group("deal").strip(),
+            summary=(m.group("summary") or "").strip() or None,
+        )
 
     if head[:2] == ["task", "done"] and len(words) == 3 and re.fullmatch(r"#\d+", words[2]):
         return _intent("complete_task", task=int(words[2][1:]))

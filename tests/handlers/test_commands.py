@@ -66,10 +66,14 @@ def test_log_interaction_on_contact_and_company(slack: SlackHTTP) -> None:
     assert "Logged a call with *Jane Doe* at *Acme Corp*" in text_of(logged)
     assert "Add follow-up" in [b["label"] for b in buttons(logged)]
     slack.command("note on Acme Corp: budget freeze until January")
-    kinds = sorted((i.kind, i.summary) for i in rows(slack, Interaction))
+    slack.command("deal add Acme renewal 50k")
+    on_deal = slack.command("log meeting on deal Acme renewal: kickoff")
+    assert "Logged a meeting with *Acme renewal*" in text_of(on_deal)
+    kinds = sorted((i.kind, i.summary, i.deal_id is not None) for i in rows(slack, Interaction))
     assert kinds == [
-        ("call", "discussed pricing for the Q1 rollout"),
-        ("note", "budget freeze until January"),
+        ("call", "discussed pricing for the Q1 rollout", False),
+        ("meeting", "kickoff", True),
+        ("note", "budget freeze until January", False),
     ]
 
 
@@ -114,6 +118,8 @@ def test_tasks_for_me_and_a_teammate_read_in_my_time_zone(slack: SlackHTTP) -> N
         slack.command("tasks overdue")
     )
     assert "call Jane" in text_of(slack.command("tasks week"))
+    bobs = text_of(slack.command(f"tasks week <@{BOB}|bob>"))
+    assert f"<@{BOB}>'s tasks this week" in bobs and "send the contract to Globex" in bobs
 
     done = slack.command("task done call jane")
     assert "Done: *call Jane*" in text_of(done)
