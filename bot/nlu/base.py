@@ -1,0 +1,263 @@
+"""The message as the rules see it, and the helpers they share: tidying, date phrases, names."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from .dates import DateSpan, resolve
+from .text import take_name
+from .vocab import FIRST_NAMES, LIFECYCLE_WORDS
+
+Slots = dict[str, Any]
+Result = tuple[str, float, Slots]  # (intent, confidence, slots)
+
+
+@dataclass
+class Msg:
+    """The message after normalisation; ``text`` keeps case, ``low`` is the same string lower-cased."""
+
+    text: str
+    low: str
+    now: datetime
+    user: str | None
+    spans: list[DateSpan]
+    done_mark: bool
+
+    def spans_in(self, start: int, end: int | None = None) -> list[DateSpan]:
+        stop = len(self.text) if end is None else end
+        return [s for s in self.spans if s.start >= start and s.end <= stop]
+
+
+MENTION_AT = re.compile(r"@([UW][A-Z0-9]{5,})\b")
+
+
+_PREP_BEFORE_DATE = re.compile(
+    r"(?:\b(?:by|on|before|until|till|due|for|at|around|no later than|from|this|next|in|within|"
+    r"of|is|to|closing|close|closes|expected|expected to close|target|targeting)\s*[:\-]?\s*)+$",
+    re.I,
+)
+
+
+_TRAILING_FILLER = re.compile(
+    r"(?:[\s,;:.!?\-]+|\b(?:please|pls|plz|thanks|thank you|thx|ty|asap|k|ok|okay|cheers)\b)+$", re.I
+)
+
+
+def tidy(s: str) -> str:
+    s = re.sub(r"\s+", " ", s).strip()
+    s = re.sub(r"^[\s,;:.!?\-–—\"'`]+", "", s)
+    prev = None
+    while prev != s:
+        prev = s
+        s = _TRAILING_FILLER.sub("", s).strip()
+        s = s.strip("\"'`“”‘’()[] ")
+    return s
+
+
+def blank(text: str, ranges: list[tuple[int, int]]) -> str:
+    """``text`` with the given ranges replaced by spaces (positions stay valid)."""
+    chars = list(text)
+    for s, e in ranges:
+        for i in range(max(0, s), min(len(chars), e)):
+            chars[i] = " "
+    return "".join(chars)
+
+
+def date_ranges(m: Msg, spans: list[DateSpan]) -> list[tuple[int, int]]:
+    """Ranges of the date phrases together with the preposition that introduces them."""
+    out = []
+    for sp in spans:
+        before = m.low[: sp.start]
+        pm = _PREP_BEFORE_DATE.search(before)
+        start = pm.start() if pm else sp.start
+        out.append((start, sp.end))
+    return out
+
+
+def resolve_when(m: Msg, span: DateSpan, direction: str = "future", *, date_only: bool = False) -> str | None:
+    got = resolve(span, m.now, "past" if direction == "past" else "future")
+    if got and date_only:
+        return got[:10]
+    return got
+
+
+def first_future(m: Msg, spans: list[DateSpan]) -> DateSpan | None:
+    for sp in spans:
+        if not sp.is_past_word:
+            return sp
+    return None
+
+
+def mentions(s: str) -> list[str]:
+    return MENTION_AT.findall(s)
+
+
+def strip_quotes(s: str) -> str:
+    s = s.strip()
+    if len(s) >= 2 and s[0] in "\"'`" and s[-1] == s[0]:
+        return s[1:-1].strip()
+    return s
+
+
+_STAGE_PATTERNS: list[tuple[str, str]] = [
+    ("won", r"\bclosed[\s\-]?won\b|\bwon\b|\bwin\b|\bsigned\b|\bbooked\b|\binked\b|\bcommitted\b"),
+    (
+        "lost",
+        r"\bclosed[\s\-]?lost\b|\blost\b|\bdead\b|\bdied\b|\bkilled\b|\bchurned\b|\bno[\s\-]go\b"
+        r"|\bwent with (?:a |another )?(?:competitor|someone else|\w+ instead)\b|\bwalked away\b|\bpassed on\b",
+    ),
+    ("negotiation", r"\bnegotiat\w*|\bredlines?\b|\bcontracting\b|\blegal review\b|\bin legal\b"),
+    ("proposal", r"\bproposal\b|\bquote\b|\bquoted\b|\bpricing sent\b"),
+    ("demo", r"\bdemo\b|\bdemoing\b|\bdemo stage\b"),
+    ("qualified", r"\bqualified\b|\bqualification\b|\bqualify\b|\bsql\b|\bdiscovery\b"),
+    ("lead", r"\blead\b|\bnew lead\b"),
+]
+
+
+def stage_in(low: str) -> str | None:
+    for stage, pat in _STAGE_PATTERNS:
+        if re.search(pat, low):
+            return stage
+    if re.search(r"\bclosed\b|\bclose it\b|\bclosed it\b", low):
+        return "won"
+    return None
+
+
+def lifecycle_in(low: str) -> str | None:
+    m = re.search(
+        r"\b(?:as|to|is|now|be|a|an|our|into|marked|mark)\s+(?:(?:a|an|our|now|new|paying)\s+)*"
+        r"(prospects?|leads?|customers?|clients?|loyal(?: customers?)?|advocates?|champions?|evangelists?)\b",
+        low,
+    )
+    if m:
+        return LIFECYCLE_WORDS.get(m.group(1).split()[0])
+    m = re.search(r"^(prospects?|leads?|customers?|clients?|loyal|advocates?)$", low.strip())
+    return LIFECYCLE_WORDS.get(m.group(1)) if m else None
+
+
+_KIND_WORDS: list[tuple[str, str]] = [
+    ("note", r"\bnotes?\b|\bfyi\b|\bnoted\b|\bmemo\b"),
+    (
+        "message",
+        r"\bping(?:ed)?\b|\btext(?:ed)?\b|\bmessag\w*|\bdm(?:ed|'d)?\b|\bslack(?:ed)?\b|\bwhats ?app(?:ed)?\b"
+        r"|\bsms\b|\binmail\b|\blinkedin\b",
+    ),
+    ("email", r"\be-?mail\w*|\bmailed\b|\bwrote\b|\breplied\b|\bresponded\b|\bheard back\b"),
+    (
+        "meeting",
+        r"\bmeet\w*|\bmet\b|\blunch\w*|\bdinner\b|\bcoffee\b|\bbreakfast\b|\bdrinks\b|\bdemo\w*|\bvisit\w*"
+        r"|\bsat down\b|\bonsite\b|\bon-site\b|\bin person\b|\bworkshop\b|\bkick-?off\b|\bqbr\b|\bpresentation\b"
+        r"|\bcaught up\b|\bcatch[\s\-]?up\b|\bsync\b|\bzoom\b|\bteams\b|\bwebinar\b|\bconference\b|\bmtg\b",
+    ),
+    (
+        "call",
+        r"\bcall\w*|\bphone\w*|\brang\b|\brung\b|\bring\b|\bspoke\w*|\btalk\w*|\bchat\w*|\bvoicemail\b|\bvm\b"
+        r"|\bdial\w*|\bhung up\b|\bconversation\b|\bconvo\b",
+    ),
+]
+
+
+def kind_of(cue: str) -> str:
+    low = cue.lower()
+    # A "call" word wins over the medium it was arranged on ("zoom call", "teams call").
+    if re.search(r"\bcall\w*|\bphone\w*|\brang\b|\bvoicemail\b", low):
+        return "call"
+    for kind, pat in _KIND_WORDS:
+        if re.search(pat, low):
+            return kind
+    return "call"
+
+
+_COMPANY_SHAPE = re.compile(
+    r"(?:corp|inc|ltd|llc|gmbh|labs?|tech|soft|ware|works|systems|group|co|io|ly|ify|ex|ix|ics|tron|"
+    r"matic|net|hub|stack|cloud|data|logic|media|bank|capital|health|motors|foods|air|line|dyne|sys)$",
+    re.I,
+)
+
+
+def _company_like(name: str) -> bool:
+    parts = name.split()
+    if not parts:
+        return False
+    last = parts[-1].lower().rstrip(".")
+    if last in {"inc", "corp", "co", "ltd", "llc", "plc", "gmbh", "ag", "sa", "group", "labs", "industries"}:
+        return True
+    if any(ch.isdigit() for ch in name) or "&" in name:
+        return True
+    if len(parts) == 1 and parts[0].isupper() and len(parts[0]) >= 2:
+        return True
+    return len(parts) == 1 and parts[0].lower() not in FIRST_NAMES and bool(_COMPANY_SHAPE.search(parts[0]))
+
+
+def person_like(name: str, *, default: bool) -> bool:
+    if not name:
+        return False
+    parts = name.split()
+    if parts[0].lower() in FIRST_NAMES:
+        return True
+    if _company_like(name):
+        return False
+    return default
+
+
+def name_at(m: Msg, pos: int, *, company: bool = False, max_words: int = 4) -> tuple[str, int]:
+    while pos < len(m.text) and m.text[pos] == " ":
+        pos += 1
+    if m.text.startswith("@", pos):
+        return "", pos
+    name, end = take_name(m.text, pos, company=company, max_words=max_words)
+    if name and not name.endswith(".") and m.text[end - 1 : end] == ".":
+        end -= 1  # leave the full stop to end the clause
+    return name, end
+
+
+_COMPANY_LEAD = re.compile(r"\s*(?:,\s*)?(?:at|from|of|@|with|w/|in|over at|\()\s*(?:the\s+)?", re.I)
+
+
+PLACE_TAIL = re.compile(
+    r"\s+(?:team|teams|folks|people|guys|crew|office|offices|hq|offsite|onsite|event|booth|conference|summit|campus)\b",
+    re.I,
+)
+
+
+def company_after(m: Msg, pos: int) -> tuple[str, int]:
+    cm = _COMPANY_LEAD.match(m.low, pos)
+    if not cm or cm.end() == pos:
+        return "", pos
+    name, end = name_at(m, cm.end(), company=True)
+    name = strip_org_tail(name)
+    if not name or name.lower() in FIRST_NAMES or any(s.start < end and cm.end() < s.end for s in m.spans):
+        return "", pos
+    if m.text[cm.start() : cm.end()].strip().startswith("(") and m.text.startswith(")", end):
+        end += 1
+    return name, end
+
+
+_ORG_TAIL = re.compile(
+    r"(?:\s+(?:hq|office|offices|team|teams|folks|people|guys|site|campus|headquarters))+$", re.I
+)
+
+
+def strip_org_tail(name: str) -> str:
+    return _ORG_TAIL.sub("", name) if " " in name else name
+
+
+def split_clauses(s: str, base: int) -> list[tuple[int, int]]:
+    out = []
+    start = 0
+    for sep in re.finditer(r"[,;.!?]+\s+|\s+[-–—]+\s+|\s+(?:and|but|so|then|plus)\s+(?=\w)", s):
+        if sep.start() > start:
+            out.append((base + start, base + sep.start()))
+        start = sep.end()
+    if start < len(s):
+        out.append((base + start, base + len(s)))
+    return out
+
+
+QUESTION = re.compile(
+    r"^(?:who|what|what's|whats|when|where|why|how|how's|did|do|does|is|are|was|were|will|would|can|could|"
+    r"should|has|have|any|anyone)\b"
+)

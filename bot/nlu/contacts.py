@@ -1,0 +1,391 @@
+"""Contacts: ``create_contact``, ``update_contact`` and ``find_contact`` (and ``/crm contact …``)."""
+
+from __future__ import annotations
+
+import re
+
+from .base import Msg, Result, Slots, blank, lifecycle_in, name_at, person_like, tidy
+from .text import EMAIL, phones, role_title
+from .vocab import LIFECYCLE_WORDS
+
+_FIELD = (
+    r"e-?mail(?: address)?|phone(?: number)?|number|mobile|cell|tel|title|role|position|job title|company|"
+    r"employer|org|organi[sz]ation|lifecycle|stage|status|name"
+)
+
+
+def _field_key(word: str) -> str | None:
+    w = word.lower()
+    if w.startswith(("email", "e-mail")):
+        return "email"
+    if w.startswith(("phone", "number", "mobile", "cell", "tel")):
+        return "phone"
+    if w.startswith(("title", "role", "position", "job")):
+        return "title"
+    if w.startswith(("company", "employer", "org")):
+        return "company"
+    if w in ("lifecycle", "stage", "status"):
+        return "lifecycle"
+    return None
+
+
+def _field_value(key: str, value: str, slots: Slots) -> None:
+    value = tidy(value)
+    if not value:
+        return
+    if key == "email":
+        em = EMAIL.search(value)
+        slots["email"] = em.group(0) if em else value
+    elif key == "phone":
+        slots["phone"] = value
+    elif key == "lifecycle":
+        lc = LIFECYCLE_WORDS.get(value.lower().split()[-1])
+        if lc:
+            slots["lifecycle"] = lc
+    else:
+        slots[key] = value
+
+
+def contact_edit_command(m: Msg, pos: int) -> Result:
+    rest = m.text[pos:]
+    fm = re.search(rf"\s(?:{_FIELD})\b\s*[:=]?\s*(?:to\s+|is\s+)?", " " + rest, re.I)
+    slots: Slots = {}
+    if fm:
+        contact = tidy(rest[: max(0, fm.start() - 1)])
+        key = _field_key(fm.group(0).strip(" :="))
+        value = rest[fm.end() - 1 :]
+        if key:
+            _field_value(key, value, slots)
+    else:
+        contact, extra = _contact_and_changes(m, pos)
+        slots.update(extra)
+    contact = re.sub(r"'s$", "", contact)
+    if not contact:
+        return "unknown", 0.4, {}
+    slots["contact"] = contact
+    _fill_contact_details(m, pos, slots, overwrite=False)
+    return "update_contact", 0.93, slots
+
+
+def _contact_and_changes(m: Msg, pos: int) -> tuple[str, Slots]:
+    name, end = name_at(m, pos)
+    slots: Slots = {}
+    rest = m.low[end:]
+    lc = lifecycle_in(" " + rest)
+    if lc:
+        slots["lifecycle"] = lc
+    return name, slots
+
+
+_CONTACT_CREATE = re.compile(
+    r"^(?:(?:add|create|new|save|enter|make|put in|record|log)\s+(?:a\s+|an\s+)?(?:new\s+)?"
+    r"(?P<k1>contact|lead|prospect|customer|client|person|person record|champion)s?\b"
+    r"|(?P<k2>new)\s+(?P<k2w>contact|lead|prospect|customer|client|person)\b"
+    r"|(?:add|save|put)\s+(?=[A-Za-z][\w'\-]+(?:\s+[A-Za-z][\w'\-]+){0,2}(?:\s+\([^)]*\))?\s+(?:to|into|in)\s+(?:the\s+)?(?:crm|contacts|contact list|address book)\b)"
+    r"|(?:add|save)\s+(?=[A-Za-z][\w'\-]+(?:\s+[A-Za-z][\w'\-]+){0,3}\s*(?:,|\(|<|\s)\s*(?:[\w.+\-']+@|\+?\d[\d\s().\-]{6,}|(?:as|to)\s+(?:a\s+)?(?:new\s+)?(?:contact|lead|prospect|customer)|(?:the\s+)?(?:\w+\s+)?(?:of|at|from)\s+[A-Z]))"
+    r")\s*[:\-]?\s*"
+)
+
+
+def _fill_contact_details(m: Msg, pos: int, slots: Slots, *, overwrite: bool) -> None:
+    text = m.text[pos:]
+    em = EMAIL.search(text)
+    if em and (overwrite or "email" not in slots):
+        slots["email"] = em.group(0)
+    ph = phones(text)
+    if ph and (overwrite or "phone" not in slots):
+        slots["phone"] = ph[0][2]
+
+
+def create_contact_from(m: Msg, pos: int, *, lifecycle: str | None) -> Result:
+    slots: Slots = {}
+    em = EMAIL.match(m.text, pos)
+    if em:  # "new contact jane@acme.com Jane Doe"
+        pos = em.end()
+        pos += len(re.match(r"[\s,;:\-]*", m.text[pos:]).group(0))  # type: ignore[union-attr]
+    name, end = name_at(m, pos)
+    if not name:
+        return "unknown", 0.35, {}
+    slots["name"] = name
+    _fill_contact_details(m, end, slots, overwrite=True)
+    if em and "email" not in slots:
+        slots["email"] = em.group(0)
+    rest = m.text[end:]
+    rest_low = rest.lower()
+    title, company = _title_company(rest)
+    if title:
+        slots["title"] = title
+    if company:
+        slots["company"] = company
+    lc = lifecycle or lifecycle_in(" " + rest_low)
+    if lc:
+        slots["lifecycle"] = lc
+    return "create_contact", 0.9, slots
+
+
+_DEPARTMENTS = (
+    r"sales|marketing|procurement|purchasing|engineering|product|operations|ops|finance|it|hr|people|growth|"
+    r"partnerships|design|data|security|legal|customer success|revenue|strategy|technology|talent|research|"
+    r"business development|bd|infrastructure|platform|analytics|support|success|communications|comms"
+)
+
+
+def _title_company(rest: str) -> tuple[str | None, str | None]:
+    """Job title and company from the words after a name: "CTO of Globex", ", VP Sales at Initech"."""
+    title: str | None = None
+    company: str | None = None
+    bare: list[str] = []
+    for seg in re.split(r"[,;()]|\s[-–—]\s", rest):
+        if EMAIL.search(seg) or phones(seg):
+            seg = EMAIL.sub(" ", seg)
+            seg = blank(seg, [(a, b) for a, b, _ in phones(seg)])
+        seg = re.sub(
+            r"^\s*(?:(?:title|role|position)\s*[:=]?|is|works as|working as)\s+", "", seg.strip(), flags=re.I
+        )
+        seg = tidy(seg)
+        if not seg or re.match(
+            r"(?:as|to)\s+(?:a|an|our)?\s*(?:new\s+)?(?:lead|prospect|customer|client|contact)", seg, re.I
+        ):
+            continue
+        cm = re.match(
+            r"(?:(?P<t>.+?)\s+)?(?:at|@|from|with|works at|working at)\s+(?P<c>[A-Za-z0-9].*)$", seg, re.I
+        )
+        if not cm:
+            cm = re.match(rf"(?P<t>.+)\s+of\s+(?!(?:{_DEPARTMENTS})\b)(?P<c>[A-Z0-9].*)$", seg)
+        if cm:
+            t = cm.group("t")
+            rt = role_title(t) if t else None
+            if rt or not t:
+                if rt and not title:
+                    title = rt
+                if not company:
+                    company = _company_clean(cm.group("c")) or None
+                continue
+        rt = role_title(seg)
+        if rt and not title:
+            title = rt
+        elif not rt and not company and re.fullmatch(r"[A-Z0-9][\w&.\-]*(?:\s+[A-Z0-9&][\w&.\-]*){0,3}", seg):
+            bare.append(seg)
+    if not company and bare:
+        company = bare[0]
+    return title, company
+
+
+def _company_clean(s: str) -> str:
+    s = tidy(s)
+    s = re.sub(r"\s+(?:as|and|with|who|she|he|they|is|was|,).*$", "", s, flags=re.I)
+    return tidy(s)
+
+
+def rule_create_contact(m: Msg) -> Result | None:
+    cm = _CONTACT_CREATE.match(m.low)
+    if not cm:
+        return None
+    word = cm.group("k1") or cm.group("k2w") or ""
+    lifecycle = LIFECYCLE_WORDS.get(word) if word not in ("contact", "person", "champion") else None
+    if word == "champion":
+        lifecycle = None
+    if word == "contact" and re.match(r"\s*(?:at|from)\b", m.low[cm.end() :]):
+        return None
+    pos = cm.end()
+    fm = re.match(r"(?:for|named|called)\s+", m.low[pos:])
+    if fm:
+        pos += fm.end()
+    return create_contact_from(m, pos, lifecycle=lifecycle)
+
+
+_UPDATE_CONTACT = [
+    # "update Jane's email to x", "change Tom Baker title to CTO", "set Jane phone 555"
+    re.compile(
+        r"^(?:update|change|set|edit|fix|correct|make)\s+(?P<c>.+?)(?:'s)?\s+(?:new\s+)?"
+        rf"(?P<f>{_FIELD})\s*(?:to|is|:|=|->|as)?\s*(?P<v>.+)$"
+    ),
+    # "update email for Jane to x", "new phone number for Tom: 555"
+    re.compile(
+        rf"^(?:update|change|set|edit|new|updated|fix)\s+(?:the\s+)?(?P<f>{_FIELD})\s+(?:for|of|on)\s+"
+        r"(?P<c>.+?)\s*(?:to|is|:|=|->)\s*(?P<v>.+)$"
+    ),
+    # "Jane Doe's new email is jdoe@acme.com", "Jane's number: 555 0100"
+    re.compile(
+        rf"^(?!(?:what|who|where|whats|do|does|send|give|get)\\b)(?P<c>.+?)'s\s+(?:new\s+|updated\s+|correct\s+|current\s+|work\s+|direct\s+)*(?P<f>{_FIELD})"
+        r"\s*(?:is\s+now|is|:|=|->|changed to|now|should be)?\s*(?P<v>.+)$"
+    ),
+]
+
+
+_CONTACT_MOVE = re.compile(
+    r"^(?P<c>[A-Za-z][\w'.\-]*(?:\s+[A-Z][\w'.\-]*){0,2})(?:\s+(?:from|at|@|of)\s+(?P<co>[A-Z][\w&.\-]*(?:\s+[A-Z][\w&.\-]*){0,2}))?"
+    r"\s+(?:(?:has|just|now|recently|officially)\s+)*"
+    r"(?P<verb>moved to|moved over to|is now|'s now|became|got promoted to|was promoted to|has been promoted to|"
+    r"promoted to|joined|left for|now works at|works at|switched to|is moving to|moving to|took a job at|"
+    r"started at|went to|is the new|is our new|is the|changed jobs to|changed roles to|now heads|heads up|runs|"
+    r"is a|is an|is our)\s+(?P<v>.+)$"
+)
+
+
+def rule_update_contact(m: Msg) -> Result | None:
+    low = m.low.strip()
+    for rx in _UPDATE_CONTACT:
+        um = rx.match(low)
+        if not um:
+            continue
+        c = tidy(m.text[um.start("c") : um.end("c")])
+        c = re.sub(r"^(?:the\s+)?(?:contact\s+)?", "", c, flags=re.I)
+        c = re.sub(r"'s$", "", c)
+        if not c or len(c.split()) > 5 or re.search(r"\b(?:my|our|deal|task)\b", c.lower()):
+            continue
+        key = _field_key(um.group("f"))
+        if key is None:
+            continue
+        if key == "lifecycle" and not lifecycle_in(" is " + um.group("v")):
+            continue  # "set stage of Acme renewal to negotiation" is a deal
+        slots: Slots = {"contact": c}
+        _field_value(key, m.text[um.start("v") : um.end("v")], slots)
+        if key in ("email", "phone"):
+            _fill_contact_details(m, um.start("v"), slots, overwrite=True)
+        return "update_contact", 0.92, slots
+    # "mark Tom Baker as a customer", "make Jane an advocate", "tag Jane as lead"
+    mm = re.match(
+        r"^(?:mark|set|make|tag|flag|move|change|update|convert|upgrade|promote|turn)\s+(?P<c>.+?)\s+(?:as|to|into|=)?\s*"
+        r"(?:a\s+|an\s+|our\s+|now\s+)*(?P<l>prospects?|leads?|customers?|clients?|loyal(?: customers?)?|advocates?|"
+        r"champions?|evangelists?)\b",
+        low,
+    )
+    if mm:
+        c = tidy(m.text[mm.start("c") : mm.end("c")])
+        lc = LIFECYCLE_WORDS.get(mm.group("l").split()[0])
+        if c and lc and not re.search(r"\b(?:deal|renewal|opp|opportunity)\b", c.lower()):
+            return "update_contact", 0.9, {"contact": re.sub(r"'s$", "", c), "lifecycle": lc}
+    lm = re.match(
+        r"^(?P<c>[A-Z][\w'.\-]*(?:\s+[A-Z][\w'.\-]*)?)\s+(?:has\s+)?(?:left|quit)\s+[^,;]+?(?:,|;|\s+and)\s+"
+        r"(?:(?:she|he|they)(?:'s|'re| is| are)?\s+)?(?:now\s+)?(?:at|with|joined|moved to|went to|works at|working at)\s+"
+        r"(?P<co>[A-Z][\w&.\-]*(?:\s+[A-Z][\w&.\-]*){0,2})",
+        m.text,
+    )
+    if lm and person_like(lm.group("c"), default=True):
+        return "update_contact", 0.85, {"contact": lm.group("c"), "company": lm.group("co")}
+    mv = _CONTACT_MOVE.match(m.text.strip())
+    if mv:
+        c = mv.group("c")
+        if c.lower() in (
+            "we",
+            "i",
+            "it",
+            "they",
+            "he",
+            "she",
+            "this",
+            "that",
+            "the",
+            "deal",
+        ) or not person_like(c, default=True):
+            return None
+        v = mv.group("v")
+        verb = mv.group("verb").lower()
+        slots = {"contact": c}
+        if mv.group("co"):
+            slots["company"] = mv.group("co")
+        v_low = v.lower()
+        lc = lifecycle_in(" is " + v_low)
+        tm = re.match(
+            r"(?:the\s+|a\s+|an\s+|our\s+|their\s+|new\s+)*(?P<t>.+?)(?:\s+(?:at|of|@|for)\s+(?P<co>[A-Z][\w&.\-]*(?:\s+[A-Z][\w&.\-]*){0,2}))?[\s.!]*$",
+            v,
+        )
+        t_raw = tm.group("t") if tm else v
+        title = role_title(t_raw)
+        if lc and not title:
+            slots["lifecycle"] = lc
+        elif title:
+            slots["title"] = title
+            if tm and tm.group("co"):
+                slots["company"] = tm.group("co")
+        elif verb in ("is now", "'s now") and re.match(r"(?:at|with|working at|working for)\s+[A-Z]", v):
+            slots["company"] = _company_clean(re.sub(r"^(?:at|with|working at|working for)\s+", "", v))
+        elif verb in (
+            "moved to",
+            "moved over to",
+            "joined",
+            "left for",
+            "now works at",
+            "works at",
+            "switched to",
+            "is moving to",
+            "moving to",
+            "took a job at",
+            "started at",
+            "went to",
+        ):
+            co = _company_clean(v)
+            if not co:
+                return None
+            slots["company"] = co
+        else:
+            return None
+        return "update_contact", 0.85, slots
+    # email / phone stated about a person: "Jane Doe email jane@x.com", "jane's cell 555-0100"
+    if EMAIL.search(m.text) or phones(m.text):
+        pm = re.match(
+            rf"^(?P<c>[A-Za-z][\w'.\-]*(?:\s+[A-Za-z][\w'.\-]*)?)\s+(?:new\s+)?(?P<f>{_FIELD})\s*[:=]?\s*(?P<v>\S.*)$",
+            m.text,
+        )
+        if pm and _field_key(pm.group("f")) in ("email", "phone"):
+            slots = {"contact": re.sub(r"'s$", "", pm.group("c"))}
+            _field_value(_field_key(pm.group("f")) or "email", pm.group("v"), slots)
+            return "update_contact", 0.8, slots
+    return None
+
+
+_FIND = [
+    re.compile(
+        r"^(?:find|search(?:\s+for)?|look\s*up|lookup|look for|show(?:\s+me)?|pull up|open|get|fetch|"
+        r"(?:any\s+)?(?:info|information|details|contact info|contact details|details)\s+(?:on|for|about)|"
+        r"what do we (?:have|know) (?:on|about)|what(?:'s| is) (?:the\s+)?(?:contact|info|information)\s+(?:for|on)|"
+        r"do we (?:have|know) (?:anyone|anybody|someone|a contact|contacts|people)\s+(?:at|from|in|named|called)|"
+        r"(?:who|anyone|anybody)\s+(?:do we know|we know)\s+(?:at|from)|who(?:'s| is) (?:our|the) (?:contact|person|champion|buyer) (?:at|for|from)|"
+        r"how (?:do|can) i (?:reach|contact|get hold of|get in touch with)|contact (?:info|details|card) (?:for|of)|"
+        rf"what(?:'s| is| are) (?:the\s+)?(?:{_FIELD}|contact info|contact details|details)s?\s+(?:for|of|on)|"
+        r"(?:is there|do we have) (?:a\s+)?(?:contact|record)\s+(?:for|named|called))\s+"
+        r"(?:the\s+)?(?:contact\s+(?:for\s+|named\s+)?|contacts\s+(?:at|from|for)\s+|person\s+)?(?P<q>.+?)\s*\??$"
+    ),
+    re.compile(
+        rf"^(?:what(?:'s| is| are)|whats|do we have|do you have|got|need|send me|give me|get me|get|find me|find|i need|"
+        rf"(?:can|could) (?:i|you) (?:get|have|send me|give me|find)(?: me)?)\s+(?P<q>.+?)(?:'s|s'|'|(?<=[a-z]{{3}})s)?\s+(?:{_FIELD}|contact info|details|info|contact)s?\s*\??$"
+    ),
+    re.compile(r"^(?:who(?:'s| is| was)|whos)\s+(?P<q>.+?)\s*\??$"),
+]
+
+
+def rule_find_contact(m: Msg) -> Result | None:
+    low = m.low.strip()
+    for rx in _FIND:
+        fm = rx.match(low)
+        if not fm:
+            continue
+        q_low = fm.group("q")
+        if m.spans_in(fm.start("q")) and rx is not _FIND[-1]:
+            continue
+        if rx is _FIND[-1] and (
+            re.search(r"\w+ing\b", q_low)
+            or re.match(
+                r"(?:in|on|at|free|available|out|off|up|around|here|there|responsible|the best|next|coming|going|"
+                r"this|that|it|you|we|i|my|your|our|a|an)\b",
+                q_low,
+            )
+        ):
+            continue  # "who's going to the offsite?" is not a lookup
+        if re.search(
+            r"\b(?:tasks?|todos?|pipeline|forecast|deals?|overdue|weather|time|plate|agenda|going on|up|this|that|"
+            r"it|there|you|me|help|new|my|the best|next|calling|emailing)\b$",
+            q_low,
+        ) or re.match(r"(?:my|our|the|a)\s+(?:tasks?|pipeline|deals?|forecast|numbers)\b", q_low):
+            continue
+        if re.match(r"(?:on|in|at)\s+(?:the\s+)?(?:team|call|channel)", q_low):
+            continue
+        q = tidy(m.text[fm.start("q") : fm.end("q")])
+        q = re.sub(r"^(?:me|us)\s+", "", q, flags=re.I)
+        q = re.sub(rf"'s?\s+(?:{_FIELD}|contact info|details|info)s?$", "", q, flags=re.I)
+        q = re.sub(r"'s$", "", q)
+        if not q or len(q.split()) > 6:
+            continue
+        return "find_contact", 0.88, {"query": q}
+    return None

@@ -1,0 +1,403 @@
+"""Deals: ``create_deal`` and ``update_deal`` (and ``/crm deal …``)."""
+
+from __future__ import annotations
+
+import re
+
+from .base import (
+    MENTION_AT,
+    QUESTION,
+    Msg,
+    Result,
+    Slots,
+    blank,
+    date_ranges,
+    lifecycle_in,
+    name_at,
+    person_like,
+    resolve_when,
+    stage_in,
+    tidy,
+)
+from .dates import DateSpan
+from .text import find_money, looks_like_person
+
+
+def deal_command(m: Msg, pos: int) -> Result | None:
+    low = m.low[pos:]
+    sm = re.match(r"(move|stage|set|advance|push)\b\s*", low)
+    if sm:
+        body = pos + sm.end()
+        tm = re.search(r"\s(?:to|into|->|→|=|as)\s", m.low[body:])
+        if tm:
+            deal = _deal_ref(m.text[body : body + tm.start()])
+            slots = _deal_changes(m, body + tm.start())
+        else:
+            deal, slots = _deal_ref_then_value(m, body)
+        if deal:
+            slots["deal"] = deal
+            return "update_deal", 0.95, slots
+        return "unknown", 0.4, {}
+    sm = re.match(r"(amount|value|size|price)\b\s*", low)
+    if sm:
+        body = pos + sm.end()
+        money = find_money(m.text, deal_context=True, exclude=[])
+        money = [x for x in money if x.start >= body]
+        slots = {}
+        if money:
+            deal = _deal_ref(m.text[body : money[0].start])
+            slots["amount"] = money[0].amount
+            if money[0].currency:
+                slots["currency"] = money[0].currency
+        else:
+            deal = _deal_ref(m.text[body:])
+        if deal:
+            slots["deal"] = deal
+            return "update_deal", 0.95, slots
+        return "unknown", 0.4, {}
+    sm = re.match(r"(close|close-date|closedate|closing|date|due)\b\s*(?:date\s+)?", low)
+    if sm:
+        body = pos + sm.end()
+        deal, slots = _deal_ref_then_value(m, body)
+        if deal:
+            slots["deal"] = deal
+            if "close_date" not in slots and "stage" not in slots:
+                slots["stage"] = "won"
+            return "update_deal", 0.93, slots
+        return "unknown", 0.4, {}
+    sm = re.match(r"(won|win|lost|lose|dead|kill|signed)\b\s*", low)
+    if sm:
+        body = pos + sm.end()
+        deal = _deal_ref(m.text[body:])
+        if deal:
+            return "update_deal", 0.95, {"deal": deal, "stage": stage_in(sm.group(1)) or "lost"}
+    return None  # not a subcommand shape: read it as free text ("deal: Soylent expansion, 40k")
+
+
+def _deal_ref_then_value(m: Msg, body: int) -> tuple[str, Slots]:
+    """``Acme renewal 2026-12-31`` / ``Acme renewal proposal``: the reference runs up to the value."""
+    stop = len(m.text)
+    spans = m.spans_in(body)
+    if spans:
+        stop = min(stop, spans[0].start)
+    money = [x for x in find_money(m.text, deal_context=True, exclude=[]) if x.start >= body]
+    if money:
+        stop = min(stop, money[0].start)
+    words = list(re.finditer(r"\S+", m.low[body:stop]))
+    slots: Slots = {}
+    if words and stop == len(m.text):
+        last = words[-1].group(0).strip(".,!")
+        st = stage_in(last)
+        if st and len(words) > 1:
+            slots["stage"] = st
+            stop = body + words[-1].start()
+    deal = _deal_ref(m.text[body:stop])
+    rest = _deal_changes(m, stop)
+    for k, v in rest.items():
+        slots.setdefault(k, v)
+    return deal, slots
+
+
+def _deal_ref(s: str) -> str:
+    s = tidy(s)
+    s = re.sub(r"^(?:update|updated|re|status|fyi)\s*:?\s+", "", s, flags=re.I)
+    s = re.sub(r"^(?:mark|set|move|change|put)\s+", "", s, flags=re.I)
+    s = re.sub(
+        r"\s+(?:from\s+(?:stage\s+)?(?:lead|qualified|demo|proposal|negotiation)|is|was|has been|is now)$",
+        "",
+        s,
+        flags=re.I,
+    )
+    s = re.sub(r"^(?:the|our|my|this|that|their|a)\s+", "", s, flags=re.I)
+    s = re.sub(
+        r"^(?:stage|amount|value|close date|closing date|close|size|deal size|price)\s+(?:of|for|on)\s+(?:the\s+)?",
+        "",
+        s,
+        flags=re.I,
+    )
+    s = re.sub(r"^(?:deal|opportunity|opp)\s+(?:with|for|at)\s+", "", s, flags=re.I)
+    s = re.sub(r"\s+(?:deal|opportunity|opp|oppty|account|contract)s?$", "", s, flags=re.I)
+    s = re.sub(r"^(?:deal|opportunity|opp)\s*[:\-]?\s+", "", s, flags=re.I)
+    s = re.sub(r"'s$", "", s)
+    return tidy(s)
+
+
+def _close_span(m: Msg, start: int = 0) -> DateSpan | None:
+    for s in m.spans:
+        if s.start >= start and not s.is_past_word:
+            return s
+    return None
+
+
+def _deal_changes(m: Msg, pos: int) -> Slots:
+    """Stage, amount and close date named from ``pos`` on."""
+    slots: Slots = {}
+    span = _close_span(m, pos)
+    excl = [(s.start, s.end) for s in m.spans]
+    money = [x for x in find_money(m.text, deal_context=True, exclude=excl) if x.start >= pos]
+    if money:
+        slots["amount"] = money[0].amount
+        if money[0].currency:
+            slots["currency"] = money[0].currency
+    low_wo = blank(m.low, [(x.start, x.end) for x in money] + excl)[pos:]
+    st = stage_in(low_wo)
+    if st and not (
+        st == "won"
+        and span is not None
+        and re.search(r"\bclos(?:e|ed|ing)\b", low_wo)
+        and not re.search(r"\bwon\b|\bsigned\b", low_wo)
+    ):
+        slots["stage"] = st
+    if span is not None:
+        d = resolve_when(m, span, "future", date_only=True)
+        if d:
+            slots["close_date"] = d
+    return slots
+
+
+_DEAL_UPDATE = [
+    # "move Acme renewal to negotiation", "bump the Acme renewal to 65k", "push Acme renewal to end of month"
+    re.compile(
+        r"^(?:please\s+)?(?:move|moved|moving|set|put|change|changed|advance|advanced|progress|progressed|push|pushed|"
+        r"bump|bumped|drag|dragged|update|updated|mark|marked|shift|shifted|slide|slid|slip|slipped|bring|"
+        r"bringing|take|took|raise|raised|lower|lowered|increase|increased|reduce|reduced|drop|dropped|"
+        r"extend|extended|delay|delayed|pull|pulled|upgrade|downgrade|reprice|adjust|adjusted|revise|revised)\s+"
+        r"(?P<d>.+?)\s+(?:(?:stage|amount|value|close date|closing date|close|to|back|forward|out|up|down|in)\s+)*"
+        r"(?:to|into|as|->|→|=|at|until|till)\s+(?P<v>.+)$"
+    ),
+    # "we won the Globex deal", "lost Initech to a competitor", "closed Acme!"
+    re.compile(
+        r"^(?:(?:we|i|we've|we have|i've|just|finally|officially|also|team)\s+)*(?:just\s+|finally\s+|officially\s+)?"
+        r"(?P<v>won|lost|closed(?:[\s\-](?:won|lost))?|signed|booked|inked|killed|closed out)\s*[:\-]?\s+"
+        r"(?:(?:the|our|a|with)\s+)?(?P<d>.+?)(?:\s+(?:deal|opp|opportunity|contract|account|renewal deal))?"
+        r"(?=$|[!.,;]|\s+(?:to|today|yesterday|this|-|—|after|at|for|with|finally|!)\b|\s+[-—]|\s+:)"
+    ),
+    # "Initech deal is dead", "Acme renewal is now in proposal", "Globex signed!", "Acme renewal closed"
+    re.compile(
+        r"^(?:the\s+)?(?P<d>[^,;:!?]+?)(?:\s*[:\-–—]\s*|\s+)(?:deal\s+|opp\s+|opportunity\s+)?"
+        r"(?:(?:is|was|has|have|got|just|has been|is now|now|officially|finally|went|moved|moves|goes|'s)\s+)*"
+        r"(?:(?:in|at|to|into|on)\s+)?(?P<v>closed[\s\-]?won|closed[\s\-]?lost|won|lost|dead|died|signed|done|"
+        r"closed|booked|inked|gone|proposal|negotiation|negotiations|negotiating|qualified|demo stage|"
+        r"lead stage|proposal stage|negotiation stage|redlines|legal|contracting|dark)\b(?P<tail>.*)$"
+    ),
+    # "Initech went with a competitor", "Hooli chose Salesforce"
+    re.compile(
+        r"^(?:the\s+)?(?P<d>.+?)\s+(?:deal\s+)?(?:went with|chose|picked|selected|signed with|is going with|"
+        r"decided (?:to go )?with|walked|pulled out|backed out|ghosted us|said no|passed on us|fell through|"
+        r"fell apart|pulled the plug|went cold|is off|is cancelled|is canceled|cancelled|canceled|churned)\b(?P<v>.*)$"
+    ),
+    # "Wayne Enterprises deal: bump to $1.5M"
+    re.compile(r"^(?:the\s+)?(?P<d>.+?)\s+(?:deal|opp|opportunity)\s*[:\-–—]\s*(?P<v>.+)$"),
+    # "Acme renewal close date is Dec 31", "Acme renewal amount 60k", "Acme deal now 60k"
+    re.compile(
+        r"^(?:the\s+)?(?P<d>.+?)\s+(?:deal\s+|opp\s+)?(?:new\s+)?(?:amount|value|size|close date|closing date|"
+        r"close|expected close|stage|is now worth|now worth|is worth|worth|slipped|slips|pushed|moved|moving)\s*"
+        r"(?:is\s+|to\s+|now\s+|=\s*|:\s*|->\s*)*(?P<v>.+)$"
+    ),
+]
+
+
+_DEAL_LOST = _DEAL_UPDATE[3]
+
+
+def rule_update_deal(m: Msg) -> Result | None:
+    low = m.low.strip()
+    if re.match(r"^(?:new|add|create|log|open)\b", low) or QUESTION.match(low):
+        return None
+    if re.match(
+        r"^(?:prepare|prep|send|draft|email|call|review|write|share|finish|schedule|book|get|ask|follow|ping|"
+        r"remind|text|check|confirm|chase|discuss|present|walk)\b",
+        low,
+    ):
+        return None  # "prepare proposal for Initech": a to-do that mentions a stage word
+    for i, rx in enumerate(_DEAL_UPDATE):
+        dm = rx.match(low)
+        if not dm:
+            continue
+        d_low = dm.group("d")
+        if MENTION_AT.search(m.text[dm.start("d") : dm.end("d")]) or len(d_low.split()) > 6:
+            continue
+        if re.match(
+            r"^(?:me|you|it|this|that|them|him|her|us|i|he|she|they|task|tasks|a call|call|meeting)\b", d_low
+        ):
+            continue
+        deal = _deal_ref(m.text[dm.start("d") : dm.end("d")])
+        if not deal:
+            continue
+        if i == 0:
+            v_low = dm.group("v")
+            changes = _deal_changes(m, dm.start("v"))
+            if "lifecycle" in v_low or lifecycle_in(" as " + v_low) and not changes.get("stage"):
+                continue
+            if re.search(r"@|\be-?mail\b|\bphone\b|\btitle\b|\brole\b", v_low):
+                continue
+            if "close_date" not in changes and "amount" not in changes and "stage" not in changes:
+                continue
+            # "bump X to 65k and push close to end of month": later changes count too
+            for k, v in _deal_changes(m, dm.end("d")).items():
+                changes.setdefault(k, v)
+            if (
+                changes.get("stage") == "won"
+                and "close_date" in changes
+                and not re.search(r"\bwon\b|\bsigned\b", low)
+            ):
+                del changes["stage"]
+        elif i == 1:
+            changes = {"stage": stage_in(dm.group("v")) or "won"}
+            tail = _deal_changes(m, dm.end("d"))
+            for k in ("amount", "currency"):
+                if k in tail:
+                    changes[k] = tail[k]
+            if deal.lower() in ("it", "them", "one", "deal", "big one"):
+                continue
+            if person_like(deal, default=False) and not re.search(r"\bdeal\b", low):
+                continue
+        elif rx is _DEAL_LOST:
+            if person_like(deal, default=False) and not re.search(r"\bdeal|opp|renewal\b", low):
+                continue
+            changes = {"stage": "lost"}
+        elif i == 2:
+            v = dm.group("v")
+            if v == "dark":
+                continue
+            if v == "done":
+                # "the Acme renewal is done, they signed!" - but "the deck is done" is a task
+                if not re.search(r"\b(?:deal|renewal|opp|opportunity|contract)\b", d_low) and not re.search(
+                    r"\b(?:signed|won|closed)\b", low
+                ):
+                    continue
+                v = "won" if not re.search(r"\b(?:lost|dead)\b", low) else "lost"
+            if person_like(deal, default=False) and not re.search(r"\bdeal|opp|renewal\b", low):
+                continue
+            if re.search(r"\b(?:task|todo|call|email|meeting)\b", d_low):
+                continue
+            changes = _deal_changes(m, dm.start("v"))
+            changes["stage"] = stage_in(v) or ("won" if v in ("closed", "gone") else "lost")
+            if v == "gone":
+                changes["stage"] = "lost"
+        else:
+            changes = _deal_changes(m, dm.start("v"))
+            if not changes or person_like(deal, default=False) and not re.search(r"\bdeal\b", low):
+                continue
+            if re.search(r"\b(?:task|todo|call|email|meeting)\b", d_low):
+                continue
+            if (
+                re.search(r"\bclos(?:e|ing)\b", low)
+                and "close_date" in changes
+                and changes.get("stage") == "won"
+            ):
+                del changes["stage"]
+        changes["deal"] = deal
+        return "update_deal", 0.88, changes
+    return None
+
+
+_DEAL_CREATE = re.compile(
+    r"^(?:(?:we|i)\s+(?:have|got|opened|created|added|logged)\s+|there's\s+|theres\s+|there is\s+|got\s+|"
+    r"(?:new|add|create|open|log|start|opened|added|created|logged|track|record|enter)\s+)"
+    r"(?:a\s+|an\s+|the\s+)?(?:new\s+|potential\s+|possible\s+|big\s+|another\s+)*"
+    r"(?:deal|opportunity|opp|oppty|opps)\b\s*[:\-]?\s*"
+    r"|^(?:new|potential|possible|big|another)\s+(?:deal|opportunity|opp|oppty)\b\s*[:\-]?\s*"
+    r"|^(?:deal|opportunity|opp|oppty)\s+(?=(?:with|for|at)\b)"
+    r"|^(?:new\s+)?(?:deal|opportunity|opp|oppty)\s*[:\-–—]\s*"
+    r"(?!.*\b(?:moved?|to stage|won|lost|signed|closed|push(?:ed)?|slipped|bump(?:ed)?|dead)\b)"
+)
+
+
+def create_deal_from(m: Msg, pos: int) -> Result:
+    slots: Slots = {}
+    low = m.low
+    cp = pos
+    cm = re.match(r"\s*(?:with|for|at|from)\s+", low[pos:])
+    if cm:
+        company, cend = name_at(m, pos + cm.end(), company=True)
+        if company:
+            slots["company"] = company
+            cp = cend
+    excl = [(s.start, s.end) for s in m.spans]
+    money = [x for x in find_money(m.text, deal_context=True, exclude=excl) if x.start >= pos]
+    if money:
+        slots["amount"] = money[0].amount
+        if money[0].currency:
+            slots["currency"] = money[0].currency
+    cut: list[tuple[int, int]] = [(pos - 1 if pos else 0, cp)] if cp > pos else []
+    cut += [(x.start, x.end) for x in money]
+    span = _close_span(m, pos)
+    if span is not None:
+        d = resolve_when(m, span, "future", date_only=True)
+        if d:
+            slots["close_date"] = d
+        cut += date_ranges(m, [span])
+    sm = re.search(
+        r"(?:\b(?:stage|status|in|at|into)\s*[:=]?\s*(?P<s1>lead|qualified|demo|proposal|negotiation|won|lost)\b(?:\s+stage)?"
+        r"|\b(?P<s2>lead|qualified|demo|proposal|negotiation)\s+stage\b"
+        r"|(?:^|[\s,;(])(?P<s3>qualified|proposal|negotiation)\s*\)?[.!]*$"
+        r"|(?:^|[,;(]\s*)(?P<s4>qualified|proposal|negotiation|demo|lead)\s*(?=[,;)]))",
+        low[pos:],
+    )
+    if sm:
+        slots["stage"] = sm.group("s1") or sm.group("s2") or sm.group("s3") or sm.group("s4")
+        cut.append((pos + sm.start(), pos + sm.end()))
+    ctm = re.search(
+        r"\b(?:contact|poc|point of contact|champion|main contact)\s*(?:is\s+)?[:=]?\s*(?P<n>[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?)",
+        m.text[pos:],
+    )
+    if ctm:
+        slots["contact"] = ctm.group("n")
+        cut.append((pos + ctm.start(), pos + ctm.end()))
+    else:
+        wm = re.search(r"\b(?:with|w/)\s+(?P<n>[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?)", m.text[cp:])
+        if wm and looks_like_person(wm.group("n")):
+            slots["contact"] = wm.group("n")
+            cut.append((cp + wm.start(), cp + wm.end()))
+    rest = blank(m.text, cut)[pos:]
+    rest = re.sub(
+        r"\b(?:worth|valued at|value|amount|for|closing|close date|closes|close|expected to close|expected|"
+        r"target|targeting|at|of|by|est\.?|estimated|around|about|approx\.?|~)\b(?=[\s,;:.]*$|\s*[,;:.])",
+        " ",
+        rest,
+        flags=re.I,
+    )
+    parts = [p for p in (tidy(x) for x in re.split(r"[,;:()]|\s[-–—]\s", rest)) if p]
+    parts = [re.sub(r"^(?:for|with|at|called|named|titled)\s+", "", p, flags=re.I) for p in parts]
+    parts = [
+        tidy(
+            re.sub(
+                r"\b(?:worth|valued at|closing|close|closes|expected|est\.?|around|about|approx\.?|~|deal)$",
+                "",
+                p,
+                flags=re.I,
+            )
+        )
+        for p in parts
+    ]
+    parts = [
+        p
+        for p in parts
+        if p
+        and not re.fullmatch(r"(?:and|the|a|an|it|new|(?:new\s+|an?\s+)?(?:deal|opp|opportunity))", p, re.I)
+    ]
+    if parts:
+        slots["title"] = _deal_ref(parts[0]) or parts[0]
+    elif "company" in slots and "title" not in slots:
+        pass
+    if not slots:
+        return "unknown", 0.35, {}
+    return "create_deal", 0.9, slots
+
+
+def rule_create_deal(m: Msg) -> Result | None:
+    dm = _DEAL_CREATE.match(m.low)
+    if dm:
+        return create_deal_from(m, dm.end())
+    bm = re.match(
+        r"^(?P<co>[A-Z][\w&.\-]*(?:\s+[A-Z][\w&.\-]*){0,2})\s+(?:wants|is looking|is ready|is interested|plans|would like)"
+        r"\s+(?:to\s+)?(?:buy|purchase|sign|expand|upgrade|renew|in buying|in)\b",
+        m.text,
+    )
+    if bm and find_money(m.text, deal_context=True, exclude=[(s.start, s.end) for s in m.spans]):
+        result = create_deal_from(m, bm.end())
+        if result[0] == "create_deal":
+            result[2].setdefault("company", bm.group("co"))
+        return result
+    return None

@@ -1,0 +1,384 @@
+"""``log_interaction``: calls, emails, meetings, notes and messages, when they happened, and the follow-up."""
+
+from __future__ import annotations
+
+import re
+
+from .base import (
+    PLACE_TAIL,
+    Msg,
+    Result,
+    Slots,
+    blank,
+    company_after,
+    date_ranges,
+    kind_of,
+    name_at,
+    person_like,
+    resolve_when,
+    split_clauses,
+    strip_org_tail,
+    tidy,
+)
+from .dates import DateSpan
+from .text import EMAIL, clean
+
+_LOG_ADJ = (
+    r"(?:(?:quick|short|long|brief|good|great|productive|first|initial|intro|introductory|discovery|kickoff|"
+    r"kick-off|follow up|follow-up|followup|check-in|check in|nice|solid|positive|tough|video|phone|zoom|"
+    r"teams|weekly|monthly|quarterly|another|second|final|1:1|f2f|face to face|in person|in-person|team)\s+)"
+)
+
+
+_LOG_NOUN = (
+    r"(?:phone call|call|email|e-mail|meeting|meetup|lunch|dinner|coffee|breakfast|drinks|demo|visit|"
+    r"site visit|chat|conversation|convo|catch[\s\-]?up|sync|check[\s\-]?in|touch ?base|intro|kick-?off|"
+    r"voicemail|message|text|dm|note|qbr|presentation|workshop|session|onsite)"
+)
+
+
+_LOG_VERB = (
+    r"(?:called|phoned|rang|rung|spoke|spoken|talked|chatted|met|emailed|e-mailed|mailed|pinged|texted|"
+    r"messaged|dmed|slacked|whatsapped|visited|demoed|lunched|caught up|dialed|dialled|connected|"
+    r"got off (?:the |a )?(?:phone|call)|hung up|jumped on (?:a |the )?(?:quick )?call|"
+    r"hopped on (?:a |the )?(?:quick )?call|got on (?:a |the )?(?:quick )?call|sat down|"
+    r"left (?:a |her |him |them )?(?:voicemail|vm|message)|"
+    r"sent (?:an? |the |my )?(?:quick |follow[\s\-]?up |intro )?(?:email|e-mail|note|message|text|dm)|"
+    r"(?:did|gave|ran|held|had|did a|ran a) (?:a |an |the |our )?(?:quick |live |product |full )?demo|"
+    r"grabbed (?:a )?(?:coffee|lunch|drinks|dinner|breakfast)|wrote|replied|responded|heard back|"
+    r"got (?:an? |the )?(?:email|call|message|text|reply|dm|voicemail|ping) (?:from|back from)|"
+    r"touched base|checked in|reached out|followed up)"
+)
+
+
+_LOG_START = re.compile(
+    r"^(?:(?:i|we)\s+)?(?:(?:just|finally|also|already|quickly|briefly)\s+)?(?:"
+    rf"(?P<log>log(?:ged)?|record(?:ed)?|add(?:ed)?|save|track)\s*[:\-]?\s+(?:a\s+|an\s+|the\s+|my\s+|this\s+)?"
+    rf"(?:new\s+)?{_LOG_ADJ}*(?P<k1>{_LOG_NOUN})s?\b"
+    rf"|had\s+(?:a\s+|an\s+|my\s+|our\s+|the\s+)?{_LOG_ADJ}*(?P<k2>{_LOG_NOUN})\b"
+    rf"|(?P<k3>{_LOG_VERB})\b"
+    rf"|(?P<k5>{_LOG_ADJ}*{_LOG_NOUN})\s+(?=with\b|w/|to\b|at\b|@|from\b)"
+    rf"|{_LOG_ADJ}*(?P<k6>notes?|fyi|memo)\b(?:\s+(?:on|about|re|for|from))?"
+    r"|(?P<k8>sent|shot|dropped|fired off|gave)\s+(?=\S+(?:\s+[A-Z]\S*)?\s+(?:an?\s+|the\s+)?(?:quick\s+|short\s+)?"
+    r"(?P<k8n>email|e-mail|text|message|dm|note|line|ping|call|voicemail)\b)"
+    r")"
+)
+
+
+_SUBJECT_LOG = re.compile(
+    r"^(?P<who>(?:[A-Z][\w'.\-]*)(?:\s+[A-Z][\w'.\-]*){0,2})"
+    r"(?:\s+(?:from|at|@)\s+(?P<co>[A-Z][\w&.\-]*(?:\s+[A-Z][\w&.\-]*){0,2}))?"
+    r"\s+(?:just\s+|finally\s+)?(?P<k>called|emailed|e-mailed|pinged|texted|messaged|rang|phoned|replied|"
+    r"wrote back|wrote|responded|dm'd|dmed|got back to (?:me|us)|reached out|returned my call|"
+    r"left (?:me )?a (?:voicemail|message))\b"
+)
+
+
+_FOLLOW_LEAD = re.compile(
+    r"^(?:(?:and|then|so|but|also|plus|next step(?:s)?(?: is| are)?|action(?: item)?)\s*[:\-]?\s+)*"
+    r"(?:(?:she|he|they|we|i|you|it|jane|[a-z]+)\s+(?=(?:will|'ll|would|wants?|needs?|asked|requested|expects?|is|are|'s|"
+    r"promised|said|agreed|should|must|has|have|got)\b))?"
+    r"(?:(?:will|'ll|would like|would love|wants?(?: us)?(?: to see| to get| to have)?|needs?(?: us)?|asked(?: us| me)?(?: for)?|"
+    r"requested|expects?|is expecting|are expecting|is waiting (?:for|on)|are waiting (?:for|on)|"
+    r"(?:i|we) (?:need|have|got) to|need to|have to|got to|gotta|promised(?: to)?|said|agreed(?: to)?|"
+    r"should|must|is|are|'s|to|get|getting|see|a|an|the)\s+)*",
+)
+
+
+def _log_header(m: Msg, pos: int, kind: str) -> tuple[Slots, int]:
+    """Contact / company / when right after the log cue; returns slots and where the summary begins."""
+    slots: Slots = {}
+    low = m.low
+    lead = re.match(
+        r"\s*(?:(?:with|w/|to|at|on|for|from|about|re|regarding|of|by)\s+)?(?P<art>(?:the|our|my|a|an)\s+)?"
+        r"(?:(?:team|folks|people|guys|crew|ceo|cto|cfo|vp|buyer|champion)\s+(?:at|from|of|over at)\s+)?",
+        low[pos:],
+    )
+    p = pos + (lead.end() if lead else 0)
+    before_date = [s for s in m.spans if s.start == p]
+    if before_date:
+        p = before_date[0].end
+        lead2 = re.match(r"\s*(?:,\s*)?(?:with|w/|to|at|on|for)\s+", low[p:])
+        if lead2:
+            p += lead2.end()
+    name, end = name_at(m, p)
+    if name and name.islower() and lead and lead.group("art"):
+        name = ""  # "demoed the platform to Globex": an object, not a name
+    if not name:
+        stop = _header_stop(m, p)
+        for mm in re.finditer(r"\b(?:with|to|for|at|w/|from)\s+(?:the\s+)?(?=[A-Z])", m.text[p:stop]):
+            name, end = name_at(m, p + mm.end())
+            if name:
+                break
+    name = strip_org_tail(name)
+    if name and not any(s.start < end and p < s.end for s in m.spans):
+        person_default = False
+        also = re.match(r"\s*(?:and|&)\s+", m.low[end:])
+        if also and person_like(name, default=False):
+            other, oend = name_at(m, end + also.end())
+            if other and person_like(other, default=True) and other[:1].isupper() == name[:1].isupper():
+                end = oend  # "Priya and Raj from Initech": the first is the contact, the company is theirs
+        if " & " in name and person_like(name.split(" & ")[0], default=False):
+            name = name.split(" & ")[0]  # "Jane & Tom": two people, the first is the contact
+            end = m.text.index(" & ", p)
+            also = re.match(r"\s*&\s+", m.text[end:])
+            if also:
+                other, oend = name_at(m, end + also.end())
+                end = oend if other else end
+        company, cend = company_after(m, end)
+        if company:
+            slots["contact"], slots["company"] = name, company
+            end = cend
+            tail = PLACE_TAIL.match(m.text, end)
+            end = tail.end() if tail else end
+        elif person_like(name, default=person_default):
+            slots["contact"] = name
+            pm = re.match(r"\s*\(([^)]{2,40})\)", m.text[end:])
+            if pm and not EMAIL.search(pm.group(1)):
+                slots["company"] = clean(pm.group(1))
+                end += pm.end()
+        else:
+            slots["company"] = name
+            tail = PLACE_TAIL.match(m.text, end)
+            end = tail.end() if tail else end
+        p = end
+    # "Jane's team", "Acme's CFO": a possessive names the company when a role follows.
+    return slots, p
+
+
+def _header_stop(m: Msg, p: int) -> int:
+    sm = re.search(r"[,;:.!?](?:\s|$)|\s[-–—]+\s|\s+(?:and|but|so)\s+(?:she|he|they|we|i|it)\b", m.low[p:])
+    return p + sm.start() if sm else len(m.low)
+
+
+_FOLLOW_CUE = re.compile(
+    r"\bfollow(?:ing)?[\s\-]?up\b|\bnext steps?\b|\bcircle back\b|\bcheck in\b|\bget back to\b|\bremind me\b"
+    r"|\b(?:need|needs|have|has|got) to\b|\bwill send\b|\bto send\b|\bsend (?:her|him|them)\b|\bwants?\b|\basked for\b"
+    r"|\brequested\b|\bwaiting (?:for|on)\b|\bi'll\b|\bwe'll\b|\bpromised\b",
+)
+
+
+def _follow_title(m: Msg, start: int, end: int, span: DateSpan | None) -> str:
+    ranges = date_ranges(m, [span]) if span else []
+    clause = blank(m.text, ranges)[start:end]
+    clause = tidy(clause)
+    low = clause.lower()
+    fm = _FOLLOW_LEAD.match(low)
+    if fm and fm.end() < len(low):
+        clause, low = clause[fm.end() :], low[fm.end() :]
+    fu = re.match(
+        r"^(?:follow(?:ing)?[\s\-]?up|circle back|check in|get back)\b\s*(?:with|on|about|re|regarding|for|to)?\s*",
+        low,
+    )
+    if fu and fu.end() < len(low):
+        clause = clause[fu.end() :]
+    elif fu:
+        return "follow up"
+    clause = re.sub(
+        r"^(?:(?:with|on|about|re|regarding|for|to|her|him|them|us|me)\s+)+", "", clause, flags=re.I
+    )
+    return tidy(clause)
+
+
+_SENT_TO = re.compile(
+    r"^(?i:(?:(?:i|we)\s+)?(?:just\s+|already\s+|finally\s+)?(?:sent|shared|forwarded|shot)\s+(?:over\s+)?)"
+    r"(?P<obj>(?i:the|a|an|our|my|his|her|their)\s+[^,;:]+?|[a-z][^,;:]*?)\s+(?:over\s+)?to\s+(?P<n>[A-Za-z][\w'.\-]*(?:\s+[A-Z][\w'.\-]*)?)"
+    r"(?:\s+(?:at|from|@)\s+(?P<co>[A-Za-z][\w&.\-]*(?:\s+[A-Z][\w&.\-]*){0,2}))?(?P<rest>.*)$"
+)
+
+
+_SENT_NAME = re.compile(
+    r"^(?i:(?:(?:i|we)\s+)?(?:just\s+|already\s+|finally\s+)?(?:sent|forwarded|shot)\s+)"
+    r"(?P<n>[A-Z][\w'.\-]*(?:\s+[A-Z][\w'.\-]*)?)\s+(?P<obj>(?:the|a|an|our|my|over)\s+.+?)(?P<rest>[,;:\-–—].*)?$"
+)
+
+
+_NAME_NOTE = re.compile(
+    r"^(?P<n>[A-Z][\w&'.\-]*(?:\s+[A-Z][\w&'.\-]*){0,2})\s+(?:notes?|update|fyi)\s*[:\-–—]\s*(?P<rest>.+)$"
+)
+
+
+def _log_special(m: Msg) -> Result | None:
+    """Log shapes whose person comes after the object: "sent the proposal to Priya", "Initech note - …"."""
+    sm = _SENT_TO.match(m.text) or _SENT_NAME.match(m.text)
+    if sm and sm.group("n").lower() not in ("me", "you", "him", "her", "them", "us", "legal", "finance"):
+        name = sm.group("n")
+        if not person_like(name, default=name[:1].isupper()) and not sm.groupdict().get("co"):
+            slots: Slots = {"kind": "email", "company": name}
+        else:
+            slots = {"kind": "email", "contact": name}
+        if sm.groupdict().get("co"):
+            slots["company"] = sm.group("co")
+        slots["summary"] = tidy(sm.group("obj"))
+        if m.spans and (sp := next((s for s in m.spans if s.is_past_word), None)):
+            slots["occurred_at"] = resolve_when(m, sp, "past")
+        fut = (
+            [s for s in m.spans if not s.is_past_word and s.start >= sm.start("rest")]
+            if sm.group("rest")
+            else []
+        )
+        if fut:
+            rest_start = sm.start("rest")
+            fu: Slots = {"due": resolve_when(m, fut[0], "future")}
+            for cs, ce in split_clauses(m.low[rest_start:], rest_start):
+                if cs <= fut[0].start < ce:
+                    fu["title"] = _follow_title(m, cs, ce, fut[0])
+            slots["follow_up"] = fu
+        return "log_interaction", 0.8, slots
+    nm = _NAME_NOTE.match(m.text)
+    if nm:
+        name = nm.group("n")
+        key = "contact" if person_like(name, default=False) else "company"
+        return "log_interaction", 0.85, {"kind": "note", key: name, "summary": tidy(nm.group("rest"))}
+    return None
+
+
+def rule_log(m: Msg) -> Result | None:
+    special = _log_special(m)
+    if special:
+        return special
+    lm = _LOG_START.match(m.low)
+    subject: Slots = {}
+    if lm:
+        cue = next(g for g in (lm.group(k) for k in ("k1", "k2", "k3", "k5", "k6", "k8n")) if g)
+        kind = kind_of(cue)
+        pos = lm.end()
+        if lm.group("k5"):
+            # "call with Jane tomorrow at 3" is a plan, not a record.
+            hdr_end = re.search(r"[,;:.!?]|\s[-–—]\s|$", m.low[pos:])
+            hdr_stop = pos + (hdr_end.start() if hdr_end else 0)
+            hs = m.spans_in(0, hdr_stop)
+            if any(not s.is_past_word and not s.is_today_word for s in hs) or re.match(
+                r"^(?:schedule|book|set up|setup|arrange)", m.low
+            ):
+                return None
+            if hs and all(s.time_value is not None and not s.is_past_word for s in hs):
+                return None
+        if kind == "note" and lm.group("k6") and re.match(r"^notes?\s*$", m.low):
+            return None
+        if kind == "call" and re.match(r"^(?:i\s+)?(?:reached out|connected|followed up)\b", m.low):
+            kind = kind_of(m.low) if re.search(r"\b(?:email|e-mail|ping|text|messag)\w*", m.low) else "call"
+    else:
+        sm = _SUBJECT_LOG.match(m.text)
+        if not sm:
+            return None
+        kind = kind_of(sm.group("k"))
+        if sm.group("k").startswith(("got back", "reached out", "replied", "wrote", "responded")):
+            kind = kind_of(m.low) if re.search(r"\b(?:call|phone|rang)\w*", m.low) else "email"
+        who = sm.group("who")
+        if who.lower() in ("i", "we", "she", "he", "they"):
+            return None
+        subject["contact"] = who
+        if sm.group("co"):
+            subject["company"] = sm.group("co")
+        pos = sm.end()
+        pos += len(re.match(r"\s*(?:me|us|back)?(?:\s+back)?", m.low[pos:]).group(0))  # type: ignore[union-attr]
+    slots: Slots = {"kind": kind}
+    if subject:
+        slots.update(subject)
+        p = pos
+    else:
+        hdr, p = _log_header(m, pos, kind)
+        slots.update(hdr)
+    # "on Slack", "via LinkedIn", "over the phone": the medium, which can also tell the kind
+    via = re.match(
+        r"\s*(?:on|via|over|through|by)\s+(?:the\s+)?(?P<v>slack|linkedin|whatsapp|text|sms|signal|telegram|imessage|"
+        r"teams|zoom|google meet|meet|phone|email|e-mail)\b",
+        m.low[p:],
+    )
+    if via:
+        p += via.end()
+        medium = via.group("v")
+        if medium in ("slack", "linkedin", "whatsapp", "text", "sms", "signal", "telegram", "imessage"):
+            if kind in ("call", "message") and not re.search(r"\bcall", m.low[:pos]):
+                slots["kind"] = kind = "message"
+        elif medium in ("email", "e-mail") and kind in ("call", "message"):
+            slots["kind"] = kind = "email"
+        elif medium == "phone" and kind in ("meeting", "message"):
+            slots["kind"] = kind = "call"
+    # a date phrase right after the header says when it happened
+    occurred: DateSpan | None = None
+    while True:
+        gap = re.match(r"\s*(?:,\s*)?(?:on|at|this|earlier|last)?\s*", m.low[p:])
+        q = p + (gap.end() if gap else 0)
+        here = [s for s in m.spans if s.start <= q < s.end or s.start == q]
+        if not here:
+            break
+        occurred = occurred or here[0]
+        p = here[0].end
+        company, cend = ("", p) if "company" in slots else company_after(m, p)
+        if company and re.match(r"\s*(?:,\s*)?(?:at|from|@)", m.low[p:]):
+            slots["company"] = company
+            p = cend
+    if "company" not in slots and "contact" in slots:
+        company, cend = company_after(m, p)
+        if company and re.match(r"\s*(?:at|from|@|\()", m.low[p:]):
+            slots["company"] = company
+            p = cend
+    # the rest of the header clause: a date in it says when ("at the conference on Nov 10")
+    stop = _header_stop(m, p)
+    in_header = [
+        s
+        for s in m.spans
+        if p <= s.start < stop
+        and not re.search(r"\b(?:by|until|till|due|before)\s*$", m.low[max(0, s.start - 8) : s.start])
+        and not re.search(
+            r"\b(?:next|tomorrow|coming|in\s+\w+\s+(?:day|week|month)s?|within|from now)\b", s.text
+        )
+    ]
+    if occurred is None and in_header:
+        occurred = in_header[0]
+    if (
+        in_header
+        and stop < len(m.low)
+        and not re.match(r"\s*(?:about|re|regarding|to discuss|on the)\b", m.low[p:])
+    ):
+        p = stop
+    rest_start = p
+    rm = re.match(
+        r"[\s,;:.!\-–—]*(?:(?:an?|the)\s+(?:quick\s+|short\s+)?(?:email|e-mail|text|message|dm|note|line|ping|call)\s+)?"
+        r"(?:(?:about|re|regarding|to discuss|discussing|on|and|for|with|—|-)\s*[:\-]?\s+)?",
+        m.low[p:],
+    )
+    if rm:
+        rest_start = p + rm.end()
+    summary = tidy(m.text[rest_start:])
+    if summary and not re.fullmatch(r"[\W_]*", summary):
+        slots["summary"] = summary
+    # when: the header's date, else any past-sounding date in the message
+    if occurred is None:
+        for s in m.spans:
+            if s.is_past_word:
+                occurred = s
+                break
+    if occurred is not None:
+        got = resolve_when(m, occurred, "past")
+        if got:
+            slots["occurred_at"] = got
+    # follow-up: a future date in the rest of the message, or an explicit follow-up cue
+    fu: Slots = {}
+    for s in m.spans:
+        if s is occurred or s.start < rest_start or s.is_past_word:
+            continue
+        due = resolve_when(m, s, "future")
+        if not due:
+            continue
+        for cs, ce in split_clauses(m.low[rest_start:], rest_start):
+            if cs <= s.start < ce:
+                title = _follow_title(m, cs, ce, s)
+                if title:
+                    fu["title"] = title
+                break
+        fu["due"] = due
+        break
+    if not fu and summary:
+        for cs, ce in split_clauses(m.low[rest_start:], rest_start):
+            if _FOLLOW_CUE.search(m.low[cs:ce]):
+                title = _follow_title(m, cs, ce, None)
+                if title:
+                    fu["title"] = title
+                break
+    if fu:
+        slots["follow_up"] = fu
+    conf = 0.9 if ("contact" in slots or "company" in slots) else 0.75
+    return "log_interaction", conf, slots

@@ -1,0 +1,268 @@
+"""Tasks: ``create_task``, ``complete_task`` and ``list_tasks`` (and ``/crm task …``, ``/crm tasks``)."""
+
+from __future__ import annotations
+
+import re
+
+from .base import (
+    MENTION_AT,
+    Msg,
+    Result,
+    Slots,
+    blank,
+    date_ranges,
+    first_future,
+    mentions,
+    resolve_when,
+    strip_quotes,
+    tidy,
+)
+from .text import looks_like_person
+
+_DONE_RULES = [
+    re.compile(
+        r"^(?:task\s+|todo\s+)?(?:done|finished|completed|complete)\b\s*(?:with\s+)?"
+        r"(?:task|todo)?\s*[:\-]?\s*(?P<t>.+)$"
+    ),
+    re.compile(
+        r"^(?:please\s+)?(?:mark|marked|tick|ticked|check|checked|cross|crossed|set)\s+(?:off\s+)?(?P<t>.+?)\s+"
+        r"(?:as\s+)?(?:done|complete|completed|finished|off|closed)$"
+    ),
+    re.compile(r"^(?:tick|ticked|check|checked|cross|crossed)\s+off\s+(?P<t>.+)$"),
+    re.compile(r"^(?:close|complete)\s+(?:the\s+)?(?:task|todo)\s*[:\-]?\s*(?P<t>.+)$"),
+    re.compile(
+        r"^(?:i\s+|we\s+)?(?:just\s+|already\s+|finally\s+)?(?:finished|completed|wrapped up|knocked out)\s+"
+        r"(?:the\s+task\s+|task\s+)?(?P<t>.+)$"
+    ),
+    re.compile(
+        r"^(?P<t>.+?)\s+(?:is|are|was|has been|have been|now)\s+(?:all\s+|now\s+|finally\s+)?"
+        r"(?:done|complete|completed|finished|taken care of|sorted|handled)$"
+    ),
+    re.compile(r"^(?P<t>.+?)\s*(?:-|:|—|–|=>|->)\s*(?:done|complete|completed|finished)$"),
+]
+
+
+def task_ref(s: str) -> str:
+    s = tidy(s)
+    s = strip_quotes(s)
+    s = re.sub(r"^(?:the\s+)?(?:task|todo|to-do)\s*[:\-]?\s+", "", s, flags=re.I)
+    if re.search(r"\s(?:task|todo|to-do)$", s, re.I):
+        s = re.sub(r"\s+(?:task|todo|to-do)$", "", s, flags=re.I)
+        s = re.sub(r"^(?:my|the|that|this)\s+", "", s, flags=re.I)
+    return strip_quotes(tidy(s))
+
+
+def rule_complete_task(m: Msg) -> Result | None:
+    low = m.low.strip().rstrip("!.")
+    if m.done_mark and low and not re.match(r"^(?:we\s+)?(?:won|signed|closed)\b", low):
+        t = task_ref(m.text)
+        t = re.sub(r"^(?:done|finished|completed)\s*[:\-]?\s*", "", t, flags=re.I)
+        if t:
+            return "complete_task", 0.85, {"task": t}
+    for rx in _DONE_RULES:
+        dm = rx.match(low)
+        if not dm:
+            continue
+        t_low = dm.group("t")
+        if re.search(r"\b(?:deal|opp|opportunity|contract signed|renewal)\b", t_low) and not re.search(
+            r"\b(?:task|todo)\b", t_low
+        ):
+            return None
+        if re.match(r"(?:a|an|my|our)\s+(?:quick\s+)?(?:call|meeting|demo|lunch|chat|mtg)\b", t_low):
+            return None
+        if re.match(r"(?:deal|for today|for the day|for now|here|yet)\b", t_low) or len(t_low.split()) > 14:
+            return None
+        t = task_ref(m.text[dm.start("t") : dm.end("t")])
+        if t:
+            return "complete_task", 0.9, {"task": t}
+    return None
+
+
+def _who(m: Msg, *, team_words: str) -> str | None:
+    ids = mentions(m.text)
+    if ids:
+        return ids[0]
+    if re.search(team_words, m.low):
+        return None
+    return m.user
+
+
+def list_tasks(m: Msg, conf: float) -> Result:
+    low = m.low
+    slots: Slots = {}
+    who = _who(m, team_words=r"\b(?:team|everyone|everybody|all of us|whole team|the team's|team's)\b")
+    if who:
+        slots["assignee"] = who
+    if re.search(r"\boverdue\b|\blate\b|\bpast due\b|\bmissed\b|\bbehind\b|\bslipped\b", low):
+        slots["scope"] = "overdue"
+    elif re.search(r"\btoday\b|\btonight\b|\bthis (?:morning|afternoon|evening)\b|\bnow\b", low):
+        slots["scope"] = "today"
+    elif re.search(r"\bweek\b|\bweekly\b|\b7 days\b|\bnext few days\b|\bupcoming\b|\bcoming up\b", low):
+        slots["scope"] = "week"
+    else:
+        slots["scope"] = "all"
+    return "list_tasks", conf, slots
+
+
+_TASK_NOUN = r"(?:tasks?|todos?|to-?dos?|to do(?: list)?|task list|reminders|follow[\s\-]?ups|action items)"
+
+
+def rule_list_tasks(m: Msg) -> Result | None:
+    low = m.low.strip()
+    if re.match(
+        rf"^(?:(?:my|our|all|all my|open|pending|outstanding|the team's|team|overdue|late|today's|todays|due|"
+        rf"this week's|upcoming|remaining|current)\s+)*{_TASK_NOUN}\b"
+        r"(?:\s+(?:for|of)\s+@\w+|\s+@\w+|\s+(?:today|overdue|this week|week|due|all|mine|list|please|pls|"
+        r"now|for today|for the week|for this week|for me|due today|due this week))*[?!.]*$",
+        low,
+    ):
+        return list_tasks(m, conf=0.95)
+    question = re.match(
+        r"^(?:what|what's|whats|which|any|anything|do i|do we|does|is there|are there|show|list|see|view|get|"
+        r"give|pull up|display|check|how many|where|remind me what|tell me|can i see|let me see|lemme see)\b",
+        low,
+    )
+    if question and re.search(
+        rf"\b{_TASK_NOUN}\b|\bon (?:my|his|her|their|our) plate\b|\bplate\b|\bagenda\b|\bon deck\b"
+        r"|\bdue\b|\boverdue\b|\bto do\b|\bi (?:have|got) to do\b|\bpending\b|\boutstanding\b|\bopen items\b"
+        r"|\bon (?:my|the) list\b|\bmy list\b"
+        r"|\bdo i (?:have|need to do)\b|\bi need to do\b",
+        low,
+    ):
+        if re.search(r"\b(?:pipeline|forecast|deals?)\b", low) and not re.search(_TASK_NOUN, low):
+            return None
+        return list_tasks(m, conf=0.9)
+    if re.match(
+        r"^(?:what do i have|what have i got|what's next for me|what should i (?:do|work on))\b", low
+    ):
+        return list_tasks(m, conf=0.85)
+    if re.match(r"^(?:anything\s+|what's\s+|whats\s+|what is\s+)?overdue\b", low):
+        return list_tasks(m, conf=0.9)
+    return None
+
+
+_TASK_START = re.compile(
+    r"^(?:"
+    r"(?P<remind>(?:set\s+(?:a\s+)?)?remind(?:er)?s?(?:\s+me)?)\b"
+    r"|(?P<todo>assign(?:ed)?(?:\s+(?:this|it|a task|task))?(?:\s+to)?(?=\s*[:\-]?\s*@)|(?:add|create|new|make|set up|put in|open)\s+(?:a\s+|an\s+|new\s+)*(?:task|todo|to-do|to do|reminder)s?"
+    r"|(?:task|todo|to-do|to do|action item|ai|reminder)(?=\s*(?::|-|for\b|@))|(?:add|put)\s+(?:this\s+)?to\s+(?:my\s+)?(?:list|todos?|tasks?))\b"
+    r"|(?P<need>(?:i|we)\s+(?:still\s+|really\s+)?(?:need|have|got|gotta|must|should|want)(?:\s+to)?"
+    r"|(?:need|have|got|gotta|must)\s+to|gotta|must|(?:don't|dont|do not)\s+(?:let me\s+)?forget(?:\s+to)?"
+    r"|(?:i'll|i will|we'll|we will|i'm going to|i am going to|going to|gonna)(?!\s+(?:be|have|need)\b)|note to self|ntm)\b"
+    r")"
+)
+
+
+_IMPERATIVE = re.compile(
+    r"^(?:follow[\s\-]?up|circle back|check in|reach out|ping|call|email|e-mail|text|message|send|prepare|prep|"
+    r"draft|schedule|book|set up|setup|review|share|finish|write|put together|sort out|chase|nudge|confirm|"
+    r"get|ask|invite|intro|introduce|loop in|organize|organise|plan|research|look into|dig into|"
+    r"reply to|respond to|get back to|reconnect with|touch base|sync with|meet|meeting with|call with|demo|"
+    r"renew|collect|sign|submit|file|fix|arrange|remember to|make sure|double check|double-check|"
+    r"verify|update the|update our|update my|build|create the|create a deck|pull|run|present|visit|"
+    r"grab|find time|lunch with|coffee with|dinner with|post|announce|remind|loop|kick off|start|"
+    r"negotiate|align|call back|reschedule|move the|cancel|clean up|tidy|add)\b"
+)
+
+
+def _task_assignee(m: Msg, pos: int, title_low: str) -> tuple[str | None, list[tuple[int, int]]]:
+    """Who the task is for: a leading/targeted mention, else "me"/nobody means the sender."""
+    for mm in MENTION_AT.finditer(m.text):
+        before = m.low[max(0, mm.start() - 30) : mm.start()]
+        if mm.start() <= pos + 2 or re.search(
+            r"(?:^|\b)(?:for|assign(?:ed)?(?: it| this)? to|owner|owned by|remind|ask|tell|get|have|task|todo)\s*[:\-]?\s*$",
+            before,
+        ):
+            return mm.group(1), [(mm.start(), mm.end())]
+        after = m.low[mm.end() : mm.end() + 25]
+        if re.match(r"\s*(?:,|:)?\s*(?:can you|could you|pls|please|to)\b", after):
+            return mm.group(1), [(mm.start(), mm.end())]
+    if mm_first := MENTION_AT.match(m.text.strip()):
+        return mm_first.group(1), [(0, mm_first.end())]
+    return m.user, []
+
+
+def task_from(m: Msg, pos: int, *, conf: float) -> Result:
+    assignee, cut = _task_assignee(m, pos, m.low[pos:])
+    spans = m.spans_in(pos)
+    due_span = first_future(m, spans)
+    ranges = list(cut)
+    if due_span is not None:
+        ranges += date_ranges(m, [due_span])
+    body = blank(m.text, ranges)[pos:]
+    body = re.sub(r"^\s*(?:for|to)?\s*[:\-]?\s*", "", body)
+    body = re.sub(
+        r"^\s*(?:,|:)?\s*(?:me|us|myself)?\s*(?:,|:)?\s*(?:to|that i need to|that i should|that we need to|about|i need to)?\s+",
+        " ",
+        " " + body,
+    )
+    body = re.sub(
+        r"^\s*(?:,|:|-)?\s*(?:can you|could you|pls|please|plz|to|would you|will you)\b\s*",
+        "",
+        body,
+        flags=re.I,
+    )
+    body = re.sub(r"^\s*(?:can you|could you|pls|please|plz|to)\b\s*", "", body, flags=re.I)
+    title = tidy(body)
+    title = re.sub(
+        r"^(?:i'm|i am|we're|we are|i'll|i will|we'll)\s+(?:going to\s+|gonna\s+)?", "", title, flags=re.I
+    )
+    title = re.sub(r"\s+(?:,|:)\s*", " ", title)
+    title = re.sub(r"\s+(?:by|on|at|due|for|before|until)$", "", title, flags=re.I).strip()
+    if not title:
+        return "unknown", 0.3, {}
+    slots: Slots = {"title": title}
+    if assignee:
+        slots["assignee"] = assignee
+    if due_span is not None:
+        due = resolve_when(m, due_span, "future")
+        if due:
+            slots["due"] = due
+    cm = re.search(
+        r"\b(?:call|email|e-mail|ping|text|meet|message|follow[\s\-]?up with|check in with|reach out to|get back to|"
+        r"send\b.{1,40}?\bto|sync with|touch base with|remind|invite|intro)\s+(?P<n>[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?)",
+        title,
+    )
+    if cm and looks_like_person(cm.group("n")):
+        slots["contact"] = cm.group("n")
+    dm = re.search(
+        r"\b(?:for|on|re)\s+the\s+(?P<d>[A-Z][\w&.\-]*(?:\s+[\w&.\-]+){0,2}?)\s+(?:deal|opportunity|opp)\b",
+        title,
+    )
+    if dm:
+        slots["deal"] = dm.group("d")
+    return "create_task", conf, slots
+
+
+def rule_create_task(m: Msg) -> Result | None:
+    low = m.low
+    tm = _TASK_START.match(low)
+    if tm:
+        if (
+            tm.group("need")
+            and not (m.spans or _IMPERATIVE.match(low[tm.end() :].strip()))
+            and not re.search(
+                r"\b(?:call|email|send|follow|ping|prepare|draft|schedule|book|get|review|update)\b", low
+            )
+        ):
+            return None
+        if tm.group("need") and re.match(r"\s*(?:to\s+)?(?:log|add|create|record)\b", low[tm.end() :]):
+            return None
+        return task_from(m, tm.end(), conf=0.9)
+    if MENTION_AT.match(m.text.strip()):
+        return task_from(m, 0, conf=0.85)
+    if re.match(r"^(?:ask|tell|have|get)\s+@[UW]", low):
+        return task_from(m, 0, conf=0.85)
+    return None
+
+
+def rule_create_task_imperative(m: Msg) -> Result | None:
+    low = m.low
+    if re.match(r"^(?:call|text|ping|email|message) me\b", low):
+        return None
+    if re.match(r"^(?:update|change|set|move|push|mark)\b", low) and not m.spans:
+        return None
+    im = _IMPERATIVE.match(low)
+    if im:
+        return task_from(m, 0, conf=0.8 if m.spans else 0.65)
+    return None
