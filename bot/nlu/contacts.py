@@ -151,7 +151,7 @@ def _title_company(rest: str) -> tuple[str | None, str | None]:
             r"(?:(?P<t>.+?)\s+)?(?:at|@|from|with|works at|working at)\s+(?P<c>[A-Za-z0-9].*)$", seg, re.I
         )
         if not cm:
-            cm = re.match(rf"(?P<t>.+)\s+of\s+(?!(?:{_DEPARTMENTS})\b)(?P<c>[A-Z0-9].*)$", seg)
+            cm = re.match(rf"(?P<t>.+)\s+of\s+(?!(?i:{_DEPARTMENTS})\b)(?P<c>[A-Z0-9].*)$", seg)
         if cm:
             t = cm.group("t")
             rt = role_title(t) if t else None
@@ -219,7 +219,7 @@ _CONTACT_MOVE = re.compile(
     r"(?P<verb>moved to|moved over to|is now|'s now|became|got promoted to|was promoted to|has been promoted to|"
     r"promoted to|joined|left for|now works at|works at|switched to|is moving to|moving to|took a job at|"
     r"started at|went to|is the new|is our new|is the|changed jobs to|changed roles to|now heads|heads up|runs|"
-    r"is a|is an|is our)\s+(?P<v>.+)$"
+    r"is a|is an|is our|moved from \S+(?:\s+\S+)? to|left \S+(?:\s+\S+)? for|now|->|→|=>)\s+(?P<v>.+)$"
 )
 
 
@@ -268,6 +268,12 @@ def rule_update_contact(m: Msg) -> Result | None:
     if mv:
         c = mv.group("c")
         if c.lower() in (
+            "what's",
+            "what",
+            "who",
+            "who's",
+            "where",
+            "how",
             "we",
             "i",
             "it",
@@ -314,7 +320,7 @@ def rule_update_contact(m: Msg) -> Result | None:
             "took a job at",
             "started at",
             "went to",
-        ):
+        ) or verb.startswith(("moved from", "left ")):
             co = _company_clean(v)
             if not co:
                 return None
@@ -325,7 +331,7 @@ def rule_update_contact(m: Msg) -> Result | None:
     # email / phone stated about a person: "Jane Doe email jane@x.com", "jane's cell 555-0100"
     if EMAIL.search(m.text) or phones(m.text):
         pm = re.match(
-            rf"^(?P<c>[A-Za-z][\w'.\-]*(?:\s+[A-Za-z][\w'.\-]*)?)\s+(?:new\s+)?(?P<f>{_FIELD})\s*[:=]?\s*(?P<v>\S.*)$",
+            rf"^(?P<c>[A-Za-z][\w'.\-]*(?:\s+[A-Za-z][\w'.\-]*)?)\s*[-–—:,]?\s+(?:new\s+|updated\s+)?(?P<f>{_FIELD})\s*[:=]?\s*(?P<v>\S.*)$",
             m.text,
         )
         if pm and _field_key(pm.group("f")) in ("email", "phone"):
@@ -338,7 +344,7 @@ def rule_update_contact(m: Msg) -> Result | None:
 _FIND = [
     re.compile(
         r"^(?:find|search(?:\s+for)?|look\s*up|lookup|look for|show(?:\s+me)?|pull up|open|get|fetch|"
-        r"(?:any\s+)?(?:info|information|details|contact info|contact details|details)\s+(?:on|for|about)|"
+        r"anything (?:on|about)|(?:any\s+)?(?:info|information|details|contact info|contact details|details)\s+(?:on|for|about)|"
         r"what do we (?:have|know) (?:on|about)|what(?:'s| is) (?:the\s+)?(?:contact|info|information)\s+(?:for|on)|"
         r"do we (?:have|know) (?:anyone|anybody|someone|a contact|contacts|people)\s+(?:at|from|in|named|called)|"
         r"(?:who|anyone|anybody)\s+(?:do we know|we know)\s+(?:at|from)|who(?:'s| is) (?:our|the) (?:contact|person|champion|buyer) (?:at|for|from)|"

@@ -116,6 +116,7 @@ def _deal_ref(s: str) -> str:
         flags=re.I,
     )
     s = re.sub(r"^(?:deal|opportunity|opp)\s+(?:with|for|at)\s+", "", s, flags=re.I)
+    s = re.sub(r"\s*(?:->|→|=>|[-:–—])+$", "", s)
     s = re.sub(r"\s+(?:deal|opportunity|opp|oppty|account|contract)s?$", "", s, flags=re.I)
     s = re.sub(r"^(?:deal|opportunity|opp)\s*[:\-]?\s+", "", s, flags=re.I)
     s = re.sub(r"'s$", "", s)

@@ -108,7 +108,7 @@ def _command(m: Msg) -> Result | None:
             return contact_edit_command(m, rest_pos + sm.end())
         if verb == "contacts" and rest_low.strip():
             return "find_contact", 0.8, {"query": tidy(m.text[rest_pos:])}
-        return "unknown", 0.4, {}
+        return None  # "contact card for Jane Doe": free text
     if verb.startswith("deal"):
         sm = re.match(r"(add|new|create)\b\s*", rest_low)
         if sm:
@@ -159,11 +159,12 @@ def _r_pipeline(m: Msg) -> Result | None:
             return None
         return _pipeline(m, conf=0.92)
     if re.search(
-        r"^(?:how (?:are|is|'s|do|does)|how's|hows|what's|whats|what is|show|give|get|send|share)\b.*"
+        r"^(?:how (?:are|is|'s|do|does)|how much|how many|how's|hows|what's|whats|what is|show|give|get|send|share)\b.*"
         r"\b(?:deals? (?:looking|doing|summary|overview|status|report)|(?:my|our|team|the|open) deals\b"
         r"|numbers (?:looking|this (?:month|quarter))|quarter looking|sales (?:summary|report|numbers)"
         r"|we (?:tracking|doing|looking)|(?:am i|are we) (?:tracking|doing|trending)|in play|on the board"
-        r"|(?:deal|sales) (?:summary|report|overview|numbers|status)|bookings)",
+        r"|(?:deal|sales) (?:summary|report|overview|numbers|status)|bookings"
+        r"|many (?:open |active |live )?deals|much (?:have|did) (?:we|i) (?:closed?|won|booked|sold)|(?:closed|won|booked) this (?:month|quarter|year))",
         low,
     ):
         return _pipeline(m, conf=0.8)

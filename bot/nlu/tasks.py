@@ -21,7 +21,7 @@ from .text import looks_like_person
 
 _DONE_RULES = [
     re.compile(
-        r"^(?:task\s+|todo\s+)?(?:done|finished|completed|complete)\b\s*(?:with\s+)?"
+        r"^(?:(?:i'm|im|i am|just|finally|all|already|now)\s+)*(?:task\s+|todo\s+)?(?:done|finished|completed|complete)\b\s*(?:with\s+)?"
         r"(?:task|todo)?\s*[:\-]?\s*(?P<t>.+)$"
     ),
     re.compile(
@@ -73,7 +73,16 @@ def rule_complete_task(m: Msg) -> Result | None:
         if re.match(r"(?:deal|for today|for the day|for now|here|yet)\b", t_low) or len(t_low.split()) > 14:
             return None
         t = task_ref(m.text[dm.start("t") : dm.end("t")])
-        if t:
+        if t and t.lower() not in (
+            "that",
+            "it",
+            "this",
+            "everything",
+            "all",
+            "all of it",
+            "that one",
+            "this one",
+        ):
             return "complete_task", 0.9, {"task": t}
     return None
 
@@ -133,7 +142,10 @@ def rule_list_tasks(m: Msg) -> Result | None:
             return None
         return list_tasks(m, conf=0.9)
     if re.match(
-        r"^(?:what do i have|what have i got|what's next for me|what should i (?:do|work on))\b", low
+        r"^(?:what do i have|what have i got|what's next for me|what should i (?:do|work on))\b"
+        r"|^(?:what's|what is|whats) (?:left|remaining|next|pending)\b(?!.*\b(?:deal|pipeline)\b)"
+        r"|^what else (?:do i|is) ",
+        low,
     ):
         return list_tasks(m, conf=0.85)
     if re.match(r"^(?:anything\s+|what's\s+|whats\s+|what is\s+)?overdue\b", low):
