@@ -158,6 +158,10 @@ def _r_pipeline(m: Msg) -> Result | None:
         if re.match(r"^(?:add|move|put|create|new)\b", low):
             return None
         return _pipeline(m, conf=0.92)
+    if re.match(
+        r"^how (?:many|much)\b.*\b(?:deals?|opportunities|opps|revenue|closed|won|booked|sold)\b", low
+    ):
+        return _pipeline(m, conf=0.8)
     if re.search(
         r"^(?:how (?:are|is|'s|do|does)|how much|how many|how's|hows|what's|whats|what is|show|give|get|send|share)\b.*"
         r"\b(?:deals? (?:looking|doing|summary|overview|status|report)|(?:my|our|team|the|open) deals\b"
