@@ -48,12 +48,16 @@ def make_dedupe(services: Services) -> Callable[..., Any]:
 
 
 def make_actor(services: Services) -> Callable[..., Any]:
-    def actor(context: BoltContext, client: WebClient, body: dict[str, Any], next: Callable[[], Any]) -> Any:  # noqa: A002
+    def actor(context: BoltContext, body: dict[str, Any], next: Callable[[], Any]) -> Any:  # noqa: A002
         context["services"] = services
         team_id = context.team_id or _team(body)
         user_id = context.user_id
         if team_id and user_id:
-            context["actor"] = resolve_actor(services, client, team_id, user_id)
+            # Only the database here, before the ack: someone new is looked up in Slack (users.info)
+            # after it, by the listener that needs them (bot.slack.reply.make_ctx).
+            known = services.crm.actor(team_id, user_id)
+            if known is not None:
+                context["actor"] = known
         return next()
 
     return actor
@@ -70,9 +74,10 @@ def resolve_actor(services: Services, client: WebClient | None, team_id: str, us
     """The person behind a request; someone seen for the first time is stored with name and zone."""
     crm = services.crm
     found = crm.actor(team_id, user_id)
-    if found is not None:
+    # Stored without a name means users.info failed last time: ask again rather than keep a bare id.
+    if found is not None and (found.name != user_id or client is None):
         return found
-    name, tz, email = user_id, services.settings.default_tz, None
+    name, tz, email = user_id, found.tz if found else services.settings.default_tz, None
     if client is not None:
         try:
             info = client.users_info(user=user_id).get("user") or {}
@@ -80,7 +85,10 @@ def resolve_actor(services: Services, client: WebClient | None, team_id: str, us
             name = profile.get("real_name") or info.get("real_name") or info.get("name") or user_id
             tz = info.get("tz") or tz
             email = profile.get("email")
-        except SlackApiError as exc:
-            log.warning("users.info failed for %s: %s", user_id, exc.response.get("error"))
+        except Exception as exc:  # noqa: BLE001 - Slack down must not stop the person's request
+            reason = exc.response.get("error") if isinstance(exc, SlackApiError) else exc
+            log.warning("users.info failed for %s: %s", user_id, reason)
+            if found is not None:
+                return found
     crm.ensure_workspace(team_id, default_tz=services.settings.default_tz)
     return crm.register_user(team_id, user_id, name=name, tz=tz, email=email)

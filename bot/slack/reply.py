@@ -25,7 +25,9 @@ def make_ctx(
     services = context["services"]
     team_id = context.team_id or ""
     user_id = context.user_id or ""
-    actor = context.get("actor") or resolve_actor(services, context.client, team_id, user_id)
+    actor = context.get("actor")
+    if actor is None or actor.name == actor.slack_id:
+        actor = resolve_actor(services, context.client, team_id, user_id)
     raw_channel = body.get("channel")
     channel: dict[str, Any] = raw_channel if isinstance(raw_channel, dict) else {}
     return Ctx(

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from models import AuditEvent, Company, Contact, Deal, Interaction, PipelineStage, Task, User
 from tests.handlers.helpers import count, rows
+from tests.support.fakeslack import Fault
 from tests.support.slackhttp import ANN, BOB, SlackHTTP, buttons, text_of
 
 CAT = "U0CAT3333"
@@ -181,3 +182,24 @@ def test_bad_input_gets_the_right_form_and_writes_nothing(slack: SlackHTTP) -> N
     assert count(slack, Contact) == count(slack, Deal) == count(slack, Interaction) == 0
     assert count(slack, AuditEvent) == before
     assert count(slack, PipelineStage) == 7
+
+
+def test_slack_trouble_is_survived(slack: SlackHTTP) -> None:
+    # users.info down on first contact: the person is stored by id in the default zone, and looked
+    # up again next time.
+    slack.fake.add_user(CAT, "Cat Tanaka", tz="Asia/Tokyo")
+    slack.fake.fail_next("users.info", Fault(200, {"ok": False, "error": "fatal_error"}))
+    assert "What I can do" in text_of(slack.command("help", user=CAT))
+    assert rows(slack, User, User.slack_id == CAT)[0].name == CAT
+    slack.command("help", user=CAT)
+    (cat,) = rows(slack, User, User.slack_id == CAT)
+    assert (cat.name, cat.tz) == ("Cat Tanaka", "Asia/Tokyo")
+
+    # A 429 from chat.postMessage is retried after Retry-After, and the reply still arrives once.
+    slack.fake.fail_next(
+        "chat.postMessage", Fault(429, {"ok": False, "error": "ratelimited"}, {"Retry-After": "1"})
+    )
+    slack.dm("thanks!")
+    posts = slack.fake.wait_calls("chat.postMessage", 2)
+    assert len(posts) == 2 and posts[1].at - posts[0].at >= 0.9
+    assert "welcome" in text_of(posts[1])
