@@ -1,0 +1,92 @@
+"""``crm-bot run`` as a deployment runs it: a separate process, waitress on a port, the scheduler beside it."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+from pathlib import Path
+from urllib.parse import urlencode
+
+from tests.support.fakeslack import FakeSlack
+from tests.support.slackhttp import ANN, SECRET, text_of
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_crm_bot_run_serves_signed_requests_and_stops_cleanly(tmp_path: Path) -> None:
+    fake = FakeSlack().start()
+    fake.add_user(ANN, "Ann Rep", tz="America/New_York")
+    port = free_port()
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "CRM_", "DATABASE_"))},
+        "SLACK_BOT_TOKEN": "xoxb-test",
+        "SLACK_SIGNING_SECRET": SECRET,
+        "SLACK_API_URL": fake.api_url,
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'crm.sqlite3'}",
+        "PORT": str(port),
+        "CRM_SCHEDULER_INTERVAL": "0.2",
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bot.cli", "run"],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        lines = []
+        for line in proc.stdout:
+            lines.append(line)
+            if "listening on" in line:
+                break
+        assert f"http://127.0.0.1:{port}/slack/events" in "".join(lines), lines
+
+        import http.client
+        import time
+
+        from tests.support.slackhttp import sign
+
+        url = fake.response_url("run1")
+        body = urlencode(
+            {
+                "team_id": "T1",
+                "user_id": ANN,
+                "channel_id": "C1",
+                "command": "/crm",
+                "text": "help",
+                "response_url": url,
+                "trigger_id": "t.1",
+            }
+        ).encode()
+        ts = int(time.time())
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        conn.request(
+            "POST",
+            "/slack/events",
+            body=body,
+            headers={
+                "Content-Type": "application/x-www-form-urlencoded",
+                "X-Slack-Request-Timestamp": str(ts),
+                "X-Slack-Signature": sign(body, ts),
+            },
+        )
+        assert conn.getresponse().status == 200
+        reply = fake.wait_responses(1, timeout=10)[0]
+        assert "What I can do" in text_of(reply)
+
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=15) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        fake.stop()
