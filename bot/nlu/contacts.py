@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 
 from .base import Msg, Result, Slots, blank, lifecycle_in, name_at, person_like, tidy
-from .text import EMAIL, phones, role_title
-from .vocab import LIFECYCLE_WORDS
+from .text import COMPANY_SUFFIX, EMAIL, phones, role_title
+from .vocab import LIFECYCLE_WORDS, ROLE_WORDS
 
 _FIELD = (
     r"e-?mail(?: address)?|phone(?: number)?|number|mobile|cell|tel|title|role|position|job title|company|"
@@ -81,9 +81,11 @@ _CONTACT_CREATE = re.compile(
     r"^(?:(?:add|create|new|save|enter|make|put in|record|log)\s+(?:a\s+|an\s+)?(?:new\s+)?"
     r"(?P<k1>contact|lead|prospect|customer|client|person|person record|champion)s?\b"
     r"|(?P<k2>new)\s+(?P<k2w>contact|lead|prospect|customer|client|person)\b"
+    r"|(?P<k3w>lead|contact|prospect|customer)\s*(?=[:\-–—])"
+    r"|(?:got|have|met|there's|theres)\s+(?:a\s+)?new\s+(?P<k4w>lead|contact|prospect|customer|client)\s*(?=[,:\-–—])"
     r"|(?:add|save|put)\s+(?=[A-Za-z][\w'\-]+(?:\s+[A-Za-z][\w'\-]+){0,2}(?:\s+\([^)]*\))?\s+(?:to|into|in)\s+(?:the\s+)?(?:crm|contacts|contact list|address book)\b)"
     r"|(?:add|save)\s+(?=[A-Za-z][\w'\-]+(?:\s+[A-Za-z][\w'\-]+){0,3}\s*(?:,|\(|<|\s)\s*(?:[\w.+\-']+@|\+?\d[\d\s().\-]{6,}|(?:as|to)\s+(?:a\s+)?(?:new\s+)?(?:contact|lead|prospect|customer)|(?:the\s+)?(?:\w+\s+)?(?:of|at|from)\s+[A-Z]))"
-    r")\s*[:\-]?\s*"
+    r")\s*[:,\-–—]?\s*"
 )
 
 
@@ -106,6 +108,13 @@ def create_contact_from(m: Msg, pos: int, *, lifecycle: str | None) -> Result:
     name, end = name_at(m, pos)
     if not name:
         return "unknown", 0.35, {}
+    words = name.split()
+    for i, w in enumerate(words[1:], 1):
+        if w.isupper() and w.lower() in ROLE_WORDS or w in ("VP", "SVP", "EVP", "Head", "Director"):
+            # "Tom Baker CTO Globex": the name stops where the job title starts
+            name = " ".join(words[:i])
+            end = m.text.index(w, pos) - 1
+            break
     slots["name"] = name
     _fill_contact_details(m, end, slots, overwrite=True)
     if em and "email" not in slots:
@@ -140,7 +149,11 @@ def _title_company(rest: str) -> tuple[str | None, str | None]:
             seg = EMAIL.sub(" ", seg)
             seg = blank(seg, [(a, b) for a, b, _ in phones(seg)])
         seg = re.sub(
-            r"^\s*(?:(?:title|role|position)\s*[:=]?|is|works as|working as)\s+", "", seg.strip(), flags=re.I
+            r"^\s*(?:(?:title|role|position)\s*[:=]?|is|works as|working as|(?:she|he|they)(?:'s|'re| is| are)?"
+            r"(?:\s+now)?(?:\s+the|\s+a|\s+an)?)\s+",
+            "",
+            seg.strip(),
+            flags=re.I,
         )
         seg = tidy(seg)
         if not seg or re.match(
@@ -161,14 +174,42 @@ def _title_company(rest: str) -> tuple[str | None, str | None]:
                 if not company:
                     company = _company_clean(cm.group("c")) or None
                 continue
+        split = _role_then_company(seg)
+        if split and not title:
+            title, company = split[0], company or split[1]
+            continue
         rt = role_title(seg)
         if rt and not title:
             title = rt
         elif not rt and not company and re.fullmatch(r"[A-Z0-9][\w&.\-]*(?:\s+[A-Z0-9&][\w&.\-]*){0,3}", seg):
             bare.append(seg)
+        elif (
+            not rt
+            and not company
+            and re.fullmatch(r"[a-z0-9][\w&.\-]*(?:\s+[\w&.\-]+){0,2}", seg)
+            and seg.split()[-1].rstrip(".") in COMPANY_SUFFIX
+        ):
+            bare.append(seg)  # "acme corp" typed in lower case
     if not company and bare:
         company = bare[0]
     return title, company
+
+
+def _role_then_company(seg: str) -> tuple[str, str] | None:
+    """ "CTO Globex" -> ("CTO", "Globex"): a run of role words, then a capitalised name."""
+    words = seg.split()
+    i = 0
+    while i < len(words) and (
+        words[i].lower().strip(".,") in ROLE_WORDS
+        or words[i].lower() in ("of", "&", "and")
+        or re.fullmatch(rf"(?i:{_DEPARTMENTS})", words[i])
+    ):
+        i += 1
+    if 0 < i < len(words) and words[i][:1].isupper() and not role_title(" ".join(words[i:])):
+        title = " ".join(words[:i])
+        if role_title(title):
+            return title, " ".join(words[i:])
+    return None
 
 
 def _company_clean(s: str) -> str:
@@ -181,7 +222,7 @@ def rule_create_contact(m: Msg) -> Result | None:
     cm = _CONTACT_CREATE.match(m.low)
     if not cm:
         return None
-    word = cm.group("k1") or cm.group("k2w") or ""
+    word = cm.group("k1") or cm.group("k2w") or cm.group("k3w") or cm.group("k4w") or ""
     lifecycle = LIFECYCLE_WORDS.get(word) if word not in ("contact", "person", "champion") else None
     if word == "champion":
         lifecycle = None
@@ -389,6 +430,7 @@ def rule_find_contact(m: Msg) -> Result | None:
             continue
         q = tidy(m.text[fm.start("q") : fm.end("q")])
         q = re.sub(r"^(?:me|us)\s+", "", q, flags=re.I)
+        q = re.sub(r"^(?:anything|everything|info|details)\s+(?:on|about|for)\s+", "", q, flags=re.I)
         q = re.sub(rf"'s?\s+(?:{_FIELD}|contact info|details|info)s?$", "", q, flags=re.I)
         q = re.sub(r"'s$", "", q)
         if not q or len(q.split()) > 6:

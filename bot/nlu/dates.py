@@ -106,7 +106,14 @@ _DAY_PATTERNS: list[tuple[str, str]] = [
         r"\b(?:this|later\s+this)\s+(?:morning|afternoon|evening)\b|\blater\s+today\b|\bearlier\s+today\b",
     ),
     ("lastnight", r"\blast\s+night\b"),
-    ("eoq_named", r"\b(?:(?:the\s+)?end\s+of\s+(?:the\s+)?)?(?:q(?P<q>[1-4]))(?:\s+(?P<qy>20\d\d))?\b"),
+    (
+        "eoq_named",
+        r"\b(?:(?:the\s+)?end\s+of\s+(?:the\s+)?)?(?:q(?P<q>[1-4]))(?:\s+(?P<qy>20\d\d))?\b"
+        # "Q1 rollout", "Q4 numbers": a quarter naming a topic, not a date
+        r"(?!\s+(?:rollout|launch|budget|plan|planning|deal|deals|kickoff|numbers|targets?|goals?|pipeline|review|"
+        r"qbr|forecast|results|roadmap|release|renewal|campaign|initiative|project|okrs?|board|offsite|push|"
+        r"priorities|quota|upsell|expansion|pilot|order|deck|report)\b)",
+    ),
     (
         "endof",
         r"\b(?:(?:by|at|before)\s+)?(?:the\s+)?end\s+of\s+(?:the\s+)?(?P<which>next\s+|this\s+)?(?P<unit>week|month|quarter|year)\b",

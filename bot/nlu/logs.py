@@ -68,7 +68,7 @@ _LOG_START = re.compile(
 _SUBJECT_LOG = re.compile(
     r"^(?P<who>(?:[A-Z][\w'.\-]*)(?:\s+[A-Z][\w'.\-]*){0,2})"
     r"(?:\s+(?:from|at|@)\s+(?P<co>[A-Z][\w&.\-]*(?:\s+[A-Z][\w&.\-]*){0,2}))?"
-    r"\s+(?:just\s+|finally\s+)?(?P<k>called|emailed|e-mailed|pinged|texted|messaged|rang|phoned|replied|"
+    r"(?:\s*[-–—:,]\s*(?:i\s+|we\s+)?|\s+)(?:just\s+|finally\s+)?(?P<k>called|emailed|e-mailed|pinged|texted|messaged|rang|phoned|replied|"
     r"wrote back|wrote|responded|dm'd|dmed|got back to (?:me|us)|reached out|returned my call|"
     r"left (?:me )?a (?:voicemail|message))\b"
 )
@@ -109,6 +109,9 @@ def _log_header(m: Msg, pos: int, kind: str) -> tuple[Slots, int]:
         for mm in re.finditer(r"\b(?:with|to|for|at|w/|from)\s+(?:the\s+)?(?=[A-Z])", m.text[p:stop]):
             name, end = name_at(m, p + mm.end())
             if name:
+                skipped = tidy(m.text[p : p + mm.start()])
+                if skipped and not re.fullmatch(r"(?:the\s+)?(?:team|folks|people|guys)", skipped, re.I):
+                    slots["summary"] = skipped  # "emailed the proposal to Priya"
                 break
     name = strip_org_tail(name)
     if name and not any(s.start < end and p < s.end for s in m.spans):
@@ -237,12 +240,21 @@ def rule_log(m: Msg) -> Result | None:
     special = _log_special(m)
     if special:
         return special
-    lm = _LOG_START.match(m.low)
+    # "yesterday I had lunch with Tom": a leading date is when it happened
+    lead_span = next((s for s in m.spans if s.start == 0), None)
+    off = 0
+    if lead_span is not None:
+        gap = re.match(r"[\s,:\-]*", m.low[lead_span.end :])
+        off = lead_span.end + (gap.end() if gap else 0)
+    lm = _LOG_START.match(m.low[off:])
+    if lm is None:
+        off, lead_span = 0, None
+        lm = _LOG_START.match(m.low)
     subject: Slots = {}
     if lm:
         cue = next(g for g in (lm.group(k) for k in ("k1", "k2", "k3", "k5", "k6", "k8n")) if g)
         kind = kind_of(cue)
-        pos = lm.end()
+        pos = off + lm.end()
         if lm.group("k5"):
             # "call with Jane tomorrow at 3" is a plan, not a record.
             hdr_end = re.search(r"[,;:.!?]|\s[-–—]\s|$", m.low[pos:])
@@ -272,7 +284,7 @@ def rule_log(m: Msg) -> Result | None:
         if sm.group("co"):
             subject["company"] = sm.group("co")
         pos = sm.end()
-        pos += len(re.match(r"\s*(?:me|us|back)?(?:\s+back)?", m.low[pos:]).group(0))  # type: ignore[union-attr]
+        pos += len(re.match(r"\s*(?:me|us|back|her|him|them)?(?:\s+back)?", m.low[pos:]).group(0))  # type: ignore[union-attr]
     slots: Slots = {"kind": kind}
     if subject:
         slots.update(subject)
@@ -297,7 +309,7 @@ def rule_log(m: Msg) -> Result | None:
         elif medium == "phone" and kind in ("meeting", "message"):
             slots["kind"] = kind = "call"
     # a date phrase right after the header says when it happened
-    occurred: DateSpan | None = None
+    occurred: DateSpan | None = lead_span if lm else None
     while True:
         gap = re.match(r"\s*(?:,\s*)?(?:on|at|this|earlier|last)?\s*", m.low[p:])
         q = p + (gap.end() if gap else 0)
@@ -359,6 +371,11 @@ def rule_log(m: Msg) -> Result | None:
     fu: Slots = {}
     for s in m.spans:
         if s is occurred or s.start < rest_start or s.is_past_word:
+            continue
+        if re.search(r"\b(?:until|till|thru|through)\s*$", m.low[max(0, s.start - 9) : s.start]) or re.match(
+            r"(?:until|till)\b", s.text
+        ):
+            continue  # "budget freeze until January" is how long, not when to follow up
             continue
         due = resolve_when(m, s, "future")
         if not due:

@@ -87,7 +87,7 @@ def _r_small_talk(m: Msg) -> Result | None:
 
 def _command(m: Msg) -> Result | None:
     low = m.low
-    cm = re.match(r"^(contacts?|deals?|tasks?|todos?|log|pipeline|find|subscribe|unsubscribe|undo)\b\s*", low)
+    cm = re.match(r"^(contacts?|deals?|tasks?|todos?|log|pipeline|subscribe|unsubscribe|undo)\b\s*", low)
     if not cm:
         return None
     verb = cm.group(1)
@@ -131,10 +131,6 @@ def _command(m: Msg) -> Result | None:
         return list_tasks(m, conf=0.95)
     if verb == "pipeline":
         return _pipeline(m, conf=0.97)
-    if verb == "find":
-        q = tidy(m.text[rest_pos:])
-        q = re.sub(r"^(?:contact|contacts|the contact)\s+(?:for\s+)?", "", q, flags=re.I)
-        return ("find_contact", 0.9, {"query": q}) if q else ("unknown", 0.4, {})
     return None  # "log ..." is free text already
 
 

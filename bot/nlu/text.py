@@ -157,6 +157,8 @@ def take_name(text: str, pos: int, *, company: bool = False, max_words: int = 4)
             break
         if tok.startswith("@") or tok.startswith("#") or "@" in tok or tok.startswith("http"):
             break
+        if not re.search(r"[\w&]", tok):
+            break  # "initech - budget…": a dash or slash ends the name
         if is_weekday_or_month(tok, nxt):
             break
         if capital_mode:
