@@ -22,6 +22,7 @@ import threading
 import time
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from slack_sdk import WebClient
 from sqlalchemy import Engine, delete, func, insert, select, text
@@ -112,7 +113,10 @@ def _due_reminders(engine: Engine, ws_id: int, people: list[int], n: int, due: d
 
 def _deliver(
     engine: Engine, url: str, api_url: str, *, schedulers: int, pace: float, workers: int
-) -> tuple[float, int]:
+) -> tuple[float, int, int, list[str]]:
+    """Run the schedulers side by side until the outbox is empty; returns (seconds, sent, retries,
+    errors seen). A post that failed (the loopback server refusing a connection under load) is retried
+    as in production; the clock is moved past its backoff so the run does not wait for it."""
     clock = ManualClock(NOW)
     engines = [make_engine(url, pool_size=workers + 2) for _ in range(schedulers)]
     runs = [
@@ -127,18 +131,32 @@ def _deliver(
         )
         for i, e in enumerate(engines)
     ]
+    retries = 0
     started = time.perf_counter()
-    threads = [threading.Thread(target=r.tick) for r in runs]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    for _round in range(10):
+        stats: list[Any] = []
+        threads = [threading.Thread(target=lambda r=r, out=stats: out.append(r.tick())) for r in runs]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        retries += sum(s.retried for s in stats)
+        with engine.connect() as conn:
+            left = (
+                conn.scalar(select(func.count()).select_from(Delivery).where(Delivery.state != "sent")) or 0
+            )
+        if not left:
+            break
+        clock.advance(minutes=10)
     seconds = time.perf_counter() - started
     for e in engines:
         e.dispose()
     with engine.connect() as conn:
         sent = conn.scalar(select(func.count()).select_from(Delivery).where(Delivery.state == "sent")) or 0
-    return seconds, int(sent)
+        errors = sorted(
+            set(conn.scalars(select(Delivery.last_error).where(Delivery.last_error.is_not(None))))
+        )
+    return seconds, int(sent), retries, [e for e in errors if e]
 
 
 def bench_reminders(engine: Engine, url: str, reminders: int, channels: int, workers: int) -> list[str]:
@@ -158,7 +176,7 @@ def bench_reminders(engine: Engine, url: str, reminders: int, channels: int, wor
             people = _people(engine, ws_id, people_n)
             _due_reminders(engine, ws_id, people, reminders, NOW - timedelta(seconds=1))
             slack.posted.clear()
-            seconds, sent = _deliver(
+            seconds, sent, retries, errors = _deliver(
                 engine, url, slack.fake.api_url, schedulers=n_sched, pace=pace, workers=workers
             )
             twice = sum(1 for v in slack.posted.values() if v > 1)
@@ -167,6 +185,7 @@ def bench_reminders(engine: Engine, url: str, reminders: int, channels: int, wor
             lines.append(
                 f"{reminders:,} reminders, {label}: {seconds:.2f} s wall{floor}, "
                 f"{reminders / seconds:,.0f} msgs/s, delivered {len(slack.posted):,}, twice {twice}"
+                + (f", {retries} retried ({'; '.join(errors)[:120]})" if retries else "")
                 + ("" if ok else "  <-- MISMATCH")
             )
             print("  " + lines[-1], flush=True)
