@@ -12,8 +12,8 @@ from bot.blocks import cards, ids, modals
 from bot.blocks.common import esc, unpack
 from bot.commands.registry import Ctx, Reply
 from bot.intents import create_contact, execute, guarded, show_contact, show_deal
-from bot.services.edits import create_company
-from bot.slack.reply import make_ctx, post, respond_with, safely
+from bot.services.edits import create_company, logged_values
+from bot.slack.reply import make_ctx, post, post_to_response_url, respond_with, safely
 
 log = logging.getLogger(__name__)
 ACTION = re.compile(r"^crm_")
@@ -105,6 +105,15 @@ def open_modal(ctx: Ctx, body: dict[str, Any], name: str, value: dict[str, Any])
         intent, slots, mode = value["i"], dict(value.get("s") or {}), value.get("m", "new")
         labels = dict(value.get("l") or {})
         record_ids = value.get("ids") or {}
+        if mode == "edit" and intent == "log_interaction" and record_ids.get("interaction"):
+            # From the database, not the button: a button value is cut at 2,000 characters.
+            current = logged_values(
+                ctx.crm, ctx.actor, int(record_ids["interaction"]), record_ids.get("task")
+            )
+            if current is None:
+                post_gone(ctx, body)
+                return
+            slots = current
     elif name == ids.LOG_FOLLOW_UP:
         intent, mode, record_ids = "log_interaction", "new", {}
         ref_slot = "deal" if "deal" in value else "contact"
@@ -130,6 +139,12 @@ def open_modal(ctx: Ctx, body: dict[str, Any], name: str, value: dict[str, Any])
     }
     view = modals.build(intent, slots, meta=meta, tz=ctx.tz, labels=labels)
     ctx.client.views_open(trigger_id=body["trigger_id"], view=view)  # type: ignore[union-attr]
+
+
+def post_gone(ctx: Ctx, body: dict[str, Any]) -> None:
+    reply = Reply.say("That record is gone (undone or deleted), so there is nothing to edit.")
+    if body.get("response_url"):
+        post_to_response_url(body["response_url"], reply, replace=False)
 
 
 def register(app: App) -> None:

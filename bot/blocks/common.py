@@ -63,8 +63,9 @@ def pack(value: Any) -> str:
     trimmed = json.loads(text)
     slots = trimmed.get("s") or {}
     for key in ("summary", "title"):
-        if isinstance(slots.get(key), str):
-            slots[key] = slots[key][:300]
+        if isinstance(slots.get(key), str) and len(slots[key]) > 300:
+            # Visibly cut, never silently: the person sees "…" in what is read back to them.
+            slots[key] = slots[key][:299] + "…"
     return json.dumps(trimmed, separators=(",", ":"))[:VALUE_LIMIT]
 
 

@@ -155,3 +155,24 @@ def create_company(crm: CRM, actor: Actor, name: str) -> Written:
         company = crm._company(op.session, op, actor, _name(name, "company name", "Acme Corp"), create=True)
         assert company is not None
         return Written(op.id, company=CompanyView(company.id, company.name, company.domain))
+
+
+def logged_values(crm: CRM, actor: Actor, interaction_id: int, task_id: int | None) -> dict[str, Any] | None:
+    """What an interaction and its follow-up say now, as intent slots (for the edit form)."""
+    with crm.read() as s:
+        i = s.get(Interaction, interaction_id)
+        if i is None or i.workspace_id != actor.workspace_id:
+            return None
+        view = crm._interaction_view(s, i)
+        slots: dict[str, Any] = {
+            "kind": view.kind,
+            "contact": view.contact,
+            "company": view.company,
+            "summary": view.summary,
+            "occurred_at": view.occurred_at.isoformat(),
+        }
+        t = s.get(Task, task_id) if task_id else None
+        if t is not None and t.workspace_id == actor.workspace_id:
+            due = t.due_at.isoformat() if t.due_at else t.due_date.isoformat() if t.due_date else None
+            slots["follow_up"] = {"title": t.title, "due": due}
+        return slots
