@@ -188,10 +188,10 @@ _DEAL_UPDATE = [
         r"fell apart|pulled the plug|went cold|is off|is cancelled|is canceled|cancelled|canceled|churned)\b(?P<v>.*)$"
     ),
     # "Wayne Enterprises deal: bump to $1.5M"
-    re.compile(r"^(?:the\s+)?(?P<d>.+?)\s+(?:deal|opp|opportunity)\s*[:\-–—]\s*(?P<v>.+)$"),
+    re.compile(r"^(?:the\s+)?(?P<d>[^,;:!?]+?)(?:\s+(?:deal|opp|opportunity))?\s*[:\-–—]\s*(?P<v>.+)$"),
     # "Acme renewal close date is Dec 31", "Acme renewal amount 60k", "Acme deal now 60k"
     re.compile(
-        r"^(?:the\s+)?(?P<d>.+?)\s+(?:deal\s+|opp\s+)?(?:new\s+)?(?:amount|value|size|close date|closing date|"
+        r"^(?:the\s+)?(?P<d>[^,;:!?]+?)\s+(?:deal\s+|opp\s+)?(?:new\s+)?(?:amount|value|size|close date|closing date|"
         r"close|expected close|stage|is now worth|now worth|is worth|worth|slipped|slips|pushed|moved|moving)\s*"
         r"(?:is\s+|to\s+|now\s+|=\s*|:\s*|->\s*)*(?P<v>.+)$"
     ),
@@ -390,7 +390,30 @@ def create_deal_from(m: Msg, pos: int) -> Result:
 def rule_create_deal(m: Msg) -> Result | None:
     dm = _DEAL_CREATE.match(m.low)
     if dm:
-        return create_deal_from(m, dm.end())
+        got = create_deal_from(m, dm.end())
+        title = got[2].get("title", "")
+        if got[0] == "create_deal" and "company" not in got[2] and re.fullmatch(r"[A-Z][\w&.\-]*", title):
+            got[2]["company"] = title  # "new opp Initech 20k": the one name is the company
+        return got
+    # "Globex: new deal, platform migration, $1.2M", "Initech opportunity, 20k euros"
+    cm = re.match(
+        r"^(?P<co>[A-Z][\w&.\-]*(?:\s+[A-Z][\w&.\-]*){0,2})\s*[:,\-–—]?\s+(?:new\s+|potential\s+)?"
+        r"(?:deal|opportunity|opp|oppty)\b\s*[:,\-–—]?\s*",
+        m.text,
+    )
+    if (
+        cm
+        and find_money(m.text, deal_context=True, exclude=[(s.start, s.end) for s in m.spans])
+        and not re.search(
+            r"\b(?:moved?|moving|won|lost|signed|closed|push(?:ed)?|slipped|bump(?:ed)?|dead|now|update[ds]?|"
+            r"change[ds]?|increase[ds]?|raise[ds]?|is in|to stage)\b",
+            m.low,
+        )
+    ):
+        got = create_deal_from(m, cm.end())
+        if got[0] == "create_deal":
+            got[2].setdefault("company", cm.group("co"))
+        return got
     bm = re.match(
         r"^(?P<co>[A-Z][\w&.\-]*(?:\s+[A-Z][\w&.\-]*){0,2})\s+(?:wants|is looking|is ready|is interested|plans|would like)"
         r"\s+(?:to\s+)?(?:buy|purchase|sign|expand|upgrade|renew|in buying|in)\b",

@@ -185,6 +185,7 @@ def normalize(raw: str) -> Normalized:
     s = re.sub(r"(?<![\w/@.])w(?= +(?:[A-Z@]|the\b|her\b|him\b|them\b))", "with", s)
     s = _fix_typos(s)
     s = _SPACES.sub(" ", s).strip()
+    s = re.sub(r"(@[UW][A-Z0-9]+) (?='s\b)", r"\1", s)  # "<@U1>'s pipeline" keeps its possessive
     return Normalized(
         text=s, low=_lower_same_length(s), mentions=mentions, channels=channels, done_mark=done_mark
     )

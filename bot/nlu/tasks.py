@@ -119,7 +119,7 @@ _TASK_NOUN = r"(?:tasks?|todos?|to-?dos?|to do(?: list)?|task list|reminders|fol
 def rule_list_tasks(m: Msg) -> Result | None:
     low = m.low.strip()
     if re.match(
-        rf"^(?:(?:my|our|all|all my|open|pending|outstanding|the team's|team|overdue|late|today's|todays|due|"
+        rf"^(?:@\w+(?:'s)?\s+)?(?:(?:my|our|all|all my|open|pending|outstanding|the team's|team|overdue|late|today's|todays|due|"
         rf"this week's|upcoming|remaining|current)\s+)*{_TASK_NOUN}\b"
         r"(?:\s+(?:for|of)\s+@\w+|\s+@\w+|\s+(?:today|overdue|this week|week|due|all|mine|list|please|pls|"
         r"now|for today|for the week|for this week|for me|due today|due this week))*[?!.]*$",
@@ -262,6 +262,12 @@ def rule_create_task(m: Msg) -> Result | None:
             return None
         return task_from(m, tm.end(), conf=0.9)
     if MENTION_AT.match(m.text.strip()):
+        if re.match(
+            r"^@\w+(?:'s)?\s+(?:(?:overdue|open|pending|today's|current|upcoming)\s+)?"
+            r"(?:tasks|todos|to-dos|pipeline|forecast|deals|numbers)\b",
+            low,
+        ):
+            return None  # "@U123 overdue tasks", "@U123's pipeline": questions about someone
         return task_from(m, 0, conf=0.85)
     if re.match(r"^(?:ask|tell|have|get)\s+@[UW]", low):
         return task_from(m, 0, conf=0.85)
