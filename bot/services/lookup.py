@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from rapidfuzz import fuzz, process, utils
-from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from bot.services.errors import Ambiguous, Candidate, NotFound
@@ -37,6 +37,19 @@ def _prefilter(key: InstrumentedAttribute[str], query_key: str, width: int) -> C
     return or_(*conds) if conds else key.like(f"{query_key[:1]}%")
 
 
+def _prefilter_every_token(key: InstrumentedAttribute[str], query_key: str) -> ColumnElement[bool] | None:
+    """Every word of the query starts a word of the key ("sofia brightdaale" → "sof…" and "bri…"):
+    few rows on a large table, where the any-word filter's capped set might miss the one meant."""
+    tokens = [t[:3] for t in query_key.split() if len(t) >= 2]
+    if len(tokens) < 2:
+        return None
+    conds = []
+    for prefix in tokens:
+        escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        conds.append(or_(key.like(f"{escaped}%", escape="\\"), key.like(f"% {escaped}%", escape="\\")))
+    return and_(*conds)
+
+
 def rank(
     session: Session,
     model: Any,
@@ -56,11 +69,14 @@ def rank(
     exact = session.execute(base.where(key == query_key).limit(limit)).all()
     if exact:
         return [Match(r[0], r[1], 100.0) for r in exact]
-    best: list[Match] = []
+    best: dict[int, Match] = {}
     # Tight prefixes first (cheap, index-friendly); widen only when nothing close was found, which is
     # what catches a typo in the first letters.
-    for width in (3, 1):
-        rows = session.execute(base.where(_prefilter(key, query_key, width)).limit(PREFILTER_LIMIT)).all()
+    passes = [_prefilter_every_token(key, query_key), *(_prefilter(key, query_key, w) for w in (3, 1))]
+    for cond in passes:
+        if cond is None:
+            continue
+        rows = session.execute(base.where(cond).limit(PREFILTER_LIMIT)).all()
         if not rows:
             continue
         choices = {r[0]: r[2] for r in rows}
@@ -68,10 +84,12 @@ def rank(
         found = process.extract(
             query_key, choices, scorer=_score, processor=utils.default_process, limit=limit, score_cutoff=60
         )
-        best = [Match(rid, labels[rid], score) for _choice, score, rid in found]
-        if best and best[0].score >= SURE:
+        for _choice, score, rid in found:
+            if rid not in best or best[rid].score < score:
+                best[rid] = Match(rid, labels[rid], score)
+        if any(m.score >= SURE for m in best.values()):
             break
-    return best
+    return sorted(best.values(), key=lambda m: (-m.score, m.label, m.id))[:limit]
 
 
 def _score(a: str, b: str, **kwargs: Any) -> float:
