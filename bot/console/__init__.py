@@ -14,6 +14,7 @@ import secrets
 import sys
 import tempfile
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -26,7 +27,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.clock import ManualClock
 from bot.console.payloads import Person
-from bot.console.session import Console, parse_clock
+from bot.console.session import Console, TrackingExecutor, parse_clock
 from bot.console.slackapi import SlackStandIn
 from bot.settings import Settings
 
@@ -43,7 +44,9 @@ def _real_app(
 ) -> App:
     from bot.app import create_app
 
-    return create_app(settings, sessions=sessions, clock=clock, client=client)
+    # The console waits for the work after each ack before it shows the prompt again.
+    executor = TrackingExecutor(ThreadPoolExecutor(max_workers=4, thread_name_prefix="crm-console"))
+    return create_app(settings, sessions=sessions, clock=clock, client=client, listener_executor=executor)
 
 
 @dataclass

@@ -101,11 +101,14 @@ class TrackingExecutor(Executor):
 
 
 def track(app: App) -> TrackingExecutor | None:
+    """The app's tracked executor: the one it was built with, or its own wrapped in one."""
     runner = app.listener_runner
     inner = getattr(runner, "listener_executor", None)
     lazy = getattr(runner, "lazy_listener_runner", None)
     if inner is None:
         return None
+    if isinstance(inner, TrackingExecutor):
+        return inner
     tracker = TrackingExecutor(inner)
     runner.listener_executor = tracker  # type: ignore[attr-defined]
     if lazy is not None and hasattr(lazy, "executor"):
