@@ -214,7 +214,7 @@ def name_at(m: Msg, pos: int, *, company: bool = False, max_words: int = 4) -> t
     return name, end
 
 
-_COMPANY_LEAD = re.compile(r"\s*(?:,\s*)?(?:at|from|of|@|with|w/|in|over at|\()\s*(?:the\s+)?", re.I)
+_COMPANY_LEAD = re.compile(r"\s*(?:,\s*)?(?:(?:at|from|of|with|in|over at)\b|@|w/|\()\s*(?:the\s+)?", re.I)
 
 
 PLACE_TAIL = re.compile(

@@ -59,6 +59,9 @@ _LOG_START = re.compile(
     rf"|(?P<k3>{_LOG_VERB})\b"
     rf"|(?P<k5>{_LOG_ADJ}*{_LOG_NOUN})\s+(?=with\b|w/|to\b|at\b|@|from\b)"
     rf"|{_LOG_ADJ}*(?P<k6>notes?|fyi|memo)\b(?:\s+(?:on|about|re|for|from))?"
+    rf"|(?:got out of|came out of|walked out of|wrapped(?: up)?|finished|ended|did)\s+(?:a|an|the|my|our)\s+{_LOG_ADJ}*"
+    rf"(?P<k10>{_LOG_NOUN})\b"
+    rf"|(?P<k9>meeting|call|demo|mtg|lunch)\s+notes?\b(?:\s+(?:from|for|with|re|on))?"
     r"|(?P<k8>sent|shot|dropped|fired off|gave)\s+(?=\S+(?:\s+[A-Z]\S*)?\s+(?:an?\s+|the\s+)?(?:quick\s+|short\s+)?"
     r"(?P<k8n>email|e-mail|text|message|dm|note|line|ping|call|voicemail)\b)"
     r")"
@@ -252,7 +255,7 @@ def rule_log(m: Msg) -> Result | None:
         lm = _LOG_START.match(m.low)
     subject: Slots = {}
     if lm:
-        cue = next(g for g in (lm.group(k) for k in ("k1", "k2", "k3", "k5", "k6", "k8n")) if g)
+        cue = next(g for g in (lm.group(k) for k in ("k1", "k2", "k3", "k5", "k6", "k8n", "k9", "k10")) if g)
         kind = kind_of(cue)
         pos = off + lm.end()
         if lm.group("k5"):

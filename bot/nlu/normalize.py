@@ -184,6 +184,7 @@ def normalize(raw: str) -> Normalized:
     s = _ABBREV.sub(lambda m: ABBREVIATIONS[m.group(0).lower()], s)
     s = re.sub(r"(?<![\w/@.])w(?= +(?:[A-Z@]|the\b|her\b|him\b|them\b))", "with", s)
     s = _fix_typos(s)
+    s = re.sub(r"\s*[•◦▪‣]\s*", "; ", s)  # bullet lists read as clauses
     s = _SPACES.sub(" ", s).strip()
     s = re.sub(r"(@[UW][A-Z0-9]+) (?='s\b)", r"\1", s)  # "<@U1>'s pipeline" keeps its possessive
     return Normalized(

@@ -37,6 +37,7 @@ from .tasks import (
     task_ref,
 )
 from .text import EMAIL
+from .vocab import FIRST_NAMES
 
 MAX_CHARS = 4000
 log = logging.getLogger(__name__)
@@ -173,6 +174,15 @@ def _r_pipeline(m: Msg) -> Result | None:
 
 def _r_fallback(m: Msg) -> Result | None:
     low = m.low
+    # A bare email address or a person's name on its own: look it up
+    bare = m.text.strip().rstrip("?").strip()
+    if EMAIL.fullmatch(bare):
+        return "find_contact", 0.6, {"query": bare}
+    if (
+        re.fullmatch(r"[A-Z][\w'\-]*(?:\s+[A-Z][\w'\-]*){0,2}", bare)
+        and bare.split()[0].lower() in FIRST_NAMES
+    ):
+        return "find_contact", 0.5, {"query": bare}
     # "Jane Doe, VP Sales, Acme - jane@acme.com": a bare contact card
     if EMAIL.search(m.text) and not m.spans and m.text[:1].isupper():
         name, end = name_at(m, 0)
@@ -237,15 +247,32 @@ def _prepare(text: str, now: datetime | str | None, tz: str, user: str | None) -
     t, low = n.text, n.low
     if not re.search(r"[a-z]", t) and len(re.findall(r"[A-Z]", t)) > 3:
         t = low  # ALL CAPS carries no name signal; read it as lower case
-    qm = re.match(r"[>\s]+", low)  # Slack quote markers
+    qm = re.match(r"[>\s•◦▪‣*\-,;]+", low)  # Slack quote markers, bullets
     if qm:
         t, low = t[qm.end() :], low[qm.end() :]
     fm = _LEADING_FILLER.match(low)
     if fm and re.search(r"\w", low[fm.end() :]):
         t, low = t[fm.end() :], low[fm.end() :]
+    am = _ADDRESSED.match(low)
+    if am:  # "@BOT remind me to…": the mention only addresses the bot
+        t, low = t[am.end() :], low[am.end() :]
+        fm = _LEADING_FILLER.match(low)
+        if fm and re.search(r"\w", low[fm.end() :]):
+            t, low = t[fm.end() :], low[fm.end() :]
     t, low = t.rstrip(), low.rstrip()
     when = make_now(now, tz)
     return Msg(text=t, low=low, now=when, user=user, spans=find_spans(low), done_mark=n.done_mark)
+
+
+# A leading mention followed by a request the sender makes for themselves addresses the bot, not a colleague
+# ("<@BOT> remind me to…", "<@BOT> can you log a call…"); "<@U1> send the contract…" still assigns U1.
+_ADDRESSED = re.compile(
+    r"^@[UW][A-Z0-9]+[\s,:]+(?=(?:(?:hey|hi|pls|please|can you|could you|would you)\s+)*"
+    r"(?:remind me|log\b|add (?:a |an )?(?:contact|deal|task|note|lead)|create\b|new (?:deal|contact|lead|task|opp)|"
+    r"find\b|who\b|what\b|show\b|list\b|how\b|pipeline\b|my tasks|tasks\b|help\b|had\b|called\b|met\b|"
+    r"spoke\b|emailed\b|note\b|we (?:won|lost|closed|signed)\b|look up|lookup|search\b))",
+    re.I,
+)
 
 
 def _valid_slots(slots: Slots) -> Slots:
