@@ -39,6 +39,7 @@ from sqlalchemy.engine import make_url
 from bench.seed import seed
 from bot.console.slackapi import Call, SlackStandIn
 from bot.db import make_engine
+from bot.migrate import upgrade
 from models import Contact, Deal, PipelineStage, User, Workspace
 
 TEAM = "TBENCH"
@@ -341,6 +342,12 @@ def sqlite_store(
     if path.exists() and done.exists():
         log(f"  sqlite: reusing {path}")
         # Earlier runs' writes (moved deals, new tasks) stay; they are a few hundred rows in a million.
+        # Newer migrations are applied, as the bot would on start.
+        engine = make_engine(f"sqlite:///{path}")
+        try:
+            upgrade(engine)
+        finally:
+            engine.dispose()
         return f"sqlite:///{path}", None
     for stale in (path, Path(f"{path}-wal"), Path(f"{path}-shm"), done):
         stale.unlink(missing_ok=True)
