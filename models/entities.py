@@ -117,8 +117,9 @@ class Deal(Base):
         Index("ix_deals_stage_owner", "workspace_id", "stage_id", "owner_id"),
         Index("ix_deals_owner", "workspace_id", "owner_id"),
         Index("ix_deals_company", "company_id"),
-        # Deals closing in a date range (the summary's "closing this week").
-        Index("ix_deals_close", "workspace_id", "close_date"),
+        # Deals closing in a date range (the summary's "closing this week"), covering the stage and
+        # amount so that counting and ranking them reads only the index, not a million rows.
+        Index("ix_deals_close", "workspace_id", "close_date", "stage_id", "amount", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -193,14 +193,16 @@ def compute_summary(
     closing_count, closing_amount = s.execute(
         select(func.count(), func.coalesce(func.sum(Deal.amount), 0)).where(*closing_where)
     ).one()
+    closing_order = (Deal.amount.desc().nulls_last(), Deal.close_date, Deal.id)
+    # The biggest ones are picked from the covering ix_deals_close alone; only they are then read.
+    biggest = select(Deal.id).where(*closing_where).order_by(*closing_order).limit(LIST_LIMIT * 2)
     closing = [
         ClosingDeal(r[0], r[1], r[2], r[3], stage_by_id[r[4]][2], r[5])
         for r in s.execute(
             select(Deal.id, Deal.title, Deal.amount, Deal.close_date, Deal.stage_id, User.slack_id)
             .outerjoin(User, Deal.owner_id == User.id)
-            .where(*closing_where)
-            .order_by(Deal.amount.desc().nulls_last(), Deal.close_date, Deal.id)
-            .limit(LIST_LIMIT * 2)
+            .where(Deal.id.in_(biggest.scalar_subquery()))
+            .order_by(*closing_order)
         )
     ]
 
