@@ -1,0 +1,87 @@
+"""``crm-bot scheduler`` and the background runner: one clear line when it cannot start, and a
+background scheduler that delivers and stops cleanly."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from slack_sdk import WebClient
+
+from bot.cli import main
+from bot.db import make_engine, make_session_factory
+from bot.migrate import upgrade
+from bot.scheduler import Scheduler
+from bot.scheduler.runner import SchedulerOptions, options_from_env, start_in_background
+from bot.services import CRM
+from bot.settings import Settings, SettingsError
+from tests.scheduler.conftest import Slack
+
+
+@pytest.fixture
+def env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> str:
+    url = f"sqlite:///{tmp_path / 'crm.sqlite3'}"
+    monkeypatch.setenv("DATABASE_URL", url)
+    for var in ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "SLACK_API_URL"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.chdir(tmp_path)  # no stray .env
+    return url
+
+
+def test_standalone_without_a_token_says_so_in_one_line(env: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["scheduler"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err == "crm-bot scheduler: SLACK_BOT_TOKEN is missing: the scheduler needs it to post"
+
+
+def test_second_standalone_scheduler_on_sqlite_refuses_with_one_line(
+    env: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], slack: Slack
+) -> None:
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-test")
+    monkeypatch.setenv("SLACK_SIGNING_SECRET", "secret")
+    monkeypatch.setenv("SLACK_API_URL", slack.api_url)
+    engine = make_engine(env)
+    upgrade(engine)
+    running = Scheduler(
+        make_session_factory(engine), WebClient(base_url=slack.api_url), name="web-1:42"
+    ).start()
+    try:
+        assert main(["scheduler"]) == 1
+        lines = capsys.readouterr().err.strip().splitlines()
+        assert len(lines) == 1
+        assert lines[0].startswith("crm-bot scheduler: another scheduler (web-1:42) is already running")
+    finally:
+        running.stop()
+        engine.dispose()
+
+
+def test_bad_scheduler_option_is_named() -> None:
+    with pytest.raises(SettingsError, match="CRM_SLACK_CHANNEL_PACE must be a number"):
+        options_from_env({"CRM_SLACK_CHANNEL_PACE": "fast"})
+    assert options_from_env({}) == SchedulerOptions(interval=5.0, pace_seconds=1.0, workers=4)
+
+
+def test_background_scheduler_delivers_and_stops(tmp_path: Path, slack: Slack) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'bg.sqlite3'}")
+    upgrade(engine)
+    sessions = make_session_factory(engine)
+    crm = CRM(sessions)
+    ann = crm.register_user("T1", "UANN", name="Ann", tz="UTC")
+    crm.create_task(ann, "Due already", due=datetime(2020, 1, 1, 9, 0, tzinfo=UTC))
+    settings = Settings(bot_token="xoxb-test", database_url=str(engine.url))
+    handle = start_in_background(
+        settings,
+        sessions,
+        WebClient(base_url=slack.api_url, retry_handlers=[]),
+        options=SchedulerOptions(interval=0.05, pace_seconds=0, workers=1),
+    )
+    try:
+        slack.wait_for(lambda s: s.posted, timeout=10)
+        assert "Due already" in slack.posted[0]["text"] and "(late)" in slack.posted[0]["text"]
+    finally:
+        handle.stop()
+    assert not handle.running
+    # The lease was given back: another scheduler may start at once.
+    Scheduler(sessions, WebClient(base_url=slack.api_url)).start().stop()
+    engine.dispose()
