@@ -104,7 +104,10 @@ class HttpServer:
             for channel in list(server._map.values()):
                 channel.close()
 
-        server.trigger.pull_trigger(close_all)
+        try:
+            server.trigger.pull_trigger(close_all)
+        except OSError:  # the loop is already going away
+            server.close()
         self.thread.join(5)
         server.task_dispatcher.shutdown()
 

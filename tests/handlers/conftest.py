@@ -9,7 +9,7 @@ from sqlalchemy import Engine
 from bot.clock import ManualClock
 from bot.db import make_session_factory
 from tests.support.fakeslack import FakeSlack
-from tests.support.slackhttp import ANN, BOB, SlackHTTP
+from tests.support.slackhttp import ANN, BOB, Front, SlackHTTP
 
 # Wednesday 18 November 2026, 10:00 in New York.
 NOW = datetime(2026, 11, 18, 15, 0, tzinfo=UTC)
@@ -29,8 +29,16 @@ def clock() -> ManualClock:
     return ManualClock(NOW)
 
 
+@pytest.fixture(scope="module")
+def front() -> Iterator[Front]:
+    """One HTTP server per module; each test mounts its own app on it."""
+    front = Front()
+    yield front
+    front.stop()
+
+
 @pytest.fixture
-def slack(fake: FakeSlack, engine: Engine, clock: ManualClock) -> Iterator[SlackHTTP]:
+def slack(fake: FakeSlack, front: Front, engine: Engine, clock: ManualClock) -> Iterator[SlackHTTP]:
     """The app on a loopback port over a clean database (SQLite and PostgreSQL), fake Slack reset."""
     fake.reset()
     fake.faults.clear()
@@ -39,6 +47,7 @@ def slack(fake: FakeSlack, engine: Engine, clock: ManualClock) -> Iterator[Slack
         engine.url.render_as_string(hide_password=False),
         clock=clock,
         sessions=make_session_factory(engine),
+        front=front,
     )
     yield server
-    server.stop()
+    server.finish()

@@ -14,6 +14,7 @@ import itertools
 import json
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
@@ -21,7 +22,7 @@ from urllib.parse import urlencode
 from bot.app import create_app
 from bot.clock import Clock
 from bot.runtime import Services, build_services
-from bot.server import HttpServer, make_http_server, make_wsgi
+from bot.server import make_http_server, make_wsgi
 from bot.settings import Settings
 from tests.support.fakeslack import Call, FakeSlack
 
@@ -252,18 +253,51 @@ class Response:
     body: str
 
 
+class Front:
+    """One waitress server (the production one) in front of whichever app is mounted.
+
+    Starting a server per test costs little, but stopping one while its worker threads finish costs
+    more; a module keeps one front and mounts a fresh app (fresh database) per test.
+    """
+
+    def __init__(self) -> None:
+        self.target: Any = None
+        self.server = make_http_server(self, "127.0.0.1", 0, threads=4, asyncore_loop_timeout=0.05).start()
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        return self.target(environ, start_response)
+
+    def mount(self, app: Any, services: Services) -> None:
+        self.target = make_wsgi(app, services)
+
+    @property
+    def port(self) -> int:
+        return self.server.port
+
+    def stop(self) -> None:
+        self.server.stop()
+
+
 class SlackHTTP:
-    def __init__(self, fake: FakeSlack, services: Services, server: HttpServer, secret: str = SECRET) -> None:
+    def __init__(self, fake: FakeSlack, services: Services, front: Front, secret: str = SECRET) -> None:
         self.fake = fake
         self.services = services
-        self.server = server
+        self.front = front
         self.secret = secret
         self._responses = itertools.count(1)
+        self.work: ThreadPoolExecutor | None = None
 
     @classmethod
     def start(
-        cls, fake: FakeSlack, database_url: str, *, clock: Clock | None = None, sessions: Any = None
+        cls,
+        fake: FakeSlack,
+        database_url: str,
+        *,
+        clock: Clock | None = None,
+        sessions: Any = None,
+        front: Front | None = None,
     ) -> SlackHTTP:
+        """The app over ``database_url`` behind ``front`` (a new one when not given)."""
         settings = Settings(
             bot_token="xoxb-test",
             signing_secret=SECRET,
@@ -273,14 +307,22 @@ class SlackHTTP:
             scheduler=False,
         )
         services = build_services(settings, sessions=sessions, clock=clock)
-        app = create_app(settings, services=services)
-        server = make_http_server(
-            make_wsgi(app, services), "127.0.0.1", 0, threads=4, asyncore_loop_timeout=0.05
-        ).start()
-        return cls(fake, services, server)
+        work = ThreadPoolExecutor(max_workers=8, thread_name_prefix="crm-test-work")
+        app = create_app(settings, services=services, listener_executor=work)
+        front = front or Front()
+        front.mount(app, services)
+        server = cls(fake, services, front)
+        server.work = work
+        return server
+
+    def finish(self) -> None:
+        """Wait for the work still running after its ack, so nothing spills into the next test."""
+        if self.work is not None:
+            self.work.shutdown(wait=True)
 
     def stop(self) -> None:
-        self.server.stop()
+        self.finish()
+        self.front.stop()
 
     @property
     def crm(self) -> Any:
@@ -308,7 +350,7 @@ class SlackHTTP:
             "X-Slack-Signature": signature or sign(body, ts, self.secret),
             **(headers or {}),
         }
-        conn = http.client.HTTPConnection("127.0.0.1", self.server.port, timeout=10)
+        conn = http.client.HTTPConnection("127.0.0.1", self.front.port, timeout=10)
         try:
             conn.request("POST", path, body=body, headers=all_headers)
             resp = conn.getresponse()
@@ -317,7 +359,7 @@ class SlackHTTP:
             conn.close()
 
     def get(self, path: str) -> Response:
-        conn = http.client.HTTPConnection("127.0.0.1", self.server.port, timeout=10)
+        conn = http.client.HTTPConnection("127.0.0.1", self.front.port, timeout=10)
         try:
             conn.request("GET", path)
             resp = conn.getresponse()
