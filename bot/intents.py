@@ -29,7 +29,7 @@ from bot.commands.registry import (
     intent_handler,
     lookup,
 )
-from bot.nlu.commands import STAGES, parse_command, split_share
+from bot.nlu.commands import STAGES, amount, parse_command, split_share
 from bot.services.errors import Ambiguous, DomainError, NotFound, PossibleDuplicate
 from bot.services.timeutil import zone
 from bot.services.views import Written
@@ -382,6 +382,14 @@ def check_typed_values(verb: str, args: str, intent: dict[str, Any]) -> str | No
         m = re.search(r"\bstage\s+(\S+)", args, re.I)
         if m and not slots.get("stage"):
             return f"“{esc(m.group(1))}” is not a pipeline stage. Stages: " + ", ".join(STAGES) + "."
+        for token in re.findall(r"(?<!\S)[$€£]\S+", args):
+            if amount(token.rstrip(".,;")) is None:
+                return f"“{esc(token)}” is not an amount. Write it like 50000, $50k or 1.2M."
+    for token in re.findall(r"\b\d{4}-\d{1,2}-\d{1,2}\b", args):
+        try:
+            date.fromisoformat(token)
+        except ValueError:
+            return f"“{esc(token)}” is not a date. Write it like 2026-12-15, “friday” or “tomorrow 3pm”."
     return None
 
 

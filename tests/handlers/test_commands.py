@@ -173,13 +173,17 @@ def test_bad_input_gets_the_right_form_and_writes_nothing(slack: SlackHTTP) -> N
     assert "amount" in amount and "/crm deal amount DEAL AMOUNT" in amount
     when = text_of(slack.command("deal close Acme renewal someday"))
     assert "close date" in when and "2026-12-15" in when
+    bad_day = text_of(slack.command("task add call Jane by 2026-13-45"))
+    assert "“2026-13-45” is not a date" in bad_day and "/crm task add" in bad_day
+    bad_money = text_of(slack.command("deal add Acme renewal $5x0k"))
+    assert "“$5x0k” is not an amount" in bad_money and "/crm deal add" in bad_money
     nobody = slack.command("log call with Zed Nobody: hello")
     assert "matching “Zed Nobody”" in text_of(nobody)
     assert "Create contact “Zed Nobody”" in [b["label"] for b in buttons(nobody)]
     stage = text_of(slack.command("deal add Acme renewal 50k stage sideways"))
     assert "“sideways” is not a pipeline stage" in stage and "/crm deal add" in stage
 
-    assert count(slack, Contact) == count(slack, Deal) == count(slack, Interaction) == 0
+    assert count(slack, Contact) == count(slack, Deal) == count(slack, Interaction) == count(slack, Task) == 0
     assert count(slack, AuditEvent) == before
     assert count(slack, PipelineStage) == 7
 
