@@ -35,7 +35,7 @@ MENTION_AT = re.compile(r"@([UW][A-Z0-9]{5,})\b")
 
 
 _PREP_BEFORE_DATE = re.compile(
-    r"(?:\b(?:by|on|before|until|till|due|for|at|around|no later than|from|this|next|in|within|"
+    r"(?:\b(?:by|on|before|until|till|due|for|at|around|no later than|from|this|next|in|within|every|"
     r"of|is|to|closing|close|closes|expected|expected to close|target|targeting)\s*[:\-]?\s*)+$",
     re.I,
 )

@@ -384,6 +384,16 @@ def rule_update_contact(m: Msg) -> Result | None:
 
 _FIND = [
     re.compile(
+        r"^(?:where does (?P<q1>.+?) work|what company (?:is|does) (?P<q2>.+?) (?:at|with|work (?:at|for))|"
+        r"who at (?P<q3>.+?) (?:do we know|is our contact|should i (?:talk|speak) to|can i talk to))\s*\??$"
+    ),
+    # "Jane Doe contact info", "priya's number?"
+    re.compile(
+        r"^(?!(?:get|give|send|find|show|what|whats|what's|who|whos|my|our|the|deal|deals|pipeline|task|tasks|need)\b)"
+        r"(?P<q>[a-z][\w.\-]*(?:\s+[a-z][\w.\-]*){0,2}?)(?:'s|s')?\s+(?:contact info|contact details|contact card|"
+        r"details|info|email address|email|phone number|phone|number|cell|mobile)\s*\??$"
+    ),
+    re.compile(
         r"^(?:find|search(?:\s+for)?|look\s*up|lookup|look for|show(?:\s+me)?|pull up|open|get|fetch|"
         r"anything (?:on|about)|(?:any\s+)?(?:info|information|details|contact info|contact details|details)\s+(?:on|for|about)|"
         r"what do we (?:have|know) (?:on|about)|what(?:'s| is) (?:the\s+)?(?:contact|info|information)\s+(?:for|on)|"
@@ -408,8 +418,9 @@ def rule_find_contact(m: Msg) -> Result | None:
         fm = rx.match(low)
         if not fm:
             continue
-        q_low = fm.group("q")
-        if m.spans_in(fm.start("q")) and rx is not _FIND[-1]:
+        key = next(k for k in ("q", "q1", "q2", "q3") if fm.groupdict().get(k))
+        q_low = fm.group(key)
+        if m.spans_in(fm.start(key)) and rx is not _FIND[-1]:
             continue
         if rx is _FIND[-1] and (
             re.search(r"\w+ing\b", q_low)
@@ -428,7 +439,7 @@ def rule_find_contact(m: Msg) -> Result | None:
             continue
         if re.match(r"(?:on|in|at)\s+(?:the\s+)?(?:team|call|channel)", q_low):
             continue
-        q = tidy(m.text[fm.start("q") : fm.end("q")])
+        q = tidy(m.text[fm.start(key) : fm.end(key)])
         q = re.sub(r"^(?:me|us)\s+", "", q, flags=re.I)
         q = re.sub(r"^(?:anything|everything|info|details)\s+(?:on|about|for)\s+", "", q, flags=re.I)
         q = re.sub(rf"'s?\s+(?:{_FIELD}|contact info|details|info)s?$", "", q, flags=re.I)

@@ -204,6 +204,9 @@ def task_from(m: Msg, pos: int, *, conf: float) -> Result:
     body = blank(m.text, ranges)[pos:]
     body = re.sub(r"^\s*(?:for|to)?\s*[:\-]?\s*", "", body)
     body = re.sub(
+        r"^\s*(?:the\s+)?(?:team|everyone|everybody|all of us|us all)\s+to\s+", "", body, flags=re.I
+    )
+    body = re.sub(
         r"^\s*(?:,|:)?\s*(?:me|us|myself)?\s*(?:,|:)?\s*(?:to|that i need to|that i should|that we need to|about|i need to)?\s+",
         " ",
         " " + body,
@@ -271,6 +274,20 @@ def rule_create_task(m: Msg) -> Result | None:
         return task_from(m, 0, conf=0.85)
     if re.match(r"^(?:ask|tell|have|get)\s+@[UW]", low):
         return task_from(m, 0, conf=0.85)
+    # "can @U1 send the deck to Hooli by Friday?"
+    cm = re.match(
+        r"^(?:can|could|would|will)\s+(?=@[UW][A-Z0-9]+\s+(?:please\s+|pls\s+)?[a-z])", m.text, re.I
+    )
+    if cm:
+        return task_from(m, cm.end(), conf=0.8)
+    # "assign Initech follow-up to @U1 for Monday"
+    am = re.match(r"^assign\s+(?!to\b)(?P<t>.+?)\s+to\s+@(?P<u>[UW][A-Z0-9]+)\b", m.text, re.I)
+    if am:
+        slots: Slots = {"title": tidy(am.group("t")), "assignee": am.group("u")}
+        due_span = first_future(m, m.spans_in(am.end()))
+        if due_span is not None:
+            slots["due"] = resolve_when(m, due_span, "future")
+        return "create_task", 0.85, slots
     return None
 
 
