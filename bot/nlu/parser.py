@@ -37,7 +37,7 @@ from .tasks import (
     task_ref,
 )
 from .text import EMAIL
-from .vocab import FIRST_NAMES
+from .vocab import FIRST_NAMES, INTENTS, KINDS, LIFECYCLES, SCOPES, STAGES
 
 MAX_CHARS = 4000
 log = logging.getLogger(__name__)
@@ -275,16 +275,41 @@ _ADDRESSED = re.compile(
 )
 
 
+_ENUMS = {"kind": KINDS, "stage": STAGES, "lifecycle": LIFECYCLES, "scope": SCOPES}
+_WHEN = re.compile(r"\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2})?[+-]\d{2}:\d{2})?")
+
+
 def _valid_slots(slots: Slots) -> Slots:
+    """Slots as the contract types them; a value a rule got wrong is dropped rather than sent on."""
     out: Slots = {}
     for k, v in slots.items():
-        if v is None or v == "" or v == {}:
-            continue
         if isinstance(v, dict):
-            v = {kk: vv for kk, vv in v.items() if vv not in (None, "")}
-            if not v:
-                continue
-        out[k] = v
+            v = {
+                kk: vv
+                for kk, vv in v.items()
+                if isinstance(vv, str) and vv and (kk != "due" or _WHEN.fullmatch(vv))
+            }
+            if v:
+                out[k] = v
+        elif k == "amount":
+            if isinstance(v, int | float) and v == v and abs(v) < 1e15:
+                out[k] = v
+        elif not isinstance(v, str) or not v.strip():
+            continue
+        elif k in _ENUMS:
+            if v in _ENUMS[k]:
+                out[k] = v
+        elif k == "currency":
+            if re.fullmatch(r"[A-Z]{3}", v):
+                out[k] = v
+        elif k in ("due", "occurred_at"):
+            if _WHEN.fullmatch(v):
+                out[k] = v
+        elif k == "close_date":
+            if re.fullmatch(r"\d{4}-\d{2}-\d{2}", v):
+                out[k] = v
+        else:
+            out[k] = v.strip()
     return out
 
 
@@ -326,6 +351,8 @@ def parse_strict(
         slots = _valid_slots(slots)
         need = _REQUIRED.get(intent)
         if need and need not in slots:
+            continue
+        if intent not in INTENTS:
             continue
         return {"intent": intent, "confidence": round(conf, 2), "slots": slots}
     return {"intent": "unknown", "confidence": 0.1, "slots": {}}

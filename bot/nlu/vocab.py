@@ -22,16 +22,6 @@ INTENTS: tuple[str, ...] = (
     "unknown",
 )
 
-# Produced only for /crm subcommand shapes the contract has no intent for (see README.md here).
-EXTRA_INTENTS: tuple[str, ...] = (
-    "show_deal",
-    "list_deals",
-    "subscribe",
-    "unsubscribe",
-    "list_subscriptions",
-    "undo",
-)
-
 KINDS = ("call", "email", "meeting", "note", "message")
 STAGES = ("lead", "qualified", "demo", "proposal", "negotiation", "won", "lost")
 LIFECYCLES = ("prospect", "lead", "customer", "loyal", "advocate")
