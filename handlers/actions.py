@@ -11,7 +11,8 @@ from slack_bolt import Ack, App, BoltContext, Respond
 from bot.blocks import cards, ids, modals
 from bot.blocks.common import esc, unpack
 from bot.commands.registry import Ctx, Reply
-from bot.intents import create_contact, execute, guarded, show_contact, show_deal
+from bot.intents import contact_written, execute, from_error, guarded, show_contact, show_deal
+from bot.services import DomainError
 from bot.services.edits import create_company, logged_values
 from bot.slack.reply import make_ctx, post, post_to_response_url, respond_with, safely
 
@@ -89,11 +90,15 @@ def create_then(ctx: Ctx, value: dict[str, Any]) -> Reply:
         slot, new_id = "company", written.company.id
     else:
         new = {k: v for k, v in (value.get("c") or {}).items() if v}
-        made = guarded(ctx, lambda: create_contact(ctx, new))
-        found = ctx.crm.find_contacts(ctx.actor, new["name"], limit=1)
-        if not found:
-            return made
-        slot, new_id = "contact", found[0].id
+        pending = {"intent": "create_contact", "slots": new}
+        try:
+            contact = ctx.crm.create_contact(ctx.actor, new["name"], company=new.get("company"))
+        except DomainError as exc:
+            # e.g. it turns out to look like someone on file: the duplicate warning, and nothing else
+            return from_error(ctx, exc, pending)
+        made = contact_written(ctx, contact, "Added contact")
+        assert contact.contact is not None
+        slot, new_id = "contact", contact.contact.id
     if not then:
         return made
     slots = {**then["s"], slot: new_id}

@@ -153,7 +153,8 @@ def task_list(title: str, tasks: list[TaskView], tz: str, *, show_assignee: bool
         blocks.append(
             section(
                 task_line(t, tz, show_assignee=show_assignee),
-                None if t.is_done else button("Done", ids.TASK_DONE, {"task": t.id}),
+                # "list": the answer comes as a new message; the list stays as it was.
+                None if t.is_done else button("Done", ids.TASK_DONE, {"task": t.id, "list": 1}),
             )
         )
     return compact(blocks)

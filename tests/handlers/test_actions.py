@@ -113,3 +113,13 @@ def test_cancel_writes_nothing(slack: SlackHTTP) -> None:
     cancelled = slack.press(asked, "Cancel")
     assert "nothing was saved" in text_of(cancelled)
     assert count(slack, Deal) == 0
+
+
+def test_done_from_a_list_answers_beside_the_list(slack: SlackHTTP) -> None:
+    slack.command("task add send pricing to Acme tomorrow")
+    slack.command("task add book the QBR room friday")
+    listed = slack.command("tasks")
+    done = slack.press(listed, "Done")
+    assert done.params["replace_original"] is False and done.params["response_type"] == "ephemeral"
+    assert "Done: *send pricing to Acme*" in text_of(done)
+    assert [t.title for t in rows(slack, Task) if t.done_at is None] == ["book the QBR room"]
