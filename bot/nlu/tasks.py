@@ -189,6 +189,12 @@ def _task_assignee(m: Msg, pos: int, title_low: str) -> tuple[str | None, list[t
         after = m.low[mm.end() : mm.end() + 25]
         if re.match(r"\s*(?:,|:)?\s*(?:can you|could you|pls|please|to)\b", after):
             return mm.group(1), [(mm.start(), mm.end())]
+        if (
+            re.search(r"(?:[-–—,:(]|\bfor|\bby|\bowner:?)\s*$", before)
+            and not re.search(r"\bcc:?\s*$", before)
+            and re.fullmatch(r"\s*\)?[.!?]*\s*", m.low[mm.end() :])
+        ):
+            return mm.group(1), [(mm.start(), mm.end())]  # "… due 12/5 - @U1": a mention that closes the task
     if mm_first := MENTION_AT.match(m.text.strip()):
         return mm_first.group(1), [(0, mm_first.end())]
     return m.user, []
@@ -222,7 +228,10 @@ def task_from(m: Msg, pos: int, *, conf: float) -> Result:
     title = re.sub(
         r"^(?:i'm|i am|we're|we are|i'll|i will|we'll)\s+(?:going to\s+|gonna\s+)?", "", title, flags=re.I
     )
+    title = re.sub(r"[,;]?\s*\bcc:?\s*(?:@[UW][A-Z0-9]+[\s,]*)+", " ", title, flags=re.I)
     title = re.sub(r"\s+(?:,|:)\s*", " ", title)
+    title = tidy(re.sub(r"(?:\s+[-–—]+)+\s*$", "", title))
+    title = re.sub(r"\s+[-–—]+(\s+[-–—]+)+\s+", " - ", title)
     title = re.sub(r"\s+(?:by|on|at|due|for|before|until)$", "", title, flags=re.I).strip()
     if not title:
         return "unknown", 0.3, {}
