@@ -152,8 +152,11 @@ def _pipeline(m: Msg, conf: float) -> Result:
 def _r_pipeline(m: Msg) -> Result | None:
     low = m.low.strip()
     if re.search(r"\b(?:pipeline|pipe|forecast|funnel)\b", low):
-        if re.match(r"^(?:add|move|put|create|new)\b", low):
-            return None
+        if re.match(
+            r"^(?:add|move|put|create|new|update|prepare|prep|build|finish|submit|fix|clean|draft|review|send|email)\b",
+            low,
+        ):
+            return None  # "update the forecast EOD" is a to-do about the pipeline
         return _pipeline(m, conf=0.92)
     if re.match(
         r"^how (?:many|much)\b.*\b(?:deals?|opportunities|opps|revenue|closed|won|booked|sold)\b", low
