@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import re
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -103,12 +103,8 @@ def unknown_subcommand(text: str, group: str) -> Reply:
 
 def understand(ctx: Ctx, text: str) -> dict[str, Any]:
     """The parser's reading of a message, in the sender's zone and at the sender's now."""
-    import bot.nlu
+    from bot.nlu import parse
 
-    parse = getattr(bot.nlu, "parse", None)
-    if parse is None:
-        log.warning("message parser not available; treating %r as unknown", text[:40])
-        return {"intent": "unknown", "confidence": 0.0, "slots": {}}
     local_now = ctx.now().astimezone(zone(ctx.tz))
     result = dict(parse(text, now=local_now, tz=ctx.tz, user=ctx.user_id))
     if result.get("intent") in WRITES and text.rstrip().endswith("?"):
@@ -838,8 +834,3 @@ def undo_last(ctx: Ctx, slots: dict[str, Any]) -> Reply:
         return Reply.say("There is nothing of yours to undo.")
     done = ctx.crm.undo(ctx.actor, op_id)
     return Reply("Undone: " + "; ".join(done.summary), cards.undone(done.summary))
-
-
-def parse_local_datetime(value: str, tz: str) -> datetime:
-    parsed = datetime.fromisoformat(value)
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=zone(tz))
