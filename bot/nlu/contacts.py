@@ -84,7 +84,7 @@ _CONTACT_CREATE = re.compile(
     r"|(?P<k3w>lead|contact|prospect|customer)\s*(?=[:\-–—])"
     r"|(?:got|have|met|there's|theres)\s+(?:a\s+)?new\s+(?P<k4w>lead|contact|prospect|customer|client)\s*(?=[,:\-–—])"
     r"|(?:add|save|put)\s+(?=[A-Za-z][\w'\-]+(?:\s+[A-Za-z][\w'\-]+){0,2}(?:\s+\([^)]*\))?\s+(?:to|into|in)\s+(?:the\s+)?(?:crm|contacts|contact list|address book)\b)"
-    r"|(?:add|save)\s+(?=[A-Za-z][\w'\-]+(?:\s+[A-Za-z][\w'\-]+){0,3}\s*(?:,|\(|<|\s)\s*(?:[\w.+\-']+@|\+?\d[\d\s().\-]{6,}|(?:as|to)\s+(?:a\s+)?(?:new\s+)?(?:contact|lead|prospect|customer)|(?:the\s+)?(?:\w+\s+)?(?:of|at|from)\s+[A-Z]))"
+    r"|(?:add|save)\s+(?=[A-Za-z][\w'\-]+(?:\s+[A-Za-z][\w'\-]+){0,3}\s*(?:,|\(|<|\s)\s*(?:[\w.+\-']+@|\+?\d[\d\s().\-]{6,}|(?:as|to)\s+(?:a\s+)?(?:new\s+)?(?:contact|lead|prospect|customer)|(?:the\s+)?(?:[\w\-]+\s+){0,3}(?:of|at|from)\s+[A-Z]))"
     r")\s*[:,\-–—]?\s*"
 )
 
@@ -218,7 +218,17 @@ def _company_clean(s: str) -> str:
     return tidy(s)
 
 
+# "add Chloe Martin, Marketing Director at Hooli": capitals tell the name and the company apart
+_CONTACT_ADD_CARD = re.compile(
+    r"^(?i:add|save)\s+(?=[A-Z][\w'\-]+(?:\s+[A-Z][\w'\-]+){0,3}\s*(?:,|\(|\s[-–—])\s*(?:[\w\-]+\s+){0,3}"
+    r"(?:of|at|from|@)\s+[A-Z])"
+)
+
+
 def rule_create_contact(m: Msg) -> Result | None:
+    card = _CONTACT_ADD_CARD.match(m.text)
+    if card:
+        return create_contact_from(m, card.end(), lifecycle=None)
     cm = _CONTACT_CREATE.match(m.low)
     if not cm:
         return None

@@ -192,7 +192,8 @@ _DEAL_UPDATE = [
     # "Acme renewal close date is Dec 31", "Acme renewal amount 60k", "Acme deal now 60k"
     re.compile(
         r"^(?:the\s+)?(?P<d>[^,;:!?]+?)\s+(?:deal\s+|opp\s+)?(?:new\s+)?(?:amount|value|size|close date|closing date|"
-        r"close|expected close|stage|is now worth|now worth|is worth|worth|slipped|slips|pushed|moved|moving)\s*"
+        r"close|expected close|stage|is now worth|now worth|is worth|worth|slipped|slips|pushed|moved|moving|"
+        r"(?:is\s+)?now(?=\s+(?:at\s+)?[$€£]?\d))\s*"
         r"(?:is\s+|to\s+|now\s+|=\s*|:\s*|->\s*)*(?P<v>.+)$"
     ),
 ]

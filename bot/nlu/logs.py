@@ -199,6 +199,11 @@ _SENT_NAME = re.compile(
 )
 
 
+_NAME_KIND = re.compile(
+    r"^(?P<n>[A-Z][\w&'.\-]*(?:\s+[A-Z][\w&'.\-]*){0,2})\s+(?P<k>call|meeting|demo|lunch|sync|chat|mtg|catch[\s\-]?up|"
+    r"visit|kickoff|kick-off|qbr|intro call|discovery call)\b"
+    r"(?:\s+(?:went|was|today|yesterday|this morning|this afternoon|earlier)\b|\s*[:\-–—,])"
+)
 _NAME_NOTE = re.compile(
     r"^(?P<n>[A-Z][\w&'.\-]*(?:\s+[A-Z][\w&'.\-]*){0,2})\s+(?:notes?|update|fyi)\s*[:\-–—]\s*(?P<rest>.+)$"
 )
@@ -230,6 +235,18 @@ def _log_special(m: Msg) -> Result | None:
                 if cs <= fut[0].start < ce:
                     fu["title"] = _follow_title(m, cs, ce, fut[0])
             slots["follow_up"] = fu
+        return "log_interaction", 0.8, slots
+    km = _NAME_KIND.match(m.text)
+    if km:  # "Hooli call went well", "Globex demo: they loved it"
+        name = km.group("n")
+        key = "contact" if person_like(name, default=False) else "company"
+        slots = {"kind": kind_of(km.group("k")), key: name}
+        rest = tidy(re.sub(r"^\s*[:\-–—,]\s*", "", m.text[km.end("k") :]))
+        if rest:
+            slots["summary"] = rest
+        past = next((s for s in m.spans if s.is_past_word or s.is_today_word), None)
+        if past is not None:
+            slots["occurred_at"] = resolve_when(m, past, "past")
         return "log_interaction", 0.8, slots
     nm = _NAME_NOTE.match(m.text)
     if nm:
