@@ -99,7 +99,37 @@ def _fill_contact_details(m: Msg, pos: int, slots: Slots, *, overwrite: bool) ->
         slots["phone"] = ph[0][2]
 
 
+_LABEL = re.compile(
+    r"\b(name|e-?mail|phone|mobile|cell|company|org|organi[sz]ation|title|role|position|lifecycle|stage)\s*[:=]\s*",
+    re.I,
+)
+
+
+def _labelled_card(m: Msg, pos: int, lifecycle: str | None) -> Result | None:
+    """ "name: Sam Rivera email: sam@pied.com company: Pied Piper" (one field a line, as pasted)."""
+    labels = list(_LABEL.finditer(m.text, pos))
+    if not labels or labels[0].group(1).lower() != "name":
+        return None
+    slots: Slots = {}
+    for i, lm in enumerate(labels):
+        stop = labels[i + 1].start() if i + 1 < len(labels) else len(m.text)
+        value = tidy(m.text[lm.end() : stop])
+        key = lm.group(1).lower()
+        if key == "name":
+            slots["name"] = value
+        else:
+            field = _field_key(key)
+            if field:
+                _field_value(field, value, slots)
+    if lifecycle and "lifecycle" not in slots:
+        slots["lifecycle"] = lifecycle
+    return ("create_contact", 0.9, slots) if slots.get("name") else None
+
+
 def create_contact_from(m: Msg, pos: int, *, lifecycle: str | None) -> Result:
+    card = _labelled_card(m, pos, lifecycle)
+    if card:
+        return card
     slots: Slots = {}
     em = EMAIL.match(m.text, pos)
     if em:  # "new contact jane@acme.com Jane Doe"
