@@ -89,7 +89,9 @@ def press(ctx: Ctx, action: dict[str, Any]) -> Reply:
 def on_press(body: dict[str, Any], action: dict[str, Any], context: BoltContext, respond: Respond) -> None:
     ctx = make_ctx(context, body, "action")
     reply = safely(ctx, lambda: press(ctx, action))
-    respond_with(respond, reply, share=False, replace=True)
+    # A Done on one line of the grouped nudge answers below it; the nudge keeps its other tasks.
+    in_nudge = str(action.get("block_id", "")).startswith("nudge_task:")
+    respond_with(respond, reply, share=False, replace=not in_nudge)
 
 
 def on_open(body: dict[str, Any], action: dict[str, Any], context: BoltContext, respond: Respond) -> None:

@@ -175,3 +175,26 @@ def test_pipeline_command_is_the_summary_with_its_chart(
     complete = slack.fake.calls_to("files.completeUploadExternal")[-1]
     assert complete.params.get("channel_id") == f"D{ANN}"
     assert slack.fake.uploads and slack.fake.uploads[-1].params["bytes"].startswith(b"\x89PNG")
+
+
+def test_done_on_one_line_of_the_nudge_keeps_the_nudge(
+    http: tuple[SlackHTTP, Scheduler], clock: ManualClock
+) -> None:
+    slack, scheduler = http
+    ann = slack.crm.register_user("T1", ANN, name="Ann Rep", tz="America/New_York")
+    first = slack.crm.create_task(ann, "Quote for Acme", due="2026-11-20").task
+    slack.crm.create_task(ann, "Call Globex", due="2026-11-21")
+    clock.advance(hours=2)  # 09:00 in New York
+    scheduler.tick()
+    nudge = _last_post(slack, ANN)
+    assert nudge.params["text"].startswith("2 tasks are overdue")
+    line = next(b for b in nudge.params["blocks"] if b.get("block_id", "").startswith("nudge_task:"))
+    url = slack.new_response_url()
+    payload = block_actions({**line["accessory"], "block_id": line["block_id"]}, response_url=url)
+    assert slack.send_payload(payload).status == 200
+    answer = slack.wait_response(url)
+    assert "Done: *Quote for Acme*" in text_of(answer)
+    assert answer.params.get("replace_original") is False
+    with slack.services.sessions() as s:
+        task = s.get(Task, first.id)  # type: ignore[union-attr]
+        assert task is not None and task.done_at is not None
