@@ -245,6 +245,25 @@ def subscriptions(ctx: Ctx, args: str) -> Reply:
     return Reply.say(text)
 
 
+@command("stale days", usage="stale days [N]", examples=["stale days", "stale days 21"], group="Pipeline")
+def stale_days(ctx: Ctx, args: str) -> Reply:
+    """How many quiet days make an open deal stale (its owner is told once); managers can change it."""
+    service = Proactive(ctx.crm)
+    text = args.strip()
+    if not text:
+        days = service.stale_days(ctx.actor)
+        state = f"after {days} days without activity" if days else "never (alerts are off)"
+        return Reply.say(
+            f"Open deals are flagged to their owner {state}. Change it with `/crm stale days 21`."
+        )
+    if not text.isdigit():
+        raise Invalid("days", f"“{esc(text)}” is not a number of days.", "For example: /crm stale days 21")
+    days = int(text)
+    op_id = service.set_stale_days(ctx.actor, days)
+    line = f"⚙️ Deals now count as stale after {days} quiet days." if days else "⚙️ Stale-deal alerts are off."
+    return Reply(line, cards.written(line, [], op_id=op_id))
+
+
 # ---- /crm pipeline: the full summary on demand -----------------------------------------------------
 
 

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import TypeDecorator, inspect, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from models import AuditEvent, Base, Company, Contact, Deal, Interaction, Subscription, Task, User
+from models import AuditEvent, Base, Company, Contact, Deal, Interaction, Subscription, Task, User, Workspace
 from models.entities import utcnow
 
 # Records whose changes can be audited and undone, by the name used in audit rows.
@@ -25,6 +25,7 @@ AUDITED: dict[str, type[Base]] = {
     "interaction": Interaction,
     "user": User,
     "subscription": Subscription,
+    "workspace": Workspace,
 }
 RECORD_TYPE = {cls: name for name, cls in AUDITED.items()}
 # Bookkeeping columns: they change on every write and are not part of what a person changed.

@@ -481,6 +481,27 @@ class Proactive(ServiceBase):
     def move_stage(self, actor: Actor, deal_id: int, stage: str) -> Written:
         return self.crm.update_deal(actor, deal_id, stage=stage)
 
+    def stale_days(self, actor: Actor) -> int:
+        with self.read() as s:
+            ws = s.get(Workspace, actor.workspace_id)
+            return int(ws.stale_days) if ws else 14
+
+    def set_stale_days(self, actor: Actor, days: int) -> str:
+        """The workspace's quiet period before a stale-deal alert (0 turns alerts off); returns the op id."""
+        if not actor.is_manager:
+            raise Forbidden("Only a manager or an admin can change when deals count as stale.")
+        if not 0 <= days <= 365:
+            raise Invalid(
+                "days", f"{days} is not a number of days I can use.", "Use 1 to 365, or 0 to turn alerts off."
+            )
+        with self.op(actor) as op:
+            ws = op.session.get(Workspace, actor.workspace_id, with_for_update=True)
+            assert ws is not None
+            before = snapshot(ws)
+            ws.stale_days = days
+            op.updated(ws, before)
+            return op.id
+
     def snooze_stale(self, actor: Actor, deal_id: int, until: str | date) -> Written:
         """No stale alert for this deal before ``until``; after it, one more if it is still quiet."""
         day = parse_day(until, "date")

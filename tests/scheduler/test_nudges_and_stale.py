@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
+import pytest
 from sqlalchemy import update
 
 from bot.blocks.proactive import REMINDER_DONE, STALE_LOG, STALE_MOVE, STALE_SNOOZE
@@ -138,3 +139,18 @@ def test_moving_the_stage_from_the_alert_ends_the_spell(
     clock.advance(days=5)
     scheduler.tick()
     assert len(slack.posted) == 1
+
+
+def test_stale_days_setting_is_for_managers_audited_and_undoable(crm: CRM, ann: Actor, bob: Actor) -> None:
+    from bot.services.errors import Forbidden
+
+    buttons = Proactive(crm)
+    assert buttons.stale_days(ann) == 14
+    with pytest.raises(Forbidden):
+        buttons.set_stale_days(bob, 3)  # a rep
+    with pytest.raises(Invalid):
+        buttons.set_stale_days(ann, 400)
+    op_id = buttons.set_stale_days(ann, 21)  # the workspace's first person is its admin
+    assert buttons.stale_days(ann) == 21
+    crm.undo(ann, op_id)
+    assert buttons.stale_days(ann) == 14

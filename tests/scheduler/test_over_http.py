@@ -155,6 +155,9 @@ def test_subscribe_commands_and_the_summary_they_bring(
     assert summary.params["text"].startswith("Daily pipeline summary")
     assert slack.fake.calls_to("files.completeUploadExternal")
 
+    assert "after 14 days" in text_of(slack.command("stale days"))
+    assert "stale after 21 quiet days" in text_of(slack.command("stale days 21"))
+
     stopped = slack.command("unsubscribe <#C0SALES01|sales> weekly")
     assert "Stopped: one summary" in text_of(stopped)
     with slack.services.sessions() as s:
