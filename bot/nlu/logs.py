@@ -79,7 +79,7 @@ _SUBJECT_LOG = re.compile(
 
 _FOLLOW_LEAD = re.compile(
     r"^(?:(?:and|then|so|but|also|plus|next step(?:s)?(?: is| are)?|action(?: item)?)\s*[:\-]?\s+)*"
-    r"(?:(?:she|he|they|we|i|you|it|jane|[a-z]+)\s+(?=(?:will|'ll|would|wants?|needs?|asked|requested|expects?|is|are|'s|"
+    r"(?:(?:she|he|they|we|i|you|it|[a-z]+)\s+(?=(?:will|'ll|would|wants?|needs?|asked|requested|expects?|is|are|'s|"
     r"promised|said|agreed|should|must|has|have|got)\b))?"
     r"(?:(?:will|'ll|would like|would love|wants?(?: us)?(?: to see| to get| to have)?|needs?(?: us)?|asked(?: us| me)?(?: for)?|"
     r"requested|expects?|is expecting|are expecting|is waiting (?:for|on)|are waiting (?:for|on)|"
@@ -148,7 +148,6 @@ def _log_header(m: Msg, pos: int, kind: str) -> tuple[Slots, int]:
             tail = PLACE_TAIL.match(m.text, end)
             end = tail.end() if tail else end
         p = end
-    # "Jane's team", "Acme's CFO": a possessive names the company when a role follows.
     return slots, p
 
 
@@ -256,10 +255,8 @@ def _log_special(m: Msg) -> Result | None:
     return None
 
 
-def rule_log(m: Msg) -> Result | None:
-    special = _log_special(m)
-    if special:
-        return special
+def _cue(m: Msg) -> tuple[str, int, Slots, DateSpan | None] | None:
+    """The words that make this a log: (kind, where the header starts, slots they name, a leading date)."""
     # "yesterday I had lunch with Tom": a leading date is when it happened
     lead_span = next((s for s in m.spans if s.start == 0), None)
     off = 0
@@ -305,6 +302,48 @@ def rule_log(m: Msg) -> Result | None:
             subject["company"] = sm.group("co")
         pos = sm.end()
         pos += len(re.match(r"\s*(?:me|us|back|her|him|them)?(?:\s+back)?", m.low[pos:]).group(0))  # type: ignore[union-attr]
+    return kind, pos, subject, lead_span
+
+
+def _follow_up(m: Msg, rest_start: int, occurred: DateSpan | None, summary: str) -> Slots:
+    """A future date after the header (with what is due then), or an explicit follow-up cue."""
+    fu: Slots = {}
+    for s in m.spans:
+        if s is occurred or s.start < rest_start or s.is_past_word:
+            continue
+        if re.search(r"\b(?:until|till|thru|through)\s*$", m.low[max(0, s.start - 9) : s.start]) or re.match(
+            r"(?:until|till)\b", s.text
+        ):
+            continue  # "budget freeze until January" is how long, not when to follow up
+        due = resolve_when(m, s, "future")
+        if not due:
+            continue
+        for cs, ce in split_clauses(m.low[rest_start:], rest_start):
+            if cs <= s.start < ce:
+                title = _follow_title(m, cs, ce, s)
+                if title:
+                    fu["title"] = title
+                break
+        fu["due"] = due
+        return fu
+    if summary:
+        for cs, ce in split_clauses(m.low[rest_start:], rest_start):
+            if _FOLLOW_CUE.search(m.low[cs:ce]):
+                title = _follow_title(m, cs, ce, None)
+                if title:
+                    fu["title"] = title
+                break
+    return fu
+
+
+def rule_log(m: Msg) -> Result | None:
+    special = _log_special(m)
+    if special:
+        return special
+    cue = _cue(m)
+    if cue is None:
+        return None
+    kind, pos, subject, lead_span = cue
     slots: Slots = {"kind": kind}
     if subject:
         slots.update(subject)
@@ -329,7 +368,7 @@ def rule_log(m: Msg) -> Result | None:
         elif medium == "phone" and kind in ("meeting", "message"):
             slots["kind"] = kind = "call"
     # a date phrase right after the header says when it happened
-    occurred: DateSpan | None = lead_span if lm else None
+    occurred: DateSpan | None = lead_span
     while True:
         gap = re.match(r"\s*(?:,\s*)?(?:on|at|this|earlier|last)?\s*", m.low[p:])
         q = p + (gap.end() if gap else 0)
@@ -387,34 +426,7 @@ def rule_log(m: Msg) -> Result | None:
         got = resolve_when(m, occurred, "past")
         if got:
             slots["occurred_at"] = got
-    # follow-up: a future date in the rest of the message, or an explicit follow-up cue
-    fu: Slots = {}
-    for s in m.spans:
-        if s is occurred or s.start < rest_start or s.is_past_word:
-            continue
-        if re.search(r"\b(?:until|till|thru|through)\s*$", m.low[max(0, s.start - 9) : s.start]) or re.match(
-            r"(?:until|till)\b", s.text
-        ):
-            continue  # "budget freeze until January" is how long, not when to follow up
-            continue
-        due = resolve_when(m, s, "future")
-        if not due:
-            continue
-        for cs, ce in split_clauses(m.low[rest_start:], rest_start):
-            if cs <= s.start < ce:
-                title = _follow_title(m, cs, ce, s)
-                if title:
-                    fu["title"] = title
-                break
-        fu["due"] = due
-        break
-    if not fu and summary:
-        for cs, ce in split_clauses(m.low[rest_start:], rest_start):
-            if _FOLLOW_CUE.search(m.low[cs:ce]):
-                title = _follow_title(m, cs, ce, None)
-                if title:
-                    fu["title"] = title
-                break
+    fu = _follow_up(m, rest_start, occurred, summary)
     if fu:
         slots["follow_up"] = fu
     conf = 0.9 if ("contact" in slots or "company" in slots) else 0.75
