@@ -48,6 +48,14 @@ def request_key(body: dict[str, Any]) -> str | None:
         action = (body.get("actions") or [{}])[0]
         team = (body.get("team") or {}).get("id", "")
         who = (body.get("user") or {}).get("id", "")
-        raw = json.dumps([team, who, where, action.get("action_id"), action.get("value")], default=str)
+        # What was chosen is part of the key: picking another stage in the same menu is a new request.
+        chosen = [
+            action.get("value"),
+            (action.get("selected_option") or {}).get("value"),
+            action.get("selected_date"),
+            action.get("selected_time"),
+            action.get("selected_user"),
+        ]
+        raw = json.dumps([team, who, where, action.get("action_id"), *chosen], default=str)
         return "action:" + hashlib.sha256(raw.encode()).hexdigest()
     return None
