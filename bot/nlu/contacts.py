@@ -255,10 +255,21 @@ _CONTACT_ADD_CARD = re.compile(
 )
 
 
+_NAME_THEN_NEW = re.compile(
+    r"^[A-Z][\w'\-]*(?:\s+[A-Z][\w'\-]*){0,2}(?:\s+(?:from|at|@|of)\s+[A-Z][\w&.\-]*(?:\s+[A-Z][\w&.\-]*){0,2})?"
+    r"(?:\s*\([^)]{1,60}\))?\s*[-–—,:(]\s*(?:(?:is\s+)?(?:a\s+)?new|add(?:ed)?(?:\s+as)?(?:\s+a)?)\s+"
+    r"(?P<w>contact|lead|prospect|customer|client)\b"
+)
+
+
 def rule_create_contact(m: Msg) -> Result | None:
     card = _CONTACT_ADD_CARD.match(m.text)
     if card:
         return create_contact_from(m, card.end(), lifecycle=None)
+    nn = _NAME_THEN_NEW.match(m.text)
+    if nn:  # "Dana from Vandelay - new contact, dana@vandelay.com"
+        word = nn.group("w").lower()
+        return create_contact_from(m, 0, lifecycle=LIFECYCLE_WORDS.get(word) if word != "contact" else None)
     cm = _CONTACT_CREATE.match(m.low)
     if not cm:
         return None
@@ -369,6 +380,11 @@ def rule_update_contact(m: Msg) -> Result | None:
             return None
         v = mv.group("v")
         verb = mv.group("verb").lower()
+        if re.match(
+            r"(?:the\s+)?(?:proposal|negotiations?|demo|qualified|closed|won|lost|contract|legal)\b",
+            v.lower(),
+        ):
+            return None  # "Vandelay moved to proposal" is a deal
         slots = {"contact": c}
         if mv.group("co"):
             slots["company"] = mv.group("co")
@@ -427,6 +443,7 @@ _FIND = [
         r"^(?:where does (?P<q1>.+?) work|what company (?:is|does) (?P<q2>.+?) (?:at|with|work (?:at|for))|"
         r"who at (?P<q3>.+?) (?:do we know|is our contact|should i (?:talk|speak) to|can i talk to))\s*\??$"
     ),
+    re.compile(r"^(?P<q>[a-z][\w&.\-]*(?:\s+[a-z][\w&.\-]*)?)\s+(?:contacts|people|folks)\s*\??$"),
     # "Jane Doe contact info", "priya's number?"
     re.compile(
         r"^(?!(?:get|give|send|find|show|what|whats|what's|who|whos|my|our|the|deal|deals|pipeline|task|tasks|need)\b)"

@@ -178,8 +178,15 @@ _DEAL_UPDATE = [
         r"^(?:the\s+)?(?P<d>[^,;:!?]+?)(?:\s*[:\-–—]\s*|\s+)(?:deal\s+|opp\s+|opportunity\s+)?"
         r"(?:(?:is|was|has|have|got|just|has been|is now|now|officially|finally|went|moved|moves|goes|'s)\s+)*"
         r"(?:(?:in|at|to|into|on)\s+)?(?P<v>closed[\s\-]?won|closed[\s\-]?lost|won|lost|dead|died|signed|done|"
-        r"closed|booked|inked|gone|proposal|negotiation|negotiations|negotiating|qualified|demo stage|"
+        r"closed|booked|inked|gone|(?:verbally\s+)?committed|verbal|proposal|negotiation|negotiations|negotiating|"
+        r"qualified|demo stage|"
         r"lead stage|proposal stage|negotiation stage|redlines|legal|contracting|dark)\b(?P<tail>.*)$"
+    ),
+    # "we're in negotiation with Vandelay"
+    re.compile(
+        r"^(?:we're|we are|we've|we have|now|currently)\s+(?:now\s+|officially\s+)?(?:in|at|moved to|into)\s+"
+        r"(?P<v>negotiations?|proposal|demo|qualified|contracting|legal|redlines)(?:\s+stage)?\s+(?:with|on|for)\s+"
+        r"(?:the\s+)?(?P<d>[^,;:!?]+?)(?:\s+(?:deal|opp|opportunity))?\s*[.!]*$"
     ),
     # "Initech went with a competitor", "Hooli chose Salesforce"
     re.compile(
@@ -199,7 +206,7 @@ _DEAL_UPDATE = [
 ]
 
 
-_DEAL_LOST = _DEAL_UPDATE[3]
+_DEAL_LOST = next(rx for rx in _DEAL_UPDATE if "went with" in rx.pattern)
 
 
 def rule_update_deal(m: Msg) -> Result | None:
@@ -220,7 +227,9 @@ def rule_update_deal(m: Msg) -> Result | None:
         if MENTION_AT.search(m.text[dm.start("d") : dm.end("d")]) or len(d_low.split()) > 6:
             continue
         if re.match(
-            r"^(?:me|you|it|this|that|them|him|her|us|i|he|she|they|task|tasks|a call|call|meeting)\b", d_low
+            r"^(?:me|you|it|this|that|them|him|her|us|i|he|she|they|we|we're|they're|i'm|task|tasks|a call|call|"
+            r"meeting)\b",
+            d_low,
         ):
             continue
         deal = _deal_ref(m.text[dm.start("d") : dm.end("d")])
@@ -398,8 +407,8 @@ def rule_create_deal(m: Msg) -> Result | None:
         return got
     # "Globex: new deal, platform migration, $1.2M", "Initech opportunity, 20k euros"
     cm = re.match(
-        r"^(?P<co>[A-Z][\w&.\-]*(?:\s+[A-Z][\w&.\-]*){0,2})\s*[:,\-–—]?\s+(?:new\s+|potential\s+)?"
-        r"(?:deal|opportunity|opp|oppty)\b\s*[:,\-–—]?\s*",
+        r"^(?P<co>[A-Z][\w&.\-]*(?:\s+[A-Z][\w&.\-]*){0,2})(?P<t>(?:\s+[a-z][\w&.\-]*){0,3}?)\s*[:,\-–—]?\s+"
+        r"(?:new\s+|potential\s+)?(?:deal|opportunity|opp|oppty)\b\s*[:,\-–—]?\s*",
         m.text,
     )
     if (
@@ -414,6 +423,8 @@ def rule_create_deal(m: Msg) -> Result | None:
         got = create_deal_from(m, cm.end())
         if got[0] == "create_deal":
             got[2].setdefault("company", cm.group("co"))
+            if cm.group("t").strip():  # "Vandelay import deal - $48k": the words before "deal" name it
+                got[2]["title"] = cm.group("co") + cm.group("t")
         return got
     bm = re.match(
         r"^(?P<co>[A-Z][\w&.\-]*(?:\s+[A-Z][\w&.\-]*){0,2})\s+(?:wants|is looking|is ready|is interested|plans|would like)"

@@ -26,7 +26,8 @@ from .text import EMAIL, clean
 _LOG_ADJ = (
     r"(?:(?:quick|short|long|brief|good|great|productive|first|initial|intro|introductory|discovery|kickoff|"
     r"kick-off|follow up|follow-up|followup|check-in|check in|nice|solid|positive|tough|video|phone|zoom|"
-    r"teams|weekly|monthly|quarterly|another|second|final|1:1|f2f|face to face|in person|in-person|team)\s+)"
+    r"teams|weekly|monthly|quarterly|another|second|final|1:1|f2f|face to face|in person|in-person|team|"
+    r"\d+[\s\-]*(?:min|mins|minute|minutes|hour|hours|hr|hrs))\s+)"
 )
 
 
@@ -163,6 +164,11 @@ _FOLLOW_CUE = re.compile(
 )
 
 
+_ACTION = re.compile(
+    r"(?:send|call|email|ping|prepare|prep|draft|share|schedule|book|follow|circle|check|get|set up|review|deliver)\b"
+)
+
+
 def _follow_title(m: Msg, start: int, end: int, span: DateSpan | None) -> str:
     ranges = date_ranges(m, [span]) if span else []
     clause = blank(m.text, ranges)[start:end]
@@ -187,7 +193,7 @@ def _follow_title(m: Msg, start: int, end: int, span: DateSpan | None) -> str:
 
 _SENT_TO = re.compile(
     r"^(?i:(?:(?:i|we)\s+)?(?:just\s+|already\s+|finally\s+)?(?:sent|shared|forwarded|shot)\s+(?:over\s+)?)"
-    r"(?P<obj>(?i:the|a|an|our|my|his|her|their)\s+[^,;:]+?|[a-z][^,;:]*?)\s+(?:over\s+)?to\s+(?P<n>[A-Za-z][\w'.\-]*(?:\s+[A-Z][\w'.\-]*)?)"
+    r"(?P<obj>(?i:the|a|an|our|my|his|her|their)\s+[^,;:]+?|[A-Za-z][^,;:]*?)\s+(?:over\s+)?to\s+(?P<n>[A-Za-z][\w'.\-]*(?:\s+[A-Z][\w'.\-]*)?)"
     r"(?:\s+(?:at|from|@)\s+(?P<co>[A-Za-z][\w&.\-]*(?:\s+[A-Z][\w&.\-]*){0,2}))?(?P<rest>.*)$"
 )
 
@@ -308,6 +314,8 @@ def _cue(m: Msg) -> tuple[str, int, Slots, DateSpan | None] | None:
 def _follow_up(m: Msg, rest_start: int, occurred: DateSpan | None, summary: str) -> Slots:
     """A future date after the header (with what is due then), or an explicit follow-up cue."""
     fu: Slots = {}
+    clauses = split_clauses(m.low[rest_start:], rest_start)
+    candidates: list[tuple[DateSpan, str, tuple[int, int] | None]] = []
     for s in m.spans:
         if s is occurred or s.start < rest_start or s.is_past_word:
             continue
@@ -316,14 +324,24 @@ def _follow_up(m: Msg, rest_start: int, occurred: DateSpan | None, summary: str)
         ):
             continue  # "budget freeze until January" is how long, not when to follow up
         due = resolve_when(m, s, "future")
-        if not due:
-            continue
-        for cs, ce in split_clauses(m.low[rest_start:], rest_start):
-            if cs <= s.start < ce:
-                title = _follow_title(m, cs, ce, s)
-                if title:
-                    fu["title"] = title
-                break
+        if due:
+            clause = next(((cs, ce) for cs, ce in clauses if cs <= s.start < ce), None)
+            candidates.append((s, due, clause))
+    if candidates:
+        # Several dates: the one next to something to do ("need to send ROI calc by Thursday") beats the
+        # customer's own timeline ("decision by end of month").
+        s, due, clause = next(
+            (
+                c
+                for c in candidates
+                if c[2] and (_FOLLOW_CUE.search(m.low[c[2][0] : c[2][1]]) or _ACTION.match(m.low[c[2][0] :]))
+            ),
+            candidates[0],
+        )
+        if clause:
+            title = _follow_title(m, clause[0], clause[1], s)
+            if title:
+                fu["title"] = title
         fu["due"] = due
         return fu
     if summary:

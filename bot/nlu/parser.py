@@ -151,6 +151,12 @@ def _pipeline(m: Msg, conf: float) -> Result:
 
 def _r_pipeline(m: Msg) -> Result | None:
     low = m.low.strip()
+    if (
+        m.spans
+        and re.search(r"\b(?:review|meeting|sync|call|standup|session)\b", low)
+        and not QUESTION.match(low)
+    ):
+        return None  # "weekly pipeline review at 3" is an appointment, not a question
     if re.search(r"\b(?:pipeline|pipe|forecast|funnel)\b", low):
         if re.match(
             r"^(?:add|move|put|create|new|update|prepare|prep|build|finish|submit|fix|clean|draft|review|send|email)\b",
