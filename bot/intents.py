@@ -60,7 +60,7 @@ SMALL_TALK = re.compile(
 
 def handle_text(ctx: Ctx, text: str) -> Reply:
     """Anything a person typed to the bot, answered."""
-    text, share = split_share(text)
+    text, share = split_share(text, lambda rest: lookup(rest) is not None)
     ctx.share = ctx.share or share
     ctx.text = text
     if not text:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import shlex
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -27,15 +28,24 @@ _LOG_ON_DEAL = re.compile(
 )
 
 
-def split_share(text: str) -> tuple[str, bool]:
-    """The text without a trailing ``share`` / ``in channel`` flag (or a leading ``--share``), and the flag."""
+def split_share(text: str, is_command: Callable[[str], bool] = lambda rest: True) -> tuple[str, bool]:
+    """The text without its share flag, and the flag.
+
+    ``--share``, a trailing ``in channel`` or ``publicly`` always count. A bare ``share`` at either end
+    counts only when the rest is a command (``is_command``): in "share the deck with Jane by Friday" it
+    is the task itself.
+    """
     stripped = text.strip()
     m = _SHARE_TAIL.search(stripped)
     if m and m.start() > 0:
-        return stripped[: m.start()].strip(), True
+        rest = stripped[: m.start()].strip()
+        if m.group(0).strip().lower() != "share" or is_command(rest):
+            return rest, True
     m = _SHARE_HEAD.match(stripped)
     if m:
-        return stripped[m.end() :].strip(), True
+        rest = stripped[m.end() :].strip()
+        if m.group(0).strip().lower() != "share" or is_command(rest):
+            return rest, True
     return stripped, False
 
 

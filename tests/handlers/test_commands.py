@@ -142,6 +142,10 @@ def test_share_posts_in_the_channel(slack: SlackHTTP) -> None:
     assert slack.command("pipeline share").params["response_type"] == "in_channel"
     assert slack.command("pipeline in channel").params["response_type"] == "in_channel"
     assert slack.command("pipeline").params["response_type"] == "ephemeral"
+    # "share" that is part of what was said is not the flag.
+    task = slack.command("share the deck with Jane by Friday")
+    assert task.params["response_type"] == "ephemeral"
+    assert rows(slack, Task)[0].title == "share the deck with Jane"
 
 
 def test_first_seen_person_is_stored_with_name_and_time_zone(slack: SlackHTTP) -> None:
