@@ -31,6 +31,9 @@ LATE_AFTER = timedelta(minutes=5)
 # The overdue nudge goes out once a day, from this local time on.
 NUDGE_AT = time(9, 0)
 NUDGE_LIST = 10
+# New stale-deal alerts per owner in any 24 hours: a first start on an old pipeline, or a long holiday,
+# must not bury someone under a hundred DMs. The rest follow on the next days, oldest first.
+STALE_DAILY_CAP = 5
 BATCH = 500
 
 
@@ -100,15 +103,29 @@ class Planner:
     """Turns what is due at ``now`` into outbox rows. Safe to run from several processes at once:
     sources are claimed with ``FOR UPDATE SKIP LOCKED`` (PostgreSQL) and the dedupe key is unique."""
 
+    # Nudges go out per local day and staleness is counted in days: scanning for them every round
+    # (seconds apart) would only re-read the same tables. Reminders and summaries are checked each round.
+    SLOW_SCAN = {"nudges": timedelta(minutes=1), "stale": timedelta(minutes=5)}
+
     def __init__(self, sessions: sessionmaker[Session], *, batch: int = BATCH) -> None:
         self.sessions = sessions
         self.batch = batch
+        self._scanned: dict[str, datetime] = {}
+
+    def _due_scan(self, name: str, now: datetime) -> bool:
+        last = self._scanned.get(name)
+        if last is not None and last <= now < last + self.SLOW_SCAN[name]:
+            return False
+        self._scanned[name] = now
+        return True
 
     def plan(self, now: datetime) -> PlanStats:
         stats = PlanStats()
         stats.reminders = self._loop(self.plan_reminders, now)
-        stats.nudges = self.plan_nudges(now)
-        stats.stale = self._loop(self.plan_stale_deals, now)
+        if self._due_scan("nudges", now):
+            stats.nudges = self.plan_nudges(now)
+        if self._due_scan("stale", now):
+            stats.stale = self._loop(self.plan_stale_deals, now)
         stats.summaries = self._loop(self.plan_summaries, now)
         return stats
 
@@ -280,6 +297,20 @@ class Planner:
                     for st in s.scalars(select(PipelineStage).where(PipelineStage.workspace_id == ws_id))
                 }
                 open_ids = [i for i, st in stages.items() if not st.is_closed]
+                sent_today: dict[int, int] = {
+                    r[0]: int(r[1])
+                    for r in s.execute(
+                        select(Delivery.user_id, func.count())
+                        .where(
+                            Delivery.workspace_id == ws_id,
+                            Delivery.kind == "stale_deal",
+                            Delivery.created_at > now - timedelta(days=1),
+                            Delivery.user_id.is_not(None),
+                        )
+                        .group_by(Delivery.user_id)
+                    )
+                }
+                full = [u for u, n in sent_today.items() if n >= STALE_DAILY_CAP]
                 rows = s.execute(
                     select(
                         Deal.id,
@@ -299,6 +330,7 @@ class Planner:
                         Deal.stale_alerted_at.is_(None),
                         Deal.last_activity_at < cutoff,
                         (Deal.stale_snoozed_until.is_(None)) | (Deal.stale_snoozed_until <= now.date()),
+                        Deal.owner_id.not_in(full) if full else True,
                     )
                     .order_by(Deal.last_activity_at, Deal.id)
                     .limit(self.batch - seen)
@@ -306,14 +338,16 @@ class Planner:
                 ).all()
                 if not rows:
                     continue
-                seen += len(rows)
                 users = _users(s, {r.owner_id for r in rows})
                 choices = [[st.key, st.name] for st in sorted(stages.values(), key=lambda x: x.position)]
                 out = []
+                flagged: list[int] = []
                 for r in rows:
                     owner = users.get(r.owner_id)
-                    if owner is None:
+                    if owner is None or sent_today.get(r.owner_id, 0) >= STALE_DAILY_CAP:
                         continue
+                    sent_today[r.owner_id] = sent_today.get(r.owner_id, 0) + 1
+                    flagged.append(r.id)
                     payload = {
                         "deal_id": r.id,
                         "title": r.title,
@@ -341,13 +375,16 @@ class Planner:
                             now=now,
                         )
                     )
+                # Counted as seen only when flagged: deals left for tomorrow must not keep the loop going.
+                seen += len(flagged)
                 made += enqueue(s, out)
-                s.execute(
-                    update(Deal)
-                    .where(Deal.id.in_([r.id for r in rows]))
-                    .values(stale_alerted_at=now)
-                    .execution_options(synchronize_session=False)
-                )
+                if flagged:
+                    s.execute(
+                        update(Deal)
+                        .where(Deal.id.in_(flagged))
+                        .values(stale_alerted_at=now)
+                        .execution_options(synchronize_session=False)
+                    )
                 if seen >= self.batch:
                     break
         return seen, made

@@ -154,3 +154,21 @@ def test_stale_days_setting_is_for_managers_audited_and_undoable(crm: CRM, ann: 
     assert buttons.stale_days(ann) == 21
     crm.undo(ann, op_id)
     assert buttons.stale_days(ann) == 14
+
+
+def test_a_quiet_pipeline_does_not_bury_its_owner(
+    crm: CRM, ann: Actor, slack: Slack, scheduler, clock: ManualClock
+) -> None:
+    for i in range(7):
+        _quiet_deal(crm, ann, f"Deal {i}")
+        clock.advance(minutes=1)
+    clock.advance(days=20)
+    scheduler.tick()
+    # Five a day, oldest first; the other two the next day.
+    assert [p["text"].split(" has had")[0] for p in slack.posted] == [f"Deal {i}" for i in range(5)]
+    clock.advance(hours=12)
+    scheduler.tick()
+    assert len(slack.posted) == 5
+    clock.advance(hours=12, minutes=1)
+    scheduler.tick()
+    assert [p["text"].split(" has had")[0] for p in slack.posted[5:]] == ["Deal 5", "Deal 6"]
