@@ -294,7 +294,7 @@ _UPDATE_CONTACT = [
     ),
     # "update email for Jane to x", "new phone number for Tom: 555"
     re.compile(
-        rf"^(?:update|change|set|edit|new|updated|fix)\s+(?:the\s+)?(?P<f>{_FIELD})\s+(?:for|of|on)\s+"
+        rf"^(?:(?:update|change|set|edit|new|updated|fix)\s+)?(?:the\s+)?(?P<f>{_FIELD})\s+(?:for|of|on)\s+"
         r"(?P<c>.+?)\s*(?:to|is|:|=|->)\s*(?P<v>.+)$"
     ),
     # "Jane Doe's new email is jdoe@acme.com", "Jane's number: 555 0100"
@@ -455,6 +455,7 @@ _FIND = [
         r"anything (?:on|about)|(?:any\s+)?(?:info|information|details|contact info|contact details|details)\s+(?:on|for|about)|"
         r"what do we (?:have|know) (?:on|about)|what(?:'s| is) (?:the\s+)?(?:contact|info|information)\s+(?:for|on)|"
         r"do we (?:have|know) (?:anyone|anybody|someone|a contact|contacts|people)\s+(?:at|from|in|named|called)|"
+        r"any\s*(?:one|body|contacts?|people)\s+(?:at|from|in)|"
         r"(?:who|anyone|anybody)\s+(?:do we know|we know)\s+(?:at|from)|who(?:'s| is) (?:our|the) (?:contact|person|champion|buyer) (?:at|for|from)|"
         r"how (?:do|can) i (?:reach|contact|get hold of|get in touch with)|contact (?:info|details|card) (?:for|of)|"
         rf"what(?:'s| is| are) (?:the\s+)?(?:{_FIELD}|contact info|contact details|details)s?\s+(?:for|of|on)|"

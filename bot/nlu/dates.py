@@ -138,7 +138,11 @@ _DAY_PATTERNS: list[tuple[str, str]] = [
     ),
     ("slash", r"(?<![\d/.$€£])\b(?P<m>\d{1,2})/(?P<d>\d{1,2})(?:/(?P<y>\d{2}|\d{4}))?\b(?![/\d%])"),
     ("ordinal", r"\b(?:on\s+)?the\s+(?P<d>\d{1,2})(?:st|nd|rd|th)\b"),
-    ("monthonly", rf"\b(?:in|by|before|until|early|mid|late|end\s+of)[\s\-]+(?P<mon>{_MON})\b(?!\s*\d)"),
+    (
+        "monthonly",
+        rf"\b(?:in|by|before|until|early|mid|late|end\s+of|to|into|till)[\s\-]+(?P<mon>{_MON})\b(?!\s*\d)"
+        r"(?<!\bto may)(?<!\binto may)",
+    ),
 ]
 
 _TIME_PATTERNS: list[tuple[str, str]] = [
@@ -444,7 +448,7 @@ def _resolve_day(span: DateSpan, today: date, direction: Direction) -> date | No
         t = span.text.lower()
         if t.startswith("mid"):
             return _safe_date(y, mo, 15)
-        if t.startswith(("early", "in")):
+        if t.startswith(("early", "in", "to")):
             return date(y, mo, 1)
         return _month_end(y, mo)
     return _dateparser_fallback(span.text, today, direction)

@@ -125,7 +125,7 @@ def _deal_ref(s: str) -> str:
 
 def _close_span(m: Msg, start: int = 0) -> DateSpan | None:
     for s in m.spans:
-        if s.start >= start and not s.is_past_word:
+        if s.end > start and not s.is_past_word:
             return s
     return None
 
@@ -397,6 +397,12 @@ def create_deal_from(m: Msg, pos: int) -> Result:
     return "create_deal", 0.9, slots
 
 
+_UPDATE_CUE = re.compile(
+    r"\b(?:moved?|moving|won|lost|signed|closed|push(?:ed)?|slipped|bump(?:ed)?|dead|now|update[ds]?|"
+    r"change[ds]?|increase[ds]?|raise[ds]?|is in|to stage)\b|->|→"
+)
+
+
 def rule_create_deal(m: Msg) -> Result | None:
     dm = _DEAL_CREATE.match(m.low)
     if dm:
@@ -404,6 +410,13 @@ def rule_create_deal(m: Msg) -> Result | None:
         title = got[2].get("title", "")
         if got[0] == "create_deal" and "company" not in got[2] and re.fullmatch(r"[A-Z][\w&.\-]*", title):
             got[2]["company"] = title  # "new opp Initech 20k": the one name is the company
+        return got
+    # "Soylent renewal - $22k - closing 1/15": a deal card with no verb
+    card = re.match(r"^(?P<t>[A-Z][\w&.\-]*(?:\s+[\w&.\-]+){0,3}?)\s*[-–—:|]\s*(?=[$€£]?\d)", m.text)
+    if card and not _UPDATE_CUE.search(m.low) and find_money(m.text, deal_context=True, exclude=[]):
+        got = create_deal_from(m, card.end())
+        if got[0] == "create_deal":
+            got[2]["title"] = card.group("t")
         return got
     # "Globex: new deal, platform migration, $1.2M", "Initech opportunity, 20k euros"
     cm = re.match(
@@ -414,11 +427,7 @@ def rule_create_deal(m: Msg) -> Result | None:
     if (
         cm
         and find_money(m.text, deal_context=True, exclude=[(s.start, s.end) for s in m.spans])
-        and not re.search(
-            r"\b(?:moved?|moving|won|lost|signed|closed|push(?:ed)?|slipped|bump(?:ed)?|dead|now|update[ds]?|"
-            r"change[ds]?|increase[ds]?|raise[ds]?|is in|to stage)\b",
-            m.low,
-        )
+        and not _UPDATE_CUE.search(m.low)
     ):
         got = create_deal_from(m, cm.end())
         if got[0] == "create_deal":

@@ -214,13 +214,27 @@ _NAME_NOTE = re.compile(
 )
 
 
+_LEFT_NAME = re.compile(
+    r"^(?i:(?:(?:i|we)\s+)?(?:just\s+)?left)\s+(?P<n>[A-Z][\w'.\-]*(?:\s+[A-Z][\w'.\-]*)?)\s+(?:a\s+|another\s+)?"
+    r"(?P<k>(?i:voicemail|vm|voice message|message|note))\b"
+)
+
+
 def _log_special(m: Msg) -> Result | None:
     """Log shapes whose person comes after the object: "sent the proposal to Priya", "Initech note - …"."""
+    lv = _LEFT_NAME.match(m.text)
+    if lv:  # "left Jane a voicemail"
+        kind = "call" if lv.group("k").lower() in ("voicemail", "vm", "voice message") else "message"
+        slots: Slots = {"kind": kind, "contact": lv.group("n")}
+        rest = tidy(re.sub(r"^\s*[:\-–—,]?\s*(?:about|re|regarding)?\s*", "", m.text[lv.end() :]))
+        if rest:
+            slots["summary"] = rest
+        return "log_interaction", 0.85, slots
     sm = _SENT_TO.match(m.text) or _SENT_NAME.match(m.text)
     if sm and sm.group("n").lower() not in ("me", "you", "him", "her", "them", "us", "legal", "finance"):
         name = sm.group("n")
         if not person_like(name, default=name[:1].isupper()) and not sm.groupdict().get("co"):
-            slots: Slots = {"kind": "email", "company": name}
+            slots = {"kind": "email", "company": name}
         else:
             slots = {"kind": "email", "contact": name}
         if sm.groupdict().get("co"):

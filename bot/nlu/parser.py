@@ -173,7 +173,7 @@ def _r_pipeline(m: Msg) -> Result | None:
         r"\b(?:deals? (?:looking|doing|summary|overview|status|report)|(?:my|our|team|the|open) deals\b"
         r"|numbers (?:looking|this (?:month|quarter))|quarter looking|sales (?:summary|report|numbers)"
         r"|we (?:tracking|doing|looking)|(?:am i|are we) (?:tracking|doing|trending)|in play|on the board"
-        r"|(?:deal|sales) (?:summary|report|overview|numbers|status)|bookings"
+        r"|(?:deal|sales) (?:summary|report|overview|numbers|status)|bookings|quota|attainment|tracking against"
         r"|many (?:open |active |live )?deals|much (?:have|did) (?:we|i) (?:closed?|won|booked|sold)|(?:closed|won|booked) this (?:month|quarter|year))",
         low,
     ):
