@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, true, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.services.base import Actor, ServiceBase, lock_row, snapshot
@@ -330,7 +330,7 @@ class Planner:
                         Deal.stale_alerted_at.is_(None),
                         Deal.last_activity_at < cutoff,
                         (Deal.stale_snoozed_until.is_(None)) | (Deal.stale_snoozed_until <= now.date()),
-                        Deal.owner_id.not_in(full) if full else True,
+                        Deal.owner_id.not_in(full) if full else true(),
                     )
                     .order_by(Deal.last_activity_at, Deal.id)
                     .limit(self.batch - seen)
