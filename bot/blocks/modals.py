@@ -160,11 +160,12 @@ def build(
         label = PlainTextObject(text=f.label)
         bid = _bid(f.slot)
         if f.kind in ("text", "multiline"):
+            limit = 3000 if f.kind == "multiline" else 300
             element: Any = PlainTextInputElement(
                 action_id="v",
                 multiline=f.kind == "multiline",
-                initial_value=None if value in (None, "") else str(value)[:3000],
-                max_length=3000 if f.kind == "multiline" else 300,
+                initial_value=None if value in (None, "") else str(value)[:limit],
+                max_length=limit,
             )
             blocks.append(
                 InputBlock(

@@ -9,7 +9,15 @@ from typing import Any
 from models import AuditEvent, Deal, Interaction, Task
 from tests.handlers.helpers import count, rows
 from tests.support.fakeslack import Call
-from tests.support.slackhttp import SlackHTTP, block_actions, button, modal_values, text_of, view_submission
+from tests.support.slackhttp import (
+    BOB,
+    SlackHTTP,
+    block_actions,
+    button,
+    modal_values,
+    text_of,
+    view_submission,
+)
 
 
 def open_modal(slack: SlackHTTP, message: Call, label: str) -> tuple[dict[str, Any], str]:
@@ -121,3 +129,21 @@ def test_edit_on_a_deal_update_writes_the_corrected_values(slack: SlackHTTP) -> 
     assert "amount: $1,200,000 → $1,100,000" in updated and "Mon 30 Nov 2026" in updated
     (deal,) = rows(slack, Deal)
     assert (float(deal.amount), deal.close_date) == (1_100_000.0, date(2026, 11, 30))
+
+
+def test_edit_on_a_task_reschedules_and_reassigns_it(slack: SlackHTTP) -> None:
+    slack.command(f"task add call Jane tomorrow 3pm for <@{BOB}|bob>")
+    card = slack.command("task add send the deck friday")
+    view, url = open_modal(slack, card, "Edit")
+    assert initial(view, "f_title") == "send the deck" and initial(view, "f_due") == "2026-11-20"
+    values = modal_values(
+        view, f_title="send the new deck", f_due="2026-11-24", f_due__time="09:30", f_assignee=BOB
+    )
+    assert slack.send_payload(view_submission(view, values)).status == 200
+    text = text_of(slack.wait_response(url))
+    assert (
+        "Updated task *send the new deck*" in text and f"<@{BOB}>" in text and "Tue 24 Nov 2026 09:30" in text
+    )
+    task = next(t for t in rows(slack, Task) if t.title == "send the new deck")
+    # 09:30 is read in the zone of the person who typed it (Ann, New York).
+    assert task.due_at.replace(tzinfo=UTC) == datetime(2026, 11, 24, 14, 30, tzinfo=UTC)
