@@ -55,17 +55,14 @@ def press(ctx: Ctx, action: dict[str, Any]) -> Reply:
         task_id = int(action["value"])
         if action_id == blocks.REMINDER_DONE:
             return _task_reply(ctx, "✅ Done: *{title}*", buttons.done(ctx.actor, task_id))
-        written = (
+        written, until = (
             buttons.snooze_hour(ctx.actor, task_id)
             if action_id == blocks.REMINDER_SNOOZE_HOUR
             else buttons.snooze_tomorrow(ctx.actor, task_id)
         )
-        with ctx.crm.read() as s:
-            from models import Task
-
-            row = s.get(Task, task_id)
-            again = _local(row.remind_at if row else None, ctx.tz)
-        return _task_reply(ctx, "⏰ Snoozed *{title}*: I'll remind you again " + again + ".", written)
+        return _task_reply(
+            ctx, "⏰ Snoozed *{title}*: I'll remind you again " + _local(until, ctx.tz) + ".", written
+        )
     if action_id == blocks.STALE_MOVE:
         deal_id, stage = str((action.get("selected_option") or {}).get("value") or ":").split(":", 1)
         written = buttons.move_stage(ctx.actor, int(deal_id), stage)

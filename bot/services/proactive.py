@@ -503,14 +503,16 @@ class Proactive(ServiceBase):
     def done(self, actor: Actor, task_id: int) -> Written:
         return self.crm.complete_task(actor, task_id)
 
-    def snooze_hour(self, actor: Actor, task_id: int) -> Written:
-        return self.crm.snooze_task(actor, task_id, self.now() + timedelta(hours=1))
+    def snooze_hour(self, actor: Actor, task_id: int) -> tuple[Written, datetime]:
+        """Remind again in an hour; returns the write and when the reminder comes back."""
+        until = self.now() + timedelta(hours=1)
+        return self.crm.snooze_task(actor, task_id, until), until
 
-    def snooze_tomorrow(self, actor: Actor, task_id: int) -> Written:
+    def snooze_tomorrow(self, actor: Actor, task_id: int) -> tuple[Written, datetime]:
         """Again tomorrow at 09:00 in the reader's zone."""
         tomorrow = today_in(actor.tz, self.now()) + timedelta(days=1)
         until = datetime.combine(tomorrow, NUDGE_AT, tzinfo=zone(actor.tz)).astimezone(UTC)
-        return self.crm.snooze_task(actor, task_id, until)
+        return self.crm.snooze_task(actor, task_id, until), until
 
     def log_activity(self, actor: Actor, deal_id: int, summary: str, kind: str = "note") -> Written:
         return self.crm.log_interaction(actor, kind, summary or "Checked in", deal=deal_id)
