@@ -311,7 +311,7 @@ _CONTACT_MOVE = re.compile(
     r"(?P<verb>moved to|moved over to|is now|'s now|became|got promoted to|was promoted to|has been promoted to|"
     r"promoted to|joined|left for|now works at|works at|switched to|is moving to|moving to|took a job at|"
     r"started at|went to|is the new|is our new|is the|changed jobs to|changed roles to|now heads|heads up|runs|"
-    r"is a|is an|is our|moved from \S+(?:\s+\S+)? to|left \S+(?:\s+\S+)? for|now|->|→|=>)\s+(?P<v>.+)$"
+    r"is a|is an|is our|moved from \S+(?:\s+\S+)? to|left \S+(?:\s+\S+)? for|now|->|→|=>|to)\s+(?P<v>.+)$"
 )
 
 
@@ -380,6 +380,8 @@ def rule_update_contact(m: Msg) -> Result | None:
             return None
         v = mv.group("v")
         verb = mv.group("verb").lower()
+        if verb == "to" and not lifecycle_in(" is " + v.lower()):
+            return None  # "Raj Patel → customer" only; "Jane to send the deck" is not an update
         if re.match(
             r"(?:the\s+)?(?:proposal|negotiations?|demo|qualified|closed|won|lost|contract|legal)\b",
             v.lower(),
@@ -456,6 +458,8 @@ _FIND = [
         r"what do we (?:have|know) (?:on|about)|what(?:'s| is) (?:the\s+)?(?:contact|info|information)\s+(?:for|on)|"
         r"do we (?:have|know) (?:anyone|anybody|someone|a contact|contacts|people)\s+(?:at|from|in|named|called)|"
         r"any\s*(?:one|body|contacts?|people)\s+(?:at|from|in)|"
+        r"do (?:we|you|i) have (?:an?\s+|the\s+)?(?:email|e-mail|phone|number|contact|contact info|details|cell)"
+        r"(?: address| number)?\s+(?:for|on|of)|"
         r"(?:who|anyone|anybody)\s+(?:do we know|we know)\s+(?:at|from)|who(?:'s| is) (?:our|the) (?:contact|person|champion|buyer) (?:at|for|from)|"
         r"how (?:do|can) i (?:reach|contact|get hold of|get in touch with)|contact (?:info|details|card) (?:for|of)|"
         rf"what(?:'s| is| are) (?:the\s+)?(?:{_FIELD}|contact info|contact details|details)s?\s+(?:for|of|on)|"

@@ -196,6 +196,10 @@ _DEAL_UPDATE = [
     ),
     # "Wayne Enterprises deal: bump to $1.5M"
     re.compile(r"^(?:the\s+)?(?P<d>[^,;:!?]+?)(?:\s+(?:deal|opp|opportunity))?\s*[:\-–—]\s*(?P<v>.+)$"),
+    # "Initech deal to $80k"
+    re.compile(
+        r"^(?:the\s+)?(?P<d>[^,;:!?]+?)(?:\s+(?:deal|opp|opportunity))?\s+(?:to|->|=)\s+(?P<v>[$€£]?\d[\d.,]*\s*[kmb]?\b.*)$"
+    ),
     # "Acme renewal close date is Dec 31", "Acme renewal amount 60k", "Acme deal now 60k"
     re.compile(
         r"^(?:the\s+)?(?P<d>[^,;:!?]+?)\s+(?:deal\s+|opp\s+)?(?:new\s+)?(?:amount|value|size|close date|closing date|"
@@ -399,7 +403,7 @@ def create_deal_from(m: Msg, pos: int) -> Result:
 
 _UPDATE_CUE = re.compile(
     r"\b(?:moved?|moving|won|lost|signed|closed|push(?:ed)?|slipped|bump(?:ed)?|dead|now|update[ds]?|"
-    r"change[ds]?|increase[ds]?|raise[ds]?|is in|to stage)\b|->|→"
+    r"change[ds]?|increase[ds]?|raise[ds]?|is in|to stage)\b|->|→|\bto\s+[$€£]?\d"
 )
 
 

@@ -41,6 +41,7 @@ _LOG_NOUN = (
 _LOG_VERB = (
     r"(?:called|phoned|rang|rung|spoke|spoken|talked|chatted|met|emailed|e-mailed|mailed|pinged|texted|"
     r"messaged|dmed|slacked|whatsapped|visited|demoed|lunched|caught up|dialed|dialled|connected|"
+    r"emailing|texting|messaging|pinging|dming|"
     r"got off (?:the |a )?(?:phone|call)|hung up|jumped on (?:a |the )?(?:quick )?call|"
     r"hopped on (?:a |the )?(?:quick )?call|got on (?:a |the )?(?:quick )?call|sat down|"
     r"left (?:a |her |him |them )?(?:voicemail|vm|message)|"

@@ -39,6 +39,10 @@ _DONE_RULES = [
         r"(?:done|complete|completed|finished|taken care of|sorted|handled)$"
     ),
     re.compile(r"^(?P<t>.+?)\s*(?:-|:|—|–|=>|->)\s*(?:done|complete|completed|finished)$"),
+    re.compile(
+        r"^(?:i've\s+|i have\s+|i\s+|just\s+)*(?P<t>.+?)\s*[,;]\s*(?:so\s+)?(?:that\s+|the\s+)?(?:task\s+|todo\s+)?"
+        r"(?:is\s+|'s\s+)?(?:done|complete|completed|finished)$"
+    ),
 ]
 
 
