@@ -79,6 +79,14 @@ def default_style(tty: bool, tz: str, names: Callable[[str], str]) -> Style:
     return Style(tty=tty, width=max(60, min(width, 120)), tz=tz, names=names)
 
 
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def visible_len(text: str) -> int:
+    """Columns a string takes on screen: terminal styling codes take none."""
+    return len(_ANSI.sub("", text))
+
+
 def plain(obj: Any) -> str:
     if obj is None:
         return ""
@@ -279,8 +287,9 @@ def render_blocks(blocks: list[dict[str, Any]], style: Style, number: Numberer) 
             fields = block.get("fields") or []
             for i in range(0, len(fields), 2):
                 pair = [_text(f, style).replace("\n", " ") for f in fields[i : i + 2]]
-                if len(pair) == 2 and max(len(pair[0]), len(pair[1])) < style.width // 2 - 4:
-                    lines.append("  " + pair[0].ljust(style.width // 2 - 2) + pair[1])
+                if len(pair) == 2 and max(visible_len(pair[0]), visible_len(pair[1])) < style.width // 2 - 4:
+                    pad = " " * (style.width // 2 - 2 - visible_len(pair[0]))
+                    lines.append("  " + pair[0] + pad + pair[1])
                 else:
                     lines += ["  " + p for p in pair]
             accessory = block.get("accessory")
