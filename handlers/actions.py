@@ -32,7 +32,15 @@ def on_action(body: dict[str, Any], action: dict[str, Any], context: BoltContext
     if name == ids.EDIT or name in (ids.LOG_FOLLOW_UP, ids.ADD_FOLLOW_UP):
         open_modal(ctx, body, name, value)
         return
-    reply, replace = safely(ctx, lambda: press(ctx, name, value))
+    # A refusal (already undone, not yours to change) answers beside the card and leaves it as it was.
+    outcome: list[bool] = [False]
+
+    def run() -> Reply:
+        reply, outcome[0] = press(ctx, name, value)
+        return reply
+
+    reply = safely(ctx, run)
+    replace = outcome[0]
     if body.get("response_url"):
         respond_with(respond, reply, share=False, replace=replace)
     else:

@@ -6,7 +6,7 @@ import time
 
 from models import AuditEvent, Company, Contact, Deal, Interaction, PipelineStage, Task
 from tests.handlers.helpers import count, rows
-from tests.support.slackhttp import SlackHTTP, block_actions, button, buttons, text_of
+from tests.support.slackhttp import BOB, SlackHTTP, block_actions, button, buttons, text_of
 
 
 def stage_of(slack: SlackHTTP, title: str) -> str:
@@ -123,3 +123,17 @@ def test_done_from_a_list_answers_beside_the_list(slack: SlackHTTP) -> None:
     assert done.params["replace_original"] is False and done.params["response_type"] == "ephemeral"
     assert "Done: *send pricing to Acme*" in text_of(done)
     assert [t.title for t in rows(slack, Task) if t.done_at is None] == ["book the QBR room"]
+
+
+def test_a_refused_button_says_why_and_keeps_the_card(slack: SlackHTTP) -> None:
+    added = slack.command("contact add Jane Doe jane@acme.com at Acme Corp share")
+    assert added.params["response_type"] == "in_channel"
+    # Someone else presses Undo on the shared card: not theirs to undo.
+    refused = slack.press(added, "Undo", user=BOB)
+    assert "Only the person who made a change" in text_of(refused)
+    assert refused.params["replace_original"] is False
+    assert count(slack, Contact) == 1
+    # Undone once from the command line, the button then says so instead of failing silently.
+    slack.command("undo")
+    again = slack.press(added, "Undo")
+    assert "already undone" in text_of(again) and count(slack, Contact) == 0
