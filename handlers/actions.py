@@ -7,6 +7,7 @@ import re
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, Respond
+from slack_sdk.errors import SlackApiError
 
 from bot.blocks import cards, ids, modals
 from bot.blocks.common import esc, unpack
@@ -30,7 +31,14 @@ def on_action(body: dict[str, Any], action: dict[str, Any], context: BoltContext
     value = unpack(action.get("value")) or {}
     name = re.sub(r"_\d+$", "", action_id)
     if name == ids.EDIT or name in (ids.LOG_FOLLOW_UP, ids.ADD_FOLLOW_UP):
-        open_modal(ctx, body, name, value)
+        try:
+            open_modal(ctx, body, name, value)
+        except SlackApiError as exc:
+            # Typically an expired trigger (Slack allows 3 seconds): say so rather than do nothing.
+            log.warning("views.open failed: %s", exc.response.get("error"))
+            if body.get("response_url"):
+                sorry = Reply.say("I couldn't open the form in time. Please press the button again.")
+                post_to_response_url(body["response_url"], sorry, replace=False)
         return
     # A refusal (already undone, not yours to change) answers beside the card and leaves it as it was.
     outcome: list[bool] = [False]

@@ -8,7 +8,7 @@ from typing import Any
 
 from models import AuditEvent, Deal, Interaction, Task
 from tests.handlers.helpers import count, rows
-from tests.support.fakeslack import Call
+from tests.support.fakeslack import Call, Fault
 from tests.support.slackhttp import (
     BOB,
     SlackHTTP,
@@ -147,3 +147,11 @@ def test_edit_on_a_task_reschedules_and_reassigns_it(slack: SlackHTTP) -> None:
     task = next(t for t in rows(slack, Task) if t.title == "send the new deck")
     # 09:30 is read in the zone of the person who typed it (Ann, New York).
     assert task.due_at.replace(tzinfo=UTC) == datetime(2026, 11, 24, 14, 30, tzinfo=UTC)
+
+
+def test_a_form_that_cannot_open_in_time_says_so(slack: SlackHTTP) -> None:
+    card = slack.command("task add send the deck friday")
+    slack.fake.fail_next("views.open", Fault(200, {"ok": False, "error": "expired_trigger_id"}))
+    url = slack.new_response_url()
+    assert slack.send_payload(block_actions(button(card, "Edit"), response_url=url)).status == 200
+    assert "couldn't open the form in time" in text_of(slack.wait_response(url))
