@@ -245,6 +245,7 @@ def _role_then_company(seg: str) -> tuple[str, str] | None:
 def _company_clean(s: str) -> str:
     s = tidy(s)
     s = re.sub(r"\s+(?:as|and|with|who|she|he|they|is|was|,).*$", "", s, flags=re.I)
+    s = re.sub(r"\s+(?:now|too|as well|again|today|since \w+)$", "", s, flags=re.I)
     return tidy(s)
 
 
@@ -398,7 +399,9 @@ def rule_update_contact(m: Msg) -> Result | None:
         )
         t_raw = tm.group("t") if tm else v
         title = role_title(t_raw)
-        if lc and not title:
+        if lc and (
+            not title or re.match(r"(?:a|an|our|the)?\s*(?:" + "|".join(LIFECYCLE_WORDS) + r")\b", v.lower())
+        ):
             slots["lifecycle"] = lc
         elif title:
             slots["title"] = title
@@ -443,7 +446,8 @@ def rule_update_contact(m: Msg) -> Result | None:
 _FIND = [
     re.compile(
         r"^(?:where does (?P<q1>.+?) work|what company (?:is|does) (?P<q2>.+?) (?:at|with|work (?:at|for))|"
-        r"who at (?P<q3>.+?) (?:do we know|is our contact|should i (?:talk|speak) to|can i talk to))\s*\??$"
+        r"who at (?P<q3>.+?) (?:do we know|is our contact|should i (?:talk|speak) to|can i talk to)|"
+        r"who (?:do|should|can) (?:i|we) (?:talk|speak|reach out|go) to (?:at|from|in) (?P<q4>.+?))\s*\??$"
     ),
     re.compile(r"^(?P<q>[a-z][\w&.\-]*(?:\s+[a-z][\w&.\-]*)?)\s+(?:contacts|people|folks)\s*\??$"),
     # "Jane Doe contact info", "priya's number?"
@@ -480,7 +484,7 @@ def rule_find_contact(m: Msg) -> Result | None:
         fm = rx.match(low)
         if not fm:
             continue
-        key = next(k for k in ("q", "q1", "q2", "q3") if fm.groupdict().get(k))
+        key = next(k for k in ("q", "q1", "q2", "q3", "q4") if fm.groupdict().get(k))
         q_low = fm.group(key)
         if m.spans_in(fm.start(key)) and rx is not _FIND[-1]:
             continue

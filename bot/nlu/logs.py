@@ -27,6 +27,7 @@ _LOG_ADJ = (
     r"(?:(?:quick|short|long|brief|good|great|productive|first|initial|intro|introductory|discovery|kickoff|"
     r"kick-off|follow up|follow-up|followup|check-in|check in|nice|solid|positive|tough|video|phone|zoom|"
     r"teams|weekly|monthly|quarterly|another|second|final|1:1|f2f|face to face|in person|in-person|team|"
+    r"coffee|lunch|dinner|breakfast|working|"
     r"\d+[\s\-]*(?:min|mins|minute|minutes|hour|hours|hr|hrs))\s+)"
 )
 
@@ -63,7 +64,7 @@ _LOG_START = re.compile(
     rf"|{_LOG_ADJ}*(?P<k6>notes?|fyi|memo)\b(?:\s+(?:on|about|re|for|from))?"
     rf"|(?:got out of|came out of|walked out of|wrapped(?: up)?|finished|ended|did)\s+(?:a|an|the|my|our)\s+{_LOG_ADJ}*"
     rf"(?P<k10>{_LOG_NOUN})\b"
-    rf"|(?P<k9>meeting|call|demo|mtg|lunch)\s+notes?\b(?:\s+(?:from|for|with|re|on))?"
+    rf"|(?P<k9>meeting|call|demo|mtg|lunch)\s+(?:notes?|recap|summary|debrief|readout)\b(?:\s+(?:from|for|with|re|on))?"
     r"|(?P<k8>sent|shot|dropped|fired off|gave)\s+(?=\S+(?:\s+[A-Z]\S*)?\s+(?:an?\s+|the\s+)?(?:quick\s+|short\s+)?"
     r"(?P<k8n>email|e-mail|text|message|dm|note|line|ping|call|voicemail)\b)"
     r")"
@@ -95,7 +96,7 @@ def _log_header(m: Msg, pos: int, kind: str) -> tuple[Slots, int]:
     slots: Slots = {}
     low = m.low
     lead = re.match(
-        r"\s*(?:(?:with|w/|to|at|on|for|from|about|re|regarding|of|by)\s+)?(?P<art>(?:the|our|my|a|an)\s+)?"
+        r"[\s\-–—:,]*(?:(?:with|w/|to|at|on|for|from|about|re|regarding|of|by)\s+)?(?P<art>(?:the|our|my|a|an)\s+)?"
         r"(?:(?:team|folks|people|guys|crew|ceo|cto|cfo|vp|buyer|champion)\s+(?:at|from|of|over at)\s+)?",
         low[pos:],
     )

@@ -58,7 +58,7 @@ def _r_help(m: Msg) -> Result | None:
     low = m.low.strip(" ?!.")
     if re.fullmatch(
         r"(?:help|h|\?|commands?|usage|menu|options|what can (?:you|u|i) do(?: here| for me)?|what do you do"
-        r"|how does (?:this|it|the bot) work|how do i use (?:this|you|it|the bot)|what are (?:the|your) commands"
+        r"|how does (?:this|it|the)(?: bot| thing| app)? work|how do i use (?:this|you|it|the bot)|what are (?:the|your) commands"
         r"|how (?:do|can) i (?:use|talk to) (?:this|you|the bot)|what can i (?:say|ask|type)(?: you)?(?: here)?"
         r"|what (?:can|does) (?:this|the) (?:bot|thing|app|crm) do|what is this(?: bot)?|how do i (?:log|add|use)\b.*"
         r"|(?:what|which|list|show)(?: are)?(?: the| your| all)? commands(?: are there| do you have| can i use)?"

@@ -194,7 +194,7 @@ def take_name(text: str, pos: int, *, company: bool = False, max_words: int = 4)
             break
         if (
             words
-            and (lw.endswith(("ed", "ing", "ly")) or len(words) >= (2 if not company else 1))
+            and (lw.endswith(("ed", "ing", "ly")) or len(words) >= 2)
             and not (company and lw.rstrip(".") in COMPANY_SUFFIX)
         ):
             break
