@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from urllib.parse import urlencode
 
-from tests.support.slackhttp import SlackHTTP, sign, slash_command
+from tests.support.slackhttp import SlackHTTP, sign, slash_command, view_submission
 
 
 def test_bad_signature_and_stale_timestamp_are_rejected(slack: SlackHTTP) -> None:
@@ -35,3 +35,13 @@ def test_a_malformed_request_still_gets_an_answer(slack: SlackHTTP) -> None:
         assert slack.post(body, ctype).status == 400
         assert slack.post(body, ctype, signature="v0=" + "0" * 64).status == 401
     assert slack.get("/healthz").status == 200
+
+
+def test_an_unexpected_failure_is_answered_and_logged(slack: SlackHTTP, caplog: object) -> None:
+    # A modal submission whose metadata is not the bot's: the listener fails, the error handler answers.
+    payload = view_submission(
+        {"type": "modal", "callback_id": "crm_intent_modal", "private_metadata": "{broken"}, {}
+    )
+    resp = slack.send_payload(payload)
+    assert resp.status == 200
+    assert "unhandled error in a Slack listener" in caplog.text  # type: ignore[attr-defined]
