@@ -14,91 +14,94 @@ from typing import Any
 from bot.services import CRM, Actor
 from bot.services.timeutil import zone
 
+# Slack-shaped ids, as the parser expects them in mentions ("task for <@U0BOB0002>").
+ANN, BOB, CARA = "U0ANN0001", "U0BOB0002", "U0CARA003"
+
 # slack id, name, time zone, role, email
 PEOPLE = (
-    ("UANN", "Ann Lee", "America/New_York", "manager", "ann@demo.example"),
-    ("UBOB", "Bob Martin", "Europe/Paris", "rep", "bob@demo.example"),
-    ("UCARA", "Cara Diaz", "America/Los_Angeles", "rep", "cara@demo.example"),
+    (ANN, "Ann Lee", "America/New_York", "manager", "ann@demo.example"),
+    (BOB, "Bob Martin", "Europe/Paris", "rep", "bob@demo.example"),
+    (CARA, "Cara Diaz", "America/Los_Angeles", "rep", "cara@demo.example"),
 )
 
 # name, email, company, title, lifecycle, owner
 CONTACTS = (
-    ("Jane Doe", "jane@acme.com", "Acme Corp", "VP Sales", "customer", "UANN"),
-    ("Raj Patel", "raj@acme.com", "Acme Corp", "Procurement Manager", "customer", "UANN"),
-    ("Hank Scorpio", "hank@globex.com", "Globex", "CEO", "lead", "UBOB"),
-    ("Lucia Romano", "lucia@globex.com", "Globex", "IT Director", "lead", "UBOB"),
-    ("Peter Gibbons", "peter@initech.com", "Initech", "Operations Manager", "prospect", "UCARA"),
-    ("Samir Nagheenanajar", "samir@initech.com", "Initech", "Engineer", "prospect", "UCARA"),
-    ("Alice Wong", "alice@umbrella-health.com", "Umbrella Health", "CFO", "lead", "UBOB"),
+    ("Jane Doe", "jane@acme.com", "Acme Corp", "VP Sales", "customer", ANN),
+    ("Raj Patel", "raj@acme.com", "Acme Corp", "Procurement Manager", "customer", ANN),
+    ("Hank Scorpio", "hank@globex.com", "Globex", "CEO", "lead", BOB),
+    ("Lucia Romano", "lucia@globex.com", "Globex", "IT Director", "lead", BOB),
+    ("Peter Gibbons", "peter@initech.com", "Initech", "Operations Manager", "prospect", CARA),
+    ("Samir Nagheenanajar", "samir@initech.com", "Initech", "Engineer", "prospect", CARA),
+    ("Alice Wong", "alice@umbrella-health.com", "Umbrella Health", "CFO", "lead", BOB),
     (
         "Marta Kowalska",
         "marta@starklogistics.com",
         "Stark Logistics",
         "Head of Procurement",
         "customer",
-        "UANN",
+        ANN,
     ),
-    ("Tom Becker", "tom@waynefoods.com", "Wayne Foods", "COO", "prospect", "UCARA"),
-    ("Chloe Martin", "chloe@soylent.example", "Soylent", "Buyer", "lead", "UBOB"),
+    ("Tom Becker", "tom@waynefoods.com", "Wayne Foods", "COO", "prospect", CARA),
+    ("Chloe Martin", "chloe@soylent.example", "Soylent", "Buyer", "lead", BOB),
 )
 
 # title, company, contact, amount, stage, owner, close in days
 DEALS = (
-    ("Acme renewal", "Acme Corp", "Jane Doe", "48000", "negotiation", "UANN", 12),
-    ("Acme expansion", "Acme Corp", "Raj Patel", "25000", "qualified", "UANN", 60),
-    ("Globex platform", "Globex", "Hank Scorpio", "120000", "proposal", "UBOB", 30),
-    ("Globex pilot", "Globex", "Lucia Romano", "15000", "demo", "UBOB", 20),
-    ("Initech licenses", "Initech", "Peter Gibbons", "9000", "lead", "UCARA", 45),
-    ("Initech support plan", "Initech", "Samir Nagheenanajar", "6000", "qualified", "UCARA", 40),
-    ("Umbrella Health onboarding", "Umbrella Health", "Alice Wong", "70000", "demo", "UBOB", 35),
-    ("Umbrella Health analytics", "Umbrella Health", "Alice Wong", "32000", "lead", "UBOB", 90),
-    ("Stark Logistics fleet", "Stark Logistics", "Marta Kowalska", "85000", "won", "UANN", -10),
-    ("Stark Logistics services", "Stark Logistics", "Marta Kowalska", "18000", "proposal", "UANN", 25),
-    ("Wayne Foods new logo", "Wayne Foods", "Tom Becker", "40000", "qualified", "UCARA", 50),
-    ("Wayne Foods pilot", "Wayne Foods", "Tom Becker", "12000", "lost", "UCARA", -20),
-    ("Soylent starter", "Soylent", "Chloe Martin", "7500", "lead", "UBOB", 70),
-    ("Acme training", "Acme Corp", "Jane Doe", "5000", "won", "UANN", -3),
-    ("Initech migration", "Initech", "Peter Gibbons", "22000", "negotiation", "UCARA", 8),
+    ("Acme renewal", "Acme Corp", "Jane Doe", "48000", "negotiation", ANN, 12),
+    ("Acme expansion", "Acme Corp", "Raj Patel", "25000", "qualified", ANN, 60),
+    ("Globex platform", "Globex", "Hank Scorpio", "120000", "proposal", BOB, 30),
+    ("Globex pilot", "Globex", "Lucia Romano", "15000", "demo", BOB, 20),
+    ("Initech licenses", "Initech", "Peter Gibbons", "9000", "lead", CARA, 45),
+    ("Initech support plan", "Initech", "Samir Nagheenanajar", "6000", "qualified", CARA, 40),
+    ("Umbrella Health onboarding", "Umbrella Health", "Alice Wong", "70000", "demo", BOB, 35),
+    ("Umbrella Health analytics", "Umbrella Health", "Alice Wong", "32000", "lead", BOB, 90),
+    ("Stark Logistics fleet", "Stark Logistics", "Marta Kowalska", "85000", "won", ANN, -10),
+    ("Stark Logistics services", "Stark Logistics", "Marta Kowalska", "18000", "proposal", ANN, 25),
+    ("Wayne Foods new logo", "Wayne Foods", "Tom Becker", "40000", "qualified", CARA, 50),
+    ("Wayne Foods pilot", "Wayne Foods", "Tom Becker", "12000", "lost", CARA, -20),
+    ("Soylent starter", "Soylent", "Chloe Martin", "7500", "lead", BOB, 70),
+    ("Acme training", "Acme Corp", "Jane Doe", "5000", "won", ANN, -3),
+    ("Initech migration", "Initech", "Peter Gibbons", "22000", "negotiation", CARA, 8),
 )
 
 # author, kind, contact, deal, summary, days ago
 INTERACTIONS = (
-    ("UANN", "call", "Jane Doe", "Acme renewal", "Renewal terms: wants a 2-year price lock", 2),
-    ("UANN", "email", "Raj Patel", "Acme expansion", "Sent the seat-count questionnaire", 6),
-    ("UBOB", "meeting", "Hank Scorpio", "Globex platform", "Exec sponsor meeting, proposal requested", 4),
-    ("UBOB", "call", "Lucia Romano", "Globex pilot", "Pilot scope: 20 users, SSO required", 9),
-    ("UCARA", "email", "Peter Gibbons", "Initech licenses", "Intro email after the webinar", 12),
-    ("UBOB", "meeting", "Alice Wong", "Umbrella Health onboarding", "Demo to the finance team went well", 3),
-    ("UANN", "note", "Marta Kowalska", "Stark Logistics fleet", "Signed; kickoff planned next month", 10),
-    ("UCARA", "call", "Tom Becker", "Wayne Foods new logo", "Budget confirmed for Q1", 5),
-    ("UCARA", "call", "Peter Gibbons", "Initech migration", "Legal review of the MSA under way", 1),
-    ("UBOB", "message", "Chloe Martin", None, "Asked for a pricing sheet on LinkedIn", 20),
+    (ANN, "call", "Jane Doe", "Acme renewal", "Renewal terms: wants a 2-year price lock", 2),
+    (ANN, "email", "Raj Patel", "Acme expansion", "Sent the seat-count questionnaire", 6),
+    (BOB, "meeting", "Hank Scorpio", "Globex platform", "Exec sponsor meeting, proposal requested", 4),
+    (BOB, "call", "Lucia Romano", "Globex pilot", "Pilot scope: 20 users, SSO required", 9),
+    (CARA, "email", "Peter Gibbons", "Initech licenses", "Intro email after the webinar", 12),
+    (BOB, "meeting", "Alice Wong", "Umbrella Health onboarding", "Demo to the finance team went well", 3),
+    (ANN, "note", "Marta Kowalska", "Stark Logistics fleet", "Signed; kickoff planned next month", 10),
+    (CARA, "call", "Tom Becker", "Wayne Foods new logo", "Budget confirmed for Q1", 5),
+    (CARA, "call", "Peter Gibbons", "Initech migration", "Legal review of the MSA under way", 1),
+    (BOB, "message", "Chloe Martin", None, "Asked for a pricing sheet on LinkedIn", 20),
 )
 
 # assignee, creator, title, contact, deal, due: ("days", n, "HH:MM" or None)
 TASKS = (
-    ("UANN", "UANN", "Send Acme renewal quote", "Jane Doe", "Acme renewal", (-1, None)),
-    ("UANN", "UANN", "Call Raj about seat count", "Raj Patel", "Acme expansion", (0, "15:00")),
-    ("UBOB", "UBOB", "Send Globex proposal", "Hank Scorpio", "Globex platform", (0, "11:00")),
+    (ANN, ANN, "Send Acme renewal quote", "Jane Doe", "Acme renewal", (-1, None)),
+    (ANN, ANN, "Call Raj about seat count", "Raj Patel", "Acme expansion", (0, "15:00")),
+    (BOB, BOB, "Send Globex proposal", "Hank Scorpio", "Globex platform", (0, "11:00")),
     (
-        "UBOB",
-        "UANN",
+        BOB,
+        ANN,
         "Prepare Umbrella onboarding plan",
         "Alice Wong",
         "Umbrella Health onboarding",
         (2, None),
     ),
     (
-        "UCARA",
-        "UCARA",
+        CARA,
+        CARA,
         "Follow up with Peter on licenses",
         "Peter Gibbons",
         "Initech licenses",
         (-3, "10:00"),
     ),
-    ("UCARA", "UANN", "Chase Initech legal on the MSA", "Peter Gibbons", "Initech migration", (0, "16:30")),
-    ("UBOB", "UBOB", "Send pricing sheet to Chloe", "Chloe Martin", None, (1, "09:30")),
-    ("UCARA", "UCARA", "Book Wayne Foods demo", "Tom Becker", "Wayne Foods new logo", (5, None)),
+    (CARA, ANN, "Chase Initech legal on the MSA", "Peter Gibbons", "Initech migration", (0, "16:30")),
+    (BOB, BOB, "Send pricing sheet to Chloe", "Chloe Martin", None, (1, "09:30")),
+    (CARA, CARA, "Book Wayne Foods demo", "Tom Becker", "Wayne Foods new logo", (5, None)),
 )
 
 
@@ -173,4 +176,4 @@ def seed_demo(crm: CRM, team_id: str = "TDEMO", *, team_name: str = "Demo Inc") 
     return DemoTeam(team_id, people, True)
 
 
-__all__ = ["CONTACTS", "DEALS", "PEOPLE", "DemoTeam", "seed_demo"]
+__all__ = ["ANN", "BOB", "CARA", "CONTACTS", "DEALS", "PEOPLE", "DemoTeam", "seed_demo"]

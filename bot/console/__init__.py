@@ -33,7 +33,7 @@ from bot.settings import Settings
 
 TEAM_ID = "TLOCAL"
 TEAM_NAME = "Local console"
-LOCAL_USER = "ULOCAL"
+LOCAL_USER = "U0LOCAL00"
 
 AppFactory = Callable[[Settings, sessionmaker[Session], ManualClock, WebClient], App]
 log = logging.getLogger(__name__)

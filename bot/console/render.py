@@ -66,6 +66,7 @@ class Style:
     width: int = 100
     tz: str = "UTC"
     names: Callable[[str], str] = field(default=lambda uid: uid)
+    channels: Callable[[str], str] = field(default=lambda cid: cid)
 
     def bold(self, text: str) -> str:
         return f"{BOLD}{text}{RESET}" if self.tty else text
@@ -74,9 +75,13 @@ class Style:
         return f"{DIM}{text}{RESET}" if self.tty else text
 
 
-def default_style(tty: bool, tz: str, names: Callable[[str], str]) -> Style:
+def default_style(
+    tty: bool, tz: str, names: Callable[[str], str], channels: Callable[[str], str] | None = None
+) -> Style:
     width = shutil.get_terminal_size((100, 24)).columns if tty else 100
-    return Style(tty=tty, width=max(60, min(width, 120)), tz=tz, names=names)
+    return Style(
+        tty=tty, width=max(60, min(width, 120)), tz=tz, names=names, channels=channels or (lambda cid: cid)
+    )
 
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
@@ -177,7 +182,7 @@ def _slack_date(match: re.Match[str], style: Style) -> str:
 def mrkdwn(text: str, style: Style) -> str:
     """Slack's markup as a person reads it: names for ids, dates in the reader's zone, links shown."""
     text = _USER.sub(lambda m: "@" + (m.group(2) or style.names(m.group(1))), text)
-    text = _CHANNEL.sub(lambda m: "#" + (m.group(2) or m.group(1)), text)
+    text = _CHANNEL.sub(lambda m: "#" + (m.group(2) or style.channels(m.group(1))), text)
     text = _SPECIAL.sub(lambda m: "@" + m.group(1), text)
     text = _SUBTEAM.sub(lambda m: m.group(1) or "@team", text)
     text = _DATE.sub(lambda m: _slack_date(m, style), text)

@@ -54,7 +54,7 @@ Type what you would type in Slack:
   <anything else>       a direct message to the bot
   <N> or select N       press button / open menu number N of the last reply
 Console commands:
-  :as USERID [Name]     act as another person (e.g. :as UBOB)
+  :as NAME|USERID       act as another person (e.g. :as bob); :as U0NEW0001 Jo Doe adds one
   :in #channel          type in another channel
   :home                 open the bot's App Home tab
   :now                  show the time and let the scheduler catch up
@@ -166,6 +166,7 @@ class Console:
     _fresh_numbers: bool = True
     _forms: list[dict[str, Any]] = field(default_factory=list)
     _lines: Iterator[str] | None = None
+    _saved: dict[str, Path] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self._tracker = track(self.app)
@@ -189,7 +190,10 @@ class Console:
         return person.name if person else user_id
 
     def style(self) -> Style:
-        return default_style(self.tty, self.user.tz, self.name_of)
+        return default_style(self.tty, self.user.tz, self.name_of, self.channel_name)
+
+    def channel_name(self, channel_id: str) -> str:
+        return str((self.standin.channels.get(channel_id) or {}).get("name") or channel_id)
 
     def now(self) -> datetime:
         return self.clock.now() if self.clock else datetime.now(UTC)
@@ -266,16 +270,44 @@ class Console:
 
     # ---- what one can type -----------------------------------------------------------------------
 
+    def escape(self, text: str, *, names: bool) -> str:
+        """Mentions as Slack sends them: ``@bob`` → ``<@U0BOB0002|bob.martin>``, ``#sales`` → ``<#CSALES|sales>``
+        (the /crm command escapes them, per the manifest; messages always carry them so)."""
+
+        def person(m: re.Match[str]) -> str:
+            uid = self._user_ref(m.group(1))
+            if uid not in self.people:
+                return m.group(0)
+            return f"<@{uid}|{self.people[uid].username}>" if names else f"<@{uid}>"
+
+        def channel(m: re.Match[str]) -> str:
+            name = m.group(1).lower()
+            channel_id = self._channel_id(name)
+            self.standin.add_channel(channel_id, name)
+            return f"<#{channel_id}|{name}>"
+
+        text = re.sub(r"(?<![\w.<])@([A-Za-z][\w.\-]*[A-Za-z0-9]|[A-Za-z])", person, text)
+        return re.sub(r"(?<![\w<&])#([a-z0-9][a-z0-9_\-]{0,79})", channel, text, flags=re.IGNORECASE)
+
+    def _channel_id(self, name: str) -> str:
+        for channel_id, info in self.standin.channels.items():
+            if info.get("name") == name:
+                return channel_id
+        return "C" + re.sub(r"[^A-Z0-9]", "", name.upper())[:20]
+
     def slash(self, text: str) -> None:
+        text = self.escape(text, names=True)
         url = self._response_url(Origin(self.channel[0], user_id=self.user_id))
         body = payloads.slash_command(self.team_id, self.user, self.channel[0], self.channel[1], text, url)
         self.send(body, FORM, reply_to=Shown(self.channel[0], None, {}, True, url))
 
     def mention(self, text: str) -> None:
+        text = self.escape(text, names=False)
         body = payloads.mention(self.team_id, self.standin.bot_user_id, self.user, self.channel[0], text)
         self.send(body, JSON)
 
     def direct_message(self, text: str) -> None:
+        text = self.escape(text, names=False)
         body = payloads.direct_message(self.team_id, self.standin.bot_user_id, self.user, text)
         self.send(body, JSON)
 
@@ -395,6 +427,11 @@ class Console:
         for person in self.people.values():
             if low in (person.name.lower(), person.name.split()[0].lower(), person.username):
                 return person.id
+        # "UBOB" for Bob: a short id-like spelling of a first name.
+        if len(value) > 1 and value[0] in "UW" and value[1:].isupper():
+            for person in self.people.values():
+                if value[1:].lower() == person.name.split()[0].lower():
+                    return person.id
         return value
 
     # ---- console commands ------------------------------------------------------------------------
@@ -425,11 +462,11 @@ class Console:
     def _switch_user(self, rest: str) -> None:
         parts = rest.split(maxsplit=1)
         if not parts:
-            self.note("Usage: :as USERID [Full Name]   e.g. :as UBOB")
+            self.note("Usage: :as NAME or :as USERID [Full Name]   e.g. :as bob")
             return
         uid = self._user_ref(parts[0]).upper()
         if not re.fullmatch(r"[UW][A-Z0-9]{2,}", uid):
-            self.note(f"“{parts[0]}” is not a Slack user id (like UBOB).")
+            self.note(f"“{parts[0]}” is nobody here, nor a Slack user id (like U0NEW0001).")
             return
         if uid not in self.people:
             name = parts[1] if len(parts) > 1 else uid.title()
@@ -445,7 +482,7 @@ class Console:
         if not re.fullmatch(r"[a-z0-9][a-z0-9_\-]{0,79}", name):
             self.note("Usage: :in #channel-name")
             return
-        channel_id = "C" + re.sub(r"[^A-Z0-9]", "", name.upper())[:20]
+        channel_id = self._channel_id(name)
         self.channel = (channel_id, name)
         self.standin.add_channel(channel_id, name)
         self.say(f"  You are now in #{name}.")
@@ -597,6 +634,10 @@ class Console:
             where = str(p.get("channel_id") or p.get("channels") or "")
             header = self._header(where, False, None) if where else "crm uploaded"
             self.say(header + f" 📎 {titles}")
+            for f in files or []:
+                saved = self._saved.pop(str(f.get("id")), None)
+                if saved is not None:
+                    self.note(f"  (saved to {saved})")
             if p.get("initial_comment"):
                 self.say("  " + str(p["initial_comment"]))
             self.say()
@@ -633,7 +674,7 @@ class Console:
         suffix = ".png" if data[:8] == b"\x89PNG\r\n\x1a\n" else ".bin"
         path = self.files_dir / f"{name}{suffix}"
         path.write_bytes(data)
-        self.note(f"  (file saved: {path}, {len(data)} bytes)")
+        self._saved[name] = path
 
     def _header(self, channel: str, ephemeral: bool, for_user: str | None, *, thread: bool = False) -> str:
         mine = payloads.dm_channel(self.user_id)
@@ -685,7 +726,9 @@ class Console:
         for line in lines:
             self.say(line)
         if owner is not None and any("[" in line for line in lines if "]" in line):
-            self.note(f"  (for {self.name_of(owner)}: type :as {owner} to answer it)")
+            who = self.people.get(owner)
+            handle = who.name.split()[0].lower() if who else owner
+            self.note(f"  (for {self.name_of(owner)}: type :as {handle} to answer it)")
         self.say()
 
     # ---- modals ----------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ import re
 
 from sqlalchemy import Engine, func, select
 
+from bot.demo import ANN
 from models import Contact, Interaction, Task
 from tests.console.conftest import Driver
 
@@ -36,7 +37,7 @@ def test_add_a_contact_then_press_undo_by_its_number(console_factory, engine: En
 
 def test_demo_team_pipeline_and_a_direct_message_that_logs_a_call(console_factory, engine: Engine) -> None:
     c: Driver = console_factory(demo=True)
-    assert c.console.user_id == "UANN"
+    assert c.console.user_id == ANN
     shown = c.type("/crm pipeline")
     assert "Negotiation" in shown and "$70,000" in shown
     assert "`" not in shown and "*" not in shown  # markup is rendered, not shown raw
@@ -58,7 +59,7 @@ def test_moving_the_clock_brings_a_reminder_and_only_its_recipient_can_press_it(
     shown = c.type(":clock tomorrow 14:59")
     assert "call the printer" not in shown
     # The demo's reminders for Bob show too, but their buttons are his to press.
-    assert "→ DM to Bob Martin" in shown and ":as UBOB to answer it" in shown
+    assert "→ DM to Bob Martin" in shown and ":as bob to answer it" in shown
     shown = c.type(":clock +1m")
     assert "The clock now says Wed 2026-11-25 15:00" in shown
     assert re.search(r"to you \(DM\):\n.*Reminder: call the printer", shown), shown
@@ -70,18 +71,25 @@ def test_moving_the_clock_brings_a_reminder_and_only_its_recipient_can_press_it(
 
 def test_switching_person_and_channel(console_factory) -> None:
     c: Driver = console_factory(demo=True)
-    assert "You are now Bob Martin (UBOB, Europe/Paris)" in c.type(":as UBOB")
+    assert "You are now Bob Martin (U0BOB0002, Europe/Paris)" in c.type(":as UBOB")
+    assert "You are now Cara Diaz" in c.type(":as cara")
+    assert "You are now Bob Martin" in c.type(":as U0BOB0002")
     assert "You are now in #sales" in c.type(":in #sales")
     shown = c.type("/crm tasks")
     assert "Send Globex proposal" in shown
     assert "in #sales (only you can see this)" in shown
     assert "Unknown console command" in c.type(":frobnicate")
+    # Mentions go out as Slack escapes them, and come back as names.
+    shown = c.type("/crm task add send the deck for @cara tomorrow")
+    assert "for @Cara Diaz" in shown
+    shown = c.type("/crm subscribe #sales daily 09:00")
+    assert "#sales will get the pipeline summary daily at 09:00" in shown
 
 
 def test_scripted_session_reads_like_a_transcript_and_ends_at_quit(console_factory) -> None:
     c: Driver = console_factory(lines=["/crm help", ":quit", "/crm pipeline"])
     assert c.console.run(c.console._lines) == 0
     shown = c.printed()
-    assert "Local console: you are You (ULOCAL" in shown
+    assert "Local console: you are You (U0LOCAL00" in shown
     assert "you@general> /crm help" in shown
     assert "/crm pipeline" not in shown.split(":quit", 1)[1]

@@ -8,6 +8,7 @@ from typing import Any
 from slack_bolt import App
 from slack_sdk import WebClient
 
+from bot.demo import ANN
 from bot.settings import Settings
 
 FORM = {
@@ -53,7 +54,7 @@ FORM = {
 }
 
 MENU = [
-    {"type": "section", "text": {"type": "mrkdwn", "text": "Pick a stage for <@UANN>'s deal"}},
+    {"type": "section", "text": {"type": "mrkdwn", "text": f"Pick a stage for <@{ANN}>'s deal"}},
     {
         "type": "actions",
         "block_id": "pick",
