@@ -308,7 +308,7 @@ _UPDATE_CONTACT = [
 
 _CONTACT_MOVE = re.compile(
     r"^(?P<c>[A-Za-z][\w'.\-]*(?:\s+[A-Z][\w'.\-]*){0,2})(?:\s+(?:from|at|@|of)\s+(?P<co>[A-Z][\w&.\-]*(?:\s+[A-Z][\w&.\-]*){0,2}))?"
-    r"\s+(?:(?:has|just|now|recently|officially)\s+)*"
+    r"(?:\s*[-–—:,]\s*|\s+)(?:(?:has|just|now|recently|officially)\s+)*"
     r"(?P<verb>moved to|moved over to|is now|'s now|became|got promoted to|was promoted to|has been promoted to|"
     r"promoted to|joined|left for|now works at|works at|switched to|is moving to|moving to|took a job at|"
     r"started at|went to|is the new|is our new|is the|changed jobs to|changed roles to|now heads|heads up|runs|"
@@ -458,6 +458,7 @@ _FIND = [
     ),
     re.compile(
         r"^(?:find|search(?:\s+for)?|look\s*up|lookup|look for|show(?:\s+me)?|pull up|open|get|fetch|"
+        r"(?:search|find|lookup|look up)\s*:|tell me about|what about|got (?:a|an|the)\s+(?:number|email|phone|contact)\s+for|"
         r"anything (?:on|about)|(?:any\s+)?(?:info|information|details|contact info|contact details|details)\s+(?:on|for|about)|"
         r"what do we (?:have|know) (?:on|about)|what(?:'s| is) (?:the\s+)?(?:contact|info|information)\s+(?:for|on)|"
         r"do we (?:have|know) (?:anyone|anybody|someone|a contact|contacts|people)\s+(?:at|from|in|named|called)|"

@@ -40,7 +40,7 @@ _LOG_NOUN = (
 
 
 _LOG_VERB = (
-    r"(?:called|phoned|rang|rung|spoke|spoken|talked|chatted|met|emailed|e-mailed|mailed|pinged|texted|"
+    r"(?:called|phoned|rang|rung|spoke|spoken|talked|chatted|met|emailed|e-mailed|mailed|pinged|texted|sms'?d|sms'?ed|"
     r"messaged|dmed|slacked|whatsapped|visited|demoed|lunched|caught up|dialed|dialled|connected|"
     r"emailing|texting|messaging|pinging|dming|"
     r"got off (?:the |a )?(?:phone|call)|hung up|jumped on (?:a |the )?(?:quick )?call|"
@@ -208,8 +208,8 @@ _SENT_NAME = re.compile(
 
 _NAME_KIND = re.compile(
     r"^(?P<n>[A-Z][\w&'.\-]*(?:\s+[A-Z][\w&'.\-]*){0,2})\s+(?P<k>call|meeting|demo|lunch|sync|chat|mtg|catch[\s\-]?up|"
-    r"visit|kickoff|kick-off|qbr|intro call|discovery call)\b"
-    r"(?:\s+(?:went|was|today|yesterday|this morning|this afternoon|earlier)\b|\s*[:\-–—,])"
+    r"visit|kickoff|kick-off|qbr|intro call|discovery call|onsite|on-site|site visit|workshop|dinner|coffee)\b"
+    r"(?:\s+(?:went|was|is done|today|yesterday|this morning|this afternoon|earlier)\b|\s*[:\-–—,])"
 )
 _NAME_NOTE = re.compile(
     r"^(?P<n>[A-Z][\w&'.\-]*(?:\s+[A-Z][\w&'.\-]*){0,2})\s+(?:notes?|update|fyi)\s*[:\-–—]\s*(?P<rest>.+)$"
