@@ -219,7 +219,8 @@ def rule_update_deal(m: Msg) -> Result | None:
         return None
     if re.match(
         r"^(?:prepare|prep|send|draft|email|call|review|write|share|finish|schedule|book|get|ask|follow|ping|"
-        r"remind|text|check|confirm|chase|discuss|present|walk)\b",
+        r"remind|text|check|confirm|chase|discuss|present|walk|nudge|ask|tell|collect|grab|find|loop|sync|"
+        r"touch base|reach out|circle back)\b",
         low,
     ):
         return None  # "prepare proposal for Initech": a to-do that mentions a stage word

@@ -294,6 +294,8 @@ def _cue(m: Msg) -> tuple[str, int, Slots, DateSpan | None] | None:
         cue = next(g for g in (lm.group(k) for k in ("k1", "k2", "k3", "k5", "k6", "k8n", "k9", "k10")) if g)
         kind = kind_of(cue)
         pos = off + lm.end()
+        if lm.group("k5") and re.match(r"(?:check in|catch up|sync|touch base|follow up)\b", m.low[off:]):
+            return None  # "check in with Massive Dynamic after Thanksgiving": said as a to-do
         if lm.group("k5"):
             # "call with Jane tomorrow at 3" is a plan, not a record.
             hdr_end = re.search(r"[,;:.!?]|\s[-–—]\s|$", m.low[pos:])

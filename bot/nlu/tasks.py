@@ -138,7 +138,7 @@ def rule_list_tasks(m: Msg) -> Result | None:
     if question and re.search(
         rf"\b{_TASK_NOUN}\b|\bon (?:my|his|her|their|our) plate\b|\bplate\b|\bagenda\b|\bon deck\b"
         r"|\bdue\b|\boverdue\b|\bto do\b|\bi (?:have|got) to do\b|\bpending\b|\boutstanding\b|\bopen items\b"
-        r"|\bon (?:my|the) list\b|\bmy list\b"
+        r"|\bon (?:my|the) list\b|\bmy list\b|\bworking on\b|\bbusy with\b"
         r"|\bdo i (?:have|need to do)\b|\bi need to do\b",
         low,
     ):
