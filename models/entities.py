@@ -120,6 +120,8 @@ class Deal(Base):
         # Deals closing in a date range (the summary's "closing this week"), covering the stage and
         # amount so that counting and ranking them reads only the index, not a million rows.
         Index("ix_deals_close", "workspace_id", "close_date", "stage_id", "amount", "id"),
+        # The stale-deal scan: quietest first.
+        Index("ix_deals_activity", "workspace_id", "last_activity_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
