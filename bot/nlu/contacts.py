@@ -347,7 +347,12 @@ def rule_update_contact(m: Msg) -> Result | None:
     if mm:
         c = tidy(m.text[mm.start("c") : mm.end("c")])
         lc = LIFECYCLE_WORDS.get(mm.group("l").split()[0])
-        if c and lc and not re.search(r"\b(?:deal|renewal|opp|opportunity)\b", c.lower()):
+        if (
+            c
+            and lc
+            and not re.search(r"\b(?:deal|renewal|opp|opportunity)\b", c.lower())
+            and not re.search(r"\s(?:is|was|are|became|has been)$", c.lower())  # "Mark Chen is now…": a name
+        ):
             return "update_contact", 0.9, {"contact": re.sub(r"'s$", "", c), "lifecycle": lc}
     lm = re.match(
         r"^(?P<c>[A-Z][\w'.\-]*(?:\s+[A-Z][\w'.\-]*)?)\s+(?:has\s+)?(?:left|quit)\s+[^,;]+?(?:,|;|\s+and)\s+"

@@ -33,7 +33,7 @@ _LOG_ADJ = (
 
 
 _LOG_NOUN = (
-    r"(?:phone call|call|email|e-mail|meeting|meetup|lunch|dinner|coffee|breakfast|drinks|demo|visit|"
+    r"(?:phone call|call|email|e-mail|meeting|meetup|lunch|brunch|dinner|coffee|breakfast|drinks|demo|visit|"
     r"site visit|chat|conversation|convo|catch[\s\-]?up|sync|check[\s\-]?in|touch ?base|intro|kick-?off|"
     r"voicemail|message|text|dm|note|qbr|presentation|workshop|session|onsite)"
 )

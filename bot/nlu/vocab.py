@@ -139,6 +139,11 @@ ABBREVIATIONS: dict[str, str] = {
     "tommorw": "tomorrow",
     "tmorrow": "tomorrow",
     "ovrdue": "overdue",
+    "fnd": "find",
+    "serch": "search",
+    "halp": "help",
+    "hlep": "help",
+    "hepl": "help",
     "overdeu": "overdue",
 }
 
