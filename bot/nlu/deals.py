@@ -179,7 +179,7 @@ _DEAL_UPDATE = [
         r"(?:(?:is|was|has|have|got|just|has been|is now|now|officially|finally|went|moved|moves|goes|'s)\s+)*"
         r"(?:(?:in|at|to|into|on)\s+)?(?P<v>closed[\s\-]?won|closed[\s\-]?lost|won|lost|dead|died|signed|done|"
         r"closed|booked|inked|gone|(?:verbally\s+)?committed|verbal|proposal|negotiation|negotiations|negotiating|"
-        r"qualified|demo stage|"
+        r"qualified|demo stage|demo(?=\s*[.!]*$)|"
         r"lead stage|proposal stage|negotiation stage|redlines|legal|contracting|dark)\b(?P<tail>.*)$"
     ),
     # "we're in negotiation with Vandelay"

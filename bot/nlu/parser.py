@@ -63,7 +63,7 @@ def _r_help(m: Msg) -> Result | None:
         r"|what (?:can|does) (?:this|the) (?:bot|thing|app|crm) do|what is this(?: bot)?|how do i (?:log|add|use)\b.*"
         r"|(?:what|which|list|show)(?: are)?(?: the| your| all)? commands(?: are there| do you have| can i use)?"
         r"|show (?:me )?(?:the )?(?:help|commands)|list (?:the )?commands|who are you|what are you"
-        r"|help (?:me|please|pls)|i need help|get started|how to use)(?:\s+(?:please|pls|bot|crm|thanks))*",
+        r"|help (?:me|please|pls)(?: out)?(?: here| please| pls)?|i need help|get started|how to use)(?:\s+(?:please|pls|bot|crm|thanks))*",
         low,
     ):
         return "help", 0.97, {}
