@@ -83,7 +83,7 @@ _CONTACT_CREATE = re.compile(
     r"|(?P<k2>new)\s+(?P<k2w>contact|lead|prospect|customer|client|person)\b"
     r"|(?P<k3w>lead|contact|prospect|customer)\s*(?=[:\-–—])"
     r"|(?:got|have|met|there's|theres)\s+(?:a\s+)?new\s+(?P<k4w>lead|contact|prospect|customer|client)\s*(?=[,:\-–—])"
-    r"|(?:add|save|put)\s+(?=[A-Za-z][\w'\-]+(?:\s+[A-Za-z][\w'\-]+){0,2}(?:\s+\([^)]*\))?\s+(?:to|into|in)\s+(?:the\s+)?(?:crm|contacts|contact list|address book)\b)"
+    r"|(?:add|save|put)\s+(?=[A-Za-z][\w'\-]+(?:\s+[A-Za-z@][\w'.\-@]+){0,4}(?:\s+\([^)]*\))?\s+(?:to|into|in)\s+(?:the\s+|our\s+)?(?:crm|contacts|contact list|address book)\b)"
     r"|(?:add|save)\s+(?=[A-Za-z][\w'\-]+(?:\s+[A-Za-z][\w'\-]+){0,3}\s*(?:,|\(|<|\s)\s*(?:[\w.+\-']+@|\+?\d[\d\s().\-]{6,}|(?:as|to)\s+(?:a\s+)?(?:new\s+)?(?:contact|lead|prospect|customer)|(?:the\s+)?(?:[\w\-]+\s+){0,3}(?:of|at|from)\s+[A-Z]))"
     r")\s*[:,\-–—]?\s*"
 )
@@ -245,6 +245,12 @@ def _role_then_company(seg: str) -> tuple[str, str] | None:
 def _company_clean(s: str) -> str:
     s = tidy(s)
     s = re.sub(r"\s+(?:as|and|with|who|she|he|they|is|was|,).*$", "", s, flags=re.I)
+    s = re.sub(
+        r"\s+(?:to|into|in)\s+(?:the\s+|our\s+)?(?:crm|contacts|contact list|address book|system)\b.*$",
+        "",
+        s,
+        flags=re.I,
+    )
     s = re.sub(r"\s+(?:now|too|as well|again|today|since \w+)$", "", s, flags=re.I)
     return tidy(s)
 
@@ -312,7 +318,7 @@ _CONTACT_MOVE = re.compile(
     r"(?P<verb>moved to|moved over to|is now|'s now|became|got promoted to|was promoted to|has been promoted to|"
     r"promoted to|joined|left for|now works at|works at|switched to|is moving to|moving to|took a job at|"
     r"started at|went to|is the new|is our new|is the|changed jobs to|changed roles to|now heads|heads up|runs|"
-    r"is a|is an|is our|moved from \S+(?:\s+\S+)? to|left \S+(?:\s+\S+)? for|now|->|→|=>|to)\s+(?P<v>.+)$"
+    r"is a|is an|is our|'s at|is at|'s with|is with|at|with|moved from \S+(?:\s+\S+)? to|left \S+(?:\s+\S+)? for|now|->|→|=>|to)\s+(?P<v>.+)$"
 )
 
 
@@ -388,6 +394,11 @@ def rule_update_contact(m: Msg) -> Result | None:
         verb = mv.group("verb").lower()
         if verb == "to" and not lifecycle_in(" is " + v.lower()):
             return None  # "Raj Patel → customer" only; "Jane to send the deck" is not an update
+        if verb in ("'s at", "is at", "'s with", "is with", "at", "with"):
+            # "Jane's at Globex now" moves her; "Jane is at the office" does not
+            if not re.match(r"[A-Z]", v) or verb in ("at", "with") and not c.endswith("'s"):
+                return None
+            c = c[:-2] if c.endswith("'s") else c
         if re.match(
             r"(?:the\s+)?(?:proposal|negotiations?|demo|qualified|closed|won|lost|contract|legal)\b",
             v.lower(),
@@ -412,7 +423,9 @@ def rule_update_contact(m: Msg) -> Result | None:
             slots["title"] = title
             if tm and tm.group("co"):
                 slots["company"] = tm.group("co")
-        elif verb in ("is now", "'s now") and re.match(r"(?:at|with|working at|working for)\s+[A-Z]", v):
+        elif verb in ("is now", "'s now", "now") and re.match(
+            r"(?:at|with|working at|working for)\s+[A-Z]", v
+        ):
             slots["company"] = _company_clean(re.sub(r"^(?:at|with|working at|working for)\s+", "", v))
         elif verb in (
             "moved to",
@@ -427,6 +440,12 @@ def rule_update_contact(m: Msg) -> Result | None:
             "took a job at",
             "started at",
             "went to",
+            "'s at",
+            "is at",
+            "'s with",
+            "is with",
+            "at",
+            "with",
         ) or verb.startswith(("moved from", "left ")):
             co = _company_clean(v)
             if not co:

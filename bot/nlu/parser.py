@@ -47,7 +47,7 @@ _LEADING_FILLER = re.compile(
     r"^(?:(?:hey|hi|hello|yo|ok|okay|so|um+|uh+|oh|btw|bot|crm|/crm|please|pls|plz|kindly|"
     r"quick (?:one|q|question|reminder)|can you|could you|would you|will you|can u|could u|"
     r"(?:(?:a|status|quick|small|an|deal|pipeline)\s+)?update(?=\s*[:\-])|heads up|"
-    r"i'd like to|i would like to|i want to|i wanna|let's|lets|go ahead and)\b[\s,:;!.\-]*)+",
+    r"i'd like to|i would like to|i want to|i wanna|let's|lets|go ahead and|log that|record that)\b[\s,:;!.\-]*)+",
     re.I,
 )
 
@@ -211,6 +211,7 @@ def _r_fallback(m: Msg) -> Result | None:
         and re.search(
             r"\b(?:need|needs|should|must|have to|has to|gotta|please|pls|remember|send|call|email|follow|prepare|"
             r"schedule|book|review|draft|meeting|demo|sync|lunch|coffee|post|share|update|finish|submit|deliver|"
+            r"wants|needs|asked for|expects|requested|"
             r"get|set up|ask|check|confirm|reply|respond|write|call|ping|text|prep|chase|renew|sign|collect)\b",
             low,
         )
