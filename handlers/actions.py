@@ -134,6 +134,7 @@ def open_modal(ctx: Ctx, body: dict[str, Any], name: str, value: dict[str, Any])
             if current is None:
                 post_gone(ctx, body)
                 return
+            labels = current.pop("labels")
             slots = current
     elif name == ids.LOG_FOLLOW_UP:
         intent, mode, record_ids = "log_interaction", "new", {}

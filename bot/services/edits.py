@@ -164,10 +164,11 @@ def logged_values(crm: CRM, actor: Actor, interaction_id: int, task_id: int | No
         if i is None or i.workspace_id != actor.workspace_id:
             return None
         view = crm._interaction_view(s, i)
+        # Records by id (a name could match a namesake); the form shows the names (see labels()).
         slots: dict[str, Any] = {
             "kind": view.kind,
-            "contact": view.contact,
-            "company": view.company,
+            "contact": i.contact_id,
+            "company": i.company_id,
             "summary": view.summary,
             "occurred_at": view.occurred_at.isoformat(),
         }
@@ -175,4 +176,5 @@ def logged_values(crm: CRM, actor: Actor, interaction_id: int, task_id: int | No
         if t is not None and t.workspace_id == actor.workspace_id:
             due = t.due_at.isoformat() if t.due_at else t.due_date.isoformat() if t.due_date else None
             slots["follow_up"] = {"title": t.title, "due": due}
+        slots["labels"] = {k: v for k, v in (("contact", view.contact), ("company", view.company)) if v}
         return slots

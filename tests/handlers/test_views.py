@@ -10,6 +10,7 @@ from models import AuditEvent, Deal, Interaction, Task
 from tests.handlers.helpers import count, rows
 from tests.support.fakeslack import Call, Fault
 from tests.support.slackhttp import (
+    ANN,
     BOB,
     SlackHTTP,
     block_actions,
@@ -50,8 +51,11 @@ def test_edit_changes_the_logged_call_and_its_follow_up(slack: SlackHTTP) -> Non
 
     view, url = open_modal(slack, card, "Edit")
     # Prefilled with what was parsed and written.
-    assert initial(view, "f_kind") == "call"
+    assert initial(view, "f_kind") == "call" and initial(view, "f_contact") == "Jane Doe"
     assert initial(view, "f_summary") == "she wants pricing by Friday"
+    # A namesake added since: the edit still means the Jane it was logged with.
+    ann = slack.crm.actor("T1", ANN)
+    slack.crm.create_contact(ann, "Jane Doe", company="Globex", force=True)
     assert initial(view, "f_follow_up__title") == "pricing"
     assert initial(view, "f_follow_up__due") == "2026-11-20"
 
@@ -78,6 +82,7 @@ def test_edit_changes_the_logged_call_and_its_follow_up(slack: SlackHTTP) -> Non
         "meeting",
         "wants pricing and a security review",
     )
+    assert same.contact_id == interaction.contact_id
     assert same_task.id == task.id
     assert same_task.due_at.replace(tzinfo=UTC) == datetime(2026, 11, 23, 19, 30, tzinfo=UTC)
 

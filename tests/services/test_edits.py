@@ -30,10 +30,12 @@ def test_edit_interaction_changes_it_and_its_follow_up_in_one_undoable_op(crm: C
     with crm.sessions() as s:
         events = s.scalars(select(AuditEvent).where(AuditEvent.op_id == edited.op_id)).all()
         assert {(e.record_type, e.action) for e in events} == {("interaction", "update"), ("task", "update")}
+    jane = crm.resolve_contact(ann, "Jane Doe")
     assert logged_values(crm, ann, w.interaction.id, w.task.id) == {
         "kind": "meeting",
-        "contact": "Jane Doe",
-        "company": "Acme Corp",
+        "contact": jane.id,
+        "company": jane.company_id,
+        "labels": {"contact": "Jane Doe", "company": "Acme Corp"},
         "summary": "pricing and security",
         "occurred_at": edited.interaction.occurred_at.isoformat(),
         "follow_up": {"title": "send pricing", "due": "2026-11-23"},
