@@ -23,6 +23,8 @@ Rules for a verb function:
   ``ctx.share`` tells whether the person asked for the answer to be posted in the channel.
 - It runs after Slack's ack, in a worker thread: it may use the database (``ctx.crm`` / ``ctx.sessions``)
   and the Web API (``ctx.client``), and must not keep sessions across calls.
+- Slow extras that the answer does not need (uploading a chart) go in ``Reply.after``: they run once the
+  reply has been posted, so the person reads the answer first.
 - Bad input: raise a ``bot.services.errors.DomainError`` (``Invalid(field, message, hint)`` for the right
   form). The caller renders it as a short message; an unexpected exception becomes a generic apology,
   never a traceback in Slack.
@@ -107,6 +109,8 @@ class Reply:
     share: bool | None = None
     # For button presses: replace the message the button was on instead of adding one.
     replace: bool = False
+    # Slow extras (a chart upload) run once the reply is posted, so the person reads the answer first.
+    after: list[Callable[[], None]] = field(default_factory=list)
 
     @classmethod
     def say(cls, text: str, **kwargs: Any) -> Reply:
@@ -123,6 +127,7 @@ class Reply:
             [*self.blocks, *other.blocks],
             self.share if self.share is not None else other.share,
             self.replace or other.replace,
+            [*self.after, *other.after],
         )
 
 
@@ -197,6 +202,15 @@ def command(
         return func
 
     return decorate
+
+
+def unregister(name: str) -> None:
+    """Remove a verb (tests register throwaway ones)."""
+    key = _key(name)
+    _COMMANDS.pop(key, None)
+    for alias, target in list(_NAMES.items()):
+        if target == key:
+            del _NAMES[alias]
 
 
 def intent_handler(intent: str, *, builtin: bool = False) -> Callable[[IntentFunc], IntentFunc]:

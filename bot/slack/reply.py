@@ -61,6 +61,7 @@ def respond_with(respond: Callable[..., Any], reply: Reply, *, share: bool, repl
         kwargs["response_type"] = "in_channel" if share else "ephemeral"
         kwargs["replace_original"] = False
     respond(**kwargs)
+    run_after(reply)
 
 
 def post_to_response_url(url: str, reply: Reply, *, replace: bool = True) -> None:
@@ -70,6 +71,7 @@ def post_to_response_url(url: str, reply: Reply, *, replace: bool = True) -> Non
         replace_original=replace,
         response_type="ephemeral",
     )
+    run_after(reply)
 
 
 def post(
@@ -92,3 +94,13 @@ def post(
         client.chat_postMessage(
             channel=channel, text=reply.text[:3000], blocks=reply.blocks_json(), thread_ts=thread_ts
         )
+    run_after(reply)
+
+
+def run_after(reply: Reply) -> None:
+    """The reply's extras, once it is posted; one failing extra never hides the others."""
+    for extra in reply.after:
+        try:
+            extra()
+        except Exception:
+            log.exception("work after the reply failed")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
+from bot.commands.registry import Ctx, Reply, command, unregister
 from models import AuditEvent, Company, Contact, Deal, Interaction, PipelineStage, Task, User
 from tests.handlers.helpers import count, rows
 from tests.support.fakeslack import Fault
@@ -211,3 +212,20 @@ def test_slack_trouble_is_survived(slack: SlackHTTP) -> None:
     posts = slack.fake.wait_calls("chat.postMessage", 2)
     assert len(posts) == 2 and posts[1].at - posts[0].at >= 0.9
     assert "welcome" in text_of(posts[1])
+
+
+def test_slow_extras_run_after_the_reply_is_posted(slack: SlackHTTP) -> None:
+    @command("zz chart", usage="zz chart", hidden=True)
+    def chart(ctx: Ctx, args: str) -> Reply:
+        """A reply with a slow extra."""
+        assert ctx.client is not None
+        client = ctx.client
+        return Reply.say("figures", after=[lambda: client.chat_postMessage(channel="C-extra", text="chart")])
+
+    try:
+        reply = slack.command("zz chart")
+        extra = slack.fake.wait_calls("chat.postMessage")[0]
+        assert text_of(reply).startswith("figures") and extra.params["channel"] == "C-extra"
+        assert reply.at < extra.at
+    finally:
+        unregister("zz chart")
