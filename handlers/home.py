@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
+from slack_sdk.models.views import View
 
 from bot.blocks import cards
 from bot.commands.registry import Ctx
@@ -19,7 +20,7 @@ def publish(ctx: Ctx) -> None:
     tasks = ctx.crm.list_tasks(ctx.actor, scope="all", limit=20)
     deals = ctx.crm.list_deals(ctx.actor, owner=ctx.user_id, limit=20)
     blocks = cards.home(ctx.actor.name, tasks, deals, ctx.tz)
-    view = {"type": "home", "blocks": [b.to_dict() for b in blocks]}
+    view = View(type="home", blocks=blocks)
     ctx.client.views_publish(user_id=ctx.user_id, view=view)  # type: ignore[union-attr]
 
 
