@@ -47,7 +47,7 @@ def on_mention(event: dict[str, Any], body: dict[str, Any], context: BoltContext
         reply,
         channel=event["channel"],
         ephemeral_user=None if share else event["user"],
-        thread_ts=event.get("thread_ts") if share else None,
+        thread_ts=event.get("thread_ts"),
     )
 
 
