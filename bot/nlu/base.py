@@ -248,7 +248,12 @@ def strip_org_tail(name: str) -> str:
 def split_clauses(s: str, base: int) -> list[tuple[int, int]]:
     out = []
     start = 0
-    for sep in re.finditer(r"[,;.!?]+\s+|\s+[-–—]+\s+|\s+(?:and|but|so|then|plus)\s+(?=\w)", s):
+    for sep in re.finditer(
+        r"[,;.!?]+\s+|\s+[-–—]+\s+|\s+(?:and|but|so|then|plus)\s+(?=\w)"
+        # run-on notes: a new clause starts where something to do does
+        r"|\s+(?=(?:i\s+|we\s+)?(?:need|needs|have|has|got)\s+to\b|follow[\s\-]?up\b|remind me\b|next steps?\b)",
+        s,
+    ):
         if sep.start() > start:
             out.append((base + start, base + sep.start()))
         start = sep.end()

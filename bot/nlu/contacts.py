@@ -396,7 +396,8 @@ def rule_update_contact(m: Msg) -> Result | None:
             return None  # "Raj Patel → customer" only; "Jane to send the deck" is not an update
         if verb in ("'s at", "is at", "'s with", "is with", "at", "with"):
             # "Jane's at Globex now" moves her; "Jane is at the office" does not
-            if not re.match(r"[A-Z]", v) or verb in ("at", "with") and not c.endswith("'s"):
+            said_now = re.search(r"\bnow\s+(?:at|with)\b", m.low)
+            if not re.match(r"[A-Z]", v) or verb in ("at", "with") and not (c.endswith("'s") or said_now):
                 return None
             c = c[:-2] if c.endswith("'s") else c
         if re.match(

@@ -22,9 +22,10 @@ from .base import (
 )
 from .dates import DateSpan
 from .text import EMAIL, clean
+from .vocab import FIRST_NAMES, NAME_STOP
 
 _LOG_ADJ = (
-    r"(?:(?:quick|short|long|brief|good|great|productive|first|initial|intro|introductory|discovery|kickoff|"
+    r"(?:(?:really|very|super|pretty|so|quite|extremely)\s+)?(?:(?:quick|short|long|brief|good|great|productive|first|initial|intro|introductory|discovery|kickoff|"
     r"kick-off|follow up|follow-up|followup|check-in|check in|nice|solid|positive|tough|video|phone|zoom|"
     r"teams|weekly|monthly|quarterly|another|second|final|1:1|f2f|face to face|in person|in-person|team|"
     r"coffee|lunch|dinner|breakfast|working|"
@@ -56,7 +57,7 @@ _LOG_VERB = (
 
 _LOG_START = re.compile(
     r"^(?:(?:i|we)\s+)?(?:(?:just|finally|also|already|quickly|briefly)\s+)?(?:"
-    rf"(?P<log>log(?:ged)?|record(?:ed)?|add(?:ed)?|save|track)\s*[:\-]?\s+(?:a\s+|an\s+|the\s+|my\s+|this\s+)?"
+    rf"(?P<log>log(?:ged|ging)?|record(?:ed|ing)?|add(?:ed)?|save|track)\s*[:\-]?\s+(?:a\s+|an\s+|the\s+|my\s+|this\s+)?"
     rf"(?:new\s+)?{_LOG_ADJ}*(?P<k1>{_LOG_NOUN})s?\b"
     rf"|had\s+(?:a\s+|an\s+|my\s+|our\s+|the\s+)?{_LOG_ADJ}*(?P<k2>{_LOG_NOUN})\b"
     rf"|(?P<k3>{_LOG_VERB})\b"
@@ -64,6 +65,7 @@ _LOG_START = re.compile(
     rf"|{_LOG_ADJ}*(?P<k6>notes?|fyi|memo)\b(?:\s+(?:on|about|re|for|from))?"
     rf"|(?:got out of|came out of|walked out of|wrapped(?: up)?|finished|ended|did)\s+(?:a|an|the|my|our)\s+{_LOG_ADJ}*"
     rf"(?P<k10>{_LOG_NOUN})\b"
+    rf"|(?P<k11>{_LOG_NOUN})\s+(?:done|finished|completed|wrapped(?: up)?|over)\s+(?=with\b|w/)"
     rf"|(?P<k9>meeting|call|demo|mtg|lunch)\s+(?:notes?|recap|summary|debrief|readout)\b(?:\s+(?:from|for|with|re|on))?"
     r"|(?P<k8>sent|shot|dropped|fired off|gave)\s+(?=\S+(?:\s+[A-Z]\S*)?\s+(?:an?\s+|the\s+)?(?:quick\s+|short\s+)?"
     r"(?P<k8n>email|e-mail|text|message|dm|note|line|ping|call|voicemail)\b)"
@@ -82,6 +84,7 @@ _SUBJECT_LOG = re.compile(
 
 _FOLLOW_LEAD = re.compile(
     r"^(?:(?:and|then|so|but|also|plus|next step(?:s)?(?: is| are)?|action(?: item)?)\s*[:\-]?\s+)*"
+    r"(?:(?:please\s+|pls\s+)?remind me to\s+|(?:i'll|we'll|i will|we will|i'm going to|we're going to)\s+)?"
     r"(?:(?:she|he|they|we|i|you|it|[a-z]+)\s+(?=(?:will|'ll|would|wants?|needs?|asked|requested|expects?|is|are|'s|"
     r"promised|said|agreed|should|must|has|have|got)\b))?"
     r"(?:(?:will|'ll|would like|would love|wants?(?: us)?(?: to see| to get| to have)?|needs?(?: us)?|asked(?: us| me)?(?: for)?|"
@@ -207,12 +210,15 @@ _SENT_NAME = re.compile(
 
 
 _NAME_KIND = re.compile(
-    r"^(?P<n>[A-Z][\w&'.\-]*(?:\s+[A-Z][\w&'.\-]*){0,2})\s+(?P<k>call|meeting|demo|lunch|sync|chat|mtg|catch[\s\-]?up|"
+    r"^(?!(?:the|a|an|my|our|quick|short|good|great|another|this|that|today's|todays|weekly|team)\b)"
+    r"(?P<n>[A-Za-z][\w&'.\-]*(?:\s+[A-Za-z][\w&'.\-]*){0,2}?)\s+(?P<k>call|meeting|demo|lunch|sync|chat|mtg|catch[\s\-]?up|"
     r"visit|kickoff|kick-off|qbr|intro call|discovery call|onsite|on-site|site visit|workshop|dinner|coffee)\b"
     r"(?:\s+(?:went|was|is done|today|yesterday|this morning|this afternoon|earlier)\b|\s*[:\-–—,])"
 )
 _NAME_NOTE = re.compile(
-    r"^(?P<n>[A-Z][\w&'.\-]*(?:\s+[A-Z][\w&'.\-]*){0,2})\s+(?:notes?|update|fyi)\s*[:\-–—]\s*(?P<rest>.+)$"
+    r"^(?!(?:the|a|an|my|our|quick|short|new|another|important|meeting|call|demo|lunch|status|deal|pipeline|"
+    r"weekly|daily|team|general|random|side)\b)"
+    r"(?P<n>[A-Za-z][\w&'.\-]*(?:\s+[A-Za-z][\w&'.\-]*){0,2}?)\s+(?:notes?|update|fyi)\s*[:\-–—]\s*(?P<rest>.+)$"
 )
 
 
@@ -220,6 +226,14 @@ _LEFT_NAME = re.compile(
     r"^(?i:(?:(?:i|we)\s+)?(?:just\s+)?left)\s+(?P<n>[A-Z][\w'.\-]*(?:\s+[A-Z][\w'.\-]*)?)\s+(?:a\s+|another\s+)?"
     r"(?P<k>(?i:voicemail|vm|voice message|message|note))\b"
 )
+
+
+def _who_and_company(name: str) -> Slots:
+    """ "Jane Doe" is a person, "Globex" a company, "jane acme" typed in a hurry is both."""
+    words = name.split()
+    if len(words) > 1 and words[0].lower() in FIRST_NAMES and not words[1][:1].isupper():
+        return {"contact": words[0], "company": " ".join(words[1:])}
+    return {"contact": name} if person_like(name, default=False) else {"company": name}
 
 
 def _log_special(m: Msg) -> Result | None:
@@ -242,6 +256,17 @@ def _log_special(m: Msg) -> Result | None:
         if sm.groupdict().get("co"):
             slots["company"] = sm.group("co")
         slots["summary"] = tidy(sm.group("obj"))
+        medium = re.fullmatch(
+            r"(?:an?|the)\s+(?:quick\s+)?(email|e-mail|note|message|text|dm)", slots["summary"], re.I
+        )
+        if (
+            medium
+        ):  # "sent an email to Rachel … with the pricing deck": the email is the kind, the rest its subject
+            slots["kind"] = kind_of(medium.group(1))
+            about = re.match(
+                r"\s*(?:with|about|re|regarding|on)\s+(?:the\s+)?(?P<s>.+)$", sm.group("rest") or ""
+            )
+            slots["summary"] = tidy(about.group("s")) if about else slots["summary"]
         if m.spans and (sp := next((s for s in m.spans if s.is_past_word), None)):
             slots["occurred_at"] = resolve_when(m, sp, "past")
         fut = (
@@ -258,16 +283,25 @@ def _log_special(m: Msg) -> Result | None:
             slots["follow_up"] = fu
         return "log_interaction", 0.8, slots
     km = _NAME_KIND.match(m.text)
-    if km:  # "Hooli call went well", "Globex demo: they loved it"
-        name = km.group("n")
-        key = "contact" if person_like(name, default=False) else "company"
-        slots = {"kind": kind_of(km.group("k")), key: name}
-        rest = tidy(re.sub(r"^\s*[:\-–—,]\s*", "", m.text[km.end("k") :]))
-        if rest:
-            slots["summary"] = rest
+    if km and any(
+        w.lower() in NAME_STOP
+        or w.lower() in ("lol", "haha", "omg", "wow", "ugh", "damn", "nice", "great", "that")
+        for w in km.group("n").split()
+    ):
+        km = None  # "had lunch…", "lol that demo…": not a name in front of the kind
+    if km:  # "Hooli call went well", "jane acme call - wants pricing fri"
+        slots = {"kind": kind_of(km.group("k")), **_who_and_company(km.group("n"))}
+        gap = re.match(r"\s*[:\-–—,]?\s*", m.text[km.end("k") :])
+        rest_start = km.end("k") + (gap.end() if gap else 0)
+        summary = tidy(m.text[rest_start:])
+        if summary:
+            slots["summary"] = summary
         past = next((s for s in m.spans if s.is_past_word or s.is_today_word), None)
         if past is not None:
             slots["occurred_at"] = resolve_when(m, past, "past")
+        fu = _follow_up(m, rest_start, past, summary)
+        if fu:
+            slots["follow_up"] = fu
         return "log_interaction", 0.8, slots
     nm = _NAME_NOTE.match(m.text)
     if nm:
@@ -275,6 +309,18 @@ def _log_special(m: Msg) -> Result | None:
         key = "contact" if person_like(name, default=False) else "company"
         return "log_interaction", 0.85, {"kind": "note", key: name, "summary": tidy(nm.group("rest"))}
     return None
+
+
+def _is_ahead(m: Msg, s: DateSpan) -> bool:
+    """Whether a date phrase points after the message time ("tomorrow", "at 3" said at 10)."""
+    if s.is_past_word:
+        return False
+    got = resolve_when(m, s, "past" if s.is_today_word else "future")
+    if not got:
+        return False
+    if len(got) == 10:
+        return got > m.now.date().isoformat()
+    return got > m.now.isoformat()
 
 
 def _cue(m: Msg) -> tuple[str, int, Slots, DateSpan | None] | None:
@@ -291,7 +337,9 @@ def _cue(m: Msg) -> tuple[str, int, Slots, DateSpan | None] | None:
         lm = _LOG_START.match(m.low)
     subject: Slots = {}
     if lm:
-        cue = next(g for g in (lm.group(k) for k in ("k1", "k2", "k3", "k5", "k6", "k8n", "k9", "k10")) if g)
+        cue = next(
+            g for g in (lm.group(k) for k in ("k1", "k2", "k3", "k5", "k6", "k8n", "k9", "k10", "k11")) if g
+        )
         kind = kind_of(cue)
         pos = off + lm.end()
         if lm.group("k5") and re.match(r"(?:check in|catch up|sync|touch base|follow up)\b", m.low[off:]):
@@ -301,11 +349,13 @@ def _cue(m: Msg) -> tuple[str, int, Slots, DateSpan | None] | None:
             hdr_end = re.search(r"[,;:.!?]|\s[-–—]\s|$", m.low[pos:])
             hdr_stop = pos + (hdr_end.start() if hdr_end else 0)
             hs = m.spans_in(0, hdr_stop)
-            if any(not s.is_past_word and not s.is_today_word for s in hs) or re.match(
-                r"^(?:schedule|book|set up|setup|arrange)", m.low
-            ):
-                return None
-            if hs and all(s.time_value is not None and not s.is_past_word for s in hs):
+            # A plan ("call with Jane tomorrow at 3") unless the header says it happened ("went well",
+            # "at 9am today" when it is already 10).
+            done = bool(
+                re.search(r"\b(?:went|was|were|had|said|loved|agreed|asked|wanted)\b", m.low[:hdr_stop])
+            )
+            ahead = [s for s in hs if _is_ahead(m, s)]
+            if re.match(r"^(?:schedule|book|set up|setup|arrange)", m.low) or ahead and not done:
                 return None
         if kind == "note" and lm.group("k6") and re.match(r"^notes?\s*$", m.low):
             return None
@@ -429,6 +479,7 @@ def rule_log(m: Msg) -> Result | None:
         for s in m.spans
         if p <= s.start < stop
         and not re.search(r"\b(?:by|until|till|due|before)\s*$", m.low[max(0, s.start - 8) : s.start])
+        and not re.match(r"(?:by|until|till|due|before)\b", s.text)
         and not re.search(
             r"\b(?:next|tomorrow|coming|in\s+\w+\s+(?:day|week|month)s?|within|from now)\b", s.text
         )

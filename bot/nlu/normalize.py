@@ -102,6 +102,10 @@ def _abbrev_pattern() -> re.Pattern[str]:
 
 
 _ABBREV = _abbrev_pattern()
+_MEETING_W = re.compile(
+    r"(?i)\b(met|meet|meeting|call|called|lunch|coffee|chat|chatted|sync|spoke|talked|demo|caught up|catch up|"
+    r"dinner|breakfast|visit|touch base|check in|follow up) w(?= +\w)"
+)
 
 
 @lru_cache(maxsize=4096)
@@ -183,6 +187,8 @@ def normalize(raw: str) -> Normalized:
     s = _PLAIN_MENTION.sub(plain, s)
     s = _ABBREV.sub(lambda m: ABBREVIATIONS[m.group(0).lower()], s)
     s = re.sub(r"(?<![\w/@.])w(?= +(?:[A-Z@]|the\b|her\b|him\b|them\b))", "with", s)
+    # "met w sarah": after a meeting word a lone "w" is "with" whatever follows
+    s = _MEETING_W.sub(r"\1 with", s)
     s = _fix_typos(s)
     s = re.sub(r"\s*[•◦▪‣]\s*", "; ", s)  # bullet lists read as clauses
     s = _SPACES.sub(" ", s).strip()

@@ -139,6 +139,15 @@ ABBREVIATIONS: dict[str, str] = {
     "tommorw": "tomorrow",
     "tmorrow": "tomorrow",
     "ovrdue": "overdue",
+    "lvm": "left voicemail",
+    "lvmd": "left voicemail",
+    "frm": "from",
+    "wat": "what",
+    "wut": "what",
+    "grt": "great",
+    "sed": "said",
+    "bc": "because",
+    "b/c": "because",
     "fnd": "find",
     "serch": "search",
     "halp": "help",
@@ -236,6 +245,7 @@ FIRST_NAMES: frozenset[str] = _words(
 NAME_STOP: frozenset[str] = _words(
     """
     a an the at from of about re regarding on to for and or but with w via by in into over after before
+    theyre theyll theyve hes shes its were im ive ill youre weve dont cant wont isnt wasnt didnt
     during until till yesterday today tomorrow tonight this last next coming morning afternoon evening
     she he they we i it its it's that who which is was are were be been has had have will would should
     could can may might must do did does said says wants want wanted asked asks needs need needed
