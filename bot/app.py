@@ -66,8 +66,10 @@ def create_app(
         listener_executor=listener_executor
         or ThreadPoolExecutor(max_workers=8, thread_name_prefix="crm-work"),
     )
-    app.use(make_dedupe(services))
+    # The person first (a read): if the database is down, nothing has been claimed yet and Slack's
+    # retry of the event will be acted on. The claim is the last step before the listener.
     app.use(make_actor(services))
+    app.use(make_dedupe(services))
     for name in HANDLER_MODULES:
         module = _optional(name)
         if module is not None:

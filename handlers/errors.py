@@ -19,7 +19,10 @@ def on_error(error: Exception, body: dict[str, Any], respond: Any = None) -> Bol
             respond(text=SORRY, response_type="ephemeral", replace_original=False)
         except Exception:
             log.exception("could not tell the person about the error")
-    # A 200 stops Slack from retrying an event that would only fail again.
+    if isinstance(body, dict) and body.get("type") == "event_callback":
+        # Failing before the ack means nothing was claimed or written: let Slack send it again later
+        # (its retries are recognised, so it is still acted on once).
+        return BoltResponse(status=500, body="")
     return BoltResponse(status=200, body="")
 
 

@@ -5,7 +5,18 @@ from __future__ import annotations
 import time
 from urllib.parse import urlencode
 
-from tests.support.slackhttp import SlackHTTP, sign, slash_command, view_submission
+import pytest
+from sqlalchemy.exc import OperationalError
+
+from tests.support.slackhttp import (
+    SlackHTTP,
+    dm,
+    event_callback,
+    sign,
+    slash_command,
+    text_of,
+    view_submission,
+)
 
 
 def test_bad_signature_and_stale_timestamp_are_rejected(slack: SlackHTTP) -> None:
@@ -45,3 +56,21 @@ def test_an_unexpected_failure_is_answered_and_logged(slack: SlackHTTP, caplog: 
     resp = slack.send_payload(payload)
     assert resp.status == 200
     assert "unhandled error in a Slack listener" in caplog.text  # type: ignore[attr-defined]
+
+
+def test_a_database_outage_before_the_ack(slack: SlackHTTP, monkeypatch: pytest.MonkeyPatch) -> None:
+    def down(*args: object, **kwargs: object) -> None:
+        raise OperationalError("SELECT", {}, Exception("connection refused"))
+
+    monkeypatch.setattr(slack.services.crm, "actor", down)
+    # An event fails with a 5xx so that Slack sends it again later; nothing was claimed.
+    event = event_callback(dm("had a call with Jane"))
+    assert slack.send_event(event).status == 500
+    # A command is answered with an apology on its response_url.
+    url = slack.new_response_url()
+    assert slack.send_form(slash_command("pipeline", response_url=url)).status == 200
+    assert "Sorry, something went wrong" in text_of(slack.wait_response(url))
+    monkeypatch.undo()
+    # Slack's retry of the event is then acted on.
+    assert slack.send_event(event, retry=1).status == 200
+    assert "Jane" in text_of(slack.fake.wait_calls("chat.postMessage")[0])
