@@ -400,7 +400,18 @@ def report(results: list[Result], contacts: int, deals: int) -> str:
         ok_ack = percentile(acks, 0.95) <= ACK_TARGET_MS
         ok_reply = percentile(reps, 0.95) <= REPLY_TARGET_MS
         bad = [s for s in r.samples if s.status != 200]
-        verdict = f"ack {'met' if ok_ack else 'MISSED'}, reply {'met' if ok_reply else 'MISSED'}"
+        slow_acks = [
+            c for c, ss in groups.items() if percentile([s.ack_ms for s in ss], 0.95) > ACK_TARGET_MS
+        ]
+        slow_replies = [
+            c for c, ss in groups.items() if percentile([s.reply_ms for s in ss], 0.95) > REPLY_TARGET_MS
+        ]
+        verdict = (
+            f"ack {'met' if ok_ack else 'MISSED'}"
+            + (f" (p95 over by: {', '.join(sorted(slow_acks))})" if slow_acks else "")
+            + f", reply {'met' if ok_reply else 'MISSED'}"
+            + (f" (p95 over by: {', '.join(sorted(slow_replies))})" if slow_replies else "")
+        )
         seeded = f"; seeded in {r.seed_seconds:.0f} s" if r.seed_seconds else ""
         lines.append(f"{r.backend:<11} targets: {verdict}; non-200 acks: {len(bad)}{seeded}")
         lines.append("")
