@@ -157,6 +157,9 @@ class Scheduler:
                 if not claimed:
                     break
                 self._dispatch(claimed, stats)
+                if self.single:
+                    # A long round (a big backlog, paced) must not let the lease lapse under us.
+                    lease.acquire(self.sessions, self.name, self.clock.now(), self._lease_ttl)
             return stats
 
     run_once = tick
