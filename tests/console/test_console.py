@@ -93,3 +93,15 @@ def test_scripted_session_reads_like_a_transcript_and_ends_at_quit(console_facto
     assert "Local console: you are You (U0LOCAL00" in shown
     assert "you@general> /crm help" in shown
     assert "/crm pipeline" not in shown.split(":quit", 1)[1]
+
+
+def test_a_subscribed_summary_arrives_when_the_clock_reaches_it(console_factory) -> None:
+    c: Driver = console_factory(demo=True)
+    c.type(":in #sales")
+    assert "daily at 09:00" in c.type("/crm subscribe #sales daily 09:00")
+    assert "Daily pipeline summary" not in c.type(":clock tomorrow 08:59")
+    shown = c.type(":clock +1m")
+    assert re.search(r"crm in #sales:\n  Daily pipeline summary", shown), shown
+    assert "Open: 12 deals · $412,500" in shown
+    assert "crm in #sales: 📎" in shown  # the chart, uploaded with files upload v2
+    assert "Daily pipeline summary" not in c.type(":clock +1h")
