@@ -204,3 +204,21 @@ def test_on_demand_summary_is_the_same_content(crm: CRM, ann: Actor, bob: Actor,
     )
     assert later.change_counts == {"new": 0, "moved": 0, "won": 0, "lost": 0}
     assert clock.now() - later.since == timedelta(hours=22)
+
+
+def test_chart_upload_failure_retries_the_chart_only(
+    crm: CRM, ann: Actor, slack: Slack, scheduler, clock: ManualClock
+) -> None:
+    from tests.support.fakeslack import Fault
+
+    Subscriptions(crm.sessions, crm.now).subscribe(ann, "C0000004", "daily 09:00")
+    slack.fail_next("files.getUploadURLExternal", Fault(500))
+    clock.set(datetime(2026, 11, 24, 14, 0, tzinfo=UTC))
+    assert scheduler.tick().retried == 1
+    assert len(slack.posts_to("C0000004")) == 1 and slack.uploads == []
+    clock.advance(seconds=30)
+    assert scheduler.tick().sent == 1
+    assert len(slack.posts_to("C0000004")) == 1  # the message was not posted again
+    assert len(slack.uploads) == 1
+    [row] = deliveries(crm, "summary")
+    assert (row.state, row.slack_ts) == ("sent", slack.posts_to("C0000004")[0]["ts"])
