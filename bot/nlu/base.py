@@ -8,8 +8,8 @@ from datetime import datetime
 from typing import Any
 
 from .dates import DateSpan, resolve
-from .text import take_name
-from .vocab import FIRST_NAMES, LIFECYCLE_WORDS
+from .text import role_title, take_name
+from .vocab import FIRST_NAMES, LIFECYCLE_WORDS, ROLE_WORDS
 
 Slots = dict[str, Any]
 Result = tuple[str, float, Slots]  # (intent, confidence, slots)
@@ -231,6 +231,8 @@ def company_after(m: Msg, pos: int) -> tuple[str, int]:
     name = strip_org_tail(name)
     if not name or name.lower() in FIRST_NAMES or any(s.start < end and cm.end() < s.end for s in m.spans):
         return "", pos
+    if role_title(name) and name.split()[0].lower() in ROLE_WORDS:
+        return "", pos  # "(CFO at Pied Piper)": a title, the company comes after it
     if m.text[cm.start() : cm.end()].strip().startswith("(") and m.text.startswith(")", end):
         end += 1
     return name, end

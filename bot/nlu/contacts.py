@@ -84,6 +84,7 @@ _CONTACT_CREATE = re.compile(
     r"|(?P<k3w>lead|contact|prospect|customer)\s*(?=[:\-–—])"
     r"|(?:got|have|met|there's|theres)\s+(?:a\s+)?new\s+(?P<k4w>lead|contact|prospect|customer|client)\s*(?=[,:\-–—])"
     r"|(?:add|save|put)\s+(?=[A-Za-z][\w'\-]+(?:\s+[A-Za-z@][\w'.\-@]+){0,4}(?:\s+\([^)]*\))?\s+(?:to|into|in)\s+(?:the\s+|our\s+)?(?:crm|contacts|contact list|address book)\b)"
+    r"|(?:add|save)\s+(?=[A-Za-z][\w'\-]+(?:\s+[A-Za-z][\w'&.\-]+){0,7}\s*(?:,|\(|<|\s)\s*[\w.+\-']+@)"
     r"|(?:add|save)\s+(?=[A-Za-z][\w'\-]+(?:\s+[A-Za-z][\w'\-]+){0,3}\s*(?:,|\(|<|\s)\s*(?:[\w.+\-']+@|\+?\d[\d\s().\-]{6,}|(?:as|to)\s+(?:a\s+)?(?:new\s+)?(?:contact|lead|prospect|customer)|(?:the\s+)?(?:[\w\-]+\s+){0,3}(?:of|at|from)\s+[A-Z]))"
     r")\s*[:,\-–—]?\s*"
 )
@@ -151,12 +152,19 @@ def create_contact_from(m: Msg, pos: int, *, lifecycle: str | None) -> Result:
         slots["email"] = em.group(0)
     rest = m.text[end:]
     rest_low = rest.lower()
-    title, company = _title_company(rest)
+    title, company = _title_company(rest, lower=not re.search(r"[A-Z]", m.text))
     if title:
         slots["title"] = title
     if company:
         slots["company"] = company
-    lc = lifecycle or lifecycle_in(" " + rest_low)
+    bare_lc = re.search(
+        r"(?:^|[,;(\-–—]\s*)(prospect|lead|customer|client|loyal|advocate)\s*(?:[,;).!]|$)", rest_low
+    )
+    lc = (
+        lifecycle
+        or lifecycle_in(" " + rest_low)
+        or (LIFECYCLE_WORDS.get(bare_lc.group(1)) if bare_lc else None)
+    )
     if lc:
         slots["lifecycle"] = lc
     return "create_contact", 0.9, slots
@@ -169,12 +177,15 @@ _DEPARTMENTS = (
 )
 
 
-def _title_company(rest: str) -> tuple[str | None, str | None]:
-    """Job title and company from the words after a name: "CTO of Globex", ", VP Sales at Initech"."""
+def _title_company(rest: str, *, lower: bool = False) -> tuple[str | None, str | None]:
+    """Job title and company from the words after a name: "CTO of Globex", ", VP Sales at Initech".
+
+    ``lower``: the whole message is in lower case, so capitals cannot tell a company from other words.
+    """
     title: str | None = None
     company: str | None = None
     bare: list[str] = []
-    for seg in re.split(r"[,;()]|\s[-–—]\s", rest):
+    for seg in re.split(r"[,;()]|\s[-–—]\s|\.\s+|\s+and\s+(?=(?:her|his|their|the|she|he)\b)", rest):
         if EMAIL.search(seg) or phones(seg):
             seg = EMAIL.sub(" ", seg)
             seg = blank(seg, [(a, b) for a, b, _ in phones(seg)])
@@ -204,7 +215,7 @@ def _title_company(rest: str) -> tuple[str | None, str | None]:
                 if not company:
                     company = _company_clean(cm.group("c")) or None
                 continue
-        split = _role_then_company(seg)
+        split = _role_then_company(seg, lower=lower) or _company_then_role(seg)
         if split and not title:
             title, company = split[0], company or split[1]
             continue
@@ -217,7 +228,9 @@ def _title_company(rest: str) -> tuple[str | None, str | None]:
             not rt
             and not company
             and re.fullmatch(r"[a-z0-9][\w&.\-]*(?:\s+[\w&.\-]+){0,2}", seg)
-            and seg.split()[-1].rstrip(".") in COMPANY_SUFFIX
+            and (lower or seg.split()[-1].rstrip(".") in COMPANY_SUFFIX)
+            and not lifecycle_in("is " + seg)
+            and not re.search(r"\b(?:her|his|their|email|phone|number|is|was)\b", seg)
         ):
             bare.append(seg)  # "acme corp" typed in lower case
     if not company and bare:
@@ -225,7 +238,20 @@ def _title_company(rest: str) -> tuple[str | None, str | None]:
     return title, company
 
 
-def _role_then_company(seg: str) -> tuple[str, str] | None:
+def _company_then_role(seg: str) -> tuple[str, str] | None:
+    """ "tyrell corp head of it" -> ("head of it", "tyrell corp"): a name, then a job title."""
+    words = seg.split()
+    for i in range(1, len(words)):
+        w = words[i].lower()
+        if (w in ROLE_WORDS or w in ("vp", "svp", "evp")) and role_title(" ".join(words[i:])):
+            head = " ".join(words[:i])
+            if not role_title(head) and not re.search(r"\b(?:is|was|the|a|an|our|her|his)\b", head, re.I):
+                return " ".join(words[i:]), head
+            return None
+    return None
+
+
+def _role_then_company(seg: str, *, lower: bool = False) -> tuple[str, str] | None:
     """ "CTO Globex" -> ("CTO", "Globex"): a run of role words, then a capitalised name."""
     words = seg.split()
     i = 0
@@ -235,7 +261,7 @@ def _role_then_company(seg: str) -> tuple[str, str] | None:
         or re.fullmatch(rf"(?i:{_DEPARTMENTS})", words[i])
     ):
         i += 1
-    if 0 < i < len(words) and words[i][:1].isupper() and not role_title(" ".join(words[i:])):
+    if 0 < i < len(words) and (lower or words[i][:1].isupper()) and not role_title(" ".join(words[i:])):
         title = " ".join(words[:i])
         if role_title(title):
             return title, " ".join(words[i:])
@@ -259,6 +285,8 @@ def _company_clean(s: str) -> str:
 _CONTACT_ADD_CARD = re.compile(
     r"^(?i:add|save)\s+(?=[A-Z][\w'\-]+(?:\s+[A-Z][\w'\-]+){0,3}\s*(?:,|\(|\s[-–—])\s*(?:[\w\-]+\s+){0,3}"
     r"(?:of|at|from|@)\s+[A-Z])"
+    # "add Leo Martins (Aperture Science) - customer": a full name, then its details
+    r"|^(?i:add|save)\s+(?=[A-Z][\w'\-]+(?:\s+[A-Z][\w'\-]+){1,2}\s*(?:\(|,\s*[A-Z]|\s[-–—]\s))"
 )
 
 
@@ -313,7 +341,7 @@ _UPDATE_CONTACT = [
 
 
 _CONTACT_MOVE = re.compile(
-    r"^(?P<c>[A-Za-z][\w'.\-]*(?:\s+[A-Z][\w'.\-]*){0,2})(?:\s+(?:from|at|@|of)\s+(?P<co>[A-Z][\w&.\-]*(?:\s+[A-Z][\w&.\-]*){0,2}))?"
+    r"^(?P<c>[A-Za-z][\w'.\-]*(?:\s+[A-Z][\w'.\-]*){0,2}|[a-z]+\s+[a-z][\w'.\-]*)(?:\s+(?:from|at|@|of)\s+(?P<co>[A-Z][\w&.\-]*(?:\s+[A-Z][\w&.\-]*){0,2}))?"
     r"(?:\s*[-–—:,]\s*|\s+)(?:(?:has|just|now|recently|officially)\s+)*"
     r"(?P<verb>moved to|moved over to|is now|'s now|became|got promoted to|was promoted to|has been promoted to|"
     r"promoted to|joined|left for|now works at|works at|switched to|is moving to|moving to|took a job at|"

@@ -21,7 +21,7 @@ from .base import (
     tidy,
 )
 from .dates import DateSpan
-from .text import EMAIL, clean
+from .text import EMAIL, clean, role_title
 from .vocab import FIRST_NAMES, NAME_STOP
 
 _LOG_ADJ = (
@@ -111,11 +111,15 @@ def _log_header(m: Msg, pos: int, kind: str) -> tuple[Slots, int]:
         if lead2:
             p += lead2.end()
     name, end = name_at(m, p)
-    if name and name.islower() and lead and lead.group("art"):
-        name = ""  # "demoed the platform to Globex": an object, not a name
+    place = bool(PLACE_TAIL.match(m.text, end)) or strip_org_tail(name) != name
+    if name and name.islower() and lead and lead.group("art") and not place:
+        name = ""  # "demoed the platform to Globex": an object, not a name ("the acme office" is a place)
     if not name:
         stop = _header_stop(m, p)
-        for mm in re.finditer(r"\b(?:with|to|for|at|w/|from)\s+(?:the\s+)?(?=[A-Z])", m.text[p:stop]):
+        for mm in re.finditer(r"\b(?:with|to|for|at|w/|from)\s+(?:the\s+)?(?=\w)", m.text[p:stop]):
+            nxt = m.text[p + mm.end() :].split(" ", 1)[0]
+            if not (nxt[:1].isupper() or nxt.lower() in FIRST_NAMES):
+                continue
             name, end = name_at(m, p + mm.end())
             if name:
                 skipped = tidy(m.text[p : p + mm.start()])
@@ -147,7 +151,16 @@ def _log_header(m: Msg, pos: int, kind: str) -> tuple[Slots, int]:
             slots["contact"] = name
             pm = re.match(r"\s*\(([^)]{2,40})\)", m.text[end:])
             if pm and not EMAIL.search(pm.group(1)):
-                slots["company"] = clean(pm.group(1))
+                inner = clean(pm.group(1))
+                # "(CFO at Pied Piper)", "(Globex, CTO)": the company is the part that is not a title
+                at = re.search(r"\s(?:at|@|of|from)\s+(?P<c>[A-Z].*)$", inner)
+                parts = [x.strip() for x in re.split(r",|/", inner) if x.strip()]
+                if at:
+                    slots["company"] = at.group("c")
+                elif parts and not role_title(parts[0]):
+                    slots["company"] = parts[0]
+                elif len(parts) > 1:
+                    slots["company"] = parts[-1]
                 end += pm.end()
         else:
             slots["company"] = name

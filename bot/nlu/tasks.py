@@ -29,6 +29,9 @@ _DONE_RULES = [
         r"(?:as\s+)?(?:done|complete|completed|finished|off|closed)$"
     ),
     re.compile(r"^(?:tick|ticked|check|checked|cross|crossed)\s+off\s+(?P<t>.+)$"),
+    re.compile(
+        r"^(?:mark|marked|set)\s+(?:as\s+)?(?:done|complete|completed|finished)\s*[:\-–—]\s*(?P<t>.+)$"
+    ),
     re.compile(r"^(?:close|complete)\s+(?:the\s+)?(?:task|todo)\s*[:\-]?\s*(?P<t>.+)$"),
     re.compile(
         r"^(?:i\s+|we\s+)?(?:just\s+|already\s+|finally\s+)?(?:finished|completed|wrapped up|knocked out)\s+"
@@ -58,9 +61,17 @@ def task_ref(s: str) -> str:
 
 def rule_complete_task(m: Msg) -> Result | None:
     low = m.low.strip().rstrip("!.")
-    if m.done_mark and low and not re.match(r"^(?:we\s+)?(?:won|signed|closed)\b", low):
+    if (
+        m.done_mark
+        and low
+        and not re.match(r"^(?:we\s+)?(?:won|signed|closed)\b", low)
+        and not re.match(
+            r"^(?:call|meeting|demo|lunch|visit|mtg|sync)\s+(?:done|finished|completed)\s+with\b", low
+        )
+    ):
         t = task_ref(m.text)
         t = re.sub(r"^(?:done|finished|completed)\s*[:\-]?\s*", "", t, flags=re.I)
+        t = re.sub(r"\s*[-:–—]?\s*(?:is\s+)?(?:done|finished|completed|complete)$", "", t, flags=re.I)
         if t:
             return "complete_task", 0.85, {"task": t}
     for rx in _DONE_RULES:
@@ -68,10 +79,12 @@ def rule_complete_task(m: Msg) -> Result | None:
         if not dm:
             continue
         t_low = dm.group("t")
-        if re.search(r"\b(?:deal|opp|opportunity|contract signed|renewal)\b", t_low) and not re.search(
-            r"\b(?:task|todo)\b", t_low
+        if (
+            rx.pattern.startswith("^(?P<t>")
+            and re.search(r"\b(?:deal|opp|opportunity|contract signed|renewal)\b", t_low)
+            and not re.search(r"\b(?:task|todo)\b", t_low)
         ):
-            return None
+            return None  # "the Acme renewal is done" closes a deal, not a task
         if re.match(r"(?:a|an|my|our)\s+(?:quick\s+)?(?:call|meeting|demo|lunch|chat|mtg)\b", t_low):
             return None
         if re.match(r"(?:deal|for today|for the day|for now|here|yet)\b", t_low) or len(t_low.split()) > 14:
@@ -139,6 +152,7 @@ def rule_list_tasks(m: Msg) -> Result | None:
         rf"\b{_TASK_NOUN}\b|\bon (?:my|his|her|their|our) plate\b|\bplate\b|\bagenda\b|\bon deck\b"
         r"|\bdue\b|\boverdue\b|\bto do\b|\bi (?:have|got) to do\b|\bpending\b|\boutstanding\b|\bopen items\b"
         r"|\bon (?:my|the) list\b|\bmy list\b|\bworking on\b|\bbusy with\b"
+        r"|^what (?:do|does) (?:i|@\w+|he|she|they|we|the team) (?:have|got)\b"
         r"|\bdo i (?:have|need to do)\b|\bi need to do\b",
         low,
     ):
