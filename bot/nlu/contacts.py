@@ -330,7 +330,7 @@ _UPDATE_CONTACT = [
     # "update email for Jane to x", "new phone number for Tom: 555"
     re.compile(
         rf"^(?:(?:update|change|set|edit|new|updated|fix)\s+)?(?:the\s+)?(?P<f>{_FIELD})\s+(?:for|of|on)\s+"
-        r"(?P<c>.+?)\s*(?:to|is|:|=|->)\s*(?P<v>.+)$"
+        r"(?P<c>.+?)(?:\s*(?::|=|->)\s*|\s+(?:to|is)\s+)(?P<v>.+)$"
     ),
     # "Jane Doe's new email is jdoe@acme.com", "Jane's number: 555 0100"
     re.compile(
@@ -503,6 +503,11 @@ _FIND = [
         r"who (?:do|should|can) (?:i|we) (?:talk|speak|reach out|go) to (?:at|from|in) (?P<q4>.+?))\s*\??$"
     ),
     re.compile(r"^(?P<q>[a-z][\w&.\-]*(?:\s+[a-z][\w&.\-]*)?)\s+(?:contacts|people|folks)\s*\??$"),
+    # "phone number for Dave Lister?"
+    re.compile(
+        r"^(?:the\s+)?(?:e-?mail(?: address)?|phone(?: number)?|number|mobile|cell|contact info|contact details|details|info)"
+        r"\s+(?:for|of|on)\s+(?P<q>[^:=]+?)\s*\?*$"
+    ),
     # "Jane Doe contact info", "priya's number?"
     re.compile(
         r"^(?!(?:get|give|send|find|show|what|whats|what's|who|whos|my|our|the|deal|deals|pipeline|task|tasks|need)\b)"
@@ -518,7 +523,7 @@ _FIND = [
         r"any\s*(?:one|body|contacts?|people)\s+(?:at|from|in)|"
         r"do (?:we|you|i) have (?:an?\s+|the\s+)?(?:email|e-mail|phone|number|contact|contact info|details|cell)"
         r"(?: address| number)?\s+(?:for|on|of)|"
-        r"(?:who|anyone|anybody)\s+(?:do we know|we know)\s+(?:at|from)|who(?:'s| is) (?:our|the) (?:contact|person|champion|buyer) (?:at|for|from)|"
+        r"(?:who|anyone|anybody)\s+(?:do we know|we know)\s+(?:at|from)|who(?:'s| is) (?:our|the) (?:(?:main|primary|key|best|right|usual)\s+)?(?:contact|person|champion|buyer|poc) (?:at|for|from)|"
         r"how (?:do|can) i (?:reach|contact|get hold of|get in touch with)|contact (?:info|details|card) (?:for|of)|"
         rf"what(?:'s| is| are) (?:the\s+)?(?:{_FIELD}|contact info|contact details|details)s?\s+(?:for|of|on)|"
         r"(?:is there|do we have) (?:a\s+)?(?:contact|record)\s+(?:for|named|called))\s+"

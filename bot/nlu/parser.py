@@ -164,6 +164,8 @@ def _r_pipeline(m: Msg) -> Result | None:
         ):
             return None  # "update the forecast EOD" is a to-do about the pipeline
         return _pipeline(m, conf=0.92)
+    if re.match(r"^(?:(?:my|our|all|open|all my|all our|the team's|team|active)\s+)+deals\??$", low):
+        return _pipeline(m, conf=0.8)  # "my deals"
     if re.match(
         r"^how (?:many|much)\b.*\b(?:deals?|opportunities|opps|revenue|closed|won|booked|sold)\b", low
     ):
@@ -174,7 +176,7 @@ def _r_pipeline(m: Msg) -> Result | None:
         r"|numbers (?:looking|this (?:month|quarter))|quarter looking|sales (?:summary|report|numbers)"
         r"|we (?:tracking|doing|looking)|(?:am i|are we) (?:tracking|doing|trending)|in play|on the board"
         r"|(?:deal|sales) (?:summary|report|overview|numbers|status)|bookings|quota|attainment|tracking against"
-        r"|many (?:open |active |live )?deals|much (?:have|did) (?:we|i) (?:closed?|won|booked|sold)|(?:closed|won|booked) this (?:month|quarter|year))",
+        r"|many (?:open |active |live )?deals|(?:summary|overview|rundown|status|update) (?:of|on) .*\bdeals?\b|deals? stand|much (?:have|did) (?:we|i) (?:closed?|won|booked|sold)|(?:closed|won|booked) this (?:month|quarter|year))",
         low,
     ):
         return _pipeline(m, conf=0.8)
@@ -279,7 +281,7 @@ def _prepare(text: str, now: datetime | str | None, tz: str, user: str | None) -
 _ADDRESSED = re.compile(
     r"^@[UW][A-Z0-9]+[\s,:]+(?=(?:(?:hey|hi|pls|please|can you|could you|would you)\s+)*"
     r"(?:remind me|log\b|add (?:a |an )?(?:contact|deal|task|note|lead)|create\b|new (?:deal|contact|lead|task|opp)|"
-    r"find\b|who\b|what\b|show\b|list\b|how\b|pipeline\b|my tasks|tasks\b|help\b|had\b|called\b|met\b|"
+    r"find\b|who\b|what\b|show\b|list\b|how\b|my tasks|help\b|had\b|called\b|met\b|"
     r"spoke\b|emailed\b|note\b|we (?:won|lost|closed|signed)\b|look up|lookup|search\b))",
     re.I,
 )

@@ -190,7 +190,7 @@ def take_name(text: str, pos: int, *, company: bool = False, max_words: int = 4)
             company and words and base.rstrip(".") in COMPANY_SUFFIX
         ):
             break
-        if re.search(r"\d", tok) and not company:
+        if re.search(r"\d", tok) and (not company or re.fullmatch(r"[$€£]?\d[\d,.]*[kKmMbB]?", tok)):
             break
         if (
             words
