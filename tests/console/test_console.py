@@ -105,3 +105,13 @@ def test_a_subscribed_summary_arrives_when_the_clock_reaches_it(console_factory)
     assert "Open: 12 deals · $412,500" in shown
     assert "crm in #sales: 📎" in shown  # the chart, uploaded with files upload v2
     assert "Daily pipeline summary" not in c.type(":clock +1h")
+
+
+def test_app_home_buttons_press_like_message_buttons(console_factory, engine: Engine) -> None:
+    c: Driver = console_factory(demo=True)
+    shown = c.type(":home")
+    assert "crm's App Home (as Ann Lee sees it):" in shown
+    open_tasks = select(func.count(Task.id)).where(Task.done_at.is_(None))
+    before = count(engine, open_tasks)
+    c.type(str(number_of(shown, "Done")))
+    assert count(engine, open_tasks) == before - 1
