@@ -344,6 +344,7 @@ _CONTACT_MOVE = re.compile(
     r"^(?P<c>[A-Za-z][\w'.\-]*(?:\s+[A-Z][\w'.\-]*){0,2}|[a-z]+\s+[a-z][\w'.\-]*)(?:\s+(?:from|at|@|of)\s+(?P<co>[A-Z][\w&.\-]*(?:\s+[A-Z][\w&.\-]*){0,2}))?"
     r"(?:\s*[-–—:,]\s*|\s+)(?:(?:has|just|now|recently|officially)\s+)*"
     r"(?P<verb>moved to|moved over to|is now|'s now|became|got promoted to|was promoted to|has been promoted to|"
+    r"been promoted to|been made|was made|got made|"
     r"promoted to|joined|left for|now works at|works at|switched to|is moving to|moving to|took a job at|"
     r"started at|went to|is the new|is our new|is the|changed jobs to|changed roles to|now heads|heads up|runs|"
     r"is a|is an|is our|'s at|is at|'s with|is with|at|with|moved from \S+(?:\s+\S+)? to|left \S+(?:\s+\S+)? for|now|->|→|=>|to)\s+(?P<v>.+)$"
@@ -418,7 +419,7 @@ def rule_update_contact(m: Msg) -> Result | None:
             "deal",
         ) or not person_like(c, default=True):
             return None
-        v = mv.group("v")
+        v = re.split(r"[,;]\s|\.\s|\s[-–—]\s", mv.group("v"))[0]  # "…to COO, please update her record"
         verb = mv.group("verb").lower()
         if verb == "to" and not lifecycle_in(" is " + v.lower()):
             return None  # "Raj Patel → customer" only; "Jane to send the deck" is not an update
@@ -503,6 +504,11 @@ _FIND = [
         r"who (?:do|should|can) (?:i|we) (?:talk|speak|reach out|go) to (?:at|from|in) (?P<q4>.+?))\s*\??$"
     ),
     re.compile(r"^(?P<q>[a-z][\w&.\-]*(?:\s+[a-z][\w&.\-]*)?)\s+(?:contacts|people|folks)\s*\??$"),
+    # "tell me who our main contact at Stark Industries is"
+    re.compile(
+        r"^(?:tell me |do you know |any idea )?who(?:'s| is)? (?:our|the) (?:(?:main|primary|key|best|usual)\s+)?"
+        r"(?:contact|person|champion|buyer|poc) (?:at|for|from|in) (?P<q>.+?)(?:\s+is)?\s*\??$"
+    ),
     # "phone number for Dave Lister?"
     re.compile(
         r"^(?:the\s+)?(?:e-?mail(?: address)?|phone(?: number)?|number|mobile|cell|contact info|contact details|details|info)"

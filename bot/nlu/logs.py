@@ -62,7 +62,8 @@ _LOG_START = re.compile(
     rf"|had\s+(?:a\s+|an\s+|my\s+|our\s+|the\s+)?{_LOG_ADJ}*(?P<k2>{_LOG_NOUN})\b"
     rf"|(?P<k3>{_LOG_VERB})\b"
     rf"|(?P<k5>{_LOG_ADJ}*{_LOG_NOUN})\s+(?=with\b|w/|to\b|at\b|@|from\b)"
-    rf"|{_LOG_ADJ}*(?P<k6>notes?|fyi|memo)\b(?:\s+(?:on|about|re|for|from))?"
+    rf"|(?:(?:make|take|add|leave|put|jot)\s+(?:a\s+|down\s+a\s+)?(?:quick\s+)?)?{_LOG_ADJ}*(?P<k6>notes?|fyi|memo)\b"
+    r"(?:\s+(?:that|on|about|re|for|from))?"
     rf"|(?:got out of|came out of|walked out of|wrapped(?: up)?|finished|ended|did)\s+(?:a|an|the|my|our)\s+{_LOG_ADJ}*"
     rf"(?P<k10>{_LOG_NOUN})\b"
     rf"|(?P<k11>{_LOG_NOUN})\s+(?:done|finished|completed|wrapped(?: up)?|over)\s+(?=with\b|w/)"
@@ -149,6 +150,15 @@ def _log_header(m: Msg, pos: int, kind: str) -> tuple[Slots, int]:
             end = tail.end() if tail else end
         elif person_like(name, default=person_default):
             slots["contact"] = name
+            rm = re.match(
+                r"\s*,\s*(?:the|our|their|a|an)?\s*(?P<role>[\w&/\-]+(?:\s+[\w&/\-]+){0,3}?)\s+(?:over\s+)?"
+                r"(?:at|of|from|with)\s+(?P<co>[A-Z][\w&.\-]*(?:\s+[A-Z][\w&.\-]*){0,3})",
+                m.text[end:],
+            )
+            if rm and role_title(rm.group("role")):  # "Natalie Ortiz, the COO over at Stark Industries"
+                co, cend = name_at(m, end + rm.start("co"), company=True)
+                if co:
+                    slots["company"], end = co, cend
             pm = re.match(r"\s*\(([^)]{2,40})\)", m.text[end:])
             if pm and not EMAIL.search(pm.group(1)):
                 inner = clean(pm.group(1))

@@ -176,7 +176,7 @@ def _r_pipeline(m: Msg) -> Result | None:
         r"|numbers (?:looking|this (?:month|quarter))|quarter looking|sales (?:summary|report|numbers)"
         r"|we (?:tracking|doing|looking)|(?:am i|are we) (?:tracking|doing|trending)|in play|on the board"
         r"|(?:deal|sales) (?:summary|report|overview|numbers|status)|bookings|quota|attainment|tracking against"
-        r"|many (?:open |active |live )?deals|(?:summary|overview|rundown|status|update) (?:of|on) .*\bdeals?\b|deals? stand|much (?:have|did) (?:we|i) (?:closed?|won|booked|sold)|(?:closed|won|booked) this (?:month|quarter|year))",
+        r"|many (?:open |active |live )?deals|\bclosing (?:this|next|by|before|in|soon|today|tomorrow)\b|(?:summary|overview|rundown|status|update) (?:of|on) .*\bdeals?\b|deals? stand|much (?:have|did) (?:we|i) (?:closed?|won|booked|sold)|(?:closed|won|booked) this (?:month|quarter|year))",
         low,
     ):
         return _pipeline(m, conf=0.8)

@@ -153,6 +153,7 @@ def rule_list_tasks(m: Msg) -> Result | None:
         r"|\bdue\b|\boverdue\b|\bto do\b|\bi (?:have|got) to do\b|\bpending\b|\boutstanding\b|\bopen items\b"
         r"|\bon (?:my|the) list\b|\bmy list\b|\bworking on\b|\bbusy with\b"
         r"|^what (?:do|does) (?:i|@\w+|he|she|they|we|the team) (?:have|got)\b"
+        r"|^(?:what's|what is|whats) @\w+ (?:got|have|doing|working|up to)\b"
         r"|\bdo i (?:have|need to do)\b|\bi need to do\b",
         low,
     ):
