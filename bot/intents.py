@@ -30,6 +30,7 @@ from bot.commands.registry import (
     lookup,
 )
 from bot.nlu.commands import STAGES, amount, parse_command, split_share
+from bot.services.edits import UNSET, create_company, edit_interaction, edit_task
 from bot.services.errors import Ambiguous, DomainError, NotFound, PossibleDuplicate
 from bot.services.timeutil import zone
 from bot.services.views import Written
@@ -834,3 +835,96 @@ def undo_last(ctx: Ctx, slots: dict[str, Any]) -> Reply:
         return Reply.say("There is nothing of yours to undo.")
     done = ctx.crm.undo(ctx.actor, op_id)
     return Reply("Undone: " + "; ".join(done.summary), cards.undone(done.summary))
+
+
+# ---- the intent form (modal) ---------------------------------------------------------------------------
+
+
+def submit_form(ctx: Ctx, intent: str, mode: str, record: dict[str, Any], slots: dict[str, Any]) -> Reply:
+    """A submitted intent form: an edit of what a card wrote, or a new intent made complete."""
+    if mode == "edit" and intent == "log_interaction" and record.get("interaction"):
+        return guarded(ctx, lambda: edit_logged(ctx, int(record["interaction"]), record.get("task"), slots))
+    if mode == "edit" and intent == "create_task" and record.get("task"):
+        return guarded(ctx, lambda: edit_task_form(ctx, int(record["task"]), slots))
+    return execute(ctx, {"intent": intent, "slots": slots}, confirmed=True)
+
+
+def edit_logged(ctx: Ctx, interaction_id: int, task_id: int | None, slots: dict[str, Any]) -> Reply:
+    w = edit_interaction(
+        ctx.crm,
+        ctx.actor,
+        interaction_id,
+        task_id=task_id,
+        kind=slots.get("kind"),
+        summary=slots.get("summary") or "",
+        contact=slots.get("contact"),
+        company=slots.get("company"),
+        occurred_at=slots.get("occurred_at") or UNSET,
+        # An emptied follow-up removes the task; that is how the form says "no follow-up".
+        follow_up=slots.get("follow_up") or {},
+    )
+    return interaction_written(ctx, w, "Updated")
+
+
+def edit_task_form(ctx: Ctx, task_id: int, slots: dict[str, Any]) -> Reply:
+    w = edit_task(
+        ctx.crm,
+        ctx.actor,
+        task_id,
+        title=slots.get("title"),
+        due=slots.get("due"),
+        assignee=slots.get("assignee"),
+    )
+    t = w.task
+    assert t is not None
+    headline = (
+        f"☐ Updated task *{esc(t.title)}* for {user(t.assignee_slack_id)} · due "
+        f"{due_text(t.due_date, t.due_at, ctx.tz)}"
+    )
+    blocks = cards.written(headline, [], op_id=w.op_id, next_steps=[cards.task_done_button(t)])
+    return Reply(f"Updated task {t.title}", blocks)
+
+
+# ---- what buttons do beyond running an intent ----------------------------------------------------------
+
+
+def undo_op(ctx: Ctx, op_id: str) -> Reply:
+    done = ctx.crm.undo(ctx.actor, op_id)
+    return Reply("Undone: " + "; ".join(done.summary), cards.undone(done.summary))
+
+
+def advance_deal(ctx: Ctx, deal_id: int, expected: str | None, to: str) -> tuple[bool, Reply]:
+    """Move a deal on from the stage the button was made for; a stale button changes nothing."""
+    deal = ctx.crm.resolve_deal(ctx.actor, deal_id)
+    if deal.stage != expected:
+        return False, Reply.say(f"*{esc(deal.title)}* is already at {deal.stage_name}; nothing changed.")
+    return True, execute(
+        ctx, {"intent": "update_deal", "slots": {"deal": deal.id, "stage": to}}, confirmed=True
+    )
+
+
+def create_and_continue(ctx: Ctx, value: dict[str, Any]) -> Reply:
+    """Create the record a reference did not find, then finish what the person asked for with it."""
+    if "d" in value:
+        return execute(ctx, {"intent": "create_deal", "slots": value["d"]}, confirmed=True)
+    then = value.get("then")
+    if "co" in value:
+        written = create_company(ctx.crm, ctx.actor, value["co"]["name"])
+        assert written.company is not None
+        made = Reply.say(f"🏢 Added company *{esc(written.company.name)}*.")
+        slot, new_id = "company", written.company.id
+    else:
+        new = {k: v for k, v in (value.get("c") or {}).items() if v}
+        pending = {"intent": "create_contact", "slots": new}
+        try:
+            contact = ctx.crm.create_contact(ctx.actor, new["name"], company=new.get("company"))
+        except DomainError as exc:
+            # e.g. it turns out to look like someone on file: the duplicate warning, and nothing else
+            return from_error(ctx, exc, pending)
+        made = contact_written(ctx, contact, "Added contact")
+        assert contact.contact is not None
+        slot, new_id = "contact", contact.contact.id
+    if not then:
+        return made
+    slots = {**then["s"], slot: new_id}
+    return made + execute(ctx, {"intent": then["i"], "slots": slots}, confirmed=True)

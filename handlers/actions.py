@@ -9,12 +9,19 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk.errors import SlackApiError
 
-from bot.blocks import cards, ids, modals
-from bot.blocks.common import esc, unpack
+from bot.blocks import ids, modals
+from bot.blocks.common import unpack
 from bot.commands.registry import Ctx, Reply
-from bot.intents import contact_written, execute, from_error, guarded, show_contact, show_deal
-from bot.services import DomainError
-from bot.services.edits import create_company, logged_values
+from bot.intents import (
+    advance_deal,
+    create_and_continue,
+    execute,
+    guarded,
+    show_contact,
+    show_deal,
+    undo_op,
+)
+from bot.services.edits import logged_values
 from bot.slack.reply import make_ctx, post, post_to_response_url, respond_with, safely
 
 log = logging.getLogger(__name__)
@@ -62,8 +69,7 @@ def on_action(body: dict[str, Any], action: dict[str, Any], context: BoltContext
 def press(ctx: Ctx, name: str, value: dict[str, Any]) -> tuple[Reply, bool]:
     """What a button does, and whether its answer replaces the message it was on."""
     if name == ids.UNDO:
-        done = ctx.crm.undo(ctx.actor, value["op"])
-        return Reply("Undone: " + "; ".join(done.summary), cards.undone(done.summary)), True
+        return undo_op(ctx, value["op"]), True
     if name == ids.CANCEL:
         return Reply.say("OK, nothing was saved."), True
     if name == ids.TASK_DONE:
@@ -71,12 +77,8 @@ def press(ctx: Ctx, name: str, value: dict[str, Any]) -> tuple[Reply, bool]:
             ctx, {"intent": "complete_task", "slots": {"task": int(value["task"])}}, confirmed=True
         ), not value.get("list")
     if name == ids.DEAL_ADVANCE:
-        deal = ctx.crm.resolve_deal(ctx.actor, int(value["deal"]))
-        if deal.stage != value.get("from"):
-            return Reply.say(f"*{deal.title}* is already at {deal.stage_name}; nothing changed."), False
-        return execute(
-            ctx, {"intent": "update_deal", "slots": {"deal": deal.id, "stage": value["to"]}}, confirmed=True
-        ), True
+        moved, reply = advance_deal(ctx, int(value["deal"]), value.get("from"), value["to"])
+        return reply, moved
     if name in (ids.CONFIRM, ids.PICK):
         return execute(ctx, {"intent": value["i"], "slots": value["s"]}, confirmed=True), True
     if name == ids.USE_EXISTING:
@@ -89,36 +91,9 @@ def press(ctx: Ctx, name: str, value: dict[str, Any]) -> tuple[Reply, bool]:
         slots = {**value["s"], "force": True}
         return execute(ctx, {"intent": "create_contact", "slots": slots}, confirmed=True), True
     if name == ids.CREATE_THEN:
-        return create_then(ctx, value), True
+        return create_and_continue(ctx, value), True
     log.warning("unknown action %s", name)
     return Reply.say("That button no longer does anything."), False
-
-
-def create_then(ctx: Ctx, value: dict[str, Any]) -> Reply:
-    """Create the record a reference did not find, then finish what the person asked for with it."""
-    if "d" in value:
-        return execute(ctx, {"intent": "create_deal", "slots": value["d"]}, confirmed=True)
-    then = value.get("then")
-    if "co" in value:
-        written = create_company(ctx.crm, ctx.actor, value["co"]["name"])
-        assert written.company is not None
-        made = Reply.say(f"🏢 Added company *{esc(written.company.name)}*.")
-        slot, new_id = "company", written.company.id
-    else:
-        new = {k: v for k, v in (value.get("c") or {}).items() if v}
-        pending = {"intent": "create_contact", "slots": new}
-        try:
-            contact = ctx.crm.create_contact(ctx.actor, new["name"], company=new.get("company"))
-        except DomainError as exc:
-            # e.g. it turns out to look like someone on file: the duplicate warning, and nothing else
-            return from_error(ctx, exc, pending)
-        made = contact_written(ctx, contact, "Added contact")
-        assert contact.contact is not None
-        slot, new_id = "contact", contact.contact.id
-    if not then:
-        return made
-    slots = {**then["s"], slot: new_id}
-    return made + execute(ctx, {"intent": then["i"], "slots": slots}, confirmed=True)
 
 
 def open_modal(ctx: Ctx, body: dict[str, Any], name: str, value: dict[str, Any]) -> None:
