@@ -423,6 +423,20 @@ def rule_create_deal(m: Msg) -> Result | None:
         if got[0] == "create_deal":
             got[2]["title"] = card.group("t")
         return got
+    # "wayne rfp deal 60k": typed in lower case, the words before "deal" name it
+    lc = re.match(
+        r"^(?P<t>[a-z][\w&.\-]*(?:\s+[a-z][\w&.\-]*){0,3}?)\s+(?:deal|opp|opportunity)\s*[:,\-–—]?\s*(?=[$€£]?\d)",
+        m.text,
+    )
+    if (
+        lc
+        and not _UPDATE_CUE.search(m.low)
+        and not re.match(r"(?:the|my|our|this|that|a|new)\b", lc.group("t"))
+    ):
+        got = create_deal_from(m, lc.end())
+        if got[0] == "create_deal":
+            got[2]["title"] = lc.group("t")
+        return got
     # "Globex: new deal, platform migration, $1.2M", "Initech opportunity, 20k euros"
     cm = re.match(
         r"^(?P<co>[A-Z][\w&.\-]*(?:\s+[A-Z][\w&.\-]*){0,2})(?P<t>(?:\s+[a-z][\w&.\-]*){0,3}?)\s*[:,\-–—]?\s+"

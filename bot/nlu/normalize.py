@@ -74,6 +74,23 @@ def _slack_token(m: re.Match[str], mentions: list[str], channels: list[tuple[str
     return m.group(0)
 
 
+_KIND_EMOJI = re.compile(
+    r"^\s*(?:(?P<call>📞|☎️?|📱|:phone:|:telephone_receiver:|:telephone:|:iphone:)|(?P<email>📧|✉️?|📨|📩|:email:|"
+    r":e-mail:|:envelope:|:incoming_envelope:)|(?P<meet>🤝|:handshake:))\s*"
+)
+
+
+def _kind_emoji(s: str) -> str:
+    """A leading 📞 / 📧 / 🤝 stands for the verb ("📞 Gina (Wayne) - no answer" is a call with Gina)."""
+    m = _KIND_EMOJI.match(s)
+    if not m or re.match(
+        r"(?i)(?:call|called|phone|rang|e-?mail|emailed|met|meeting|mtg|had|log)\b", s[m.end() :]
+    ):
+        return s
+    verb = "called" if m.group("call") else "emailed" if m.group("email") else "met"
+    return f"{verb} {s[m.end() :]}"
+
+
 def _is_emoji(ch: str) -> bool:
     cat = unicodedata.category(ch)
     if cat in ("So", "Sk", "Cs", "Co", "Cn"):
@@ -173,6 +190,7 @@ def normalize(raw: str) -> Normalized:
     s = _SLACK.sub(lambda m: _slack_token(m, mentions, channels), s)
     s = html.unescape(s)
     s = s.translate(_QUOTES)
+    s = _kind_emoji(s)
     done_mark = bool(_DONE_EMOJI.search(s))
     s = _DONE_EMOJI.sub(" ", s)
     s = _SHORTCODE.sub(" ", s)

@@ -167,7 +167,7 @@ def _r_pipeline(m: Msg) -> Result | None:
     if re.match(r"^(?:(?:my|our|all|open|all my|all our|the team's|team|active)\s+)+deals\??$", low):
         return _pipeline(m, conf=0.8)  # "my deals"
     if re.match(
-        r"^how (?:many|much)\b.*\b(?:deals?|opportunities|opps|revenue|closed|won|booked|sold)\b", low
+        r"^how (?:many|much)\b.*\b(?:deals?|opportunities|opps|revenue|closed?|won|booked|sold|sell)\b", low
     ):
         return _pipeline(m, conf=0.8)
     if re.search(

@@ -42,6 +42,11 @@ _DONE_RULES = [
         r"(?:done|complete|completed|finished|taken care of|sorted|handled)$"
     ),
     re.compile(r"^(?P<t>.+?)\s*(?:-|:|—|–|=>|->)\s*(?:done|complete|completed|finished)$"),
+    # "call gina done" (the strike-through is gone by now): two or more words that read as a to-do
+    re.compile(
+        r"^(?!(?:i|i'm|im|we|we're|you|it|that|this|all|so|just|deal|the deal|they|he|she)\b)"
+        r"(?P<t>[a-z]+\s+\S.*?)\s+(?:done|completed|finished)$"
+    ),
     re.compile(
         r"^(?:i've\s+|i have\s+|i\s+|just\s+)*(?P<t>.+?)\s*[,;]\s*(?:so\s+)?(?:that\s+|the\s+)?(?:task\s+|todo\s+)?"
         r"(?:is\s+|'s\s+)?(?:done|complete|completed|finished)$"
@@ -161,7 +166,7 @@ def rule_list_tasks(m: Msg) -> Result | None:
             return None
         return list_tasks(m, conf=0.9)
     if re.match(
-        r"^(?:what do i have|what have i got|what's next for me|what should i (?:do|work on))\b"
+        r"^(?:what do i have|what have i got|what's next for me|what should i (?:do|work on|focus on|prioriti[sz]e|tackle))\b"
         r"|^(?:what's|what is|whats) (?:left|remaining|next|pending)\b(?!.*\b(?:deal|pipeline)\b)"
         r"|^what else (?:do i|is) ",
         low,

@@ -168,7 +168,7 @@ FUZZY_TARGETS: frozenset[str] = _words(
     signed closed contract contracts remind reminder reminders follow tasks overdue today tomorrow
     yesterday pipeline forecast contact contacts create update change opportunity deals amount stage
     schedule monday tuesday wednesday thursday friday saturday sunday january february september october
-    november december complete completed finished assign assigned please phone number title company
+    november december complete completed finished done assign assigned please phone number title company
     discussed sending voicemail lookup search
     """
 )
