@@ -81,6 +81,7 @@ _CONTACT_CREATE = re.compile(
     r"^(?:(?:add|create|new|save|enter|make|put in|record|log)\s+(?:a\s+|an\s+)?(?:new\s+)?"
     r"(?P<k1>contact|lead|prospect|customer|client|person|person record|champion)s?\b"
     r"|(?P<k2>new)\s+(?P<k2w>contact|lead|prospect|customer|client|person)\b"
+    r"|new\s*[:\-–—]\s*(?=[a-z]+\s+[a-z]+.*?[\w.+\-']+@)"
     r"|(?P<k3w>lead|contact|prospect|customer)\s*(?=[:\-–—])"
     r"|(?:got|have|met|there's|theres)\s+(?:a\s+)?new\s+(?P<k4w>lead|contact|prospect|customer|client)\s*(?=[,:\-–—])"
     r"|(?:add|save|put)\s+(?=[A-Za-z][\w'\-]+(?:\s+[A-Za-z@][\w'.\-@]+){0,4}(?:\s+\([^)]*\))?\s+(?:to|into|in)\s+(?:the\s+|our\s+)?(?:crm|contacts|contact list|address book)\b)"
@@ -504,6 +505,12 @@ _FIND = [
         r"who (?:do|should|can) (?:i|we) (?:talk|speak|reach out|go) to (?:at|from|in) (?P<q4>.+?))\s*\??$"
     ),
     re.compile(r"^(?P<q>[a-z][\w&.\-]*(?:\s+[a-z][\w&.\-]*)?)\s+(?:contacts|people|folks)\s*\??$"),
+    # "acme - who's the decision maker?", "who do we have at Globex"
+    re.compile(
+        r"^(?P<q>[a-z][\w&.\-]*(?:\s+[a-z][\w&.\-]*){0,2})\s*[-:,–—]\s*who(?:'s| is) (?:the|our) (?:main\s+)?"
+        r"(?:decision maker|contact|champion|buyer|poc|person|lead)\s*\??$"
+    ),
+    re.compile(r"^who (?:do|else do) we (?:have|know) (?:at|from|in|over at) (?P<q>.+?)\s*\??$"),
     # "tell me who our main contact at Stark Industries is"
     re.compile(
         r"^(?:tell me |do you know |any idea )?who(?:'s| is)? (?:our|the) (?:(?:main|primary|key|best|usual)\s+)?"

@@ -108,7 +108,8 @@ def _command(m: Msg) -> Result | None:
         if sm:
             return contact_edit_command(m, rest_pos + sm.end())
         if verb == "contacts" and rest_low.strip():
-            return "find_contact", 0.8, {"query": tidy(m.text[rest_pos:])}
+            q = re.sub(r"^(?:at|from|for|in|of|named|called)\s+", "", tidy(m.text[rest_pos:]), flags=re.I)
+            return "find_contact", 0.8, {"query": q}
         return None  # "contact card for Jane Doe": free text
     if verb.startswith("deal"):
         sm = re.match(r"(add|new|create)\b\s*", rest_low)
@@ -164,6 +165,12 @@ def _r_pipeline(m: Msg) -> Result | None:
         ):
             return None  # "update the forecast EOD" is a to-do about the pipeline
         return _pipeline(m, conf=0.92)
+    if re.match(
+        r"^(?:how's|how is|hows|how are)\s+(?:q[1-4]|the quarter|this quarter|the month|this month|the year|"
+        r"this year|(?:the |our )?numbers|bookings|revenue)\b",
+        low,
+    ):
+        return _pipeline(m, conf=0.8)
     if re.match(r"^(?:(?:my|our|all|open|all my|all our|the team's|team|active)\s+)+deals\??$", low):
         return _pipeline(m, conf=0.8)  # "my deals"
     if re.match(
@@ -213,7 +220,7 @@ def _r_fallback(m: Msg) -> Result | None:
         and re.search(
             r"\b(?:need|needs|should|must|have to|has to|gotta|please|pls|remember|send|call|email|follow|prepare|"
             r"schedule|book|review|draft|meeting|demo|sync|lunch|coffee|post|share|update|finish|submit|deliver|"
-            r"wants|needs|asked for|expects|requested|"
+            r"wants|needs|asked for|expects|requested|due|"
             r"get|set up|ask|check|confirm|reply|respond|write|call|ping|text|prep|chase|renew|sign|collect)\b",
             low,
         )

@@ -150,13 +150,15 @@ def rule_list_tasks(m: Msg) -> Result | None:
         return list_tasks(m, conf=0.95)
     question = re.match(
         r"^(?:what|what's|whats|which|any|anything|do i|do we|does|is there|are there|show|list|see|view|get|"
-        r"give|pull up|display|check|how many|where|remind me what|tell me|can i see|let me see|lemme see)\b",
+        r"give|pull up|display|check|how many|where|remind me what|tell me|can i see|let me see|lemme see|"
+        r"who has|who's got|who is|who's|is|are)\b",
         low,
     )
     if question and re.search(
         rf"\b{_TASK_NOUN}\b|\bon (?:my|his|her|their|our) plate\b|\bplate\b|\bagenda\b|\bon deck\b"
         r"|\bdue\b|\boverdue\b|\bto do\b|\bi (?:have|got) to do\b|\bpending\b|\boutstanding\b|\bopen items\b"
-        r"|\bon (?:my|the) list\b|\bmy list\b|\bworking on\b|\bbusy with\b"
+        r"|\bon (?:my|the) list\b|\bmy list\b|\bworking on\b|\bbusy with\b|'s (?:list|plate)\b"
+        r"|\bbehind on\b|\bbehind\b(?=.*\?)"
         r"|^what (?:do|does) (?:i|@\w+|he|she|they|we|the team) (?:have|got)\b"
         r"|^(?:what's|what is|whats) @\w+ (?:got|have|doing|working|up to)\b"
         r"|\bdo i (?:have|need to do)\b|\bi need to do\b",
@@ -333,4 +335,8 @@ def rule_create_task_imperative(m: Msg) -> Result | None:
     im = _IMPERATIVE.match(low)
     if im:
         return task_from(m, 0, conf=0.8 if m.spans else 0.65)
+    # "jane - call back", "globex: send pricing": who it is about, then what to do
+    nm = re.match(r"^[a-z][\w'.&\-]*(?:\s+[a-z][\w'.&\-]*)?\s*[-:–—]\s*", low)
+    if nm and _IMPERATIVE.match(low[nm.end() :]) and not re.match(r"(?:note|fyi|update)\b", low):
+        return task_from(m, 0, conf=0.6)
     return None
