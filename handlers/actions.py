@@ -11,8 +11,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.blocks import ids, modals
 from bot.blocks.common import unpack
-from bot.commands.registry import Ctx, Reply
-from bot.intents import (
+from bot.commands.records import (
     advance_deal,
     create_and_continue,
     execute,
@@ -21,6 +20,7 @@ from bot.intents import (
     show_deal,
     undo_op,
 )
+from bot.commands.registry import Ctx, Reply
 from bot.services.edits import logged_values
 from bot.slack.reply import make_ctx, post, post_to_response_url, respond_with, safely
 

@@ -8,8 +8,8 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext
 
 from bot.blocks import ids, modals
+from bot.commands.records import submit_form
 from bot.commands.registry import Ctx, Reply
-from bot.intents import submit_form
 from bot.slack.dedupe import claim
 from bot.slack.reply import make_ctx, post, post_to_response_url, safely
 
