@@ -100,6 +100,12 @@ def _deal_ref_then_value(m: Msg, body: int) -> tuple[str, Slots]:
 
 def _deal_ref(s: str) -> str:
     s = tidy(s)
+    s = re.sub(
+        r"\s+(?:amount|value|size|close date|closing date|stage)(?:\s+(?:changed|is|was|moved|updated|set|now))?$",
+        "",
+        s,
+        flags=re.I,
+    )
     s = re.sub(r"^(?:update|updated|re|status|fyi)\s*:?\s+", "", s, flags=re.I)
     s = re.sub(r"^(?:mark|set|move|change|put)\s+", "", s, flags=re.I)
     s = re.sub(
@@ -190,7 +196,8 @@ _DEAL_UPDATE = [
     ),
     # "Initech went with a competitor", "Hooli chose Salesforce"
     re.compile(
-        r"^(?:the\s+)?(?P<d>.+?)\s+(?:deal\s+)?(?:went with|chose|picked|selected|signed with|is going with|"
+        r"^(?:the\s+)?(?P<d>[^,;:!?]+?)(?:\s+(?:deal|opp|opportunity))?\s*[:\-–—,]?\s+(?:they\s+|we\s+)?(?:have\s+|just\s+)?"
+        r"(?:went with|chose|picked|selected|signed with|is going with|are going with|"
         r"decided (?:to go )?with|walked|pulled out|backed out|ghosted us|said no|passed on us|fell through|"
         r"fell apart|pulled the plug|went cold|is off|is cancelled|is canceled|cancelled|canceled|churned)\b(?P<v>.*)$"
     ),
@@ -213,7 +220,30 @@ _DEAL_UPDATE = [
 _DEAL_LOST = next(rx for rx in _DEAL_UPDATE if "went with" in rx.pattern)
 
 
+_ACCEPTED = re.compile(
+    r"^(?:(?P<p>[A-Z][\w'.\-]*)\s+(?:@|at|from)\s+)?(?P<d>[A-Z][\w&.\-]*(?:\s+[\w&.\-]+){0,3}?)\s+(?:has\s+|have\s+|just\s+|finally\s+)*"
+    r"(?:accepted|approved|agreed to|said yes|gave (?:us )?the (?:green light|go-ahead|go ahead)|verbally agreed|"
+    r"is a go|are a go)\b"
+)
+_MOVING_TO = re.compile(
+    r"^(?P<d>[A-Z][\w&.\-]*(?:\s+[\w&.\-]+){0,3}?)\s+(?:is|are|deal is)\b[^.]*?\b(?:moving|moved|move it|pushing it|"
+    r"advancing|going)\s+(?:it\s+)?(?:to|into)\s+(?:the\s+)?(?P<v>lead|qualified|demo|proposal|negotiations?|contracting)\b"
+)
+
+
 def rule_update_deal(m: Msg) -> Result | None:
+    ac = _ACCEPTED.match(m.text)
+    if ac and not person_like(ac.group("d"), default=False):
+        deal = _deal_ref(ac.group("d"))  # "Ana @ Soylent accepted the proposal": the deal is Soylent's
+        changes = {"deal": deal, "stage": "won"}
+        return "update_deal", 0.8, changes
+    mt = _MOVING_TO.match(m.text)
+    if mt and not person_like(mt.group("d"), default=False):
+        return (
+            "update_deal",
+            0.8,
+            {"deal": _deal_ref(mt.group("d")), "stage": stage_in(mt.group("v").lower()) or "proposal"},
+        )
     low = m.low.strip()
     if re.match(r"^(?:new|add|create|log|open)\b", low) or QUESTION.match(low):
         return None
@@ -437,6 +467,20 @@ def rule_create_deal(m: Msg) -> Result | None:
         if got[0] == "create_deal":
             got[2]["title"] = lc.group("t")
         return got
+    # "log a $45k deal with Hooli for the analytics add-on"
+    md = re.match(
+        r"^(?:log|add|create|new|open|enter|record)\s+(?:a\s+|an\s+)?(?:new\s+)?(?P<money>[$€£]?\d[\d,.]*\s*[kKmMbB]?)\s+"
+        r"(?:new\s+)?(?:deal|opp|opportunity)\b\s*",
+        m.text,
+    )
+    if md:
+        got = create_deal_from(m, md.end())
+        money = find_money(m.text[md.start("money") : md.end("money")], deal_context=True, exclude=[])
+        if money:
+            slots = {**got[2], "amount": money[0].amount}
+            if money[0].currency:
+                slots["currency"] = money[0].currency
+            return "create_deal", 0.85, slots
     # "Globex: new deal, platform migration, $1.2M", "Initech opportunity, 20k euros"
     cm = re.match(
         r"^(?P<co>[A-Z][\w&.\-]*(?:\s+[A-Z][\w&.\-]*){0,2})(?P<t>(?:\s+[a-z][\w&.\-]*){0,3}?)\s*[:,\-–—]?\s+"

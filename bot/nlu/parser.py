@@ -67,6 +67,11 @@ def _r_help(m: Msg) -> Result | None:
         low,
     ):
         return "help", 0.97, {}
+    if re.search(
+        r"\b(?:not sure how to|how do i|how can i|how to|don't know how to)\b.*\b(?:log|add|create|record|use|track)\b",
+        low,
+    ) and (re.search(r"\bhelp\b|\?", m.low) and not re.search(r"@|\d", low)):
+        return "help", 0.85, {}  # "I'm not sure how to log a meeting, can you help?"
     if m.low.startswith("help ") and len(low.split()) <= 3:
         return "help", 0.9, {}
     return None
