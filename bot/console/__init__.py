@@ -16,7 +16,7 @@ import tempfile
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -84,6 +84,56 @@ def _make_scheduler(
     return scheduler, ""
 
 
+def next_due_finder(sessions: sessionmaker[Session]) -> Callable[[datetime, datetime], datetime | None]:
+    """When, after ``after`` and up to ``until``, the scheduler next has something to send: a task
+    reminder, a subscribed summary, a retry, or the 09:00 overdue nudge in someone's zone."""
+    from sqlalchemy import func, select
+
+    from bot.services.timeutil import zone
+    from models import Delivery, Subscription, Task, User
+
+    try:
+        from bot.services.proactive import NUDGE_AT
+    except ImportError:  # pragma: no cover - the scheduler is part of the bot
+        NUDGE_AT = time(9, 0)
+
+    def next_due(after: datetime, until: datetime) -> datetime | None:
+        with sessions() as s:
+            found = [
+                s.scalar(
+                    select(func.min(Task.remind_at)).where(
+                        Task.reminder_state == "pending",
+                        Task.done_at.is_(None),
+                        Task.remind_at > after,
+                        Task.remind_at <= until,
+                    )
+                ),
+                s.scalar(
+                    select(func.min(Subscription.next_run_at)).where(
+                        Subscription.next_run_at > after, Subscription.next_run_at <= until
+                    )
+                ),
+                s.scalar(
+                    select(func.min(Delivery.next_attempt_at)).where(
+                        Delivery.state == "pending",
+                        Delivery.next_attempt_at > after,
+                        Delivery.next_attempt_at <= until,
+                    )
+                ),
+            ]
+            zones = set(s.scalars(select(User.tz).distinct()))
+        for tz in zones:
+            day = after.astimezone(zone(tz)).date()
+            for offset in (0, 1):
+                nudge = datetime.combine(day + timedelta(days=offset), NUDGE_AT, tzinfo=zone(tz))
+                if nudge > after:
+                    found.append(nudge.astimezone(UTC))
+                    break
+        return min((t for t in found if t is not None and after < t <= until), default=None)
+
+    return next_due
+
+
 def build_console(
     settings: Settings,
     *,
@@ -142,6 +192,7 @@ def build_console(
             tty=tty,
             clock=clock,
             tick=sched.tick if sched is not None else None,
+            next_due=next_due_finder(sessions),
             files_dir=files_dir or Path(tempfile.gettempdir()) / "crm-console-files",
         )
         if sched is None and why:

@@ -155,6 +155,8 @@ class Console:
     tty: bool = False
     clock: ManualClock | None = None
     tick: Callable[[], Any] | None = None
+    # The next moment after the first time, up to the second, at which the scheduler has something due.
+    next_due: Callable[[datetime, datetime], datetime | None] | None = None
     channel: tuple[str, str] = ("CGENERAL", "general")
     files_dir: Path | None = None
     settle_timeout: float = 15.0
@@ -499,12 +501,24 @@ class Console:
         if target < self.now():
             self.note("The clock only moves forward (what already happened stays sent).")
             return
-        self.clock.set(target)
         self.say(f"  The clock now says {self._fmt(target)}.")
-        self._tick()
-
-    def _tick(self) -> None:
         self._fresh_numbers = True
+        # What is due already goes first; then stop at each moment something falls due on the way, so
+        # that it arrives on time (a jump straight to the end would deliver it late, as after an outage).
+        if self.next_due is not None and self.tick is not None:
+            self._tick(fresh=False, stamp=True)
+        for _ in range(500):
+            stop = self.next_due(self.now(), target) if self.next_due and self.tick else None
+            if stop is None or stop >= target:
+                break
+            self.clock.set(max(stop, self.now()))
+            self._tick(fresh=False, stamp=True)
+        self.clock.set(target)
+        self._tick(fresh=False, stamp=True)
+
+    def _tick(self, *, fresh: bool = True, stamp: bool = False) -> None:
+        if fresh:
+            self._fresh_numbers = True
         if self.tick is None:
             self.note("(no scheduler in this console, so nothing is sent on its own)")
             return
@@ -513,6 +527,8 @@ class Console:
         except Exception as exc:  # noqa: BLE001 - the console stays up and says what failed
             self.note(f"The scheduler failed: {exc}")
         self.settle()
+        if stamp and self._seen < len(self.standin.log):
+            self.note(f"  ── {self._fmt(self.now())} ──")
         self.show_new()
 
     def _fmt(self, when: datetime) -> str:

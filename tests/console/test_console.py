@@ -115,3 +115,14 @@ def test_app_home_buttons_press_like_message_buttons(console_factory, engine: En
     before = count(engine, open_tasks)
     c.type(str(number_of(shown, "Done")))
     assert count(engine, open_tasks) == before - 1
+
+
+def test_moving_the_clock_far_stops_where_things_fall_due_so_they_are_on_time(console_factory) -> None:
+    c: Driver = console_factory()
+    assert "call the printer" in c.type("/crm task add call the printer today 10am")
+    shown = c.type(":clock +3h")
+    assert "The clock now says Tue 2026-11-24 12:00 EST" in shown
+    assert re.search(
+        r"── Tue 2026-11-24 10:00 EST ──\ncrm to you \(DM\):\n.*Reminder: call the printer", shown
+    ), shown
+    assert "late" not in shown.lower()
