@@ -176,11 +176,9 @@ def build_console(
         # Acting as the demo team's manager when the team is there; as a person of one's own otherwise.
         user = PEOPLE[0][0] if crm.actor(TEAM_ID, PEOPLE[0][0]) else LOCAL_USER
         app = (app_factory or _real_app)(local, sessions, clock, client)
-        sched, why = (
-            (None, "turned off")
-            if not scheduler or not settings.scheduler
-            else _make_scheduler(sessions, client, clock)
-        )
+        # The console runs its own scheduler even with CRM_SCHEDULER=off: a separate scheduler process
+        # would post to Slack, not here, and would not follow the console's clock.
+        sched, why = (None, "turned off") if not scheduler else _make_scheduler(sessions, client, clock)
         console = Console(
             app=app,
             standin=standin,
