@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import func, select, true, update
+from sqlalchemy import delete, func, select, true, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.services.base import Actor, ServiceBase, lock_row, snapshot
@@ -34,6 +34,9 @@ NUDGE_LIST = 10
 # New stale-deal alerts per owner in any 24 hours: a first start on an old pipeline, or a long holiday,
 # must not bury someone under a hundred DMs. The rest follow on the next days, oldest first.
 STALE_DAILY_CAP = 5
+# Delivered (or cancelled) outbox rows are kept this long for the record, then removed. Nothing is planned
+# from them: what is due is read from tasks, deals and subscriptions, so removing them sends nothing again.
+RETENTION = timedelta(days=30)
 BATCH = 500
 
 
@@ -105,7 +108,7 @@ class Planner:
 
     # Nudges go out per local day and staleness is counted in days: scanning for them every round
     # (seconds apart) would only re-read the same tables. Reminders and summaries are checked each round.
-    SLOW_SCAN = {"nudges": timedelta(minutes=1), "stale": timedelta(minutes=5)}
+    SLOW_SCAN = {"nudges": timedelta(minutes=1), "stale": timedelta(minutes=5), "purge": timedelta(hours=1)}
 
     def __init__(self, sessions: sessionmaker[Session], *, batch: int = BATCH) -> None:
         self.sessions = sessions
@@ -127,7 +130,20 @@ class Planner:
         if self._due_scan("stale", now):
             stats.stale = self._loop(self.plan_stale_deals, now)
         stats.summaries = self._loop(self.plan_summaries, now)
+        if self._due_scan("purge", now):
+            self.purge(now)
         return stats
+
+    def purge(self, now: datetime, limit: int = 5000) -> int:
+        """Remove sent and cancelled deliveries older than RETENTION (failed ones stay, with their error)."""
+        with self.sessions.begin() as s:
+            old = (
+                select(Delivery.id)
+                .where(Delivery.state.in_(("sent", "cancelled")), Delivery.created_at < now - RETENTION)
+                .limit(limit)
+            )
+            result: Any = s.execute(delete(Delivery).where(Delivery.id.in_(old.scalar_subquery())))
+            return int(result.rowcount or 0)
 
     def _loop(self, step: Callable[[datetime], tuple[int, int]], now: datetime) -> int:
         planned = 0

@@ -141,3 +141,19 @@ def test_snooze_an_hour_and_until_tomorrow(
     clock.advance(timedelta(days=3))
     scheduler.tick()
     assert len(slack.posted) == 3
+
+
+def test_old_deliveries_are_purged_and_nothing_is_sent_again(
+    crm: CRM, ann: Actor, slack: Slack, scheduler, clock: ManualClock
+) -> None:
+    crm.create_task(ann, "Long ago", due="2026-11-24T07:00")
+    scheduler.tick()
+    assert len(deliveries(crm)) == 1
+    clock.advance(days=29)
+    scheduler.tick()
+    assert len(deliveries(crm)) == 1  # kept for the record a while
+    clock.advance(days=2)
+    scheduler.tick()
+    assert deliveries(crm, "reminder") == []
+    # The task is still open: its daily nudges go on, its reminder is not sent again.
+    assert len([p for p in slack.posted if p["text"].startswith("Reminder: Long ago")]) == 1
