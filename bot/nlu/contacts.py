@@ -78,7 +78,7 @@ def _contact_and_changes(m: Msg, pos: int) -> tuple[str, Slots]:
 
 
 _CONTACT_CREATE = re.compile(
-    r"^(?:(?:add|create|new|save|enter|make|put in|record|log)\s+(?:a\s+|an\s+)?(?:new\s+)?"
+    r"^(?:(?:add|create|new|save|enter|make|put in|record|log)\s+(?:a\s+|an\s+|this\s+|the following\s+)?(?:new\s+)?"
     r"(?P<k1>contact|lead|prospect|customer|client|person|person record|champion)s?\b"
     r"|(?P<k2>new)\s+(?P<k2w>contact|lead|prospect|customer|client|person)\b"
     r"|new\s*[:\-–—]\s*(?=[a-z]+\s+[a-z]+.*?[\w.+\-']+@)"
@@ -346,7 +346,7 @@ _CONTACT_MOVE = re.compile(
     r"(?:\s*[-–—:,]\s*|\s+)(?:(?:has|just|now|recently|officially)\s+)*"
     r"(?P<verb>moved to|moved over to|is now|'s now|became|got promoted to|was promoted to|has been promoted to|"
     r"been promoted to|been made|was made|got made|"
-    r"promoted to|joined|left for|now works at|works at|switched to|is moving to|moving to|took a job at|"
+    r"promoted to|joined|left for|now works at|works at|now works for|works for|working for|switched to|is moving to|moving to|took a job at|"
     r"started at|went to|is the new|is our new|is the|changed jobs to|changed roles to|now heads|heads up|runs|"
     r"is a|is an|is our|'s at|is at|'s with|is with|at|with|moved from \S+(?:\s+\S+)? to|left \S+(?:\s+\S+)? for|now|->|→|=>|to)\s+(?P<v>.+)$"
 )
@@ -464,6 +464,9 @@ def rule_update_contact(m: Msg) -> Result | None:
             "joined",
             "left for",
             "now works at",
+            "works for",
+            "now works for",
+            "working for",
             "works at",
             "switched to",
             "is moving to",
@@ -494,6 +497,17 @@ def rule_update_contact(m: Msg) -> Result | None:
         if pm and _field_key(pm.group("f")) in ("email", "phone"):
             slots = {"contact": re.sub(r"'s$", "", pm.group("c"))}
             _field_value(_field_key(pm.group("f")) or "email", pm.group("v"), slots)
+            return "update_contact", 0.8, slots
+    # "Zoe Park: new title Head of Engineering"
+    tm = re.match(
+        r"^(?P<c>[A-Z][\w'.\-]*(?:\s+[A-Z][\w'.\-]*)?)\s*[-–—:,]\s*(?:new|updated|correct)\s+"
+        r"(?P<f>title|role|position|company|employer|lifecycle|stage|status)\s*[:=]?\s*(?P<v>\S.*)$",
+        m.text,
+    )
+    if tm and person_like(tm.group("c"), default=True):
+        slots = {"contact": tm.group("c")}
+        _field_value(_field_key(tm.group("f")) or "title", tm.group("v"), slots)
+        if len(slots) > 1:
             return "update_contact", 0.8, slots
     return None
 

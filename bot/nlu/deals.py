@@ -306,6 +306,8 @@ def rule_update_deal(m: Msg) -> Result | None:
             v = dm.group("v")
             if v == "dark":
                 continue
+            if v in ("legal", "contracting", "redlines"):
+                v = "negotiation"  # "in legal now": papers are being negotiated
             if v == "done":
                 # "the Acme renewal is done, they signed!" - but "the deck is done" is a task
                 if not re.search(r"\b(?:deal|renewal|opp|opportunity|contract)\b", d_low) and not re.search(

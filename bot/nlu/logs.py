@@ -36,7 +36,7 @@ _LOG_ADJ = (
 _LOG_NOUN = (
     r"(?:phone call|call|email|e-mail|meeting|meetup|lunch|brunch|dinner|coffee|breakfast|drinks|demo|visit|"
     r"site visit|chat|conversation|convo|catch[\s\-]?up|sync|check[\s\-]?in|touch ?base|intro|kick-?off|"
-    r"voicemail|message|text|dm|note|qbr|presentation|workshop|session|onsite)"
+    r"voicemail|message|text|dm|note|qbr|presentation|workshop|session|onsite|zoom|webex|hangout|google meet|teams call)"
 )
 
 
@@ -365,7 +365,10 @@ def _cue(m: Msg) -> tuple[str, int, Slots, DateSpan | None] | None:
         )
         kind = kind_of(cue)
         pos = off + lm.end()
-        if lm.group("k5") and re.match(r"(?:check in|catch up|sync|touch base|follow up)\b", m.low[off:]):
+        if lm.group("k5") and re.match(
+            r"(?:check in|catch up|sync|touch base|follow up)\b(?!\s+(?:call|meeting|email|demo|chat|sync|session))",
+            m.low[off:],
+        ):
             return None  # "check in with Massive Dynamic after Thanksgiving": said as a to-do
         if lm.group("k5"):
             # "call with Jane tomorrow at 3" is a plan, not a record.

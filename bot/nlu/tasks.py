@@ -230,6 +230,11 @@ def task_from(m: Msg, pos: int, *, conf: float) -> Result:
     assignee, cut = _task_assignee(m, pos, m.low[pos:])
     spans = m.spans_in(pos)
     due_span = first_future(m, spans)
+    # "Zoe needs the SLA by Friday, remind me Thursday": the reminder's own date is when it is due
+    rm = re.search(r"\bremind (?:me|us|@\w+)\s+(?:on\s+|at\s+)?", m.low[pos:])
+    after = [s for s in spans if rm and s.start == pos + rm.end()]
+    if after:
+        due_span = after[0]
     ranges = list(cut)
     if due_span is not None:
         ranges += date_ranges(m, [due_span])

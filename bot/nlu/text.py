@@ -174,7 +174,14 @@ def take_name(text: str, pos: int, *, company: bool = False, max_words: int = 4)
                 if tok.endswith("'s"):
                     break
                 continue
-            if lw in _PARTICLES and words and nxt is not None and nxt[:1].isupper() and lw != "and":
+            if (
+                lw in _PARTICLES
+                and words
+                and nxt is not None
+                and nxt[:1].isupper()
+                and lw != "and"
+                and (company or lw != "of")
+            ):
                 words.append(tok)
                 continue
             if lw in ("&",) and words and nxt is not None:
