@@ -149,7 +149,7 @@ _KIND_WORDS: list[tuple[str, str]] = [
     (
         "meeting",
         r"\bmeet\w*|\bmet\b|\blunch\w*|\bbrunch\b|\bdinner\b|\bcoffee\b|\bbreakfast\b|\bdrinks\b|\bdemo\w*|\bvisit\w*"
-        r"|\bsat down\b|\bonsite\b|\bon-site\b|\bin person\b|\bworkshop\b|\bkick-?off\b|\bqbr\b|\bpresentation\b"
+        r"|\bwalk-?through\b|\btraining\b|\bsat down\b|\bonsite\b|\bon-site\b|\bin person\b|\bworkshop\b|\bkick-?off\b|\bqbr\b|\bpresentation\b"
         r"|\bcaught up\b|\bcatch[\s\-]?up\b|\bsync\b|\bzoom\b|\bteams\b|\bwebinar\b|\bconference\b|\bmtg\b",
     ),
     (

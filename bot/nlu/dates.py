@@ -103,7 +103,7 @@ _DAY_PATTERNS: list[tuple[str, str]] = [
     ("rel", r"\b(?P<w>today|tonight|tomorrow|yesterday)(?:\s+(?:morning|afternoon|evening|night|am|pm))?\b"),
     (
         "part",
-        r"\b(?:this|later\s+this)\s+(?:morning|afternoon|evening)\b|\blater\s+today\b|\bearlier\s+today\b",
+        r"\b(?:this|later\s+this)\s+(?:morning|afternoon|evening|am)\b|\blater\s+today\b|\bearlier\s+today\b",
     ),
     ("lastnight", r"\blast\s+night\b"),
     (
@@ -183,7 +183,9 @@ class DateSpan:
     @property
     def is_past_word(self) -> bool:
         t = self.text.lower()
-        return bool(re.search(r"yesterday|\blast\b|\bago\b|\bpast\b|previous|earlier today|this morning", t))
+        return bool(
+            re.search(r"yesterday|\blast\b|\bago\b|\bpast\b|previous|earlier today|this morning|this am\b", t)
+        )
 
     @property
     def is_today_word(self) -> bool:

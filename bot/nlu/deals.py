@@ -101,7 +101,8 @@ def _deal_ref_then_value(m: Msg, body: int) -> tuple[str, Slots]:
 def _deal_ref(s: str) -> str:
     s = tidy(s)
     s = re.sub(
-        r"\s+(?:amount|value|size|close date|closing date|stage)(?:\s+(?:changed|is|was|moved|updated|set|now))?$",
+        r"\s+(?:expected\s+)?(?:amount|value|size|close|close date|closing date|closing|stage)"
+        r"(?:\s+(?:changed|is|was|moved|updated|set|now))?$",
         "",
         s,
         flags=re.I,

@@ -48,7 +48,8 @@ _LOG_VERB = (
     r"hopped on (?:a |the )?(?:quick )?call|got on (?:a |the )?(?:quick )?call|sat down|"
     r"left (?:a |her |him |them )?(?:voicemail|vm|message)|"
     r"sent (?:an? |the |my )?(?:quick |follow[\s\-]?up |intro )?(?:email|e-mail|note|message|text|dm)|"
-    r"(?:did|gave|ran|held|had|did a|ran a) (?:a |an |the |our )?(?:quick |live |product |full )?demo|"
+    r"(?:did|gave|ran|held|had|did a|ran a|hosted|led) (?:a |an |the |our )?(?:quick |live |product |full |short )?"
+    r"(?:demo|walkthrough|walk-through|presentation|training|webinar|review session)|"
     r"grabbed (?:a )?(?:coffee|lunch|drinks|dinner|breakfast)|wrote|replied|responded|heard back|"
     r"got (?:an? |the )?(?:email|call|message|text|reply|dm|voicemail|ping) (?:from|back from)|"
     r"touched base|checked in|reached out|followed up)"
@@ -76,7 +77,7 @@ _LOG_START = re.compile(
 
 _SUBJECT_LOG = re.compile(
     r"^(?P<who>(?:[A-Z][\w'.\-]*)(?:\s+[A-Z][\w'.\-]*){0,2})"
-    r"(?:\s+(?:from|at|@)\s+(?P<co>[A-Z][\w&.\-]*(?:\s+[A-Z][\w&.\-]*){0,2}))?"
+    r"(?:\s+(?:from|at|@)\s+(?P<co>[A-Z][\w&.\-]*(?:\s+[A-Z][\w&.\-]*){0,2})|\s*\((?P<co2>[^()@]{2,40})\))?"
     r"(?:\s*[-–—:,]\s*(?:i\s+|we\s+)?|\s+)(?:just\s+|finally\s+)?(?P<k>called|emailed|e-mailed|pinged|texted|messaged|rang|phoned|replied|"
     r"wrote back|wrote|responded|dm'd|dmed|got back to (?:me|us)|reached out|returned my call|"
     r"left (?:me )?a (?:voicemail|message))\b"
@@ -238,6 +239,10 @@ _NAME_KIND = re.compile(
     r"visit|kickoff|kick-off|qbr|intro call|discovery call|onsite|on-site|site visit|workshop|dinner|coffee)\b"
     r"(?:\s+(?:went|was|is done|today|yesterday|this morning|this afternoon|earlier)\b|\s*[:\-–—,])"
 )
+_NAME_CO_KIND = re.compile(
+    r"^(?P<n>[A-Z][\w'.\-]*(?:\s+[A-Z][\w'.\-]*)?)\s+(?:from|at|@)\s+(?P<co>[A-Z][\w&.\-]*(?:\s+[A-Z][\w&.\-]*){0,2})"
+    r"\s*[:\-–—,]\s*(?:the\s+|our\s+)?(?P<k>call|meeting|demo|lunch|sync|chat|mtg|visit|catch[\s\-]?up|coffee|dinner)\b"
+)
 _NAME_NOTE = re.compile(
     r"^(?!(?:the|a|an|my|our|quick|short|new|another|important|meeting|call|demo|lunch|status|deal|pipeline|"
     r"weekly|daily|team|general|random|side)\b)"
@@ -312,8 +317,12 @@ def _log_special(m: Msg) -> Result | None:
         for w in km.group("n").split()
     ):
         km = None  # "had lunch…", "lol that demo…": not a name in front of the kind
+    kc = _NAME_CO_KIND.match(m.text)
+    if kc:  # "Liam from Acme: meeting went well"
+        km = kc
     if km:  # "Hooli call went well", "jane acme call - wants pricing fri"
-        slots = {"kind": kind_of(km.group("k")), **_who_and_company(km.group("n"))}
+        who = {"contact": kc.group("n"), "company": kc.group("co")} if kc else _who_and_company(km.group("n"))
+        slots = {"kind": kind_of(km.group("k")), **who}
         gap = re.match(r"\s*[:\-–—,]?\s*", m.text[km.end("k") :])
         rest_start = km.end("k") + (gap.end() if gap else 0)
         summary = tidy(m.text[rest_start:])
@@ -398,8 +407,8 @@ def _cue(m: Msg) -> tuple[str, int, Slots, DateSpan | None] | None:
         if who.lower() in ("i", "we", "she", "he", "they"):
             return None
         subject["contact"] = who
-        if sm.group("co"):
-            subject["company"] = sm.group("co")
+        if sm.group("co") or sm.group("co2"):
+            subject["company"] = sm.group("co") or clean(sm.group("co2"))
         pos = sm.end()
         pos += len(re.match(r"\s*(?:me|us|back|her|him|them)?(?:\s+back)?", m.low[pos:]).group(0))  # type: ignore[union-attr]
     return kind, pos, subject, lead_span
