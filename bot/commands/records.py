@@ -66,10 +66,13 @@ def contact_written(ctx: Ctx, w: Written, verb: str) -> Reply:
     for key, (old, new) in w.changed.items():
         if key in ("name_key", "updated_at"):
             continue
-        label = "company" if key == "company_id" else key
         if key == "company_id":
-            old, new = "…" if old else "—", c.company or "—"
-        lines.append(f"• {label}: {esc(old or '—')} → {esc(new or '—')}")
+            # The change holds ids; the card says where they work now.
+            lines.append(f"• company → {esc(c.company or '—')}")
+        elif key == "tags":
+            lines.append(f"• tags → {esc(', '.join(c.tags) or '—')}")
+        else:
+            lines.append(f"• {key}: {esc(old or '—')} → {esc(new or '—')}")
     edit_slots = {
         "contact": c.id,
         "email": c.email,

@@ -60,6 +60,8 @@ def test_contacts_add_find_show_edit(slack: SlackHTTP) -> None:
     assert "title: — → VP Sales" in text_of(edited)
     jane = rows(slack, Contact)[0]
     assert (jane.title, jane.lifecycle) == ("VP Sales", "customer")
+    moved = text_of(slack.command("contact edit Jane Doe company=Globex"))
+    assert "company → Globex" in moved
 
 
 def test_log_interaction_on_contact_and_company(slack: SlackHTTP) -> None:
