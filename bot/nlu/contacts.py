@@ -133,6 +133,12 @@ def create_contact_from(m: Msg, pos: int, *, lifecycle: str | None) -> Result:
     if card:
         return card
     slots: Slots = {}
+    rel = re.match(
+        r"[\w'.\-]+'s\s+(?:colleague|coworker|co-worker|boss|manager|assistant|ea|deputy|counterpart|peer)\s+",
+        m.low[pos:],
+    )
+    if rel:  # "add Hana's colleague Ken Ito": the new contact is Ken
+        pos += rel.end()
     em = EMAIL.match(m.text, pos)
     if em:  # "new contact jane@acme.com Jane Doe"
         pos = em.end()
@@ -313,12 +319,15 @@ def rule_create_contact(m: Msg) -> Result | None:
     lifecycle = LIFECYCLE_WORDS.get(word) if word not in ("contact", "person", "champion") else None
     if word == "champion":
         lifecycle = None
-    if word == "contact" and re.match(r"\s*(?:at|from)\b", m.low[cm.end() :]):
+    if word == "contact" and re.match(r"\s*(?:at|from)\b(?![^:,;]{1,40}?:)", m.low[cm.end() :]):
         return None
     pos = cm.end()
     fm = re.match(r"(?:for|named|called)\s+", m.low[pos:])
     if fm:
         pos += fm.end()
+    src = re.match(r"(?:from|at|via|met at|met)\s+[^:,;]{1,40}?:\s*", m.low[pos:])
+    if src:  # "new contact from the conference: Hana Sato, …"
+        pos += src.end()
     return create_contact_from(m, pos, lifecycle=lifecycle)
 
 
@@ -391,7 +400,8 @@ def rule_update_contact(m: Msg) -> Result | None:
         ):
             return "update_contact", 0.9, {"contact": re.sub(r"'s$", "", c), "lifecycle": lc}
     lm = re.match(
-        r"^(?P<c>[A-Z][\w'.\-]*(?:\s+[A-Z][\w'.\-]*)?)\s+(?:has\s+)?(?:left|quit)\s+[^,;]+?(?:,|;|\s+and)\s+"
+        r"^(?P<c>[A-Z][\w'.\-]*(?:\s+[A-Z][\w'.\-]*)?)\s+(?:has\s+)?(?:left|quit|is no longer (?:at|with)|isn't at)\s+"
+        r"[^,;]+?(?:,|;|\s+and)\s+"
         r"(?:(?:she|he|they)(?:'s|'re| is| are)?\s+)?(?:now\s+)?(?:at|with|joined|moved to|went to|works at|working at)\s+"
         r"(?P<co>[A-Z][\w&.\-]*(?:\s+[A-Z][\w&.\-]*){0,2})",
         m.text,
@@ -498,6 +508,17 @@ def rule_update_contact(m: Msg) -> Result | None:
             slots = {"contact": re.sub(r"'s$", "", pm.group("c"))}
             _field_value(_field_key(pm.group("f")) or "email", pm.group("v"), slots)
             return "update_contact", 0.8, slots
+    # "Hana Sato - update phone to 415 555 0123"
+    um = re.match(
+        rf"^(?P<c>[A-Z][\w'.\-]*(?:\s+[A-Z][\w'.\-]*)?)\s*[-–—:,]\s*(?:update|change|set|new)\s+(?:her\s+|his\s+|their\s+)?"
+        rf"(?P<f>{_FIELD})\s*(?:to|:|=|is)?\s*(?P<v>\S.*)$",
+        m.text,
+    )
+    if um and _field_key(um.group("f")):
+        slots = {"contact": um.group("c")}
+        _field_value(_field_key(um.group("f")) or "title", um.group("v"), slots)
+        if len(slots) > 1:
+            return "update_contact", 0.85, slots
     # "Zoe Park: new title Head of Engineering"
     tm = re.match(
         r"^(?P<c>[A-Z][\w'.\-]*(?:\s+[A-Z][\w'.\-]*)?)\s*[-–—:,]\s*(?:new|updated|correct)\s+"
@@ -525,6 +546,11 @@ _FIND = [
         r"(?:decision maker|contact|champion|buyer|poc|person|lead)\s*\??$"
     ),
     re.compile(r"^who (?:do|else do) we (?:have|know) (?:at|from|in|over at) (?P<q>.+?)\s*\??$"),
+    # "does Hana have a phone number on file?"
+    re.compile(
+        r"^(?:does|do) (?!(?:we|i|you|they)\b)(?P<q>[a-z][\w'.\-]*(?:\s+[a-z][\w'.\-]*)?) have (?:a|an|any)\s+(?:phone|email|e-mail|number|cell|"
+        r"contact|address)\b.*$"
+    ),
     # "tell me who our main contact at Stark Industries is"
     re.compile(
         r"^(?:tell me |do you know |any idea )?who(?:'s| is)? (?:our|the) (?:(?:main|primary|key|best|usual)\s+)?"
@@ -594,6 +620,12 @@ def rule_find_contact(m: Msg) -> Result | None:
         q = tidy(m.text[fm.start(key) : fm.end(key)])
         q = re.sub(r"^(?:me|us)\s+", "", q, flags=re.I)
         q = re.sub(r"^(?:anything|everything|info|details)\s+(?:on|about|for)\s+", "", q, flags=re.I)
+        q = re.sub(
+            r"^(?:everyone|everybody|anyone|people|contacts|folks|someone)\s+(?:at|from|in)\s+",
+            "",
+            q,
+            flags=re.I,
+        )
         q = re.sub(rf"'s?\s+(?:{_FIELD}|contact info|details|info)s?$", "", q, flags=re.I)
         q = re.sub(r"'s$", "", q)
         if not q or len(q.split()) > 6:

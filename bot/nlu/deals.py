@@ -100,6 +100,7 @@ def _deal_ref_then_value(m: Msg, body: int) -> tuple[str, Slots]:
 
 def _deal_ref(s: str) -> str:
     s = tidy(s)
+    s = re.sub(r"\s+(?:verbally|officially|finally|just|basically|technically|now)$", "", s, flags=re.I)
     s = re.sub(
         r"\s+(?:expected\s+)?(?:amount|value|size|close|close date|closing date|closing|stage)"
         r"(?:\s+(?:changed|is|was|moved|updated|set|now))?$",
