@@ -257,8 +257,10 @@ class Planner:
                     Task.assignee_id == user.id,
                     Task.done_at.is_(None),
                     Task.due_utc < day_start,
-                    # A task snoozed to (or reminded) today gets its own message: not twice.
+                    # A task reminded today, or snoozed to later today, has had (or will get) its own
+                    # message: not twice.
                     (Task.remind_at.is_(None)) | (Task.remind_at < day_start),
+                    (Task.reminded_at.is_(None)) | (Task.reminded_at < day_start),
                 )
                 total = s.scalar(select(func.count(Task.id)).where(*where)) or 0
                 tasks = s.execute(

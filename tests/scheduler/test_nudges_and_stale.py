@@ -24,13 +24,16 @@ def _nudges(slack: Slack) -> list[dict]:
 def test_one_grouped_overdue_nudge_a_day_per_person(
     crm: CRM, ann: Actor, bob: Actor, slack: Slack, scheduler, clock: ManualClock
 ) -> None:
+    clock.set(datetime(2026, 11, 23, 16, 0, tzinfo=UTC))
     a1 = crm.create_task(ann, "Quote for Acme", due=date(2026, 11, 20)).task
     a2 = crm.create_task(ann, "Call Globex", due="2026-11-23T10:00").task
     crm.create_task(ann, "Not yet", due=date(2026, 11, 30))
     crm.create_task(ann, "Send contract", due="2026-11-24T08:00", assignee="UBOB")
     assert a1 and a2
-    scheduler.tick()  # 12:00 UTC: 07:00 in New York, 13:00 in Paris
-    # Reminders for the past-due tasks went out (late); Bob's nudge waits for a task from an earlier day.
+    scheduler.tick()  # the 23rd: reminders for Ann's past-due tasks go out (late)
+    clock.set(datetime(2026, 11, 24, 12, 0, tzinfo=UTC))  # 07:00 in New York, 13:00 in Paris
+    scheduler.tick()
+    # Not yet 09:00 for Ann; Bob's task falls due today, so it is his reminder's, not a nudge's.
     assert _nudges(slack) == []
 
     clock.set(datetime(2026, 11, 24, 14, 0, tzinfo=UTC))  # 09:00 in New York

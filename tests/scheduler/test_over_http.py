@@ -187,7 +187,8 @@ def test_done_on_one_line_of_the_nudge_keeps_the_nudge(
     ann = slack.crm.register_user("T1", ANN, name="Ann Rep", tz="America/New_York")
     first = slack.crm.create_task(ann, "Quote for Acme", due="2026-11-20").task
     slack.crm.create_task(ann, "Call Globex", due="2026-11-21")
-    clock.advance(hours=2)  # 09:00 in New York
+    scheduler.tick()  # their (late) reminders, today
+    clock.advance(days=1, hours=2)  # 09:00 in New York, the next day
     scheduler.tick()
     nudge = _last_post(slack, ANN)
     assert nudge.params["text"].startswith("2 tasks are overdue")

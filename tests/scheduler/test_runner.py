@@ -85,3 +85,45 @@ def test_background_scheduler_delivers_and_stops(tmp_path: Path, slack: Slack) -
     # The lease was given back: another scheduler may start at once.
     Scheduler(sessions, WebClient(base_url=slack.api_url)).start().stop()
     engine.dispose()
+
+
+def test_crm_bot_scheduler_runs_delivers_and_stops_on_sigterm(tmp_path: Path, slack: Slack) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    url = f"sqlite:///{tmp_path / 'alone.sqlite3'}"
+    engine = make_engine(url)
+    upgrade(engine)
+    crm = CRM(make_session_factory(engine))
+    ann = crm.register_user("T1", "UANN", name="Ann", tz="UTC")
+    crm.create_task(ann, "Sent by the standalone scheduler", due=datetime(2020, 1, 1, 9, 0, tzinfo=UTC))
+    root = Path(__file__).resolve().parents[2]
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(root),
+        "DATABASE_URL": url,
+        "SLACK_BOT_TOKEN": "xoxb-test",
+        "SLACK_SIGNING_SECRET": "secret",
+        "SLACK_API_URL": slack.api_url,
+        "CRM_SCHEDULER_INTERVAL": "0.2",
+    }
+    env.pop("SLACK_APP_TOKEN", None)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bot.cli", "scheduler"],
+        cwd=tmp_path,
+        env=env,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        slack.wait_for(lambda s: s.posted, timeout=20)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        code = proc.wait(20)
+    assert code == 0, proc.stderr.read() if proc.stderr else ""
+    assert [p["text"].split(" — ")[0] for p in slack.posted] == ["Reminder: Sent by the standalone scheduler"]
+    # It gave its lease back on the way out.
+    Scheduler(make_session_factory(engine), WebClient(base_url=slack.api_url)).start().stop()
+    engine.dispose()
