@@ -77,7 +77,8 @@ def _classify(exc: Exception) -> SendError:
                 retry_after = float(value) if value is not None else 1.0
             except ValueError:
                 retry_after = 1.0
-            return SendError("rate_limited", "ratelimited", max(retry_after, 0.0))
+            # At least a second: a zero would have the same round retry it at once, again and again.
+            return SendError("rate_limited", "ratelimited", max(retry_after, 1.0))
         if status >= 500:
             return SendError("transient", f"HTTP {status} {error}")
         if error in PERMANENT:
