@@ -1,17 +1,21 @@
-"""``crm-bot run`` as a deployment runs it: a separate process, waitress on a port, the scheduler beside it."""
+"""``crm-bot run`` as a deployment runs it: a separate process, HTTP behind waitress (with the scheduler
+beside it) or Socket Mode."""
 
 from __future__ import annotations
 
+import http.client
 import os
 import signal
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 from urllib.parse import urlencode
 
 from tests.support.fakeslack import FakeSlack
-from tests.support.slackhttp import ANN, SECRET, text_of
+from tests.support.slackhttp import ANN, SECRET, sign, text_of
+from tests.support.socketmode import SocketModeServer
 
 
 def free_port() -> int:
@@ -50,11 +54,6 @@ def test_crm_bot_run_serves_signed_requests_and_stops_cleanly(tmp_path: Path) ->
                 break
         assert f"http://127.0.0.1:{port}/slack/events" in "".join(lines), lines
 
-        import http.client
-        import time
-
-        from tests.support.slackhttp import sign
-
         url = fake.response_url("run1")
         body = urlencode(
             {
@@ -89,4 +88,59 @@ def test_crm_bot_run_serves_signed_requests_and_stops_cleanly(tmp_path: Path) ->
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+        fake.stop()
+
+
+def test_crm_bot_run_in_socket_mode(tmp_path: Path) -> None:
+    fake = FakeSlack().start()
+    fake.add_user(ANN, "Ann Rep", tz="America/New_York")
+    ws = SocketModeServer().start()
+    fake.handlers["apps.connections.open"] = lambda params: {"ok": True, "url": ws.url}
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "CRM_", "DATABASE_"))},
+        "SLACK_BOT_TOKEN": "xoxb-test",
+        "SLACK_APP_TOKEN": "xapp-test",
+        "SLACK_API_URL": fake.api_url,
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'crm.sqlite3'}",
+        "CRM_SCHEDULER": "off",
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bot.cli", "run"],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        url = fake.response_url("sm1")
+        command = {
+            "team_id": "T1",
+            "user_id": ANN,
+            "channel_id": "C1",
+            "command": "/crm",
+            "text": "help",
+            "response_url": url,
+            "trigger_id": "t.1",
+        }
+        ws.send(
+            {
+                "envelope_id": "env-1",
+                "type": "slash_commands",
+                "accepts_response_payload": True,
+                "payload": command,
+            }
+        )
+        assert ws.next_message()["envelope_id"] == "env-1"  # acked over the socket
+        reply = fake.wait_for(
+            lambda f: next((c for c in f.responses if c.method == "/response/sm1"), None), 15
+        )
+        assert "What I can do" in text_of(reply)
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=15) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        ws.stop()
         fake.stop()
