@@ -344,10 +344,12 @@ def rule_update_deal(m: Msg) -> Result | None:
 
 _DEAL_CREATE = re.compile(
     r"^(?:(?:we|i)\s+(?:have|got|opened|created|added|logged)\s+|there's\s+|theres\s+|there is\s+|got\s+|"
-    r"(?:new|add|create|open|log|start|opened|added|created|logged|track|record|enter)\s+)"
+    r"(?:new|add|create|open|log|start|opened|added|created|logged|track|record|enter|opening|adding|creating|"
+    r"logging|starting|entering)\s+)"
     r"(?:a\s+|an\s+|the\s+)?(?:new\s+|potential\s+|possible\s+|big\s+|another\s+)*"
     r"(?:deal|opportunity|opp|oppty|opps)\b\s*[:\-]?\s*"
-    r"|^(?:new|potential|possible|big|another)\s+(?:deal|opportunity|opp|oppty)\b\s*[:\-]?\s*"
+    r"|^(?:new|potential|possible|big|another)\s+(?:deal|opportunity|opp|oppty|upsell|up-sell|cross-sell|expansion)\b"
+    r"\s*[:\-]?\s*"
     r"|^(?:deal|opportunity|opp|oppty)\s+(?=(?:with|for|at)\b)"
     r"|^(?:new\s+)?(?:deal|opportunity|opp|oppty)\s*[:\-–—]\s*"
     r"(?!.*\b(?:moved?|to stage|won|lost|signed|closed|push(?:ed)?|slipped|bump(?:ed)?|dead)\b)"

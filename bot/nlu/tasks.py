@@ -168,7 +168,8 @@ def rule_list_tasks(m: Msg) -> Result | None:
             return None
         return list_tasks(m, conf=0.9)
     if re.match(
-        r"^(?:what do i have|what have i got|what's next for me|what should i (?:do|work on|focus on|prioriti[sz]e|tackle))\b"
+        r"^(?:what do i have|what have i got|what's next for me|what should i (?:do|work on|focus on|prioriti[sz]e|tackle)"
+        r"|what am i (?:supposed|meant|expected) to (?:be )?(?:do|doing|work on|working on))\b"
         r"|^(?:what's|what is|whats) (?:left|remaining|next|pending)\b(?!.*\b(?:deal|pipeline)\b)"
         r"|^what else (?:do i|is) ",
         low,
