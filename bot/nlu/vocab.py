@@ -140,6 +140,8 @@ ABBREVIATIONS: dict[str, str] = {
     "tmorrow": "tomorrow",
     "ovrdue": "overdue",
     "lvm": "left voicemail",
+    "jst": "just",
+    "amt": "amount",
     "neg": "negotiation",
     "nego": "negotiation",
     "negot": "negotiation",
