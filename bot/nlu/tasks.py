@@ -32,9 +32,12 @@ _DONE_RULES = [
     re.compile(
         r"^(?:mark|marked|set)\s+(?:as\s+)?(?:done|complete|completed|finished)\s*[:\-–—]\s*(?P<t>.+)$"
     ),
-    re.compile(r"^(?:close|complete)\s+(?:the\s+)?(?:task|todo)\s*[:\-]?\s*(?P<t>.+)$"),
     re.compile(
-        r"^(?:i\s+|we\s+)?(?:just\s+|already\s+|finally\s+)?(?:finished|completed|wrapped up|knocked out)\s+"
+        r"^(?:close|complete|close out|mark off|tick off|check off|cross off)\s+(?:the\s+)?(?:task|todo)\s*[:\-]?\s*(?P<t>.+)$"
+    ),
+    re.compile(
+        r"^(?:i\s+|we\s+|i've\s+|i have\s+|we've\s+|we have\s+)?(?:just\s+|already\s+|finally\s+)?"
+        r"(?:finished|completed|wrapped up|knocked out)\s+"
         r"(?:the\s+task\s+|task\s+)?(?P<t>.+)$"
     ),
     re.compile(
