@@ -339,7 +339,7 @@ _UPDATE_CONTACT = [
     ),
     # "update email for Jane to x", "new phone number for Tom: 555"
     re.compile(
-        rf"^(?:(?:update|change|set|edit|new|updated|fix)\s+)?(?:the\s+)?(?P<f>{_FIELD})\s+(?:for|of|on)\s+"
+        rf"^(?:(?:update|change|set|edit|new|updated|fix|add)\s+)?(?:the\s+|a\s+)?(?P<f>{_FIELD})\s+(?:for|of|on)\s+"
         r"(?P<c>.+?)(?:\s*(?::|=|->)\s*|\s+(?:to|is)\s+)(?P<v>.+)$"
     ),
     # "Jane Doe's new email is jdoe@acme.com", "Jane's number: 555 0100"
@@ -400,8 +400,8 @@ def rule_update_contact(m: Msg) -> Result | None:
         ):
             return "update_contact", 0.9, {"contact": re.sub(r"'s$", "", c), "lifecycle": lc}
     lm = re.match(
-        r"^(?P<c>[A-Z][\w'.\-]*(?:\s+[A-Z][\w'.\-]*)?)\s+(?:has\s+)?(?:left|quit|is no longer (?:at|with)|isn't at)\s+"
-        r"[^,;]+?(?:,|;|\s+and)\s+"
+        r"^(?P<c>[A-Z][\w'.\-]*(?:\s+[A-Z][\w'.\-]*)?)\s+(?:has\s+)?(?:(?:left|quit|is no longer (?:at|with)|isn't at)\s+"
+        r"[^,;]+?|(?:changed|switched)\s+(?:jobs|companies|employers)|moved on)\s*(?:,|;|\s+and)\s+"
         r"(?:(?:she|he|they)(?:'s|'re| is| are)?\s+)?(?:now\s+)?(?:at|with|joined|moved to|went to|works at|working at)\s+"
         r"(?P<co>[A-Z][\w&.\-]*(?:\s+[A-Z][\w&.\-]*){0,2})",
         m.text,
@@ -521,8 +521,8 @@ def rule_update_contact(m: Msg) -> Result | None:
             return "update_contact", 0.85, slots
     # "Zoe Park: new title Head of Engineering"
     tm = re.match(
-        r"^(?P<c>[A-Z][\w'.\-]*(?:\s+[A-Z][\w'.\-]*)?)\s*[-–—:,]\s*(?:new|updated|correct)\s+"
-        r"(?P<f>title|role|position|company|employer|lifecycle|stage|status)\s*[:=]?\s*(?P<v>\S.*)$",
+        r"^(?P<c>[A-Z][\w'.\-]*(?:\s+[A-Z][\w'.\-]*)?)\s*[-–—:,]\s*(?:new\s+|updated\s+|correct\s+)?"
+        r"(?P<f>title|role|position|company|employer|lifecycle|stage|status)\s*(?:[:=]|->|\bto\b|\bis\b)?\s*(?P<v>\S.*)$",
         m.text,
     )
     if tm and person_like(tm.group("c"), default=True):
@@ -536,7 +536,8 @@ def rule_update_contact(m: Msg) -> Result | None:
 _FIND = [
     re.compile(
         r"^(?:where does (?P<q1>.+?) work|what company (?:is|does) (?P<q2>.+?) (?:at|with|work (?:at|for))|"
-        r"who at (?P<q3>.+?) (?:do we know|is our contact|should i (?:talk|speak) to|can i talk to)|"
+        r"who at (?P<q3>.+?) (?:do we know|is our (?:main |primary )?(?:contact|point of contact|poc|champion)|"
+        r"should i (?:talk|speak) to|can i talk to)|"
         r"who (?:do|should|can) (?:i|we) (?:talk|speak|reach out|go) to (?:at|from|in) (?P<q4>.+?))\s*\??$"
     ),
     re.compile(r"^(?P<q>[a-z][\w&.\-]*(?:\s+[a-z][\w&.\-]*)?)\s+(?:contacts|people|folks)\s*\??$"),
@@ -626,6 +627,8 @@ def rule_find_contact(m: Msg) -> Result | None:
             q,
             flags=re.I,
         )
+        q = re.sub(r"^(?:contacts?|people|someone|anyone|a person)\s+(?:named|called)\s+", "", q, flags=re.I)
+        q = re.sub(r"^(?:the\s+)?(?:crm|database|system|contacts|contact list)\s+for\s+", "", q, flags=re.I)
         q = re.sub(rf"'s?\s+(?:{_FIELD}|contact info|details|info)s?$", "", q, flags=re.I)
         q = re.sub(r"'s$", "", q)
         if not q or len(q.split()) > 6:
