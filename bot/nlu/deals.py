@@ -183,7 +183,7 @@ _DEAL_UPDATE = [
     ),
     # "Initech deal is dead", "Acme renewal is now in proposal", "Globex signed!", "Acme renewal closed"
     re.compile(
-        r"^(?:the\s+)?(?P<d>[^,;:!?]+?)(?:\s*(?:->|=>|[:\-–—])\s*|\s+)(?:deal\s+|opp\s+|opportunity\s+)?"
+        r"^(?:the\s+)?(?P<d>[^,;:!?]+?)(?:\s*(?:->|=>|:|[–—])\s*|\s+-\s+|\s+)(?:deal\s+|opp\s+|opportunity\s+)?"
         r"(?:(?:is|was|has|have|got|just|has been|is now|now|officially|finally|went|moved|moves|goes|'s|back|"
         r"been|gone)\s+)*(?:(?:in|at|to|into|on)\s+)?(?:the\s+)?(?P<v>closed[\s\-]?won|closed[\s\-]?lost|won|lost|dead|died|signed|done|"
         r"closed|booked|inked|gone|(?:verbally\s+)?committed|verbal|proposal|negotiation|negotiations|negotiating|"
@@ -204,7 +204,9 @@ _DEAL_UPDATE = [
         r"fell apart|pulled the plug|went cold|is off|is cancelled|is canceled|cancelled|canceled|churned)\b(?P<v>.*)$"
     ),
     # "Wayne Enterprises deal: bump to $1.5M"
-    re.compile(r"^(?:the\s+)?(?P<d>[^,;:!?]+?)(?:\s+(?:deal|opp|opportunity))?\s*[:\-–—]\s*(?P<v>.+)$"),
+    re.compile(
+        r"^(?:the\s+)?(?P<d>[^,;:!?]+?)(?:\s+(?:deal|opp|opportunity))?(?:\s*[:–—]\s*|\s+-\s+)(?P<v>.+)$"
+    ),
     # "Initech deal to $80k"
     re.compile(
         r"^(?:the\s+)?(?P<d>[^,;:!?]+?)(?:\s+(?:deal|opp|opportunity))?\s+(?:to|->|=)\s+(?P<v>[$€£]?\d[\d.,]*\s*[kmb]?\b.*)$"
@@ -233,12 +235,23 @@ _MOVING_TO = re.compile(
 )
 
 
+_THEY_CHOSE_US = re.compile(
+    r"^(?P<d>[A-Z][\w&.\-]*(?:\s+[A-Z][\w&.\-]*){0,2})\b[^!?]{0,60}?\b(?:they|we)\s+(?:(?:just|finally|officially)\s+)?"
+    r"(?:approved us|chose us|picked us|selected us|are going with us|went with us|said yes)\b"
+)
+
+
 def rule_update_deal(m: Msg) -> Result | None:
     ac = _ACCEPTED.match(m.text)
     if ac and not person_like(ac.group("d"), default=False):
         deal = _deal_ref(ac.group("d"))  # "Ana @ Soylent accepted the proposal": the deal is Soylent's
         changes = {"deal": deal, "stage": "won"}
         return "update_deal", 0.8, changes
+    tc = _THEY_CHOSE_US.match(m.text)
+    if tc and not person_like(
+        tc.group("d"), default=False
+    ):  # "Gringotts security review done - they approved us!"
+        return "update_deal", 0.8, {"deal": _deal_ref(tc.group("d")), "stage": "won"}
     mt = _MOVING_TO.match(m.text)
     if mt and not person_like(mt.group("d"), default=False):
         return (

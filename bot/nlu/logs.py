@@ -76,7 +76,7 @@ _LOG_START = re.compile(
 
 
 _SUBJECT_LOG = re.compile(
-    r"^(?P<who>(?:[A-Z][\w'.\-]*)(?:\s+[A-Z][\w'.\-]*){0,2}|[a-z][\w'\-]*)"
+    r"^(?P<who>(?:[A-Z][\w'.\-]*)(?:\s+[A-Z][\w'.\-]*){0,2}|[a-z][\w'\-]*(?:\s+[a-z][\w'\-]*)?)"
     r"(?:\s+(?:from|at|@)\s+(?P<co>[A-Za-z][\w&.\-]*(?:\s+[A-Z][\w&.\-]*){0,2})|\s*\((?P<co2>[^()@]{2,40})\))?"
     r"(?:\s*[-–—:,]\s*(?:i\s+|we\s+)?|\s+)(?:just\s+|finally\s+)?(?P<k>called|emailed|e-mailed|pinged|texted|messaged|rang|phoned|replied|"
     r"wrote back|wrote|responded|dm'd|dmed|got back to (?:me|us)|reached out|returned my call|"
@@ -404,7 +404,11 @@ def _cue(m: Msg) -> tuple[str, int, Slots, DateSpan | None] | None:
         if sm.group("k").startswith(("got back", "reached out", "replied", "wrote", "responded")):
             kind = kind_of(m.low) if re.search(r"\b(?:call|phone|rang)\w*", m.low) else "email"
         who = sm.group("who")
-        if who.lower() in ("i", "we", "she", "he", "they") or who.islower() and who not in FIRST_NAMES:
+        if (
+            who.lower() in ("i", "we", "she", "he", "they")
+            or who.islower()
+            and who.split()[0] not in FIRST_NAMES
+        ):
             return None
         subject["contact"] = who
         if sm.group("co") or sm.group("co2"):

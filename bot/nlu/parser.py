@@ -229,7 +229,7 @@ def _r_fallback(m: Msg) -> Result | None:
         and re.search(
             r"\b(?:need|needs|should|must|have to|has to|gotta|please|pls|remember|send|call|email|follow|prepare|"
             r"schedule|book|review|draft|meeting|demo|sync|lunch|coffee|post|share|update|finish|submit|deliver|"
-            r"wants|needs|asked for|expects|requested|due|"
+            r"wants|needs|asked for|expects|requested|due|visit|onsite|trip|dinner|breakfast|drinks|"
             r"get|set up|ask|check|confirm|reply|respond|write|call|ping|text|prep|chase|renew|sign|collect)\b",
             low,
         )
