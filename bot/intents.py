@@ -4,7 +4,8 @@
 (:mod:`bot.commands.registry`), the exact extra forms of :mod:`bot.nlu.commands`, then the message parser
 (:func:`bot.nlu.parse`). ``execute`` decides whether to act or to ask first: a write with low confidence,
 a missing required slot or an ambiguous reference gets a question (buttons or a prefilled modal) and
-nothing is written until it is answered.
+nothing is written until it is answered; otherwise the intent's handler (:mod:`bot.commands.records`)
+makes one service call and renders the card. The built-in verbs are in :mod:`bot.commands.verbs`.
 """
 
 from __future__ import annotations
