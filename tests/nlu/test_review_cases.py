@@ -1,5 +1,5 @@
-"""Messages written by reviewers who never saw the parser or its rules, as five kinds of rep write them
-(terse, verbose, lower case with typos, pasted Slack markup and emoji, a manager asking questions).
+"""Messages written by two reviewers who never saw the parser or its rules, as reps write them
+(terse, verbose, lower case with typos, pasted Slack markup and emoji, managers asking questions).
 
 They are kept apart from ``cases.jsonl`` so that a rule written for one of these lines shows up as what
 it is: this set is how we learn whether the parser reads the language or only our own examples.
