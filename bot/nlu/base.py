@@ -25,6 +25,7 @@ class Msg:
     user: str | None
     spans: list[DateSpan]
     done_mark: bool
+    typed_lower: bool = False  # the sender wrote no capitals (they were put back for names)
 
     def spans_in(self, start: int, end: int | None = None) -> list[DateSpan]:
         stop = len(self.text) if end is None else end
@@ -218,7 +219,8 @@ _COMPANY_LEAD = re.compile(r"\s*(?:,\s*)?(?:(?:at|from|of|with|in|over at)\b|@|w
 
 
 PLACE_TAIL = re.compile(
-    r"\s+(?:team|teams|folks|people|guys|crew|office|offices|hq|offsite|onsite|event|booth|conference|summit|campus)\b",
+    r"\s+(?:team|teams|folks|people|guys|crew|office|offices|hq|offsite|onsite|event|booth|conference|summit|campus|"
+    r"account)\b",
     re.I,
 )
 
@@ -239,7 +241,7 @@ def company_after(m: Msg, pos: int) -> tuple[str, int]:
 
 
 _ORG_TAIL = re.compile(
-    r"(?:\s+(?:hq|office|offices|team|teams|folks|people|guys|site|campus|headquarters))+$", re.I
+    r"(?:\s+(?:hq|office|offices|team|teams|folks|people|guys|site|campus|headquarters|account))+$", re.I
 )
 
 
@@ -252,6 +254,7 @@ def split_clauses(s: str, base: int) -> list[tuple[int, int]]:
     start = 0
     for sep in re.finditer(
         r"[,;.!?]+\s+|\s+[-–—]+\s+|\s+(?:and|but|so|then|plus)\s+(?=\w)"
+        r"|\s+(?=(?:she|he|they)\s+(?:wants?|needs?|asked|would like|'d like|requested)\b)"
         # run-on notes: a new clause starts where something to do does
         r"|\s+(?=(?:i\s+|we\s+)?(?:need|needs|have|has|got)\s+to\b|follow[\s\-]?up\b|remind me\b|next steps?\b)",
         s,

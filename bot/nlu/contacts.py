@@ -6,7 +6,7 @@ import re
 
 from .base import Msg, Result, Slots, blank, lifecycle_in, name_at, person_like, tidy
 from .text import COMPANY_SUFFIX, EMAIL, phones, role_title
-from .vocab import LIFECYCLE_WORDS, ROLE_WORDS
+from .vocab import FIRST_NAMES, LIFECYCLE_WORDS, ROLE_WORDS
 
 _FIELD = (
     r"e-?mail(?: address)?|phone(?: number)?|number|mobile|cell|tel|title|role|position|job title|company|"
@@ -147,6 +147,15 @@ def create_contact_from(m: Msg, pos: int, *, lifecycle: str | None) -> Result:
     if not name:
         return "unknown", 0.35, {}
     words = name.split()
+    if (
+        len(words) >= 3
+        and words[0].lower() in FIRST_NAMES
+        and not any(w.lower() in ROLE_WORDS for w in words)
+    ):
+        # "Dana Scully Cyberdyne (617) …": a first and last name, then the company
+        name = " ".join(words[:2])
+        end = m.text.index(words[1], pos) + len(words[1])
+        words = words[:2]
     for i, w in enumerate(words[1:], 1):
         if w.isupper() and w.lower() in ROLE_WORDS or w in ("VP", "SVP", "EVP", "Head", "Director"):
             # "Tom Baker CTO Globex": the name stops where the job title starts
@@ -159,7 +168,7 @@ def create_contact_from(m: Msg, pos: int, *, lifecycle: str | None) -> Result:
         slots["email"] = em.group(0)
     rest = m.text[end:]
     rest_low = rest.lower()
-    title, company = _title_company(rest, lower=not re.search(r"[A-Z]", m.text))
+    title, company = _title_company(rest, lower=m.typed_lower)
     if title:
         slots["title"] = title
     if company:
@@ -277,7 +286,9 @@ def _role_then_company(seg: str, *, lower: bool = False) -> tuple[str, str] | No
 
 def _company_clean(s: str) -> str:
     s = tidy(s)
-    s = re.sub(r"\s+(?:as|and|with|who|she|he|they|is|was|,).*$", "", s, flags=re.I)
+    s = re.sub(
+        r"\s+(?:as|and|with|who|she|he|they|is|was|title|role|position|email|phone|,).*$", "", s, flags=re.I
+    )
     s = re.sub(
         r"\s+(?:to|into|in)\s+(?:the\s+|our\s+)?(?:crm|contacts|contact list|address book|system)\b.*$",
         "",

@@ -164,7 +164,7 @@ def _log_header(m: Msg, pos: int, kind: str) -> tuple[Slots, int]:
             if pm and not EMAIL.search(pm.group(1)):
                 inner = clean(pm.group(1))
                 # "(CFO at Pied Piper)", "(Globex, CTO)": the company is the part that is not a title
-                at = re.search(r"\s(?:at|@|of|from)\s+(?P<c>[A-Z].*)$", inner)
+                at = re.search(r"\s(?:at|@|of|from)\s+(?P<c>\w.*)$", inner)
                 parts = [x.strip() for x in re.split(r",|/", inner) if x.strip()]
                 if at:
                     slots["company"] = at.group("c")
@@ -182,7 +182,11 @@ def _log_header(m: Msg, pos: int, kind: str) -> tuple[Slots, int]:
 
 
 def _header_stop(m: Msg, p: int) -> int:
-    sm = re.search(r"[,;:.!?](?:\s|$)|\s[-–—]+\s|\s+(?:and|but|so)\s+(?:she|he|they|we|i|it)\b", m.low[p:])
+    sm = re.search(
+        r"[,;:.!?](?:\s|$)|\s[-–—]+\s|\s+(?:and|but|so)\s+(?:she|he|they|we|i|it)\b"
+        r"|\s+(?=follow[\s\-]?up\b|next steps?\b|remind me\b|(?:i\s+|we\s+)?need to\b)",
+        m.low[p:],
+    )
     return p + sm.start() if sm else len(m.low)
 
 
@@ -222,7 +226,8 @@ def _follow_title(m: Msg, start: int, end: int, span: DateSpan | None) -> str:
 
 _SENT_TO = re.compile(
     r"^(?i:(?:(?:i|we)\s+)?(?:just\s+|already\s+|finally\s+)?(?:sent|shared|forwarded|shot)\s+(?:over\s+)?)"
-    r"(?P<obj>(?i:the|a|an|our|my|his|her|their)\s+[^,;:]+?|[A-Za-z][^,;:]*?)\s+(?:over\s+)?to\s+(?P<n>[A-Za-z][\w'.\-]*(?:\s+[A-Z][\w'.\-]*)?)"
+    r"(?P<obj>(?i:the|a|an|our|my|his|her|their)\s+[^,;:]+?|[A-Za-z][^,;:]*?)\s+(?:over\s+)?to\s+"
+    r"(?P<n>[A-Za-z][\w'.\-]*(?:\s+[A-Z][\w'.\-]*|\s+(?!(?:at|from|with|about|re|and|for|on|by|in|today|yesterday)\b)[a-z]+)?)"
     r"(?:\s+(?:at|from|@)\s+(?P<co>[A-Za-z][\w&.\-]*(?:\s+[A-Z][\w&.\-]*){0,2}))?(?P<rest>.*)$"
 )
 
@@ -256,10 +261,10 @@ _LEFT_NAME = re.compile(
 )
 
 
-def _who_and_company(name: str) -> Slots:
+def _who_and_company(name: str, *, typed_lower: bool = False) -> Slots:
     """ "Jane Doe" is a person, "Globex" a company, "jane acme" typed in a hurry is both."""
     words = name.split()
-    if len(words) > 1 and words[0].lower() in FIRST_NAMES and not words[1][:1].isupper():
+    if len(words) > 1 and words[0].lower() in FIRST_NAMES and (typed_lower or not words[1][:1].isupper()):
         return {"contact": words[0], "company": " ".join(words[1:])}
     return {"contact": name} if person_like(name, default=False) else {"company": name}
 
@@ -321,7 +326,11 @@ def _log_special(m: Msg) -> Result | None:
     if kc:  # "Liam from Acme: meeting went well"
         km = kc
     if km:  # "Hooli call went well", "jane acme call - wants pricing fri"
-        who = {"contact": kc.group("n"), "company": kc.group("co")} if kc else _who_and_company(km.group("n"))
+        who = (
+            {"contact": kc.group("n"), "company": kc.group("co")}
+            if kc
+            else _who_and_company(km.group("n"), typed_lower=m.typed_lower)
+        )
         slots = {"kind": kind_of(km.group("k")), **who}
         gap = re.match(r"\s*[:\-–—,]?\s*", m.text[km.end("k") :])
         rest_start = km.end("k") + (gap.end() if gap else 0)

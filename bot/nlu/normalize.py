@@ -216,3 +216,166 @@ def normalize(raw: str) -> Normalized:
     return Normalized(
         text=s, low=_lower_same_length(s), mentions=mentions, channels=channels, done_mark=done_mark
     )
+
+
+# First names that are also everyday words: never capitalised on their own.
+_AMBIGUOUS_NAMES = frozenset(
+    [
+        "will",
+        "mark",
+        "bill",
+        "grant",
+        "may",
+        "april",
+        "june",
+        "amber",
+        "rose",
+        "joy",
+        "dawn",
+        "hope",
+        "faith",
+        "ray",
+        "chase",
+        "jack",
+        "drew",
+        "sue",
+        "pat",
+        "max",
+        "rob",
+        "jan",
+        "art",
+        "van",
+        "lee",
+        "kim",
+        "min",
+        "bob",
+        "rich",
+        "frank",
+        "earl",
+        "sandy",
+        "penny",
+        "holly",
+        "summer",
+        "autumn",
+        "iris",
+        "ivy",
+        "lily",
+        "ruby",
+        "grace",
+        "victor",
+        "angel",
+        "chance",
+        "miles",
+        "sky",
+    ]
+)
+# Words that end a name typed in lower case: besides NAME_STOP, the verbs reps put right after one.
+_AFTER_NAME = frozenset(
+    [
+        "left",
+        "went",
+        "said",
+        "sent",
+        "met",
+        "got",
+        "took",
+        "gave",
+        "made",
+        "told",
+        "ran",
+        "came",
+        "saw",
+        "thinks",
+        "says",
+        "is",
+        "was",
+        "has",
+        "had",
+        "will",
+        "would",
+        "can",
+        "could",
+        "should",
+        "did",
+        "does",
+        "do",
+        "wants",
+        "needs",
+        "just",
+        "also",
+        "called",
+        "emailed",
+        "pinged",
+        "texted",
+        "replied",
+        "signed",
+        "asked",
+        "moved",
+        "joined",
+        "became",
+        "loved",
+        "liked",
+        "agreed",
+    ]
+)
+_COMPANY_LEAD = frozenset(["at", "from", "with", "for", "of", "@", "w/"])
+
+
+def recase_lower(text: str) -> str:
+    """A message typed all in lower case, with the names capitalised again where the words say so.
+
+    Capitals are how the rules tell names from other words. In "spoke to jane doe at acme corp" they are
+    missing, so first names (and the surname after one) and the words after "at"/"from" are given them back.
+    The text keeps its length, so positions still line up with the lower-case copy.
+    """
+    from .vocab import COMPANY_WORDS, FIRST_NAMES, NAME_STOP, ROLE_WORDS
+
+    # Words inside addresses and links stay as typed.
+    skip = [mm.span() for mm in re.finditer(r"\S*@\S*\.\S+|\S+://\S+", text)]
+    words = [
+        w
+        for w in re.finditer(r"[a-z][\w'\-]*|@(?= )|w/", text)
+        if not any(a <= w.start() < b for a, b in skip)
+    ]
+    out = list(text)
+
+    def cap(m: re.Match[str]) -> None:
+        out[m.start()] = out[m.start()].upper()
+
+    def stop(w: str) -> bool:
+        return w in NAME_STOP or w in _AFTER_NAME or w in ROLE_WORDS or w.endswith(("ed", "ing"))
+
+    def next_word(i: int) -> str:
+        """The word right after words[i] when only a space separates them."""
+        if i + 1 >= len(words) or text[words[i].end() : words[i + 1].start()] != " ":
+            return ""
+        return words[i + 1].group(0)
+
+    i = 0
+    while i < len(words):
+        w = words[i].group(0)
+        prev = words[i - 1].group(0) if i else ""
+        nw = next_word(i)
+        if w in FIRST_NAMES and w not in _AMBIGUOUS_NAMES and prev not in ("the", "a", "an", "my", "our"):
+            cap(words[i])
+            if nw and not stop(nw) and nw not in _COMPANY_LEAD:
+                cap(words[i + 1])  # the surname
+                i += 1
+        elif (
+            prev in _COMPANY_LEAD
+            and not stop(w)
+            and w not in FIRST_NAMES
+            and w not in ("the", "a", "an", "our", "my", "their", "his", "her", "me", "us", "them", "him")
+        ):
+            cap(words[i])
+            if nw and (
+                nw in COMPANY_WORDS
+                or not stop(nw)
+                and nw not in FIRST_NAMES
+                and len(nw) >= 3
+                and nw.isalpha()
+            ):
+                cap(words[i + 1])  # "pied piper", "umbrella corp"
+                i += 1
+        i += 1
+    return "".join(out)

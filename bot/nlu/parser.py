@@ -26,7 +26,7 @@ from .contacts import (
 from .dates import find_spans, make_now
 from .deals import create_deal_from, deal_command, rule_create_deal, rule_update_deal
 from .logs import rule_log
-from .normalize import normalize
+from .normalize import normalize, recase_lower
 from .tasks import (
     list_tasks,
     rule_complete_task,
@@ -275,6 +275,9 @@ def _prepare(text: str, now: datetime | str | None, tz: str, user: str | None) -
     t, low = n.text, n.low
     if not re.search(r"[a-z]", t) and len(re.findall(r"[A-Z]", t)) > 3:
         t = low  # ALL CAPS carries no name signal; read it as lower case
+    typed_lower = not re.search(r"[A-Z]", re.sub(r"@[UW][A-Z0-9]+", "", t))
+    if typed_lower:
+        t = recase_lower(t)
     qm = re.match(r"[>\s•◦▪‣*\-,;]+", low)  # Slack quote markers, bullets
     if qm:
         t, low = t[qm.end() :], low[qm.end() :]
@@ -289,7 +292,15 @@ def _prepare(text: str, now: datetime | str | None, tz: str, user: str | None) -
             t, low = t[fm.end() :], low[fm.end() :]
     t, low = t.rstrip(), low.rstrip()
     when = make_now(now, tz)
-    return Msg(text=t, low=low, now=when, user=user, spans=find_spans(low), done_mark=n.done_mark)
+    return Msg(
+        text=t,
+        low=low,
+        now=when,
+        user=user,
+        spans=find_spans(low),
+        done_mark=n.done_mark,
+        typed_lower=typed_lower,
+    )
 
 
 # A leading mention followed by a request the sender makes for themselves addresses the bot, not a colleague

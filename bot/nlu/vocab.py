@@ -250,7 +250,7 @@ FIRST_NAMES: frozenset[str] = _words(
 NAME_STOP: frozenset[str] = _words(
     """
     a an the at from of about re regarding on to for and or but with w via by in into over after before
-    theyre theyll theyve hes shes its were im ive ill youre weve dont cant wont isnt wasnt didnt
+    theyre theyll theyve hes shes its were im ive ill youre weve dont cant wont isnt wasnt didnt worth valued
     during until till yesterday today tomorrow tonight this last next coming morning afternoon evening
     she he they we i it its it's that who which is was are were be been has had have will would should
     could can may might must do did does said says wants want wanted asked asks needs need needed
@@ -319,3 +319,12 @@ LIFECYCLE_WORDS: dict[str, str] = {
     "champion": "advocate",
     "evangelist": "advocate",
 }
+
+# Last words of company names ("acme corp", "stark industries"): they belong to the name before them.
+COMPANY_WORDS: frozenset[str] = _words(
+    """
+    inc corp corporation co ltd llc plc gmbh ag sa group labs industries enterprises systems technologies tech
+    solutions partners holdings software bank capital media health ventures global international consulting
+    logistics foods motors dynamics dynamic worldwide science sciences
+    """
+)
