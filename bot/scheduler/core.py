@@ -255,7 +255,13 @@ class Scheduler:
                 if outcome == "rate_limited":
                     # Slack asked this channel to wait: the rest of its queue waits too, others go on.
                     for rest in pacer.drain(job.channel):
-                        self._release(rest, retry_after or 1.0, "waiting out a rate limit on this channel")
+                        # Never tried: it keeps its tries (and its short backoff) for real failures.
+                        self._release(
+                            rest,
+                            retry_after or 1.0,
+                            "waiting out a rate limit on this channel",
+                            count_attempt=False,
+                        )
                         local.retried += 1
             with lock:
                 results.append(local)
@@ -276,7 +282,7 @@ class Scheduler:
     def _deliver(self, c: Claimed, stats: TickStats) -> tuple[str, float | None]:
         now = self.clock.now()
         if now >= c.lease_until - self.margin:
-            self._release(c, 0.0, "claim ran out before its turn")
+            self._release(c, 0.0, "claim ran out before its turn", count_attempt=False)
             stats.retried += 1
             return "released", None
         posting = False

@@ -246,3 +246,35 @@ def test_tick_with_nothing_due_posts_nothing(scheduler: Scheduler, slack: Slack)
 
 def test_start_time_is_the_clock() -> None:
     assert ManualClock(datetime(2026, 1, 1, tzinfo=UTC)).now().year == 2026
+
+
+def test_messages_held_back_by_a_rate_limit_keep_their_retries(
+    crm: CRM, slack: Slack, scheduler: Scheduler, clock: ManualClock
+) -> None:
+    """Rows sent back because their channel was rate limited were never tried: a later real failure
+    must not find their tries used up (given up on, or backed off for an hour)."""
+    [a] = _people(crm, "UA")
+    _due_now(crm, a, "a1")
+    _due_now(crm, a, "a2")
+    slack.fail_next(
+        "chat.postMessage", Fault(429, {"ok": False, "error": "ratelimited"}, {"Retry-After": "30"})
+    )
+    sched = Scheduler(crm.sessions, scheduler.transport, clock, pace_seconds=0, workers=1, max_attempts=2)
+    sched.tick()
+
+    flaked: list[str] = []
+
+    def post(params: dict) -> dict:
+        if "a2" in str(params.get("text")) and not flaked:
+            flaked.append("a2")
+            return {"ok": False, "error": "internal_error"}
+        return Slack._post(slack, params)
+
+    slack.handlers["chat.postMessage"] = post
+    clock.advance(seconds=30)
+    sched.tick()
+    clock.advance(seconds=30)
+    sched.tick()
+    assert sorted(p["text"].split(" — ")[0] for p in slack.posted) == ["Reminder: a1", "Reminder: a2"]
+    assert [d.state for d in deliveries(crm)] == ["sent", "sent"]
+    sched.stop()
