@@ -130,12 +130,17 @@ def _correct_word(word: str) -> str | None:
     """Best vocabulary word for a misspelt one, or None when it should stay as typed."""
     if word in FUZZY_PROTECTED or word in FUZZY_TARGETS:
         return None
+    # An inflection of a target ("followed", "calls", "demoing") is a real word, not a typo of it.
+    for suffix in ("ed", "ing", "s", "es", "er", "ers"):
+        stem = word[: -len(suffix)]
+        if word.endswith(suffix) and (stem in FUZZY_TARGETS or stem + "e" in FUZZY_TARGETS):
+            return None
     n = len(word)
     if n < 5:
         return None
     from rapidfuzz.distance import OSA
 
-    limit = 1 if n <= 7 else 2
+    limit = 1 if n <= 8 else 2
     best: list[tuple[int, str]] = []
     for cand in FUZZY_TARGETS:
         if cand[0] != word[0] or abs(len(cand) - n) > limit:
