@@ -147,10 +147,11 @@ def create_contact_from(m: Msg, pos: int, *, lifecycle: str | None) -> Result:
     if not name:
         return "unknown", 0.35, {}
     words = name.split()
+    particles = {"de", "van", "von", "da", "del", "di", "la", "le", "du", "der", "dos", "bin", "al"}
     if (
         len(words) >= 3
         and words[0].lower() in FIRST_NAMES
-        and not any(w.lower() in ROLE_WORDS for w in words)
+        and not any(w.lower() in ROLE_WORDS or w.lower() in particles for w in words)
     ):
         # "Dana Scully Cyberdyne (617) …": a first and last name, then the company
         name = " ".join(words[:2])

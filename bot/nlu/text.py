@@ -30,6 +30,37 @@ _PARTICLES = {
     "and",
     "of",
 }
+# Adverbs that end a lower-case name run ("called jane briefly"); "-ly" alone would cut "scully", "kelly".
+_ADVERBS = {
+    "quickly",
+    "briefly",
+    "really",
+    "finally",
+    "recently",
+    "actually",
+    "basically",
+    "literally",
+    "probably",
+    "hopefully",
+    "early",
+    "only",
+    "likely",
+    "mostly",
+    "nearly",
+    "fully",
+    "daily",
+    "weekly",
+    "monthly",
+    "yearly",
+    "directly",
+    "personally",
+    "officially",
+    "apparently",
+    "definitely",
+    "eventually",
+    "currently",
+    "initially",
+}
 _ABBREV_DOT = {
     "jr",
     "sr",
@@ -174,11 +205,14 @@ def take_name(text: str, pos: int, *, company: bool = False, max_words: int = 4)
                 if tok.endswith("'s"):
                     break
                 continue
+            k = i + 1
+            while k < len(run) and run[k].group(0).lower() in _PARTICLES - {"and", "&", "of"}:
+                k += 1  # "Sofia van der Berg", "Ana de la Cruz": particles before a capitalised name
             if (
                 lw in _PARTICLES
                 and words
-                and nxt is not None
-                and nxt[:1].isupper()
+                and k < len(run)
+                and run[k].group(0)[:1].isupper()
                 and lw != "and"
                 and (company or lw != "of")
             ):
@@ -201,11 +235,11 @@ def take_name(text: str, pos: int, *, company: bool = False, max_words: int = 4)
             break
         if (
             words
-            and (lw.endswith(("ed", "ing", "ly")) or len(words) >= 2)
+            and (lw.endswith(("ed", "ing")) or lw in _ADVERBS or len(words) >= 2)
             and not (company and lw.rstrip(".") in COMPANY_SUFFIX)
         ):
             break
-        if not words and lw.endswith("ly"):
+        if not words and lw in _ADVERBS:
             break
         words.append(tok)
         end = m.end()
