@@ -189,6 +189,8 @@ class CRM(ServiceBase):
             else:
                 before = snapshot(user)
                 user.name = name or user.name
+                if user.tz != tz_name:
+                    self._rezone_tasks(s, user, tz_name)
                 user.tz = tz_name
                 user.email = email or user.email
                 if role:
@@ -196,6 +198,25 @@ class CRM(ServiceBase):
                 op = Op(s, Actor(ws_id, user.id, slack_id, user.tz, user.role, user.name))
                 op.updated(user, before)
             return Actor(ws_id, user.id, slack_id, user.tz, user.role, user.name)
+
+    def _rezone_tasks(self, s: Session, user: User, tz: str) -> None:
+        """A day-only task falls due at 09:00 in its assignee's zone: when their zone changes (or is
+        learned late), so do its instant and a reminder still waiting for it. A snooze stays."""
+        tasks = s.scalars(
+            select(Task)
+            .where(
+                Task.assignee_id == user.id,
+                Task.done_at.is_(None),
+                Task.due_date.is_not(None),
+                Task.due_at.is_(None),
+            )
+            .with_for_update()
+        )
+        for task in tasks:
+            old = task.due_utc
+            task.due_utc = due_instant(task.due_date, None, tz)
+            if task.reminder_state == "pending" and task.remind_at == old:
+                task.remind_at = task.due_utc
 
     def set_role(self, actor: Actor, slack_id: str, role: str) -> Written:
         if role not in ROLES:
@@ -1209,7 +1230,15 @@ class CRM(ServiceBase):
         """Undo only what is still as the change left it, so a later edit is never silently lost."""
         current = snapshot(obj)
         for key, value in (event.after or {}).items():
-            if key in ("last_activity_at", "stale_alerted_at", "reminder_state", "remind_at", "reminded_at"):
+            # Bookkeeping the bot keeps itself (due_utc follows the assignee's zone), not a person's edit.
+            if key in (
+                "last_activity_at",
+                "stale_alerted_at",
+                "reminder_state",
+                "remind_at",
+                "reminded_at",
+                "due_utc",
+            ):
                 continue
             if current.get(key) != value:
                 raise Conflict(
