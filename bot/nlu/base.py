@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -26,6 +26,7 @@ class Msg:
     spans: list[DateSpan]
     done_mark: bool
     typed_lower: bool = False  # the sender wrote no capitals (they were put back for names)
+    restore: list[tuple[str, str]] = field(default_factory=list)  # see Normalized.restore
 
     def spans_in(self, start: int, end: int | None = None) -> list[DateSpan]:
         stop = len(self.text) if end is None else end

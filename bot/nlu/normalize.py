@@ -23,6 +23,8 @@ class Normalized:
     mentions: list[str] = field(default_factory=list)
     channels: list[tuple[str, str]] = field(default_factory=list)
     done_mark: bool = False
+    # (as normalised, as typed) for every shorthand or typo replaced, to give free text back its own words
+    restore: list[tuple[str, str]] = field(default_factory=list)
 
 
 _SLACK = re.compile(r"<([^<>\s][^<>]*)>")
@@ -162,7 +164,7 @@ def _correct_word(word: str) -> str | None:
     return best[0][1]
 
 
-def _fix_typos(s: str) -> str:
+def _fix_typos(s: str, restore: list[tuple[str, str]] | None = None) -> str:
     out: list[str] = []
     last = 0
     sentence_start = True
@@ -180,6 +182,8 @@ def _fix_typos(s: str) -> str:
         if repl is not None:
             out.append(gap)
             out.append(repl if not w[:1].isupper() else repl[:1].upper() + repl[1:])
+            if restore is not None:
+                restore.append((repl, w))
         else:
             out.append(gap + w)
         last = m.end()
@@ -208,18 +212,34 @@ def normalize(raw: str) -> Normalized:
         return f"@{m.group(1)}"
 
     s = _PLAIN_MENTION.sub(plain, s)
-    s = _ABBREV.sub(lambda m: ABBREVIATIONS[m.group(0).lower()], s)
+    restore: list[tuple[str, str]] = []
+
+    def expand(m: re.Match[str]) -> str:
+        new = ABBREVIATIONS[m.group(0).lower()]
+        # Only when the long form is not typed elsewhere too: then which one to give back is unclear.
+        if new.lower() != m.group(0).lower() and not re.search(rf"(?i)(?<!\w){re.escape(new)}(?!\w)", raw):
+            restore.append((new, m.group(0)))
+        return new
+
+    s = _ABBREV.sub(expand, s)
     # "kim@initech" is shorthand for "kim at initech" (an address would have a dot after the @)
     s = re.sub(r"(?<![\w.+\-])([A-Za-z][\w'\-]*)@([A-Za-z][\w&\-]*)\b(?!\.\w)", r"\1 at \2", s)
     s = re.sub(r"(?<![\w/@.])w(?= +(?:[A-Z@]|the\b|her\b|him\b|them\b))", "with", s)
     # "met w sarah": after a meeting word a lone "w" is "with" whatever follows
     s = _MEETING_W.sub(r"\1 with", s)
-    s = _fix_typos(s)
+    typos: list[tuple[str, str]] = []
+    s = _fix_typos(s, typos)
+    restore += [(new, old) for new, old in typos if not re.search(rf"(?i)(?<!\w){re.escape(new)}(?!\w)", raw)]
     s = re.sub(r"\s*[•◦▪‣]\s*", "; ", s)  # bullet lists read as clauses
     s = _SPACES.sub(" ", s).strip()
     s = re.sub(r"(@[UW][A-Z0-9]+) (?='s\b)", r"\1", s)  # "<@U1>'s pipeline" keeps its possessive
     return Normalized(
-        text=s, low=_lower_same_length(s), mentions=mentions, channels=channels, done_mark=done_mark
+        text=s,
+        low=_lower_same_length(s),
+        mentions=mentions,
+        channels=channels,
+        done_mark=done_mark,
+        restore=restore,
     )
 
 

@@ -300,6 +300,7 @@ def _prepare(text: str, now: datetime | str | None, tz: str, user: str | None) -
         spans=find_spans(low),
         done_mark=n.done_mark,
         typed_lower=typed_lower,
+        restore=n.restore,
     )
 
 
@@ -316,6 +317,23 @@ _ADDRESSED = re.compile(
 
 _ENUMS = {"kind": KINDS, "stage": STAGES, "lifecycle": LIFECYCLES, "scope": SCOPES}
 _WHEN = re.compile(r"\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2})?[+-]\d{2}:\d{2})?")
+
+
+_AS_WRITTEN = ("summary", "title", "task", "query", "deal", "contact", "company", "name")
+
+
+def _restore_wording(slots: Slots, restore: list[tuple[str, str]]) -> None:
+    """Free text and references in the sender's own words: "f/u w/ Omar", not "follow up with Omar"."""
+    if not restore:
+        return
+    targets = [(slots, k) for k in _AS_WRITTEN if isinstance(slots.get(k), str)]
+    if isinstance(slots.get("follow_up"), dict) and isinstance(slots["follow_up"].get("title"), str):
+        targets.append((slots["follow_up"], "title"))
+    for holder, key in targets:
+        value = holder[key]
+        for new, old in restore:
+            value = re.sub(rf"(?i)(?<!\w){re.escape(new)}(?!\w)", old.replace("\\", "\\\\"), value, count=1)
+        holder[key] = value
 
 
 def _valid_slots(slots: Slots) -> Slots:
@@ -393,5 +411,6 @@ def parse_strict(
             continue
         if intent not in INTENTS:
             continue
+        _restore_wording(slots, m.restore)
         return {"intent": intent, "confidence": round(conf, 2), "slots": slots}
     return {"intent": "unknown", "confidence": 0.1, "slots": {}}
