@@ -202,7 +202,9 @@ def _title_company(rest: str, *, lower: bool = False) -> tuple[str | None, str |
     title: str | None = None
     company: str | None = None
     bare: list[str] = []
-    for seg in re.split(r"[,;()]|\s[-–—]\s|\.\s+|\s+and\s+(?=(?:her|his|their|the|she|he)\b)", rest):
+    for seg in re.split(
+        r"[,;()|]|\s[-–—]\s|(?<=[a-z]{4})\.\s+|\s+and\s+(?=(?:her|his|their|the|she|he)\b)", rest
+    ):
         if EMAIL.search(seg) or phones(seg):
             seg = EMAIL.sub(" ", seg)
             seg = blank(seg, [(a, b) for a, b, _ in phones(seg)])

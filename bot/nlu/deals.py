@@ -178,7 +178,7 @@ _DEAL_UPDATE = [
     re.compile(
         r"^(?:(?:we|i|we've|we have|i've|just|finally|officially|also|team)\s+)*(?:just\s+|finally\s+|officially\s+)?"
         r"(?P<v>won|lost|closed(?:[\s\-](?:won|lost))?|signed|booked|inked|killed|closed out)\s*[:\-]?\s+"
-        r"(?:(?:the|our|a|with)\s+)?(?P<d>.+?)(?:\s+(?:deal|opp|opportunity|contract|account|renewal deal))?"
+        r"(?:(?:the|our|a|with|on|for)\s+)?(?P<d>.+?)(?:\s+(?:deal|opp|opportunity|contract|account|renewal deal))?"
         r"(?=$|[!.,;]|\s+(?:to|today|yesterday|this|-|—|after|at|for|with|finally|!)\b|\s+[-—]|\s+:)"
     ),
     # "Initech deal is dead", "Acme renewal is now in proposal", "Globex signed!", "Acme renewal closed"
@@ -404,14 +404,19 @@ def create_deal_from(m: Msg, pos: int) -> Result:
         slots["stage"] = sm.group("s1") or sm.group("s2") or sm.group("s3") or sm.group("s4")
         cut.append((pos + sm.start(), pos + sm.end()))
     ctm = re.search(
-        r"\b(?:contact|poc|point of contact|champion|main contact)\s*(?:is\s+)?[:=]?\s*(?P<n>[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?)",
+        r"\b(?:contact|poc|point of contact|champion|main contact)\s*(?:is\s+)?[:=]?\s*(?P<n>[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?)"
+        r"|(?P<n2>[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?)\s+is\s+(?:the|our)\s+(?:main\s+)?(?:contact|poc|point of contact|champion)\b",
         m.text[pos:],
     )
+    if ctm:  # take the whole name ("Hope van Dyne"), not just what the pattern saw
+        key = "n" if ctm.group("n") else "n2"
+        full, _ = name_at(m, pos + ctm.start(key))
+        ctm_name = full if full and full.split()[0] == ctm.group(key).split()[0] else ctm.group(key)
     if ctm:
-        slots["contact"] = ctm.group("n")
+        slots["contact"] = ctm_name
         cut.append((pos + ctm.start(), pos + ctm.end()))
     else:
-        wm = re.search(r"\b(?:with|w/)\s+(?P<n>[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?)", m.text[cp:])
+        wm = re.search(r"\b(?:with|w/)\s+(?P<n>[A-Za-z][a-z]+(?:\s+[A-Za-z][a-z]+)?)", m.text[cp:])
         if wm and looks_like_person(wm.group("n")):
             slots["contact"] = wm.group("n")
             cut.append((cp + wm.start(), cp + wm.end()))

@@ -76,7 +76,7 @@ def _r_help(m: Msg) -> Result | None:
         low,
     ) and (re.search(r"\bhelp\b|\?", m.low) and not re.search(r"@|\d", low)):
         return "help", 0.85, {}  # "I'm not sure how to log a meeting, can you help?"
-    if m.low.startswith("help ") and len(low.split()) <= 3:
+    if m.low.startswith("help ") and len(low.split()) <= 5 and not re.search(r"@|\d", low):
         return "help", 0.9, {}
     return None
 
@@ -180,7 +180,9 @@ def _r_pipeline(m: Msg) -> Result | None:
         low,
     ):
         return _pipeline(m, conf=0.8)
-    if re.match(r"^(?:(?:my|our|all|open|all my|all our|the team's|team|active)\s+)+deals\??$", low):
+    if re.match(
+        r"^(?:(?:my|our|all|open|all my|all our|the team's|team|active)\s+)+deals\??$", low
+    ) or re.match(r"^what deals (?:do|does|have) (?:i|we|@\w+)\b", low):
         return _pipeline(m, conf=0.8)  # "my deals"
     if re.match(
         r"^how (?:many|much)\b.*\b(?:deals?|opportunities|opps|revenue|closed?|won|booked|sold|sell)\b", low
@@ -310,7 +312,8 @@ _ADDRESSED = re.compile(
     r"^@[UW][A-Z0-9]+[\s,:]+(?=(?:(?:hey|hi|pls|please|can you|could you|would you)\s+)*"
     r"(?:remind me|log\b|add (?:a |an )?(?:contact|deal|task|note|lead)|create\b|new (?:deal|contact|lead|task|opp)|"
     r"find\b|who\b|what\b|show\b|list\b|how\b|my tasks|help\b|had\b|called\b|met\b|"
-    r"spoke\b|emailed\b|note\b|we (?:won|lost|closed|signed)\b|look up|lookup|search\b))",
+    r"spoke\b|emailed\b|note\b|we (?:won|lost|closed|signed)\b|look up|lookup|search\b|"
+    r"just (?:got|had|spoke|called|met|emailed|finished|wrapped|hung|left|heard)\b|i (?:just |had|called|met|spoke)))",
     re.I,
 )
 

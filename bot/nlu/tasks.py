@@ -167,12 +167,13 @@ def rule_list_tasks(m: Msg) -> Result | None:
         r"|\bdo i (?:have|need to do)\b|\bi need to do\b",
         low,
     ):
-        if re.search(r"\b(?:pipeline|forecast|deals?)\b", low) and not re.search(_TASK_NOUN, low):
+        if re.search(r"\b(?:pipeline|pipe|forecast|deals?)\b", low) and not re.search(_TASK_NOUN, low):
             return None
         return list_tasks(m, conf=0.9)
     if re.match(
         r"^(?:what do i have|what have i got|what's next for me|what should i (?:do|work on|focus on|prioriti[sz]e|tackle)"
-        r"|what am i (?:supposed|meant|expected) to (?:be )?(?:do|doing|work on|working on))\b"
+        r"|what am i (?:supposed|meant|expected) to (?:be )?(?:do|doing|work on|working on)"
+        r"|what am i (?:late|behind) on|am i (?:late|behind) on|what(?:'s| is) late)\b"
         r"|^(?:what's|what is|whats) (?:left|remaining|next|pending)\b(?!.*\b(?:deal|pipeline)\b)"
         r"|^what else (?:do i|is) ",
         low,

@@ -325,13 +325,17 @@ _MULT = {
     "bn": 1e9,
     "billion": 1e9,
 }
+_ISO = (
+    "USD|EUR|GBP|CAD|AUD|CHF|JPY|INR|NZD|SEK|SGD|AED|SAR|MXN|BRL|ZAR|HKD|NOK|DKK|PLN|CNY|KRW|ILS|TRY|"
+    "CZK|HUF|THB|MYR|IDR|PHP|QAR|KWD|EGP|NGN|KES|CLP|COP|ARS"
+)
 MONEY = re.compile(
-    r"(?<![\w.])(?P<pre>US\$|C\$|A\$|\$|€|£|¥|₹|(?:USD|EUR|GBP|CAD|AUD|CHF|JPY|INR|NZD|SEK|SGD)\s?)?\s*"
+    rf"(?<![\w.])(?P<pre>US\$|C\$|A\$|\$|€|£|¥|₹|(?:{_ISO})\s?)?\s*"
     r"(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
     r"(?:\s*(?P<mult>k|K|mm|MM|mn|mil|m|M|bn|b|B|thousand|million|billion|grand)\b)?"
-    r"(?:\s*(?P<post>USD|EUR|GBP|CAD|AUD|CHF|JPY|INR|NZD|SEK|SGD|usd|eur|gbp|cad|aud|chf|dollars?|bucks|euros?|pounds|quid|yen|rupees)\b)?"
-    r"(?!\s*(?:%|percent|seats|users|licen|people|units|hours|days|weeks|months|years|am|pm|a\.m|p\.m|st\b|nd\b|rd\b|th\b"
-    r"|/(?!(?:yr|year|mo|month|annum|y)\b)))"
+    rf"(?:\s*(?P<post>{_ISO}|usd|eur|gbp|cad|aud|chf|dollars?|bucks|euros?|pounds|quid|yen|rupees|dirhams?)\b)?"
+    r"(?!\s*(?:%|percent|seats|users|licen|people|units|hours|days|weeks|months|years|am|pm|a\.m|p\.m|st\b|nd\b|rd\b|th\b))"
+    r"(?!/(?!(?:yr|year|mo|month|annum|y)\b))"
     r"(?![\w:-])"
 )
 
@@ -366,6 +370,10 @@ def find_money(text: str, *, deal_context: bool, exclude: list[tuple[int, int]])
         amount = num * _MULT.get(mult, 1.0)
         cur_key = pre.lower() or post.lower()
         currency = _CUR_PRE.get(cur_key) or _CUR_POST.get(cur_key)
+        if currency is None and re.fullmatch(_ISO, (pre or post).upper()):
+            currency = (pre or post).upper()
+        if currency is None and post.lower().startswith("dirham"):
+            currency = "AED"
         start = m.start() + (len(m.group(0)) - len(m.group(0).lstrip()))
         out.append(Money(start, m.end(), round(amount, 2), currency))
     return out
