@@ -8,8 +8,8 @@ from datetime import datetime
 from typing import Any
 
 from .dates import DateSpan, resolve
-from .text import role_title, take_name
-from .vocab import FIRST_NAMES, LIFECYCLE_WORDS, ROLE_WORDS
+from .text import COMPANY_SUFFIX, role_title, take_name
+from .vocab import COMPANY_WORDS, FIRST_NAMES, LIFECYCLE_WORDS, ROLE_WORDS
 
 Slots = dict[str, Any]
 Result = tuple[str, float, Slots]  # (intent, confidence, slots)
@@ -151,7 +151,7 @@ _KIND_WORDS: list[tuple[str, str]] = [
     (
         "meeting",
         r"\bmeet\w*|\bmet\b|\blunch\w*|\bbrunch\b|\bdinner\b|\bcoffee\b|\bbreakfast\b|\bdrinks\b|\bdemo\w*|\bvisit\w*"
-        r"|\bwalk-?through\b|\btraining\b|\bsat down\b|\bonsite\b|\bon-site\b|\bin person\b|\bworkshop\b|\bkick-?off\b|\bqbr\b|\bpresentation\b"
+        r"|\bran into\b|\bbumped into\b|\bwalk-?through\b|\btraining\b|\bsat down\b|\bonsite\b|\bon-site\b|\bin person\b|\bworkshop\b|\bkick-?off\b|\bqbr\b|\bpresentation\b"
         r"|\bcaught up\b|\bcatch[\s\-]?up\b|\bsync\b|\bzoom\b|\bteams\b|\bwebinar\b|\bconference\b|\bmtg\b",
     ),
     (
@@ -185,7 +185,7 @@ def _company_like(name: str) -> bool:
     if not parts:
         return False
     last = parts[-1].lower().rstrip(".")
-    if last in {"inc", "corp", "co", "ltd", "llc", "plc", "gmbh", "ag", "sa", "group", "labs", "industries"}:
+    if last in COMPANY_SUFFIX or last in COMPANY_WORDS:
         return True
     if any(ch.isdigit() for ch in name) or "&" in name:
         return True

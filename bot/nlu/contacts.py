@@ -264,6 +264,29 @@ def _company_then_role(seg: str) -> tuple[str, str] | None:
         w = words[i].lower()
         if (w in ROLE_WORDS or w in ("vp", "svp", "evp")) and role_title(" ".join(words[i:])):
             head = " ".join(words[:i])
+            modifiers = {
+                "asst",
+                "asst.",
+                "assistant",
+                "senior",
+                "sr",
+                "sr.",
+                "jr",
+                "junior",
+                "regional",
+                "associate",
+                "deputy",
+                "global",
+                "national",
+                "principal",
+                "interim",
+                "acting",
+                "exec",
+                "executive",
+                "group",
+            }
+            if all(h.lower() in modifiers for h in words[:i]):
+                return None  # "Asst. Regional Manager" is all title
             if not role_title(head) and not re.search(r"\b(?:is|was|the|a|an|our|her|his)\b", head, re.I):
                 return " ".join(words[i:]), head
             return None
@@ -511,6 +534,15 @@ def rule_update_contact(m: Msg) -> Result | None:
             slots["company"] = co
         else:
             return None
+        if "title" not in slots:
+            later = re.search(
+                r"\b(?:he|she|they)(?:'s| is| are|'re)\s+(?:now\s+)?(?:the\s+|a\s+|an\s+|our\s+)?(?P<t>[^,;.!]+)",
+                m.text[mv.end("verb") :],
+            )
+            if later and role_title(
+                later.group("t")
+            ):  # "Raj moved to Hooli, he's now Director of Engineering"
+                slots["title"] = role_title(later.group("t"))
         return "update_contact", 0.85, slots
     # email / phone stated about a person: "Jane Doe email jane@x.com", "jane's cell 555-0100"
     if EMAIL.search(m.text) or phones(m.text):

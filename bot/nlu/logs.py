@@ -52,7 +52,8 @@ _LOG_VERB = (
     r"(?:demo|walkthrough|walk-through|presentation|training|webinar|review session)|"
     r"grabbed (?:a )?(?:coffee|lunch|drinks|dinner|breakfast)|wrote|replied|responded|heard back|"
     r"got (?:an? |the )?(?:email|call|message|text|reply|dm|voicemail|ping) (?:from|back from)|"
-    r"touched base|checked in|reached out|followed up)"
+    r"touched base|checked in|reached out|followed up|ran into|bumped into|ran in to|"
+    r"(?:whatsapp|slack|text|dm|ping|sms|imessage|linkedin)'?(?:d|ed))"
 )
 
 
@@ -101,7 +102,9 @@ def _log_header(m: Msg, pos: int, kind: str) -> tuple[Slots, int]:
     slots: Slots = {}
     low = m.low
     lead = re.match(
-        r"[\s\-–—:,]*(?:(?:with|w/|to|at|on|for|from|about|re|regarding|of|by)\s+)?(?P<art>(?:the|our|my|a|an)\s+)?"
+        r"[\s\-–—:,]*(?:(?:with|w/|to|at|on|for|from|about|re|regarding|of|by)\s+)?"
+        r"(?:@[uw][a-z0-9]+\s+(?:and|&)\s+)?"  # "with @U07 and Dana from Hooli": the colleague is not the contact
+        r"(?P<art>(?:the|our|my|a|an)\s+)?"
         r"(?:(?:team|folks|people|guys|crew|ceo|cto|cfo|vp|buyer|champion)\s+(?:at|from|of|over at)\s+)?",
         low[pos:],
     )
@@ -144,6 +147,12 @@ def _log_header(m: Msg, pos: int, kind: str) -> tuple[Slots, int]:
                 other, oend = name_at(m, end + also.end())
                 end = oend if other else end
         company, cend = company_after(m, end)
+        if (
+            company
+            and not person_like(name, default=True)
+            and person_like(company, default=len(company.split()) >= 2 and company.split()[-1][:1].isupper())
+        ):
+            name, company = company, name  # "at Pym Technologies w/ Hope van Dyne"
         if company:
             slots["contact"], slots["company"] = name, company
             end = cend
@@ -175,8 +184,20 @@ def _log_header(m: Msg, pos: int, kind: str) -> tuple[Slots, int]:
                 end += pm.end()
         else:
             slots["company"] = name
-            tail = PLACE_TAIL.match(m.text, end)
-            end = tail.end() if tail else end
+            tail = re.match(
+                r"(?:\s+[\w&\-]+){0,2}?\s+(?:team|folks|people|group|department|dept|crew)\b", m.text[end:]
+            )
+            if name.endswith("'s") or m.text[:end].endswith("'s") and tail:
+                end += tail.end() if tail else 0  # "Initech's IT team"
+            else:
+                tail2 = PLACE_TAIL.match(m.text, end)
+                end = tail2.end() if tail2 else end
+            stop = _header_stop(m, end)
+            wm = re.search(r"\b(?:with|w/)\s+(?=[A-Z])", m.text[end:stop])
+            if wm:  # "visited Hooli HQ today w/ Gavin"
+                who, _ = name_at(m, end + wm.end())
+                if who and person_like(who, default=True):
+                    slots["contact"] = who
         p = end
     return slots, p
 
