@@ -341,9 +341,30 @@ _AFTER_NAME = frozenset(
         "loved",
         "liked",
         "agreed",
+        *[
+            "rang",
+            "phoned",
+            "wrote",
+            "replied",
+            "messaged",
+            "now",
+            "offsite",
+            "onsite",
+            "office",
+            "hq",
+            "team",
+            "folks",
+            "people",
+            "booth",
+            "event",
+        ],
+        *["summit", "conference"],
     ]
 )
-_COMPANY_LEAD = frozenset(["at", "from", "with", "for", "of", "@", "w/"])
+_PARTICLES = frozenset(
+    ["van", "von", "de", "der", "den", "la", "le", "da", "del", "di", "du", "dos", "bin", "al"]
+)
+_COMPANY_LEAD = frozenset(["at", "from", "with", "for", "of", "@", "w/", "joined", "left"])
 
 
 def recase_lower(text: str) -> str:
@@ -383,7 +404,13 @@ def recase_lower(text: str) -> str:
         nw = next_word(i)
         if w in FIRST_NAMES and w not in _AMBIGUOUS_NAMES and prev not in ("the", "a", "an", "my", "our"):
             cap(words[i])
-            if nw and not stop(nw) and nw not in _COMPANY_LEAD:
+            j = i + 1
+            while j < len(words) and words[j].group(0) in _PARTICLES and next_word(j - 1):
+                j += 1  # "sofia van der berg": the particles stay small, the name after them does not
+            if j > i + 1 and j < len(words) and next_word(j - 1) and not stop(words[j].group(0)):
+                cap(words[j])
+                i = j
+            elif nw and not stop(nw) and nw not in _COMPANY_LEAD:
                 cap(words[i + 1])  # the surname
                 i += 1
         elif (

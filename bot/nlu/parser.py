@@ -277,7 +277,10 @@ def _prepare(text: str, now: datetime | str | None, tz: str, user: str | None) -
     t, low = n.text, n.low
     if not re.search(r"[a-z]", t) and len(re.findall(r"[A-Z]", t)) > 3:
         t = low  # ALL CAPS carries no name signal; read it as lower case
-    typed_lower = not re.search(r"[A-Z]", re.sub(r"@[UW][A-Z0-9]+", "", t))
+    # Judged on what was typed: expanding "eod" to "EOD" does not make a message cased.
+    typed_lower = not re.search(r"[A-Z]", re.sub(r"<[^<>]*>", "", text[:MAX_CHARS])) and bool(
+        re.search(r"[a-z]", t)
+    )
     if typed_lower:
         t = recase_lower(t)
     qm = re.match(r"[>\s•◦▪‣*\-,;]+", low)  # Slack quote markers, bullets
