@@ -150,10 +150,15 @@ def create_contact_from(m: Msg, pos: int, *, lifecycle: str | None) -> Result:
     particles = {"de", "van", "von", "da", "del", "di", "la", "le", "du", "der", "dos", "bin", "al"}
     if (
         len(words) >= 3
-        and words[0].lower() in FIRST_NAMES
-        and not any(w.lower() in ROLE_WORDS or w.lower() in particles for w in words)
+        and not any(w.lower() in particles for w in words)
+        and not re.fullmatch(r"[A-Z]\.?", words[1])
+        and (
+            words[0].lower() in FIRST_NAMES
+            or any(w.lower() in ROLE_WORDS for w in words[2:])
+            or len(words) >= 4
+        )
     ):
-        # "Dana Scully Cyberdyne (617) …": a first and last name, then the company
+        # "Dana Scully Cyberdyne (617) …", "Tom Baker CTO at Globex": a first and last name, then the rest
         name = " ".join(words[:2])
         end = m.text.index(words[1], pos) + len(words[1])
         words = words[:2]

@@ -220,7 +220,12 @@ def _r_fallback(m: Msg) -> Result | None:
             name
             and len(name.split()) >= 2
             and person_like(name, default=True)
-            and (not after or after[0] in ",(<-–—:;" or EMAIL.match(after))
+            and (
+                not after
+                or after[0] in ",(<-–—:;"
+                or EMAIL.match(after)
+                or name.split()[0].lower() in FIRST_NAMES
+            )
         ):
             return create_contact_from(m, 0, lifecycle=None)
     # a task-shaped message: a future date and something to do, said as a plan rather than a question
