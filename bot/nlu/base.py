@@ -120,9 +120,10 @@ _STAGE_PATTERNS: list[tuple[str, str]] = [
 
 
 def stage_in(low: str) -> str | None:
-    for stage, pat in _STAGE_PATTERNS:
-        if re.search(pat, low):
-            return stage
+    # The first stage named wins: "back to qualified, they lost budget" is qualified.
+    found = [(m.start(), stage) for stage, pat in _STAGE_PATTERNS for m in [re.search(pat, low)] if m]
+    if found:
+        return min(found)[1]
     if re.search(r"\bclosed\b|\bclose it\b|\bclosed it\b", low):
         return "won"
     return None

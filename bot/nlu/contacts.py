@@ -79,7 +79,7 @@ def _contact_and_changes(m: Msg, pos: int) -> tuple[str, Slots]:
 
 _CONTACT_CREATE = re.compile(
     r"^(?:(?:add|create|new|save|enter|make|put in|record|log)\s+(?:a\s+|an\s+|this\s+|the following\s+)?(?:new\s+)?"
-    r"(?P<k1>contact|lead|prospect|customer|client|person|person record|champion)s?\b"
+    r"(?P<k1>contact|lead|prospect|customer|client|person|person record|champion)s?\b(?:\s+contact\b)?"
     r"|(?P<k2>new)\s+(?P<k2w>contact|lead|prospect|customer|client|person)\b"
     r"|new\s*[:\-–—]\s*(?=[a-z]+\s+[a-z]+.*?[\w.+\-']+@)"
     r"|(?P<k3w>lead|contact|prospect|customer)\s*(?=[:\-–—])"
@@ -318,7 +318,10 @@ def _role_then_company(seg: str, *, lower: bool = False) -> tuple[str, str] | No
 def _company_clean(s: str) -> str:
     s = tidy(s)
     s = re.sub(
-        r"\s+(?:as|and|with|who|she|he|they|is|was|title|role|position|email|phone|,).*$", "", s, flags=re.I
+        r"\s+(?:(?:as|and|with|who|she|he|they|is|was|title|role|position|email|phone)\b|,).*$",
+        "",
+        s,
+        flags=re.I,
     )
     s = re.sub(
         r"\s+(?:to|into|in)\s+(?:the\s+|our\s+)?(?:crm|contacts|contact list|address book|system)\b.*$",
@@ -350,6 +353,11 @@ def rule_create_contact(m: Msg) -> Result | None:
     card = _CONTACT_ADD_CARD.match(m.text)
     if card:
         return create_contact_from(m, card.end(), lifecycle=None)
+    late = re.search(r"\b(?:please\s+|pls\s+)?(?:add|save)\s+(?=[A-Z][\w'\-]+\s+[A-Z])", m.text)
+    if late and late.start() > 0 and EMAIL.search(m.text, late.end()):
+        return create_contact_from(
+            m, late.end(), lifecycle=None
+        )  # "met someone … - please add Gloria Chen, …"
     nn = _NAME_THEN_NEW.match(m.text)
     if nn:  # "Dana from Vandelay - new contact, dana@vandelay.com"
         word = nn.group("w").lower()

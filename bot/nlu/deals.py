@@ -207,6 +207,11 @@ _DEAL_UPDATE = [
     re.compile(
         r"^(?:the\s+)?(?P<d>[^,;:!?]+?)(?:\s+(?:deal|opp|opportunity))?(?:\s*[:–—]\s*|\s+-\s+)(?P<v>.+)$"
     ),
+    # "close date for the Tandem deal is Dec 3rd"
+    re.compile(
+        r"^(?:the\s+)?(?:close date|closing date|expected close|close|amount|value|stage)\s+(?:for|of|on)\s+(?:the\s+)?"
+        r"(?P<d>[^,;:!?]+?)(?:\s+(?:deal|opp|opportunity))?\s+(?:is|to|=|:|->|should be)\s+(?P<v>.+)$"
+    ),
     # "Initech deal to $80k"
     re.compile(
         r"^(?:the\s+)?(?P<d>[^,;:!?]+?)(?:\s+(?:deal|opp|opportunity))?\s+(?:to|->|=)\s+(?P<v>[$€£]?\d[\d.,]*\s*[kmb]?\b.*)$"
@@ -247,6 +252,17 @@ def rule_update_deal(m: Msg) -> Result | None:
         deal = _deal_ref(ac.group("d"))  # "Ana @ Soylent accepted the proposal": the deal is Soylent's
         changes = {"deal": deal, "stage": "won"}
         return "update_deal", 0.8, changes
+    mv = re.search(
+        r"\bthe\s+(?P<d>[A-Z][\w&.\-]*(?:\s+[A-Z][\w&.\-]*){0,3})\s+(?:deal|opp|opportunity)\b.*?\b(?:moving|moved|move|pushing)"
+        r"\s+it\s+(?:back\s+)?(?:to|into)\s+(?P<v>lead|qualified|demo|proposal|negotiations?|won|lost)\b",
+        m.text,
+    )
+    if mv:  # "got the verbal on the Ironclad Mfg deal! moving it to negotiation"
+        return (
+            "update_deal",
+            0.8,
+            {"deal": mv.group("d"), "stage": stage_in(mv.group("v").lower()) or "negotiation"},
+        )
     tc = _THEY_CHOSE_US.match(m.text)
     if tc and not person_like(
         tc.group("d"), default=False

@@ -28,7 +28,8 @@ _LOG_ADJ = (
     r"(?:(?:really|very|super|pretty|so|quite|extremely)\s+)?(?:(?:quick|short|long|brief|good|great|productive|first|initial|intro|introductory|discovery|kickoff|"
     r"kick-off|follow up|follow-up|followup|check-in|check in|nice|solid|positive|tough|video|phone|zoom|"
     r"teams|weekly|monthly|quarterly|another|second|final|1:1|f2f|face to face|in person|in-person|team|"
-    r"coffee|lunch|dinner|breakfast|working|"
+    r"coffee|lunch|dinner|breakfast|working|onsite|on-site|cs|ae|se|am|exec|executive|onboarding|renewal|account|health|"
+    r"pricing|scoping|security|technical|legal|procurement|strategy|planning|status|sales|product|"
     r"\d+[\s\-]*(?:min|mins|minute|minutes|hour|hours|hr|hrs))\s+)"
 )
 
@@ -134,7 +135,14 @@ def _log_header(m: Msg, pos: int, kind: str) -> tuple[Slots, int]:
     name = strip_org_tail(name)
     if name and not any(s.start < end and p < s.end for s in m.spans):
         person_default = False
-        also = re.match(r"\s*(?:and|&)\s+", m.low[end:])
+        also = re.match(r"\s*(?:and|&|\+)\s+", m.low[end:])
+        boss = re.match(
+            r"\s*(?:\+|and|&)\s+(?:her|his|their)\s+(?:boss|manager|team|colleague|cfo|ceo|cto|vp)\b",
+            m.low[end:],
+        )
+        if boss:  # "Sophie Turner + her boss at Kestrel Bank"
+            end += boss.end()
+            also = None
         if also and person_like(name, default=False):
             other, oend = name_at(m, end + also.end())
             if other and person_like(other, default=True) and other[:1].isupper() == name[:1].isupper():
@@ -492,6 +500,8 @@ def _follow_up(m: Msg, rest_start: int, occurred: DateSpan | None, summary: str)
 
 
 def rule_log(m: Msg) -> Result | None:
+    if EMAIL.search(m.text) and re.search(r"\b(?:please\s+|pls\s+)?add\s+[A-Z][\w'\-]+\s+[A-Z]", m.text):
+        return None  # "met someone at the conference - please add Gloria Chen, …": a new contact
     special = _log_special(m)
     if special:
         return special

@@ -230,6 +230,10 @@ def _r_fallback(m: Msg) -> Result | None:
             return create_contact_from(m, 0, lifecycle=None)
     # a task-shaped message: a future date and something to do, said as a plan rather than a question
     fut = first_future(m, m.spans)
+    if re.search(
+        r"\b(?:book|order|get|buy|find|grab) me\b|\b(?:flight|hotel|uber|taxi|cab|restaurant)\b", low
+    ):
+        return None  # "can you book me a flight to Denver next Tuesday": an errand, not CRM work
     if (
         fut is not None
         and not QUESTION.match(low)

@@ -138,7 +138,7 @@ def list_tasks(m: Msg, conf: float) -> Result:
     return "list_tasks", conf, slots
 
 
-_TASK_NOUN = r"(?:tasks?|todos?|to-?dos?|to do(?: list)?|task list|reminders|follow[\s\-]?ups|action items)"
+_TASK_NOUN = r"(?:tasks?|todos?|to-?dos?|to do(?: list)?|task list|reminders|follow[\s\-]?ups|action items|stuff|things|items)"
 
 
 def rule_list_tasks(m: Msg) -> Result | None:
@@ -260,6 +260,9 @@ def task_from(m: Msg, pos: int, *, conf: float) -> Result:
         flags=re.I,
     )
     body = re.sub(r"^\s*(?:can you|could you|pls|please|plz|to)\b\s*", "", body, flags=re.I)
+    body = re.split(r"(?<=\S)[?!]\s+(?=\w)|(?<=[a-z]{3})\.\s+(?=[A-Za-z])", body)[
+        0
+    ]  # the first sentence says what
     title = tidy(body)
     title = re.sub(
         r"^(?:i'm|i am|we're|we are|i'll|i will|we'll)\s+(?:going to\s+|gonna\s+)?", "", title, flags=re.I
@@ -338,6 +341,10 @@ def rule_create_task(m: Msg) -> Result | None:
 
 def rule_create_task_imperative(m: Msg) -> Result | None:
     low = m.low
+    if re.match(r"^(?:book|order|get|buy|find|grab) me\b", low) or re.search(
+        r"\b(?:flight|hotel|uber|taxi|cab|restaurant|table for)\b", low
+    ):
+        return None  # "book me a flight to Denver": an errand, not CRM work
     if re.match(r"^(?:call|text|ping|email|message) me\b", low):
         return None
     if re.match(r"^(?:update|change|set|move|push|mark)\b", low) and not m.spans:

@@ -196,7 +196,9 @@ def take_name(text: str, pos: int, *, company: bool = False, max_words: int = 4)
             if words and re.fullmatch(r"[$€£]?\d[\d,.]*[kKmMbB]?", tok):
                 break
             if tok[:1].isupper() or (company and tok[:1].isdigit()):
-                if tok == "I" or (words and lw in ("i",)):
+                if tok == "I" or (
+                    words and lw in ("i", "they", "she", "he", "we", "it", "you", "their", "our")
+                ):
                     break
                 if words and lw.rstrip(".") in ("eod", "eow", "eom", "asap", "q1", "q2", "q3", "q4"):
                     break
