@@ -243,15 +243,31 @@ class Scheduler:
         results: list[TickStats] = []
         lock = threading.Lock()
         self._sent = _SentLog(self)
+        errors: list[BaseException] = []
 
         def work() -> None:
             local = TickStats()
+            try:
+                send(local)
+            except BaseException as exc:  # noqa: BLE001 - re-raised by the round once every sender stopped
+                errors.append(exc)
+            with lock:
+                results.append(local)
+
+        def send(local: TickStats) -> None:
             while True:
                 job = pacer.next()
                 if job is None:
                     break
-                outcome, retry_after = self._deliver(job, local)
-                pacer.done(job.channel, blocked=outcome == "rate_limited")
+                outcome: str | None = None
+                retry_after: float | None = None
+                try:
+                    outcome, retry_after = self._deliver(job, local)
+                finally:
+                    # Even when recording the outcome failed (the database went away): the other senders
+                    # wait on this count and would otherwise wait for ever. The row stays claimed, and is
+                    # taken up again, in doubt, once its lease runs out.
+                    pacer.done(job.channel, blocked=outcome == "rate_limited")
                 if outcome == "rate_limited":
                     # Slack asked this channel to wait: the rest of its queue waits too, others go on.
                     for rest in pacer.drain(job.channel):
@@ -263,8 +279,6 @@ class Scheduler:
                             count_attempt=False,
                         )
                         local.retried += 1
-            with lock:
-                results.append(local)
 
         n = min(self.workers, pacer.channels)
         if n <= 1:
@@ -278,6 +292,8 @@ class Scheduler:
         self._sent.flush()
         for r in results:
             stats.add(r)
+        if errors:
+            raise errors[0]
 
     def _deliver(self, c: Claimed, stats: TickStats) -> tuple[str, float | None]:
         now = self.clock.now()

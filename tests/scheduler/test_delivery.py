@@ -278,3 +278,41 @@ def test_messages_held_back_by_a_rate_limit_keep_their_retries(
     assert sorted(p["text"].split(" — ")[0] for p in slack.posted) == ["Reminder: a1", "Reminder: a2"]
     assert [d.state for d in deliveries(crm)] == ["sent", "sent"]
     sched.stop()
+
+
+def test_a_database_error_while_recording_an_outcome_does_not_hang_the_round(
+    crm: CRM, slack: Slack, scheduler: Scheduler, clock: ManualClock
+) -> None:
+    """The database dropping out under one sender must end the round (the runner logs it and tries
+    again), not leave the other senders waiting for it for ever."""
+    import threading
+
+    a, b = _people(crm, "UA", "UB")
+    _due_now(crm, a, "a1")
+    _due_now(crm, b, "b1")
+    slack.fail_next("chat.postMessage", Fault(500))
+    real_finish = scheduler._finish
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise ConnectionError("database went away")
+
+    scheduler._finish = broken  # type: ignore[method-assign]
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            scheduler.tick()
+        except BaseException as exc:  # noqa: BLE001
+            errors.append(exc)
+
+    round_ = threading.Thread(target=run, daemon=True)
+    round_.start()
+    round_.join(10)
+    assert not round_.is_alive(), "the round hung"
+    assert [type(e) for e in errors] == [ConnectionError]
+
+    scheduler._finish = real_finish  # type: ignore[method-assign]
+    clock.advance(minutes=6)  # the stuck claim runs out
+    scheduler.tick()
+    assert sorted(p["channel"] for p in slack.posted) == ["UA", "UB"]
+    assert [d.state for d in deliveries(crm)] == ["sent", "sent"]
