@@ -451,7 +451,7 @@ def rule_update_contact(m: Msg) -> Result | None:
             return "update_contact", 0.9, {"contact": re.sub(r"'s$", "", c), "lifecycle": lc}
     lm = re.match(
         r"^(?P<c>[A-Z][\w'.\-]*(?:\s+[A-Z][\w'.\-]*)?)\s+(?:has\s+)?(?:(?:left|quit|is no longer (?:at|with)|isn't at)\s+"
-        r"[^,;]+?|(?:changed|switched)\s+(?:jobs|companies|employers)|moved on)\s*(?:,|;|\s+and)\s+"
+        r"[^,;]+?|(?:changed|switched)\s+(?:jobs|companies|employers)|moved on)\s*(?:,|;|\s+and|(?=\s+now\s+(?:at|with)))\s+"
         r"(?:(?:she|he|they)(?:'s|'re| is| are)?\s+)?(?:now\s+)?(?:at|with|joined|moved to|went to|works at|working at)\s+"
         r"(?P<co>[A-Z][\w&.\-]*(?:\s+[A-Z][\w&.\-]*){0,2})",
         m.text,
@@ -480,7 +480,11 @@ def rule_update_contact(m: Msg) -> Result | None:
             "deal",
         ) or not person_like(c, default=True):
             return None
-        v = re.split(r"[,;]\s|\.\s|\s[-–—]\s", mv.group("v"))[0]  # "…to COO, please update her record"
+        # "…to COO, please update her record", "…to Hooli he's now Director of Engineering"
+        v = re.split(
+            r"[,;]\s|\.\s|\s[-–—]\s|\s+(?=(?:he|she|they)(?:'s|'re| is| are)\b|(?:please|pls|update|can you)\b)",
+            mv.group("v"),
+        )[0]
         verb = mv.group("verb").lower()
         if verb == "to" and not lifecycle_in(" is " + v.lower()):
             return None  # "Raj Patel → customer" only; "Jane to send the deck" is not an update

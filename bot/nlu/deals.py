@@ -253,7 +253,7 @@ def rule_update_deal(m: Msg) -> Result | None:
         changes = {"deal": deal, "stage": "won"}
         return "update_deal", 0.8, changes
     mv = re.search(
-        r"\bthe\s+(?P<d>[A-Z][\w&.\-]*(?:\s+[A-Z][\w&.\-]*){0,3})\s+(?:deal|opp|opportunity)\b.*?\b(?:moving|moved|move|pushing)"
+        r"\bthe\s+(?P<d>[A-Za-z][\w&.\-]*(?:\s+[A-Za-z][\w&.\-]*){0,3}?)\s+(?:deal|opp|opportunity)\b.*?\b(?:moving|moved|move|pushing)"
         r"\s+it\s+(?:back\s+)?(?:to|into)\s+(?P<v>lead|qualified|demo|proposal|negotiations?|won|lost)\b",
         m.text,
     )
@@ -327,6 +327,12 @@ def rule_update_deal(m: Msg) -> Result | None:
                     changes[k] = tail[k]
             if deal.lower() in ("it", "them", "one", "deal", "big one"):
                 continue
+            cut = re.match(
+                r"(?P<n>[A-Z][\w&.\-]*(?:\s+[A-Z][\w&.\-]*)*)\s+(?:price|budget|because|since|due|was|is|were|they|went)\b",
+                deal,
+            )
+            if cut:  # "we lost Riverbend HVAC price was too high"
+                deal = cut.group("n")
             if person_like(deal, default=False) and not re.search(r"\bdeal\b", low):
                 continue
         elif rx is _DEAL_LOST:
