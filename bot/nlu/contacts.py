@@ -615,6 +615,10 @@ _FIND = [
         r"^(?:does|do) (?!(?:we|i|you|they)\b)(?P<q>[a-z][\w'.\-]*(?:\s+[a-z][\w'.\-]*)?) have (?:a|an|any)\s+(?:phone|email|e-mail|number|cell|"
         r"contact|address)\b.*$"
     ),
+    # "who's the nimbus contact again?"
+    re.compile(
+        r"^who(?:'s| is) (?:the|our) (?P<q>[\w&.\-]+(?:\s+[\w&.\-]+)?) (?:contact|poc|champion|person)(?: again)?\s*\??$"
+    ),
     # "tell me who our main contact at Stark Industries is"
     re.compile(
         r"^(?:tell me |do you know |any idea )?who(?:'s| is)? (?:our|the) (?:(?:main|primary|key|best|usual)\s+)?"

@@ -345,6 +345,14 @@ def rule_update_deal(m: Msg) -> Result | None:
                 continue
             if v in ("legal", "contracting", "redlines"):
                 v = "negotiation"  # "in legal now": papers are being negotiated
+            moving = re.search(
+                r"\b(?:moving|moved|move|going)\s+(?:it\s+)?(?:back\s+)?(?:to|into)\s+(lead|qualified|demo|proposal|negotiations?)\b",
+                low,
+            )
+            if moving:  # "Nimbus: verbal yes, moving to negotiation": the stage said last is where it goes
+                v = moving.group(1)
+            elif v.startswith(("verbal", "committed", "verbally")):
+                v = "won"
             if v == "done":
                 # "the Acme renewal is done, they signed!" - but "the deck is done" is a task
                 if not re.search(r"\b(?:deal|renewal|opp|opportunity|contract)\b", d_low) and not re.search(
@@ -419,7 +427,7 @@ def create_deal_from(m: Msg, pos: int) -> Result:
         r"(?:\b(?:stage|status|in|at|into)\s*[:=]?\s*(?P<s1>lead|qualified|demo|proposal|negotiation|won|lost)\b(?:\s+stage)?"
         r"|\b(?P<s2>lead|qualified|demo|proposal|negotiation)\s+stage\b"
         r"|(?:^|[\s,;(])(?P<s3>qualified|proposal|negotiation)\s*\)?[.!]*$"
-        r"|(?:^|[,;(]\s*)(?P<s4>qualified|proposal|negotiation|demo|lead)\s*(?=[,;)]))",
+        r"|(?:^|[,;(]\s*|\s[-–—/|]\s*)(?P<s4>qualified|proposal|negotiation|demo|lead)\s*(?=[,;)]|\s[-–—/|]|$))",
         low[pos:],
     )
     if sm:

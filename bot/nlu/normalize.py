@@ -77,7 +77,7 @@ def _slack_token(m: re.Match[str], mentions: list[str], channels: list[tuple[str
 
 
 _KIND_EMOJI = re.compile(
-    r"^\s*(?:(?P<call>📞|☎️?|📱|:phone:|:telephone_receiver:|:telephone:|:iphone:)|(?P<email>📧|✉️?|📨|📩|:email:|"
+    r"^[>\s]*(?:(?P<call>📞|☎️?|📱|:phone:|:telephone_receiver:|:telephone:|:iphone:)|(?P<email>📧|✉️?|📨|📩|:email:|"
     r":e-mail:|:envelope:|:incoming_envelope:)|(?P<meet>🤝|:handshake:))\s*"
 )
 
