@@ -301,7 +301,7 @@ class Scheduler:
             self._release(c, 0.0, "claim ran out before its turn", count_attempt=False)
             stats.retried += 1
             return "released", None
-        posting = False
+        posting = posted = False
         try:
             if c.in_doubt and c.posted_ts is None:
                 found = self.transport.find(c.channel, c.dedupe_key, c.since)
@@ -319,6 +319,7 @@ class Scheduler:
                 posting = True
                 _, ts = self.transport.post(c.channel, text, blocks, c.dedupe_key)
                 posting = False
+                posted = True
             if c.kind == "summary":
                 if c.posted_ts is None:
                     self._record_post(c, ts)
@@ -332,8 +333,9 @@ class Scheduler:
             return self._failed(c, err, stats)
         except Exception as exc:  # noqa: BLE001 - one bad message must not stop the others
             log.exception("delivery %s (%s) failed unexpectedly", c.id, c.kind)
-            # Failing inside the post itself, we cannot know whether Slack got it: check before resending.
-            kind = "in_doubt" if posting else "transient"
+            # Failing inside the post itself, we cannot know whether Slack got it; failing after it
+            # (recording it), Slack has it: either way, check before resending.
+            kind = "in_doubt" if posting or posted else "transient"
             return self._failed(c, SendError(kind, f"{type(exc).__name__}: {exc}"), stats)
 
     def _failed(self, c: Claimed, err: SendError, stats: TickStats) -> tuple[str, float | None]:

@@ -316,3 +316,22 @@ def test_a_database_error_while_recording_an_outcome_does_not_hang_the_round(
     scheduler.tick()
     assert sorted(p["channel"] for p in slack.posted) == ["UA", "UB"]
     assert [d.state for d in deliveries(crm)] == ["sent", "sent"]
+
+
+def test_failing_to_record_a_post_slack_accepted_does_not_post_it_twice(
+    crm: CRM, ann: Actor, slack: Slack, scheduler: Scheduler, clock: ManualClock
+) -> None:
+    _due_now(crm, ann, "Once only")
+    real_mark = scheduler._mark_sent
+
+    def broken(*args: object, **kwargs: object) -> None:
+        scheduler._mark_sent = real_mark  # type: ignore[method-assign]
+        raise ConnectionError("database blinked")
+
+    scheduler._mark_sent = broken  # type: ignore[method-assign]
+    scheduler.tick()
+    assert len(slack.posted) == 1
+    clock.advance(hours=2)
+    scheduler.tick()
+    assert len(slack.posted) == 1
+    assert [d.state for d in deliveries(crm)] == ["sent"]
