@@ -245,7 +245,11 @@ class SlackStandIn:
                     body = json.dumps(fault.body or {"ok": False, "error": "fatal_error"}).encode()
                     return self._send(fault.status, body, "application/json", fault.headers)
                 answer = fake._answer(method, params)
-                call.result = answer
+                # Wake waiters again: a handler may have changed what they wait on (a subclass's
+                # record of accepted posts, the call's result) after the call itself was recorded.
+                with fake._changed:
+                    call.result = answer
+                    fake._changed.notify_all()
                 return self._send(200, json.dumps(answer).encode(), "application/json")
 
             def _send(
