@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from datetime import date
 
 from models import AuditEvent, Contact, Deal, Interaction, Task
@@ -88,7 +87,7 @@ def test_event_retries_never_write_twice(slack: SlackHTTP) -> None:
     slack.fake.wait_calls("chat.postMessage", 1)
     for retry in (1, 2):
         assert slack.send_event(body, retry=retry).status == 200
-    time.sleep(0.3)
+    slack.settle()
     assert count(slack, Interaction) == 1
     assert len(slack.fake.calls_to("chat.postMessage")) == 1
 
@@ -99,6 +98,6 @@ def test_the_bots_own_messages_are_ignored(slack: SlackHTTP) -> None:
     edited = {**dm("had a call with Jane"), "subtype": "message_changed"}
     for event in (own, edited):
         assert slack.send_event(event_callback(event)).status == 200
-    time.sleep(0.3)
+    slack.settle()
     assert slack.fake.calls_to("chat.postMessage") == []
     assert count(slack, Contact) == 0

@@ -21,6 +21,7 @@ from urllib.parse import urlencode
 
 from bot.app import create_app
 from bot.clock import Clock
+from bot.console.session import TrackingExecutor
 from bot.runtime import Services, build_services
 from bot.server import make_http_server, make_wsgi
 from bot.settings import Settings
@@ -31,6 +32,9 @@ SECRET = "test-signing-secret"
 ANN = "U0ANN1111"
 BOB = "U0BOB2222"
 _ids = itertools.count(1)
+# response_url keys are unique for the whole run: a late answer from an earlier test can never be
+# taken for the answer to a request of this one (a per-test count would hand out r1, r2, … again).
+_response_keys = itertools.count(1)
 
 
 def sign(body: bytes, timestamp: int, secret: str = SECRET) -> str:
@@ -284,8 +288,7 @@ class SlackHTTP:
         self.services = services
         self.front = front
         self.secret = secret
-        self._responses = itertools.count(1)
-        self.work: ThreadPoolExecutor | None = None
+        self.work: TrackingExecutor | None = None
 
     @classmethod
     def start(
@@ -307,13 +310,19 @@ class SlackHTTP:
             scheduler=False,
         )
         services = build_services(settings, sessions=sessions, clock=clock)
-        work = ThreadPoolExecutor(max_workers=8, thread_name_prefix="crm-test-work")
+        work = TrackingExecutor(ThreadPoolExecutor(max_workers=8, thread_name_prefix="crm-test-work"))
         app = create_app(settings, services=services, listener_executor=work)
         front = front or Front()
         front.mount(app, services)
         server = cls(fake, services, front)
         server.work = work
         return server
+
+    def settle(self, timeout: float = 30.0) -> None:
+        """Wait until the work after every ack so far (lazy listeners and the extras they run after a
+        reply) has finished: what the bot was asked to do has then all reached the fake."""
+        if self.work is not None and not self.work.wait_idle(timeout):
+            raise AssertionError(f"the app's work after the ack still runs after {timeout}s")
 
     def finish(self) -> None:
         """Wait for the work still running after its ack, so nothing spills into the next test."""
@@ -329,7 +338,7 @@ class SlackHTTP:
         return self.services.crm
 
     def new_response_url(self) -> str:
-        return self.fake.response_url(f"r{next(self._responses)}")
+        return self.fake.response_url(f"r{next(_response_keys)}")
 
     # ---- raw HTTP ----
 
@@ -400,7 +409,15 @@ class SlackHTTP:
         return self.fake.wait_for(lambda f: next((c for c in f.responses if c.method == path), None), timeout)
 
     def dm(self, text: str, *, user: str = ANN) -> Call:
+        """Write to the bot in the DM; returns its answer there (the first post to that DM after it)."""
+        channel = f"D{user}"
         before = len(self.fake.calls_to("chat.postMessage"))
-        resp = self.send_event(event_callback(dm(text, user=user, channel=f"D{user}")))
+        resp = self.send_event(event_callback(dm(text, user=user, channel=channel)))
         assert resp.status == 200, resp
-        return self.fake.wait_calls("chat.postMessage", before + 1, timeout=10)[before]
+        return self.fake.wait_for(
+            lambda f: next(
+                (c for c in f._unlocked("chat.postMessage")[before:] if c.params.get("channel") == channel),
+                None,
+            ),
+            timeout=10,
+        )
