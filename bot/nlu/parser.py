@@ -63,7 +63,7 @@ def _r_help(m: Msg) -> Result | None:
         r"|how (?:do|can) i (?:use|talk to) (?:this|you|the bot)|what can i (?:say|ask|type)(?: you)?(?: here)?"
         r"|what (?:can|does) (?:this|the) (?:bot|thing|app|crm) do|what is this(?: bot)?|how do i (?:log|add|use)\b.*"
         r"|(?:what|which|list|show)(?: are)?(?: the| your| all)? commands(?: are there| do you have| can i use)?"
-        r"|what can you help(?: me)? with|(?:show|list|tell)(?: me)? (?:what|which) commands(?: you (?:support|have|know))?"
+        r"|(?:can you |could you )?explain what (?:you do|you can do|this (?:bot|thing) does)|what can you help(?: me)? with|(?:show|list|tell)(?: me)? (?:what|which) commands(?: you (?:support|have|know))?"
         r"|(?:what|which) commands (?:do )?you (?:support|have|know)"
         r"|(?:i )?(?:don't|dont|do not) (?:get|understand|know) how (?:this|it|you|the bot) works?"
         r"|show (?:me )?(?:the )?(?:help|commands)|list (?:the )?commands|who are you|what are you"
