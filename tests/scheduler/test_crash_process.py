@@ -7,7 +7,7 @@ import os
 import signal
 import subprocess
 import sys
-import time
+import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -37,10 +37,11 @@ def test_killed_mid_send_is_not_posted_twice(
 ) -> None:
     crm.create_task(ann, "Survives a crash", due=datetime.now(UTC) - timedelta(minutes=5))
     accepted = Slack._post
+    gone = threading.Event()
 
     def slow_post(params: dict[str, Any]) -> dict[str, Any]:
         answer = accepted(slack, params)  # Slack has the message now …
-        time.sleep(3)  # … and answers only after the process is gone
+        gone.wait(30)  # … and answers only after the process is gone
         return answer
 
     slack.handlers["chat.postMessage"] = slow_post
@@ -56,6 +57,7 @@ def test_killed_mid_send_is_not_posted_twice(
     finally:
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait(10)
+        gone.set()
     slack.handlers["chat.postMessage"] = lambda params: accepted(slack, params)
     [row] = deliveries(crm)
     assert (row.state, row.claimed_by) == ("sending", "doomed")
