@@ -584,11 +584,15 @@ def rule_update_contact(m: Msg) -> Result | None:
             return "update_contact", 0.85, slots
     # "Zoe Park: new title Head of Engineering"
     tm = re.match(
-        r"^(?P<c>[A-Z][\w'.\-]*(?:\s+[A-Z][\w'.\-]*)?)\s*[-–—:,]\s*(?:new\s+|updated\s+|correct\s+)?"
+        r"^(?P<c>[A-Za-z][\w'.\-]*(?:\s+[A-Za-z][\w'.\-]*)?)(?:\s*[-–—:,]\s*|\s+(?=new\s|updated\s))(?:new\s+|updated\s+|correct\s+)?"
         r"(?P<f>title|role|position|company|employer|lifecycle|stage|status)\s*(?:[:=]|->|\bto\b|\bis\b)?\s*(?P<v>\S.*)$",
         m.text,
     )
-    if tm and person_like(tm.group("c"), default=True):
+    if (
+        tm
+        and (tm.group("c")[:1].isupper() or tm.group("c").split()[0].lower() in FIRST_NAMES)
+        and person_like(tm.group("c"), default=True)
+    ):
         slots = {"contact": tm.group("c")}
         _field_value(_field_key(tm.group("f")) or "title", tm.group("v"), slots)
         if len(slots) > 1:

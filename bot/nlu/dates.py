@@ -147,7 +147,10 @@ _DAY_PATTERNS: list[tuple[str, str]] = [
 
 _TIME_PATTERNS: list[tuple[str, str]] = [
     ("eod", r"\b(?:EOD|end\s+of\s+(?:the\s+)?(?:business\s+)?day|close\s+of\s+business)\b"),
-    ("ampm", r"(?<![\d:$€£.])\b(?P<h>\d{1,2})(?::(?P<mi>\d{2}))?\s*(?P<ap>am|pm|a\.m\.|p\.m\.)(?![a-z])"),
+    (
+        "ampm",
+        r"(?<![\d:$€£.])\b(?P<h>\d{1,2})(?::(?P<mi>\d{2}))?(?:\s*(?P<ap>am|pm|a\.m\.|p\.m\.)|(?P<ap1>[ap]))(?![a-z])",
+    ),
     ("hhmm", r"(?<![\d:$€£.])\b(?P<h>[01]?\d|2[0-3]):(?P<mi>[0-5]\d)\b(?!\s*(?:am|pm|%))"),
     ("noon", r"\b(?:at\s+)?(?P<w>noon|midday|lunchtime|midnight)\b"),
     (
@@ -244,7 +247,7 @@ def find_spans(low: str) -> list[DateSpan]:
                 mi = int(gd["mi"] or 0)
                 if not 1 <= h <= 12 or mi > 59:
                     continue
-                pm = gd["ap"].startswith("p")
+                pm = (gd["ap"] or gd["ap1"] or "").startswith("p")
                 span.time_value = time((h % 12) + (12 if pm else 0), mi)
             elif kind == "hhmm":
                 h = int(gd["h"])

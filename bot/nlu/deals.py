@@ -298,6 +298,8 @@ def rule_update_deal(m: Msg) -> Result | None:
             d_low,
         ):
             continue
+        if any(s.start < dm.end("d") and dm.start("d") < s.end for s in m.spans):
+            continue  # "tmrw: send cisco the quote": a date, not a deal
         deal = _deal_ref(m.text[dm.start("d") : dm.end("d")])
         if not deal:
             continue

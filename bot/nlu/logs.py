@@ -70,6 +70,7 @@ _LOG_START = re.compile(
     rf"|(?:got out of|came out of|walked out of|wrapped(?: up)?|finished|ended|did)\s+(?:a|an|the|my|our)\s+{_LOG_ADJ}*"
     rf"(?P<k10>{_LOG_NOUN})\b"
     rf"|(?P<k11>{_LOG_NOUN})\s+(?:done|finished|completed|wrapped(?: up)?|over)\s+(?=with\b|w/)"
+    r"|(?P<k12>voicemail|vm|voice mail|message)\s+left\b"
     rf"|(?P<k9>meeting|call|demo|mtg|lunch)\s+(?:notes?|recap|summary|debrief|readout)\b(?:\s+(?:from|for|with|re|on))?"
     r"|(?P<k8>sent|shot|dropped|fired off|gave)\s+(?=\S+(?:\s+[A-Z]\S*)?\s+(?:an?\s+|the\s+)?(?:quick\s+|short\s+)?"
     r"(?P<k8n>email|e-mail|text|message|dm|note|line|ping|call|voicemail)\b)"
@@ -408,7 +409,9 @@ def _cue(m: Msg) -> tuple[str, int, Slots, DateSpan | None] | None:
     subject: Slots = {}
     if lm:
         cue = next(
-            g for g in (lm.group(k) for k in ("k1", "k2", "k3", "k5", "k6", "k8n", "k9", "k10", "k11")) if g
+            g
+            for g in (lm.group(k) for k in ("k1", "k2", "k3", "k5", "k6", "k8n", "k9", "k10", "k11", "k12"))
+            if g
         )
         kind = kind_of(cue)
         pos = off + lm.end()

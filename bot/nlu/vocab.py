@@ -159,6 +159,7 @@ ABBREVIATIONS: dict[str, str] = {
     "bc": "because",
     "b/c": "because",
     "fnd": "find",
+    "hlp": "help",
     "serch": "search",
     "halp": "help",
     "hlep": "help",
@@ -236,6 +237,7 @@ FIRST_NAMES: frozenset[str] = _words(
     tommy tracy travis trevor troy uma valentina valerie vanessa vera veronica vicky vince vincent
     vivian wade walter wanda warren wendy wesley whitney william xavier xin yan yasmin yusuf yvonne
     zach zachary zane zhang
+    pete dave fred ed al walt gus meg peg val tess abe gabe kurt trent brent becca maddie ellie millie rosie
     aaron abby adam adrian ahmed aisha alan alex alexa alice alicia amanda amir amy ana andre andrea
     andrew andy angela anna anne anthony arjun ashley ben beth bill bob brad brian bruce carl carla
     carlos carol caroline charles charlie chen chloe chris christina claire craig dan daniel david deb
