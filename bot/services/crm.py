@@ -23,6 +23,7 @@ from bot.services.errors import (
     PossibleDuplicate,
 )
 from bot.services.lookup import Match, pick, rank
+from bot.services.subscriptions import Schedule, next_run
 from bot.services.text import fold
 from bot.services.timeutil import due_instant, local_day_bounds, parse_day, parse_when, today_in, zone
 from bot.services.views import (
@@ -47,6 +48,7 @@ from models import (
     Interaction,
     PipelineStage,
     PipelineTotal,
+    Subscription,
     Task,
     User,
     Workspace,
@@ -1220,6 +1222,13 @@ class CRM(ServiceBase):
                 restored.name_key = fold(restored.name)  # type: ignore[attr-defined]
             if hasattr(restored, "title_key"):
                 restored.title_key = fold(restored.title)  # type: ignore[attr-defined]
+            if isinstance(restored, Subscription) and restored.next_run_at <= self.now():
+                # Its old slot has passed while it was gone: resume at the next one, not at once.
+                restored.next_run_at = next_run(
+                    Schedule(restored.frequency, restored.weekday, restored.time_local),
+                    restored.tz,
+                    self.now(),
+                )
             s.add(restored)
             s.flush()
             op._event(restored, "undo", None, snapshot(restored))

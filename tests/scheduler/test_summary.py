@@ -222,3 +222,18 @@ def test_chart_upload_failure_retries_the_chart_only(
     assert len(slack.uploads) == 1
     [row] = deliveries(crm, "summary")
     assert (row.state, row.slack_ts) == ("sent", slack.posts_to("C0000004")[0]["ts"])
+
+
+def test_undoing_an_old_unsubscribe_resumes_at_the_next_local_time(
+    crm: CRM, ann: Actor, slack: Slack, scheduler, clock: ManualClock
+) -> None:
+    subs = Subscriptions(crm.sessions, crm.now)
+    subs.subscribe(ann, "C0000004", "daily 09:00")  # 14:00 UTC (New York)
+    removed = subs.unsubscribe(ann, "C0000004")
+    clock.set(datetime(2026, 11, 26, 18, 0, tzinfo=UTC))  # two days later, 13:00 in New York
+    crm.undo(ann, removed.op_id)
+    scheduler.tick()
+    assert slack.posts_to("C0000004") == []  # not at 13:00, off its schedule
+    clock.set(datetime(2026, 11, 27, 14, 0, tzinfo=UTC))
+    scheduler.tick()
+    assert len(slack.posts_to("C0000004")) == 1
