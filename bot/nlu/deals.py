@@ -509,6 +509,18 @@ def rule_create_deal(m: Msg) -> Result | None:
         if got[0] == "create_deal":
             got[2]["title"] = card.group("t")
         return got
+    # "infosys renewal 90k closing dec 31": a named renewal/expansion with an amount and no verb is a new deal
+    nd = re.match(
+        r"^(?P<t>[\w&.\-]+(?:\s+[\w&.\-]+){0,2}?\s+(?:renewal|expansion|upsell|pilot|license|licenses|subscription|"
+        r"rollout|project))\s*[:,\-–—]?\s*(?=[$€£]?\d)",
+        m.text,
+        re.I,
+    )
+    if nd and not _UPDATE_CUE.search(m.low) and find_money(m.text, deal_context=True, exclude=[]):
+        got = create_deal_from(m, nd.end())
+        if got[0] == "create_deal":
+            got[2]["title"] = nd.group("t")
+        return got
     # "wayne rfp deal 60k": typed in lower case, the words before "deal" name it
     lc = re.match(
         r"^(?P<t>[a-z][\w&.\-]*(?:\s+[a-z][\w&.\-]*){0,3}?)\s+(?:deal|opp|opportunity)\s*[:,\-–—]?\s*(?=[$€£]?\d)",

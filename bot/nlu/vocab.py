@@ -160,6 +160,7 @@ ABBREVIATIONS: dict[str, str] = {
     "b/c": "because",
     "fnd": "find",
     "hlp": "help",
+    "hav": "have",
     "serch": "search",
     "halp": "help",
     "hlep": "help",
@@ -173,7 +174,7 @@ FUZZY_TARGETS: frozenset[str] = _words(
     meeting meetings called calling phoned emailed email emails texted pinged messaged message spoke
     spoken talked lunch dinner coffee visited visit demoed demo demos notes note customer customers
     prospect prospects loyal advocate qualified proposal proposals negotiation negotiations negotiating
-    signed closed contract contracts remind reminder reminders follow tasks overdue today tomorrow
+    signed closed closing contract contracts remind reminder reminders follow tasks overdue today tomorrow
     yesterday pipeline forecast contact contacts create update change opportunity deals amount stage
     schedule monday tuesday wednesday thursday friday saturday sunday january february september october
     november december complete completed finished done assign assigned please phone number title company
