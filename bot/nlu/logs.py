@@ -396,6 +396,19 @@ def _is_ahead(m: Msg, s: DateSpan) -> bool:
 
 def _cue(m: Msg) -> tuple[str, int, Slots, DateSpan | None] | None:
     """The words that make this a log: (kind, where the header starts, slots they name, a leading date)."""
+    # "… log this as a note on Acme: pricing approved": the instruction can come after some context
+    li = re.search(
+        r"\blog (?:this|that|it)(?: as)? (?:a |an )?(?P<k>note|call|meeting|email|message|demo|lunch)\b",
+        m.low,
+    )
+    if li:
+        return kind_of(li.group("k")), li.end(), {}, None
+    em = re.match(
+        r"(?P<e>[\w.+\-']+@[\w\-]+(?:\.[\w\-]+)+)\s+(?P<k>replied|emailed|wrote back|wrote|responded|called)\b",
+        m.text,
+    )
+    if em:  # "sales@initech.com replied, they want a call"
+        return ("call" if em.group("k") == "called" else "email"), em.end(), {}, None
     # "yesterday I had lunch with Tom": a leading date is when it happened
     lead_span = next((s for s in m.spans if s.start == 0), None)
     off = 0

@@ -189,11 +189,13 @@ def _r_pipeline(m: Msg) -> Result | None:
     ):
         return _pipeline(m, conf=0.8)
     if re.search(
-        r"^(?:how (?:are|is|'s|do|does)|how much|how many|how's|hows|what's|whats|what is|show|give|get|send|share)\b.*"
+        r"^(?:how (?:are|is|'s|do|does)|how much|how many|how's|hows|what's|whats|what is|show|give|get|send|share|"
+        r"are we|am i|will we|can we)\b.*"
         r"\b(?:deals? (?:looking|doing|summary|overview|status|report)|(?:my|our|team|the|open) deals\b"
         r"|numbers (?:looking|this (?:month|quarter))|quarter looking|sales (?:summary|report|numbers)"
         r"|we (?:tracking|doing|looking)|(?:am i|are we) (?:tracking|doing|trending)|in play|on the board"
         r"|(?:deal|sales) (?:summary|report|overview|numbers|status)|bookings|quota|attainment|tracking against"
+        r"|on track for|on pace for|going to hit|hit (?:our|the|my) (?:number|target|quota)"
         r"|many (?:open |active |live )?deals|\bclosing (?:this|next|by|before|in|soon|today|tomorrow)\b|(?:summary|overview|rundown|status|update) (?:of|on) .*\bdeals?\b|deals? stand|much (?:have|did) (?:we|i) (?:closed?|won|booked|sold)|(?:closed|won|booked) this (?:month|quarter|year))",
         low,
     ):
