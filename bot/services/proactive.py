@@ -347,7 +347,10 @@ class Planner:
                         Deal.owner_id.is_not(None),
                         Deal.stale_alerted_at.is_(None),
                         Deal.last_activity_at < cutoff,
-                        (Deal.stale_snoozed_until.is_(None)) | (Deal.stale_snoozed_until <= now.date()),
+                        # The snooze ends on its day in the owner's zone (checked below); no zone is
+                        # more than 14 hours ahead of UTC.
+                        (Deal.stale_snoozed_until.is_(None))
+                        | (Deal.stale_snoozed_until <= (now + timedelta(hours=14)).date()),
                         Deal.owner_id.not_in(full) if full else true(),
                     )
                     .order_by(Deal.last_activity_at, Deal.id)
@@ -363,6 +366,8 @@ class Planner:
                 for r in rows:
                     owner = users.get(r.owner_id)
                     if owner is None or sent_today.get(r.owner_id, 0) >= STALE_DAILY_CAP:
+                        continue
+                    if r.stale_snoozed_until is not None and r.stale_snoozed_until > today_in(owner[1], now):
                         continue
                     sent_today[r.owner_id] = sent_today.get(r.owner_id, 0) + 1
                     flagged.append(r.id)
@@ -497,7 +502,9 @@ def still_due(s: Session, delivery: Delivery, now: datetime) -> dict[str, Any] |
             return None
         if _iso(deal.last_activity_at) != p["last_activity_at"]:
             return None
-        if deal.stale_snoozed_until is not None and deal.stale_snoozed_until > now.date():
+        if deal.stale_snoozed_until is not None and deal.stale_snoozed_until > today_in(
+            p.get("tz") or "UTC", now
+        ):
             return None
         return p
     if delivery.kind == "summary":

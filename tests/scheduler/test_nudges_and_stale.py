@@ -175,3 +175,19 @@ def test_a_quiet_pipeline_does_not_bury_its_owner(
     clock.advance(hours=12, minutes=1)
     scheduler.tick()
     assert [p["text"].split(" has had")[0] for p in slack.posted[5:]] == ["Deal 5", "Deal 6"]
+
+
+def test_stale_alert_snooze_ends_on_that_day_in_the_owners_zone(
+    crm: CRM, ann: Actor, slack: Slack, scheduler, clock: ManualClock
+) -> None:
+    deal_id = _quiet_deal(crm, ann)
+    clock.advance(days=15)
+    scheduler.tick()
+    assert len(slack.posted) == 1
+    Proactive(crm).snooze_stale(ann, deal_id, "2026-12-20")
+    clock.set(datetime(2026, 12, 20, 2, 0, tzinfo=UTC))  # still the 19th, 21:00, in New York
+    scheduler.tick()
+    assert len(slack.posted) == 1
+    clock.set(datetime(2026, 12, 20, 14, 0, tzinfo=UTC))  # the 20th, 09:00 in New York
+    scheduler.tick()
+    assert len(slack.posted) == 2
