@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -27,6 +27,11 @@ class Msg:
     done_mark: bool
     typed_lower: bool = False  # the sender wrote no capitals (they were put back for names)
     restore: list[tuple[str, str]] = field(default_factory=list)  # see Normalized.restore
+
+    def tail(self, start: int) -> Msg:
+        """The message from ``start`` on, as if it had been sent alone."""
+        spans = [replace(s, start=s.start - start, end=s.end - start) for s in self.spans if s.start >= start]
+        return replace(self, text=self.text[start:], low=self.low[start:], spans=spans)
 
     def spans_in(self, start: int, end: int | None = None) -> list[DateSpan]:
         stop = len(self.text) if end is None else end

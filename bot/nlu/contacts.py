@@ -87,7 +87,7 @@ _CONTACT_CREATE = re.compile(
     r"|(?:add|save|put)\s+(?=[A-Za-z][\w'\-]+(?:\s+[A-Za-z@][\w'.\-@]+){0,4}(?:\s+\([^)]*\))?\s+(?:to|into|in)\s+(?:the\s+|our\s+)?(?:crm|contacts|contact list|address book)\b)"
     r"|(?:add|save)\s+(?=[A-Za-z][\w'\-]+(?:\s+[A-Za-z][\w'&.\-]+){0,7}\s*(?:,|\(|<|\s)\s*[\w.+\-']+@)"
     r"|(?:add|save)\s+(?=[A-Za-z][\w'\-]+(?:\s+[A-Za-z][\w'\-]+){0,3}\s*(?:,|\(|<|\s)\s*(?:[\w.+\-']+@|\+?\d[\d\s().\-]{6,}|(?:as|to)\s+(?:a\s+)?(?:new\s+)?(?:contact|lead|prospect|customer)|(?:the\s+)?(?:[\w\-]+\s+){0,3}(?:of|at|from)\s+[A-Z]))"
-    r")\s*[:,\-–—]?\s*"
+    r")\s*[:,;\-–—]?\s*"
 )
 
 

@@ -384,6 +384,12 @@ def rule_update_deal(m: Msg) -> Result | None:
                 del changes["stage"]
         changes["deal"] = deal
         return "update_deal", 0.88, changes
+    # "Omar signed the order form 🎉 Gulf Logistics is won": the update can be the last clause
+    last = m.low.rfind("; ")
+    if last > 0:
+        got = rule_update_deal(m.tail(last + 2))
+        if got:
+            return got
     return None
 
 

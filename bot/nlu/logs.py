@@ -396,6 +396,12 @@ def _is_ahead(m: Msg, s: DateSpan) -> bool:
 
 def _cue(m: Msg) -> tuple[str, int, Slots, DateSpan | None] | None:
     """The words that make this a log: (kind, where the header starts, slots they name, a leading date)."""
+    if re.match(
+        r"(?:note to self|reminder to self)\s*[:\-]?\s*(?:to\s+)?(?:call|email|send|follow|ping|prep|prepare|check|review|"
+        r"book|schedule|get|ask|text|draft|update|chase|remind)\b",
+        m.low,
+    ):
+        return None  # "note to self: call Omar back…" is a to-do; "note to self: Oscorp's year ends in March" a note
     # "… log this as a note on Acme: pricing approved": the instruction can come after some context
     li = re.search(
         r"\blog (?:this|that|it)(?: as)? (?:a |an )?(?P<k>note|call|meeting|email|message|demo|lunch)\b",

@@ -104,7 +104,10 @@ def _is_emoji(ch: str) -> bool:
 def _strip_emoji(s: str) -> str:
     if s.isascii():
         return s
-    return "".join(" " if _is_emoji(ch) else ch for ch in s)
+    out = "".join("\x01" if _is_emoji(ch) else ch for ch in s)
+    # An emoji between two words ends a clause ("signed the order form 🎉 Gulf Logistics is won").
+    out = re.sub(r"(?<=\w)[\s\x01]*\x01[\s\x01]*(?=\s*\w)", " ; ", out)
+    return out.replace("\x01", " ")
 
 
 def _lower_same_length(s: str) -> str:
@@ -202,6 +205,7 @@ def normalize(raw: str) -> Normalized:
     s = _kind_emoji(s)
     done_mark = bool(_DONE_EMOJI.search(s))
     s = _DONE_EMOJI.sub(" ", s)
+    s = re.sub(r"(?<=\w)\s*(?::[a-z0-9_+\-']{1,40}:\s*)+(?=\w)", " ; ", s, flags=re.I)  # the same for :tada:
     s = _SHORTCODE.sub(" ", s)
     s = _strip_emoji(s)
     s = unicodedata.normalize("NFKC", s) if not s.isascii() else s

@@ -30,6 +30,9 @@ _DONE_RULES = [
     ),
     re.compile(r"^(?:tick|ticked|check|checked|cross|crossed)\s+off\s+(?P<t>.+)$"),
     re.compile(
+        r"^(?:i\s+|we\s+)?(?:finally\s+|just\s+)?got\s+(?P<t>.+?)\s+(?:done|finished|sorted|out the door)$"
+    ),
+    re.compile(
         r"^(?:mark|marked|set)\s+(?:as\s+)?(?:done|complete|completed|finished)\s*[:\-–—]\s*(?P<t>.+)$"
     ),
     re.compile(
@@ -320,7 +323,7 @@ def rule_create_task(m: Msg) -> Result | None:
         ):
             return None  # "@U123 overdue tasks", "@U123's pipeline": questions about someone
         return task_from(m, 0, conf=0.85)
-    if re.match(r"^(?:ask|tell|have|get)\s+@[UW]", low):
+    if re.match(r"^(?:ask|tell|have|get)\s+@[uw]", low):
         return task_from(m, 0, conf=0.85)
     # "can @U1 send the deck to Hooli by Friday?"
     cm = re.match(
