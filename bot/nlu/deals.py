@@ -183,7 +183,7 @@ _DEAL_UPDATE = [
     ),
     # "Initech deal is dead", "Acme renewal is now in proposal", "Globex signed!", "Acme renewal closed"
     re.compile(
-        r"^(?:the\s+)?(?P<d>[^,;:!?]+?)(?:\s*(?:->|=>|:|[–—])\s*|\s+-\s+|\s+)(?:deal\s+|opp\s+|opportunity\s+)?"
+        r"^(?:the\s+)?(?P<d>(?:(?!\s[-–—]\s)[^,;:!?])+?)(?:\s*(?:->|=>|:|[–—])\s*|\s+-\s+|\s+)(?:deal\s+|opp\s+|opportunity\s+)?"
         r"(?:(?:is|was|has|have|got|just|has been|is now|now|officially|finally|went|moved|moves|goes|'s|back|"
         r"been|gone)\s+)*(?:(?:in|at|to|into|on)\s+)?(?:the\s+)?(?P<v>closed[\s\-]?won|closed[\s\-]?lost|won|lost|dead|died|signed|done|"
         r"closed|booked|inked|gone|(?:verbally\s+)?committed|verbal|proposal|negotiation|negotiations|negotiating|"

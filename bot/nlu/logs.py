@@ -182,8 +182,10 @@ def _log_header(m: Msg, pos: int, kind: str) -> tuple[Slots, int]:
             if pm and not EMAIL.search(pm.group(1)):
                 inner = clean(pm.group(1))
                 # "(CFO at Pied Piper)", "(Globex, CTO)": the company is the part that is not a title
-                at = re.search(r"\s(?:at|@|of|from)\s+(?P<c>\w.*)$", inner)
                 parts = [x.strip() for x in re.split(r",|/", inner) if x.strip()]
+                at = re.search(r"\s(?:at|@|from)\s+(?P<c>\w.*)$", inner) or (
+                    None if len(parts) > 1 else re.search(r"\s(?:of)\s+(?P<c>\w.*)$", inner)
+                )
                 if at:
                     slots["company"] = at.group("c")
                 elif parts and not role_title(parts[0]):
