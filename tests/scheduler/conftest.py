@@ -3,6 +3,7 @@ helpers that read back what the bot actually posted."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any
@@ -30,6 +31,9 @@ class Slack(FakeSlack):
     def __init__(self) -> None:
         super().__init__()
         self.posted: list[dict[str, Any]] = []
+        # Posts arrive on the server's threads at once (schedulers with several workers): numbering
+        # and recording one must not interleave with another, or two messages would share a ts.
+        self._posting = threading.Lock()
         self.history_available = True
         self.handlers["chat.postMessage"] = self._post
         self.handlers["conversations.history"] = self._history
@@ -37,13 +41,14 @@ class Slack(FakeSlack):
     def _post(self, params: dict[str, Any]) -> dict[str, Any]:
         channel = str(params.get("channel"))
         dm = "D" + channel if channel.startswith("U") else channel
-        ts = f"{1_700_000_000 + len(self.posted)}.{len(self.posted):06d}"
         metadata = params.get("metadata")
         if isinstance(metadata, str):
             import json
 
             metadata = json.loads(metadata)
-        self.posted.append({**params, "channel": channel, "dm": dm, "ts": ts, "metadata": metadata})
+        with self._posting:
+            ts = f"{1_700_000_000 + len(self.posted)}.{len(self.posted):06d}"
+            self.posted.append({**params, "channel": channel, "dm": dm, "ts": ts, "metadata": metadata})
         return {"ok": True, "channel": dm, "ts": ts, "message": {"text": params.get("text")}}
 
     def _history(self, params: dict[str, Any]) -> dict[str, Any]:
