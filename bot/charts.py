@@ -6,8 +6,10 @@ import io
 from collections.abc import Sequence
 from decimal import Decimal
 
-from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib import rcParams
+from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg
 from matplotlib.figure import Figure
+from matplotlib.font_manager import FontProperties
 
 from bot.services.summary import PipelineSummary, StageLine
 
@@ -23,13 +25,40 @@ def _short(value: float) -> str:
     return f"{value:.0f}"
 
 
+def _size(renderer: RendererAgg, text: str, size: str | float) -> tuple[float, float]:
+    """Width and height of one line of text, in pixels."""
+    w, h, _ = renderer.get_text_width_height_descent(text, FontProperties(size=size), ismath=False)
+    return w, h
+
+
+def _fit(canvas: FigureCanvasAgg, names: Sequence[str], right_label: str, xlabel: str, title: str) -> None:
+    """Margins that just fit the labels around the bars, measured from the fonts. ``tight_layout``
+    finds the same by drawing the whole figure once more, which took about half the time of a chart."""
+    fig, renderer = canvas.figure, canvas.get_renderer()
+    pt = fig.dpi / 72
+    pad = 1.08 * FontProperties(size=rcParams["font.size"]).get_size_in_points() * pt
+    ticks = (rcParams["ytick.major.pad"] + rcParams["ytick.major.size"]) * pt
+    tick_w = max((_size(renderer, n, rcParams["ytick.labelsize"])[0] for n in names), default=0.0)
+    tick_h = _size(renderer, "lp", rcParams["xtick.labelsize"])[1]
+    label_h = _size(renderer, xlabel, rcParams["axes.labelsize"])[1]
+    title_h = _size(renderer, title, rcParams["axes.titlesize"])[1]
+    right_w = _size(renderer, right_label, rcParams["xtick.labelsize"])[0]
+    width, height = fig.bbox.width, fig.bbox.height
+    fig.subplots_adjust(
+        left=(pad + tick_w + ticks) / width,
+        right=1 - (pad + right_w / 2) / width,
+        bottom=(pad + label_h + rcParams["axes.labelpad"] * pt + tick_h + ticks) / height,
+        top=1 - (pad + title_h + rcParams["axes.titlepad"] * pt) / height,
+    )
+
+
 def amount_by_stage_png(
     stages: Sequence[StageLine], currency: str = "USD", title: str | None = None
 ) -> bytes:
     """A horizontal bar per stage (pipeline order, top to bottom), labelled with amount and count."""
     # A Figure of its own (not pyplot's global state): safe to draw from several threads.
     fig = Figure(figsize=(7, 0.5 * max(len(stages), 3) + 1.2), dpi=100)
-    FigureCanvasAgg(fig)
+    canvas = FigureCanvasAgg(fig)
     ax = fig.add_subplot()
     names = [s.name for s in stages][::-1]
     amounts = [float(s.amount or Decimal(0)) for s in stages][::-1]
@@ -45,12 +74,16 @@ def amount_by_stage_png(
             fontsize=9,
         )
     ax.set_xlim(0, top * 1.2)
-    ax.set_xlabel(f"Amount ({currency})")
+    xlabel = f"Amount ({currency})"
+    ax.set_xlabel(xlabel)
     ax.xaxis.set_major_formatter(lambda x, _pos: _short(x))
-    ax.set_title(title or "Pipeline: amount by stage")
+    title = title or "Pipeline: amount by stage"
+    # A fixed y: no tick labels sit above the bars, so the title need not be moved clear of them
+    # (finding out would lay out the x axis once more).
+    ax.set_title(title, y=1.0)
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
-    fig.tight_layout()
+    _fit(canvas, names, _short(top * 1.2), xlabel, title)
     out = io.BytesIO()
     fig.savefig(out, format="png")
     return out.getvalue()

@@ -4,7 +4,6 @@ summary (the same content the subscriptions post, chart included)."""
 
 from __future__ import annotations
 
-import logging
 from datetime import datetime
 from typing import Any
 
@@ -24,9 +23,6 @@ from bot.services.summary import SummaryService
 from bot.services.timeutil import zone
 from bot.services.views import Written
 from bot.slack.reply import make_ctx, post_to_response_url, respond_with, safely
-
-log = logging.getLogger(__name__)
-
 
 # ---- buttons -------------------------------------------------------------------------------------
 
@@ -266,28 +262,32 @@ def stale_days(ctx: Ctx, args: str) -> Reply:
 
 def pipeline_reply(ctx: Ctx) -> Reply:
     """The summary the subscriptions post, for the person asking, in their zone; the chart goes to the
-    channel when they share it, or to their DM with the bot otherwise (an ephemeral reply has no files)."""
+    channel when they share it, or to their DM with the bot otherwise (an ephemeral reply has no files).
+    The figures answer first; drawing and uploading the chart (several times their cost) runs after them."""
     summary = SummaryService(ctx.sessions, ctx.services.clock).pipeline_summary(ctx.actor)
     text, summary_blocks = blocks.summary_blocks(summary, title="Pipeline")
     result: list[Block] = list(summary_blocks)
-    if ctx.client is not None:
-        try:
-            target = ctx.channel_id if ctx.share and ctx.channel_id else ctx.user_id
-            if target.startswith("U"):
-                opened = ctx.client.conversations_open(users=target)
-                target = str((opened.get("channel") or {}).get("id") or target)
-            ctx.client.files_upload_v2(
-                channel=target,
-                file=summary_chart_png(summary),
-                filename="pipeline.png",
-                title="Pipeline: amount by stage",
-                request_file_info=False,
-            )
-            if not ctx.share:
-                result.append(context_block("📈 The chart is in your DM with me."))
-        except Exception:  # noqa: BLE001 - the figures still answer the question without the picture
-            log.exception("pipeline chart upload failed")
-    return Reply(text, result)
+    client = ctx.client
+    if client is None:
+        return Reply(text, result)
+    target = ctx.channel_id if ctx.share and ctx.channel_id else ctx.user_id
+
+    def upload_chart() -> None:
+        to = target
+        if to.startswith("U"):
+            opened = client.conversations_open(users=to)
+            to = str((opened.get("channel") or {}).get("id") or to)
+        client.files_upload_v2(
+            channel=to,
+            file=summary_chart_png(summary),
+            filename="pipeline.png",
+            title="Pipeline: amount by stage",
+            request_file_info=False,
+        )
+
+    if not ctx.share:
+        result.append(context_block("📈 The chart is in your DM with me."))
+    return Reply(text, result, after=[upload_chart])
 
 
 @intent_handler("pipeline_summary")

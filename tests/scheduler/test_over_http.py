@@ -175,8 +175,9 @@ def test_pipeline_command_is_the_summary_with_its_chart(
     assert "Open: 1 deals · $50,000" in text and "Closing this week" in text and "Overdue tasks" in text
     assert "1 new" in text
     assert "The chart is in your DM with me" in text
-    complete = slack.fake.calls_to("files.completeUploadExternal")[-1]
-    assert complete.params.get("channel_id") == f"D{ANN}"
+    # The figures answer first; the chart follows them.
+    complete = slack.fake.wait_calls("files.completeUploadExternal")[-1]
+    assert complete.params.get("channel_id") == f"D{ANN}" and reply.at < complete.at
     assert slack.fake.uploads and slack.fake.uploads[-1].params["bytes"].startswith(b"\x89PNG")
 
 
