@@ -172,8 +172,8 @@ _verb(
 )
 _verb(
     "pipeline",
-    "pipeline [team|@someone]",
-    "Count and amount of deals per stage, for you or the team.",
+    "pipeline [team|mine|@someone]",
+    "Count and amount of deals per stage: the team's (the default), yours or someone's.",
     ["pipeline", "pipeline team share"],
     "Pipeline",
 )
