@@ -3,8 +3,10 @@ beside it) or Socket Mode."""
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -19,6 +21,19 @@ from tests.support.socketmode import SocketModeServer
 
 
 def free_port() -> int:
+    """A free port for the bot's process to bind, below the kernel's range for outgoing connections.
+
+    A port the kernel hands out for ``bind(0)`` comes from that range, so once it is closed any
+    connection on the machine (the rest of the suite talks HTTP on loopback all the time) may take it
+    as its local port before the bot binds it. Below the range, only an explicit bind can.
+    """
+    low = 32768
+    with contextlib.suppress(OSError, ValueError):
+        low = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    for port in random.sample(range(max(1024, low - 12000), low), 200):
+        with socket.socket() as s, contextlib.suppress(OSError):
+            s.bind(("127.0.0.1", port))
+            return port
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
