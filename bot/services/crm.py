@@ -110,6 +110,10 @@ def _name(value: str | None, what: str, example: str) -> str:
     return cleaned
 
 
+# Deal bookkeeping that later activity moves on; undo restores it only if nothing moved it since.
+ACTIVITY_KEYS = ("last_activity_at", "stale_alerted_at")
+
+
 class CRM(ServiceBase):
     def __init__(self, sessions: sessionmaker[Session], clock: Callable[[], datetime] | None = None) -> None:
         super().__init__(sessions)
@@ -1203,6 +1207,9 @@ class CRM(ServiceBase):
             self._check_unchanged(event, obj)
             before = snapshot(obj)
             for key, value in (event.before or {}).items():
+                if key in ACTIVITY_KEYS and before.get(key) != (event.after or {}).get(key):
+                    # Activity recorded since (a call logged, an alert sent) is not this op's to take back.
+                    continue
                 setattr(obj, key, from_json(cls, key, value))
             if hasattr(obj, "name_key") and "name" in (event.before or {}):
                 obj.name_key = fold(obj.name)  # type: ignore[attr-defined]

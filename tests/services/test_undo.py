@@ -57,3 +57,24 @@ def test_only_the_author_or_a_manager_can_undo(crm: CRM, ann: Actor, bob: Actor)
     assert crm.last_op(ann) == written.op_id
     crm.undo(ann, written.op_id)
     assert crm.last_op(ann) is None
+
+
+def test_undoing_a_stage_move_keeps_activity_logged_after_it(crm: CRM, ann: Actor) -> None:
+    from datetime import UTC, datetime
+
+    from bot.clock import ManualClock
+
+    clock = ManualClock(datetime(2026, 11, 1, 15, 0, tzinfo=UTC))
+    crm.clock = clock.now
+    deal = crm.create_deal(ann, "Acme renewal", company="Acme", amount=1000).deal
+    assert deal
+    clock.advance(days=10)
+    move = crm.update_deal(ann, deal.id, stage="demo")
+    clock.advance(days=2)
+    crm.log_interaction(ann, "call", "they are keen", deal=deal.id)
+    clock.advance(days=1)
+    crm.undo(ann, move.op_id)
+    after = crm.resolve_deal(ann, deal.id)
+    assert after.stage == "lead"
+    # The call two days later still counts: the deal must not look quiet since the 1st.
+    assert after.last_activity_at == datetime(2026, 11, 13, 15, 0, tzinfo=UTC)
