@@ -206,6 +206,10 @@ def person_like(name: str, *, default: bool) -> bool:
     parts = name.split()
     if parts[0].lower() in FIRST_NAMES:
         return True
+    if len(parts) > 1 and re.fullmatch(
+        r"(?:dr|mr|mrs|ms|miss|prof|professor|sir|dame|mx)\.?", parts[0].lower()
+    ):
+        return True  # "Dr. Chen": an honorific names a person
     if _company_like(name):
         return False
     return default

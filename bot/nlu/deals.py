@@ -128,6 +128,19 @@ def _deal_ref(s: str) -> str:
     s = re.sub(r"\s+(?:deal|opportunity|opp|oppty|account|contract)s?$", "", s, flags=re.I)
     s = re.sub(r"^(?:deal|opportunity|opp)\s*[:\-]?\s+", "", s, flags=re.I)
     s = re.sub(r"'s$", "", s)
+    # A deal's name does not end in a verb: "Vertex Solar deal moving to demo" names "Vertex Solar".
+    s2 = re.sub(
+        r"(?:\s+(?:is|was|has|have|had|been|being|now|just|getting|got|gets|"
+        r"moving|moved|moves|going|goes|went|heading|headed|pushing|pushed|slipping|slipped|sliding|slid|"
+        r"increased|increasing|decreased|decreasing|dropped|dropping|bumped|bumping|raised|lowered|reduced|"
+        r"advancing|advanced|progressing|progressed|jumped|jumping|grew|growing|shrank|shrunk|changed|changing|"
+        r"updated|expanded|expanding|closing|closed|landing|landed|looks|looking|should|will|needs|needing))+$",
+        "",
+        s,
+        flags=re.I,
+    )
+    if s2 != s and s2.strip():
+        s = re.sub(r"\s+(?:deal|opportunity|opp|oppty|account|contract)s?$", "", s2, flags=re.I)
     return tidy(s)
 
 
@@ -215,6 +228,11 @@ _DEAL_UPDATE = [
     # "Initech deal to $80k"
     re.compile(
         r"^(?:the\s+)?(?P<d>[^,;:!?]+?)(?:\s+(?:deal|opp|opportunity))?\s+(?:to|->|=)\s+(?P<v>[$€£]?\d[\d.,]*\s*[kmb]?\b.*)$"
+    ),
+    # "Kingsley Hotel deal is £12k not £10k", "the Globex deal should be 45k"
+    re.compile(
+        r"^(?:the\s+)?(?P<d>[^,;:!?]+?\s+(?:deal|opp|opportunity|renewal|contract|expansion|upsell|pilot))\s+"
+        r"(?:is|was|should be|=)\s+(?:now\s+|actually\s+|really\s+|worth\s+)*(?:at\s+)?(?P<v>[$€£]?\d.*)$"
     ),
     # "Acme renewal close date is Dec 31", "Acme renewal amount 60k", "Acme deal now 60k"
     re.compile(
@@ -497,6 +515,8 @@ def create_deal_from(m: Msg, pos: int) -> Result:
 _UPDATE_CUE = re.compile(
     r"\b(?:moved?|moving|won|lost|signed|closed|push(?:ed)?|slipped|bump(?:ed)?|dead|now|update[ds]?|"
     r"change[ds]?|increase[ds]?|raise[ds]?|is in|to stage)\b|->|→|\bto\s+[$€£]?\d"
+    # "Zenith deal amount 75k", "Kingsley Hotel deal is £12k": a deal already named, said with its new value
+    r"|\b(?:deal|opp|opportunity|renewal|contract)\s+(?:is|was|should be|amount|value|size|close|closing|stage|=)\b"
 )
 
 

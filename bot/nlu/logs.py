@@ -27,6 +27,8 @@ from .vocab import FIRST_NAMES, NAME_STOP
 _LOG_ADJ = (
     r"(?:(?:really|very|super|pretty|so|quite|extremely)\s+)?(?:(?:quick|short|long|brief|good|great|productive|first|initial|intro|introductory|discovery|kickoff|"
     r"kick-off|follow up|follow-up|followup|check-in|check in|nice|solid|positive|tough|video|phone|zoom|"
+    r"cold|warm|disco|outbound|inbound|prospecting|csm|upsell|expansion|qualification|negotiation|contract|"
+    r"closing|partner|partnership|customer|client|reference|quick-ish|internal|exploratory|"
     r"teams|weekly|monthly|quarterly|another|second|final|1:1|f2f|face to face|in person|in-person|team|"
     r"coffee|lunch|dinner|breakfast|working|onsite|on-site|cs|ae|se|am|exec|executive|onboarding|renewal|account|health|"
     r"pricing|scoping|security|technical|legal|procurement|strategy|planning|status|sales|product|"
@@ -58,13 +60,24 @@ _LOG_VERB = (
 )
 
 
+# A report can open with any one describing word before the kind ("cold call to…", "disco call w/…");
+# a word that asks for something ("schedule call with…", "need call with…") makes it a plan instead.
+_NOUN_LEAD = (
+    r"(?!(?:schedule|book|set|setup|arrange|plan|need|needs|send|make|prep|prepare|cancel|move|reschedule|"
+    r"confirm|add|log|join|start|do|have|get|take|organize|organise|put|request|want|please|pls|remind|next|"
+    r"upcoming|follow|a|an|the|my|our|this|that|no|any|every|each|another|to|for|with|and|or|in|on|at)\b)"
+    r"[a-z][a-z\-]*"
+)
+
+
 _LOG_START = re.compile(
     r"^(?:(?:i|we)\s+)?(?:(?:just|finally|also|already|quickly|briefly)\s+)?(?:"
     rf"(?P<log>log(?:ged|ging)?|record(?:ed|ing)?|add(?:ed)?|save|track)\s*[:\-]?\s+(?:a\s+|an\s+|the\s+|my\s+|this\s+)?"
     rf"(?:new\s+)?{_LOG_ADJ}*(?P<k1>{_LOG_NOUN})s?\b"
     rf"|had\s+(?:a\s+|an\s+|my\s+|our\s+|the\s+)?{_LOG_ADJ}*(?P<k2>{_LOG_NOUN})\b"
     rf"|(?P<k3>{_LOG_VERB})\b"
-    rf"|(?P<k5>{_LOG_ADJ}*{_LOG_NOUN})\s+(?=with\b|w/|to\b|at\b|@|from\b)"
+    rf"|(?P<k5>(?:{_NOUN_LEAD}\s+)?{_LOG_ADJ}*{_LOG_NOUN})\s+(?=with\b|w/|to\b|at\b|@|from\b)"
+    r"|(?P<k13>voicemail|voice mail|voice message)\s+(?:for|to)\b"
     rf"|(?:(?:make|take|add|leave|put|jot)\s+(?:a\s+|down\s+a\s+)?(?:quick\s+)?)?{_LOG_ADJ}*(?P<k6>notes?|fyi|memo)\b"
     r"(?:\s+(?:that|on|about|re|for|from))?"
     rf"|(?:got out of|came out of|walked out of|wrapped(?: up)?|finished|ended|did)\s+(?:a|an|the|my|our)\s+{_LOG_ADJ}*"
@@ -431,7 +444,9 @@ def _cue(m: Msg) -> tuple[str, int, Slots, DateSpan | None] | None:
     if lm:
         cue = next(
             g
-            for g in (lm.group(k) for k in ("k1", "k2", "k3", "k5", "k6", "k8n", "k9", "k10", "k11", "k12"))
+            for g in (
+                lm.group(k) for k in ("k1", "k2", "k3", "k5", "k6", "k8n", "k9", "k10", "k11", "k12", "k13")
+            )
             if g
         )
         kind = kind_of(cue)

@@ -89,9 +89,29 @@ _SMALL_TALK = re.compile(
 )
 
 
+# Requests for things a CRM does not do, said in the imperative: errands, travel, food, reposting something
+# the bot cannot see. Matched at the start only, so a report that mentions a flight stays a report.
+_OFF_TOPIC = re.compile(
+    r"^(?:(?:book|order|buy|grab|reserve) me (?!(?:an?\s+|the\s+|some\s+|my\s+|all\s+)?(?:[\w'’]+\s+)?"
+    r"(?:call|reminder|list|report|summary|tasks?|deals?|pipeline|contacts?|numbers|status|info|details|email|phone|"
+    r"update|overview|forecast|notes?)\b)"
+    r"|(?:book|reserve|order|get|buy|find)\s+(?:me\s+|us\s+)?(?:an?\s+|the\s+|some\s+|my\s+|our\s+)?(?:\w+\s+)?"
+    r"(?:flights?|hotels?|uber|lyft|taxi|cab|ride|train|tickets?|rooms?|airbnb|car rental|rental car|table|"
+    r"restaurant|lunch|dinner|pizza|food)\b"
+    r"|(?:order|get|grab|buy|pick up|bring)\s+(?:some\s+|the\s+)?(?:lunch|dinner|breakfast|food|pizzas?|coffees?|"
+    r"snacks|drinks|donuts|bagels|cake)\b(?!\s+(?:with|w/)\b)"
+    r"|(?:post|share|pin|put|drop|paste|forward|cross-?post|repost|send)\s+(?:this|that|it|these|those)\s+"
+    r"(?:in|to|on|into)\s+(?:#|the\s+[\w\-]+\s+channel\b|(?:the\s+)?channel\b|slack\b|general\b)"
+    r"|tell me a joke|write (?:me )?an? (?:poem|song|haiku|story|joke)|(?:what's|what is|how's) the weather"
+    r"|set (?:an?|my) (?:alarm|timer)|play (?:some )?(?:music|a song)|translate (?:this|that)\b)",
+)
+
+
 def _r_small_talk(m: Msg) -> Result | None:
     if not m.low.strip() or _SMALL_TALK.match(m.low.strip()):
         return "unknown", 0.2, {}
+    if _OFF_TOPIC.match(m.low.strip()):
+        return "unknown", 0.3, {}
     return None
 
 
