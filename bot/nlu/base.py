@@ -236,6 +236,12 @@ PLACE_TAIL = re.compile(
 )
 
 
+GENERIC_PLACE = re.compile(
+    r"(?:the\s+)?(?:conference|event|office|airport|booth|summit|expo|trade ?show|show|meetup|gym|bar|"
+    r"restaurant|party|hotel|lobby|cafe|coffee shop|venue|offsite|onsite|webinar|convention|fair|dinner|lunch)s?"
+)
+
+
 def company_after(m: Msg, pos: int) -> tuple[str, int]:
     cm = _COMPANY_LEAD.match(m.low, pos)
     if not cm or cm.end() == pos:
@@ -244,6 +250,8 @@ def company_after(m: Msg, pos: int) -> tuple[str, int]:
     name = strip_org_tail(name)
     if not name or name.lower() in FIRST_NAMES or any(s.start < end and cm.end() < s.end for s in m.spans):
         return "", pos
+    if GENERIC_PLACE.fullmatch(name.lower()):
+        return "", pos  # "met Jane at the conference": where it happened, not her company
     if role_title(name) and name.split()[0].lower() in ROLE_WORDS:
         return "", pos  # "(CFO at Pied Piper)": a title, the company comes after it
     if m.text[cm.start() : cm.end()].strip().startswith("(") and m.text.startswith(")", end):

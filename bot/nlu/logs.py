@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from .base import (
+    GENERIC_PLACE,
     PLACE_TAIL,
     Msg,
     Result,
@@ -147,6 +148,8 @@ def _log_header(m: Msg, pos: int, kind: str) -> tuple[Slots, int]:
                     slots["summary"] = skipped  # "emailed the proposal to Priya"
                 break
     name = strip_org_tail(name)
+    if name and GENERIC_PLACE.fullmatch(name.lower()):
+        name = ""  # "met Jane at the conference": where, not who
     if name and not any(s.start < end and p < s.end for s in m.spans):
         person_default = False
         also = re.match(r"\s*(?:and|&|\+)\s+", m.low[end:])
@@ -495,6 +498,39 @@ def _cue(m: Msg) -> tuple[str, int, Slots, DateSpan | None] | None:
     return kind, pos, subject, lead_span
 
 
+# The customer's own calendar ("decision in Q1", "budget resets in Jan", "she's back on the 30th") is
+# something they said, not something for the rep to do by then.
+_TIMELINE = re.compile(
+    r"\b(?:decision|decide[sd]?|deciding|budgets?|budgeting|switch\w*|moving|migrat\w*|back|out|ooo|away|vacation|"
+    r"leave|holiday|launch\w*|go[\s\-]?live|fiscal|fy|freeze|hiring|reorg|board|audit|year[\s\-]?end|"
+    r"expires?|expiring|ends|ending|starts?|starting|begins?|beginning|rollout|roll out|implement\w*|"
+    r"planning|plans? to|won't|wont|not ready|not until|earliest|maybe|might|could|probably|likely|hopefully)\b"
+)
+_VAGUE_DATE = re.compile(
+    r"^(?:(?:in|during|by|for|around|until|till|before|after)\s+)?(?:(?:early|late|mid|end of|start of|the end of)[\s\-]+)?"
+    r"(?:q[1-4]|h[12]|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*|next (?:year|quarter)|"
+    r"this (?:year|quarter))(?:\s+\d{4})?$"
+)
+
+
+_TO_DO = re.compile(
+    r"\b(?:reach(?: back)? out|send|call|email|ping|prepare|prep|draft|share|schedule|book|follow|circle back|"
+    r"check in|get back|set up|review|deliver|text|touch base|chase|confirm|f/u)\b"
+)
+
+
+def _timeline_only(m: Msg, s: DateSpan, clause: tuple[int, int]) -> bool:
+    """A date in a clause that says when something happens on their side, with nothing for us to do."""
+    text = m.low[clause[0] : clause[1]]
+    if _FOLLOW_CUE.search(text) or _ACTION.match(text) or _TO_DO.search(text):
+        return False
+    if re.search(r"\b(?:by|due|before|no later than)\s*$", m.low[max(0, s.start - 16) : s.start]) or re.match(
+        r"(?:by|due|before)\b", s.text.lower()
+    ):
+        return False
+    return bool(_TIMELINE.search(text) or _VAGUE_DATE.match(s.text.lower().strip()))
+
+
 def _follow_up(m: Msg, rest_start: int, occurred: DateSpan | None, summary: str) -> Slots:
     """A future date after the header (with what is due then), or an explicit follow-up cue."""
     fu: Slots = {}
@@ -510,6 +546,8 @@ def _follow_up(m: Msg, rest_start: int, occurred: DateSpan | None, summary: str)
         due = resolve_when(m, s, "future")
         if due:
             clause = next(((cs, ce) for cs, ce in clauses if cs <= s.start < ce), None)
+            if clause and _timeline_only(m, s, clause):
+                continue
             candidates.append((s, due, clause))
     if candidates:
         # Several dates: the one next to something to do ("need to send ROI calc by Thursday") beats the
@@ -601,6 +639,8 @@ def rule_log(m: Msg) -> Result | None:
         and not re.search(
             r"\b(?:next|tomorrow|coming|in\s+\w+\s+(?:day|week|month)s?|within|from now)\b", s.text
         )
+        # "moving to a new system in Jan": a month or quarter on its own is their plan, not when we spoke
+        and not _VAGUE_DATE.match(s.text.lower().strip())
     ]
     if occurred is None and in_header:
         occurred = in_header[0]

@@ -227,7 +227,7 @@ def normalize(raw: str) -> Normalized:
 
     s = _ABBREV.sub(expand, s)
     # "kim@initech" is shorthand for "kim at initech" (an address would have a dot after the @)
-    s = re.sub(r"(?<![\w.+\-])([A-Za-z][\w'\-]*)@([A-Za-z][\w&\-]*)\b(?!\.\w)", r"\1 at \2", s)
+    s = re.sub(r"(?<![\w.+\-])([A-Za-z][\w'\-]*)@([A-Za-z][\w&\-]*)(?![\w&\-])(?!\.\w)", r"\1 at \2", s)
     s = re.sub(r"(?<![\w/@.])w(?= +(?:[A-Z@]|the\b|her\b|him\b|them\b))", "with", s)
     # "met w sarah": after a meeting word a lone "w" is "with" whatever follows
     s = _MEETING_W.sub(r"\1 with", s)
