@@ -113,7 +113,12 @@ _STAGE_PATTERNS: list[tuple[str, str]] = [
     ("won", r"\bclosed[\s\-]?won\b|\bwon\b|\bwin\b|\bsigned\b|\bbooked\b|\binked\b|\bcommitted\b"),
     (
         "lost",
-        r"\bclosed[\s\-]?lost\b|\blost\b|\bdead\b|\bdied\b|\bkilled\b|\bchurned\b|\bno[\s\-]go\b"
+        # "they lost budget" / "lost their champion" is what happened to them, not the deal's stage
+        r"\bclosed[\s\-]?lost\b|(?<!they )(?<!she )(?<!he )(?<!they've )(?<!they have )\blost\b"
+        r"(?!\s+(?:(?:their|the|its|our|his|her|my|some|all|a|an|key)\s+)?(?:budget|funding|interest|momentum|touch|"
+        r"track|contact|sponsor|exec sponsor|champion|steam|headcount|signal|connection|access|approval|power|"
+        r"seats?|users?|licen[cs]es?|people|staff|cfo|ceo|cto|vp|buyer|main contact|poc)\b)"
+        r"|\bdead\b|\bdied\b|\bkilled\b|\bchurned\b|\bno[\s\-]go\b"
         r"|\bwent with (?:a |another )?(?:competitor|someone else|\w+ instead)\b|\bwalked away\b|\bpassed on\b",
     ),
     ("negotiation", r"\bnegotiat\w*|\bredlines?\b|\bcontracting\b|\blegal review\b|\bin legal\b"),
@@ -158,7 +163,8 @@ _KIND_WORDS: list[tuple[str, str]] = [
         "meeting",
         r"\bmeet\w*|\bmet\b|\blunch\w*|\bbrunch\b|\bdinner\b|\bcoffee\b|\bbreakfast\b|\bdrinks\b|\bdemo\w*|\bvisit\w*"
         r"|\bran into\b|\bbumped into\b|\bwalk-?through\b|\btraining\b|\bsat down\b|\bonsite\b|\bon-site\b|\bin person\b|\bworkshop\b|\bkick-?off\b|\bqbr\b|\bpresentation\b"
-        r"|\bcaught up\b|\bcatch[\s\-]?up\b|\bsync\b|\bzoom\b|\bteams\b|\bwebinar\b|\bconference\b|\bmtg\b",
+        r"|\bcaught up\b|\bcatch[\s\-]?up\b|\bsync\b|\bzoom\b|\bteams\b|\bwebinar\b|\bconference\b|\bmtg\b"
+        r"|\bbriefing\b|\bpitch\b|\bhuddle\b|\btour\b|\bdebrief\b|\bf2f\b|\b1:1\b|\bone-on-one\b|\broundtable\b|\bebr\b",
     ),
     (
         "call",

@@ -134,7 +134,8 @@ def _deal_ref(s: str) -> str:
         r"moving|moved|moves|going|goes|went|heading|headed|pushing|pushed|slipping|slipped|sliding|slid|"
         r"increased|increasing|decreased|decreasing|dropped|dropping|bumped|bumping|raised|lowered|reduced|"
         r"advancing|advanced|progressing|progressed|jumped|jumping|grew|growing|shrank|shrunk|changed|changing|"
-        r"updated|expanded|expanding|closing|closed|landing|landed|looks|looking|should|will|needs|needing))+$",
+        r"updated|expanded|expanding|closing|closed|landing|landed|looks|looking|should|will|needs|needing|"
+        r"up|down))+$",
         "",
         s,
         flags=re.I,
@@ -238,6 +239,7 @@ _DEAL_UPDATE = [
     re.compile(
         r"^(?:the\s+)?(?P<d>[^,;:!?]+?)\s+(?:deal\s+|opp\s+)?(?:new\s+)?(?:amount|value|size|close date|closing date|"
         r"close|expected close|stage|is now worth|now worth|is worth|worth|slipped|slips|pushed|moved|moving|"
+        r"(?:is\s+|now\s+)?(?:closing|closes|expected to close|should close|will close|to close)(?=\s+(?:on\s+|by\s+)?\S*\d|\s+(?:next|this|end|eom|eoq|tomorrow|mon|tue|wed|thu|fri|jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|q[1-4])\b)|"
         r"(?:is\s+)?now(?=\s+(?:at\s+)?[$€£]?\d))\s*"
         r"(?:is\s+|to\s+|now\s+|=\s*|:\s*|->\s*)*(?P<v>.+)$"
     ),
@@ -405,6 +407,14 @@ def rule_update_deal(m: Msg) -> Result | None:
     # "Omar signed the order form 🎉 Gulf Logistics is won": the update can be the last clause
     last = m.low.rfind("; ")
     if last > 0:
+        got = rule_update_deal(m.tail(last + 2))
+        if got:
+            return got
+    # "they lost budget, Acme deal is dead": a reason first, then the deal named with what happened
+    last = m.low.rfind(", ")
+    if last > 0 and re.match(
+        r"(?:the\s+)?\S+(?:\s+\S+){0,3}?\s+(?:deal|opp|opportunity|renewal)\b", m.low[last + 2 :]
+    ):
         got = rule_update_deal(m.tail(last + 2))
         if got:
             return got

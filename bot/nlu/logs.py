@@ -40,7 +40,8 @@ _LOG_ADJ = (
 _LOG_NOUN = (
     r"(?:phone call|call|email|e-mail|meeting|meetup|lunch|brunch|dinner|coffee|breakfast|drinks|demo|visit|"
     r"site visit|chat|conversation|convo|catch[\s\-]?up|sync|check[\s\-]?in|touch ?base|intro|kick-?off|"
-    r"voicemail|message|text|dm|note|qbr|presentation|workshop|session|onsite|zoom|webex|hangout|google meet|teams call)"
+    r"voicemail|message|text|dm|note|qbr|ebr|presentation|workshop|session|onsite|zoom|webex|hangout|google meet|teams call|"
+    r"briefing|pitch|huddle|walkthrough|walk-through|training|webinar|roundtable|debrief|tour|f2f|1:1|one-on-one)"
 )
 
 
