@@ -26,6 +26,7 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.blocks import ids
+from bot.services.crm import EMAIL, PHONE
 from bot.services.timeutil import zone
 from models.entities import DEFAULT_STAGES, INTERACTION_KINDS, LIFECYCLES
 
@@ -244,6 +245,11 @@ def read(intent: str, values: dict[str, dict[str, Any]]) -> tuple[dict[str, Any]
             if amount is None:
                 errors[bid] = "Write an amount like 50000, 50k or 1.2M."
             value = amount
+        # The same checks the service makes, so a typo is fixed in the form instead of ending it.
+        if f.slot == "email" and value is not None and not EMAIL.match(value):
+            errors[bid] = "Write an email address like jane@acme.com."
+        if f.slot == "phone" and value is not None and not PHONE.match(value):
+            errors[bid] = "Write a phone number like +1 415 555 0100."
         if f.required and value in (None, ""):
             errors[bid] = f"{f.label} is needed."
         if value not in (None, ""):

@@ -160,3 +160,20 @@ def test_a_form_that_cannot_open_in_time_says_so(slack: SlackHTTP) -> None:
     url = slack.new_response_url()
     assert slack.send_payload(block_actions(button(card, "Edit"), response_url=url)).status == 200
     assert "couldn't open the form in time" in text_of(slack.wait_response(url))
+
+
+def test_a_malformed_email_in_the_edit_form_is_shown_in_the_form_and_the_card_stays(
+    slack: SlackHTTP,
+) -> None:
+    card = slack.command("contact add Jane Smith jane@initech.com at Initech")
+    view, url = open_modal(slack, card, "Edit")
+    before = count(slack, AuditEvent)
+    resp = slack.send_payload(view_submission(view, modal_values(view, f_email="not-an-email")))
+    assert resp.status == 200
+    answer = json.loads(resp.body)
+    assert answer["response_action"] == "errors" and "jane@acme.com" in answer["errors"]["f_email"]
+    slack.settle()
+    # The card with its Undo is not replaced by an error, and nothing was written.
+    path = url.split(slack.fake.base, 1)[1]
+    assert not [c for c in slack.fake.responses if c.method == path]
+    assert count(slack, AuditEvent) == before
