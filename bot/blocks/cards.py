@@ -137,18 +137,20 @@ def contact_list(query: str, found: list[ContactView]) -> list[Block]:
 
 
 def deal_list(title: str, deals: list[DealView]) -> list[Block]:
+    # The title is mrkdwn made by the caller: escaping it would show "<@U…>'s" raw instead of a name.
     if not deals:
         return [section(f"{title}: no deals.")]
-    blocks: list[Block | None] = [section(f"*{esc(title)}* ({len(deals)})")]
+    blocks: list[Block | None] = [section(f"*{title}* ({len(deals)})")]
     for d in deals[:40]:
         blocks.append(section(deal_line(d), _advance_button(d)))
     return compact(blocks)
 
 
 def task_list(title: str, tasks: list[TaskView], tz: str, *, show_assignee: bool = False) -> list[Block]:
+    # The title is mrkdwn made by the caller, like deal_list's.
     if not tasks:
         return [section(f"{title}: nothing open. 🎉")]
-    blocks: list[Block | None] = [section(f"*{esc(title)}* ({len(tasks)})")]
+    blocks: list[Block | None] = [section(f"*{title}* ({len(tasks)})")]
     for t in tasks[:40]:
         blocks.append(
             section(
@@ -160,15 +162,19 @@ def task_list(title: str, tasks: list[TaskView], tz: str, *, show_assignee: bool
     return compact(blocks)
 
 
+def _deals(n: int) -> str:
+    return f"{n} deal" if n == 1 else f"{n} deals"
+
+
 def pipeline(p: Pipeline, title: str) -> list[Block]:
     rows = []
     for s in p.stages:
         marker = " (closed)" if s.is_closed else ""
-        rows.append(f"`{s.name:<12}` {s.count:>5} deals · {money(s.amount, p.currency)}{marker}")
+        rows.append(f"`{s.name:<12}` {_deals(s.count):>11} · {money(s.amount, p.currency)}{marker}")
     blocks: list[Block | None] = [
         header(title),
         section("\n".join(rows) or "_no stages_"),
-        context(f"Open: {p.open_count} deals · {money(p.open_amount, p.currency)}"),
+        context(f"Open: {_deals(p.open_count)} · {money(p.open_amount, p.currency)}"),
     ]
     if p.owners and p.owner_slack_id is None:
         per_owner = [

@@ -53,6 +53,8 @@ def check_typed_values(verb: str, args: str, intent: dict[str, Any]) -> str | No
                 return f"“{esc(token)}” is not an email address. Write it like jane@acme.com."
     if verb.startswith("deal"):
         m = re.search(r"\bstage\s+(\S+)", args, re.I)
+        if verb == "deal move" and not m:
+            m = re.search(r"\bto\s+(\S+)\s*$", args, re.I)
         if m and not slots.get("stage"):
             return f"“{esc(m.group(1))}” is not a pipeline stage. Stages: " + ", ".join(STAGES) + "."
         for token in re.findall(r"(?<!\S)[$€£]\S+", args):

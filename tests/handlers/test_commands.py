@@ -138,7 +138,7 @@ def test_pipeline_for_me_and_the_team(slack: SlackHTTP) -> None:
     assert "Proposal" in text and "$50,000" in text and "Open: 2 deals · $70,000" in text
     assert f"<@{ANN}>" in text and f"<@{BOB}>" in text
     mine = text_of(slack.command("my pipeline"))
-    assert "Your pipeline" in mine and "Open: 1 deals · $50,000" in mine
+    assert "Your pipeline" in mine and "Open: 1 deal · $50,000" in mine
 
 
 def test_share_posts_in_the_channel(slack: SlackHTTP) -> None:
@@ -231,3 +231,26 @@ def test_slow_extras_run_after_the_reply_is_posted(slack: SlackHTTP) -> None:
         assert reply.at < extra.at
     finally:
         unregister("zz chart")
+
+
+def test_someone_elses_lists_name_them_with_a_working_mention(slack: SlackHTTP) -> None:
+    slack.command(f"task add send contract for <@{BOB}|bob> by Friday")
+    slack.command("deal add Globex pilot 12k", user=BOB)
+    for text in (f"tasks <@{BOB}|bob>", f"deals <@{BOB}|bob>"):
+        shown = text_of(slack.command(text))
+        # Slack only renders an unescaped <@U…> as the person's name.
+        assert f"<@{BOB}>'s" in shown and "&lt;@" not in shown, shown
+
+
+def test_moving_a_deal_to_a_stage_that_does_not_exist_names_the_stages(slack: SlackHTTP) -> None:
+    slack.command("deal add Acme renewal 50k")
+    before = count(slack, AuditEvent)
+    shown = text_of(slack.command("deal move Acme renewal to finished"))
+    assert "“finished” is not a pipeline stage" in shown and "negotiation" in shown, shown
+    assert count(slack, AuditEvent) == before
+
+
+def test_one_persons_pipeline_counts_one_deal_in_the_singular(slack: SlackHTTP) -> None:
+    slack.command("deal add Acme renewal 50k")
+    shown = text_of(slack.command("pipeline mine"))
+    assert "1 deal ·" in shown and "1 deals" not in shown and "0 deals" in shown, shown
