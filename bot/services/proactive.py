@@ -61,17 +61,35 @@ def _key_time(value: datetime) -> str:
 
 
 def enqueue(s: Session, rows: list[dict[str, Any]]) -> int:
-    """Insert deliveries, skipping any whose dedupe key is already planned (by us or a peer)."""
+    """Insert deliveries, skipping any whose dedupe key is already planned (by us or a peer). A row
+    with that key that was cancelled (never sent: its task went to someone else and came back, say)
+    is planned again rather than leaving the message lost."""
     if not rows:
         return 0
     if s.get_bind().dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert as pg_insert
 
-        stmt: Any = pg_insert(Delivery).values(rows).on_conflict_do_nothing(index_elements=["dedupe_key"])
+        stmt: Any = pg_insert(Delivery).values(rows)
     else:
         from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-        stmt = sqlite_insert(Delivery).values(rows).on_conflict_do_nothing(index_elements=["dedupe_key"])
+        stmt = sqlite_insert(Delivery).values(rows)
+    rearm = {
+        key: stmt.excluded[key]
+        for key in ("channel", "user_id", "payload", "due_at", "late", "next_attempt_at", "created_at")
+    }
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["dedupe_key"],
+        set_={
+            **rearm,
+            "state": "pending",
+            "attempts": 0,
+            "last_error": None,
+            "claimed_by": None,
+            "claimed_until": None,
+        },
+        where=Delivery.state == "cancelled",
+    )
     return len(s.execute(stmt.returning(Delivery.id)).all())
 
 

@@ -157,3 +157,25 @@ def test_old_deliveries_are_purged_and_nothing_is_sent_again(
     assert deliveries(crm, "reminder") == []
     # The task is still open: its daily nudges go on, its reminder is not sent again.
     assert len([p for p in slack.posted if p["text"].startswith("Reminder: Long ago")]) == 1
+
+
+def test_task_handed_back_before_its_reminder_went_out_still_reminds(
+    crm: CRM, ann: Actor, bob: Actor, slack: Slack, scheduler, clock: ManualClock
+) -> None:
+    """Ann's reminder failed (Slack 500) and was waiting to retry when the task went to Bob, so it was
+    cancelled; when the task comes back to Ann she must still be reminded, once."""
+    task = crm.create_task(ann, "Call Jane", due=clock.now().isoformat()).task
+    assert task
+    slack.fail_next("chat.postMessage", Fault(500))
+    scheduler.tick()
+    assert slack.posted == []
+    crm.reassign_task(ann, task.id, "UBOB")
+    clock.advance(seconds=30)
+    scheduler.tick()
+    assert [p["channel"] for p in slack.posted] == ["UBOB"]
+    crm.reassign_task(bob, task.id, "UANN")
+    clock.advance(seconds=30)
+    scheduler.tick()
+    clock.advance(minutes=5)
+    scheduler.tick()
+    assert [p["channel"] for p in slack.posted] == ["UBOB", "UANN"]
