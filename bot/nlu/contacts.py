@@ -334,11 +334,19 @@ def _company_clean(s: str) -> str:
 
 
 # "add Chloe Martin, Marketing Director at Hooli": capitals tell the name and the company apart
+# A person's name as written: "Dr. Maria Gomez", "Juan de la Cruz", "Anneke van der Berg", "Sean O'Brien"
+_PERSON_HEAD = r"(?:(?:Dr|Mr|Mrs|Ms|Prof)\.?\s+)?[A-Z][\w'\-]+"
+_PERSON_MORE = r"(?:\s+(?:(?:van|von|der|den|de|del|della|la|le|di|da|dos|du|ter|bin|al)\s+)*[A-Z][\w'\-]+)"
+_PERSON = _PERSON_HEAD + _PERSON_MORE + "{0,3}"
+_FULL_NAME = _PERSON_HEAD + _PERSON_MORE + "{1,3}"
 _CONTACT_ADD_CARD = re.compile(
-    r"^(?i:add|save)\s+(?=[A-Z][\w'\-]+(?:\s+[A-Z][\w'\-]+){0,3}\s*(?:,|\(|\s[-–—])\s*(?:[\w\-]+\s+){0,3}"
+    rf"^(?i:add|save)\s+(?={_PERSON}\s*(?:,|\(|\s[-–—])\s*(?:[\w\-]+\s+){{0,3}}"
     r"(?:of|at|from|@)\s+[A-Z])"
     # "add Leo Martins (Aperture Science) - customer": a full name, then its details
-    r"|^(?i:add|save)\s+(?=[A-Z][\w'\-]+(?:\s+[A-Z][\w'\-]+){1,2}\s*(?:\(|,\s*[A-Z]|\s[-–—]\s))"
+    rf"|^(?i:add|save)\s+(?={_FULL_NAME}\s*(?:\(|,\s*[A-Z]|\s[-–—]\s))"
+    # "add Juan de la Cruz from Cemex as a lead"
+    rf"|^(?i:add|save)\s+(?={_PERSON}\s+(?:from|at|@|of)\s+[A-Z][\w&.\-]*(?:\s+[A-Z][\w&.\-]*){{0,2}}\s+"
+    r"(?i:as|to)\s+(?i:a\s+|an\s+|our\s+)?(?i:new\s+)?(?i:contact|lead|prospect|customer|client)s?\b)"
 )
 
 
