@@ -114,6 +114,40 @@ _FOLLOW_LEAD = re.compile(
 )
 
 
+_NAME_PARTICLES = frozenset(
+    [
+        "van",
+        "von",
+        "der",
+        "den",
+        "de",
+        "del",
+        "della",
+        "la",
+        "le",
+        "di",
+        "da",
+        "dos",
+        "du",
+        "ter",
+        "bin",
+        "al",
+        "ó",
+        "o'",
+        "mac",
+        "mc",
+        "st.",
+        "st",
+    ]
+)
+
+
+_PERSON_VERB = re.compile(
+    r"(?:called|phoned|rang|rung|emailed|e-mailed|mailed|texted|messaged|dmed|pinged|whatsapp'?e?d|slacked|"
+    r"sms'?e?d|spoke to|spoke with|talked to|talked with|met|met with|left)\s*$"
+)
+
+
 def _log_header(m: Msg, pos: int, kind: str) -> tuple[Slots, int]:
     """Contact / company / when right after the log cue; returns slots and where the summary begins."""
     slots: Slots = {}
@@ -152,7 +186,31 @@ def _log_header(m: Msg, pos: int, kind: str) -> tuple[Slots, int]:
     if name and GENERIC_PLACE.fullmatch(name.lower()):
         name = ""  # "met Jane at the conference": where, not who
     if name and not any(s.start < end and p < s.end for s in m.spans):
-        person_default = False
+        # Who was called or written to is usually a person: a full name of two or three capitalised words
+        # that is not shaped like a company ("emailed Chukwuemeka Okafor the SOW"), or any name the next
+        # clause calls "she"/"he" ("phoned Gabriela, she confirmed…").
+        words = name.split()
+        direct = (
+            not (lead and re.search(r"\S", lead.group(0)))
+            and m.low[pos:p].strip() == ""
+            and bool(_PERSON_VERB.search(m.low[:pos]))
+        )
+        about = bool(lead and re.search(r"\b(?:at|on|for|about|re|regarding|of|from)\b", lead.group(0)))
+        person_default = bool(
+            not about
+            and re.match(r"\s*[,.;:\-–—]?\s*(?:she|he)\b", m.low[end:])
+            or direct
+            and len(words) == 1
+            and re.search(
+                r"(?:texted|messaged|dmed|pinged|whatsapp'?e?d|slacked|phoned|rang|rung|sms'?e?d)\s*$",
+                m.low[:pos],
+            )
+            or direct
+            and 2 <= len(words) <= 4
+            and all(w[:1].isupper() or w.lower() in _NAME_PARTICLES for w in words)
+            and sum(w[:1].isupper() for w in words) in (2, 3)
+            and not re.search(r"[&\d]", name)
+        )
         also = re.match(r"\s*(?:and|&|\+)\s+", m.low[end:])
         boss = re.match(
             r"\s*(?:\+|and|&)\s+(?:her|his|their)\s+(?:boss|manager|team|colleague|cfo|ceo|cto|vp)\b",

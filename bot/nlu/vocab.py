@@ -166,6 +166,8 @@ ABBREVIATIONS: dict[str, str] = {
     "hlep": "help",
     "hepl": "help",
     "overdeu": "overdue",
+    "jus": "just",
+    "juts": "just",
 }
 
 # Words worth repairing when misspelt: they decide the intent or a vocabulary slot.
@@ -178,7 +180,7 @@ FUZZY_TARGETS: frozenset[str] = _words(
     yesterday pipeline forecast contact contacts create update change opportunity deals amount stage
     schedule monday tuesday wednesday thursday friday saturday sunday january february september october
     november december complete completed finished done assign assigned please phone number title company
-    discussed sending voicemail lookup search
+    discussed sending voicemail lookup search wants needs asked wanted pricing
     """
 )
 
