@@ -45,6 +45,7 @@ from models import (
     Company,
     Contact,
     Deal,
+    Delivery,
     Interaction,
     PipelineStage,
     PipelineTotal,
@@ -1215,6 +1216,8 @@ class CRM(ServiceBase):
                 obj.name_key = fold(obj.name)  # type: ignore[attr-defined]
             if hasattr(obj, "title_key") and "title" in (event.before or {}):
                 obj.title_key = fold(obj.title)  # type: ignore[attr-defined]
+            if isinstance(obj, Task):
+                self._rearm_reminder(s, obj)
             s.flush()
             after = snapshot(obj)
             changed = [k for k in after if before.get(k) != after.get(k)]
@@ -1241,6 +1244,17 @@ class CRM(ServiceBase):
             op._event(restored, "undo", None, snapshot(restored))
             return f"restored {event.record_type}"
         raise Conflict("That change can't be undone.")
+
+    def _rearm_reminder(self, s: Session, task: Task) -> None:
+        """A task reopened by undo with its reminder marked sent, whose message was in fact cancelled
+        (the task was done before it went out): remind again rather than never."""
+        if task.done_at is not None or task.reminder_state != "sent" or task.remind_at is None:
+            return
+        from bot.services.proactive import reminder_key
+
+        key = reminder_key(task.id, task.assignee_id, task.remind_at)
+        if s.scalar(select(Delivery.state).where(Delivery.dedupe_key == key)) == "cancelled":
+            task.reminder_state = "pending"
 
     def _check_unchanged(self, event: AuditEvent, obj: Any) -> None:
         """Undo only what is still as the change left it, so a later edit is never silently lost."""

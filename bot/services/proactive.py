@@ -60,6 +60,10 @@ def _key_time(value: datetime) -> str:
     return value.astimezone(UTC).strftime("%Y%m%dT%H%M%S.%f")
 
 
+def reminder_key(task_id: int, assignee_id: int | None, remind_at: datetime) -> str:
+    return f"reminder:{task_id}:{assignee_id}:{_key_time(remind_at)}"
+
+
 def enqueue(s: Session, rows: list[dict[str, Any]]) -> int:
     """Insert deliveries, skipping any whose dedupe key is already planned (by us or a peer). A row
     with that key that was cancelled (never sent: its task went to someone else and came back, say)
@@ -218,7 +222,7 @@ class Planner:
                     _delivery(
                         workspace_id=r.workspace_id,
                         kind="reminder",
-                        key=f"reminder:{r.id}:{r.assignee_id}:{_key_time(r.remind_at)}",
+                        key=reminder_key(r.id, r.assignee_id, r.remind_at),
                         channel=user[0],
                         user_id=r.assignee_id,
                         payload=payload,

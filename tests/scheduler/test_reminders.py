@@ -179,3 +179,22 @@ def test_task_handed_back_before_its_reminder_went_out_still_reminds(
     clock.advance(minutes=5)
     scheduler.tick()
     assert [p["channel"] for p in slack.posted] == ["UBOB", "UANN"]
+
+
+def test_undoing_done_on_a_task_whose_reminder_was_held_back_still_reminds(
+    crm: CRM, ann: Actor, slack: Slack, scheduler, clock: ManualClock
+) -> None:
+    task = crm.create_task(ann, "Call Jane", due=clock.now().isoformat()).task
+    assert task
+    slack.fail_next("chat.postMessage", Fault(500))
+    scheduler.tick()  # planned, Slack failed: waiting to retry
+    done = crm.complete_task(ann, task.id)
+    clock.advance(seconds=30)
+    scheduler.tick()  # the retry finds the task done: cancelled, not sent
+    assert slack.posted == []
+    crm.undo(ann, done.op_id)
+    scheduler.tick()
+    assert [p["channel"] for p in slack.posted] == ["UANN"]
+    clock.advance(hours=1)
+    scheduler.tick()
+    assert len(slack.posted) == 1
