@@ -42,6 +42,8 @@ def _verb(name: str, usage: str, doc: str, examples: list[str], group: str) -> N
 
 
 EMAILISH = re.compile(r"(?<![<|\w])[^\s<>|,;()]+@[^\s<>|,;()]+")
+# A run of words made only of digits and phone punctuation: "555-12", "+1 (415) 555-0100".
+PHONEISH = re.compile(r"(?<!\S)\+?[\d(][\d().\-]*(?:\s+[\d(][\d().\-]*)*(?!\S)")
 
 
 def check_typed_values(verb: str, args: str, intent: dict[str, Any]) -> str | None:
@@ -51,6 +53,11 @@ def check_typed_values(verb: str, args: str, intent: dict[str, Any]) -> str | No
         for token in EMAILISH.findall(re.sub(r"<mailto:[^>]*>|<@[^>]*>", " ", args)):
             if token.strip(".").lower() != str(slots.get("email") or "").lower():
                 return f"“{esc(token)}” is not an email address. Write it like jane@acme.com."
+    if verb == "contact add":
+        taken = " ".join(str(v) for v in slots.values() if isinstance(v, str))
+        for token in PHONEISH.findall(args):
+            if token not in taken:
+                return f"“{esc(token)}” is not a phone number. Write it like +1 415 555 0100."
     if verb.startswith("deal"):
         m = re.search(r"\bstage\s+(\S+)", args, re.I)
         if verb == "deal move" and not m:

@@ -254,3 +254,13 @@ def test_one_persons_pipeline_counts_one_deal_in_the_singular(slack: SlackHTTP) 
     slack.command("deal add Acme renewal 50k")
     shown = text_of(slack.command("pipeline mine"))
     assert "1 deal ·" in shown and "1 deals" not in shown and "0 deals" in shown, shown
+
+
+def test_a_phone_number_the_parser_could_not_take_is_said_back_not_dropped(slack: SlackHTTP) -> None:
+    shown = text_of(slack.command("contact add Tim Park 555-12 at Hooli"))
+    assert "“555-12” is not a phone number" in shown and "/crm contact add NAME" in shown, shown
+    assert count(slack, Contact) == 0
+    # A well-formed number, and digits that belong to the company's name, are taken as they are.
+    slack.command("contact add Tim Park +1 (415) 555-0100 at Studio 54")
+    (tim,) = rows(slack, Contact)
+    assert tim.phone == "+1 (415) 555-0100"
