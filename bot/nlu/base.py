@@ -206,10 +206,40 @@ def _company_like(name: str) -> bool:
     return len(parts) == 1 and parts[0].lower() not in FIRST_NAMES and bool(_COMPANY_SHAPE.search(parts[0]))
 
 
+def company_like(name: str) -> bool:
+    """Shaped like an organisation: a legal suffix, a company word, digits or an ampersand."""
+    return _company_like(name)
+
+
+_LEGAL_SUFFIX = frozenset(
+    [
+        "inc",
+        "corp",
+        "corporation",
+        "co",
+        "ltd",
+        "llc",
+        "llp",
+        "plc",
+        "gmbh",
+        "ag",
+        "sa",
+        "srl",
+        "bv",
+        "nv",
+        "pty",
+        "oy",
+        "ab",
+    ]
+)
+
+
 def person_like(name: str, *, default: bool) -> bool:
     if not name:
         return False
     parts = name.split()
+    if len(parts) > 1 and parts[-1].lower().rstrip(".") in _LEGAL_SUFFIX:
+        return False  # "Ahmed & Sons Trading LLC", "Jordan Lee Inc."
     if parts[0].lower() in FIRST_NAMES:
         return True
     if len(parts) > 1 and re.fullmatch(

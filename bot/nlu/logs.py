@@ -12,6 +12,7 @@ from .base import (
     Slots,
     blank,
     company_after,
+    company_like,
     date_ranges,
     kind_of,
     name_at,
@@ -78,13 +79,18 @@ _LOG_START = re.compile(
     rf"(?:new\s+)?{_LOG_ADJ}*(?P<k1>{_LOG_NOUN})s?\b"
     rf"|had\s+(?:a\s+|an\s+|my\s+|our\s+|the\s+)?{_LOG_ADJ}*(?P<k2>{_LOG_NOUN})\b"
     rf"|(?P<k3>{_LOG_VERB})\b"
-    rf"|(?P<k5>(?:{_NOUN_LEAD}\s+)?{_LOG_ADJ}*{_LOG_NOUN})\s+(?=with\b|w/|to\b|at\b|@|from\b)"
+    rf"|(?P<k5>(?:{_NOUN_LEAD}\s+)?{_LOG_ADJ}*{_LOG_NOUN})"
+    r"(?:\s+(?=(?:(?:today|yesterday|this morning|this afternoon|earlier(?: today)?|last night)\s+)?"
+    r"(?:with\b|w/|to\b|at\b|@|from\b))"
+    # "demo for Castlebrook went great", "call - Ostrowski & Partners - wanted to know…"
+    r"|\s+(?=for\b[^,.;:!?]{1,60}\b(?:went|was|is done|done|wrapped|ran long|ran over)\b)"
+    r"|\s+[-–—]\s+(?=[^\-–—,.;:!?]{2,60}\s[-–—]\s))"
     r"|(?P<k13>voicemail|voice mail|voice message)\s+(?:for|to)\b"
     rf"|(?:(?:make|take|add|leave|put|jot)\s+(?:a\s+|down\s+a\s+)?(?:quick\s+)?)?{_LOG_ADJ}*(?P<k6>notes?|fyi|memo)\b"
     r"(?:\s+(?:that|on|about|re|for|from))?"
     rf"|(?:got out of|came out of|walked out of|wrapped(?: up)?|finished|ended|did)\s+(?:a|an|the|my|our)\s+{_LOG_ADJ}*"
     rf"(?P<k10>{_LOG_NOUN})\b"
-    rf"|(?P<k11>{_LOG_NOUN})\s+(?:done|finished|completed|wrapped(?: up)?|over)\s+(?=with\b|w/)"
+    rf"|(?P<k11>{_LOG_NOUN})\s+(?:done|finished|completed|wrapped(?: up)?|over|sent|left)\s+(?=with\b|w/|to\b|for\b)"
     r"|(?P<k12>voicemail|vm|voice mail|message)\s+left\b"
     rf"|(?P<k9>meeting|call|demo|mtg|lunch)\s+(?:notes?|recap|summary|debrief|readout)\b(?:\s+(?:from|for|with|re|on))?"
     r"|(?P<k8>sent|shot|dropped|fired off|gave)\s+(?=\S+(?:\s+[A-Z]\S*)?\s+(?:an?\s+|the\s+)?(?:quick\s+|short\s+)?"
@@ -144,7 +150,12 @@ _NAME_PARTICLES = frozenset(
 
 _PERSON_VERB = re.compile(
     r"(?:called|phoned|rang|rung|emailed|e-mailed|mailed|texted|messaged|dmed|pinged|whatsapp'?e?d|slacked|"
-    r"sms'?e?d|spoke to|spoke with|talked to|talked with|met|met with|left)\s*$"
+    r"sms'?e?d|spoke|talked|chatted|met|left|"
+    r"(?:email|e-mail|text|message|dm|voicemail|note|letter|linkedin message|inmail)(?:\s+sent)?\s+to)"
+    r"(?:\s+(?:to|with|w/))?\s*$"
+)
+_TEXT_VERB = re.compile(
+    r"(?:texted|messaged|dmed|pinged|whatsapp'?e?d|slacked|phoned|rang|rung|sms'?e?d)\s*$"
 )
 
 
@@ -163,10 +174,14 @@ def _log_header(m: Msg, pos: int, kind: str) -> tuple[Slots, int]:
     before_date = [s for s in m.spans if s.start == p]
     if before_date:
         p = before_date[0].end
-        lead2 = re.match(r"\s*(?:,\s*)?(?:with|w/|to|at|on|for)\s+", low[p:])
+        lead2 = re.match(
+            r"\s*(?:,\s*)?(?:with|w/|to|at|on|for)\s+(?:(?:the|our)\s+)?"
+            r"(?:(?:team|folks|people|guys|crew)\s+(?:at|from|of|over at)\s+)?",
+            low[p:],
+        )
         if lead2:
             p += lead2.end()
-    name, end = name_at(m, p)
+    name, end = name_at(m, p, max_words=7 if re.match(r"[^,.;:]{0,30}\s&\s", m.text[p:]) else 4)
     place = bool(PLACE_TAIL.match(m.text, end)) or strip_org_tail(name) != name
     if name and name.islower() and lead and lead.group("art") and not place:
         name = ""  # "demoed the platform to Globex": an object, not a name ("the acme office" is a place)
@@ -190,26 +205,29 @@ def _log_header(m: Msg, pos: int, kind: str) -> tuple[Slots, int]:
         # that is not shaped like a company ("emailed Chukwuemeka Okafor the SOW"), or any name the next
         # clause calls "she"/"he" ("phoned Gabriela, she confirmed…").
         words = name.split()
+        lead_text = lead.group(0) if lead else ""
+        about = bool(re.search(r"\b(?:at|on|for|about|re|regarding|of|from)\b", lead_text))
         direct = (
-            not (lead and re.search(r"\S", lead.group(0)))
-            and m.low[pos:p].strip() == ""
-            and bool(_PERSON_VERB.search(m.low[:pos]))
+            not about
+            and m.low[pos:p].strip() in ("", "to", "with", "w/")
+            and bool(_PERSON_VERB.search(m.low[:p].rstrip()))
         )
-        about = bool(lead and re.search(r"\b(?:at|on|for|about|re|regarding|of|from)\b", lead.group(0)))
+        full_name = (
+            2 <= len(words) <= 4
+            and all(w[:1].isupper() or w.lower() in _NAME_PARTICLES for w in words)
+            and sum(w[:1].isupper() for w in words) in (2, 3)
+            and not re.search(r"[&\d]", name)
+            and not company_like(name)
+        )
+        later_pronoun = bool(re.search(r"\b(?:she|he|her|him)\b", m.low[end:]))
         person_default = bool(
             not about
             and re.match(r"\s*[,.;:\-–—]?\s*(?:she|he)\b", m.low[end:])
             or direct
             and len(words) == 1
-            and re.search(
-                r"(?:texted|messaged|dmed|pinged|whatsapp'?e?d|slacked|phoned|rang|rung|sms'?e?d)\s*$",
-                m.low[:pos],
-            )
-            or direct
-            and 2 <= len(words) <= 4
-            and all(w[:1].isupper() or w.lower() in _NAME_PARTICLES for w in words)
-            and sum(w[:1].isupper() for w in words) in (2, 3)
-            and not re.search(r"[&\d]", name)
+            and (_TEXT_VERB.search(m.low[:pos]) or later_pronoun and not company_like(name))
+            or full_name
+            and (direct or not about and later_pronoun)
         )
         also = re.match(r"\s*(?:and|&|\+)\s+", m.low[end:])
         boss = re.match(
@@ -223,7 +241,12 @@ def _log_header(m: Msg, pos: int, kind: str) -> tuple[Slots, int]:
             other, oend = name_at(m, end + also.end())
             if other and person_like(other, default=True) and other[:1].isupper() == name[:1].isupper():
                 end = oend  # "Priya and Raj from Initech": the first is the contact, the company is theirs
-        if " & " in name and person_like(name.split(" & ")[0], default=False):
+        if (
+            " & " in name
+            and not company_like(name.replace("&", " "))
+            and not re.search(r"&\s+(?:sons|co|partners|associates|brothers|bros)\b", name, re.I)
+            and person_like(name.split(" & ")[0], default=bool(re.match(r"\s*(?:from|at|@)\s", m.low[end:])))
+        ):
             name = name.split(" & ")[0]  # "Jane & Tom": two people, the first is the contact
             end = m.text.index(" & ", p)
             also = re.match(r"\s*&\s+", m.text[end:])
@@ -471,6 +494,13 @@ def _is_ahead(m: Msg, s: DateSpan) -> bool:
     return got > m.now.isoformat()
 
 
+_BARE_WEEKDAY = re.compile(r"(?:on\s+)?(?:mon|tues?|wed(?:nes)?|thu(?:rs)?|fri|sat(?:ur)?|sun)(?:day)?")
+_REPORTED = re.compile(
+    r"\b(?:talked|discussed|went|was|were|had|said|loved|liked|agreed|asked|wanted|mentioned|confirmed|covered|"
+    r"reviewed|showed|told|seemed|sounded|raised|flagged|signed|walked|gave|got|shared|presented)\b"
+)
+
+
 def _cue(m: Msg) -> tuple[str, int, Slots, DateSpan | None] | None:
     """The words that make this a log: (kind, where the header starts, slots they name, a leading date)."""
     if re.match(
@@ -529,6 +559,12 @@ def _cue(m: Msg) -> tuple[str, int, Slots, DateSpan | None] | None:
                 re.search(r"\b(?:went|was|were|had|said|loved|agreed|asked|wanted)\b", m.low[:hdr_stop])
             )
             ahead = [s for s in hs if _is_ahead(m, s)]
+            if (
+                ahead
+                and all(_BARE_WEEKDAY.fullmatch(s.text.lower()) for s in ahead)
+                and _REPORTED.search(m.low[hdr_stop:])
+            ):
+                done = True  # "lunch w/ Tom on monday, talked expansion": told in the past, so last Monday
             if re.match(r"^(?:schedule|book|set up|setup|arrange)", m.low) or ahead and not done:
                 return None
         if kind == "note" and lm.group("k6") and re.match(r"^notes?\s*$", m.low):
@@ -669,7 +705,9 @@ def rule_log(m: Msg) -> Result | None:
         elif medium == "phone" and kind in ("meeting", "message"):
             slots["kind"] = kind = "call"
     # a date phrase right after the header says when it happened
-    occurred: DateSpan | None = lead_span
+    occurred: DateSpan | None = lead_span or next(
+        (s for s in m.spans if pos <= s.start < p and (s.is_past_word or s.is_today_word)), None
+    )  # "lunch today w/ the team from …": the date inside the header
     while True:
         gap = re.match(r"\s*(?:,\s*)?(?:on|at|this|earlier|last)?\s*", m.low[p:])
         q = p + (gap.end() if gap else 0)
