@@ -22,6 +22,11 @@ def _read(view: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any], dict[st
     for slot, label in (meta.get("l") or {}).items():
         if slots.get(slot) == label and (meta.get("r") or {}).get(slot) is not None:
             slots[slot] = meta["r"][slot]
+    # A record the button named that the form has no field for (the deal of "Log follow-up") still counts.
+    shown = {f.slot for f in modals.FIELDS[meta["i"]]}
+    for slot, record_id in (meta.get("r") or {}).items():
+        if slot not in shown and record_id is not None and slot not in slots:
+            slots[slot] = record_id
     return meta, slots, errors
 
 

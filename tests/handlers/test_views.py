@@ -177,3 +177,16 @@ def test_a_malformed_email_in_the_edit_form_is_shown_in_the_form_and_the_card_st
     path = url.split(slack.fake.base, 1)[1]
     assert not [c for c in slack.fake.responses if c.method == path]
     assert count(slack, AuditEvent) == before
+
+
+def test_log_follow_up_on_a_deal_card_logs_on_that_deal(slack: SlackHTTP) -> None:
+    slack.command("deal add Acme renewal 50k")
+    card = slack.command("deal show Acme renewal")
+    view, url = open_modal(slack, card, "Log follow-up")
+    values = modal_values(view, f_summary="renewal signed soon")
+    assert slack.send_payload(view_submission(view, values)).status == 200
+    done = text_of(slack.wait_response(url))
+    assert "Who was it with?" not in done and "Acme renewal" in done, done
+    (deal,) = rows(slack, Deal)
+    (logged,) = rows(slack, Interaction)
+    assert (logged.deal_id, logged.summary) == (deal.id, "renewal signed soon")
