@@ -1197,6 +1197,17 @@ class CRM(ServiceBase):
             if obj is None:
                 return f"{label} was already gone"
             self._check_unchanged(event, obj)
+            linked = {
+                "deal": Interaction.deal_id,
+                "contact": Interaction.contact_id,
+                "company": Interaction.company_id,
+            }.get(event.record_type)
+            if linked is not None and s.scalar(select(Interaction.id).where(linked == obj.id).limit(1)):
+                # Removing it would take that activity with it (ON DELETE CASCADE), unaudited.
+                raise Conflict(
+                    f"The {event.record_type} has activity logged since; undo that first, "
+                    "or keep it and change it instead."
+                )
             before = snapshot(obj)
             s.delete(obj)
             s.flush()

@@ -78,3 +78,16 @@ def test_undoing_a_stage_move_keeps_activity_logged_after_it(crm: CRM, ann: Acto
     assert after.stage == "lead"
     # The call two days later still counts: the deal must not look quiet since the 1st.
     assert after.last_activity_at == datetime(2026, 11, 13, 15, 0, tzinfo=UTC)
+
+
+def test_undoing_a_deal_with_activity_logged_since_refuses_and_loses_nothing(crm: CRM, ann: Actor) -> None:
+    made = crm.create_deal(ann, "Acme renewal", company="Acme", amount=1000)
+    assert made.deal
+    logged = crm.log_interaction(ann, "call", "they are keen", deal=made.deal.id)
+    with pytest.raises(Conflict):
+        crm.undo(ann, made.op_id)
+    assert crm.resolve_deal(ann, "Acme renewal").title == "Acme renewal"
+    crm.undo(ann, logged.op_id)  # the call is still there to undo, and then the deal can go
+    crm.undo(ann, made.op_id)
+    with pytest.raises(NotFound):
+        crm.resolve_deal(ann, "Acme renewal")
