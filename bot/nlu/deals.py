@@ -156,6 +156,9 @@ def _deal_changes(m: Msg, pos: int) -> Slots:
     """Stage, amount and close date named from ``pos`` on."""
     slots: Slots = {}
     span = _close_span(m, pos)
+    told = re.search(r"\bclos(?:e|ing)(?:\s+date)?\s+(?:to|is|=|:|->|now)\s*", m.low[pos:])
+    if told:  # "slipping to next quarter, move close to Jan 31": the close date said as such wins
+        span = _close_span(m, pos + told.end()) or span
     excl = [(s.start, s.end) for s in m.spans]
     money = [x for x in find_money(m.text, deal_context=True, exclude=excl) if x.start >= pos]
     if money:
@@ -176,6 +179,17 @@ def _deal_changes(m: Msg, pos: int) -> Slots:
         if d:
             slots["close_date"] = d
     return slots
+
+
+# A person's name in any alphabet, with its particles: "María de la Cruz", "Hope van Dyne"
+_UPPER = r"[A-ZÀ-ÖØ-ÞĀĂĄĆČĎĐĒĘĚĞĪİŁŃŇŌŐŒŘŚŞŠŢŤŪŮŰŹŻŽ]"
+_NAME_WORD = _UPPER + r"[^\W\d_]*(?:['’\-][^\W\d_]+)*"
+_NAME = (
+    _NAME_WORD
+    + r"(?:\s+(?:(?:de|del|della|la|le|van|von|der|den|da|di|dos|du|ter|bin|al)\s+)*"
+    + _NAME_WORD
+    + r"){0,2}"
+)
 
 
 _DEAL_UPDATE = [
@@ -239,6 +253,7 @@ _DEAL_UPDATE = [
     re.compile(
         r"^(?:the\s+)?(?P<d>[^,;:!?]+?)\s+(?:deal\s+|opp\s+)?(?:new\s+)?(?:amount|value|size|close date|closing date|"
         r"close|expected close|stage|is now worth|now worth|is worth|worth|slipped|slips|pushed|moved|moving|"
+        r"slipping|sliding|slid|pushing|delayed|delaying|pushed out|slipping out|"
         r"(?:is\s+|now\s+)?(?:closing|closes|expected to close|should close|will close|to close)(?=\s+(?:on\s+|by\s+)?\S*\d|\s+(?:next|this|end|eom|eoq|tomorrow|mon|tue|wed|thu|fri|jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|q[1-4])\b)|"
         r"(?:is\s+)?now(?=\s+(?:at\s+)?[$€£]?\d))\s*"
         r"(?:is\s+|to\s+|now\s+|=\s*|:\s*|->\s*)*(?P<v>.+)$"
@@ -321,6 +336,8 @@ def rule_update_deal(m: Msg) -> Result | None:
         if any(s.start < dm.end("d") and dm.start("d") < s.end for s in m.spans):
             continue  # "tmrw: send cisco the quote": a date, not a deal
         deal = _deal_ref(m.text[dm.start("d") : dm.end("d")])
+        if deal.lower() in ("the", "it", "this", "that", "this one", "that one", "deal"):
+            continue
         if not deal:
             continue
         if i == 0:
@@ -418,6 +435,15 @@ def rule_update_deal(m: Msg) -> Result | None:
         got = rule_update_deal(m.tail(last + 2))
         if got:
             return got
+    # "Shinsei Robotics went dark, mark the deal lost": the deal is named first, the change said of "the deal"
+    named = re.match(r"(?:the\s+)?([A-Z][\w&.\-]*(?:\s+[A-Z][\w&.\-]*){0,3})\b[^,;]*[,;]\s+", m.text)
+    if named and re.match(
+        r"(?:so\s+|pls\s+|please\s+)?(?:mark|set|move|put)\s+(?:the\s+deal|it|this|that\s+deal)\s+(?:as\s+|to\s+)?",
+        m.low[named.end() :],
+    ):
+        changes = _deal_changes(m, named.end())
+        if changes:
+            return "update_deal", 0.8, {**changes, "deal": _deal_ref(named.group(1))}
     return None
 
 
@@ -470,14 +496,18 @@ def create_deal_from(m: Msg, pos: int) -> Result:
         slots["stage"] = sm.group("s1") or sm.group("s2") or sm.group("s3") or sm.group("s4")
         cut.append((pos + sm.start(), pos + sm.end()))
     ctm = re.search(
-        r"\b(?:contact|poc|point of contact|champion|main contact)\s*(?:is\s+)?[:=]?\s*(?P<n>[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?)"
-        r"|(?P<n2>[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?)\s+is\s+(?:the|our)\s+(?:main\s+)?(?:contact|poc|point of contact|champion)\b",
+        rf"\b(?:contact|poc|point of contact|champion|main contact)\s*(?:is\s+)?[:=]?\s*(?P<n>{_NAME})"
+        rf"|(?P<n2>{_NAME})\s+is\s+(?:the|our)\s+(?:main\s+)?(?:contact|poc|point of contact|champion)\b",
         m.text[pos:],
     )
     if ctm:  # take the whole name ("Hope van Dyne"), not just what the pattern saw
         key = "n" if ctm.group("n") else "n2"
         full, _ = name_at(m, pos + ctm.start(key))
-        ctm_name = full if full and full.split()[0] == ctm.group(key).split()[0] else ctm.group(key)
+        ctm_name = (
+            full
+            if full and full.split()[0] == ctm.group(key).split()[0] and len(full) >= len(ctm.group(key))
+            else ctm.group(key)
+        )
     if ctm:
         slots["contact"] = ctm_name
         cut.append((pos + ctm.start(), pos + ctm.end()))
@@ -527,6 +557,7 @@ _UPDATE_CUE = re.compile(
     r"change[ds]?|increase[ds]?|raise[ds]?|is in|to stage)\b|->|→|\bto\s+[$€£]?\d"
     # "Zenith deal amount 75k", "Kingsley Hotel deal is £12k": a deal already named, said with its new value
     r"|\b(?:deal|opp|opportunity|renewal|contract)\s+(?:is|was|should be|amount|value|size|close|closing|stage|=)\b"
+    r"|(?:^|[,;:]\s*)(?:stage|amount|value)\s*[:=]?\s+\w"
 )
 
 

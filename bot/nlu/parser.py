@@ -131,7 +131,10 @@ def _command(m: Msg) -> Result | None:
         sm = re.match(r"(add|new|create)\b\s*", rest_low)
         if sm:
             return create_contact_from(m, rest_pos + sm.end(), lifecycle=None)
-        sm = re.match(r"(find|search|show|lookup|look up|get|view|info)\b\s*", rest_low)
+        sm = re.match(
+            r"(?:find|search|show|lookup|look up|get|view|info|details|card)\b\s*(?:(?:for|of|on|about)\s+)?",
+            rest_low,
+        )
         if sm:
             q = tidy(m.text[rest_pos + sm.end() :])
             return ("find_contact", 0.95, {"query": q}) if q else ("unknown", 0.4, {})
