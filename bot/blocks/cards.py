@@ -17,6 +17,7 @@ from bot.blocks.common import (
     divider,
     due_text,
     esc,
+    esc_message,
     fields,
     header,
     money,
@@ -252,7 +253,7 @@ def ambiguous(message: str, candidates: list[Candidate], pending: dict[str, Any]
 
 def not_found(message: str, hint: str | None, offers: list[tuple[dict[str, Any], str]]) -> list[Block]:
     """A reference that matched nothing, with buttons that create what was meant and carry on."""
-    text = f"🔎 {esc(message)}" + (f"\n{esc(hint)}" if hint else "")
+    text = f"🔎 {esc_message(message)}" + (f"\n{esc(hint)}" if hint else "")
     made = [
         button(label, f"{ids.CREATE_THEN}_{n}", value, style="primary" if n == 0 else None)
         for n, (value, label) in enumerate(offers[:3])
@@ -310,7 +311,7 @@ def missing(question: str, pending: dict[str, Any], hint: str | None = None) -> 
 
 
 def problem(message: str, hint: str | None = None) -> list[Block]:
-    return [section(f"⚠️ {esc(message)}" + (f"\n{hint}" if hint else ""))]
+    return [section(f"⚠️ {esc_message(message)}" + (f"\n{hint}" if hint else ""))]
 
 
 def problem_md(message_md: str, hint: str | None = None) -> list[Block]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -29,6 +30,15 @@ CURRENCY_SIGNS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥"}
 def esc(text: object) -> str:
     """Text a person typed, made safe for mrkdwn (no accidental mentions or links)."""
     return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+_ESCAPED_REF = re.compile(r"&lt;([@#][UWCGD][A-Z0-9]+)&gt;")
+
+
+def esc_message(text: object) -> str:
+    """A service's message made safe like :func:`esc`, except its references to people and channels
+    (``<@U…>``, ``<#C…>``), which Slack then shows as names."""
+    return _ESCAPED_REF.sub(r"<\1>", esc(text))
 
 
 def md(text: str) -> MarkdownTextObject:

@@ -264,3 +264,11 @@ def test_a_phone_number_the_parser_could_not_take_is_said_back_not_dropped(slack
     slack.command("contact add Tim Park +1 (415) 555-0100 at Studio 54")
     (tim,) = rows(slack, Contact)
     assert tim.phone == "+1 (415) 555-0100"
+
+
+def test_a_problem_about_a_channel_names_it_with_a_working_reference(slack: SlackHTTP) -> None:
+    slack.command("subscribe <#C0SALES01|sales> daily 09:00")
+    again = text_of(slack.command("subscribe <#C0SALES01|sales> daily 09:00"))
+    assert "<#C0SALES01> already gets the summary" in again and "&lt;#" not in again, again
+    missing = text_of(slack.command("unsubscribe <#C0OTHER02|other>"))
+    assert "<#C0OTHER02>" in missing and "&lt;#" not in missing, missing
