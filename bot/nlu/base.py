@@ -192,12 +192,34 @@ _COMPANY_SHAPE = re.compile(
 )
 
 
+_INSTITUTION_WORDS = frozenset(
+    [
+        "center",
+        "centre",
+        "hospital",
+        "clinic",
+        "school",
+        "schools",
+        "university",
+        "college",
+        "church",
+        "pharmacy",
+        "dental",
+        "medical",
+        "foundation",
+        "institute",
+        "council",
+        "district",
+    ]
+)
+
+
 def _company_like(name: str) -> bool:
     parts = name.split()
     if not parts:
         return False
     last = parts[-1].lower().rstrip(".")
-    if last in COMPANY_SUFFIX or last in COMPANY_WORDS:
+    if last in COMPANY_SUFFIX or last in COMPANY_WORDS or last in _INSTITUTION_WORDS:
         return True
     if any(ch.isdigit() for ch in name) or "&" in name:
         return True

@@ -157,7 +157,7 @@ _TIME_PATTERNS: list[tuple[str, str]] = [
         "atn",
         # "at 3" is a time unless a noun follows ("at 2 sites", "at 3 seats")
         r"(?:\bat|@)\s*(?P<h>\d{1,2})\b(?![\d:%,.kKmM]|\s*(?:am|pm|k\b|percent|%))"
-        r"(?!\s+(?!(?:today|tomorrow|tonight|on|for|in|and|or|to|with|pst|est|et|pt|cet|gmt|utc|o'clock|ish|sharp|"
+        r"(?!\s+(?!(?:today|tomorrow|tonight|yesterday|this (?:morning|afternoon|evening)|on|for|in|and|or|to|with|pst|est|et|pt|cet|gmt|utc|o'clock|ish|sharp|"
         r"then|please|pls|so|if|but|eastern|pacific|central|my|your|their|our|his|her)\b)[a-z])",
     ),
     ("inhours", rf"\b(?:in|within)\s+(?P<n>{_NUM}|half\s+an)\s+(?P<u>hours?|minutes?|mins?)\b"),

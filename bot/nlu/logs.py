@@ -665,6 +665,13 @@ def _follow_up(m: Msg, rest_start: int, occurred: DateSpan | None, summary: str)
         for cs, ce in split_clauses(m.low[rest_start:], rest_start):
             if _FOLLOW_CUE.search(m.low[cs:ce]):
                 title = _follow_title(m, cs, ce, None)
+                back = re.search(r"\b(?:then|that day|on that day|after that|that week)\b", m.low[cs:ce])
+                earlier = [s for s in m.spans if s.end <= cs and not s.is_past_word]
+                if back and earlier:  # "he's out till Dec 1. follow up then": the date said before
+                    due = resolve_when(m, earlier[-1], "future")
+                    if due:
+                        fu["due"] = due
+                    title = tidy(re.sub(r"\b(?:then|(?:on\s+)?that day|after that|that week)\b", " ", title))
                 if title:
                     fu["title"] = title
                 break
@@ -727,6 +734,10 @@ def rule_log(m: Msg) -> Result | None:
             p = cend
     # the rest of the header clause: a date in it says when ("at the conference on Nov 10")
     stop = _header_stop(m, p)
+    if m.text[p - 1 : p] == "." and re.match(r"\s+[A-Z]|\s*$", m.text[p:]):
+        stop = (
+            p  # "…at Atlantic Seafoods Ltd. He wants…": the abbreviation's full stop also ends the sentence
+        )
     in_header = [
         s
         for s in m.spans

@@ -148,6 +148,33 @@ def is_weekday_or_month(tok: str, nxt: str | None) -> bool:
     return lw in MONTHS and nxt is not None and bool(re.match(r"\d", nxt))
 
 
+_INSTITUTION = frozenset(
+    [
+        "medical",
+        "center",
+        "centre",
+        "hospital",
+        "clinic",
+        "school",
+        "university",
+        "college",
+        "church",
+        "health",
+        "bank",
+        "foods",
+        "restaurant",
+        "restaurants",
+        "group",
+        "kitchen",
+        "bakery",
+        "pharmacy",
+        "dental",
+        "labs",
+        "law",
+    ]
+)
+
+
 def take_name(text: str, pos: int, *, company: bool = False, max_words: int = 4) -> tuple[str, int]:
     """A person or company name starting at ``pos``; returns (name, end). Empty when none is there."""
     toks = list(_TOKEN.finditer(text, pos))
@@ -165,7 +192,33 @@ def take_name(text: str, pos: int, *, company: bool = False, max_words: int = 4)
         # A full stop after a word ends the sentence, so the name ("Had a call with Jane. Follow up…"),
         # except after initials and abbreviations ("J. Doe", "Acme Corp.", "Dr. Lee").
         nxt_tok = run[i + 1].group(0) if i + 1 < len(run) else ""
-        pronoun_next = nxt_tok in ("He", "She", "They", "We", "It", "I", "The", "Will", "Need", "Follow")
+        pronoun_next = re.sub(r"['’](?:s|ll|d|re|ve|m)$", "", nxt_tok) in (
+            "He",
+            "She",
+            "They",
+            "We",
+            "It",
+            "I",
+            "The",
+            "Will",
+            "Need",
+            "Follow",
+            "Their",
+            "His",
+            "Her",
+            "Next",
+            "Wants",
+            "Asked",
+            "Send",
+            "Call",
+            "Great",
+            "Good",
+            "Really",
+            "Very",
+            "Also",
+            "Then",
+            "Looks",
+        )
         if (
             tok.endswith(".")
             and len(base) > 1
@@ -204,8 +257,17 @@ def take_name(text: str, pos: int, *, company: bool = False, max_words: int = 4)
                     break
                 words.append(tok)
                 end = m.end()
-                if tok.endswith("'s"):
-                    break
+                if tok.endswith("'s") and not (
+                    nxt
+                    and nxt[:1].isupper()
+                    and (
+                        len(words) > 1
+                        and words[-2].lower().rstrip(".") in ("st", "saint")
+                        or nxt.lower().rstrip(".,") in _INSTITUTION
+                        or nxt.lower() in COMPANY_SUFFIX
+                    )
+                ):
+                    break  # "Initech's IT team" - but "St. Luke's Medical Center" is one name
                 continue
             k = i + 1
             while k < len(run) and run[k].group(0).lower() in _PARTICLES - {"and", "&", "of"}:
