@@ -15,7 +15,7 @@ from bot.blocks.common import (
     context,
     day,
     divider,
-    due_text,
+    due_phrase,
     esc,
     esc_message,
     fields,
@@ -64,7 +64,7 @@ def deal_line(d: DealView) -> str:
 
 def task_line(t: TaskView, tz: str, *, show_assignee: bool = True) -> str:
     check = "✅" if t.is_done else "☐"
-    bits = [f"{check} *{esc(t.title)}*", f"due {due_text(t.due_date, t.due_at, tz)}"]
+    bits = [f"{check} *{esc(t.title)}*", due_phrase(t.due_date, t.due_at, tz)]
     if show_assignee and t.assignee_slack_id:
         bits.append(user(t.assignee_slack_id))
     about = t.contact or t.deal

@@ -146,5 +146,12 @@ def due_text(due_date: date | None, due_at: datetime | None, tz: str) -> str:
     return "no due date"
 
 
+def due_phrase(due_date: date | None, due_at: datetime | None, tz: str) -> str:
+    """“due Fri 27 Nov 2026”, or “no due date” (not “due no due date”)."""
+    if due_date is None and due_at is None:
+        return "no due date"
+    return f"due {due_text(due_date, due_at, tz)}"
+
+
 def user(slack_id: str | None) -> str:
     return f"<@{slack_id}>" if slack_id else "nobody"

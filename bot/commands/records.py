@@ -13,7 +13,7 @@ from typing import Any
 
 from bot.blocks import cards
 from bot.blocks import ids as action_ids
-from bot.blocks.common import button, day, due_text, esc, money, section, user, when
+from bot.blocks.common import button, day, due_phrase, esc, money, section, user, when
 from bot.commands.registry import (
     Ctx,
     Reply,
@@ -147,7 +147,7 @@ def interaction_written(ctx: Ctx, w: Written, verb: str) -> Reply:
     lines = [f">{esc(i.summary)}"] if i.summary else []
     if t is not None:
         lines.append(
-            f"☐ Follow-up: *{esc(t.title)}* · due {due_text(t.due_date, t.due_at, ctx.tz)} · {user(t.assignee_slack_id)}"
+            f"☐ Follow-up: *{esc(t.title)}* · {due_phrase(t.due_date, t.due_at, ctx.tz)} · {user(t.assignee_slack_id)}"
         )
     edit_slots: dict[str, Any] = {
         "kind": i.kind,
@@ -287,7 +287,7 @@ def create_task(ctx: Ctx, slots: dict[str, Any]) -> Reply:
         "due": t.due_at.isoformat() if t.due_at else t.due_date.isoformat() if t.due_date else None,
     }
     blocks = cards.written(
-        f"☐ Task *{esc(t.title)}* for {who} · due {due_text(t.due_date, t.due_at, ctx.tz)}"
+        f"☐ Task *{esc(t.title)}* for {who} · {due_phrase(t.due_date, t.due_at, ctx.tz)}"
         + (f" · re {esc(t.contact or t.deal)}" if t.contact or t.deal else ""),
         [note] if note else [],
         op_id=w.op_id,
@@ -398,8 +398,8 @@ def edit_task_form(ctx: Ctx, task_id: int, slots: dict[str, Any]) -> Reply:
     t = w.task
     assert t is not None
     headline = (
-        f"☐ Updated task *{esc(t.title)}* for {user(t.assignee_slack_id)} · due "
-        f"{due_text(t.due_date, t.due_at, ctx.tz)}"
+        f"☐ Updated task *{esc(t.title)}* for {user(t.assignee_slack_id)} · "
+        f"{due_phrase(t.due_date, t.due_at, ctx.tz)}"
     )
     blocks = cards.written(headline, [], op_id=w.op_id, next_steps=[cards.task_done_button(t)])
     return Reply(f"Updated task {t.title}", blocks)

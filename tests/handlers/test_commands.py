@@ -272,3 +272,10 @@ def test_a_problem_about_a_channel_names_it_with_a_working_reference(slack: Slac
     assert "<#C0SALES01> already gets the summary" in again and "&lt;#" not in again, again
     missing = text_of(slack.command("unsubscribe <#C0OTHER02|other>"))
     assert "<#C0OTHER02>" in missing and "&lt;#" not in missing, missing
+
+
+def test_a_task_without_a_due_date_says_so_plainly(slack: SlackHTTP) -> None:
+    added = text_of(slack.command("task add send the deck"))
+    listed = text_of(slack.command("tasks"))
+    for text in (added, listed):
+        assert "no due date" in text and "due no due date" not in text, text
