@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from .base import Msg, Result, Slots, blank, lifecycle_in, name_at, person_like, tidy
+from .base import Msg, Result, Slots, blank, company_like, lifecycle_in, name_at, person_like, tidy
 from .text import COMPANY_SUFFIX, EMAIL, phones, role_title
 from .vocab import FIRST_NAMES, LIFECYCLE_WORDS, ROLE_WORDS
 
@@ -128,6 +128,10 @@ def _labelled_card(m: Msg, pos: int, lifecycle: str | None) -> Result | None:
     return ("create_contact", 0.9, slots) if slots.get("name") else None
 
 
+def _company_like_word(w: str) -> bool:
+    return company_like(w) or w.lower() in ROLE_WORDS
+
+
 def create_contact_from(m: Msg, pos: int, *, lifecycle: str | None) -> Result:
     card = _labelled_card(m, pos, lifecycle)
     if card:
@@ -148,8 +152,10 @@ def create_contact_from(m: Msg, pos: int, *, lifecycle: str | None) -> Result:
         return "unknown", 0.35, {}
     words = name.split()
     particles = {"de", "van", "von", "da", "del", "di", "la", "le", "du", "der", "dos", "bin", "al"}
+    later_company = re.match(r"\s*,\s*[^,;]{0,40}?\s(?:at|@|from|of)\s+[A-Z]", m.text[end:])
     if (
         len(words) >= 3
+        and not (len(words) == 3 and later_company and not _company_like_word(words[2]))
         and not any(w.lower() in particles for w in words)
         and not re.fullmatch(r"[A-Z]\.?", words[1])
         and (
@@ -207,6 +213,8 @@ def _title_company(rest: str, *, lower: bool = False) -> tuple[str | None, str |
     title: str | None = None
     company: str | None = None
     bare: list[str] = []
+    # "Haitong Logistics Co., Ltd.": the comma belongs to the legal name
+    rest = re.sub(r"\b(Co|Corp|Inc|Pte)\.?,\s+(Ltd|Limited|LLC|Inc|Co)\b", r"\1. \2", rest)
     for seg in re.split(
         r"[,;()|]|\s[-–—]\s|(?<=[a-z]{4})\.\s+|\s+and\s+(?=(?:her|his|their|the|she|he)\b)", rest
     ):
@@ -232,6 +240,12 @@ def _title_company(rest: str, *, lower: bool = False) -> tuple[str | None, str |
             cm = re.match(rf"(?P<t>.+)\s+of\s+(?!(?i:{_DEPARTMENTS})\b)(?P<c>[A-Z0-9].*)$", seg)
         if cm:
             t = cm.group("t")
+            if t and re.fullmatch(
+                r"(?:(?:she|he|they)\s+)?(?:now\s+)?(?:works|working|is|is now|now|based|employed|currently)",
+                t,
+                re.I,
+            ):
+                t = None  # "works at Eko Logistics"
             rt = role_title(t) if t else None
             if rt or not t:
                 if rt and not title:
@@ -246,6 +260,12 @@ def _title_company(rest: str, *, lower: bool = False) -> tuple[str | None, str |
         rt = role_title(seg)
         if rt and not title:
             title = rt
+        elif (
+            not rt
+            and not company
+            and re.fullmatch(r"[a-z0-9][\w\-]*\.(?:io|com|ai|co|net|org|app|dev|tech)", seg)
+        ):
+            company = seg  # "- CTO - brightpath.io": a domain names the company
         elif not rt and not company and re.fullmatch(r"[A-Z0-9][\w&.\-]*(?:\s+[A-Z0-9&][\w&.\-]*){0,3}", seg):
             bare.append(seg)
         elif (
@@ -415,7 +435,8 @@ _CONTACT_MOVE = re.compile(
     r"been promoted to|been made|was made|got made|"
     r"promoted to|joined|left for|now works at|works at|now works for|works for|working for|switched to|is moving to|moving to|took a job at|"
     r"started at|went to|is the new|is our new|is the|changed jobs to|changed roles to|now heads|heads up|runs|"
-    r"is a|is an|is our|'s at|is at|'s with|is with|at|with|moved from \S+(?:\s+\S+)? to|left \S+(?:\s+\S+)? for|now|->|→|=>|to)\s+(?P<v>.+)$"
+    r"is a|is an|is our|'s at|is at|'s with|is with|at|with|moved from \S+(?:\s+\S+)? to|left \S+(?:\s+\S+)? for|"
+    r"left \S+(?:\s+\S+)?,?\s+(?:and\s+)?(?:is\s+)?(?:now|joined)(?:\s+(?:at|with|works at))?|now|->|→|=>|to)\s+(?P<v>.+)$"
 )
 
 

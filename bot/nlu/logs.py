@@ -419,6 +419,10 @@ def _log_special(m: Msg) -> Result | None:
         if sm.groupdict().get("co"):
             slots["company"] = sm.group("co")
         slots["summary"] = tidy(sm.group("obj"))
+        if re.search(
+            r"\b(?:linkedin|whatsapp|text|sms|dm|message|msg|inmail|slack)\b", sm.group("obj"), re.I
+        ):
+            slots["kind"] = "message"  # "sent linkedin msg to Bartholomew"
         medium = re.fullmatch(
             r"(?:an?|the)\s+(?:quick\s+)?(email|e-mail|note|message|text|dm)", slots["summary"], re.I
         )

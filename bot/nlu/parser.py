@@ -211,7 +211,11 @@ def _r_pipeline(m: Msg) -> Result | None:
         return _pipeline(m, conf=0.8)  # "my deals"
     if re.match(
         r"^how (?:many|much)\b.*\b(?:deals?|opportunities|opps|revenue|closed?|won|booked|sold|sell)\b", low
-    ):
+    ) or re.match(
+        r"^(?:how (?:many|much)|what(?:'s| is| do we have)|what do we have)\b.*\b(?:in|at)\s+(?:the\s+)?"
+        r"(?:lead|qualified|demo|proposal|negotiation|contracting|legal)(?:\s+stage)?\b",
+        low,
+    ):  # "how much do we have in negotiation right now?"
         return _pipeline(m, conf=0.8)
     if re.search(
         r"^(?:how (?:are|is|'s|do|does)|how much|how many|how's|hows|what's|whats|what is|show|give|get|send|share|"

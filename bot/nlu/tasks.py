@@ -28,7 +28,13 @@ _DONE_RULES = [
         r"^(?:please\s+)?(?:mark|marked|tick|ticked|check|checked|cross|crossed|set)\s+(?:off\s+)?(?P<t>.+?)\s+"
         r"(?:as\s+)?(?:done|complete|completed|finished|off|closed)$"
     ),
-    re.compile(r"^(?:tick|ticked|check|checked|cross|crossed)\s+off\s+(?P<t>.+)$"),
+    re.compile(r"^(?:tick|ticked|check|checked|cross|crossed)\s+off\s*[:\-–—]?\s+(?P<t>.+)$"),
+    # "i sent the questionnaire to Anjali, mark that task done": what was done, then the instruction
+    re.compile(
+        r"^(?P<t>.+?)\s*[,;.]\s*(?:so\s+|pls\s+|please\s+|you can\s+)*(?:mark|tick|check|cross|close)\s+"
+        r"(?:that|it|this|the)\s*(?:task|todo|one|to-do)?\s+(?:off|as\s+done|done|complete|completed|finished)"
+        r"(?:\s+(?:please|pls|thanks))?$"
+    ),
     re.compile(
         r"^(?:i\s+|we\s+)?(?:finally\s+|just\s+)?got\s+(?P<t>.+?)\s+(?:done|finished|sorted|out the door)$"
     ),
