@@ -214,9 +214,9 @@ def _title_company(rest: str, *, lower: bool = False) -> tuple[str | None, str |
     company: str | None = None
     bare: list[str] = []
     # "Haitong Logistics Co., Ltd.": the comma belongs to the legal name
-    rest = re.sub(r"\b(Co|Corp|Inc|Pte)\.?,\s+(Ltd|Limited|LLC|Inc|Co)\b", r"\1. \2", rest)
     for seg in re.split(
-        r"[,;()|]|\s[-–—]\s|(?<=[a-z]{4})\.\s+|\s+and\s+(?=(?:her|his|their|the|she|he)\b)", rest
+        r"(?<!\bCo\.)(?<!\bCo)(?<!\bInc\.)(?<!\bCorp\.),(?!\s*(?:Ltd|Limited|LLC|Inc)\b)|[;()|]|\s[-–—]\s|(?<=[a-z]{4})\.\s+|\s+and\s+(?=(?:her|his|their|the|she|he)\b)",
+        rest,
     ):
         if EMAIL.search(seg) or phones(seg):
             seg = EMAIL.sub(" ", seg)

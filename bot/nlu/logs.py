@@ -276,6 +276,17 @@ def _log_header(m: Msg, pos: int, kind: str) -> tuple[Slots, int]:
                 co, cend = name_at(m, end + rm.start("co"), company=True)
                 if co:
                     slots["company"], end = co, cend
+            cc = re.match(
+                r"\s*,\s*(?P<co>[A-Z][\w&.\-]*(?:\s+[A-Z][\w&.\-]*){0,3})\s*(?=[:–—]|\s-\s|$)", m.text[end:]
+            )
+            if (
+                "company" not in slots
+                and cc
+                and not role_title(cc.group("co"))
+                and not person_like(cc.group("co"), default=False)
+                and not m.spans_in(end, end + cc.end())
+            ):  # "meeting w/ Fatima Al-Sayed, Crescent Health: reviewed…"
+                slots["company"], end = cc.group("co"), end + cc.end()
             pm = re.match(r"\s*\(([^)]{2,40})\)", m.text[end:])
             if pm and not EMAIL.search(pm.group(1)):
                 inner = clean(pm.group(1))
