@@ -103,11 +103,18 @@ def apply(conn: Connection, changes: dict[Key, list[Any]]) -> None:
         )
 
 
+_TRACKED = "_pipeline_totals_tracked"
+
+
 def track(sessions: sessionmaker[Session]) -> None:
-    """Keep the totals for every session this factory makes (once per factory)."""
-    if not event.contains(sessions, "before_flush", _before_flush):
+    """Keep the totals for every session this factory makes (once per factory).
+
+    The mark is kept on the factory itself: ``event.contains`` answers by object id, so a factory
+    allocated where a freed one was would be taken as tracked and silently not be."""
+    if not getattr(sessions, _TRACKED, False):
         event.listen(sessions, "before_flush", _before_flush)
         event.listen(sessions, "after_flush", _after_flush)
+        setattr(sessions, _TRACKED, True)
 
 
 def rebuild(conn: Connection, workspace_id: int) -> None:

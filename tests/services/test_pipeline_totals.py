@@ -53,3 +53,20 @@ def test_totals_follow_creates_moves_amounts_owners_and_undos(crm: CRM, ann: Act
     pipeline = crm.pipeline(ann)
     assert {o.owner_slack_id: o.count for o in pipeline.owners} == {"UBOB": 1}
     assert pipeline.open_amount == Decimal("15000.00")
+
+
+def test_totals_are_kept_by_every_session_factory_even_after_others_are_gone(crm: CRM, ann: Actor) -> None:
+    """A factory made after an earlier one was freed (its memory, and so its id, reused) must still
+    keep the totals: each web process, console and scheduler builds its own."""
+    import gc
+
+    from bot.db import make_session_factory
+
+    engine = crm.sessions.kw["bind"]
+    for i in range(6):
+        other = CRM(make_session_factory(engine))
+        other.create_deal(ann, f"Deal {i}", amount="100")
+        del other
+        gc.collect()
+    assert figures(crm, ann) == recount(crm, ann)
+    assert figures(crm, ann)["lead"] == (6, Decimal("600.00"))
