@@ -69,7 +69,7 @@ _NOUN_LEAD = (
     r"(?!(?:schedule|book|set|setup|arrange|plan|need|needs|send|make|prep|prepare|cancel|move|reschedule|"
     r"confirm|add|log|join|start|do|have|get|take|organize|organise|put|request|want|please|pls|remind|next|"
     r"upcoming|follow|a|an|the|my|our|this|that|no|any|every|each|another|to|for|with|and|or|in|on|at)\b)"
-    r"[a-z][a-z\-]*"
+    r"[a-z0-9][a-z0-9\-]*"
 )
 
 
@@ -79,11 +79,12 @@ _LOG_START = re.compile(
     rf"(?:new\s+)?{_LOG_ADJ}*(?P<k1>{_LOG_NOUN})s?\b"
     rf"|had\s+(?:a\s+|an\s+|my\s+|our\s+|the\s+)?{_LOG_ADJ}*(?P<k2>{_LOG_NOUN})\b"
     rf"|(?P<k3>{_LOG_VERB})\b"
-    rf"|(?P<k5>(?:{_NOUN_LEAD}\s+)?{_LOG_ADJ}*{_LOG_NOUN})"
+    rf"|(?P<k5>(?:{_NOUN_LEAD}\s+){{0,2}}{_LOG_ADJ}*{_LOG_NOUN})"
     r"(?:\s+(?=(?:(?:today|yesterday|this morning|this afternoon|earlier(?: today)?|last night)\s+)?"
     r"(?:with\b|w/|to\b|at\b|@|from\b))"
     # "demo for Castlebrook went great", "call - Ostrowski & Partners - wanted to know…"
-    r"|\s+(?=for\b[^,.;:!?]{1,60}\b(?:went|was|is done|done|wrapped|ran long|ran over)\b)"
+    r"|\s+(?=for\b[^,.;:!?]{1,60}\b(?:went|was|is done|done|wrapped|ran long|ran over|today|yesterday|"
+    r"this morning|this afternoon|earlier)\b)"
     r"|\s+[-–—]\s+(?=[^\-–—,.;:!?]{2,60}\s[-–—]\s))"
     r"|(?P<k13>voicemail|voice mail|voice message)\s+(?:for|to)\b"
     rf"|(?:(?:make|take|add|leave|put|jot)\s+(?:a\s+|down\s+a\s+)?(?:quick\s+)?)?{_LOG_ADJ}*(?P<k6>notes?|fyi|memo)\b"
@@ -383,6 +384,7 @@ _NAME_KIND = re.compile(
     r"^(?!(?:the|a|an|my|our|quick|short|good|great|another|this|that|today's|todays|weekly|team)\b)"
     r"(?P<n>[A-Za-z][\w&'.\-]*(?:\s+[A-Za-z][\w&'.\-]*){0,2}?)\s+(?P<k>call|meeting|demo|lunch|sync|chat|mtg|catch[\s\-]?up|"
     r"visit|kickoff|kick-off|qbr|intro call|discovery call|onsite|on-site|site visit|workshop|dinner|coffee)\b"
+    r"(?:\s+(?:recap|notes?|summary|debrief|readout|update))?"
     r"(?:\s+(?:went|was|is done|today|yesterday|this morning|this afternoon|earlier)\b|\s*[:\-–—,])"
 )
 _NAME_CO_KIND = re.compile(
@@ -477,7 +479,10 @@ def _log_special(m: Msg) -> Result | None:
             else _who_and_company(km.group("n"), typed_lower=m.typed_lower)
         )
         slots = {"kind": kind_of(km.group("k")), **who}
-        gap = re.match(r"\s*[:\-–—,]?\s*", m.text[km.end("k") :])
+        gap = re.match(
+            r"(?i:\s+(?:recap|notes?|summary|debrief|readout|update)\b)?\s*[:\-–—,]?\s*",
+            m.text[km.end("k") :],
+        )
         rest_start = km.end("k") + (gap.end() if gap else 0)
         summary = tidy(m.text[rest_start:])
         if summary:
