@@ -133,6 +133,8 @@ def open_modal(ctx: Ctx, body: dict[str, Any], name: str, value: dict[str, Any])
         "r": {k: slots.get(k) for k in labels},
         "ru": body.get("response_url"),
         "ch": ctx.channel_id,
+        # Opened from a card that confirms a write: only another write may replace that card.
+        "e": 1 if name == ids.EDIT else 0,
     }
     view = modals.build(intent, slots, meta=meta, tz=ctx.tz, labels=labels)
     ctx.client.views_open(trigger_id=body["trigger_id"], view=view)  # type: ignore[union-attr]

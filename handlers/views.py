@@ -48,9 +48,20 @@ def submit(view: dict[str, Any], body: dict[str, Any], context: BoltContext) -> 
     ctx = make_ctx(context, body, "view", channel_id=meta.get("ch"))
     reply = safely(ctx, lambda: apply(ctx, meta, slots))
     if meta.get("ru"):
-        post_to_response_url(meta["ru"], reply, replace=True)
+        # An edit that wrote nothing (no change, a problem) answers below the card, which keeps its Undo.
+        replace = not meta.get("e") or _wrote(reply)
+        post_to_response_url(meta["ru"], reply, replace=replace)
     else:
         post(context.client, reply, channel=ctx.user_id)
+
+
+def _wrote(reply: Reply) -> bool:
+    """Whether the answer confirms a write: such answers carry an Undo button."""
+    return any(
+        el.get("action_id") == ids.UNDO
+        for block in reply.blocks_json()
+        for el in [*(block.get("elements") or []), block.get("accessory") or {}]
+    )
 
 
 def apply(ctx: Ctx, meta: dict[str, Any], slots: dict[str, Any]) -> Reply:

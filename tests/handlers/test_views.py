@@ -190,3 +190,15 @@ def test_log_follow_up_on_a_deal_card_logs_on_that_deal(slack: SlackHTTP) -> Non
     (deal,) = rows(slack, Deal)
     (logged,) = rows(slack, Interaction)
     assert (logged.deal_id, logged.summary) == (deal.id, "renewal signed soon")
+
+
+def test_an_edit_that_writes_nothing_answers_below_the_card_and_keeps_its_undo(slack: SlackHTTP) -> None:
+    card = slack.command("deal add Hooli expansion 30k")
+    view, url = open_modal(slack, card, "Edit")
+    assert slack.send_payload(view_submission(view, modal_values(view))).status == 200
+    answer = slack.wait_response(url)
+    assert "nothing changed" in text_of(answer)
+    # The card that says what was added, with its Undo, stays; the answer comes as a new message.
+    assert answer.params["replace_original"] is False
+    slack.press(card, "Undo")
+    assert count(slack, Deal) == 0
