@@ -38,7 +38,7 @@ class Msg:
         return [s for s in self.spans if s.start >= start and s.end <= stop]
 
 
-MENTION_AT = re.compile(r"@([UW][A-Z0-9]{5,})\b")
+MENTION_AT = re.compile(r"@([UW][A-Z0-9]{2,})\b")
 
 
 _PREP_BEFORE_DATE = re.compile(

@@ -104,6 +104,9 @@ _OFF_TOPIC = re.compile(
     r"snacks|drinks|donuts|bagels|cake)\b(?!\s+(?:with|w/)\b)"
     r"|(?:post|share|pin|put|drop|paste|forward|cross-?post|repost|send)\s+(?:this|that|it|these|those)\s+"
     r"(?:in|to|on|into)\s+(?:#|the\s+[\w\-]+\s+channel\b|(?:the\s+)?channel\b|slack\b|general\b)"
+    r"|(?:invite|add|kick|remove)\s+@[uw][a-z0-9]+\s+(?:to|from|into)\s+(?:#|the\s+channel)"
+    r"|(?:create|make|open|start|archive|rename|set up)\s+(?:a\s+|the\s+)?(?:new\s+|private\s+|shared\s+)*(?:slack\s+)?channel\b"
+    r"|(?:set|change|update)\s+my\s+(?:slack\s+)?(?:status|profile|avatar|notifications?)\b"
     r"|tell me a joke|write (?:me )?an? (?:poem|song|haiku|story|joke)|(?:what's|what is|how's) the weather"
     r"|set (?:an?|my) (?:alarm|timer)|play (?:some )?(?:music|a song)|translate (?:this|that)\b)",
 )

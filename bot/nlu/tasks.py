@@ -31,8 +31,10 @@ _DONE_RULES = [
     re.compile(r"^(?:tick|ticked|check|checked|cross|crossed)\s+off\s*[:\-–—]?\s+(?P<t>.+)$"),
     # "i sent the questionnaire to Anjali, mark that task done": what was done, then the instruction
     re.compile(
-        r"^(?P<t>.+?)\s*[,;.]\s*(?:so\s+|pls\s+|please\s+|you can\s+)*(?:mark|tick|check|cross|close)\s+"
+        r"^(?P<t>.+?)\s*[,;.]\s*(?:so\s+|pls\s+|please\s+|you can\s+)*(?:(?:mark|tick|check|cross|close)\s+"
         r"(?:that|it|this|the)\s*(?:task|todo|one|to-do)?\s+(?:off|as\s+done|done|complete|completed|finished)"
+        r"|(?:close|complete|close out)\s+(?:that|it|this|the)\s+(?:task|todo|one|to-do)"
+        r"|(?:mark|tick|check)\s+(?:as\s+)?(?:done|complete|off))"
         r"(?:\s+(?:please|pls|thanks))?$"
     ),
     re.compile(
@@ -107,6 +109,9 @@ def rule_complete_task(m: Msg) -> Result | None:
         if re.match(r"(?:deal|for today|for the day|for now|here|yet)\b", t_low) or len(t_low.split()) > 14:
             return None
         t = task_ref(m.text[dm.start("t") : dm.end("t")])
+        t = re.sub(
+            r"\s*[,;.]\s*(?:so\s+|pls\s+|please\s+)?(?:mark|tick|check|cross|close)\b.*$", "", t, flags=re.I
+        )
         if t and t.lower() not in (
             "that",
             "it",

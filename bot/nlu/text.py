@@ -10,7 +10,7 @@ from .vocab import FIRST_NAMES, LIFECYCLE_WORDS, NAME_STOP, ROLE_WORDS, STAGE_WO
 
 EMAIL = re.compile(r"[\w.+\-']+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)+")
 PHONE = re.compile(r"(?<![\w@$€£.,/])(\+?\(?\d[\d\s().\-]{5,}\d)(?![\w%/])")
-MENTION = re.compile(r"@([UW][A-Z0-9]{5,})\b")
+MENTION = re.compile(r"@([UW][A-Z0-9]{2,})\b")
 _TOKEN = re.compile(r"[^\s,;:()!?\"\[\]{}<>]+")
 _PARTICLES = {
     "de",
