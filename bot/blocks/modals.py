@@ -158,6 +158,8 @@ def build(
     blocks: list[Block] = []
     for f in FIELDS[intent]:
         value = labels.get(f.slot, _get(slots, f.slot))
+        if f.slot == "amount" and isinstance(value, float) and value.is_integer():
+            value = int(value)  # "50000", not "50000.0"
         label = PlainTextObject(text=f.label)
         bid = _bid(f.slot)
         if f.kind in ("text", "multiline"):
