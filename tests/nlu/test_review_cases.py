@@ -1,4 +1,4 @@
-"""Messages written by three reviewers who never saw the parser or its rules, as reps write them
+"""Messages written by reviewers who never saw the parser or its rules, as reps write them
 (terse, verbose, lower case with typos, pasted Slack markup and emoji, managers asking questions).
 
 They are kept apart from ``cases.jsonl`` so that a rule written for one of these lines shows up as what
