@@ -683,15 +683,28 @@ def _follow_up(m: Msg, rest_start: int, occurred: DateSpan | None, summary: str)
         return fu
     if summary:
         for cs, ce in split_clauses(m.low[rest_start:], rest_start):
-            if _FOLLOW_CUE.search(m.low[cs:ce]):
+            if _FOLLOW_CUE.search(m.low[cs:ce]) or (
+                _TO_DO.search(m.low[cs:ce])
+                and re.search(r"\bwhen (?:she|he|they)\S* (?:is |are |gets? )?back\b", m.low[cs:ce])
+            ):
                 title = _follow_title(m, cs, ce, None)
-                back = re.search(r"\b(?:then|that day|on that day|after that|that week)\b", m.low[cs:ce])
+                back = re.search(
+                    r"\b(?:then|that day|on that day|after that|that week)\b|\bafter\s*$"
+                    r"|\bwhen (?:she|he|they)(?:'s|'re| is| are| gets?) back\b",
+                    m.low[cs:ce],
+                )
                 earlier = [s for s in m.spans if s.end <= cs and not s.is_past_word]
                 if back and earlier:  # "he's out till Dec 1. follow up then": the date said before
                     due = resolve_when(m, earlier[-1], "future")
                     if due:
                         fu["due"] = due
-                    title = tidy(re.sub(r"\b(?:then|(?:on\s+)?that day|after that|that week)\b", " ", title))
+                    title = tidy(
+                        re.sub(
+                            r"\b(?:then|(?:on\s+)?that day|after that|that week|after|when (?:she|he|they)\S* (?:is |are |gets? )?back)\b",
+                            " ",
+                            title,
+                        )
+                    )
                 if title:
                     fu["title"] = title
                 break
