@@ -83,6 +83,7 @@ _CONTACT_CREATE = re.compile(
     r"|(?P<k2>new)\s+(?P<k2w>contact|lead|prospect|customer|client|person)\b"
     r"|new\s*[:\-–—]\s*(?=[a-z]+\s+[a-z]+.*?[\w.+\-']+@)"
     r"|(?P<k3w>lead|contact|prospect|customer)\s*(?=[:\-–—])"
+    r"|(?P<k5w>contact|lead|prospect)\s+(?:from|at|via|met at)\s+[^:,;]{1,40}?:\s*(?=[^\W\d_]+\s+[^\W\d_]+)"
     r"|(?:got|have|met|there's|theres)\s+(?:a\s+)?new\s+(?P<k4w>lead|contact|prospect|customer|client)\s*(?=[,:\-–—])"
     r"|(?:add|save|put)\s+(?=[A-Za-z][\w'\-]+(?:\s+[A-Za-z@][\w'.\-@]+){0,4}(?:\s+\([^)]*\))?\s+(?:to|into|in)\s+(?:the\s+|our\s+)?(?:crm|contacts|contact list|address book)\b)"
     r"|(?:add|save)\s+(?=[A-Za-z][\w'\-]+(?:\s+[A-Za-z][\w'&.\-]+){0,7}\s*(?:,|\(|<|\s)\s*[\w.+\-']+@)"
@@ -180,7 +181,8 @@ def create_contact_from(m: Msg, pos: int, *, lifecycle: str | None) -> Result:
         slots["email"] = em.group(0)
     rest = m.text[end:]
     rest_low = rest.lower()
-    title, company = _title_company(rest, lower=m.typed_lower)
+    # "add Tomasz Nowak to contacts. Tomasz Nowak | Head of IT | …": the name said again is not a company
+    title, company = _title_company(rest.replace(name, " "), lower=m.typed_lower)
     if title:
         slots["title"] = title
     if company:
@@ -201,7 +203,9 @@ def create_contact_from(m: Msg, pos: int, *, lifecycle: str | None) -> Result:
 _DEPARTMENTS = (
     r"sales|marketing|procurement|purchasing|engineering|product|operations|ops|finance|it|hr|people|growth|"
     r"partnerships|design|data|security|legal|customer success|revenue|strategy|technology|talent|research|"
-    r"business development|bd|infrastructure|platform|analytics|support|success|communications|comms"
+    r"business development|bd|infrastructure|platform|analytics|support|success|communications|comms|treasury|"
+    r"compliance|risk|facilities|payroll|accounting|audit|tax|administration|admissions|nursing|clinical operations|"
+    r"procurement|information technology|information security|infosec|digital|innovation|partnerships"
 )
 
 
@@ -253,6 +257,16 @@ def _title_company(rest: str, *, lower: bool = False) -> tuple[str | None, str |
                 if not company:
                     company = _company_clean(cm.group("c")) or None
                 continue
+        if (
+            re.search(r"\s(?:llc|inc|ltd|corp|gmbh|plc|llp|co|ag|sa|as|bv|pty)\.?$", seg, re.I)
+            and not company
+        ):
+            company = seg  # "Meridian Partners LLC": a legal suffix makes it the company, whatever its words
+            continue
+        whole = role_title(seg)
+        if whole and whole.lower() == seg.lower() and seg.split()[-1].lower() in ROLE_WORDS and not title:
+            title = whole  # "Account Director" is one title, not a company and a role
+            continue
         split = _role_then_company(seg, lower=lower) or _company_then_role(seg)
         if split and not title:
             title, company = split[0], company or split[1]
@@ -365,8 +379,9 @@ _CONTACT_ADD_CARD = re.compile(
     # "add Leo Martins (Aperture Science) - customer": a full name, then its details
     rf"|^(?i:add|save)\s+(?={_FULL_NAME}\s*(?:\(|,\s*[A-Z]|\s[-–—]\s))"
     # "add Juan de la Cruz from Cemex as a lead"
-    rf"|^(?i:add|save)\s+(?={_PERSON}\s+(?:from|at|@|of)\s+[A-Z][\w&.\-]*(?:\s+[A-Z][\w&.\-]*){{0,2}}\s+"
-    r"(?i:as|to)\s+(?i:a\s+|an\s+|our\s+)?(?i:new\s+)?(?i:contact|lead|prospect|customer|client)s?\b)"
+    rf"|^(?i:add|save)\s+(?={_PERSON}\s+(?:from|at|@|of)\s+[A-Z][\w&.\-]*(?:\s+[A-Z][\w&.\-]*){{0,2}}\s*"
+    r"(?:\s(?i:as|to)\s+(?i:a\s+|an\s+|our\s+)?(?i:new\s+)?(?i:contact|lead|prospect|customer|client)s?\b"
+    r"|,\s*(?i:phone|email|e-mail|tel|mobile|cell|ph)\b|,\s*\+?\d|,\s*[\w.+\-']+@))"
 )
 
 
@@ -393,7 +408,7 @@ def rule_create_contact(m: Msg) -> Result | None:
     cm = _CONTACT_CREATE.match(m.low)
     if not cm:
         return None
-    word = cm.group("k1") or cm.group("k2w") or cm.group("k3w") or cm.group("k4w") or ""
+    word = cm.group("k1") or cm.group("k2w") or cm.group("k3w") or cm.group("k4w") or cm.group("k5w") or ""
     lifecycle = LIFECYCLE_WORDS.get(word) if word not in ("contact", "person", "champion") else None
     if word == "champion":
         lifecycle = None
@@ -410,6 +425,10 @@ def rule_create_contact(m: Msg) -> Result | None:
 
 
 _UPDATE_CONTACT = [
+    # "Esther Cohen has a new email: …"
+    re.compile(
+        rf"^(?P<c>[^,:;]+?)\s+(?:has|got)\s+(?:a\s+)?(?:new|different|updated)\s+(?P<f>{_FIELD})\s*(?::|=|->|-)?\s*(?P<v>.+)$"
+    ),
     # "update Jane's email to x", "change Tom Baker title to CTO", "set Jane phone 555"
     re.compile(
         r"^(?:update|change|set|edit|fix|correct|make)\s+(?P<c>.+?)(?:'s)?\s+(?:new\s+)?"
@@ -687,7 +706,7 @@ _FIND = [
         rf"^(?:what(?:'s| is| are)|whats|do we have|do you have|got|need|send me|give me|get me|get|find me|find|i need|"
         rf"(?:can|could) (?:i|you) (?:get|have|send me|give me|find)(?: me)?)\s+(?P<q>.+?)(?:'s|s'|'|(?<=[a-z]{{3}})s)?\s+(?:{_FIELD}|contact info|details|info|contact)s?\s*\??$"
     ),
-    re.compile(r"^(?:who(?:'s| is| was)|whos)\s+(?P<q>.+?)\s*\??$"),
+    re.compile(r"^(?:who(?:'s| is| was)|whos)\s+(?P<q>.+?)(?:\s+again)?\s*\??$"),
 ]
 
 

@@ -152,6 +152,8 @@ def _command(m: Msg) -> Result | None:
         sm = re.match(r"(add|new|create)\b\s*", rest_low)
         if sm:
             return create_deal_from(m, rest_pos + sm.end())
+        if re.match(r"(?:by|per)\s+(?:stage|owner|rep|person|amount|value|close date|month)\b", rest_low):
+            return _pipeline(m, conf=0.8)  # "deals by stage"
         if verb == "deals" or re.match(r"(show|list|view|info|get|find)\b", rest_low) or not rest_low.strip():
             return "unknown", 0.5, {}
         return deal_command(m, rest_pos)
@@ -208,6 +210,12 @@ def _r_pipeline(m: Msg) -> Result | None:
         low,
     ):
         return _pipeline(m, conf=0.8)
+    if re.match(
+        r"^(?:(?:my|our|all|open|all my|all our|the team's|team|active)\s+)*(?:deals|opps|opportunities)\s+"
+        r"(?:by|per)\s+(?:stage|owner|rep|person|amount|value|close date|month)\b",
+        low,
+    ):
+        return _pipeline(m, conf=0.8)  # "deals by stage"
     if re.match(
         r"^(?:(?:my|our|all|open|all my|all our|the team's|team|active)\s+)+deals\??$", low
     ) or re.match(r"^what deals (?:do|does|have) (?:i|we|@\w+)\b", low):
@@ -357,7 +365,7 @@ def _prepare(text: str, now: datetime | str | None, tz: str, user: str | None) -
 _ADDRESSED = re.compile(
     r"^@[UW][A-Z0-9]+[\s,:]+(?=(?:(?:hey|hi|pls|please|can you|could you|would you)\s+)*"
     r"(?:remind me|log\b|add (?:a |an )?(?:contact|deal|task|note|lead)|create\b|new (?:deal|contact|lead|task|opp)|"
-    r"find\b|who\b|what\b|show\b|list\b|how\b|my tasks|help\b|had\b|called\b|met\b|"
+    r"find\b|who\b|what\b|show\b|list\b|how\b|my tasks|help\b|commands?\b|usage\b|menu\b|\?|had\b|called\b|met\b|"
     r"spoke\b|emailed\b|note\b|we (?:won|lost|closed|signed)\b|look up|lookup|search\b|"
     r"just (?:got|had|spoke|called|met|emailed|finished|wrapped|hung|left|heard)\b|i (?:just |had|called|met|spoke)))",
     re.I,

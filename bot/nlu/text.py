@@ -219,10 +219,18 @@ def take_name(text: str, pos: int, *, company: bool = False, max_words: int = 4)
             "Then",
             "Looks",
         )
+        # "Cobalt Systems. Decision by…": after a company word, a capitalised word starts a new sentence
+        # unless it is another suffix ("Co. Ltd"); "Dr. Lee", "St. Luke's" keep going.
+        new_sentence = (
+            base in COMPANY_SUFFIX
+            and base not in _ABBREV_DOT
+            and nxt_tok[:1].isupper()
+            and nxt_tok.lower().rstrip(".,") not in COMPANY_SUFFIX
+        )
         if (
             tok.endswith(".")
             and len(base) > 1
-            and (base not in COMPANY_SUFFIX and base not in _ABBREV_DOT or pronoun_next)
+            and (base not in COMPANY_SUFFIX and base not in _ABBREV_DOT or pronoun_next or new_sentence)
         ):
             run = run[: i + 1]
             break
