@@ -164,7 +164,7 @@ _KIND_WORDS: list[tuple[str, str]] = [
         r"\bmeet\w*|\bmet\b|\blunch\w*|\bbrunch\b|\bdinner\b|\bcoffee\b|\bbreakfast\b|\bdrinks\b|\bdemo\w*|\bvisit\w*"
         r"|\bran into\b|\bbumped into\b|\bwalk-?through\b|\btraining\b|\bsat down\b|\bonsite\b|\bon-site\b|\bin person\b|\bworkshop\b|\bkick-?off\b|\bqbr\b|\bpresentation\b"
         r"|\bcaught up\b|\bcatch[\s\-]?up\b|\bsync\b|\bzoom\b|\bteams\b|\bwebinar\b|\bconference\b|\bmtg\b"
-        r"|\bbriefing\b|\bpitch\b|\bhuddle\b|\btour\b|\bdebrief\b|\bf2f\b|\b1:1\b|\bone-on-one\b|\broundtable\b|\bebr\b",
+        r"|\bcame by\b|\bstopped by\b|\bdropped by\b|\bswung by\b|\bpopped by\b|\bcame in\b|\bcame to\b|\bbriefing\b|\bpitch\b|\bhuddle\b|\btour\b|\bdebrief\b|\bf2f\b|\b1:1\b|\bone-on-one\b|\broundtable\b|\bebr\b",
     ),
     (
         "call",

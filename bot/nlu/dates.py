@@ -126,7 +126,8 @@ _DAY_PATTERNS: list[tuple[str, str]] = [
         rf"\b(?:(?P<mod>next|this|coming|this\s+coming|last|past|previous)\s+)?(?P<wd>{_WD_FULL})s?\b"
         r"(?:\s+(?:morning|afternoon|evening|night)\b)?"
         rf"|\b(?:(?P<mod2>next|this|coming|last|on|by|until|till|before|due)\s+)(?P<wd2>{_WD_ABBR})\b\.?"
-        rf"|\b(?P<wd3>mon|tue|tues|wed|weds|thu|thur|thurs|fri)\b\.?(?=\s*(?:$|[,;.!?]|\d|at\b|@|morning|afternoon|eod|EOD))",
+        rf"|\b(?P<wd3>mon|tue|tues|wed|weds|thu|thur|thurs|fri)\b\.?(?=\s*(?:$|[,;.!?]|\d|at\b|@|morning|afternoon|eod|EOD)"
+        r"|\s+(?:if|unless|or|then|latest|pls|please|w/|with|re|about|to (?:discuss|review|confirm|go over))\b)",
     ),
     (
         "monthday",

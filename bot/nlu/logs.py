@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 
 from .base import (
     GENERIC_PLACE,
@@ -105,7 +106,8 @@ _SUBJECT_LOG = re.compile(
     r"(?:\s+(?:from|at|@)\s+(?P<co>[A-Za-z][\w&.\-]*(?:\s+[A-Z][\w&.\-]*){0,2})|\s*\((?P<co2>[^()@]{2,40})\))?"
     r"(?:\s*[-–—:,]\s*(?:i\s+|we\s+)?|\s+)(?:just\s+|finally\s+)?(?P<k>called|emailed|e-mailed|pinged|texted|messaged|rang|phoned|replied|"
     r"wrote back|wrote|responded|dm'd|dmed|got back to (?:me|us)|reached out|returned my call|"
-    r"left (?:me )?a (?:voicemail|message))\b"
+    r"left (?:me )?a (?:voicemail|message)|came by|stopped by|dropped by|swung by|popped by|visited|came in|"
+    r"came to (?:our|the) (?:booth|office|stand))\b"
 )
 
 
@@ -152,7 +154,8 @@ _NAME_PARTICLES = frozenset(
 _PERSON_VERB = re.compile(
     r"(?:called|phoned|rang|rung|emailed|e-mailed|mailed|texted|messaged|dmed|pinged|whatsapp'?e?d|slacked|"
     r"sms'?e?d|spoke|talked|chatted|met|left|"
-    r"(?:email|e-mail|text|message|dm|voicemail|note|letter|linkedin message|inmail)(?:\s+sent)?\s+to)"
+    r"(?:email|e-mail|text|message|dm|voicemail|note|letter|linkedin message|inmail)(?:\s+sent)?\s+to|"
+    r"(?:email|e-mail|text|message|dm|voicemail|reply|call|phone call)\s+(?:from|with|w/))"
     r"(?:\s+(?:to|with|w/))?\s*$"
 )
 _TEXT_VERB = re.compile(
@@ -186,6 +189,8 @@ def _log_header(m: Msg, pos: int, kind: str) -> tuple[Slots, int]:
     place = bool(PLACE_TAIL.match(m.text, end)) or strip_org_tail(name) != name
     if name and name.islower() and lead and lead.group("art") and not place:
         name = ""  # "demoed the platform to Globex": an object, not a name ("the acme office" is a place)
+    if name and GENERIC_PLACE.fullmatch(name.lower()):
+        name = ""  # "onsite at Redwood Dental Group": the kind of visit, the company comes after
     if not name:
         stop = _header_stop(m, p)
         for mm in re.finditer(r"\b(?:with|to|for|at|w/|from)\s+(?:the\s+)?(?=\w)", m.text[p:stop]):
@@ -207,10 +212,12 @@ def _log_header(m: Msg, pos: int, kind: str) -> tuple[Slots, int]:
         # clause calls "she"/"he" ("phoned Gabriela, she confirmed…").
         words = name.split()
         lead_text = lead.group(0) if lead else ""
-        about = bool(re.search(r"\b(?:at|on|for|about|re|regarding|of|from)\b", lead_text))
+        about = bool(re.search(r"\b(?:at|on|for|about|re|regarding|of)\b", lead_text)) or bool(
+            re.search(r"\bfrom\b", lead_text) and not _PERSON_VERB.search(m.low[:p].rstrip())
+        )
         direct = (
             not about
-            and m.low[pos:p].strip() in ("", "to", "with", "w/")
+            and m.low[pos:p].strip() in ("", "to", "with", "w/", "from")
             and bool(_PERSON_VERB.search(m.low[:p].rstrip()))
         )
         full_name = (
@@ -219,6 +226,12 @@ def _log_header(m: Msg, pos: int, kind: str) -> tuple[Slots, int]:
             and sum(w[:1].isupper() for w in words) in (2, 3)
             and not re.search(r"[&\d]", name)
             and not company_like(name)
+            # "Aurora Biotech procurement", "Acme legal": a department after it makes it the company
+            and not re.match(
+                r"\s+(?:procurement|legal|finance|it|security|team|folks|ops|engineering|leadership|board|"
+                r"purchasing|hr|marketing|sales|people)\b",
+                m.low[end:],
+            )
         )
         later_pronoun = bool(re.search(r"\b(?:she|he|her|him)\b", m.low[end:]))
         person_default = bool(
@@ -228,7 +241,7 @@ def _log_header(m: Msg, pos: int, kind: str) -> tuple[Slots, int]:
             and len(words) == 1
             and (_TEXT_VERB.search(m.low[:pos]) or later_pronoun and not company_like(name))
             or full_name
-            and (direct or not about and later_pronoun)
+            and (direct or not about and later_pronoun or m.text[end - 2 : end] in ("'s", "’s"))
         )
         also = re.match(r"\s*(?:and|&|\+)\s+", m.low[end:])
         boss = re.match(
@@ -381,7 +394,8 @@ _SENT_NAME = re.compile(
 
 
 _NAME_KIND = re.compile(
-    r"^(?!(?:the|a|an|my|our|quick|short|good|great|another|this|that|today's|todays|weekly|team)\b)"
+    r"^(?!(?:the|a|an|my|our|quick|short|good|great|another|this|that|today's|todays|weekly|team|log|logged|add|new|"
+    r"record|save|track|please|pls)\b)"
     r"(?P<n>[A-Za-z][\w&'.\-]*(?:\s+[A-Za-z][\w&'.\-]*){0,2}?)\s+(?P<k>call|meeting|demo|lunch|sync|chat|mtg|catch[\s\-]?up|"
     r"visit|kickoff|kick-off|qbr|intro call|discovery call|onsite|on-site|site visit|workshop|dinner|coffee)\b"
     r"(?:\s+(?:recap|notes?|summary|debrief|readout|update))?"
@@ -506,6 +520,11 @@ def _is_ahead(m: Msg, s: DateSpan) -> bool:
     """Whether a date phrase points after the message time ("tomorrow", "at 3" said at 10)."""
     if s.is_past_word:
         return False
+    if s.day_kind in ("monthday", "daymonth", "slash", "iso"):
+        # "Nov 16 call with …" said on the 18th: a written date a few days back is when it happened
+        back = resolve_when(m, s, "past", date_only=True)
+        if back and 0 <= (m.now.date() - date.fromisoformat(back)).days <= 45:
+            return False
     got = resolve_when(m, s, "past" if s.is_today_word else "future")
     if not got:
         return False

@@ -335,6 +335,9 @@ COMPANY_WORDS: frozenset[str] = _words(
     """
     inc corp corporation co ltd llc plc gmbh ag sa group labs industries enterprises systems technologies tech
     solutions partners holdings software bank capital media health ventures global international consulting
-    logistics foods motors dynamics dynamic worldwide science sciences
+    logistics foods motors dynamics dynamic worldwide science sciences biotech pharma pharmaceuticals energy
+    solar telecom freight retail insurance robotics analytics holdings studios networks airlines aerospace
+    therapeutics diagnostics manufacturing mfg realty properties construction seafood seafoods farms foundation
+    bio ai
     """
 )
