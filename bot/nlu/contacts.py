@@ -217,9 +217,10 @@ def _title_company(rest: str, *, lower: bool = False) -> tuple[str | None, str |
     title: str | None = None
     company: str | None = None
     bare: list[str] = []
-    # "Haitong Logistics Co., Ltd.": the comma belongs to the legal name
+    # numbers and addresses first, so that "(212)" in a phone is not read as a company
+    rest = blank(EMAIL.sub(lambda e: " " * len(e.group(0)), rest), [(a, b) for a, b, _ in phones(rest)])
     for seg in re.split(
-        r"(?<!\bCo\.)(?<!\bCo)(?<!\bInc\.)(?<!\bCorp\.),(?!\s*(?:Ltd|Limited|LLC|Inc)\b)|[;()|]|\s[-–—]\s|(?<=[a-z]{4})\.\s+|\s+and\s+(?=(?:her|his|their|the|she|he)\b)",
+        r"\n|(?<!\bCo\.)(?<!\bCo)(?<!\bInc\.)(?<!\bCorp\.),(?!\s*(?:Ltd|Limited|LLC|Inc)\b)|[;()|]|\s[-–—]\s|(?<=[a-z]{4})\.\s+|\s+and\s+(?=(?:her|his|their|the|she|he)\b)",
         rest,
     ):
         if EMAIL.search(seg) or phones(seg):
@@ -230,6 +231,13 @@ def _title_company(rest: str, *, lower: bool = False) -> tuple[str | None, str |
             r"(?:\s+now)?(?:\s+the|\s+a|\s+an)?)\s+",
             "",
             seg.strip(),
+            flags=re.I,
+        )
+        # "Tidewater Bank o: +1 (212) …": the label of a number that was just taken out
+        seg = re.sub(
+            r"\s+(?:o|m|t|p|c|w|tel|ph|phone|mobile|cell|office|work|direct|e|email)\s*[:.]\s*$",
+            "",
+            seg.rstrip(),
             flags=re.I,
         )
         seg = tidy(seg)
@@ -351,12 +359,13 @@ def _role_then_company(seg: str, *, lower: bool = False) -> tuple[str, str] | No
 
 def _company_clean(s: str) -> str:
     s = tidy(s)
-    s = re.sub(
-        r"\s+(?:(?:as|and|with|who|she|he|they|is|was|title|role|position|email|phone)\b|,).*$",
-        "",
-        s,
-        flags=re.I,
-    )
+    if not re.search(r"\s(?-i:AS)$", s):  # "Fjord Seafood AS" keeps its (Norwegian) suffix
+        s = re.sub(
+            r"\s+(?:(?:as|and|with|who|she|he|they|is|was|title|role|position|email|phone)\b|,).*$",
+            "",
+            s,
+            flags=re.I,
+        )
     s = re.sub(
         r"\s+(?:to|into|in)\s+(?:the\s+|our\s+)?(?:crm|contacts|contact list|address book|system)\b.*$",
         "",
