@@ -284,7 +284,17 @@ def invalid_form(slots: dict[str, Any]) -> Reply:
     value = slots.get("value")
     field = slots.get("field", "input")
     text = f"I couldn't read the {field.replace('_', ' ')}" + (f" in “{esc(value)}”." if value else ".")
-    hint = f"The form is `/crm {slots.get('form', 'help')}`"
+    form = str(slots.get("form") or "help")
+    hint = f"The form is `/crm {form}`"
+    found = lookup(form)
+    if found is not None:
+        # The registered verb's usage and example, so this reads like `/crm help` and the verbs' own
+        # errors; what the parser adds in brackets (the fields an edit takes) is kept.
+        cmd = found[0]
+        extra = re.search(r"\s*(\([^)]*\))\s*$", form)
+        hint = f"The form is `/crm {cmd.usage}`" + (f" {extra.group(1)}" if extra else "")
+        if cmd.examples:
+            hint += f", e.g. `/crm {cmd.examples[0]}`"
     return Reply(f"{text} {hint}", cards.problem(text, hint))
 
 

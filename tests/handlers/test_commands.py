@@ -279,3 +279,10 @@ def test_a_task_without_a_due_date_says_so_plainly(slack: SlackHTTP) -> None:
     listed = text_of(slack.command("tasks"))
     for text in (added, listed):
         assert "no due date" in text and "due no due date" not in text, text
+
+
+def test_a_value_the_parser_could_not_read_gets_the_same_form_and_example_as_help(slack: SlackHTTP) -> None:
+    amount = text_of(slack.command("deal amount Acme renewal lots"))
+    assert "The form is `/crm deal amount DEAL AMOUNT`, e.g. `/crm deal amount Acme renewal 65k`" in amount
+    when = text_of(slack.command("deal close Acme renewal someday"))
+    assert "The form is `/crm deal close DEAL DATE`, e.g. `/crm deal close Acme renewal 2026-12-15`" in when
