@@ -471,6 +471,15 @@ def create_deal_from(m: Msg, pos: int) -> Result:
         if company:
             slots["company"] = company
             cp = cend
+    card = re.match(
+        r"\s*[:\-–—]?\s*(?P<co>[A-Z][\w&.\-]*(?:\s+[A-Z][\w&.\-]*){0,3})\s+[-–—|]\s+(?P<t>[A-Za-z][^-–—|$€£\d]{2,60}?)\s+[-–—|]\s+",
+        m.text[pos:],
+    )
+    if (
+        not cm and card
+    ):  # "create a deal: Brightline Media - ad analytics pilot - 15k - …": company, then what
+        slots["company"], slots["title"] = card.group("co"), tidy(card.group("t"))
+        cp = pos + card.end()
     excl = [(s.start, s.end) for s in m.spans]
     money = [x for x in find_money(m.text, deal_context=True, exclude=excl) if x.start >= pos]
     if money:

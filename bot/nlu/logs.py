@@ -90,6 +90,8 @@ _LOG_START = re.compile(
     r"|(?P<k13>voicemail|voice mail|voice message)\s+(?:for|to)\b"
     rf"|(?:(?:make|take|add|leave|put|jot)\s+(?:a\s+|down\s+a\s+)?(?:quick\s+)?)?{_LOG_ADJ}*(?P<k6>notes?|fyi|memo)\b"
     r"(?:\s+(?:that|on|about|re|for|from))?"
+    r"|(?P<k16>jott(?:ing|ed)\s+(?:this\s+)?down|jot(?:ting)?\s+(?:this\s+)?down|noting\s+down|for the record|note to file)"
+    r"\s*[:\-–—]"
     rf"|(?:got out of|came out of|walked out of|wrapped(?: up)?|finished|ended|did)\s+(?:a|an|the|my|our)\s+{_LOG_ADJ}*"
     rf"(?P<k10>{_LOG_NOUN})\b"
     rf"|(?P<k11>{_LOG_NOUN})\s+(?:done|finished|completed|wrapped(?: up)?|over|sent|left)\s+(?=with\b|w/|to\b|for\b)"
@@ -576,12 +578,27 @@ def _cue(m: Msg) -> tuple[str, int, Slots, DateSpan | None] | None:
         cue = next(
             g
             for g in (
-                lm.group(k) for k in ("k1", "k2", "k3", "k5", "k6", "k8n", "k9", "k10", "k11", "k12", "k13")
+                lm.group(k)
+                for k in ("k1", "k2", "k3", "k5", "k6", "k8n", "k9", "k10", "k11", "k12", "k13", "k16")
             )
             if g
         )
-        kind = kind_of(cue)
+        kind = "note" if lm.group("k16") else kind_of(cue)
         pos = off + lm.end()
+        of_mtg = (
+            re.match(
+                rf"\s*(?:(?:today's|todays|yesterday's|yesterdays|this morning's|the|our|my|a)\s+)?{_LOG_ADJ}*(?P<n>{_LOG_NOUN})\b",
+                m.low[pos:],
+            )
+            if lm.group("k6") and re.search(r"\b(?:from|on|of)\s*$", m.low[:pos])
+            else None
+        )
+        if of_mtg and of_mtg.group("n") not in ("note", "message", "text", "email", "e-mail", "dm"):
+            # "notes from today's QBR w/ Fjord Seafood": the notes record that meeting
+            kind = kind_of(of_mtg.group("n"))
+            when = next((s for s in m.spans if pos <= s.start < pos + of_mtg.end()), None)
+            lead_span = lead_span or when
+            pos += of_mtg.end()
         if lm.group("k5") and re.match(
             r"(?:check in|catch up|sync|touch base|follow up)\b(?!\s+(?:call|meeting|email|demo|chat|sync|session))",
             m.low[off:],
@@ -665,6 +682,24 @@ def _timeline_only(m: Msg, s: DateSpan, clause: tuple[int, int]) -> bool:
     return bool(_TIMELINE.search(text) or _VAGUE_DATE.match(s.text.lower().strip()))
 
 
+def _follow_rank(m: Msg, s: DateSpan, clause: tuple[int, int] | None) -> int:
+    """How surely a dated clause is the rep's next step: an instruction beats a wish, a day beats a month."""
+    if not clause:
+        return 0
+    text = m.low[clause[0] : clause[1]]
+    rank = 0
+    if _ACTION.match(m.low[clause[0] :]) or re.search(
+        r"\bnext steps?\b|\bremind me\b|\b(?:need|have|got) to\b|\bi'll\b|\bwe'll\b|\bf/u\b|\bfollow[\s\-]?up\b",
+        text,
+    ):
+        rank = 3
+    elif _FOLLOW_CUE.search(text):
+        rank = 2
+    if _VAGUE_DATE.match(s.text.lower().strip()):
+        rank -= 1
+    return rank
+
+
 def _follow_up(m: Msg, rest_start: int, occurred: DateSpan | None, summary: str) -> Slots:
     """A future date after the header (with what is due then), or an explicit follow-up cue."""
     fu: Slots = {}
@@ -686,14 +721,7 @@ def _follow_up(m: Msg, rest_start: int, occurred: DateSpan | None, summary: str)
     if candidates:
         # Several dates: the one next to something to do ("need to send ROI calc by Thursday") beats the
         # customer's own timeline ("decision by end of month").
-        s, due, clause = next(
-            (
-                c
-                for c in candidates
-                if c[2] and (_FOLLOW_CUE.search(m.low[c[2][0] : c[2][1]]) or _ACTION.match(m.low[c[2][0] :]))
-            ),
-            candidates[0],
-        )
+        s, due, clause = min(candidates, key=lambda c: -_follow_rank(m, c[0], c[2]))
         if clause:
             title = _follow_title(m, clause[0], clause[1], s)
             if title:
