@@ -575,7 +575,14 @@ def rule_create_deal(m: Msg) -> Result | None:
     if dm:
         got = create_deal_from(m, dm.end())
         title = got[2].get("title", "")
-        if got[0] == "create_deal" and "company" not in got[2] and re.fullmatch(r"[A-Z][\w&.\-]*", title):
+        if (
+            got[0] == "create_deal"
+            and "company" not in got[2]
+            and re.fullmatch(r"[A-Z][\w&.\-]*(?:\s+[A-Z][\w&.\-]*){0,2}", title)
+            and not re.search(
+                r"(?i)\b(?:renewal|expansion|upsell|pilot|deal|project|rollout|license|add-on)\b", title
+            )
+        ):
             got[2]["company"] = title  # "new opp Initech 20k": the one name is the company
         return got
     # "Soylent renewal - $22k - closing 1/15": a deal card with no verb

@@ -170,7 +170,7 @@ def _log_header(m: Msg, pos: int, kind: str) -> tuple[Slots, int]:
     slots: Slots = {}
     low = m.low
     lead = re.match(
-        r"[\s\-–—:,]*(?:(?:with|w/|to|at|on|for|from|about|re|regarding|of|by)\s+)?"
+        r"[\s\-–—:,]*(?:back\s+(?=[A-Za-z]))?(?:(?:with|w/|to|at|on|for|from|about|re|regarding|of|by)\s+)?"
         r"(?:@[uw][a-z0-9]+\s+(?:and|&)\s+)?"  # "with @U07 and Dana from Hooli": the colleague is not the contact
         r"(?P<art>(?:the|our|my|a|an)\s+)?"
         r"(?:(?:team|folks|people|guys|crew|ceo|cto|cfo|vp|buyer|champion)\s+(?:at|from|of|over at)\s+)?",
@@ -396,7 +396,7 @@ _SENT_NAME = re.compile(
 
 
 _NAME_KIND = re.compile(
-    r"^(?!(?:the|a|an|my|our|quick|short|good|great|another|this|that|today's|todays|weekly|team|log|logged|add|new|"
+    r"^(?!(?i:the|a|an|my|our|quick|short|good|great|another|this|that|today's|todays|weekly|team|log|logged|add|new|"
     r"record|save|track|please|pls)\b)"
     r"(?P<n>[A-Za-z][\w&'.\-]*(?:\s+[A-Za-z][\w&'.\-]*){0,2}?)\s+(?P<k>call|meeting|demo|lunch|sync|chat|mtg|catch[\s\-]?up|"
     r"visit|kickoff|kick-off|qbr|intro call|discovery call|onsite|on-site|site visit|workshop|dinner|coffee)\b"
@@ -408,7 +408,7 @@ _NAME_CO_KIND = re.compile(
     r"\s*[:\-–—,]\s*(?:the\s+|our\s+)?(?P<k>call|meeting|demo|lunch|sync|chat|mtg|visit|catch[\s\-]?up|coffee|dinner)\b"
 )
 _NAME_NOTE = re.compile(
-    r"^(?!(?:the|a|an|my|our|quick|short|new|another|important|meeting|call|demo|lunch|status|deal|pipeline|"
+    r"^(?!(?i:the|a|an|my|our|quick|short|new|another|important|meeting|call|demo|lunch|status|deal|pipeline|"
     r"weekly|daily|team|general|random|side)\b)"
     r"(?P<n>[A-Za-z][\w&'.\-]*(?:\s+[A-Za-z][\w&'.\-]*){0,2}?)\s+(?:notes?|update|fyi)\s*[:\-–—]\s*(?P<rest>.+)$"
 )
@@ -857,8 +857,8 @@ def rule_log(m: Msg) -> Result | None:
                 break
     if occurred is not None:
         got = resolve_when(m, occurred, "past")
-        if got:
-            slots["occurred_at"] = got
+        if got and got[:10] <= m.now.date().isoformat():
+            slots["occurred_at"] = got  # a later day ("is leaving end of month") is not when it happened
     fu = _follow_up(m, rest_start, occurred, summary)
     if fu:
         slots["follow_up"] = fu
