@@ -746,6 +746,11 @@ def rule_find_contact(m: Msg) -> Result | None:
             continue
         if re.match(r"(?:on|in|at)\s+(?:the\s+)?(?:team|call|channel)", q_low):
             continue
+        if re.search(
+            r"\bto\s+(?:review|send|sign|call|check|approve|look|draft|update|prepare|email|ping|finish|get|do|fix)\b",
+            q_low,
+        ):
+            continue  # "get legal to review the redlines": a to-do, not a look-up
         q = tidy(m.text[fm.start(key) : fm.end(key)])
         q = re.sub(r"^(?:me|us)\s+", "", q, flags=re.I)
         q = re.sub(r"^(?:anything|everything|info|details)\s+(?:on|about|for)\s+", "", q, flags=re.I)

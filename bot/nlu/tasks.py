@@ -286,6 +286,9 @@ def task_from(m: Msg, pos: int, *, conf: float) -> Result:
     title = tidy(re.sub(r"(?:\s+[-–—]+)+\s*$", "", title))
     title = re.sub(r"\s+[-–—]+(\s+[-–—]+)+\s+", " - ", title)
     title = re.sub(r"\s+(?:by|on|at|due|for|before|until)$", "", title, flags=re.I).strip()
+    if assignee and assignee != m.user:
+        # "ask <@U1> to review the contract": with the person taken out, what is left is the ask itself
+        title = re.sub(r"^(?:ask|tell|get|have|remind)\s+(?:to\s+)?(?=\w)", "", title, flags=re.I)
     if not title:
         return "unknown", 0.3, {}
     slots: Slots = {"title": title}
