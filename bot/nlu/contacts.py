@@ -205,7 +205,8 @@ _DEPARTMENTS = (
     r"partnerships|design|data|security|legal|customer success|revenue|strategy|technology|talent|research|"
     r"business development|bd|infrastructure|platform|analytics|support|success|communications|comms|treasury|"
     r"compliance|risk|facilities|payroll|accounting|audit|tax|administration|admissions|nursing|clinical operations|"
-    r"procurement|information technology|information security|infosec|digital|innovation|partnerships"
+    r"procurement|information technology|information security|infosec|digital|innovation|partnerships|eng|"
+    r"r&d|cs|revops|rev ops|gtm|bizdev|biz dev|sales ops|ops|it ops|devops|cx|ux|pr"
 )
 
 
@@ -559,6 +560,15 @@ def rule_update_contact(m: Msg) -> Result | None:
         slots = {"contact": c}
         if mv.group("co"):
             slots["company"] = mv.group("co")
+        co_as = re.match(
+            r"(?P<co>[A-Z][\w&.\-]*(?:\s+[A-Z][\w&.\-]*){0,3})\s+as\s+(?:(?:the|a|an|their|our)\s+)?(?P<t>.+)$",
+            v,
+        )
+        if co_as and role_title(co_as.group("t")) and not verb.startswith(("is", "'s")):
+            # "Priya moved to Hooli as VP Sales": where she went, then what she does there
+            slots["company"] = co_as.group("co")
+            slots["title"] = role_title(co_as.group("t")) or co_as.group("t")
+            return "update_contact", 0.85, slots
         v_low = v.lower()
         lc = lifecycle_in(" is " + v_low)
         tm = re.match(
