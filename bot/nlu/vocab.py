@@ -167,6 +167,16 @@ ABBREVIATIONS: dict[str, str] = {
     "hepl": "help",
     "overdeu": "overdue",
     "jus": "just",
+    "spke": "spoke",
+    "spok": "spoke",
+    "spk": "spoke",
+    "cld": "called",
+    "tlkd": "talked",
+    "talkd": "talked",
+    "tlked": "talked",
+    "txted": "texted",
+    "txtd": "texted",
+    "emld": "emailed",
     "juts": "just",
 }
 
