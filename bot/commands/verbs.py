@@ -50,8 +50,14 @@ def check_typed_values(verb: str, args: str, intent: dict[str, Any]) -> str | No
     """What a subcommand was given but the parser could not take: said back instead of dropped."""
     slots = intent.get("slots") or {}
     if verb.startswith("contact"):
+        # Finding or showing someone by their address is a search, not a new address to check.
+        looked_up = {
+            str(slots.get(s) or "").lower()
+            for s in ("email", "query", "contact")
+            if verb != "contact add" or s == "email"
+        }
         for token in EMAILISH.findall(re.sub(r"<mailto:[^>]*>|<@[^>]*>", " ", args)):
-            if token.strip(".").lower() != str(slots.get("email") or "").lower():
+            if token.strip(".").lower() not in looked_up:
                 return f"“{esc(token)}” is not an email address. Write it like jane@acme.com."
     if verb == "contact add":
         taken = " ".join(str(v) for v in slots.values() if isinstance(v, str))

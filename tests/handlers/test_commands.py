@@ -286,3 +286,11 @@ def test_a_value_the_parser_could_not_read_gets_the_same_form_and_example_as_hel
     assert "The form is `/crm deal amount DEAL AMOUNT`, e.g. `/crm deal amount Acme renewal 65k`" in amount
     when = text_of(slack.command("deal close Acme renewal someday"))
     assert "The form is `/crm deal close DEAL DATE`, e.g. `/crm deal close Acme renewal 2026-12-15`" in when
+
+
+def test_find_and_show_a_contact_by_email_as_help_says(slack: SlackHTTP) -> None:
+    slack.command("contact add Jane Doe jane@acme.com at Acme Corp")
+    found = text_of(slack.command("contact find jane@acme.com"))
+    assert "not an email address" not in found and "Jane Doe" in found, found
+    shown = text_of(slack.command("contact show jane@acme.com"))
+    assert "not an email address" not in shown and "Jane Doe" in shown, shown
