@@ -686,6 +686,10 @@ _FIND = [
         r"^(?:does|do) (?!(?:we|i|you|they)\b)(?P<q>[a-z][\w'.\-]*(?:\s+[a-z][\w'.\-]*)?) have (?:a|an|any)\s+(?:phone|email|e-mail|number|cell|"
         r"contact|address)\b.*$"
     ),
+    # "who owns the Acme account?", "who's on the Stark account"
+    re.compile(
+        r"^who(?:'s| is)?\s+(?:owns|on|handles|manages|covers|runs|works)\s+(?:on\s+)?(?:the\s+)?(?P<q>.+?)\s+account\s*\??$"
+    ),
     # "who's the nimbus contact again?"
     re.compile(
         r"^who(?:'s| is) (?:the|our) (?P<q>[\w&.\-]+(?:\s+[\w&.\-]+)?) (?:contact|poc|champion|person)(?: again)?\s*\??$"

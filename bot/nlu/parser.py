@@ -182,7 +182,10 @@ def _pipeline(m: Msg, conf: float) -> Result:
         slots["owner"] = ids[0]
     elif (
         m.user
-        and re.search(r"\b(?:my|mine|for me|am i|i have|i've got|i got)\b", m.low)
+        and re.search(
+            r"\b(?:my|mine|for me|am i|i have|i've got|i got|did i|have i|i(?:'ve)? (?:closed|won|booked|sold))\b",
+            m.low,
+        )
         and not re.search(r"\b(?:team|everyone|our|we)\b", m.low)
     ):
         slots["owner"] = m.user
@@ -220,13 +223,24 @@ def _r_pipeline(m: Msg) -> Result | None:
         r"^(?:(?:my|our|all|open|all my|all our|the team's|team|active)\s+)+deals\??$", low
     ) or re.match(r"^what deals (?:do|does|have) (?:i|we|@\w+)\b", low):
         return _pipeline(m, conf=0.8)  # "my deals"
-    if re.match(
-        r"^how (?:many|much)\b.*\b(?:deals?|opportunities|opps|revenue|closed?|won|booked|sold|sell)\b", low
-    ) or re.match(
-        r"^(?:how (?:many|much)|what(?:'s| is| do we have)|what do we have)\b.*\b(?:in|at)\s+(?:the\s+)?"
-        r"(?:lead|qualified|demo|proposal|negotiation|contracting|legal)(?:\s+stage)?\b",
-        low,
-    ):  # "how much do we have in negotiation right now?"
+    if (
+        re.match(
+            r"^how (?:many|much)\b.*\b(?:deals?|opportunities|opps|revenue|closed?|won|booked|sold|sell)\b",
+            low,
+        )
+        or re.match(
+            r"^(?:how (?:many|much)|what(?:'s| is| do we have)|what do we have)\b.*\b(?:in|at)\s+(?:the\s+)?"
+            r"(?:lead|qualified|demo|proposal|negotiation|contracting|legal)(?:\s+stage)?\b",
+            low,
+        )
+        or re.match(
+            r"^(?:what|how much|how many|which deals)\b.*\b(?:did|have|has)\s+(?:i|we|@\w+)\s+(?:close|closed|win|won|book|booked|"
+            r"sell|sold|lose|lost)\b|^(?:what(?:'s| is)|how(?:'s| is))\s+(?:our|my|the team's|the)\s+(?:win rate|close rate|"
+            r"conversion(?: rate)?|quota attainment|bookings)\b|^(?:any|which|what)\s+deals?\s+(?:are\s+)?(?:stuck|sitting|stalled|"
+            r"slipping|at risk)\b",
+            low,
+        )
+    ):  # "how much do we have in negotiation right now?", "what did I close last month"
         return _pipeline(m, conf=0.8)
     if re.search(
         r"^(?:how (?:are|is|'s|do|does)|how much|how many|how's|hows|what's|whats|what is|show|give|get|send|share|"
