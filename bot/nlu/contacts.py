@@ -4,7 +4,18 @@ from __future__ import annotations
 
 import re
 
-from .base import Msg, Result, Slots, blank, company_like, lifecycle_in, name_at, person_like, tidy
+from .base import (
+    GENERIC_PLACE,
+    Msg,
+    Result,
+    Slots,
+    blank,
+    company_like,
+    lifecycle_in,
+    name_at,
+    person_like,
+    tidy,
+)
 from .text import COMPANY_SUFFIX, EMAIL, phones, role_title
 from .vocab import FIRST_NAMES, LIFECYCLE_WORDS, ROLE_WORDS
 
@@ -374,6 +385,8 @@ def _company_clean(s: str) -> str:
         flags=re.I,
     )
     s = re.sub(r"\s+(?:now|too|as well|again|today|since \w+)$", "", s, flags=re.I)
+    if GENERIC_PLACE.fullmatch(s.lower()):
+        return ""  # "met at the expo": where, not who they work for
     return tidy(s)
 
 
@@ -411,6 +424,25 @@ def rule_create_contact(m: Msg) -> Result | None:
         return create_contact_from(
             m, late.end(), lifecycle=None
         )  # "met someone … - please add Gloria Chen, …"
+    her = re.search(r"\b(?:add|save|create)\s+(?:her|him|them)\b", m.low)
+    if her and EMAIL.search(m.text):
+        # "I met a new prospect today, Hannah Lee, she's the COO of Bluth. Can you add her? hannah@bluth.com"
+        for nm in re.finditer(r"(?<![\w@.])[A-Z][\w'\-]+(?:\s+[A-Z][\w'\-]+){1,2}", m.text[: her.start()]):
+            if person_like(nm.group(0), default=False) or nm.group(0).split()[0].lower() in FIRST_NAMES:
+                got = create_contact_from(m, nm.start(), lifecycle=None)
+                if got[0] == "create_contact":
+                    lc = lifecycle_in(" is " + m.low[: nm.start()]) or next(
+                        (
+                            LIFECYCLE_WORDS[w]
+                            for w in re.findall(r"\bnew (\w+)\b", m.low[: nm.start()])
+                            if w in LIFECYCLE_WORDS
+                        ),
+                        None,
+                    )
+                    if lc and "lifecycle" not in got[2]:
+                        got[2]["lifecycle"] = lc
+                    return got
+                break
     nn = _NAME_THEN_NEW.match(m.text)
     if nn:  # "Dana from Vandelay - new contact, dana@vandelay.com"
         word = nn.group("w").lower()

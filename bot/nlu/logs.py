@@ -759,7 +759,10 @@ def _follow_up(m: Msg, rest_start: int, occurred: DateSpan | None, summary: str)
 
 
 def rule_log(m: Msg) -> Result | None:
-    if EMAIL.search(m.text) and re.search(r"\b(?:please\s+|pls\s+)?add\s+[A-Z][\w'\-]+\s+[A-Z]", m.text):
+    if EMAIL.search(m.text) and re.search(
+        r"\b(?:please\s+|pls\s+)?add\s+[A-Z][\w'\-]+\s+[A-Z]|\b(?:add|save|create)\s+(?:her|him|them)\b",
+        m.text,
+    ):
         return None  # "met someone at the conference - please add Gloria Chen, …": a new contact
     special = _log_special(m)
     if special:
