@@ -110,7 +110,13 @@ def strip_quotes(s: str) -> str:
 
 
 _STAGE_PATTERNS: list[tuple[str, str]] = [
-    ("won", r"\bclosed[\s\-]?won\b|\bwon\b|\bwin\b|\bsigned\b|\bbooked\b|\binked\b|\bcommitted\b"),
+    (
+        "won",
+        r"\bclosed[\s\-]?won\b|(?<!not )(?<!haven't )(?<!hasn't )\bwon\b|\bwin\b"
+        # "signed the NDA" is paperwork before a deal, not the deal
+        r"|(?<!not )(?<!haven't )(?<!hasn't )\bsigned\b(?!\s+(?:(?:the|an|a|our|their|an?\s+updated)\s+)?(?:m?nda|dpa|baa|loi|"
+        r"pilot|eval|evaluation|trial|poc|sow for the pilot)\b)|\bbooked\b|\binked\b|\bcommitted\b",
+    ),
     (
         "lost",
         # "they lost budget" / "lost their champion" is what happened to them, not the deal's stage
@@ -118,7 +124,7 @@ _STAGE_PATTERNS: list[tuple[str, str]] = [
         r"(?!\s+(?:(?:their|the|its|our|his|her|my|some|all|a|an|key)\s+)?(?:budget|funding|interest|momentum|touch|"
         r"track|contact|sponsor|exec sponsor|champion|steam|headcount|signal|connection|access|approval|power|"
         r"seats?|users?|licen[cs]es?|people|staff|cfo|ceo|cto|vp|buyer|main contact|poc)\b)"
-        r"|\bdead\b|\bdied\b|\bkilled\b|\bchurned\b|\bno[\s\-]go\b"
+        r"|(?<!not )(?<!isn't )(?<!n't )\bdead\b|\bdied\b|\bkilled\b|\bchurned\b|\bno[\s\-]go\b"
         r"|\bwent with (?:a |another )?(?:competitor|someone else|\w+ instead)\b|\bwalked away\b|\bpassed on\b",
     ),
     ("negotiation", r"\bnegotiat\w*|\bredlines?\b|\bcontracting\b|\blegal review\b|\bin legal\b"),
@@ -130,7 +136,17 @@ _STAGE_PATTERNS: list[tuple[str, str]] = [
 
 
 def stage_in(low: str) -> str | None:
-    # The first stage named wins: "back to qualified, they lost budget" is qualified.
+    # Where it is said to move wins ("demo went well, moving to proposal"); otherwise the first stage named
+    # ("back to qualified, they lost budget" is qualified).
+    mv = re.search(
+        r"\b(?:mov(?:e|es|ed|ing)|advanc(?:e|es|ed|ing)|push(?:es|ed|ing)?|go(?:es|ing)?|bump(?:s|ed|ing)?|progress(?:es|ed|ing)?)"
+        r"\s+(?:it\s+|them\s+|this\s+)?(?:back\s+|forward\s+)?(?:to|into)\s+(?:the\s+)?(?:stage\s+)?"
+        r"(lead|qualified|demo|proposal|negotiations?|won|lost|closed won|closed lost)\b",
+        low,
+    )
+    if mv:
+        word = mv.group(1)
+        return "negotiation" if word.startswith("negotiation") else word.replace("closed ", "")
     found = [(m.start(), stage) for stage, pat in _STAGE_PATTERNS for m in [re.search(pat, low)] if m]
     if found:
         return min(found)[1]

@@ -327,6 +327,12 @@ def rule_update_deal(m: Msg) -> Result | None:
         d_low = dm.group("d")
         if MENTION_AT.search(m.text[dm.start("d") : dm.end("d")]) or len(d_low.split()) > 6:
             continue
+        if (
+            "v" in dm.groupdict()
+            and dm.group("v")
+            and re.search(r"\b(?:not|never|n't|no longer)\s+(?:\w+\s+)?$", low[: dm.start("v")])
+        ):
+            continue  # "the Initech deal is not dead"
         if re.match(
             r"^(?:me|you|it|this|that|them|him|her|us|i|he|she|they|we|we're|they're|i'm|task|tasks|a call|call|"
             r"meeting)\b",
