@@ -26,6 +26,7 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
+from bot.blocks.common import day as card_day
 from bot.services.summary import PipelineSummary
 from bot.services.timeutil import zone
 
@@ -152,6 +153,14 @@ def overdue_nudge(payload: dict[str, Any], *, late: bool = False, now: datetime 
     return text, _dicts(blocks)
 
 
+def _day(iso: str) -> str:
+    """A date as every other card shows it (“Sun 6 Dec 2026”)."""
+    try:
+        return card_day(date.fromisoformat(iso))
+    except ValueError:
+        return iso
+
+
 def stale_deal(payload: dict[str, Any], *, late: bool = False, now: datetime | None = None) -> Rendered:
     deal_id = str(payload["deal_id"])
     days = payload.get("days_quiet")
@@ -174,7 +183,7 @@ def stale_deal(payload: dict[str, Any], *, late: bool = False, now: datetime | N
             text=_md(
                 f":zzz: *{payload['title']}* has had no activity for *{days} days*.\n"
                 f"{payload['stage']} · {amount}"
-                + (f" · closes {payload['close_date']}" if payload.get("close_date") else "")
+                + (f" · closes {_day(payload['close_date'])}" if payload.get("close_date") else "")
             ),
         ),
         ActionsBlock(block_id=f"stale_actions:{deal_id}", elements=elements),

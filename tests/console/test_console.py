@@ -126,3 +126,10 @@ def test_moving_the_clock_far_stops_where_things_fall_due_so_they_are_on_time(co
         r"── Tue 2026-11-24 10:00 EST ──\ncrm to you \(DM\):\n.*Reminder: call the printer", shown
     ), shown
     assert "late" not in shown.lower()
+
+
+def test_a_stale_deal_alert_shows_its_close_date_like_every_other_card(console_factory) -> None:
+    c: Driver = console_factory(demo=True)
+    shown = c.type(":clock +15d")
+    assert "Acme renewal has had no activity" in shown
+    assert "closes Sun 6 Dec 2026" in shown and "closes 2026-12-06" not in shown
