@@ -417,6 +417,22 @@ def rule_update_deal(m: Msg) -> Result | None:
             changes = _deal_changes(m, dm.start("v"))
             if not changes or person_like(deal, default=False) and not re.search(r"\bdeal\b", low):
                 continue
+            v0 = dm.start("v")
+            lead_words = re.match(
+                r"(?:(?:date|close|closing|moved|moving|pushed|slipped|changed|set|is|now|to|until|till|out|back)\s+)*",
+                low[v0:],
+            )
+            v0 += lead_words.end() if lead_words else 0
+            if (
+                rx is _DEAL_UPDATE[-1]
+                and not any(sp.start <= v0 + 3 and sp.end > v0 for sp in m.spans)
+                and not re.match(
+                    r"(?:at\s+|about\s+|around\s+|~)?[$€£]?\d|(?:the\s+)?(?:lead|qualified|demo|proposal|negotiation|won|lost|"
+                    r"closed|next|end|eo[mqyw]|q[1-4])\b",
+                    low[v0:],
+                )
+            ):
+                continue  # "Initech is moving to a new CRM in Feb": their news, not the deal's new value
             if re.search(r"\b(?:task|todo|call|email|meeting)\b", d_low):
                 continue
             if (
