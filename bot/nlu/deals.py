@@ -267,7 +267,7 @@ _DEAL_LOST = next(rx for rx in _DEAL_UPDATE if "went with" in rx.pattern)
 _ACCEPTED = re.compile(
     r"^(?:(?P<p>[A-Z][\w'.\-]*)\s+(?:@|at|from)\s+)?(?P<d>[A-Z][\w&.\-]*(?:\s+[\w&.\-]+){0,3}?)\s+(?:has\s+|have\s+|just\s+|finally\s+)*"
     r"(?:accepted|approved|agreed to|said yes|gave (?:us )?the (?:green light|go-ahead|go ahead)|verbally agreed|"
-    r"is a go|are a go)\b"
+    r"is a go|are a go|signed(?!\s+(?i:(?:the|an|a|our)\s+)?(?i:m?nda|dpa|baa|loi|pilot|eval|trial|poc)\b)|inked)\b"
 )
 _MOVING_TO = re.compile(
     r"^(?P<d>[A-Z][\w&.\-]*(?:\s+[\w&.\-]+){0,3}?)\s+(?:is|are|deal is)\b[^.]*?\b(?:moving|moved|move it|pushing it|"
@@ -286,6 +286,10 @@ def rule_update_deal(m: Msg) -> Result | None:
     if ac and not person_like(ac.group("d"), default=False):
         deal = _deal_ref(ac.group("d"))  # "Ana @ Soylent accepted the proposal": the deal is Soylent's
         changes = {"deal": deal, "stage": "won"}
+        tail = _deal_changes(m, ac.end())
+        for k in ("amount", "currency", "close_date"):
+            if k in tail:
+                changes[k] = tail[k]
         return "update_deal", 0.8, changes
     mv = re.search(
         r"\bthe\s+(?P<d>[A-Za-z][\w&.\-]*(?:\s+[A-Za-z][\w&.\-]*){0,3}?)\s+(?:deal|opp|opportunity)\b.*?\b(?:moving|moved|move|pushing)"
@@ -333,6 +337,14 @@ def rule_update_deal(m: Msg) -> Result | None:
             and re.search(r"\b(?:not|never|n't|no longer)\s+(?:\w+\s+)?$", low[: dm.start("v")])
         ):
             continue  # "the Initech deal is not dead"
+        if (
+            "v" in dm.groupdict()
+            and (dm.group("v") or "").startswith("signed")
+            and re.match(
+                r"\s+(?:(?:the|an|a|our)\s+)?(?:m?nda|dpa|baa|loi|pilot|eval|trial|poc)\b", low[dm.end("v") :]
+            )
+        ):
+            continue  # "Acme signed the NDA": paperwork on the way, not the deal won
         if re.match(
             r"^(?:me|you|it|this|that|them|him|her|us|i|he|she|they|we|we're|they're|i'm|task|tasks|a call|call|"
             r"meeting)\b",
@@ -342,6 +354,16 @@ def rule_update_deal(m: Msg) -> Result | None:
         if any(s.start < dm.end("d") and dm.start("d") < s.end for s in m.spans):
             continue  # "tmrw: send cisco the quote": a date, not a deal
         deal = _deal_ref(m.text[dm.start("d") : dm.end("d")])
+        if (
+            re.fullmatch(r"(?:we\s+|i\s+)?(?:just\s+|finally\s+)?(?:got|received|have|had)", d_low)
+            and "tail" in dm.groupdict()
+        ):
+            # "got the verbal from Hooli, moving to negotiation": the deal is whom it came from
+            src = re.match(
+                r"\s*(?:from|on|with|for)\s+(?:the\s+)?([A-Z][\w&.\-]*(?:\s+[A-Z][\w&.\-]*){0,3})",
+                m.text[dm.start("tail") :],
+            )
+            deal = _deal_ref(src.group(1)) if src else ""
         if deal.lower() in ("the", "it", "this", "that", "this one", "that one", "deal"):
             continue
         if not deal:
@@ -460,7 +482,8 @@ def rule_update_deal(m: Msg) -> Result | None:
     # "Shinsei Robotics went dark, mark the deal lost": the deal is named first, the change said of "the deal"
     named = re.match(r"(?:the\s+)?([A-Z][\w&.\-]*(?:\s+[A-Z][\w&.\-]*){0,3})\b[^,;]*[,;]\s+", m.text)
     if named and re.match(
-        r"(?:so\s+|pls\s+|please\s+)?(?:mark|set|move|put)\s+(?:the\s+deal|it|this|that\s+deal)\s+(?:as\s+|to\s+)?",
+        r"(?:so\s+|pls\s+|please\s+)?(?:(?:mark|set|move|put)\s+(?:the\s+deal|it|this|that\s+deal)\s+(?:as\s+|to\s+)?"
+        r"|(?:moving|moved|advancing)\s+(?:it\s+|them\s+)?(?:to|into)\s+(?:the\s+)?(?=lead|qualified|demo|proposal|negotiation))",
         m.low[named.end() :],
     ):
         changes = _deal_changes(m, named.end())
