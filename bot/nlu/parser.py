@@ -78,6 +78,13 @@ def _r_help(m: Msg) -> Result | None:
         low,
     ) and (re.search(r"\bhelp\b|\?", m.low) and not re.search(r"@|\d", low)):
         return "help", 0.85, {}  # "I'm not sure how to log a meeting, can you help?"
+    if re.match(
+        r"^(?:is there a way to|(?:what's|what is|whats) the (?:best |right )?way to|can (?:i|you|this bot) even|"
+        r"does (?:this|the) bot (?:support|handle|do))\b.*\b(?:log|track|add|record|import|export|create|use|contacts?|deals?|"
+        r"tasks?|renewals?|pipeline|reminders?)\b",
+        low,
+    ) and not re.search(r"@|\d", low):
+        return "help", 0.8, {}  # "is there a way to bulk import contacts?"
     if m.low.startswith("help ") and len(low.split()) <= 5 and not re.search(r"@|\d", low):
         return "help", 0.9, {}
     return None
