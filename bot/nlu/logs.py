@@ -91,7 +91,7 @@ _LOG_START = re.compile(
     rf"|(?:(?:make|take|add|leave|put|jot)\s+(?:a\s+|down\s+a\s+)?(?:quick\s+)?)?{_LOG_ADJ}*(?P<k6>notes?|fyi|memo)\b"
     r"(?:\s+(?:that|on|about|re|for|from))?"
     r"|(?P<k16>jott(?:ing|ed)\s+(?:this\s+)?down|jot(?:ting)?\s+(?:this\s+)?down|noting\s+down|for the record|note to file)"
-    r"\s*[:\-–—]"
+    r"(?:\s*[:\-–—]|\s+that\b)"
     rf"|(?:got out of|came out of|walked out of|wrapped(?: up)?|finished|ended|did)\s+(?:a|an|the|my|our)\s+{_LOG_ADJ}*"
     rf"(?P<k10>{_LOG_NOUN})\b"
     rf"|(?P<k11>{_LOG_NOUN})\s+(?:done|finished|completed|wrapped(?: up)?|over|sent|left)\s+(?=with\b|w/|to\b|for\b)"

@@ -47,8 +47,8 @@ _LEADING_FILLER = re.compile(
     r"^(?:(?:hey|hi|hello|yo|ok|okay|so|um+|uh+|oh|btw|bot|crm|/crm|please|pls|plz|kindly|"
     r"quick (?:one|q|question|reminder)|can you|could you|would you|will you|can u|could u|"
     r"(?:(?:a|status|quick|small|an|deal|pipeline)\s+)?update(?=\s*[:\-])|heads up|"
-    r"fyi(?=[\s,:;\-]+(?:i\s+|we\s+)?(?:just\s+)?(?:had|called|met|spoke|talked|emailed|sent|rang|phoned|texted|"
-    r"left|caught|demoed|visited)\b)|"
+    r"fyi(?=[\s,:;\-]+(?:i\s+|we\s+)?(?:just\s+)?(?:had|called|met|spoke|talked|"
+    r"emailed|sent|rang|phoned|texted|left|caught|demoed|visited)\b)|(?:log|record)(?:\s+this)?(?=\s*[:\-]\s*\S)|"
     r"(?:new\s+)?(?:interaction|activity|log entry)(?=\s*[:\-])|"
     r"i'd like to|i would like to|i want to|i wanna|let's|lets|go ahead and|log that|record that)\b[\s,:;!.\-]*)+",
     re.I,
