@@ -851,6 +851,12 @@ def rule_log(m: Msg) -> Result | None:
         rest_start = p + rm.end()
     summary = tidy(m.text[rest_start:])
     if summary and not re.fullmatch(r"[\W_]*", summary):
+        if slots.get("summary") and re.fullmatch(
+            r"(?:procurement|legal|finance|it|security|team|folks|ops|engineering|leadership|board|purchasing|hr|"
+            r"marketing|sales|people)(?:\s+team)?",
+            summary.lower(),
+        ):
+            summary = slots["summary"]  # "emailed pricing to Hooli procurement": what was sent is the subject
         slots["summary"] = summary
     # when: the header's date, else any past-sounding date in the message
     if occurred is None:
