@@ -285,7 +285,12 @@ def task_from(m: Msg, pos: int, *, conf: float) -> Result:
     title = re.sub(r"\s+(?:,|:)\s*", " ", title)
     title = tidy(re.sub(r"(?:\s+[-–—]+)+\s*$", "", title))
     title = re.sub(r"\s+[-–—]+(\s+[-–—]+)+\s+", " - ", title)
-    title = re.sub(r"\s+(?:by|on|at|due|for|before|until)$", "", title, flags=re.I).strip()
+    title = re.sub(
+        r"\s+(?:by|on|at|due|for|before|until|early|late|mid|around|sometime|approx\.?)$",
+        "",
+        title,
+        flags=re.I,
+    ).strip()
     if assignee and assignee != m.user:
         # "ask <@U1> to review the contract": with the person taken out, what is left is the ask itself
         title = re.sub(r"^(?:ask|tell|get|have|remind)\s+(?:to\s+)?(?=\w)", "", title, flags=re.I)
@@ -366,6 +371,8 @@ def rule_create_task_imperative(m: Msg) -> Result | None:
         return None
     if re.match(r"^(?:update|change|set|move|push|mark)\b", low) and not m.spans:
         return None
+    if m.spans and re.match(r"^(?:[\w'&\-]+\s+){0,3}reminders?\s+(?:for|to|about|re)\b", low):
+        return task_from(m, 0, conf=0.7)  # "renewal reminder for Acme on Jan 1"
     im = _IMPERATIVE.match(low)
     if im:
         return task_from(m, 0, conf=0.8 if m.spans else 0.65)
