@@ -403,6 +403,11 @@ _NAME_KIND = re.compile(
     r"(?:\s+(?:recap|notes?|summary|debrief|readout|update))?"
     r"(?:\s+(?:went|was|is done|today|yesterday|this morning|this afternoon|earlier)\b|\s*[:\-–—,])"
 )
+_CARD_KIND = re.compile(
+    r"^(?P<a>[A-Z][\w&'.\-]*(?:\s+[A-Z][\w&'.\-]*){0,3})\s*[-–—|]\s*(?P<b>[A-Z][\w&'.\-]*(?:\s+[A-Z][\w&'.\-]*){0,3})"
+    r"(?:\s*\([^()]{1,40}\))?\s*[-–—|:]\s*(?:the\s+|our\s+)?(?P<k>call|meeting|mtg|demo|lunch|sync|chat|visit|coffee|email)\b"
+    r"(?=\s+(?:went|was|today|yesterday|this|earlier)\b|\s*[:\-–—,]|$)"
+)
 _NAME_CO_KIND = re.compile(
     r"^(?P<n>[A-Z][\w'.\-]*(?:\s+[A-Z][\w'.\-]*)?)\s+(?:from|at|@)\s+(?P<co>[A-Z][\w&.\-]*(?:\s+[A-Z][\w&.\-]*){0,2})"
     r"\s*[:\-–—,]\s*(?:the\s+|our\s+)?(?P<k>call|meeting|demo|lunch|sync|chat|mtg|visit|catch[\s\-]?up|coffee|dinner)\b"
@@ -476,6 +481,24 @@ def _log_special(m: Msg) -> Result | None:
             for cs, ce in split_clauses(m.low[rest_start:], rest_start):
                 if cs <= fut[0].start < ce:
                     fu["title"] = _follow_title(m, cs, ce, fut[0])
+            slots["follow_up"] = fu
+        return "log_interaction", 0.8, slots
+    card = _CARD_KIND.match(m.text)
+    if card:  # "Acme — Jane Doe (CFO) — call went well, sending MSA tmrw"
+        a, b = card.group("a"), card.group("b")
+        a_person = person_like(a, default=False) and not company_like(a)
+        b_person = person_like(b, default=False) and not company_like(b)
+        who = {"contact": a, "company": b} if a_person and not b_person else {"contact": b, "company": a}
+        slots = {"kind": kind_of(card.group("k")), **who}
+        rest_start = card.end("k")
+        summary = tidy(re.sub(r"^\s*[:\-–—,]?\s*", "", m.text[rest_start:]))
+        if summary:
+            slots["summary"] = summary
+        past = next((s for s in m.spans if s.is_past_word or s.is_today_word), None)
+        if past is not None:
+            slots["occurred_at"] = resolve_when(m, past, "past")
+        fu = _follow_up(m, rest_start, past, summary)
+        if fu:
             slots["follow_up"] = fu
         return "log_interaction", 0.8, slots
     km = _NAME_KIND.match(m.text)
