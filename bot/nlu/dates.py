@@ -229,7 +229,7 @@ def find_spans(low: str) -> list[DateSpan]:
                 # "Q1 rollout" is a topic; only "end of Q1" / "by Q1" / "in Q1" is a date.
                 before = low[max(0, m.start() - 12) : m.start()]
                 if "end" not in m.group(0) and not re.search(
-                    r"\b(?:by|in|for|before|until|to|into|of|close)\s*$", before
+                    r"\b(?:by|in|for|before|until|to|into|of|close)\s*$|\s[-–—|]\s*$", before
                 ):
                     continue
             days.append(DateSpan(m.start(), m.end(), m.group(0), day_kind=kind, day_match=gd))

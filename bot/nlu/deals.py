@@ -572,7 +572,8 @@ def create_deal_from(m: Msg, pos: int) -> Result:
             cut.append((cp + wm.start(), cp + wm.end()))
     rest = blank(m.text, cut)[pos:]
     rest = re.sub(
-        r"\b(?:worth|valued at|value|amount|for|closing|close date|closes|close|expected to close|expected|"
+        r"\b(?:worth|valued at|value|amount|for|closing|close date|closes|close|expected to close|expected|maybe|possibly|"
+        r"potentially|roughly|early stages?|tbd|"
         r"target|targeting|at|of|by|est\.?|estimated|around|about|approx\.?|~)\b(?=[\s,;:.]*$|\s*[,;:.])",
         " ",
         rest,
