@@ -696,13 +696,24 @@ _TO_DO = re.compile(
 def _timeline_only(m: Msg, s: DateSpan, clause: tuple[int, int]) -> bool:
     """A date in a clause that says when something happens on their side, with nothing for us to do."""
     text = m.low[clause[0] : clause[1]]
-    if _FOLLOW_CUE.search(text) or _ACTION.match(text) or _TO_DO.search(text):
-        return False
-    if re.search(r"\b(?:by|due|before|no later than)\s*$", m.low[max(0, s.start - 16) : s.start]) or re.match(
-        r"(?:by|due|before)\b", s.text.lower()
+    if (
+        _ACTION.match(text)
+        or _TO_DO.search(text)
+        or re.search(
+            r"\bfollow(?:ing)?[\s\-]?up\b|\bnext steps?\b|\bremind me\b|\b(?:need|needs|have|has|got) to\b|\bi'll\b|"
+            r"\bwe'll\b|\bwill send\b|\bpromised\b|\bcircle back\b|\bget back to\b",
+            text,
+        )
+        or re.search(r"\b(?:by|due|before|no later than)\s*$", m.low[max(0, s.start - 16) : s.start])
+        or re.match(r"(?:by|due|before)\b", s.text.lower())
     ):
         return False
-    return bool(_TIMELINE.search(text) or _VAGUE_DATE.match(s.text.lower().strip()))
+    # "they want a pilot in Q1": a wish with a month or quarter is their plan; with a day it is a follow-up
+    if _VAGUE_DATE.match(s.text.lower().strip()):
+        return True
+    if _FOLLOW_CUE.search(text):
+        return False
+    return bool(_TIMELINE.search(text))
 
 
 def _follow_rank(m: Msg, s: DateSpan, clause: tuple[int, int] | None) -> int:
