@@ -345,6 +345,22 @@ def rule_update_deal(m: Msg) -> Result | None:
             )
         ):
             continue  # "Acme signed the NDA": paperwork on the way, not the deal won
+        if (
+            "v" in dm.groupdict()
+            and (dm.group("v") or "").startswith(("booked", "closed", "signed"))
+            and (
+                re.match(
+                    r"\s+(?:(?:a|an|the|our|their|some)\s+)?(?:\w+\s+)?(?:demo|call|meeting|mtg|lunch|dinner|visit|session|"
+                    r"slot|time|room|flight|hotel|table|workshop|onsite|qbr|sync)s?\b",
+                    low[dm.end("v") :],
+                )
+                or re.search(
+                    r"\b(?:demo|call|meeting|mtg|lunch|dinner|visit|session|workshop|onsite|qbr|sync)s?$",
+                    d_low,
+                )
+            )
+        ):
+            continue  # "booked a demo with Hooli", "Acme demo booked": a meeting on the calendar, not a deal won
         if re.match(
             r"^(?:me|you|it|this|that|them|him|her|us|i|he|she|they|we|we're|they're|i'm|task|tasks|a call|call|"
             r"meeting)\b",

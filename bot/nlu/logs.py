@@ -293,7 +293,7 @@ def _log_header(m: Msg, pos: int, kind: str) -> tuple[Slots, int]:
                 if co:
                     slots["company"], end = co, cend
             cc = re.match(
-                r"\s*,\s*(?P<co>[A-Z][\w&.\-]*(?:\s+[A-Z][\w&.\-]*){0,3})\s*(?=[:–—]|\s-\s|$)", m.text[end:]
+                r"\s*,\s*(?P<co>[A-Z][\w&.\-]*(?:\s+[A-Z][\w&.\-]*){0,3})\s*(?=[:–—,]|\s-\s|$)", m.text[end:]
             )
             if (
                 "company" not in slots
