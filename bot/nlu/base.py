@@ -112,9 +112,9 @@ def strip_quotes(s: str) -> str:
 _STAGE_PATTERNS: list[tuple[str, str]] = [
     (
         "won",
-        r"\bclosed[\s\-]?won\b|(?<!not )(?<!haven't )(?<!hasn't )\bwon\b|\bwin\b"
+        r"\bclosed[\s\-]?won\b|(?<!not )(?<!haven't )(?<!hasn't )\bwon\b(?!['’]t)|\bwin\b"
         # "signed the NDA" is paperwork before a deal, not the deal
-        r"|(?<!not )(?<!haven't )(?<!hasn't )\bsigned\b(?!\s+(?:(?:the|an|a|our|their|an?\s+updated)\s+)?(?:m?nda|dpa|baa|loi|"
+        r"|(?<!not )(?<!haven't )(?<!hasn't )\bsigned\b(?!\s+(?:up|off|in|out)\b)(?!\s+(?:(?:the|an|a|our|their|an?\s+updated)\s+)?(?:m?nda|dpa|baa|loi|"
         r"pilot|eval|evaluation|trial|poc|sow for the pilot)\b)|\bbooked\b|\binked\b|\bcommitted\b",
     ),
     (

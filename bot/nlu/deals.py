@@ -324,6 +324,11 @@ def rule_update_deal(m: Msg) -> Result | None:
         low,
     ):
         return None  # "prepare proposal for Initech": a to-do that mentions a stage word
+    if re.search(
+        r"\b(?:won['’]?t|will not|not going to|isn't going to|unlikely to|never going to)\s+(?:close|sign|happen|move)\b",
+        low,
+    ):
+        return None  # "Acme deal won't close this quarter": a doubt, not a new close date
     for i, rx in enumerate(_DEAL_UPDATE):
         dm = rx.match(low)
         if not dm:
@@ -345,6 +350,12 @@ def rule_update_deal(m: Msg) -> Result | None:
             )
         ):
             continue  # "Acme signed the NDA": paperwork on the way, not the deal won
+        if (
+            "v" in dm.groupdict()
+            and (dm.group("v") or "") in ("won", "signed", "booked", "closed")
+            and re.match(r"(?:['’]t\b|\s+(?:up|off|out)\b)", low[dm.end("v") :])
+        ):
+            continue  # "signed up for the webinar", "won't close this quarter"
         if (
             "v" in dm.groupdict()
             and (dm.group("v") or "").startswith(("booked", "closed", "signed"))
