@@ -295,6 +295,14 @@ def _log_header(m: Msg, pos: int, kind: str) -> tuple[Slots, int]:
             cc = re.match(
                 r"\s*,\s*(?P<co>[A-Z][\w&.\-]*(?:\s+[A-Z][\w&.\-]*){0,3})\s*(?=[:–—,]|\s-\s|$)", m.text[end:]
             )
+            cp = re.match(
+                r"\s*,\s*(?:the\s+)?(?P<co>[A-Z][\w&.\-]*(?:\s+[A-Z][\w&.\-]*){0,2})['’]s\s+(?P<role>[\w&/\-]+(?:\s+[\w&/\-]+){0,3}?)"
+                r"(?=\s*(?:[,;:.!?]|\s[-–—]\s|$))",
+                m.text[end:],
+            )
+            if "company" not in slots and cp and role_title(cp.group("role")):  # "met Jane Doe, Acme's CFO"
+                slots["company"], end = cp.group("co"), end + cp.end()
+                cc = None
             if (
                 "company" not in slots
                 and cc
@@ -320,6 +328,19 @@ def _log_header(m: Msg, pos: int, kind: str) -> tuple[Slots, int]:
                 end += pm.end()
         else:
             slots["company"] = name
+            poss = re.match(
+                r"\s+(?P<role>[\w&/\-]+(?:\s+(?:of\s+)?[\w&/\-]+){0,2}?)\s+(?P<n>[A-Z][\w'\-]+(?:\s+[A-Z][\w'\-]+)?)\b",
+                m.text[end:],
+            )
+            if (
+                m.text[end - 2 : end] in ("'s", "’s")
+                and poss
+                and role_title(poss.group("role"))
+                and person_like(poss.group("n"), default=True)
+            ):  # "spoke to Acme's CTO Raj"
+                slots["company"] = re.sub(r"['’]s$", "", name)
+                slots["contact"] = poss.group("n")
+                end += poss.end()
             tail = re.match(
                 r"(?:\s+[\w&\-]+){0,2}?\s+(?:team|folks|people|group|department|dept|crew)\b", m.text[end:]
             )
