@@ -112,6 +112,9 @@ def rule_complete_task(m: Msg) -> Result | None:
         t = re.sub(
             r"\s*[,;.]\s*(?:so\s+|pls\s+|please\s+)?(?:mark|tick|check|cross|close)\b.*$", "", t, flags=re.I
         )
+        t = re.sub(
+            r"\s*[,;.]?\s*(?:so|and)\s+(?:that|this|the)(?:\s+(?:task|one|todo|to-do))?$", "", t, flags=re.I
+        )
         if t and t.lower() not in (
             "that",
             "it",
