@@ -135,7 +135,7 @@ def _deal_ref(s: str) -> str:
         r"increased|increasing|decreased|decreasing|dropped|dropping|bumped|bumping|raised|lowered|reduced|"
         r"advancing|advanced|progressing|progressed|jumped|jumping|grew|growing|shrank|shrunk|changed|changing|"
         r"updated|expanded|expanding|closing|closed|landing|landed|looks|looking|should|will|needs|needing|"
-        r"up|down))+$",
+        r"up|down|stuck|sitting|still|currently|waiting|stalled|parked|officially|finally))+$",
         "",
         s,
         flags=re.I,
