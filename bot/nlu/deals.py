@@ -108,7 +108,12 @@ def _deal_ref(s: str) -> str:
         s,
         flags=re.I,
     )
-    s = re.sub(r"^(?:update|updated|re|status|fyi)\s*:?\s+", "", s, flags=re.I)
+    s = re.sub(
+        r"^(?:(?:quick|small|short)\s+)?(?:update|updated|re|status|fyi|news)(?:\s+(?:on|re|for|about))?\s*:?\s+",
+        "",
+        s,
+        flags=re.I,
+    )
     s = re.sub(r"^(?:mark|set|move|change|put)\s+", "", s, flags=re.I)
     s = re.sub(
         r"\s+(?:from\s+(?:stage\s+)?(?:lead|qualified|demo|proposal|negotiation)|is|was|has been|is now)$",

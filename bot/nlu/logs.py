@@ -424,6 +424,10 @@ _NAME_KIND = re.compile(
     r"(?:\s+(?:recap|notes?|summary|debrief|readout|update))?"
     r"(?:\s+(?:went|was|is done|today|yesterday|this morning|this afternoon|earlier)\b|\s*[:\-–—,])"
 )
+_UPDATE_ON = re.compile(
+    r"^(?i:(?:quick|small|short|brief|an?)\s+)?(?i:update|recap|debrief|readout)\s+(?i:on|re|for|from|about)\s+(?:the\s+)?"
+    r"(?P<n>[A-Z][\w&'.\-]*(?:\s+[A-Z][\w&'.\-]*){0,3})(?:\s+(?i:deal|account|opp))?\s*[:\-–—]\s*(?P<rest>\S.*)$"
+)
 _CARD_KIND = re.compile(
     r"^(?P<a>[A-Z][\w&'.\-]*(?:\s+[A-Z][\w&'.\-]*){0,3})\s*[-–—|]\s*(?P<b>[A-Z][\w&'.\-]*(?:\s+[A-Z][\w&'.\-]*){0,3})"
     r"(?:\s*\([^()]{1,40}\))?\s*[-–—|:]\s*(?:the\s+|our\s+)?(?P<k>call|meeting|mtg|demo|lunch|sync|chat|visit|coffee|email)\b"
@@ -504,6 +508,32 @@ def _log_special(m: Msg) -> Result | None:
                     fu["title"] = _follow_title(m, cs, ce, fut[0])
             slots["follow_up"] = fu
         return "log_interaction", 0.8, slots
+    up = _UPDATE_ON.match(m.text)
+    if up and (
+        re.search(r"\b(?:deal|opp|opportunity)\b", m.low[: up.start("rest")])
+        or re.search(
+            r"\b(?:mov(?:e|ed|ing)|push(?:ed)?|slipp(?:ed|ing)|bump(?:ed)?|closed|won|lost|signed|dead)\b|[$€£]\s?\d|\b\d+(?:\.\d+)?\s?[km]\b",
+            m.low[up.start("rest") :],
+        )
+    ):
+        up = None  # "update on the Acme deal: moving to proposal" changes the deal
+    if up:  # "Quick update on Hooli: call went well, they asked for references"
+        name, rest_start = up.group("n"), up.start("rest")
+        kw = re.match(rf"(?:the\s+|our\s+)?{_LOG_ADJ}*(?P<k>{_LOG_NOUN})\b", m.low[rest_start:])
+        slots = {
+            "kind": kind_of(kw.group("k")) if kw else "note",
+            **({"contact": name} if person_like(name, default=False) else {"company": name}),
+        }
+        summary = tidy(m.text[rest_start:])
+        if summary:
+            slots["summary"] = summary
+        past = next((s for s in m.spans if s.is_past_word or s.is_today_word), None)
+        if past is not None:
+            slots["occurred_at"] = resolve_when(m, past, "past")
+        fu = _follow_up(m, rest_start, past, summary)
+        if fu:
+            slots["follow_up"] = fu
+        return "log_interaction", 0.75, slots
     card = _CARD_KIND.match(m.text)
     if card:  # "Acme — Jane Doe (CFO) — call went well, sending MSA tmrw"
         a, b = card.group("a"), card.group("b")
