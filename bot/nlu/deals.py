@@ -121,6 +121,7 @@ def _deal_ref(s: str) -> str:
         s,
         flags=re.I,
     )
+    s = re.sub(r"^(?:on|re|about)\s+(?=(?:the|our)\s)", "", s, flags=re.I)
     s = re.sub(r"^(?:the|our|my|this|that|their|a)\s+", "", s, flags=re.I)
     s = re.sub(
         r"^(?:stage|amount|value|close date|closing date|close|size|deal size|price)\s+(?:of|for|on)\s+(?:the\s+)?",
