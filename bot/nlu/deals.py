@@ -148,6 +148,10 @@ def _deal_ref(s: str) -> str:
     )
     if s2 != s and s2.strip():
         s = re.sub(r"\s+(?:deal|opportunity|opp|oppty|account|contract)s?$", "", s2, flags=re.I)
+    s = re.sub(r"\s*(?:->|→|=>|[-:–—])+$", "", s)
+    s = re.sub(r"^(?:on|re|about)\s+(?=(?:the|our)\s)", "", s, flags=re.I)
+    s = re.sub(r"^(?:the|our)\s+(?=\S)", "", s, flags=re.I)
+    s = re.sub(r"(?<=\S)\s+(?:deal|opportunity|opp|oppty)$", "", s, flags=re.I)
     return tidy(s)
 
 
