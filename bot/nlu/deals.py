@@ -466,7 +466,10 @@ def rule_update_deal(m: Msg) -> Result | None:
                 v = "won" if not re.search(r"\b(?:lost|dead)\b", low) else "lost"
             if person_like(deal, default=False) and not re.search(r"\bdeal|opp|renewal\b", low):
                 continue
-            if re.search(r"\b(?:task|todo|call|email|meeting)\b", d_low):
+            if re.search(
+                r"\b(?:task|todo|call|email|meeting|mtg|qbr|demo|lunch|sync|coffee|visit|onsite|w/)(?!\w)",
+                d_low,
+            ):
                 continue
             changes = _deal_changes(m, dm.start("v"))
             changes["stage"] = stage_in(v) or ("won" if v in ("closed", "gone") else "lost")
@@ -492,7 +495,10 @@ def rule_update_deal(m: Msg) -> Result | None:
                 )
             ):
                 continue  # "Initech is moving to a new CRM in Feb": their news, not the deal's new value
-            if re.search(r"\b(?:task|todo|call|email|meeting)\b", d_low):
+            if re.search(
+                r"\b(?:task|todo|call|email|meeting|mtg|qbr|demo|lunch|sync|coffee|visit|onsite|w/)(?!\w)",
+                d_low,
+            ):
                 continue
             if (
                 re.search(r"\bclos(?:e|ing)\b", low)

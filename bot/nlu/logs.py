@@ -802,6 +802,18 @@ def _follow_up(m: Msg, rest_start: int, occurred: DateSpan | None, summary: str)
             clause = next(((cs, ce) for cs, ce in clauses if cs <= s.start < ce), None)
             if clause and _timeline_only(m, s, clause):
                 continue
+            if (
+                s.is_today_word
+                and not s.has_time
+                and not (
+                    clause
+                    and (
+                        _FOLLOW_CUE.search(m.low[clause[0] : clause[1]])
+                        or _TO_DO.search(m.low[clause[0] : clause[1]])
+                    )
+                )
+            ):
+                continue  # "using spreadsheets today" says how things are, not when to follow up
             candidates.append((s, due, clause))
     if candidates:
         # Several dates: the one next to something to do ("need to send ROI calc by Thursday") beats the
