@@ -14,6 +14,7 @@ from bot.blocks.common import (
     compact,
     context,
     day,
+    deals_count,
     divider,
     due_phrase,
     esc,
@@ -163,19 +164,15 @@ def task_list(title: str, tasks: list[TaskView], tz: str, *, show_assignee: bool
     return compact(blocks)
 
 
-def _deals(n: int) -> str:
-    return f"{n} deal" if n == 1 else f"{n} deals"
-
-
 def pipeline(p: Pipeline, title: str) -> list[Block]:
     rows = []
     for s in p.stages:
         marker = " (closed)" if s.is_closed else ""
-        rows.append(f"`{s.name:<12}` {_deals(s.count):>11} · {money(s.amount, p.currency)}{marker}")
+        rows.append(f"`{s.name:<12}` {deals_count(s.count):>11} · {money(s.amount, p.currency)}{marker}")
     blocks: list[Block | None] = [
         header(title),
         section("\n".join(rows) or "_no stages_"),
-        context(f"Open: {_deals(p.open_count)} · {money(p.open_amount, p.currency)}"),
+        context(f"Open: {deals_count(p.open_count)} · {money(p.open_amount, p.currency)}"),
     ]
     if p.owners and p.owner_slack_id is None:
         per_owner = [

@@ -124,6 +124,10 @@ def money(amount: Decimal | None, currency: str) -> str:
     return f"{sign}{number}" if sign else f"{number} {currency}"
 
 
+def deals_count(n: int) -> str:
+    return f"{n} deal" if n == 1 else f"{n} deals"
+
+
 def day(value: date | None) -> str:
     if value is None:
         return "no date"

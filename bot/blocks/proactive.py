@@ -27,6 +27,7 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.blocks.common import day as card_day
+from bot.blocks.common import deals_count
 from bot.services.summary import PipelineSummary
 from bot.services.timeutil import zone
 
@@ -201,7 +202,8 @@ def summary_blocks(data: PipelineSummary, *, title: str = "Pipeline summary") ->
     cur = data.currency
     tz = data.tz
     local = data.generated_at.astimezone(zone(tz))
-    text = f"{title}: {data.open_count} open deals worth {money(data.open_amount, cur)}"
+    n = data.open_count
+    text = f"{title}: {n} open {'deal' if n == 1 else 'deals'} worth {money(data.open_amount, cur)}"
     stage_lines = "\n".join(
         f"{'~' if s.is_closed else '•'} *{s.name}*: {s.count} · {money(s.amount, cur)}" for s in data.stages
     )
@@ -209,7 +211,9 @@ def summary_blocks(data: PipelineSummary, *, title: str = "Pipeline summary") ->
         HeaderBlock(text=title),
         ContextBlock(elements=[_md(f"{local:%a %d %b %Y, %H:%M} ({tz})")]),
         SectionBlock(
-            text=_md(f"*Open: {data.open_count} deals · {money(data.open_amount, cur)}*\n{stage_lines}")
+            text=_md(
+                f"*Open: {deals_count(data.open_count)} · {money(data.open_amount, cur)}*\n{stage_lines}"
+            )
         ),
     ]
     if data.owners:

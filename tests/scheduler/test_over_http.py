@@ -172,7 +172,7 @@ def test_pipeline_command_is_the_summary_with_its_chart(
     clock.advance(timedelta(minutes=5))
     reply = slack.command("pipeline")
     text = text_of(reply)
-    assert "Open: 1 deals · $50,000" in text and "Closing this week" in text and "Overdue tasks" in text
+    assert "Open: 1 deal · $50,000" in text and "Closing this week" in text and "Overdue tasks" in text
     assert "1 new" in text
     assert "The chart is in your DM with me" in text
     # The figures answer first; the chart follows them.
