@@ -525,14 +525,7 @@ def _log_special(m: Msg) -> Result | None:
             **({"contact": name} if person_like(name, default=False) else {"company": name}),
         }
         summary = tidy(m.text[rest_start:])
-        if summary:
-            slots["summary"] = summary
-        past = next((s for s in m.spans if s.is_past_word or s.is_today_word), None)
-        if past is not None:
-            slots["occurred_at"] = resolve_when(m, past, "past")
-        fu = _follow_up(m, rest_start, past, summary)
-        if fu:
-            slots["follow_up"] = fu
+        _add_report(m, slots, rest_start, summary)
         return "log_interaction", 0.75, slots
     card = _CARD_KIND.match(m.text)
     if card:  # "Acme — Jane Doe (CFO) — call went well, sending MSA tmrw"
@@ -543,14 +536,7 @@ def _log_special(m: Msg) -> Result | None:
         slots = {"kind": kind_of(card.group("k")), **who}
         rest_start = card.end("k")
         summary = tidy(re.sub(r"^\s*[:\-–—,]?\s*", "", m.text[rest_start:]))
-        if summary:
-            slots["summary"] = summary
-        past = next((s for s in m.spans if s.is_past_word or s.is_today_word), None)
-        if past is not None:
-            slots["occurred_at"] = resolve_when(m, past, "past")
-        fu = _follow_up(m, rest_start, past, summary)
-        if fu:
-            slots["follow_up"] = fu
+        _add_report(m, slots, rest_start, summary)
         return "log_interaction", 0.8, slots
     km = _NAME_KIND.match(m.text)
     if km and any(
@@ -575,14 +561,7 @@ def _log_special(m: Msg) -> Result | None:
         )
         rest_start = km.end("k") + (gap.end() if gap else 0)
         summary = tidy(m.text[rest_start:])
-        if summary:
-            slots["summary"] = summary
-        past = next((s for s in m.spans if s.is_past_word or s.is_today_word), None)
-        if past is not None:
-            slots["occurred_at"] = resolve_when(m, past, "past")
-        fu = _follow_up(m, rest_start, past, summary)
-        if fu:
-            slots["follow_up"] = fu
+        _add_report(m, slots, rest_start, summary)
         return "log_interaction", 0.8, slots
     nm = _NAME_NOTE.match(m.text)
     if nm:
@@ -783,6 +762,18 @@ def _follow_rank(m: Msg, s: DateSpan, clause: tuple[int, int] | None) -> int:
     if _VAGUE_DATE.match(s.text.lower().strip()):
         rank -= 1
     return rank
+
+
+def _add_report(m: Msg, slots: Slots, rest_start: int, summary: str) -> None:
+    """What a report says after its header: the summary, when it happened if it says, and a follow-up."""
+    if summary:
+        slots["summary"] = summary
+    past = next((s for s in m.spans if s.is_past_word or s.is_today_word), None)
+    if past is not None:
+        slots["occurred_at"] = resolve_when(m, past, "past")
+    fu = _follow_up(m, rest_start, past, summary)
+    if fu:
+        slots["follow_up"] = fu
 
 
 def _follow_up(m: Msg, rest_start: int, occurred: DateSpan | None, summary: str) -> Slots:
