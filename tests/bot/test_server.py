@@ -39,20 +39,12 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def test_crm_bot_run_serves_signed_requests_and_stops_cleanly(tmp_path: Path) -> None:
-    fake = FakeSlack().start()
-    fake.add_user(ANN, "Ann Rep", tz="America/New_York")
-    port = free_port()
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "CRM_", "DATABASE_"))},
-        "SLACK_BOT_TOKEN": "xoxb-test",
-        "SLACK_SIGNING_SECRET": SECRET,
-        "SLACK_API_URL": fake.api_url,
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'crm.sqlite3'}",
-        "PORT": str(port),
-        "CRM_SCHEDULER_INTERVAL": "0.2",
-    }
-    proc = subprocess.Popen(
+def start_bot(tmp_path: Path, settings: dict[str, str]) -> subprocess.Popen[str]:
+    """``crm-bot run`` in its own process with only these settings (none of the caller's Slack, CRM or
+    database variables), on a SQLite file of its own."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "CRM_", "DATABASE_"))}
+    env |= {"DATABASE_URL": f"sqlite:///{tmp_path / 'crm.sqlite3'}", **settings}
+    return subprocess.Popen(
         [sys.executable, "-m", "bot.cli", "run"],
         cwd=tmp_path,
         env=env,
@@ -60,6 +52,20 @@ def test_crm_bot_run_serves_signed_requests_and_stops_cleanly(tmp_path: Path) ->
         stderr=subprocess.STDOUT,
         text=True,
     )
+
+
+def test_crm_bot_run_serves_signed_requests_and_stops_cleanly(tmp_path: Path) -> None:
+    fake = FakeSlack().start()
+    fake.add_user(ANN, "Ann Rep", tz="America/New_York")
+    port = free_port()
+    env = {
+        "SLACK_BOT_TOKEN": "xoxb-test",
+        "SLACK_SIGNING_SECRET": SECRET,
+        "SLACK_API_URL": fake.api_url,
+        "PORT": str(port),
+        "CRM_SCHEDULER_INTERVAL": "0.2",
+    }
+    proc = start_bot(tmp_path, env)
     try:
         assert proc.stdout is not None
         lines = []
@@ -112,21 +118,12 @@ def test_crm_bot_run_in_socket_mode(tmp_path: Path) -> None:
     ws = SocketModeServer().start()
     fake.handlers["apps.connections.open"] = lambda params: {"ok": True, "url": ws.url}
     env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "CRM_", "DATABASE_"))},
         "SLACK_BOT_TOKEN": "xoxb-test",
         "SLACK_APP_TOKEN": "xapp-test",
         "SLACK_API_URL": fake.api_url,
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'crm.sqlite3'}",
         "CRM_SCHEDULER": "off",
     }
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "bot.cli", "run"],
-        cwd=tmp_path,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    proc = start_bot(tmp_path, env)
     try:
         url = fake.response_url("sm1")
         command = {
