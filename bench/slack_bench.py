@@ -32,7 +32,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import make_url
@@ -126,6 +126,7 @@ def serve_app(database_url: str, api_url: str) -> Served:
         database_url=database_url,
         default_tz="America/New_York",
         scheduler=False,
+        response_url_hosts=(urlsplit(api_url).netloc,),
     )
     services = build_services(settings)
     app = create_app(settings, services=services)

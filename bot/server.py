@@ -11,67 +11,87 @@ import io
 import logging
 import signal
 import threading
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
-from slack_sdk.signature import SignatureVerifier
 from sqlalchemy import text
 
 from bot.app import create_app
 from bot.runtime import Services, build_services
 from bot.settings import Settings
+from bot.slack import verify
 from bot.slack.client import make_client
 
 log = logging.getLogger(__name__)
 EVENTS_PATH = "/slack/events"
 
 
-def _read_body(environ: dict[str, Any]) -> bytes:
-    """Read the body once and put it back, so both Bolt and the fallback below can see it."""
-    length = int(environ.get("CONTENT_LENGTH") or 0)
-    raw = environ["wsgi.input"].read(length) if length > 0 else b""
-    environ["wsgi.input"] = io.BytesIO(raw)
-    return bytes(raw)
+def _answer(start_response: Callable[..., Any], status: str, body: bytes = b"") -> list[bytes]:
+    start_response(status, [("Content-Type", "text/plain"), ("Content-Length", str(len(body)))])
+    return [body]
+
+
+_STATUS = {400: "400 Bad Request", 401: "401 Unauthorized", 413: "413 Payload Too Large"}
 
 
 def make_wsgi(app: App, services: Services) -> Callable[..., Iterable[bytes]]:
+    """The front door: a request reaches Bolt only when it is within the size limit, signed by Slack
+    within the last five minutes, a JSON object or form, and names response_urls only on allowed hosts.
+    Whatever is refused gets one log line that never quotes the body."""
     bolt = SlackRequestHandler(app, path=EVENTS_PATH)
-    secret = services.settings.signing_secret
-    verifier = SignatureVerifier(secret) if secret else None
+    settings = services.settings
+    secret = settings.signing_secret
+    if not secret:
+        raise ValueError("HTTP mode needs SLACK_SIGNING_SECRET to verify Slack's requests")
+
+    def health(start_response: Callable[..., Any]) -> Iterable[bytes]:
+        try:
+            with services.sessions() as s:
+                s.execute(text("SELECT 1"))
+        except Exception as exc:
+            log.warning("health check: database unreachable (%s)", type(exc).__name__)
+            return _answer(start_response, "503 Service Unavailable", b"database unreachable\n")
+        return _answer(start_response, "200 OK", b"ok\n")
+
+    def events(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        try:
+            length = verify.check_length(environ.get("CONTENT_LENGTH"), settings.max_body_bytes)
+            raw = environ["wsgi.input"].read(length) if length > 0 else b""
+            verify.check_signature(
+                secret,
+                raw,
+                environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP"),
+                environ.get("HTTP_X_SLACK_SIGNATURE"),
+                time.time(),
+            )
+            body = verify.parse_body(raw, environ.get("CONTENT_TYPE"))
+            verify.check_response_urls(body, settings.response_url_hosts)
+        except verify.Refused as refused:
+            log.warning(
+                "refused a request from %s: %s (%d)",
+                environ.get("REMOTE_ADDR", "?"),
+                refused.reason,
+                refused.status,
+            )
+            return _answer(start_response, _STATUS[refused.status])
+        environ["wsgi.input"] = io.BytesIO(raw)
+        try:
+            return bolt(environ, start_response)
+        except ValueError as exc:  # signed, but a shape Bolt cannot read
+            log.warning("refused a signed request Bolt cannot read: %s", type(exc).__name__)
+            return _answer(start_response, "400 Bad Request", b"bad request\n")
 
     def wsgi(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         path = environ.get("PATH_INFO") or "/"
         if path == "/healthz":
-            try:
-                with services.sessions() as s:
-                    s.execute(text("SELECT 1"))
-                status, body = "200 OK", b"ok\n"
-            except Exception:
-                log.exception("health check: database unreachable")
-                status, body = "503 Service Unavailable", b"database unreachable\n"
-            start_response(status, [("Content-Type", "text/plain"), ("Content-Length", str(len(body)))])
-            return [body]
+            return health(start_response)
         if path == EVENTS_PATH and environ.get("REQUEST_METHOD") == "POST":
-            raw = _read_body(environ)
-            try:
-                return bolt(environ, start_response)
-            except ValueError as exc:
-                # A body Bolt cannot even parse still gets an answer: 401 if it is not Slack's, else 400.
-                signed = verifier is not None and verifier.is_valid(
-                    raw,
-                    environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP", ""),
-                    environ.get("HTTP_X_SLACK_SIGNATURE", ""),
-                )
-                log.warning("malformed request (%s): %s", "signed" if signed else "unsigned", str(exc)[:120])
-                status, body = ("400 Bad Request", b"bad request\n") if signed else ("401 Unauthorized", b"")
-                start_response(status, [("Content-Type", "text/plain"), ("Content-Length", str(len(body)))])
-                return [body]
-        body = b"not found\n"
-        start_response("404 Not Found", [("Content-Type", "text/plain"), ("Content-Length", str(len(body)))])
-        return [body]
+            return events(environ, start_response)
+        return _answer(start_response, "404 Not Found", b"not found\n")
 
     return wsgi
 
@@ -113,12 +133,28 @@ class HttpServer:
 
 
 def make_http_server(
-    wsgi: Callable[..., Iterable[bytes]], host: str, port: int, threads: int = 8, **options: Any
+    wsgi: Callable[..., Iterable[bytes]],
+    host: str,
+    port: int,
+    threads: int = 8,
+    max_body_bytes: int = verify.DEFAULT_MAX_BODY_BYTES,
+    **options: Any,
 ) -> HttpServer:
-    """``options`` go to waitress (tests pass a short ``asyncore_loop_timeout`` to stop it quickly)."""
+    """``options`` go to waitress (tests pass a short ``asyncore_loop_timeout`` to stop it quickly).
+
+    waitress buffers a chunked body before the app sees it; ``max_body_bytes`` makes it stop at the
+    limit (413) instead of spooling a body of any size to disk."""
     from waitress import create_server  # type: ignore[import-untyped]
 
-    server = create_server(wsgi, host=host, port=port, threads=threads, ident="crm-bot", **options)
+    server = create_server(
+        wsgi,
+        host=host,
+        port=port,
+        threads=threads,
+        ident="crm-bot",
+        max_request_body_size=max_body_bytes,
+        **options,
+    )
     return HttpServer(server)
 
 
@@ -161,7 +197,9 @@ def serve(settings: Settings) -> int:
             stop.wait()
             handler.close()
         else:
-            http = make_http_server(make_wsgi(app, services), settings.host, settings.port).start()
+            http = make_http_server(
+                make_wsgi(app, services), settings.host, settings.port, max_body_bytes=settings.max_body_bytes
+            ).start()
             print(f"crm-bot: listening on http://{settings.host}:{http.port}{EVENTS_PATH}")
             stop.wait()
             http.stop()

@@ -30,6 +30,9 @@ class Settings:
     default_tz: str = "UTC"
     default_currency: str = "USD"
     scheduler: bool = True
+    # Hosts besides Slack's own that a request's response_url may name (a proxy, the tests' fake Slack).
+    response_url_hosts: tuple[str, ...] = ()
+    max_body_bytes: int = 1024 * 1024
 
     @property
     def has_slack(self) -> bool:
@@ -95,6 +98,13 @@ def load_settings(env: dict[str, str] | None = None, *, dotenv: Path | None = Pa
     if not re.fullmatch(r"[A-Z]{3}", currency):
         raise SettingsError("CRM_DEFAULT_CURRENCY must be a 3-letter ISO 4217 code such as USD")
     scheduler = (get("CRM_SCHEDULER") or "on").lower() not in ("off", "0", "false", "no")
+    hosts = tuple(h.strip().lower() for h in (get("CRM_RESPONSE_URL_HOSTS") or "").split(",") if h.strip())
+    for host in hosts:
+        if not re.fullmatch(r"[a-z0-9.-]+(:[0-9]{1,5})?", host):
+            raise SettingsError("CRM_RESPONSE_URL_HOSTS must list host or host:port names, comma-separated")
+    max_body = get("CRM_MAX_BODY_BYTES") or str(1024 * 1024)
+    if not max_body.isdigit() or not 1024 <= int(max_body) <= 100 * 1024 * 1024:
+        raise SettingsError("CRM_MAX_BODY_BYTES must be a number of bytes from 1024 to 104857600")
 
     return Settings(
         bot_token=bot_token,
@@ -107,4 +117,6 @@ def load_settings(env: dict[str, str] | None = None, *, dotenv: Path | None = Pa
         default_tz=tz,
         default_currency=currency,
         scheduler=scheduler,
+        response_url_hosts=hosts,
+        max_body_bytes=int(max_body),
     )

@@ -16,7 +16,7 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 from tests.support.fakeslack import FakeSlack
-from tests.support.slackhttp import ANN, SECRET, sign, text_of
+from tests.support.slackhttp import ANN, SECRET, fake_host, sign, text_of
 from tests.support.socketmode import SocketModeServer
 
 
@@ -64,6 +64,7 @@ def test_crm_bot_run_serves_signed_requests_and_stops_cleanly(tmp_path: Path) ->
         "SLACK_API_URL": fake.api_url,
         "PORT": str(port),
         "CRM_SCHEDULER_INTERVAL": "0.2",
+        "CRM_RESPONSE_URL_HOSTS": fake_host(fake),
     }
     proc = start_bot(tmp_path, env)
     try:

@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from bot.app import create_app
 from bot.clock import Clock
@@ -35,6 +35,11 @@ _ids = itertools.count(1)
 # response_url keys are unique for the whole run: a late answer from an earlier test can never be
 # taken for the answer to a request of this one (a per-test count would hand out r1, r2, … again).
 _response_keys = itertools.count(1)
+
+
+def fake_host(fake: FakeSlack) -> str:
+    """The fake Slack's host:port, which the tests list as an allowed response_url host."""
+    return urlsplit(fake.base).netloc
 
 
 def sign(body: bytes, timestamp: int, secret: str = SECRET) -> str:
@@ -308,6 +313,7 @@ class SlackHTTP:
             database_url=database_url,
             default_tz="UTC",
             scheduler=False,
+            response_url_hosts=(fake_host(fake),),
         )
         services = build_services(settings, sessions=sessions, clock=clock)
         work = TrackingExecutor(ThreadPoolExecutor(max_workers=8, thread_name_prefix="crm-test-work"))

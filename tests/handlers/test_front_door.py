@@ -1,0 +1,216 @@
+"""Hostile and broken requests at the HTTP front door get a clean answer and nothing else.
+
+Everything here goes over real HTTP to the app served by waitress, as in production: what is refused
+is refused before Bolt sees it, is answered 400/401/413, makes no outbound call and logs one line
+that never carries the body.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import logging
+import time
+from urllib.parse import urlencode
+
+import pytest
+
+from models import Deal, Task
+from tests.handlers.helpers import count
+from tests.support.slackhttp import SlackHTTP, button, sign, slash_command, text_of
+
+FORM = "application/x-www-form-urlencoded"
+SECRET_TEXT = "pricing-for-jane-is-confidential"
+
+
+def _records(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
+    return [r for r in caplog.records if r.levelno >= logging.INFO and r.name.startswith(("bot", "handlers"))]
+
+
+def _assert_one_clean_line(caplog: pytest.LogCaptureFixture, *, not_in: str = SECRET_TEXT) -> None:
+    records = _records(caplog)
+    assert len(records) == 1, [r.getMessage() for r in records]
+    assert records[0].exc_info is None
+    assert not_in not in caplog.text
+    assert "\n" not in records[0].getMessage()
+
+
+def _command_body(slack: SlackHTTP, text: str = f"log call with Jane {SECRET_TEXT}") -> bytes:
+    return urlencode(slash_command(text, response_url=slack.new_response_url())).encode()
+
+
+@pytest.mark.parametrize("timestamp", ["abc", "1733412345.5", "", " 1733412345", "1e9", "17334123²5"])
+def test_a_timestamp_that_is_not_a_whole_number_is_refused(
+    slack: SlackHTTP, caplog: pytest.LogCaptureFixture, timestamp: str
+) -> None:
+    body = _command_body(slack)
+    caplog.clear()
+    with caplog.at_level(logging.INFO):
+        # Whatever signature comes with it: a made-up one, or one computed over that very timestamp.
+        for signature in ("v0=" + "0" * 64, sign(body, timestamp)):  # type: ignore[arg-type]
+            assert slack.post(body, FORM, timestamp=timestamp, signature=signature).status == 401  # type: ignore[arg-type]
+        slack.settle()
+    assert slack.fake.responses == [] and slack.fake.calls == []
+    assert len(_records(caplog)) == 2 and all(r.exc_info is None for r in _records(caplog))
+    assert SECRET_TEXT not in caplog.text
+
+
+def test_a_missing_timestamp_or_signature_is_refused(slack: SlackHTTP) -> None:
+    body = _command_body(slack)
+    conn = http.client.HTTPConnection("127.0.0.1", slack.front.port, timeout=10)
+    try:
+        conn.request("POST", "/slack/events", body=body, headers={"Content-Type": FORM})
+        assert conn.getresponse().status == 401
+    finally:
+        conn.close()
+    slack.settle()
+    assert slack.fake.responses == []
+
+
+def test_a_stale_genuine_request_is_refused_without_logging_its_text(
+    slack: SlackHTTP, caplog: pytest.LogCaptureFixture
+) -> None:
+    body = _command_body(slack)
+    stale = int(time.time()) - 10 * 60
+    caplog.clear()
+    with caplog.at_level(logging.DEBUG):
+        assert slack.post(body, FORM, timestamp=stale, signature=sign(body, stale)).status == 401
+        slack.settle()
+    assert slack.fake.responses == []
+    assert SECRET_TEXT not in caplog.text
+    assert len(_records(caplog)) == 1
+
+
+MALFORMED = [
+    (b"payload=%7Bnot-json", FORM),
+    (b'{"type": "event_callback", "event": {"type": "mess', "application/json"),
+    (b"[1,2,3]", "application/json"),
+    (b"payload=%5B1%2C2%2C3%5D", FORM),
+    (b"payload=%22just+a+string%22", FORM),
+    (bytes(range(256)) * 4, "application/octet-stream"),
+    (b"\xff\xfe\x00payload=\x80\x81", FORM),
+    (b'"a string"', "application/json"),
+    (b"null", "application/json"),
+]
+
+
+@pytest.mark.parametrize(("body", "ctype"), MALFORMED, ids=range(len(MALFORMED)))
+def test_malformed_bodies_are_400_when_signed_and_401_when_not(
+    slack: SlackHTTP, caplog: pytest.LogCaptureFixture, body: bytes, ctype: str
+) -> None:
+    caplog.clear()
+    with caplog.at_level(logging.INFO):
+        assert slack.post(body, ctype, signature="v0=" + "0" * 64).status == 401
+        assert slack.post(body, ctype).status == 400
+        slack.settle()
+    assert slack.fake.responses == [] and slack.fake.calls == []
+    records = _records(caplog)
+    assert len(records) == 2 and all(r.exc_info is None for r in records), [r.getMessage() for r in records]
+    assert slack.get("/healthz").status == 200
+
+
+def test_a_response_url_off_slack_is_never_posted_to(slack: SlackHTTP, caplog: pytest.LogCaptureFixture) -> None:
+    form = slash_command("pipeline", response_url="https://attacker.example.net/collect")
+    caplog.clear()
+    with caplog.at_level(logging.INFO):
+        assert slack.send_form(form).status == 400
+        slack.settle()
+    assert slack.fake.calls == [] and slack.fake.responses == []
+    assert len(_records(caplog)) == 1
+    # The fake Slack is a host the operator listed (the tests' settings): requests naming it are served.
+    assert "Pipeline" in text_of(slack.command("pipeline"))
+
+
+def test_a_body_over_the_limit_is_refused_before_it_is_read(
+    slack: SlackHTTP, caplog: pytest.LogCaptureFixture
+) -> None:
+    big = b"text=" + SECRET_TEXT.encode() + b"x" * (2 * 1024 * 1024)
+    caplog.clear()
+    with caplog.at_level(logging.DEBUG):
+        assert slack.post(big, FORM, signature="v0=" + "0" * 64).status == 413
+        assert slack.post(big, FORM).status == 413
+        slack.settle()
+    assert slack.fake.calls == [] and slack.fake.responses == []
+    assert SECRET_TEXT not in caplog.text
+    # waitress refuses it from the Content-Length alone (no line), or the front door does (one line).
+    assert len(_records(caplog)) <= 2
+
+
+def test_a_chunked_body_over_the_limit_is_refused(slack: SlackHTTP) -> None:
+    def chunks():  # type: ignore[no-untyped-def]
+        for _ in range(40):
+            yield b"x" * 65536
+
+    conn = http.client.HTTPConnection("127.0.0.1", slack.front.port, timeout=10)
+    try:
+        conn.request(
+            "POST",
+            "/slack/events",
+            body=chunks(),
+            headers={"Content-Type": FORM, "X-Slack-Request-Timestamp": "1", "X-Slack-Signature": "v0=0"},
+            encode_chunked=True,
+        )
+        assert conn.getresponse().status == 413
+    except (BrokenPipeError, ConnectionResetError):
+        pass  # the server may hang up before the client has finished sending: refused all the same
+    finally:
+        conn.close()
+    assert slack.get("/healthz").status == 200
+
+
+def test_a_replayed_slash_command_is_done_once(slack: SlackHTTP) -> None:
+    url = slack.new_response_url()
+    body = urlencode(slash_command("deal add Replay Renewal $10k", response_url=url)).encode()
+    ts = int(time.time())
+    signature = sign(body, ts)
+    assert slack.post(body, FORM, timestamp=ts, signature=signature).status == 200
+    slack.wait_response(url)
+    assert slack.post(body, FORM, timestamp=ts, signature=signature).status == 200
+    slack.settle()
+    assert count(slack, Deal, Deal.title == "Replay Renewal") == 1
+    assert len([c for c in slack.fake.responses if c.method.endswith(url.rsplit("/", 1)[1])]) == 1
+
+
+@pytest.mark.parametrize(
+    ("command", "model", "where"),
+    [
+        ("deal add Typed Twice Renewal $10k", Deal, Deal.title == "Typed Twice Renewal"),
+        ("task add renew insurance friday", Task, Task.title == "renew insurance"),
+    ],
+)
+def test_the_same_write_typed_twice_asks_before_doing_it_again(
+    slack: SlackHTTP, command: str, model: object, where: object
+) -> None:
+    first = slack.command(command)
+    assert first is not None and "Undo" in json.dumps(first.params)
+    assert count(slack, model, where) == 1
+    second = slack.command(command)
+    assert second is not None
+    assert "a moment ago" in text_of(second)
+    assert count(slack, model, where) == 1
+    # "Add anyway" does it a second time, on purpose.
+    again = slack.press(second, "Add anyway")
+    assert again is not None and "Undo" in json.dumps(again.params)
+    assert count(slack, model, where) == 2
+    # Someone else typing the same thing is not a repeat.
+    from tests.support.slackhttp import BOB
+
+    assert "a moment ago" not in text_of(slack.command(command, user=BOB))
+    assert count(slack, model, where) == 3
+
+
+def test_the_same_write_a_few_minutes_later_is_not_questioned(slack: SlackHTTP) -> None:
+    from datetime import timedelta
+
+    slack.command("deal add Monthly Renewal $10k")
+    slack.services.clock.advance(timedelta(minutes=2))  # type: ignore[attr-defined]
+    reply = slack.command("deal add Monthly Renewal $10k")
+    assert "a moment ago" not in text_of(reply)
+    assert count(slack, Deal, Deal.title == "Monthly Renewal") == 2
+
+
+def test_add_anyway_button_exists_on_the_warning(slack: SlackHTTP) -> None:
+    slack.command("task add call the bank tomorrow")
+    second = slack.command("task add call the bank tomorrow")
+    assert button(second, "Add anyway")["value"]
+    assert button(second, "Cancel")
