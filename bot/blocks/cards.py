@@ -282,6 +282,17 @@ def duplicate(existing: list[Candidate], slots: dict[str, Any]) -> list[Block]:
     )
 
 
+def repeated(message: str, pending: dict[str, Any]) -> list[Block]:
+    """The same write moments ago: doing it again is one press, on purpose."""
+    again = {"i": pending["intent"], "s": {**pending["slots"], "force": True}}
+    return compact(
+        [
+            section(f"🔁 {esc(message)}"),
+            actions(button("Add anyway", ids.CONFIRM, again), button("Cancel", ids.CANCEL, style="primary")),
+        ]
+    )
+
+
 def confirm_intent(description: str, pending: dict[str, Any], *, question: str) -> list[Block]:
     value = {"i": pending["intent"], "s": pending["slots"]}
     return compact(

@@ -132,6 +132,7 @@ def log_interaction(ctx: Ctx, slots: dict[str, Any]) -> Reply:
         deal=slots.get("deal") or None,
         occurred_at=slots.get("occurred_at"),
         follow_up=follow_up,
+        force=bool(slots.get("force")),
     )
     return interaction_written(ctx, w, "Logged")
 
@@ -192,6 +193,7 @@ def create_deal(ctx: Ctx, slots: dict[str, Any]) -> Reply:
         currency=slots.get("currency"),
         stage=slots.get("stage"),
         close_date=slots.get("close_date"),
+        force=bool(slots.get("force")),
     )
     return deal_written(ctx, w, "Added deal")
 
@@ -267,6 +269,7 @@ def create_task(ctx: Ctx, slots: dict[str, Any]) -> Reply:
             due=slots.get("due"),
             contact=slots.get("contact") if link else None,
             deal=slots.get("deal") if link else None,
+            force=bool(slots.get("force")),
         )
 
     note = ""

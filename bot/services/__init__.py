@@ -11,6 +11,7 @@ from bot.services.errors import (
     Invalid,
     NotFound,
     PossibleDuplicate,
+    RepeatedWrite,
 )
 
 __all__ = [
@@ -24,4 +25,5 @@ __all__ = [
     "Invalid",
     "NotFound",
     "PossibleDuplicate",
+    "RepeatedWrite",
 ]

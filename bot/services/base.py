@@ -6,13 +6,14 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import TypeDecorator, inspect, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.services.errors import RepeatedWrite
 from models import AuditEvent, Base, Company, Contact, Deal, Interaction, Subscription, Task, User, Workspace
 from models.entities import utcnow
 
@@ -30,6 +31,9 @@ AUDITED: dict[str, type[Base]] = {
 RECORD_TYPE = {cls: name for name, cls in AUDITED.items()}
 # Bookkeeping columns: they change on every write and are not part of what a person changed.
 SKIP = {"updated_at", "name_key", "title_key"}
+# The same record made twice by the same person this close together is almost always a message sent
+# twice (a double Enter, a retyped command), not two real deals or calls.
+REPEAT_WINDOW = timedelta(seconds=60)
 
 
 @dataclass(frozen=True)
@@ -70,6 +74,32 @@ class Op:
         if changed:
             self._event(obj, "update", {k: before.get(k) for k in changed}, {k: after[k] for k in changed})
 
+    def refuse_repeat(self, obj: Base, label: str) -> None:
+        """Raise :class:`RepeatedWrite` when this person made the same record within the repeat window
+        (and it still stands). Call it after the new row is flushed and before :meth:`created`."""
+        self.session.flush()
+        now = self.clock()
+        kind = RECORD_TYPE[type(obj)]
+        earlier = self.session.scalars(
+            select(AuditEvent)
+            .where(
+                AuditEvent.workspace_id == self.actor.workspace_id,
+                AuditEvent.actor_id == self.actor.user_id,
+                AuditEvent.record_type == kind,
+                AuditEvent.action == "create",
+                AuditEvent.at >= now - REPEAT_WINDOW,
+                AuditEvent.undone_by_op.is_(None),
+                AuditEvent.op_id != self.id,
+            )
+            .order_by(AuditEvent.at.desc())
+            .limit(20)
+        )
+        mine = snapshot(obj)
+        for event in earlier:
+            if event.after is not None and same_record(type(obj), event.after, mine):
+                seconds = max(0, int((now - _aware(event.at)).total_seconds()))
+                raise RepeatedWrite(kind, label, seconds)
+
     def deleted(self, obj: Base, before: dict[str, Any]) -> None:
         self._event(obj, "delete", before, None)
 
@@ -89,6 +119,37 @@ class Op:
         )
         self.session.add(event)
         self.events.append(event)
+
+
+def _aware(value: datetime) -> datetime:
+    # SQLite hands back naive datetimes; every stored time is UTC.
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+def same_record(cls: type[Base], earlier: dict[str, Any], now: dict[str, Any]) -> bool:
+    """Two snapshots say the same thing: equal fields, and times set when the row was made (created,
+    occurred, "in an hour") that lie within the repeat window of each other."""
+    columns = inspect(cls).columns
+    for key, value in now.items():
+        old = earlier.get(key)
+        if old == value:
+            continue
+        if key in columns and _python_type(columns[key]) is datetime and old and value:
+            gap = abs(_aware(datetime.fromisoformat(value)) - _aware(datetime.fromisoformat(old)))
+            if gap <= REPEAT_WINDOW:
+                continue
+        return False
+    return True
+
+
+def _python_type(column: Any) -> Any:
+    col_type = column.type
+    if isinstance(col_type, TypeDecorator):
+        col_type = col_type.impl_instance
+    try:
+        return col_type.python_type
+    except NotImplementedError:
+        return None
 
 
 def lock_row(session: Session, cls: Any, record_id: int) -> Any:

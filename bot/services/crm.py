@@ -631,7 +631,9 @@ class CRM(ServiceBase):
         stage: str | None = None,
         close_date: str | date | None = None,
         owner: str | None = None,
+        force: bool = False,
     ) -> Written:
+        """``force``: the person said to add it even though they added the same deal a moment ago."""
         if not title and not company:
             raise Invalid(
                 "title",
@@ -669,6 +671,8 @@ class CRM(ServiceBase):
                 last_activity_at=now,
             )
             s.add(deal)
+            if not force:
+                op.refuse_repeat(deal, deal_title)
             op.created(deal)
             s.refresh(deal)
             return Written(op.id, deal=self._deal_view(s, deal))
@@ -796,8 +800,10 @@ class CRM(ServiceBase):
         occurred_at: str | date | datetime | None = None,
         permalink: str | None = None,
         follow_up: dict[str, Any] | None = None,
+        force: bool = False,
     ) -> Written:
-        """Log a call/email/meeting/note/message, and its follow-up task, as one undoable operation."""
+        """Log a call/email/meeting/note/message, and its follow-up task, as one undoable operation.
+        ``force``: log it even though the person logged the same one a moment ago."""
         if kind not in INTERACTION_KINDS:
             raise Invalid(
                 "kind",
@@ -837,6 +843,8 @@ class CRM(ServiceBase):
                 permalink=permalink,
             )
             s.add(interaction)
+            if not force:
+                op.refuse_repeat(interaction, interaction.summary or kind)
             op.created(interaction)
             self._touch_deals(op, deal_row, contact_row)
             task_view = None
@@ -925,6 +933,7 @@ class CRM(ServiceBase):
         due: Any,
         contact_row: Contact | None = None,
         deal_row: Deal | None = None,
+        check_repeat: bool = False,
     ) -> Task:
         s = op.session
         actor = op.actor
@@ -945,6 +954,8 @@ class CRM(ServiceBase):
         )
         self._schedule(task, assignee_row)
         s.add(task)
+        if check_repeat:
+            op.refuse_repeat(task, title)
         op.created(task)
         return task
 
@@ -957,13 +968,21 @@ class CRM(ServiceBase):
         due: Any = None,
         contact: Ref | None = None,
         deal: Ref | None = None,
+        force: bool = False,
     ) -> Written:
+        """``force``: add it even though the person added the same task a moment ago."""
         with self.op(actor) as op:
             s = op.session
             contact_row = self._contact(s, actor, contact) if contact else None
             deal_row = self._deal(s, actor, deal) if deal else None
             task = self._new_task(
-                op, title=title, assignee=assignee, due=due, contact_row=contact_row, deal_row=deal_row
+                op,
+                title=title,
+                assignee=assignee,
+                due=due,
+                contact_row=contact_row,
+                deal_row=deal_row,
+                check_repeat=not force,
             )
             return Written(op.id, task=self._task_view(s, task))
 

@@ -42,6 +42,20 @@ class PossibleDuplicate(DomainError):
         self.existing = existing
 
 
+class RepeatedWrite(DomainError):
+    """The same person made the same record moments ago: asked, not done twice."""
+
+    def __init__(self, kind: str, label: str, seconds_ago: int) -> None:
+        verb = "logged" if kind == "interaction" else "added"
+        super().__init__(
+            f"You {verb} this {kind} a moment ago: “{label}”. Add it again?",
+            "Nothing was saved this time.",
+        )
+        self.kind = kind
+        self.label = label
+        self.seconds_ago = seconds_ago
+
+
 class Invalid(DomainError):
     def __init__(self, field_name: str, message: str, hint: str | None = None) -> None:
         super().__init__(message, hint)

@@ -40,6 +40,12 @@ def forget_before(sessions: sessionmaker[Session], cutoff: datetime) -> int:
 def request_key(body: dict[str, Any]) -> str | None:
     """The idempotency key of a Slack request, or None when it needs none."""
     kind = body.get("type")
+    trigger = body.get("trigger_id")
+    if (body.get("command") or kind == "view_submission") and isinstance(trigger, str) and trigger:
+        # Slack gives every slash command and every modal submission a trigger id of its own, so a
+        # replay of the same signed bytes (or a proxy's retry) carries the same one.
+        team = body.get("team_id") or (body.get("team") or {}).get("id", "")
+        return f"trigger:{team}:{hashlib.sha256(trigger.encode()).hexdigest()}"
     if kind == "event_callback" and body.get("event_id"):
         return f"event:{body.get('team_id', '')}:{body['event_id']}"
     if kind == "block_actions":

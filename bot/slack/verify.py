@@ -44,7 +44,9 @@ def check_length(content_length: str | None, limit: int) -> int:
     return length
 
 
-def check_signature(secret: str, body: bytes, timestamp: str | None, signature: str | None, now: float) -> None:
+def check_signature(
+    secret: str, body: bytes, timestamp: str | None, signature: str | None, now: float
+) -> None:
     """Slack's v0 signature over ``v0:{timestamp}:{body}``, with a whole-second timestamp close to now."""
     if not timestamp or not signature:
         raise Refused(401, "no signature or timestamp")

@@ -109,7 +109,9 @@ def test_malformed_bodies_are_400_when_signed_and_401_when_not(
     assert slack.get("/healthz").status == 200
 
 
-def test_a_response_url_off_slack_is_never_posted_to(slack: SlackHTTP, caplog: pytest.LogCaptureFixture) -> None:
+def test_a_response_url_off_slack_is_never_posted_to(
+    slack: SlackHTTP, caplog: pytest.LogCaptureFixture
+) -> None:
     form = slash_command("pipeline", response_url="https://attacker.example.net/collect")
     caplog.clear()
     with caplog.at_level(logging.INFO):
@@ -214,3 +216,17 @@ def test_add_anyway_button_exists_on_the_warning(slack: SlackHTTP) -> None:
     second = slack.command("task add call the bank tomorrow")
     assert button(second, "Add anyway")["value"]
     assert button(second, "Cancel")
+
+
+def test_the_same_call_logged_twice_in_a_dm_asks_first(slack: SlackHTTP) -> None:
+    from models import Interaction
+
+    slack.command("contact add Jane Doe jane@acme.com at Acme")
+    first = slack.dm("had a call with Jane Doe about pricing")
+    assert "Undo" in json.dumps(first.params)
+    second = slack.dm("had a call with Jane Doe about pricing")
+    assert "a moment ago" in text_of(second)
+    assert count(slack, Interaction) == 1
+    # A different call with her is not a repeat.
+    slack.dm("had a call with Jane Doe about the contract")
+    assert count(slack, Interaction) == 2
