@@ -69,6 +69,7 @@ def make_wsgi(app: App, services: Services) -> Callable[..., Iterable[bytes]]:
                 time.time(),
             )
             body = verify.parse_body(raw, environ.get("CONTENT_TYPE"))
+            verify.check_shape(body)
             verify.check_response_urls(body, settings.response_url_hosts)
         except verify.Refused as refused:
             log.warning(

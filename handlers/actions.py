@@ -32,11 +32,31 @@ def ack_action(ack: Ack) -> None:
     ack()
 
 
+# What each button's value must carry; a value without it was not made by this bot (or by an older one).
+NEEDS: dict[str, tuple[str, ...]] = {
+    ids.UNDO: ("op",),
+    ids.TASK_DONE: ("task",),
+    ids.DEAL_ADVANCE: ("deal", "to"),
+    ids.CONFIRM: ("i", "s"),
+    ids.PICK: ("i", "s"),
+    ids.USE_EXISTING: ("contact",),
+    ids.SHOW_CONTACT: ("contact",),
+    ids.SHOW_DEAL: ("deal",),
+    ids.CREATE_ANYWAY: ("s",),
+    ids.EDIT: ("i",),
+}
+
+
 def on_action(body: dict[str, Any], action: dict[str, Any], context: BoltContext, respond: Respond) -> None:
     ctx = make_ctx(context, body, "action")
     action_id = action.get("action_id", "")
     value = unpack(action.get("value")) or {}
     name = re.sub(r"_\d+$", "", action_id)
+    if not isinstance(value, dict) or any(key not in value for key in NEEDS.get(name, ())):
+        log.warning("button %s with a value this bot did not make", name[:40])
+        if body.get("response_url"):
+            respond_with(respond, Reply.say("That button no longer does anything."), share=False)
+        return
     if name == ids.EDIT or name in (ids.LOG_FOLLOW_UP, ids.ADD_FOLLOW_UP):
         try:
             open_modal(ctx, body, name, value)

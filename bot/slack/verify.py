@@ -84,6 +84,74 @@ def parse_body(body: bytes, content_type: str | None) -> dict[str, Any]:
     return parsed
 
 
+def _is(value: Any, kind: type) -> bool:
+    return isinstance(value, kind) and not isinstance(value, bool)
+
+
+def _strings(obj: dict[str, Any], *keys: str, required: bool = True) -> bool:
+    return all(_is(obj.get(k), str) if required else obj.get(k) is None or _is(obj[k], str) for k in keys)
+
+
+def _identity(body: dict[str, Any]) -> bool:
+    team: Any = body.get("team")
+    user: Any = body.get("user")
+    return _is(team, dict) and _is(user, dict) and _strings(team, "id") and _strings(user, "id")
+
+
+def _event_ok(body: dict[str, Any]) -> bool:
+    event: Any = body.get("event")
+    return (
+        _strings(body, "team_id", "event_id")
+        and _is(event, dict)
+        and _strings(event, "type")
+        and _strings(event, "text", "user", "channel", "ts", "subtype", "bot_id", required=False)
+    )
+
+
+def _actions_ok(body: dict[str, Any]) -> bool:
+    actions: Any = body.get("actions")
+    return (
+        _identity(body)
+        and _is(actions, list)
+        and bool(actions)
+        and all(_is(a, dict) and _strings(a, "action_id") for a in actions)
+        and all(_strings(a, "value", required=False) for a in actions)
+    )
+
+
+def _view_ok(body: dict[str, Any]) -> bool:
+    view: Any = body.get("view")
+    return (
+        _identity(body)
+        and _is(view, dict)
+        and _strings(view, "id", "type")
+        and _strings(view, "callback_id", "private_metadata", required=False)
+    )
+
+
+# The fields the bot reads from each kind of request, with their types, as Slack always sends them.
+_SHAPES = {
+    "event_callback": _event_ok,
+    "block_actions": _actions_ok,
+    "view_submission": _view_ok,
+    "view_closed": _view_ok,
+    "url_verification": lambda body: _strings(body, "challenge"),
+}
+
+
+def check_shape(body: dict[str, Any]) -> None:
+    """Refuse a signed request that lacks what Slack always sends for its kind (Bolt and the listeners
+    index into these fields and would fail with a traceback instead of an answer)."""
+    if "command" in body:
+        ok = _strings(body, "command", "team_id", "user_id", "channel_id", "response_url", "text")
+    else:
+        kind = body.get("type")
+        shape = _SHAPES.get(kind) if isinstance(kind, str) else None
+        ok = shape(body) if shape is not None else _is(kind, str)
+    if not ok:
+        raise Refused(400, f"not the shape Slack sends for a {str(body.get('type') or 'command')[:30]!r}")
+
+
 def response_urls(body: dict[str, Any]) -> Iterable[Any]:
     if "response_url" in body:
         yield body["response_url"]

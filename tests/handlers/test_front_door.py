@@ -230,3 +230,58 @@ def test_the_same_call_logged_twice_in_a_dm_asks_first(slack: SlackHTTP) -> None
     # A different call with her is not a repeat.
     slack.dm("had a call with Jane Doe about the contract")
     assert count(slack, Interaction) == 2
+
+
+ODD_SHAPES: list[dict[str, object]] = [
+    {"type": "event_callback"},
+    {"type": "event_callback", "event": "x", "team_id": "T1"},
+    {"type": "event_callback", "event": {"type": "message"}, "team_id": "T1", "event_id": "E1"},
+    {
+        "type": "event_callback",
+        "event": {"type": "message", "channel_type": "im", "text": 5, "user": "U1"},
+        "team_id": "T1",
+        "event_id": "E2",
+    },
+    {"type": "url_verification"},
+    {"type": "block_actions"},
+    {"type": "block_actions", "actions": "x", "team": "T1", "user": "U"},
+    {"type": "block_actions", "actions": [{}], "team": {"id": "T1"}, "user": {"id": "U1"}},
+    {
+        "type": "block_actions",
+        "actions": [{"action_id": "crm_undo", "value": "{bad"}],
+        "team": {"id": "T1"},
+        "user": {"id": "U1"},
+    },
+    {
+        "type": "block_actions",
+        "actions": [{"action_id": "crm_confirm", "value": '{"i": 1}'}],
+        "team": {"id": "T1"},
+        "user": {"id": "U1"},
+    },
+    {"type": "view_submission"},
+    {
+        "type": "view_submission",
+        "view": {"callback_id": "crm_intent_modal", "private_metadata": 5},
+        "team": {"id": "T1"},
+        "user": {"id": "U1"},
+    },
+    {"type": 5},
+    {"a": 1},
+    {"command": "/crm"},
+    {"command": "/crm", "text": "deal add X", "team_id": "T1", "user_id": "U1"},
+]
+
+
+@pytest.mark.parametrize("body", ODD_SHAPES, ids=range(len(ODD_SHAPES)))
+def test_signed_bodies_of_the_wrong_shape_get_a_clean_answer(
+    slack: SlackHTTP, caplog: pytest.LogCaptureFixture, body: dict[str, object]
+) -> None:
+    caplog.set_level(logging.INFO)
+    if "command" in body:
+        resp = slack.post(urlencode(body).encode(), FORM)
+    else:
+        resp = slack.post(json.dumps(body).encode(), "application/json")
+    slack.settle()
+    assert resp.status < 500
+    assert [r.getMessage() for r in caplog.records if r.exc_info] == []
+    assert slack.fake.calls_to("chat.postMessage") == []
