@@ -327,12 +327,28 @@ def small_talk(text: str) -> Reply:
 # ---- help ------------------------------------------------------------------------------------------
 
 
+def unknown_topic(topic: str, cmds: list[Command]) -> Reply:
+    """`/crm help frob`: say the topic is unknown (not the whole list as if it were understood)."""
+    import difflib
+
+    topics = list(by_group(cmds))
+    names = [t.lower() for t in topics] + sorted({c.name for c in cmds})
+    close = difflib.get_close_matches(topic, names, n=1, cutoff=0.5)
+    what = f"There's no help topic “{esc(topic[:60])}”."
+    hint = (f"Did you mean `/crm help {close[0]}`? " if close else "") + (
+        "Topics: " + ", ".join(t.lower() for t in topics) + ", or a command such as `deal add`."
+    )
+    return Reply(f"{what} {hint}", cards.problem_md(what, hint))
+
+
 def help_reply(ctx: Ctx, topic: str) -> Reply:
     topic = topic.strip().lower()
     cmds: list[Command] = commands()
     if topic:
         picked = [c for c in cmds if c.name.startswith(topic) or c.group.lower().startswith(topic)]
-        cmds = picked or cmds
+        if not picked:
+            return unknown_topic(topic, cmds)
+        cmds = picked
     blocks: list[Any] = [cards.header("What I can do")]
     for group, members in by_group(cmds).items():
         lines = []

@@ -294,3 +294,12 @@ def test_find_and_show_a_contact_by_email_as_help_says(slack: SlackHTTP) -> None
     assert "not an email address" not in found and "Jane Doe" in found, found
     shown = text_of(slack.command("contact show jane@acme.com"))
     assert "not an email address" not in shown and "Jane Doe" in shown, shown
+
+
+def test_help_on_an_unknown_topic_says_so_and_lists_the_topics(slack: SlackHTTP) -> None:
+    reply = text_of(slack.command("help frobnicate"))
+    assert "no help topic “frobnicate”" in reply
+    for topic in ("contacts", "deals", "tasks", "pipeline"):
+        assert topic in reply.lower()
+    # and not the whole list, as if the topic had been understood
+    assert "What I can do" not in reply
