@@ -143,19 +143,24 @@ def execute(ctx: Ctx, intent: dict[str, Any], *, confirmed: bool = False) -> Rep
 
 
 def know_people(ctx: Ctx, slots: dict[str, Any]) -> None:
-    """A teammate named by mention but not yet seen by the bot is looked up in Slack and stored."""
+    """Teammates in ``assignee``/``owner`` become Slack ids: a mention not yet seen by the bot is looked up
+    in Slack and stored; a name as written ("bob", "Bob's") is found among the workspace's people, or
+    the request stops with "not found" or a choice (never the sender in their place)."""
     for key in ("assignee", "owner"):
-        slack_id = slots.get(key)
-        if (
-            not isinstance(slack_id, str)
-            or slack_id == ctx.user_id
-            or not re.fullmatch(r"[UW][A-Z0-9]+", slack_id)
-        ):
+        ref = slots.get(key)
+        if ref is None or ref == "" or ref == ctx.user_id:
             continue
-        if ctx.crm.user(ctx.actor, slack_id) is None:
-            from bot.slack.middleware import resolve_actor
+        if isinstance(ref, str) and re.fullmatch(r"[UW][A-Z0-9]+", ref):
+            if ctx.crm.user(ctx.actor, ref) is None:
+                from bot.slack.middleware import resolve_actor
 
-            resolve_actor(ctx.services, ctx.client, ctx.team_id, slack_id)
+                resolve_actor(ctx.services, ctx.client, ctx.team_id, ref)
+            continue
+        try:
+            slots[key] = ctx.crm.teammate(ctx.actor, ref).slack_id
+        except Ambiguous as exc:
+            exc.kind = key  # the choice fills this slot
+            raise
 
 
 def from_error(ctx: Ctx, exc: DomainError, pending: dict[str, Any] | None) -> Reply:

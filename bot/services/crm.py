@@ -23,6 +23,7 @@ from bot.services.errors import (
     PossibleDuplicate,
 )
 from bot.services.lookup import Match, pick, rank
+from bot.services.people import find_teammate
 from bot.services.subscriptions import Schedule, next_run
 from bot.services.text import fold
 from bot.services.timeutil import due_instant, local_day_bounds, parse_day, parse_when, today_in, zone
@@ -243,6 +244,12 @@ class CRM(ServiceBase):
                 select(User).where(User.workspace_id == actor.workspace_id, User.slack_id == slack_id)
             )
             return None if user is None else UserView(user.id, user.slack_id, user.name, user.tz, user.role)
+
+    def teammate(self, actor: Actor, ref: str | int) -> UserView:
+        """The teammate a person named: Slack id, name, first name, possessive, "me" (bot.services.people)."""
+        with self.read() as s:
+            user = find_teammate(s, actor, ref)
+            return UserView(user.id, user.slack_id, user.name, user.tz, user.role)
 
     def _user_by_slack(self, s: Session, ws_id: int, slack_id: str) -> User:
         user = s.scalar(select(User).where(User.workspace_id == ws_id, User.slack_id == slack_id))
