@@ -7,6 +7,7 @@ would turn the question into a record ("Create contact “all customers”").
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from bot.blocks import cards
@@ -58,14 +59,17 @@ def _list_records(ctx: Ctx, slots: dict[str, Any]) -> Reply:
     return not_yet("list_records")
 
 
+def _answer_not_yet(intent: str) -> Callable[[Ctx, dict[str, Any]], Reply]:
+    def handler(ctx: Ctx, slots: dict[str, Any]) -> Reply:
+        return not_yet(intent)
+
+    return handler
+
+
 def _register() -> None:
+    served = {"show_record": _show_record, "list_records": _list_records}
     for intent in NOT_YET:
-        if intent == "show_record":
-            intent_handler(intent, builtin=True)(_show_record)
-        elif intent == "list_records":
-            intent_handler(intent, builtin=True)(_list_records)
-        else:
-            intent_handler(intent, builtin=True)(lambda ctx, slots, _i=intent: not_yet(_i))
+        intent_handler(intent, builtin=True)(served.get(intent) or _answer_not_yet(intent))
 
 
 _register()
