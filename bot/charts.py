@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 from collections.abc import Sequence
 from decimal import Decimal
+from typing import Any
 
 from matplotlib import rcParams
 from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg
@@ -52,38 +53,54 @@ def _fit(canvas: FigureCanvasAgg, names: Sequence[str], right_label: str, xlabel
     )
 
 
-def amount_by_stage_png(
-    stages: Sequence[StageLine], currency: str = "USD", title: str | None = None
-) -> bytes:
-    """A horizontal bar per stage (pipeline order, top to bottom), labelled with amount and count."""
-    # A Figure of its own (not pyplot's global state): safe to draw from several threads.
-    fig = Figure(figsize=(7, 0.5 * max(len(stages), 3) + 1.2), dpi=100)
-    canvas = FigureCanvasAgg(fig)
-    ax = fig.add_subplot()
+def _bars(ax: Any, stages: Sequence[StageLine], currency: str) -> float:
+    """One currency's bars on ``ax``, labelled with amount and count; returns the axis' right end."""
     names = [s.name for s in stages][::-1]
-    amounts = [float(s.amount or Decimal(0)) for s in stages][::-1]
+    amounts = [float(s.amounts.get(currency, Decimal(0))) for s in stages][::-1]
     colours = [(WON if s.is_won else LOST) if s.is_closed else OPEN for s in stages][::-1]
     bars = ax.barh(names, amounts, color=colours)
     top = max(amounts, default=0.0) or 1.0
-    for bar, stage in zip(bars, list(stages)[::-1], strict=True):
+    for bar, stage, amount in zip(bars, list(stages)[::-1], amounts, strict=True):
         ax.text(
             bar.get_width() + top * 0.01,
             bar.get_y() + bar.get_height() / 2,
-            f"{_short(float(stage.amount))} · {stage.count}",
+            f"{_short(amount)} · {stage.count}",
             va="center",
             fontsize=9,
         )
     ax.set_xlim(0, top * 1.2)
-    xlabel = f"Amount ({currency})"
-    ax.set_xlabel(xlabel)
     ax.xaxis.set_major_formatter(lambda x, _pos: _short(x))
-    title = title or "Pipeline: amount by stage"
-    # A fixed y: no tick labels sit above the bars, so the title need not be moved clear of them
-    # (finding out would lay out the x axis once more).
-    ax.set_title(title, y=1.0)
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
-    _fit(canvas, names, _short(top * 1.2), xlabel, title)
+    return top * 1.2
+
+
+def amount_by_stage_png(
+    stages: Sequence[StageLine], currency: str = "USD", title: str | None = None
+) -> bytes:
+    """A horizontal bar per stage (pipeline order, top to bottom), labelled with amount and count.
+    Deals in several currencies get one panel per currency side by side: amounts in different
+    currencies are never drawn on one scale, let alone added."""
+    used = sorted({c for s in stages for c in s.amounts} | {currency}, key=lambda c: (c != currency, c))
+    if len(used) > 1 and not any(s.amounts.get(currency) for s in stages):
+        used.remove(currency)
+    # A Figure of its own (not pyplot's global state): safe to draw from several threads.
+    fig = Figure(figsize=(7 + 3 * (len(used) - 1), 0.5 * max(len(stages), 3) + 1.2), dpi=100)
+    canvas = FigureCanvasAgg(fig)
+    title = title or "Pipeline: amount by stage"
+    axes = fig.subplots(1, len(used), sharey=True, squeeze=False)[0]
+    right = 0.0
+    for ax, code in zip(axes, used, strict=True):
+        right = _bars(ax, stages, code)
+        ax.set_xlabel(f"Amount ({code})")
+    if len(used) == 1:
+        # A fixed y: no tick labels sit above the bars, so the title need not be moved clear of them
+        # (finding out would lay out the x axis once more).
+        axes[0].set_title(title, y=1.0)
+        _fit(canvas, [s.name for s in stages], _short(right), f"Amount ({used[0]})", title)
+    else:
+        fig.suptitle(title)
+        fig.tight_layout()
     out = io.BytesIO()
     fig.savefig(out, format="png")
     return out.getvalue()

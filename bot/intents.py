@@ -26,7 +26,7 @@ from bot.commands.registry import (
     lookup,
 )
 from bot.nlu.commands import parse_command, split_share
-from bot.services.errors import Ambiguous, DomainError, NotFound, PossibleDuplicate, RepeatedWrite
+from bot.services.errors import Ambiguous, AskFirst, DomainError, NotFound, PossibleDuplicate
 from bot.services.timeutil import zone
 
 log = logging.getLogger(__name__)
@@ -169,8 +169,8 @@ def from_error(ctx: Ctx, exc: DomainError, pending: dict[str, Any] | None) -> Re
         return Reply(exc.message, cards.ambiguous(exc.message, exc.candidates, pending, slot))
     if isinstance(exc, PossibleDuplicate) and pending is not None:
         return Reply(exc.message, cards.duplicate(exc.existing, pending["slots"]))
-    if isinstance(exc, RepeatedWrite) and pending is not None:
-        return Reply(exc.message, cards.repeated(exc.message, pending))
+    if isinstance(exc, AskFirst) and pending is not None:
+        return Reply(exc.message, cards.ask_first(exc.message, pending, exc.yes_label))
     if isinstance(exc, NotFound) and pending is not None:
         return Reply(exc.message, cards.not_found(exc.message, exc.hint, create_offer(exc, pending)))
     return Reply(exc.message + (f" {exc.hint}" if exc.hint else ""), cards.problem(exc.message, exc.hint))

@@ -248,5 +248,7 @@ class PipelineTotal(Base):
     )
     # The owner's user id, or 0 for deals without one: a key column cannot hold NULL.
     owner_key: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    # Amounts are kept per currency and never added across currencies.
+    currency: Mapped[str] = mapped_column(String(3), primary_key=True)
     deals: Mapped[int] = mapped_column(Integer, default=0)
     amount: Mapped[Decimal] = mapped_column(Numeric(16, 2), default=Decimal(0))

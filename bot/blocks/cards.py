@@ -22,6 +22,7 @@ from bot.blocks.common import (
     fields,
     header,
     money,
+    moneys,
     section,
     user,
     when,
@@ -168,15 +169,15 @@ def pipeline(p: Pipeline, title: str) -> list[Block]:
     rows = []
     for s in p.stages:
         marker = " (closed)" if s.is_closed else ""
-        rows.append(f"`{s.name:<12}` {deals_count(s.count):>11} · {money(s.amount, p.currency)}{marker}")
+        rows.append(f"`{s.name:<12}` {deals_count(s.count):>11} · {moneys(s.amounts, p.currency)}{marker}")
     blocks: list[Block | None] = [
         header(title),
         section("\n".join(rows) or "_no stages_"),
-        context(f"Open: {deals_count(p.open_count)} · {money(p.open_amount, p.currency)}"),
+        context(f"Open: {deals_count(p.open_count)} · {moneys(p.open_amounts, p.currency)}"),
     ]
     if p.owners and p.owner_slack_id is None:
         per_owner = [
-            f"{user(o.owner_slack_id)}: {o.count} · {money(o.amount, p.currency)}" for o in p.owners[:15]
+            f"{user(o.owner_slack_id)}: {o.count} · {moneys(o.amounts, p.currency)}" for o in p.owners[:15]
         ]
         blocks.append(section("*Open deals by owner*\n" + "\n".join(per_owner)))
     return compact(blocks)
@@ -282,13 +283,14 @@ def duplicate(existing: list[Candidate], slots: dict[str, Any]) -> list[Block]:
     )
 
 
-def repeated(message: str, pending: dict[str, Any]) -> list[Block]:
-    """The same write moments ago: doing it again is one press, on purpose."""
+def ask_first(message: str, pending: dict[str, Any], yes_label: str) -> list[Block]:
+    """A write that needs a yes (the same thing again, another currency): one press, on purpose;
+    Cancel is the default."""
     again = {"i": pending["intent"], "s": {**pending["slots"], "force": True}}
     return compact(
         [
-            section(f"🔁 {esc(message)}"),
-            actions(button("Add anyway", ids.CONFIRM, again), button("Cancel", ids.CANCEL, style="primary")),
+            section(f"✋ {esc(message)}"),
+            actions(button(yes_label, ids.CONFIRM, again), button("Cancel", ids.CANCEL, style="primary")),
         ]
     )
 

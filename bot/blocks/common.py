@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -115,13 +116,23 @@ def compact(blocks: list[Block | None]) -> list[Block]:
     return [b for b in blocks if b is not None][:50]
 
 
-def money(amount: Decimal | None, currency: str) -> str:
+def money(amount: Decimal | str | None, currency: str) -> str:
     if amount is None:
         return "no amount"
+    amount = Decimal(amount)  # planned messages carry amounts as JSON strings
     sign = CURRENCY_SIGNS.get(currency)
     whole = amount == amount.to_integral_value()
     number = f"{amount:,.0f}" if whole else f"{amount:,.2f}"
     return f"{sign}{number}" if sign else f"{number} {currency}"
+
+
+def moneys(amounts: Mapping[str, Decimal], default_currency: str) -> str:
+    """Amounts in several currencies side by side ("$10,000 + €7,000"), the workspace's own first;
+    never converted or added across currencies. Nothing at all reads as zero in the workspace's."""
+    if not amounts:
+        return money(Decimal(0), default_currency)
+    order = sorted(amounts, key=lambda c: (c != default_currency, c))
+    return " + ".join(money(amounts[c], c) for c in order)
 
 
 def deals_count(n: int) -> str:

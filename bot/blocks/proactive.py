@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, date, datetime
-from decimal import Decimal
 from typing import Any
 
 from slack_sdk.models.blocks import (
@@ -27,7 +26,7 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.blocks.common import day as card_day
-from bot.blocks.common import deals_count
+from bot.blocks.common import deals_count, money, moneys
 from bot.services.summary import PipelineSummary
 from bot.services.timeutil import zone
 
@@ -58,15 +57,6 @@ def _md(text: str) -> MarkdownTextObject:
 
 def _dicts(blocks: list[Block]) -> list[dict[str, Any]]:
     return [b.to_dict() for b in blocks]
-
-
-def money(amount: Decimal | str | None, currency: str = "USD") -> str:
-    if amount is None:
-        return "no amount"
-    value = Decimal(amount)
-    symbol = {"USD": "$", "EUR": "€", "GBP": "£"}.get(currency)
-    text = f"{value:,.0f}" if value == value.to_integral_value() else f"{value:,.2f}"
-    return f"{symbol}{text}" if symbol else f"{text} {currency}"
 
 
 def when_local(iso_utc: str | None, iso_day: str | None, tz: str, now: datetime | None = None) -> str:
@@ -203,22 +193,22 @@ def summary_blocks(data: PipelineSummary, *, title: str = "Pipeline summary") ->
     tz = data.tz
     local = data.generated_at.astimezone(zone(tz))
     n = data.open_count
-    text = f"{title}: {n} open {'deal' if n == 1 else 'deals'} worth {money(data.open_amount, cur)}"
+    text = f"{title}: {n} open {'deal' if n == 1 else 'deals'} worth {moneys(data.open_amounts, cur)}"
     stage_lines = "\n".join(
-        f"{'~' if s.is_closed else '•'} *{s.name}*: {s.count} · {money(s.amount, cur)}" for s in data.stages
+        f"{'~' if s.is_closed else '•'} *{s.name}*: {s.count} · {moneys(s.amounts, cur)}" for s in data.stages
     )
     blocks: list[Block] = [
         HeaderBlock(text=title),
         ContextBlock(elements=[_md(f"{local:%a %d %b %Y, %H:%M} ({tz})")]),
         SectionBlock(
             text=_md(
-                f"*Open: {deals_count(data.open_count)} · {money(data.open_amount, cur)}*\n{stage_lines}"
+                f"*Open: {deals_count(data.open_count)} · {moneys(data.open_amounts, cur)}*\n{stage_lines}"
             )
         ),
     ]
     if data.owners:
         owner_lines = [
-            f"• {f'<@{o.slack_id}>' if o.slack_id else o.name}: {o.count} · {money(o.amount, cur)}"
+            f"• {f'<@{o.slack_id}>' if o.slack_id else o.name}: {o.count} · {moneys(o.amounts, cur)}"
             for o in data.owners[:10]
         ]
         blocks.append(SectionBlock(text=_md("*Open by owner*\n" + "\n".join(owner_lines))))
@@ -233,16 +223,16 @@ def summary_blocks(data: PipelineSummary, *, title: str = "Pipeline summary") ->
     for kind in ("won", "lost", "new", "moved"):
         for c in data.changes.get(kind, []):
             move = f" ({c.from_stage} → {c.to_stage})" if kind == "moved" and c.from_stage else ""
-            change_lines.append(f"{labels[kind]} {c.title}{move} · {money(c.amount, cur)}")
+            change_lines.append(f"{labels[kind]} {c.title}{move} · {money(c.amount, c.currency)}")
     blocks.append(SectionBlock(text=_md("\n".join(change_lines))))
     closing = [
         f"*Closing this week* ({data.week_start:%d %b}–{data.week_end:%d %b}): "
-        f"{data.closing_count} · {money(data.closing_amount, cur)}"
+        f"{data.closing_count} · {moneys(data.closing_amounts, cur)}"
     ]
     for d in data.closing[:5]:
         owner = f" · <@{d.owner_slack_id}>" if d.owner_slack_id else ""
         closing.append(
-            f"• {d.title} · {money(d.amount, cur)} · {d.close_date:%a %d %b} · {d.stage_name}{owner}"
+            f"• {d.title} · {money(d.amount, d.currency)} · {d.close_date:%a %d %b} · {d.stage_name}{owner}"
         )
     blocks.append(SectionBlock(text=_md("\n".join(closing))))
     overdue = [f"*Overdue tasks:* {data.overdue_total}"]

@@ -13,7 +13,7 @@ from typing import Any
 
 from bot.blocks import cards
 from bot.blocks import ids as action_ids
-from bot.blocks.common import button, day, due_phrase, esc, money, section, user, when
+from bot.blocks.common import button, day, due_phrase, esc, money, moneys, section, user, when
 from bot.commands.registry import (
     Ctx,
     Reply,
@@ -236,6 +236,7 @@ def update_deal(ctx: Ctx, slots: dict[str, Any]) -> Reply:
         amount=slots.get("amount"),
         currency=slots.get("currency"),
         close_date=slots.get("close_date"),
+        force=bool(slots.get("force")),
     )
     if not w.changed:
         assert w.deal is not None
@@ -338,7 +339,7 @@ def pipeline_summary(ctx: Ctx, slots: dict[str, Any]) -> Reply:
     blocks = cards.pipeline(p, title)
     if owner and owner != ctx.user_id:
         blocks.insert(1, section(f"Deals owned by {user(owner)}"))
-    return Reply(f"{title}: {p.open_count} open deals, {money(p.open_amount, p.currency)}", blocks)
+    return Reply(f"{title}: {p.open_count} open deals, {moneys(p.open_amounts, p.currency)}", blocks)
 
 
 @intent_handler("help", builtin=True)

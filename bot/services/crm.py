@@ -16,6 +16,7 @@ from bot.services.base import AUDITED, Actor, Op, ServiceBase, from_json, lock_r
 from bot.services.errors import (
     Candidate,
     Conflict,
+    CurrencyChange,
     DomainError,
     Forbidden,
     Invalid,
@@ -28,6 +29,7 @@ from bot.services.subscriptions import Schedule, next_run
 from bot.services.text import fold
 from bot.services.timeutil import due_instant, local_day_bounds, parse_day, parse_when, today_in, zone
 from bot.services.views import (
+    Amounts,
     CompanyView,
     ContactDetails,
     ContactView,
@@ -40,6 +42,7 @@ from bot.services.views import (
     Undone,
     UserView,
     Written,
+    add_amounts,
 )
 from models import (
     AuditEvent,
@@ -110,6 +113,12 @@ def _name(value: str | None, what: str, example: str) -> str:
     if len(cleaned) > 200:
         raise Invalid(what, f"The {what} is too long (200 characters at most).")
     return cleaned
+
+
+def _plain_amount(value: Decimal | None) -> str | None:
+    if value is None:
+        return None
+    return f"{value:,.0f}" if value == value.to_integral_value() else f"{value:,.2f}"
 
 
 # Deal bookkeeping that later activity moves on; undo restores it only if nothing moved it since.
@@ -696,7 +705,9 @@ class CRM(ServiceBase):
         close_date: str | date | None = None,
         owner: str | None = None,
         title: str | None = None,
+        force: bool = False,
     ) -> Written:
+        """``force``: the person confirmed a change of currency (the amount is never converted)."""
         amount_value = _money(amount)
         delta = _money(add_amount) if add_amount is not None else None
         day = parse_day(close_date, "close date")
@@ -718,12 +729,27 @@ class CRM(ServiceBase):
                 if stage_row.id != deal.stage_id:
                     deal.stage_id = stage_row.id
                     deal.stage_changed_at = now
+            new_currency = _currency(currency, deal.currency) if currency is not None else deal.currency
+            if new_currency != deal.currency:
+                if delta is not None:
+                    raise Invalid(
+                        "currency",
+                        f"“{deal.title}” is in {deal.currency}; I can't add {new_currency} to it.",
+                        "Give the whole new amount instead, e.g. /crm deal amount Acme renewal €30k",
+                    )
+                if not force:
+                    raise CurrencyChange(
+                        deal.title,
+                        deal.currency,
+                        _plain_amount(deal.amount),
+                        new_currency,
+                        _plain_amount(amount_value),
+                    )
+                deal.currency = new_currency
             if amount_value is not None:
                 deal.amount = amount_value
             if delta is not None:
                 deal.amount = (deal.amount or Decimal(0)) + delta
-            if currency is not None:
-                deal.currency = _currency(currency, deal.currency)
             if day is not None:
                 deal.close_date = day
             if owner is not None:
@@ -1105,54 +1131,50 @@ class CRM(ServiceBase):
     # ---- pipeline --------------------------------------------------------------------------------
 
     def pipeline(self, actor: Actor, *, owner: str | None = None) -> Pipeline:
-        """Count and amount per stage, and per owner over open deals, computed by SQL."""
+        """Count and amounts (per currency) per stage, and per owner over open deals."""
         with self.read() as s:
             ws = s.get(Workspace, actor.workspace_id)
             assert ws is not None
             owner_id = self._user_by_slack(s, actor.workspace_id, owner).id if owner else None
-            # Read from the running totals (bot/services/totals.py), not by summing every deal.
-            T = PipelineTotal
-            per_stage = (
-                select(
-                    PipelineStage.key,
-                    PipelineStage.name,
-                    PipelineStage.is_closed,
-                    func.coalesce(func.sum(T.deals), 0),
-                    func.coalesce(func.sum(T.amount), 0),
-                )
-                .select_from(PipelineStage)
-                .outerjoin(
-                    T,
-                    (T.stage_id == PipelineStage.id)
-                    & (T.workspace_id == actor.workspace_id)
-                    & ((T.owner_key == owner_id) if owner_id is not None else True),
-                )
+            stage_rows = s.execute(
+                select(PipelineStage.id, PipelineStage.key, PipelineStage.name, PipelineStage.is_closed)
                 .where(PipelineStage.workspace_id == actor.workspace_id)
-                .group_by(
-                    PipelineStage.id,
-                    PipelineStage.key,
-                    PipelineStage.name,
-                    PipelineStage.is_closed,
-                    PipelineStage.position,
-                )
                 .order_by(PipelineStage.position)
-            )
-            stages = [
-                StageFigure(r[0], r[1], int(r[3]), Decimal(r[4]), bool(r[2])) for r in s.execute(per_stage)
-            ]
-            per_owner = (
-                select(User.slack_id, func.sum(T.deals), func.coalesce(func.sum(T.amount), 0))
-                .select_from(T)
-                .join(PipelineStage, T.stage_id == PipelineStage.id)
-                .outerjoin(User, T.owner_key == User.id)
-                .where(T.workspace_id == actor.workspace_id, PipelineStage.is_closed.is_(False))
-                .group_by(User.slack_id)
-                .having(func.sum(T.deals) > 0)
-                .order_by(func.coalesce(func.sum(T.amount), 0).desc())
+            ).all()
+            # Read from the running totals (bot/services/totals.py), not by summing every deal: a few
+            # dozen rows per workspace, added up here per stage, owner and currency.
+            T = PipelineTotal
+            q = select(T.stage_id, T.owner_key, T.currency, T.deals, T.amount).where(
+                T.workspace_id == actor.workspace_id, T.deals != 0
             )
             if owner_id is not None:
-                per_owner = per_owner.where(T.owner_key == owner_id)
-            owners = [OwnerFigure(r[0], int(r[1]), Decimal(r[2])) for r in s.execute(per_owner)]
+                q = q.where(T.owner_key == owner_id)
+            counts: dict[int, int] = {}
+            amounts: dict[int, list[Amounts]] = {}
+            owner_counts: dict[int, int] = {}
+            owner_amounts: dict[int, list[Amounts]] = {}
+            open_ids = {r[0] for r in stage_rows if not r[3]}
+            for stage_id, owner_key, currency, n, amount in s.execute(q):
+                counts[stage_id] = counts.get(stage_id, 0) + int(n)
+                amounts.setdefault(stage_id, []).append({currency: Decimal(amount)})
+                if stage_id in open_ids:
+                    owner_counts[owner_key] = owner_counts.get(owner_key, 0) + int(n)
+                    owner_amounts.setdefault(owner_key, []).append({currency: Decimal(amount)})
+            stages = [
+                StageFigure(key, name, counts.get(sid, 0), add_amounts(*amounts.get(sid, [])), bool(closed))
+                for sid, key, name, closed in stage_rows
+            ]
+            slack_ids: dict[int, str] = {
+                uid: sid
+                for uid, sid in s.execute(select(User.id, User.slack_id).where(User.id.in_(list(owner_counts))))
+            }
+            owners = [
+                OwnerFigure(slack_ids.get(key), n, add_amounts(*owner_amounts[key]))
+                for key, n in owner_counts.items()
+                if n
+            ]
+            # Largest first, by the workspace's own currency, then by count.
+            owners.sort(key=lambda o: (-o.amounts.get(ws.default_currency, Decimal(0)), -o.count))
             return Pipeline(stages, owners, ws.default_currency, owner)
 
     # ---- audit and undo --------------------------------------------------------------------------

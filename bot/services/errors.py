@@ -42,8 +42,30 @@ class PossibleDuplicate(DomainError):
         self.existing = existing
 
 
-class RepeatedWrite(DomainError):
+class AskFirst(DomainError):
+    """Done only once the person says yes: the request again, with ``force``."""
+
+    yes_label = "Yes, do it"
+
+
+class CurrencyChange(AskFirst):
+    """A deal's amount given in another currency than the deal's: the amount is not converted."""
+
+    yes_label = "Yes, change the currency"
+
+    def __init__(self, title: str, old: str, old_amount: str | None, new: str, new_amount: str | None) -> None:
+        now = f"{old} {old_amount}" if old_amount else old
+        then = f"{new} {new_amount}" if new_amount else new
+        super().__init__(
+            f"“{title}” is in {now}. Change it to {then}? Nothing is converted.",
+            "Nothing was saved yet.",
+        )
+
+
+class RepeatedWrite(AskFirst):
     """The same person made the same record moments ago: asked, not done twice."""
+
+    yes_label = "Add anyway"
 
     def __init__(self, kind: str, label: str, seconds_ago: int) -> None:
         verb = "logged" if kind == "interaction" else "added"

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.services.base import Actor
 from bot.services.timeutil import today_in
+from bot.services.views import Amounts, add_amounts
 from models import AuditEvent, Deal, PipelineStage, PipelineTotal, Task, User, Workspace
 
 CHANGE_KINDS = ("new", "moved", "won", "lost")
@@ -25,7 +26,7 @@ class StageLine:
     key: str
     name: str
     count: int
-    amount: Decimal
+    amounts: Amounts
     is_closed: bool
     is_won: bool
 
@@ -37,6 +38,7 @@ class ChangedDeal:
     amount: Decimal | None
     from_stage: str | None
     to_stage: str | None
+    currency: str = "USD"
 
 
 @dataclass(frozen=True)
@@ -47,6 +49,7 @@ class ClosingDeal:
     close_date: date
     stage_name: str
     owner_slack_id: str | None
+    currency: str = "USD"
 
 
 @dataclass(frozen=True)
@@ -54,7 +57,7 @@ class OwnerLine:
     slack_id: str | None
     name: str
     count: int
-    amount: Decimal
+    amounts: Amounts
 
 
 @dataclass(frozen=True)
@@ -78,7 +81,7 @@ class PipelineSummary:
     week_start: date
     week_end: date
     closing_count: int
-    closing_amount: Decimal
+    closing_amounts: Amounts
     closing: list[ClosingDeal]
     overdue_total: int
     overdue_by_owner: list[OverdueOwner] = field(default_factory=list)
@@ -90,8 +93,8 @@ class PipelineSummary:
         return sum(s.count for s in self.stages if not s.is_closed)
 
     @property
-    def open_amount(self) -> Decimal:
-        return sum((s.amount for s in self.stages if not s.is_closed), Decimal(0))
+    def open_amounts(self) -> Amounts:
+        return add_amounts(*(s.amounts for s in self.stages if not s.is_closed))
 
     def to_json(self) -> dict[str, Any]:
         def conv(value: Any) -> Any:
@@ -112,13 +115,26 @@ class PipelineSummary:
         def dec(v: Any) -> Decimal | None:
             return None if v is None else Decimal(v)
 
+        def amounts(row: dict[str, Any], single: str) -> Amounts:
+            # Summaries planned before amounts were kept per currency carry one amount in the
+            # workspace's currency (all that existed then).
+            if "amounts" in row:
+                return {c: Decimal(a) for c, a in row["amounts"].items()}
+            value = Decimal(row.get(single) or 0)
+            return {data["currency"]: value} if value else {}
+
+        def plain(row: dict[str, Any], *drop: str) -> dict[str, Any]:
+            return {k: v for k, v in row.items() if k not in drop}
+
         return cls(
             workspace_id=int(data["workspace_id"]),
             currency=data["currency"],
             tz=data["tz"],
             generated_at=datetime.fromisoformat(data["generated_at"]),
             since=datetime.fromisoformat(data["since"]),
-            stages=[StageLine(**{**s, "amount": Decimal(s["amount"])}) for s in data["stages"]],
+            stages=[
+                StageLine(**{**plain(s, "amount"), "amounts": amounts(s, "amount")}) for s in data["stages"]
+            ],
             change_counts={k: int(v) for k, v in data["change_counts"].items()},
             changes={
                 k: [ChangedDeal(**{**c, "amount": dec(c["amount"])}) for c in v]
@@ -127,7 +143,7 @@ class PipelineSummary:
             week_start=date.fromisoformat(data["week_start"]),
             week_end=date.fromisoformat(data["week_end"]),
             closing_count=int(data["closing_count"]),
-            closing_amount=Decimal(data["closing_amount"]),
+            closing_amounts=amounts(data, "closing_amount"),
             closing=[
                 ClosingDeal(
                     **{**c, "amount": dec(c["amount"]), "close_date": date.fromisoformat(c["close_date"])}
@@ -136,7 +152,10 @@ class PipelineSummary:
             ],
             overdue_total=int(data["overdue_total"]),
             overdue_by_owner=[OverdueOwner(**o) for o in data["overdue_by_owner"]],
-            owners=[OwnerLine(**{**o, "amount": Decimal(o["amount"])}) for o in data.get("owners", [])],
+            owners=[
+                OwnerLine(**{**plain(o, "amount"), "amounts": amounts(o, "amount")})
+                for o in data.get("owners", [])
+            ],
         )
 
 
@@ -166,15 +185,21 @@ def compute_summary(
     # (bot/services/totals.py): a few dozen rows, whatever the number of deals.
     totals = s.execute(
         select(
-            PipelineTotal.stage_id, PipelineTotal.owner_key, PipelineTotal.deals, PipelineTotal.amount
-        ).where(PipelineTotal.workspace_id == workspace_id)
+            PipelineTotal.stage_id,
+            PipelineTotal.owner_key,
+            PipelineTotal.currency,
+            PipelineTotal.deals,
+            PipelineTotal.amount,
+        ).where(PipelineTotal.workspace_id == workspace_id, PipelineTotal.deals != 0)
     ).all()
-    figures: dict[int, tuple[int, Decimal]] = {}
-    for stage_id, _owner, count, amount in totals:
-        c, a = figures.get(stage_id, (0, Decimal(0)))
-        figures[stage_id] = (c + int(count), a + Decimal(amount or 0))
+    counts: dict[int, int] = {}
+    sums: dict[int, list[Amounts]] = {}
+    for stage_id, _owner, currency, count, amount in totals:
+        counts[stage_id] = counts.get(stage_id, 0) + int(count)
+        sums.setdefault(stage_id, []).append({currency: Decimal(amount or 0)})
     stages = [
-        StageLine(r[1], r[2], *figures.get(r[0], (0, Decimal(0))), bool(r[3]), bool(r[4])) for r in stage_rows
+        StageLine(r[1], r[2], counts.get(r[0], 0), add_amounts(*sums.get(r[0], [])), bool(r[3]), bool(r[4]))
+        for r in stage_rows
     ]
     stage_by_id = {r[0]: r for r in stage_rows}
 
@@ -190,16 +215,24 @@ def compute_summary(
         Deal.close_date <= week_end,
         Deal.stage_id.in_(open_stage_ids),
     )
-    closing_count, closing_amount = s.execute(
-        select(func.count(), func.coalesce(func.sum(Deal.amount), 0)).where(*closing_where)
-    ).one()
+    closing_count = 0
+    closing_amounts: Amounts = {}
+    for currency, count, amount in s.execute(
+        select(Deal.currency, func.count(), func.coalesce(func.sum(Deal.amount), 0))
+        .where(*closing_where)
+        .group_by(Deal.currency)
+    ):
+        closing_count += int(count)
+        closing_amounts = add_amounts(closing_amounts, {currency: Decimal(amount)})
     closing_order = (Deal.amount.desc().nulls_last(), Deal.close_date, Deal.id)
     # The biggest ones are picked from the covering ix_deals_close alone; only they are then read.
     biggest = select(Deal.id).where(*closing_where).order_by(*closing_order).limit(LIST_LIMIT * 2)
     closing = [
-        ClosingDeal(r[0], r[1], r[2], r[3], stage_by_id[r[4]][2], r[5])
+        ClosingDeal(r[0], r[1], r[2], r[3], stage_by_id[r[4]][2], r[5], r[6])
         for r in s.execute(
-            select(Deal.id, Deal.title, Deal.amount, Deal.close_date, Deal.stage_id, User.slack_id)
+            select(
+                Deal.id, Deal.title, Deal.amount, Deal.close_date, Deal.stage_id, User.slack_id, Deal.currency
+            )
             .outerjoin(User, Deal.owner_id == User.id)
             .where(Deal.id.in_(biggest.scalar_subquery()))
             .order_by(*closing_order)
@@ -217,18 +250,19 @@ def compute_summary(
     overdue = [OverdueOwner(r[0], r[1] or "nobody", int(r[2])) for r in overdue_rows]
 
     open_ids = set(open_stage_ids)
-    owner_sums: dict[int, tuple[int, Decimal]] = {}
-    for stage_id, owner_key, count, amount in totals:
+    owner_sums: dict[int, tuple[int, Amounts]] = {}
+    for stage_id, owner_key, currency, count, amount in totals:
         if stage_id in open_ids and count:
-            c, a = owner_sums.get(owner_key, (0, Decimal(0)))
-            owner_sums[owner_key] = (c + int(count), a + Decimal(amount or 0))
+            c, a = owner_sums.get(owner_key, (0, {}))
+            owner_sums[owner_key] = (c + int(count), add_amounts(a, {currency: Decimal(amount or 0)}))
     people = {
         r[0]: (r[1], r[2])
         for r in s.execute(select(User.id, User.slack_id, User.name).where(User.id.in_(list(owner_sums))))
     }
     owners = sorted(
         (OwnerLine(*people.get(key, (None, "nobody")), c, a) for key, (c, a) in owner_sums.items()),
-        key=lambda o: (-o.amount, o.name),
+        # Largest first by the workspace's own currency, then by count.
+        key=lambda o: (-o.amounts.get(ws.default_currency, Decimal(0)), -o.count, o.name),
     )
 
     return PipelineSummary(
@@ -243,7 +277,7 @@ def compute_summary(
         week_start=week_start,
         week_end=week_end,
         closing_count=int(closing_count),
-        closing_amount=Decimal(closing_amount),
+        closing_amounts=closing_amounts,
         closing=closing,
         overdue_total=sum(o.count for o in overdue),
         overdue_by_owner=overdue[:15],
@@ -292,8 +326,8 @@ def _changes(
         kinds[kind].append((deal_id, first, last))
     wanted = {d for rows in kinds.values() for d, _, _ in rows[:LIST_LIMIT]}
     deals = {
-        r[0]: (r[1], r[2])
-        for r in s.execute(select(Deal.id, Deal.title, Deal.amount).where(Deal.id.in_(wanted)))
+        r[0]: (r[1], r[2], r[3])
+        for r in s.execute(select(Deal.id, Deal.title, Deal.amount, Deal.currency).where(Deal.id.in_(wanted)))
     }
 
     def name(stage_id: int | None) -> str | None:
@@ -302,7 +336,7 @@ def _changes(
 
     changes = {
         kind: [
-            ChangedDeal(d, deals[d][0], deals[d][1], name(a), name(b))
+            ChangedDeal(d, deals[d][0], deals[d][1], name(a), name(b), deals[d][2])
             for d, a, b in rows[:LIST_LIMIT]
             if d in deals
         ]

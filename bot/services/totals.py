@@ -21,14 +21,14 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from models import Deal, PipelineTotal
 
-Key = tuple[int, int, int]  # workspace, stage, owner (0: none)
+Key = tuple[int, int, int, str]  # workspace, stage, owner (0: none), currency
 _OLD = "_pipeline_totals_old"
 
 
-def _key(workspace_id: Any, stage_id: Any, owner_id: Any) -> Key | None:
+def _key(workspace_id: Any, stage_id: Any, owner_id: Any, currency: Any) -> Key | None:
     if workspace_id is None or stage_id is None:
         return None
-    return int(workspace_id), int(stage_id), int(owner_id or 0)
+    return int(workspace_id), int(stage_id), int(owner_id or 0), str(currency or "USD")
 
 
 def _amount(value: Any) -> Decimal:
@@ -47,9 +47,11 @@ def _before_flush(session: Session, _context: Any, _instances: Any) -> None:
         session.info[_OLD] = {}
         return
     rows = session.execute(
-        select(Deal.id, Deal.workspace_id, Deal.stage_id, Deal.owner_id, Deal.amount).where(Deal.id.in_(ids))
+        select(
+            Deal.id, Deal.workspace_id, Deal.stage_id, Deal.owner_id, Deal.currency, Deal.amount
+        ).where(Deal.id.in_(ids))
     ).all()
-    session.info[_OLD] = {r[0]: (_key(r[1], r[2], r[3]), _amount(r[4])) for r in rows}
+    session.info[_OLD] = {r[0]: (_key(r[1], r[2], r[3], r[4]), _amount(r[5])) for r in rows}
 
 
 def _after_flush(session: Session, _context: Any) -> None:
@@ -63,11 +65,11 @@ def _after_flush(session: Session, _context: Any) -> None:
 
     for obj in session.new:
         if isinstance(obj, Deal):
-            add(_key(obj.workspace_id, obj.stage_id, obj.owner_id), 1, _amount(obj.amount))
+            add(_key(obj.workspace_id, obj.stage_id, obj.owner_id, obj.currency), 1, _amount(obj.amount))
     for obj in session.dirty:
         if isinstance(obj, Deal) and obj.id in old:
             before_key, before_amount = old[obj.id]
-            after_key = _key(obj.workspace_id, obj.stage_id, obj.owner_id)
+            after_key = _key(obj.workspace_id, obj.stage_id, obj.owner_id, obj.currency)
             after_amount = _amount(obj.amount)
             if before_key != after_key or before_amount != after_amount:
                 add(before_key, -1, -before_amount)
@@ -84,8 +86,15 @@ def _after_flush(session: Session, _context: Any) -> None:
 def apply(conn: Connection, changes: dict[Key, list[Any]]) -> None:
     """Add the deltas, in key order so that two transactions never wait on each other in a cycle."""
     dialect = conn.dialect.name
-    for (ws, stage, owner), (count, amount) in sorted(changes.items()):
-        values = {"workspace_id": ws, "stage_id": stage, "owner_key": owner, "deals": count, "amount": amount}
+    for (ws, stage, owner, currency), (count, amount) in sorted(changes.items()):
+        values = {
+            "workspace_id": ws,
+            "stage_id": stage,
+            "owner_key": owner,
+            "currency": currency,
+            "deals": count,
+            "amount": amount,
+        }
         if dialect == "postgresql":
             stmt: Any = pg_insert(PipelineTotal).values(**values)
         elif dialect == "sqlite":
@@ -94,7 +103,7 @@ def apply(conn: Connection, changes: dict[Key, list[Any]]) -> None:
             raise RuntimeError(f"pipeline totals: unsupported database {dialect}")
         conn.execute(
             stmt.on_conflict_do_update(
-                index_elements=["workspace_id", "stage_id", "owner_key"],
+                index_elements=["workspace_id", "stage_id", "owner_key", "currency"],
                 set_={
                     "deals": PipelineTotal.deals + stmt.excluded.deals,
                     "amount": PipelineTotal.amount + stmt.excluded.amount,
@@ -123,11 +132,16 @@ def rebuild(conn: Connection, workspace_id: int) -> None:
     owner = func.coalesce(Deal.owner_id, 0)
     conn.execute(
         insert(PipelineTotal).from_select(
-            ["workspace_id", "stage_id", "owner_key", "deals", "amount"],
+            ["workspace_id", "stage_id", "owner_key", "currency", "deals", "amount"],
             select(
-                Deal.workspace_id, Deal.stage_id, owner, func.count(), func.coalesce(func.sum(Deal.amount), 0)
+                Deal.workspace_id,
+                Deal.stage_id,
+                owner,
+                Deal.currency,
+                func.count(),
+                func.coalesce(func.sum(Deal.amount), 0),
             )
             .where(Deal.workspace_id == workspace_id)
-            .group_by(Deal.workspace_id, Deal.stage_id, owner),
+            .group_by(Deal.workspace_id, Deal.stage_id, owner, Deal.currency),
         )
     )

@@ -105,12 +105,25 @@ class Written:
     changed: dict[str, tuple[object, object]] = field(default_factory=dict)
 
 
+# Money in more than one currency: an amount per ISO code, never one sum across codes.
+Amounts = dict[str, Decimal]
+
+
+def add_amounts(*parts: Amounts) -> Amounts:
+    """Per-currency sums; a currency whose amounts cancel out is left out."""
+    out: Amounts = {}
+    for part in parts:
+        for currency, amount in part.items():
+            out[currency] = out.get(currency, Decimal(0)) + amount
+    return {c: a for c, a in sorted(out.items()) if a}
+
+
 @dataclass(frozen=True)
 class StageFigure:
     stage: str
     name: str
     count: int
-    amount: Decimal
+    amounts: Amounts
     is_closed: bool
 
 
@@ -118,7 +131,7 @@ class StageFigure:
 class OwnerFigure:
     owner_slack_id: str | None
     count: int
-    amount: Decimal
+    amounts: Amounts
 
 
 @dataclass(frozen=True)
@@ -133,8 +146,8 @@ class Pipeline:
         return sum(s.count for s in self.stages if not s.is_closed)
 
     @property
-    def open_amount(self) -> Decimal:
-        return sum((s.amount for s in self.stages if not s.is_closed), Decimal(0))
+    def open_amounts(self) -> Amounts:
+        return add_amounts(*(s.amounts for s in self.stages if not s.is_closed))
 
 
 @dataclass(frozen=True)

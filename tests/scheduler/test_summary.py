@@ -188,12 +188,12 @@ def test_on_demand_summary_is_the_same_content(crm: CRM, ann: Actor, bob: Actor,
     _changes(crm, ann, bob)
     clock.set(datetime(2026, 11, 25, 14, 0, tzinfo=UTC))
     summary = SummaryService(crm.sessions, clock).pipeline_summary(ann)
-    assert summary.open_count == 3 and summary.open_amount == Decimal("35000")
+    assert summary.open_count == 3 and summary.open_amounts == {"USD": Decimal("35000")}
     assert summary.change_counts == {"new": 3, "moved": 1, "won": 1, "lost": 1}
-    figures = {s.key: (s.count, s.amount) for s in summary.stages}
+    figures = {s.key: (s.count, s.amounts) for s in summary.stages}
     pipeline = crm.pipeline(ann)
-    assert figures == {s.stage: (s.count, s.amount) for s in pipeline.stages}
-    assert summary.closing_count == 2 and summary.closing_amount == Decimal("30000")
+    assert figures == {s.stage: (s.count, s.amounts) for s in pipeline.stages}
+    assert summary.closing_count == 2 and summary.closing_amounts == {"USD": Decimal("30000")}
     text, blocks = render_summary(summary)
     assert text.startswith("Pipeline summary: 3 open deals")
     assert blocks[0]["type"] == "header"

@@ -73,12 +73,12 @@ def test_pipeline_per_stage_and_owner(crm: CRM, ann: Actor, bob: Actor) -> None:
     crm.create_deal(bob, "B1", company="Globex", amount=1000, stage="proposal")
     crm.create_deal(bob, "B2", company="Globex", amount=5, stage="won")
     team = crm.pipeline(ann)
-    by_stage = {s.stage: (s.count, s.amount) for s in team.stages}
+    by_stage = {s.stage: (s.count, s.amounts.get("USD", Decimal(0))) for s in team.stages}
     assert by_stage["lead"] == (1, Decimal(100))
     assert by_stage["proposal"] == (2, Decimal(1200))
     assert by_stage["won"] == (1, Decimal(5))
-    assert team.open_count == 3 and team.open_amount == Decimal(1300)
-    assert {(o.owner_slack_id, o.count, o.amount) for o in team.owners} == {
+    assert team.open_count == 3 and team.open_amounts == {"USD": Decimal(1300)}
+    assert {(o.owner_slack_id, o.count, o.amounts["USD"]) for o in team.owners} == {
         ("UANN", 2, Decimal(300)),
         ("UBOB", 1, Decimal(1000)),
     }

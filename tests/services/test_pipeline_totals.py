@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import pytest
 from sqlalchemy import func, select
 
 from bot.services import CRM, Actor
@@ -25,7 +26,7 @@ def recount(crm: CRM, actor: Actor) -> dict[str, tuple[int, Decimal]]:
 
 def figures(crm: CRM, actor: Actor, owner: str | None = None) -> dict[str, tuple[int, Decimal]]:
     return {
-        s.stage: (s.count, s.amount.quantize(Decimal("0.01")))
+        s.stage: (s.count, s.amounts.get("USD", Decimal(0)).quantize(Decimal("0.01")))
         for s in crm.pipeline(actor, owner=owner).stages
     }
 
@@ -52,7 +53,7 @@ def test_totals_follow_creates_moves_amounts_owners_and_undos(crm: CRM, ann: Act
 
     pipeline = crm.pipeline(ann)
     assert {o.owner_slack_id: o.count for o in pipeline.owners} == {"UBOB": 1}
-    assert pipeline.open_amount == Decimal("15000.00")
+    assert pipeline.open_amounts == {"USD": Decimal("15000.00")}
 
 
 def test_totals_are_kept_by_every_session_factory_even_after_others_are_gone(crm: CRM, ann: Actor) -> None:
@@ -70,3 +71,18 @@ def test_totals_are_kept_by_every_session_factory_even_after_others_are_gone(crm
         gc.collect()
     assert figures(crm, ann) == recount(crm, ann)
     assert figures(crm, ann)["lead"] == (6, Decimal("600.00"))
+
+
+def test_totals_are_kept_per_currency_and_follow_a_currency_change(crm: CRM, ann: Actor) -> None:
+    from bot.services.errors import CurrencyChange
+
+    a = crm.create_deal(ann, "Boston", amount="10000", currency="USD", stage="lead")
+    crm.create_deal(ann, "Berlin", amount="5000", currency="EUR", stage="lead")
+    assert a.deal is not None
+    lead = {s.stage: s for s in crm.pipeline(ann).stages}["lead"]
+    assert (lead.count, lead.amounts) == (2, {"EUR": Decimal("5000"), "USD": Decimal("10000")})
+    with pytest.raises(CurrencyChange):
+        crm.update_deal(ann, a.deal.id, amount="9000", currency="EUR")
+    crm.update_deal(ann, a.deal.id, amount="9000", currency="EUR", force=True)
+    lead = {s.stage: s for s in crm.pipeline(ann).stages}["lead"]
+    assert lead.amounts == {"EUR": Decimal("14000")}

@@ -1,0 +1,57 @@
+"""Amounts in different currencies are never added together: per-currency figures everywhere, and
+changing a deal's amount into another currency asks first."""
+
+from __future__ import annotations
+
+import re
+
+from models import Deal
+from tests.handlers.helpers import rows
+from tests.support.slackhttp import SlackHTTP, text_of
+
+
+def _mixed(slack: SlackHTTP) -> None:
+    slack.command("deal add Boston Renewal $10k")
+    slack.command("deal add Berlin Rollout €5k")
+    slack.command("deal add Munich Pilot €2k close 2026-11-20")
+
+
+def test_the_pipeline_shows_each_currency_apart(slack: SlackHTTP) -> None:
+    _mixed(slack)
+    shown = text_of(slack.command("pipeline"))
+    assert "$10,000" in shown and "€7,000" in shown, shown
+    # Never a sum across currencies, in either sign.
+    assert not re.search(r"[$€]17,000", shown), shown
+
+
+def test_my_pipeline_shows_each_currency_apart(slack: SlackHTTP) -> None:
+    _mixed(slack)
+    shown = text_of(slack.command("my pipeline"))
+    assert "$10,000" in shown and "€7,000" in shown and not re.search(r"[$€]17,000", shown), shown
+
+
+def test_deals_closing_this_week_are_summed_per_currency(slack: SlackHTTP) -> None:
+    slack.command("deal add Boston Renewal $10k close 2026-11-20")
+    _mixed(slack)
+    shown = text_of(slack.command("pipeline"))
+    assert "Munich Pilot · €2,000" in shown, shown
+    assert not re.search(r"[$€]12,000", shown), shown
+
+
+def test_changing_the_amount_into_another_currency_asks_first(slack: SlackHTTP) -> None:
+    slack.command("deal add Acme expansion $25k")
+    asked = slack.command("deal amount Acme expansion €30k")
+    shown = text_of(asked)
+    assert "USD" in shown and "EUR" in shown, shown
+    (deal,) = rows(slack, Deal)
+    assert (deal.amount, deal.currency) == (25000, "USD")
+    done = slack.press(asked, "Yes")
+    assert "€30,000" in text_of(done), text_of(done)
+    (deal,) = rows(slack, Deal)
+    assert (deal.amount, deal.currency) == (30000, "EUR")
+
+
+def test_the_same_currency_is_changed_at_once(slack: SlackHTTP) -> None:
+    slack.command("deal add Acme expansion $25k")
+    shown = text_of(slack.command("deal amount Acme expansion $30k"))
+    assert "$25,000 → $30,000" in shown, shown
