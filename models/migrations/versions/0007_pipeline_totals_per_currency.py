@@ -6,6 +6,7 @@ Create Date: 2026-12-06 01:00:00.000000
 """
 
 from collections.abc import Sequence
+from typing import Any
 
 import sqlalchemy as sa
 from alembic import op
@@ -19,7 +20,7 @@ depends_on: str | Sequence[str] | None = None
 def _create(with_currency: bool) -> None:
     # The totals are derived data: the table is made again with its new key and recounted from deals.
     key = ["workspace_id", "stage_id", "owner_key"] + (["currency"] if with_currency else [])
-    columns = [
+    columns: list[sa.Column[Any]] = [
         sa.Column("workspace_id", sa.Integer(), nullable=False),
         sa.Column("stage_id", sa.Integer(), nullable=False),
         sa.Column("owner_key", sa.Integer(), autoincrement=False, nullable=False),
