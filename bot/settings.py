@@ -30,6 +30,8 @@ class Settings:
     default_tz: str = "UTC"
     default_currency: str = "USD"
     scheduler: bool = True
+    # Slack user ids the operator names as admins (CRM_ADMINS); empty: a workspace's first writer is.
+    admins: tuple[str, ...] = ()
 
     @property
     def has_slack(self) -> bool:
@@ -95,6 +97,12 @@ def load_settings(env: dict[str, str] | None = None, *, dotenv: Path | None = Pa
     if not re.fullmatch(r"[A-Z]{3}", currency):
         raise SettingsError("CRM_DEFAULT_CURRENCY must be a 3-letter ISO 4217 code such as USD")
     scheduler = (get("CRM_SCHEDULER") or "on").lower() not in ("off", "0", "false", "no")
+    admins = tuple(dict.fromkeys(w for w in re.split(r"[\s,]+", get("CRM_ADMINS") or "") if w))
+    for admin in admins:
+        if not re.fullmatch(r"[UW][A-Z0-9]{2,}", admin):
+            raise SettingsError(
+                f"CRM_ADMINS must list Slack user ids (U…), separated by commas: {admin!r} is not one"
+            )
 
     return Settings(
         bot_token=bot_token,
@@ -107,4 +115,5 @@ def load_settings(env: dict[str, str] | None = None, *, dotenv: Path | None = Pa
         default_tz=tz,
         default_currency=currency,
         scheduler=scheduler,
+        admins=admins,
     )

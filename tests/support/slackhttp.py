@@ -299,8 +299,10 @@ class SlackHTTP:
         clock: Clock | None = None,
         sessions: Any = None,
         front: Front | None = None,
+        admins: tuple[str, ...] = (),
     ) -> SlackHTTP:
-        """The app over ``database_url`` behind ``front`` (a new one when not given)."""
+        """The app over ``database_url`` behind ``front`` (a new one when not given); ``admins`` is
+        ``CRM_ADMINS``."""
         settings = Settings(
             bot_token="xoxb-test",
             signing_secret=SECRET,
@@ -308,6 +310,7 @@ class SlackHTTP:
             database_url=database_url,
             default_tz="UTC",
             scheduler=False,
+            admins=admins,
         )
         services = build_services(settings, sessions=sessions, clock=clock)
         work = TrackingExecutor(ThreadPoolExecutor(max_workers=8, thread_name_prefix="crm-test-work"))
