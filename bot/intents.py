@@ -144,7 +144,7 @@ def execute(ctx: Ctx, intent: dict[str, Any], *, confirmed: bool = False) -> Rep
 
 def know_people(ctx: Ctx, slots: dict[str, Any]) -> None:
     """A teammate named by mention but not yet seen by the bot is looked up in Slack and stored."""
-    for key in ("assignee", "owner"):
+    for key in ("assignee", "owner", "person"):
         slack_id = slots.get(key)
         if (
             not isinstance(slack_id, str)
