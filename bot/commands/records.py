@@ -367,7 +367,7 @@ def set_role(ctx: Ctx, slots: dict[str, Any]) -> Reply:
     w = ctx.crm.set_role(ctx.actor, person, role)
     if "role" not in w.changed:
         return Reply.say(f"{user(person)} is already {_a(role)}.")
-    old, new = w.changed["role"]
+    old, new = (str(r) for r in w.changed["role"])
     line = f"👤 {user(person)} is now {_a(new)} (was {_a(old)})."
     return Reply(line, cards.written(line, [], op_id=w.op_id))
 
