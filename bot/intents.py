@@ -146,7 +146,7 @@ def know_people(ctx: Ctx, slots: dict[str, Any]) -> None:
     """Teammates in ``assignee``/``owner`` become Slack ids: a mention not yet seen by the bot is looked up
     in Slack and stored; a name as written ("bob", "Bob's") is found among the workspace's people, or
     the request stops with "not found" or a choice (never the sender in their place)."""
-    for key in ("assignee", "owner"):
+    for key in ("assignee", "owner", "person"):
         ref = slots.get(key)
         if ref is None or ref == "" or ref == ctx.user_id:
             continue

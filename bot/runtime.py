@@ -49,4 +49,5 @@ def build_services(
         engine = make_engine(settings.database_url)
         sessions = make_session_factory(engine)
     clock = clock or SystemClock()
-    return Services(settings, sessions, clock, CRM(sessions, clock=clock.now), engine)
+    crm = CRM(sessions, clock=clock.now, admins=settings.admins)
+    return Services(settings, sessions, clock, crm, engine)

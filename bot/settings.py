@@ -33,6 +33,8 @@ class Settings:
     # Hosts besides Slack's own that a request's response_url may name (a proxy, the tests' fake Slack).
     response_url_hosts: tuple[str, ...] = ()
     max_body_bytes: int = 1024 * 1024
+    # Slack user ids the operator names as admins (CRM_ADMINS); empty: a workspace's first writer is.
+    admins: tuple[str, ...] = ()
 
     @property
     def has_slack(self) -> bool:
@@ -105,6 +107,12 @@ def load_settings(env: dict[str, str] | None = None, *, dotenv: Path | None = Pa
     max_body = get("CRM_MAX_BODY_BYTES") or str(1024 * 1024)
     if not max_body.isdigit() or not 1024 <= int(max_body) <= 100 * 1024 * 1024:
         raise SettingsError("CRM_MAX_BODY_BYTES must be a number of bytes from 1024 to 104857600")
+    admins = tuple(dict.fromkeys(w for w in re.split(r"[\s,]+", get("CRM_ADMINS") or "") if w))
+    for admin in admins:
+        if not re.fullmatch(r"[UW][A-Z0-9]{2,}", admin):
+            raise SettingsError(
+                f"CRM_ADMINS must list Slack user ids (U…), separated by commas: {admin!r} is not one"
+            )
 
     return Settings(
         bot_token=bot_token,
@@ -119,4 +127,5 @@ def load_settings(env: dict[str, str] | None = None, *, dotenv: Path | None = Pa
         scheduler=scheduler,
         response_url_hosts=hosts,
         max_body_bytes=int(max_body),
+        admins=admins,
     )

@@ -361,6 +361,38 @@ def undo_last(ctx: Ctx, slots: dict[str, Any]) -> Reply:
     return Reply("Undone: " + "; ".join(done.summary), cards.undone(done.summary))
 
 
+def _a(role: str) -> str:
+    return f"an {role}" if role[:1] in "aeiou" else f"a {role}"
+
+
+@intent_handler("set_role", builtin=True)
+def set_role(ctx: Ctx, slots: dict[str, Any]) -> Reply:
+    person, role = str(slots["person"]), str(slots["role"])
+    w = ctx.crm.set_role(ctx.actor, person, role)
+    if "role" not in w.changed:
+        return Reply.say(f"{user(person)} is already {_a(role)}.")
+    old, new = (str(r) for r in w.changed["role"])
+    line = f"👤 {user(person)} is now {_a(new)} (was {_a(old)})."
+    return Reply(line, cards.written(line, [], op_id=w.op_id))
+
+
+@intent_handler("show_roles", builtin=True)
+def show_roles(ctx: Ctx, slots: dict[str, Any]) -> Reply:
+    person = slots.get("person")
+    if person:
+        found = ctx.crm.user(ctx.actor, str(person))
+        return Reply.say(f"{user(person)} is {_a(found.role if found else 'rep')}.")
+    people = ctx.crm.people(ctx.actor)
+    lines = []
+    for role, title in (("admin", "Admin"), ("manager", "Manager"), ("rep", "Rep")):
+        members = [user(p.slack_id) for p in people if p.role == role]
+        label = title + ("s" if len(members) != 1 else "")
+        lines.append(f"{label}: " + (", ".join(members) or "—"))
+    hint = "Admins give roles: `/crm role @someone manager`."
+    text = "\n".join(lines)
+    return Reply(text, [section(text), cards.context(hint)])
+
+
 # ---- the intent form (modal) ---------------------------------------------------------------------------
 
 

@@ -193,6 +193,13 @@ _verb(
     "Pipeline",
 )
 _verb("undo", "undo", "Undo your last change.", [], "Other")
+_verb(
+    "role",
+    "role @someone rep|manager|admin",
+    "Give someone a role (admins only); `/crm role` lists who has which, `/crm role @someone` shows theirs.",
+    ["role @cat manager", "role"],
+    "Other",
+)
 
 
 @command("help", usage="help [TOPIC]", examples=["help deals"], group="Other", builtin=True)

@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 
 STAGES = ("lead", "qualified", "demo", "proposal", "negotiation", "won", "lost")
+ROLES = ("rep", "manager", "admin")
 CONTACT_FIELDS = ("name", "email", "phone", "company", "title", "lifecycle")
 _MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
 _SHARE_TAIL = re.compile(r"(?:\s+|^)(?:--share|share|in (?:the )?channel|publicly)\s*$", re.I)
@@ -142,7 +143,27 @@ def parse_command(
 
     if head[:2] == ["task", "done"] and len(words) == 3 and re.fullmatch(r"#\d+", words[2]):
         return _intent("complete_task", task=int(words[2][1:]))
+
+    if head[0] in ("role", "roles"):
+        return _role(words[1:])
     return None
+
+
+def _role(args: list[str]) -> dict[str, Any] | None:
+    """``role`` · ``role @someone`` · ``role @someone manager``; "role play the demo" is not one."""
+    if not args:
+        return _intent("show_roles")
+    form = "role @someone rep|manager|admin"
+    person = _mention(args[0])
+    wanted = args[-1].lower().rstrip("s")  # "admins" as well
+    if person is None:
+        # "role bob manager": a name Slack did not turn into a mention; "role play the demo" is chat.
+        return _intent("invalid", field="person", form=form, value=args[0]) if wanted in ROLES else None
+    if len(args) == 1:
+        return _intent("show_roles", person=person)
+    if len(args) == 2 and wanted in ROLES:
+        return _intent("set_role", person=person, role=wanted)
+    return _intent("invalid", field="role", form=form, value=" ".join(args[1:]))
 
 
 def _deals(args: list[str], user: str | None) -> dict[str, Any] | None:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -11,14 +13,13 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.services import totals
+from bot.services import policy, totals
 from bot.services.base import AUDITED, Actor, Op, ServiceBase, from_json, lock_row, snapshot
 from bot.services.errors import (
     Candidate,
     Conflict,
     CurrencyChange,
     DomainError,
-    Forbidden,
     Invalid,
     NotFound,
     PossibleDuplicate,
@@ -64,6 +65,7 @@ Ref = int | str
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
 PHONE = re.compile(r"^\+?[\d\s().\-]{6,}$")
 TASK_SCOPES = ("today", "overdue", "week", "all")
+log = logging.getLogger(__name__)
 
 
 def _money(value: Any) -> Decimal | None:
@@ -126,9 +128,17 @@ ACTIVITY_KEYS = ("last_activity_at", "stale_alerted_at")
 
 
 class CRM(ServiceBase):
-    def __init__(self, sessions: sessionmaker[Session], clock: Callable[[], datetime] | None = None) -> None:
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        clock: Callable[[], datetime] | None = None,
+        *,
+        admins: Iterable[str] = (),
+    ) -> None:
         super().__init__(sessions)
         self.clock = clock or (lambda: datetime.now(UTC))
+        # The Slack user ids the operator names as admins (CRM_ADMINS): admins wherever they are seen.
+        self.admins = frozenset(admins)
         totals.track(sessions)
 
     def now(self) -> datetime:
@@ -171,7 +181,10 @@ class CRM(ServiceBase):
             if row is None:
                 return None
             user = row[0]
-            return Actor(user.workspace_id, user.id, user.slack_id, user.tz, user.role, user.name)
+            if user.role == "admin" or slack_id not in self.admins:
+                return Actor(user.workspace_id, user.id, user.slack_id, user.tz, user.role, user.name)
+        # Named in CRM_ADMINS after they were first seen (the setting came later): admin from now on.
+        return self.register_user(team_id, slack_id, name=user.name, tz=user.tz, role="admin")
 
     def register_user(
         self,
@@ -189,15 +202,15 @@ class CRM(ServiceBase):
             user = s.scalar(select(User).where(User.workspace_id == ws_id, User.slack_id == slack_id))
             tz_name = tz if tz and zone(tz).key == tz else "UTC"
             if user is None:
-                # The first person in a workspace runs it until they hand that on.
-                first = s.scalar(select(func.count(User.id)).where(User.workspace_id == ws_id)) == 0
+                if role is None:
+                    role = self._first_role(s, ws_id, team_id, slack_id)
                 user = User(
                     workspace_id=ws_id,
                     slack_id=slack_id,
                     name=name or slack_id,
                     tz=tz_name,
                     email=email,
-                    role=role or ("admin" if first else "rep"),
+                    role=role,
                 )
                 s.add(user)
                 s.flush()
@@ -215,6 +228,24 @@ class CRM(ServiceBase):
                 op = Op(s, Actor(ws_id, user.id, slack_id, user.tz, user.role, user.name))
                 op.updated(user, before)
             return Actor(ws_id, user.id, slack_id, user.tz, user.role, user.name)
+
+    def _first_role(self, s: Session, ws_id: int, team_id: str, slack_id: str) -> str:
+        """The role of someone seen for the first time: admin when the operator named them; else rep,
+        except that with no one named the first person in a workspace runs it (so a team can start
+        without editing settings) until they hand that on with /crm role."""
+        if slack_id in self.admins:
+            return "admin"
+        if self.admins:
+            return "rep"
+        if s.scalar(select(func.count(User.id)).where(User.workspace_id == ws_id)):
+            return "rep"
+        log.warning(
+            "%s is the admin of workspace %s as the first person to write to the bot; "
+            "set CRM_ADMINS to name admins instead",
+            slack_id,
+            team_id,
+        )
+        return "admin"
 
     def _rezone_tasks(self, s: Session, user: User, tz: str) -> None:
         """A day-only task falls due at 09:00 in its assignee's zone: when their zone changes (or is
@@ -236,16 +267,63 @@ class CRM(ServiceBase):
                 task.remind_at = task.due_utc
 
     def set_role(self, actor: Actor, slack_id: str, role: str) -> Written:
+        """Give someone a role (admins only); ``changed`` is empty when they already had it."""
         if role not in ROLES:
             raise Invalid("role", f"“{role}” is not a role.", "Roles: rep, manager, admin.")
-        if actor.role != "admin":
-            raise Forbidden("Only an admin can change roles.")
         with self.op(actor) as op:
-            user = self._user_by_slack(op.session, actor.workspace_id, slack_id)
+            s = op.session
+            policy.require(s, self._role_now(s, actor), "roles")
+            user = self._user_by_slack(s, actor.workspace_id, slack_id)
             before = snapshot(user)
+            if user.role == role:
+                return Written(op.id)
             user.role = role
+            self._check_admins(s, user)
             op.updated(user, before)
             return Written(op.id, changed={"role": (before["role"], role)})
+
+    def _role_now(self, s: Session, actor: Actor) -> Actor:
+        """The actor with their role as it is now, read under a lock on the workspace's admins.
+
+        Role changes are serialised by that lock, so the count of admins a change checks stays true,
+        and of two admins demoting each other at once the second finds they are no longer one."""
+        s.execute(
+            select(User.id)
+            .where(User.workspace_id == actor.workspace_id, User.role == "admin")
+            .with_for_update()
+        ).all()
+        me = s.get(User, actor.user_id, populate_existing=True)
+        return replace(actor, role=me.role if me is not None else "rep")
+
+    def _check_admins(self, s: Session, changed: User) -> None:
+        """After a role change (or its undo): the workspace keeps an admin, and the operator's stay."""
+        if changed.role == "admin":
+            return
+        if changed.slack_id in self.admins:
+            raise Conflict(
+                f"{changed.name} is an admin because the CRM_ADMINS setting names them.",
+                "Take them out of CRM_ADMINS first to change their role.",
+            )
+        s.flush()
+        left = s.scalar(
+            select(func.count(User.id)).where(User.workspace_id == changed.workspace_id, User.role == "admin")
+        )
+        if not left:
+            raise Conflict(
+                f"{changed.name} is the last admin; the workspace needs one.",
+                "Make someone else an admin first.",
+            )
+
+    def people(self, actor: Actor, limit: int = 200) -> list[UserView]:
+        """Everyone the bot knows in the workspace, admins first, then managers, then reps."""
+        with self.read() as s:
+            users = s.scalars(
+                select(User)
+                .where(User.workspace_id == actor.workspace_id)
+                .order_by(User.role, User.name, User.id)  # admin, manager, rep
+                .limit(limit)
+            )
+            return [UserView(u.id, u.slack_id, u.name, u.tz, u.role) for u in users]
 
     def user(self, actor: Actor, slack_id: str) -> UserView | None:
         with self.read() as s:
@@ -470,6 +548,7 @@ class CRM(ServiceBase):
             s = op.session
             contact = self._contact(s, actor, ref)
             lock_row(s, Contact, contact.id)
+            policy.require_change(s, actor, contact)
             before = snapshot(contact)
             for key, value in fields.items():
                 if key == "company":
@@ -630,11 +709,6 @@ class CRM(ServiceBase):
         with self.read() as s:
             return self._deal_view(s, self._deal(s, actor, ref))
 
-    def _check_deal_rights(self, actor: Actor, deal: Deal) -> None:
-        if actor.is_manager or deal.owner_id in (None, actor.user_id):
-            return
-        raise Forbidden("Only the deal's owner or a manager can change it.")
-
     def create_deal(
         self,
         actor: Actor,
@@ -721,7 +795,7 @@ class CRM(ServiceBase):
             s = op.session
             # Locked for the whole transaction, so two people changing one deal never lose a write.
             deal = self._deal(s, actor, ref, lock=True)
-            self._check_deal_rights(actor, deal)
+            policy.require_change(s, actor, deal)
             before = snapshot(deal)
             now = self.now()
             if stage is not None:
@@ -1044,16 +1118,11 @@ class CRM(ServiceBase):
         assert task is not None
         return task
 
-    def _check_task_rights(self, actor: Actor, task: Task) -> None:
-        if actor.is_manager or actor.user_id in (task.assignee_id, task.creator_id):
-            return
-        raise Forbidden("Only the task's assignee, its creator or a manager can change it.")
-
     def complete_task(self, actor: Actor, ref: Ref) -> Written:
         with self.op(actor) as op:
             s = op.session
             task = self._task(s, actor, ref)
-            self._check_task_rights(actor, task)
+            policy.require_change(s, actor, task)
             if task.done_at is not None:
                 return Written(op.id, task=self._task_view(s, task))
             before = snapshot(task)
@@ -1066,7 +1135,7 @@ class CRM(ServiceBase):
         with self.op(actor) as op:
             s = op.session
             task = self._task(s, actor, ref)
-            self._check_task_rights(actor, task)
+            policy.require_change(s, actor, task)
             before = snapshot(task)
             task.due_date, task.due_at = parse_when(due, actor.tz)
             self._schedule(task, s.get(User, task.assignee_id) if task.assignee_id else None)
@@ -1078,7 +1147,7 @@ class CRM(ServiceBase):
         with self.op(actor) as op:
             s = op.session
             task = self._task(s, actor, ref)
-            self._check_task_rights(actor, task)
+            policy.require_change(s, actor, task)
             before = snapshot(task)
             task.remind_at = until.astimezone(UTC)
             task.reminder_state = "pending"
@@ -1089,7 +1158,7 @@ class CRM(ServiceBase):
         with self.op(actor) as op:
             s = op.session
             task = self._task(s, actor, ref)
-            self._check_task_rights(actor, task)
+            policy.require_change(s, actor, task)
             before = snapshot(task)
             new = self._user_by_slack(s, actor.workspace_id, assignee)
             task.assignee_id = new.id
@@ -1204,7 +1273,9 @@ class CRM(ServiceBase):
                     AuditEvent.actor_id == actor.user_id,
                     AuditEvent.undone_by_op.is_(None),
                     AuditEvent.action != "undo",
-                    AuditEvent.record_type != "user",
+                    # Being registered (or refreshed) is not a change of one's own to take back; a
+                    # role an admin gave someone is.
+                    ~((AuditEvent.record_type == "user") & (AuditEvent.record_id == actor.user_id)),
                 )
                 .order_by(AuditEvent.id.desc())
                 .limit(1)
@@ -1228,8 +1299,9 @@ class CRM(ServiceBase):
                 raise Conflict("That change was already undone.")
             if any(e.action == "undo" for e in events):
                 raise Conflict("That was itself an undo; make the change again instead.")
-            if not actor.is_manager and any(e.actor_id != actor.user_id for e in events):
-                raise Forbidden("Only the person who made a change, or a manager, can undo it.")
+            if any(e.record_type == "user" for e in events):
+                actor = self._role_now(s, actor)
+            policy.require_undo(s, actor, events)
             summary: list[str] = []
             for event in events:
                 summary.append(self._revert(op, event))
@@ -1277,6 +1349,8 @@ class CRM(ServiceBase):
                 obj.title_key = fold(obj.title)  # type: ignore[attr-defined]
             if isinstance(obj, Task):
                 self._rearm_reminder(s, obj)
+            if isinstance(obj, User):
+                self._check_admins(s, obj)
             s.flush()
             after = snapshot(obj)
             changed = [k for k in after if before.get(k) != after.get(k)]

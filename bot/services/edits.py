@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.services import policy
 from bot.services.base import Actor, lock_row, snapshot
 from bot.services.crm import CRM, _name
-from bot.services.errors import Forbidden, Invalid, NotFound
+from bot.services.errors import Invalid, NotFound
 from bot.services.text import fold
 from bot.services.timeutil import parse_when
 from bot.services.views import Written
@@ -43,8 +44,7 @@ def edit_interaction(
         interaction = lock_row(s, Interaction, interaction_id)
         if interaction is None or interaction.workspace_id != actor.workspace_id:
             raise NotFound("interaction", str(interaction_id), "It may have been undone.")
-        if not actor.is_manager and interaction.author_id != actor.user_id:
-            raise Forbidden("Only the person who logged it, or a manager, can edit it.")
+        policy.require_change(s, actor, interaction)
         before = snapshot(interaction)
         if kind is not None:
             interaction.kind = kind
@@ -79,6 +79,9 @@ def edit_interaction(
             task = lock_row(s, Task, task_id)
             if task is not None and task.workspace_id != actor.workspace_id:
                 task = None
+            if task is not None and follow_up is not UNSET:
+                # The follow-up may have been handed to someone else since: it is theirs now.
+                policy.require_change(s, actor, task)
         if follow_up is not UNSET:
             wants = bool(follow_up and (follow_up.get("title") or follow_up.get("due")))
             if task is not None and not wants:
@@ -141,7 +144,7 @@ def edit_task(
     with crm.op(actor) as op:
         s = op.session
         task = crm._task(s, actor, task_id, open_only=False)
-        crm._check_task_rights(actor, task)
+        policy.require_change(s, actor, task)
         _change_task(crm, op, task, title=title, due=due, assignee=assignee or UNSET)
         s.flush()
         return Written(op.id, task=crm._task_view(s, task))

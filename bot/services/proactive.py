@@ -17,9 +17,10 @@ from typing import Any
 from sqlalchemy import delete, func, select, true, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.services import policy
 from bot.services.base import Actor, ServiceBase, lock_row, snapshot
 from bot.services.crm import CRM
-from bot.services.errors import Forbidden, Invalid, NotFound
+from bot.services.errors import Invalid, NotFound
 from bot.services.subscriptions import Schedule, next_run
 from bot.services.summary import compute_summary
 from bot.services.timeutil import local_day_bounds, parse_day, today_in, zone
@@ -574,13 +575,14 @@ class Proactive(ServiceBase):
 
     def set_stale_days(self, actor: Actor, days: int) -> str:
         """The workspace's quiet period before a stale-deal alert (0 turns alerts off); returns the op id."""
-        if not actor.is_manager:
-            raise Forbidden("Only a manager or an admin can change when deals count as stale.")
-        if not 0 <= days <= 365:
-            raise Invalid(
-                "days", f"{days} is not a number of days I can use.", "Use 1 to 365, or 0 to turn alerts off."
-            )
         with self.op(actor) as op:
+            policy.require(op.session, actor, "stale days")
+            if not 0 <= days <= 365:
+                raise Invalid(
+                    "days",
+                    f"{days} is not a number of days I can use.",
+                    "Use 1 to 365, or 0 to turn alerts off.",
+                )
             ws = op.session.get(Workspace, actor.workspace_id, with_for_update=True)
             assert ws is not None
             before = snapshot(ws)
@@ -599,8 +601,7 @@ class Proactive(ServiceBase):
             deal = lock_row(s, Deal, deal_id)
             if deal is None or deal.workspace_id != actor.workspace_id:
                 raise NotFound("deal", str(deal_id))
-            if not (actor.is_manager or deal.owner_id in (None, actor.user_id)):
-                raise Forbidden("Only the deal's owner or a manager can snooze its alerts.")
+            policy.require_change(s, actor, deal, "snooze alerts on")
             before = snapshot(deal)
             deal.stale_snoozed_until = day
             deal.stale_alerted_at = None

@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.services import policy
 from bot.services.base import Actor, ServiceBase, snapshot
 from bot.services.errors import Conflict, Invalid, NotFound
 from bot.services.timeutil import zone
@@ -147,6 +148,7 @@ class Subscriptions(ServiceBase):
         sched = parse_schedule(schedule) if isinstance(schedule, str) else schedule
         with self.op(actor) as op:
             s = op.session
+            policy.require(s, actor, "subscribe")
             existing = s.scalars(
                 select(Subscription).where(
                     Subscription.workspace_id == actor.workspace_id,
@@ -181,6 +183,7 @@ class Subscriptions(ServiceBase):
         channel_id, _ = parse_channel(channel)
         with self.op(actor) as op:
             s = op.session
+            policy.require(s, actor, "unsubscribe")
             q = select(Subscription).where(
                 Subscription.workspace_id == actor.workspace_id, Subscription.channel_id == channel_id
             )

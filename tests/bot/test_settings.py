@@ -25,6 +25,12 @@ def test_http_mode_settings() -> None:
     assert "s3cr3t" not in repr(settings)
 
 
+def test_crm_admins_are_slack_user_ids() -> None:
+    assert load_settings({}).admins == ()
+    settings = load_settings({"CRM_ADMINS": " U0ANN1111, U0BOB2222 U0ANN1111,"})
+    assert settings.admins == ("U0ANN1111", "U0BOB2222")
+
+
 @pytest.mark.parametrize(
     ("env", "names"),
     [
@@ -35,6 +41,7 @@ def test_http_mode_settings() -> None:
         ({"DATABASE_URL": "mysql://x"}, "DATABASE_URL"),
         ({"CRM_DEFAULT_TZ": "Mars/Olympus"}, "CRM_DEFAULT_TZ"),
         ({"SLACK_API_URL": "ftp://x", **TOKENS}, "SLACK_API_URL"),
+        ({"CRM_ADMINS": "U0ANN1111,@bob"}, "CRM_ADMINS"),
     ],
 )
 def test_bad_settings_name_the_variable(env: dict[str, str], names: str) -> None:

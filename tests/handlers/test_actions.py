@@ -127,7 +127,7 @@ def test_a_refused_button_says_why_and_keeps_the_card(slack: SlackHTTP) -> None:
     assert added.params["response_type"] == "in_channel"
     # Someone else presses Undo on the shared card: not theirs to undo.
     refused = slack.press(added, "Undo", user=BOB)
-    assert "Only the person who made a change" in text_of(refused)
+    assert "Only Ann Rep (who made that change), a manager or an admin can undo it." in text_of(refused)
     assert refused.params["replace_original"] is False
     assert count(slack, Contact) == 1
     # Undone once from the command line, the button then says so instead of failing silently.

@@ -74,3 +74,18 @@ def test_changes() -> None:
     assert cmd("task done #12")["slots"] == {"task": 12}
     logged = cmd("log meeting on deal Acme renewal: kickoff")
     assert logged["slots"] == {"kind": "meeting", "deal": "Acme renewal", "summary": "kickoff"}
+
+
+def test_role_forms() -> None:
+    assert cmd("role") == {"intent": "show_roles", "confidence": 1.0, "slots": {}}
+    assert cmd("roles")["intent"] == "show_roles"
+    assert cmd("role <@U0BOB2222|bob>")["slots"] == {"person": "U0BOB2222"}
+    assert cmd("role <@U0BOB2222|bob> Manager") == {
+        "intent": "set_role",
+        "confidence": 1.0,
+        "slots": {"person": "U0BOB2222", "role": "manager"},
+    }
+    assert cmd("role <@U0BOB2222|bob> boss")["intent"] == "invalid"
+    assert cmd("role bob manager")["slots"]["field"] == "person"
+    # Chat that starts with the word is left to the parser.
+    assert cmd("role play the demo with Jane tomorrow") is None

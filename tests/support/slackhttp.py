@@ -304,8 +304,10 @@ class SlackHTTP:
         clock: Clock | None = None,
         sessions: Any = None,
         front: Front | None = None,
+        admins: tuple[str, ...] = (),
     ) -> SlackHTTP:
-        """The app over ``database_url`` behind ``front`` (a new one when not given)."""
+        """The app over ``database_url`` behind ``front`` (a new one when not given); ``admins`` is
+        ``CRM_ADMINS``."""
         settings = Settings(
             bot_token="xoxb-test",
             signing_secret=SECRET,
@@ -314,6 +316,7 @@ class SlackHTTP:
             default_tz="UTC",
             scheduler=False,
             response_url_hosts=(fake_host(fake),),
+            admins=admins,
         )
         services = build_services(settings, sessions=sessions, clock=clock)
         work = TrackingExecutor(ThreadPoolExecutor(max_workers=8, thread_name_prefix="crm-test-work"))
