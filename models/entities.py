@@ -134,7 +134,11 @@ class Deal(Base):
     currency: Mapped[str] = mapped_column(String(3), default="USD")
     stage_id: Mapped[int] = mapped_column(ForeignKey("pipeline_stages.id"))
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # What the owner expects; it stays as it was when the deal is won or lost.
     close_date: Mapped[date | None] = mapped_column(Date)
+    # When it was actually won or lost, and by whom (empty while it is open).
+    closed_at: Mapped[datetime | None] = mapped_column()
+    closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     stage_changed_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_activity_at: Mapped[datetime] = mapped_column(default=utcnow)
     # Stale-deal alerting: flagged once per quiet spell, or not before a date the owner chose.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import UTC
 from typing import Any
 
 from slack_sdk.models.blocks import Block, ConfirmObject, PlainTextObject
@@ -28,6 +29,7 @@ from bot.blocks.common import (
     when,
 )
 from bot.services.errors import Candidate
+from bot.services.timeutil import zone
 from bot.services.views import (
     ContactDetails,
     ContactView,
@@ -107,10 +109,15 @@ def contact_details(d: ContactDetails, tz: str) -> list[Block]:
 
 
 def deal_details(d: DealView, tz: str) -> list[Block]:
+    stage = d.stage_name
+    if d.closed_at is not None:
+        who = f" by {user(d.closed_by_slack_id)}" if d.closed_by_slack_id else ""
+        at = d.closed_at if d.closed_at.tzinfo else d.closed_at.replace(tzinfo=UTC)  # SQLite: naive UTC
+        stage = f"{d.stage_name} {day(at.astimezone(zone(tz)).date())}{who}"
     info = [
-        ("Stage", d.stage_name),
+        ("Stage", stage),
         ("Amount", money(d.amount, d.currency)),
-        ("Close date", day(d.close_date)),
+        ("Expected close" if d.closed_at else "Close date", day(d.close_date)),
         ("Company", esc(d.company or "—")),
         ("Contact", esc(d.contact or "—")),
         ("Owner", user(d.owner_slack_id)),

@@ -117,6 +117,12 @@ def _name(value: str | None, what: str, example: str) -> str:
     return cleaned
 
 
+def _mark_closed(deal: Deal, stage: PipelineStage, actor: Actor, now: datetime) -> None:
+    """Won or lost: when and by whom, beside the expected close date (which stays); reopened: cleared."""
+    deal.closed_at = now if stage.is_closed else None
+    deal.closed_by_id = actor.user_id if stage.is_closed else None
+
+
 def _plain_amount(value: Decimal | None) -> str | None:
     if value is None:
         return None
@@ -653,6 +659,7 @@ class CRM(ServiceBase):
 
     def _deal_view(self, s: Session, d: Deal) -> DealView:
         owner = s.get(User, d.owner_id) if d.owner_id else None
+        closer = s.get(User, d.closed_by_id) if d.closed_by_id else None
         next_stage = None
         if not d.stage.is_closed:
             nxt = s.scalars(
@@ -678,6 +685,8 @@ class CRM(ServiceBase):
             d.close_date,
             next_stage,
             d.last_activity_at,
+            d.closed_at,
+            closer.slack_id if closer else None,
         )
 
     def _deal(self, s: Session, actor: Actor, ref: Ref, *, lock: bool = False) -> Deal:
@@ -760,6 +769,7 @@ class CRM(ServiceBase):
                 stage_changed_at=now,
                 last_activity_at=now,
             )
+            _mark_closed(deal, stage_row, actor, now)
             s.add(deal)
             if not force:
                 op.refuse_repeat(deal, deal_title)
@@ -803,6 +813,7 @@ class CRM(ServiceBase):
                 if stage_row.id != deal.stage_id:
                     deal.stage_id = stage_row.id
                     deal.stage_changed_at = now
+                    _mark_closed(deal, stage_row, actor, now)
             new_currency = _currency(currency, deal.currency) if currency is not None else deal.currency
             if new_currency != deal.currency:
                 if delta is not None:

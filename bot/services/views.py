@@ -52,6 +52,8 @@ class DealView:
     close_date: date | None
     next_stage: str | None
     last_activity_at: datetime
+    closed_at: datetime | None = None
+    closed_by_slack_id: str | None = None
 
 
 @dataclass(frozen=True)

@@ -123,14 +123,38 @@ def test_a_response_url_off_slack_is_never_posted_to(
     assert "Pipeline" in text_of(slack.command("pipeline"))
 
 
+def _post_big(slack: SlackHTTP, body: bytes, signature: str) -> int:
+    """The status of a large POST; the server may answer (and close) before the client has sent it all,
+    so a failed send still reads the answer that came back."""
+    ts = str(int(time.time()))
+    conn = http.client.HTTPConnection("127.0.0.1", slack.front.port, timeout=10)
+    try:
+        try:
+            conn.request(
+                "POST",
+                "/slack/events",
+                body=body,
+                headers={
+                    "Content-Type": FORM,
+                    "X-Slack-Request-Timestamp": ts,
+                    "X-Slack-Signature": signature,
+                },
+            )
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        return conn.getresponse().status
+    finally:
+        conn.close()
+
+
 def test_a_body_over_the_limit_is_refused_before_it_is_read(
     slack: SlackHTTP, caplog: pytest.LogCaptureFixture
 ) -> None:
     big = b"text=" + SECRET_TEXT.encode() + b"x" * (2 * 1024 * 1024)
     caplog.clear()
     with caplog.at_level(logging.DEBUG):
-        assert slack.post(big, FORM, signature="v0=" + "0" * 64).status == 413
-        assert slack.post(big, FORM).status == 413
+        assert _post_big(slack, big, "v0=" + "0" * 64) == 413
+        assert _post_big(slack, big, sign(big, int(time.time()))) == 413
         slack.settle()
     assert slack.fake.calls == [] and slack.fake.responses == []
     assert SECRET_TEXT not in caplog.text
