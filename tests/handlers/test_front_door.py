@@ -7,6 +7,7 @@ that never carries the body.
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import json
 import logging
@@ -129,7 +130,7 @@ def _post_big(slack: SlackHTTP, body: bytes, signature: str) -> int:
     ts = str(int(time.time()))
     conn = http.client.HTTPConnection("127.0.0.1", slack.front.port, timeout=10)
     try:
-        try:
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
             conn.request(
                 "POST",
                 "/slack/events",
@@ -140,8 +141,6 @@ def _post_big(slack: SlackHTTP, body: bytes, signature: str) -> int:
                     "X-Slack-Signature": signature,
                 },
             )
-        except (BrokenPipeError, ConnectionResetError):
-            pass
         return conn.getresponse().status
     finally:
         conn.close()
