@@ -1328,17 +1328,7 @@ class CRM(ServiceBase):
             if obj is None:
                 return f"{label} was already gone"
             self._check_unchanged(event, obj)
-            linked = {
-                "deal": Interaction.deal_id,
-                "contact": Interaction.contact_id,
-                "company": Interaction.company_id,
-            }.get(event.record_type)
-            if linked is not None and s.scalar(select(Interaction.id).where(linked == obj.id).limit(1)):
-                # Removing it would take that activity with it (ON DELETE CASCADE), unaudited.
-                raise Conflict(
-                    f"The {event.record_type} has activity logged since; undo that first, "
-                    "or keep it and change it instead."
-                )
+            self._check_unused(s, op, event, obj)
             before = snapshot(obj)
             s.delete(obj)
             s.flush()
@@ -1388,6 +1378,37 @@ class CRM(ServiceBase):
             op._event(restored, "undo", None, snapshot(restored))
             return f"restored {event.record_type}"
         raise Conflict("That change can't be undone.")
+
+    def _check_unused(self, s: Session, op: Op, event: AuditEvent, obj: Any) -> None:
+        """Removing a record that anything else points at now would unlink or delete that work (the
+        foreign keys' SET NULL / CASCADE), unaudited: refuse, naming the first such record and who made
+        it. Every audited table with a key to this record's table is looked at, so a new record type
+        is covered without a list here."""
+        table = type(obj).__table__
+        for kind, cls in AUDITED.items():
+            for fk in cls.__table__.foreign_keys:  # type: ignore[attr-defined]
+                if fk.column.table is not table or fk.parent.table is table:
+                    continue
+                row = s.scalars(select(cls).where(fk.parent == obj.id).limit(1)).first()
+                if row is None:
+                    continue
+                maker = s.scalar(
+                    select(User.name)
+                    .join(AuditEvent, AuditEvent.actor_id == User.id)
+                    .where(
+                        AuditEvent.record_type == kind,
+                        AuditEvent.record_id == row.id,  # type: ignore[attr-defined]
+                        AuditEvent.action == "create",
+                    )
+                    .limit(1)
+                )
+                what = getattr(row, "name", None) or getattr(row, "title", None) or getattr(row, "summary", "")
+                mine = getattr(obj, "name", None) or getattr(obj, "title", None) or event.record_type
+                whose = "your" if maker == op.actor.name else f"{maker}'s" if maker else "a"
+                raise Conflict(
+                    f"{mine} is used since by {whose} {kind} “{str(what)[:60]}”; undoing would unlink it. "
+                    "Nothing was undone: undo that first, or keep it and change it instead."
+                )
 
     def _rearm_reminder(self, s: Session, task: Task) -> None:
         """A task reopened by undo with its reminder marked sent, whose message was in fact cancelled
