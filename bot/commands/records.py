@@ -313,7 +313,8 @@ def complete_task(ctx: Ctx, slots: dict[str, Any]) -> Reply:
 
 @intent_handler("list_tasks", builtin=True)
 def list_tasks(ctx: Ctx, slots: dict[str, Any]) -> Reply:
-    assignee = slots.get("assignee") or ctx.user_id
+    # A name as written ("@nobody" when Slack found no such person) is looked up, not taken for an id.
+    assignee = ctx.crm.person(ctx.actor, slots["assignee"]).slack_id if slots.get("assignee") else ctx.user_id
     scope = slots.get("scope") or "all"
     tasks = ctx.crm.list_tasks(ctx.actor, assignee=assignee, scope=scope, limit=40)
     whose = "Your" if assignee == ctx.user_id else f"{user(assignee)}'s"
@@ -324,6 +325,9 @@ def list_tasks(ctx: Ctx, slots: dict[str, Any]) -> Reply:
         "week": "tasks this week",
     }
     title = f"{whose} {label.get(scope, 'tasks')}"
+    if scope == "today":
+        title = f"{whose} day"
+        return Reply(f"{title}: {len(tasks)}", cards.task_day(title, tasks, ctx.tz))
     return Reply(f"{title}: {len(tasks)}", cards.task_list(title, tasks, ctx.tz))
 
 

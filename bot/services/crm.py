@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.services import totals
@@ -60,6 +60,27 @@ Ref = int | str
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
 PHONE = re.compile(r"^\+?[\d\s().\-]{6,}$")
 TASK_SCOPES = ("today", "overdue", "week", "all")
+
+
+def _overdue(t: Task, tz: str, now: datetime) -> bool:
+    # A task due on a day is on time all that day; one due at a time is late from that time.
+    if t.done_at is not None:
+        return False
+    if t.due_at is not None:
+        return t.due_utc is not None and _aware(t.due_utc) < now
+    return t.due_date is not None and t.due_date < today_in(tz, now)
+
+
+def _overdue_clause(today: date, now: datetime) -> Any:
+    """The same rule as ``_overdue`` in SQL, for one assignee whose day is ``today``."""
+    return or_(
+        and_(Task.due_at.is_not(None), Task.due_utc < now),
+        and_(Task.due_at.is_(None), Task.due_date < today),
+    )
+
+
+def _aware(when: datetime) -> datetime:
+    return when if when.tzinfo is not None else when.replace(tzinfo=UTC)
 
 
 def _money(value: Any) -> Decimal | None:
@@ -236,6 +257,28 @@ class CRM(ServiceBase):
             user.role = role
             op.updated(user, before)
             return Written(op.id, changed={"role": (before["role"], role)})
+
+    def person(self, actor: Actor, ref: str) -> UserView:
+        """A teammate by Slack id, or by name as written ("bob", "@bob", "Bob Martin")."""
+        wanted = ref.strip().lstrip("@")
+        low = wanted.lower()
+        with self.read() as s:
+            users = [
+                UserView(u.id, u.slack_id, u.name, u.tz, u.role)
+                for u in s.scalars(select(User).where(User.workspace_id == actor.workspace_id))
+            ]
+        found = [u for u in users if u.slack_id == wanted.upper()]
+        found = found or [u for u in users if u.name.lower() == low]
+        found = found or [u for u in users if u.name.lower().split()[:1] == [low]]
+        if len(found) > 1:
+            raise Invalid("person", f"More than one person here is called “{wanted}”.", "Name them with @.")
+        if not found:
+            raise NotFound(
+                "person",
+                wanted,
+                f"No one called “{wanted}” is on this team (or they have not written to the bot yet).",
+            )
+        return found[0]
 
     def user(self, actor: Actor, slack_id: str) -> UserView | None:
         with self.read() as s:
@@ -904,6 +947,7 @@ class CRM(ServiceBase):
             t.done_at,
             contact.name if contact else None,
             deal.title if deal else None,
+            _overdue(t, assignee.tz if assignee else "UTC", self.now()),
         )
 
     def _schedule(self, task: Task, assignee: User | None) -> None:
@@ -1059,7 +1103,7 @@ class CRM(ServiceBase):
             # "Today" and "this week" are the reader's days, not UTC's.
             today = today_in(who.tz, now)
             if scope == "overdue":
-                q = q.where(Task.due_utc < now)
+                q = q.where(_overdue_clause(today, now))
             elif scope == "today":
                 _, end = local_day_bounds(today, who.tz)
                 q = q.where(Task.due_utc < end)
