@@ -82,9 +82,10 @@ def press(ctx: Ctx, action: dict[str, Any]) -> Reply:
 def on_press(body: dict[str, Any], action: dict[str, Any], context: BoltContext, respond: Respond) -> None:
     ctx = make_ctx(context, body, "action")
     reply = safely(ctx, lambda: press(ctx, action))
-    # A Done on one line of the grouped nudge answers below it; the nudge keeps its other tasks.
-    in_nudge = str(action.get("block_id", "")).startswith("nudge_task:")
-    respond_with(respond, reply, share=False, replace=not in_nudge)
+    # A button on one line of a grouped message (the nudge, the stale deals) answers below it; the
+    # message keeps its other lines and their buttons.
+    grouped = str(action.get("block_id", "")).startswith(("nudge_task:", "stale"))
+    respond_with(respond, reply, share=False, replace=not grouped)
 
 
 def on_open(body: dict[str, Any], action: dict[str, Any], context: BoltContext, respond: Respond) -> None:
@@ -127,7 +128,8 @@ def submit_log(view: dict[str, Any], body: dict[str, Any], context: BoltContext)
 
     reply = safely(ctx, log_it)
     if response_url:
-        post_to_response_url(response_url, reply, replace=True)
+        # Below the alert, which lists the owner's other quiet deals too.
+        post_to_response_url(response_url, reply, replace=False)
     else:
         context.client.chat_postMessage(channel=ctx.user_id, text=reply.text, blocks=reply.blocks_json())
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from tests.console.conftest import Driver
 
 
@@ -16,3 +18,17 @@ def test_my_day_lists_today_with_overdue_apart_and_an_unknown_person_is_named(co
     shown = c.type("/crm tasks @nobody")
     assert "No one called “nobody”" in shown
     assert "Call Raj" not in shown
+
+
+def test_stale_deals_come_as_one_message_per_owner_each_at_the_start_of_their_day(console_factory) -> None:
+    c: Driver = console_factory(demo=True)
+    shown = c.type(":clock +15d")
+    groups = re.findall(r"crm (to you \(DM\)|→ DM to [A-Z][a-z]+ [A-Z][a-z]+):\n  💤 (\d+) deals? ha", shown)
+    assert sorted(who for who, _ in groups) == ["to you (DM)", "→ DM to Bob Martin", "→ DM to Cara Diaz"]
+    assert shown.count("has had no activity") == sum(int(n) for _, n in groups)
+    # Ann's arrives at 09:00 in New York, with each deal's buttons numbered for her.
+    mine = (
+        shown.split("── Mon 2026-12-07 09:00 EST ──", 1)[1].split("to you (DM):\n  💤", 1)[1].split("\n\n")[0]
+    )
+    assert "Acme renewal" in mine and "Acme expansion" in mine
+    assert re.search(r"\[\d+\] Log activity", mine)
