@@ -24,6 +24,7 @@ from bot.commands.registry import (
     commands,
     get_intent_handler,
     lookup,
+    phrase_handlers,
 )
 from bot.nlu.commands import parse_command, split_share
 from bot.services.errors import Ambiguous, DomainError, NotFound, PossibleDuplicate
@@ -70,6 +71,10 @@ def handle_text(ctx: Ctx, text: str) -> Reply:
 
 
 def run_text(ctx: Ctx, text: str) -> Reply:
+    for phrase in phrase_handlers():
+        answered = phrase(ctx, text)
+        if answered is not None:
+            return answered
     local_now = ctx.now().astimezone(zone(ctx.tz))
     intent = parse_command(text, user=ctx.user_id, now=local_now) or understand(ctx, text)
     if intent.get("intent") == "unknown":

@@ -15,10 +15,10 @@ from bot.blocks import proactive as blocks
 from bot.blocks.common import context as context_block
 from bot.blocks.common import esc
 from bot.charts import summary_chart_png
-from bot.commands.registry import Ctx, Reply, command, intent_handler
+from bot.commands.registry import Ctx, Reply, command, intent_handler, phrase_handler
 from bot.services.errors import Invalid
 from bot.services.proactive import Proactive
-from bot.services.subscriptions import USAGE, Subscriptions, SubscriptionView
+from bot.services.subscriptions import USAGE, Subscriptions, SubscriptionView, read_summary_request
 from bot.services.summary import SummaryService
 from bot.services.timeutil import zone
 from bot.services.views import Written
@@ -207,11 +207,25 @@ def subscribe(ctx: Ctx, args: str) -> Reply:
 def unsubscribe(ctx: Ctx, args: str) -> Reply:
     """Stop a channel's pipeline summaries: all of them, or only the daily or weekly one."""
     word, schedule = _split(args)
+    request = read_summary_request(f"unsubscribe {args}") if schedule else None
+    if request is not None:
+        # "unsubscribe #sales from the weekly pipeline summary": only daily or weekly is the schedule.
+        schedule = request.schedule
     channel, _ = _channel(ctx, word)
     written = Subscriptions(ctx.sessions, ctx.now).unsubscribe(ctx.actor, channel, schedule or None)
     lines = [_sub_line(v) for v in written.removed]
     line = "🔕 Stopped: " + ("one summary" if len(lines) == 1 else f"{len(lines)} summaries") + "."
     return Reply(line + "\n" + "\n".join(lines), cards.written(line, lines, op_id=written.op_id))
+
+
+@phrase_handler
+def summary_order(ctx: Ctx, text: str) -> Reply | None:
+    """ "post the pipeline summary in #sales every morning at 9" is /crm subscribe #sales daily 09:00."""
+    request = read_summary_request(text)
+    if request is None:
+        return None
+    args = f"{request.channel or ''} {request.schedule}".strip()
+    return subscribe(ctx, args) if request.action == "subscribe" else unsubscribe(ctx, args)
 
 
 @command(

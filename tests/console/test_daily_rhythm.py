@@ -32,3 +32,13 @@ def test_stale_deals_come_as_one_message_per_owner_each_at_the_start_of_their_da
     )
     assert "Acme renewal" in mine and "Acme expansion" in mine
     assert re.search(r"\[\d+\] Log activity", mine)
+
+
+def test_a_standing_order_in_words_subscribes_the_channel_and_the_summary_arrives(console_factory) -> None:
+    c: Driver = console_factory(demo=True)
+    shown = c.type("post the pipeline summary in #sales every morning at 9")
+    assert "#sales will get the pipeline summary daily at 09:00" in shown, shown
+    assert "Undo" in shown and "Open: 12 deals" not in shown
+    shown = c.type(":clock tomorrow 09:00")
+    assert re.search(r"crm in #sales:\n  Daily pipeline summary", shown), shown
+    assert "Stopped: one summary" in c.type("stop posting the pipeline summary in #sales")
