@@ -12,8 +12,8 @@ from slack_sdk.models.blocks import Block
 
 from bot.blocks import cards
 from bot.blocks import proactive as blocks
+from bot.blocks.common import a, esc
 from bot.blocks.common import context as context_block
-from bot.blocks.common import esc
 from bot.charts import summary_chart_png
 from bot.commands.registry import Ctx, Reply, command, intent_handler, phrase_handler
 from bot.services.errors import Invalid
@@ -123,7 +123,7 @@ def submit_log(view: dict[str, Any], body: dict[str, Any], context: BoltContext)
     def log_it() -> Reply:
         written = Proactive(ctx.crm).log_activity(ctx.actor, deal_id, text, kind)
         about = written.interaction.deal if written.interaction else None
-        line = f"📝 Logged a {kind} on *{esc(about or 'the deal')}*" + (f": {esc(text)}" if text else ".")
+        line = f"📝 Logged {a(kind)} on *{esc(about or 'the deal')}*" + (f": {esc(text)}" if text else ".")
         return Reply(line, cards.written(line, [], op_id=written.op_id))
 
     reply = safely(ctx, log_it)

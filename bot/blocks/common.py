@@ -124,6 +124,11 @@ def money(amount: Decimal | None, currency: str) -> str:
     return f"{sign}{number}" if sign else f"{number} {currency}"
 
 
+def a(word: str) -> str:
+    """“a call”, “an email”: the kinds of interaction are all spelled so that the first letter decides."""
+    return f"{'an' if word[:1].lower() in 'aeiou' else 'a'} {word}"
+
+
 def deals_count(n: int) -> str:
     return f"{n} deal" if n == 1 else f"{n} deals"
 

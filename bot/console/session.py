@@ -893,6 +893,9 @@ class Console:
     def _ask(self, f: FormField) -> Any:
         mark = "" if f.optional else "*"
         initial = f.initial_text()
+        if initial and f.kind in ("users_select", "multi_users_select"):
+            # Slack shows the person, not their id.
+            initial = ", ".join(self.name_of(uid.strip()) for uid in initial.split(","))
         options = f.options()
         if options:
             for i, opt in enumerate(options, 1):

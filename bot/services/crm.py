@@ -728,11 +728,15 @@ class CRM(ServiceBase):
         close_date: str | date | None = None,
         owner: str | None = None,
         title: str | None = None,
+        company: str | None = None,
+        contact: Ref | None = None,
     ) -> Written:
         amount_value = _money(amount)
         delta = _money(add_amount) if add_amount is not None else None
         day = parse_day(close_date, "close date")
-        if all(v is None for v in (stage, amount_value, delta, currency, day, owner, title)):
+        if all(v is None for v in (stage, amount_value, delta, currency, day, owner, title)) and not (
+            company or contact
+        ):
             raise Invalid(
                 "deal",
                 "Nothing to change on the deal.",
@@ -763,6 +767,12 @@ class CRM(ServiceBase):
             if title:
                 deal.title = _name(title, "title", "Acme renewal")
                 deal.title_key = fold(deal.title)
+            if company:
+                company_row = self._company(s, op, actor, company, create=True)
+                if company_row is not None:
+                    deal.company_id = company_row.id
+            if contact:
+                deal.contact_id = self._contact(s, actor, contact, company).id
             deal.last_activity_at = now
             deal.stale_alerted_at = None
             op.updated(deal, before)
@@ -1240,6 +1250,7 @@ class CRM(ServiceBase):
         if event.action == "create":
             if obj is None:
                 return f"{label} was already gone"
+            named = self._undo_label(s, event.record_type, obj)
             self._check_unchanged(event, obj)
             linked = {
                 "deal": Interaction.deal_id,
@@ -1256,7 +1267,7 @@ class CRM(ServiceBase):
             s.delete(obj)
             s.flush()
             op._event(obj, "undo", before, None)
-            return f"removed {event.record_type} {getattr(obj, 'name', None) or getattr(obj, 'title', '') or ''}".strip()
+            return f"removed {named}"
         if event.action == "update":
             if obj is None:
                 raise Conflict(f"The {event.record_type} was deleted since; nothing to restore.")
@@ -1299,6 +1310,19 @@ class CRM(ServiceBase):
             op._event(restored, "undo", None, snapshot(restored))
             return f"restored {event.record_type}"
         raise Conflict("That change can't be undone.")
+
+    @staticmethod
+    def _undo_label(s: Session, record_type: str, obj: Any) -> str:
+        """What an undo took away, as a person would say it: “the call with Jane Doe”, “deal Acme renewal”."""
+        if isinstance(obj, Interaction):
+            contact = s.get(Contact, obj.contact_id) if obj.contact_id else None
+            company = s.get(Company, obj.company_id) if obj.company_id else None
+            deal = s.get(Deal, obj.deal_id) if obj.deal_id else None
+            if contact or company:
+                return f"the {obj.kind} with {(contact or company).name}"  # type: ignore[union-attr]
+            return f"the {obj.kind} on {deal.title}" if deal else f"the {obj.kind}"
+        name = getattr(obj, "name", None) or getattr(obj, "title", None) or ""
+        return f"{record_type} {name}".strip()
 
     def _rearm_reminder(self, s: Session, task: Task) -> None:
         """A task reopened by undo with its reminder marked sent, whose message was in fact cancelled

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from tests.console.conftest import Driver
+from tests.console.test_console import number_of
 
 
 def test_my_day_lists_today_with_overdue_apart_and_an_unknown_person_is_named(console_factory) -> None:
@@ -42,3 +43,18 @@ def test_a_standing_order_in_words_subscribes_the_channel_and_the_summary_arrive
     shown = c.type(":clock tomorrow 09:00")
     assert re.search(r"crm in #sales:\n  Daily pipeline summary", shown), shown
     assert "Stopped: one summary" in c.type("stop posting the pipeline summary in #sales")
+
+
+def test_notes_and_forms_keep_what_was_typed_and_read_right(console_factory, engine) -> None:  # type: ignore[no-untyped-def]
+    c: Driver = console_factory(demo=True)
+    shown = c.type("note on Acme Corp: see <https://example.com/spec|click here> for the spec")
+    assert "click here (https://example.com/spec)" in shown, shown
+    assert "Logged an email with Jane Doe" in c.type("emailed Jane Doe the proposal")
+    assert "Undone: removed the email with Jane Doe" in c.type("oops undo that")
+
+    shown = c.type("/crm task add call Jane Doe tomorrow")
+    c.console._lines = iter(["", "", "", "", "", ":cancel"])
+    form = c.type(str(number_of(shown, "Edit")))
+    assert re.search(r"Assignee[^\n]*\[Ann Lee\]", form), form
+    assert re.search(r"Contact[^\n]*\[Jane Doe\]", form), form
+    assert "U0ANN0001" not in form
