@@ -3,7 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench console clean
+.PHONY: run test lint bench console demo clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -16,6 +16,10 @@ run: $(STAMP)
 
 console: $(STAMP)
 	$(BIN)/crm-bot console
+
+# The console with a seeded team (three people, a pipeline, tasks): the quickest way to try the bot.
+demo: $(STAMP)
+	$(BIN)/crm-bot console --demo
 
 test: $(STAMP)
 	$(BIN)/python -m pytest

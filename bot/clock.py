@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
@@ -37,3 +38,31 @@ class ManualClock:
     def set(self, when: datetime) -> None:
         with self._lock:
             self._now = when.astimezone(UTC)
+
+
+class RunningClock(ManualClock):
+    """Runs with real time from wherever it was last put; jumps like a ManualClock.
+
+    The console uses it: a frozen clock stamped everything one types with the same instant, so a summary
+    ("changes since the last one") taken right after an action left that action out.
+    """
+
+    def __init__(self, start: datetime) -> None:
+        super().__init__(start)
+        self._since = time.monotonic()
+
+    def now(self) -> datetime:
+        with self._lock:
+            return self._now + timedelta(seconds=time.monotonic() - self._since)
+
+    def advance(self, delta: timedelta | None = None, **kwargs: float) -> datetime:
+        with self._lock:
+            self._now += timedelta(seconds=time.monotonic() - self._since)
+            self._since = time.monotonic()
+            self._now += delta if delta is not None else timedelta(**kwargs)
+            return self._now
+
+    def set(self, when: datetime) -> None:
+        with self._lock:
+            self._now = when.astimezone(UTC)
+            self._since = time.monotonic()

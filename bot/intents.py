@@ -24,6 +24,7 @@ from bot.commands.registry import (
     commands,
     get_intent_handler,
     lookup,
+    phrase_handlers,
 )
 from bot.nlu.commands import parse_command, split_share
 from bot.services.errors import Ambiguous, AskFirst, DomainError, NotFound, PossibleDuplicate
@@ -70,6 +71,10 @@ def handle_text(ctx: Ctx, text: str) -> Reply:
 
 
 def run_text(ctx: Ctx, text: str) -> Reply:
+    for phrase in phrase_handlers():
+        answered = phrase(ctx, text)
+        if answered is not None:
+            return answered
     local_now = ctx.now().astimezone(zone(ctx.tz))
     intent = parse_command(text, user=ctx.user_id, now=local_now) or understand(ctx, text)
     if intent.get("intent") == "unknown":
@@ -102,10 +107,29 @@ def understand(ctx: Ctx, text: str) -> dict[str, Any]:
 
     local_now = ctx.now().astimezone(zone(ctx.tz))
     result = dict(parse(text, now=local_now, tz=ctx.tz, user=ctx.user_id))
+    slots = result.get("slots")
+    if isinstance(slots, dict) and slots.get("summary"):
+        result["slots"] = {**slots, "summary": keep_links(str(slots["summary"]), text)}
     if result.get("intent") in WRITES and text.rstrip().endswith("?"):
         # "globex won?" is a question: read it back before writing anything.
         result["confidence"] = min(float(result.get("confidence") or 0), CONFIDENT / 2)
     return result
+
+
+_LINK = re.compile(r"<((?:https?|ftp)://[^|>\s]+)\|([^>]+)>")
+
+
+def keep_links(summary: str, raw: str) -> str:
+    """The parser reads a link by its label ("see <https://…|click here>" is "see click here"); what is kept
+    on record keeps the address too, after its label."""
+    for m in _LINK.finditer(raw):
+        url, label = m.group(1), m.group(2).strip()
+        bare = re.sub(r"^[a-z]+://(?:www\.)?", "", url).rstrip("/")
+        # A label that is the address itself ("acme.com") says it already.
+        if not label or url in summary or label.rstrip("/") in (url, bare):
+            continue
+        summary = summary.replace(label, f"{label} ({url})", 1)
+    return summary
 
 
 def guarded(ctx: Ctx, work: Any) -> Reply:

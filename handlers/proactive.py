@@ -12,13 +12,13 @@ from slack_sdk.models.blocks import Block
 
 from bot.blocks import cards
 from bot.blocks import proactive as blocks
+from bot.blocks.common import a, esc
 from bot.blocks.common import context as context_block
-from bot.blocks.common import esc
 from bot.charts import summary_chart_png
-from bot.commands.registry import Ctx, Reply, command, intent_handler
+from bot.commands.registry import Ctx, Reply, command, intent_handler, phrase_handler
 from bot.services.errors import Invalid
 from bot.services.proactive import Proactive
-from bot.services.subscriptions import USAGE, Subscriptions, SubscriptionView
+from bot.services.subscriptions import USAGE, Subscriptions, SubscriptionView, read_summary_request
 from bot.services.summary import SummaryService
 from bot.services.timeutil import zone
 from bot.services.views import Written
@@ -82,9 +82,10 @@ def press(ctx: Ctx, action: dict[str, Any]) -> Reply:
 def on_press(body: dict[str, Any], action: dict[str, Any], context: BoltContext, respond: Respond) -> None:
     ctx = make_ctx(context, body, "action")
     reply = safely(ctx, lambda: press(ctx, action))
-    # A Done on one line of the grouped nudge answers below it; the nudge keeps its other tasks.
-    in_nudge = str(action.get("block_id", "")).startswith("nudge_task:")
-    respond_with(respond, reply, share=False, replace=not in_nudge)
+    # A button on one line of a grouped message (the nudge, the stale deals) answers below it; the
+    # message keeps its other lines and their buttons.
+    grouped = str(action.get("block_id", "")).startswith(("nudge_task:", "stale"))
+    respond_with(respond, reply, share=False, replace=not grouped)
 
 
 def on_open(body: dict[str, Any], action: dict[str, Any], context: BoltContext, respond: Respond) -> None:
@@ -122,12 +123,13 @@ def submit_log(view: dict[str, Any], body: dict[str, Any], context: BoltContext)
     def log_it() -> Reply:
         written = Proactive(ctx.crm).log_activity(ctx.actor, deal_id, text, kind)
         about = written.interaction.deal if written.interaction else None
-        line = f"📝 Logged a {kind} on *{esc(about or 'the deal')}*" + (f": {esc(text)}" if text else ".")
+        line = f"📝 Logged {a(kind)} on *{esc(about or 'the deal')}*" + (f": {esc(text)}" if text else ".")
         return Reply(line, cards.written(line, [], op_id=written.op_id))
 
     reply = safely(ctx, log_it)
     if response_url:
-        post_to_response_url(response_url, reply, replace=True)
+        # Below the alert, which lists the owner's other quiet deals too.
+        post_to_response_url(response_url, reply, replace=False)
     else:
         context.client.chat_postMessage(channel=ctx.user_id, text=reply.text, blocks=reply.blocks_json())
 
@@ -205,11 +207,25 @@ def subscribe(ctx: Ctx, args: str) -> Reply:
 def unsubscribe(ctx: Ctx, args: str) -> Reply:
     """Stop a channel's pipeline summaries: all of them, or only the daily or weekly one."""
     word, schedule = _split(args)
+    request = read_summary_request(f"unsubscribe {args}") if schedule else None
+    if request is not None:
+        # "unsubscribe #sales from the weekly pipeline summary": only daily or weekly is the schedule.
+        schedule = request.schedule
     channel, _ = _channel(ctx, word)
     written = Subscriptions(ctx.sessions, ctx.now).unsubscribe(ctx.actor, channel, schedule or None)
     lines = [_sub_line(v) for v in written.removed]
     line = "🔕 Stopped: " + ("one summary" if len(lines) == 1 else f"{len(lines)} summaries") + "."
     return Reply(line + "\n" + "\n".join(lines), cards.written(line, lines, op_id=written.op_id))
+
+
+@phrase_handler
+def summary_order(ctx: Ctx, text: str) -> Reply | None:
+    """ "post the pipeline summary in #sales every morning at 9" is /crm subscribe #sales daily 09:00."""
+    request = read_summary_request(text)
+    if request is None:
+        return None
+    args = f"{request.channel or ''} {request.schedule}".strip()
+    return subscribe(ctx, args) if request.action == "subscribe" else unsubscribe(ctx, args)
 
 
 @command(

@@ -69,6 +69,8 @@ def deal_line(d: DealView) -> str:
 def task_line(t: TaskView, tz: str, *, show_assignee: bool = True) -> str:
     check = "✅" if t.is_done else "☐"
     bits = [f"{check} *{esc(t.title)}*", due_phrase(t.due_date, t.due_at, tz)]
+    if t.overdue:
+        bits.append("⚠️ *overdue*")
     if show_assignee and t.assignee_slack_id:
         bits.append(user(t.assignee_slack_id))
     about = t.contact or t.deal
@@ -161,15 +163,34 @@ def task_list(title: str, tasks: list[TaskView], tz: str, *, show_assignee: bool
     if not tasks:
         return [section(f"{title}: nothing open. 🎉")]
     blocks: list[Block | None] = [section(f"*{title}* ({len(tasks)})")]
-    for t in tasks[:40]:
-        blocks.append(
-            section(
-                task_line(t, tz, show_assignee=show_assignee),
-                # "list": the answer comes as a new message; the list stays as it was.
-                None if t.is_done else button("Done", ids.TASK_DONE, {"task": t.id, "list": 1}),
-            )
-        )
+    blocks += _task_rows(tasks[:40], tz, show_assignee)
     return compact(blocks)
+
+
+def task_day(title: str, tasks: list[TaskView], tz: str) -> list[Block]:
+    """A day's list: what is due that day, and what is already late in a group of its own above it."""
+    late = [t for t in tasks if t.overdue]
+    due = [t for t in tasks if not t.overdue]
+    if not tasks:
+        return [section(f"{title}: nothing open. 🎉")]
+    blocks: list[Block | None] = [section(f"*{title}* ({len(tasks)})")]
+    if late:
+        blocks.append(section(f"⚠️ *Overdue* ({len(late)})"))
+        blocks += _task_rows(late[:20], tz, False)
+    blocks.append(section(f"*Due today* ({len(due)})" if due else "*Due today*: nothing else. 🎉"))
+    blocks += _task_rows(due[:20], tz, False)
+    return compact(blocks)
+
+
+def _task_rows(tasks: list[TaskView], tz: str, show_assignee: bool) -> list[Block | None]:
+    return [
+        section(
+            task_line(t, tz, show_assignee=show_assignee),
+            # "list": the answer comes as a new message; the list stays as it was.
+            None if t.is_done else button("Done", ids.TASK_DONE, {"task": t.id, "list": 1}),
+        )
+        for t in tasks
+    ]
 
 
 def pipeline(p: Pipeline, title: str) -> list[Block]:

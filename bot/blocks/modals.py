@@ -81,6 +81,8 @@ FIELDS: dict[str, list[Field]] = {
     ],
     "update_deal": [
         Field("deal", "Deal", required=True),
+        Field("company", "Company"),
+        Field("contact", "Contact"),
         Field("stage", "Stage", "select", choices=DEFAULT_STAGES),
         Field("amount", "Amount", hint="e.g. 50000, 50k or 1.2M"),
         Field("close_date", "Close date", "date"),

@@ -153,14 +153,36 @@ def _day(iso: str) -> str:
 
 
 def stale_deal(payload: dict[str, Any], *, late: bool = False, now: datetime | None = None) -> Rendered:
-    deal_id = str(payload["deal_id"])
-    days = payload.get("days_quiet")
-    amount = money(payload.get("amount"), payload.get("currency") or "USD")
-    text = f"{payload['title']} has had no activity for {days} days ({payload['stage']}, {amount})"
+    """One deal's alert, as planned before alerts were grouped (such rows may still be in the outbox)."""
+    text = _stale_line(payload)
+    return text, _dicts(_stale_blocks(payload, payload.get("stages", [])))
+
+
+def stale_deals(payload: dict[str, Any], *, late: bool = False, now: datetime | None = None) -> Rendered:
+    """An owner's deals that went quiet, in one message a day; each deal keeps its own buttons."""
+    deals = payload.get("deals") or []
+    total = max(int(payload.get("total") or 0), len(deals))
+    noun = "deal has" if total == 1 else "deals have"
+    text = f"{total} {noun} gone quiet: " + "; ".join(_stale_line(d) for d in deals)
+    blocks: list[Block] = [SectionBlock(text=_md(f":zzz: *{total} {noun} gone quiet*"))]
+    for d in deals:
+        blocks += _stale_blocks(d, payload.get("stages", []))
+    if total > len(deals):
+        more = total - len(deals)
+        blocks.append(ContextBlock(elements=[_md(f"…and {more} more, in the next days' messages.")]))
+    return text, _dicts(blocks)
+
+
+def _stale_line(d: dict[str, Any]) -> str:
+    amount = money(d.get("amount"), d.get("currency") or "USD")
+    return f"{d['title']} has had no activity for {d.get('days_quiet')} days ({d['stage']}, {amount})"
+
+
+def _stale_blocks(d: dict[str, Any], stages: list[list[str]]) -> list[Block]:
+    deal_id = str(d["deal_id"])
+    amount = money(d.get("amount"), d.get("currency") or "USD")
     options = [
-        Option(text=name, value=f"{deal_id}:{key}")
-        for key, name in payload.get("stages", [])
-        if key != payload.get("stage_key")
+        Option(text=name, value=f"{deal_id}:{key}") for key, name in stages if key != d.get("stage_key")
     ]
     elements: list[Any] = [ButtonElement(text="Log activity", action_id=STALE_LOG, value=deal_id)]
     if options:
@@ -168,18 +190,17 @@ def stale_deal(payload: dict[str, Any], *, late: bool = False, now: datetime | N
             StaticSelectElement(placeholder="Move to stage…", action_id=STALE_MOVE, options=options)
         )
     elements.append(DatePickerElement(placeholder="Snooze until…", action_id=STALE_SNOOZE))
-    blocks: list[Block] = [
+    return [
         SectionBlock(
             block_id=f"stale:{deal_id}",
             text=_md(
-                f":zzz: *{payload['title']}* has had no activity for *{days} days*.\n"
-                f"{payload['stage']} · {amount}"
-                + (f" · closes {_day(payload['close_date'])}" if payload.get("close_date") else "")
+                f":zzz: *{d['title']}* has had no activity for *{d.get('days_quiet')} days*.\n"
+                f"{d['stage']} · {amount}"
+                + (f" · closes {_day(d['close_date'])}" if d.get("close_date") else "")
             ),
         ),
         ActionsBlock(block_id=f"stale_actions:{deal_id}", elements=elements),
     ]
-    return text, _dicts(blocks)
 
 
 def summary(data: PipelineSummary, *, title: str = "Pipeline summary") -> Rendered:
@@ -252,6 +273,8 @@ def render(
         return overdue_nudge(payload, late=late, now=now)
     if kind == "stale_deal":
         return stale_deal(payload, late=late, now=now)
+    if kind == "stale_deals":
+        return stale_deals(payload, late=late, now=now)
     if kind == "summary":
         freq = payload.get("frequency")
         title = {"daily": "Daily pipeline summary", "weekly": "Weekly pipeline summary"}.get(

@@ -13,7 +13,7 @@ from typing import Any
 
 from bot.blocks import cards
 from bot.blocks import ids as action_ids
-from bot.blocks.common import button, day, due_phrase, esc, money, moneys, section, user, when
+from bot.blocks.common import a, button, day, due_phrase, esc, money, moneys, section, user, when
 from bot.commands.registry import (
     Ctx,
     Reply,
@@ -38,6 +38,8 @@ def _edit(intent: str, slots: dict[str, Any], mode: str, labels: dict[str, str],
 def _deal_slots(d: Any) -> dict[str, Any]:
     return {
         "deal": d.id,
+        "company": d.company,
+        "contact": d.contact,
         "stage": d.stage,
         "amount": float(d.amount) if d.amount is not None else None,
         "close_date": d.close_date.isoformat() if d.close_date else None,
@@ -143,7 +145,7 @@ def interaction_written(ctx: Ctx, w: Written, verb: str) -> Reply:
     t = w.task
     who = " at ".join(f"*{esc(x)}*" for x in (i.contact, i.company) if x) or f"*{esc(i.deal or '—')}*"
     headline = (
-        f"{cards.KIND_ICON.get(i.kind, '•')} {verb} a {i.kind} with {who} · {when(i.occurred_at, ctx.tz)}"
+        f"{cards.KIND_ICON.get(i.kind, '•')} {verb} {a(i.kind)} with {who} · {when(i.occurred_at, ctx.tz)}"
     )
     lines = [f">{esc(i.summary)}"] if i.summary else []
     if t is not None:
@@ -176,7 +178,7 @@ def interaction_written(ctx: Ctx, w: Written, verb: str) -> Reply:
         edit=_edit("log_interaction", edit_slots, "edit", {}, interaction=i.id, task=t.id if t else None),
         next_steps=next_steps,
     )
-    text = f"{verb} a {i.kind} with {i.contact or i.company or i.deal}" + (
+    text = f"{verb} {a(i.kind)} with {i.contact or i.company or i.deal}" + (
         f" and a follow-up: {t.title}" if t else ""
     )
     return Reply(text, blocks)
@@ -215,6 +217,10 @@ def deal_written(ctx: Ctx, w: Written, verb: str) -> Reply:
             lines.append(f"• {key}: {esc(old)} → {esc(new)}")
         elif key == "owner_id":
             lines.append(f"• owner → {user(d.owner_slack_id)}")
+        elif key == "company_id":
+            lines.append(f"• company → *{esc(d.company or '—')}*")
+        elif key == "contact_id":
+            lines.append(f"• contact → *{esc(d.contact or '—')}*")
     icon = "🏆" if d.stage == "won" else "💼"
     next_step = cards.advance_button(d) if not d.is_closed else cards.deal_follow_up_button(d)
     blocks = cards.written(
@@ -237,6 +243,9 @@ def update_deal(ctx: Ctx, slots: dict[str, Any]) -> Reply:
         currency=slots.get("currency"),
         close_date=slots.get("close_date"),
         force=bool(slots.get("force")),
+        # Only the deal's form has these; the message contract's update_deal does not.
+        company=slots.get("company"),
+        contact=slots.get("contact"),
     )
     if not w.changed:
         assert w.deal is not None
@@ -289,6 +298,8 @@ def create_task(ctx: Ctx, slots: dict[str, Any]) -> Reply:
         "title": t.title,
         "assignee": t.assignee_slack_id,
         "due": t.due_at.isoformat() if t.due_at else t.due_date.isoformat() if t.due_date else None,
+        "contact": t.contact,
+        "deal": t.deal,
     }
     blocks = cards.written(
         f"☐ Task *{esc(t.title)}* for {who} · {due_phrase(t.due_date, t.due_at, ctx.tz)}"
@@ -317,6 +328,8 @@ def complete_task(ctx: Ctx, slots: dict[str, Any]) -> Reply:
 
 @intent_handler("list_tasks", builtin=True)
 def list_tasks(ctx: Ctx, slots: dict[str, Any]) -> Reply:
+    # A name as written ("@nobody" when Slack found no such person) is looked up, not taken for an id.
+    # A name as written was found among the team by bot.intents.know_people before this runs.
     assignee = slots.get("assignee") or ctx.user_id
     scope = slots.get("scope") or "all"
     tasks = ctx.crm.list_tasks(ctx.actor, assignee=assignee, scope=scope, limit=40)
@@ -328,6 +341,9 @@ def list_tasks(ctx: Ctx, slots: dict[str, Any]) -> Reply:
         "week": "tasks this week",
     }
     title = f"{whose} {label.get(scope, 'tasks')}"
+    if scope == "today":
+        title = f"{whose} day"
+        return Reply(f"{title}: {len(tasks)}", cards.task_day(title, tasks, ctx.tz))
     return Reply(f"{title}: {len(tasks)}", cards.task_list(title, tasks, ctx.tz))
 
 
@@ -430,6 +446,8 @@ def edit_task_form(ctx: Ctx, task_id: int, slots: dict[str, Any]) -> Reply:
         title=slots.get("title"),
         due=slots.get("due"),
         assignee=slots.get("assignee"),
+        contact=slots.get("contact"),
+        deal=slots.get("deal"),
     )
     t = w.task
     assert t is not None

@@ -133,6 +133,7 @@ class Reply:
 
 CommandFunc = Callable[[Ctx, str], Reply]
 IntentFunc = Callable[[Ctx, dict[str, Any]], Reply]
+PhraseFunc = Callable[[Ctx, str], "Reply | None"]
 
 
 @dataclass(frozen=True)
@@ -152,6 +153,7 @@ GROUPS = ("Contacts", "Interactions", "Deals", "Tasks", "Pipeline", "Other")
 _COMMANDS: dict[str, Command] = {}
 _NAMES: dict[str, str] = {}  # every name and alias → command name
 _INTENTS: dict[str, tuple[IntentFunc, bool]] = {}
+_PHRASES: list[PhraseFunc] = []
 
 
 def _key(name: str) -> str:
@@ -224,6 +226,19 @@ def intent_handler(intent: str, *, builtin: bool = False) -> Callable[[IntentFun
         return func
 
     return decorate
+
+
+def phrase_handler(func: PhraseFunc) -> PhraseFunc:
+    """Register a reading of a whole message that the bot takes before the message parser: for requests
+    the shared NLU contract has no intent for (a standing order for the summary), so that the parser's
+    output stays the contract's. It returns None when the message is not its kind."""
+    if func not in _PHRASES:
+        _PHRASES.append(func)
+    return func
+
+
+def phrase_handlers() -> list[PhraseFunc]:
+    return list(_PHRASES)
 
 
 def get_intent_handler(intent: str) -> IntentFunc | None:

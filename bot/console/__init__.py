@@ -25,7 +25,7 @@ from slack_sdk import WebClient
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.clock import ManualClock
+from bot.clock import ManualClock, RunningClock
 from bot.console.payloads import Person
 from bot.console.session import Console, TrackingExecutor, parse_clock
 from bot.console.slackapi import SlackStandIn
@@ -134,6 +134,27 @@ def next_due_finder(sessions: sessionmaker[Session]) -> Callable[[datetime, date
     return next_due
 
 
+def team_finder(
+    sessions: sessionmaker[Session], team_id: str
+) -> Callable[[], list[tuple[str, str, str, str]]]:
+    """Who is on the console's team, as the database has them: (slack id, name, role, zone)."""
+    from sqlalchemy import select
+
+    from models import User, Workspace
+
+    def team() -> list[tuple[str, str, str, str]]:
+        with sessions() as s:
+            rows = s.execute(
+                select(User.slack_id, User.name, User.role, User.tz)
+                .join(Workspace, User.workspace_id == Workspace.id)
+                .where(Workspace.team_id == team_id)
+                .order_by(User.id)
+            ).all()
+        return [(str(a), str(b), str(c), str(d)) for a, b, c, d in rows]
+
+    return team
+
+
 def build_console(
     settings: Settings,
     *,
@@ -155,7 +176,7 @@ def build_console(
     engine = make_engine(settings.database_url)
     upgrade(engine)
     sessions = make_session_factory(engine)
-    clock = ManualClock(start or datetime.now(UTC))
+    clock = RunningClock(start or datetime.now(UTC))
     standin = SlackStandIn(team_id=TEAM_ID, team_name=TEAM_NAME, bot_user_id="UCRMBOT").start()
     try:
         local = replace(
@@ -194,6 +215,8 @@ def build_console(
             clock=clock,
             tick=sched.tick if sched is not None else None,
             next_due=next_due_finder(sessions),
+            team=team_finder(sessions, TEAM_ID),
+            set_zone=lambda uid, name, tz: _set_zone(crm, uid, name, tz),
             files_dir=files_dir or Path(tempfile.gettempdir()) / "crm-console-files",
         )
         if sched is None and why:
@@ -203,6 +226,12 @@ def build_console(
         standin.stop()
         engine.dispose()
         raise
+
+
+def _set_zone(crm: Any, user_id: str, name: str, tz: str) -> None:
+    # Someone the bot has not met yet learns their zone from users.info (the stand-in) on first contact.
+    if crm.actor(TEAM_ID, user_id) is not None:
+        crm.register_user(TEAM_ID, user_id, name=name, tz=tz)
 
 
 def main(settings: Settings, demo: bool = False) -> int:

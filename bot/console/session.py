@@ -7,11 +7,12 @@ import contextlib
 import itertools
 import json
 import re
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, Future
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TextIO
@@ -54,12 +55,15 @@ Type what you would type in Slack:
   <anything else>       a direct message to the bot
   <N> or select N       press button / open menu number N of the last reply
 Console commands:
-  :as NAME|USERID       act as another person (e.g. :as bob); :as U0NEW0001 Jo Doe adds one
+  :as NAME|USERID       act as another person (e.g. :as bob); :as alone lists the team;
+                        :as U0NEW0001 Jo Doe adds one
+  :tz ZONE              set your time zone (e.g. :tz Europe/Paris)
   :in #channel          type in another channel
   :home                 open the bot's App Home tab
   :now                  show the time and let the scheduler catch up
   :clock +2h | +1d | +30m | tomorrow 09:00 | friday 14:00 | 2026-12-01 09:00
-                        move the clock forward (times in your zone); due reminders arrive
+                        move the clock forward (times in your zone); due reminders arrive.
+                        Between jumps it runs with real time.
   :help                 this help
   :quit                 leave (Ctrl-D too)"""
 
@@ -159,6 +163,10 @@ class Console:
     next_due: Callable[[datetime, datetime], datetime | None] | None = None
     channel: tuple[str, str] = ("CGENERAL", "general")
     files_dir: Path | None = None
+    # Who is on the team as the bot knows them: (slack id, name, role, zone).
+    team: Callable[[], list[tuple[str, str, str, str]]] | None = None
+    # Stores a person's new zone where the bot reads it: (slack id, name, zone).
+    set_zone: Callable[[str, str, str], None] | None = None
     settle_timeout: float = 15.0
     _tracker: TrackingExecutor | None = None
     _seen: int = 0
@@ -169,6 +177,9 @@ class Console:
     _forms: list[dict[str, Any]] = field(default_factory=list)
     _lines: Iterator[str] | None = None
     _saved: dict[str, Path] = field(default_factory=dict)
+    _session_files: Path | None = None
+    # Messages with buttons that arrived for someone else, by recipient, until they are shown to them.
+    _unseen: dict[str, dict[tuple[str, str], tuple[Shown, str | None]]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self._tracker = track(self.app)
@@ -450,6 +461,8 @@ class Console:
             self._switch_user(rest)
         elif word == "in":
             self._switch_channel(rest)
+        elif word == "tz":
+            self._set_zone(rest)
         elif word == "home":
             self.open_home()
         elif word == "now":
@@ -464,11 +477,11 @@ class Console:
     def _switch_user(self, rest: str) -> None:
         parts = rest.split(maxsplit=1)
         if not parts:
-            self.note("Usage: :as NAME or :as USERID [Full Name]   e.g. :as bob")
+            self._list_team("Who you can be (:as NAME):")
             return
         uid = self._user_ref(parts[0]).upper()
         if not re.fullmatch(r"[UW][A-Z0-9]{2,}", uid):
-            self.note(f"“{parts[0]}” is nobody here, nor a Slack user id (like U0NEW0001).")
+            self._list_team(f"“{parts[0]}” is nobody here, nor a Slack user id (like U0NEW0001). The team:")
             return
         if uid not in self.people:
             name = parts[1] if len(parts) > 1 else uid.title()
@@ -478,6 +491,44 @@ class Console:
         self.user_id = uid
         self._controls.clear()
         self.say(f"  You are now {self.user.name} ({uid}, {self.user.tz}).")
+        self._show_unseen()
+
+    def _list_team(self, heading: str) -> None:
+        known = {row[0]: row for row in (self.team() if self.team else [])}
+        # People typed into being with :as who have not spoken to the bot yet are on the team too.
+        for p in self.people.values():
+            known.setdefault(p.id, (p.id, p.name, "not met the bot yet", p.tz))
+        self.say("  " + heading)
+        for uid, name, role, tz in known.values():
+            who = self.people.get(uid)
+            handle = who.name.split()[0].lower() if who else uid
+            here = "  ← you" if uid == self.user_id else ""
+            self.say(f"    {name} ({handle}, {uid}) · {role} · {tz}{here}")
+
+    def _show_unseen(self) -> None:
+        waiting = self._unseen.pop(self.user_id, {})
+        if not waiting:
+            return
+        self.note(f"  Waiting for {self.user.name.split()[0]} (press their buttons by number):")
+        self._fresh_numbers = True
+        for shown, for_user in list(waiting.values()):
+            header = self._header(shown.channel_id or "", shown.ephemeral, for_user)
+            self._print_message(header, shown.message, shown, for_user)
+
+    def _set_zone(self, rest: str) -> None:
+        tz = rest.strip()
+        if not tz:
+            self.note(f"Your time zone is {self.user.tz}. Usage: :tz ZONE   e.g. :tz Europe/Paris")
+            return
+        if zone(tz).key != tz:
+            self.note(f"“{tz}” is not a time zone; use a name like Europe/Paris or America/Chicago.")
+            return
+        person = replace(self.user, tz=tz)
+        self.people[person.id] = person
+        self._add_to_standin(person)
+        if self.set_zone is not None:
+            self.set_zone(person.id, person.name, tz)
+        self.say(f"  Your time zone is now {tz}; it is {self._fmt(self.now())}.")
 
     def _switch_channel(self, rest: str) -> None:
         name = rest.lstrip("#").strip().lower()
@@ -678,6 +729,16 @@ class Console:
         shown = Shown(origin.channel_id, ts, _message(p), ephemeral, url)
         self._print_message(header, _message(p), shown)
 
+    @staticmethod
+    def _key(shown: Shown) -> tuple[str, str] | None:
+        if shown.view is not None or not shown.channel_id or not shown.ts:
+            return None
+        channel = shown.channel_id
+        # A DM is addressed by the person's id or by the DM's own id; both are one conversation.
+        if channel.startswith(("U", "W")):
+            channel = payloads.dm_channel(channel)
+        return channel, shown.ts
+
     def _ephemeral_ts(self) -> str:
         return f"{time.time():.0f}.{next(self._seq):06d}"
 
@@ -685,10 +746,14 @@ class Console:
         data = call.params.get("bytes") or b""
         if self.files_dir is None:
             return
-        self.files_dir.mkdir(parents=True, exist_ok=True)
+        if self._session_files is None:
+            # File ids start again each session: a folder per session keeps earlier charts.
+            self.files_dir.mkdir(parents=True, exist_ok=True)
+            stamp = datetime.now().strftime("%Y%m%d-%H%M%S-")
+            self._session_files = Path(tempfile.mkdtemp(prefix=stamp, dir=self.files_dir))
         name = call.method.rsplit("/", 1)[-1]
         suffix = ".png" if data[:8] == b"\x89PNG\r\n\x1a\n" else ".bin"
-        path = self.files_dir / f"{name}{suffix}"
+        path = self._session_files / f"{name}{suffix}"
         path.write_bytes(data)
         self._saved[name] = path
 
@@ -741,7 +806,15 @@ class Console:
         lines = render_message(message, self.style(), number)
         for line in lines:
             self.say(line)
-        if owner is not None and any("[" in line for line in lines if "]" in line):
+        key = self._key(shown)
+        if key is not None:
+            # A message replaced or updated in place is no longer waiting in its earlier form.
+            for waiting in self._unseen.values():
+                waiting.pop(key, None)
+        has_buttons = any("[" in line for line in lines if "]" in line)
+        if owner is not None and has_buttons and key is not None:
+            self._unseen.setdefault(owner, {})[key] = (shown, for_user)
+        if owner is not None and has_buttons:
             who = self.people.get(owner)
             handle = who.name.split()[0].lower() if who else owner
             self.note(f"  (for {self.name_of(owner)}: type :as {handle} to answer it)")
@@ -820,6 +893,9 @@ class Console:
     def _ask(self, f: FormField) -> Any:
         mark = "" if f.optional else "*"
         initial = f.initial_text()
+        if initial and f.kind in ("users_select", "multi_users_select"):
+            # Slack shows the person, not their id.
+            initial = ", ".join(self.name_of(uid.strip()) for uid in initial.split(","))
         options = f.options()
         if options:
             for i, opt in enumerate(options, 1):

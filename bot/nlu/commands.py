@@ -86,6 +86,16 @@ def _date(text: str, now: datetime | None) -> str | None:
     return resolved[:10] if resolved else None
 
 
+# "undo", "undo that", "oops, undo that please", "revert my last change": the bot's own verb (not an
+# intent of the message contract), so it is read here, before the parser.
+UNDO = re.compile(
+    r"^(?:(?:oops|whoops|oh no|sorry|my bad|ugh|argh|wait)[\s,.!]*)*(?:please\s+|can you\s+|could you\s+)?"
+    r"(?:undo|revert|take back)(?:\s+(?:that|it|this|last|the last (?:one|change|thing)|my last (?:one|change|thing)))?"
+    r"(?:\s+please)?[\s.!?]*$",
+    re.IGNORECASE,
+)
+
+
 def parse_command(
     text: str, *, user: str | None = None, now: datetime | None = None
 ) -> dict[str, Any] | None:
@@ -95,9 +105,7 @@ def parse_command(
     head = [w.lower() for w in words[:2]]
     rest = " ".join(words[2:]).strip()
 
-    if head == ["undo"]:
-        return _intent("undo")
-    if head[0] == "undo" and len(words) == 2 and words[1].lower() in ("last", "that", "it"):
+    if UNDO.match(text.strip()):
         return _intent("undo")
 
     if head[0] in ("deal", "deals") and len(words) >= 3 and head[1] == "show":

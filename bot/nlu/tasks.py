@@ -133,6 +133,10 @@ def _who(m: Msg, *, team_words: str) -> str | None:
     ids = mentions(m.text)
     if ids:
         return ids[0]
+    # Slack leaves "@name" as typed when it knows no such person: the name as written, for the bot to look up.
+    typed = re.search(r"(?<![\w.<@])@([A-Za-z][\w.\-]*[A-Za-z0-9]|[A-Za-z])", m.text)
+    if typed:
+        return typed.group(1)
     if re.search(team_words, m.low):
         return None
     return m.user

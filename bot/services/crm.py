@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.services import policy, totals
@@ -66,6 +66,27 @@ EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
 PHONE = re.compile(r"^\+?[\d\s().\-]{6,}$")
 TASK_SCOPES = ("today", "overdue", "week", "all")
 log = logging.getLogger(__name__)
+
+
+def _overdue(t: Task, tz: str, now: datetime) -> bool:
+    # A task due on a day is on time all that day; one due at a time is late from that time.
+    if t.done_at is not None:
+        return False
+    if t.due_at is not None:
+        return t.due_utc is not None and _aware(t.due_utc) < now
+    return t.due_date is not None and t.due_date < today_in(tz, now)
+
+
+def _overdue_clause(today: date, now: datetime) -> Any:
+    """The same rule as ``_overdue`` in SQL, for one assignee whose day is ``today``."""
+    return or_(
+        and_(Task.due_at.is_not(None), Task.due_utc < now),
+        and_(Task.due_at.is_(None), Task.due_date < today),
+    )
+
+
+def _aware(when: datetime) -> datetime:
+    return when if when.tzinfo is not None else when.replace(tzinfo=UTC)
 
 
 def _money(value: Any) -> Decimal | None:
@@ -330,7 +351,6 @@ class CRM(ServiceBase):
                 .limit(limit)
             )
             return [UserView(u.id, u.slack_id, u.name, u.tz, u.role) for u in users]
-
     def user(self, actor: Actor, slack_id: str) -> UserView | None:
         with self.read() as s:
             user = s.scalar(
@@ -790,12 +810,16 @@ class CRM(ServiceBase):
         owner: str | None = None,
         title: str | None = None,
         force: bool = False,
+        company: str | None = None,
+        contact: Ref | None = None,
     ) -> Written:
         """``force``: the person confirmed a change of currency (the amount is never converted)."""
         amount_value = _money(amount)
         delta = _money(add_amount) if add_amount is not None else None
         day = parse_day(close_date, "close date")
-        if all(v is None for v in (stage, amount_value, delta, currency, day, owner, title)):
+        if all(v is None for v in (stage, amount_value, delta, currency, day, owner, title)) and not (
+            company or contact
+        ):
             raise Invalid(
                 "deal",
                 "Nothing to change on the deal.",
@@ -842,6 +866,12 @@ class CRM(ServiceBase):
             if title:
                 deal.title = _name(title, "title", "Acme renewal")
                 deal.title_key = fold(deal.title)
+            if company:
+                company_row = self._company(s, op, actor, company, create=True)
+                if company_row is not None:
+                    deal.company_id = company_row.id
+            if contact:
+                deal.contact_id = self._contact(s, actor, contact, company).id
             deal.last_activity_at = now
             deal.stale_alerted_at = None
             op.updated(deal, before)
@@ -1030,6 +1060,7 @@ class CRM(ServiceBase):
             t.done_at,
             contact.name if contact else None,
             deal.title if deal else None,
+            _overdue(t, assignee.tz if assignee else "UTC", self.now()),
         )
 
     def _schedule(self, task: Task, assignee: User | None) -> None:
@@ -1191,7 +1222,7 @@ class CRM(ServiceBase):
             # "Today" and "this week" are the reader's days, not UTC's.
             today = today_in(who.tz, now)
             if scope == "overdue":
-                q = q.where(Task.due_utc < now)
+                q = q.where(_overdue_clause(today, now))
             elif scope == "today":
                 _, end = local_day_bounds(today, who.tz)
                 q = q.where(Task.due_utc < end)
@@ -1327,13 +1358,14 @@ class CRM(ServiceBase):
         if event.action == "create":
             if obj is None:
                 return f"{label} was already gone"
+            named = self._undo_label(s, event.record_type, obj)
             self._check_unchanged(event, obj)
             self._check_unused(s, op, event, obj)
             before = snapshot(obj)
             s.delete(obj)
             s.flush()
             op._event(obj, "undo", before, None)
-            return f"removed {event.record_type} {getattr(obj, 'name', None) or getattr(obj, 'title', '') or ''}".strip()
+            return f"removed {named}"
         if event.action == "update":
             if obj is None:
                 raise Conflict(f"The {event.record_type} was deleted since; nothing to restore.")
@@ -1409,6 +1441,18 @@ class CRM(ServiceBase):
                     f"{mine} is used since by {whose} {kind} “{str(what)[:60]}”; undoing would unlink it. "
                     "Nothing was undone: undo that first, or keep it and change it instead."
                 )
+    @staticmethod
+    def _undo_label(s: Session, record_type: str, obj: Any) -> str:
+        """What an undo took away, as a person would say it: “the call with Jane Doe”, “deal Acme renewal”."""
+        if isinstance(obj, Interaction):
+            contact = s.get(Contact, obj.contact_id) if obj.contact_id else None
+            company = s.get(Company, obj.company_id) if obj.company_id else None
+            deal = s.get(Deal, obj.deal_id) if obj.deal_id else None
+            if contact or company:
+                return f"the {obj.kind} with {(contact or company).name}"  # type: ignore[union-attr]
+            return f"the {obj.kind} on {deal.title}" if deal else f"the {obj.kind}"
+        name = getattr(obj, "name", None) or getattr(obj, "title", None) or ""
+        return f"{record_type} {name}".strip()
 
     def _rearm_reminder(self, s: Session, task: Task) -> None:
         """A task reopened by undo with its reminder marked sent, whose message was in fact cancelled

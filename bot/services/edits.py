@@ -114,10 +114,17 @@ def edit_interaction(
 
 
 def _change_task(
-    crm: CRM, op: Any, task: Task, *, title: str | None, due: Any, assignee: Any = UNSET
+    crm: CRM,
+    op: Any,
+    task: Task,
+    *,
+    title: str | None,
+    due: Any,
+    assignee: Any = UNSET,
+    before: dict[str, Any] | None = None,
 ) -> None:
     s = op.session
-    before = snapshot(task)
+    before = before if before is not None else snapshot(task)
     if title:
         task.title = _name(title, "task title", "call Jane tomorrow 3pm")
         task.title_key = fold(task.title)
@@ -139,13 +146,21 @@ def edit_task(
     title: str | None = None,
     due: Any = UNSET,
     assignee: str | None = None,
+    contact: str | None = None,
+    deal: str | None = None,
 ) -> Written:
-    """Rename, reschedule or reassign a task in one operation."""
+    """Rename, reschedule, reassign or relink a task in one operation."""
     with crm.op(actor) as op:
         s = op.session
         task = crm._task(s, actor, task_id, open_only=False)
         policy.require_change(s, actor, task)
-        _change_task(crm, op, task, title=title, due=due, assignee=assignee or UNSET)
+        # Linked before the change is recorded, so the audit's before → after (and its undo) covers them.
+        before = snapshot(task)
+        if contact:
+            task.contact_id = crm._contact(s, actor, contact).id
+        if deal:
+            task.deal_id = crm._deal(s, actor, deal).id
+        _change_task(crm, op, task, title=title, due=due, assignee=assignee or UNSET, before=before)
         s.flush()
         return Written(op.id, task=crm._task_view(s, task))
 

@@ -66,9 +66,11 @@ def find_teammate(s: Session, actor: Actor, ref: str | int) -> User:
         return exact[0]
     if exact:
         raise Ambiguous("teammate", written, [Candidate(p.id, p.name) for p in exact[:5]])
-    raise NotFound(
+    missing = NotFound(
         "teammate",
         written,
         "Mention them with @ so I know who you mean; "
         "someone who has never written to me must do so once first.",
     )
+    missing.message = f"No one called “{written}” is on this team."
+    raise missing

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, select, true, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.services import policy
@@ -32,9 +32,12 @@ LATE_AFTER = timedelta(minutes=5)
 # The overdue nudge goes out once a day, from this local time on.
 NUDGE_AT = time(9, 0)
 NUDGE_LIST = 10
-# New stale-deal alerts per owner in any 24 hours: a first start on an old pipeline, or a long holiday,
-# must not bury someone under a hundred DMs. The rest follow on the next days, oldest first.
+# Deals in an owner's daily stale-deal message: a first start on an old pipeline, or a long holiday, must
+# not bury someone under a hundred deals. The rest follow on the next days, oldest first.
 STALE_DAILY_CAP = 5
+# Stale-deal messages go out in the owner's working day, from its start: not at 03:00, not at 22:00.
+WORKDAY_START = time(9, 0)
+WORKDAY_END = time(18, 0)
 # Delivered (or cancelled) outbox rows are kept this long for the record, then removed. Nothing is planned
 # from them: what is due is read from tasks, deals and subscriptions, so removing them sends nothing again.
 RETENTION = timedelta(days=30)
@@ -69,8 +72,13 @@ def enqueue(s: Session, rows: list[dict[str, Any]]) -> int:
     """Insert deliveries, skipping any whose dedupe key is already planned (by us or a peer). A row
     with that key that was cancelled (never sent: its task went to someone else and came back, say)
     is planned again rather than leaving the message lost."""
+    return len(enqueue_keys(s, rows))
+
+
+def enqueue_keys(s: Session, rows: list[dict[str, Any]]) -> set[str]:
+    """As :func:`enqueue`, returning the dedupe keys this call planned."""
     if not rows:
-        return 0
+        return set()
     if s.get_bind().dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert as pg_insert
 
@@ -95,7 +103,7 @@ def enqueue(s: Session, rows: list[dict[str, Any]]) -> int:
         },
         where=Delivery.state == "cancelled",
     )
-    return len(s.execute(stmt.returning(Delivery.id)).all())
+    return {str(k) for k in s.execute(stmt.returning(Delivery.dedupe_key)).scalars()}
 
 
 def _delivery(
@@ -326,104 +334,123 @@ class Planner:
     # ---- stale deals ---------------------------------------------------------------------------
 
     def plan_stale_deals(self, now: datetime) -> tuple[int, int]:
+        """One message a day per owner, at the start of their working day, listing their deals that were
+        quiet for the workspace's stale period by then (oldest first, at most STALE_DAILY_CAP; the rest
+        on the next days). The dedupe key is the owner and their day, so however many schedulers plan,
+        an owner gets one such message a day; deals are flagged only when their message was planned."""
         seen = made = 0
         with self.sessions.begin() as s:
             workspaces = s.execute(select(Workspace.id, Workspace.stale_days)).all()
             for ws_id, stale_days in workspaces:
                 if not stale_days or stale_days <= 0:
                     continue
-                cutoff = now - timedelta(days=stale_days)
                 stages = {
                     st.id: st
                     for st in s.scalars(select(PipelineStage).where(PipelineStage.workspace_id == ws_id))
                 }
                 open_ids = [i for i, st in stages.items() if not st.is_closed]
-                sent_today: dict[int, int] = {
-                    r[0]: int(r[1])
-                    for r in s.execute(
-                        select(Delivery.user_id, func.count())
-                        .where(
-                            Delivery.workspace_id == ws_id,
-                            Delivery.kind == "stale_deal",
-                            Delivery.created_at > now - timedelta(days=1),
-                            Delivery.user_id.is_not(None),
-                        )
-                        .group_by(Delivery.user_id)
+                quiet = (
+                    Deal.workspace_id == ws_id,
+                    Deal.stage_id.in_(open_ids),
+                    Deal.owner_id.is_not(None),
+                    Deal.stale_alerted_at.is_(None),
+                )
+                owner_ids = list(
+                    s.scalars(
+                        select(Deal.owner_id)
+                        .where(*quiet, Deal.last_activity_at < now - timedelta(days=stale_days))
+                        .distinct()
+                        .limit(self.batch - seen)
                     )
-                }
-                full = [u for u, n in sent_today.items() if n >= STALE_DAILY_CAP]
-                rows = s.execute(
-                    select(
-                        Deal.id,
-                        Deal.title,
-                        Deal.amount,
-                        Deal.currency,
-                        Deal.stage_id,
-                        Deal.owner_id,
-                        Deal.last_activity_at,
-                        Deal.stale_snoozed_until,
-                        Deal.close_date,
-                    )
-                    .where(
-                        Deal.workspace_id == ws_id,
-                        Deal.stage_id.in_(open_ids),
-                        Deal.owner_id.is_not(None),
-                        Deal.stale_alerted_at.is_(None),
-                        Deal.last_activity_at < cutoff,
-                        # The snooze ends on its day in the owner's zone (checked below); no zone is
-                        # more than 14 hours ahead of UTC.
-                        (Deal.stale_snoozed_until.is_(None))
-                        | (Deal.stale_snoozed_until <= (now + timedelta(hours=14)).date()),
-                        Deal.owner_id.not_in(full) if full else true(),
-                    )
-                    .order_by(Deal.last_activity_at, Deal.id)
-                    .limit(self.batch - seen)
-                    .with_for_update(skip_locked=True, of=Deal)
-                ).all()
-                if not rows:
+                )
+                if not owner_ids:
                     continue
-                users = _users(s, {r.owner_id for r in rows})
+                owners = {u.id: u for u in s.scalars(select(User).where(User.id.in_(owner_ids)))}
+                # Whose working day it is now, and which of them had their message today already.
+                wanted: dict[str, tuple[User, date, datetime]] = {}
+                for owner in owners.values():
+                    local_now = now.astimezone(zone(owner.tz))
+                    if not WORKDAY_START <= local_now.time() < WORKDAY_END:
+                        continue
+                    day = local_now.date()
+                    start = datetime.combine(day, WORKDAY_START, tzinfo=zone(owner.tz)).astimezone(UTC)
+                    wanted[f"stale:{owner.id}:{day.isoformat()}"] = (owner, day, start)
+                seen += len(owner_ids)
+                if not wanted:
+                    continue
+                done = set(
+                    s.scalars(select(Delivery.dedupe_key).where(Delivery.dedupe_key.in_(list(wanted))))
+                )
                 choices = [[st.key, st.name] for st in sorted(stages.values(), key=lambda x: x.position)]
+                planned: dict[str, list[int]] = {}
                 out = []
-                flagged: list[int] = []
-                for r in rows:
-                    owner = users.get(r.owner_id)
-                    if owner is None or sent_today.get(r.owner_id, 0) >= STALE_DAILY_CAP:
+                for key, (owner, day, start) in wanted.items():
+                    if key in done:
                         continue
-                    if r.stale_snoozed_until is not None and r.stale_snoozed_until > today_in(owner[1], now):
+                    # Quiet by the start of the day: a deal that turns stale in the afternoon waits for
+                    # tomorrow's message rather than bringing a second one.
+                    mine = (
+                        *quiet,
+                        Deal.owner_id == owner.id,
+                        Deal.last_activity_at < start - timedelta(days=stale_days),
+                        (Deal.stale_snoozed_until.is_(None)) | (Deal.stale_snoozed_until <= day),
+                    )
+                    rows = s.execute(
+                        select(
+                            Deal.id,
+                            Deal.title,
+                            Deal.amount,
+                            Deal.currency,
+                            Deal.stage_id,
+                            Deal.last_activity_at,
+                            Deal.close_date,
+                        )
+                        .where(*mine)
+                        .order_by(Deal.last_activity_at, Deal.id)
+                        .limit(STALE_DAILY_CAP)
+                        .with_for_update(skip_locked=True, of=Deal)
+                    ).all()
+                    if not rows:
                         continue
-                    sent_today[r.owner_id] = sent_today.get(r.owner_id, 0) + 1
-                    flagged.append(r.id)
+                    total = int(s.scalar(select(func.count(Deal.id)).where(*mine)) or len(rows))
                     payload = {
-                        "deal_id": r.id,
-                        "title": r.title,
-                        "amount": None if r.amount is None else str(r.amount),
-                        "currency": r.currency,
-                        "stage": stages[r.stage_id].name,
-                        "stage_key": stages[r.stage_id].key,
-                        "owner_id": r.owner_id,
-                        "last_activity_at": _iso(r.last_activity_at),
-                        "days_quiet": (now - r.last_activity_at).days,
-                        "close_date": _iso(r.close_date),
-                        "tz": owner[1],
+                        "owner_id": owner.id,
+                        "date": day.isoformat(),
+                        "tz": owner.tz,
                         "stages": choices,
+                        "total": max(total, len(rows)),
+                        "deals": [
+                            {
+                                "deal_id": r.id,
+                                "title": r.title,
+                                "amount": None if r.amount is None else str(r.amount),
+                                "currency": r.currency,
+                                "stage": stages[r.stage_id].name,
+                                "stage_key": stages[r.stage_id].key,
+                                "last_activity_at": _iso(r.last_activity_at),
+                                "days_quiet": (now - r.last_activity_at).days,
+                                "close_date": _iso(r.close_date),
+                            }
+                            for r in rows
+                        ],
                     }
-                    snooze = r.stale_snoozed_until.isoformat() if r.stale_snoozed_until else "-"
+                    planned[key] = [r.id for r in rows]
                     out.append(
                         _delivery(
                             workspace_id=ws_id,
-                            kind="stale_deal",
-                            key=f"stale:{r.id}:{_key_time(r.last_activity_at)}:{snooze}",
-                            channel=owner[0],
-                            user_id=r.owner_id,
+                            kind="stale_deals",
+                            key=key,
+                            channel=owner.slack_id,
+                            user_id=owner.id,
                             payload=payload,
-                            due=now,
+                            due=start,
                             now=now,
                         )
                     )
-                # Counted as seen only when flagged: deals left for tomorrow must not keep the loop going.
-                seen += len(flagged)
-                made += enqueue(s, out)
+                inserted = enqueue_keys(s, out)
+                made += len(inserted)
+                # A peer that planned the same owner's day first keeps those deals for its own message.
+                flagged = [deal_id for key in inserted for deal_id in planned.get(key, [])]
                 if flagged:
                     s.execute(
                         update(Deal)
@@ -530,12 +557,27 @@ def still_due(s: Session, delivery: Delivery, now: datetime) -> dict[str, Any] |
         ):
             return None
         return p
+    if delivery.kind == "stale_deals":
+        tz = p.get("tz") or "UTC"
+        kept = [d for d in p["deals"] if _still_stale(s, d, delivery.user_id, tz, now)]
+        p["total"] = max(int(p.get("total") or 0) - (len(p["deals"]) - len(kept)), len(kept))
+        p["deals"] = kept
+        return p if kept else None
     if delivery.kind == "summary":
         sub_id = p.get("subscription_id")
         if sub_id is not None and s.get(Subscription, sub_id) is None:
             return None
         return p
     return p
+
+
+def _still_stale(s: Session, d: dict[str, Any], owner_id: int | None, tz: str, now: datetime) -> bool:
+    deal = s.get(Deal, d["deal_id"])
+    if deal is None or deal.owner_id != owner_id or deal.stage.is_closed:
+        return False
+    if _iso(deal.last_activity_at) != d["last_activity_at"]:
+        return False
+    return deal.stale_snoozed_until is None or deal.stale_snoozed_until <= today_in(tz, now)
 
 
 class Proactive(ServiceBase):
@@ -609,4 +651,4 @@ class Proactive(ServiceBase):
             return Written(op.id, deal=self.crm._deal_view(s, deal))
 
 
-__all__ = ["LATE_AFTER", "PlanStats", "Planner", "Proactive", "enqueue", "still_due"]
+__all__ = ["LATE_AFTER", "PlanStats", "Planner", "Proactive", "enqueue", "enqueue_keys", "still_due"]

@@ -105,6 +105,62 @@ def parse_schedule(text: str) -> Schedule:
     raise Invalid("schedule", f"“{text}” is not a schedule I understand.", USAGE)
 
 
+@dataclass(frozen=True)
+class SummaryRequest:
+    """A standing order for the summary asked for in words: ``subscribe`` with a schedule in the form
+    :func:`parse_schedule` reads, or ``unsubscribe`` with ``daily``, ``weekly`` or nothing (both)."""
+
+    action: str
+    channel: str | None
+    schedule: str
+
+
+_CHANNEL_REF = r"<#[CGD][A-Z0-9]+(?:\|[^>]*)?>|#[a-z0-9][a-z0-9_\-]*"
+_STOP = re.compile(
+    r"^(?:please\s+)?(?:stop|unsubscribe|cancel|end|turn off|no more|don'?t (?:post|send)|do not (?:post|send))\b"
+)
+_ORDER = re.compile(r"^(?:please\s+|can you\s+|could you\s+)?(?:post|send|share|drop|put|deliver|give)\b")
+_RECURRING = re.compile(
+    r"\b(?:every|each)\s+(?:morning|day|weekday|week|evening|afternoon|monday|tuesday|wednesday|thursday|"
+    r"friday|saturday|sunday)\b|\b(?:daily|weekly|mornings)\b|\bon\s+(?:mondays|tuesdays|wednesdays|thursdays|"
+    r"fridays|saturdays|sundays)\b"
+)
+_WEEKDAY = re.compile(r"\b(monday|tuesday|wednesday|thursday|friday|saturday|sunday)s?\b")
+_AT = re.compile(r"\b(?:at|@)\s*(\d{1,2}(?::\d{2})?\s*(?:am|pm)?)|\b(\d{1,2}(?::\d{2})?\s*(?:am|pm))\b")
+
+
+def read_summary_request(text: str) -> SummaryRequest | None:
+    """ "post the pipeline summary in #sales every morning at 9" → subscribe #sales daily 09:00; "stop
+    posting the pipeline summary in #sales" → unsubscribe. None for anything else (asking for the
+    pipeline, a task about a summary): the message parser reads those."""
+    low = text.strip().lower()
+    if "pipeline" not in low or not re.search(r"\b(?:summary|summaries|report|digest|update|numbers)\b", low):
+        return None
+    found = re.search(_CHANNEL_REF, text.strip(), re.IGNORECASE)
+    here = re.search(r"\b(?:here|this channel)\b", low)
+    if found is None and here is None:
+        return None
+    channel = found.group(0) if found else "here"
+    weekly = bool(re.search(r"\bweekly\b|\b(?:every|each) week\b", low)) or bool(
+        re.search(r"\b(?:every|each|on)\s+(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)", low)
+    )
+    if _STOP.match(low):
+        daily = re.search(r"\bdaily\b|\b(?:every|each) (?:morning|day)\b", low)
+        return SummaryRequest("unsubscribe", channel, "weekly" if weekly else "daily" if daily else "")
+    if not _ORDER.match(low) or not _RECURRING.search(low):
+        return None
+    at = _AT.search(low)
+    hhmm = parse_time((at.group(1) or at.group(2)).strip()) if at else "09:00"
+    hour = int(hhmm[:2])
+    # "every evening at 6" is 18:00: a bare hour takes the part of the day the message names.
+    if hour < 12 and re.search(r"\b(?:evening|afternoon)\b", low) and not (at and "am" in at.group(0)):
+        hhmm = f"{hour + 12:02d}{hhmm[2:]}"
+    if weekly:
+        day = _WEEKDAY.search(low)
+        return SummaryRequest("subscribe", channel, f"weekly {day.group(1) if day else 'monday'} {hhmm}")
+    return SummaryRequest("subscribe", channel, f"daily {hhmm}")
+
+
 def next_run(schedule: Schedule, tz: str, after: datetime) -> datetime:
     """The first instant strictly after ``after`` that is the schedule's local time (UTC)."""
     z = zone(tz)

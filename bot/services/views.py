@@ -68,6 +68,8 @@ class TaskView:
     done_at: datetime | None
     contact: str | None = None
     deal: str | None = None
+    # Open and past its due day (a day-only task) or time (a timed one), in the assignee's zone.
+    overdue: bool = False
 
     @property
     def is_done(self) -> bool:

@@ -1,9 +1,11 @@
 """The daily overdue nudge (one a day per person, grouped) and stale-deal alerts (once per quiet spell,
-to the owner, with buttons; the quiet period is a workspace setting; snoozable until a date)."""
+grouped in one message a day per owner at the start of their working day, with each deal's buttons; the
+quiet period is a workspace setting; snoozable until a date)."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+import re
+from datetime import UTC, date, datetime
 
 import pytest
 from sqlalchemy import update
@@ -12,7 +14,7 @@ from bot.blocks.proactive import REMINDER_DONE, STALE_LOG, STALE_MOVE, STALE_SNO
 from bot.clock import ManualClock
 from bot.services import CRM, Actor
 from bot.services.errors import Invalid
-from bot.services.proactive import Proactive
+from bot.services.proactive import Planner, Proactive
 from models import Workspace
 from tests.scheduler.conftest import Slack, action_ids, block_text
 
@@ -61,6 +63,16 @@ def test_one_grouped_overdue_nudge_a_day_per_person(
     assert len(_nudges(slack)) == 3
 
 
+def _titles(post: dict) -> list[str]:
+    """The deals a grouped stale-deal message lists, in order."""
+    return re.findall(r"\*(.+?)\* has had no activity", block_text(post))
+
+
+# 09:00 in New York on a day: the start of Ann's working day, when her stale deals are told.
+def _ann_morning(day: int, month: int = 12) -> datetime:
+    return datetime(2026, month, day, 14, 0, tzinfo=UTC)
+
+
 def _quiet_deal(crm: CRM, ann: Actor, title: str = "Acme renewal") -> int:
     deal = crm.create_deal(ann, title, company="Acme", amount="50000", stage="proposal").deal
     assert deal
@@ -70,26 +82,27 @@ def _quiet_deal(crm: CRM, ann: Actor, title: str = "Acme renewal") -> int:
 def test_stale_deal_is_flagged_once_to_its_owner_with_buttons(
     crm: CRM, ann: Actor, slack: Slack, scheduler, clock: ManualClock
 ) -> None:
-    deal_id = _quiet_deal(crm, ann)
-    clock.advance(timedelta(days=13, hours=23))
+    deal_id = _quiet_deal(crm, ann)  # Tuesday 24 November, 12:00 UTC
+    clock.set(_ann_morning(7))  # 13 days and 2 hours later
     scheduler.tick()
     assert slack.posted == []
-    clock.advance(timedelta(hours=2))
+    clock.set(_ann_morning(8))
     scheduler.tick()
     [alert] = slack.posted
     assert alert["channel"] == "UANN"
     assert "Acme renewal" in alert["text"] and "14 days" in alert["text"]
     assert action_ids(alert) == [STALE_LOG, STALE_MOVE, STALE_SNOOZE]
-    clock.advance(days=3)
+    clock.set(_ann_morning(11))
     scheduler.tick()
     assert len(slack.posted) == 1  # once per quiet spell
 
     # Activity starts a new spell; quiet again for 14 days means one more alert.
+    clock.set(datetime(2026, 12, 11, 13, 0, tzinfo=UTC))
     Proactive(crm).log_activity(ann, deal_id, "Called, they are reviewing")
-    clock.advance(days=13)
+    clock.set(_ann_morning(24))
     scheduler.tick()
     assert len(slack.posted) == 1
-    clock.advance(days=1, minutes=1)
+    clock.set(_ann_morning(25))
     scheduler.tick()
     assert len(slack.posted) == 2
 
@@ -102,16 +115,16 @@ def test_stale_days_is_a_workspace_setting_and_closed_deals_are_left_alone(
     _quiet_deal(crm, ann, "Open one")
     won = crm.create_deal(ann, "Won one", amount="1000", stage="won").deal
     assert won
-    clock.advance(days=3, minutes=1)
+    clock.set(_ann_morning(27, 11))
     scheduler.tick()
-    assert [p["text"].split(" has had")[0] for p in slack.posted] == ["Open one"]
+    assert [_titles(p) for p in slack.posted] == [["Open one"]]
 
 
 def test_stale_alert_snoozed_until_a_date(
     crm: CRM, ann: Actor, slack: Slack, scheduler, clock: ManualClock
 ) -> None:
     deal_id = _quiet_deal(crm, ann)
-    clock.advance(days=15)
+    clock.set(_ann_morning(9))
     scheduler.tick()
     assert len(slack.posted) == 1
     buttons = Proactive(crm)
@@ -125,7 +138,7 @@ def test_stale_alert_snoozed_until_a_date(
     clock.set(datetime(2026, 12, 19, 23, 0, tzinfo=UTC))
     scheduler.tick()
     assert len(slack.posted) == 1
-    clock.set(datetime(2026, 12, 20, 9, 0, tzinfo=UTC))
+    clock.set(_ann_morning(20))
     scheduler.tick()
     assert len(slack.posted) == 2
     assert "Acme renewal" in slack.posted[1]["text"]
@@ -135,7 +148,7 @@ def test_moving_the_stage_from_the_alert_ends_the_spell(
     crm: CRM, ann: Actor, slack: Slack, scheduler, clock: ManualClock
 ) -> None:
     deal_id = _quiet_deal(crm, ann)
-    clock.advance(days=15)
+    clock.set(_ann_morning(9))
     scheduler.tick()
     written = Proactive(crm).move_stage(ann, deal_id, "negotiation")
     assert written.deal and written.deal.stage == "negotiation"
@@ -165,23 +178,25 @@ def test_a_quiet_pipeline_does_not_bury_its_owner(
     for i in range(7):
         _quiet_deal(crm, ann, f"Deal {i}")
         clock.advance(minutes=1)
-    clock.advance(days=20)
+    clock.set(_ann_morning(14))
     scheduler.tick()
-    # Five a day, oldest first; the other two the next day.
-    assert [p["text"].split(" has had")[0] for p in slack.posted] == [f"Deal {i}" for i in range(5)]
+    # One message a day with five deals, oldest first; the other two the next day.
+    [first] = slack.posted
+    assert _titles(first) == [f"Deal {i}" for i in range(5)]
+    assert "7 deals have gone quiet" in block_text(first) and "2 more" in block_text(first)
     clock.advance(hours=12)
     scheduler.tick()
-    assert len(slack.posted) == 5
-    clock.advance(hours=12, minutes=1)
+    assert len(slack.posted) == 1
+    clock.set(_ann_morning(15))
     scheduler.tick()
-    assert [p["text"].split(" has had")[0] for p in slack.posted[5:]] == ["Deal 5", "Deal 6"]
+    assert _titles(slack.posted[1]) == ["Deal 5", "Deal 6"]
 
 
 def test_stale_alert_snooze_ends_on_that_day_in_the_owners_zone(
     crm: CRM, ann: Actor, slack: Slack, scheduler, clock: ManualClock
 ) -> None:
     deal_id = _quiet_deal(crm, ann)
-    clock.advance(days=15)
+    clock.set(_ann_morning(9))
     scheduler.tick()
     assert len(slack.posted) == 1
     Proactive(crm).snooze_stale(ann, deal_id, "2026-12-20")
@@ -191,3 +206,64 @@ def test_stale_alert_snooze_ends_on_that_day_in_the_owners_zone(
     clock.set(datetime(2026, 12, 20, 14, 0, tzinfo=UTC))  # the 20th, 09:00 in New York
     scheduler.tick()
     assert len(slack.posted) == 2
+
+
+def _stale_posts(slack: Slack) -> list[dict]:
+    return [p for p in slack.posted if STALE_LOG in action_ids(p)]
+
+
+def test_stale_deals_are_one_message_per_owner_at_the_start_of_their_working_day(
+    crm: CRM, ann: Actor, bob: Actor, slack: Slack, scheduler, clock: ManualClock
+) -> None:
+    for title in ("Acme renewal", "Acme expansion", "Acme training"):
+        _quiet_deal(crm, ann, title)
+    for title in ("Globex pilot", "Globex platform"):
+        _quiet_deal(crm, bob, title)
+    clock.set(datetime(2026, 12, 10, 3, 0, tzinfo=UTC))  # 22:00 in New York, 04:00 in Paris
+    scheduler.tick()
+    assert _stale_posts(slack) == []
+
+    clock.set(datetime(2026, 12, 10, 8, 0, tzinfo=UTC))  # 09:00 in Paris, 03:00 in New York
+    scheduler.tick()
+    [for_bob] = _stale_posts(slack)
+    assert for_bob["channel"] == "UBOB"
+    text = block_text(for_bob)
+    assert "Globex pilot" in text and "Globex platform" in text and "Acme" not in text
+    assert action_ids(for_bob) == [STALE_LOG, STALE_MOVE, STALE_SNOOZE] * 2
+
+    clock.set(datetime(2026, 12, 10, 14, 0, tzinfo=UTC))  # 09:00 in New York
+    scheduler.tick()
+    posts = _stale_posts(slack)
+    assert [p["channel"] for p in posts] == ["UBOB", "UANN"]
+    assert all(t in block_text(posts[1]) for t in ("Acme renewal", "Acme expansion", "Acme training"))
+    assert action_ids(posts[1]).count(STALE_LOG) == 3
+    clock.set(datetime(2026, 12, 10, 20, 0, tzinfo=UTC))
+    scheduler.tick()
+    assert len(_stale_posts(slack)) == 2
+
+
+def test_one_stale_message_per_owner_a_day_across_schedulers(
+    crm: CRM, ann: Actor, slack: Slack, make_scheduler, clock: ManualClock
+) -> None:
+    _quiet_deal(crm, ann, "Acme renewal")
+    clock.advance(days=1, hours=3)  # Wednesday 15:00 UTC
+    _quiet_deal(crm, ann, "Acme expansion")
+    # Another scheduler process plans from the same database (on SQLite only one may send, so the other
+    # is its planner alone); what it plans, the first one sends.
+    first, second = make_scheduler(name="one"), Planner(crm.sessions)
+    clock.set(datetime(2026, 12, 9, 14, 0, tzinfo=UTC))  # 09:00 in New York: only the first is 14 days quiet
+    first.tick()
+    [today] = _stale_posts(slack)
+    assert "Acme renewal" in block_text(today) and "Acme expansion" not in block_text(today)
+
+    clock.set(datetime(2026, 12, 9, 18, 0, tzinfo=UTC))  # the second turns stale that afternoon
+    second.plan(clock.now())
+    first.tick()
+    assert len(_stale_posts(slack)) == 1  # Ann has had her message today
+
+    clock.set(datetime(2026, 12, 10, 14, 0, tzinfo=UTC))  # the next morning
+    second.plan(clock.now())
+    first.tick()
+    posts = _stale_posts(slack)
+    assert len(posts) == 2
+    assert "Acme expansion" in block_text(posts[1]) and "Acme renewal" not in block_text(posts[1])

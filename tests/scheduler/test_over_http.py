@@ -104,13 +104,15 @@ def test_stale_alert_move_stage_snooze_and_log_activity(
     ann = slack.crm.register_user("T1", ANN, name="Ann Rep", tz="America/New_York")
     deal = slack.crm.create_deal(ann, "Acme renewal", amount="50000", stage="proposal").deal
     assert deal
-    clock.advance(days=15)
+    clock.advance(days=15, hours=2)  # 09:00 in New York: the start of Ann's working day
     scheduler.tick()
     alert = _last_post(slack, ANN)
     assert "Acme renewal" in text_of(alert) and "15 days" in text_of(alert)
 
     snoozed = _press_element(slack, alert, "stale_snooze_until", selected_date="2026-12-20")
     assert "before 2026-12-20" in text_of(snoozed)
+    # The alert lists all of Ann's quiet deals: an answer about one goes below it, not over it.
+    assert snoozed.params.get("replace_original") is False
     moved = _press_element(
         slack, alert, "stale_move_stage", selected_option={"value": f"{deal.id}:negotiation", "text": {}}
     )

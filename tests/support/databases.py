@@ -17,6 +17,7 @@ from bot.migrate import upgrade
 from models import metadata
 
 PG_ENV = "CRM_TEST_POSTGRES_URL"
+PG_HINT = f"to run it too, set {PG_ENV}=postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
 
 def postgres_url_or_skip() -> str:
@@ -25,9 +26,7 @@ def postgres_url_or_skip() -> str:
     if not url:
         if os.environ.get("CI"):
             pytest.fail(f"{PG_ENV} is not set; CI must run the PostgreSQL half of the suite")
-        pytest.skip(
-            f"PostgreSQL half skipped: set {PG_ENV}=postgresql+psycopg://postgres@127.0.0.1:5432/test"
-        )
+        pytest.skip(f"PostgreSQL half skipped: {PG_HINT}")
     return url
 
 

@@ -1,0 +1,41 @@
+"""What ``make test`` prints is read by people: without PostgreSQL configured it says so once, with how to
+turn it on; in CI a missing PostgreSQL is a failure, never a quiet skip."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+# A small file that runs on both backends, so its PostgreSQL half is what a local run leaves out.
+TARGET = "tests/services/test_workspaces.py"
+
+
+def run_suite(**env_extra: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("CRM_TEST_POSTGRES_URL", "CI")}
+    env.update(env_extra)
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", TARGET],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
+    )
+
+
+def test_a_local_run_without_postgres_says_so_once_with_how_to_turn_it_on() -> None:
+    done = run_suite()
+    assert done.returncode == 0, done.stdout + done.stderr
+    mentions = [line for line in done.stdout.splitlines() if "PostgreSQL" in line]
+    assert len(mentions) == 1, done.stdout
+    assert "CRM_TEST_POSTGRES_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test" in mentions[0]
+    assert "skipped" not in done.stdout.splitlines()[-1], done.stdout
+
+
+def test_in_ci_a_missing_postgres_fails_the_run() -> None:
+    done = run_suite(CI="1")
+    assert done.returncode != 0, done.stdout
+    assert "CI must run the PostgreSQL half" in done.stdout
