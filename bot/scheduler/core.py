@@ -122,6 +122,10 @@ class Scheduler:
         self.planner = Planner(sessions)
         # When each channel was last posted to (monotonic seconds), so pacing holds across rounds.
         self._last_post: dict[str, float] = {}
+        # Channels Slack answered 429 for, and until when (clock time). A hold covers every later post to
+        # the channel in this process, including rows planned after the 429, not only those queued with it.
+        self._holds: dict[str, datetime] = {}
+        self._holds_lock = threading.Lock()
         self.started = False
         self._lock = threading.Lock()
 
@@ -239,6 +243,9 @@ class Scheduler:
     # ---- dispatching ---------------------------------------------------------------------------
 
     def _dispatch(self, claimed: list[Claimed], stats: TickStats) -> None:
+        claimed = self._skip_held(claimed, stats)
+        if not claimed:
+            return
         pacer = _Pacer(claimed, self.pace_seconds, self._last_post)
         results: list[TickStats] = []
         lock = threading.Lock()
@@ -338,8 +345,39 @@ class Scheduler:
             kind = "in_doubt" if posting or posted else "transient"
             return self._failed(c, SendError(kind, f"{type(exc).__name__}: {exc}"), stats)
 
+    def _skip_held(self, claimed: list[Claimed], stats: TickStats) -> list[Claimed]:
+        """Send rows for channels still under a Retry-After back to wait for its end, untried."""
+        now = self.clock.now()
+        with self._holds_lock:
+            for channel in [ch for ch, until in self._holds.items() if until <= now]:
+                del self._holds[channel]
+            holds = dict(self._holds)
+        if not holds:
+            return claimed
+        ready: list[Claimed] = []
+        for c in claimed:
+            until = holds.get(c.channel)
+            if until is None:
+                ready.append(c)
+                continue
+            self._release(
+                c,
+                (until - now).total_seconds(),
+                "waiting out a rate limit on this channel",
+                count_attempt=False,
+            )
+            stats.retried += 1
+        return ready
+
+    def _hold(self, channel: str, seconds: float) -> None:
+        until = self.clock.now() + timedelta(seconds=seconds)
+        with self._holds_lock:
+            if until > self._holds.get(channel, until - timedelta(seconds=1)):
+                self._holds[channel] = until
+
     def _failed(self, c: Claimed, err: SendError, stats: TickStats) -> tuple[str, float | None]:
         if err.kind == "rate_limited":
+            self._hold(c.channel, err.retry_after or 1.0)
             self._release(c, err.retry_after or 1.0, str(err), count_attempt=False)
             stats.retried += 1
             return "rate_limited", err.retry_after

@@ -335,3 +335,34 @@ def test_failing_to_record_a_post_slack_accepted_does_not_post_it_twice(
     scheduler.tick()
     assert len(slack.posted) == 1
     assert [d.state for d in deliveries(crm)] == ["sent"]
+
+
+def test_retry_after_holds_the_channel_for_messages_planned_later(
+    crm: CRM, slack: Slack, scheduler: Scheduler, clock: ManualClock
+) -> None:
+    """A 429 holds its channel, not only the rows that were queued with it: a reminder that falls due
+    for the same DM during the hold waits for the hold to end; other channels keep flowing."""
+    a, b = _people(crm, "UA", "UB")
+    _due_now(crm, a, "a1")
+    slack.fail_next(
+        "chat.postMessage", Fault(429, {"ok": False, "error": "ratelimited"}, {"Retry-After": "10"})
+    )
+    scheduler.tick()
+    assert [c.params["channel"] for c in slack.calls_to("chat.postMessage")] == ["UA"]
+    assert slack.posted == []
+
+    clock.advance(seconds=3)
+    _due_now(crm, a, "a2")
+    _due_now(crm, b, "b1")
+    scheduler.tick()
+    assert [c.params["channel"] for c in slack.calls_to("chat.postMessage")] == ["UA", "UB"]
+    held = [d for d in deliveries(crm) if d.channel == "UA"]
+    assert {(d.state, d.next_attempt_at) for d in held} == {("pending", clock.now() + timedelta(seconds=7))}
+
+    clock.advance(seconds=6)
+    scheduler.tick()
+    assert slack.posts_to("UA") == []
+    clock.advance(seconds=1)
+    scheduler.tick()
+    assert sorted(p["text"].split(" — ")[0] for p in slack.posts_to("UA")) == ["Reminder: a1", "Reminder: a2"]
+    assert [d.state for d in deliveries(crm)] == ["sent"] * 3
