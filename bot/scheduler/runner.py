@@ -7,6 +7,7 @@ import os
 import signal
 import sys
 import threading
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -64,15 +65,25 @@ class SchedulerHandle:
         self.thread = threading.Thread(target=self._run, name="crm-scheduler", daemon=True)
 
     def _run(self) -> None:
+        sched = self.scheduler
+        next_round = time.monotonic()
         while not self._stop.is_set():
             try:
-                self.scheduler.tick()
+                if time.monotonic() >= next_round:
+                    try:
+                        sched.tick()
+                    finally:
+                        next_round = time.monotonic() + self.interval
+                else:
+                    # Between rounds too: peers, and on SQLite a second scheduler, must see us alive
+                    # however long the interval.
+                    sched.beat()
             except SchedulerBusy as exc:
                 log.error("scheduler stopped: %s", exc)
                 return
             except Exception:  # noqa: BLE001 - a bad round (database blip) must not end the scheduler
                 log.exception("scheduler round failed; trying again in %.0fs", self.interval)
-            self._stop.wait(self.interval)
+            self._stop.wait(max(0.0, min(next_round - time.monotonic(), sched.heartbeat_seconds)))
 
     def start(self) -> SchedulerHandle:
         self.thread.start()
