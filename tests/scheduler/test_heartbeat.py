@@ -13,7 +13,7 @@ import pytest
 from bot.clock import ManualClock
 from bot.scheduler import Scheduler, SchedulerBusy, TickStats
 from bot.services import CRM
-from tests.scheduler.conftest import Slack, deliveries
+from tests.scheduler.conftest import Slack, deliveries, eventually
 
 
 def _due(crm: CRM, people: int, each: int) -> int:
@@ -74,7 +74,7 @@ def test_a_live_claimer_keeps_its_rows_however_slow_its_sends(
         slack.wait_calls("chat.postMessage", 1, timeout=10)
         # Longer than the recovery window, well inside the lease: only the heartbeat keeps the rows.
         clock.advance(seconds=60)
-        slack.wait_for(lambda _: slow.last_beat_at == clock.now(), timeout=10)
+        eventually(lambda: slow.last_beat_at == clock.now())
         peer: Scheduler = make_scheduler(name="peer")
         if backend == "sqlite":
             with pytest.raises(SchedulerBusy):
