@@ -21,6 +21,7 @@ from slack_sdk.signature import SignatureVerifier
 from sqlalchemy import text
 
 from bot.app import create_app
+from bot.db import is_unavailable, reason
 from bot.runtime import Services, build_services
 from bot.settings import Settings
 from bot.slack.client import make_client
@@ -49,8 +50,11 @@ def make_wsgi(app: App, services: Services) -> Callable[..., Iterable[bytes]]:
                 with services.sessions() as s:
                     s.execute(text("SELECT 1"))
                 status, body = "200 OK", b"ok\n"
-            except Exception:
-                log.exception("health check: database unreachable")
+            except Exception as exc:
+                if is_unavailable(exc):
+                    log.warning("health check: database unreachable: %s", reason(exc))
+                else:
+                    log.exception("health check failed")
                 status, body = "503 Service Unavailable", b"database unreachable\n"
             start_response(status, [("Content-Type", "text/plain"), ("Content-Length", str(len(body)))])
             return [body]

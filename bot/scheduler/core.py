@@ -42,6 +42,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.blocks.proactive import render
 from bot.charts import summary_chart_png
 from bot.clock import Clock, SystemClock
+from bot.db import is_unavailable
 from bot.scheduler import lease
 from bot.scheduler.lease import SchedulerBusy
 from bot.scheduler.transport import SendError, SlackTransport, Transport
@@ -412,6 +413,10 @@ class Scheduler:
         except SendError as err:
             return self._failed(c, err, stats)
         except Exception as exc:  # noqa: BLE001 - one bad message must not stop the others
+            if is_unavailable(exc):
+                # Nothing can be recorded now: the round ends and the runner reports the outage once.
+                # The row stays claimed and is taken up, in doubt, when its claim lapses.
+                raise
             log.exception("delivery %s (%s) failed unexpectedly", c.id, c.kind)
             # Failing inside the post itself, we cannot know whether Slack got it; failing after it
             # (recording it), Slack has it: either way, check before resending.

@@ -15,6 +15,7 @@ from slack_sdk import WebClient
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.clock import Clock, SystemClock
+from bot.db import is_unavailable, reason, unreachable
 from bot.scheduler.core import Scheduler
 from bot.scheduler.lease import SchedulerBusy
 from bot.scheduler.transport import Transport
@@ -62,6 +63,8 @@ class SchedulerHandle:
         self.scheduler = scheduler
         self.interval = interval
         self._stop = threading.Event()
+        # When the database went away (monotonic), while it stays away: an outage is logged once.
+        self._down_since: float | None = None
         self.thread = threading.Thread(target=self._run, name="crm-scheduler", daemon=True)
 
     def _run(self) -> None:
@@ -81,9 +84,30 @@ class SchedulerHandle:
             except SchedulerBusy as exc:
                 log.error("scheduler stopped: %s", exc)
                 return
-            except Exception:  # noqa: BLE001 - a bad round (database blip) must not end the scheduler
-                log.exception("scheduler round failed; trying again in %.0fs", self.interval)
+            except Exception as exc:  # noqa: BLE001 - a bad round (database blip) must not end the scheduler
+                if is_unavailable(exc):
+                    self._database_down(exc)
+                else:
+                    log.exception("scheduler round failed; trying again in %.0fs", self.interval)
+            else:
+                self._database_up()
             self._stop.wait(max(0.0, min(next_round - time.monotonic(), sched.heartbeat_seconds)))
+
+    def _database_down(self, exc: BaseException) -> None:
+        if self._down_since is not None:
+            return  # already said; a line per round would bury everything else in the log
+        self._down_since = time.monotonic()
+        bind = self.scheduler.sessions.kw.get("bind")
+        what = str(unreachable(bind.url, exc)) if bind is not None else f"database unreachable: {reason(exc)}"
+        log.warning("scheduler: %s; trying again every %gs, quietly until it is back", what, self.interval)
+
+    def _database_up(self) -> None:
+        if self._down_since is None:
+            return
+        log.info(
+            "scheduler: the database is reachable again after %.0fs", time.monotonic() - self._down_since
+        )
+        self._down_since = None
 
     def start(self) -> SchedulerHandle:
         self.thread.start()
@@ -130,12 +154,15 @@ def run_standalone(settings: Settings) -> int:
     except SettingsError as exc:
         print(f"crm-bot scheduler: {exc}", file=sys.stderr)
         return 2
-    from bot.db import is_sqlite, make_engine, make_session_factory
+    from bot.db import is_sqlite, make_engine, make_session_factory, ping, reaching
     from bot.migrate import upgrade
 
     engine = make_engine(settings.database_url)
-    if is_sqlite(engine):
-        upgrade(engine)
+    with reaching(engine.url):
+        if is_sqlite(engine):
+            upgrade(engine)
+        else:
+            ping(engine)
     sessions = make_session_factory(engine)
     client = WebClient(token=settings.bot_token, base_url=settings.api_url or "https://slack.com/api/")
     try:
