@@ -137,7 +137,7 @@ def _start_scheduler(settings: Settings, services: Services, client: Any) -> Any
     if start is None:
         return None
     try:
-        return start(settings, services.sessions, client, services.clock)
+        return start(settings, services.sessions, client, services.clock, standby=True)
     except Exception as exc:  # the bot still answers people when another process runs the scheduler
         log.error("scheduler not started: %s", exc)
         return None

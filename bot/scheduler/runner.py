@@ -59,9 +59,12 @@ def options_from_env(env: dict[str, str] | None = None) -> SchedulerOptions:
 class SchedulerHandle:
     """A scheduler ticking in a daemon thread; ``stop()`` ends it and gives the lease back."""
 
-    def __init__(self, scheduler: Scheduler, interval: float) -> None:
+    def __init__(self, scheduler: Scheduler, interval: float, *, standby: bool = False) -> None:
         self.scheduler = scheduler
         self.interval = interval
+        # Wait for another scheduler's SQLite lease to lapse, rather than stop, and take over then.
+        self.standby = standby
+        self._waiting = False
         self._stop = threading.Event()
         # When the database went away (monotonic), while it stays away: an outage is logged once.
         self._down_since: float | None = None
@@ -77,13 +80,18 @@ class SchedulerHandle:
                         sched.tick()
                     finally:
                         next_round = time.monotonic() + self.interval
-                else:
+                elif sched.started:
                     # Between rounds too: peers, and on SQLite a second scheduler, must see us alive
                     # however long the interval.
                     sched.beat()
             except SchedulerBusy as exc:
-                log.error("scheduler stopped: %s", exc)
-                return
+                if not self.standby:
+                    log.error("scheduler stopped: %s", exc)
+                    return
+                sched.started = False
+                if not self._waiting:
+                    log.warning("scheduler waiting: %s; taking over when its lease lapses", exc)
+                    self._waiting = True
             except Exception as exc:  # noqa: BLE001 - a bad round (database blip) must not end the scheduler
                 if is_unavailable(exc):
                     self._database_down(exc)
@@ -91,6 +99,9 @@ class SchedulerHandle:
                     log.exception("scheduler round failed; trying again in %.0fs", self.interval)
             else:
                 self._database_up()
+                if self._waiting and sched.started:
+                    log.info("scheduler: took over the SQLite database's scheduler lease")
+                    self._waiting = False
             self._stop.wait(max(0.0, min(next_round - time.monotonic(), sched.heartbeat_seconds)))
 
     def _database_down(self, exc: BaseException) -> None:
@@ -131,15 +142,19 @@ def start_in_background(
     clock: Clock | None = None,
     *,
     options: SchedulerOptions | None = None,
+    standby: bool = False,
 ) -> SchedulerHandle:
     """Start ticking in a daemon thread. Raises SchedulerBusy (SQLite, another scheduler running) before
-    any thread starts, so the caller can print its one line."""
+    any thread starts, so the caller can print its one line; with ``standby`` (``crm-bot run``, which
+    serves people either way) it waits for that scheduler's lease to lapse instead and takes over: a
+    process restarted right after a crash finds the dead one's lease still there."""
     opts = options or options_from_env()
     scheduler = Scheduler(
         sessions, client, clock or SystemClock(), pace_seconds=opts.pace_seconds, workers=opts.workers
     )
-    scheduler.start()
-    return SchedulerHandle(scheduler, opts.interval).start()
+    if not standby:
+        scheduler.start()
+    return SchedulerHandle(scheduler, opts.interval, standby=standby).start()
 
 
 def run_standalone(settings: Settings) -> int:

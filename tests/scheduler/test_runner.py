@@ -179,3 +179,41 @@ def test_a_database_outage_is_one_line_and_its_end_another(
     assert "database" in problems[0].getMessage() and problems[0].exc_info is None
     back = [r for r in records if "reachable again" in r.getMessage()]
     assert len(back) == 1 and back[0].levelno == logging.INFO
+
+
+def test_crm_bot_run_restarted_after_a_crash_takes_over_the_sqlite_scheduler(
+    tmp_path: Path, slack: Slack, caplog: pytest.LogCaptureFixture
+) -> None:
+    """``crm-bot run`` restarted at once after a kill -9 finds the dead process's SQLite lease still
+    held: its scheduler stands by and takes over once the lease lapses (30 s after the last beat),
+    instead of never running in that process."""
+    from bot.clock import ManualClock
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'restart.sqlite3'}")
+    upgrade(engine)
+    sessions = make_session_factory(engine)
+    clock = ManualClock(datetime.now(UTC))
+    crm = CRM(sessions, clock=clock.now)
+    ann = crm.register_user("T1", "UANN", name="Ann", tz="UTC")
+    crm.create_task(ann, "Due before the crash", due=datetime(2020, 1, 1, 9, 0, tzinfo=UTC))
+    client = WebClient(base_url=slack.api_url, retry_handlers=[])
+    Scheduler(sessions, client, clock, name="killed").start()  # … and never gave its lease back
+    caplog.set_level(logging.INFO, logger="bot.scheduler")
+    handle = start_in_background(
+        Settings(bot_token="xoxb-test", database_url=str(engine.url)),
+        sessions,
+        client,
+        clock,
+        options=SchedulerOptions(interval=0.02, pace_seconds=0, workers=1),
+        standby=True,
+    )
+    try:
+        eventually(lambda: any("waiting" in r.getMessage() for r in caplog.records))
+        assert handle.running and slack.posted == []
+        clock.advance(seconds=31)
+        slack.wait_for(lambda s: s.posted, timeout=10)
+    finally:
+        handle.stop()
+        engine.dispose()
+    waiting = [r for r in caplog.records if "waiting" in r.getMessage()]
+    assert len(waiting) == 1, [r.getMessage() for r in caplog.records]
