@@ -450,7 +450,7 @@ class Scheduler:
     def _hold(self, channel: str, seconds: float) -> None:
         until = self.clock.now() + timedelta(seconds=seconds)
         with self._holds_lock:
-            if until > self._holds.get(channel, until - timedelta(seconds=1)):
+            if channel not in self._holds or until > self._holds[channel]:
                 self._holds[channel] = until
 
     def _failed(self, c: Claimed, err: SendError, stats: TickStats) -> tuple[str, float | None]:
