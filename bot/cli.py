@@ -11,45 +11,50 @@ import sys
 from collections.abc import Sequence
 
 
-def _settings():  # type: ignore[no-untyped-def]
+def _settings(*, require_signing_secret: bool = True):  # type: ignore[no-untyped-def]
     from bot.settings import SettingsError, load_settings
 
     try:
-        return load_settings()
+        return load_settings(require_signing_secret=require_signing_secret)
     except SettingsError as exc:
         print(f"crm-bot: {exc}", file=sys.stderr)
         raise SystemExit(2) from None
 
 
 def cmd_db(args: argparse.Namespace) -> int:
-    from bot.db import make_engine
+    from bot.db import make_engine, reaching
     from bot.migrate import current, downgrade, upgrade
 
     settings = _settings()
-    engine = make_engine(settings.database_url)
-    if args.action == "upgrade":
-        upgrade(engine, args.revision or "head")
-        print(f"database at revision {current(engine)}")
-    elif args.action == "downgrade":
-        downgrade(engine, args.revision or "base")
-        print(f"database at revision {current(engine) or 'base'}")
-    else:
-        print(current(engine) or "base (empty)")
+    with reaching(settings.database_url):
+        engine = make_engine(settings.database_url)
+        if args.action == "upgrade":
+            upgrade(engine, args.revision or "head")
+            print(f"database at revision {current(engine)}")
+        elif args.action == "downgrade":
+            downgrade(engine, args.revision or "base")
+            print(f"database at revision {current(engine) or 'base'}")
+        else:
+            print(current(engine) or "base (empty)")
     return 0
 
 
 def _migrate_embedded(settings) -> None:  # type: ignore[no-untyped-def]
     """SQLite is the embedded default: bring its schema up to date on start. A shared PostgreSQL is
-    migrated on purpose with ``crm-bot db upgrade``, never by whichever process starts first."""
-    from bot.db import is_sqlite, make_engine
+    migrated on purpose with ``crm-bot db upgrade``, never by whichever process starts first; it is
+    only reached once, so that a start against a database that is not there stops in one line."""
+    from bot.db import is_sqlite, make_engine, ping, reaching
     from bot.migrate import upgrade
 
-    engine = make_engine(settings.database_url)
-    try:
-        if is_sqlite(engine):
-            upgrade(engine)
-    finally:
-        engine.dispose()
+    with reaching(settings.database_url):
+        engine = make_engine(settings.database_url)
+        try:
+            if is_sqlite(engine):
+                upgrade(engine)
+            else:
+                ping(engine)
+        finally:
+            engine.dispose()
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -76,7 +81,8 @@ def cmd_console(args: argparse.Namespace) -> int:
 def cmd_scheduler(args: argparse.Namespace) -> int:
     from bot.scheduler.runner import run_standalone
 
-    return run_standalone(_settings())
+    # The scheduler only posts: it never receives Slack's requests, so it needs no signing secret.
+    return run_standalone(_settings(require_signing_secret=False))
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -126,7 +132,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return 0
-    return int(args.func(args) or 0)
+    from bot.db import DatabaseUnreachable
+
+    try:
+        return int(args.func(args) or 0)
+    except DatabaseUnreachable as exc:
+        # An operational failure, not a bug: one line that names the database, no traceback.
+        print(f"crm-bot: {exc}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

@@ -1,20 +1,84 @@
-"""The engine and the one session factory, built at start-up."""
+"""The engine and the one session factory, built at start-up; and how a database that cannot be
+reached is told apart from a bug, and named in one line."""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
+
+
+class DatabaseUnreachable(Exception):
+    """The one line to show: which database (no password) and why it cannot be reached."""
+
+
+def public_url(url: str | URL) -> str:
+    """The URL as a person would write it: no driver, and never the password."""
+    parsed = make_url(url) if isinstance(url, str) else url
+    shown = parsed._replace(drivername=parsed.get_backend_name(), password=None)
+    return shown.render_as_string(hide_password=False)
+
+
+def is_unavailable(exc: BaseException) -> bool:
+    """An operational failure (the database unreachable, gone away, a dropped connection), which is
+    worth one line, as opposed to a bug, which is worth its traceback."""
+    if isinstance(exc, DatabaseUnreachable | OperationalError | InterfaceError):
+        return True
+    return isinstance(exc, DBAPIError) and bool(exc.connection_invalidated)
+
+
+def reason(exc: BaseException) -> str:
+    """The driver's why, shortly: 'connection refused', 'unable to open database file'."""
+    orig = getattr(exc, "orig", None) or exc
+    lines = str(orig).strip().splitlines()
+    # psycopg: 'connection failed: connection to server at "127.0.0.1", port 1 failed: Connection refused'
+    why = lines[0].rsplit(": ", 1)[-1].strip() if lines else ""
+    why = re.sub(r"^\[Errno -?\d+\] ", "", why) or type(orig).__name__
+    return why[:1].lower() + why[1:]
+
+
+def unreachable(url: str | URL, exc: BaseException) -> DatabaseUnreachable:
+    return DatabaseUnreachable(f"cannot reach the database at {public_url(url)}: {reason(exc)}")
+
+
+@contextmanager
+def reaching(url: str | URL) -> Iterator[None]:
+    """Turns a database that cannot be reached into :class:`DatabaseUnreachable` naming ``url``."""
+    try:
+        yield
+    except DatabaseUnreachable:
+        raise
+    except Exception as exc:
+        if is_unavailable(exc):
+            raise unreachable(url, exc) from None
+        raise
+
+
+def ping(engine: Engine) -> None:
+    """Connect once, so that a start against a database that is not there stops at once."""
+    with reaching(engine.url), engine.connect():
+        pass
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            folder = Path(parsed.database).parent
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                why = f"cannot create {folder}: {(exc.strerror or str(exc)).lower()}"
+                raise DatabaseUnreachable(
+                    f"cannot reach the database at {public_url(parsed)}: {why}"
+                ) from None
         engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False}, **kwargs)
 
         @event.listens_for(engine, "connect")

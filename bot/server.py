@@ -21,6 +21,7 @@ from slack_bolt.adapter.wsgi import SlackRequestHandler
 from sqlalchemy import text
 
 from bot.app import create_app
+from bot.db import is_unavailable, reason
 from bot.runtime import Services, build_services
 from bot.settings import Settings
 from bot.slack import verify
@@ -53,7 +54,10 @@ def make_wsgi(app: App, services: Services) -> Callable[..., Iterable[bytes]]:
             with services.sessions() as s:
                 s.execute(text("SELECT 1"))
         except Exception as exc:
-            log.warning("health check: database unreachable (%s)", type(exc).__name__)
+            if is_unavailable(exc):
+                log.warning("health check: database unreachable: %s", reason(exc))
+            else:
+                log.exception("health check failed")
             return _answer(start_response, "503 Service Unavailable", b"database unreachable\n")
         return _answer(start_response, "200 OK", b"ok\n")
 
@@ -170,7 +174,7 @@ def _start_scheduler(settings: Settings, services: Services, client: Any) -> Any
     if start is None:
         return None
     try:
-        return start(settings, services.sessions, client, services.clock)
+        return start(settings, services.sessions, client, services.clock, standby=True)
     except Exception as exc:  # the bot still answers people when another process runs the scheduler
         log.error("scheduler not started: %s", exc)
         return None

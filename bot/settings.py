@@ -52,7 +52,14 @@ def _load_dotenv(path: Path) -> None:
         load_dotenv(path, override=False)
 
 
-def load_settings(env: dict[str, str] | None = None, *, dotenv: Path | None = Path(".env")) -> Settings:
+def load_settings(
+    env: dict[str, str] | None = None,
+    *,
+    dotenv: Path | None = Path(".env"),
+    require_signing_secret: bool = True,
+) -> Settings:
+    """``require_signing_secret=False`` for a process that never receives Slack's requests (the
+    standalone scheduler): the bot token is then enough."""
     if env is None:
         if dotenv is not None:
             _load_dotenv(dotenv)
@@ -69,7 +76,7 @@ def load_settings(env: dict[str, str] | None = None, *, dotenv: Path | None = Pa
     if app_token and not app_token.startswith("xapp-"):
         raise SettingsError("SLACK_APP_TOKEN must be an app-level token starting with xapp-")
     signing_secret = get("SLACK_SIGNING_SECRET")
-    if bot_token and not app_token and not signing_secret:
+    if bot_token and not app_token and not signing_secret and require_signing_secret:
         raise SettingsError("SLACK_SIGNING_SECRET is missing: HTTP mode needs it to verify Slack's requests")
     if app_token and not bot_token:
         raise SettingsError("SLACK_BOT_TOKEN is missing: Socket Mode needs it beside SLACK_APP_TOKEN")

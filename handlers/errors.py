@@ -1,4 +1,5 @@
-"""The one error handler: anything a listener did not expect is logged in full and answered in one line."""
+"""The one error handler: anything a listener did not expect is logged in full and answered in one line;
+a database that cannot be reached is an outage, not a bug, and is logged as one line."""
 
 from __future__ import annotations
 
@@ -7,13 +8,17 @@ from typing import Any
 
 from slack_bolt import App, BoltResponse
 
+from bot.db import is_unavailable, reason
 from bot.slack.reply import SORRY
 
 log = logging.getLogger("bot.errors")
 
 
 def on_error(error: Exception, body: dict[str, Any], respond: Any = None) -> BoltResponse:
-    log.error("unhandled error in a Slack listener", exc_info=error)
+    if is_unavailable(error):
+        log.warning("request not served: database unreachable: %s", reason(error))
+    else:
+        log.error("unhandled error in a Slack listener", exc_info=error)
     if respond is not None and isinstance(body, dict) and body.get("response_url"):
         try:
             respond(text=SORRY, response_type="ephemeral", replace_original=False)

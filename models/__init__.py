@@ -14,7 +14,7 @@ from models.entities import (
     User,
     Workspace,
 )
-from models.scheduling import Delivery, SchedulerLease, Subscription
+from models.scheduling import Delivery, SchedulerHeartbeat, SchedulerLease, Subscription
 
 __all__ = [
     "AuditEvent",
@@ -27,6 +27,7 @@ __all__ = [
     "PipelineStage",
     "PipelineTotal",
     "ProcessedRequest",
+    "SchedulerHeartbeat",
     "SchedulerLease",
     "Subscription",
     "Task",

@@ -85,3 +85,14 @@ class SchedulerLease(Base):
     holder: Mapped[str] = mapped_column(String(200))
     acquired_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime] = mapped_column()
+
+
+class SchedulerHeartbeat(Base):
+    """A scheduler's last sign of life, refreshed every few seconds while it runs. Rows it claimed are
+    taken over once it has been silent for the recovery window (30 s), long before their lease (5 min)
+    runs out: a crashed scheduler's work is not held up by a lease sized for slow sends."""
+
+    __tablename__ = "scheduler_heartbeats"
+
+    holder: Mapped[str] = mapped_column(String(128), primary_key=True)
+    beat_at: Mapped[datetime] = mapped_column()

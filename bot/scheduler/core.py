@@ -35,16 +35,20 @@ from typing import Any
 
 from slack_sdk import WebClient
 from sqlalchemy import and_, bindparam, or_, select, text, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.blocks.proactive import render
 from bot.charts import summary_chart_png
 from bot.clock import Clock, SystemClock
+from bot.db import is_unavailable
 from bot.scheduler import lease
+from bot.scheduler.lease import SchedulerBusy
 from bot.scheduler.transport import SendError, SlackTransport, Transport
 from bot.services.proactive import Planner, PlanStats, still_due
 from bot.services.summary import PipelineSummary
-from models import Deal, Delivery, Task
+from models import Deal, Delivery, SchedulerHeartbeat, Task
 
 log = logging.getLogger("bot.scheduler")
 
@@ -100,6 +104,8 @@ class Scheduler:
         backoff_base: float = 30.0,
         backoff_max: float = 3600.0,
         max_attempts: int = 25,
+        heartbeat_seconds: float = 5.0,
+        recovery_seconds: float = 30.0,
         single: bool | None = None,
     ) -> None:
         self.sessions = sessions
@@ -112,6 +118,9 @@ class Scheduler:
         self.lease = timedelta(seconds=lease_seconds)
         # Never start a send this close to the end of our claim: a peer may take the row over after it.
         self.margin = min(timedelta(seconds=60), self.lease / 5)
+        self.heartbeat_seconds = heartbeat_seconds
+        # A claimer silent for this long is taken for dead: its rows go to whoever claims next.
+        self.recovery = timedelta(seconds=recovery_seconds)
         self.backoff_base = backoff_base
         self.backoff_max = backoff_max
         self.max_attempts = max_attempts
@@ -120,8 +129,17 @@ class Scheduler:
             single if single is not None else bool(bind is not None and bind.dialect.name == "sqlite")
         )
         self.planner = Planner(sessions)
+        # The last beat that reached the database: clock time (what peers compare), and monotonic time
+        # (how long we have really been cut off, whatever a test does to the clock).
+        self.last_beat_at: datetime | None = None
+        self._beat_mono = float("-inf")
+        self._lease_lost = False
         # When each channel was last posted to (monotonic seconds), so pacing holds across rounds.
         self._last_post: dict[str, float] = {}
+        # Channels Slack answered 429 for, and until when (clock time). A hold covers every later post to
+        # the channel in this process, including rows planned after the 429, not only those queued with it.
+        self._holds: dict[str, datetime] = {}
+        self._holds_lock = threading.Lock()
         self.started = False
         self._lock = threading.Lock()
 
@@ -130,6 +148,7 @@ class Scheduler:
     def start(self) -> Scheduler:
         if self.single:
             lease.acquire(self.sessions, self.name, self.clock.now(), self._lease_ttl)
+            self._lease_lost = False
         self.started = True
         return self
 
@@ -140,7 +159,44 @@ class Scheduler:
 
     @property
     def _lease_ttl(self) -> timedelta:
-        return timedelta(seconds=60)
+        # Renewed with every heartbeat, so a restarted scheduler can take over a crashed one's SQLite
+        # database as soon as its rows become recoverable.
+        return self.recovery
+
+    # ---- heartbeat -----------------------------------------------------------------------------
+
+    def beat(self) -> None:
+        """Tell peers we are alive (and, on SQLite, keep the one scheduler lease). The runner calls it
+        between rounds; during a round a thread does, so slow sends never look like a crash."""
+        now = self.clock.now()
+        with self.sessions.begin() as s:
+            self._write_beat(s, now)
+        if self.single:
+            try:
+                lease.acquire(self.sessions, self.name, now, self._lease_ttl)
+            except SchedulerBusy:
+                self._lease_lost = True
+                raise
+        self._beat_done(now)
+
+    def _write_beat(self, s: Session, now: datetime) -> None:
+        # An upsert: the heartbeat thread and a claim may both write the first beat at once.
+        dialect = s.get_bind().dialect.name
+        insert = pg_insert if dialect == "postgresql" else sqlite_insert
+        stmt = insert(SchedulerHeartbeat).values(holder=self.name, beat_at=now)
+        s.execute(stmt.on_conflict_do_update(index_elements=["holder"], set_={"beat_at": now}))
+
+    def _beat_done(self, now: datetime) -> None:
+        self.last_beat_at = now
+        self._beat_mono = time.monotonic()
+
+    def _alive(self) -> bool:
+        """Whether peers still see us alive for long enough to finish a send we start now: after half the
+        recovery window without a beat getting through, we start no more sends (a peer may take the
+        rows over at the end of the window, and checks Slack's history before resending)."""
+        if self._lease_lost:
+            return False
+        return time.monotonic() - self._beat_mono < self.recovery.total_seconds() / 2
 
     # ---- one round -----------------------------------------------------------------------------
 
@@ -151,15 +207,17 @@ class Scheduler:
                 self.start()
             elif self.single:
                 lease.acquire(self.sessions, self.name, self.clock.now(), self._lease_ttl)
+            self._lease_lost = False
             stats = TickStats(planned=self.planner.plan(self.clock.now()))
-            for _ in range(max_rounds):
-                claimed = self._claim(self.clock.now(), stats)
-                if not claimed:
-                    break
-                self._dispatch(claimed, stats)
-                if self.single:
-                    # A long round (a big backlog, paced) must not let the lease lapse under us.
-                    lease.acquire(self.sessions, self.name, self.clock.now(), self._lease_ttl)
+            with _Beating(self):
+                for _ in range(max_rounds):
+                    claimed = self._claim(self.clock.now(), stats)
+                    if not claimed:
+                        break
+                    self._dispatch(claimed, stats)
+                    if self.single:
+                        # A long round (a big backlog, paced) must not let the lease lapse under us.
+                        lease.acquire(self.sessions, self.name, self.clock.now(), self._lease_ttl)
             return stats
 
     run_once = tick
@@ -177,15 +235,30 @@ class Scheduler:
                     .where(
                         or_(
                             and_(Delivery.state == "pending", Delivery.next_attempt_at <= now),
-                            # A claimer that died mid-send: its lease ran out.
-                            and_(Delivery.state == "sending", Delivery.claimed_until < now),
+                            and_(
+                                Delivery.state == "sending",
+                                or_(
+                                    # A claimer that died mid-send: its lease ran out, …
+                                    Delivery.claimed_until < now,
+                                    # … or, sooner, it stopped beating. A claimer with no heartbeat
+                                    # row at all (an older version) keeps its rows for the lease.
+                                    Delivery.claimed_by.in_(
+                                        select(SchedulerHeartbeat.holder).where(
+                                            SchedulerHeartbeat.beat_at < now - self.recovery
+                                        )
+                                    ),
+                                ),
+                            ),
                         )
                     )
                     .order_by(Delivery.next_attempt_at, Delivery.id)
                     .limit(self.batch)
-                    .with_for_update(skip_locked=True)
+                    .with_for_update(skip_locked=True, of=Delivery)
                 )
             )
+            # Our claims are only as good as our heartbeat: refresh it in the claiming transaction, so
+            # no peer ever sees rows we just claimed next to a stale beat.
+            self._write_beat(s, now)
             if not ids:
                 return []
             rows = list(s.scalars(select(Delivery).where(Delivery.id.in_(ids)).order_by(Delivery.id)))
@@ -221,7 +294,8 @@ class Scheduler:
                         d.slack_ts,
                     )
                 )
-            return claimed
+        self._beat_done(now)
+        return claimed
 
     def _preload(self, s: Session, rows: Iterable[Delivery]) -> list[Any]:
         """Load the sources the validity check reads in a few queries, not one per row. The caller
@@ -239,6 +313,9 @@ class Scheduler:
     # ---- dispatching ---------------------------------------------------------------------------
 
     def _dispatch(self, claimed: list[Claimed], stats: TickStats) -> None:
+        claimed = self._skip_held(claimed, stats)
+        if not claimed:
+            return
         pacer = _Pacer(claimed, self.pace_seconds, self._last_post)
         results: list[TickStats] = []
         lock = threading.Lock()
@@ -301,6 +378,10 @@ class Scheduler:
             self._release(c, 0.0, "claim ran out before its turn", count_attempt=False)
             stats.retried += 1
             return "released", None
+        if not self._alive():
+            self._release(c, 0.0, "our heartbeat did not reach the database", count_attempt=False)
+            stats.retried += 1
+            return "released", None
         posting = posted = False
         try:
             if c.in_doubt and c.posted_ts is None:
@@ -332,14 +413,49 @@ class Scheduler:
         except SendError as err:
             return self._failed(c, err, stats)
         except Exception as exc:  # noqa: BLE001 - one bad message must not stop the others
+            if is_unavailable(exc):
+                # Nothing can be recorded now: the round ends and the runner reports the outage once.
+                # The row stays claimed and is taken up, in doubt, when its claim lapses.
+                raise
             log.exception("delivery %s (%s) failed unexpectedly", c.id, c.kind)
             # Failing inside the post itself, we cannot know whether Slack got it; failing after it
             # (recording it), Slack has it: either way, check before resending.
             kind = "in_doubt" if posting or posted else "transient"
             return self._failed(c, SendError(kind, f"{type(exc).__name__}: {exc}"), stats)
 
+    def _skip_held(self, claimed: list[Claimed], stats: TickStats) -> list[Claimed]:
+        """Send rows for channels still under a Retry-After back to wait for its end, untried."""
+        now = self.clock.now()
+        with self._holds_lock:
+            for channel in [ch for ch, until in self._holds.items() if until <= now]:
+                del self._holds[channel]
+            holds = dict(self._holds)
+        if not holds:
+            return claimed
+        ready: list[Claimed] = []
+        for c in claimed:
+            until = holds.get(c.channel)
+            if until is None:
+                ready.append(c)
+                continue
+            self._release(
+                c,
+                (until - now).total_seconds(),
+                "waiting out a rate limit on this channel",
+                count_attempt=False,
+            )
+            stats.retried += 1
+        return ready
+
+    def _hold(self, channel: str, seconds: float) -> None:
+        until = self.clock.now() + timedelta(seconds=seconds)
+        with self._holds_lock:
+            if channel not in self._holds or until > self._holds[channel]:
+                self._holds[channel] = until
+
     def _failed(self, c: Claimed, err: SendError, stats: TickStats) -> tuple[str, float | None]:
         if err.kind == "rate_limited":
+            self._hold(c.channel, err.retry_after or 1.0)
             self._release(c, err.retry_after or 1.0, str(err), count_attempt=False)
             stats.retried += 1
             return "rate_limited", err.retry_after
@@ -399,6 +515,33 @@ class Scheduler:
         if not count_attempt:
             values["attempts"] = Delivery.attempts - 1
         self._finish(c, **values)
+
+
+class _Beating:
+    """Beats every ``heartbeat_seconds`` in a thread for as long as a round runs, so that a round busy
+    with slow or paced sends keeps its claims. A failed beat is only noted: the senders stop starting
+    sends once beats have failed for half the recovery window, and the round's own database calls
+    report the outage."""
+
+    def __init__(self, scheduler: Scheduler) -> None:
+        self.scheduler = scheduler
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._run, name="scheduler-heartbeat", daemon=True)
+
+    def __enter__(self) -> _Beating:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop.set()
+        self.thread.join()
+
+    def _run(self) -> None:
+        while not self.stop.wait(self.scheduler.heartbeat_seconds):
+            try:
+                self.scheduler.beat()
+            except Exception as exc:  # noqa: BLE001 - noted by _alive(); the round reports outages
+                log.debug("heartbeat failed: %s", exc)
 
 
 class _SentLog:

@@ -7,6 +7,7 @@ import os
 import signal
 import sys
 import threading
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,6 +15,7 @@ from slack_sdk import WebClient
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.clock import Clock, SystemClock
+from bot.db import is_unavailable, reason, unreachable
 from bot.scheduler.core import Scheduler
 from bot.scheduler.lease import SchedulerBusy
 from bot.scheduler.transport import Transport
@@ -57,22 +59,66 @@ def options_from_env(env: dict[str, str] | None = None) -> SchedulerOptions:
 class SchedulerHandle:
     """A scheduler ticking in a daemon thread; ``stop()`` ends it and gives the lease back."""
 
-    def __init__(self, scheduler: Scheduler, interval: float) -> None:
+    def __init__(self, scheduler: Scheduler, interval: float, *, standby: bool = False) -> None:
         self.scheduler = scheduler
         self.interval = interval
+        # Wait for another scheduler's SQLite lease to lapse, rather than stop, and take over then.
+        self.standby = standby
+        self._waiting = False
         self._stop = threading.Event()
+        # When the database went away (monotonic), while it stays away: an outage is logged once.
+        self._down_since: float | None = None
         self.thread = threading.Thread(target=self._run, name="crm-scheduler", daemon=True)
 
     def _run(self) -> None:
+        sched = self.scheduler
+        next_round = time.monotonic()
         while not self._stop.is_set():
             try:
-                self.scheduler.tick()
+                if time.monotonic() >= next_round:
+                    try:
+                        sched.tick()
+                    finally:
+                        next_round = time.monotonic() + self.interval
+                elif sched.started:
+                    # Between rounds too: peers, and on SQLite a second scheduler, must see us alive
+                    # however long the interval.
+                    sched.beat()
             except SchedulerBusy as exc:
-                log.error("scheduler stopped: %s", exc)
-                return
-            except Exception:  # noqa: BLE001 - a bad round (database blip) must not end the scheduler
-                log.exception("scheduler round failed; trying again in %.0fs", self.interval)
-            self._stop.wait(self.interval)
+                if not self.standby:
+                    log.error("scheduler stopped: %s", exc)
+                    return
+                sched.started = False
+                if not self._waiting:
+                    log.warning("scheduler waiting: %s; taking over when its lease lapses", exc)
+                    self._waiting = True
+            except Exception as exc:  # noqa: BLE001 - a bad round (database blip) must not end the scheduler
+                if is_unavailable(exc):
+                    self._database_down(exc)
+                else:
+                    log.exception("scheduler round failed; trying again in %.0fs", self.interval)
+            else:
+                self._database_up()
+                if self._waiting and sched.started:
+                    log.info("scheduler: took over the SQLite database's scheduler lease")
+                    self._waiting = False
+            self._stop.wait(max(0.0, min(next_round - time.monotonic(), sched.heartbeat_seconds)))
+
+    def _database_down(self, exc: BaseException) -> None:
+        if self._down_since is not None:
+            return  # already said; a line per round would bury everything else in the log
+        self._down_since = time.monotonic()
+        bind = self.scheduler.sessions.kw.get("bind")
+        what = str(unreachable(bind.url, exc)) if bind is not None else f"database unreachable: {reason(exc)}"
+        log.warning("scheduler: %s; trying again every %gs, quietly until it is back", what, self.interval)
+
+    def _database_up(self) -> None:
+        if self._down_since is None:
+            return
+        log.info(
+            "scheduler: the database is reachable again after %.0fs", time.monotonic() - self._down_since
+        )
+        self._down_since = None
 
     def start(self) -> SchedulerHandle:
         self.thread.start()
@@ -96,15 +142,19 @@ def start_in_background(
     clock: Clock | None = None,
     *,
     options: SchedulerOptions | None = None,
+    standby: bool = False,
 ) -> SchedulerHandle:
     """Start ticking in a daemon thread. Raises SchedulerBusy (SQLite, another scheduler running) before
-    any thread starts, so the caller can print its one line."""
+    any thread starts, so the caller can print its one line; with ``standby`` (``crm-bot run``, which
+    serves people either way) it waits for that scheduler's lease to lapse instead and takes over: a
+    process restarted right after a crash finds the dead one's lease still there."""
     opts = options or options_from_env()
     scheduler = Scheduler(
         sessions, client, clock or SystemClock(), pace_seconds=opts.pace_seconds, workers=opts.workers
     )
-    scheduler.start()
-    return SchedulerHandle(scheduler, opts.interval).start()
+    if not standby:
+        scheduler.start()
+    return SchedulerHandle(scheduler, opts.interval, standby=standby).start()
 
 
 def run_standalone(settings: Settings) -> int:
@@ -119,12 +169,15 @@ def run_standalone(settings: Settings) -> int:
     except SettingsError as exc:
         print(f"crm-bot scheduler: {exc}", file=sys.stderr)
         return 2
-    from bot.db import is_sqlite, make_engine, make_session_factory
+    from bot.db import is_sqlite, make_engine, make_session_factory, ping, reaching
     from bot.migrate import upgrade
 
     engine = make_engine(settings.database_url)
-    if is_sqlite(engine):
-        upgrade(engine)
+    with reaching(engine.url):
+        if is_sqlite(engine):
+            upgrade(engine)
+        else:
+            ping(engine)
     sessions = make_session_factory(engine)
     client = WebClient(token=settings.bot_token, base_url=settings.api_url or "https://slack.com/api/")
     try:

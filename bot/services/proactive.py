@@ -25,7 +25,17 @@ from bot.services.subscriptions import Schedule, next_run
 from bot.services.summary import compute_summary
 from bot.services.timeutil import local_day_bounds, parse_day, today_in, zone
 from bot.services.views import Written
-from models import Contact, Deal, Delivery, PipelineStage, Subscription, Task, User, Workspace
+from models import (
+    Contact,
+    Deal,
+    Delivery,
+    PipelineStage,
+    SchedulerHeartbeat,
+    Subscription,
+    Task,
+    User,
+    Workspace,
+)
 
 # Sent more than this after it fell due (the bot was down, or behind): the message says so.
 LATE_AFTER = timedelta(minutes=5)
@@ -174,6 +184,9 @@ class Planner:
                 .limit(limit)
             )
             result: Any = s.execute(delete(Delivery).where(Delivery.id.in_(old.scalar_subquery())))
+            # Each scheduler process leaves one heartbeat row behind; after a day nothing it claimed can
+            # still be waiting for it (a claim lasts 5 minutes).
+            s.execute(delete(SchedulerHeartbeat).where(SchedulerHeartbeat.beat_at < now - timedelta(days=1)))
             return int(result.rowcount or 0)
 
     def _loop(self, step: Callable[[datetime], tuple[int, int]], now: datetime) -> int:

@@ -12,6 +12,7 @@ from slack_sdk.webhook import WebhookClient
 
 from bot.blocks.cards import problem
 from bot.commands.registry import Ctx, Reply
+from bot.db import is_unavailable, reason
 from bot.services import DomainError
 from bot.slack.middleware import resolve_actor
 
@@ -48,8 +49,13 @@ def safely(ctx: Ctx | None, work: Callable[[], Reply]) -> Reply:
         return work()
     except DomainError as exc:
         return Reply(exc.message, problem(exc.message, exc.hint))
-    except Exception:
-        log.exception("request failed (user %s)", ctx.user_id if ctx else "?")
+    except Exception as exc:
+        user = ctx.user_id if ctx else "?"
+        if is_unavailable(exc):
+            # An outage, not a bug: its traceback would say nothing new, once per request.
+            log.warning("request failed (user %s): database unreachable: %s", user, reason(exc))
+        else:
+            log.exception("request failed (user %s)", user)
         return Reply(SORRY, problem(SORRY))
 
 

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from urllib.parse import urlencode
 
 import pytest
+from sqlalchemy import create_engine
 from sqlalchemy.exc import OperationalError
 
+from bot.db import make_engine
 from tests.support.slackhttp import (
     SlackHTTP,
     dm,
@@ -74,3 +77,32 @@ def test_a_database_outage_before_the_ack(slack: SlackHTTP, monkeypatch: pytest.
     # Slack's retry of the event is then acted on.
     assert slack.send_event(event, retry=1).status == 200
     assert "Jane" in text_of(slack.fake.wait_calls("chat.postMessage")[0])
+
+
+def test_requests_while_the_database_is_down_log_one_line_each(
+    slack: SlackHTTP, backend: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """An outage is not a bug: each request it fails is one warning line (the person still hears
+    back), with no traceback; the health check says so in one line too."""
+    if backend == "postgresql":
+        down = make_engine("postgresql+psycopg://postgres@127.0.0.1:1/x", pool_pre_ping=False)
+    else:
+        down = create_engine("sqlite:////proc/nope/x.db")
+    sessions = slack.services.sessions
+    good = sessions.kw["bind"]
+    caplog.set_level(logging.INFO)
+    sessions.configure(bind=down)
+    try:
+        url = slack.new_response_url()
+        assert slack.send_form(slash_command("contact add Jane Doe at Acme", response_url=url)).status == 200
+        assert "Sorry, something went wrong" in text_of(slack.wait_response(url))
+        assert slack.send_event(event_callback(dm("had a call with Jane"))).status == 500
+        assert slack.get("/healthz").status == 503
+        slack.settle()
+    finally:
+        sessions.configure(bind=good)
+        down.dispose()
+    problems = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert len(problems) == 3, [r.getMessage() for r in problems]
+    assert all(r.exc_info is None and "\n" not in r.getMessage() for r in problems)
+    assert all("database" in r.getMessage() for r in problems)

@@ -4,6 +4,7 @@ helpers that read back what the bot actually posted."""
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any
@@ -103,6 +104,17 @@ def make_scheduler(crm: CRM, client: WebClient, clock: ManualClock) -> Iterator[
 @pytest.fixture
 def scheduler(make_scheduler: Callable[..., Scheduler]) -> Scheduler:
     return make_scheduler()
+
+
+def eventually(predicate: Callable[[], Any], timeout: float = 10.0) -> Any:
+    """Poll until ``predicate()`` is truthy, for conditions no Slack call announces (the stand-in's
+    ``wait_for`` wakes on calls only)."""
+    deadline = time.monotonic() + timeout
+    while not (result := predicate()):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"condition not met in {timeout}s")
+        time.sleep(0.01)
+    return result
 
 
 def deliveries(crm: CRM, kind: str | None = None) -> list[Delivery]:

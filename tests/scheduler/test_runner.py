@@ -3,20 +3,23 @@ background scheduler that delivers and stops cleanly."""
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from slack_sdk import WebClient
+from sqlalchemy import Engine, create_engine
 
 from bot.cli import main
 from bot.db import make_engine, make_session_factory
 from bot.migrate import upgrade
 from bot.scheduler import Scheduler
-from bot.scheduler.runner import SchedulerOptions, options_from_env, start_in_background
+from bot.scheduler.runner import SchedulerHandle, SchedulerOptions, options_from_env, start_in_background
 from bot.services import CRM
 from bot.settings import Settings, SettingsError
-from tests.scheduler.conftest import Slack
+from tests.scheduler.conftest import Slack, eventually
 
 
 @pytest.fixture
@@ -105,11 +108,12 @@ def test_crm_bot_scheduler_runs_delivers_and_stops_on_sigterm(tmp_path: Path, sl
         "PYTHONPATH": str(root),
         "DATABASE_URL": url,
         "SLACK_BOT_TOKEN": "xoxb-test",
-        "SLACK_SIGNING_SECRET": "secret",
         "SLACK_API_URL": slack.api_url,
         "CRM_SCHEDULER_INTERVAL": "0.2",
     }
+    # Only the bot token: the scheduler posts, it never receives Slack's signed requests.
     env.pop("SLACK_APP_TOKEN", None)
+    env.pop("SLACK_SIGNING_SECRET", None)
     proc = subprocess.Popen(
         [sys.executable, "-m", "bot.cli", "scheduler"],
         cwd=tmp_path,
@@ -127,3 +131,89 @@ def test_crm_bot_scheduler_runs_delivers_and_stops_on_sigterm(tmp_path: Path, sl
     # It gave its lease back on the way out.
     Scheduler(make_session_factory(engine), WebClient(base_url=slack.api_url)).start().stop()
     engine.dispose()
+
+
+def _down_engine(backend: str) -> Engine:
+    """An engine for a database that is not there: nothing listens on port 1; /proc takes no files."""
+    if backend == "postgresql":
+        return make_engine("postgresql+psycopg://postgres@127.0.0.1:1/x", pool_pre_ping=False)
+    return create_engine("sqlite:////proc/nope/x.db")
+
+
+def test_a_database_outage_is_one_line_and_its_end_another(
+    engine: Engine, backend: str, crm: CRM, slack: Slack, caplog: pytest.LogCaptureFixture
+) -> None:
+    """However many rounds fail while the database is away: one line when it goes, one when it is
+    back, no traceback; and what fell due meanwhile is delivered after."""
+    ann = crm.register_user("T1", "UANN", name="Ann", tz="UTC")
+    crm.create_task(ann, "Before", due=datetime(2020, 1, 1, 9, 0, tzinfo=UTC))
+    sessions = make_session_factory(engine)
+    scheduler = Scheduler(
+        sessions, WebClient(base_url=slack.api_url, retry_handlers=[]), workers=1, heartbeat_seconds=0.02
+    )
+    rounds: list[int] = []
+    real_tick = scheduler.tick
+
+    def counted(**kwargs: Any) -> Any:
+        rounds.append(1)
+        return real_tick(**kwargs)
+
+    scheduler.tick = counted  # type: ignore[method-assign]
+    down = _down_engine(backend)
+    caplog.set_level(logging.INFO, logger="bot.scheduler")
+    handle = SchedulerHandle(scheduler.start(), interval=0.02).start()
+    try:
+        slack.wait_for(lambda s: len(s.posted) == 1, timeout=10)
+        sessions.configure(bind=down)
+        seen = len(rounds)
+        eventually(lambda: len(rounds) >= seen + 8)
+        crm.create_task(ann, "During", due=datetime(2020, 1, 2, 9, 0, tzinfo=UTC))
+        sessions.configure(bind=engine)
+        slack.wait_for(lambda s: len(s.posted) == 2, timeout=10)
+    finally:
+        handle.stop()
+        down.dispose()
+    records = [r for r in caplog.records if r.name.startswith("bot.scheduler")]
+    problems = [r for r in records if r.levelno >= logging.WARNING]
+    assert len(problems) == 1, [r.getMessage() for r in problems]
+    assert "database" in problems[0].getMessage() and problems[0].exc_info is None
+    back = [r for r in records if "reachable again" in r.getMessage()]
+    assert len(back) == 1 and back[0].levelno == logging.INFO
+
+
+def test_crm_bot_run_restarted_after_a_crash_takes_over_the_sqlite_scheduler(
+    tmp_path: Path, slack: Slack, caplog: pytest.LogCaptureFixture
+) -> None:
+    """``crm-bot run`` restarted at once after a kill -9 finds the dead process's SQLite lease still
+    held: its scheduler stands by and takes over once the lease lapses (30 s after the last beat),
+    instead of never running in that process."""
+    from bot.clock import ManualClock
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'restart.sqlite3'}")
+    upgrade(engine)
+    sessions = make_session_factory(engine)
+    clock = ManualClock(datetime.now(UTC))
+    crm = CRM(sessions, clock=clock.now)
+    ann = crm.register_user("T1", "UANN", name="Ann", tz="UTC")
+    crm.create_task(ann, "Due before the crash", due=datetime(2020, 1, 1, 9, 0, tzinfo=UTC))
+    client = WebClient(base_url=slack.api_url, retry_handlers=[])
+    Scheduler(sessions, client, clock, name="killed").start()  # … and never gave its lease back
+    caplog.set_level(logging.INFO, logger="bot.scheduler")
+    handle = start_in_background(
+        Settings(bot_token="xoxb-test", database_url=str(engine.url)),
+        sessions,
+        client,
+        clock,
+        options=SchedulerOptions(interval=0.02, pace_seconds=0, workers=1),
+        standby=True,
+    )
+    try:
+        eventually(lambda: any("waiting" in r.getMessage() for r in caplog.records))
+        assert handle.running and slack.posted == []
+        clock.advance(seconds=31)
+        slack.wait_for(lambda s: s.posted, timeout=10)
+    finally:
+        handle.stop()
+        engine.dispose()
+    waiting = [r for r in caplog.records if "waiting" in r.getMessage()]
+    assert len(waiting) == 1, [r.getMessage() for r in caplog.records]
