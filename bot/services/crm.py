@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.services import totals
+from bot.services import limits, totals
 from bot.services.base import AUDITED, Actor, Op, ServiceBase, from_json, lock_row, snapshot
 from bot.services.errors import (
     Candidate,
@@ -89,6 +89,7 @@ def _email(value: str | None) -> str | None:
     if value is None or value == "":
         return None
     value = value.strip()
+    limits.check("email", value)
     if not EMAIL.match(value):
         raise Invalid("email", f"“{value}” is not an email address.", "Write it like jane@acme.com.")
     return value.lower()
@@ -97,18 +98,29 @@ def _email(value: str | None) -> str | None:
 def _phone(value: str | None) -> str | None:
     if value is None or value == "":
         return None
+    limits.check("phone", value.strip())
     if not PHONE.match(value.strip()):
         raise Invalid("phone", f"“{value}” is not a phone number.", "Write it like +1 415 555 0100.")
     return value.strip()
 
 
 def _name(value: str | None, what: str, example: str) -> str:
+    """A name or title as stored; ``what`` is its field in bot/services/limits.py."""
     cleaned = re.sub(r"\s+", " ", value or "").strip()
     if not cleaned:
         raise Invalid(what, f"The {what} is missing.", f"For example: {example}")
-    if len(cleaned) > 200:
-        raise Invalid(what, f"The {what} is too long (200 characters at most).")
+    limits.check(what, cleaned)
+    column = limits.FIELDS[what]
+    key_column = getattr(column.class_, f"{column.key}_key", None)
+    if key_column is not None:
+        limits.check_key(what, fold(cleaned), key_column)
     return cleaned
+
+
+def _summary(value: str | None, kind: str) -> str:
+    summary = (value or "").strip()
+    limits.check("summary", summary, label="note" if kind == "note" else f"{kind} summary")
+    return summary
 
 
 # Deal bookkeeping that later activity moves on; undo restores it only if nothing moved it since.
@@ -365,6 +377,8 @@ class CRM(ServiceBase):
         name = _name(name, "name", "/crm contact add Jane Doe jane@acme.com Acme")
         email = _email(email)
         phone = _phone(phone)
+        title = (title or "").strip() or None
+        limits.check("job title", title)
         if lifecycle and lifecycle not in LIFECYCLES:
             raise Invalid(
                 "lifecycle", f"“{lifecycle}” is not a lifecycle stage.", "Use " + ", ".join(LIFECYCLES) + "."
@@ -380,7 +394,7 @@ class CRM(ServiceBase):
                 name_key=fold(name),
                 email=email,
                 phone=phone,
-                title=(title or "").strip() or None,
+                title=title,
                 company_id=company_row.id if company_row else None,
                 lifecycle=lifecycle or "prospect",
                 owner_id=actor.user_id,
@@ -440,6 +454,10 @@ class CRM(ServiceBase):
             fields["email"] = _email(fields["email"])
         if "phone" in fields:
             fields["phone"] = _phone(fields["phone"])
+        if fields.get("name"):
+            _name(fields["name"], "name", "Jane Doe")
+        if isinstance(fields.get("title"), str):
+            limits.check("job title", fields["title"])
         if fields.get("lifecycle") and fields["lifecycle"] not in LIFECYCLES:
             raise Invalid(
                 "lifecycle",
@@ -638,6 +656,8 @@ class CRM(ServiceBase):
                 "A deal needs a title or a company.",
                 "For example: /crm deal add Acme renewal 50k close 2026-12-15",
             )
+        if title:
+            _name(title, "deal title", "Acme renewal")
         amount_value = _money(amount)
         day = parse_day(close_date, "close date")
         with self.op(actor) as op:
@@ -651,7 +671,7 @@ class CRM(ServiceBase):
             stage_row = self._stage(s, actor.workspace_id, stage or "lead")
             owner_id = self._user_by_slack(s, actor.workspace_id, owner).id if owner else actor.user_id
             deal_title = _name(
-                title or f"{company_row.name if company_row else ''} deal", "title", "Acme renewal"
+                title or f"{company_row.name if company_row else ''} deal", "deal title", "Acme renewal"
             )
             now = self.now()
             deal = Deal(
@@ -686,6 +706,8 @@ class CRM(ServiceBase):
         owner: str | None = None,
         title: str | None = None,
     ) -> Written:
+        if title:
+            _name(title, "deal title", "Acme renewal")
         amount_value = _money(amount)
         delta = _money(add_amount) if add_amount is not None else None
         day = parse_day(close_date, "close date")
@@ -718,7 +740,7 @@ class CRM(ServiceBase):
             if owner is not None:
                 deal.owner_id = self._user_by_slack(s, actor.workspace_id, owner).id
             if title:
-                deal.title = _name(title, "title", "Acme renewal")
+                deal.title = _name(title, "deal title", "Acme renewal")
                 deal.title_key = fold(deal.title)
             deal.last_activity_at = now
             deal.stale_alerted_at = None
@@ -808,6 +830,9 @@ class CRM(ServiceBase):
             raise Invalid(
                 "contact", "Who was it with?", "For example: /crm log call Jane Doe discussed pricing"
             )
+        summary = _summary(summary, kind)
+        if follow_up and follow_up.get("title"):
+            _name(follow_up["title"], "task title", "call Jane tomorrow 3pm")
         when = self._occurred(occurred_at, actor.tz)
         with self.op(actor) as op:
             s = op.session
@@ -828,7 +853,7 @@ class CRM(ServiceBase):
             interaction = Interaction(
                 workspace_id=actor.workspace_id,
                 kind=kind,
-                summary=(summary or "").strip(),
+                summary=summary,
                 occurred_at=when,
                 author_id=actor.user_id,
                 contact_id=contact_row.id if contact_row else None,
@@ -958,6 +983,7 @@ class CRM(ServiceBase):
         contact: Ref | None = None,
         deal: Ref | None = None,
     ) -> Written:
+        _name(title, "task title", "/crm task add call Jane tomorrow 3pm")
         with self.op(actor) as op:
             s = op.session
             contact_row = self._contact(s, actor, contact) if contact else None
