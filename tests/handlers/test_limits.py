@@ -86,7 +86,11 @@ def test_an_edit_to_a_390_character_email_is_refused_and_the_contact_kept(slack:
             "The task title is 335 characters; the limit is 300.",
             Task,
         ),
-        ("note on Acme Corp: " + "pricing " * 500, "The note is 3,9", Interaction),
+        (
+            "note on Acme Corp: " + "pricing " * 450,
+            "The note is 3,599 characters; the limit is 3,000.",
+            Interaction,
+        ),
     ],
     ids=["contact name", "deal title", "task title", "note"],
 )
