@@ -27,7 +27,9 @@ from bot.commands.registry import (
     phrase_handlers,
 )
 from bot.nlu.commands import parse_command, split_share
+from bot.nlu.parser import MAX_CHARS
 from bot.services.errors import Ambiguous, AskFirst, DomainError, NotFound, PossibleDuplicate
+from bot.services.limits import too_long
 from bot.services.timeutil import zone
 
 log = logging.getLogger(__name__)
@@ -56,6 +58,11 @@ SMALL_TALK = re.compile(
 
 def handle_text(ctx: Ctx, text: str) -> Reply:
     """Anything a person typed to the bot, answered."""
+    if len(text.strip()) > MAX_CHARS:
+        # The parser reads only the first MAX_CHARS characters: acting on the part it read could
+        # store a note cut short without anyone knowing.
+        message = f"The message is {too_long(len(text.strip()), MAX_CHARS)} Nothing was saved."
+        return Reply(message, cards.problem(message, "Shorten it, or log a long note in parts."))
     text, share = split_share(text, lambda rest: lookup(rest) is not None)
     ctx.share = ctx.share or share
     ctx.text = text

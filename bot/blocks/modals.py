@@ -26,11 +26,14 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.blocks import ids
+from bot.services import limits
 from bot.services.crm import EMAIL, PHONE
 from bot.services.timeutil import zone
 from models.entities import DEFAULT_STAGES, INTERACTION_KINDS, LIFECYCLES
 
 METADATA_LIMIT = 3000
+# The longest text Slack's plain-text input takes.
+INPUT_LIMIT = 3000
 
 
 @dataclass(frozen=True)
@@ -109,6 +112,34 @@ TITLES = {
 }
 
 
+# The service field each text slot is written to (its limit is that field's); the slots that name a
+# record are searched for, and the rest have no field of their own.
+WRITTEN = {
+    "name": "name",
+    "email": "email",
+    "phone": "phone",
+    "summary": "summary",
+    "follow_up.title": "task title",
+}
+TITLE_OF = {
+    "create_contact": "job title",
+    "update_contact": "job title",
+    "create_deal": "deal title",
+    "create_task": "task title",
+}
+SEARCHED = ("contact", "company", "deal", "task", "query")
+
+
+def max_chars(intent: str, slot: str) -> int:
+    """How long the text in a slot may be: the same limit the service checks (bot/services/limits.py)."""
+    field = TITLE_OF.get(intent) if slot == "title" else WRITTEN.get(slot)
+    if field is not None:
+        return min(limits.limit(field), INPUT_LIMIT)
+    if slot in SEARCHED:
+        return limits.SEARCH_CHARS
+    return 300
+
+
 def supports(intent: str) -> bool:
     return intent in FIELDS
 
@@ -165,11 +196,14 @@ def build(
         label = PlainTextObject(text=f.label)
         bid = _bid(f.slot)
         if f.kind in ("text", "multiline"):
-            limit = 3000 if f.kind == "multiline" else 300
+            shown = None if value in (None, "") else str(value)
+            # A value stored before its limit existed is shown whole (the check on submit asks for
+            # it shorter), as far as Slack's input holds.
+            limit = min(max(max_chars(intent, f.slot), len(shown or "")), INPUT_LIMIT)
             element: Any = PlainTextInputElement(
                 action_id="v",
                 multiline=f.kind == "multiline",
-                initial_value=None if value in (None, "") else str(value)[:limit],
+                initial_value=None if shown is None else shown[:limit],
                 max_length=limit,
             )
             blocks.append(
@@ -233,6 +267,10 @@ def read(intent: str, values: dict[str, dict[str, Any]]) -> tuple[dict[str, Any]
         value: Any
         if f.kind in ("text", "multiline"):
             value = (raw.get("value") or "").strip() or None
+            most = max_chars(intent, f.slot)
+            if value is not None and len(value) > most:
+                # Marked in the form, where the rest of what was typed stays as it was.
+                errors[bid] = limits.too_long(len(value), most)
         elif f.kind == "select":
             value = (raw.get("selected_option") or {}).get("value")
         elif f.kind == "user":
@@ -250,9 +288,9 @@ def read(intent: str, values: dict[str, dict[str, Any]]) -> tuple[dict[str, Any]
                 errors[bid] = "Write an amount like 50000, 50k or 1.2M."
             value = amount
         # The same checks the service makes, so a typo is fixed in the form instead of ending it.
-        if f.slot == "email" and value is not None and not EMAIL.match(value):
+        if f.slot == "email" and value is not None and bid not in errors and not EMAIL.match(value):
             errors[bid] = "Write an email address like jane@acme.com."
-        if f.slot == "phone" and value is not None and not PHONE.match(value):
+        if f.slot == "phone" and value is not None and bid not in errors and not PHONE.match(value):
             errors[bid] = "Write a phone number like +1 415 555 0100."
         if f.required and value in (None, ""):
             errors[bid] = f"{f.label} is needed."

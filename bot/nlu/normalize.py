@@ -11,8 +11,8 @@ import html
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from functools import lru_cache
 
+from .memo import memo
 from .vocab import ABBREVIATIONS, FUZZY_PROTECTED, FUZZY_TARGETS
 
 
@@ -130,7 +130,9 @@ _MEETING_W = re.compile(
 )
 
 
-@lru_cache(maxsize=4096)
+# Keyed by words people type: bounded in characters too, not only in entries (a word longer than any
+# vocabulary word plus its typos is worked out again each time, and cheaply: no target is near it).
+@memo(max_entries=4096, max_key_chars=32)
 def _correct_word(word: str) -> str | None:
     """Best vocabulary word for a misspelt one, or None when it should stay as typed."""
     if word in FUZZY_PROTECTED or word in FUZZY_TARGETS:

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import TypeDecorator, inspect, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.services import limits
 from bot.services.errors import RepeatedWrite
 from models import AuditEvent, Base, Company, Contact, Deal, Interaction, Subscription, Task, User, Workspace
 from models.entities import utcnow
@@ -206,6 +207,8 @@ def from_json(cls: type[Base], key: str, value: Any) -> Any:
 class ServiceBase:
     def __init__(self, sessions: sessionmaker[Session]) -> None:
         self.sessions = sessions
+        # No write of any service sends the database a value over its limit.
+        limits.guard(sessions)
 
     @contextmanager
     def op(self, actor: Actor) -> Iterator[Op]:

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.services import policy, totals
+from bot.services import limits, policy, totals
 from bot.services.base import AUDITED, Actor, Op, ServiceBase, from_json, lock_row, snapshot
 from bot.services.errors import (
     Candidate,
@@ -116,6 +116,7 @@ def _email(value: str | None) -> str | None:
     if value is None or value == "":
         return None
     value = value.strip()
+    limits.check("email", value)
     if not EMAIL.match(value):
         raise Invalid("email", f"“{value}” is not an email address.", "Write it like jane@acme.com.")
     return value.lower()
@@ -124,17 +125,22 @@ def _email(value: str | None) -> str | None:
 def _phone(value: str | None) -> str | None:
     if value is None or value == "":
         return None
+    limits.check("phone", value.strip())
     if not PHONE.match(value.strip()):
         raise Invalid("phone", f"“{value}” is not a phone number.", "Write it like +1 415 555 0100.")
     return value.strip()
 
 
 def _name(value: str | None, what: str, example: str) -> str:
+    """A name or title as stored; ``what`` is its field in bot/services/limits.py."""
     cleaned = re.sub(r"\s+", " ", value or "").strip()
     if not cleaned:
         raise Invalid(what, f"The {what} is missing.", f"For example: {example}")
-    if len(cleaned) > 200:
-        raise Invalid(what, f"The {what} is too long (200 characters at most).")
+    limits.check(what, cleaned)
+    column = limits.FIELDS[what]
+    key_column = getattr(column.class_, f"{column.key}_key", None)
+    if key_column is not None:
+        limits.check_key(what, fold(cleaned), key_column)
     return cleaned
 
 
@@ -148,6 +154,10 @@ def _plain_amount(value: Decimal | None) -> str | None:
     if value is None:
         return None
     return f"{value:,.0f}" if value == value.to_integral_value() else f"{value:,.2f}"
+def _summary(value: str | None, kind: str) -> str:
+    summary = (value or "").strip()
+    limits.check("summary", summary, label="note" if kind == "note" else f"{kind} summary")
+    return summary
 
 
 # Deal bookkeeping that later activity moves on; undo restores it only if nothing moved it since.
@@ -485,6 +495,8 @@ class CRM(ServiceBase):
         name = _name(name, "name", "/crm contact add Jane Doe jane@acme.com Acme")
         email = _email(email)
         phone = _phone(phone)
+        title = (title or "").strip() or None
+        limits.check("job title", title)
         if lifecycle and lifecycle not in LIFECYCLES:
             raise Invalid(
                 "lifecycle", f"“{lifecycle}” is not a lifecycle stage.", "Use " + ", ".join(LIFECYCLES) + "."
@@ -500,7 +512,7 @@ class CRM(ServiceBase):
                 name_key=fold(name),
                 email=email,
                 phone=phone,
-                title=(title or "").strip() or None,
+                title=title,
                 company_id=company_row.id if company_row else None,
                 lifecycle=lifecycle or "prospect",
                 owner_id=actor.user_id,
@@ -560,6 +572,10 @@ class CRM(ServiceBase):
             fields["email"] = _email(fields["email"])
         if "phone" in fields:
             fields["phone"] = _phone(fields["phone"])
+        if fields.get("name"):
+            _name(fields["name"], "name", "Jane Doe")
+        if isinstance(fields.get("title"), str):
+            limits.check("job title", fields["title"])
         if fields.get("lifecycle") and fields["lifecycle"] not in LIFECYCLES:
             raise Invalid(
                 "lifecycle",
@@ -759,6 +775,8 @@ class CRM(ServiceBase):
                 "A deal needs a title or a company.",
                 "For example: /crm deal add Acme renewal 50k close 2026-12-15",
             )
+        if title:
+            _name(title, "deal title", "Acme renewal")
         amount_value = _money(amount)
         day = parse_day(close_date, "close date")
         with self.op(actor) as op:
@@ -772,7 +790,7 @@ class CRM(ServiceBase):
             stage_row = self._stage(s, actor.workspace_id, stage or "lead")
             owner_id = self._user_by_slack(s, actor.workspace_id, owner).id if owner else actor.user_id
             deal_title = _name(
-                title or f"{company_row.name if company_row else ''} deal", "title", "Acme renewal"
+                title or f"{company_row.name if company_row else ''} deal", "deal title", "Acme renewal"
             )
             now = self.now()
             deal = Deal(
@@ -814,6 +832,8 @@ class CRM(ServiceBase):
         contact: Ref | None = None,
     ) -> Written:
         """``force``: the person confirmed a change of currency (the amount is never converted)."""
+        if title:
+            _name(title, "deal title", "Acme renewal")
         amount_value = _money(amount)
         delta = _money(add_amount) if add_amount is not None else None
         day = parse_day(close_date, "close date")
@@ -864,7 +884,7 @@ class CRM(ServiceBase):
             if owner is not None:
                 deal.owner_id = self._user_by_slack(s, actor.workspace_id, owner).id
             if title:
-                deal.title = _name(title, "title", "Acme renewal")
+                deal.title = _name(title, "deal title", "Acme renewal")
                 deal.title_key = fold(deal.title)
             if company:
                 company_row = self._company(s, op, actor, company, create=True)
@@ -962,6 +982,9 @@ class CRM(ServiceBase):
             raise Invalid(
                 "contact", "Who was it with?", "For example: /crm log call Jane Doe discussed pricing"
             )
+        summary = _summary(summary, kind)
+        if follow_up and follow_up.get("title"):
+            _name(follow_up["title"], "task title", "call Jane tomorrow 3pm")
         when = self._occurred(occurred_at, actor.tz)
         with self.op(actor) as op:
             s = op.session
@@ -982,7 +1005,7 @@ class CRM(ServiceBase):
             interaction = Interaction(
                 workspace_id=actor.workspace_id,
                 kind=kind,
-                summary=(summary or "").strip(),
+                summary=summary,
                 occurred_at=when,
                 author_id=actor.user_id,
                 contact_id=contact_row.id if contact_row else None,
@@ -1120,6 +1143,7 @@ class CRM(ServiceBase):
         force: bool = False,
     ) -> Written:
         """``force``: add it even though the person added the same task a moment ago."""
+        _name(title, "task title", "/crm task add call Jane tomorrow 3pm")
         with self.op(actor) as op:
             s = op.session
             contact_row = self._contact(s, actor, contact) if contact else None

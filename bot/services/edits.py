@@ -10,7 +10,7 @@ from typing import Any
 
 from bot.services import policy
 from bot.services.base import Actor, lock_row, snapshot
-from bot.services.crm import CRM, _name
+from bot.services.crm import CRM, _name, _summary
 from bot.services.errors import Invalid, NotFound
 from bot.services.text import fold
 from bot.services.timeutil import parse_when
@@ -39,6 +39,8 @@ def edit_interaction(
         raise Invalid(
             "kind", f"“{kind}” is not an interaction kind.", "Kinds: " + ", ".join(INTERACTION_KINDS)
         )
+    if follow_up is not UNSET and follow_up and follow_up.get("title"):
+        _name(follow_up["title"], "task title", "call Jane tomorrow 3pm")
     with crm.op(actor) as op:
         s = op.session
         interaction = lock_row(s, Interaction, interaction_id)
@@ -49,7 +51,7 @@ def edit_interaction(
         if kind is not None:
             interaction.kind = kind
         if summary is not None:
-            interaction.summary = summary.strip()
+            interaction.summary = _summary(summary, kind or interaction.kind)
         contact_row = None
         if contact is not UNSET:
             hint = company if isinstance(company, str) else None

@@ -11,6 +11,7 @@ from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from bot.services.errors import Ambiguous, Candidate, NotFound
+from bot.services.limits import check_reference, search_words
 from bot.services.text import fold
 
 SURE = 90.0
@@ -27,9 +28,10 @@ class Match:
 
 def _prefilter(key: InstrumentedAttribute[str], query_key: str, width: int) -> ColumnElement[bool]:
     conds: list[ColumnElement[bool]] = []
-    for token in query_key.split():
+    words = search_words(query_key)
+    for token in words:
         prefix = token[:width]
-        if len(prefix) < min(width, 2) and len(query_key.split()) > 1:
+        if len(prefix) < min(width, 2) and len(words) > 1:
             continue
         escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         conds.append(key.like(f"{escaped}%", escape="\\"))
@@ -40,7 +42,7 @@ def _prefilter(key: InstrumentedAttribute[str], query_key: str, width: int) -> C
 def _prefilter_every_token(key: InstrumentedAttribute[str], query_key: str) -> ColumnElement[bool] | None:
     """Every word of the query starts a word of the key ("sofia brightdaale" → "sof…" and "bri…"):
     few rows on a large table, where the any-word filter's capped set might miss the one meant."""
-    tokens = [t[:3] for t in query_key.split() if len(t) >= 2]
+    tokens = [t[:3] for t in search_words(query_key) if len(t) >= 2]
     if len(tokens) < 2:
         return None
     conds = []
@@ -61,7 +63,11 @@ def rank(
     extra_where: Sequence[ColumnElement[bool]] = (),
     limit: int = 5,
 ) -> list[Match]:
-    """Best matches for ``query``: exact keys first, then fuzzy scores over a pre-selected set."""
+    """Best matches for ``query``: exact keys first, then fuzzy scores over a pre-selected set.
+
+    Only the first words of a long query reach SQL: each word adds terms to the statement, and every
+    statement of a new shape is compiled and cached anew (by SQLAlchemy and by the driver)."""
+    check_reference(query)
     query_key = fold(query)
     if not query_key:
         return []
