@@ -88,6 +88,12 @@ def run_text(ctx: Ctx, text: str) -> Reply:
         noun = text.split()[0].lower().rstrip("s")
         if noun in NOUNS:
             return unknown_subcommand(text, NOUNS[noun])
+    if intent.get("intent") in WRITES:
+        from bot.commands.values import malformed_value
+
+        problem = malformed_value(text, intent)
+        if problem:
+            return Reply(problem, cards.problem_md(problem, "Nothing was saved; send it again with that fixed."))
     return execute(ctx, intent)
 
 

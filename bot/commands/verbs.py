@@ -17,6 +17,7 @@ from bot.commands.registry import (
     Reply,
     command,
 )
+from bot.commands.values import malformed_value
 from bot.intents import execute, help_reply, understand
 from bot.nlu.commands import STAGES, amount, parse_command
 from bot.services.timeutil import zone
@@ -41,7 +42,8 @@ def _verb(name: str, usage: str, doc: str, examples: list[str], group: str) -> N
     command(name, usage=usage, examples=examples, group=group, builtin=True)(run)
 
 
-EMAILISH = re.compile(r"(?<![<|\w])[^\s<>|,;()]+@[^\s<>|,;()]+")
+# "jane@acme.com", and the half-typed "jane@" that must not be dropped as nothing.
+EMAILISH = re.compile(r"(?<![<|\w])[^\s<>|,;()@]+@[^\s<>|,;()]*")
 # A run of words made only of digits and phone punctuation: "555-12", "+1 (415) 555-0100".
 PHONEISH = re.compile(r"(?<!\S)\+?[\d(][\d().\-]*(?:\s+[\d(][\d().\-]*)*(?!\S)")
 
@@ -49,6 +51,9 @@ PHONEISH = re.compile(r"(?<!\S)\+?[\d(][\d().\-]*(?:\s+[\d(][\d().\-]*)*(?!\S)")
 def check_typed_values(verb: str, args: str, intent: dict[str, Any]) -> str | None:
     """What a subcommand was given but the parser could not take: said back instead of dropped."""
     slots = intent.get("slots") or {}
+    problem = malformed_value(args, intent)
+    if problem:
+        return problem
     if verb.startswith("contact"):
         # Finding or showing someone by their address is a search, not a new address to check.
         looked_up = {
@@ -60,7 +65,8 @@ def check_typed_values(verb: str, args: str, intent: dict[str, Any]) -> str | No
             if token.strip(".").lower() not in looked_up:
                 return f"“{esc(token)}” is not an email address. Write it like jane@acme.com."
     if verb == "contact add":
-        taken = " ".join(str(v) for v in slots.values() if isinstance(v, str))
+        # Only a phone slot takes a phone-like token: "555-12" read as a company is a bad phone number.
+        taken = str(slots.get("phone") or "")
         for token in PHONEISH.findall(args):
             if token not in taken:
                 return f"“{esc(token)}” is not a phone number. Write it like +1 415 555 0100."

@@ -1,0 +1,59 @@
+"""Values a person typed that the parser could not take: said back, naming the value and its right form,
+instead of being dropped or read as something else.
+
+Pure text rules over what was typed and what the parser made of it, for `/crm` forms and messages alike.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from typing import Any
+
+from bot.blocks.common import esc
+
+AMOUNT_FORM = "Write it like 50000, $50k or 1.2M."
+MAX_AMOUNT = 1e12
+MONTHS = {name.lower(): n for n, name in enumerate(calendar.month_abbr) if name}
+_MONTH = r"(jan|feb|mar|apr|May|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
+# "Feb 30", "30 February", "feb 31st": a day the month never has. Lower-case "may" is the verb.
+MONTH_DAY = re.compile(
+    rf"(?i:\b{_MONTH}\s+(\d{{1,2}})(?:st|nd|rd|th)?\b)|(?i:\b(\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH}\b)"
+)
+CLOCK = re.compile(r"(?<![\d:])(\d{1,2}):(\d{2})(?![\d:])")
+NEGATIVE = re.compile(r"(?<![\w\-–—])-[$€£]?\d[\d,.]*[kKmM]?\b")
+EXPONENT = re.compile(r"(?<![\w.])\d+(?:\.\d+)?[eE][+-]?\d+(?![\w.])")
+BIG = re.compile(r"(?<![\w.])[$€£]?\d[\d,]*(?:\.\d+)?\s?([kKmM]|bn)?(?![\w.])")
+MONEY_INTENTS = {"create_deal", "update_deal"}
+
+
+def _month_day(match: re.Match[str]) -> tuple[int, int]:
+    if match.group(1):
+        month, day = match.group(1), match.group(2)
+    else:
+        day, month = match.group(3), match.group(4)
+    return MONTHS[month.lower()[:3]], int(day)
+
+
+def malformed_value(text: str, intent: dict[str, Any]) -> str | None:
+    """The first value in ``text`` that cannot be what the person meant, as a one-line message."""
+    name = intent.get("intent")
+    if name in MONEY_INTENTS:
+        for m in NEGATIVE.finditer(text):
+            return f"“{esc(m.group(0))}” is a negative amount; a deal's amount is 0 or more."
+        for m in EXPONENT.finditer(text):
+            return f"“{esc(m.group(0))}” is not an amount. {AMOUNT_FORM}"
+        for m in BIG.finditer(text):
+            digits = re.sub(r"[^\d.]", "", m.group(0))
+            factor = {"k": 1e3, "m": 1e6, "bn": 1e9}.get((m.group(1) or "").lower(), 1)
+            if digits.count(".") <= 1 and digits.strip(".") and float(digits) * factor >= MAX_AMOUNT:
+                return f"“{esc(m.group(0))}” is too large for an amount (under a trillion). {AMOUNT_FORM}"
+    for m in MONTH_DAY.finditer(text):
+        month, day = _month_day(m)
+        # Any year: 29 February is a day some years have.
+        if not 1 <= day <= (29 if month == 2 else calendar.monthrange(2026, month)[1]):
+            return f"“{esc(m.group(0))}” is not a date. Write it like 2026-12-15, “friday” or “Feb 27”."
+    for m in CLOCK.finditer(text):
+        if int(m.group(1)) > 23 or int(m.group(2)) > 59:
+            return f"“{esc(m.group(0))}” is not a time. Write it like 15:30 or 3:30pm."
+    return None

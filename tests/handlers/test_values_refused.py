@@ -1,0 +1,43 @@
+"""Every value a person gives is saved or refused with a message naming it and the right form: never
+dropped, never written half. Each case here was once saved without its value, or with a wrong one."""
+
+from __future__ import annotations
+
+import pytest
+
+from models import Company, Contact, Deal, Task
+from tests.handlers.helpers import count
+from tests.support.slackhttp import SlackHTTP, text_of
+
+
+@pytest.mark.parametrize(
+    ("command", "named", "model"),
+    [
+        ("deal add Spade neg -5000", "-5000", Deal),
+        ("deal add Big One $99999999999999999999", "$99999999999999999999", Deal),
+        ("deal add Inf 1e309", "1e309", Deal),
+        ("deal add Feb Thing closing Feb 30", "Feb 30", Deal),
+        ("task add call bob tomorrow 25:99", "25:99", Task),
+        ("contact add Xavier Bad bad@", "bad@", Contact),
+        ("contact add Yara Num 555-12", "555-12", Contact),
+    ],
+)
+def test_a_value_the_bot_cannot_take_is_named_and_nothing_is_written(
+    slack: SlackHTTP, command: str, named: str, model: object
+) -> None:
+    shown = text_of(slack.command(command))
+    assert f"“{named}”" in shown and "/crm" in shown, shown
+    assert count(slack, model) == 0
+    assert count(slack, Company) == 0
+
+
+def test_the_same_values_in_a_message_are_asked_about_too(slack: SlackHTTP) -> None:
+    shown = text_of(slack.dm("new deal Spade for -5000"))
+    assert "“-5000”" in shown, shown
+    assert count(slack, Deal) == 0
+
+
+def test_good_values_still_go_through(slack: SlackHTTP) -> None:
+    assert "Added deal" in text_of(slack.command("deal add Spade renewal $5k closing Feb 27"))
+    assert "Task" in text_of(slack.command("task add call bob tomorrow 23:30"))
+    assert "Added contact" in text_of(slack.command("contact add Yara Num +1 415 555 0100"))
