@@ -65,10 +65,11 @@ def check_typed_values(verb: str, args: str, intent: dict[str, Any]) -> str | No
             if token.strip(".").lower() not in looked_up:
                 return f"“{esc(token)}” is not an email address. Write it like jane@acme.com."
     if verb == "contact add":
-        # Only a phone slot takes a phone-like token: "555-12" read as a company is a bad phone number.
-        taken = str(slots.get("phone") or "")
+        taken = " ".join(str(v) for v in slots.values() if isinstance(v, str))
         for token in PHONEISH.findall(args):
-            if token not in taken:
+            # Digits in a company's name stay ("Studio 54"); a company that is nothing but them is a bad
+            # phone number read as one ("555-12").
+            if token not in taken or token == str(slots.get("company") or "").strip():
                 return f"“{esc(token)}” is not a phone number. Write it like +1 415 555 0100."
     if verb.startswith("deal"):
         m = re.search(r"\bstage\s+(\S+)", args, re.I)
