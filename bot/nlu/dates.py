@@ -569,7 +569,9 @@ _ORDINAL_Q = {
 _PERIOD_NUM = (
     r"\d{1,3}|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fourteen|thirty|sixty|ninety"
 )
-_BARE_MONTH_NOT_A_PERIOD = frozenset("may mar jan jun jul aug sep sept oct nov dec apr feb".split())
+_BARE_MONTH_NOT_A_PERIOD = frozenset(
+    ["may", "mar", "jan", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "apr", "feb"]
+)
 _PERIOD_WORDS = {"fourteen": 14, "thirty": 30, "sixty": 60, "ninety": 90}
 _PERIOD_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     (
