@@ -166,6 +166,10 @@ _TIME_PATTERNS: list[tuple[str, str]] = [
 ]
 
 _DAY_RE = [(k, re.compile(p, re.I)) for k, p in _DAY_PATTERNS]
+_RATING_BEFORE = re.compile(
+    r"\b(?:rated|rates|rate|rating|scored|scores|score|gave|gives|give|nps|csat)\b[^.,;!?\d]{0,30}$|\b(?:a|an)\s*$",
+    re.I,
+)
 _TIME_RE = [(k, re.compile(p, re.I)) for k, p in _TIME_PATTERNS]
 _JOIN = re.compile(r"^\s*(?:,\s*)?(?:at|@|by|around|from|on|before|-)?\s*$", re.I)
 
@@ -224,6 +228,12 @@ def find_spans(low: str) -> list[DateSpan]:
                 mo, dd = int(gd["m"] or 0), int(gd["d"] or 0)
                 if not (1 <= mo <= 12 and 1 <= dd <= 31):
                     continue
+                if (
+                    dd in (5, 10)
+                    and not gd["y"]
+                    and _RATING_BEFORE.search(low[max(0, m.start() - 40) : m.start()])
+                ):
+                    continue  # "rated us 4/5", "gave it a 9/10": a score, not a day
             if kind in ("monthday", "daymonth", "ordinal") and not 1 <= int(gd["d"] or 0) <= 31:
                 continue
             if kind == "eoq_named":

@@ -27,6 +27,8 @@ from .dates import find_spans, make_now
 from .deals import create_deal_from, deal_command, rule_create_deal, rule_update_deal
 from .logs import rule_log
 from .normalize import normalize, recase_lower
+from .records import rule_records, teammate_name
+from .reports import rule_feedback, rule_report
 from .tasks import (
     list_tasks,
     rule_complete_task,
@@ -35,9 +37,10 @@ from .tasks import (
     rule_list_tasks,
     task_from,
     task_ref,
+    teammate_task,
 )
 from .text import EMAIL
-from .vocab import FIRST_NAMES, INTENTS, KINDS, LIFECYCLES, SCOPES, STAGES
+from .vocab import FIRST_NAMES, INTENTS, KINDS, LIFECYCLES, MEASURES, RECORD_TYPES, SCALES, SCOPES
 
 MAX_CHARS = 4000
 log = logging.getLogger(__name__)
@@ -161,10 +164,15 @@ def _command(m: Msg) -> Result | None:
             return create_deal_from(m, rest_pos + sm.end())
         if re.match(r"(?:by|per)\s+(?:stage|owner|rep|person|amount|value|close date|month)\b", rest_low):
             return _pipeline(m, conf=0.8)  # "deals by stage"
+        if verb == "deals" and rest_low.strip():
+            return rule_report(m) or ("unknown", 0.5, {})  # "deals closing next month" is a forecast
         if verb == "deals" or re.match(r"(show|list|view|info|get|find)\b", rest_low) or not rest_low.strip():
             return "unknown", 0.5, {}
         return deal_command(m, rest_pos)
     if verb in ("task", "todo"):
+        mate = teammate_task(m)
+        if mate:
+            return mate
         sm = re.match(r"(add|new|create)\b\s*", rest_low)
         if sm:
             return task_from(m, rest_pos + sm.end(), conf=0.95)
@@ -178,15 +186,39 @@ def _command(m: Msg) -> Result | None:
     if verb in ("tasks", "todos"):
         return list_tasks(m, conf=0.95)
     if verb == "pipeline":
-        return _pipeline(m, conf=0.97)
+        return rule_report(m) or _pipeline(m, conf=0.97)  # "pipeline velocity last quarter" is a report
     return None  # "log ..." is free text already
+
+
+# "Bob's pipeline", "pipeline for Sarah": a teammate named in words, given as written
+_NAMED_OWNER = re.compile(
+    r"(?:^|[\s(])(?P<n>[a-z][\w\-]*)['’]s\s+(?:(?:whole|full|current|open|total|q[1-4]|sales)\s+)*(?:pipeline|pipe|deals|"
+    r"forecast|numbers|book)\b|\b(?:pipeline|pipe|deals|forecast|numbers)\s+(?:for|of)\s+(?P<n2>[a-z][\w\-]*)\s*[?!.]*$"
+    r"|^how(?:'s|\s+is)\s+(?P<n3>[a-z][\w\-]*)\s+(?:doing|tracking|looking)\s+(?:on|with)\s+(?:(?:his|her|their)\s+)?pipe"
+)
+
+
+def _named_owner(m: Msg) -> str | None:
+    nm = _NAMED_OWNER.search(m.low)
+    if not nm:
+        return None
+    key = next(k for k in ("n", "n2", "n3") if nm.group(k))
+    name = m.text[nm.start(key) : nm.end(key)]
+    if not teammate_name(name):
+        return None
+    if key == "n2" and not (name[:1].isupper() or name.lower() in FIRST_NAMES):
+        return None  # "pipeline for q4", "pipeline for the team"
+    return name
 
 
 def _pipeline(m: Msg, conf: float) -> Result:
     slots: Slots = {}
     ids = mentions(m.text)
+    named = None if ids else _named_owner(m)
     if ids:
         slots["owner"] = ids[0]
+    elif named:
+        slots["owner"] = named
     elif (
         m.user
         and re.search(
@@ -201,6 +233,10 @@ def _pipeline(m: Msg, conf: float) -> Result:
 
 def _r_pipeline(m: Msg) -> Result | None:
     low = m.low.strip()
+    if re.match(
+        r"^(?:happy|congrats|congratulations|great job|good job|well done|kudos|shout ?out|let's|lets)\b", low
+    ):
+        return None  # "happy Q4 everyone, let's crush the forecast": a cheer, not a question
     if (
         m.spans
         and re.search(r"\b(?:review|meeting|sync|call|standup|session)\b", low)
@@ -328,9 +364,12 @@ def _r_fallback(m: Msg) -> Result | None:
 _RULES: list[Callable[[Msg], Result | None]] = [
     _r_help,
     _r_small_talk,
+    rule_records,
     _command,
     rule_complete_task,
     rule_log,
+    rule_feedback,
+    rule_report,
     rule_create_task,
     rule_list_tasks,
     _r_pipeline,
@@ -393,11 +432,32 @@ _ADDRESSED = re.compile(
 )
 
 
-_ENUMS = {"kind": KINDS, "stage": STAGES, "lifecycle": LIFECYCLES, "scope": SCOPES}
+# ``stage`` is not here: a team's own stage is given as written.
+_ENUMS = {
+    "kind": KINDS,
+    "lifecycle": LIFECYCLES,
+    "scope": SCOPES,
+    "record_type": RECORD_TYPES,
+    "measure": MEASURES,
+    "scale": SCALES,
+}
+_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 _WHEN = re.compile(r"\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2})?[+-]\d{2}:\d{2})?")
 
 
-_AS_WRITTEN = ("summary", "title", "task", "query", "deal", "contact", "company", "name")
+_AS_WRITTEN = (
+    "summary",
+    "title",
+    "task",
+    "query",
+    "deal",
+    "contact",
+    "company",
+    "name",
+    "record",
+    "owner",
+    "assignee",
+)
 
 
 def _restore_wording(slots: Slots, restore: list[tuple[str, str]]) -> None:
@@ -418,7 +478,19 @@ def _valid_slots(slots: Slots) -> Slots:
     """Slots as the contract types them; a value a rule got wrong is dropped rather than sent on."""
     out: Slots = {}
     for k, v in slots.items():
-        if isinstance(v, dict):
+        if k == "period":
+            if isinstance(v, dict) and all(
+                isinstance(v.get(x), str) and _DAY.fullmatch(v[x]) for x in ("from", "to")
+            ):
+                out[k] = {"from": v["from"], "to": v["to"]}
+        elif k in ("tags", "records"):
+            items = [x.strip() for x in v if isinstance(x, str) and x.strip()] if isinstance(v, list) else []
+            if items and (k == "tags" or len(items) == 2):
+                out[k] = items
+        elif k in ("inactive_days", "score"):
+            if isinstance(v, int | float) and not isinstance(v, bool) and v == v and (k == "score" or v >= 1):
+                out[k] = int(v) if k == "inactive_days" or float(v).is_integer() else v
+        elif isinstance(v, dict):
             v = {
                 kk: vv
                 for kk, vv in v.items()
@@ -456,7 +528,19 @@ _REQUIRED = {
     "create_task": "title",
     "complete_task": "task",
     "update_deal": "deal",
+    "create_company": "name",
+    "update_company": "company",
+    "show_record": "record",
+    "show_history": "record",
+    "list_records": "record_type",
+    "tag_record": "tags",
+    "delete_record": "record",
+    "merge_records": "records",
+    "report": "measure",
+    "log_feedback": "score",
 }
+# Slots an intent cannot go without besides the one above.
+_ALSO_REQUIRED = {"tag_record": "record", "log_feedback": "scale"}
 
 
 def parse(
@@ -485,7 +569,7 @@ def parse_strict(
         intent, conf, slots = got
         slots = _valid_slots(slots)
         need = _REQUIRED.get(intent)
-        if need and need not in slots:
+        if need and need not in slots or intent in _ALSO_REQUIRED and _ALSO_REQUIRED[intent] not in slots:
             continue
         if intent not in INTENTS:
             continue

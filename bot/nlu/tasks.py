@@ -18,6 +18,7 @@ from .base import (
     tidy,
 )
 from .text import looks_like_person
+from .vocab import FIRST_NAMES
 
 _DONE_RULES = [
     re.compile(
@@ -129,10 +130,47 @@ def rule_complete_task(m: Msg) -> Result | None:
     return None
 
 
+_NAMED_ASSIGNEE = re.compile(
+    r"(?:^|[\s(])(?P<n>[a-z][\w\-]*)['’]s\s+(?:(?:open|overdue|pending|current|upcoming|remaining)\s+)*(?:tasks?|todos?|to-?dos?|"
+    r"list|plate|reminders|follow[\s\-]?ups)\b"
+    r"|\b(?:tasks?|todos?|to-?dos?|overdue|due)\s+(?:for|of)\s+(?P<n2>[a-z][\w\-]*)\b"
+    r"|^what\s+(?:does|has)\s+(?P<n3>[a-z][\w\-]*)\s+(?:have|got)\b"
+)
+
+
+def _named_assignee(m: Msg) -> str | None:
+    from .records import teammate_name
+
+    nm = _NAMED_ASSIGNEE.search(m.low)
+    if not nm:
+        return None
+    key = next(k for k in ("n", "n2", "n3") if nm.group(k))
+    name = m.text[nm.start(key) : nm.end(key)]
+    low = name.lower()
+    if not teammate_name(name) or low in (
+        "today",
+        "tomorrow",
+        "me",
+        "us",
+        "the",
+        "this",
+        "next",
+        "my",
+        "today's",
+    ):
+        return None
+    if key != "n" and not (name[:1].isupper() or low in FIRST_NAMES):
+        return None
+    return name
+
+
 def _who(m: Msg, *, team_words: str) -> str | None:
     ids = mentions(m.text)
     if ids:
         return ids[0]
+    named = _named_assignee(m)
+    if named:
+        return named
     if re.search(team_words, m.low):
         return None
     return m.user
@@ -248,8 +286,8 @@ def _task_assignee(m: Msg, pos: int, title_low: str) -> tuple[str | None, list[t
     return m.user, []
 
 
-def task_from(m: Msg, pos: int, *, conf: float) -> Result:
-    assignee, cut = _task_assignee(m, pos, m.low[pos:])
+def task_from(m: Msg, pos: int, *, conf: float, teammate: str | None = None) -> Result:
+    assignee, cut = (teammate, []) if teammate else _task_assignee(m, pos, m.low[pos:])
     spans = m.spans_in(pos)
     due_span = first_future(m, spans)
     # "Zoe needs the SLA by Friday, remind me Thursday": the reminder's own date is when it is due
@@ -322,8 +360,119 @@ def task_from(m: Msg, pos: int, *, conf: float) -> Result:
     return "create_task", conf, slots
 
 
+# Words after "remind/ask/tell" that are not a teammate's name: "remind me", "ask legal to review…"
+_NOT_TEAMMATE = frozenset(
+    [
+        "me",
+        "us",
+        "myself",
+        "ourselves",
+        "everyone",
+        "everybody",
+        "all",
+        "the",
+        "team",
+        "them",
+        "him",
+        "her",
+        "someone",
+        "somebody",
+        "anyone",
+        "anybody",
+        "you",
+        "u",
+        "legal",
+        "finance",
+        "ops",
+        "sales",
+        "marketing",
+        "support",
+        "procurement",
+        "security",
+        "engineering",
+        "product",
+        "it",
+        "hr",
+        "leadership",
+        "management",
+        "accounting",
+        "billing",
+        "cs",
+        "customer",
+        "customers",
+        "client",
+        "clients",
+        "prospect",
+        "prospect's",
+        "the",
+        "a",
+        "an",
+        "my",
+        "our",
+        "their",
+        "his",
+        "this",
+        "that",
+        "these",
+        "those",
+        "people",
+        "folks",
+        "guys",
+    ]
+)
+_TEAMMATE_ASK = re.compile(
+    r"^(?:please\s+|pls\s+)?(?:remind|ask|tell|get|have|(?:set\s+)?(?:a\s+)?reminder\s+for(?=\s+[a-z][\w\-]*\s+to\s))\s+"
+    r"(?P<n>[a-z][\w\-]*)\s+(?:(?:to|that\s+(?:he|she|they)\s+(?:needs?|has|have|should)\s+to|about)\s+|(?=[a-z]))"
+)
+_TEAMMATE_FOR = re.compile(
+    r"^(?:(?:new\s+)?(?:task|todo|to-do|action\s+item)\s+for|assign(?:ed)?(?:\s+(?:this|it|a\s+task))?\s+to)\s+"
+    r"(?P<n>[a-z][\w\-]*)\s*[:\-–—]\s*"
+)
+
+
+def teammate_task(m: Msg) -> Result | None:
+    """A teammate named in words gets the task as written: "remind bob to send the MSA…" is bob's."""
+    tm = _TEAMMATE_ASK.match(m.low) or _TEAMMATE_FOR.match(m.low)
+    if not tm:
+        return None
+    name = m.text[tm.start("n") : tm.end("n")]
+    low_name = name.lower()
+    if m.spans_in(tm.start("n") - 1, tm.end("n") + 1) or any(
+        s.start <= tm.start("n") < s.end for s in m.spans
+    ):
+        return None  # "remind Monday …": a day
+    if (
+        low_name in _NOT_TEAMMATE
+        or m.low[tm.end("n") : tm.end("n") + 3] == "'s "
+        or (
+            tm.re is _TEAMMATE_ASK
+            and m.low.startswith(("ask", "tell", "get", "have"))
+            and not m.low[tm.end("n") :].lstrip().startswith("to ")
+            and not _IMPERATIVE.match(m.low[tm.end() :])
+        )
+    ):
+        return None
+    if (
+        tm.re is _TEAMMATE_ASK
+        and not m.low.startswith(("remind", "set", "please", "pls"))
+        and re.match(r"\s+(?:at|from|of)\b", m.low[tm.end("n") :])
+    ):
+        return None  # "ask Jane at Acme to…": a customer, the task is the sender's
+    if (
+        re.match(r"^(?:please\s+|pls\s+)?(?:ask|tell|get|have)\b", m.low)
+        and low_name not in FIRST_NAMES
+        and not name[:1].isupper()
+    ):
+        return None
+    got = task_from(m, tm.end(), conf=0.88, teammate=name)
+    return got if got[0] == "create_task" else None
+
+
 def rule_create_task(m: Msg) -> Result | None:
     low = m.low
+    mate = teammate_task(m)
+    if mate:
+        return mate
     tm = _TASK_START.match(low)
     if tm:
         if (
