@@ -429,7 +429,9 @@ def rule_update_deal(m: Msg) -> Result | None:
             for k in ("amount", "currency"):
                 if k in tail:
                     changes[k] = tail[k]
-            if deal.lower() in ("it", "them", "one", "deal", "big one"):
+            if deal.lower() in ("it", "them", "one", "deal", "big one") or re.fullmatch(
+                r"\d+(?:\s+\w+)?", deal
+            ):
                 continue
             cut = re.match(
                 r"(?P<n>[A-Z][\w&.\-]*(?:\s+[A-Z][\w&.\-]*)*)\s+(?:price|budget|because|since|due|was|is|were|they|went)\b",

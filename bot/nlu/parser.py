@@ -237,6 +237,8 @@ def _r_pipeline(m: Msg) -> Result | None:
         r"^(?:happy|congrats|congratulations|great job|good job|well done|kudos|shout ?out|let's|lets)\b", low
     ):
         return None  # "happy Q4 everyone, let's crush the forecast": a cheer, not a question
+    if re.search(r"\bweather\b|\brain\b|\bsnow\b", low):
+        return None  # "weather forecast for the offsite?"
     if (
         m.spans
         and re.search(r"\b(?:review|meeting|sync|call|standup|session)\b", low)

@@ -89,7 +89,33 @@ def record_ref(raw: str) -> tuple[str, str | None]:
 
 
 def _is_ref(s: str) -> bool:
-    return bool(s) and not _PRONOUN.fullmatch(s) and len(s.split()) <= 8 and bool(re.search(r"\w", s))
+    return (
+        bool(s)
+        and not _PRONOUN.fullmatch(s)
+        and not _NOT_A_RECORD.fullmatch(s)
+        and len(s.split()) <= 8
+        and bool(re.search(r"\w", s))
+    )
+
+
+_NOT_A_RECORD = re.compile(
+    r"(?:(?:the|all|these|those|any|old|my|our)\s+)*(?:duplicates?|dupes?|dups|everything|the rest|old ones|test data|junk|"
+    r"spam|data|records|entries|stuff|things|ones)",
+    re.I,
+)
+
+
+def _named(m: Msg, raw: str, ref: str, rtype: str | None, before: str = "") -> bool:
+    """Whether a CRM record is named. With capitals typed, a record with no type word is capitalised ("Jon Smiht",
+    "Globex"); typed all in lower case, "the wifi password" (an article, nothing capitalised back) names nothing."""
+    if rtype or re.search(rf"\b(?:{_RECORD_WORD})\b", raw, re.I):
+        return True  # "remove the old acme corp record"
+    if re.search(r"\d|@|\.[a-z]{2,}", ref) or any(w[:1].isupper() for w in ref.split()[:3]):
+        return True
+    article = re.search(r"\b(?:the|my|our|a|an|this|that|his|her|their)\s*$", before) or re.match(
+        r"(?:the|my|our|a|an|this|that|his|her|their)\s", raw, re.I
+    )
+    return m.typed_lower and not article
 
 
 def _with_type(slots: Slots, rtype: str | None) -> Slots:
@@ -138,9 +164,8 @@ def _delete(m: Msg) -> Result | None:
     ref, rtype = record_ref(raw)
     if re.search(r"\b(?:deal|opp|opportunity)\b", r_low) and rtype is None:
         rtype = "deal"
-    if not _is_ref(ref) or (
-        rtype is None and m.typed_lower is False and not ref[:1].isupper() and not re.search(r"\d", ref)
-    ):
+    ref = re.sub(r"^(?:duplicate|dupe|old|wrong|extra|second)\s+(?=\S)", "", ref, flags=re.I)
+    if not _is_ref(ref) or not _named(m, raw, ref, rtype, m.low[: dm.start("r")]):
         return None  # "delete everything", "remove duplicates": nothing named
     return "delete_record", 0.88, _with_type({"record": ref}, rtype)
 
@@ -231,6 +256,14 @@ _TAG = [
 
 
 def _tag(m: Msg) -> Result | None:
+    bare = re.match(r"^(?:please\s+|pls\s+)?tag\s+", m.text, re.I)
+    if bare and not re.search(r"\s(?:as|with)\s|[:=]|->|\b(?:tags?|labels?)\b", m.text[bare.end() :], re.I):
+        # "tag Jane Doe vip": a capitalised name, then the tags
+        name, end = name_at(m, bare.end(), company=True)
+        tags = _tags(m.text[end:])
+        one_word_tags = bool(tags) and all(len(t.split()) == 1 and t.islower() for t in tags)
+        if name and name[:1].isupper() and one_word_tags and not all(t in LIFECYCLE_WORDS for t in tags):
+            return "tag_record", 0.8, {"record": name, "tags": tags}
     for rx in _TAG:
         tm = rx.match(m.text)
         if not tm:
@@ -270,6 +303,17 @@ _ABOUT = re.compile(
 )
 
 
+def _company_shaped(name: str) -> bool:
+    """A legal suffix or company word says organisation ("Acme Corp", "Stark Industries"); a bare word does not."""
+    words = name.split()
+    return (
+        len(words) >= 2
+        and all(w[:1].isupper() or w[:1].isdigit() or w == "&" for w in words)
+        and company_like(name)
+        and not person_like(name, default=False)
+    )
+
+
 def _show(m: Msg) -> Result | None:
     for rx in (_SHOW, _ABOUT):
         sm = rx.match(m.text)
@@ -289,6 +333,8 @@ def _show(m: Msg) -> Result | None:
             return None  # lists
         ref, rtype = record_ref(raw)
         named_type = rtype is not None or re.search(rf"\b(?:{_RECORD_WORD})\b", r_low)
+        if not named_type and rx is _SHOW and _is_ref(ref) and _company_shaped(ref):
+            return "show_record", 0.75, {"record": ref}  # "pull up Acme Corp": a company by name
         if not named_type or rtype == "contact" or not _is_ref(ref):
             return None  # "show me Sam Lee", "pull up the contact for …": a person is looked up
         if rtype is None and (person_like(ref, default=True) or not company_like(ref)):
@@ -308,7 +354,8 @@ _HISTORY_NOUN = (
     r"(?:full\s+|complete\s+|whole\s+|entire\s+|recent\s+|past\s+|last\s+few\s+)?"
     r"(?:history|timeline|activity\s+(?:log|history|feed|timeline)|audit\s+(?:log|trail)|change\s*log|changes|"
     r"interaction\s+history|interactions|touchpoints|touches|activity|activities|all\s+(?:our\s+)?(?:interactions|"
-    r"activity|activities|touchpoints|notes|calls|emails)|every\s+interaction|communication\s+history|comms)"
+    r"activity|activities|touchpoints|notes|calls|emails)|every\s+interaction|communication\s+history|comms|"
+    r"everything\s+(?:we(?:'ve|\s+have)?|i(?:'ve|\s+have)?)\s+(?:done|had|logged|did)|what\s+we(?:'ve|\s+have)\s+(?:done|had))"
 )
 _HISTORY = [
     re.compile(
@@ -383,7 +430,7 @@ def _history(m: Msg) -> Result | None:
             ref,
             flags=re.I,
         )
-        if not _is_ref(ref):
+        if not _is_ref(ref) or not _named(m, raw, ref, rtype, m.low[: hm.start("r")]):
             return None
         return "show_history", 0.86, _with_type({"record": ref}, rtype)
     return None
@@ -436,6 +483,7 @@ _COMPANY_CREATE = re.compile(
     r"(?:company|account|organi[sz]ation|org|business|client\s+company|customer\s+account)"
     r"|new\s+(?:company|account|organi[sz]ation|org)"
     r"|compan(?:y|ies)\s+(?:add|new|create)"
+    r"|(?:company|account)(?=\s*[:\-–—]\s*[A-Za-z])"
     r")\b(?:\s+(?:record|called|named|for))?\s*[:\-–—,]?\s*",
     re.I,
 )
@@ -505,6 +553,20 @@ def _create_company(m: Msg) -> Result | None:
     name = slots.get("name", "")
     if not name or len(name.split()) > 6:
         return None
+    words = name.split()
+    if (
+        not m.typed_lower
+        and not _DOMAIN.fullmatch(name)
+        and not all(
+            w[:1].isupper() or w[:1].isdigit() or w.lower() in ("&", "and", "of", "the", "de", "la")
+            for w in words
+        )
+    ):
+        return None  # "new company swag just arrived!": no name, just news
+    if m.typed_lower and (
+        len(words) > 3 or any(w.endswith(("ed", "ing")) or w in ("is", "are", "was", "just") for w in words)
+    ):
+        return None
     return "create_company", 0.9, slots
 
 
@@ -553,7 +615,29 @@ _RENAME = [
 ]
 
 
+_PIVOT = re.compile(
+    r"^(?:the\s+)?(?P<c>[A-Za-z][\w&.\-]*(?:\s+[A-Za-z][\w&.\-]*){0,3}?)\s+(?:is\s+(?:now|actually)\s+(?:an?\s+)?"
+    r"(?P<i>[\w&/\-]+(?:\s+[\w&/\-]+)?)\s+(?:company|business|firm|shop|play)|(?:has\s+)?pivoted\s+"
+    r"(?:in)?to\s+(?P<i2>[\w&/\-]+(?:\s+[\w&/\-]+)?)(?:\s+(?:industry|sector|space))?)[\s.!]*$",
+    re.I,
+)
+
+
 def _update_company(m: Msg) -> Result | None:
+    pm = _PIVOT.match(m.text)
+    if (
+        pm
+        and not person_like(pm.group("c"), default=False)
+        and not re.search(r"\b(?:deal|opp|renewal|we|i|it|they)\b", pm.group("c"), re.I)
+    ):
+        ind = _industry(pm.group("i") or pm.group("i2"))
+        if ind and not re.match(
+            r"(?:new|different|another|proposal|negotiation|demo|qualified|won|lost|closed|legal|the|a|an|next|"
+            r"great|good|big|small|real)\b",
+            ind,
+            re.I,
+        ):
+            return "update_company", 0.8, {"company": tidy(pm.group("c")), "industry": ind}
     for rx in _COMPANY_UPDATE:
         um = rx.match(m.text)
         if not um:
@@ -876,6 +960,13 @@ def _list(m: Msg) -> Result | None:
         took.append((rest_at + ina[1], rest_at + ina[2]))
     elif any(a in ("stale", "inactive", "dormant", "idle", "quiet") for a in adj):
         pass
+    ind = re.search(
+        r"\b(?:in|from)\s+(?:the\s+)?[\w&/\-]+(?:\s+[\w&/\-]+)?\s+(?:industry|sector|space|vertical)\b", rest
+    )
+    if ind and rtype == "company":
+        took.append(
+            (rest_at + ind.start(), rest_at + ind.end())
+        )  # no industry filter in the contract: all of them
     lm = re.search(
         r"\b(?:who|that|which)\s+are\s+(?:our\s+|a\s+|an\s+)?(customers?|prospects?|leads?|advocates?|loyal)\b",
         rest,
@@ -917,6 +1008,8 @@ def _list(m: Msg) -> Result | None:
     lead_verb = low[: hm.start("noun")].strip()
     if rtype == "deal" and not filters:
         return None  # "my deals", "all deals": the pipeline as it stands
+    if ind and rtype == "company" and not filters:
+        return "list_records", 0.75, slots
     if rtype == "contact" and filters == ["company"] and company_pos is not None:
         return None  # "contacts at Globex": who we know there (find_contact)
     if (

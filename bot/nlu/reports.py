@@ -93,8 +93,8 @@ _ASKED = re.compile(
     r"gimme|quick|any|where)\b)"
 )
 _MEASURE_FIRST = re.compile(
-    r"^(?:(?:@[uw][a-z0-9]+|[a-z][\w\-]*)['’]s\s+|(?:my|our|the\s+team's|team|the|this|last|next|pipeline|pipe|sales|"
-    r"deal|average|avg)\s+)*"
+    r"^(?:(?:@[uw][a-z0-9]+|[a-z][\w\-]*)['’]s\s+|@[uw][a-z0-9]+\s+|(?:my|our|the\s+team's|team|the|this|last|next|"
+    r"pipeline|pipe|sales|deal|average|avg|customer|overall|total)\s+)*"
     r"(?:(?:q[1-4]|ytd|mtd|qtd|\w+\s+(?:month|quarter|year|week)['’]?s?|month|quarter|year|week|monthly|quarterly|weekly)\s+)?"
     r"(?:win[\s\-]?rate|close[\s\-]rate|win/loss|forecast|activity|activities|bookings|quota|attainment|funnel|velocity|"
     r"(?:sales\s+)?cycle|nps|csat|satisfaction|new\s+customers|new\s+logos|won\s+deals|lost\s+deals|closed[\s\-]won|"
@@ -145,7 +145,15 @@ _FIRST = _first_names()
 
 def rule_report(m: Msg) -> Result | None:
     low = m.low.strip()
-    asked = bool(_ASKED.match(low)) or bool(_MEASURE_FIRST.match(low))
+    first = _MEASURE_FIRST.match(low)
+    asked = bool(_ASKED.match(low)) and not re.match(r"^what\s+an?\b", low)  # "what a quarter!" is a cheer
+    if not asked and first:
+        # a bare measure ("win rate last quarter", "forecast for Q1") is a request; a sentence about one is not
+        rest = low[first.end() :]
+        asked = not re.search(
+            r"\b(?:is|are|was|were|goes|go|went|got|gets|says|said|has|have|had|will|looks?|seems?|sucks?|rocks?)\b",
+            rest,
+        )
     if not asked:
         return None
     measure = _measure(low)
@@ -219,6 +227,7 @@ _SCORE = [
         r"(?:\s+(?:as|at))?|at|score)?\s*(?:an?\s+)?(?P<n>\d{1,2}(?:\.\d)?)(?!\s*(?:%|k\b|days?))\b"
     ),
     re.compile(r"\b(?P<n>\d{1,2}(?:\.\d)?)\s*(?:/\s*(?:10|5)|out\s+of\s+(?:10|5)|stars?)\b"),
+    re.compile(r"\b(?:nps|csat)\b[^.?!\d]{0,40}?[:=]\s*(?P<n>\d{1,2}(?:\.\d)?)\b"),
     re.compile(
         r"\b(?:an?\s+)?(?P<n>\d{1,2})\s+(?:on|in|for|from)\s+(?:the\s+|our\s+|their\s+|an?\s+)?(?:nps|csat|satisfaction|"
         r"customer\s+satisfaction|survey)\b"
@@ -281,6 +290,15 @@ def _who_gave(m: Msg, slots: Slots) -> None:
     elif fm:
         start = fm.end()
     if start is None:
+        # "Acme NPS: 8", "Globex's CSAT is 4": the name right before the scale
+        sc = re.search(r"\b(?:nps|csat)\b", m.low)
+        lead = re.match(r"(?:(?:our|the|a|an|their|my|new|got|just)\s+)*", m.low)
+        if not sc or lead is None or lead.end() >= sc.start():
+            return
+        name, _ = name_at(m, lead.end(), company=True)
+        name = re.sub(r"['’]s$", "", re.split(r"\s+(?:nps|csat)\b", name, flags=re.I)[0])
+        if name and not re.search(r"\b(?:nps|csat)\b", name, re.I):
+            slots["contact" if person_like(name, default=False) else "company"] = name
         return
     name, end = name_at(m, start, company=True)
     name = re.sub(r"['’]s$", "", name)
