@@ -16,6 +16,8 @@ from datetime import date, datetime, time, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo
 
+from . import rx as rc
+
 Direction = Literal["future", "past"]
 
 WEEKDAYS = {
@@ -193,19 +195,19 @@ class DateSpan:
     def is_past_word(self) -> bool:
         t = self.text.lower()
         return bool(
-            re.search(r"yesterday|\blast\b|\bago\b|\bpast\b|previous|earlier today|this morning|this am\b", t)
+            rc.search(r"yesterday|\blast\b|\bago\b|\bpast\b|previous|earlier today|this morning|this am\b", t)
         )
 
     @property
     def is_today_word(self) -> bool:
         t = self.text.lower()
-        return bool(re.search(r"\btoday\b|\btonight\b|this (?:morning|afternoon|evening)|later today", t))
+        return bool(rc.search(r"\btoday\b|\btonight\b|this (?:morning|afternoon|evening)|later today", t))
 
 
 def _num(s: str | None) -> int:
     if s is None:
         return 1
-    s = re.sub(r"\s+", " ", s.strip().lower())
+    s = rc.sub(r"\s+", " ", s.strip().lower())
     if s.isdigit():
         return int(s)
     return NUMBER_WORDS.get(s, 1)
@@ -239,7 +241,7 @@ def find_spans(low: str) -> list[DateSpan]:
             if kind == "eoq_named":
                 # "Q1 rollout" is a topic; only "end of Q1" / "by Q1" / "in Q1" is a date.
                 before = low[max(0, m.start() - 12) : m.start()]
-                if "end" not in m.group(0) and not re.search(
+                if "end" not in m.group(0) and not rc.search(
                     r"\b(?:by|in|for|before|until|to|into|of|close)\s*$|\s[-–—|]\s*$", before
                 ):
                     continue
@@ -297,7 +299,7 @@ def find_spans(low: str) -> list[DateSpan]:
                     t.time_kind in ("atn", "hhmm")
                     and d.time_value is not None
                     and d.time_value.hour < 12
-                    and re.search(r"tonight|evening|night", d.text)
+                    and rc.search(r"tonight|evening|night", d.text)
                 ):
                     d.time_value = d.time_value.replace(hour=d.time_value.hour + 12)  # "tonight at 8"
                 d.start, d.end = min(d.start, t.start), max(d.end, t.end)
@@ -399,7 +401,7 @@ def _resolve_day(span: DateSpan, today: date, direction: Direction) -> date | No
         if u.startswith("year"):
             return _add_months(today, sign * 12 * n)
     if k == "nextunit":
-        which = re.sub(r"\s+", " ", (g["which"] or "").lower())
+        which = rc.sub(r"\s+", " ", (g["which"] or "").lower())
         unit = (g["unit"] or "").lower()
         step = {"next": 1, "the following": 1, "this": 0, "last": -1}[which]
         if unit == "week":
@@ -703,7 +705,7 @@ def _period_of(kind: str, m: re.Match[str], today: date, forecast: bool) -> tupl
             return today - timedelta(days=7 * n - 1), today
         return _add_months(today, -n) + timedelta(days=1), today
     if kind == "unit":
-        w = re.sub(r"^the\s+", "", (g["w"] or "").lower())
+        w = rc.sub(r"^the\s+", "", (g["w"] or "").lower())
         step = {"this": 0, "current": 0, "last": -1, "previous": -1, "prior": -1, "past": -1}.get(w, 1)
         unit = (g["u"] or "").lower()
         if unit == "week":

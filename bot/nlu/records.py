@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 
+from . import rx as rc
 from .base import Msg, Result, Slots, company_like, lifecycle_in, mentions, name_at, person_like, tidy
 from .vocab import LIFECYCLE_WORDS, STAGE_WORDS, STAGES
 
@@ -69,22 +70,22 @@ def record_ref(raw: str) -> tuple[str, str | None]:
     """A record as written, and its type when the words around it say ("the Acme renewal deal")."""
     s = tidy(raw)
     rtype: str | None = None
-    s = re.sub(r"^(?:the|this|that|our|my|a|an)\s+", "", s, flags=re.I)
-    lead = re.match(
+    s = rc.sub(r"^(?:the|this|that|our|my|a|an)\s+", "", s, flags=re.I)
+    lead = rc.match(
         rf"^(?P<t>{_TYPE_WORD})(?:\s+(?:{_RECORD_WORD}))?\s*(?:[:\-]\s*|\s+(?:for|of|on|called|named|with)\s+|\s+)(?=\S)",
         s,
         re.I,
     )
-    if lead and not re.match(r"(?:list|reminders?)\b", s[lead.end() :], re.I):
+    if lead and not rc.match(r"(?:list|reminders?)\b", s[lead.end() :], re.I):
         rtype = _TYPE_OF.get(lead.group("t").lower())
         s = s[lead.end() :]
-        s = re.sub(r"^(?:the|this|that)\s+", "", s, flags=re.I)
-    trail = re.search(rf"(?:['’]s)?\s+(?P<t>{_TYPE_WORD})(?:\s+(?:{_RECORD_WORD}))?$", s, re.I)
+        s = rc.sub(r"^(?:the|this|that)\s+", "", s, flags=re.I)
+    trail = rc.search(rf"(?:['’]s)?\s+(?P<t>{_TYPE_WORD})(?:\s+(?:{_RECORD_WORD}))?$", s, re.I)
     if trail and trail.start() > 0:
         rtype = rtype or _TYPE_OF.get(trail.group("t").lower())
         s = s[: trail.start()]
-    s = re.sub(rf"(?:['’]s)?\s+(?:{_RECORD_WORD})$", "", s, flags=re.I)
-    s = re.sub(r"['’]s$", "", s)
+    s = rc.sub(rf"(?:['’]s)?\s+(?:{_RECORD_WORD})$", "", s, flags=re.I)
+    s = rc.sub(r"['’]s$", "", s)
     return tidy(s), rtype
 
 
@@ -94,7 +95,7 @@ def _is_ref(s: str) -> bool:
         and not _PRONOUN.fullmatch(s)
         and not _NOT_A_RECORD.fullmatch(s)
         and len(s.split()) <= 8
-        and bool(re.search(r"\w", s))
+        and bool(rc.search(r"\w", s))
     )
 
 
@@ -108,11 +109,11 @@ _NOT_A_RECORD = re.compile(
 def _named(m: Msg, raw: str, ref: str, rtype: str | None, before: str = "") -> bool:
     """Whether a CRM record is named. With capitals typed, a record with no type word is capitalised ("Jon Smiht",
     "Globex"); typed all in lower case, "the wifi password" (an article, nothing capitalised back) names nothing."""
-    if rtype or re.search(rf"\b(?:{_RECORD_WORD})\b", raw, re.I):
+    if rtype or rc.search(rf"\b(?:{_RECORD_WORD})\b", raw, re.I):
         return True  # "remove the old acme corp record"
-    if re.search(r"\d|@|\.[a-z]{2,}", ref) or any(w[:1].isupper() for w in ref.split()[:3]):
+    if rc.search(r"\d|@|\.[a-z]{2,}", ref) or any(w[:1].isupper() for w in ref.split()[:3]):
         return True
-    article = re.search(r"\b(?:the|my|our|a|an|this|that|his|her|their)\s*$", before) or re.match(
+    article = rc.search(r"\b(?:the|my|our|a|an|this|that|his|her|their)\s*$", before) or rc.match(
         r"(?:the|my|our|a|an|this|that|his|her|their)\s", raw, re.I
     )
     return m.typed_lower and not article
@@ -151,20 +152,20 @@ def _delete(m: Msg) -> Result | None:
     low = m.low
     raw = dm.group("r")
     r_low = raw.lower()
-    if re.search(r"\btags?\b|\blabels?\b", low) or re.search(
+    if rc.search(r"\btags?\b|\blabels?\b", low) or rc.search(
         r"\s(?:from|off)\s+(?!(?:the\s+)?(?:crm|system|database|db|contacts|records)\b)", " " + r_low + " "
     ):
         return None  # "remove the vip tag from Jane", "remove @U1 from the channel"
-    if m.spans_in(dm.start("r"), dm.end("r")) or re.match(
+    if m.spans_in(dm.start("r"), dm.end("r")) or rc.match(
         r"(?:my|the|that|this|those|these)?\s*(?:(?:last|previous|latest|above|first|old|duplicate)\s+)?(?:\d|meeting|call|lunch|event|invite|message|channel|post|emoji|reaction|"
         r"notification|calendar|file|attachment|photo|link|comment|note)\b",
         r_low,
     ):
         return None  # "delete my 3pm", "remove the meeting tomorrow": not a CRM record
     ref, rtype = record_ref(raw)
-    if re.search(r"\b(?:deal|opp|opportunity)\b", r_low) and rtype is None:
+    if rc.search(r"\b(?:deal|opp|opportunity)\b", r_low) and rtype is None:
         rtype = "deal"
-    ref = re.sub(r"^(?:duplicate|dupe|old|wrong|extra|second)\s+(?=\S)", "", ref, flags=re.I)
+    ref = rc.sub(r"^(?:duplicate|dupe|old|wrong|extra|second)\s+(?=\S)", "", ref, flags=re.I)
     if not _is_ref(ref) or not _named(m, raw, ref, rtype, m.low[: dm.start("r")]):
         return None  # "delete everything", "remove duplicates": nothing named
     return "delete_record", 0.88, _with_type({"record": ref}, rtype)
@@ -193,7 +194,7 @@ def _merge(m: Msg) -> Result | None:
     mm = _MERGE.match(m.text)
     if mm:
         a, b = mm.group("a"), mm.group("b")
-        if mm.group("op").lower() == "and" and re.search(r"\s(?:into|with)\s", " " + b + " "):
+        if mm.group("op").lower() == "and" and rc.search(r"\s(?:into|with)\s", " " + b + " "):
             return None
         rtype = None
         for t in (mm.group("t1"), mm.group("t2")):
@@ -201,7 +202,7 @@ def _merge(m: Msg) -> Result | None:
                 rtype = _TYPE_OF[t.lower()]
     else:
         mm = _SAME.match(m.text)
-        if not mm or not re.search(r"\b(?:merge|combine|dupes?|duplicates?)\b", m.low):
+        if not mm or not rc.search(r"\b(?:merge|combine|dupes?|duplicates?)\b", m.low):
             return None
         a, b, rtype = mm.group("a"), mm.group("b"), None
     ra, ta = record_ref(a)
@@ -218,12 +219,12 @@ _TAG_SPLIT = re.compile(r"\s*(?:,|;|\band\b|&|\+|/)\s*", re.I)
 
 
 def _tags(raw: str) -> list[str]:
-    raw = re.sub(r"\s+(?:tags?|labels?)$", "", tidy(raw), flags=re.I)
+    raw = rc.sub(r"\s+(?:tags?|labels?)$", "", tidy(raw), flags=re.I)
     out = []
     for t in _TAG_SPLIT.split(raw):
         t = tidy(t).lstrip("#")
-        t = re.sub(r"^(?:the|a|an|as)\s+", "", t, flags=re.I)
-        t = re.sub(r"\s+(?:tags?|labels?)$", "", t, flags=re.I)
+        t = rc.sub(r"^(?:the|a|an|as)\s+", "", t, flags=re.I)
+        t = rc.sub(r"\s+(?:tags?|labels?)$", "", t, flags=re.I)
         if t:
             out.append(t)
     return out
@@ -256,8 +257,8 @@ _TAG = [
 
 
 def _tag(m: Msg) -> Result | None:
-    bare = re.match(r"^(?:please\s+|pls\s+)?tag\s+", m.text, re.I)
-    if bare and not re.search(r"\s(?:as|with)\s|[:=]|->|\b(?:tags?|labels?)\b", m.text[bare.end() :], re.I):
+    bare = rc.match(r"^(?:please\s+|pls\s+)?tag\s+", m.text, re.I)
+    if bare and not rc.search(r"\s(?:as|with)\s|[:=]|->|\b(?:tags?|labels?)\b", m.text[bare.end() :], re.I):
         # "tag Jane Doe vip": a capitalised name, then the tags
         name, end = name_at(m, bare.end(), company=True)
         tags = _tags(m.text[end:])
@@ -321,18 +322,18 @@ def _show(m: Msg) -> Result | None:
             continue
         raw = sm.group("r")
         r_low = raw.lower()
-        if re.match(r"(?:a|an|new|some|another)\s", r_low):
+        if rc.match(r"(?:a|an|new|some|another)\s", r_low):
             return None  # "open a deal with Soylent": a new one
-        if re.search(
+        if rc.search(
             r"\b(?:history|timeline|activity|log|changes|pipeline|pipe|forecast|tasks?|todos?|to-dos)$", r_low
         ):
             return None
-        if re.match(r"(?:all|every|my|our|the team's)\s", r_low) or re.search(
+        if rc.match(r"(?:all|every|my|our|the team's)\s", r_low) or rc.search(
             r"\b(?:deals|contacts|companies|accounts)\b", r_low
         ):
             return None  # lists
         ref, rtype = record_ref(raw)
-        named_type = rtype is not None or re.search(rf"\b(?:{_RECORD_WORD})\b", r_low)
+        named_type = rtype is not None or rc.search(rf"\b(?:{_RECORD_WORD})\b", r_low)
         if not named_type and rx is _SHOW and _is_ref(ref) and _company_shaped(ref):
             return "show_record", 0.75, {"record": ref}  # "pull up Acme Corp": a company by name
         if not named_type or rtype == "contact" or not _is_ref(ref):
@@ -341,7 +342,7 @@ def _show(m: Msg) -> Result | None:
             return None  # "get me Amara Okafor's details": a person
         if rx is _ABOUT and rtype not in ("deal", "company"):
             return None
-        if rtype == "task" and re.match(r"(?:list|for|due|today|overdue)\b", ref.lower()):
+        if rtype == "task" and rc.match(r"(?:list|for|due|today|overdue)\b", ref.lower()):
             return None
         return "show_record", 0.86, _with_type({"record": ref}, rtype)
     return None
@@ -407,16 +408,16 @@ def _history(m: Msg) -> Result | None:
         r_low = raw.lower()
         if m.spans_in(hm.start("r"), hm.end("r")) and i != 2:
             return None  # "activity this week" is a report
-        if re.match(
+        if rc.match(
             r"(?:my|our|the\s+team|everyone|me|us|this|that|it|the\s+pipeline|pipeline|tasks?)\b", r_low
         ):
             return None
         if i == 1 and (
-            re.search(r"\b(?:my|our|team|your|browser|search|chat|slack|order|purchase|call)\b", r_low)
+            rc.search(r"\b(?:my|our|team|your|browser|search|chat|slack|order|purchase|call)\b", r_low)
             or len(raw.split()) > 5
         ):
             return None
-        raw = re.sub(
+        raw = rc.sub(
             r"(?:['’]s)?\s+(?:amount|value|size|stage|close\s+date|closing\s+date|owner|email|phone|title|domain|"
             r"industry|name|status|lifecycle)$",
             "",
@@ -424,7 +425,7 @@ def _history(m: Msg) -> Result | None:
             flags=re.I,
         )
         ref, rtype = record_ref(raw)
-        ref = re.sub(
+        ref = rc.sub(
             r"['’]s\s+(?:email|phone|title|stage|amount|value|close\s+date|owner|domain|industry|name|status|company)$",
             "",
             ref,
@@ -454,7 +455,7 @@ _FIELD_WORDS = (
 def _domain_in(s: str) -> tuple[str, int, int] | None:
     for dm in _DOMAIN.finditer(s):
         d = dm.group("d").lower()
-        if re.fullmatch(r"[\d.]+", d) or re.fullmatch(
+        if rc.fullmatch(r"[\d.]+", d) or rc.fullmatch(
             r"(?:st|dr|mr|ms|mrs|inc|corp|co|ltd|e\.g|i\.e|vs)\.\w+", d
         ):
             continue
@@ -464,16 +465,16 @@ def _domain_in(s: str) -> tuple[str, int, int] | None:
 
 def _industry(s: str) -> str:
     s = tidy(s)
-    s = re.sub(
+    s = rc.sub(
         r"^(?:(?:the|its|their|an?)\s+)?(?:industry|sector|vertical)\s*(?:is|:|=|-)?\s*|^(?:(?:is|are|it's|they're)\s+)?"
         r"(?:in|from)\s+(?:the\s+)?",
         "",
         s,
         flags=re.I,
     )
-    s = re.sub(r"\s+(?:industry|sector|vertical|space|business|company|companies|firm)$", "", s, flags=re.I)
-    s = re.sub(r"^(?:an?|the)\s+", "", s, flags=re.I)
-    s = re.sub(r"\s+(?:now|too|as well)$", "", s, flags=re.I)
+    s = rc.sub(r"\s+(?:industry|sector|vertical|space|business|company|companies|firm)$", "", s, flags=re.I)
+    s = rc.sub(r"^(?:an?|the)\s+", "", s, flags=re.I)
+    s = rc.sub(r"\s+(?:now|too|as well)$", "", s, flags=re.I)
     return tidy(s)
 
 
@@ -501,7 +502,7 @@ def _company_fields(m: Msg, start: int, slots: Slots) -> None:
     if dom:
         slots["domain"] = dom[0]
         rest = rest[: dom[1]] + " , " + rest[dom[2] :]
-    ind = re.search(
+    ind = rc.search(
         r"(?:\b(?:in|from)\s+(?:the\s+)?(?P<i1>[\w&/\- ]{2,40}?)\s+(?:industry|sector|space|vertical)\b"
         r"|\b(?:industry|sector|vertical)\s*(?:is|:|=|-)?\s*(?P<i2>[\w&/\- ]{2,40}?)\s*(?=$|[,;()]|\s[-–—]\s)"
         r"|,\s*(?:an?\s+)?(?P<i3>[\w&/\- ]{2,30}?)\s+(?:company|firm|business|startup|shop)\b)",
@@ -513,12 +514,12 @@ def _company_fields(m: Msg, start: int, slots: Slots) -> None:
         rest = rest[: ind.start()] + " , " + rest[ind.end() :]
     parts = [
         tidy(p)
-        for p in re.split(
+        for p in rc.split(
             r"[,;()|]|\s[-–—]+\s|\s+(?:with|w/)\s+(?:the\s+)?(?:domain|website|site|url)\b", rest
         )
     ]
     parts = [
-        re.sub(
+        rc.sub(
             rf"^(?:(?:with|and)\s+)?(?:(?:the|its|their)\s+)?(?:{_FIELD_WORDS})\s*(?:is|:|=)?\s*$",
             "",
             p,
@@ -526,9 +527,9 @@ def _company_fields(m: Msg, start: int, slots: Slots) -> None:
         )
         for p in parts
     ]
-    parts = [p for p in parts if p and not re.fullmatch(rf"(?:and|with|the|(?:{_FIELD_WORDS}))", p, re.I)]
+    parts = [p for p in parts if p and not rc.fullmatch(rf"(?:and|with|the|(?:{_FIELD_WORDS}))", p, re.I)]
     if parts and "name" not in slots:
-        name = re.sub(r"\s+(?:in|with|at)$", "", parts[0], flags=re.I)
+        name = rc.sub(r"\s+(?:in|with|at)$", "", parts[0], flags=re.I)
         slots["name"] = name
         parts = parts[1:]
     if parts and "industry" not in slots:
@@ -541,7 +542,7 @@ def _create_company(m: Msg) -> Result | None:
     cm = _COMPANY_CREATE.match(m.text)
     slots: Slots = {}
     if cm:
-        if re.match(r"(?:list|for\s+(?:me|us)\b)", m.low[cm.end() :]):
+        if rc.match(r"(?:list|for\s+(?:me|us)\b)", m.low[cm.end() :]):
             return None
         _company_fields(m, cm.end(), slots)
     else:
@@ -628,10 +629,10 @@ def _update_company(m: Msg) -> Result | None:
     if (
         pm
         and not person_like(pm.group("c"), default=False)
-        and not re.search(r"\b(?:deal|opp|renewal|we|i|it|they)\b", pm.group("c"), re.I)
+        and not rc.search(r"\b(?:deal|opp|renewal|we|i|it|they)\b", pm.group("c"), re.I)
     ):
         ind = _industry(pm.group("i") or pm.group("i2"))
-        if ind and not re.match(
+        if ind and not rc.match(
             r"(?:new|different|another|proposal|negotiation|demo|qualified|won|lost|closed|legal|the|a|an|next|"
             r"great|good|big|small|real)\b",
             ind,
@@ -643,7 +644,7 @@ def _update_company(m: Msg) -> Result | None:
         if not um:
             continue
         company, _ = record_ref(um.group("c"))
-        if not company or len(company.split()) > 5 or re.search(r"\b(?:my|our|your)\b", company.lower()):
+        if not company or len(company.split()) > 5 or rc.search(r"\b(?:my|our|your)\b", company.lower()):
             return None
         field = um.group("f").lower()
         value = um.group("v")
@@ -664,7 +665,7 @@ def _update_company(m: Msg) -> Result | None:
         if not rm:
             continue
         company, rtype = record_ref(rm.group("c"))
-        new = tidy(re.sub(r"\s+(?:now|instead)$", "", rm.group("v"), flags=re.I))
+        new = tidy(rc.sub(r"\s+(?:now|instead)$", "", rm.group("v"), flags=re.I))
         if (
             not company
             or not new
@@ -807,7 +808,7 @@ def _inactive_days(low: str) -> tuple[int, int, int] | None:
     im = _INACTIVE.search(low)
     if not im:
         return None
-    raw = re.sub(r"^a\s+|\s+of$", "", im.group("n").lower())
+    raw = rc.sub(r"^a\s+|\s+of$", "", im.group("n").lower())
     n = int(raw) if raw.isdigit() else _NUM_WORDS.get(raw, 0)
     unit = im.group("u").lower()
     if unit.startswith("w"):
@@ -820,7 +821,7 @@ def _inactive_days(low: str) -> tuple[int, int, int] | None:
 def teammate_name(name: str) -> bool:
     """Could be a teammate's first name ("bob", "Sarah"): not a pronoun, a period, a team word."""
     low = name.lower()
-    return low not in _OWNER_STOP and not re.fullmatch(
+    return low not in _OWNER_STOP and not rc.fullmatch(
         r"q[1-4]|today|yesterday|tomorrow|week|month|quarter|year|jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|"
         r"june?|july?|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?|last|this|next|crm",
         low,
@@ -839,18 +840,18 @@ def owner_of(m: Msg, own: str | None) -> str | None:
         return ids[0]
     if (
         m.user
-        and re.search(r"\b(?:my|mine|i|i've|i'm|(?:to|for|by)\s+me)\b", m.low)
-        and not re.search(r"\b(?:our|we|team)\b", m.low)
+        and rc.search(r"\b(?:my|mine|i|i've|i'm|(?:to|for|by)\s+me)\b", m.low)
+        and not rc.search(r"\b(?:our|we|team)\b", m.low)
     ):
         return m.user
-    om = re.search(
+    om = rc.search(
         r"\b(?:owned\s+by|belonging\s+to|assigned\s+to|(?:that|which)\s+(?P<n2>[a-z][\w\-]*)\s+owns)\s+(?P<n>[a-z][\w\-]*)?",
         m.low,
     )
     if om:
         start = om.start("n2") if om.group("n2") else om.start("n") if om.group("n") else -1
         if start >= 0:
-            word = re.match(r"[\w\-]+", m.text[start:])
+            word = rc.match(r"[\w\-]+", m.text[start:])
             if word and teammate_name(word.group(0)):
                 return word.group(0)
     return None
@@ -868,7 +869,7 @@ def _list(m: Msg) -> Result | None:
     hm = _LIST_HEAD.match(low)
     if not hm:
         return None
-    if re.match(r"^(?:how\s+many|how\s+much)\b", low):
+    if rc.match(r"^(?:how\s+many|how\s+much)\b", low):
         return None
     noun = hm.group("noun").lower()
     noun_word = noun.split()[-1]
@@ -899,12 +900,12 @@ def _list(m: Msg) -> Result | None:
     if (
         adj
         and any(a in ("won", "lost") for a in adj)
-        and re.search(r"\b(?:this|last|q[1-4]|ytd|in\s+\w+)\b", low[rest_at:])
+        and rc.search(r"\b(?:this|last|q[1-4]|ytd|in\s+\w+)\b", low[rest_at:])
     ):
         return None  # "won deals this quarter" is a report
     rest = low[rest_at:]
     # filters after the noun
-    sm = re.search(
+    sm = rc.search(
         r"\b(?:in|at|on)\s+(?:the\s+)?(?P<s>[a-z][\w\-]*(?:\s+[a-z][\w\-]*)?)\s+stage\b|\b(?:in|at)\s+(?:the\s+)?(?:stage\s+)?"
         r"(?P<k>lead|qualified|qualification|demo|proposal|negotiations?|negotiating|won|lost|closed[\s\-]won|closed[\s\-]lost|"
         r"legal|contracting|discovery)\b|\bstage\s*[:=]?\s*(?P<s2>[a-z][\w\-]*)",
@@ -927,7 +928,7 @@ def _list(m: Msg) -> Result | None:
             start = rest_at + sm.start("s") if sm.group("s") else rest_at + sm.start("s2")
             slots["stage"] = tidy(m.text[start : start + len(word)])
         took.append((rest_at + sm.start(), rest_at + sm.end()))
-    tg = re.search(
+    tg = rc.search(
         r"\b(?:tagged(?:\s+(?:as|with))?|with\s+(?:the\s+)?tags?|labell?ed(?:\s+as)?|having\s+(?:the\s+)?tag)\s*[:=]?\s*"
         r"['\"#]?(?P<t>[\w\-]+(?:\s+[\w\-]+)?)"
         r"|\bwith\s+(?:the\s+|a\s+)?['\"#]?(?P<t2>[\w\-]+)['\"]?\s+(?:tag|label)\b",
@@ -960,14 +961,14 @@ def _list(m: Msg) -> Result | None:
         took.append((rest_at + ina[1], rest_at + ina[2]))
     elif any(a in ("stale", "inactive", "dormant", "idle", "quiet") for a in adj):
         pass
-    ind = re.search(
+    ind = rc.search(
         r"\b(?:in|from)\s+(?:the\s+)?[\w&/\-]+(?:\s+[\w&/\-]+)?\s+(?:industry|sector|space|vertical)\b", rest
     )
     if ind and rtype == "company":
         took.append(
             (rest_at + ind.start(), rest_at + ind.end())
         )  # no industry filter in the contract: all of them
-    lm = re.search(
+    lm = rc.search(
         r"\b(?:who|that|which)\s+are\s+(?:our\s+|a\s+|an\s+)?(customers?|prospects?|leads?|advocates?|loyal)\b",
         rest,
     )
@@ -976,10 +977,10 @@ def _list(m: Msg) -> Result | None:
         if lc:
             slots["lifecycle"] = lc
             took.append((rest_at + lm.start(), rest_at + lm.end()))
-    om = re.search(r"\b(?:owned\s+by|belonging\s+to|assigned\s+to)\s+(?:@[uw][a-z0-9]+|[a-z][\w\-]*)", rest)
+    om = rc.search(r"\b(?:owned\s+by|belonging\s+to|assigned\s+to)\s+(?:@[uw][a-z0-9]+|[a-z][\w\-]*)", rest)
     if om:
         took.append((rest_at + om.start(), rest_at + om.end()))
-    cm = re.search(r"\b(?:at|from|with|for|in)\s+(?!the\s+(?:last|past)\b)", rest)
+    cm = rc.search(r"\b(?:at|from|with|for|in)\s+(?!the\s+(?:last|past)\b)", rest)
     company_pos = None
     while cm:
         pos = rest_at + cm.end()
@@ -987,7 +988,7 @@ def _list(m: Msg) -> Result | None:
             name, end = name_at(m, pos, company=True)
             if (
                 name
-                and not re.match(
+                and not rc.match(
                     r"(?:the\s+)?(?:last|past|this|next|stage|no|zero|tag|q[1-4])\b", name.lower()
                 )
                 and not m.spans_in(pos, end)
@@ -1014,7 +1015,7 @@ def _list(m: Msg) -> Result | None:
         return None  # "contacts at Globex": who we know there (find_contact)
     if (
         not filters
-        and not re.search(
+        and not rc.search(
             r"\b(?:show|list|give|get|find|pull|display|fetch|see|view|all|every|which|what|who)\b", lead_verb
         )
         and noun_word not in ("companies", "accounts")

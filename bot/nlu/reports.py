@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+from . import rx as rc
 from .base import Msg, Result, Slots, company_after, name_at, person_like, tidy
 from .dates import find_period
 from .records import owner_of, teammate_name
@@ -110,7 +111,7 @@ def _measure(low: str) -> str | None:
 
 
 def _owner(m: Msg) -> str | None:
-    pm = re.search(r"(?:^|[\s(])(?P<n>@[uw][a-z0-9]+|[a-z][\w\-]*)['’]s\s+", m.low)
+    pm = rc.search(r"(?:^|[\s(])(?P<n>@[uw][a-z0-9]+|[a-z][\w\-]*)['’]s\s+", m.low)
     own = None
     if pm:
         own = pm.group("n")
@@ -119,7 +120,7 @@ def _owner(m: Msg) -> str | None:
     got = owner_of(m, own)
     if got:
         return got
-    dm = re.search(
+    dm = rc.search(
         r"\b(?:did|has|have|is|was|will)\s+(?P<n>[a-z][\w\-]*)\s+(?:close|closed|win|won|book|booked|sell|sold|lose|lost|"
         r"log|logged|make|made|do|done|hit|doing|tracking|trending|convert|converted)\b"
         r"|\b(?:for|by)\s+(?P<n2>[a-z][\w\-]*)\b",
@@ -146,11 +147,11 @@ _FIRST = _first_names()
 def rule_report(m: Msg) -> Result | None:
     low = m.low.strip()
     first = _MEASURE_FIRST.match(low)
-    asked = bool(_ASKED.match(low)) and not re.match(r"^what\s+an?\b", low)  # "what a quarter!" is a cheer
+    asked = bool(_ASKED.match(low)) and not rc.match(r"^what\s+an?\b", low)  # "what a quarter!" is a cheer
     if not asked and first:
         # a bare measure ("win rate last quarter", "forecast for Q1") is a request; a sentence about one is not
         rest = low[first.end() :]
-        asked = not re.search(
+        asked = not rc.search(
             r"\b(?:is|are|was|were|goes|go|went|got|gets|says|said|has|have|had|will|looks?|seems?|sucks?|rocks?)\b",
             rest,
         )
@@ -163,46 +164,46 @@ def rule_report(m: Msg) -> Result | None:
     ytd = any(new == "yesterday" and old.lower() == "ytd" for new, old in m.restore)
     period = find_period(low.replace("yesterday", "ytd      ") if ytd else low, m.now, forecast=forecast)
     # guards: what stays with the other intents
-    if re.search(r"\b(?:pipeline|pipe)\b", low) and measure in ("won", "forecast", "lost"):
+    if rc.search(r"\b(?:pipeline|pipe)\b", low) and measure in ("won", "forecast", "lost"):
         return None  # "how much is in the pipeline for Q4?": the pipeline as it stands
     if measure == "forecast" and period is None:
         return None  # "what's the forecast?": the pipeline as it stands
     if measure in ("won", "lost"):
         # "what did we close", "how many deals did we lose last month", "closed won this quarter"
         if not (
-            re.search(
+            rc.search(
                 r"\b(?:what|how\s+much|how\s+many|which|show|list|give|get|pull|run|total|sum)\b.*\b(?:close|closed|won|win|"
                 r"book|booked|sign|signed|sold|sell|lose|lost|land|landed|churned)\b",
                 low,
             )
-            or re.search(
+            or rc.search(
                 r"\b(?:bookings|revenue|results|numbers|closed[\s\-](?:won|lost)|(?:won|lost)\s+deals|"
                 r"deals\s+(?:won|lost|closed))\b",
                 low,
             )
-            or re.search(r"\bhow\s+did\s+.+\s+go\b", low)
+            or rc.search(r"\bhow\s+did\s+.+\s+go\b", low)
         ):
             return None
-        if not period and not re.search(r"\b(?:what|how\s+much|how\s+many)\b.*\b(?:did|have|has)\b", low):
+        if not period and not rc.search(r"\b(?:what|how\s+much|how\s+many)\b.*\b(?:did|have|has)\b", low):
             return None
-        if re.search(
+        if rc.search(
             r"\b(?:the|this|that)\s+[\w\-]+(?:\s+[\w\-]+)?\s+(?:deal|opp|opportunity|renewal)\b", low
         ):
             return None  # "is the Globex deal closing this month?": about one deal
-        if re.search(r"\b(?:numbers|results)\b", low) and not period:
+        if rc.search(r"\b(?:numbers|results)\b", low) and not period:
             return None
-    if measure == "satisfaction" and re.search(r"\b(?:gave|give|scored|rated|\d+\s*/\s*(?:10|5))\b", low):
+    if measure == "satisfaction" and rc.search(r"\b(?:gave|give|scored|rated|\d+\s*/\s*(?:10|5))\b", low):
         return None  # a score given is feedback, not a report
-    if measure == "activity" and re.search(r"\b(?:with|for|on)\s+(?:the\s+)?[A-Z]", m.text) and not period:
+    if measure == "activity" and rc.search(r"\b(?:with|for|on)\s+(?:the\s+)?[A-Z]", m.text) and not period:
         return None  # "activity with Acme" is its history
-    yes_no = re.match(r"^(?:is|are|was|were|will|would|should|can|could)\b", low) and not re.match(
+    yes_no = rc.match(r"^(?:is|are|was|were|will|would|should|can|could)\b", low) and not rc.match(
         r"^(?:can|could|would)\s+(?:i|you|u|we)\s+(?:please\s+)?(?:get|see|have|show|give|pull|run|send)\b",
         low,
     )
     if (
         yes_no
         and measure in ("won", "lost", "forecast")
-        and not re.search(r"\b(?:how\s+many|how\s+much|any)\b", low)
+        and not rc.search(r"\b(?:how\s+many|how\s+much|any)\b", low)
     ):
         return None  # "is the Globex deal closing this month?": a yes/no about one deal
     slots: Slots = {"measure": measure}
@@ -237,15 +238,15 @@ _SCORE = [
 
 def rule_feedback(m: Msg) -> Result | None:
     low = m.low
-    nps = re.search(r"\bnps\b|\bnet\s+promoter\b|\bpromoter\s+score\b|(?:/|out\s+of)\s*10\b", low)
-    csat = re.search(r"\bcsat\b|\bsatisfaction\b|(?:/|out\s+of)\s*5\b|\bstars?\b", low)
+    nps = rc.search(r"\bnps\b|\bnet\s+promoter\b|\bpromoter\s+score\b|(?:/|out\s+of)\s*10\b", low)
+    csat = rc.search(r"\bcsat\b|\bsatisfaction\b|(?:/|out\s+of)\s*5\b|\bstars?\b", low)
     if not (nps or csat):
         return None
-    if not re.search(
+    if not rc.search(
         r"\bnps\b|\bcsat\b|\bnet\s+promoter\b|\bsatisfaction\b|\bsurvey\b", low
-    ) and not re.search(r"\b(?:gave|give|gives|rated|rates|scored|left)\s+(?:us|our\s+\w+)\b", low):
+    ) and not rc.search(r"\b(?:gave|give|gives|rated|rates|scored|left)\s+(?:us|our\s+\w+)\b", low):
         return None  # "I rated the coffee machine 10/10": not a customer's score
-    if re.match(
+    if rc.match(
         r"^(?:what|what's|whats|how|how's|show|give me|get me|list|which|did|does|do|is|are)\b", low.strip()
     ):
         return None  # questions about scores are reports
@@ -259,7 +260,7 @@ def rule_feedback(m: Msg) -> Result | None:
     if score is None or any(s.start <= at < s.end for s in m.spans):
         return None  # "an 8 on the 15th"
     if nps and csat:
-        scale = "nps" if nps.start() < csat.start() or re.search(r"(?:/|out\s+of)\s*10\b", low) else "csat"
+        scale = "nps" if nps.start() < csat.start() or rc.search(r"(?:/|out\s+of)\s*10\b", low) else "csat"
     else:
         scale = "nps" if nps else "csat"
     if scale == "nps" and not 0 <= score <= 10 or scale == "csat" and not 1 <= score <= 5:
@@ -271,19 +272,19 @@ def rule_feedback(m: Msg) -> Result | None:
 
 def _who_gave(m: Msg, slots: Slots) -> None:
     """ "Jane from Acme gave us a 9", "NPS 9 from Jane at Acme", "Acme rated us 4/5"."""
-    fm = re.search(r"\bfrom\s+(?!(?:the\s+)?(?:survey|nps|csat|customer|customers|them|him|her)\b)", m.low)
+    fm = rc.search(r"\bfrom\s+(?!(?:the\s+)?(?:survey|nps|csat|customer|customers|them|him|her)\b)", m.low)
     start = None
     # the clause that gives the score: "<@U1> says Initech gave an 8" is Initech's
-    vm = re.search(r"\b(?:gave|gives|rated|rates|scored|left|submitted|responded)\b", m.low)
+    vm = rc.search(r"\b(?:gave|gives|rated|rates|scored|left|submitted|responded)\b", m.low)
     head = m.low[: vm.start()] if vm else m.low
     cut = max(
         (
             x.end()
-            for x in re.finditer(r"\b(?:says|said|reports|reported|told me|mentioned|that)\b|[:,;]\s", head)
+            for x in rc.finditer(r"\b(?:says|said|reports|reported|told me|mentioned|that)\b|[:,;]\s", head)
         ),
         default=0,
     )
-    if re.match(
+    if rc.match(
         r"\s*(?!(?:we|i|our|the|a|an|nps|csat|just|got|new|survey|customer|score|@)\b)[a-z]", m.low[cut:]
     ) and (vm or cut == 0):
         start = cut + len(m.low[cut:]) - len(m.low[cut:].lstrip())
@@ -291,17 +292,17 @@ def _who_gave(m: Msg, slots: Slots) -> None:
         start = fm.end()
     if start is None:
         # "Acme NPS: 8", "Globex's CSAT is 4": the name right before the scale
-        sc = re.search(r"\b(?:nps|csat)\b", m.low)
-        lead = re.match(r"(?:(?:our|the|a|an|their|my|new|got|just)\s+)*", m.low)
+        sc = rc.search(r"\b(?:nps|csat)\b", m.low)
+        lead = rc.match(r"(?:(?:our|the|a|an|their|my|new|got|just)\s+)*", m.low)
         if not sc or lead is None or lead.end() >= sc.start():
             return
         name, _ = name_at(m, lead.end(), company=True)
-        name = re.sub(r"['’]s$", "", re.split(r"\s+(?:nps|csat)\b", name, flags=re.I)[0])
-        if name and not re.search(r"\b(?:nps|csat)\b", name, re.I):
+        name = rc.sub(r"['’]s$", "", rc.split(r"\s+(?:nps|csat)\b", name, flags=re.I)[0])
+        if name and not rc.search(r"\b(?:nps|csat)\b", name, re.I):
             slots["contact" if person_like(name, default=False) else "company"] = name
         return
     name, end = name_at(m, start, company=True)
-    name = re.sub(r"['’]s$", "", name)
+    name = rc.sub(r"['’]s$", "", name)
     if not name or name.lower() in ("nps", "csat", "we", "they", "customer"):
         return
     company, _ = company_after(m, end)
