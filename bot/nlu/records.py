@@ -177,7 +177,7 @@ def _delete(m: Msg) -> Result | None:
 _MERGE = re.compile(
     r"^(?:(?:can|could|would)\s+(?:you|u)\s+)?(?:please\s+|pls\s+)?"
     r"(?:merge|combine|dedupe|de-dupe|dedup|consolidate|join)\s+"
-    rf"(?:(?:the|these|those|two)\s+)*(?:(?:duplicate|dupe)\s+)?(?:(?P<t1>{_TYPE_WORD})\s*(?:records?\s*)?[:\-]?\s+)?"
+    rf"(?:(?:the|these|those|two)\s+)*(?:(?:duplicate|dupe)s?\s+(?:of\s+)?)?(?:(?P<t1>{_TYPE_WORD})\s*(?:records?\s*)?[:\-]?\s+)?"
     r"(?P<a>.+?)\s+(?P<op>and|with|into|&|\+|w/)\s+(?P<b>.+?)"
     rf"(?:\s+(?P<t2>{_TYPE_WORD}|records|entries))?(?P<why>{_ASIDE}.*)?[\s.!?]*$",
     re.I,
@@ -505,17 +505,23 @@ def _company_fields(m: Msg, start: int, slots: Slots) -> None:
     ind = rc.search(
         r"(?:\b(?:in|from)\s+(?:the\s+)?(?P<i1>[\w&/\- ]{2,40}?)\s+(?:industry|sector|space|vertical)\b"
         r"|\b(?:industry|sector|vertical)\s*(?:is|:|=|-)?\s*(?P<i2>[\w&/\- ]{2,40}?)\s*(?=$|[,;()]|\s[-–—]\s)"
-        r"|,\s*(?:an?\s+)?(?P<i3>[\w&/\- ]{2,30}?)\s+(?:company|firm|business|startup|shop)\b)",
+        r"|,\s*(?:an?\s+)?(?P<i3>[\w&/\- ]{2,30}?)\s+(?:company|firm|business|startup|shop)\b"
+        r"|\b(?:they're|they\s+are|it's|it\s+is|they\s+do|works\s+in|operates\s+in)\s+(?:in\s+)?(?:the\s+)?(?:an?\s+)?"
+        r"(?P<i4>[\w&/\-]+(?:\s+[\w&/\-]+)?)(?:\s+(?:company|business|industry|sector|space))?\s*(?=$|[,;.!?]))",
         rest,
         re.I,
     )
     if ind:
-        slots["industry"] = _industry(ind.group("i1") or ind.group("i2") or ind.group("i3"))
+        slots["industry"] = _industry(
+            ind.group("i1") or ind.group("i2") or ind.group("i3") or ind.group("i4")
+        )
         rest = rest[: ind.start()] + " , " + rest[ind.end() :]
     parts = [
         tidy(p)
         for p in rc.split(
-            r"[,;()|]|\s[-–—]+\s|\s+(?:with|w/)\s+(?:the\s+)?(?:domain|website|site|url)\b", rest
+            r"[,;()|]|\s[-–—]+\s|(?<=\w{2})[?.!]\s+|\s+and\s+(?=(?:their|its|the)\s)|"
+            r"\s+(?:with|w/)\s+(?:the\s+)?(?:domain|website|site|url)\b",
+            rest,
         )
     ]
     parts = [
@@ -591,9 +597,15 @@ _COMPANY_UPDATE = [
         r"(?:the\s+)?(?P<c>.+?)\s+(?:to|=|:|as|->)\s+(?P<v>.+?)[\s.!]*$",
         re.I,
     ),
+    # "Globex changed their domain to globex.io", "Globex has a new website: globex.io"
+    re.compile(
+        rf"^(?:the\s+)?(?P<c>.+?)\s+(?:(?:changed|updated|switched|moved)\s+(?:their|its|the)|(?:has|have|got)\s+(?:a\s+)?new)"
+        rf"\s+{_COMPANY_FIELD}\s*(?:to|:|,|-|—|is|of|=|->)?\s*(?P<v>.+?)[\s.!]*$",
+        re.I,
+    ),
     # "Globex - new domain: globex.io", "Globex domain -> globex.io"
     re.compile(
-        rf"^(?P<c>[^,:;]+?)\s*(?:[:\-–—]\s*|\s)(?:new\s+|updated\s+)?{_COMPANY_FIELD}\s*(?:is\s+now|is|:|=|->|now)\s*"
+        rf"^(?P<c>(?:(?!\b(?:has|have|is|got|was)\b)[^,:;])+?)\s*(?:[:\-–—]\s*|\s)(?:new\s+|updated\s+)?{_COMPANY_FIELD}\s*(?:is\s+now|is|:|=|->|now)\s*"
         r"(?P<v>.+?)[\s.!]*$",
         re.I,
     ),
@@ -684,7 +696,9 @@ def _update_company(m: Msg) -> Result | None:
 
 _LIST_NOUN = (
     r"(?P<noun>loyal\s+customers|customers|clients|prospects|leads|advocates|champions|contacts|people|persons|"
-    r"companies|accounts|organi[sz]ations|orgs|deals|opportunities|opps|oppties)"
+    r"companies|accounts|organi[sz]ations|orgs|deals|opportunities|opps|oppties"
+    # "every customer", "each deal": one word for all of them
+    r"|(?:(?<=every\s)|(?<=each\s))(?:customer|client|prospect|lead|contact|company|account|deal|opportunity|opp))"
 )
 _LIST_HEAD = re.compile(
     r"^(?:(?:can|could|would)\s+(?:you|u|i)\s+|please\s+|pls\s+|quickly\s+)*"
@@ -698,6 +712,11 @@ _LIST_HEAD = re.compile(
     + _LIST_NOUN
     + r"\b",
     re.I,
+)
+# "what deals does Bob have in negotiation", "which customers do I own with no activity in 60 days"
+_LIST_WHO = re.compile(
+    r"^(?:what|which)\s+(?P<noun>deals|opps|opportunities|customers|clients|prospects|leads|contacts|accounts|companies)\s+"
+    r"(?:does|do|has|have|did)\s+(?P<own>@[uw][a-z0-9]+|[a-z][\w\-]*)(?:\s+(?:have|got|own|owning|working\s+on|has))?\b"
 )
 _OWNER_STOP = frozenset(
     [
@@ -866,7 +885,7 @@ _LIST_FILLER = re.compile(
 
 def _list(m: Msg) -> Result | None:
     low = m.low.strip().rstrip("?.! ")
-    hm = _LIST_HEAD.match(low)
+    hm = _LIST_WHO.match(low) or _LIST_HEAD.match(low)
     if not hm:
         return None
     if rc.match(r"^(?:how\s+many|how\s+much)\b", low):
@@ -880,16 +899,16 @@ def _list(m: Msg) -> Result | None:
     took: list[tuple[int, int]] = []
     rest_at = hm.end()
     own = hm.group("own")
-    if own and not teammate_name(own) and not own.startswith("@"):
-        own = None
+    if own and not own.startswith("@"):
+        own = m.text[hm.start("own") : hm.end("own")] if teammate_name(own) else None
     owner = owner_of(m, own)
     if owner:
         slots["owner"] = owner
     if noun in ("loyal customers",):
         slots["lifecycle"] = "loyal"
-    elif noun_word in ("customers", "clients", "prospects", "leads", "advocates", "champions"):
+    elif noun_word.rstrip("s") in ("customer", "client", "prospect", "lead", "advocate", "champion"):
         slots["lifecycle"] = LIFECYCLE_WORDS.get(noun_word) or LIFECYCLE_WORDS.get(noun_word[:-1], "advocate")
-    adj = (hm.group("adj") or "").split()
+    adj = (hm.groupdict().get("adj") or "").split()
     for a in adj:
         if a in STAGES and rtype == "deal":
             slots["stage"] = a
