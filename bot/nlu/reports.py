@@ -27,8 +27,7 @@ _MEASURES: list[tuple[str, re.Pattern[str]]] = [
         "cycle",
         re.compile(
             r"\b(?:sales\s+|deal\s+|average\s+|avg\s+)?cycle(?:\s+(?:time|length))?\b|\btime[\s\-]to[\s\-](?:close|win)\b|"
-            r"\bdays\s+to\s+close\b|\bhow\s+long\s+(?:does\s+it|do\s+deals|did\s+it|did\s+deals|are\s+deals|is\s+it)\s+"
-            r"(?:take|taking|took)?\s*(?:to\s+)?(?:close|win)\b"
+            r"\bdays\s+to\s+close\b|\bhow\s+long\b.*\b(?:to\s+close|to\s+win|closing|to\s+sign)\b"
         ),
     ),
     ("velocity", re.compile(r"\bvelocity\b")),
@@ -82,7 +81,8 @@ _MEASURES: list[tuple[str, re.Pattern[str]]] = [
         "won",
         re.compile(
             r"\b(?:close|closed|won|win|wins|book|booked|bookings|sign|signed|sold|sell|revenue|closed[\s\-]won|land|landed)\b|"
-            r"\bhow\s+did\s+(?:q[1-4]|\w+\s+(?:month|quarter|year|week))\s+go\b|\bnumbers\b|\bresults\b"
+            r"\bhow\s+did\s+(?:q[1-4]|\w+\s+(?:month|quarter|year|week))\s+go\b|\bnumbers\b|\bresults\b|"
+            r"\bhow\s+did\s+(?:we|i|the\s+team|@\w+|\w+)\s+do\b"
         ),
     ),
 ]
@@ -91,7 +91,7 @@ _MEASURES: list[tuple[str, re.Pattern[str]]] = [
 _ASKED = re.compile(
     r"^(?:(?:what|what's|whats|how|how's|hows|how\s+many|how\s+much|which|who|show|give|get|pull|run|"
     r"display|report|tell|list|can|could|do|does|did|is|are|was|were|i\s+need|i\s+want|i'd\s+like|let\s+me\s+see|"
-    r"gimme|quick|any|where)\b)"
+    r"gimme|quick|any|where|am)\b)"
 )
 _MEASURE_FIRST = re.compile(
     r"^(?:(?:@[uw][a-z0-9]+|[a-z][\w\-]*)['’]s\s+|@[uw][a-z0-9]+\s+|(?:my|our|the\s+team's|team|the|this|last|next|"
@@ -99,7 +99,7 @@ _MEASURE_FIRST = re.compile(
     r"(?:(?:q[1-4]|ytd|mtd|qtd|\w+\s+(?:month|quarter|year|week)['’]?s?|month|quarter|year|week|monthly|quarterly|weekly)\s+)?"
     r"(?:win[\s\-]?rate|close[\s\-]rate|win/loss|forecast|activity|activities|bookings|quota|attainment|funnel|velocity|"
     r"(?:sales\s+)?cycle|nps|csat|satisfaction|new\s+customers|new\s+logos|won\s+deals|lost\s+deals|closed[\s\-]won|"
-    r"closed[\s\-]lost|deals\s+(?:closing|closed|won|lost)|revenue|conversion(?:\s+rates?)?|results|numbers|report)\b"
+    r"closed[\s\-]lost|deals\s+(?:\w+\s+){0,2}?(?:closing|close|closed|won|lost)|lead[\s\-]to[\s\-]\w+\s+conversion|revenue|conversion(?:\s+rates?)?|results|numbers|report)\b"
 )
 
 
@@ -111,12 +111,12 @@ def _measure(low: str) -> str | None:
 
 
 def _owner(m: Msg) -> str | None:
-    pm = rc.search(r"(?:^|[\s(])(?P<n>@[uw][a-z0-9]+|[a-z][\w\-]*)['’]s\s+", m.low)
     own = None
-    if pm:
-        own = pm.group("n")
-        if not own.startswith("@"):
-            own = m.text[pm.start("n") : pm.end("n")]
+    for pm in rc.finditer(r"(?<![\w'’@])(?P<n>@[uw][a-z0-9]+|[a-z][\w\-]*)['’]s\s", m.low):
+        word = pm.group("n")
+        if word.startswith("@") or teammate_name(word):  # "what's Bob's forecast": Bob's
+            own = word if word.startswith("@") else m.text[pm.start("n") : pm.end("n")]
+            break
     got = owner_of(m, own)
     if got:
         return got
@@ -181,7 +181,7 @@ def rule_report(m: Msg) -> Result | None:
                 r"deals\s+(?:won|lost|closed))\b",
                 low,
             )
-            or rc.search(r"\bhow\s+did\s+.+\s+go\b", low)
+            or rc.search(r"\bhow\s+did\s+.+\s+(?:go|do)\b", low)
         ):
             return None
         if not period and not rc.search(r"\b(?:what|how\s+much|how\s+many)\b.*\b(?:did|have|has)\b", low):

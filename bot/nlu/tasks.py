@@ -200,7 +200,7 @@ _TASK_NOUN = r"(?:tasks?|todos?|to-?dos?|to do(?: list)?|task list|reminders|fol
 def rule_list_tasks(m: Msg) -> Result | None:
     low = m.low.strip()
     if rc.match(
-        rf"^(?:@\w+(?:'s)?\s+)?(?:(?:my|our|all|all my|open|pending|outstanding|the team's|team|overdue|late|today's|todays|due|"
+        rf"^(?:@\w+(?:'s)?\s+|[a-z][\w\-]*'s\s+)?(?:(?:my|our|all|all my|open|pending|outstanding|the team's|team|overdue|late|today's|todays|due|"
         rf"this week's|upcoming|remaining|current)\s+)*{_TASK_NOUN}\b"
         r"(?:\s+(?:for|of)\s+@\w+|\s+@\w+|\s+(?:today|overdue|this week|week|due|all|mine|list|please|pls|"
         r"now|for today|for the week|for this week|for me|due today|due this week))*[?!.]*$",
@@ -423,7 +423,12 @@ _NOT_TEAMMATE = frozenset(
 )
 _TEAMMATE_ASK = re.compile(
     r"^(?:please\s+|pls\s+)?(?:remind|ask|tell|get|have|(?:set\s+)?(?:a\s+)?reminder\s+for(?=\s+[a-z][\w\-]*\s+to\s))\s+"
-    r"(?P<n>[a-z][\w\-]*)\s+(?:(?:to|that\s+(?:he|she|they)\s+(?:needs?|has|have|should)\s+to|about)\s+|(?=[a-z]))"
+    r"(?P<n>[a-z][\w\-]*)\s+(?:(?:to|that\s+(?:he|she|they)\s+(?:needs?|has|have|should)\s+to|about|that)\s+|(?=[a-z]))"
+)
+# "assign the Acme follow-up to Sarah for Monday"
+_ASSIGN_TO_NAME = re.compile(
+    r"^(?:please\s+|pls\s+)?assign\s+(?!to\b)(?P<t>.+?)\s+to\s+(?P<n>[a-z][\w\-]*)"
+    r"(?=\s+(?:by|for|on|due|before|until|tomorrow|today|next|this|eod|asap)\b|\s*[,.!?]?\s*$)"
 )
 _TEAMMATE_FOR = re.compile(
     r"^(?:(?:new\s+)?(?:task|todo|to-do|action\s+item)\s+for|assign(?:ed)?(?:\s+(?:this|it|a\s+task))?\s+to)\s+"
@@ -433,6 +438,17 @@ _TEAMMATE_FOR = re.compile(
 
 def teammate_task(m: Msg) -> Result | None:
     """A teammate named in words gets the task as written: "remind bob to send the MSA…" is bob's."""
+    am = _ASSIGN_TO_NAME.match(m.low)
+    if am:
+        name = m.text[am.start("n") : am.end("n")]
+        if name.lower() in FIRST_NAMES or name[:1].isupper() and name.lower() not in _NOT_TEAMMATE:
+            slots: Slots = {"title": tidy(m.text[am.start("t") : am.end("t")]), "assignee": name}
+            due_span = first_future(m, m.spans_in(am.end()))
+            if due_span is not None:
+                due = resolve_when(m, due_span, "future")
+                if due:
+                    slots["due"] = due
+            return "create_task", 0.85, slots
     tm = _TEAMMATE_ASK.match(m.low) or _TEAMMATE_FOR.match(m.low)
     if not tm:
         return None
