@@ -539,6 +539,9 @@ def rule_update_contact(m: Msg) -> Result | None:
             and not rc.search(r"\b(?:deal|renewal|opp|opportunity)\b", c.lower())
             and not rc.search(r"\s(?:is|was|are|became|has been)$", c.lower())  # "Mark Chen is now…": a name
         ):
+            c = rc.sub(
+                r"^(?:the\s+)?contact\s+", "", c, flags=re.I
+            )  # "tag the contact Priya Nair as champion"
             return "update_contact", 0.9, {"contact": rc.sub(r"'s$", "", c), "lifecycle": lc}
     lm = rc.match(
         r"^(?P<c>[A-Z][\w'.\-]*(?:\s+[A-Z][\w'.\-]*)?)\s+(?:has\s+)?(?:(?:left|quit|is no longer (?:at|with)|isn't at)\s+"

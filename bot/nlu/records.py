@@ -71,6 +71,9 @@ def record_ref(raw: str) -> tuple[str, str | None]:
     s = tidy(raw)
     rtype: str | None = None
     s = rc.sub(r"^(?:the|this|that|our|my|a|an)\s+", "", s, flags=re.I)
+    s = rc.sub(
+        rf"^(?:(?:full|all|the)\s+)?(?:{_RECORD_WORD})\s+(?:on|for|of|about)\s+(?:the\s+)?", "", s, flags=re.I
+    )
     lead = rc.match(
         rf"^(?P<t>{_TYPE_WORD})(?:\s+(?:{_RECORD_WORD}))?\s*(?:[:\-]\s*|\s+(?:for|of|on|called|named|with)\s+|\s+)(?=\S)",
         s,
@@ -406,8 +409,11 @@ def _history(m: Msg) -> Result | None:
             continue
         raw = hm.group("r")
         r_low = raw.lower()
-        if m.spans_in(hm.start("r"), hm.end("r")) and i != 2:
-            return None  # "activity this week" is a report
+        inside = m.spans_in(hm.start("r"), hm.end("r"))
+        if inside and i != 2:
+            # "interactions with Acme this month": when is not part of the record
+            raw = m.text[hm.start("r") : inside[0].start]
+            raw = rc.sub(r"\s+(?:in|during|over|for|since|from)$", "", raw.rstrip())
         if rc.match(
             r"(?:my|our|the\s+team|everyone|me|us|this|that|it|the\s+pipeline|pipeline|tasks?)\b", r_low
         ):

@@ -229,6 +229,8 @@ _SCORE = [
     ),
     re.compile(r"\b(?P<n>\d{1,2}(?:\.\d)?)\s*(?:/\s*(?:10|5)|out\s+of\s+(?:10|5)|stars?)\b"),
     re.compile(r"\b(?:nps|csat)\b[^.?!\d]{0,40}?[:=]\s*(?P<n>\d{1,2}(?:\.\d)?)\b"),
+    re.compile(r"\b(?:an?\s+)?(?P<n>\d{1,2})\s+(?:nps|csat)\b"),
+    re.compile(r"\b(?:nps|csat)\b[^.?!\d]{0,40}?\bwith\s+(?:an?\s+)?(?P<n>\d{1,2})\b"),
     re.compile(
         r"\b(?:an?\s+)?(?P<n>\d{1,2})\s+(?:on|in|for|from)\s+(?:the\s+|our\s+|their\s+|an?\s+)?(?:nps|csat|satisfaction|"
         r"customer\s+satisfaction|survey)\b"
@@ -236,8 +238,16 @@ _SCORE = [
 ]
 
 
+_LOGGED_MEETING = re.compile(
+    r"^(?:(?:cs|csm|quick|qbr|weekly|monthly)\s+)*(?:call|check[\s\-]?in|meeting|mtg|met|spoke|lunch|demo|emailed|called|had|"
+    r"sync|qbr|visit(?:ed)?|log(?:ged)?\s+(?:a\s+)?(?:call|meeting|email|note|visit))\b"
+)
+
+
 def rule_feedback(m: Msg) -> Result | None:
     low = m.low
+    if _LOGGED_MEETING.match(low) and not rc.search(r"\b(?:gave|rated|scored)\s+us\b", low):
+        return None  # "CS check-in w/ Lumen Dental: onboarding done, NPS 9" is the check-in
     nps = rc.search(r"\bnps\b|\bnet\s+promoter\b|\bpromoter\s+score\b|(?:/|out\s+of)\s*10\b", low)
     csat = rc.search(r"\bcsat\b|\bsatisfaction\b|(?:/|out\s+of)\s*5\b|\bstars?\b", low)
     if not (nps or csat):
@@ -270,9 +280,17 @@ def rule_feedback(m: Msg) -> Result | None:
     return "log_feedback", 0.88, slots
 
 
+_NOT_A_GIVER = (
+    r"(?:we|i|our|the|a|an|nps|csat|just|got|new|survey|customer|score|log|logged|record|recorded|add|save|enter|"
+    r"track|feedback|response|received|another|this|that|@)"
+)
+
+
 def _who_gave(m: Msg, slots: Slots) -> None:
-    """ "Jane from Acme gave us a 9", "NPS 9 from Jane at Acme", "Acme rated us 4/5"."""
-    fm = rc.search(r"\bfrom\s+(?!(?:the\s+)?(?:survey|nps|csat|customer|customers|them|him|her)\b)", m.low)
+    """ "Jane from Acme gave us a 9", "NPS 9 from Jane at Acme", "Acme rated us 4/5", "nps 4 - tom @ hooli"."""
+    fm = rc.search(
+        r"\b(?:from|for|by)\s+(?!(?:the\s+)?(?:survey|nps|csat|customer|customers|them|him|her|us)\b)", m.low
+    )
     start = None
     # the clause that gives the score: "<@U1> says Initech gave an 8" is Initech's
     vm = rc.search(r"\b(?:gave|gives|rated|rates|scored|left|submitted|responded)\b", m.low)
@@ -284,16 +302,19 @@ def _who_gave(m: Msg, slots: Slots) -> None:
         ),
         default=0,
     )
-    if rc.match(
-        r"\s*(?!(?:we|i|our|the|a|an|nps|csat|just|got|new|survey|customer|score|@)\b)[a-z]", m.low[cut:]
-    ) and (vm or cut == 0):
+    if rc.match(rf"\s*(?!{_NOT_A_GIVER}\b)[a-z]", m.low[cut:]) and (vm or cut == 0):
         start = cut + len(m.low[cut:]) - len(m.low[cut:].lstrip())
     elif fm:
         start = fm.end()
+    else:
+        # "nps 4 - tom @ hooli": who, after the score
+        am = rc.search(r"\b\d{1,2}(?:\s*/\s*(?:10|5))?\s*(?:[-–—:,(]|\s(?=[a-z]))\s*(?=[a-z])", m.low)
+        if am and rc.match(rf"(?!{_NOT_A_GIVER}\b|on\b|in\b|out\b|stars?\b)", m.low[am.end() :]):
+            start = am.end()
     if start is None:
         # "Acme NPS: 8", "Globex's CSAT is 4": the name right before the scale
         sc = rc.search(r"\b(?:nps|csat)\b", m.low)
-        lead = rc.match(r"(?:(?:our|the|a|an|their|my|new|got|just)\s+)*", m.low)
+        lead = rc.match(rf"(?:{_NOT_A_GIVER}\s+)*", m.low)
         if not sc or lead is None or lead.end() >= sc.start():
             return
         name, _ = name_at(m, lead.end(), company=True)
