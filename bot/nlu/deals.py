@@ -292,6 +292,28 @@ _THEY_CHOSE_US = re.compile(
 )
 
 
+def _own_stage(m: Msg, at: int, deal: str) -> str | None:
+    """A team's own stage, as written: "move Acme renewal to Security Review", "set Initech stage to POC"."""
+    if not rc.match(
+        r"^(?:please\s+)?(?:move|moved|moving|advance|advanced|progress|progressed|set|put|change|changed|update|updated|"
+        r"drag|dragged|shift|shifted)\b",
+        m.low,
+    ) or person_like(deal, default=False):
+        return None
+    vm = rc.match(
+        r"(?:the\s+)?(?P<s>[A-Za-z][\w\-/&]*(?:\s+[A-Za-z][\w\-/&]*){0,2}?)(?P<w>\s+stage)?\s*[.!]*$",
+        m.text[at:],
+    )
+    if not vm or m.spans_in(at):
+        return None
+    said_stage = bool(vm.group("w")) or bool(rc.search(r"\bstage\b", m.low[:at]))
+    if not said_stage and not all(w[:1].isupper() for w in vm.group("s").split()):
+        return None  # "move jane to the marketing team" is not a stage
+    if rc.match(r"(?:him|her|them|it|me|us|you|team|the\s+team)\b", vm.group("s"), re.I):
+        return None
+    return vm.group("s")
+
+
 def rule_update_deal(m: Msg) -> Result | None:
     ac = _ACCEPTED.match(m.text)
     if ac and not person_like(ac.group("d"), default=False):
@@ -407,6 +429,12 @@ def rule_update_deal(m: Msg) -> Result | None:
         if not deal:
             continue
         if i == 0:
+            if rc.fullmatch(
+                r"(?:(?:the|my|our|this|that|tomorrow's|today's)\s+)?(?:[\w&.\-]+\s+)?(?:meeting|call|demo|lunch|dinner|sync|"
+                r"qbr|mtg|appointment|appt|session|event|1:1|standup|review)s?",
+                d_low,
+            ):
+                continue  # "move the meeting to Thursday": the calendar, not a deal
             v_low = dm.group("v")
             changes = _deal_changes(m, dm.start("v"))
             if "lifecycle" in v_low or lifecycle_in(" as " + v_low) and not changes.get("stage"):
@@ -414,7 +442,10 @@ def rule_update_deal(m: Msg) -> Result | None:
             if rc.search(r"@|\be-?mail\b|\bphone\b|\btitle\b|\brole\b", v_low):
                 continue
             if "close_date" not in changes and "amount" not in changes and "stage" not in changes:
-                continue
+                own = _own_stage(m, dm.start("v"), deal)
+                if own is None:
+                    continue
+                changes["stage"] = own
             # "bump X to 65k and push close to end of month": later changes count too
             for k, v in _deal_changes(m, dm.end("d")).items():
                 changes.setdefault(k, v)

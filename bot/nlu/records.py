@@ -1005,7 +1005,7 @@ def _list(m: Msg) -> Result | None:
     om = rc.search(r"\b(?:owned\s+by|belonging\s+to|assigned\s+to)\s+(?:@[uw][a-z0-9]+|[a-z][\w\-]*)", rest)
     if om:
         took.append((rest_at + om.start(), rest_at + om.end()))
-    cm = rc.search(r"\b(?:at|from|with|for|in)\s+(?!the\s+(?:last|past)\b)", rest)
+    cm = rc.search(r"\b(?:at|from|with|for)\s+(?!the\s+(?:last|past)\b)", rest)
     company_pos = None
     while cm:
         pos = rest_at + cm.end()
