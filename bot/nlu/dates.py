@@ -598,7 +598,7 @@ _PERIOD_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     (
         "lastn",
         re.compile(
-            rf"\b(?:the\s+)?(?:last|past|previous|prior|trailing)\s+(?P<n>{_PERIOD_NUM})\s+(?P<u>days?|weeks?|months?)\b",
+            rf"\b(?:the\s+)?(?:last|past|previous|prior|trailing)\s+(?P<n>{_PERIOD_NUM})\s*(?P<u>days?|d|weeks?|wks?|w|months?|mos?)\b",
             re.I,
         ),
     ),
@@ -699,9 +699,9 @@ def _period_of(kind: str, m: re.Match[str], today: date, forecast: bool) -> tupl
         if n < 1:
             return None
         unit = (g["u"] or "").lower()
-        if unit.startswith("day"):
+        if unit.startswith("d"):
             return today - timedelta(days=n - 1), today
-        if unit.startswith("week"):
+        if unit.startswith("w"):
             return today - timedelta(days=7 * n - 1), today
         return _add_months(today, -n) + timedelta(days=1), today
     if kind == "unit":

@@ -169,6 +169,14 @@ def _delete(m: Msg) -> Result | None:
     if rc.search(r"\b(?:deal|opp|opportunity)\b", r_low) and rtype is None:
         rtype = "deal"
     ref = rc.sub(r"^(?:duplicate|dupe|old|wrong|extra|second)\s+(?=\S)", "", ref, flags=re.I)
+    if (
+        rtype != "task"
+        and not m.typed_lower
+        and ref[:1].islower()
+        and not rc.search(r"@|\.[a-z]{2,}", ref)
+        and any(w[:1].isupper() for w in ref.split()[1:])
+    ):
+        return None  # "remove the blocker on the Acme deal": something about a record, not the record
     if not _is_ref(ref) or not _named(m, raw, ref, rtype, m.low[: dm.start("r")]):
         return None  # "delete everything", "remove duplicates": nothing named
     return "delete_record", 0.88, _with_type({"record": ref}, rtype)
@@ -431,6 +439,10 @@ def _history(m: Msg) -> Result | None:
             flags=re.I,
         )
         ref, rtype = record_ref(raw)
+        if rc.search(
+            r"\b(?:has|have|had|is|are|was|were|been|will|would|should|can|could|must)\b", ref.lower()
+        ):
+            return None  # "our history with Initech has been rocky": talk about it
         ref = rc.sub(
             r"['’]s\s+(?:email|phone|title|stage|amount|value|close\s+date|owner|domain|industry|name|status|company)$",
             "",

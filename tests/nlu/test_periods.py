@@ -83,3 +83,8 @@ def test_first_period_wins_and_has_its_place() -> None:
     low = "win rate last quarter vs this quarter"
     got = find_period(low, NOW)
     assert got is not None and low[got.start : got.end] == "last quarter"
+
+
+def test_short_units() -> None:
+    got = find_period("win rate last 90d", NOW)
+    assert got is not None and got.as_slot() == {"from": "2026-08-21", "to": "2026-11-18"}
