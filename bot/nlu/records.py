@@ -439,7 +439,7 @@ def _history(m: Msg) -> Result | None:
             flags=re.I,
         )
         ref, rtype = record_ref(raw)
-        if rc.search(
+        if ref.startswith("@") or rc.search(
             r"\b(?:has|have|had|is|are|was|were|been|will|would|should|can|could|must)\b", ref.lower()
         ):
             return None  # "our history with Initech has been rocky": talk about it
@@ -1043,6 +1043,8 @@ def _list(m: Msg) -> Result | None:
     if not _LIST_FILLER.fullmatch(leftover):
         return None  # "our customers love the new dashboard": talk about them, not a request
     filters = [k for k in ("lifecycle", "tag", "stage", "company", "inactive_days") if k in slots]
+    if om and "owner" in slots:
+        filters.append("owner")  # "deals owned by Bob": a list by owner
     lead_verb = low[: hm.start("noun")].strip()
     if rtype == "deal" and not filters:
         return None  # "my deals", "all deals": the pipeline as it stands

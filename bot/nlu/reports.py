@@ -91,7 +91,7 @@ _MEASURES: list[tuple[str, re.Pattern[str]]] = [
 _ASKED = re.compile(
     r"^(?:(?:what|what's|whats|how|how's|hows|how\s+many|how\s+much|which|who|show|give|get|pull|run|"
     r"display|report|tell|list|can|could|do|does|did|is|are|was|were|i\s+need|i\s+want|i'd\s+like|let\s+me\s+see|"
-    r"gimme|quick|any|where|am)\b)"
+    r"gimme|quick|any|anything|where|am)\b)"
 )
 _MEASURE_FIRST = re.compile(
     r"^(?:(?:@[uw][a-z0-9]+|[a-z][\w\-]*)['’]s\s+|@[uw][a-z0-9]+\s+|(?:my|our|the\s+team's|team|the|this|last|next|"

@@ -209,6 +209,13 @@ ABBREVIATIONS: dict[str, str] = {
     "mrg": "merge",
     "dlt": "delete",
     "winrate": "win rate",
+    "hw": "how",
+    "mnth": "month",
+    "mnths": "months",
+    "forcast": "forecast",
+    "forecst": "forecast",
+    "compnies": "companies",
+    "custs": "customers",
 }
 
 # Words worth repairing when misspelt: they decide the intent or a vocabulary slot.
