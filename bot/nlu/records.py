@@ -272,7 +272,7 @@ def _tag(m: Msg) -> Result | None:
     if bare and not rc.search(r"\s(?:as|with)\s|[:=]|->|\b(?:tags?|labels?)\b", m.text[bare.end() :], re.I):
         # "tag Jane Doe vip": a capitalised name, then the tags
         name, end = name_at(m, bare.end(), company=True)
-        tags = _tags(m.text[end:])
+        tags = [t for part in _tags(m.text[end:]) for t in part.split()]  # "tag Jane Doe hot emea"
         one_word_tags = bool(tags) and all(len(t.split()) == 1 and t.islower() for t in tags)
         if name and name[:1].isupper() and one_word_tags and not all(t in LIFECYCLE_WORDS for t in tags):
             return "tag_record", 0.8, {"record": name, "tags": tags}
@@ -390,6 +390,11 @@ _HISTORY = [
         r"(?:\s+(?:to|from|into|as|back|on|in|last|yesterday|today|this|earlier)\b.*)?\s*[?.!]*$",
         re.I,
     ),
+    # "/crm history Acme", "timeline Globex deal"
+    re.compile(
+        r"^(?:history|timeline|activity\s+log|audit\s+trail)\s+(?!(?:with|of|for|on|at|about)\b)(?P<r>\S.*?)\s*[?.!]*$",
+        re.I,
+    ),
     # "when did the Acme deal move to proposal?", "when did we last talk to Jane Doe?"
     re.compile(
         r"^when\s+(?:did|was|were|have)\s+(?:we|i|you|someone|anyone)\s+(?:last\s+)?(?:talk|speak|spoke|meet|email|call|"
@@ -426,6 +431,10 @@ def _history(m: Msg) -> Result | None:
             r"(?:my|our|the\s+team|everyone|me|us|this|that|it|the\s+pipeline|pipeline|tasks?)\b", r_low
         ):
             return None
+        if i == 3 and not (
+            rc.search(rf"\b(?:{_TYPE_WORD})\b", raw, re.I) or all(w[:1].isupper() for w in raw.split())
+        ):
+            return None  # "history repeats itself"
         if i == 1 and (
             rc.search(r"\b(?:my|our|team|your|browser|search|chat|slack|order|purchase|call)\b", r_low)
             or len(raw.split()) > 5

@@ -230,6 +230,9 @@ _SCORE = [
     re.compile(r"\b(?P<n>\d{1,2}(?:\.\d)?)\s*(?:/\s*(?:10|5)|out\s+of\s+(?:10|5)|stars?)\b"),
     re.compile(r"\b(?:nps|csat)\b[^.?!\d]{0,40}?[:=]\s*(?P<n>\d{1,2}(?:\.\d)?)\b"),
     re.compile(r"\b(?:an?\s+)?(?P<n>\d{1,2})\s+(?:nps|csat)\b"),
+    re.compile(
+        r"^(?:nps|csat)\s+(?:for\s+|from\s+)?[a-z][\w&.\-]*(?:\s+[a-z][\w&.\-]*){0,2}\s*[:=\-]?\s+(?P<n>\d{1,2})\s*$"
+    ),
     re.compile(r"\b(?:nps|csat)\b[^.?!\d]{0,40}?\bwith\s+(?:an?\s+)?(?P<n>\d{1,2})\b"),
     re.compile(
         r"\b(?:an?\s+)?(?P<n>\d{1,2})\s+(?:on|in|for|from)\s+(?:the\s+|our\s+|their\s+|an?\s+)?(?:nps|csat|satisfaction|"
@@ -289,7 +292,9 @@ _NOT_A_GIVER = (
 def _who_gave(m: Msg, slots: Slots) -> None:
     """ "Jane from Acme gave us a 9", "NPS 9 from Jane at Acme", "Acme rated us 4/5", "nps 4 - tom @ hooli"."""
     fm = rc.search(
-        r"\b(?:from|for|by)\s+(?!(?:the\s+)?(?:survey|nps|csat|customer|customers|them|him|her|us)\b)", m.low
+        r"\b(?:from|for|by)\s+(?!(?:the\s+)?(?:survey|nps|csat|customer|customers|them|him|her|us)\b)"
+        r"|^(?:nps|csat)\s+(?=[a-z][\w&.\-]*(?:\s+[a-z][\w&.\-]*){0,2}\s*[:=\-]?\s+\d)",  # "nps Acme 9"
+        m.low,
     )
     start = None
     # the clause that gives the score: "<@U1> says Initech gave an 8" is Initech's
