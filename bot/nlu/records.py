@@ -355,6 +355,8 @@ def _show(m: Msg) -> Result | None:
             return None
         if rtype == "task" and rc.match(r"(?:list|for|due|today|overdue)\b", ref.lower()):
             return None
+        if rtype == "task":
+            ref = rc.sub(r"^(?:to|called|named)\s+", "", ref, flags=re.I)  # "show me the task to call Jane"
         return "show_record", 0.86, _with_type({"record": ref}, rtype)
     return None
 

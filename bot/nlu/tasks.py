@@ -431,8 +431,14 @@ _ASSIGN_TO_NAME = re.compile(
     r"(?=\s+(?:by|for|on|due|before|until|tomorrow|today|next|this|eod|asap)\b|\s*[,.!?]?\s*$)"
 )
 _TEAMMATE_FOR = re.compile(
-    r"^(?:(?:new\s+)?(?:task|todo|to-do|action\s+item)\s+for|assign(?:ed)?(?:\s+(?:this|it|a\s+task))?\s+to)\s+"
-    r"(?P<n>[a-z][\w\-]*)\s*[:\-–—]\s*"
+    r"^(?:(?:(?:create|add|make|set\s+up|open|new)\s+)?(?:a\s+|an\s+)?(?:new\s+)?(?:task|todo|to-do|action\s+item)\s+for"
+    r"|assign(?:ed)?(?:\s+(?:this|it|a\s+task))?\s+to)\s+"
+    r"(?P<n>[a-z][\w\-]*)\s*(?:[:\-–—]\s*|\s+to\s+)"
+)
+# "can bob send the deck…", "Sarah, please send the proposal…": a teammate asked directly (a known first name)
+_TEAMMATE_DIRECT = re.compile(
+    r"^(?:(?:can|could|would|will)\s+(?P<n>[a-z][\w\-]*)\s+(?:please\s+|pls\s+)?"
+    r"|(?P<n2>[a-z][\w\-]*)\s*[,:]?\s+(?:please|pls|can\s+you|could\s+you)\s+)"
 )
 
 
@@ -449,6 +455,17 @@ def teammate_task(m: Msg) -> Result | None:
                 if due:
                     slots["due"] = due
             return "create_task", 0.85, slots
+    dm = _TEAMMATE_DIRECT.match(m.low)
+    if (
+        dm
+        and _IMPERATIVE.match(m.low[dm.end() :])
+        and not rc.match(r"(?:call|text|ping|email|message)\s+me\b", m.low[dm.end() :])
+    ):
+        key = "n" if dm.group("n") else "n2"
+        name = m.text[dm.start(key) : dm.end(key)]
+        if name.lower() in FIRST_NAMES and name.lower() not in _NOT_TEAMMATE:
+            got = task_from(m, dm.end(), conf=0.8, teammate=name)
+            return got if got[0] == "create_task" else None
     tm = _TEAMMATE_ASK.match(m.low) or _TEAMMATE_FOR.match(m.low)
     if not tm:
         return None
