@@ -201,7 +201,16 @@ _SAME = re.compile(
 )
 
 
+_NOT_MERGED = re.compile(
+    r"\b(?:decks?|slides?|docs?|documents?|files?|sheets?|spreadsheets?|notes|branch(?:es)?|prs?|pull\s+requests?|"
+    r"lists?|tabs?|columns?|calendars?|meetings?|calls?|threads?|channels?|lanes?|teams?)$",
+    re.I,
+)
+
+
 def _merge(m: Msg) -> Result | None:
+    if m.spans:
+        return None  # "merge the Acme and Globex decks before Friday": a to-do, not two records
     mm = _MERGE.match(m.text)
     if mm:
         a, b = mm.group("a"), mm.group("b")
@@ -220,6 +229,8 @@ def _merge(m: Msg) -> Result | None:
     rb, tb = record_ref(b)
     if not (_is_ref(ra) and _is_ref(rb)) or ra.lower() in ("them", "the two"):
         return None
+    if _NOT_MERGED.search(rb) or _NOT_MERGED.search(ra) and not (ta or tb or rtype):
+        return None  # "merge the Acme and Globex decks"
     return "merge_records", 0.88, _with_type({"records": [ra, rb]}, rtype or ta or tb)
 
 
@@ -284,6 +295,13 @@ def _tag(m: Msg) -> Result | None:
         ref, rtype = record_ref(tm.group("r"))
         if not tags or len(tags) > 6 or any(len(t.split()) > 3 for t in tags) or not _is_ref(ref):
             return None
+        if any(
+            rc.search(
+                r"\b(?:went|was|is|are|were|has|have|had|will|did|about|to|for|the|me|us|you|it)\b", t.lower()
+            )
+            for t in tags
+        ):
+            return None  # "tag team call with Acme went well"
         if all(
             t.lower().rstrip("s") in LIFECYCLE_WORDS or t.lower() in LIFECYCLE_WORDS for t in tags
         ) and rtype in (
