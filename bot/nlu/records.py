@@ -554,13 +554,14 @@ def _company_fields(m: Msg, start: int, slots: Slots) -> None:
         r"|\b(?:industry|sector|vertical)\s*(?:is|:|=|-)?\s*(?P<i2>[\w&/\- ]{2,40}?)\s*(?=$|[,;()]|\s[-–—]\s)"
         r"|,\s*(?:an?\s+)?(?P<i3>[\w&/\- ]{2,30}?)\s+(?:company|firm|business|startup|shop)\b"
         r"|\b(?:they're|they\s+are|it's|it\s+is|they\s+do|works\s+in|operates\s+in)\s+(?:in\s+)?(?:the\s+)?(?:an?\s+)?"
-        r"(?P<i4>[\w&/\-]+(?:\s+[\w&/\-]+)?)(?:\s+(?:company|business|industry|sector|space))?\s*(?=$|[,;.!?]))",
+        r"(?P<i4>[\w&/\-]+(?:\s+[\w&/\-]+)?)(?:\s+(?:company|business|industry|sector|space))?\s*(?=$|[,;.!?])"
+        r"|(?<=\w)\s+in\s+(?:the\s+)?(?-i:(?P<i5>[a-z][\w&/\-]*(?:\s+[a-z][\w&/\-]*)?))\s*(?=$|[,;.!?]))",
         rest,
         re.I,
     )
     if ind:
         slots["industry"] = _industry(
-            ind.group("i1") or ind.group("i2") or ind.group("i3") or ind.group("i4")
+            ind.group("i1") or ind.group("i2") or ind.group("i3") or ind.group("i4") or ind.group("i5")
         )
         rest = rest[: ind.start()] + " , " + rest[ind.end() :]
     parts = [
@@ -583,6 +584,11 @@ def _company_fields(m: Msg, start: int, slots: Slots) -> None:
     parts = [p for p in parts if p and not rc.fullmatch(rf"(?:and|with|the|(?:{_FIELD_WORDS}))", p, re.I)]
     if parts and "name" not in slots:
         name = rc.sub(r"\s+(?:in|with|at)$", "", parts[0], flags=re.I)
+        name = rc.sub(
+            r"\s+(?:(?:based|located|headquartered)\s+)?(?:in|out\s+of)\s+[A-Z][\w.\-]*(?:\s+[A-Z][\w.\-]*)*$",
+            "",
+            name,
+        )
         slots["name"] = name
         parts = parts[1:]
     if parts and "industry" not in slots:
