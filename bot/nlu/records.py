@@ -70,6 +70,9 @@ def record_ref(raw: str) -> tuple[str, str | None]:
     """A record as written, and its type when the words around it say ("the Acme renewal deal")."""
     s = tidy(raw)
     rtype: str | None = None
+    s = rc.sub(
+        r"\s+(?:for\s+(?:me|us)|again|real\s+quick|quickly|right\s+now|when\s+you\s+can)$", "", s, flags=re.I
+    )
     s = rc.sub(r"^(?:the|this|that|our|my|a|an)\s+", "", s, flags=re.I)
     s = rc.sub(
         rf"^(?:(?:full|all|the)\s+)?(?:{_RECORD_WORD})\s+(?:on|for|of|about)\s+(?:the\s+)?", "", s, flags=re.I
@@ -392,7 +395,8 @@ _HISTORY_NOUN = (
 _HISTORY = [
     re.compile(
         r"^(?:(?:can|could)\s+(?:you|u|i)\s+(?:see|get|show\s+me|pull)\s+|(?:show|give|get|pull|send)(?:\s+up)?(?:\s+me)?\s+|"
-        r"(?:what(?:'s| is| are)|whats)\s+|let\s+me\s+see\s+|see\s+|view\s+|open\s+|list\s+|pull\s+up\s+)?"
+        r"(?:what(?:'s| is| are)|whats)\s+|let\s+me\s+see\s+|see\s+|view\s+|open\s+|list\s+|pull\s+up\s+|"
+        r"i\s+(?:need|want|would\s+like|'d\s+like)\s+(?:to\s+see|to\s+look\s+at|to\s+review)\s+)?"
         rf"(?:the\s+|our\s+|my\s+)?{_HISTORY_NOUN}\s+(?:with|of|for|on|at|about|regarding)\s+(?P<r>.+?)\s*[?.!]*$",
         re.I,
     ),
@@ -901,7 +905,7 @@ def teammate_name(name: str) -> bool:
 
 
 def owner_of(m: Msg, own: str | None) -> str | None:
-    """Whose records: a mention's user id, the sender for "my", a teammate's name as written."""
+    """Whose records: a mention's user id, a teammate's name as written, the sender for "my"."""
     if own:
         if own.startswith("@"):
             return own[1:].upper()
@@ -910,22 +914,24 @@ def owner_of(m: Msg, own: str | None) -> str | None:
     ids = mentions(m.text)
     if ids:
         return ids[0]
+    om = rc.search(
+        r"\b(?:owned\s+by|belonging\s+to|assigned\s+to)\s+(?P<n>[a-z][\w\-]*)"
+        r"|\b(?:that|which)\s+(?P<n2>[a-z][\w\-]*)\s+(?:owns|has|is\s+working(?:\s+on)?)\b",
+        m.low,
+    )
+    if om:
+        start = om.start("n2") if om.group("n2") else om.start("n")
+        word = rc.match(r"[\w\-]+", m.text[start:])
+        if word and word.group(0).lower() in ("me", "i"):
+            return m.user
+        if word and teammate_name(word.group(0)):
+            return word.group(0)
     if (
         m.user
         and rc.search(r"\b(?:my|mine|i|i've|i'm|(?:to|for|by)\s+me)\b", m.low)
         and not rc.search(r"\b(?:our|we|team)\b", m.low)
     ):
         return m.user
-    om = rc.search(
-        r"\b(?:owned\s+by|belonging\s+to|assigned\s+to|(?:that|which)\s+(?P<n2>[a-z][\w\-]*)\s+owns)\s+(?P<n>[a-z][\w\-]*)?",
-        m.low,
-    )
-    if om:
-        start = om.start("n2") if om.group("n2") else om.start("n") if om.group("n") else -1
-        if start >= 0:
-            word = rc.match(r"[\w\-]+", m.text[start:])
-            if word and teammate_name(word.group(0)):
-                return word.group(0)
     return None
 
 
@@ -1049,7 +1055,11 @@ def _list(m: Msg) -> Result | None:
         if lc:
             slots["lifecycle"] = lc
             took.append((rest_at + lm.start(), rest_at + lm.end()))
-    om = rc.search(r"\b(?:owned\s+by|belonging\s+to|assigned\s+to)\s+(?:@[uw][a-z0-9]+|[a-z][\w\-]*)", rest)
+    om = rc.search(
+        r"\b(?:owned\s+by|belonging\s+to|assigned\s+to)\s+(?:@[uw][a-z0-9]+|[a-z][\w\-]*)"
+        r"|\b(?:that|which)\s+(?:@[uw][a-z0-9]+|[a-z][\w\-]*)\s+(?:owns|has|is\s+working(?:\s+on)?)\b",
+        rest,
+    )
     if om:
         took.append((rest_at + om.start(), rest_at + om.end()))
     cm = rc.search(r"\b(?:at|from|with|for)\s+(?!the\s+(?:last|past)\b)", rest)
