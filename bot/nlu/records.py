@@ -92,6 +92,8 @@ def record_ref(raw: str) -> tuple[str, str | None]:
         s = s[: trail.start()]
     s = rc.sub(rf"(?:['’]s)?\s+(?:{_RECORD_WORD})$", "", s, flags=re.I)
     s = rc.sub(r"['’]s$", "", s)
+    if rtype == "task":
+        s = rc.sub(r"^(?:to|called|named)\s+", "", s, flags=re.I)  # "the task to call Jane"
     return tidy(s), rtype
 
 
@@ -376,8 +378,6 @@ def _show(m: Msg) -> Result | None:
             return None
         if rtype == "task" and rc.match(r"(?:list|for|due|today|overdue)\b", ref.lower()):
             return None
-        if rtype == "task":
-            ref = rc.sub(r"^(?:to|called|named)\s+", "", ref, flags=re.I)  # "show me the task to call Jane"
         return "show_record", 0.86, _with_type({"record": ref}, rtype)
     return None
 
