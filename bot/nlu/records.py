@@ -651,7 +651,7 @@ _COMPANY_UPDATE = [
     # "set the domain for Globex to globex.io", "update industry of Acme to retail"
     re.compile(
         rf"^(?:please\s+|pls\s+)?(?:set|change|update|fix|switch|correct)\s+(?:the\s+)?{_COMPANY_FIELD}\s+(?:of|for|on)\s+"
-        r"(?:the\s+)?(?P<c>.+?)\s+(?:to|=|:|as|->)\s+(?P<v>.+?)[\s.!]*$",
+        r"(?:the\s+)?(?P<c>.+?)\s*(?:\sto\s|=|:|\sas\s|->)\s*(?P<v>.+?)[\s.!]*$",
         re.I,
     ),
     # "Globex changed their domain to globex.io", "Globex has a new website: globex.io"
@@ -662,11 +662,36 @@ _COMPANY_UPDATE = [
     ),
     # "Globex - new domain: globex.io", "Globex domain -> globex.io"
     re.compile(
-        rf"^(?P<c>(?:(?!\b(?:has|have|is|got|was)\b)[^,:;])+?)\s*(?:[:\-–—]\s*|\s)(?:new\s+|updated\s+)?{_COMPANY_FIELD}\s*(?:is\s+now|is|:|=|->|now)\s*"
+        rf"^(?P<c>(?:(?!\b(?:has|have|is|got|was)\b)[^,:;])+?)\s*(?:[:\-–—]\s*|\s)(?:new\s+|updated\s+)?{_COMPANY_FIELD}\s*(?:is\s+now|(?:has\s+)?changed\s+to|is\s+changing\s+to|switched\s+to|should\s+be|is|:|=|->|now)\s*"
         r"(?P<v>.+?)[\s.!]*$",
         re.I,
     ),
 ]
+_COMPANY_FIELDS = re.compile(
+    r"^(?:please\s+|pls\s+)?(?:(?:update|edit|set|change|fix)\s+)?(?:(?:the\s+)?(?:company|account)\s+)?"
+    r"(?P<c>(?!(?:set|update|change|edit|fix|the|please|pls)\b)[A-Za-z][^:,;']*?)(?P<sep>\s*[:\-–—]?\s+)"
+    r"(?P<rest>(?:domain|website|industry|sector|vertical)\b(?!\s+(?:is|should|changed|has|was|for|of|on)\b).*)$",
+    re.I,
+)
+
+
+def _more_company_fields(text: str, slots: Slots) -> None:
+    """Every "domain X" / "industry Y" said in ``text`` ("domain globex.org, industry energy")."""
+    for fm in rc.finditer(
+        r"\b(?P<f>domain|website|site|url|industry|sector|vertical)\s*(?:is|:|=|to|->)?\s*(?P<v>[^,;]+)",
+        text,
+        re.I,
+    ):
+        if fm.group("f").lower() in ("industry", "sector", "vertical"):
+            ind = _industry(fm.group("v"))
+            if ind and len(ind.split()) <= 4:
+                slots.setdefault("industry", ind)
+        else:
+            dom = _domain_in(fm.group("v"))
+            if dom:
+                slots.setdefault("domain", dom[0])
+
+
 _RENAME = [
     re.compile(
         r"^(?:please\s+|pls\s+)?rename\s+(?:the\s+)?(?:(?:company|account)\s+)?(?P<c>.+?)\s+(?:to|as)\s+(?P<v>.+?)[\s.!]*$",
@@ -708,6 +733,23 @@ def _update_company(m: Msg) -> Result | None:
             re.I,
         ):
             return "update_company", 0.8, {"company": tidy(pm.group("c")), "industry": ind}
+    fm = _COMPANY_FIELDS.match(m.text)
+    if fm and (
+        rc.match(r"(?:(?:update|edit|set|change|fix)\s+)?(?:the\s+)?(?:company|account)\b", m.low)
+        or fm.group("sep").strip()
+        or len(rc.findall(r"\b(?:domain|website|industry|sector|vertical)\b", m.low)) > 1
+    ):  # "update Globex: domain globex.org, industry energy", "company Initech domain initech.com"
+        company, rtype = record_ref(fm.group("c"))
+        slots = {"company": company}
+        _more_company_fields(fm.group("rest"), slots)
+        if (
+            company
+            and len(slots) > 1
+            and len(company.split()) <= 5
+            and rtype in (None, "company")
+            and not person_like(company, default=False)
+        ):
+            return "update_company", 0.85, slots
     for rx in _COMPANY_UPDATE:
         um = rx.match(m.text)
         if not um:
@@ -715,9 +757,12 @@ def _update_company(m: Msg) -> Result | None:
         company, _ = record_ref(um.group("c"))
         if not company or len(company.split()) > 5 or rc.search(r"\b(?:my|our|your)\b", company.lower()):
             return None
+        if person_like(company, default=False) and not company_like(company):
+            return None  # "Jane Doe's website is …": a person has no domain in the contract
         field = um.group("f").lower()
         value = um.group("v")
         slots: Slots = {"company": company}
+        _more_company_fields(um.group("v"), slots)
         if field.startswith(("industry", "sector", "vertical")):
             v = _industry(value)
             if not v or len(v.split()) > 4:
