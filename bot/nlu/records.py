@@ -740,16 +740,16 @@ def _update_company(m: Msg) -> Result | None:
         or len(rc.findall(r"\b(?:domain|website|industry|sector|vertical)\b", m.low)) > 1
     ):  # "update Globex: domain globex.org, industry energy", "company Initech domain initech.com"
         company, rtype = record_ref(fm.group("c"))
-        slots = {"company": company}
-        _more_company_fields(fm.group("rest"), slots)
+        fields: Slots = {"company": company}
+        _more_company_fields(fm.group("rest"), fields)
         if (
             company
-            and len(slots) > 1
+            and len(fields) > 1
             and len(company.split()) <= 5
             and rtype in (None, "company")
             and not person_like(company, default=False)
         ):
-            return "update_company", 0.85, slots
+            return "update_company", 0.85, fields
     for rx in _COMPANY_UPDATE:
         um = rx.match(m.text)
         if not um:
