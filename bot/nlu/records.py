@@ -759,13 +759,33 @@ def _update_company(m: Msg) -> Result | None:
             return None
         if person_like(company, default=False) and not company_like(company):
             return None  # "Jane Doe's website is …": a person has no domain in the contract
+        if not _is_ref(company) or company.lower() in (
+            "the",
+            "our",
+            "their",
+            "its",
+            "this",
+            "that",
+            "an",
+            "a",
+        ):
+            return None  # "the industry is changing fast"
         field = um.group("f").lower()
         value = um.group("v")
         slots: Slots = {"company": company}
         _more_company_fields(um.group("v"), slots)
         if field.startswith(("industry", "sector", "vertical")):
             v = _industry(value)
-            if not v or len(v.split()) > 4:
+            if (
+                not v
+                or len(v.split()) > 4
+                or rc.match(
+                    r"(?:changing|growing|booming|struggling|shrinking|dying|going|getting|looking|moving|evolving|"
+                    r"consolidating|slowing|heating|cooling|\w+ed|so|very|really|too|super|pretty|not)\b",
+                    v,
+                    re.I,
+                )
+            ):
                 return None
             slots["industry"] = v
         else:
