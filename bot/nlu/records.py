@@ -838,7 +838,7 @@ _LIST_HEAD = re.compile(
 # "what deals does Bob have in negotiation", "which customers do I own with no activity in 60 days"
 _LIST_WHO = re.compile(
     r"^(?:what|which)\s+(?P<noun>deals|opps|opportunities|customers|clients|prospects|leads|contacts|accounts|companies)\s+"
-    r"(?:does|do|has|have|did)\s+(?P<own>@[uw][a-z0-9]+|[a-z][\w\-]*)(?:\s+(?:have|got|own|owning|working\s+on|has))?\b"
+    r"(?:does|do|has|have|did)\s+(?P<own>@[uw][a-z0-9]+|[a-z][\w\-]*)\s+(?:have|got|own|owning|working\s+on|has)\b"
 )
 _OWNER_STOP = frozenset(
     [
@@ -936,7 +936,8 @@ _INACTIVE = re.compile(
     r"|(?:that|who|which)?\s*(?:we\s+)?(?:have|has|haven't|hasn't|have\s+not|has\s+not)?\s*(?:not\s+)?(?:been\s+)?"
     r"(?:contacted|touched|reached|heard\s+from|talked\s+to|spoken\s+to|called|emailed|updated|engaged|active|"
     r"worked|moved)"
-    r"|(?:that\s+have\s+been\s+|that\s+are\s+|been\s+)?(?:untouched|inactive|quiet|dormant|stale|idle|silent|stuck|"
+    r"|(?:(?:that|which|who)\s+)?(?:(?:have|has)\s+(?:gone|been|gotten|become)\s+|are\s+|been\s+|gone\s+)?"
+    r"(?:untouched|inactive|quiet|dormant|stale|idle|silent|stuck|dark|"
     r"cold|neglected))"
     r"\s+(?:(?:in|for|over|during|since|within)\s+)?(?:(?:the\s+)?(?:last|past)\s+)?(?:(?:over|more\s+than|at\s+least)\s+)?"
     r"(?P<n>\d{1,4}|a|an|one|two|three|four|five|six|seven|eight|nine|ten|fourteen|fifteen|twenty|thirty|sixty|ninety|"
@@ -1001,7 +1002,8 @@ def owner_of(m: Msg, own: str | None) -> str | None:
 
 
 _LIST_FILLER = re.compile(
-    r"(?:[\s,.;:?!]|\b(?:and|that|who|which|are|is|have|has|with|please|pls|right now|now|currently|in (?:the )?crm|"
+    r"(?:[\s,.;:?!()'\"]|\b(?:and|that|who|which|are|is|have|has|with|please|pls|right now|now|currently|"
+    r"in (?:the )?(?:crm|system)|on file|we (?:work|deal|do business) with|we (?:have|track|know)|"
     r"list|for me|again|thanks|thx|only|just|the|any|all|of them|been|had|we|there|do|i|have)\b)*",
     re.I,
 )
