@@ -266,7 +266,7 @@ def _r_pipeline(m: Msg) -> Result | None:
     ):
         return _pipeline(m, conf=0.8)  # "deals by stage"
     if rc.match(
-        r"^(?:(?:my|our|all|open|all my|all our|the team's|team|active)\s+)+deals\??$", low
+        r"^(?:(?:my|our|all|open|all my|all our|the team's|team|active|[a-z][\w\-]*'s)\s+)+deals\??$", low
     ) or rc.match(r"^what deals (?:do|does|have) (?:i|we|@\w+)\b", low):
         return _pipeline(m, conf=0.8)  # "my deals"
     if (

@@ -136,6 +136,7 @@ _NAMED_ASSIGNEE = re.compile(
     r"list|plate|reminders|follow[\s\-]?ups)\b"
     r"|\b(?:tasks?|todos?|to-?dos?|overdue|due)\s+(?:for|of)\s+(?P<n2>[a-z][\w\-]*)\b"
     r"|^what\s+(?:does|has)\s+(?P<n3>[a-z][\w\-]*)\s+(?:have|got)\b"
+    r"|^what(?:'s|\s+is)\s+(?P<n4>[a-z][\w\-]*)\s+(?:working\s+on|up\s+to|doing|busy\s+with)\b"
 )
 
 
@@ -145,7 +146,7 @@ def _named_assignee(m: Msg) -> str | None:
     nm = _NAMED_ASSIGNEE.search(m.low)
     if not nm:
         return None
-    key = next(k for k in ("n", "n2", "n3") if nm.group(k))
+    key = next(k for k in ("n", "n2", "n3", "n4") if nm.group(k))
     name = m.text[nm.start(key) : nm.end(key)]
     low = name.lower()
     if not teammate_name(name) or low in (
