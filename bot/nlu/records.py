@@ -102,6 +102,7 @@ def _is_ref(s: str) -> bool:
         bool(s)
         and not _PRONOUN.fullmatch(s)
         and not _NOT_A_RECORD.fullmatch(s)
+        and ":" not in s
         and len(s.split()) <= 8
         and bool(rc.search(r"\w", s))
     )
