@@ -7,6 +7,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
+from . import rx as rc
 from .dates import DateSpan, resolve
 from .text import COMPANY_SUFFIX, role_title, take_name
 from .vocab import COMPANY_WORDS, FIRST_NAMES, LIFECYCLE_WORDS, ROLE_WORDS
@@ -54,8 +55,8 @@ _TRAILING_FILLER = re.compile(
 
 
 def tidy(s: str) -> str:
-    s = re.sub(r"\s+", " ", s).strip()
-    s = re.sub(r"^[\s,;:.!?\-–—\"'`]+", "", s)
+    s = rc.sub(r"\s+", " ", s).strip()
+    s = rc.sub(r"^[\s,;:.!?\-–—\"'`]+", "", s)
     prev = None
     while prev != s:
         prev = s
@@ -138,7 +139,7 @@ _STAGE_PATTERNS: list[tuple[str, str]] = [
 def stage_in(low: str) -> str | None:
     # Where it is said to move wins ("demo went well, moving to proposal"); otherwise the first stage named
     # ("back to qualified, they lost budget" is qualified).
-    mv = re.search(
+    mv = rc.search(
         r"\b(?:mov(?:e|es|ed|ing)|advanc(?:e|es|ed|ing)|push(?:es|ed|ing)?|go(?:es|ing)?|bump(?:s|ed|ing)?|progress(?:es|ed|ing)?)"
         r"\s+(?:it\s+|them\s+|this\s+)?(?:back\s+|forward\s+)?(?:to|into)\s+(?:the\s+)?(?:stage\s+)?"
         r"(lead|qualified|demo|proposal|negotiations?|won|lost|closed won|closed lost)\b",
@@ -147,23 +148,23 @@ def stage_in(low: str) -> str | None:
     if mv:
         word = mv.group(1)
         return "negotiation" if word.startswith("negotiation") else word.replace("closed ", "")
-    found = [(m.start(), stage) for stage, pat in _STAGE_PATTERNS for m in [re.search(pat, low)] if m]
+    found = [(m.start(), stage) for stage, pat in _STAGE_PATTERNS for m in [rc.search(pat, low)] if m]
     if found:
         return min(found)[1]
-    if re.search(r"\bclosed\b|\bclose it\b|\bclosed it\b", low):
+    if rc.search(r"\bclosed\b|\bclose it\b|\bclosed it\b", low):
         return "won"
     return None
 
 
 def lifecycle_in(low: str) -> str | None:
-    m = re.search(
+    m = rc.search(
         r"\b(?:as|to|is|now|be|a|an|our|into|marked|mark)\s+(?:(?:a|an|our|now|new|paying)\s+)*"
         r"(prospects?|leads?|customers?|clients?|loyal(?: customers?)?|advocates?|champions?|evangelists?)\b",
         low,
     )
     if m:
         return LIFECYCLE_WORDS.get(m.group(1).split()[0])
-    m = re.search(r"^(prospects?|leads?|customers?|clients?|loyal|advocates?)$", low.strip())
+    m = rc.search(r"^(prospects?|leads?|customers?|clients?|loyal|advocates?)$", low.strip())
     return LIFECYCLE_WORDS.get(m.group(1)) if m else None
 
 
@@ -193,10 +194,10 @@ _KIND_WORDS: list[tuple[str, str]] = [
 def kind_of(cue: str) -> str:
     low = cue.lower()
     # A "call" word wins over the medium it was arranged on ("zoom call", "teams call").
-    if re.search(r"\bcall\w*|\bphone\w*|\brang\b|\bvoicemail\b", low):
+    if rc.search(r"\bcall\w*|\bphone\w*|\brang\b|\bvoicemail\b", low):
         return "call"
     for kind, pat in _KIND_WORDS:
-        if re.search(pat, low):
+        if rc.search(pat, low):
             return kind
     return "call"
 
@@ -280,7 +281,7 @@ def person_like(name: str, *, default: bool) -> bool:
         return False  # "Ahmed & Sons Trading LLC", "Jordan Lee Inc."
     if parts[0].lower() in FIRST_NAMES:
         return True
-    if len(parts) > 1 and re.fullmatch(
+    if len(parts) > 1 and rc.fullmatch(
         r"(?:dr|mr|mrs|ms|miss|prof|professor|sir|dame|mx)\.?", parts[0].lower()
     ):
         return True  # "Dr. Chen": an honorific names a person
@@ -345,7 +346,7 @@ def strip_org_tail(name: str) -> str:
 def split_clauses(s: str, base: int) -> list[tuple[int, int]]:
     out = []
     start = 0
-    for sep in re.finditer(
+    for sep in rc.finditer(
         r"[,;.!?]+\s+|\s+[-–—]+\s+|\s+(?:and|but|so|then|plus)\s+(?=\w)"
         r"|\s+(?=(?:she|he|they)\s+(?:wants?|needs?|asked|would like|'d like|requested)\b)"
         # run-on notes: a new clause starts where something to do does

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from . import rx as rc
 from .base import (
     GENERIC_PLACE,
     Msg,
@@ -59,7 +60,7 @@ def _field_value(key: str, value: str, slots: Slots) -> None:
 
 def contact_edit_command(m: Msg, pos: int) -> Result:
     rest = m.text[pos:]
-    fm = re.search(rf"\s(?:{_FIELD})\b\s*[:=]?\s*(?:to\s+|is\s+)?", " " + rest, re.I)
+    fm = rc.search(rf"\s(?:{_FIELD})\b\s*[:=]?\s*(?:to\s+|is\s+)?", " " + rest, re.I)
     slots: Slots = {}
     if fm:
         contact = tidy(rest[: max(0, fm.start() - 1)])
@@ -70,7 +71,7 @@ def contact_edit_command(m: Msg, pos: int) -> Result:
     else:
         contact, extra = _contact_and_changes(m, pos)
         slots.update(extra)
-    contact = re.sub(r"'s$", "", contact)
+    contact = rc.sub(r"'s$", "", contact)
     if not contact:
         return "unknown", 0.4, {}
     slots["contact"] = contact
@@ -149,7 +150,7 @@ def create_contact_from(m: Msg, pos: int, *, lifecycle: str | None) -> Result:
     if card:
         return card
     slots: Slots = {}
-    rel = re.match(
+    rel = rc.match(
         r"[\w'.\-]+'s\s+(?:colleague|coworker|co-worker|boss|manager|assistant|ea|deputy|counterpart|peer)\s+",
         m.low[pos:],
     )
@@ -158,18 +159,18 @@ def create_contact_from(m: Msg, pos: int, *, lifecycle: str | None) -> Result:
     em = EMAIL.match(m.text, pos)
     if em:  # "new contact jane@acme.com Jane Doe"
         pos = em.end()
-        pos += len(re.match(r"[\s,;:\-]*", m.text[pos:]).group(0))  # type: ignore[union-attr]
+        pos += len(rc.match(r"[\s,;:\-]*", m.text[pos:]).group(0))  # type: ignore[union-attr]
     name, end = name_at(m, pos)
     if not name:
         return "unknown", 0.35, {}
     words = name.split()
     particles = {"de", "van", "von", "da", "del", "di", "la", "le", "du", "der", "dos", "bin", "al"}
-    later_company = re.match(r"\s*,\s*[^,;]{0,40}?\s(?:at|@|from|of)\s+[A-Z]", m.text[end:])
+    later_company = rc.match(r"\s*,\s*[^,;]{0,40}?\s(?:at|@|from|of)\s+[A-Z]", m.text[end:])
     if (
         len(words) >= 3
         and not (len(words) == 3 and later_company and not _company_like_word(words[2]))
         and not any(w.lower() in particles for w in words)
-        and not re.fullmatch(r"[A-Z]\.?", words[1])
+        and not rc.fullmatch(r"[A-Z]\.?", words[1])
         and (
             words[0].lower() in FIRST_NAMES
             or any(w.lower() in ROLE_WORDS for w in words[2:])
@@ -198,7 +199,7 @@ def create_contact_from(m: Msg, pos: int, *, lifecycle: str | None) -> Result:
         slots["title"] = title
     if company:
         slots["company"] = company
-    bare_lc = re.search(
+    bare_lc = rc.search(
         r"(?:^|[,;(\-–—]\s*)(prospect|lead|customer|client|loyal|advocate)\s*(?:[,;).!]|$)", rest_low
     )
     lc = (
@@ -231,14 +232,14 @@ def _title_company(rest: str, *, lower: bool = False) -> tuple[str | None, str |
     bare: list[str] = []
     # numbers and addresses first, so that "(212)" in a phone is not read as a company
     rest = blank(EMAIL.sub(lambda e: " " * len(e.group(0)), rest), [(a, b) for a, b, _ in phones(rest)])
-    for seg in re.split(
+    for seg in rc.split(
         r"\n|(?<!\bCo\.)(?<!\bCo)(?<!\bInc\.)(?<!\bCorp\.),(?!\s*(?:Ltd|Limited|LLC|Inc)\b)|[;()|]|\s[-–—]\s|(?<=[a-z]{4})\.\s+|\s+and\s+(?=(?:her|his|their|the|she|he)\b)",
         rest,
     ):
         if EMAIL.search(seg) or phones(seg):
             seg = EMAIL.sub(" ", seg)
             seg = blank(seg, [(a, b) for a, b, _ in phones(seg)])
-        seg = re.sub(
+        seg = rc.sub(
             r"^\s*(?:(?:title|role|position)\s*[:=]?|is|works as|working as|(?:she|he|they)(?:'s|'re| is| are)?"
             r"(?:\s+now)?(?:\s+the|\s+a|\s+an)?)\s+",
             "",
@@ -246,25 +247,25 @@ def _title_company(rest: str, *, lower: bool = False) -> tuple[str | None, str |
             flags=re.I,
         )
         # "Tidewater Bank o: +1 (212) …": the label of a number that was just taken out
-        seg = re.sub(
+        seg = rc.sub(
             r"\s+(?:o|m|t|p|c|w|tel|ph|phone|mobile|cell|office|work|direct|e|email)\s*[:.]\s*$",
             "",
             seg.rstrip(),
             flags=re.I,
         )
         seg = tidy(seg)
-        if not seg or re.match(
+        if not seg or rc.match(
             r"(?:as|to)\s+(?:a|an|our)?\s*(?:new\s+)?(?:lead|prospect|customer|client|contact)", seg, re.I
         ):
             continue
-        cm = re.match(
+        cm = rc.match(
             r"(?:(?P<t>.+?)\s+)?(?:at|@|from|with|works at|working at)\s+(?P<c>[A-Za-z0-9].*)$", seg, re.I
         )
         if not cm:
-            cm = re.match(rf"(?P<t>.+)\s+of\s+(?!(?i:{_DEPARTMENTS})\b)(?P<c>[A-Z0-9].*)$", seg)
+            cm = rc.match(rf"(?P<t>.+)\s+of\s+(?!(?i:{_DEPARTMENTS})\b)(?P<c>[A-Z0-9].*)$", seg)
         if cm:
             t = cm.group("t")
-            if t and re.fullmatch(
+            if t and rc.fullmatch(
                 r"(?:(?:she|he|they)\s+)?(?:now\s+)?(?:works|working|is|is now|now|based|employed|currently)",
                 t,
                 re.I,
@@ -278,7 +279,7 @@ def _title_company(rest: str, *, lower: bool = False) -> tuple[str | None, str |
                     company = _company_clean(cm.group("c")) or None
                 continue
         if (
-            re.search(r"\s(?:llc|inc|ltd|corp|gmbh|plc|llp|co|ag|sa|as|bv|pty)\.?$", seg, re.I)
+            rc.search(r"\s(?:llc|inc|ltd|corp|gmbh|plc|llp|co|ag|sa|as|bv|pty)\.?$", seg, re.I)
             and not company
         ):
             company = seg  # "Meridian Partners LLC": a legal suffix makes it the company, whatever its words
@@ -297,18 +298,18 @@ def _title_company(rest: str, *, lower: bool = False) -> tuple[str | None, str |
         elif (
             not rt
             and not company
-            and re.fullmatch(r"[a-z0-9][\w\-]*\.(?:io|com|ai|co|net|org|app|dev|tech)", seg)
+            and rc.fullmatch(r"[a-z0-9][\w\-]*\.(?:io|com|ai|co|net|org|app|dev|tech)", seg)
         ):
             company = seg  # "- CTO - brightpath.io": a domain names the company
-        elif not rt and not company and re.fullmatch(r"[A-Z0-9][\w&.\-]*(?:\s+[A-Z0-9&][\w&.\-]*){0,3}", seg):
+        elif not rt and not company and rc.fullmatch(r"[A-Z0-9][\w&.\-]*(?:\s+[A-Z0-9&][\w&.\-]*){0,3}", seg):
             bare.append(seg)
         elif (
             not rt
             and not company
-            and re.fullmatch(r"[a-z0-9][\w&.\-]*(?:\s+[\w&.\-]+){0,2}", seg)
+            and rc.fullmatch(r"[a-z0-9][\w&.\-]*(?:\s+[\w&.\-]+){0,2}", seg)
             and (lower or seg.split()[-1].rstrip(".") in COMPANY_SUFFIX)
             and not lifecycle_in("is " + seg)
-            and not re.search(r"\b(?:her|his|their|email|phone|number|is|was)\b", seg)
+            and not rc.search(r"\b(?:her|his|their|email|phone|number|is|was)\b", seg)
         ):
             bare.append(seg)  # "acme corp" typed in lower case
     if not company and bare:
@@ -346,7 +347,7 @@ def _company_then_role(seg: str) -> tuple[str, str] | None:
             }
             if all(h.lower() in modifiers for h in words[:i]):
                 return None  # "Asst. Regional Manager" is all title
-            if not role_title(head) and not re.search(r"\b(?:is|was|the|a|an|our|her|his)\b", head, re.I):
+            if not role_title(head) and not rc.search(r"\b(?:is|was|the|a|an|our|her|his)\b", head, re.I):
                 return " ".join(words[i:]), head
             return None
     return None
@@ -359,7 +360,7 @@ def _role_then_company(seg: str, *, lower: bool = False) -> tuple[str, str] | No
     while i < len(words) and (
         words[i].lower().strip(".,") in ROLE_WORDS
         or words[i].lower() in ("of", "&", "and")
-        or re.fullmatch(rf"(?i:{_DEPARTMENTS})", words[i])
+        or rc.fullmatch(rf"(?i:{_DEPARTMENTS})", words[i])
     ):
         i += 1
     if 0 < i < len(words) and (lower or words[i][:1].isupper()) and not role_title(" ".join(words[i:])):
@@ -371,20 +372,20 @@ def _role_then_company(seg: str, *, lower: bool = False) -> tuple[str, str] | No
 
 def _company_clean(s: str) -> str:
     s = tidy(s)
-    if not re.search(r"\s(?-i:AS)$", s):  # "Fjord Seafood AS" keeps its (Norwegian) suffix
-        s = re.sub(
+    if not rc.search(r"\s(?-i:AS)$", s):  # "Fjord Seafood AS" keeps its (Norwegian) suffix
+        s = rc.sub(
             r"\s+(?:(?:as|and|with|who|she|he|they|is|was|title|role|position|email|phone)\b|,).*$",
             "",
             s,
             flags=re.I,
         )
-    s = re.sub(
+    s = rc.sub(
         r"\s+(?:to|into|in)\s+(?:the\s+|our\s+)?(?:crm|contacts|contact list|address book|system)\b.*$",
         "",
         s,
         flags=re.I,
     )
-    s = re.sub(r"\s+(?:now|too|as well|again|today|since \w+)$", "", s, flags=re.I)
+    s = rc.sub(r"\s+(?:now|too|as well|again|today|since \w+)$", "", s, flags=re.I)
     if GENERIC_PLACE.fullmatch(s.lower()):
         return ""  # "met at the expo": where, not who they work for
     return tidy(s)
@@ -419,22 +420,22 @@ def rule_create_contact(m: Msg) -> Result | None:
     card = _CONTACT_ADD_CARD.match(m.text)
     if card:
         return create_contact_from(m, card.end(), lifecycle=None)
-    late = re.search(r"\b(?:please\s+|pls\s+)?(?:add|save)\s+(?=[A-Z][\w'\-]+\s+[A-Z])", m.text)
+    late = rc.search(r"\b(?:please\s+|pls\s+)?(?:add|save)\s+(?=[A-Z][\w'\-]+\s+[A-Z])", m.text)
     if late and late.start() > 0 and EMAIL.search(m.text, late.end()):
         return create_contact_from(
             m, late.end(), lifecycle=None
         )  # "met someone … - please add Gloria Chen, …"
-    her = re.search(r"\b(?:add|save|create)\s+(?:her|him|them)\b", m.low)
+    her = rc.search(r"\b(?:add|save|create)\s+(?:her|him|them)\b", m.low)
     if her and EMAIL.search(m.text):
         # "I met a new prospect today, Hannah Lee, she's the COO of Bluth. Can you add her? hannah@bluth.com"
-        for nm in re.finditer(r"(?<![\w@.])[A-Z][\w'\-]+(?:\s+[A-Z][\w'\-]+){1,2}", m.text[: her.start()]):
+        for nm in rc.finditer(r"(?<![\w@.])[A-Z][\w'\-]+(?:\s+[A-Z][\w'\-]+){1,2}", m.text[: her.start()]):
             if person_like(nm.group(0), default=False) or nm.group(0).split()[0].lower() in FIRST_NAMES:
                 got = create_contact_from(m, nm.start(), lifecycle=None)
                 if got[0] == "create_contact":
                     lc = lifecycle_in(" is " + m.low[: nm.start()]) or next(
                         (
                             LIFECYCLE_WORDS[w]
-                            for w in re.findall(r"\bnew (\w+)\b", m.low[: nm.start()])
+                            for w in rc.findall(r"\bnew (\w+)\b", m.low[: nm.start()])
                             if w in LIFECYCLE_WORDS
                         ),
                         None,
@@ -454,13 +455,13 @@ def rule_create_contact(m: Msg) -> Result | None:
     lifecycle = LIFECYCLE_WORDS.get(word) if word not in ("contact", "person", "champion") else None
     if word == "champion":
         lifecycle = None
-    if word == "contact" and re.match(r"\s*(?:at|from)\b(?![^:,;]{1,40}?:)", m.low[cm.end() :]):
+    if word == "contact" and rc.match(r"\s*(?:at|from)\b(?![^:,;]{1,40}?:)", m.low[cm.end() :]):
         return None
     pos = cm.end()
-    fm = re.match(r"(?:for|named|called)\s+", m.low[pos:])
+    fm = rc.match(r"(?:for|named|called)\s+", m.low[pos:])
     if fm:
         pos += fm.end()
-    src = re.match(r"(?:from|at|via|met at|met)\s+[^:,;]{1,40}?:\s*", m.low[pos:])
+    src = rc.match(r"(?:from|at|via|met at|met)\s+[^:,;]{1,40}?:\s*", m.low[pos:])
     if src:  # "new contact from the conference: Hana Sato, …"
         pos += src.end()
     return create_contact_from(m, pos, lifecycle=lifecycle)
@@ -508,9 +509,9 @@ def rule_update_contact(m: Msg) -> Result | None:
         if not um:
             continue
         c = tidy(m.text[um.start("c") : um.end("c")])
-        c = re.sub(r"^(?:the\s+)?(?:contact\s+)?", "", c, flags=re.I)
-        c = re.sub(r"'s$", "", c)
-        if not c or len(c.split()) > 5 or re.search(r"\b(?:my|our|deal|task)\b", c.lower()):
+        c = rc.sub(r"^(?:the\s+)?(?:contact\s+)?", "", c, flags=re.I)
+        c = rc.sub(r"'s$", "", c)
+        if not c or len(c.split()) > 5 or rc.search(r"\b(?:my|our|deal|task)\b", c.lower()):
             continue
         key = _field_key(um.group("f"))
         if key is None:
@@ -523,7 +524,7 @@ def rule_update_contact(m: Msg) -> Result | None:
             _fill_contact_details(m, um.start("v"), slots, overwrite=True)
         return "update_contact", 0.92, slots
     # "mark Tom Baker as a customer", "make Jane an advocate", "tag Jane as lead"
-    mm = re.match(
+    mm = rc.match(
         r"^(?:mark|set|make|tag|flag|move|change|update|convert|upgrade|promote|turn)\s+(?P<c>.+?)\s+(?:as|to|into|=)?\s*"
         r"(?:a\s+|an\s+|our\s+|now\s+)*(?P<l>prospects?|leads?|customers?|clients?|loyal(?: customers?)?|advocates?|"
         r"champions?|evangelists?)\b",
@@ -535,11 +536,14 @@ def rule_update_contact(m: Msg) -> Result | None:
         if (
             c
             and lc
-            and not re.search(r"\b(?:deal|renewal|opp|opportunity)\b", c.lower())
-            and not re.search(r"\s(?:is|was|are|became|has been)$", c.lower())  # "Mark Chen is now…": a name
+            and not rc.search(r"\b(?:deal|renewal|opp|opportunity)\b", c.lower())
+            and not rc.search(r"\s(?:is|was|are|became|has been)$", c.lower())  # "Mark Chen is now…": a name
         ):
-            return "update_contact", 0.9, {"contact": re.sub(r"'s$", "", c), "lifecycle": lc}
-    lm = re.match(
+            c = rc.sub(
+                r"^(?:the\s+)?contact\s+", "", c, flags=re.I
+            )  # "tag the contact Priya Nair as champion"
+            return "update_contact", 0.9, {"contact": rc.sub(r"'s$", "", c), "lifecycle": lc}
+    lm = rc.match(
         r"^(?P<c>[A-Z][\w'.\-]*(?:\s+[A-Z][\w'.\-]*)?)\s+(?:has\s+)?(?:(?:left|quit|is no longer (?:at|with)|isn't at)\s+"
         r"[^,;]+?|(?:changed|switched)\s+(?:jobs|companies|employers)|moved on)\s*(?:,|;|\s+and|(?=\s+now\s+(?:at|with)))\s+"
         r"(?:(?:she|he|they)(?:'s|'re| is| are)?\s+)?(?:now\s+)?(?:at|with|joined|moved to|went to|works at|working at)\s+"
@@ -571,7 +575,7 @@ def rule_update_contact(m: Msg) -> Result | None:
         ) or not person_like(c, default=True):
             return None
         # "…to COO, please update her record", "…to Hooli he's now Director of Engineering"
-        v = re.split(
+        v = rc.split(
             r"[,;]\s|\.\s|\s[-–—]\s|\s+(?=(?:he|she|they)(?:'s|'re| is| are)\b|(?:please|pls|update|can you)\b)",
             mv.group("v"),
         )[0]
@@ -580,11 +584,11 @@ def rule_update_contact(m: Msg) -> Result | None:
             return None  # "Raj Patel → customer" only; "Jane to send the deck" is not an update
         if verb in ("'s at", "is at", "'s with", "is with", "at", "with"):
             # "Jane's at Globex now" moves her; "Jane is at the office" does not
-            said_now = re.search(r"\bnow\s+(?:at|with)\b", m.low)
-            if not re.match(r"[A-Z]", v) or verb in ("at", "with") and not (c.endswith("'s") or said_now):
+            said_now = rc.search(r"\bnow\s+(?:at|with)\b", m.low)
+            if not rc.match(r"[A-Z]", v) or verb in ("at", "with") and not (c.endswith("'s") or said_now):
                 return None
             c = c[:-2] if c.endswith("'s") else c
-        if re.match(
+        if rc.match(
             r"(?:the\s+)?(?:proposal|negotiations?|demo|qualified|closed|won|lost|contract|legal)\b",
             v.lower(),
         ):
@@ -592,7 +596,7 @@ def rule_update_contact(m: Msg) -> Result | None:
         slots = {"contact": c}
         if mv.group("co"):
             slots["company"] = mv.group("co")
-        co_as = re.match(
+        co_as = rc.match(
             r"(?P<co>[A-Z][\w&.\-]*(?:\s+[A-Z][\w&.\-]*){0,3})\s+as\s+(?:(?:the|a|an|their|our)\s+)?(?P<t>.+)$",
             v,
         )
@@ -603,24 +607,24 @@ def rule_update_contact(m: Msg) -> Result | None:
             return "update_contact", 0.85, slots
         v_low = v.lower()
         lc = lifecycle_in(" is " + v_low)
-        tm = re.match(
+        tm = rc.match(
             r"(?:the\s+|a\s+|an\s+|our\s+|their\s+|new\s+)*(?P<t>.+?)(?:\s+(?:at|of|@|for)\s+(?P<co>[A-Z][\w&.\-]*(?:\s+[A-Z][\w&.\-]*){0,2}))?[\s.!]*$",
             v,
         )
         t_raw = tm.group("t") if tm else v
         title = role_title(t_raw)
         if lc and (
-            not title or re.match(r"(?:a|an|our|the)?\s*(?:" + "|".join(LIFECYCLE_WORDS) + r")\b", v.lower())
+            not title or rc.match(r"(?:a|an|our|the)?\s*(?:" + "|".join(LIFECYCLE_WORDS) + r")\b", v.lower())
         ):
             slots["lifecycle"] = lc
         elif title:
             slots["title"] = title
             if tm and tm.group("co"):
                 slots["company"] = tm.group("co")
-        elif verb in ("is now", "'s now", "now") and re.match(
+        elif verb in ("is now", "'s now", "now") and rc.match(
             r"(?:at|with|working at|working for)\s+[A-Z]", v
         ):
-            slots["company"] = _company_clean(re.sub(r"^(?:at|with|working at|working for)\s+", "", v))
+            slots["company"] = _company_clean(rc.sub(r"^(?:at|with|working at|working for)\s+", "", v))
         elif verb in (
             "moved to",
             "moved over to",
@@ -651,7 +655,7 @@ def rule_update_contact(m: Msg) -> Result | None:
         else:
             return None
         if "title" not in slots:
-            later = re.search(
+            later = rc.search(
                 r"\b(?:he|she|they)(?:'s| is| are|'re)\s+(?:now\s+)?(?:the\s+|a\s+|an\s+|our\s+)?(?P<t>[^,;.!]+)",
                 m.text[mv.end("verb") :],
             )
@@ -662,16 +666,16 @@ def rule_update_contact(m: Msg) -> Result | None:
         return "update_contact", 0.85, slots
     # email / phone stated about a person: "Jane Doe email jane@x.com", "jane's cell 555-0100"
     if EMAIL.search(m.text) or phones(m.text):
-        pm = re.match(
+        pm = rc.match(
             rf"^(?P<c>[A-Za-z][\w'.\-]*(?:\s+[A-Za-z][\w'.\-]*)?)\s*[-–—:,]?\s+(?:new\s+|updated\s+)?(?P<f>{_FIELD})\s*[:=]?\s*(?P<v>\S.*)$",
             m.text,
         )
         if pm and _field_key(pm.group("f")) in ("email", "phone"):
-            slots = {"contact": re.sub(r"'s$", "", pm.group("c"))}
+            slots = {"contact": rc.sub(r"'s$", "", pm.group("c"))}
             _field_value(_field_key(pm.group("f")) or "email", pm.group("v"), slots)
             return "update_contact", 0.8, slots
     # "Hana Sato - update phone to 415 555 0123"
-    um = re.match(
+    um = rc.match(
         rf"^(?P<c>[A-Z][\w'.\-]*(?:\s+[A-Z][\w'.\-]*)?)\s*[-–—:,]\s*(?:update|change|set|new)\s+(?:her\s+|his\s+|their\s+)?"
         rf"(?P<f>{_FIELD})\s*(?:to|:|=|is)?\s*(?P<v>\S.*)$",
         m.text,
@@ -682,7 +686,7 @@ def rule_update_contact(m: Msg) -> Result | None:
         if len(slots) > 1:
             return "update_contact", 0.85, slots
     # "Zoe Park: new title Head of Engineering"
-    tm = re.match(
+    tm = rc.match(
         r"^(?P<c>[A-Za-z][\w'.\-]*(?:\s+[A-Za-z][\w'.\-]*)?)(?:\s*[-–—:,]\s*|\s+(?=new\s|updated\s))(?:new\s+|updated\s+|correct\s+)?"
         r"(?P<f>title|role|position|company|employer|lifecycle|stage|status)\s*(?:[:=]|->|\bto\b|\bis\b)?\s*(?P<v>\S.*)$",
         m.text,
@@ -776,40 +780,40 @@ def rule_find_contact(m: Msg) -> Result | None:
         if m.spans_in(fm.start(key)) and rx is not _FIND[-1]:
             continue
         if rx is _FIND[-1] and (
-            re.search(r"\w+ing\b", q_low)
-            or re.match(
+            rc.search(r"\w+ing\b", q_low)
+            or rc.match(
                 r"(?:in|on|at|free|available|out|off|up|around|here|there|responsible|the best|next|coming|going|"
                 r"this|that|it|you|we|i|my|your|our|a|an)\b",
                 q_low,
             )
         ):
             continue  # "who's going to the offsite?" is not a lookup
-        if re.search(
+        if rc.search(
             r"\b(?:tasks?|todos?|pipeline|forecast|deals?|overdue|weather|time|plate|agenda|going on|up|this|that|"
             r"it|there|you|me|help|new|my|the best|next|calling|emailing)\b$",
             q_low,
-        ) or re.match(r"(?:my|our|the|a)\s+(?:tasks?|pipeline|deals?|forecast|numbers)\b", q_low):
+        ) or rc.match(r"(?:my|our|the|a)\s+(?:tasks?|pipeline|deals?|forecast|numbers)\b", q_low):
             continue
-        if re.match(r"(?:on|in|at)\s+(?:the\s+)?(?:team|call|channel)", q_low):
+        if rc.match(r"(?:on|in|at)\s+(?:the\s+)?(?:team|call|channel)", q_low):
             continue
-        if re.search(
+        if rc.search(
             r"\bto\s+(?:review|send|sign|call|check|approve|look|draft|update|prepare|email|ping|finish|get|do|fix)\b",
             q_low,
         ):
             continue  # "get legal to review the redlines": a to-do, not a look-up
         q = tidy(m.text[fm.start(key) : fm.end(key)])
-        q = re.sub(r"^(?:me|us)\s+", "", q, flags=re.I)
-        q = re.sub(r"^(?:anything|everything|info|details)\s+(?:on|about|for)\s+", "", q, flags=re.I)
-        q = re.sub(
+        q = rc.sub(r"^(?:me|us)\s+", "", q, flags=re.I)
+        q = rc.sub(r"^(?:anything|everything|info|details)\s+(?:on|about|for)\s+", "", q, flags=re.I)
+        q = rc.sub(
             r"^(?:everyone|everybody|anyone|people|contacts|folks|someone)\s+(?:at|from|in)\s+",
             "",
             q,
             flags=re.I,
         )
-        q = re.sub(r"^(?:contacts?|people|someone|anyone|a person)\s+(?:named|called)\s+", "", q, flags=re.I)
-        q = re.sub(r"^(?:the\s+)?(?:crm|database|system|contacts|contact list)\s+for\s+", "", q, flags=re.I)
-        q = re.sub(rf"'s?\s+(?:{_FIELD}|contact info|details|info)s?$", "", q, flags=re.I)
-        q = re.sub(r"'s$", "", q)
+        q = rc.sub(r"^(?:contacts?|people|someone|anyone|a person)\s+(?:named|called)\s+", "", q, flags=re.I)
+        q = rc.sub(r"^(?:the\s+)?(?:crm|database|system|contacts|contact list)\s+for\s+", "", q, flags=re.I)
+        q = rc.sub(rf"'s?\s+(?:{_FIELD}|contact info|details|info)s?$", "", q, flags=re.I)
+        q = rc.sub(r"'s$", "", q)
         if not q or len(q.split()) > 6:
             continue
         return "find_contact", 0.88, {"query": q}

@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import calendar
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo
+
+from . import rx as rc
 
 Direction = Literal["future", "past"]
 
@@ -165,6 +168,10 @@ _TIME_PATTERNS: list[tuple[str, str]] = [
 ]
 
 _DAY_RE = [(k, re.compile(p, re.I)) for k, p in _DAY_PATTERNS]
+_RATING_BEFORE = re.compile(
+    r"\b(?:rated|rates|rate|rating|scored|scores|score|gave|gives|give|nps|csat)\b[^.,;!?\d]{0,30}$|\b(?:a|an)\s*$",
+    re.I,
+)
 _TIME_RE = [(k, re.compile(p, re.I)) for k, p in _TIME_PATTERNS]
 _JOIN = re.compile(r"^\s*(?:,\s*)?(?:at|@|by|around|from|on|before|-)?\s*$", re.I)
 
@@ -188,19 +195,19 @@ class DateSpan:
     def is_past_word(self) -> bool:
         t = self.text.lower()
         return bool(
-            re.search(r"yesterday|\blast\b|\bago\b|\bpast\b|previous|earlier today|this morning|this am\b", t)
+            rc.search(r"yesterday|\blast\b|\bago\b|\bpast\b|previous|earlier today|this morning|this am\b", t)
         )
 
     @property
     def is_today_word(self) -> bool:
         t = self.text.lower()
-        return bool(re.search(r"\btoday\b|\btonight\b|this (?:morning|afternoon|evening)|later today", t))
+        return bool(rc.search(r"\btoday\b|\btonight\b|this (?:morning|afternoon|evening)|later today", t))
 
 
 def _num(s: str | None) -> int:
     if s is None:
         return 1
-    s = re.sub(r"\s+", " ", s.strip().lower())
+    s = rc.sub(r"\s+", " ", s.strip().lower())
     if s.isdigit():
         return int(s)
     return NUMBER_WORDS.get(s, 1)
@@ -223,12 +230,18 @@ def find_spans(low: str) -> list[DateSpan]:
                 mo, dd = int(gd["m"] or 0), int(gd["d"] or 0)
                 if not (1 <= mo <= 12 and 1 <= dd <= 31):
                     continue
+                if (
+                    dd in (5, 10)
+                    and not gd["y"]
+                    and _RATING_BEFORE.search(low[max(0, m.start() - 40) : m.start()])
+                ):
+                    continue  # "rated us 4/5", "gave it a 9/10": a score, not a day
             if kind in ("monthday", "daymonth", "ordinal") and not 1 <= int(gd["d"] or 0) <= 31:
                 continue
             if kind == "eoq_named":
                 # "Q1 rollout" is a topic; only "end of Q1" / "by Q1" / "in Q1" is a date.
                 before = low[max(0, m.start() - 12) : m.start()]
-                if "end" not in m.group(0) and not re.search(
+                if "end" not in m.group(0) and not rc.search(
                     r"\b(?:by|in|for|before|until|to|into|of|close)\s*$|\s[-–—|]\s*$", before
                 ):
                     continue
@@ -286,7 +299,7 @@ def find_spans(low: str) -> list[DateSpan]:
                     t.time_kind in ("atn", "hhmm")
                     and d.time_value is not None
                     and d.time_value.hour < 12
-                    and re.search(r"tonight|evening|night", d.text)
+                    and rc.search(r"tonight|evening|night", d.text)
                 ):
                     d.time_value = d.time_value.replace(hour=d.time_value.hour + 12)  # "tonight at 8"
                 d.start, d.end = min(d.start, t.start), max(d.end, t.end)
@@ -388,7 +401,7 @@ def _resolve_day(span: DateSpan, today: date, direction: Direction) -> date | No
         if u.startswith("year"):
             return _add_months(today, sign * 12 * n)
     if k == "nextunit":
-        which = re.sub(r"\s+", " ", (g["which"] or "").lower())
+        which = rc.sub(r"\s+", " ", (g["which"] or "").lower())
         unit = (g["unit"] or "").lower()
         step = {"next": 1, "the following": 1, "this": 0, "last": -1}[which]
         if unit == "week":
@@ -538,3 +551,196 @@ def make_now(now: datetime | str | None, tz: str) -> datetime:
     if now.tzinfo is None:
         return now.replace(tzinfo=zone)
     return now.astimezone(zone)
+
+
+# --- periods: two days, both included ("this month", "last quarter", "Q1", "YTD", "the last 30 days")
+
+
+@dataclass
+class Period:
+    start: int  # where the phrase is in the message
+    end: int
+    first: date
+    last: date
+
+    def as_slot(self) -> dict[str, str]:
+        return {"from": self.first.isoformat(), "to": self.last.isoformat()}
+
+
+_ORDINAL_Q = {
+    "first": 1,
+    "1st": 1,
+    "second": 2,
+    "2nd": 2,
+    "third": 3,
+    "3rd": 3,
+    "fourth": 4,
+    "4th": 4,
+    "last": 4,
+}
+_PERIOD_NUM = (
+    r"\d{1,3}|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fourteen|thirty|sixty|ninety"
+)
+_BARE_MONTH_NOT_A_PERIOD = frozenset(
+    ["may", "mar", "jan", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "apr", "feb"]
+)
+_PERIOD_WORDS = {"fourteen": 14, "thirty": 30, "sixty": 60, "ninety": 90}
+_PERIOD_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
+    (
+        "todate",
+        re.compile(
+            r"\b(?P<u>y|q|m)td\b|\b(?P<u2>year|quarter|month)[\s\-]+to[\s\-]+date\b"
+            r"|\bso\s+far\s+(?:this|in|the)\s+(?P<u3>year|quarter|month)\b"
+            r"|\b(?:this|the)\s+(?P<u4>year|quarter|month)\s+so\s+far\b",
+            re.I,
+        ),
+    ),
+    (
+        "lastn",
+        re.compile(
+            rf"\b(?:the\s+)?(?:last|past|previous|prior|trailing)\s+(?P<n>{_PERIOD_NUM})\s*(?P<u>days?|d|weeks?|wks?|w|months?|mos?)\b",
+            re.I,
+        ),
+    ),
+    (
+        "unit",
+        re.compile(
+            r"\b(?P<w>this|last|next|previous|prior|past|current|coming|the\s+last|the\s+past|the\s+previous|"
+            r"the\s+current|the\s+coming|the\s+next)\s+(?P<u>week|month|quarter|qtr|year|fiscal\s+year|fy)\b",
+            re.I,
+        ),
+    ),
+    (
+        "quarter",
+        re.compile(
+            r"\b(?:q(?P<q>[1-4])|(?P<qo>first|second|third|fourth|1st|2nd|3rd|4th)\s+quarter)"
+            r"(?:(?:\s+of)?\s*(?:'|fy\s*)?(?P<y>20\d\d|\d\d)\b)?",
+            re.I,
+        ),
+    ),
+    (
+        "halfyear",
+        re.compile(r"\b(?:h(?P<h>[12])|(?P<ho>first|second)\s+half)(?:(?:\s+of)?\s+(?P<y>20\d\d))?\b", re.I),
+    ),
+    (
+        "month",
+        # "may" only after a preposition or before a year: "we may close" is not May
+        re.compile(
+            rf"\b(?:(?P<pre>in|for|during|of|over|through|thru|since|from)\s+(?:the\s+month\s+of\s+)?)?"
+            rf"(?P<mon>{_MON})\b\.?(?:\s+(?P<y>20\d\d))?(?!\s*\d)",
+            re.I,
+        ),
+    ),
+    ("year", re.compile(r"\b(?:in|for|during|of|over|fy|since)\s+(?P<y>20\d\d)\b", re.I)),
+    ("day", re.compile(r"\b(?P<w>today|yesterday)\b", re.I)),
+]
+
+
+def _quarter_of(d: date) -> int:
+    return (d.month - 1) // 3 + 1
+
+
+def _quarter_bounds(y: int, q: int) -> tuple[date, date]:
+    return date(y, 3 * q - 2, 1), _quarter_end(y, q)
+
+
+def _period_year(y: str | None) -> int | None:
+    if not y:
+        return None
+    return int(y) if len(y) == 4 else 2000 + int(y)
+
+
+def _latest_or_next(
+    bounds: Callable[[int], tuple[date, date]], today: date, year: int | None, forecast: bool
+) -> tuple[date, date]:
+    """A quarter or month named without a year: the latest one that has begun, or for a forecast the next
+    one that has not ended."""
+    if year is not None:
+        return bounds(year)
+    first, last = bounds(today.year)
+    if forecast:
+        return bounds(today.year + 1) if last < today else (first, last)
+    return bounds(today.year - 1) if first > today else (first, last)
+
+
+def find_period(low: str, now: datetime, *, forecast: bool = False) -> Period | None:
+    """The first period named in ``low`` (lower-cased text), resolved against ``now``'s date.
+
+    ``forecast``: a quarter or month named without a year is the next one that has not ended, rather than
+    the latest one that has begun.
+    """
+    today = now.date()
+    found: list[Period] = []
+    taken: list[tuple[int, int]] = []
+    for kind, rx in _PERIOD_PATTERNS:
+        for m in rx.finditer(low):
+            if _overlaps(m.span(), taken):
+                continue
+            got = _period_of(kind, m, today, forecast)
+            if got is None:
+                continue
+            found.append(Period(m.start(), m.end(), got[0], got[1]))
+            taken.append(m.span())
+    return min(found, key=lambda p: p.start) if found else None
+
+
+def _period_of(kind: str, m: re.Match[str], today: date, forecast: bool) -> tuple[date, date] | None:
+    g = m.groupdict()
+    if kind == "todate":
+        unit = (g.get("u") or g.get("u2") or g.get("u3") or g.get("u4") or "").lower()[:1]
+        if unit == "y":
+            return date(today.year, 1, 1), today
+        if unit == "q":
+            return _quarter_bounds(today.year, _quarter_of(today))[0], today
+        return today.replace(day=1), today
+    if kind == "lastn":
+        raw = (g["n"] or "").lower()
+        n = int(raw) if raw.isdigit() else _PERIOD_WORDS.get(raw) or NUMBER_WORDS.get(raw, 0)
+        if n < 1:
+            return None
+        unit = (g["u"] or "").lower()
+        if unit.startswith("d"):
+            return today - timedelta(days=n - 1), today
+        if unit.startswith("w"):
+            return today - timedelta(days=7 * n - 1), today
+        return _add_months(today, -n) + timedelta(days=1), today
+    if kind == "unit":
+        w = rc.sub(r"^the\s+", "", (g["w"] or "").lower())
+        step = {"this": 0, "current": 0, "last": -1, "previous": -1, "prior": -1, "past": -1}.get(w, 1)
+        unit = (g["u"] or "").lower()
+        if unit == "week":
+            monday = today - timedelta(days=today.weekday()) + timedelta(weeks=step)
+            return monday, monday + timedelta(days=6)
+        if unit == "month":
+            first = _add_months(today.replace(day=1), step)
+            return first, _month_end(first.year, first.month)
+        if unit in ("quarter", "qtr"):
+            first = _add_months(_quarter_bounds(today.year, _quarter_of(today))[0], 3 * step)
+            return _quarter_bounds(first.year, _quarter_of(first))
+        y = today.year + step
+        return date(y, 1, 1), date(y, 12, 31)
+    if kind == "quarter":
+        q = int(g["q"]) if g.get("q") else _ORDINAL_Q[(g.get("qo") or "first").lower()]
+        return _latest_or_next(lambda y: _quarter_bounds(y, q), today, _period_year(g.get("y")), forecast)
+    if kind == "halfyear":
+        h = int(g["h"]) if g.get("h") else (1 if (g.get("ho") or "").lower() == "first" else 2)
+
+        def half(y: int) -> tuple[date, date]:
+            return (date(y, 1, 1), date(y, 6, 30)) if h == 1 else (date(y, 7, 1), date(y, 12, 31))
+
+        return _latest_or_next(half, today, _period_year(g.get("y")), forecast)
+    if kind == "month":
+        mon = (g["mon"] or "").lower()
+        if not g.get("pre") and not g.get("y") and mon in _BARE_MONTH_NOT_A_PERIOD:
+            return None  # "we may close", "sep" on its own: too often something else
+        mo = MONTHS[mon]
+        return _latest_or_next(
+            lambda y: (date(y, mo, 1), _month_end(y, mo)), today, _period_year(g.get("y")), forecast
+        )
+    if kind == "year":
+        y = int(g["y"])
+        return date(y, 1, 1), date(y, 12, 31)
+    if kind == "day":
+        d = today if (g["w"] or "").lower() == "today" else today - timedelta(days=1)
+        return d, d
+    return None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from . import rx as rc
 from .base import (
     MENTION_AT,
     QUESTION,
@@ -25,10 +26,10 @@ from .text import find_money, looks_like_person
 
 def deal_command(m: Msg, pos: int) -> Result | None:
     low = m.low[pos:]
-    sm = re.match(r"(move|stage|set|advance|push)\b\s*", low)
+    sm = rc.match(r"(move|stage|set|advance|push)\b\s*", low)
     if sm:
         body = pos + sm.end()
-        tm = re.search(r"\s(?:to|into|->|→|=|as)\s", m.low[body:])
+        tm = rc.search(r"\s(?:to|into|->|→|=|as)\s", m.low[body:])
         if tm:
             deal = _deal_ref(m.text[body : body + tm.start()])
             slots = _deal_changes(m, body + tm.start())
@@ -38,7 +39,7 @@ def deal_command(m: Msg, pos: int) -> Result | None:
             slots["deal"] = deal
             return "update_deal", 0.95, slots
         return "unknown", 0.4, {}
-    sm = re.match(r"(amount|value|size|price)\b\s*", low)
+    sm = rc.match(r"(amount|value|size|price)\b\s*", low)
     if sm:
         body = pos + sm.end()
         money = find_money(m.text, deal_context=True, exclude=[])
@@ -55,7 +56,7 @@ def deal_command(m: Msg, pos: int) -> Result | None:
             slots["deal"] = deal
             return "update_deal", 0.95, slots
         return "unknown", 0.4, {}
-    sm = re.match(r"(close|close-date|closedate|closing|date|due)\b\s*(?:date\s+)?", low)
+    sm = rc.match(r"(close|close-date|closedate|closing|date|due)\b\s*(?:date\s+)?", low)
     if sm:
         body = pos + sm.end()
         deal, slots = _deal_ref_then_value(m, body)
@@ -65,7 +66,7 @@ def deal_command(m: Msg, pos: int) -> Result | None:
                 slots["stage"] = "won"
             return "update_deal", 0.93, slots
         return "unknown", 0.4, {}
-    sm = re.match(r"(won|win|lost|lose|dead|kill|signed)\b\s*", low)
+    sm = rc.match(r"(won|win|lost|lose|dead|kill|signed)\b\s*", low)
     if sm:
         body = pos + sm.end()
         deal = _deal_ref(m.text[body:])
@@ -83,7 +84,7 @@ def _deal_ref_then_value(m: Msg, body: int) -> tuple[str, Slots]:
     money = [x for x in find_money(m.text, deal_context=True, exclude=[]) if x.start >= body]
     if money:
         stop = min(stop, money[0].start)
-    words = list(re.finditer(r"\S+", m.low[body:stop]))
+    words = list(rc.finditer(r"\S+", m.low[body:stop]))
     slots: Slots = {}
     if words and stop == len(m.text):
         last = words[-1].group(0).strip(".,!")
@@ -100,42 +101,42 @@ def _deal_ref_then_value(m: Msg, body: int) -> tuple[str, Slots]:
 
 def _deal_ref(s: str) -> str:
     s = tidy(s)
-    s = re.sub(r"\s+(?:verbally|officially|finally|just|basically|technically|now)$", "", s, flags=re.I)
-    s = re.sub(
+    s = rc.sub(r"\s+(?:verbally|officially|finally|just|basically|technically|now)$", "", s, flags=re.I)
+    s = rc.sub(
         r"\s+(?:expected\s+)?(?:amount|value|size|close|close date|closing date|closing|stage)"
         r"(?:\s+(?:changed|is|was|moved|updated|set|now))?$",
         "",
         s,
         flags=re.I,
     )
-    s = re.sub(
+    s = rc.sub(
         r"^(?:(?:quick|small|short)\s+)?(?:update|updated|re|status|fyi|news)(?:\s+(?:on|re|for|about))?\s*:?\s+",
         "",
         s,
         flags=re.I,
     )
-    s = re.sub(r"^(?:mark|set|move|change|put)\s+", "", s, flags=re.I)
-    s = re.sub(
+    s = rc.sub(r"^(?:mark|set|move|change|put)\s+", "", s, flags=re.I)
+    s = rc.sub(
         r"\s+(?:from\s+(?:stage\s+)?(?:lead|qualified|demo|proposal|negotiation)|is|was|has been|is now)$",
         "",
         s,
         flags=re.I,
     )
-    s = re.sub(r"^(?:on|re|about)\s+(?=(?:the|our)\s)", "", s, flags=re.I)
-    s = re.sub(r"^(?:the|our|my|this|that|their|a)\s+", "", s, flags=re.I)
-    s = re.sub(
+    s = rc.sub(r"^(?:on|re|about)\s+(?=(?:the|our)\s)", "", s, flags=re.I)
+    s = rc.sub(r"^(?:the|our|my|this|that|their|a)\s+", "", s, flags=re.I)
+    s = rc.sub(
         r"^(?:stage|amount|value|close date|closing date|close|size|deal size|price)\s+(?:of|for|on)\s+(?:the\s+)?",
         "",
         s,
         flags=re.I,
     )
-    s = re.sub(r"^(?:deal|opportunity|opp)\s+(?:with|for|at)\s+", "", s, flags=re.I)
-    s = re.sub(r"\s*(?:->|→|=>|[-:–—])+$", "", s)
-    s = re.sub(r"\s+(?:deal|opportunity|opp|oppty|account|contract)s?$", "", s, flags=re.I)
-    s = re.sub(r"^(?:deal|opportunity|opp)\s*[:\-]?\s+", "", s, flags=re.I)
-    s = re.sub(r"'s$", "", s)
+    s = rc.sub(r"^(?:deal|opportunity|opp)\s+(?:with|for|at)\s+", "", s, flags=re.I)
+    s = rc.sub(r"\s*(?:->|→|=>|[-:–—])+$", "", s)
+    s = rc.sub(r"\s+(?:deal|opportunity|opp|oppty|account|contract)s?$", "", s, flags=re.I)
+    s = rc.sub(r"^(?:deal|opportunity|opp)\s*[:\-]?\s+", "", s, flags=re.I)
+    s = rc.sub(r"'s$", "", s)
     # A deal's name does not end in a verb: "Vertex Solar deal moving to demo" names "Vertex Solar".
-    s2 = re.sub(
+    s2 = rc.sub(
         r"(?:\s+(?:is|was|has|have|had|been|being|now|just|getting|got|gets|"
         r"moving|moved|moves|going|goes|went|heading|headed|pushing|pushed|slipping|slipped|sliding|slid|"
         r"increased|increasing|decreased|decreasing|dropped|dropping|bumped|bumping|raised|lowered|reduced|"
@@ -147,11 +148,11 @@ def _deal_ref(s: str) -> str:
         flags=re.I,
     )
     if s2 != s and s2.strip():
-        s = re.sub(r"\s+(?:deal|opportunity|opp|oppty|account|contract)s?$", "", s2, flags=re.I)
-    s = re.sub(r"\s*(?:->|→|=>|[-:–—])+$", "", s)
-    s = re.sub(r"^(?:on|re|about)\s+(?=(?:the|our)\s)", "", s, flags=re.I)
-    s = re.sub(r"^(?:the|our)\s+(?=\S)", "", s, flags=re.I)
-    s = re.sub(r"(?<=\S)\s+(?:deal|opportunity|opp|oppty)$", "", s, flags=re.I)
+        s = rc.sub(r"\s+(?:deal|opportunity|opp|oppty|account|contract)s?$", "", s2, flags=re.I)
+    s = rc.sub(r"\s*(?:->|→|=>|[-:–—])+$", "", s)
+    s = rc.sub(r"^(?:on|re|about)\s+(?=(?:the|our)\s)", "", s, flags=re.I)
+    s = rc.sub(r"^(?:the|our)\s+(?=\S)", "", s, flags=re.I)
+    s = rc.sub(r"(?<=\S)\s+(?:deal|opportunity|opp|oppty)$", "", s, flags=re.I)
     return tidy(s)
 
 
@@ -166,7 +167,7 @@ def _deal_changes(m: Msg, pos: int) -> Slots:
     """Stage, amount and close date named from ``pos`` on."""
     slots: Slots = {}
     span = _close_span(m, pos)
-    told = re.search(r"\bclos(?:e|ing)(?:\s+date)?\s+(?:to|is|=|:|->|now)\s*", m.low[pos:])
+    told = rc.search(r"\bclos(?:e|ing)(?:\s+date)?\s+(?:to|is|=|:|->|now)\s*", m.low[pos:])
     if told:  # "slipping to next quarter, move close to Jan 31": the close date said as such wins
         span = _close_span(m, pos + told.end()) or span
     excl = [(s.start, s.end) for s in m.spans]
@@ -180,8 +181,8 @@ def _deal_changes(m: Msg, pos: int) -> Slots:
     if st and not (
         st == "won"
         and span is not None
-        and re.search(r"\bclos(?:e|ed|ing)\b", low_wo)
-        and not re.search(r"\bwon\b|\bsigned\b", low_wo)
+        and rc.search(r"\bclos(?:e|ed|ing)\b", low_wo)
+        and not rc.search(r"\bwon\b|\bsigned\b", low_wo)
     ):
         slots["stage"] = st
     if span is not None:
@@ -291,6 +292,28 @@ _THEY_CHOSE_US = re.compile(
 )
 
 
+def _own_stage(m: Msg, at: int, deal: str) -> str | None:
+    """A team's own stage, as written: "move Acme renewal to Security Review", "set Initech stage to POC"."""
+    if not rc.match(
+        r"^(?:please\s+)?(?:move|moved|moving|advance|advanced|progress|progressed|set|put|change|changed|update|updated|"
+        r"drag|dragged|shift|shifted)\b",
+        m.low,
+    ) or person_like(deal, default=False):
+        return None
+    vm = rc.match(
+        r"(?:the\s+)?(?P<s>[A-Za-z][\w\-/&]*(?:\s+[A-Za-z][\w\-/&]*){0,2}?)(?P<w>\s+stage)?\s*[.!]*$",
+        m.text[at:],
+    )
+    if not vm or m.spans_in(at):
+        return None
+    said_stage = bool(vm.group("w")) or bool(rc.search(r"\bstage\b", m.low[:at]))
+    if not said_stage and not all(w[:1].isupper() for w in vm.group("s").split()):
+        return None  # "move jane to the marketing team" is not a stage
+    if rc.match(r"(?:him|her|them|it|me|us|you|team|the\s+team)\b", vm.group("s"), re.I):
+        return None
+    return vm.group("s")
+
+
 def rule_update_deal(m: Msg) -> Result | None:
     ac = _ACCEPTED.match(m.text)
     if ac and not person_like(ac.group("d"), default=False):
@@ -301,7 +324,7 @@ def rule_update_deal(m: Msg) -> Result | None:
             if k in tail:
                 changes[k] = tail[k]
         return "update_deal", 0.8, changes
-    mv = re.search(
+    mv = rc.search(
         r"\bthe\s+(?P<d>[A-Za-z][\w&.\-]*(?:\s+[A-Za-z][\w&.\-]*){0,3}?)\s+(?:deal|opp|opportunity)\b.*?\b(?:moving|moved|move|pushing)"
         r"\s+it\s+(?:back\s+)?(?:to|into)\s+(?P<v>lead|qualified|demo|proposal|negotiations?|won|lost)\b",
         m.text,
@@ -325,16 +348,16 @@ def rule_update_deal(m: Msg) -> Result | None:
             {"deal": _deal_ref(mt.group("d")), "stage": stage_in(mt.group("v").lower()) or "proposal"},
         )
     low = m.low.strip()
-    if re.match(r"^(?:new|add|create|log|open)\b", low) or QUESTION.match(low):
+    if rc.match(r"^(?:new|add|create|log|open)\b", low) or QUESTION.match(low):
         return None
-    if re.match(
+    if rc.match(
         r"^(?:prepare|prep|send|draft|email|call|review|write|share|finish|schedule|book|get|ask|follow|ping|"
         r"remind|text|check|confirm|chase|discuss|present|walk|nudge|ask|tell|collect|grab|find|loop|sync|"
         r"touch base|reach out|circle back)\b",
         low,
     ):
         return None  # "prepare proposal for Initech": a to-do that mentions a stage word
-    if re.search(
+    if rc.search(
         r"\b(?:won['’]?t|will not|not going to|isn't going to|unlikely to|never going to)\s+(?:close|sign|happen|move)\b",
         low,
     ):
@@ -349,13 +372,13 @@ def rule_update_deal(m: Msg) -> Result | None:
         if (
             "v" in dm.groupdict()
             and dm.group("v")
-            and re.search(r"\b(?:not|never|n't|no longer)\s+(?:\w+\s+)?$", low[: dm.start("v")])
+            and rc.search(r"\b(?:not|never|n't|no longer)\s+(?:\w+\s+)?$", low[: dm.start("v")])
         ):
             continue  # "the Initech deal is not dead"
         if (
             "v" in dm.groupdict()
             and (dm.group("v") or "").startswith("signed")
-            and re.match(
+            and rc.match(
                 r"\s+(?:(?:the|an|a|our)\s+)?(?:m?nda|dpa|baa|loi|pilot|eval|trial|poc)\b", low[dm.end("v") :]
             )
         ):
@@ -363,26 +386,26 @@ def rule_update_deal(m: Msg) -> Result | None:
         if (
             "v" in dm.groupdict()
             and (dm.group("v") or "") in ("won", "signed", "booked", "closed")
-            and re.match(r"(?:['’]t\b|\s+(?:up|off|out)\b)", low[dm.end("v") :])
+            and rc.match(r"(?:['’]t\b|\s+(?:up|off|out)\b)", low[dm.end("v") :])
         ):
             continue  # "signed up for the webinar", "won't close this quarter"
         if (
             "v" in dm.groupdict()
             and (dm.group("v") or "").startswith(("booked", "closed", "signed"))
             and (
-                re.match(
+                rc.match(
                     r"\s+(?:(?:a|an|the|our|their|some)\s+)?(?:\w+\s+)?(?:demo|call|meeting|mtg|lunch|dinner|visit|session|"
                     r"slot|time|room|flight|hotel|table|workshop|onsite|qbr|sync)s?\b",
                     low[dm.end("v") :],
                 )
-                or re.search(
+                or rc.search(
                     r"\b(?:demo|call|meeting|mtg|lunch|dinner|visit|session|workshop|onsite|qbr|sync)s?$",
                     d_low,
                 )
             )
         ):
             continue  # "booked a demo with Hooli", "Acme demo booked": a meeting on the calendar, not a deal won
-        if re.match(
+        if rc.match(
             r"^(?:me|you|it|this|that|them|him|her|us|i|he|she|they|we|we're|they're|i'm|task|tasks|a call|call|"
             r"meeting)\b",
             d_low,
@@ -392,11 +415,11 @@ def rule_update_deal(m: Msg) -> Result | None:
             continue  # "tmrw: send cisco the quote": a date, not a deal
         deal = _deal_ref(m.text[dm.start("d") : dm.end("d")])
         if (
-            re.fullmatch(r"(?:we\s+|i\s+)?(?:just\s+|finally\s+)?(?:got|received|have|had)", d_low)
+            rc.fullmatch(r"(?:we\s+|i\s+)?(?:just\s+|finally\s+)?(?:got|received|have|had)", d_low)
             and "tail" in dm.groupdict()
         ):
             # "got the verbal from Hooli, moving to negotiation": the deal is whom it came from
-            src = re.match(
+            src = rc.match(
                 r"\s*(?:from|on|with|for)\s+(?:the\s+)?([A-Z][\w&.\-]*(?:\s+[A-Z][\w&.\-]*){0,3})",
                 m.text[dm.start("tail") :],
             )
@@ -406,21 +429,30 @@ def rule_update_deal(m: Msg) -> Result | None:
         if not deal:
             continue
         if i == 0:
+            if rc.fullmatch(
+                r"(?:(?:the|my|our|this|that|tomorrow's|today's)\s+)?(?:[\w&.\-]+\s+)?(?:meeting|call|demo|lunch|dinner|sync|"
+                r"qbr|mtg|appointment|appt|session|event|1:1|standup|review)s?",
+                d_low,
+            ):
+                continue  # "move the meeting to Thursday": the calendar, not a deal
             v_low = dm.group("v")
             changes = _deal_changes(m, dm.start("v"))
             if "lifecycle" in v_low or lifecycle_in(" as " + v_low) and not changes.get("stage"):
                 continue
-            if re.search(r"@|\be-?mail\b|\bphone\b|\btitle\b|\brole\b", v_low):
+            if rc.search(r"@|\be-?mail\b|\bphone\b|\btitle\b|\brole\b", v_low):
                 continue
             if "close_date" not in changes and "amount" not in changes and "stage" not in changes:
-                continue
+                own = _own_stage(m, dm.start("v"), deal)
+                if own is None:
+                    continue
+                changes["stage"] = own
             # "bump X to 65k and push close to end of month": later changes count too
             for k, v in _deal_changes(m, dm.end("d")).items():
                 changes.setdefault(k, v)
             if (
                 changes.get("stage") == "won"
                 and "close_date" in changes
-                and not re.search(r"\bwon\b|\bsigned\b", low)
+                and not rc.search(r"\bwon\b|\bsigned\b", low)
             ):
                 del changes["stage"]
         elif i == 1:
@@ -429,18 +461,20 @@ def rule_update_deal(m: Msg) -> Result | None:
             for k in ("amount", "currency"):
                 if k in tail:
                     changes[k] = tail[k]
-            if deal.lower() in ("it", "them", "one", "deal", "big one"):
+            if deal.lower() in ("it", "them", "one", "deal", "big one") or rc.fullmatch(
+                r"\d+(?:\s+\w+)?", deal
+            ):
                 continue
-            cut = re.match(
+            cut = rc.match(
                 r"(?P<n>[A-Z][\w&.\-]*(?:\s+[A-Z][\w&.\-]*)*)\s+(?:price|budget|because|since|due|was|is|were|they|went)\b",
                 deal,
             )
             if cut:  # "we lost Riverbend HVAC price was too high"
                 deal = cut.group("n")
-            if person_like(deal, default=False) and not re.search(r"\bdeal\b", low):
+            if person_like(deal, default=False) and not rc.search(r"\bdeal\b", low):
                 continue
         elif rx is _DEAL_LOST:
-            if person_like(deal, default=False) and not re.search(r"\bdeal|opp|renewal\b", low):
+            if person_like(deal, default=False) and not rc.search(r"\bdeal|opp|renewal\b", low):
                 continue
             changes = {"stage": "lost"}
         elif i == 2:
@@ -449,7 +483,7 @@ def rule_update_deal(m: Msg) -> Result | None:
                 continue
             if v in ("legal", "contracting", "redlines"):
                 v = "negotiation"  # "in legal now": papers are being negotiated
-            moving = re.search(
+            moving = rc.search(
                 r"\b(?:moving|moved|move|going)\s+(?:it\s+)?(?:back\s+)?(?:to|into)\s+(lead|qualified|demo|proposal|negotiations?)\b",
                 low,
             )
@@ -459,14 +493,14 @@ def rule_update_deal(m: Msg) -> Result | None:
                 v = "won"
             if v == "done":
                 # "the Acme renewal is done, they signed!" - but "the deck is done" is a task
-                if not re.search(r"\b(?:deal|renewal|opp|opportunity|contract)\b", d_low) and not re.search(
+                if not rc.search(r"\b(?:deal|renewal|opp|opportunity|contract)\b", d_low) and not rc.search(
                     r"\b(?:signed|won|closed)\b", low
                 ):
                     continue
-                v = "won" if not re.search(r"\b(?:lost|dead)\b", low) else "lost"
-            if person_like(deal, default=False) and not re.search(r"\bdeal|opp|renewal\b", low):
+                v = "won" if not rc.search(r"\b(?:lost|dead)\b", low) else "lost"
+            if person_like(deal, default=False) and not rc.search(r"\bdeal|opp|renewal\b", low):
                 continue
-            if re.search(
+            if rc.search(
                 r"\b(?:task|todo|call|email|meeting|mtg|qbr|demo|lunch|sync|coffee|visit|onsite|w/)(?!\w)",
                 d_low,
             ):
@@ -477,10 +511,10 @@ def rule_update_deal(m: Msg) -> Result | None:
                 changes["stage"] = "lost"
         else:
             changes = _deal_changes(m, dm.start("v"))
-            if not changes or person_like(deal, default=False) and not re.search(r"\bdeal\b", low):
+            if not changes or person_like(deal, default=False) and not rc.search(r"\bdeal\b", low):
                 continue
             v0 = dm.start("v")
-            lead_words = re.match(
+            lead_words = rc.match(
                 r"(?:(?:date|close|closing|moved|moving|pushed|slipped|changed|set|is|now|to|until|till|out|back)\s+)*",
                 low[v0:],
             )
@@ -488,20 +522,20 @@ def rule_update_deal(m: Msg) -> Result | None:
             if (
                 rx is _DEAL_UPDATE[-1]
                 and not any(sp.start <= v0 + 3 and sp.end > v0 for sp in m.spans)
-                and not re.match(
+                and not rc.match(
                     r"(?:at\s+|about\s+|around\s+|~)?[$€£]?\d|(?:the\s+)?(?:lead|qualified|demo|proposal|negotiation|won|lost|"
                     r"closed|next|end|eo[mqyw]|q[1-4])\b",
                     low[v0:],
                 )
             ):
                 continue  # "Initech is moving to a new CRM in Feb": their news, not the deal's new value
-            if re.search(
+            if rc.search(
                 r"\b(?:task|todo|call|email|meeting|mtg|qbr|demo|lunch|sync|coffee|visit|onsite|w/)(?!\w)",
                 d_low,
             ):
                 continue
             if (
-                re.search(r"\bclos(?:e|ing)\b", low)
+                rc.search(r"\bclos(?:e|ing)\b", low)
                 and "close_date" in changes
                 and changes.get("stage") == "won"
             ):
@@ -516,15 +550,15 @@ def rule_update_deal(m: Msg) -> Result | None:
             return got
     # "they lost budget, Acme deal is dead": a reason first, then the deal named with what happened
     last = m.low.rfind(", ")
-    if last > 0 and re.match(
+    if last > 0 and rc.match(
         r"(?:the\s+)?\S+(?:\s+\S+){0,3}?\s+(?:deal|opp|opportunity|renewal)\b", m.low[last + 2 :]
     ):
         got = rule_update_deal(m.tail(last + 2))
         if got:
             return got
     # "Shinsei Robotics went dark, mark the deal lost": the deal is named first, the change said of "the deal"
-    named = re.match(r"(?:the\s+)?([A-Z][\w&.\-]*(?:\s+[A-Z][\w&.\-]*){0,3})\b[^,;]*[,;]\s+", m.text)
-    if named and re.match(
+    named = rc.match(r"(?:the\s+)?([A-Z][\w&.\-]*(?:\s+[A-Z][\w&.\-]*){0,3})\b[^,;]*[,;]\s+", m.text)
+    if named and rc.match(
         r"(?:so\s+|pls\s+|please\s+)?(?:(?:mark|set|move|put)\s+(?:the\s+deal|it|this|that\s+deal)\s+(?:as\s+|to\s+)?"
         r"|(?:moving|moved|advancing)\s+(?:it\s+|them\s+)?(?:to|into)\s+(?:the\s+)?(?=lead|qualified|demo|proposal|negotiation))",
         m.low[named.end() :],
@@ -553,13 +587,13 @@ def create_deal_from(m: Msg, pos: int) -> Result:
     slots: Slots = {}
     low = m.low
     cp = pos
-    cm = re.match(r"\s*(?:with|for|at|from)\s+", low[pos:])
+    cm = rc.match(r"\s*(?:with|for|at|from)\s+", low[pos:])
     if cm:
         company, cend = name_at(m, pos + cm.end(), company=True)
         if company:
             slots["company"] = company
             cp = cend
-    card = re.match(
+    card = rc.match(
         r"\s*[:\-–—]?\s*(?P<co>[A-Z][\w&.\-]*(?:\s+[A-Z][\w&.\-]*){0,3})\s+[-–—|]\s+(?P<t>[A-Za-z][^-–—|$€£\d]{2,60}?)\s+[-–—|]\s+",
         m.text[pos:],
     )
@@ -582,7 +616,7 @@ def create_deal_from(m: Msg, pos: int) -> Result:
         if d:
             slots["close_date"] = d
         cut += date_ranges(m, [span])
-    sm = re.search(
+    sm = rc.search(
         r"(?:\b(?:stage|status|in|at|into)\s*[:=]?\s*(?P<s1>lead|qualified|demo|proposal|negotiation|won|lost)\b(?:\s+stage)?"
         r"|\b(?P<s2>lead|qualified|demo|proposal|negotiation)\s+stage\b"
         r"|(?:^|[\s,;(])(?P<s3>qualified|proposal|negotiation)\s*\)?[.!]*$"
@@ -592,7 +626,7 @@ def create_deal_from(m: Msg, pos: int) -> Result:
     if sm:
         slots["stage"] = sm.group("s1") or sm.group("s2") or sm.group("s3") or sm.group("s4")
         cut.append((pos + sm.start(), pos + sm.end()))
-    ctm = re.search(
+    ctm = rc.search(
         rf"\b(?:contact|poc|point of contact|champion|main contact)\s*(?:is\s+)?[:=]?\s*(?P<n>{_NAME})"
         rf"|(?P<n2>{_NAME})\s+is\s+(?:the|our)\s+(?:main\s+)?(?:contact|poc|point of contact|champion)\b",
         m.text[pos:],
@@ -609,12 +643,12 @@ def create_deal_from(m: Msg, pos: int) -> Result:
         slots["contact"] = ctm_name
         cut.append((pos + ctm.start(), pos + ctm.end()))
     else:
-        wm = re.search(r"\b(?:with|w/)\s+(?P<n>[A-Za-z][a-z]+(?:\s+[A-Za-z][a-z]+)?)", m.text[cp:])
+        wm = rc.search(r"\b(?:with|w/)\s+(?P<n>[A-Za-z][a-z]+(?:\s+[A-Za-z][a-z]+)?)", m.text[cp:])
         if wm and looks_like_person(wm.group("n")):
             slots["contact"] = wm.group("n")
             cut.append((cp + wm.start(), cp + wm.end()))
     rest = blank(m.text, cut)[pos:]
-    rest = re.sub(
+    rest = rc.sub(
         r"\b(?:worth|valued at|value|amount|for|closing|close date|closes|close|expected to close|expected|maybe|possibly|"
         r"potentially|roughly|early stages?|tbd|"
         r"target|targeting|at|of|by|est\.?|estimated|around|about|approx\.?|~)\b(?=[\s,;:.]*$|\s*[,;:.])",
@@ -622,11 +656,11 @@ def create_deal_from(m: Msg, pos: int) -> Result:
         rest,
         flags=re.I,
     )
-    parts = [p for p in (tidy(x) for x in re.split(r"[,;:()]|\s[-–—]\s", rest)) if p]
-    parts = [re.sub(r"^(?:for|with|at|called|named|titled)\s+", "", p, flags=re.I) for p in parts]
+    parts = [p for p in (tidy(x) for x in rc.split(r"[,;:()]|\s[-–—]\s", rest)) if p]
+    parts = [rc.sub(r"^(?:for|with|at|called|named|titled)\s+", "", p, flags=re.I) for p in parts]
     parts = [
         tidy(
-            re.sub(
+            rc.sub(
                 r"\b(?:worth|valued at|closing|close|closes|expected|est\.?|around|about|approx\.?|~|deal)$",
                 "",
                 p,
@@ -639,7 +673,7 @@ def create_deal_from(m: Msg, pos: int) -> Result:
         p
         for p in parts
         if p
-        and not re.fullmatch(r"(?:and|the|a|an|it|new|(?:new\s+|an?\s+)?(?:deal|opp|opportunity))", p, re.I)
+        and not rc.fullmatch(r"(?:and|the|a|an|it|new|(?:new\s+|an?\s+)?(?:deal|opp|opportunity))", p, re.I)
     ]
     if parts:
         slots["title"] = _deal_ref(parts[0]) or parts[0]
@@ -667,22 +701,22 @@ def rule_create_deal(m: Msg) -> Result | None:
         if (
             got[0] == "create_deal"
             and "company" not in got[2]
-            and re.fullmatch(r"[A-Z][\w&.\-]*(?:\s+[A-Z][\w&.\-]*){0,2}", title)
-            and not re.search(
+            and rc.fullmatch(r"[A-Z][\w&.\-]*(?:\s+[A-Z][\w&.\-]*){0,2}", title)
+            and not rc.search(
                 r"(?i)\b(?:renewal|expansion|upsell|pilot|deal|project|rollout|license|add-on)\b", title
             )
         ):
             got[2]["company"] = title  # "new opp Initech 20k": the one name is the company
         return got
     # "Soylent renewal - $22k - closing 1/15": a deal card with no verb
-    card = re.match(r"^(?P<t>[A-Z][\w&.\-]*(?:\s+[\w&.\-]+){0,3}?)\s*[-–—:|]\s*(?=[$€£]?\d)", m.text)
+    card = rc.match(r"^(?P<t>[A-Z][\w&.\-]*(?:\s+[\w&.\-]+){0,3}?)\s*[-–—:|]\s*(?=[$€£]?\d)", m.text)
     if card and not _UPDATE_CUE.search(m.low) and find_money(m.text, deal_context=True, exclude=[]):
         got = create_deal_from(m, card.end())
         if got[0] == "create_deal":
             got[2]["title"] = card.group("t")
         return got
     # "infosys renewal 90k closing dec 31": a named renewal/expansion with an amount and no verb is a new deal
-    nd = re.match(
+    nd = rc.match(
         r"^(?P<t>[\w&.\-]+(?:\s+[\w&.\-]+){0,2}?\s+(?:renewal|expansion|upsell|pilot|license|licenses|subscription|"
         r"rollout|project))\s*[:,\-–—]?\s*(?=[$€£]?\d)",
         m.text,
@@ -694,21 +728,21 @@ def rule_create_deal(m: Msg) -> Result | None:
             got[2]["title"] = nd.group("t")
         return got
     # "wayne rfp deal 60k": typed in lower case, the words before "deal" name it
-    lc = re.match(
+    lc = rc.match(
         r"^(?P<t>[a-z][\w&.\-]*(?:\s+[a-z][\w&.\-]*){0,3}?)\s+(?:deal|opp|opportunity)\s*[:,\-–—]?\s*(?=[$€£]?\d)",
         m.text,
     )
     if (
         lc
         and not _UPDATE_CUE.search(m.low)
-        and not re.match(r"(?:the|my|our|this|that|a|new)\b", lc.group("t"))
+        and not rc.match(r"(?:the|my|our|this|that|a|new)\b", lc.group("t"))
     ):
         got = create_deal_from(m, lc.end())
         if got[0] == "create_deal":
             got[2]["title"] = lc.group("t")
         return got
     # "log a $45k deal with Hooli for the analytics add-on"
-    md = re.match(
+    md = rc.match(
         r"^(?:log|add|create|new|open|enter|record)\s+(?:a\s+|an\s+)?(?:new\s+)?(?P<money>[$€£]?\d[\d,.]*\s*[kKmMbB]?)\s+"
         r"(?:new\s+)?(?:deal|opp|opportunity)\b\s*",
         m.text,
@@ -722,7 +756,7 @@ def rule_create_deal(m: Msg) -> Result | None:
                 slots["currency"] = money[0].currency
             return "create_deal", 0.85, slots
     # "Globex: new deal, platform migration, $1.2M", "Initech opportunity, 20k euros"
-    cm = re.match(
+    cm = rc.match(
         r"^(?P<co>[A-Z][\w&.\-]*(?:\s+[A-Z][\w&.\-]*){0,2})(?P<t>(?:\s+[a-z][\w&.\-]*){0,3}?)\s*[:,\-–—]?\s+"
         r"(?:new\s+|potential\s+)?(?:deal|opportunity|opp|oppty)\b\s*[:,\-–—]?\s*",
         m.text,
@@ -738,7 +772,7 @@ def rule_create_deal(m: Msg) -> Result | None:
             if cm.group("t").strip():  # "Vandelay import deal - $48k": the words before "deal" name it
                 got[2]["title"] = cm.group("co") + cm.group("t")
         return got
-    bm = re.match(
+    bm = rc.match(
         r"^(?P<co>[A-Z][\w&.\-]*(?:\s+[A-Z][\w&.\-]*){0,2})\s+(?:wants|is looking|is ready|is interested|plans|would like)"
         r"\s+(?:to\s+)?(?:buy|purchase|sign|expand|upgrade|renew|in buying|in)\b",
         m.text,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
+from . import rx as rc
 from .base import (
     GENERIC_PLACE,
     PLACE_TAIL,
@@ -169,7 +170,7 @@ def _log_header(m: Msg, pos: int, kind: str) -> tuple[Slots, int]:
     """Contact / company / when right after the log cue; returns slots and where the summary begins."""
     slots: Slots = {}
     low = m.low
-    lead = re.match(
+    lead = rc.match(
         r"[\s\-–—:,]*(?:back\s+(?=[A-Za-z]))?(?:(?:with|w/|to|at|on|for|from|about|re|regarding|of|by)\s+)?"
         r"(?:@[uw][a-z0-9]+\s+(?:and|&)\s+)?"  # "with @U07 and Dana from Hooli": the colleague is not the contact
         r"(?P<art>(?:the|our|my|a|an)\s+)?"
@@ -180,14 +181,14 @@ def _log_header(m: Msg, pos: int, kind: str) -> tuple[Slots, int]:
     before_date = [s for s in m.spans if s.start == p]
     if before_date:
         p = before_date[0].end
-        lead2 = re.match(
+        lead2 = rc.match(
             r"\s*(?:,\s*)?(?:with|w/|to|at|on|for)\s+(?:(?:the|our)\s+)?"
             r"(?:(?:team|folks|people|guys|crew)\s+(?:at|from|of|over at)\s+)?",
             low[p:],
         )
         if lead2:
             p += lead2.end()
-    name, end = name_at(m, p, max_words=7 if re.match(r"[^,.;:]{0,30}\s&\s", m.text[p:]) else 4)
+    name, end = name_at(m, p, max_words=7 if rc.match(r"[^,.;:]{0,30}\s&\s", m.text[p:]) else 4)
     place = bool(PLACE_TAIL.match(m.text, end)) or strip_org_tail(name) != name
     if name and name.islower() and lead and lead.group("art") and not place:
         name = ""  # "demoed the platform to Globex": an object, not a name ("the acme office" is a place)
@@ -195,14 +196,14 @@ def _log_header(m: Msg, pos: int, kind: str) -> tuple[Slots, int]:
         name = ""  # "onsite at Redwood Dental Group": the kind of visit, the company comes after
     if not name:
         stop = _header_stop(m, p)
-        for mm in re.finditer(r"\b(?:with|to|for|at|w/|from)\s+(?:the\s+)?(?=\w)", m.text[p:stop]):
+        for mm in rc.finditer(r"\b(?:with|to|for|at|w/|from)\s+(?:the\s+)?(?=\w)", m.text[p:stop]):
             nxt = m.text[p + mm.end() :].split(" ", 1)[0]
             if not (nxt[:1].isupper() or nxt.lower() in FIRST_NAMES):
                 continue
             name, end = name_at(m, p + mm.end())
             if name:
                 skipped = tidy(m.text[p : p + mm.start()])
-                if skipped and not re.fullmatch(r"(?:the\s+)?(?:team|folks|people|guys)", skipped, re.I):
+                if skipped and not rc.fullmatch(r"(?:the\s+)?(?:team|folks|people|guys)", skipped, re.I):
                     slots["summary"] = skipped  # "emailed the proposal to Priya"
                 break
     name = strip_org_tail(name)
@@ -214,8 +215,8 @@ def _log_header(m: Msg, pos: int, kind: str) -> tuple[Slots, int]:
         # clause calls "she"/"he" ("phoned Gabriela, she confirmed…").
         words = name.split()
         lead_text = lead.group(0) if lead else ""
-        about = bool(re.search(r"\b(?:at|on|for|about|re|regarding|of)\b", lead_text)) or bool(
-            re.search(r"\bfrom\b", lead_text) and not _PERSON_VERB.search(m.low[:p].rstrip())
+        about = bool(rc.search(r"\b(?:at|on|for|about|re|regarding|of)\b", lead_text)) or bool(
+            rc.search(r"\bfrom\b", lead_text) and not _PERSON_VERB.search(m.low[:p].rstrip())
         )
         direct = (
             not about
@@ -226,27 +227,27 @@ def _log_header(m: Msg, pos: int, kind: str) -> tuple[Slots, int]:
             2 <= len(words) <= 4
             and all(w[:1].isupper() or w.lower() in _NAME_PARTICLES for w in words)
             and sum(w[:1].isupper() for w in words) in (2, 3)
-            and not re.search(r"[&\d]", name)
+            and not rc.search(r"[&\d]", name)
             and not company_like(name)
             # "Aurora Biotech procurement", "Acme legal": a department after it makes it the company
-            and not re.match(
+            and not rc.match(
                 r"\s+(?:procurement|legal|finance|it|security|team|folks|ops|engineering|leadership|board|"
                 r"purchasing|hr|marketing|sales|people)\b",
                 m.low[end:],
             )
         )
-        later_pronoun = bool(re.search(r"\b(?:she|he|her|him)\b", m.low[end:]))
+        later_pronoun = bool(rc.search(r"\b(?:she|he|her|him)\b", m.low[end:]))
         person_default = bool(
             not about
-            and re.match(r"\s*[,.;:\-–—]?\s*(?:she|he)\b", m.low[end:])
+            and rc.match(r"\s*[,.;:\-–—]?\s*(?:she|he)\b", m.low[end:])
             or direct
             and len(words) == 1
             and (_TEXT_VERB.search(m.low[:pos]) or later_pronoun and not company_like(name))
             or full_name
             and (direct or not about and later_pronoun or m.text[end - 2 : end] in ("'s", "’s"))
         )
-        also = re.match(r"\s*(?:and|&|\+)\s+", m.low[end:])
-        boss = re.match(
+        also = rc.match(r"\s*(?:and|&|\+)\s+", m.low[end:])
+        boss = rc.match(
             r"\s*(?:\+|and|&)\s+(?:her|his|their)\s+(?:boss|manager|team|colleague|cfo|ceo|cto|vp)\b",
             m.low[end:],
         )
@@ -260,12 +261,12 @@ def _log_header(m: Msg, pos: int, kind: str) -> tuple[Slots, int]:
         if (
             " & " in name
             and not company_like(name.replace("&", " "))
-            and not re.search(r"&\s+(?:sons|co|partners|associates|brothers|bros)\b", name, re.I)
-            and person_like(name.split(" & ")[0], default=bool(re.match(r"\s*(?:from|at|@)\s", m.low[end:])))
+            and not rc.search(r"&\s+(?:sons|co|partners|associates|brothers|bros)\b", name, re.I)
+            and person_like(name.split(" & ")[0], default=bool(rc.match(r"\s*(?:from|at|@)\s", m.low[end:])))
         ):
             name = name.split(" & ")[0]  # "Jane & Tom": two people, the first is the contact
             end = m.text.index(" & ", p)
-            also = re.match(r"\s*&\s+", m.text[end:])
+            also = rc.match(r"\s*&\s+", m.text[end:])
             if also:
                 other, oend = name_at(m, end + also.end())
                 end = oend if other else end
@@ -283,7 +284,7 @@ def _log_header(m: Msg, pos: int, kind: str) -> tuple[Slots, int]:
             end = tail.end() if tail else end
         elif person_like(name, default=person_default):
             slots["contact"] = name
-            rm = re.match(
+            rm = rc.match(
                 r"\s*,\s*(?:the|our|their|a|an)?\s*(?P<role>[\w&/\-]+(?:\s+[\w&/\-]+){0,3}?)\s+(?:over\s+)?"
                 r"(?:at|of|from|with)\s+(?P<co>[A-Z][\w&.\-]*(?:\s+[A-Z][\w&.\-]*){0,3})",
                 m.text[end:],
@@ -292,10 +293,10 @@ def _log_header(m: Msg, pos: int, kind: str) -> tuple[Slots, int]:
                 co, cend = name_at(m, end + rm.start("co"), company=True)
                 if co:
                     slots["company"], end = co, cend
-            cc = re.match(
+            cc = rc.match(
                 r"\s*,\s*(?P<co>[A-Z][\w&.\-]*(?:\s+[A-Z][\w&.\-]*){0,3})\s*(?=[:–—,]|\s-\s|$)", m.text[end:]
             )
-            cp = re.match(
+            cp = rc.match(
                 r"\s*,\s*(?:the\s+)?(?P<co>[A-Z][\w&.\-]*(?:\s+[A-Z][\w&.\-]*){0,2})['’]s\s+(?P<role>[\w&/\-]+(?:\s+[\w&/\-]+){0,3}?)"
                 r"(?=\s*(?:[,;:.!?]|\s[-–—]\s|$))",
                 m.text[end:],
@@ -311,13 +312,13 @@ def _log_header(m: Msg, pos: int, kind: str) -> tuple[Slots, int]:
                 and not m.spans_in(end, end + cc.end())
             ):  # "meeting w/ Fatima Al-Sayed, Crescent Health: reviewed…"
                 slots["company"], end = cc.group("co"), end + cc.end()
-            pm = re.match(r"\s*\(([^)]{2,40})\)", m.text[end:])
+            pm = rc.match(r"\s*\(([^)]{2,40})\)", m.text[end:])
             if pm and not EMAIL.search(pm.group(1)):
                 inner = clean(pm.group(1))
                 # "(CFO at Pied Piper)", "(Globex, CTO)": the company is the part that is not a title
-                parts = [x.strip() for x in re.split(r",|/", inner) if x.strip()]
-                at = re.search(r"\s(?:at|@|from)\s+(?P<c>\w.*)$", inner) or (
-                    None if len(parts) > 1 else re.search(r"\s(?:of)\s+(?P<c>\w.*)$", inner)
+                parts = [x.strip() for x in rc.split(r",|/", inner) if x.strip()]
+                at = rc.search(r"\s(?:at|@|from)\s+(?P<c>\w.*)$", inner) or (
+                    None if len(parts) > 1 else rc.search(r"\s(?:of)\s+(?P<c>\w.*)$", inner)
                 )
                 if at:
                     slots["company"] = at.group("c")
@@ -328,7 +329,7 @@ def _log_header(m: Msg, pos: int, kind: str) -> tuple[Slots, int]:
                 end += pm.end()
         else:
             slots["company"] = name
-            poss = re.match(
+            poss = rc.match(
                 r"\s+(?P<role>[\w&/\-]+(?:\s+(?:of\s+)?[\w&/\-]+){0,2}?)\s+(?P<n>[A-Z][\w'\-]+(?:\s+[A-Z][\w'\-]+)?)\b",
                 m.text[end:],
             )
@@ -338,10 +339,10 @@ def _log_header(m: Msg, pos: int, kind: str) -> tuple[Slots, int]:
                 and role_title(poss.group("role"))
                 and person_like(poss.group("n"), default=True)
             ):  # "spoke to Acme's CTO Raj"
-                slots["company"] = re.sub(r"['’]s$", "", name)
+                slots["company"] = rc.sub(r"['’]s$", "", name)
                 slots["contact"] = poss.group("n")
                 end += poss.end()
-            tail = re.match(
+            tail = rc.match(
                 r"(?:\s+[\w&\-]+){0,2}?\s+(?:team|folks|people|group|department|dept|crew)\b", m.text[end:]
             )
             if name.endswith("'s") or m.text[:end].endswith("'s") and tail:
@@ -350,7 +351,7 @@ def _log_header(m: Msg, pos: int, kind: str) -> tuple[Slots, int]:
                 tail2 = PLACE_TAIL.match(m.text, end)
                 end = tail2.end() if tail2 else end
             stop = _header_stop(m, end)
-            wm = re.search(r"\b(?:with|w/)\s+(?=[A-Z])", m.text[end:stop])
+            wm = rc.search(r"\b(?:with|w/)\s+(?=[A-Z])", m.text[end:stop])
             if wm:  # "visited Hooli HQ today w/ Gavin"
                 who, _ = name_at(m, end + wm.end())
                 if who and person_like(who, default=True):
@@ -360,7 +361,7 @@ def _log_header(m: Msg, pos: int, kind: str) -> tuple[Slots, int]:
 
 
 def _header_stop(m: Msg, p: int) -> int:
-    sm = re.search(
+    sm = rc.search(
         r"[,;:.!?](?:\s|$)|\s[-–—]+\s|\s+(?:and|but|so)\s+(?:she|he|they|we|i|it)\b"
         r"|\s+(?=follow[\s\-]?up\b|next steps?\b|remind me\b|(?:i\s+|we\s+)?need to\b)",
         m.low[p:],
@@ -388,7 +389,7 @@ def _follow_title(m: Msg, start: int, end: int, span: DateSpan | None) -> str:
     fm = _FOLLOW_LEAD.match(low)
     if fm and fm.end() < len(low):
         clause, low = clause[fm.end() :], low[fm.end() :]
-    fu = re.match(
+    fu = rc.match(
         r"^(?:follow(?:ing)?[\s\-]?up|circle back|check in|get back)\b\s*(?:with|on|about|re|regarding|for|to)?\s*",
         low,
     )
@@ -396,7 +397,7 @@ def _follow_title(m: Msg, start: int, end: int, span: DateSpan | None) -> str:
         clause = clause[fu.end() :]
     elif fu:
         return "follow up"
-    clause = re.sub(
+    clause = rc.sub(
         r"^(?:(?:with|on|about|re|regarding|for|to|her|him|them|us|me)\s+)+", "", clause, flags=re.I
     )
     return tidy(clause)
@@ -464,7 +465,7 @@ def _log_special(m: Msg) -> Result | None:
     if lv:  # "left Jane a voicemail"
         kind = "call" if lv.group("k").lower() in ("voicemail", "vm", "voice message") else "message"
         slots: Slots = {"kind": kind, "contact": lv.group("n")}
-        rest = tidy(re.sub(r"^\s*[:\-–—,]?\s*(?:about|re|regarding)?\s*", "", m.text[lv.end() :]))
+        rest = tidy(rc.sub(r"^\s*[:\-–—,]?\s*(?:about|re|regarding)?\s*", "", m.text[lv.end() :]))
         if rest:
             slots["summary"] = rest
         return "log_interaction", 0.85, slots
@@ -478,18 +479,18 @@ def _log_special(m: Msg) -> Result | None:
         if sm.groupdict().get("co"):
             slots["company"] = sm.group("co")
         slots["summary"] = tidy(sm.group("obj"))
-        if re.search(
+        if rc.search(
             r"\b(?:linkedin|whatsapp|text|sms|dm|message|msg|inmail|slack)\b", sm.group("obj"), re.I
         ):
             slots["kind"] = "message"  # "sent linkedin msg to Bartholomew"
-        medium = re.fullmatch(
+        medium = rc.fullmatch(
             r"(?:an?|the)\s+(?:quick\s+)?(email|e-mail|note|message|text|dm)", slots["summary"], re.I
         )
         if (
             medium
         ):  # "sent an email to Rachel … with the pricing deck": the email is the kind, the rest its subject
             slots["kind"] = kind_of(medium.group(1))
-            about = re.match(
+            about = rc.match(
                 r"\s*(?:with|about|re|regarding|on)\s+(?:the\s+)?(?P<s>.+)$", sm.group("rest") or ""
             )
             slots["summary"] = tidy(about.group("s")) if about else slots["summary"]
@@ -510,8 +511,8 @@ def _log_special(m: Msg) -> Result | None:
         return "log_interaction", 0.8, slots
     up = _UPDATE_ON.match(m.text)
     if up and (
-        re.search(r"\b(?:deal|opp|opportunity)\b", m.low[: up.start("rest")])
-        or re.search(
+        rc.search(r"\b(?:deal|opp|opportunity)\b", m.low[: up.start("rest")])
+        or rc.search(
             r"\b(?:mov(?:e|ed|ing)|push(?:ed)?|slipp(?:ed|ing)|bump(?:ed)?|closed|won|lost|signed|dead)\b|[$€£]\s?\d|\b\d+(?:\.\d+)?\s?[km]\b",
             m.low[up.start("rest") :],
         )
@@ -519,7 +520,7 @@ def _log_special(m: Msg) -> Result | None:
         up = None  # "update on the Acme deal: moving to proposal" changes the deal
     if up:  # "Quick update on Hooli: call went well, they asked for references"
         name, rest_start = up.group("n"), up.start("rest")
-        kw = re.match(rf"(?:the\s+|our\s+)?{_LOG_ADJ}*(?P<k>{_LOG_NOUN})\b", m.low[rest_start:])
+        kw = rc.match(rf"(?:the\s+|our\s+)?{_LOG_ADJ}*(?P<k>{_LOG_NOUN})\b", m.low[rest_start:])
         slots = {
             "kind": kind_of(kw.group("k")) if kw else "note",
             **({"contact": name} if person_like(name, default=False) else {"company": name}),
@@ -535,7 +536,7 @@ def _log_special(m: Msg) -> Result | None:
         who = {"contact": a, "company": b} if a_person and not b_person else {"contact": b, "company": a}
         slots = {"kind": kind_of(card.group("k")), **who}
         rest_start = card.end("k")
-        summary = tidy(re.sub(r"^\s*[:\-–—,]?\s*", "", m.text[rest_start:]))
+        summary = tidy(rc.sub(r"^\s*[:\-–—,]?\s*", "", m.text[rest_start:]))
         _add_report(m, slots, rest_start, summary)
         return "log_interaction", 0.8, slots
     km = _NAME_KIND.match(m.text)
@@ -555,7 +556,7 @@ def _log_special(m: Msg) -> Result | None:
             else _who_and_company(km.group("n"), typed_lower=m.typed_lower)
         )
         slots = {"kind": kind_of(km.group("k")), **who}
-        gap = re.match(
+        gap = rc.match(
             r"(?i:\s+(?:recap|notes?|summary|debrief|readout|update)\b)?\s*[:\-–—,]?\s*",
             m.text[km.end("k") :],
         )
@@ -597,20 +598,20 @@ _REPORTED = re.compile(
 
 def _cue(m: Msg) -> tuple[str, int, Slots, DateSpan | None] | None:
     """The words that make this a log: (kind, where the header starts, slots they name, a leading date)."""
-    if re.match(
+    if rc.match(
         r"(?:note to self|reminder to self)\s*[:\-]?\s*(?:to\s+)?(?:call|email|send|follow|ping|prep|prepare|check|review|"
         r"book|schedule|get|ask|text|draft|update|chase|remind)\b",
         m.low,
     ):
         return None  # "note to self: call Omar back…" is a to-do; "note to self: Oscorp's year ends in March" a note
     # "… log this as a note on Acme: pricing approved": the instruction can come after some context
-    li = re.search(
+    li = rc.search(
         r"\blog (?:this|that|it)(?: as)? (?:a |an )?(?P<k>note|call|meeting|email|message|demo|lunch)\b",
         m.low,
     )
     if li:
         return kind_of(li.group("k")), li.end(), {}, None
-    em = re.match(
+    em = rc.match(
         r"(?P<e>[\w.+\-']+@[\w\-]+(?:\.[\w\-]+)+)\s+(?P<k>replied|emailed|wrote back|wrote|responded|called)\b",
         m.text,
     )
@@ -620,7 +621,7 @@ def _cue(m: Msg) -> tuple[str, int, Slots, DateSpan | None] | None:
     lead_span = next((s for s in m.spans if s.start == 0), None)
     off = 0
     if lead_span is not None:
-        gap = re.match(r"[\s,:\-]*", m.low[lead_span.end :])
+        gap = rc.match(r"[\s,:\-]*", m.low[lead_span.end :])
         off = lead_span.end + (gap.end() if gap else 0)
     lm = _LOG_START.match(m.low[off:])
     if lm is None:
@@ -639,11 +640,11 @@ def _cue(m: Msg) -> tuple[str, int, Slots, DateSpan | None] | None:
         kind = "note" if lm.group("k16") else kind_of(cue)
         pos = off + lm.end()
         of_mtg = (
-            re.match(
+            rc.match(
                 rf"\s*(?:(?:today's|todays|yesterday's|yesterdays|this morning's|the|our|my|a)\s+)?{_LOG_ADJ}*(?P<n>{_LOG_NOUN})\b",
                 m.low[pos:],
             )
-            if lm.group("k6") and re.search(r"\b(?:from|on|of)\s*$", m.low[:pos])
+            if lm.group("k6") and rc.search(r"\b(?:from|on|of)\s*$", m.low[:pos])
             else None
         )
         if of_mtg and of_mtg.group("n") not in ("note", "message", "text", "email", "e-mail", "dm"):
@@ -652,20 +653,20 @@ def _cue(m: Msg) -> tuple[str, int, Slots, DateSpan | None] | None:
             when = next((s for s in m.spans if pos <= s.start < pos + of_mtg.end()), None)
             lead_span = lead_span or when
             pos += of_mtg.end()
-        if lm.group("k5") and re.match(
+        if lm.group("k5") and rc.match(
             r"(?:check in|catch up|sync|touch base|follow up)\b(?!\s+(?:call|meeting|email|demo|chat|sync|session))",
             m.low[off:],
         ):
             return None  # "check in with Massive Dynamic after Thanksgiving": said as a to-do
         if lm.group("k5"):
             # "call with Jane tomorrow at 3" is a plan, not a record.
-            hdr_end = re.search(r"[,;:.!?]|\s[-–—]\s|$", m.low[pos:])
+            hdr_end = rc.search(r"[,;:.!?]|\s[-–—]\s|$", m.low[pos:])
             hdr_stop = pos + (hdr_end.start() if hdr_end else 0)
             hs = m.spans_in(0, hdr_stop)
             # A plan ("call with Jane tomorrow at 3") unless the header says it happened ("went well",
             # "at 9am today" when it is already 10).
             done = bool(
-                re.search(r"\b(?:went|was|were|had|said|loved|agreed|asked|wanted)\b", m.low[:hdr_stop])
+                rc.search(r"\b(?:went|was|were|had|said|loved|agreed|asked|wanted)\b", m.low[:hdr_stop])
             )
             ahead = [s for s in hs if _is_ahead(m, s)]
             if (
@@ -674,19 +675,19 @@ def _cue(m: Msg) -> tuple[str, int, Slots, DateSpan | None] | None:
                 and _REPORTED.search(m.low[hdr_stop:])
             ):
                 done = True  # "lunch w/ Tom on monday, talked expansion": told in the past, so last Monday
-            if re.match(r"^(?:schedule|book|set up|setup|arrange)", m.low) or ahead and not done:
+            if rc.match(r"^(?:schedule|book|set up|setup|arrange)", m.low) or ahead and not done:
                 return None
-        if kind == "note" and lm.group("k6") and re.match(r"^notes?\s*$", m.low):
+        if kind == "note" and lm.group("k6") and rc.match(r"^notes?\s*$", m.low):
             return None
-        if kind == "call" and re.match(r"^(?:i\s+)?(?:reached out|connected|followed up)\b", m.low):
-            kind = kind_of(m.low) if re.search(r"\b(?:email|e-mail|ping|text|messag)\w*", m.low) else "call"
+        if kind == "call" and rc.match(r"^(?:i\s+)?(?:reached out|connected|followed up)\b", m.low):
+            kind = kind_of(m.low) if rc.search(r"\b(?:email|e-mail|ping|text|messag)\w*", m.low) else "call"
     else:
         sm = _SUBJECT_LOG.match(m.text)
         if not sm:
             return None
         kind = kind_of(sm.group("k"))
         if sm.group("k").startswith(("got back", "reached out", "replied", "wrote", "responded")):
-            kind = kind_of(m.low) if re.search(r"\b(?:call|phone|rang)\w*", m.low) else "email"
+            kind = kind_of(m.low) if rc.search(r"\b(?:call|phone|rang)\w*", m.low) else "email"
         who = sm.group("who")
         if (
             who.lower() in ("i", "we", "she", "he", "they")
@@ -698,7 +699,7 @@ def _cue(m: Msg) -> tuple[str, int, Slots, DateSpan | None] | None:
         if sm.group("co") or sm.group("co2"):
             subject["company"] = sm.group("co") or clean(sm.group("co2"))
         pos = sm.end()
-        pos += len(re.match(r"\s*(?:me|us|back|her|him|them)?(?:\s+back)?", m.low[pos:]).group(0))  # type: ignore[union-attr]
+        pos += len(rc.match(r"\s*(?:me|us|back|her|him|them)?(?:\s+back)?", m.low[pos:]).group(0))  # type: ignore[union-attr]
     return kind, pos, subject, lead_span
 
 
@@ -729,13 +730,13 @@ def _timeline_only(m: Msg, s: DateSpan, clause: tuple[int, int]) -> bool:
     if (
         _ACTION.match(text)
         or _TO_DO.search(text)
-        or re.search(
+        or rc.search(
             r"\bfollow(?:ing)?[\s\-]?up\b|\bnext steps?\b|\bremind me\b|\b(?:need|needs|have|has|got) to\b|\bi'll\b|"
             r"\bwe'll\b|\bwill send\b|\bpromised\b|\bcircle back\b|\bget back to\b",
             text,
         )
-        or re.search(r"\b(?:by|due|before|no later than)\s*$", m.low[max(0, s.start - 16) : s.start])
-        or re.match(r"(?:by|due|before)\b", s.text.lower())
+        or rc.search(r"\b(?:by|due|before|no later than)\s*$", m.low[max(0, s.start - 16) : s.start])
+        or rc.match(r"(?:by|due|before)\b", s.text.lower())
     ):
         return False
     # "they want a pilot in Q1": a wish with a month or quarter is their plan; with a day it is a follow-up
@@ -752,7 +753,7 @@ def _follow_rank(m: Msg, s: DateSpan, clause: tuple[int, int] | None) -> int:
         return 0
     text = m.low[clause[0] : clause[1]]
     rank = 0
-    if _ACTION.match(m.low[clause[0] :]) or re.search(
+    if _ACTION.match(m.low[clause[0] :]) or rc.search(
         r"\bnext steps?\b|\bremind me\b|\b(?:need|have|got) to\b|\bi'll\b|\bwe'll\b|\bf/u\b|\bfollow[\s\-]?up\b",
         text,
     ):
@@ -784,7 +785,7 @@ def _follow_up(m: Msg, rest_start: int, occurred: DateSpan | None, summary: str)
     for s in m.spans:
         if s is occurred or s.start < rest_start or s.is_past_word:
             continue
-        if re.search(r"\b(?:until|till|thru|through)\s*$", m.low[max(0, s.start - 9) : s.start]) or re.match(
+        if rc.search(r"\b(?:until|till|thru|through)\s*$", m.low[max(0, s.start - 9) : s.start]) or rc.match(
             r"(?:until|till)\b", s.text
         ):
             continue  # "budget freeze until January" is how long, not when to follow up
@@ -820,10 +821,10 @@ def _follow_up(m: Msg, rest_start: int, occurred: DateSpan | None, summary: str)
         for cs, ce in split_clauses(m.low[rest_start:], rest_start):
             if _FOLLOW_CUE.search(m.low[cs:ce]) or (
                 _TO_DO.search(m.low[cs:ce])
-                and re.search(r"\bwhen (?:she|he|they)\S* (?:is |are |gets? )?back\b", m.low[cs:ce])
+                and rc.search(r"\bwhen (?:she|he|they)\S* (?:is |are |gets? )?back\b", m.low[cs:ce])
             ):
                 title = _follow_title(m, cs, ce, None)
-                back = re.search(
+                back = rc.search(
                     r"\b(?:then|that day|on that day|after that|that week)\b|\bafter\s*$"
                     r"|\bwhen (?:she|he|they)(?:'s|'re| is| are| gets?) back\b",
                     m.low[cs:ce],
@@ -834,7 +835,7 @@ def _follow_up(m: Msg, rest_start: int, occurred: DateSpan | None, summary: str)
                     if due:
                         fu["due"] = due
                     title = tidy(
-                        re.sub(
+                        rc.sub(
                             r"\b(?:then|(?:on\s+)?that day|after that|that week|after|when (?:she|he|they)\S* (?:is |are |gets? )?back)\b",
                             " ",
                             title,
@@ -847,7 +848,7 @@ def _follow_up(m: Msg, rest_start: int, occurred: DateSpan | None, summary: str)
 
 
 def rule_log(m: Msg) -> Result | None:
-    if EMAIL.search(m.text) and re.search(
+    if EMAIL.search(m.text) and rc.search(
         r"\b(?:please\s+|pls\s+)?add\s+[A-Z][\w'\-]+\s+[A-Z]|\b(?:add|save|create)\s+(?:her|him|them)\b",
         m.text,
     ):
@@ -867,7 +868,7 @@ def rule_log(m: Msg) -> Result | None:
         hdr, p = _log_header(m, pos, kind)
         slots.update(hdr)
     # "on Slack", "via LinkedIn", "over the phone": the medium, which can also tell the kind
-    via = re.match(
+    via = rc.match(
         r"\s*(?:on|via|over|through|by)\s+(?:the\s+)?(?P<v>slack|linkedin|whatsapp|text|sms|signal|telegram|imessage|"
         r"teams|zoom|google meet|meet|phone|email|e-mail)\b",
         m.low[p:],
@@ -876,7 +877,7 @@ def rule_log(m: Msg) -> Result | None:
         p += via.end()
         medium = via.group("v")
         if medium in ("slack", "linkedin", "whatsapp", "text", "sms", "signal", "telegram", "imessage"):
-            if kind in ("call", "message") and not re.search(r"\bcall", m.low[:pos]):
+            if kind in ("call", "message") and not rc.search(r"\bcall", m.low[:pos]):
                 slots["kind"] = kind = "message"
         elif medium in ("email", "e-mail") and kind in ("call", "message"):
             slots["kind"] = kind = "email"
@@ -887,7 +888,7 @@ def rule_log(m: Msg) -> Result | None:
         (s for s in m.spans if pos <= s.start < p and (s.is_past_word or s.is_today_word)), None
     )  # "lunch today w/ the team from …": the date inside the header
     while True:
-        gap = re.match(r"\s*(?:,\s*)?(?:on|at|this|earlier|last)?\s*", m.low[p:])
+        gap = rc.match(r"\s*(?:,\s*)?(?:on|at|this|earlier|last)?\s*", m.low[p:])
         q = p + (gap.end() if gap else 0)
         here = [s for s in m.spans if s.start <= q < s.end or s.start == q]
         if not here:
@@ -895,17 +896,17 @@ def rule_log(m: Msg) -> Result | None:
         occurred = occurred or here[0]
         p = here[0].end
         company, cend = ("", p) if "company" in slots else company_after(m, p)
-        if company and re.match(r"\s*(?:,\s*)?(?:at|from|@)", m.low[p:]):
+        if company and rc.match(r"\s*(?:,\s*)?(?:at|from|@)", m.low[p:]):
             slots["company"] = company
             p = cend
     if "company" not in slots and "contact" in slots:
         company, cend = company_after(m, p)
-        if company and re.match(r"\s*(?:at|from|@|\()", m.low[p:]):
+        if company and rc.match(r"\s*(?:at|from|@|\()", m.low[p:]):
             slots["company"] = company
             p = cend
     # the rest of the header clause: a date in it says when ("at the conference on Nov 10")
     stop = _header_stop(m, p)
-    if m.text[p - 1 : p] == "." and re.match(r"\s+[A-Z]|\s*$", m.text[p:]):
+    if m.text[p - 1 : p] == "." and rc.match(r"\s+[A-Z]|\s*$", m.text[p:]):
         stop = (
             p  # "…at Atlantic Seafoods Ltd. He wants…": the abbreviation's full stop also ends the sentence
         )
@@ -913,9 +914,9 @@ def rule_log(m: Msg) -> Result | None:
         s
         for s in m.spans
         if p <= s.start < stop
-        and not re.search(r"\b(?:by|until|till|due|before)\s*$", m.low[max(0, s.start - 8) : s.start])
-        and not re.match(r"(?:by|until|till|due|before)\b", s.text)
-        and not re.search(
+        and not rc.search(r"\b(?:by|until|till|due|before)\s*$", m.low[max(0, s.start - 8) : s.start])
+        and not rc.match(r"(?:by|until|till|due|before)\b", s.text)
+        and not rc.search(
             r"\b(?:next|tomorrow|coming|in\s+\w+\s+(?:day|week|month)s?|within|from now)\b", s.text
         )
         # "moving to a new system in Jan": a month or quarter on its own is their plan, not when we spoke
@@ -926,11 +927,11 @@ def rule_log(m: Msg) -> Result | None:
     if (
         in_header
         and stop < len(m.low)
-        and not re.match(r"\s*(?:about|re|regarding|to discuss|on the)\b", m.low[p:])
+        and not rc.match(r"\s*(?:about|re|regarding|to discuss|on the)\b", m.low[p:])
     ):
         p = stop
     rest_start = p
-    rm = re.match(
+    rm = rc.match(
         r"[\s,;:.!\-–—]*(?:(?:an?|the)\s+(?:quick\s+|short\s+)?(?:email|e-mail|text|message|dm|note|line|ping|call)\s+)?"
         r"(?:(?:about|re|regarding|to discuss|discussing|on|and|for|with|—|-)\s*[:\-]?\s+)?",
         m.low[p:],
@@ -938,8 +939,8 @@ def rule_log(m: Msg) -> Result | None:
     if rm:
         rest_start = p + rm.end()
     summary = tidy(m.text[rest_start:])
-    if summary and not re.fullmatch(r"[\W_]*", summary):
-        if slots.get("summary") and re.fullmatch(
+    if summary and not rc.fullmatch(r"[\W_]*", summary):
+        if slots.get("summary") and rc.fullmatch(
             r"(?:procurement|legal|finance|it|security|team|folks|ops|engineering|leadership|board|purchasing|hr|"
             r"marketing|sales|people)(?:\s+team)?",
             summary.lower(),

@@ -12,6 +12,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
+from . import rx as rc
 from .memo import memo
 from .vocab import ABBREVIATIONS, FUZZY_PROTECTED, FUZZY_TARGETS
 
@@ -71,7 +72,7 @@ def _slack_token(m: re.Match[str], mentions: list[str], channels: list[tuple[str
         return label or target[len("mailto:") :]
     if target.startswith("tel:"):
         return label or target[len("tel:") :]
-    if re.match(r"[a-z][a-z0-9+.\-]*:", target, re.I):
+    if rc.match(r"[a-z][a-z0-9+.\-]*:", target, re.I):
         return label or target
     return m.group(0)
 
@@ -85,7 +86,7 @@ _KIND_EMOJI = re.compile(
 def _kind_emoji(s: str) -> str:
     """A leading 📞 / 📧 / 🤝 stands for the verb ("📞 Gina (Wayne) - no answer" is a call with Gina)."""
     m = _KIND_EMOJI.match(s)
-    if not m or re.match(
+    if not m or rc.match(
         r"(?i)(?:call|called|phone|rang|e-?mail|emailed|met|meeting|mtg|had|log)\b", s[m.end() :]
     ):
         return s
@@ -106,7 +107,7 @@ def _strip_emoji(s: str) -> str:
         return s
     out = "".join("\x01" if _is_emoji(ch) else ch for ch in s)
     # An emoji between two words ends a clause ("signed the order form 🎉 Gulf Logistics is won").
-    out = re.sub(r"(?<=\w)[\s\x01]*\x01[\s\x01]*(?=\s*\w)", " ; ", out)
+    out = rc.sub(r"(?<=\w)[\s\x01]*\x01[\s\x01]*(?=\s*\w)", " ; ", out)
     return out.replace("\x01", " ")
 
 
@@ -176,7 +177,7 @@ def _fix_typos(s: str, restore: list[tuple[str, str]] | None = None) -> str:
     for m in _WORD.finditer(s):
         w = m.group(0)
         gap = s[last : m.start()]
-        if re.search(r"[.!?:;\n]", gap):
+        if rc.search(r"[.!?:;\n]", gap):
             sentence_start = True
         repl = None
         lw = w.lower()
@@ -207,7 +208,7 @@ def normalize(raw: str) -> Normalized:
     s = _kind_emoji(s)
     done_mark = bool(_DONE_EMOJI.search(s))
     s = _DONE_EMOJI.sub(" ", s)
-    s = re.sub(r"(?<=\w)\s*(?::[a-z0-9_+\-']{1,40}:\s*)+(?=\w)", " ; ", s, flags=re.I)  # the same for :tada:
+    s = rc.sub(r"(?<=\w)\s*(?::[a-z0-9_+\-']{1,40}:\s*)+(?=\w)", " ; ", s, flags=re.I)  # the same for :tada:
     s = _SHORTCODE.sub(" ", s)
     s = _strip_emoji(s)
     s = unicodedata.normalize("NFKC", s) if not s.isascii() else s
@@ -223,22 +224,22 @@ def normalize(raw: str) -> Normalized:
     def expand(m: re.Match[str]) -> str:
         new = ABBREVIATIONS[m.group(0).lower()]
         # Only when the long form is not typed elsewhere too: then which one to give back is unclear.
-        if new.lower() != m.group(0).lower() and not re.search(rf"(?i)(?<!\w){re.escape(new)}(?!\w)", raw):
+        if new.lower() != m.group(0).lower() and not rc.search(rf"(?i)(?<!\w){re.escape(new)}(?!\w)", raw):
             restore.append((new, m.group(0)))
         return new
 
     s = _ABBREV.sub(expand, s)
     # "kim@initech" is shorthand for "kim at initech" (an address would have a dot after the @)
-    s = re.sub(r"(?<![\w.+\-])([A-Za-z][\w'\-]*)@([A-Za-z][\w&\-]*)(?![\w&\-])(?!\.\w)", r"\1 at \2", s)
-    s = re.sub(r"(?<![\w/@.])w(?= +(?:[A-Z@]|the\b|her\b|him\b|them\b))", "with", s)
+    s = rc.sub(r"(?<![\w.+\-])([A-Za-z][\w'\-]*)@([A-Za-z][\w&\-]*)(?![\w&\-])(?!\.\w)", r"\1 at \2", s)
+    s = rc.sub(r"(?<![\w/@.])w(?= +(?:[A-Z@]|the\b|her\b|him\b|them\b))", "with", s)
     # "met w sarah": after a meeting word a lone "w" is "with" whatever follows
     s = _MEETING_W.sub(r"\1 with", s)
     typos: list[tuple[str, str]] = []
     s = _fix_typos(s, typos)
-    restore += [(new, old) for new, old in typos if not re.search(rf"(?i)(?<!\w){re.escape(new)}(?!\w)", raw)]
-    s = re.sub(r"\s*[•◦▪‣]\s*", "; ", s)  # bullet lists read as clauses
+    restore += [(new, old) for new, old in typos if not rc.search(rf"(?i)(?<!\w){re.escape(new)}(?!\w)", raw)]
+    s = rc.sub(r"\s*[•◦▪‣]\s*", "; ", s)  # bullet lists read as clauses
     s = _SPACES.sub(" ", s).strip()
-    s = re.sub(r"(@[UW][A-Z0-9]+) (?='s\b)", r"\1", s)  # "<@U1>'s pipeline" keeps its possessive
+    s = rc.sub(r"(@[UW][A-Z0-9]+) (?='s\b)", r"\1", s)  # "<@U1>'s pipeline" keeps its possessive
     return Normalized(
         text=s,
         low=_lower_same_length(s),
@@ -383,10 +384,10 @@ def recase_lower(text: str) -> str:
     from .vocab import COMPANY_WORDS, FIRST_NAMES, NAME_STOP, ROLE_WORDS
 
     # Words inside addresses and links stay as typed.
-    skip = [mm.span() for mm in re.finditer(r"\S*@\S*\.\S+|\S+://\S+", text)]
+    skip = [mm.span() for mm in rc.finditer(r"\S*@\S*\.\S+|\S+://\S+", text)]
     words = [
         w
-        for w in re.finditer(r"[a-z][\w'\-]*|@(?= )|w/", text)
+        for w in rc.finditer(r"[a-z][\w'\-]*|@(?= )|w/", text)
         if not any(a <= w.start() < b for a, b in skip)
     ]
     out = list(text)

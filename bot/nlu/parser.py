@@ -15,6 +15,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+from . import rx as rc
 from .base import QUESTION, Msg, Result, Slots, first_future, mentions, name_at, person_like, tidy
 from .contacts import (
     contact_edit_command,
@@ -27,6 +28,8 @@ from .dates import find_spans, make_now
 from .deals import create_deal_from, deal_command, rule_create_deal, rule_update_deal
 from .logs import rule_log
 from .normalize import normalize, recase_lower
+from .records import rule_records, teammate_name
+from .reports import rule_feedback, rule_report
 from .tasks import (
     list_tasks,
     rule_complete_task,
@@ -35,9 +38,10 @@ from .tasks import (
     rule_list_tasks,
     task_from,
     task_ref,
+    teammate_task,
 )
 from .text import EMAIL
-from .vocab import FIRST_NAMES, INTENTS, KINDS, LIFECYCLES, SCOPES, STAGES
+from .vocab import FIRST_NAMES, INTENTS, KINDS, LIFECYCLES, MEASURES, RECORD_TYPES, SCALES, SCOPES
 
 MAX_CHARS = 4000
 log = logging.getLogger(__name__)
@@ -56,10 +60,10 @@ _LEADING_FILLER = re.compile(
 
 
 def _r_help(m: Msg) -> Result | None:
-    if re.fullmatch(r"\s*\?+\s*", m.low):
+    if rc.fullmatch(r"\s*\?+\s*", m.low):
         return "help", 0.9, {}
     low = m.low.strip(" ?!.")
-    if re.fullmatch(
+    if rc.fullmatch(
         r"(?:help|h|\?|commands?|usage|menu|options|what can (?:you|u|i) do(?: here| for me)?|what do you do"
         r"|how does (?:this|it|the)(?: bot| thing| app)? work|how do i use (?:this|you|it|the bot)|what are (?:the|your) commands"
         r"|how (?:do|can) i (?:use|talk to) (?:this|you|the bot)|what can i (?:say|ask|type)(?: you)?(?: here)?"
@@ -73,19 +77,19 @@ def _r_help(m: Msg) -> Result | None:
         low,
     ):
         return "help", 0.97, {}
-    if re.search(
+    if rc.search(
         r"\b(?:not sure how to|how do i|how can i|how to|don't know how to)\b.*\b(?:log|add|create|record|use|track)\b",
         low,
-    ) and (re.search(r"\bhelp\b|\?", m.low) and not re.search(r"@|\d", low)):
+    ) and (rc.search(r"\bhelp\b|\?", m.low) and not rc.search(r"@|\d", low)):
         return "help", 0.85, {}  # "I'm not sure how to log a meeting, can you help?"
-    if re.match(
+    if rc.match(
         r"^(?:is there a way to|(?:what's|what is|whats) the (?:best |right )?way to|can (?:i|you|this bot) even|"
         r"does (?:this|the) bot (?:support|handle|do))\b.*\b(?:log|track|add|record|import|export|create|use|contacts?|deals?|"
         r"tasks?|renewals?|pipeline|reminders?)\b",
         low,
-    ) and not re.search(r"@|\d", low):
+    ) and not rc.search(r"@|\d", low):
         return "help", 0.8, {}  # "is there a way to bulk import contacts?"
-    if m.low.startswith("help ") and len(low.split()) <= 5 and not re.search(r"@|\d", low):
+    if m.low.startswith("help ") and len(low.split()) <= 5 and not rc.search(r"@|\d", low):
         return "help", 0.9, {}
     return None
 
@@ -129,7 +133,7 @@ def _r_small_talk(m: Msg) -> Result | None:
 
 def _command(m: Msg) -> Result | None:
     low = m.low
-    cm = re.match(r"^(contacts?|deals?|tasks?|todos?|log|pipeline|subscribe|unsubscribe|undo)\b\s*", low)
+    cm = rc.match(r"^(contacts?|deals?|tasks?|todos?|log|pipeline|subscribe|unsubscribe|undo)\b\s*", low)
     if not cm:
         return None
     verb = cm.group(1)
@@ -138,62 +142,91 @@ def _command(m: Msg) -> Result | None:
     if verb in ("subscribe", "unsubscribe", "undo"):
         return "unknown", 0.5, {}
     if verb.startswith("contact"):
-        sm = re.match(r"(add|new|create)\b\s*", rest_low)
+        sm = rc.match(r"(add|new|create)\b\s*", rest_low)
         if sm:
             return create_contact_from(m, rest_pos + sm.end(), lifecycle=None)
-        sm = re.match(
+        sm = rc.match(
             r"(?:find|search|show|lookup|look up|get|view|info|details|card)\b\s*(?:(?:for|of|on|about)\s+)?",
             rest_low,
         )
         if sm:
             q = tidy(m.text[rest_pos + sm.end() :])
             return ("find_contact", 0.95, {"query": q}) if q else ("unknown", 0.4, {})
-        sm = re.match(r"(edit|update|set|change|fix)\b\s*", rest_low)
+        sm = rc.match(r"(edit|update|set|change|fix)\b\s*", rest_low)
         if sm:
             return contact_edit_command(m, rest_pos + sm.end())
         if verb == "contacts" and rest_low.strip():
-            q = re.sub(r"^(?:at|from|for|in|of|named|called)\s+", "", tidy(m.text[rest_pos:]), flags=re.I)
+            q = rc.sub(r"^(?:at|from|for|in|of|named|called)\s+", "", tidy(m.text[rest_pos:]), flags=re.I)
             return "find_contact", 0.8, {"query": q}
         return None  # "contact card for Jane Doe": free text
     if verb.startswith("deal"):
-        sm = re.match(r"(add|new|create)\b\s*", rest_low)
+        sm = rc.match(r"(add|new|create)\b\s*", rest_low)
         if sm:
             return create_deal_from(m, rest_pos + sm.end())
-        if re.match(r"(?:by|per)\s+(?:stage|owner|rep|person|amount|value|close date|month)\b", rest_low):
+        if rc.match(r"(?:by|per)\s+(?:stage|owner|rep|person|amount|value|close date|month)\b", rest_low):
             return _pipeline(m, conf=0.8)  # "deals by stage"
-        if verb == "deals" or re.match(r"(show|list|view|info|get|find)\b", rest_low) or not rest_low.strip():
+        if verb == "deals" and rest_low.strip():
+            return rule_report(m) or ("unknown", 0.5, {})  # "deals closing next month" is a forecast
+        if verb == "deals" or rc.match(r"(show|list|view|info|get|find)\b", rest_low) or not rest_low.strip():
             return "unknown", 0.5, {}
         return deal_command(m, rest_pos)
     if verb in ("task", "todo"):
-        sm = re.match(r"(add|new|create)\b\s*", rest_low)
+        mate = teammate_task(m)
+        if mate:
+            return mate
+        sm = rc.match(r"(add|new|create)\b\s*", rest_low)
         if sm:
             return task_from(m, rest_pos + sm.end(), conf=0.95)
-        sm = re.match(r"(done|complete|completed|finish|finished|close|check|tick)\b\s*(?:off\s+)?", rest_low)
+        sm = rc.match(r"(done|complete|completed|finish|finished|close|check|tick)\b\s*(?:off\s+)?", rest_low)
         if sm:
             t = task_ref(m.text[rest_pos + sm.end() :])
             return ("complete_task", 0.95, {"task": t}) if t else ("unknown", 0.4, {})
-        if not rest_low.strip() or re.match(r"(list|show|mine|my|overdue|today|week|all|@)", rest_low):
+        if not rest_low.strip() or rc.match(r"(list|show|mine|my|overdue|today|week|all|@)", rest_low):
             return list_tasks(m, conf=0.95)
         return task_from(m, rest_pos, conf=0.7)
     if verb in ("tasks", "todos"):
         return list_tasks(m, conf=0.95)
     if verb == "pipeline":
-        return _pipeline(m, conf=0.97)
+        return rule_report(m) or _pipeline(m, conf=0.97)  # "pipeline velocity last quarter" is a report
     return None  # "log ..." is free text already
+
+
+# "Bob's pipeline", "pipeline for Sarah": a teammate named in words, given as written
+_NAMED_OWNER = re.compile(
+    r"(?:^|[\s(])(?P<n>[a-z][\w\-]*)['’]s\s+(?:(?:whole|full|current|open|total|q[1-4]|sales)\s+)*(?:pipeline|pipe|deals|"
+    r"forecast|numbers|book)\b|\b(?:pipeline|pipe|deals|forecast|numbers)\s+(?:for|of)\s+(?P<n2>[a-z][\w\-]*)\s*[?!.]*$"
+    r"|^how(?:'s|\s+is)\s+(?P<n3>[a-z][\w\-]*)\s+(?:doing|tracking|looking)\s+(?:on|with)\s+(?:(?:his|her|their)\s+)?pipe"
+)
+
+
+def _named_owner(m: Msg) -> str | None:
+    nm = _NAMED_OWNER.search(m.low)
+    if not nm:
+        return None
+    key = next(k for k in ("n", "n2", "n3") if nm.group(k))
+    name = m.text[nm.start(key) : nm.end(key)]
+    if not teammate_name(name):
+        return None
+    if key == "n2" and not (name[:1].isupper() or name.lower() in FIRST_NAMES):
+        return None  # "pipeline for q4", "pipeline for the team"
+    return name
 
 
 def _pipeline(m: Msg, conf: float) -> Result:
     slots: Slots = {}
     ids = mentions(m.text)
+    named = None if ids else _named_owner(m)
     if ids:
         slots["owner"] = ids[0]
+    elif named:
+        slots["owner"] = named
     elif (
         m.user
-        and re.search(
+        and rc.search(
             r"\b(?:my|mine|for me|am i|i have|i've got|i got|did i|have i|i(?:'ve)? (?:closed|won|booked|sold))\b",
             m.low,
         )
-        and not re.search(r"\b(?:team|everyone|our|we)\b", m.low)
+        and not rc.search(r"\b(?:team|everyone|our|we)\b", m.low)
     ):
         slots["owner"] = m.user
     return "pipeline_summary", conf, slots
@@ -201,46 +234,52 @@ def _pipeline(m: Msg, conf: float) -> Result:
 
 def _r_pipeline(m: Msg) -> Result | None:
     low = m.low.strip()
+    if rc.match(
+        r"^(?:happy|congrats|congratulations|great job|good job|well done|kudos|shout ?out|let's|lets)\b", low
+    ):
+        return None  # "happy Q4 everyone, let's crush the forecast": a cheer, not a question
+    if rc.search(r"\bweather\b|\brain\b|\bsnow\b", low):
+        return None  # "weather forecast for the offsite?"
     if (
         m.spans
-        and re.search(r"\b(?:review|meeting|sync|call|standup|session)\b", low)
+        and rc.search(r"\b(?:review|meeting|sync|call|standup|session)\b", low)
         and not QUESTION.match(low)
     ):
         return None  # "weekly pipeline review at 3" is an appointment, not a question
-    if re.search(r"\b(?:pipeline|pipe|forecast|funnel)\b", low):
-        if re.match(
+    if rc.search(r"\b(?:pipeline|pipe|forecast|funnel)\b", low):
+        if rc.match(
             r"^(?:add|move|put|create|new|update|prepare|prep|build|finish|submit|fix|clean|draft|review|send|email)\b",
             low,
         ):
             return None  # "update the forecast EOD" is a to-do about the pipeline
         return _pipeline(m, conf=0.92)
-    if re.match(
+    if rc.match(
         r"^(?:how's|how is|hows|how are)\s+(?:q[1-4]|the quarter|this quarter|the month|this month|the year|"
         r"this year|(?:the |our )?numbers|bookings|revenue)\b",
         low,
     ):
         return _pipeline(m, conf=0.8)
-    if re.match(
+    if rc.match(
         r"^(?:(?:my|our|all|open|all my|all our|the team's|team|active)\s+)*(?:deals|opps|opportunities)\s+"
         r"(?:by|per)\s+(?:stage|owner|rep|person|amount|value|close date|month)\b",
         low,
     ):
         return _pipeline(m, conf=0.8)  # "deals by stage"
-    if re.match(
-        r"^(?:(?:my|our|all|open|all my|all our|the team's|team|active)\s+)+deals\??$", low
-    ) or re.match(r"^what deals (?:do|does|have) (?:i|we|@\w+)\b", low):
+    if rc.match(
+        r"^(?:(?:my|our|all|open|all my|all our|the team's|team|active|[a-z][\w\-]*'s)\s+)+deals\??$", low
+    ) or rc.match(r"^what deals (?:do|does|have) (?:i|we|@\w+)\b", low):
         return _pipeline(m, conf=0.8)  # "my deals"
     if (
-        re.match(
+        rc.match(
             r"^how (?:many|much)\b.*\b(?:deals?|opportunities|opps|revenue|closed?|won|booked|sold|sell)\b",
             low,
         )
-        or re.match(
+        or rc.match(
             r"^(?:how (?:many|much)|what(?:'s| is| do we have)|what do we have)\b.*\b(?:in|at)\s+(?:the\s+)?"
             r"(?:lead|qualified|demo|proposal|negotiation|contracting|legal)(?:\s+stage)?\b",
             low,
         )
-        or re.match(
+        or rc.match(
             r"^(?:what|how much|how many|which deals)\b.*\b(?:did|have|has)\s+(?:i|we|@\w+)\s+(?:close|closed|win|won|book|booked|"
             r"sell|sold|lose|lost)\b|^(?:what(?:'s| is)|how(?:'s| is))\s+(?:our|my|the team's|the)\s+(?:win rate|close rate|"
             r"conversion(?: rate)?|quota attainment|bookings)\b|^(?:any|which|what)\s+deals?\s+(?:are\s+)?(?:stuck|sitting|stalled|"
@@ -249,7 +288,7 @@ def _r_pipeline(m: Msg) -> Result | None:
         )
     ):  # "how much do we have in negotiation right now?", "what did I close last month"
         return _pipeline(m, conf=0.8)
-    if re.search(
+    if rc.search(
         r"^(?:how (?:are|is|'s|do|does)|how much|how many|how's|hows|what's|whats|what is|show|give|get|send|share|"
         r"are we|am i|will we|can we)\b.*"
         r"\b(?:deals? (?:looking|doing|summary|overview|status|report)|(?:my|our|team|the|open) deals\b"
@@ -271,7 +310,7 @@ def _r_fallback(m: Msg) -> Result | None:
     if EMAIL.fullmatch(bare):
         return "find_contact", 0.6, {"query": bare}
     if (
-        re.fullmatch(r"[A-Z][\w'\-]*(?:\s+[A-Z][\w'\-]*){0,2}", bare)
+        rc.fullmatch(r"[A-Z][\w'\-]*(?:\s+[A-Z][\w'\-]*){0,2}", bare)
         and bare.split()[0].lower() in FIRST_NAMES
     ):
         return "find_contact", 0.5, {"query": bare}
@@ -293,32 +332,32 @@ def _r_fallback(m: Msg) -> Result | None:
             return create_contact_from(m, 0, lifecycle=None)
     # a task-shaped message: a future date and something to do, said as a plan rather than a question
     fut = first_future(m, m.spans)
-    if re.search(
+    if rc.search(
         r"\b(?:book|order|get|buy|find|grab) me\b|\b(?:flight|hotel|uber|taxi|cab|restaurant)\b", low
     ):
         return None  # "can you book me a flight to Denver next Tuesday": an errand, not CRM work
     if (
         fut is not None
         and not QUESTION.match(low)
-        and re.search(
+        and rc.search(
             r"\b(?:need|needs|should|must|have to|has to|gotta|please|pls|remember|send|call|email|follow|prepare|"
             r"schedule|book|review|draft|meeting|demo|sync|lunch|coffee|post|share|update|finish|submit|deliver|"
             r"wants|needs|asked for|expects|requested|due|visit|onsite|trip|dinner|breakfast|drinks|"
             r"get|set up|ask|check|confirm|reply|respond|write|call|ping|text|prep|chase|renew|sign|collect)\b",
             low,
         )
-        and not re.match(r"^(?:happy|good|have a|enjoy|see you|thanks|thank you|cheers|congrats)\b", low)
-        and not re.match(
+        and not rc.match(r"^(?:happy|good|have a|enjoy|see you|thanks|thank you|cheers|congrats)\b", low)
+        and not rc.match(
             r"^(?:i'm|im|i am|we're|we are|it's|its|it is|he's|she's|they're)\b(?!\s+(?:meeting|calling|seeing|"
             r"visiting|having|demoing|presenting|sending|emailing))",
             low,
         )
-        and not re.search(r"\b(?:had|was|were|did|went|met|called|spoke|got)\b", low)
+        and not rc.search(r"\b(?:had|was|were|did|went|met|called|spoke|got)\b", low)
         and len(low.split()) >= 3
     ):
         conf = (
             0.6
-            if re.search(r"\b(?:need|should|must|have to|please|remember|send|call|email|follow)\b", low)
+            if rc.search(r"\b(?:need|should|must|have to|please|remember|send|call|email|follow)\b", low)
             else 0.5
         )
         return task_from(m, 0, conf=conf)
@@ -328,9 +367,12 @@ def _r_fallback(m: Msg) -> Result | None:
 _RULES: list[Callable[[Msg], Result | None]] = [
     _r_help,
     _r_small_talk,
+    rule_records,
     _command,
     rule_complete_task,
+    rule_feedback,
     rule_log,
+    rule_report,
     rule_create_task,
     rule_list_tasks,
     _r_pipeline,
@@ -347,25 +389,25 @@ _RULES: list[Callable[[Msg], Result | None]] = [
 def _prepare(text: str, now: datetime | str | None, tz: str, user: str | None) -> Msg:
     n = normalize(text[:MAX_CHARS])
     t, low = n.text, n.low
-    if not re.search(r"[a-z]", t) and len(re.findall(r"[A-Z]", t)) > 3:
+    if not rc.search(r"[a-z]", t) and len(rc.findall(r"[A-Z]", t)) > 3:
         t = low  # ALL CAPS carries no name signal; read it as lower case
     # Judged on what was typed: expanding "eod" to "EOD" does not make a message cased.
-    typed_lower = not re.search(r"[A-Z]", re.sub(r"<[^<>]*>", "", text[:MAX_CHARS])) and bool(
-        re.search(r"[a-z]", t)
+    typed_lower = not rc.search(r"[A-Z]", rc.sub(r"<[^<>]*>", "", text[:MAX_CHARS])) and bool(
+        rc.search(r"[a-z]", t)
     )
     if typed_lower:
         t = recase_lower(t)
-    qm = re.match(r"[>\s•◦▪‣*\-,;]+", low)  # Slack quote markers, bullets
+    qm = rc.match(r"[>\s•◦▪‣*\-,;]+", low)  # Slack quote markers, bullets
     if qm:
         t, low = t[qm.end() :], low[qm.end() :]
     fm = _LEADING_FILLER.match(low)
-    if fm and re.search(r"\w", low[fm.end() :]):
+    if fm and rc.search(r"\w", low[fm.end() :]):
         t, low = t[fm.end() :], low[fm.end() :]
     am = _ADDRESSED.match(low)
     if am:  # "@BOT remind me to…": the mention only addresses the bot
         t, low = t[am.end() :], low[am.end() :]
         fm = _LEADING_FILLER.match(low)
-        if fm and re.search(r"\w", low[fm.end() :]):
+        if fm and rc.search(r"\w", low[fm.end() :]):
             t, low = t[fm.end() :], low[fm.end() :]
     t, low = t.rstrip(), low.rstrip()
     when = make_now(now, tz)
@@ -393,11 +435,32 @@ _ADDRESSED = re.compile(
 )
 
 
-_ENUMS = {"kind": KINDS, "stage": STAGES, "lifecycle": LIFECYCLES, "scope": SCOPES}
+# ``stage`` is not here: a team's own stage is given as written.
+_ENUMS = {
+    "kind": KINDS,
+    "lifecycle": LIFECYCLES,
+    "scope": SCOPES,
+    "record_type": RECORD_TYPES,
+    "measure": MEASURES,
+    "scale": SCALES,
+}
+_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 _WHEN = re.compile(r"\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2})?[+-]\d{2}:\d{2})?")
 
 
-_AS_WRITTEN = ("summary", "title", "task", "query", "deal", "contact", "company", "name")
+_AS_WRITTEN = (
+    "summary",
+    "title",
+    "task",
+    "query",
+    "deal",
+    "contact",
+    "company",
+    "name",
+    "record",
+    "owner",
+    "assignee",
+)
 
 
 def _restore_wording(slots: Slots, restore: list[tuple[str, str]]) -> None:
@@ -410,7 +473,7 @@ def _restore_wording(slots: Slots, restore: list[tuple[str, str]]) -> None:
     for holder, key in targets:
         value = holder[key]
         for new, old in restore:
-            value = re.sub(rf"(?i)(?<!\w){re.escape(new)}(?!\w)", old.replace("\\", "\\\\"), value, count=1)
+            value = rc.sub(rf"(?i)(?<!\w){re.escape(new)}(?!\w)", old.replace("\\", "\\\\"), value, count=1)
         holder[key] = value
 
 
@@ -418,7 +481,19 @@ def _valid_slots(slots: Slots) -> Slots:
     """Slots as the contract types them; a value a rule got wrong is dropped rather than sent on."""
     out: Slots = {}
     for k, v in slots.items():
-        if isinstance(v, dict):
+        if k == "period":
+            if isinstance(v, dict) and all(
+                isinstance(v.get(x), str) and _DAY.fullmatch(v[x]) for x in ("from", "to")
+            ):
+                out[k] = {"from": v["from"], "to": v["to"]}
+        elif k in ("tags", "records"):
+            items = [x.strip() for x in v if isinstance(x, str) and x.strip()] if isinstance(v, list) else []
+            if items and (k == "tags" or len(items) == 2):
+                out[k] = items
+        elif k in ("inactive_days", "score"):
+            if isinstance(v, int | float) and not isinstance(v, bool) and v == v and (k == "score" or v >= 1):
+                out[k] = int(v) if k == "inactive_days" or float(v).is_integer() else v
+        elif isinstance(v, dict):
             v = {
                 kk: vv
                 for kk, vv in v.items()
@@ -435,13 +510,13 @@ def _valid_slots(slots: Slots) -> Slots:
             if v in _ENUMS[k]:
                 out[k] = v
         elif k == "currency":
-            if re.fullmatch(r"[A-Z]{3}", v):
+            if rc.fullmatch(r"[A-Z]{3}", v):
                 out[k] = v
         elif k in ("due", "occurred_at"):
             if _WHEN.fullmatch(v):
                 out[k] = v
         elif k == "close_date":
-            if re.fullmatch(r"\d{4}-\d{2}-\d{2}", v):
+            if rc.fullmatch(r"\d{4}-\d{2}-\d{2}", v):
                 out[k] = v
         else:
             out[k] = v.strip()
@@ -456,7 +531,19 @@ _REQUIRED = {
     "create_task": "title",
     "complete_task": "task",
     "update_deal": "deal",
+    "create_company": "name",
+    "update_company": "company",
+    "show_record": "record",
+    "show_history": "record",
+    "list_records": "record_type",
+    "tag_record": "tags",
+    "delete_record": "record",
+    "merge_records": "records",
+    "report": "measure",
+    "log_feedback": "score",
 }
+# Slots an intent cannot go without besides the one above.
+_ALSO_REQUIRED = {"tag_record": "record", "log_feedback": "scale"}
 
 
 def parse(
@@ -485,7 +572,7 @@ def parse_strict(
         intent, conf, slots = got
         slots = _valid_slots(slots)
         need = _REQUIRED.get(intent)
-        if need and need not in slots:
+        if need and need not in slots or intent in _ALSO_REQUIRED and _ALSO_REQUIRED[intent] not in slots:
             continue
         if intent not in INTENTS:
             continue

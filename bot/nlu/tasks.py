@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from . import rx as rc
 from .base import (
     MENTION_AT,
     Msg,
@@ -18,6 +19,7 @@ from .base import (
     tidy,
 )
 from .text import looks_like_person
+from .vocab import FIRST_NAMES
 
 _DONE_RULES = [
     re.compile(
@@ -71,10 +73,10 @@ _DONE_RULES = [
 def task_ref(s: str) -> str:
     s = tidy(s)
     s = strip_quotes(s)
-    s = re.sub(r"^(?:the\s+)?(?:task|todo|to-do)\s*[:\-]?\s+", "", s, flags=re.I)
-    if re.search(r"\s(?:task|todo|to-do)$", s, re.I):
-        s = re.sub(r"\s+(?:task|todo|to-do)$", "", s, flags=re.I)
-        s = re.sub(r"^(?:my|the|that|this)\s+", "", s, flags=re.I)
+    s = rc.sub(r"^(?:the\s+)?(?:task|todo|to-do)\s*[:\-]?\s+", "", s, flags=re.I)
+    if rc.search(r"\s(?:task|todo|to-do)$", s, re.I):
+        s = rc.sub(r"\s+(?:task|todo|to-do)$", "", s, flags=re.I)
+        s = rc.sub(r"^(?:my|the|that|this)\s+", "", s, flags=re.I)
     return strip_quotes(tidy(s))
 
 
@@ -83,14 +85,14 @@ def rule_complete_task(m: Msg) -> Result | None:
     if (
         m.done_mark
         and low
-        and not re.match(r"^(?:we\s+)?(?:won|signed|closed)\b", low)
-        and not re.match(
+        and not rc.match(r"^(?:we\s+)?(?:won|signed|closed)\b", low)
+        and not rc.match(
             r"^(?:call|meeting|demo|lunch|visit|mtg|sync)\s+(?:done|finished|completed)\s+with\b", low
         )
     ):
         t = task_ref(m.text)
-        t = re.sub(r"^(?:done|finished|completed)\s*[:\-]?\s*", "", t, flags=re.I)
-        t = re.sub(r"\s*[-:–—]?\s*(?:is\s+)?(?:done|finished|completed|complete)$", "", t, flags=re.I)
+        t = rc.sub(r"^(?:done|finished|completed)\s*[:\-]?\s*", "", t, flags=re.I)
+        t = rc.sub(r"\s*[-:–—]?\s*(?:is\s+)?(?:done|finished|completed|complete)$", "", t, flags=re.I)
         if t:
             return "complete_task", 0.85, {"task": t}
     for rx in _DONE_RULES:
@@ -100,19 +102,19 @@ def rule_complete_task(m: Msg) -> Result | None:
         t_low = dm.group("t")
         if (
             rx.pattern.startswith("^(?P<t>")
-            and re.search(r"\b(?:deal|opp|opportunity|contract signed|renewal)\b", t_low)
-            and not re.search(r"\b(?:task|todo)\b", t_low)
+            and rc.search(r"\b(?:deal|opp|opportunity|contract signed|renewal)\b", t_low)
+            and not rc.search(r"\b(?:task|todo)\b", t_low)
         ):
             return None  # "the Acme renewal is done" closes a deal, not a task
-        if re.match(r"(?:a|an|my|our)\s+(?:quick\s+)?(?:call|meeting|demo|lunch|chat|mtg)\b", t_low):
+        if rc.match(r"(?:a|an|my|our)\s+(?:quick\s+)?(?:call|meeting|demo|lunch|chat|mtg)\b", t_low):
             return None
-        if re.match(r"(?:deal|for today|for the day|for now|here|yet)\b", t_low) or len(t_low.split()) > 14:
+        if rc.match(r"(?:deal|for today|for the day|for now|here|yet)\b", t_low) or len(t_low.split()) > 14:
             return None
         t = task_ref(m.text[dm.start("t") : dm.end("t")])
-        t = re.sub(
+        t = rc.sub(
             r"\s*[,;.]\s*(?:so\s+|pls\s+|please\s+)?(?:mark|tick|check|cross|close)\b.*$", "", t, flags=re.I
         )
-        t = re.sub(
+        t = rc.sub(
             r"\s*[,;.]?\s*(?:so|and)\s+(?:that|this|the)(?:\s+(?:task|one|todo|to-do))?$", "", t, flags=re.I
         )
         if t and t.lower() not in (
@@ -129,15 +131,53 @@ def rule_complete_task(m: Msg) -> Result | None:
     return None
 
 
+_NAMED_ASSIGNEE = re.compile(
+    r"(?:^|[\s(])(?P<n>[a-z][\w\-]*)['’]s\s+(?:(?:open|overdue|pending|current|upcoming|remaining)\s+)*(?:tasks?|todos?|to-?dos?|"
+    r"list|plate|reminders|follow[\s\-]?ups)\b"
+    r"|\b(?:tasks?|todos?|to-?dos?|overdue|due)\s+(?:for|of)\s+(?P<n2>[a-z][\w\-]*)\b"
+    r"|^what\s+(?:does|has)\s+(?P<n3>[a-z][\w\-]*)\s+(?:have|got)\b"
+    r"|^what(?:'s|\s+is)\s+(?P<n4>[a-z][\w\-]*)\s+(?:working\s+on|up\s+to|doing|busy\s+with)\b"
+)
+
+
+def _named_assignee(m: Msg) -> str | None:
+    from .records import teammate_name
+
+    nm = _NAMED_ASSIGNEE.search(m.low)
+    if not nm:
+        return None
+    key = next(k for k in ("n", "n2", "n3", "n4") if nm.group(k))
+    name = m.text[nm.start(key) : nm.end(key)]
+    low = name.lower()
+    if not teammate_name(name) or low in (
+        "today",
+        "tomorrow",
+        "me",
+        "us",
+        "the",
+        "this",
+        "next",
+        "my",
+        "today's",
+    ):
+        return None
+    if key != "n" and not (name[:1].isupper() or low in FIRST_NAMES):
+        return None
+    return name
+
+
 def _who(m: Msg, *, team_words: str) -> str | None:
     ids = mentions(m.text)
     if ids:
         return ids[0]
+    named = _named_assignee(m)
+    if named:
+        return named
     # Slack leaves "@name" as typed when it knows no such person: the name as written, for the bot to look up.
-    typed = re.search(r"(?<![\w.<@])@([A-Za-z][\w.\-]*[A-Za-z0-9]|[A-Za-z])", m.text)
+    typed = rc.search(r"(?<![\w.<@])@([A-Za-z][\w.\-]*[A-Za-z0-9]|[A-Za-z])", m.text)
     if typed:
         return typed.group(1)
-    if re.search(team_words, m.low):
+    if rc.search(team_words, m.low):
         return None
     return m.user
 
@@ -148,11 +188,11 @@ def list_tasks(m: Msg, conf: float) -> Result:
     who = _who(m, team_words=r"\b(?:team|everyone|everybody|all of us|whole team|the team's|team's)\b")
     if who:
         slots["assignee"] = who
-    if re.search(r"\boverdue\b|\blate\b|\bpast due\b|\bmissed\b|\bbehind\b|\bslipped\b", low):
+    if rc.search(r"\boverdue\b|\blate\b|\bpast due\b|\bmissed\b|\bbehind\b|\bslipped\b", low):
         slots["scope"] = "overdue"
-    elif re.search(r"\btoday\b|\btonight\b|\bthis (?:morning|afternoon|evening)\b|\bnow\b", low):
+    elif rc.search(r"\btoday\b|\btonight\b|\bthis (?:morning|afternoon|evening)\b|\bnow\b", low):
         slots["scope"] = "today"
-    elif re.search(r"\bweek\b|\bweekly\b|\b7 days\b|\bnext few days\b|\bupcoming\b|\bcoming up\b", low):
+    elif rc.search(r"\bweek\b|\bweekly\b|\b7 days\b|\bnext few days\b|\bupcoming\b|\bcoming up\b", low):
         slots["scope"] = "week"
     else:
         slots["scope"] = "all"
@@ -164,21 +204,21 @@ _TASK_NOUN = r"(?:tasks?|todos?|to-?dos?|to do(?: list)?|task list|reminders|fol
 
 def rule_list_tasks(m: Msg) -> Result | None:
     low = m.low.strip()
-    if re.match(
-        rf"^(?:@\w+(?:'s)?\s+)?(?:(?:my|our|all|all my|open|pending|outstanding|the team's|team|overdue|late|today's|todays|due|"
+    if rc.match(
+        rf"^(?:@\w+(?:'s)?\s+|[a-z][\w\-]*'s\s+)?(?:(?:my|our|all|all my|open|pending|outstanding|the team's|team|overdue|late|today's|todays|due|"
         rf"this week's|upcoming|remaining|current)\s+)*{_TASK_NOUN}\b"
         r"(?:\s+(?:for|of)\s+@\w+|\s+@\w+|\s+(?:today|overdue|this week|week|due|all|mine|list|please|pls|"
         r"now|for today|for the week|for this week|for me|due today|due this week))*[?!.]*$",
         low,
     ):
         return list_tasks(m, conf=0.95)
-    question = re.match(
+    question = rc.match(
         r"^(?:what|what's|whats|which|any|anything|do i|do we|does|is there|are there|show|list|see|view|get|"
         r"give|pull up|display|check|how many|where|remind me what|tell me|can i see|let me see|lemme see|"
         r"who has|who's got|who is|who's|is|are)\b",
         low,
     )
-    if question and re.search(
+    if question and rc.search(
         rf"\b{_TASK_NOUN}\b|\bon (?:my|his|her|their|our) plate\b|\bplate\b|\bagenda\b|\bon deck\b"
         r"|\bdue\b|\boverdue\b|\bto do\b|\bi (?:have|got) to do\b|\bpending\b|\boutstanding\b|\bopen items\b"
         r"|\bon (?:my|the) list\b|\bmy list\b|\bworking on\b|\bbusy with\b|'s (?:list|plate)\b"
@@ -188,10 +228,10 @@ def rule_list_tasks(m: Msg) -> Result | None:
         r"|\bdo i (?:have|need to do)\b|\bi need to do\b",
         low,
     ):
-        if re.search(r"\b(?:pipeline|pipe|forecast|deals?)\b", low) and not re.search(_TASK_NOUN, low):
+        if rc.search(r"\b(?:pipeline|pipe|forecast|deals?)\b", low) and not rc.search(_TASK_NOUN, low):
             return None
         return list_tasks(m, conf=0.9)
-    if re.match(
+    if rc.match(
         r"^(?:what do i have|what have i got|what's next for me|what should i (?:do|work on|focus on|prioriti[sz]e|tackle)"
         r"|what am i (?:supposed|meant|expected) to (?:be )?(?:do|doing|work on|working on)"
         r"|what am i (?:late|behind) on|am i (?:late|behind) on|what(?:'s| is) late)\b"
@@ -200,7 +240,7 @@ def rule_list_tasks(m: Msg) -> Result | None:
         low,
     ):
         return list_tasks(m, conf=0.85)
-    if re.match(r"^(?:anything\s+|what's\s+|whats\s+|what is\s+)?overdue\b", low):
+    if rc.match(r"^(?:anything\s+|what's\s+|whats\s+|what is\s+)?overdue\b", low):
         return list_tasks(m, conf=0.9)
     return None
 
@@ -233,18 +273,18 @@ def _task_assignee(m: Msg, pos: int, title_low: str) -> tuple[str | None, list[t
     """Who the task is for: a leading/targeted mention, else "me"/nobody means the sender."""
     for mm in MENTION_AT.finditer(m.text):
         before = m.low[max(0, mm.start() - 30) : mm.start()]
-        if mm.start() <= pos + 2 or re.search(
+        if mm.start() <= pos + 2 or rc.search(
             r"(?:^|\b)(?:for|assign(?:ed)?(?: it| this)? to|owner|owned by|remind|ask|tell|get|have|task|todo)\s*[:\-]?\s*$",
             before,
         ):
             return mm.group(1), [(mm.start(), mm.end())]
         after = m.low[mm.end() : mm.end() + 25]
-        if re.match(r"\s*(?:,|:)?\s*(?:can you|could you|pls|please|to)\b", after):
+        if rc.match(r"\s*(?:,|:)?\s*(?:can you|could you|pls|please|to)\b", after):
             return mm.group(1), [(mm.start(), mm.end())]
         if (
-            re.search(r"(?:[-–—,:(]|\bfor|\bby|\bowner:?)\s*$", before)
-            and not re.search(r"\bcc:?\s*$", before)
-            and re.fullmatch(r"\s*\)?[.!?]*\s*", m.low[mm.end() :])
+            rc.search(r"(?:[-–—,:(]|\bfor|\bby|\bowner:?)\s*$", before)
+            and not rc.search(r"\bcc:?\s*$", before)
+            and rc.fullmatch(r"\s*\)?[.!?]*\s*", m.low[mm.end() :])
         ):
             return mm.group(1), [(mm.start(), mm.end())]  # "… due 12/5 - @U1": a mention that closes the task
     if mm_first := MENTION_AT.match(m.text.strip()):
@@ -252,12 +292,12 @@ def _task_assignee(m: Msg, pos: int, title_low: str) -> tuple[str | None, list[t
     return m.user, []
 
 
-def task_from(m: Msg, pos: int, *, conf: float) -> Result:
-    assignee, cut = _task_assignee(m, pos, m.low[pos:])
+def task_from(m: Msg, pos: int, *, conf: float, teammate: str | None = None) -> Result:
+    assignee, cut = (teammate, []) if teammate else _task_assignee(m, pos, m.low[pos:])
     spans = m.spans_in(pos)
     due_span = first_future(m, spans)
     # "Zoe needs the SLA by Friday, remind me Thursday": the reminder's own date is when it is due
-    rm = re.search(r"\bremind (?:me|us|@\w+)\s+(?:on\s+|at\s+)?", m.low[pos:])
+    rm = rc.search(r"\bremind (?:me|us|@\w+)\s+(?:on\s+|at\s+)?", m.low[pos:])
     after = [s for s in spans if rm and s.start == pos + rm.end()]
     if after:
         due_span = after[0]
@@ -265,34 +305,34 @@ def task_from(m: Msg, pos: int, *, conf: float) -> Result:
     if due_span is not None:
         ranges += date_ranges(m, [due_span])
     body = blank(m.text, ranges)[pos:]
-    body = re.sub(r"^\s*(?:for|to)?\s*[:\-]?\s*", "", body)
-    body = re.sub(
+    body = rc.sub(r"^\s*(?:for|to)?\s*[:\-]?\s*", "", body)
+    body = rc.sub(
         r"^\s*(?:the\s+)?(?:team|everyone|everybody|all of us|us all)\s+to\s+", "", body, flags=re.I
     )
-    body = re.sub(
+    body = rc.sub(
         r"^\s*(?:,|:)?\s*(?:me|us|myself)?\s*(?:,|:)?\s*(?:to|that i need to|that i should|that we need to|about|i need to)?\s+",
         " ",
         " " + body,
     )
-    body = re.sub(
+    body = rc.sub(
         r"^\s*(?:,|:|-)?\s*(?:can you|could you|pls|please|plz|to|would you|will you)\b\s*",
         "",
         body,
         flags=re.I,
     )
-    body = re.sub(r"^\s*(?:can you|could you|pls|please|plz|to)\b\s*", "", body, flags=re.I)
-    body = re.split(r"(?<=\S)[?!]\s+(?=\w)|(?<=[a-z]{3})\.\s+(?=[A-Za-z])", body)[
+    body = rc.sub(r"^\s*(?:can you|could you|pls|please|plz|to)\b\s*", "", body, flags=re.I)
+    body = rc.split(r"(?<=\S)[?!]\s+(?=\w)|(?<=[a-z]{3})\.\s+(?=[A-Za-z])", body)[
         0
     ]  # the first sentence says what
     title = tidy(body)
-    title = re.sub(
+    title = rc.sub(
         r"^(?:i'm|i am|we're|we are|i'll|i will|we'll)\s+(?:going to\s+|gonna\s+)?", "", title, flags=re.I
     )
-    title = re.sub(r"[,;]?\s*\bcc:?\s*(?:@[UW][A-Z0-9]+[\s,]*)+", " ", title, flags=re.I)
-    title = re.sub(r"\s+(?:,|:)\s*", " ", title)
-    title = tidy(re.sub(r"(?:\s+[-–—]+)+\s*$", "", title))
-    title = re.sub(r"\s+[-–—]+(\s+[-–—]+)+\s+", " - ", title)
-    title = re.sub(
+    title = rc.sub(r"[,;]?\s*\bcc:?\s*(?:@[UW][A-Z0-9]+[\s,]*)+", " ", title, flags=re.I)
+    title = rc.sub(r"\s+(?:,|:)\s*", " ", title)
+    title = tidy(rc.sub(r"(?:\s+[-–—]+)+\s*$", "", title))
+    title = rc.sub(r"\s+[-–—]+(\s+[-–—]+)+\s+", " - ", title)
+    title = rc.sub(
         r"\s+(?:by|on|at|due|for|before|until|early|late|mid|around|sometime|approx\.?)$",
         "",
         title,
@@ -300,7 +340,7 @@ def task_from(m: Msg, pos: int, *, conf: float) -> Result:
     ).strip()
     if assignee and assignee != m.user:
         # "ask <@U1> to review the contract": with the person taken out, what is left is the ask itself
-        title = re.sub(r"^(?:ask|tell|get|have|remind)\s+(?:to\s+)?(?=\w)", "", title, flags=re.I)
+        title = rc.sub(r"^(?:ask|tell|get|have|remind)\s+(?:to\s+)?(?=\w)", "", title, flags=re.I)
     if not title:
         return "unknown", 0.3, {}
     slots: Slots = {"title": title}
@@ -310,14 +350,14 @@ def task_from(m: Msg, pos: int, *, conf: float) -> Result:
         due = resolve_when(m, due_span, "future")
         if due:
             slots["due"] = due
-    cm = re.search(
+    cm = rc.search(
         r"\b(?:call|email|e-mail|ping|text|meet|message|follow[\s\-]?up with|check in with|reach out to|get back to|"
         r"send\b.{1,40}?\bto|sync with|touch base with|remind|invite|intro)\s+(?P<n>[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?)",
         title,
     )
     if cm and looks_like_person(cm.group("n")):
         slots["contact"] = cm.group("n")
-    dm = re.search(
+    dm = rc.search(
         r"\b(?:for|on|re)\s+the\s+(?P<d>[A-Z][\w&.\-]*(?:\s+[\w&.\-]+){0,2}?)\s+(?:deal|opportunity|opp)\b",
         title,
     )
@@ -326,39 +366,183 @@ def task_from(m: Msg, pos: int, *, conf: float) -> Result:
     return "create_task", conf, slots
 
 
+# Words after "remind/ask/tell" that are not a teammate's name: "remind me", "ask legal to review…"
+_NOT_TEAMMATE = frozenset(
+    [
+        "me",
+        "us",
+        "myself",
+        "ourselves",
+        "everyone",
+        "everybody",
+        "all",
+        "the",
+        "team",
+        "them",
+        "him",
+        "her",
+        "someone",
+        "somebody",
+        "anyone",
+        "anybody",
+        "you",
+        "u",
+        "legal",
+        "finance",
+        "ops",
+        "sales",
+        "marketing",
+        "support",
+        "procurement",
+        "security",
+        "engineering",
+        "product",
+        "it",
+        "hr",
+        "leadership",
+        "management",
+        "accounting",
+        "billing",
+        "cs",
+        "customer",
+        "customers",
+        "client",
+        "clients",
+        "prospect",
+        "prospect's",
+        "the",
+        "a",
+        "an",
+        "my",
+        "our",
+        "their",
+        "his",
+        "this",
+        "that",
+        "these",
+        "those",
+        "people",
+        "folks",
+        "guys",
+    ]
+)
+_TEAMMATE_ASK = re.compile(
+    r"^(?:please\s+|pls\s+)?(?:remind|ask|tell|get|have|(?:set\s+)?(?:a\s+)?reminder\s+for(?=\s+[a-z][\w\-]*\s+to\s))\s+"
+    r"(?P<n>[a-z][\w\-]*)\s+(?:(?:to|that\s+(?:he|she|they)\s+(?:needs?|has|have|should)\s+to|about|that)\s+|(?=[a-z]))"
+)
+# "assign the Acme follow-up to Sarah for Monday"
+_ASSIGN_TO_NAME = re.compile(
+    r"^(?:please\s+|pls\s+)?assign\s+(?!to\b)(?P<t>.+?)\s+to\s+(?P<n>[a-z][\w\-]*)"
+    r"(?=\s+(?:by|for|on|due|before|until|tomorrow|today|next|this|eod|asap)\b|\s*[,.!?]?\s*$)"
+)
+_TEAMMATE_FOR = re.compile(
+    r"^(?:(?:(?:create|add|make|set\s+up|open|new)\s+)?(?:a\s+|an\s+)?(?:new\s+)?(?:task|todo|to-do|action\s+item)\s+for"
+    r"|assign(?:ed)?(?:\s+(?:this|it|a\s+task))?\s+to)\s+"
+    r"(?P<n>[a-z][\w\-]*)\s*(?:[:\-–—]\s*|\s+to\s+)"
+)
+# "can bob send the deck…", "Sarah, please send the proposal…": a teammate asked directly (a known first name)
+_TEAMMATE_DIRECT = re.compile(
+    r"^(?:(?:can|could|would|will)\s+(?P<n>[a-z][\w\-]*)\s+(?:please\s+|pls\s+)?"
+    r"|(?P<n2>[a-z][\w\-]*)\s*[,:]?\s+(?:please|pls|can\s+you|could\s+you)\s+)"
+)
+
+
+def teammate_task(m: Msg) -> Result | None:
+    """A teammate named in words gets the task as written: "remind bob to send the MSA…" is bob's."""
+    am = _ASSIGN_TO_NAME.match(m.low)
+    if am:
+        name = m.text[am.start("n") : am.end("n")]
+        if name.lower() in FIRST_NAMES or name[:1].isupper() and name.lower() not in _NOT_TEAMMATE:
+            slots: Slots = {"title": tidy(m.text[am.start("t") : am.end("t")]), "assignee": name}
+            due_span = first_future(m, m.spans_in(am.end()))
+            if due_span is not None:
+                due = resolve_when(m, due_span, "future")
+                if due:
+                    slots["due"] = due
+            return "create_task", 0.85, slots
+    dm = _TEAMMATE_DIRECT.match(m.low)
+    if (
+        dm
+        and _IMPERATIVE.match(m.low[dm.end() :])
+        and not rc.match(r"(?:call|text|ping|email|message)\s+me\b", m.low[dm.end() :])
+    ):
+        key = "n" if dm.group("n") else "n2"
+        name = m.text[dm.start(key) : dm.end(key)]
+        if name.lower() in FIRST_NAMES and name.lower() not in _NOT_TEAMMATE:
+            got = task_from(m, dm.end(), conf=0.8, teammate=name)
+            return got if got[0] == "create_task" else None
+    tm = _TEAMMATE_ASK.match(m.low) or _TEAMMATE_FOR.match(m.low)
+    if not tm:
+        return None
+    name = m.text[tm.start("n") : tm.end("n")]
+    low_name = name.lower()
+    if m.spans_in(tm.start("n") - 1, tm.end("n") + 1) or any(
+        s.start <= tm.start("n") < s.end for s in m.spans
+    ):
+        return None  # "remind Monday …": a day
+    if (
+        low_name in _NOT_TEAMMATE
+        or m.low[tm.end("n") : tm.end("n") + 3] == "'s "
+        or (
+            tm.re is _TEAMMATE_ASK
+            and m.low.startswith(("ask", "tell", "get", "have"))
+            and not m.low[tm.end("n") :].lstrip().startswith("to ")
+            and not _IMPERATIVE.match(m.low[tm.end() :])
+        )
+    ):
+        return None
+    if (
+        tm.re is _TEAMMATE_ASK
+        and not m.low.startswith(("remind", "set", "please", "pls"))
+        and rc.match(r"\s+(?:at|from|of)\b", m.low[tm.end("n") :])
+    ):
+        return None  # "ask Jane at Acme to…": a customer, the task is the sender's
+    if (
+        rc.match(r"^(?:please\s+|pls\s+)?(?:ask|tell|get|have)\b", m.low)
+        and low_name not in FIRST_NAMES
+        and not name[:1].isupper()
+    ):
+        return None
+    got = task_from(m, tm.end(), conf=0.88, teammate=name)
+    return got if got[0] == "create_task" else None
+
+
 def rule_create_task(m: Msg) -> Result | None:
     low = m.low
+    mate = teammate_task(m)
+    if mate:
+        return mate
     tm = _TASK_START.match(low)
     if tm:
         if (
             tm.group("need")
             and not (m.spans or _IMPERATIVE.match(low[tm.end() :].strip()))
-            and not re.search(
+            and not rc.search(
                 r"\b(?:call|email|send|follow|ping|prepare|draft|schedule|book|get|review|update)\b", low
             )
         ):
             return None
-        if tm.group("need") and re.match(r"\s*(?:to\s+)?(?:log|add|create|record)\b", low[tm.end() :]):
+        if tm.group("need") and rc.match(r"\s*(?:to\s+)?(?:log|add|create|record)\b", low[tm.end() :]):
             return None
         return task_from(m, tm.end(), conf=0.9)
     if MENTION_AT.match(m.text.strip()):
-        if re.match(
+        if rc.match(
             r"^@\w+(?:'s)?\s+(?:(?:overdue|open|pending|today's|current|upcoming)\s+)?"
             r"(?:tasks|todos|to-dos|pipeline|forecast|deals|numbers)\b",
             low,
         ):
             return None  # "@U123 overdue tasks", "@U123's pipeline": questions about someone
         return task_from(m, 0, conf=0.85)
-    if re.match(r"^(?:ask|tell|have|get)\s+@[uw]", low):
+    if rc.match(r"^(?:ask|tell|have|get)\s+@[uw]", low):
         return task_from(m, 0, conf=0.85)
     # "can @U1 send the deck to Hooli by Friday?"
-    cm = re.match(
+    cm = rc.match(
         r"^(?:can|could|would|will)\s+(?=@[UW][A-Z0-9]+\s+(?:please\s+|pls\s+)?[a-z])", m.text, re.I
     )
     if cm:
         return task_from(m, cm.end(), conf=0.8)
     # "assign Initech follow-up to @U1 for Monday"
-    am = re.match(r"^assign\s+(?!to\b)(?P<t>.+?)\s+to\s+@(?P<u>[UW][A-Z0-9]+)\b", m.text, re.I)
+    am = rc.match(r"^assign\s+(?!to\b)(?P<t>.+?)\s+to\s+@(?P<u>[UW][A-Z0-9]+)\b", m.text, re.I)
     if am:
         slots: Slots = {"title": tidy(am.group("t")), "assignee": am.group("u")}
         due_span = first_future(m, m.spans_in(am.end()))
@@ -370,21 +554,21 @@ def rule_create_task(m: Msg) -> Result | None:
 
 def rule_create_task_imperative(m: Msg) -> Result | None:
     low = m.low
-    if re.match(r"^(?:book|order|get|buy|find|grab) me\b", low) or re.search(
+    if rc.match(r"^(?:book|order|get|buy|find|grab) me\b", low) or rc.search(
         r"\b(?:flight|hotel|uber|taxi|cab|restaurant|table for)\b", low
     ):
         return None  # "book me a flight to Denver": an errand, not CRM work
-    if re.match(r"^(?:call|text|ping|email|message) me\b", low):
+    if rc.match(r"^(?:call|text|ping|email|message) me\b", low):
         return None
-    if re.match(r"^(?:update|change|set|move|push|mark)\b", low) and not m.spans:
+    if rc.match(r"^(?:update|change|set|move|push|mark)\b", low) and not m.spans:
         return None
-    if m.spans and re.match(r"^(?:[\w'&\-]+\s+){0,3}reminders?\s+(?:for|to|about|re)\b", low):
+    if m.spans and rc.match(r"^(?:[\w'&\-]+\s+){0,3}reminders?\s+(?:for|to|about|re)\b", low):
         return task_from(m, 0, conf=0.7)  # "renewal reminder for Acme on Jan 1"
     im = _IMPERATIVE.match(low)
     if im:
         return task_from(m, 0, conf=0.8 if m.spans else 0.65)
     # "jane - call back", "globex: send pricing": who it is about, then what to do
-    nm = re.match(r"^[a-z][\w'.&\-]*(?:\s+[a-z][\w'.&\-]*)?\s*[-:–—]\s*", low)
-    if nm and _IMPERATIVE.match(low[nm.end() :]) and not re.match(r"(?:note|fyi|update)\b", low):
+    nm = rc.match(r"^[a-z][\w'.&\-]*(?:\s+[a-z][\w'.&\-]*)?\s*[-:–—]\s*", low)
+    if nm and _IMPERATIVE.match(low[nm.end() :]) and not rc.match(r"(?:note|fyi|update)\b", low):
         return task_from(m, 0, conf=0.6)
     return None

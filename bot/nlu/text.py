@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from . import rx as rc
 from .dates import MONTHS, WEEKDAYS
 from .vocab import FIRST_NAMES, LIFECYCLE_WORDS, NAME_STOP, ROLE_WORDS, STAGE_WORDS
 
@@ -119,7 +120,7 @@ COMPANY_SUFFIX = {
 
 
 def clean(s: str) -> str:
-    s = re.sub(r"\s+", " ", s).strip()
+    s = rc.sub(r"\s+", " ", s).strip()
     return s.strip(" ,;:.!?-–—\"'()[]")
 
 
@@ -127,12 +128,12 @@ def phones(text: str) -> list[tuple[int, int, str]]:
     out = []
     for m in PHONE.finditer(text):
         raw = m.group(1).strip()
-        digits = re.sub(r"\D", "", raw)
+        digits = rc.sub(r"\D", "", raw)
         if not 7 <= len(digits) <= 15:
             continue
-        if re.fullmatch(r"\d{4}-\d{1,2}-\d{1,2}", raw) or re.fullmatch(r"\d{1,2}/\d{1,2}/\d{2,4}", raw):
+        if rc.fullmatch(r"\d{4}-\d{1,2}-\d{1,2}", raw) or rc.fullmatch(r"\d{1,2}/\d{1,2}/\d{2,4}", raw):
             continue
-        if re.fullmatch(r"\d+", raw) and len(raw) < 9:
+        if rc.fullmatch(r"\d+", raw) and len(raw) < 9:
             # A bare 7-8 digit run is more often an amount than a phone number.
             continue
         out.append((m.start(1), m.start(1) + len(m.group(1).rstrip()), raw))
@@ -145,7 +146,7 @@ def is_weekday_or_month(tok: str, nxt: str | None) -> bool:
         return True
     if lw in ("monday", "wednesday", "saturday", "sunday"):
         return True
-    return lw in MONTHS and nxt is not None and bool(re.match(r"\d", nxt))
+    return lw in MONTHS and nxt is not None and bool(rc.match(r"\d", nxt))
 
 
 _INSTITUTION = frozenset(
@@ -192,7 +193,7 @@ def take_name(text: str, pos: int, *, company: bool = False, max_words: int = 4)
         # A full stop after a word ends the sentence, so the name ("Had a call with Jane. Follow up…"),
         # except after initials and abbreviations ("J. Doe", "Acme Corp.", "Dr. Lee").
         nxt_tok = run[i + 1].group(0) if i + 1 < len(run) else ""
-        pronoun_next = re.sub(r"['’](?:s|ll|d|re|ve|m)$", "", nxt_tok) in (
+        pronoun_next = rc.sub(r"['’](?:s|ll|d|re|ve|m)$", "", nxt_tok) in (
             "He",
             "She",
             "They",
@@ -243,18 +244,18 @@ def take_name(text: str, pos: int, *, company: bool = False, max_words: int = 4)
     for i, m in enumerate(run):
         tok = m.group(0)
         lw = tok.lower()
-        base = re.sub(r"'s$", "", lw)
+        base = rc.sub(r"'s$", "", lw)
         nxt = run[i + 1].group(0) if i + 1 < len(run) else None
         if len(words) >= max_words:
             break
         if tok.startswith("@") or tok.startswith("#") or "@" in tok or tok.startswith("http"):
             break
-        if not re.search(r"[\w&]", tok):
+        if not rc.search(r"[\w&]", tok):
             break  # "initech - budget…": a dash or slash ends the name
         if is_weekday_or_month(tok, nxt):
             break
         if capital_mode:
-            if words and re.fullmatch(r"[$€£]?\d[\d,.]*[kKmMbB]?", tok):
+            if words and rc.fullmatch(r"[$€£]?\d[\d,.]*[kKmMbB]?", tok):
                 break
             if tok[:1].isupper() or (company and tok[:1].isdigit()):
                 if tok == "I" or (
@@ -303,7 +304,7 @@ def take_name(text: str, pos: int, *, company: bool = False, max_words: int = 4)
             company and words and base.rstrip(".") in COMPANY_SUFFIX
         ):
             break
-        if re.search(r"\d", tok) and (not company or re.fullmatch(r"[$€£]?\d[\d,.]*[kKmMbB]?", tok)):
+        if rc.search(r"\d", tok) and (not company or rc.fullmatch(r"[$€£]?\d[\d,.]*[kKmMbB]?", tok)):
             break
         if (
             words
@@ -321,8 +322,8 @@ def take_name(text: str, pos: int, *, company: bool = False, max_words: int = 4)
     while words and words[-1].lower() in _PARTICLES:
         words.pop()
     name = " ".join(words)
-    name = re.sub(r"'s$", "", name)
-    name = name.rstrip(".") if not re.search(r"\b(?:inc|corp|co|ltd|jr|sr)\.$", name, re.I) else name
+    name = rc.sub(r"'s$", "", name)
+    name = name.rstrip(".") if not rc.search(r"\b(?:inc|corp|co|ltd|jr|sr)\.$", name, re.I) else name
     if not name:
         return "", pos
     return name, end
@@ -422,14 +423,14 @@ def find_money(text: str, *, deal_context: bool, exclude: list[tuple[int, int]])
         mult = m.group("mult") or ""
         num = float(m.group("num").replace(",", ""))
         before = text[max(0, m.start() - 20) : m.start()].lower()
-        if re.search(r"\bq$|\bq\s*$", before) and not pre:
+        if rc.search(r"\bq$|\bq\s*$", before) and not pre:
             continue
         strong = bool(pre or post or mult)
         if not strong:
             if not deal_context:
                 continue
             has_commas = "," in m.group("num")
-            cue = re.search(
+            cue = rc.search(
                 r"(?:worth|for|at|to|value[d]?(?:\s+at)?|amount|of|=|size|is|budget|price|priced at)\s*$",
                 before,
             )
@@ -442,7 +443,7 @@ def find_money(text: str, *, deal_context: bool, exclude: list[tuple[int, int]])
         amount = num * _MULT.get(mult, 1.0)
         cur_key = pre.lower() or post.lower()
         currency = _CUR_PRE.get(cur_key) or _CUR_POST.get(cur_key)
-        if currency is None and re.fullmatch(_ISO, (pre or post).upper()):
+        if currency is None and rc.fullmatch(_ISO, (pre or post).upper()):
             currency = (pre or post).upper()
         if currency is None and post.lower().startswith("dirham"):
             currency = "AED"
@@ -454,13 +455,13 @@ def find_money(text: str, *, deal_context: bool, exclude: list[tuple[int, int]])
 def role_title(segment: str) -> str | None:
     """The segment as a job title when it reads like one ("VP Sales", "Head of Procurement")."""
     seg = clean(segment)
-    seg = re.sub(r"^(?:is\s+)?(?:the|a|an|our|their|new)\s+", "", seg, flags=re.I)
+    seg = rc.sub(r"^(?:is\s+)?(?:the|a|an|our|their|new)\s+", "", seg, flags=re.I)
     if not seg or len(seg.split()) > 6:
         return None
-    words = [w.lower().strip(".,") for w in re.split(r"[\s/]+", seg)]
+    words = [w.lower().strip(".,") for w in rc.split(r"[\s/]+", seg)]
     if any(w in ROLE_WORDS or w.rstrip("s") in ROLE_WORDS for w in words):
         return seg
-    if re.fullmatch(r"vice president.*|[A-Z]{2,4}", seg) and seg.upper() in {w.upper() for w in ROLE_WORDS}:
+    if rc.fullmatch(r"vice president.*|[A-Z]{2,4}", seg) and seg.upper() in {w.upper() for w in ROLE_WORDS}:
         return seg
     return None
 

@@ -20,12 +20,37 @@ INTENTS: tuple[str, ...] = (
     "pipeline_summary",
     "help",
     "unknown",
+    "create_company",
+    "update_company",
+    "show_record",
+    "show_history",
+    "list_records",
+    "tag_record",
+    "delete_record",
+    "merge_records",
+    "report",
+    "log_feedback",
 )
 
 KINDS = ("call", "email", "meeting", "note", "message")
 STAGES = ("lead", "qualified", "demo", "proposal", "negotiation", "won", "lost")
 LIFECYCLES = ("prospect", "lead", "customer", "loyal", "advocate")
 SCOPES = ("today", "overdue", "week", "all")
+RECORD_TYPES = ("contact", "company", "deal", "task")
+MEASURES = (
+    "won",
+    "lost",
+    "win_rate",
+    "funnel",
+    "cycle",
+    "velocity",
+    "forecast",
+    "activity",
+    "quota",
+    "customers",
+    "satisfaction",
+)
+SCALES = ("nps", "csat")
 
 # Replacement text for shorthand; keys are matched case-insensitively as whole tokens.
 ABBREVIATIONS: dict[str, str] = {
@@ -178,6 +203,19 @@ ABBREVIATIONS: dict[str, str] = {
     "txtd": "texted",
     "emld": "emailed",
     "juts": "just",
+    "puul": "pull",
+    "lsit": "list",
+    "shwo": "show",
+    "mrg": "merge",
+    "dlt": "delete",
+    "winrate": "win rate",
+    "hw": "how",
+    "mnth": "month",
+    "mnths": "months",
+    "forcast": "forecast",
+    "forecst": "forecast",
+    "compnies": "companies",
+    "custs": "customers",
 }
 
 # Words worth repairing when misspelt: they decide the intent or a vocabulary slot.
@@ -191,6 +229,7 @@ FUZZY_TARGETS: frozenset[str] = _words(
     schedule monday tuesday wednesday thursday friday saturday sunday january february september october
     november december complete completed finished done assign assigned please phone number title company
     discussed sending voicemail lookup search wants needs asked wanted pricing
+    delete remove merge history domain industry website timeline quarter tagged
     """
 )
 

@@ -17,7 +17,8 @@ SCHEMA = json.loads((HERE / "intent.schema.json").read_text(encoding="utf-8"))
 DEFAULT_CONTEXT = {"now": "2026-11-18T10:00:00-05:00", "tz": "America/New_York", "user": "U0SENDER"}
 FREE_TEXT = {"summary", "title"}
 IDS = {"assignee", "owner"}
-DATES = {"due", "occurred_at", "close_date"}
+DATES = {"due", "occurred_at", "close_date", "from", "to"}
+NUMBERS = {"amount", "score", "inactive_days"}
 STOP = {"a", "an", "the", "to", "with", "for", "about", "on", "and", "of"}
 
 
@@ -39,8 +40,8 @@ def schema_errors(obj: Any, schema: dict[str, Any] = SCHEMA, path: str = "$") ->
         schema = SCHEMA["$defs"][schema["$ref"].rsplit("/", 1)[-1]]
     errors: list[str] = []
     kind = schema.get("type")
-    py = {"object": dict, "string": str, "number": (int, float)}
-    if kind and not isinstance(obj, py[kind]) or kind == "number" and isinstance(obj, bool):
+    py = {"object": dict, "string": str, "number": (int, float), "integer": int, "array": list}
+    if kind and not isinstance(obj, py[kind]) or kind in ("number", "integer") and isinstance(obj, bool):
         return [f"{path}: expected {kind}, got {obj!r}"]
     if "enum" in schema and obj not in schema["enum"]:
         errors.append(f"{path}: {obj!r} not in {schema['enum']}")
@@ -53,6 +54,11 @@ def schema_errors(obj: Any, schema: dict[str, Any] = SCHEMA, path: str = "$") ->
             date.fromisoformat(obj)
         except ValueError:
             errors.append(f"{path}: {obj!r} is not a date")
+    if kind == "array":
+        if len(obj) < schema.get("minItems", 0) or len(obj) > schema.get("maxItems", len(obj)):
+            errors.append(f"{path}: {len(obj)} items")
+        for i, item in enumerate(obj):
+            errors += schema_errors(item, schema.get("items", {}), f"{path}[{i}]")
     if kind == "object":
         for key in schema.get("required", []):
             if key not in obj:
@@ -126,17 +132,23 @@ def _same_slot(key: str, exp: Any, got: Any) -> bool:
         return False
     if isinstance(exp, dict):
         return isinstance(got, dict) and all(_same_slot(k, v, got.get(k)) for k, v in exp.items())
+    if isinstance(exp, list):  # tags, records: the same items in any order
+        if not isinstance(got, list) or len(got) != len(exp):
+            return False
+        return sorted(_norm(x) for x in exp) == sorted(_norm(x) for x in got)
     if key in DATES:
         return _same_date(exp, got)
-    if key == "amount":
+    if key in NUMBERS:
         try:
             return abs(float(got) - float(exp)) < 0.5
         except (TypeError, ValueError):
             return False
     if key == "currency":
         return _norm(got).upper() == exp.upper()
-    if key in IDS:
-        return str(got).strip() == exp
+    if key in IDS:  # a user id exactly; a teammate named in words as written, case aside
+        if re.fullmatch(r"[UW][A-Z0-9]+", exp):
+            return str(got).strip() == exp
+        return _norm(got) == _norm(exp)
     if key == "phone":
         return re.sub(r"[^\d+]", "", str(got)) == re.sub(r"[^\d+]", "", exp)
     if key in FREE_TEXT:

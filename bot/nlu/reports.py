@@ -1,0 +1,340 @@
+"""Reports and feedback: ``report`` (a measure over a period, for an owner) and ``log_feedback`` (NPS / CSAT).
+
+A report is a question about results: "what did the team close this month?", "<@U1>'s win rate last quarter",
+"forecast for Q1", "activity this week". The open pipeline as it stands now stays ``pipeline_summary``.
+"""
+
+from __future__ import annotations
+
+import re
+
+from . import rx as rc
+from .base import Msg, Result, Slots, company_after, name_at, person_like, tidy
+from .dates import find_period
+from .records import owner_of, teammate_name
+
+# --- measures, most specific first
+
+_MEASURES: list[tuple[str, re.Pattern[str]]] = [
+    (
+        "win_rate",
+        re.compile(
+            r"\b(?:win|close|closing|won|deal)[\s\-]?(?:rate|ratio|percentage|pct|%)|\bwin/loss\b|\bwin[\s\-]loss\b|"
+            r"\bhit\s+rate\b|\bwin\s+%|\bhow\s+often\s+(?:do|did|does)\s+(?:we|i|@\w+|\w+)\s+win\b"
+        ),
+    ),
+    (
+        "cycle",
+        re.compile(
+            r"\b(?:sales\s+|deal\s+|average\s+|avg\s+)?cycle(?:\s+(?:time|length))?\b|\btime[\s\-]to[\s\-](?:close|win)\b|"
+            r"\bdays\s+to\s+close\b|\bhow\s+long\b.*\b(?:to\s+close|to\s+win|closing|to\s+sign)\b"
+        ),
+    ),
+    ("velocity", re.compile(r"\bvelocity\b")),
+    (
+        "funnel",
+        re.compile(
+            r"\bfunnel\b|\bconversion(?:s|\s+rates?)?\b|\bstage[\s\-]to[\s\-]stage\b|\bconvert(?:ed|ing)?\s+(?:from\s+)?"
+            r"(?:lead|leads|stage)"
+        ),
+    ),
+    (
+        "quota",
+        re.compile(
+            r"\bquotas?\b|\battainment\b|\b(?:vs\.?|versus|against|to)\s+(?:the\s+|our\s+|my\s+|his\s+|her\s+)?"
+            r"(?:target|goal|plan|number)\b"
+        ),
+    ),
+    (
+        "satisfaction",
+        re.compile(
+            r"\bnps\b|\bcsat\b|\bnet\s+promoter\b|\b(?:customer\s+)?satisfaction\b|\bhow\s+happy\s+are\s+(?:our\s+)?customers\b"
+        ),
+    ),
+    (
+        "customers",
+        re.compile(
+            r"\bnew\s+(?:customers|clients|logos|accounts)\b|\b(?:customers|clients|logos)\s+(?:did\s+we\s+|have\s+we\s+)?"
+            r"(?:added|won|acquired|gained|signed|onboarded|landed|add|win|acquire|gain|sign|onboard|land)\b|"
+            r"\bcustomer\s+(?:count|growth|acquisition|adds)\b|\bhow\s+many\s+(?:new\s+)?(?:customers|clients|logos)\b"
+        ),
+    ),
+    (
+        "activity",
+        re.compile(
+            r"\bactivit(?:y|ies)\b|\bhow\s+many\s+(?:calls|meetings|emails|touches|touchpoints|demos|activities)\b|"
+            r"\b(?:calls|meetings|emails|demos)\s+(?:logged|made|booked|held|done|did|have)\b|\bcall\s+volume\b"
+        ),
+    ),
+    (
+        "forecast",
+        re.compile(
+            r"\bforecast(?:ed|ing)?\b|\b(?:closing|expected\s+to\s+close|set\s+to\s+close|slated\s+to\s+close|due\s+to\s+close|"
+            r"going\s+to\s+close|should\s+close|will\s+close|likely\s+to\s+close|projected\s+to\s+close)\b"
+        ),
+    ),
+    (
+        "lost",
+        re.compile(r"\b(?:lost|lose|losing|losses|closed[\s\-]lost|churned)\b"),
+    ),
+    (
+        "won",
+        re.compile(
+            r"\b(?:close|closed|won|win|wins|book|booked|bookings|sign|signed|sold|sell|revenue|closed[\s\-]won|land|landed)\b|"
+            r"\bhow\s+did\s+(?:q[1-4]|\w+\s+(?:month|quarter|year|week))\s+go\b|\bnumbers\b|\bresults\b|"
+            r"\bhow\s+did\s+(?:we|i|the\s+team|@\w+|\w+)\s+do\b"
+        ),
+    ),
+]
+
+# What a report is asked with: a question, an imperative to show or run one, or a bare measure with a period.
+_ASKED = re.compile(
+    r"^(?:(?:what|what's|whats|how|how's|hows|how\s+many|how\s+much|which|who|show|give|get|pull|run|"
+    r"display|report|tell|list|can|could|do|does|did|is|are|was|were|i\s+need|i\s+want|i'd\s+like|let\s+me\s+see|"
+    r"gimme|quick|any|anything|where|am)\b)"
+)
+_MEASURE_FIRST = re.compile(
+    r"^(?:(?:@[uw][a-z0-9]+|[a-z][\w\-]*)['’]s\s+|@[uw][a-z0-9]+\s+|(?:my|our|the\s+team's|team|the|this|last|next|"
+    r"pipeline|pipe|sales|deal|average|avg|customer|overall|total)\s+)*"
+    r"(?:(?:q[1-4]|ytd|mtd|qtd|\w+\s+(?:month|quarter|year|week)['’]?s?|month|quarter|year|week|monthly|quarterly|weekly)\s+)?"
+    r"(?:win[\s\-]?rate|close[\s\-]rate|win/loss|forecast|activity|activities|bookings|quota|attainment|funnel|velocity|"
+    r"(?:sales\s+)?cycle|nps|csat|satisfaction|new\s+customers|new\s+logos|won\s+deals|lost\s+deals|closed[\s\-]won|"
+    r"closed[\s\-]lost|deals\s+(?:\w+\s+){0,2}?(?:closing|close|closed|won|lost)|lead[\s\-]to[\s\-]\w+\s+conversion|revenue|conversion(?:\s+rates?)?|results|numbers|report)\b"
+)
+
+
+def _measure(low: str) -> str | None:
+    for name, rx in _MEASURES:
+        if rx.search(low):
+            return name
+    return None
+
+
+def _owner(m: Msg) -> str | None:
+    own = None
+    for pm in rc.finditer(r"(?<![\w'’@])(?P<n>@[uw][a-z0-9]+|[a-z][\w\-]*)['’]s\s", m.low):
+        word = pm.group("n")
+        if word.startswith("@") or teammate_name(word):  # "what's Bob's forecast": Bob's
+            own = word if word.startswith("@") else m.text[pm.start("n") : pm.end("n")]
+            break
+    got = owner_of(m, own)
+    if got:
+        return got
+    dm = rc.search(
+        r"\b(?:did|has|have|is|was|will)\s+(?P<n>[a-z][\w\-]*)\s+(?:close|closed|win|won|book|booked|sell|sold|lose|lost|"
+        r"log|logged|make|made|do|done|hit|doing|tracking|trending|convert|converted)\b"
+        r"|\b(?:for|by)\s+(?P<n2>[a-z][\w\-]*)\b",
+        m.low,
+    )
+    if dm:
+        key = "n" if dm.group("n") else "n2"
+        word = m.text[dm.start(key) : dm.end(key)]
+        pronoun = word.lower() in ("we", "i", "you", "they", "he", "she", "anyone", "everyone", "team")
+        if teammate_name(word) and not pronoun and (key == "n" or word.lower() in _FIRST):
+            return word
+    return None
+
+
+def _first_names() -> frozenset[str]:
+    from .vocab import FIRST_NAMES
+
+    return FIRST_NAMES
+
+
+_FIRST = _first_names()
+
+
+def rule_report(m: Msg) -> Result | None:
+    low = m.low.strip()
+    first = _MEASURE_FIRST.match(low)
+    asked = bool(_ASKED.match(low)) and not rc.match(r"^what\s+an?\b", low)  # "what a quarter!" is a cheer
+    if not asked and first:
+        # a bare measure ("win rate last quarter", "forecast for Q1") is a request; a sentence about one is not
+        rest = low[first.end() :]
+        asked = not rc.search(
+            r"\b(?:is|are|was|were|goes|go|went|got|gets|says|said|has|have|had|will|looks?|seems?|sucks?|rocks?)\b",
+            rest,
+        )
+    if not asked:
+        return None
+    measure = _measure(low)
+    if measure is None:
+        return None
+    forecast = measure == "forecast"
+    ytd = any(new == "yesterday" and old.lower() == "ytd" for new, old in m.restore)
+    period = find_period(low.replace("yesterday", "ytd      ") if ytd else low, m.now, forecast=forecast)
+    # guards: what stays with the other intents
+    if rc.search(r"\b(?:pipeline|pipe)\b", low) and measure in ("won", "forecast", "lost"):
+        return None  # "how much is in the pipeline for Q4?": the pipeline as it stands
+    if measure == "forecast" and period is None:
+        return None  # "what's the forecast?": the pipeline as it stands
+    if measure in ("won", "lost"):
+        # "what did we close", "how many deals did we lose last month", "closed won this quarter"
+        if not (
+            rc.search(
+                r"\b(?:what|how\s+much|how\s+many|which|show|list|give|get|pull|run|total|sum)\b.*\b(?:close|closed|won|win|"
+                r"book|booked|sign|signed|sold|sell|lose|lost|land|landed|churned)\b",
+                low,
+            )
+            or rc.search(
+                r"\b(?:bookings|revenue|results|numbers|closed[\s\-](?:won|lost)|(?:won|lost)\s+deals|"
+                r"deals\s+(?:won|lost|closed))\b",
+                low,
+            )
+            or rc.search(r"\bhow\s+did\s+.+\s+(?:go|do)\b", low)
+        ):
+            return None
+        if not period and not rc.search(r"\b(?:what|how\s+much|how\s+many)\b.*\b(?:did|have|has)\b", low):
+            return None
+        if rc.search(
+            r"\b(?:the|this|that)\s+[\w\-]+(?:\s+[\w\-]+)?\s+(?:deal|opp|opportunity|renewal)\b", low
+        ):
+            return None  # "is the Globex deal closing this month?": about one deal
+        if rc.search(r"\b(?:numbers|results)\b", low) and not period:
+            return None
+    if measure == "satisfaction" and rc.search(r"\b(?:gave|give|scored|rated|\d+\s*/\s*(?:10|5))\b", low):
+        return None  # a score given is feedback, not a report
+    if measure == "activity" and rc.search(r"\b(?:with|for|on)\s+(?:the\s+)?[A-Z]", m.text) and not period:
+        return None  # "activity with Acme" is its history
+    yes_no = rc.match(r"^(?:is|are|was|were|will|would|should|can|could)\b", low) and not rc.match(
+        r"^(?:can|could|would)\s+(?:i|you|u|we)\s+(?:please\s+)?(?:get|see|have|show|give|pull|run|send)\b",
+        low,
+    )
+    if (
+        yes_no
+        and measure in ("won", "lost", "forecast")
+        and not rc.search(r"\b(?:how\s+many|how\s+much|any)\b", low)
+    ):
+        return None  # "is the Globex deal closing this month?": a yes/no about one deal
+    slots: Slots = {"measure": measure}
+    if period is not None:
+        slots["period"] = period.as_slot()
+    owner = _owner(m)
+    if owner:
+        slots["owner"] = owner
+    return "report", 0.86, slots
+
+
+# --- log_feedback
+
+_SCORE = [
+    re.compile(
+        r"\b(?:gave|give|gives|giving|scored|rated|rates|rate|rating|left|submitted|returned|responded\s+with|answered|put)\s+"
+        r"(?:us|it|our\s+\w+|the\s+\w+|a\s+score\s+of|a\s+rating\s+of|him|her|them)?\s*(?:an?\s+|a\s+solid\s+|only\s+an?\s+|just\s+an?\s+)?"
+        r"(?P<n>\d{1,2}(?:\.\d)?)(?!\s*(?:%|k\b|am\b|pm\b|days?|weeks?|months?))\b"
+    ),
+    re.compile(
+        r"\b(?:nps|csat|satisfaction|promoter)(?:\s+(?:score|survey|response|rating|result))?\s*(?:of|was|is|=|:|-|came\s+back"
+        r"(?:\s+(?:as|at))?|at|score)?\s*(?:an?\s+)?(?P<n>\d{1,2}(?:\.\d)?)(?!\s*(?:%|k\b|days?))\b"
+    ),
+    re.compile(r"\b(?P<n>\d{1,2}(?:\.\d)?)\s*(?:/\s*(?:10|5)|out\s+of\s+(?:10|5)|stars?)\b"),
+    re.compile(r"\b(?:nps|csat)\b[^.?!\d]{0,40}?[:=]\s*(?P<n>\d{1,2}(?:\.\d)?)\b"),
+    re.compile(r"\b(?:an?\s+)?(?P<n>\d{1,2})\s+(?:nps|csat)\b"),
+    re.compile(
+        r"^(?:nps|csat)\s+(?:for\s+|from\s+)?[a-z][\w&.\-]*(?:\s+[a-z][\w&.\-]*){0,2}\s*[:=\-]?\s+(?P<n>\d{1,2})\s*$"
+    ),
+    re.compile(r"\b(?:nps|csat)\b[^.?!\d]{0,40}?\bwith\s+(?:an?\s+)?(?P<n>\d{1,2})\b"),
+    re.compile(
+        r"\b(?:an?\s+)?(?P<n>\d{1,2})\s+(?:on|in|for|from)\s+(?:the\s+|our\s+|their\s+|an?\s+)?(?:nps|csat|satisfaction|"
+        r"customer\s+satisfaction|survey)\b"
+    ),
+]
+
+
+_LOGGED_MEETING = re.compile(
+    r"^(?:(?:cs|csm|quick|qbr|weekly|monthly)\s+)*(?:call|check[\s\-]?in|meeting|mtg|met|spoke|lunch|demo|emailed|called|had|"
+    r"sync|qbr|visit(?:ed)?|log(?:ged)?\s+(?:a\s+)?(?:call|meeting|email|note|visit))\b"
+)
+
+
+def rule_feedback(m: Msg) -> Result | None:
+    low = m.low
+    if _LOGGED_MEETING.match(low) and not rc.search(r"\b(?:gave|rated|scored)\s+us\b", low):
+        return None  # "CS check-in w/ Lumen Dental: onboarding done, NPS 9" is the check-in
+    nps = rc.search(r"\bnps\b|\bnet\s+promoter\b|\bpromoter\s+score\b|(?:/|out\s+of)\s*10\b", low)
+    csat = rc.search(r"\bcsat\b|\bsatisfaction\b|(?:/|out\s+of)\s*5\b|\bstars?\b", low)
+    if not (nps or csat):
+        return None
+    if not rc.search(
+        r"\bnps\b|\bcsat\b|\bnet\s+promoter\b|\bsatisfaction\b|\bsurvey\b", low
+    ) and not rc.search(r"\b(?:gave|give|gives|rated|rates|scored|left)\s+(?:us|our\s+\w+)\b", low):
+        return None  # "I rated the coffee machine 10/10": not a customer's score
+    if rc.match(
+        r"^(?:what|what's|whats|how|how's|show|give me|get me|list|which|did|does|do|is|are)\b", low.strip()
+    ):
+        return None  # questions about scores are reports
+    score = None
+    at = -1
+    for rx in _SCORE:
+        sm = rx.search(low)
+        if sm:
+            score, at = float(sm.group("n")), sm.start("n")
+            break
+    if score is None or any(s.start <= at < s.end for s in m.spans):
+        return None  # "an 8 on the 15th"
+    if nps and csat:
+        scale = "nps" if nps.start() < csat.start() or rc.search(r"(?:/|out\s+of)\s*10\b", low) else "csat"
+    else:
+        scale = "nps" if nps else "csat"
+    if scale == "nps" and not 0 <= score <= 10 or scale == "csat" and not 1 <= score <= 5:
+        return None
+    slots: Slots = {"scale": scale, "score": int(score) if score.is_integer() else score}
+    _who_gave(m, slots)
+    return "log_feedback", 0.88, slots
+
+
+_NOT_A_GIVER = (
+    r"(?:we|i|our|the|a|an|nps|csat|just|got|new|survey|customer|score|log|logged|record|recorded|add|save|enter|"
+    r"track|feedback|response|received|another|this|that|@)"
+)
+
+
+def _who_gave(m: Msg, slots: Slots) -> None:
+    """ "Jane from Acme gave us a 9", "NPS 9 from Jane at Acme", "Acme rated us 4/5", "nps 4 - tom @ hooli"."""
+    fm = rc.search(
+        r"\b(?:from|for|by)\s+(?!(?:the\s+)?(?:survey|nps|csat|customer|customers|them|him|her|us)\b)"
+        r"|^(?:nps|csat)\s+(?=[a-z][\w&.\-]*(?:\s+[a-z][\w&.\-]*){0,2}\s*[:=\-]?\s+\d)",  # "nps Acme 9"
+        m.low,
+    )
+    start = None
+    # the clause that gives the score: "<@U1> says Initech gave an 8" is Initech's
+    vm = rc.search(r"\b(?:gave|gives|rated|rates|scored|left|submitted|responded)\b", m.low)
+    head = m.low[: vm.start()] if vm else m.low
+    cut = max(
+        (
+            x.end()
+            for x in rc.finditer(r"\b(?:says|said|reports|reported|told me|mentioned|that)\b|[:,;]\s", head)
+        ),
+        default=0,
+    )
+    if rc.match(rf"\s*(?!{_NOT_A_GIVER}\b)[a-z]", m.low[cut:]) and (vm or cut == 0):
+        start = cut + len(m.low[cut:]) - len(m.low[cut:].lstrip())
+    elif fm:
+        start = fm.end()
+    else:
+        # "nps 4 - tom @ hooli": who, after the score
+        am = rc.search(r"\b\d{1,2}(?:\s*/\s*(?:10|5))?\s*(?:[-–—:,(]|\s(?=[a-z]))\s*(?=[a-z])", m.low)
+        if am and rc.match(rf"(?!{_NOT_A_GIVER}\b|on\b|in\b|out\b|stars?\b)", m.low[am.end() :]):
+            start = am.end()
+    if start is None:
+        # "Acme NPS: 8", "Globex's CSAT is 4": the name right before the scale
+        sc = rc.search(r"\b(?:nps|csat)\b", m.low)
+        lead = rc.match(rf"(?:{_NOT_A_GIVER}\s+)*", m.low)
+        if not sc or lead is None or lead.end() >= sc.start():
+            return
+        name, _ = name_at(m, lead.end(), company=True)
+        name = rc.sub(r"['’]s$", "", rc.split(r"\s+(?:nps|csat)\b", name, flags=re.I)[0])
+        if name and not rc.search(r"\b(?:nps|csat)\b", name, re.I):
+            slots["contact" if person_like(name, default=False) else "company"] = name
+        return
+    name, end = name_at(m, start, company=True)
+    name = rc.sub(r"['’]s$", "", name)
+    if not name or name.lower() in ("nps", "csat", "we", "they", "customer"):
+        return
+    company, _ = company_after(m, end)
+    if company:
+        slots["contact"], slots["company"] = name, tidy(company)
+    elif person_like(name, default=False):
+        slots["contact"] = name
+    else:
+        slots["company"] = name

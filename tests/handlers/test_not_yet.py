@@ -1,0 +1,51 @@
+"""What the bot can't do yet, it says, with the closest help topic: never a button that would turn the
+question into a record. Intents the message contract defines and older intents already serve are served."""
+
+from __future__ import annotations
+
+import json
+
+from models import Company, Contact, Deal
+from tests.handlers.helpers import count
+from tests.support.slackhttp import BOB, SlackHTTP, text_of
+
+
+def _no_create_buttons(call: object) -> None:
+    raw = json.dumps(call.params)  # type: ignore[attr-defined]
+    assert "Create contact" not in raw and "Create deal" not in raw and "Create company" not in raw
+
+
+def test_questions_it_cannot_answer_yet_say_so(slack: SlackHTTP) -> None:
+    for text, topic in (
+        ("show me all customers", "/crm help deals"),
+        ("what did the team close this month?", "/crm help pipeline"),
+        ("merge Jane Doe and Jane M. Doe", "/crm help contacts"),
+        ("tag Jane Doe as hot and emea", "/crm help contacts"),
+    ):
+        reply = slack.dm(text)
+        assert "can't" in text_of(reply) and "yet" in text_of(reply), (text, text_of(reply))
+        assert topic in text_of(reply), (text, text_of(reply))
+        _no_create_buttons(reply)
+    assert count(slack, Contact) == count(slack, Deal) == count(slack, Company) == 0
+
+
+def test_a_deal_pulled_up_by_name_is_shown(slack: SlackHTTP) -> None:
+    slack.command("deal add Acme renewal $48k")
+    reply = slack.dm("pull up the Acme renewal deal")
+    assert "Acme renewal" in text_of(reply) and "48,000" in text_of(reply)
+
+
+def test_a_teammate_named_in_words_gets_the_task(slack: SlackHTTP) -> None:
+    slack.command("help", user=BOB)  # Bob has written to the bot, so it knows him
+    reply = slack.dm("remind bob to call Tom at Initech tomorrow at 2pm")
+    assert BOB in text_of(reply), text_of(reply)
+    tasks = slack.crm.list_tasks(slack.crm.actor("T1", BOB))
+    assert [t.title for t in tasks] and tasks[0].assignee_slack_id == BOB
+
+
+def test_an_unknown_teammate_is_said_to_be_unknown(slack: SlackHTTP) -> None:
+    reply = slack.dm("remind priya to send the deck tomorrow")
+    assert "no one called “priya”" in text_of(reply).lower(), text_of(reply)
+    from models import Task
+
+    assert count(slack, Task) == 0
