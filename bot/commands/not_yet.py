@@ -21,7 +21,6 @@ NOT_YET: dict[str, tuple[str, str]] = {
     "create_company": ("add companies on their own", "contacts"),
     "update_company": ("change a company's details", "contacts"),
     "show_record": ("show that kind of record", "deals"),
-    "show_history": ("show a record's history", "deals"),
     "list_records": ("list records that way", "deals"),
     "tag_record": ("tag records", "contacts"),
     "delete_record": ("delete records", "undo"),

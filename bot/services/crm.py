@@ -28,6 +28,7 @@ from bot.services.lookup import Match, pick, rank
 from bot.services.people import find_teammate
 from bot.services.subscriptions import Schedule, next_run
 from bot.services.text import fold
+from bot.services.timeline import Timeline, timeline
 from bot.services.timeutil import due_instant, local_day_bounds, parse_day, parse_when, today_in, zone
 from bot.services.views import (
     Amounts,
@@ -1313,6 +1314,36 @@ class CRM(ServiceBase):
             return Pipeline(stages, owners, ws.default_currency, owner)
 
     # ---- audit and undo --------------------------------------------------------------------------
+
+    def timeline(self, actor: Actor, ref: Ref, record_type: str | None = None, *, offset: int = 0) -> Timeline:
+        """A record's history, newest first (bot.services.timeline); a deal, then a contact, then a
+        company when the type was not said."""
+        kinds = [record_type] if record_type else ["deal", "contact", "company"]
+        with self.read() as s:
+            missing: NotFound | None = None
+            for kind in kinds:
+                try:
+                    found = self._record(s, actor, kind, ref)
+                except NotFound as exc:
+                    missing = missing or exc
+                    continue
+                return timeline(s, actor, kind, found[0], found[1], offset=offset)
+            raise missing or NotFound(record_type or "record", str(ref))
+
+    def _record(self, s: Session, actor: Actor, kind: str, ref: Ref) -> tuple[int, str]:
+        if kind == "deal":
+            deal = self._deal(s, actor, ref)
+            return deal.id, deal.title
+        if kind == "contact":
+            contact = self._contact(s, actor, ref)
+            return contact.id, contact.name
+        if kind == "task":
+            task = self._task(s, actor, ref, open_only=False)
+            return task.id, task.title
+        company = self._company(s, None, actor, ref, create=False)
+        if company is None:
+            raise NotFound("company", str(ref))
+        return company.id, company.name
 
     def history(self, actor: Actor, record_type: str, record_id: int, limit: int = 20) -> list[AuditEvent]:
         with self.read() as s:

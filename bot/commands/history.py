@@ -1,0 +1,88 @@
+"""A record's history in Slack: `/crm history NAME`, "who moved the Acme deal?", "what's the history with
+Jane Doe?" — its changes and the activity logged on it, newest first, a page at a time."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from bot.blocks import ids
+from bot.blocks.common import actions, button, compact, context, esc, header, money, section, user, when
+from bot.commands.registry import Ctx, Reply, command, intent_handler
+from bot.intents import execute
+from bot.services.timeline import PAGE, PEOPLE_FIELDS, Change, Entry, Timeline
+
+FIELD_NAMES = {"stage_id": "stage", "company_id": "company", "contact_id": "contact", "owner_id": "owner"}
+
+
+def _value(change: Change, value: Any, currency: str | None = None) -> str:
+    if value in (None, ""):
+        return "—"
+    if change.field in PEOPLE_FIELDS:
+        return user(str(value))
+    if change.field == "amount":
+        return money(Decimal(str(value)), currency or "USD")
+    return esc(str(value))
+
+
+def _line(entry: Entry, tz: str, currency: str | None) -> str:
+    who = user(entry.who_slack_id) if entry.who_slack_id else "someone"
+    at = when(entry.at, tz)
+    if entry.what == "changed":
+        if len(entry.changes) == 1 and entry.changes[0].field == "stage_id":
+            c = entry.changes[0]
+            return f"{at} · {who} moved it {_value(c, c.before)} → {_value(c, c.after)}"
+        # An amount changed with its currency is shown in the currency it had before and after.
+        moved = next((c for c in entry.changes if c.field == "currency"), None)
+        was = str(moved.before) if moved and moved.before else currency
+        now = str(moved.after) if moved and moved.after else currency
+        parts = [
+            f"{FIELD_NAMES.get(c.field, c.field)} {_value(c, c.before, was)} → {_value(c, c.after, now)}"
+            for c in entry.changes
+        ]
+        return f"{at} · {who} changed " + "; ".join(parts)
+    if entry.what in ("created", "undone", "removed"):
+        verb = {"created": "added it", "undone": "undid a change", "removed": "removed it"}[entry.what]
+        return f"{at} · {who} {verb}"
+    summary = f": {esc(entry.summary[:200])}" if entry.summary else ""
+    return f"{at} · {who} logged a {entry.what}{summary}"
+
+
+def timeline_card(t: Timeline, tz: str, offset: int) -> list[Any]:
+    lines = [_line(e, tz, t.currency) for e in t.entries] or ["_nothing recorded yet_"]
+    shown_to = offset + len(t.entries)
+    older = None
+    if shown_to < t.total:
+        value = {
+            "i": "show_history",
+            "s": {"record": t.record_id, "record_type": t.record_type, "offset": shown_to},
+        }
+        older = button("Older", ids.CONFIRM, value)
+    return compact(
+        [
+            header(f"History of {t.title}"[:150]),
+            section("\n".join(lines)),
+            context(
+                f"{offset + 1}–{shown_to} of {t.total} · {t.record_type}" if t.entries else t.record_type
+            ),
+            actions(older) if older else None,
+        ]
+    )
+
+
+@intent_handler("show_history", builtin=True)
+def show_history(ctx: Ctx, slots: dict[str, Any]) -> Reply:
+    offset = max(0, int(slots.get("offset") or 0))
+    t = ctx.crm.timeline(ctx.actor, slots["record"], slots.get("record_type"), offset=offset)
+    return Reply(f"History of {t.title}: {t.total} entries", timeline_card(t, ctx.tz, offset))
+
+
+@command("history", usage="history NAME", examples=["history Acme renewal"], group="Deals", builtin=True)
+def history_verb(ctx: Ctx, args: str) -> Reply:
+    """A deal's, contact's or company's history: who changed what and when, and what was logged on it."""
+    if not args.strip():
+        return Reply.say("Whose history? For example: `/crm history Acme renewal`")
+    return execute(ctx, {"intent": "show_history", "slots": {"record": args.strip()}})
+
+
+__all__ = ["PAGE", "show_history", "timeline_card"]

@@ -1,0 +1,159 @@
+"""A record's history: its audited changes (who, when, before → after) and the activity logged on it,
+newest first. Plain data: the words and markup are the presentation's."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from bot.services.base import Actor
+from models import AuditEvent, Company, Contact, Deal, Interaction, PipelineStage, User
+
+# Bookkeeping the bot keeps itself: never a change a person made.
+QUIET = {
+    "last_activity_at",
+    "stale_alerted_at",
+    "stage_changed_at",
+    "reminder_state",
+    "remind_at",
+    "reminded_at",
+    "due_utc",
+    "updated_at",
+    "closed_at",
+    "closed_by_id",
+    "workspace_id",
+    "created_at",
+}
+PAGE = 15
+# Fields whose values the timeline gives as Slack user ids (the presentation shows the person).
+PEOPLE_FIELDS = {"owner_id", "assignee_id"}
+
+
+@dataclass(frozen=True)
+class Change:
+    field: str
+    before: Any
+    after: Any
+
+
+@dataclass(frozen=True)
+class Entry:
+    at: datetime
+    who_slack_id: str | None
+    what: str  # created | changed | removed | restored | call | email | meeting | note | message
+    changes: list[Change] = field(default_factory=list)
+    summary: str = ""
+
+
+@dataclass(frozen=True)
+class Timeline:
+    record_type: str
+    record_id: int
+    title: str
+    entries: list[Entry]
+    total: int
+    # A deal's currency, for the amounts in its changes.
+    currency: str | None = None
+
+
+def _aware(value: datetime) -> datetime:
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+def timeline(
+    s: Session, actor: Actor, record_type: str, record_id: int, title: str, *, offset: int = 0
+) -> Timeline:
+    ws = actor.workspace_id
+    audit_where = (
+        AuditEvent.workspace_id == ws,
+        AuditEvent.record_type == record_type,
+        AuditEvent.record_id == record_id,
+    )
+    link = {"deal": Interaction.deal_id, "contact": Interaction.contact_id, "company": Interaction.company_id}
+    linked = link.get(record_type)
+    total = int(s.scalar(select(func.count()).select_from(AuditEvent).where(*audit_where)) or 0)
+    if linked is not None:
+        total += int(s.scalar(select(func.count()).select_from(Interaction).where(linked == record_id)) or 0)
+    # Enough of each kind to fill the page after merging by time.
+    want = offset + PAGE
+    events = s.scalars(
+        select(AuditEvent)
+        .where(*audit_where)
+        .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+        .limit(want)
+    ).all()
+    calls = (
+        s.scalars(
+            select(Interaction)
+            .where(linked == record_id)
+            .order_by(Interaction.occurred_at.desc(), Interaction.id.desc())
+            .limit(want)
+        ).all()
+        if linked is not None
+        else []
+    )
+    people = _names(s, {e.actor_id for e in events} | {c.author_id for c in calls})
+    names = _Labels(s)
+    entries: list[Entry] = []
+    for e in events:
+        who = people.get(e.actor_id) if e.actor_id else None
+        if e.action == "create":
+            entries.append(Entry(_aware(e.at), who, "created"))
+        elif e.action == "update":
+            changes = [
+                Change(k, names.value(k, (e.before or {}).get(k)), names.value(k, v))
+                for k, v in (e.after or {}).items()
+                if k not in QUIET and not k.endswith("_key")
+            ]
+            if changes:
+                entries.append(Entry(_aware(e.at), who, "changed", changes))
+        elif e.action == "undo":
+            entries.append(Entry(_aware(e.at), who, "undone"))
+        elif e.action == "delete":
+            entries.append(Entry(_aware(e.at), who, "removed"))
+    for c in calls:
+        who = people.get(c.author_id) if c.author_id else None
+        entries.append(Entry(_aware(c.occurred_at), who, c.kind, summary=c.summary))
+    entries.sort(key=lambda x: x.at, reverse=True)
+    currency = s.scalar(select(Deal.currency).where(Deal.id == record_id)) if record_type == "deal" else None
+    return Timeline(record_type, record_id, title, entries[offset : offset + PAGE], total, currency)
+
+
+def _names(s: Session, ids: set[int | None]) -> dict[int, str]:
+    wanted = [i for i in ids if i]
+    if not wanted:
+        return {}
+    return {uid: sid for uid, sid in s.execute(select(User.id, User.slack_id).where(User.id.in_(wanted)))}
+
+
+class _Labels:
+    """Ids in a change shown as what they stand for: a stage's name, a company's, a person's."""
+
+    TABLES: dict[str, tuple[Any, Any]] = {
+        "stage_id": (PipelineStage, PipelineStage.name),
+        "company_id": (Company, Company.name),
+        "contact_id": (Contact, Contact.name),
+        "deal_id": (Deal, Deal.title),
+        "owner_id": (User, User.slack_id),
+        "assignee_id": (User, User.slack_id),
+    }
+
+    def __init__(self, s: Session) -> None:
+        self.s = s
+
+    def value(self, key: str, value: Any) -> Any:
+        table = self.TABLES.get(key)
+        if table is None or value is None:
+            return value
+        cls, column = table
+        found = self.s.scalar(select(column).where(cls.id == value))
+        if found is None:
+            return value
+        return found
+
+
+__all__ = ["PEOPLE_FIELDS", "Change", "Entry", "Timeline", "timeline"]

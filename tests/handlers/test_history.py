@@ -1,0 +1,43 @@
+"""A record's history from the audit trail and its activity: who did what, when, before → after."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from tests.support.slackhttp import BOB, SlackHTTP, text_of
+
+
+def test_who_moved_the_deal_is_answered_with_its_history(slack: SlackHTTP) -> None:
+    slack.command("deal add Acme renewal $10k")
+    slack.services.clock.advance(timedelta(hours=1))  # type: ignore[attr-defined]
+    slack.command("deal move Acme renewal proposal")
+    slack.command("help", user=BOB)
+    slack.services.clock.advance(timedelta(hours=1))  # type: ignore[attr-defined]
+    slack.command("log call on deal Acme renewal: pricing agreed", user=BOB)
+    shown = text_of(slack.dm("who moved the Acme renewal deal?"))
+    assert "History of Acme renewal" in shown, shown
+    assert "Lead → Proposal" in shown and "<@U0ANN1111>" in shown, shown
+    assert "pricing agreed" in shown and f"<@{BOB}>" in shown, shown
+    # newest first
+    assert shown.index("pricing agreed") < shown.index("Lead → Proposal") < shown.index("added")
+
+
+def test_history_of_a_contact_and_of_nothing(slack: SlackHTTP) -> None:
+    slack.command("contact add Jane Doe jane@acme.com at Acme")
+    slack.command("contact edit Jane Doe title=CFO")
+    shown = text_of(slack.command("history Jane Doe"))
+    assert "History of Jane Doe" in shown and "title" in shown and "CFO" in shown, shown
+    missing = text_of(slack.command("history Nobody Here"))
+    assert "couldn't find" in missing.lower() or "no deal" in missing.lower(), missing
+
+
+def test_a_long_history_pages_with_older(slack: SlackHTTP) -> None:
+    slack.command("deal add Paging Deal $1k")
+    for n in range(2, 20):
+        slack.services.clock.advance(timedelta(minutes=5))  # type: ignore[attr-defined]
+        slack.command(f"deal amount Paging Deal ${n}k")
+    first = slack.command("history Paging Deal")
+    shown = text_of(first)
+    assert "1–15 of 19" in shown and "amount $18,000 → $19,000" in shown, shown
+    older = text_of(slack.press(first, "Older"))
+    assert "16–19 of 19" in older and "added it" in older, older
