@@ -413,6 +413,7 @@ def help_reply(ctx: Ctx, topic: str) -> Reply:
 import bot.commands.history  # noqa: E402, F401
 import bot.commands.not_yet  # noqa: E402, F401
 import bot.commands.records  # noqa: E402
+import bot.commands.reports  # noqa: E402, F401
 import bot.commands.verbs  # noqa: E402, F401
 
 

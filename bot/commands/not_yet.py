@@ -25,7 +25,7 @@ NOT_YET: dict[str, tuple[str, str]] = {
     "tag_record": ("tag records", "contacts"),
     "delete_record": ("delete records", "undo"),
     "merge_records": ("merge records", "contacts"),
-    "report": ("answer reports like that", "pipeline"),
+    "report": ("answer that report", "pipeline"),
     "log_feedback": ("log NPS or CSAT answers", "log"),
 }
 

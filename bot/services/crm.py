@@ -26,6 +26,7 @@ from bot.services.errors import (
 )
 from bot.services.lookup import Match, pick, rank
 from bot.services.people import find_teammate
+from bot.services.reports import Closed, closed_deals
 from bot.services.subscriptions import Schedule, next_run
 from bot.services.text import fold
 from bot.services.timeline import Timeline, timeline
@@ -1344,6 +1345,17 @@ class CRM(ServiceBase):
         if company is None:
             raise NotFound("company", str(ref))
         return company.id, company.name
+
+    def workspace_currency(self, actor: Actor) -> str:
+        with self.read() as s:
+            ws = s.get(Workspace, actor.workspace_id)
+            return ws.default_currency if ws is not None else "USD"
+
+    def closed(self, actor: Actor, start: date, end: date, owner: str | None = None) -> Closed:
+        """Deals won and lost between two days (in the actor's zone), by when they actually closed."""
+        with self.read() as s:
+            owner_row = self._user_by_slack(s, actor.workspace_id, owner) if owner else None
+            return closed_deals(s, actor, start, end, owner_row)
 
     def history(self, actor: Actor, record_type: str, record_id: int, limit: int = 20) -> list[AuditEvent]:
         with self.read() as s:

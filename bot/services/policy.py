@@ -7,7 +7,8 @@ The README's "Who may do what" table is this module in words; change them togeth
   interaction's author) and, while nobody holds it, by anyone; managers and admins change anyone's;
 - undo is a change like the one it takes back: your own operations, or anyone's for a manager or admin,
   and never beyond what your role may do now (a rep who was a manager cannot undo a subscription);
-- channel summaries and workspace settings are for managers and admins; roles are for admins.
+- channel summaries and workspace settings are for managers and admins; roles are for admins;
+- reports: everyone sees the team's totals and their own figures; a teammate's are for managers and admins.
 
 A refusal is a :class:`Forbidden` whose message says what was refused and who can do it instead.
 """
@@ -34,6 +35,7 @@ ACTIONS: dict[str, tuple[str, str]] = {
     "stale days": ("manager", "change when deals count as stale"),
     "settings": ("manager", "change the workspace's settings"),
     "roles": ("admin", "change roles"),
+    "teammate figures": ("manager", "see a teammate's own figures (everyone sees the team's totals and their own)"),
 }
 # Undoing a change to one of these records is that action again.
 UNDO_ACTION = {"subscription": "subscriptions", "workspace": "settings", "user": "roles"}

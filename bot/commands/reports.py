@@ -1,0 +1,67 @@
+"""Reports asked for in words ("what did the team close this month?", "Bob's win rate last quarter") or
+as `/crm report won|lost|win rate [PERIOD]`: deals won and lost by their actual close date, and the win
+rate beside the period before. Measures not built yet answer that they are not."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from bot.blocks.common import context, deals_count, header, moneys, section, user
+from bot.commands.not_yet import not_yet
+from bot.commands.registry import Ctx, Reply, intent_handler
+from bot.services.reports import Closed, previous
+from bot.services.timeutil import today_in
+
+SERVED = {"won", "lost", "win_rate"}
+
+
+def _period(ctx: Ctx, slots: dict[str, Any]) -> tuple[date, date]:
+    period = slots.get("period") if isinstance(slots.get("period"), dict) else None
+    if period and period.get("from") and period.get("to"):
+        return date.fromisoformat(period["from"]), date.fromisoformat(period["to"])
+    today = today_in(ctx.tz, ctx.now())  # no period said: this month so far
+    return today.replace(day=1), today
+
+
+def _span(start: date, end: date) -> str:
+    return f"{start:%a %-d %b} – {end:%a %-d %b %Y}"
+
+
+def _rate(c: Closed) -> str:
+    rate = c.win_rate
+    closed = c.won + c.lost
+    return "no deals closed" if rate is None else f"{rate:.0%} ({c.won} of {closed})"
+
+
+@intent_handler("report", builtin=True)
+def report(ctx: Ctx, slots: dict[str, Any]) -> Reply:
+    measure = slots.get("measure")
+    if measure not in SERVED:
+        return not_yet("report")
+    start, end = _period(ctx, slots)
+    owner = slots.get("owner")
+    c = ctx.crm.closed(ctx.actor, start, end, owner)
+    whose = f"{user(owner)}'s" if owner else "The team's"
+    currency = ctx.crm.workspace_currency(ctx.actor)
+    if measure == "win_rate":
+        before = ctx.crm.closed(ctx.actor, *previous(start, end), owner)
+        lines = [f"*{_rate(c)}*", f"Before ({_span(*previous(start, end))}): {_rate(before)}"]
+        if not owner and len(c.owners) > 1:
+            lines += [f"• {user(o.slack_id)}: {o.won} of {o.won + o.lost}" for o in c.owners[:15]]
+        title = f"{whose} win rate"
+    else:
+        won = measure == "won"
+        count, amounts = (c.won, c.won_amounts) if won else (c.lost, c.lost_amounts)
+        lines = [f"*{deals_count(count)} · {moneys(amounts, currency)}*"]
+        for o in c.owners[:15]:
+            n, a = (o.won, o.won_amounts) if won else (o.lost, o.lost_amounts)
+            if n:
+                lines.append(f"• {user(o.slack_id)}: {n} · {moneys(a, currency)}")
+        title = f"{whose} deals {'won' if won else 'lost'}"
+    blocks = [
+        header(title),
+        section("\n".join(lines)),
+        context(f"{_span(start, end)} · by the day each deal closed"),
+    ]
+    return Reply(f"{title}, {_span(start, end)}: " + lines[0].strip("*"), blocks)

@@ -1,0 +1,59 @@
+"""Managers' questions in words: what closed (won, lost) and the win rate over a period, per owner, by the
+actual close date, per currency. The expected figures are worked out by hand from the deals made here."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from tests.support.slackhttp import BOB, SlackHTTP, text_of
+
+ANN_ID = "U0ANN1111"
+
+
+def _at(slack: SlackHTTP, when: datetime) -> None:
+    slack.services.clock.set(when)  # type: ignore[attr-defined]
+
+
+def _season(slack: SlackHTTP) -> None:
+    slack.command("help")  # Ann first: the workspace's first writer, so its admin; Bob is a rep
+    slack.command("help", user=BOB)
+    _at(slack, datetime(2026, 10, 20, 15, 0, tzinfo=UTC))
+    slack.command("deal add October Win $7k")
+    slack.command("deal move October Win won")  # closed in October: not this month
+    _at(slack, datetime(2026, 11, 3, 15, 0, tzinfo=UTC))
+    slack.command("deal add Acme renewal $10k close 2027-02-01")
+    slack.command("deal move Acme renewal won")
+    slack.command("deal add Berlin Rollout €5k", user=BOB)
+    slack.command("deal move Berlin Rollout won", user=BOB)
+    slack.command("deal add Globex pilot $2k", user=BOB)
+    slack.command("deal move Globex pilot lost", user=BOB)
+    slack.command("deal add Still Open $9k")
+    _at(slack, datetime(2026, 11, 18, 15, 0, tzinfo=UTC))
+
+
+def test_what_did_the_team_close_this_month(slack: SlackHTTP) -> None:
+    _season(slack)
+    shown = text_of(slack.dm("what did the team close this month?"))
+    assert "deals won" in shown and "1 Nov" in shown and "30 Nov 2026" in shown, shown
+    assert "2 deals" in shown and "$10,000 + €5,000" in shown, shown
+    assert f"<@{ANN_ID}>: 1 · $10,000" in shown and f"<@{BOB}>: 1 · €5,000" in shown, shown
+    assert "October Win" not in shown and "$17,000" not in shown and "Still Open" not in shown
+
+
+def test_lost_and_win_rate(slack: SlackHTTP) -> None:
+    _season(slack)
+    lost = text_of(slack.dm("what did we lose this month?"))
+    assert "1 deal" in lost and "$2,000" in lost and f"<@{BOB}>" in lost, lost
+    rate = text_of(slack.dm("what's our win rate this month?"))
+    # 2 won of 3 closed this month; October: 1 of 1.
+    assert "67%" in rate and "2 of 3" in rate and "100%" in rate, rate
+    bobs = text_of(slack.dm(f"<@{BOB}>'s win rate this month"))
+    assert "50%" in bobs and "1 of 2" in bobs, bobs
+
+
+def test_a_rep_sees_the_team_totals_but_not_a_teammates_figures(slack: SlackHTTP) -> None:
+    _season(slack)
+    mine = text_of(slack.dm("what did the team close this month?", user=BOB))
+    assert "2 deals" in mine, mine
+    refused = text_of(slack.dm(f"<@{ANN_ID}>'s win rate this month", user=BOB))
+    assert "manager" in refused and "%" not in refused, refused
