@@ -142,7 +142,12 @@ def _lines(lines: list[str]) -> str:
 
 
 def contact_list(query: str, found: list[ContactView]) -> list[Block]:
-    blocks: list[Block | None] = [section(f"Contacts matching “{esc(query)}”:")]
+    return contact_list_titled(f"Contacts matching “{esc(query)}”:", found)
+
+
+def contact_list_titled(title: str, found: list[ContactView]) -> list[Block]:
+    """``title`` is mrkdwn made by the caller (it may name people by mention)."""
+    blocks: list[Block | None] = [section(title)]
     for c in found:
         blocks.append(section(contact_line(c), button("Show", ids.SHOW_CONTACT, {"contact": c.id})))
     return compact(blocks)

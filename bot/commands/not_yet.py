@@ -11,9 +11,10 @@ from collections.abc import Callable
 from typing import Any
 
 from bot.blocks import cards
-from bot.blocks.common import esc
+from bot.blocks.common import esc, user
 from bot.commands.records import list_deals, show_contact, show_deal
 from bot.commands.registry import Ctx, Reply, intent_handler
+from bot.intents import execute
 from bot.services.errors import NotFound
 
 # What each intent would do, in words, and the help topic closest to it today.
@@ -22,7 +23,7 @@ NOT_YET: dict[str, tuple[str, str]] = {
     "update_company": ("change a company's details", "contacts"),
     "show_record": ("show that kind of record", "deals"),
     "list_records": ("list records that way", "deals"),
-    "tag_record": ("tag records", "contacts"),
+    "tag_record": ("tag deals or companies", "contacts"),
     "delete_record": ("delete records", "undo"),
     "merge_records": ("merge records", "contacts"),
     "report": ("answer that report", "pipeline"),
@@ -51,11 +52,34 @@ def _show_record(ctx: Ctx, slots: dict[str, Any]) -> Reply:
     return not_yet("show_record")
 
 
+CONTACT_FILTERS = {"lifecycle", "tag", "owner", "company", "inactive_days"}
+
+
 def _list_records(ctx: Ctx, slots: dict[str, Any]) -> Reply:
     filters = {k for k, v in slots.items() if v not in (None, "", []) and k != "record_type"}
     if slots.get("record_type") == "deal" and filters <= {"owner", "stage"}:
         return list_deals(ctx, {k: slots.get(k) for k in ("owner", "stage")})
+    if slots.get("record_type") == "contact" and filters <= CONTACT_FILTERS:
+        return _contacts(ctx, {k: slots[k] for k in filters})
     return not_yet("list_records")
+
+
+def _contacts(ctx: Ctx, filters: dict[str, Any]) -> Reply:
+    total, found = ctx.crm.list_contacts(ctx.actor, **filters)
+    said = []
+    if filters.get("lifecycle"):
+        said.append(f"{filters['lifecycle']}s")
+    if filters.get("tag"):
+        said.append(f"tagged {filters['tag']}")
+    if filters.get("owner"):
+        said.append(f"owned by {user(filters['owner'])}")
+    if filters.get("company"):
+        said.append(f"at {filters['company']}")
+    if filters.get("inactive_days"):
+        said.append(f"with nothing logged in {filters['inactive_days']} days")
+    title = f"{total} contact{'' if total == 1 else 's'}" + (" · " + ", ".join(said) if said else "")
+    more = f"\n_the first {len(found)} of {total}_" if total > len(found) else ""
+    return Reply(title, cards.contact_list_titled(title + more, found))
 
 
 def _answer_not_yet(intent: str) -> Callable[[Ctx, dict[str, Any]], Reply]:
@@ -65,8 +89,18 @@ def _answer_not_yet(intent: str) -> Callable[[Ctx, dict[str, Any]], Reply]:
     return handler
 
 
+def _tag_record(ctx: Ctx, slots: dict[str, Any]) -> Reply:
+    """Tags on a contact (the record type that has them so far), added to those it has."""
+    if slots.get("record_type") not in (None, "contact"):
+        return not_yet("tag_record")
+    contact = ctx.crm.resolve_contact(ctx.actor, slots["record"])
+    wanted = [str(t).strip().lstrip("#") for t in slots.get("tags") or [] if str(t).strip()]
+    tags = list(dict.fromkeys([*contact.tags, *wanted]))
+    return execute(ctx, {"intent": "update_contact", "slots": {"contact": contact.id, "tags": tags}})
+
+
 def _register() -> None:
-    served = {"show_record": _show_record, "list_records": _list_records}
+    served = {"show_record": _show_record, "list_records": _list_records, "tag_record": _tag_record}
     for intent in NOT_YET:
         intent_handler(intent, builtin=True)(served.get(intent) or _answer_not_yet(intent))
 

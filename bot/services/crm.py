@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import String, and_, cast, func, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.services import limits, policy, totals
@@ -519,6 +519,8 @@ class CRM(ServiceBase):
                 lifecycle=lifecycle or "prospect",
                 owner_id=actor.user_id,
                 tags=tags or [],
+                # The service's clock, like every other time it writes (a test's or the console's).
+                created_at=self.now(),
             )
             s.add(contact)
             op.created(contact)
@@ -634,6 +636,46 @@ class CRM(ServiceBase):
                     ):
                         views.append(self._contact_view(s, c))
             return views[:limit]
+
+    def list_contacts(
+        self,
+        actor: Actor,
+        *,
+        lifecycle: str | None = None,
+        tag: str | None = None,
+        owner: str | None = None,
+        company: str | None = None,
+        inactive_days: int | None = None,
+        limit: int = 25,
+    ) -> tuple[int, list[ContactView]]:
+        """Contacts matching every filter given, by name, with how many match in all. "No activity in N
+        days": nothing logged with them since, and on file for longer than that."""
+        with self.read() as s:
+            where: list[Any] = [Contact.workspace_id == actor.workspace_id]
+            if lifecycle:
+                where.append(Contact.lifecycle == lifecycle)
+            if tag:
+                # Tags are a JSON list: its text holds "tag" with the quotes on both backends.
+                text = func.lower(cast(Contact.tags, String))
+                where.append(text.like('%"' + tag.lower().strip().lstrip("#").replace("%", "") + '"%'))
+            if owner:
+                where.append(Contact.owner_id == self._user_by_slack(s, actor.workspace_id, owner).id)
+            if company:
+                found = self._company(s, None, actor, company, create=False)
+                where.append(Contact.company_id == (found.id if found else -1))
+            if inactive_days is not None:
+                since = self.now() - timedelta(days=int(inactive_days))
+                last = (
+                    select(Interaction.contact_id, func.max(Interaction.occurred_at).label("at"))
+                    .where(Interaction.workspace_id == actor.workspace_id, Interaction.contact_id.is_not(None))
+                    .group_by(Interaction.contact_id)
+                    .subquery()
+                )
+                q_last = select(last.c.contact_id).where(last.c.at >= since)
+                where += [Contact.id.not_in(q_last), Contact.created_at < since]
+            total = int(s.scalar(select(func.count()).select_from(Contact).where(*where)) or 0)
+            rows = s.scalars(select(Contact).where(*where).order_by(Contact.name_key, Contact.id).limit(limit))
+            return total, [self._contact_view(s, c) for c in rows]
 
     def resolve_contact(self, actor: Actor, ref: Ref, company: str | None = None) -> ContactView:
         with self.read() as s:

@@ -17,10 +17,10 @@ def _no_create_buttons(call: object) -> None:
 
 def test_questions_it_cannot_answer_yet_say_so(slack: SlackHTTP) -> None:
     for text, topic in (
-        ("show me all customers", "/crm help deals"),
+        ("add company Hooli, hooli.com, software", "/crm help contacts"),
         ("forecast for Q1", "/crm help pipeline"),
         ("merge Jane Doe and Jane M. Doe", "/crm help contacts"),
-        ("tag Jane Doe as hot and emea", "/crm help contacts"),
+        ("Jane from Acme gave us a 9 on the NPS survey", "/crm help log"),
     ):
         reply = slack.dm(text)
         assert "can't" in text_of(reply) and "yet" in text_of(reply), (text, text_of(reply))
