@@ -7,7 +7,7 @@ next step. Also here: what the intent form (modal) and the buttons do beyond run
 from __future__ import annotations
 
 import logging
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -368,11 +368,20 @@ def unknown_intent(ctx: Ctx, slots: dict[str, Any]) -> Reply:
     return unknown(ctx)
 
 
+UNDO_RECENT = timedelta(minutes=15)
+
+
 @intent_handler("undo", builtin=True)
 def undo_last(ctx: Ctx, slots: dict[str, Any]) -> Reply:
-    op_id = slots.get("op") or ctx.crm.last_op(ctx.actor)
+    # "Undo" typed means what was just done: said again and again it must not walk back through
+    # weeks of history. Older changes are undone from their own card, where one sees what they were.
+    op_id = slots.get("op") or ctx.crm.last_op(ctx.actor, within=UNDO_RECENT)
     if not op_id:
-        return Reply.say("There is nothing of yours to undo.")
+        minutes = int(UNDO_RECENT.total_seconds() // 60)
+        return Reply.say(
+            f"There is nothing of yours from the last {minutes} minutes to undo. "
+            "An older change is undone with the Undo button on its card."
+        )
     done = ctx.crm.undo(ctx.actor, op_id)
     return Reply("Undone: " + "; ".join(done.summary), cards.undone(done.summary))
 

@@ -1414,12 +1414,14 @@ class CRM(ServiceBase):
                 )
             )
 
-    def last_op(self, actor: Actor) -> str | None:
-        """The actor's most recent operation that can still be undone."""
+    def last_op(self, actor: Actor, within: timedelta | None = None) -> str | None:
+        """The actor's most recent operation that can still be undone (made in the last ``within``)."""
         with self.read() as s:
+            recent = [AuditEvent.at >= self.now() - within] if within is not None else []
             return s.scalar(
                 select(AuditEvent.op_id)
                 .where(
+                    *recent,
                     AuditEvent.workspace_id == actor.workspace_id,
                     AuditEvent.actor_id == actor.user_id,
                     AuditEvent.undone_by_op.is_(None),

@@ -56,3 +56,15 @@ def test_undo_of_my_own_unused_records_still_works(slack: SlackHTTP) -> None:
     answer = text_of(slack.press(added, "Undo"))
     assert "Undone" in answer or "removed" in answer, answer
     assert count(slack, Contact) == 0 and count(slack, Company) == 0
+
+
+def test_typed_undo_takes_back_only_what_was_just_done(slack: SlackHTTP) -> None:
+    from datetime import timedelta
+
+    slack.command("task add send the deck friday")
+    slack.command("task add call the bank friday")
+    assert "call the bank" in text_of(slack.command("undo"))
+    slack.services.clock.advance(timedelta(minutes=20))  # type: ignore[attr-defined]
+    answer = text_of(slack.command("undo"))
+    assert "nothing of yours from the last 15 minutes" in answer, answer
+    assert [t.title for t in rows(slack, Task)] == ["send the deck"]
