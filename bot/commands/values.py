@@ -25,6 +25,10 @@ NEGATIVE = re.compile(r"(?<![\w\-–—])-[$€£]?\d[\d,.]*[kKmM]?\b")
 EXPONENT = re.compile(r"(?<![\w.])\d+(?:\.\d+)?[eE][+-]?\d+(?![\w.])")
 BIG = re.compile(r"(?<![\w.])[$€£]?\d[\d,]*(?:\.\d+)?\s?([kKmM]|bn)?(?![\w.])")
 MONEY_INTENTS = {"create_deal", "update_deal"}
+# "@zed" left as typed: Slack turns a picked person into <@U…>; what stays text names no one yet.
+TYPED_AT = re.compile(r"(?<![\w.<@|/])@([A-Za-z][\w.\-]*[A-Za-z0-9]|[A-Za-z])")
+BROADCASTS = {"here", "channel", "everyone", "crm"}
+PEOPLE_SLOTS = ("assignee", "owner", "person")
 
 
 def _month_day(match: re.Match[str]) -> tuple[int, int]:
@@ -38,6 +42,14 @@ def _month_day(match: re.Match[str]) -> tuple[int, int]:
 def malformed_value(text: str, intent: dict[str, Any]) -> str | None:
     """The first value in ``text`` that cannot be what the person meant, as a one-line message."""
     name = intent.get("intent")
+    slots = intent.get("slots") or {}
+    said = {str(slots.get(k) or "").lower().lstrip("@") for k in PEOPLE_SLOTS}
+    for m in TYPED_AT.finditer(text):
+        if m.group(1).lower() not in BROADCASTS and m.group(1).lower() not in said:
+            return (
+                f"“{esc(m.group(0))}” did not come through as a mention, so I can't tell who it is. "
+                f"Pick the person from Slack's @ list, or write their name (“remind {esc(m.group(1))} to …”)."
+            )
     if name in MONEY_INTENTS:
         for m in NEGATIVE.finditer(text):
             return f"“{esc(m.group(0))}” is a negative amount; a deal's amount is 0 or more."

@@ -41,3 +41,13 @@ def test_good_values_still_go_through(slack: SlackHTTP) -> None:
     assert "Added deal" in text_of(slack.command("deal add Spade renewal $5k closing Feb 27"))
     assert "Task" in text_of(slack.command("task add call bob tomorrow 23:30"))
     assert "Added contact" in text_of(slack.command("contact add Yara Num +1 415 555 0100"))
+
+
+def test_a_typed_at_name_that_is_no_mention_is_asked_about(slack: SlackHTTP) -> None:
+    shown = text_of(slack.command("task add send contract for @zed by Friday"))
+    assert "“@zed”" in shown and "mention" in shown, shown
+    assert count(slack, Task) == 0
+    shown = text_of(slack.command("pipeline @zed"))
+    assert "“@zed”" in shown, shown
+    # A real mention, an email and @here are not that.
+    assert "Task" in text_of(slack.command("task add email jo@acme.com the deck friday"))
