@@ -19,9 +19,9 @@ ANN, BOB, CARA = "U0ANN0001", "U0BOB0002", "U0CARA003"
 
 # slack id, name, time zone, role, email
 PEOPLE = (
-    (ANN, "Ann Lee", "America/New_York", "manager", "ann@demo.example"),
+    (ANN, "Ann Lee", "America/New_York", "admin", "ann@demo.example"),
     (BOB, "Bob Martin", "Europe/Paris", "rep", "bob@demo.example"),
-    (CARA, "Cara Diaz", "America/Los_Angeles", "rep", "cara@demo.example"),
+    (CARA, "Cara Diaz", "America/Los_Angeles", "manager", "cara@demo.example"),
 )
 
 # name, email, company, title, lifecycle, owner

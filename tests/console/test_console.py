@@ -84,7 +84,7 @@ def test_switching_person_and_channel(console_factory) -> None:
     assert "for @Cara Diaz" in shown
     # Bob is a rep: channel summaries are for managers and admins (README, "Who may do what").
     shown = c.type("/crm subscribe #sales daily 09:00")
-    assert "Only a manager or an admin can subscribe a channel" in shown and "Ann Lee (manager)" in shown
+    assert "Only a manager or an admin can subscribe a channel" in shown and "Ann Lee (admin)" in shown
     assert "You are now Ann Lee" in c.type(":as ann")
     shown = c.type("/crm subscribe #sales daily 09:00")
     assert "#sales will get the pipeline summary daily at 09:00" in shown
