@@ -134,7 +134,10 @@ def read_summary_request(text: str) -> SummaryRequest | None:
     posting the pipeline summary in #sales" → unsubscribe. None for anything else (asking for the
     pipeline, a task about a summary): the message parser reads those."""
     low = text.strip().lower()
-    if "pipeline" not in low or not re.search(r"\b(?:summary|summaries|report|digest|update|numbers)\b", low):
+    named = re.search(r"\b(?:summary|summaries|report|digest|update|numbers)\b", low)
+    # "send the pipeline to #sales every Monday" is an order as much as "post the pipeline summary …".
+    ordered = _ORDER.match(low) and _RECURRING.search(low)
+    if "pipeline" not in low or not (named or ordered):
         return None
     found = re.search(_CHANNEL_REF, text.strip(), re.IGNORECASE)
     here = re.search(r"\b(?:here|this channel)\b", low)

@@ -35,6 +35,9 @@ def test_post_the_summary_every_morning_subscribes_the_channel_and_undo_takes_it
         (f"send the weekly pipeline summary to {SALES} on mondays at 8:30am", ("weekly", 0, "08:30")),
         (f"share the pipeline report in {SALES} every friday at 4pm", ("weekly", 4, "16:00")),
         (f"post the pipeline summary to {SALES} daily at 7:30", ("daily", None, "07:30")),
+        # No "summary" said: an order to post the pipeline somewhere on a rhythm is still one.
+        (f"send the pipeline to {SALES} every Monday at 8", ("weekly", 0, "08:00")),
+        (f"post the pipeline in {SALES} every friday at 5pm", ("weekly", 4, "17:00")),
     ],
 )
 def test_weekly_and_daily_orders_in_words(
