@@ -18,10 +18,17 @@ def _read(view: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any], dict[st
     meta = json.loads(view.get("private_metadata") or "{}")
     values = (view.get("state") or {}).get("values") or {}
     slots, errors = modals.read(meta["i"], values)
-    # A record given by id and left as it was keeps its id (a name could match someone else).
+    # A record given by id and left as it was keeps its id (a name could match someone else); in the
+    # form of a record's own card, a changed name is that record renamed, not a search for another.
     for slot, label in (meta.get("l") or {}).items():
-        if slots.get(slot) == label and (meta.get("r") or {}).get(slot) is not None:
-            slots[slot] = meta["r"][slot]
+        record_id = (meta.get("r") or {}).get(slot)
+        if record_id is None:
+            continue
+        renamed_to = modals.RENAMES.get((meta["i"], slot))
+        if slots.get(slot) != label and slots.get(slot) and renamed_to:
+            slots[renamed_to] = slots[slot]
+        if slots.get(slot) == label or renamed_to:
+            slots[slot] = record_id
     # A record the button named that the form has no field for (the deal of "Log follow-up") still counts.
     shown = {f.slot for f in modals.FIELDS[meta["i"]]}
     for slot, record_id in (meta.get("r") or {}).items():

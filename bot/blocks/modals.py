@@ -257,6 +257,10 @@ def build(
     )
 
 
+# A record's reference field in the form of that record's own card: a new text there renames it.
+RENAMES = {("update_deal", "deal"): "title", ("update_contact", "contact"): "name"}
+
+
 def read(intent: str, values: dict[str, dict[str, Any]]) -> tuple[dict[str, Any], dict[str, str]]:
     """Slots from a submitted modal, and errors by block id for the fields that don't make sense."""
     slots: dict[str, Any] = {}

@@ -243,6 +243,7 @@ def update_deal(ctx: Ctx, slots: dict[str, Any]) -> Reply:
         currency=slots.get("currency"),
         close_date=slots.get("close_date"),
         force=bool(slots.get("force")),
+        title=slots.get("title"),
         # Only the deal's form has these; the message contract's update_deal does not.
         company=slots.get("company"),
         contact=slots.get("contact"),

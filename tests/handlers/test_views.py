@@ -202,3 +202,23 @@ def test_an_edit_that_writes_nothing_answers_below_the_card_and_keeps_its_undo(s
     assert answer.params["replace_original"] is False
     slack.press(card, "Undo")
     assert count(slack, Deal) == 0
+
+
+def test_renaming_in_the_edit_form_renames_the_deal_and_the_contact(slack: SlackHTTP) -> None:
+    from models import Contact
+
+    card = slack.command("deal add Wonka bars $5k")
+    view, url = open_modal(slack, card, "Edit")
+    assert initial(view, "f_deal") == "Wonka bars"
+    values = modal_values(view, f_deal="Wonka chocolate bars")
+    assert slack.send_payload(view_submission(view, values)).status == 200
+    assert "Wonka chocolate bars" in text_of(slack.wait_response(url))
+    (deal,) = rows(slack, Deal)
+    assert deal.title == "Wonka chocolate bars"
+
+    card = slack.command("contact add Zoe Quinn zoe@acme.com")
+    view, url = open_modal(slack, card, "Edit")
+    values = modal_values(view, f_contact="Zoe Q. Quinn")
+    assert slack.send_payload(view_submission(view, values)).status == 200
+    assert "Zoe Q. Quinn" in text_of(slack.wait_response(url))
+    assert [c.name for c in rows(slack, Contact)] == ["Zoe Q. Quinn"]
