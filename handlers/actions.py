@@ -109,7 +109,8 @@ def press(ctx: Ctx, name: str, value: dict[str, Any]) -> tuple[Reply, bool]:
         return guarded(ctx, lambda: show_deal(ctx, {"deal": int(value["deal"])})), False
     if name == ids.CREATE_ANYWAY:
         slots = {**value["s"], "force": True}
-        return execute(ctx, {"intent": "create_contact", "slots": slots}, confirmed=True), True
+        intent = value.get("i") if value.get("i") in ("create_contact", "create_deal") else "create_contact"
+        return execute(ctx, {"intent": intent, "slots": slots}, confirmed=True), True
     if name == ids.CREATE_THEN:
         return create_and_continue(ctx, value), True
     log.warning("unknown action %s", name)

@@ -292,24 +292,28 @@ def not_found(message: str, hint: str | None, offers: list[tuple[dict[str, Any],
     return compact([section(text), actions(*made, button("Cancel", ids.CANCEL) if made else None)])
 
 
-def duplicate(existing: list[Candidate], slots: dict[str, Any]) -> list[Block]:
+def duplicate(
+    existing: list[Candidate], slots: dict[str, Any], kind: str = "contact", intent: str = "create_contact"
+) -> list[Block]:
     lines = [f"• *{esc(c.label)}*" + (f" ({esc(c.detail)})" if c.detail else "") for c in existing[:5]]
+    use = ids.SHOW_DEAL if kind == "deal" else ids.USE_EXISTING
     buttons = [
-        button(f"Use {c.label}"[:75], f"{ids.USE_EXISTING}_{n}", {"contact": c.id}, style="primary")
+        button(f"Use {c.label}"[:75], f"{use}_{n}", {kind: c.id}, style="primary")
         for n, c in enumerate(existing[:3])
     ]
+    named = slots.get("name") or slots.get("title") or f"This {kind}"
     confirm = ConfirmObject(
-        title=PlainTextObject(text="Create a second contact?"),
-        text=f"{slots.get('name', 'This contact')} may already exist.",
+        title=PlainTextObject(text=f"Create a second {kind}?"),
+        text=f"{named} may already exist.",
         confirm=PlainTextObject(text="Create anyway"),
         deny=PlainTextObject(text="Back"),
     )
     return compact(
         [
-            section("⚠️ This looks like a contact you already have:\n" + "\n".join(lines)),
+            section(f"⚠️ This looks like a {kind} you already have:\n" + "\n".join(lines)),
             actions(
                 *buttons,
-                button("Create anyway", ids.CREATE_ANYWAY, {"s": slots}, confirm=confirm),
+                button("Create anyway", ids.CREATE_ANYWAY, {"i": intent, "s": slots}, confirm=confirm),
                 button("Cancel", ids.CANCEL),
             ),
         ]

@@ -156,6 +156,8 @@ def _plain_amount(value: Decimal | None) -> str | None:
     if value is None:
         return None
     return f"{value:,.0f}" if value == value.to_integral_value() else f"{value:,.2f}"
+
+
 def _summary(value: str | None, kind: str) -> str:
     summary = (value or "").strip()
     limits.check("summary", summary, label="note" if kind == "note" else f"{kind} summary")
@@ -363,6 +365,7 @@ class CRM(ServiceBase):
                 .limit(limit)
             )
             return [UserView(u.id, u.slack_id, u.name, u.tz, u.role) for u in users]
+
     def user(self, actor: Actor, slack_id: str) -> UserView | None:
         with self.read() as s:
             user = s.scalar(
@@ -667,14 +670,18 @@ class CRM(ServiceBase):
                 since = self.now() - timedelta(days=int(inactive_days))
                 last = (
                     select(Interaction.contact_id, func.max(Interaction.occurred_at).label("at"))
-                    .where(Interaction.workspace_id == actor.workspace_id, Interaction.contact_id.is_not(None))
+                    .where(
+                        Interaction.workspace_id == actor.workspace_id, Interaction.contact_id.is_not(None)
+                    )
                     .group_by(Interaction.contact_id)
                     .subquery()
                 )
                 q_last = select(last.c.contact_id).where(last.c.at >= since)
                 where += [Contact.id.not_in(q_last), Contact.created_at < since]
             total = int(s.scalar(select(func.count()).select_from(Contact).where(*where)) or 0)
-            rows = s.scalars(select(Contact).where(*where).order_by(Contact.name_key, Contact.id).limit(limit))
+            rows = s.scalars(
+                select(Contact).where(*where).order_by(Contact.name_key, Contact.id).limit(limit)
+            )
             return total, [self._contact_view(s, c) for c in rows]
 
     def resolve_contact(self, actor: Actor, ref: Ref, company: str | None = None) -> ContactView:
@@ -852,12 +859,41 @@ class CRM(ServiceBase):
                 last_activity_at=now,
             )
             _mark_closed(deal, stage_row, actor, now)
+            if not force:
+                self._check_deal_duplicate(s, actor, deal_title)
             s.add(deal)
             if not force:
                 op.refuse_repeat(deal, deal_title)
             op.created(deal)
             s.refresh(deal)
             return Written(op.id, deal=self._deal_view(s, deal))
+
+    def _check_deal_duplicate(self, s: Session, actor: Actor, title: str) -> None:
+        """An open deal of the same name (anyone's): two are hard to tell apart in every list after."""
+        rows = s.execute(
+            select(Deal.id, Deal.title, Deal.amount, Deal.currency, User.name)
+            .join(PipelineStage, Deal.stage_id == PipelineStage.id)
+            .outerjoin(User, Deal.owner_id == User.id)
+            .where(
+                Deal.workspace_id == actor.workspace_id,
+                Deal.title_key == fold(title),
+                PipelineStage.is_closed.is_(False),
+            )
+            .limit(3)
+        ).all()
+        if rows:
+            existing = [
+                Candidate(
+                    r[0],
+                    r[1],
+                    100.0,
+                    ", ".join(
+                        x for x in (_plain_amount(r[2]) and f"{r[3]} {_plain_amount(r[2])}", r[4]) if x
+                    ),
+                )
+                for r in rows
+            ]
+            raise PossibleDuplicate("deal", existing)
 
     def update_deal(
         self,
@@ -1345,7 +1381,9 @@ class CRM(ServiceBase):
             ]
             slack_ids: dict[int, str] = {
                 uid: sid
-                for uid, sid in s.execute(select(User.id, User.slack_id).where(User.id.in_(list(owner_counts))))
+                for uid, sid in s.execute(
+                    select(User.id, User.slack_id).where(User.id.in_(list(owner_counts)))
+                )
             }
             owners = [
                 OwnerFigure(slack_ids.get(key), n, add_amounts(*owner_amounts[key]))
@@ -1358,7 +1396,9 @@ class CRM(ServiceBase):
 
     # ---- audit and undo --------------------------------------------------------------------------
 
-    def timeline(self, actor: Actor, ref: Ref, record_type: str | None = None, *, offset: int = 0) -> Timeline:
+    def timeline(
+        self, actor: Actor, ref: Ref, record_type: str | None = None, *, offset: int = 0
+    ) -> Timeline:
         """A record's history, newest first (bot.services.timeline); a deal, then a contact, then a
         company when the type was not said."""
         kinds = [record_type] if record_type else ["deal", "contact", "company"]
@@ -1545,13 +1585,16 @@ class CRM(ServiceBase):
                     )
                     .limit(1)
                 )
-                what = getattr(row, "name", None) or getattr(row, "title", None) or getattr(row, "summary", "")
+                what = (
+                    getattr(row, "name", None) or getattr(row, "title", None) or getattr(row, "summary", "")
+                )
                 mine = getattr(obj, "name", None) or getattr(obj, "title", None) or event.record_type
                 whose = "your" if maker == op.actor.name else f"{maker}'s" if maker else "a"
                 raise Conflict(
                     f"{mine} is used since by {whose} {kind} “{str(what)[:60]}”; undoing would unlink it. "
                     "Nothing was undone: undo that first, or keep it and change it instead."
                 )
+
     @staticmethod
     def _undo_label(s: Session, record_type: str, obj: Any) -> str:
         """What an undo took away, as a person would say it: “the call with Jane Doe”, “deal Acme renewal”."""

@@ -68,3 +68,16 @@ def test_typed_undo_takes_back_only_what_was_just_done(slack: SlackHTTP) -> None
     answer = text_of(slack.command("undo"))
     assert "nothing of yours from the last 15 minutes" in answer, answer
     assert [t.title for t in rows(slack, Task)] == ["send the deck"]
+
+
+def test_a_deal_with_the_name_of_an_open_one_asks_first(slack: SlackHTTP) -> None:
+    slack.command("deal add Acme renewal $48k")
+    slack.command("help", user=BOB)
+    asked = slack.command("deal add Acme renewal $10k", user=BOB)
+    shown = text_of(asked)
+    assert "looks like a deal you already have" in shown and "Acme renewal" in shown, shown
+    assert count(slack, Deal) == 1
+    assert "Acme renewal" in text_of(slack.press(asked, "Use Acme renewal", user=BOB))
+    again = slack.command("deal add Acme renewal $10k", user=BOB)
+    slack.press(again, "Create anyway", user=BOB)
+    assert count(slack, Deal) == 2
