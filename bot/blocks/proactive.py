@@ -216,7 +216,8 @@ def summary_blocks(data: PipelineSummary, *, title: str = "Pipeline summary") ->
     n = data.open_count
     text = f"{title}: {n} open {'deal' if n == 1 else 'deals'} worth {moneys(data.open_amounts, cur)}"
     stage_lines = "\n".join(
-        f"{'~' if s.is_closed else '•'} *{s.name}*: {s.count} · {moneys(s.amounts, cur)}" for s in data.stages
+        f"• *{s.name}*{' (all time)' if s.is_closed else ''}: {s.count} · {moneys(s.amounts, cur)}"
+        for s in data.stages
     )
     blocks: list[Block] = [
         HeaderBlock(text=title),
@@ -242,9 +243,13 @@ def summary_blocks(data: PipelineSummary, *, title: str = "Pipeline summary") ->
     ]
     labels = {"new": ":new:", "moved": ":arrow_right:", "won": ":trophy:", "lost": ":x:"}
     for kind in ("won", "lost", "new", "moved"):
-        for c in data.changes.get(kind, []):
+        listed = data.changes.get(kind, [])
+        for c in listed:
             move = f" ({c.from_stage} → {c.to_stage})" if kind == "moved" and c.from_stage else ""
             change_lines.append(f"{labels[kind]} {c.title}{move} · {money(c.amount, c.currency)}")
+        if counts.get(kind, 0) > len(listed):
+            # The count above is every one; say so where the list stops.
+            change_lines.append(f"   … and {counts[kind] - len(listed)} more {kind}")
     blocks.append(SectionBlock(text=_md("\n".join(change_lines))))
     closing = [
         f"*Closing this week* ({data.week_start:%d %b}–{data.week_end:%d %b}): "

@@ -55,3 +55,14 @@ def test_the_same_currency_is_changed_at_once(slack: SlackHTTP) -> None:
     slack.command("deal add Acme expansion $25k")
     shown = text_of(slack.command("deal amount Acme expansion $30k"))
     assert "$25,000 → $30,000" in shown, shown
+
+
+def test_the_summary_says_how_many_more_than_it_lists(slack: SlackHTTP) -> None:
+    for n in range(7):
+        slack.command(f"deal add Batch deal {n} $1k")
+    from datetime import timedelta
+
+    slack.services.clock.advance(timedelta(minutes=1))  # type: ignore[attr-defined]
+    shown = text_of(slack.command("pipeline"))
+    assert "7 new" in shown and "… and 2 more new" in shown, shown
+    assert "(all time)" in shown, shown
