@@ -173,7 +173,7 @@ _verb(
 _verb(
     "deals",
     "deals [mine|team|STAGE|@someone]",
-    "List open deals: yours, the team's, or one stage.",
+    "List open deals: yours, the team's, or the team's in one stage.",
     ["deals mine", "deals proposal"],
     "Deals",
 )

@@ -177,20 +177,24 @@ def _role(args: list[str]) -> dict[str, Any] | None:
 def _deals(args: list[str], user: str | None) -> dict[str, Any] | None:
     if not args:
         return _intent("list_deals", owner=user)
-    owner: str | None = user
+    owner: str | None = None
+    said_owner = False
     stage: str | None = None
     for word in args:
         low = word.lower()
         if low in ("mine", "my", "me"):
-            owner = user
+            owner, said_owner = user, True
         elif low in ("all", "team", "everyone"):
-            owner = None
+            owner, said_owner = None, True
         elif low in STAGES:
             stage = low
         elif _mention(word):
-            owner = _mention(word)
+            owner, said_owner = _mention(word), True
         else:
             return None
+    # "deals proposal" is the stage across the team; with no stage the list is one's own.
+    if not said_owner and stage is None:
+        owner = user
     return _intent("list_deals", owner=owner, stage=stage)
 
 

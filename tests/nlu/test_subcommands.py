@@ -34,7 +34,9 @@ def test_share_flag() -> None:
 def test_listing_and_showing() -> None:
     assert cmd("deals") == {"intent": "list_deals", "confidence": 1.0, "slots": {"owner": "U0ANN1111"}}
     assert cmd("deals team")["slots"] == {}
-    assert cmd("deals proposal")["slots"] == {"owner": "U0ANN1111", "stage": "proposal"}
+    # One stage is the team's deals in it; "deals mine proposal" narrows it to one's own.
+    assert cmd("deals proposal")["slots"] == {"stage": "proposal"}
+    assert cmd("deals mine proposal")["slots"] == {"owner": "U0ANN1111", "stage": "proposal"}
     assert cmd("deals all won")["slots"] == {"stage": "won"}
     assert cmd("deals <@U0BOB2222|bob>")["slots"] == {"owner": "U0BOB2222"}
     assert cmd("deals are slow this month") is None
