@@ -253,12 +253,12 @@ _DEAL_UPDATE = [
     ),
     # "Initech deal to $80k"
     re.compile(
-        r"^(?:the\s+)?(?P<d>[^,;:!?]+?)(?:\s+(?:deal|opp|opportunity))?\s+(?:to|->|=)\s+(?P<v>[$€£]?\d[\d.,]*\s*[kmb]?\b.*)$"
+        r"^(?:the\s+)?(?P<d>[^,;:!?]+?)(?:\s+(?:deal|opp|opportunity))?\s+(?:to|->|=)\s+(?P<v>(?:(?:[$€£¥₹₩₺₦₱₪฿₫₽₴]|(?i:[a-z]{1,2})\$|[A-Z]{3})\s?)?\d[\d.,]*\s*[kmb]?\b.*)$"
     ),
     # "Kingsley Hotel deal is £12k not £10k", "the Globex deal should be 45k"
     re.compile(
         r"^(?:the\s+)?(?P<d>[^,;:!?]+?\s+(?:deal|opp|opportunity|renewal|contract|expansion|upsell|pilot))\s+"
-        r"(?:is|was|should be|=)\s+(?:now\s+|actually\s+|really\s+|worth\s+)*(?:at\s+)?(?P<v>[$€£]?\d.*)$"
+        r"(?:is|was|should be|=)\s+(?:now\s+|actually\s+|really\s+|worth\s+)*(?:at\s+)?(?P<v>(?:(?:[$€£¥₹₩₺₦₱₪฿₫₽₴]|(?i:[a-z]{1,2})\$|[A-Z]{3})\s?)?\d.*)$"
     ),
     # "Acme renewal close date is Dec 31", "Acme renewal amount 60k", "Acme deal now 60k"
     re.compile(
@@ -266,7 +266,7 @@ _DEAL_UPDATE = [
         r"close|expected close|stage|is now worth|now worth|is worth|worth|slipped|slips|pushed|moved|moving|"
         r"slipping|sliding|slid|pushing|delayed|delaying|pushed out|slipping out|"
         r"(?:is\s+|now\s+)?(?:closing|closes|expected to close|should close|will close|to close)(?=\s+(?:on\s+|by\s+)?\S*\d|\s+(?:next|this|end|eom|eoq|tomorrow|mon|tue|wed|thu|fri|jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|q[1-4])\b)|"
-        r"(?:is\s+)?now(?=\s+(?:at\s+)?[$€£]?\d))\s*"
+        r"(?:is\s+)?now(?=\s+(?:at\s+)?(?:(?:[$€£¥₹₩₺₦₱₪฿₫₽₴]|(?i:[a-z]{1,2})\$|[A-Z]{3})\s?)?\d))\s*"
         r"(?:is\s+|to\s+|now\s+|=\s*|:\s*|->\s*)*(?P<v>.+)$"
     ),
 ]
@@ -523,7 +523,7 @@ def rule_update_deal(m: Msg) -> Result | None:
                 rx is _DEAL_UPDATE[-1]
                 and not any(sp.start <= v0 + 3 and sp.end > v0 for sp in m.spans)
                 and not rc.match(
-                    r"(?:at\s+|about\s+|around\s+|~)?[$€£]?\d|(?:the\s+)?(?:lead|qualified|demo|proposal|negotiation|won|lost|"
+                    r"(?:at\s+|about\s+|around\s+|~)?(?:(?:[$€£¥₹₩₺₦₱₪฿₫₽₴]|(?i:[a-z]{1,2})\$|[A-Z]{3})\s?)?\d|(?:the\s+)?(?:lead|qualified|demo|proposal|negotiation|won|lost|"
                     r"closed|next|end|eo[mqyw]|q[1-4])\b",
                     low[v0:],
                 )
@@ -686,7 +686,7 @@ def create_deal_from(m: Msg, pos: int) -> Result:
 
 _UPDATE_CUE = re.compile(
     r"\b(?:moved?|moving|won|lost|signed|closed|push(?:ed)?|slipped|bump(?:ed)?|dead|now|update[ds]?|"
-    r"change[ds]?|increase[ds]?|raise[ds]?|is in|to stage)\b|->|→|\bto\s+[$€£]?\d"
+    r"change[ds]?|increase[ds]?|raise[ds]?|is in|to stage)\b|->|→|\bto\s+(?:(?:[$€£¥₹₩₺₦₱₪฿₫₽₴]|(?i:[a-z]{1,2})\$|[A-Z]{3})\s?)?\d"
     # "Zenith deal amount 75k", "Kingsley Hotel deal is £12k": a deal already named, said with its new value
     r"|\b(?:deal|opp|opportunity|renewal|contract)\s+(?:is|was|should be|amount|value|size|close|closing|stage|=)\b"
     r"|(?:^|[,;:]\s*)(?:stage|amount|value)\s*[:=]?\s+\w"
@@ -709,7 +709,10 @@ def rule_create_deal(m: Msg) -> Result | None:
             got[2]["company"] = title  # "new opp Initech 20k": the one name is the company
         return got
     # "Soylent renewal - $22k - closing 1/15": a deal card with no verb
-    card = rc.match(r"^(?P<t>[A-Z][\w&.\-]*(?:\s+[\w&.\-]+){0,3}?)\s*[-–—:|]\s*(?=[$€£]?\d)", m.text)
+    card = rc.match(
+        r"^(?P<t>[A-Z][\w&.\-]*(?:\s+[\w&.\-]+){0,3}?)\s*[-–—:|]\s*(?=(?:(?:[$€£¥₹₩₺₦₱₪฿₫₽₴]|(?i:[a-z]{1,2})\$|[A-Z]{3})\s?)?\d)",
+        m.text,
+    )
     if card and not _UPDATE_CUE.search(m.low) and find_money(m.text, deal_context=True, exclude=[]):
         got = create_deal_from(m, card.end())
         if got[0] == "create_deal":
@@ -718,7 +721,7 @@ def rule_create_deal(m: Msg) -> Result | None:
     # "infosys renewal 90k closing dec 31": a named renewal/expansion with an amount and no verb is a new deal
     nd = rc.match(
         r"^(?P<t>[\w&.\-]+(?:\s+[\w&.\-]+){0,2}?\s+(?:renewal|expansion|upsell|pilot|license|licenses|subscription|"
-        r"rollout|project))\s*[:,\-–—]?\s*(?=[$€£]?\d)",
+        r"rollout|project))\s*[:,\-–—]?\s*(?=(?:(?:[$€£¥₹₩₺₦₱₪฿₫₽₴]|(?i:[a-z]{1,2})\$|[A-Z]{3})\s?)?\d)",
         m.text,
         re.I,
     )
@@ -729,7 +732,7 @@ def rule_create_deal(m: Msg) -> Result | None:
         return got
     # "wayne rfp deal 60k": typed in lower case, the words before "deal" name it
     lc = rc.match(
-        r"^(?P<t>[a-z][\w&.\-]*(?:\s+[a-z][\w&.\-]*){0,3}?)\s+(?:deal|opp|opportunity)\s*[:,\-–—]?\s*(?=[$€£]?\d)",
+        r"^(?P<t>[a-z][\w&.\-]*(?:\s+[a-z][\w&.\-]*){0,3}?)\s+(?:deal|opp|opportunity)\s*[:,\-–—]?\s*(?=(?:(?:[$€£¥₹₩₺₦₱₪฿₫₽₴]|(?i:[a-z]{1,2})\$|[A-Z]{3})\s?)?\d)",
         m.text,
     )
     if (
@@ -743,7 +746,7 @@ def rule_create_deal(m: Msg) -> Result | None:
         return got
     # "log a $45k deal with Hooli for the analytics add-on"
     md = rc.match(
-        r"^(?:log|add|create|new|open|enter|record)\s+(?:a\s+|an\s+)?(?:new\s+)?(?P<money>[$€£]?\d[\d,.]*\s*[kKmMbB]?)\s+"
+        r"^(?:log|add|create|new|open|enter|record)\s+(?:a\s+|an\s+)?(?:new\s+)?(?P<money>(?:(?:[$€£¥₹₩₺₦₱₪฿₫₽₴]|(?i:[a-z]{1,2})\$|[A-Z]{3})\s?)?\d[\d,.]*\s*[kKmMbB]?)\s+"
         r"(?:new\s+)?(?:deal|opp|opportunity)\b\s*",
         m.text,
     )

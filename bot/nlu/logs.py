@@ -513,7 +513,7 @@ def _log_special(m: Msg) -> Result | None:
     if up and (
         rc.search(r"\b(?:deal|opp|opportunity)\b", m.low[: up.start("rest")])
         or rc.search(
-            r"\b(?:mov(?:e|ed|ing)|push(?:ed)?|slipp(?:ed|ing)|bump(?:ed)?|closed|won|lost|signed|dead)\b|[$€£]\s?\d|\b\d+(?:\.\d+)?\s?[km]\b",
+            r"\b(?:mov(?:e|ed|ing)|push(?:ed)?|slipp(?:ed|ing)|bump(?:ed)?|closed|won|lost|signed|dead)\b|(?:[$€£¥₹₩₺₦₱₪฿₫₽₴]|(?i:[a-z]{1,2})\$)\s?\d|\b\d+(?:\.\d+)?\s?[km]\b",
             m.low[up.start("rest") :],
         )
     ):
