@@ -202,6 +202,8 @@ def normalize(raw: str) -> Normalized:
     mentions: list[str] = []
     channels: list[tuple[str, str]] = []
     s = raw.replace("\x00", " ")
+    # "<#C024SALES|sales> fyi called …": a channel named before the message only says where it is posted
+    s = rc.sub(r"^\s*(?:<#[A-Z0-9]+(?:\|[^<>]*)?>\s*[:,\-–—]?\s*)+(?=\S)", "", s)
     s = _SLACK.sub(lambda m: _slack_token(m, mentions, channels), s)
     s = html.unescape(s)
     s = s.translate(_QUOTES)
