@@ -491,7 +491,7 @@ _UPDATE_CONTACT = [
 
 
 _CONTACT_MOVE = re.compile(
-    r"^(?P<c>[A-Za-z][\w'.\-]*(?:\s+[A-Z][\w'.\-]*){0,2}|[a-z]+\s+[a-z][\w'.\-]*)(?:\s+(?:from|at|@|of)\s+(?P<co>[A-Z][\w&.\-]*(?:\s+[A-Z][\w&.\-]*){0,2}))?"
+    r"^(?P<c>[^\W\d_][\w'.\-]*(?:\s+(?![a-z])[^\W\d_][\w'.\-]*){0,2}|[a-z]+\s+[a-z][\w'.\-]*)(?:\s+(?:from|at|@|of)\s+(?P<co>[A-Z][\w&.\-]*(?:\s+[A-Z][\w&.\-]*){0,2}))?"
     r"(?:\s*[-–—:,]\s*|\s+)(?:(?:has|just|now|recently|officially)\s+)*"
     r"(?P<verb>moved to|moved over to|is now|'s now|became|got promoted to|was promoted to|has been promoted to|"
     r"been promoted to|been made|was made|got made|"

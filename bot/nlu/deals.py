@@ -590,6 +590,13 @@ def create_deal_from(m: Msg, pos: int) -> Result:
     cm = rc.match(r"\s*(?:with|for|at|from)\s+", low[pos:])
     if cm:
         company, cend = name_at(m, pos + cm.end(), company=True)
+        at = rc.match(r"\s+(?:at|from|@)\s+", low[cend:]) if company else None
+        if company and at and looks_like_person(company):
+            # "new deal with Ana Souza at Stone": the person, then the company they are at
+            other, oend = name_at(m, cend + at.end(), company=True)
+            if other:
+                slots["contact"] = company
+                company, cend = other, oend
         if company:
             slots["company"] = company
             cp = cend
@@ -642,6 +649,8 @@ def create_deal_from(m: Msg, pos: int) -> Result:
     if ctm:
         slots["contact"] = ctm_name
         cut.append((pos + ctm.start(), pos + ctm.end()))
+    elif "contact" in slots:
+        pass
     else:
         wm = rc.search(r"\b(?:with|w/)\s+(?P<n>[A-Za-z][a-z]+(?:\s+[A-Za-z][a-z]+)?)", m.text[cp:])
         if wm and looks_like_person(wm.group("n")):

@@ -392,9 +392,9 @@ def _prepare(text: str, now: datetime | str | None, tz: str, user: str | None) -
     if not rc.search(r"[a-z]", t) and len(rc.findall(r"[A-Z]", t)) > 3:
         t = low  # ALL CAPS carries no name signal; read it as lower case
     # Judged on what was typed: expanding "eod" to "EOD" does not make a message cased.
-    typed_lower = not rc.search(r"[A-Z]", rc.sub(r"<[^<>]*>", "", text[:MAX_CHARS])) and bool(
-        rc.search(r"[a-z]", t)
-    )
+    # Codes and acronyms in capitals ("CNY 2m", "NZ$", "the CFO") do not make a message cased.
+    bare = rc.sub(r"<[^<>]*>|(?<![\w$])[A-Z]{1,3}\$|\b[A-Z]{2,}s?\b", "", text[:MAX_CHARS])
+    typed_lower = not rc.search(r"[A-Z]", bare) and bool(rc.search(r"[a-z]", t))
     if typed_lower:
         t = recase_lower(t)
     qm = rc.match(r"[>\s•◦▪‣*\-,;]+", low)  # Slack quote markers, bullets
