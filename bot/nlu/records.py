@@ -74,6 +74,13 @@ def record_ref(raw: str) -> tuple[str, str | None]:
         r"\s+(?:for\s+(?:me|us)|again|real\s+quick|quickly|right\s+now|when\s+you\s+can)$", "", s, flags=re.I
     )
     s = rc.sub(r"^(?:the|this|that|our|my|a|an)\s+", "", s, flags=re.I)
+    # "the duplicate company Emaar…", "the old contact Jon Smiht": a word about the record before its type
+    s = rc.sub(
+        rf"^(?:duplicate|duplicated|dupe|old|wrong|extra|second|test|fake|bogus|stale)\s+(?=(?:{_TYPE_WORD})\b)",
+        "",
+        s,
+        flags=re.I,
+    )
     s = rc.sub(
         rf"^(?:(?:full|all|the)\s+)?(?:{_RECORD_WORD})\s+(?:on|for|of|about)\s+(?:the\s+)?", "", s, flags=re.I
     )
