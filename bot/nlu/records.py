@@ -398,7 +398,8 @@ _HISTORY_NOUN = (
     r"(?:history|timeline|activity\s+(?:log|history|feed|timeline)|audit\s+(?:log|trail)|change\s*log|changes|"
     r"interaction\s+history|interactions|touchpoints|touches|activity|activities|all\s+(?:our\s+)?(?:interactions|"
     r"activity|activities|touchpoints|notes|calls|emails)|every\s+interaction|communication\s+history|comms|"
-    r"everything\s+(?:we(?:'ve|\s+have)?|i(?:'ve|\s+have)?)\s+(?:done|had|logged|did)|what\s+we(?:'ve|\s+have)\s+(?:done|had))"
+    r"everything\s+(?:we(?:'ve|\s+have)?|i(?:'ve|\s+have)?)\s+(?:done|had|logged|did)|what\s+we(?:'ve|\s+have)\s+(?:done|had)|"
+    r"(?:everything|all|anything)\s+(?:that\s+)?(?:(?:has|'s)\s+)?(?:happened|gone\s+on|went\s+on|been\s+going\s+on))"
 )
 _HISTORY = [
     re.compile(
