@@ -73,7 +73,7 @@ def _r_help(m: Msg) -> Result | None:
         r"|(?:what|which) commands (?:do )?you (?:support|have|know)"
         r"|(?:i )?(?:don't|dont|do not) (?:get|understand|know) how (?:this|it|you|the bot) works?"
         r"|show (?:me )?(?:the )?(?:help|commands)|list (?:the )?commands|who are you|what are you"
-        r"|help (?:me|please|pls)(?: out)?(?: here| please| pls)?|i need help|get started|how to use)(?:\s+(?:please|pls|bot|crm|thanks))*",
+        r"|help (?:me|please|pls)(?: out)?(?: here| please| pls)?|(?:i )?need (?:some )?help(?: (?:using|with) (?:this|the|you)(?: bot| thing| app| crm)?)?|get started|how to use)(?:\s+(?:please|pls|bot|crm|thanks))*",
         low,
     ):
         return "help", 0.97, {}
