@@ -839,9 +839,8 @@ _LIST_HEAD = re.compile(
     r"(?:(?:all|every|the|of|my|our|all\s+of\s+(?:the|my|our)|the\s+list\s+of|a\s+list\s+of|list\s+of)\s+)*"
     r"(?:(?P<own>@[uw][a-z0-9]+|[a-z][\w\-]*)['’]s\s+)?"
     r"(?P<adj>(?:(?:open|active|current|existing|new|stale|inactive|dormant|cold|hot|warm|idle|quiet|"
-    r"lead|qualified|demo|proposal|negotiation|won|lost|(?:the\s+)?emea|apac|amer|vip|enterprise|smb)\s+)*)"
-    + _LIST_NOUN
-    + r"\b",
+    r"lead|qualified|demo|proposal|negotiation|won|lost|(?:the\s+)?emea|apac|amer|vip|enterprise|smb|"
+    r"loyal|advocate|prospect|customer)\s+)*)" + _LIST_NOUN + r"\b",
     re.I,
 )
 # "what deals does Bob have in negotiation", "which customers do I own with no activity in 60 days"
@@ -1047,6 +1046,8 @@ def _list(m: Msg) -> Result | None:
     for a in adj:
         if a in STAGES and rtype == "deal":
             slots["stage"] = a
+        elif a in ("loyal", "advocate", "prospect", "customer", "lead") and rtype in ("contact", "company"):
+            slots.setdefault("lifecycle", a)  # "loyal contacts tagged emea"
         elif a in ("emea", "apac", "amer", "vip", "enterprise", "smb", "hot", "warm"):
             slots.setdefault("tag", a)
         elif a in ("stale", "inactive", "dormant", "cold", "idle", "quiet"):
