@@ -504,7 +504,7 @@ _DOMAIN = re.compile(
     r"(?<![@\w.\-])(?:https?://)?(?:www\.)?(?P<d>[a-z0-9][a-z0-9\-]*(?:\.[a-z0-9\-]+)*\.(?:com|io|ai|co|net|org|app|dev|"
     r"tech|biz|info|us|uk|de|fr|es|it|nl|se|no|dk|fi|ch|at|be|ca|au|nz|in|jp|sg|hk|br|mx|ie|pl|pt|cz|eu|xyz|cloud|"
     r"software|health|bank|finance|agency|studio|systems|solutions|group|global|ly|me|so|gg|to|tv|fm|sh|us|co\.uk|"
-    r"com\.au|co\.jp)|[a-z0-9][a-z0-9\-]*\.[a-z]{2,6})(?![\w@\-]|\.\w)(?:/\S*)?",
+    r"com\.au|co\.jp)(?:\.[a-z]{2})?|[a-z0-9][a-z0-9\-]*\.[a-z]{2,6})(?![\w@\-]|\.\w)(?:/\S*)?",
     re.I,
 )
 _FIELD_WORDS = (
@@ -580,7 +580,8 @@ def _company_fields(m: Msg, start: int, slots: Slots) -> None:
     parts = [
         tidy(p)
         for p in rc.split(
-            r"[,;()|]|\s[-–—]+\s|(?<=\w{2})[?.!]\s+|\s+and\s+(?=(?:their|its|the)\s)|"
+            # "Dr. Oetker", "St. James's": an abbreviation's full stop does not end the name
+            r"[,;()|]|\s[-–—]+\s|(?<=\w{2})(?<!\b[DdMmSsJj][Rrts])(?<!\b[Mm]rs)[?.!]\s+|\s+and\s+(?=(?:their|its|the)\s)|"
             r"\s+(?:with|w/)\s+(?:the\s+)?(?:domain|website|site|url)\b",
             rest,
         )
