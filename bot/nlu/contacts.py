@@ -589,7 +589,8 @@ def rule_update_contact(m: Msg) -> Result | None:
                 return None
             c = c[:-2] if c.endswith("'s") else c
         if rc.match(
-            r"(?:the\s+)?(?:proposal|negotiations?|demo|qualified|closed|won|lost|contract|legal)\b",
+            r"(?:the\s+)?(?:proposal|negotiations?|demo|qualified|closed|won|lost|contract|legal)\b"
+            r"|(?:the\s+)?[a-z][\w\-]*(?:\s+[a-z][\w\-]*)?\s+(?:review|approval|sign-?off|vetting|assessment)\b",
             v.lower(),
         ):
             return None  # "Vandelay moved to proposal" is a deal

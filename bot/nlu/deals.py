@@ -22,6 +22,7 @@ from .base import (
 )
 from .dates import DateSpan
 from .text import find_money, looks_like_person
+from .vocab import STAGE_WORDS
 
 
 def deal_command(m: Msg, pos: int) -> Result | None:
@@ -314,7 +315,29 @@ def _own_stage(m: Msg, at: int, deal: str) -> str | None:
     return vm.group("s")
 
 
+# A team's own stage, named as a step of review: "Acme rollout moved to security review", "… into legal sign-off"
+_REVIEW_STAGE = re.compile(
+    r"^(?:the\s+)?(?P<d>[^,;:!?]+?)(?:\s+(?:deal|opp|opportunity))?\s+(?:(?:has|got|just|was)\s+)*"
+    r"(?:moved|moving|went|advanced|progressed|pushed|is\s+now|is)\s+(?:in)?to\s+(?:the\s+)?"
+    r"(?P<s>[a-z][\w\-]*(?:\s+[a-z][\w\-]*)?\s+(?:review|approval|sign-?off|check|vetting|assessment))"
+    r"(?:\s+stage)?\s*[.!]*$",
+    re.I,
+)
+
+
+def _review_stage(m: Msg) -> Result | None:
+    om = _REVIEW_STAGE.match(m.text)
+    if not om or person_like(om.group("d"), default=False):
+        return None
+    stage = om.group("s")
+    known = STAGE_WORDS.get(stage.lower()) or stage_in(stage.lower())  # "legal review" is negotiation
+    return "update_deal", 0.8, {"deal": _deal_ref(om.group("d")) or om.group("d"), "stage": known or stage}
+
+
 def rule_update_deal(m: Msg) -> Result | None:
+    review = _review_stage(m)
+    if review:
+        return review
     ac = _ACCEPTED.match(m.text)
     if ac and not person_like(ac.group("d"), default=False):
         deal = _deal_ref(ac.group("d"))  # "Ana @ Soylent accepted the proposal": the deal is Soylent's
