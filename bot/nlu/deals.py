@@ -499,6 +499,14 @@ def rule_update_deal(m: Msg) -> Result | None:
         elif rx is _DEAL_LOST:
             if person_like(deal, default=False) and not rc.search(r"\bdeal|opp|renewal\b", low):
                 continue
+            if (
+                rc.match(r"(?:my|our)\s", low)
+                and not rc.search(
+                    r"\b(?:deal|opp|opportunity|renewal|contract|pilot|expansion|upsell|account)\b", low
+                )
+                and not any(w[:1].isupper() for w in deal.split())
+            ):
+                continue  # "my flight got cancelled": the sender's own plans, not a deal
             changes = {"stage": "lost"}
         elif i == 2:
             v = dm.group("v")
