@@ -464,6 +464,12 @@ def _history(m: Msg) -> Result | None:
             r"(?:my|our|the\s+team|everyone|me|us|this|that|it|the\s+pipeline|pipeline|tasks?)\b", r_low
         ):
             return None
+        if rc.fullmatch(
+            r"(?:the\s+)?(?:last|past|previous|next|this|these)\s+(?:\d+\s+|few\s+|couple\s+(?:of\s+)?)?"
+            r"(?:days?|weeks?|months?|quarters?|years?)\s*[?.!]*",
+            r_low.strip(),
+        ):
+            return None  # "activity for the last 7 days": a period, the team's activity report
         if i == 3 and not (
             rc.search(rf"\b(?:{_TYPE_WORD})\b", raw, re.I) or all(w[:1].isupper() for w in raw.split())
         ):
