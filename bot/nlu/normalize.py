@@ -388,6 +388,10 @@ _GROUP_WORDS_TEXT = (
     "value project rollout migration license licence poc"
 )
 _GROUP_WORDS = frozenset(_GROUP_WORDS_TEXT.split())
+_COUNT_WORDS_TEXT = (
+    "two three four five six several some few many both all couple bunch pair handful their our his her"
+)
+_COUNT_WORDS = frozenset(_COUNT_WORDS_TEXT.split())
 # Where a person's name, typed in lower case, is told by what stands around it:
 # after a verb of contact and before "at/from COMPANY" ("called joão pedro silva at natura"),
 # after "add contact" and before a comma, or at the start before "moved to", "joined", "gave us" ….
@@ -405,7 +409,7 @@ _NAME_RUN = re.compile(
 
 def _recase_name_runs(text: str, out: list[str], stop: Callable[[str], bool]) -> None:
     """Capitalise each word of a run of two to four words that stands where a person's name does."""
-    from .vocab import COMPANY_WORDS, NAME_STOP
+    from .vocab import COMPANY_WORDS, NAME_STOP, ROLE_WORDS
 
     for m in _NAME_RUN.finditer(text):
         group = next(g for g in ("a", "b", "c") if m.group(g))
@@ -414,6 +418,8 @@ def _recase_name_runs(text: str, out: list[str], stop: Callable[[str], bool]) ->
         if any(
             w in _GROUP_WORDS
             or w in COMPANY_WORDS
+            or w in _COUNT_WORDS
+            or (w.endswith("s") and (w[:-1] in ROLE_WORDS or w[:-1] in _GROUP_WORDS))  # "two engineers"
             # "xu ming": a short word ending in -ing is a name here, not a verb
             or (stop(w) and not (len(w) <= 4 and w.endswith("ing") and w not in NAME_STOP))
             for w in names
