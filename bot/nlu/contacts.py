@@ -491,7 +491,7 @@ _UPDATE_CONTACT = [
 
 
 _CONTACT_MOVE = re.compile(
-    r"^(?P<c>[A-Za-z][\w'.\-]*(?:\s+[A-Z][\w'.\-]*){0,2}|[a-z]+\s+[a-z][\w'.\-]*)(?:\s+(?:from|at|@|of)\s+(?P<co>[A-Z][\w&.\-]*(?:\s+[A-Z][\w&.\-]*){0,2}))?"
+    r"^(?P<c>[^\W\d_][\w'.\-]*(?:\s+(?![a-z])[^\W\d_][\w'.\-]*){0,2}|[a-z]+\s+[a-z][\w'.\-]*)(?:\s+(?:from|at|@|of)\s+(?P<co>[A-Z][\w&.\-]*(?:\s+[A-Z][\w&.\-]*){0,2}))?"
     r"(?:\s*[-–—:,]\s*|\s+)(?:(?:has|just|now|recently|officially)\s+)*"
     r"(?P<verb>moved to|moved over to|is now|'s now|became|got promoted to|was promoted to|has been promoted to|"
     r"been promoted to|been made|was made|got made|"
@@ -589,7 +589,8 @@ def rule_update_contact(m: Msg) -> Result | None:
                 return None
             c = c[:-2] if c.endswith("'s") else c
         if rc.match(
-            r"(?:the\s+)?(?:proposal|negotiations?|demo|qualified|closed|won|lost|contract|legal)\b",
+            r"(?:the\s+)?(?:proposal|negotiations?|demo|qualified|closed|won|lost|contract|legal)\b"
+            r"|(?:the\s+)?[a-z][\w\-]*(?:\s+[a-z][\w\-]*)?\s+(?:review|approval|sign-?off|vetting|assessment)\b",
             v.lower(),
         ):
             return None  # "Vandelay moved to proposal" is a deal

@@ -22,6 +22,7 @@ from .base import (
 )
 from .dates import DateSpan
 from .text import find_money, looks_like_person
+from .vocab import STAGE_WORDS
 
 
 def deal_command(m: Msg, pos: int) -> Result | None:
@@ -253,12 +254,12 @@ _DEAL_UPDATE = [
     ),
     # "Initech deal to $80k"
     re.compile(
-        r"^(?:the\s+)?(?P<d>[^,;:!?]+?)(?:\s+(?:deal|opp|opportunity))?\s+(?:to|->|=)\s+(?P<v>[$€£]?\d[\d.,]*\s*[kmb]?\b.*)$"
+        r"^(?:the\s+)?(?P<d>[^,;:!?]+?)(?:\s+(?:deal|opp|opportunity))?\s+(?:to|->|=)\s+(?P<v>(?:(?:[$€£¥₹₩₺₦₱₪฿₫₽₴]|(?i:[a-z]{1,2})\$|[A-Z]{3})\s?)?\d[\d.,]*\s*[kmb]?\b.*)$"
     ),
     # "Kingsley Hotel deal is £12k not £10k", "the Globex deal should be 45k"
     re.compile(
         r"^(?:the\s+)?(?P<d>[^,;:!?]+?\s+(?:deal|opp|opportunity|renewal|contract|expansion|upsell|pilot))\s+"
-        r"(?:is|was|should be|=)\s+(?:now\s+|actually\s+|really\s+|worth\s+)*(?:at\s+)?(?P<v>[$€£]?\d.*)$"
+        r"(?:is|was|should be|=)\s+(?:now\s+|actually\s+|really\s+|worth\s+)*(?:at\s+)?(?P<v>(?:(?:[$€£¥₹₩₺₦₱₪฿₫₽₴]|(?i:[a-z]{1,2})\$|[A-Z]{3})\s?)?\d.*)$"
     ),
     # "Acme renewal close date is Dec 31", "Acme renewal amount 60k", "Acme deal now 60k"
     re.compile(
@@ -266,7 +267,7 @@ _DEAL_UPDATE = [
         r"close|expected close|stage|is now worth|now worth|is worth|worth|slipped|slips|pushed|moved|moving|"
         r"slipping|sliding|slid|pushing|delayed|delaying|pushed out|slipping out|"
         r"(?:is\s+|now\s+)?(?:closing|closes|expected to close|should close|will close|to close)(?=\s+(?:on\s+|by\s+)?\S*\d|\s+(?:next|this|end|eom|eoq|tomorrow|mon|tue|wed|thu|fri|jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|q[1-4])\b)|"
-        r"(?:is\s+)?now(?=\s+(?:at\s+)?[$€£]?\d))\s*"
+        r"(?:is\s+)?now(?=\s+(?:at\s+)?(?:(?:[$€£¥₹₩₺₦₱₪฿₫₽₴]|(?i:[a-z]{1,2})\$|[A-Z]{3})\s?)?\d))\s*"
         r"(?:is\s+|to\s+|now\s+|=\s*|:\s*|->\s*)*(?P<v>.+)$"
     ),
 ]
@@ -314,7 +315,29 @@ def _own_stage(m: Msg, at: int, deal: str) -> str | None:
     return vm.group("s")
 
 
+# A team's own stage, named as a step of review: "Acme rollout moved to security review", "… into legal sign-off"
+_REVIEW_STAGE = re.compile(
+    r"^(?:the\s+)?(?P<d>[^,;:!?]+?)(?:\s+(?:deal|opp|opportunity))?\s+(?:(?:has|got|just|was)\s+)*"
+    r"(?:moved|moving|went|advanced|progressed|pushed|is\s+now|is)\s+(?:in)?to\s+(?:the\s+)?"
+    r"(?P<s>[a-z][\w\-]*(?:\s+[a-z][\w\-]*)?\s+(?:review|approval|sign-?off|check|vetting|assessment))"
+    r"(?:\s+stage)?\s*[.!]*$",
+    re.I,
+)
+
+
+def _review_stage(m: Msg) -> Result | None:
+    om = _REVIEW_STAGE.match(m.text)
+    if not om or person_like(om.group("d"), default=False):
+        return None
+    stage = om.group("s")
+    known = STAGE_WORDS.get(stage.lower()) or stage_in(stage.lower())  # "legal review" is negotiation
+    return "update_deal", 0.8, {"deal": _deal_ref(om.group("d")) or om.group("d"), "stage": known or stage}
+
+
 def rule_update_deal(m: Msg) -> Result | None:
+    review = _review_stage(m)
+    if review:
+        return review
     ac = _ACCEPTED.match(m.text)
     if ac and not person_like(ac.group("d"), default=False):
         deal = _deal_ref(ac.group("d"))  # "Ana @ Soylent accepted the proposal": the deal is Soylent's
@@ -476,6 +499,14 @@ def rule_update_deal(m: Msg) -> Result | None:
         elif rx is _DEAL_LOST:
             if person_like(deal, default=False) and not rc.search(r"\bdeal|opp|renewal\b", low):
                 continue
+            if (
+                rc.match(r"(?:my|our)\s", low)
+                and not rc.search(
+                    r"\b(?:deal|opp|opportunity|renewal|contract|pilot|expansion|upsell|account)\b", low
+                )
+                and not any(w[:1].isupper() for w in deal.split())
+            ):
+                continue  # "my flight got cancelled": the sender's own plans, not a deal
             changes = {"stage": "lost"}
         elif i == 2:
             v = dm.group("v")
@@ -523,7 +554,7 @@ def rule_update_deal(m: Msg) -> Result | None:
                 rx is _DEAL_UPDATE[-1]
                 and not any(sp.start <= v0 + 3 and sp.end > v0 for sp in m.spans)
                 and not rc.match(
-                    r"(?:at\s+|about\s+|around\s+|~)?[$€£]?\d|(?:the\s+)?(?:lead|qualified|demo|proposal|negotiation|won|lost|"
+                    r"(?:at\s+|about\s+|around\s+|~)?(?:(?:[$€£¥₹₩₺₦₱₪฿₫₽₴]|(?i:[a-z]{1,2})\$|[A-Z]{3})\s?)?\d|(?:the\s+)?(?:lead|qualified|demo|proposal|negotiation|won|lost|"
                     r"closed|next|end|eo[mqyw]|q[1-4])\b",
                     low[v0:],
                 )
@@ -590,6 +621,13 @@ def create_deal_from(m: Msg, pos: int) -> Result:
     cm = rc.match(r"\s*(?:with|for|at|from)\s+", low[pos:])
     if cm:
         company, cend = name_at(m, pos + cm.end(), company=True)
+        at = rc.match(r"\s+(?:at|from|@)\s+", low[cend:]) if company else None
+        if company and at and looks_like_person(company):
+            # "new deal with Ana Souza at Stone": the person, then the company they are at
+            other, oend = name_at(m, cend + at.end(), company=True)
+            if other:
+                slots["contact"] = company
+                company, cend = other, oend
         if company:
             slots["company"] = company
             cp = cend
@@ -642,6 +680,8 @@ def create_deal_from(m: Msg, pos: int) -> Result:
     if ctm:
         slots["contact"] = ctm_name
         cut.append((pos + ctm.start(), pos + ctm.end()))
+    elif "contact" in slots:
+        pass
     else:
         wm = rc.search(r"\b(?:with|w/)\s+(?P<n>[A-Za-z][a-z]+(?:\s+[A-Za-z][a-z]+)?)", m.text[cp:])
         if wm and looks_like_person(wm.group("n")):
@@ -686,7 +726,7 @@ def create_deal_from(m: Msg, pos: int) -> Result:
 
 _UPDATE_CUE = re.compile(
     r"\b(?:moved?|moving|won|lost|signed|closed|push(?:ed)?|slipped|bump(?:ed)?|dead|now|update[ds]?|"
-    r"change[ds]?|increase[ds]?|raise[ds]?|is in|to stage)\b|->|→|\bto\s+[$€£]?\d"
+    r"change[ds]?|increase[ds]?|raise[ds]?|is in|to stage)\b|->|→|\bto\s+(?:(?:[$€£¥₹₩₺₦₱₪฿₫₽₴]|(?i:[a-z]{1,2})\$|[A-Z]{3})\s?)?\d"
     # "Zenith deal amount 75k", "Kingsley Hotel deal is £12k": a deal already named, said with its new value
     r"|\b(?:deal|opp|opportunity|renewal|contract)\s+(?:is|was|should be|amount|value|size|close|closing|stage|=)\b"
     r"|(?:^|[,;:]\s*)(?:stage|amount|value)\s*[:=]?\s+\w"
@@ -709,7 +749,10 @@ def rule_create_deal(m: Msg) -> Result | None:
             got[2]["company"] = title  # "new opp Initech 20k": the one name is the company
         return got
     # "Soylent renewal - $22k - closing 1/15": a deal card with no verb
-    card = rc.match(r"^(?P<t>[A-Z][\w&.\-]*(?:\s+[\w&.\-]+){0,3}?)\s*[-–—:|]\s*(?=[$€£]?\d)", m.text)
+    card = rc.match(
+        r"^(?P<t>[A-Z][\w&.\-]*(?:\s+[\w&.\-]+){0,3}?)\s*[-–—:|]\s*(?=(?:(?:[$€£¥₹₩₺₦₱₪฿₫₽₴]|(?i:[a-z]{1,2})\$|[A-Z]{3})\s?)?\d)",
+        m.text,
+    )
     if card and not _UPDATE_CUE.search(m.low) and find_money(m.text, deal_context=True, exclude=[]):
         got = create_deal_from(m, card.end())
         if got[0] == "create_deal":
@@ -718,7 +761,7 @@ def rule_create_deal(m: Msg) -> Result | None:
     # "infosys renewal 90k closing dec 31": a named renewal/expansion with an amount and no verb is a new deal
     nd = rc.match(
         r"^(?P<t>[\w&.\-]+(?:\s+[\w&.\-]+){0,2}?\s+(?:renewal|expansion|upsell|pilot|license|licenses|subscription|"
-        r"rollout|project))\s*[:,\-–—]?\s*(?=[$€£]?\d)",
+        r"rollout|project))\s*[:,\-–—]?\s*(?=(?:(?:[$€£¥₹₩₺₦₱₪฿₫₽₴]|(?i:[a-z]{1,2})\$|[A-Z]{3})\s?)?\d)",
         m.text,
         re.I,
     )
@@ -729,7 +772,7 @@ def rule_create_deal(m: Msg) -> Result | None:
         return got
     # "wayne rfp deal 60k": typed in lower case, the words before "deal" name it
     lc = rc.match(
-        r"^(?P<t>[a-z][\w&.\-]*(?:\s+[a-z][\w&.\-]*){0,3}?)\s+(?:deal|opp|opportunity)\s*[:,\-–—]?\s*(?=[$€£]?\d)",
+        r"^(?P<t>[a-z][\w&.\-]*(?:\s+[a-z][\w&.\-]*){0,3}?)\s+(?:deal|opp|opportunity)\s*[:,\-–—]?\s*(?=(?:(?:[$€£¥₹₩₺₦₱₪฿₫₽₴]|(?i:[a-z]{1,2})\$|[A-Z]{3})\s?)?\d)",
         m.text,
     )
     if (
@@ -743,7 +786,7 @@ def rule_create_deal(m: Msg) -> Result | None:
         return got
     # "log a $45k deal with Hooli for the analytics add-on"
     md = rc.match(
-        r"^(?:log|add|create|new|open|enter|record)\s+(?:a\s+|an\s+)?(?:new\s+)?(?P<money>[$€£]?\d[\d,.]*\s*[kKmMbB]?)\s+"
+        r"^(?:log|add|create|new|open|enter|record)\s+(?:a\s+|an\s+)?(?:new\s+)?(?P<money>(?:(?:[$€£¥₹₩₺₦₱₪฿₫₽₴]|(?i:[a-z]{1,2})\$|[A-Z]{3})\s?)?\d[\d,.]*\s*[kKmMbB]?)\s+"
         r"(?:new\s+)?(?:deal|opp|opportunity)\b\s*",
         m.text,
     )

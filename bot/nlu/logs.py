@@ -513,7 +513,7 @@ def _log_special(m: Msg) -> Result | None:
     if up and (
         rc.search(r"\b(?:deal|opp|opportunity)\b", m.low[: up.start("rest")])
         or rc.search(
-            r"\b(?:mov(?:e|ed|ing)|push(?:ed)?|slipp(?:ed|ing)|bump(?:ed)?|closed|won|lost|signed|dead)\b|[$€£]\s?\d|\b\d+(?:\.\d+)?\s?[km]\b",
+            r"\b(?:mov(?:e|ed|ing)|push(?:ed)?|slipp(?:ed|ing)|bump(?:ed)?|closed|won|lost|signed|dead)\b|(?:[$€£¥₹₩₺₦₱₪฿₫₽₴]|(?i:[a-z]{1,2})\$)\s?\d|\b\d+(?:\.\d+)?\s?[km]\b",
             m.low[up.start("rest") :],
         )
     ):
@@ -722,6 +722,27 @@ _TO_DO = re.compile(
     r"\b(?:reach(?: back)? out|send|call|email|ping|prepare|prep|draft|share|schedule|book|follow|circle back|"
     r"check in|get back|set up|review|deliver|text|touch base|chase|confirm|f/u)\b"
 )
+
+
+# A clause that says what we do next: "follow up friday with…", "send the deck", "and i need to send him…"
+_TODO_LEAD = re.compile(
+    r"(?:(?:and|then|so|also|pls|please|oh and)\s+)*"
+    r"(?:(?:(?:i|we)\s+)?(?:need|have|got|will|want|plan|should|must)\s+to\s+|(?:i|we)(?:'ll|’ll|\s+will|\s+should)\s+"
+    r"|remind me to\s+|next steps?\s*[:\-]?\s*|to do\s*[:\-]?\s*|todo\s*[:\-]?\s*|action\s*[:\-]?\s*)?"
+    r"(?:follow(?:ing)?[\s\-]?up|f/u|send|call|email|ping|prepare|prep|draft|share|schedule|book|circle back|check in|"
+    r"get back|set up|deliver|reach(?: back)? out|touch base|chase|confirm)\b"
+)
+
+
+def _todo_start(m: Msg, rest_start: int) -> int | None:
+    """Where, after the first clause of the report, the part that says what to do next begins."""
+    clauses = split_clauses(m.low[rest_start:], rest_start)
+    for cs, _ce in clauses[1:]:
+        if _TODO_LEAD.match(m.low, cs):
+            # "and i need to …" split after "and": cut before the joining word too
+            back = rc.search(r"(?:[,;.!?]+\s*|\s+(?:and|then|so|plus)\s+)$", m.low[rest_start:cs])
+            return rest_start + back.start() if back else cs
+    return None
 
 
 def _timeline_only(m: Msg, s: DateSpan, clause: tuple[int, int]) -> bool:
@@ -960,5 +981,12 @@ def rule_log(m: Msg) -> Result | None:
     fu = _follow_up(m, rest_start, occurred, summary)
     if fu:
         slots["follow_up"] = fu
+        cut = _todo_start(m, rest_start)
+        if cut is not None and "summary" in slots:
+            kept = tidy(m.text[rest_start:cut])
+            if kept and not rc.fullmatch(r"[\W_]*", kept):
+                slots["summary"] = (
+                    kept  # "they loved it, follow up Friday with terms": what is next is not the summary
+                )
     conf = 0.9 if ("contact" in slots or "company" in slots) else 0.75
     return "log_interaction", conf, slots

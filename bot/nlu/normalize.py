@@ -10,6 +10,7 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from . import rx as rc
@@ -202,6 +203,8 @@ def normalize(raw: str) -> Normalized:
     mentions: list[str] = []
     channels: list[tuple[str, str]] = []
     s = raw.replace("\x00", " ")
+    # "<#C024SALES|sales> fyi called …": a channel named before the message only says where it is posted
+    s = rc.sub(r"^\s*(?:<#[A-Z0-9]+(?:\|[^<>]*)?>\s*[:,\-–—]?\s*)+(?=\S)", "", s)
     s = _SLACK.sub(lambda m: _slack_token(m, mentions, channels), s)
     s = html.unescape(s)
     s = s.translate(_QUOTES)
@@ -374,6 +377,61 @@ _PARTICLES = frozenset(
 _COMPANY_LEAD = frozenset(["at", "from", "with", "for", "of", "@", "w/", "joined", "left"])
 
 
+_NAME_WORD = r"[^\W\d_][\w'’\-]*"
+# Words that name a group or a department, not a person ("spoke with legal team at …").
+_GROUP_WORDS_TEXT = (
+    "team teams folks people guys crew procurement legal finance ops security it engineering leadership board "
+    "purchasing hr marketing sales support everyone someone somebody client clients customer customers vendor "
+    "vendors partner partners buyer buyers office group committee department dept "
+    # nor a deal: "acme renewal close moved to 1/31"
+    "deal deals opp opps opportunity renewal renewals expansion upsell pilot contract close closing date stage amount "
+    "value project rollout migration license licence poc"
+)
+_GROUP_WORDS = frozenset(_GROUP_WORDS_TEXT.split())
+_COUNT_WORDS_TEXT = (
+    "two three four five six several some few many both all couple bunch pair handful their our his her"
+)
+_COUNT_WORDS = frozenset(_COUNT_WORDS_TEXT.split())
+# Where a person's name, typed in lower case, is told by what stands around it:
+# after a verb of contact and before "at/from COMPANY" ("called joão pedro silva at natura"),
+# after "add contact" and before a comma, or at the start before "moved to", "joined", "gave us" ….
+_NAME_RUN = re.compile(
+    r"(?:^|(?<=[\s,:;(]))(?:called|call with|phoned|rang|met|met with|meeting with|spoke (?:to|with)|"
+    r"talked (?:to|with)|emailed|texted|pinged|(?i:dm'?e?d)|messaged|visit(?:ed)?(?: to)?|lunch with|coffee with|"
+    r"dinner with|intro to|demo(?:'d|ed)? (?:to|for|with)|with|from|to|for)\s+"
+    rf"(?P<a>{_NAME_WORD}(?:\s+{_NAME_WORD}){{1,3}}?)(?=\s+(?:at|from|@)\s+[^\W\d_])"
+    r"|(?:^|(?<=[\s,:;(]))(?:add|new|create)\s+(?:a\s+)?(?:contact|person|lead)\s*:?\s+"
+    rf"(?P<b>{_NAME_WORD}(?:\s+{_NAME_WORD}){{1,3}}?)(?=\s*,|\s+(?:at|from|@)\s+[^\W\d_]|\s*$)"
+    rf"|^(?P<c>{_NAME_WORD}(?:\s+{_NAME_WORD}){{1,3}}?)(?=\s+(?:has\s+)?(?:moved to|joined|left|is now at|now at|"
+    r"now works at|gave us|rated us|scored us)\b)"
+)
+
+
+def _recase_name_runs(text: str, out: list[str], stop: Callable[[str], bool]) -> None:
+    """Capitalise each word of a run of two to four words that stands where a person's name does."""
+    from .vocab import COMPANY_WORDS, NAME_STOP, ROLE_WORDS
+
+    for m in _NAME_RUN.finditer(text):
+        group = next(g for g in ("a", "b", "c") if m.group(g))
+        words = list(rc.finditer(r"\S+", m.group(group)))
+        names = [w.group(0) for w in words]
+        if any(
+            w in _GROUP_WORDS
+            or w in COMPANY_WORDS
+            or w in _COUNT_WORDS
+            or (w.endswith("s") and (w[:-1] in ROLE_WORDS or w[:-1] in _GROUP_WORDS))  # "two engineers"
+            # "xu ming": a short word ending in -ing is a name here, not a verb
+            or (stop(w) and not (len(w) <= 4 and w.endswith("ing") and w not in NAME_STOP))
+            for w in names
+        ):
+            continue
+        base = m.start(group)
+        for w in words:
+            ch = out[base + w.start()]
+            if len(ch.upper()) == 1:
+                out[base + w.start()] = ch.upper()
+
+
 def recase_lower(text: str) -> str:
     """A message typed all in lower case, with the names capitalised again where the words say so.
 
@@ -404,6 +462,7 @@ def recase_lower(text: str) -> str:
             return ""
         return words[i + 1].group(0)
 
+    _recase_name_runs(text, out, stop)
     i = 0
     while i < len(words):
         w = words[i].group(0)

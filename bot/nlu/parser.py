@@ -73,7 +73,7 @@ def _r_help(m: Msg) -> Result | None:
         r"|(?:what|which) commands (?:do )?you (?:support|have|know)"
         r"|(?:i )?(?:don't|dont|do not) (?:get|understand|know) how (?:this|it|you|the bot) works?"
         r"|show (?:me )?(?:the )?(?:help|commands)|list (?:the )?commands|who are you|what are you"
-        r"|help (?:me|please|pls)(?: out)?(?: here| please| pls)?|i need help|get started|how to use)(?:\s+(?:please|pls|bot|crm|thanks))*",
+        r"|help (?:me|please|pls)(?: out)?(?: here| please| pls)?|(?:i )?need (?:some )?help(?: (?:using|with) (?:this|the|you)(?: bot| thing| app| crm)?)?|get started|how to use)(?:\s+(?:please|pls|bot|crm|thanks))*",
         low,
     ):
         return "help", 0.97, {}
@@ -392,9 +392,9 @@ def _prepare(text: str, now: datetime | str | None, tz: str, user: str | None) -
     if not rc.search(r"[a-z]", t) and len(rc.findall(r"[A-Z]", t)) > 3:
         t = low  # ALL CAPS carries no name signal; read it as lower case
     # Judged on what was typed: expanding "eod" to "EOD" does not make a message cased.
-    typed_lower = not rc.search(r"[A-Z]", rc.sub(r"<[^<>]*>", "", text[:MAX_CHARS])) and bool(
-        rc.search(r"[a-z]", t)
-    )
+    # Codes and acronyms in capitals ("CNY 2m", "NZ$", "the CFO") do not make a message cased.
+    bare = rc.sub(r"<[^<>]*>|(?<![\w$])[A-Z]{1,3}\$|\b[A-Z]{2,}s?\b", "", text[:MAX_CHARS])
+    typed_lower = not rc.search(r"[A-Z]", bare) and bool(rc.search(r"[a-z]", t))
     if typed_lower:
         t = recase_lower(t)
     qm = rc.match(r"[>\s•◦▪‣*\-,;]+", low)  # Slack quote markers, bullets

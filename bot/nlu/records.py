@@ -74,6 +74,13 @@ def record_ref(raw: str) -> tuple[str, str | None]:
         r"\s+(?:for\s+(?:me|us)|again|real\s+quick|quickly|right\s+now|when\s+you\s+can)$", "", s, flags=re.I
     )
     s = rc.sub(r"^(?:the|this|that|our|my|a|an)\s+", "", s, flags=re.I)
+    # "the duplicate company Emaar…", "the old contact Jon Smiht": a word about the record before its type
+    s = rc.sub(
+        rf"^(?:duplicate|duplicated|dupe|old|wrong|extra|second|test|fake|bogus|stale)\s+(?=(?:{_TYPE_WORD})\b)",
+        "",
+        s,
+        flags=re.I,
+    )
     s = rc.sub(
         rf"^(?:(?:full|all|the)\s+)?(?:{_RECORD_WORD})\s+(?:on|for|of|about)\s+(?:the\s+)?", "", s, flags=re.I
     )
@@ -391,7 +398,8 @@ _HISTORY_NOUN = (
     r"(?:history|timeline|activity\s+(?:log|history|feed|timeline)|audit\s+(?:log|trail)|change\s*log|changes|"
     r"interaction\s+history|interactions|touchpoints|touches|activity|activities|all\s+(?:our\s+)?(?:interactions|"
     r"activity|activities|touchpoints|notes|calls|emails)|every\s+interaction|communication\s+history|comms|"
-    r"everything\s+(?:we(?:'ve|\s+have)?|i(?:'ve|\s+have)?)\s+(?:done|had|logged|did)|what\s+we(?:'ve|\s+have)\s+(?:done|had))"
+    r"everything\s+(?:we(?:'ve|\s+have)?|i(?:'ve|\s+have)?)\s+(?:done|had|logged|did)|what\s+we(?:'ve|\s+have)\s+(?:done|had)|"
+    r"(?:everything|all|anything)\s+(?:that\s+)?(?:(?:has|'s)\s+)?(?:happened|gone\s+on|went\s+on|been\s+going\s+on))"
 )
 _HISTORY = [
     re.compile(
@@ -456,6 +464,12 @@ def _history(m: Msg) -> Result | None:
             r"(?:my|our|the\s+team|everyone|me|us|this|that|it|the\s+pipeline|pipeline|tasks?)\b", r_low
         ):
             return None
+        if rc.fullmatch(
+            r"(?:the\s+)?(?:last|past|previous|next|this|these)\s+(?:\d+\s+|few\s+|couple\s+(?:of\s+)?)?"
+            r"(?:days?|weeks?|months?|quarters?|years?)\s*[?.!]*",
+            r_low.strip(),
+        ):
+            return None  # "activity for the last 7 days": a period, the team's activity report
         if i == 3 and not (
             rc.search(rf"\b(?:{_TYPE_WORD})\b", raw, re.I) or all(w[:1].isupper() for w in raw.split())
         ):
@@ -496,7 +510,7 @@ _DOMAIN = re.compile(
     r"(?<![@\w.\-])(?:https?://)?(?:www\.)?(?P<d>[a-z0-9][a-z0-9\-]*(?:\.[a-z0-9\-]+)*\.(?:com|io|ai|co|net|org|app|dev|"
     r"tech|biz|info|us|uk|de|fr|es|it|nl|se|no|dk|fi|ch|at|be|ca|au|nz|in|jp|sg|hk|br|mx|ie|pl|pt|cz|eu|xyz|cloud|"
     r"software|health|bank|finance|agency|studio|systems|solutions|group|global|ly|me|so|gg|to|tv|fm|sh|us|co\.uk|"
-    r"com\.au|co\.jp)|[a-z0-9][a-z0-9\-]*\.[a-z]{2,6})(?![\w@\-]|\.\w)(?:/\S*)?",
+    r"com\.au|co\.jp)(?:\.[a-z]{2})?|[a-z0-9][a-z0-9\-]*\.[a-z]{2,6})(?![\w@\-]|\.\w)(?:/\S*)?",
     re.I,
 )
 _FIELD_WORDS = (
@@ -572,7 +586,8 @@ def _company_fields(m: Msg, start: int, slots: Slots) -> None:
     parts = [
         tidy(p)
         for p in rc.split(
-            r"[,;()|]|\s[-–—]+\s|(?<=\w{2})[?.!]\s+|\s+and\s+(?=(?:their|its|the)\s)|"
+            # "Dr. Oetker", "St. James's": an abbreviation's full stop does not end the name
+            r"[,;()|]|\s[-–—]+\s|(?<=\w{2})(?<!\b[DdMmSsJj][Rrts])(?<!\b[Mm]rs)[?.!]\s+|\s+and\s+(?=(?:their|its|the)\s)|"
             r"\s+(?:with|w/)\s+(?:the\s+)?(?:domain|website|site|url)\b",
             rest,
         )
@@ -831,9 +846,8 @@ _LIST_HEAD = re.compile(
     r"(?:(?:all|every|the|of|my|our|all\s+of\s+(?:the|my|our)|the\s+list\s+of|a\s+list\s+of|list\s+of)\s+)*"
     r"(?:(?P<own>@[uw][a-z0-9]+|[a-z][\w\-]*)['’]s\s+)?"
     r"(?P<adj>(?:(?:open|active|current|existing|new|stale|inactive|dormant|cold|hot|warm|idle|quiet|"
-    r"lead|qualified|demo|proposal|negotiation|won|lost|(?:the\s+)?emea|apac|amer|vip|enterprise|smb)\s+)*)"
-    + _LIST_NOUN
-    + r"\b",
+    r"lead|qualified|demo|proposal|negotiation|won|lost|(?:the\s+)?emea|apac|amer|vip|enterprise|smb|"
+    r"loyal|advocate|prospect|customer)\s+)*)" + _LIST_NOUN + r"\b",
     re.I,
 )
 # "what deals does Bob have in negotiation", "which customers do I own with no activity in 60 days"
@@ -1039,6 +1053,8 @@ def _list(m: Msg) -> Result | None:
     for a in adj:
         if a in STAGES and rtype == "deal":
             slots["stage"] = a
+        elif a in ("loyal", "advocate", "prospect", "customer", "lead") and rtype in ("contact", "company"):
+            slots.setdefault("lifecycle", a)  # "loyal contacts tagged emea"
         elif a in ("emea", "apac", "amer", "vip", "enterprise", "smb", "hot", "warm"):
             slots.setdefault("tag", a)
         elif a in ("stale", "inactive", "dormant", "cold", "idle", "quiet"):

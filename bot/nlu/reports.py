@@ -270,8 +270,9 @@ def rule_feedback(m: Msg) -> Result | None:
         if sm:
             score, at = float(sm.group("n")), sm.start("n")
             break
-    if score is None or any(s.start <= at < s.end for s in m.spans):
-        return None  # "an 8 on the 15th"
+    out_of = score is not None and rc.match(r"\d+(?:\.\d)?\s*/\s*(?:10|5)\b", low[at:])
+    if score is None or (any(s.start <= at < s.end for s in m.spans) and not out_of):
+        return None  # "an 8 on the 15th"; "3/5" is a score, not March 5
     if nps and csat:
         scale = "nps" if nps.start() < csat.start() or rc.search(r"(?:/|out\s+of)\s*10\b", low) else "csat"
     else:
@@ -285,7 +286,7 @@ def rule_feedback(m: Msg) -> Result | None:
 
 _NOT_A_GIVER = (
     r"(?:we|i|our|the|a|an|nps|csat|just|got|new|survey|customer|score|log|logged|record|recorded|add|save|enter|"
-    r"track|feedback|response|received|another|this|that|@)"
+    r"track|feedback|response|received|another|this|that|satisfaction|net|promoter|rating|@)"
 )
 
 
@@ -293,7 +294,8 @@ def _who_gave(m: Msg, slots: Slots) -> None:
     """ "Jane from Acme gave us a 9", "NPS 9 from Jane at Acme", "Acme rated us 4/5", "nps 4 - tom @ hooli"."""
     fm = rc.search(
         r"\b(?:from|for|by)\s+(?!(?:the\s+)?(?:survey|nps|csat|customer|customers|them|him|her|us)\b)"
-        r"|^(?:nps|csat)\s+(?=[a-z][\w&.\-]*(?:\s+[a-z][\w&.\-]*){0,2}\s*[:=\-]?\s+\d)",  # "nps Acme 9"
+        r"|^(?:nps|csat)\s+(?!(?:score|rating|result|response|survey|of|is|was)\b)"
+        r"(?=[a-z][\w&.\-]*(?:\s+[a-z][\w&.\-]*){0,2}\s*[:=\-]?\s+\d)",  # "nps Acme 9"
         m.low,
     )
     start = None
@@ -328,13 +330,19 @@ def _who_gave(m: Msg, slots: Slots) -> None:
             slots["contact" if person_like(name, default=False) else "company"] = name
         return
     name, end = name_at(m, start, company=True)
+    if vm and start < vm.start() < end:
+        # "henkel gave us a 2": the giver ends where the verb begins
+        end = vm.start()
+        name = tidy(m.text[start:end])
     name = rc.sub(r"['’]s$", "", name)
     if not name or name.lower() in ("nps", "csat", "we", "they", "customer"):
         return
     company, _ = company_after(m, end)
+    # a name put back in capitals from lower-case typing, in two or three words, reads as a person's
+    recased = m.typed_lower and 2 <= len(name.split()) <= 3 and all(w[:1].isupper() for w in name.split())
     if company:
         slots["contact"], slots["company"] = name, tidy(company)
-    elif person_like(name, default=False):
+    elif person_like(name, default=bool(recased)):
         slots["contact"] = name
     else:
         slots["company"] = name

@@ -19,7 +19,7 @@ from .base import (
     tidy,
 )
 from .text import looks_like_person
-from .vocab import FIRST_NAMES
+from .vocab import FIRST_NAMES, NAME_STOP
 
 _DONE_RULES = [
     re.compile(
@@ -367,6 +367,40 @@ def task_from(m: Msg, pos: int, *, conf: float, teammate: str | None = None) -> 
 
 
 # Words after "remind/ask/tell" that are not a teammate's name: "remind me", "ask legal to review…"
+_GROUP_NOUNS = frozenset(
+    [
+        "legal",
+        "finance",
+        "procurement",
+        "support",
+        "marketing",
+        "sales",
+        "ops",
+        "it",
+        "engineering",
+        "security",
+        "hr",
+        "leadership",
+        "management",
+        "accounting",
+        "billing",
+        "product",
+        "design",
+        "customers",
+        "customer",
+        "client",
+        "clients",
+        "vendor",
+        "partner",
+        "team",
+        "them",
+        "him",
+        "her",
+        "someone",
+        "somebody",
+        "anyone",
+    ]
+)
 _NOT_TEAMMATE = frozenset(
     [
         "me",
@@ -497,10 +531,20 @@ def teammate_task(m: Msg) -> Result | None:
         and rc.match(r"\s+(?:at|from|of)\b", m.low[tm.end("n") :])
     ):
         return None  # "ask Jane at Acme to…": a customer, the task is the sender's
+    # "ask kwame to update the notes": one word that is no common word, then "to" and something to do,
+    # names a teammate even when the name is not a known first name
+    told_to = (
+        rc.match(r"\s+to\s+", m.low[tm.end("n") :])
+        and _IMPERATIVE.match(m.low[tm.end("n") :].lstrip()[3:])
+        and low_name not in NAME_STOP
+        and low_name not in _GROUP_NOUNS
+        and not low_name.endswith(("ed", "ing", "ly"))
+    )
     if (
         rc.match(r"^(?:please\s+|pls\s+)?(?:ask|tell|get|have)\b", m.low)
         and low_name not in FIRST_NAMES
         and not name[:1].isupper()
+        and not told_to
     ):
         return None
     got = task_from(m, tm.end(), conf=0.88, teammate=name)
