@@ -15,7 +15,7 @@ from tests.nlu.contract import check, context, load_cases, schema_errors
 # set file -> (messages read with the right intent, messages right in every slot) when it joined the
 # corpus, or after a later change raised them
 FLOORS = {
-    "blind_2026-12-06.jsonl": (267, 235),
+    "blind_2026-12-06.jsonl": (278, 277),
 }
 
 
