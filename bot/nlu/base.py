@@ -39,17 +39,17 @@ class Msg:
         return [s for s in self.spans if s.start >= start and s.end <= stop]
 
 
-MENTION_AT = re.compile(r"@([UW][A-Z0-9]{2,})\b")
+MENTION_AT = rc.compiled(r"@([UW][A-Z0-9]{2,})\b")
 
 
-_PREP_BEFORE_DATE = re.compile(
+_PREP_BEFORE_DATE = rc.compiled(
     r"(?:\b(?:by|on|before|until|till|due|for|at|around|no later than|from|this|next|in|within|every|"
     r"of|is|to|closing|close|closes|expected|expected to close|target|targeting)\s*[:\-]?\s*)+$",
     re.I,
 )
 
 
-_TRAILING_FILLER = re.compile(
+_TRAILING_FILLER = rc.compiled(
     r"(?:[\s,;:.!?\-]+|\b(?:please|pls|plz|thanks|thank you|thx|ty|asap|k|ok|okay|cheers)\b)+$", re.I
 )
 
@@ -202,7 +202,7 @@ def kind_of(cue: str) -> str:
     return "call"
 
 
-_COMPANY_SHAPE = re.compile(
+_COMPANY_SHAPE = rc.compiled(
     r"(?:corp|inc|ltd|llc|gmbh|labs?|tech|soft|ware|works|systems|group|co|io|ly|ify|ex|ix|ics|tron|"
     r"matic|net|hub|stack|cloud|data|logic|media|bank|capital|health|motors|foods|air|line|dyne|sys)$",
     re.I,
@@ -301,17 +301,17 @@ def name_at(m: Msg, pos: int, *, company: bool = False, max_words: int = 4) -> t
     return name, end
 
 
-_COMPANY_LEAD = re.compile(r"\s*(?:,\s*)?(?:(?:at|from|of|with|in|over at)\b|@|w/|\()\s*(?:the\s+)?", re.I)
+_COMPANY_LEAD = rc.compiled(r"\s*(?:,\s*)?(?:(?:at|from|of|with|in|over at)\b|@|w/|\()\s*(?:the\s+)?", re.I)
 
 
-PLACE_TAIL = re.compile(
+PLACE_TAIL = rc.compiled(
     r"\s+(?:team|teams|folks|people|guys|crew|office|offices|hq|offsite|onsite|event|booth|conference|summit|campus|"
     r"account)\b",
     re.I,
 )
 
 
-GENERIC_PLACE = re.compile(
+GENERIC_PLACE = rc.compiled(
     r"(?:the\s+)?(?:conference|event|office|airport|booth|summit|expo|trade ?show|show|meetup|gym|bar|"
     r"restaurant|party|hotel|lobby|cafe|coffee shop|venue|offsite|onsite|webinar|convention|fair|dinner|lunch)s?"
 )
@@ -334,7 +334,7 @@ def company_after(m: Msg, pos: int) -> tuple[str, int]:
     return name, end
 
 
-_ORG_TAIL = re.compile(
+_ORG_TAIL = rc.compiled(
     r"(?:\s+(?:hq|office|offices|team|teams|folks|people|guys|site|campus|headquarters|account))+$", re.I
 )
 
@@ -361,7 +361,7 @@ def split_clauses(s: str, base: int) -> list[tuple[int, int]]:
     return out
 
 
-QUESTION = re.compile(
+QUESTION = rc.compiled(
     r"^(?:who|what|what's|whats|when|where|why|how|how's|did|do|does|is|are|was|were|will|would|can|could|"
     r"should|has|have|any|anyone)\b"
 )

@@ -89,7 +89,7 @@ def _contact_and_changes(m: Msg, pos: int) -> tuple[str, Slots]:
     return name, slots
 
 
-_CONTACT_CREATE = re.compile(
+_CONTACT_CREATE = rc.compiled(
     r"^(?:(?:add|create|new|save|enter|make|put in|record|log)\s+(?:a\s+|an\s+|this\s+|the following\s+)?(?:new\s+)?"
     r"(?P<k1>contact|lead|prospect|customer|client|person|person record|champion)s?\b(?:\s+contact\b)?"
     r"|(?P<k2>new)\s+(?P<k2w>contact|lead|prospect|customer|client|person)\b"
@@ -114,7 +114,7 @@ def _fill_contact_details(m: Msg, pos: int, slots: Slots, *, overwrite: bool) ->
         slots["phone"] = ph[0][2]
 
 
-_LABEL = re.compile(
+_LABEL = rc.compiled(
     r"\b(name|e-?mail|phone|mobile|cell|company|org|organi[sz]ation|title|role|position|lifecycle|stage)\s*[:=]\s*",
     re.I,
 )
@@ -397,7 +397,7 @@ _PERSON_HEAD = r"(?:(?:Dr|Mr|Mrs|Ms|Prof)\.?\s+)?[A-Z][\w'\-]+"
 _PERSON_MORE = r"(?:\s+(?:(?:van|von|der|den|de|del|della|la|le|di|da|dos|du|ter|bin|al)\s+)*[A-Z][\w'\-]+)"
 _PERSON = _PERSON_HEAD + _PERSON_MORE + "{0,3}"
 _FULL_NAME = _PERSON_HEAD + _PERSON_MORE + "{1,3}"
-_CONTACT_ADD_CARD = re.compile(
+_CONTACT_ADD_CARD = rc.compiled(
     rf"^(?i:add|save)\s+(?={_PERSON}\s*(?:,|\(|\s[-–—])\s*(?:[\w\-]+\s+){{0,3}}"
     r"(?:of|at|from|@)\s+[A-Z])"
     # "add Leo Martins (Aperture Science) - customer": a full name, then its details
@@ -409,7 +409,7 @@ _CONTACT_ADD_CARD = re.compile(
 )
 
 
-_NAME_THEN_NEW = re.compile(
+_NAME_THEN_NEW = rc.compiled(
     r"^[A-Z][\w'\-]*(?:\s+[A-Z][\w'\-]*){0,2}(?:\s+(?:from|at|@|of)\s+[A-Z][\w&.\-]*(?:\s+[A-Z][\w&.\-]*){0,2})?"
     r"(?:\s*\([^)]{1,60}\))?\s*[-–—,:(]\s*(?:(?:is\s+)?(?:a\s+)?new|add(?:ed)?(?:\s+as)?(?:\s+a)?)\s+"
     r"(?P<w>contact|lead|prospect|customer|client)\b"
@@ -469,28 +469,28 @@ def rule_create_contact(m: Msg) -> Result | None:
 
 _UPDATE_CONTACT = [
     # "Esther Cohen has a new email: …"
-    re.compile(
+    rc.compiled(
         rf"^(?P<c>[^,:;]+?)\s+(?:has|got)\s+(?:a\s+)?(?:new|different|updated)\s+(?P<f>{_FIELD})\s*(?::|=|->|-)?\s*(?P<v>.+)$"
     ),
     # "update Jane's email to x", "change Tom Baker title to CTO", "set Jane phone 555"
-    re.compile(
+    rc.compiled(
         r"^(?:update|change|set|edit|fix|correct|make)\s+(?P<c>.+?)(?:'s)?\s+(?:new\s+)?"
         rf"(?P<f>{_FIELD})\s*(?:to|is|:|=|->|as)?\s*(?P<v>.+)$"
     ),
     # "update email for Jane to x", "new phone number for Tom: 555"
-    re.compile(
+    rc.compiled(
         rf"^(?:(?:update|change|set|edit|new|updated|fix|add)\s+)?(?:the\s+|a\s+)?(?P<f>{_FIELD})\s+(?:for|of|on)\s+"
         r"(?P<c>.+?)(?:\s*(?::|=|->)\s*|\s+(?:to|is)\s+)(?P<v>.+)$"
     ),
     # "Jane Doe's new email is jdoe@acme.com", "Jane's number: 555 0100"
-    re.compile(
+    rc.compiled(
         rf"^(?!(?:what|who|where|whats|do|does|send|give|get)\\b)(?P<c>.+?)'s\s+(?:new\s+|updated\s+|correct\s+|current\s+|work\s+|direct\s+)*(?P<f>{_FIELD})"
         r"\s*(?:is\s+now|is|:|=|->|changed to|now|should be)?\s*(?P<v>.+)$"
     ),
 ]
 
 
-_CONTACT_MOVE = re.compile(
+_CONTACT_MOVE = rc.compiled(
     r"^(?P<c>[^\W\d_][\w'.\-]*(?:\s+(?![a-z])[^\W\d_][\w'.\-]*){0,2}|[a-z]+\s+[a-z][\w'.\-]*)(?:\s+(?:from|at|@|of)\s+(?P<co>[A-Z][\w&.\-]*(?:\s+[A-Z][\w&.\-]*){0,2}))?"
     r"(?:\s*[-–—:,]\s*|\s+)(?:(?:has|just|now|recently|officially)\s+)*"
     r"(?P<verb>moved to|moved over to|is now|'s now|became|got promoted to|was promoted to|has been promoted to|"
@@ -705,49 +705,49 @@ def rule_update_contact(m: Msg) -> Result | None:
 
 
 _FIND = [
-    re.compile(
+    rc.compiled(
         r"^(?:where does (?P<q1>.+?) work|what company (?:is|does) (?P<q2>.+?) (?:at|with|work (?:at|for))|"
         r"who at (?P<q3>.+?) (?:do we know|is our (?:main |primary )?(?:contact|point of contact|poc|champion)|"
         r"should i (?:talk|speak) to|can i talk to)|"
         r"who (?:do|should|can) (?:i|we) (?:talk|speak|reach out|go) to (?:at|from|in) (?P<q4>.+?))\s*\??$"
     ),
-    re.compile(r"^(?P<q>[a-z][\w&.\-]*(?:\s+[a-z][\w&.\-]*)?)\s+(?:contacts|people|folks)\s*\??$"),
+    rc.compiled(r"^(?P<q>[a-z][\w&.\-]*(?:\s+[a-z][\w&.\-]*)?)\s+(?:contacts|people|folks)\s*\??$"),
     # "acme - who's the decision maker?", "who do we have at Globex"
-    re.compile(
+    rc.compiled(
         r"^(?P<q>[a-z][\w&.\-]*(?:\s+[a-z][\w&.\-]*){0,2})\s*[-:,–—]\s*who(?:'s| is) (?:the|our) (?:main\s+)?"
         r"(?:decision maker|contact|champion|buyer|poc|person|lead)\s*\??$"
     ),
-    re.compile(r"^who (?:do|else do) we (?:have|know) (?:at|from|in|over at) (?P<q>.+?)\s*\??$"),
+    rc.compiled(r"^who (?:do|else do) we (?:have|know) (?:at|from|in|over at) (?P<q>.+?)\s*\??$"),
     # "does Hana have a phone number on file?"
-    re.compile(
+    rc.compiled(
         r"^(?:does|do) (?!(?:we|i|you|they)\b)(?P<q>[a-z][\w'.\-]*(?:\s+[a-z][\w'.\-]*)?) have (?:a|an|any)\s+(?:phone|email|e-mail|number|cell|"
         r"contact|address)\b.*$"
     ),
     # "who owns the Acme account?", "who's on the Stark account"
-    re.compile(
+    rc.compiled(
         r"^who(?:'s| is)?\s+(?:owns|on|handles|manages|covers|runs|works)\s+(?:on\s+)?(?:the\s+)?(?P<q>.+?)\s+account\s*\??$"
     ),
     # "who's the nimbus contact again?"
-    re.compile(
+    rc.compiled(
         r"^who(?:'s| is) (?:the|our) (?P<q>[\w&.\-]+(?:\s+[\w&.\-]+)?) (?:contact|poc|champion|person)(?: again)?\s*\??$"
     ),
     # "tell me who our main contact at Stark Industries is"
-    re.compile(
+    rc.compiled(
         r"^(?:tell me |do you know |any idea )?who(?:'s| is)? (?:our|the) (?:(?:main|primary|key|best|usual)\s+)?"
         r"(?:contact|person|champion|buyer|poc) (?:at|for|from|in) (?P<q>.+?)(?:\s+is)?\s*\??$"
     ),
     # "phone number for Dave Lister?"
-    re.compile(
+    rc.compiled(
         r"^(?:the\s+)?(?:e-?mail(?: address)?|phone(?: number)?|number|mobile|cell|contact info|contact details|details|info)"
         r"\s+(?:for|of|on)\s+(?P<q>[^:=]+?)\s*\?*$"
     ),
     # "Jane Doe contact info", "priya's number?"
-    re.compile(
+    rc.compiled(
         r"^(?!(?:get|give|send|find|show|what|whats|what's|who|whos|my|our|the|deal|deals|pipeline|task|tasks|need)\b)"
         r"(?P<q>[a-z][\w.\-]*(?:\s+[a-z][\w.\-]*){0,2}?)(?:'s|s')?\s+(?:contact info|contact details|contact card|"
         r"details|info|email address|email|phone number|phone|number|cell|mobile)\s*\??$"
     ),
-    re.compile(
+    rc.compiled(
         r"^(?:find|search(?:\s+for)?|look\s*up|lookup|look for|show(?:\s+me)?|pull up|open|get|fetch|"
         r"(?:search|find|lookup|look up)\s*:|tell me about|what about|got (?:a|an|the)\s+(?:number|email|phone|contact)\s+for|"
         r"anything (?:on|about)|(?:any\s+)?(?:info|information|details|contact info|contact details|details)\s+(?:on|for|about)|"
@@ -762,11 +762,11 @@ _FIND = [
         r"(?:is there|do we have) (?:a\s+)?(?:contact|record)\s+(?:for|named|called))\s+"
         r"(?:the\s+)?(?:contact\s+(?:for\s+|named\s+)?|contacts\s+(?:at|from|for)\s+|person\s+)?(?P<q>.+?)\s*\??$"
     ),
-    re.compile(
+    rc.compiled(
         rf"^(?:what(?:'s| is| are)|whats|do we have|do you have|got|need|send me|give me|get me|get|find me|find|i need|"
         rf"(?:can|could) (?:i|you) (?:get|have|send me|give me|find)(?: me)?)\s+(?P<q>.+?)(?:'s|s'|'|(?<=[a-z]{{3}})s)?\s+(?:{_FIELD}|contact info|details|info|contact)s?\s*\??$"
     ),
-    re.compile(r"^(?:who(?:'s| is| was)|whos)\s+(?P<q>.+?)(?:\s+again)?\s*\??$"),
+    rc.compiled(r"^(?:who(?:'s| is| was)|whos)\s+(?P<q>.+?)(?:\s+again)?\s*\??$"),
 ]
 
 

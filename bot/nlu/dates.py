@@ -167,13 +167,13 @@ _TIME_PATTERNS: list[tuple[str, str]] = [
     ("inhours", rf"\b(?:in|within)\s+(?P<n>{_NUM}|half\s+an)\s+(?P<u>hours?|minutes?|mins?)\b"),
 ]
 
-_DAY_RE = [(k, re.compile(p, re.I)) for k, p in _DAY_PATTERNS]
-_RATING_BEFORE = re.compile(
+_DAY_RE = [(k, rc.compiled(p, re.I)) for k, p in _DAY_PATTERNS]
+_RATING_BEFORE = rc.compiled(
     r"\b(?:rated|rates|rate|rating|scored|scores|score|gave|gives|give|nps|csat)\b[^.,;!?\d]{0,30}$|\b(?:a|an)\s*$",
     re.I,
 )
-_TIME_RE = [(k, re.compile(p, re.I)) for k, p in _TIME_PATTERNS]
-_JOIN = re.compile(r"^\s*(?:,\s*)?(?:at|@|by|around|from|on|before|-)?\s*$", re.I)
+_TIME_RE = [(k, rc.compiled(p, re.I)) for k, p in _TIME_PATTERNS]
+_JOIN = rc.compiled(r"^\s*(?:,\s*)?(?:at|@|by|around|from|on|before|-)?\s*$", re.I)
 
 
 @dataclass
@@ -588,7 +588,7 @@ _PERIOD_WORDS = {"fourteen": 14, "thirty": 30, "sixty": 60, "ninety": 90}
 _PERIOD_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     (
         "todate",
-        re.compile(
+        rc.compiled(
             r"\b(?P<u>y|q|m)td\b|\b(?P<u2>year|quarter|month)[\s\-]+to[\s\-]+date\b"
             r"|\bso\s+far\s+(?:this|in|the)\s+(?P<u3>year|quarter|month)\b"
             r"|\b(?:this|the)\s+(?P<u4>year|quarter|month)\s+so\s+far\b",
@@ -597,14 +597,14 @@ _PERIOD_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ),
     (
         "lastn",
-        re.compile(
+        rc.compiled(
             rf"\b(?:the\s+)?(?:last|past|previous|prior|trailing)\s+(?P<n>{_PERIOD_NUM})\s*(?P<u>days?|d|weeks?|wks?|w|months?|mos?)\b",
             re.I,
         ),
     ),
     (
         "unit",
-        re.compile(
+        rc.compiled(
             r"\b(?P<w>this|last|next|previous|prior|past|current|coming|the\s+last|the\s+past|the\s+previous|"
             r"the\s+current|the\s+coming|the\s+next)\s+(?P<u>week|month|quarter|qtr|year|fiscal\s+year|fy)\b",
             re.I,
@@ -612,7 +612,7 @@ _PERIOD_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ),
     (
         "quarter",
-        re.compile(
+        rc.compiled(
             r"\b(?:q(?P<q>[1-4])|(?P<qo>first|second|third|fourth|1st|2nd|3rd|4th)\s+quarter)"
             r"(?:(?:\s+of)?\s*(?:'|fy\s*)?(?P<y>20\d\d|\d\d)\b)?",
             re.I,
@@ -620,19 +620,19 @@ _PERIOD_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ),
     (
         "halfyear",
-        re.compile(r"\b(?:h(?P<h>[12])|(?P<ho>first|second)\s+half)(?:(?:\s+of)?\s+(?P<y>20\d\d))?\b", re.I),
+        rc.compiled(r"\b(?:h(?P<h>[12])|(?P<ho>first|second)\s+half)(?:(?:\s+of)?\s+(?P<y>20\d\d))?\b", re.I),
     ),
     (
         "month",
         # "may" only after a preposition or before a year: "we may close" is not May
-        re.compile(
+        rc.compiled(
             rf"\b(?:(?P<pre>in|for|during|of|over|through|thru|since|from)\s+(?:the\s+month\s+of\s+)?)?"
             rf"(?P<mon>{_MON})\b\.?(?:\s+(?P<y>20\d\d))?(?!\s*\d)",
             re.I,
         ),
     ),
-    ("year", re.compile(r"\b(?:in|for|during|of|over|fy|since)\s+(?P<y>20\d\d)\b", re.I)),
-    ("day", re.compile(r"\b(?P<w>today|yesterday)\b", re.I)),
+    ("year", rc.compiled(r"\b(?:in|for|during|of|over|fy|since)\s+(?P<y>20\d\d)\b", re.I)),
+    ("day", rc.compiled(r"\b(?P<w>today|yesterday)\b", re.I)),
 ]
 
 

@@ -206,7 +206,7 @@ _NAME = (
 
 _DEAL_UPDATE = [
     # "move Acme renewal to negotiation", "bump the Acme renewal to 65k", "push Acme renewal to end of month"
-    re.compile(
+    rc.compiled(
         r"^(?:please\s+)?(?:move|moved|moving|set|put|change|changed|advance|advanced|progress|progressed|push|pushed|"
         r"bump|bumped|drag|dragged|update|updated|mark|marked|shift|shifted|slide|slid|slip|slipped|bring|"
         r"bringing|take|took|raise|raised|lower|lowered|increase|increased|reduce|reduced|drop|dropped|"
@@ -215,14 +215,14 @@ _DEAL_UPDATE = [
         r"(?:to|into|as|->|→|=|at|until|till)\s+(?P<v>.+)$"
     ),
     # "we won the Globex deal", "lost Initech to a competitor", "closed Acme!"
-    re.compile(
+    rc.compiled(
         r"^(?:(?:we|i|we've|we have|i've|just|finally|officially|also|team)\s+)*(?:just\s+|finally\s+|officially\s+)?"
         r"(?P<v>won|lost|closed(?:[\s\-](?:won|lost))?|signed|booked|inked|killed|closed out)\s*[:\-]?\s+"
         r"(?:(?:the|our|a|with|on|for)\s+)?(?P<d>.+?)(?:\s+(?:deal|opp|opportunity|contract|account|renewal deal))?"
         r"(?=$|[!.,;]|\s+(?:to|today|yesterday|this|-|—|after|at|for|with|finally|!)\b|\s+[-—]|\s+:)"
     ),
     # "Initech deal is dead", "Acme renewal is now in proposal", "Globex signed!", "Acme renewal closed"
-    re.compile(
+    rc.compiled(
         r"^(?:the\s+)?(?P<d>(?:(?!\s[-–—]\s)[^,;:!?])+?)(?:\s*(?:->|=>|:|[–—])\s*|\s+-\s+|\s+)(?:deal\s+|opp\s+|opportunity\s+)?"
         r"(?:(?:is|was|has|have|got|just|has been|is now|now|officially|finally|went|moved|moves|goes|'s|back|"
         r"been|gone)\s+)*(?:(?:in|at|to|into|on)\s+)?(?:the\s+)?(?P<v>closed[\s\-]?won|closed[\s\-]?lost|won|lost|dead|died|signed|done|"
@@ -231,38 +231,38 @@ _DEAL_UPDATE = [
         r"lead stage|proposal stage|negotiation stage|redlines|legal|contracting|dark)\b(?P<tail>.*)$"
     ),
     # "we're in negotiation with Vandelay"
-    re.compile(
+    rc.compiled(
         r"^(?:we're|we are|we've|we have|now|currently)\s+(?:now\s+|officially\s+)?(?:in|at|moved to|into)\s+"
         r"(?P<v>negotiations?|proposal|demo|qualified|contracting|legal|redlines)(?:\s+stage)?\s+(?:with|on|for)\s+"
         r"(?:the\s+)?(?P<d>[^,;:!?]+?)(?:\s+(?:deal|opp|opportunity))?\s*[.!]*$"
     ),
     # "Initech went with a competitor", "Hooli chose Salesforce"
-    re.compile(
+    rc.compiled(
         r"^(?:the\s+)?(?P<d>[^,;:!?]+?)(?:\s+(?:deal|opp|opportunity))?\s*[:\-–—,]?\s+(?:they\s+|we\s+)?(?:have\s+|just\s+)?"
         r"(?:went with|chose|picked|selected|signed with|is going with|are going with|"
         r"decided (?:to go )?with|walked|pulled out|backed out|ghosted us|said no|passed on us|fell through|"
         r"fell apart|pulled the plug|went cold|is off|is cancelled|is canceled|cancelled|canceled|churned)\b(?P<v>.*)$"
     ),
     # "Wayne Enterprises deal: bump to $1.5M"
-    re.compile(
+    rc.compiled(
         r"^(?:the\s+)?(?P<d>[^,;:!?]+?)(?:\s+(?:deal|opp|opportunity))?(?:\s*[:–—]\s*|\s+-\s+)(?P<v>.+)$"
     ),
     # "close date for the Tandem deal is Dec 3rd"
-    re.compile(
+    rc.compiled(
         r"^(?:the\s+)?(?:close date|closing date|expected close|close|amount|value|stage)\s+(?:for|of|on)\s+(?:the\s+)?"
         r"(?P<d>[^,;:!?]+?)(?:\s+(?:deal|opp|opportunity))?\s+(?:is|to|=|:|->|should be)\s+(?P<v>.+)$"
     ),
     # "Initech deal to $80k"
-    re.compile(
+    rc.compiled(
         r"^(?:the\s+)?(?P<d>[^,;:!?]+?)(?:\s+(?:deal|opp|opportunity))?\s+(?:to|->|=)\s+(?P<v>(?:(?:[$€£¥₹₩₺₦₱₪฿₫₽₴]|(?i:[a-z]{1,2})\$|[A-Z]{3})\s?)?\d[\d.,]*\s*[kmb]?\b.*)$"
     ),
     # "Kingsley Hotel deal is £12k not £10k", "the Globex deal should be 45k"
-    re.compile(
+    rc.compiled(
         r"^(?:the\s+)?(?P<d>[^,;:!?]+?\s+(?:deal|opp|opportunity|renewal|contract|expansion|upsell|pilot))\s+"
         r"(?:is|was|should be|=)\s+(?:now\s+|actually\s+|really\s+|worth\s+)*(?:at\s+)?(?P<v>(?:(?:[$€£¥₹₩₺₦₱₪฿₫₽₴]|(?i:[a-z]{1,2})\$|[A-Z]{3})\s?)?\d.*)$"
     ),
     # "Acme renewal close date is Dec 31", "Acme renewal amount 60k", "Acme deal now 60k"
-    re.compile(
+    rc.compiled(
         r"^(?:the\s+)?(?P<d>[^,;:!?]+?)\s+(?:deal\s+|opp\s+)?(?:new\s+)?(?:amount|value|size|close date|closing date|"
         r"close|expected close|stage|is now worth|now worth|is worth|worth|slipped|slips|pushed|moved|moving|"
         r"slipping|sliding|slid|pushing|delayed|delaying|pushed out|slipping out|"
@@ -276,18 +276,18 @@ _DEAL_UPDATE = [
 _DEAL_LOST = next(rx for rx in _DEAL_UPDATE if "went with" in rx.pattern)
 
 
-_ACCEPTED = re.compile(
+_ACCEPTED = rc.compiled(
     r"^(?:(?P<p>[A-Z][\w'.\-]*)\s+(?:@|at|from)\s+)?(?P<d>[A-Z][\w&.\-]*(?:\s+[\w&.\-]+){0,3}?)\s+(?:has\s+|have\s+|just\s+|finally\s+)*"
     r"(?:accepted|approved|agreed to|said yes|gave (?:us )?the (?:green light|go-ahead|go ahead)|verbally agreed|"
     r"is a go|are a go|signed(?!\s+(?i:(?:the|an|a|our)\s+)?(?i:m?nda|dpa|baa|loi|pilot|eval|trial|poc)\b)|inked)\b"
 )
-_MOVING_TO = re.compile(
+_MOVING_TO = rc.compiled(
     r"^(?P<d>[A-Z][\w&.\-]*(?:\s+[\w&.\-]+){0,3}?)\s+(?:is|are|deal is)\b[^.]*?\b(?:moving|moved|move it|pushing it|"
     r"advancing|going)\s+(?:it\s+)?(?:to|into)\s+(?:the\s+)?(?P<v>lead|qualified|demo|proposal|negotiations?|contracting)\b"
 )
 
 
-_THEY_CHOSE_US = re.compile(
+_THEY_CHOSE_US = rc.compiled(
     r"^(?P<d>[A-Z][\w&.\-]*(?:\s+[A-Z][\w&.\-]*){0,2})\b[^!?]{0,60}?\b(?:they|we)\s+(?:(?:just|finally|officially)\s+)?"
     r"(?:approved us|chose us|picked us|selected us|are going with us|went with us|said yes)\b"
 )
@@ -316,7 +316,7 @@ def _own_stage(m: Msg, at: int, deal: str) -> str | None:
 
 
 # A team's own stage, named as a step of review: "Acme rollout moved to security review", "… into legal sign-off"
-_REVIEW_STAGE = re.compile(
+_REVIEW_STAGE = rc.compiled(
     r"^(?:the\s+)?(?P<d>[^,;:!?]+?)(?:\s+(?:deal|opp|opportunity))?\s+(?:(?:has|got|just|was)\s+)*"
     r"(?:moved|moving|went|advanced|progressed|pushed|is\s+now|is)\s+(?:in)?to\s+(?:the\s+)?"
     r"(?P<s>[a-z][\w\-]*(?:\s+[a-z][\w\-]*)?\s+(?:review|approval|sign-?off|check|vetting|assessment))"
@@ -600,7 +600,7 @@ def rule_update_deal(m: Msg) -> Result | None:
     return None
 
 
-_DEAL_CREATE = re.compile(
+_DEAL_CREATE = rc.compiled(
     r"^(?:(?:we|i)\s+(?:have|got|opened|created|added|logged)\s+|there's\s+|theres\s+|there is\s+|got\s+|"
     r"(?:new|add|create|open|log|start|opened|added|created|logged|track|record|enter|opening|adding|creating|"
     r"logging|starting|entering)\s+)"
@@ -724,7 +724,7 @@ def create_deal_from(m: Msg, pos: int) -> Result:
     return "create_deal", 0.9, slots
 
 
-_UPDATE_CUE = re.compile(
+_UPDATE_CUE = rc.compiled(
     r"\b(?:moved?|moving|won|lost|signed|closed|push(?:ed)?|slipped|bump(?:ed)?|dead|now|update[ds]?|"
     r"change[ds]?|increase[ds]?|raise[ds]?|is in|to stage)\b|->|→|\bto\s+(?:(?:[$€£¥₹₩₺₦₱₪฿₫₽₴]|(?i:[a-z]{1,2})\$|[A-Z]{3})\s?)?\d"
     # "Zenith deal amount 75k", "Kingsley Hotel deal is £12k": a deal already named, said with its new value

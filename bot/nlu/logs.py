@@ -75,7 +75,7 @@ _NOUN_LEAD = (
 )
 
 
-_LOG_START = re.compile(
+_LOG_START = rc.compiled(
     r"^(?:(?:i|we)\s+)?(?:(?:just|finally|also|already|quickly|briefly)\s+)?(?:"
     rf"(?P<log>log(?:ged|ging)?|record(?:ed|ing)?|add(?:ed)?|save|track)\s*[:\-]?\s+(?:a\s+|an\s+|the\s+|my\s+|this\s+)?"
     rf"(?:new\s+)?{_LOG_ADJ}*(?P<k1>{_LOG_NOUN})s?\b"
@@ -104,7 +104,7 @@ _LOG_START = re.compile(
 )
 
 
-_SUBJECT_LOG = re.compile(
+_SUBJECT_LOG = rc.compiled(
     r"^(?P<who>(?:[A-Z][\w'.\-]*)(?:\s+[A-Z][\w'.\-]*){0,2}|[a-z][\w'\-]*(?:\s+[a-z][\w'\-]*)?)"
     r"(?:\s+(?:from|at|@)\s+(?P<co>[A-Za-z][\w&.\-]*(?:\s+[A-Z][\w&.\-]*){0,2})|\s*\((?P<co2>[^()@]{2,40})\))?"
     r"(?:\s*[-–—:,]\s*(?:i\s+|we\s+)?|\s+)(?:just\s+|finally\s+)?(?P<k>called|emailed|e-mailed|pinged|texted|messaged|rang|phoned|replied|"
@@ -114,7 +114,7 @@ _SUBJECT_LOG = re.compile(
 )
 
 
-_FOLLOW_LEAD = re.compile(
+_FOLLOW_LEAD = rc.compiled(
     r"^(?:(?:and|then|so|but|also|plus|next step(?:s)?(?: is| are)?|action(?: item)?)\s*[:\-]?\s+)*"
     r"(?:(?:please\s+|pls\s+)?remind me to\s+|(?:i'll|we'll|i will|we will|i'm going to|we're going to)\s+)?"
     r"(?:(?:she|he|they|we|i|you|it|[a-z]+)\s+(?=(?:will|'ll|would|wants?|needs?|asked|requested|expects?|is|are|'s|"
@@ -154,14 +154,14 @@ _NAME_PARTICLES = frozenset(
 )
 
 
-_PERSON_VERB = re.compile(
+_PERSON_VERB = rc.compiled(
     r"(?:called|phoned|rang|rung|emailed|e-mailed|mailed|texted|messaged|dmed|pinged|whatsapp'?e?d|slacked|"
     r"sms'?e?d|spoke|talked|chatted|met|left|"
     r"(?:email|e-mail|text|message|dm|voicemail|note|letter|linkedin message|inmail)(?:\s+sent)?\s+to|"
     r"(?:email|e-mail|text|message|dm|voicemail|reply|call|phone call)\s+(?:from|with|w/))"
     r"(?:\s+(?:to|with|w/))?\s*$"
 )
-_TEXT_VERB = re.compile(
+_TEXT_VERB = rc.compiled(
     r"(?:texted|messaged|dmed|pinged|whatsapp'?e?d|slacked|phoned|rang|rung|sms'?e?d)\s*$"
 )
 
@@ -369,14 +369,14 @@ def _header_stop(m: Msg, p: int) -> int:
     return p + sm.start() if sm else len(m.low)
 
 
-_FOLLOW_CUE = re.compile(
+_FOLLOW_CUE = rc.compiled(
     r"\bfollow(?:ing)?[\s\-]?up\b|\bnext steps?\b|\bcircle back\b|\bcheck in\b|\bget back to\b|\bremind me\b"
     r"|\b(?:need|needs|have|has|got) to\b|\bwill send\b|\bto send\b|\bsend (?:her|him|them)\b|\bwants?\b|\basked for\b"
     r"|\brequested\b|\bwaiting (?:for|on)\b|\bi'll\b|\bwe'll\b|\bpromised\b",
 )
 
 
-_ACTION = re.compile(
+_ACTION = rc.compiled(
     r"(?:send|call|email|ping|prepare|prep|draft|share|schedule|book|follow|circle|check|get|set up|review|deliver)\b"
 )
 
@@ -403,7 +403,7 @@ def _follow_title(m: Msg, start: int, end: int, span: DateSpan | None) -> str:
     return tidy(clause)
 
 
-_SENT_TO = re.compile(
+_SENT_TO = rc.compiled(
     r"^(?i:(?:(?:i|we)\s+)?(?:just\s+|already\s+|finally\s+)?(?:sent|shared|forwarded|shot)\s+(?:over\s+)?)"
     r"(?P<obj>(?i:the|a|an|our|my|his|her|their)\s+[^,;:]+?|[A-Za-z][^,;:]*?)\s+(?:over\s+)?to\s+"
     r"(?P<n>[A-Za-z][\w'.\-]*(?:\s+[A-Z][\w'.\-]*|\s+(?!(?:at|from|with|about|re|and|for|on|by|in|today|yesterday)\b)[a-z]+)?)"
@@ -411,13 +411,13 @@ _SENT_TO = re.compile(
 )
 
 
-_SENT_NAME = re.compile(
+_SENT_NAME = rc.compiled(
     r"^(?i:(?:(?:i|we)\s+)?(?:just\s+|already\s+|finally\s+)?(?:sent|forwarded|shot)\s+)"
     r"(?P<n>[A-Z][\w'.\-]*(?:\s+[A-Z][\w'.\-]*)?)\s+(?P<obj>(?:the|a|an|our|my|over)\s+.+?)(?P<rest>[,;:\-–—].*)?$"
 )
 
 
-_NAME_KIND = re.compile(
+_NAME_KIND = rc.compiled(
     r"^(?!(?i:the|a|an|my|our|quick|short|good|great|another|this|that|today's|todays|weekly|team|log|logged|add|new|"
     r"record|save|track|please|pls)\b)"
     r"(?P<n>[A-Za-z][\w&'.\-]*(?:\s+[A-Za-z][\w&'.\-]*){0,2}?)\s+(?P<k>call|meeting|demo|lunch|sync|chat|mtg|catch[\s\-]?up|"
@@ -425,27 +425,27 @@ _NAME_KIND = re.compile(
     r"(?:\s+(?:recap|notes?|summary|debrief|readout|update))?"
     r"(?:\s+(?:went|was|is done|today|yesterday|this morning|this afternoon|earlier)\b|\s*[:\-–—,])"
 )
-_UPDATE_ON = re.compile(
+_UPDATE_ON = rc.compiled(
     r"^(?i:(?:quick|small|short|brief|an?)\s+)?(?i:update|recap|debrief|readout)\s+(?i:on|re|for|from|about)\s+(?:the\s+)?"
     r"(?P<n>[A-Z][\w&'.\-]*(?:\s+[A-Z][\w&'.\-]*){0,3})(?:\s+(?i:deal|account|opp))?\s*[:\-–—]\s*(?P<rest>\S.*)$"
 )
-_CARD_KIND = re.compile(
+_CARD_KIND = rc.compiled(
     r"^(?P<a>[A-Z][\w&'.\-]*(?:\s+[A-Z][\w&'.\-]*){0,3})\s*[-–—|]\s*(?P<b>[A-Z][\w&'.\-]*(?:\s+[A-Z][\w&'.\-]*){0,3})"
     r"(?:\s*\([^()]{1,40}\))?\s*[-–—|:]\s*(?:the\s+|our\s+)?(?P<k>call|meeting|mtg|demo|lunch|sync|chat|visit|coffee|email)\b"
     r"(?=\s+(?:went|was|today|yesterday|this|earlier)\b|\s*[:\-–—,]|$)"
 )
-_NAME_CO_KIND = re.compile(
+_NAME_CO_KIND = rc.compiled(
     r"^(?P<n>[A-Z][\w'.\-]*(?:\s+[A-Z][\w'.\-]*)?)\s+(?:from|at|@)\s+(?P<co>[A-Z][\w&.\-]*(?:\s+[A-Z][\w&.\-]*){0,2})"
     r"\s*[:\-–—,]\s*(?:the\s+|our\s+)?(?P<k>call|meeting|demo|lunch|sync|chat|mtg|visit|catch[\s\-]?up|coffee|dinner)\b"
 )
-_NAME_NOTE = re.compile(
+_NAME_NOTE = rc.compiled(
     r"^(?!(?i:the|a|an|my|our|quick|short|new|another|important|meeting|call|demo|lunch|status|deal|pipeline|"
     r"weekly|daily|team|general|random|side)\b)"
     r"(?P<n>[A-Za-z][\w&'.\-]*(?:\s+[A-Za-z][\w&'.\-]*){0,2}?)\s+(?:notes?|update|fyi)\s*[:\-–—]\s*(?P<rest>.+)$"
 )
 
 
-_LEFT_NAME = re.compile(
+_LEFT_NAME = rc.compiled(
     r"^(?i:(?:(?:i|we)\s+)?(?:just\s+)?left)\s+(?P<n>[A-Z][\w'.\-]*(?:\s+[A-Z][\w'.\-]*)?)\s+(?:a\s+|another\s+)?"
     r"(?P<k>(?i:voicemail|vm|voice message|message|note))\b"
 )
@@ -589,8 +589,8 @@ def _is_ahead(m: Msg, s: DateSpan) -> bool:
     return got > m.now.isoformat()
 
 
-_BARE_WEEKDAY = re.compile(r"(?:on\s+)?(?:mon|tues?|wed(?:nes)?|thu(?:rs)?|fri|sat(?:ur)?|sun)(?:day)?")
-_REPORTED = re.compile(
+_BARE_WEEKDAY = rc.compiled(r"(?:on\s+)?(?:mon|tues?|wed(?:nes)?|thu(?:rs)?|fri|sat(?:ur)?|sun)(?:day)?")
+_REPORTED = rc.compiled(
     r"\b(?:talked|discussed|went|was|were|had|said|loved|liked|agreed|asked|wanted|mentioned|confirmed|covered|"
     r"reviewed|showed|told|seemed|sounded|raised|flagged|signed|walked|gave|got|shared|presented)\b"
 )
@@ -705,27 +705,27 @@ def _cue(m: Msg) -> tuple[str, int, Slots, DateSpan | None] | None:
 
 # The customer's own calendar ("decision in Q1", "budget resets in Jan", "she's back on the 30th") is
 # something they said, not something for the rep to do by then.
-_TIMELINE = re.compile(
+_TIMELINE = rc.compiled(
     r"\b(?:decision|decide[sd]?|deciding|budgets?|budgeting|switch\w*|moving|migrat\w*|back|out|ooo|away|vacation|"
     r"leave|holiday|launch\w*|go[\s\-]?live|fiscal|fy|freeze|hiring|reorg|board|audit|year[\s\-]?end|"
     r"expires?|expiring|ends|ending|starts?|starting|begins?|beginning|rollout|roll out|implement\w*|"
     r"planning|plans? to|won't|wont|not ready|not until|earliest|maybe|might|could|probably|likely|hopefully)\b"
 )
-_VAGUE_DATE = re.compile(
+_VAGUE_DATE = rc.compiled(
     r"^(?:(?:in|during|by|for|around|until|till|before|after)\s+)?(?:(?:early|late|mid|end of|start of|the end of)[\s\-]+)?"
     r"(?:q[1-4]|h[12]|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*|next (?:year|quarter)|"
     r"this (?:year|quarter))(?:\s+\d{4})?$"
 )
 
 
-_TO_DO = re.compile(
+_TO_DO = rc.compiled(
     r"\b(?:reach(?: back)? out|send|call|email|ping|prepare|prep|draft|share|schedule|book|follow|circle back|"
     r"check in|get back|set up|review|deliver|text|touch base|chase|confirm|f/u)\b"
 )
 
 
 # A clause that says what we do next: "follow up friday with…", "send the deck", "and i need to send him…"
-_TODO_LEAD = re.compile(
+_TODO_LEAD = rc.compiled(
     r"(?:(?:and|then|so|also|pls|please|oh and)\s+)*"
     r"(?:(?:(?:i|we)\s+)?(?:need|have|got|will|want|plan|should|must)\s+to\s+|(?:i|we)(?:'ll|’ll|\s+will|\s+should)\s+"
     r"|remind me to\s+|next steps?\s*[:\-]?\s*|to do\s*[:\-]?\s*|todo\s*[:\-]?\s*|action\s*[:\-]?\s*)?"

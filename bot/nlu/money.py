@@ -13,7 +13,6 @@ code in either case. ``¥`` alone is read as JPY (``CN¥``, ``RMB`` and ``yuan``
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from . import rx as rc
@@ -233,7 +232,7 @@ _NUM_RX = (
     r"|\d+(?:\.\d+)?"
 )
 
-MONEY = re.compile(
+MONEY = rc.compiled(
     rf"(?<![\w.$€£¥])(?:(?P<pre>{_PRE_RX})\s?)?"
     rf"(?<![\w.'’])(?<!\d,)(?P<num>{_NUM_RX})"
     rf"(?:\s*(?P<mult>{_SCALE_RX})(?![\w]))?"

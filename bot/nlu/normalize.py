@@ -29,13 +29,13 @@ class Normalized:
     restore: list[tuple[str, str]] = field(default_factory=list)
 
 
-_SLACK = re.compile(r"<([^<>\s][^<>]*)>")
-_SHORTCODE = re.compile(r":[a-z0-9_+\-']{1,40}:", re.I)
-_DONE_EMOJI = re.compile(r"(:white_check_mark:|:heavy_check_mark:|:ballot_box_with_check:|✅|✔️|✔|☑️|☑)")
-_FORMATTING = re.compile(r"(?<![\w*_~`])[*_~`]+|[*_~`]+(?![\w*_~`])")
-_SPACES = re.compile(r"[ \t\r\n\u00a0\u2000-\u200b\u3000]+")
-_PLAIN_MENTION = re.compile(r"(?<![\w<])@([UW][A-Z0-9]{5,})\b")
-_WORD = re.compile(r"[A-Za-z][A-Za-z']*")
+_SLACK = rc.compiled(r"<([^<>\s][^<>]*)>")
+_SHORTCODE = rc.compiled(r":[a-z0-9_+\-']{1,40}:", re.I)
+_DONE_EMOJI = rc.compiled(r"(:white_check_mark:|:heavy_check_mark:|:ballot_box_with_check:|✅|✔️|✔|☑️|☑)")
+_FORMATTING = rc.compiled(r"(?<![\w*_~`])[*_~`]+|[*_~`]+(?![\w*_~`])")
+_SPACES = rc.compiled(r"[ \t\r\n\u00a0\u2000-\u200b\u3000]+")
+_PLAIN_MENTION = rc.compiled(r"(?<![\w<])@([UW][A-Z0-9]{5,})\b")
+_WORD = rc.compiled(r"[A-Za-z][A-Za-z']*")
 
 _QUOTES = str.maketrans(
     {
@@ -78,7 +78,7 @@ def _slack_token(m: re.Match[str], mentions: list[str], channels: list[tuple[str
     return m.group(0)
 
 
-_KIND_EMOJI = re.compile(
+_KIND_EMOJI = rc.compiled(
     r"^[>\s]*(?:(?P<call>📞|☎️?|📱|:phone:|:telephone_receiver:|:telephone:|:iphone:)|(?P<email>📧|✉️?|📨|📩|:email:|"
     r":e-mail:|:envelope:|:incoming_envelope:)|(?P<meet>🤝|:handshake:))\s*"
 )
@@ -122,11 +122,11 @@ def _lower_same_length(s: str) -> str:
 def _abbrev_pattern() -> re.Pattern[str]:
     keys = sorted(ABBREVIATIONS, key=len, reverse=True)
     alts = "|".join(re.escape(k) for k in keys)
-    return re.compile(rf"(?<![\w@/.])(?:{alts})(?![\w/]|'\w)", re.I)
+    return rc.compiled(rf"(?<![\w@/.])(?:{alts})(?![\w/]|'\w)", re.I)
 
 
 _ABBREV = _abbrev_pattern()
-_MEETING_W = re.compile(
+_MEETING_W = rc.compiled(
     r"(?i)\b(met|meet|meeting|call|called|lunch|coffee|chat|chatted|sync|spoke|talked|demo|caught up|catch up|"
     r"dinner|breakfast|visit|touch base|check in|follow up) w(?= +\w)"
 )
@@ -395,7 +395,7 @@ _COUNT_WORDS = frozenset(_COUNT_WORDS_TEXT.split())
 # Where a person's name, typed in lower case, is told by what stands around it:
 # after a verb of contact and before "at/from COMPANY" ("called joão pedro silva at natura"),
 # after "add contact" and before a comma, or at the start before "moved to", "joined", "gave us" ….
-_NAME_RUN = re.compile(
+_NAME_RUN = rc.compiled(
     r"(?:^|(?<=[\s,:;(]))(?:called|call with|phoned|rang|met|met with|meeting with|spoke (?:to|with)|"
     r"talked (?:to|with)|emailed|texted|pinged|(?i:dm'?e?d)|messaged|visit(?:ed)?(?: to)?|lunch with|coffee with|"
     r"dinner with|intro to|demo(?:'d|ed)? (?:to|for|with)|with|from|to|for)\s+"

@@ -47,7 +47,7 @@ MAX_CHARS = 4000
 log = logging.getLogger(__name__)
 
 
-_LEADING_FILLER = re.compile(
+_LEADING_FILLER = rc.compiled(
     r"^(?:(?:hey|hi|hello|yo|ok|okay|so|um+|uh+|oh|btw|bot|crm|/crm|please|pls|plz|kindly|"
     r"quick (?:one|q|question|reminder)|can you|could you|would you|will you|can u|could u|"
     r"(?:(?:a|status|quick|small|an|deal|pipeline)\s+)?update(?=\s*[:\-])|heads up|"
@@ -94,7 +94,7 @@ def _r_help(m: Msg) -> Result | None:
     return None
 
 
-_SMALL_TALK = re.compile(
+_SMALL_TALK = rc.compiled(
     r"^(?:(?:thanks|thank you|thx|ty|cheers|hi|hello|hey|yo|good (?:morning|afternoon|evening|night)|gm|gn|lol|"
     r"haha+|ok|okay|cool|nice|great|awesome|perfect|yes|no|yep|nope|sure|bye|see ya|how are you|how's it going|"
     r"what's up|sup|sounds good|got it|np|no worries|all good|nice one|good job|well done|brb|morning|"
@@ -104,7 +104,7 @@ _SMALL_TALK = re.compile(
 
 # Requests for things a CRM does not do, said in the imperative: errands, travel, food, reposting something
 # the bot cannot see. Matched at the start only, so a report that mentions a flight stays a report.
-_OFF_TOPIC = re.compile(
+_OFF_TOPIC = rc.compiled(
     r"^(?:(?:book|order|buy|grab|reserve) me (?!(?:an?\s+|the\s+|some\s+|my\s+|all\s+)?(?:[\w'’]+\s+)?"
     r"(?:call|reminder|list|report|summary|tasks?|deals?|pipeline|contacts?|numbers|status|info|details|email|phone|"
     r"update|overview|forecast|notes?)\b)"
@@ -192,7 +192,7 @@ def _command(m: Msg) -> Result | None:
 
 
 # "Bob's pipeline", "pipeline for Sarah": a teammate named in words, given as written
-_NAMED_OWNER = re.compile(
+_NAMED_OWNER = rc.compiled(
     r"(?:^|[\s(])(?P<n>[a-z][\w\-]*)['’]s\s+(?:(?:whole|full|current|open|total|q[1-4]|sales)\s+)*(?:pipeline|pipe|deals|"
     r"forecast|numbers|book)\b|\b(?:pipeline|pipe|deals|forecast|numbers)\s+(?:for|of)\s+(?P<n2>[a-z][\w\-]*)\s*[?!.]*$"
     r"|^how(?:'s|\s+is)\s+(?P<n3>[a-z][\w\-]*)\s+(?:doing|tracking|looking)\s+(?:on|with)\s+(?:(?:his|her|their)\s+)?pipe"
@@ -425,7 +425,7 @@ def _prepare(text: str, now: datetime | str | None, tz: str, user: str | None) -
 
 # A leading mention followed by a request the sender makes for themselves addresses the bot, not a colleague
 # ("<@BOT> remind me to…", "<@BOT> can you log a call…"); "<@U1> send the contract…" still assigns U1.
-_ADDRESSED = re.compile(
+_ADDRESSED = rc.compiled(
     r"^@[UW][A-Z0-9]+[\s,:]+(?=(?:(?:hey|hi|pls|please|can you|could you|would you)\s+)*"
     r"(?:remind me|(?:remind|ask|tell|have|get|assign)\s+@[UW][A-Z0-9]+\b|log\b|add (?:a |an )?(?:contact|deal|task|note|lead)|create\b|new (?:deal|contact|lead|task|opp)|"
     r"find\b|who\b|what\b|show\b|list\b|how\b|my tasks|help\b|commands?\b|usage\b|menu\b|\?|had\b|called\b|met\b|"
@@ -444,8 +444,8 @@ _ENUMS = {
     "measure": MEASURES,
     "scale": SCALES,
 }
-_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
-_WHEN = re.compile(r"\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2})?[+-]\d{2}:\d{2})?")
+_DAY = rc.compiled(r"\d{4}-\d{2}-\d{2}")
+_WHEN = rc.compiled(r"\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2})?[+-]\d{2}:\d{2})?")
 
 
 _AS_WRITTEN = (

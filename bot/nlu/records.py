@@ -59,7 +59,7 @@ _TYPE_WORD = (
     r"tasks?|todos?|to-do|reminder"
 )
 _RECORD_WORD = r"record|entry|entries|page|profile|card|details|info"
-_PRONOUN = re.compile(
+_PRONOUN = rc.compiled(
     r"(?:it|this|that|them|these|those|this one|that one|everything|all|all of them|both|him|her|me|us|you|"
     r"the (?:old|new|other|duplicate|dupe|first|second) one)",
     re.I,
@@ -115,7 +115,7 @@ def _is_ref(s: str) -> bool:
     )
 
 
-_NOT_A_RECORD = re.compile(
+_NOT_A_RECORD = rc.compiled(
     r"(?:(?:the|all|these|those|any|old|my|our)\s+)*(?:duplicates?|dupes?|dups|everything|the rest|old ones|test data|junk|"
     r"spam|data|records|entries|stuff|things|ones)",
     re.I,
@@ -153,7 +153,7 @@ _ASIDE = (
 # --- delete_record
 
 
-_DELETE = re.compile(
+_DELETE = rc.compiled(
     r"^(?:(?:can|could|would)\s+(?:you|u)\s+)?(?:please\s+|pls\s+)?(?:go ahead and\s+)?"
     r"(?:delete|remove|erase|trash|purge|nuke|get rid of|wipe)\s+(?P<r>.+?)"
     rf"(?P<why>{_ASIDE}.*)?[\s.!?]*$",
@@ -198,7 +198,7 @@ def _delete(m: Msg) -> Result | None:
 # --- merge_records
 
 
-_MERGE = re.compile(
+_MERGE = rc.compiled(
     r"^(?:(?:can|could|would)\s+(?:you|u)\s+)?(?:please\s+|pls\s+)?"
     r"(?:merge|combine|dedupe|de-dupe|dedup|consolidate|join)\s+"
     rf"(?:(?:the|these|those|two)\s+)*(?:(?:duplicate|dupe)s?\s+(?:of\s+)?)?(?:(?P<t1>{_TYPE_WORD})\s*(?:records?\s*)?[:\-]?\s+)?"
@@ -206,7 +206,7 @@ _MERGE = re.compile(
     rf"(?:\s+(?P<t2>{_TYPE_WORD}|records|entries))?(?P<why>{_ASIDE}.*)?[\s.!?]*$",
     re.I,
 )
-_SAME = re.compile(
+_SAME = rc.compiled(
     r"^(?P<a>.+?)\s+(?:and|&)\s+(?P<b>.+?)\s+(?:are|is)\s+(?:the\s+same\s+(?:person|company|account|deal|contact|"
     r"record)?|duplicates?|dupes?|a\s+dupe|one and the same)\b[\s,.;:\-–—]*(?:(?:please\s+|pls\s+|so\s+|can you\s+)?"
     r"(?:merge|combine)(?:\s+(?:them|these|the two))?)?",
@@ -214,7 +214,7 @@ _SAME = re.compile(
 )
 
 
-_NOT_MERGED = re.compile(
+_NOT_MERGED = rc.compiled(
     r"\b(?:decks?|slides?|docs?|documents?|files?|sheets?|spreadsheets?|notes|branch(?:es)?|prs?|pull\s+requests?|"
     r"lists?|tabs?|columns?|calendars?|meetings?|calls?|threads?|channels?|lanes?|teams?)$",
     re.I,
@@ -250,7 +250,7 @@ def _merge(m: Msg) -> Result | None:
 # --- tag_record
 
 
-_TAG_SPLIT = re.compile(r"\s*(?:,|;|\band\b|&|\+|/)\s*", re.I)
+_TAG_SPLIT = rc.compiled(r"\s*(?:,|;|\band\b|&|\+|/)\s*", re.I)
 
 
 def _tags(raw: str) -> list[str]:
@@ -267,25 +267,25 @@ def _tags(raw: str) -> list[str]:
 
 _TAG = [
     # "tag Jane Doe as hot and emea", "label the Acme deal: priority", "tag Hooli with enterprise, emea"
-    re.compile(
+    rc.compiled(
         r"^(?:(?:can|could)\s+(?:you|u)\s+)?(?:please\s+|pls\s+)?(?:tag|label|retag)\s+(?P<r>.+?)\s*"
         r"(?:\s(?:as|with)\s+(?:the\s+)?(?:tags?\s+|labels?\s+)?|[:=]\s*|\s->\s*)(?P<t>.+?)[\s.!?]*$",
         re.I,
     ),
     # "add the tags hot and emea to Jane Doe", "add tag vip to the Acme account"
-    re.compile(
+    rc.compiled(
         r"^(?:please\s+|pls\s+)?(?:add|put|apply|attach|stick|slap)\s+(?:the\s+|a\s+)?(?:tags?|labels?)\s*[:\-]?\s*"
         r"(?P<t>.+?)\s+(?:to|on|onto)\s+(?P<r>.+?)[\s.!?]*$",
         re.I,
     ),
     # "add the hot and emea tags to Jane Doe", "put a vip tag on Globex"
-    re.compile(
+    rc.compiled(
         r"^(?:please\s+|pls\s+)?(?:add|put|apply|attach|stick|slap)\s+(?:the\s+|a\s+|an\s+)?(?P<t>[#\w\-]+(?:\s*(?:,|and|&|\+)\s*[#\w\-]+)*)"
         r"\s+(?:tags?|labels?)\s+(?:to|on|onto)\s+(?P<r>.+?)[\s.!?]*$",
         re.I,
     ),
     # "Jane Doe - tags: hot, emea"
-    re.compile(
+    rc.compiled(
         r"^(?P<r>[^:,;]+?)\s*[:\-–—]\s*(?:add\s+)?(?:tags?|labels?)\s*[:=]?\s*(?P<t>.+?)[\s.!?]*$", re.I
     ),
 ]
@@ -336,8 +336,8 @@ _SHOW_VERB = (
     r"(?:pull\s+up|bring\s+up|show(?:\s+me)?|open(?:\s+up)?|display|view|let\s+me\s+see|give\s+me|get(?:\s+me)?|"
     r"see|look\s+at|go\s+to|take\s+me\s+to|lookup|look\s+up|fetch)\s+"
 )
-_SHOW = re.compile(_SHOW_VERB + r"(?P<r>.+?)[\s.!?]*$", re.I)
-_ABOUT = re.compile(
+_SHOW = rc.compiled(_SHOW_VERB + r"(?P<r>.+?)[\s.!?]*$", re.I)
+_ABOUT = rc.compiled(
     r"^(?:what(?:'s| is)\s+(?:the\s+)?(?:status|latest|story|state|update)\s+(?:of|on|with)|where\s+are\s+we\s+(?:at\s+)?"
     r"(?:with|on)|where\s+do\s+we\s+stand\s+(?:with|on)|what(?:'s| is)\s+(?:happening|going\s+on)\s+with|"
     r"any\s+(?:news|updates?)\s+on|status\s+(?:of|on|for)|tell\s+me\s+about|info\s+on|details\s+(?:on|for|of)|"
@@ -402,20 +402,20 @@ _HISTORY_NOUN = (
     r"(?:everything|all|anything)\s+(?:that\s+)?(?:(?:has|'s)\s+)?(?:happened|gone\s+on|went\s+on|been\s+going\s+on))"
 )
 _HISTORY = [
-    re.compile(
+    rc.compiled(
         r"^(?:(?:can|could)\s+(?:you|u|i)\s+(?:see|get|show\s+me|pull)\s+|(?:show|give|get|pull|send)(?:\s+up)?(?:\s+me)?\s+|"
         r"(?:what(?:'s| is| are)|whats)\s+|let\s+me\s+see\s+|see\s+|view\s+|open\s+|list\s+|pull\s+up\s+|"
         r"i\s+(?:need|want|would\s+like|'d\s+like)\s+(?:to\s+see|to\s+look\s+at|to\s+review)\s+)?"
         rf"(?:the\s+|our\s+|my\s+)?{_HISTORY_NOUN}\s+(?:with|of|for|on|at|about|regarding)\s+(?P<r>.+?)\s*[?.!]*$",
         re.I,
     ),
-    re.compile(
+    rc.compiled(
         r"^(?:(?:show|give|get|pull)(?:\s+up)?(?:\s+me)?\s+|(?:what(?:'s| is))\s+)?(?:the\s+)?"
         r"(?P<r>.+?)(?:['’]s)?\s+(?:full\s+|whole\s+)?(?:history|timeline|activity\s+log|audit\s+trail|change\s*log)\s*[?.!]*$",
         re.I,
     ),
     # "who moved the Acme deal to proposal?", "who changed Jane Doe's email"
-    re.compile(
+    rc.compiled(
         r"^who\s+(?:(?:just|last|recently)\s+)?(?:moved|changed|updated|edited|modified|touched|closed|reassigned|"
         r"deleted|created|added|marked|bumped|pushed|set|renamed|reopened|owns\s+the\s+change\s+on)\s+"
         r"(?:the\s+)?(?:(?:stage|amount|value|close\s+date|owner|email|phone|title|domain|industry|name|status)\s+"
@@ -424,23 +424,23 @@ _HISTORY = [
         re.I,
     ),
     # "/crm history Acme", "timeline Globex deal"
-    re.compile(
+    rc.compiled(
         r"^(?:history|timeline|activity\s+log|audit\s+trail)\s+(?!(?:with|of|for|on|at|about)\b)(?P<r>\S.*?)\s*[?.!]*$",
         re.I,
     ),
     # "when did the Acme deal move to proposal?", "when did we last talk to Jane Doe?"
-    re.compile(
+    rc.compiled(
         r"^when\s+(?:did|was|were|have)\s+(?:we|i|you|someone|anyone)\s+(?:last\s+)?(?:talk|speak|spoke|meet|email|call|"
         r"hear\s+from|contact|touch\s+base|reach\s+out|update|change|move|ping|text)(?:ed)?\s+(?:to|with|from)?\s*"
         r"(?P<r>.+?)(?:\s+last)?\s*[?.!]*$",
         re.I,
     ),
-    re.compile(
+    rc.compiled(
         r"^when\s+did\s+(?:the\s+)?(?P<r>.+?)\s+(?:(?:last\s+)?(?:move|change|get\s+moved|get\s+updated|get\s+changed|"
         r"go)\s+(?:to|into|from)\b.*|(?:stage|amount|close\s+date)\s+change)\s*[?.!]*$",
         re.I,
     ),
-    re.compile(
+    rc.compiled(
         r"^what(?:'s|\s+has)?\s+(?:happened|been\s+happening|changed)\s+(?:with|on|to|in)\s+(?P<r>.+?)"
         r"(?:\s+(?:lately|recently|so\s+far))?\s*[?.!]*$",
         re.I,
@@ -506,7 +506,7 @@ def _history(m: Msg) -> Result | None:
 # --- companies
 
 
-_DOMAIN = re.compile(
+_DOMAIN = rc.compiled(
     r"(?<![@\w.\-])(?:https?://)?(?:www\.)?(?P<d>[a-z0-9][a-z0-9\-]*(?:\.[a-z0-9\-]+)*\.(?:com|io|ai|co|net|org|app|dev|"
     r"tech|biz|info|us|uk|de|fr|es|it|nl|se|no|dk|fi|ch|at|be|ca|au|nz|in|jp|sg|hk|br|mx|ie|pl|pt|cz|eu|xyz|cloud|"
     r"software|health|bank|finance|agency|studio|systems|solutions|group|global|ly|me|so|gg|to|tv|fm|sh|us|co\.uk|"
@@ -544,7 +544,7 @@ def _industry(s: str) -> str:
     return tidy(s)
 
 
-_COMPANY_CREATE = re.compile(
+_COMPANY_CREATE = rc.compiled(
     r"^(?:(?:can|could)\s+(?:you|u)\s+)?(?:please\s+|pls\s+)?(?:"
     r"(?:add|create|new|save|set\s+up|setup|make|register|enter|open|start|record)\s+(?:a\s+|an\s+|the\s+)?(?:new\s+)?"
     r"(?:company|account|organi[sz]ation|org|business|client\s+company|customer\s+account)"
@@ -554,7 +554,7 @@ _COMPANY_CREATE = re.compile(
     r")\b(?:\s+(?:record|called|named|for))?\s*[:\-–—,]?\s*",
     re.I,
 )
-_COMPANY_AS = re.compile(
+_COMPANY_AS = rc.compiled(
     r"^(?:please\s+|pls\s+)?(?:add|create|save|set\s+up)\s+(?P<n>.+?)\s+(?:as\s+(?:a\s+|an\s+)?(?:new\s+)?"
     r"(?:company|account|organi[sz]ation)|to\s+(?:the\s+)?(?:companies|accounts|company\s+list))\b\s*[:\-–—,]?\s*",
     re.I,
@@ -653,37 +653,37 @@ def _create_company(m: Msg) -> Result | None:
 _COMPANY_FIELD = r"(?P<f>domain|website|web\s*site|site|url|web\s+address|homepage|industry|sector|vertical)"
 _COMPANY_UPDATE = [
     # "Globex's domain is globex.io now", "Globex's industry should be fintech"
-    re.compile(
+    rc.compiled(
         rf"^(?:the\s+)?(?P<c>.+?)(?:['’]s|s['’])\s+(?:new\s+|correct\s+|actual\s+)?{_COMPANY_FIELD}\s+"
         r"(?:is\s+now|is\s+actually|should\s+be|changed\s+to|has\s+changed\s+to|moved\s+to|is|=|:|->|now)\s+(?:now\s+)?(?P<v>.+?)[\s.!]*$",
         re.I,
     ),
     # "set Globex's domain to globex.io", "change the Acme account industry to retail"
-    re.compile(
+    rc.compiled(
         rf"^(?:please\s+|pls\s+)?(?:set|change|update|fix|make|switch|correct)\s+(?:the\s+)?(?P<c>.+?)(?:['’]s|s['’])?\s+"
         rf"{_COMPANY_FIELD}\s+(?:to|=|:|as|->)\s+(?P<v>.+?)[\s.!]*$",
         re.I,
     ),
     # "set the domain for Globex to globex.io", "update industry of Acme to retail"
-    re.compile(
+    rc.compiled(
         rf"^(?:please\s+|pls\s+)?(?:set|change|update|fix|switch|correct)\s+(?:the\s+)?{_COMPANY_FIELD}\s+(?:of|for|on)\s+"
         r"(?:the\s+)?(?P<c>.+?)\s*(?:\sto\s|=|:|\sas\s|->)\s*(?P<v>.+?)[\s.!]*$",
         re.I,
     ),
     # "Globex changed their domain to globex.io", "Globex has a new website: globex.io"
-    re.compile(
+    rc.compiled(
         rf"^(?:the\s+)?(?P<c>.+?)\s+(?:(?:changed|updated|switched|moved)\s+(?:their|its|the)|(?:has|have|got)\s+(?:a\s+)?new)"
         rf"\s+{_COMPANY_FIELD}\s*(?:to|:|,|-|—|is|of|=|->)?\s*(?P<v>.+?)[\s.!]*$",
         re.I,
     ),
     # "Globex - new domain: globex.io", "Globex domain -> globex.io"
-    re.compile(
+    rc.compiled(
         rf"^(?P<c>(?:(?!\b(?:has|have|is|got|was)\b)[^,:;])+?)\s*(?:[:\-–—]\s*|\s)(?:new\s+|updated\s+)?{_COMPANY_FIELD}\s*(?:is\s+now|(?:has\s+)?changed\s+to|is\s+changing\s+to|switched\s+to|should\s+be|is|:|=|->|now)\s*"
         r"(?P<v>.+?)[\s.!]*$",
         re.I,
     ),
 ]
-_COMPANY_FIELDS = re.compile(
+_COMPANY_FIELDS = rc.compiled(
     r"^(?:please\s+|pls\s+)?(?:(?:update|edit|set|change|fix)\s+)?(?:(?:the\s+)?(?:company|account)\s+)?"
     r"(?P<c>(?!(?:set|update|change|edit|fix|the|please|pls)\b)[A-Za-z][^:,;']*?)(?P<sep>\s*[:\-–—]?\s+)"
     r"(?P<rest>(?:domain|website|industry|sector|vertical)\b(?!\s+(?:is|should|changed|has|was|for|of|on)\b).*)$",
@@ -709,16 +709,16 @@ def _more_company_fields(text: str, slots: Slots) -> None:
 
 
 _RENAME = [
-    re.compile(
+    rc.compiled(
         r"^(?:please\s+|pls\s+)?rename\s+(?:the\s+)?(?:(?:company|account)\s+)?(?P<c>.+?)\s+(?:to|as)\s+(?P<v>.+?)[\s.!]*$",
         re.I,
     ),
-    re.compile(
+    rc.compiled(
         r"^(?:the\s+)?(?P<c>.+?)\s+(?:is\s+now\s+(?:called|named|known\s+as)|has\s+been\s+renamed\s+(?:to)?|"
         r"(?:was\s+)?renamed\s+(?:to|as)?|changed\s+(?:its|their)\s+name\s+to|rebranded\s+(?:as|to))\s+(?P<v>.+?)[\s.!]*$",
         re.I,
     ),
-    re.compile(
+    rc.compiled(
         r"^(?:please\s+|pls\s+)?(?:change|set|update)\s+(?:the\s+)?(?P<c>.+?)(?:['’]s)\s+(?:company\s+)?name\s+(?:to|=|:)\s+"
         r"(?P<v>.+?)[\s.!]*$",
         re.I,
@@ -726,7 +726,7 @@ _RENAME = [
 ]
 
 
-_PIVOT = re.compile(
+_PIVOT = rc.compiled(
     r"^(?:the\s+)?(?P<c>[A-Za-z][\w&.\-]*(?:\s+[A-Za-z][\w&.\-]*){0,3}?)\s+(?:is\s+(?:now|actually)\s+(?:an?\s+)?"
     r"(?P<i>[\w&/\-]+(?:\s+[\w&/\-]+)?)\s+(?:company|business|firm|shop|play)|(?:has\s+)?pivoted\s+"
     r"(?:in)?to\s+(?P<i2>[\w&/\-]+(?:\s+[\w&/\-]+)?)(?:\s+(?:industry|sector|space))?)[\s.!]*$",
@@ -838,7 +838,7 @@ _LIST_NOUN = (
     # "every customer", "each deal": one word for all of them
     r"|(?:(?<=every\s)|(?<=each\s))(?:customer|client|prospect|lead|contact|company|account|deal|opportunity|opp))"
 )
-_LIST_HEAD = re.compile(
+_LIST_HEAD = rc.compiled(
     r"^(?:(?:can|could|would)\s+(?:you|u|i)\s+|please\s+|pls\s+|quickly\s+)*"
     r"(?:(?:show|list|give|get|find|pull(?:\s+up)?|display|fetch|see|view|send|bring\s+up|search\s+for|look\s+up|"
     r"i\s+need|i\s+want|let\s+me\s+see|what\s+are|who\s+are|which\s+are)(?:\s+(?:me|us))?\s+"
@@ -851,7 +851,7 @@ _LIST_HEAD = re.compile(
     re.I,
 )
 # "what deals does Bob have in negotiation", "which customers do I own with no activity in 60 days"
-_LIST_WHO = re.compile(
+_LIST_WHO = rc.compiled(
     r"^(?:what|which)\s+(?P<noun>deals|opps|opportunities|customers|clients|prospects|leads|contacts|accounts|companies)\s+"
     r"(?:does|do|has|have|did)\s+(?P<own>@[uw][a-z0-9]+|[a-z][\w\-]*)\s+(?:have|got|own|owning|working\s+on|has)\b"
 )
@@ -944,7 +944,7 @@ _NUM_WORDS = {
     "couple": 2,
     "few": 3,
 }
-_INACTIVE = re.compile(
+_INACTIVE = rc.compiled(
     r"(?:(?:with\s+|that\s+have\s+|that\s+had\s+|who\s+have\s+had\s+|having\s+)?(?:no|zero|not\s+(?:any|a\s+single))\s+"
     r"(?:recent\s+)?(?:activity|activities|contact|touch(?:es|points?)?|interactions?|engagement|calls?|emails?|"
     r"responses?|replies|updates?|follow[\s\-]?ups?|outreach|movement|meetings?|logged\s+activity)"
@@ -1016,7 +1016,7 @@ def owner_of(m: Msg, own: str | None) -> str | None:
     return None
 
 
-_LIST_FILLER = re.compile(
+_LIST_FILLER = rc.compiled(
     r"(?:[\s,.;:?!()'\"]|\b(?:and|that|who|which|are|is|have|has|with|please|pls|right now|now|currently|"
     r"in (?:the )?(?:crm|system)|on file|we (?:work|deal|do business) with|we (?:have|track|know)|"
     r"list|for me|again|thanks|thx|only|just|the|any|all|of them|been|had|we|there|do|i|have)\b)*",
@@ -1194,7 +1194,7 @@ def _list(m: Msg) -> Result | None:
 
 # --- the rule
 
-_COMMAND_FORM = re.compile(
+_COMMAND_FORM = rc.compiled(
     r"^(?P<t>contact|company|account|deal|task)\s+(?P<v>show|view|info|open|card|details|history|timeline|delete|remove)"
     r"\s+(?P<r>\S.*?)[\s.!?]*$",
     re.I,

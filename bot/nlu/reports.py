@@ -18,42 +18,42 @@ from .records import owner_of, teammate_name
 _MEASURES: list[tuple[str, re.Pattern[str]]] = [
     (
         "win_rate",
-        re.compile(
+        rc.compiled(
             r"\b(?:win|close|closing|won|deal)[\s\-]?(?:rate|ratio|percentage|pct|%)|\bwin/loss\b|\bwin[\s\-]loss\b|"
             r"\bhit\s+rate\b|\bwin\s+%|\bhow\s+often\s+(?:do|did|does)\s+(?:we|i|@\w+|\w+)\s+win\b"
         ),
     ),
     (
         "cycle",
-        re.compile(
+        rc.compiled(
             r"\b(?:sales\s+|deal\s+|average\s+|avg\s+)?cycle(?:\s+(?:time|length))?\b|\btime[\s\-]to[\s\-](?:close|win)\b|"
             r"\bdays\s+to\s+close\b|\bhow\s+long\b.*\b(?:to\s+close|to\s+win|closing|to\s+sign)\b"
         ),
     ),
-    ("velocity", re.compile(r"\bvelocity\b")),
+    ("velocity", rc.compiled(r"\bvelocity\b")),
     (
         "funnel",
-        re.compile(
+        rc.compiled(
             r"\bfunnel\b|\bconversion(?:s|\s+rates?)?\b|\bstage[\s\-]to[\s\-]stage\b|\bconvert(?:ed|ing)?\s+(?:from\s+)?"
             r"(?:lead|leads|stage)"
         ),
     ),
     (
         "quota",
-        re.compile(
+        rc.compiled(
             r"\bquotas?\b|\battainment\b|\b(?:vs\.?|versus|against|to)\s+(?:the\s+|our\s+|my\s+|his\s+|her\s+)?"
             r"(?:target|goal|plan|number)\b"
         ),
     ),
     (
         "satisfaction",
-        re.compile(
+        rc.compiled(
             r"\bnps\b|\bcsat\b|\bnet\s+promoter\b|\b(?:customer\s+)?satisfaction\b|\bhow\s+happy\s+are\s+(?:our\s+)?customers\b"
         ),
     ),
     (
         "customers",
-        re.compile(
+        rc.compiled(
             r"\bnew\s+(?:customers|clients|logos|accounts)\b|\b(?:customers|clients|logos)\s+(?:did\s+we\s+|have\s+we\s+)?"
             r"(?:added|won|acquired|gained|signed|onboarded|landed|add|win|acquire|gain|sign|onboard|land)\b|"
             r"\bcustomer\s+(?:count|growth|acquisition|adds)\b|\bhow\s+many\s+(?:new\s+)?(?:customers|clients|logos)\b"
@@ -61,25 +61,25 @@ _MEASURES: list[tuple[str, re.Pattern[str]]] = [
     ),
     (
         "activity",
-        re.compile(
+        rc.compiled(
             r"\bactivit(?:y|ies)\b|\bhow\s+many\s+(?:calls|meetings|emails|touches|touchpoints|demos|activities)\b|"
             r"\b(?:calls|meetings|emails|demos)\s+(?:logged|made|booked|held|done|did|have)\b|\bcall\s+volume\b"
         ),
     ),
     (
         "forecast",
-        re.compile(
+        rc.compiled(
             r"\bforecast(?:ed|ing)?\b|\b(?:closing|expected\s+to\s+close|set\s+to\s+close|slated\s+to\s+close|due\s+to\s+close|"
             r"going\s+to\s+close|should\s+close|will\s+close|likely\s+to\s+close|projected\s+to\s+close)\b"
         ),
     ),
     (
         "lost",
-        re.compile(r"\b(?:lost|lose|losing|losses|closed[\s\-]lost|churned)\b"),
+        rc.compiled(r"\b(?:lost|lose|losing|losses|closed[\s\-]lost|churned)\b"),
     ),
     (
         "won",
-        re.compile(
+        rc.compiled(
             r"\b(?:close|closed|won|win|wins|book|booked|bookings|sign|signed|sold|sell|revenue|closed[\s\-]won|land|landed)\b|"
             r"\bhow\s+did\s+(?:q[1-4]|\w+\s+(?:month|quarter|year|week))\s+go\b|\bnumbers\b|\bresults\b|"
             r"\bhow\s+did\s+(?:we|i|the\s+team|@\w+|\w+)\s+do\b"
@@ -88,12 +88,12 @@ _MEASURES: list[tuple[str, re.Pattern[str]]] = [
 ]
 
 # What a report is asked with: a question, an imperative to show or run one, or a bare measure with a period.
-_ASKED = re.compile(
+_ASKED = rc.compiled(
     r"^(?:(?:what|what's|whats|how|how's|hows|how\s+many|how\s+much|which|who|show|give|get|pull|run|"
     r"display|report|tell|list|can|could|do|does|did|is|are|was|were|i\s+need|i\s+want|i'd\s+like|let\s+me\s+see|"
     r"gimme|quick|any|anything|where|am)\b)"
 )
-_MEASURE_FIRST = re.compile(
+_MEASURE_FIRST = rc.compiled(
     r"^(?:(?:@[uw][a-z0-9]+|[a-z][\w\-]*)['’]s\s+|@[uw][a-z0-9]+\s+|(?:my|our|the\s+team's|team|the|this|last|next|"
     r"pipeline|pipe|sales|deal|average|avg|customer|overall|total)\s+)*"
     r"(?:(?:q[1-4]|ytd|mtd|qtd|\w+\s+(?:month|quarter|year|week)['’]?s?|month|quarter|year|week|monthly|quarterly|weekly)\s+)?"
@@ -218,30 +218,30 @@ def rule_report(m: Msg) -> Result | None:
 # --- log_feedback
 
 _SCORE = [
-    re.compile(
+    rc.compiled(
         r"\b(?:gave|give|gives|giving|scored|rated|rates|rate|rating|left|submitted|returned|responded\s+with|answered|put)\s+"
         r"(?:us|it|our\s+\w+|the\s+\w+|a\s+score\s+of|a\s+rating\s+of|him|her|them)?\s*(?:an?\s+|a\s+solid\s+|only\s+an?\s+|just\s+an?\s+)?"
         r"(?P<n>\d{1,2}(?:\.\d)?)(?!\s*(?:%|k\b|am\b|pm\b|days?|weeks?|months?))\b"
     ),
-    re.compile(
+    rc.compiled(
         r"\b(?:nps|csat|satisfaction|promoter)(?:\s+(?:score|survey|response|rating|result))?\s*(?:of|was|is|=|:|-|came\s+back"
         r"(?:\s+(?:as|at))?|at|score)?\s*(?:an?\s+)?(?P<n>\d{1,2}(?:\.\d)?)(?!\s*(?:%|k\b|days?))\b"
     ),
-    re.compile(r"\b(?P<n>\d{1,2}(?:\.\d)?)\s*(?:/\s*(?:10|5)|out\s+of\s+(?:10|5)|stars?)\b"),
-    re.compile(r"\b(?:nps|csat)\b[^.?!\d]{0,40}?[:=]\s*(?P<n>\d{1,2}(?:\.\d)?)\b"),
-    re.compile(r"\b(?:an?\s+)?(?P<n>\d{1,2})\s+(?:nps|csat)\b"),
-    re.compile(
+    rc.compiled(r"\b(?P<n>\d{1,2}(?:\.\d)?)\s*(?:/\s*(?:10|5)|out\s+of\s+(?:10|5)|stars?)\b"),
+    rc.compiled(r"\b(?:nps|csat)\b[^.?!\d]{0,40}?[:=]\s*(?P<n>\d{1,2}(?:\.\d)?)\b"),
+    rc.compiled(r"\b(?:an?\s+)?(?P<n>\d{1,2})\s+(?:nps|csat)\b"),
+    rc.compiled(
         r"^(?:nps|csat)\s+(?:for\s+|from\s+)?[a-z][\w&.\-]*(?:\s+[a-z][\w&.\-]*){0,2}\s*[:=\-]?\s+(?P<n>\d{1,2})\s*$"
     ),
-    re.compile(r"\b(?:nps|csat)\b[^.?!\d]{0,40}?\bwith\s+(?:an?\s+)?(?P<n>\d{1,2})\b"),
-    re.compile(
+    rc.compiled(r"\b(?:nps|csat)\b[^.?!\d]{0,40}?\bwith\s+(?:an?\s+)?(?P<n>\d{1,2})\b"),
+    rc.compiled(
         r"\b(?:an?\s+)?(?P<n>\d{1,2})\s+(?:on|in|for|from)\s+(?:the\s+|our\s+|their\s+|an?\s+)?(?:nps|csat|satisfaction|"
         r"customer\s+satisfaction|survey)\b"
     ),
 ]
 
 
-_LOGGED_MEETING = re.compile(
+_LOGGED_MEETING = rc.compiled(
     r"^(?:(?:cs|csm|quick|qbr|weekly|monthly)\s+)*(?:call|check[\s\-]?in|meeting|mtg|met|spoke|lunch|demo|emailed|called|had|"
     r"sync|qbr|visit(?:ed)?|log(?:ged)?\s+(?:a\s+)?(?:call|meeting|email|note|visit))\b"
 )

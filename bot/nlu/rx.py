@@ -8,12 +8,27 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
-from functools import cache
+from functools import lru_cache
+
+# A capital letter is any capital letter: "at Ünïcode GmbH", "Émile", "Łukasz", "Ωmega", and a letter any
+# letter. The rules write ``[A-Z]`` and ``A-Za-z``; ``re`` has no class for capitals in other scripts, so
+# those written classes are widened here, for every rule at once.
+_CAPITALS = "".join(
+    ch
+    for ch in map(chr, [*range(0xC0, 0x250), *range(0x370, 0x400), *range(0x400, 0x530)])
+    if ch.isupper() and ch.isalpha()
+)
+UPPER = f"[A-Z{_CAPITALS}]"
+_LETTERS = "".join(
+    ch for ch in map(chr, [*range(0xC0, 0x250), *range(0x370, 0x400), *range(0x400, 0x530)]) if ch.isalpha()
+)
 
 
-@cache
+# Bounded all the same: a pattern built around a word from a message must never grow it without end.
+@lru_cache(maxsize=8192)
 def compiled(pattern: str, flags: int = 0) -> re.Pattern[str]:
-    return re.compile(pattern, flags)
+    widened = pattern.replace("[A-Z]", UPPER).replace("A-Za-z", "A-Za-z" + _LETTERS)
+    return re.compile(widened, flags)
 
 
 def search(pattern: str, string: str, flags: int = 0) -> re.Match[str] | None:

@@ -22,48 +22,48 @@ from .text import looks_like_person
 from .vocab import FIRST_NAMES, NAME_STOP
 
 _DONE_RULES = [
-    re.compile(
+    rc.compiled(
         r"^(?:(?:i'm|im|i am|just|finally|all|already|now)\s+)*(?:task\s+|todo\s+)?(?:done|finished|completed|complete)\b\s*(?:with\s+)?"
         r"(?:task|todo)?\s*[:\-]?\s*(?P<t>.+)$"
     ),
-    re.compile(
+    rc.compiled(
         r"^(?:please\s+)?(?:mark|marked|tick|ticked|check|checked|cross|crossed|set)\s+(?:off\s+)?(?P<t>.+?)\s+"
         r"(?:as\s+)?(?:done|complete|completed|finished|off|closed)$"
     ),
-    re.compile(r"^(?:tick|ticked|check|checked|cross|crossed)\s+off\s*[:\-–—]?\s+(?P<t>.+)$"),
+    rc.compiled(r"^(?:tick|ticked|check|checked|cross|crossed)\s+off\s*[:\-–—]?\s+(?P<t>.+)$"),
     # "i sent the questionnaire to Anjali, mark that task done": what was done, then the instruction
-    re.compile(
+    rc.compiled(
         r"^(?P<t>.+?)\s*[,;.]\s*(?:so\s+|pls\s+|please\s+|you can\s+)*(?:(?:mark|tick|check|cross|close)\s+"
         r"(?:that|it|this|the)\s*(?:task|todo|one|to-do)?\s+(?:off|as\s+done|done|complete|completed|finished)"
         r"|(?:close|complete|close out)\s+(?:that|it|this|the)\s+(?:task|todo|one|to-do)"
         r"|(?:mark|tick|check)\s+(?:as\s+)?(?:done|complete|off))"
         r"(?:\s+(?:please|pls|thanks))?$"
     ),
-    re.compile(
+    rc.compiled(
         r"^(?:i\s+|we\s+)?(?:finally\s+|just\s+)?got\s+(?P<t>.+?)\s+(?:done|finished|sorted|out the door)$"
     ),
-    re.compile(
+    rc.compiled(
         r"^(?:mark|marked|set)\s+(?:as\s+)?(?:done|complete|completed|finished)\s*[:\-–—]\s*(?P<t>.+)$"
     ),
-    re.compile(
+    rc.compiled(
         r"^(?:close|complete|close out|mark off|tick off|check off|cross off)\s+(?:the\s+)?(?:task|todo)\s*[:\-]?\s*(?P<t>.+)$"
     ),
-    re.compile(
+    rc.compiled(
         r"^(?:i\s+|we\s+|i've\s+|i have\s+|we've\s+|we have\s+)?(?:just\s+|already\s+|finally\s+)?"
         r"(?:finished|completed|wrapped up|knocked out)\s+"
         r"(?:the\s+task\s+|task\s+)?(?P<t>.+)$"
     ),
-    re.compile(
+    rc.compiled(
         r"^(?P<t>.+?)\s+(?:is|are|was|has been|have been|now)\s+(?:all\s+|now\s+|finally\s+)?"
         r"(?:done|complete|completed|finished|taken care of|sorted|handled)$"
     ),
-    re.compile(r"^(?P<t>.+?)\s*(?:-|:|—|–|=>|->)\s*(?:done|complete|completed|finished)$"),
+    rc.compiled(r"^(?P<t>.+?)\s*(?:-|:|—|–|=>|->)\s*(?:done|complete|completed|finished)$"),
     # "call gina done" (the strike-through is gone by now): two or more words that read as a to-do
-    re.compile(
+    rc.compiled(
         r"^(?!(?:i|i'm|im|we|we're|you|it|that|this|all|so|just|deal|the deal|they|he|she)\b)"
         r"(?P<t>[a-z]+\s+\S.*?)\s+(?:done|completed|finished)$"
     ),
-    re.compile(
+    rc.compiled(
         r"^(?:i've\s+|i have\s+|i\s+|just\s+)*(?P<t>.+?)\s*[,;]\s*(?:so\s+)?(?:that\s+|the\s+)?(?:task\s+|todo\s+)?"
         r"(?:is\s+|'s\s+)?(?:done|complete|completed|finished)$"
     ),
@@ -131,7 +131,7 @@ def rule_complete_task(m: Msg) -> Result | None:
     return None
 
 
-_NAMED_ASSIGNEE = re.compile(
+_NAMED_ASSIGNEE = rc.compiled(
     r"(?:^|[\s(])(?P<n>[a-z][\w\-]*)['’]s\s+(?:(?:open|overdue|pending|current|upcoming|remaining)\s+)*(?:tasks?|todos?|to-?dos?|"
     r"list|plate|reminders|follow[\s\-]?ups)\b"
     r"|\b(?:tasks?|todos?|to-?dos?|overdue|due)\s+(?:for|of)\s+(?P<n2>[a-z][\w\-]*)\b"
@@ -245,7 +245,7 @@ def rule_list_tasks(m: Msg) -> Result | None:
     return None
 
 
-_TASK_START = re.compile(
+_TASK_START = rc.compiled(
     r"^(?:"
     r"(?P<remind>(?:set\s+(?:a\s+)?)?remind(?:er)?s?(?:\s+me)?)\b"
     r"|(?P<todo>assign(?:ed)?(?:\s+(?:this|it|a task|task))?(?:\s+to)?(?=\s*[:\-]?\s*@)|(?:add|create|new|make|set up|put in|open)\s+(?:a\s+|an\s+|new\s+)*(?:task|todo|to-do|to do|reminder)s?"
@@ -257,7 +257,7 @@ _TASK_START = re.compile(
 )
 
 
-_IMPERATIVE = re.compile(
+_IMPERATIVE = rc.compiled(
     r"^(?:follow[\s\-]?up|circle back|check in|reach out|ping|call|email|e-mail|text|message|send|prepare|prep|"
     r"draft|schedule|book|set up|setup|review|share|finish|write|put together|sort out|chase|nudge|confirm|"
     r"get|ask|invite|intro|introduce|loop in|organize|organise|plan|research|look into|dig into|"
@@ -460,22 +460,22 @@ _NOT_TEAMMATE = frozenset(
         "guys",
     ]
 )
-_TEAMMATE_ASK = re.compile(
+_TEAMMATE_ASK = rc.compiled(
     r"^(?:please\s+|pls\s+)?(?:remind|ask|tell|get|have|(?:set\s+)?(?:a\s+)?reminder\s+for(?=\s+[a-z][\w\-]*\s+to\s))\s+"
     r"(?P<n>[a-z][\w\-]*)\s+(?:(?:to|that\s+(?:he|she|they)\s+(?:needs?|has|have|should)\s+to|about|that)\s+|(?=[a-z]))"
 )
 # "assign the Acme follow-up to Sarah for Monday"
-_ASSIGN_TO_NAME = re.compile(
+_ASSIGN_TO_NAME = rc.compiled(
     r"^(?:please\s+|pls\s+)?assign\s+(?!to\b)(?P<t>.+?)\s+to\s+(?P<n>[a-z][\w\-]*)"
     r"(?=\s+(?:by|for|on|due|before|until|tomorrow|today|next|this|eod|asap)\b|\s*[,.!?]?\s*$)"
 )
-_TEAMMATE_FOR = re.compile(
+_TEAMMATE_FOR = rc.compiled(
     r"^(?:(?:(?:create|add|make|set\s+up|open|new)\s+)?(?:a\s+|an\s+)?(?:new\s+)?(?:task|todo|to-do|action\s+item)\s+for"
     r"|assign(?:ed)?(?:\s+(?:this|it|a\s+task))?\s+to)\s+"
     r"(?P<n>[a-z][\w\-]*)\s*(?:[:\-–—]\s*|\s+to\s+)"
 )
 # "can bob send the deck…", "Sarah, please send the proposal…": a teammate asked directly (a known first name)
-_TEAMMATE_DIRECT = re.compile(
+_TEAMMATE_DIRECT = rc.compiled(
     r"^(?:(?:can|could|would|will)\s+(?P<n>[a-z][\w\-]*)\s+(?:please\s+|pls\s+)?"
     r"|(?P<n2>[a-z][\w\-]*)\s*[,:]?\s+(?:please|pls|can\s+you|could\s+you)\s+)"
 )

@@ -9,10 +9,10 @@ from .dates import MONTHS, WEEKDAYS
 from .money import Money, find_money  # noqa: F401  (read here by the rules)
 from .vocab import FIRST_NAMES, LIFECYCLE_WORDS, NAME_STOP, ROLE_WORDS, STAGE_WORDS
 
-EMAIL = re.compile(r"[\w.+\-']+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)+")
-PHONE = re.compile(r"(?<![\w@$€£.,/])(\+?\(?\d[\d\s().\-]{5,}\d)(?![\w%/])")
-MENTION = re.compile(r"@([UW][A-Z0-9]{2,})\b")
-_TOKEN = re.compile(r"[^\s,;:()!?\"\[\]{}<>]+")
+EMAIL = rc.compiled(r"[\w.+\-']+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)+")
+PHONE = rc.compiled(r"(?<![\w@$€£.,/])(\+?\(?\d[\d\s().\-]{5,}\d)(?![\w%/])")
+MENTION = rc.compiled(r"@([UW][A-Z0-9]{2,})\b")
+_TOKEN = rc.compiled(r"[^\s,;:()!?\"\[\]{}<>]+")
 _PARTICLES = {
     "de",
     "van",
