@@ -122,6 +122,16 @@ def parse_command(
         return _contact_edit(" ".join(words[2:]))
 
     if head[0] == "deal" and len(words) >= 4 and head[1] == "amount":
+        # The amount is what ends the line, in any form the money reader knows ("EUR 27000", "45.000 €").
+        from bot.nlu.money import find_money
+
+        body = " ".join(words[2:])
+        found = find_money(body, deal_context=True, exclude=[])
+        if found and found[-1].end >= len(body.rstrip(" .")) and body[: found[-1].start].strip():
+            last = found[-1]
+            return _intent(
+                "update_deal", deal=body[: last.start].strip(), amount=last.amount, currency=last.currency
+            )
         money = amount(words[-1])
         if money is None:
             return _intent("invalid", field="amount", form="deal amount DEAL AMOUNT", value=words[-1])

@@ -64,6 +64,13 @@ def test_changes() -> None:
         "currency": "USD",
     }
     assert cmd("deal amount Acme renewal lots")["intent"] == "invalid"
+    # An ISO code before or after, a regional format: read whole, never left in the deal's name.
+    assert cmd("deal amount Acme renewal EUR 27000")["slots"] == {
+        "deal": "Acme renewal",
+        "amount": 27000.0,
+        "currency": "EUR",
+    }
+    assert cmd("deal amount Acme renewal 45.000 CHF")["slots"]["currency"] == "CHF"
     assert cmd("deal close Acme renewal 2026-12-20")["slots"] == {
         "deal": "Acme renewal",
         "close_date": "2026-12-20",
