@@ -483,14 +483,14 @@ def _safe_date(y: int, m: int, d: int) -> date | None:
 def _year_for(today: date, mo: int, d: int, year: str | None, direction: Direction) -> date | None:
     if year:
         return _safe_date(int(year), mo, d)
-    cand = _safe_date(today.year, mo, d)
-    if cand is None:
-        return _safe_date(today.year + 1, mo, d)
-    if direction == "future" and cand < today:
-        return _safe_date(today.year + 1, mo, d)
-    if direction == "past" and cand > today:
-        return _safe_date(today.year - 1, mo, d)
-    return cand
+    step = -1 if direction == "past" else 1
+    # The nearest year, that way, that has the day: 29 February said in 2026 is 2028's.
+    for k in range(9):
+        cand = _safe_date(today.year + step * k, mo, d)
+        if cand is None or (direction == "future" and cand < today) or (direction == "past" and cand > today):
+            continue
+        return cand
+    return None
 
 
 def _dateparser_fallback(text: str, today: date, direction: Direction) -> date | None:
