@@ -152,8 +152,22 @@ def stage_in(low: str) -> str | None:
     if found:
         return min(found)[1]
     if rc.search(r"\bclosed\b|\bclose it\b|\bclosed it\b", low):
-        return "won"
+        return closed_as(low)
     return None
+
+
+# What turns a bare "closed" into a loss: the customer went elsewhere or said no.
+LOSS_CUES = (
+    r"\b(?:went|gone|going)\s+with\s+(?:a\s+|another\s+|the\s+other\s+)?(?:competitor|vendor|someone\s+else|\w+\s+instead)\b"
+    r"|\b(?:chose|picked|selected)\s+(?:a\s+|another\s+)?(?:competitor|vendor|someone\s+else)\b"
+    r"|\blost\s+(?:it\s+)?to\b|\bdecided\s+against\b|\bpassed\s+on\b|\bnot\s+moving\s+forward\b"
+    r"|\bno\s+longer\s+interested\b|\bbuilt\s+(?:it\s+)?in[\s-]?house\b|\bno\s+budget\b"
+)
+
+
+def closed_as(low: str) -> str:
+    """ "closed" alone is a win, unless the message says the customer went elsewhere or said no."""
+    return "lost" if rc.search(LOSS_CUES, low) else "won"
 
 
 def lifecycle_in(low: str) -> str | None:

@@ -12,6 +12,7 @@ from .base import (
     Result,
     Slots,
     blank,
+    closed_as,
     date_ranges,
     lifecycle_in,
     name_at,
@@ -479,7 +480,8 @@ def rule_update_deal(m: Msg) -> Result | None:
             ):
                 del changes["stage"]
         elif i == 1:
-            changes = {"stage": stage_in(dm.group("v")) or "won"}
+            verb = dm.group("v").lower()
+            changes = {"stage": closed_as(low) if verb == "closed" else stage_in(verb) or "won"}
             tail = _deal_changes(m, dm.end("d"))
             for k in ("amount", "currency"):
                 if k in tail:
@@ -537,7 +539,9 @@ def rule_update_deal(m: Msg) -> Result | None:
             ):
                 continue
             changes = _deal_changes(m, dm.start("v"))
-            changes["stage"] = stage_in(v) or ("won" if v in ("closed", "gone") else "lost")
+            changes["stage"] = (
+                closed_as(low) if v == "closed" else stage_in(v) or ("won" if v == "gone" else "lost")
+            )
             if v == "gone":
                 changes["stage"] = "lost"
         else:
