@@ -12,6 +12,7 @@ import re
 
 from . import rx as rc
 from .base import Msg, Result, Slots, company_like, lifecycle_in, mentions, name_at, person_like, tidy
+from .dates import NUMBER_WORDS
 from .vocab import LIFECYCLE_WORDS, STAGE_WORDS, STAGES
 
 # --- record references
@@ -922,27 +923,15 @@ _OWNER_STOP = frozenset(
         "everyone's",
     ]
 )
+# The date module's number words, and the larger ones a quiet spell is said in ("ninety days").
 _NUM_WORDS = {
-    "a": 1,
-    "an": 1,
-    "one": 1,
-    "two": 2,
-    "three": 3,
-    "four": 4,
-    "five": 5,
-    "six": 6,
-    "seven": 7,
-    "eight": 8,
-    "nine": 9,
-    "ten": 10,
+    **NUMBER_WORDS,
     "fourteen": 14,
     "fifteen": 15,
     "twenty": 20,
     "thirty": 30,
     "sixty": 60,
     "ninety": 90,
-    "couple": 2,
-    "few": 3,
 }
 _INACTIVE = rc.compiled(
     r"(?:(?:with\s+|that\s+have\s+|that\s+had\s+|who\s+have\s+had\s+|having\s+)?(?:no|zero|not\s+(?:any|a\s+single))\s+"
