@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from bot.blocks import ids
-from bot.blocks.common import actions, button, compact, context, esc, header, money, section, user, when
+from bot.blocks.common import a, actions, button, compact, context, esc, header, money, section, user, when
 from bot.commands.registry import Ctx, Reply, command, intent_handler
 from bot.intents import execute
 from bot.services.timeline import PAGE, PEOPLE_FIELDS, Change, Entry, Timeline
@@ -45,7 +45,7 @@ def _line(entry: Entry, tz: str, currency: str | None) -> str:
         verb = {"created": "added it", "undone": "undid a change", "removed": "removed it"}[entry.what]
         return f"{at} · {who} {verb}"
     summary = f": {esc(entry.summary[:200])}" if entry.summary else ""
-    return f"{at} · {who} logged a {entry.what}{summary}"
+    return f"{at} · {who} logged {a(entry.what)}{summary}"
 
 
 def timeline_card(t: Timeline, tz: str, offset: int) -> list[Any]:

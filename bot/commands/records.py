@@ -208,7 +208,9 @@ def deal_written(ctx: Ctx, w: Written, verb: str) -> Reply:
         if key == "stage_id":
             lines.append(f"• stage → *{d.stage_name}*")
         elif key == "amount":
-            was = money(Decimal(str(old)), d.currency) if old is not None else "—"
+            # In the currency it was in: a change of currency is never a conversion.
+            before = str(w.changed["currency"][0]) if "currency" in w.changed else d.currency
+            was = money(Decimal(str(old)), before) if old is not None else "—"
             lines.append(f"• amount: {was} → {money(d.amount, d.currency)}")
         elif key == "close_date":
             was = day(date.fromisoformat(str(old))) if old else "—"

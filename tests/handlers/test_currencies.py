@@ -46,7 +46,7 @@ def test_changing_the_amount_into_another_currency_asks_first(slack: SlackHTTP) 
     (deal,) = rows(slack, Deal)
     assert (deal.amount, deal.currency) == (25000, "USD")
     done = slack.press(asked, "Yes")
-    assert "€30,000" in text_of(done), text_of(done)
+    assert "amount: $25,000 → €30,000" in text_of(done), text_of(done)
     (deal,) = rows(slack, Deal)
     assert (deal.amount, deal.currency) == (30000, "EUR")
 
