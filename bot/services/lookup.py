@@ -91,11 +91,43 @@ def rank(
             query_key, choices, scorer=_score, processor=utils.default_process, limit=limit, score_cutoff=60
         )
         for _choice, score, rid in found:
+            if not evidence(query_key, choices[rid]):
+                continue
             if rid not in best or best[rid].score < score:
                 best[rid] = Match(rid, labels[rid], score)
         if any(m.score >= SURE for m in best.values()):
             break
     return sorted(best.values(), key=lambda m: (-m.score, m.label, m.id))[:limit]
+
+
+# Words a reference carries that say nothing about which record it is.
+FILLER = frozenset(
+    [
+        *("the", "a", "an", "of", "for", "with", "to", "at", "on", "in", "and", "or"),
+        *("my", "our", "his", "her", "their"),
+        *("deal", "deals", "opp", "opportunity", "task", "tasks", "contact", "company", "account"),
+    ]
+)
+
+
+def _word_matches(word: str, words: list[str]) -> bool:
+    for other in words:
+        if other == word or (
+            len(word) >= 3 and (other.startswith(word) or word.startswith(other) and len(other) >= 3)
+        ):
+            return True
+        if len(word) >= 3 and len(other) >= 3 and fuzz.ratio(word, other) >= 75:
+            return True
+    return False
+
+
+def evidence(query_key: str, record_key: str) -> bool:
+    """Every telling word of the reference is in the record's name, each allowing a typo or a prefix
+    ("Acme renewl" is Acme renewal; "walk the dog" is not "Chase Initech legal on the MSA", and "Acme
+    renewal pricing agreed" is not "Acme renewal"): a match on evidence, not on a substring's score."""
+    words = record_key.split()
+    telling = [w for w in query_key.split() if w not in FILLER] or query_key.split()
+    return all(_word_matches(w, words) for w in telling)
 
 
 def _score(a: str, b: str, **kwargs: Any) -> float:

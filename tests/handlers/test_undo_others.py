@@ -36,8 +36,9 @@ def test_undo_of_a_deal_with_someone_elses_call_is_refused(slack: SlackHTTP) -> 
 
     added = slack.command("deal add Umbrella expansion $8k")
     slack.command("help", user=BOB)
-    slack.command("log call on deal Umbrella expansion talked seats", user=BOB)
-    assert [i.deal_id for i in rows(slack, Interaction)] != [None]
+    slack.command("log call on deal Umbrella expansion: talked seats", user=BOB)
+    (call,) = rows(slack, Interaction)
+    assert call.deal_id is not None
     answer = text_of(slack.press(added, "Undo"))
     assert "Bob Rep" in answer and "interaction" in answer, answer
     assert count(slack, Deal) == 1 and count(slack, Interaction) == 1

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from models import Company, Contact, Deal, Task
-from tests.handlers.helpers import count
+from tests.handlers.helpers import count, rows
 from tests.support.slackhttp import SlackHTTP, text_of
 
 
@@ -51,3 +51,18 @@ def test_a_typed_at_name_that_is_no_mention_is_asked_about(slack: SlackHTTP) -> 
     assert "“@zed”" in shown, shown
     # A real mention, an email and @here are not that.
     assert "Task" in text_of(slack.command("task add email jo@acme.com the deck friday"))
+
+
+def test_a_reference_matches_on_its_words_not_a_substring_score(slack: SlackHTTP) -> None:
+    from models import Interaction
+
+    slack.command("task add chase Initech legal on the MSA friday")
+    shown = text_of(slack.command("task done walk the dog"))
+    assert "couldn't find" in shown.lower() and "walk the dog" in shown, shown
+    assert [t.done_at for t in rows(slack, Task)] == [None]
+    slack.command("deal add Acme renewal $10k")
+    shown = text_of(slack.command("log call on deal Acme renewal pricing agreed"))
+    assert "couldn't find" in shown.lower(), shown
+    assert count(slack, Interaction) == 0
+    # A typo or a shortened word is still the record it names.
+    assert "Done" in text_of(slack.command("task done chase initech legl"))
