@@ -862,6 +862,9 @@ def _follow_up(m: Msg, rest_start: int, occurred: DateSpan | None, summary: str)
                             title,
                         )
                     )
+                # "she asked for Ann": someone asked for is not a thing to follow up on.
+                if title and not fu.get("due") and person_like(title, default=False):
+                    break
                 if title:
                     fu["title"] = title
                 break
