@@ -140,17 +140,25 @@ def serve_app(database_url: str, api_url: str) -> Served:
     return Served(server.port, stop)
 
 
-def signed_post(port: int, body: bytes) -> tuple[int, str]:
+def signed_post(
+    port: int,
+    body: bytes,
+    *,
+    secret: str = SECRET,
+    content_type: str = "application/x-www-form-urlencoded",
+    timeout: float = 30,
+) -> tuple[int, str]:
+    """A request signed as Slack signs it, to ``/slack/events`` on loopback: (status, body)."""
     ts = str(int(time.time()))
-    digest = hmac.new(SECRET.encode(), b"v0:" + ts.encode() + b":" + body, hashlib.sha256).hexdigest()
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    digest = hmac.new(secret.encode(), b"v0:" + ts.encode() + b":" + body, hashlib.sha256).hexdigest()
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
     try:
         conn.request(
             "POST",
             "/slack/events",
             body=body,
             headers={
-                "Content-Type": "application/x-www-form-urlencoded",
+                "Content-Type": content_type,
                 "X-Slack-Request-Timestamp": ts,
                 "X-Slack-Signature": f"v0={digest}",
             },

@@ -15,8 +15,6 @@ words, huge numbers, long names, emails and notes. The bot's resident memory (Vm
 from __future__ import annotations
 
 import argparse
-import hashlib
-import hmac
 import http.client
 import itertools
 import json
@@ -33,11 +31,12 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from bench import slack_bench
 from bot.console.slackapi import Call, SlackStandIn
 from bot.db import make_engine
 from bot.migrate import upgrade
@@ -157,6 +156,8 @@ def start_bot(database_url: str, api_url: str, workdir: Path) -> Bot:
         "PORT": str(port),
         "CRM_SCHEDULER": "off",
         "CRM_DEFAULT_TZ": "UTC",
+        # The stand-in Slack serves the response_urls; the front door refuses any host not listed.
+        "CRM_RESPONSE_URL_HOSTS": urlsplit(api_url).netloc,
     }
     env.pop("SLACK_APP_TOKEN", None)
     log_path = workdir / "bot.log"
@@ -185,25 +186,8 @@ def start_bot(database_url: str, api_url: str, workdir: Path) -> Bot:
 
 
 def signed_post(port: int, body: bytes, content_type: str) -> int:
-    ts = str(int(time.time()))
-    digest = hmac.new(SECRET.encode(), b"v0:" + ts.encode() + b":" + body, hashlib.sha256).hexdigest()
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-    try:
-        conn.request(
-            "POST",
-            "/slack/events",
-            body=body,
-            headers={
-                "Content-Type": content_type,
-                "X-Slack-Request-Timestamp": ts,
-                "X-Slack-Signature": f"v0={digest}",
-            },
-        )
-        resp = conn.getresponse()
-        resp.read()
-        return resp.status
-    finally:
-        conn.close()
+    status, _ = slack_bench.signed_post(port, body, secret=SECRET, content_type=content_type, timeout=60)
+    return status
 
 
 # ---- one run ------------------------------------------------------------------------------------------
