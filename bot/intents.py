@@ -93,7 +93,9 @@ def run_text(ctx: Ctx, text: str) -> Reply:
 
         problem = malformed_value(text, intent)
         if problem:
-            return Reply(problem, cards.problem_md(problem, "Nothing was saved; send it again with that fixed."))
+            return Reply(
+                problem, cards.problem_md(problem, "Nothing was saved; send it again with that fixed.")
+            )
     return execute(ctx, intent)
 
 
@@ -205,7 +207,9 @@ def from_error(ctx: Ctx, exc: DomainError, pending: dict[str, Any] | None) -> Re
         slot = exc.kind if exc.kind in pending["slots"] or exc.kind in SLOT_KINDS else "contact"
         return Reply(exc.message, cards.ambiguous(exc.message, exc.candidates, pending, slot))
     if isinstance(exc, PossibleDuplicate) and pending is not None:
-        return Reply(exc.message, cards.duplicate(exc.existing, pending["slots"], exc.kind, pending["intent"]))
+        return Reply(
+            exc.message, cards.duplicate(exc.existing, pending["slots"], exc.kind, pending["intent"])
+        )
     if isinstance(exc, AskFirst) and pending is not None:
         return Reply(exc.message, cards.ask_first(exc.message, pending, exc.yes_label))
     if isinstance(exc, NotFound) and pending is not None:

@@ -133,6 +133,8 @@ def moneys(amounts: Mapping[str, Decimal], default_currency: str) -> str:
         return money(Decimal(0), default_currency)
     order = sorted(amounts, key=lambda c: (c != default_currency, c))
     return " + ".join(money(amounts[c], c) for c in order)
+
+
 def a(word: str) -> str:
     """“a call”, “an email”: the kinds of interaction are all spelled so that the first letter decides."""
     return f"{'an' if word[:1].lower() in 'aeiou' else 'a'} {word}"

@@ -53,7 +53,9 @@ class CurrencyChange(AskFirst):
 
     yes_label = "Yes, change the currency"
 
-    def __init__(self, title: str, old: str, old_amount: str | None, new: str, new_amount: str | None) -> None:
+    def __init__(
+        self, title: str, old: str, old_amount: str | None, new: str, new_amount: str | None
+    ) -> None:
         now = f"{old} {old_amount}" if old_amount else old
         then = f"{new} {new_amount}" if new_amount else new
         super().__init__(

@@ -35,7 +35,10 @@ ACTIONS: dict[str, tuple[str, str]] = {
     "stale days": ("manager", "change when deals count as stale"),
     "settings": ("manager", "change the workspace's settings"),
     "roles": ("admin", "change roles"),
-    "teammate figures": ("manager", "see a teammate's own figures (everyone sees the team's totals and their own)"),
+    "teammate figures": (
+        "manager",
+        "see a teammate's own figures (everyone sees the team's totals and their own)",
+    ),
 }
 # Undoing a change to one of these records is that action again.
 UNDO_ACTION = {"subscription": "subscriptions", "workspace": "settings", "user": "roles"}

@@ -47,9 +47,9 @@ def _before_flush(session: Session, _context: Any, _instances: Any) -> None:
         session.info[_OLD] = {}
         return
     rows = session.execute(
-        select(
-            Deal.id, Deal.workspace_id, Deal.stage_id, Deal.owner_id, Deal.currency, Deal.amount
-        ).where(Deal.id.in_(ids))
+        select(Deal.id, Deal.workspace_id, Deal.stage_id, Deal.owner_id, Deal.currency, Deal.amount).where(
+            Deal.id.in_(ids)
+        )
     ).all()
     session.info[_OLD] = {r[0]: (_key(r[1], r[2], r[3], r[4]), _amount(r[5])) for r in rows}
 
