@@ -24,10 +24,12 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest
 
+# The same checks as CI and the pre-commit hook: lint (with complexity), format, types, import layers.
 lint: $(STAMP)
 	$(BIN)/ruff check bot handlers models tests bench
 	$(BIN)/ruff format --check bot handlers models tests bench
-	$(BIN)/mypy bot models
+	$(BIN)/mypy bot models handlers
+	$(BIN)/lint-imports
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.run_all
