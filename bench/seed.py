@@ -17,6 +17,8 @@ import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from itertools import accumulate
+from typing import Any
 
 from sqlalchemy import Engine, Table, func, insert, select, text
 
@@ -212,6 +214,58 @@ def _sqlite_fast_insert(
         raw.close()
 
 
+def _workspace(conn: Any, team_id: str, now: datetime) -> int:
+    """The benchmark workspace, made with its default stages when it is not there yet."""
+    ws_id = conn.scalar(select(Workspace.id).where(Workspace.team_id == team_id))
+    if ws_id is None:
+        ws_id = conn.scalar(
+            insert(Workspace)
+            .values(
+                team_id=team_id,
+                name="Benchmark Inc",
+                default_tz="America/New_York",
+                default_currency="USD",
+                stale_days=14,
+                created_at=now,
+            )
+            .returning(Workspace.id)
+        )
+        conn.execute(
+            insert(PipelineStage),
+            [
+                {
+                    "workspace_id": ws_id,
+                    "key": key,
+                    "name": key.capitalize(),
+                    "position": i,
+                    "is_closed": key in ("won", "lost"),
+                    "is_won": key == "won",
+                }
+                for i, key in enumerate(DEFAULT_STAGES)
+            ],
+        )
+    return int(ws_id)
+
+
+def _user_rows(rng: random.Random, users: int, start: int, ws_id: int, now: datetime) -> list[dict[str, Any]]:
+    rows = []
+    for i in range(users):
+        first, last = rng.choice(FIRST), rng.choice(_surnames())
+        rows.append(
+            {
+                "id": start + i,
+                "workspace_id": ws_id,
+                "slack_id": f"UB{i:05d}",
+                "name": f"{first} {last}",
+                "email": f"{first.lower()}.{last.lower()}@bench.example",
+                "tz": OWNER_ZONES[i % len(OWNER_ZONES)],
+                "role": "manager" if i == 0 else "rep",
+                "created_at": now,
+            }
+        )
+    return rows
+
+
 def seed(
     db: str | Engine,
     *,
@@ -246,34 +300,7 @@ def seed(
         if migrate:
             upgrade(engine)
         with engine.begin() as conn:
-            ws_id = conn.scalar(select(Workspace.id).where(Workspace.team_id == team_id))
-            if ws_id is None:
-                ws_id = conn.scalar(
-                    insert(Workspace)
-                    .values(
-                        team_id=team_id,
-                        name="Benchmark Inc",
-                        default_tz="America/New_York",
-                        default_currency="USD",
-                        stale_days=14,
-                        created_at=now,
-                    )
-                    .returning(Workspace.id)
-                )
-                conn.execute(
-                    insert(PipelineStage),
-                    [
-                        {
-                            "workspace_id": ws_id,
-                            "key": key,
-                            "name": key.capitalize(),
-                            "position": i,
-                            "is_closed": key in ("won", "lost"),
-                            "is_won": key == "won",
-                        }
-                        for i, key in enumerate(DEFAULT_STAGES)
-                    ],
-                )
+            ws_id = _workspace(conn, team_id, now)
             existing = conn.scalar(select(func.count(Deal.id)).where(Deal.workspace_id == ws_id)) or 0
             if existing:
                 raise RuntimeError(
@@ -289,21 +316,7 @@ def seed(
             start_company = (conn.scalar(select(func.max(Company.id))) or 0) + 1
             start_contact = (conn.scalar(select(func.max(Contact.id))) or 0) + 1
             start_deal = (conn.scalar(select(func.max(Deal.id))) or 0) + 1
-            users_rows = []
-            for i in range(users):
-                first, last = rng.choice(FIRST), rng.choice(_surnames())
-                users_rows.append(
-                    {
-                        "id": start_user + i,
-                        "workspace_id": ws_id,
-                        "slack_id": f"UB{i:05d}",
-                        "name": f"{first} {last}",
-                        "email": f"{first.lower()}.{last.lower()}@bench.example",
-                        "tz": OWNER_ZONES[i % len(OWNER_ZONES)],
-                        "role": "manager" if i == 0 else "rep",
-                        "created_at": now,
-                    }
-                )
+            users_rows = _user_rows(rng, users, start_user, ws_id, now)
             conn.execute(insert(User), users_rows)
         owner_ids = [u["id"] for u in users_rows]
         say(f"workspace {team_id} and {users} people")
@@ -382,11 +395,7 @@ def seed(
         say(f"{contacts} contacts")
 
         stage_keys = list(STAGE_WEIGHTS)
-        stage_cum = []
-        total = 0
-        for key in stage_keys:
-            total += STAGE_WEIGHTS[key]
-            stage_cum.append(total)
+        stage_cum = list(accumulate(STAGE_WEIGHTS[key] for key in stage_keys))
         today = now.date()
 
         def deal_rows() -> Iterator[tuple[object, ...]]:
@@ -407,9 +416,7 @@ def seed(
                 offset = -r.randrange(1, 400) if closed else r.randrange(-30, 240)
                 close = today + timedelta(days=offset)
                 changed = now - timedelta(days=r.randrange(0, 120), minutes=r.randrange(0, 1440))
-                activity = changed + timedelta(days=r.randrange(0, 30))
-                if activity > now:
-                    activity = now
+                activity = min(changed + timedelta(days=r.randrange(0, 30)), now)
                 created = changed - timedelta(days=r.randrange(0, 90))
                 if not pg:
                     changed_v: object = _sqlite_dt(changed)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -64,11 +65,37 @@ def load_settings(
         if dotenv is not None:
             _load_dotenv(dotenv)
         env = dict(os.environ)
+    values = env
 
     def get(name: str) -> str | None:
-        value = env.get(name, "").strip()
+        value = values.get(name, "").strip()
         return value or None
 
+    bot_token, app_token, signing_secret = _tokens(get, require_signing_secret)
+    port_text = get("PORT") or "3000"
+    if not port_text.isdigit() or not 0 < int(port_text) < 65536:
+        raise SettingsError("PORT must be a number from 1 to 65535")
+    return Settings(
+        bot_token=bot_token,
+        signing_secret=signing_secret,
+        app_token=app_token,
+        api_url=_api_url(get("SLACK_API_URL")),
+        database_url=_database_url(get("DATABASE_URL")),
+        host=get("HOST") or "127.0.0.1",
+        port=int(port_text),
+        default_tz=_zone(get("CRM_DEFAULT_TZ")),
+        default_currency=_currency(get("CRM_DEFAULT_CURRENCY")),
+        scheduler=(get("CRM_SCHEDULER") or "on").lower() not in ("off", "0", "false", "no"),
+        response_url_hosts=_hosts(get("CRM_RESPONSE_URL_HOSTS")),
+        max_body_bytes=_max_body(get("CRM_MAX_BODY_BYTES")),
+        admins=_admins(get("CRM_ADMINS")),
+    )
+
+
+Getter = Callable[[str], "str | None"]
+
+
+def _tokens(get: Getter, require_signing_secret: bool) -> tuple[str | None, str | None, str | None]:
     bot_token = get("SLACK_BOT_TOKEN")
     if bot_token and not bot_token.startswith("xoxb-"):
         raise SettingsError("SLACK_BOT_TOKEN must be a bot token starting with xoxb-")
@@ -82,57 +109,60 @@ def load_settings(
         raise SettingsError("SLACK_BOT_TOKEN is missing: Socket Mode needs it beside SLACK_APP_TOKEN")
     if signing_secret and not bot_token:
         raise SettingsError("SLACK_BOT_TOKEN is missing: it is needed beside SLACK_SIGNING_SECRET")
+    return bot_token, app_token, signing_secret
 
-    api_url = get("SLACK_API_URL")
-    if api_url:
-        if not re.match(r"^https?://[^\s/]+", api_url):
-            raise SettingsError("SLACK_API_URL must be an http(s) URL, e.g. https://slack.com/api/")
-        if not api_url.endswith("/"):
-            api_url += "/"
 
-    database_url = get("DATABASE_URL") or f"sqlite:///{default_data_dir() / 'crm.sqlite3'}"
+def _api_url(api_url: str | None) -> str | None:
+    if not api_url:
+        return None
+    if not re.match(r"^https?://[^\s/]+", api_url):
+        raise SettingsError("SLACK_API_URL must be an http(s) URL, e.g. https://slack.com/api/")
+    return api_url if api_url.endswith("/") else api_url + "/"
+
+
+def _database_url(value: str | None) -> str:
+    database_url = value or f"sqlite:///{default_data_dir() / 'crm.sqlite3'}"
     if not re.match(r"^(sqlite|postgresql)(\+\w+)?://", database_url):
         raise SettingsError("DATABASE_URL must be sqlite:///PATH or postgresql+psycopg://USER@HOST/DB")
+    return database_url
 
-    port_text = get("PORT") or "3000"
-    if not port_text.isdigit() or not 0 < int(port_text) < 65536:
-        raise SettingsError("PORT must be a number from 1 to 65535")
 
-    tz = get("CRM_DEFAULT_TZ") or "UTC"
+def _zone(value: str | None) -> str:
+    tz = value or "UTC"
     try:
         ZoneInfo(tz)
     except (ZoneInfoNotFoundError, ValueError):
         raise SettingsError(f"CRM_DEFAULT_TZ is not an IANA time zone: {tz!r}") from None
-    currency = (get("CRM_DEFAULT_CURRENCY") or "USD").upper()
+    return tz
+
+
+def _currency(value: str | None) -> str:
+    currency = (value or "USD").upper()
     if not re.fullmatch(r"[A-Z]{3}", currency):
         raise SettingsError("CRM_DEFAULT_CURRENCY must be a 3-letter ISO 4217 code such as USD")
-    scheduler = (get("CRM_SCHEDULER") or "on").lower() not in ("off", "0", "false", "no")
-    hosts = tuple(h.strip().lower() for h in (get("CRM_RESPONSE_URL_HOSTS") or "").split(",") if h.strip())
+    return currency
+
+
+def _hosts(value: str | None) -> tuple[str, ...]:
+    hosts = tuple(h.strip().lower() for h in (value or "").split(",") if h.strip())
     for host in hosts:
         if not re.fullmatch(r"[a-z0-9.-]+(:[0-9]{1,5})?", host):
             raise SettingsError("CRM_RESPONSE_URL_HOSTS must list host or host:port names, comma-separated")
-    max_body = get("CRM_MAX_BODY_BYTES") or str(1024 * 1024)
+    return hosts
+
+
+def _max_body(value: str | None) -> int:
+    max_body = value or str(1024 * 1024)
     if not max_body.isdigit() or not 1024 <= int(max_body) <= 100 * 1024 * 1024:
         raise SettingsError("CRM_MAX_BODY_BYTES must be a number of bytes from 1024 to 104857600")
-    admins = tuple(dict.fromkeys(w for w in re.split(r"[\s,]+", get("CRM_ADMINS") or "") if w))
+    return int(max_body)
+
+
+def _admins(value: str | None) -> tuple[str, ...]:
+    admins = tuple(dict.fromkeys(w for w in re.split(r"[\s,]+", value or "") if w))
     for admin in admins:
         if not re.fullmatch(r"[UW][A-Z0-9]{2,}", admin):
             raise SettingsError(
                 f"CRM_ADMINS must list Slack user ids (U…), separated by commas: {admin!r} is not one"
             )
-
-    return Settings(
-        bot_token=bot_token,
-        signing_secret=signing_secret,
-        app_token=app_token,
-        api_url=api_url,
-        database_url=database_url,
-        host=get("HOST") or "127.0.0.1",
-        port=int(port_text),
-        default_tz=tz,
-        default_currency=currency,
-        scheduler=scheduler,
-        response_url_hosts=hosts,
-        max_body_bytes=int(max_body),
-        admins=admins,
-    )
+    return admins
