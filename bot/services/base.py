@@ -1,19 +1,25 @@
-"""What every service shares: the actor, views, audit records and the transaction boundary."""
+"""What every service shares: the actor, audit records, the transaction boundary and the shape of a write.
+
+A write is one :class:`Op` (one transaction, one op id on its audit records). A change to a record that
+already exists goes through :func:`change` (or :meth:`ServiceBase.edit`, which also opens the op and
+loads the record): the actor's permission is checked (bot/services/policy.py), the record is
+snapshotted, the caller changes it, and the change is audited, in that order every time.
+"""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from sqlalchemy import TypeDecorator, inspect, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.services import limits
+from bot.services import limits, policy
 from bot.services.errors import RepeatedWrite
 from models import AuditEvent, Base, Company, Contact, Deal, Interaction, Subscription, Task, User, Workspace
 from models.entities import utcnow
@@ -35,6 +41,12 @@ SKIP = {"updated_at", "name_key", "title_key"}
 # The same record made twice by the same person this close together is almost always a message sent
 # twice (a double Enter, a retyped command), not two real deals or calls.
 REPEAT_WINDOW = timedelta(seconds=60)
+
+# How a person names a record: its id, or words to look it up by.
+Ref = int | str
+# A keyword argument not given at all, where None means "clear it".
+UNSET: Any = object()
+R = TypeVar("R", bound=Base)
 
 
 @dataclass(frozen=True)
@@ -98,11 +110,15 @@ class Op:
         mine = snapshot(obj)
         for event in earlier:
             if event.after is not None and same_record(type(obj), event.after, mine):
-                seconds = max(0, int((now - _aware(event.at)).total_seconds()))
+                seconds = max(0, int((now - aware(event.at)).total_seconds()))
                 raise RepeatedWrite(kind, label, seconds)
 
     def deleted(self, obj: Base, before: dict[str, Any]) -> None:
         self._event(obj, "delete", before, None)
+
+    def undone(self, obj: Base, before: dict[str, Any] | None, after: dict[str, Any] | None) -> None:
+        """What an undo put back (``before``/``after`` as the record was just before and after it)."""
+        self._event(obj, "undo", before, after)
 
     def _event(
         self, obj: Base, action: str, before: dict[str, Any] | None, after: dict[str, Any] | None
@@ -122,7 +138,7 @@ class Op:
         self.events.append(event)
 
 
-def _aware(value: datetime) -> datetime:
+def aware(value: datetime) -> datetime:
     # SQLite hands back naive datetimes; every stored time is UTC.
     return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
@@ -136,7 +152,7 @@ def same_record(cls: type[Base], earlier: dict[str, Any], now: dict[str, Any]) -
         if old == value:
             continue
         if key in columns and _python_type(columns[key]) is datetime and old and value:
-            gap = abs(_aware(datetime.fromisoformat(value)) - _aware(datetime.fromisoformat(old)))
+            gap = abs(aware(datetime.fromisoformat(value)) - aware(datetime.fromisoformat(old)))
             if gap <= REPEAT_WINDOW:
                 continue
         return False
@@ -204,6 +220,61 @@ def from_json(cls: type[Base], key: str, value: Any) -> Any:
     return value
 
 
+# A permission check on one record: raises Forbidden when the actor may not change it.
+Check = Callable[[Session, Actor, Any], None]
+
+
+def may_change(verb: str = "change") -> Check:
+    """The usual check: the record's holder, a manager or an admin (see bot/services/policy.py)."""
+    return lambda s, actor, record: policy.require_change(s, actor, record, verb)
+
+
+class Edit(Generic[R]):
+    """One existing record being changed inside an op, with its snapshot from before the change."""
+
+    def __init__(self, op: Op, record: R) -> None:
+        self.op = op
+        self.record = record
+        self.before = snapshot(record)
+        self._audited = False
+
+    @property
+    def session(self) -> Session:
+        return self.op.session
+
+    def audit(self) -> None:
+        """Record the change now (once); :func:`change` does it on the way out otherwise."""
+        if not self._audited:
+            self._audited = True
+            self.op.updated(self.record, self.before)
+
+    def changes(self, ignore: Iterable[str] = ()) -> dict[str, tuple[Any, Any]]:
+        """Each field that differs from before, as (before, now)."""
+        self.session.flush()
+        after = snapshot(self.record)
+        skip = set(ignore)
+        return {
+            k: (self.before[k], after[k])
+            for k in after
+            if k not in skip and self.before.get(k) != after.get(k)
+        }
+
+
+@contextmanager
+def change(op: Op, record: R, *, check: Check | None = None) -> Iterator[Edit[R]]:
+    """Check the actor may change ``record`` (``check``: the holder's rule unless given, or
+    :func:`skip_check` where the caller has asked already), snapshot it, let the caller change it, then
+    audit what changed. Nothing is audited when the body raises: the op rolls back."""
+    (check or may_change())(op.session, op.actor, record)
+    edit = Edit(op, record)
+    yield edit
+    edit.audit()
+
+
+def skip_check(_s: Session, _actor: Actor, _record: Any) -> None:
+    """For :func:`change` where the caller asked already (a workspace-wide action, a record just made)."""
+
+
 class ServiceBase:
     def __init__(self, sessions: sessionmaker[Session]) -> None:
         self.sessions = sessions
@@ -217,6 +288,25 @@ class ServiceBase:
             yield Op(session, actor, clock=getattr(self, "clock", None) or utcnow)
 
     @contextmanager
+    def edit(self, actor: Actor, load: Callable[[Op], R], *, check: Check | None = None) -> Iterator[Edit[R]]:
+        """A write that changes one existing record: load it (``load`` locks it or finds it by
+        reference), then as :func:`change`. Everything in one transaction."""
+        with self.op(actor) as op, change(op, load(op), check=check) as edit:
+            yield edit
+
+    @contextmanager
     def read(self) -> Iterator[Session]:
         with self.sessions() as session:
             yield session
+
+
+class Service(ServiceBase):
+    """One of the services the CRM is made of (bot/services/crm.py), on the CRM's sessions and clock,
+    so the times it writes and audits agree with every other service's."""
+
+    def __init__(self, sessions: sessionmaker[Session], clock: Callable[[], datetime]) -> None:
+        super().__init__(sessions)
+        self.clock = clock
+
+    def now(self) -> datetime:
+        return self.clock()

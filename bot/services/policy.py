@@ -16,14 +16,17 @@ A refusal is a :class:`Forbidden` whose message says what was refused and who ca
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.services.base import Actor
 from bot.services.errors import Forbidden
 from models import AuditEvent, Company, Contact, Deal, Interaction, Task, User
+
+if TYPE_CHECKING:
+    # Only named in signatures: base.py runs every write's permission check through this module.
+    from bot.services.base import Actor
 
 RANK = {"rep": 0, "manager": 1, "admin": 2}
 

@@ -20,7 +20,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.services import policy
 from bot.services.base import Actor, ServiceBase, lock_row, snapshot
 from bot.services.crm import CRM
+from bot.services.deals import deal_view
 from bot.services.errors import Invalid, NotFound
+from bot.services.keys import key_time as _key_time
+from bot.services.keys import reminder_key
 from bot.services.subscriptions import Schedule, next_run
 from bot.services.summary import compute_summary
 from bot.services.timeutil import local_day_bounds, parse_day, today_in, zone
@@ -68,14 +71,6 @@ class PlanStats:
 
 def _iso(value: datetime | date | None) -> str | None:
     return None if value is None else value.isoformat()
-
-
-def _key_time(value: datetime) -> str:
-    return value.astimezone(UTC).strftime("%Y%m%dT%H%M%S.%f")
-
-
-def reminder_key(task_id: int, assignee_id: int | None, remind_at: datetime) -> str:
-    return f"reminder:{task_id}:{assignee_id}:{_key_time(remind_at)}"
 
 
 def enqueue(s: Session, rows: list[dict[str, Any]]) -> int:
@@ -661,7 +656,7 @@ class Proactive(ServiceBase):
             deal.stale_snoozed_until = day
             deal.stale_alerted_at = None
             op.updated(deal, before)
-            return Written(op.id, deal=self.crm._deal_view(s, deal))
+            return Written(op.id, deal=deal_view(s, deal))
 
 
 __all__ = ["LATE_AFTER", "PlanStats", "Planner", "Proactive", "enqueue", "enqueue_keys", "still_due"]

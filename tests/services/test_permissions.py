@@ -124,7 +124,7 @@ def test_crm_admins_name_admins_wherever_they_are_seen(crm: CRM, caplog: pytest.
     with pytest.raises(Conflict, match="CRM_ADMINS"):
         later.set_role(ann, "UBOB", "manager")
     # Without the setting, the first person in a workspace is its admin, and the log says why.
-    with caplog.at_level(logging.WARNING, logger="bot.services.crm"):
+    with caplog.at_level(logging.WARNING, logger="bot.services.workspace"):
         assert crm.register_user("T2", "UCAT", name="Cat").role == "admin"
         assert crm.register_user("T2", "UDAN", name="Dan").role == "rep"
     (line,) = [r.getMessage() for r in caplog.records if "CRM_ADMINS" in r.getMessage()]

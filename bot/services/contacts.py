@@ -1,0 +1,304 @@
+"""Contacts: adding one (refusing a likely duplicate), changing one, finding and listing them.
+
+Public for the other services: :func:`find_contact` (a contact named by id, email or name, "Jane at
+Acme" preferring the one at Acme) and :func:`contact_view`.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import String, cast, func, select
+from sqlalchemy.orm import Session
+
+from bot.services import fields, limits
+from bot.services.base import Actor, Op, Ref, Service, lock_row
+from bot.services.companies import find_company
+from bot.services.errors import Candidate, Invalid, NotFound, PossibleDuplicate
+from bot.services.fields import EMAIL
+from bot.services.lookup import Match, pick, rank
+from bot.services.text import fold
+from bot.services.views import ContactView, Written
+from bot.services.workspace import user_by_slack
+from models import Company, Contact, Interaction, User
+from models.entities import LIFECYCLES
+
+# What update_contact may change.
+EDITABLE = {"name", "email", "phone", "company", "title", "lifecycle", "tags", "preferred_channel"}
+
+
+def contact_view(s: Session, c: Contact) -> ContactView:
+    owner = s.get(User, c.owner_id) if c.owner_id else None
+    return ContactView(
+        c.id,
+        c.name,
+        c.email,
+        c.phone,
+        c.title,
+        c.company.name if c.company else None,
+        c.company_id,
+        c.lifecycle,
+        owner.slack_id if owner else None,
+        list(c.tags or []),
+    )
+
+
+def _matches(s: Session, actor: Actor, ref: str, limit: int = 5) -> list[Match]:
+    ref = ref.strip()
+    if "@" in ref and EMAIL.match(ref):
+        rows = s.execute(
+            select(Contact.id, Contact.name).where(
+                Contact.workspace_id == actor.workspace_id, Contact.email == ref.lower()
+            )
+        ).all()
+        if rows:
+            return [Match(r[0], r[1], 100.0) for r in rows]
+    return rank(s, Contact, Contact.name_key, Contact.name, actor.workspace_id, ref, limit=limit)
+
+
+def _details_line(s: Session, ids: list[int]) -> dict[int, str]:
+    rows = s.execute(
+        select(Contact.id, Contact.email, Company.name)
+        .outerjoin(Company, Contact.company_id == Company.id)
+        .where(Contact.id.in_(ids))
+    ).all()
+    return {r[0]: " · ".join(x for x in (r[2], r[1]) if x) for r in rows}
+
+
+def find_contact(s: Session, actor: Actor, ref: Ref, company_hint: str | None = None) -> Contact:
+    if isinstance(ref, int):
+        contact = s.get(Contact, ref)
+        if contact is None or contact.workspace_id != actor.workspace_id:
+            raise NotFound("contact", str(ref))
+        return contact
+    matches = _matches(s, actor, ref)
+    if company_hint and len(matches) > 1:
+        # "Jane at Acme": among close matches, the one at that company wins.
+        hint = fold(company_hint)
+        ids = [m.id for m in matches]
+        at_company = set(
+            s.scalars(
+                select(Contact.id)
+                .join(Company, Contact.company_id == Company.id)
+                .where(Contact.id.in_(ids), Company.name_key.like(f"{hint[:3]}%"))
+            ).all()
+        )
+        narrowed = [m for m in matches if m.id in at_company]
+        if narrowed:
+            matches = narrowed
+    detail = _details_line(s, [m.id for m in matches])
+    contact = s.get(Contact, pick("contact", ref, matches, detail=detail))
+    assert contact is not None
+    return contact
+
+
+def _check_duplicate(s: Session, actor: Actor, name: str, email: str | None, company: str | None) -> None:
+    existing: list[Candidate] = []
+    if email:
+        for cid, cname in s.execute(
+            select(Contact.id, Contact.name).where(
+                Contact.workspace_id == actor.workspace_id, Contact.email == email
+            )
+        ):
+            existing.append(Candidate(cid, cname, 100.0, email))
+    if not existing:
+        matches = [
+            m
+            for m in rank(s, Contact, Contact.name_key, Contact.name, actor.workspace_id, name)
+            if m.score >= 88
+        ]
+        if matches:
+            detail = _details_line(s, [m.id for m in matches])
+            company_key = fold(company) if company else None
+            for m in matches:
+                row = s.get(Contact, m.id)
+                same_company = (
+                    row is not None
+                    and row.company is not None
+                    and company_key is not None
+                    and (
+                        row.company.name_key == company_key
+                        or row.company.name_key.startswith(company_key[:4])
+                    )
+                )
+                if same_company or (m.score == 100.0 and company_key is None):
+                    existing.append(Candidate(m.id, m.label, m.score, detail.get(m.id)))
+    if existing:
+        raise PossibleDuplicate("contact", existing)
+
+
+def _checked_edits(values: dict[str, Any]) -> dict[str, Any]:
+    """The changes asked of a contact, each checked, emails and phones in their stored form."""
+    unknown = set(values) - EDITABLE
+    if unknown:
+        raise Invalid(
+            sorted(unknown)[0],
+            f"I can't change “{sorted(unknown)[0]}” on a contact.",
+            "Fields: " + ", ".join(sorted(EDITABLE)),
+        )
+    if "email" in values:
+        values["email"] = fields.email(values["email"])
+    if "phone" in values:
+        values["phone"] = fields.phone(values["phone"])
+    if values.get("name"):
+        fields.name(values["name"], "name", "Jane Doe")
+    if isinstance(values.get("title"), str):
+        limits.check("job title", values["title"])
+    if values.get("lifecycle") and values["lifecycle"] not in LIFECYCLES:
+        raise Invalid(
+            "lifecycle",
+            f"“{values['lifecycle']}” is not a lifecycle stage.",
+            "Use " + ", ".join(LIFECYCLES) + ".",
+        )
+    if not values:
+        raise Invalid(
+            "fields", "Nothing to change.", "For example: /crm contact edit Jane Doe email=jane@acme.com"
+        )
+    return values
+
+
+class Contacts(Service):
+    def create_contact(
+        self,
+        actor: Actor,
+        name: str,
+        *,
+        email: str | None = None,
+        phone: str | None = None,
+        company: str | None = None,
+        title: str | None = None,
+        lifecycle: str | None = None,
+        tags: list[str] | None = None,
+        force: bool = False,
+    ) -> Written:
+        name = fields.name(name, "name", "/crm contact add Jane Doe jane@acme.com Acme")
+        email = fields.email(email)
+        phone = fields.phone(phone)
+        title = (title or "").strip() or None
+        limits.check("job title", title)
+        if lifecycle and lifecycle not in LIFECYCLES:
+            raise Invalid(
+                "lifecycle", f"“{lifecycle}” is not a lifecycle stage.", "Use " + ", ".join(LIFECYCLES) + "."
+            )
+        with self.op(actor) as op:
+            s = op.session
+            if not force:
+                _check_duplicate(s, actor, name, email, company)
+            company_row = find_company(s, op, actor, company, create=True)
+            contact = Contact(
+                workspace_id=actor.workspace_id,
+                name=name,
+                name_key=fold(name),
+                email=email,
+                phone=phone,
+                title=title,
+                company_id=company_row.id if company_row else None,
+                lifecycle=lifecycle or "prospect",
+                owner_id=actor.user_id,
+                tags=tags or [],
+                # The service's clock, like every other time it writes (a test's or the console's).
+                created_at=self.now(),
+            )
+            s.add(contact)
+            op.created(contact)
+            s.refresh(contact)
+            return Written(op.id, contact=contact_view(s, contact))
+
+    def update_contact(self, actor: Actor, ref: Ref, **values: Any) -> Written:
+        values = _checked_edits(values)
+
+        def load(op: Op) -> Contact:
+            contact = find_contact(op.session, actor, ref)
+            lock_row(op.session, Contact, contact.id)
+            return contact
+
+        with self.edit(actor, load) as edit:
+            s, contact = edit.session, edit.record
+            for key, value in values.items():
+                if key == "company":
+                    company = find_company(s, edit.op, actor, value, create=True)
+                    contact.company_id = company.id if company else None
+                elif key == "name":
+                    contact.name = fields.name(value, "name", "Jane Doe")
+                    contact.name_key = fold(contact.name)
+                else:
+                    setattr(contact, key, value)
+            edit.audit()
+            # Reloaded so the view names the company it now points at.
+            s.refresh(contact)
+            return Written(edit.op.id, contact=contact_view(s, contact), changed=edit.changes())
+
+    def find_contacts(self, actor: Actor, query: str, limit: int = 5) -> list[ContactView]:
+        with self.read() as s:
+            views = []
+            for m in _matches(s, actor, query, limit=limit):
+                if m.score < 60:
+                    continue
+                c = s.get(Contact, m.id)
+                if c is not None:
+                    views.append(contact_view(s, c))
+            if not views:
+                views = self._at_company(s, actor, query, limit)
+            return views[:limit]
+
+    @staticmethod
+    def _at_company(s: Session, actor: Actor, query: str, limit: int) -> list[ContactView]:
+        """ "find acme" means the people at Acme as much as anyone called Acme."""
+        views = []
+        for company in rank(s, Company, Company.name_key, Company.name, actor.workspace_id, query, limit=2):
+            if company.score < 80:
+                continue
+            for c in s.scalars(
+                select(Contact).where(Contact.company_id == company.id).order_by(Contact.name).limit(limit)
+            ):
+                views.append(contact_view(s, c))
+        return views
+
+    def list_contacts(
+        self,
+        actor: Actor,
+        *,
+        lifecycle: str | None = None,
+        tag: str | None = None,
+        owner: str | None = None,
+        company: str | None = None,
+        inactive_days: int | None = None,
+        limit: int = 25,
+    ) -> tuple[int, list[ContactView]]:
+        """Contacts matching every filter given, by name, with how many match in all. "No activity in N
+        days": nothing logged with them since, and on file for longer than that."""
+        with self.read() as s:
+            where: list[Any] = [Contact.workspace_id == actor.workspace_id]
+            if lifecycle:
+                where.append(Contact.lifecycle == lifecycle)
+            if tag:
+                # Tags are a JSON list: its text holds "tag" with the quotes on both backends.
+                text = func.lower(cast(Contact.tags, String))
+                where.append(text.like('%"' + tag.lower().strip().lstrip("#").replace("%", "") + '"%'))
+            if owner:
+                where.append(Contact.owner_id == user_by_slack(s, actor.workspace_id, owner).id)
+            if company:
+                found = find_company(s, None, actor, company, create=False)
+                where.append(Contact.company_id == (found.id if found else -1))
+            if inactive_days is not None:
+                since = self.now() - timedelta(days=int(inactive_days))
+                last = (
+                    select(Interaction.contact_id, func.max(Interaction.occurred_at).label("at"))
+                    .where(
+                        Interaction.workspace_id == actor.workspace_id, Interaction.contact_id.is_not(None)
+                    )
+                    .group_by(Interaction.contact_id)
+                    .subquery()
+                )
+                q_last = select(last.c.contact_id).where(last.c.at >= since)
+                where += [Contact.id.not_in(q_last), Contact.created_at < since]
+            total = int(s.scalar(select(func.count()).select_from(Contact).where(*where)) or 0)
+            rows = s.scalars(
+                select(Contact).where(*where).order_by(Contact.name_key, Contact.id).limit(limit)
+            )
+            return total, [contact_view(s, c) for c in rows]
+
+    def resolve_contact(self, actor: Actor, ref: Ref, company: str | None = None) -> ContactView:
+        with self.read() as s:
+            return contact_view(s, find_contact(s, actor, ref, company))

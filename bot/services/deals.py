@@ -1,0 +1,431 @@
+"""Deals and the pipeline: adding, changing and moving deals through the workspace's stages, the
+pipeline's figures per stage and owner, and the deals closed in a period.
+
+Public for the other services: :func:`find_deal`, :func:`deal_view`, :func:`workspace_stages`,
+:func:`find_stage`, :func:`touch_deals` (activity bookkeeping when something is logged) and
+:data:`ACTIVITY_KEYS`.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from bot.services import fields
+from bot.services.base import Actor, Edit, Op, Ref, Service, lock_row
+from bot.services.companies import find_company
+from bot.services.contacts import find_contact
+from bot.services.errors import Candidate, CurrencyChange, Invalid, NotFound, PossibleDuplicate
+from bot.services.lookup import Match, pick, rank
+from bot.services.reports import Closed, closed_deals
+from bot.services.text import fold
+from bot.services.timeutil import parse_day
+from bot.services.views import Amounts, DealView, OwnerFigure, Pipeline, StageFigure, Written, add_amounts
+from bot.services.workspace import user_by_slack
+from models import Company, Contact, Deal, PipelineStage, PipelineTotal, User, Workspace
+
+# Deal bookkeeping that later activity moves on; undo restores it only if nothing moved it since.
+ACTIVITY_KEYS = ("last_activity_at", "stale_alerted_at")
+# Left out of what update_deal reports as changed: the bot's bookkeeping, not the person's edit.
+BOOKKEEPING = (*ACTIVITY_KEYS, "stage_changed_at")
+
+
+def workspace_stages(s: Session, ws_id: int) -> list[PipelineStage]:
+    return list(
+        s.scalars(
+            select(PipelineStage).where(PipelineStage.workspace_id == ws_id).order_by(PipelineStage.position)
+        )
+    )
+
+
+def find_stage(s: Session, ws_id: int, key: str) -> PipelineStage:
+    stages = workspace_stages(s, ws_id)
+    wanted = fold(key)
+    for stage in stages:
+        if stage.key == wanted or fold(stage.name) == wanted:
+            return stage
+    raise Invalid(
+        "stage",
+        f"“{key}” is not a pipeline stage.",
+        "Stages: " + ", ".join(st.key for st in stages) + ".",
+    )
+
+
+def deal_view(s: Session, d: Deal) -> DealView:
+    owner = s.get(User, d.owner_id) if d.owner_id else None
+    closer = s.get(User, d.closed_by_id) if d.closed_by_id else None
+    next_stage = None
+    if not d.stage.is_closed:
+        nxt = s.scalars(
+            select(PipelineStage)
+            .where(PipelineStage.workspace_id == d.workspace_id, PipelineStage.position > d.stage.position)
+            .order_by(PipelineStage.position)
+            .limit(1)
+        ).first()
+        next_stage = nxt.key if nxt else None
+    return DealView(
+        d.id,
+        d.title,
+        d.company.name if d.company else None,
+        d.contact.name if d.contact else None,
+        d.amount,
+        d.currency,
+        d.stage.key,
+        d.stage.name,
+        d.stage.is_closed,
+        owner.slack_id if owner else None,
+        d.close_date,
+        next_stage,
+        d.last_activity_at,
+        d.closed_at,
+        closer.slack_id if closer else None,
+    )
+
+
+def find_deal(s: Session, actor: Actor, ref: Ref, *, lock: bool = False) -> Deal:
+    """The deal a person named; ``lock``: locked for the rest of the transaction."""
+    if isinstance(ref, int):
+        deal = lock_row(s, Deal, ref) if lock else s.get(Deal, ref)
+        if deal is None or deal.workspace_id != actor.workspace_id:
+            raise NotFound("deal", str(ref))
+        return deal
+    matches = rank(s, Deal, Deal.title_key, Deal.title, actor.workspace_id, ref)
+    if not matches or matches[0].score < 75:
+        # "the Globex deal" names the company more often than the deal's title.
+        company_matches = rank(s, Company, Company.name_key, Company.name, actor.workspace_id, ref, limit=3)
+        if company_matches and company_matches[0].score >= 85:
+            rows = s.execute(
+                select(Deal.id, Deal.title)
+                .join(PipelineStage, Deal.stage_id == PipelineStage.id)
+                .where(Deal.company_id == company_matches[0].id, PipelineStage.is_closed.is_(False))
+                .limit(6)
+            ).all()
+            matches = [Match(r[0], r[1], 95.0) for r in rows]
+    deal_id = pick("deal", ref, matches)
+    deal = lock_row(s, Deal, deal_id) if lock else s.get(Deal, deal_id)
+    assert deal is not None
+    return deal
+
+
+def touch_deals(op: Op, deal_row: Deal | None, contact_row: Contact | None, now: datetime) -> None:
+    """Something was logged on a deal, or with a contact (then on each of their open deals): the deals
+    are active again, and a stale alert may come again later."""
+    ids: list[int] = []
+    if deal_row is not None:
+        ids.append(deal_row.id)
+    if contact_row is not None:
+        ids += list(
+            op.session.scalars(
+                select(Deal.id)
+                .join(PipelineStage, Deal.stage_id == PipelineStage.id)
+                .where(Deal.contact_id == contact_row.id, PipelineStage.is_closed.is_(False))
+            )
+        )
+    if ids:
+        # Activity bookkeeping, not a change a person would undo: not audited.
+        op.session.execute(
+            update(Deal).where(Deal.id.in_(ids)).values(last_activity_at=now, stale_alerted_at=None)
+        )
+
+
+def _mark_closed(deal: Deal, stage: PipelineStage, actor: Actor, now: datetime) -> None:
+    """Won or lost: when and by whom, beside the expected close date (which stays); reopened: cleared."""
+    deal.closed_at = now if stage.is_closed else None
+    deal.closed_by_id = actor.user_id if stage.is_closed else None
+
+
+def _check_duplicate(s: Session, actor: Actor, title: str) -> None:
+    """An open deal of the same name (anyone's): two are hard to tell apart in every list after."""
+    rows = s.execute(
+        select(Deal.id, Deal.title, Deal.amount, Deal.currency, User.name)
+        .join(PipelineStage, Deal.stage_id == PipelineStage.id)
+        .outerjoin(User, Deal.owner_id == User.id)
+        .where(
+            Deal.workspace_id == actor.workspace_id,
+            Deal.title_key == fold(title),
+            PipelineStage.is_closed.is_(False),
+        )
+        .limit(3)
+    ).all()
+    if rows:
+        existing = [
+            Candidate(
+                r[0],
+                r[1],
+                100.0,
+                ", ".join(
+                    x
+                    for x in (fields.plain_amount(r[2]) and f"{r[3]} {fields.plain_amount(r[2])}", r[4])
+                    if x
+                ),
+            )
+            for r in rows
+        ]
+        raise PossibleDuplicate("deal", existing)
+
+
+def _set_currency(
+    deal: Deal, currency: str | None, amount: Decimal | None, delta: Decimal | None, force: bool
+) -> None:
+    """A new currency only as a whole new amount, and only once the person confirmed it (``force``):
+    an amount is never converted."""
+    new_currency = fields.currency(currency, deal.currency) if currency is not None else deal.currency
+    if new_currency == deal.currency:
+        return
+    if delta is not None:
+        raise Invalid(
+            "currency",
+            f"“{deal.title}” is in {deal.currency}; I can't add {new_currency} to it.",
+            "Give the whole new amount instead, e.g. /crm deal amount Acme renewal €30k",
+        )
+    if not force:
+        raise CurrencyChange(
+            deal.title,
+            deal.currency,
+            fields.plain_amount(deal.amount),
+            new_currency,
+            fields.plain_amount(amount),
+        )
+    deal.currency = new_currency
+
+
+class Deals(Service):
+    def stages(self, actor: Actor) -> list[tuple[str, str, bool]]:
+        with self.read() as s:
+            return [(st.key, st.name, st.is_closed) for st in workspace_stages(s, actor.workspace_id)]
+
+    def resolve_deal(self, actor: Actor, ref: Ref) -> DealView:
+        with self.read() as s:
+            return deal_view(s, find_deal(s, actor, ref))
+
+    def create_deal(
+        self,
+        actor: Actor,
+        title: str | None = None,
+        *,
+        company: str | None = None,
+        contact: Ref | None = None,
+        amount: Any = None,
+        currency: str | None = None,
+        stage: str | None = None,
+        close_date: str | date | None = None,
+        owner: str | None = None,
+        force: bool = False,
+    ) -> Written:
+        """``force``: the person said to add it even though they added the same deal a moment ago."""
+        if not title and not company:
+            raise Invalid(
+                "title",
+                "A deal needs a title or a company.",
+                "For example: /crm deal add Acme renewal 50k close 2026-12-15",
+            )
+        if title:
+            fields.name(title, "deal title", "Acme renewal")
+        amount_value = fields.money(amount)
+        day = parse_day(close_date, "close date")
+        with self.op(actor) as op:
+            s = op.session
+            ws = s.get(Workspace, actor.workspace_id)
+            assert ws is not None
+            company_row = find_company(s, op, actor, company, create=True)
+            contact_row = find_contact(s, actor, contact, company) if contact else None
+            if company_row is None and contact_row is not None and contact_row.company_id:
+                company_row = s.get(Company, contact_row.company_id)
+            stage_row = find_stage(s, actor.workspace_id, stage or "lead")
+            owner_id = user_by_slack(s, actor.workspace_id, owner).id if owner else actor.user_id
+            deal_title = fields.name(
+                title or f"{company_row.name if company_row else ''} deal", "deal title", "Acme renewal"
+            )
+            now = self.now()
+            deal = Deal(
+                workspace_id=actor.workspace_id,
+                title=deal_title,
+                title_key=fold(deal_title),
+                company_id=company_row.id if company_row else None,
+                contact_id=contact_row.id if contact_row else None,
+                amount=amount_value,
+                currency=fields.currency(currency, ws.default_currency),
+                stage_id=stage_row.id,
+                owner_id=owner_id,
+                close_date=day,
+                stage_changed_at=now,
+                last_activity_at=now,
+            )
+            _mark_closed(deal, stage_row, actor, now)
+            if not force:
+                _check_duplicate(s, actor, deal_title)
+            s.add(deal)
+            if not force:
+                op.refuse_repeat(deal, deal_title)
+            op.created(deal)
+            s.refresh(deal)
+            return Written(op.id, deal=deal_view(s, deal))
+
+    def update_deal(
+        self,
+        actor: Actor,
+        ref: Ref,
+        *,
+        stage: str | None = None,
+        amount: Any = None,
+        add_amount: Any = None,
+        currency: str | None = None,
+        close_date: str | date | None = None,
+        owner: str | None = None,
+        title: str | None = None,
+        force: bool = False,
+        company: str | None = None,
+        contact: Ref | None = None,
+    ) -> Written:
+        """``force``: the person confirmed a change of currency (the amount is never converted)."""
+        if title:
+            fields.name(title, "deal title", "Acme renewal")
+        amount_value = fields.money(amount)
+        delta = fields.money(add_amount) if add_amount is not None else None
+        day = parse_day(close_date, "close date")
+        if all(v is None for v in (stage, amount_value, delta, currency, day, owner, title)) and not (
+            company or contact
+        ):
+            raise Invalid(
+                "deal",
+                "Nothing to change on the deal.",
+                "For example: /crm deal move Acme renewal negotiation",
+            )
+        # Locked for the whole transaction, so two people changing one deal never lose a write.
+        with self.edit(actor, lambda op: find_deal(op.session, actor, ref, lock=True)) as edit:
+            deal, now = edit.record, self.now()
+            if stage is not None:
+                self._move(edit, stage, now)
+            _set_currency(deal, currency, amount_value, delta, force)
+            if amount_value is not None:
+                deal.amount = amount_value
+            if delta is not None:
+                deal.amount = (deal.amount or Decimal(0)) + delta
+            if day is not None:
+                deal.close_date = day
+            self._relink(edit, owner=owner, title=title, company=company, contact=contact)
+            deal.last_activity_at = now
+            deal.stale_alerted_at = None
+            edit.audit()
+            # Reloaded so the view shows the stage, company and contact it now points at.
+            edit.session.expire(deal)
+            changed = edit.changes(ignore=BOOKKEEPING)
+            return Written(edit.op.id, deal=deal_view(edit.session, deal), changed=changed)
+
+    @staticmethod
+    def _move(edit: Edit[Deal], stage: str, now: datetime) -> None:
+        deal = edit.record
+        stage_row = find_stage(edit.session, edit.op.actor.workspace_id, stage)
+        if stage_row.id != deal.stage_id:
+            deal.stage_id = stage_row.id
+            deal.stage_changed_at = now
+            _mark_closed(deal, stage_row, edit.op.actor, now)
+
+    @staticmethod
+    def _relink(
+        edit: Edit[Deal], *, owner: str | None, title: str | None, company: str | None, contact: Ref | None
+    ) -> None:
+        """A new owner, title, company or contact, each only when given."""
+        s, deal, actor = edit.session, edit.record, edit.op.actor
+        if owner is not None:
+            deal.owner_id = user_by_slack(s, actor.workspace_id, owner).id
+        if title:
+            deal.title = fields.name(title, "deal title", "Acme renewal")
+            deal.title_key = fold(deal.title)
+        if company:
+            company_row = find_company(s, edit.op, actor, company, create=True)
+            if company_row is not None:
+                deal.company_id = company_row.id
+        if contact:
+            deal.contact_id = find_contact(s, actor, contact, company).id
+
+    def advance_deal(self, actor: Actor, ref: Ref) -> Written:
+        deal = self.resolve_deal(actor, ref)
+        if deal.next_stage is None:
+            raise Invalid("stage", f"“{deal.title}” is already {deal.stage_name}.")
+        return self.update_deal(actor, deal.id, stage=deal.next_stage)
+
+    def list_deals(
+        self,
+        actor: Actor,
+        *,
+        owner: str | None = None,
+        stage: str | None = None,
+        include_closed: bool = False,
+        limit: int = 20,
+    ) -> list[DealView]:
+        with self.read() as s:
+            q = (
+                select(Deal)
+                .join(PipelineStage, Deal.stage_id == PipelineStage.id)
+                .where(Deal.workspace_id == actor.workspace_id)
+            )
+            if owner:
+                q = q.where(Deal.owner_id == user_by_slack(s, actor.workspace_id, owner).id)
+            if stage:
+                q = q.where(Deal.stage_id == find_stage(s, actor.workspace_id, stage).id)
+            elif not include_closed:
+                q = q.where(PipelineStage.is_closed.is_(False))
+            q = q.order_by(PipelineStage.position, Deal.close_date.is_(None), Deal.close_date, Deal.id).limit(
+                limit
+            )
+            return [deal_view(s, d) for d in s.scalars(q).unique()]
+
+    def pipeline(self, actor: Actor, *, owner: str | None = None) -> Pipeline:
+        """Count and amounts (per currency) per stage, and per owner over open deals."""
+        with self.read() as s:
+            ws = s.get(Workspace, actor.workspace_id)
+            assert ws is not None
+            owner_id = user_by_slack(s, actor.workspace_id, owner).id if owner else None
+            stage_rows = s.execute(
+                select(PipelineStage.id, PipelineStage.key, PipelineStage.name, PipelineStage.is_closed)
+                .where(PipelineStage.workspace_id == actor.workspace_id)
+                .order_by(PipelineStage.position)
+            ).all()
+            # Read from the running totals (bot/services/totals.py), not by summing every deal: a few
+            # dozen rows per workspace, added up here per stage, owner and currency.
+            T = PipelineTotal
+            q = select(T.stage_id, T.owner_key, T.currency, T.deals, T.amount).where(
+                T.workspace_id == actor.workspace_id, T.deals != 0
+            )
+            if owner_id is not None:
+                q = q.where(T.owner_key == owner_id)
+            counts: dict[int, int] = {}
+            amounts: dict[int, list[Amounts]] = {}
+            owner_counts: dict[int, int] = {}
+            owner_amounts: dict[int, list[Amounts]] = {}
+            open_ids = {r[0] for r in stage_rows if not r[3]}
+            for stage_id, owner_key, currency, n, amount in s.execute(q):
+                counts[stage_id] = counts.get(stage_id, 0) + int(n)
+                amounts.setdefault(stage_id, []).append({currency: Decimal(amount)})
+                if stage_id in open_ids:
+                    owner_counts[owner_key] = owner_counts.get(owner_key, 0) + int(n)
+                    owner_amounts.setdefault(owner_key, []).append({currency: Decimal(amount)})
+            stages = [
+                StageFigure(key, name, counts.get(sid, 0), add_amounts(*amounts.get(sid, [])), bool(closed))
+                for sid, key, name, closed in stage_rows
+            ]
+            slack_ids: dict[int, str] = {
+                uid: sid
+                for uid, sid in s.execute(
+                    select(User.id, User.slack_id).where(User.id.in_(list(owner_counts)))
+                )
+            }
+            owners = [
+                OwnerFigure(slack_ids.get(key), n, add_amounts(*owner_amounts[key]))
+                for key, n in owner_counts.items()
+                if n
+            ]
+            # Largest first, by the workspace's own currency, then by count.
+            owners.sort(key=lambda o: (-o.amounts.get(ws.default_currency, Decimal(0)), -o.count))
+            return Pipeline(stages, owners, ws.default_currency, owner)
+
+    def closed(self, actor: Actor, start: date, end: date, owner: str | None = None) -> Closed:
+        """Deals won and lost between two days (in the actor's zone), by when they actually closed."""
+        with self.read() as s:
+            owner_row = user_by_slack(s, actor.workspace_id, owner) if owner else None
+            return closed_deals(s, actor, start, end, owner_row)

@@ -1,0 +1,86 @@
+"""What a person typed into a field, checked and put in the form it is stored in.
+
+Every service reads names, amounts, currencies, emails and phone numbers through these, so a value is
+refused with the same message wherever it was typed.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from bot.services import limits
+from bot.services.errors import Invalid
+from bot.services.text import fold
+
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
+PHONE = re.compile(r"^\+?[\d\s().\-]{6,}$")
+
+
+def money(value: Any) -> Decimal | None:
+    if value is None or value == "":
+        return None
+    try:
+        amount = Decimal(str(value).replace(",", "").strip())
+    except InvalidOperation:
+        raise Invalid("amount", f"“{value}” is not an amount.", "Write it like 50000, 50k or 1.2M.") from None
+    if amount < 0 or amount >= Decimal("1e12"):
+        raise Invalid(
+            "amount", f"“{value}” is out of range for an amount.", "Write it like 50000, 50k or 1.2M."
+        )
+    return amount.quantize(Decimal("0.01"))
+
+
+def currency(value: str | None, default: str) -> str:
+    code = (value or default).strip().upper()
+    if not re.fullmatch(r"[A-Z]{3}", code):
+        raise Invalid(
+            "currency", f"“{value}” is not a currency code.", "Use a 3-letter code such as USD or EUR."
+        )
+    return code
+
+
+def email(value: str | None) -> str | None:
+    if value is None or value == "":
+        return None
+    value = value.strip()
+    limits.check("email", value)
+    if not EMAIL.match(value):
+        raise Invalid("email", f"“{value}” is not an email address.", "Write it like jane@acme.com.")
+    return value.lower()
+
+
+def phone(value: str | None) -> str | None:
+    if value is None or value == "":
+        return None
+    limits.check("phone", value.strip())
+    if not PHONE.match(value.strip()):
+        raise Invalid("phone", f"“{value}” is not a phone number.", "Write it like +1 415 555 0100.")
+    return value.strip()
+
+
+def name(value: str | None, what: str, example: str) -> str:
+    """A name or title as stored; ``what`` is its field in bot/services/limits.py."""
+    cleaned = re.sub(r"\s+", " ", value or "").strip()
+    if not cleaned:
+        raise Invalid(what, f"The {what} is missing.", f"For example: {example}")
+    limits.check(what, cleaned)
+    column = limits.FIELDS[what]
+    key_column = getattr(column.class_, f"{column.key}_key", None)
+    if key_column is not None:
+        limits.check_key(what, fold(cleaned), key_column)
+    return cleaned
+
+
+def summary(value: str | None, kind: str) -> str:
+    text = (value or "").strip()
+    limits.check("summary", text, label="note" if kind == "note" else f"{kind} summary")
+    return text
+
+
+def plain_amount(value: Decimal | None) -> str | None:
+    """An amount as a message shows it: no decimals when it has none."""
+    if value is None:
+        return None
+    return f"{value:,.0f}" if value == value.to_integral_value() else f"{value:,.2f}"

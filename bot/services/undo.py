@@ -1,0 +1,287 @@
+"""The audit trail and taking changes back: a record's history and timeline, a person's last
+operation, and undo, which restores what an operation changed as a new audited operation.
+
+Undo refuses rather than lose work: a record changed again since, or one that something made since
+points at, is left as it is (see :meth:`UndoLog.undo`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.services import policy
+from bot.services.base import AUDITED, Actor, Op, Ref, Service, from_json, lock_row, snapshot
+from bot.services.companies import find_company
+from bot.services.contacts import find_contact
+from bot.services.deals import ACTIVITY_KEYS, find_deal
+from bot.services.errors import Conflict, NotFound
+from bot.services.subscriptions import Schedule, next_run
+from bot.services.tasks import find_task, rearm_reminder
+from bot.services.text import fold
+from bot.services.timeline import Timeline, timeline
+from bot.services.views import Undone
+from bot.services.workspace import Workspaces, role_now
+from models import AuditEvent, Company, Contact, Deal, Interaction, Subscription, Task, User
+
+# Bookkeeping the bot keeps itself (due_utc follows the assignee's zone), not a person's edit: a later
+# change to it does not stop an undo.
+BOT_KEPT = ("last_activity_at", "stale_alerted_at", "reminder_state", "remind_at", "reminded_at", "due_utc")
+
+
+def _record(s: Session, actor: Actor, kind: str, ref: Ref) -> tuple[int, str]:
+    if kind == "deal":
+        deal = find_deal(s, actor, ref)
+        return deal.id, deal.title
+    if kind == "contact":
+        contact = find_contact(s, actor, ref)
+        return contact.id, contact.name
+    if kind == "task":
+        task = find_task(s, actor, ref, open_only=False)
+        return task.id, task.title
+    company = find_company(s, None, actor, ref, create=False)
+    if company is None:
+        raise NotFound("company", str(ref))
+    return company.id, company.name
+
+
+def _undo_label(s: Session, record_type: str, obj: Any) -> str:
+    """What an undo took away, as a person would say it: “the call with Jane Doe”, “deal Acme renewal”."""
+    if isinstance(obj, Interaction):
+        contact = s.get(Contact, obj.contact_id) if obj.contact_id else None
+        company = s.get(Company, obj.company_id) if obj.company_id else None
+        deal = s.get(Deal, obj.deal_id) if obj.deal_id else None
+        if contact or company:
+            return f"the {obj.kind} with {(contact or company).name}"  # type: ignore[union-attr]
+        return f"the {obj.kind} on {deal.title}" if deal else f"the {obj.kind}"
+    name = getattr(obj, "name", None) or getattr(obj, "title", None) or ""
+    return f"{record_type} {name}".strip()
+
+
+def _check_unchanged(event: AuditEvent, obj: Any) -> None:
+    """Undo only what is still as the change left it, so a later edit is never silently lost."""
+    current = snapshot(obj)
+    for key, value in (event.after or {}).items():
+        if key in BOT_KEPT:
+            continue
+        if current.get(key) != value:
+            raise Conflict(
+                f"The {event.record_type} was changed again since ({key}); undo the later change first."
+            )
+
+
+def _check_unused(s: Session, op: Op, event: AuditEvent, obj: Any) -> None:
+    """Removing a record that anything else points at now would unlink or delete that work (the
+    foreign keys' SET NULL / CASCADE), unaudited: refuse, naming the first such record and who made
+    it. Every audited table with a key to this record's table is looked at, so a new record type
+    is covered without a list here."""
+    table = type(obj).__table__
+    for kind, cls in AUDITED.items():
+        for fk in cls.__table__.foreign_keys:  # type: ignore[attr-defined]
+            if fk.column.table is not table or fk.parent.table is table:
+                continue
+            row = s.scalars(select(cls).where(fk.parent == obj.id).limit(1)).first()
+            if row is None:
+                continue
+            maker = s.scalar(
+                select(User.name)
+                .join(AuditEvent, AuditEvent.actor_id == User.id)
+                .where(
+                    AuditEvent.record_type == kind,
+                    AuditEvent.record_id == row.id,  # type: ignore[attr-defined]
+                    AuditEvent.action == "create",
+                )
+                .limit(1)
+            )
+            what = getattr(row, "name", None) or getattr(row, "title", None) or getattr(row, "summary", "")
+            mine = getattr(obj, "name", None) or getattr(obj, "title", None) or event.record_type
+            whose = "your" if maker == op.actor.name else f"{maker}'s" if maker else "a"
+            raise Conflict(
+                f"{mine} is used since by {whose} {kind} “{str(what)[:60]}”; undoing would unlink it. "
+                "Nothing was undone: undo that first, or keep it and change it instead."
+            )
+
+
+def _refold(obj: Any, changed: dict[str, Any] | None) -> None:
+    """The search keys follow a restored name or title (all of them when ``changed`` is None)."""
+    if hasattr(obj, "name_key") and (changed is None or "name" in changed):
+        obj.name_key = fold(obj.name)
+    if hasattr(obj, "title_key") and (changed is None or "title" in changed):
+        obj.title_key = fold(obj.title)
+
+
+class UndoLog(Service):
+    """History and undo. ``workspaces`` keeps the admin rules when an undo changes a role back."""
+
+    def __init__(
+        self, sessions: sessionmaker[Session], clock: Callable[[], datetime], workspaces: Workspaces
+    ) -> None:
+        super().__init__(sessions, clock)
+        self.workspaces = workspaces
+
+    def timeline(
+        self, actor: Actor, ref: Ref, record_type: str | None = None, *, offset: int = 0
+    ) -> Timeline:
+        """A record's history, newest first (bot.services.timeline); a deal, then a contact, then a
+        company when the type was not said."""
+        kinds = [record_type] if record_type else ["deal", "contact", "company"]
+        with self.read() as s:
+            missing: NotFound | None = None
+            for kind in kinds:
+                try:
+                    found = _record(s, actor, kind, ref)
+                except NotFound as exc:
+                    missing = missing or exc
+                    continue
+                return timeline(s, actor, kind, found[0], found[1], offset=offset)
+            raise missing or NotFound(record_type or "record", str(ref))
+
+    def history(self, actor: Actor, record_type: str, record_id: int, limit: int = 20) -> list[AuditEvent]:
+        with self.read() as s:
+            return list(
+                s.scalars(
+                    select(AuditEvent)
+                    .where(
+                        AuditEvent.workspace_id == actor.workspace_id,
+                        AuditEvent.record_type == record_type,
+                        AuditEvent.record_id == record_id,
+                    )
+                    .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+                    .limit(limit)
+                )
+            )
+
+    def last_op(self, actor: Actor, within: timedelta | None = None) -> str | None:
+        """The actor's most recent operation that can still be undone (made in the last ``within``)."""
+        with self.read() as s:
+            recent = [AuditEvent.at >= self.now() - within] if within is not None else []
+            return s.scalar(
+                select(AuditEvent.op_id)
+                .where(
+                    *recent,
+                    AuditEvent.workspace_id == actor.workspace_id,
+                    AuditEvent.actor_id == actor.user_id,
+                    AuditEvent.undone_by_op.is_(None),
+                    AuditEvent.action != "undo",
+                    # Being registered (or refreshed) is not a change of one's own to take back; a
+                    # role an admin gave someone is.
+                    ~((AuditEvent.record_type == "user") & (AuditEvent.record_id == actor.user_id)),
+                )
+                .order_by(AuditEvent.id.desc())
+                .limit(1)
+            )
+
+    def undoable(self, actor: Actor, op_id: str) -> bool:
+        with self.read() as s:
+            return bool(
+                s.scalar(
+                    select(func.count(AuditEvent.id)).where(
+                        AuditEvent.workspace_id == actor.workspace_id,
+                        AuditEvent.op_id == op_id,
+                        AuditEvent.undone_by_op.is_(None),
+                    )
+                )
+            )
+
+    def undo(self, actor: Actor, op_id: str) -> Undone:
+        """Restore what an operation changed, as a new audited operation."""
+        with self.op(actor) as op:
+            s = op.session
+            events = list(
+                s.scalars(
+                    select(AuditEvent)
+                    .where(AuditEvent.workspace_id == actor.workspace_id, AuditEvent.op_id == op_id)
+                    .order_by(AuditEvent.id.desc())
+                    .with_for_update()
+                )
+            )
+            if not events:
+                raise NotFound("change", op_id[:8])
+            if any(e.undone_by_op for e in events):
+                raise Conflict("That change was already undone.")
+            if any(e.action == "undo" for e in events):
+                raise Conflict("That was itself an undo; make the change again instead.")
+            if any(e.record_type == "user" for e in events):
+                actor = role_now(s, actor)
+            policy.require_undo(s, actor, events)
+            summary: list[str] = []
+            for event in events:
+                summary.append(self._revert(op, event))
+                event.undone_by_op = op.id
+            return Undone(op.id, op_id, summary)
+
+    def _revert(self, op: Op, event: AuditEvent) -> str:
+        obj = lock_row(op.session, AUDITED[event.record_type], event.record_id)
+        if event.action == "create":
+            return self._remove(op, event, obj)
+        if event.action == "update":
+            return self._restore(op, event, obj)
+        if event.action == "delete":
+            return self._recreate(op, event, obj)
+        raise Conflict("That change can't be undone.")
+
+    @staticmethod
+    def _remove(op: Op, event: AuditEvent, obj: Any) -> str:
+        """Undo a create: the record goes, unless it was changed or used since."""
+        s = op.session
+        if obj is None:
+            return f"{event.record_type} #{event.record_id} was already gone"
+        named = _undo_label(s, event.record_type, obj)
+        _check_unchanged(event, obj)
+        _check_unused(s, op, event, obj)
+        before = snapshot(obj)
+        s.delete(obj)
+        s.flush()
+        op.undone(obj, before, None)
+        return f"removed {named}"
+
+    def _restore(self, op: Op, event: AuditEvent, obj: Any) -> str:
+        """Undo an update: each field back as it was, unless it was changed since."""
+        s = op.session
+        if obj is None:
+            raise Conflict(f"The {event.record_type} was deleted since; nothing to restore.")
+        _check_unchanged(event, obj)
+        before = snapshot(obj)
+        cls = AUDITED[event.record_type]
+        for key, value in (event.before or {}).items():
+            if key in ACTIVITY_KEYS and before.get(key) != (event.after or {}).get(key):
+                # Activity recorded since (a call logged, an alert sent) is not this op's to take back.
+                continue
+            setattr(obj, key, from_json(cls, key, value))
+        _refold(obj, event.before or {})
+        if isinstance(obj, Task):
+            rearm_reminder(s, obj)
+        if isinstance(obj, User):
+            self.workspaces.check_admins(s, obj)
+        s.flush()
+        after = snapshot(obj)
+        changed = [k for k in after if before.get(k) != after.get(k)]
+        op.undone(obj, {k: before[k] for k in changed}, {k: after[k] for k in changed})
+        return (
+            f"restored {event.record_type} {getattr(obj, 'name', None) or getattr(obj, 'title', '')}".strip()
+        )
+
+    def _recreate(self, op: Op, event: AuditEvent, obj: Any) -> str:
+        """Undo a delete: the record again, under its old id."""
+        s = op.session
+        if obj is not None:
+            raise Conflict(f"The {event.record_type} exists again; nothing to restore.")
+        cls = AUDITED[event.record_type]
+        values = {k: from_json(cls, k, v) for k, v in (event.before or {}).items()}
+        restored = cls(id=event.record_id, **values)
+        _refold(restored, None)
+        if isinstance(restored, Subscription) and restored.next_run_at <= self.now():
+            # Its old slot has passed while it was gone: resume at the next one, not at once.
+            restored.next_run_at = next_run(
+                Schedule(restored.frequency, restored.weekday, restored.time_local),
+                restored.tz,
+                self.now(),
+            )
+        s.add(restored)
+        s.flush()
+        op.undone(restored, None, snapshot(restored))
+        return f"restored {event.record_type}"
