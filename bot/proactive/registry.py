@@ -26,7 +26,7 @@ KINDS: tuple[Kind, ...] = (
 )
 
 
-def _index(kinds: Sequence[Kind]) -> tuple[dict[str, Kind], dict[str, Button], dict[str, Form]]:
+def index_kinds(kinds: Sequence[Kind]) -> tuple[dict[str, Kind], dict[str, Button], dict[str, Form]]:
     """Kinds by name, buttons by action id, forms by callback id; a name owned twice is a mistake
     made when adding a kind, caught at import rather than by a button that does the wrong thing."""
     by_name: dict[str, Kind] = {}
@@ -47,7 +47,7 @@ def _index(kinds: Sequence[Kind]) -> tuple[dict[str, Kind], dict[str, Button], d
     return by_name, buttons, forms
 
 
-_BY_NAME, _BUTTONS, _FORMS = _index(KINDS)
+_BY_NAME, _BUTTONS, _FORMS = index_kinds(KINDS)
 _LINES = tuple(prefix for kind in KINDS for prefix in kind.lines)
 
 
