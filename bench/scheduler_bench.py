@@ -32,8 +32,8 @@ from sqlalchemy import Engine, delete, func, insert, select, text
 from bot.clock import SystemClock
 from bot.db import make_engine, make_session_factory
 from bot.migrate import upgrade
+from bot.proactive import Planner
 from bot.scheduler import Scheduler
-from bot.services.proactive import Planner
 from bot.services.summary import compute_summary
 from models import AuditEvent, Deal, Delivery, PipelineStage, Task, User, Workspace
 
@@ -335,11 +335,11 @@ def bench_scans(engine: Engine) -> str:
     planner = Planner(make_session_factory(engine))
     later = NOW + timedelta(hours=1)
     t0 = time.perf_counter()
-    _, first = planner.plan_stale_deals(later)
+    first = planner.plan_kind("stale_deals", later)
     t1 = time.perf_counter()
-    _, second = planner.plan_stale_deals(later + timedelta(minutes=5))
+    second = planner.plan_kind("stale_deals", later + timedelta(minutes=5))
     t2 = time.perf_counter()
-    nudges = planner.plan_nudges(later)
+    nudges = planner.plan_kind("overdue_nudge", later)
     t3 = time.perf_counter()
     line = (
         f"scans over the same data: stale deals {1000 * (t1 - t0):.0f} ms ({first} alerts planned, capped per "

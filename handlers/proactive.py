@@ -4,131 +4,72 @@ summary (the same content the subscriptions post, chart included)."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk.models.blocks import Block
 
 from bot.blocks import cards
-from bot.blocks import proactive as blocks
-from bot.blocks.common import a, esc
 from bot.blocks.common import context as context_block
+from bot.blocks.common import esc
 from bot.charts import summary_chart_png
 from bot.commands.registry import Ctx, Reply, command, intent_handler, phrase_handler
+from bot.proactive import registry
+from bot.proactive.blockkit import local_time
+from bot.proactive.kinds.summary import summary_blocks
 from bot.services.errors import Invalid
 from bot.services.proactive import Proactive
 from bot.services.subscriptions import USAGE, Subscriptions, SubscriptionView, read_summary_request
 from bot.services.summary import SummaryService
-from bot.services.timeutil import zone
-from bot.services.views import Written
 from bot.slack.reply import make_ctx, post_to_response_url, respond_with, safely
 
 # ---- buttons -------------------------------------------------------------------------------------
+# Each kind of proactive message owns its buttons and forms (bot.proactive.kinds); these listeners only
+# route a press to its kind and carry the answer back to Slack.
 
 
 def ack_only(ack: Ack) -> None:
     ack()
 
 
-def _local(when: datetime | None, tz: str) -> str:
-    return "" if when is None else f"{when.astimezone(zone(tz)):%a %d %b %H:%M}"
-
-
-def _task_reply(ctx: Ctx, headline: str, written: Written) -> Reply:
-    task = written.task
-    title = esc(task.title) if task else "the task"
-    return Reply(
-        headline.format(title=title), cards.written(headline.format(title=title), [], op_id=written.op_id)
-    )
-
-
 def press(ctx: Ctx, action: dict[str, Any]) -> Reply:
-    """What a button on a proactive message does; the answer replaces that message."""
-    buttons = Proactive(ctx.crm)
-    action_id = action.get("action_id")
-    if action_id in (blocks.REMINDER_DONE, blocks.REMINDER_SNOOZE_HOUR, blocks.REMINDER_SNOOZE_TOMORROW):
-        task_id = int(action["value"])
-        if action_id == blocks.REMINDER_DONE:
-            return _task_reply(ctx, "✅ Done: *{title}*", buttons.done(ctx.actor, task_id))
-        written, until = (
-            buttons.snooze_hour(ctx.actor, task_id)
-            if action_id == blocks.REMINDER_SNOOZE_HOUR
-            else buttons.snooze_tomorrow(ctx.actor, task_id)
-        )
-        return _task_reply(
-            ctx, "⏰ Snoozed *{title}*: I'll remind you again " + _local(until, ctx.tz) + ".", written
-        )
-    if action_id == blocks.STALE_MOVE:
-        deal_id, stage = str((action.get("selected_option") or {}).get("value") or ":").split(":", 1)
-        written = buttons.move_stage(ctx.actor, int(deal_id), stage)
-        deal = written.deal
-        assert deal is not None
-        line = f"➡️ *{esc(deal.title)}* moved to {esc(deal.stage_name)}."
-        return Reply(line, cards.written(line, [], op_id=written.op_id))
-    if action_id == blocks.STALE_SNOOZE:
-        deal_id = int(str(action.get("block_id", "")).rsplit(":", 1)[-1])
-        day = action.get("selected_date")
-        if not day:
-            raise Invalid("date", "Pick a date to snooze until.")
-        written = buttons.snooze_stale(ctx.actor, deal_id, day)
-        deal = written.deal
-        assert deal is not None
-        line = f"😴 No more alerts about *{esc(deal.title)}* before {day}, unless it stays quiet."
-        return Reply(line, cards.written(line, [], op_id=written.op_id))
-    raise Invalid("action", "That button no longer does anything.")
+    """What a button on a proactive message does."""
+    found = registry.button(action.get("action_id"))
+    if found is None or found.press is None:
+        raise Invalid("action", "That button no longer does anything.")
+    return found.press(ctx, action)
 
 
 def on_press(body: dict[str, Any], action: dict[str, Any], context: BoltContext, respond: Respond) -> None:
+    """The answer replaces the message; it goes below instead for a button that shows something (Open)
+    and for one on a line of a grouped message (the nudge, the stale deals), which keeps its other lines
+    and their buttons."""
     ctx = make_ctx(context, body, "action")
     reply = safely(ctx, lambda: press(ctx, action))
-    # A button on one line of a grouped message (the nudge, the stale deals) answers below it; the
-    # message keeps its other lines and their buttons.
-    grouped = str(action.get("block_id", "")).startswith(("nudge_task:", "stale"))
-    respond_with(respond, reply, share=False, replace=not grouped)
+    found = registry.button(action.get("action_id"))
+    below = (found is not None and found.below) or registry.answers_below(str(action.get("block_id", "")))
+    respond_with(respond, reply, share=False, replace=not below)
 
 
-def on_open(body: dict[str, Any], action: dict[str, Any], context: BoltContext, respond: Respond) -> None:
-    """Open: the task with its details, below the reminder (which stays, buttons and all)."""
-    ctx = make_ctx(context, body, "action")
-
-    def show() -> Reply:
-        task = ctx.crm.task(ctx.actor, int(action["value"]))
-        return Reply(task.title, cards.task_list("Task", [task], ctx.tz, show_assignee=True))
-
-    respond_with(respond, safely(ctx, show), share=False)
-
-
-def open_log_modal(body: dict[str, Any], action: dict[str, Any], context: BoltContext) -> None:
-    """Log activity: a small form (kind and a line), opened while the trigger is still fresh."""
-    deal_id = int(action["value"])
-    title = ""
-    for block in (body.get("message") or {}).get("blocks") or []:
-        if block.get("block_id") == f"stale:{deal_id}":
-            title = str((block.get("text") or {}).get("text") or "").split("\n", 1)[0]
-    view = blocks.log_activity_modal(deal_id, title or "Log activity", response_url=body.get("response_url"))
-    context.client.views_open(trigger_id=body["trigger_id"], view=view)
-
-
-def ack_stale_log(ack: Ack, body: dict[str, Any], action: dict[str, Any], context: BoltContext) -> None:
+def ack_with_modal(ack: Ack, body: dict[str, Any], action: dict[str, Any], context: BoltContext) -> None:
     # views.open needs the trigger within 3 seconds, so the modal opens in the ack itself.
     ack()
-    open_log_modal(body, action, context)
+    found = registry.button(action.get("action_id"))
+    if found is None or found.modal is None:
+        return
+    context.client.views_open(trigger_id=body["trigger_id"], view=found.modal(body, action))
 
 
-def submit_log(view: dict[str, Any], body: dict[str, Any], context: BoltContext) -> None:
+def on_submit(view: dict[str, Any], body: dict[str, Any], context: BoltContext) -> None:
     ctx = make_ctx(context, body, "view")
-    deal_id, kind, text, response_url = blocks.read_log_activity(view)
-
-    def log_it() -> Reply:
-        written = Proactive(ctx.crm).log_activity(ctx.actor, deal_id, text, kind)
-        about = written.interaction.deal if written.interaction else None
-        line = f"📝 Logged {a(kind)} on *{esc(about or 'the deal')}*" + (f": {esc(text)}" if text else ".")
-        return Reply(line, cards.written(line, [], op_id=written.op_id))
-
-    reply = safely(ctx, log_it)
+    found = registry.form(view.get("callback_id"))
+    if found is None:
+        return
+    submit = found.submit
+    response_url = found.reply_to(view)
+    reply = safely(ctx, lambda: submit(ctx, view))
     if response_url:
-        # Below the alert, which lists the owner's other quiet deals too.
+        # Below the message the form came from, which stays as it was.
         post_to_response_url(response_url, reply, replace=False)
     else:
         context.client.chat_postMessage(channel=ctx.user_id, text=reply.text, blocks=reply.blocks_json())
@@ -174,7 +115,7 @@ def _split(args: str) -> tuple[str | None, str]:
 
 
 def _sub_line(v: SubscriptionView) -> str:
-    return f"• <#{v.channel_id}> {v.describe()} · next {_local(v.next_run_at, v.tz)}"
+    return f"• <#{v.channel_id}> {v.describe()} · next {local_time(v.next_run_at, v.tz)}"
 
 
 @command(
@@ -194,7 +135,7 @@ def subscribe(ctx: Ctx, args: str) -> Reply:
     assert sub is not None
     line = f"📊 <#{sub.channel_id}> will get the pipeline summary {sub.describe()}."
     return Reply(
-        line, cards.written(line, [f"First one: {_local(sub.next_run_at, sub.tz)}."], op_id=written.op_id)
+        line, cards.written(line, [f"First one: {local_time(sub.next_run_at, sub.tz)}."], op_id=written.op_id)
     )
 
 
@@ -281,8 +222,8 @@ def pipeline_reply(ctx: Ctx) -> Reply:
     channel when they share it, or to their DM with the bot otherwise (an ephemeral reply has no files).
     The figures answer first; drawing and uploading the chart (several times their cost) runs after them."""
     summary = SummaryService(ctx.sessions, ctx.services.clock).pipeline_summary(ctx.actor)
-    text, summary_blocks = blocks.summary_blocks(summary, title="Pipeline")
-    result: list[Block] = list(summary_blocks)
+    text, shown = summary_blocks(summary, title="Pipeline")
+    result: list[Block] = list(shown)
     client = ctx.client
     if client is None:
         return Reply(text, result)
@@ -317,14 +258,10 @@ def pipeline_summary(ctx: Ctx, slots: dict[str, Any]) -> Reply:
 
 
 def register(app: App) -> None:
-    for action_id in (
-        blocks.REMINDER_DONE,
-        blocks.REMINDER_SNOOZE_HOUR,
-        blocks.REMINDER_SNOOZE_TOMORROW,
-        blocks.STALE_MOVE,
-        blocks.STALE_SNOOZE,
-    ):
-        app.action(action_id)(ack=ack_only, lazy=[on_press])
-    app.action(blocks.REMINDER_OPEN)(ack=ack_only, lazy=[on_open])
-    app.action(blocks.STALE_LOG)(ack_stale_log)
-    app.view(blocks.STALE_LOG_VIEW)(ack=ack_only, lazy=[submit_log])
+    for button in registry.buttons():
+        if button.modal is not None:
+            app.action(button.action_id)(ack_with_modal)
+        else:
+            app.action(button.action_id)(ack=ack_only, lazy=[on_press])
+    for form in registry.forms():
+        app.view(form.callback_id)(ack=ack_only, lazy=[on_submit])

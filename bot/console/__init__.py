@@ -16,7 +16,7 @@ import tempfile
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -85,34 +85,17 @@ def _make_scheduler(
 
 
 def next_due_finder(sessions: sessionmaker[Session]) -> Callable[[datetime, datetime], datetime | None]:
-    """When, after ``after`` and up to ``until``, the scheduler next has something to send: a task
-    reminder, a subscribed summary, a retry, or the 09:00 overdue nudge in someone's zone."""
+    """When, after ``after`` and up to ``until``, the scheduler next has something to send: a retry, or
+    whatever a kind of proactive message may plan then (a reminder, a summary, the 09:00 nudge…)."""
     from sqlalchemy import func, select
 
-    from bot.services.timeutil import zone
-    from models import Delivery, Subscription, Task, User
-
-    try:
-        from bot.services.proactive import NUDGE_AT
-    except ImportError:  # pragma: no cover - the scheduler is part of the bot
-        NUDGE_AT = time(9, 0)
+    from bot.proactive import registry
+    from models import Delivery
 
     def next_due(after: datetime, until: datetime) -> datetime | None:
         with sessions() as s:
             found = [
-                s.scalar(
-                    select(func.min(Task.remind_at)).where(
-                        Task.reminder_state == "pending",
-                        Task.done_at.is_(None),
-                        Task.remind_at > after,
-                        Task.remind_at <= until,
-                    )
-                ),
-                s.scalar(
-                    select(func.min(Subscription.next_run_at)).where(
-                        Subscription.next_run_at > after, Subscription.next_run_at <= until
-                    )
-                ),
+                registry.next_due(s, after, until),
                 s.scalar(
                     select(func.min(Delivery.next_attempt_at)).where(
                         Delivery.state == "pending",
@@ -121,14 +104,6 @@ def next_due_finder(sessions: sessionmaker[Session]) -> Callable[[datetime, date
                     )
                 ),
             ]
-            zones = set(s.scalars(select(User.tz).distinct()))
-        for tz in zones:
-            day = after.astimezone(zone(tz)).date()
-            for offset in (0, 1):
-                nudge = datetime.combine(day + timedelta(days=offset), NUDGE_AT, tzinfo=zone(tz))
-                if nudge > after:
-                    found.append(nudge.astimezone(UTC))
-                    break
         return min((t for t in found if t is not None and after < t <= until), default=None)
 
     return next_due

@@ -125,7 +125,9 @@ class SlackStandIn:
                 self._changed.wait(left)
 
     def wait_calls(self, method: str, count: int = 1, timeout: float = 5.0) -> list[Call]:
-        return self.wait_for(lambda _: len(self._unlocked(method)) >= count and self._unlocked(method), timeout)
+        return self.wait_for(
+            lambda _: len(self._unlocked(method)) >= count and self._unlocked(method), timeout
+        )
 
     def wait_responses(self, count: int = 1, timeout: float = 5.0) -> list[Call]:
         return self.wait_for(lambda s: len(s.responses) >= count and list(s.responses), timeout)

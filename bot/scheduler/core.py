@@ -28,7 +28,6 @@ import socket
 import threading
 import time
 from collections import deque
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -39,16 +38,14 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.blocks.proactive import render
-from bot.charts import summary_chart_png
 from bot.clock import Clock, SystemClock
 from bot.db import is_unavailable
+from bot.proactive import registry
+from bot.proactive.planner import Planner, PlanStats
 from bot.scheduler import lease
 from bot.scheduler.lease import SchedulerBusy
 from bot.scheduler.transport import SendError, SlackTransport, Transport
-from bot.services.proactive import Planner, PlanStats, still_due
-from bot.services.summary import PipelineSummary
-from models import Deal, Delivery, SchedulerHeartbeat, Task
+from models import Delivery, SchedulerHeartbeat
 
 log = logging.getLogger("bot.scheduler")
 
@@ -262,13 +259,13 @@ class Scheduler:
             if not ids:
                 return []
             rows = list(s.scalars(select(Delivery).where(Delivery.id.in_(ids)).order_by(Delivery.id)))
-            sources = self._preload(s, rows)  # noqa: F841 - held so the checks below hit the identity map
+            sources = registry.preload(s, rows)  # noqa: F841 - held so the checks below hit the identity map
             claimed: list[Claimed] = []
             until = now + self.lease
             for d in rows:
                 in_doubt = d.state == "sending" or bool(d.payload.get("_verify"))
                 previous_claim = (d.claimed_until - self.lease) if d.claimed_until else d.created_at
-                payload = still_due(s, d, now)
+                payload = registry.still_due(s, d, now)
                 if payload is None:
                     d.state = "cancelled"
                     d.claimed_by = None
@@ -296,19 +293,6 @@ class Scheduler:
                 )
         self._beat_done(now)
         return claimed
-
-    def _preload(self, s: Session, rows: Iterable[Delivery]) -> list[Any]:
-        """Load the sources the validity check reads in a few queries, not one per row. The caller
-        keeps the returned list alive: the session's identity map only holds objects weakly."""
-        task_ids = [d.payload["task_id"] for d in rows if d.kind == "reminder"]
-        task_ids += [t["id"] for d in rows if d.kind == "overdue_nudge" for t in d.payload.get("tasks", [])]
-        deal_ids = [d.payload["deal_id"] for d in rows if d.kind == "stale_deal"]
-        loaded: list[Any] = []
-        for chunk in _chunks(task_ids, 1000):
-            loaded += s.scalars(select(Task).where(Task.id.in_(chunk)))
-        for chunk in _chunks(deal_ids, 1000):
-            loaded += s.scalars(select(Deal).where(Deal.id.in_(chunk))).unique()
-        return loaded
 
     # ---- dispatching ---------------------------------------------------------------------------
 
@@ -382,31 +366,35 @@ class Scheduler:
             self._release(c, 0.0, "our heartbeat did not reach the database", count_attempt=False)
             stats.retried += 1
             return "released", None
+        found_kind = registry.find(c.kind)
+        # A kind with files after its message is delivered in two recorded steps: once the message is
+        # posted (or found posted), only the files are left to send.
+        uploads = found_kind.uploads if found_kind is not None else None
         posting = posted = False
         try:
             if c.in_doubt and c.posted_ts is None:
                 found = self.transport.find(c.channel, c.dedupe_key, c.since)
                 if found:
                     log.info("delivery %s was already posted before a crash; not posting again", c.id)
-                    if c.kind == "summary":
+                    if uploads is not None:
                         c.posted_ts = found
                     else:
                         self._mark_sent(c, found)
                         stats.recovered += 1
                         return "recovered", None
-            text, blocks = render(c.kind, c.payload, late=c.late, now=now)
+            text, blocks = registry.render(c.kind, c.payload, late=c.late, now=now)
             ts = c.posted_ts
             if ts is None:
                 posting = True
                 _, ts = self.transport.post(c.channel, text, blocks, c.dedupe_key)
                 posting = False
                 posted = True
-            if c.kind == "summary":
+            if uploads is not None:
                 if c.posted_ts is None:
                     self._record_post(c, ts)
                     c.posted_ts = ts
-                png = summary_chart_png(PipelineSummary.from_json(c.payload["summary"]))
-                self.transport.upload(c.channel, "pipeline.png", png, "Pipeline: amount by stage")
+                for upload in uploads(c.payload):
+                    self.transport.upload(c.channel, upload.filename, upload.content, upload.title)
             self._mark_sent(c, ts)
             stats.sent += 1
             return "sent", None
@@ -484,10 +472,10 @@ class Scheduler:
 
     def _record_post(self, c: Claimed, ts: str) -> None:
         with self.sessions.begin() as s:
-            self._relaxed(s)
+            self.relaxed(s)
             s.execute(self._guarded(c).values(slack_ts=ts))
 
-    def _relaxed(self, s: Session) -> None:
+    def relaxed(self, s: Session) -> None:
         # Recording an outcome need not wait for the disk (PostgreSQL): if the database server itself
         # crashed and lost it, the row is still 'sending' from its durable claim, and the in-doubt check
         # finds the message in Slack instead of posting it again. Claims stay synchronous.
@@ -496,7 +484,7 @@ class Scheduler:
 
     def _finish(self, c: Claimed, **values: Any) -> None:
         with self.sessions.begin() as s:
-            self._relaxed(s)
+            self.relaxed(s)
             result: Any = s.execute(self._guarded(c).values(claimed_by=None, claimed_until=None, **values))
             done = result.rowcount
         if not done:
@@ -589,7 +577,7 @@ class _SentLog:
                 )
             )
             with sched.sessions.begin() as s:
-                sched._relaxed(s)
+                sched.relaxed(s)
                 result: Any = s.connection().execute(stmt, rows)
             if result.rowcount is not None and 0 <= result.rowcount < len(rows):
                 log.warning(
@@ -656,8 +644,3 @@ class _Pacer:
             heapq.heapify(self.ready)
             self.cond.notify_all()
             return rest
-
-
-def _chunks(items: list[Any], size: int) -> Iterable[list[Any]]:
-    for i in range(0, len(items), size):
-        yield items[i : i + size]

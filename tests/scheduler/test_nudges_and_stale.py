@@ -10,11 +10,13 @@ from datetime import UTC, date, datetime
 import pytest
 from sqlalchemy import update
 
-from bot.blocks.proactive import REMINDER_DONE, STALE_LOG, STALE_MOVE, STALE_SNOOZE
 from bot.clock import ManualClock
+from bot.proactive import Planner
+from bot.proactive.kinds.reminder import REMINDER_DONE
+from bot.proactive.kinds.stale_deals import STALE_LOG, STALE_MOVE, STALE_SNOOZE
 from bot.services import CRM, Actor
 from bot.services.errors import Invalid
-from bot.services.proactive import Planner, Proactive
+from bot.services.proactive import Proactive
 from models import Workspace
 from tests.scheduler.conftest import Slack, action_ids, block_text
 

@@ -6,8 +6,13 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
-from bot.blocks.proactive import REMINDER_DONE, REMINDER_OPEN, REMINDER_SNOOZE_HOUR, REMINDER_SNOOZE_TOMORROW
 from bot.clock import ManualClock
+from bot.proactive.kinds.reminder import (
+    REMINDER_DONE,
+    REMINDER_OPEN,
+    REMINDER_SNOOZE_HOUR,
+    REMINDER_SNOOZE_TOMORROW,
+)
 from bot.services import CRM, Actor
 from bot.services.proactive import Proactive
 from tests.scheduler.conftest import Slack, action_ids, block_text, deliveries

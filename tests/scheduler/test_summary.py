@@ -9,9 +9,9 @@ from decimal import Decimal
 
 import pytest
 
-from bot.blocks.proactive import summary as render_summary
 from bot.charts import summary_chart_png
 from bot.clock import ManualClock
+from bot.proactive.kinds.summary import summary as render_summary
 from bot.services import CRM, Actor
 from bot.services.errors import Conflict, Invalid, NotFound
 from bot.services.subscriptions import Schedule, Subscriptions, next_run, parse_channel, parse_schedule

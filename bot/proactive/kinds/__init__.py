@@ -1,0 +1,1 @@
+"""One module per kind of proactive message; :mod:`bot.proactive.registry` lists them."""
