@@ -24,6 +24,7 @@ from .contacts import (
     rule_find_contact,
     rule_update_contact,
 )
+from .contract import MESSAGE_INTENTS, REQUIRED
 from .dates import find_spans, make_now
 from .deals import create_deal_from, deal_command, rule_create_deal, rule_update_deal
 from .logs import rule_log
@@ -41,7 +42,6 @@ from .tasks import (
     teammate_task,
 )
 from .text import EMAIL
-from .contract import MESSAGE_INTENTS, REQUIRED
 from .vocab import FIRST_NAMES, KINDS, LIFECYCLES, MEASURES, RECORD_TYPES, SCALES, SCOPES
 
 MAX_CHARS = 4000
