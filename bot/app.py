@@ -52,6 +52,9 @@ def create_app(
 ) -> App:
     """The Bolt app. ``listener_executor`` runs the work after each ack (lazy listeners); the default is
     a pool of 8 threads."""
+    # Before anything is built: a listener module that is not there stops the start here.
+    modules = listeners()
+    intents.install()
     services = services or build_services(settings, sessions=sessions, clock=clock)
     client = client or make_client(settings)
     app = App(
@@ -72,8 +75,7 @@ def create_app(
     # retry of the event will be acted on. The claim is the last step before the listener.
     app.use(make_actor(services))
     app.use(make_dedupe(services))
-    intents.install()
-    for module in listeners():
+    for module in modules:
         module.register(app)
     _SERVICES[app] = services
     return app
