@@ -24,7 +24,16 @@ from bot.blocks import cards
 from bot.blocks.common import esc, section
 from bot.blocks.modals import Form
 from bot.commands.help import help_reply, unknown_subcommand
-from bot.commands.registry import NOUNS, CommandFunc, Ctx, IntentFunc, Reply, get_intent_handler, lookup
+from bot.commands.registry import (
+    NOUNS,
+    CommandFunc,
+    Ctx,
+    IntentFunc,
+    Reply,
+    get_intent_handler,
+    lookup,
+    phrase_handlers,
+)
 from bot.commands.values import check_typed_values, malformed_value
 from bot.nlu import parse
 from bot.nlu.commands import parse_command, split_share
@@ -110,8 +119,6 @@ def handle_text(ctx: Ctx, text: str) -> Reply:
 
 
 def run_text(ctx: Ctx, text: str) -> Reply:
-    from bot.commands.registry import phrase_handlers
-
     for phrase in phrase_handlers():
         answered = phrase(ctx, text)
         if answered is not None:
