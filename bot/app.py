@@ -1,4 +1,5 @@
-"""The Bolt app factory: one app, every ``handlers`` module registered, services injected.
+"""The Bolt app factory: one app, the intent specs installed, every listener module registered, services
+injected.
 
 ``create_app`` is what the server, the tests and the local console build. Pass ``sessions``, ``clock``
 and ``client`` to run it against another database, a hand-moved clock or a stand-in Web API.
@@ -16,6 +17,7 @@ from slack_bolt import App
 from slack_sdk import WebClient
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot import intents
 from bot.clock import Clock
 from bot.runtime import Services, build_services
 from bot.settings import Settings
@@ -24,8 +26,8 @@ from bot.slack.middleware import make_actor, make_dedupe
 
 log = logging.getLogger(__name__)
 
-# One module per Slack surface, each with register(app). Modules that are not there (another part of
-# the bot not installed) are skipped.
+# One module per Slack surface, each with register(app). All of them are needed: one that cannot be
+# imported stops the start (a bot missing its buttons or its forms would fail a person later, silently).
 HANDLER_MODULES = (
     "handlers.errors",
     "handlers.commands",
@@ -50,6 +52,9 @@ def create_app(
 ) -> App:
     """The Bolt app. ``listener_executor`` runs the work after each ack (lazy listeners); the default is
     a pool of 8 threads."""
+    # Before anything is built: a listener module that is not there stops the start here.
+    modules = listeners()
+    intents.install()
     services = services or build_services(settings, sessions=sessions, clock=clock)
     client = client or make_client(settings)
     app = App(
@@ -70,10 +75,8 @@ def create_app(
     # retry of the event will be acted on. The claim is the last step before the listener.
     app.use(make_actor(services))
     app.use(make_dedupe(services))
-    for name in HANDLER_MODULES:
-        module = _optional(name)
-        if module is not None:
-            module.register(app)
+    for module in modules:
+        module.register(app)
     _SERVICES[app] = services
     return app
 
@@ -86,13 +89,20 @@ def services_of(app: App) -> Services:
     return _SERVICES[app]
 
 
-def _optional(name: str) -> Any:
-    try:
-        return importlib.import_module(name)
-    except ModuleNotFoundError as exc:
-        if exc.name == name:
-            return None
-        raise
+def listeners() -> list[Any]:
+    """The modules of :data:`HANDLER_MODULES`; one that cannot be imported, or has no ``register``, stops
+    the start with one line saying which and why."""
+    modules = []
+    for name in HANDLER_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except Exception as exc:
+            why = " ".join(f"{type(exc).__name__}: {exc}".split())
+            raise SystemExit(f"Cannot start: listener module {name} could not be imported ({why}).") from exc
+        if not callable(getattr(module, "register", None)):
+            raise SystemExit(f"Cannot start: listener module {name} has no register(app).")
+        modules.append(module)
+    return modules
 
 
-__all__ = ["HANDLER_MODULES", "Services", "build_services", "create_app", "services_of"]
+__all__ = ["HANDLER_MODULES", "Services", "build_services", "create_app", "listeners", "services_of"]

@@ -11,16 +11,9 @@ from slack_sdk.errors import SlackApiError
 
 from bot.blocks import ids, modals
 from bot.blocks.common import unpack
-from bot.commands.records import (
-    advance_deal,
-    create_and_continue,
-    execute,
-    guarded,
-    show_contact,
-    show_deal,
-    undo_op,
-)
 from bot.commands.registry import Ctx, Reply
+from bot.dispatch import execute, form_of, guarded
+from bot.intents import advance_deal, create_and_continue, show_contact, show_deal, undo_op
 from bot.services.edits import logged_values
 from bot.slack.reply import make_ctx, post, post_to_response_url, respond_with, safely
 
@@ -146,7 +139,8 @@ def open_modal(ctx: Ctx, body: dict[str, Any], name: str, value: dict[str, Any])
             slots["contact"] = value["contact"]
             if who:
                 labels["contact"] = who
-    if not modals.supports(intent):
+    form = form_of(intent)
+    if form is None:
         return
     meta = {
         "m": mode,
@@ -157,7 +151,7 @@ def open_modal(ctx: Ctx, body: dict[str, Any], name: str, value: dict[str, Any])
         # Opened from a card that confirms a write: only another write may replace that card.
         "e": 1 if name == ids.EDIT else 0,
     }
-    view = modals.build(intent, slots, meta=meta, tz=ctx.tz, labels=labels)
+    view = modals.build(intent, form, slots, meta=meta, tz=ctx.tz, labels=labels)
     ctx.client.views_open(trigger_id=body["trigger_id"], view=view)  # type: ignore[union-attr]
 
 

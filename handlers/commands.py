@@ -6,7 +6,7 @@ from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, Respond
 
-from bot.intents import handle_text
+from bot.dispatch import handle_text
 from bot.slack.reply import make_ctx, respond_with, safely
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
 
-from bot.intents import handle_text
+from bot.dispatch import handle_text
 from bot.slack.reply import make_ctx, post, safely
 
 MENTION = re.compile(r"<@[UW][A-Z0-9]+(?:\|[^>]*)?>")

@@ -8,8 +8,8 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext
 
 from bot.blocks import ids, modals
-from bot.commands.records import submit_form
 from bot.commands.registry import Ctx, Reply
+from bot.dispatch import form_of, submit_form
 from bot.slack.dedupe import claim
 from bot.slack.reply import make_ctx, post, post_to_response_url, safely
 
@@ -17,20 +17,23 @@ from bot.slack.reply import make_ctx, post, post_to_response_url, safely
 def _read(view: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any], dict[str, str]]:
     meta = json.loads(view.get("private_metadata") or "{}")
     values = (view.get("state") or {}).get("values") or {}
-    slots, errors = modals.read(meta["i"], values)
+    form = form_of(meta["i"])
+    if form is None:
+        raise ValueError(f"no form for intent {meta['i']!r}")
+    slots, errors = modals.read(meta["i"], form, values)
     # A record given by id and left as it was keeps its id (a name could match someone else); in the
     # form of a record's own card, a changed name is that record renamed, not a search for another.
     for slot, label in (meta.get("l") or {}).items():
         record_id = (meta.get("r") or {}).get(slot)
         if record_id is None:
             continue
-        renamed_to = modals.RENAMES.get((meta["i"], slot))
+        renamed_to = form.renamed_by(slot)
         if slots.get(slot) != label and slots.get(slot) and renamed_to:
             slots[renamed_to] = slots[slot]
         if slots.get(slot) == label or renamed_to:
             slots[slot] = record_id
     # A record the button named that the form has no field for (the deal of "Log follow-up") still counts.
-    shown = {f.slot for f in modals.FIELDS[meta["i"]]}
+    shown = form.slots()
     for slot, record_id in (meta.get("r") or {}).items():
         if slot not in shown and record_id is not None and slot not in slots:
             slots[slot] = record_id

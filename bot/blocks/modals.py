@@ -29,7 +29,6 @@ from bot.blocks import ids
 from bot.services import limits
 from bot.services.crm import EMAIL, PHONE
 from bot.services.timeutil import zone
-from models.entities import DEFAULT_STAGES, INTERACTION_KINDS, LIFECYCLES
 
 METADATA_LIMIT = 3000
 # The longest text Slack's plain-text input takes.
@@ -44,72 +43,23 @@ class Field:
     required: bool = False
     choices: tuple[str, ...] = ()
     hint: str | None = None
+    # A record's reference field in the form of that record's own card: a new text there renames the
+    # record (this slot), rather than naming another record.
+    renames: str | None = None
 
 
-FIELDS: dict[str, list[Field]] = {
-    "log_interaction": [
-        Field("kind", "Kind", "select", True, INTERACTION_KINDS),
-        Field("contact", "Contact"),
-        Field("company", "Company"),
-        Field("summary", "Summary", "multiline"),
-        Field("occurred_at", "When", "datetime"),
-        Field("follow_up.title", "Follow-up task"),
-        Field("follow_up.due", "Follow-up due", "datetime"),
-    ],
-    "create_contact": [
-        Field("name", "Name", required=True),
-        Field("email", "Email"),
-        Field("phone", "Phone"),
-        Field("company", "Company"),
-        Field("title", "Title"),
-        Field("lifecycle", "Lifecycle", "select", choices=LIFECYCLES),
-    ],
-    "update_contact": [
-        Field("contact", "Contact", required=True),
-        Field("email", "Email"),
-        Field("phone", "Phone"),
-        Field("company", "Company"),
-        Field("title", "Title"),
-        Field("lifecycle", "Lifecycle", "select", choices=LIFECYCLES),
-    ],
-    "find_contact": [Field("query", "Name, email or company", required=True)],
-    "create_deal": [
-        Field("title", "Title"),
-        Field("company", "Company"),
-        Field("contact", "Contact"),
-        Field("amount", "Amount", hint="e.g. 50000, 50k or 1.2M"),
-        Field("currency", "Currency", hint="3 letters, e.g. USD"),
-        Field("stage", "Stage", "select", choices=DEFAULT_STAGES),
-        Field("close_date", "Close date", "date"),
-    ],
-    "update_deal": [
-        Field("deal", "Deal", required=True),
-        Field("company", "Company"),
-        Field("contact", "Contact"),
-        Field("stage", "Stage", "select", choices=DEFAULT_STAGES),
-        Field("amount", "Amount", hint="e.g. 50000, 50k or 1.2M"),
-        Field("close_date", "Close date", "date"),
-    ],
-    "create_task": [
-        Field("title", "Task", required=True),
-        Field("assignee", "Assignee", "user"),
-        Field("due", "Due", "datetime"),
-        Field("contact", "Contact"),
-        Field("deal", "Deal"),
-    ],
-    "complete_task": [Field("task", "Task", required=True)],
-}
+@dataclass(frozen=True)
+class Form:
+    """An intent's form (declared with the intent in bot.intents): its title and its fields, in order."""
 
-TITLES = {
-    "log_interaction": "Log interaction",
-    "create_contact": "New contact",
-    "update_contact": "Edit contact",
-    "find_contact": "Find a contact",
-    "create_deal": "New deal",
-    "update_deal": "Update deal",
-    "create_task": "Task",
-    "complete_task": "Complete a task",
-}
+    title: str
+    fields: tuple[Field, ...]
+
+    def slots(self) -> set[str]:
+        return {f.slot for f in self.fields}
+
+    def renamed_by(self, slot: str) -> str | None:
+        return next((f.renames for f in self.fields if f.slot == slot), None)
 
 
 # The service field each text slot is written to (its limit is that field's); the slots that name a
@@ -138,10 +88,6 @@ def max_chars(intent: str, slot: str) -> int:
     if slot in SEARCHED:
         return limits.SEARCH_CHARS
     return 300
-
-
-def supports(intent: str) -> bool:
-    return intent in FIELDS
 
 
 def _get(slots: dict[str, Any], path: str) -> Any:
@@ -184,12 +130,18 @@ def _split_when(value: Any, tz: str) -> tuple[str | None, str | None]:
 
 
 def build(
-    intent: str, slots: dict[str, Any], *, meta: dict[str, Any], tz: str, labels: dict[str, str] | None = None
+    intent: str,
+    form: Form,
+    slots: dict[str, Any],
+    *,
+    meta: dict[str, Any],
+    tz: str,
+    labels: dict[str, str] | None = None,
 ) -> View:
-    """A modal for ``intent`` prefilled from ``slots``; ``labels`` name records given by id."""
+    """``intent``'s form prefilled from ``slots``; ``labels`` name records given by id."""
     labels = labels or {}
     blocks: list[Block] = []
-    for f in FIELDS[intent]:
+    for f in form.fields:
         value = labels.get(f.slot, _get(slots, f.slot))
         if f.slot == "amount" and isinstance(value, float) and value.is_integer():
             value = int(value)  # "50000", not "50000.0"
@@ -249,7 +201,7 @@ def build(
     return View(
         type="modal",
         callback_id=ids.INTENT_MODAL,
-        title=PlainTextObject(text=TITLES.get(intent, "CRM")[:24]),
+        title=PlainTextObject(text=form.title[:24]),
         submit=PlainTextObject(text=submit),
         close=PlainTextObject(text="Cancel"),
         private_metadata=metadata,
@@ -257,15 +209,11 @@ def build(
     )
 
 
-# A record's reference field in the form of that record's own card: a new text there renames it.
-RENAMES = {("update_deal", "deal"): "title", ("update_contact", "contact"): "name"}
-
-
-def read(intent: str, values: dict[str, dict[str, Any]]) -> tuple[dict[str, Any], dict[str, str]]:
+def read(intent: str, form: Form, values: dict[str, dict[str, Any]]) -> tuple[dict[str, Any], dict[str, str]]:
     """Slots from a submitted modal, and errors by block id for the fields that don't make sense."""
     slots: dict[str, Any] = {}
     errors: dict[str, str] = {}
-    for f in FIELDS[intent]:
+    for f in form.fields:
         bid = _bid(f.slot)
         raw = (values.get(bid) or {}).get("v") or {}
         value: Any

@@ -28,15 +28,17 @@ Rules for a verb function:
 - Bad input: raise a ``bot.services.errors.DomainError`` (``Invalid(field, message, hint)`` for the right
   form). The caller renders it as a short message; an unexpected exception becomes a generic apology,
   never a traceback in Slack.
-- The module that registers must be imported before the first request. ``bot.app.create_app`` imports
-  every ``handlers.*`` module, so registering at import time of a handlers module is enough.
+- The module that registers must be imported before the first request: the built-in verbs come from the
+  intent specs (:mod:`bot.intents`, installed by ``bot.app.create_app``), and every listener module that
+  ``create_app`` lists is imported before the app starts, so a verb registered there is always in place.
 
 Names may be several words (``deal show``); the longest registered name that starts the text wins.
 Registering a name twice replaces the earlier verb, except that a built-in never replaces a verb another
 module registered (so import order does not matter).
 
-Intents from the parser (``bot.nlu.parse``) are handled by :func:`intent_handler` functions, which take
-``(ctx, slots)``; another module may take over one intent the same way (e.g. ``pipeline_summary``)::
+Intents are answered by the handler of their spec (:mod:`bot.intents`). Another module may take over one
+intent with :func:`intent_handler` (e.g. ``pipeline_summary``); the spec's questions and read-back still
+apply::
 
     @intent_handler("pipeline_summary")
     def pipeline(ctx: Ctx, slots: dict) -> Reply: ...
@@ -150,6 +152,14 @@ class Command:
 
 
 GROUPS = ("Contacts", "Interactions", "Deals", "Tasks", "Pipeline", "Other")
+# The word a group's forms start with ("contact frob" is a Contacts form the bot does not know).
+NOUNS = {
+    "contact": "Contacts",
+    "deal": "Deals",
+    "task": "Tasks",
+    "log": "Interactions",
+    "pipeline": "Pipeline",
+}
 _COMMANDS: dict[str, Command] = {}
 _NAMES: dict[str, str] = {}  # every name and alias → command name
 _INTENTS: dict[str, tuple[IntentFunc, bool]] = {}
@@ -174,8 +184,9 @@ def command(
     aliases: Sequence[str] = (),
     builtin: bool = False,
     hidden: bool = False,
+    summary: str | None = None,
 ) -> Callable[[CommandFunc], CommandFunc]:
-    """Register a ``/crm`` verb; the function's docstring is its help text."""
+    """Register a ``/crm`` verb; its help line is ``summary``, or else the function's docstring."""
 
     def decorate(func: CommandFunc) -> CommandFunc:
         key = _key(name)
@@ -186,7 +197,7 @@ def command(
             key,
             func,
             usage,
-            _summary(func),
+            summary if summary is not None else _summary(func),
             tuple(examples),
             group if group in GROUPS else "Other",
             tuple(_key(a) for a in aliases),
@@ -216,7 +227,7 @@ def unregister(name: str) -> None:
 
 
 def intent_handler(intent: str, *, builtin: bool = False) -> Callable[[IntentFunc], IntentFunc]:
-    """Register how an intent from the parser becomes a service call and a reply."""
+    """Take over how an intent becomes a service call and a reply, in place of its spec's handler."""
 
     def decorate(func: IntentFunc) -> IntentFunc:
         existing = _INTENTS.get(intent)
@@ -242,6 +253,7 @@ def phrase_handlers() -> list[PhraseFunc]:
 
 
 def get_intent_handler(intent: str) -> IntentFunc | None:
+    """The handler another module put in place of the spec's, if any."""
     found = _INTENTS.get(intent)
     return found[0] if found else None
 

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import calendar
 import re
+from datetime import date
 from typing import Any
 
 from bot.blocks.common import esc
+from bot.nlu.commands import STAGES, amount
 
 AMOUNT_FORM = "Write it like 50000, $50k or 1.2M."
 MAX_AMOUNT = 1e12
@@ -68,4 +70,50 @@ def malformed_value(text: str, intent: dict[str, Any]) -> str | None:
     for m in CLOCK.finditer(text):
         if int(m.group(1)) > 23 or int(m.group(2)) > 59:
             return f"“{esc(m.group(0))}” is not a time. Write it like 15:30 or 3:30pm."
+    return None
+
+
+# "jane@acme.com", and the half-typed "jane@" that must not be dropped as nothing.
+EMAILISH = re.compile(r"(?<![<|\w])[^\s<>|,;()@]+@[^\s<>|,;()]*")
+# A run of words made only of digits and phone punctuation: "555-12", "+1 (415) 555-0100".
+PHONEISH = re.compile(r"(?<!\S)\+?[\d(][\d().\-]*(?:\s+[\d(][\d().\-]*)*(?!\S)")
+
+
+def check_typed_values(verb: str, args: str, intent: dict[str, Any]) -> str | None:
+    """What a subcommand was given but the parser could not take: said back instead of dropped."""
+    slots = intent.get("slots") or {}
+    problem = malformed_value(args, intent)
+    if problem:
+        return problem
+    if verb.startswith("contact"):
+        # Finding or showing someone by their address is a search, not a new address to check.
+        looked_up = {
+            str(slots.get(s) or "").lower()
+            for s in ("email", "query", "contact")
+            if verb != "contact add" or s == "email"
+        }
+        for token in EMAILISH.findall(re.sub(r"<mailto:[^>]*>|<@[^>]*>", " ", args)):
+            if token.strip(".").lower() not in looked_up:
+                return f"“{esc(token)}” is not an email address. Write it like jane@acme.com."
+    if verb == "contact add":
+        taken = " ".join(str(v) for v in slots.values() if isinstance(v, str))
+        for token in PHONEISH.findall(args):
+            # Digits in a company's name stay ("Studio 54"); a company that is nothing but them is a bad
+            # phone number read as one ("555-12").
+            if token not in taken or token == str(slots.get("company") or "").strip():
+                return f"“{esc(token)}” is not a phone number. Write it like +1 415 555 0100."
+    if verb.startswith("deal"):
+        m = re.search(r"\bstage\s+(\S+)", args, re.I)
+        if verb == "deal move" and not m:
+            m = re.search(r"\bto\s+(\S+)\s*$", args, re.I)
+        if m and not slots.get("stage"):
+            return f"“{esc(m.group(1))}” is not a pipeline stage. Stages: " + ", ".join(STAGES) + "."
+        for token in re.findall(r"(?<!\S)[$€£]\S+", args):
+            if amount(token.rstrip(".,;")) is None:
+                return f"“{esc(token)}” is not an amount. Write it like 50000, $50k or 1.2M."
+    for token in re.findall(r"\b\d{4}-\d{1,2}-\d{1,2}\b", args):
+        try:
+            date.fromisoformat(token)
+        except ValueError:
+            return f"“{esc(token)}” is not a date. Write it like 2026-12-15, “friday” or “tomorrow 3pm”."
     return None

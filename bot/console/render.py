@@ -278,57 +278,90 @@ def _control(el: dict[str, Any], block_id: str, number: Numberer, style: Style) 
     return style.bold(f"[{n}]") + f" {label}{mark}"
 
 
+def _header_lines(block: dict[str, Any], style: Style, number: Numberer) -> list[str]:
+    title = plain(block.get("text"))
+    return ["  " + style.bold(title), "  " + "═" * min(len(title), style.width - 2)]
+
+
+def _section_lines(block: dict[str, Any], style: Style, number: Numberer) -> list[str]:
+    lines: list[str] = []
+    if block.get("text"):
+        lines += _wrap(_text(block["text"], style), style)
+    fields = block.get("fields") or []
+    for i in range(0, len(fields), 2):
+        pair = [_text(f, style).replace("\n", " ") for f in fields[i : i + 2]]
+        if len(pair) == 2 and max(visible_len(pair[0]), visible_len(pair[1])) < style.width // 2 - 4:
+            pad = " " * (style.width // 2 - 2 - visible_len(pair[0]))
+            lines.append("  " + pair[0] + pad + pair[1])
+        else:
+            lines += ["  " + p for p in pair]
+    accessory = block.get("accessory")
+    if accessory and accessory.get("type") in PRESSABLE:
+        lines.append("    " + _control(accessory, str(block.get("block_id") or ""), number, style))
+    elif accessory and accessory.get("type") == "image":
+        lines.append("    " + style.dim(f"[image: {accessory.get('alt_text', '')}]"))
+    return lines
+
+
+def _context_lines(block: dict[str, Any], style: Style, number: Numberer) -> list[str]:
+    parts = [
+        f"[{el.get('alt_text', 'image')}]" if el.get("type") == "image" else _text(el, style)
+        for el in block.get("elements") or []
+    ]
+    return [style.dim(line) for line in _wrap(" · ".join(parts), style)]
+
+
+def _divider_lines(block: dict[str, Any], style: Style, number: Numberer) -> list[str]:
+    return ["  " + style.dim("─" * min(40, style.width - 2))]
+
+
+def _actions_lines(block: dict[str, Any], style: Style, number: Numberer) -> list[str]:
+    block_id = str(block.get("block_id") or "")
+    controls = [
+        _control(el, block_id, number, style)
+        for el in block.get("elements") or []
+        if el.get("type") in PRESSABLE
+    ]
+    return ["  " + "   ".join(controls)] if controls else []
+
+
+def _image_lines(block: dict[str, Any], style: Style, number: Numberer) -> list[str]:
+    title = plain(block.get("title")) or block.get("alt_text", "image")
+    return ["  " + style.dim(f"[image: {title}] {block.get('image_url') or ''}".rstrip())]
+
+
+def _rich_text_lines(block: dict[str, Any], style: Style, number: Numberer) -> list[str]:
+    return _wrap(_rich_text(block.get("elements") or [], style), style)
+
+
+def _input_lines(block: dict[str, Any], style: Style, number: Numberer) -> list[str]:
+    return [f"  {plain(block.get('label'))}: " + style.dim("(form field)")]
+
+
+def _file_lines(block: dict[str, Any], style: Style, number: Numberer) -> list[str]:
+    return ["  " + style.dim(f"[file {block.get('file_id', '')}]")]
+
+
+# How each kind of block reads in a terminal; a kind not here is not shown.
+BLOCK_LINES: dict[str, Callable[[dict[str, Any], Style, Numberer], list[str]]] = {
+    "header": _header_lines,
+    "section": _section_lines,
+    "context": _context_lines,
+    "divider": _divider_lines,
+    "actions": _actions_lines,
+    "image": _image_lines,
+    "rich_text": _rich_text_lines,
+    "input": _input_lines,
+    "file": _file_lines,
+}
+
+
 def render_blocks(blocks: list[dict[str, Any]], style: Style, number: Numberer) -> list[str]:
     lines: list[str] = []
     for block in blocks:
-        kind = block.get("type")
-        block_id = str(block.get("block_id") or "")
-        if kind == "header":
-            title = plain(block.get("text"))
-            lines += ["  " + style.bold(title), "  " + "═" * min(len(title), style.width - 2)]
-        elif kind == "section":
-            if block.get("text"):
-                lines += _wrap(_text(block["text"], style), style)
-            fields = block.get("fields") or []
-            for i in range(0, len(fields), 2):
-                pair = [_text(f, style).replace("\n", " ") for f in fields[i : i + 2]]
-                if len(pair) == 2 and max(visible_len(pair[0]), visible_len(pair[1])) < style.width // 2 - 4:
-                    pad = " " * (style.width // 2 - 2 - visible_len(pair[0]))
-                    lines.append("  " + pair[0] + pad + pair[1])
-                else:
-                    lines += ["  " + p for p in pair]
-            accessory = block.get("accessory")
-            if accessory and accessory.get("type") in PRESSABLE:
-                lines.append("    " + _control(accessory, block_id, number, style))
-            elif accessory and accessory.get("type") == "image":
-                lines.append("    " + style.dim(f"[image: {accessory.get('alt_text', '')}]"))
-        elif kind == "context":
-            parts = []
-            for el in block.get("elements") or []:
-                parts.append(
-                    f"[{el.get('alt_text', 'image')}]" if el.get("type") == "image" else _text(el, style)
-                )
-            lines += [style.dim(line) for line in _wrap(" · ".join(parts), style)]
-        elif kind == "divider":
-            lines.append("  " + style.dim("─" * min(40, style.width - 2)))
-        elif kind == "actions":
-            controls = [
-                _control(el, block_id, number, style)
-                for el in block.get("elements") or []
-                if el.get("type") in PRESSABLE
-            ]
-            if controls:
-                lines.append("  " + "   ".join(controls))
-        elif kind == "image":
-            title = plain(block.get("title")) or block.get("alt_text", "image")
-            lines.append("  " + style.dim(f"[image: {title}] {block.get('image_url') or ''}".rstrip()))
-        elif kind == "rich_text":
-            lines += _wrap(_rich_text(block.get("elements") or [], style), style)
-        elif kind == "input":
-            label = plain(block.get("label"))
-            lines.append(f"  {label}: " + style.dim("(form field)"))
-        elif kind == "file":
-            lines.append("  " + style.dim(f"[file {block.get('file_id', '')}]"))
+        render = BLOCK_LINES.get(str(block.get("type")))
+        if render is not None:
+            lines += render(block, style, number)
     return lines
 
 

@@ -652,64 +652,73 @@ class Console:
                 self.note(f"(could not show {call.method}: {exc})")
 
     def _show_call(self, call: Call) -> None:
-        p = call.params
         method = call.method
         if method.startswith("/response/"):
             self._show_response(call)
         elif method.startswith("/upload/"):
             self._save_upload(call)
-        elif method == "chat.postMessage":
-            channel = str(p.get("channel", ""))
+        elif method in ("chat.postMessage", "chat.postEphemeral", "chat.update", "chat.delete"):
+            self._show_chat(call)
+        elif method in ("views.open", "views.push", "views.update", "views.publish"):
+            self._show_view(call)
+        elif method == "files.completeUploadExternal":
+            self._show_files(call)
+        elif method not in SILENT:
+            self.note(f"  (crm called {method})")
+
+    def _show_chat(self, call: Call) -> None:
+        p = call.params
+        channel = str(p.get("channel", ""))
+        if call.method == "chat.postMessage":
             ts = str((call.result or {}).get("ts") or "")
             shown = Shown(channel, ts, _message(p), False)
             header = self._header(channel, False, None, thread=bool(p.get("thread_ts")))
             self._print_message(header, _message(p), shown)
-        elif method == "chat.postEphemeral":
-            channel = str(p.get("channel", ""))
+        elif call.method == "chat.postEphemeral":
             ts = str((call.result or {}).get("message_ts") or "")
             shown = Shown(channel, ts, _message(p), True)
             for_user = str(p.get("user", ""))
             self._print_message(self._header(channel, True, for_user), _message(p), shown, for_user)
-        elif method == "chat.update":
-            channel = str(p.get("channel", ""))
+        elif call.method == "chat.update":
             shown = Shown(channel, str(p.get("ts", "")), _message(p), False)
             self._print_message(
                 self._header(channel, False, None) + " (updated its message)", _message(p), shown
             )
-        elif method == "chat.delete":
+        else:
             self.note("  crm deleted one of its messages.")
-        elif method in ("views.open", "views.push"):
-            view = dict((call.result or {}).get("view") or _json(p.get("view")))
+
+    def _show_view(self, call: Call) -> None:
+        p = call.params
+        view = dict((call.result or {}).get("view") or _json(p.get("view")))
+        if call.method in ("views.open", "views.push"):
             self._forms.append(view)
-        elif method == "views.update":
-            view = dict((call.result or {}).get("view") or _json(p.get("view")))
+        elif call.method == "views.update":
             if self._forms:
                 self._forms[-1] = view
             else:
                 self._forms.append(view)
-        elif method == "views.publish":
-            view = dict((call.result or {}).get("view") or _json(p.get("view")))
+        else:
             whose = self.name_of(str(p.get("user_id", "")))
             shown = Shown(None, None, {}, False, view=view)
             self._print_message(
                 f"crm's App Home (as {whose} sees it):", {"blocks": view.get("blocks")}, shown
             )
-        elif method == "files.completeUploadExternal":
-            files = p.get("files")
-            files = _json(files) if isinstance(files, str) else files
-            titles = ", ".join(str(f.get("title") or f.get("id")) for f in files or [])
-            where = str(p.get("channel_id") or p.get("channels") or "")
-            header = self._header(where, False, None) if where else "crm uploaded"
-            self.say(header + f" 📎 {titles}")
-            for f in files or []:
-                saved = self._saved.pop(str(f.get("id")), None)
-                if saved is not None:
-                    self.note(f"  (saved to {saved})")
-            if p.get("initial_comment"):
-                self.say("  " + str(p["initial_comment"]))
-            self.say()
-        elif method not in SILENT:
-            self.note(f"  (crm called {method})")
+
+    def _show_files(self, call: Call) -> None:
+        p = call.params
+        files = p.get("files")
+        files = _json(files) if isinstance(files, str) else files
+        titles = ", ".join(str(f.get("title") or f.get("id")) for f in files or [])
+        where = str(p.get("channel_id") or p.get("channels") or "")
+        header = self._header(where, False, None) if where else "crm uploaded"
+        self.say(header + f" 📎 {titles}")
+        for f in files or []:
+            saved = self._saved.pop(str(f.get("id")), None)
+            if saved is not None:
+                self.note(f"  (saved to {saved})")
+        if p.get("initial_comment"):
+            self.say("  " + str(p["initial_comment"]))
+        self.say()
 
     def _show_response(self, call: Call) -> None:
         p = call.params

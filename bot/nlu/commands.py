@@ -13,9 +13,10 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+from .contract import CONTACT_SLOTS, ROLES
+
 STAGES = ("lead", "qualified", "demo", "proposal", "negotiation", "won", "lost")
-ROLES = ("rep", "manager", "admin")
-CONTACT_FIELDS = ("name", "email", "phone", "company", "title", "lifecycle")
+CONTACT_FIELDS = CONTACT_SLOTS
 _MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
 _SHARE_TAIL = re.compile(r"(?:\s+|^)(?:--share|share|in (?:the )?channel|publicly)\s*$", re.I)
 _SHARE_HEAD = re.compile(r"^\s*(?:--share|share)\s+", re.I)

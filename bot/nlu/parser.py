@@ -24,6 +24,7 @@ from .contacts import (
     rule_find_contact,
     rule_update_contact,
 )
+from .contract import MESSAGE_INTENTS, REQUIRED
 from .dates import find_spans, make_now
 from .deals import create_deal_from, deal_command, rule_create_deal, rule_update_deal
 from .logs import rule_log
@@ -41,7 +42,7 @@ from .tasks import (
     teammate_task,
 )
 from .text import EMAIL
-from .vocab import FIRST_NAMES, INTENTS, KINDS, LIFECYCLES, MEASURES, RECORD_TYPES, SCALES, SCOPES
+from .vocab import FIRST_NAMES, KINDS, LIFECYCLES, MEASURES, RECORD_TYPES, SCALES, SCOPES
 
 MAX_CHARS = 4000
 log = logging.getLogger(__name__)
@@ -523,29 +524,6 @@ def _valid_slots(slots: Slots) -> Slots:
     return out
 
 
-_REQUIRED = {
-    "create_contact": "name",
-    "update_contact": "contact",
-    "find_contact": "query",
-    "log_interaction": "kind",
-    "create_task": "title",
-    "complete_task": "task",
-    "update_deal": "deal",
-    "create_company": "name",
-    "update_company": "company",
-    "show_record": "record",
-    "show_history": "record",
-    "list_records": "record_type",
-    "tag_record": "tags",
-    "delete_record": "record",
-    "merge_records": "records",
-    "report": "measure",
-    "log_feedback": "score",
-}
-# Slots an intent cannot go without besides the one above.
-_ALSO_REQUIRED = {"tag_record": "record", "log_feedback": "scale"}
-
-
 def parse(
     text: str, *, now: datetime | str | None = None, tz: str = "UTC", user: str | None = None
 ) -> dict[str, Any]:
@@ -571,10 +549,7 @@ def parse_strict(
             continue
         intent, conf, slots = got
         slots = _valid_slots(slots)
-        need = _REQUIRED.get(intent)
-        if need and need not in slots or intent in _ALSO_REQUIRED and _ALSO_REQUIRED[intent] not in slots:
-            continue
-        if intent not in INTENTS:
+        if intent not in MESSAGE_INTENTS or any(s not in slots for s in REQUIRED.get(intent, ())):
             continue
         _restore_wording(slots, m.restore)
         return {"intent": intent, "confidence": round(conf, 2), "slots": slots}

@@ -7,31 +7,6 @@ def _words(block: str) -> frozenset[str]:
     return frozenset(block.split())
 
 
-INTENTS: tuple[str, ...] = (
-    "create_contact",
-    "update_contact",
-    "find_contact",
-    "log_interaction",
-    "create_deal",
-    "update_deal",
-    "create_task",
-    "complete_task",
-    "list_tasks",
-    "pipeline_summary",
-    "help",
-    "unknown",
-    "create_company",
-    "update_company",
-    "show_record",
-    "show_history",
-    "list_records",
-    "tag_record",
-    "delete_record",
-    "merge_records",
-    "report",
-    "log_feedback",
-)
-
 KINDS = ("call", "email", "meeting", "note", "message")
 STAGES = ("lead", "qualified", "demo", "proposal", "negotiation", "won", "lost")
 LIFECYCLES = ("prospect", "lead", "customer", "loyal", "advocate")

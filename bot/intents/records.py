@@ -1,4 +1,4 @@
-"""Intents the message contract defines that the bot serves only in part so far.
+"""Intents the message contract defines about records in general, which the bot serves only in part so far.
 
 Where an older intent already does the job (a deal or contact card, a list of deals), the request is
 served by it; everything else gets "I can't do that yet" and the closest help topic. Never a button that
@@ -12,10 +12,12 @@ from typing import Any
 
 from bot.blocks import cards
 from bot.blocks.common import esc, user
-from bot.commands.records import list_deals, show_contact, show_deal
-from bot.commands.registry import Ctx, Reply, intent_handler
-from bot.intents import execute
+from bot.commands.registry import Ctx, Reply
+from bot.dispatch import execute
+from bot.intents.contacts import show_contact
+from bot.intents.deals import list_deals, show_deal
 from bot.services.errors import NotFound
+from bot.spec import IntentSpec
 
 # What each intent would do, in words, and the help topic closest to it today.
 NOT_YET: dict[str, tuple[str, str]] = {
@@ -38,7 +40,7 @@ def not_yet(intent: str) -> Reply:
     return Reply(f"{text} {hint}", cards.problem_md(esc(text), hint))
 
 
-def _show_record(ctx: Ctx, slots: dict[str, Any]) -> Reply:
+def show_record(ctx: Ctx, slots: dict[str, Any]) -> Reply:
     record, kind = slots.get("record"), slots.get("record_type")
     if kind == "deal":
         return show_deal(ctx, {"deal": record})
@@ -55,7 +57,7 @@ def _show_record(ctx: Ctx, slots: dict[str, Any]) -> Reply:
 CONTACT_FILTERS = {"lifecycle", "tag", "owner", "company", "inactive_days"}
 
 
-def _list_records(ctx: Ctx, slots: dict[str, Any]) -> Reply:
+def list_records(ctx: Ctx, slots: dict[str, Any]) -> Reply:
     filters = {k for k, v in slots.items() if v not in (None, "", []) and k != "record_type"}
     if slots.get("record_type") == "deal" and filters <= {"owner", "stage"}:
         return list_deals(ctx, {k: slots.get(k) for k in ("owner", "stage")})
@@ -82,14 +84,7 @@ def _contacts(ctx: Ctx, filters: dict[str, Any]) -> Reply:
     return Reply(title, cards.contact_list_titled(title + more, found))
 
 
-def _answer_not_yet(intent: str) -> Callable[[Ctx, dict[str, Any]], Reply]:
-    def handler(ctx: Ctx, slots: dict[str, Any]) -> Reply:
-        return not_yet(intent)
-
-    return handler
-
-
-def _tag_record(ctx: Ctx, slots: dict[str, Any]) -> Reply:
+def tag_record(ctx: Ctx, slots: dict[str, Any]) -> Reply:
     """Tags on a contact (the record type that has them so far), added to those it has."""
     if slots.get("record_type") not in (None, "contact"):
         return not_yet("tag_record")
@@ -99,10 +94,20 @@ def _tag_record(ctx: Ctx, slots: dict[str, Any]) -> Reply:
     return execute(ctx, {"intent": "update_contact", "slots": {"contact": contact.id, "tags": tags}})
 
 
-def _register() -> None:
-    served = {"show_record": _show_record, "list_records": _list_records, "tag_record": _tag_record}
-    for intent in NOT_YET:
-        intent_handler(intent, builtin=True)(served.get(intent) or _answer_not_yet(intent))
+def answer_not_yet(intent: str) -> Callable[[Ctx, dict[str, Any]], Reply]:
+    def handler(ctx: Ctx, slots: dict[str, Any]) -> Reply:
+        return not_yet(intent)
+
+    return handler
 
 
-_register()
+SPECS = (
+    IntentSpec("show_record", show_record),
+    IntentSpec("list_records", list_records),
+    IntentSpec("tag_record", tag_record),
+    IntentSpec("create_company", answer_not_yet("create_company")),
+    IntentSpec("update_company", answer_not_yet("update_company")),
+    IntentSpec("delete_record", answer_not_yet("delete_record")),
+    IntentSpec("merge_records", answer_not_yet("merge_records")),
+    IntentSpec("log_feedback", answer_not_yet("log_feedback")),
+)

@@ -1,17 +1,19 @@
-"""Reports asked for in words ("what did the team close this month?", "Bob's win rate last quarter") or
-as `/crm report won|lost|win rate [PERIOD]`: deals won and lost by their actual close date, and the win
-rate beside the period before. Measures not built yet answer that they are not."""
+"""Reports: the pipeline (deals per stage, the team's or one person's), and reports asked for in words ("what
+did the team close this month?", "Bob's win rate last quarter"): deals won and lost by their actual close
+date, and the win rate beside the period before. Measures not built yet answer that they are not."""
 
 from __future__ import annotations
 
 from datetime import date
 from typing import Any
 
+from bot.blocks import cards
 from bot.blocks.common import context, deals_count, header, moneys, section, user
-from bot.commands.not_yet import not_yet
-from bot.commands.registry import Ctx, Reply, intent_handler
+from bot.commands.registry import Ctx, Reply
+from bot.intents.records import not_yet
 from bot.services.reports import Closed, previous
 from bot.services.timeutil import today_in
+from bot.spec import IntentSpec, Verb
 
 SERVED = {"won", "lost", "win_rate"}
 
@@ -34,7 +36,6 @@ def _rate(c: Closed) -> str:
     return "no deals closed" if rate is None else f"{rate:.0%} ({c.won} of {closed})"
 
 
-@intent_handler("report", builtin=True)
 def report(ctx: Ctx, slots: dict[str, Any]) -> Reply:
     measure = slots.get("measure")
     if measure not in SERVED:
@@ -65,3 +66,31 @@ def report(ctx: Ctx, slots: dict[str, Any]) -> Reply:
         context(f"{_span(start, end)} · by the day each deal closed"),
     ]
     return Reply(f"{title}, {_span(start, end)}: " + lines[0].strip("*"), blocks)
+
+
+def pipeline_summary(ctx: Ctx, slots: dict[str, Any]) -> Reply:
+    owner = slots.get("owner")
+    p = ctx.crm.pipeline(ctx.actor, owner=owner)
+    title = "Your pipeline" if owner == ctx.user_id else "Pipeline" if not owner else "Pipeline of a teammate"
+    blocks = cards.pipeline(p, title)
+    if owner and owner != ctx.user_id:
+        blocks.insert(1, section(f"Deals owned by {user(owner)}"))
+    return Reply(f"{title}: {p.open_count} open deals, {moneys(p.open_amounts, p.currency)}", blocks)
+
+
+SPECS = (
+    IntentSpec(
+        "pipeline_summary",
+        pipeline_summary,
+        verbs=(
+            Verb(
+                "pipeline",
+                "pipeline [team|mine|@someone]",
+                "Count and amount of deals per stage: the team's (the default), yours or someone's.",
+                "Pipeline",
+                ("pipeline", "pipeline team share"),
+            ),
+        ),
+    ),
+    IntentSpec("report", report),
+)

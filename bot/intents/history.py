@@ -8,9 +8,10 @@ from typing import Any
 
 from bot.blocks import ids
 from bot.blocks.common import a, actions, button, compact, context, esc, header, money, section, user, when
-from bot.commands.registry import Ctx, Reply, command, intent_handler
-from bot.intents import execute
-from bot.services.timeline import PAGE, PEOPLE_FIELDS, Change, Entry, Timeline
+from bot.commands.registry import Ctx, Reply
+from bot.dispatch import execute
+from bot.services.timeline import PEOPLE_FIELDS, Change, Entry, Timeline
+from bot.spec import IntentSpec, Verb
 
 FIELD_NAMES = {"stage_id": "stage", "company_id": "company", "contact_id": "contact", "owner_id": "owner"}
 
@@ -70,19 +71,31 @@ def timeline_card(t: Timeline, tz: str, offset: int) -> list[Any]:
     )
 
 
-@intent_handler("show_history", builtin=True)
 def show_history(ctx: Ctx, slots: dict[str, Any]) -> Reply:
     offset = max(0, int(slots.get("offset") or 0))
     t = ctx.crm.timeline(ctx.actor, slots["record"], slots.get("record_type"), offset=offset)
     return Reply(f"History of {t.title}: {t.total} entries", timeline_card(t, ctx.tz, offset))
 
 
-@command("history", usage="history NAME", examples=["history Acme renewal"], group="Deals", builtin=True)
 def history_verb(ctx: Ctx, args: str) -> Reply:
-    """A deal's, contact's or company's history: who changed what and when, and what was logged on it."""
     if not args.strip():
         return Reply.say("Whose history? For example: `/crm history Acme renewal`")
     return execute(ctx, {"intent": "show_history", "slots": {"record": args.strip()}})
 
 
-__all__ = ["PAGE", "show_history", "timeline_card"]
+SPECS = (
+    IntentSpec(
+        "show_history",
+        show_history,
+        verbs=(
+            Verb(
+                "history",
+                "history NAME",
+                "A deal's, contact's or company's history: who changed what and when, and what was logged on it.",
+                "Deals",
+                ("history Acme renewal",),
+                run=history_verb,
+            ),
+        ),
+    ),
+)

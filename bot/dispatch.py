@@ -1,0 +1,343 @@
+"""Where an intent becomes one service call and a rendered reply: shared by /crm, DMs, mentions, buttons and
+forms.
+
+``handle_text`` is the entry for anything a person typed. It tries, in order: a registered verb
+(:mod:`bot.commands.registry`), the readings of whole messages other modules registered, the exact extra
+forms of :mod:`bot.nlu.commands`, then the message parser (:func:`bot.nlu.parse`). ``execute`` decides
+whether to act or to ask first: a write with low confidence, a missing required slot or an ambiguous
+reference gets a question (buttons or a prefilled modal) and nothing is written until it is answered;
+otherwise the intent's handler makes one service call and renders the card.
+
+What each intent is (whether it writes, what it asks, how it reads back, its form and handler) is its spec
+(:class:`bot.spec.IntentSpec`); the specs are declared in :mod:`bot.intents`, which installs them here.
+This module imports no intent module, so the intent modules and the Slack listeners both import it.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any
+
+from bot.blocks import cards
+from bot.blocks.common import esc, section
+from bot.blocks.modals import Form
+from bot.commands.help import help_reply, unknown_subcommand
+from bot.commands.registry import (
+    NOUNS,
+    CommandFunc,
+    Ctx,
+    IntentFunc,
+    Reply,
+    get_intent_handler,
+    lookup,
+    phrase_handlers,
+)
+from bot.commands.values import check_typed_values, malformed_value
+from bot.nlu import parse
+from bot.nlu.commands import parse_command, split_share
+from bot.nlu.parser import MAX_CHARS
+from bot.services.errors import Ambiguous, AskFirst, DomainError, NotFound, PossibleDuplicate
+from bot.services.limits import too_long
+from bot.services.timeutil import zone
+
+if TYPE_CHECKING:
+    from bot.spec import IntentSpec, Verb
+
+log = logging.getLogger(__name__)
+
+# Below this the bot reads a write back to the person before doing it.
+CONFIDENT = 0.7
+SMALL_TALK = re.compile(
+    r"^(?:hi|hey|hello|hiya|yo|howdy|good (?:morning|afternoon|evening)|thanks?(?: you)?(?: so much)?|thx|ty|"
+    r"cheers|ok(?:ay)?|k|cool|great|nice|awesome|perfect|lol|haha|how are you(?: doing)?|what'?s up|bye|"
+    r"see you|gm|gn|👍|🙏|🎉|:\w+:)[\s!.?,]*(?:bot|crm)?[\s!.?]*$",
+    re.I,
+)
+# The slots an unresolved reference may name (a choice between candidates fills that slot).
+SLOT_KINDS = {"contact", "company", "deal", "task"}
+
+_SPECS: dict[str, IntentSpec] = {}
+
+
+# ---- the specs -------------------------------------------------------------------------------------
+
+
+def install(specs: Iterable[IntentSpec]) -> None:
+    """Answer intents with these specs (``bot.intents.install`` calls this once the families are read)."""
+    table = {s.name: s for s in specs}
+    _SPECS.clear()
+    _SPECS.update(table)
+
+
+def spec_of(name: str) -> IntentSpec | None:
+    if not _SPECS:
+        # Every intent would read as "not understood": a start that skipped bot.intents.install.
+        raise RuntimeError("no intent specs installed: call bot.intents.install() before answering anyone")
+    return _SPECS.get(name)
+
+
+def writes(name: str) -> bool:
+    spec = spec_of(name)
+    return spec is not None and spec.writes
+
+
+def form_of(name: str) -> Form | None:
+    """The form that completes or edits ``name``, if it has one."""
+    spec = spec_of(name)
+    return spec.form if spec is not None else None
+
+
+def handler_of(name: str) -> IntentFunc | None:
+    spec = spec_of(name)
+    return get_intent_handler(name) or (spec.handler if spec is not None else None)
+
+
+# ---- entry points ----------------------------------------------------------------------------------
+
+
+def handle_text(ctx: Ctx, text: str) -> Reply:
+    """Anything a person typed to the bot, answered."""
+    if len(text.strip()) > MAX_CHARS:
+        # The parser reads only the first MAX_CHARS characters: acting on the part it read could
+        # store a note cut short without anyone knowing.
+        message = f"The message is {too_long(len(text.strip()), MAX_CHARS)} Nothing was saved."
+        return Reply(message, cards.problem(message, "Shorten it, or log a long note in parts."))
+    text, share = split_share(text, lambda rest: lookup(rest) is not None)
+    ctx.share = ctx.share or share
+    ctx.text = text
+    if not text:
+        return help_reply("")
+    if SMALL_TALK.match(text):
+        return small_talk(text)
+    found = lookup(text)
+    if found is not None:
+        cmd, args = found
+        return guarded(ctx, lambda: cmd.func(ctx, args))
+    return guarded(ctx, lambda: run_text(ctx, text))
+
+
+def run_text(ctx: Ctx, text: str) -> Reply:
+    for phrase in phrase_handlers():
+        answered = phrase(ctx, text)
+        if answered is not None:
+            return answered
+    local_now = ctx.now().astimezone(zone(ctx.tz))
+    intent = parse_command(text, user=ctx.user_id, now=local_now) or understand(ctx, text)
+    if intent.get("intent") == "unknown":
+        noun = text.split()[0].lower().rstrip("s")
+        if noun in NOUNS:
+            return unknown_subcommand(text, NOUNS[noun])
+    if writes(str(intent.get("intent"))):
+        problem = malformed_value(text, intent)
+        if problem:
+            return Reply(
+                problem, cards.problem_md(problem, "Nothing was saved; send it again with that fixed.")
+            )
+    return execute(ctx, intent)
+
+
+def verb_runner(verb: Verb) -> CommandFunc:
+    """How a spec's verb runs: its own function, or else the whole text read as the verb's form."""
+    if verb.run is not None:
+        return verb.run
+
+    def run(ctx: Ctx, args: str) -> Reply:
+        return run_verb(ctx, verb, args)
+
+    run.__name__ = "verb_" + verb.name.replace(" ", "_")
+    return run
+
+
+def run_verb(ctx: Ctx, verb: Verb, args: str) -> Reply:
+    """The subcommand forms are the parser's fast path, so a verb routes its whole text through
+    :func:`bot.nlu.commands.parse_command` and :func:`bot.nlu.parse`; what it was given but the parser
+    could not take (a malformed email, date or amount, an unknown stage) is said back with the form."""
+    text = f"{verb.name} {args}".strip()
+    local_now = ctx.now().astimezone(zone(ctx.tz))
+    intent = parse_command(text, user=ctx.user_id, now=local_now) or understand(ctx, text)
+    if intent.get("intent") in (None, "unknown"):
+        return wrong_form(verb, args)
+    problem_text = check_typed_values(verb.name, args, intent)
+    if problem_text:
+        return wrong_form(verb, args, problem_text)
+    return execute(ctx, intent)
+
+
+def wrong_form(verb: Verb, args: str, problem_text: str | None = None) -> Reply:
+    what = problem_text or (
+        f"`{esc(verb.name)}` needs more than that."
+        if not args.strip()
+        else f"I couldn't read “{esc(args)}” as `{esc(verb.name)}`."
+    )
+    hint = f"The form is `/crm {verb.usage}`" + (f", e.g. `/crm {verb.examples[0]}`" if verb.examples else "")
+    return Reply(f"{what} {hint}", cards.problem_md(what, hint))
+
+
+def understand(ctx: Ctx, text: str) -> dict[str, Any]:
+    """The parser's reading of a message, in the sender's zone and at the sender's now."""
+    local_now = ctx.now().astimezone(zone(ctx.tz))
+    result = dict(parse(text, now=local_now, tz=ctx.tz, user=ctx.user_id))
+    slots = result.get("slots")
+    if isinstance(slots, dict) and slots.get("summary"):
+        result["slots"] = {**slots, "summary": keep_links(str(slots["summary"]), text)}
+    if writes(str(result.get("intent"))) and text.rstrip().endswith("?"):
+        # "globex won?" is a question: read it back before writing anything.
+        result["confidence"] = min(float(result.get("confidence") or 0), CONFIDENT / 2)
+    return result
+
+
+_LINK = re.compile(r"<((?:https?|ftp)://[^|>\s]+)\|([^>]+)>")
+
+
+def keep_links(summary: str, raw: str) -> str:
+    """The parser reads a link by its label ("see <https://…|click here>" is "see click here"); what is kept
+    on record keeps the address too, after its label."""
+    for m in _LINK.finditer(raw):
+        url, label = m.group(1), m.group(2).strip()
+        bare = re.sub(r"^[a-z]+://(?:www\.)?", "", url).rstrip("/")
+        # A label that is the address itself ("acme.com") says it already.
+        if not label or url in summary or label.rstrip("/") in (url, bare):
+            continue
+        summary = summary.replace(label, f"{label} ({url})", 1)
+    return summary
+
+
+# ---- acting on an intent ---------------------------------------------------------------------------
+
+
+def guarded(ctx: Ctx, work: Callable[[], Reply]) -> Reply:
+    """Run one piece of work; a domain error becomes the question or the message a person can act on."""
+    try:
+        return work()
+    except DomainError as exc:
+        return from_error(ctx, exc, None)
+
+
+def execute(ctx: Ctx, intent: dict[str, Any], *, confirmed: bool = False) -> Reply:
+    name = str(intent.get("intent") or "unknown")
+    slots = dict(intent.get("slots") or {})
+    if name == "invalid":
+        return invalid_form(slots)
+    handler = handler_of(name)
+    if handler is None:
+        return unknown(ctx)
+    pending = {"intent": name, "slots": slots}
+    confidence = float(intent.get("confidence", 1.0) or 0.0)
+    spec = spec_of(name)
+    if spec is not None and spec.writes:
+        question = missing_question(spec, slots)
+        if question is not None:
+            text, hint = question
+            return Reply(text, cards.missing(text, pending, hint))
+        if not confirmed and confidence < CONFIDENT:
+            text = "I want to be sure before I write anything. Did you mean:"
+            return Reply(text, cards.confirm_intent(spec.describe(slots), pending, question=text))
+    try:
+        know_people(ctx, slots)
+        return handler(ctx, slots)
+    except DomainError as exc:
+        return from_error(ctx, exc, pending)
+
+
+def missing_question(spec: IntentSpec, slots: dict[str, Any]) -> tuple[str, str | None] | None:
+    ask = spec.missing(slots)
+    return None if ask is None else (ask.question, ask.hint)
+
+
+def submit_form(ctx: Ctx, intent: str, mode: str, record: dict[str, Any], slots: dict[str, Any]) -> Reply:
+    """A submitted intent form: an edit of what a card wrote, or a new intent made complete."""
+    spec = spec_of(intent)
+    edit = spec.edit if spec is not None else None
+    if mode == "edit" and edit is not None and record.get(edit.key):
+        return guarded(ctx, lambda: edit.run(ctx, record, slots))
+    return execute(ctx, {"intent": intent, "slots": slots}, confirmed=True)
+
+
+def know_people(ctx: Ctx, slots: dict[str, Any]) -> None:
+    """Teammates in ``assignee``/``owner`` become Slack ids: a mention not yet seen by the bot is looked up
+    in Slack and stored; a name as written ("bob", "Bob's") is found among the workspace's people, or
+    the request stops with "not found" or a choice (never the sender in their place)."""
+    for key in ("assignee", "owner", "person"):
+        ref = slots.get(key)
+        if ref is None or ref == "" or ref == ctx.user_id:
+            continue
+        if isinstance(ref, str) and re.fullmatch(r"[UW][A-Z0-9]+", ref):
+            if ctx.crm.user(ctx.actor, ref) is None:
+                from bot.slack.middleware import resolve_actor
+
+                resolve_actor(ctx.services, ctx.client, ctx.team_id, ref)
+            continue
+        try:
+            slots[key] = ctx.crm.teammate(ctx.actor, ref).slack_id
+        except Ambiguous as exc:
+            exc.kind = key  # the choice fills this slot
+            raise
+
+
+# ---- errors and plain answers ------------------------------------------------------------------------
+
+
+def from_error(ctx: Ctx, exc: DomainError, pending: dict[str, Any] | None) -> Reply:
+    if isinstance(exc, Ambiguous) and pending is not None:
+        slot = exc.kind if exc.kind in pending["slots"] or exc.kind in SLOT_KINDS else "contact"
+        return Reply(exc.message, cards.ambiguous(exc.message, exc.candidates, pending, slot))
+    if isinstance(exc, PossibleDuplicate) and pending is not None:
+        return Reply(
+            exc.message, cards.duplicate(exc.existing, pending["slots"], exc.kind, pending["intent"])
+        )
+    if isinstance(exc, AskFirst) and pending is not None:
+        return Reply(exc.message, cards.ask_first(exc.message, pending, exc.yes_label))
+    if isinstance(exc, NotFound) and pending is not None:
+        spec = spec_of(pending["intent"])
+        offers = spec.create_offers(exc, pending["slots"]) if spec is not None else []
+        return Reply(exc.message, cards.not_found(exc.message, exc.hint, offers))
+    return Reply(exc.message + (f" {exc.hint}" if exc.hint else ""), cards.problem(exc.message, exc.hint))
+
+
+def invalid_form(slots: dict[str, Any]) -> Reply:
+    value = slots.get("value")
+    field = slots.get("field", "input")
+    text = f"I couldn't read the {field.replace('_', ' ')}" + (f" in “{esc(value)}”." if value else ".")
+    form = str(slots.get("form") or "help")
+    hint = f"The form is `/crm {form}`"
+    found = lookup(form)
+    if found is not None:
+        # The registered verb's usage and example, so this reads like `/crm help` and the verbs' own
+        # errors; what the parser adds in brackets (the fields an edit takes) is kept.
+        cmd = found[0]
+        extra = re.search(r"\s*(\([^)]*\))\s*$", form)
+        hint = f"The form is `/crm {cmd.usage}`" + (f" {extra.group(1)}" if extra else "")
+        if cmd.examples:
+            hint += f", e.g. `/crm {cmd.examples[0]}`"
+    return Reply(f"{text} {hint}", cards.problem(text, hint))
+
+
+def unknown(ctx: Ctx) -> Reply:
+    text = (
+        "I'm not sure what to do with that. I can log calls and meetings, add contacts, deals and tasks, "
+        "and show your pipeline. For example: “had a call with Jane at Acme, she wants pricing by Friday”, "
+        "or type `/crm help` for everything."
+    )
+    return Reply(text, [section("🤷 " + text)])
+
+
+def small_talk(text: str) -> Reply:
+    low = text.lower()
+    if low.startswith(("thank", "thx", "ty", "cheers")):
+        answer = "You're welcome! 🙌"
+    elif low.startswith(("bye", "see you", "gn")):
+        answer = "Bye for now! 👋"
+    elif low.startswith(
+        ("ok", "k", "cool", "great", "nice", "awesome", "perfect", "lol", "haha", "👍", "🎉")
+    ):
+        answer = "👍"
+    else:
+        answer = "Hi! 👋 Tell me about a call or a deal, or type `/crm help` to see what I can do."
+    return Reply(answer, [section(answer)])
+
+
+def escaped(slots: dict[str, Any]) -> dict[str, str]:
+    """The plain slots, escaped for mrkdwn: what a read-back quotes."""
+    return {k: esc(v) for k, v in slots.items() if not isinstance(v, dict)}

@@ -1,0 +1,273 @@
+"""Deals: add one, change its stage, amount or close date, show one, list them; and the button that moves
+a deal on to its next stage."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from bot.blocks import cards
+from bot.blocks.common import day, esc, money, user
+from bot.blocks.modals import Field, Form
+from bot.commands.registry import Ctx, Reply
+from bot.dispatch import escaped, execute
+from bot.intents.common import edit_button
+from bot.intents.contacts import contact_offer
+from bot.services.errors import NotFound
+from bot.services.views import Written
+from bot.spec import Ask, IntentSpec, Offer, Verb
+from models.entities import DEFAULT_STAGES
+
+GROUP = "Deals"
+# What an update of a deal may change; one of them must be said.
+DEAL_CHANGES = ("stage", "amount", "close_date", "currency")
+
+
+def _deal_slots(d: Any) -> dict[str, Any]:
+    return {
+        "deal": d.id,
+        "company": d.company,
+        "contact": d.contact,
+        "stage": d.stage,
+        "amount": float(d.amount) if d.amount is not None else None,
+        "close_date": d.close_date.isoformat() if d.close_date else None,
+    }
+
+
+def create_deal(ctx: Ctx, slots: dict[str, Any]) -> Reply:
+    w = ctx.crm.create_deal(
+        ctx.actor,
+        slots.get("title"),
+        company=slots.get("company"),
+        contact=slots.get("contact"),
+        amount=slots.get("amount"),
+        currency=slots.get("currency"),
+        stage=slots.get("stage"),
+        close_date=slots.get("close_date"),
+        force=bool(slots.get("force")),
+    )
+    return deal_written(ctx, w, "Added deal")
+
+
+def _change_line(w: Written, key: str, old: Any, new: Any) -> str | None:
+    d = w.deal
+    assert d is not None
+    if key == "stage_id":
+        return f"• stage → *{d.stage_name}*"
+    if key == "amount":
+        # In the currency it was in: a change of currency is never a conversion.
+        before = str(w.changed["currency"][0]) if "currency" in w.changed else d.currency
+        was = money(Decimal(str(old)), before) if old is not None else "—"
+        return f"• amount: {was} → {money(d.amount, d.currency)}"
+    if key == "close_date":
+        was = day(date.fromisoformat(str(old))) if old else "—"
+        return f"• close date: {was} → {day(d.close_date)}"
+    if key in ("title", "currency"):
+        return f"• {key}: {esc(old)} → {esc(new)}"
+    if key == "owner_id":
+        return f"• owner → {user(d.owner_slack_id)}"
+    if key == "company_id":
+        return f"• company → *{esc(d.company or '—')}*"
+    if key == "contact_id":
+        return f"• contact → *{esc(d.contact or '—')}*"
+    return None
+
+
+def deal_written(ctx: Ctx, w: Written, verb: str) -> Reply:
+    d = w.deal
+    assert d is not None
+    lines = [
+        line for key, (old, new) in w.changed.items() if (line := _change_line(w, key, old, new)) is not None
+    ]
+    icon = "🏆" if d.stage == "won" else "💼"
+    next_step = cards.advance_button(d) if not d.is_closed else cards.deal_follow_up_button(d)
+    blocks = cards.written(
+        f"{icon} {verb} {cards.deal_line(d)}",
+        lines,
+        op_id=w.op_id,
+        edit=edit_button("update_deal", _deal_slots(d), "new", {"deal": d.title}),
+        next_steps=[next_step],
+    )
+    return Reply(f"{verb} {d.title}: {d.stage_name}", blocks)
+
+
+def update_deal(ctx: Ctx, slots: dict[str, Any]) -> Reply:
+    w = ctx.crm.update_deal(
+        ctx.actor,
+        slots["deal"],
+        stage=slots.get("stage"),
+        amount=slots.get("amount"),
+        currency=slots.get("currency"),
+        close_date=slots.get("close_date"),
+        force=bool(slots.get("force")),
+        title=slots.get("title"),
+        # Only the deal's form has these; the message contract's update_deal does not.
+        company=slots.get("company"),
+        contact=slots.get("contact"),
+    )
+    if not w.changed:
+        assert w.deal is not None
+        return Reply.say(f"*{esc(w.deal.title)}* already says that; nothing changed.")
+    return deal_written(ctx, w, "Updated")
+
+
+def show_deal(ctx: Ctx, slots: dict[str, Any]) -> Reply:
+    d = ctx.crm.resolve_deal(ctx.actor, slots["deal"])
+    return Reply(f"{d.title}: {d.stage_name}", cards.deal_details(d, ctx.tz))
+
+
+def list_deals(ctx: Ctx, slots: dict[str, Any]) -> Reply:
+    owner = slots.get("owner")
+    stage = slots.get("stage")
+    deals = ctx.crm.list_deals(ctx.actor, owner=owner, stage=stage, include_closed=bool(stage), limit=40)
+    whose = "Your" if owner == ctx.user_id else f"{user(owner)}'s" if owner else "The team's"
+    title = f"{whose} {stage + ' ' if stage else 'open '}deals"
+    return Reply(f"{title}: {len(deals)}", cards.deal_list(title, deals))
+
+
+def advance_deal(ctx: Ctx, deal_id: int, expected: str | None, to: str) -> tuple[bool, Reply]:
+    """Move a deal on from the stage the button was made for; a stale button changes nothing."""
+    deal = ctx.crm.resolve_deal(ctx.actor, deal_id)
+    if deal.stage != expected:
+        return False, Reply.say(f"*{esc(deal.title)}* is already at {deal.stage_name}; nothing changed.")
+    return True, execute(
+        ctx, {"intent": "update_deal", "slots": {"deal": deal.id, "stage": to}}, confirmed=True
+    )
+
+
+# ---- the specs -----------------------------------------------------------------------------------------
+
+
+def _added(slots: dict[str, Any]) -> str:
+    s = escaped(slots)
+    bits = [s.get("title") or f"{s.get('company', '?')} deal"]
+    if s.get("amount"):
+        bits.append(str(s["amount"]))
+    return "Add deal " + " · ".join(bits)
+
+
+def _changed(slots: dict[str, Any]) -> str:
+    s = escaped(slots)
+    changes = ", ".join(f"{k} → {v}" for k, v in s.items() if k in DEAL_CHANGES)
+    return f"Change deal {s.get('deal', '?')}: {changes or 'nothing'}"
+
+
+def _offers_to_add(exc: NotFound, slots: dict[str, Any]) -> list[Offer]:
+    then = {"i": "create_deal", "s": slots}
+    return [contact_offer(exc.ref, slots, then)] if exc.kind == "contact" else []
+
+
+def _offers_to_update(exc: NotFound, slots: dict[str, Any]) -> list[Offer]:
+    if exc.kind != "deal":
+        return []
+    new = {k: slots[k] for k in ("stage", "amount", "currency", "close_date") if slots.get(k) is not None}
+    return [({"d": {"title": exc.ref, **new}}, f"Create deal “{exc.ref}”"[:75])]
+
+
+AMOUNT = Field("amount", "Amount", hint="e.g. 50000, 50k or 1.2M")
+STAGE = Field("stage", "Stage", "select", choices=DEFAULT_STAGES)
+CLOSE_DATE = Field("close_date", "Close date", "date")
+
+SPECS = (
+    IntentSpec(
+        "create_deal",
+        create_deal,
+        writes=True,
+        asks=(Ask(("title", "company"), "What is the deal called?", "/crm deal add Acme renewal 50k"),),
+        read_back=_added,
+        form=Form(
+            "New deal",
+            (
+                Field("title", "Title"),
+                Field("company", "Company"),
+                Field("contact", "Contact"),
+                AMOUNT,
+                Field("currency", "Currency", hint="3 letters, e.g. USD"),
+                STAGE,
+                CLOSE_DATE,
+            ),
+        ),
+        offers=_offers_to_add,
+        verbs=(
+            Verb(
+                "deal add",
+                "deal add TITLE [AMOUNT] [stage STAGE] [closing DATE]",
+                "Add a deal to the pipeline.",
+                GROUP,
+                ("deal add Acme renewal $50k closing Dec 15",),
+            ),
+        ),
+    ),
+    IntentSpec(
+        "update_deal",
+        update_deal,
+        writes=True,
+        asks=(
+            Ask(("deal",), "Which deal?", "/crm deal move Acme renewal to proposal"),
+            Ask(DEAL_CHANGES, "What should change on the deal: stage, amount or close date?"),
+        ),
+        read_back=_changed,
+        form=Form(
+            "Update deal",
+            (
+                Field("deal", "Deal", required=True, renames="title"),
+                Field("company", "Company"),
+                Field("contact", "Contact"),
+                STAGE,
+                AMOUNT,
+                CLOSE_DATE,
+            ),
+        ),
+        offers=_offers_to_update,
+        verbs=(
+            Verb(
+                "deal move",
+                "deal move DEAL to STAGE",
+                "Move a deal to a stage (lead, qualified, demo, proposal, negotiation, won, lost).",
+                GROUP,
+                ("deal move Acme renewal to proposal",),
+            ),
+            Verb(
+                "deal amount",
+                "deal amount DEAL AMOUNT",
+                "Change a deal's amount.",
+                GROUP,
+                ("deal amount Acme renewal 65k",),
+            ),
+            Verb(
+                "deal close",
+                "deal close DEAL DATE",
+                "Change a deal's close date.",
+                GROUP,
+                ("deal close Acme renewal 2026-12-15",),
+            ),
+        ),
+    ),
+    IntentSpec(
+        "show_deal",
+        show_deal,
+        verbs=(
+            Verb(
+                "deal show",
+                "deal show DEAL",
+                "A deal's stage, amount, close date and people.",
+                GROUP,
+                ("deal show Acme renewal",),
+            ),
+        ),
+    ),
+    IntentSpec(
+        "list_deals",
+        list_deals,
+        verbs=(
+            Verb(
+                "deals",
+                "deals [mine|team|STAGE|@someone]",
+                "List open deals: yours, the team's, or the team's in one stage.",
+                GROUP,
+                ("deals mine", "deals proposal"),
+            ),
+        ),
+    ),
+)
