@@ -54,15 +54,18 @@ def schema_errors(obj: Any, schema: dict[str, Any] = SCHEMA, path: str = "$") ->
             date.fromisoformat(obj)
         except ValueError:
             errors.append(f"{path}: {obj!r} is not a date")
+    return errors + _inner_errors(obj, schema, kind, path)
+
+
+def _inner_errors(obj: Any, schema: dict[str, Any], kind: str | None, path: str) -> list[str]:
+    errors: list[str] = []
     if kind == "array":
         if len(obj) < schema.get("minItems", 0) or len(obj) > schema.get("maxItems", len(obj)):
             errors.append(f"{path}: {len(obj)} items")
         for i, item in enumerate(obj):
             errors += schema_errors(item, schema.get("items", {}), f"{path}[{i}]")
     if kind == "object":
-        for key in schema.get("required", []):
-            if key not in obj:
-                errors.append(f"{path}: missing {key}")
+        errors += [f"{path}: missing {key}" for key in schema.get("required", []) if key not in obj]
         for key, sub in schema.get("properties", {}).items():
             if key in obj:
                 errors += schema_errors(obj[key], sub, f"{path}.{key}")
