@@ -33,11 +33,10 @@ def downgrade(engine: Engine, revision: str = "base") -> None:
 
 def _migrate(engine: Engine, step: Callable[[Config, str], None], revision: str) -> None:
     cfg = alembic_config(engine.url.render_as_string(hide_password=False))
-    with engine.connect() as conn, _sqlite_keys_off(conn):
-        with conn.begin():
-            cfg.attributes["connection"] = conn
-            step(cfg, revision)
-            _check_keys(conn)
+    with engine.connect() as conn, _sqlite_keys_off(conn), conn.begin():
+        cfg.attributes["connection"] = conn
+        step(cfg, revision)
+        _check_keys(conn)
 
 
 @contextmanager

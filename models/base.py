@@ -1,12 +1,20 @@
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, DateTime, ForeignKeyConstraint, MetaData, TypeDecorator
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    ForeignKeyConstraint,
+    MetaData,
+    TypeDecorator,
+)
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 # Stable constraint names make migrations reproducible across SQLite and PostgreSQL.
 NAMING_CONVENTION = {
@@ -57,6 +65,10 @@ class Base(DeclarativeBase):
 class WorkspaceScoped:
     """Rows that belong to one workspace through their ``workspace_id``. A session scoped to a
     workspace (``bot/services/tenancy.py``) only ever loads such rows of that workspace."""
+
+    # Each table declares its own (indexes, keys differ); this one lets the tenancy filter be written
+    # once, against the mixin.
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
 
 
 def tenant_key(table: str, column: str, target: str, *, ondelete: str | None = None) -> ForeignKeyConstraint:

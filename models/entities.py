@@ -315,11 +315,9 @@ def _unlink_before_delete(mapper: Mapper[Any], connection: Connection, target: A
     # A key that carries the workspace cannot be SET NULL by the database (it would empty workspace_id
     # too), so a record deleted through the ORM is first unmentioned here: the rows naming it stay, as
     # they did before. Rows it owns (ON DELETE CASCADE) and required links are the database's business.
-    if not isinstance(target, WorkspaceScoped):
-        return
     for child, column in optional_links(mapper.local_table):
         connection.execute(
             update(child)
-            .where(child.c.workspace_id == target.workspace_id, column == target.id)  # type: ignore[attr-defined]
+            .where(child.c.workspace_id == target.workspace_id, column == target.id)
             .values({column.name: None})
         )

@@ -166,14 +166,17 @@ def test_links_already_crossing_workspaces_are_emptied_by_the_upgrade(empty_url:
         a, b = fill(crm, "TA", "A"), fill(crm, "TB", "B")
         with engine.begin() as conn:
             conn.execute(
-                text("UPDATE tasks SET deal_id = :theirs WHERE id = :mine"), {"theirs": b.deal_id, "mine": a.task_id}
+                text("UPDATE tasks SET deal_id = :theirs WHERE id = :mine"),
+                {"theirs": b.deal_id, "mine": a.task_id},
             )
         before = dump(engine, TENANT_TABLES)
         upgrade(engine, "head")
         after = dump(engine, TENANT_TABLES)
         assert {t for t in TENANT_TABLES if after[t] != before[t]} == {"tasks"}
         with engine.connect() as conn:
-            stray = conn.execute(text("SELECT deal_id, title FROM tasks WHERE id = :id"), {"id": a.task_id}).one()
+            stray = conn.execute(
+                text("SELECT deal_id, title FROM tasks WHERE id = :id"), {"id": a.task_id}
+            ).one()
             kept = conn.execute(text("SELECT deal_id FROM tasks WHERE id = :id"), {"id": b.task_id}).scalar()
         assert stray == (None, "A send the quote")
         assert kept == b.deal_id

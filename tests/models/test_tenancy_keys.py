@@ -175,7 +175,10 @@ def test_deleting_a_person_through_the_orm_leaves_the_rows_naming_them(
         delivery = s.scalar(select(Delivery).where(Delivery.workspace_id == a.actor.workspace_id))
         assert delivery is not None and delivery.user_id is None
         # Workspace B's rows naming its own people are untouched.
-        assert s.scalar(select(Delivery.user_id).where(Delivery.workspace_id == b.actor.workspace_id)) == b.mate.user_id
+        assert (
+            s.scalar(select(Delivery.user_id).where(Delivery.workspace_id == b.actor.workspace_id))
+            == b.mate.user_id
+        )
 
 
 def test_deleting_a_person_behind_the_orms_back_is_refused(crm: CRM, tenants: tuple[Tenant, Tenant]) -> None:
@@ -184,7 +187,9 @@ def test_deleting_a_person_behind_the_orms_back_is_refused(crm: CRM, tenants: tu
         s.execute(text("DELETE FROM users WHERE id = :id"), {"id": a.mate.user_id})
 
 
-def test_deleting_a_workspace_takes_all_its_rows_and_only_its(crm: CRM, tenants: tuple[Tenant, Tenant]) -> None:
+def test_deleting_a_workspace_takes_all_its_rows_and_only_its(
+    crm: CRM, tenants: tuple[Tenant, Tenant]
+) -> None:
     a, b = tenants
     with crm.sessions.begin() as s:
         s.execute(delete(Workspace).where(Workspace.id == a.actor.workspace_id))

@@ -28,16 +28,28 @@ def fill(crm: CRM, team: str, prefix: str) -> Tenant:
     and a delivery: every table that points at another one has a row pointing."""
     boss = crm.register_user(team, f"U{prefix}1", name=f"{prefix} Boss", tz="UTC", role="admin")
     mate = crm.register_user(team, f"U{prefix}2", name=f"{prefix} Mate", tz="Europe/Paris")
-    contact = crm.create_contact(boss, f"{prefix} Jane Doe", email=f"jane@{prefix.lower()}.com", company=f"{prefix} Corp")
+    contact = crm.create_contact(
+        boss, f"{prefix} Jane Doe", email=f"jane@{prefix.lower()}.com", company=f"{prefix} Corp"
+    )
     assert contact.contact is not None
     deal = crm.create_deal(
-        boss, f"{prefix} renewal", company=f"{prefix} Corp", contact=contact.contact.id, amount="100", owner=mate.slack_id
+        boss,
+        f"{prefix} renewal",
+        company=f"{prefix} Corp",
+        contact=contact.contact.id,
+        amount="100",
+        owner=mate.slack_id,
     ).deal
     assert deal is not None
     crm.update_deal(boss, deal.id, stage="won")
     crm.log_interaction(boss, "call", "talked pricing", contact=contact.contact.id, deal=deal.id)
     task = crm.create_task(
-        boss, f"{prefix} send the quote", assignee=mate.slack_id, due="2026-12-15", contact=contact.contact.id, deal=deal.id
+        boss,
+        f"{prefix} send the quote",
+        assignee=mate.slack_id,
+        due="2026-12-15",
+        contact=contact.contact.id,
+        deal=deal.id,
     ).task
     assert task is not None
     with crm.sessions.begin() as s:

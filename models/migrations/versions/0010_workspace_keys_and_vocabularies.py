@@ -14,7 +14,6 @@ Create Date: 2026-12-07 10:00:00.000000
 
 from collections.abc import Sequence
 
-import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0010"
