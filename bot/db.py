@@ -104,7 +104,10 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(engine, expire_on_commit=False)
+    from bot.services import tenancy
+
+    # Its sessions honour tenancy.scoped(): scoped to a workspace, they see only its rows.
+    return tenancy.install(sessionmaker(engine, expire_on_commit=False))
 
 
 def is_sqlite(engine: Engine) -> bool:

@@ -1,11 +1,20 @@
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, MetaData, TypeDecorator
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    ForeignKeyConstraint,
+    MetaData,
+    TypeDecorator,
+)
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 # Stable constraint names make migrations reproducible across SQLite and PostgreSQL.
 NAMING_CONVENTION = {
@@ -51,3 +60,36 @@ JSONType = JSON().with_variant(JSONB(), "postgresql")
 class Base(DeclarativeBase):
     metadata = metadata
     type_annotation_map = {datetime: UTCDateTime, dict[str, Any]: JSONType, list[str]: JSONType}
+
+
+class WorkspaceScoped:
+    """Rows that belong to one workspace through their ``workspace_id``. A session scoped to a
+    workspace (``bot/services/tenancy.py``) only ever loads such rows of that workspace."""
+
+    # Each table declares its own (indexes, keys differ); this one lets the tenancy filter be written
+    # once, against the mixin.
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
+
+
+def tenant_key(table: str, column: str, target: str, *, ondelete: str | None = None) -> ForeignKeyConstraint:
+    """A key to another row of the same workspace: ``(workspace_id, column)`` references the target's
+    ``(workspace_id, id)``, so the database refuses a row pointing into another workspace.
+
+    Never ON DELETE SET NULL: on a two-column key it would null ``workspace_id`` as well. Optional links
+    are unlinked by the ORM before their target is deleted instead (``models/entities.py``)."""
+    if ondelete is not None and ondelete.upper() == "SET NULL":
+        raise ValueError("SET NULL on a workspace key would null workspace_id too")
+    return ForeignKeyConstraint(
+        ["workspace_id", column],
+        [f"{target}.workspace_id", f"{target}.id"],
+        # Named as the one-column key it replaced; the naming convention would call every key of a
+        # table to one target the same (they all start with workspace_id).
+        name=f"fk_{table}_{column}_{target}",
+        ondelete=ondelete,
+    )
+
+
+def one_of(column: str, values: Sequence[str]) -> CheckConstraint:
+    """The column holds one of a fixed vocabulary (named ``ck_<table>_<column>``)."""
+    quoted = ", ".join("'" + value.replace("'", "''") + "'" for value in values)
+    return CheckConstraint(f"{column} IN ({quoted})", name=column, info={"vocabulary": tuple(values)})

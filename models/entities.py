@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from functools import cache
 from typing import Any
 
 from sqlalchemy import (
@@ -14,15 +15,22 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    event,
+    update,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import Mapped, Mapper, mapped_column, relationship
 
-from models.base import Base
+from models.base import Base, WorkspaceScoped, one_of, tenant_key
 
 ROLES = ("rep", "manager", "admin")
 LIFECYCLES = ("prospect", "lead", "customer", "loyal", "advocate")
 INTERACTION_KINDS = ("call", "email", "meeting", "note", "message")
 DEFAULT_STAGES = ("lead", "qualified", "demo", "proposal", "negotiation", "won", "lost")
+REMINDER_STATES = ("none", "pending", "sent")
+AUDIT_ACTIONS = ("create", "update", "delete", "undo")
+# The records an audit event can be about (the service layer's AUDITED, by name).
+RECORD_TYPES = ("contact", "company", "deal", "task", "interaction", "user", "subscription", "workspace")
 
 
 def utcnow() -> datetime:
@@ -43,9 +51,14 @@ class Workspace(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class User(Base):
+def in_workspace() -> UniqueConstraint:
+    """What a workspace key (``tenant_key``) points at: a row's id together with its workspace."""
+    return UniqueConstraint("workspace_id", "id")
+
+
+class User(WorkspaceScoped, Base):
     __tablename__ = "users"
-    __table_args__ = (UniqueConstraint("workspace_id", "slack_id"),)
+    __table_args__ = (UniqueConstraint("workspace_id", "slack_id"), in_workspace(), one_of("role", ROLES))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"), index=True)
@@ -57,9 +70,9 @@ class User(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class Company(Base):
+class Company(WorkspaceScoped, Base):
     __tablename__ = "companies"
-    __table_args__ = (Index("ix_companies_lookup", "workspace_id", "name_key"),)
+    __table_args__ = (Index("ix_companies_lookup", "workspace_id", "name_key"), in_workspace())
 
     id: Mapped[int] = mapped_column(primary_key=True)
     workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
@@ -71,12 +84,16 @@ class Company(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
-class Contact(Base):
+class Contact(WorkspaceScoped, Base):
     __tablename__ = "contacts"
     __table_args__ = (
         Index("ix_contacts_lookup", "workspace_id", "name_key"),
         Index("ix_contacts_email", "workspace_id", "email"),
         Index("ix_contacts_company", "company_id"),
+        in_workspace(),
+        tenant_key("contacts", "company_id", "companies"),
+        tenant_key("contacts", "owner_id", "users"),
+        one_of("lifecycle", LIFECYCLES),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -86,20 +103,22 @@ class Contact(Base):
     email: Mapped[str | None] = mapped_column(String(320))
     phone: Mapped[str | None] = mapped_column(String(40))
     title: Mapped[str | None] = mapped_column(String(200))
-    company_id: Mapped[int | None] = mapped_column(ForeignKey("companies.id", ondelete="SET NULL"))
+    company_id: Mapped[int | None] = mapped_column()
     lifecycle: Mapped[str] = mapped_column(String(16), default="prospect")
-    owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    owner_id: Mapped[int | None] = mapped_column()
     preferred_channel: Mapped[str | None] = mapped_column(String(16))
     tags: Mapped[list[str]] = mapped_column(default=list)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
-    company: Mapped[Company | None] = relationship(lazy="joined")
+    # Joined on the id alone (the key guarantees the workspace agrees), so that setting the company
+    # never writes workspace_id.
+    company: Mapped[Company | None] = relationship(lazy="joined", foreign_keys=[company_id])
 
 
-class PipelineStage(Base):
+class PipelineStage(WorkspaceScoped, Base):
     __tablename__ = "pipeline_stages"
-    __table_args__ = (UniqueConstraint("workspace_id", "key"),)
+    __table_args__ = (UniqueConstraint("workspace_id", "key"), in_workspace())
 
     id: Mapped[int] = mapped_column(primary_key=True)
     workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
@@ -110,7 +129,7 @@ class PipelineStage(Base):
     is_won: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
-class Deal(Base):
+class Deal(WorkspaceScoped, Base):
     __tablename__ = "deals"
     __table_args__ = (
         Index("ix_deals_lookup", "workspace_id", "title_key"),
@@ -122,23 +141,29 @@ class Deal(Base):
         Index("ix_deals_close", "workspace_id", "close_date", "stage_id", "amount", "id"),
         # The stale-deal scan: quietest first.
         Index("ix_deals_activity", "workspace_id", "last_activity_at"),
+        in_workspace(),
+        tenant_key("deals", "company_id", "companies"),
+        tenant_key("deals", "contact_id", "contacts"),
+        tenant_key("deals", "stage_id", "pipeline_stages"),
+        tenant_key("deals", "owner_id", "users"),
+        tenant_key("deals", "closed_by_id", "users"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
     title: Mapped[str] = mapped_column(String(200))
     title_key: Mapped[str] = mapped_column(String(200))
-    company_id: Mapped[int | None] = mapped_column(ForeignKey("companies.id", ondelete="SET NULL"))
-    contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id", ondelete="SET NULL"))
+    company_id: Mapped[int | None] = mapped_column()
+    contact_id: Mapped[int | None] = mapped_column()
     amount: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
     currency: Mapped[str] = mapped_column(String(3), default="USD")
-    stage_id: Mapped[int] = mapped_column(ForeignKey("pipeline_stages.id"))
-    owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    stage_id: Mapped[int] = mapped_column()
+    owner_id: Mapped[int | None] = mapped_column()
     # What the owner expects; it stays as it was when the deal is won or lost.
     close_date: Mapped[date | None] = mapped_column(Date)
     # When it was actually won or lost, and by whom (empty while it is open).
     closed_at: Mapped[datetime | None] = mapped_column()
-    closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    closed_by_id: Mapped[int | None] = mapped_column()
     stage_changed_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_activity_at: Mapped[datetime] = mapped_column(default=utcnow)
     # Stale-deal alerting: flagged once per quiet spell, or not before a date the owner chose.
@@ -147,17 +172,22 @@ class Deal(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
-    stage: Mapped[PipelineStage] = relationship(lazy="joined")
-    company: Mapped[Company | None] = relationship(lazy="joined")
-    contact: Mapped[Contact | None] = relationship(lazy="joined")
+    stage: Mapped[PipelineStage] = relationship(lazy="joined", foreign_keys=[stage_id])
+    company: Mapped[Company | None] = relationship(lazy="joined", foreign_keys=[company_id])
+    contact: Mapped[Contact | None] = relationship(lazy="joined", foreign_keys=[contact_id])
 
 
-class Interaction(Base):
+class Interaction(WorkspaceScoped, Base):
     __tablename__ = "interactions"
     __table_args__ = (
         Index("ix_interactions_contact", "contact_id", "occurred_at"),
         Index("ix_interactions_deal", "deal_id", "occurred_at"),
         Index("ix_interactions_company", "company_id", "occurred_at"),
+        tenant_key("interactions", "author_id", "users"),
+        tenant_key("interactions", "contact_id", "contacts", ondelete="CASCADE"),
+        tenant_key("interactions", "company_id", "companies", ondelete="CASCADE"),
+        tenant_key("interactions", "deal_id", "deals", ondelete="CASCADE"),
+        one_of("kind", INTERACTION_KINDS),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -165,37 +195,42 @@ class Interaction(Base):
     kind: Mapped[str] = mapped_column(String(16))
     summary: Mapped[str] = mapped_column(Text, default="")
     occurred_at: Mapped[datetime] = mapped_column(default=utcnow)
-    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"))
-    company_id: Mapped[int | None] = mapped_column(ForeignKey("companies.id", ondelete="CASCADE"))
-    deal_id: Mapped[int | None] = mapped_column(ForeignKey("deals.id", ondelete="CASCADE"))
+    author_id: Mapped[int | None] = mapped_column()
+    contact_id: Mapped[int | None] = mapped_column()
+    company_id: Mapped[int | None] = mapped_column()
+    deal_id: Mapped[int | None] = mapped_column()
     permalink: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class Task(Base):
+class Task(WorkspaceScoped, Base):
     __tablename__ = "tasks"
     __table_args__ = (
         # A person's open tasks by due time, and the scheduler's scan of what is due.
         Index("ix_tasks_assignee_open", "workspace_id", "assignee_id", "done_at", "due_utc"),
         Index("ix_tasks_remind", "reminder_state", "remind_at"),
         Index("ix_tasks_lookup", "workspace_id", "title_key"),
+        tenant_key("tasks", "assignee_id", "users"),
+        tenant_key("tasks", "creator_id", "users"),
+        tenant_key("tasks", "contact_id", "contacts"),
+        tenant_key("tasks", "deal_id", "deals"),
+        one_of("reminder_state", REMINDER_STATES),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
     title: Mapped[str] = mapped_column(String(300))
     title_key: Mapped[str] = mapped_column(String(300))
-    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    creator_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    assignee_id: Mapped[int | None] = mapped_column()
+    creator_id: Mapped[int | None] = mapped_column()
     # Due is either a calendar day (due_date) or an instant (due_at); due_utc is the instant it falls
     # due for sorting and reminding (a bare day means 09:00 in the assignee's zone).
     due_date: Mapped[date | None] = mapped_column(Date)
     due_at: Mapped[datetime | None] = mapped_column()
     due_utc: Mapped[datetime | None] = mapped_column()
     done_at: Mapped[datetime | None] = mapped_column()
-    contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id", ondelete="SET NULL"))
-    deal_id: Mapped[int | None] = mapped_column(ForeignKey("deals.id", ondelete="SET NULL"))
+    contact_id: Mapped[int | None] = mapped_column()
+    deal_id: Mapped[int | None] = mapped_column()
     # none | pending | sent: the scheduler claims pending reminders whose remind_at has passed.
     reminder_state: Mapped[str] = mapped_column(String(16), default="none")
     remind_at: Mapped[datetime | None] = mapped_column()
@@ -204,7 +239,7 @@ class Task(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
-class AuditEvent(Base):
+class AuditEvent(WorkspaceScoped, Base):
     """One change to one record. Events written by one operation share ``op_id``; undo works per op."""
 
     __tablename__ = "audit_events"
@@ -213,12 +248,15 @@ class AuditEvent(Base):
         Index("ix_audit_op", "op_id"),
         # What changed in a workspace since a moment (the summary's new/moved/won/lost).
         Index("ix_audit_recent", "workspace_id", "record_type", "at"),
+        tenant_key("audit_events", "actor_id", "users"),
+        one_of("record_type", RECORD_TYPES),
+        one_of("action", AUDIT_ACTIONS),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
     op_id: Mapped[str] = mapped_column(String(36))
-    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    actor_id: Mapped[int | None] = mapped_column()
     record_type: Mapped[str] = mapped_column(String(32))
     record_id: Mapped[int] = mapped_column(Integer)
     action: Mapped[str] = mapped_column(String(16))
@@ -238,21 +276,48 @@ class ProcessedRequest(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class PipelineTotal(Base):
+class PipelineTotal(WorkspaceScoped, Base):
     """Running count and amount of deals per stage and owner, so the pipeline is read without
     scanning every deal. Kept in the same transaction as each deal write (``bot/services/totals.py``)."""
 
     __tablename__ = "pipeline_totals"
+    __table_args__ = (tenant_key("pipeline_totals", "stage_id", "pipeline_stages", ondelete="CASCADE"),)
 
     workspace_id: Mapped[int] = mapped_column(
         ForeignKey("workspaces.id", ondelete="CASCADE"), primary_key=True
     )
-    stage_id: Mapped[int] = mapped_column(
-        ForeignKey("pipeline_stages.id", ondelete="CASCADE"), primary_key=True
-    )
+    stage_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     # The owner's user id, or 0 for deals without one: a key column cannot hold NULL.
     owner_key: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     # Amounts are kept per currency and never added across currencies.
     currency: Mapped[str] = mapped_column(String(3), primary_key=True)
     deals: Mapped[int] = mapped_column(Integer, default=0)
     amount: Mapped[Decimal] = mapped_column(Numeric(16, 2), default=Decimal(0))
+
+
+@cache
+def optional_links(table: Any) -> list[tuple[Any, Any]]:
+    """The (table, column) pairs that may point at a row of ``table`` and may be left empty: the links
+    whose one-column keys used to be ON DELETE SET NULL (an owner, an author, who an audit event names)."""
+    links = []
+    for child in table.metadata.tables.values():
+        for key in child.foreign_key_constraints:
+            if key.referred_table is not table or key.ondelete is not None:
+                continue
+            own = [c for c in key.columns if c.name != "workspace_id"]
+            if len(own) == 1 and len(key.columns) == 2 and own[0].nullable:
+                links.append((child, own[0]))
+    return links
+
+
+@event.listens_for(Base, "before_delete", propagate=True)
+def _unlink_before_delete(mapper: Mapper[Any], connection: Connection, target: Any) -> None:
+    # A key that carries the workspace cannot be SET NULL by the database (it would empty workspace_id
+    # too), so a record deleted through the ORM is first unmentioned here: the rows naming it stay, as
+    # they did before. Rows it owns (ON DELETE CASCADE) and required links are the database's business.
+    for child, column in optional_links(mapper.local_table):
+        connection.execute(
+            update(child)
+            .where(child.c.workspace_id == target.workspace_id, column == target.id)
+            .values({column.name: None})
+        )

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from models.base import Base
+from models.base import Base, WorkspaceScoped, one_of, tenant_key
 from models.entities import utcnow
 
 DELIVERY_KINDS = ("reminder", "overdue_nudge", "stale_deal", "stale_deals", "summary")
@@ -18,7 +18,7 @@ DELIVERY_STATES = ("pending", "sending", "sent", "failed", "cancelled")
 FREQUENCIES = ("daily", "weekly")
 
 
-class Delivery(Base):
+class Delivery(WorkspaceScoped, Base):
     """One message the bot owes someone. Planned in the same transaction that marks its source as
     handled, so a crash can neither lose it nor plan it twice (``dedupe_key`` is unique)."""
 
@@ -27,6 +27,9 @@ class Delivery(Base):
         # The deliverer's scan: rows ready to go, oldest first.
         Index("ix_deliveries_ready", "state", "next_attempt_at"),
         Index("ix_deliveries_workspace", "workspace_id", "kind", "created_at"),
+        tenant_key("deliveries", "user_id", "users"),
+        one_of("kind", DELIVERY_KINDS),
+        one_of("state", DELIVERY_STATES),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -36,7 +39,7 @@ class Delivery(Base):
     # A channel id, or a user id (chat.postMessage to a user id posts in the bot's DM with them).
     channel: Mapped[str] = mapped_column(String(64))
     # The person it is for, when it is for one person: their zone is how times are shown.
-    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    user_id: Mapped[int | None] = mapped_column()
     payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
     state: Mapped[str] = mapped_column(String(16), default="pending")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
@@ -52,13 +55,15 @@ class Delivery(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class Subscription(Base):
+class Subscription(WorkspaceScoped, Base):
     """A channel's standing order for the pipeline summary, at a local time in the subscriber's zone."""
 
     __tablename__ = "subscriptions"
     __table_args__ = (
         Index("ix_subscriptions_channel", "workspace_id", "channel_id"),
         Index("ix_subscriptions_due", "next_run_at"),
+        tenant_key("subscriptions", "created_by", "users"),
+        one_of("frequency", FREQUENCIES),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -72,7 +77,7 @@ class Subscription(Base):
     tz: Mapped[str] = mapped_column(String(64), default="UTC")
     next_run_at: Mapped[datetime] = mapped_column()
     last_run_at: Mapped[datetime | None] = mapped_column()
-    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_by: Mapped[int | None] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

@@ -82,7 +82,7 @@ def _check_unused(s: Session, op: Op, event: AuditEvent, obj: Any) -> None:
     table = type(obj).__table__
     for kind, cls in AUDITED.items():
         for fk in cls.__table__.foreign_keys:  # type: ignore[attr-defined]
-            if fk.column.table is not table or fk.parent.table is table:
+            if fk.column.table is not table or fk.parent.table is table or fk.column.name != "id":
                 continue
             row = s.scalars(select(cls).where(fk.parent == obj.id).limit(1)).first()
             if row is None:

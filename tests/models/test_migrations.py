@@ -94,3 +94,145 @@ def test_data_migrations_recount_totals_per_currency_and_date_closed_deals(empty
         assert str(deal.close_date) == "2027-01-31"
     finally:
         engine.dispose()
+
+
+TENANT_TABLES = [
+    "workspaces",
+    "users",
+    "companies",
+    "contacts",
+    "pipeline_stages",
+    "deals",
+    "interactions",
+    "tasks",
+    "audit_events",
+    "pipeline_totals",
+    "deliveries",
+    "subscriptions",
+]
+
+
+def test_workspace_keys_come_and_go_with_every_row_kept(empty_url: str) -> None:
+    """Two workspaces filled under 0009 come through 0010 (its keys and checks) row for row, and back
+    down and up again; afterwards the database refuses what it let through before."""
+    from sqlalchemy import text
+    from sqlalchemy.exc import IntegrityError
+
+    from bot.db import make_session_factory
+    from bot.services import CRM
+    from tests.support.tenants import NOW, dump, fill
+
+    engine = make_engine(empty_url)
+    try:
+        upgrade(engine, "0009")
+        crm = CRM(make_session_factory(engine), clock=lambda: NOW)
+        a, b = fill(crm, "TA", "A"), fill(crm, "TB", "B")
+        before = dump(engine, TENANT_TABLES)
+        assert all(before[table] for table in TENANT_TABLES)
+        crossing = text("UPDATE contacts SET company_id = :theirs WHERE id = :mine")
+        with engine.begin() as conn:  # under 0009 nothing stops it; put back at once
+            conn.execute(crossing, {"theirs": b.company_id, "mine": a.contact_id})
+            conn.execute(crossing, {"theirs": a.company_id, "mine": a.contact_id})
+
+        upgrade(engine, "0010")
+        assert dump(engine, TENANT_TABLES) == before
+        with pytest.raises(IntegrityError), engine.begin() as conn:
+            conn.execute(crossing, {"theirs": b.company_id, "mine": a.contact_id})
+
+        downgrade(engine, "0009")
+        assert dump(engine, TENANT_TABLES) == before
+        upgrade(engine, "head")
+        assert dump(engine, TENANT_TABLES) == before
+        with engine.connect() as conn:
+            diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), metadata)
+        assert diff == []
+    finally:
+        engine.dispose()
+
+
+def test_links_already_crossing_workspaces_are_emptied_by_the_upgrade(empty_url: str) -> None:
+    """A row that points into another workspace can only be a past bug; the upgrade empties that one
+    link (the row stays) rather than failing, and touches nothing else."""
+    from sqlalchemy import text
+
+    from bot.db import make_session_factory
+    from bot.services import CRM
+    from tests.support.tenants import NOW, dump, fill
+
+    engine = make_engine(empty_url)
+    try:
+        upgrade(engine, "0009")
+        crm = CRM(make_session_factory(engine), clock=lambda: NOW)
+        a, b = fill(crm, "TA", "A"), fill(crm, "TB", "B")
+        with engine.begin() as conn:
+            conn.execute(
+                text("UPDATE tasks SET deal_id = :theirs WHERE id = :mine"),
+                {"theirs": b.deal_id, "mine": a.task_id},
+            )
+        before = dump(engine, TENANT_TABLES)
+        upgrade(engine, "head")
+        after = dump(engine, TENANT_TABLES)
+        assert {t for t in TENANT_TABLES if after[t] != before[t]} == {"tasks"}
+        with engine.connect() as conn:
+            stray = conn.execute(
+                text("SELECT deal_id, title FROM tasks WHERE id = :id"), {"id": a.task_id}
+            ).one()
+            kept = conn.execute(text("SELECT deal_id FROM tasks WHERE id = :id"), {"id": b.task_id}).scalar()
+        assert stray == (None, "A send the quote")
+        assert kept == b.deal_id
+    finally:
+        engine.dispose()
+
+
+def test_sqlite_migrations_do_not_cascade_into_the_tables_they_copy(tmp_path: Path) -> None:
+    """SQLite alters a table by copying it and dropping the original; with foreign keys on, that drop
+    deleted the calls logged on a deal and unlinked its tasks (0008 copies deals)."""
+    from sqlalchemy import text
+
+    from bot.db import make_session_factory
+    from bot.services import CRM
+    from tests.support.tenants import NOW, dump, fill
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'crm.sqlite3'}")
+    try:
+        upgrade(engine, "0007")
+        with engine.begin() as conn:
+            # 0007's deals have no closed_at/closed_by_id yet: the service cannot write them, SQL can.
+            conn.execute(
+                text(
+                    "INSERT INTO workspaces (id, team_id, default_tz, default_currency, stale_days, created_at) "
+                    "VALUES (1, 'T1', 'UTC', 'USD', 14, '2026-11-02 15:00:00')"
+                )
+            )
+            conn.execute(text("INSERT INTO pipeline_stages VALUES (1, 1, 'lead', 'Lead', 0, 0, 0)"))
+            conn.execute(
+                text(
+                    "INSERT INTO deals (id, workspace_id, title, title_key, currency, stage_id, stage_changed_at, "
+                    "last_activity_at, created_at, updated_at) VALUES (1, 1, 'Acme', 'acme', 'USD', 1, "
+                    "'2026-11-02 15:00:00', '2026-11-02 15:00:00', '2026-11-02 15:00:00', '2026-11-02 15:00:00')"
+                )
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO interactions (id, workspace_id, kind, summary, occurred_at, deal_id, created_at) "
+                    "VALUES (1, 1, 'call', 'pricing', '2026-11-02 15:00:00', 1, '2026-11-02 15:00:00')"
+                )
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO tasks (id, workspace_id, title, title_key, deal_id, reminder_state, created_at, "
+                    "updated_at) VALUES (1, 1, 'quote', 'quote', 1, 'none', '2026-11-02 15:00:00', "
+                    "'2026-11-02 15:00:00')"
+                )
+            )
+        upgrade(engine, "head")
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT id, deal_id FROM interactions")).all() == [(1, 1)]
+            assert conn.execute(text("SELECT id, deal_id FROM tasks")).all() == [(1, 1)]
+            # and foreign keys are on again for whoever uses the connection next
+            assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1
+        crm = CRM(make_session_factory(engine), clock=lambda: NOW)
+        fill(crm, "TA", "A")
+        assert dump(engine, ["interactions"])["interactions"][0][0] == 1
+    finally:
+        engine.dispose()

@@ -1,0 +1,61 @@
+"""Tenancy in the ORM: a session scoped to a workspace loads only that workspace's rows.
+
+Every ORM statement of a scoped session (SELECTs, relationship loads, ORM-enabled UPDATE and DELETE)
+gets ``workspace_id = <its workspace>`` for each workspace-scoped entity it touches, however the query
+was written. The database's workspace keys (migration 0010) stop a row from pointing into another
+workspace; this stops a forgotten filter from reading one.
+
+An unscoped session (the scheduler's scans across workspaces, looking a workspace up by its team) is
+left as it is. Rows a session already holds are not re-checked: ``Session.get`` of an object already in
+its identity map returns it without a query.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import event
+from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker, with_loader_criteria
+
+from models.base import WorkspaceScoped
+
+WORKSPACE = "workspace_id"
+_INSTALLED = "_crm_tenancy_installed"
+
+
+def scoped(session: Session, workspace_id: int) -> Session:
+    """From now on this session reads and bulk-writes only ``workspace_id``'s rows."""
+    current = session.info.get(WORKSPACE)
+    if current is not None and current != workspace_id:
+        # One session serving two workspaces would be the very leak this prevents.
+        raise ValueError(f"session already scoped to workspace {current}, not {workspace_id}")
+    session.info[WORKSPACE] = workspace_id
+    return session
+
+
+def scope_of(session: Session) -> int | None:
+    value = session.info.get(WORKSPACE)
+    return int(value) if value is not None else None
+
+
+def install(sessions: sessionmaker[Session]) -> sessionmaker[Session]:
+    """Make the sessions of this factory honour :func:`scoped` (once per factory)."""
+    if not getattr(sessions, _INSTALLED, False):
+        event.listen(sessions, "do_orm_execute", _limit_to_workspace)
+        setattr(sessions, _INSTALLED, True)
+    return sessions
+
+
+def _limit_to_workspace(state: ORMExecuteState) -> None:
+    workspace_id = scope_of(state.session)
+    if workspace_id is None:
+        return
+    # A column load refreshes an object already loaded (and so already checked).
+    if state.is_column_load or not (state.is_select or state.is_update or state.is_delete):
+        return
+    state.statement = state.statement.options(
+        with_loader_criteria(
+            WorkspaceScoped,
+            # The workspace is read from the closure as a bound parameter, so the statement cache is shared.
+            lambda cls: cls.workspace_id == workspace_id,
+            include_aliases=True,
+        )
+    )

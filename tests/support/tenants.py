@@ -1,0 +1,86 @@
+"""Two workspaces with a little of everything in each, made through the service layer as people would."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import Engine, text
+
+from bot.services import CRM, Actor
+from models import Delivery, Subscription
+
+NOW = datetime(2026, 11, 2, 15, 0, tzinfo=UTC)
+
+
+@dataclass
+class Tenant:
+    actor: Actor
+    mate: Actor
+    company_id: int
+    contact_id: int
+    deal_id: int
+    task_id: int
+
+
+def fill(crm: CRM, team: str, prefix: str) -> Tenant:
+    """A workspace with two people, a company, a contact, a deal, a call, a task, a summary subscription
+    and a delivery: every table that points at another one has a row pointing."""
+    boss = crm.register_user(team, f"U{prefix}1", name=f"{prefix} Boss", tz="UTC", role="admin")
+    mate = crm.register_user(team, f"U{prefix}2", name=f"{prefix} Mate", tz="Europe/Paris")
+    contact = crm.create_contact(
+        boss, f"{prefix} Jane Doe", email=f"jane@{prefix.lower()}.com", company=f"{prefix} Corp"
+    )
+    assert contact.contact is not None
+    deal = crm.create_deal(
+        boss,
+        f"{prefix} renewal",
+        company=f"{prefix} Corp",
+        contact=contact.contact.id,
+        amount="100",
+        owner=mate.slack_id,
+    ).deal
+    assert deal is not None
+    crm.update_deal(boss, deal.id, stage="won")
+    crm.log_interaction(boss, "call", "talked pricing", contact=contact.contact.id, deal=deal.id)
+    task = crm.create_task(
+        boss,
+        f"{prefix} send the quote",
+        assignee=mate.slack_id,
+        due="2026-12-15",
+        contact=contact.contact.id,
+        deal=deal.id,
+    ).task
+    assert task is not None
+    with crm.sessions.begin() as s:
+        s.add(
+            Subscription(
+                workspace_id=boss.workspace_id,
+                channel_id=f"C{prefix}",
+                frequency="weekly",
+                weekday=0,
+                time_local="09:00",
+                next_run_at=NOW + timedelta(days=7),
+                created_by=boss.user_id,
+            )
+        )
+        s.add(
+            Delivery(
+                workspace_id=boss.workspace_id,
+                kind="reminder",
+                dedupe_key=f"reminder:{prefix}:{task.id}",
+                channel=mate.slack_id,
+                user_id=mate.user_id,
+                payload={"task_id": task.id},
+            )
+        )
+    return Tenant(boss, mate, contact.contact.company_id or 0, contact.contact.id, deal.id, task.id)
+
+
+def dump(engine: Engine, tables: list[str]) -> dict[str, list[tuple[object, ...]]]:
+    """Every row of ``tables`` as the database holds it, in key order."""
+    with engine.connect() as conn:
+        return {
+            table: [tuple(row) for row in conn.execute(text(f"SELECT * FROM {table} ORDER BY 1, 2"))]
+            for table in tables
+        }
