@@ -49,7 +49,7 @@ log = logging.getLogger(__name__)
 
 _LEADING_FILLER = rc.compiled(
     r"^(?:(?:hey|hi|hello|yo|ok|okay|so|um+|uh+|oh|btw|bot|crm|/crm|please|pls|plz|kindly|"
-    r"quick (?:one|q|question|reminder)|can you|could you|would you|will you|can u|could u|"
+    r"quick (?:one|q|question|reminder)|(?:long|big|short|brief|quick)\s+(?:one|recap|debrief)(?=\s*[:\-])|can you|could you|would you|will you|can u|could u|"
     r"(?:(?:a|status|quick|small|an|deal|pipeline)\s+)?update(?=\s*[:\-])|heads up|"
     r"fyi(?=[\s,:;\-]+(?:i\s+|we\s+)?(?:just\s+)?(?:had|called|met|spoke|talked|"
     r"emailed|sent|rang|phoned|texted|left|caught|demoed|visited)\b)|(?:log|record)(?:\s+this)?(?=\s*[:\-]\s*\S)|"
