@@ -490,7 +490,8 @@ _UPDATE_CONTACT = [
     ),
     # "Jane Doe's new email is jdoe@acme.com", "Jane's number: 555 0100"
     rc.compiled(
-        rf"^(?!(?:what|who|where|whats|do|does|send|give|get)\\b)(?P<c>.+?)'s\s+(?:new\s+|updated\s+|correct\s+|current\s+|work\s+|direct\s+)*(?P<f>{_FIELD})"
+        # a field is a whole word: "who's organizing…" has no "org" in it
+        rf"^(?!(?:what|who|where|whats|do|does|send|give|get)\b)(?P<c>.+?)'s\s+(?:new\s+|updated\s+|correct\s+|current\s+|work\s+|direct\s+)*(?P<f>{_FIELD})\b"
         r"\s*(?:is\s+now|is|:|=|->|changed to|now|should be)?\s*(?P<v>.+)$"
     ),
 ]

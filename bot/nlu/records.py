@@ -300,6 +300,12 @@ _TAG = [
     rc.compiled(
         r"^(?P<r>[^:,;]+?)\s*[:\-–—]\s*(?:add\s+)?(?:tags?|labels?)\s*[:=]?\s*(?P<t>.+?)[\s.!?]*$", re.I
     ),
+    # "tag the Petrobras expansion deal strategic": the type word ends the record, the tags follow it
+    rc.compiled(
+        rf"^(?:please\s+|pls\s+)?(?:tag|label)\s+(?P<r>(?:the\s+|our\s+)?[^,;:]+?\s+(?:{_TYPE_WORD}))\s+"
+        r"(?P<t>#?[\w\-]+(?:\s*(?:,|and|&|\+)\s*#?[\w\-]+)*)[\s.!?]*$",
+        re.I,
+    ),
 ]
 
 
