@@ -7,7 +7,7 @@ import re
 from . import rx as rc
 from .dates import MONTHS, WEEKDAYS
 from .money import Money, find_money  # noqa: F401  (read here by the rules)
-from .vocab import FIRST_NAMES, LIFECYCLE_WORDS, NAME_STOP, ROLE_WORDS, STAGE_WORDS
+from .vocab import COMPANY_WORDS, FIRST_NAMES, LIFECYCLE_WORDS, NAME_STOP, ROLE_WORDS, STAGE_WORDS
 
 EMAIL = rc.compiled(r"[\w.+\-']+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)+")
 PHONE = rc.compiled(r"(?<![\w@$€£.,/])(\+?\(?\d[\d\s().\-]{5,}\d)(?![\w%/])")
@@ -130,6 +130,10 @@ COMPANY_SUFFIX = {
     "foods",
     "motors",
 }
+
+
+# A word that carries a lower-case company name on past two words ("tata consultancy services").
+_ENDS_COMPANY = frozenset(COMPANY_SUFFIX | COMPANY_WORDS)
 
 
 def clean(s: str) -> str:
@@ -390,7 +394,7 @@ def _words_of_name(
         if (
             words
             and (lw.endswith(("ed", "ing")) or lw in _ADVERBS or len(words) >= 2)
-            and not (company and lw.rstrip(".") in COMPANY_SUFFIX)
+            and not (company and lw.rstrip(".") in _ENDS_COMPANY)
         ):
             break
         if not words and lw in _ADVERBS:
