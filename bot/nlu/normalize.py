@@ -496,7 +496,9 @@ def recase_lower(text: str) -> str:
 
 def _company_words_after(i: int, next_word: Callable[[int], str], stop: Callable[[str], bool]) -> int:
     """How many words after the first word of a company typed in lower case belong to its name: a second
-    that reads as a name or a company word, then any further company words ("tata consultancy services")."""
+    that reads as a name or a company word, then any further company words ("tata consultancy services").
+    A legal suffix ("pjsc", "llc") is left as typed: the name reader takes it in lower case."""
+    from .text import COMPANY_SUFFIX
     from .vocab import COMPANY_WORDS, FIRST_NAMES
 
     nw = next_word(i)
@@ -505,6 +507,6 @@ def _company_words_after(i: int, next_word: Callable[[int], str], stop: Callable
     ):
         return 0
     more = 1
-    while next_word(i + more) in COMPANY_WORDS and more < 3:
+    while next_word(i + more) in COMPANY_WORDS - COMPANY_SUFFIX and more < 3:
         more += 1
     return more
