@@ -54,6 +54,12 @@ def schema_errors(obj: Any, schema: dict[str, Any] = SCHEMA, path: str = "$") ->
             date.fromisoformat(obj)
         except ValueError:
             errors.append(f"{path}: {obj!r} is not a date")
+    return errors + _inner_errors(obj, schema, kind, path)
+
+
+def _inner_errors(obj: Any, schema: dict[str, Any], kind: str | None, path: str) -> list[str]:
+    """Errors of the items of an array or the properties of an object."""
+    errors: list[str] = []
     if kind == "array":
         if len(obj) < schema.get("minItems", 0) or len(obj) > schema.get("maxItems", len(obj)):
             errors.append(f"{path}: {len(obj)} items")
