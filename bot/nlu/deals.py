@@ -295,6 +295,12 @@ _THEY_CHOSE_US = rc.compiled(
 )
 
 
+def _reads_as_own_stage(words: str) -> bool:
+    """Written like a team's own stage: in capitals ("Security Review", "POC") or named as a step of the
+    process ("security review", "discovery call")."""
+    return all(w[:1].isupper() for w in words.split()) or bool(rc.fullmatch(STEP_STAGE, words, re.I))
+
+
 def _own_stage(m: Msg, at: int, deal: str) -> str | None:
     """A team's own stage, as written: "move Acme renewal to Security Review", "set Initech stage to POC"."""
     if not rc.match(
@@ -310,11 +316,7 @@ def _own_stage(m: Msg, at: int, deal: str) -> str | None:
     if not vm or m.spans_in(at):
         return None
     said_stage = bool(vm.group("w")) or bool(rc.search(r"\bstage\b", m.low[:at]))
-    if (
-        not said_stage
-        and not all(w[:1].isupper() for w in vm.group("s").split())
-        and not rc.fullmatch(STEP_STAGE, vm.group("s"), re.I)
-    ):
+    if not said_stage and not _reads_as_own_stage(vm.group("s")):
         return None  # "move jane to the marketing team" is not a stage; "… to security review" is one
     if rc.match(r"(?:him|her|them|it|me|us|you|team|the\s+team)\b", vm.group("s"), re.I):
         return None
@@ -643,9 +645,9 @@ def _new_deal_stage(m: Msg, pos: int) -> tuple[str, int, int] | None:
         stage = sm.group("s1") or sm.group("s2") or sm.group("s3") or sm.group("s4")
         return stage, pos + sm.start(), pos + sm.end()
     lm = _LABELLED_STAGE.search(low)
-    if not lm:
-        return None
-    own = m.text[pos + lm.start("own") : pos + lm.end("own")]
+    own = m.text[pos + lm.start("own") : pos + lm.end("own")] if lm else ""
+    if not lm or own.lower() not in STAGE_WORDS and not _reads_as_own_stage(own):
+        return None  # "stage sideways": not a stage the bot could match, so the command says so
     return STAGE_WORDS.get(own.lower(), own), pos + lm.start(), pos + lm.end()
 
 
