@@ -136,6 +136,14 @@ _STAGE_PATTERNS: list[tuple[str, str]] = [
 ]
 
 
+# A team's own stage, named as a step of its process ("security review", "discovery call", "legal sign-off"):
+# up to three words that end in a step noun. Given as written; the bot matches it against the workspace's stages.
+STEP_STAGE = (
+    r"(?:[a-z][\w\-]*\s+){0,2}?(?:review|approval|sign-?off|vetting|assessment|evaluation|validation|scoping|"
+    r"call|workshop|pilot|trial|poc|procurement|onboarding|diligence)"
+)
+
+
 def stage_in(low: str) -> str | None:
     # Where it is said to move wins ("demo went well, moving to proposal"); otherwise the first stage named
     # ("back to qualified, they lost budget" is qualified).

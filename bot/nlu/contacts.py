@@ -17,7 +17,7 @@ from .base import (
     person_like,
     tidy,
 )
-from .text import COMPANY_SUFFIX, EMAIL, phones, role_title
+from .text import COMPANY_SUFFIX, EMAIL, ENDS_IN_LEGAL_FORM, first_clause, phones, role_title
 from .vocab import FIRST_NAMES, LIFECYCLE_WORDS, ROLE_WORDS
 
 _FIELD = (
@@ -55,7 +55,10 @@ def _field_value(key: str, value: str, slots: Slots) -> None:
         if lc:
             slots["lifecycle"] = lc
     else:
-        slots[key] = value
+        # "her title is CFO now": when it changed is not part of the title
+        slots[key] = rc.sub(
+            r"(?<=\S)\s+(?:now|as of today|from now on|going forward)$", "", value, flags=re.I
+        )
 
 
 def contact_edit_command(m: Msg, pos: int) -> Result:
@@ -280,8 +283,8 @@ def _title_company(rest: str, *, lower: bool = False) -> tuple[str | None, str |
                 continue
         if (
             rc.search(r"\s(?:llc|inc|ltd|corp|gmbh|plc|llp|co|ag|sa|as|bv|pty)\.?$", seg, re.I)
-            and not company
-        ):
+            or ENDS_IN_LEGAL_FORM.search(seg)
+        ) and not company:
             company = seg  # "Meridian Partners LLC": a legal suffix makes it the company, whatever its words
             continue
         whole = role_title(seg)
@@ -374,7 +377,9 @@ def _company_clean(s: str) -> str:
     s = tidy(s)
     if not rc.search(r"\s(?-i:AS)$", s):  # "Fjord Seafood AS" keeps its (Norwegian) suffix
         s = rc.sub(
-            r"\s+(?:(?:as|and|with|who|she|he|they|is|was|title|role|position|email|phone)\b|,).*$",
+            r"\s+(?:(?:as|and|with|who|she|he|they|is|was|title|role|position|email|phone)\b|,"
+            # "at ncell her number is …": what follows is one of her details
+            r"|(?:her|his|their)\s+(?:(?:work|direct|mobile|cell|new)\s+)?(?:number|phone|email|e-mail|cell|mobile|title|role)\b).*$",
             "",
             s,
             flags=re.I,
@@ -474,7 +479,8 @@ _UPDATE_CONTACT = [
     ),
     # "update Jane's email to x", "change Tom Baker title to CTO", "set Jane phone 555"
     rc.compiled(
-        r"^(?:update|change|set|edit|fix|correct|make)\s+(?P<c>.+?)(?:'s)?\s+(?:new\s+)?"
+        # "update Ayşe Yılmaz: her title is CFO now": the possessive after the name is not part of it
+        r"^(?:update|change|set|edit|fix|correct|make)\s+(?P<c>.+?)(?:'s|\s*[:,\-–—]?\s+(?:her|his|their))?\s+(?:new\s+)?"
         rf"(?P<f>{_FIELD})\s*(?:to|is|:|=|->|as)?\s*(?P<v>.+)$"
     ),
     # "update email for Jane to x", "new phone number for Tom: 555"
@@ -484,7 +490,8 @@ _UPDATE_CONTACT = [
     ),
     # "Jane Doe's new email is jdoe@acme.com", "Jane's number: 555 0100"
     rc.compiled(
-        rf"^(?!(?:what|who|where|whats|do|does|send|give|get)\\b)(?P<c>.+?)'s\s+(?:new\s+|updated\s+|correct\s+|current\s+|work\s+|direct\s+)*(?P<f>{_FIELD})"
+        # a field is a whole word: "who's organizing…" has no "org" in it
+        rf"^(?!(?:what|who|where|whats|do|does|send|give|get)\b)(?P<c>.+?)'s\s+(?:new\s+|updated\s+|correct\s+|current\s+|work\s+|direct\s+)*(?P<f>{_FIELD})\b"
         r"\s*(?:is\s+now|is|:|=|->|changed to|now|should be)?\s*(?P<v>.+)$"
     ),
 ]
@@ -575,10 +582,10 @@ def rule_update_contact(m: Msg) -> Result | None:
         ) or not person_like(c, default=True):
             return None
         # "…to COO, please update her record", "…to Hooli he's now Director of Engineering"
-        v = rc.split(
+        v = first_clause(
             r"[,;]\s|\.\s|\s[-–—]\s|\s+(?=(?:he|she|they)(?:'s|'re| is| are)\b|(?:please|pls|update|can you)\b)",
             mv.group("v"),
-        )[0]
+        )
         verb = mv.group("verb").lower()
         if verb == "to" and not lifecycle_in(" is " + v.lower()):
             return None  # "Raj Patel → customer" only; "Jane to send the deck" is not an update

@@ -8,6 +8,7 @@ from . import rx as rc
 from .base import (
     MENTION_AT,
     QUESTION,
+    STEP_STAGE,
     Msg,
     Result,
     Slots,
@@ -294,6 +295,12 @@ _THEY_CHOSE_US = rc.compiled(
 )
 
 
+def _reads_as_own_stage(words: str) -> bool:
+    """Written like a team's own stage: in capitals ("Security Review", "POC") or named as a step of the
+    process ("security review", "discovery call")."""
+    return all(w[:1].isupper() for w in words.split()) or bool(rc.fullmatch(STEP_STAGE, words, re.I))
+
+
 def _own_stage(m: Msg, at: int, deal: str) -> str | None:
     """A team's own stage, as written: "move Acme renewal to Security Review", "set Initech stage to POC"."""
     if not rc.match(
@@ -309,8 +316,8 @@ def _own_stage(m: Msg, at: int, deal: str) -> str | None:
     if not vm or m.spans_in(at):
         return None
     said_stage = bool(vm.group("w")) or bool(rc.search(r"\bstage\b", m.low[:at]))
-    if not said_stage and not all(w[:1].isupper() for w in vm.group("s").split()):
-        return None  # "move jane to the marketing team" is not a stage
+    if not said_stage and not _reads_as_own_stage(vm.group("s")):
+        return None  # "move jane to the marketing team" is not a stage; "… to security review" is one
     if rc.match(r"(?:him|her|them|it|me|us|you|team|the\s+team)\b", vm.group("s"), re.I):
         return None
     return vm.group("s")
@@ -618,6 +625,32 @@ _DEAL_CREATE = rc.compiled(
 )
 
 
+_NEW_DEAL_STAGE = rc.compiled(
+    r"(?:\b(?:stage|status|in|at|into)\s*[:=]?\s*(?P<s1>lead|qualified|demo|proposal|negotiation|won|lost)\b(?:\s+stage)?"
+    r"|\b(?P<s2>lead|qualified|demo|proposal|negotiation)\s+stage\b"
+    r"|(?:^|[\s,;(])(?P<s3>qualified|proposal|negotiation)\s*\)?[.!]*$"
+    r"|(?:^|[,;(]\s*|\s[-–—/|]\s*)(?P<s4>qualified|proposal|negotiation|demo|lead)\s*(?=[,;)]|\s[-–—/|]|$))"
+)
+# "stage discovery call": after the word stage, a team's own stage, up to the end of its clause
+_LABELLED_STAGE = rc.compiled(
+    r"\bstage\s*[:=]?\s*(?P<own>[a-z][\w\-]*(?:\s+[a-z][\w\-]*){0,2})\s*(?=[,;)]|\s[-–—/|]|[.!]*$)"
+)
+
+
+def _new_deal_stage(m: Msg, pos: int) -> tuple[str, int, int] | None:
+    """The stage a new deal starts in, and where it was said."""
+    low = m.low[pos:]
+    sm = _NEW_DEAL_STAGE.search(low)
+    if sm:
+        stage = sm.group("s1") or sm.group("s2") or sm.group("s3") or sm.group("s4")
+        return stage, pos + sm.start(), pos + sm.end()
+    lm = _LABELLED_STAGE.search(low)
+    own = m.text[pos + lm.start("own") : pos + lm.end("own")] if lm else ""
+    if not lm or own.lower() not in STAGE_WORDS and not _reads_as_own_stage(own):
+        return None  # "stage sideways": not a stage the bot could match, so the command says so
+    return STAGE_WORDS.get(own.lower(), own), pos + lm.start(), pos + lm.end()
+
+
 def create_deal_from(m: Msg, pos: int) -> Result:
     slots: Slots = {}
     low = m.low
@@ -658,16 +691,10 @@ def create_deal_from(m: Msg, pos: int) -> Result:
         if d:
             slots["close_date"] = d
         cut += date_ranges(m, [span])
-    sm = rc.search(
-        r"(?:\b(?:stage|status|in|at|into)\s*[:=]?\s*(?P<s1>lead|qualified|demo|proposal|negotiation|won|lost)\b(?:\s+stage)?"
-        r"|\b(?P<s2>lead|qualified|demo|proposal|negotiation)\s+stage\b"
-        r"|(?:^|[\s,;(])(?P<s3>qualified|proposal|negotiation)\s*\)?[.!]*$"
-        r"|(?:^|[,;(]\s*|\s[-–—/|]\s*)(?P<s4>qualified|proposal|negotiation|demo|lead)\s*(?=[,;)]|\s[-–—/|]|$))",
-        low[pos:],
-    )
-    if sm:
-        slots["stage"] = sm.group("s1") or sm.group("s2") or sm.group("s3") or sm.group("s4")
-        cut.append((pos + sm.start(), pos + sm.end()))
+    said = _new_deal_stage(m, pos)
+    if said:
+        slots["stage"] = said[0]
+        cut.append(said[1:])
     ctm = rc.search(
         rf"\b(?:contact|poc|point of contact|champion|main contact)\s*(?:is\s+)?[:=]?\s*(?P<n>{_NAME})"
         rf"|(?P<n2>{_NAME})\s+is\s+(?:the|our)\s+(?:main\s+)?(?:contact|poc|point of contact|champion)\b",

@@ -284,15 +284,9 @@ def _log_header(m: Msg, pos: int, kind: str) -> tuple[Slots, int]:
             end = tail.end() if tail else end
         elif person_like(name, default=person_default):
             slots["contact"] = name
-            rm = rc.match(
-                r"\s*,\s*(?:the|our|their|a|an)?\s*(?P<role>[\w&/\-]+(?:\s+[\w&/\-]+){0,3}?)\s+(?:over\s+)?"
-                r"(?:at|of|from|with)\s+(?P<co>[A-Z][\w&.\-]*(?:\s+[A-Z][\w&.\-]*){0,3})",
-                m.text[end:],
-            )
-            if rm and role_title(rm.group("role")):  # "Natalie Ortiz, the COO over at Stark Industries"
-                co, cend = name_at(m, end + rm.start("co"), company=True)
-                if co:
-                    slots["company"], end = co, cend
+            co, cend = _role_then_company(m, end)
+            if co:  # "Natalie Ortiz, the COO over at Stark Industries"
+                slots["company"], end = co, cend
             cc = rc.match(
                 r"\s*,\s*(?P<co>[A-Z][\w&.\-]*(?:\s+[A-Z][\w&.\-]*){0,3})\s*(?=[:–—,]|\s-\s|$)", m.text[end:]
             )
@@ -360,6 +354,25 @@ def _log_header(m: Msg, pos: int, kind: str) -> tuple[Slots, int]:
     return slots, p
 
 
+_ROLE_AT = [
+    rc.compiled(
+        r"\s*,\s*(?:the|our|their|a|an)?\s*(?P<role>[\w&/\-]+(?:\s+[\w&/\-]+){0,3}?)\s+(?:over\s+)?"
+        rf"(?:{joint})\s+(?P<co>[A-Z][\w&.\-]*(?:\s+[A-Z][\w&.\-]*){{0,3}})"
+    )
+    # "Head of Nursing at Reddington Clinics": "at" names the company before "of" is tried
+    for joint in ("at|from|with", "of")
+]
+
+
+def _role_then_company(m: Msg, end: int) -> tuple[str, int]:
+    """After a contact's name, ", the COO at Stark Industries": the company (and where it ends)."""
+    for rx in _ROLE_AT:
+        rm = rx.match(m.text, end)
+        if rm and role_title(rm.group("role")):
+            return name_at(m, rm.start("co"), company=True)
+    return "", end
+
+
 def _header_stop(m: Msg, p: int) -> int:
     sm = rc.search(
         r"[,;:.!?](?:\s|$)|\s[-–—]+\s|\s+(?:and|but|so)\s+(?:she|he|they|we|i|it)\b"
@@ -411,10 +424,47 @@ _SENT_TO = rc.compiled(
 )
 
 
+# A name typed in lower case ("sent adaeze nwosu an email") is a name only when the whole message is.
+_NOT_A_NAME = (
+    r"(?!(?:the|a|an|our|my|over|out|it|this|that|these|those|them|him|her|me|us|you|back|along|off|in|on)\b)"
+)
 _SENT_NAME = rc.compiled(
     r"^(?i:(?:(?:i|we)\s+)?(?:just\s+|already\s+|finally\s+)?(?:sent|forwarded|shot)\s+)"
-    r"(?P<n>[A-Z][\w'.\-]*(?:\s+[A-Z][\w'.\-]*)?)\s+(?P<obj>(?:the|a|an|our|my|over)\s+.+?)(?P<rest>[,;:\-–—].*)?$"
+    rf"(?P<n>{_NOT_A_NAME}[A-Za-z][\w'.\-]*(?:\s+{_NOT_A_NAME}[A-Za-z][\w'.\-]*)?)\s+"
+    r"(?P<obj>(?:the|a|an|our|my|over)\s+.+?)(?P<rest>[,;:\-–—].*)?$"
 )
+
+
+def _sent_match(m: Msg) -> re.Match[str] | None:
+    """ "sent the proposal to Priya", "sent Jane an email": whom it went to comes before or after it."""
+    sm = _SENT_TO.match(m.text)
+    if sm:
+        return sm
+    sm = _SENT_NAME.match(m.text)
+    if sm and sm.group("n")[:1].islower() and not m.typed_lower:
+        return None
+    return sm
+
+
+_MEDIUM = rc.compiled(r"(?:an?|the)\s+(?:quick\s+|short\s+)?(email|e-mail|note|message|text|dm)\b", re.I)
+
+
+def _sent_medium(m: Msg, sm: re.Match[str], slots: Slots) -> None:
+    """ "sent an email to Rachel … with the pricing deck", "sent Jane an email yesterday with the plan": the
+    email is the kind, what it carried the summary (the date said with it is when, not what)."""
+    medium = _MEDIUM.match(m.text, sm.start("obj"))
+    if not medium:
+        return
+    slots["kind"] = kind_of(medium.group(1))
+    undated = blank(m.text, date_ranges(m, m.spans))
+    tail = undated[medium.end() : sm.end("obj")]
+    if sm.group("rest") and not tail.strip():
+        tail = undated[sm.start("rest") : sm.end("rest")]
+    about = rc.match(r"[\s,]*(?:with|about|re|regarding|on)\s+(?:the\s+)?(?P<s>.+)$", tail)
+    if about:
+        slots["summary"] = tidy(about.group("s"))
+    elif medium.end() == sm.end("obj"):
+        slots["summary"] = tidy(m.text[sm.start("obj") : sm.end("obj")])
 
 
 _NAME_KIND = rc.compiled(
@@ -459,6 +509,47 @@ def _who_and_company(name: str, *, typed_lower: bool = False) -> Slots:
     return {"contact": name} if person_like(name, default=False) else {"company": name}
 
 
+def _sent_log(m: Msg) -> Result | None:
+    """ "sent the proposal to Priya", "sent Jane an email yesterday with the plan": an email logged."""
+    sm = _sent_match(m)
+    if not sm or sm.group("n").lower() in ("me", "you", "him", "her", "them", "us", "legal", "finance"):
+        return None
+    name = sm.group("n")
+    # "sent kwame mensah an email", typed all in lower case: two words a person's name
+    default = name[:1].isupper() or m.typed_lower and sm.re is _SENT_NAME and len(name.split()) == 2
+    if not person_like(name, default=default) and not sm.groupdict().get("co"):
+        slots = {"kind": "email", "company": name}
+    else:
+        slots = {"kind": "email", "contact": name}
+    if sm.groupdict().get("co"):
+        slots["company"] = sm.group("co")
+    slots["summary"] = tidy(sm.group("obj"))
+    if rc.search(r"\b(?:linkedin|whatsapp|text|sms|dm|message|msg|inmail|slack)\b", sm.group("obj"), re.I):
+        slots["kind"] = "message"  # "sent linkedin msg to Bartholomew"
+    _sent_medium(m, sm, slots)
+    sp = next((s for s in m.spans if s.is_past_word), None) or _sent_day(m, sm)
+    if sp:
+        slots["occurred_at"] = resolve_when(m, sp, "past")
+    fut = (
+        [s for s in m.spans if not s.is_past_word and s.start >= sm.start("rest")] if sm.group("rest") else []
+    )
+    if fut:
+        rest_start = sm.start("rest")
+        fu: Slots = {"due": resolve_when(m, fut[0], "future")}
+        for cs, ce in split_clauses(m.low[rest_start:], rest_start):
+            if cs <= fut[0].start < ce:
+                fu["title"] = _follow_title(m, cs, ce, fut[0])
+        slots["follow_up"] = fu
+    return "log_interaction", 0.8, slots
+
+
+def _sent_day(m: Msg, sm: re.Match[str]) -> DateSpan | None:
+    """A day said with what was sent ("sent Jane an email on monday"): sending is done, so it is past."""
+    if sm.re is not _SENT_NAME:
+        return None
+    return next((s for s in m.spans if sm.start("obj") <= s.start < sm.end("obj")), None)
+
+
 def _log_special(m: Msg) -> Result | None:
     """Log shapes whose person comes after the object: "sent the proposal to Priya", "Initech note - …"."""
     lv = _LEFT_NAME.match(m.text)
@@ -469,46 +560,9 @@ def _log_special(m: Msg) -> Result | None:
         if rest:
             slots["summary"] = rest
         return "log_interaction", 0.85, slots
-    sm = _SENT_TO.match(m.text) or _SENT_NAME.match(m.text)
-    if sm and sm.group("n").lower() not in ("me", "you", "him", "her", "them", "us", "legal", "finance"):
-        name = sm.group("n")
-        if not person_like(name, default=name[:1].isupper()) and not sm.groupdict().get("co"):
-            slots = {"kind": "email", "company": name}
-        else:
-            slots = {"kind": "email", "contact": name}
-        if sm.groupdict().get("co"):
-            slots["company"] = sm.group("co")
-        slots["summary"] = tidy(sm.group("obj"))
-        if rc.search(
-            r"\b(?:linkedin|whatsapp|text|sms|dm|message|msg|inmail|slack)\b", sm.group("obj"), re.I
-        ):
-            slots["kind"] = "message"  # "sent linkedin msg to Bartholomew"
-        medium = rc.fullmatch(
-            r"(?:an?|the)\s+(?:quick\s+)?(email|e-mail|note|message|text|dm)", slots["summary"], re.I
-        )
-        if (
-            medium
-        ):  # "sent an email to Rachel … with the pricing deck": the email is the kind, the rest its subject
-            slots["kind"] = kind_of(medium.group(1))
-            about = rc.match(
-                r"\s*(?:with|about|re|regarding|on)\s+(?:the\s+)?(?P<s>.+)$", sm.group("rest") or ""
-            )
-            slots["summary"] = tidy(about.group("s")) if about else slots["summary"]
-        if m.spans and (sp := next((s for s in m.spans if s.is_past_word), None)):
-            slots["occurred_at"] = resolve_when(m, sp, "past")
-        fut = (
-            [s for s in m.spans if not s.is_past_word and s.start >= sm.start("rest")]
-            if sm.group("rest")
-            else []
-        )
-        if fut:
-            rest_start = sm.start("rest")
-            fu: Slots = {"due": resolve_when(m, fut[0], "future")}
-            for cs, ce in split_clauses(m.low[rest_start:], rest_start):
-                if cs <= fut[0].start < ce:
-                    fu["title"] = _follow_title(m, cs, ce, fut[0])
-            slots["follow_up"] = fu
-        return "log_interaction", 0.8, slots
+    sent = _sent_log(m)
+    if sent:
+        return sent
     up = _UPDATE_ON.match(m.text)
     if up and (
         rc.search(r"\b(?:deal|opp|opportunity)\b", m.low[: up.start("rest")])
@@ -593,6 +647,9 @@ _BARE_WEEKDAY = rc.compiled(r"(?:on\s+)?(?:mon|tues?|wed(?:nes)?|thu(?:rs)?|fri|
 _REPORTED = rc.compiled(
     r"\b(?:talked|discussed|went|was|were|had|said|loved|liked|agreed|asked|wanted|mentioned|confirmed|covered|"
     r"reviewed|showed|told|seemed|sounded|raised|flagged|signed|walked|gave|got|shared|presented)\b"
+    # "great chat about loyalty data": how it went is said of something that happened
+    r"|\b(?:great|good|nice|productive|positive|solid|useful|helpful|tough|awkward|fun|lovely|excellent)\s+"
+    r"(?:chat|convo|conversation|call|meeting|discussion|session|talk|catch[\s\-]?up|rapport|vibes?|energy)\b"
 )
 
 
@@ -727,10 +784,12 @@ _TO_DO = rc.compiled(
 # A clause that says what we do next: "follow up friday with…", "send the deck", "and i need to send him…"
 _TODO_LEAD = rc.compiled(
     r"(?:(?:and|then|so|also|pls|please|oh and)\s+)*"
+    # "remind me monday 9am to send it", "remind me eod to…": a reminder asked for, whatever comes between
+    r"(?:(?:can you\s+|could you\s+)?(?:remind|nudge) me\b|"
     r"(?:(?:(?:i|we)\s+)?(?:need|have|got|will|want|plan|should|must)\s+to\s+|(?:i|we)(?:'ll|’ll|\s+will|\s+should)\s+"
     r"|remind me to\s+|next steps?\s*[:\-]?\s*|to do\s*[:\-]?\s*|todo\s*[:\-]?\s*|action\s*[:\-]?\s*)?"
     r"(?:follow(?:ing)?[\s\-]?up|f/u|send|call|email|ping|prepare|prep|draft|share|schedule|book|circle back|check in|"
-    r"get back|set up|deliver|reach(?: back)? out|touch base|chase|confirm)\b"
+    r"get back|set up|deliver|reach(?: back)? out|touch base|chase|confirm)\b)"
 )
 
 

@@ -439,7 +439,7 @@ def recase_lower(text: str) -> str:
     missing, so first names (and the surname after one) and the words after "at"/"from" are given them back.
     The text keeps its length, so positions still line up with the lower-case copy.
     """
-    from .vocab import COMPANY_WORDS, FIRST_NAMES, NAME_STOP, ROLE_WORDS
+    from .vocab import FIRST_NAMES, NAME_STOP, ROLE_WORDS
 
     # Words inside addresses and links stay as typed.
     skip = [mm.span() for mm in rc.finditer(r"\S*@\S*\.\S+|\S+://\S+", text)]
@@ -486,14 +486,27 @@ def recase_lower(text: str) -> str:
             and w not in ("the", "a", "an", "our", "my", "their", "his", "her", "me", "us", "them", "him")
         ):
             cap(words[i])
-            if nw and (
-                nw in COMPANY_WORDS
-                or not stop(nw)
-                and nw not in FIRST_NAMES
-                and len(nw) >= 3
-                and nw.isalpha()
-            ):
-                cap(words[i + 1])  # "pied piper", "umbrella corp"
-                i += 1
+            more = _company_words_after(i, next_word, stop)
+            for k in range(i + 1, i + 1 + more):
+                cap(words[k])  # "pied piper", "umbrella corp", "tata consultancy services"
+            i += more
         i += 1
     return "".join(out)
+
+
+def _company_words_after(i: int, next_word: Callable[[int], str], stop: Callable[[str], bool]) -> int:
+    """How many words after the first word of a company typed in lower case belong to its name: a second
+    that reads as a name or a company word, then any further company words ("tata consultancy services").
+    A legal suffix ("pjsc", "llc") is left as typed: the name reader takes it in lower case."""
+    from .text import COMPANY_SUFFIX
+    from .vocab import COMPANY_WORDS, FIRST_NAMES
+
+    nw = next_word(i)
+    if not nw or not (
+        nw in COMPANY_WORDS or not stop(nw) and nw not in FIRST_NAMES and len(nw) >= 3 and nw.isalpha()
+    ):
+        return 0
+    more = 1
+    while next_word(i + more) in COMPANY_WORDS - COMPANY_SUFFIX and more < 3:
+        more += 1
+    return more

@@ -50,7 +50,7 @@ log = logging.getLogger(__name__)
 
 _LEADING_FILLER = rc.compiled(
     r"^(?:(?:hey|hi|hello|yo|ok|okay|so|um+|uh+|oh|btw|bot|crm|/crm|please|pls|plz|kindly|"
-    r"quick (?:one|q|question|reminder)|can you|could you|would you|will you|can u|could u|"
+    r"quick (?:one|q|question|reminder)|(?:long|big|short|brief|quick)\s+(?:one|recap|debrief)(?=\s*[:\-])|can you|could you|would you|will you|can u|could u|"
     r"(?:(?:a|status|quick|small|an|deal|pipeline)\s+)?update(?=\s*[:\-])|heads up|"
     r"fyi(?=[\s,:;\-]+(?:i\s+|we\s+)?(?:just\s+)?(?:had|called|met|spoke|talked|"
     r"emailed|sent|rang|phoned|texted|left|caught|demoed|visited)\b)|(?:log|record)(?:\s+this)?(?=\s*[:\-]\s*\S)|"
@@ -71,7 +71,8 @@ def _r_help(m: Msg) -> Result | None:
         r"|what (?:can|does) (?:this|the) (?:bot|thing|app|crm) do|what is this(?: bot)?|how do i (?:log|add|use)\b.*"
         r"|(?:what|which|list|show)(?: are)?(?: the| your| all)? commands(?: are there| do you have| can i use)?"
         r"|(?:can you |could you )?explain what (?:you do|you can do|this (?:bot|thing) does)|what can you help(?: me)? with|(?:show|list|tell)(?: me)? (?:what|which) commands(?: you (?:support|have|know))?"
-        r"|(?:what|which) commands (?:do )?you (?:support|have|know)"
+        r"|(?:what|which) (?:commands|phrases|words|things|requests) (?:do |can )?you (?:support|have|know|understand|accept|take|recogni[sz]e)"
+        r"|what (?:do|can) you understand|what (?:do|can) you (?:respond|react) to"
         r"|(?:i )?(?:don't|dont|do not) (?:get|understand|know) how (?:this|it|you|the bot) works?"
         r"|show (?:me )?(?:the )?(?:help|commands)|list (?:the )?commands|who are you|what are you"
         r"|help (?:me|please|pls)(?: out)?(?: here| please| pls)?|(?:i )?need (?:some )?help(?: (?:using|with) (?:this|the|you)(?: bot| thing| app| crm)?)?|get started|how to use)(?:\s+(?:please|pls|bot|crm|thanks))*",
@@ -124,8 +125,16 @@ _OFF_TOPIC = rc.compiled(
 )
 
 
+# A treat offered to the team ("lunch is on me today folks", "first round's on us"): office chatter, whatever
+# day it names.
+_TREAT = rc.compiled(
+    r"^(?:the\s+|first\s+|next\s+|this\s+)?(?:lunch|dinner|breakfast|brunch|coffees?|drinks|beers?|pizzas?|snacks|donuts|"
+    r"doughnuts|bagels|cake|tacos|treats|round)(?:\s+(?:is|are)|['’]s)?\s+on\s+(?:me|us|the house|the company)\b"
+)
+
+
 def _r_small_talk(m: Msg) -> Result | None:
-    if not m.low.strip() or _SMALL_TALK.match(m.low.strip()):
+    if not m.low.strip() or _SMALL_TALK.match(m.low.strip()) or _TREAT.match(m.low.strip()):
         return "unknown", 0.2, {}
     if _OFF_TOPIC.match(m.low.strip()):
         return "unknown", 0.3, {}

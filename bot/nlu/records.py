@@ -11,7 +11,18 @@ from __future__ import annotations
 import re
 
 from . import rx as rc
-from .base import Msg, Result, Slots, company_like, lifecycle_in, mentions, name_at, person_like, tidy
+from .base import (
+    STEP_STAGE,
+    Msg,
+    Result,
+    Slots,
+    company_like,
+    lifecycle_in,
+    mentions,
+    name_at,
+    person_like,
+    tidy,
+)
 from .dates import NUMBER_WORDS
 from .vocab import LIFECYCLE_WORDS, STAGE_WORDS, STAGES
 
@@ -288,6 +299,12 @@ _TAG = [
     # "Jane Doe - tags: hot, emea"
     rc.compiled(
         r"^(?P<r>[^:,;]+?)\s*[:\-–—]\s*(?:add\s+)?(?:tags?|labels?)\s*[:=]?\s*(?P<t>.+?)[\s.!?]*$", re.I
+    ),
+    # "tag the Petrobras expansion deal strategic": the type word ends the record, the tags follow it
+    rc.compiled(
+        rf"^(?:please\s+|pls\s+)?(?:tag|label)\s+(?P<r>(?:the\s+|our\s+)?[^,;:]+?\s+(?:{_TYPE_WORD}))\s+"
+        r"(?P<t>#?[\w\-]+(?:\s*(?:,|and|&|\+)\s*#?[\w\-]+)*)[\s.!?]*$",
+        re.I,
     ),
 ]
 
@@ -1013,6 +1030,12 @@ _LIST_FILLER = rc.compiled(
 )
 
 
+# Asked for as a list of records, not as a summary of where they stand.
+_SHOW_LIST = rc.compiled(
+    r"(?:(?:can|could|would)\s+(?:you|u)\s+|please\s+|pls\s+)*(?:show|list|pull(?:\s+up)?|display|fetch|view)\b"
+)
+
+
 def _list(m: Msg) -> Result | None:
     low = m.low.strip().rstrip("?.! ")
     hm = _LIST_WHO.match(low) or _LIST_HEAD.match(low)
@@ -1057,13 +1080,17 @@ def _list(m: Msg) -> Result | None:
     rest = low[rest_at:]
     # filters after the noun
     sm = rc.search(
-        r"\b(?:in|at|on)\s+(?:the\s+)?(?P<s>[a-z][\w\-]*(?:\s+[a-z][\w\-]*)?)\s+stage\b|\b(?:in|at)\s+(?:the\s+)?(?:stage\s+)?"
+        r"\b(?:in|at|on)\s+(?:the\s+)?(?P<s>[a-z][\w\-]*(?:\s+[a-z][\w\-]*)?)\s+stage\b"
+        # "in security review" to the end: a team's own step, before "in legal" is read as a known stage
+        rf"|\b(?:in|at)\s+(?:the\s+)?(?P<s3>{STEP_STAGE})\s*$"
+        r"|\b(?:in|at)\s+(?:the\s+)?(?:stage\s+)?"
         r"(?P<k>lead|qualified|qualification|demo|proposal|negotiations?|negotiating|won|lost|closed[\s\-]won|closed[\s\-]lost|"
         r"legal|contracting|discovery)\b|\bstage\s*[:=]?\s*(?P<s2>[a-z][\w\-]*)",
         rest,
     )
     if sm and rtype == "deal":
-        word = sm.group("k") or sm.group("s") or sm.group("s2")
+        said = next(g for g in ("k", "s", "s2", "s3") if sm.group(g))
+        word = sm.group(said)
         known = STAGE_WORDS.get(word.replace("closed ", "closed-").replace(" ", "-")) or STAGE_WORDS.get(word)
         if word.startswith(("closed won", "closed-won")):
             known = "won"
@@ -1076,7 +1103,7 @@ def _list(m: Msg) -> Result | None:
         if known:
             slots["stage"] = known
         else:
-            start = rest_at + sm.start("s") if sm.group("s") else rest_at + sm.start("s2")
+            start = rest_at + sm.start(said)
             slots["stage"] = tidy(m.text[start : start + len(word)])
         took.append((rest_at + sm.start(), rest_at + sm.end()))
     tg = rc.search(
@@ -1164,8 +1191,8 @@ def _list(m: Msg) -> Result | None:
     if om and "owner" in slots:
         filters.append("owner")  # "deals owned by Bob": a list by owner
     lead_verb = low[: hm.start("noun")].strip()
-    if rtype == "deal" and not filters:
-        return None  # "my deals", "all deals": the pipeline as it stands
+    if rtype == "deal" and not filters and not _SHOW_LIST.match(lead_verb):
+        return None  # "my deals", "all deals": the pipeline as it stands; "show my deals" asks for the list
     if ind and rtype == "company" and not filters:
         return "list_records", 0.75, slots
     if rtype == "contact" and filters == ["company"] and company_pos is not None:

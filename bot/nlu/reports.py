@@ -99,7 +99,8 @@ _MEASURE_FIRST = rc.compiled(
     r"(?:(?:q[1-4]|ytd|mtd|qtd|\w+\s+(?:month|quarter|year|week)['’]?s?|month|quarter|year|week|monthly|quarterly|weekly)\s+)?"
     r"(?:win[\s\-]?rate|close[\s\-]rate|win/loss|forecast|activity|activities|bookings|quota|attainment|funnel|velocity|"
     r"(?:sales\s+)?cycle|nps|csat|satisfaction|new\s+customers|new\s+logos|won\s+deals|lost\s+deals|closed[\s\-]won|"
-    r"closed[\s\-]lost|deals\s+(?:\w+\s+){0,2}?(?:closing|close|closed|won|lost)|lead[\s\-]to[\s\-]\w+\s+conversion|revenue|conversion(?:\s+rates?)?|results|numbers|report)\b"
+    r"closed[\s\-]lost|deals\s+(?:\w+\s+){0,2}?(?:closing|close|closed|won|lost)|lead[\s\-]to[\s\-]\w+\s+conversion|revenue|conversion(?:\s+rates?)?|results|numbers|report"
+    r"|wins|losses)\b"
 )
 
 
@@ -144,8 +145,17 @@ def _first_names() -> frozenset[str]:
 _FIRST = _first_names()
 
 
-def rule_report(m: Msg) -> Result | None:
+def _report_words(m: Msg) -> str:
+    """The message in lower case with "ytd" read as year to date (normalising read it as "yesterday", which
+    it also means in chat; a report asks about a period, so here it is the year so far)."""
     low = m.low.strip()
+    if any(new == "yesterday" and old.lower() == "ytd" for new, old in m.restore):
+        return low.replace("yesterday", "ytd      ")
+    return low
+
+
+def rule_report(m: Msg) -> Result | None:
+    low = _report_words(m)
     first = _MEASURE_FIRST.match(low)
     asked = bool(_ASKED.match(low)) and not rc.match(r"^what\s+an?\b", low)  # "what a quarter!" is a cheer
     if not asked and first:
@@ -161,8 +171,7 @@ def rule_report(m: Msg) -> Result | None:
     if measure is None:
         return None
     forecast = measure == "forecast"
-    ytd = any(new == "yesterday" and old.lower() == "ytd" for new, old in m.restore)
-    period = find_period(low.replace("yesterday", "ytd      ") if ytd else low, m.now, forecast=forecast)
+    period = find_period(low, m.now, forecast=forecast)
     # guards: what stays with the other intents
     if rc.search(r"\b(?:pipeline|pipe)\b", low) and measure in ("won", "forecast", "lost"):
         return None  # "how much is in the pipeline for Q4?": the pipeline as it stands
@@ -178,7 +187,7 @@ def rule_report(m: Msg) -> Result | None:
             )
             or rc.search(
                 r"\b(?:bookings|revenue|results|numbers|closed[\s\-](?:won|lost)|(?:won|lost)\s+deals|"
-                r"deals\s+(?:won|lost|closed))\b",
+                r"deals\s+(?:won|lost|closed)|wins|losses)\b",
                 low,
             )
             or rc.search(r"\bhow\s+did\s+.+\s+(?:go|do)\b", low)
@@ -228,7 +237,8 @@ _SCORE = [
         r"(?:\s+(?:as|at))?|at|score)?\s*(?:an?\s+)?(?P<n>\d{1,2}(?:\.\d)?)(?!\s*(?:%|k\b|days?))\b"
     ),
     rc.compiled(r"\b(?P<n>\d{1,2}(?:\.\d)?)\s*(?:/\s*(?:10|5)|out\s+of\s+(?:10|5)|stars?)\b"),
-    rc.compiled(r"\b(?:nps|csat)\b[^.?!\d]{0,40}?[:=]\s*(?P<n>\d{1,2}(?:\.\d)?)\b"),
+    # "NPS response from Åsa Bergström at Spotify AB: 0": who gave it can take a few words before the score
+    rc.compiled(r"\b(?:nps|csat)\b[^.?!\d]{0,80}?[:=]\s*(?P<n>\d{1,2}(?:\.\d)?)\b"),
     rc.compiled(r"\b(?:an?\s+)?(?P<n>\d{1,2})\s+(?:nps|csat)\b"),
     rc.compiled(
         r"^(?:nps|csat)\s+(?:for\s+|from\s+)?[a-z][\w&.\-]*(?:\s+[a-z][\w&.\-]*){0,2}\s*[:=\-]?\s+(?P<n>\d{1,2})\s*$"

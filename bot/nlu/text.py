@@ -7,7 +7,7 @@ import re
 from . import rx as rc
 from .dates import MONTHS, WEEKDAYS
 from .money import Money, find_money  # noqa: F401  (read here by the rules)
-from .vocab import FIRST_NAMES, LIFECYCLE_WORDS, NAME_STOP, ROLE_WORDS, STAGE_WORDS
+from .vocab import COMPANY_WORDS, FIRST_NAMES, LIFECYCLE_WORDS, NAME_STOP, ROLE_WORDS, STAGE_WORDS
 
 EMAIL = rc.compiled(r"[\w.+\-']+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)+")
 PHONE = rc.compiled(r"(?<![\w@$€£.,/])(\+?\(?\d[\d\s().\-]{5,}\d)(?![\w%/])")
@@ -132,6 +132,10 @@ COMPANY_SUFFIX = {
 }
 
 
+# A word that carries a lower-case company name on past two words ("tata consultancy services").
+_ENDS_COMPANY = frozenset(COMPANY_SUFFIX | COMPANY_WORDS)
+
+
 def clean(s: str) -> str:
     s = rc.sub(r"\s+", " ", s).strip()
     return s.strip(" ,;:.!?-–—\"'()[]")
@@ -189,50 +193,96 @@ _INSTITUTION = frozenset(
 )
 
 
-def take_name(text: str, pos: int, *, company: bool = False, max_words: int = 4) -> tuple[str, int]:
-    """A person or company name starting at ``pos``; returns (name, end). Empty when none is there."""
-    toks = list(_TOKEN.finditer(text, pos))
-    # Only tokens that follow contiguously (separated by spaces) belong to the run.
+# Legal forms written with inner full stops, spaces, slashes or ampersands ("sp. z o.o.", "S.A.B. de C.V.",
+# "GmbH & Co. KG", "A/S"): read as one unit that ends the company name, so neither a full stop inside them
+# ends the sentence nor a space inside them ends the name. Only written forms that cannot be ordinary words.
+LEGAL_FORMS = (
+    r"sp\.\s?z\s?o\.\s?o\.?|sp\.\s?k\.|sp\.\s?j\."
+    r"|S\.A\.B\.\s+de\s+C\.V\.|S\.A\.P\.I\.\s+de\s+C\.V\.|S\.A\.\s+de\s+C\.V\.|S\.\s?de\s+R\.L\.(?:\s+de\s+C\.V\.)?"
+    r"|S\.A\.S\.?|S\.A\.R\.L\.?|S\.A\.?(?!\w)|S\.p\.A\.?|S\.r\.l\.?|S\.L\.U?\.?|S\.C\.A\.?|S\.E\.|S\.C\.S\.?"
+    r"|K\.K\.?|G\.K\.|Y\.K\.|N\.V\.?|B\.V\.?|L\.L\.C\.?|L\.L\.P\.?|P\.L\.C\.?|P\.C\.|e\.V\.|a\.s\.|s\.r\.o\.?|d\.o\.o\.?"
+    r"|Sdn\.?\s+Bhd\.?|(?:Pty|Pvt|Pte)\.?\s+Ltd\.?|Co\.,?\s+Ltd\.?"
+    r"|(?:GmbH|AG|SE|Ltd\.?)\s*&\s*Co\.?\s*(?:KGaA|KG|OHG)|GmbH\s*&\s*Co\.?"
+    r"|A/S|I/S|K/S|Ltda\.?|Cía\.?\s+Ltda\.?"
+)
+LEGAL_FORM = rc.compiled(rf"(?:{LEGAL_FORMS})(?![\w/])")
+_LEGAL_FORM_IN = rc.compiled(rf"(?<=\s)(?:{LEGAL_FORMS})(?![\w/])")
+ENDS_IN_LEGAL_FORM = rc.compiled(rf"\s(?:{LEGAL_FORMS})$")
+
+
+def _mask_legal_forms(s: str) -> str:
+    """``s`` with the full stops and commas inside its legal forms replaced, same length. A legal form's last
+    full stop still ends the sentence when a capital follows ("Sony K.K. They want…")."""
+
+    def mask(lf: re.Match[str]) -> str:
+        form = lf.group(0)
+        keep_last = form.endswith(".") and rc.match(r"\s+[A-Z]", s[lf.end() :]) is not None
+        inner = form[:-1] if keep_last else form
+        return rc.sub(r"[.,]", "\u2024", inner) + (form[-1] if keep_last else "")
+
+    return _LEGAL_FORM_IN.sub(mask, s)
+
+
+def first_clause(separator: str, s: str) -> str:
+    """``s`` up to the first ``separator`` that is not a full stop or comma inside a legal form: "Vale S.A. as
+    head of procurement" is one clause."""
+    sep = rc.search(separator, _mask_legal_forms(s))
+    return s[: sep.start()] if sep else s
+
+
+def _contiguous_run(text: str, pos: int) -> list[re.Match[str]]:
+    """The tokens from ``pos`` that follow one another separated by spaces only."""
     run: list[re.Match[str]] = []
     cursor = pos
-    for m in toks:
+    for m in _TOKEN.finditer(text, pos):
         if text[cursor : m.start()].strip():
             break
         run.append(m)
         cursor = m.end()
+    return run
+
+
+_STARTS_SENTENCE = frozenset(
+    [
+        "He",
+        "She",
+        "They",
+        "We",
+        "It",
+        "I",
+        "The",
+        "Will",
+        "Need",
+        "Follow",
+        "Their",
+        "His",
+        "Her",
+        "Next",
+        "Wants",
+        "Asked",
+        "Send",
+        "Call",
+        "Great",
+        "Good",
+        "Really",
+        "Very",
+        "Also",
+        "Then",
+        "Looks",
+    ]
+)
+
+
+def _sentence_cut(run: list[re.Match[str]]) -> list[re.Match[str]]:
+    """The run up to the word whose full stop ends the sentence (so the name: "Had a call with Jane. Follow
+    up…"), except after initials and abbreviations ("J. Doe", "Acme Corp.", "Dr. Lee")."""
     for i, m in enumerate(run):
         tok = m.group(0)
         base = tok.rstrip(".").lower()
-        # A full stop after a word ends the sentence, so the name ("Had a call with Jane. Follow up…"),
-        # except after initials and abbreviations ("J. Doe", "Acme Corp.", "Dr. Lee").
+        if not tok.endswith(".") or len(base) <= 1:
+            continue
         nxt_tok = run[i + 1].group(0) if i + 1 < len(run) else ""
-        pronoun_next = rc.sub(r"['’](?:s|ll|d|re|ve|m)$", "", nxt_tok) in (
-            "He",
-            "She",
-            "They",
-            "We",
-            "It",
-            "I",
-            "The",
-            "Will",
-            "Need",
-            "Follow",
-            "Their",
-            "His",
-            "Her",
-            "Next",
-            "Wants",
-            "Asked",
-            "Send",
-            "Call",
-            "Great",
-            "Good",
-            "Really",
-            "Very",
-            "Also",
-            "Then",
-            "Looks",
-        )
+        pronoun_next = rc.sub(r"['’](?:s|ll|d|re|ve|m)$", "", nxt_tok) in _STARTS_SENTENCE
         # "Cobalt Systems. Decision by…": after a company word, a capitalised word starts a new sentence
         # unless it is another suffix ("Co. Ltd"); "Dr. Lee", "St. Luke's" keep going.
         new_sentence = (
@@ -241,13 +291,35 @@ def take_name(text: str, pos: int, *, company: bool = False, max_words: int = 4)
             and nxt_tok[:1].isupper()
             and nxt_tok.lower().rstrip(".,") not in COMPANY_SUFFIX
         )
-        if (
-            tok.endswith(".")
-            and len(base) > 1
-            and (base not in COMPANY_SUFFIX and base not in _ABBREV_DOT or pronoun_next or new_sentence)
-        ):
-            run = run[: i + 1]
-            break
+        if base not in COMPANY_SUFFIX and base not in _ABBREV_DOT or pronoun_next or new_sentence:
+            return run[: i + 1]
+    return run
+
+
+def _legal_form_cut(text: str, run: list[re.Match[str]]) -> tuple[list[re.Match[str]], re.Match[str] | None]:
+    """The run before a legal form that follows at least one word, and that legal form."""
+    for i in range(1, len(run)):
+        lf = LEGAL_FORM.match(text, run[i].start())
+        if lf:
+            return run[:i], lf
+    return run, None
+
+
+def take_name(text: str, pos: int, *, company: bool = False, max_words: int = 4) -> tuple[str, int]:
+    """A person or company name starting at ``pos``; returns (name, end). Empty when none is there."""
+    run, legal = _legal_form_cut(text, _contiguous_run(text, pos))
+    run = _sentence_cut(run)
+    if legal and run and not run[-1].group(0).endswith("."):
+        name, end = _words_of_name(text, pos, run, company=company, max_words=max_words)
+        if name and end == run[-1].end():
+            return f"{name} {legal.group(0)}", legal.end()  # "Allegro sp. z o.o.", "Sony K.K."
+        return name, end
+    return _words_of_name(text, pos, run, company=company, max_words=max_words)
+
+
+def _words_of_name(
+    text: str, pos: int, run: list[re.Match[str]], *, company: bool, max_words: int
+) -> tuple[str, int]:
     if not run:
         return "", pos
     first = run[0].group(0)
@@ -322,7 +394,7 @@ def take_name(text: str, pos: int, *, company: bool = False, max_words: int = 4)
         if (
             words
             and (lw.endswith(("ed", "ing")) or lw in _ADVERBS or len(words) >= 2)
-            and not (company and lw.rstrip(".") in COMPANY_SUFFIX)
+            and not (company and lw.rstrip(".") in _ENDS_COMPANY)
         ):
             break
         if not words and lw in _ADVERBS:

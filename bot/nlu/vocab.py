@@ -362,6 +362,6 @@ COMPANY_WORDS: frozenset[str] = _words(
     logistics foods motors dynamics dynamic worldwide science sciences biotech pharma pharmaceuticals energy
     solar telecom freight retail insurance robotics analytics holdings studios networks airlines aerospace
     therapeutics diagnostics manufacturing mfg realty properties construction seafood seafoods farms foundation
-    bio ai holding pjsc psc jsc srl spa bv nv pty pvt sas sarl limited tbk bhd oyj asa kft zrt
+    bio ai holding pjsc psc jsc srl spa bv nv pty pvt sas sarl limited tbk bhd oyj asa kft zrt services
     """
 )
