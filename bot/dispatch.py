@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from bot.blocks import cards
 from bot.blocks.common import esc, section
+from bot.blocks.messages import describe, too_long, yes_label
 from bot.blocks.modals import Form
 from bot.commands.help import help_reply, unknown_subcommand
 from bot.commands.registry import (
@@ -39,7 +40,6 @@ from bot.nlu import parse
 from bot.nlu.commands import parse_command, split_share
 from bot.nlu.parser import MAX_CHARS
 from bot.services.errors import Ambiguous, AskFirst, DomainError, NotFound, PossibleDuplicate
-from bot.services.limits import too_long
 from bot.services.timeutil import zone
 
 if TYPE_CHECKING:
@@ -280,20 +280,19 @@ def know_people(ctx: Ctx, slots: dict[str, Any]) -> None:
 
 
 def from_error(ctx: Ctx, exc: DomainError, pending: dict[str, Any] | None) -> Reply:
+    message, hint = describe(exc)
     if isinstance(exc, Ambiguous) and pending is not None:
         slot = exc.kind if exc.kind in pending["slots"] or exc.kind in SLOT_KINDS else "contact"
-        return Reply(exc.message, cards.ambiguous(exc.message, exc.candidates, pending, slot))
+        return Reply(message, cards.ambiguous(message, exc.candidates, pending, slot))
     if isinstance(exc, PossibleDuplicate) and pending is not None:
-        return Reply(
-            exc.message, cards.duplicate(exc.existing, pending["slots"], exc.kind, pending["intent"])
-        )
+        return Reply(message, cards.duplicate(exc.existing, pending["slots"], exc.kind, pending["intent"]))
     if isinstance(exc, AskFirst) and pending is not None:
-        return Reply(exc.message, cards.ask_first(exc.message, pending, exc.yes_label))
+        return Reply(message, cards.ask_first(message, pending, yes_label(exc)))
     if isinstance(exc, NotFound) and pending is not None:
         spec = spec_of(pending["intent"])
         offers = spec.create_offers(exc, pending["slots"]) if spec is not None else []
-        return Reply(exc.message, cards.not_found(exc.message, exc.hint, offers))
-    return Reply(exc.message + (f" {exc.hint}" if exc.hint else ""), cards.problem(exc.message, exc.hint))
+        return Reply(message, cards.not_found(message, hint, offers))
+    return Reply(message + (f" {hint}" if hint else ""), cards.problem(message, hint))
 
 
 def invalid_form(slots: dict[str, Any]) -> Reply:

@@ -11,7 +11,7 @@ from slack_sdk.models.blocks import Block
 
 from bot.blocks import cards
 from bot.blocks.common import context as context_block
-from bot.blocks.common import esc
+from bot.blocks.messages import SUBSCRIBE_USAGE
 from bot.charts import summary_chart_png
 from bot.commands.registry import Ctx, Reply, command, intent_handler, phrase_handler
 from bot.proactive import registry
@@ -19,7 +19,7 @@ from bot.proactive.blockkit import local_time
 from bot.proactive.kinds.summary import summary_blocks
 from bot.services.errors import Invalid
 from bot.services.proactive import Proactive
-from bot.services.subscriptions import USAGE, Subscriptions, SubscriptionView, read_summary_request
+from bot.services.subscriptions import Subscriptions, SubscriptionView, read_summary_request
 from bot.services.summary import SummaryService
 from bot.slack.reply import make_ctx, post_to_response_url, respond_with, safely
 
@@ -36,7 +36,7 @@ def press(ctx: Ctx, action: dict[str, Any]) -> Reply:
     """What a button on a proactive message does."""
     found = registry.button(action.get("action_id"))
     if found is None or found.press is None:
-        raise Invalid("action", "That button no longer does anything.")
+        raise Invalid("button.stale", field="action")
     return found.press(ctx, action)
 
 
@@ -84,7 +84,7 @@ def _channel(ctx: Ctx, word: str | None) -> tuple[str, str | None]:
         return word, None
     if word and word.lstrip("#").lower() in ("here", "this") or not word:
         if not ctx.channel_id or ctx.channel_id.startswith("D"):
-            raise Invalid("channel", "Which channel should get the summary?", USAGE)
+            raise Invalid("subscription.channel.missing", field="channel")
         return ctx.channel_id, ctx.channel_name
     if (
         word.startswith("#")
@@ -94,11 +94,7 @@ def _channel(ctx: Ctx, word: str | None) -> tuple[str, str | None]:
     ):
         return ctx.channel_id, ctx.channel_name
     if word.startswith("#"):
-        raise Invalid(
-            "channel",
-            f"I can't tell which channel {esc(word)} is from here.",
-            "Pick it from Slack's channel list as you type (so it turns into a link), or run the command in it.",
-        )
+        raise Invalid("subscription.channel.elsewhere", field="channel", value=word)
     return word, None
 
 
@@ -128,7 +124,7 @@ def subscribe(ctx: Ctx, args: str) -> Reply:
     """Post the pipeline summary (with its chart) to a channel every day or week, at that time in your zone."""
     word, schedule = _split(args)
     if not schedule:
-        raise Invalid("schedule", "How often should I post the summary?", USAGE)
+        raise Invalid("subscription.schedule.missing", field="schedule")
     channel, name = _channel(ctx, word)
     written = Subscriptions(ctx.sessions, ctx.now).subscribe(ctx.actor, channel, schedule, channel_name=name)
     sub = written.subscription
@@ -190,7 +186,9 @@ def subscriptions(ctx: Ctx, args: str) -> Reply:
             found = service.list(ctx.actor, channel)
             where = f"<#{found[0].channel_id}>" if found else "this channel"
     if not found:
-        return Reply.say(f"No pipeline summaries in {where} yet. {USAGE.replace('For example: ', 'Try ')}.")
+        return Reply.say(
+            f"No pipeline summaries in {where} yet. {SUBSCRIBE_USAGE.replace('For example: ', 'Try ')}."
+        )
     text = f"Pipeline summaries in {where}:\n" + "\n".join(_sub_line(v) for v in found)
     return Reply.say(text)
 
@@ -207,7 +205,7 @@ def stale_days(ctx: Ctx, args: str) -> Reply:
             f"Open deals are flagged to their owner {state}. Change it with `/crm stale days 21`."
         )
     if not text.isdigit():
-        raise Invalid("days", f"“{esc(text)}” is not a number of days.", "For example: /crm stale days 21")
+        raise Invalid("stale.days.unreadable", field="days", value=text)
     days = int(text)
     op_id = service.set_stale_days(ctx.actor, days)
     line = f"⚙️ Deals now count as stale after {days} quiet days." if days else "⚙️ Stale-deal alerts are off."

@@ -26,6 +26,7 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.blocks import ids
+from bot.blocks.messages import too_long
 from bot.services import limits
 from bot.services.crm import EMAIL, PHONE
 from bot.services.timeutil import zone
@@ -222,7 +223,7 @@ def read(intent: str, form: Form, values: dict[str, dict[str, Any]]) -> tuple[di
             most = max_chars(intent, f.slot)
             if value is not None and len(value) > most:
                 # Marked in the form, where the rest of what was typed stays as it was.
-                errors[bid] = limits.too_long(len(value), most)
+                errors[bid] = too_long(len(value), most)
         elif f.kind == "select":
             value = (raw.get("selected_option") or {}).get("value")
         elif f.kind == "user":

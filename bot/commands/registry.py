@@ -25,9 +25,10 @@ Rules for a verb function:
   and the Web API (``ctx.client``), and must not keep sessions across calls.
 - Slow extras that the answer does not need (uploading a chart) go in ``Reply.after``: they run once the
   reply has been posted, so the person reads the answer first.
-- Bad input: raise a ``bot.services.errors.DomainError`` (``Invalid(field, message, hint)`` for the right
-  form). The caller renders it as a short message; an unexpected exception becomes a generic apology,
-  never a traceback in Slack.
+- Bad input: raise a ``bot.services.errors.DomainError`` with a code and its data (``Invalid(code,
+  field=…, …)`` for the right form), and give the code its words in :mod:`bot.blocks.messages`. The caller
+  renders it as a short message; an unexpected exception becomes a generic apology, never a traceback in
+  Slack.
 - The module that registers must be imported before the first request: the built-in verbs come from the
   intent specs (:mod:`bot.intents`, installed by ``bot.app.create_app``), and every listener module that
   ``create_app`` lists is imported before the app starts, so a verb registered there is always in place.

@@ -111,7 +111,7 @@ class Op:
         for event in earlier:
             if event.after is not None and same_record(type(obj), event.after, mine):
                 seconds = max(0, int((now - aware(event.at)).total_seconds()))
-                raise RepeatedWrite(kind, label, seconds)
+                raise RepeatedWrite("record.repeated", kind=kind, label=label, seconds_ago=seconds)
 
     def deleted(self, obj: Base, before: dict[str, Any]) -> None:
         self._event(obj, "delete", before, None)

@@ -25,9 +25,9 @@ def find_company(s: Session, op: Op | None, actor: Actor, ref: Ref | None, *, cr
     if isinstance(ref, int):
         company = s.get(Company, ref)
         if company is None or company.workspace_id != actor.workspace_id:
-            raise NotFound("company", str(ref))
+            raise NotFound("record.not_found", kind="company", ref=str(ref))
         return company
-    name = fields.name(ref, "company name", "Acme Corp")
+    name = fields.name(ref, "company name", "company")
     key = fold(name)
     found = s.scalars(
         select(Company).where(Company.workspace_id == actor.workspace_id, Company.name_key == key).limit(1)
@@ -55,7 +55,7 @@ class Companies(Service):
         """A company on its own (contacts and deals usually create theirs on the way)."""
         with self.op(actor) as op:
             company = find_company(
-                op.session, op, actor, fields.name(name, "company name", "Acme Corp"), create=True
+                op.session, op, actor, fields.name(name, "company name", "company"), create=True
             )
             assert company is not None
             return Written(op.id, company=CompanyView(company.id, company.name, company.domain))

@@ -70,7 +70,7 @@ def find_contact(s: Session, actor: Actor, ref: Ref, company_hint: str | None = 
     if isinstance(ref, int):
         contact = s.get(Contact, ref)
         if contact is None or contact.workspace_id != actor.workspace_id:
-            raise NotFound("contact", str(ref))
+            raise NotFound("record.not_found", kind="contact", ref=str(ref))
         return contact
     matches = _matches(s, actor, ref)
     if company_hint and len(matches) > 1:
@@ -125,36 +125,31 @@ def _check_duplicate(s: Session, actor: Actor, name: str, email: str | None, com
                 if same_company or (m.score == 100.0 and company_key is None):
                     existing.append(Candidate(m.id, m.label, m.score, detail.get(m.id)))
     if existing:
-        raise PossibleDuplicate("contact", existing)
+        raise PossibleDuplicate("record.duplicate", existing, kind="contact")
 
 
 def _checked_edits(values: dict[str, Any]) -> dict[str, Any]:
     """The changes asked of a contact, each checked, emails and phones in their stored form."""
     unknown = set(values) - EDITABLE
     if unknown:
-        raise Invalid(
-            sorted(unknown)[0],
-            f"I can't change “{sorted(unknown)[0]}” on a contact.",
-            "Fields: " + ", ".join(sorted(EDITABLE)),
-        )
+        raise Invalid("contact.field.unknown", field=sorted(unknown)[0], fields=sorted(EDITABLE))
     if "email" in values:
         values["email"] = fields.email(values["email"])
     if "phone" in values:
         values["phone"] = fields.phone(values["phone"])
     if values.get("name"):
-        fields.name(values["name"], "name", "Jane Doe")
+        fields.name(values["name"], "name", "contact")
     if isinstance(values.get("title"), str):
         limits.check("job title", values["title"])
     if values.get("lifecycle") and values["lifecycle"] not in LIFECYCLES:
         raise Invalid(
-            "lifecycle",
-            f"“{values['lifecycle']}” is not a lifecycle stage.",
-            "Use " + ", ".join(LIFECYCLES) + ".",
+            "contact.lifecycle.unknown",
+            field="lifecycle",
+            value=values["lifecycle"],
+            lifecycles=list(LIFECYCLES),
         )
     if not values:
-        raise Invalid(
-            "fields", "Nothing to change.", "For example: /crm contact edit Jane Doe email=jane@acme.com"
-        )
+        raise Invalid("contact.edit.empty", field="fields")
     return values
 
 
@@ -172,14 +167,14 @@ class Contacts(Service):
         tags: list[str] | None = None,
         force: bool = False,
     ) -> Written:
-        name = fields.name(name, "name", "/crm contact add Jane Doe jane@acme.com Acme")
+        name = fields.name(name, "name", "contact.add")
         email = fields.email(email)
         phone = fields.phone(phone)
         title = (title or "").strip() or None
         limits.check("job title", title)
         if lifecycle and lifecycle not in LIFECYCLES:
             raise Invalid(
-                "lifecycle", f"“{lifecycle}” is not a lifecycle stage.", "Use " + ", ".join(LIFECYCLES) + "."
+                "contact.lifecycle.unknown", field="lifecycle", value=lifecycle, lifecycles=list(LIFECYCLES)
             )
         with self.op(actor) as op:
             s = op.session
@@ -220,7 +215,7 @@ class Contacts(Service):
                     company = find_company(s, edit.op, actor, value, create=True)
                     contact.company_id = company.id if company else None
                 elif key == "name":
-                    contact.name = fields.name(value, "name", "Jane Doe")
+                    contact.name = fields.name(value, "name", "contact")
                     contact.name_key = fold(contact.name)
                 else:
                     setattr(contact, key, value)

@@ -48,11 +48,7 @@ def find_stage(s: Session, ws_id: int, key: str) -> PipelineStage:
     for stage in stages:
         if stage.key == wanted or fold(stage.name) == wanted:
             return stage
-    raise Invalid(
-        "stage",
-        f"“{key}” is not a pipeline stage.",
-        "Stages: " + ", ".join(st.key for st in stages) + ".",
-    )
+    raise Invalid("deal.stage.unknown", field="stage", value=key, stages=[st.key for st in stages])
 
 
 def deal_view(s: Session, d: Deal) -> DealView:
@@ -91,7 +87,7 @@ def find_deal(s: Session, actor: Actor, ref: Ref, *, lock: bool = False) -> Deal
     if isinstance(ref, int):
         deal = lock_row(s, Deal, ref) if lock else s.get(Deal, ref)
         if deal is None or deal.workspace_id != actor.workspace_id:
-            raise NotFound("deal", str(ref))
+            raise NotFound("record.not_found", kind="deal", ref=str(ref))
         return deal
     matches = rank(s, Deal, Deal.title_key, Deal.title, actor.workspace_id, ref)
     if not matches or matches[0].score < 75:
@@ -165,7 +161,7 @@ def _check_duplicate(s: Session, actor: Actor, title: str) -> None:
             )
             for r in rows
         ]
-        raise PossibleDuplicate("deal", existing)
+        raise PossibleDuplicate("record.duplicate", existing, kind="deal")
 
 
 def _set_currency(
@@ -178,17 +174,16 @@ def _set_currency(
         return
     if delta is not None:
         raise Invalid(
-            "currency",
-            f"“{deal.title}” is in {deal.currency}; I can't add {new_currency} to it.",
-            "Give the whole new amount instead, e.g. /crm deal amount Acme renewal €30k",
+            "deal.currency.add", field="currency", title=deal.title, old=deal.currency, new=new_currency
         )
     if not force:
         raise CurrencyChange(
-            deal.title,
-            deal.currency,
-            fields.plain_amount(deal.amount),
-            new_currency,
-            fields.plain_amount(amount),
+            "deal.currency.change",
+            title=deal.title,
+            old=deal.currency,
+            old_amount=deal.amount,
+            new=new_currency,
+            new_amount=amount,
         )
     deal.currency = new_currency
 
@@ -218,13 +213,9 @@ class Deals(Service):
     ) -> Written:
         """``force``: the person said to add it even though they added the same deal a moment ago."""
         if not title and not company:
-            raise Invalid(
-                "title",
-                "A deal needs a title or a company.",
-                "For example: /crm deal add Acme renewal 50k close 2026-12-15",
-            )
+            raise Invalid("deal.title.missing", field="title")
         if title:
-            fields.name(title, "deal title", "Acme renewal")
+            fields.name(title, "deal title", "deal")
         amount_value = fields.money(amount)
         day = parse_day(close_date, "close date")
         with self.op(actor) as op:
@@ -238,7 +229,7 @@ class Deals(Service):
             stage_row = find_stage(s, actor.workspace_id, stage or "lead")
             owner_id = user_by_slack(s, actor.workspace_id, owner).id if owner else actor.user_id
             deal_title = fields.name(
-                title or f"{company_row.name if company_row else ''} deal", "deal title", "Acme renewal"
+                title or f"{company_row.name if company_row else ''} deal", "deal title", "deal"
             )
             now = self.now()
             deal = Deal(
@@ -283,18 +274,14 @@ class Deals(Service):
     ) -> Written:
         """``force``: the person confirmed a change of currency (the amount is never converted)."""
         if title:
-            fields.name(title, "deal title", "Acme renewal")
+            fields.name(title, "deal title", "deal")
         amount_value = fields.money(amount)
         delta = fields.money(add_amount) if add_amount is not None else None
         day = parse_day(close_date, "close date")
         if all(v is None for v in (stage, amount_value, delta, currency, day, owner, title)) and not (
             company or contact
         ):
-            raise Invalid(
-                "deal",
-                "Nothing to change on the deal.",
-                "For example: /crm deal move Acme renewal negotiation",
-            )
+            raise Invalid("deal.edit.empty", field="deal")
         # Locked for the whole transaction, so two people changing one deal never lose a write.
         with self.edit(actor, lambda op: find_deal(op.session, actor, ref, lock=True)) as edit:
             deal, now = edit.record, self.now()
@@ -334,7 +321,7 @@ class Deals(Service):
         if owner is not None:
             deal.owner_id = user_by_slack(s, actor.workspace_id, owner).id
         if title:
-            deal.title = fields.name(title, "deal title", "Acme renewal")
+            deal.title = fields.name(title, "deal title", "deal")
             deal.title_key = fold(deal.title)
         if company:
             company_row = find_company(s, edit.op, actor, company, create=True)
@@ -346,7 +333,7 @@ class Deals(Service):
     def advance_deal(self, actor: Actor, ref: Ref) -> Written:
         deal = self.resolve_deal(actor, ref)
         if deal.next_stage is None:
-            raise Invalid("stage", f"“{deal.title}” is already {deal.stage_name}.")
+            raise Invalid("deal.stage.last", field="stage", title=deal.title, stage=deal.stage_name)
         return self.update_deal(actor, deal.id, stage=deal.next_stage)
 
     def list_deals(

@@ -1,20 +1,33 @@
-"""Domain errors: each carries a short message a person can act on, never a traceback."""
+"""Domain errors: what went wrong, as a stable ``code`` and the plain values it concerns (``data``).
+
+Services say what happened, not how to say it: the sentence a person reads, its ``/crm`` examples and any
+Slack markup are composed from the code and data by the presentation layer (:mod:`bot.blocks.messages`).
+``str(exc)`` is the code and data, for logs; it is never shown to anyone.
+
+Codes are dotted and stable (``deal.stage.unknown``, ``policy.forbidden.change``); a new one needs its
+template in bot/blocks/messages.py, which a test checks for every code raised here.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 
 class DomainError(Exception):
-    def __init__(self, message: str, hint: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.hint = hint
+    def __init__(self, code: str, **data: Any) -> None:
+        super().__init__(code, data)
+        self.code = code
+        self.data = data
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.data}"
 
 
 class NotFound(DomainError):
-    def __init__(self, kind: str, ref: str, hint: str | None = None) -> None:
-        super().__init__(f"I couldn't find a {kind} matching “{ref}”.", hint)
+    def __init__(self, code: str, *, kind: str, ref: str, **data: Any) -> None:
+        super().__init__(code, kind=kind, ref=ref, **data)
+        # What the reference was for and what was written: the offers to create it read these.
         self.kind = kind
         self.ref = ref
 
@@ -28,16 +41,17 @@ class Candidate:
 
 
 class Ambiguous(DomainError):
-    def __init__(self, kind: str, ref: str, candidates: list[Candidate]) -> None:
-        super().__init__(f"“{ref}” matches more than one {kind}. Which one did you mean?")
+    def __init__(self, code: str, candidates: list[Candidate], *, kind: str, ref: str, **data: Any) -> None:
+        super().__init__(code, kind=kind, ref=ref, **data)
+        # ``kind`` is also the slot a choice fills; dispatch may point it elsewhere (an assignee).
         self.kind = kind
         self.ref = ref
         self.candidates = candidates
 
 
 class PossibleDuplicate(DomainError):
-    def __init__(self, kind: str, existing: list[Candidate]) -> None:
-        super().__init__(f"This looks like a {kind} you already have.")
+    def __init__(self, code: str, existing: list[Candidate], *, kind: str, **data: Any) -> None:
+        super().__init__(code, kind=kind, **data)
         self.kind = kind
         self.existing = existing
 
@@ -45,45 +59,25 @@ class PossibleDuplicate(DomainError):
 class AskFirst(DomainError):
     """Done only once the person says yes: the request again, with ``force``."""
 
-    yes_label = "Yes, do it"
-
 
 class CurrencyChange(AskFirst):
     """A deal's amount given in another currency than the deal's: the amount is not converted."""
-
-    yes_label = "Yes, change the currency"
-
-    def __init__(
-        self, title: str, old: str, old_amount: str | None, new: str, new_amount: str | None
-    ) -> None:
-        now = f"{old} {old_amount}" if old_amount else old
-        then = f"{new} {new_amount}" if new_amount else new
-        super().__init__(
-            f"“{title}” is in {now}. Change it to {then}? Nothing is converted.",
-            "Nothing was saved yet.",
-        )
 
 
 class RepeatedWrite(AskFirst):
     """The same person made the same record moments ago: asked, not done twice."""
 
-    yes_label = "Add anyway"
-
-    def __init__(self, kind: str, label: str, seconds_ago: int) -> None:
-        verb = "logged" if kind == "interaction" else "added"
-        super().__init__(
-            f"You {verb} this {kind} a moment ago: “{label}”. Add it again?",
-            "Nothing was saved this time.",
-        )
+    def __init__(self, code: str, *, kind: str, label: str, seconds_ago: int, **data: Any) -> None:
+        super().__init__(code, kind=kind, label=label, seconds_ago=seconds_ago, **data)
         self.kind = kind
         self.label = label
         self.seconds_ago = seconds_ago
 
 
 class Invalid(DomainError):
-    def __init__(self, field_name: str, message: str, hint: str | None = None) -> None:
-        super().__init__(message, hint)
-        self.field = field_name
+    def __init__(self, code: str, *, field: str, **data: Any) -> None:
+        super().__init__(code, field=field, **data)
+        self.field = field
 
 
 class Forbidden(DomainError):

@@ -24,20 +24,16 @@ def money(value: Any) -> Decimal | None:
     try:
         amount = Decimal(str(value).replace(",", "").strip())
     except InvalidOperation:
-        raise Invalid("amount", f"“{value}” is not an amount.", "Write it like 50000, 50k or 1.2M.") from None
+        raise Invalid("amount.unreadable", field="amount", value=str(value)) from None
     if amount < 0 or amount >= Decimal("1e12"):
-        raise Invalid(
-            "amount", f"“{value}” is out of range for an amount.", "Write it like 50000, 50k or 1.2M."
-        )
+        raise Invalid("amount.out_of_range", field="amount", value=str(value))
     return amount.quantize(Decimal("0.01"))
 
 
 def currency(value: str | None, default: str) -> str:
     code = (value or default).strip().upper()
     if not re.fullmatch(r"[A-Z]{3}", code):
-        raise Invalid(
-            "currency", f"“{value}” is not a currency code.", "Use a 3-letter code such as USD or EUR."
-        )
+        raise Invalid("currency.unknown", field="currency", value=value)
     return code
 
 
@@ -47,7 +43,7 @@ def email(value: str | None) -> str | None:
     value = value.strip()
     limits.check("email", value)
     if not EMAIL.match(value):
-        raise Invalid("email", f"“{value}” is not an email address.", "Write it like jane@acme.com.")
+        raise Invalid("email.invalid", field="email", value=value)
     return value.lower()
 
 
@@ -56,15 +52,16 @@ def phone(value: str | None) -> str | None:
         return None
     limits.check("phone", value.strip())
     if not PHONE.match(value.strip()):
-        raise Invalid("phone", f"“{value}” is not a phone number.", "Write it like +1 415 555 0100.")
+        raise Invalid("phone.invalid", field="phone", value=value)
     return value.strip()
 
 
-def name(value: str | None, what: str, example: str) -> str:
-    """A name or title as stored; ``what`` is its field in bot/services/limits.py."""
+def name(value: str | None, what: str, usage: str) -> str:
+    """A name or title as stored; ``what`` is its field in bot/services/limits.py, ``usage`` where it was
+    asked for (the message's example follows it: ``contact.add``, ``task.edit``)."""
     cleaned = re.sub(r"\s+", " ", value or "").strip()
     if not cleaned:
-        raise Invalid(what, f"The {what} is missing.", f"For example: {example}")
+        raise Invalid("field.missing", field=what, usage=usage)
     limits.check(what, cleaned)
     column = limits.FIELDS[what]
     key_column = getattr(column.class_, f"{column.key}_key", None)

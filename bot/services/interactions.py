@@ -131,7 +131,7 @@ def _edit_follow_up(op: Op, interaction: Interaction, task_id: int | None, follo
 def _load(op: Op, interaction_id: int) -> Interaction:
     interaction = lock_row(op.session, Interaction, interaction_id)
     if interaction is None or interaction.workspace_id != op.actor.workspace_id:
-        raise NotFound("interaction", str(interaction_id), "It may have been undone.")
+        raise NotFound("interaction.not_found", kind="interaction", ref=str(interaction_id))
     return interaction
 
 
@@ -153,18 +153,12 @@ class Interactions(Service):
         """Log a call/email/meeting/note/message, and its follow-up task, as one undoable operation.
         ``force``: log it even though the person logged the same one a moment ago."""
         if kind not in INTERACTION_KINDS:
-            raise Invalid(
-                "kind",
-                f"“{kind}” is not an interaction kind.",
-                "Kinds: " + ", ".join(INTERACTION_KINDS) + ".",
-            )
+            raise Invalid("interaction.kind.unknown", field="kind", value=kind, kinds=list(INTERACTION_KINDS))
         if contact is None and company is None and deal is None:
-            raise Invalid(
-                "contact", "Who was it with?", "For example: /crm log call Jane Doe discussed pricing"
-            )
+            raise Invalid("interaction.party.missing", field="contact")
         summary = fields.summary(summary, kind)
         if follow_up and follow_up.get("title"):
-            fields.name(follow_up["title"], "task title", "call Jane tomorrow 3pm")
+            fields.name(follow_up["title"], "task title", "task")
         when = occurred(occurred_at, actor.tz, self.now())
         with self.op(actor) as op:
             s = op.session
@@ -222,10 +216,10 @@ class Interactions(Service):
         dropped. Arguments left UNSET stay as they are."""
         if kind is not None and kind not in INTERACTION_KINDS:
             raise Invalid(
-                "kind", f"“{kind}” is not an interaction kind.", "Kinds: " + ", ".join(INTERACTION_KINDS)
+                "interaction.kind.unknown_in_edit", field="kind", value=kind, kinds=list(INTERACTION_KINDS)
             )
         if follow_up is not UNSET and follow_up and follow_up.get("title"):
-            fields.name(follow_up["title"], "task title", "call Jane tomorrow 3pm")
+            fields.name(follow_up["title"], "task title", "task")
         with self.edit(actor, lambda op: _load(op, interaction_id)) as edit:
             s, interaction = edit.session, edit.record
             if kind is not None:
@@ -238,7 +232,7 @@ class Interactions(Service):
                 and interaction.company_id is None
                 and interaction.deal_id is None
             ):
-                raise Invalid("contact", "Who was it with?", "Give a contact or a company.")
+                raise Invalid("interaction.party.removed", field="contact")
             if occurred_at is not UNSET:
                 interaction.occurred_at = occurred(occurred_at, actor.tz, self.now())
             # The interaction's change is recorded before its task's, as undo expects them in order.

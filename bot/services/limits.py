@@ -62,38 +62,25 @@ def limit(field: str) -> int:
     return found
 
 
-def too_long(size: int, most: int) -> str:
-    """The part of the message a form shows next to the field."""
-    return f"{size:,} characters; the limit is {most:,}."
-
-
 def check(field: str, value: str | None, *, label: str | None = None) -> None:
     """Refuse ``value`` when it is over ``field``'s limit (``label`` names it, when not ``field``)."""
     if value is None:
         return
     most = limit(field)
     if len(value) > most:
-        raise Invalid(field, f"The {label or field} is {too_long(len(value), most)} Nothing was saved.")
+        raise Invalid("field.too_long", field=field, label=label or field, size=len(value), most=most)
 
 
 def check_key(field: str, key: str, key_column: InstrumentedAttribute[str]) -> None:
     """The lookup key folds accents and symbols into letters, and can come out longer than the name."""
     most = column_limit(key_column.class_, key_column.key)
     if most is not None and len(key) > most:
-        raise Invalid(
-            field,
-            f"The {field} is {len(key):,} characters once accents and symbols are spelled out; "
-            f"the limit is {most:,}. Nothing was saved.",
-        )
+        raise Invalid("field.key_too_long", field=field, size=len(key), most=most)
 
 
 def check_reference(query: str) -> None:
     if len(query.strip()) > SEARCH_CHARS:
-        raise Invalid(
-            "reference",
-            f"That's too long to search for; give a name, an email or a few words of it "
-            f"({SEARCH_CHARS} characters at most).",
-        )
+        raise Invalid("reference.too_long", field="reference", most=SEARCH_CHARS)
 
 
 def search_words(query_key: str) -> list[str]:
@@ -127,7 +114,7 @@ def _before_flush(session: Session, _context: Any, _instances: Any) -> None:
             most = column_limit(*where)
             if most is not None and len(value) > most:
                 label = _LABELS.get(where) or attr.key.replace("_", " ")
-                raise Invalid(attr.key, f"The {label} is {too_long(len(value), most)} Nothing was saved.")
+                raise Invalid("field.too_long", field=attr.key, label=label, size=len(value), most=most)
 
 
 def guard(sessions: sessionmaker[Session]) -> None:

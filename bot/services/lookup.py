@@ -139,13 +139,14 @@ def _score(a: str, b: str, **kwargs: Any) -> float:
 def pick(kind: str, ref: str, matches: list[Match], *, detail: dict[int, str] | None = None) -> int:
     """The one record a reference means, or a domain error a person can answer."""
     if not matches or matches[0].score < LIKELY:
-        raise NotFound(kind, ref)
+        raise NotFound("record.not_found", kind=kind, ref=ref)
     top = matches[0]
     close = [m for m in matches if m.score >= LIKELY and top.score - m.score < 5]
     if len(close) == 1:
         return top.id
     raise Ambiguous(
-        kind,
-        ref,
+        "record.ambiguous",
         [Candidate(m.id, m.label, m.score, (detail or {}).get(m.id)) for m in close[:5]],
+        kind=kind,
+        ref=ref,
     )

@@ -34,7 +34,7 @@ def find_teammate(s: Session, actor: Actor, ref: str | int) -> User:
     if isinstance(ref, int):
         by_id = s.get(User, ref)
         if by_id is None or by_id.workspace_id != actor.workspace_id:
-            raise NotFound("teammate", str(ref))
+            raise NotFound("record.not_found", kind="teammate", ref=str(ref))
         return by_id
     written = _written(ref)
     people = list(s.scalars(select(User).where(User.workspace_id == actor.workspace_id)))
@@ -42,14 +42,14 @@ def find_teammate(s: Session, actor: Actor, ref: str | int) -> User:
         for person in people:
             if person.slack_id == written:
                 return person
-        raise NotFound("teammate", f"<@{written}>", "They need to say something to the bot first.")
+        raise NotFound("person.unknown", kind="teammate", ref=written)
     key = fold(written)
     if key in SELF:
         mine = next((p for p in people if p.id == actor.user_id), None)
         if mine is not None:
             return mine
     if not key:
-        raise NotFound("teammate", ref)
+        raise NotFound("record.not_found", kind="teammate", ref=ref)
 
     def keys(person: User) -> set[str]:
         name = fold(person.name)
@@ -65,12 +65,7 @@ def find_teammate(s: Session, actor: Actor, ref: str | int) -> User:
     if len(exact) == 1:
         return exact[0]
     if exact:
-        raise Ambiguous("teammate", written, [Candidate(p.id, p.name) for p in exact[:5]])
-    missing = NotFound(
-        "teammate",
-        written,
-        "Mention them with @ so I know who you mean; "
-        "someone who has never written to me must do so once first.",
-    )
-    missing.message = f"No one called “{written}” is on this team."
-    raise missing
+        raise Ambiguous(
+            "record.ambiguous", [Candidate(p.id, p.name) for p in exact[:5]], kind="teammate", ref=written
+        )
+    raise NotFound("teammate.not_found", kind="teammate", ref=written)

@@ -10,7 +10,8 @@ The README's "Who may do what" table is this module in words; change them togeth
 - channel summaries and workspace settings are for managers and admins; roles are for admins;
 - reports: everyone sees the team's totals and their own figures; a teammate's are for managers and admins.
 
-A refusal is a :class:`Forbidden` whose message says what was refused and who can do it instead.
+A refusal is a :class:`Forbidden` whose data say what was refused and who can do it instead (the words are
+bot/blocks/messages.py's).
 """
 
 from __future__ import annotations
@@ -30,28 +31,25 @@ if TYPE_CHECKING:
 
 RANK = {"rep": 0, "manager": 1, "admin": 2}
 
-# Workspace-wide actions: the least role each needs, and how a refusal says what was refused.
-ACTIONS: dict[str, tuple[str, str]] = {
-    "subscribe": ("manager", "subscribe a channel to the pipeline summary"),
-    "unsubscribe": ("manager", "stop a channel's pipeline summary"),
-    "subscriptions": ("manager", "change which channels get the pipeline summary"),
-    "stale days": ("manager", "change when deals count as stale"),
-    "settings": ("manager", "change the workspace's settings"),
-    "roles": ("admin", "change roles"),
-    "teammate figures": (
-        "manager",
-        "see a teammate's own figures (everyone sees the team's totals and their own)",
-    ),
+# Workspace-wide actions and the least role each needs (a refusal names the action by its key).
+ACTIONS: dict[str, str] = {
+    "subscribe": "manager",
+    "unsubscribe": "manager",
+    "subscriptions": "manager",
+    "stale days": "manager",
+    "settings": "manager",
+    "roles": "admin",
+    "teammate figures": "manager",
 }
 # Undoing a change to one of these records is that action again.
 UNDO_ACTION = {"subscription": "subscriptions", "workspace": "settings", "user": "roles"}
 
-# Who holds a record: its columns naming people, and how a refusal names each of them.
+# Who holds a record: its columns naming people, and the part each plays (a refusal names them by it).
 HOLDERS: dict[type[Any], tuple[tuple[str, str], ...]] = {
-    Contact: (("owner_id", "the owner"),),
-    Deal: (("owner_id", "the owner"),),
-    Task: (("assignee_id", "the assignee"), ("creator_id", "who created it")),
-    Interaction: (("author_id", "who logged it"),),
+    Contact: (("owner_id", "owner"),),
+    Deal: (("owner_id", "owner"),),
+    Task: (("assignee_id", "assignee"), ("creator_id", "creator")),
+    Interaction: (("author_id", "author"),),
 }
 
 
@@ -61,29 +59,30 @@ def at_least(actor: Actor, role: str) -> bool:
 
 def require(s: Session, actor: Actor, action: str) -> None:
     """Refuse a workspace-wide ``action`` (a key of :data:`ACTIONS`) that the actor's role does not allow."""
-    least, what = ACTIONS[action]
+    least = ACTIONS[action]
     if at_least(actor, least):
         return
-    who = "an admin" if least == "admin" else "a manager or an admin"
-    raise Forbidden(f"Only {who} can {what}.", _ask(s, actor.workspace_id, least))
+    ask, more = _ask(s, actor.workspace_id, least)
+    raise Forbidden("policy.forbidden.action", action=action, least=least, ask=ask, more=more)
 
 
 def require_change(s: Session, actor: Actor, record: Any, verb: str = "change") -> None:
-    """Refuse changing ``record`` (a contact, deal, task or interaction) unless the actor may."""
+    """Refuse changing ``record`` (a contact, deal, task or interaction) unless the actor may; ``verb``
+    names what was refused (``change``, ``snooze``)."""
     if at_least(actor, "manager"):
         return
-    held = [(getattr(record, column), label) for column, label in HOLDERS[type(record)]]
+    held = [(getattr(record, column), part) for column, part in HOLDERS[type(record)]]
     holders = {user_id for user_id, _ in held if user_id is not None}
     # A record nobody holds (its owner left, it was imported without one) is the team's to tidy.
     if not holders or actor.user_id in holders:
         return
     names = _names(s, holders)
-    labels: dict[int, list[str]] = {}
-    for user_id, label in held:
+    parts: dict[int, list[str]] = {}
+    for user_id, part in held:
         if user_id is not None:
-            labels.setdefault(user_id, []).append(label)
-    people = [f"{names.get(uid, 'someone')} ({' and '.join(ls)})" for uid, ls in labels.items()]
-    raise Forbidden(f"Only {', '.join(people)}, a manager or an admin can {verb} {describe(s, record)}.")
+            parts.setdefault(user_id, []).append(part)
+    people = [(names.get(uid), ps) for uid, ps in parts.items()]
+    raise Forbidden("policy.forbidden.change", holders=people, verb=verb, **describe(s, record))
 
 
 def require_undo(s: Session, actor: Actor, events: Sequence[AuditEvent]) -> None:
@@ -95,18 +94,18 @@ def require_undo(s: Session, actor: Actor, events: Sequence[AuditEvent]) -> None
         return
     others = {e.actor_id for e in events if e.actor_id is not None and e.actor_id != actor.user_id}
     if others:
-        names = ", ".join(sorted(_names(s, others).values())) or "the person who made it"
-        raise Forbidden(f"Only {names} (who made that change), a manager or an admin can undo it.")
+        raise Forbidden("policy.forbidden.undo", makers=sorted(_names(s, others).values()))
 
 
-def describe(s: Session, record: Any) -> str:
-    """How a refusal names the record: by its name, as a person would."""
+def describe(s: Session, record: Any) -> dict[str, Any]:
+    """What a refusal names the record by: its type and name (an interaction: its kind and whom it was
+    with)."""
     if isinstance(record, Contact):
-        return record.name
+        return {"record_type": "contact", "name": record.name}
     if isinstance(record, Deal):
-        return f"the deal “{record.title}”"
+        return {"record_type": "deal", "name": record.title}
     if isinstance(record, Task):
-        return f"the task “{record.title}”"
+        return {"record_type": "task", "name": record.title}
     if isinstance(record, Interaction):
         party = (
             (s.get(Contact, record.contact_id) if record.contact_id else None)
@@ -114,8 +113,8 @@ def describe(s: Session, record: Any) -> str:
             or (s.get(Deal, record.deal_id) if record.deal_id else None)
         )
         name = getattr(party, "name", None) or getattr(party, "title", None)
-        return f"the {record.kind} with {name}" if name else f"this {record.kind}"
-    return "it"
+        return {"record_type": "interaction", "interaction_kind": record.kind, "name": name}
+    return {"record_type": None, "name": None}
 
 
 def _names(s: Session, user_ids: Iterable[int]) -> dict[int, str]:
@@ -123,8 +122,9 @@ def _names(s: Session, user_ids: Iterable[int]) -> dict[int, str]:
     return {uid: name for uid, name in s.execute(select(User.id, User.name).where(User.id.in_(ids)))}
 
 
-def _ask(s: Session, workspace_id: int, least: str, limit: int = 5) -> str | None:
-    """Who to ask instead: the people whose role allows it, highest first."""
+def _ask(s: Session, workspace_id: int, least: str, limit: int = 5) -> tuple[list[tuple[str, str]], bool]:
+    """Who to ask instead: the people whose role allows it (name and role), highest first, and whether
+    there are more than ``limit`` of them."""
     roles = [role for role, rank in RANK.items() if rank >= RANK[least]]
     rows = s.execute(
         select(User.name, User.role)
@@ -132,7 +132,4 @@ def _ask(s: Session, workspace_id: int, least: str, limit: int = 5) -> str | Non
         .order_by(User.role, User.name)  # "admin" sorts before "manager"
         .limit(limit + 1)
     ).all()
-    if not rows:
-        return None
-    people = [f"{name} ({role})" for name, role in rows[:limit]]
-    return "Ask " + ", ".join(people) + (" or another of them." if len(rows) > limit else ".")
+    return [(name, role) for name, role in rows[:limit]], len(rows) > limit

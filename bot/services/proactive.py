@@ -63,11 +63,7 @@ class Proactive(ServiceBase):
         with self.op(actor) as op:
             policy.require(op.session, actor, "stale days")
             if not 0 <= days <= 365:
-                raise Invalid(
-                    "days",
-                    f"{days} is not a number of days I can use.",
-                    "Use 1 to 365, or 0 to turn alerts off.",
-                )
+                raise Invalid("stale.days.out_of_range", field="days", days=days)
             ws = op.session.get(Workspace, actor.workspace_id, with_for_update=True)
             assert ws is not None
             before = snapshot(ws)
@@ -80,13 +76,13 @@ class Proactive(ServiceBase):
         day = parse_day(until, "date")
         assert day is not None
         if day <= today_in(actor.tz, self.now()):
-            raise Invalid("date", "Pick a day after today.", "Choose a date in the future to snooze until.")
+            raise Invalid("snooze.date.past", field="date")
         with self.op(actor) as op:
             s = op.session
             deal = lock_row(s, Deal, deal_id)
             if deal is None or deal.workspace_id != actor.workspace_id:
-                raise NotFound("deal", str(deal_id))
-            policy.require_change(s, actor, deal, "snooze alerts on")
+                raise NotFound("record.not_found", kind="deal", ref=str(deal_id))
+            policy.require_change(s, actor, deal, "snooze")
             before = snapshot(deal)
             deal.stale_snoozed_until = day
             deal.stale_alerted_at = None

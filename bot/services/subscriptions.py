@@ -18,7 +18,6 @@ from bot.services.timeutil import zone
 from models import Subscription
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-USAGE = "For example: /crm subscribe #sales daily 09:00, or /crm subscribe #sales weekly monday 09:00"
 CHANNEL = re.compile(r"^<#(?P<id>[CGD][A-Z0-9]+)(?:\|(?P<name>[^>]*))?>$|^(?P<bare>[CGD][A-Z0-9]{6,})$")
 TIME = re.compile(r"^(?P<h>\d{1,2})(?::(?P<m>\d{2}))?\s*(?P<ampm>am|pm)?$")
 
@@ -60,21 +59,21 @@ def parse_channel(text: str) -> tuple[str, str | None]:
     """A channel as Slack escapes it in a slash command (``<#C123|sales>``), or a bare id."""
     m = CHANNEL.match(text.strip())
     if not m:
-        raise Invalid("channel", f"“{text}” is not a channel I can post to.", USAGE)
+        raise Invalid("subscription.channel.invalid", field="channel", value=text)
     return (m.group("id") or m.group("bare")), m.group("name") or None
 
 
 def parse_time(text: str) -> str:
     m = TIME.match(text.strip().lower())
     if not m:
-        raise Invalid("time", f"“{text}” is not a time of day.", "Write it like 09:00 or 9am.")
+        raise Invalid("subscription.time.invalid", field="time", value=text)
     hour, minute = int(m.group("h")), int(m.group("m") or 0)
     if m.group("ampm"):
         if not 1 <= hour <= 12:
-            raise Invalid("time", f"“{text}” is not a time of day.", "Write it like 09:00 or 9am.")
+            raise Invalid("subscription.time.invalid", field="time", value=text)
         hour = hour % 12 + (12 if m.group("ampm") == "pm" else 0)
     if hour > 23 or minute > 59:
-        raise Invalid("time", f"“{text}” is not a time of day.", "Write it like 09:00 or 9am.")
+        raise Invalid("subscription.time.invalid", field="time", value=text)
     return f"{hour:02d}:{minute:02d}"
 
 
@@ -83,26 +82,26 @@ def parse_weekday(text: str) -> int:
     for i, name in enumerate(WEEKDAYS):
         if len(word) >= 3 and name.startswith(word):
             return i
-    raise Invalid("weekday", f"“{text}” is not a day of the week.", USAGE)
+    raise Invalid("subscription.weekday.invalid", field="weekday", value=text)
 
 
 def parse_schedule(text: str) -> Schedule:
     """``daily 09:00`` · ``daily 9am`` · ``weekly monday 09:00`` · ``weekly mon`` (09:00 by default)."""
     words = text.strip().lower().split()
     if not words:
-        raise Invalid("schedule", "How often should I post the summary?", USAGE)
+        raise Invalid("subscription.schedule.missing", field="schedule")
     kind, rest = words[0], words[1:]
     if kind in ("daily", "day", "every-day"):
         return Schedule("daily", None, parse_time(" ".join(rest)) if rest else "09:00")
     if kind in ("weekly", "week"):
         if not rest:
-            raise Invalid("weekday", "Which day of the week?", USAGE)
+            raise Invalid("subscription.weekday.missing", field="weekday")
         return Schedule(
             "weekly", parse_weekday(rest[0]), parse_time(" ".join(rest[1:])) if rest[1:] else "09:00"
         )
     if len(kind) >= 3 and any(d.startswith(kind.rstrip("s")) for d in WEEKDAYS):
         return Schedule("weekly", parse_weekday(kind), parse_time(" ".join(rest)) if rest else "09:00")
-    raise Invalid("schedule", f"“{text}” is not a schedule I understand.", USAGE)
+    raise Invalid("subscription.schedule.invalid", field="schedule", value=text)
 
 
 @dataclass(frozen=True)
@@ -115,7 +114,7 @@ class SummaryRequest:
     schedule: str
 
 
-_CHANNEL_REF = r"<#[CGD][A-Z0-9]+(?:\|[^>]*)?>|#[a-z0-9][a-z0-9_\-]*"
+_CHANNEL_REF = re.compile(r"<#[CGD][A-Z0-9]+(?:\|[^>]*)?>|#[a-z0-9][a-z0-9_\-]*", re.IGNORECASE)
 _STOP = re.compile(
     r"^(?:please\s+)?(?:stop|unsubscribe|cancel|end|turn off|no more|don'?t (?:post|send)|do not (?:post|send))\b"
 )
@@ -139,7 +138,7 @@ def read_summary_request(text: str) -> SummaryRequest | None:
     ordered = _ORDER.match(low) and _RECURRING.search(low)
     if "pipeline" not in low or not (named or ordered):
         return None
-    found = re.search(_CHANNEL_REF, text.strip(), re.IGNORECASE)
+    found = _CHANNEL_REF.search(text.strip())
     here = re.search(r"\b(?:here|this channel)\b", low)
     if found is None and here is None:
         return None
@@ -218,8 +217,11 @@ class Subscriptions(ServiceBase):
             for sub in existing:
                 if sub.weekday == sched.weekday and sub.time_local == sched.time_local:
                     raise Conflict(
-                        f"<#{channel_id}> already gets the summary {sched.describe()}.",
-                        "See them with /crm subscriptions.",
+                        "subscription.exists",
+                        channel_id=channel_id,
+                        frequency=sched.frequency,
+                        weekday=sched.weekday,
+                        time_local=sched.time_local,
                     )
             sub = Subscription(
                 workspace_id=actor.workspace_id,
@@ -260,9 +262,7 @@ class Subscriptions(ServiceBase):
                         == (sched.frequency, sched.weekday, sched.time_local)
                     ]
             if not subs:
-                raise NotFound(
-                    "summary subscription", f"<#{channel_id}>", "See them with /crm subscriptions."
-                )
+                raise NotFound("subscription.not_found", kind="summary subscription", ref=channel_id)
             removed = []
             for sub in subs:
                 removed.append(_view(sub))

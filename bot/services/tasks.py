@@ -93,7 +93,7 @@ def new_task(
     """A task made in ``op`` (audited there); ``assignee`` a Slack id, the actor when None."""
     s = op.session
     actor = op.actor
-    title = fields.name(title, "task title", "/crm task add call Jane tomorrow 3pm")
+    title = fields.name(title, "task title", "task.add")
     assignee_row = user_by_slack(s, actor.workspace_id, assignee or actor.slack_id)
     # The day someone types is read in their zone; the instant is kept in UTC.
     day, at = parse_when(due, actor.tz)
@@ -121,7 +121,7 @@ def find_task(s: Session, actor: Actor, ref: Ref, *, open_only: bool = True) -> 
     if isinstance(ref, int):
         task = lock_row(s, Task, ref)
         if task is None or task.workspace_id != actor.workspace_id:
-            raise NotFound("task", str(ref))
+            raise NotFound("record.not_found", kind="task", ref=str(ref))
         return task
     where = [Task.done_at.is_(None)] if open_only else []
     mine = rank(
@@ -149,7 +149,7 @@ def change_task(
     """Rename, reschedule (``due`` UNSET: keep it) and reassign (a Slack id) a task, and schedule it
     again for whoever holds it now. The caller audits (bot.services.base.change)."""
     if title:
-        task.title = fields.name(title, "task title", "call Jane tomorrow 3pm")
+        task.title = fields.name(title, "task title", "task")
         task.title_key = fold(task.title)
     if due is not UNSET:
         task.due_date, task.due_at = parse_when(due, actor.tz)
@@ -183,7 +183,7 @@ class Tasks(Service):
         force: bool = False,
     ) -> Written:
         """``force``: add it even though the person added the same task a moment ago."""
-        fields.name(title, "task title", "/crm task add call Jane tomorrow 3pm")
+        fields.name(title, "task title", "task.add")
         with self.op(actor) as op:
             s = op.session
             contact_row = find_contact(s, actor, contact) if contact else None
@@ -256,7 +256,7 @@ class Tasks(Service):
         self, actor: Actor, *, assignee: str | None = None, scope: str = "all", limit: int = 25
     ) -> list[TaskView]:
         if scope not in TASK_SCOPES:
-            raise Invalid("scope", f"“{scope}” is not a task list.", "Lists: today, overdue, week, all.")
+            raise Invalid("task.scope.unknown", field="scope", value=scope)
         with self.read() as s:
             who = user_by_slack(s, actor.workspace_id, assignee or actor.slack_id)
             q = select(Task).where(
@@ -280,5 +280,5 @@ class Tasks(Service):
         with self.read() as s:
             t = s.get(Task, task_id)
             if t is None or t.workspace_id != actor.workspace_id:
-                raise NotFound("task", str(task_id))
+                raise NotFound("record.not_found", kind="task", ref=str(task_id))
             return task_view(s, t, self.now())

@@ -33,9 +33,7 @@ def parse_when(value: str | date | datetime | None, tz: str) -> tuple[date | Non
             return date.fromisoformat(text), None
         parsed = datetime.fromisoformat(text)
     except ValueError:
-        raise Invalid(
-            "due", f"“{value}” is not a date I can read.", "Use a date like 2026-12-15 or “friday 3pm”."
-        ) from None
+        raise Invalid("due.unreadable", field="due", value=str(value)) from None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=zone(tz))
     return None, parsed.astimezone(UTC)
@@ -51,9 +49,7 @@ def parse_day(value: str | date | None, field_name: str = "date") -> date | None
     try:
         return date.fromisoformat(value.strip()[:10])
     except ValueError:
-        raise Invalid(
-            field_name, f"“{value}” is not a date I can read.", "Use a date like 2026-12-15."
-        ) from None
+        raise Invalid("date.unreadable", field=field_name, value=str(value)) from None
 
 
 def due_instant(day: date | None, at: datetime | None, tz: str) -> datetime | None:

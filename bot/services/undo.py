@@ -45,7 +45,7 @@ def _record(s: Session, actor: Actor, kind: str, ref: Ref) -> tuple[int, str]:
         return task.id, task.title
     company = find_company(s, None, actor, ref, create=False)
     if company is None:
-        raise NotFound("company", str(ref))
+        raise NotFound("record.not_found", kind="company", ref=str(ref))
     return company.id, company.name
 
 
@@ -69,9 +69,7 @@ def _check_unchanged(event: AuditEvent, obj: Any) -> None:
         if key in BOT_KEPT:
             continue
         if current.get(key) != value:
-            raise Conflict(
-                f"The {event.record_type} was changed again since ({key}); undo the later change first."
-            )
+            raise Conflict("undo.changed_since", record_type=event.record_type, key=key)
 
 
 def _check_unused(s: Session, op: Op, event: AuditEvent, obj: Any) -> None:
@@ -99,10 +97,13 @@ def _check_unused(s: Session, op: Op, event: AuditEvent, obj: Any) -> None:
             )
             what = getattr(row, "name", None) or getattr(row, "title", None) or getattr(row, "summary", "")
             mine = getattr(obj, "name", None) or getattr(obj, "title", None) or event.record_type
-            whose = "your" if maker == op.actor.name else f"{maker}'s" if maker else "a"
             raise Conflict(
-                f"{mine} is used since by {whose} {kind} “{str(what)[:60]}”; undoing would unlink it. "
-                "Nothing was undone: undo that first, or keep it and change it instead."
+                "undo.used_since",
+                record=mine,
+                kind=kind,
+                label=str(what)[:60],
+                maker=maker,
+                mine=maker == op.actor.name,
             )
 
 
@@ -138,7 +139,7 @@ class UndoLog(Service):
                     missing = missing or exc
                     continue
                 return timeline(s, actor, kind, found[0], found[1], offset=offset)
-            raise missing or NotFound(record_type or "record", str(ref))
+            raise missing or NotFound("record.not_found", kind=record_type or "record", ref=str(ref))
 
     def history(self, actor: Actor, record_type: str, record_id: int, limit: int = 20) -> list[AuditEvent]:
         with self.read() as s:
@@ -200,11 +201,11 @@ class UndoLog(Service):
                 )
             )
             if not events:
-                raise NotFound("change", op_id[:8])
+                raise NotFound("record.not_found", kind="change", ref=op_id[:8])
             if any(e.undone_by_op for e in events):
-                raise Conflict("That change was already undone.")
+                raise Conflict("undo.already_undone")
             if any(e.action == "undo" for e in events):
-                raise Conflict("That was itself an undo; make the change again instead.")
+                raise Conflict("undo.of_undo")
             if any(e.record_type == "user" for e in events):
                 actor = role_now(s, actor)
             policy.require_undo(s, actor, events)
@@ -222,7 +223,7 @@ class UndoLog(Service):
             return self._restore(op, event, obj)
         if event.action == "delete":
             return self._recreate(op, event, obj)
-        raise Conflict("That change can't be undone.")
+        raise Conflict("undo.unsupported")
 
     @staticmethod
     def _remove(op: Op, event: AuditEvent, obj: Any) -> str:
@@ -243,7 +244,7 @@ class UndoLog(Service):
         """Undo an update: each field back as it was, unless it was changed since."""
         s = op.session
         if obj is None:
-            raise Conflict(f"The {event.record_type} was deleted since; nothing to restore.")
+            raise Conflict("undo.deleted_since", record_type=event.record_type)
         _check_unchanged(event, obj)
         before = snapshot(obj)
         cls = AUDITED[event.record_type]
@@ -269,7 +270,7 @@ class UndoLog(Service):
         """Undo a delete: the record again, under its old id."""
         s = op.session
         if obj is not None:
-            raise Conflict(f"The {event.record_type} exists again; nothing to restore.")
+            raise Conflict("undo.exists_again", record_type=event.record_type)
         cls = AUDITED[event.record_type]
         values = {k: from_json(cls, k, v) for k, v in (event.before or {}).items()}
         restored = cls(id=event.record_id, **values)

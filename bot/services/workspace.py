@@ -53,7 +53,7 @@ def workspace_id(s: Session, team_id: str, name: str | None = None, tz: str | No
 def user_by_slack(s: Session, ws_id: int, slack_id: str) -> User:
     user = s.scalar(select(User).where(User.workspace_id == ws_id, User.slack_id == slack_id))
     if user is None:
-        raise NotFound("person", f"<@{slack_id}>", "They need to say something to the bot first.")
+        raise NotFound("person.unknown", kind="person", ref=slack_id)
     return user
 
 
@@ -186,7 +186,7 @@ class Workspaces(Service):
     def set_role(self, actor: Actor, slack_id: str, role: str) -> Written:
         """Give someone a role (admins only); ``changed`` is empty when they already had it."""
         if role not in ROLES:
-            raise Invalid("role", f"“{role}” is not a role.", "Roles: rep, manager, admin.")
+            raise Invalid("role.unknown", field="role", value=role)
         with self.op(actor) as op:
             s = op.session
             # Asked before the person is looked up: a rep learns they may not, not who exists.
@@ -204,19 +204,13 @@ class Workspaces(Service):
         if changed.role == "admin":
             return
         if changed.slack_id in self.admins:
-            raise Conflict(
-                f"{changed.name} is an admin because the CRM_ADMINS setting names them.",
-                "Take them out of CRM_ADMINS first to change their role.",
-            )
+            raise Conflict("role.operator_admin", name=changed.name)
         s.flush()
         left = s.scalar(
             select(func.count(User.id)).where(User.workspace_id == changed.workspace_id, User.role == "admin")
         )
         if not left:
-            raise Conflict(
-                f"{changed.name} is the last admin; the workspace needs one.",
-                "Make someone else an admin first.",
-            )
+            raise Conflict("role.last_admin", name=changed.name)
 
     def people(self, actor: Actor, limit: int = 200) -> list[UserView]:
         """Everyone the bot knows in the workspace, admins first, then managers, then reps."""

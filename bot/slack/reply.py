@@ -11,6 +11,7 @@ from slack_sdk import WebClient
 from slack_sdk.webhook import WebhookClient
 
 from bot.blocks.cards import problem
+from bot.blocks.messages import describe
 from bot.commands.registry import Ctx, Reply
 from bot.db import is_unavailable, reason
 from bot.services import DomainError
@@ -48,7 +49,8 @@ def safely(ctx: Ctx | None, work: Callable[[], Reply]) -> Reply:
     try:
         return work()
     except DomainError as exc:
-        return Reply(exc.message, problem(exc.message, exc.hint))
+        message, hint = describe(exc)
+        return Reply(message, problem(message, hint))
     except Exception as exc:
         user = ctx.user_id if ctx else "?"
         if is_unavailable(exc):

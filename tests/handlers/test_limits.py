@@ -8,6 +8,7 @@ import re
 
 import pytest
 
+from bot.blocks.messages import message
 from bot.services.errors import Invalid
 from models import AuditEvent, Company, Contact, Deal, Interaction, Task
 from tests.handlers.helpers import count, rows
@@ -68,7 +69,7 @@ def test_an_edit_to_a_390_character_email_is_refused_and_the_contact_kept(slack:
     ann = slack.crm.actor("T1", ANN)
     with pytest.raises(Invalid) as refused:
         slack.crm.update_contact(ann, "Jane Doe", email=EMAIL_390, title="VP Sales")
-    assert refused.value.message == "The email is 390 characters; the limit is 254. Nothing was saved."
+    assert message(refused.value) == "The email is 390 characters; the limit is 254. Nothing was saved."
     assert [(c.email, c.title) for c in rows(slack, Contact)] == [("jane@acme.com", None)]
 
 

@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime
 import pytest
 from sqlalchemy import update
 
+from bot.blocks.messages import message
 from bot.clock import ManualClock
 from bot.proactive import Planner
 from bot.proactive.kinds.reminder import REMINDER_DONE
@@ -133,7 +134,7 @@ def test_stale_alert_snoozed_until_a_date(
     try:
         buttons.snooze_stale(ann, deal_id, clock.now().date())
     except Invalid as exc:
-        assert "after today" in exc.message
+        assert "after today" in message(exc)
     else:
         raise AssertionError("snoozing until today should be refused")
     buttons.snooze_stale(ann, deal_id, "2026-12-20")

@@ -9,6 +9,7 @@ from decimal import Decimal
 
 import pytest
 
+from bot.blocks.messages import message
 from bot.charts import summary_chart_png
 from bot.clock import ManualClock
 from bot.proactive.kinds.summary import summary as render_summary
@@ -41,7 +42,8 @@ def test_schedules_people_write(text: str, expected: Schedule) -> None:
 def test_bad_schedules_get_a_short_message_with_the_right_form(text: str) -> None:
     with pytest.raises(Invalid) as err:
         parse_schedule(text)
-    assert err.value.message and "\n" not in err.value.message
+    said = message(err.value)
+    assert said and "\n" not in said
     assert "Traceback" not in str(err.value)
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
+from bot.blocks.messages import describe
 from bot.services import CRM, Actor, Ambiguous, Invalid, NotFound, PossibleDuplicate
 from models import AuditEvent, Company, Contact
 
@@ -32,7 +33,7 @@ def test_create_contact_with_new_company_is_audited(crm: CRM, ann: Actor) -> Non
 def test_invalid_email_writes_nothing(crm: CRM, ann: Actor) -> None:
     with pytest.raises(Invalid) as err:
         crm.create_contact(ann, "Jane Doe", email="jane-at-acme", company="Acme")
-    assert err.value.field == "email" and "jane@acme.com" in (err.value.hint or "")
+    assert err.value.field == "email" and "jane@acme.com" in (describe(err.value)[1] or "")
     assert (
         count(crm, Contact) == 0 and count(crm, Company) == 0 and count(crm, AuditEvent) == 1
     )  # the user's own row

@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import Engine
 
+from bot.blocks.messages import describe
 from bot.db import make_session_factory
 from bot.services import CRM, Actor, Ambiguous, Forbidden, Invalid, NotFound
 
@@ -39,10 +40,10 @@ def test_bad_values_are_refused_with_the_right_form(crm: CRM, ann: Actor) -> Non
     crm.create_deal(ann, "Acme renewal", company="Acme")
     with pytest.raises(Invalid) as amount:
         crm.update_deal(ann, "Acme renewal", amount="lots")
-    assert "50k" in (amount.value.hint or "")
+    assert "50k" in (describe(amount.value)[1] or "")
     with pytest.raises(Invalid) as stage:
         crm.update_deal(ann, "Acme renewal", stage="celebrating")
-    assert "negotiation" in (stage.value.hint or "")
+    assert "negotiation" in (describe(stage.value)[1] or "")
     with pytest.raises(Invalid):
         crm.update_deal(ann, "Acme renewal", close_date="someday")
     with pytest.raises(NotFound):

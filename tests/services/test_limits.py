@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import Engine, func, select, update
 
+from bot.blocks.messages import message
 from bot.services import CRM, Actor, limits
 from bot.services.errors import Invalid
 from models import Contact, Deal, Interaction, Task, User
@@ -25,7 +26,7 @@ def test_a_write_path_without_its_own_check_is_still_refused_before_the_database
 ) -> None:
     with pytest.raises(Invalid) as refused:
         crm.register_user("T1", "ULONG", name="N" * 250)
-    assert refused.value.message == "The name is 250 characters; the limit is 200. Nothing was saved."
+    assert message(refused.value) == "The name is 250 characters; the limit is 200. Nothing was saved."
     with crm.read() as s:
         assert s.scalar(select(func.count(User.id)).where(User.slack_id == "ULONG")) == 0
 
@@ -46,7 +47,7 @@ def test_a_name_whose_lookup_key_outgrows_its_column_is_refused(crm: CRM, ann: A
     # Each ligature is one character typed and three once folded for search.
     with pytest.raises(Invalid) as refused:
         crm.create_contact(ann, "ﬃ" * 150)
-    assert "once accents and symbols are spelled out; the limit is 200" in refused.value.message
+    assert "once accents and symbols are spelled out; the limit is 200" in message(refused.value)
 
 
 def test_searches_of_any_length_compile_a_bounded_number_of_statements(
@@ -63,6 +64,7 @@ def test_searches_of_any_length_compile_a_bounded_number_of_statements(
     for n in range(1, 61):
         query = " ".join(letters[i % 26] + letters[(i // 26) % 26] for i in range(n))
         crm.find_contacts(ann, query)
-        with pytest.raises(Invalid, match="too long to search for"):
+        with pytest.raises(Invalid) as refused:
             crm.find_contacts(ann, query + " " + "x" * 200)
+        assert "too long to search for" in message(refused.value)
     assert len(cache) - before <= 2 * limits.SEARCH_WORDS * 3

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from bot.blocks.messages import message
 from bot.services import CRM, Actor, Ambiguous, NotFound
 
 
@@ -49,4 +50,4 @@ def test_an_unknown_name_is_not_found_and_never_the_sender(crm: CRM, team: dict[
             crm.teammate(team["ann"], written)
         assert missing.value.kind == "teammate"
         if not written.startswith("U"):
-            assert "No one called" in missing.value.message
+            assert "No one called" in message(missing.value)

@@ -305,7 +305,7 @@ def press_snooze(ctx: Ctx, action: dict[str, Any]) -> Reply:
     deal_id = int(str(action.get("block_id", "")).rsplit(":", 1)[-1])
     day = str(action.get("selected_date") or "")
     if not day:
-        raise Invalid("date", "Pick a date to snooze until.")
+        raise Invalid("snooze.date.missing", field="date")
     written = buttons.snooze_stale(ctx.actor, deal_id, day)
     deal = written.deal
     assert deal is not None

@@ -1,0 +1,310 @@
+"""The words of every domain error: a service raises a code and plain data (bot/services/errors.py); this
+turns them into the message and hint a person reads, with the ``/crm`` examples and the Slack references
+(``<@U…>``, ``<#C…>``) that go with them.
+
+Everything that shows an error reads it through :func:`describe` (and an ask-first question's button
+through :func:`yes_label`). A code without a template here still gets a plain sentence, never a
+traceback; tests/blocks/test_messages.py checks that every code raised has one.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from bot.blocks.common import esc
+from bot.services.errors import DomainError
+from bot.services.fields import plain_amount
+from bot.services.subscriptions import Schedule
+
+log = logging.getLogger(__name__)
+
+Data = Mapping[str, Any]
+# A template's text: a str.format pattern over the error's data, or a function of the data.
+Text = str | Callable[[Data], str | None] | None
+
+SUBSCRIBE_USAGE = (
+    "For example: /crm subscribe #sales daily 09:00, or /crm subscribe #sales weekly monday 09:00"
+)
+# What a code with no template says: the person still learns nothing happened.
+UNKNOWN = "I couldn't do that."
+ASK_YES = "Yes, do it"
+
+
+@dataclass(frozen=True)
+class Template:
+    message: Text
+    hint: Text = None
+    yes: str = ASK_YES  # the button that says yes to an ask-first question
+
+
+# ---- the words of the data's keys -------------------------------------------------------------------
+
+# The example a missing name or title is given, by where it was asked for (``usage``).
+EXAMPLES = {
+    "contact": "Jane Doe",
+    "contact.add": "/crm contact add Jane Doe jane@acme.com Acme",
+    "company": "Acme Corp",
+    "deal": "Acme renewal",
+    "task": "call Jane tomorrow 3pm",
+    "task.add": "/crm task add call Jane tomorrow 3pm",
+}
+# Workspace-wide actions (bot/services/policy.py ACTIONS) as a refusal names them.
+ACTIONS = {
+    "subscribe": "subscribe a channel to the pipeline summary",
+    "unsubscribe": "stop a channel's pipeline summary",
+    "subscriptions": "change which channels get the pipeline summary",
+    "stale days": "change when deals count as stale",
+    "settings": "change the workspace's settings",
+    "roles": "change roles",
+    "teammate figures": "see a teammate's own figures (everyone sees the team's totals and their own)",
+}
+# The part a person plays in a record (bot/services/policy.py HOLDERS).
+PARTS = {
+    "owner": "the owner",
+    "assignee": "the assignee",
+    "creator": "who created it",
+    "author": "who logged it",
+}
+VERBS = {"change": "change", "snooze": "snooze alerts on"}
+
+
+def too_long(size: int, most: int) -> str:
+    """The part of a too-long message that a form shows next to the field."""
+    return f"{size:,} characters; the limit is {most:,}."
+
+
+def _fill(text: Text, data: Data) -> str | None:
+    if text is None:
+        return None
+    if isinstance(text, str):
+        return text.format(**data)
+    return text(data)
+
+
+# ---- texts that need more than a pattern ------------------------------------------------------------
+
+
+def _currency_change(d: Data) -> str:
+    old, new = plain_amount(d["old_amount"]), plain_amount(d["new_amount"])
+    now = f"{d['old']} {old}" if old else d["old"]
+    then = f"{d['new']} {new}" if new else d["new"]
+    return f"“{d['title']}” is in {now}. Change it to {then}? Nothing is converted."
+
+
+def _repeated(d: Data) -> str:
+    verb = "logged" if d["kind"] == "interaction" else "added"
+    return f"You {verb} this {d['kind']} a moment ago: “{d['label']}”. Add it again?"
+
+
+def _used_since(d: Data) -> str:
+    whose = "your" if d["mine"] else f"{d['maker']}'s" if d["maker"] else "a"
+    return (
+        f"{d['record']} is used since by {whose} {d['kind']} “{d['label']}”; undoing would unlink it. "
+        "Nothing was undone: undo that first, or keep it and change it instead."
+    )
+
+
+def _forbidden_action(d: Data) -> str:
+    who = "an admin" if d["least"] == "admin" else "a manager or an admin"
+    return f"Only {who} can {ACTIONS[d['action']]}."
+
+
+def _ask(d: Data) -> str | None:
+    if not d["ask"]:
+        return None
+    people = [f"{name} ({role})" for name, role in d["ask"]]
+    return "Ask " + ", ".join(people) + (" or another of them." if d["more"] else ".")
+
+
+def _record(d: Data) -> str:
+    """A record as a refusal names it (bot/services/policy.py describe)."""
+    kind, name = d["record_type"], d["name"]
+    if kind == "contact":
+        return str(name)
+    if kind in ("deal", "task"):
+        return f"the {kind} “{name}”"
+    if kind == "interaction":
+        return f"the {d['interaction_kind']} with {name}" if name else f"this {d['interaction_kind']}"
+    return "it"
+
+
+def _forbidden_change(d: Data) -> str:
+    people = [
+        f"{'someone' if name is None else name} ({' and '.join(PARTS[p] for p in parts)})"
+        for name, parts in d["holders"]
+    ]
+    return f"Only {', '.join(people)}, a manager or an admin can {VERBS[d['verb']]} {_record(d)}."
+
+
+def _forbidden_undo(d: Data) -> str:
+    names = ", ".join(d["makers"]) or "the person who made it"
+    return f"Only {names} (who made that change), a manager or an admin can undo it."
+
+
+def _subscription_exists(d: Data) -> str:
+    schedule = Schedule(d["frequency"], d["weekday"], d["time_local"])
+    return f"<#{d['channel_id']}> already gets the summary {schedule.describe()}."
+
+
+def _example(d: Data) -> str | None:
+    example = EXAMPLES.get(d["usage"])
+    return f"For example: {example}" if example else None
+
+
+def _listed(label: str, key: str, end: str = ".") -> Callable[[Data], str]:
+    return lambda d: label + ", ".join(d[key]) + end
+
+
+_AMOUNT_HINT = "Write it like 50000, 50k or 1.2M."
+_NOT_FOUND = "I couldn't find a {kind} matching “{ref}”."
+_SUBSCRIPTIONS = "See them with /crm subscriptions."
+
+TEMPLATES: dict[str, Template] = {
+    # References
+    "record.not_found": Template(_NOT_FOUND),
+    "record.ambiguous": Template("“{ref}” matches more than one {kind}. Which one did you mean?"),
+    "record.duplicate": Template("This looks like a {kind} you already have."),
+    "record.repeated": Template(_repeated, "Nothing was saved this time.", yes="Add anyway"),
+    "person.unknown": Template(
+        "I couldn't find a {kind} matching “<@{ref}>”.", "They need to say something to the bot first."
+    ),
+    "teammate.not_found": Template(
+        "No one called “{ref}” is on this team.",
+        "Mention them with @ so I know who you mean; someone who has never written to me must do so once first.",
+    ),
+    "interaction.not_found": Template(_NOT_FOUND, "It may have been undone."),
+    "reference.too_long": Template(
+        "That's too long to search for; give a name, an email or a few words of it ({most} characters at most)."
+    ),
+    # Fields
+    "field.missing": Template("The {field} is missing.", _example),
+    "field.too_long": Template(
+        lambda d: f"The {d['label']} is {too_long(d['size'], d['most'])} Nothing was saved."
+    ),
+    "field.key_too_long": Template(
+        "The {field} is {size:,} characters once accents and symbols are spelled out; "
+        "the limit is {most:,}. Nothing was saved."
+    ),
+    "amount.unreadable": Template("“{value}” is not an amount.", _AMOUNT_HINT),
+    "amount.out_of_range": Template("“{value}” is out of range for an amount.", _AMOUNT_HINT),
+    "currency.unknown": Template(
+        "“{value}” is not a currency code.", "Use a 3-letter code such as USD or EUR."
+    ),
+    "email.invalid": Template("“{value}” is not an email address.", "Write it like jane@acme.com."),
+    "phone.invalid": Template("“{value}” is not a phone number.", "Write it like +1 415 555 0100."),
+    "due.unreadable": Template(
+        "“{value}” is not a date I can read.", "Use a date like 2026-12-15 or “friday 3pm”."
+    ),
+    "date.unreadable": Template("“{value}” is not a date I can read.", "Use a date like 2026-12-15."),
+    # Contacts
+    "contact.field.unknown": Template(
+        "I can't change “{field}” on a contact.", _listed("Fields: ", "fields", "")
+    ),
+    "contact.lifecycle.unknown": Template(
+        "“{value}” is not a lifecycle stage.", _listed("Use ", "lifecycles")
+    ),
+    "contact.edit.empty": Template(
+        "Nothing to change.", "For example: /crm contact edit Jane Doe email=jane@acme.com"
+    ),
+    # Deals
+    "deal.title.missing": Template(
+        "A deal needs a title or a company.", "For example: /crm deal add Acme renewal 50k close 2026-12-15"
+    ),
+    "deal.edit.empty": Template(
+        "Nothing to change on the deal.", "For example: /crm deal move Acme renewal negotiation"
+    ),
+    "deal.stage.unknown": Template("“{value}” is not a pipeline stage.", _listed("Stages: ", "stages")),
+    "deal.stage.last": Template("“{title}” is already {stage}."),
+    "deal.currency.add": Template(
+        "“{title}” is in {old}; I can't add {new} to it.",
+        "Give the whole new amount instead, e.g. /crm deal amount Acme renewal €30k",
+    ),
+    "deal.currency.change": Template(
+        _currency_change, "Nothing was saved yet.", yes="Yes, change the currency"
+    ),
+    # Tasks and interactions
+    "task.scope.unknown": Template("“{value}” is not a task list.", "Lists: today, overdue, week, all."),
+    "interaction.kind.unknown": Template(
+        "“{value}” is not an interaction kind.", _listed("Kinds: ", "kinds")
+    ),
+    "interaction.kind.unknown_in_edit": Template(
+        "“{value}” is not an interaction kind.", _listed("Kinds: ", "kinds", "")
+    ),
+    "interaction.party.missing": Template(
+        "Who was it with?", "For example: /crm log call Jane Doe discussed pricing"
+    ),
+    "interaction.party.removed": Template("Who was it with?", "Give a contact or a company."),
+    # Undo
+    "undo.already_undone": Template("That change was already undone."),
+    "undo.of_undo": Template("That was itself an undo; make the change again instead."),
+    "undo.unsupported": Template("That change can't be undone."),
+    "undo.changed_since": Template(
+        "The {record_type} was changed again since ({key}); undo the later change first."
+    ),
+    "undo.used_since": Template(_used_since),
+    "undo.deleted_since": Template("The {record_type} was deleted since; nothing to restore."),
+    "undo.exists_again": Template("The {record_type} exists again; nothing to restore."),
+    # Permissions and roles
+    "policy.forbidden.action": Template(_forbidden_action, _ask),
+    "policy.forbidden.change": Template(_forbidden_change),
+    "policy.forbidden.undo": Template(_forbidden_undo),
+    "role.unknown": Template("“{value}” is not a role.", "Roles: rep, manager, admin."),
+    "role.operator_admin": Template(
+        "{name} is an admin because the CRM_ADMINS setting names them.",
+        "Take them out of CRM_ADMINS first to change their role.",
+    ),
+    "role.last_admin": Template(
+        "{name} is the last admin; the workspace needs one.", "Make someone else an admin first."
+    ),
+    # Pipeline summaries and alerts
+    "subscription.exists": Template(_subscription_exists, _SUBSCRIPTIONS),
+    "subscription.not_found": Template("I couldn't find a {kind} matching “<#{ref}>”.", _SUBSCRIPTIONS),
+    "subscription.channel.invalid": Template("“{value}” is not a channel I can post to.", SUBSCRIBE_USAGE),
+    "subscription.channel.missing": Template("Which channel should get the summary?", SUBSCRIBE_USAGE),
+    "subscription.channel.elsewhere": Template(
+        lambda d: f"I can't tell which channel {esc(d['value'])} is from here.",
+        "Pick it from Slack's channel list as you type (so it turns into a link), or run the command in it.",
+    ),
+    "subscription.schedule.missing": Template("How often should I post the summary?", SUBSCRIBE_USAGE),
+    "subscription.schedule.invalid": Template("“{value}” is not a schedule I understand.", SUBSCRIBE_USAGE),
+    "subscription.weekday.missing": Template("Which day of the week?", SUBSCRIBE_USAGE),
+    "subscription.weekday.invalid": Template("“{value}” is not a day of the week.", SUBSCRIBE_USAGE),
+    "subscription.time.invalid": Template("“{value}” is not a time of day.", "Write it like 09:00 or 9am."),
+    "stale.days.unreadable": Template(
+        lambda d: f"“{esc(d['value'])}” is not a number of days.", "For example: /crm stale days 21"
+    ),
+    "stale.days.out_of_range": Template(
+        "{days} is not a number of days I can use.", "Use 1 to 365, or 0 to turn alerts off."
+    ),
+    "snooze.date.missing": Template("Pick a date to snooze until."),
+    "snooze.date.past": Template("Pick a day after today.", "Choose a date in the future to snooze until."),
+    # Buttons
+    "button.stale": Template("That button no longer does anything."),
+}
+
+
+def describe(exc: DomainError) -> tuple[str, str | None]:
+    """The message and hint a person reads for ``exc``."""
+    template = TEMPLATES.get(exc.code)
+    if template is None:
+        log.warning("no message for domain error %s", exc)
+        return UNKNOWN, None
+    try:
+        return _fill(template.message, exc.data) or UNKNOWN, _fill(template.hint, exc.data)
+    except (KeyError, IndexError, TypeError, ValueError):
+        # Data that does not fit its template is a bug to fix, not a reason to show a traceback.
+        log.exception("message for domain error %s failed", exc)
+        return UNKNOWN, None
+
+
+def message(exc: DomainError) -> str:
+    return describe(exc)[0]
+
+
+def yes_label(exc: DomainError) -> str:
+    """The button that says yes to an ask-first question."""
+    template = TEMPLATES.get(exc.code)
+    return template.yes if template is not None else ASK_YES
