@@ -83,6 +83,7 @@ def deal_view(s: Session, d: Deal) -> DealView:
         d.last_activity_at,
         d.closed_at,
         closer.slack_id if closer else None,
+        d.stage.is_won,
     )
 
 
