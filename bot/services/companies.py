@@ -100,7 +100,9 @@ def _check_duplicate(s: Session, actor: Actor, name: str, domain: str | None) ->
     existing: dict[int, Candidate] = {}
     if domain:
         for c in s.scalars(
-            select(Company).where(Company.workspace_id == actor.workspace_id, Company.domain == domain).limit(3)
+            select(Company)
+            .where(Company.workspace_id == actor.workspace_id, Company.domain == domain)
+            .limit(3)
         ):
             existing[c.id] = Candidate(c.id, c.name, 100.0, _detail(c))
     key = company_key(name)

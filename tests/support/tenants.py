@@ -87,7 +87,9 @@ def dump(
             table: [
                 tuple(row)
                 for row in conn.execute(
-                    text(f"SELECT {', '.join((columns or {}).get(table) or ['*'])} FROM {table} ORDER BY 1, 2")
+                    text(
+                        f"SELECT {', '.join((columns or {}).get(table) or ['*'])} FROM {table} ORDER BY 1, 2"
+                    )
                 )
             ]
             for table in tables
