@@ -75,12 +75,24 @@ def find_company(s: Session, op: Op | None, actor: Actor, ref: Ref | None, *, cr
     matches = rank(s, Company, Company.name_key, Company.name, actor.workspace_id, name)
     if matches and matches[0].score >= 92:
         return s.get(Company, matches[0].id)
+    same = _same_name(s, actor, name)
+    if len(same) == 1:
+        # "Globex Corp" is Globex: the one company of that name but for its legal suffix.
+        return same[0]
     if not create or op is None:
         return s.get(Company, pick("company", name, matches))
     company = Company(workspace_id=actor.workspace_id, name=name, name_key=key)
     s.add(company)
     op.created(company)
     return company
+
+
+def _same_name(s: Session, actor: Actor, name: str, limit: int = 10) -> list[Company]:
+    """The companies whose names are ``name`` but for legal suffixes and punctuation."""
+    key = company_key(name)
+    found = rank(s, Company, Company.name_key, Company.name, actor.workspace_id, key, limit=limit)
+    rows = [s.get(Company, m.id) for m in found if company_key(m.label) == key]
+    return [c for c in rows if c is not None]
 
 
 def _named(s: Session, actor: Actor, ref: Ref) -> Company:
