@@ -39,8 +39,17 @@ def not_yet(intent: str) -> Reply:
     return Reply(f"{text} {hint}", cards.problem_md(esc(text), hint))
 
 
+def _chosen(slots: dict[str, Any]) -> tuple[Any, Any]:
+    """The record and its type; a choice between look-alikes comes back in the slot of its type
+    (bot.dispatch.from_error), by id."""
+    for kind in ("company", "contact", "deal"):
+        if isinstance(slots.get(kind), int):
+            return slots[kind], kind
+    return slots.get("record"), slots.get("record_type")
+
+
 def show_record(ctx: Ctx, slots: dict[str, Any]) -> Reply:
-    record, kind = slots.get("record"), slots.get("record_type")
+    record, kind = _chosen(slots)
     if kind == "deal":
         return show_deal(ctx, {"deal": record})
     if kind == "contact":
@@ -103,18 +112,18 @@ def _contacts(ctx: Ctx, filters: dict[str, Any]) -> Reply:
 def tag_record(ctx: Ctx, slots: dict[str, Any]) -> Reply:
     """Tags on a contact or a company (the record types that have them so far), added to those it has;
     a record of no said type is a contact, or else a company of that name."""
-    kind = slots.get("record_type")
+    record, kind = _chosen(slots)
     if kind == "company":
-        return tag_company(ctx, slots["record"], list(slots.get("tags") or []))
+        return tag_company(ctx, record, list(slots.get("tags") or []))
     if kind not in (None, "contact"):
         return not_yet("tag_record")
     try:
-        contact = ctx.crm.resolve_contact(ctx.actor, slots["record"])
+        contact = ctx.crm.resolve_contact(ctx.actor, record)
     except NotFound as exc:
         if kind is not None:
             raise
         try:
-            return tag_company(ctx, slots["record"], list(slots.get("tags") or []))
+            return tag_company(ctx, record, list(slots.get("tags") or []))
         except NotFound:
             raise exc from None
     wanted = [str(t).strip().lstrip("#") for t in slots.get("tags") or [] if str(t).strip()]

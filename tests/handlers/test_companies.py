@@ -162,3 +162,14 @@ def test_company_verbs_have_help_lines_and_a_wrong_one_names_them(slack: SlackHT
     assert "Companies forms" in wrong and "/crm company add" in wrong, wrong
     bad = text_of(slack.command("company edit Acme colour=red"))
     assert "company edit NAME field=value" in bad, bad
+
+
+def test_a_company_named_ambiguously_is_picked_from_the_look_alikes(slack: SlackHTTP) -> None:
+    slack.command("company add Umbrella North, umbrella-north.com")
+    slack.command("company add Umbrella South, umbrella-south.com")
+    asked = slack.dm("show company Umbrella")
+    assert "matches more than one company" in text_of(asked), text_of(asked)
+    shown = text_of(slack.press(asked, "Umbrella South"))
+    assert "umbrella-south.com" in shown and "People" in shown, shown
+    tagged = text_of(slack.press(slack.dm("tag company Umbrella as vip"), "Umbrella North"))
+    assert "Tagged" in tagged and "#vip" in tagged, tagged
