@@ -330,7 +330,7 @@ def seed(
         bulk(
             engine,
             Company.__table__,  # type: ignore[arg-type]
-            ("id", "workspace_id", "name", "name_key", "domain", "created_at", "updated_at"),
+            ("id", "workspace_id", "name", "name_key", "domain", "tags", "created_at", "updated_at"),
             (
                 (
                     start_company + i,
@@ -338,6 +338,7 @@ def seed(
                     name,
                     company_keys[i],
                     company_keys[i].replace(" ", "") + ".example",
+                    "[]",
                     ts,
                     ts,
                 )

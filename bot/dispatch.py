@@ -35,7 +35,7 @@ from bot.commands.registry import (
     lookup,
     phrase_handlers,
 )
-from bot.commands.values import check_typed_values, malformed_value
+from bot.commands.values import check_typed_values, malformed_value, stage_as_written
 from bot.nlu import parse
 from bot.nlu.commands import parse_command, split_share
 from bot.nlu.parser import MAX_CHARS
@@ -108,7 +108,7 @@ def handle_text(ctx: Ctx, text: str) -> Reply:
     ctx.share = ctx.share or share
     ctx.text = text
     if not text:
-        return help_reply("")
+        return help_reply("", stage_keys(ctx))
     if SMALL_TALK.match(text):
         return small_talk(text)
     found = lookup(text)
@@ -159,10 +159,16 @@ def run_verb(ctx: Ctx, verb: Verb, args: str) -> Reply:
     intent = parse_command(text, user=ctx.user_id, now=local_now) or understand(ctx, text)
     if intent.get("intent") in (None, "unknown"):
         return wrong_form(verb, args)
-    problem_text = check_typed_values(verb.name, args, intent)
+    intent = stage_as_written(verb.name, args, intent)
+    problem_text = check_typed_values(verb.name, args, intent, lambda: stage_keys(ctx))
     if problem_text:
         return wrong_form(verb, args, problem_text)
     return execute(ctx, intent)
+
+
+def stage_keys(ctx: Ctx) -> list[str]:
+    """The workspace's pipeline stages as they are typed, in pipeline order (from its database rows)."""
+    return [key for key, _name, _closed in ctx.crm.stages(ctx.actor)]
 
 
 def wrong_form(verb: Verb, args: str, problem_text: str | None = None) -> Reply:

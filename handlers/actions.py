@@ -13,7 +13,7 @@ from bot.blocks import ids, modals
 from bot.blocks.common import unpack
 from bot.commands.registry import Ctx, Reply
 from bot.dispatch import execute, form_of, guarded
-from bot.intents import advance_deal, create_and_continue, show_contact, show_deal, undo_op
+from bot.intents import advance_deal, create_and_continue, show_company, show_contact, show_deal, undo_op
 from bot.services.edits import logged_values
 from bot.slack.reply import make_ctx, post, post_to_response_url, respond_with, safely
 
@@ -35,6 +35,7 @@ NEEDS: dict[str, tuple[str, ...]] = {
     ids.USE_EXISTING: ("contact",),
     ids.SHOW_CONTACT: ("contact",),
     ids.SHOW_DEAL: ("deal",),
+    ids.SHOW_COMPANY: ("company",),
     ids.CREATE_ANYWAY: ("s",),
     ids.EDIT: ("i",),
 }
@@ -100,9 +101,12 @@ def press(ctx: Ctx, name: str, value: dict[str, Any]) -> tuple[Reply, bool]:
         return guarded(ctx, lambda: show_contact(ctx, {"contact": int(value["contact"])})), False
     if name == ids.SHOW_DEAL:
         return guarded(ctx, lambda: show_deal(ctx, {"deal": int(value["deal"])})), False
+    if name == ids.SHOW_COMPANY:
+        return guarded(ctx, lambda: show_company(ctx, {"company": int(value["company"])})), False
     if name == ids.CREATE_ANYWAY:
         slots = {**value["s"], "force": True}
-        intent = value.get("i") if value.get("i") in ("create_contact", "create_deal") else "create_contact"
+        made = ("create_contact", "create_deal", "create_company")
+        intent = value.get("i") if value.get("i") in made else "create_contact"
         return execute(ctx, {"intent": intent, "slots": slots}, confirmed=True), True
     if name == ids.CREATE_THEN:
         return create_and_continue(ctx, value), True
@@ -151,8 +155,17 @@ def open_modal(ctx: Ctx, body: dict[str, Any], name: str, value: dict[str, Any])
         # Opened from a card that confirms a write: only another write may replace that card.
         "e": 1 if name == ids.EDIT else 0,
     }
-    view = modals.build(intent, form, slots, meta=meta, tz=ctx.tz, labels=labels)
+    view = modals.build(
+        intent, form, slots, meta=meta, tz=ctx.tz, labels=labels, choices=workspace_choices(ctx, form)
+    )
     ctx.client.views_open(trigger_id=body["trigger_id"], view=view)  # type: ignore[union-attr]
+
+
+def workspace_choices(ctx: Ctx, form: modals.Form) -> dict[str, list[tuple[str, str]]]:
+    """The workspace's own lists the form's selects offer: its pipeline stages, as the database has them."""
+    if not any(f.choices_of == "stages" for f in form.fields):
+        return {}
+    return {"stages": [(key, name) for key, name, _closed in ctx.crm.stages(ctx.actor)]}
 
 
 def post_gone(ctx: Ctx, body: dict[str, Any]) -> None:

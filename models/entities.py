@@ -72,7 +72,11 @@ class User(WorkspaceScoped, Base):
 
 class Company(WorkspaceScoped, Base):
     __tablename__ = "companies"
-    __table_args__ = (Index("ix_companies_lookup", "workspace_id", "name_key"), in_workspace())
+    __table_args__ = (
+        Index("ix_companies_lookup", "workspace_id", "name_key"),
+        in_workspace(),
+        tenant_key("companies", "owner_id", "users"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
@@ -80,6 +84,10 @@ class Company(WorkspaceScoped, Base):
     # Lower-cased, accent-folded name: what lookups filter on before fuzzy ranking.
     name_key: Mapped[str] = mapped_column(String(200))
     domain: Mapped[str | None] = mapped_column(String(253))
+    industry: Mapped[str | None] = mapped_column(String(100))
+    # Empty for a company made on the way by a contact or deal: nobody holds it, so anyone may tidy it.
+    owner_id: Mapped[int | None] = mapped_column()
+    tags: Mapped[list[str]] = mapped_column(default=list)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

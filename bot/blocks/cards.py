@@ -31,6 +31,8 @@ from bot.blocks.common import (
 from bot.services.errors import Candidate
 from bot.services.timeutil import zone
 from bot.services.views import (
+    CompanyDetails,
+    CompanyView,
     ContactDetails,
     ContactView,
     DealView,
@@ -134,6 +136,37 @@ def deal_details(d: DealView, tz: str) -> list[Block]:
     )
 
 
+def company_line(c: CompanyView) -> str:
+    bits = [f"*{esc(c.name)}*", *(esc(x) for x in (c.domain, c.industry) if x)]
+    if c.tags:
+        bits.append(" ".join(f"#{esc(t)}" for t in c.tags))
+    return " · ".join(bits)
+
+
+def company_details(d: CompanyDetails, tz: str, currency: str, edit: Any = None) -> list[Block]:
+    """A company's card; ``edit`` is its Edit button (the intent layer makes it)."""
+    c = d.company
+    info = [
+        ("Domain", esc(c.domain or "—")),
+        ("Industry", esc(c.industry or "—")),
+        ("Owner", user(c.owner_slack_id)),
+        ("Tags", esc(", ".join(c.tags) or "—")),
+        ("People", str(d.contact_count)),
+        ("Open deals", f"{deals_count(d.open_deal_count)} · {moneys(d.open_amounts, currency)}"),
+    ]
+    more = d.contact_count - len(d.contacts)
+    people = [contact_line(x) for x in d.contacts] + ([f"_and {more} more_"] if more > 0 else [])
+    blocks: list[Block | None] = [header(c.name[:150]), fields(info)]
+    blocks.append(section("*People*\n" + _lines(people)))
+    blocks.append(section("*Open deals*\n" + _lines([deal_line(x) for x in d.deals])))
+    blocks.append(
+        section("*Recent interactions*\n" + _lines([interaction_line(i, tz) for i in d.interactions]))
+    )
+    blocks.append(section("*Open tasks*\n" + _lines([task_line(t, tz) for t in d.tasks])))
+    blocks.append(actions(edit))
+    return compact(blocks)
+
+
 def _lines(lines: list[str]) -> str:
     return "\n".join(lines) if lines else "_none_"
 
@@ -150,6 +183,14 @@ def contact_list_titled(title: str, found: list[ContactView]) -> list[Block]:
     blocks: list[Block | None] = [section(title)]
     for c in found:
         blocks.append(section(contact_line(c), button("Show", ids.SHOW_CONTACT, {"contact": c.id})))
+    return compact(blocks)
+
+
+def company_list_titled(title: str, found: list[CompanyView]) -> list[Block]:
+    """``title`` is mrkdwn made by the caller (it may name people by mention)."""
+    blocks: list[Block | None] = [section(title)]
+    for c in found:
+        blocks.append(section(company_line(c), button("Show", ids.SHOW_COMPANY, {"company": c.id})))
     return compact(blocks)
 
 
@@ -296,7 +337,7 @@ def duplicate(
     existing: list[Candidate], slots: dict[str, Any], kind: str = "contact", intent: str = "create_contact"
 ) -> list[Block]:
     lines = [f"• *{esc(c.label)}*" + (f" ({esc(c.detail)})" if c.detail else "") for c in existing[:5]]
-    use = ids.SHOW_DEAL if kind == "deal" else ids.USE_EXISTING
+    use = {"deal": ids.SHOW_DEAL, "company": ids.SHOW_COMPANY}.get(kind, ids.USE_EXISTING)
     buttons = [
         button(f"Use {c.label}"[:75], f"{use}_{n}", {kind: c.id}, style="primary")
         for n, c in enumerate(existing[:3])

@@ -15,5 +15,6 @@ CREATE_ANYWAY = "crm_create_anyway"
 CREATE_THEN = "crm_create_then"
 SHOW_CONTACT = "crm_show_contact"
 SHOW_DEAL = "crm_show_deal"
+SHOW_COMPANY = "crm_show_company"
 
 INTENT_MODAL = "crm_intent_modal"

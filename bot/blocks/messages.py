@@ -47,6 +47,7 @@ EXAMPLES = {
     "contact": "Jane Doe",
     "contact.add": "/crm contact add Jane Doe jane@acme.com Acme",
     "company": "Acme Corp",
+    "company.add": "/crm company add Acme Corp acme.com",
     "deal": "Acme renewal",
     "task": "call Jane tomorrow 3pm",
     "task.add": "/crm task add call Jane tomorrow 3pm",
@@ -124,7 +125,7 @@ def _record(d: Data) -> str:
     kind, name = d["record_type"], d["name"]
     if kind == "contact":
         return str(name)
-    if kind in ("deal", "task"):
+    if kind in ("deal", "task", "company"):
         return f"the {kind} “{name}”"
     if kind == "interaction":
         return f"the {d['interaction_kind']} with {name}" if name else f"this {d['interaction_kind']}"
@@ -209,7 +210,17 @@ TEMPLATES: dict[str, Template] = {
     "contact.edit.empty": Template(
         "Nothing to change.", "For example: /crm contact edit Jane Doe email=jane@acme.com"
     ),
+    # Companies
+    "company.field.unknown": Template(
+        "I can't change “{field}” on a company.", _listed("Fields: ", "fields", "")
+    ),
+    "company.edit.empty": Template(
+        "Nothing to change.", "For example: /crm company edit Acme Corp industry=robotics"
+    ),
+    "company.domain.invalid": Template("“{value}” is not a web domain.", "Write it like acme.com."),
+    "tags.missing": Template("Which tags?", "For example: tag Acme Corp as vip"),
     # Deals
+    "deal.stages.none": Template("This workspace has no pipeline stages.", "Ask an admin to set them up."),
     "deal.title.missing": Template(
         "A deal needs a title or a company.", "For example: /crm deal add Acme renewal 50k close 2026-12-15"
     ),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -47,6 +48,9 @@ class Field:
     # A record's reference field in the form of that record's own card: a new text there renames the
     # record (this slot), rather than naming another record.
     renames: str | None = None
+    # A select whose choices are the workspace's own (e.g. "stages"), given to :func:`build` when the form
+    # opens, as (value, label) pairs; ``choices`` is then unused.
+    choices_of: str | None = None
 
 
 @dataclass(frozen=True)
@@ -71,6 +75,8 @@ WRITTEN = {
     "phone": "phone",
     "summary": "summary",
     "follow_up.title": "task title",
+    "domain": "domain",
+    "industry": "industry",
 }
 TITLE_OF = {
     "create_contact": "job title",
@@ -138,8 +144,10 @@ def build(
     meta: dict[str, Any],
     tz: str,
     labels: dict[str, str] | None = None,
+    choices: Mapping[str, Sequence[tuple[str, str]]] | None = None,
 ) -> View:
-    """``intent``'s form prefilled from ``slots``; ``labels`` name records given by id."""
+    """``intent``'s form prefilled from ``slots``; ``labels`` name records given by id; ``choices`` are
+    the workspace's lists that selects with ``choices_of`` offer."""
     labels = labels or {}
     blocks: list[Block] = []
     for f in form.fields:
@@ -169,7 +177,12 @@ def build(
                 )
             )
         elif f.kind == "select":
-            options = [Option(value=c, label=c.capitalize()) for c in f.choices]
+            pairs = (
+                (choices or {}).get(f.choices_of, ())
+                if f.choices_of
+                else [(c, c.capitalize()) for c in f.choices]
+            )
+            options = [Option(value=v, label=text[:75]) for v, text in pairs]
             initial = next((o for o in options if o.value == value), None)
             element = StaticSelectElement(action_id="v", options=options, initial_option=initial)
             blocks.append(InputBlock(block_id=bid, label=label, element=element, optional=not f.required))

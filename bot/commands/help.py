@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import difflib
+from collections.abc import Sequence
 from typing import Any
 
 from bot.blocks import cards
 from bot.blocks.common import esc, section
 from bot.commands.registry import Command, Reply, by_group, commands
 
+# A help line may name the workspace's pipeline stages with this; they are its own, from the database.
+STAGES_MARK = "{stages}"
 
-def help_reply(topic: str) -> Reply:
+
+def help_reply(topic: str, stages: Sequence[str] = ()) -> Reply:
+    """``stages``: the workspace's pipeline stages, for the help lines that name them."""
     topic = topic.strip().lower()
     cmds: list[Command] = commands()
     if topic:
@@ -22,7 +27,8 @@ def help_reply(topic: str) -> Reply:
     for group, members in by_group(cmds).items():
         lines = []
         for c in members:
-            line = f"`/crm {c.usage}` — {c.summary}"
+            summary = c.summary.replace(STAGES_MARK, ", ".join(stages) or "see `/crm pipeline`")
+            line = f"`/crm {c.usage}` — {summary}"
             if c.examples:
                 line += "\n      _e.g._ " + ", ".join(f"`/crm {e}`" for e in c.examples[:2])
             lines.append(line)

@@ -152,9 +152,10 @@ class Command:
     hidden: bool = False
 
 
-GROUPS = ("Contacts", "Interactions", "Deals", "Tasks", "Pipeline", "Other")
+GROUPS = ("Contacts", "Companies", "Interactions", "Deals", "Tasks", "Pipeline", "Other")
 # The word a group's forms start with ("contact frob" is a Contacts form the bot does not know).
 NOUNS = {
+    "company": "Companies",
     "contact": "Contacts",
     "deal": "Deals",
     "task": "Tasks",

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import calendar
 import re
+from collections.abc import Callable, Sequence
 from datetime import date
 from typing import Any
 
 from bot.blocks.common import esc
-from bot.nlu.commands import STAGES, amount
+from bot.nlu.commands import amount
 
 AMOUNT_FORM = "Write it like 50000, $50k or 1.2M."
 MAX_AMOUNT = 1e12
@@ -79,8 +80,29 @@ EMAILISH = re.compile(r"(?<![<|\w])[^\s<>|,;()@]+@[^\s<>|,;()]*")
 PHONEISH = re.compile(r"(?<!\S)\+?[\d(][\d().\-]*(?:\s+[\d(][\d().\-]*)*(?!\S)")
 
 
-def check_typed_values(verb: str, args: str, intent: dict[str, Any]) -> str | None:
-    """What a subcommand was given but the parser could not take: said back instead of dropped."""
+def stage_as_written(verb: str, args: str, intent: dict[str, Any]) -> dict[str, Any]:
+    """``deal move DEAL to STAGE`` with a stage the parser does not know (a team's own, "security
+    review"): the intent with that stage as written, for the deals service to match against the
+    workspace's stages (and to refuse, naming them, when it is none of them)."""
+    slots = intent.get("slots") or {}
+    deal = slots.get("deal")
+    if verb != "deal move" or intent.get("intent") != "update_deal" or slots.get("stage"):
+        return intent
+    if not isinstance(deal, str) or not deal.strip():
+        return intent
+    at = args.lower().find(deal.lower())
+    rest = args[at + len(deal) :] if at >= 0 else ""
+    m = re.match(r"^\s+(?:to|into)\s+(?:the\s+)?(?:stage\s+)?(?P<s>\S.*?)(?:\s+stage)?[\s.!]*$", rest, re.I)
+    if m is None:
+        return intent
+    return {**intent, "slots": {**slots, "stage": m.group("s")}}
+
+
+def check_typed_values(
+    verb: str, args: str, intent: dict[str, Any], stages: Callable[[], Sequence[str]] = tuple
+) -> str | None:
+    """What a subcommand was given but the parser could not take: said back instead of dropped.
+    ``stages``: the workspace's pipeline stages, asked for only when a stage is said back."""
     slots = intent.get("slots") or {}
     problem = malformed_value(args, intent)
     if problem:
@@ -107,7 +129,7 @@ def check_typed_values(verb: str, args: str, intent: dict[str, Any]) -> str | No
         if verb == "deal move" and not m:
             m = re.search(r"\bto\s+(\S+)\s*$", args, re.I)
         if m and not slots.get("stage"):
-            return f"“{esc(m.group(1))}” is not a pipeline stage. Stages: " + ", ".join(STAGES) + "."
+            return f"“{esc(m.group(1))}” is not a pipeline stage. Stages: " + ", ".join(stages()) + "."
         for token in re.findall(r"(?<!\S)[$€£]\S+", args):
             if amount(token.rstrip(".,;")) is None:
                 return f"“{esc(token)}” is not an amount. Write it like 50000, $50k or 1.2M."

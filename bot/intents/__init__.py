@@ -17,7 +17,19 @@ from types import ModuleType
 from bot import dispatch
 from bot.commands.registry import command
 from bot.dispatch import execute, from_error, guarded, handle_text, submit_form
-from bot.intents import contacts, deals, general, history, interactions, records, reports, tasks, team
+from bot.intents import (
+    companies,
+    contacts,
+    deals,
+    general,
+    history,
+    interactions,
+    records,
+    reports,
+    tasks,
+    team,
+)
+from bot.intents.companies import show_company
 from bot.intents.contacts import create_and_continue, show_contact
 from bot.intents.deals import advance_deal, show_deal
 from bot.intents.general import undo_op
@@ -26,6 +38,7 @@ from bot.nlu.contract import BY_NAME
 from bot.spec import IntentSpec
 
 FAMILIES: tuple[ModuleType, ...] = (
+    companies,
     contacts,
     interactions,
     deals,
@@ -97,6 +110,7 @@ __all__ = [
     "handle_text",
     "install",
     "pipeline_summary",
+    "show_company",
     "show_contact",
     "show_deal",
     "submit_form",

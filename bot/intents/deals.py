@@ -17,7 +17,6 @@ from bot.intents.contacts import contact_offer
 from bot.services.errors import NotFound
 from bot.services.views import Written
 from bot.spec import Ask, IntentSpec, Offer, Verb
-from models.entities import DEFAULT_STAGES
 
 GROUP = "Deals"
 # What an update of a deal may change; one of them must be said.
@@ -80,7 +79,7 @@ def deal_written(ctx: Ctx, w: Written, verb: str) -> Reply:
     lines = [
         line for key, (old, new) in w.changed.items() if (line := _change_line(w, key, old, new)) is not None
     ]
-    icon = "🏆" if d.stage == "won" else "💼"
+    icon = "🏆" if d.is_won else "💼"
     next_step = cards.advance_button(d) if not d.is_closed else cards.deal_follow_up_button(d)
     blocks = cards.written(
         f"{icon} {verb} {cards.deal_line(d)}",
@@ -166,7 +165,8 @@ def _offers_to_update(exc: NotFound, slots: dict[str, Any]) -> list[Offer]:
 
 
 AMOUNT = Field("amount", "Amount", hint="e.g. 50000, 50k or 1.2M")
-STAGE = Field("stage", "Stage", "select", choices=DEFAULT_STAGES)
+# The workspace's own stages, read when the form opens (handlers/actions.py).
+STAGE = Field("stage", "Stage", "select", choices_of="stages")
 CLOSE_DATE = Field("close_date", "Close date", "date")
 
 SPECS = (
@@ -224,7 +224,7 @@ SPECS = (
             Verb(
                 "deal move",
                 "deal move DEAL to STAGE",
-                "Move a deal to a stage (lead, qualified, demo, proposal, negotiation, won, lost).",
+                "Move a deal to a stage ({stages}).",
                 GROUP,
                 ("deal move Acme renewal to proposal",),
             ),

@@ -8,18 +8,18 @@ from typing import Any
 from bot.blocks import cards
 from bot.commands.help import help_reply
 from bot.commands.registry import Ctx, Reply
-from bot.dispatch import unknown
+from bot.dispatch import stage_keys, unknown
 from bot.spec import IntentSpec, Verb
 
 UNDO_RECENT = timedelta(minutes=15)
 
 
 def help_intent(ctx: Ctx, slots: dict[str, Any]) -> Reply:
-    return help_reply("")
+    return help_reply("", stage_keys(ctx))
 
 
 def help_verb(ctx: Ctx, args: str) -> Reply:
-    return help_reply(args)
+    return help_reply(args, stage_keys(ctx))
 
 
 def unknown_intent(ctx: Ctx, slots: dict[str, Any]) -> Reply:

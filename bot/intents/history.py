@@ -17,8 +17,10 @@ FIELD_NAMES = {"stage_id": "stage", "company_id": "company", "contact_id": "cont
 
 
 def _value(change: Change, value: Any, currency: str | None = None) -> str:
-    if value in (None, ""):
+    if value in (None, "", []):
         return "—"
+    if isinstance(value, list):  # tags
+        return esc(", ".join(str(v) for v in value))
     if change.field in PEOPLE_FIELDS:
         return user(str(value))
     if change.field == "amount":

@@ -1,7 +1,7 @@
 """Intents the message contract defines about records in general, which the bot serves only in part so far.
 
-Where an older intent already does the job (a deal or contact card, a list of deals), the request is
-served by it; everything else gets "I can't do that yet" and the closest help topic. Never a button that
+Where a record type's own intents already do the job (a deal, contact or company card, a list of deals,
+contacts or companies, tags on a contact or company), the request is served by them; everything else gets "I can't do that yet" and the closest help topic. Never a button that
 would turn the question into a record ("Create contact “all customers”").
 """
 
@@ -14,6 +14,7 @@ from bot.blocks import cards
 from bot.blocks.common import esc, user
 from bot.commands.registry import Ctx, Reply
 from bot.dispatch import execute
+from bot.intents.companies import LIST_VERB, SHOW_VERB, list_companies, show_company, tag_company
 from bot.intents.contacts import show_contact
 from bot.intents.deals import list_deals, show_deal
 from bot.services.errors import NotFound
@@ -21,11 +22,9 @@ from bot.spec import IntentSpec
 
 # What each intent would do, in words, and the help topic closest to it today.
 NOT_YET: dict[str, tuple[str, str]] = {
-    "create_company": ("add companies on their own", "contacts"),
-    "update_company": ("change a company's details", "contacts"),
     "show_record": ("show that kind of record", "deals"),
     "list_records": ("list records that way", "deals"),
-    "tag_record": ("tag deals or companies", "contacts"),
+    "tag_record": ("tag deals or tasks", "contacts"),
     "delete_record": ("delete records", "undo"),
     "merge_records": ("merge records", "contacts"),
     "report": ("answer that report", "pipeline"),
@@ -40,21 +39,45 @@ def not_yet(intent: str) -> Reply:
     return Reply(f"{text} {hint}", cards.problem_md(esc(text), hint))
 
 
+def _chosen(slots: dict[str, Any]) -> tuple[Any, Any]:
+    """The record and its type; a choice between look-alikes comes back in the slot of its type
+    (bot.dispatch.from_error), by id."""
+    for kind in ("company", "contact", "deal"):
+        if isinstance(slots.get(kind), int):
+            return slots[kind], kind
+    return slots.get("record"), slots.get("record_type")
+
+
 def show_record(ctx: Ctx, slots: dict[str, Any]) -> Reply:
-    record, kind = slots.get("record"), slots.get("record_type")
+    record, kind = _chosen(slots)
     if kind == "deal":
         return show_deal(ctx, {"deal": record})
     if kind == "contact":
         return show_contact(ctx, {"contact": record})
+    if kind == "company":
+        return show_company(ctx, {"company": record})
     if kind is None and record:
         try:
             return show_deal(ctx, {"deal": record})
         except NotFound:
+            pass
+        try:
             return show_contact(ctx, {"contact": record})
+        except NotFound as exc:
+            # "pull up Acme Corp": a company by name, once no person is called that.
+            return _or_company(ctx, record, exc)
     return not_yet("show_record")
 
 
+def _or_company(ctx: Ctx, record: Any, missing: NotFound) -> Reply:
+    try:
+        return show_company(ctx, {"company": record})
+    except NotFound:
+        raise missing from None
+
+
 CONTACT_FILTERS = {"lifecycle", "tag", "owner", "company", "inactive_days"}
+COMPANY_FILTERS = {"tag", "owner"}
 
 
 def list_records(ctx: Ctx, slots: dict[str, Any]) -> Reply:
@@ -63,6 +86,8 @@ def list_records(ctx: Ctx, slots: dict[str, Any]) -> Reply:
         return list_deals(ctx, {k: slots.get(k) for k in ("owner", "stage")})
     if slots.get("record_type") == "contact" and filters <= CONTACT_FILTERS:
         return _contacts(ctx, {k: slots[k] for k in filters})
+    if slots.get("record_type") == "company" and filters <= COMPANY_FILTERS:
+        return list_companies(ctx, {k: slots[k] for k in filters})
     return not_yet("list_records")
 
 
@@ -85,10 +110,22 @@ def _contacts(ctx: Ctx, filters: dict[str, Any]) -> Reply:
 
 
 def tag_record(ctx: Ctx, slots: dict[str, Any]) -> Reply:
-    """Tags on a contact (the record type that has them so far), added to those it has."""
-    if slots.get("record_type") not in (None, "contact"):
+    """Tags on a contact or a company (the record types that have them so far), added to those it has;
+    a record of no said type is a contact, or else a company of that name."""
+    record, kind = _chosen(slots)
+    if kind == "company":
+        return tag_company(ctx, record, list(slots.get("tags") or []))
+    if kind not in (None, "contact"):
         return not_yet("tag_record")
-    contact = ctx.crm.resolve_contact(ctx.actor, slots["record"])
+    try:
+        contact = ctx.crm.resolve_contact(ctx.actor, record)
+    except NotFound as exc:
+        if kind is not None:
+            raise
+        try:
+            return tag_company(ctx, record, list(slots.get("tags") or []))
+        except NotFound:
+            raise exc from None
     wanted = [str(t).strip().lstrip("#") for t in slots.get("tags") or [] if str(t).strip()]
     tags = list(dict.fromkeys([*contact.tags, *wanted]))
     return execute(ctx, {"intent": "update_contact", "slots": {"contact": contact.id, "tags": tags}})
@@ -102,11 +139,9 @@ def answer_not_yet(intent: str) -> Callable[[Ctx, dict[str, Any]], Reply]:
 
 
 SPECS = (
-    IntentSpec("show_record", show_record),
-    IntentSpec("list_records", list_records),
+    IntentSpec("show_record", show_record, verbs=(SHOW_VERB,)),
+    IntentSpec("list_records", list_records, verbs=(LIST_VERB,)),
     IntentSpec("tag_record", tag_record),
-    IntentSpec("create_company", answer_not_yet("create_company")),
-    IntentSpec("update_company", answer_not_yet("update_company")),
     IntentSpec("delete_record", answer_not_yet("delete_record")),
     IntentSpec("merge_records", answer_not_yet("merge_records")),
     IntentSpec("log_feedback", answer_not_yet("log_feedback")),

@@ -13,10 +13,12 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from .contract import CONTACT_SLOTS, ROLES
+from .contract import BY_NAME, CONTACT_SLOTS, ROLES
 
 STAGES = ("lead", "qualified", "demo", "proposal", "negotiation", "won", "lost")
 CONTACT_FIELDS = CONTACT_SLOTS
+# What ``company edit`` may set: the contract's update_company slots but the company itself.
+COMPANY_FIELDS = tuple(s for s in BY_NAME["update_company"].slots if s != "company")
 _MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
 _SHARE_TAIL = re.compile(r"(?:\s+|^)(?:--share|share|in (?:the )?channel|publicly)\s*$", re.I)
 _SHARE_HEAD = re.compile(r"^\s*(?:--share|share)\s+", re.I)
@@ -121,6 +123,8 @@ def parse_command(
 
     if head[:2] == ["contact", "edit"] and len(words) >= 3:
         return _contact_edit(" ".join(words[2:]))
+    if head[:2] == ["company", "edit"] and len(words) >= 3:
+        return _field_edit(" ".join(words[2:]), "update_company", "company", COMPANY_FIELDS)
 
     if head[0] == "deal" and len(words) >= 4 and head[1] == "amount":
         # The amount is what ends the line, in any form the money reader knows ("EUR 27000", "45.000 €").
@@ -211,7 +215,12 @@ def _deals(args: list[str], user: str | None) -> dict[str, Any] | None:
 
 def _contact_edit(body: str) -> dict[str, Any]:
     """``contact edit Jane Doe email=jane@acme.com title="VP Sales"``"""
-    form = "contact edit NAME field=value (fields: " + ", ".join(CONTACT_FIELDS) + ")"
+    return _field_edit(body, "update_contact", "contact", CONTACT_FIELDS)
+
+
+def _field_edit(body: str, intent: str, ref_slot: str, fields: tuple[str, ...]) -> dict[str, Any]:
+    """``NAME field=value …`` for ``intent``: the record as written in ``ref_slot``, then its changes."""
+    form = f"{ref_slot} edit NAME field=value (fields: " + ", ".join(fields) + ")"
     first = re.search(r"\b(\w+)\s*=", body)
     if first is None:
         return _intent("invalid", field="fields", form=form, value=body)
@@ -226,11 +235,11 @@ def _contact_edit(body: str) -> dict[str, Any]:
         if "=" in token:
             key, _, value = token.partition("=")
             key = key.strip().lower()
-            if key not in CONTACT_FIELDS:
+            if key not in fields:
                 return _intent("invalid", field=key, form=form, value=token)
             changes[key] = value.strip()
         elif key is not None:
             changes[key] = f"{changes[key]} {token}".strip()
     if not ref:
-        return _intent("invalid", field="contact", form=form, value=body)
-    return {"intent": "update_contact", "confidence": 1.0, "slots": {"contact": ref, **changes}}
+        return _intent("invalid", field=ref_slot, form=form, value=body)
+    return {"intent": intent, "confidence": 1.0, "slots": {ref_slot: ref, **changes}}

@@ -1,20 +1,58 @@
-"""Companies: finding one by name (fuzzy, or made on the way by a contact or deal), and adding one.
+"""Companies: finding one by name (fuzzy, or made on the way by a contact or deal), adding one (asking
+first when it looks like one already on file, legal suffix or not), changing, tagging and listing them.
 
-Public lookup for the other services: :func:`find_company`.
+Public for the other services: :func:`find_company`, :func:`company_view` and :func:`company_key`.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import select
+import re
+from typing import Any
+
+from rapidfuzz import fuzz
+from sqlalchemy import String, cast, func, select
 from sqlalchemy.orm import Session
 
 from bot.services import fields
-from bot.services.base import Actor, Op, Ref, Service
-from bot.services.errors import NotFound
+from bot.services.base import Actor, Op, Ref, Service, lock_row
+from bot.services.errors import Candidate, Invalid, NotFound, PossibleDuplicate
 from bot.services.lookup import pick, rank
 from bot.services.text import fold
 from bot.services.views import CompanyView, Written
-from models import Company
+from bot.services.workspace import user_by_slack
+from models import Company, User
+
+# What update_company may change.
+EDITABLE = ("name", "domain", "industry", "owner", "tags")
+# Words that say what kind of legal entity a company is, not which company: "Acme", "Acme Corp" and
+# "ACME, Inc." are one company to a person.
+LEGAL_SUFFIXES = frozenset(
+    [
+        *("inc", "incorporated", "corp", "corporation", "co", "company", "llc", "llp", "lp", "ltd"),
+        *("limited", "plc", "gmbh", "mbh", "ag", "kg", "sa", "sas", "sarl", "srl", "spa", "bv", "nv"),
+        *("kk", "oy", "oyj", "ab", "as", "asa", "aps", "pty", "pte", "pvt", "sl", "sro", "kft", "zrt"),
+    ]
+)
+# Two companies whose names differ by no more than a typo once the suffixes are gone.
+SAME_NAME = 90.0
+
+
+def company_key(name: str) -> str:
+    """A company's name without punctuation, a leading "the" or its legal suffixes: "The Acme Co., Inc."
+    and "acme" have the same key."""
+    words = re.sub(r"[^\w ]+", " ", fold(name).replace(".", "")).split()
+    if len(words) > 1 and words[0] == "the":
+        words = words[1:]
+    while len(words) > 1 and words[-1] in LEGAL_SUFFIXES:
+        words.pop()
+    return " ".join(words)
+
+
+def company_view(s: Session, c: Company) -> CompanyView:
+    owner = s.get(User, c.owner_id) if c.owner_id else None
+    return CompanyView(
+        c.id, c.name, c.domain, c.industry, owner.slack_id if owner else None, list(c.tags or [])
+    )
 
 
 def find_company(s: Session, op: Op | None, actor: Actor, ref: Ref | None, *, create: bool) -> Company | None:
@@ -37,6 +75,10 @@ def find_company(s: Session, op: Op | None, actor: Actor, ref: Ref | None, *, cr
     matches = rank(s, Company, Company.name_key, Company.name, actor.workspace_id, name)
     if matches and matches[0].score >= 92:
         return s.get(Company, matches[0].id)
+    same = _same_name(s, actor, name)
+    if len(same) == 1:
+        # "Globex Corp" is Globex: the one company of that name but for its legal suffix.
+        return same[0]
     if not create or op is None:
         return s.get(Company, pick("company", name, matches))
     company = Company(workspace_id=actor.workspace_id, name=name, name_key=key)
@@ -45,17 +87,178 @@ def find_company(s: Session, op: Op | None, actor: Actor, ref: Ref | None, *, cr
     return company
 
 
+def _same_name(s: Session, actor: Actor, name: str, limit: int = 10) -> list[Company]:
+    """The companies whose names are ``name`` but for legal suffixes and punctuation."""
+    key = company_key(name)
+    found = rank(s, Company, Company.name_key, Company.name, actor.workspace_id, key, limit=limit)
+    rows = [s.get(Company, m.id) for m in found if company_key(m.label) == key]
+    return [c for c in rows if c is not None]
+
+
+def _named(s: Session, actor: Actor, ref: Ref) -> Company:
+    company = find_company(s, None, actor, ref, create=False)
+    if company is None:
+        raise NotFound("record.not_found", kind="company", ref=str(ref))
+    return company
+
+
+def _detail(c: Company) -> str | None:
+    return " · ".join(x for x in (c.domain, c.industry) if x) or None
+
+
+def _check_duplicate(s: Session, actor: Actor, name: str, domain: str | None) -> None:
+    """A company on file with the same domain, or the same name but for its legal suffix, punctuation or
+    a typo ("Acme" and "Acme Corp."): asked about, like a contact that looks like someone on file."""
+    existing: dict[int, Candidate] = {}
+    if domain:
+        for c in s.scalars(
+            select(Company)
+            .where(Company.workspace_id == actor.workspace_id, Company.domain == domain)
+            .limit(3)
+        ):
+            existing[c.id] = Candidate(c.id, c.name, 100.0, _detail(c))
+    key = company_key(name)
+    for m in rank(s, Company, Company.name_key, Company.name, actor.workspace_id, key, limit=10):
+        other = company_key(m.label)
+        if m.id in existing or (other != key and fuzz.ratio(other, key) < SAME_NAME):
+            continue
+        row = s.get(Company, m.id)
+        if row is not None:
+            existing[m.id] = Candidate(m.id, m.label, m.score, _detail(row))
+    if existing:
+        raise PossibleDuplicate("record.duplicate", list(existing.values())[:5], kind="company")
+
+
+def _checked_edits(values: dict[str, Any]) -> dict[str, Any]:
+    """The changes asked of a company, each checked and in its stored form."""
+    unknown = sorted(set(values) - set(EDITABLE))
+    if unknown:
+        raise Invalid("company.field.unknown", field=unknown[0], fields=list(EDITABLE))
+    if not values:
+        raise Invalid("company.edit.empty", field="fields")
+    if "name" in values:
+        values["name"] = fields.name(values["name"], "company name", "company")
+    if "domain" in values:
+        values["domain"] = fields.domain(values["domain"])
+    if "industry" in values:
+        values["industry"] = fields.text_field(values["industry"], "industry")
+    if "tags" in values:
+        values["tags"] = fields.tags(values["tags"])
+    return values
+
+
 class Companies(Service):
     def find_companies(self, actor: Actor, query: str, limit: int = 5) -> list[CompanyView]:
         with self.read() as s:
             matches = rank(s, Company, Company.name_key, Company.name, actor.workspace_id, query, limit=limit)
             return [CompanyView(m.id, m.label) for m in matches if m.score >= 60]
 
-    def create_company(self, actor: Actor, name: str) -> Written:
-        """A company on its own (contacts and deals usually create theirs on the way)."""
+    def resolve_company(self, actor: Actor, ref: Ref) -> CompanyView:
+        with self.read() as s:
+            return company_view(s, _named(s, actor, ref))
+
+    def ensure_company(self, actor: Actor, name: str) -> Written:
+        """The company of that name, made if there is none (what a "Create company" button does after a
+        reference found nothing: pressed twice, it still makes one)."""
         with self.op(actor) as op:
             company = find_company(
                 op.session, op, actor, fields.name(name, "company name", "company"), create=True
             )
             assert company is not None
-            return Written(op.id, company=CompanyView(company.id, company.name, company.domain))
+            return Written(op.id, company=company_view(op.session, company))
+
+    def create_company(
+        self,
+        actor: Actor,
+        name: str,
+        *,
+        domain: str | None = None,
+        industry: str | None = None,
+        tags: list[str] | None = None,
+        force: bool = False,
+    ) -> Written:
+        """A company of its own, owned by whoever adds it. ``force``: add it even though it looks like
+        one on file (the person said so)."""
+        name = fields.name(name, "company name", "company.add")
+        domain = fields.domain(domain)
+        industry = fields.text_field(industry, "industry")
+        with self.op(actor) as op:
+            s = op.session
+            if not force:
+                _check_duplicate(s, actor, name, domain)
+            company = Company(
+                workspace_id=actor.workspace_id,
+                name=name,
+                name_key=fold(name),
+                domain=domain,
+                industry=industry,
+                owner_id=actor.user_id,
+                tags=fields.tags(tags),
+                created_at=self.now(),
+            )
+            s.add(company)
+            op.created(company)
+            return Written(op.id, company=company_view(s, company))
+
+    def update_company(self, actor: Actor, ref: Ref, **values: Any) -> Written:
+        """Change a company's name, domain, industry, owner (a Slack id) or tags; its owner, a manager
+        or an admin may, and anyone while nobody owns it."""
+        values = _checked_edits(values)
+
+        def load(op: Op) -> Company:
+            company = _named(op.session, actor, ref)
+            return lock_row(op.session, Company, company.id)  # type: ignore[no-any-return]
+
+        with self.edit(actor, load) as edit:
+            s, company = edit.session, edit.record
+            for key, value in values.items():
+                if key == "name":
+                    company.name, company.name_key = value, fold(value)
+                elif key == "owner":
+                    company.owner_id = user_by_slack(s, actor.workspace_id, value).id if value else None
+                else:
+                    setattr(company, key, value)
+            edit.audit()
+            return Written(edit.op.id, company=company_view(s, company), changed=edit.changes())
+
+    def tag_company(self, actor: Actor, ref: Ref, tags: list[str]) -> Written:
+        """Tags added to those the company has (under its lock, so two people tagging at once keep both)."""
+        wanted = fields.tags(tags)
+        if not wanted:
+            raise Invalid("tags.missing", field="tags")
+
+        def load(op: Op) -> Company:
+            company = _named(op.session, actor, ref)
+            return lock_row(op.session, Company, company.id)  # type: ignore[no-any-return]
+
+        with self.edit(actor, load) as edit:
+            company = edit.record
+            company.tags = list(dict.fromkeys([*(company.tags or []), *wanted]))
+            edit.audit()
+            return Written(edit.op.id, company=company_view(edit.session, company), changed=edit.changes())
+
+    def list_companies(
+        self,
+        actor: Actor,
+        *,
+        owner: str | None = None,
+        tag: str | None = None,
+        industry: str | None = None,
+        limit: int = 25,
+    ) -> tuple[int, list[CompanyView]]:
+        """Companies matching every filter given, by name, with how many match in all."""
+        with self.read() as s:
+            where: list[Any] = [Company.workspace_id == actor.workspace_id]
+            if owner:
+                where.append(Company.owner_id == user_by_slack(s, actor.workspace_id, owner).id)
+            if tag:
+                # Tags are a JSON list: its text holds "tag" with the quotes on both backends.
+                text = func.lower(cast(Company.tags, String))
+                where.append(text.like('%"' + tag.lower().strip().lstrip("#").replace("%", "") + '"%'))
+            if industry:
+                where.append(func.lower(Company.industry) == industry.strip().lower())
+            total = int(s.scalar(select(func.count()).select_from(Company).where(*where)) or 0)
+            rows = s.scalars(
+                select(Company).where(*where).order_by(Company.name_key, Company.id).limit(limit)
+            )
+            return total, [company_view(s, c) for c in rows]

@@ -4,12 +4,12 @@ Each public method is one transaction that writes its own audit records; each de
 service that owns its record type:
 
 - bot/services/workspace.py — workspaces, people, roles, the workspace's currency
-- bot/services/companies.py — companies
+- bot/services/companies.py — companies: adding (duplicates asked about), changing, tagging, listing
 - bot/services/contacts.py — contacts
 - bot/services/deals.py — deals, stages, the pipeline and closed deals
 - bot/services/tasks.py — tasks
 - bot/services/interactions.py — logged interactions and their edits
-- bot/services/details.py — a contact's page (their interactions, deals and tasks)
+- bot/services/details.py — a contact's and a company's page (people, interactions, deals and tasks)
 - bot/services/undo.py — history, timelines and undo
 
 New behaviour goes in the service; this class only gains the one-line method that reaches it.
@@ -37,6 +37,7 @@ from bot.services.tasks import TASK_SCOPES, Tasks
 from bot.services.timeline import Timeline
 from bot.services.undo import UndoLog
 from bot.services.views import (
+    CompanyDetails,
     CompanyView,
     ContactDetails,
     ContactView,
@@ -121,8 +122,45 @@ class CRM(ServiceBase):
     def find_companies(self, actor: Actor, query: str, limit: int = 5) -> list[CompanyView]:
         return self.companies.find_companies(actor, query, limit)
 
-    def create_company(self, actor: Actor, name: str) -> Written:
-        return self.companies.create_company(actor, name)
+    def create_company(
+        self,
+        actor: Actor,
+        name: str,
+        *,
+        domain: str | None = None,
+        industry: str | None = None,
+        tags: list[str] | None = None,
+        force: bool = False,
+    ) -> Written:
+        return self.companies.create_company(
+            actor, name, domain=domain, industry=industry, tags=tags, force=force
+        )
+
+    def ensure_company(self, actor: Actor, name: str) -> Written:
+        return self.companies.ensure_company(actor, name)
+
+    def update_company(self, actor: Actor, ref: Ref, **fields: Any) -> Written:
+        return self.companies.update_company(actor, ref, **fields)
+
+    def tag_company(self, actor: Actor, ref: Ref, tags: list[str]) -> Written:
+        return self.companies.tag_company(actor, ref, tags)
+
+    def resolve_company(self, actor: Actor, ref: Ref) -> CompanyView:
+        return self.companies.resolve_company(actor, ref)
+
+    def list_companies(
+        self,
+        actor: Actor,
+        *,
+        owner: str | None = None,
+        tag: str | None = None,
+        industry: str | None = None,
+        limit: int = 25,
+    ) -> tuple[int, list[CompanyView]]:
+        return self.companies.list_companies(actor, owner=owner, tag=tag, industry=industry, limit=limit)
+
+    def company_details(self, actor: Actor, ref: Ref) -> CompanyDetails:
+        return self.details.company_details(actor, ref)
 
     def create_contact(
         self,

@@ -8,6 +8,7 @@ Public for the other services: :func:`find_deal`, :func:`deal_view`, :func:`work
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -42,13 +43,27 @@ def workspace_stages(s: Session, ws_id: int) -> list[PipelineStage]:
     )
 
 
+def _stage_words(text: str) -> str:
+    # "Security Review", "security_review" and "security-review" name one stage.
+    return re.sub(r"[\s_\-]+", " ", fold(text)).strip()
+
+
 def find_stage(s: Session, ws_id: int, key: str) -> PipelineStage:
+    """The workspace's stage a person named, by its key or its name, as written: case, accents and
+    separators aside ("security review" is the stage "Security Review")."""
     stages = workspace_stages(s, ws_id)
-    wanted = fold(key)
+    wanted = _stage_words(key)
     for stage in stages:
-        if stage.key == wanted or fold(stage.name) == wanted:
+        if _stage_words(stage.key) == wanted or _stage_words(stage.name) == wanted:
             return stage
     raise Invalid("deal.stage.unknown", field="stage", value=key, stages=[st.key for st in stages])
+
+
+def first_stage(s: Session, ws_id: int) -> PipelineStage:
+    stages = workspace_stages(s, ws_id)
+    if not stages:
+        raise Invalid("deal.stages.none", field="stage")
+    return stages[0]
 
 
 def deal_view(s: Session, d: Deal) -> DealView:
@@ -79,6 +94,7 @@ def deal_view(s: Session, d: Deal) -> DealView:
         d.last_activity_at,
         d.closed_at,
         closer.slack_id if closer else None,
+        d.stage.is_won,
     )
 
 
@@ -226,7 +242,10 @@ class Deals(Service):
             contact_row = find_contact(s, actor, contact, company) if contact else None
             if company_row is None and contact_row is not None and contact_row.company_id:
                 company_row = s.get(Company, contact_row.company_id)
-            stage_row = find_stage(s, actor.workspace_id, stage or "lead")
+            # No stage said: the first of the workspace's pipeline, whatever it calls it.
+            stage_row = (
+                find_stage(s, actor.workspace_id, stage) if stage else first_stage(s, actor.workspace_id)
+            )
             owner_id = user_by_slack(s, actor.workspace_id, owner).id if owner else actor.user_id
             deal_title = fields.name(
                 title or f"{company_row.name if company_row else ''} deal", "deal title", "deal"

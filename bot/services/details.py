@@ -1,17 +1,22 @@
 """Pages that gather several record types: a contact with their latest interactions, open deals and
-open tasks. Kept apart from contacts.py, which the deal, task and interaction services build on."""
+open tasks; a company with its people, open deals and their totals, latest activity and open tasks.
+Kept apart from contacts.py and companies.py, which the deal, task and interaction services build on."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from decimal import Decimal
+
+from sqlalchemy import func, or_, select
 
 from bot.services.base import Actor, Ref, Service
+from bot.services.companies import company_view, find_company
 from bot.services.contacts import contact_view, find_contact
 from bot.services.deals import deal_view
+from bot.services.errors import NotFound
 from bot.services.interactions import interaction_view
 from bot.services.tasks import task_view
-from bot.services.views import ContactDetails
-from models import Deal, Interaction, PipelineStage, Task
+from bot.services.views import CompanyDetails, ContactDetails, add_amounts
+from models import Contact, Deal, Interaction, PipelineStage, Task
 
 
 class Details(Service):
@@ -42,5 +47,62 @@ class Details(Service):
                 contact_view(s, contact),
                 [interaction_view(s, i) for i in interactions],
                 [deal_view(s, d) for d in deals],
+                [task_view(s, t, now) for t in tasks],
+            )
+
+    def company_details(self, actor: Actor, ref: Ref) -> CompanyDetails:
+        with self.read() as s:
+            company = find_company(s, None, actor, ref, create=False)
+            if company is None:
+                raise NotFound("record.not_found", kind="company", ref=str(ref))
+            people = select(Contact.id).where(Contact.company_id == company.id)
+            open_deals = (
+                select(Deal)
+                .join(PipelineStage, Deal.stage_id == PipelineStage.id)
+                .where(Deal.company_id == company.id, PipelineStage.is_closed.is_(False))
+            )
+            deal_ids = select(open_deals.subquery().c.id)
+            every_deal = select(Deal.id).where(Deal.company_id == company.id)
+            contacts = s.scalars(
+                select(Contact).where(Contact.company_id == company.id).order_by(Contact.name_key).limit(10)
+            ).all()
+            contact_count = int(s.scalar(select(func.count()).select_from(people.subquery())) or 0)
+            deals = s.scalars(open_deals.order_by(Deal.close_date, Deal.id).limit(10)).all()
+            # Every open deal counts in the totals, not only the ten listed; never added across currencies.
+            sums = s.execute(
+                select(Deal.currency, func.count(), func.sum(Deal.amount))
+                .where(Deal.id.in_(deal_ids))
+                .group_by(Deal.currency)
+            ).all()
+            interactions = s.scalars(
+                select(Interaction)
+                .where(
+                    or_(
+                        Interaction.company_id == company.id,
+                        Interaction.contact_id.in_(people),
+                        Interaction.deal_id.in_(every_deal),
+                    )
+                )
+                .order_by(Interaction.occurred_at.desc(), Interaction.id.desc())
+                .limit(5)
+            ).all()
+            tasks = s.scalars(
+                select(Task)
+                .where(
+                    Task.done_at.is_(None),
+                    or_(Task.contact_id.in_(people), Task.deal_id.in_(every_deal)),
+                )
+                .order_by(Task.due_utc, Task.id)
+                .limit(10)
+            ).all()
+            now = self.now()
+            return CompanyDetails(
+                company_view(s, company),
+                [contact_view(s, c) for c in contacts],
+                contact_count,
+                [deal_view(s, d) for d in deals],
+                sum(int(n) for _c, n, _a in sums),
+                add_amounts(*({c: Decimal(a)} for c, _n, a in sums if a is not None)),
+                [interaction_view(s, i) for i in interactions],
                 [task_view(s, t, now) for t in tasks],
             )

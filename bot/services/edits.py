@@ -56,8 +56,9 @@ def edit_task(
 
 
 def create_company(crm: CRM, actor: Actor, name: str) -> Written:
-    """A company on its own (contacts and deals usually create theirs on the way)."""
-    return crm.create_company(actor, name)
+    """The company of that name, made if there is none: what a "Create company" button does after a
+    reference found nothing (``CRM.create_company`` adds one of its own and asks about look-alikes)."""
+    return crm.ensure_company(actor, name)
 
 
 def logged_values(crm: CRM, actor: Actor, interaction_id: int, task_id: int | None) -> dict[str, Any] | None:

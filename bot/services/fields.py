@@ -56,6 +56,40 @@ def phone(value: str | None) -> str | None:
     return value.strip()
 
 
+# A web domain as a company's is kept: "acme.com", "sakura.co.jp" (no scheme, path or "www.").
+DOMAIN = re.compile(r"^(?:[a-z0-9](?:[a-z0-9\-]*[a-z0-9])?\.)+[a-z]{2,}$")
+
+
+def domain(value: str | None) -> str | None:
+    """A company's domain, lower-cased; "https://www.acme.com/" is "acme.com"."""
+    if value is None or value.strip() == "":
+        return None
+    text = value.strip().lower()
+    # Slack sends a typed domain as a link: <http://acme.com|acme.com>.
+    text = re.sub(r"^<[^|>]*\|([^>]*)>$|^<([^>]*)>$", lambda m: m.group(1) or m.group(2), text)
+    text = re.sub(r"^[a-z][a-z0-9+.\-]*://", "", text)
+    text = re.sub(r"^www\.", "", text).split("/", 1)[0].rstrip(".")
+    limits.check("domain", text)
+    if not DOMAIN.match(text):
+        raise Invalid("company.domain.invalid", field="domain", value=value)
+    return text
+
+
+def text_field(value: str | None, what: str) -> str | None:
+    """A short free text (an industry), spaces tidied; empty is none."""
+    cleaned = re.sub(r"\s+", " ", value or "").strip()
+    if not cleaned:
+        return None
+    limits.check(what, cleaned)
+    return cleaned
+
+
+def tags(values: Any) -> list[str]:
+    """Tags as kept: without a leading #, blanks dropped, each once, in the order given."""
+    items = [values] if isinstance(values, str) else list(values or [])
+    return list(dict.fromkeys(t for t in (str(v).strip().lstrip("#").strip() for v in items) if t))
+
+
 def name(value: str | None, what: str, usage: str) -> str:
     """A name or title as stored; ``what`` is its field in bot/services/limits.py, ``usage`` where it was
     asked for (the message's example follows it: ``contact.add``, ``task.edit``)."""

@@ -36,6 +36,8 @@ FIELDS: dict[str, InstrumentedAttribute[Any]] = {
     "phone": Contact.phone,
     "job title": Contact.title,
     "company name": Company.name,
+    "domain": Company.domain,
+    "industry": Company.industry,
     "deal title": Deal.title,
     "task title": Task.title,
     "summary": Interaction.summary,

@@ -3,7 +3,7 @@
 The README's "Who may do what" table is this module in words; change them together. In short:
 
 - everyone may read every record of the team and create anything (a task for a teammate, a deal they own);
-- a record is changed by whoever holds it (a contact's or deal's owner, a task's assignee or creator, an
+- a record is changed by whoever holds it (a company's, contact's or deal's owner, a task's assignee or creator, an
   interaction's author) and, while nobody holds it, by anyone; managers and admins change anyone's;
 - undo is a change like the one it takes back: your own operations, or anyone's for a manager or admin,
   and never beyond what your role may do now (a rep who was a manager cannot undo a subscription);
@@ -46,6 +46,7 @@ UNDO_ACTION = {"subscription": "subscriptions", "workspace": "settings", "user":
 
 # Who holds a record: its columns naming people, and the part each plays (a refusal names them by it).
 HOLDERS: dict[type[Any], tuple[tuple[str, str], ...]] = {
+    Company: (("owner_id", "owner"),),
     Contact: (("owner_id", "owner"),),
     Deal: (("owner_id", "owner"),),
     Task: (("assignee_id", "assignee"), ("creator_id", "creator")),
@@ -102,6 +103,8 @@ def describe(s: Session, record: Any) -> dict[str, Any]:
     with)."""
     if isinstance(record, Contact):
         return {"record_type": "contact", "name": record.name}
+    if isinstance(record, Company):
+        return {"record_type": "company", "name": record.name}
     if isinstance(record, Deal):
         return {"record_type": "deal", "name": record.title}
     if isinstance(record, Task):

@@ -21,6 +21,9 @@ class CompanyView:
     id: int
     name: str
     domain: str | None = None
+    industry: str | None = None
+    owner_slack_id: str | None = None
+    tags: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -54,6 +57,7 @@ class DealView:
     last_activity_at: datetime
     closed_at: datetime | None = None
     closed_by_slack_id: str | None = None
+    is_won: bool = False
 
 
 @dataclass(frozen=True)
@@ -93,6 +97,21 @@ class ContactDetails:
     contact: ContactView
     interactions: list[InteractionView]
     deals: list[DealView]
+    tasks: list[TaskView]
+
+
+@dataclass(frozen=True)
+class CompanyDetails:
+    """A company's page: the people there, its open deals with their totals per currency, the latest
+    activity with it (logged on the company, its people or its deals) and the open tasks about them."""
+
+    company: CompanyView
+    contacts: list[ContactView]
+    contact_count: int
+    deals: list[DealView]
+    open_deal_count: int
+    open_amounts: Amounts
+    interactions: list[InteractionView]
     tasks: list[TaskView]
 
 

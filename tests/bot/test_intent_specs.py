@@ -86,6 +86,8 @@ def test_writes_ask_and_read_back_from_their_spec() -> None:
         "update_deal",
         "create_task",
         "complete_task",
+        "create_company",
+        "update_company",
     } == intents.WRITES
     deal = intents.SPECS["update_deal"]
     assert dispatch.missing_question(deal, {}) == (

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -120,14 +121,18 @@ def test_workspace_keys_come_and_go_with_every_row_kept(empty_url: str) -> None:
 
     from bot.db import make_session_factory
     from bot.services import CRM
-    from tests.support.tenants import NOW, dump, fill
+    from tests.support.tenants import NOW, columns_of, dump, fill
 
     engine = make_engine(empty_url)
     try:
-        upgrade(engine, "0009")
+        # Filled through today's services, then taken down to 0009 with every row: the services write
+        # the columns of the head revision, which 0009 does not have yet.
+        upgrade(engine)
         crm = CRM(make_session_factory(engine), clock=lambda: NOW)
         a, b = fill(crm, "TA", "A"), fill(crm, "TB", "B")
-        before = dump(engine, TENANT_TABLES)
+        downgrade(engine, "0009")
+        cols = columns_of(engine, TENANT_TABLES)
+        before = dump(engine, TENANT_TABLES, cols)
         assert all(before[table] for table in TENANT_TABLES)
         crossing = text("UPDATE contacts SET company_id = :theirs WHERE id = :mine")
         with engine.begin() as conn:  # under 0009 nothing stops it; put back at once
@@ -135,14 +140,14 @@ def test_workspace_keys_come_and_go_with_every_row_kept(empty_url: str) -> None:
             conn.execute(crossing, {"theirs": a.company_id, "mine": a.contact_id})
 
         upgrade(engine, "0010")
-        assert dump(engine, TENANT_TABLES) == before
+        assert dump(engine, TENANT_TABLES, cols) == before
         with pytest.raises(IntegrityError), engine.begin() as conn:
             conn.execute(crossing, {"theirs": b.company_id, "mine": a.contact_id})
 
         downgrade(engine, "0009")
-        assert dump(engine, TENANT_TABLES) == before
+        assert dump(engine, TENANT_TABLES, cols) == before
         upgrade(engine, "head")
-        assert dump(engine, TENANT_TABLES) == before
+        assert dump(engine, TENANT_TABLES, cols) == before
         with engine.connect() as conn:
             diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), metadata)
         assert diff == []
@@ -157,21 +162,25 @@ def test_links_already_crossing_workspaces_are_emptied_by_the_upgrade(empty_url:
 
     from bot.db import make_session_factory
     from bot.services import CRM
-    from tests.support.tenants import NOW, dump, fill
+    from tests.support.tenants import NOW, columns_of, dump, fill
 
     engine = make_engine(empty_url)
     try:
-        upgrade(engine, "0009")
+        # Filled through today's services, then taken down to 0009 with every row: the services write
+        # the columns of the head revision, which 0009 does not have yet.
+        upgrade(engine)
         crm = CRM(make_session_factory(engine), clock=lambda: NOW)
         a, b = fill(crm, "TA", "A"), fill(crm, "TB", "B")
+        downgrade(engine, "0009")
+        cols = columns_of(engine, TENANT_TABLES)
         with engine.begin() as conn:
             conn.execute(
                 text("UPDATE tasks SET deal_id = :theirs WHERE id = :mine"),
                 {"theirs": b.deal_id, "mine": a.task_id},
             )
-        before = dump(engine, TENANT_TABLES)
+        before = dump(engine, TENANT_TABLES, cols)
         upgrade(engine, "head")
-        after = dump(engine, TENANT_TABLES)
+        after = dump(engine, TENANT_TABLES, cols)
         assert {t for t in TENANT_TABLES if after[t] != before[t]} == {"tasks"}
         with engine.connect() as conn:
             stray = conn.execute(
@@ -234,5 +243,58 @@ def test_sqlite_migrations_do_not_cascade_into_the_tables_they_copy(tmp_path: Pa
         crm = CRM(make_session_factory(engine), clock=lambda: NOW)
         fill(crm, "TA", "A")
         assert dump(engine, ["interactions"])["interactions"][0][0] == 1
+    finally:
+        engine.dispose()
+
+
+def test_company_records_come_and_go_with_every_company_kept(empty_url: str) -> None:
+    """Companies made under 0010 come through 0011 as they were (no industry, no owner, no tags); what
+    0011 lets a company say survives the services' writes, and back down and up again the rows stay."""
+    from sqlalchemy import text
+    from sqlalchemy.exc import IntegrityError
+
+    from bot.db import make_session_factory
+    from bot.services import CRM
+    from tests.support.tenants import NOW, columns_of, dump, fill
+
+    engine = make_engine(empty_url)
+    try:
+        upgrade(engine)
+        crm = CRM(make_session_factory(engine), clock=lambda: NOW)
+        a, b = fill(crm, "TA", "A"), fill(crm, "TB", "B")
+        downgrade(engine, "0010")
+        old = columns_of(engine, TENANT_TABLES)
+        assert {"industry", "owner_id", "tags"}.isdisjoint(old["companies"])
+        before = dump(engine, TENANT_TABLES, old)
+
+        upgrade(engine, "0011")
+        assert dump(engine, TENANT_TABLES, old) == before
+        with engine.connect() as conn:
+            added = conn.execute(text("SELECT industry, owner_id, tags FROM companies ORDER BY id")).all()
+        assert [(r[0], r[1], r[2] if isinstance(r[2], list) else json.loads(r[2])) for r in added] == [
+            (None, None, []),
+            (None, None, []),
+        ]
+        crm = CRM(make_session_factory(engine), clock=lambda: NOW)
+        crm.update_company(a.actor, a.company_id, industry="robotics", owner=a.mate.slack_id)
+        crm.tag_company(a.actor, a.company_id, ["vip"])
+        shown = crm.company_details(a.actor, a.company_id).company
+        assert (shown.industry, shown.owner_slack_id, shown.tags) == ("robotics", "UA2", ["vip"])
+        with pytest.raises(IntegrityError), engine.begin() as conn:  # an owner from another workspace
+            conn.execute(
+                text("UPDATE companies SET owner_id = :theirs WHERE id = :mine"),
+                {"theirs": b.mate.user_id, "mine": a.company_id},
+            )
+
+        # Down, what 0011 added goes (and only that); back up, the companies are as 0010 left them.
+        written = dump(engine, TENANT_TABLES, old)
+        downgrade(engine, "0010")
+        assert dump(engine, TENANT_TABLES, old) == written
+        upgrade(engine)
+        assert dump(engine, TENANT_TABLES, old) == written
+        with engine.connect() as conn:
+            diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), metadata)
+            kept = conn.execute(text("SELECT industry, owner_id FROM companies ORDER BY id")).all()
+        assert diff == [] and kept == [(None, None), (None, None)]
     finally:
         engine.dispose()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, inspect, text
 
 from bot.services import CRM, Actor
 from models import Delivery, Subscription
@@ -77,10 +77,26 @@ def fill(crm: CRM, team: str, prefix: str) -> Tenant:
     return Tenant(boss, mate, contact.contact.company_id or 0, contact.contact.id, deal.id, task.id)
 
 
-def dump(engine: Engine, tables: list[str]) -> dict[str, list[tuple[object, ...]]]:
-    """Every row of ``tables`` as the database holds it, in key order."""
+def dump(
+    engine: Engine, tables: list[str], columns: dict[str, list[str]] | None = None
+) -> dict[str, list[tuple[object, ...]]]:
+    """Every row of ``tables`` as the database holds it, in key order; only ``columns`` (by table) when
+    given, so that rows can be compared across revisions that add columns."""
     with engine.connect() as conn:
         return {
-            table: [tuple(row) for row in conn.execute(text(f"SELECT * FROM {table} ORDER BY 1, 2"))]
+            table: [
+                tuple(row)
+                for row in conn.execute(
+                    text(
+                        f"SELECT {', '.join((columns or {}).get(table) or ['*'])} FROM {table} ORDER BY 1, 2"
+                    )
+                )
+            ]
             for table in tables
         }
+
+
+def columns_of(engine: Engine, tables: list[str]) -> dict[str, list[str]]:
+    """The columns ``tables`` have at the database's current revision, in table order."""
+    found = inspect(engine)
+    return {table: [c["name"] for c in found.get_columns(table)] for table in tables}
