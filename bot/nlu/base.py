@@ -49,16 +49,19 @@ _PREP_BEFORE_DATE = rc.compiled(
 )
 
 
+# A filler word is one on its own: the "K" of "Sakura K.K." is a letter of a legal form, not "k" for okay.
 _TRAILING_FILLER = rc.compiled(
-    r"(?:[\s,;:.!?\-]+|\b(?:please|pls|plz|thanks|thank you|thx|ty|asap|k|ok|okay|cheers)\b)+$", re.I
+    r"(?:[\s,;:.!?\-]+|(?<!\.)\b(?:please|pls|plz|thanks|thank you|thx|ty|asap|k|ok|okay|cheers)\b)+$", re.I
 )
+# Initials closing a name ("K.K.", "S.A.", "N.V.", "S.A.B. de C.V."): their last full stop is part of them.
+_INITIALS_END = rc.compiled(r"(?<![\w.])(?:[A-Za-z]\.){2,}$")
 
 
 def tidy(s: str) -> str:
     s = rc.sub(r"\s+", " ", s).strip()
     s = rc.sub(r"^[\s,;:.!?\-–—\"'`]+", "", s)
     prev = None
-    while prev != s:
+    while prev != s and not _INITIALS_END.search(s):
         prev = s
         s = _TRAILING_FILLER.sub("", s).strip()
         s = s.strip("\"'`“”‘’()[] ")

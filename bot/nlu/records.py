@@ -24,6 +24,7 @@ from .base import (
     tidy,
 )
 from .dates import NUMBER_WORDS
+from .text import ENDS_IN_LEGAL_FORM, mask_legal_forms
 from .vocab import LIFECYCLE_WORDS, STAGE_WORDS, STAGES
 
 # --- record references
@@ -579,6 +580,17 @@ _COMPANY_AS = rc.compiled(
 )
 
 
+def _split_outside_legal_forms(separator: str, text: str) -> list[str]:
+    """``text`` split at ``separator``, except inside a legal form ("Allegro sp. z o.o., allegro.pl")."""
+    masked = mask_legal_forms(text)
+    parts, start = [], 0
+    for sep in rc.finditer(separator, masked):
+        parts.append(text[start : sep.start()])
+        start = sep.end()
+    parts.append(text[start:])
+    return parts
+
+
 def _company_fields(m: Msg, start: int, slots: Slots) -> None:
     """Name, domain and industry from "Hooli, hooli.com, software" / "Hooli (hooli.com) in fintech"."""
     rest = m.text[start:]
@@ -603,7 +615,7 @@ def _company_fields(m: Msg, start: int, slots: Slots) -> None:
         rest = rest[: ind.start()] + " , " + rest[ind.end() :]
     parts = [
         tidy(p)
-        for p in rc.split(
+        for p in _split_outside_legal_forms(
             # "Dr. Oetker", "St. James's": an abbreviation's full stop does not end the name
             r"[,;()|]|\s[-–—]+\s|(?<=\w{2})(?<!\b[DdMmSsJj][Rrts])(?<!\b[Mm]rs)[?.!]\s+|\s+and\s+(?=(?:their|its|the)\s)|"
             r"\s+(?:with|w/)\s+(?:the\s+)?(?:domain|website|site|url)\b",
@@ -649,9 +661,10 @@ def _create_company(m: Msg) -> Result | None:
         slots["name"] = tidy(am.group("n"))
         _company_fields(m, am.end(), slots)
     name = slots.get("name", "")
-    if not name or len(name.split()) > 6:
+    # A legal form ("sp. z o.o.", "S.A.B. de C.V.") is part of the name but says nothing of its capitals.
+    words = ENDS_IN_LEGAL_FORM.sub("", name).split()
+    if not name or len(words) > 6:
         return None
-    words = name.split()
     if (
         not m.typed_lower
         and not _DOMAIN.fullmatch(name)

@@ -210,7 +210,7 @@ _LEGAL_FORM_IN = rc.compiled(rf"(?<=\s)(?:{LEGAL_FORMS})(?![\w/])")
 ENDS_IN_LEGAL_FORM = rc.compiled(rf"\s(?:{LEGAL_FORMS})$")
 
 
-def _mask_legal_forms(s: str) -> str:
+def mask_legal_forms(s: str) -> str:
     """``s`` with the full stops and commas inside its legal forms replaced, same length. A legal form's last
     full stop still ends the sentence when a capital follows ("Sony K.K. They want…")."""
 
@@ -226,7 +226,7 @@ def _mask_legal_forms(s: str) -> str:
 def first_clause(separator: str, s: str) -> str:
     """``s`` up to the first ``separator`` that is not a full stop or comma inside a legal form: "Vale S.A. as
     head of procurement" is one clause."""
-    sep = rc.search(separator, _mask_legal_forms(s))
+    sep = rc.search(separator, mask_legal_forms(s))
     return s[: sep.start()] if sep else s
 
 

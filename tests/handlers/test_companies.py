@@ -21,7 +21,9 @@ def test_a_company_added_in_words_is_a_record_with_its_domain_industry_and_owner
     assert {"Undo", "Edit", "Show"} <= set(_labels(card))
     (sakura,) = rows(slack, Company)
     owner = slack.crm.user(slack.crm.actor("T1", ANN), ANN)
-    assert (sakura.domain, sakura.industry, sakura.owner_id, sakura.tags) == (
+    # The legal form is part of the name as written: nothing typed is dropped.
+    assert (sakura.name, sakura.domain, sakura.industry, sakura.owner_id, sakura.tags) == (
+        "Sakura Robotics K.K.",
         "sakura.jp",
         "robotics",
         owner.id,
@@ -31,6 +33,19 @@ def test_a_company_added_in_words_is_a_record_with_its_domain_industry_and_owner
     undone = text_of(slack.press(card, "Undo"))
     assert "removed company Sakura Robotics" in undone, undone
     assert count(slack, Company) == 0
+
+
+def test_a_legal_form_with_inner_full_stops_stays_in_the_name(slack: SlackHTTP) -> None:
+    for typed, name in (
+        ("company add Kowalski Logistyka sp. z o.o.", "Kowalski Logistyka sp. z o.o."),
+        ("company add Van Dijk Installaties B.V., vandijk.nl", "Van Dijk Installaties B.V."),
+    ):
+        card = slack.command(typed)
+        assert "Added company" in text_of(card), text_of(card)
+    assert sorted(c.name for c in rows(slack, Company)) == [
+        "Kowalski Logistyka sp. z o.o.",
+        "Van Dijk Installaties B.V.",
+    ]
 
 
 def test_a_look_alike_is_asked_about_across_legal_suffixes_and_punctuation(slack: SlackHTTP) -> None:
