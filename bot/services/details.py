@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from bot.services import targets
 from bot.services.base import Actor, Ref, Service
 from bot.services.contacts import contact_view, find_contact
 from bot.services.deals import deal_view
@@ -20,8 +21,9 @@ class Details(Service):
             contact = find_contact(s, actor, ref)
             interactions = s.scalars(
                 select(Interaction)
-                .where(Interaction.contact_id == contact.id)
+                .where(targets.linked_to(Interaction, actor.workspace_id, "contact", contact.id))
                 .order_by(Interaction.occurred_at.desc())
+                .options(targets.with_links(Interaction))
                 .limit(5)
             ).all()
             deals = s.scalars(
@@ -33,8 +35,11 @@ class Details(Service):
             ).all()
             tasks = s.scalars(
                 select(Task)
-                .where(Task.contact_id == contact.id, Task.done_at.is_(None))
+                .where(
+                    targets.linked_to(Task, actor.workspace_id, "contact", contact.id), Task.done_at.is_(None)
+                )
                 .order_by(Task.due_utc)
+                .options(targets.with_links(Task))
                 .limit(10)
             ).all()
             now = self.now()

@@ -7,12 +7,13 @@ from pathlib import Path
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import inspect
+from sqlalchemy import Engine, inspect
 
 from bot.db import make_engine
 from bot.migrate import current, downgrade, upgrade
 from models import metadata
 from tests.support.databases import create_private_database, drop_database
+from tests.support.tenants import Tenant, dump
 
 
 @pytest.fixture
@@ -96,6 +97,20 @@ def test_data_migrations_recount_totals_per_currency_and_date_closed_deals(empty
         engine.dispose()
 
 
+def _filled_under(engine: Engine, revision: str) -> tuple[Tenant, Tenant]:
+    """Two workspaces as the services make them today, taken down to ``revision`` (the services write
+    only the newest schema)."""
+    from bot.db import make_session_factory
+    from bot.services import CRM
+    from tests.support.tenants import NOW, fill
+
+    upgrade(engine, "head")
+    crm = CRM(make_session_factory(engine), clock=lambda: NOW)
+    a, b = fill(crm, "TA", "A"), fill(crm, "TB", "B")
+    downgrade(engine, revision)
+    return a, b
+
+
 TENANT_TABLES = [
     "workspaces",
     "users",
@@ -118,15 +133,9 @@ def test_workspace_keys_come_and_go_with_every_row_kept(empty_url: str) -> None:
     from sqlalchemy import text
     from sqlalchemy.exc import IntegrityError
 
-    from bot.db import make_session_factory
-    from bot.services import CRM
-    from tests.support.tenants import NOW, dump, fill
-
     engine = make_engine(empty_url)
     try:
-        upgrade(engine, "0009")
-        crm = CRM(make_session_factory(engine), clock=lambda: NOW)
-        a, b = fill(crm, "TA", "A"), fill(crm, "TB", "B")
+        a, b = _filled_under(engine, "0009")
         before = dump(engine, TENANT_TABLES)
         assert all(before[table] for table in TENANT_TABLES)
         crossing = text("UPDATE contacts SET company_id = :theirs WHERE id = :mine")
@@ -141,8 +150,9 @@ def test_workspace_keys_come_and_go_with_every_row_kept(empty_url: str) -> None:
 
         downgrade(engine, "0009")
         assert dump(engine, TENANT_TABLES) == before
-        upgrade(engine, "head")
+        upgrade(engine, "0010")
         assert dump(engine, TENANT_TABLES) == before
+        upgrade(engine, "head")
         with engine.connect() as conn:
             diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), metadata)
         assert diff == []
@@ -155,22 +165,16 @@ def test_links_already_crossing_workspaces_are_emptied_by_the_upgrade(empty_url:
     link (the row stays) rather than failing, and touches nothing else."""
     from sqlalchemy import text
 
-    from bot.db import make_session_factory
-    from bot.services import CRM
-    from tests.support.tenants import NOW, dump, fill
-
     engine = make_engine(empty_url)
     try:
-        upgrade(engine, "0009")
-        crm = CRM(make_session_factory(engine), clock=lambda: NOW)
-        a, b = fill(crm, "TA", "A"), fill(crm, "TB", "B")
+        a, b = _filled_under(engine, "0009")
         with engine.begin() as conn:
             conn.execute(
                 text("UPDATE tasks SET deal_id = :theirs WHERE id = :mine"),
                 {"theirs": b.deal_id, "mine": a.task_id},
             )
         before = dump(engine, TENANT_TABLES)
-        upgrade(engine, "head")
+        upgrade(engine, "0010")
         after = dump(engine, TENANT_TABLES)
         assert {t for t in TENANT_TABLES if after[t] != before[t]} == {"tasks"}
         with engine.connect() as conn:
@@ -225,11 +229,16 @@ def test_sqlite_migrations_do_not_cascade_into_the_tables_they_copy(tmp_path: Pa
                     "'2026-11-02 15:00:00')"
                 )
             )
-        upgrade(engine, "head")
+        upgrade(engine, "0010")
         with engine.connect() as conn:
             assert conn.execute(text("SELECT id, deal_id FROM interactions")).all() == [(1, 1)]
             assert conn.execute(text("SELECT id, deal_id FROM tasks")).all() == [(1, 1)]
             # and foreign keys are on again for whoever uses the connection next
+            assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1
+        upgrade(engine, "head")  # 0012 copies tasks and interactions, with targets pointing at them
+        with engine.connect() as conn:
+            links = text("SELECT task_id, interaction_id, deal_id FROM targets ORDER BY id")
+            assert conn.execute(links).all() == [(1, None, 1), (None, 1, 1)]
             assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1
         crm = CRM(make_session_factory(engine), clock=lambda: NOW)
         fill(crm, "TA", "A")
