@@ -245,3 +245,99 @@ def test_sqlite_migrations_do_not_cascade_into_the_tables_they_copy(tmp_path: Pa
         assert dump(engine, ["interactions"])["interactions"][0][0] == 1
     finally:
         engine.dispose()
+
+
+LINK_COLUMNS = {"tasks": ("contact", "deal"), "interactions": ("contact", "company", "deal")}
+
+
+def _links(engine: Engine) -> set[tuple[str, int, str, int]]:
+    """Every link of a task or interaction, as (source table, id, record type, record id), read from
+    targets at 0012 and later and from the sources' own columns before."""
+    from sqlalchemy import text
+
+    found = set()
+    with engine.connect() as conn:
+        if "targets" in inspect(conn).get_table_names():
+            rows = conn.execute(
+                text("SELECT task_id, interaction_id, contact_id, company_id, deal_id FROM targets")
+            )
+            for task, interaction, *records in rows:
+                (kind, record_id), *others = [
+                    (k, v) for k, v in zip(("contact", "company", "deal"), records, strict=True) if v
+                ]
+                assert not others
+                found.add(("tasks" if task else "interactions", task or interaction, kind, record_id))
+            return found
+        for table, kinds in LINK_COLUMNS.items():
+            for row in conn.execute(text(f"SELECT id, {', '.join(f'{k}_id' for k in kinds)} FROM {table}")):
+                found |= {(table, row[0], k, v) for k, v in zip(kinds, row[1:], strict=True) if v}
+    return found
+
+
+def _rows_without_links(engine: Engine) -> dict[str, list[dict[str, object]]]:
+    """Every row of every workspace table by column name, less the link columns (whose order and
+    home the migration changes)."""
+    from sqlalchemy import text
+
+    out = {}
+    with engine.connect() as conn:
+        for table in TENANT_TABLES:
+            drop = {f"{k}_id" for k in LINK_COLUMNS.get(table, ())}
+            rows = conn.execute(
+                text(
+                    f"SELECT * FROM {table} ORDER BY id"
+                    if table != "pipeline_totals"
+                    else f"SELECT * FROM {table} ORDER BY 1, 2, 3, 4"
+                )
+            ).mappings()
+            out[table] = [{k: v for k, v in row.items() if k not in drop} for row in rows]
+    return out
+
+
+def test_links_move_into_targets_and_back_with_nothing_lost(empty_url: str) -> None:
+    """Tasks and interactions linked every way there is (a call with a contact, their company and a
+    deal, a note on a company alone, a task on a contact and a deal) come through 0012 into targets,
+    back into their own columns, and up again, with every link and every other value kept."""
+    from bot.db import make_session_factory
+    from bot.services import CRM
+    from tests.support.tenants import NOW
+
+    engine = make_engine(empty_url)
+    try:
+        a, b = _filled_under(engine, "head")
+        crm = CRM(make_session_factory(engine), clock=lambda: NOW)
+        crm.log_interaction(a.actor, "note", "they are hiring", company="A Corp")
+        crm.log_interaction(b.actor, "email", "sent the deck", deal=b.deal_id)
+        crm.create_task(b.actor, "B chase the signature", contact=b.contact_id)
+        links, rows = _links(engine), _rows_without_links(engine)
+        assert {(t, k) for t, _i, k, _r in links} == {
+            ("tasks", "contact"),
+            ("tasks", "deal"),
+            ("interactions", "contact"),
+            ("interactions", "company"),
+            ("interactions", "deal"),
+        }
+        kinds: dict[tuple[str, int], set[str]] = {}
+        for table, source, kind, _record in links:
+            kinds.setdefault((table, source), set()).add(kind)
+        assert {"company"} in kinds.values()  # the note on a company alone
+
+        downgrade(engine, "0010")
+        assert _links(engine) == links
+        assert _rows_without_links(engine) == rows
+
+        upgrade(engine, "head")
+        assert _links(engine) == links
+        assert _rows_without_links(engine) == rows
+        targets = dump(engine, ["targets"])
+        downgrade(engine, "0010")
+        upgrade(engine, "head")
+        assert dump(engine, ["targets"]) == targets  # the same rows under the same ids every time
+        assert _rows_without_links(engine) == rows
+
+        # And the services read the links back as they were written.
+        crm = CRM(make_session_factory(engine), clock=lambda: NOW)
+        shown = crm.list_tasks(a.mate)
+        assert [(t.contact, t.deal) for t in shown] == [("A Jane Doe", "A renewal")]
+    finally:
+        engine.dispose()
