@@ -234,11 +234,13 @@ def linked_fields(cls: type) -> tuple[str, ...]:
 
 
 def _targets(source: str) -> Any:
-    # Joined on the source's id alone (the key guarantees the workspace agrees). The database deletes
-    # a record's links with it (passive_deletes); a link dropped from the list is deleted.
+    # Joined on the source's id alone (the key guarantees the workspace agrees). Loaded with the
+    # sources, all of a query's at once, so links read like columns even after the session closed. The
+    # database deletes a record's links with it (passive_deletes); a link dropped from the list is deleted.
     return relationship(
         "Target",
         back_populates=source,
+        lazy="selectin",
         foreign_keys=f"Target.{source}_id",
         cascade="all, delete-orphan",
         passive_deletes=True,

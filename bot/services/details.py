@@ -23,7 +23,6 @@ class Details(Service):
                 select(Interaction)
                 .where(targets.linked_to(Interaction, actor.workspace_id, "contact", contact.id))
                 .order_by(Interaction.occurred_at.desc())
-                .options(targets.with_links(Interaction))
                 .limit(5)
             ).all()
             deals = s.scalars(
@@ -39,7 +38,6 @@ class Details(Service):
                     targets.linked_to(Task, actor.workspace_id, "contact", contact.id), Task.done_at.is_(None)
                 )
                 .order_by(Task.due_utc)
-                .options(targets.with_links(Task))
                 .limit(10)
             ).all()
             now = self.now()

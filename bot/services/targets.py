@@ -13,8 +13,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import ColumnElement, select
-from sqlalchemy.orm import Session, selectinload
-from sqlalchemy.orm.interfaces import LoaderOption
+from sqlalchemy.orm import Session
 
 from models import Base, Interaction, Target, Task
 from models.entities import TARGET_SOURCES, TARGET_TYPES
@@ -42,11 +41,6 @@ def link(source: Task | Interaction, record_type: str, record: Base | int | None
 def linked(source: Task | Interaction, record_type: str) -> int | None:
     """The id of the ``record_type`` ``source`` is linked to, if any."""
     return next((t.record_id for t in source.targets if t.record_type == record_type), None)
-
-
-def with_links(source_cls: type[Task] | type[Interaction]) -> LoaderOption:
-    """A loader option: the sources a query returns come with their links, in one more query for all."""
-    return selectinload(source_cls.targets)
 
 
 def links_of(s: Session, source_cls: type[Base], ids: Iterable[int]) -> dict[int, dict[str, int]]:

@@ -275,7 +275,6 @@ class Tasks(Service):
                 _, end = local_day_bounds(today + timedelta(days=6 - today.weekday()), who.tz)
                 q = q.where(Task.due_utc < end)
             q = q.order_by(Task.due_utc.is_(None), Task.due_utc, Task.id).limit(limit)
-            q = q.options(targets.with_links(Task))
             return [task_view(s, t, now) for t in s.scalars(q)]
 
     def task(self, actor: Actor, task_id: int) -> TaskView:
