@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import ColumnElement, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from models import Base, Interaction, Target, Task
 from models.entities import TARGET_SOURCES, TARGET_TYPES
@@ -35,7 +35,12 @@ def link(source: Task | Interaction, record_type: str, record: Base | int | None
     """Point ``source`` at ``record`` (a row or its id) as its one ``record_type``; None unlinks it."""
     if record_type not in TARGET_TYPES:
         raise ValueError(f"nothing links to a {record_type}")
-    setattr(source, f"{record_type}_id", record if record is None or isinstance(record, int) else record.id)  # type: ignore[attr-defined]
+    if isinstance(record, Base):
+        session = object_session(record)
+        if record.id is None and session is not None:  # type: ignore[attr-defined]
+            session.flush()  # made in this op: it needs its id first (None would unlink)
+        record = int(record.id)  # type: ignore[attr-defined]
+    setattr(source, f"{record_type}_id", record)
 
 
 def linked(source: Task | Interaction, record_type: str) -> int | None:
