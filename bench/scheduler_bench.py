@@ -27,7 +27,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from slack_sdk import WebClient
-from sqlalchemy import Engine, delete, func, insert, select, text
+from sqlalchemy import Engine, delete, func, insert, literal, select, text
 
 from bot.clock import SystemClock
 from bot.db import make_engine, make_session_factory
@@ -35,7 +35,7 @@ from bot.migrate import upgrade
 from bot.proactive import Planner
 from bot.scheduler import Scheduler
 from bot.services.summary import compute_summary
-from models import AuditEvent, Deal, Delivery, PipelineStage, Task, User, Workspace
+from models import AuditEvent, Contact, Deal, Delivery, PipelineStage, Target, Task, User, Workspace
 
 DEFAULT_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 NOW = datetime(2026, 11, 24, 14, 0, tzinfo=UTC)
@@ -84,6 +84,20 @@ def _due_reminders(engine: Engine, ws_id: int, people: list[int], n: int, due: d
                 }
                 for i in range(n)
             ],
+        )
+        # Each task about a contact, as most are: the planner reads the links of a batch at once.
+        contact_id = conn.scalar(select(Contact.id).where(Contact.workspace_id == ws_id).limit(1))
+        if contact_id is None:
+            contact_id = conn.scalar(
+                insert(Contact)
+                .values(workspace_id=ws_id, name="Bench Contact", name_key="bench contact", tags=[])
+                .returning(Contact.id)
+            )
+        conn.execute(
+            insert(Target).from_select(
+                ["workspace_id", "task_id", "contact_id"],
+                select(Task.workspace_id, Task.id, literal(contact_id)).where(Task.workspace_id == ws_id),
+            )
         )
 
 

@@ -93,3 +93,10 @@ def one_of(column: str, values: Sequence[str]) -> CheckConstraint:
     """The column holds one of a fixed vocabulary (named ``ck_<table>_<column>``)."""
     quoted = ", ".join("'" + value.replace("'", "''") + "'" for value in values)
     return CheckConstraint(f"{column} IN ({quoted})", name=column, info={"vocabulary": tuple(values)})
+
+
+def exactly_one(name: str, columns: Sequence[str]) -> CheckConstraint:
+    """Exactly one of ``columns`` is set (named ``ck_<table>_<name>``). Counted with CASE, which both
+    databases accept (PostgreSQL cannot add booleans)."""
+    counted = " + ".join(f"(CASE WHEN {column} IS NULL THEN 0 ELSE 1 END)" for column in columns)
+    return CheckConstraint(f"{counted} = 1", name=name)

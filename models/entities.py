@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from functools import cache
-from typing import Any
+from typing import Any, overload
 
 from sqlalchemy import (
     Boolean,
@@ -16,12 +16,14 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     event,
+    inspect,
     update,
 )
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Mapped, Mapper, mapped_column, relationship
+from sqlalchemy.orm.attributes import flag_dirty
 
-from models.base import Base, WorkspaceScoped, one_of, tenant_key
+from models.base import Base, WorkspaceScoped, exactly_one, one_of, tenant_key
 
 ROLES = ("rep", "manager", "admin")
 LIFECYCLES = ("prospect", "lead", "customer", "loyal", "advocate")
@@ -185,16 +187,80 @@ class Deal(WorkspaceScoped, Base):
     contact: Mapped[Contact | None] = relationship(lazy="joined", foreign_keys=[contact_id])
 
 
+class Linked:
+    """A task's or an interaction's link to the one record of a type it is about (its contact, its
+    deal), kept as a row of ``targets`` and read and set like the column it once was: ``task.deal_id``.
+    Setting it adds, repoints or (None) drops that row; the record itself counts as changed, so its
+    snapshot, audit and undo carry its links (``bot/services/base.py``)."""
+
+    def __init__(self, record_type: str) -> None:
+        self.record_type = record_type
+        self.column = f"{record_type}_id"
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        if name != self.column:
+            raise TypeError(f"{owner.__name__}.{name} must be named {self.column}")
+
+    @overload
+    def __get__(self, obj: None, owner: Any = None) -> Linked: ...
+
+    @overload
+    def __get__(self, obj: object, owner: Any = None) -> int | None: ...
+
+    def __get__(self, obj: Any, owner: Any = None) -> Any:
+        if obj is None:
+            return self
+        row = self._row(obj)
+        return getattr(row, self.column) if row is not None else None
+
+    def __set__(self, obj: Any, value: int | None) -> None:
+        row = self._row(obj)
+        if value is None:
+            if row is None:
+                return
+            obj.targets.remove(row)
+        elif row is None:
+            obj.targets.append(Target(workspace_id=obj.workspace_id, **{self.column: value}))
+        elif getattr(row, self.column) != value:
+            setattr(row, self.column, value)
+        else:
+            return
+        if inspect(obj).persistent:
+            # Only a targets row changed: without this the session would not see its source as changed.
+            flag_dirty(obj)
+
+    def _row(self, obj: Any) -> Target | None:
+        return next((t for t in obj.targets if getattr(t, self.column) is not None), None)
+
+
+@cache
+def linked_fields(cls: type) -> tuple[str, ...]:
+    """The links a record keeps in ``targets`` (``contact_id``, ...), in declaration order."""
+    return tuple(
+        name for klass in reversed(cls.__mro__) for name, v in vars(klass).items() if isinstance(v, Linked)
+    )
+
+
+def _targets(source: str) -> Any:
+    # Joined on the source's id alone (the key guarantees the workspace agrees). Loaded with the
+    # sources, all of a query's at once, so links read like columns even after the session closed. The
+    # database deletes a record's links with it (passive_deletes); a link dropped from the list is deleted.
+    return relationship(
+        "Target",
+        back_populates=source,
+        lazy="selectin",
+        foreign_keys=f"Target.{source}_id",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        order_by="Target.id",
+    )
+
+
 class Interaction(WorkspaceScoped, Base):
     __tablename__ = "interactions"
     __table_args__ = (
-        Index("ix_interactions_contact", "contact_id", "occurred_at"),
-        Index("ix_interactions_deal", "deal_id", "occurred_at"),
-        Index("ix_interactions_company", "company_id", "occurred_at"),
+        in_workspace(),
         tenant_key("interactions", "author_id", "users"),
-        tenant_key("interactions", "contact_id", "contacts", ondelete="CASCADE"),
-        tenant_key("interactions", "company_id", "companies", ondelete="CASCADE"),
-        tenant_key("interactions", "deal_id", "deals", ondelete="CASCADE"),
         one_of("kind", INTERACTION_KINDS),
     )
 
@@ -204,11 +270,13 @@ class Interaction(WorkspaceScoped, Base):
     summary: Mapped[str] = mapped_column(Text, default="")
     occurred_at: Mapped[datetime] = mapped_column(default=utcnow)
     author_id: Mapped[int | None] = mapped_column()
-    contact_id: Mapped[int | None] = mapped_column()
-    company_id: Mapped[int | None] = mapped_column()
-    deal_id: Mapped[int | None] = mapped_column()
     permalink: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    targets: Mapped[list[Target]] = _targets("interaction")
+    contact_id = Linked("contact")
+    company_id = Linked("company")
+    deal_id = Linked("deal")
 
 
 class Task(WorkspaceScoped, Base):
@@ -218,10 +286,9 @@ class Task(WorkspaceScoped, Base):
         Index("ix_tasks_assignee_open", "workspace_id", "assignee_id", "done_at", "due_utc"),
         Index("ix_tasks_remind", "reminder_state", "remind_at"),
         Index("ix_tasks_lookup", "workspace_id", "title_key"),
+        in_workspace(),
         tenant_key("tasks", "assignee_id", "users"),
         tenant_key("tasks", "creator_id", "users"),
-        tenant_key("tasks", "contact_id", "contacts"),
-        tenant_key("tasks", "deal_id", "deals"),
         one_of("reminder_state", REMINDER_STATES),
     )
 
@@ -237,14 +304,86 @@ class Task(WorkspaceScoped, Base):
     due_at: Mapped[datetime | None] = mapped_column()
     due_utc: Mapped[datetime | None] = mapped_column()
     done_at: Mapped[datetime | None] = mapped_column()
-    contact_id: Mapped[int | None] = mapped_column()
-    deal_id: Mapped[int | None] = mapped_column()
     # none | pending | sent: the scheduler claims pending reminders whose remind_at has passed.
     reminder_state: Mapped[str] = mapped_column(String(16), default="none")
     remind_at: Mapped[datetime | None] = mapped_column()
     reminded_at: Mapped[datetime | None] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    targets: Mapped[list[Target]] = _targets("task")
+    contact_id = Linked("contact")
+    deal_id = Linked("deal")
+
+
+# What owns a link (one of them per targets row) and what it can point at, each a column of targets.
+TARGET_SOURCES = {"task": "tasks", "interaction": "interactions"}
+TARGET_TYPES = {"contact": "contacts", "company": "companies", "deal": "deals"}
+
+
+class Target(WorkspaceScoped, Base):
+    """A task or an interaction (a note is an interaction) attached to a record it is about.
+
+    One row per (source, record). The source is ``task_id`` or ``interaction_id``, the record one of
+    ``contact_id``, ``company_id``, ``deal_id``: exactly one of each side is set (two CHECKs). Every one
+    of them is a real workspace key (``tenant_key``), so the database itself refuses a link into
+    another workspace or to nothing, and deletes a link with its source or its record. A single
+    ``(record_type, record_id)`` pair would have left all of that to the services. The price is a
+    column per record type *here*, never on tasks or interactions: a new record type is a new
+    nullable column in ``TARGET_TYPES`` (its key, its uniqueness and the CHECK follow from the tuple)
+    and a migration adding it. Which record type a row is about is which column is set, so there is no
+    ``record_type`` column to disagree with it. Each record column leads a unique index with the
+    source, which serves "what is linked to this record" as well as its key."""
+
+    __tablename__ = "targets"
+    __table_args__ = (
+        *(
+            tenant_key("targets", f"{name}_id", table, ondelete="CASCADE")
+            for name, table in TARGET_SOURCES.items()
+        ),
+        *(
+            tenant_key("targets", f"{name}_id", table, ondelete="CASCADE")
+            for name, table in TARGET_TYPES.items()
+        ),
+        exactly_one("one_source", [f"{name}_id" for name in TARGET_SOURCES]),
+        exactly_one("one_record", [f"{name}_id" for name in TARGET_TYPES]),
+        *(
+            UniqueConstraint("workspace_id", f"{record}_id", f"{source}_id")
+            for record in TARGET_TYPES
+            for source in TARGET_SOURCES
+        ),
+        *(Index(f"ix_targets_{source}", "workspace_id", f"{source}_id") for source in TARGET_SOURCES),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
+    task_id: Mapped[int | None] = mapped_column()
+    interaction_id: Mapped[int | None] = mapped_column()
+    contact_id: Mapped[int | None] = mapped_column()
+    company_id: Mapped[int | None] = mapped_column()
+    deal_id: Mapped[int | None] = mapped_column()
+
+    task: Mapped[Task | None] = relationship(back_populates="targets", foreign_keys=[task_id])
+    interaction: Mapped[Interaction | None] = relationship(
+        back_populates="targets", foreign_keys=[interaction_id]
+    )
+
+    @property
+    def record_type(self) -> str:
+        return next(name for name in TARGET_TYPES if getattr(self, f"{name}_id") is not None)
+
+    @property
+    def record_id(self) -> int:
+        return int(getattr(self, f"{self.record_type}_id"))
+
+
+@event.listens_for(Target, "before_insert")
+def _target_workspace(_mapper: Mapper[Any], _connection: Connection, target: Target) -> None:
+    # A link made before its source knew its workspace (a record rebuilt from a snapshot) takes it then.
+    if target.workspace_id is None:
+        source = target.task or target.interaction
+        assert source is not None
+        target.workspace_id = source.workspace_id
 
 
 class AuditEvent(WorkspaceScoped, Base):

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.services import limits, policy
 from bot.services.errors import RepeatedWrite
 from models import AuditEvent, Base, Company, Contact, Deal, Interaction, Subscription, Task, User, Workspace
-from models.entities import utcnow
+from models.entities import linked_fields, utcnow
 
 # Records whose changes can be audited and undone, by the name used in audit rows.
 AUDITED: dict[str, type[Base]] = {
@@ -192,17 +192,22 @@ def to_json(value: Any) -> Any:
 
 def snapshot(obj: Base) -> dict[str, Any]:
     mapper = inspect(type(obj))
-    return {
+    values = {
         col.key: to_json(getattr(obj, col.key))
         for col in mapper.column_attrs
         if col.key not in SKIP and col.key != "id"
     }
+    # A task's or interaction's links (kept in targets) are part of it: audited, compared and undone.
+    values.update({name: getattr(obj, name) for name in linked_fields(type(obj))})
+    return values
 
 
 def from_json(cls: type[Base], key: str, value: Any) -> Any:
     """Turn a snapshot value back into what the column holds."""
     if value is None:
         return None
+    if key in linked_fields(cls):
+        return value  # a record's id
     column = inspect(cls).columns[key]
     col_type = column.type
     if isinstance(col_type, TypeDecorator):

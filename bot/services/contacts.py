@@ -21,7 +21,7 @@ from bot.services.lookup import Match, pick, rank
 from bot.services.text import fold
 from bot.services.views import ContactView, Written
 from bot.services.workspace import user_by_slack
-from models import Company, Contact, Interaction, User
+from models import Company, Contact, Interaction, Target, User
 from models.entities import LIFECYCLES
 
 # What update_contact may change.
@@ -279,11 +279,10 @@ class Contacts(Service):
             if inactive_days is not None:
                 since = self.now() - timedelta(days=int(inactive_days))
                 last = (
-                    select(Interaction.contact_id, func.max(Interaction.occurred_at).label("at"))
-                    .where(
-                        Interaction.workspace_id == actor.workspace_id, Interaction.contact_id.is_not(None)
-                    )
-                    .group_by(Interaction.contact_id)
+                    select(Target.contact_id, func.max(Interaction.occurred_at).label("at"))
+                    .join(Interaction, Interaction.id == Target.interaction_id)
+                    .where(Target.workspace_id == actor.workspace_id, Target.contact_id.is_not(None))
+                    .group_by(Target.contact_id)
                     .subquery()
                 )
                 q_last = select(last.c.contact_id).where(last.c.at >= since)

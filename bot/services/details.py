@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from sqlalchemy import func, or_, select
 
+from bot.services import targets
 from bot.services.base import Actor, Ref, Service
 from bot.services.companies import company_view, find_company
 from bot.services.contacts import contact_view, find_contact
@@ -25,7 +26,7 @@ class Details(Service):
             contact = find_contact(s, actor, ref)
             interactions = s.scalars(
                 select(Interaction)
-                .where(Interaction.contact_id == contact.id)
+                .where(targets.linked_to(Interaction, actor.workspace_id, "contact", contact.id))
                 .order_by(Interaction.occurred_at.desc())
                 .limit(5)
             ).all()
@@ -38,7 +39,9 @@ class Details(Service):
             ).all()
             tasks = s.scalars(
                 select(Task)
-                .where(Task.contact_id == contact.id, Task.done_at.is_(None))
+                .where(
+                    targets.linked_to(Task, actor.workspace_id, "contact", contact.id), Task.done_at.is_(None)
+                )
                 .order_by(Task.due_utc)
                 .limit(10)
             ).all()
@@ -78,9 +81,9 @@ class Details(Service):
                 select(Interaction)
                 .where(
                     or_(
-                        Interaction.company_id == company.id,
-                        Interaction.contact_id.in_(people),
-                        Interaction.deal_id.in_(every_deal),
+                        targets.linked_to(Interaction, actor.workspace_id, "company", company.id),
+                        targets.linked_to_any(Interaction, actor.workspace_id, "contact", people),
+                        targets.linked_to_any(Interaction, actor.workspace_id, "deal", every_deal),
                     )
                 )
                 .order_by(Interaction.occurred_at.desc(), Interaction.id.desc())
@@ -90,7 +93,10 @@ class Details(Service):
                 select(Task)
                 .where(
                     Task.done_at.is_(None),
-                    or_(Task.contact_id.in_(people), Task.deal_id.in_(every_deal)),
+                    or_(
+                        targets.linked_to_any(Task, actor.workspace_id, "contact", people),
+                        targets.linked_to_any(Task, actor.workspace_id, "deal", every_deal),
+                    ),
                 )
                 .order_by(Task.due_utc, Task.id)
                 .limit(10)

@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from bot.services import fields, policy
+from bot.services import fields, policy, targets
 from bot.services.base import UNSET, Actor, Edit, Op, Ref, Service, change, lock_row, skip_check, snapshot
 from bot.services.companies import find_company
 from bot.services.contacts import find_contact
@@ -26,9 +26,10 @@ from models.entities import INTERACTION_KINDS
 
 def interaction_view(s: Session, i: Interaction) -> InteractionView:
     author = s.get(User, i.author_id) if i.author_id else None
-    contact = s.get(Contact, i.contact_id) if i.contact_id else None
-    company = s.get(Company, i.company_id) if i.company_id else None
-    deal = s.get(Deal, i.deal_id) if i.deal_id else None
+    ids = {kind: targets.linked(i, kind) for kind in ("contact", "company", "deal")}
+    contact = s.get(Contact, ids["contact"]) if ids["contact"] else None
+    company = s.get(Company, ids["company"]) if ids["company"] else None
+    deal = s.get(Deal, ids["deal"]) if ids["deal"] else None
     return InteractionView(
         i.id,
         i.kind,
@@ -79,17 +80,17 @@ def _relink(edit: Edit[Interaction], contact: Any, company: Any) -> None:
     if contact is not UNSET:
         hint = company if isinstance(company, str) else None
         contact_row = find_contact(s, actor, contact, hint) if contact is not None and contact != "" else None
-        interaction.contact_id = contact_row.id if contact_row else None
+        targets.link(interaction, "contact", contact_row)
         if contact_row is not None and contact_row.company_id and company is UNSET:
-            interaction.company_id = contact_row.company_id
+            targets.link(interaction, "company", contact_row.company_id)
     if company is not UNSET:
         if company in (None, ""):
-            interaction.company_id = contact_row.company_id if contact_row else None
+            targets.link(interaction, "company", contact_row.company_id if contact_row else None)
         elif contact_row is not None and contact_row.company_id and isinstance(company, str):
-            interaction.company_id = contact_row.company_id
+            targets.link(interaction, "company", contact_row.company_id)
         else:
             row = find_company(s, edit.op, actor, company, create=False)
-            interaction.company_id = row.id if isinstance(row, Company) else None
+            targets.link(interaction, "company", row if isinstance(row, Company) else None)
 
 
 def _edit_follow_up(op: Op, interaction: Interaction, task_id: int | None, follow_up: Any) -> Task | None:
@@ -112,13 +113,15 @@ def _edit_follow_up(op: Op, interaction: Interaction, task_id: int | None, follo
             return None
         with change(op, task, check=skip_check):
             change_task(s, op.actor, task, title=follow_up.get("title"), due=follow_up.get("due", UNSET))
-        if interaction.contact_id and task.contact_id != interaction.contact_id:
+        contact_id = targets.linked(interaction, "contact")
+        if contact_id and targets.linked(task, "contact") != contact_id:
             with change(op, task, check=skip_check):
-                task.contact_id = interaction.contact_id
+                targets.link(task, "contact", contact_id)
         return task
     if not _wants_follow_up(follow_up):
         return None
-    who = s.get(Contact, interaction.contact_id) if interaction.contact_id else None
+    contact_id = targets.linked(interaction, "contact")
+    who = s.get(Contact, contact_id) if contact_id else None
     return new_task(
         op,
         title=follow_up.get("title") or f"Follow up with {who.name if who else 'them'}",
@@ -175,11 +178,11 @@ class Interactions(Service):
                 summary=summary,
                 occurred_at=when,
                 author_id=actor.user_id,
-                contact_id=contact_row.id if contact_row else None,
-                company_id=company_row.id if company_row else None,
-                deal_id=deal_row.id if deal_row else None,
                 permalink=permalink,
             )
+            targets.link(interaction, "contact", contact_row)
+            targets.link(interaction, "company", company_row)
+            targets.link(interaction, "deal", deal_row)
             s.add(interaction)
             if not force:
                 op.refuse_repeat(interaction, interaction.summary or kind)
@@ -227,11 +230,7 @@ class Interactions(Service):
             if summary is not None:
                 interaction.summary = fields.summary(summary, kind or interaction.kind)
             _relink(edit, contact, company)
-            if (
-                interaction.contact_id is None
-                and interaction.company_id is None
-                and interaction.deal_id is None
-            ):
+            if not interaction.targets:
                 raise Invalid("interaction.party.removed", field="contact")
             if occurred_at is not UNSET:
                 interaction.occurred_at = occurred(occurred_at, actor.tz, self.now())
@@ -252,8 +251,8 @@ class Interactions(Service):
             # Records by id (a name could match a namesake); the form shows the names (see labels()).
             slots: dict[str, Any] = {
                 "kind": view.kind,
-                "contact": i.contact_id,
-                "company": i.company_id,
+                "contact": targets.linked(i, "contact"),
+                "company": targets.linked(i, "company"),
                 "summary": view.summary,
                 "occurred_at": view.occurred_at.isoformat(),
             }

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
-from bot.services import fields
+from bot.services import fields, targets
 from bot.services.base import UNSET, Actor, Op, Ref, Service, aware, lock_row
 from bot.services.contacts import find_contact
 from bot.services.deals import find_deal
@@ -51,8 +51,9 @@ def task_view(s: Session, t: Task, now: datetime) -> TaskView:
     """The task as shown; ``now`` tells whether it is overdue."""
     assignee = s.get(User, t.assignee_id) if t.assignee_id else None
     creator = s.get(User, t.creator_id) if t.creator_id else None
-    contact = s.get(Contact, t.contact_id) if t.contact_id else None
-    deal = s.get(Deal, t.deal_id) if t.deal_id else None
+    contact_id, deal_id = targets.linked(t, "contact"), targets.linked(t, "deal")
+    contact = s.get(Contact, contact_id) if contact_id else None
+    deal = s.get(Deal, deal_id) if deal_id else None
     return TaskView(
         t.id,
         t.title,
@@ -105,9 +106,9 @@ def new_task(
         creator_id=actor.user_id,
         due_date=day,
         due_at=at,
-        contact_id=contact_row.id if contact_row else None,
-        deal_id=deal_row.id if deal_row else None,
     )
+    targets.link(task, "contact", contact_row)
+    targets.link(task, "deal", deal_row)
     schedule(task, assignee_row)
     s.add(task)
     if check_repeat:
@@ -245,9 +246,9 @@ class Tasks(Service):
         with self.edit(actor, lambda op: find_task(op.session, actor, task_id, open_only=False)) as edit:
             s, task = edit.session, edit.record
             if contact:
-                task.contact_id = find_contact(s, actor, contact).id
+                targets.link(task, "contact", find_contact(s, actor, contact))
             if deal:
-                task.deal_id = find_deal(s, actor, deal).id
+                targets.link(task, "deal", find_deal(s, actor, deal))
             change_task(s, actor, task, title=title, due=due, assignee=assignee or UNSET)
             edit.audit()
             return Written(edit.op.id, task=task_view(s, task, self.now()))

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from bot.services import targets
 from bot.services.base import Actor
 from models import AuditEvent, Company, Contact, Deal, Interaction, PipelineStage, User
 
@@ -73,11 +74,14 @@ def timeline(
         AuditEvent.record_type == record_type,
         AuditEvent.record_id == record_id,
     )
-    link = {"deal": Interaction.deal_id, "contact": Interaction.contact_id, "company": Interaction.company_id}
-    linked = link.get(record_type)
+    linked = (
+        targets.linked_to(Interaction, ws, record_type, record_id)
+        if record_type in ("deal", "contact", "company")
+        else None
+    )
     total = int(s.scalar(select(func.count()).select_from(AuditEvent).where(*audit_where)) or 0)
     if linked is not None:
-        total += int(s.scalar(select(func.count()).select_from(Interaction).where(linked == record_id)) or 0)
+        total += int(s.scalar(select(func.count()).select_from(Interaction).where(linked)) or 0)
     # Enough of each kind to fill the page after merging by time.
     want = offset + PAGE
     events = s.scalars(
@@ -89,7 +93,7 @@ def timeline(
     calls = (
         s.scalars(
             select(Interaction)
-            .where(linked == record_id)
+            .where(linked)
             .order_by(Interaction.occurred_at.desc(), Interaction.id.desc())
             .limit(want)
         ).all()

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.services import policy
+from bot.services import policy, targets
 from bot.services.base import AUDITED, Actor, Op, Ref, Service, from_json, lock_row, snapshot
 from bot.services.companies import find_company
 from bot.services.contacts import find_contact
@@ -72,39 +72,49 @@ def _check_unchanged(event: AuditEvent, obj: Any) -> None:
             raise Conflict("undo.changed_since", record_type=event.record_type, key=key)
 
 
-def _check_unused(s: Session, op: Op, event: AuditEvent, obj: Any) -> None:
-    """Removing a record that anything else points at now would unlink or delete that work (the
-    foreign keys' SET NULL / CASCADE), unaudited: refuse, naming the first such record and who made
-    it. Every audited table with a key to this record's table is looked at, so a new record type
-    is covered without a list here."""
+def _first_user(s: Session, obj: Any) -> tuple[str, Any] | None:
+    """The first record that points at ``obj`` by a key of its own, else the first task or
+    interaction linked to it (``targets``), with its record type."""
     table = type(obj).__table__
     for kind, cls in AUDITED.items():
         for fk in cls.__table__.foreign_keys:  # type: ignore[attr-defined]
             if fk.column.table is not table or fk.parent.table is table or fk.column.name != "id":
                 continue
             row = s.scalars(select(cls).where(fk.parent == obj.id).limit(1)).first()
-            if row is None:
-                continue
-            maker = s.scalar(
-                select(User.name)
-                .join(AuditEvent, AuditEvent.actor_id == User.id)
-                .where(
-                    AuditEvent.record_type == kind,
-                    AuditEvent.record_id == row.id,  # type: ignore[attr-defined]
-                    AuditEvent.action == "create",
-                )
-                .limit(1)
-            )
-            what = getattr(row, "name", None) or getattr(row, "title", None) or getattr(row, "summary", "")
-            mine = getattr(obj, "name", None) or getattr(obj, "title", None) or event.record_type
-            raise Conflict(
-                "undo.used_since",
-                record=mine,
-                kind=kind,
-                label=str(what)[:60],
-                maker=maker,
-                mine=maker == op.actor.name,
-            )
+            if row is not None:
+                return kind, row
+    return targets.first_source_linked_to(s, obj)
+
+
+def _check_unused(s: Session, op: Op, event: AuditEvent, obj: Any) -> None:
+    """Removing a record that anything else points at now would unlink or delete that work (the
+    foreign keys' SET NULL / CASCADE, a task's or interaction's link to it), unaudited: refuse, naming
+    the first such record and who made it. Every audited table with a key to this record's table is
+    looked at, and every link in targets, so a new record type is covered without a list here."""
+    found = _first_user(s, obj)
+    if found is None:
+        return
+    kind, row = found
+    maker = s.scalar(
+        select(User.name)
+        .join(AuditEvent, AuditEvent.actor_id == User.id)
+        .where(
+            AuditEvent.record_type == kind,
+            AuditEvent.record_id == row.id,
+            AuditEvent.action == "create",
+        )
+        .limit(1)
+    )
+    what = getattr(row, "name", None) or getattr(row, "title", None) or getattr(row, "summary", "")
+    mine = getattr(obj, "name", None) or getattr(obj, "title", None) or event.record_type
+    raise Conflict(
+        "undo.used_since",
+        record=mine,
+        kind=kind,
+        label=str(what)[:60],
+        maker=maker,
+        mine=maker == op.actor.name,
+    )
 
 
 def _refold(obj: Any, changed: dict[str, Any] | None) -> None:

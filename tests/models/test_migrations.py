@@ -8,12 +8,13 @@ from pathlib import Path
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import inspect
+from sqlalchemy import Engine, inspect
 
 from bot.db import make_engine
 from bot.migrate import current, downgrade, upgrade
 from models import metadata
 from tests.support.databases import create_private_database, drop_database
+from tests.support.tenants import Tenant, dump
 
 
 @pytest.fixture
@@ -97,6 +98,20 @@ def test_data_migrations_recount_totals_per_currency_and_date_closed_deals(empty
         engine.dispose()
 
 
+def _filled_under(engine: Engine, revision: str) -> tuple[Tenant, Tenant]:
+    """Two workspaces as the services make them today, taken down to ``revision`` (the services write
+    only the newest schema)."""
+    from bot.db import make_session_factory
+    from bot.services import CRM
+    from tests.support.tenants import NOW, fill
+
+    upgrade(engine, "head")
+    crm = CRM(make_session_factory(engine), clock=lambda: NOW)
+    a, b = fill(crm, "TA", "A"), fill(crm, "TB", "B")
+    downgrade(engine, revision)
+    return a, b
+
+
 TENANT_TABLES = [
     "workspaces",
     "users",
@@ -119,20 +134,10 @@ def test_workspace_keys_come_and_go_with_every_row_kept(empty_url: str) -> None:
     from sqlalchemy import text
     from sqlalchemy.exc import IntegrityError
 
-    from bot.db import make_session_factory
-    from bot.services import CRM
-    from tests.support.tenants import NOW, columns_of, dump, fill
-
     engine = make_engine(empty_url)
     try:
-        # Filled through today's services, then taken down to 0009 with every row: the services write
-        # the columns of the head revision, which 0009 does not have yet.
-        upgrade(engine)
-        crm = CRM(make_session_factory(engine), clock=lambda: NOW)
-        a, b = fill(crm, "TA", "A"), fill(crm, "TB", "B")
-        downgrade(engine, "0009")
-        cols = columns_of(engine, TENANT_TABLES)
-        before = dump(engine, TENANT_TABLES, cols)
+        a, b = _filled_under(engine, "0009")
+        before = dump(engine, TENANT_TABLES)
         assert all(before[table] for table in TENANT_TABLES)
         crossing = text("UPDATE contacts SET company_id = :theirs WHERE id = :mine")
         with engine.begin() as conn:  # under 0009 nothing stops it; put back at once
@@ -140,14 +145,15 @@ def test_workspace_keys_come_and_go_with_every_row_kept(empty_url: str) -> None:
             conn.execute(crossing, {"theirs": a.company_id, "mine": a.contact_id})
 
         upgrade(engine, "0010")
-        assert dump(engine, TENANT_TABLES, cols) == before
+        assert dump(engine, TENANT_TABLES) == before
         with pytest.raises(IntegrityError), engine.begin() as conn:
             conn.execute(crossing, {"theirs": b.company_id, "mine": a.contact_id})
 
         downgrade(engine, "0009")
-        assert dump(engine, TENANT_TABLES, cols) == before
+        assert dump(engine, TENANT_TABLES) == before
+        upgrade(engine, "0010")
+        assert dump(engine, TENANT_TABLES) == before
         upgrade(engine, "head")
-        assert dump(engine, TENANT_TABLES, cols) == before
         with engine.connect() as conn:
             diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), metadata)
         assert diff == []
@@ -160,27 +166,17 @@ def test_links_already_crossing_workspaces_are_emptied_by_the_upgrade(empty_url:
     link (the row stays) rather than failing, and touches nothing else."""
     from sqlalchemy import text
 
-    from bot.db import make_session_factory
-    from bot.services import CRM
-    from tests.support.tenants import NOW, columns_of, dump, fill
-
     engine = make_engine(empty_url)
     try:
-        # Filled through today's services, then taken down to 0009 with every row: the services write
-        # the columns of the head revision, which 0009 does not have yet.
-        upgrade(engine)
-        crm = CRM(make_session_factory(engine), clock=lambda: NOW)
-        a, b = fill(crm, "TA", "A"), fill(crm, "TB", "B")
-        downgrade(engine, "0009")
-        cols = columns_of(engine, TENANT_TABLES)
+        a, b = _filled_under(engine, "0009")
         with engine.begin() as conn:
             conn.execute(
                 text("UPDATE tasks SET deal_id = :theirs WHERE id = :mine"),
                 {"theirs": b.deal_id, "mine": a.task_id},
             )
-        before = dump(engine, TENANT_TABLES, cols)
-        upgrade(engine, "head")
-        after = dump(engine, TENANT_TABLES, cols)
+        before = dump(engine, TENANT_TABLES)
+        upgrade(engine, "0010")
+        after = dump(engine, TENANT_TABLES)
         assert {t for t in TENANT_TABLES if after[t] != before[t]} == {"tasks"}
         with engine.connect() as conn:
             stray = conn.execute(
@@ -234,17 +230,122 @@ def test_sqlite_migrations_do_not_cascade_into_the_tables_they_copy(tmp_path: Pa
                     "'2026-11-02 15:00:00')"
                 )
             )
-        upgrade(engine, "head")
+        upgrade(engine, "0010")
         with engine.connect() as conn:
             assert conn.execute(text("SELECT id, deal_id FROM interactions")).all() == [(1, 1)]
             assert conn.execute(text("SELECT id, deal_id FROM tasks")).all() == [(1, 1)]
             # and foreign keys are on again for whoever uses the connection next
+            assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1
+        upgrade(engine, "head")  # 0012 copies tasks and interactions, with targets pointing at them
+        with engine.connect() as conn:
+            links = text("SELECT task_id, interaction_id, deal_id FROM targets ORDER BY id")
+            assert conn.execute(links).all() == [(1, None, 1), (None, 1, 1)]
             assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1
         crm = CRM(make_session_factory(engine), clock=lambda: NOW)
         fill(crm, "TA", "A")
         assert dump(engine, ["interactions"])["interactions"][0][0] == 1
     finally:
         engine.dispose()
+
+
+LINK_COLUMNS = {"tasks": ("contact", "deal"), "interactions": ("contact", "company", "deal")}
+
+
+def _links(engine: Engine) -> set[tuple[str, int, str, int]]:
+    """Every link of a task or interaction, as (source table, id, record type, record id), read from
+    targets at 0012 and later and from the sources' own columns before."""
+    from sqlalchemy import text
+
+    found = set()
+    with engine.connect() as conn:
+        if "targets" in inspect(conn).get_table_names():
+            rows = conn.execute(
+                text("SELECT task_id, interaction_id, contact_id, company_id, deal_id FROM targets")
+            )
+            for task, interaction, *records in rows:
+                (kind, record_id), *others = [
+                    (k, v) for k, v in zip(("contact", "company", "deal"), records, strict=True) if v
+                ]
+                assert not others
+                found.add(("tasks" if task else "interactions", task or interaction, kind, record_id))
+            return found
+        for table, kinds in LINK_COLUMNS.items():
+            for row in conn.execute(text(f"SELECT id, {', '.join(f'{k}_id' for k in kinds)} FROM {table}")):
+                found |= {(table, row[0], k, v) for k, v in zip(kinds, row[1:], strict=True) if v}
+    return found
+
+
+def _rows_without_links(engine: Engine) -> dict[str, list[dict[str, object]]]:
+    """Every row of every workspace table by column name, less the link columns (whose order and
+    home the migration changes)."""
+    from sqlalchemy import text
+
+    out = {}
+    with engine.connect() as conn:
+        for table in TENANT_TABLES:
+            drop = {f"{k}_id" for k in LINK_COLUMNS.get(table, ())}
+            rows = conn.execute(
+                text(
+                    f"SELECT * FROM {table} ORDER BY id"
+                    if table != "pipeline_totals"
+                    else f"SELECT * FROM {table} ORDER BY 1, 2, 3, 4"
+                )
+            ).mappings()
+            out[table] = [{k: v for k, v in row.items() if k not in drop} for row in rows]
+    return out
+
+
+def test_links_move_into_targets_and_back_with_nothing_lost(empty_url: str) -> None:
+    """Tasks and interactions linked every way there is (a call with a contact, their company and a
+    deal, a note on a company alone, a task on a contact and a deal) come through 0012 into targets,
+    back into their own columns, and up again, with every link and every other value kept."""
+    from bot.db import make_session_factory
+    from bot.services import CRM
+    from tests.support.tenants import NOW
+
+    engine = make_engine(empty_url)
+    try:
+        a, b = _filled_under(engine, "head")
+        crm = CRM(make_session_factory(engine), clock=lambda: NOW)
+        crm.log_interaction(a.actor, "note", "they are hiring", company="A Corp")
+        crm.log_interaction(b.actor, "email", "sent the deck", deal=b.deal_id)
+        crm.create_task(b.actor, "B chase the signature", contact=b.contact_id)
+        links, rows = _links(engine), _rows_without_links(engine)
+        assert {(t, k) for t, _i, k, _r in links} == {
+            ("tasks", "contact"),
+            ("tasks", "deal"),
+            ("interactions", "contact"),
+            ("interactions", "company"),
+            ("interactions", "deal"),
+        }
+        kinds: dict[tuple[str, int], set[str]] = {}
+        for table, source, kind, _record in links:
+            kinds.setdefault((table, source), set()).add(kind)
+        assert {"company"} in kinds.values()  # the note on a company alone
+
+        downgrade(engine, "0011")
+        assert _links(engine) == links
+        assert _rows_without_links(engine) == rows
+
+        upgrade(engine, "head")
+        assert _links(engine) == links
+        assert _rows_without_links(engine) == rows
+        targets = dump(engine, ["targets"])
+        downgrade(engine, "0011")
+        upgrade(engine, "head")
+        assert dump(engine, ["targets"]) == targets  # the same rows under the same ids every time
+        assert _rows_without_links(engine) == rows
+
+        # And the services read the links back as they were written.
+        crm = CRM(make_session_factory(engine), clock=lambda: NOW)
+        shown = crm.list_tasks(a.mate)
+        assert [(t.contact, t.deal) for t in shown] == [("A Jane Doe", "A renewal")]
+    finally:
+        engine.dispose()
+
+
+# What 0011 is about; tasks and interactions change shape again in 0012 (targets), tested on their own.
+COMPANY_TABLES = [t for t in TENANT_TABLES if t not in ("tasks", "interactions")]
 
 
 def test_company_records_come_and_go_with_every_company_kept(empty_url: str) -> None:
@@ -263,18 +364,19 @@ def test_company_records_come_and_go_with_every_company_kept(empty_url: str) -> 
         crm = CRM(make_session_factory(engine), clock=lambda: NOW)
         a, b = fill(crm, "TA", "A"), fill(crm, "TB", "B")
         downgrade(engine, "0010")
-        old = columns_of(engine, TENANT_TABLES)
+        old = columns_of(engine, COMPANY_TABLES)
         assert {"industry", "owner_id", "tags"}.isdisjoint(old["companies"])
-        before = dump(engine, TENANT_TABLES, old)
+        before = dump(engine, COMPANY_TABLES, old)
 
         upgrade(engine, "0011")
-        assert dump(engine, TENANT_TABLES, old) == before
+        assert dump(engine, COMPANY_TABLES, old) == before
         with engine.connect() as conn:
             added = conn.execute(text("SELECT industry, owner_id, tags FROM companies ORDER BY id")).all()
         assert [(r[0], r[1], r[2] if isinstance(r[2], list) else json.loads(r[2])) for r in added] == [
             (None, None, []),
             (None, None, []),
         ]
+        upgrade(engine)  # the services write the newest schema
         crm = CRM(make_session_factory(engine), clock=lambda: NOW)
         crm.update_company(a.actor, a.company_id, industry="robotics", owner=a.mate.slack_id)
         crm.tag_company(a.actor, a.company_id, ["vip"])
@@ -287,11 +389,12 @@ def test_company_records_come_and_go_with_every_company_kept(empty_url: str) -> 
             )
 
         # Down, what 0011 added goes (and only that); back up, the companies are as 0010 left them.
-        written = dump(engine, TENANT_TABLES, old)
+        written = dump(engine, COMPANY_TABLES, old)
         downgrade(engine, "0010")
-        assert dump(engine, TENANT_TABLES, old) == written
+        assert dump(engine, COMPANY_TABLES, old) == written
+        upgrade(engine, "0011")
+        assert dump(engine, COMPANY_TABLES, old) == written
         upgrade(engine)
-        assert dump(engine, TENANT_TABLES, old) == written
         with engine.connect() as conn:
             diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), metadata)
             kept = conn.execute(text("SELECT industry, owner_id FROM companies ORDER BY id")).all()

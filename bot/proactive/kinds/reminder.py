@@ -22,6 +22,7 @@ from bot.commands.registry import Ctx, Reply
 from bot.proactive.blockkit import dicts, late_note, local_time, md, when_local
 from bot.proactive.kind import Button, Kind, Planned, Rendered
 from bot.proactive.outbox import delivery, enqueue, iso
+from bot.services import targets
 from bot.services.keys import reminder_key
 from bot.services.proactive import Proactive
 from bot.services.views import Written
@@ -47,8 +48,6 @@ def plan(s: Session, now: datetime, batch: int) -> Planned:
             Task.due_utc,
             Task.remind_at,
             Task.assignee_id,
-            Task.contact_id,
-            Task.deal_id,
         )
         .where(Task.reminder_state == "pending", Task.remind_at <= now, Task.done_at.is_(None))
         .order_by(Task.remind_at, Task.id)
@@ -58,8 +57,9 @@ def plan(s: Session, now: datetime, batch: int) -> Planned:
     if not rows:
         return Planned(0)
     users = _users(s, {r.assignee_id for r in rows if r.assignee_id})
-    contacts = _names(s, Contact.id, Contact.name, {r.contact_id for r in rows if r.contact_id})
-    deals = _names(s, Deal.id, Deal.title, {r.deal_id for r in rows if r.deal_id})
+    links = targets.links_of(s, Task, [r.id for r in rows])
+    contacts = _names(s, Contact.id, Contact.name, {x["contact"] for x in links.values() if "contact" in x})
+    deals = _names(s, Deal.id, Deal.title, {x["deal"] for x in links.values() if "deal" in x})
     out = []
     for r in rows:
         user = users.get(r.assignee_id)
@@ -73,8 +73,8 @@ def plan(s: Session, now: datetime, batch: int) -> Planned:
             "remind_at": iso(r.remind_at),
             "assignee_id": r.assignee_id,
             "tz": user[1],
-            "contact": contacts.get(r.contact_id),
-            "deal": deals.get(r.deal_id),
+            "contact": contacts.get(links[r.id].get("contact", 0)),
+            "deal": deals.get(links[r.id].get("deal", 0)),
             "snoozed": r.remind_at != r.due_utc,
         }
         out.append(
