@@ -11,8 +11,8 @@ import pytest
 from sqlalchemy import Engine, event, func, select
 from sqlalchemy.exc import IntegrityError
 
-from bot.proactive.kinds import reminder
 from bot.blocks.messages import message
+from bot.proactive.kinds import reminder
 from bot.services import CRM, Actor, Conflict, targets
 from models import Contact, Interaction, Target, Task
 
