@@ -41,7 +41,8 @@ def find_company(s: Session, op: Op | None, actor: Actor, ref: Ref | None, *, cr
         return s.get(Company, pick("company", name, matches))
     company = Company(workspace_id=actor.workspace_id, name=name, name_key=key)
     s.add(company)
-    op.created(company)
+    # Its id is wanted at once; the op records it as made (bot/services/base.py).
+    s.flush()
     return company
 
 

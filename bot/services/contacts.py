@@ -201,7 +201,7 @@ class Contacts(Service):
                 created_at=self.now(),
             )
             s.add(contact)
-            op.created(contact)
+            s.flush()
             s.refresh(contact)
             return Written(op.id, contact=contact_view(s, contact))
 
@@ -224,8 +224,8 @@ class Contacts(Service):
                     contact.name_key = fold(contact.name)
                 else:
                     setattr(contact, key, value)
-            edit.audit()
-            # Reloaded so the view names the company it now points at.
+            # Written first, then reloaded so the view names the company it now points at.
+            s.flush()
             s.refresh(contact)
             return Written(edit.op.id, contact=contact_view(s, contact), changed=edit.changes())
 

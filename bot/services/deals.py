@@ -2,8 +2,7 @@
 pipeline's figures per stage and owner, and the deals closed in a period.
 
 Public for the other services: :func:`find_deal`, :func:`deal_view`, :func:`workspace_stages`,
-:func:`find_stage`, :func:`touch_deals` (activity bookkeeping when something is logged) and
-:data:`ACTIVITY_KEYS`.
+:func:`find_stage` and :func:`touch_deals` (activity bookkeeping when something is logged).
 """
 
 from __future__ import annotations
@@ -27,11 +26,6 @@ from bot.services.timeutil import parse_day
 from bot.services.views import Amounts, DealView, OwnerFigure, Pipeline, StageFigure, Written, add_amounts
 from bot.services.workspace import user_by_slack
 from models import Company, Contact, Deal, PipelineStage, PipelineTotal, User, Workspace
-
-# Deal bookkeeping that later activity moves on; undo restores it only if nothing moved it since.
-ACTIVITY_KEYS = ("last_activity_at", "stale_alerted_at")
-# Left out of what update_deal reports as changed: the bot's bookkeeping, not the person's edit.
-BOOKKEEPING = (*ACTIVITY_KEYS, "stage_changed_at")
 
 
 def workspace_stages(s: Session, ws_id: int) -> list[PipelineStage]:
@@ -261,7 +255,7 @@ class Deals(Service):
             s.add(deal)
             if not force:
                 op.refuse_repeat(deal, deal_title)
-            op.created(deal)
+            s.flush()
             s.refresh(deal)
             return Written(op.id, deal=deal_view(s, deal))
 
@@ -310,10 +304,11 @@ class Deals(Service):
             self._relink(edit, owner=owner, title=title, company=company, contact=contact)
             deal.last_activity_at = now
             deal.stale_alerted_at = None
-            edit.audit()
-            # Reloaded so the view shows the stage, company and contact it now points at.
+            # Written first, then reloaded so the view shows the stage, company and contact it now
+            # points at.
+            edit.session.flush()
             edit.session.expire(deal)
-            changed = edit.changes(ignore=BOOKKEEPING)
+            changed = edit.changes()
             return Written(edit.op.id, deal=deal_view(edit.session, deal), changed=changed)
 
     @staticmethod

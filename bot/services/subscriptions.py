@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.services import policy
-from bot.services.base import Actor, ServiceBase, snapshot
+from bot.services.base import Actor, ServiceBase
 from bot.services.errors import Conflict, Invalid, NotFound
 from bot.services.timeutil import zone
 from models import Subscription
@@ -233,7 +233,7 @@ class Subscriptions(ServiceBase):
                 created_by=actor.user_id,
             )
             s.add(sub)
-            op.created(sub)
+            s.flush()
             return SubscriptionWritten(op.id, subscription=_view(sub))
 
     def unsubscribe(self, actor: Actor, channel: str, schedule: str | None = None) -> SubscriptionWritten:
@@ -266,10 +266,8 @@ class Subscriptions(ServiceBase):
             removed = []
             for sub in subs:
                 removed.append(_view(sub))
-                before = snapshot(sub)
                 s.delete(sub)
                 s.flush()
-                op.deleted(sub, before)
             return SubscriptionWritten(op.id, removed=tuple(removed))
 
     def list(self, actor: Actor, channel: str | None = None) -> list[SubscriptionView]:

@@ -112,7 +112,7 @@ def new_task(
     s.add(task)
     if check_repeat:
         op.refuse_repeat(task, title)
-    op.created(task)
+    s.flush()
     return task
 
 
@@ -147,7 +147,7 @@ def change_task(
     s: Session, actor: Actor, task: Task, *, title: str | None, due: Any, assignee: Any = UNSET
 ) -> None:
     """Rename, reschedule (``due`` UNSET: keep it) and reassign (a Slack id) a task, and schedule it
-    again for whoever holds it now. The caller audits (bot.services.base.change)."""
+    again for whoever holds it now. The caller's op records the change."""
     if title:
         task.title = fields.name(title, "task title", "call Jane tomorrow 3pm")
         task.title_key = fold(task.title)
@@ -249,7 +249,6 @@ class Tasks(Service):
             if deal:
                 task.deal_id = find_deal(s, actor, deal).id
             change_task(s, actor, task, title=title, due=due, assignee=assignee or UNSET)
-            edit.audit()
             return Written(edit.op.id, task=task_view(s, task, self.now()))
 
     def list_tasks(

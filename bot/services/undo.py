@@ -15,10 +15,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.services import policy
-from bot.services.base import AUDITED, Actor, Op, Ref, Service, from_json, lock_row, snapshot
+from bot.services.base import AUDITED, Actor, Op, Ref, Service, from_json, lock_row, marked, snapshot
 from bot.services.companies import find_company
 from bot.services.contacts import find_contact
-from bot.services.deals import ACTIVITY_KEYS, find_deal
+from bot.services.deals import find_deal
 from bot.services.errors import Conflict, NotFound
 from bot.services.subscriptions import Schedule, next_run
 from bot.services.tasks import find_task, rearm_reminder
@@ -27,10 +27,6 @@ from bot.services.timeline import Timeline, timeline
 from bot.services.views import Undone
 from bot.services.workspace import Workspaces, role_now
 from models import AuditEvent, Company, Contact, Deal, Interaction, Subscription, Task, User
-
-# Bookkeeping the bot keeps itself (due_utc follows the assignee's zone), not a person's edit: a later
-# change to it does not stop an undo.
-BOT_KEPT = ("last_activity_at", "stale_alerted_at", "reminder_state", "remind_at", "reminded_at", "due_utc")
 
 
 def _record(s: Session, actor: Actor, kind: str, ref: Ref) -> tuple[int, str]:
@@ -63,10 +59,13 @@ def _undo_label(s: Session, record_type: str, obj: Any) -> str:
 
 
 def _check_unchanged(event: AuditEvent, obj: Any) -> None:
-    """Undo only what is still as the change left it, so a later edit is never silently lost."""
+    """Undo only what is still as the change left it, so a later edit is never silently lost. The
+    bookkeeping the bot keeps itself (columns marked "bot" or "activity": due_utc follows the assignee's
+    zone, a reminder goes out) is not a person's edit: the bot changing it since does not stop an undo."""
     current = snapshot(obj)
+    kept = marked(type(obj), "bot", "activity")
     for key, value in (event.after or {}).items():
-        if key in BOT_KEPT:
+        if key in kept:
             continue
         if current.get(key) != value:
             raise Conflict(
@@ -190,6 +189,8 @@ class UndoLog(Service):
     def undo(self, actor: Actor, op_id: str) -> Undone:
         """Restore what an operation changed, as a new audited operation."""
         with self.op(actor) as op:
+            # What it puts back is recorded as "undo" events (see bot/services/base.py Op).
+            op.undo = True
             s = op.session
             events = list(
                 s.scalars(
@@ -233,10 +234,8 @@ class UndoLog(Service):
         named = _undo_label(s, event.record_type, obj)
         _check_unchanged(event, obj)
         _check_unused(s, op, event, obj)
-        before = snapshot(obj)
         s.delete(obj)
         s.flush()
-        op.undone(obj, before, None)
         return f"removed {named}"
 
     def _restore(self, op: Op, event: AuditEvent, obj: Any) -> str:
@@ -245,10 +244,11 @@ class UndoLog(Service):
         if obj is None:
             raise Conflict(f"The {event.record_type} was deleted since; nothing to restore.")
         _check_unchanged(event, obj)
-        before = snapshot(obj)
+        current = snapshot(obj)
         cls = AUDITED[event.record_type]
+        activity = marked(cls, "activity")
         for key, value in (event.before or {}).items():
-            if key in ACTIVITY_KEYS and before.get(key) != (event.after or {}).get(key):
+            if key in activity and current.get(key) != (event.after or {}).get(key):
                 # Activity recorded since (a call logged, an alert sent) is not this op's to take back.
                 continue
             setattr(obj, key, from_json(cls, key, value))
@@ -258,9 +258,6 @@ class UndoLog(Service):
         if isinstance(obj, User):
             self.workspaces.check_admins(s, obj)
         s.flush()
-        after = snapshot(obj)
-        changed = [k for k in after if before.get(k) != after.get(k)]
-        op.undone(obj, {k: before[k] for k in changed}, {k: after[k] for k in changed})
         return (
             f"restored {event.record_type} {getattr(obj, 'name', None) or getattr(obj, 'title', '')}".strip()
         )
@@ -283,5 +280,4 @@ class UndoLog(Service):
             )
         s.add(restored)
         s.flush()
-        op.undone(restored, None, snapshot(restored))
         return f"restored {event.record_type}"

@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.services import policy
-from bot.services.base import Actor, Op, Service, change, skip_check, snapshot
+from bot.services.base import Actor, Op, Service, change, skip_check
 from bot.services.errors import Conflict, Invalid, NotFound
 from bot.services.people import find_teammate
 from bot.services.timeutil import due_instant, zone
@@ -150,19 +150,20 @@ class Workspaces(Service):
                 )
                 s.add(user)
                 s.flush()
-                op = Op(s, Actor(ws_id, user.id, slack_id, user.tz, user.role, user.name))
-                op.created(user)
+                Op(s, Actor(ws_id, user.id, slack_id, user.tz, user.role, user.name)).created(user)
             else:
-                before = snapshot(user)
-                user.name = name or user.name
                 if user.tz != tz_name:
+                    # A day-only task's instant follows its assignee's zone: the bot's bookkeeping,
+                    # written before the op below begins, so that the person's refresh is all it records.
                     _rezone_tasks(s, user, tz_name)
+                    s.flush()
+                # From here on the session's flushes are recorded in this op.
+                Op(s, Actor(ws_id, user.id, slack_id, tz_name, user.role, user.name))
+                user.name = name or user.name
                 user.tz = tz_name
                 user.email = email or user.email
                 if role:
                     user.role = role
-                op = Op(s, Actor(ws_id, user.id, slack_id, user.tz, user.role, user.name))
-                op.updated(user, before)
             return Actor(ws_id, user.id, slack_id, user.tz, user.role, user.name)
 
     def _first_role(self, s: Session, ws_id: int, team_id: str, slack_id: str) -> str:
@@ -195,9 +196,9 @@ class Workspaces(Service):
                 user = edit.record
                 if user.role == role:
                     return Written(op.id)
-                user.role = role
+                was, user.role = user.role, role
                 self.check_admins(s, user)
-                return Written(op.id, changed={"role": (edit.before["role"], role)})
+                return Written(op.id, changed={"role": (was, role)})
 
     def check_admins(self, s: Session, changed: User) -> None:
         """After a role change (or its undo): the workspace keeps an admin, and the operator's stay."""
