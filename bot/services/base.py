@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.services import limits, policy
 from bot.services.errors import RepeatedWrite
+from bot.services.tenancy import scoped
 from models import AuditEvent, Base, Company, Contact, Deal, Interaction, Subscription, Task, User, Workspace
 from models.entities import utcnow
 
@@ -132,6 +133,8 @@ class Op:
             # Two ops would share one transaction and each take the other's changes for its own.
             raise RuntimeError("this session already has an op")
         self.session.info[_OP] = self
+        # An op is one workspace's: its session reads and writes only that workspace's rows.
+        scoped(self.session, self.actor.workspace_id)
 
     def created(self, obj: Base) -> None:
         """Record a record made before this op began: a person registering is the actor of their own
@@ -149,7 +152,6 @@ class Op:
         earlier = self.session.scalars(
             select(AuditEvent)
             .where(
-                AuditEvent.workspace_id == self.actor.workspace_id,
                 AuditEvent.actor_id == self.actor.user_id,
                 AuditEvent.record_type == kind,
                 AuditEvent.action == "create",
@@ -447,7 +449,8 @@ class ServiceBase:
 
     @contextmanager
     def op(self, actor: Actor) -> Iterator[Op]:
-        """One write: committed whole with its audit records, or not at all."""
+        """One write: committed whole with its audit records, or not at all; its session scoped to the
+        actor's workspace (bot/services/tenancy.py)."""
         with self.sessions.begin() as session:
             yield Op(session, actor, clock=getattr(self, "clock", None) or utcnow)
 
@@ -459,8 +462,12 @@ class ServiceBase:
             yield edit
 
     @contextmanager
-    def read(self) -> Iterator[Session]:
+    def read(self, actor: Actor | None = None) -> Iterator[Session]:
+        """A session to read in, scoped to the actor's workspace. Without an actor it sees every
+        workspace: only for the paths that must (see bot/services/tenancy.py)."""
         with self.sessions() as session:
+            if actor is not None:
+                scoped(session, actor.workspace_id)
             yield session
 
 

@@ -29,9 +29,7 @@ def find_company(s: Session, op: Op | None, actor: Actor, ref: Ref | None, *, cr
         return company
     name = fields.name(ref, "company name", "Acme Corp")
     key = fold(name)
-    found = s.scalars(
-        select(Company).where(Company.workspace_id == actor.workspace_id, Company.name_key == key).limit(1)
-    ).first()
+    found = s.scalars(select(Company).where(Company.name_key == key).limit(1)).first()
     if found is not None:
         return found
     matches = rank(s, Company, Company.name_key, Company.name, actor.workspace_id, name)
@@ -48,7 +46,7 @@ def find_company(s: Session, op: Op | None, actor: Actor, ref: Ref | None, *, cr
 
 class Companies(Service):
     def find_companies(self, actor: Actor, query: str, limit: int = 5) -> list[CompanyView]:
-        with self.read() as s:
+        with self.read(actor) as s:
             matches = rank(s, Company, Company.name_key, Company.name, actor.workspace_id, query, limit=limit)
             return [CompanyView(m.id, m.label) for m in matches if m.score >= 60]
 

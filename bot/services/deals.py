@@ -56,7 +56,7 @@ def deal_view(s: Session, d: Deal) -> DealView:
     if not d.stage.is_closed:
         nxt = s.scalars(
             select(PipelineStage)
-            .where(PipelineStage.workspace_id == d.workspace_id, PipelineStage.position > d.stage.position)
+            .where(PipelineStage.position > d.stage.position)
             .order_by(PipelineStage.position)
             .limit(1)
         ).first()
@@ -139,7 +139,6 @@ def _check_duplicate(s: Session, actor: Actor, title: str) -> None:
         .join(PipelineStage, Deal.stage_id == PipelineStage.id)
         .outerjoin(User, Deal.owner_id == User.id)
         .where(
-            Deal.workspace_id == actor.workspace_id,
             Deal.title_key == fold(title),
             PipelineStage.is_closed.is_(False),
         )
@@ -189,11 +188,11 @@ def _set_currency(
 
 class Deals(Service):
     def stages(self, actor: Actor) -> list[tuple[str, str, bool]]:
-        with self.read() as s:
+        with self.read(actor) as s:
             return [(st.key, st.name, st.is_closed) for st in workspace_stages(s, actor.workspace_id)]
 
     def resolve_deal(self, actor: Actor, ref: Ref) -> DealView:
-        with self.read() as s:
+        with self.read(actor) as s:
             return deal_view(s, find_deal(s, actor, ref))
 
     def create_deal(
@@ -353,12 +352,8 @@ class Deals(Service):
         include_closed: bool = False,
         limit: int = 20,
     ) -> list[DealView]:
-        with self.read() as s:
-            q = (
-                select(Deal)
-                .join(PipelineStage, Deal.stage_id == PipelineStage.id)
-                .where(Deal.workspace_id == actor.workspace_id)
-            )
+        with self.read(actor) as s:
+            q = select(Deal).join(PipelineStage, Deal.stage_id == PipelineStage.id)
             if owner:
                 q = q.where(Deal.owner_id == user_by_slack(s, actor.workspace_id, owner).id)
             if stage:
@@ -372,21 +367,19 @@ class Deals(Service):
 
     def pipeline(self, actor: Actor, *, owner: str | None = None) -> Pipeline:
         """Count and amounts (per currency) per stage, and per owner over open deals."""
-        with self.read() as s:
+        with self.read(actor) as s:
             ws = s.get(Workspace, actor.workspace_id)
             assert ws is not None
             owner_id = user_by_slack(s, actor.workspace_id, owner).id if owner else None
             stage_rows = s.execute(
-                select(PipelineStage.id, PipelineStage.key, PipelineStage.name, PipelineStage.is_closed)
-                .where(PipelineStage.workspace_id == actor.workspace_id)
-                .order_by(PipelineStage.position)
+                select(
+                    PipelineStage.id, PipelineStage.key, PipelineStage.name, PipelineStage.is_closed
+                ).order_by(PipelineStage.position)
             ).all()
             # Read from the running totals (bot/services/totals.py), not by summing every deal: a few
             # dozen rows per workspace, added up here per stage, owner and currency.
             T = PipelineTotal
-            q = select(T.stage_id, T.owner_key, T.currency, T.deals, T.amount).where(
-                T.workspace_id == actor.workspace_id, T.deals != 0
-            )
+            q = select(T.stage_id, T.owner_key, T.currency, T.deals, T.amount).where(T.deals != 0)
             if owner_id is not None:
                 q = q.where(T.owner_key == owner_id)
             counts: dict[int, int] = {}
@@ -421,6 +414,6 @@ class Deals(Service):
 
     def closed(self, actor: Actor, start: date, end: date, owner: str | None = None) -> Closed:
         """Deals won and lost between two days (in the actor's zone), by when they actually closed."""
-        with self.read() as s:
+        with self.read(actor) as s:
             owner_row = user_by_slack(s, actor.workspace_id, owner) if owner else None
             return closed_deals(s, actor, start, end, owner_row)

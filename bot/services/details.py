@@ -16,7 +16,7 @@ from models import Deal, Interaction, PipelineStage, Task
 
 class Details(Service):
     def contact_details(self, actor: Actor, ref: Ref) -> ContactDetails:
-        with self.read() as s:
+        with self.read(actor) as s:
             contact = find_contact(s, actor, ref)
             interactions = s.scalars(
                 select(Interaction)

@@ -247,7 +247,7 @@ class Interactions(Service):
 
     def logged_values(self, actor: Actor, interaction_id: int, task_id: int | None) -> dict[str, Any] | None:
         """What an interaction and its follow-up say now, as intent slots (for the edit form)."""
-        with self.read() as s:
+        with self.read(actor) as s:
             i = s.get(Interaction, interaction_id)
             if i is None or i.workspace_id != actor.workspace_id:
                 return None

@@ -54,7 +54,7 @@ class Proactive(ServiceBase):
         return self.crm.update_deal(actor, deal_id, stage=stage)
 
     def stale_days(self, actor: Actor) -> int:
-        with self.read() as s:
+        with self.read(actor) as s:
             ws = s.get(Workspace, actor.workspace_id)
             return int(ws.stale_days) if ws else 14
 

@@ -210,7 +210,6 @@ class Subscriptions(ServiceBase):
             policy.require(s, actor, "subscribe")
             existing = s.scalars(
                 select(Subscription).where(
-                    Subscription.workspace_id == actor.workspace_id,
                     Subscription.channel_id == channel_id,
                     Subscription.frequency == sched.frequency,
                 )
@@ -243,9 +242,7 @@ class Subscriptions(ServiceBase):
         with self.op(actor) as op:
             s = op.session
             policy.require(s, actor, "unsubscribe")
-            q = select(Subscription).where(
-                Subscription.workspace_id == actor.workspace_id, Subscription.channel_id == channel_id
-            )
+            q = select(Subscription).where(Subscription.channel_id == channel_id)
             subs = list(s.scalars(q.order_by(Subscription.id).with_for_update()))
             if schedule and schedule.strip():
                 words = schedule.strip().lower().split()
@@ -272,8 +269,8 @@ class Subscriptions(ServiceBase):
 
     def list(self, actor: Actor, channel: str | None = None) -> list[SubscriptionView]:
         """The channel's subscriptions, or the whole workspace's when no channel is given."""
-        with self.read() as s:
-            q = select(Subscription).where(Subscription.workspace_id == actor.workspace_id)
+        with self.read(actor) as s:
+            q = select(Subscription)
             if channel:
                 q = q.where(Subscription.channel_id == parse_channel(channel)[0])
             return [_view(x) for x in s.scalars(q.order_by(Subscription.channel_id, Subscription.id))]

@@ -256,11 +256,9 @@ class Tasks(Service):
     ) -> list[TaskView]:
         if scope not in TASK_SCOPES:
             raise Invalid("scope", f"“{scope}” is not a task list.", "Lists: today, overdue, week, all.")
-        with self.read() as s:
+        with self.read(actor) as s:
             who = user_by_slack(s, actor.workspace_id, assignee or actor.slack_id)
-            q = select(Task).where(
-                Task.workspace_id == actor.workspace_id, Task.assignee_id == who.id, Task.done_at.is_(None)
-            )
+            q = select(Task).where(Task.assignee_id == who.id, Task.done_at.is_(None))
             now = self.now()
             # "Today" and "this week" are the reader's days, not UTC's.
             today = today_in(who.tz, now)
@@ -276,7 +274,7 @@ class Tasks(Service):
             return [task_view(s, t, now) for t in s.scalars(q)]
 
     def task(self, actor: Actor, task_id: int) -> TaskView:
-        with self.read() as s:
+        with self.read(actor) as s:
             t = s.get(Task, task_id)
             if t is None or t.workspace_id != actor.workspace_id:
                 raise NotFound("task", str(task_id))

@@ -128,7 +128,7 @@ class UndoLog(Service):
         """A record's history, newest first (bot.services.timeline); a deal, then a contact, then a
         company when the type was not said."""
         kinds = [record_type] if record_type else ["deal", "contact", "company"]
-        with self.read() as s:
+        with self.read(actor) as s:
             missing: NotFound | None = None
             for kind in kinds:
                 try:
@@ -140,12 +140,11 @@ class UndoLog(Service):
             raise missing or NotFound(record_type or "record", str(ref))
 
     def history(self, actor: Actor, record_type: str, record_id: int, limit: int = 20) -> list[AuditEvent]:
-        with self.read() as s:
+        with self.read(actor) as s:
             return list(
                 s.scalars(
                     select(AuditEvent)
                     .where(
-                        AuditEvent.workspace_id == actor.workspace_id,
                         AuditEvent.record_type == record_type,
                         AuditEvent.record_id == record_id,
                     )
@@ -156,13 +155,12 @@ class UndoLog(Service):
 
     def last_op(self, actor: Actor, within: timedelta | None = None) -> str | None:
         """The actor's most recent operation that can still be undone (made in the last ``within``)."""
-        with self.read() as s:
+        with self.read(actor) as s:
             recent = [AuditEvent.at >= self.now() - within] if within is not None else []
             return s.scalar(
                 select(AuditEvent.op_id)
                 .where(
                     *recent,
-                    AuditEvent.workspace_id == actor.workspace_id,
                     AuditEvent.actor_id == actor.user_id,
                     AuditEvent.undone_by_op.is_(None),
                     AuditEvent.action != "undo",
@@ -175,11 +173,10 @@ class UndoLog(Service):
             )
 
     def undoable(self, actor: Actor, op_id: str) -> bool:
-        with self.read() as s:
+        with self.read(actor) as s:
             return bool(
                 s.scalar(
                     select(func.count(AuditEvent.id)).where(
-                        AuditEvent.workspace_id == actor.workspace_id,
                         AuditEvent.op_id == op_id,
                         AuditEvent.undone_by_op.is_(None),
                     )
@@ -195,7 +192,7 @@ class UndoLog(Service):
             events = list(
                 s.scalars(
                     select(AuditEvent)
-                    .where(AuditEvent.workspace_id == actor.workspace_id, AuditEvent.op_id == op_id)
+                    .where(AuditEvent.op_id == op_id)
                     .order_by(AuditEvent.id.desc())
                     .with_for_update()
                 )

@@ -66,9 +66,7 @@ def role_now(s: Session, actor: Actor) -> Actor:
 
     Role changes are serialised by that lock, so the count of admins a change checks stays true,
     and of two admins demoting each other at once the second finds they are no longer one."""
-    s.execute(
-        select(User.id).where(User.workspace_id == actor.workspace_id, User.role == "admin").with_for_update()
-    ).all()
+    s.execute(select(User.id).where(User.role == "admin").with_for_update()).all()
     me = s.get(User, actor.user_id, populate_existing=True)
     return replace(actor, role=me.role if me is not None else "rep")
 
@@ -210,9 +208,7 @@ class Workspaces(Service):
                 "Take them out of CRM_ADMINS first to change their role.",
             )
         s.flush()
-        left = s.scalar(
-            select(func.count(User.id)).where(User.workspace_id == changed.workspace_id, User.role == "admin")
-        )
+        left = s.scalar(select(func.count(User.id)).where(User.role == "admin"))
         if not left:
             raise Conflict(
                 f"{changed.name} is the last admin; the workspace needs one.",
@@ -221,28 +217,25 @@ class Workspaces(Service):
 
     def people(self, actor: Actor, limit: int = 200) -> list[UserView]:
         """Everyone the bot knows in the workspace, admins first, then managers, then reps."""
-        with self.read() as s:
+        with self.read(actor) as s:
             users = s.scalars(
                 select(User)
-                .where(User.workspace_id == actor.workspace_id)
                 .order_by(User.role, User.name, User.id)  # admin, manager, rep
                 .limit(limit)
             )
             return [user_view(u) for u in users]
 
     def user(self, actor: Actor, slack_id: str) -> UserView | None:
-        with self.read() as s:
-            user = s.scalar(
-                select(User).where(User.workspace_id == actor.workspace_id, User.slack_id == slack_id)
-            )
+        with self.read(actor) as s:
+            user = s.scalar(select(User).where(User.slack_id == slack_id))
             return None if user is None else user_view(user)
 
     def teammate(self, actor: Actor, ref: str | int) -> UserView:
         """The teammate a person named: Slack id, name, first name, possessive, "me" (bot.services.people)."""
-        with self.read() as s:
+        with self.read(actor) as s:
             return user_view(find_teammate(s, actor, ref))
 
     def workspace_currency(self, actor: Actor) -> str:
-        with self.read() as s:
+        with self.read(actor) as s:
             ws = s.get(Workspace, actor.workspace_id)
             return ws.default_currency if ws is not None else "USD"
