@@ -31,7 +31,9 @@ INTERACTION_KINDS = ("call", "email", "meeting", "note", "message")
 DEFAULT_STAGES = ("lead", "qualified", "demo", "proposal", "negotiation", "won", "lost")
 REMINDER_STATES = ("none", "pending", "sent")
 AUDIT_ACTIONS = ("create", "update", "delete", "undo")
-# The records an audit event can be about (the service layer's AUDITED, by name).
+# The records an audit event can be about (the service layer's AUDITED, by name). A column's
+# ``info["audit"]`` says how their audit events treat it (bot/services/base.py, AUDIT_MARKS): False for
+# one never recorded, "bot"/"activity"/"follows" for the bot's bookkeeping; unmarked, a person's data.
 RECORD_TYPES = ("contact", "company", "deal", "task", "interaction", "user", "subscription", "workspace")
 
 
@@ -84,14 +86,14 @@ class Company(WorkspaceScoped, Base):
     workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
     name: Mapped[str] = mapped_column(String(200))
     # Lower-cased, accent-folded name: what lookups filter on before fuzzy ranking.
-    name_key: Mapped[str] = mapped_column(String(200))
+    name_key: Mapped[str] = mapped_column(String(200), info={"audit": False})
     domain: Mapped[str | None] = mapped_column(String(253))
     industry: Mapped[str | None] = mapped_column(String(100))
     # Empty for a company made on the way by a contact or deal: nobody holds it, so anyone may tidy it.
     owner_id: Mapped[int | None] = mapped_column()
     tags: Mapped[list[str]] = mapped_column(default=list)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow, info={"audit": False})
 
 
 class Contact(WorkspaceScoped, Base):
@@ -109,7 +111,7 @@ class Contact(WorkspaceScoped, Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
     name: Mapped[str] = mapped_column(String(200))
-    name_key: Mapped[str] = mapped_column(String(200))
+    name_key: Mapped[str] = mapped_column(String(200), info={"audit": False})
     email: Mapped[str | None] = mapped_column(String(320))
     phone: Mapped[str | None] = mapped_column(String(40))
     title: Mapped[str | None] = mapped_column(String(200))
@@ -119,7 +121,7 @@ class Contact(WorkspaceScoped, Base):
     preferred_channel: Mapped[str | None] = mapped_column(String(16))
     tags: Mapped[list[str]] = mapped_column(default=list)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow, info={"audit": False})
 
     # Joined on the id alone (the key guarantees the workspace agrees), so that setting the company
     # never writes workspace_id.
@@ -162,7 +164,7 @@ class Deal(WorkspaceScoped, Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
     title: Mapped[str] = mapped_column(String(200))
-    title_key: Mapped[str] = mapped_column(String(200))
+    title_key: Mapped[str] = mapped_column(String(200), info={"audit": False})
     company_id: Mapped[int | None] = mapped_column()
     contact_id: Mapped[int | None] = mapped_column()
     amount: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
@@ -174,17 +176,21 @@ class Deal(WorkspaceScoped, Base):
     # When it was actually won or lost, and by whom (empty while it is open).
     closed_at: Mapped[datetime | None] = mapped_column()
     closed_by_id: Mapped[int | None] = mapped_column()
-    stage_changed_at: Mapped[datetime] = mapped_column(default=utcnow)
-    last_activity_at: Mapped[datetime] = mapped_column(default=utcnow)
+    stage_changed_at: Mapped[datetime] = mapped_column(default=utcnow, info={"audit": "follows"})
+    last_activity_at: Mapped[datetime] = mapped_column(default=utcnow, info={"audit": "activity"})
     # Stale-deal alerting: flagged once per quiet spell, or not before a date the owner chose.
-    stale_alerted_at: Mapped[datetime | None] = mapped_column()
+    stale_alerted_at: Mapped[datetime | None] = mapped_column(info={"audit": "activity"})
     stale_snoozed_until: Mapped[date | None] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow, info={"audit": False})
 
     stage: Mapped[PipelineStage] = relationship(lazy="joined", foreign_keys=[stage_id])
     company: Mapped[Company | None] = relationship(lazy="joined", foreign_keys=[company_id])
     contact: Mapped[Contact | None] = relationship(lazy="joined", foreign_keys=[contact_id])
+
+
+# The key in a source's instance state where a changed link keeps its value from before the change.
+LINKS_BEFORE = "links_before"
 
 
 class Linked:
@@ -215,6 +221,10 @@ class Linked:
 
     def __set__(self, obj: Any, value: int | None) -> None:
         row = self._row(obj)
+        old = getattr(row, self.column) if row is not None else None
+        if old != value and inspect(obj).persistent:
+            # What the link was before this flush, for the audit (bot/services/base.py reads it).
+            inspect(obj).info.setdefault(LINKS_BEFORE, {}).setdefault(self.column, old)
         if value is None:
             if row is None:
                 return
@@ -295,21 +305,21 @@ class Task(WorkspaceScoped, Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
     title: Mapped[str] = mapped_column(String(300))
-    title_key: Mapped[str] = mapped_column(String(300))
+    title_key: Mapped[str] = mapped_column(String(300), info={"audit": False})
     assignee_id: Mapped[int | None] = mapped_column()
     creator_id: Mapped[int | None] = mapped_column()
     # Due is either a calendar day (due_date) or an instant (due_at); due_utc is the instant it falls
     # due for sorting and reminding (a bare day means 09:00 in the assignee's zone).
     due_date: Mapped[date | None] = mapped_column(Date)
     due_at: Mapped[datetime | None] = mapped_column()
-    due_utc: Mapped[datetime | None] = mapped_column()
+    due_utc: Mapped[datetime | None] = mapped_column(info={"audit": "bot"})
     done_at: Mapped[datetime | None] = mapped_column()
     # none | pending | sent: the scheduler claims pending reminders whose remind_at has passed.
-    reminder_state: Mapped[str] = mapped_column(String(16), default="none")
-    remind_at: Mapped[datetime | None] = mapped_column()
-    reminded_at: Mapped[datetime | None] = mapped_column()
+    reminder_state: Mapped[str] = mapped_column(String(16), default="none", info={"audit": "bot"})
+    remind_at: Mapped[datetime | None] = mapped_column(info={"audit": "bot"})
+    reminded_at: Mapped[datetime | None] = mapped_column(info={"audit": "bot"})
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow, info={"audit": False})
 
     targets: Mapped[list[Target]] = _targets("task")
     contact_id = Linked("contact")

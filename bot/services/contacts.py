@@ -47,11 +47,7 @@ def contact_view(s: Session, c: Contact) -> ContactView:
 def _matches(s: Session, actor: Actor, ref: str, limit: int = 5) -> list[Match]:
     ref = ref.strip()
     if "@" in ref and EMAIL.match(ref):
-        rows = s.execute(
-            select(Contact.id, Contact.name).where(
-                Contact.workspace_id == actor.workspace_id, Contact.email == ref.lower()
-            )
-        ).all()
+        rows = s.execute(select(Contact.id, Contact.name).where(Contact.email == ref.lower())).all()
         if rows:
             return [Match(r[0], r[1], 100.0) for r in rows]
     return rank(s, Contact, Contact.name_key, Contact.name, actor.workspace_id, ref, limit=limit)
@@ -96,11 +92,7 @@ def find_contact(s: Session, actor: Actor, ref: Ref, company_hint: str | None = 
 def _check_duplicate(s: Session, actor: Actor, name: str, email: str | None, company: str | None) -> None:
     existing: list[Candidate] = []
     if email:
-        for cid, cname in s.execute(
-            select(Contact.id, Contact.name).where(
-                Contact.workspace_id == actor.workspace_id, Contact.email == email
-            )
-        ):
+        for cid, cname in s.execute(select(Contact.id, Contact.name).where(Contact.email == email)):
             existing.append(Candidate(cid, cname, 100.0, email))
     if not existing:
         matches = [
@@ -196,7 +188,7 @@ class Contacts(Service):
                 created_at=self.now(),
             )
             s.add(contact)
-            op.created(contact)
+            s.flush()
             s.refresh(contact)
             return Written(op.id, contact=contact_view(s, contact))
 
@@ -219,13 +211,13 @@ class Contacts(Service):
                     contact.name_key = fold(contact.name)
                 else:
                     setattr(contact, key, value)
-            edit.audit()
-            # Reloaded so the view names the company it now points at.
+            # Written first, then reloaded so the view names the company it now points at.
+            s.flush()
             s.refresh(contact)
             return Written(edit.op.id, contact=contact_view(s, contact), changed=edit.changes())
 
     def find_contacts(self, actor: Actor, query: str, limit: int = 5) -> list[ContactView]:
-        with self.read() as s:
+        with self.read(actor) as s:
             views = []
             for m in _matches(s, actor, query, limit=limit):
                 if m.score < 60:
@@ -263,8 +255,8 @@ class Contacts(Service):
     ) -> tuple[int, list[ContactView]]:
         """Contacts matching every filter given, by name, with how many match in all. "No activity in N
         days": nothing logged with them since, and on file for longer than that."""
-        with self.read() as s:
-            where: list[Any] = [Contact.workspace_id == actor.workspace_id]
+        with self.read(actor) as s:
+            where: list[Any] = []
             if lifecycle:
                 where.append(Contact.lifecycle == lifecycle)
             if tag:
@@ -294,5 +286,5 @@ class Contacts(Service):
             return total, [contact_view(s, c) for c in rows]
 
     def resolve_contact(self, actor: Actor, ref: Ref, company: str | None = None) -> ContactView:
-        with self.read() as s:
+        with self.read(actor) as s:
             return contact_view(s, find_contact(s, actor, ref, company))

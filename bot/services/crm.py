@@ -27,7 +27,7 @@ from bot.services import totals
 from bot.services.base import UNSET, Actor, Ref, ServiceBase
 from bot.services.companies import Companies
 from bot.services.contacts import Contacts
-from bot.services.deals import ACTIVITY_KEYS, Deals
+from bot.services.deals import Deals
 from bot.services.details import Details
 from bot.services.errors import DomainError
 from bot.services.fields import EMAIL, PHONE
@@ -451,6 +451,5 @@ class CRM(ServiceBase):
         return self.undo_log.undoable(actor, op_id)
 
 
-# Importable from here as before: EMAIL and PHONE (the form checks them), the task lists, the deal
-# bookkeeping undo leaves alone.
-__all__ = ["ACTIVITY_KEYS", "CRM", "EMAIL", "PHONE", "TASK_SCOPES", "DomainError", "Ref"]
+# Importable from here as before: EMAIL and PHONE (the form checks them), the task lists.
+__all__ = ["CRM", "EMAIL", "PHONE", "TASK_SCOPES", "DomainError", "Ref"]

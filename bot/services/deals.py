@@ -2,8 +2,7 @@
 pipeline's figures per stage and owner, and the deals closed in a period.
 
 Public for the other services: :func:`find_deal`, :func:`deal_view`, :func:`workspace_stages`,
-:func:`find_stage`, :func:`touch_deals` (activity bookkeeping when something is logged) and
-:data:`ACTIVITY_KEYS`.
+:func:`find_stage` and :func:`touch_deals` (activity bookkeeping when something is logged).
 """
 
 from __future__ import annotations
@@ -28,11 +27,6 @@ from bot.services.timeutil import parse_day
 from bot.services.views import Amounts, DealView, OwnerFigure, Pipeline, StageFigure, Written, add_amounts
 from bot.services.workspace import user_by_slack
 from models import Company, Contact, Deal, PipelineStage, PipelineTotal, User, Workspace
-
-# Deal bookkeeping that later activity moves on; undo restores it only if nothing moved it since.
-ACTIVITY_KEYS = ("last_activity_at", "stale_alerted_at")
-# Left out of what update_deal reports as changed: the bot's bookkeeping, not the person's edit.
-BOOKKEEPING = (*ACTIVITY_KEYS, "stage_changed_at")
 
 
 def workspace_stages(s: Session, ws_id: int) -> list[PipelineStage]:
@@ -73,7 +67,7 @@ def deal_view(s: Session, d: Deal) -> DealView:
     if not d.stage.is_closed:
         nxt = s.scalars(
             select(PipelineStage)
-            .where(PipelineStage.workspace_id == d.workspace_id, PipelineStage.position > d.stage.position)
+            .where(PipelineStage.position > d.stage.position)
             .order_by(PipelineStage.position)
             .limit(1)
         ).first()
@@ -157,7 +151,6 @@ def _check_duplicate(s: Session, actor: Actor, title: str) -> None:
         .join(PipelineStage, Deal.stage_id == PipelineStage.id)
         .outerjoin(User, Deal.owner_id == User.id)
         .where(
-            Deal.workspace_id == actor.workspace_id,
             Deal.title_key == fold(title),
             PipelineStage.is_closed.is_(False),
         )
@@ -206,11 +199,11 @@ def _set_currency(
 
 class Deals(Service):
     def stages(self, actor: Actor) -> list[tuple[str, str, bool]]:
-        with self.read() as s:
+        with self.read(actor) as s:
             return [(st.key, st.name, st.is_closed) for st in workspace_stages(s, actor.workspace_id)]
 
     def resolve_deal(self, actor: Actor, ref: Ref) -> DealView:
-        with self.read() as s:
+        with self.read(actor) as s:
             return deal_view(s, find_deal(s, actor, ref))
 
     def create_deal(
@@ -271,7 +264,7 @@ class Deals(Service):
             s.add(deal)
             if not force:
                 op.refuse_repeat(deal, deal_title)
-            op.created(deal)
+            s.flush()
             s.refresh(deal)
             return Written(op.id, deal=deal_view(s, deal))
 
@@ -316,10 +309,11 @@ class Deals(Service):
             self._relink(edit, owner=owner, title=title, company=company, contact=contact)
             deal.last_activity_at = now
             deal.stale_alerted_at = None
-            edit.audit()
-            # Reloaded so the view shows the stage, company and contact it now points at.
+            # Written first, then reloaded so the view shows the stage, company and contact it now
+            # points at.
+            edit.session.flush()
             edit.session.expire(deal)
-            changed = edit.changes(ignore=BOOKKEEPING)
+            changed = edit.changes()
             return Written(edit.op.id, deal=deal_view(edit.session, deal), changed=changed)
 
     @staticmethod
@@ -364,12 +358,8 @@ class Deals(Service):
         include_closed: bool = False,
         limit: int = 20,
     ) -> list[DealView]:
-        with self.read() as s:
-            q = (
-                select(Deal)
-                .join(PipelineStage, Deal.stage_id == PipelineStage.id)
-                .where(Deal.workspace_id == actor.workspace_id)
-            )
+        with self.read(actor) as s:
+            q = select(Deal).join(PipelineStage, Deal.stage_id == PipelineStage.id)
             if owner:
                 q = q.where(Deal.owner_id == user_by_slack(s, actor.workspace_id, owner).id)
             if stage:
@@ -383,21 +373,19 @@ class Deals(Service):
 
     def pipeline(self, actor: Actor, *, owner: str | None = None) -> Pipeline:
         """Count and amounts (per currency) per stage, and per owner over open deals."""
-        with self.read() as s:
+        with self.read(actor) as s:
             ws = s.get(Workspace, actor.workspace_id)
             assert ws is not None
             owner_id = user_by_slack(s, actor.workspace_id, owner).id if owner else None
             stage_rows = s.execute(
-                select(PipelineStage.id, PipelineStage.key, PipelineStage.name, PipelineStage.is_closed)
-                .where(PipelineStage.workspace_id == actor.workspace_id)
-                .order_by(PipelineStage.position)
+                select(
+                    PipelineStage.id, PipelineStage.key, PipelineStage.name, PipelineStage.is_closed
+                ).order_by(PipelineStage.position)
             ).all()
             # Read from the running totals (bot/services/totals.py), not by summing every deal: a few
             # dozen rows per workspace, added up here per stage, owner and currency.
             T = PipelineTotal
-            q = select(T.stage_id, T.owner_key, T.currency, T.deals, T.amount).where(
-                T.workspace_id == actor.workspace_id, T.deals != 0
-            )
+            q = select(T.stage_id, T.owner_key, T.currency, T.deals, T.amount).where(T.deals != 0)
             if owner_id is not None:
                 q = q.where(T.owner_key == owner_id)
             counts: dict[int, int] = {}
@@ -432,6 +420,6 @@ class Deals(Service):
 
     def closed(self, actor: Actor, start: date, end: date, owner: str | None = None) -> Closed:
         """Deals won and lost between two days (in the actor's zone), by when they actually closed."""
-        with self.read() as s:
+        with self.read(actor) as s:
             owner_row = user_by_slack(s, actor.workspace_id, owner) if owner else None
             return closed_deals(s, actor, start, end, owner_row)

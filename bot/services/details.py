@@ -22,7 +22,7 @@ from models import Contact, Deal, Interaction, PipelineStage, Task
 
 class Details(Service):
     def contact_details(self, actor: Actor, ref: Ref) -> ContactDetails:
-        with self.read() as s:
+        with self.read(actor) as s:
             contact = find_contact(s, actor, ref)
             interactions = s.scalars(
                 select(Interaction)
@@ -54,7 +54,7 @@ class Details(Service):
             )
 
     def company_details(self, actor: Actor, ref: Ref) -> CompanyDetails:
-        with self.read() as s:
+        with self.read(actor) as s:
             company = find_company(s, None, actor, ref, create=False)
             if company is None:
                 raise NotFound("record.not_found", kind="company", ref=str(ref))

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from bot.services import fields, policy, targets
-from bot.services.base import UNSET, Actor, Edit, Op, Ref, Service, change, lock_row, skip_check, snapshot
+from bot.services.base import UNSET, Actor, Edit, Op, Ref, Service, lock_row
 from bot.services.companies import find_company
 from bot.services.contacts import find_contact
 from bot.services.deals import find_deal, touch_deals
@@ -106,17 +106,13 @@ def _edit_follow_up(op: Op, interaction: Interaction, task_id: int | None, follo
         # The follow-up may have been handed to someone else since: it is theirs now.
         policy.require_change(s, op.actor, task)
         if not _wants_follow_up(follow_up):
-            gone = snapshot(task)
             s.delete(task)
             s.flush()
-            op.deleted(task, gone)
             return None
-        with change(op, task, check=skip_check):
-            change_task(s, op.actor, task, title=follow_up.get("title"), due=follow_up.get("due", UNSET))
+        change_task(s, op.actor, task, title=follow_up.get("title"), due=follow_up.get("due", UNSET))
         contact_id = targets.linked(interaction, "contact")
         if contact_id and targets.linked(task, "contact") != contact_id:
-            with change(op, task, check=skip_check):
-                targets.link(task, "contact", contact_id)
+            targets.link(task, "contact", contact_id)
         return task
     if not _wants_follow_up(follow_up):
         return None
@@ -186,7 +182,7 @@ class Interactions(Service):
             s.add(interaction)
             if not force:
                 op.refuse_repeat(interaction, interaction.summary or kind)
-            op.created(interaction)
+            s.flush()
             touch_deals(op, deal_row, contact_row, self.now())
             task_shown = None
             if follow_up and _wants_follow_up(follow_up):
@@ -234,8 +230,9 @@ class Interactions(Service):
                 raise Invalid("interaction.party.removed", field="contact")
             if occurred_at is not UNSET:
                 interaction.occurred_at = occurred(occurred_at, actor.tz, self.now())
-            # The interaction's change is recorded before its task's, as undo expects them in order.
-            edit.audit()
+            # The interaction's change is written (and so recorded) before its task's, as undo expects
+            # them in order.
+            s.flush()
             task = _edit_follow_up(edit.op, interaction, task_id, follow_up)
             s.flush()
             shown = task_view(s, task, self.now()) if task is not None else None
@@ -243,7 +240,7 @@ class Interactions(Service):
 
     def logged_values(self, actor: Actor, interaction_id: int, task_id: int | None) -> dict[str, Any] | None:
         """What an interaction and its follow-up say now, as intent slots (for the edit form)."""
-        with self.read() as s:
+        with self.read(actor) as s:
             i = s.get(Interaction, interaction_id)
             if i is None or i.workspace_id != actor.workspace_id:
                 return None

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 
 from bot.services import policy
-from bot.services.base import Actor, ServiceBase, lock_row, snapshot
+from bot.services.base import Actor, ServiceBase, lock_row
 from bot.services.crm import CRM
 from bot.services.deals import deal_view
 from bot.services.errors import Invalid, NotFound
@@ -54,7 +54,7 @@ class Proactive(ServiceBase):
         return self.crm.update_deal(actor, deal_id, stage=stage)
 
     def stale_days(self, actor: Actor) -> int:
-        with self.read() as s:
+        with self.read(actor) as s:
             ws = s.get(Workspace, actor.workspace_id)
             return int(ws.stale_days) if ws else 14
 
@@ -66,9 +66,7 @@ class Proactive(ServiceBase):
                 raise Invalid("stale.days.out_of_range", field="days", days=days)
             ws = op.session.get(Workspace, actor.workspace_id, with_for_update=True)
             assert ws is not None
-            before = snapshot(ws)
             ws.stale_days = days
-            op.updated(ws, before)
             return op.id
 
     def snooze_stale(self, actor: Actor, deal_id: int, until: str | date) -> Written:
@@ -83,10 +81,8 @@ class Proactive(ServiceBase):
             if deal is None or deal.workspace_id != actor.workspace_id:
                 raise NotFound("record.not_found", kind="deal", ref=str(deal_id))
             policy.require_change(s, actor, deal, "snooze")
-            before = snapshot(deal)
             deal.stale_snoozed_until = day
             deal.stale_alerted_at = None
-            op.updated(deal, before)
             return Written(op.id, deal=deal_view(s, deal))
 
 

@@ -81,7 +81,6 @@ def closed_deals(s: Session, actor: Actor, start: date, end: date, owner: User |
         .join(PipelineStage, Deal.stage_id == PipelineStage.id)
         .outerjoin(User, Deal.owner_id == User.id)
         .where(
-            Deal.workspace_id == actor.workspace_id,
             PipelineStage.is_closed.is_(True),
             Deal.closed_at >= since,
             Deal.closed_at < until,

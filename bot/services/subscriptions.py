@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.services import policy
-from bot.services.base import Actor, ServiceBase, snapshot
+from bot.services.base import Actor, ServiceBase
 from bot.services.errors import Conflict, Invalid, NotFound
 from bot.services.timeutil import zone
 from models import Subscription
@@ -209,7 +209,6 @@ class Subscriptions(ServiceBase):
             policy.require(s, actor, "subscribe")
             existing = s.scalars(
                 select(Subscription).where(
-                    Subscription.workspace_id == actor.workspace_id,
                     Subscription.channel_id == channel_id,
                     Subscription.frequency == sched.frequency,
                 )
@@ -235,7 +234,7 @@ class Subscriptions(ServiceBase):
                 created_by=actor.user_id,
             )
             s.add(sub)
-            op.created(sub)
+            s.flush()
             return SubscriptionWritten(op.id, subscription=_view(sub))
 
     def unsubscribe(self, actor: Actor, channel: str, schedule: str | None = None) -> SubscriptionWritten:
@@ -245,9 +244,7 @@ class Subscriptions(ServiceBase):
         with self.op(actor) as op:
             s = op.session
             policy.require(s, actor, "unsubscribe")
-            q = select(Subscription).where(
-                Subscription.workspace_id == actor.workspace_id, Subscription.channel_id == channel_id
-            )
+            q = select(Subscription).where(Subscription.channel_id == channel_id)
             subs = list(s.scalars(q.order_by(Subscription.id).with_for_update()))
             if schedule and schedule.strip():
                 words = schedule.strip().lower().split()
@@ -266,16 +263,14 @@ class Subscriptions(ServiceBase):
             removed = []
             for sub in subs:
                 removed.append(_view(sub))
-                before = snapshot(sub)
                 s.delete(sub)
                 s.flush()
-                op.deleted(sub, before)
             return SubscriptionWritten(op.id, removed=tuple(removed))
 
     def list(self, actor: Actor, channel: str | None = None) -> list[SubscriptionView]:
         """The channel's subscriptions, or the whole workspace's when no channel is given."""
-        with self.read() as s:
-            q = select(Subscription).where(Subscription.workspace_id == actor.workspace_id)
+        with self.read(actor) as s:
+            q = select(Subscription)
             if channel:
                 q = q.where(Subscription.channel_id == parse_channel(channel)[0])
             return [_view(x) for x in s.scalars(q.order_by(Subscription.channel_id, Subscription.id))]

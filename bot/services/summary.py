@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.services.base import Actor
+from bot.services.tenancy import scoped
 from bot.services.timeutil import today_in
 from bot.services.views import Amounts, add_amounts
 from models import AuditEvent, Deal, PipelineStage, PipelineTotal, Task, User, Workspace
@@ -360,6 +361,7 @@ class SummaryService:
     def pipeline_summary(self, actor: Actor, *, since: datetime | None = None) -> PipelineSummary:
         """Figures as of now, in the reader's time zone; changes since ``since`` (default 24 hours)."""
         with self.sessions() as s:
+            scoped(s, actor.workspace_id)
             return compute_summary(s, actor.workspace_id, now=self.now(), since=since, tz=actor.tz)
 
 

@@ -113,7 +113,7 @@ def new_task(
     s.add(task)
     if check_repeat:
         op.refuse_repeat(task, title)
-    op.created(task)
+    s.flush()
     return task
 
 
@@ -148,7 +148,7 @@ def change_task(
     s: Session, actor: Actor, task: Task, *, title: str | None, due: Any, assignee: Any = UNSET
 ) -> None:
     """Rename, reschedule (``due`` UNSET: keep it) and reassign (a Slack id) a task, and schedule it
-    again for whoever holds it now. The caller audits (bot.services.base.change)."""
+    again for whoever holds it now. The caller's op records the change."""
     if title:
         task.title = fields.name(title, "task title", "task")
         task.title_key = fold(task.title)
@@ -250,7 +250,6 @@ class Tasks(Service):
             if deal:
                 targets.link(task, "deal", find_deal(s, actor, deal))
             change_task(s, actor, task, title=title, due=due, assignee=assignee or UNSET)
-            edit.audit()
             return Written(edit.op.id, task=task_view(s, task, self.now()))
 
     def list_tasks(
@@ -258,11 +257,9 @@ class Tasks(Service):
     ) -> list[TaskView]:
         if scope not in TASK_SCOPES:
             raise Invalid("task.scope.unknown", field="scope", value=scope)
-        with self.read() as s:
+        with self.read(actor) as s:
             who = user_by_slack(s, actor.workspace_id, assignee or actor.slack_id)
-            q = select(Task).where(
-                Task.workspace_id == actor.workspace_id, Task.assignee_id == who.id, Task.done_at.is_(None)
-            )
+            q = select(Task).where(Task.assignee_id == who.id, Task.done_at.is_(None))
             now = self.now()
             # "Today" and "this week" are the reader's days, not UTC's.
             today = today_in(who.tz, now)
@@ -278,7 +275,7 @@ class Tasks(Service):
             return [task_view(s, t, now) for t in s.scalars(q)]
 
     def task(self, actor: Actor, task_id: int) -> TaskView:
-        with self.read() as s:
+        with self.read(actor) as s:
             t = s.get(Task, task_id)
             if t is None or t.workspace_id != actor.workspace_id:
                 raise NotFound("record.not_found", kind="task", ref=str(task_id))

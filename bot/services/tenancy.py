@@ -5,9 +5,22 @@ gets ``workspace_id = <its workspace>`` for each workspace-scoped entity it touc
 was written. The database's workspace keys (migration 0010) stop a row from pointing into another
 workspace; this stops a forgotten filter from reading one.
 
-An unscoped session (the scheduler's scans across workspaces, looking a workspace up by its team) is
-left as it is. Rows a session already holds are not re-checked: ``Session.get`` of an object already in
-its identity map returns it without a query.
+Every service session is scoped: an op's (bot/services/base.py ``Op``, so ``ServiceBase.op``) and a
+read's (``ServiceBase.read(actor)``), and the service queries carry no ``workspace_id`` filter of their
+own. Left unscoped, because they work across workspaces or before there is an actor:
+
+- registering a user and making a workspace (``Workspaces.register_user``, ``ensure_workspace``: the
+  workspace is found or made by its Slack team, and the person's op begins once it is known);
+- finding the actor for a Slack user (``Workspaces.actor``, by team and user id);
+- the proactive planner's and the scheduler's scans (bot/proactive, bot/scheduler), which claim due
+  work in every workspace in one session; what they share with the services takes the workspace as an
+  argument and filters on it (``bot.services.summary.compute_summary``).
+
+Helpers that take a workspace id as an argument (``lookup.rank``, ``workspace.user_by_slack``,
+``deals.workspace_stages``, ``policy``) still filter on it: it is part of what they are called with.
+
+Rows a session already holds are not re-checked: ``Session.get`` of an object already in its identity
+map returns it without a query. Core statements on tables (not ORM entities) are not touched either.
 """
 
 from __future__ import annotations

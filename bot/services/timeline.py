@@ -68,14 +68,13 @@ def _aware(value: datetime) -> datetime:
 def timeline(
     s: Session, actor: Actor, record_type: str, record_id: int, title: str, *, offset: int = 0
 ) -> Timeline:
-    ws = actor.workspace_id
+    # The session is the actor's workspace's (bot/services/tenancy.py): nothing here names it.
     audit_where = (
-        AuditEvent.workspace_id == ws,
         AuditEvent.record_type == record_type,
         AuditEvent.record_id == record_id,
     )
     linked = (
-        targets.linked_to(Interaction, ws, record_type, record_id)
+        targets.linked_to(Interaction, actor.workspace_id, record_type, record_id)
         if record_type in ("deal", "contact", "company")
         else None
     )

@@ -15,10 +15,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.services import policy, targets
-from bot.services.base import AUDITED, Actor, Op, Ref, Service, from_json, lock_row, snapshot
+from bot.services.base import AUDITED, Actor, Op, Ref, Service, from_json, lock_row, marked, snapshot
 from bot.services.companies import find_company
 from bot.services.contacts import find_contact
-from bot.services.deals import ACTIVITY_KEYS, find_deal
+from bot.services.deals import find_deal
 from bot.services.errors import Conflict, NotFound
 from bot.services.subscriptions import Schedule, next_run
 from bot.services.tasks import find_task, rearm_reminder
@@ -27,10 +27,6 @@ from bot.services.timeline import Timeline, timeline
 from bot.services.views import Undone
 from bot.services.workspace import Workspaces, role_now
 from models import AuditEvent, Company, Contact, Deal, Interaction, Subscription, Task, User
-
-# Bookkeeping the bot keeps itself (due_utc follows the assignee's zone), not a person's edit: a later
-# change to it does not stop an undo.
-BOT_KEPT = ("last_activity_at", "stale_alerted_at", "reminder_state", "remind_at", "reminded_at", "due_utc")
 
 
 def _record(s: Session, actor: Actor, kind: str, ref: Ref) -> tuple[int, str]:
@@ -63,10 +59,13 @@ def _undo_label(s: Session, record_type: str, obj: Any) -> str:
 
 
 def _check_unchanged(event: AuditEvent, obj: Any) -> None:
-    """Undo only what is still as the change left it, so a later edit is never silently lost."""
+    """Undo only what is still as the change left it, so a later edit is never silently lost. The
+    bookkeeping the bot keeps itself (columns marked "bot" or "activity": due_utc follows the assignee's
+    zone, a reminder goes out) is not a person's edit: the bot changing it since does not stop an undo."""
     current = snapshot(obj)
+    kept = marked(type(obj), "bot", "activity")
     for key, value in (event.after or {}).items():
-        if key in BOT_KEPT:
+        if key in kept:
             continue
         if current.get(key) != value:
             raise Conflict("undo.changed_since", record_type=event.record_type, key=key)
@@ -140,7 +139,7 @@ class UndoLog(Service):
         """A record's history, newest first (bot.services.timeline); a deal, then a contact, then a
         company when the type was not said."""
         kinds = [record_type] if record_type else ["deal", "contact", "company"]
-        with self.read() as s:
+        with self.read(actor) as s:
             missing: NotFound | None = None
             for kind in kinds:
                 try:
@@ -152,12 +151,11 @@ class UndoLog(Service):
             raise missing or NotFound("record.not_found", kind=record_type or "record", ref=str(ref))
 
     def history(self, actor: Actor, record_type: str, record_id: int, limit: int = 20) -> list[AuditEvent]:
-        with self.read() as s:
+        with self.read(actor) as s:
             return list(
                 s.scalars(
                     select(AuditEvent)
                     .where(
-                        AuditEvent.workspace_id == actor.workspace_id,
                         AuditEvent.record_type == record_type,
                         AuditEvent.record_id == record_id,
                     )
@@ -168,13 +166,12 @@ class UndoLog(Service):
 
     def last_op(self, actor: Actor, within: timedelta | None = None) -> str | None:
         """The actor's most recent operation that can still be undone (made in the last ``within``)."""
-        with self.read() as s:
+        with self.read(actor) as s:
             recent = [AuditEvent.at >= self.now() - within] if within is not None else []
             return s.scalar(
                 select(AuditEvent.op_id)
                 .where(
                     *recent,
-                    AuditEvent.workspace_id == actor.workspace_id,
                     AuditEvent.actor_id == actor.user_id,
                     AuditEvent.undone_by_op.is_(None),
                     AuditEvent.action != "undo",
@@ -187,11 +184,10 @@ class UndoLog(Service):
             )
 
     def undoable(self, actor: Actor, op_id: str) -> bool:
-        with self.read() as s:
+        with self.read(actor) as s:
             return bool(
                 s.scalar(
                     select(func.count(AuditEvent.id)).where(
-                        AuditEvent.workspace_id == actor.workspace_id,
                         AuditEvent.op_id == op_id,
                         AuditEvent.undone_by_op.is_(None),
                     )
@@ -201,11 +197,13 @@ class UndoLog(Service):
     def undo(self, actor: Actor, op_id: str) -> Undone:
         """Restore what an operation changed, as a new audited operation."""
         with self.op(actor) as op:
+            # What it puts back is recorded as "undo" events (see bot/services/base.py Op).
+            op.undo = True
             s = op.session
             events = list(
                 s.scalars(
                     select(AuditEvent)
-                    .where(AuditEvent.workspace_id == actor.workspace_id, AuditEvent.op_id == op_id)
+                    .where(AuditEvent.op_id == op_id)
                     .order_by(AuditEvent.id.desc())
                     .with_for_update()
                 )
@@ -244,10 +242,8 @@ class UndoLog(Service):
         named = _undo_label(s, event.record_type, obj)
         _check_unchanged(event, obj)
         _check_unused(s, op, event, obj)
-        before = snapshot(obj)
         s.delete(obj)
         s.flush()
-        op.undone(obj, before, None)
         return f"removed {named}"
 
     def _restore(self, op: Op, event: AuditEvent, obj: Any) -> str:
@@ -256,10 +252,11 @@ class UndoLog(Service):
         if obj is None:
             raise Conflict("undo.deleted_since", record_type=event.record_type)
         _check_unchanged(event, obj)
-        before = snapshot(obj)
+        current = snapshot(obj)
         cls = AUDITED[event.record_type]
+        activity = marked(cls, "activity")
         for key, value in (event.before or {}).items():
-            if key in ACTIVITY_KEYS and before.get(key) != (event.after or {}).get(key):
+            if key in activity and current.get(key) != (event.after or {}).get(key):
                 # Activity recorded since (a call logged, an alert sent) is not this op's to take back.
                 continue
             setattr(obj, key, from_json(cls, key, value))
@@ -269,9 +266,6 @@ class UndoLog(Service):
         if isinstance(obj, User):
             self.workspaces.check_admins(s, obj)
         s.flush()
-        after = snapshot(obj)
-        changed = [k for k in after if before.get(k) != after.get(k)]
-        op.undone(obj, {k: before[k] for k in changed}, {k: after[k] for k in changed})
         return (
             f"restored {event.record_type} {getattr(obj, 'name', None) or getattr(obj, 'title', '')}".strip()
         )
@@ -294,5 +288,4 @@ class UndoLog(Service):
             )
         s.add(restored)
         s.flush()
-        op.undone(restored, None, snapshot(restored))
         return f"restored {event.record_type}"

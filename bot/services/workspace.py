@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.services import policy
-from bot.services.base import Actor, Op, Service, change, skip_check, snapshot
+from bot.services.base import Actor, Op, Service, change, skip_check
 from bot.services.errors import Conflict, Invalid, NotFound
 from bot.services.people import find_teammate
 from bot.services.timeutil import due_instant, zone
@@ -66,9 +66,7 @@ def role_now(s: Session, actor: Actor) -> Actor:
 
     Role changes are serialised by that lock, so the count of admins a change checks stays true,
     and of two admins demoting each other at once the second finds they are no longer one."""
-    s.execute(
-        select(User.id).where(User.workspace_id == actor.workspace_id, User.role == "admin").with_for_update()
-    ).all()
+    s.execute(select(User.id).where(User.role == "admin").with_for_update()).all()
     me = s.get(User, actor.user_id, populate_existing=True)
     return replace(actor, role=me.role if me is not None else "rep")
 
@@ -150,19 +148,20 @@ class Workspaces(Service):
                 )
                 s.add(user)
                 s.flush()
-                op = Op(s, Actor(ws_id, user.id, slack_id, user.tz, user.role, user.name))
-                op.created(user)
+                Op(s, Actor(ws_id, user.id, slack_id, user.tz, user.role, user.name)).created(user)
             else:
-                before = snapshot(user)
-                user.name = name or user.name
                 if user.tz != tz_name:
+                    # A day-only task's instant follows its assignee's zone: the bot's bookkeeping,
+                    # written before the op below begins, so that the person's refresh is all it records.
                     _rezone_tasks(s, user, tz_name)
+                    s.flush()
+                # From here on the session's flushes are recorded in this op.
+                Op(s, Actor(ws_id, user.id, slack_id, tz_name, user.role, user.name))
+                user.name = name or user.name
                 user.tz = tz_name
                 user.email = email or user.email
                 if role:
                     user.role = role
-                op = Op(s, Actor(ws_id, user.id, slack_id, user.tz, user.role, user.name))
-                op.updated(user, before)
             return Actor(ws_id, user.id, slack_id, user.tz, user.role, user.name)
 
     def _first_role(self, s: Session, ws_id: int, team_id: str, slack_id: str) -> str:
@@ -195,9 +194,9 @@ class Workspaces(Service):
                 user = edit.record
                 if user.role == role:
                     return Written(op.id)
-                user.role = role
+                was, user.role = user.role, role
                 self.check_admins(s, user)
-                return Written(op.id, changed={"role": (edit.before["role"], role)})
+                return Written(op.id, changed={"role": (was, role)})
 
     def check_admins(self, s: Session, changed: User) -> None:
         """After a role change (or its undo): the workspace keeps an admin, and the operator's stay."""
@@ -206,36 +205,31 @@ class Workspaces(Service):
         if changed.slack_id in self.admins:
             raise Conflict("role.operator_admin", name=changed.name)
         s.flush()
-        left = s.scalar(
-            select(func.count(User.id)).where(User.workspace_id == changed.workspace_id, User.role == "admin")
-        )
+        left = s.scalar(select(func.count(User.id)).where(User.role == "admin"))
         if not left:
             raise Conflict("role.last_admin", name=changed.name)
 
     def people(self, actor: Actor, limit: int = 200) -> list[UserView]:
         """Everyone the bot knows in the workspace, admins first, then managers, then reps."""
-        with self.read() as s:
+        with self.read(actor) as s:
             users = s.scalars(
                 select(User)
-                .where(User.workspace_id == actor.workspace_id)
                 .order_by(User.role, User.name, User.id)  # admin, manager, rep
                 .limit(limit)
             )
             return [user_view(u) for u in users]
 
     def user(self, actor: Actor, slack_id: str) -> UserView | None:
-        with self.read() as s:
-            user = s.scalar(
-                select(User).where(User.workspace_id == actor.workspace_id, User.slack_id == slack_id)
-            )
+        with self.read(actor) as s:
+            user = s.scalar(select(User).where(User.slack_id == slack_id))
             return None if user is None else user_view(user)
 
     def teammate(self, actor: Actor, ref: str | int) -> UserView:
         """The teammate a person named: Slack id, name, first name, possessive, "me" (bot.services.people)."""
-        with self.read() as s:
+        with self.read(actor) as s:
             return user_view(find_teammate(s, actor, ref))
 
     def workspace_currency(self, actor: Actor) -> str:
-        with self.read() as s:
+        with self.read(actor) as s:
             ws = s.get(Workspace, actor.workspace_id)
             return ws.default_currency if ws is not None else "USD"
