@@ -181,7 +181,7 @@ def rule_report(m: Msg) -> Result | None:
         # "what did we close", "how many deals did we lose last month", "closed won this quarter"
         if not (
             rc.search(
-                r"\b(?:what|how\s+much|how\s+many|which|show|list|give|get|pull|run|total|sum)\b.*\b(?:close|closed|won|win|"
+                r"\b(?:what|how\s+much|how\s+many|which|show|list|give|get|pull|run|report|total|sum)\b.*\b(?:close|closed|won|win|"
                 r"book|booked|sign|signed|sold|sell|lose|lost|land|landed|churned)\b",
                 low,
             )

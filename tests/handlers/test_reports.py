@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from tests.support.slackhttp import BOB, SlackHTTP, text_of
+from tests.support.slackhttp import BOB, SlackHTTP, buttons, text_of
 
 ANN_ID = "U0ANN1111"
 
@@ -38,6 +38,14 @@ def test_what_did_the_team_close_this_month(slack: SlackHTTP) -> None:
     assert "2 deals" in shown and "$10,000 + €5,000" in shown, shown
     assert f"<@{ANN_ID}>: 1 · $10,000" in shown and f"<@{BOB}>: 1 · €5,000" in shown, shown
     assert "October Win" not in shown and "$17,000" not in shown and "Still Open" not in shown
+
+
+def test_crm_report_is_a_report_and_never_offers_to_make_a_deal_called_report(slack: SlackHTTP) -> None:
+    _season(slack)
+    reply = slack.command("report won this month")
+    shown = text_of(reply)
+    assert "deals won" in shown and "2 deals" in shown, shown
+    assert not any("Create" in b["label"] for b in buttons(reply)), buttons(reply)
 
 
 def test_lost_and_win_rate(slack: SlackHTTP) -> None:
