@@ -45,6 +45,28 @@ def _record(s: Session, actor: Actor, kind: str, ref: Ref) -> tuple[int, str]:
     return company.id, company.name
 
 
+# Records a history can be of when the type was not said, with the folded name a person calls them by.
+_NAMED: tuple[tuple[str, Any, Any, Any], ...] = (
+    ("deal", Deal.id, Deal.title_key, Deal.title),
+    ("contact", Contact.id, Contact.name_key, Contact.name),
+    ("company", Company.id, Company.name_key, Company.name),
+)
+
+
+def _named_exactly(s: Session, ref: Ref) -> tuple[str, int, str] | None:
+    """The one record of any type whose whole name is ``ref`` ("Acme Corp" is the company, not one of
+    the company's deals that fuzzy matching would offer first); None when none or several are."""
+    if not isinstance(ref, str) or not ref.strip():
+        return None
+    key = fold(ref)
+    found = [
+        (kind, row[0], row[1])
+        for kind, id_, key_col, name in _NAMED
+        for row in s.execute(select(id_, name).where(key_col == key).limit(2))
+    ]
+    return found[0] if len(found) == 1 else None
+
+
 def _undo_label(s: Session, record_type: str, obj: Any) -> str:
     """What an undo took away, as a person would say it: “the call with Jane Doe”, “deal Acme renewal”."""
     if isinstance(obj, Interaction):
@@ -136,10 +158,13 @@ class UndoLog(Service):
     def timeline(
         self, actor: Actor, ref: Ref, record_type: str | None = None, *, offset: int = 0
     ) -> Timeline:
-        """A record's history, newest first (bot.services.timeline); a deal, then a contact, then a
-        company when the type was not said."""
+        """A record's history, newest first (bot.services.timeline). When the type was not said: the one
+        record named exactly so, else a deal, then a contact, then a company."""
         kinds = [record_type] if record_type else ["deal", "contact", "company"]
         with self.read(actor) as s:
+            exact = None if record_type else _named_exactly(s, ref)
+            if exact is not None:
+                return timeline(s, actor, exact[0], exact[1], exact[2], offset=offset)
             missing: NotFound | None = None
             for kind in kinds:
                 try:

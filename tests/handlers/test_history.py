@@ -31,6 +31,18 @@ def test_history_of_a_contact_and_of_nothing(slack: SlackHTTP) -> None:
     assert "couldn't find" in missing.lower() or "no deal" in missing.lower(), missing
 
 
+def test_the_history_of_a_company_named_whole_is_the_companys_not_a_choice_of_its_deals(
+    slack: SlackHTTP,
+) -> None:
+    slack.command("company add Acme Corp acme.com")
+    slack.command("deal add Acme Corp renewal $10k")
+    slack.command("deal add Acme Corp expansion $5k")
+    slack.command("company edit Acme Corp industry=robotics")
+    shown = text_of(slack.command("history Acme Corp"))
+    assert "History of Acme Corp" in shown and "robotics" in shown, shown
+    assert "Which one" not in shown, shown
+
+
 def test_a_long_history_pages_with_older(slack: SlackHTTP) -> None:
     slack.command("deal add Paging Deal $1k")
     for n in range(2, 20):
