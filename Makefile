@@ -21,8 +21,9 @@ console: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/crm-bot console --demo
 
+# Two processes: the machine's two cores (each has its own private databases).
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2
 
 # The same checks as CI and the pre-commit hook: lint (with complexity), format, types, import layers.
 lint: $(STAMP)

@@ -13,11 +13,11 @@ ROOT = Path(__file__).resolve().parent.parent
 TARGET = "tests/services/test_workspaces.py"
 
 
-def run_suite(**env_extra: str) -> subprocess.CompletedProcess[str]:
+def run_suite(*args: str, **env_extra: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if k not in ("CRM_TEST_POSTGRES_URL", "CI")}
     env.update(env_extra)
     return subprocess.run(
-        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", TARGET],
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", *args, TARGET],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -33,6 +33,14 @@ def test_a_local_run_without_postgres_says_so_once_with_how_to_turn_it_on() -> N
     assert len(mentions) == 1, done.stdout
     assert "CRM_TEST_POSTGRES_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test" in mentions[0]
     assert "skipped" not in done.stdout.splitlines()[-1], done.stdout
+
+
+def test_across_two_processes_as_make_test_runs_it_the_line_is_said_once_too() -> None:
+    done = run_suite("-n", "2")
+    assert done.returncode == 0, done.stdout + done.stderr
+    mentions = [line for line in done.stdout.splitlines() if "PostgreSQL" in line]
+    assert len(mentions) == 1, done.stdout
+    assert "CRM_TEST_POSTGRES_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test" in mentions[0]
 
 
 def test_in_ci_a_missing_postgres_fails_the_run() -> None:
