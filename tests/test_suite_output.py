@@ -43,6 +43,38 @@ def test_across_two_processes_as_make_test_runs_it_the_line_is_said_once_too() -
     assert "CRM_TEST_POSTGRES_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test" in mentions[0]
 
 
+def test_every_process_collects_the_same_tests_whatever_its_hash_seed() -> None:
+    """make test runs two processes, and pytest-xdist refuses to start unless both collect the same tests
+    in the same order: no parametrization may come from iterating a set."""
+
+    def collected(seed: str) -> list[str]:
+        env = {**os.environ, "PYTHONHASHSEED": seed, "CRM_TEST_POSTGRES_URL": "postgresql://unused"}
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "pytest",
+                "-p",
+                "no:cacheprovider",
+                "--collect-only",
+                "-q",
+                "-o",
+                "addopts=",
+            ],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            env=env,
+        )
+        assert done.returncode == 0, done.stdout + done.stderr
+        return [line for line in done.stdout.splitlines() if "::" in line]
+
+    first = collected("1")
+    assert len(first) > 3000
+    assert collected("2") == first
+
+
 def test_in_ci_a_missing_postgres_fails_the_run() -> None:
     done = run_suite(CI="1")
     assert done.returncode != 0, done.stdout

@@ -109,7 +109,8 @@ def _vocabulary_checks() -> list[tuple[str, str, tuple[str, ...]]]:
             if isinstance(constraint, CheckConstraint) and "vocabulary" in constraint.info:
                 column = str(constraint.sqltext).split(" IN ", 1)[0]
                 found.append((table.name, column, constraint.info["vocabulary"]))
-    return found
+    # table.constraints is a set: in a fixed order, so that every test process collects the same tests.
+    return sorted(found)
 
 
 def test_every_vocabulary_the_models_name_is_checked() -> None:
