@@ -1,6 +1,7 @@
 """Reports: the pipeline (deals per stage, the team's or one person's), and reports asked for in words ("what
 did the team close this month?", "Bob's win rate last quarter"): deals won and lost by their actual close
-date, and the win rate beside the period before. Measures not built yet answer that they are not."""
+date, the win rate beside the period before, the activity logged by person and kind, and the sales cycle.
+Measures not built yet answer that they are not."""
 
 from __future__ import annotations
 
@@ -11,11 +12,19 @@ from bot.blocks import cards
 from bot.blocks.common import context, deals_count, header, moneys, section, user
 from bot.commands.registry import Ctx, Reply
 from bot.intents.records import not_yet
-from bot.services.reports import Closed, previous
+from bot.services.reports import Activity, Closed, previous
 from bot.services.timeutil import today_in
 from bot.spec import IntentSpec, Verb
 
-SERVED = {"won", "lost", "win_rate"}
+SERVED = {"won", "lost", "win_rate", "activity", "cycle"}
+# Kinds of activity, plural as a report counts them.
+KIND_WORDS = {
+    "call": "calls",
+    "email": "emails",
+    "meeting": "meetings",
+    "note": "notes",
+    "message": "messages",
+}
 
 
 def _period(ctx: Ctx, slots: dict[str, Any]) -> tuple[date, date]:
@@ -36,12 +45,51 @@ def _rate(c: Closed) -> str:
     return "no deals closed" if rate is None else f"{rate:.0%} ({c.won} of {closed})"
 
 
+def _kinds(counts: dict[str, int]) -> str:
+    shown = [f"{n} {KIND_WORDS.get(k, k) if n != 1 else k}" for k, n in counts.items() if n]
+    return ", ".join(shown) or "nothing logged"
+
+
+def _activity(ctx: Ctx, start: date, end: date, owner: str | None) -> tuple[str, list[str]]:
+    a: Activity = ctx.crm.activity(ctx.actor, start, end, owner)
+    before: Activity = ctx.crm.activity(ctx.actor, *previous(start, end), owner)
+    order = list(KIND_WORDS)
+    totals = dict(sorted(a.kinds.items(), key=lambda kv: order.index(kv[0]) if kv[0] in order else 99))
+    lines = [
+        f"*{a.total} logged: {_kinds(totals)}*",
+        f"Before ({_span(*previous(start, end))}): {before.total}",
+    ]
+    if not owner and len(a.people) > 1:
+        lines += [f"• {user(p.slack_id)}: {p.total} ({_kinds(p.kinds)})" for p in a.people[:15]]
+    whose = f"{user(owner)}'s" if owner else "The team's"
+    return f"{whose} activity", lines
+
+
+def _cycle(ctx: Ctx, start: date, end: date, owner: str | None) -> tuple[str, list[str]]:
+    c = ctx.crm.cycle(ctx.actor, start, end, owner)
+    whose = f"{user(owner)}'s" if owner else "The team's"
+    if c.average is None or c.median is None:
+        return f"{whose} sales cycle", ["*No deals won in this period.*"]
+    lines = [
+        f"*{c.average:.0f} days on average* (median {c.median:.0f}) from added to won",
+        f"over {deals_count(len(c.days))} won",
+    ]
+    return f"{whose} sales cycle", lines
+
+
 def report(ctx: Ctx, slots: dict[str, Any]) -> Reply:
     measure = slots.get("measure")
     if measure not in SERVED:
         return not_yet("report")
     start, end = _period(ctx, slots)
     owner = slots.get("owner")
+    if measure in ("activity", "cycle"):
+        title, lines = (_activity if measure == "activity" else _cycle)(ctx, start, end, owner)
+        how = (
+            "by the day each was logged as happening" if measure == "activity" else "deals won in the period"
+        )
+        blocks = [header(title), section("\n".join(lines)), context(f"{_span(start, end)} · {how}")]
+        return Reply(f"{title}, {_span(start, end)}: " + lines[0].strip("*"), blocks)
     c = ctx.crm.closed(ctx.actor, start, end, owner)
     whose = f"{user(owner)}'s" if owner else "The team's"
     currency = ctx.crm.workspace_currency(ctx.actor)

@@ -98,7 +98,7 @@ _MEASURE_FIRST = rc.compiled(
     r"pipeline|pipe|sales|deal|average|avg|customer|overall|total)\s+)*"
     r"(?:(?:q[1-4]|ytd|mtd|qtd|\w+\s+(?:month|quarter|year|week)['’]?s?|month|quarter|year|week|monthly|quarterly|weekly)\s+)?"
     r"(?:win[\s\-]?rate|close[\s\-]rate|win/loss|forecast|activity|activities|bookings|quota|attainment|funnel|velocity|"
-    r"(?:sales\s+)?cycle|nps|csat|satisfaction|new\s+customers|new\s+logos|won\s+deals|lost\s+deals|closed[\s\-]won|"
+    r"time[\s\-]to[\s\-](?:close|win)|days\s+to\s+close|(?:sales\s+)?cycle|nps|csat|satisfaction|new\s+customers|new\s+logos|won\s+deals|lost\s+deals|closed[\s\-]won|"
     r"closed[\s\-]lost|deals\s+(?:\w+\s+){0,2}?(?:closing|close|closed|won|lost)|lead[\s\-]to[\s\-]\w+\s+conversion|revenue|conversion(?:\s+rates?)?|results|numbers|report"
     r"|wins|losses)\b"
 )

@@ -32,7 +32,7 @@ from bot.services.details import Details
 from bot.services.errors import DomainError
 from bot.services.fields import EMAIL, PHONE
 from bot.services.interactions import Interactions
-from bot.services.reports import Closed
+from bot.services.reports import Activity, Closed, Cycle
 from bot.services.tasks import TASK_SCOPES, Tasks
 from bot.services.timeline import Timeline
 from bot.services.undo import UndoLog
@@ -311,6 +311,14 @@ class CRM(ServiceBase):
     def closed(self, actor: Actor, start: date, end: date, owner: str | None = None) -> Closed:
         """Deals won and lost between two days (in the actor's zone), by when they actually closed."""
         return self.deals.closed(actor, start, end, owner)
+
+    def activity(self, actor: Actor, start: date, end: date, owner: str | None = None) -> Activity:
+        """Calls, emails, meetings and notes logged between two days, by person and kind."""
+        return self.deals.activity(actor, start, end, owner)
+
+    def cycle(self, actor: Actor, start: date, end: date, owner: str | None = None) -> Cycle:
+        """Days from creation to close of the deals won between two days."""
+        return self.deals.cycle(actor, start, end, owner)
 
     # ---- interactions ----------------------------------------------------------------------------
 

@@ -21,7 +21,7 @@ from bot.services.companies import find_company
 from bot.services.contacts import find_contact
 from bot.services.errors import Candidate, CurrencyChange, Invalid, NotFound, PossibleDuplicate
 from bot.services.lookup import Match, pick, rank
-from bot.services.reports import Closed, closed_deals
+from bot.services.reports import Activity, Closed, Cycle, activity, closed_deals, cycle
 from bot.services.text import fold
 from bot.services.timeutil import parse_day
 from bot.services.views import Amounts, DealView, OwnerFigure, Pipeline, StageFigure, Written, add_amounts
@@ -257,6 +257,8 @@ class Deals(Service):
                 close_date=day,
                 stage_changed_at=now,
                 last_activity_at=now,
+                # The service's clock, like every other time it writes: the sales cycle counts from it.
+                created_at=now,
             )
             _mark_closed(deal, stage_row, actor, now)
             if not force:
@@ -423,3 +425,15 @@ class Deals(Service):
         with self.read(actor) as s:
             owner_row = user_by_slack(s, actor.workspace_id, owner) if owner else None
             return closed_deals(s, actor, start, end, owner_row)
+
+    def activity(self, actor: Actor, start: date, end: date, owner: str | None = None) -> Activity:
+        """What was logged between two days (in the actor's zone), by person and kind."""
+        with self.read(actor) as s:
+            owner_row = user_by_slack(s, actor.workspace_id, owner) if owner else None
+            return activity(s, actor, start, end, owner_row)
+
+    def cycle(self, actor: Actor, start: date, end: date, owner: str | None = None) -> Cycle:
+        """Days from creation to close of the deals won between two days."""
+        with self.read(actor) as s:
+            owner_row = user_by_slack(s, actor.workspace_id, owner) if owner else None
+            return cycle(s, actor, start, end, owner_row)

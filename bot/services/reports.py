@@ -1,5 +1,6 @@
 """Reports managers ask for in chat, computed by SQL over a period in the reader's zone: deals won and
-lost (by when they actually closed), and the win rate. Amounts stay per currency."""
+lost (by when they actually closed), the win rate, the activity logged (calls, emails, meetings… per
+person) and the sales cycle (days from a won deal's creation to its close). Amounts stay per currency."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from bot.services import policy
 from bot.services.base import Actor
 from bot.services.timeutil import zone
 from bot.services.views import Amounts, add_amounts
-from models import Deal, PipelineStage, User
+from models import Deal, Interaction, PipelineStage, User
 
 
 @dataclass(frozen=True)
@@ -107,3 +108,99 @@ def closed_deals(s: Session, actor: Actor, start: date, end: date, owner: User |
     ]
     owners.sort(key=lambda o: (-(o.won + o.lost), o.slack_id or ""))
     return Closed(start, end, owner.slack_id if owner is not None else None, owners)
+
+
+def _bounds(actor: Actor, start: date, end: date) -> tuple[datetime, datetime]:
+    """The period's first and last day, in the reader's zone, as instants."""
+    tz = zone(actor.tz)
+    return datetime.combine(start, time(0), tz), datetime.combine(end + timedelta(days=1), time(0), tz)
+
+
+@dataclass(frozen=True)
+class PersonActivity:
+    slack_id: str | None
+    kinds: dict[str, int]
+
+    @property
+    def total(self) -> int:
+        return sum(self.kinds.values())
+
+
+@dataclass(frozen=True)
+class Activity:
+    start: date
+    end: date
+    people: list[PersonActivity]
+
+    @property
+    def kinds(self) -> dict[str, int]:
+        out: dict[str, int] = defaultdict(int)
+        for p in self.people:
+            for kind, n in p.kinds.items():
+                out[kind] += n
+        return dict(out)
+
+    @property
+    def total(self) -> int:
+        return sum(p.total for p in self.people)
+
+
+def activity(s: Session, actor: Actor, start: date, end: date, owner: User | None) -> Activity:
+    """What was logged in the period, by who logged it and its kind, by when it happened."""
+    if owner is not None and owner.id != actor.user_id:
+        policy.require(s, actor, "teammate figures")
+    since, until = _bounds(actor, start, end)
+    q = (
+        select(User.slack_id, Interaction.kind, func.count())
+        .select_from(Interaction)
+        .outerjoin(User, Interaction.author_id == User.id)
+        .where(Interaction.occurred_at >= since, Interaction.occurred_at < until)
+        .group_by(User.slack_id, Interaction.kind)
+    )
+    if owner is not None:
+        q = q.where(Interaction.author_id == owner.id)
+    kinds: dict[str | None, dict[str, int]] = defaultdict(dict)
+    for slack_id, kind, count in s.execute(q):
+        kinds[slack_id][kind] = int(count)
+    people = [PersonActivity(k, v) for k, v in kinds.items()]
+    people.sort(key=lambda p: (-p.total, p.slack_id or ""))
+    return Activity(start, end, people)
+
+
+@dataclass(frozen=True)
+class Cycle:
+    start: date
+    end: date
+    days: list[float]  # one per deal won in the period: from its creation to its close
+
+    @property
+    def average(self) -> float | None:
+        return sum(self.days) / len(self.days) if self.days else None
+
+    @property
+    def median(self) -> float | None:
+        if not self.days:
+            return None
+        ordered = sorted(self.days)
+        mid = len(ordered) // 2
+        return ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2
+
+
+def cycle(s: Session, actor: Actor, start: date, end: date, owner: User | None) -> Cycle:
+    """How long the deals won in the period took, from the day each was added to the day it closed."""
+    if owner is not None and owner.id != actor.user_id:
+        policy.require(s, actor, "teammate figures")
+    since, until = _bounds(actor, start, end)
+    q = (
+        select(Deal.created_at, Deal.closed_at)
+        .join(PipelineStage, Deal.stage_id == PipelineStage.id)
+        .where(PipelineStage.is_won.is_(True), Deal.closed_at >= since, Deal.closed_at < until)
+    )
+    if owner is not None:
+        q = q.where(Deal.owner_id == owner.id)
+    days = [
+        max(0.0, (closed - made).total_seconds() / 86400)
+        for made, closed in s.execute(q)
+        if made is not None and closed is not None
+    ]
+    return Cycle(start, end, days)

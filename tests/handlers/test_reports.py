@@ -65,3 +65,47 @@ def test_a_rep_sees_the_team_totals_but_not_a_teammates_figures(slack: SlackHTTP
     assert "2 deals" in mine, mine
     refused = text_of(slack.dm(f"<@{ANN_ID}>'s win rate this month", user=BOB))
     assert "manager" in refused and "%" not in refused, refused
+
+
+def test_the_teams_activity_by_person_and_kind_beside_the_period_before(slack: SlackHTTP) -> None:
+    slack.command("help")
+    slack.command("help", user=BOB)
+    slack.command("contact add Jane Doe jane@acme.com Acme")
+    _at(slack, datetime(2026, 10, 28, 15, 0, tzinfo=UTC))
+    slack.command("log call with Jane Doe: october check-in")
+    _at(slack, datetime(2026, 11, 4, 15, 0, tzinfo=UTC))
+    slack.command("log call with Jane Doe: pricing")
+    slack.command("log email with Jane Doe: sent the deck")
+    slack.command("log meeting with Jane Doe: onsite", user=BOB)
+    _at(slack, datetime(2026, 11, 9, 15, 0, tzinfo=UTC))
+    slack.command("log call with Jane Doe: follow-up on pricing")
+    _at(slack, datetime(2026, 11, 18, 15, 0, tzinfo=UTC))
+
+    shown = text_of(slack.dm("how many calls did the team log this month?"))
+    assert "activity" in shown and "4 logged: 2 calls, 1 email, 1 meeting" in shown, shown
+    assert f"<@{ANN_ID}>: 3 (2 calls, 1 email)" in shown and f"<@{BOB}>: 1 (1 meeting)" in shown, shown
+    assert "Before (Thu 1 Oct – Sat 31 Oct 2026): 1" in shown, shown
+
+    # A rep sees the team's and their own, not a teammate's own figures.
+    mine = text_of(slack.dm("my activity this month", user=BOB))
+    assert "1 logged: 1 meeting" in mine, mine
+    refused = text_of(slack.dm(f"<@{ANN_ID}>'s activity this month", user=BOB))
+    assert "manager" in refused and "3 logged" not in refused, refused
+
+
+def test_the_sales_cycle_of_the_deals_won_in_the_period(slack: SlackHTTP) -> None:
+    slack.command("help")
+    _at(slack, datetime(2026, 10, 20, 15, 0, tzinfo=UTC))
+    slack.command("deal add Slow Burn $5k")
+    _at(slack, datetime(2026, 11, 9, 15, 0, tzinfo=UTC))
+    slack.command("deal move Slow Burn won")  # 20 days
+    slack.command("deal add Quick Win $1k")
+    slack.command("deal move Quick Win won")  # the same day
+    slack.command("deal add Never Won $9k")
+    _at(slack, datetime(2026, 11, 18, 15, 0, tzinfo=UTC))
+
+    shown = text_of(slack.dm("average time to close this month"))
+    assert "sales cycle" in shown and "10 days on average" in shown and "median 10" in shown, shown
+    assert "2 deals won" in shown, shown
+    empty = text_of(slack.dm("what's our sales cycle last quarter"))
+    assert "No deals won in this period" in empty, empty
