@@ -16,7 +16,7 @@ from bot.services.reports import Activity, Closed, previous
 from bot.services.timeutil import today_in
 from bot.spec import IntentSpec, Verb
 
-SERVED = {"won", "lost", "win_rate", "activity", "cycle"}
+SERVED = {"won", "lost", "win_rate", "activity", "cycle", "forecast"}
 # Kinds of activity, plural as a report counts them.
 KIND_WORDS = {
     "call": "calls",
@@ -77,17 +77,32 @@ def _cycle(ctx: Ctx, start: date, end: date, owner: str | None) -> tuple[str, li
     return f"{whose} sales cycle", lines
 
 
+def _forecast(ctx: Ctx, start: date, end: date, owner: str | None) -> tuple[str, list[str]]:
+    f = ctx.crm.forecast(ctx.actor, start, end, owner)
+    currency = ctx.crm.workspace_currency(ctx.actor)
+    whose = f"{user(owner)}'s" if owner else "The team's"
+    lines = [f"*{deals_count(f.deals)} · {moneys(f.amounts, currency)}* expected to close"]
+    lines += [f"• {st.name}: {deals_count(st.deals)} · {moneys(st.amounts, currency)}" for st in f.stages]
+    return f"{whose} forecast", lines
+
+
+# Measures with a reader of their own: (title and lines, what the period counts by).
+READERS = {
+    "activity": (_activity, "by the day each was logged as happening"),
+    "cycle": (_cycle, "deals won in the period"),
+    "forecast": (_forecast, "open deals by their expected close date; nothing is weighted"),
+}
+
+
 def report(ctx: Ctx, slots: dict[str, Any]) -> Reply:
     measure = slots.get("measure")
     if measure not in SERVED:
         return not_yet("report")
     start, end = _period(ctx, slots)
     owner = slots.get("owner")
-    if measure in ("activity", "cycle"):
-        title, lines = (_activity if measure == "activity" else _cycle)(ctx, start, end, owner)
-        how = (
-            "by the day each was logged as happening" if measure == "activity" else "deals won in the period"
-        )
+    if measure in READERS:
+        read, how = READERS[measure]
+        title, lines = read(ctx, start, end, owner)
         blocks = [header(title), section("\n".join(lines)), context(f"{_span(start, end)} · {how}")]
         return Reply(f"{title}, {_span(start, end)}: " + lines[0].strip("*"), blocks)
     c = ctx.crm.closed(ctx.actor, start, end, owner)

@@ -166,6 +166,17 @@ def _close_span(m: Msg, start: int = 0) -> DateSpan | None:
     return None
 
 
+def _told_close_span(m: Msg, pos: int) -> DateSpan | None:
+    """The date said as the close date ("… close 2027-04-02", "closing on friday"): it wins over a date-like
+    phrase elsewhere, which stays in the title ("deal add Next Year $3k close 2027-04-02")."""
+    for told in rc.finditer(r"\bclos(?:e|es|ing)(?:\s+date)?(?:\s+(?:on|by|in|is|=|:))?\s+", m.low[pos:]):
+        after = pos + told.end()
+        span = next((sp for sp in m.spans if sp.start == after and not sp.is_past_word), None)
+        if span is not None:
+            return span
+    return None
+
+
 def _deal_changes(m: Msg, pos: int) -> Slots:
     """Stage, amount and close date named from ``pos`` on."""
     slots: Slots = {}
@@ -685,7 +696,7 @@ def create_deal_from(m: Msg, pos: int) -> Result:
             slots["currency"] = money[0].currency
     cut: list[tuple[int, int]] = [(pos - 1 if pos else 0, cp)] if cp > pos else []
     cut += [(x.start, x.end) for x in money]
-    span = _close_span(m, pos)
+    span = _told_close_span(m, pos) or _close_span(m, pos)
     if span is not None:
         d = resolve_when(m, span, "future", date_only=True)
         if d:

@@ -32,7 +32,7 @@ from bot.services.details import Details
 from bot.services.errors import DomainError
 from bot.services.fields import EMAIL, PHONE
 from bot.services.interactions import Interactions
-from bot.services.reports import Activity, Closed, Cycle
+from bot.services.reports import Activity, Closed, Cycle, Forecast
 from bot.services.tasks import TASK_SCOPES, Tasks
 from bot.services.timeline import Timeline
 from bot.services.undo import UndoLog
@@ -315,6 +315,10 @@ class CRM(ServiceBase):
     def activity(self, actor: Actor, start: date, end: date, owner: str | None = None) -> Activity:
         """Calls, emails, meetings and notes logged between two days, by person and kind."""
         return self.deals.activity(actor, start, end, owner)
+
+    def forecast(self, actor: Actor, start: date, end: date, owner: str | None = None) -> Forecast:
+        """Open deals expected to close between two days, per stage (amounts per currency)."""
+        return self.deals.forecast(actor, start, end, owner)
 
     def cycle(self, actor: Actor, start: date, end: date, owner: str | None = None) -> Cycle:
         """Days from creation to close of the deals won between two days."""

@@ -21,7 +21,7 @@ from bot.services.companies import find_company
 from bot.services.contacts import find_contact
 from bot.services.errors import Candidate, CurrencyChange, Invalid, NotFound, PossibleDuplicate
 from bot.services.lookup import Match, pick, rank
-from bot.services.reports import Activity, Closed, Cycle, activity, closed_deals, cycle
+from bot.services.reports import Activity, Closed, Cycle, Forecast, activity, closed_deals, cycle, forecast
 from bot.services.text import fold
 from bot.services.timeutil import parse_day
 from bot.services.views import Amounts, DealView, OwnerFigure, Pipeline, StageFigure, Written, add_amounts
@@ -431,6 +431,12 @@ class Deals(Service):
         with self.read(actor) as s:
             owner_row = user_by_slack(s, actor.workspace_id, owner) if owner else None
             return activity(s, actor, start, end, owner_row)
+
+    def forecast(self, actor: Actor, start: date, end: date, owner: str | None = None) -> Forecast:
+        """Open deals expected to close between two days, per stage."""
+        with self.read(actor) as s:
+            owner_row = user_by_slack(s, actor.workspace_id, owner) if owner else None
+            return forecast(s, actor, start, end, owner_row)
 
     def cycle(self, actor: Actor, start: date, end: date, owner: str | None = None) -> Cycle:
         """Days from creation to close of the deals won between two days."""

@@ -109,3 +109,24 @@ def test_the_sales_cycle_of_the_deals_won_in_the_period(slack: SlackHTTP) -> Non
     assert "2 deals won" in shown, shown
     empty = text_of(slack.dm("what's our sales cycle last quarter"))
     assert "No deals won in this period" in empty, empty
+
+
+def test_the_forecast_is_the_open_deals_expected_to_close_in_the_period_per_stage(slack: SlackHTTP) -> None:
+    slack.command("help")
+    slack.command("help", user=BOB)
+    _at(slack, datetime(2026, 11, 18, 15, 0, tzinfo=UTC))
+    slack.command("deal add Acme renewal $10k close 2027-01-15")
+    slack.command("deal move Acme renewal proposal")
+    slack.command("deal add Globex pilot $2k close 2027-03-31", user=BOB)
+    slack.command("deal add Berlin Rollout €5k close 2027-02-01", user=BOB)
+    slack.command("deal move Berlin Rollout proposal", user=BOB)
+    slack.command("deal add Already Won $7k close 2027-02-10")
+    slack.command("deal move Already Won won")  # closed: not forecast
+    slack.command("deal add Next Year $3k close 2027-04-02")  # outside the quarter
+
+    shown = text_of(slack.dm("forecast for Q1"))
+    assert "forecast" in shown and "3 deals · $12,000 + €5,000* expected to close" in shown, shown
+    assert "Lead: 1 deal · $2,000" in shown and "Proposal: 2 deals · $10,000 + €5,000" in shown, shown
+    assert "Already Won" not in shown and "$7,000" not in shown and "$3,000" not in shown, shown
+    bobs = text_of(slack.dm("my forecast for Q1", user=BOB))
+    assert "2 deals · $2,000 + €5,000" in bobs, bobs
