@@ -439,6 +439,7 @@ def seed(
                     close.isoformat(),
                     changed_v,
                     activity_v,
+                    "[]",
                     created_v,
                     activity_v,
                 )
@@ -460,6 +461,7 @@ def seed(
                 "close_date",
                 "stage_changed_at",
                 "last_activity_at",
+                "tags",
                 "created_at",
                 "updated_at",
             ),

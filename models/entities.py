@@ -181,6 +181,7 @@ class Deal(WorkspaceScoped, Base):
     # Stale-deal alerting: flagged once per quiet spell, or not before a date the owner chose.
     stale_alerted_at: Mapped[datetime | None] = mapped_column(info={"audit": "activity"})
     stale_snoozed_until: Mapped[date | None] = mapped_column(Date)
+    tags: Mapped[list[str]] = mapped_column(default=list)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow, info={"audit": False})
 

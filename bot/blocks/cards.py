@@ -65,6 +65,8 @@ def deal_line(d: DealView) -> str:
         bits.append(f"closes {day(d.close_date)}")
     if d.company:
         bits.append(esc(d.company))
+    if d.tags:
+        bits.append(" ".join(f"#{esc(t)}" for t in d.tags))
     return " · ".join(bits)
 
 

@@ -119,10 +119,21 @@ def show_deal(ctx: Ctx, slots: dict[str, Any]) -> Reply:
 def list_deals(ctx: Ctx, slots: dict[str, Any]) -> Reply:
     owner = slots.get("owner")
     stage = slots.get("stage")
-    deals = ctx.crm.list_deals(ctx.actor, owner=owner, stage=stage, include_closed=bool(stage), limit=40)
+    tag = slots.get("tag")
+    deals = ctx.crm.list_deals(
+        ctx.actor, owner=owner, stage=stage, include_closed=bool(stage), tag=tag, limit=40
+    )
     whose = "Your" if owner == ctx.user_id else f"{user(owner)}'s" if owner else "The team's"
-    title = f"{whose} {stage + ' ' if stage else 'open '}deals"
+    title = f"{whose} {stage + ' ' if stage else 'open '}deals" + (f" tagged {tag}" if tag else "")
     return Reply(f"{title}: {len(deals)}", cards.deal_list(title, deals))
+
+
+def tag_deal(ctx: Ctx, record: Any, tags: list[str]) -> Reply:
+    w = ctx.crm.tag_deal(ctx.actor, record, tags)
+    assert w.deal is not None
+    if not w.changed:
+        return Reply.say(f"*{esc(w.deal.title)}* is already tagged that way.")
+    return deal_written(ctx, w, "Tagged")
 
 
 def advance_deal(ctx: Ctx, deal_id: int, expected: str | None, to: str) -> tuple[bool, Reply]:

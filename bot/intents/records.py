@@ -16,7 +16,7 @@ from bot.commands.registry import Ctx, Reply
 from bot.dispatch import execute
 from bot.intents.companies import LIST_VERB, SHOW_VERB, list_companies, show_company, tag_company
 from bot.intents.contacts import show_contact
-from bot.intents.deals import list_deals, show_deal
+from bot.intents.deals import list_deals, show_deal, tag_deal
 from bot.services.errors import NotFound
 from bot.spec import IntentSpec
 
@@ -24,7 +24,7 @@ from bot.spec import IntentSpec
 NOT_YET: dict[str, tuple[str, str]] = {
     "show_record": ("show that kind of record", "deals"),
     "list_records": ("list records that way", "deals"),
-    "tag_record": ("tag deals or tasks", "contacts"),
+    "tag_record": ("tag tasks", "contacts"),
     "delete_record": ("delete records", "undo"),
     "merge_records": ("merge records", "contacts"),
     "report": ("answer that report", "pipeline"),
@@ -82,8 +82,8 @@ COMPANY_FILTERS = {"tag", "owner"}
 
 def list_records(ctx: Ctx, slots: dict[str, Any]) -> Reply:
     filters = {k for k, v in slots.items() if v not in (None, "", []) and k != "record_type"}
-    if slots.get("record_type") == "deal" and filters <= {"owner", "stage"}:
-        return list_deals(ctx, {k: slots.get(k) for k in ("owner", "stage")})
+    if slots.get("record_type") == "deal" and filters <= {"owner", "stage", "tag"}:
+        return list_deals(ctx, {k: slots.get(k) for k in ("owner", "stage", "tag")})
     if slots.get("record_type") == "contact" and filters <= CONTACT_FILTERS:
         return _contacts(ctx, {k: slots[k] for k in filters})
     if slots.get("record_type") == "company" and filters <= COMPANY_FILTERS:
@@ -110,11 +110,13 @@ def _contacts(ctx: Ctx, filters: dict[str, Any]) -> Reply:
 
 
 def tag_record(ctx: Ctx, slots: dict[str, Any]) -> Reply:
-    """Tags on a contact or a company (the record types that have them so far), added to those it has;
+    """Tags on a contact, a company or a deal, added to those it has;
     a record of no said type is a contact, or else a company of that name."""
     record, kind = _chosen(slots)
     if kind == "company":
         return tag_company(ctx, record, list(slots.get("tags") or []))
+    if kind == "deal":
+        return tag_deal(ctx, record, list(slots.get("tags") or []))
     if kind not in (None, "contact"):
         return not_yet("tag_record")
     try:

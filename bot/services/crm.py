@@ -298,11 +298,16 @@ class CRM(ServiceBase):
         owner: str | None = None,
         stage: str | None = None,
         include_closed: bool = False,
+        tag: str | None = None,
         limit: int = 20,
     ) -> list[DealView]:
         return self.deals.list_deals(
-            actor, owner=owner, stage=stage, include_closed=include_closed, limit=limit
+            actor, owner=owner, stage=stage, include_closed=include_closed, tag=tag, limit=limit
         )
+
+    def tag_deal(self, actor: Actor, ref: Ref, tags: list[str]) -> Written:
+        """Tags added to those the deal has."""
+        return self.deals.tag_deal(actor, ref, tags)
 
     def pipeline(self, actor: Actor, *, owner: str | None = None) -> Pipeline:
         """Count and amounts (per currency) per stage, and per owner over open deals."""

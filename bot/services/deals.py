@@ -12,7 +12,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import String, cast, func, select, update
 from sqlalchemy.orm import Session
 
 from bot.services import fields
@@ -89,6 +89,7 @@ def deal_view(s: Session, d: Deal) -> DealView:
         d.closed_at,
         closer.slack_id if closer else None,
         d.stage.is_won,
+        tuple(d.tags or ()),
     )
 
 
@@ -358,10 +359,15 @@ class Deals(Service):
         owner: str | None = None,
         stage: str | None = None,
         include_closed: bool = False,
+        tag: str | None = None,
         limit: int = 20,
     ) -> list[DealView]:
         with self.read(actor) as s:
             q = select(Deal).join(PipelineStage, Deal.stage_id == PipelineStage.id)
+            if tag:
+                # Tags are a JSON list: its text holds "tag" with the quotes on both backends.
+                text = func.lower(cast(Deal.tags, String))
+                q = q.where(text.like('%"' + tag.lower().strip().lstrip("#").replace("%", "") + '"%'))
             if owner:
                 q = q.where(Deal.owner_id == user_by_slack(s, actor.workspace_id, owner).id)
             if stage:
@@ -372,6 +378,20 @@ class Deals(Service):
                 limit
             )
             return [deal_view(s, d) for d in s.scalars(q).unique()]
+
+    def tag_deal(self, actor: Actor, ref: Ref, tags: list[str]) -> Written:
+        """Tags added to those the deal has (under its lock, so two people tagging at once keep both)."""
+        wanted = fields.tags(tags)
+        if not wanted:
+            raise Invalid("tags.missing", field="tags")
+
+        def load(op: Op) -> Deal:
+            return find_deal(op.session, actor, ref, lock=True)
+
+        with self.edit(actor, load) as edit:
+            deal = edit.record
+            deal.tags = list(dict.fromkeys([*(deal.tags or []), *wanted]))
+            return Written(edit.op.id, deal=deal_view(edit.session, deal), changed=edit.changes())
 
     def pipeline(self, actor: Actor, *, owner: str | None = None) -> Pipeline:
         """Count and amounts (per currency) per stage, and per owner over open deals."""

@@ -58,6 +58,7 @@ class DealView:
     closed_at: datetime | None = None
     closed_by_slack_id: str | None = None
     is_won: bool = False
+    tags: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

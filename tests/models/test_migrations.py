@@ -310,6 +310,7 @@ def test_links_move_into_targets_and_back_with_nothing_lost(empty_url: str) -> N
         crm.log_interaction(a.actor, "note", "they are hiring", company="A Corp")
         crm.log_interaction(b.actor, "email", "sent the deck", deal=b.deal_id)
         crm.create_task(b.actor, "B chase the signature", contact=b.contact_id)
+        downgrade(engine, "0012")  # what 0012 made; later revisions add columns of their own
         links, rows = _links(engine), _rows_without_links(engine)
         assert {(t, k) for t, _i, k, _r in links} == {
             ("tasks", "contact"),
@@ -327,16 +328,17 @@ def test_links_move_into_targets_and_back_with_nothing_lost(empty_url: str) -> N
         assert _links(engine) == links
         assert _rows_without_links(engine) == rows
 
-        upgrade(engine, "head")
+        upgrade(engine, "0012")
         assert _links(engine) == links
         assert _rows_without_links(engine) == rows
         targets = dump(engine, ["targets"])
         downgrade(engine, "0011")
-        upgrade(engine, "head")
+        upgrade(engine, "0012")
         assert dump(engine, ["targets"]) == targets  # the same rows under the same ids every time
         assert _rows_without_links(engine) == rows
 
-        # And the services read the links back as they were written.
+        # And the services (which write the newest schema) read the links back as they were written.
+        upgrade(engine, "head")
         crm = CRM(make_session_factory(engine), clock=lambda: NOW)
         shown = crm.list_tasks(a.mate)
         assert [(t.contact, t.deal) for t in shown] == [("A Jane Doe", "A renewal")]
@@ -399,5 +401,29 @@ def test_company_records_come_and_go_with_every_company_kept(empty_url: str) -> 
             diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), metadata)
             kept = conn.execute(text("SELECT industry, owner_id FROM companies ORDER BY id")).all()
         assert diff == [] and kept == [(None, None), (None, None)]
+    finally:
+        engine.dispose()
+
+
+def test_deal_tags_come_and_go_with_every_deal_kept(empty_url: str) -> None:
+    """Deals made under 0012 come through 0013 with no tags and everything else as it was; back down, the
+    column goes and nothing else changes."""
+    from sqlalchemy import text
+
+    from tests.support.tenants import columns_of
+
+    engine = make_engine(empty_url)
+    try:
+        _filled_under(engine, "0012")
+        old = columns_of(engine, ["deals"])
+        assert "tags" not in old["deals"]
+        before = dump(engine, ["deals"])
+        assert before["deals"]
+        upgrade(engine, "0013")
+        with engine.connect() as conn:
+            tags = conn.execute(text("SELECT tags FROM deals ORDER BY id")).scalars().all()
+        assert [t if isinstance(t, list) else json.loads(t) for t in tags] == [[] for _ in before["deals"]]
+        downgrade(engine, "0012")
+        assert dump(engine, ["deals"]) == before
     finally:
         engine.dispose()
