@@ -14,7 +14,6 @@ from bot.blocks.common import unpack
 from bot.commands.registry import Ctx, Reply
 from bot.dispatch import execute, form_of, guarded
 from bot.intents import advance_deal, create_and_continue, show_company, show_contact, show_deal, undo_op
-from bot.services.edits import logged_values
 from bot.slack.reply import make_ctx, post, post_to_response_url, respond_with, safely
 
 log = logging.getLogger(__name__)
@@ -121,9 +120,7 @@ def open_modal(ctx: Ctx, body: dict[str, Any], name: str, value: dict[str, Any])
         record_ids = value.get("ids") or {}
         if mode == "edit" and intent == "log_interaction" and record_ids.get("interaction"):
             # From the database, not the button: a button value is cut at 2,000 characters.
-            current = logged_values(
-                ctx.crm, ctx.actor, int(record_ids["interaction"]), record_ids.get("task")
-            )
+            current = ctx.crm.logged_values(ctx.actor, int(record_ids["interaction"]), record_ids.get("task"))
             if current is None:
                 post_gone(ctx, body)
                 return

@@ -11,7 +11,6 @@ from bot.blocks.modals import Field, Form
 from bot.commands.registry import Ctx, Reply
 from bot.dispatch import escaped, execute, from_error
 from bot.intents.common import edit_button
-from bot.services.edits import create_company
 from bot.services.errors import DomainError, NotFound
 from bot.services.views import Written
 from bot.spec import Ask, IntentSpec, Offer, Verb
@@ -112,7 +111,7 @@ def create_and_continue(ctx: Ctx, value: dict[str, Any]) -> Reply:
         return execute(ctx, {"intent": "create_deal", "slots": value["d"]}, confirmed=True)
     then = value.get("then")
     if "co" in value:
-        written = create_company(ctx.crm, ctx.actor, value["co"]["name"])
+        written = ctx.crm.ensure_company(ctx.actor, value["co"]["name"])
         assert written.company is not None
         made = Reply.say(f"🏢 Added company *{esc(written.company.name)}*.")
         slot, new_id = "company", written.company.id

@@ -13,7 +13,7 @@ from bot.commands.registry import Ctx, Reply
 from bot.dispatch import escaped
 from bot.intents.common import edit_button
 from bot.intents.contacts import contact_offer
-from bot.services.edits import UNSET, edit_interaction
+from bot.services.base import UNSET
 from bot.services.errors import NotFound
 from bot.services.views import Written
 from bot.spec import Ask, Edit, IntentSpec, Offer, Verb
@@ -87,8 +87,7 @@ def interaction_written(ctx: Ctx, w: Written, verb: str) -> Reply:
 
 def edit_logged(ctx: Ctx, record: dict[str, Any], slots: dict[str, Any]) -> Reply:
     """The Edit form of a logged interaction: the interaction (and its follow-up) changed in place."""
-    w = edit_interaction(
-        ctx.crm,
+    w = ctx.crm.edit_interaction(
         ctx.actor,
         int(record["interaction"]),
         task_id=record.get("task"),

@@ -11,7 +11,6 @@ from bot.blocks.modals import Field, Form
 from bot.commands.registry import Ctx, Reply
 from bot.dispatch import escaped
 from bot.intents.common import edit_button
-from bot.services.edits import edit_task
 from bot.services.errors import NotFound
 from bot.services.views import Written
 from bot.spec import Ask, Edit, IntentSpec, Verb
@@ -95,8 +94,7 @@ def list_tasks(ctx: Ctx, slots: dict[str, Any]) -> Reply:
 
 def edit_task_form(ctx: Ctx, record: dict[str, Any], slots: dict[str, Any]) -> Reply:
     """The Edit form of a task's card: the task changed in place."""
-    w = edit_task(
-        ctx.crm,
+    w = ctx.crm.edit_task(
         ctx.actor,
         int(record["task"]),
         title=slots.get("title"),

@@ -6,7 +6,6 @@ import pytest
 from sqlalchemy import select
 
 from bot.services import CRM, Actor, Forbidden, Invalid
-from bot.services.edits import create_company, edit_interaction, edit_task, logged_values
 from models import AuditEvent, Company, Interaction, Task
 
 
@@ -16,8 +15,7 @@ def test_edit_interaction_changes_it_and_its_follow_up_in_one_undoable_op(crm: C
         ann, "call", "pricing", contact="Jane Doe", follow_up={"title": "send pricing", "due": "2026-11-20"}
     )
     assert w.interaction is not None and w.task is not None
-    edited = edit_interaction(
-        crm,
+    edited = crm.edit_interaction(
         ann,
         w.interaction.id,
         task_id=w.task.id,
@@ -31,7 +29,7 @@ def test_edit_interaction_changes_it_and_its_follow_up_in_one_undoable_op(crm: C
         events = s.scalars(select(AuditEvent).where(AuditEvent.op_id == edited.op_id)).all()
         assert {(e.record_type, e.action) for e in events} == {("interaction", "update"), ("task", "update")}
     jane = crm.resolve_contact(ann, "Jane Doe")
-    assert logged_values(crm, ann, w.interaction.id, w.task.id) == {
+    assert crm.logged_values(ann, w.interaction.id, w.task.id) == {
         "kind": "meeting",
         "contact": jane.id,
         "company": jane.company_id,
@@ -50,7 +48,7 @@ def test_follow_up_dropped_or_added_by_an_edit(crm: CRM, ann: Actor) -> None:
     crm.create_contact(ann, "Jane Doe")
     w = crm.log_interaction(ann, "call", "hi", contact="Jane Doe", follow_up={"title": "call back"})
     assert w.interaction is not None and w.task is not None
-    dropped = edit_interaction(crm, ann, w.interaction.id, task_id=w.task.id, follow_up=None)
+    dropped = crm.edit_interaction(ann, w.interaction.id, task_id=w.task.id, follow_up=None)
     assert dropped.task is None
     with crm.sessions() as s:
         assert s.get(Task, w.task.id) is None
@@ -59,7 +57,7 @@ def test_follow_up_dropped_or_added_by_an_edit(crm: CRM, ann: Actor) -> None:
         assert s.get(Task, w.task.id) is not None
     bare = crm.log_interaction(ann, "email", "sent deck", contact="Jane Doe")
     assert bare.interaction is not None
-    added = edit_interaction(crm, ann, bare.interaction.id, follow_up={"title": "chase", "due": "2026-11-25"})
+    added = crm.edit_interaction(ann, bare.interaction.id, follow_up={"title": "chase", "due": "2026-11-25"})
     assert added.task is not None and added.task.title == "chase"
 
 
@@ -68,19 +66,19 @@ def test_edits_are_checked(crm: CRM, ann: Actor, bob: Actor) -> None:
     w = crm.log_interaction(ann, "call", "hi", contact="Jane Doe")
     assert w.interaction is not None
     with pytest.raises(Invalid):
-        edit_interaction(crm, ann, w.interaction.id, kind="carrier pigeon")
+        crm.edit_interaction(ann, w.interaction.id, kind="carrier pigeon")
     with pytest.raises(Forbidden):
-        edit_interaction(crm, bob, w.interaction.id, summary="mine now")
+        crm.edit_interaction(bob, w.interaction.id, summary="mine now")
     task = crm.create_task(ann, "call Jane", due="2026-11-20")
     assert task.task is not None
     with pytest.raises(Forbidden):
-        edit_task(crm, bob, task.task.id, title="renamed")
-    moved = edit_task(crm, ann, task.task.id, title="call Jane Doe", due="2026-11-21T15:00:00")
+        crm.edit_task(bob, task.task.id, title="renamed")
+    moved = crm.edit_task(ann, task.task.id, title="call Jane Doe", due="2026-11-21T15:00:00")
     assert moved.task is not None and moved.task.title == "call Jane Doe" and moved.task.due_date is None
 
 
 def test_create_company_is_audited(crm: CRM, ann: Actor) -> None:
-    w = create_company(crm, ann, "Initech")
+    w = crm.ensure_company(ann, "Initech")
     assert w.company is not None and w.company.name == "Initech"
     with crm.sessions() as s:
         assert s.scalar(select(Company.name)) == "Initech"

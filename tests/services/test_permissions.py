@@ -11,7 +11,6 @@ import pytest
 
 from bot.blocks.messages import message
 from bot.services import CRM, Actor, Conflict, Forbidden
-from bot.services.edits import edit_interaction
 from bot.services.proactive import Proactive
 from bot.services.subscriptions import Subscriptions
 
@@ -32,7 +31,7 @@ def test_a_refusal_names_who_holds_the_record(crm: CRM, ann: Actor, bob: Actor, 
         "contact": lambda: crm.update_contact(cat, "Jane Doe", title="CEO"),
         "deal": lambda: crm.update_deal(cat, deal.id, stage="proposal"),
         "task": lambda: crm.complete_task(cat, task.id),
-        "interaction": lambda: edit_interaction(crm, cat, logged.id, summary="mine now"),
+        "interaction": lambda: crm.edit_interaction(cat, logged.id, summary="mine now"),
         "snooze": lambda: Proactive(crm).snooze_stale(cat, deal.id, "2026-12-31"),
     }
     said = {}
