@@ -45,6 +45,10 @@ def _rate(c: Closed) -> str:
     return "no deals closed" if rate is None else f"{rate:.0%} ({c.won} of {closed})"
 
 
+def _whose(owner: str | None) -> str:
+    return f"{user(owner)}'s" if owner else "The team's"
+
+
 def _kinds(counts: dict[str, int]) -> str:
     shown = [f"{n} {KIND_WORDS.get(k, k) if n != 1 else k}" for k, n in counts.items() if n]
     return ", ".join(shown) or "nothing logged"
@@ -61,13 +65,13 @@ def _activity(ctx: Ctx, start: date, end: date, owner: str | None) -> tuple[str,
     ]
     if not owner and len(a.people) > 1:
         lines += [f"• {user(p.slack_id)}: {p.total} ({_kinds(p.kinds)})" for p in a.people[:15]]
-    whose = f"{user(owner)}'s" if owner else "The team's"
+    whose = _whose(owner)
     return f"{whose} activity", lines
 
 
 def _cycle(ctx: Ctx, start: date, end: date, owner: str | None) -> tuple[str, list[str]]:
     c = ctx.crm.cycle(ctx.actor, start, end, owner)
-    whose = f"{user(owner)}'s" if owner else "The team's"
+    whose = _whose(owner)
     if c.average is None or c.median is None:
         return f"{whose} sales cycle", ["*No deals won in this period.*"]
     lines = [
@@ -80,7 +84,7 @@ def _cycle(ctx: Ctx, start: date, end: date, owner: str | None) -> tuple[str, li
 def _forecast(ctx: Ctx, start: date, end: date, owner: str | None) -> tuple[str, list[str]]:
     f = ctx.crm.forecast(ctx.actor, start, end, owner)
     currency = ctx.crm.workspace_currency(ctx.actor)
-    whose = f"{user(owner)}'s" if owner else "The team's"
+    whose = _whose(owner)
     lines = [f"*{deals_count(f.deals)} · {moneys(f.amounts, currency)}* expected to close"]
     lines += [f"• {st.name}: {deals_count(st.deals)} · {moneys(st.amounts, currency)}" for st in f.stages]
     return f"{whose} forecast", lines
@@ -106,7 +110,7 @@ def report(ctx: Ctx, slots: dict[str, Any]) -> Reply:
         blocks = [header(title), section("\n".join(lines)), context(f"{_span(start, end)} · {how}")]
         return Reply(f"{title}, {_span(start, end)}: " + lines[0].strip("*"), blocks)
     c = ctx.crm.closed(ctx.actor, start, end, owner)
-    whose = f"{user(owner)}'s" if owner else "The team's"
+    whose = _whose(owner)
     currency = ctx.crm.workspace_currency(ctx.actor)
     if measure == "win_rate":
         before = ctx.crm.closed(ctx.actor, *previous(start, end), owner)
