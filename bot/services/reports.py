@@ -74,9 +74,7 @@ def previous(start: date, end: date) -> tuple[date, date]:
 def closed_deals(s: Session, actor: Actor, start: date, end: date, owner: User | None) -> Closed:
     if owner is not None and owner.id != actor.user_id:
         policy.require(s, actor, "teammate figures")
-    tz = zone(actor.tz)
-    since = datetime.combine(start, time(0), tz)
-    until = datetime.combine(end + timedelta(days=1), time(0), tz)
+    since, until = _bounds(actor, start, end)
     q = (
         select(User.slack_id, PipelineStage.is_won, Deal.currency, func.count(), func.sum(Deal.amount))
         .select_from(Deal)
