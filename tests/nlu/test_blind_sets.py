@@ -17,6 +17,7 @@ from tests.nlu.contract import check, context, load_cases, schema_errors
 FLOORS = {
     "blind_2026-12-06.jsonl": (278, 277),
     "blind_2026-12-06b.jsonl": (279, 279),
+    "blind_2026-12-06c.jsonl": (286, 270),
 }
 
 
