@@ -10,7 +10,7 @@ from typing import Any
 from . import rx as rc
 from .dates import DateSpan, resolve
 from .text import COMPANY_SUFFIX, role_title, take_name
-from .vocab import COMPANY_WORDS, FIRST_NAMES, LIFECYCLE_WORDS, ROLE_WORDS
+from .vocab import COMPANY_WORDS, FIRST_NAMES, LIFECYCLE_WORDS, ROLE_WORDS, SURNAMES
 
 Slots = dict[str, Any]
 Result = tuple[str, float, Slots]  # (intent, confidence, slots)
@@ -306,6 +306,10 @@ def person_like(name: str, *, default: bool) -> bool:
         return False  # "Ahmed & Sons Trading LLC", "Jordan Lee Inc."
     if parts[0].lower() in FIRST_NAMES:
         return True
+    if 1 < len(parts) <= 3 and not _company_like(name) and all(p[:1].isupper() for p in parts):
+        last = parts[-1].lower()
+        if last in SURNAMES or last in FIRST_NAMES:
+            return True  # "Mehmet Yılmaz", "Tanaka Hiroshi" (family name first)
     if len(parts) > 1 and rc.fullmatch(
         r"(?:dr|mr|mrs|ms|miss|prof|professor|sir|dame|mx)\.?", parts[0].lower()
     ):

@@ -415,8 +415,8 @@ def _show(m: Msg) -> Result | None:
 _HISTORY_NOUN = (
     r"(?:full\s+|complete\s+|whole\s+|entire\s+|recent\s+|past\s+|last\s+few\s+)?"
     r"(?:history|timeline|activity\s+(?:log|history|feed|timeline)|audit\s+(?:log|trail)|change\s*log|changes|"
-    r"interaction\s+history|interactions|touchpoints|touches|activity|activities|all\s+(?:our\s+)?(?:interactions|"
-    r"activity|activities|touchpoints|notes|calls|emails)|every\s+interaction|communication\s+history|comms|"
+    r"interaction\s+history|interactions|touchpoints|touches|activity|activities|all\s+(?:our\s+|the\s+)?(?:interactions|"
+    r"activity|activities|touchpoints|notes|calls|emails|changes)|every\s+interaction|communication\s+history|comms|"
     r"everything\s+(?:we(?:'ve|\s+have)?|i(?:'ve|\s+have)?)\s+(?:done|had|logged|did)|what\s+we(?:'ve|\s+have)\s+(?:done|had)|"
     r"(?:everything|all|anything)\s+(?:that\s+)?(?:(?:has|'s)\s+)?(?:happened|gone\s+on|went\s+on|been\s+going\s+on))"
 )
@@ -425,7 +425,7 @@ _HISTORY = [
         r"^(?:(?:can|could)\s+(?:you|u|i)\s+(?:see|get|show\s+me|pull)\s+|(?:show|give|get|pull|send)(?:\s+up)?(?:\s+me)?\s+|"
         r"(?:what(?:'s| is| are)|whats)\s+|let\s+me\s+see\s+|see\s+|view\s+|open\s+|list\s+|pull\s+up\s+|"
         r"i\s+(?:need|want|would\s+like|'d\s+like)\s+(?:to\s+see|to\s+look\s+at|to\s+review)\s+)?"
-        rf"(?:the\s+|our\s+|my\s+)?{_HISTORY_NOUN}\s+(?:with|of|for|on|at|about|regarding)\s+(?P<r>.+?)\s*[?.!]*$",
+        rf"(?:the\s+|our\s+|my\s+)?{_HISTORY_NOUN}\s+(?:with|of|for|on|at|about|regarding|(?<=changes\s)to|(?<=changes\s)made\s+to)\s+(?P<r>.+?)\s*[?.!]*$",
         re.I,
     ),
     rc.compiled(
@@ -467,9 +467,19 @@ _HISTORY = [
 ]
 
 
+# "what happened with the X deal? show me its history": the second sentence only repeats the ask
+_ITS_HISTORY = rc.compiled(
+    r"\s*[?.!,;]+\s*(?:(?:can|could)\s+(?:you|u)\s+|please\s+)?(?:show|give|get|pull|send)(?:\s+up)?(?:\s+me)?\s+"
+    r"(?:its|the|their|his|her)\s+(?:full\s+|whole\s+)?(?:history|timeline)\s*[?.!]*$",
+    re.I,
+)
+
+
 def _history(m: Msg) -> Result | None:
+    tail = _ITS_HISTORY.search(m.text)
+    text = m.text[: tail.start()] if tail else m.text
     for i, rx in enumerate(_HISTORY):
-        hm = rx.match(m.text)
+        hm = rx.match(text)
         if not hm:
             continue
         raw = hm.group("r")
@@ -480,7 +490,8 @@ def _history(m: Msg) -> Result | None:
             raw = m.text[hm.start("r") : inside[0].start]
             raw = rc.sub(r"\s+(?:in|during|over|for|since|from)$", "", raw.rstrip())
         if rc.match(
-            r"(?:my|our|the\s+team|everyone|me|us|this|that|it|the\s+pipeline|pipeline|tasks?)\b", r_low
+            r"(?:my|our|the\s+team|everyone|me|us|this|that|it|the\s+pipeline|pipeline|tasks|task\s*$)\b",
+            r_low,
         ):
             return None
         if rc.fullmatch(

@@ -300,6 +300,22 @@ _NOT_A_GIVER = (
 )
 
 
+def _without_scale(name: str) -> str:
+    return rc.sub(r"['’]s$", "", rc.split(r"\s+(?:nps|csat)\b|\s*:", tidy(name), flags=re.I)[0]).strip()
+
+
+def _giver_before(m: Msg, at: int, after: int, slots: Slots) -> bool:
+    """ "Lee Seo-yeon from Hyundai Mobis NPS: 9": a person's name alone before "from" gave it, for the company after."""
+    before = tidy(m.text[:at])
+    if not before or not person_like(before, default=False) or len(before.split()) > 3:
+        return False
+    company = _without_scale(name_at(m, after, company=True)[0])
+    if not company or rc.search(r"\b(?:nps|csat)\b", company, re.I):
+        return False
+    slots["contact"], slots["company"] = before, company
+    return True
+
+
 def _who_gave(m: Msg, slots: Slots) -> None:
     """ "Jane from Acme gave us a 9", "NPS 9 from Jane at Acme", "Acme rated us 4/5", "nps 4 - tom @ hooli"."""
     fm = rc.search(
@@ -321,6 +337,8 @@ def _who_gave(m: Msg, slots: Slots) -> None:
     )
     if rc.match(rf"\s*(?!{_NOT_A_GIVER}\b)[a-z]", m.low[cut:]) and (vm or cut == 0):
         start = cut + len(m.low[cut:]) - len(m.low[cut:].lstrip())
+    elif fm and _giver_before(m, fm.start(), fm.end(), slots):
+        return  # "Lee Seo-yeon from Hyundai Mobis NPS: 9"
     elif fm:
         start = fm.end()
     else:
@@ -334,10 +352,13 @@ def _who_gave(m: Msg, slots: Slots) -> None:
         lead = rc.match(rf"(?:{_NOT_A_GIVER}\s+)*", m.low)
         if not sc or lead is None or lead.end() >= sc.start():
             return
-        name, _ = name_at(m, lead.end(), company=True)
-        name = rc.sub(r"['’]s$", "", rc.split(r"\s+(?:nps|csat)\b", name, flags=re.I)[0])
+        name, end = name_at(m, lead.end(), company=True)
+        name = _without_scale(name)
         if name and not rc.search(r"\b(?:nps|csat)\b", name, re.I):
             slots["contact" if person_like(name, default=False) else "company"] = name
+            company, _ = company_after(m, end)
+            if "contact" in slots and _without_scale(company):
+                slots["company"] = _without_scale(company)  # "Björn Lindqvist at Spotify AB: NPS 8"
         return
     name, end = name_at(m, start, company=True)
     if vm and start < vm.start() < end:

@@ -137,6 +137,10 @@ _NAMED_ASSIGNEE = rc.compiled(
     r"|\b(?:tasks?|todos?|to-?dos?|overdue|due)\s+(?:for|of)\s+(?P<n2>[a-z][\w\-]*)\b"
     r"|^what\s+(?:does|has)\s+(?P<n3>[a-z][\w\-]*)\s+(?:have|got)\b"
     r"|^what(?:'s|\s+is)\s+(?P<n4>[a-z][\w\-]*)\s+(?:working\s+on|up\s+to|doing|busy\s+with)\b"
+    # "what tasks does ahmed have", "does priya have anything overdue", "is raj behind on his follow-ups"
+    r"|\b(?:tasks?|todos?|to-?dos?|reminders|follow[\s\-]?ups|items|things)\s+(?:does|do|has|did|is|will)\s+(?P<n5>[a-z][\w\-]*)"
+    r"\s+(?:have|got|own|owe|need|working|due|behind)\b"
+    r"|^(?:does|has|is|did)\s+(?P<n6>[a-z][\w\-]*)\s+(?:have|got|own|behind|late|overdue)\b"
 )
 
 
@@ -146,7 +150,7 @@ def _named_assignee(m: Msg) -> str | None:
     nm = _NAMED_ASSIGNEE.search(m.low)
     if not nm:
         return None
-    key = next(k for k in ("n", "n2", "n3", "n4") if nm.group(k))
+    key = next(k for k in ("n", "n2", "n3", "n4", "n5", "n6") if nm.group(k))
     name = m.text[nm.start(key) : nm.end(key)]
     low = name.lower()
     if not teammate_name(name) or low in (
@@ -159,6 +163,12 @@ def _named_assignee(m: Msg) -> str | None:
         "next",
         "my",
         "today's",
+        "i",
+        "we",
+        "you",
+        "he",
+        "she",
+        "they",
     ):
         return None
     if key != "n" and not (name[:1].isupper() or low in FIRST_NAMES):
@@ -185,7 +195,9 @@ def _who(m: Msg, *, team_words: str) -> str | None:
 def list_tasks(m: Msg, conf: float) -> Result:
     low = m.low
     slots: Slots = {}
-    who = _who(m, team_words=r"\b(?:team|everyone|everybody|all of us|whole team|the team's|team's)\b")
+    who = _who(
+        m, team_words=r"\b(?:team|everyone|everybody|anyone|anybody|all of us|whole team|the team's|team's)\b"
+    )
     if who:
         slots["assignee"] = who
     if rc.search(r"\boverdue\b|\blate\b|\bpast due\b|\bmissed\b|\bbehind\b|\bslipped\b", low):

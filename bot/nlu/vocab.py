@@ -365,3 +365,60 @@ COMPANY_WORDS: frozenset[str] = _words(
     bio ai holding pjsc psc jsc srl spa bv nv pty pvt sas sarl limited tbk bhd oyj asa kft zrt services
     """
 )
+
+# Given names from the countries reps sell into (South and East Asia, Africa, Latin America, the Middle East,
+# Central and Northern Europe). The compact list above is mostly English; without these "nps 10 from Tanaka
+# Hiroshi" or "Oluwaseun scored us a 6" read as companies.
+WORLD_GIVEN_NAMES: frozenset[str] = _words(
+    """
+    aarav aarti abdul abdullah abhishek adebayo adaeze adewale adeola afonso agnieszka ahmad aiko aisling
+    akash akemi akihiro akosua alejandra aleksander aleksandra alessandro alessia alhassan amani amara
+    amina aminata ananya anders andrzej aneta anh ankit anupam aoife arash arnav astrid asuka atsushi ayesha
+    ayumi aziz babajide bao bartosz beatrix bilal birgit bjorn björn bolaji bongani boris bruna bruno
+    camille carolina catalina cem chidi chidinma chiamaka chikwanha chinedu chioma chinwe chiyo cian ciaran
+    ciarán conor daichi dalia damla daniela daoud darragh deniz  devika dhruv dimitri dinh divya dorota
+    duc duy efua ekaterina elif emeka emre eoin erlend esra fabian fabio farah farid fatma federica felipe
+    femi folake francesco fredrik funmilayo gabriela gaurav gintaras gonzalo gulnara guo gustav hakan
+    halima hamid hamza haruka haruto hatice helga hemant henrik hiroshi hiroki hitomi hoang hui  huong
+    hye hyun ibrahim ifeoma ignacio ikechukwu ilse ingrid irina isabela ishaan jakub jana javed jia jiahui
+    jie jimena jin jisoo jiwoo ji-woo joao joão jorunn józef juliana jun junichi jurgen jürgen kaito kamal
+    kamil karan karin karolina kasper katarzyna kavya kazuki kemal kenta kerem khadija khalid kiran kofi
+    kojo kwame kwabena kyung laila   lars-erik leandro lei leticia lian lina linh liu lucía luiz
+    lukas łukasz mads magdalena mahmoud maiko maja malgorzata małgorzata mamadou manon marek mariam
+    marcelo mateus mathilde matías mattias mehmet mei-ling meng mette miho mika mikael minh min-jun min-ji
+    miyu mohan monika mustafa naledi naoko naomi natalia navid nazanin ngozi  nikhita niamh nils
+    nkechi nnamdi noor nour nurul obinna  olamide olumide oluwaseun oluwatobi omari onur oskar osamu
+    pawel paweł phuong pieter piotr pradeep pranav qiang rafał rania rashid reza riya rodrigo rui ryo
+    ryota sabine sachiko saanvi sadia saeed  salma santosh satoshi seo-yeon seung shigeru shiori
+    shota sibusiso sigrid siobhan siddharth  sinead sinéad siyabonga soo-ah  stefan stefanie sven
+    szymon takashi takumi tanvi tariq tatiana thabo thanh   tiago tobiloba tomasz tunde tuan umar
+    usman valeria varun vikas vinh wanjiru wojciech xiaoming xu yara yasmine yerlan  ying yohannes yong
+    yuka yuna yusuke yuto zainab zanele zeynep zhiwei zofia zuzana
+    """
+)
+
+# Family names common in those countries, for names written family-name first ("Tanaka Hiroshi") or with a
+# given name no list holds ("Mehmet Yılmaz"). Family names that are also companies' names (Toyota, Tata,
+# Honda, Ford, Dell, Siemens) are left out: they are more often the company.
+SURNAMES: frozenset[str] = _words(
+    """
+    abe adeyemi agarwal ahmed akhtar alvarez álvarez andersen andersson antonelli aydin babatunde bakare
+    banerjee bauer becker bergström bhatt bianchi cao chakraborty chaudhary chatterjee chen cho choi chowdhury
+    costa  dang das  demir desai deshmukh díaz diaz  dubois duong eze fernandes fernández fernandez
+    ferreira fischer fujita fujiwara gomes gómez gonzalez gonzález goto gupta haddad hakimi hansen hashimoto
+    hayashi hernández hernandez  hoffmann hosseini huang ikeda inoue ishikawa ito iyer jang jansen jensen
+    johansson jung kang karimi kato kaya kelly khan khoury kimura kobayashi koch kowalczyk kowalski kozlov
+    kumar kuznetsov lewandowski lim lin lindqvist liu lopes lópez lopez  maeda mahlangu martínez martinez
+    matsumoto mehta meier mensah meyer mishra mohammed moreau mori morita moyo müller muller murphy murray
+    nakamura nakano nair ndlovu nguyen nielsen nowak nwachukwu nwosu o'brien o'connor o'neill o'sullivan
+    ogawa okafor okeke okonkwo okoro oliveira olsen ong osei owusu ozturk öztürk park patel pereira petrov
+    pham popov qureshi rahman rao reddy reyes richter rodrigues rodríguez rodriguez romano rossi ruiz saito
+    sakamoto sánchez sanchez santos sasaki sato schmidt schneider schulz sharma shah shimizu silva singh
+    smirnov sokolov solberg  souza suarez   şahin sahin takahashi tanaka tran trần varga
+    verma vo volkov vu wagner walsh wang watanabe weber wiśniewski wójcik wong wu xu yadav yamada yamamoto
+    yamaguchi yang yılmaz yilmaz yoshida yu zhang zhao zhou zhu
+    """
+)
+
+# one list of given names for every rule that asks "is this a person's first name?"
+FIRST_NAMES = FIRST_NAMES | WORLD_GIVEN_NAMES
