@@ -601,6 +601,8 @@ def rule_update_contact(m: Msg) -> Result | None:
             v.lower(),
         ):
             return None  # "Vandelay moved to proposal" is a deal
+        if m.spans_in(mv.start("v"), mv.start("v") + max(len(v), 1)):
+            return None  # "all-hands moved to 4pm btw": a time, not where someone works
         slots = {"contact": c}
         if mv.group("co"):
             slots["company"] = mv.group("co")

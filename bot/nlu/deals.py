@@ -353,6 +353,12 @@ def _review_stage(m: Msg) -> Result | None:
     return "update_deal", 0.8, {"deal": _deal_ref(om.group("d")) or om.group("d"), "stage": known or stage}
 
 
+_CLOCK_ONLY = rc.compiled(
+    r"(?:at\s+)?(?:\d{1,2}(?::\d{2})?\s*(?:am|pm|h)|\d{1,2}:\d{2}|noon|midday|midnight)\b"
+    r"(?!\s*(?:on\b|tomorrow|today|tonight|mon|tue|wed|thu|fri|sat|sun|next|this|\d))"
+)
+
+
 def rule_update_deal(m: Msg) -> Result | None:
     review = _review_stage(m)
     if review:
@@ -582,6 +588,8 @@ def rule_update_deal(m: Msg) -> Result | None:
                 )
             ):
                 continue  # "Initech is moving to a new CRM in Feb": their news, not the deal's new value
+            if set(changes) == {"close_date"} and _CLOCK_ONLY.match(low[v0:]):
+                continue  # "all-hands moved to 4pm btw": a time of day is no close date
             if rc.search(
                 r"\b(?:task|todo|call|email|meeting|mtg|qbr|demo|lunch|sync|coffee|visit|onsite|w/)(?!\w)",
                 d_low,

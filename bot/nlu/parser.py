@@ -91,6 +91,13 @@ def _r_help(m: Msg) -> Result | None:
         low,
     ) and not rc.search(r"@|\d", low):
         return "help", 0.8, {}  # "is there a way to bulk import contacts?"
+    if rc.search(
+        r"\b(?:examples?|samples?|ideas?|list)\s+of\s+(?:what|the\s+things|things|stuff|questions|commands)\s+(?:that\s+)?i\s+"
+        r"(?:can|could|should)\s+(?:ask|say|type|do|try)\b|^(?:what|which)\s+(?:kinds?|sorts?|types?)\s+of\s+(?:stuff|things|"
+        r"questions|requests|commands|messages)\s+(?:can|could|should|do)\s+i\s+(?:ask|say|type|send|try)\b",
+        low,
+    ) and not rc.search(r"@|\d", low):
+        return "help", 0.9, {}  # "can you show me some examples of what i can ask"
     if m.low.startswith("help ") and len(low.split()) <= 5 and not rc.search(r"@|\d", low):
         return "help", 0.9, {}
     return None
@@ -349,6 +356,7 @@ def _r_fallback(m: Msg) -> Result | None:
     if (
         fut is not None
         and not QUESTION.match(low)
+        and not low.rstrip().endswith("?")  # "lunch at 12?": asked of colleagues, not a plan
         and rc.search(
             r"\b(?:need|needs|should|must|have to|has to|gotta|please|pls|remember|send|call|email|follow|prepare|"
             r"schedule|book|review|draft|meeting|demo|sync|lunch|coffee|post|share|update|finish|submit|deliver|"

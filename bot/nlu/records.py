@@ -25,7 +25,7 @@ from .base import (
 )
 from .dates import NUMBER_WORDS
 from .text import ENDS_IN_LEGAL_FORM, mask_legal_forms
-from .vocab import LIFECYCLE_WORDS, STAGE_WORDS, STAGES
+from .vocab import LIFECYCLE_WORDS, STAGE_WORDS, STAGES, SURNAMES
 
 # --- record references
 
@@ -220,10 +220,15 @@ _MERGE = rc.compiled(
     re.I,
 )
 _SAME = rc.compiled(
-    r"^(?P<a>.+?)\s+(?:and|&)\s+(?P<b>.+?)\s+(?:are|is)\s+(?:the\s+same\s+(?:person|company|account|deal|contact|"
+    r"^(?P<a>.+?)\s+(?:and|&)\s+(?P<b>.+?)\s+(?:are|is)\s+(?:the\s+same\s+(?P<t>person|company|account|deal|contact|"
     r"record)?|duplicates?|dupes?|a\s+dupe|one and the same)\b[\s,.;:\-–—]*(?:(?:please\s+|pls\s+|so\s+|can you\s+)?"
     r"(?:merge|combine)(?:\s+(?:them|these|the two))?)?",
     re.I,
+)
+
+
+_FIRM_AMPERSAND = rc.compiled(
+    r"&(?=\s*(?:co\b|co\.|cie\b|company\b|sons\b|söhne\b|fils\b|hijos\b|partners\b|associates\b))", re.I
 )
 
 
@@ -237,7 +242,9 @@ _NOT_MERGED = rc.compiled(
 def _merge(m: Msg) -> Result | None:
     if m.spans:
         return None  # "merge the Acme and Globex decks before Friday": a to-do, not two records
-    mm = _MERGE.match(m.text)
+    # "Natura & Co": an ampersand inside a company's legal name does not join two records
+    text = _FIRM_AMPERSAND.sub("\uff06", m.text)
+    mm = _MERGE.match(text)
     if mm:
         a, b = mm.group("a"), mm.group("b")
         if mm.group("op").lower() == "and" and rc.search(r"\s(?:into|with)\s", " " + b + " "):
@@ -247,12 +254,14 @@ def _merge(m: Msg) -> Result | None:
             if t and t.lower() in _TYPE_OF:
                 rtype = _TYPE_OF[t.lower()]
     else:
-        mm = _SAME.match(m.text)
+        mm = _SAME.match(text)
         if not mm or not rc.search(r"\b(?:merge|combine|dupes?|duplicates?)\b", m.low):
             return None
-        a, b, rtype = mm.group("a"), mm.group("b"), None
-    ra, ta = record_ref(a)
-    rb, tb = record_ref(b)
+        a, b = mm.group("a"), mm.group("b")
+        said = (mm.group("t") or "").lower()
+        rtype = "contact" if said == "person" else _TYPE_OF.get(said)
+    ra, ta = record_ref(a.replace("\uff06", "&"))
+    rb, tb = record_ref(b.replace("\uff06", "&"))
     if not (_is_ref(ra) and _is_ref(rb)) or ra.lower() in ("them", "the two"):
         return None
     if _NOT_MERGED.search(rb) or _NOT_MERGED.search(ra) and not (ta or tb or rtype):
@@ -311,14 +320,17 @@ _TAG = [
 
 
 def _tag(m: Msg) -> Result | None:
-    bare = rc.match(r"^(?:please\s+|pls\s+)?tag\s+", m.text, re.I)
+    bare = rc.match(
+        rf"^(?:please\s+|pls\s+)?tag\s+(?:(?:the\s+)?(?P<t>{_TYPE_WORD})\s+(?=[A-Z]))?", m.text, re.I
+    )
     if bare and not rc.search(r"\s(?:as|with)\s|[:=]|->|\b(?:tags?|labels?)\b", m.text[bare.end() :], re.I):
         # "tag Jane Doe vip": a capitalised name, then the tags
         name, end = name_at(m, bare.end(), company=True)
         tags = [t for part in _tags(m.text[end:]) for t in part.split()]  # "tag Jane Doe hot emea"
         one_word_tags = bool(tags) and all(len(t.split()) == 1 and t.islower() for t in tags)
         if name and name[:1].isupper() and one_word_tags and not all(t in LIFECYCLE_WORDS for t in tags):
-            return "tag_record", 0.8, {"record": name, "tags": tags}
+            rtype = _TYPE_OF.get((bare.group("t") or "").lower())
+            return "tag_record", 0.8, _with_type({"record": name, "tags": tags}, rtype)
     for rx in _TAG:
         tm = rx.match(m.text)
         if not tm:
@@ -376,6 +388,16 @@ def _company_shaped(name: str) -> bool:
     )
 
 
+def _one_name(m: Msg, ref: str) -> bool:
+    """ "pull up Nubank": one capitalised word, typed so, that is no one's name, names a record, not a person."""
+    return (
+        not m.typed_lower
+        and rc.fullmatch(r"[A-Z][\w&.\-]+", ref) is not None
+        and not person_like(ref, default=False)
+        and ref.lower() not in SURNAMES
+    )
+
+
 def _show(m: Msg) -> Result | None:
     for rx in (_SHOW, _ABOUT):
         sm = rx.match(m.text)
@@ -386,8 +408,8 @@ def _show(m: Msg) -> Result | None:
         if rc.match(r"(?:a|an|new|some|another)\s", r_low):
             return None  # "open a deal with Soylent": a new one
         if rc.search(
-            r"\b(?:history|timeline|activity|log|changes|pipeline|pipe|forecast|tasks?|todos?|to-dos)$", r_low
-        ):
+            r"\b(?:history|timeline|activity|log|changes|pipeline|pipe|forecast|tasks|todos?|to-dos)$", r_low
+        ) or rc.fullmatch(r"(?:(?:my|the|a|this|that|our)\s+)?(?:\w+['’]s\s+)?task", r_low):
             return None
         if rc.match(r"(?:all|every|my|our|the team's)\s", r_low) or rc.search(
             r"\b(?:deals|contacts|companies|accounts)\b", r_low
@@ -395,8 +417,12 @@ def _show(m: Msg) -> Result | None:
             return None  # lists
         ref, rtype = record_ref(raw)
         named_type = rtype is not None or rc.search(rf"\b(?:{_RECORD_WORD})\b", r_low)
-        if not named_type and rx is _SHOW and _is_ref(ref) and _company_shaped(ref):
-            return "show_record", 0.75, {"record": ref}  # "pull up Acme Corp": a company by name
+        if not named_type and rx is _SHOW and _is_ref(ref) and (_company_shaped(ref) or _one_name(m, ref)):
+            return (
+                "show_record",
+                0.75,
+                {"record": ref},
+            )  # "pull up Acme Corp", "pull up Nubank": a company by name
         if not named_type or rtype == "contact" or not _is_ref(ref):
             return None  # "show me Sam Lee", "pull up the contact for …": a person is looked up
         if rtype is None and (person_like(ref, default=True) or not company_like(ref)):
@@ -1248,7 +1274,9 @@ def _command_form(m: Msg) -> Result | None:
         return None
     rtype = _TYPE_OF[cm.group("t").lower()]
     verb = cm.group("v").lower()
-    ref = tidy(cm.group("r"))
+    # "company card for Vietcombank pls": the words around the name are not part of it
+    ref = rc.sub(r"^(?:for|of|on|about)\s+(?:the\s+)?", "", tidy(cm.group("r")), flags=re.I)
+    ref = tidy(rc.sub(r"\s+(?:pls|plz|please|thanks|thx|asap)$", "", ref, flags=re.I))
     if verb in ("show", "view", "info", "open", "card", "details"):
         if rtype == "contact":
             return None  # looking a person up stays find_contact
