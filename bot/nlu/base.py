@@ -131,7 +131,7 @@ _STAGE_PATTERNS: list[tuple[str, str]] = [
         r"|(?<!not )(?<!isn't )(?<!n't )\bdead\b|\bdied\b|\bkilled\b|\bchurned\b|\bno[\s\-]go\b"
         r"|\bwent with (?:a |another )?(?:competitor|someone else|\w+ instead)\b|\bwalked away\b|\bpassed on\b",
     ),
-    ("negotiation", r"\bnegotiat\w*|\bredlines?\b|\bcontracting\b|\blegal review\b|\bin legal\b"),
+    ("negotiation", r"\bnegotiat\w*|\bredlines?\b|\bcontracting\b|\bin legal\b(?!\s+review)"),
     ("proposal", r"\bproposal\b|\bquote\b|\bquoted\b|\bpricing sent\b"),
     ("demo", r"\bdemo\b|\bdemoing\b|\bdemo stage\b"),
     ("qualified", r"\bqualified\b|\bqualification\b|\bqualify\b|\bsql\b|\bdiscovery\b"),

@@ -224,6 +224,7 @@ _DEAL_UPDATE = [
         r"bump|bumped|drag|dragged|update|updated|mark|marked|shift|shifted|slide|slid|slip|slipped|bring|"
         r"bringing|take|took|raise|raised|lower|lowered|increase|increased|reduce|reduced|drop|dropped|"
         r"extend|extended|delay|delayed|pull|pulled|upgrade|downgrade|reprice|adjust|adjusted|revise|revised)\s+"
+        r"(?:(?:the\s+)?(?:expected\s+)?(?:close|closing|close\s+date|closing\s+date|amount|value|stage)\s+(?:on|for|of|in)\s+)?"
         r"(?P<d>.+?)\s+(?:(?:stage|amount|value|close date|closing date|close|to|back|forward|out|up|down|in)\s+)*"
         r"(?:to|into|as|->|→|=|at|until|till)\s+(?P<v>.+)$"
     ),
@@ -349,8 +350,17 @@ def _review_stage(m: Msg) -> Result | None:
     if not om or person_like(om.group("d"), default=False):
         return None
     stage = om.group("s")
-    known = STAGE_WORDS.get(stage.lower()) or stage_in(stage.lower())  # "legal review" is negotiation
+    known = STAGE_WORDS.get(stage.lower()) or stage_in(
+        stage.lower()
+    )  # "in legal" is negotiation; "legal review" is a stage of its own
     return "update_deal", 0.8, {"deal": _deal_ref(om.group("d")) or om.group("d"), "stage": known or stage}
+
+
+# "Grab Holdings deal moved to proposal": a deal named first and what happened to it, whatever its first word
+_SAID_OF_A_DEAL = rc.compiled(
+    r"^\S+(?:\s+\S+){0,3}\s+(?:deal|opp|opportunity|renewal)\s+(?:(?:is|was|has|been|just|got|now)\s+)*"
+    r"(?:moved|moving|went|pushed|slipped|advanced|won|lost|signed|closed|dead)\b"
+)
 
 
 _CLOCK_ONLY = rc.compiled(
@@ -403,7 +413,7 @@ def rule_update_deal(m: Msg) -> Result | None:
         r"remind|text|check|confirm|chase|discuss|present|walk|nudge|ask|tell|collect|grab|find|loop|sync|"
         r"touch base|reach out|circle back)\b",
         low,
-    ):
+    ) and not _SAID_OF_A_DEAL.match(low):
         return None  # "prepare proposal for Initech": a to-do that mentions a stage word
     if rc.search(
         r"\b(?:won['’]?t|will not|not going to|isn't going to|unlikely to|never going to)\s+(?:close|sign|happen|move)\b",
@@ -538,6 +548,11 @@ def rule_update_deal(m: Msg) -> Result | None:
             v = dm.group("v")
             if v == "dark":
                 continue
+            review = rc.match(r"\s+(review|sign-?off|approval|check)\b", dm.group("tail"), re.I)
+            if v == "legal" and review:
+                changes = _deal_changes(m, dm.start("v"))
+                changes.update(deal=deal, stage=m.text[dm.start("v") : dm.end("v") + review.end()].strip())
+                return "update_deal", 0.88, changes  # "in legal review": a team's own stage, as written
             if v in ("legal", "contracting", "redlines"):
                 v = "negotiation"  # "in legal now": papers are being negotiated
             moving = rc.search(

@@ -212,12 +212,12 @@ _DOT_THOUSANDS = {
 }
 
 _PRE_RX = (
-    r"(?i:(?:us|u\$s|c|ca|cad|a|au|aud|nz|r|hk|s|sg|mx)\$|(?:cn|jp)¥|rs\.?(?=\s?\d)|zł|kč)"
+    r"(?i:(?:us|u\$s|c|ca|cad|a|au|aud|nz|r|hk|s|sg|mx)\$|(?:cn|jp)¥|rs\.?(?=\s?\d)|kr\.?(?=\s?\d)|zł|kč)"
     r"|[$€£¥₹₩₺₦₱₪฿₫₽₴]"
     rf"|(?:{_ISO_RX})(?=\s?\d)|(?:{_ISO_LOWER_RX})(?=\s?\d)"
 )
 _SUFFIX_WORDS_RX = "|".join(sorted((w for w in SUFFIX_WORDS if w.isalpha()), key=len, reverse=True))
-_POST_RX = rf"[€£$¥₹₩₺₫₽]|zł|kč|(?:{_ISO_RX})(?![\w])|(?i:(?:{_ISO_LOWER_RX}|{_SUFFIX_WORDS_RX})(?![\w]))"
+_POST_RX = rf"[€£$¥₹₩₺₫₽]|zł|kč|(?i:kr)(?![\w])|(?:{_ISO_RX})(?![\w])|(?i:(?:{_ISO_LOWER_RX}|{_SUFFIX_WORDS_RX})(?![\w]))"
 _SCALE_RX = (
     r"(?:k|K|mm|MM|mn|mil|m|M|bn|b|B|thousand|million|millions|billion|grand|(?i:mio|mrd|tsd)\.?"
     r"|(?i:lakhs?|lacs?|crores?|cr))"
@@ -227,7 +227,10 @@ _NUM_RX = (
     r"|\d{1,3}(?:,\d{3})+(?:\.\d+)?"  # 1,200,000.50
     r"|\d{1,3}(?:\.\d{3})+(?:,\d{1,2})?(?![\d.])"  # 1.200.000,50 / 45.000
     r"|\d{1,3}(?:['’]\d{3})+(?:\.\d+)?"  # 80'000
-    r"|\d{1,3}(?:[\u00a0\u202f ]\d{3})+(?:,\d{1,2})?(?=\s*(?:[€$£¥₹₩₺₫₽]|zł|kč|[A-Z]{3}\b))"  # 45 000 €
+    r"|\d{1,3}(?:[\u00a0\u202f ]\d{3})+(?:,\d{1,2})?(?=\s*(?:[€$£¥₹₩₺₫₽]|zł|kč|kr\b|[A-Z]{3}\b))"  # 45 000 €
+    # kr 200 000, SEK 200 000, € 45 000: space thousands after a currency written first
+    r"|(?:(?<=kr )|(?<=kr\. )|(?<=Kr )|(?<=KR )|(?<=[A-Z]{3} )|(?<=[€$£¥₹₩₺₫₽] )|(?<=zł ))"
+    r"\d{1,3}(?:[\u00a0\u202f ]\d{3})+(?:,\d{1,2})?(?![\d])"
     r"|\d+,\d{1,2}(?![\d])"  # 2,5 (a decimal comma)
     r"|\d+(?:\.\d+)?"
 )
@@ -296,10 +299,12 @@ def find_money(text: str, *, deal_context: bool, exclude: list[tuple[int, int]])
         before = text[max(0, m.start() - 20) : m.start()].lower()
         if rc.search(r"\bq\s*$", before) and not pre:
             continue
+        # "kr" is Swedish, Norwegian or Danish: money for sure, its currency not said
+        krona = "kr" in (pre.lower().rstrip("."), post.lower().rstrip("."))
         separated = bool(rc.search(r"[\u00a0\u202f ]|\d,\d{1,2}$", raw))
-        if separated and not (currency or mult):
+        if separated and not (currency or mult or krona):
             continue
-        strong = bool(currency or mult)
+        strong = bool(currency or mult or krona)
         num = _number(
             raw, currency=currency, post_symbol=bool(post) and not post.isalpha(), scaled=bool(mult)
         )

@@ -188,7 +188,7 @@ def _command(m: Msg) -> Result | None:
             return "unknown", 0.5, {}
         return deal_command(m, rest_pos)
     if verb in ("task", "todo"):
-        mate = teammate_task(m)
+        mate = teammate_task(m) or _said_done(m)
         if mate:
             return mate
         sm = rc.match(r"(add|new|create)\b\s*", rest_low)
@@ -206,6 +206,16 @@ def _command(m: Msg) -> Result | None:
     if verb == "pipeline":
         return rule_report(m) or _pipeline(m, conf=0.97)  # "pipeline velocity last quarter" is a report
     return None  # "log ..." is free text already
+
+
+def _said_done(m: Msg) -> Result | None:
+    """ "task 'ping Tanaka' is finished": a task named, then said to be done."""
+    if not rc.search(
+        r"\b(?:is|was|has\s+been|'s)\s+(?:now\s+|all\s+)?(?:done|finished|complete|completed|closed|sorted)$",
+        m.low,
+    ):
+        return None
+    return rule_complete_task(m)
 
 
 # "Bob's pipeline", "pipeline for Sarah": a teammate named in words, given as written

@@ -22,6 +22,11 @@ from .text import looks_like_person
 from .vocab import FIRST_NAMES, NAME_STOP
 
 _DONE_RULES = [
+    # "task 'ping Tanaka about the contract' is finished", "the todo call Raj is done"
+    rc.compiled(
+        r"^(?:the\s+|my\s+)?(?:task|todo|to-do)\s*[:\-]?\s+(?P<t>.+?)\s+(?:is|was|has\s+been|'s)\s+(?:now\s+|all\s+)?"
+        r"(?:done|finished|complete|completed|closed|sorted)$"
+    ),
     rc.compiled(
         r"^(?:(?:i'm|im|i am|just|finally|all|already|now)\s+)*(?:task\s+|todo\s+)?(?:done|finished|completed|complete)\b\s*(?:with\s+)?"
         r"(?:task|todo)?\s*[:\-]?\s*(?P<t>.+)$"
