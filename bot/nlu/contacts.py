@@ -532,7 +532,8 @@ def rule_update_contact(m: Msg) -> Result | None:
         return "update_contact", 0.92, slots
     # "mark Tom Baker as a customer", "make Jane an advocate", "tag Jane as lead"
     mm = rc.match(
-        r"^(?:mark|set|make|tag|flag|move|change|update|convert|upgrade|promote|turn)\s+(?P<c>.+?)\s+(?:as|to|into|=)?\s*"
+        r"^(?:mark|set|make|tag|flag|move|change|update|convert|upgrade|promote|turn)\s+(?P<c>.+?)\s+"
+        r"(?:from\s+(?:a\s+|an\s+)?(?:prospect|lead|customer|loyal|advocate)s?\s+)?(?:as|to|into|=)?\s*"  # "from prospect to lead"
         r"(?:a\s+|an\s+|our\s+|now\s+)*(?P<l>prospects?|leads?|customers?|clients?|loyal(?: customers?)?|advocates?|"
         r"champions?|evangelists?)\b",
         low,
@@ -821,6 +822,14 @@ def rule_find_contact(m: Msg) -> Result | None:
             flags=re.I,
         )
         q = rc.sub(r"^(?:contacts?|people|someone|anyone|a person)\s+(?:named|called)\s+", "", q, flags=re.I)
+        # "find contact with email yuki@…", "whose phone is …": the value is what is looked up
+        q = rc.sub(
+            r"^(?:(?:contacts?|people|someone|anyone|a person)\s+)?(?:with|by|whose|having)\s+(?:the\s+|an?\s+)?"
+            r"(?:e-?mail(?:\s+address)?|phone(?:\s+number)?|number|name)\s+(?:is\s+|of\s+|=\s*|:\s*)?(?=\S)",
+            "",
+            q,
+            flags=re.I,
+        )
         q = rc.sub(r"^(?:the\s+)?(?:crm|database|system|contacts|contact list)\s+for\s+", "", q, flags=re.I)
         q = rc.sub(rf"'s?\s+(?:{_FIELD}|contact info|details|info)s?$", "", q, flags=re.I)
         q = rc.sub(r"'s$", "", q)

@@ -365,7 +365,6 @@ _SAID_OF_A_DEAL = rc.compiled(
 
 _CLOCK_ONLY = rc.compiled(
     r"(?:at\s+)?(?:\d{1,2}(?::\d{2})?\s*(?:am|pm|h)|\d{1,2}:\d{2}|noon|midday|midnight)\b"
-    r"(?!\s*(?:on\b|tomorrow|today|tonight|mon|tue|wed|thu|fri|sat|sun|next|this|\d))"
 )
 
 
@@ -603,7 +602,11 @@ def rule_update_deal(m: Msg) -> Result | None:
                 )
             ):
                 continue  # "Initech is moving to a new CRM in Feb": their news, not the deal's new value
-            if set(changes) == {"close_date"} and _CLOCK_ONLY.match(low[v0:]):
+            if (
+                set(changes) == {"close_date"}
+                and _CLOCK_ONLY.match(low[v0:])
+                and not rc.search(r"\b(?:deal|opp|opportunity|renewal|close|closing)\b", low)
+            ):
                 continue  # "all-hands moved to 4pm btw": a time of day is no close date
             if rc.search(
                 r"\b(?:task|todo|call|email|meeting|mtg|qbr|demo|lunch|sync|coffee|visit|onsite|w/)(?!\w)",

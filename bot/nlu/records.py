@@ -777,6 +777,13 @@ def _more_company_fields(text: str, slots: Slots) -> None:
 
 
 _RENAME = [
+    # "Luxottica is now EssilorLuxottica, please rename it": the new name, then the instruction
+    rc.compiled(
+        r"^(?:the\s+)?(?P<c>.+?)\s+(?:is\s+now|became|has\s+become)\s+(?P<v>[A-Z][\w&.\-]*(?:\s+[A-Z][\w&.\-]*){0,3})"
+        r"\s*[,.;:\-–—]+\s*(?:so\s+)?(?:please\s+|pls\s+|can\s+you\s+)?(?:rename|update)\s+(?:it|them|the\s+(?:company|account|record))"
+        r"(?:\s+(?:please|pls|thanks))?[\s.!]*$",
+        re.I,
+    ),
     rc.compiled(
         r"^(?:please\s+|pls\s+)?rename\s+(?:the\s+)?(?:(?:company|account)\s+)?(?P<c>.+?)\s+(?:to|as)\s+(?P<v>.+?)[\s.!]*$",
         re.I,

@@ -6,7 +6,7 @@ import re
 
 from . import rx as rc
 from .dates import MONTHS, WEEKDAYS
-from .money import Money, find_money  # noqa: F401  (read here by the rules)
+from .money import ISO_CODES, Money, find_money  # noqa: F401  (read here by the rules)
 from .vocab import COMPANY_WORDS, FIRST_NAMES, LIFECYCLE_WORDS, NAME_STOP, ROLE_WORDS, STAGE_WORDS
 
 EMAIL = rc.compiled(r"[\w.+\-']+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)+")
@@ -342,6 +342,8 @@ def _words_of_name(
         if capital_mode:
             if words and rc.fullmatch(r"[$€£]?\d[\d,.]*[kKmMbB]?", tok):
                 break
+            if words and nxt is not None and tok.isupper() and tok in ISO_CODES and rc.match(r"[\d.,]", nxt):
+                break  # "Emaar Properties AED 750k": a currency code before an amount ends the name
             if tok[:1].isupper() or (company and tok[:1].isdigit()):
                 if tok == "I" or (
                     words and lw in ("i", "they", "she", "he", "we", "it", "you", "their", "our")

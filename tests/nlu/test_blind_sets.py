@@ -15,9 +15,9 @@ from tests.nlu.contract import check, context, load_cases, schema_errors
 # set file -> (messages read with the right intent, messages right in every slot) when it joined the
 # corpus, or after a later change raised them
 FLOORS = {
-    "blind_2026-12-06.jsonl": (278, 277),
+    "blind_2026-12-06.jsonl": (278, 278),
     "blind_2026-12-06b.jsonl": (279, 279),
-    "blind_2026-12-06c.jsonl": (286, 270),
+    "blind_2026-12-06c.jsonl": (300, 298),
 }
 
 
