@@ -547,10 +547,10 @@ def rule_update_deal(m: Msg) -> Result | None:
             v = dm.group("v")
             if v == "dark":
                 continue
-            review = rc.match(r"\s+(review|sign-?off|approval|check)\b", dm.group("tail"), re.I)
-            if v == "legal" and review:
+            step = rc.match(r"\s+(review|sign-?off|approval|check)\b", dm.group("tail"), re.I)
+            if v == "legal" and step:
                 changes = _deal_changes(m, dm.start("v"))
-                changes.update(deal=deal, stage=m.text[dm.start("v") : dm.end("v") + review.end()].strip())
+                changes.update(deal=deal, stage=m.text[dm.start("v") : dm.end("v") + step.end()].strip())
                 return "update_deal", 0.88, changes  # "in legal review": a team's own stage, as written
             if v in ("legal", "contracting", "redlines"):
                 v = "negotiation"  # "in legal now": papers are being negotiated
