@@ -30,6 +30,7 @@ from bot.commands.registry import (
     CommandFunc,
     Ctx,
     IntentFunc,
+    commands,
     Reply,
     get_intent_handler,
     lookup,
@@ -319,12 +320,43 @@ def invalid_form(slots: dict[str, Any]) -> Reply:
     return Reply(f"{text} {hint}", cards.problem(text, hint))
 
 
+# Words too common to say which command a message is close to.
+_PLAIN = frozenset(
+    "a an the to of for in on at by with and or my our your his her their is are was be it this that me us "
+    "i we you he she they can could would please pls set change add new show get make do does what how who "
+    "all any some from into as up out now today tomorrow".split()
+)
+
+
+def closest_command(text: str) -> Any:
+    """The registered command whose own words ("quota", "stages", "export") the message shares most, if any:
+    "set bob's quota to 100k" is close to `/crm quota`, though the parser, rightly, wrote nothing."""
+    words = {w for w in re.findall(r"[a-z]+", text.lower()) if len(w) > 2 and w not in _PLAIN}
+    words |= {w[:-1] for w in words if w.endswith("s")}
+    best, score = None, 0
+    for cmd in commands():
+        name = set(re.findall(r"[a-z]+", cmd.name.lower())) - _PLAIN
+        own = set(re.findall(r"[a-z]+", cmd.usage.lower())) - _PLAIN
+        name |= {w[:-1] for w in name if w.endswith("s")}
+        own |= {w[:-1] for w in own if w.endswith("s")}
+        hits = 2 * len(words & name) + len(words & own)  # the verb's own name says most
+        if hits > score:
+            best, score = cmd, hits
+    return best
+
+
 def unknown(ctx: Ctx) -> Reply:
     text = (
         "I'm not sure what to do with that. I can log calls and meetings, add contacts, deals and tasks, "
         "and show your pipeline. For example: “had a call with Jane at Acme, she wants pricing by Friday”, "
         "or type `/crm help` for everything."
     )
+    near = closest_command(ctx.text) if ctx.text else None
+    if near is not None:
+        text = (
+            f"I'm not sure what to do with that, so I haven't changed anything. The closest command is "
+            f"`/crm {near.usage}`: {near.summary[:1].lower()}{near.summary[1:]} Or type `/crm help` for everything."
+        )
     return Reply(text, [section("🤷 " + text)])
 
 

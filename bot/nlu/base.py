@@ -394,3 +394,10 @@ QUESTION = rc.compiled(
     r"^(?:who|what|what's|whats|when|where|why|how|how's|did|do|does|is|are|was|were|will|would|can|could|"
     r"should|has|have|any|anyone)\b"
 )
+
+
+# Changing the pipeline itself: "rename the Demo stage to Evaluation", "add a stage called Security Review"
+PIPELINE_CHANGE = rc.compiled(
+    r"^(?:please\s+)?(?:rename|add|remove|delete|drop|reorder|create|change|update|edit)\s+(?:a\s+|an\s+|the\s+|our\s+|new\s+)*"
+    r"(?:(?:pipeline\s+)?stages?\b|\S+\s+stage\b|pipeline\b)(?!\s+(?:of|for|on)\b)"
+)

@@ -7,6 +7,7 @@ import re
 from . import rx as rc
 from .base import (
     MENTION_AT,
+    PIPELINE_CHANGE,
     QUESTION,
     STEP_STAGE,
     Msg,
@@ -407,6 +408,8 @@ def rule_update_deal(m: Msg) -> Result | None:
     low = m.low.strip()
     if rc.match(r"^(?:new|add|create|log|open)\b", low) or QUESTION.match(low):
         return None
+    if PIPELINE_CHANGE.match(low):
+        return None  # "rename the Demo stage to Evaluation": the pipeline itself, not a deal in it
     if rc.match(
         r"^(?:prepare|prep|send|draft|email|call|review|write|share|finish|schedule|book|get|ask|follow|ping|"
         r"remind|text|check|confirm|chase|discuss|present|walk|nudge|ask|tell|collect|grab|find|loop|sync|"
@@ -426,6 +429,8 @@ def rule_update_deal(m: Msg) -> Result | None:
         d_low = dm.group("d")
         if MENTION_AT.search(m.text[dm.start("d") : dm.end("d")]) or len(d_low.split()) > 6:
             continue
+        if rc.search(r"\b(?:quotas?|targets?|goals?)$|^(?:the\s+)?(?:pipeline\s+)?stages?\b|\bstage$", d_low):
+            continue  # "set bob's quota to 100k", "rename the Demo stage": no deal is named
         if (
             "v" in dm.groupdict()
             and dm.group("v")

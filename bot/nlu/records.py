@@ -898,8 +898,13 @@ def _update_company(m: Msg) -> Result | None:
             or rtype in ("deal", "task", "contact")
             or person_like(company, default=False)
             or m.spans
+            or rc.search(
+                r"\b(?:stage|stages|pipeline|column|step|field|tag|channel)$|^(?:stage|pipeline|field|tag)\b",
+                company,
+                re.I,
+            )
         ):
-            return None
+            return None  # "rename the Demo stage to Evaluation": a stage is no company
         return "update_company", 0.85, {"company": company, "name": new}
     return None
 

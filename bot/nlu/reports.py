@@ -20,7 +20,8 @@ _MEASURES: list[tuple[str, re.Pattern[str]]] = [
         "win_rate",
         rc.compiled(
             r"\b(?:win|close|closing|won|deal)[\s\-]?(?:rate|ratio|percentage|pct|%)|\bwin/loss\b|\bwin[\s\-]loss\b|"
-            r"\bhit\s+rate\b|\bwin\s+%|\bhow\s+often\s+(?:do|did|does)\s+(?:we|i|@\w+|\w+)\s+win\b"
+            r"\bhit\s+rate\b|\bwin\s+%|\bhow\s+often\s+(?:do|did|does)\s+(?:we|i|@\w+|\w+)\s+win\b|"
+            r"\b(?:average|avg|mean|typical|median)\s+(?:deal|contract|order|won\s+deal)\s+(?:size|value|amount)\b|\bdeal\s+size\b"
         ),
     ),
     (
@@ -56,7 +57,9 @@ _MEASURES: list[tuple[str, re.Pattern[str]]] = [
         rc.compiled(
             r"\bnew\s+(?:customers|clients|logos|accounts)\b|\b(?:customers|clients|logos)\s+(?:did\s+we\s+|have\s+we\s+)?"
             r"(?:added|won|acquired|gained|signed|onboarded|landed|add|win|acquire|gain|sign|onboard|land)\b|"
-            r"\bcustomer\s+(?:count|growth|acquisition|adds)\b|\bhow\s+many\s+(?:new\s+)?(?:customers|clients|logos)\b"
+            r"\bcustomer\s+(?:count|growth|acquisition|adds)\b|\bhow\s+many\s+(?:new\s+)?(?:customers|clients|logos)\b|"
+            r"\b(?:top|biggest|largest|best)\s+(?:\d+\s+)?(?:customers|clients|accounts)\b|\b(?:customer\s+)?lifetime\s+value\b|\bltv\b|"
+            r"\bclv\b|\b(?:customer\s+)?retention\b|\brepeat\s+(?:customers|buyers|business)\b"
         ),
     ),
     (
@@ -99,7 +102,7 @@ _MEASURE_FIRST = rc.compiled(
     r"(?:(?:q[1-4]|ytd|mtd|qtd|\w+\s+(?:month|quarter|year|week)['’]?s?|month|quarter|year|week|monthly|quarterly|weekly)\s+)?"
     r"(?:win[\s\-]?rate|close[\s\-]rate|win/loss|forecast|activity|activities|bookings|quota|attainment|funnel|velocity|"
     r"time[\s\-]to[\s\-](?:close|win)|days\s+to\s+close|(?:sales\s+)?cycle|nps|csat|satisfaction|new\s+customers|new\s+logos|won\s+deals|lost\s+deals|closed[\s\-]won|"
-    r"closed[\s\-]lost|deals\s+(?:\w+\s+){0,2}?(?:closing|close|closed|won|lost)|lead[\s\-]to[\s\-]\w+\s+conversion|revenue|conversion(?:\s+rates?)?|results|numbers|report"
+    r"closed[\s\-]lost|deal\s+size|top\s+customers|retention|lifetime\s+value|deals\s+(?:\w+\s+){0,2}?(?:closing|close|closed|won|lost)|lead[\s\-]to[\s\-]\w+\s+conversion|revenue|conversion(?:\s+rates?)?|results|numbers|report"
     r"|wins|losses)\b"
 )
 

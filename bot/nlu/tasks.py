@@ -7,6 +7,7 @@ import re
 from . import rx as rc
 from .base import (
     MENTION_AT,
+    PIPELINE_CHANGE,
     Msg,
     Result,
     Slots,
@@ -594,6 +595,8 @@ def rule_create_task_imperative(m: Msg) -> Result | None:
         return None  # "book me a flight to Denver": an errand, not CRM work
     if rc.match(r"^(?:call|text|ping|email|message) me\b", low):
         return None
+    if PIPELINE_CHANGE.match(low):
+        return None  # "add a stage called Security Review": the pipeline's shape, for /crm stages
     if rc.match(r"^(?:update|change|set|move|push|mark)\b", low) and not m.spans:
         return None
     if m.spans and rc.match(r"^(?:[\w'&\-]+\s+){0,3}reminders?\s+(?:for|to|about|re)\b", low):

@@ -49,3 +49,20 @@ def test_an_unknown_teammate_is_said_to_be_unknown(slack: SlackHTTP) -> None:
     from models import Task
 
     assert count(slack, Task) == 0
+
+
+def test_a_request_about_something_that_is_no_record_writes_nothing_and_points_at_the_closest_command(
+    slack: SlackHTTP,
+) -> None:
+    slack.command("deal add Acme renewal $48k")
+    for text, word in (
+        ("set bob's quota to 100k this quarter", None),
+        ("rename the Demo stage to Evaluation", "stage"),
+    ):
+        reply = slack.dm(text)
+        said = text_of(reply)
+        assert "haven't changed anything" in said or "not sure" in said, said
+        if word:
+            assert "closest command is" in said and word in said.split("closest command is")[1], said
+        _no_create_buttons(reply)
+    assert count(slack, Deal) == 1 and count(slack, Company) == 0
