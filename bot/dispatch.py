@@ -30,8 +30,8 @@ from bot.commands.registry import (
     CommandFunc,
     Ctx,
     IntentFunc,
-    commands,
     Reply,
+    commands,
     get_intent_handler,
     lookup,
     phrase_handlers,
@@ -321,11 +321,12 @@ def invalid_form(slots: dict[str, Any]) -> Reply:
 
 
 # Words too common to say which command a message is close to.
-_PLAIN = frozenset(
+_PLAIN_WORDS = (
     "a an the to of for in on at by with and or my our your his her their is are was be it this that me us "
     "i we you he she they can could would please pls set change add new show get make do does what how who "
-    "all any some from into as up out now today tomorrow".split()
+    "all any some from into as up out now today tomorrow"
 )
+_PLAIN = frozenset(_PLAIN_WORDS.split())
 
 
 def closest_command(text: str) -> Any:
