@@ -42,6 +42,12 @@ def _month_day(match: re.Match[str]) -> tuple[int, int]:
     return MONTHS[month.lower()[:3]], int(day)
 
 
+KRONA = re.compile(
+    r"(?<![\w])kr\.?\s?(?P<n>\d[\d\s\u00a0.,']*\d(?:\s?[kKmM]\b)?|\d)|(?P<n2>\d[\d\s\u00a0.,']*?[kKmM]?)\s?kr\b",
+    re.I,
+)
+
+
 def malformed_value(text: str, intent: dict[str, Any]) -> str | None:
     """The first value in ``text`` that cannot be what the person meant, as a one-line message."""
     name = intent.get("intent")
@@ -56,6 +62,14 @@ def malformed_value(text: str, intent: dict[str, Any]) -> str | None:
     if name in MONEY_INTENTS:
         for m in NEGATIVE.finditer(text):
             return f"“{esc(m.group(0))}” is a negative amount; a deal's amount is 0 or more."
+        if "amount" in slots and not slots.get("currency"):
+            for m in KRONA.finditer(text):
+                # Swedish, Norwegian, Danish or Icelandic: saying one would be a guess written down
+                n = esc((m.group("n") or m.group("n2")).strip())
+                return (
+                    f"“{esc(m.group(0).strip())}”: which krona? Write the currency's code, like "
+                    f"SEK {n}, NOK {n} or DKK {n}."
+                )
         for m in EXPONENT.finditer(text):
             return f"“{esc(m.group(0))}” is not an amount. {AMOUNT_FORM}"
         for m in BIG.finditer(text):

@@ -66,3 +66,16 @@ def test_the_summary_says_how_many_more_than_it_lists(slack: SlackHTTP) -> None:
     shown = text_of(slack.command("pipeline"))
     assert "7 new" in shown and "… and 2 more new" in shown, shown
     assert "(all time)" in shown, shown
+
+
+def test_an_amount_in_kronor_asks_which_krona_and_saves_nothing(slack: SlackHTTP) -> None:
+    # "kr" is Swedish, Norwegian, Danish or Icelandic: the workspace's own currency would be a guess
+    for said in ("new deal Volvo Cars kr 350 000 closing end of month",):
+        reply = text_of(slack.dm(said))
+        assert "which krona" in reply and "SEK 350 000" in reply, reply
+    reply = text_of(slack.command("deal add Equinor pilot 200 000 kr"))
+    assert "which krona" in reply and "NOK 200 000" in reply, reply
+    assert rows(slack, Deal) == []
+    slack.dm("new deal Volvo Cars SEK 350 000")
+    [deal] = rows(slack, Deal)
+    assert (deal.amount, deal.currency) == (350000, "SEK")
