@@ -66,3 +66,14 @@ def test_a_request_about_something_that_is_no_record_writes_nothing_and_points_a
             assert "closest command is" in said and word in said.split("closest command is")[1], said
         _no_create_buttons(reply)
     assert count(slack, Deal) == 1 and count(slack, Company) == 0
+
+
+def test_a_reading_the_learned_model_doubts_is_asked_about_before_anything_is_written(
+    slack: SlackHTTP,
+) -> None:
+    from models import Interaction
+
+    # The rules read a log here; the model, taught by people's messages, reads small talk: ask, don't write.
+    reply = slack.dm("lunch at acme's cafe was $12 lol")
+    assert "want to be sure" in text_of(reply), text_of(reply)
+    assert count(slack, Interaction) == 0 and count(slack, Company) == 0
