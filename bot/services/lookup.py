@@ -7,12 +7,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from rapidfuzz import fuzz, process, utils
-from sqlalchemy import ColumnElement, and_, or_, select
+from sqlalchemy import ColumnElement, and_, literal_column, or_, select, table, text
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from bot.services.errors import Ambiguous, Candidate, NotFound
 from bot.services.limits import check_reference, search_words
 from bot.services.text import fold
+from models.search import search_table
 
 SURE = 90.0
 LIKELY = 75.0
@@ -77,9 +78,9 @@ def rank(
         return [Match(r[0], r[1], 100.0) for r in exact]
     best: dict[int, Match] = {}
     # Tight prefixes first (cheap, index-friendly); widen only when nothing close was found, which is
-    # what catches a typo in the first letters.
-    passes = [_prefilter_every_token(key, query_key), *(_prefilter(key, query_key, w) for w in (3, 1))]
-    for cond in passes:
+    # what catches a typo in the first letters. Where the database has a text index (migration 0023), each
+    # pass is served by it instead of reading every name in the workspace.
+    for cond in _passes(session, model, key, query_key):
         if cond is None:
             continue
         rows = session.execute(base.where(cond).limit(PREFILTER_LIMIT)).all()
@@ -98,6 +99,65 @@ def rank(
         if any(m.score >= SURE for m in best.values()):
             break
     return sorted(best.values(), key=lambda m: (-m.score, m.label, m.id))[:limit]
+
+
+def _passes(
+    session: Session, model: Any, key: InstrumentedAttribute[str], query_key: str
+) -> list[ColumnElement[bool] | None]:
+    every, wide, loose = (
+        _prefilter_every_token(key, query_key),
+        _prefilter(key, query_key, 3),
+        _prefilter(key, query_key, 1),
+    )
+    index = search_index(session, model.__tablename__)
+    if index == "trgm":
+        # LIKE '%bri%' is served by the GIN index as it is; the last pass, for a typo in the first letters,
+        # becomes "a word of the name like the query" (pg_trgm's word similarity), served by it too.
+        return [every, wide, key.op("%>")(query_key)]
+    if index == "fts":
+        fts = search_table(model.__tablename__)
+        tokens = [t for t in search_words(query_key) if len(t) >= 3]
+        prefixes = [t[:3] for t in tokens]
+        grams = sorted({t[i : i + 3] for t in tokens for i in range(len(t) - 2)})
+        return [
+            None if every is None else and_(every, model.id.in_(_fts_ids(fts, prefixes, "AND"))),
+            and_(wide, model.id.in_(_fts_ids(fts, prefixes, "OR"))) if prefixes else wide,
+            # any three letters in common, the names sharing most first
+            model.id.in_(_fts_ids(fts, grams, "OR", ranked=True)) if grams else loose,
+        ]
+    return [every, wide, loose]
+
+
+def _fts_ids(fts: str, grams: Sequence[str], joiner: str, *, ranked: bool = False) -> Any:
+    match = f" {joiner} ".join('"' + g.replace('"', '""') + '"' for g in grams)
+    ids: Any = select(literal_column("rowid")).select_from(table(fts)).where(text(f"{fts} MATCH :match"))
+    if ranked:
+        ids = ids.order_by(literal_column("rank")).limit(PREFILTER_LIMIT)
+    return ids.params(match=match)
+
+
+_INDEXES: dict[tuple[str, str], str | None] = {}
+
+
+def search_index(session: Session, table_name: str) -> str | None:
+    """Which text index serves lookups in ``table_name`` here: "trgm", "fts" or none (asked once per database)."""
+    bind = session.get_bind()
+    cache_key = (bind.engine.url.render_as_string(hide_password=True), table_name)
+    if cache_key not in _INDEXES:
+        name = search_table(table_name)
+        if bind.dialect.name == "postgresql":
+            found = session.execute(
+                text("SELECT 1 FROM pg_indexes WHERE indexname = :n"), {"n": f"ix_{name}"}
+            ).first()
+            _INDEXES[cache_key] = "trgm" if found else None
+        elif bind.dialect.name == "sqlite":
+            found = session.execute(
+                text("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = :n"), {"n": name}
+            ).first()
+            _INDEXES[cache_key] = "fts" if found else None
+        else:
+            _INDEXES[cache_key] = None
+    return _INDEXES[cache_key]
 
 
 # Words a reference carries that say nothing about which record it is.

@@ -4,6 +4,7 @@ from alembic import context
 from sqlalchemy import engine_from_config, pool
 
 from models import metadata
+from models.search import include_name
 
 config = context.config
 
@@ -34,7 +35,11 @@ def run_migrations_online() -> None:
 def _run(connection) -> None:  # type: ignore[no-untyped-def]
     # Batch mode lets SQLite alter tables by copy, so one migration script serves both databases.
     context.configure(
-        connection=connection, target_metadata=metadata, render_as_batch=True, compare_type=True
+        connection=connection,
+        target_metadata=metadata,
+        render_as_batch=True,
+        compare_type=True,
+        include_name=include_name,  # the search indexes of 0023 are the migrations' alone
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -13,6 +13,7 @@ from sqlalchemy import Engine, inspect
 from bot.db import make_engine
 from bot.migrate import current, downgrade, upgrade
 from models import metadata
+from models.search import include_name
 from tests.support.databases import create_private_database, drop_database
 from tests.support.tenants import Tenant, dump
 
@@ -33,7 +34,10 @@ def test_upgrade_creates_schema_matching_models_and_downgrade_removes_it(empty_u
     try:
         upgrade(engine)
         with engine.connect() as conn:
-            diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), metadata)
+            diff = compare_metadata(
+                MigrationContext.configure(conn, opts={"compare_type": True, "include_name": include_name}),
+                metadata,
+            )
         assert diff == [], f"models and migrations disagree: {diff}"
         assert set(metadata.tables) <= set(inspect(engine).get_table_names())
 
@@ -155,7 +159,10 @@ def test_workspace_keys_come_and_go_with_every_row_kept(empty_url: str) -> None:
         assert dump(engine, TENANT_TABLES) == before
         upgrade(engine, "head")
         with engine.connect() as conn:
-            diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), metadata)
+            diff = compare_metadata(
+                MigrationContext.configure(conn, opts={"compare_type": True, "include_name": include_name}),
+                metadata,
+            )
         assert diff == []
     finally:
         engine.dispose()
@@ -398,7 +405,10 @@ def test_company_records_come_and_go_with_every_company_kept(empty_url: str) -> 
         assert dump(engine, COMPANY_TABLES, old) == written
         upgrade(engine)
         with engine.connect() as conn:
-            diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), metadata)
+            diff = compare_metadata(
+                MigrationContext.configure(conn, opts={"compare_type": True, "include_name": include_name}),
+                metadata,
+            )
             kept = conn.execute(text("SELECT industry, owner_id FROM companies ORDER BY id")).all()
         assert diff == [] and kept == [(None, None), (None, None)]
     finally:

@@ -42,11 +42,15 @@ class SocketModeServer:
                 with contextlib.suppress(OSError):
                     s.close()
 
+    # Generous: a process starting on two busy cores can take many seconds to import and connect; the
+    # wait ends as soon as it does.
+    CONNECT_WAIT = 60
+
     def send(self, message: dict[str, Any]) -> None:
-        assert self.connected.wait(10), "the app never connected"
+        assert self.connected.wait(self.CONNECT_WAIT), "the app never connected"
         self._frame(0x1, json.dumps(message).encode())
 
-    def next_message(self, timeout: float = 10.0) -> dict[str, Any]:
+    def next_message(self, timeout: float = 30.0) -> dict[str, Any]:
         return self.received.get(timeout=timeout)
 
     # ---- the wire -----------------------------------------------------------------------------------

@@ -1,0 +1,37 @@
+"""Lookups served by the databases' own text indexes (migration 0023): pg_trgm on PostgreSQL, an FTS5
+trigram table on SQLite, kept in step with every write."""
+
+from __future__ import annotations
+
+from bot.services import CRM, Actor
+from bot.services.lookup import search_index
+
+
+def _names(crm: CRM, ann: Actor, query: str) -> list[str]:
+    return [c.name for c in crm.find_contacts(ann, query)]
+
+
+def test_the_database_has_a_text_index_for_each_searched_table(crm: CRM) -> None:
+    with crm.sessions() as s:
+        kinds = {search_index(s, t) for t in ("contacts", "companies", "deals", "tasks")}
+        dialect = s.get_bind().dialect.name
+    assert kinds == {"trgm" if dialect == "postgresql" else "fts"}
+
+
+def test_a_typo_anywhere_finds_the_person_through_the_index(crm: CRM, ann: Actor) -> None:
+    for name in ("Sofia Brightdale", "Sofia Bright", "Tomasz Kowalczyk", "Brian Dale"):
+        crm.create_contact(ann, name)
+    assert _names(crm, ann, "zofia brightdale")[0] == "Sofia Brightdale"  # the first letter wrong
+    assert _names(crm, ann, "brightdal")[0] == "Sofia Brightdale"
+    assert _names(crm, ann, "tomasz kowalcyk") == ["Tomasz Kowalczyk"]
+
+
+def test_the_index_follows_renames_and_deletes(crm: CRM, ann: Actor) -> None:
+    made = crm.create_contact(ann, "Ingrid Solberg")
+    renamed = crm.update_contact(ann, "Ingrid Solberg", name="Ingrid Haugen")
+    assert _names(crm, ann, "ingrid haugen") == ["Ingrid Haugen"]
+    assert _names(crm, ann, "solberg") == []
+    crm.undo(ann, renamed.op_id)
+    assert _names(crm, ann, "solberg") == ["Ingrid Solberg"]
+    crm.undo(ann, made.op_id)  # the contact removed again: no index entry left to find
+    assert _names(crm, ann, "ingrid") == [] and _names(crm, ann, "haugen") == []
