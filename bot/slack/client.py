@@ -13,8 +13,10 @@ PLACEHOLDER_TOKEN = "xoxb-local-placeholder"
 
 
 def make_client(settings: Settings, *, token: str | None = None, max_retries: int = 3) -> WebClient:
+    """In OAuth mode the client has no token of its own: each request's and each message's is its
+    workspace's (``bot/slack/oauth.py``)."""
     return WebClient(
-        token=token or settings.bot_token or PLACEHOLDER_TOKEN,
+        token=token or settings.bot_token or (None if settings.oauth else PLACEHOLDER_TOKEN),
         base_url=settings.api_url or DEFAULT_API_URL,
         timeout=10,
         retry_handlers=[

@@ -14,7 +14,7 @@ from bot.blocks.cards import problem
 from bot.blocks.messages import describe
 from bot.commands.registry import Ctx, Reply
 from bot.db import is_unavailable, reason
-from bot.services import DomainError
+from bot.services import DomainError, installs
 from bot.slack.middleware import resolve_actor
 
 log = logging.getLogger(__name__)
@@ -30,6 +30,9 @@ def make_ctx(
     actor = context.get("actor")
     if actor is None or actor.name == actor.slack_id:
         actor = resolve_actor(services, context.client, team_id, user_id)
+        if context.enterprise_id and team_id:
+            # Someone new: their workspace may be served by their Grid org's org-wide install.
+            installs.seen_in_org(services.sessions, team_id, context.enterprise_id)
     raw_channel = body.get("channel")
     channel: dict[str, Any] = raw_channel if isinstance(raw_channel, dict) else {}
     return Ctx(

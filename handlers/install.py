@@ -1,0 +1,26 @@
+"""The app leaving a workspace: ``app_uninstalled`` and ``tokens_revoked``. The tokens go at once; the
+CRM data stays for the retention period (CRM_UNINSTALL_RETENTION_DAYS), then the scheduler purges it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import Ack, App, BoltContext
+
+from bot.slack import oauth
+
+
+def on_uninstalled(ack: Ack, context: BoltContext) -> None:
+    # Before the ack: a failure is a 500, and Slack sends the event again.
+    oauth.uninstalled(context["services"], context)
+    ack()
+
+
+def on_tokens_revoked(ack: Ack, event: dict[str, Any], context: BoltContext) -> None:
+    oauth.tokens_revoked(context["services"], event, context)
+    ack()
+
+
+def register(app: App) -> None:
+    app.event("app_uninstalled")(on_uninstalled)
+    app.event("tokens_revoked")(on_tokens_revoked)
