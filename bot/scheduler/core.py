@@ -45,7 +45,7 @@ from bot.proactive import registry
 from bot.proactive.planner import Planner, PlanStats
 from bot.scheduler import lease
 from bot.scheduler.lease import SchedulerBusy
-from bot.scheduler.transport import SendError, SlackTransport, Transport, WorkspaceTransports
+from bot.scheduler.transport import NOT_INSTALLED, SendError, SlackTransport, Transport, WorkspaceTransports
 from bot.services import installs
 from models import Delivery, SchedulerHeartbeat
 
@@ -482,6 +482,12 @@ class Scheduler:
             self._release(c, err.retry_after or 1.0, str(err), count_attempt=False)
             stats.retried += 1
             return "rate_limited", err.retry_after
+        if err.error == NOT_INSTALLED:
+            # Expected for the retention period after an uninstall: kept as failed, said quietly.
+            log.info("delivery %s to %s not sent: the app is not installed in its workspace", c.id, c.channel)
+            self._finish(c, state="failed", last_error=str(err))
+            stats.failed += 1
+            return "failed", None
         if err.kind == "permanent" or c.attempts >= self.max_attempts:
             log.error(
                 "delivery %s to %s failed for good after %s attempts: %s", c.id, c.channel, c.attempts, err

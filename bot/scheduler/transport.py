@@ -37,6 +37,8 @@ PERMANENT = frozenset(
     }
 )
 METADATA_EVENT = "crm_delivery"
+# The error of a message whose workspace the app is no longer installed in (OAuth mode).
+NOT_INSTALLED = "not_installed"
 
 
 @dataclass
@@ -148,10 +150,10 @@ class NotInstalled:
     """The transport of a workspace the app is no longer installed in: nothing can be sent there."""
 
     def post(self, channel: str, text: str, blocks: list[dict[str, Any]], dedupe_key: str) -> tuple[str, str]:
-        raise SendError("permanent", "not_installed")
+        raise SendError("permanent", NOT_INSTALLED)
 
     def upload(self, channel: str, filename: str, content: bytes, title: str) -> None:
-        raise SendError("permanent", "not_installed")
+        raise SendError("permanent", NOT_INSTALLED)
 
     def find(self, channel: str, dedupe_key: str, oldest: datetime) -> str | None:
         return None
