@@ -200,7 +200,7 @@ def _scopes(value: str | None) -> tuple[str, ...]:
         return BOT_SCOPES
     scopes = tuple(dict.fromkeys(s.strip() for s in value.split(",") if s.strip()))
     for scope in scopes:
-        if not re.fullmatch(r"[a-z]+(\.[a-z]+)*(:[a-z.]+)*", scope):
+        if not re.fullmatch(r"[a-z_]+(\.[a-z_]+)*(:[a-z._]+)*", scope):
             raise SettingsError(f"SLACK_SCOPES must list scopes separated by commas: {scope!r} is not one")
     missing = [s for s in BOT_SCOPES if s not in scopes]
     if missing:

@@ -110,6 +110,7 @@ class Scheduler:
         single: bool | None = None,
         tokens: Callable[[int], str | None] | None = None,
         retention_days: int | None = None,
+        still_installed: Callable[[str, str | None], bool] | None = None,
     ) -> None:
         self.sessions = sessions
         self.transport: Transport = SlackTransport(client) if isinstance(client, WebClient) else client
@@ -118,6 +119,9 @@ class Scheduler:
         self.transports = WorkspaceTransports(client, tokens) if tokens is not None else None
         # Days an uninstalled workspace's data is kept; None: never purged by this scheduler.
         self.retention_days = retention_days
+        # Asked before a purge, (team id, org id) → whether Slack still lets the bot in there: an app
+        # installed again without the install page (the single-token setup) keeps its data.
+        self.still_installed = still_installed
         self._purged_at: datetime | None = None
         self.clock = clock or SystemClock()
         self.name = name or f"{socket.gethostname()}:{os.getpid()}:{id(self) % 100000}"
@@ -238,11 +242,15 @@ class Scheduler:
         if self.retention_days is None or (self._purged_at and now - self._purged_at < PURGE_EVERY):
             return
         self._purged_at = now
-        for team_id in installs.due_for_purge(self.sessions, now, self.retention_days):
-            purged = installs.purge(self.sessions, team_id)
+        for ws in installs.due_for_purge(self.sessions, now, self.retention_days):
+            if self.still_installed is not None and self.still_installed(ws.team_id, ws.enterprise_id):
+                log.info("workspace %s was installed again: its data is kept", ws.team_id)
+                installs.installed(self.sessions, team_id=ws.team_id, enterprise_id=ws.enterprise_id)
+                continue
+            purged = installs.purge(self.sessions, ws.team_id)
             log.info(
                 "purged workspace %s (%d rows): uninstalled more than %d days ago",
-                team_id,
+                ws.team_id,
                 purged.rows,
                 self.retention_days,
             )

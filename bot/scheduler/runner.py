@@ -151,6 +151,17 @@ def workspace_tokens(
     return WorkspaceTokens(settings, sessions, WebClient(base_url=base.base_url, timeout=base.timeout))
 
 
+def still_installed(
+    settings: Settings, sessions: sessionmaker[Session], client: WebClient | Transport
+) -> Callable[[str, str | None], bool] | None:
+    """Whether the bot can still get into a workspace, asked before its data is purged."""
+    from bot.slack import oauth
+
+    if settings.oauth:
+        return oauth.has_token(settings, sessions)
+    return oauth.token_works(client) if isinstance(client, WebClient) else None
+
+
 def start_in_background(
     settings: Settings,
     sessions: sessionmaker[Session],
@@ -173,6 +184,7 @@ def start_in_background(
         workers=opts.workers,
         tokens=workspace_tokens(settings, sessions, client),
         retention_days=settings.retention_days,
+        still_installed=still_installed(settings, sessions, client),
     )
     if not standby:
         scheduler.start()

@@ -120,17 +120,20 @@ def _state(ws: Workspace, retention_days: int | None) -> WorkspaceState:
     return WorkspaceState(ws.id, ws.team_id, ws.name, ws.enterprise_id, ws.uninstalled_at, purge_at)
 
 
-def due_for_purge(sessions: sessionmaker[Session], now: datetime, retention_days: int) -> list[str]:
+def due_for_purge(
+    sessions: sessionmaker[Session], now: datetime, retention_days: int
+) -> list[WorkspaceState]:
     """Workspaces uninstalled at least ``retention_days`` ago."""
     cutoff = now - timedelta(days=retention_days)
     with sessions() as s:
-        return list(
-            s.scalars(
-                select(Workspace.team_id)
+        return [
+            _state(ws, retention_days)
+            for ws in s.scalars(
+                select(Workspace)
                 .where(Workspace.uninstalled_at.is_not(None), Workspace.uninstalled_at <= cutoff)
                 .order_by(Workspace.id)
             )
-        )
+        ]
 
 
 def _workspace_tables() -> list[Table]:

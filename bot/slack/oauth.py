@@ -25,6 +25,7 @@ from slack_bolt.oauth.callback_options import CallbackOptions, FailureArgs, Succ
 from slack_bolt.oauth.oauth_settings import OAuthSettings
 from slack_bolt.request import BoltRequest
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 from slack_sdk.oauth.installation_store import InstallationStore
 from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
 from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
@@ -328,3 +329,38 @@ def tokens_revoked(services: Any, event: dict[str, Any], context: Any) -> None:
     if tokens.get("bot"):
         store.delete_bot(enterprise_id=enterprise_id, team_id=team_id)
     log.info("tokens revoked in %s: deleted", team_id or f"org {enterprise_id}")
+
+
+# ---- before a purge: is the app there again? ------------------------------------------------------------
+
+# auth.test errors that mean the token no longer gets in; any other failure is "cannot tell now".
+_LOCKED_OUT = frozenset({"invalid_auth", "not_authed", "token_revoked", "account_inactive", "team_not_found"})
+
+
+def has_token(settings: Settings, sessions: sessionmaker[Session]) -> Any:
+    """OAuth mode: a workspace is installed again when the store has a bot for it or its org."""
+    store = installation_store(settings, engine_of(sessions))
+
+    def found(team_id: str, enterprise_id: str | None) -> bool:
+        if store.find_bot(enterprise_id=enterprise_id, team_id=team_id) is not None:
+            return True
+        return bool(enterprise_id) and (
+            store.find_bot(enterprise_id=enterprise_id, team_id=None, is_enterprise_install=True) is not None
+        )
+
+    return found
+
+
+def token_works(client: WebClient) -> Any:
+    """The single-token setup: installed again when the one token gets into that workspace. When Slack
+    cannot be asked, the data is kept until the next try (an hour later)."""
+
+    def works(team_id: str, enterprise_id: str | None) -> bool:
+        try:
+            return client.auth_test().get("team_id") == team_id
+        except SlackApiError as exc:
+            return str(exc.response.get("error")) not in _LOCKED_OUT
+        except Exception:  # noqa: BLE001 - Slack unreachable: decide next time
+            return True
+
+    return works

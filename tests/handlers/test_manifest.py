@@ -34,6 +34,8 @@ EXAMPLES = {
         "text": "<@UBOT> thanks",
         "ts": "1.1",
     },
+    "app_uninstalled": {"type": "app_uninstalled"},
+    "tokens_revoked": {"type": "tokens_revoked", "tokens": {"oauth": [], "bot": ["UBOT"]}},
     "message.im": {
         "type": "message",
         "channel_type": "im",

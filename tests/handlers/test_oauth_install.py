@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
 
@@ -18,7 +19,7 @@ from sqlalchemy import Engine, select
 from bot.clock import ManualClock
 from bot.db import make_session_factory
 from bot.scheduler import Scheduler
-from bot.scheduler.runner import workspace_tokens
+from bot.scheduler.runner import still_installed, workspace_tokens
 from bot.services import installs
 from models import Delivery, Task, Workspace, slack_bots, slack_installations, slack_oauth_states
 from tests.support.fakeslack import FakeSlack, token_of
@@ -120,6 +121,7 @@ def scheduler(slack: SlackHTTP, clock: ManualClock) -> Scheduler:
         workers=1,
         tokens=workspace_tokens(settings, slack.services.sessions, client),
         retention_days=settings.retention_days,
+        still_installed=still_installed(settings, slack.services.sessions, client),
     )
 
 
@@ -370,3 +372,51 @@ def test_a_revoked_bot_token_is_deleted(oauth: SlackHTTP) -> None:
     )
     assert oauth.send_event(event).status == 200
     assert bots(oauth, "TACME") == []
+
+
+# ---- the single-token setup ------------------------------------------------------------------------------
+
+
+def test_single_token_setup_purges_after_an_uninstall_unless_the_token_works_again(
+    slack: SlackHTTP, clock: ManualClock
+) -> None:
+    """One workspace, one SLACK_BOT_TOKEN: an uninstall starts the same retention clock. Reinstalling
+    from the app's settings page never passes the install page, so before purging the scheduler asks
+    Slack whether the token still gets in."""
+    slack.dm("help")  # T1, Ann
+    settings = replace(slack.services.settings, retention_days=7)
+    client = WebClient(token="xoxb-test", base_url=slack.fake.api_url, retry_handlers=[])
+
+    def sched() -> Scheduler:
+        return Scheduler(
+            slack.services.sessions,
+            client,
+            clock,
+            pace_seconds=0,
+            workers=1,
+            tokens=workspace_tokens(settings, slack.services.sessions, client),
+            retention_days=settings.retention_days,
+            still_installed=still_installed(settings, slack.services.sessions, client),
+        )
+
+    assert slack.send_event(event_callback({"type": "app_uninstalled"}, team="T1")).status == 200
+    clock.advance(timedelta(days=8))
+    s = sched()
+    try:
+        s.tick()  # the token works in T1 again: installed again, kept
+    finally:
+        s.stop()
+    assert slack.crm.actor("T1", ANN) is not None
+    with slack.services.sessions() as session:
+        ws = session.scalar(select(Workspace).where(Workspace.team_id == "T1"))
+        assert ws is not None and ws.uninstalled_at is None
+
+    slack.send_event(event_callback({"type": "app_uninstalled"}, team="T1"))
+    slack.fake.revoke("xoxb-test")
+    clock.advance(timedelta(days=8))
+    s = sched()
+    try:
+        s.tick()
+    finally:
+        s.stop()
+    assert installs.count_rows(slack.services.sessions, "T1") == 0

@@ -92,6 +92,11 @@ class FakeSlack(SlackStandIn):
         self.codes[code] = grant
         return code
 
+    def reset(self) -> None:
+        """Forget the calls, and the revocations: each test starts with every token good."""
+        super().reset()
+        self.revoked.clear()
+
     def revoke(self, token: str) -> None:
         self.revoked.add(token)
 
