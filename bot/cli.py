@@ -199,6 +199,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     logging.getLogger("alembic").setLevel(logging.WARNING)
+    # Its DEBUG lines quote whole responses, tokens included (oauth.v2.access): never, even with -v.
+    logging.getLogger("slack_sdk.web.base_client").setLevel(logging.INFO)
     if not getattr(args, "func", None):
         parser.print_help()
         return 0

@@ -6,6 +6,7 @@ retention period. Both databases."""
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Iterator
 from dataclasses import replace
@@ -420,3 +421,14 @@ def test_single_token_setup_purges_after_an_uninstall_unless_the_token_works_aga
     finally:
         s.stop()
     assert installs.count_rows(slack.services.sessions, "T1") == 0
+
+
+def test_no_secret_or_token_reaches_the_log(oauth: SlackHTTP, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)
+    token = install(oauth, "TACME", "Acme Sales")
+    dm_reply_token(oauth, "help", user=ANN, team="TACME")
+    oauth.send_event(event_callback({"type": "app_uninstalled"}, team="TACME"))
+    text = caplog.text
+    assert "installed in workspace TACME" in text
+    assert oauth.fake.client_secret not in text
+    assert token not in text
