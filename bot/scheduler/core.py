@@ -242,6 +242,7 @@ class Scheduler:
         if self.retention_days is None or (self._purged_at and now - self._purged_at < PURGE_EVERY):
             return
         self._purged_at = now
+        installs.forget_expired_states(self.sessions, now)
         for ws in installs.due_for_purge(self.sessions, now, self.retention_days):
             if self.still_installed is not None and self.still_installed(ws.team_id, ws.enterprise_id):
                 log.info("workspace %s was installed again: its data is kept", ws.team_id)

@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Table, delete, func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.services.errors import NotFound
 from bot.services.workspace import workspace_id
-from models import Workspace, metadata, slack_bots, slack_installations
+from models import Workspace, metadata, slack_bots, slack_installations, slack_oauth_states
 
 log = logging.getLogger(__name__)
 
@@ -164,6 +164,14 @@ def purge(sessions: sessionmaker[Session], team_id: str) -> Purged:
 
 def _deleted(s: Session, stmt: object) -> int:
     return int(getattr(s.execute(stmt), "rowcount", 0) or 0)  # type: ignore[call-overload]
+
+
+def forget_expired_states(sessions: sessionmaker[Session], now: datetime) -> int:
+    """Install states never brought back (the page opened, the install abandoned): slack_sdk's state
+    store only deletes the ones it consumes. Its times are naive UTC."""
+    naive = now.astimezone(UTC).replace(tzinfo=None)
+    with sessions.begin() as s:
+        return _deleted(s, delete(slack_oauth_states).where(slack_oauth_states.c.expire_at < naive))
 
 
 def count_rows(sessions: sessionmaker[Session], team_id: str) -> int:

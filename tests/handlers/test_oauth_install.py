@@ -6,11 +6,12 @@ retention period. Both databases."""
 
 from __future__ import annotations
 
+import http.client
 import logging
 import re
 from collections.abc import Iterator
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -171,6 +172,13 @@ def test_the_install_pages_pass_the_front_door_only_as_a_browsers_get(oauth: Sla
     # The browser pages are GETs without a body; anything else is not served.
     assert oauth.post(b"x=1", "text/plain", path="/slack/install").status == 404
     assert oauth.get("/slack/oauth_redirect?" + "a" * 5000).status == 414
+    conn = http.client.HTTPConnection("127.0.0.1", oauth.front.port, timeout=10)
+    try:
+        conn.request("GET", "/slack/install", body=b"state=x", headers={"Content-Type": "text/plain"})
+        assert conn.getresponse().status == 400
+    finally:
+        conn.close()
+    assert rows(oauth, slack_oauth_states) == 0  # none of these was given a state
     assert oauth.get("/slack/events").status == 404
 
 
@@ -315,6 +323,10 @@ def test_uninstall_deletes_the_tokens_and_purges_the_data_after_the_retention(
     oauth.crm.create_contact(ann, "Jane Doe", email="jane@acme.com", company="Acme")
     oauth.crm.create_task(ann, "Send Acme the pricing", due="2026-11-18T16:00")
     oauth.crm.create_task(bob, "Call Beta back", due="2026-11-18T16:00")
+    with oauth.services.sessions.begin() as s:  # an install page opened weeks ago, never come back from
+        s.execute(
+            slack_oauth_states.insert().values(state="abandoned", expire_at=datetime(2026, 11, 1, 12, 0))
+        )
 
     resp = oauth.send_event(event_callback({"type": "app_uninstalled"}, team="TACME"))
     assert resp.status == 200
@@ -348,6 +360,10 @@ def test_uninstall_deletes_the_tokens_and_purges_the_data_after_the_retention(
     finally:
         sched.stop()
     assert installs.count_rows(oauth.services.sessions, "TACME") == 0
+    with oauth.services.sessions() as s:  # the abandoned install's state went with the hourly purge
+        assert (
+            s.scalar(select(slack_oauth_states.c.id).where(slack_oauth_states.c.state == "abandoned")) is None
+        )
     with oauth.services.sessions() as s:
         assert s.scalar(select(Workspace.id).where(Workspace.team_id == "TACME")) is None
         assert [t.title for t in s.scalars(select(Task))] == ["Call Beta back"]
