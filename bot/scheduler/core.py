@@ -110,7 +110,7 @@ class Scheduler:
         single: bool | None = None,
         tokens: Callable[[int], str | None] | None = None,
         retention_days: int | None = None,
-        still_installed: Callable[[str, str | None], bool] | None = None,
+        still_installed: Callable[[installs.WorkspaceState], bool] | None = None,
     ) -> None:
         self.sessions = sessions
         self.transport: Transport = SlackTransport(client) if isinstance(client, WebClient) else client
@@ -119,7 +119,7 @@ class Scheduler:
         self.transports = WorkspaceTransports(client, tokens) if tokens is not None else None
         # Days an uninstalled workspace's data is kept; None: never purged by this scheduler.
         self.retention_days = retention_days
-        # Asked before a purge, (team id, org id) → whether Slack still lets the bot in there: an app
+        # Asked before a purge, a workspace → whether Slack still lets the bot in there: an app
         # installed again without the install page (the single-token setup) keeps its data.
         self.still_installed = still_installed
         self._purged_at: datetime | None = None
@@ -244,7 +244,7 @@ class Scheduler:
         self._purged_at = now
         installs.forget_expired_states(self.sessions, now)
         for ws in installs.due_for_purge(self.sessions, now, self.retention_days):
-            if self.still_installed is not None and self.still_installed(ws.team_id, ws.enterprise_id):
+            if self.still_installed is not None and self.still_installed(ws):
                 log.info("workspace %s was installed again: its data is kept", ws.team_id)
                 installs.installed(self.sessions, team_id=ws.team_id, enterprise_id=ws.enterprise_id)
                 continue

@@ -20,6 +20,7 @@ from bot.db import is_unavailable, reason, unreachable
 from bot.scheduler.core import Scheduler
 from bot.scheduler.lease import SchedulerBusy
 from bot.scheduler.transport import Transport
+from bot.services.installs import WorkspaceState
 from bot.settings import Settings, SettingsError
 
 log = logging.getLogger("bot.scheduler")
@@ -153,12 +154,17 @@ def workspace_tokens(
 
 def still_installed(
     settings: Settings, sessions: sessionmaker[Session], client: WebClient | Transport
-) -> Callable[[str, str | None], bool] | None:
+) -> Callable[[WorkspaceState], bool] | None:
     """Whether the bot can still get into a workspace, asked before its data is purged."""
     from bot.slack import oauth
 
     if settings.oauth:
-        return oauth.has_token(settings, sessions)
+        base = (
+            client
+            if isinstance(client, WebClient)
+            else WebClient(base_url=settings.api_url or DEFAULT_API_URL)
+        )
+        return oauth.has_token(settings, sessions, WebClient(base_url=base.base_url, timeout=base.timeout))
     return oauth.token_works(client) if isinstance(client, WebClient) else None
 
 

@@ -316,6 +316,22 @@ def uninstalled(services: Any, context: Any) -> None:
     )
 
 
+def team_access(services: Any, event: dict[str, Any], context: Any, *, granted: bool) -> None:
+    """``team_access_granted`` / ``team_access_revoked``: an org admin adds the org-wide app to some of
+    the org's workspaces, or takes it away from them. The org's token stays (it serves the others); a
+    workspace taken away starts its retention clock, one given back calls that off."""
+    enterprise_id = context.enterprise_id
+    teams = [t for t in event.get("team_ids") or [] if isinstance(t, str)]
+    for team_id in teams:
+        if granted:
+            installs.installed(services.sessions, team_id=team_id, enterprise_id=enterprise_id)
+        else:
+            installs.uninstalled(
+                services.sessions, services.now(), team_id=team_id, enterprise_id=enterprise_id
+            )
+    log.info("org %s %s workspaces %s", enterprise_id, "added" if granted else "removed", ", ".join(teams))
+
+
 def tokens_revoked(services: Any, event: dict[str, Any], context: Any) -> None:
     """``tokens_revoked``: the revoked tokens are deleted (a bot token: the workspace's bot; user tokens:
     those people's installs). The CRM data stays: only an uninstall starts its retention clock."""
@@ -337,27 +353,42 @@ def tokens_revoked(services: Any, event: dict[str, Any], context: Any) -> None:
 _LOCKED_OUT = frozenset({"invalid_auth", "not_authed", "token_revoked", "account_inactive", "team_not_found"})
 
 
-def has_token(settings: Settings, sessions: sessionmaker[Session]) -> Any:
-    """OAuth mode: a workspace is installed again when the store has a bot for it or its org."""
+def has_token(settings: Settings, sessions: sessionmaker[Session], client: WebClient) -> Any:
+    """OAuth mode: a workspace is installed again when the store has a bot of its own, or its org's
+    org-wide install still reaches it (``auth.teams.list``: a workspace an org admin took out of the
+    org-wide install is not among them, though the org's token lives on)."""
     store = installation_store(settings, engine_of(sessions))
 
-    def found(team_id: str, enterprise_id: str | None) -> bool:
-        if store.find_bot(enterprise_id=enterprise_id, team_id=team_id) is not None:
+    def found(ws: installs.WorkspaceState) -> bool:
+        if store.find_bot(enterprise_id=ws.enterprise_id, team_id=ws.team_id) is not None:
             return True
-        return bool(enterprise_id) and (
-            store.find_bot(enterprise_id=enterprise_id, team_id=None, is_enterprise_install=True) is not None
-        )
+        if not ws.enterprise_id:
+            return False
+        org = store.find_bot(enterprise_id=ws.enterprise_id, team_id=None, is_enterprise_install=True)
+        if org is None or not org.bot_token:
+            return False
+        return _org_reaches(client, org.bot_token, ws.team_id)
 
     return found
+
+
+def _org_reaches(client: WebClient, token: str, team_id: str) -> bool:
+    try:
+        teams = client.auth_teams_list(token=token, limit=1000).get("teams") or []
+    except SlackApiError as exc:
+        return str(exc.response.get("error")) not in _LOCKED_OUT
+    except Exception:  # noqa: BLE001 - Slack unreachable: decide next time
+        return True
+    return any(isinstance(t, dict) and t.get("id") == team_id for t in teams)
 
 
 def token_works(client: WebClient) -> Any:
     """The single-token setup: installed again when the one token gets into that workspace. When Slack
     cannot be asked, the data is kept until the next try (an hour later)."""
 
-    def works(team_id: str, enterprise_id: str | None) -> bool:
+    def works(ws: installs.WorkspaceState) -> bool:
         try:
-            return client.auth_test().get("team_id") == team_id
+            return client.auth_test().get("team_id") == ws.team_id
         except SlackApiError as exc:
             return str(exc.response.get("error")) not in _LOCKED_OUT
         except Exception:  # noqa: BLE001 - Slack unreachable: decide next time

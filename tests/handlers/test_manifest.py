@@ -36,6 +36,8 @@ EXAMPLES = {
     },
     "app_uninstalled": {"type": "app_uninstalled"},
     "tokens_revoked": {"type": "tokens_revoked", "tokens": {"oauth": [], "bot": ["UBOT"]}},
+    "team_access_granted": {"type": "team_access_granted", "team_ids": ["T1"]},
+    "team_access_revoked": {"type": "team_access_revoked", "team_ids": ["T2"]},
     "message.im": {
         "type": "message",
         "channel_type": "im",

@@ -307,6 +307,64 @@ def test_an_org_wide_install_serves_every_workspace_of_the_org(oauth: SlackHTTP,
         assert ws is not None and ws.uninstalled_at is not None
 
 
+def _org_body(team: str) -> dict[str, object]:
+    return {
+        "enterprise_id": "E0GRID",
+        "is_enterprise_install": True,
+        "authorizations": [
+            {
+                "enterprise_id": "E0GRID",
+                "team_id": None,
+                "user_id": "UBOT1",
+                "is_bot": True,
+                "is_enterprise_install": True,
+            }
+        ],
+    }
+
+
+def test_a_workspace_taken_out_of_an_org_wide_install_is_purged_after_the_retention(
+    oauth: SlackHTTP, clock: ManualClock
+) -> None:
+    token = install(
+        oauth, None, "Grid Org", enterprise_id="E0GRID", enterprise_name="Grid Org", org_wide=True
+    )
+    assert dm_reply_token(oauth, "help", user=CARA, team="TGRID1", **_org_body("TGRID1")) == token
+    assert dm_reply_token(oauth, "help", user=BOB, team="TGRID2", **_org_body("TGRID2")) == token
+    assert dm_reply_token(oauth, "help", user=ANN, team="TGRID3", **_org_body("TGRID3")) == token
+    cara, bob = oauth.crm.actor("TGRID1", CARA), oauth.crm.actor("TGRID2", BOB)
+    assert cara is not None and bob is not None
+    oauth.crm.create_task(cara, "Grid follow-up", due="2026-11-18T16:00")
+    oauth.crm.create_task(bob, "Second workspace follow-up", due="2026-11-18T16:00")
+
+    # The org admin removes the app from TGRID2 only: the org's token stays for TGRID1.
+    # (and from TGRID3, which is given it back later without the bot being told).
+    revoked = event_callback({"type": "team_access_revoked", "team_ids": ["TGRID2", "TGRID3"]}, team="TGRID1")
+    revoked.update(_org_body("TGRID1"))
+    assert oauth.send_event(revoked).status == 200
+    assert len(bots(oauth)) == 1
+
+    oauth.fake.reset()
+    oauth.fake.org_teams["E0GRID"] = ["TGRID1", "TGRID3"]
+    sched = scheduler(oauth, clock)
+    try:
+        clock.advance(timedelta(hours=7))
+        sched.tick()
+        posts = [c.params["channel"] for c in oauth.fake.calls_to("chat.postMessage")]
+        assert posts == [CARA]
+        clock.advance(timedelta(days=31))
+        sched.tick()
+    finally:
+        sched.stop()
+    assert installs.count_rows(oauth.services.sessions, "TGRID2") == 0
+    assert oauth.crm.actor("TGRID1", CARA) is not None
+    # Slack says the org's install reaches TGRID3 again: its data stays, and it is served again.
+    assert oauth.crm.actor("TGRID3", ANN) is not None
+    with oauth.services.sessions() as s:
+        ws = s.scalar(select(Workspace).where(Workspace.team_id == "TGRID3"))
+        assert ws is not None and ws.uninstalled_at is None
+
+
 # ---- leaving ---------------------------------------------------------------------------------------------
 
 

@@ -56,6 +56,8 @@ class FakeSlack(SlackStandIn):
         self.grants: dict[str, Grant] = {}  # by token, every token ever issued
         self.refresh: dict[str, Grant] = {}  # by refresh token
         self.revoked: set[str] = set()
+        # The workspaces an org-wide install reaches (auth.teams.list), by org.
+        self.org_teams: dict[str, list[str]] = {}
         self._n = itertools.count(1)
 
     # ---- Slack's consent page ----
@@ -96,6 +98,7 @@ class FakeSlack(SlackStandIn):
         """Forget the calls, and the revocations: each test starts with every token good."""
         super().reset()
         self.revoked.clear()
+        self.org_teams.clear()
 
     def revoke(self, token: str) -> None:
         self.revoked.add(token)
@@ -116,6 +119,9 @@ class FakeSlack(SlackStandIn):
         if token in self.revoked:
             return {"ok": False, "error": "token_revoked"}
         grant = self.grants.get(token or "")
+        if method == "auth.teams.list" and grant is not None and grant.org_wide:
+            teams = self.org_teams.get(grant.enterprise_id or "", [])
+            return {"ok": True, "teams": [{"id": t, "name": t} for t in teams]}
         if method == "auth.test" and grant is not None:
             return {
                 "ok": True,
