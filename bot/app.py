@@ -36,6 +36,7 @@ HANDLER_MODULES = (
     "handlers.views",
     "handlers.home",
     "handlers.proactive",
+    "handlers.install",
 )
 # Only for the local console and tests, where no request comes from Slack; HTTP mode needs the real one.
 PLACEHOLDER_SECRET = "local-placeholder-signing-secret"
@@ -59,6 +60,7 @@ def create_app(
     client = client or make_client(settings)
     app = App(
         client=client,
+        **_oauth(settings, services, client),
         signing_secret=settings.signing_secret or PLACEHOLDER_SECRET,
         # Signatures are checked whenever a secret is configured: always in HTTP mode.
         request_verification_enabled=bool(settings.signing_secret),
@@ -79,6 +81,24 @@ def create_app(
         module.register(app)
     _SERVICES[app] = services
     return app
+
+
+def _oauth(settings: Settings, services: Services, client: WebClient) -> dict[str, Any]:
+    """OAuth mode: Bolt's install flow and a per-workspace authorize over the CRM's database; the
+    installation store is kept for the uninstall listeners (handlers/install.py)."""
+    if not settings.oauth:
+        return {}
+    from bot.slack import oauth
+
+    engine = oauth.engine_of(services.sessions, services.engine)
+    flow = oauth.oauth_flow(settings, services.sessions, engine, client)
+    store = flow.settings.installation_store
+    services.extras["installation_store"] = store
+    return {
+        "oauth_flow": flow,
+        "authorize": oauth.authorize(settings, store, client),
+        "installation_store_bot_only": True,
+    }
 
 
 _SERVICES: weakref.WeakKeyDictionary[App, Services] = weakref.WeakKeyDictionary()

@@ -10,6 +10,7 @@ import json
 import logging
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 
 def _settings(*, require_signing_secret: bool = True):  # type: ignore[no-untyped-def]
@@ -114,6 +115,65 @@ def cmd_train_intents(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_workspace(args: argparse.Namespace) -> int:
+    """``crm-bot workspace list`` / ``crm-bot workspace purge T…``: the workspaces the CRM holds data
+    for, and deleting one's data now rather than when its retention period after an uninstall ends."""
+    from bot.db import make_engine, make_session_factory, reaching
+    from bot.services import installs
+
+    settings = _settings(require_signing_secret=False)
+    _migrate_embedded(settings)
+    with reaching(settings.database_url):
+        engine = make_engine(settings.database_url)
+        try:
+            sessions = make_session_factory(engine)
+            if args.action == "list":
+                return _list_workspaces(installs.workspaces(sessions, settings.retention_days))
+            return _purge(sessions, args.team_id, force=args.installed)
+        finally:
+            engine.dispose()
+
+
+def _list_workspaces(found: Sequence[Any]) -> int:
+    if not found:
+        print("no workspaces")
+    for ws in found:
+        org = f" (org {ws.enterprise_id})" if ws.enterprise_id else ""
+        state = (
+            f"uninstalled {ws.uninstalled_at:%Y-%m-%d %H:%M} UTC, purged after {ws.purge_at:%Y-%m-%d %H:%M} UTC"
+            if ws.uninstalled_at
+            else "installed"
+        )
+        print(f"{ws.team_id}  {ws.name or '-'}{org}: {state}")
+    return 0
+
+
+def _purge(sessions: Any, team_id: str | None, *, force: bool) -> int:
+    from bot.services import installs
+
+    if not team_id:
+        print("crm-bot: workspace purge needs the workspace's Slack team id, e.g. T0123ABCD", file=sys.stderr)
+        return 2
+    known = {ws.team_id: ws for ws in installs.workspaces(sessions, 0)}
+    ws = known.get(team_id or "")
+    if ws is None:
+        print(
+            f"crm-bot: no data for workspace {team_id}; `crm-bot workspace list` shows the ones there are",
+            file=sys.stderr,
+        )
+        return 1
+    if ws.uninstalled_at is None and not force:
+        print(
+            f"crm-bot: {team_id} is still installed; uninstall the app there first, or add --installed "
+            "to delete its data anyway",
+            file=sys.stderr,
+        )
+        return 1
+    purged = installs.purge(sessions, ws.team_id)
+    print(f"purged workspace {purged.team_id}: {purged.rows} rows deleted")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="crm-bot", description="A CRM that lives in Slack.")
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug output")
@@ -138,6 +198,16 @@ def build_parser() -> argparse.ArgumentParser:
     console = sub.add_parser("console", help="chat with the bot in this terminal, as in Slack")
     console.add_argument("--demo", action="store_true", help="seed a small team, pipeline and history first")
     console.set_defaults(func=cmd_console)
+
+    workspace = sub.add_parser(
+        "workspace", help="workspaces: list them, or purge one's data now (after an uninstall)"
+    )
+    workspace.add_argument("action", choices=["list", "purge"])
+    workspace.add_argument("team_id", nargs="?", help="the workspace's Slack team id (T…), for purge")
+    workspace.add_argument(
+        "--installed", action="store_true", help="purge even though the app is still installed there"
+    )
+    workspace.set_defaults(func=cmd_workspace)
 
     scheduler = sub.add_parser("scheduler", help="run only the scheduler (reminders, nudges, summaries)")
     scheduler.set_defaults(func=cmd_scheduler)
@@ -169,6 +239,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     logging.getLogger("alembic").setLevel(logging.WARNING)
+    # Its DEBUG lines quote whole responses, tokens included (oauth.v2.access): never, even with -v.
+    logging.getLogger("slack_sdk.web.base_client").setLevel(logging.INFO)
     if not getattr(args, "func", None):
         parser.print_help()
         return 0

@@ -1,7 +1,8 @@
 """``crm-bot run`` with Slack credentials: Socket Mode, or HTTP behind waitress (a production WSGI server).
 
 HTTP serves ``POST /slack/events`` (Bolt verifies the signature: a bad one or a stale timestamp is a
-401) and ``GET /healthz``. Bolt's own development server is not used because it drops malformed
+401) and ``GET /healthz``; in OAuth mode also the browser's ``GET`` of the install page and of the OAuth
+redirect (``SLACK_INSTALL_PATH``, ``SLACK_REDIRECT_URI_PATH``), which carry no body. Bolt's own development server is not used because it drops malformed
 requests without an answer.
 """
 
@@ -36,7 +37,35 @@ def _answer(start_response: Callable[..., Any], status: str, body: bytes = b"") 
     return [body]
 
 
-_STATUS = {400: "400 Bad Request", 401: "401 Unauthorized", 413: "413 Payload Too Large"}
+_STATUS = {
+    400: "400 Bad Request",
+    401: "401 Unauthorized",
+    413: "413 Payload Too Large",
+    414: "414 URI Too Long",
+}
+
+
+def _browser_get(
+    bolt: Callable[..., Iterable[bytes]], environ: dict[str, Any], start_response: Callable[..., Any]
+) -> Iterable[bytes]:
+    """The install page or the OAuth redirect, to Bolt's OAuth flow once it has no body and a short query."""
+    try:
+        verify.check_browser_get(environ.get("CONTENT_LENGTH"), environ.get("QUERY_STRING"))
+    except verify.Refused as refused:
+        log.warning(
+            "refused a request for %s: %s (%d)", environ.get("PATH_INFO"), refused.reason, refused.status
+        )
+        return _answer(start_response, _STATUS[refused.status])
+    environ["wsgi.input"] = io.BytesIO(b"")
+    environ["CONTENT_LENGTH"] = "0"
+    try:
+        return bolt(environ, start_response)
+    except Exception as exc:
+        if is_unavailable(exc):
+            log.warning("install page: database unreachable: %s", reason(exc))
+        else:
+            log.exception("install page failed")
+        return _answer(start_response, "503 Service Unavailable", b"try again in a moment\n")
 
 
 def make_wsgi(app: App, services: Services) -> Callable[..., Iterable[bytes]]:
@@ -90,12 +119,18 @@ def make_wsgi(app: App, services: Services) -> Callable[..., Iterable[bytes]]:
             log.warning("refused a signed request Bolt cannot read: %s", type(exc).__name__)
             return _answer(start_response, "400 Bad Request", b"bad request\n")
 
+    # The OAuth install's browser pages, only in OAuth mode; everything from Slack itself stays signed.
+    browser_paths = {settings.install_path, settings.redirect_uri_path} if settings.oauth else set()
+
     def wsgi(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         path = environ.get("PATH_INFO") or "/"
+        method = environ.get("REQUEST_METHOD")
         if path == "/healthz":
             return health(start_response)
-        if path == EVENTS_PATH and environ.get("REQUEST_METHOD") == "POST":
+        if path == EVENTS_PATH and method == "POST":
             return events(environ, start_response)
+        if path in browser_paths and method == "GET":
+            return _browser_get(bolt, environ, start_response)
         return _answer(start_response, "404 Not Found", b"not found\n")
 
     return wsgi
@@ -207,6 +242,8 @@ def serve(settings: Settings) -> int:
                 make_wsgi(app, services), settings.host, settings.port, max_body_bytes=settings.max_body_bytes
             ).start()
             print(f"crm-bot: listening on http://{settings.host}:{http.port}{EVENTS_PATH}")
+            if settings.oauth:
+                print(f"crm-bot: install page at http://{settings.host}:{http.port}{settings.install_path}")
             stop.wait()
             http.stop()
     finally:

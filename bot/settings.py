@@ -7,7 +7,24 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+# The bot scopes the app uses (manifest.yml; each is explained in the README). An OAuth install asks
+# for these unless SLACK_SCOPES names others, which must include them.
+BOT_SCOPES = (
+    "app_mentions:read",
+    "channels:history",
+    "chat:write",
+    "commands",
+    "files:write",
+    "groups:history",
+    "im:history",
+    "im:write",
+    "users:read",
+)
+EVENTS_PATH = "/slack/events"
+HEALTH_PATH = "/healthz"
 
 
 class SettingsError(Exception):
@@ -36,10 +53,23 @@ class Settings:
     max_body_bytes: int = 1024 * 1024
     # Slack user ids the operator names as admins (CRM_ADMINS); empty: a workspace's first writer is.
     admins: tuple[str, ...] = ()
+    # OAuth install (Bolt's names): on when the client id and secret are both set.
+    client_id: str | None = None
+    client_secret: str | None = field(default=None, repr=False)
+    scopes: tuple[str, ...] = BOT_SCOPES
+    install_path: str = "/slack/install"
+    redirect_uri_path: str = "/slack/oauth_redirect"
+    redirect_uri: str | None = None
+    # Days a workspace's CRM data is kept after the app is uninstalled from it, then purged.
+    retention_days: int = 30
+
+    @property
+    def oauth(self) -> bool:
+        return bool(self.client_id and self.client_secret)
 
     @property
     def has_slack(self) -> bool:
-        return bool(self.bot_token)
+        return bool(self.bot_token) or self.oauth
 
     @property
     def socket_mode(self) -> bool:
@@ -71,7 +101,8 @@ def load_settings(
         value = values.get(name, "").strip()
         return value or None
 
-    bot_token, app_token, signing_secret = _tokens(get, require_signing_secret)
+    oauth = _oauth(get, require_signing_secret)
+    bot_token, app_token, signing_secret = _tokens(get, require_signing_secret, oauth=bool(oauth))
     port_text = get("PORT") or "3000"
     if not port_text.isdigit() or not 0 < int(port_text) < 65536:
         raise SettingsError("PORT must be a number from 1 to 65535")
@@ -89,13 +120,17 @@ def load_settings(
         response_url_hosts=_hosts(get("CRM_RESPONSE_URL_HOSTS")),
         max_body_bytes=_max_body(get("CRM_MAX_BODY_BYTES")),
         admins=_admins(get("CRM_ADMINS")),
+        retention_days=_retention(get("CRM_UNINSTALL_RETENTION_DAYS")),
+        **oauth,
     )
 
 
 Getter = Callable[[str], "str | None"]
 
 
-def _tokens(get: Getter, require_signing_secret: bool) -> tuple[str | None, str | None, str | None]:
+def _tokens(
+    get: Getter, require_signing_secret: bool, *, oauth: bool = False
+) -> tuple[str | None, str | None, str | None]:
     bot_token = get("SLACK_BOT_TOKEN")
     if bot_token and not bot_token.startswith("xoxb-"):
         raise SettingsError("SLACK_BOT_TOKEN must be a bot token starting with xoxb-")
@@ -107,9 +142,85 @@ def _tokens(get: Getter, require_signing_secret: bool) -> tuple[str | None, str 
         raise SettingsError("SLACK_SIGNING_SECRET is missing: HTTP mode needs it to verify Slack's requests")
     if app_token and not bot_token:
         raise SettingsError("SLACK_BOT_TOKEN is missing: Socket Mode needs it beside SLACK_APP_TOKEN")
-    if signing_secret and not bot_token:
+    if signing_secret and not bot_token and not oauth:
         raise SettingsError("SLACK_BOT_TOKEN is missing: it is needed beside SLACK_SIGNING_SECRET")
     return bot_token, app_token, signing_secret
+
+
+def _oauth(get: Getter, require_signing_secret: bool) -> dict[str, Any]:
+    """The OAuth install's settings, empty when it is off (neither SLACK_CLIENT_ID nor its secret set)."""
+    client_id, client_secret = get("SLACK_CLIENT_ID"), get("SLACK_CLIENT_SECRET")
+    if not client_id and not client_secret:
+        return {}
+    if not client_secret:
+        raise SettingsError(
+            "SLACK_CLIENT_SECRET is missing: the OAuth install needs it beside SLACK_CLIENT_ID"
+        )
+    if not client_id:
+        raise SettingsError(
+            "SLACK_CLIENT_ID is missing: the OAuth install needs it beside SLACK_CLIENT_SECRET"
+        )
+    if not re.fullmatch(r"[0-9]+\.[0-9]+", client_id):
+        raise SettingsError("SLACK_CLIENT_ID must be the app's client id, e.g. 1234567890.1234567890")
+    if get("SLACK_BOT_TOKEN"):
+        raise SettingsError(
+            "SLACK_BOT_TOKEN is set beside SLACK_CLIENT_ID: with the OAuth install each workspace's token "
+            "comes from installing the app; unset one of them"
+        )
+    if get("SLACK_APP_TOKEN"):
+        raise SettingsError(
+            "SLACK_APP_TOKEN is set beside SLACK_CLIENT_ID: the OAuth install is served in HTTP mode"
+        )
+    if require_signing_secret and not get("SLACK_SIGNING_SECRET"):
+        raise SettingsError("SLACK_SIGNING_SECRET is missing: HTTP mode needs it to verify Slack's requests")
+    install = _path("SLACK_INSTALL_PATH", get("SLACK_INSTALL_PATH") or "/slack/install")
+    redirect = _path("SLACK_REDIRECT_URI_PATH", get("SLACK_REDIRECT_URI_PATH") or "/slack/oauth_redirect")
+    if install == redirect:
+        raise SettingsError("SLACK_INSTALL_PATH and SLACK_REDIRECT_URI_PATH must be different paths")
+    return {
+        "client_id": client_id,
+        "client_secret": client_secret,
+        "scopes": _scopes(get("SLACK_SCOPES")),
+        "install_path": install,
+        "redirect_uri_path": redirect,
+        "redirect_uri": _redirect_uri(get("SLACK_REDIRECT_URI"), redirect),
+    }
+
+
+def _path(name: str, value: str) -> str:
+    if not re.fullmatch(r"/[A-Za-z0-9._~/-]*", value) or value in (EVENTS_PATH, HEALTH_PATH):
+        raise SettingsError(
+            f"{name} must be a path such as /slack/install, other than {EVENTS_PATH} and {HEALTH_PATH}"
+        )
+    return value
+
+
+def _scopes(value: str | None) -> tuple[str, ...]:
+    if not value:
+        return BOT_SCOPES
+    scopes = tuple(dict.fromkeys(s.strip() for s in value.split(",") if s.strip()))
+    for scope in scopes:
+        if not re.fullmatch(r"[a-z_]+(\.[a-z_]+)*(:[a-z._]+)*", scope):
+            raise SettingsError(f"SLACK_SCOPES must list scopes separated by commas: {scope!r} is not one")
+    missing = [s for s in BOT_SCOPES if s not in scopes]
+    if missing:
+        raise SettingsError(f"SLACK_SCOPES lacks scopes the bot uses: {', '.join(missing)}")
+    return scopes
+
+
+def _redirect_uri(value: str | None, path: str) -> str | None:
+    if not value:
+        return None
+    if not re.match(r"^https?://[^\s/]+/", value) or not value.split("?")[0].endswith(path):
+        raise SettingsError(f"SLACK_REDIRECT_URI must be the public https URL of {path}")
+    return value
+
+
+def _retention(value: str | None) -> int:
+    days = value or "30"
+    if not days.isdigit() or int(days) > 3650:
+        raise SettingsError("CRM_UNINSTALL_RETENTION_DAYS must be a number of days from 0 to 3650")
+    return int(days)
 
 
 def _api_url(api_url: str | None) -> str | None:

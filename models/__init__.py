@@ -15,6 +15,7 @@ from models.entities import (
     User,
     Workspace,
 )
+from models.installations import slack_bots, slack_installations, slack_oauth_states
 from models.scheduling import Delivery, SchedulerHeartbeat, SchedulerLease, Subscription
 
 __all__ = [
@@ -36,4 +37,7 @@ __all__ = [
     "User",
     "Workspace",
     "metadata",
+    "slack_bots",
+    "slack_installations",
+    "slack_oauth_states",
 ]

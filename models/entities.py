@@ -53,6 +53,11 @@ class Workspace(Base):
     default_currency: Mapped[str] = mapped_column(String(3), default="USD")
     stale_days: Mapped[int] = mapped_column(Integer, default=14)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The Enterprise Grid org it belongs to, when Slack said so: an org-wide install's token serves it.
+    enterprise_id: Mapped[str | None] = mapped_column(String(32))
+    # When the app was uninstalled from it; its rows are purged once the retention period has passed,
+    # unless it is installed again first.
+    uninstalled_at: Mapped[datetime | None] = mapped_column()
 
 
 def in_workspace() -> UniqueConstraint:

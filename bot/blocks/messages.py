@@ -172,6 +172,9 @@ TEMPLATES: dict[str, Template] = {
     "person.unknown": Template(
         "I couldn't find a {kind} matching “<@{ref}>”.", "They need to say something to the bot first."
     ),
+    "workspace.unknown": Template(
+        "The CRM holds nothing for the workspace {ref}.", "`crm-bot workspace list` shows the ones it knows."
+    ),
     "teammate.not_found": Template(
         "No one called “{ref}” is on this team.",
         "Mention them with @ so I know who you mean; someone who has never written to me must do so once first.",

@@ -147,7 +147,10 @@ class SlackStandIn:
 
     # ---- the API -------------------------------------------------------------------------------
 
-    def _answer(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
+    def _answer(
+        self, method: str, params: dict[str, Any], headers: dict[str, str] | None = None
+    ) -> dict[str, Any]:
+        """Slack's answer to ``method``; ``headers`` (lower-case names) carry the caller's token."""
         if method in self.handlers:
             return self.handlers[method](params)
         if method == "auth.test":
@@ -246,7 +249,7 @@ class SlackStandIn:
                 if fault is not None:
                     body = json.dumps(fault.body or {"ok": False, "error": "fatal_error"}).encode()
                     return self._send(fault.status, body, "application/json", fault.headers)
-                answer = fake._answer(method, params)
+                answer = fake._answer(method, params, headers)
                 # Wake waiters again: a handler may have changed what they wait on (a subclass's
                 # record of accepted posts, the call's result) after the call itself was recorded.
                 with fake._changed:

@@ -28,6 +28,7 @@ import socket
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -44,10 +45,12 @@ from bot.proactive import registry
 from bot.proactive.planner import Planner, PlanStats
 from bot.scheduler import lease
 from bot.scheduler.lease import SchedulerBusy
-from bot.scheduler.transport import SendError, SlackTransport, Transport
+from bot.scheduler.transport import NOT_INSTALLED, SendError, SlackTransport, Transport, WorkspaceTransports
+from bot.services import installs
 from models import Delivery, SchedulerHeartbeat
 
 log = logging.getLogger("bot.scheduler")
+PURGE_EVERY = timedelta(hours=1)
 
 
 @dataclass
@@ -78,6 +81,7 @@ class Claimed:
     in_doubt: bool
     since: datetime
     posted_ts: str | None
+    workspace_id: int = 0
 
 
 class Scheduler:
@@ -104,9 +108,21 @@ class Scheduler:
         heartbeat_seconds: float = 5.0,
         recovery_seconds: float = 30.0,
         single: bool | None = None,
+        tokens: Callable[[int], str | None] | None = None,
+        retention_days: int | None = None,
+        still_installed: Callable[[installs.WorkspaceState], bool] | None = None,
     ) -> None:
         self.sessions = sessions
         self.transport: Transport = SlackTransport(client) if isinstance(client, WebClient) else client
+        # OAuth mode: each message goes out with the token of its workspace (``tokens`` maps the CRM's
+        # workspace id to it, None when the app is no longer installed there).
+        self.transports = WorkspaceTransports(client, tokens) if tokens is not None else None
+        # Days an uninstalled workspace's data is kept; None: never purged by this scheduler.
+        self.retention_days = retention_days
+        # Asked before a purge, a workspace → whether Slack still lets the bot in there: an app
+        # installed again without the install page (the single-token setup) keeps its data.
+        self.still_installed = still_installed
+        self._purged_at: datetime | None = None
         self.clock = clock or SystemClock()
         self.name = name or f"{socket.gethostname()}:{os.getpid()}:{id(self) % 100000}"
         self.pace_seconds = pace_seconds
@@ -205,6 +221,7 @@ class Scheduler:
             elif self.single:
                 lease.acquire(self.sessions, self.name, self.clock.now(), self._lease_ttl)
             self._lease_lost = False
+            self._purge_now_and_then()
             stats = TickStats(planned=self.planner.plan(self.clock.now()))
             with _Beating(self):
                 for _ in range(max_rounds):
@@ -218,6 +235,26 @@ class Scheduler:
             return stats
 
     run_once = tick
+
+    def _purge_now_and_then(self) -> None:
+        """Once an hour: the data of workspaces uninstalled longer ago than the retention period goes."""
+        now = self.clock.now()
+        if self.retention_days is None or (self._purged_at and now - self._purged_at < PURGE_EVERY):
+            return
+        self._purged_at = now
+        installs.forget_expired_states(self.sessions, now)
+        for ws in installs.due_for_purge(self.sessions, now, self.retention_days):
+            if self.still_installed is not None and self.still_installed(ws):
+                log.info("workspace %s was installed again: its data is kept", ws.team_id)
+                installs.installed(self.sessions, team_id=ws.team_id, enterprise_id=ws.enterprise_id)
+                continue
+            purged = installs.purge(self.sessions, ws.team_id)
+            log.info(
+                "purged workspace %s (%d rows): uninstalled more than %d days ago",
+                ws.team_id,
+                purged.rows,
+                self.retention_days,
+            )
 
     def plan(self) -> PlanStats:
         return self.planner.plan(self.clock.now())
@@ -289,6 +326,7 @@ class Scheduler:
                         in_doubt,
                         min(previous_claim, d.created_at) - timedelta(minutes=1),
                         d.slack_ts,
+                        d.workspace_id,
                     )
                 )
         self._beat_done(now)
@@ -372,8 +410,9 @@ class Scheduler:
         uploads = found_kind.uploads if found_kind is not None else None
         posting = posted = False
         try:
+            transport = self._transport(c)
             if c.in_doubt and c.posted_ts is None:
-                found = self.transport.find(c.channel, c.dedupe_key, c.since)
+                found = transport.find(c.channel, c.dedupe_key, c.since)
                 if found:
                     log.info("delivery %s was already posted before a crash; not posting again", c.id)
                     if uploads is not None:
@@ -386,7 +425,7 @@ class Scheduler:
             ts = c.posted_ts
             if ts is None:
                 posting = True
-                _, ts = self.transport.post(c.channel, text, blocks, c.dedupe_key)
+                _, ts = transport.post(c.channel, text, blocks, c.dedupe_key)
                 posting = False
                 posted = True
             if uploads is not None:
@@ -394,7 +433,7 @@ class Scheduler:
                     self._record_post(c, ts)
                     c.posted_ts = ts
                 for upload in uploads(c.payload):
-                    self.transport.upload(c.channel, upload.filename, upload.content, upload.title)
+                    transport.upload(c.channel, upload.filename, upload.content, upload.title)
             self._mark_sent(c, ts)
             stats.sent += 1
             return "sent", None
@@ -410,6 +449,11 @@ class Scheduler:
             # (recording it), Slack has it: either way, check before resending.
             kind = "in_doubt" if posting or posted else "transient"
             return self._failed(c, SendError(kind, f"{type(exc).__name__}: {exc}"), stats)
+
+    def _transport(self, c: Claimed) -> Transport:
+        if self.transports is None:
+            return self.transport
+        return self.transports.of(c.workspace_id)
 
     def _skip_held(self, claimed: list[Claimed], stats: TickStats) -> list[Claimed]:
         """Send rows for channels still under a Retry-After back to wait for its end, untried."""
@@ -447,6 +491,12 @@ class Scheduler:
             self._release(c, err.retry_after or 1.0, str(err), count_attempt=False)
             stats.retried += 1
             return "rate_limited", err.retry_after
+        if err.error == NOT_INSTALLED:
+            # Expected for the retention period after an uninstall: kept as failed, said quietly.
+            log.info("delivery %s to %s not sent: the app is not installed in its workspace", c.id, c.channel)
+            self._finish(c, state="failed", last_error=str(err))
+            stats.failed += 1
+            return "failed", None
         if err.kind == "permanent" or c.attempts >= self.max_attempts:
             log.error(
                 "delivery %s to %s failed for good after %s attempts: %s", c.id, c.channel, c.attempts, err

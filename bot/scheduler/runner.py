@@ -8,6 +8,7 @@ import signal
 import sys
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,9 +20,11 @@ from bot.db import is_unavailable, reason, unreachable
 from bot.scheduler.core import Scheduler
 from bot.scheduler.lease import SchedulerBusy
 from bot.scheduler.transport import Transport
+from bot.services.installs import WorkspaceState
 from bot.settings import Settings, SettingsError
 
 log = logging.getLogger("bot.scheduler")
+DEFAULT_API_URL = "https://slack.com/api/"
 
 
 @dataclass(frozen=True)
@@ -135,6 +138,36 @@ class SchedulerHandle:
         return self.thread.is_alive()
 
 
+def workspace_tokens(
+    settings: Settings, sessions: sessionmaker[Session], client: WebClient | Transport
+) -> Callable[[int], str | None] | None:
+    """OAuth mode: each workspace's own token (``bot/slack/oauth.py``); else None, the one bot token."""
+    if not settings.oauth:
+        return None
+    from bot.slack.oauth import WorkspaceTokens
+
+    base = (
+        client if isinstance(client, WebClient) else WebClient(base_url=settings.api_url or DEFAULT_API_URL)
+    )
+    return WorkspaceTokens(settings, sessions, WebClient(base_url=base.base_url, timeout=base.timeout))
+
+
+def still_installed(
+    settings: Settings, sessions: sessionmaker[Session], client: WebClient | Transport
+) -> Callable[[WorkspaceState], bool] | None:
+    """Whether the bot can still get into a workspace, asked before its data is purged."""
+    from bot.slack import oauth
+
+    if settings.oauth:
+        base = (
+            client
+            if isinstance(client, WebClient)
+            else WebClient(base_url=settings.api_url or DEFAULT_API_URL)
+        )
+        return oauth.has_token(settings, sessions, WebClient(base_url=base.base_url, timeout=base.timeout))
+    return oauth.token_works(client) if isinstance(client, WebClient) else None
+
+
 def start_in_background(
     settings: Settings,
     sessions: sessionmaker[Session],
@@ -150,7 +183,14 @@ def start_in_background(
     process restarted right after a crash finds the dead one's lease still there."""
     opts = options or options_from_env()
     scheduler = Scheduler(
-        sessions, client, clock or SystemClock(), pace_seconds=opts.pace_seconds, workers=opts.workers
+        sessions,
+        client,
+        clock or SystemClock(),
+        pace_seconds=opts.pace_seconds,
+        workers=opts.workers,
+        tokens=workspace_tokens(settings, sessions, client),
+        retention_days=settings.retention_days,
+        still_installed=still_installed(settings, sessions, client),
     )
     if not standby:
         scheduler.start()
@@ -179,7 +219,7 @@ def run_standalone(settings: Settings) -> int:
         else:
             ping(engine)
     sessions = make_session_factory(engine)
-    client = WebClient(token=settings.bot_token, base_url=settings.api_url or "https://slack.com/api/")
+    client = WebClient(token=settings.bot_token, base_url=settings.api_url or DEFAULT_API_URL)
     try:
         handle = start_in_background(settings, sessions, client, options=opts)
     except SchedulerBusy as exc:

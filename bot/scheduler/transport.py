@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
@@ -35,6 +37,8 @@ PERMANENT = frozenset(
     }
 )
 METADATA_EVENT = "crm_delivery"
+# The error of a message whose workspace the app is no longer installed in (OAuth mode).
+NOT_INSTALLED = "not_installed"
 
 
 @dataclass
@@ -140,3 +144,52 @@ class SlackTransport:
             ):
                 return str(message.get("ts"))
         return None
+
+
+class NotInstalled:
+    """The transport of a workspace the app is no longer installed in: nothing can be sent there."""
+
+    def post(self, channel: str, text: str, blocks: list[dict[str, Any]], dedupe_key: str) -> tuple[str, str]:
+        raise SendError("permanent", NOT_INSTALLED)
+
+    def upload(self, channel: str, filename: str, content: bytes, title: str) -> None:
+        raise SendError("permanent", NOT_INSTALLED)
+
+    def find(self, channel: str, dedupe_key: str, oldest: datetime) -> str | None:
+        return None
+
+
+class WorkspaceTransports:
+    """OAuth mode: a transport per workspace, with that workspace's bot token (``tokens`` maps the CRM's
+    workspace id to it), all on the one client's base URL and retry rules."""
+
+    def __init__(self, client: WebClient | Transport, tokens: Callable[[int], str | None]) -> None:
+        self.client = client if isinstance(client, WebClient) else None
+        self.fixed = None if isinstance(client, WebClient) else client
+        self.tokens = tokens
+        self._by_token: dict[str, SlackTransport] = {}
+        self._lock = threading.Lock()
+
+    def of(self, workspace_id: int) -> Transport:
+        token = self.tokens(workspace_id)
+        if token is None:
+            return NotInstalled()
+        if self.fixed is not None:  # a test's own transport: it only sees which token was chosen
+            return self.fixed
+        assert self.client is not None
+        with self._lock:
+            found = self._by_token.get(token)
+            if found is None:
+                if len(self._by_token) > 1000:  # rotated tokens are never asked for again
+                    self._by_token.clear()
+                base = self.client
+                found = SlackTransport(
+                    WebClient(
+                        token=token,
+                        base_url=base.base_url,
+                        timeout=base.timeout,
+                        retry_handlers=list(base.retry_handlers),
+                    )
+                )
+                self._by_token[token] = found
+            return found

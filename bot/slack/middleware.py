@@ -50,7 +50,7 @@ def make_dedupe(services: Services) -> Callable[..., Any]:
 def make_actor(services: Services) -> Callable[..., Any]:
     def actor(context: BoltContext, body: dict[str, Any], next: Callable[[], Any]) -> Any:  # noqa: A002
         context["services"] = services
-        team_id = context.team_id or _team(body)
+        team_id = context.team_id or team_of(body)
         user_id = context.user_id
         if team_id and user_id:
             # Only the database here, before the ack: someone new is looked up in Slack (users.info)
@@ -63,7 +63,7 @@ def make_actor(services: Services) -> Callable[..., Any]:
     return actor
 
 
-def _team(body: dict[str, Any]) -> str | None:
+def team_of(body: dict[str, Any]) -> str | None:
     team = body.get("team")
     if isinstance(team, dict):
         return team.get("id")

@@ -14,8 +14,8 @@ from bot.blocks.cards import problem
 from bot.blocks.messages import describe
 from bot.commands.registry import Ctx, Reply
 from bot.db import is_unavailable, reason
-from bot.services import DomainError
-from bot.slack.middleware import resolve_actor
+from bot.services import DomainError, installs
+from bot.slack.middleware import resolve_actor, team_of
 
 log = logging.getLogger(__name__)
 SORRY = "Sorry, something went wrong on my side and nothing was saved. Please try again in a moment."
@@ -25,11 +25,15 @@ def make_ctx(
     context: BoltContext, body: dict[str, Any], source: str, *, channel_id: str | None = None
 ) -> Ctx:
     services = context["services"]
-    team_id = context.team_id or ""
+    # An org-wide install's events name no team in their authorization: the body names the workspace.
+    team_id = context.team_id or team_of(body) or ""
     user_id = context.user_id or ""
     actor = context.get("actor")
     if actor is None or actor.name == actor.slack_id:
         actor = resolve_actor(services, context.client, team_id, user_id)
+        if context.enterprise_id and team_id:
+            # Someone new: their workspace may be served by their Grid org's org-wide install.
+            installs.seen_in_org(services.sessions, team_id, context.enterprise_id)
     raw_channel = body.get("channel")
     channel: dict[str, Any] = raw_channel if isinstance(raw_channel, dict) else {}
     return Ctx(

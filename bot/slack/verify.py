@@ -152,6 +152,18 @@ def check_shape(body: dict[str, Any]) -> None:
         raise Refused(400, f"not the shape Slack sends for a {str(body.get('type') or 'command')[:30]!r}")
 
 
+MAX_QUERY_BYTES = 2048
+
+
+def check_browser_get(content_length: str | None, query: str | None) -> None:
+    """The install page and the OAuth redirect are a browser's GETs, unsigned by nature: they may carry
+    a short query string (code, state, error) and no body at all."""
+    if (content_length or "0").strip() not in ("", "0"):
+        raise Refused(400, "a GET with a body")
+    if len((query or "").encode()) > MAX_QUERY_BYTES:
+        raise Refused(414, f"query string over {MAX_QUERY_BYTES} bytes")
+
+
 def response_urls(body: dict[str, Any]) -> Iterable[Any]:
     if "response_url" in body:
         yield body["response_url"]

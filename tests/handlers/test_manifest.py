@@ -34,6 +34,10 @@ EXAMPLES = {
         "text": "<@UBOT> thanks",
         "ts": "1.1",
     },
+    "app_uninstalled": {"type": "app_uninstalled"},
+    "tokens_revoked": {"type": "tokens_revoked", "tokens": {"oauth": [], "bot": ["UBOT"]}},
+    "team_access_granted": {"type": "team_access_granted", "team_ids": ["T1"]},
+    "team_access_revoked": {"type": "team_access_revoked", "team_ids": ["T2"]},
     "message.im": {
         "type": "message",
         "channel_type": "im",

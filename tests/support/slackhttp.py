@@ -15,7 +15,7 @@ import json
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
@@ -260,6 +260,7 @@ def button(call: Call | dict[str, Any], label: str) -> dict[str, Any]:
 class Response:
     status: int
     body: str
+    headers: dict[str, str] | None = None
 
 
 class Front:
@@ -305,9 +306,10 @@ class SlackHTTP:
         sessions: Any = None,
         front: Front | None = None,
         admins: tuple[str, ...] = (),
+        **changes: Any,
     ) -> SlackHTTP:
         """The app over ``database_url`` behind ``front`` (a new one when not given); ``admins`` is
-        ``CRM_ADMINS``."""
+        ``CRM_ADMINS``; ``changes`` are other settings (the OAuth install's, say)."""
         settings = Settings(
             bot_token="xoxb-test",
             signing_secret=SECRET,
@@ -318,6 +320,7 @@ class SlackHTTP:
             response_url_hosts=(fake_host(fake),),
             admins=admins,
         )
+        settings = replace(settings, **changes)
         services = build_services(settings, sessions=sessions, clock=clock)
         work = TrackingExecutor(ThreadPoolExecutor(max_workers=8, thread_name_prefix="crm-test-work"))
         app = create_app(settings, services=services, listener_executor=work)
@@ -376,12 +379,12 @@ class SlackHTTP:
         finally:
             conn.close()
 
-    def get(self, path: str) -> Response:
+    def get(self, path: str, headers: dict[str, str] | None = None) -> Response:
         conn = http.client.HTTPConnection("127.0.0.1", self.front.port, timeout=10)
         try:
-            conn.request("GET", path)
+            conn.request("GET", path, headers=headers or {})
             resp = conn.getresponse()
-            return Response(resp.status, resp.read().decode())
+            return Response(resp.status, resp.read().decode(), dict(resp.getheaders()))
         finally:
             conn.close()
 
