@@ -15,7 +15,7 @@ from models.entities import (
     User,
     Workspace,
 )
-from models.scheduling import Delivery, SchedulerHeartbeat, SchedulerLease, Subscription
+from models.scheduling import Delivery, SchedulerHeartbeat, SchedulerLease, Subscription, WebhookEndpoint
 
 __all__ = [
     "AuditEvent",
@@ -34,6 +34,7 @@ __all__ = [
     "Target",
     "Task",
     "User",
+    "WebhookEndpoint",
     "Workspace",
     "metadata",
 ]
