@@ -36,6 +36,9 @@ class Settings:
     max_body_bytes: int = 1024 * 1024
     # Slack user ids the operator names as admins (CRM_ADMINS); empty: a workspace's first writer is.
     admins: tuple[str, ...] = ()
+    # Hosts (host or host:port) a webhook may reach over plain http or at a private address (tests on
+    # loopback, a receiver inside the network): CRM_WEBHOOK_ALLOW_HOSTS.
+    webhook_hosts: tuple[str, ...] = ()
 
     @property
     def has_slack(self) -> bool:
@@ -89,6 +92,7 @@ def load_settings(
         response_url_hosts=_hosts(get("CRM_RESPONSE_URL_HOSTS")),
         max_body_bytes=_max_body(get("CRM_MAX_BODY_BYTES")),
         admins=_admins(get("CRM_ADMINS")),
+        webhook_hosts=_hosts(get("CRM_WEBHOOK_ALLOW_HOSTS"), "CRM_WEBHOOK_ALLOW_HOSTS"),
     )
 
 
@@ -143,11 +147,11 @@ def _currency(value: str | None) -> str:
     return currency
 
 
-def _hosts(value: str | None) -> tuple[str, ...]:
+def _hosts(value: str | None, name: str = "CRM_RESPONSE_URL_HOSTS") -> tuple[str, ...]:
     hosts = tuple(h.strip().lower() for h in (value or "").split(",") if h.strip())
     for host in hosts:
         if not re.fullmatch(r"[a-z0-9.-]+(:[0-9]{1,5})?", host):
-            raise SettingsError("CRM_RESPONSE_URL_HOSTS must list host or host:port names, comma-separated")
+            raise SettingsError(f"{name} must list host or host:port names, comma-separated")
     return hosts
 
 

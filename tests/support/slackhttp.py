@@ -305,6 +305,7 @@ class SlackHTTP:
         sessions: Any = None,
         front: Front | None = None,
         admins: tuple[str, ...] = (),
+        webhook_hosts: tuple[str, ...] = (),
     ) -> SlackHTTP:
         """The app over ``database_url`` behind ``front`` (a new one when not given); ``admins`` is
         ``CRM_ADMINS``."""
@@ -317,6 +318,7 @@ class SlackHTTP:
             scheduler=False,
             response_url_hosts=(fake_host(fake),),
             admins=admins,
+            webhook_hosts=webhook_hosts,
         )
         services = build_services(settings, sessions=sessions, clock=clock)
         work = TrackingExecutor(ThreadPoolExecutor(max_workers=8, thread_name_prefix="crm-test-work"))
