@@ -489,8 +489,10 @@ class Scheduler:
     def _gave_up(self, c: Claimed) -> bool:
         if c.target is None or c.created_at is None:
             return c.attempts >= self.max_attempts
-        # A webhook event is tried for as long as its endpoint may fail before being turned off.
-        return self.clock.now() - c.created_at >= self.webhook_disable_after
+        # A webhook event is tried until its endpoint is turned off for failing (the endpoint's clock
+        # starts at its first failure, so the event's own limit is longer); an event one working
+        # endpoint keeps refusing gives up at twice that age.
+        return self.clock.now() - c.created_at >= 2 * self.webhook_disable_after
 
     def _pace_for(self, channel: str) -> float:
         return self.webhook_pace if channel.startswith(CHANNEL_PREFIX) else self.pace_seconds
@@ -504,7 +506,11 @@ class Scheduler:
         try:
             status = self.hook_sender.send(target, c.payload.get("event") or {}, c.dedupe_key)
         except SendError as err:
-            webhooks.failed(self, target.endpoint_id, str(err))
+            if webhooks.failed(self, target.endpoint_id, str(err)):
+                # Turned off just now: this event goes with the others it held back.
+                self._finish(c, state="failed", last_error=f"endpoint disabled; last error: {err}"[:2000])
+                stats.failed += 1
+                return "failed", None
             outcome, after = self._failed(c, err, stats)
             if outcome == "retry":
                 delay = self._backoff(c)

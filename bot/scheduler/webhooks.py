@@ -156,9 +156,9 @@ def succeeded(sched: Scheduler, endpoint_id: int, status: str) -> None:
         )
 
 
-def failed(sched: Scheduler, endpoint_id: int, error: str) -> None:
+def failed(sched: Scheduler, endpoint_id: int, error: str) -> bool:
     """Note the failure; an endpoint failing for ``webhook_disable_after`` with no success in between is
-    turned off, its waiting deliveries marked failed, and the admin who added it told in a DM."""
+    turned off (True), its waiting deliveries marked failed, and the admin who added it told in a DM."""
     now = sched.clock.now()
     with sched.sessions.begin() as s:
         s.execute(
@@ -173,10 +173,10 @@ def failed(sched: Scheduler, endpoint_id: int, error: str) -> None:
         )
         endpoint = s.get(WebhookEndpoint, endpoint_id, with_for_update=True)
         if endpoint is None or endpoint.disabled_at is not None or endpoint.failing_since is None:
-            return
+            return False
         since = endpoint.failing_since
         if now - since < sched.webhook_disable_after:
-            return
+            return False
         endpoint.disabled_at = now
         s.execute(
             update(Delivery)
@@ -206,6 +206,7 @@ def failed(sched: Scheduler, endpoint_id: int, error: str) -> None:
                     created_at=now,
                 )
             )
+    return True
 
 
 def _admins_to_tell(s: Session, endpoint: WebhookEndpoint) -> list[User]:
