@@ -9,6 +9,7 @@ import sys
 import threading
 import time
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from slack_sdk import WebClient
@@ -19,6 +20,7 @@ from bot.db import is_unavailable, reason, unreachable
 from bot.scheduler.core import Scheduler
 from bot.scheduler.lease import SchedulerBusy
 from bot.scheduler.transport import Transport
+from bot.scheduler.webhooks import WebhookSender
 from bot.settings import Settings, SettingsError
 
 log = logging.getLogger("bot.scheduler")
@@ -29,12 +31,18 @@ class SchedulerOptions:
     interval: float = 5.0
     pace_seconds: float = 1.0
     workers: int = 4
+    webhook_pace: float = 0.1
+    webhook_timeout: float = 5.0
+    webhook_disable_days: float = 3.0
 
 
 def options_from_env(env: dict[str, str] | None = None) -> SchedulerOptions:
     """``CRM_SCHEDULER_INTERVAL`` (seconds between rounds, default 5), ``CRM_SLACK_CHANNEL_PACE``
     (seconds between two posts to one channel, default 1; 0 turns pacing off) and
-    ``CRM_SCHEDULER_WORKERS`` (parallel senders, default 4)."""
+    ``CRM_SCHEDULER_WORKERS`` (parallel senders, default 4); for webhooks ``CRM_WEBHOOK_PACE`` (seconds
+    between two deliveries to one endpoint, default 0.1), ``CRM_WEBHOOK_TIMEOUT`` (seconds a receiver
+    has to answer, default 5) and ``CRM_WEBHOOK_DISABLE_DAYS`` (days of failures before an endpoint is
+    turned off, default 3)."""
     env = dict(os.environ) if env is None else env
 
     def number(name: str, default: float, minimum: float) -> float:
@@ -53,6 +61,9 @@ def options_from_env(env: dict[str, str] | None = None) -> SchedulerOptions:
         interval=number("CRM_SCHEDULER_INTERVAL", 5.0, 0.1),
         pace_seconds=number("CRM_SLACK_CHANNEL_PACE", 1.0, 0.0),
         workers=int(number("CRM_SCHEDULER_WORKERS", 4, 1)),
+        webhook_pace=number("CRM_WEBHOOK_PACE", 0.1, 0.0),
+        webhook_timeout=number("CRM_WEBHOOK_TIMEOUT", 5.0, 0.5),
+        webhook_disable_days=number("CRM_WEBHOOK_DISABLE_DAYS", 3.0, 0.01),
     )
 
 
@@ -150,7 +161,14 @@ def start_in_background(
     process restarted right after a crash finds the dead one's lease still there."""
     opts = options or options_from_env()
     scheduler = Scheduler(
-        sessions, client, clock or SystemClock(), pace_seconds=opts.pace_seconds, workers=opts.workers
+        sessions,
+        client,
+        clock or SystemClock(),
+        pace_seconds=opts.pace_seconds,
+        workers=opts.workers,
+        webhooks=WebhookSender(settings.webhook_hosts, timeout=opts.webhook_timeout),
+        webhook_pace=opts.webhook_pace,
+        webhook_disable_after=timedelta(days=opts.webhook_disable_days),
     )
     if not standby:
         scheduler.start()

@@ -19,7 +19,8 @@ from sqlalchemy import Engine, select
 
 from bot.clock import ManualClock
 from bot.scheduler import Scheduler
-from bot.scheduler.webhooks import WebhookSender
+from bot.scheduler.transport import SendError
+from bot.scheduler.webhooks import HookTarget, WebhookSender
 from bot.services import CRM, Actor
 from models import Contact, WebhookEndpoint
 from tests.scheduler.conftest import Slack, block_text, deliveries
@@ -225,7 +226,8 @@ import sys
 from slack_sdk import WebClient
 from bot.db import make_engine, make_session_factory
 from bot.scheduler import Scheduler
-from bot.scheduler.webhooks import WebhookSender
+from bot.scheduler.transport import SendError
+from bot.scheduler.webhooks import HookTarget, WebhookSender
 
 url, api, host = sys.argv[1], sys.argv[2], sys.argv[3]
 engine = make_engine(url)
@@ -274,3 +276,40 @@ def test_killed_mid_delivery_the_event_is_resent_with_its_id_and_accepted_once(
     assert row.state == "sent"
     survivor.tick()
     assert len(receiver.arrivals) == 2
+
+
+def test_the_readme_receiver_prints_each_event_once_and_refuses_a_forged_one(tmp_path: Path) -> None:
+    """The README's ten-line receiver, run as printed (with a secret and a port filled in)."""
+    import socket
+
+    root = Path(__file__).resolve().parents[2]
+    readme = (root / "README.md").read_text()
+    code = readme.split("```python\n", 1)[1].split("```", 1)[0]
+    assert len(code.strip().splitlines()) <= 10
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    secret = "whsec_" + "ab" * 24
+    code = code.replace('b"whsec_..."', repr(secret.encode())).replace('("", 8080)', f'("127.0.0.1", {port})')
+    proc = subprocess.Popen([sys.executable, "-u", "-c", code], stdout=subprocess.PIPE, text=True)
+    try:
+        host = f"127.0.0.1:{port}"
+        sender = WebhookSender(allow_hosts=(host,), timeout=2.0)
+        target = HookTarget(1, f"http://{host}/hook", secret)
+        event = {"id": "evt_1", "type": "contact.created", "record": {"name": "Jane Doe"}}
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                assert sender.send(target, event, "webhook:1:evt_1") == 200
+                break
+            except SendError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.1)
+        assert sender.send(target, event, "webhook:1:evt_1") == 200  # a retry: accepted, not processed again
+        with pytest.raises(SendError, match="HTTP 401"):
+            sender.send(HookTarget(1, target.url, "whsec_forged"), event, "webhook:1:evt_2")
+    finally:
+        proc.terminate()
+        out = proc.communicate(timeout=10)[0]
+    assert out.count('"type":"contact.created"') == 1, out
