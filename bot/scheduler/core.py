@@ -261,6 +261,7 @@ class Scheduler:
                             ),
                         )
                     )
+                    .where(*self._not_held())
                     .order_by(Delivery.next_attempt_at, Delivery.id)
                     .limit(self.batch)
                     .with_for_update(skip_locked=True, of=Delivery)
@@ -350,17 +351,16 @@ class Scheduler:
                 if outcome in ("rate_limited", "blocked"):
                     # Slack asked this channel to wait, or a webhook endpoint is failing: the rest of
                     # its queue waits too, others go on.
-                    for rest in pacer.drain(job.channel):
-                        # Never tried: it keeps its tries (and its short backoff) for real failures.
-                        self._release(
-                            rest,
-                            retry_after or 1.0,
-                            "waiting out a rate limit on this channel"
-                            if outcome == "rate_limited"
-                            else "waiting: the endpoint's last delivery failed",
-                            count_attempt=False,
-                        )
-                        local.retried += 1
+                    rest = pacer.drain(job.channel)
+                    # Never tried: they keep their tries (and short backoff) for real failures.
+                    self._release_untried(
+                        rest,
+                        retry_after or 1.0,
+                        "waiting out a rate limit on this channel"
+                        if outcome == "rate_limited"
+                        else "waiting: the endpoint's last delivery failed",
+                    )
+                    local.retried += len(rest)
 
         n = min(self.workers, pacer.channels)
         if n <= 1:
@@ -435,28 +435,55 @@ class Scheduler:
             return self._failed(c, SendError(kind, f"{type(exc).__name__}: {exc}"), stats)
 
     def _skip_held(self, claimed: list[Claimed], stats: TickStats) -> list[Claimed]:
-        """Send rows for channels still under a Retry-After back to wait for its end, untried."""
+        """Send rows for channels still under a Retry-After (or a failing webhook endpoint's backoff)
+        back to wait for its end, untried."""
+        holds = self._current_holds()
+        if not holds:
+            return claimed
+        ready: list[Claimed] = []
+        waiting: dict[str, list[Claimed]] = {}
+        for c in claimed:
+            if c.channel in holds:
+                waiting.setdefault(c.channel, []).append(c)
+            else:
+                ready.append(c)
+        now = self.clock.now()
+        for channel, rows in waiting.items():
+            self._release_untried(
+                rows, (holds[channel] - now).total_seconds(), "waiting out a hold on this channel"
+            )
+            stats.retried += len(rows)
+        return ready
+
+    def _current_holds(self) -> dict[str, datetime]:
         now = self.clock.now()
         with self._holds_lock:
             for channel in [ch for ch, until in self._holds.items() if until <= now]:
                 del self._holds[channel]
-            holds = dict(self._holds)
-        if not holds:
-            return claimed
-        ready: list[Claimed] = []
-        for c in claimed:
-            until = holds.get(c.channel)
-            if until is None:
-                ready.append(c)
-                continue
-            self._release(
-                c,
-                (until - now).total_seconds(),
-                "waiting out a rate limit on this channel",
-                count_attempt=False,
+            return dict(self._holds)
+
+    def _release_untried(self, rows: list[Claimed], delay: float, error: str) -> None:
+        """Put claimed rows that were never tried back to wait, in one statement, keeping their tries."""
+        if not rows:
+            return
+        with self.sessions.begin() as s:
+            self.relaxed(s)
+            s.execute(
+                update(Delivery)
+                .where(
+                    Delivery.id.in_([c.id for c in rows]),
+                    Delivery.claimed_by == self.name,
+                    Delivery.state == "sending",
+                )
+                .values(
+                    state="pending",
+                    next_attempt_at=self.clock.now() + timedelta(seconds=delay),
+                    last_error=error,
+                    attempts=Delivery.attempts - 1,
+                    claimed_by=None,
+                    claimed_until=None,
+                )
             )
-            stats.retried += 1
-        return ready
 
     def _hold(self, channel: str, seconds: float) -> None:
         until = self.clock.now() + timedelta(seconds=seconds)
@@ -482,6 +509,12 @@ class Scheduler:
         self._release(c, delay, str(err), verify=err.kind == "in_doubt")
         stats.retried += 1
         return "retry", None
+
+    def _not_held(self) -> list[Any]:
+        """Leave failing webhook endpoints' rows out of the claim while their backoff lasts, so they
+        never crowd a batch (Slack channels under a Retry-After are few and released as before)."""
+        held = [ch for ch in self._current_holds() if ch.startswith(CHANNEL_PREFIX)]
+        return [Delivery.channel.notin_(held[:500])] if held else []
 
     def _backoff(self, c: Claimed) -> float:
         return float(min(self.backoff_base * 2 ** (c.attempts - 1), self.backoff_max))
