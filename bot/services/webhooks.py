@@ -122,7 +122,11 @@ def _allowed(host: str, port: int, allow_hosts: Iterable[str]) -> bool:
 def check_url(url: str, allow_hosts: Iterable[str] = ()) -> tuple[str, str, int]:
     """``(url, host, port)`` for a URL a delivery may go to: https (plain http only to a host in the
     allow-list, CRM_WEBHOOK_ALLOW_HOSTS), no credentials in it. Raises :class:`Invalid`."""
-    text = url.strip().strip("<>")
+    text = url.strip()
+    if text.startswith("<") and text.endswith(">"):
+        # Slack escapes a link in a command as <https://…> or <https://…|label>, and & as &amp;.
+        text = text[1:-1].split("|", 1)[0]
+    text = text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
     if len(text) > MAX_URL:
         raise Invalid("webhook.url.long", field="url", length=len(text), limit=MAX_URL)
     try:

@@ -148,6 +148,15 @@ def test_urls_that_may_not_be_sent_to_are_refused_and_nothing_is_saved(
     assert count(slack, WebhookEndpoint) == 0
 
 
+def test_a_link_as_slack_escapes_it_is_read_as_the_url(slack: SlackHTTP, receiver: HookReceiver) -> None:
+    slack.command("help")
+    url = receiver.url("/x?team=sales&amp;v=2")
+    shown = text_of(slack.command(f"webhooks add <{url}|{url[7:]}> events won"))
+    assert "Webhook #" in shown, shown
+    [endpoint] = rows(slack, WebhookEndpoint)
+    assert endpoint.url == receiver.url("/x?team=sales&v=2")
+
+
 def test_unknown_event_names_are_refused_with_the_list(slack: SlackHTTP, receiver: HookReceiver) -> None:
     slack.command("help")
     refused = text_of(slack.command(f"webhooks add {receiver.url('/x')} events created,closed"))
