@@ -211,3 +211,17 @@ def test_a_failing_endpoint_shows_its_last_error(
     scheduler.tick()
     listed = text_of(slack.command("webhooks"))
     assert "last error" in listed and "HTTP 503" in listed and "failing since" in listed, listed
+
+
+def test_the_same_url_twice_and_enabling_one_that_is_on_are_refused(
+    slack: SlackHTTP, receiver: HookReceiver
+) -> None:
+    slack.command("help")
+    add(slack, receiver, "/x")
+    [endpoint] = rows(slack, WebhookEndpoint)
+    again = text_of(slack.command(f"webhooks add {receiver.url('/x')}"))
+    assert f"That URL is already webhook #{endpoint.id}" in again, again
+    assert count(slack, WebhookEndpoint) == 1
+    on = text_of(slack.command(f"webhooks enable {endpoint.id}"))
+    assert f"Webhook #{endpoint.id} is already on" in on, on
+    assert "is not something I do with webhooks" in text_of(slack.command("webhooks frob 1"))
