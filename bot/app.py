@@ -37,6 +37,7 @@ HANDLER_MODULES = (
     "handlers.home",
     "handlers.proactive",
     "handlers.install",
+    "handlers.webhooks",
 )
 # Only for the local console and tests, where no request comes from Slack; HTTP mode needs the real one.
 PLACEHOLDER_SECRET = "local-placeholder-signing-secret"

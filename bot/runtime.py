@@ -49,5 +49,5 @@ def build_services(
         engine = make_engine(settings.database_url)
         sessions = make_session_factory(engine)
     clock = clock or SystemClock()
-    crm = CRM(sessions, clock=clock.now, admins=settings.admins)
+    crm = CRM(sessions, clock=clock.now, admins=settings.admins, webhook_hosts=settings.webhook_hosts)
     return Services(settings, sessions, clock, crm, engine)

@@ -67,6 +67,10 @@ class Settings:
     def oauth(self) -> bool:
         return bool(self.client_id and self.client_secret)
 
+    # Hosts (host or host:port) a webhook may reach over plain http or at a private address (tests on
+    # loopback, a receiver inside the network): CRM_WEBHOOK_ALLOW_HOSTS.
+    webhook_hosts: tuple[str, ...] = ()
+
     @property
     def has_slack(self) -> bool:
         return bool(self.bot_token) or self.oauth
@@ -122,6 +126,7 @@ def load_settings(
         admins=_admins(get("CRM_ADMINS")),
         retention_days=_retention(get("CRM_UNINSTALL_RETENTION_DAYS")),
         **oauth,
+        webhook_hosts=_hosts(get("CRM_WEBHOOK_ALLOW_HOSTS"), "CRM_WEBHOOK_ALLOW_HOSTS"),
     )
 
 
@@ -254,11 +259,11 @@ def _currency(value: str | None) -> str:
     return currency
 
 
-def _hosts(value: str | None) -> tuple[str, ...]:
+def _hosts(value: str | None, name: str = "CRM_RESPONSE_URL_HOSTS") -> tuple[str, ...]:
     hosts = tuple(h.strip().lower() for h in (value or "").split(",") if h.strip())
     for host in hosts:
         if not re.fullmatch(r"[a-z0-9.-]+(:[0-9]{1,5})?", host):
-            raise SettingsError("CRM_RESPONSE_URL_HOSTS must list host or host:port names, comma-separated")
+            raise SettingsError(f"{name} must list host or host:port names, comma-separated")
     return hosts
 
 

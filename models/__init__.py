@@ -16,7 +16,7 @@ from models.entities import (
     Workspace,
 )
 from models.installations import slack_bots, slack_installations, slack_oauth_states
-from models.scheduling import Delivery, SchedulerHeartbeat, SchedulerLease, Subscription
+from models.scheduling import Delivery, SchedulerHeartbeat, SchedulerLease, Subscription, WebhookEndpoint
 
 __all__ = [
     "AuditEvent",
@@ -35,6 +35,7 @@ __all__ = [
     "Target",
     "Task",
     "User",
+    "WebhookEndpoint",
     "Workspace",
     "metadata",
     "slack_bots",

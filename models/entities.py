@@ -34,7 +34,17 @@ AUDIT_ACTIONS = ("create", "update", "delete", "undo")
 # The records an audit event can be about (the service layer's AUDITED, by name). A column's
 # ``info["audit"]`` says how their audit events treat it (bot/services/base.py, AUDIT_MARKS): False for
 # one never recorded, "bot"/"activity"/"follows" for the bot's bookkeeping; unmarked, a person's data.
-RECORD_TYPES = ("contact", "company", "deal", "task", "interaction", "user", "subscription", "workspace")
+RECORD_TYPES = (
+    "contact",
+    "company",
+    "deal",
+    "task",
+    "interaction",
+    "user",
+    "subscription",
+    "workspace",
+    "webhook",
+)
 
 
 def utcnow() -> datetime:

@@ -11,7 +11,17 @@ from sqlalchemy.orm import Mapped, mapped_column
 from models.base import Base, WorkspaceScoped, one_of, tenant_key
 from models.entities import utcnow
 
-DELIVERY_KINDS = ("reminder", "overdue_nudge", "stale_deal", "stale_deals", "summary")
+# "webhook": a record event POSTed to a registered endpoint (channel "webhook:<endpoint id>");
+# "webhook_disabled": the DM telling an admin that an endpoint was turned off after days of failures.
+DELIVERY_KINDS = (
+    "reminder",
+    "overdue_nudge",
+    "stale_deal",
+    "stale_deals",
+    "summary",
+    "webhook",
+    "webhook_disabled",
+)
 # pending → sending → sent; or back to pending (retry), or failed (gave up), or cancelled (no longer
 # true when its turn came: the task was completed, the deal saw activity, the subscription went away).
 DELIVERY_STATES = ("pending", "sending", "sent", "failed", "cancelled")
@@ -101,3 +111,36 @@ class SchedulerHeartbeat(Base):
 
     holder: Mapped[str] = mapped_column(String(128), primary_key=True)
     beat_at: Mapped[datetime] = mapped_column()
+
+
+class WebhookEndpoint(WorkspaceScoped, Base):
+    """A URL an admin registered to be told of record events. Removing one only marks it
+    (``removed_at``), so the removal is undone by clearing the mark and its secret never needs to be
+    kept in the audit trail. The columns the scheduler keeps (last delivery, last error, failing
+    since) are bookkeeping, never audited."""
+
+    __tablename__ = "webhook_endpoints"
+    __table_args__ = (
+        Index("ix_webhook_endpoints_workspace", "workspace_id", "removed_at"),
+        tenant_key("webhook_endpoints", "created_by", "users"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
+    url: Mapped[str] = mapped_column(String(2000))
+    # Event names (created, updated, stage_changed, won, lost, deleted) this endpoint is sent.
+    events: Mapped[list[str]] = mapped_column(default=list)
+    # Signs every delivery (HMAC-SHA256); shown once to the admin who added it, never audited.
+    secret: Mapped[str] = mapped_column(String(100), info={"audit": False})
+    created_by: Mapped[int | None] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    removed_at: Mapped[datetime | None] = mapped_column()
+    # Set by the scheduler after days of failures (bookkeeping: it does not stop an undo), cleared by
+    # an admin turning it back on.
+    disabled_at: Mapped[datetime | None] = mapped_column(info={"audit": "bot"})
+    last_delivery_at: Mapped[datetime | None] = mapped_column(info={"audit": False})
+    last_status: Mapped[str | None] = mapped_column(String(64), info={"audit": False})
+    last_error: Mapped[str | None] = mapped_column(Text, info={"audit": False})
+    last_error_at: Mapped[datetime | None] = mapped_column(info={"audit": False})
+    # When the current run of failures began (none since the last success); None while healthy.
+    failing_since: Mapped[datetime | None] = mapped_column(info={"audit": False})

@@ -25,6 +25,8 @@ Data = Mapping[str, Any]
 # A template's text: a str.format pattern over the error's data, or a function of the data.
 Text = str | Callable[[Data], str | None] | None
 
+WEBHOOK_USAGE = "For example: /crm webhooks add https://hooks.example.com/crm events created,won,lost"
+_WEBHOOKS = "See them with /crm webhooks."
 SUBSCRIBE_USAGE = (
     "For example: /crm subscribe #sales daily 09:00, or /crm subscribe #sales weekly monday 09:00"
 )
@@ -61,6 +63,7 @@ ACTIONS = {
     "settings": "change the workspace's settings",
     "roles": "change roles",
     "teammate figures": "see a teammate's own figures (everyone sees the team's totals and their own)",
+    "webhooks": "see or change the workspace's webhooks",
 }
 # The part a person plays in a record (bot/services/policy.py HOLDERS).
 PARTS = {
@@ -295,6 +298,40 @@ TEMPLATES: dict[str, Template] = {
     ),
     "snooze.date.missing": Template("Pick a date to snooze until."),
     "snooze.date.past": Template("Pick a day after today.", "Choose a date in the future to snooze until."),
+    # Webhooks
+    "webhook.url.missing": Template("Which URL should I send the events to?", WEBHOOK_USAGE),
+    "webhook.url.invalid": Template(
+        lambda d: f"“{esc(d['value'])}” is not a URL I can send events to.", WEBHOOK_USAGE
+    ),
+    "webhook.url.https": Template(
+        lambda d: f"“{esc(d['value'])}” is plain http; webhooks go over https only.",
+        "Use an https:// URL (an operator can allow a host with CRM_WEBHOOK_ALLOW_HOSTS).",
+    ),
+    "webhook.url.long": Template("The URL is {length} characters; the limit is {limit}. Nothing was saved."),
+    "webhook.url.unresolvable": Template(
+        lambda d: f"I can't find the host “{esc(d['host'])}”.", "Check the URL's spelling. Nothing was saved."
+    ),
+    "webhook.url.private": Template(
+        lambda d: f"“{esc(d['host'])}” is a private or local address; webhooks only go to public hosts.",
+        "An operator can allow a host inside the network with CRM_WEBHOOK_ALLOW_HOSTS.",
+    ),
+    "webhook.events.invalid": Template(
+        lambda d: f"“{esc(d['value'])}” is not an event I send.",
+        "Events: created, updated, stage_changed, won, lost, deleted (or all).",
+    ),
+    "webhook.exists": Template("That URL is already webhook #{id}.", _WEBHOOKS),
+    "webhook.not_found": Template("There is no webhook #{ref}.", _WEBHOOKS),
+    "webhook.number": Template(
+        lambda d: f"“{esc(d['value'])}” is not a webhook number.", "For example: /crm webhooks remove 2"
+    ),
+    "webhook.verb": Template(
+        lambda d: f"“{esc(d['value'])}” is not something I do with webhooks.",
+        "Use /crm webhooks, or /crm webhooks add URL · remove N · test N · enable N.",
+    ),
+    "webhook.enabled": Template("Webhook #{id} is already on."),
+    "webhook.disabled": Template(
+        "Webhook #{id} is turned off.", "Turn it on with /crm webhooks enable {id}."
+    ),
     # Buttons
     "button.stale": Template("That button no longer does anything."),
 }

@@ -69,14 +69,28 @@ class Running:
 
 
 def _make_scheduler(
-    sessions: sessionmaker[Session], client: WebClient, clock: ManualClock
+    sessions: sessionmaker[Session],
+    client: WebClient,
+    clock: ManualClock,
+    webhook_hosts: tuple[str, ...] = (),
 ) -> tuple[Any, str]:
     try:
         from bot.scheduler import Scheduler, SchedulerBusy
     except ModuleNotFoundError:
         return None, "no scheduler installed"
     # No pacing: nobody is rate-limited here, and a paced post would hold up the console's prompt.
-    scheduler = Scheduler(sessions, client, clock, pace_seconds=0.0, workers=1, name="console")
+    from bot.scheduler.webhooks import WebhookSender
+
+    scheduler = Scheduler(
+        sessions,
+        client,
+        clock,
+        pace_seconds=0.0,
+        workers=1,
+        name="console",
+        webhooks=WebhookSender(webhook_hosts),
+        webhook_pace=0.0,
+    )
     try:
         scheduler.start()
     except SchedulerBusy as exc:
@@ -177,7 +191,11 @@ def build_console(
         app = (app_factory or _real_app)(local, sessions, clock, client)
         # The console runs its own scheduler even with CRM_SCHEDULER=off: a separate scheduler process
         # would post to Slack, not here, and would not follow the console's clock.
-        sched, why = (None, "turned off") if not scheduler else _make_scheduler(sessions, client, clock)
+        sched, why = (
+            (None, "turned off")
+            if not scheduler
+            else _make_scheduler(sessions, client, clock, settings.webhook_hosts)
+        )
         console = Console(
             app=app,
             standin=standin,

@@ -43,11 +43,13 @@ from bot.clock import Clock, SystemClock
 from bot.db import is_unavailable
 from bot.proactive import registry
 from bot.proactive.planner import Planner, PlanStats
-from bot.scheduler import lease
+from bot.scheduler import lease, webhooks
 from bot.scheduler.lease import SchedulerBusy
 from bot.scheduler.transport import NOT_INSTALLED, SendError, SlackTransport, Transport, WorkspaceTransports
+from bot.scheduler.webhooks import HookTarget, WebhookSender
 from bot.services import installs
-from models import Delivery, SchedulerHeartbeat
+from bot.services.webhooks import CHANNEL_PREFIX, endpoint_of
+from models import Delivery, SchedulerHeartbeat, WebhookEndpoint
 
 log = logging.getLogger("bot.scheduler")
 PURGE_EVERY = timedelta(hours=1)
@@ -82,6 +84,9 @@ class Claimed:
     since: datetime
     posted_ts: str | None
     workspace_id: int = 0
+    # A webhook delivery: where it goes and the secret it is signed with (never stored in the row).
+    target: HookTarget | None = None
+    created_at: datetime | None = None
 
 
 class Scheduler:
@@ -111,6 +116,9 @@ class Scheduler:
         tokens: Callable[[int], str | None] | None = None,
         retention_days: int | None = None,
         still_installed: Callable[[installs.WorkspaceState], bool] | None = None,
+        webhooks: WebhookSender | None = None,
+        webhook_pace: float = 0.1,
+        webhook_disable_after: timedelta = timedelta(days=3),
     ) -> None:
         self.sessions = sessions
         self.transport: Transport = SlackTransport(client) if isinstance(client, WebClient) else client
@@ -142,6 +150,11 @@ class Scheduler:
             single if single is not None else bool(bind is not None and bind.dialect.name == "sqlite")
         )
         self.planner = Planner(sessions)
+        self.hook_sender = webhooks or WebhookSender()
+        # Seconds between two deliveries to one endpoint (Slack's channels keep pace_seconds).
+        self.webhook_pace = webhook_pace
+        # An endpoint failing for this long without one success is turned off and its admin told.
+        self.webhook_disable_after = webhook_disable_after
         # The last beat that reached the database: clock time (what peers compare), and monotonic time
         # (how long we have really been cut off, whatever a test does to the clock).
         self.last_beat_at: datetime | None = None
@@ -285,6 +298,7 @@ class Scheduler:
                             ),
                         )
                     )
+                    .where(*self._not_held())
                     .order_by(Delivery.next_attempt_at, Delivery.id)
                     .limit(self.batch)
                     .with_for_update(skip_locked=True, of=Delivery)
@@ -297,14 +311,17 @@ class Scheduler:
                 return []
             rows = list(s.scalars(select(Delivery).where(Delivery.id.in_(ids)).order_by(Delivery.id)))
             sources = registry.preload(s, rows)  # noqa: F841 - held so the checks below hit the identity map
+            hooks = _endpoints(s, rows)
             claimed: list[Claimed] = []
             until = now + self.lease
             for d in rows:
                 in_doubt = d.state == "sending" or bool(d.payload.get("_verify"))
                 previous_claim = (d.claimed_until - self.lease) if d.claimed_until else d.created_at
-                payload = registry.still_due(s, d, now)
+                target, gone = _hook_target(d, hooks)
+                payload = None if gone else registry.still_due(s, d, now)
                 if payload is None:
-                    d.state = "cancelled"
+                    d.state = "failed" if gone == "disabled" else "cancelled"
+                    d.last_error = f"endpoint {gone}" if gone else d.last_error
                     d.claimed_by = None
                     d.claimed_until = None
                     stats.cancelled += 1
@@ -327,6 +344,8 @@ class Scheduler:
                         min(previous_claim, d.created_at) - timedelta(minutes=1),
                         d.slack_ts,
                         d.workspace_id,
+                        target,
+                        d.created_at,
                     )
                 )
         self._beat_done(now)
@@ -338,7 +357,7 @@ class Scheduler:
         claimed = self._skip_held(claimed, stats)
         if not claimed:
             return
-        pacer = _Pacer(claimed, self.pace_seconds, self._last_post)
+        pacer = _Pacer(claimed, self.pace_seconds, self._last_post, self._pace_for)
         results: list[TickStats] = []
         lock = threading.Lock()
         self._sent = _SentLog(self)
@@ -366,18 +385,20 @@ class Scheduler:
                     # Even when recording the outcome failed (the database went away): the other senders
                     # wait on this count and would otherwise wait for ever. The row stays claimed, and is
                     # taken up again, in doubt, once its lease runs out.
-                    pacer.done(job.channel, blocked=outcome == "rate_limited")
-                if outcome == "rate_limited":
-                    # Slack asked this channel to wait: the rest of its queue waits too, others go on.
-                    for rest in pacer.drain(job.channel):
-                        # Never tried: it keeps its tries (and its short backoff) for real failures.
-                        self._release(
-                            rest,
-                            retry_after or 1.0,
-                            "waiting out a rate limit on this channel",
-                            count_attempt=False,
-                        )
-                        local.retried += 1
+                    pacer.done(job.channel, blocked=outcome in ("rate_limited", "blocked"))
+                if outcome in ("rate_limited", "blocked"):
+                    # Slack asked this channel to wait, or a webhook endpoint is failing: the rest of
+                    # its queue waits too, others go on.
+                    rest = pacer.drain(job.channel)
+                    # Never tried: they keep their tries (and short backoff) for real failures.
+                    self._release_untried(
+                        rest,
+                        retry_after or 1.0,
+                        "waiting out a rate limit on this channel"
+                        if outcome == "rate_limited"
+                        else "waiting: the endpoint's last delivery failed",
+                    )
+                    local.retried += len(rest)
 
         n = min(self.workers, pacer.channels)
         if n <= 1:
@@ -404,6 +425,8 @@ class Scheduler:
             self._release(c, 0.0, "our heartbeat did not reach the database", count_attempt=False)
             stats.retried += 1
             return "released", None
+        if c.target is not None:
+            return self._deliver_hook(c, c.target, stats)
         found_kind = registry.find(c.kind)
         # A kind with files after its message is delivered in two recorded steps: once the message is
         # posted (or found posted), only the files are left to send.
@@ -456,28 +479,55 @@ class Scheduler:
         return self.transports.of(c.workspace_id)
 
     def _skip_held(self, claimed: list[Claimed], stats: TickStats) -> list[Claimed]:
-        """Send rows for channels still under a Retry-After back to wait for its end, untried."""
+        """Send rows for channels still under a Retry-After (or a failing webhook endpoint's backoff)
+        back to wait for its end, untried."""
+        holds = self._current_holds()
+        if not holds:
+            return claimed
+        ready: list[Claimed] = []
+        waiting: dict[str, list[Claimed]] = {}
+        for c in claimed:
+            if c.channel in holds:
+                waiting.setdefault(c.channel, []).append(c)
+            else:
+                ready.append(c)
+        now = self.clock.now()
+        for channel, rows in waiting.items():
+            self._release_untried(
+                rows, (holds[channel] - now).total_seconds(), "waiting out a hold on this channel"
+            )
+            stats.retried += len(rows)
+        return ready
+
+    def _current_holds(self) -> dict[str, datetime]:
         now = self.clock.now()
         with self._holds_lock:
             for channel in [ch for ch, until in self._holds.items() if until <= now]:
                 del self._holds[channel]
-            holds = dict(self._holds)
-        if not holds:
-            return claimed
-        ready: list[Claimed] = []
-        for c in claimed:
-            until = holds.get(c.channel)
-            if until is None:
-                ready.append(c)
-                continue
-            self._release(
-                c,
-                (until - now).total_seconds(),
-                "waiting out a rate limit on this channel",
-                count_attempt=False,
+            return dict(self._holds)
+
+    def _release_untried(self, rows: list[Claimed], delay: float, error: str) -> None:
+        """Put claimed rows that were never tried back to wait, in one statement, keeping their tries."""
+        if not rows:
+            return
+        with self.sessions.begin() as s:
+            self.relaxed(s)
+            s.execute(
+                update(Delivery)
+                .where(
+                    Delivery.id.in_([c.id for c in rows]),
+                    Delivery.claimed_by == self.name,
+                    Delivery.state == "sending",
+                )
+                .values(
+                    state="pending",
+                    next_attempt_at=self.clock.now() + timedelta(seconds=delay),
+                    last_error=error,
+                    attempts=Delivery.attempts - 1,
+                    claimed_by=None,
+                    claimed_until=None,
+                )
             )
-            stats.retried += 1
-        return ready
 
     def _hold(self, channel: str, seconds: float) -> None:
         until = self.clock.now() + timedelta(seconds=seconds)
@@ -497,18 +547,63 @@ class Scheduler:
             self._finish(c, state="failed", last_error=str(err))
             stats.failed += 1
             return "failed", None
-        if err.kind == "permanent" or c.attempts >= self.max_attempts:
+        if err.kind == "permanent" or self._gave_up(c):
             log.error(
                 "delivery %s to %s failed for good after %s attempts: %s", c.id, c.channel, c.attempts, err
             )
             self._finish(c, state="failed", last_error=str(err))
             stats.failed += 1
             return "failed", None
-        delay = min(self.backoff_base * 2 ** (c.attempts - 1), self.backoff_max)
+        delay = self._backoff(c)
         log.warning("delivery %s to %s: %s; retrying in %.0fs", c.id, c.channel, err, delay)
         self._release(c, delay, str(err), verify=err.kind == "in_doubt")
         stats.retried += 1
         return "retry", None
+
+    def _not_held(self) -> list[Any]:
+        """Leave failing webhook endpoints' rows out of the claim while their backoff lasts, so they
+        never crowd a batch (Slack channels under a Retry-After are few and released as before)."""
+        held = [ch for ch in self._current_holds() if ch.startswith(CHANNEL_PREFIX)]
+        return [Delivery.channel.notin_(held[:500])] if held else []
+
+    def _backoff(self, c: Claimed) -> float:
+        return float(min(self.backoff_base * 2 ** (c.attempts - 1), self.backoff_max))
+
+    def _gave_up(self, c: Claimed) -> bool:
+        if c.target is None or c.created_at is None:
+            return c.attempts >= self.max_attempts
+        # A webhook event is tried until its endpoint is turned off for failing (the endpoint's clock
+        # starts at its first failure, so the event's own limit is longer); an event one working
+        # endpoint keeps refusing gives up at twice that age.
+        return self.clock.now() - c.created_at >= 2 * self.webhook_disable_after
+
+    def _pace_for(self, channel: str) -> float:
+        return self.webhook_pace if channel.startswith(CHANNEL_PREFIX) else self.pace_seconds
+
+    # ---- webhooks ------------------------------------------------------------------------------
+
+    def _deliver_hook(self, c: Claimed, target: HookTarget, stats: TickStats) -> tuple[str, float | None]:
+        """POST one event. A failure holds the endpoint's other deliveries back with this one (for its
+        backoff), so a dead endpoint costs one timeout per backoff, never a queue of them, and no
+        other endpoint waits on it."""
+        try:
+            status = self.hook_sender.send(target, c.payload.get("event") or {}, c.dedupe_key)
+        except SendError as err:
+            if webhooks.failed(self, target.endpoint_id, str(err)):
+                # Turned off just now: this event goes with the others it held back.
+                self._finish(c, state="failed", last_error=f"endpoint disabled; last error: {err}"[:2000])
+                stats.failed += 1
+                return "failed", None
+            outcome, after = self._failed(c, err, stats)
+            if outcome == "retry":
+                delay = self._backoff(c)
+                self._hold(c.channel, delay)
+                return "blocked", delay
+            return outcome, after
+        self._mark_sent(c, f"HTTP {status}")
+        webhooks.succeeded(self, target.endpoint_id, f"HTTP {status}")
+        stats.sent += 1
+        return "sent", None
 
     # ---- bookkeeping ---------------------------------------------------------------------------
 
@@ -553,6 +648,26 @@ class Scheduler:
         if not count_attempt:
             values["attempts"] = Delivery.attempts - 1
         self._finish(c, **values)
+
+
+def _endpoints(s: Session, rows: list[Delivery]) -> dict[int, WebhookEndpoint]:
+    ids = {endpoint_of(d.channel) for d in rows if d.kind == "webhook"}
+    wanted = [i for i in ids if i is not None]
+    if not wanted:
+        return {}
+    return {e.id: e for e in s.scalars(select(WebhookEndpoint).where(WebhookEndpoint.id.in_(wanted)))}
+
+
+def _hook_target(d: Delivery, hooks: dict[int, WebhookEndpoint]) -> tuple[HookTarget | None, str | None]:
+    """A webhook row's target, or why it has none now (``removed``, ``disabled``)."""
+    if d.kind != "webhook":
+        return None, None
+    endpoint = hooks.get(endpoint_of(d.channel) or 0)
+    if endpoint is None or endpoint.removed_at is not None:
+        return None, "removed"
+    if endpoint.disabled_at is not None:
+        return None, "disabled"
+    return HookTarget(endpoint.id, endpoint.url, endpoint.secret), None
 
 
 class _Beating:
@@ -641,17 +756,25 @@ class _Pacer:
     """Hands out claimed rows one channel at a time: at most one send in flight per channel, and at
     least ``pace`` seconds (real time) between two sends to one channel; channels interleave."""
 
-    def __init__(self, claimed: list[Claimed], pace: float, last_post: dict[str, float]) -> None:
+    def __init__(
+        self,
+        claimed: list[Claimed],
+        pace: float,
+        last_post: dict[str, float],
+        pace_for: Any = None,
+    ) -> None:
         self.pace = pace
+        self.pace_for = pace_for or (lambda _channel: pace)
         self.last_post = last_post
         self.queues: dict[str, deque[Claimed]] = {}
         for c in claimed:
             self.queues.setdefault(c.channel, deque()).append(c)
         self.channels = len(self.queues)
         self._seq = itertools.count()
-        self.ready: list[tuple[float, int, str]] = [
-            (last_post.get(ch, -pace) + pace if pace else 0.0, next(self._seq), ch) for ch in self.queues
-        ]
+        self.ready: list[tuple[float, int, str]] = []
+        for ch in self.queues:
+            gap = self.pace_for(ch)
+            self.ready.append((last_post.get(ch, -gap) + gap if gap else 0.0, next(self._seq), ch))
         heapq.heapify(self.ready)
         self.in_flight = 0
         self.cond = threading.Condition()
@@ -675,15 +798,16 @@ class _Pacer:
     def done(self, channel: str, *, blocked: bool = False) -> None:
         with self.cond:
             self.in_flight -= 1
-            if self.pace:
+            gap = self.pace_for(channel)
+            if gap:
                 self.last_post[channel] = time.monotonic()
                 if len(self.last_post) > 50_000:
                     # Forget channels not posted to for longer than the pace: they are ready anyway.
-                    cutoff = time.monotonic() - self.pace
+                    cutoff = time.monotonic() - max(self.pace, gap)
                     for ch in [ch for ch, at in self.last_post.items() if at < cutoff]:
                         del self.last_post[ch]
             if self.queues[channel] and not blocked:
-                heapq.heappush(self.ready, (time.monotonic() + self.pace, next(self._seq), channel))
+                heapq.heappush(self.ready, (time.monotonic() + gap, next(self._seq), channel))
             self.cond.notify_all()
 
     def drain(self, channel: str) -> list[Claimed]:

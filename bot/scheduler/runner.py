@@ -10,6 +10,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from slack_sdk import WebClient
@@ -20,6 +21,7 @@ from bot.db import is_unavailable, reason, unreachable
 from bot.scheduler.core import Scheduler
 from bot.scheduler.lease import SchedulerBusy
 from bot.scheduler.transport import Transport
+from bot.scheduler.webhooks import WebhookSender
 from bot.services.installs import WorkspaceState
 from bot.settings import Settings, SettingsError
 
@@ -32,12 +34,18 @@ class SchedulerOptions:
     interval: float = 5.0
     pace_seconds: float = 1.0
     workers: int = 4
+    webhook_pace: float = 0.1
+    webhook_timeout: float = 5.0
+    webhook_disable_days: float = 3.0
 
 
 def options_from_env(env: dict[str, str] | None = None) -> SchedulerOptions:
     """``CRM_SCHEDULER_INTERVAL`` (seconds between rounds, default 5), ``CRM_SLACK_CHANNEL_PACE``
     (seconds between two posts to one channel, default 1; 0 turns pacing off) and
-    ``CRM_SCHEDULER_WORKERS`` (parallel senders, default 4)."""
+    ``CRM_SCHEDULER_WORKERS`` (parallel senders, default 4); for webhooks ``CRM_WEBHOOK_PACE`` (seconds
+    between two deliveries to one endpoint, default 0.1), ``CRM_WEBHOOK_TIMEOUT`` (seconds a receiver
+    has to answer, default 5) and ``CRM_WEBHOOK_DISABLE_DAYS`` (days of failures before an endpoint is
+    turned off, default 3)."""
     env = dict(os.environ) if env is None else env
 
     def number(name: str, default: float, minimum: float) -> float:
@@ -56,6 +64,9 @@ def options_from_env(env: dict[str, str] | None = None) -> SchedulerOptions:
         interval=number("CRM_SCHEDULER_INTERVAL", 5.0, 0.1),
         pace_seconds=number("CRM_SLACK_CHANNEL_PACE", 1.0, 0.0),
         workers=int(number("CRM_SCHEDULER_WORKERS", 4, 1)),
+        webhook_pace=number("CRM_WEBHOOK_PACE", 0.1, 0.0),
+        webhook_timeout=number("CRM_WEBHOOK_TIMEOUT", 5.0, 0.5),
+        webhook_disable_days=number("CRM_WEBHOOK_DISABLE_DAYS", 3.0, 0.01),
     )
 
 
@@ -191,6 +202,9 @@ def start_in_background(
         tokens=workspace_tokens(settings, sessions, client),
         retention_days=settings.retention_days,
         still_installed=still_installed(settings, sessions, client),
+        webhooks=WebhookSender(settings.webhook_hosts, timeout=opts.webhook_timeout),
+        webhook_pace=opts.webhook_pace,
+        webhook_disable_after=timedelta(days=opts.webhook_disable_days),
     )
     if not standby:
         scheduler.start()

@@ -24,7 +24,19 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.services import limits, policy
 from bot.services.errors import RepeatedWrite
 from bot.services.tenancy import scoped
-from models import AuditEvent, Base, Company, Contact, Deal, Interaction, Subscription, Task, User, Workspace
+from models import (
+    AuditEvent,
+    Base,
+    Company,
+    Contact,
+    Deal,
+    Interaction,
+    Subscription,
+    Task,
+    User,
+    WebhookEndpoint,
+    Workspace,
+)
 from models.entities import LINKS_BEFORE, linked_fields, utcnow
 
 # Records whose changes can be audited and undone, by the name used in audit rows.
@@ -37,6 +49,7 @@ AUDITED: dict[str, type[Base]] = {
     "user": User,
     "subscription": Subscription,
     "workspace": Workspace,
+    "webhook": WebhookEndpoint,
 }
 RECORD_TYPE = {cls: name for name, cls in AUDITED.items()}
 # How a column takes part in the audit trail: its ``info["audit"]`` (models/entities.py), True when
@@ -242,6 +255,12 @@ class Op:
 # Where a session keeps the op its flushes are recorded in.
 _OP = "crm_audit_op"
 _TRACKED = "_crm_audit_tracked"
+
+
+def current_op(session: Session) -> Op | None:
+    """The op this session's flushes are recorded in, if any (what other per-op bookkeeping reads)."""
+    op = session.info.get(_OP)
+    return op if isinstance(op, Op) else None
 
 
 def _diff(session: Session, obj: Base) -> tuple[dict[str, Any], dict[str, Any]] | None:

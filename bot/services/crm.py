@@ -48,6 +48,7 @@ from bot.services.views import (
     UserView,
     Written,
 )
+from bot.services.webhooks import Webhooks
 from bot.services.workspace import Workspaces
 from models import AuditEvent
 
@@ -59,6 +60,7 @@ class CRM(ServiceBase):
         clock: Callable[[], datetime] | None = None,
         *,
         admins: Iterable[str] = (),
+        webhook_hosts: Iterable[str] = (),
     ) -> None:
         super().__init__(sessions)
         self.clock = clock or (lambda: datetime.now(UTC))
@@ -76,6 +78,8 @@ class CRM(ServiceBase):
         self.interactions = Interactions(sessions, now)
         self.details = Details(sessions, now)
         self.undo_log = UndoLog(sessions, now, self.workspaces)
+        # Also what turns every op's record events into webhook deliveries, whoever writes.
+        self.webhooks = Webhooks(sessions, now, webhook_hosts)
 
     def now(self) -> datetime:
         return self.clock()

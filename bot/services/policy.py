@@ -40,9 +40,15 @@ ACTIONS: dict[str, str] = {
     "settings": "manager",
     "roles": "admin",
     "teammate figures": "manager",
+    "webhooks": "admin",
 }
 # Undoing a change to one of these records is that action again.
-UNDO_ACTION = {"subscription": "subscriptions", "workspace": "settings", "user": "roles"}
+UNDO_ACTION = {
+    "subscription": "subscriptions",
+    "workspace": "settings",
+    "user": "roles",
+    "webhook": "webhooks",
+}
 
 # Who holds a record: its columns naming people, and the part each plays (a refusal names them by it).
 HOLDERS: dict[type[Any], tuple[tuple[str, str], ...]] = {

@@ -306,6 +306,7 @@ class SlackHTTP:
         sessions: Any = None,
         front: Front | None = None,
         admins: tuple[str, ...] = (),
+        webhook_hosts: tuple[str, ...] = (),
         **changes: Any,
     ) -> SlackHTTP:
         """The app over ``database_url`` behind ``front`` (a new one when not given); ``admins`` is
@@ -319,6 +320,7 @@ class SlackHTTP:
             scheduler=False,
             response_url_hosts=(fake_host(fake),),
             admins=admins,
+            webhook_hosts=webhook_hosts,
         )
         settings = replace(settings, **changes)
         services = build_services(settings, sessions=sessions, clock=clock)

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import Engine, inspect, text
 
 from bot.services import CRM, Actor
-from models import Delivery, Subscription
+from models import Delivery, Subscription, WebhookEndpoint
 
 NOW = datetime(2026, 11, 2, 15, 0, tzinfo=UTC)
 
@@ -72,6 +72,15 @@ def fill(crm: CRM, team: str, prefix: str) -> Tenant:
                 channel=mate.slack_id,
                 user_id=mate.user_id,
                 payload={"task_id": task.id},
+            )
+        )
+        s.add(
+            WebhookEndpoint(
+                workspace_id=boss.workspace_id,
+                url=f"https://hooks.{prefix.lower()}.example/crm",
+                events=["created"],
+                secret=f"whsec_{prefix}",
+                created_by=boss.user_id,
             )
         )
     return Tenant(boss, mate, contact.contact.company_id or 0, contact.contact.id, deal.id, task.id)
