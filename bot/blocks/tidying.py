@@ -96,7 +96,7 @@ def merge_question(plan: MergePlan, slots: dict[str, Any]) -> list[Block]:
     keep = {f.name: f.keep for f in plan.fields}
     head = f"🔀 Merge {plan.kind} *{esc(plan.b_label)}* into *{esc(plan.a_label)}*?"
     moves = counted(plan.moves)
-    lines = [head, f"Its {moves} move to {esc(plan.a_label)}." if moves else "", "Tags of both are kept."]
+    lines = [head, f"Moves to {esc(plan.a_label)}: {moves}." if moves else "", "Tags of both are kept."]
     blocks: list[Block | None] = [section("\n".join(x for x in lines if x))]
     if plan.fields:
         blocks.append(context("Where they differ, pick the value to keep:"))

@@ -49,7 +49,7 @@ POINTING: dict[str, tuple[tuple[str, Any, str], ...]] = {
 # How many neighbours, in name order, each name is compared with when looking for look-alikes.
 WINDOW = 8
 # Two names this close (rapidfuzz ratio, 0-100) are likely one person.
-SIMILAR = 92.0
+SIMILAR = 90.0
 
 
 def _find(s: Session, actor: Actor, kind: str, ref: Ref) -> Any:
