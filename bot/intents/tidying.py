@@ -2,7 +2,8 @@
 `/crm duplicates`, and the ``delete_record`` / ``merge_records`` intents.
 
 Nothing is deleted or merged on a reading alone: the first answer is always a question (the record named,
-what stays; the fields that differ), and only its button (which carries ``confirmed``) writes.
+what stays; the fields that differ), and only its button (which carries ``confirmed``) writes. So the specs
+are not marked as writes: the dispatcher's own read-back would only ask the same question twice.
 """
 
 from __future__ import annotations
@@ -92,16 +93,6 @@ def duplicates_verb(ctx: Ctx, args: str) -> Reply:
     return Reply(text, blocks)
 
 
-def _read_delete(slots: dict[str, Any]) -> str:
-    kind = slots.get("record_type") or "record"
-    return f"Delete the {kind} “{slots.get('record')}” (I ask again before deleting)"
-
-
-def _read_merge(slots: dict[str, Any]) -> str:
-    names = " and ".join(f"“{r}”" for r in slots.get("records") or [])
-    return f"Merge {names} (I show what differs before merging)"
-
-
 def _delete_verb(noun: str) -> Verb:
     return Verb(
         f"{noun} delete",
@@ -120,8 +111,6 @@ SPECS = (
     IntentSpec(
         "delete_record",
         delete_record,
-        writes=True,
-        read_back=_read_delete,
         verbs=(
             Verb(
                 "delete",
@@ -136,8 +125,6 @@ SPECS = (
     IntentSpec(
         "merge_records",
         merge_records,
-        writes=True,
-        read_back=_read_merge,
         verbs=(
             Verb(
                 "merge",

@@ -83,7 +83,7 @@ def _pair(s: Session, actor: Actor, kind: str | None, refs: list[Ref]) -> tuple[
 
 
 def _shown(s: Session, name: str, value: Any) -> str | None:
-    """A field's value as a person reads it: a company by name, an owner as a Slack id."""
+    """A field's value as a person reads it: a company or an owner by name."""
     if value is None or value == "":
         return None
     if name == "company_id":
@@ -91,7 +91,7 @@ def _shown(s: Session, name: str, value: Any) -> str | None:
         return company.name if company else None
     if name == "owner_id":
         owner = s.get(User, value)
-        return f"<@{owner.slack_id}>" if owner else None
+        return owner.name if owner else None
     return str(value)
 
 
