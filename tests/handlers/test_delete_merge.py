@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from bot.clock import ManualClock
 from bot.services import totals
 from models import AuditEvent, Company, Contact, Deal, Interaction, PipelineTotal, Task
 from tests.support.slackhttp import ANN, BOB, SlackHTTP, buttons, text_of
@@ -96,15 +97,20 @@ def test_a_misspelt_name_in_words_is_asked_about_and_cancel_deletes_nothing(slac
     assert count(slack, Contact, Contact.deleted_at.is_(None)) == 1
 
 
-def test_a_deleted_deal_leaves_the_pipeline_and_its_totals_and_undo_puts_it_back(slack: SlackHTTP) -> None:
+def test_a_deleted_deal_leaves_the_pipeline_and_its_totals_and_undo_puts_it_back(
+    slack: SlackHTTP, clock: ManualClock
+) -> None:
     slack.command("deal add Acme renewal $10k")
     slack.command("deal add Globex pilot $2k")
     before = _totals(slack)
     asked = slack.dm("delete the Acme renewal deal")
     done = slack.press(asked, "Delete")
     assert "Deleted deal *Acme renewal*" in text_of(done), text_of(done)
+    clock.advance(minutes=5)
     pipeline = text_of(slack.command("pipeline"))
     assert "$2,000" in pipeline and "$12,000" not in pipeline and "$10,000" not in pipeline, pipeline
+    # The summary's news leaves it out too: one new deal since yesterday, not two.
+    assert "1 new" in pipeline and "Acme renewal" not in pipeline, pipeline
     assert "Acme renewal" not in text_of(slack.command("deals"))
     assert _totals(slack) == _recounted(slack) != before
 
