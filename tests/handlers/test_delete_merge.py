@@ -253,3 +253,16 @@ def test_duplicates_are_listed_with_merge_buttons(slack: SlackHTTP) -> None:
     assert "Merge contact" in text_of(plan) and "Merge" in _labels(plan), text_of(plan)
     slack.press(plan, "Merge")
     assert "2 likely duplicates" in text_of(slack.command("duplicates"))
+
+
+def test_a_deal_a_typo_away_from_an_open_one_is_asked_about(slack: SlackHTTP, clock: ManualClock) -> None:
+    slack.command("deal add Acme renewal $10k")
+    asked = slack.command("deal add Acme renewl $12k")
+    assert "looks like a deal you already have" in text_of(asked), text_of(asked)
+    assert count(slack, Deal) == 1
+    slack.command("deal add Acme expansion $5k")
+    assert count(slack, Deal) == 2
+    # A deleted deal is no longer one to be mistaken for.
+    slack.press(slack.command("deal delete Acme renewal"), "Delete")
+    clock.advance(minutes=5)
+    assert "Added deal" in text_of(slack.command("deal add Acme renewal $10k"))
