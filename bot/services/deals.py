@@ -146,8 +146,14 @@ def _mark_closed(deal: Deal, stage: PipelineStage, actor: Actor, now: datetime) 
     deal.closed_by_id = actor.user_id if stage.is_closed else None
 
 
-# Two open deals whose titles differ by no more than a typo ("Acme renewal", "Acme renewl") are one deal.
+# Two open deals whose titles differ by no more than a typo ("Acme renewal", "Acme renewl"), with the same
+# numbers in them, are one deal.
 LOOK_ALIKE = 90.0
+
+
+def _numbers(title: str) -> list[str]:
+    # "Acme renewal 2026" and "Acme renewal 2027", "Phase 1" and "Phase 2": a number tells deals apart.
+    return re.findall(r"\d+", title)
 
 
 def _check_duplicate(s: Session, actor: Actor, title: str) -> None:
@@ -166,7 +172,7 @@ def _check_duplicate(s: Session, actor: Actor, title: str) -> None:
             title,
             extra_where=[Deal.stage_id.in_(open_stages)],
         )
-        if fuzz.ratio(fold(m.label), key) >= LOOK_ALIKE
+        if fuzz.ratio(fold(m.label), key) >= LOOK_ALIKE and _numbers(m.label) == _numbers(title)
     ]
     rows = s.execute(
         select(Deal.id, Deal.title, Deal.amount, Deal.currency, User.name)

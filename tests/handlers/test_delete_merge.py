@@ -261,7 +261,8 @@ def test_a_deal_a_typo_away_from_an_open_one_is_asked_about(slack: SlackHTTP, cl
     assert "looks like a deal you already have" in text_of(asked), text_of(asked)
     assert count(slack, Deal) == 1
     slack.command("deal add Acme expansion $5k")
-    assert count(slack, Deal) == 2
+    slack.command("deal add Acme renewal 2027 $5k")  # a number tells two deals apart
+    assert count(slack, Deal) == 3
     # A deleted deal is no longer one to be mistaken for.
     slack.press(slack.command("deal delete Acme renewal"), "Delete")
     clock.advance(minutes=5)
