@@ -87,6 +87,8 @@ def test_a_contact_is_deleted_only_after_asking_gone_from_reads_and_undone(slack
     assert _one(slack, Contact, name="Jane Doe").deleted_at is None  # type: ignore[attr-defined]
     shown = text_of(slack.command("contact show Jane Doe"))
     assert "jane@acme.com" in shown and "pricing" in shown, shown
+    history = text_of(slack.command("history Jane Doe"))
+    assert "deleted it" in history and "restored it" in history, history
 
 
 def test_a_misspelt_name_in_words_is_asked_about_and_cancel_deletes_nothing(slack: SlackHTTP) -> None:
