@@ -234,7 +234,8 @@ def _neighbours(
         ranked = sorted(items, key=order)
         for i, (key, rid, name, extra) in enumerate(ranked):
             for other_key, other_id, other_name, other_extra in ranked[i + 1 : i + 1 + WINDOW]:
-                if same(extra, other_extra) and fuzz.ratio(key, other_key) >= threshold:
+                # score_cutoff lets rapidfuzz give up early on names that cannot reach it.
+                if same(extra, other_extra) and fuzz.ratio(key, other_key, score_cutoff=threshold):
                     yield (rid, name), (other_id, other_name)
 
 
