@@ -269,3 +269,17 @@ def test_a_deal_a_typo_away_from_an_open_one_is_asked_about(slack: SlackHTTP, cl
     slack.press(slack.command("deal delete Acme renewal"), "Delete")
     clock.advance(minutes=5)
     assert "Added deal" in text_of(slack.command("deal add Acme renewal $10k"))
+
+
+def test_a_name_that_matches_two_people_asks_which_before_the_merge(slack: SlackHTTP) -> None:
+    slack.command("contact add Jane Doe jane@acme.com at Acme")
+    slack.command("contact add Jane Doe jane@globex.com at Globex")  # another Jane Doe, at another company
+    slack.command("contact add Jane Do jd@gmail.com")
+    asked = slack.command("merge Jane Doe and Jane Do")
+    assert "matches more than one contact" in text_of(asked), text_of(asked)
+    labels = _labels(asked)
+    assert any("Globex" in label for label in labels), labels
+    (globex,) = [label for label in labels if "Globex" in label]
+    plan = slack.press(asked, globex)
+    assert "Merge contact *Jane Do* into *Jane Doe*?" in text_of(plan), text_of(plan)
+    assert "✓ jane@globex.com" in _labels(plan), _labels(plan)
