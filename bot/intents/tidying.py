@@ -8,6 +8,7 @@ are not marked as writes: the dispatcher's own read-back would only ask the same
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from bot.blocks import tidying
@@ -57,7 +58,7 @@ def _deletion(ctx: Ctx, kind: str | None, record: Any) -> Any:
 
 
 def merge_records(ctx: Ctx, slots: dict[str, Any]) -> Reply:
-    refs = list(slots.get("records") or [])
+    refs = _kept_first(ctx, list(slots.get("records") or []))
     kind = slots.get("record_type")
     keep = dict(slots.get("keep") or {})
     if slots.get("confirmed") and all(isinstance(r, int) for r in refs) and len(refs) == 2 and kind:
@@ -70,6 +71,18 @@ def merge_records(ctx: Ctx, slots: dict[str, Any]) -> Reply:
     except Ambiguous as exc:
         return _which(exc, slots, refs)
     return Reply(f"Merge {plan.b_label} into {plan.a_label}?", tidying.merge_question(plan, slots))
+
+
+def _kept_first(ctx: Ctx, refs: list[Any]) -> list[Any]:
+    """The record kept first: "merge Jane Do into Jane Doe" keeps Jane Doe (the parser gives the two names
+    in the order written, whichever way the sentence runs)."""
+    text = (ctx.text or "").lower()
+    names = [r for r in refs if isinstance(r, str)]
+    if len(names) == 2 and re.search(r"\binto\b", text):
+        first, second = (text.find(n.lower()) for n in names)
+        if 0 <= first < text.find(" into ") < second:
+            return [refs[1], refs[0]]
+    return refs
 
 
 def _which(exc: Ambiguous, slots: dict[str, Any], refs: list[Any]) -> Reply:

@@ -283,3 +283,10 @@ def test_a_name_that_matches_two_people_asks_which_before_the_merge(slack: Slack
     plan = slack.press(asked, globex)
     assert "Merge contact *Jane Do* into *Jane Doe*?" in text_of(plan), text_of(plan)
     assert "✓ jane@globex.com" in _labels(plan), _labels(plan)
+
+
+def test_merge_a_into_b_keeps_b(slack: SlackHTTP) -> None:
+    slack.command("contact add Jane Doe jane@acme.com at Acme")
+    slack.command("contact add Jane Do jd@gmail.com")
+    asked = slack.dm("merge Jane Do into Jane Doe")
+    assert "Merge contact *Jane Do* into *Jane Doe*?" in text_of(asked), text_of(asked)
