@@ -27,6 +27,12 @@ def counted(counts: dict[str, int]) -> str:
     return parts[0] if parts else ""
 
 
+def stay(counts: dict[str, int]) -> str:
+    """ "stays" after one thing ("Its 1 interaction stays"), "stay" after more."""
+    present = [n for n in counts.values() if n]
+    return "stays" if present == [1] else "stay"
+
+
 def _one(word: str) -> str:
     return {"people": "person"}.get(word, word[:-1] if word.endswith("s") else word)
 
@@ -42,7 +48,8 @@ def delete_question(d: Deletion, slots: dict[str, Any]) -> list[Block]:
         alone = "Delete the company only"
         lines = [text]
         if with_it:
-            lines.append(f"Its {with_it} stay, without a company, unless you delete them with it.")
+            moving = {k: v for k, v in d.stays.items() if k in ("people", "deals")}
+            lines.append(f"Its {with_it} {stay(moving)}, without a company, unless you delete them with it.")
         # Both answers in one row, so the second carries another action id (PICK writes as CONFIRM does).
         everything = None
         if with_it:
@@ -57,7 +64,7 @@ def delete_question(d: Deletion, slots: dict[str, Any]) -> list[Block]:
         cancel = button("Cancel", ids.CANCEL, style="primary")
         return compact([section("\n".join(lines)), actions(*row, cancel)])
     if stays:
-        text += f"\nIts {stays} stay on file."
+        text += f"\nIts {stays} {stay(d.stays)} on file."
     return compact(
         [
             section(text),

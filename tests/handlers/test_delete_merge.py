@@ -61,7 +61,9 @@ def test_a_contact_is_deleted_only_after_asking_gone_from_reads_and_undone(slack
     slack.dm("had a call with Jane Doe about pricing")
     asked = slack.command("contact delete Jane Doe")
     question = text_of(asked)
-    assert "Delete contact *Jane Doe*?" in question and "1 interaction" in question, question
+    assert "Delete contact *Jane Doe*?" in question and "Its 1 interaction stays on file" in question, (
+        question
+    )
     assert _labels(asked) == ["Delete", "Cancel"]
     assert count(slack, Contact, Contact.deleted_at.is_not(None)) == 0
 
