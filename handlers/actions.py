@@ -31,6 +31,7 @@ NEEDS: dict[str, tuple[str, ...]] = {
     ids.DEAL_ADVANCE: ("deal", "to"),
     ids.CONFIRM: ("i", "s"),
     ids.PICK: ("i", "s"),
+    ids.MERGE: ("i", "s"),
     ids.USE_EXISTING: ("contact",),
     ids.SHOW_CONTACT: ("contact",),
     ids.SHOW_DEAL: ("deal",),
@@ -94,6 +95,8 @@ def press(ctx: Ctx, name: str, value: dict[str, Any]) -> tuple[Reply, bool]:
         return reply, moved
     if name in (ids.CONFIRM, ids.PICK):
         return execute(ctx, {"intent": value["i"], "slots": value["s"]}, confirmed=True), True
+    if name == ids.MERGE:
+        return execute(ctx, {"intent": "merge_records", "slots": value["s"]}, confirmed=True), False
     if name == ids.USE_EXISTING:
         return guarded(ctx, lambda: show_contact(ctx, {"contact": int(value["contact"])})), True
     if name == ids.SHOW_CONTACT:

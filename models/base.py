@@ -71,6 +71,15 @@ class WorkspaceScoped:
     workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
 
 
+class SoftDeleted:
+    """Records a person can delete and get back: a deleted row stays, marked by when and by whom, and
+    every ORM read leaves it out (``bot/services/tenancy.py``) unless it asks for deleted rows."""
+
+    # Each table names its own key for who deleted it (a ``tenant_key``), as for every link to a user.
+    deleted_at: Mapped[datetime | None] = mapped_column()
+    deleted_by_id: Mapped[int | None] = mapped_column()
+
+
 def tenant_key(table: str, column: str, target: str, *, ondelete: str | None = None) -> ForeignKeyConstraint:
     """A key to another row of the same workspace: ``(workspace_id, column)`` references the target's
     ``(workspace_id, id)``, so the database refuses a row pointing into another workspace.

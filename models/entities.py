@@ -23,7 +23,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Mapped, Mapper, mapped_column, relationship
 from sqlalchemy.orm.attributes import flag_dirty
 
-from models.base import Base, WorkspaceScoped, exactly_one, one_of, tenant_key
+from models.base import Base, SoftDeleted, WorkspaceScoped, exactly_one, one_of, tenant_key
 
 ROLES = ("rep", "manager", "admin")
 LIFECYCLES = ("prospect", "lead", "customer", "loyal", "advocate")
@@ -89,11 +89,12 @@ class User(WorkspaceScoped, Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class Company(WorkspaceScoped, Base):
+class Company(SoftDeleted, WorkspaceScoped, Base):
     __tablename__ = "companies"
     __table_args__ = (
         Index("ix_companies_lookup", "workspace_id", "name_key"),
         in_workspace(),
+        tenant_key("companies", "deleted_by_id", "users"),
         tenant_key("companies", "owner_id", "users"),
     )
 
@@ -111,13 +112,14 @@ class Company(WorkspaceScoped, Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow, info={"audit": False})
 
 
-class Contact(WorkspaceScoped, Base):
+class Contact(SoftDeleted, WorkspaceScoped, Base):
     __tablename__ = "contacts"
     __table_args__ = (
         Index("ix_contacts_lookup", "workspace_id", "name_key"),
         Index("ix_contacts_email", "workspace_id", "email"),
         Index("ix_contacts_company", "company_id"),
         in_workspace(),
+        tenant_key("contacts", "deleted_by_id", "users"),
         tenant_key("contacts", "company_id", "companies"),
         tenant_key("contacts", "owner_id", "users"),
         one_of("lifecycle", LIFECYCLES),
@@ -156,7 +158,7 @@ class PipelineStage(WorkspaceScoped, Base):
     is_won: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
-class Deal(WorkspaceScoped, Base):
+class Deal(SoftDeleted, WorkspaceScoped, Base):
     __tablename__ = "deals"
     __table_args__ = (
         Index("ix_deals_lookup", "workspace_id", "title_key"),
@@ -169,6 +171,7 @@ class Deal(WorkspaceScoped, Base):
         # The stale-deal scan: quietest first.
         Index("ix_deals_activity", "workspace_id", "last_activity_at"),
         in_workspace(),
+        tenant_key("deals", "deleted_by_id", "users"),
         tenant_key("deals", "company_id", "companies"),
         tenant_key("deals", "contact_id", "contacts"),
         tenant_key("deals", "stage_id", "pipeline_stages"),
@@ -305,7 +308,7 @@ class Interaction(WorkspaceScoped, Base):
     deal_id = Linked("deal")
 
 
-class Task(WorkspaceScoped, Base):
+class Task(SoftDeleted, WorkspaceScoped, Base):
     __tablename__ = "tasks"
     __table_args__ = (
         # A person's open tasks by due time, and the scheduler's scan of what is due.
@@ -313,6 +316,7 @@ class Task(WorkspaceScoped, Base):
         Index("ix_tasks_remind", "reminder_state", "remind_at"),
         Index("ix_tasks_lookup", "workspace_id", "title_key"),
         in_workspace(),
+        tenant_key("tasks", "deleted_by_id", "users"),
         tenant_key("tasks", "assignee_id", "users"),
         tenant_key("tasks", "creator_id", "users"),
         one_of("reminder_state", REMINDER_STATES),

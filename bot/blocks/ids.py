@@ -16,5 +16,7 @@ CREATE_THEN = "crm_create_then"
 SHOW_CONTACT = "crm_show_contact"
 SHOW_DEAL = "crm_show_deal"
 SHOW_COMPANY = "crm_show_company"
+# Starts a merge from the list of duplicates (answers beside the list, which stays; numeric suffix).
+MERGE = "crm_merge"
 
 INTENT_MODAL = "crm_intent_modal"

@@ -72,7 +72,7 @@ PARTS = {
     "creator": "who created it",
     "author": "who logged it",
 }
-VERBS = {"change": "change", "snooze": "snooze alerts on"}
+VERBS = {"change": "change", "snooze": "snooze alerts on", "delete": "delete", "merge": "merge"}
 
 
 def too_long(size: int, most: int) -> str:
@@ -171,6 +171,15 @@ TEMPLATES: dict[str, Template] = {
     "record.not_found": Template(_NOT_FOUND),
     "record.ambiguous": Template("“{ref}” matches more than one {kind}. Which one did you mean?"),
     "record.duplicate": Template("This looks like a {kind} you already have."),
+    "record.kind.unknown": Template(
+        "I can't delete a {value}.", "I can delete a contact, a company, a deal or a task."
+    ),
+    "merge.two": Template(
+        "Which two records should I merge?",
+        "The form is `/crm merge A and B`, e.g. `/crm merge Jane Doe and Jane Do`.",
+    ),
+    "merge.kind": Template("I can't merge {value} records.", "I can merge two contacts or two companies."),
+    "merge.same": Template("Both names are {label}: there is only one record to merge."),
     "record.repeated": Template(_repeated, "Nothing was saved this time.", yes="Add anyway"),
     "person.unknown": Template(
         "I couldn't find a {kind} matching “<@{ref}>”.", "They need to say something to the bot first."

@@ -28,6 +28,7 @@ from bot.intents import (
     reports,
     tasks,
     team,
+    tidying,
 )
 from bot.intents.companies import show_company
 from bot.intents.contacts import create_and_continue, show_contact
@@ -46,6 +47,7 @@ FAMILIES: tuple[ModuleType, ...] = (
     reports,
     history,
     records,
+    tidying,
     team,
     general,
 )

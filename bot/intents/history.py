@@ -44,8 +44,15 @@ def _line(entry: Entry, tz: str, currency: str | None) -> str:
             for c in entry.changes
         ]
         return f"{at} · {who} changed " + "; ".join(parts)
-    if entry.what in ("created", "undone", "removed"):
-        verb = {"created": "added it", "undone": "undid a change", "removed": "removed it"}[entry.what]
+    verbs = {
+        "created": "added it",
+        "undone": "undid a change",
+        "removed": "removed it",
+        "deleted": "deleted it",
+        "restored": "restored it",
+    }
+    if entry.what in verbs:
+        verb = verbs[entry.what]
         return f"{at} · {who} {verb}"
     summary = f": {esc(entry.summary[:200])}" if entry.summary else ""
     return f"{at} · {who} logged {a(entry.what)}{summary}"

@@ -25,8 +25,6 @@ NOT_YET: dict[str, tuple[str, str]] = {
     "show_record": ("show that kind of record", "deals"),
     "list_records": ("list records that way", "deals"),
     "tag_record": ("tag tasks", "contacts"),
-    "delete_record": ("delete records", "undo"),
-    "merge_records": ("merge records", "contacts"),
     "report": ("answer that report", "pipeline"),
     "log_feedback": ("log NPS or CSAT answers", "log"),
 }
@@ -144,7 +142,5 @@ SPECS = (
     IntentSpec("show_record", show_record, verbs=(SHOW_VERB,)),
     IntentSpec("list_records", list_records, verbs=(LIST_VERB,)),
     IntentSpec("tag_record", tag_record),
-    IntentSpec("delete_record", answer_not_yet("delete_record")),
-    IntentSpec("merge_records", answer_not_yet("merge_records")),
     IntentSpec("log_feedback", answer_not_yet("log_feedback")),
 )

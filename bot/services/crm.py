@@ -11,6 +11,8 @@ service that owns its record type:
 - bot/services/interactions.py — logged interactions and their edits
 - bot/services/details.py — a contact's and a company's page (people, interactions, deals and tasks)
 - bot/services/undo.py — history, timelines and undo
+- bot/services/deletion.py — deleting contacts, companies, deals and tasks (marked, undoable)
+- bot/services/merging.py — merging two contacts or companies, and finding likely duplicates
 
 New behaviour goes in the service; this class only gains the one-line method that reaches it.
 """
@@ -28,10 +30,12 @@ from bot.services.base import UNSET, Actor, Ref, ServiceBase
 from bot.services.companies import Companies
 from bot.services.contacts import Contacts
 from bot.services.deals import Deals
+from bot.services.deletion import Deletions
 from bot.services.details import Details
 from bot.services.errors import DomainError
 from bot.services.fields import EMAIL, PHONE
 from bot.services.interactions import Interactions
+from bot.services.merging import Merges
 from bot.services.reports import Activity, Closed, Cycle, Forecast
 from bot.services.tasks import TASK_SCOPES, Tasks
 from bot.services.timeline import Timeline
@@ -42,6 +46,9 @@ from bot.services.views import (
     ContactDetails,
     ContactView,
     DealView,
+    Deletion,
+    Duplicates,
+    MergePlan,
     Pipeline,
     TaskView,
     Undone,
@@ -80,6 +87,8 @@ class CRM(ServiceBase):
         self.undo_log = UndoLog(sessions, now, self.workspaces)
         # Also what turns every op's record events into webhook deliveries, whoever writes.
         self.webhooks = Webhooks(sessions, now, webhook_hosts)
+        self.deletions = Deletions(sessions, now)
+        self.merges = Merges(sessions, now)
 
     def now(self) -> datetime:
         return self.clock()
@@ -447,6 +456,30 @@ class CRM(ServiceBase):
 
     def task(self, actor: Actor, task_id: int) -> TaskView:
         return self.tasks.task(actor, task_id)
+
+    # ---- deleting and merging -------------------------------------------------------------------
+
+    def deletion(self, actor: Actor, kind: str, ref: Ref) -> Deletion:
+        """What deleting that record would leave behind; refused first if the actor may not."""
+        return self.deletions.deletion(actor, kind, ref)
+
+    def delete_record(self, actor: Actor, kind: str, ref: Ref, *, with_records: bool = False) -> Written:
+        """Mark a contact, company, deal or task deleted (``with_records``: a company's people and deals too)."""
+        return self.deletions.delete_record(actor, kind, ref, with_records=with_records)
+
+    def merge_plan(
+        self, actor: Actor, refs: list[Ref], kind: str | None = None, keep: dict[str, str] | None = None
+    ) -> MergePlan:
+        return self.merges.merge_plan(actor, refs, kind, keep)
+
+    def merge(
+        self, actor: Actor, kind: str, a_id: int, b_id: int, keep: dict[str, str] | None = None
+    ) -> Written:
+        """Fold record ``b`` into ``a`` (two contacts or two companies) as one undoable operation."""
+        return self.merges.merge(actor, kind, a_id, b_id, keep)
+
+    def duplicates(self, actor: Actor, kind: str | None = None, limit: int = 20) -> Duplicates:
+        return self.merges.duplicates(actor, kind, limit)
 
     # ---- audit and undo --------------------------------------------------------------------------
 

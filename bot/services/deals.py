@@ -12,6 +12,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from rapidfuzz import fuzz
 from sqlalchemy import String, cast, func, select, update
 from sqlalchemy.orm import Session
 
@@ -145,14 +146,40 @@ def _mark_closed(deal: Deal, stage: PipelineStage, actor: Actor, now: datetime) 
     deal.closed_by_id = actor.user_id if stage.is_closed else None
 
 
+# Two open deals whose titles differ by no more than a typo ("Acme renewal", "Acme renewl"), with the same
+# numbers in them, are one deal.
+LOOK_ALIKE = 90.0
+
+
+def _numbers(title: str) -> list[str]:
+    # "Acme renewal 2026" and "Acme renewal 2027", "Phase 1" and "Phase 2": a number tells deals apart.
+    return re.findall(r"\d+", title)
+
+
 def _check_duplicate(s: Session, actor: Actor, title: str) -> None:
-    """An open deal of the same name (anyone's): two are hard to tell apart in every list after."""
+    """An open deal of the same name (anyone's), or one a typo away: two are hard to tell apart in every
+    list after."""
+    key = fold(title)
+    open_stages = select(PipelineStage.id).where(PipelineStage.is_closed.is_(False))
+    alike = [
+        m.id
+        for m in rank(
+            s,
+            Deal,
+            Deal.title_key,
+            Deal.title,
+            actor.workspace_id,
+            title,
+            extra_where=[Deal.stage_id.in_(open_stages)],
+        )
+        if fuzz.ratio(fold(m.label), key) >= LOOK_ALIKE and _numbers(m.label) == _numbers(title)
+    ]
     rows = s.execute(
         select(Deal.id, Deal.title, Deal.amount, Deal.currency, User.name)
         .join(PipelineStage, Deal.stage_id == PipelineStage.id)
         .outerjoin(User, Deal.owner_id == User.id)
         .where(
-            Deal.title_key == fold(title),
+            (Deal.title_key == key) | Deal.id.in_(alike),
             PipelineStage.is_closed.is_(False),
         )
         .limit(3)

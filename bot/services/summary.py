@@ -305,6 +305,14 @@ def _changes(
         )
         .order_by(AuditEvent.at, AuditEvent.id)
     ).all()
+    # A deal deleted since is not news: only the deals still on file (deleted ones are never read).
+    ids = sorted({e[0] for e in events})
+    alive = (
+        set(s.scalars(select(Deal.id).where(Deal.workspace_id == workspace_id, Deal.id.in_(ids))))
+        if ids
+        else set()
+    )
+    events = [e for e in events if e[0] in alive]
     created: set[int] = set()
     # deal id -> (first stage seen in the window, last stage)
     moves: dict[int, tuple[int | None, int]] = {}

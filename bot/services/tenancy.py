@@ -19,6 +19,12 @@ own. Left unscoped, because they work across workspaces or before there is an ac
 Helpers that take a workspace id as an argument (``lookup.rank``, ``workspace.user_by_slack``,
 ``deals.workspace_stages``, ``policy``) still filter on it: it is part of what they are called with.
 
+Deleted records (``models.base.SoftDeleted``: contacts, companies, deals, tasks) are left out the same
+way, from every session of the factory, scoped or not (the scheduler's reminder scan too): a deleted
+record is gone from lookups, lists, cards, summaries and reports without a filter in each query. What
+must see them asks with :func:`with_deleted` (undo, which brings them back; the pipeline totals, which
+read a row's state before a flush) or the ``include_deleted`` execution option on one statement.
+
 Rows a session already holds are not re-checked: ``Session.get`` of an object already in its identity
 map returns it without a query. Core statements on tables (not ORM entities) are not touched either.
 """
@@ -28,9 +34,11 @@ from __future__ import annotations
 from sqlalchemy import event
 from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker, with_loader_criteria
 
-from models.base import WorkspaceScoped
+from models.base import SoftDeleted, WorkspaceScoped
 
 WORKSPACE = "workspace_id"
+# A session (``Session.info``) or a statement (execution option) that also sees deleted records.
+INCLUDE_DELETED = "include_deleted"
 _INSTALLED = "_crm_tenancy_installed"
 
 
@@ -44,6 +52,12 @@ def scoped(session: Session, workspace_id: int) -> Session:
     return session
 
 
+def with_deleted(session: Session) -> Session:
+    """From now on this session also reads deleted records (to restore them, or to see what they were)."""
+    session.info[INCLUDE_DELETED] = True
+    return session
+
+
 def scope_of(session: Session) -> int | None:
     value = session.info.get(WORKSPACE)
     return int(value) if value is not None else None
@@ -53,6 +67,7 @@ def install(sessions: sessionmaker[Session]) -> sessionmaker[Session]:
     """Make the sessions of this factory honour :func:`scoped` (once per factory)."""
     if not getattr(sessions, _INSTALLED, False):
         event.listen(sessions, "do_orm_execute", _limit_to_workspace)
+        event.listen(sessions, "do_orm_execute", _hide_deleted)
         setattr(sessions, _INSTALLED, True)
     return sessions
 
@@ -71,4 +86,14 @@ def _limit_to_workspace(state: ORMExecuteState) -> None:
             lambda cls: cls.workspace_id == workspace_id,
             include_aliases=True,
         )
+    )
+
+
+def _hide_deleted(state: ORMExecuteState) -> None:
+    if state.is_column_load or not (state.is_select or state.is_update or state.is_delete):
+        return
+    if state.session.info.get(INCLUDE_DELETED) or state.execution_options.get(INCLUDE_DELETED):
+        return
+    state.statement = state.statement.options(
+        with_loader_criteria(SoftDeleted, lambda cls: cls.deleted_at.is_(None), include_aliases=True)
     )

@@ -28,6 +28,8 @@ QUIET = {
     "closed_by_id",
     "workspace_id",
     "created_at",
+    # Who deleted a record is the entry's own person (a deletion is its own entry, below).
+    "deleted_by_id",
 }
 PAGE = 15
 # Fields whose values the timeline gives as Slack user ids (the presentation shows the person).
@@ -45,7 +47,7 @@ class Change:
 class Entry:
     at: datetime
     who_slack_id: str | None
-    what: str  # created | changed | removed | restored | call | email | meeting | note | message
+    what: str  # created | changed | removed | deleted | restored | call | email | meeting | note | message
     changes: list[Change] = field(default_factory=list)
     summary: str = ""
 
@@ -106,6 +108,10 @@ def timeline(
         who = people.get(e.actor_id) if e.actor_id else None
         if e.action == "create":
             entries.append(Entry(_aware(e.at), who, "created"))
+        elif e.action in ("update", "undo") and "deleted_at" in (e.after or {}):
+            entries.append(
+                Entry(_aware(e.at), who, "deleted" if (e.after or {})["deleted_at"] else "restored")
+            )
         elif e.action == "update":
             changes = [
                 Change(k, names.value(k, (e.before or {}).get(k)), names.value(k, v))

@@ -1,5 +1,5 @@
 """Pipeline totals kept in step with deals: every flush that adds, moves, re-owns, re-prices or removes
-a deal adjusts ``pipeline_totals`` in the same transaction, so ``/crm pipeline`` reads a few dozen
+a deal (a deleted deal counts nowhere) adjusts ``pipeline_totals`` in the same transaction, so ``/crm pipeline`` reads a few dozen
 rows instead of summing a million deals.
 
 It hangs on the session factory's flush events, so every ORM write path is covered (the services,
@@ -47,11 +47,29 @@ def _before_flush(session: Session, _context: Any, _instances: Any) -> None:
         session.info[_OLD] = {}
         return
     rows = session.execute(
-        select(Deal.id, Deal.workspace_id, Deal.stage_id, Deal.owner_id, Deal.currency, Deal.amount).where(
-            Deal.id.in_(ids)
+        select(
+            Deal.id,
+            Deal.workspace_id,
+            Deal.stage_id,
+            Deal.owner_id,
+            Deal.currency,
+            Deal.amount,
+            Deal.deleted_at,
         )
+        .where(Deal.id.in_(ids))
+        # A deleted deal being restored counts for nothing before this flush, but it is still read.
+        .execution_options(include_deleted=True)
     ).all()
-    session.info[_OLD] = {r[0]: (_key(r[1], r[2], r[3], r[4]), _amount(r[5])) for r in rows}
+    session.info[_OLD] = {
+        r[0]: (None if r[6] is not None else _key(r[1], r[2], r[3], r[4]), _amount(r[5])) for r in rows
+    }
+
+
+def _counted(obj: Deal) -> Key | None:
+    """Where a deal counts now: nowhere once it is deleted."""
+    if obj.deleted_at is not None:
+        return None
+    return _key(obj.workspace_id, obj.stage_id, obj.owner_id, obj.currency)
 
 
 def _after_flush(session: Session, _context: Any) -> None:
@@ -65,11 +83,11 @@ def _after_flush(session: Session, _context: Any) -> None:
 
     for obj in session.new:
         if isinstance(obj, Deal):
-            add(_key(obj.workspace_id, obj.stage_id, obj.owner_id, obj.currency), 1, _amount(obj.amount))
+            add(_counted(obj), 1, _amount(obj.amount))
     for obj in session.dirty:
         if isinstance(obj, Deal) and obj.id in old:
             before_key, before_amount = old[obj.id]
-            after_key = _key(obj.workspace_id, obj.stage_id, obj.owner_id, obj.currency)
+            after_key = _counted(obj)
             after_amount = _amount(obj.amount)
             if before_key != after_key or before_amount != after_amount:
                 add(before_key, -1, -before_amount)
@@ -141,7 +159,7 @@ def rebuild(conn: Connection, workspace_id: int) -> None:
                 func.count(),
                 func.coalesce(func.sum(Deal.amount), 0),
             )
-            .where(Deal.workspace_id == workspace_id)
+            .where(Deal.workspace_id == workspace_id, Deal.deleted_at.is_(None))
             .group_by(Deal.workspace_id, Deal.stage_id, owner, Deal.currency),
         )
     )

@@ -22,6 +22,7 @@ from bot.services.deals import find_deal
 from bot.services.errors import Conflict, NotFound
 from bot.services.subscriptions import Schedule, next_run
 from bot.services.tasks import find_task, rearm_reminder
+from bot.services.tenancy import with_deleted
 from bot.services.text import fold
 from bot.services.timeline import Timeline, timeline
 from bot.services.views import Undone
@@ -224,7 +225,8 @@ class UndoLog(Service):
         with self.op(actor) as op:
             # What it puts back is recorded as "undo" events (see bot/services/base.py Op).
             op.undo = True
-            s = op.session
+            # A delete or a merge is undone by bringing deleted records back: this op must see them.
+            s = with_deleted(op.session)
             events = list(
                 s.scalars(
                     select(AuditEvent)

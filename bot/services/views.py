@@ -117,6 +117,62 @@ class CompanyDetails:
 
 
 @dataclass(frozen=True)
+class Deletion:
+    """A record to delete or just deleted: what stays pointing at it (``stays``: people, deals, open
+    tasks… by count) and, once done, how many of a company's people and deals went with it."""
+
+    kind: str
+    id: int
+    label: str
+    stays: dict[str, int] = field(default_factory=dict)
+    with_it: int = 0
+
+
+@dataclass(frozen=True)
+class MergeField:
+    """A field two records to merge disagree on: each one's value as shown, and the one kept (a or b)."""
+
+    name: str
+    a: str | None
+    b: str | None
+    keep: str
+
+
+@dataclass(frozen=True)
+class MergePlan:
+    """Merging ``b`` into ``a`` (``a`` stays, ``b`` goes): the fields they disagree on and what moves to
+    ``a`` (interactions, tasks, deals, people by count)."""
+
+    kind: str
+    a_id: int
+    a_label: str
+    b_id: int
+    b_label: str
+    fields: list[MergeField]
+    moves: dict[str, int]
+
+
+@dataclass(frozen=True)
+class DuplicatePair:
+    kind: str
+    a_id: int
+    a_label: str
+    b_id: int
+    b_label: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Duplicates:
+    """Likely duplicates in a workspace: the first pairs found, how many in all, and how long it took."""
+
+    pairs: list[DuplicatePair]
+    total: int
+    scanned: int
+    seconds: float
+
+
+@dataclass(frozen=True)
 class Written:
     """What one write did: the op id for Undo, and the records it touched."""
 
@@ -127,6 +183,8 @@ class Written:
     task: TaskView | None = None
     interaction: InteractionView | None = None
     changed: dict[str, tuple[object, object]] = field(default_factory=dict)
+    deleted: Deletion | None = None
+    merged: MergePlan | None = None
 
 
 # Money in more than one currency: an amount per ISO code, never one sum across codes.

@@ -437,3 +437,59 @@ def test_deal_tags_come_and_go_with_every_deal_kept(empty_url: str) -> None:
         assert dump(engine, ["deals"]) == before
     finally:
         engine.dispose()
+
+
+SOFT_DELETE_TABLES = ["companies", "contacts", "deals", "tasks"]
+
+
+def test_soft_delete_columns_come_and_go_with_every_record_kept(empty_url: str) -> None:
+    """Records made under 0013 come through 0014 not deleted and otherwise as they were; one deleted
+    under 0014 is marked (the database refuses a deleter from another workspace) and undone; back down,
+    only the two columns go, and up again the schema is the models'."""
+    from sqlalchemy import text
+    from sqlalchemy.exc import IntegrityError
+
+    from bot.db import make_session_factory
+    from bot.services import CRM
+    from tests.support.tenants import NOW, columns_of
+
+    engine = make_engine(empty_url)
+    try:
+        a, b = _filled_under(engine, "0013")
+        old = columns_of(engine, SOFT_DELETE_TABLES)
+        assert all("deleted_at" not in cols for cols in old.values())
+        before = dump(engine, SOFT_DELETE_TABLES)
+        assert all(before[t] for t in SOFT_DELETE_TABLES)
+        upgrade(engine, "0014")
+        assert dump(engine, SOFT_DELETE_TABLES, old) == before
+        with engine.connect() as conn:
+            for table in SOFT_DELETE_TABLES:
+                marks = conn.execute(text(f"SELECT deleted_at, deleted_by_id FROM {table}")).all()
+                assert marks and all(m == (None, None) for m in marks), table
+
+        upgrade(engine)
+        crm = CRM(make_session_factory(engine), clock=lambda: NOW)
+        gone = crm.delete_record(a.actor, "deal", a.deal_id)
+        assert [d.id for d in crm.list_deals(a.actor, include_closed=True)] == []
+        with engine.connect() as conn:
+            marked = conn.execute(
+                text("SELECT deleted_by_id FROM deals WHERE id = :i"), {"i": a.deal_id}
+            ).scalar()
+        assert marked == a.actor.user_id
+        with pytest.raises(IntegrityError), engine.begin() as conn:  # a deleter from another workspace
+            conn.execute(
+                text("UPDATE contacts SET deleted_by_id = :theirs WHERE id = :mine"),
+                {"theirs": b.actor.user_id, "mine": a.contact_id},
+            )
+        crm.undo(a.actor, gone.op_id)
+        assert [d.id for d in crm.list_deals(a.actor, include_closed=True)] == [a.deal_id]
+
+        written = dump(engine, SOFT_DELETE_TABLES, old)
+        downgrade(engine, "0013")
+        assert dump(engine, SOFT_DELETE_TABLES, old) == written
+        upgrade(engine)
+        with engine.connect() as conn:
+            diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), metadata)
+        assert diff == []
+    finally:
+        engine.dispose()

@@ -203,3 +203,19 @@ def test_undoing_done_on_a_task_whose_reminder_was_held_back_still_reminds(
     clock.advance(hours=1)
     scheduler.tick()
     assert len(slack.posted) == 1
+
+
+def test_a_deleted_task_is_not_reminded_and_undo_brings_the_reminder_back(
+    crm: CRM, ann: Actor, slack: Slack, scheduler, clock: ManualClock
+) -> None:
+    crm.create_task(ann, "Call Jane", due="2026-11-24T15:00")
+    scheduler.tick()  # planned while the task stood
+    gone = crm.delete_record(ann, "task", "Call Jane")
+    clock.set(datetime(2026, 11, 24, 20, 0, 30, tzinfo=UTC))
+    scheduler.tick()
+    assert slack.posted == []
+
+    crm.undo(ann, gone.op_id)
+    scheduler.tick()
+    [post] = slack.posted
+    assert "Call Jane" in post["text"]
