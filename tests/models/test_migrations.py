@@ -489,7 +489,10 @@ def test_soft_delete_columns_come_and_go_with_every_record_kept(empty_url: str) 
         assert dump(engine, SOFT_DELETE_TABLES, old) == written
         upgrade(engine)
         with engine.connect() as conn:
-            diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), metadata)
+            diff = compare_metadata(
+                MigrationContext.configure(conn, opts={"compare_type": True, "include_name": include_name}),
+                metadata,
+            )
         assert diff == []
     finally:
         engine.dispose()
