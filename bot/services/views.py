@@ -59,6 +59,9 @@ class DealView:
     closed_by_slack_id: str | None = None
     is_won: bool = False
     tags: tuple[str, ...] = ()
+    pipeline: str = ""
+    # The stage's win probability (%), when the team gave it one.
+    probability: int | None = None
 
 
 @dataclass(frozen=True)
@@ -149,6 +152,7 @@ class StageFigure:
     count: int
     amounts: Amounts
     is_closed: bool
+    probability: int | None = None
 
 
 @dataclass(frozen=True)
@@ -179,3 +183,23 @@ class Undone:
     op_id: str
     undid_op: str
     summary: list[str]
+
+
+@dataclass(frozen=True)
+class StageView:
+    # As it is typed (its key; "pipeline:key" outside the first pipeline) and shown.
+    ref: str
+    name: str
+    pipeline: str
+    probability: int | None
+    outcome: str  # open | won | lost
+    deals: int = 0
+
+
+@dataclass(frozen=True)
+class PipelineView:
+    key: str
+    name: str
+    is_renewal: bool
+    stages: list[StageView]
+    op_id: str | None = None
