@@ -19,8 +19,8 @@ from bot.services.base import Actor, Edit, Op, Ref, Service, lock_row
 from bot.services.companies import find_company
 from bot.services.contacts import find_contact
 from bot.services.errors import Candidate, CurrencyChange, Invalid, NotFound, PossibleDuplicate
-from bot.services.lookup import Match, pick, rank
 from bot.services.lifecycle import after_deal_written
+from bot.services.lookup import Match, pick, rank
 from bot.services.reports import Activity, Closed, Cycle, Forecast, activity, closed_deals, cycle, forecast
 from bot.services.stages import (
     find_pipeline,
@@ -28,7 +28,6 @@ from bot.services.stages import (
     first_pipeline_id,
     stage_label,
     stage_ref,
-    workspace_pipelines,
     workspace_stages,
 )
 from bot.services.text import fold

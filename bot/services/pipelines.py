@@ -9,6 +9,7 @@ there in the same op, audited, before the stage goes.
 from __future__ import annotations
 
 from dataclasses import dataclass
+
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -22,9 +23,9 @@ from bot.services.stages import (
     find_stage,
     slug,
     stage_ref,
+    words,
     workspace_pipelines,
     workspace_stages,
-    words,
 )
 from bot.services.views import PipelineView, StageView
 from models import Deal, Pipeline, PipelineStage

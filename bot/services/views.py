@@ -24,6 +24,7 @@ class CompanyView:
     industry: str | None = None
     owner_slack_id: str | None = None
     tags: list[str] = field(default_factory=list)
+    lifecycle: str = "prospect"
 
 
 @dataclass(frozen=True)
