@@ -14,8 +14,8 @@ from bot.blocks import ids
 from bot.blocks import stages as cards
 from bot.blocks.common import esc, unpack
 from bot.commands.registry import Ctx, Reply, command
-from bot.services.errors import Invalid
-from bot.services.pipelines import StageHasDeals, probability
+from bot.services.errors import Invalid, StageHasDeals
+from bot.services.pipelines import probability
 from bot.slack.dedupe import claim
 from bot.slack.reply import make_ctx, post, post_to_response_url, respond_with, safely
 

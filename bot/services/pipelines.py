@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from bot.services import policy
 from bot.services.base import Actor, Op, Ref, Service, change, lock_row
 from bot.services.deals import find_deal, move_deal
-from bot.services.errors import Conflict, DomainError, Invalid
+from bot.services.errors import Conflict, Invalid, StageHasDeals
 from bot.services.limits import column_limit
 from bot.services.stages import (
     find_pipeline,
@@ -32,15 +32,6 @@ from models import Deal, Pipeline, PipelineStage
 from models.entities import DEFAULT_PROBABILITIES, DEFAULT_STAGES
 
 OUTCOMES = ("open", "won", "lost")
-
-
-class StageHasDeals(DomainError):
-    """The stage still holds deals: the person says where they go (``move_to``), then it is removed."""
-
-    def __init__(self, *, stage: str, ref: str, count: int, choices: list[tuple[str, str]]) -> None:
-        super().__init__("stage.remove.has_deals", stage=stage, ref=ref, count=count, choices=choices)
-        self.ref = ref
-        self.choices = choices
 
 
 @dataclass(frozen=True)
@@ -74,8 +65,10 @@ def outcome(value: str | None) -> str | None:
 
 def _name(value: str, what: str = "stage") -> str:
     name = " ".join((value or "").split())
+    if (not name or not slug(name)) and what == "pipeline":
+        raise Invalid("pipeline.name.missing", field="name")
     if not name or not slug(name):
-        raise Invalid(f"{what}.name.missing", field="name")
+        raise Invalid("stage.name.missing", field="name")
     most = column_limit(PipelineStage if what == "stage" else Pipeline, "name") or 80
     if len(name) > most:
         raise Invalid("field.too_long", field="name", label=f"{what} name", size=len(name), most=most)
@@ -292,6 +285,7 @@ class Pipelines(Service):
             if deal_ids:
                 if not move_to:
                     raise StageHasDeals(
+                        "stage.remove.has_deals",
                         stage=stage.name,
                         ref=stage_ref(stage, first),
                         count=len(deal_ids),
