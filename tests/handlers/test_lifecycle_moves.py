@@ -65,6 +65,9 @@ def test_a_renewal_won_makes_them_loyal_and_advocate_is_set_by_a_person(slack: S
     assert "advocate" in said, said
     company = text_of(slack.command("company lifecycle Acme Corp advocate"))
     assert "Acme Corp is now advocate" in company, company
+    back = text_of(slack.dm("set Acme Corp lifecycle to customer"))  # in words: the company's
+    assert "lifecycle: advocate → customer" in back, back
+    slack.dm("set Acme Corp lifecycle to advocate")
     assert lifecycles(slack) == ("advocate", "advocate")
     # A later win never takes an advocate back to loyal.
     slack.command("deal add Acme upsell 5k contact Jane Doe stage won")
