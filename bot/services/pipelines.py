@@ -28,7 +28,7 @@ from bot.services.stages import (
     workspace_stages,
 )
 from bot.services.views import PipelineView, StageView
-from models import Deal, Pipeline, PipelineStage
+from models import Deal, Pipeline, PipelineStage, PipelineTotal
 from models.entities import DEFAULT_PROBABILITIES, DEFAULT_STAGES
 
 OUTCOMES = ("open", "won", "lost")
@@ -87,10 +87,9 @@ def stage_view(s: Session, st: PipelineStage, first: int | None, deals: int = 0)
 
 
 def _counts(s: Session) -> dict[int, int]:
-    return {
-        sid: int(n)
-        for sid, n in s.execute(select(Deal.stage_id, func.count(Deal.id)).group_by(Deal.stage_id))
-    }
+    # From the running totals (bot/services/totals.py): a few dozen rows, not a scan of every deal.
+    T = PipelineTotal
+    return {sid: int(n) for sid, n in s.execute(select(T.stage_id, func.sum(T.deals)).group_by(T.stage_id))}
 
 
 def _renumber(stages: list[PipelineStage]) -> None:
