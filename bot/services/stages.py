@@ -59,7 +59,8 @@ def first_pipeline_id(s: Session, ws_id: int) -> int | None:
 
 
 def stage_ref(stage: PipelineStage, first_id: int | None) -> str:
-    """How a stage is typed: its key in the first pipeline, ``pipeline:key`` in another."""
+    """How a stage is typed: its key in the first pipeline, ``pipeline:key`` in another. The first
+    pipeline is the one at position 0: the one every workspace starts with, which stays first."""
     return stage.key if stage.pipeline_id == first_id else f"{stage.pipeline.key}:{stage.key}"
 
 

@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from models import AuditEvent, Deal, Pipeline, PipelineStage
 from tests.handlers.helpers import count, rows
+from tests.handlers.test_views import open_modal
 from tests.support.slackhttp import BOB, SlackHTTP, block_actions, button, buttons, text_of
 
 
@@ -152,7 +153,17 @@ def test_a_renewals_pipeline_has_its_own_stages_deals_and_summary(slack: SlackHT
     moved = text_of(slack.command("deal pipeline Acme renewal to Renewals"))
     assert "Renewals · Lead" in moved, moved
     # In its pipeline now, a stage name is read there first.
-    assert "Usage review" in text_of(slack.command("deal move Acme renewal to usage review"))
+    card = slack.command("deal move Acme renewal to usage review")
+    assert "Usage review" in text_of(card), text_of(card)
+    # Its form offers every pipeline's stages, each named with its pipeline, and starts on its own.
+    view, _url = open_modal(slack, card, "Edit")
+    (select_,) = [b for b in view["blocks"] if b["block_id"] == "f_stage"]
+    options = [(o["value"], o["text"]["text"]) for o in select_["element"]["options"]]
+    assert ("demo", "Sales · Demo") in options and (
+        "renewals:usage_review",
+        "Renewals · Usage review",
+    ) in options
+    assert select_["element"]["initial_option"]["value"] == "renewals:usage_review"
     assert stage_of(slack, "Acme renewal").pipeline_id == renewals.id
     assert stage_of(slack, "Initech pilot").pipeline_id != renewals.id
 
