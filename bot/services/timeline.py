@@ -175,6 +175,15 @@ class _Labels:
             return value
         cls, column = table
         found = self.s.scalar(select(column).where(cls.id == value))
+        if found is None and key == "stage_id":
+            # A stage removed since: its name as its removal recorded it.
+            gone = self.s.scalar(
+                select(AuditEvent.before)
+                .where(AuditEvent.record_type == "stage", AuditEvent.record_id == value)
+                .where(AuditEvent.action == "delete")
+                .limit(1)
+            )
+            found = (gone or {}).get("name")
         if found is None:
             return value
         return found

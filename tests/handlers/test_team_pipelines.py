@@ -92,6 +92,8 @@ def test_removing_a_stage_with_deals_asks_where_they_go_and_undo_brings_it_back(
     moves = rows(slack, AuditEvent, AuditEvent.record_type == "deal", AuditEvent.action == "update")
     assert len(moves) == 2 and all(e.after and "stage_id" in e.after for e in moves)
     assert "Demo" not in text_of(slack.command("pipeline"))
+    history = text_of(slack.command("history Acme renewal"))
+    assert "moved it Demo → Proposal" in history, history
 
     undone = text_of(slack.press(done, "Undo"))
     assert "Undone" in undone, undone
