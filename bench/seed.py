@@ -337,7 +337,17 @@ def seed(
         bulk(
             engine,
             Company.__table__,  # type: ignore[arg-type]
-            ("id", "workspace_id", "name", "name_key", "domain", "tags", "created_at", "updated_at"),
+            (
+                "id",
+                "workspace_id",
+                "name",
+                "name_key",
+                "domain",
+                "tags",
+                "lifecycle",
+                "created_at",
+                "updated_at",
+            ),
             (
                 (
                     start_company + i,
@@ -346,6 +356,7 @@ def seed(
                     company_keys[i],
                     company_keys[i].replace(" ", "") + ".example",
                     "[]",
+                    "prospect",
                     ts,
                     ts,
                 )

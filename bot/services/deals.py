@@ -136,15 +136,20 @@ def _mark_closed(deal: Deal, stage: PipelineStage, actor: Actor, now: datetime) 
     deal.closed_by_id = actor.user_id if stage.is_closed else None
 
 
+def place_deal(deal: Deal, stage: PipelineStage, actor: Actor, now: datetime) -> None:
+    """The deal in ``stage`` from ``now``, closed (or reopened) by ``actor``; no lifecycle moves."""
+    deal.stage_id = stage.id
+    deal.stage_changed_at = now
+    _mark_closed(deal, stage, actor, now)
+
+
 def move_deal(op: Op, deal: Deal, stage: PipelineStage, now: datetime) -> None:
     """A deal into another stage (of its pipeline or another): when and by whom it closed follow, and a
     win moves its contact's and company's lifecycle on (bot/services/lifecycle.py)."""
     if stage.id == deal.stage_id:
         return
     was_won = deal.stage.is_won
-    deal.stage_id = stage.id
-    deal.stage_changed_at = now
-    _mark_closed(deal, stage, op.actor, now)
+    place_deal(deal, stage, op.actor, now)
     op.session.flush()
     op.session.expire(deal, ["stage"])
     after_deal_written(op, deal, was_won=was_won)
