@@ -1,7 +1,7 @@
 """The team's pipelines at scale: listing the stages (with deal counts), changing one, and removing a stage
 that holds deals (each deal moved and audited, in one op), then undoing that removal.
 
-    python -m bench.stages_bench --db sqlite:////tmp/stages.sqlite3 --deals 100000
+    python -m bench.stages_bench [--db URL] [--deals 20000]
 
 Through the service layer (the work a request does after its ack), on a seeded workspace (bench/seed.py).
 """
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import statistics
+import tempfile
 import time
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -32,17 +33,20 @@ def _timed(fn: Callable[[], Any], runs: int) -> tuple[float, float]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--db", required=True)
-    parser.add_argument("--deals", type=int, default=100_000)
+    parser.add_argument("--db", help="a database URL (default: a new SQLite file in a temporary directory)")
+    parser.add_argument("--deals", type=int, default=20_000)
     parser.add_argument("--runs", type=int, default=20)
     args = parser.parse_args(argv)
-    engine = make_engine(args.db)
-    seeded = seed(engine, contacts=max(1000, args.deals // 10), deals=args.deals)
+    with tempfile.TemporaryDirectory() as tmp:
+        return run(args.db or f"sqlite:///{tmp}/stages.sqlite3", args.deals, args.runs)
+
+
+def run(db: str, deals: int, runs: int) -> int:
+    engine = make_engine(db)
+    seeded = seed(engine, contacts=max(1000, deals // 10), deals=deals)
     crm = CRM(make_session_factory(engine))
-    actor = crm.actor(seeded.team_id, "UB00000")
-    assert actor is not None
     actor = crm.register_user(seeded.team_id, "UB00000", name="Bench admin", role="admin")
-    p50, p95 = _timed(lambda: crm.pipelines(actor), args.runs)
+    p50, p95 = _timed(lambda: crm.pipelines(actor), runs)
     print(f"/crm stages (list with deal counts), {seeded.deals:,} deals: p50 {p50:.1f} ms, p95 {p95:.1f} ms")
     p50, p95 = _timed(lambda: crm.change_stage(actor, "demo", chance=41), 1)
     print(f"/crm stages set demo 41%: {p50:.1f} ms")
