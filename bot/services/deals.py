@@ -69,7 +69,7 @@ def deal_view(s: Session, d: Deal) -> DealView:
         d.currency,
         # As it is typed: "renewals:lead" outside the first pipeline (the first is always at position 0).
         stage_ref(d.stage, d.stage.pipeline_id if d.stage.pipeline.position == 0 else None),
-        d.stage.name,
+        d.stage.name if d.stage.pipeline.position == 0 else f"{d.stage.pipeline.name} · {d.stage.name}",
         d.stage.is_closed,
         owner.slack_id if owner else None,
         d.close_date,

@@ -156,7 +156,7 @@ def test_a_renewals_pipeline_has_its_own_stages_deals_and_summary(slack: SlackHT
     assert "Renewals · Lead" in moved, moved
     # In its pipeline now, a stage name is read there first.
     card = slack.command("deal move Acme renewal to usage review")
-    assert "Usage review" in text_of(card), text_of(card)
+    assert "Renewals · Usage review" in text_of(card), text_of(card)
     # Its form offers every pipeline's stages, each named with its pipeline, and starts on its own.
     view, _url = open_modal(slack, card, "Edit")
     (select_,) = [b for b in view["blocks"] if b["block_id"] == "f_stage"]
