@@ -26,8 +26,8 @@ from bot.db import make_engine
 from bot.migrate import upgrade
 from bot.services import totals
 from bot.services.text import fold
-from models import Company, Contact, Deal, PipelineStage, User, Workspace
-from models.entities import DEFAULT_STAGES
+from models import Company, Contact, Deal, Pipeline, PipelineStage, User, Workspace
+from models.entities import DEFAULT_PROBABILITIES, DEFAULT_STAGES
 
 
 def _words(text: str) -> list[str]:
@@ -230,11 +230,18 @@ def _workspace(conn: Any, team_id: str, now: datetime) -> int:
             )
             .returning(Workspace.id)
         )
+        pipeline_id = conn.scalar(
+            insert(Pipeline)
+            .values(workspace_id=ws_id, key="sales", name="Sales", position=0, is_renewal=False)
+            .returning(Pipeline.id)
+        )
         conn.execute(
             insert(PipelineStage),
             [
                 {
                     "workspace_id": ws_id,
+                    "pipeline_id": pipeline_id,
+                    "probability": DEFAULT_PROBABILITIES[key],
                     "key": key,
                     "name": key.capitalize(),
                     "position": i,
@@ -330,7 +337,17 @@ def seed(
         bulk(
             engine,
             Company.__table__,  # type: ignore[arg-type]
-            ("id", "workspace_id", "name", "name_key", "domain", "tags", "created_at", "updated_at"),
+            (
+                "id",
+                "workspace_id",
+                "name",
+                "name_key",
+                "domain",
+                "tags",
+                "lifecycle",
+                "created_at",
+                "updated_at",
+            ),
             (
                 (
                     start_company + i,
@@ -339,6 +356,7 @@ def seed(
                     company_keys[i],
                     company_keys[i].replace(" ", "") + ".example",
                     "[]",
+                    "prospect",
                     ts,
                     ts,
                 )

@@ -38,6 +38,7 @@ HANDLER_MODULES = (
     "handlers.proactive",
     "handlers.install",
     "handlers.webhooks",
+    "handlers.pipelines",
 )
 # Only for the local console and tests, where no request comes from Slack; HTTP mode needs the real one.
 PLACEHOLDER_SECRET = "local-placeholder-signing-secret"

@@ -53,9 +53,14 @@ def _fit(canvas: FigureCanvasAgg, names: Sequence[str], right_label: str, xlabel
     )
 
 
+def _label(stage: StageLine) -> str:
+    # With several pipelines, a stage says which one it is in (two may both be called "Won").
+    return f"{stage.pipeline} · {stage.name}" if stage.pipeline else stage.name
+
+
 def _bars(ax: Any, stages: Sequence[StageLine], currency: str) -> float:
     """One currency's bars on ``ax``, labelled with amount and count; returns the axis' right end."""
-    names = [s.name for s in stages][::-1]
+    names = [_label(s) for s in stages][::-1]
     amounts = [float(s.amounts.get(currency, Decimal(0))) for s in stages][::-1]
     colours = [(WON if s.is_won else LOST) if s.is_closed else OPEN for s in stages][::-1]
     bars = ax.barh(names, amounts, color=colours)
@@ -97,7 +102,7 @@ def amount_by_stage_png(
         # A fixed y: no tick labels sit above the bars, so the title need not be moved clear of them
         # (finding out would lay out the x axis once more).
         axes[0].set_title(title, y=1.0)
-        _fit(canvas, [s.name for s in stages], _short(right), f"Amount ({used[0]})", title)
+        _fit(canvas, [_label(s) for s in stages], _short(right), f"Amount ({used[0]})", title)
     else:
         fig.suptitle(title)
         fig.tight_layout()

@@ -219,8 +219,11 @@ def pipeline_reply(ctx: Ctx) -> Reply:
     """The summary the subscriptions post, for the person asking, in their zone; the chart goes to the
     channel when they share it, or to their DM with the bot otherwise (an ephemeral reply has no files).
     The figures answer first; drawing and uploading the chart (several times their cost) runs after them."""
-    summary = SummaryService(ctx.sessions, ctx.services.clock).pipeline_summary(ctx.actor)
-    text, shown = summary_blocks(summary, title="Pipeline")
+    service = SummaryService(ctx.sessions, ctx.services.clock)
+    # "pipeline renewals": one of the team's pipelines, named as they call it.
+    named = service.pipeline_named_in(ctx.actor, ctx.text)
+    summary = service.pipeline_summary(ctx.actor, pipeline=named)
+    text, shown = summary_blocks(summary, title=f"Pipeline: {named}" if named else "Pipeline")
     result: list[Block] = list(shown)
     client = ctx.client
     if client is None:

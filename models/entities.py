@@ -7,6 +7,7 @@ from typing import Any, overload
 
 from sqlalchemy import (
     Boolean,
+    CheckConstraint,
     Date,
     ForeignKey,
     Index,
@@ -29,6 +30,18 @@ ROLES = ("rep", "manager", "admin")
 LIFECYCLES = ("prospect", "lead", "customer", "loyal", "advocate")
 INTERACTION_KINDS = ("call", "email", "meeting", "note", "message")
 DEFAULT_STAGES = ("lead", "qualified", "demo", "proposal", "negotiation", "won", "lost")
+# How likely a deal in each default stage is to be won (%), the weight the forecast gives its amount.
+DEFAULT_PROBABILITIES = {
+    "lead": 10,
+    "qualified": 20,
+    "demo": 40,
+    "proposal": 60,
+    "negotiation": 80,
+    "won": 100,
+    "lost": 0,
+}
+# What the migration calls the pipeline every deal made before there could be several is in.
+DEFAULT_PIPELINE = ("sales", "Sales")
 REMINDER_STATES = ("none", "pending", "sent")
 AUDIT_ACTIONS = ("create", "update", "delete", "undo")
 # The records an audit event can be about (the service layer's AUDITED, by name). A column's
@@ -44,6 +57,8 @@ RECORD_TYPES = (
     "subscription",
     "workspace",
     "webhook",
+    "pipeline",
+    "stage",
 )
 
 
@@ -96,6 +111,7 @@ class Company(SoftDeleted, WorkspaceScoped, Base):
         in_workspace(),
         tenant_key("companies", "deleted_by_id", "users"),
         tenant_key("companies", "owner_id", "users"),
+        one_of("lifecycle", LIFECYCLES),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -108,6 +124,8 @@ class Company(SoftDeleted, WorkspaceScoped, Base):
     # Empty for a company made on the way by a contact or deal: nobody holds it, so anyone may tidy it.
     owner_id: Mapped[int | None] = mapped_column()
     tags: Mapped[list[str]] = mapped_column(default=list)
+    # Moves forward by itself as deals are won (bot/services/lifecycle.py); a person sets it any way.
+    lifecycle: Mapped[str] = mapped_column(String(16), default="prospect")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow, info={"audit": False})
 
@@ -145,8 +163,11 @@ class Contact(SoftDeleted, WorkspaceScoped, Base):
     company: Mapped[Company | None] = relationship(lazy="joined", foreign_keys=[company_id])
 
 
-class PipelineStage(WorkspaceScoped, Base):
-    __tablename__ = "pipeline_stages"
+class Pipeline(WorkspaceScoped, Base):
+    """One of a workspace's pipelines ("New business", "Renewals"): its own stages, in its own order.
+    A deal is in the pipeline of its stage. The first by position is where a deal goes unless told."""
+
+    __tablename__ = "pipelines"
     __table_args__ = (UniqueConstraint("workspace_id", "key"), in_workspace())
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -154,8 +175,31 @@ class PipelineStage(WorkspaceScoped, Base):
     key: Mapped[str] = mapped_column(String(40))
     name: Mapped[str] = mapped_column(String(80))
     position: Mapped[int] = mapped_column(Integer)
+    # A deal won here is a renewal: its contact and company become loyal (bot/services/lifecycle.py).
+    is_renewal: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class PipelineStage(WorkspaceScoped, Base):
+    __tablename__ = "pipeline_stages"
+    __table_args__ = (
+        UniqueConstraint("workspace_id", "pipeline_id", "key"),
+        in_workspace(),
+        tenant_key("pipeline_stages", "pipeline_id", "pipelines"),
+        CheckConstraint("probability BETWEEN 0 AND 100", name="probability"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
+    pipeline_id: Mapped[int] = mapped_column()
+    key: Mapped[str] = mapped_column(String(40))
+    name: Mapped[str] = mapped_column(String(80))
+    position: Mapped[int] = mapped_column(Integer)
     is_closed: Mapped[bool] = mapped_column(Boolean, default=False)
     is_won: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The chance (%) a deal here is won; empty when the team has not said.
+    probability: Mapped[int | None] = mapped_column(Integer)
+
+    pipeline: Mapped[Pipeline] = relationship(lazy="joined", foreign_keys=[pipeline_id])
 
 
 class Deal(SoftDeleted, WorkspaceScoped, Base):
@@ -165,6 +209,8 @@ class Deal(SoftDeleted, WorkspaceScoped, Base):
         Index("ix_deals_stage_owner", "workspace_id", "stage_id", "owner_id"),
         Index("ix_deals_owner", "workspace_id", "owner_id"),
         Index("ix_deals_company", "company_id"),
+        # A contact's deals (its card, and how many it has won when a deal is won).
+        Index("ix_deals_contact", "contact_id"),
         # Deals closing in a date range (the summary's "closing this week"), covering the stage and
         # amount so that counting and ranking them reads only the index, not a million rows.
         Index("ix_deals_close", "workspace_id", "close_date", "stage_id", "amount", "id"),

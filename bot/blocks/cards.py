@@ -151,6 +151,7 @@ def company_details(d: CompanyDetails, tz: str, currency: str, edit: Any = None)
     info = [
         ("Domain", esc(c.domain or "—")),
         ("Industry", esc(c.industry or "—")),
+        ("Lifecycle", c.lifecycle),
         ("Owner", user(c.owner_slack_id)),
         ("Tags", esc(", ".join(c.tags) or "—")),
         ("People", str(d.contact_count)),

@@ -20,3 +20,9 @@ SHOW_COMPANY = "crm_show_company"
 MERGE = "crm_merge"
 
 INTENT_MODAL = "crm_intent_modal"
+
+# The team's pipelines (handlers/pipelines.py): where a removed stage's deals go (suffixed, one per
+# stage offered), the stage form's button and the form itself.
+STAGE_REMOVE_TO = "stages_remove_to"
+STAGE_FORM = "stages_form_open"
+STAGE_MODAL = "stages_form"

@@ -64,6 +64,7 @@ ACTIONS = {
     "roles": "change roles",
     "teammate figures": "see a teammate's own figures (everyone sees the team's totals and their own)",
     "webhooks": "see or change the workspace's webhooks",
+    "stages": "change the pipelines and their stages",
 }
 # The part a person plays in a record (bot/services/policy.py HOLDERS).
 PARTS = {
@@ -244,6 +245,55 @@ TEMPLATES: dict[str, Template] = {
     ),
     "deal.stage.unknown": Template("“{value}” is not a pipeline stage.", _listed("Stages: ", "stages")),
     "deal.stage.last": Template("“{title}” is already {stage}."),
+    "deal.pipeline.form": Template(
+        "Which deal into which pipeline?", "For example: /crm deal pipeline Acme renewal to Renewals"
+    ),
+    # The team's pipelines and stages (/crm stages)
+    "pipeline.unknown": Template(
+        "“{value}” is not one of your pipelines.", _listed("Pipelines: ", "pipelines")
+    ),
+    "pipeline.exists": Template("There is already a pipeline called “{name}”.", "Try /crm pipelines"),
+    "pipeline.name.missing": Template(
+        "What is the pipeline called?", "For example: /crm pipelines add Renewals renewal"
+    ),
+    "stage.name.missing": Template(
+        "What is the stage called?", "For example: /crm stages add Security review before negotiation 50%"
+    ),
+    "stage.exists": Template("{pipeline} already has a stage called “{name}”.", "Try /crm stages"),
+    "stage.probability.bad": Template(
+        "“{value}” is not a win probability.",
+        "Give a whole percentage from 0 to 100, like /crm stages set Demo 40%",
+    ),
+    "stage.outcome.bad": Template(
+        "“{value}” is not an outcome.", "Use open, won (closed-won) or lost (closed-lost)."
+    ),
+    "stage.edit.empty": Template(
+        "What should change on the stage?",
+        "For example: /crm stages set Demo 40%, or /crm stages set Churned lost",
+    ),
+    "stage.move.same": Template(
+        "“{stage}” can only move before or after another stage of its pipeline, not “{other}”.",
+        "For example: /crm stages move Proposal before Demo",
+    ),
+    "stage.move.form": Template(
+        "Move “{value}” where?", "For example: /crm stages move Proposal before Demo"
+    ),
+    "stage.rename.form": Template(
+        "Rename which stage to what?", "For example: /crm stages rename Demo to Evaluation"
+    ),
+    "stage.add.after": Template(
+        "A new stage is placed before another one.",
+        "For example: /crm stages add Security review before negotiation",
+    ),
+    "stage.last_open": Template(
+        "“{stage}” is the pipeline's last open stage; a pipeline needs one for new deals.",
+        "Add another open stage first: /crm stages add NAME",
+    ),
+    "stage.remove.same": Template("The deals of “{stage}” must go to another stage."),
+    "stage.remove.has_deals": Template("“{stage}” holds {count} deals. Where should they go?"),
+    "company.lifecycle.form": Template(
+        "Which company, and which lifecycle stage?", "For example: /crm company lifecycle Acme Corp advocate"
+    ),
     "deal.currency.add": Template(
         "“{title}” is in {old}; I can't add {new} to it.",
         "Give the whole new amount instead, e.g. /crm deal amount Acme renewal €30k",

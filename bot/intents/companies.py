@@ -40,7 +40,7 @@ def _change_line(c: CompanyView, key: str, old: Any, new: Any) -> str | None:
         return f"• owner → {user(c.owner_slack_id)}"
     if key == "tags":
         return f"• tags → {esc(', '.join(c.tags) or '—')}"
-    if key in ("name", "domain", "industry"):
+    if key in ("name", "domain", "industry", "lifecycle"):
         return f"• {key}: {esc(old or '—')} → {esc(new or '—')}"
     return None
 

@@ -11,6 +11,7 @@ from bot.blocks.modals import Field, Form
 from bot.commands.registry import Ctx, Reply
 from bot.dispatch import escaped, execute, from_error
 from bot.intents.common import edit_button
+from bot.intents.companies import company_written
 from bot.services.errors import DomainError, NotFound
 from bot.services.views import Written
 from bot.spec import Ask, IntentSpec, Offer, Verb
@@ -67,11 +68,25 @@ def contact_written(ctx: Ctx, w: Written, verb: str) -> Reply:
 
 def update_contact(ctx: Ctx, slots: dict[str, Any]) -> Reply:
     changes = {k: v for k, v in slots.items() if k != "contact" and v not in (None, "")}
-    w = ctx.crm.update_contact(ctx.actor, slots["contact"], **changes)
+    try:
+        w = ctx.crm.update_contact(ctx.actor, slots["contact"], **changes)
+    except NotFound as missing:
+        # "set Acme Corp lifecycle to customer": a lifecycle is a company's too.
+        if set(changes) != {"lifecycle"} or not isinstance(slots["contact"], str):
+            raise
+        return _company_lifecycle(ctx, slots["contact"], str(changes["lifecycle"]), missing)
     if not w.changed:
         assert w.contact is not None
         return Reply.say(f"Nothing changed on *{esc(w.contact.name)}*: it already says that.")
     return contact_written(ctx, w, "Updated")
+
+
+def _company_lifecycle(ctx: Ctx, name: str, lifecycle: str, missing: NotFound) -> Reply:
+    try:
+        w = ctx.crm.update_company(ctx.actor, name, lifecycle=lifecycle)
+    except NotFound:
+        raise missing from None
+    return company_written(ctx, w, "Updated")
 
 
 def find_contact(ctx: Ctx, slots: dict[str, Any]) -> Reply:

@@ -31,6 +31,11 @@ def _value(change: Change, value: Any, currency: str | None = None) -> str:
 def _line(entry: Entry, tz: str, currency: str | None) -> str:
     who = user(entry.who_slack_id) if entry.who_slack_id else "someone"
     at = when(entry.at, tz)
+    if entry.what == "changed" and entry.because is not None:
+        # A lifecycle the bot moved, because of what this person did to a deal.
+        title, how = entry.because
+        parts = [f"{c.field} {_value(c, c.before)} → {_value(c, c.after)}" for c in entry.changes]
+        return f"{at} · 🤖 moved {'; '.join(parts)} as {esc(title)} was {how} by {who}"
     if entry.what == "changed":
         if len(entry.changes) == 1 and entry.changes[0].field == "stage_id":
             c = entry.changes[0]

@@ -86,7 +86,13 @@ def _forecast(ctx: Ctx, start: date, end: date, owner: str | None) -> tuple[str,
     currency = ctx.crm.workspace_currency(ctx.actor)
     whose = _whose(owner)
     lines = [f"*{deals_count(f.deals)} · {moneys(f.amounts, currency)}* expected to close"]
-    lines += [f"• {st.name}: {deals_count(st.deals)} · {moneys(st.amounts, currency)}" for st in f.stages]
+    lines += [
+        f"• {st.name}{f' ({st.probability}%)' if st.probability is not None else ''}: "
+        f"{deals_count(st.deals)} · {moneys(st.amounts, currency)}"
+        for st in f.stages
+    ]
+    if f.weighted:
+        lines.append(f"Weighted by each stage's win probability: {moneys(f.weighted, currency)}")
     return f"{whose} forecast", lines
 
 
@@ -94,7 +100,10 @@ def _forecast(ctx: Ctx, start: date, end: date, owner: str | None) -> tuple[str,
 READERS = {
     "activity": (_activity, "by the day each was logged as happening"),
     "cycle": (_cycle, "deals won in the period"),
-    "forecast": (_forecast, "open deals by their expected close date; nothing is weighted"),
+    "forecast": (
+        _forecast,
+        "open deals by their expected close date; the weighted figure uses each stage's win probability",
+    ),
 }
 
 

@@ -31,6 +31,8 @@ from models import (
     Contact,
     Deal,
     Interaction,
+    Pipeline,
+    PipelineStage,
     Subscription,
     Task,
     User,
@@ -50,6 +52,8 @@ AUDITED: dict[str, type[Base]] = {
     "subscription": Subscription,
     "workspace": Workspace,
     "webhook": WebhookEndpoint,
+    "pipeline": Pipeline,
+    "stage": PipelineStage,
 }
 RECORD_TYPE = {cls: name for name, cls in AUDITED.items()}
 # How a column takes part in the audit trail: its ``info["audit"]`` (models/entities.py), True when

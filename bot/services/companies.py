@@ -21,9 +21,10 @@ from bot.services.text import fold
 from bot.services.views import CompanyView, Written
 from bot.services.workspace import user_by_slack
 from models import Company, User
+from models.entities import LIFECYCLES
 
 # What update_company may change.
-EDITABLE = ("name", "domain", "industry", "owner", "tags")
+EDITABLE = ("name", "domain", "industry", "owner", "tags", "lifecycle")
 # Words that say what kind of legal entity a company is, not which company: "Acme", "Acme Corp" and
 # "ACME, Inc." are one company to a person.
 LEGAL_SUFFIXES = frozenset(
@@ -51,7 +52,7 @@ def company_key(name: str) -> str:
 def company_view(s: Session, c: Company) -> CompanyView:
     owner = s.get(User, c.owner_id) if c.owner_id else None
     return CompanyView(
-        c.id, c.name, c.domain, c.industry, owner.slack_id if owner else None, list(c.tags or [])
+        c.id, c.name, c.domain, c.industry, owner.slack_id if owner else None, list(c.tags or []), c.lifecycle
     )
 
 
@@ -143,6 +144,15 @@ def _checked_edits(values: dict[str, Any]) -> dict[str, Any]:
         values["industry"] = fields.text_field(values["industry"], "industry")
     if "tags" in values:
         values["tags"] = fields.tags(values["tags"])
+    if "lifecycle" in values:
+        values["lifecycle"] = str(values["lifecycle"] or "").strip().lower()
+        if values["lifecycle"] not in LIFECYCLES:
+            raise Invalid(
+                "contact.lifecycle.unknown",
+                field="lifecycle",
+                value=values["lifecycle"],
+                lifecycles=list(LIFECYCLES),
+            )
     return values
 
 

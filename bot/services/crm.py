@@ -36,6 +36,7 @@ from bot.services.errors import DomainError
 from bot.services.fields import EMAIL, PHONE
 from bot.services.interactions import Interactions
 from bot.services.merging import Merges
+from bot.services.pipelines import Pipelines, StageChange
 from bot.services.reports import Activity, Closed, Cycle, Forecast
 from bot.services.tasks import TASK_SCOPES, Tasks
 from bot.services.timeline import Timeline
@@ -50,6 +51,7 @@ from bot.services.views import (
     Duplicates,
     MergePlan,
     Pipeline,
+    PipelineView,
     TaskView,
     Undone,
     UserView,
@@ -81,6 +83,7 @@ class CRM(ServiceBase):
         self.companies = Companies(sessions, now)
         self.contacts = Contacts(sessions, now)
         self.deals = Deals(sessions, now)
+        self.team_pipelines = Pipelines(sessions, now)
         self.tasks = Tasks(sessions, now)
         self.interactions = Interactions(sessions, now)
         self.details = Details(sessions, now)
@@ -237,6 +240,26 @@ class CRM(ServiceBase):
 
     def stages(self, actor: Actor) -> list[tuple[str, str, bool]]:
         return self.deals.stages(actor)
+
+    # ---- the team's pipelines and stages (bot/services/pipelines.py) ---------------------------------
+
+    def pipelines(self, actor: Actor) -> list[PipelineView]:
+        return self.team_pipelines.pipelines(actor)
+
+    def add_stage(self, actor: Actor, name: str, **fields: Any) -> StageChange:
+        return self.team_pipelines.add_stage(actor, name, **fields)
+
+    def change_stage(self, actor: Actor, ref: str, **fields: Any) -> StageChange:
+        return self.team_pipelines.change_stage(actor, ref, **fields)
+
+    def remove_stage(self, actor: Actor, ref: str, *, move_to: str | None = None) -> StageChange:
+        return self.team_pipelines.remove_stage(actor, ref, move_to=move_to)
+
+    def add_pipeline(self, actor: Actor, name: str, *, renewal: bool = False) -> PipelineView:
+        return self.team_pipelines.add_pipeline(actor, name, renewal=renewal)
+
+    def move_deal_to_pipeline(self, actor: Actor, deal: Ref, pipeline: str) -> tuple[str, str]:
+        return self.team_pipelines.move_deal_to_pipeline(actor, deal, pipeline)
 
     def resolve_deal(self, actor: Actor, ref: Ref) -> DealView:
         return self.deals.resolve_deal(actor, ref)

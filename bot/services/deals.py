@@ -21,8 +21,17 @@ from bot.services.base import Actor, Edit, Op, Ref, Service, lock_row
 from bot.services.companies import find_company
 from bot.services.contacts import find_contact
 from bot.services.errors import Candidate, CurrencyChange, Invalid, NotFound, PossibleDuplicate
+from bot.services.lifecycle import after_deal_written
 from bot.services.lookup import Match, pick, rank
 from bot.services.reports import Activity, Closed, Cycle, Forecast, activity, closed_deals, cycle, forecast
+from bot.services.stages import (
+    find_pipeline,
+    find_stage,
+    first_pipeline_id,
+    stage_label,
+    stage_ref,
+    workspace_stages,
+)
 from bot.services.text import fold
 from bot.services.timeutil import parse_day
 from bot.services.views import Amounts, DealView, OwnerFigure, Pipeline, StageFigure, Written, add_amounts
@@ -30,32 +39,10 @@ from bot.services.workspace import user_by_slack
 from models import Company, Contact, Deal, PipelineStage, PipelineTotal, User, Workspace
 
 
-def workspace_stages(s: Session, ws_id: int) -> list[PipelineStage]:
-    return list(
-        s.scalars(
-            select(PipelineStage).where(PipelineStage.workspace_id == ws_id).order_by(PipelineStage.position)
-        )
-    )
-
-
-def _stage_words(text: str) -> str:
-    # "Security Review", "security_review" and "security-review" name one stage.
-    return re.sub(r"[\s_\-]+", " ", fold(text)).strip()
-
-
-def find_stage(s: Session, ws_id: int, key: str) -> PipelineStage:
-    """The workspace's stage a person named, by its key or its name, as written: case, accents and
-    separators aside ("security review" is the stage "Security Review")."""
-    stages = workspace_stages(s, ws_id)
-    wanted = _stage_words(key)
-    for stage in stages:
-        if _stage_words(stage.key) == wanted or _stage_words(stage.name) == wanted:
-            return stage
-    raise Invalid("deal.stage.unknown", field="stage", value=key, stages=[st.key for st in stages])
-
-
-def first_stage(s: Session, ws_id: int) -> PipelineStage:
-    stages = workspace_stages(s, ws_id)
+def first_stage(s: Session, ws_id: int, pipeline_id: int | None = None) -> PipelineStage:
+    """Where a new deal goes when no stage was said: the first stage of its pipeline (the first one)."""
+    pipeline_id = pipeline_id if pipeline_id is not None else first_pipeline_id(s, ws_id)
+    stages = workspace_stages(s, ws_id, pipeline_id)
     if not stages:
         raise Invalid("deal.stages.none", field="stage")
     return stages[0]
@@ -68,7 +55,9 @@ def deal_view(s: Session, d: Deal) -> DealView:
     if not d.stage.is_closed:
         nxt = s.scalars(
             select(PipelineStage)
-            .where(PipelineStage.position > d.stage.position)
+            .where(
+                PipelineStage.pipeline_id == d.stage.pipeline_id, PipelineStage.position > d.stage.position
+            )
             .order_by(PipelineStage.position)
             .limit(1)
         ).first()
@@ -80,8 +69,9 @@ def deal_view(s: Session, d: Deal) -> DealView:
         d.contact.name if d.contact else None,
         d.amount,
         d.currency,
-        d.stage.key,
-        d.stage.name,
+        # As it is typed: "renewals:lead" outside the first pipeline (the first is always at position 0).
+        stage_ref(d.stage, d.stage.pipeline_id if d.stage.pipeline.position == 0 else None),
+        d.stage.name if d.stage.pipeline.position == 0 else f"{d.stage.pipeline.name} · {d.stage.name}",
         d.stage.is_closed,
         owner.slack_id if owner else None,
         d.close_date,
@@ -91,6 +81,8 @@ def deal_view(s: Session, d: Deal) -> DealView:
         closer.slack_id if closer else None,
         d.stage.is_won,
         tuple(d.tags or ()),
+        d.stage.pipeline.name,
+        d.stage.probability,
     )
 
 
@@ -154,6 +146,25 @@ LOOK_ALIKE = 90.0
 def _numbers(title: str) -> list[str]:
     # "Acme renewal 2026" and "Acme renewal 2027", "Phase 1" and "Phase 2": a number tells deals apart.
     return re.findall(r"\d+", title)
+
+
+def place_deal(deal: Deal, stage: PipelineStage, actor: Actor, now: datetime) -> None:
+    """The deal in ``stage`` from ``now``, closed (or reopened) by ``actor``; no lifecycle moves."""
+    deal.stage_id = stage.id
+    deal.stage_changed_at = now
+    _mark_closed(deal, stage, actor, now)
+
+
+def move_deal(op: Op, deal: Deal, stage: PipelineStage, now: datetime) -> None:
+    """A deal into another stage (of its pipeline or another): when and by whom it closed follow, and a
+    win moves its contact's and company's lifecycle on (bot/services/lifecycle.py)."""
+    if stage.id == deal.stage_id:
+        return
+    was_won = deal.stage.is_won
+    place_deal(deal, stage, op.actor, now)
+    op.session.flush()
+    op.session.expire(deal, ["stage"])
+    after_deal_written(op, deal, was_won=was_won)
 
 
 def _check_duplicate(s: Session, actor: Actor, title: str) -> None:
@@ -227,8 +238,12 @@ def _set_currency(
 
 class Deals(Service):
     def stages(self, actor: Actor) -> list[tuple[str, str, bool]]:
+        """Every stage as it is typed and shown, in pipeline order (see bot/services/stages.py)."""
         with self.read(actor) as s:
-            return [(st.key, st.name, st.is_closed) for st in workspace_stages(s, actor.workspace_id)]
+            stages = workspace_stages(s, actor.workspace_id)
+            first = stages[0].pipeline_id if stages else None
+            several = len({st.pipeline_id for st in stages}) > 1
+            return [(stage_ref(st, first), stage_label(st, several), st.is_closed) for st in stages]
 
     def resolve_deal(self, actor: Actor, ref: Ref) -> DealView:
         with self.read(actor) as s:
@@ -247,8 +262,10 @@ class Deals(Service):
         close_date: str | date | None = None,
         owner: str | None = None,
         force: bool = False,
+        pipeline: str | None = None,
     ) -> Written:
-        """``force``: the person said to add it even though they added the same deal a moment ago."""
+        """``force``: the person said to add it even though they added the same deal a moment ago;
+        ``pipeline``: the one it goes in, when not the first."""
         if not title and not company:
             raise Invalid("deal.title.missing", field="title")
         if title:
@@ -263,9 +280,12 @@ class Deals(Service):
             contact_row = find_contact(s, actor, contact, company) if contact else None
             if company_row is None and contact_row is not None and contact_row.company_id:
                 company_row = s.get(Company, contact_row.company_id)
-            # No stage said: the first of the workspace's pipeline, whatever it calls it.
+            # No stage said: the first of the pipeline (the workspace's first), whatever it calls it.
+            pipeline_id = find_pipeline(s, actor.workspace_id, pipeline).id if pipeline else None
             stage_row = (
-                find_stage(s, actor.workspace_id, stage) if stage else first_stage(s, actor.workspace_id)
+                find_stage(s, actor.workspace_id, stage, pipeline_id)
+                if stage
+                else first_stage(s, actor.workspace_id, pipeline_id)
             )
             owner_id = user_by_slack(s, actor.workspace_id, owner).id if owner else actor.user_id
             deal_title = fields.name(
@@ -296,6 +316,7 @@ class Deals(Service):
                 op.refuse_repeat(deal, deal_title)
             s.flush()
             s.refresh(deal)
+            after_deal_written(op, deal, was_won=False, made=True)
             return Written(op.id, deal=deal_view(s, deal))
 
     def update_deal(
@@ -349,11 +370,8 @@ class Deals(Service):
     @staticmethod
     def _move(edit: Edit[Deal], stage: str, now: datetime) -> None:
         deal = edit.record
-        stage_row = find_stage(edit.session, edit.op.actor.workspace_id, stage)
-        if stage_row.id != deal.stage_id:
-            deal.stage_id = stage_row.id
-            deal.stage_changed_at = now
-            _mark_closed(deal, stage_row, edit.op.actor, now)
+        stage_row = find_stage(edit.session, edit.op.actor.workspace_id, stage, deal.stage.pipeline_id)
+        move_deal(edit.op, deal, stage_row, now)
 
     @staticmethod
     def _relink(
@@ -426,11 +444,13 @@ class Deals(Service):
             ws = s.get(Workspace, actor.workspace_id)
             assert ws is not None
             owner_id = user_by_slack(s, actor.workspace_id, owner).id if owner else None
-            stage_rows = s.execute(
-                select(
-                    PipelineStage.id, PipelineStage.key, PipelineStage.name, PipelineStage.is_closed
-                ).order_by(PipelineStage.position)
-            ).all()
+            stages = workspace_stages(s, actor.workspace_id)
+            several = len({st.pipeline_id for st in stages}) > 1
+            first = stages[0].pipeline_id if stages else None
+            stage_rows = [
+                (st.id, stage_ref(st, first), stage_label(st, several), st.is_closed, st.probability)
+                for st in stages
+            ]
             # Read from the running totals (bot/services/totals.py), not by summing every deal: a few
             # dozen rows per workspace, added up here per stage, owner and currency.
             T = PipelineTotal
@@ -448,9 +468,11 @@ class Deals(Service):
                 if stage_id in open_ids:
                     owner_counts[owner_key] = owner_counts.get(owner_key, 0) + int(n)
                     owner_amounts.setdefault(owner_key, []).append({currency: Decimal(amount)})
-            stages = [
-                StageFigure(key, name, counts.get(sid, 0), add_amounts(*amounts.get(sid, [])), bool(closed))
-                for sid, key, name, closed in stage_rows
+            figures = [
+                StageFigure(
+                    key, name, counts.get(sid, 0), add_amounts(*amounts.get(sid, [])), bool(closed), chance
+                )
+                for sid, key, name, closed, chance in stage_rows
             ]
             slack_ids: dict[int, str] = {
                 uid: sid
@@ -465,7 +487,7 @@ class Deals(Service):
             ]
             # Largest first, by the workspace's own currency, then by count.
             owners.sort(key=lambda o: (-o.amounts.get(ws.default_currency, Decimal(0)), -o.count))
-            return Pipeline(stages, owners, ws.default_currency, owner)
+            return Pipeline(figures, owners, ws.default_currency, owner)
 
     def closed(self, actor: Actor, start: date, end: date, owner: str | None = None) -> Closed:
         """Deals won and lost between two days (in the actor's zone), by when they actually closed."""

@@ -86,3 +86,14 @@ class Forbidden(DomainError):
 
 class Conflict(DomainError):
     pass
+
+
+class StageHasDeals(DomainError):
+    """A stage about to be removed still holds deals: the person says where they go first."""
+
+    def __init__(
+        self, code: str, *, stage: str, ref: str, count: int, choices: list[tuple[str, str]]
+    ) -> None:
+        super().__init__(code, stage=stage, ref=ref, count=count, choices=choices)
+        self.ref = ref
+        self.choices = choices

@@ -7,7 +7,8 @@ The README's "Who may do what" table is this module in words; change them togeth
   interaction's author) and, while nobody holds it, by anyone; managers and admins change anyone's;
 - undo is a change like the one it takes back: your own operations, or anyone's for a manager or admin,
   and never beyond what your role may do now (a rep who was a manager cannot undo a subscription);
-- channel summaries and workspace settings are for managers and admins; roles are for admins;
+- channel summaries, workspace settings and the pipelines' stages are for managers and admins; roles are
+  for admins;
 - reports: everyone sees the team's totals and their own figures; a teammate's are for managers and admins.
 
 A refusal is a :class:`Forbidden` whose data say what was refused and who can do it instead (the words are
@@ -41,6 +42,7 @@ ACTIONS: dict[str, str] = {
     "roles": "admin",
     "teammate figures": "manager",
     "webhooks": "admin",
+    "stages": "manager",
 }
 # Undoing a change to one of these records is that action again.
 UNDO_ACTION = {
@@ -48,6 +50,8 @@ UNDO_ACTION = {
     "workspace": "settings",
     "user": "roles",
     "webhook": "webhooks",
+    "stage": "stages",
+    "pipeline": "stages",
 }
 
 # Who holds a record: its columns naming people, and the part each plays (a refusal names them by it).

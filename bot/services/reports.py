@@ -9,6 +9,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -17,7 +18,7 @@ from bot.services import policy
 from bot.services.base import Actor
 from bot.services.timeutil import zone
 from bot.services.views import Amounts, add_amounts
-from models import Deal, Interaction, PipelineStage, User
+from models import Deal, Interaction, Pipeline, PipelineStage, User
 
 
 @dataclass(frozen=True)
@@ -210,6 +211,7 @@ class ForecastStage:
     name: str
     deals: int
     amounts: Amounts
+    probability: int | None = None
 
 
 @dataclass(frozen=True)
@@ -226,25 +228,47 @@ class Forecast:
     def amounts(self) -> Amounts:
         return add_amounts(*(st.amounts for st in self.stages))
 
+    @property
+    def weighted(self) -> Amounts:
+        """Each stage's amounts times its win probability (stages without one left out)."""
+        return add_amounts(
+            *(
+                {c: (a * st.probability / 100).quantize(Decimal("0.01")) for c, a in st.amounts.items()}
+                for st in self.stages
+                if st.probability is not None
+            )
+        )
+
 
 def forecast(s: Session, actor: Actor, start: date, end: date, owner: User | None) -> Forecast:
     """Open deals expected to close in the period (by their expected close date), per stage."""
     if owner is not None and owner.id != actor.user_id:
         policy.require(s, actor, "teammate figures")
+    stage = (
+        Pipeline.position,
+        Pipeline.name,
+        PipelineStage.position,
+        PipelineStage.name,
+        PipelineStage.probability,
+    )
     q = (
-        select(PipelineStage.position, PipelineStage.name, Deal.currency, func.count(), func.sum(Deal.amount))
+        select(*stage, Deal.currency, func.count(), func.sum(Deal.amount))
         .select_from(Deal)
         .join(PipelineStage, Deal.stage_id == PipelineStage.id)
+        .join(Pipeline, PipelineStage.pipeline_id == Pipeline.id)
         .where(PipelineStage.is_closed.is_(False), Deal.close_date >= start, Deal.close_date <= end)
-        .group_by(PipelineStage.position, PipelineStage.name, Deal.currency)
-        .order_by(PipelineStage.position)
+        .group_by(*stage, Deal.currency)
     )
     if owner is not None:
         q = q.where(Deal.owner_id == owner.id)
-    counts: dict[tuple[int, str], int] = defaultdict(int)
-    amounts: dict[tuple[int, str], list[Amounts]] = defaultdict(list)
-    for position, name, currency, count, amount in s.execute(q):
-        counts[(position, name)] += int(count)
-        amounts[(position, name)].append({currency: Decimal(amount or 0)})
-    stages = [ForecastStage(k[1], counts[k], add_amounts(*amounts[k])) for k in sorted(counts)]
+    counts: dict[tuple[Any, ...], int] = defaultdict(int)
+    amounts: dict[tuple[Any, ...], list[Amounts]] = defaultdict(list)
+    for *key, currency, count, amount in s.execute(q):
+        counts[tuple(key)] += int(count)
+        amounts[tuple(key)].append({currency: Decimal(amount or 0)})
+    several = len({k[1] for k in counts}) > 1
+    stages = [
+        ForecastStage(f"{k[1]} · {k[3]}" if several else k[3], counts[k], add_amounts(*amounts[k]), k[4])
+        for k in sorted(counts, key=lambda k: (k[0], k[1], k[2], k[3]))
+    ]
     return Forecast(start, end, stages)

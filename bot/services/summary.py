@@ -13,10 +13,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.services.base import Actor
+from bot.services.stages import find_pipeline, words, workspace_pipelines, workspace_stages
 from bot.services.tenancy import scoped
 from bot.services.timeutil import today_in
 from bot.services.views import Amounts, add_amounts
-from models import AuditEvent, Deal, PipelineStage, PipelineTotal, Task, User, Workspace
+from models import AuditEvent, Deal, PipelineTotal, Task, User, Workspace
 
 CHANGE_KINDS = ("new", "moved", "won", "lost")
 LIST_LIMIT = 5
@@ -30,6 +31,9 @@ class StageLine:
     amounts: Amounts
     is_closed: bool
     is_won: bool
+    # Its pipeline's name when the workspace has several (the summary groups the stages by it).
+    pipeline: str = ""
+    probability: int | None = None
 
 
 @dataclass(frozen=True)
@@ -97,6 +101,20 @@ class PipelineSummary:
     def open_amounts(self) -> Amounts:
         return add_amounts(*(s.amounts for s in self.stages if not s.is_closed))
 
+    @property
+    def weighted(self) -> Amounts:
+        """Open amounts each weighted by its stage's win probability (stages without one left out)."""
+        return add_amounts(
+            *(
+                {
+                    cur: (amount * s.probability / 100).quantize(Decimal("0.01"))
+                    for cur, amount in s.amounts.items()
+                }
+                for s in self.stages
+                if not s.is_closed and s.probability is not None
+            )
+        )
+
     def to_json(self) -> dict[str, Any]:
         def conv(value: Any) -> Any:
             if isinstance(value, Decimal):
@@ -161,27 +179,30 @@ class PipelineSummary:
 
 
 def compute_summary(
-    s: Session, workspace_id: int, *, now: datetime, since: datetime | None = None, tz: str | None = None
+    s: Session,
+    workspace_id: int,
+    *,
+    now: datetime,
+    since: datetime | None = None,
+    tz: str | None = None,
+    pipeline_id: int | None = None,
 ) -> PipelineSummary:
     """The summary as of ``now``; changes are those recorded in the audit trail since ``since``
-    (default: the last 24 hours). Dates such as "this week" are read in ``tz`` (default: the workspace's)."""
+    (default: the last 24 hours). Dates such as "this week" are read in ``tz`` (default: the workspace's).
+    ``pipeline_id``: one pipeline's figures only (the stages, the owners, what closes this week)."""
     ws = s.get(Workspace, workspace_id)
     if ws is None:
         raise ValueError(f"no workspace {workspace_id}")
     tz = tz or ws.default_tz
     since = since or now - timedelta(days=1)
 
-    stage_rows = s.execute(
-        select(
-            PipelineStage.id,
-            PipelineStage.key,
-            PipelineStage.name,
-            PipelineStage.is_closed,
-            PipelineStage.is_won,
-        )
-        .where(PipelineStage.workspace_id == workspace_id)
-        .order_by(PipelineStage.position)
-    ).all()
+    all_stages = workspace_stages(s, workspace_id)
+    several = len({st.pipeline_id for st in all_stages}) > 1
+    stage_rows = [
+        (st.id, st.key, st.name, st.is_closed, st.is_won, st.pipeline.name if several else "", st.probability)
+        for st in all_stages
+        if pipeline_id is None or st.pipeline_id == pipeline_id
+    ]
     # Per stage and owner from the running totals the services keep with every deal write
     # (bot/services/totals.py): a few dozen rows, whatever the number of deals.
     totals = s.execute(
@@ -199,10 +220,19 @@ def compute_summary(
         counts[stage_id] = counts.get(stage_id, 0) + int(count)
         sums.setdefault(stage_id, []).append({currency: Decimal(amount or 0)})
     stages = [
-        StageLine(r[1], r[2], counts.get(r[0], 0), add_amounts(*sums.get(r[0], [])), bool(r[3]), bool(r[4]))
+        StageLine(
+            r[1],
+            r[2],
+            counts.get(r[0], 0),
+            add_amounts(*sums.get(r[0], [])),
+            bool(r[3]),
+            bool(r[4]),
+            r[5],
+            r[6],
+        )
         for r in stage_rows
     ]
-    stage_by_id = {r[0]: r for r in stage_rows}
+    stage_by_id = {st.id: (st.id, st.key, st.name, st.is_closed, st.is_won) for st in all_stages}
 
     change_counts, changes = _changes(s, workspace_id, since, now, stage_by_id)
 
@@ -366,11 +396,31 @@ class SummaryService:
             return datetime.now(UTC)
         return self.clock.now() if hasattr(self.clock, "now") else self.clock()  # type: ignore[no-any-return]
 
-    def pipeline_summary(self, actor: Actor, *, since: datetime | None = None) -> PipelineSummary:
-        """Figures as of now, in the reader's time zone; changes since ``since`` (default 24 hours)."""
+    def pipeline_summary(
+        self, actor: Actor, *, since: datetime | None = None, pipeline: str | None = None
+    ) -> PipelineSummary:
+        """Figures as of now, in the reader's time zone; changes since ``since`` (default 24 hours).
+        ``pipeline``: one of the workspace's pipelines, as a person named it."""
         with self.sessions() as s:
             scoped(s, actor.workspace_id)
-            return compute_summary(s, actor.workspace_id, now=self.now(), since=since, tz=actor.tz)
+            pipeline_id = find_pipeline(s, actor.workspace_id, pipeline).id if pipeline else None
+            return compute_summary(
+                s, actor.workspace_id, now=self.now(), since=since, tz=actor.tz, pipeline_id=pipeline_id
+            )
+
+    def pipeline_named_in(self, actor: Actor, text: str) -> str | None:
+        """The one of the workspace's pipelines a request names ("pipeline renewals"), if any; with only
+        one pipeline there is nothing to choose."""
+        said = f" {words(text)} "
+        with self.sessions() as s:
+            scoped(s, actor.workspace_id)
+            pipelines = workspace_pipelines(s, actor.workspace_id)
+            if len(pipelines) < 2:
+                return None
+            for p in pipelines:
+                if f" {words(p.name)} " in said or f" {words(p.key)} " in said:
+                    return p.name
+            return None
 
 
 __all__ = [

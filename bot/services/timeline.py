@@ -50,6 +50,9 @@ class Entry:
     what: str  # created | changed | removed | deleted | restored | call | email | meeting | note | message
     changes: list[Change] = field(default_factory=list)
     summary: str = ""
+    # A lifecycle the bot moved (bot/services/lifecycle.py): the deal whose change moved it, and how
+    # ("won" or "added"); ``who_slack_id`` is then the person whose action it was.
+    because: tuple[str, str] | None = None
 
 
 @dataclass(frozen=True)
@@ -103,6 +106,7 @@ def timeline(
     )
     people = _names(s, {e.actor_id for e in events} | {c.author_id for c in calls})
     names = _Labels(s)
+    causes = _lifecycle_causes(s, record_type, events)
     entries: list[Entry] = []
     for e in events:
         who = people.get(e.actor_id) if e.actor_id else None
@@ -119,7 +123,8 @@ def timeline(
                 if k not in QUIET and not k.endswith("_key")
             ]
             if changes:
-                entries.append(Entry(_aware(e.at), who, "changed", changes))
+                because = causes.get(e.op_id) if "lifecycle" in (e.after or {}) else None
+                entries.append(Entry(_aware(e.at), who, "changed", changes, because=because))
         elif e.action == "undo":
             entries.append(Entry(_aware(e.at), who, "undone"))
         elif e.action == "delete":
@@ -130,6 +135,22 @@ def timeline(
     entries.sort(key=lambda x: x.at, reverse=True)
     currency = s.scalar(select(Deal.currency).where(Deal.id == record_id)) if record_type == "deal" else None
     return Timeline(record_type, record_id, title, entries[offset : offset + PAGE], total, currency)
+
+
+def _lifecycle_causes(s: Session, record_type: str, events: Any) -> dict[str, tuple[str, str]]:
+    """For lifecycle changes of a contact or company: the deal change in the same op that moved it (the
+    bot moves a lifecycle only inside the op of a deal won or added), as its title and "won"/"added"."""
+    if record_type not in ("contact", "company"):
+        return {}
+    ops = [e.op_id for e in events if e.action == "update" and "lifecycle" in (e.after or {})]
+    if not ops:
+        return {}
+    rows = s.execute(
+        select(AuditEvent.op_id, AuditEvent.action, Deal.title)
+        .outerjoin(Deal, Deal.id == AuditEvent.record_id)
+        .where(AuditEvent.op_id.in_(ops), AuditEvent.record_type == "deal")
+    ).all()
+    return {op: (title or "a deal", "added" if action == "create" else "won") for op, action, title in rows}
 
 
 def _names(s: Session, ids: set[int | None]) -> dict[int, str]:
@@ -160,6 +181,15 @@ class _Labels:
             return value
         cls, column = table
         found = self.s.scalar(select(column).where(cls.id == value))
+        if found is None and key == "stage_id":
+            # A stage removed since: its name as its removal recorded it.
+            gone = self.s.scalar(
+                select(AuditEvent.before)
+                .where(AuditEvent.record_type == "stage", AuditEvent.record_id == value)
+                .where(AuditEvent.action == "delete")
+                .limit(1)
+            )
+            found = (gone or {}).get("name")
         if found is None:
             return value
         return found

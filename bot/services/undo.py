@@ -267,8 +267,10 @@ class UndoLog(Service):
         if obj is None:
             return f"{event.record_type} #{event.record_id} was already gone"
         named = _undo_label(s, event.record_type, obj)
-        _check_unchanged(event, obj)
+        # Used since first: naming the record that points at it (and who made it) says more than that it
+        # changed, which is often that use's bookkeeping (a company's lifecycle moved by a deal).
         _check_unused(s, op, event, obj)
+        _check_unchanged(event, obj)
         s.delete(obj)
         s.flush()
         return f"removed {named}"

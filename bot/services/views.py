@@ -24,6 +24,7 @@ class CompanyView:
     industry: str | None = None
     owner_slack_id: str | None = None
     tags: list[str] = field(default_factory=list)
+    lifecycle: str = "prospect"
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,9 @@ class DealView:
     closed_by_slack_id: str | None = None
     is_won: bool = False
     tags: tuple[str, ...] = ()
+    pipeline: str = ""
+    # The stage's win probability (%), when the team gave it one.
+    probability: int | None = None
 
 
 @dataclass(frozen=True)
@@ -207,6 +211,7 @@ class StageFigure:
     count: int
     amounts: Amounts
     is_closed: bool
+    probability: int | None = None
 
 
 @dataclass(frozen=True)
@@ -237,3 +242,23 @@ class Undone:
     op_id: str
     undid_op: str
     summary: list[str]
+
+
+@dataclass(frozen=True)
+class StageView:
+    # As it is typed (its key; "pipeline:key" outside the first pipeline) and shown.
+    ref: str
+    name: str
+    pipeline: str
+    probability: int | None
+    outcome: str  # open | won | lost
+    deals: int = 0
+
+
+@dataclass(frozen=True)
+class PipelineView:
+    key: str
+    name: str
+    is_renewal: bool
+    stages: list[StageView]
+    op_id: str | None = None

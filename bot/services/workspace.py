@@ -21,8 +21,8 @@ from bot.services.errors import Conflict, Invalid, NotFound
 from bot.services.people import find_teammate
 from bot.services.timeutil import due_instant, zone
 from bot.services.views import UserView, Written
-from models import PipelineStage, Task, User, Workspace
-from models.entities import DEFAULT_STAGES, ROLES
+from models import Pipeline, PipelineStage, Task, User, Workspace
+from models.entities import DEFAULT_PIPELINE, DEFAULT_PROBABILITIES, DEFAULT_STAGES, ROLES
 
 log = logging.getLogger(__name__)
 
@@ -35,15 +35,20 @@ def workspace_id(s: Session, team_id: str, name: str | None = None, tz: str | No
     ws = Workspace(team_id=team_id, name=name, default_tz=tz or "UTC")
     s.add(ws)
     s.flush()
+    pipeline = Pipeline(workspace_id=ws.id, key=DEFAULT_PIPELINE[0], name=DEFAULT_PIPELINE[1], position=0)
+    s.add(pipeline)
+    s.flush()
     for position, key in enumerate(DEFAULT_STAGES):
         s.add(
             PipelineStage(
                 workspace_id=ws.id,
+                pipeline_id=pipeline.id,
                 key=key,
                 name=key.capitalize(),
                 position=position,
                 is_closed=key in ("won", "lost"),
                 is_won=key == "won",
+                probability=DEFAULT_PROBABILITIES[key],
             )
         )
     s.flush()

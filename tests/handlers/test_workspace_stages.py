@@ -29,7 +29,18 @@ def _own_pipeline(slack: SlackHTTP) -> None:
             .where(PipelineStage.workspace_id == ws, PipelineStage.position >= 4)
             .values(position=PipelineStage.position + 1)
         )
-        s.add(PipelineStage(workspace_id=ws, key="security_review", name="Security Review", position=4))
+        pipeline = s.scalar(
+            select(PipelineStage.pipeline_id).where(PipelineStage.workspace_id == ws).limit(1)
+        )
+        s.add(
+            PipelineStage(
+                workspace_id=ws,
+                pipeline_id=pipeline,
+                key="security_review",
+                name="Security Review",
+                position=4,
+            )
+        )
 
 
 def test_deals_move_to_the_workspaces_own_stages_as_written(slack: SlackHTTP) -> None:

@@ -496,3 +496,93 @@ def test_soft_delete_columns_come_and_go_with_every_record_kept(empty_url: str) 
         assert diff == []
     finally:
         engine.dispose()
+
+
+def test_pipelines_come_and_go_with_every_stage_and_deal_kept(empty_url: str) -> None:
+    """Stages and deals made under 0013 come through 0015 in one "Sales" pipeline per workspace, the
+    default stages with their win probabilities, companies as prospects; a second pipeline made then
+    (its stage keys the same as the first's) goes back down with its keys made unique and every deal
+    still in its stage; and up again."""
+    from sqlalchemy import text
+
+    from bot.db import make_session_factory
+    from bot.services import CRM
+    from tests.support.tenants import NOW, columns_of
+
+    engine = make_engine(empty_url)
+    try:
+        a, _b = _filled_under(engine, "0013")
+        old = columns_of(engine, TENANT_TABLES)
+        assert "pipeline_id" not in old["pipeline_stages"] and "lifecycle" not in old["companies"]
+        before = dump(engine, TENANT_TABLES, old)
+
+        upgrade(engine, "0015")
+        assert dump(engine, TENANT_TABLES, old) == before
+        with engine.connect() as conn:
+            pipelines = conn.execute(
+                text("SELECT workspace_id, key, name, position FROM pipelines ORDER BY 1")
+            ).all()
+            stages = conn.execute(
+                text(
+                    "SELECT s.key, s.probability, p.key FROM pipeline_stages s "
+                    "JOIN pipelines p ON p.id = s.pipeline_id AND p.workspace_id = s.workspace_id "
+                    "WHERE s.workspace_id = :ws ORDER BY s.position"
+                ),
+                {"ws": a.actor.workspace_id},
+            ).all()
+            companies = conn.execute(text("SELECT DISTINCT lifecycle FROM companies")).scalars().all()
+        assert [(p[1], p[2], p[3]) for p in pipelines] == [("sales", "Sales", 0), ("sales", "Sales", 0)]
+        assert stages == [
+            ("lead", 10, "sales"), ("qualified", 20, "sales"), ("demo", 40, "sales"), ("proposal", 60, "sales"),
+            ("negotiation", 80, "sales"), ("won", 100, "sales"), ("lost", 0, "sales"),
+        ]  # fmt: skip
+        assert companies == ["prospect"]
+
+        upgrade(engine)  # the services write the newest schema
+        crm = CRM(make_session_factory(engine), clock=lambda: NOW)
+        crm.add_pipeline(a.actor, "Renewals", renewal=True)
+        crm.move_deal_to_pipeline(a.actor, a.deal_id, "Renewals")
+        crm.change_stage(a.actor, "demo", chance=35)
+        with engine.connect() as conn:
+            deal_stage = conn.execute(
+                text(
+                    "SELECT s.key, s.pipeline_id FROM deals d JOIN pipeline_stages s ON s.id = d.stage_id WHERE d.id = :d"
+                ),
+                {"d": a.deal_id},
+            ).one()
+        assert deal_stage[0] == "won"
+
+        downgrade(engine, "0013")
+        with engine.connect() as conn:
+            keys = (
+                conn.execute(
+                    text("SELECT key FROM pipeline_stages WHERE workspace_id = :ws ORDER BY position"),
+                    {"ws": a.actor.workspace_id},
+                )
+                .scalars()
+                .all()
+            )
+            moved = conn.execute(
+                text("SELECT s.key FROM deals d JOIN pipeline_stages s ON s.id = d.stage_id WHERE d.id = :d"),
+                {"d": a.deal_id},
+            ).scalar()
+            kinds = conn.execute(text("SELECT DISTINCT record_type FROM audit_events")).scalars().all()
+        assert keys[:7] == ["lead", "qualified", "demo", "proposal", "negotiation", "won", "lost"]
+        assert keys[7:] == [
+            f"renewals_{k}" for k in ("lead", "qualified", "demo", "proposal", "negotiation", "won", "lost")
+        ]
+        assert moved == "renewals_won"
+        assert not {"stage", "pipeline"} & set(kinds)
+
+        upgrade(engine)
+        with engine.connect() as conn:
+            diff = compare_metadata(
+                MigrationContext.configure(conn, opts={"compare_type": True, "include_name": include_name}),
+                metadata,
+            )
+            count = conn.execute(
+                text("SELECT count(*) FROM pipeline_stages WHERE pipeline_id IS NULL")
+            ).scalar()
+        assert diff == [] and count == 0
+    finally:
+        engine.dispose()

@@ -118,6 +118,7 @@ def test_every_vocabulary_the_models_name_is_checked() -> None:
     assert checked == {
         ("users", "role"),
         ("contacts", "lifecycle"),
+        ("companies", "lifecycle"),
         ("interactions", "kind"),
         ("tasks", "reminder_state"),
         ("audit_events", "record_type"),

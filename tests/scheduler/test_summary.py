@@ -133,7 +133,7 @@ def test_daily_summary_posted_at_local_time_with_chart(
     [_, post] = slack.posts_to("CSALES")
     assert post["text"].startswith("Daily pipeline summary: 3 open deals worth $35,000")
     text = block_text(post)
-    assert "*Proposal*: 1 · $5,000" in text
+    assert "*Proposal* (60%): 1 · $5,000" in text
     assert "*Won* (all time): 1 · $7,000" in text
     assert "3 new · 1 moved · 1 won · 1 lost" in text
     # Deals created and closed inside the window count as new and as won/lost.

@@ -75,6 +75,12 @@ class _Pipeline:
     def choices(self) -> list[list[str]]:
         return [[st.key, st.name] for st in sorted(self.stages.values(), key=lambda x: x.position)]
 
+    def choices_for(self, stage_id: int) -> list[list[str]]:
+        """The stages of that stage's pipeline: a deal moves within its own pipeline."""
+        pipeline = self.stages[stage_id].pipeline_id
+        mine = [st for st in self.stages.values() if st.pipeline_id == pipeline]
+        return [[st.key, st.name] for st in sorted(mine, key=lambda x: x.position)]
+
 
 def plan(s: Session, now: datetime, batch: int) -> Planned:
     """At most ``batch`` owners per step, workspace after workspace."""
@@ -190,6 +196,7 @@ def _alert(
                 "currency": r.currency,
                 "stage": stages[r.stage_id].name,
                 "stage_key": stages[r.stage_id].key,
+                "stages": pipe.choices_for(r.stage_id),
                 "last_activity_at": iso(r.last_activity_at),
                 "days_quiet": (now - r.last_activity_at).days,
                 "close_date": iso(r.close_date),
@@ -244,7 +251,7 @@ def render(payload: dict[str, Any], *, late: bool = False, now: datetime | None 
     text = f"{total} {noun} gone quiet: " + "; ".join(deal_line(d) for d in deals)
     blocks: list[Block] = [SectionBlock(text=md(f":zzz: *{total} {noun} gone quiet*"))]
     for d in deals:
-        blocks += deal_blocks(d, payload.get("stages", []))
+        blocks += deal_blocks(d, d.get("stages") or payload.get("stages", []))
     if total > len(deals):
         more = total - len(deals)
         blocks.append(ContextBlock(elements=[md(f"…and {more} more, in the next days' messages.")]))

@@ -108,10 +108,7 @@ def summary_blocks(data: PipelineSummary, *, title: str = "Pipeline summary") ->
     local = data.generated_at.astimezone(zone(tz))
     n = data.open_count
     text = f"{title}: {n} open {'deal' if n == 1 else 'deals'} worth {moneys(data.open_amounts, cur)}"
-    stage_lines = "\n".join(
-        f"• *{s.name}*{' (all time)' if s.is_closed else ''}: {s.count} · {moneys(s.amounts, cur)}"
-        for s in data.stages
-    )
+    stage_lines = "\n".join(_stage_lines(data))
     blocks: list[Block] = [
         HeaderBlock(text=title),
         ContextBlock(elements=[md(f"{local:%a %d %b %Y, %H:%M} ({tz})")]),
@@ -121,6 +118,10 @@ def summary_blocks(data: PipelineSummary, *, title: str = "Pipeline summary") ->
             )
         ),
     ]
+    if data.weighted:
+        blocks.append(
+            ContextBlock(elements=[md(f"Weighted by win probability: {moneys(data.weighted, cur)}")])
+        )
     if data.owners:
         owner_lines = [
             f"• {f'<@{o.slack_id}>' if o.slack_id else o.name}: {o.count} · {moneys(o.amounts, cur)}"
@@ -145,6 +146,20 @@ def summary_blocks(data: PipelineSummary, *, title: str = "Pipeline summary") ->
         overdue.append(f"• {who}: {o.count}")
     blocks.append(SectionBlock(text=md("\n".join(overdue))))
     return text, blocks
+
+
+def _stage_lines(data: PipelineSummary) -> list[str]:
+    """A line per stage; under each pipeline's name when the workspace has several."""
+    lines: list[str] = []
+    heading = None
+    for s in data.stages:
+        if s.pipeline and s.pipeline != heading:
+            heading = s.pipeline
+            lines.append(f"*{s.pipeline}*")
+        chance = f" ({s.probability}%)" if s.probability is not None and not s.is_closed else ""
+        closed = " (all time)" if s.is_closed else ""
+        lines.append(f"• *{s.name}*{chance}{closed}: {s.count} · {moneys(s.amounts, data.currency)}")
+    return lines
 
 
 def _change_lines(data: PipelineSummary) -> list[str]:
