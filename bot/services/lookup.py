@@ -120,7 +120,9 @@ def _passes(
         prefixes = [t[:3] for t in tokens]
         grams = sorted({t[i : i + 3] for t in tokens for i in range(len(t) - 2)})
         return [
-            None if every is None else and_(every, model.id.in_(_fts_ids(fts, prefixes, "AND"))),
+            every
+            if every is None or not prefixes
+            else and_(every, model.id.in_(_fts_ids(fts, prefixes, "AND"))),
             and_(wide, model.id.in_(_fts_ids(fts, prefixes, "OR"))) if prefixes else wide,
             # any three letters in common, the names sharing most first
             model.id.in_(_fts_ids(fts, grams, "OR", ranked=True)) if grams else loose,
