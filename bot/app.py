@@ -35,6 +35,8 @@ HANDLER_MODULES = (
     "handlers.actions",
     "handlers.views",
     "handlers.home",
+    "handlers.shortcuts",
+    "handlers.options",
     "handlers.proactive",
 )
 # Only for the local console and tests, where no request comes from Slack; HTTP mode needs the real one.

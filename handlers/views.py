@@ -17,7 +17,7 @@ from bot.slack.reply import make_ctx, post, post_to_response_url, safely
 def _read(view: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any], dict[str, str]]:
     meta = json.loads(view.get("private_metadata") or "{}")
     values = (view.get("state") or {}).get("values") or {}
-    form = form_of(meta["i"])
+    form = form_of(meta["i"], meta.get("f"))
     if form is None:
         raise ValueError(f"no form for intent {meta['i']!r}")
     slots, errors = modals.read(meta["i"], form, values)
@@ -56,13 +56,24 @@ def submit(view: dict[str, Any], body: dict[str, Any], context: BoltContext) -> 
     if not claim(services.sessions, f"view:{view.get('id')}", services.now()):
         return
     ctx = make_ctx(context, body, "view", channel_id=meta.get("ch"))
+    if meta.get("pl") and meta["i"] == "log_interaction":
+        slots["permalink"] = meta["pl"]
     reply = safely(ctx, lambda: apply(ctx, meta, slots))
+    if _wrote(reply) and _thread_note_wanted(view):
+        from handlers.shortcuts import note_in_thread
+
+        note_in_thread(ctx, meta, slots.get("summary") or meta["i"].replace("_", " "))
     if meta.get("ru"):
         # An edit that wrote nothing (no change, a problem) answers below the card, which keeps its Undo.
         replace = not meta.get("e") or _wrote(reply)
         post_to_response_url(meta["ru"], reply, replace=replace)
     else:
         post(context.client, reply, channel=ctx.user_id)
+
+
+def _thread_note_wanted(view: dict[str, Any]) -> bool:
+    state = ((view.get("state") or {}).get("values") or {}).get(ids.THREAD_NOTE) or {}
+    return any(o.get("value") == "yes" for o in (state.get("v") or {}).get("selected_options") or [])
 
 
 def _wrote(reply: Reply) -> bool:

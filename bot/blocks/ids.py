@@ -18,3 +18,15 @@ SHOW_DEAL = "crm_show_deal"
 SHOW_COMPANY = "crm_show_company"
 
 INTENT_MODAL = "crm_intent_modal"
+
+# Shortcuts (manifest.yml): global ones open a form for a new record, message ones read the message first.
+NEW_CONTACT = "crm_new_contact"
+NEW_DEAL = "crm_new_deal"
+NEW_TASK = "crm_new_task"
+LOG_INTERACTION = "crm_log_interaction"
+LOG_MESSAGE = "crm_log_message"
+TASK_FROM_MESSAGE = "crm_task_from_message"
+# The same forms from a button (App Home); its value names the intent.
+OPEN_FORM = "crm_open_form"
+# The checkbox of a form opened on a message: say in its thread that it was logged.
+THREAD_NOTE = "crm_thread_note"

@@ -32,6 +32,7 @@ from bot.services.details import Details
 from bot.services.errors import DomainError
 from bot.services.fields import EMAIL, PHONE
 from bot.services.interactions import Interactions
+from bot.services.pickers import Pickers
 from bot.services.reports import Activity, Closed, Cycle, Forecast
 from bot.services.tasks import TASK_SCOPES, Tasks
 from bot.services.timeline import Timeline
@@ -76,9 +77,14 @@ class CRM(ServiceBase):
         self.interactions = Interactions(sessions, now)
         self.details = Details(sessions, now)
         self.undo_log = UndoLog(sessions, now, self.workspaces)
+        self.pickers = Pickers(sessions, now)
 
     def now(self) -> datetime:
         return self.clock()
+
+    def pick_options(self, actor: Actor, kind: str, typed: str) -> list[tuple[str, str]]:
+        """A form picker's options for what was typed: (id, label) pairs, at most 100."""
+        return self.pickers.options(actor, kind, typed)
 
     # ---- workspaces and people -------------------------------------------------------------------
 
