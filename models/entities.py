@@ -17,6 +17,7 @@ from sqlalchemy import (
     UniqueConstraint,
     event,
     inspect,
+    text,
     update,
 )
 from sqlalchemy.engine import Connection
@@ -74,10 +75,25 @@ class User(WorkspaceScoped, Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+def lookup_index(table: str, key: str) -> Index:
+    """Names by their key: equal ("acme corp") or starting with ("acm%", the lookups' prefilter and the
+    forms' pickers). On PostgreSQL a pattern index, so LIKE reads it whatever the database's collation."""
+    return Index(f"ix_{table}_lookup", "workspace_id", key, postgresql_ops={key: "varchar_pattern_ops"})
+
+
+def words_index(table: str, key: str) -> Index:
+    """Names with a word starting with what a picker was given ("doe" for "Jane Doe"), on PostgreSQL:
+    full text over the key (bot/services/pickers.py). SQLite, for a small team, scans."""
+    return Index(
+        f"ix_{table}_name_words", text(f"to_tsvector('simple', {key})"), postgresql_using="gin"
+    ).ddl_if(dialect="postgresql")
+
+
 class Company(WorkspaceScoped, Base):
     __tablename__ = "companies"
     __table_args__ = (
-        Index("ix_companies_lookup", "workspace_id", "name_key"),
+        lookup_index("companies", "name_key"),
+        words_index("companies", "name_key"),
         in_workspace(),
         tenant_key("companies", "owner_id", "users"),
     )
@@ -99,7 +115,8 @@ class Company(WorkspaceScoped, Base):
 class Contact(WorkspaceScoped, Base):
     __tablename__ = "contacts"
     __table_args__ = (
-        Index("ix_contacts_lookup", "workspace_id", "name_key"),
+        lookup_index("contacts", "name_key"),
+        words_index("contacts", "name_key"),
         Index("ix_contacts_email", "workspace_id", "email"),
         Index("ix_contacts_company", "company_id"),
         in_workspace(),
@@ -144,7 +161,8 @@ class PipelineStage(WorkspaceScoped, Base):
 class Deal(WorkspaceScoped, Base):
     __tablename__ = "deals"
     __table_args__ = (
-        Index("ix_deals_lookup", "workspace_id", "title_key"),
+        lookup_index("deals", "title_key"),
+        words_index("deals", "title_key"),
         Index("ix_deals_stage_owner", "workspace_id", "stage_id", "owner_id"),
         Index("ix_deals_owner", "workspace_id", "owner_id"),
         Index("ix_deals_company", "company_id"),

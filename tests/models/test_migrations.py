@@ -427,3 +427,18 @@ def test_deal_tags_come_and_go_with_every_deal_kept(empty_url: str) -> None:
         assert dump(engine, ["deals"]) == before
     finally:
         engine.dispose()
+
+
+def test_picker_indexes_come_and_go_on_postgresql(empty_url: str) -> None:
+    """0020 adds the pickers' word indexes on PostgreSQL (and nothing on SQLite); down, they are gone."""
+    engine = make_engine(empty_url)
+    try:
+        upgrade(engine, "0020")
+        names = {ix["name"] for ix in inspect(engine).get_indexes("contacts")}
+        assert "ix_contacts_lookup" in names
+        assert ("ix_contacts_name_words" in names) == (engine.dialect.name == "postgresql")
+        downgrade(engine, "0013")
+        names = {ix["name"] for ix in inspect(engine).get_indexes("contacts")}
+        assert "ix_contacts_name_words" not in names and "ix_contacts_lookup" in names
+    finally:
+        engine.dispose()
