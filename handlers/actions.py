@@ -15,6 +15,7 @@ from bot.commands.registry import Ctx, Reply
 from bot.dispatch import execute, form_of, guarded
 from bot.intents import advance_deal, create_and_continue, show_company, show_contact, show_deal, undo_op
 from bot.slack.reply import make_ctx, post, post_to_response_url, respond_with, safely
+from handlers.home import publish, refresh_after
 from handlers.shortcuts import GLOBAL, open_form, workspace_choices
 
 log = logging.getLogger(__name__)
@@ -77,11 +78,10 @@ def on_action(body: dict[str, Any], action: dict[str, Any], context: BoltContext
     replace = outcome[0]
     if body.get("response_url"):
         respond_with(respond, reply, share=False, replace=replace)
+        refresh_after(ctx, reply)
     else:
         # App Home has no message to answer in: the answer goes to the person's DM with the bot.
         post(context.client, reply, channel=ctx.user_id)
-        from handlers.home import publish
-
         publish(ctx)
 
 

@@ -8,6 +8,7 @@ from slack_bolt import Ack, App, BoltContext, Respond
 
 from bot.dispatch import handle_text
 from bot.slack.reply import make_ctx, respond_with, safely
+from handlers.home import refresh_after
 
 
 def ack_command(ack: Ack) -> None:
@@ -19,6 +20,7 @@ def run_command(body: dict[str, Any], context: BoltContext, respond: Respond) ->
     ctx = make_ctx(context, body, "command")
     reply = safely(ctx, lambda: handle_text(ctx, body.get("text") or ""))
     respond_with(respond, reply, share=ctx.share if reply.share is None else reply.share)
+    refresh_after(ctx, reply)
 
 
 def register(app: App) -> None:

@@ -27,6 +27,7 @@ from bot.services import totals
 from bot.services.base import UNSET, Actor, Ref, ServiceBase
 from bot.services.companies import Companies
 from bot.services.contacts import Contacts
+from bot.services.dashboard import Dashboard, Dashboards
 from bot.services.deals import Deals
 from bot.services.details import Details
 from bot.services.errors import DomainError
@@ -78,9 +79,15 @@ class CRM(ServiceBase):
         self.details = Details(sessions, now)
         self.undo_log = UndoLog(sessions, now, self.workspaces)
         self.pickers = Pickers(sessions, now)
+        self.dashboards = Dashboards(sessions, now, deals=self.deals, tasks=self.tasks)
 
     def now(self) -> datetime:
         return self.clock()
+
+    def dashboard(self, actor: Actor) -> Dashboard:
+        """The person's App Home: their tasks due, deals by stage, quiet deals, recent activity (and the
+        team's pipeline and this month's won and lost for a manager)."""
+        return self.dashboards.dashboard(actor)
 
     def pick_options(self, actor: Actor, kind: str, typed: str) -> list[tuple[str, str]]:
         """A form picker's options for what was typed: (id, label) pairs, at most 100."""
