@@ -266,7 +266,9 @@ def _initial_pick(value: Any, label: str | None) -> Option | None:
         return None
     if isinstance(value, int):
         return Option(value=str(value), label=(label or str(value))[:OPTION_TEXT])
-    return typed_option(str(label or value))
+    text = str(label or value)
+    # Shown as the name itself: it is what the message or the card said, not a search result.
+    return Option(value=TYPED + text[: OPTION_VALUE - 1], label=text[:OPTION_TEXT])
 
 
 def read(intent: str, form: Form, values: dict[str, dict[str, Any]]) -> tuple[dict[str, Any], dict[str, str]]:

@@ -52,7 +52,7 @@ def test_log_to_crm_reads_the_message_and_keeps_its_permalink(slack: SlackHTTP) 
     assert view["title"]["text"] == "Log interaction"
     assert field(view, "f_kind")["initial_option"]["value"] == "call"
     assert field(view, "f_contact")["type"] == "external_select"
-    assert "Jane Doe" in field(view, "f_contact")["initial_option"]["text"]["text"]
+    assert field(view, "f_contact")["initial_option"]["text"]["text"] == "Jane Doe"
     assert field(view, "f_follow_up__title")["initial_value"] == "pricing"
     assert "/archives/C1/p1763478000.000200" in text_of({"view": view})
     (link,) = slack.fake.calls_to("chat.getPermalink")
