@@ -190,6 +190,8 @@ class Deal(WorkspaceScoped, Base):
     stage_id: Mapped[int] = mapped_column()
     owner_id: Mapped[int | None] = mapped_column()
     # What the owner expects; it stays as it was when the deal is won or lost.
+    # The deal's channel (its "deal room"), where its stage changes, won/lost and new tasks are posted.
+    room_channel_id: Mapped[str | None] = mapped_column(String(32))
     close_date: Mapped[date | None] = mapped_column(Date)
     # When it was actually won or lost, and by whom (empty while it is open).
     closed_at: Mapped[datetime | None] = mapped_column()

@@ -241,6 +241,10 @@ class CRM(ServiceBase):
     def resolve_deal(self, actor: Actor, ref: Ref) -> DealView:
         return self.deals.resolve_deal(actor, ref)
 
+    def set_deal_room(self, actor: Actor, ref: Ref, channel_id: str | None) -> Written:
+        """The deal's room: the channel its stage changes, won/lost and new tasks are posted to."""
+        return self.deals.set_room(actor, ref, channel_id)
+
     def create_deal(
         self,
         actor: Actor,

@@ -59,6 +59,8 @@ class DealView:
     closed_by_slack_id: str | None = None
     is_won: bool = False
     tags: tuple[str, ...] = ()
+    # The deal's channel (/crm deal room), if it has one.
+    room_channel_id: str | None = None
 
 
 @dataclass(frozen=True)
