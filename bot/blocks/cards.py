@@ -28,7 +28,7 @@ from bot.blocks.common import (
     user,
     when,
 )
-from bot.services.dashboard import Dashboard
+from bot.services.dashboard import Dashboard, DealLine
 from bot.services.errors import Candidate
 from bot.services.timeutil import zone
 from bot.services.views import (
@@ -481,7 +481,7 @@ def home(name: str, board: Dashboard, tz: str) -> list[Block]:
     return compact(blocks)[:100]
 
 
-def _stages(title: str, p: Pipeline, deals: list[DealView] | None = None) -> list[Block]:
+def _stages(title: str, p: Pipeline, deals: list[DealLine] | None = None) -> list[Block]:
     named: dict[str, list[str]] = {}
     for d in deals or []:
         named.setdefault(d.stage, []).append(f"{esc(d.title)} ({money(d.amount, d.currency)})")

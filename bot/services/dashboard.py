@@ -10,8 +10,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.services.base import Actor, Service
@@ -28,14 +29,22 @@ SHOWN = 8
 
 
 @dataclass(frozen=True)
+class DealLine:
+    stage: str
+    title: str
+    amount: Decimal | None
+    currency: str
+
+
+@dataclass(frozen=True)
 class Dashboard:
     overdue: list[TaskView]
     today: list[TaskView]
     # The next open tasks after today (or with no due day), to look ahead.
     upcoming: list[TaskView]
     mine: Pipeline
-    # Some of the person's open deals, named under their stage.
-    deals: list[DealView]
+    # The person's largest open deals, three per stage, named under their stage.
+    deals: list[DealLine]
     quiet: list[DealView]
     quiet_days: int
     recent: list[InteractionView]
@@ -66,7 +75,7 @@ class Dashboards(Service):
             today=due_today,
             upcoming=[t for t in later if t.id not in seen][:5],
             mine=self.deals.pipeline(actor, owner=actor.slack_id),
-            deals=self.deals.list_deals(actor, owner=actor.slack_id, limit=30),
+            deals=self.largest(actor),
             quiet=quiet,
             quiet_days=days,
             recent=self.recent(actor),
@@ -81,6 +90,32 @@ class Dashboards(Service):
             closed=self.deals.closed(actor, start, end, None),
             period_start=start,
         )
+
+    def largest(self, actor: Actor, per_stage: int = 3) -> list[DealLine]:
+        """The person's largest open deals, ``per_stage`` in each stage: one pass over their deals (the
+        owner index), ranked by the database, not loaded."""
+        rank = (
+            func.row_number()
+            .over(partition_by=Deal.stage_id, order_by=(Deal.amount.desc().nulls_last(), Deal.id))
+            .label("rank")
+        )
+        mine = (
+            select(PipelineStage.key, Deal.title, Deal.amount, Deal.currency, rank)
+            .join(PipelineStage, Deal.stage_id == PipelineStage.id)
+            .where(
+                Deal.workspace_id == actor.workspace_id,
+                Deal.owner_id == actor.user_id,
+                PipelineStage.is_closed.is_(False),
+            )
+            .subquery()
+        )
+        with self.read(actor) as s:
+            rows = s.execute(
+                select(mine.c.key, mine.c.title, mine.c.amount, mine.c.currency)
+                .where(mine.c.rank <= per_stage)
+                .order_by(mine.c.key, mine.c.rank)
+            ).all()
+            return [DealLine(*row) for row in rows]
 
     def quiet_deals(self, actor: Actor) -> tuple[list[DealView], int]:
         """The person's open deals with nothing logged for the workspace's quiet period, quietest first."""
