@@ -44,12 +44,6 @@ def _words(s: Session, key: Any, query_key: str) -> ColumnElement[bool] | None:
     return and_(*(or_(key.like(f"{w}%"), key.like(f"% {w}%")) for w in words))
 
 
-def _order(s: Session, key: Any) -> Any:
-    """Names in the prefix index's own order on PostgreSQL (a pattern index sorts bytewise, as the "C"
-    collation does): the first 100 are then read off the index instead of sorting every match."""
-    return key.collate("C") if s.get_bind().dialect.name == "postgresql" else key
-
-
 class Pickers(Service):
     def options(self, actor: Actor, kind: str, typed: str, limit: int = MOST) -> list[tuple[str, str]]:
         """(value, label) pairs for a ``kind`` picker: the record's id and what
@@ -69,7 +63,7 @@ class Pickers(Service):
                 stmt = base if cond is None else base.where(cond)
                 if found:
                     stmt = stmt.where(stmt.selected_columns[0].notin_(list(found)))
-                for row in s.execute(stmt.order_by(_order(s, key)).limit(limit - len(found))):
+                for row in s.execute(stmt.order_by(key).limit(limit - len(found))):
                     found[row[0]] = " · ".join(str(x) for x in row[1:] if x)
             return [(str(rid), label) for rid, label in found.items()]
 
