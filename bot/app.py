@@ -35,6 +35,8 @@ HANDLER_MODULES = (
     "handlers.actions",
     "handlers.views",
     "handlers.home",
+    "handlers.shortcuts",
+    "handlers.options",
     "handlers.proactive",
     "handlers.install",
     "handlers.webhooks",

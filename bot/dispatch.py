@@ -85,10 +85,13 @@ def writes(name: str) -> bool:
     return spec is not None and spec.writes
 
 
-def form_of(name: str) -> Form | None:
-    """The form that completes or edits ``name``, if it has one."""
+def form_of(name: str, variant: str | None = None) -> Form | None:
+    """The form that completes or edits ``name``, if it has one; ``variant`` "new": the one a shortcut
+    opens for a new record."""
     spec = spec_of(name)
-    return spec.form if spec is not None else None
+    if spec is None:
+        return None
+    return (spec.new_form or spec.form) if variant == "new" else spec.form
 
 
 def handler_of(name: str) -> IntentFunc | None:

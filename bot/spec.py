@@ -80,6 +80,9 @@ class IntentSpec:
     # One line saying what the write would do, from its slots, to read back before doing it.
     read_back: Callable[[dict[str, Any]], str] | None = None
     form: Form | None = None
+    # The form a shortcut opens for a new one, when it offers more than the form that completes a
+    # message (the deal a captured Slack message is logged on); the submit reads it under ``"new"``.
+    new_form: Form | None = None
     edit: Edit | None = None
     verbs: tuple[Verb, ...] = ()
     offers: OfferFunc | None = None

@@ -15,6 +15,8 @@ from bot.commands.registry import Ctx, Reply
 from bot.dispatch import execute, form_of, guarded
 from bot.intents import advance_deal, create_and_continue, show_company, show_contact, show_deal, undo_op
 from bot.slack.reply import make_ctx, post, post_to_response_url, respond_with, safely
+from handlers.home import publish, refresh_after
+from handlers.shortcuts import GLOBAL, open_form, workspace_choices
 
 log = logging.getLogger(__name__)
 ACTION = re.compile(r"^crm_")
@@ -38,6 +40,7 @@ NEEDS: dict[str, tuple[str, ...]] = {
     ids.SHOW_COMPANY: ("company",),
     ids.CREATE_ANYWAY: ("s",),
     ids.EDIT: ("i",),
+    ids.OPEN_FORM: ("i",),
 }
 
 
@@ -50,6 +53,10 @@ def on_action(body: dict[str, Any], action: dict[str, Any], context: BoltContext
         log.warning("button %s with a value this bot did not make", name[:40])
         if body.get("response_url"):
             respond_with(respond, Reply.say("That button no longer does anything."), share=False)
+        return
+    if name == ids.OPEN_FORM and value["i"] in GLOBAL.values():
+        # From App Home: the form a shortcut opens, for a new record.
+        open_form(ctx, body, str(value["i"]), {"assignee": ctx.user_id}, {})
         return
     if name == ids.EDIT or name in (ids.LOG_FOLLOW_UP, ids.ADD_FOLLOW_UP):
         try:
@@ -72,11 +79,10 @@ def on_action(body: dict[str, Any], action: dict[str, Any], context: BoltContext
     replace = outcome[0]
     if body.get("response_url"):
         respond_with(respond, reply, share=False, replace=replace)
+        refresh_after(ctx, reply)
     else:
         # App Home has no message to answer in: the answer goes to the person's DM with the bot.
         post(context.client, reply, channel=ctx.user_id)
-        from handlers.home import publish
-
         publish(ctx)
 
 
@@ -159,13 +165,6 @@ def open_modal(ctx: Ctx, body: dict[str, Any], name: str, value: dict[str, Any])
         intent, form, slots, meta=meta, tz=ctx.tz, labels=labels, choices=workspace_choices(ctx, form)
     )
     ctx.client.views_open(trigger_id=body["trigger_id"], view=view)  # type: ignore[union-attr]
-
-
-def workspace_choices(ctx: Ctx, form: modals.Form) -> dict[str, list[tuple[str, str]]]:
-    """The workspace's own lists the form's selects offer: its pipeline stages, as the database has them."""
-    if not any(f.choices_of == "stages" for f in form.fields):
-        return {}
-    return {"stages": [(key, name) for key, name, _closed in ctx.crm.stages(ctx.actor)]}
 
 
 def post_gone(ctx: Ctx, body: dict[str, Any]) -> None:

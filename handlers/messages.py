@@ -9,6 +9,7 @@ from slack_bolt import Ack, App, BoltContext
 
 from bot.dispatch import handle_text
 from bot.slack.reply import make_ctx, post, safely
+from handlers.home import refresh_after
 
 MENTION = re.compile(r"<@[UW][A-Z0-9]+(?:\|[^>]*)?>")
 
@@ -27,6 +28,7 @@ def on_direct_message(event: dict[str, Any], body: dict[str, Any], context: Bolt
     ctx = make_ctx(context, body, "dm", channel_id=event.get("channel"))
     reply = safely(ctx, lambda: handle_text(ctx, event.get("text") or ""))
     post(context.client, reply, channel=event["channel"], thread_ts=event.get("thread_ts"))
+    refresh_after(ctx, reply)
 
 
 def on_mention(event: dict[str, Any], body: dict[str, Any], context: BoltContext) -> None:
@@ -49,6 +51,7 @@ def on_mention(event: dict[str, Any], body: dict[str, Any], context: BoltContext
         ephemeral_user=None if share else event["user"],
         thread_ts=event.get("thread_ts"),
     )
+    refresh_after(ctx, reply)
 
 
 def register(app: App) -> None:

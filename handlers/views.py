@@ -12,12 +12,13 @@ from bot.commands.registry import Ctx, Reply
 from bot.dispatch import form_of, submit_form
 from bot.slack.dedupe import claim
 from bot.slack.reply import make_ctx, post, post_to_response_url, safely
+from handlers.home import refresh_after, wrote
 
 
 def _read(view: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any], dict[str, str]]:
     meta = json.loads(view.get("private_metadata") or "{}")
     values = (view.get("state") or {}).get("values") or {}
-    form = form_of(meta["i"])
+    form = form_of(meta["i"], meta.get("f"))
     if form is None:
         raise ValueError(f"no form for intent {meta['i']!r}")
     slots, errors = modals.read(meta["i"], form, values)
@@ -56,22 +57,25 @@ def submit(view: dict[str, Any], body: dict[str, Any], context: BoltContext) -> 
     if not claim(services.sessions, f"view:{view.get('id')}", services.now()):
         return
     ctx = make_ctx(context, body, "view", channel_id=meta.get("ch"))
+    if meta.get("pl") and meta["i"] == "log_interaction":
+        slots["permalink"] = meta["pl"]
     reply = safely(ctx, lambda: apply(ctx, meta, slots))
+    if wrote(reply) and _thread_note_wanted(view):
+        from handlers.shortcuts import note_in_thread
+
+        note_in_thread(ctx, meta, slots.get("summary") or meta["i"].replace("_", " "))
     if meta.get("ru"):
         # An edit that wrote nothing (no change, a problem) answers below the card, which keeps its Undo.
-        replace = not meta.get("e") or _wrote(reply)
+        replace = not meta.get("e") or wrote(reply)
         post_to_response_url(meta["ru"], reply, replace=replace)
     else:
         post(context.client, reply, channel=ctx.user_id)
+    refresh_after(ctx, reply)
 
 
-def _wrote(reply: Reply) -> bool:
-    """Whether the answer confirms a write: such answers carry an Undo button."""
-    return any(
-        el.get("action_id") == ids.UNDO
-        for block in reply.blocks_json()
-        for el in [*(block.get("elements") or []), block.get("accessory") or {}]
-    )
+def _thread_note_wanted(view: dict[str, Any]) -> bool:
+    state = ((view.get("state") or {}).get("values") or {}).get(ids.THREAD_NOTE) or {}
+    return any(o.get("value") == "yes" for o in (state.get("v") or {}).get("selected_options") or [])
 
 
 def apply(ctx: Ctx, meta: dict[str, Any], slots: dict[str, Any]) -> Reply:

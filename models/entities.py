@@ -18,6 +18,7 @@ from sqlalchemy import (
     UniqueConstraint,
     event,
     inspect,
+    text,
     update,
 )
 from sqlalchemy.engine import Connection
@@ -104,10 +105,25 @@ class User(WorkspaceScoped, Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+def lookup_index(table: str, key: str) -> Index:
+    """Names by their key: equal ("acme corp") or starting with ("acm%", the lookups' prefilter and the
+    forms' pickers). On PostgreSQL a pattern index, so LIKE reads it whatever the database's collation."""
+    return Index(f"ix_{table}_lookup", "workspace_id", key, postgresql_ops={key: "varchar_pattern_ops"})
+
+
+def words_index(table: str, key: str) -> Index:
+    """Names with a word starting with what a picker was given ("doe" for "Jane Doe"), on PostgreSQL:
+    full text over the key (bot/services/pickers.py). SQLite, for a small team, scans."""
+    return Index(
+        f"ix_{table}_name_words", text(f"to_tsvector('simple', {key})"), postgresql_using="gin"
+    ).ddl_if(dialect="postgresql")
+
+
 class Company(SoftDeleted, WorkspaceScoped, Base):
     __tablename__ = "companies"
     __table_args__ = (
-        Index("ix_companies_lookup", "workspace_id", "name_key"),
+        lookup_index("companies", "name_key"),
+        words_index("companies", "name_key"),
         in_workspace(),
         tenant_key("companies", "deleted_by_id", "users"),
         tenant_key("companies", "owner_id", "users"),
@@ -133,7 +149,8 @@ class Company(SoftDeleted, WorkspaceScoped, Base):
 class Contact(SoftDeleted, WorkspaceScoped, Base):
     __tablename__ = "contacts"
     __table_args__ = (
-        Index("ix_contacts_lookup", "workspace_id", "name_key"),
+        lookup_index("contacts", "name_key"),
+        words_index("contacts", "name_key"),
         Index("ix_contacts_email", "workspace_id", "email"),
         Index("ix_contacts_company", "company_id"),
         in_workspace(),
@@ -205,7 +222,8 @@ class PipelineStage(WorkspaceScoped, Base):
 class Deal(SoftDeleted, WorkspaceScoped, Base):
     __tablename__ = "deals"
     __table_args__ = (
-        Index("ix_deals_lookup", "workspace_id", "title_key"),
+        lookup_index("deals", "title_key"),
+        words_index("deals", "title_key"),
         Index("ix_deals_stage_owner", "workspace_id", "stage_id", "owner_id"),
         Index("ix_deals_owner", "workspace_id", "owner_id"),
         Index("ix_deals_company", "company_id"),
@@ -236,6 +254,8 @@ class Deal(SoftDeleted, WorkspaceScoped, Base):
     stage_id: Mapped[int] = mapped_column()
     owner_id: Mapped[int | None] = mapped_column()
     # What the owner expects; it stays as it was when the deal is won or lost.
+    # The deal's channel (its "deal room"), where its stage changes, won/lost and new tasks are posted.
+    room_channel_id: Mapped[str | None] = mapped_column(String(32))
     close_date: Mapped[date | None] = mapped_column(Date)
     # When it was actually won or lost, and by whom (empty while it is open).
     closed_at: Mapped[datetime | None] = mapped_column()

@@ -21,6 +21,7 @@ DELIVERY_KINDS = (
     "summary",
     "webhook",
     "webhook_disabled",
+    "deal_room",
 )
 # pending → sending → sent; or back to pending (retry), or failed (gave up), or cancelled (no longer
 # true when its turn came: the task was completed, the deal saw activity, the subscription went away).

@@ -28,6 +28,7 @@ from bot.blocks.common import (
     user,
     when,
 )
+from bot.services.dashboard import Dashboard, DealLine
 from bot.services.errors import Candidate
 from bot.services.timeutil import zone
 from bot.services.views import (
@@ -410,10 +411,90 @@ def problem_md(message_md: str, hint: str | None = None) -> list[Block]:
     return [section(f"⚠️ {message_md}" + (f"\n{hint}" if hint else ""))]
 
 
-def home(name: str, tasks: list[TaskView], deals: list[DealView], tz: str) -> list[Block]:
-    blocks: list[Block] = [header(f"Hi {name.split()[0] if name else ''} 👋".strip())]
-    blocks += task_list("Your open tasks", tasks, tz)
+# The App Home's buttons: the global shortcuts' forms (handlers/shortcuts.py).
+HOME_FORMS = (
+    ("New contact", "create_contact"),
+    ("New deal", "create_deal"),
+    ("New task", "create_task"),
+    ("Log interaction", "log_interaction"),
+)
+# Slack's limit on a section's text; a longer list is cut and says how many it left out.
+SECTION_CHARS = 3000
+
+
+def lines_within(lines: list[str], more: str = "…and {n} more") -> str:
+    kept: list[str] = []
+    size = 0
+    for n, line in enumerate(lines):
+        if size + len(line) + 1 > SECTION_CHARS - 40:
+            kept.append(more.format(n=len(lines) - n))
+            break
+        kept.append(line)
+        size += len(line) + 1
+    return "\n".join(kept)
+
+
+def home(name: str, board: Dashboard, tz: str) -> list[Block]:
+    """App Home: the person's tasks due (overdue marked), their deals by stage, the quiet ones, what they
+    logged last; for a manager the team's pipeline and this month's won and lost. Fewer than 60 blocks
+    whatever the data (Slack publishes at most 100)."""
+    blocks: list[Block | None] = [
+        header(f"Hi {name.split()[0] if name else ''} 👋".strip()),
+        actions(*(button(label, ids.OPEN_FORM, {"i": intent}) for label, intent in HOME_FORMS)),
+    ]
+    if not board.overdue and not board.today:
+        blocks.append(section("*Your tasks*: nothing overdue or due today. 🎉"))
+    if board.overdue:
+        blocks.append(section(f"⚠️ *Overdue* ({len(board.overdue)})"))
+        blocks += _task_rows(board.overdue, tz, False)
+    if board.today:
+        blocks.append(section(f"📅 *Due today* ({len(board.today)})"))
+        blocks += _task_rows(board.today, tz, False)
+    if board.upcoming:
+        blocks.append(section(f"*Coming up* ({len(board.upcoming)})"))
+        blocks += _task_rows(board.upcoming, tz, False)
     blocks.append(divider())
-    blocks += deal_list("Your open deals", deals)
+    blocks += _stages("Your deals by stage", board.mine, board.deals)
+    if board.quiet:
+        quiet = [
+            f"💤 *{esc(d.title)}* · {d.stage_name} · {money(d.amount, d.currency)} · last activity {day(d.last_activity_at.date())}"
+            for d in board.quiet
+        ]
+        blocks.append(
+            section(f"*Gone quiet* (nothing logged for {board.quiet_days} days)\n" + lines_within(quiet))
+        )
+    if board.recent:
+        recent = [interaction_line(i, tz) for i in board.recent]
+        blocks.append(section("*What you logged last*\n" + lines_within(recent)))
+    if board.team is not None:
+        blocks.append(divider())
+        blocks += _stages("Team pipeline", board.team)
+    if board.closed is not None and board.period_start is not None:
+        c = board.closed
+        currency = board.team.currency if board.team else board.mine.currency
+        blocks.append(
+            section(
+                f"*{board.period_start:%B}*: won {deals_count(c.won)} · {moneys(c.won_amounts, currency)}"
+                f" — lost {deals_count(c.lost)} · {moneys(c.lost_amounts, currency)}"
+            )
+        )
     blocks.append(context("Type `/crm help` or write to me in the Messages tab."))
-    return blocks[:100]
+    return compact(blocks)[:100]
+
+
+def _stages(title: str, p: Pipeline, deals: list[DealLine] | None = None) -> list[Block]:
+    named: dict[str, list[str]] = {}
+    for d in deals or []:
+        named.setdefault(d.stage, []).append(f"{esc(d.title)} ({money(d.amount, d.currency)})")
+    rows = []
+    for s in p.stages:
+        if s.is_closed or not s.count:
+            continue
+        some = named.get(s.stage, [])[:3]
+        more = " …" if s.count > len(some) and some else ""
+        which = f" — {', '.join(some)}{more}" if some else ""
+        rows.append(f"• *{esc(s.name)}*: {deals_count(s.count)} · {moneys(s.amounts, p.currency)}{which}")
+    if not rows:
+        return [section(f"*{title}*: no open deals.")]
+    total = f"Open: {deals_count(p.open_count)} · {moneys(p.open_amounts, p.currency)}"
+    return [section(f"*{title}*\n" + lines_within(rows)), context(total)]

@@ -26,3 +26,14 @@ INTENT_MODAL = "crm_intent_modal"
 STAGE_REMOVE_TO = "stages_remove_to"
 STAGE_FORM = "stages_form_open"
 STAGE_MODAL = "stages_form"
+# Shortcuts (manifest.yml): global ones open a form for a new record, message ones read the message first.
+NEW_CONTACT = "crm_new_contact"
+NEW_DEAL = "crm_new_deal"
+NEW_TASK = "crm_new_task"
+LOG_INTERACTION = "crm_log_interaction"
+LOG_MESSAGE = "crm_log_message"
+TASK_FROM_MESSAGE = "crm_task_from_message"
+# The same forms from a button (App Home); its value names the intent.
+OPEN_FORM = "crm_open_form"
+# The checkbox of a form opened on a message: say in its thread that it was logged.
+THREAD_NOTE = "crm_thread_note"

@@ -149,6 +149,9 @@ def _forbidden_undo(d: Data) -> str:
     return f"Only {names} (who made that change), a manager or an admin can undo it."
 
 
+DEAL_ROOM_USAGE = "The form is `/crm deal room DEAL [#channel]`, e.g. `/crm deal room Acme renewal`."
+
+
 def _subscription_exists(d: Data) -> str:
     schedule = Schedule(d["frequency"], d["weekday"], d["time_local"])
     return f"<#{d['channel_id']}> already gets the summary {schedule.describe()}."
@@ -334,6 +337,16 @@ TEMPLATES: dict[str, Template] = {
     ),
     "role.last_admin": Template(
         "{name} is the last admin; the workspace needs one.", "Make someone else an admin first."
+    ),
+    # Deal rooms
+    "deal.room.missing": Template("Which deal should get a room?", DEAL_ROOM_USAGE),
+    "deal.room.create_failed": Template(
+        "Slack would not make the deal's channel ({error}).",
+        "Make the channel yourself and name it: `/crm deal room Acme renewal #acme-renewal`.",
+    ),
+    "deal.room.not_in_channel": Template(
+        "The room <#{channel}> is linked, but I can't post there yet.",
+        "Invite me to it (`/invite @crm` in the channel); its posts start then.",
     ),
     # Pipeline summaries and alerts
     "subscription.exists": Template(_subscription_exists, _SUBSCRIPTIONS),

@@ -16,6 +16,7 @@ from typing import Any
 from slack_sdk.models.blocks import (
     Block,
     DatePickerElement,
+    ExternalDataSelectElement,
     InputBlock,
     Option,
     PlainTextInputElement,
@@ -41,7 +42,7 @@ INPUT_LIMIT = 3000
 class Field:
     slot: str
     label: str
-    kind: str = "text"  # text | multiline | select | date | datetime | user
+    kind: str = "text"  # text | multiline | select | date | datetime | user | pick
     required: bool = False
     choices: tuple[str, ...] = ()
     hint: str | None = None
@@ -51,6 +52,34 @@ class Field:
     # A select whose choices are the workspace's own (e.g. "stages"), given to :func:`build` when the form
     # opens, as (value, label) pairs; ``choices`` is then unused.
     choices_of: str | None = None
+    # A search-as-you-type picker (kind "pick") of this record type: contact, company or deal. (People
+    # are Slack's own users_select: it knows every member, not only those the bot has met.)
+    picks: str | None = None
+
+
+def pick(slot: str, label: str, picks: str | None = None, *, required: bool = False) -> Field:
+    """A field whose value is chosen among the workspace's records as the person types."""
+    return Field(slot, label, "pick", required, picks=picks or slot)
+
+
+# A picker's option for a name that is not (or not yet) a record: the name as typed, read like free text.
+TYPED = "+"
+# Slack's limits on an option's value and text.
+OPTION_VALUE = 150
+OPTION_TEXT = 75
+
+
+def typed_option(text: str) -> Option:
+    return Option(value=TYPED + text[: OPTION_VALUE - 1], label=f"“{text[: OPTION_TEXT - 12]}” as typed")
+
+
+def picked_value(value: str | None) -> Any:
+    """A picker's submitted option as a slot: a record id, or a name as typed."""
+    if not value:
+        return None
+    if value.startswith(TYPED):
+        return value[len(TYPED) :].strip() or None
+    return int(value) if value.isdigit() else None
 
 
 @dataclass(frozen=True)
@@ -189,6 +218,13 @@ def build(
         elif f.kind == "user":
             element = UserSelectElement(action_id="v", initial_user=value or None)
             blocks.append(InputBlock(block_id=bid, label=label, element=element, optional=not f.required))
+        elif f.kind == "pick":
+            element = ExternalDataSelectElement(
+                action_id=f"pick_{f.picks}",
+                initial_option=_initial_pick(_get(slots, f.slot), labels.get(f.slot)),
+                min_query_length=1,
+            )
+            blocks.append(InputBlock(block_id=bid, label=label, element=element, optional=not f.required))
         else:
             day_text, time_text = _split_when(value, tz)
             blocks.append(
@@ -223,13 +259,26 @@ def build(
     )
 
 
+def _initial_pick(value: Any, label: str | None) -> Option | None:
+    """What a picker shows when the form opens: the record given by id (under its label), or the name
+    the message or the card gave, as typed (the service finds it on submit, as it finds a typed name)."""
+    if value in (None, ""):
+        return None
+    if isinstance(value, int):
+        return Option(value=str(value), label=(label or str(value))[:OPTION_TEXT])
+    text = str(label or value)
+    # Shown as the name itself: it is what the message or the card said, not a search result.
+    return Option(value=TYPED + text[: OPTION_VALUE - 1], label=text[:OPTION_TEXT])
+
+
 def read(intent: str, form: Form, values: dict[str, dict[str, Any]]) -> tuple[dict[str, Any], dict[str, str]]:
     """Slots from a submitted modal, and errors by block id for the fields that don't make sense."""
     slots: dict[str, Any] = {}
     errors: dict[str, str] = {}
     for f in form.fields:
         bid = _bid(f.slot)
-        raw = (values.get(bid) or {}).get("v") or {}
+        # One element per input block; its action id is "v", or says what a picker picks.
+        raw = next(iter((values.get(bid) or {}).values()), None) or {}
         value: Any
         if f.kind in ("text", "multiline"):
             value = (raw.get("value") or "").strip() or None
@@ -241,6 +290,8 @@ def read(intent: str, form: Form, values: dict[str, dict[str, Any]]) -> tuple[di
             value = (raw.get("selected_option") or {}).get("value")
         elif f.kind == "user":
             value = raw.get("selected_user")
+        elif f.kind == "pick":
+            value = picked_value((raw.get("selected_option") or {}).get("value"))
         else:
             value = raw.get("selected_date")
             clock = ((values.get(bid + "__time") or {}).get("v") or {}).get("selected_time")

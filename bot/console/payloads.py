@@ -227,3 +227,58 @@ def view_closed(team_id: str, user: Person, view: dict[str, Any]) -> str:
         "is_enterprise_install": False,
     }
     return urlencode({"payload": json.dumps(body)})
+
+
+def shortcut(team_id: str, user: Person, callback_id: str) -> str:
+    """A global shortcut (the ⚡ menu or the search bar)."""
+    body = {
+        "type": "shortcut",
+        "token": "console",
+        "action_ts": _ts(),
+        "team": {"id": team_id, "domain": "console"},
+        "user": _user(team_id, user),
+        "callback_id": callback_id,
+        "trigger_id": _trigger(),
+        "is_enterprise_install": False,
+    }
+    return urlencode({"payload": json.dumps(body)})
+
+
+def message_action(
+    team_id: str, user: Person, callback_id: str, channel: tuple[str, str], message: dict[str, Any]
+) -> str:
+    """A message shortcut (a message's ⋮ menu) on ``message`` in ``channel`` (id, name)."""
+    body = {
+        "type": "message_action",
+        "token": "console",
+        "action_ts": _ts(),
+        "team": {"id": team_id, "domain": "console"},
+        "user": _user(team_id, user),
+        "channel": {"id": channel[0], "name": channel[1]},
+        "callback_id": callback_id,
+        "trigger_id": _trigger(),
+        "message_ts": message["ts"],
+        "message": {"type": "message", **message},
+        "response_url": "https://hooks.slack.com/app/console",
+        "is_enterprise_install": False,
+    }
+    return urlencode({"payload": json.dumps(body)})
+
+
+def block_suggestion(
+    team_id: str, user: Person, view: dict[str, Any], block_id: str, action_id: str, value: str
+) -> str:
+    """What a picker (``external_select``) sends as a person types into it."""
+    body = {
+        "type": "block_suggestion",
+        "token": "console",
+        "team": {"id": team_id, "domain": "console"},
+        "user": _user(team_id, user),
+        "api_app_id": APP_ID,
+        "action_id": action_id,
+        "block_id": block_id,
+        "value": value,
+        "container": {"type": "view", "view_id": view.get("id")},
+        "view": view,
+    }
+    return urlencode({"payload": json.dumps(body)})

@@ -19,6 +19,7 @@ from typing import Any, TextIO
 
 from slack_bolt import App, BoltRequest, BoltResponse
 
+from bot.blocks import ids
 from bot.clock import ManualClock
 from bot.console import payloads
 from bot.console.payloads import Person
@@ -60,6 +61,13 @@ Console commands:
   :tz ZONE              set your time zone (e.g. :tz Europe/Paris)
   :in #channel          type in another channel
   :home                 open the bot's App Home tab
+  :post <message>       say something in the current channel, to the people there (not to the bot)
+  :log [N] | :task [N]  the message shortcuts "Log to CRM" / "Create task from message" on the last
+                        message posted with :post (or on message N)
+  :new contact|deal|task|log
+                        the global shortcuts: a form for a new record
+  In a form, a picker field (contact, company, deal) searches as you type: write a few letters,
+  then choose among the numbered matches.
   :now                  show the time and let the scheduler catch up
   :clock +2h | +1d | +30m | tomorrow 09:00 | friday 14:00 | 2026-12-01 09:00
                         move the clock forward (times in your zone); due reminders arrive.
@@ -180,6 +188,10 @@ class Console:
     _session_files: Path | None = None
     # Messages with buttons that arrived for someone else, by recipient, until they are shown to them.
     _unseen: dict[str, dict[tuple[str, str], tuple[Shown, str | None]]] = field(default_factory=dict)
+    # Messages people said in channels with :post, for the message shortcuts: (channel, message).
+    _posted: list[tuple[tuple[str, str], dict[str, Any]]] = field(default_factory=list)
+    # The form being filled: its pickers ask the app for their options.
+    _filling: dict[str, Any] | None = None
 
     def __post_init__(self) -> None:
         self._tracker = track(self.app)
@@ -327,6 +339,36 @@ class Console:
     def open_home(self) -> None:
         self.send(payloads.home_opened(self.team_id, self.standin.bot_user_id, self.user), JSON)
 
+    def post_message(self, text: str) -> None:
+        if not text:
+            self.note("Write the message after :post.")
+            return
+        message = {"user": self.user_id, "text": self.escape(text, names=False), "ts": _ts_now()}
+        self._posted.append((self.channel, message))
+        self.say(
+            f"  [message {len(self._posted)}] {self.name_of(self.user_id)} in #{self.channel[1]}: {text}"
+        )
+        self.note("  :log or :task on it runs a message shortcut.")
+
+    def message_shortcut(self, which: str, rest: str) -> None:
+        if not self._posted:
+            self.note("No message yet: say one with :post, then :log or :task.")
+            return
+        n = int(rest) if rest.isdigit() else len(self._posted)
+        if not 1 <= n <= len(self._posted):
+            self.note(f"There is no message {rest}.")
+            return
+        channel, message = self._posted[n - 1]
+        callback = MESSAGE_SHORTCUTS[which]
+        self.send(payloads.message_action(self.team_id, self.user, callback, channel, message), FORM)
+
+    def global_shortcut(self, rest: str) -> None:
+        callback = GLOBAL_SHORTCUTS.get(rest.lower().split(" ")[0] if rest else "")
+        if callback is None:
+            self.note("Which form? :new contact, :new deal, :new task or :new log")
+            return
+        self.send(payloads.shortcut(self.team_id, self.user, callback), FORM)
+
     def press(self, number: int) -> None:
         pending = self._controls.get(number)
         if pending is None:
@@ -465,6 +507,12 @@ class Console:
             self._set_zone(rest)
         elif word == "home":
             self.open_home()
+        elif word == "post":
+            self.post_message(rest)
+        elif word in ("log", "task"):
+            self.message_shortcut(word, rest)
+        elif word == "new":
+            self.global_shortcut(rest)
         elif word == "now":
             self.say(f"  It is {self._fmt(self.now())}.")
             self._tick()
@@ -860,6 +908,7 @@ class Console:
                 "  │ Fill in each field: Enter keeps [the value shown] or skips an optional one; :cancel closes."
             )
         values: dict[str, dict[str, Any]] = {}
+        self._filling = view
         previous = view.get("state", {}).get("values", {}) if errors else {}
         for f in fields:
             if errors is not None and f.block_id not in errors:
@@ -899,8 +948,47 @@ class Console:
             self._forms.append(answer["view"])
         self._open_forms()
 
+    def _suggestions(self, f: FormField, typed: str) -> list[dict[str, Any]]:
+        """A picker's options for what was typed, from the app, as Slack would fetch them."""
+        view = self._filling or {}
+        body = payloads.block_suggestion(self.team_id, self.user, view, f.block_id, f.action_id, typed)
+        response = self.dispatch(body, FORM)
+        try:
+            return list(json.loads(response.body or "{}").get("options") or [])
+        except ValueError:
+            return []
+
+    def _pick(self, f: FormField, mark: str) -> Any:
+        """A picker field: type a few letters, choose among the numbered matches."""
+        option = f.element.get("initial_option")
+        shown_initial = f" [{plain(option.get('text'))}]" if option else ""
+        while True:
+            answer = self.readline(f"  │ {f.label}{mark} (type to search){shown_initial}: ")
+            if answer is None or answer.strip() == ":cancel":
+                return _CANCEL
+            typed = answer.strip()
+            if not typed:
+                if option is not None or f.optional:
+                    return {"type": f.kind, "selected_option": option}
+                self.say("  │   " + self.style().dim("This one is required."))
+                continue
+            options = self._suggestions(f, typed)
+            if not options:
+                self.say("  │   " + self.style().dim("Nothing matches; try other letters."))
+                continue
+            for i, opt in enumerate(options[:20], 1):
+                self.say(f"  │   {i}. {plain(opt.get('text'))}")
+            chosen = self._match_option(
+                options[:20], self.readline(f"  │   which (1-{min(len(options), 20)}): ") or ""
+            )
+            if chosen is not None:
+                return {"type": f.kind, "selected_option": chosen}
+            self.say("  │   " + self.style().dim("Not one of the choices; search again."))
+
     def _ask(self, f: FormField) -> Any:
         mark = "" if f.optional else "*"
+        if f.kind == "external_select":
+            return self._pick(f, mark)
         initial = f.initial_text()
         if initial and f.kind in ("users_select", "multi_users_select"):
             # Slack shows the person, not their id.
@@ -985,6 +1073,17 @@ class Console:
 
 
 _CANCEL = object()
+MESSAGE_SHORTCUTS = {"log": ids.LOG_MESSAGE, "task": ids.TASK_FROM_MESSAGE}
+GLOBAL_SHORTCUTS = {
+    "contact": ids.NEW_CONTACT,
+    "deal": ids.NEW_DEAL,
+    "task": ids.NEW_TASK,
+    "log": ids.LOG_INTERACTION,
+}
+
+
+def _ts_now() -> str:
+    return f"{time.time():.6f}"
 
 
 def _json(value: Any) -> Any:

@@ -193,6 +193,13 @@ class SlackStandIn:
                 "ok": True,
                 "permalink": f"{self.base}/archives/{params.get('channel')}/p{params.get('message_ts')}",
             }
+        if method == "conversations.create":
+            name = str(params.get("name", ""))
+            if any(c.get("name") == name for c in self.channels.values()):
+                return {"ok": False, "error": "name_taken"}
+            channel_id = "C" + "".join(ch for ch in name.upper() if ch.isalnum())[:20]
+            self.add_channel(channel_id, name)
+            return {"ok": True, "channel": {"id": channel_id, "name": name}}
         if method == "conversations.open":
             return {"ok": True, "channel": {"id": "D" + str(params.get("users", "X")).split(",")[0]}}
         if method == "files.getUploadURLExternal":

@@ -7,7 +7,7 @@ from typing import Any
 
 from bot.blocks import cards
 from bot.blocks.common import esc
-from bot.blocks.modals import Field, Form
+from bot.blocks.modals import Field, Form, pick
 from bot.commands.registry import Ctx, Reply
 from bot.dispatch import escaped, execute, from_error
 from bot.intents.common import edit_button
@@ -166,7 +166,7 @@ def _contact_fields(first: Field) -> tuple[Field, ...]:
         first,
         Field("email", "Email"),
         Field("phone", "Phone"),
-        Field("company", "Company"),
+        pick("company", "Company"),
         Field("title", "Title"),
         Field("lifecycle", "Lifecycle", "select", choices=LIFECYCLES),
     )

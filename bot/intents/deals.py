@@ -9,7 +9,7 @@ from typing import Any
 
 from bot.blocks import cards
 from bot.blocks.common import day, esc, money, user
-from bot.blocks.modals import Field, Form
+from bot.blocks.modals import Field, Form, pick
 from bot.commands.registry import Ctx, Reply
 from bot.dispatch import escaped, execute
 from bot.intents.common import edit_button
@@ -191,8 +191,8 @@ SPECS = (
             "New deal",
             (
                 Field("title", "Title"),
-                Field("company", "Company"),
-                Field("contact", "Contact"),
+                pick("company", "Company"),
+                pick("contact", "Contact"),
                 AMOUNT,
                 Field("currency", "Currency", hint="3 letters, e.g. USD"),
                 STAGE,
@@ -223,8 +223,8 @@ SPECS = (
             "Update deal",
             (
                 Field("deal", "Deal", required=True, renames="title"),
-                Field("company", "Company"),
-                Field("contact", "Contact"),
+                pick("company", "Company"),
+                pick("contact", "Contact"),
                 STAGE,
                 AMOUNT,
                 CLOSE_DATE,

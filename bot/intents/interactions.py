@@ -8,7 +8,7 @@ from typing import Any
 from bot.blocks import cards
 from bot.blocks import ids as action_ids
 from bot.blocks.common import a, button, due_phrase, esc, user, when
-from bot.blocks.modals import Field, Form
+from bot.blocks.modals import Field, Form, pick
 from bot.commands.registry import Ctx, Reply
 from bot.dispatch import escaped
 from bot.intents.common import edit_button
@@ -32,6 +32,7 @@ def log_interaction(ctx: Ctx, slots: dict[str, Any]) -> Reply:
         company=slots.get("company") or None,
         deal=slots.get("deal") or None,
         occurred_at=slots.get("occurred_at"),
+        permalink=slots.get("permalink"),
         follow_up=follow_up,
         force=bool(slots.get("force")),
     )
@@ -136,6 +137,13 @@ def _read_back(slots: dict[str, Any]) -> str:
     return text
 
 
+LOGGED = (
+    Field("summary", "Summary", "multiline"),
+    Field("occurred_at", "When", "datetime"),
+    Field("follow_up.title", "Follow-up task"),
+    Field("follow_up.due", "Follow-up due", "datetime"),
+)
+
 SPECS = (
     IntentSpec(
         "log_interaction",
@@ -154,12 +162,19 @@ SPECS = (
             "Log interaction",
             (
                 Field("kind", "Kind", "select", True, INTERACTION_KINDS),
-                Field("contact", "Contact"),
-                Field("company", "Company"),
-                Field("summary", "Summary", "multiline"),
-                Field("occurred_at", "When", "datetime"),
-                Field("follow_up.title", "Follow-up task"),
-                Field("follow_up.due", "Follow-up due", "datetime"),
+                pick("contact", "Contact"),
+                pick("company", "Company"),
+                *LOGGED,
+            ),
+        ),
+        new_form=Form(
+            "Log interaction",
+            (
+                Field("kind", "Kind", "select", True, INTERACTION_KINDS),
+                pick("contact", "Contact"),
+                pick("company", "Company"),
+                pick("deal", "Deal"),
+                *LOGGED,
             ),
         ),
         edit=Edit("interaction", edit_logged),

@@ -7,7 +7,7 @@ from typing import Any
 from bot.blocks import cards
 from bot.blocks import ids as action_ids
 from bot.blocks.common import button, due_phrase, esc, user
-from bot.blocks.modals import Field, Form
+from bot.blocks.modals import Field, Form, pick
 from bot.commands.registry import Ctx, Reply
 from bot.dispatch import escaped
 from bot.intents.common import edit_button
@@ -143,8 +143,8 @@ SPECS = (
                 Field("title", "Task", required=True),
                 Field("assignee", "Assignee", "user"),
                 Field("due", "Due", "datetime"),
-                Field("contact", "Contact"),
-                Field("deal", "Deal"),
+                pick("contact", "Contact"),
+                pick("deal", "Deal"),
             ),
         ),
         edit=Edit("task", edit_task_form),

@@ -13,7 +13,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.proactive.kind import Button, Form, Kind, Rendered
-from bot.proactive.kinds import overdue_nudge, reminder, stale_deal, stale_deals, summary, webhook_disabled
+from bot.proactive.kinds import (
+    deal_room,
+    overdue_nudge,
+    reminder,
+    stale_deal,
+    stale_deals,
+    summary,
+    webhook_disabled,
+)
 from models import Delivery
 
 # Planned in this order, each round: the nudge leaves out tasks reminded in the same round.
@@ -24,6 +32,7 @@ KINDS: tuple[Kind, ...] = (
     stale_deal.KIND,
     summary.KIND,
     webhook_disabled.KIND,
+    deal_room.KIND,
 )
 
 

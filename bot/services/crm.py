@@ -29,6 +29,7 @@ from bot.services import totals
 from bot.services.base import UNSET, Actor, Ref, ServiceBase
 from bot.services.companies import Companies
 from bot.services.contacts import Contacts
+from bot.services.dashboard import Dashboard, Dashboards
 from bot.services.deals import Deals
 from bot.services.deletion import Deletions
 from bot.services.details import Details
@@ -36,6 +37,7 @@ from bot.services.errors import DomainError
 from bot.services.fields import EMAIL, PHONE
 from bot.services.interactions import Interactions
 from bot.services.merging import Merges
+from bot.services.pickers import Pickers
 from bot.services.pipelines import Pipelines, StageChange
 from bot.services.reports import Activity, Closed, Cycle, Forecast
 from bot.services.tasks import TASK_SCOPES, Tasks
@@ -92,9 +94,20 @@ class CRM(ServiceBase):
         self.webhooks = Webhooks(sessions, now, webhook_hosts)
         self.deletions = Deletions(sessions, now)
         self.merges = Merges(sessions, now)
+        self.pickers = Pickers(sessions, now)
+        self.dashboards = Dashboards(sessions, now, deals=self.deals, tasks=self.tasks)
 
     def now(self) -> datetime:
         return self.clock()
+
+    def dashboard(self, actor: Actor) -> Dashboard:
+        """The person's App Home: their tasks due, deals by stage, quiet deals, recent activity (and the
+        team's pipeline and this month's won and lost for a manager)."""
+        return self.dashboards.dashboard(actor)
+
+    def pick_options(self, actor: Actor, kind: str, typed: str) -> list[tuple[str, str]]:
+        """A form picker's options for what was typed: (id, label) pairs, at most 100."""
+        return self.pickers.options(actor, kind, typed)
 
     # ---- workspaces and people -------------------------------------------------------------------
 
@@ -263,6 +276,10 @@ class CRM(ServiceBase):
 
     def resolve_deal(self, actor: Actor, ref: Ref) -> DealView:
         return self.deals.resolve_deal(actor, ref)
+
+    def set_deal_room(self, actor: Actor, ref: Ref, channel_id: str | None) -> Written:
+        """The deal's room: the channel its stage changes, won/lost and new tasks are posted to."""
+        return self.deals.set_room(actor, ref, channel_id)
 
     def create_deal(
         self,

@@ -16,7 +16,7 @@ from rapidfuzz import fuzz
 from sqlalchemy import String, cast, func, select, update
 from sqlalchemy.orm import Session
 
-from bot.services import fields
+from bot.services import fields, rooms
 from bot.services.base import Actor, Edit, Op, Ref, Service, lock_row
 from bot.services.companies import find_company
 from bot.services.contacts import find_contact
@@ -83,6 +83,7 @@ def deal_view(s: Session, d: Deal) -> DealView:
         tuple(d.tags or ()),
         d.stage.pipeline.name,
         d.stage.probability,
+        d.room_channel_id,
     )
 
 
@@ -371,7 +372,10 @@ class Deals(Service):
     def _move(edit: Edit[Deal], stage: str, now: datetime) -> None:
         deal = edit.record
         stage_row = find_stage(edit.session, edit.op.actor.workspace_id, stage, deal.stage.pipeline_id)
-        move_deal(edit.op, deal, stage_row, now)
+        if stage_row.id != deal.stage_id:
+            move_deal(edit.op, deal, stage_row, now)
+            what = ("won" if stage_row.is_won else "lost") if stage_row.is_closed else "stage"
+            rooms.announce(edit.op, deal, what, {"stage": stage_row.name})
 
     @staticmethod
     def _relink(
@@ -390,6 +394,13 @@ class Deals(Service):
                 deal.company_id = company_row.id
         if contact:
             deal.contact_id = find_contact(s, actor, contact, company).id
+
+    def set_room(self, actor: Actor, ref: Ref, channel_id: str | None) -> Written:
+        """Link the deal to its channel (or unlink it with None): whoever may change the deal."""
+        with self.edit(actor, lambda op: find_deal(op.session, actor, ref, lock=True)) as edit:
+            edit.record.room_channel_id = channel_id
+            edit.session.flush()
+            return Written(edit.op.id, deal=deal_view(edit.session, edit.record), changed=edit.changes())
 
     def advance_deal(self, actor: Actor, ref: Ref) -> Written:
         deal = self.resolve_deal(actor, ref)

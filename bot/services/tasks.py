@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
-from bot.services import fields, targets
+from bot.services import fields, rooms, targets
 from bot.services.base import UNSET, Actor, Op, Ref, Service, aware, lock_row
 from bot.services.contacts import find_contact
 from bot.services.deals import find_deal
@@ -198,7 +198,12 @@ class Tasks(Service):
                 deal_row=deal_row,
                 check_repeat=not force,
             )
-            return Written(op.id, task=task_view(s, task, self.now()))
+            view = task_view(s, task, self.now())
+            if deal_row is not None:
+                due = view.due_date.isoformat() if view.due_date else None
+                detail = {"task": view.title, "assignee": view.assignee_slack_id, "due": due}
+                rooms.announce(op, deal_row, "task", detail)
+            return Written(op.id, task=view)
 
     def complete_task(self, actor: Actor, ref: Ref) -> Written:
         with self.edit(actor, lambda op: find_task(op.session, actor, ref)) as edit:

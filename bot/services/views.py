@@ -63,6 +63,8 @@ class DealView:
     pipeline: str = ""
     # The stage's win probability (%), when the team gave it one.
     probability: int | None = None
+    # The deal's channel (/crm deal room), if it has one.
+    room_channel_id: str | None = None
 
 
 @dataclass(frozen=True)

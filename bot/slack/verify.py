@@ -129,8 +129,32 @@ def _view_ok(body: dict[str, Any]) -> bool:
     )
 
 
+def _shortcut_ok(body: dict[str, Any]) -> bool:
+    return _identity(body) and _strings(body, "callback_id", "trigger_id")
+
+
+def _message_action_ok(body: dict[str, Any]) -> bool:
+    message: Any = body.get("message")
+    channel: Any = body.get("channel")
+    return (
+        _shortcut_ok(body)
+        and _is(message, dict)
+        and _strings(message, "ts")
+        and _strings(message, "text", "user", "thread_ts", required=False)
+        and _is(channel, dict)
+        and _strings(channel, "id")
+    )
+
+
+def _suggestion_ok(body: dict[str, Any]) -> bool:
+    return _identity(body) and _strings(body, "action_id") and _strings(body, "value", required=False)
+
+
 # The fields the bot reads from each kind of request, with their types, as Slack always sends them.
 _SHAPES = {
+    "shortcut": _shortcut_ok,
+    "message_action": _message_action_ok,
+    "block_suggestion": _suggestion_ok,
     "event_callback": _event_ok,
     "block_actions": _actions_ok,
     "view_submission": _view_ok,

@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from tests.support.slackhttp import ANN, SlackHTTP, event_callback, slash_command
+from handlers.shortcuts import GLOBAL, ON_MESSAGE
+from tests.support.slackhttp import ANN, SlackHTTP, event_callback, message_action, shortcut, slash_command
 
 MANIFEST = Path(__file__).resolve().parents[2] / "manifest.yml"
 
@@ -62,10 +63,28 @@ def test_every_subscribed_event_has_a_listener(slack: SlackHTTP) -> None:
 def test_the_command_and_interactivity_point_at_the_app(slack: SlackHTTP) -> None:
     text = MANIFEST.read_text()
     assert "- command: /crm" in text and "should_escape: true" in text
-    assert text.count("/slack/events") == 3
+    assert text.count("/slack/events") == 4
+    assert re.search(r"message_menu_options_url: https://\S+/slack/events", text)
     assert re.search(r"interactivity:\s+is_enabled: true", text)
     assert "messages_tab_enabled: true" in text and "home_tab_enabled: true" in text
     resp = slack.send_form(slash_command("help", response_url=slack.new_response_url()))
     assert resp.status == 200
     scopes = listed("bot")
     assert {"commands", "chat:write", "users:read", "im:history", "app_mentions:read"} <= set(scopes)
+
+
+def test_every_shortcut_has_a_listener(slack: SlackHTTP) -> None:
+    text = MANIFEST.read_text()
+    declared = re.findall(r"type: (global|message)\n\s+callback_id: (\S+)", text)
+    assert sorted(cid for kind, cid in declared if kind == "global") == sorted(GLOBAL)
+    assert sorted(cid for kind, cid in declared if kind == "message") == sorted(ON_MESSAGE)
+    for n, (kind, callback_id) in enumerate(declared, start=1):
+        payload = (
+            shortcut(callback_id)
+            if kind == "global"
+            else message_action(callback_id, {"user": ANN, "text": "call with Jane", "ts": "1.5"})
+        )
+        assert slack.send_payload(payload).status == 200, callback_id
+        assert len(slack.fake.wait_calls("views.open", n)) == n, callback_id
+    # A shortcut the manifest does not declare has no listener.
+    assert slack.send_payload(shortcut("crm_nothing")).status == 404

@@ -35,6 +35,11 @@ def open_modal(slack: SlackHTTP, message: Call, label: str) -> tuple[dict[str, A
 def initial(view: dict[str, Any], block_id: str) -> Any:
     block = next(b for b in view["blocks"] if b["block_id"] == block_id)
     el = block["element"]
+    if el["type"] == "external_select":
+        # A picker shows a record by its label, or a name as typed (its value after the "+").
+        option = el.get("initial_option") or {}
+        value = option.get("value") or ""
+        return value[1:] if value.startswith("+") else option.get("text", {}).get("text")
     return (
         el.get("initial_value")
         or el.get("initial_date")

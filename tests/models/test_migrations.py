@@ -586,3 +586,48 @@ def test_pipelines_come_and_go_with_every_stage_and_deal_kept(empty_url: str) ->
         assert diff == [] and count == 0
     finally:
         engine.dispose()
+
+
+def test_picker_indexes_come_and_go_on_postgresql(empty_url: str) -> None:
+    """0020 adds the pickers' word indexes on PostgreSQL (and nothing on SQLite); down, they are gone."""
+    engine = make_engine(empty_url)
+    try:
+        upgrade(engine, "0020")
+        names = {ix["name"] for ix in inspect(engine).get_indexes("contacts")}
+        assert "ix_contacts_lookup" in names
+        assert ("ix_contacts_name_words" in names) == (engine.dialect.name == "postgresql")
+        downgrade(engine, "0013")
+        names = {ix["name"] for ix in inspect(engine).get_indexes("contacts")}
+        assert "ix_contacts_name_words" not in names and "ix_contacts_lookup" in names
+    finally:
+        engine.dispose()
+
+
+def test_deal_rooms_come_and_go_with_every_deal_and_delivery_kept(empty_url: str) -> None:
+    """Deals and deliveries made under 0013 come through 0020 with no room and as they were; a room post
+    can then be queued; back down, the column and the room posts go and nothing else changes."""
+    from sqlalchemy import text
+
+    engine = make_engine(empty_url)
+    try:
+        _filled_under(engine, "0013")
+        before = dump(engine, ["deals", "deliveries", "targets"])
+        assert before["deals"] and before["deliveries"]
+        upgrade(engine, "0020")
+        with engine.begin() as conn:
+            rooms = conn.execute(text("SELECT room_channel_id FROM deals")).scalars().all()
+            assert rooms == [None] * len(before["deals"])
+            ws = conn.execute(text("SELECT workspace_id FROM deals LIMIT 1")).scalar()
+            conn.execute(
+                text(
+                    "INSERT INTO deliveries (workspace_id, kind, dedupe_key, channel, payload, state, attempts,"
+                    " due_at, late, next_attempt_at, created_at) VALUES (:w, 'deal_room', 'room:1', 'CROOM',"
+                    " '{}', 'pending', 0, '2026-12-01 00:00:00', false, '2026-12-01 00:00:00',"
+                    " '2026-12-01 00:00:00')"
+                ),
+                {"w": ws},
+            )
+        downgrade(engine, "0013")
+        assert dump(engine, ["deals", "deliveries", "targets"]) == before
+    finally:
+        engine.dispose()

@@ -104,6 +104,7 @@ def test_every_kind_in_the_outbox_has_a_module() -> None:
         "stale_deal",
         "summary",
         "webhook_disabled",
+        "deal_room",
     ]
     assert all(find(k.name) is k for k in KINDS)
     # The one kind that is not a Slack message: POSTed by bot/scheduler/webhooks.py.

@@ -152,6 +152,65 @@ def block_actions(
     return payload
 
 
+def shortcut(callback_id: str, *, user: str = ANN, team: str = "T1") -> dict[str, Any]:
+    """A global shortcut, as Slack sends it (from the shortcuts menu or the search bar)."""
+    n = next(_ids)
+    return {
+        "type": "shortcut",
+        "token": "legacy",
+        "action_ts": f"{time.time():.6f}",
+        "team": {"id": team, "domain": "test"},
+        "user": {"id": user, "username": user.lower(), "team_id": team},
+        "callback_id": callback_id,
+        "trigger_id": f"trigger.{n}",
+    }
+
+
+def message_action(
+    callback_id: str,
+    message: dict[str, Any],
+    *,
+    user: str = ANN,
+    team: str = "T1",
+    channel: str = "C1",
+    response_url: str | None = None,
+) -> dict[str, Any]:
+    """A message shortcut on ``message`` (with its ``user``, ``text``, ``ts``), as Slack sends it."""
+    n = next(_ids)
+    return {
+        "type": "message_action",
+        "token": "legacy",
+        "action_ts": f"{time.time():.6f}",
+        "team": {"id": team, "domain": "test"},
+        "user": {"id": user, "name": user.lower(), "team_id": team},
+        "channel": {"id": channel, "name": "sales"},
+        "callback_id": callback_id,
+        "trigger_id": f"trigger.{n}",
+        "message_ts": message["ts"],
+        "message": {"type": "message", **message},
+        "response_url": response_url or "https://hooks.slack.com/app/unused",
+    }
+
+
+def block_suggestion(
+    view: dict[str, Any], block_id: str, value: str, *, user: str = ANN, team: str = "T1"
+) -> dict[str, Any]:
+    """What a picker sends as a person types ``value`` into the ``block_id`` field of ``view``."""
+    block = next(b for b in view["blocks"] if b.get("block_id") == block_id)
+    return {
+        "type": "block_suggestion",
+        "token": "legacy",
+        "team": {"id": team, "domain": "test"},
+        "user": {"id": user, "name": user.lower(), "team_id": team},
+        "api_app_id": "A1",
+        "action_id": block["element"]["action_id"],
+        "block_id": block_id,
+        "value": value,
+        "container": {"type": "view", "view_id": view.get("id", "V1")},
+        "view": {**view, "id": view.get("id", "V1"), "state": {"values": {}}},
+    }
+
+
 def view_submission(
     view: dict[str, Any], values: dict[str, Any], *, user: str = ANN, team: str = "T1"
 ) -> dict[str, Any]:
@@ -193,6 +252,10 @@ def modal_values(view: dict[str, Any], **changes: Any) -> dict[str, Any]:
             state = {"type": kind, "selected_date": el.get("initial_date")}
         elif kind == "timepicker":
             state = {"type": kind, "selected_time": el.get("initial_time")}
+        elif kind == "external_select":
+            state = {"type": kind, "selected_option": el.get("initial_option")}
+        elif kind == "checkboxes":
+            state = {"type": kind, "selected_options": el.get("initial_options") or []}
         else:
             continue
         if bid in changes:
@@ -203,7 +266,19 @@ def modal_values(view: dict[str, Any], **changes: Any) -> dict[str, Any]:
                 "datepicker": "selected_date",
                 "timepicker": "selected_time",
             }.get(kind)
-            if kind == "static_select":
+            if kind == "external_select":
+                # An id picks that record; a name is what the picker's "as typed" option carries.
+                state["selected_option"] = (
+                    None
+                    if new is None
+                    else {
+                        "value": str(new) if isinstance(new, int) else "+" + new,
+                        "text": {"type": "plain_text", "text": str(new)},
+                    }
+                )
+            elif kind == "checkboxes":
+                state["selected_options"] = [{"value": v} for v in new]
+            elif kind == "static_select":
                 state["selected_option"] = (
                     None if new is None else {"value": new, "text": {"type": "plain_text", "text": new}}
                 )
