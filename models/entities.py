@@ -34,7 +34,20 @@ AUDIT_ACTIONS = ("create", "update", "delete", "undo")
 # The records an audit event can be about (the service layer's AUDITED, by name). A column's
 # ``info["audit"]`` says how their audit events treat it (bot/services/base.py, AUDIT_MARKS): False for
 # one never recorded, "bot"/"activity"/"follows" for the bot's bookkeeping; unmarked, a person's data.
-RECORD_TYPES = ("contact", "company", "deal", "task", "interaction", "user", "subscription", "workspace")
+RECORD_TYPES = (
+    "contact",
+    "company",
+    "deal",
+    "task",
+    "interaction",
+    "user",
+    "subscription",
+    "workspace",
+    "custom_field",
+)
+# The kinds of value a workspace's own fields hold, and the records they can be added to.
+CUSTOM_FIELD_KINDS = ("text", "number", "date", "choice")
+CUSTOM_FIELD_RECORDS = ("contact", "company", "deal")
 
 
 def utcnow() -> datetime:
@@ -92,6 +105,8 @@ class Company(WorkspaceScoped, Base):
     # Empty for a company made on the way by a contact or deal: nobody holds it, so anyone may tidy it.
     owner_id: Mapped[int | None] = mapped_column()
     tags: Mapped[list[str]] = mapped_column(default=list)
+    # The workspace's own fields (custom_fields): value by field id, so a renamed field keeps its values.
+    custom: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow, info={"audit": False})
 
@@ -120,12 +135,40 @@ class Contact(WorkspaceScoped, Base):
     owner_id: Mapped[int | None] = mapped_column()
     preferred_channel: Mapped[str | None] = mapped_column(String(16))
     tags: Mapped[list[str]] = mapped_column(default=list)
+    # The workspace's own fields (custom_fields): value by field id, so a renamed field keeps its values.
+    custom: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow, info={"audit": False})
 
     # Joined on the id alone (the key guarantees the workspace agrees), so that setting the company
     # never writes workspace_id.
     company: Mapped[Company | None] = relationship(lazy="joined", foreign_keys=[company_id])
+
+
+class CustomField(WorkspaceScoped, Base):
+    """A field a workspace's admins added to its contacts, companies or deals. Records keep their values
+    in their ``custom`` column under this row's id; removing the field leaves them there, so an undo of
+    the removal brings them back."""
+
+    __tablename__ = "custom_fields"
+    __table_args__ = (
+        UniqueConstraint("workspace_id", "record_type", "key"),
+        in_workspace(),
+        one_of("record_type", CUSTOM_FIELD_RECORDS),
+        one_of("kind", CUSTOM_FIELD_KINDS),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
+    record_type: Mapped[str] = mapped_column(String(16))
+    name: Mapped[str] = mapped_column(String(60))
+    # Lower-cased, accent-folded name: what `region=EMEA` is matched on. Audited with the name, so that
+    # undoing a rename puts both back.
+    key: Mapped[str] = mapped_column(String(60))
+    kind: Mapped[str] = mapped_column(String(16))
+    choices: Mapped[list[str]] = mapped_column(default=list)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class PipelineStage(WorkspaceScoped, Base):
@@ -182,6 +225,8 @@ class Deal(WorkspaceScoped, Base):
     stale_alerted_at: Mapped[datetime | None] = mapped_column(info={"audit": "activity"})
     stale_snoozed_until: Mapped[date | None] = mapped_column(Date)
     tags: Mapped[list[str]] = mapped_column(default=list)
+    # The workspace's own fields (custom_fields): value by field id, so a renamed field keeps its values.
+    custom: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow, info={"audit": False})
 
