@@ -152,9 +152,11 @@ def open_modal(ctx: Ctx, body: dict[str, Any], name: str, value: dict[str, Any])
         # Opened from a card that confirms a write: only another write may replace that card.
         "e": 1 if name == ids.EDIT else 0,
     }
-    view = modals.build(
-        intent, form, slots, meta=meta, tz=ctx.tz, labels=labels, choices=workspace_choices(ctx, form)
-    )
+    choices = workspace_choices(ctx, form)
+    if intent in modals.CUSTOM_RECORD:
+        form, more = modals.with_custom(form, ctx.crm.custom_fields(ctx.actor, modals.CUSTOM_RECORD[intent]))
+        choices = {**choices, **more}
+    view = modals.build(intent, form, slots, meta=meta, tz=ctx.tz, labels=labels, choices=choices)
     ctx.client.views_open(trigger_id=body["trigger_id"], view=view)  # type: ignore[union-attr]
 
 

@@ -56,6 +56,8 @@ def contact_line(c: ContactView) -> str:
         parts.append(esc(c.email))
     if c.phone:
         parts.append(esc(c.phone))
+    if c.tags:
+        parts.append(" ".join(f"#{esc(t)}" for t in c.tags))
     return " · ".join(parts)
 
 
@@ -89,7 +91,16 @@ def interaction_line(i: InteractionView, tz: str) -> str:
     return f"{KIND_ICON.get(i.kind, '•')} {i.kind.capitalize()} with *{about}* ({when(i.occurred_at, tz)}){summary}"
 
 
-def contact_details(d: ContactDetails, tz: str) -> list[Block]:
+def custom_fields(values: tuple[tuple[str, str], ...]) -> Block | None:
+    """A record's values of the workspace's own fields, as a card's second set of fields (Slack shows
+    ten at most in one section)."""
+    if not values:
+        return None
+    return fields([(esc(name), esc(value)) for name, value in values])
+
+
+def contact_details(d: ContactDetails, tz: str, edit: Any = None) -> list[Block]:
+    """A contact's card; ``edit`` is its Edit button (the intent layer makes it)."""
     c = d.contact
     info = [
         ("Company", esc(c.company or "—")),
@@ -98,8 +109,9 @@ def contact_details(d: ContactDetails, tz: str) -> list[Block]:
         ("Phone", esc(c.phone or "—")),
         ("Lifecycle", c.lifecycle),
         ("Owner", user(c.owner_slack_id)),
+        ("Tags", " ".join(f"#{esc(t)}" for t in c.tags) or "—"),
     ]
-    blocks: list[Block | None] = [header(c.name), fields(info)]
+    blocks: list[Block | None] = [header(c.name), fields(info), custom_fields(c.custom)]
     blocks.append(
         section("*Recent interactions*\n" + _lines([interaction_line(i, tz) for i in d.interactions]))
     )
@@ -109,12 +121,13 @@ def contact_details(d: ContactDetails, tz: str) -> list[Block]:
         actions(
             button("Log a call", ids.LOG_FOLLOW_UP, {"contact": c.id, "label": c.name, "kind": "call"}),
             button("Add a task", ids.ADD_FOLLOW_UP, {"contact": c.id, "label": c.name}),
+            edit,
         )
     )
     return compact(blocks)
 
 
-def deal_details(d: DealView, tz: str) -> list[Block]:
+def deal_details(d: DealView, tz: str, edit: Any = None) -> list[Block]:
     stage = d.stage_name
     if d.closed_at is not None:
         who = f" by {user(d.closed_by_slack_id)}" if d.closed_by_slack_id else ""
@@ -132,8 +145,9 @@ def deal_details(d: DealView, tz: str) -> list[Block]:
         [
             header(d.title),
             fields(info),
+            custom_fields(d.custom),
             context(f"Last activity {when(d.last_activity_at, tz)}"),
-            actions(_advance_button(d), _deal_follow_up(d)),
+            actions(_advance_button(d), _deal_follow_up(d), edit),
         ]
     )
 
@@ -158,7 +172,7 @@ def company_details(d: CompanyDetails, tz: str, currency: str, edit: Any = None)
     ]
     more = d.contact_count - len(d.contacts)
     people = [contact_line(x) for x in d.contacts] + ([f"_and {more} more_"] if more > 0 else [])
-    blocks: list[Block | None] = [header(c.name[:150]), fields(info)]
+    blocks: list[Block | None] = [header(c.name[:150]), fields(info), custom_fields(c.custom)]
     blocks.append(section("*People*\n" + _lines(people)))
     blocks.append(section("*Open deals*\n" + _lines([deal_line(x) for x in d.deals])))
     blocks.append(

@@ -31,6 +31,7 @@ from bot.blocks.messages import too_long
 from bot.services import limits
 from bot.services.crm import EMAIL, PHONE
 from bot.services.timeutil import zone
+from bot.services.views import CustomFieldView
 
 METADATA_LIMIT = 3000
 # The longest text Slack's plain-text input takes.
@@ -223,10 +224,58 @@ def build(
     )
 
 
+# The intents whose forms carry the workspace's custom fields of a record type.
+CUSTOM_RECORD = {
+    "create_contact": "contact",
+    "update_contact": "contact",
+    "create_company": "company",
+    "update_company": "company",
+    "create_deal": "deal",
+    "update_deal": "deal",
+}
+_CUSTOM_BLOCK = "f_custom__"
+
+
+def with_custom(
+    form: Form, custom: Sequence[CustomFieldView]
+) -> tuple[Form, dict[str, list[tuple[str, str]]]]:
+    """``form`` with a field for each of the workspace's custom fields after its own (slot
+    ``custom.<name>``), and the choices their selects offer."""
+    added: list[Field] = []
+    choices: dict[str, list[tuple[str, str]]] = {}
+    for f in custom:
+        slot = f"custom.{f.name}"
+        if f.kind == "choice":
+            choices[slot] = [(c, c) for c in f.choices]
+            added.append(Field(slot, f.name, "select", choices_of=slot))
+        elif f.kind == "date":
+            added.append(Field(slot, f.name, "date"))
+        else:
+            added.append(Field(slot, f.name, hint="a number, e.g. 1250.50" if f.kind == "number" else None))
+    return Form(form.title, (*form.fields, *added)), choices
+
+
+def _read_custom(values: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """The custom fields' values in a submitted form, by field name; an emptied one is None (cleared)."""
+    out: dict[str, Any] = {}
+    for bid, block in values.items():
+        if not bid.startswith(_CUSTOM_BLOCK):
+            continue
+        raw = block.get("v") or {}
+        value = (
+            (raw.get("selected_option") or {}).get("value") or raw.get("selected_date") or raw.get("value")
+        )
+        out[bid[len(_CUSTOM_BLOCK) :]] = (value or "").strip() or None
+    return out
+
+
 def read(intent: str, form: Form, values: dict[str, dict[str, Any]]) -> tuple[dict[str, Any], dict[str, str]]:
     """Slots from a submitted modal, and errors by block id for the fields that don't make sense."""
     slots: dict[str, Any] = {}
     errors: dict[str, str] = {}
+    custom = _read_custom(values)
+    if custom and intent in CUSTOM_RECORD:
+        slots["custom"] = custom
     for f in form.fields:
         bid = _bid(f.slot)
         raw = (values.get(bid) or {}).get("v") or {}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.blocks import ids as action_ids
-from bot.blocks.common import button
+from bot.blocks.common import button, esc
 
 
 def edit_button(
@@ -15,3 +15,8 @@ def edit_button(
     id, ``ids`` are the records the card wrote (an edit changes them)."""
     value = {"i": intent, "s": slots, "m": mode, "l": labels, "ids": {k: v for k, v in ids.items() if v}}
     return button("Edit", action_ids.EDIT, value)
+
+
+def custom_line(key: str, old: Any, new: Any) -> str:
+    """A confirmation's line for one custom field (``custom:Region``) that a write changed."""
+    return f"• {esc(key.partition(':')[2])}: {esc(old or '—')} → {esc(new or '—')}"

@@ -11,13 +11,14 @@ from bot.blocks.common import button, esc, user
 from bot.blocks.modals import Field, Form
 from bot.commands.registry import Ctx, Reply
 from bot.dispatch import escaped, wrong_form
-from bot.intents.common import edit_button
+from bot.intents.common import custom_line, edit_button
+from bot.intents.pairs import add_runner, edit_runner
 from bot.services.views import CompanyView, Written
 from bot.spec import Ask, IntentSpec, Verb
 
 GROUP = "Companies"
 # What an update of a company may change; one of them must be said.
-COMPANY_CHANGES = ("name", "domain", "industry", "owner", "tags")
+COMPANY_CHANGES = ("name", "domain", "industry", "owner", "tags", "custom")
 _MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
 
 
@@ -28,6 +29,7 @@ def _edit_slots(c: CompanyView) -> dict[str, Any]:
         "industry": c.industry,
         "owner": c.owner_slack_id,
         "tags": ", ".join(c.tags) or None,
+        "custom": dict(c.custom) or None,
     }
 
 
@@ -40,6 +42,8 @@ def _change_line(c: CompanyView, key: str, old: Any, new: Any) -> str | None:
         return f"• owner → {user(c.owner_slack_id)}"
     if key == "tags":
         return f"• tags → {esc(', '.join(c.tags) or '—')}"
+    if key.startswith("custom:"):
+        return custom_line(key, old, new)
     if key in ("name", "domain", "industry"):
         return f"• {key}: {esc(old or '—')} → {esc(new or '—')}"
     return None
@@ -65,6 +69,8 @@ def create_company(ctx: Ctx, slots: dict[str, Any]) -> Reply:
         slots.get("name", ""),
         domain=slots.get("domain"),
         industry=slots.get("industry"),
+        tags=_tags(slots["tags"]) if slots.get("tags") else None,
+        custom=slots.get("custom"),
         force=bool(slots.get("force")),
     )
     return company_written(ctx, w, "Added company")
@@ -76,7 +82,7 @@ def _tags(value: Any) -> list[str]:
 
 
 def update_company(ctx: Ctx, slots: dict[str, Any]) -> Reply:
-    changes = {k: slots[k] for k in COMPANY_CHANGES if slots.get(k) not in (None, "")}
+    changes = {k: slots[k] for k in COMPANY_CHANGES if slots.get(k) not in (None, "", {})}
     if "tags" in changes:
         changes["tags"] = _tags(changes["tags"])
     w = ctx.crm.update_company(ctx.actor, slots["company"], **changes)
@@ -196,10 +202,11 @@ SPECS = (
         verbs=(
             Verb(
                 "company add",
-                "company add NAME[, DOMAIN][, INDUSTRY]",
+                "company add NAME[, DOMAIN][, INDUSTRY] [tags=a,b] [field=value …]",
                 "Add a company; asks first when it looks like one you already have.",
                 GROUP,
                 ("company add Sakura Robotics, sakura.jp, robotics",),
+                run=add_runner("company"),
             ),
         ),
     ),
@@ -230,9 +237,10 @@ SPECS = (
             Verb(
                 "company edit",
                 "company edit NAME field=value …",
-                "Change a company's name, domain or industry.",
+                "Change a company's name, domain, industry, tags or custom fields.",
                 GROUP,
                 ("company edit Acme Corp industry=robotics domain=acme.io",),
+                run=edit_runner("company", "update_company"),
             ),
         ),
     ),

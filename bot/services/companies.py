@@ -13,7 +13,7 @@ from rapidfuzz import fuzz
 from sqlalchemy import String, cast, func, select
 from sqlalchemy.orm import Session
 
-from bot.services import fields
+from bot.services import customfields, fields
 from bot.services.base import Actor, Op, Ref, Service, lock_row
 from bot.services.errors import Candidate, Invalid, NotFound, PossibleDuplicate
 from bot.services.lookup import pick, rank
@@ -23,7 +23,7 @@ from bot.services.workspace import user_by_slack
 from models import Company, User
 
 # What update_company may change.
-EDITABLE = ("name", "domain", "industry", "owner", "tags")
+EDITABLE = ("name", "domain", "industry", "owner", "tags", "custom")
 # Words that say what kind of legal entity a company is, not which company: "Acme", "Acme Corp" and
 # "ACME, Inc." are one company to a person.
 LEGAL_SUFFIXES = frozenset(
@@ -51,7 +51,13 @@ def company_key(name: str) -> str:
 def company_view(s: Session, c: Company) -> CompanyView:
     owner = s.get(User, c.owner_id) if c.owner_id else None
     return CompanyView(
-        c.id, c.name, c.domain, c.industry, owner.slack_id if owner else None, list(c.tags or [])
+        c.id,
+        c.name,
+        c.domain,
+        c.industry,
+        owner.slack_id if owner else None,
+        list(c.tags or []),
+        tuple(customfields.shown(s, "company", c.custom)) if c.custom else (),
     )
 
 
@@ -174,6 +180,7 @@ class Companies(Service):
         domain: str | None = None,
         industry: str | None = None,
         tags: list[str] | None = None,
+        custom: dict[str, Any] | None = None,
         force: bool = False,
     ) -> Written:
         """A company of its own, owned by whoever adds it. ``force``: add it even though it looks like
@@ -193,8 +200,10 @@ class Companies(Service):
                 industry=industry,
                 owner_id=actor.user_id,
                 tags=fields.tags(tags),
+                custom={},
                 created_at=self.now(),
             )
+            customfields.apply(s, "company", company, custom or {})
             s.add(company)
             s.flush()
             return Written(op.id, company=company_view(s, company))
@@ -213,11 +222,14 @@ class Companies(Service):
             for key, value in values.items():
                 if key == "name":
                     company.name, company.name_key = value, fold(value)
+                elif key == "custom":
+                    customfields.apply(s, "company", company, value)
                 elif key == "owner":
                     company.owner_id = user_by_slack(s, actor.workspace_id, value).id if value else None
                 else:
                     setattr(company, key, value)
-            return Written(edit.op.id, company=company_view(s, company), changed=edit.changes())
+            changed = customfields.named_changes(s, "company", edit.changes())
+            return Written(edit.op.id, company=company_view(s, company), changed=changed)
 
     def tag_company(self, actor: Actor, ref: Ref, tags: list[str]) -> Written:
         """Tags added to those the company has (under its lock, so two people tagging at once keep both)."""

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import String, cast, func, select
 from sqlalchemy.orm import Session
 
-from bot.services import fields, limits
+from bot.services import customfields, fields, limits
 from bot.services.base import Actor, Op, Ref, Service, lock_row
 from bot.services.companies import find_company
 from bot.services.errors import Candidate, Invalid, NotFound, PossibleDuplicate
@@ -25,7 +25,7 @@ from models import Company, Contact, Interaction, Target, User
 from models.entities import LIFECYCLES
 
 # What update_contact may change.
-EDITABLE = {"name", "email", "phone", "company", "title", "lifecycle", "tags", "preferred_channel"}
+EDITABLE = {"name", "email", "phone", "company", "title", "lifecycle", "tags", "preferred_channel", "custom"}
 
 
 def contact_view(s: Session, c: Contact) -> ContactView:
@@ -41,6 +41,7 @@ def contact_view(s: Session, c: Contact) -> ContactView:
         c.lifecycle,
         owner.slack_id if owner else None,
         list(c.tags or []),
+        tuple(customfields.shown(s, "contact", c.custom)) if c.custom else (),
     )
 
 
@@ -133,6 +134,8 @@ def _checked_edits(values: dict[str, Any]) -> dict[str, Any]:
         fields.name(values["name"], "name", "contact")
     if isinstance(values.get("title"), str):
         limits.check("job title", values["title"])
+    if "tags" in values:
+        values["tags"] = fields.tags(values["tags"])
     if values.get("lifecycle") and values["lifecycle"] not in LIFECYCLES:
         raise Invalid(
             "contact.lifecycle.unknown",
@@ -157,8 +160,10 @@ class Contacts(Service):
         title: str | None = None,
         lifecycle: str | None = None,
         tags: list[str] | None = None,
+        custom: dict[str, Any] | None = None,
         force: bool = False,
     ) -> Written:
+        """``custom``: values of the workspace's own fields, by field name (checked by the field's kind)."""
         name = fields.name(name, "name", "contact.add")
         email = fields.email(email)
         phone = fields.phone(phone)
@@ -183,10 +188,12 @@ class Contacts(Service):
                 company_id=company_row.id if company_row else None,
                 lifecycle=lifecycle or "prospect",
                 owner_id=actor.user_id,
-                tags=tags or [],
+                tags=fields.tags(tags),
+                custom={},
                 # The service's clock, like every other time it writes (a test's or the console's).
                 created_at=self.now(),
             )
+            customfields.apply(s, "contact", contact, custom or {})
             s.add(contact)
             s.flush()
             s.refresh(contact)
@@ -206,6 +213,8 @@ class Contacts(Service):
                 if key == "company":
                     company = find_company(s, edit.op, actor, value, create=True)
                     contact.company_id = company.id if company else None
+                elif key == "custom":
+                    customfields.apply(s, "contact", contact, value)
                 elif key == "name":
                     contact.name = fields.name(value, "name", "contact")
                     contact.name_key = fold(contact.name)
@@ -214,7 +223,8 @@ class Contacts(Service):
             # Written first, then reloaded so the view names the company it now points at.
             s.flush()
             s.refresh(contact)
-            return Written(edit.op.id, contact=contact_view(s, contact), changed=edit.changes())
+            changed = customfields.named_changes(s, "contact", edit.changes())
+            return Written(edit.op.id, contact=contact_view(s, contact), changed=changed)
 
     def find_contacts(self, actor: Actor, query: str, limit: int = 5) -> list[ContactView]:
         with self.read(actor) as s:

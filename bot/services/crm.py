@@ -27,6 +27,7 @@ from bot.services import totals
 from bot.services.base import UNSET, Actor, Ref, ServiceBase
 from bot.services.companies import Companies
 from bot.services.contacts import Contacts
+from bot.services.customfields import CustomFields
 from bot.services.deals import Deals
 from bot.services.details import Details
 from bot.services.errors import DomainError
@@ -41,7 +42,9 @@ from bot.services.views import (
     CompanyView,
     ContactDetails,
     ContactView,
+    CustomFieldView,
     DealView,
+    FieldWritten,
     Pipeline,
     TaskView,
     Undone,
@@ -75,6 +78,7 @@ class CRM(ServiceBase):
         self.tasks = Tasks(sessions, now)
         self.interactions = Interactions(sessions, now)
         self.details = Details(sessions, now)
+        self.custom = CustomFields(sessions, now)
         self.undo_log = UndoLog(sessions, now, self.workspaces)
 
     def now(self) -> datetime:
@@ -130,10 +134,11 @@ class CRM(ServiceBase):
         domain: str | None = None,
         industry: str | None = None,
         tags: list[str] | None = None,
+        custom: dict[str, Any] | None = None,
         force: bool = False,
     ) -> Written:
         return self.companies.create_company(
-            actor, name, domain=domain, industry=industry, tags=tags, force=force
+            actor, name, domain=domain, industry=industry, tags=tags, custom=custom, force=force
         )
 
     def ensure_company(self, actor: Actor, name: str) -> Written:
@@ -173,6 +178,7 @@ class CRM(ServiceBase):
         title: str | None = None,
         lifecycle: str | None = None,
         tags: list[str] | None = None,
+        custom: dict[str, Any] | None = None,
         force: bool = False,
     ) -> Written:
         return self.contacts.create_contact(
@@ -184,6 +190,7 @@ class CRM(ServiceBase):
             title=title,
             lifecycle=lifecycle,
             tags=tags,
+            custom=custom,
             force=force,
         )
 
@@ -220,6 +227,26 @@ class CRM(ServiceBase):
     def contact_details(self, actor: Actor, ref: Ref) -> ContactDetails:
         return self.details.contact_details(actor, ref)
 
+    # ---- the workspace's own fields --------------------------------------------------------------
+
+    def custom_fields(self, actor: Actor, record_type: str | None = None) -> list[CustomFieldView]:
+        return self.custom.list_fields(actor, record_type)
+
+    def add_custom_field(
+        self, actor: Actor, record_type: str, name: str, kind: str, choices: list[str] | None = None
+    ) -> FieldWritten:
+        return self.custom.add_field(actor, record_type, name, kind, choices)
+
+    def rename_custom_field(self, actor: Actor, record_type: str, ref: str, new_name: str) -> FieldWritten:
+        return self.custom.rename_field(actor, record_type, ref, new_name)
+
+    def remove_custom_field(self, actor: Actor, record_type: str, ref: str) -> FieldWritten:
+        return self.custom.remove_field(actor, record_type, ref)
+
+    def custom_values(self, actor: Actor, record_type: str, ref: Ref) -> dict[str, Any]:
+        """A record's custom values by field name (every field of its type; None where it has none)."""
+        return self.details.custom_values(actor, record_type, ref)
+
     # ---- deals and the pipeline ------------------------------------------------------------------
 
     def stages(self, actor: Actor) -> list[tuple[str, str, bool]]:
@@ -240,6 +267,8 @@ class CRM(ServiceBase):
         stage: str | None = None,
         close_date: str | date | None = None,
         owner: str | None = None,
+        tags: list[str] | None = None,
+        custom: dict[str, Any] | None = None,
         force: bool = False,
     ) -> Written:
         """``force``: the person said to add it even though they added the same deal a moment ago."""
@@ -253,6 +282,8 @@ class CRM(ServiceBase):
             stage=stage,
             close_date=close_date,
             owner=owner,
+            tags=tags,
+            custom=custom,
             force=force,
         )
 
@@ -271,6 +302,8 @@ class CRM(ServiceBase):
         force: bool = False,
         company: str | None = None,
         contact: Ref | None = None,
+        tags: list[str] | None = None,
+        custom: dict[str, Any] | None = None,
     ) -> Written:
         """``force``: the person confirmed a change of currency (the amount is never converted)."""
         return self.deals.update_deal(
@@ -286,6 +319,8 @@ class CRM(ServiceBase):
             force=force,
             company=company,
             contact=contact,
+            tags=tags,
+            custom=custom,
         )
 
     def advance_deal(self, actor: Actor, ref: Ref) -> Written:

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import String, cast, func, select, update
 from sqlalchemy.orm import Session
 
-from bot.services import fields
+from bot.services import customfields, fields
 from bot.services.base import Actor, Edit, Op, Ref, Service, lock_row
 from bot.services.companies import find_company
 from bot.services.contacts import find_contact
@@ -90,6 +90,7 @@ def deal_view(s: Session, d: Deal) -> DealView:
         closer.slack_id if closer else None,
         d.stage.is_won,
         tuple(d.tags or ()),
+        tuple(customfields.shown(s, "deal", d.custom)) if d.custom else (),
     )
 
 
@@ -219,9 +220,12 @@ class Deals(Service):
         stage: str | None = None,
         close_date: str | date | None = None,
         owner: str | None = None,
+        tags: list[str] | None = None,
+        custom: dict[str, Any] | None = None,
         force: bool = False,
     ) -> Written:
-        """``force``: the person said to add it even though they added the same deal a moment ago."""
+        """``force``: the person said to add it even though they added the same deal a moment ago.
+        ``custom``: values of the workspace's own fields, by field name."""
         if not title and not company:
             raise Invalid("deal.title.missing", field="title")
         if title:
@@ -260,7 +264,10 @@ class Deals(Service):
                 last_activity_at=now,
                 # The service's clock, like every other time it writes: the sales cycle counts from it.
                 created_at=now,
+                tags=fields.tags(tags),
+                custom={},
             )
+            customfields.apply(s, "deal", deal, custom or {})
             _mark_closed(deal, stage_row, actor, now)
             if not force:
                 _check_duplicate(s, actor, deal_title)
@@ -286,15 +293,18 @@ class Deals(Service):
         force: bool = False,
         company: str | None = None,
         contact: Ref | None = None,
+        tags: list[str] | None = None,
+        custom: dict[str, Any] | None = None,
     ) -> Written:
-        """``force``: the person confirmed a change of currency (the amount is never converted)."""
+        """``force``: the person confirmed a change of currency (the amount is never converted).
+        ``tags`` replace the deal's; ``custom``: values of the workspace's own fields, by field name."""
         if title:
             fields.name(title, "deal title", "deal")
         amount_value = fields.money(amount)
         delta = fields.money(add_amount) if add_amount is not None else None
         day = parse_day(close_date, "close date")
-        if all(v is None for v in (stage, amount_value, delta, currency, day, owner, title)) and not (
-            company or contact
+        if all(v is None for v in (stage, amount_value, delta, currency, day, owner, title, tags)) and not (
+            company or contact or custom
         ):
             raise Invalid("deal.edit.empty", field="deal")
         # Locked for the whole transaction, so two people changing one deal never lose a write.
@@ -310,13 +320,16 @@ class Deals(Service):
             if day is not None:
                 deal.close_date = day
             self._relink(edit, owner=owner, title=title, company=company, contact=contact)
+            if tags is not None:
+                deal.tags = fields.tags(tags)
+            customfields.apply(edit.session, "deal", deal, custom or {})
             deal.last_activity_at = now
             deal.stale_alerted_at = None
             # Written first, then reloaded so the view shows the stage, company and contact it now
             # points at.
             edit.session.flush()
             edit.session.expire(deal)
-            changed = edit.changes()
+            changed = customfields.named_changes(edit.session, "deal", edit.changes())
             return Written(edit.op.id, deal=deal_view(edit.session, deal), changed=changed)
 
     @staticmethod

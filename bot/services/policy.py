@@ -39,10 +39,16 @@ ACTIONS: dict[str, str] = {
     "stale days": "manager",
     "settings": "manager",
     "roles": "admin",
+    "custom fields": "admin",
     "teammate figures": "manager",
 }
 # Undoing a change to one of these records is that action again.
-UNDO_ACTION = {"subscription": "subscriptions", "workspace": "settings", "user": "roles"}
+UNDO_ACTION = {
+    "subscription": "subscriptions",
+    "workspace": "settings",
+    "user": "roles",
+    "custom_field": "custom fields",
+}
 
 # Who holds a record: its columns naming people, and the part each plays (a refusal names them by it).
 HOLDERS: dict[type[Any], tuple[tuple[str, str], ...]] = {

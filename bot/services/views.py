@@ -24,6 +24,8 @@ class CompanyView:
     industry: str | None = None
     owner_slack_id: str | None = None
     tags: list[str] = field(default_factory=list)
+    # The workspace's own fields the company has a value in, as (field name, value).
+    custom: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -38,6 +40,7 @@ class ContactView:
     lifecycle: str
     owner_slack_id: str | None
     tags: list[str] = field(default_factory=list)
+    custom: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -59,6 +62,7 @@ class DealView:
     closed_by_slack_id: str | None = None
     is_won: bool = False
     tags: tuple[str, ...] = ()
+    custom: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -172,6 +176,25 @@ class Pipeline:
     @property
     def open_amounts(self) -> Amounts:
         return add_amounts(*(s.amounts for s in self.stages if not s.is_closed))
+
+
+@dataclass(frozen=True)
+class CustomFieldView:
+    id: int
+    record_type: str
+    name: str
+    key: str
+    kind: str
+    choices: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class FieldWritten:
+    """What adding, renaming or removing a custom field did: the op id for Undo, and the field."""
+
+    op_id: str
+    field: CustomFieldView
+    old_name: str | None = None
 
 
 @dataclass(frozen=True)
