@@ -13,9 +13,11 @@ import re
 import shlex
 from typing import Any
 
+from bot.blocks.common import esc
 from bot.commands.registry import Ctx, Reply
 from bot.dispatch import execute, run_verb, verb_of, wrong_form
 from bot.nlu.commands import amount
+from bot.services.text import fold
 from bot.spec import Verb
 
 # A pair starts a word: "region=EMEA", "close_date=2026-12-15", '"renewal date"=…' ("a=b" inside a link
@@ -84,10 +86,24 @@ def edit_runner(record_type: str, intent: str) -> Any:
         slots = _slots(record_type, pairs)
         if isinstance(slots, str):
             return wrong_form(verb, args, slots)
+        unknown = _unknown(ctx, record_type, slots.get("custom") or {})
+        if unknown:
+            return wrong_form(verb, args, unknown)
         return execute(ctx, {"intent": intent, "confidence": 1.0, "slots": {record_type: ref, **slots}})
 
     run.__name__ = f"{record_type}_edit"
     return run
+
+
+def _unknown(ctx: Ctx, record_type: str, custom: dict[str, str]) -> str | None:
+    """A field the record type does not have, said with those it has, before any record is looked up."""
+    have = ctx.crm.custom_fields(ctx.actor, record_type)
+    names = {fold(n) for f in have for n in (f.name, f.name.replace(" ", "_"))}
+    for key in custom:
+        if fold(key) not in names:
+            fields = ", ".join([*OWN[record_type], *(f.name for f in have)])
+            return f"I can't change “{esc(key)}” on a {record_type} (fields: {esc(fields)})."
+    return None
 
 
 def add_runner(record_type: str) -> Any:
