@@ -37,7 +37,10 @@ NEEDS: dict[str, tuple[str, ...]] = {
     ids.SHOW_COMPANY: ("company",),
     ids.CREATE_ANYWAY: ("s",),
     ids.EDIT: ("i",),
+    ids.PAGE: ("i", "s"),
 }
+# The requests a Previous / Next button may repeat: lists, which write nothing.
+PAGED = {"list_records"}
 
 
 def on_action(body: dict[str, Any], action: dict[str, Any], context: BoltContext, respond: Respond) -> None:
@@ -92,6 +95,8 @@ def press(ctx: Ctx, name: str, value: dict[str, Any]) -> tuple[Reply, bool]:
     if name == ids.DEAL_ADVANCE:
         moved, reply = advance_deal(ctx, int(value["deal"]), value.get("from"), value["to"])
         return reply, moved
+    if name == ids.PAGE and value["i"] in PAGED:
+        return execute(ctx, {"intent": value["i"], "slots": value["s"]}), True
     if name in (ids.CONFIRM, ids.PICK):
         return execute(ctx, {"intent": value["i"], "slots": value["s"]}, confirmed=True), True
     if name == ids.USE_EXISTING:

@@ -202,6 +202,14 @@ def contact_list_titled(title: str, found: list[ContactView]) -> list[Block]:
     return compact(blocks)
 
 
+def pager(previous: dict[str, Any] | None, following: dict[str, Any] | None) -> Block | None:
+    """Previous / Next under a list: each button's value is the list's request at that page."""
+    return actions(
+        button("◀ Previous", f"{ids.PAGE}_0", previous) if previous is not None else None,
+        button("Next ▶", f"{ids.PAGE}_1", following) if following is not None else None,
+    )
+
+
 def company_list_titled(title: str, found: list[CompanyView]) -> list[Block]:
     """``title`` is mrkdwn made by the caller (it may name people by mention)."""
     blocks: list[Block | None] = [section(title)]

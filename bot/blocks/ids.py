@@ -16,5 +16,7 @@ CREATE_THEN = "crm_create_then"
 SHOW_CONTACT = "crm_show_contact"
 SHOW_DEAL = "crm_show_deal"
 SHOW_COMPANY = "crm_show_company"
+# Previous / Next on a long list (crm_page_0, crm_page_1): the list's request again, at another page.
+PAGE = "crm_page"
 
 INTENT_MODAL = "crm_intent_modal"

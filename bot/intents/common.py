@@ -20,3 +20,38 @@ def edit_button(
 def custom_line(key: str, old: Any, new: Any) -> str:
     """A confirmation's line for one custom field (``custom:Region``) that a write changed."""
     return f"• {esc(key.partition(':')[2])}: {esc(old or '—')} → {esc(new or '—')}"
+
+
+# How many records one page of a list shows.
+PAGE = 20
+
+
+def paging(filters: dict[str, Any]) -> int:
+    """The page a list's request asks for (from 1), taken out of its filters."""
+    try:
+        return max(1, int(filters.pop("page", 1) or 1))
+    except (TypeError, ValueError):
+        return 1
+
+
+def page_title(total: int, nouns: tuple[str, str], said: list[str], page: int, shown: int) -> str:
+    """ "42 contacts · tagged emea — 21–40": how many match, what they match, and which are shown."""
+    title = f"{total} {nouns[0] if total == 1 else nouns[1]}" + (" · " + ", ".join(said) if said else "")
+    if shown:
+        first = (page - 1) * PAGE + 1
+        title += f" — {first}–{first + shown - 1}"
+    elif total:
+        title += f" — no more after {total}"
+    return title
+
+
+def pages(pager: Any, record_type: str, filters: dict[str, Any], page: int, total: int) -> list[Any]:
+    """The Previous / Next buttons of a list's page, when there is another page that way."""
+
+    def at(n: int) -> dict[str, Any]:
+        return {"i": "list_records", "s": {"record_type": record_type, **filters, "page": n}}
+
+    previous = at(page - 1) if page > 1 else None
+    following = at(page + 1) if page * PAGE < total else None
+    block = pager(previous, following)
+    return [block] if block is not None else []

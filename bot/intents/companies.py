@@ -11,7 +11,7 @@ from bot.blocks.common import button, esc, user
 from bot.blocks.modals import Field, Form
 from bot.commands.registry import Ctx, Reply
 from bot.dispatch import escaped, wrong_form
-from bot.intents.common import custom_line, edit_button
+from bot.intents.common import PAGE, custom_line, edit_button, page_title, pages, paging
 from bot.intents.pairs import add_runner, edit_runner
 from bot.services.views import CompanyView, Written
 from bot.spec import Ask, IntentSpec, Verb
@@ -108,7 +108,10 @@ def show_company(ctx: Ctx, slots: dict[str, Any]) -> Reply:
 
 
 def list_companies(ctx: Ctx, filters: dict[str, Any]) -> Reply:
-    total, found = ctx.crm.list_companies(ctx.actor, **filters)
+    """A page of the companies matching ``filters`` (``page``: which, from 1), with their count."""
+    filters = dict(filters)
+    page = paging(filters)
+    total, found = ctx.crm.list_companies(ctx.actor, **filters, offset=(page - 1) * PAGE, limit=PAGE)
     said = []
     if filters.get("industry"):
         said.append(f"in {esc(filters['industry'])}")
@@ -116,9 +119,11 @@ def list_companies(ctx: Ctx, filters: dict[str, Any]) -> Reply:
         said.append(f"tagged {esc(filters['tag'])}")
     if filters.get("owner"):
         said.append(f"owned by {user(filters['owner'])}")
-    title = f"{total} compan{'y' if total == 1 else 'ies'}" + (" · " + ", ".join(said) if said else "")
-    more = f"\n_the first {len(found)} of {total}_" if total > len(found) else ""
-    return Reply(title, cards.company_list_titled(title + more, found))
+    if filters.get("inactive_days"):
+        said.append(f"with nothing logged in {filters['inactive_days']} days")
+    title = page_title(total, ("company", "companies"), said, page, len(found))
+    blocks = cards.company_list_titled(title, found)
+    return Reply(title, blocks + pages(cards.pager, "company", filters, page, total))
 
 
 def list_filters(ctx: Ctx, args: str) -> dict[str, Any] | None:

@@ -7,6 +7,7 @@ Public for the other services: :func:`find_company`, :func:`company_view` and :f
 from __future__ import annotations
 
 import re
+from datetime import datetime, timedelta
 from typing import Any
 
 from rapidfuzz import fuzz
@@ -20,7 +21,7 @@ from bot.services.lookup import pick, rank
 from bot.services.text import fold
 from bot.services.views import CompanyView, Written
 from bot.services.workspace import user_by_slack
-from models import Company, User
+from models import Company, Contact, Interaction, Target, User
 
 # What update_company may change.
 EDITABLE = ("name", "domain", "industry", "owner", "tags", "custom")
@@ -85,7 +86,8 @@ def find_company(s: Session, op: Op | None, actor: Actor, ref: Ref | None, *, cr
         return same[0]
     if not create or op is None:
         return s.get(Company, pick("company", name, matches))
-    company = Company(workspace_id=actor.workspace_id, name=name, name_key=key)
+    # The op's clock, like every time a service writes: "no activity in 30 days" counts from it.
+    company = Company(workspace_id=actor.workspace_id, name=name, name_key=key, created_at=op.clock())
     s.add(company)
     # Its id is wanted at once; the op records it as made (bot/services/base.py).
     s.flush()
@@ -150,6 +152,20 @@ def _checked_edits(values: dict[str, Any]) -> dict[str, Any]:
     if "tags" in values:
         values["tags"] = fields.tags(values["tags"])
     return values
+
+
+def _quiet_since(since: datetime) -> list[Any]:
+    """Companies with nothing logged since ``since``, neither with them nor with their people, and on
+    file from before it."""
+    logged = select(Target.company_id).join(Interaction, Interaction.id == Target.interaction_id)
+    with_them = logged.where(Target.company_id.is_not(None), Interaction.occurred_at >= since)
+    with_people = (
+        select(Contact.company_id)
+        .join(Target, Target.contact_id == Contact.id)
+        .join(Interaction, Interaction.id == Target.interaction_id)
+        .where(Contact.company_id.is_not(None), Interaction.occurred_at >= since)
+    )
+    return [Company.id.not_in(with_them), Company.id.not_in(with_people), Company.created_at < since]
 
 
 class Companies(Service):
@@ -253,9 +269,13 @@ class Companies(Service):
         owner: str | None = None,
         tag: str | None = None,
         industry: str | None = None,
+        inactive_days: int | None = None,
         limit: int = 25,
+        offset: int = 0,
     ) -> tuple[int, list[CompanyView]]:
-        """Companies matching every filter given, by name, with how many match in all."""
+        """Companies matching every filter given, by name, with how many match in all; ``offset`` and
+        ``limit`` give one page of them. "No activity in N days": nothing logged with the company or its
+        people since, and on file for longer than that."""
         with self.read(actor) as s:
             where: list[Any] = []
             if owner:
@@ -266,8 +286,14 @@ class Companies(Service):
                 where.append(text.like('%"' + tag.lower().strip().lstrip("#").replace("%", "") + '"%'))
             if industry:
                 where.append(func.lower(Company.industry) == industry.strip().lower())
+            if inactive_days is not None:
+                where += _quiet_since(self.now() - timedelta(days=int(inactive_days)))
             total = int(s.scalar(select(func.count()).select_from(Company).where(*where)) or 0)
             rows = s.scalars(
-                select(Company).where(*where).order_by(Company.name_key, Company.id).limit(limit)
+                select(Company)
+                .where(*where)
+                .order_by(Company.name_key, Company.id)
+                .offset(max(0, offset))
+                .limit(limit)
             )
             return total, [company_view(s, c) for c in rows]

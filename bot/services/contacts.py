@@ -261,10 +261,13 @@ class Contacts(Service):
         owner: str | None = None,
         company: str | None = None,
         inactive_days: int | None = None,
+        industry: str | None = None,
         limit: int = 25,
+        offset: int = 0,
     ) -> tuple[int, list[ContactView]]:
-        """Contacts matching every filter given, by name, with how many match in all. "No activity in N
-        days": nothing logged with them since, and on file for longer than that."""
+        """Contacts matching every filter given, by name, with how many match in all; ``offset`` and
+        ``limit`` give one page of them. "No activity in N days": nothing logged with them since, and
+        on file for longer than that. ``industry``: their company's."""
         with self.read(actor) as s:
             where: list[Any] = []
             if lifecycle:
@@ -278,6 +281,11 @@ class Contacts(Service):
             if company:
                 found = find_company(s, None, actor, company, create=False)
                 where.append(Contact.company_id == (found.id if found else -1))
+            if industry:
+                in_industry = select(Company.id).where(
+                    func.lower(Company.industry) == industry.strip().lower()
+                )
+                where.append(Contact.company_id.in_(in_industry))
             if inactive_days is not None:
                 since = self.now() - timedelta(days=int(inactive_days))
                 last = (
@@ -291,7 +299,11 @@ class Contacts(Service):
                 where += [Contact.id.not_in(q_last), Contact.created_at < since]
             total = int(s.scalar(select(func.count()).select_from(Contact).where(*where)) or 0)
             rows = s.scalars(
-                select(Contact).where(*where).order_by(Contact.name_key, Contact.id).limit(limit)
+                select(Contact)
+                .where(*where)
+                .order_by(Contact.name_key, Contact.id)
+                .offset(max(0, offset))
+                .limit(limit)
             )
             return total, [contact_view(s, c) for c in rows]
 

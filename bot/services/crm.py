@@ -160,9 +160,19 @@ class CRM(ServiceBase):
         owner: str | None = None,
         tag: str | None = None,
         industry: str | None = None,
+        inactive_days: int | None = None,
         limit: int = 25,
+        offset: int = 0,
     ) -> tuple[int, list[CompanyView]]:
-        return self.companies.list_companies(actor, owner=owner, tag=tag, industry=industry, limit=limit)
+        return self.companies.list_companies(
+            actor,
+            owner=owner,
+            tag=tag,
+            industry=industry,
+            inactive_days=inactive_days,
+            limit=limit,
+            offset=offset,
+        )
 
     def company_details(self, actor: Actor, ref: Ref) -> CompanyDetails:
         return self.details.company_details(actor, ref)
@@ -209,7 +219,9 @@ class CRM(ServiceBase):
         owner: str | None = None,
         company: str | None = None,
         inactive_days: int | None = None,
+        industry: str | None = None,
         limit: int = 25,
+        offset: int = 0,
     ) -> tuple[int, list[ContactView]]:
         return self.contacts.list_contacts(
             actor,
@@ -218,7 +230,9 @@ class CRM(ServiceBase):
             owner=owner,
             company=company,
             inactive_days=inactive_days,
+            industry=industry,
             limit=limit,
+            offset=offset,
         )
 
     def resolve_contact(self, actor: Actor, ref: Ref, company: str | None = None) -> ContactView:
