@@ -48,6 +48,9 @@ RECORD_TYPES = (
 # The kinds of value a workspace's own fields hold, and the records they can be added to.
 CUSTOM_FIELD_KINDS = ("text", "number", "date", "choice")
 CUSTOM_FIELD_RECORDS = ("contact", "company", "deal")
+# PostgreSQL's GIN indexes on the lower-cased tag lists (migration 0016; bot/services/lookup.py tagged):
+# expressions of one database, so written by the migration alone and not declared on the models.
+MIGRATION_ONLY_INDEXES = frozenset({"ix_contacts_tags", "ix_companies_tags", "ix_deals_tags"})
 
 
 def utcnow() -> datetime:
@@ -117,6 +120,8 @@ class Contact(WorkspaceScoped, Base):
         Index("ix_contacts_lookup", "workspace_id", "name_key"),
         Index("ix_contacts_email", "workspace_id", "email"),
         Index("ix_contacts_company", "company_id"),
+        # A lifecycle's list, by name, a page at a time: read in index order, never sorted whole.
+        Index("ix_contacts_lifecycle", "workspace_id", "lifecycle", "name_key", "id"),
         in_workspace(),
         tenant_key("contacts", "company_id", "companies"),
         tenant_key("contacts", "owner_id", "users"),

@@ -11,13 +11,13 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from rapidfuzz import fuzz
-from sqlalchemy import String, cast, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.services import customfields, fields
 from bot.services.base import Actor, Op, Ref, Service, lock_row
 from bot.services.errors import Candidate, Invalid, NotFound, PossibleDuplicate
-from bot.services.lookup import pick, rank
+from bot.services.lookup import pick, rank, tagged
 from bot.services.text import fold
 from bot.services.views import CompanyView, Written
 from bot.services.workspace import user_by_slack
@@ -281,9 +281,7 @@ class Companies(Service):
             if owner:
                 where.append(Company.owner_id == user_by_slack(s, actor.workspace_id, owner).id)
             if tag:
-                # Tags are a JSON list: its text holds "tag" with the quotes on both backends.
-                text = func.lower(cast(Company.tags, String))
-                where.append(text.like('%"' + tag.lower().strip().lstrip("#").replace("%", "") + '"%'))
+                where.append(tagged(s, Company.tags, tag))
             if industry:
                 where.append(func.lower(Company.industry) == industry.strip().lower())
             if inactive_days is not None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import String, cast, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.services import customfields, fields, limits
@@ -17,7 +17,7 @@ from bot.services.base import Actor, Op, Ref, Service, lock_row
 from bot.services.companies import find_company
 from bot.services.errors import Candidate, Invalid, NotFound, PossibleDuplicate
 from bot.services.fields import EMAIL
-from bot.services.lookup import Match, pick, rank
+from bot.services.lookup import Match, pick, rank, tagged
 from bot.services.text import fold
 from bot.services.views import ContactView, Written
 from bot.services.workspace import user_by_slack
@@ -273,9 +273,7 @@ class Contacts(Service):
             if lifecycle:
                 where.append(Contact.lifecycle == lifecycle)
             if tag:
-                # Tags are a JSON list: its text holds "tag" with the quotes on both backends.
-                text = func.lower(cast(Contact.tags, String))
-                where.append(text.like('%"' + tag.lower().strip().lstrip("#").replace("%", "") + '"%'))
+                where.append(tagged(s, Contact.tags, tag))
             if owner:
                 where.append(Contact.owner_id == user_by_slack(s, actor.workspace_id, owner).id)
             if company:

@@ -12,7 +12,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import String, cast, func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from bot.services import customfields, fields
@@ -20,7 +20,7 @@ from bot.services.base import Actor, Edit, Op, Ref, Service, lock_row
 from bot.services.companies import find_company
 from bot.services.contacts import find_contact
 from bot.services.errors import Candidate, CurrencyChange, Invalid, NotFound, PossibleDuplicate
-from bot.services.lookup import Match, pick, rank
+from bot.services.lookup import Match, pick, rank, tagged
 from bot.services.reports import Activity, Closed, Cycle, Forecast, activity, closed_deals, cycle, forecast
 from bot.services.text import fold
 from bot.services.timeutil import parse_day
@@ -378,9 +378,7 @@ class Deals(Service):
         with self.read(actor) as s:
             q = select(Deal).join(PipelineStage, Deal.stage_id == PipelineStage.id)
             if tag:
-                # Tags are a JSON list: its text holds "tag" with the quotes on both backends.
-                text = func.lower(cast(Deal.tags, String))
-                q = q.where(text.like('%"' + tag.lower().strip().lstrip("#").replace("%", "") + '"%'))
+                q = q.where(tagged(s, Deal.tags, tag))
             if owner:
                 q = q.where(Deal.owner_id == user_by_slack(s, actor.workspace_id, owner).id)
             if stage:

@@ -75,11 +75,23 @@ def upgrade() -> None:
         with op.batch_alter_table(table) as batch:
             batch.alter_column("custom", server_default=None)
     _record_types(AUDITED_AFTER)
+    op.create_index("ix_contacts_lifecycle", "contacts", ["workspace_id", "lifecycle", "name_key", "id"])
+    if op.get_bind().dialect.name == "postgresql":
+        # A tag's list reads the records holding it (bot/services/lookup.py tagged), not every record.
+        # An expression index, so it is the migration's alone (the models cannot declare it for SQLite).
+        for table in RECORDS:
+            op.execute(
+                f"CREATE INDEX ix_{table}_tags ON {table} USING gin ((lower(tags::text)::jsonb) jsonb_path_ops)"
+            )
 
 
 def downgrade() -> None:
     # The fields' own audit events go with them: the vocabulary before this revision has no word for them.
     op.execute("DELETE FROM audit_events WHERE record_type = 'custom_field'")
+    if op.get_bind().dialect.name == "postgresql":
+        for table in RECORDS:
+            op.execute(f"DROP INDEX IF EXISTS ix_{table}_tags")
+    op.drop_index("ix_contacts_lifecycle", "contacts")
     _record_types(AUDITED_BEFORE)
     for table in reversed(RECORDS):
         with op.batch_alter_table(table) as batch:
