@@ -6,6 +6,7 @@ from typing import Any
 
 from bot.blocks import ids as action_ids
 from bot.blocks.common import button, esc
+from bot.services.lookup import COUNT_CAP
 
 
 def edit_button(
@@ -36,12 +37,13 @@ def paging(filters: dict[str, Any]) -> int:
 
 def page_title(total: int, nouns: tuple[str, str], said: list[str], page: int, shown: int) -> str:
     """ "42 contacts · tagged emea — 21–40": how many match, what they match, and which are shown."""
-    title = f"{total} {nouns[0] if total == 1 else nouns[1]}" + (" · " + ", ".join(said) if said else "")
+    many = f"{COUNT_CAP:,}+" if total > COUNT_CAP else f"{total:,}"
+    title = f"{many} {nouns[0] if total == 1 else nouns[1]}" + (" · " + ", ".join(said) if said else "")
     if shown:
         first = (page - 1) * PAGE + 1
         title += f" — {first}–{first + shown - 1}"
     elif total:
-        title += f" — no more after {total}"
+        title += f" — no more after {many}"
     return title
 
 

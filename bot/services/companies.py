@@ -17,11 +17,11 @@ from sqlalchemy.orm import Session
 from bot.services import customfields, fields
 from bot.services.base import Actor, Op, Ref, Service, lock_row
 from bot.services.errors import Candidate, Invalid, NotFound, PossibleDuplicate
-from bot.services.lookup import pick, rank, tagged
+from bot.services.lookup import counted, pick, rank, tagged
 from bot.services.text import fold
 from bot.services.views import CompanyView, Written
-from bot.services.workspace import user_by_slack
-from models import Company, Contact, Interaction, Target, User
+from bot.services.workspace import person, user_by_slack
+from models import Company, Contact, Interaction, Target
 
 # What update_company may change.
 EDITABLE = ("name", "domain", "industry", "owner", "tags", "custom")
@@ -50,7 +50,7 @@ def company_key(name: str) -> str:
 
 
 def company_view(s: Session, c: Company) -> CompanyView:
-    owner = s.get(User, c.owner_id) if c.owner_id else None
+    owner = person(s, c.owner_id)
     return CompanyView(
         c.id,
         c.name,
@@ -286,7 +286,7 @@ class Companies(Service):
                 where.append(func.lower(Company.industry) == industry.strip().lower())
             if inactive_days is not None:
                 where += _quiet_since(self.now() - timedelta(days=int(inactive_days)))
-            total = int(s.scalar(select(func.count()).select_from(Company).where(*where)) or 0)
+            total = counted(s, select(Company.id).where(*where))
             rows = s.scalars(
                 select(Company)
                 .where(*where)

@@ -17,11 +17,11 @@ from bot.services.base import Actor, Op, Ref, Service, lock_row
 from bot.services.companies import find_company
 from bot.services.errors import Candidate, Invalid, NotFound, PossibleDuplicate
 from bot.services.fields import EMAIL
-from bot.services.lookup import Match, pick, rank, tagged
+from bot.services.lookup import Match, counted, pick, rank, tagged
 from bot.services.text import fold
 from bot.services.views import ContactView, Written
-from bot.services.workspace import user_by_slack
-from models import Company, Contact, Interaction, Target, User
+from bot.services.workspace import person, user_by_slack
+from models import Company, Contact, Interaction, Target
 from models.entities import LIFECYCLES
 
 # What update_contact may change.
@@ -29,7 +29,7 @@ EDITABLE = {"name", "email", "phone", "company", "title", "lifecycle", "tags", "
 
 
 def contact_view(s: Session, c: Contact) -> ContactView:
-    owner = s.get(User, c.owner_id) if c.owner_id else None
+    owner = person(s, c.owner_id)
     return ContactView(
         c.id,
         c.name,
@@ -295,7 +295,7 @@ class Contacts(Service):
                 )
                 q_last = select(last.c.contact_id).where(last.c.at >= since)
                 where += [Contact.id.not_in(q_last), Contact.created_at < since]
-            total = int(s.scalar(select(func.count()).select_from(Contact).where(*where)) or 0)
+            total = counted(s, select(Contact.id).where(*where))
             rows = s.scalars(
                 select(Contact)
                 .where(*where)

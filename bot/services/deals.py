@@ -25,7 +25,7 @@ from bot.services.reports import Activity, Closed, Cycle, Forecast, activity, cl
 from bot.services.text import fold
 from bot.services.timeutil import parse_day
 from bot.services.views import Amounts, DealView, OwnerFigure, Pipeline, StageFigure, Written, add_amounts
-from bot.services.workspace import user_by_slack
+from bot.services.workspace import person, user_by_slack
 from models import Company, Contact, Deal, PipelineStage, PipelineTotal, User, Workspace
 
 
@@ -60,18 +60,20 @@ def first_stage(s: Session, ws_id: int) -> PipelineStage:
     return stages[0]
 
 
+_STAGES = "crm_stage_order"
+
+
 def deal_view(s: Session, d: Deal) -> DealView:
-    owner = s.get(User, d.owner_id) if d.owner_id else None
-    closer = s.get(User, d.closed_by_id) if d.closed_by_id else None
+    owner = person(s, d.owner_id)
+    closer = person(s, d.closed_by_id)
     next_stage = None
     if not d.stage.is_closed:
-        nxt = s.scalars(
-            select(PipelineStage)
-            .where(PipelineStage.position > d.stage.position)
-            .order_by(PipelineStage.position)
-            .limit(1)
-        ).first()
-        next_stage = nxt.key if nxt else None
+        # The workspace's stages, read once per session: a page of deals asks no query each.
+        stages = s.info.get((_STAGES, d.workspace_id))
+        if stages is None:
+            stages = [(st.position, st.key) for st in workspace_stages(s, d.workspace_id)]
+            s.info[(_STAGES, d.workspace_id)] = stages
+        next_stage = next((key for position, key in stages if position > d.stage.position), None)
     return DealView(
         d.id,
         d.title,

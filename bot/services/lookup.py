@@ -163,3 +163,13 @@ def tagged(s: Session, column: Any, tag: str) -> Any:
     if s.get_bind().dialect.name == "postgresql":
         return cast(lowered, JSONB).op("@>")(literal([wanted], JSONB))
     return lowered.like('%"' + wanted.replace("%", "") + '"%')
+
+
+# A list's count stops here: "1,000+ contacts" says what a person needs, and counting 400,000 customers
+# exactly would cost more than the page itself (README, Speed).
+COUNT_CAP = 1_000
+
+
+def counted(s: Session, query: Any) -> int:
+    """How many rows ``query`` gives, up to one past :data:`COUNT_CAP` (more than the cap: COUNT_CAP + 1)."""
+    return int(s.scalar(select(func.count()).select_from(query.limit(COUNT_CAP + 1).subquery())) or 0)
