@@ -156,7 +156,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m bench.records_bench", description=__doc__.splitlines()[0]
     )
-    parser.add_argument("--db", required=True, help="sqlite:///PATH or postgresql+psycopg://USER@HOST/DB")
+    parser.add_argument(
+        "--db",
+        default="sqlite:////tmp/crm-records-bench.sqlite3",
+        help="sqlite:///PATH or postgresql+psycopg://USER@HOST/DB (seeded if empty, then kept)",
+    )
     parser.add_argument("--contacts", type=int, default=1_000_000)
     parser.add_argument("--companies", type=int, default=100_000)
     parser.add_argument("--deals", type=int, default=1_000_000)
