@@ -47,13 +47,17 @@ def page_title(total: int, nouns: tuple[str, str], said: list[str], page: int, s
     return title
 
 
-def pages(pager: Any, record_type: str, filters: dict[str, Any], page: int, total: int) -> list[Any]:
-    """The Previous / Next buttons of a list's page, when there is another page that way."""
+def pages(
+    pager: Any, record_type: str, filters: dict[str, Any], page: int, total: int, shown: int
+) -> list[Any]:
+    """The Previous / Next buttons of a list's page, when there is another page that way (past the
+    count's cap, while pages come back full)."""
 
     def at(n: int) -> dict[str, Any]:
         return {"i": "list_records", "s": {"record_type": record_type, **filters, "page": n}}
 
     previous = at(page - 1) if page > 1 else None
-    following = at(page + 1) if page * PAGE < total else None
+    more = page * PAGE < total or (total > COUNT_CAP and shown == PAGE)
+    following = at(page + 1) if more else None
     block = pager(previous, following)
     return [block] if block is not None else []

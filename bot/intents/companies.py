@@ -123,7 +123,7 @@ def list_companies(ctx: Ctx, filters: dict[str, Any]) -> Reply:
         said.append(f"with nothing logged in {filters['inactive_days']} days")
     title = page_title(total, ("company", "companies"), said, page, len(found))
     blocks = cards.company_list_titled(title, found)
-    return Reply(title, blocks + pages(cards.pager, "company", filters, page, total))
+    return Reply(title, blocks + pages(cards.pager, "company", filters, page, total, len(found)))
 
 
 def list_filters(ctx: Ctx, args: str) -> dict[str, Any] | None:

@@ -115,7 +115,7 @@ def list_contacts(ctx: Ctx, filters: dict[str, Any]) -> Reply:
         said.append(f"with nothing logged in {filters['inactive_days']} days")
     title = page_title(total, ("contact", "contacts"), said, page, len(found))
     blocks = cards.contact_list_titled(title, found)
-    return Reply(title, blocks + pages(cards.pager, "contact", filters, page, total))
+    return Reply(title, blocks + pages(cards.pager, "contact", filters, page, total, len(found)))
 
 
 _MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")

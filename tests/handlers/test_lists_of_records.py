@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
 from tests.support.slackhttp import ANN, BOB, SlackHTTP, buttons, text_of
 
 
@@ -89,3 +91,18 @@ def test_companies_with_no_activity_are_listed(slack: SlackHTTP) -> None:
     quiet = text_of(slack.dm("companies with no activity in 30 days"))
     assert "2 companies · with nothing logged in 30 days" in quiet, quiet
     assert "Acme" in quiet and "Initech" in quiet and "Globex" not in quiet, quiet
+
+
+def test_a_list_past_the_count_cap_says_so_and_still_pages(
+    slack: SlackHTTP, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The cap is 1,000 in use; 5 here, so that a few records pass it.
+    monkeypatch.setattr("bot.services.lookup.COUNT_CAP", 5)
+    monkeypatch.setattr("bot.intents.common.COUNT_CAP", 5)
+    _many(slack, 25)
+    first = slack.dm("contacts tagged emea")
+    assert "5+ contacts · tagged emea — 1–20" in text_of(first), text_of(first)
+    second = slack.press(first, "Next")
+    shown = text_of(second)
+    assert "5+ contacts · tagged emea — 21–25" in shown and "Person 24" in shown, shown
+    assert [b["label"] for b in buttons(second) if "Show" not in b["label"]] == ["◀ Previous"]
