@@ -139,6 +139,21 @@ def _company_names(n: int, rng: random.Random) -> list[str]:
     return combos + [f"{combos[i % len(combos)]} {i // len(combos) + 1}" for i in range(len(combos), n)]
 
 
+# Contacts' tags: about one in five has one of these, so that a tag list finds tens of thousands in a
+# million (what a team's "emea" or "hot" finds), not all or none.
+TAGS = ("emea", "apac", "amer", "hot", "vip", "partner", "churn-risk", "event-2026", "newsletter", "trial")
+
+
+def _tags(r: random.Random) -> str:
+    n = r.random()
+    if n < 0.8:
+        return "[]"
+    if n < 0.95:
+        return f'["{r.choice(TAGS)}"]'
+    first, second = r.sample(TAGS, 2)
+    return f'["{first}", "{second}"]'
+
+
 def _sqlite_dt(value: datetime) -> str:
     # The exact text SQLAlchemy's SQLite DateTime writes (naive UTC, always microseconds), so that
     # string comparisons in SQL order seeded and service-written rows alike.
@@ -345,6 +360,7 @@ def seed(
                 "domain",
                 "tags",
                 "lifecycle",
+                "custom",
                 "created_at",
                 "updated_at",
             ),
@@ -357,6 +373,7 @@ def seed(
                     company_keys[i].replace(" ", "") + ".example",
                     "[]",
                     "prospect",
+                    "{}",
                     ts,
                     ts,
                 )
@@ -386,7 +403,8 @@ def seed(
                     cid,
                     r.choice(("prospect", "lead", "customer", "customer", "loyal")),
                     r.choice(owner_ids),
-                    "[]",
+                    _tags(r),
+                    "{}",
                     ts,
                     ts,
                 )
@@ -406,6 +424,7 @@ def seed(
                 "lifecycle",
                 "owner_id",
                 "tags",
+                "custom",
                 "created_at",
                 "updated_at",
             ),
@@ -458,6 +477,7 @@ def seed(
                     changed_v,
                     activity_v,
                     "[]",
+                    "{}",
                     created_v,
                     activity_v,
                 )
@@ -480,6 +500,7 @@ def seed(
                 "stage_changed_at",
                 "last_activity_at",
                 "tags",
+                "custom",
                 "created_at",
                 "updated_at",
             ),

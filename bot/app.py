@@ -41,6 +41,7 @@ HANDLER_MODULES = (
     "handlers.install",
     "handlers.webhooks",
     "handlers.pipelines",
+    "handlers.fields",
 )
 # Only for the local console and tests, where no request comes from Slack; HTTP mode needs the real one.
 PLACEHOLDER_SECRET = "local-placeholder-signing-secret"

@@ -155,10 +155,16 @@ def verb_runner(verb: Verb) -> CommandFunc:
     return run
 
 
-def run_verb(ctx: Ctx, verb: Verb, args: str) -> Reply:
+def verb_of(name: str) -> Verb | None:
+    """The installed spec verb called ``name`` (``contact add``)."""
+    return next((v for s in _SPECS.values() for v in s.verbs if v.name == name), None)
+
+
+def run_verb(ctx: Ctx, verb: Verb, args: str, extra: dict[str, Any] | None = None) -> Reply:
     """The subcommand forms are the parser's fast path, so a verb routes its whole text through
     :func:`bot.nlu.commands.parse_command` and :func:`bot.nlu.parse`; what it was given but the parser
-    could not take (a malformed email, date or amount, an unknown stage) is said back with the form."""
+    could not take (a malformed email, date or amount, an unknown stage) is said back with the form.
+    ``extra``: slots read before the parser (``field=value`` pairs), added to what it read."""
     text = f"{verb.name} {args}".strip()
     local_now = ctx.now().astimezone(zone(ctx.tz))
     intent = parse_command(text, user=ctx.user_id, now=local_now) or understand(ctx, text)
@@ -168,6 +174,8 @@ def run_verb(ctx: Ctx, verb: Verb, args: str) -> Reply:
     problem_text = check_typed_values(verb.name, args, intent, lambda: stage_keys(ctx))
     if problem_text:
         return wrong_form(verb, args, problem_text)
+    if extra:
+        intent = {**intent, "slots": {**(intent.get("slots") or {}), **extra}}
     return execute(ctx, intent)
 
 

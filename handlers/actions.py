@@ -41,7 +41,10 @@ NEEDS: dict[str, tuple[str, ...]] = {
     ids.CREATE_ANYWAY: ("s",),
     ids.EDIT: ("i",),
     ids.OPEN_FORM: ("i",),
+    ids.PAGE: ("i", "s"),
 }
+# The requests a Previous / Next button may repeat: lists, which write nothing.
+PAGED = {"list_records"}
 
 
 def on_action(body: dict[str, Any], action: dict[str, Any], context: BoltContext, respond: Respond) -> None:
@@ -99,6 +102,8 @@ def press(ctx: Ctx, name: str, value: dict[str, Any]) -> tuple[Reply, bool]:
     if name == ids.DEAL_ADVANCE:
         moved, reply = advance_deal(ctx, int(value["deal"]), value.get("from"), value["to"])
         return reply, moved
+    if name == ids.PAGE and value["i"] in PAGED:
+        return execute(ctx, {"intent": value["i"], "slots": value["s"]}), True
     if name in (ids.CONFIRM, ids.PICK):
         return execute(ctx, {"intent": value["i"], "slots": value["s"]}, confirmed=True), True
     if name == ids.MERGE:
@@ -161,9 +166,11 @@ def open_modal(ctx: Ctx, body: dict[str, Any], name: str, value: dict[str, Any])
         # Opened from a card that confirms a write: only another write may replace that card.
         "e": 1 if name == ids.EDIT else 0,
     }
-    view = modals.build(
-        intent, form, slots, meta=meta, tz=ctx.tz, labels=labels, choices=workspace_choices(ctx, form)
-    )
+    choices = workspace_choices(ctx, form)
+    if intent in modals.CUSTOM_RECORD:
+        form, more = modals.with_custom(form, ctx.crm.custom_fields(ctx.actor, modals.CUSTOM_RECORD[intent]))
+        choices = {**choices, **more}
+    view = modals.build(intent, form, slots, meta=meta, tz=ctx.tz, labels=labels, choices=choices)
     ctx.client.views_open(trigger_id=body["trigger_id"], view=view)  # type: ignore[union-attr]
 
 

@@ -60,7 +60,14 @@ RECORD_TYPES = (
     "webhook",
     "pipeline",
     "stage",
+    "custom_field",
 )
+# The kinds of value a workspace's own fields hold, and the records they can be added to.
+CUSTOM_FIELD_KINDS = ("text", "number", "date", "choice")
+CUSTOM_FIELD_RECORDS = ("contact", "company", "deal")
+# PostgreSQL's GIN indexes on the lower-cased tag lists (migration 0016; bot/services/lookup.py tagged):
+# expressions of one database, so written by the migration alone and not declared on the models.
+MIGRATION_ONLY_INDEXES = frozenset({"ix_contacts_tags", "ix_companies_tags", "ix_deals_tags"})
 
 
 def utcnow() -> datetime:
@@ -142,6 +149,8 @@ class Company(SoftDeleted, WorkspaceScoped, Base):
     tags: Mapped[list[str]] = mapped_column(default=list)
     # Moves forward by itself as deals are won (bot/services/lifecycle.py); a person sets it any way.
     lifecycle: Mapped[str] = mapped_column(String(16), default="prospect")
+    # The workspace's own fields (custom_fields): value by field id, so a renamed field keeps its values.
+    custom: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow, info={"audit": False})
 
@@ -153,6 +162,8 @@ class Contact(SoftDeleted, WorkspaceScoped, Base):
         words_index("contacts", "name_key"),
         Index("ix_contacts_email", "workspace_id", "email"),
         Index("ix_contacts_company", "company_id"),
+        # A lifecycle's list, by name, a page at a time: read in index order, never sorted whole.
+        Index("ix_contacts_lifecycle", "workspace_id", "lifecycle", "name_key", "id"),
         in_workspace(),
         tenant_key("contacts", "deleted_by_id", "users"),
         tenant_key("contacts", "company_id", "companies"),
@@ -172,12 +183,40 @@ class Contact(SoftDeleted, WorkspaceScoped, Base):
     owner_id: Mapped[int | None] = mapped_column()
     preferred_channel: Mapped[str | None] = mapped_column(String(16))
     tags: Mapped[list[str]] = mapped_column(default=list)
+    # The workspace's own fields (custom_fields): value by field id, so a renamed field keeps its values.
+    custom: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow, info={"audit": False})
 
     # Joined on the id alone (the key guarantees the workspace agrees), so that setting the company
     # never writes workspace_id.
     company: Mapped[Company | None] = relationship(lazy="joined", foreign_keys=[company_id])
+
+
+class CustomField(WorkspaceScoped, Base):
+    """A field a workspace's admins added to its contacts, companies or deals. Records keep their values
+    in their ``custom`` column under this row's id; removing the field leaves them there, so an undo of
+    the removal brings them back."""
+
+    __tablename__ = "custom_fields"
+    __table_args__ = (
+        UniqueConstraint("workspace_id", "record_type", "key"),
+        in_workspace(),
+        one_of("record_type", CUSTOM_FIELD_RECORDS),
+        one_of("kind", CUSTOM_FIELD_KINDS),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
+    record_type: Mapped[str] = mapped_column(String(16))
+    name: Mapped[str] = mapped_column(String(60))
+    # Lower-cased, accent-folded name: what `region=EMEA` is matched on. Audited with the name, so that
+    # undoing a rename puts both back.
+    key: Mapped[str] = mapped_column(String(60))
+    kind: Mapped[str] = mapped_column(String(16))
+    choices: Mapped[list[str]] = mapped_column(default=list)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class Pipeline(WorkspaceScoped, Base):
@@ -266,6 +305,8 @@ class Deal(SoftDeleted, WorkspaceScoped, Base):
     stale_alerted_at: Mapped[datetime | None] = mapped_column(info={"audit": "activity"})
     stale_snoozed_until: Mapped[date | None] = mapped_column(Date)
     tags: Mapped[list[str]] = mapped_column(default=list)
+    # The workspace's own fields (custom_fields): value by field id, so a renamed field keeps its values.
+    custom: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow, info={"audit": False})
 

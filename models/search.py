@@ -28,5 +28,8 @@ def is_search_object(name: str | None) -> bool:
 
 
 def include_name(name: str | None, type_: str, parent_names: object) -> bool:
-    """For Alembic's ``include_name``: compare everything but the search objects."""
-    return not is_search_object(name)
+    """For Alembic's ``include_name``: compare everything but the search objects and the other indexes only
+    a migration can write (expressions of one database: ``models.entities.MIGRATION_ONLY_INDEXES``)."""
+    from models.entities import MIGRATION_ONLY_INDEXES
+
+    return not is_search_object(name) and not (type_ == "index" and name in MIGRATION_ONLY_INDEXES)

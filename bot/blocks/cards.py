@@ -57,6 +57,8 @@ def contact_line(c: ContactView) -> str:
         parts.append(esc(c.email))
     if c.phone:
         parts.append(esc(c.phone))
+    if c.tags:
+        parts.append(" ".join(f"#{esc(t)}" for t in c.tags))
     return " · ".join(parts)
 
 
@@ -90,7 +92,16 @@ def interaction_line(i: InteractionView, tz: str) -> str:
     return f"{KIND_ICON.get(i.kind, '•')} {i.kind.capitalize()} with *{about}* ({when(i.occurred_at, tz)}){summary}"
 
 
-def contact_details(d: ContactDetails, tz: str) -> list[Block]:
+def custom_fields(values: tuple[tuple[str, str], ...]) -> Block | None:
+    """A record's values of the workspace's own fields, as a card's second set of fields (Slack shows
+    ten at most in one section)."""
+    if not values:
+        return None
+    return fields([(esc(name), esc(value)) for name, value in values])
+
+
+def contact_details(d: ContactDetails, tz: str, edit: Any = None) -> list[Block]:
+    """A contact's card; ``edit`` is its Edit button (the intent layer makes it)."""
     c = d.contact
     info = [
         ("Company", esc(c.company or "—")),
@@ -99,8 +110,9 @@ def contact_details(d: ContactDetails, tz: str) -> list[Block]:
         ("Phone", esc(c.phone or "—")),
         ("Lifecycle", c.lifecycle),
         ("Owner", user(c.owner_slack_id)),
+        ("Tags", " ".join(f"#{esc(t)}" for t in c.tags) or "—"),
     ]
-    blocks: list[Block | None] = [header(c.name), fields(info)]
+    blocks: list[Block | None] = [header(c.name), fields(info), custom_fields(c.custom)]
     blocks.append(
         section("*Recent interactions*\n" + _lines([interaction_line(i, tz) for i in d.interactions]))
     )
@@ -110,12 +122,13 @@ def contact_details(d: ContactDetails, tz: str) -> list[Block]:
         actions(
             button("Log a call", ids.LOG_FOLLOW_UP, {"contact": c.id, "label": c.name, "kind": "call"}),
             button("Add a task", ids.ADD_FOLLOW_UP, {"contact": c.id, "label": c.name}),
+            edit,
         )
     )
     return compact(blocks)
 
 
-def deal_details(d: DealView, tz: str) -> list[Block]:
+def deal_details(d: DealView, tz: str, edit: Any = None) -> list[Block]:
     stage = d.stage_name
     if d.closed_at is not None:
         who = f" by {user(d.closed_by_slack_id)}" if d.closed_by_slack_id else ""
@@ -133,8 +146,9 @@ def deal_details(d: DealView, tz: str) -> list[Block]:
         [
             header(d.title),
             fields(info),
+            custom_fields(d.custom),
             context(f"Last activity {when(d.last_activity_at, tz)}"),
-            actions(_advance_button(d), _deal_follow_up(d)),
+            actions(_advance_button(d), _deal_follow_up(d), edit),
         ]
     )
 
@@ -160,7 +174,7 @@ def company_details(d: CompanyDetails, tz: str, currency: str, edit: Any = None)
     ]
     more = d.contact_count - len(d.contacts)
     people = [contact_line(x) for x in d.contacts] + ([f"_and {more} more_"] if more > 0 else [])
-    blocks: list[Block | None] = [header(c.name[:150]), fields(info)]
+    blocks: list[Block | None] = [header(c.name[:150]), fields(info), custom_fields(c.custom)]
     blocks.append(section("*People*\n" + _lines(people)))
     blocks.append(section("*Open deals*\n" + _lines([deal_line(x) for x in d.deals])))
     blocks.append(
@@ -188,6 +202,14 @@ def contact_list_titled(title: str, found: list[ContactView]) -> list[Block]:
     for c in found:
         blocks.append(section(contact_line(c), button("Show", ids.SHOW_CONTACT, {"contact": c.id})))
     return compact(blocks)
+
+
+def pager(previous: dict[str, Any] | None, following: dict[str, Any] | None) -> Block | None:
+    """Previous / Next under a list: each button's value is the list's request at that page."""
+    return actions(
+        button("◀ Previous", f"{ids.PAGE}_0", previous) if previous is not None else None,
+        button("Next ▶", f"{ids.PAGE}_1", following) if following is not None else None,
+    )
 
 
 def company_list_titled(title: str, found: list[CompanyView]) -> list[Block]:

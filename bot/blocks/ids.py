@@ -18,6 +18,8 @@ SHOW_DEAL = "crm_show_deal"
 SHOW_COMPANY = "crm_show_company"
 # Starts a merge from the list of duplicates (answers beside the list, which stays; numeric suffix).
 MERGE = "crm_merge"
+# Previous / Next on a long list (crm_page_0, crm_page_1): the list's request again, at another page.
+PAGE = "crm_page"
 
 INTENT_MODAL = "crm_intent_modal"
 

@@ -62,6 +62,7 @@ ACTIONS = {
     "stale days": "change when deals count as stale",
     "settings": "change the workspace's settings",
     "roles": "change roles",
+    "custom fields": "add, rename or remove custom fields",
     "teammate figures": "see a teammate's own figures (everyone sees the team's totals and their own)",
     "webhooks": "see or change the workspace's webhooks",
     "stages": "change the pipelines and their stages",
@@ -102,6 +103,11 @@ def _currency_change(d: Data) -> str:
 def _repeated(d: Data) -> str:
     verb = "logged" if d["kind"] == "interaction" else "added"
     return f"You {verb} this {d['kind']} a moment ago: “{d['label']}”. Add it again?"
+
+
+def _custom_value(d: Data) -> str:
+    form = "one of " + ", ".join(d["choices"]) if d["kind"] == "choice" else d["form"]
+    return f"“{d['value']}” is not a value for {d['field']}: write {form}. Nothing was saved."
 
 
 def _used_since(d: Data) -> str:
@@ -238,6 +244,42 @@ TEMPLATES: dict[str, Template] = {
     ),
     "company.domain.invalid": Template("“{value}” is not a web domain.", "Write it like acme.com."),
     "tags.missing": Template("Which tags?", "For example: tag Acme Corp as vip"),
+    # Custom fields
+    "custom.record.unknown": Template(
+        "“{value}” is not a kind of record that can have fields.", "Fields go on a contact, company or deal."
+    ),
+    "custom.kind.unknown": Template(
+        "“{value}” is not a kind of field.",
+        "Kinds: text, number, date, choice (e.g. /crm fields add contact Region choice EMEA,APAC,AMER).",
+    ),
+    "custom.name.missing": Template(
+        "The field needs a name.", 'For example: /crm fields add deal "Renewal date" date'
+    ),
+    "custom.name.too_long": Template("The field's name is {size} characters; the limit is {most}."),
+    "custom.name.reserved": Template(
+        "A {record_type} already has its own “{value}”.", "Set it as it is, or name the new field otherwise."
+    ),
+    "custom.name.taken": Template(
+        "A {record_type} already has a field “{value}”.", "Rename or remove that one, or pick another name."
+    ),
+    "custom.choices.missing": Template(
+        "A choice field needs its choices.",
+        "For example: /crm fields add contact Region choice EMEA,APAC,AMER",
+    ),
+    "custom.choices.unwanted": Template(
+        "Only a choice field has choices; a {kind} field takes none.",
+        "Leave the list off, or make it a choice.",
+    ),
+    "custom.choices.too_many": Template(
+        "A choice field takes up to {most} choices of {chars} characters each."
+    ),
+    "custom.field.not_found": Template(
+        "There is no {record_type} field called “{ref}”.", "/crm fields lists them."
+    ),
+    "custom.value.invalid": Template(_custom_value),
+    "record.field.unknown": Template(
+        "I can't change “{field}” on a {record_type}.", _listed("Fields: ", "fields", "")
+    ),
     # Deals
     "deal.stages.none": Template("This workspace has no pipeline stages.", "Ask an admin to set them up."),
     "deal.title.missing": Template(

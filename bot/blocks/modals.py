@@ -32,6 +32,7 @@ from bot.blocks.messages import too_long
 from bot.services import limits
 from bot.services.crm import EMAIL, PHONE
 from bot.services.timeutil import zone
+from bot.services.views import CustomFieldView
 
 METADATA_LIMIT = 3000
 # The longest text Slack's plain-text input takes.
@@ -271,34 +272,63 @@ def _initial_pick(value: Any, label: str | None) -> Option | None:
     return Option(value=TYPED + text[: OPTION_VALUE - 1], label=text[:OPTION_TEXT])
 
 
+# The intents whose forms carry the workspace's custom fields of a record type.
+CUSTOM_RECORD = {
+    "create_contact": "contact",
+    "update_contact": "contact",
+    "create_company": "company",
+    "update_company": "company",
+    "create_deal": "deal",
+    "update_deal": "deal",
+}
+_CUSTOM_BLOCK = "f_custom__"
+
+
+def with_custom(
+    form: Form, custom: Sequence[CustomFieldView]
+) -> tuple[Form, dict[str, list[tuple[str, str]]]]:
+    """``form`` with a field for each of the workspace's custom fields after its own (slot
+    ``custom.<name>``), and the choices their selects offer."""
+    added: list[Field] = []
+    choices: dict[str, list[tuple[str, str]]] = {}
+    for f in custom:
+        slot = f"custom.{f.name}"
+        if f.kind == "choice":
+            choices[slot] = [(c, c) for c in f.choices]
+            added.append(Field(slot, f.name, "select", choices_of=slot))
+        elif f.kind == "date":
+            added.append(Field(slot, f.name, "date"))
+        else:
+            added.append(Field(slot, f.name, hint="a number, e.g. 1250.50" if f.kind == "number" else None))
+    return Form(form.title, (*form.fields, *added)), choices
+
+
+def _read_custom(values: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """The custom fields' values in a submitted form, by field name; an emptied one is None (cleared)."""
+    out: dict[str, Any] = {}
+    for bid, block in values.items():
+        if not bid.startswith(_CUSTOM_BLOCK):
+            continue
+        raw = block.get("v") or {}
+        value = (
+            (raw.get("selected_option") or {}).get("value") or raw.get("selected_date") or raw.get("value")
+        )
+        out[bid[len(_CUSTOM_BLOCK) :]] = (value or "").strip() or None
+    return out
+
+
 def read(intent: str, form: Form, values: dict[str, dict[str, Any]]) -> tuple[dict[str, Any], dict[str, str]]:
     """Slots from a submitted modal, and errors by block id for the fields that don't make sense."""
     slots: dict[str, Any] = {}
     errors: dict[str, str] = {}
+    custom = _read_custom(values)
+    if custom and intent in CUSTOM_RECORD:
+        slots["custom"] = custom
     for f in form.fields:
         bid = _bid(f.slot)
         # One element per input block; its action id is "v", or says what a picker picks.
         raw = next(iter((values.get(bid) or {}).values()), None) or {}
-        value: Any
-        if f.kind in ("text", "multiline"):
-            value = (raw.get("value") or "").strip() or None
-            most = max_chars(intent, f.slot)
-            if value is not None and len(value) > most:
-                # Marked in the form, where the rest of what was typed stays as it was.
-                errors[bid] = too_long(len(value), most)
-        elif f.kind == "select":
-            value = (raw.get("selected_option") or {}).get("value")
-        elif f.kind == "user":
-            value = raw.get("selected_user")
-        elif f.kind == "pick":
-            value = picked_value((raw.get("selected_option") or {}).get("value"))
-        else:
-            value = raw.get("selected_date")
-            clock = ((values.get(bid + "__time") or {}).get("v") or {}).get("selected_time")
-            if clock and not value:
-                errors[bid] = "Pick a day for this time."
-            elif value and clock:
-                value = f"{value}T{clock}:00"
+        value = _field_value(intent, f, bid, raw, values, errors)
         if f.slot == "amount" and value is not None:
             amount = parse_amount(value)
             if amount is None:
@@ -314,6 +344,35 @@ def read(intent: str, form: Form, values: dict[str, dict[str, Any]]) -> tuple[di
         if value not in (None, ""):
             _set(slots, f.slot, value)
     return slots, errors
+
+
+def _field_value(
+    intent: str,
+    f: Field,
+    bid: str,
+    raw: dict[str, Any],
+    values: dict[str, dict[str, Any]],
+    errors: dict[str, str],
+) -> Any:
+    """What one input block holds, as its kind of element gives it."""
+    if f.kind in ("text", "multiline"):
+        value = (raw.get("value") or "").strip() or None
+        most = max_chars(intent, f.slot)
+        if value is not None and len(value) > most:
+            # Marked in the form, where the rest of what was typed stays as it was.
+            errors[bid] = too_long(len(value), most)
+        return value
+    if f.kind == "select":
+        return (raw.get("selected_option") or {}).get("value")
+    if f.kind == "user":
+        return raw.get("selected_user")
+    if f.kind == "pick":
+        return picked_value((raw.get("selected_option") or {}).get("value"))
+    day = raw.get("selected_date")
+    clock = ((values.get(bid + "__time") or {}).get("v") or {}).get("selected_time")
+    if clock and not day:
+        errors[bid] = "Pick a day for this time."
+    return f"{day}T{clock}:00" if day and clock else day
 
 
 AMOUNT = re.compile(r"^[$€£]?\s*(\d[\d,]*(?:\.\d+)?)\s*([kKmM]?)\s*(?:[A-Za-z]{3})?$")

@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from bot.blocks import ids as action_ids
-from bot.blocks.common import button
+from bot.blocks.common import button, esc
+from bot.services.lookup import COUNT_CAP
 
 
 def edit_button(
@@ -15,3 +16,48 @@ def edit_button(
     id, ``ids`` are the records the card wrote (an edit changes them)."""
     value = {"i": intent, "s": slots, "m": mode, "l": labels, "ids": {k: v for k, v in ids.items() if v}}
     return button("Edit", action_ids.EDIT, value)
+
+
+def custom_line(key: str, old: Any, new: Any) -> str:
+    """A confirmation's line for one custom field (``custom:Region``) that a write changed."""
+    return f"• {esc(key.partition(':')[2])}: {esc(old or '—')} → {esc(new or '—')}"
+
+
+# How many records one page of a list shows.
+PAGE = 20
+
+
+def paging(filters: dict[str, Any]) -> int:
+    """The page a list's request asks for (from 1), taken out of its filters."""
+    try:
+        return max(1, int(filters.pop("page", 1) or 1))
+    except (TypeError, ValueError):
+        return 1
+
+
+def page_title(total: int, nouns: tuple[str, str], said: list[str], page: int, shown: int) -> str:
+    """ "42 contacts · tagged emea — 21–40": how many match, what they match, and which are shown."""
+    many = f"{COUNT_CAP:,}+" if total > COUNT_CAP else f"{total:,}"
+    title = f"{many} {nouns[0] if total == 1 else nouns[1]}" + (" · " + ", ".join(said) if said else "")
+    if shown:
+        first = (page - 1) * PAGE + 1
+        title += f" — {first}–{first + shown - 1}"
+    elif total:
+        title += f" — no more after {many}"
+    return title
+
+
+def pages(
+    pager: Any, record_type: str, filters: dict[str, Any], page: int, total: int, shown: int
+) -> list[Any]:
+    """The Previous / Next buttons of a list's page, when there is another page that way (past the
+    count's cap, while pages come back full)."""
+
+    def at(n: int) -> dict[str, Any]:
+        return {"i": "list_records", "s": {"record_type": record_type, **filters, "page": n}}
+
+    previous = at(page - 1) if page > 1 else None
+    more = page * PAGE < total or (total > COUNT_CAP and shown == PAGE)
+    following = at(page + 1) if more else None
+    block = pager(previous, following)
+    return [block] if block is not None else []

@@ -11,13 +11,14 @@ from bot.blocks.common import button, esc, user
 from bot.blocks.modals import Field, Form
 from bot.commands.registry import Ctx, Reply
 from bot.dispatch import escaped, wrong_form
-from bot.intents.common import edit_button
+from bot.intents.common import PAGE, custom_line, edit_button, page_title, pages, paging
+from bot.intents.pairs import add_runner, edit_runner
 from bot.services.views import CompanyView, Written
 from bot.spec import Ask, IntentSpec, Verb
 
 GROUP = "Companies"
 # What an update of a company may change; one of them must be said.
-COMPANY_CHANGES = ("name", "domain", "industry", "owner", "tags")
+COMPANY_CHANGES = ("name", "domain", "industry", "owner", "tags", "custom")
 _MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
 
 
@@ -28,6 +29,7 @@ def _edit_slots(c: CompanyView) -> dict[str, Any]:
         "industry": c.industry,
         "owner": c.owner_slack_id,
         "tags": ", ".join(c.tags) or None,
+        "custom": dict(c.custom) or None,
     }
 
 
@@ -40,6 +42,8 @@ def _change_line(c: CompanyView, key: str, old: Any, new: Any) -> str | None:
         return f"• owner → {user(c.owner_slack_id)}"
     if key == "tags":
         return f"• tags → {esc(', '.join(c.tags) or '—')}"
+    if key.startswith("custom:"):
+        return custom_line(key, old, new)
     if key in ("name", "domain", "industry", "lifecycle"):
         return f"• {key}: {esc(old or '—')} → {esc(new or '—')}"
     return None
@@ -65,6 +69,8 @@ def create_company(ctx: Ctx, slots: dict[str, Any]) -> Reply:
         slots.get("name", ""),
         domain=slots.get("domain"),
         industry=slots.get("industry"),
+        tags=_tags(slots["tags"]) if slots.get("tags") else None,
+        custom=slots.get("custom"),
         force=bool(slots.get("force")),
     )
     return company_written(ctx, w, "Added company")
@@ -76,7 +82,7 @@ def _tags(value: Any) -> list[str]:
 
 
 def update_company(ctx: Ctx, slots: dict[str, Any]) -> Reply:
-    changes = {k: slots[k] for k in COMPANY_CHANGES if slots.get(k) not in (None, "")}
+    changes = {k: slots[k] for k in COMPANY_CHANGES if slots.get(k) not in (None, "", {})}
     if "tags" in changes:
         changes["tags"] = _tags(changes["tags"])
     w = ctx.crm.update_company(ctx.actor, slots["company"], **changes)
@@ -102,7 +108,10 @@ def show_company(ctx: Ctx, slots: dict[str, Any]) -> Reply:
 
 
 def list_companies(ctx: Ctx, filters: dict[str, Any]) -> Reply:
-    total, found = ctx.crm.list_companies(ctx.actor, **filters)
+    """A page of the companies matching ``filters`` (``page``: which, from 1), with their count."""
+    filters = dict(filters)
+    page = paging(filters)
+    total, found = ctx.crm.list_companies(ctx.actor, **filters, offset=(page - 1) * PAGE, limit=PAGE)
     said = []
     if filters.get("industry"):
         said.append(f"in {esc(filters['industry'])}")
@@ -110,9 +119,11 @@ def list_companies(ctx: Ctx, filters: dict[str, Any]) -> Reply:
         said.append(f"tagged {esc(filters['tag'])}")
     if filters.get("owner"):
         said.append(f"owned by {user(filters['owner'])}")
-    title = f"{total} compan{'y' if total == 1 else 'ies'}" + (" · " + ", ".join(said) if said else "")
-    more = f"\n_the first {len(found)} of {total}_" if total > len(found) else ""
-    return Reply(title, cards.company_list_titled(title + more, found))
+    if filters.get("inactive_days"):
+        said.append(f"with nothing logged in {filters['inactive_days']} days")
+    title = page_title(total, ("company", "companies"), said, page, len(found))
+    blocks = cards.company_list_titled(title, found)
+    return Reply(title, blocks + pages(cards.pager, "company", filters, page, total, len(found)))
 
 
 def list_filters(ctx: Ctx, args: str) -> dict[str, Any] | None:
@@ -196,10 +207,11 @@ SPECS = (
         verbs=(
             Verb(
                 "company add",
-                "company add NAME[, DOMAIN][, INDUSTRY]",
+                "company add NAME[, DOMAIN][, INDUSTRY] [tags=a,b] [field=value …]",
                 "Add a company; asks first when it looks like one you already have.",
                 GROUP,
                 ("company add Sakura Robotics, sakura.jp, robotics",),
+                run=add_runner("company"),
             ),
         ),
     ),
@@ -230,9 +242,10 @@ SPECS = (
             Verb(
                 "company edit",
                 "company edit NAME field=value …",
-                "Change a company's name, domain or industry.",
+                "Change a company's name, domain, industry, tags or custom fields.",
                 GROUP,
                 ("company edit Acme Corp industry=robotics domain=acme.io",),
+                run=edit_runner("company", "update_company"),
             ),
         ),
     ),

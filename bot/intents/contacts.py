@@ -10,10 +10,11 @@ from bot.blocks.common import esc
 from bot.blocks.modals import Field, Form, pick
 from bot.commands.registry import Ctx, Reply
 from bot.dispatch import escaped, execute, from_error
-from bot.intents.common import edit_button
+from bot.intents.common import custom_line, edit_button
 from bot.intents.companies import company_written
+from bot.intents.pairs import add_runner, edit_runner
 from bot.services.errors import DomainError, NotFound
-from bot.services.views import Written
+from bot.services.views import ContactView, Written
 from bot.spec import Ask, IntentSpec, Offer, Verb
 from models.entities import LIFECYCLES
 
@@ -29,6 +30,8 @@ def create_contact(ctx: Ctx, slots: dict[str, Any]) -> Reply:
         company=slots.get("company"),
         title=slots.get("title"),
         lifecycle=slots.get("lifecycle"),
+        tags=slots.get("tags"),
+        custom=slots.get("custom"),
         force=bool(slots.get("force")),
     )
     return contact_written(ctx, w, "Added contact")
@@ -46,8 +49,21 @@ def contact_written(ctx: Ctx, w: Written, verb: str) -> Reply:
             lines.append(f"• company → {esc(c.company or '—')}")
         elif key == "tags":
             lines.append(f"• tags → {esc(', '.join(c.tags) or '—')}")
+        elif key.startswith("custom:"):
+            lines.append(custom_line(key, old, new))
         else:
             lines.append(f"• {key}: {esc(old or '—')} → {esc(new or '—')}")
+    blocks = cards.written(
+        f"✅ {verb} {cards.contact_line(c)}",
+        lines,
+        op_id=w.op_id,
+        edit=contact_edit_button(c),
+        next_steps=[cards.contact_follow_up_button(c)],
+    )
+    return Reply(f"{verb} {c.name}", blocks)
+
+
+def contact_edit_button(c: ContactView) -> Any:
     edit_slots = {
         "contact": c.id,
         "email": c.email,
@@ -55,15 +71,10 @@ def contact_written(ctx: Ctx, w: Written, verb: str) -> Reply:
         "company": c.company,
         "title": c.title,
         "lifecycle": c.lifecycle,
+        "tags": ", ".join(c.tags) or None,
+        "custom": dict(c.custom) or None,
     }
-    blocks = cards.written(
-        f"✅ {verb} {cards.contact_line(c)}",
-        lines,
-        op_id=w.op_id,
-        edit=edit_button("update_contact", edit_slots, "new", {"contact": c.name}),
-        next_steps=[cards.contact_follow_up_button(c)],
-    )
-    return Reply(f"{verb} {c.name}", blocks)
+    return edit_button("update_contact", edit_slots, "new", {"contact": c.name})
 
 
 def update_contact(ctx: Ctx, slots: dict[str, Any]) -> Reply:
@@ -103,7 +114,8 @@ def find_contact(ctx: Ctx, slots: dict[str, Any]) -> Reply:
 
 def show_contact(ctx: Ctx, slots: dict[str, Any]) -> Reply:
     details = ctx.crm.contact_details(ctx.actor, slots["contact"])
-    return Reply(details.contact.name, cards.contact_details(details, ctx.tz))
+    edit = contact_edit_button(details.contact)
+    return Reply(details.contact.name, cards.contact_details(details, ctx.tz, edit))
 
 
 # ---- creating what a request named but the CRM did not have --------------------------------------------
@@ -169,6 +181,7 @@ def _contact_fields(first: Field) -> tuple[Field, ...]:
         pick("company", "Company"),
         Field("title", "Title"),
         Field("lifecycle", "Lifecycle", "select", choices=LIFECYCLES),
+        Field("tags", "Tags", hint="separated by commas, e.g. hot, emea"),
     )
 
 
@@ -183,10 +196,11 @@ SPECS = (
         verbs=(
             Verb(
                 "contact add",
-                "contact add NAME [EMAIL] [PHONE] [at COMPANY]",
+                "contact add NAME [EMAIL] [PHONE] [at COMPANY] [tags=a,b] [field=value …]",
                 "Add a contact; warns when it looks like someone you already have.",
                 GROUP,
-                ("contact add Jane Doe jane@acme.com at Acme Corp",),
+                ("contact add Jane Doe jane@acme.com at Acme Corp", "contact add Raj Patel tags=hot,emea"),
+                run=add_runner("contact"),
             ),
         ),
     ),
@@ -203,9 +217,13 @@ SPECS = (
             Verb(
                 "contact edit",
                 "contact edit NAME field=value …",
-                "Change a contact's name, email, phone, company, title or lifecycle.",
+                "Change a contact's name, email, phone, company, title, lifecycle, tags or custom fields.",
                 GROUP,
-                ('contact edit Jane Doe title="VP Sales" lifecycle=customer',),
+                (
+                    'contact edit Jane Doe title="VP Sales" lifecycle=customer',
+                    "contact edit Jane Doe region=EMEA",
+                ),
+                run=edit_runner("contact", "update_contact"),
             ),
         ),
     ),

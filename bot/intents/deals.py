@@ -12,15 +12,16 @@ from bot.blocks.common import day, esc, money, user
 from bot.blocks.modals import Field, Form, pick
 from bot.commands.registry import Ctx, Reply
 from bot.dispatch import escaped, execute
-from bot.intents.common import edit_button
+from bot.intents.common import custom_line, edit_button
 from bot.intents.contacts import contact_offer
+from bot.intents.pairs import add_runner, edit_runner
 from bot.services.errors import NotFound
 from bot.services.views import Written
 from bot.spec import Ask, IntentSpec, Offer, Verb
 
 GROUP = "Deals"
 # What an update of a deal may change; one of them must be said.
-DEAL_CHANGES = ("stage", "amount", "close_date", "currency")
+DEAL_CHANGES = ("stage", "amount", "close_date", "currency", "title", "tags", "custom")
 
 
 def _deal_slots(d: Any) -> dict[str, Any]:
@@ -31,6 +32,7 @@ def _deal_slots(d: Any) -> dict[str, Any]:
         "stage": d.stage,
         "amount": float(d.amount) if d.amount is not None else None,
         "close_date": d.close_date.isoformat() if d.close_date else None,
+        "custom": dict(d.custom) or None,
     }
 
 
@@ -44,6 +46,8 @@ def create_deal(ctx: Ctx, slots: dict[str, Any]) -> Reply:
         currency=slots.get("currency"),
         stage=slots.get("stage"),
         close_date=slots.get("close_date"),
+        tags=slots.get("tags"),
+        custom=slots.get("custom"),
         force=bool(slots.get("force")),
     )
     return deal_written(ctx, w, "Added deal")
@@ -68,6 +72,10 @@ def _change_line(w: Written, key: str, old: Any, new: Any) -> str | None:
         return f"• owner → {user(d.owner_slack_id)}"
     if key == "company_id":
         return f"• company → *{esc(d.company or '—')}*"
+    if key == "tags":
+        return f"• tags → {esc(', '.join(d.tags) or '—')}"
+    if key.startswith("custom:"):
+        return custom_line(key, old, new)
     if key == "contact_id":
         return f"• contact → *{esc(d.contact or '—')}*"
     return None
@@ -104,6 +112,8 @@ def update_deal(ctx: Ctx, slots: dict[str, Any]) -> Reply:
         # Only the deal's form has these; the message contract's update_deal does not.
         company=slots.get("company"),
         contact=slots.get("contact"),
+        tags=slots.get("tags"),
+        custom=slots.get("custom"),
     )
     if not w.changed:
         assert w.deal is not None
@@ -113,7 +123,8 @@ def update_deal(ctx: Ctx, slots: dict[str, Any]) -> Reply:
 
 def show_deal(ctx: Ctx, slots: dict[str, Any]) -> Reply:
     d = ctx.crm.resolve_deal(ctx.actor, slots["deal"])
-    return Reply(f"{d.title}: {d.stage_name}", cards.deal_details(d, ctx.tz))
+    edit = edit_button("update_deal", _deal_slots(d), "new", {"deal": d.title})
+    return Reply(f"{d.title}: {d.stage_name}", cards.deal_details(d, ctx.tz, edit))
 
 
 def list_deals(ctx: Ctx, slots: dict[str, Any]) -> Reply:
@@ -203,10 +214,11 @@ SPECS = (
         verbs=(
             Verb(
                 "deal add",
-                "deal add TITLE [AMOUNT] [stage STAGE] [closing DATE]",
+                "deal add TITLE [AMOUNT] [stage STAGE] [closing DATE] [tags=a,b] [field=value …]",
                 "Add a deal to the pipeline.",
                 GROUP,
                 ("deal add Acme renewal $50k closing Dec 15",),
+                run=add_runner("deal"),
             ),
         ),
     ),
@@ -238,6 +250,17 @@ SPECS = (
                 "Move a deal to a stage ({stages}).",
                 GROUP,
                 ("deal move Acme renewal to proposal",),
+            ),
+            Verb(
+                "deal edit",
+                "deal edit DEAL field=value …",
+                "Change a deal's title, amount, stage, close date, tags or custom fields.",
+                GROUP,
+                (
+                    "deal edit Acme renewal amount=65k close_date=2026-12-15",
+                    "deal edit Acme renewal tier=gold",
+                ),
+                run=edit_runner("deal", "update_deal"),
             ),
             Verb(
                 "deal amount",

@@ -7,18 +7,21 @@ would turn the question into a record ("Create contact “all customers”").
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
 from bot.blocks import cards
 from bot.blocks.common import esc, user
 from bot.commands.registry import Ctx, Reply
-from bot.dispatch import execute
+from bot.dispatch import execute, wrong_form
+from bot.intents.common import PAGE, page_title, pages, paging
 from bot.intents.companies import LIST_VERB, SHOW_VERB, list_companies, show_company, tag_company
 from bot.intents.contacts import show_contact
 from bot.intents.deals import list_deals, show_deal, tag_deal
 from bot.services.errors import NotFound
-from bot.spec import IntentSpec
+from bot.spec import IntentSpec, Verb
+from models.entities import LIFECYCLES
 
 # What each intent would do, in words, and the help topic closest to it today.
 NOT_YET: dict[str, tuple[str, str]] = {
@@ -74,23 +77,27 @@ def _or_company(ctx: Ctx, record: Any, missing: NotFound) -> Reply:
         raise missing from None
 
 
-CONTACT_FILTERS = {"lifecycle", "tag", "owner", "company", "inactive_days"}
-COMPANY_FILTERS = {"tag", "owner"}
+CONTACT_FILTERS = {"lifecycle", "tag", "owner", "company", "inactive_days", "industry"}
+COMPANY_FILTERS = {"tag", "owner", "industry", "inactive_days"}
 
 
 def list_records(ctx: Ctx, slots: dict[str, Any]) -> Reply:
-    filters = {k for k, v in slots.items() if v not in (None, "", []) and k != "record_type"}
+    filters = {k for k, v in slots.items() if v not in (None, "", []) and k not in ("record_type", "page")}
+    page = {"page": slots["page"]} if slots.get("page") else {}
     if slots.get("record_type") == "deal" and filters <= {"owner", "stage", "tag"}:
         return list_deals(ctx, {k: slots.get(k) for k in ("owner", "stage", "tag")})
     if slots.get("record_type") == "contact" and filters <= CONTACT_FILTERS:
-        return _contacts(ctx, {k: slots[k] for k in filters})
+        return list_contacts(ctx, {**{k: slots[k] for k in filters}, **page})
     if slots.get("record_type") == "company" and filters <= COMPANY_FILTERS:
-        return list_companies(ctx, {k: slots[k] for k in filters})
+        return list_companies(ctx, {**{k: slots[k] for k in filters}, **page})
     return not_yet("list_records")
 
 
-def _contacts(ctx: Ctx, filters: dict[str, Any]) -> Reply:
-    total, found = ctx.crm.list_contacts(ctx.actor, **filters)
+def list_contacts(ctx: Ctx, filters: dict[str, Any]) -> Reply:
+    """A page of the contacts matching ``filters`` (``page``: which, from 1), with their count."""
+    filters = dict(filters)
+    page = paging(filters)
+    total, found = ctx.crm.list_contacts(ctx.actor, **filters, offset=(page - 1) * PAGE, limit=PAGE)
     said = []
     if filters.get("lifecycle"):
         said.append(f"{filters['lifecycle']}s")
@@ -99,12 +106,66 @@ def _contacts(ctx: Ctx, filters: dict[str, Any]) -> Reply:
     if filters.get("owner"):
         said.append(f"owned by {user(filters['owner'])}")
     if filters.get("company"):
-        said.append(f"at {filters['company']}")
+        said.append(f"at {esc(filters['company'])}")
+    if filters.get("industry"):
+        said.append(f"in {esc(filters['industry'])}")
     if filters.get("inactive_days"):
         said.append(f"with nothing logged in {filters['inactive_days']} days")
-    title = f"{total} contact{'' if total == 1 else 's'}" + (" · " + ", ".join(said) if said else "")
-    more = f"\n_the first {len(found)} of {total}_" if total > len(found) else ""
-    return Reply(title, cards.contact_list_titled(title + more, found))
+    title = page_title(total, ("contact", "contacts"), said, page, len(found))
+    blocks = cards.contact_list_titled(title, found)
+    return Reply(title, blocks + pages(cards.pager, "contact", filters, page, total, len(found)))
+
+
+_MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
+_KEYWORDS = {"at", "industry", "quiet", "inactive", "idle", "tag", "tagged"}
+
+
+def contact_filters(ctx: Ctx, args: str) -> dict[str, Any] | None:
+    """``LIFECYCLE`` · ``mine``/``@someone`` · ``#tag``/``tag TAG`` · ``at COMPANY`` · ``industry WORDS``
+    · ``quiet N`` (days with nothing logged), in any order; None when something else was typed."""
+    words = args.split()
+    filters: dict[str, Any] = {}
+    i = 0
+    while i < len(words):
+        word, low = words[i], words[i].lower()
+        nxt = words[i + 1] if i + 1 < len(words) else None
+        if low.rstrip("s") in LIFECYCLES:
+            filters["lifecycle"] = low.rstrip("s")
+        elif low in ("mine", "my", "me"):
+            filters["owner"] = ctx.user_id
+        elif _MENTION.match(word):
+            filters["owner"] = _MENTION.match(word).group(1)  # type: ignore[union-attr]
+        elif word.startswith("#") and len(word) > 1:
+            filters["tag"] = word[1:]
+        elif low in ("tag", "tagged") and nxt:
+            filters["tag"], i = nxt.lstrip("#"), i + 1
+        elif low in ("quiet", "inactive", "idle") and nxt and nxt.isdigit():
+            filters["inactive_days"], i = int(nxt), i + 1
+        elif low in ("at", "industry") and nxt:
+            end = next((j for j in range(i + 1, len(words)) if words[j].lower() in _KEYWORDS), len(words))
+            filters["company" if low == "at" else "industry"] = " ".join(words[i + 1 : end])
+            i = end - 1
+        elif low not in ("all", "team", "contacts", "list"):
+            return None
+        i += 1
+    return filters
+
+
+def contact_list_verb(ctx: Ctx, args: str) -> Reply:
+    filters = contact_filters(ctx, args)
+    if filters is None:
+        return wrong_form(CONTACT_LIST_VERB, args)
+    return list_contacts(ctx, filters)
+
+
+CONTACT_LIST_VERB = Verb(
+    "contact list",
+    "contact list [LIFECYCLE] [mine|@someone] [#TAG] [at COMPANY] [industry INDUSTRY] [quiet DAYS]",
+    "List contacts by lifecycle, owner, tag, company, industry or days with nothing logged; 20 a page.",
+    "Contacts",
+    ("contact list customers #emea", "contact list quiet 30 at Acme"),
+    run=contact_list_verb,
+)
 
 
 def tag_record(ctx: Ctx, slots: dict[str, Any]) -> Reply:
@@ -140,7 +201,7 @@ def answer_not_yet(intent: str) -> Callable[[Ctx, dict[str, Any]], Reply]:
 
 SPECS = (
     IntentSpec("show_record", show_record, verbs=(SHOW_VERB,)),
-    IntentSpec("list_records", list_records, verbs=(LIST_VERB,)),
+    IntentSpec("list_records", list_records, verbs=(LIST_VERB, CONTACT_LIST_VERB)),
     IntentSpec("tag_record", tag_record),
     IntentSpec("log_feedback", answer_not_yet("log_feedback")),
 )

@@ -29,6 +29,7 @@ from models import (
     Base,
     Company,
     Contact,
+    CustomField,
     Deal,
     Interaction,
     Pipeline,
@@ -54,6 +55,7 @@ AUDITED: dict[str, type[Base]] = {
     "webhook": WebhookEndpoint,
     "pipeline": Pipeline,
     "stage": PipelineStage,
+    "custom_field": CustomField,
 }
 RECORD_TYPE = {cls: name for name, cls in AUDITED.items()}
 # How a column takes part in the audit trail: its ``info["audit"]`` (models/entities.py), True when

@@ -7,24 +7,25 @@ Public for the other services: :func:`find_company`, :func:`company_view` and :f
 from __future__ import annotations
 
 import re
+from datetime import datetime, timedelta
 from typing import Any
 
 from rapidfuzz import fuzz
-from sqlalchemy import String, cast, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bot.services import fields
+from bot.services import customfields, fields
 from bot.services.base import Actor, Op, Ref, Service, lock_row
 from bot.services.errors import Candidate, Invalid, NotFound, PossibleDuplicate
-from bot.services.lookup import pick, rank
+from bot.services.lookup import counted, pick, rank, tagged
 from bot.services.text import fold
 from bot.services.views import CompanyView, Written
-from bot.services.workspace import user_by_slack
-from models import Company, User
+from bot.services.workspace import person, user_by_slack
+from models import Company, Contact, Interaction, Target
 from models.entities import LIFECYCLES
 
 # What update_company may change.
-EDITABLE = ("name", "domain", "industry", "owner", "tags", "lifecycle")
+EDITABLE = ("name", "domain", "industry", "owner", "tags", "lifecycle", "custom")
 # Words that say what kind of legal entity a company is, not which company: "Acme", "Acme Corp" and
 # "ACME, Inc." are one company to a person.
 LEGAL_SUFFIXES = frozenset(
@@ -50,9 +51,16 @@ def company_key(name: str) -> str:
 
 
 def company_view(s: Session, c: Company) -> CompanyView:
-    owner = s.get(User, c.owner_id) if c.owner_id else None
+    owner = person(s, c.owner_id)
     return CompanyView(
-        c.id, c.name, c.domain, c.industry, owner.slack_id if owner else None, list(c.tags or []), c.lifecycle
+        c.id,
+        c.name,
+        c.domain,
+        c.industry,
+        owner.slack_id if owner else None,
+        list(c.tags or []),
+        c.lifecycle,
+        tuple(customfields.shown(s, "company", c.custom)) if c.custom else (),
     )
 
 
@@ -80,7 +88,8 @@ def find_company(s: Session, op: Op | None, actor: Actor, ref: Ref | None, *, cr
         return same[0]
     if not create or op is None:
         return s.get(Company, pick("company", name, matches))
-    company = Company(workspace_id=actor.workspace_id, name=name, name_key=key)
+    # The op's clock, like every time a service writes: "no activity in 30 days" counts from it.
+    company = Company(workspace_id=actor.workspace_id, name=name, name_key=key, created_at=op.clock())
     s.add(company)
     # Its id is wanted at once; the op records it as made (bot/services/base.py).
     s.flush()
@@ -156,6 +165,20 @@ def _checked_edits(values: dict[str, Any]) -> dict[str, Any]:
     return values
 
 
+def _quiet_since(since: datetime) -> list[Any]:
+    """Companies with nothing logged since ``since``, neither with them nor with their people, and on
+    file from before it."""
+    logged = select(Target.company_id).join(Interaction, Interaction.id == Target.interaction_id)
+    with_them = logged.where(Target.company_id.is_not(None), Interaction.occurred_at >= since)
+    with_people = (
+        select(Contact.company_id)
+        .join(Target, Target.contact_id == Contact.id)
+        .join(Interaction, Interaction.id == Target.interaction_id)
+        .where(Contact.company_id.is_not(None), Interaction.occurred_at >= since)
+    )
+    return [Company.id.not_in(with_them), Company.id.not_in(with_people), Company.created_at < since]
+
+
 class Companies(Service):
     def find_companies(self, actor: Actor, query: str, limit: int = 5) -> list[CompanyView]:
         with self.read(actor) as s:
@@ -184,6 +207,7 @@ class Companies(Service):
         domain: str | None = None,
         industry: str | None = None,
         tags: list[str] | None = None,
+        custom: dict[str, Any] | None = None,
         force: bool = False,
     ) -> Written:
         """A company of its own, owned by whoever adds it. ``force``: add it even though it looks like
@@ -203,8 +227,10 @@ class Companies(Service):
                 industry=industry,
                 owner_id=actor.user_id,
                 tags=fields.tags(tags),
+                custom={},
                 created_at=self.now(),
             )
+            customfields.apply(s, "company", company, custom or {})
             s.add(company)
             s.flush()
             return Written(op.id, company=company_view(s, company))
@@ -223,11 +249,14 @@ class Companies(Service):
             for key, value in values.items():
                 if key == "name":
                     company.name, company.name_key = value, fold(value)
+                elif key == "custom":
+                    customfields.apply(s, "company", company, value)
                 elif key == "owner":
                     company.owner_id = user_by_slack(s, actor.workspace_id, value).id if value else None
                 else:
                     setattr(company, key, value)
-            return Written(edit.op.id, company=company_view(s, company), changed=edit.changes())
+            changed = customfields.named_changes(s, "company", edit.changes())
+            return Written(edit.op.id, company=company_view(s, company), changed=changed)
 
     def tag_company(self, actor: Actor, ref: Ref, tags: list[str]) -> Written:
         """Tags added to those the company has (under its lock, so two people tagging at once keep both)."""
@@ -251,21 +280,29 @@ class Companies(Service):
         owner: str | None = None,
         tag: str | None = None,
         industry: str | None = None,
+        inactive_days: int | None = None,
         limit: int = 25,
+        offset: int = 0,
     ) -> tuple[int, list[CompanyView]]:
-        """Companies matching every filter given, by name, with how many match in all."""
+        """Companies matching every filter given, by name, with how many match in all; ``offset`` and
+        ``limit`` give one page of them. "No activity in N days": nothing logged with the company or its
+        people since, and on file for longer than that."""
         with self.read(actor) as s:
             where: list[Any] = []
             if owner:
                 where.append(Company.owner_id == user_by_slack(s, actor.workspace_id, owner).id)
             if tag:
-                # Tags are a JSON list: its text holds "tag" with the quotes on both backends.
-                text = func.lower(cast(Company.tags, String))
-                where.append(text.like('%"' + tag.lower().strip().lstrip("#").replace("%", "") + '"%'))
+                where.append(tagged(s, Company.tags, tag))
             if industry:
                 where.append(func.lower(Company.industry) == industry.strip().lower())
-            total = int(s.scalar(select(func.count()).select_from(Company).where(*where)) or 0)
+            if inactive_days is not None:
+                where += _quiet_since(self.now() - timedelta(days=int(inactive_days)))
+            total = counted(s, select(Company.id).where(*where))
             rows = s.scalars(
-                select(Company).where(*where).order_by(Company.name_key, Company.id).limit(limit)
+                select(Company)
+                .where(*where)
+                .order_by(Company.name_key, Company.id)
+                .offset(max(0, offset))
+                .limit(limit)
             )
             return total, [company_view(s, c) for c in rows]

@@ -9,27 +9,27 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import String, cast, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bot.services import fields, limits
+from bot.services import customfields, fields, limits
 from bot.services.base import Actor, Op, Ref, Service, lock_row
 from bot.services.companies import find_company
 from bot.services.errors import Candidate, Invalid, NotFound, PossibleDuplicate
 from bot.services.fields import EMAIL
-from bot.services.lookup import Match, pick, rank
+from bot.services.lookup import Match, counted, pick, rank, tagged
 from bot.services.text import fold
 from bot.services.views import ContactView, Written
-from bot.services.workspace import user_by_slack
-from models import Company, Contact, Interaction, Target, User
+from bot.services.workspace import person, user_by_slack
+from models import Company, Contact, Interaction, Target
 from models.entities import LIFECYCLES
 
 # What update_contact may change.
-EDITABLE = {"name", "email", "phone", "company", "title", "lifecycle", "tags", "preferred_channel"}
+EDITABLE = {"name", "email", "phone", "company", "title", "lifecycle", "tags", "preferred_channel", "custom"}
 
 
 def contact_view(s: Session, c: Contact) -> ContactView:
-    owner = s.get(User, c.owner_id) if c.owner_id else None
+    owner = person(s, c.owner_id)
     return ContactView(
         c.id,
         c.name,
@@ -41,6 +41,7 @@ def contact_view(s: Session, c: Contact) -> ContactView:
         c.lifecycle,
         owner.slack_id if owner else None,
         list(c.tags or []),
+        tuple(customfields.shown(s, "contact", c.custom)) if c.custom else (),
     )
 
 
@@ -133,6 +134,8 @@ def _checked_edits(values: dict[str, Any]) -> dict[str, Any]:
         fields.name(values["name"], "name", "contact")
     if isinstance(values.get("title"), str):
         limits.check("job title", values["title"])
+    if "tags" in values:
+        values["tags"] = fields.tags(values["tags"])
     if values.get("lifecycle") and values["lifecycle"] not in LIFECYCLES:
         raise Invalid(
             "contact.lifecycle.unknown",
@@ -157,8 +160,10 @@ class Contacts(Service):
         title: str | None = None,
         lifecycle: str | None = None,
         tags: list[str] | None = None,
+        custom: dict[str, Any] | None = None,
         force: bool = False,
     ) -> Written:
+        """``custom``: values of the workspace's own fields, by field name (checked by the field's kind)."""
         name = fields.name(name, "name", "contact.add")
         email = fields.email(email)
         phone = fields.phone(phone)
@@ -183,10 +188,12 @@ class Contacts(Service):
                 company_id=company_row.id if company_row else None,
                 lifecycle=lifecycle or "prospect",
                 owner_id=actor.user_id,
-                tags=tags or [],
+                tags=fields.tags(tags),
+                custom={},
                 # The service's clock, like every other time it writes (a test's or the console's).
                 created_at=self.now(),
             )
+            customfields.apply(s, "contact", contact, custom or {})
             s.add(contact)
             s.flush()
             s.refresh(contact)
@@ -206,6 +213,8 @@ class Contacts(Service):
                 if key == "company":
                     company = find_company(s, edit.op, actor, value, create=True)
                     contact.company_id = company.id if company else None
+                elif key == "custom":
+                    customfields.apply(s, "contact", contact, value)
                 elif key == "name":
                     contact.name = fields.name(value, "name", "contact")
                     contact.name_key = fold(contact.name)
@@ -214,7 +223,8 @@ class Contacts(Service):
             # Written first, then reloaded so the view names the company it now points at.
             s.flush()
             s.refresh(contact)
-            return Written(edit.op.id, contact=contact_view(s, contact), changed=edit.changes())
+            changed = customfields.named_changes(s, "contact", edit.changes())
+            return Written(edit.op.id, contact=contact_view(s, contact), changed=changed)
 
     def find_contacts(self, actor: Actor, query: str, limit: int = 5) -> list[ContactView]:
         with self.read(actor) as s:
@@ -251,23 +261,29 @@ class Contacts(Service):
         owner: str | None = None,
         company: str | None = None,
         inactive_days: int | None = None,
+        industry: str | None = None,
         limit: int = 25,
+        offset: int = 0,
     ) -> tuple[int, list[ContactView]]:
-        """Contacts matching every filter given, by name, with how many match in all. "No activity in N
-        days": nothing logged with them since, and on file for longer than that."""
+        """Contacts matching every filter given, by name, with how many match in all; ``offset`` and
+        ``limit`` give one page of them. "No activity in N days": nothing logged with them since, and
+        on file for longer than that. ``industry``: their company's."""
         with self.read(actor) as s:
             where: list[Any] = []
             if lifecycle:
                 where.append(Contact.lifecycle == lifecycle)
             if tag:
-                # Tags are a JSON list: its text holds "tag" with the quotes on both backends.
-                text = func.lower(cast(Contact.tags, String))
-                where.append(text.like('%"' + tag.lower().strip().lstrip("#").replace("%", "") + '"%'))
+                where.append(tagged(s, Contact.tags, tag))
             if owner:
                 where.append(Contact.owner_id == user_by_slack(s, actor.workspace_id, owner).id)
             if company:
                 found = find_company(s, None, actor, company, create=False)
                 where.append(Contact.company_id == (found.id if found else -1))
+            if industry:
+                in_industry = select(Company.id).where(
+                    func.lower(Company.industry) == industry.strip().lower()
+                )
+                where.append(Contact.company_id.in_(in_industry))
             if inactive_days is not None:
                 since = self.now() - timedelta(days=int(inactive_days))
                 last = (
@@ -279,9 +295,13 @@ class Contacts(Service):
                 )
                 q_last = select(last.c.contact_id).where(last.c.at >= since)
                 where += [Contact.id.not_in(q_last), Contact.created_at < since]
-            total = int(s.scalar(select(func.count()).select_from(Contact).where(*where)) or 0)
+            total = counted(s, select(Contact.id).where(*where))
             rows = s.scalars(
-                select(Contact).where(*where).order_by(Contact.name_key, Contact.id).limit(limit)
+                select(Contact)
+                .where(*where)
+                .order_by(Contact.name_key, Contact.id)
+                .offset(max(0, offset))
+                .limit(limit)
             )
             return total, [contact_view(s, c) for c in rows]
 

@@ -29,6 +29,7 @@ from bot.services import totals
 from bot.services.base import UNSET, Actor, Ref, ServiceBase
 from bot.services.companies import Companies
 from bot.services.contacts import Contacts
+from bot.services.customfields import CustomFields
 from bot.services.dashboard import Dashboard, Dashboards
 from bot.services.deals import Deals
 from bot.services.deletion import Deletions
@@ -48,9 +49,11 @@ from bot.services.views import (
     CompanyView,
     ContactDetails,
     ContactView,
+    CustomFieldView,
     DealView,
     Deletion,
     Duplicates,
+    FieldWritten,
     MergePlan,
     Pipeline,
     PipelineView,
@@ -89,6 +92,7 @@ class CRM(ServiceBase):
         self.tasks = Tasks(sessions, now)
         self.interactions = Interactions(sessions, now)
         self.details = Details(sessions, now)
+        self.custom = CustomFields(sessions, now)
         self.undo_log = UndoLog(sessions, now, self.workspaces)
         # Also what turns every op's record events into webhook deliveries, whoever writes.
         self.webhooks = Webhooks(sessions, now, webhook_hosts)
@@ -159,10 +163,11 @@ class CRM(ServiceBase):
         domain: str | None = None,
         industry: str | None = None,
         tags: list[str] | None = None,
+        custom: dict[str, Any] | None = None,
         force: bool = False,
     ) -> Written:
         return self.companies.create_company(
-            actor, name, domain=domain, industry=industry, tags=tags, force=force
+            actor, name, domain=domain, industry=industry, tags=tags, custom=custom, force=force
         )
 
     def ensure_company(self, actor: Actor, name: str) -> Written:
@@ -184,9 +189,19 @@ class CRM(ServiceBase):
         owner: str | None = None,
         tag: str | None = None,
         industry: str | None = None,
+        inactive_days: int | None = None,
         limit: int = 25,
+        offset: int = 0,
     ) -> tuple[int, list[CompanyView]]:
-        return self.companies.list_companies(actor, owner=owner, tag=tag, industry=industry, limit=limit)
+        return self.companies.list_companies(
+            actor,
+            owner=owner,
+            tag=tag,
+            industry=industry,
+            inactive_days=inactive_days,
+            limit=limit,
+            offset=offset,
+        )
 
     def company_details(self, actor: Actor, ref: Ref) -> CompanyDetails:
         return self.details.company_details(actor, ref)
@@ -202,6 +217,7 @@ class CRM(ServiceBase):
         title: str | None = None,
         lifecycle: str | None = None,
         tags: list[str] | None = None,
+        custom: dict[str, Any] | None = None,
         force: bool = False,
     ) -> Written:
         return self.contacts.create_contact(
@@ -213,6 +229,7 @@ class CRM(ServiceBase):
             title=title,
             lifecycle=lifecycle,
             tags=tags,
+            custom=custom,
             force=force,
         )
 
@@ -231,7 +248,9 @@ class CRM(ServiceBase):
         owner: str | None = None,
         company: str | None = None,
         inactive_days: int | None = None,
+        industry: str | None = None,
         limit: int = 25,
+        offset: int = 0,
     ) -> tuple[int, list[ContactView]]:
         return self.contacts.list_contacts(
             actor,
@@ -240,7 +259,9 @@ class CRM(ServiceBase):
             owner=owner,
             company=company,
             inactive_days=inactive_days,
+            industry=industry,
             limit=limit,
+            offset=offset,
         )
 
     def resolve_contact(self, actor: Actor, ref: Ref, company: str | None = None) -> ContactView:
@@ -248,6 +269,26 @@ class CRM(ServiceBase):
 
     def contact_details(self, actor: Actor, ref: Ref) -> ContactDetails:
         return self.details.contact_details(actor, ref)
+
+    # ---- the workspace's own fields --------------------------------------------------------------
+
+    def custom_fields(self, actor: Actor, record_type: str | None = None) -> list[CustomFieldView]:
+        return self.custom.list_fields(actor, record_type)
+
+    def add_custom_field(
+        self, actor: Actor, record_type: str, name: str, kind: str, choices: list[str] | None = None
+    ) -> FieldWritten:
+        return self.custom.add_field(actor, record_type, name, kind, choices)
+
+    def rename_custom_field(self, actor: Actor, record_type: str, ref: str, new_name: str) -> FieldWritten:
+        return self.custom.rename_field(actor, record_type, ref, new_name)
+
+    def remove_custom_field(self, actor: Actor, record_type: str, ref: str) -> FieldWritten:
+        return self.custom.remove_field(actor, record_type, ref)
+
+    def custom_values(self, actor: Actor, record_type: str, ref: Ref) -> dict[str, Any]:
+        """A record's custom values by field name (every field of its type; None where it has none)."""
+        return self.details.custom_values(actor, record_type, ref)
 
     # ---- deals and the pipeline ------------------------------------------------------------------
 
@@ -293,6 +334,8 @@ class CRM(ServiceBase):
         stage: str | None = None,
         close_date: str | date | None = None,
         owner: str | None = None,
+        tags: list[str] | None = None,
+        custom: dict[str, Any] | None = None,
         force: bool = False,
     ) -> Written:
         """``force``: the person said to add it even though they added the same deal a moment ago."""
@@ -306,6 +349,8 @@ class CRM(ServiceBase):
             stage=stage,
             close_date=close_date,
             owner=owner,
+            tags=tags,
+            custom=custom,
             force=force,
         )
 
@@ -324,6 +369,8 @@ class CRM(ServiceBase):
         force: bool = False,
         company: str | None = None,
         contact: Ref | None = None,
+        tags: list[str] | None = None,
+        custom: dict[str, Any] | None = None,
     ) -> Written:
         """``force``: the person confirmed a change of currency (the amount is never converted)."""
         return self.deals.update_deal(
@@ -339,6 +386,8 @@ class CRM(ServiceBase):
             force=force,
             company=company,
             contact=contact,
+            tags=tags,
+            custom=custom,
         )
 
     def advance_deal(self, actor: Actor, ref: Ref) -> Written:

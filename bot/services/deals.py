@@ -13,16 +13,16 @@ from decimal import Decimal
 from typing import Any
 
 from rapidfuzz import fuzz
-from sqlalchemy import String, cast, func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from bot.services import fields, rooms
+from bot.services import customfields, fields, rooms
 from bot.services.base import Actor, Edit, Op, Ref, Service, lock_row
 from bot.services.companies import find_company
 from bot.services.contacts import find_contact
 from bot.services.errors import Candidate, CurrencyChange, Invalid, NotFound, PossibleDuplicate
 from bot.services.lifecycle import after_deal_written
-from bot.services.lookup import Match, pick, rank
+from bot.services.lookup import Match, pick, rank, tagged
 from bot.services.reports import Activity, Closed, Cycle, Forecast, activity, closed_deals, cycle, forecast
 from bot.services.stages import (
     find_pipeline,
@@ -35,7 +35,7 @@ from bot.services.stages import (
 from bot.services.text import fold
 from bot.services.timeutil import parse_day
 from bot.services.views import Amounts, DealView, OwnerFigure, Pipeline, StageFigure, Written, add_amounts
-from bot.services.workspace import user_by_slack
+from bot.services.workspace import person, user_by_slack
 from models import Company, Contact, Deal, PipelineStage, PipelineTotal, User, Workspace
 
 
@@ -48,9 +48,12 @@ def first_stage(s: Session, ws_id: int, pipeline_id: int | None = None) -> Pipel
     return stages[0]
 
 
+_STAGES = "crm_stage_order"
+
+
 def deal_view(s: Session, d: Deal) -> DealView:
-    owner = s.get(User, d.owner_id) if d.owner_id else None
-    closer = s.get(User, d.closed_by_id) if d.closed_by_id else None
+    owner = person(s, d.owner_id)
+    closer = person(s, d.closed_by_id)
     next_stage = None
     if not d.stage.is_closed:
         nxt = s.scalars(
@@ -84,6 +87,7 @@ def deal_view(s: Session, d: Deal) -> DealView:
         d.stage.pipeline.name,
         d.stage.probability,
         d.room_channel_id,
+        tuple(customfields.shown(s, "deal", d.custom)) if d.custom else (),
     )
 
 
@@ -262,11 +266,14 @@ class Deals(Service):
         stage: str | None = None,
         close_date: str | date | None = None,
         owner: str | None = None,
+        tags: list[str] | None = None,
+        custom: dict[str, Any] | None = None,
         force: bool = False,
         pipeline: str | None = None,
     ) -> Written:
         """``force``: the person said to add it even though they added the same deal a moment ago;
-        ``pipeline``: the one it goes in, when not the first."""
+        ``pipeline``: the one it goes in, when not the first; ``custom``: values of the workspace's own
+        fields, by field name."""
         if not title and not company:
             raise Invalid("deal.title.missing", field="title")
         if title:
@@ -308,7 +315,10 @@ class Deals(Service):
                 last_activity_at=now,
                 # The service's clock, like every other time it writes: the sales cycle counts from it.
                 created_at=now,
+                tags=fields.tags(tags),
+                custom={},
             )
+            customfields.apply(s, "deal", deal, custom or {})
             _mark_closed(deal, stage_row, actor, now)
             if not force:
                 _check_duplicate(s, actor, deal_title)
@@ -335,15 +345,18 @@ class Deals(Service):
         force: bool = False,
         company: str | None = None,
         contact: Ref | None = None,
+        tags: list[str] | None = None,
+        custom: dict[str, Any] | None = None,
     ) -> Written:
-        """``force``: the person confirmed a change of currency (the amount is never converted)."""
+        """``force``: the person confirmed a change of currency (the amount is never converted).
+        ``tags`` replace the deal's; ``custom``: values of the workspace's own fields, by field name."""
         if title:
             fields.name(title, "deal title", "deal")
         amount_value = fields.money(amount)
         delta = fields.money(add_amount) if add_amount is not None else None
         day = parse_day(close_date, "close date")
-        if all(v is None for v in (stage, amount_value, delta, currency, day, owner, title)) and not (
-            company or contact
+        if all(v is None for v in (stage, amount_value, delta, currency, day, owner, title, tags)) and not (
+            company or contact or custom
         ):
             raise Invalid("deal.edit.empty", field="deal")
         # Locked for the whole transaction, so two people changing one deal never lose a write.
@@ -359,13 +372,16 @@ class Deals(Service):
             if day is not None:
                 deal.close_date = day
             self._relink(edit, owner=owner, title=title, company=company, contact=contact)
+            if tags is not None:
+                deal.tags = fields.tags(tags)
+            customfields.apply(edit.session, "deal", deal, custom or {})
             deal.last_activity_at = now
             deal.stale_alerted_at = None
             # Written first, then reloaded so the view shows the stage, company and contact it now
             # points at.
             edit.session.flush()
             edit.session.expire(deal)
-            changed = edit.changes()
+            changed = customfields.named_changes(edit.session, "deal", edit.changes())
             return Written(edit.op.id, deal=deal_view(edit.session, deal), changed=changed)
 
     @staticmethod
@@ -421,9 +437,7 @@ class Deals(Service):
         with self.read(actor) as s:
             q = select(Deal).join(PipelineStage, Deal.stage_id == PipelineStage.id)
             if tag:
-                # Tags are a JSON list: its text holds "tag" with the quotes on both backends.
-                text = func.lower(cast(Deal.tags, String))
-                q = q.where(text.like('%"' + tag.lower().strip().lstrip("#").replace("%", "") + '"%'))
+                q = q.where(tagged(s, Deal.tags, tag))
             if owner:
                 q = q.where(Deal.owner_id == user_by_slack(s, actor.workspace_id, owner).id)
             if stage:

@@ -5,14 +5,15 @@ Kept apart from contacts.py and companies.py, which the deal, task and interacti
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import func, or_, select
 
-from bot.services import targets
+from bot.services import customfields, targets
 from bot.services.base import Actor, Ref, Service
 from bot.services.companies import company_view, find_company
 from bot.services.contacts import contact_view, find_contact
-from bot.services.deals import deal_view
+from bot.services.deals import deal_view, find_deal
 from bot.services.errors import NotFound
 from bot.services.interactions import interaction_view
 from bot.services.tasks import task_view
@@ -112,3 +113,18 @@ class Details(Service):
                 [interaction_view(s, i) for i in interactions],
                 [task_view(s, t, now) for t in tasks],
             )
+
+    def custom_values(self, actor: Actor, record_type: str, ref: Ref) -> dict[str, Any]:
+        """A contact's, company's or deal's values of the workspace's own fields, by field name, every
+        field of its type present (None where it has no value): what an export writes with the record."""
+        with self.read(actor) as s:
+            record: Any
+            if record_type == "contact":
+                record = find_contact(s, actor, ref)
+            elif record_type == "deal":
+                record = find_deal(s, actor, ref)
+            else:
+                record = find_company(s, None, actor, ref, create=False)
+                if record is None:
+                    raise NotFound("record.not_found", kind="company", ref=str(ref))
+            return customfields.by_name(s, record_type, record.custom)

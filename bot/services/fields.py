@@ -86,7 +86,8 @@ def text_field(value: str | None, what: str) -> str | None:
 
 def tags(values: Any) -> list[str]:
     """Tags as kept: without a leading #, blanks dropped, each once, in the order given."""
-    items = [values] if isinstance(values, str) else list(values or [])
+    # "hot,emea" as typed in `tags=hot,emea` is two tags.
+    items = values.split(",") if isinstance(values, str) else list(values or [])
     return list(dict.fromkeys(t for t in (str(v).strip().lstrip("#").strip() for v in items) if t))
 
 

@@ -40,6 +40,7 @@ ACTIONS: dict[str, str] = {
     "stale days": "manager",
     "settings": "manager",
     "roles": "admin",
+    "custom fields": "admin",
     "teammate figures": "manager",
     "webhooks": "admin",
     "stages": "manager",
@@ -52,6 +53,7 @@ UNDO_ACTION = {
     "webhook": "webhooks",
     "stage": "stages",
     "pipeline": "stages",
+    "custom_field": "custom fields",
 }
 
 # Who holds a record: its columns naming people, and the part each plays (a refusal names them by it).

@@ -25,6 +25,8 @@ class CompanyView:
     owner_slack_id: str | None = None
     tags: list[str] = field(default_factory=list)
     lifecycle: str = "prospect"
+    # The workspace's own fields the company has a value in, as (field name, value).
+    custom: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -39,6 +41,7 @@ class ContactView:
     lifecycle: str
     owner_slack_id: str | None
     tags: list[str] = field(default_factory=list)
+    custom: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -65,6 +68,7 @@ class DealView:
     probability: int | None = None
     # The deal's channel (/crm deal room), if it has one.
     room_channel_id: str | None = None
+    custom: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -237,6 +241,25 @@ class Pipeline:
     @property
     def open_amounts(self) -> Amounts:
         return add_amounts(*(s.amounts for s in self.stages if not s.is_closed))
+
+
+@dataclass(frozen=True)
+class CustomFieldView:
+    id: int
+    record_type: str
+    name: str
+    key: str
+    kind: str
+    choices: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class FieldWritten:
+    """What adding, renaming or removing a custom field did: the op id for Undo, and the field."""
+
+    op_id: str
+    field: CustomFieldView
+    old_name: str | None = None
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from bot.services import policy
 from bot.services.base import Actor, Op, Service, change, skip_check
 from bot.services.errors import Conflict, Invalid, NotFound
 from bot.services.people import find_teammate
+from bot.services.tenancy import scope_of
 from bot.services.timeutil import due_instant, zone
 from bot.services.views import UserView, Written
 from models import Pipeline, PipelineStage, Task, User, Workspace
@@ -60,6 +61,20 @@ def user_by_slack(s: Session, ws_id: int, slack_id: str) -> User:
     if user is None:
         raise NotFound("person.unknown", kind="person", ref=slack_id)
     return user
+
+
+_TEAM_READ = "crm_team_read"
+
+
+def person(s: Session, user_id: int | None) -> User | None:
+    """A teammate by id. In a session scoped to a workspace the whole team is read once, the first time,
+    so that a page of records names their owners without a query each."""
+    if user_id is None:
+        return None
+    if scope_of(s) is not None and _TEAM_READ not in s.info:
+        # Held by the session, or its identity map (weak) would let them go again.
+        s.info[_TEAM_READ] = {u.id: u for u in s.scalars(select(User))}
+    return s.get(User, user_id)
 
 
 def user_view(user: User) -> UserView:

@@ -126,6 +126,8 @@ def test_every_vocabulary_the_models_name_is_checked() -> None:
         ("deliveries", "kind"),
         ("deliveries", "state"),
         ("subscriptions", "frequency"),
+        ("custom_fields", "record_type"),
+        ("custom_fields", "kind"),
     }
 
 

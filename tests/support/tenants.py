@@ -28,8 +28,13 @@ def fill(crm: CRM, team: str, prefix: str) -> Tenant:
     and a delivery: every table that points at another one has a row pointing."""
     boss = crm.register_user(team, f"U{prefix}1", name=f"{prefix} Boss", tz="UTC", role="admin")
     mate = crm.register_user(team, f"U{prefix}2", name=f"{prefix} Mate", tz="Europe/Paris")
+    crm.add_custom_field(boss, "contact", "Region", "choice", ["EMEA", "APAC"])
     contact = crm.create_contact(
-        boss, f"{prefix} Jane Doe", email=f"jane@{prefix.lower()}.com", company=f"{prefix} Corp"
+        boss,
+        f"{prefix} Jane Doe",
+        email=f"jane@{prefix.lower()}.com",
+        company=f"{prefix} Corp",
+        custom={"region": "EMEA"},
     )
     assert contact.contact is not None
     deal = crm.create_deal(
