@@ -77,6 +77,7 @@ class User(WorkspaceScoped, Base):
 class Company(WorkspaceScoped, Base):
     __tablename__ = "companies"
     __table_args__ = (
+        Index("ix_companies_import_batch", "workspace_id", "import_batch"),
         Index("ix_companies_lookup", "workspace_id", "name_key"),
         in_workspace(),
         tenant_key("companies", "owner_id", "users"),
@@ -92,6 +93,8 @@ class Company(WorkspaceScoped, Base):
     # Empty for a company made on the way by a contact or deal: nobody holds it, so anyone may tidy it.
     owner_id: Mapped[int | None] = mapped_column()
     tags: Mapped[list[str]] = mapped_column(default=list)
+    # The import that made it (bot/services/dataio/): a whole import is undone by this id.
+    import_batch: Mapped[str | None] = mapped_column(String(36), info={"audit": False})
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow, info={"audit": False})
 
@@ -99,6 +102,7 @@ class Company(WorkspaceScoped, Base):
 class Contact(WorkspaceScoped, Base):
     __tablename__ = "contacts"
     __table_args__ = (
+        Index("ix_contacts_import_batch", "workspace_id", "import_batch"),
         Index("ix_contacts_lookup", "workspace_id", "name_key"),
         Index("ix_contacts_email", "workspace_id", "email"),
         Index("ix_contacts_company", "company_id"),
@@ -120,6 +124,8 @@ class Contact(WorkspaceScoped, Base):
     owner_id: Mapped[int | None] = mapped_column()
     preferred_channel: Mapped[str | None] = mapped_column(String(16))
     tags: Mapped[list[str]] = mapped_column(default=list)
+    # The import that made it (bot/services/dataio/): a whole import is undone by this id.
+    import_batch: Mapped[str | None] = mapped_column(String(36), info={"audit": False})
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow, info={"audit": False})
 
@@ -144,10 +150,13 @@ class PipelineStage(WorkspaceScoped, Base):
 class Deal(WorkspaceScoped, Base):
     __tablename__ = "deals"
     __table_args__ = (
+        Index("ix_deals_import_batch", "workspace_id", "import_batch"),
         Index("ix_deals_lookup", "workspace_id", "title_key"),
         Index("ix_deals_stage_owner", "workspace_id", "stage_id", "owner_id"),
         Index("ix_deals_owner", "workspace_id", "owner_id"),
         Index("ix_deals_company", "company_id"),
+        # What an import's undo checks before deleting a contact: no deal of someone else's names it.
+        Index("ix_deals_contact", "workspace_id", "contact_id"),
         # Deals closing in a date range (the summary's "closing this week"), covering the stage and
         # amount so that counting and ranking them reads only the index, not a million rows.
         Index("ix_deals_close", "workspace_id", "close_date", "stage_id", "amount", "id"),
@@ -182,6 +191,8 @@ class Deal(WorkspaceScoped, Base):
     stale_alerted_at: Mapped[datetime | None] = mapped_column(info={"audit": "activity"})
     stale_snoozed_until: Mapped[date | None] = mapped_column(Date)
     tags: Mapped[list[str]] = mapped_column(default=list)
+    # The import that made it (bot/services/dataio/): a whole import is undone by this id.
+    import_batch: Mapped[str | None] = mapped_column(String(36), info={"audit": False})
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow, info={"audit": False})
 
@@ -270,6 +281,7 @@ def _targets(source: str) -> Any:
 class Interaction(WorkspaceScoped, Base):
     __tablename__ = "interactions"
     __table_args__ = (
+        Index("ix_interactions_import_batch", "workspace_id", "import_batch"),
         in_workspace(),
         tenant_key("interactions", "author_id", "users"),
         one_of("kind", INTERACTION_KINDS),
@@ -282,6 +294,8 @@ class Interaction(WorkspaceScoped, Base):
     occurred_at: Mapped[datetime] = mapped_column(default=utcnow)
     author_id: Mapped[int | None] = mapped_column()
     permalink: Mapped[str | None] = mapped_column(String(500))
+    # The import that made it (bot/services/dataio/): a whole import is undone by this id.
+    import_batch: Mapped[str | None] = mapped_column(String(36), info={"audit": False})
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     targets: Mapped[list[Target]] = _targets("interaction")
@@ -293,6 +307,7 @@ class Interaction(WorkspaceScoped, Base):
 class Task(WorkspaceScoped, Base):
     __tablename__ = "tasks"
     __table_args__ = (
+        Index("ix_tasks_import_batch", "workspace_id", "import_batch"),
         # A person's open tasks by due time, and the scheduler's scan of what is due.
         Index("ix_tasks_assignee_open", "workspace_id", "assignee_id", "done_at", "due_utc"),
         Index("ix_tasks_remind", "reminder_state", "remind_at"),
@@ -319,6 +334,8 @@ class Task(WorkspaceScoped, Base):
     reminder_state: Mapped[str] = mapped_column(String(16), default="none", info={"audit": "bot"})
     remind_at: Mapped[datetime | None] = mapped_column(info={"audit": "bot"})
     reminded_at: Mapped[datetime | None] = mapped_column(info={"audit": "bot"})
+    # The import that made it (bot/services/dataio/): a whole import is undone by this id.
+    import_batch: Mapped[str | None] = mapped_column(String(36), info={"audit": False})
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow, info={"audit": False})
 
@@ -422,6 +439,55 @@ class AuditEvent(WorkspaceScoped, Base):
     after: Mapped[dict[str, Any] | None] = mapped_column()
     at: Mapped[datetime] = mapped_column(default=utcnow)
     undone_by_op: Mapped[str | None] = mapped_column(String(36))
+
+
+IMPORT_MODES = ("skip", "update", "merge")
+
+
+class ImportBatch(WorkspaceScoped, Base):
+    """One import: the audit record of all it did (who, which file, how, what came of it) and the key
+    its undo works by. The records it made carry its ``batch_id``; those it changed are in
+    ``import_changes`` as they were before."""
+
+    __tablename__ = "imports"
+    __table_args__ = (
+        Index("ix_imports_workspace", "workspace_id", "started_at"),
+        UniqueConstraint("batch_id"),
+        tenant_key("imports", "actor_id", "users"),
+        tenant_key("imports", "undone_by_id", "users"),
+        one_of("mode", IMPORT_MODES),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
+    batch_id: Mapped[str] = mapped_column(String(36))
+    record_type: Mapped[str] = mapped_column(String(32))
+    actor_id: Mapped[int | None] = mapped_column()
+    file_name: Mapped[str] = mapped_column(String(300))
+    mode: Mapped[str] = mapped_column(String(16))
+    mapping: Mapped[dict[str, Any]] = mapped_column()
+    rows: Mapped[int] = mapped_column(Integer)
+    created: Mapped[int] = mapped_column(Integer)
+    updated: Mapped[int] = mapped_column(Integer)
+    skipped: Mapped[int] = mapped_column(Integer)
+    bad: Mapped[int] = mapped_column(Integer)
+    started_at: Mapped[datetime] = mapped_column()
+    finished_at: Mapped[datetime] = mapped_column()
+    undone_at: Mapped[datetime | None] = mapped_column()
+    undone_by_id: Mapped[int | None] = mapped_column()
+
+
+class ImportChange(WorkspaceScoped, Base):
+    """A record an import updated, as it was before (its columns as JSON), for the import's undo."""
+
+    __tablename__ = "import_changes"
+    __table_args__ = (Index("ix_import_changes_batch", "batch_id", "record_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
+    batch_id: Mapped[str] = mapped_column(ForeignKey("imports.batch_id", ondelete="CASCADE"))
+    record_id: Mapped[int] = mapped_column(Integer)
+    before: Mapped[dict[str, Any]] = mapped_column()
 
 
 class ProcessedRequest(Base):
