@@ -29,13 +29,20 @@ def report(path: Path) -> list[list[str]]:
         return list(csv.reader(f))
 
 
-def test_a_hubspot_contact_export_lands_and_its_bad_rows_are_reported(crm: CRM, ann: Actor, tmp_path: Path) -> None:
+def test_a_hubspot_contact_export_lands_and_its_bad_rows_are_reported(
+    crm: CRM, ann: Actor, tmp_path: Path
+) -> None:
     out = tmp_path / "bad.csv"
     result = Importer(crm.sessions).run(ann, FIXTURES / "hubspot_contacts.csv", "contact", report=out)
     assert (result.rows, result.created, result.bad) == (4, 2, 2)
     by_email = {c.email: c for c in rows(crm, Contact)}
     jane = by_email["jane@acme.com"]
-    assert (jane.name, jane.title, jane.lifecycle, jane.phone) == ("Jane Doe", "CTO", "customer", "+1 555 0100")
+    assert (jane.name, jane.title, jane.lifecycle, jane.phone) == (
+        "Jane Doe",
+        "CTO",
+        "customer",
+        "+1 555 0100",
+    )
     assert jane.company is not None and jane.company.name == "Acme Corp"
     assert by_email["raj@globex.com"].lifecycle == "lead"
     assert jane.import_batch == result.batch_id and jane.owner_id == ann.user_id
@@ -53,7 +60,13 @@ def test_a_hubspot_contact_export_lands_and_its_bad_rows_are_reported(crm: CRM, 
     ("name", "expected"),
     [
         ("salesforce_contacts.csv", {"marta@umbrella.com": ("Marta Lopez", "Umbrella")}),
-        ("pipedrive_people.csv", {"jurgen@bosch.de": ("Jürgen Müller", "Bosch GmbH"), "zoe@volvo.se": ("Zoë Ångström", "Volvo AB")}),
+        (
+            "pipedrive_people.csv",
+            {
+                "jurgen@bosch.de": ("Jürgen Müller", "Bosch GmbH"),
+                "zoe@volvo.se": ("Zoë Ångström", "Volvo AB"),
+            },
+        ),
         ("zoho_contacts.csv", {"jose@telefonica.es": ("José García", "Telefónica")}),
         ("plain_bom.csv", {"plain@example.com": ("Plain Person", "Example Ltd")}),
     ],
@@ -87,7 +100,11 @@ def test_deals_from_three_crms_with_stages_amounts_and_bad_rows(crm: CRM, ann: A
     assert (acme.amount, acme.stage.key, acme.closed_at is not None) == (Decimal("12500.00"), "won", True)
     assert deals["Hooli upsell"].close_date.isoformat() == "2025-07-04"
     umbrella = deals["Umbrella platform"]
-    assert (umbrella.currency, umbrella.stage.key, umbrella.amount) == ("EUR", "negotiation", Decimal("45000.00"))
+    assert (umbrella.currency, umbrella.stage.key, umbrella.amount) == (
+        "EUR",
+        "negotiation",
+        Decimal("45000.00"),
+    )
     assert deals["Umbrella lost"].stage.key == "lost"
     bosch = deals["Bosch robots"]
     assert bosch.contact is not None and bosch.contact.email == "jurgen@bosch.de"

@@ -307,7 +307,15 @@ def read_summary(value: str, ctx: Context) -> Any:
     return text
 
 
+def read_channel(value: str, ctx: Context) -> Any:
+    text = value.strip().lower()
+    if len(text) > 16:
+        raise BadCell(f"“{value.strip()}” is not a way to reach someone (like email, phone or slack)")
+    return text or None
+
+
 READERS: dict[str, Reader] = {
+    "channel": read_channel,
     "text": _text("industry"),
     "job_title": _text("job title"),
     "name": _text("name"),

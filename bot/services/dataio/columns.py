@@ -12,7 +12,7 @@ import reads and checks it but leaves it out.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from bot.services.text import fold
 
@@ -32,7 +32,7 @@ class Column:
     kind: str = "text"
     aliases: tuple[str, ...] = ()
     # Where the value lands on the record; empty for a value only used to find or link something.
-    stored: str | None = field(default=None)
+    stored: str | None = None
     # Read-only in an import (ids, times this product keeps): exported, never imported.
     export_only: bool = False
 
@@ -182,6 +182,7 @@ _CONTACT = [
         "Record Owner",
     ),
     _c("tags", "Tags", "tags", "Tag", "Labels", "Person - Labels"),
+    _c("preferred_channel", "Preferred Channel", "channel", "Preferred Contact Method"),
     _c(
         "created_at",
         "Created At",
@@ -220,6 +221,7 @@ _DEAL = [
         "Amount Currency",
     ),
     _c("stage_id", "Stage", "stage", "Deal Stage", "Deal - Stage", "StageName", "Opportunity Stage"),
+    _c("closed_at", "Closed At", "datetime", "Closed Date", "Deal - Won time", "Won Time"),
     _c(
         "close_date",
         "Close Date",

@@ -28,7 +28,7 @@ from bot.services.dataio import matching
 from bot.services.dataio.cells import BadCell, Context
 from bot.services.dataio.columns import TYPE_NAMES, guess_mapping
 from bot.services.dataio.rows import RowReader
-from bot.services.dataio.staging import create, load, staging_table
+from bot.services.dataio.staging import create, load, staging_table, table_of
 from bot.services.dataio.tabular import NotATable, Table
 from bot.services.errors import Forbidden, Invalid
 from bot.services.text import fold
@@ -218,7 +218,9 @@ class Importer:
     def _record(self, conn: Connection, actor: Actor, result: Result, started: datetime) -> None:
         """The import's own row, written first (what it changes points at it) and finished at the end."""
         conn.execute(
-            ImportBatch.__table__.insert().values(
+            table_of(ImportBatch)
+            .insert()
+            .values(
                 workspace_id=actor.workspace_id,
                 batch_id=result.batch_id,
                 record_type=result.record_type,
@@ -239,7 +241,7 @@ class Importer:
     def _finish(self, conn: Connection, result: Result, steps: matching.Steps) -> None:
         columns = {result.headers[i]: f for i, f in result.mapping.items()}
         conn.execute(
-            update(ImportBatch.__table__)
+            update(table_of(ImportBatch))
             .where(ImportBatch.batch_id == result.batch_id)
             .values(
                 mapping={"columns": columns, "updated": steps.updated_fields},
@@ -266,7 +268,7 @@ class Importer:
     def undo(self, actor: Actor, batch_id: str) -> Undone:
         with self._transaction(actor) as conn:
             batch = conn.execute(
-                select(ImportBatch.__table__)
+                select(table_of(ImportBatch))
                 .where(ImportBatch.workspace_id == actor.workspace_id, ImportBatch.batch_id == batch_id)
                 .with_for_update()
             ).first()
@@ -282,7 +284,7 @@ class Importer:
             if batch.record_type == "deal":
                 totals.rebuild(conn, actor.workspace_id)
             conn.execute(
-                update(ImportBatch.__table__)
+                update(table_of(ImportBatch))
                 .where(ImportBatch.batch_id == batch_id)
                 .values(undone_at=real_now(), undone_by_id=actor.user_id)
             )
@@ -298,10 +300,11 @@ def _mapped(mapping: dict[int, str]) -> set[str]:
 
 def _defaults(record_type: str, actor: Actor, ctx: Context, now: datetime) -> dict[str, Any]:
     """What a new record gets where its row says nothing: the importer holds it, as when they add one."""
-    times = {"created_at": now, "updated_at": now}
+    times: dict[str, Any] = {"created_at": now, "updated_at": now}
     me = actor.user_id
     return {
-        "company": {"owner_id": me, "tags": [], **times},
+        # A company nobody is named as holding is held by nobody (anyone may tidy it), as one made on the way.
+        "company": {"tags": [], **times},
         "contact": {"owner_id": me, "lifecycle": "prospect", "tags": [], **times},
         "deal": {
             "owner_id": me,
@@ -409,3 +412,51 @@ def _report(path: Path | None, headers: list[str]) -> Iterator[Callable[[int, st
             writer.writerow([row_no, reason, *(cells or [])])
 
         yield write
+
+
+# The order an export's files go back in: what others name first.
+ARCHIVE_ORDER = ("company", "contact", "deal", "task", "interaction")
+
+
+def archive_members(path: Path | str) -> list[tuple[str, str]] | None:
+    """The (record type, member name) pairs of an export zip, in import order; None for any other file."""
+    import zipfile
+
+    from bot.services.dataio.exporter import FILES
+
+    if not zipfile.is_zipfile(path):
+        return None
+    with zipfile.ZipFile(path) as z:
+        names = set(z.namelist())
+    found = [(kind, f"{FILES[kind]}.csv") for kind in ARCHIVE_ORDER if f"{FILES[kind]}.csv" in names]
+    return found or None
+
+
+def extract(path: Path | str, member: str, into: Path) -> Path:
+    """One member of an archive copied out in chunks (never read whole into memory)."""
+    import shutil
+    import zipfile
+
+    target = into / Path(member).name
+    with zipfile.ZipFile(path) as z, z.open(member) as src, open(target, "wb") as dst:
+        shutil.copyfileobj(src, dst, 1 << 20)
+    return target
+
+
+def operator(sessions: sessionmaker[Session], team_id: str | None, slack_id: str | None) -> Actor:
+    """Who a command-line import or export acts as: the person named, else the workspace's first admin.
+    With no workspace named, the only one there is."""
+    with sessions() as s:
+        spaces = list(s.execute(select(Workspace.id, Workspace.team_id).order_by(Workspace.id)))
+        chosen = [w for w in spaces if team_id is None or w.team_id == team_id]
+        if not chosen:
+            raise Invalid("workspace.unknown", field="workspace", value=team_id or "")
+        if len(chosen) > 1:
+            raise Invalid("workspace.which", field="workspace", value=", ".join(w.team_id for w in chosen))
+        ws = chosen[0].id
+        q = select(User).where(User.workspace_id == ws)
+        q = q.where(User.slack_id == slack_id) if slack_id else q.where(User.role == "admin")
+        user = s.scalars(q.order_by(User.id).limit(1)).first()
+        if user is None:
+            raise Invalid("workspace.no_admin", field="as", value=slack_id or "")
+        return Actor(ws, user.id, user.slack_id, user.tz, user.role, user.name)

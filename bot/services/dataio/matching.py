@@ -24,14 +24,14 @@ from sqlalchemy import (
 from sqlalchemy.engine import Connection, Row
 from sqlalchemy.sql.elements import ColumnElement
 
-from bot.services.dataio.staging import MODELS, index, stored_fields
+from bot.services.dataio.staging import MODELS, index, stored_fields, table_of
 from models import Company, Contact, Deal, ImportChange, Target
 from models.entities import TARGET_TYPES, optional_links
 
 # The records a row may name, the key of the one named, and where the named one is looked for.
 LINKS = {
-    "contact": (Contact.__table__, "email", "name_key"),
-    "deal": (Deal.__table__, None, "title_key"),
+    "contact": (table_of(Contact), "email", "name_key"),
+    "deal": (table_of(Deal), None, "title_key"),
 }
 # The order an undo deletes in: what points at others first.
 DELETE_ORDER = ("interaction", "task", "deal", "contact", "company")
@@ -53,7 +53,7 @@ class Steps:
         self.ws = workspace_id
         self.type = record_type
         self.stage = stage
-        self.table: Table = MODELS[record_type].__table__
+        self.table: Table = table_of(MODELS[record_type])
         self.batch = batch_id
         self.now = now
         self.mapped = mapped
@@ -120,7 +120,7 @@ class Steps:
 
     def _make_companies(self) -> None:
         s = self.stage.c
-        c = Company.__table__.c
+        c = table_of(Company).c
         named = (
             select(s.company_key, func.min(s.company).label("name"))
             .where(s.company_key.is_not(None))
@@ -128,7 +128,7 @@ class Steps:
             .group_by(s.company_key)
         ).subquery()
         self.conn.execute(
-            insert(Company.__table__).from_select(
+            insert(table_of(Company)).from_select(
                 ["workspace_id", "name", "name_key", "tags", "created_at", "updated_at", "import_batch"],
                 select(
                     literal(self.ws),
@@ -143,13 +143,13 @@ class Steps:
         )
         # Counted rather than read from rowcount, which psycopg leaves at -1 for INSERT … SELECT.
         self.companies_made = self._count(
-            Company.__table__, c.import_batch == self.batch, c.workspace_id == self.ws
+            table_of(Company), c.import_batch == self.batch, c.workspace_id == self.ws
         )
 
     def _match_contact(self) -> None:
         s = self.stage.c
-        t = Contact.__table__.c
-        co = Company.__table__.c
+        t = table_of(Contact).c
+        co = table_of(Company).c
         if "email" in self.mapped:
             index(self.conn, self.stage, "email")
             self._set(
@@ -162,7 +162,7 @@ class Steps:
             index(self.conn, self.stage, "name_key", "company_key")
             by_name = (
                 select(func.min(t.id))
-                .select_from(Contact.__table__.join(Company.__table__, co.id == t.company_id))
+                .select_from(table_of(Contact).join(table_of(Company), co.id == t.company_id))
                 .where(t.workspace_id == self.ws, t.name_key == s.name_key, co.name_key == s.company_key)
                 .scalar_subquery()
             )
@@ -171,7 +171,7 @@ class Steps:
 
     def _match_company(self) -> None:
         s = self.stage.c
-        t = Company.__table__.c
+        t = table_of(Company).c
         if "domain" in self.mapped:
             index(self.conn, self.stage, "domain")
             self._set(
@@ -195,7 +195,7 @@ class Steps:
 
     def _match_deal(self) -> None:
         s = self.stage.c
-        t = Deal.__table__.c
+        t = table_of(Deal).c
         index(self.conn, self.stage, "title_key")
         self._set(
             s.match_id,
@@ -280,7 +280,7 @@ class Steps:
             if f"{link}_id" not in s:
                 continue
             self.conn.execute(
-                insert(Target.__table__).from_select(
+                insert(table_of(Target)).from_select(
                     ["workspace_id", f"{self.type}_id", f"{link}_id"],
                     select(literal(self.ws), s.new_id, s[f"{link}_id"]).where(
                         s.new_id.is_not(None), s[f"{link}_id"].is_not(None)
@@ -314,7 +314,7 @@ class Steps:
         for f in self.updated_fields:
             pairs += [literal(f), t[f]]
         build = func.jsonb_build_object if self.conn.dialect.name == "postgresql" else func.json_object
-        ic = ImportChange.__table__
+        ic = table_of(ImportChange)
         self.conn.execute(
             insert(ic).from_select(
                 ["workspace_id", "batch_id", "record_id", "before"],
@@ -345,9 +345,9 @@ class Undo:
         fields = list((self.batch.mapping or {}).get("updated") or [])
         if not fields:
             return 0, 0
-        table: Table = MODELS[self.batch.record_type].__table__
+        table: Table = table_of(MODELS[self.batch.record_type])
         t = table.c
-        ic = ImportChange.__table__.c
+        ic = table_of(ImportChange).c
         mine = and_(ic.batch_id == self.batch.batch_id, ic.record_id == t.id, t.workspace_id == self.ws)
         untouched = t.updated_at <= literal(self.batch.finished_at, t.updated_at.type)
         values = {f: self._before(ic.before, f, t[f]) for f in fields}
@@ -372,7 +372,7 @@ class Undo:
         for kind in DELETE_ORDER:
             if kind not in (self.batch.record_type, "company"):
                 continue
-            table: Table = MODELS[kind].__table__
+            table: Table = table_of(MODELS[kind])
             t = table.c
             ours = and_(t.workspace_id == self.ws, t.import_batch == self.batch.batch_id)
             where = [ours, *self._unused(kind, table)]
@@ -391,7 +391,7 @@ class Undo:
         for child, column in optional_links(table):
             guards.append(~exists().where(child.c.workspace_id == self.ws, column == table.c.id))
         if kind in TARGET_TYPES:
-            tc = Target.__table__.c
+            tc = table_of(Target).c
             guards.append(~exists().where(tc.workspace_id == self.ws, tc[f"{kind}_id"] == table.c.id))
         return guards
 

@@ -7,9 +7,9 @@ from datetime import UTC, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot.services.companies import company_key
 from bot.services.dataio.cells import BadCell, Context, reader
 from bot.services.dataio.columns import column
-from bot.services.companies import company_key
 from bot.services.text import fold
 
 # A task due on a day (no time) falls due at this hour in its assignee's zone, as the bot's own do.
@@ -70,8 +70,12 @@ class RowReader:
         v["title_key"] = fold(v["title"])
         if v.get("stage_id") in self.ctx.closed:
             close = v.get("close_date")
-            v["closed_at"] = datetime.combine(close, time(12, 0), UTC) if close else self.now
+            v["closed_at"] = v.get("closed_at") or (
+                datetime.combine(close, time(12, 0), UTC) if close else self.now
+            )
             v["closed_by_id"] = v.get("owner_id") or self.actor_user
+        else:
+            v["closed_at"] = None
         self._links(v)
 
     def _task(self, v: dict[str, Any]) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Column, Index, Integer, MetaData, String, Table, text
 from sqlalchemy.engine import Connection
@@ -66,6 +66,11 @@ HELPERS: dict[str, tuple[str, ...]] = {
     ),
 }
 NAME = "crm_import_stage"
+
+
+def table_of(model: Any) -> Table:
+    """A model's table, typed as one (``__table__`` is declared a FromClause)."""
+    return cast(Table, model.__table__)
 
 
 def stored_fields(record_type: str) -> list[str]:
