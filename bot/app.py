@@ -36,6 +36,7 @@ HANDLER_MODULES = (
     "handlers.views",
     "handlers.home",
     "handlers.proactive",
+    "handlers.imports",
 )
 # Only for the local console and tests, where no request comes from Slack; HTTP mode needs the real one.
 PLACEHOLDER_SECRET = "local-placeholder-signing-secret"

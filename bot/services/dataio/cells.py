@@ -37,6 +37,8 @@ class Context:
     # Slash dates: "mdy" (03/04/2025 is 4 March) or "dmy" (3 April).
     dates: str = "mdy"
     closed: set[int] = field(default_factory=set)
+    # The workspace's companies by their key (bot/services/companies.py: company_key), first made first.
+    companies: dict[str, int] = field(default_factory=dict)
 
 
 Reader = Callable[[str, Context], Any]

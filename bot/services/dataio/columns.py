@@ -461,3 +461,24 @@ def field_names(record_type: str) -> list[str]:
 
 def column(record_type: str, fld: str) -> Column:
     return next(c for c in _REGISTRY[record_type] if c.field == fld)
+
+
+# Words a person uses for what a file holds, in a message or a file name.
+TYPE_WORDS = {
+    "contact": ("contact", "people", "person", "persons", "leads"),
+    "company": ("compan", "account", "organi", "orgs"),
+    "deal": ("deal", "opportunit", "pipeline"),
+    "task": ("task", "todo", "to-do", "activities"),
+    "interaction": ("note", "interaction", "call", "meeting", "engagement", "history"),
+}
+
+
+def guess_type(headers: list[str], *hints: str) -> str:
+    """What a file holds: as the person said (or its name says), else the type most of its columns fit."""
+    for hint in hints:
+        words = hint.lower()
+        for kind, stems in TYPE_WORDS.items():
+            if any(stem in words for stem in stems):
+                return kind
+    fits = {kind: len(guess_mapping(kind, headers)) for kind in RECORD_TYPES}
+    return max(RECORD_TYPES, key=lambda k: (fits[k], k == "contact"))

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.services import policy, totals
 from bot.services.base import Actor
+from bot.services.companies import company_key
 from bot.services.dataio import matching
 from bot.services.dataio.cells import BadCell, Context
 from bot.services.dataio.columns import TYPE_NAMES, guess_mapping
@@ -32,7 +33,7 @@ from bot.services.dataio.staging import create, load, staging_table, table_of
 from bot.services.dataio.tabular import NotATable, Table
 from bot.services.errors import Forbidden, Invalid
 from bot.services.text import fold
-from models import ImportBatch, PipelineStage, User, Workspace
+from models import Company, ImportBatch, PipelineStage, User, Workspace
 
 CHUNK = 5000
 PREVIEW_ROWS = 5
@@ -354,10 +355,17 @@ def _context(conn: Connection, actor: Actor, dates: str) -> Context:
             closed.add(st.id)
     if first is not None:
         stages["\x00first"] = first
+    companies: dict[str, int] = {}
+    for row in conn.execute(
+        select(Company.id, Company.name)
+        .where(Company.workspace_id == actor.workspace_id)
+        .order_by(Company.id)
+    ):
+        companies.setdefault(company_key(row.name), row.id)
     ws = conn.execute(
         select(Workspace.default_currency, Workspace.default_tz).where(Workspace.id == actor.workspace_id)
     ).one()
-    return Context(users, zones, stages, ws.default_currency, ws.default_tz, dates, closed)
+    return Context(users, zones, stages, ws.default_currency, ws.default_tz, dates, closed, companies)
 
 
 def _chunks(

@@ -8,6 +8,10 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
+    Column,
+    Integer,
+    MetaData,
+    String,
     Table,
     and_,
     cast,
@@ -24,7 +28,9 @@ from sqlalchemy import (
 from sqlalchemy.engine import Connection, Row
 from sqlalchemy.sql.elements import ColumnElement
 
+from bot.services.companies import company_key
 from bot.services.dataio.staging import MODELS, index, stored_fields, table_of
+from bot.services.text import fold
 from models import Company, Contact, Deal, ImportChange, Target
 from models.entities import TARGET_TYPES, optional_links
 
@@ -75,13 +81,6 @@ class Steps:
         if "company_key" in s:
             index(self.conn, self.stage, "company_key")
             self._make_companies()
-            self._set(
-                s.company_id,
-                select(func.min(Company.id))
-                .where(Company.workspace_id == self.ws, Company.name_key == s.company_key)
-                .scalar_subquery(),
-                s.company_key.is_not(None),
-            )
         getattr(self, f"_match_{self.type}", lambda: None)()
         if "match_id" in s:
             self._repeats(s.match_id, s.match_id.is_not(None))
@@ -119,37 +118,65 @@ class Steps:
         self.conn.execute(delete(self.stage).where(missing))
 
     def _make_companies(self) -> None:
+        """The companies rows name that are not here yet (rows that named one already have its id,
+        found by its key, legal suffixes aside): made once each, then linked."""
         s = self.stage.c
-        c = table_of(Company).c
-        named = (
-            select(s.company_key, func.min(s.company).label("name"))
-            .where(s.company_key.is_not(None))
-            .where(~exists().where(c.workspace_id == self.ws, c.name_key == s.company_key))
-            .group_by(s.company_key)
-        ).subquery()
-        self.conn.execute(
-            insert(table_of(Company)).from_select(
-                ["workspace_id", "name", "name_key", "tags", "created_at", "updated_at", "import_batch"],
-                select(
-                    literal(self.ws),
-                    named.c.name,
-                    named.c.company_key,
-                    literal([], c.tags.type),
-                    literal(self.now, c.created_at.type),
-                    literal(self.now, c.updated_at.type),
-                    literal(self.batch),
-                ),
+        named = list(
+            self.conn.execute(
+                select(s.company_key, func.min(s.company))
+                .where(s.company_key.is_not(None), s.company_id.is_(None))
+                .group_by(s.company_key)
             )
         )
-        # Counted rather than read from rowcount, which psycopg leaves at -1 for INSERT … SELECT.
-        self.companies_made = self._count(
-            table_of(Company), c.import_batch == self.batch, c.workspace_id == self.ws
+        if not named:
+            return
+        t = table_of(Company)
+        made = [
+            {
+                "workspace_id": self.ws,
+                "name": name,
+                "name_key": fold(name),
+                "tags": [],
+                "created_at": self.now,
+                "updated_at": self.now,
+                "import_batch": self.batch,
+            }
+            for _key, name in named
+        ]
+        for start in range(0, len(made), 5000):
+            self.conn.execute(insert(t), made[start : start + 5000])
+        self.companies_made = len(made)
+        keys = table_of(Company).c
+        ids = [
+            {"k": company_key(row.name), "i": row.id}
+            for row in self.conn.execute(
+                select(keys.id, keys.name).where(
+                    keys.workspace_id == self.ws, keys.import_batch == self.batch
+                )
+            )
+        ]
+        self.conn.exec_driver_sql("DROP TABLE IF EXISTS crm_import_made")
+        made_map = Table(
+            "crm_import_made",
+            MetaData(),
+            Column("k", String(400)),
+            Column("i", Integer),
+            prefixes=["TEMPORARY"],
+            postgresql_on_commit="DROP",
         )
+        made_map.create(self.conn)
+        self.conn.execute(made_map.insert(), ids)
+        self._set(
+            s.company_id,
+            select(func.min(made_map.c.i)).where(made_map.c.k == s.company_key).scalar_subquery(),
+            s.company_id.is_(None),
+            s.company_key.is_not(None),
+        )
+        made_map.drop(self.conn)
 
     def _match_contact(self) -> None:
         s = self.stage.c
         t = table_of(Contact).c
-        co = table_of(Company).c
         if "email" in self.mapped:
             index(self.conn, self.stage, "email")
             self._set(
@@ -158,39 +185,31 @@ class Steps:
                 s.email.is_not(None),
             )
             self._repeats(s.email, s.email.is_not(None))
-        if "company_key" in s:
-            index(self.conn, self.stage, "name_key", "company_key")
+        if "company_id" in s:
+            index(self.conn, self.stage, "name_key", "company_id")
             by_name = (
                 select(func.min(t.id))
-                .select_from(table_of(Contact).join(table_of(Company), co.id == t.company_id))
-                .where(t.workspace_id == self.ws, t.name_key == s.name_key, co.name_key == s.company_key)
+                .where(t.workspace_id == self.ws, t.name_key == s.name_key, t.company_id == s.company_id)
                 .scalar_subquery()
             )
-            self._set(s.match_id, by_name, s.match_id.is_(None), s.company_key.is_not(None))
+            self._set(s.match_id, by_name, s.match_id.is_(None), s.company_id.is_not(None))
             self._repeats_pair(s.name_key, s.company_key)
 
     def _match_company(self) -> None:
+        # Rows came with the company their name already is (by its key, read as they were staged); a
+        # web domain another company has is the better evidence, so it wins.
         s = self.stage.c
         t = table_of(Company).c
         if "domain" in self.mapped:
             index(self.conn, self.stage, "domain")
-            self._set(
-                s.match_id,
+            by_domain = (
                 select(func.min(t.id))
                 .where(t.workspace_id == self.ws, t.domain == s.domain)
-                .scalar_subquery(),
-                s.domain.is_not(None),
+                .scalar_subquery()
             )
+            self._set(s.match_id, func.coalesce(by_domain, s.match_id), s.domain.is_not(None))
             self._repeats(s.domain, s.domain.is_not(None))
         index(self.conn, self.stage, "name_key")
-        # Companies made on the way by earlier rows are not matched: this import is about them.
-        self._set(
-            s.match_id,
-            select(func.min(t.id))
-            .where(t.workspace_id == self.ws, t.name_key == s.name_key)
-            .scalar_subquery(),
-            s.match_id.is_(None),
-        )
         self._repeats(s.name_key, s.name_key.is_not(None))
 
     def _match_deal(self) -> None:

@@ -47,6 +47,7 @@ class RowReader:
                 value = v[link]
                 if link == "company":
                     v["company_key"] = company_key(value)
+                    v["company_id"] = self.ctx.companies.get(v["company_key"])
                 else:
                     v[f"{link}_key"] = value.lower() if link == "contact" and "@" in value else fold(value)
 
@@ -62,7 +63,8 @@ class RowReader:
     def _company(self, v: dict[str, Any]) -> None:
         if not v.get("name"):
             raise BadCell("it has no company name")
-        v["name_key"] = company_key(v["name"])
+        v["name_key"] = fold(v["name"])
+        v["match_id"] = self.ctx.companies.get(company_key(v["name"]))
 
     def _deal(self, v: dict[str, Any]) -> None:
         if not v.get("title"):

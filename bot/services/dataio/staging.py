@@ -115,7 +115,7 @@ def load(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> None
     """Append checked rows (each a dict of some of the table's columns) to the staging table."""
     if not rows:
         return
-    names = [c.name for c in table.c if c.name not in ("match_id", "new_id", "dup")]
+    names = [c.name for c in table.c if c.name not in ("new_id", "dup")]
     if conn.dialect.name == "postgresql":
         _copy(conn, table, names, rows)
     else:
