@@ -14,7 +14,16 @@ from typing import Any
 from models import Contact, Deal, ImportBatch
 from tests.handlers.helpers import count, rows
 from tests.support.fakeslack import Call
-from tests.support.slackhttp import ANN, BOB, SlackHTTP, buttons, event_callback, modal_values, text_of, view_submission
+from tests.support.slackhttp import (
+    ANN,
+    BOB,
+    SlackHTTP,
+    buttons,
+    event_callback,
+    modal_values,
+    text_of,
+    view_submission,
+)
 
 FIXTURES = Path(__file__).parent.parent / "services" / "fixtures" / "imports"
 

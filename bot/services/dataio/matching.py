@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import (
     Column,
+    Index,
     Integer,
     MetaData,
     String,
@@ -165,6 +166,7 @@ class Steps:
             postgresql_on_commit="DROP",
         )
         made_map.create(self.conn)
+        Index("ix_crm_import_made", made_map.c.k).create(self.conn)
         self.conn.execute(made_map.insert(), ids)
         self._set(
             s.company_id,

@@ -3,7 +3,9 @@ them (a contact's name from first and last, a task's due instant, a deal's stage
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, time
+from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -11,6 +13,20 @@ from bot.services.companies import company_key
 from bot.services.dataio.cells import BadCell, Context, reader
 from bot.services.dataio.columns import column
 from bot.services.text import fold
+
+# Names repeat down a file (a company on every row of its people): their keys are worked out once.
+_company_key = lru_cache(maxsize=65536)(company_key)
+_fold = lru_cache(maxsize=65536)(fold)
+_PUNCT = re.compile(r"[^\w@.+\- ]+")
+_SPACE = re.compile(r"\s+")
+
+
+def name_key(text: str) -> str:
+    """``fold`` (bot/services/text.py), without its Unicode work for a plain ASCII name (most of them)."""
+    if text.isascii():
+        return _SPACE.sub(" ", _PUNCT.sub(" ", text.lower())).strip()
+    return fold(text)
+
 
 # A task due on a day (no time) falls due at this hour in its assignee's zone, as the bot's own do.
 DUE_HOUR = time(9, 0)
@@ -46,10 +62,10 @@ class RowReader:
             if v.get(link):
                 value = v[link]
                 if link == "company":
-                    v["company_key"] = company_key(value)
+                    v["company_key"] = _company_key(value)
                     v["company_id"] = self.ctx.companies.get(v["company_key"])
                 else:
-                    v[f"{link}_key"] = value.lower() if link == "contact" and "@" in value else fold(value)
+                    v[f"{link}_key"] = value.lower() if link == "contact" and "@" in value else _fold(value)
 
     def _contact(self, v: dict[str, Any]) -> None:
         first, last = v.pop("first_name", None), v.pop("last_name", None)
@@ -57,19 +73,19 @@ class RowReader:
             v["name"] = " ".join(p for p in (first, last) if p) or None
         if not v.get("name"):
             raise BadCell("it has no name (give Name, or First Name and Last Name)")
-        v["name_key"] = fold(v["name"])
+        v["name_key"] = name_key(v["name"])
         self._links(v)
 
     def _company(self, v: dict[str, Any]) -> None:
         if not v.get("name"):
             raise BadCell("it has no company name")
-        v["name_key"] = fold(v["name"])
-        v["match_id"] = self.ctx.companies.get(company_key(v["name"]))
+        v["name_key"] = name_key(v["name"])
+        v["match_id"] = self.ctx.companies.get(_company_key(v["name"]))
 
     def _deal(self, v: dict[str, Any]) -> None:
         if not v.get("title"):
             raise BadCell("it has no deal name")
-        v["title_key"] = fold(v["title"])
+        v["title_key"] = name_key(v["title"])
         if v.get("stage_id") in self.ctx.closed:
             close = v.get("close_date")
             v["closed_at"] = v.get("closed_at") or (
@@ -83,7 +99,7 @@ class RowReader:
     def _task(self, v: dict[str, Any]) -> None:
         if not v.get("title"):
             raise BadCell("it has no task title")
-        v["title_key"] = fold(v["title"])
+        v["title_key"] = name_key(v["title"])
         if v.pop("status", None) and not v.get("done_at"):
             v["done_at"] = self.now
         if v.get("due_at"):

@@ -119,7 +119,19 @@ def load(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> None
     if conn.dialect.name == "postgresql":
         _copy(conn, table, names, rows)
     else:
-        conn.execute(table.insert(), [{n: r.get(n) for n in names} for r in rows])
+        _executemany(conn, table, names, rows)
+
+
+def _executemany(conn: Connection, table: Table, names: list[str], rows: Sequence[dict[str, Any]]) -> None:
+    """SQLite: the driver's executemany with each value turned into what SQLAlchemy would store (the
+    columns' own bind processors), without building a statement per row."""
+    procs = [table.c[n].type.bind_processor(conn.dialect) for n in names]
+    sql = f"INSERT INTO {NAME} ({', '.join(names)}) VALUES ({', '.join('?' for _ in names)})"
+    data = [
+        tuple(v if (v := r.get(n)) is None or p is None else p(v) for n, p in zip(names, procs, strict=True))
+        for r in rows
+    ]
+    conn.exec_driver_sql(sql, data)
 
 
 def _copy(conn: Connection, table: Table, names: list[str], rows: Sequence[dict[str, Any]]) -> None:
