@@ -308,9 +308,6 @@ TEMPLATES: dict[str, Template] = {
     "import.not_found": Template("There is no import {value} in this workspace."),
     "import.already_undone": Template("That import was undone already."),
     "import.undo_forbidden": Template("Only whoever ran an import, a manager or an admin may undo it."),
-    "import.busy": Template(
-        "An import is running here already.", "Wait for its result, then share the next file."
-    ),
     "export.forbidden": Template("Only managers and admins may export the workspace."),
     "workspace.unknown": Template("There is no workspace “{value}” in this database."),
     "workspace.which": Template(

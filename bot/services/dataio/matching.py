@@ -74,6 +74,9 @@ class Steps:
         """Link each staged row to the records it names and to the one it repeats; yields the rows that
         name something that is not there (and drops them)."""
         s = self.stage.c
+        if self.conn.dialect.name == "postgresql":
+            # A temporary table has no statistics until asked: without them every join below is a guess.
+            self.conn.exec_driver_sql(f"ANALYZE {self.stage.name}")
         for link in ("contact", "deal"):
             if f"{link}_key" in s:
                 index(self.conn, self.stage, f"{link}_key")
@@ -195,7 +198,7 @@ class Steps:
                 .scalar_subquery()
             )
             self._set(s.match_id, by_name, s.match_id.is_(None), s.company_id.is_not(None))
-            self._repeats_pair(s.name_key, s.company_key)
+            self._repeats_pair(s.name_key, s.company_id)
 
     def _match_company(self) -> None:
         # Rows came with the company their name already is (by its key, read as they were staged); a
@@ -228,21 +231,22 @@ class Steps:
             )
             .scalar_subquery(),
         )
-        self._repeats_pair(s.title_key, s.company_key)
+        self._repeats_pair(s.title_key, s.company_id)
 
     def _repeats(self, key: Any, *where: Any) -> None:
         """Rows repeating an earlier row of the file by ``key`` are marked, once the first is kept."""
-        first = select(func.min(self.stage.c.row_no)).where(key.is_not(None)).group_by(key)
-        self.conn.execute(
-            update(self.stage)
-            .where(*where, self.stage.c.dup == 0, self.stage.c.row_no.not_in(first))
-            .values(dup=1)
-        )
+        s = self.stage
+        e = s.alias("earlier")
+        earlier = exists().where(e.c[key.name] == key, e.c.row_no < s.c.row_no)
+        self.conn.execute(update(s).where(*where, s.c.dup == 0, key.is_not(None), earlier).values(dup=1))
 
     def _repeats_pair(self, a: Any, b: Any) -> None:
-        s = self.stage.c
-        first = select(func.min(s.row_no)).where(a.is_not(None)).group_by(a, func.coalesce(b, ""))
-        self.conn.execute(update(self.stage).where(s.dup == 0, s.row_no.not_in(first)).values(dup=1))
+        s = self.stage
+        e = s.alias("earlier")
+        earlier = exists().where(
+            e.c[a.name] == a, func.coalesce(e.c[b.name], 0) == func.coalesce(b, 0), e.c.row_no < s.c.row_no
+        )
+        self.conn.execute(update(s).where(s.c.dup == 0, a.is_not(None), earlier).values(dup=1))
 
     def counts(self) -> tuple[int, int, int]:
         s = self.stage.c
