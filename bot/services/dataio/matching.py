@@ -74,9 +74,7 @@ class Steps:
         """Link each staged row to the records it names and to the one it repeats; yields the rows that
         name something that is not there (and drops them)."""
         s = self.stage.c
-        if self.conn.dialect.name == "postgresql":
-            # A temporary table has no statistics until asked: without them every join below is a guess.
-            self.conn.exec_driver_sql(f"ANALYZE {self.stage.name}")
+        self._analyze()
         for link in ("contact", "deal"):
             if f"{link}_key" in s:
                 index(self.conn, self.stage, f"{link}_key")
@@ -87,7 +85,14 @@ class Steps:
             self._make_companies()
         getattr(self, f"_match_{self.type}", lambda: None)()
         if "match_id" in s:
+            index(self.conn, self.stage, "match_id")
+            self._analyze()
             self._repeats(s.match_id, s.match_id.is_not(None))
+
+    def _analyze(self) -> None:
+        if self.conn.dialect.name == "postgresql":
+            # A temporary table has no statistics until asked: without them every join is a guess.
+            self.conn.exec_driver_sql(f"ANALYZE {self.stage.name}")
 
     def _set(self, column: Any, value: Any, *where: Any) -> None:
         self.conn.execute(update(self.stage).where(*where).values({column.name: value}))
