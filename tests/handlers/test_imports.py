@@ -34,18 +34,28 @@ def share(slack: SlackHTTP, name: str, content: bytes, text: str = "", *, user: 
     channel = f"D{user}"
     before = len(slack.fake.calls_to("chat.postMessage"))
     event = {
-        "type": "message", "subtype": "file_share", "channel_type": "im", "channel": channel, "user": user,
-        "text": text, "ts": f"{time.time():.6f}", "files": [info],
+        "type": "message",
+        "subtype": "file_share",
+        "channel_type": "im",
+        "channel": channel,
+        "user": user,
+        "text": text,
+        "ts": f"{time.time():.6f}",
+        "files": [info],
     }
     assert slack.send_event(event_callback(event)).status == 200
     return slack.fake.wait_for(
-        lambda f: next((c for c in f._unlocked("chat.postMessage")[before:] if c.params.get("channel") == channel), None),
+        lambda f: next(
+            (c for c in f._unlocked("chat.postMessage")[before:] if c.params.get("channel") == channel), None
+        ),
         timeout=15,
     )
 
 
 def updates(slack: SlackHTTP, predicate: Any, timeout: float = 20.0) -> Call:
-    return slack.fake.wait_for(lambda f: next((c for c in f._unlocked("chat.update") if predicate(text_of(c))), None), timeout)
+    return slack.fake.wait_for(
+        lambda f: next((c for c in f._unlocked("chat.update") if predicate(text_of(c))), None), timeout
+    )
 
 
 def test_import_explains_how(slack: SlackHTTP) -> None:
@@ -55,7 +65,9 @@ def test_import_explains_how(slack: SlackHTTP) -> None:
 
 def test_a_shared_hubspot_file_is_previewed_imported_reported_and_undone(slack: SlackHTTP) -> None:
     slack.command("contact add Jane Doe jane@acme.com at Acme Corp")
-    preview = share(slack, "hubspot-contacts.csv", (FIXTURES / "hubspot_contacts.csv").read_bytes(), "contacts")
+    preview = share(
+        slack, "hubspot-contacts.csv", (FIXTURES / "hubspot_contacts.csv").read_bytes(), "contacts"
+    )
     shown = text_of(preview)
     assert "hubspot-contacts.csv" in shown and "4 rows of contacts" in shown, shown
     assert "1 new" in shown and "1 already here" in shown and "2 bad" in shown, shown
@@ -93,7 +105,12 @@ def test_the_mapping_and_the_duplicates_are_edited_in_a_form(slack: SlackHTTP) -
     labels = [b["label"]["text"] for b in view["blocks"]]
     assert labels[:2] == ["The file holds", "Records already here"] and "Phase" in labels
     values = modal_values(view)
-    values["col2"] = {"v": {"type": "static_select", "selected_option": {"value": "stage_id", "text": {"type": "plain_text", "text": "Stage"}}}}
+    values["col2"] = {
+        "v": {
+            "type": "static_select",
+            "selected_option": {"value": "stage_id", "text": {"type": "plain_text", "text": "Stage"}},
+        }
+    }
     before = len(slack.fake.calls_to("chat.postMessage"))
     assert slack.send_payload(view_submission(view, values)).status == 200
     again = slack.fake.wait_for(lambda f: f._unlocked("chat.postMessage")[before:][:1] or None, timeout=15)[0]
