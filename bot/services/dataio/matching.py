@@ -94,6 +94,22 @@ class Steps:
             # A temporary table has no statistics until asked: without them every join is a guess.
             self.conn.exec_driver_sql(f"ANALYZE {self.stage.name}")
 
+    def _lookup(self, target: Any, table: Table, pairs: list[tuple[Any, Any]], *where: Any) -> None:
+        """Set the staged rows' ``target`` to the lowest id of ``table``'s rows (in this workspace) whose
+        columns equal theirs, pair by pair: one join and one grouped UPDATE … FROM, not a lookup per row."""
+        s = self.stage
+        wanted = s.alias("wanted")
+        on = and_(*(col == wanted.c[staged.name] for col, staged in pairs))
+        found = (
+            select(*(col.label(f"k{n}") for n, (col, _) in enumerate(pairs)), func.min(table.c.id).label("i"))
+            .select_from(table.join(wanted, on))
+            .where(table.c.workspace_id == self.ws)
+            .group_by(*(col for col, _ in pairs))
+            .subquery()
+        )
+        same = and_(*(found.c[f"k{n}"] == staged for n, (_, staged) in enumerate(pairs)))
+        self.conn.execute(update(s).where(same, *where).values({target.name: found.c.i}))
+
     def _set(self, column: Any, value: Any, *where: Any) -> None:
         self.conn.execute(update(self.stage).where(*where).values({column.name: value}))
 
@@ -103,21 +119,8 @@ class Steps:
         key_col = s[f"{link}_key"]
         target = s[f"{link}_id"]
         if email:
-            self._set(
-                target,
-                select(func.min(table.c.id))
-                .where(table.c.workspace_id == self.ws, table.c[email] == key_col)
-                .scalar_subquery(),
-                key_col.like("%@%"),
-            )
-        self._set(
-            target,
-            select(func.min(table.c.id))
-            .where(table.c.workspace_id == self.ws, table.c[key] == key_col)
-            .scalar_subquery(),
-            key_col.is_not(None),
-            target.is_(None),
-        )
+            self._lookup(target, table, [(table.c[email], key_col)], key_col.like("%@%"))
+        self._lookup(target, table, [(table.c[key], key_col)], target.is_(None))
 
     def _unknown(self, link: str) -> Iterator[tuple[int, str]]:
         s = self.stage.c
@@ -176,33 +179,29 @@ class Steps:
         made_map.create(self.conn)
         Index("ix_crm_import_made", made_map.c.k).create(self.conn)
         self.conn.execute(made_map.insert(), ids)
-        self._set(
-            s.company_id,
-            select(func.min(made_map.c.i)).where(made_map.c.k == s.company_key).scalar_subquery(),
-            s.company_id.is_(None),
-            s.company_key.is_not(None),
+        self.conn.execute(
+            update(self.stage)
+            .where(made_map.c.k == s.company_key, s.company_id.is_(None))
+            .values(company_id=made_map.c.i)
         )
         made_map.drop(self.conn)
 
     def _match_contact(self) -> None:
         s = self.stage.c
-        t = table_of(Contact).c
+        contacts = table_of(Contact)
+        t = contacts.c
         if "email" in self.mapped:
             index(self.conn, self.stage, "email")
-            self._set(
-                s.match_id,
-                select(func.min(t.id)).where(t.workspace_id == self.ws, t.email == s.email).scalar_subquery(),
-                s.email.is_not(None),
-            )
+            self._lookup(s.match_id, contacts, [(t.email, s.email)])
             self._repeats(s.email, s.email.is_not(None))
         if "company_id" in s:
             index(self.conn, self.stage, "name_key", "company_id")
-            by_name = (
-                select(func.min(t.id))
-                .where(t.workspace_id == self.ws, t.name_key == s.name_key, t.company_id == s.company_id)
-                .scalar_subquery()
+            self._lookup(
+                s.match_id,
+                contacts,
+                [(t.name_key, s.name_key), (t.company_id, s.company_id)],
+                s.match_id.is_(None),
             )
-            self._set(s.match_id, by_name, s.match_id.is_(None), s.company_id.is_not(None))
             self._repeats_pair(s.name_key, s.company_id)
 
     def _match_company(self) -> None:
@@ -270,8 +269,11 @@ class Steps:
         s = self.stage.c
         new = and_(s.dup == 0, s.match_id.is_(None))
         if self.conn.dialect.name == "postgresql":
-            seq = f"pg_get_serial_sequence('{self.table.name}', 'id')"
-            self._set(s.new_id, literal_column(f"nextval({seq})"), new)
+            # The sequence is named once: looked up per row, it costs as much as the insert.
+            seq = self.conn.exec_driver_sql(
+                f"SELECT pg_get_serial_sequence('{self.table.name}', 'id')"
+            ).scalar()
+            self._set(s.new_id, func.nextval(literal_column(f"'{seq}'::regclass")), new)
         else:
             top = select(func.coalesce(func.max(self.table.c.id), 0)).scalar_subquery()
             self._set(s.new_id, top + s.row_no, new)
