@@ -98,6 +98,14 @@ class Steps:
         """Set the staged rows' ``target`` to the lowest id of ``table``'s rows (in this workspace) whose
         columns equal theirs, pair by pair: one join and one grouped UPDATE … FROM, not a lookup per row."""
         s = self.stage
+        if self.conn.dialect.name == "sqlite":
+            # SQLite does not index a grouped subquery in FROM; a lookup per row through the table's
+            # own index is its fast path.
+            lowest = select(func.min(table.c.id)).where(
+                table.c.workspace_id == self.ws, *(col == staged for col, staged in pairs)
+            )
+            self._set(target, lowest.scalar_subquery(), *(staged.is_not(None) for _, staged in pairs), *where)
+            return
         wanted = s.alias("wanted")
         on = and_(*(col == wanted.c[staged.name] for col, staged in pairs))
         found = (
