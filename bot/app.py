@@ -42,6 +42,7 @@ HANDLER_MODULES = (
     "handlers.webhooks",
     "handlers.pipelines",
     "handlers.fields",
+    "handlers.imports",
 )
 # Only for the local console and tests, where no request comes from Slack; HTTP mode needs the real one.
 PLACEHOLDER_SECRET = "local-placeholder-signing-secret"

@@ -174,6 +174,148 @@ def _purge(sessions: Any, team_id: str | None, *, force: bool) -> int:
     return 0
 
 
+def _services(settings):  # type: ignore[no-untyped-def]
+    from bot.db import make_engine, make_session_factory
+
+    _migrate_embedded(settings)
+    return make_session_factory(make_engine(settings.database_url))
+
+
+class _ProgressLine:
+    """One line on stderr, rewritten in place: rows so far, rows per second, time left."""
+
+    def __init__(self) -> None:
+        self.last = 0.0
+
+    def __call__(self, p) -> None:  # type: ignore[no-untyped-def]
+        import time
+
+        now = time.monotonic()
+        if p.phase == "reading" and now - self.last < 0.5:
+            return
+        self.last = now
+        eta = f", about {p.eta:.0f} s left" if p.eta is not None else ""
+        line = f"{p.phase}: {p.rows:,} rows, {p.rate:,.0f} rows/s{eta}"
+        print(f"\r{line:<70}", end="", file=sys.stderr, flush=True)
+
+
+def _refused(exc) -> int:  # type: ignore[no-untyped-def]
+    from bot.blocks.messages import describe
+
+    text, hint = describe(exc)
+    print(f"crm-bot: {text}" + (f" {hint}" if hint else ""), file=sys.stderr)
+    return 2
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from bot.services.dataio.importer import Importer, operator
+    from bot.services.dataio.tabular import NotATable
+    from bot.services.errors import DomainError
+
+    sessions = _services(_settings(require_signing_secret=False))
+    try:
+        actor = operator(sessions, args.workspace, args.as_user)
+        importer = Importer(sessions)
+        if args.undo:
+            undone = importer.undo(actor, args.undo)
+            print(
+                f"undone: {undone.deleted:,} records deleted, {undone.restored:,} put back, "
+                f"{undone.kept:,} kept (changed or used since the import)"
+            )
+            return 0
+        if not args.file:
+            print("crm-bot: name the file to import", file=sys.stderr)
+            return 2
+        return _import_file(importer, actor, Path(args.file), args)
+    except NotATable as exc:
+        print(f"crm-bot: {args.file}: {exc}", file=sys.stderr)
+        return 1
+    except DomainError as exc:
+        return _refused(exc)
+
+
+def _import_file(importer, actor, path, args) -> int:  # type: ignore[no-untyped-def]
+    import tempfile
+
+    from bot.services.dataio.importer import archive_members, extract, record_type_of
+
+    members = archive_members(path)
+    if members is None:
+        if not args.type:
+            print(
+                "crm-bot: say what the file holds: --type contacts|companies|deals|tasks|interactions",
+                file=sys.stderr,
+            )
+            return 2
+        return _import_one(importer, actor, path, record_type_of(args.type), args, path.name)
+    with tempfile.TemporaryDirectory() as tmp:
+        from pathlib import Path
+
+        for kind, member in members:
+            code = _import_one(importer, actor, extract(path, member, Path(tmp)), kind, args, member)
+            if code:
+                return code
+    return 0
+
+
+def _import_one(importer, actor, path, kind, args, name) -> int:  # type: ignore[no-untyped-def]
+    from pathlib import Path
+
+    report = Path(args.report or f"{path.stem}-bad-rows.csv")
+    if args.report is None:
+        report = Path.cwd() / f"{Path(name).stem}-bad-rows.csv"
+    result = importer.run(
+        actor,
+        path,
+        kind,
+        mode=args.mode,
+        dry_run=args.dry_run,
+        report=report,
+        file_name=name,
+        dates=args.dates,
+        progress=_ProgressLine(),
+    )
+    print(file=sys.stderr)
+    verb = "would import" if args.dry_run else "imported"
+    print(f"{name} ({result.layout}): {result.rows:,} rows in {result.seconds:.1f} s")
+    print("  columns: " + ", ".join(f"{result.headers[i]} → {f}" for i, f in sorted(result.mapping.items())))
+    if result.unmapped:
+        print("  left out (no field of that name): " + ", ".join(result.unmapped))
+    treated = {"skip": ("skipped", result.skipped), "update": ("updated", result.updated)}
+    word, n = treated.get(args.mode, ("merged", result.updated))
+    print(
+        f"  {verb}: {result.new:,} new, {result.matching:,} matching records already here ({n:,} {word}), "
+        f"{result.repeated:,} repeated in the file, {result.bad:,} bad"
+    )
+    if result.bad:
+        print(f"  bad rows and why: {report}")
+    else:
+        report.unlink(missing_ok=True)
+    if not args.dry_run:
+        print(f"  undo it all: crm-bot import --undo {result.batch_id}")
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from bot.services.dataio.exporter import Exporter
+    from bot.services.dataio.importer import operator
+    from bot.services.errors import DomainError
+
+    sessions = _services(_settings(require_signing_secret=False))
+    try:
+        actor = operator(sessions, args.workspace, args.as_user)
+        done = Exporter(sessions).run(actor, Path(args.out), args.format)
+    except DomainError as exc:
+        return _refused(exc)
+    counts = ", ".join(f"{n:,} {kind}" for kind, n in done.counts.items())
+    print(f"exported to {args.out}: {counts}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="crm-bot", description="A CRM that lives in Slack.")
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug output")
@@ -208,6 +350,34 @@ def build_parser() -> argparse.ArgumentParser:
         "--installed", action="store_true", help="purge even though the app is still installed there"
     )
     workspace.set_defaults(func=cmd_workspace)
+
+    imp = sub.add_parser(
+        "import", help="import records from a CSV file (or an export zip); --dry-run to look first"
+    )
+    imp.add_argument("file", nargs="?", help="the CSV file, or a zip written by crm-bot export")
+    imp.add_argument("--type", help="what the file holds: contacts, companies, deals, tasks, interactions")
+    imp.add_argument("--workspace", help="the Slack team id (T…); needed when the database holds several")
+    imp.add_argument("--as", dest="as_user", help="the Slack user id (U…) it is done as (default: an admin)")
+    imp.add_argument(
+        "--mode",
+        choices=["skip", "update", "merge"],
+        default="skip",
+        help="records already there: skip them, update them with the file, or fill only what they lack",
+    )
+    imp.add_argument("--dry-run", action="store_true", help="check and count, write nothing")
+    imp.add_argument(
+        "--dates", choices=["mdy", "dmy"], default="mdy", help="how to read 03/04/2025 (default: mdy)"
+    )
+    imp.add_argument("--report", help="where the bad rows go (default: FILE-bad-rows.csv here)")
+    imp.add_argument("--undo", metavar="BATCH", help="undo a whole import by the id it printed")
+    imp.set_defaults(func=cmd_import)
+
+    exp = sub.add_parser("export", help="export every record, import and audit event of a workspace")
+    exp.add_argument("out", help="the file to write (.zip of CSVs, or .jsonl)")
+    exp.add_argument("--workspace", help="the Slack team id (T…); needed when the database holds several")
+    exp.add_argument("--as", dest="as_user", help="the Slack user id (U…) it is done as (default: an admin)")
+    exp.add_argument("--format", choices=["csv", "jsonl"], default="csv")
+    exp.set_defaults(func=cmd_export)
 
     scheduler = sub.add_parser("scheduler", help="run only the scheduler (reminders, nudges, summaries)")
     scheduler.set_defaults(func=cmd_scheduler)

@@ -10,6 +10,7 @@ from slack_bolt import Ack, App, BoltContext
 from bot.dispatch import handle_text
 from bot.slack.reply import make_ctx, post, safely
 from handlers.home import refresh_after
+from handlers.imports import on_shared_file
 
 MENTION = re.compile(r"<@[UW][A-Z0-9]+(?:\|[^>]*)?>")
 
@@ -23,6 +24,14 @@ def _from_a_person(event: dict[str, Any]) -> bool:
 
 
 def on_direct_message(event: dict[str, Any], body: dict[str, Any], context: BoltContext) -> None:
+    if (
+        event.get("channel_type") == "im"
+        and event.get("files")
+        and event.get("user")
+        and not event.get("bot_id")
+    ):
+        # A file shared with the bot: an import to preview (handlers/imports.py).
+        return on_shared_file(event, body, context)
     if event.get("channel_type") != "im" or not _from_a_person(event):
         return
     ctx = make_ctx(context, body, "dm", channel_id=event.get("channel"))

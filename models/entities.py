@@ -131,6 +131,7 @@ class Company(SoftDeleted, WorkspaceScoped, Base):
     __table_args__ = (
         lookup_index("companies", "name_key"),
         words_index("companies", "name_key"),
+        Index("ix_companies_import_batch", "workspace_id", "import_batch"),
         in_workspace(),
         tenant_key("companies", "deleted_by_id", "users"),
         tenant_key("companies", "owner_id", "users"),
@@ -151,6 +152,8 @@ class Company(SoftDeleted, WorkspaceScoped, Base):
     lifecycle: Mapped[str] = mapped_column(String(16), default="prospect")
     # The workspace's own fields (custom_fields): value by field id, so a renamed field keeps its values.
     custom: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # The import that made it (bot/services/dataio/): a whole import is undone by this id.
+    import_batch: Mapped[str | None] = mapped_column(String(36), info={"audit": False})
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow, info={"audit": False})
 
@@ -160,6 +163,7 @@ class Contact(SoftDeleted, WorkspaceScoped, Base):
     __table_args__ = (
         lookup_index("contacts", "name_key"),
         words_index("contacts", "name_key"),
+        Index("ix_contacts_import_batch", "workspace_id", "import_batch"),
         Index("ix_contacts_email", "workspace_id", "email"),
         Index("ix_contacts_company", "company_id"),
         # A lifecycle's list, by name, a page at a time: read in index order, never sorted whole.
@@ -185,6 +189,8 @@ class Contact(SoftDeleted, WorkspaceScoped, Base):
     tags: Mapped[list[str]] = mapped_column(default=list)
     # The workspace's own fields (custom_fields): value by field id, so a renamed field keeps its values.
     custom: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # The import that made it (bot/services/dataio/): a whole import is undone by this id.
+    import_batch: Mapped[str | None] = mapped_column(String(36), info={"audit": False})
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow, info={"audit": False})
 
@@ -261,13 +267,15 @@ class PipelineStage(WorkspaceScoped, Base):
 class Deal(SoftDeleted, WorkspaceScoped, Base):
     __tablename__ = "deals"
     __table_args__ = (
+        Index("ix_deals_import_batch", "workspace_id", "import_batch"),
         lookup_index("deals", "title_key"),
         words_index("deals", "title_key"),
         Index("ix_deals_stage_owner", "workspace_id", "stage_id", "owner_id"),
         Index("ix_deals_owner", "workspace_id", "owner_id"),
         Index("ix_deals_company", "company_id"),
-        # A contact's deals (its card, and how many it has won when a deal is won).
-        Index("ix_deals_contact", "contact_id"),
+        # A contact's deals (its card, how many it has won when a deal is won, and what an import's undo
+        # checks before deleting a contact: no deal of someone else's names it).
+        Index("ix_deals_contact", "workspace_id", "contact_id"),
         # Deals closing in a date range (the summary's "closing this week"), covering the stage and
         # amount so that counting and ranking them reads only the index, not a million rows.
         Index("ix_deals_close", "workspace_id", "close_date", "stage_id", "amount", "id"),
@@ -307,6 +315,8 @@ class Deal(SoftDeleted, WorkspaceScoped, Base):
     tags: Mapped[list[str]] = mapped_column(default=list)
     # The workspace's own fields (custom_fields): value by field id, so a renamed field keeps its values.
     custom: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # The import that made it (bot/services/dataio/): a whole import is undone by this id.
+    import_batch: Mapped[str | None] = mapped_column(String(36), info={"audit": False})
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow, info={"audit": False})
 
@@ -395,6 +405,7 @@ def _targets(source: str) -> Any:
 class Interaction(WorkspaceScoped, Base):
     __tablename__ = "interactions"
     __table_args__ = (
+        Index("ix_interactions_import_batch", "workspace_id", "import_batch"),
         in_workspace(),
         tenant_key("interactions", "author_id", "users"),
         one_of("kind", INTERACTION_KINDS),
@@ -407,6 +418,8 @@ class Interaction(WorkspaceScoped, Base):
     occurred_at: Mapped[datetime] = mapped_column(default=utcnow)
     author_id: Mapped[int | None] = mapped_column()
     permalink: Mapped[str | None] = mapped_column(String(500))
+    # The import that made it (bot/services/dataio/): a whole import is undone by this id.
+    import_batch: Mapped[str | None] = mapped_column(String(36), info={"audit": False})
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     targets: Mapped[list[Target]] = _targets("interaction")
@@ -418,6 +431,7 @@ class Interaction(WorkspaceScoped, Base):
 class Task(SoftDeleted, WorkspaceScoped, Base):
     __tablename__ = "tasks"
     __table_args__ = (
+        Index("ix_tasks_import_batch", "workspace_id", "import_batch"),
         # A person's open tasks by due time, and the scheduler's scan of what is due.
         Index("ix_tasks_assignee_open", "workspace_id", "assignee_id", "done_at", "due_utc"),
         Index("ix_tasks_remind", "reminder_state", "remind_at"),
@@ -445,6 +459,8 @@ class Task(SoftDeleted, WorkspaceScoped, Base):
     reminder_state: Mapped[str] = mapped_column(String(16), default="none", info={"audit": "bot"})
     remind_at: Mapped[datetime | None] = mapped_column(info={"audit": "bot"})
     reminded_at: Mapped[datetime | None] = mapped_column(info={"audit": "bot"})
+    # The import that made it (bot/services/dataio/): a whole import is undone by this id.
+    import_batch: Mapped[str | None] = mapped_column(String(36), info={"audit": False})
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow, info={"audit": False})
 
@@ -548,6 +564,55 @@ class AuditEvent(WorkspaceScoped, Base):
     after: Mapped[dict[str, Any] | None] = mapped_column()
     at: Mapped[datetime] = mapped_column(default=utcnow)
     undone_by_op: Mapped[str | None] = mapped_column(String(36))
+
+
+IMPORT_MODES = ("skip", "update", "merge")
+
+
+class ImportBatch(WorkspaceScoped, Base):
+    """One import: the audit record of all it did (who, which file, how, what came of it) and the key
+    its undo works by. The records it made carry its ``batch_id``; those it changed are in
+    ``import_changes`` as they were before."""
+
+    __tablename__ = "imports"
+    __table_args__ = (
+        Index("ix_imports_workspace", "workspace_id", "started_at"),
+        UniqueConstraint("batch_id"),
+        tenant_key("imports", "actor_id", "users"),
+        tenant_key("imports", "undone_by_id", "users"),
+        one_of("mode", IMPORT_MODES),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
+    batch_id: Mapped[str] = mapped_column(String(36))
+    record_type: Mapped[str] = mapped_column(String(32))
+    actor_id: Mapped[int | None] = mapped_column()
+    file_name: Mapped[str] = mapped_column(String(300))
+    mode: Mapped[str] = mapped_column(String(16))
+    mapping: Mapped[dict[str, Any]] = mapped_column()
+    rows: Mapped[int] = mapped_column(Integer)
+    created: Mapped[int] = mapped_column(Integer)
+    updated: Mapped[int] = mapped_column(Integer)
+    skipped: Mapped[int] = mapped_column(Integer)
+    bad: Mapped[int] = mapped_column(Integer)
+    started_at: Mapped[datetime] = mapped_column()
+    finished_at: Mapped[datetime] = mapped_column()
+    undone_at: Mapped[datetime | None] = mapped_column()
+    undone_by_id: Mapped[int | None] = mapped_column()
+
+
+class ImportChange(WorkspaceScoped, Base):
+    """A record an import updated, as it was before (its columns as JSON), for the import's undo."""
+
+    __tablename__ = "import_changes"
+    __table_args__ = (Index("ix_import_changes_batch", "batch_id", "record_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
+    batch_id: Mapped[str] = mapped_column(ForeignKey("imports.batch_id", ondelete="CASCADE"))
+    record_id: Mapped[int] = mapped_column(Integer)
+    before: Mapped[dict[str, Any]] = mapped_column()
 
 
 class ProcessedRequest(Base):

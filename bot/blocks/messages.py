@@ -448,6 +448,28 @@ TEMPLATES: dict[str, Template] = {
     ),
     # Buttons
     "button.stale": Template("That button no longer does anything."),
+    # Imports and exports
+    "import.type_unknown": Template(
+        "“{value}” is not something I import.", "Say contacts, companies, deals, tasks or interactions."
+    ),
+    "import.mode_unknown": Template(
+        "“{value}” is not a way to treat duplicates.", "Say skip, update or merge."
+    ),
+    "import.update_forbidden": Template(
+        "Only managers and admins may {mode} records that are already here.",
+        "Import with skip (the default) to add only the new ones.",
+    ),
+    "import.not_found": Template("There is no import {value} in this workspace."),
+    "import.already_undone": Template("That import was undone already."),
+    "import.undo_forbidden": Template("Only whoever ran an import, a manager or an admin may undo it."),
+    "export.forbidden": Template("Only managers and admins may export the workspace."),
+    "workspace.not_here": Template("There is no workspace “{value}” in this database."),
+    "workspace.which": Template(
+        "This database holds several workspaces ({value}).", "Name one with --workspace T…."
+    ),
+    "workspace.no_admin": Template(
+        "There is nobody “{value}” to act as in that workspace.", "Name them with --as U…."
+    ),
 }
 
 

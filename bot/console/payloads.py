@@ -117,6 +117,27 @@ def direct_message(team_id: str, bot_user_id: str, user: Person, text: str) -> s
     )
 
 
+def shared_file(team_id: str, bot_user_id: str, user: Person, text: str, file: dict[str, Any]) -> str:
+    """A file shared with the bot in the DM (a ``message`` of subtype ``file_share`` carrying it)."""
+    ts = _ts()
+    return event(
+        team_id,
+        bot_user_id,
+        {
+            "type": "message",
+            "subtype": "file_share",
+            "user": user.id,
+            "text": text,
+            "ts": ts,
+            "event_ts": ts,
+            "channel": dm_channel(user.id),
+            "channel_type": "im",
+            "team": team_id,
+            "files": [file],
+        },
+    )
+
+
 def mention(team_id: str, bot_user_id: str, user: Person, channel_id: str, text: str) -> str:
     ts = _ts()
     return event(

@@ -68,6 +68,7 @@ Console commands:
                         the global shortcuts: a form for a new record
   In a form, a picker field (contact, company, deal) searches as you type: write a few letters,
   then choose among the numbered matches.
+  :share PATH [deals]   share a CSV with the bot in the DM, to import it (say what it holds, or not)
   :now                  show the time and let the scheduler catch up
   :clock +2h | +1d | +30m | tomorrow 09:00 | friday 14:00 | 2026-12-01 09:00
                         move the clock forward (times in your zone); due reminders arrive.
@@ -336,6 +337,18 @@ class Console:
         body = payloads.direct_message(self.team_id, self.standin.bot_user_id, self.user, text)
         self.send(body, JSON)
 
+    def share_file(self, rest: str) -> None:
+        """``:share PATH [what it holds]``: the file shared with the bot in the DM, as Slack sends it."""
+        path_text, _, text = rest.partition(" ")
+        path = Path(path_text).expanduser()
+        if not path_text or not path.is_file():
+            self.note("Share a file with :share PATH [contacts|companies|deals|tasks|notes].")
+            return
+        info = self.standin.add_file(path.name, path.read_bytes(), user=self.user_id)
+        self.send(
+            payloads.shared_file(self.team_id, self.standin.bot_user_id, self.user, text.strip(), info), JSON
+        )
+
     def open_home(self) -> None:
         self.send(payloads.home_opened(self.team_id, self.standin.bot_user_id, self.user), JSON)
 
@@ -513,6 +526,8 @@ class Console:
             self.message_shortcut(word, rest)
         elif word == "new":
             self.global_shortcut(rest)
+        elif word == "share":
+            self.share_file(rest)
         elif word == "now":
             self.say(f"  It is {self._fmt(self.now())}.")
             self._tick()

@@ -49,6 +49,8 @@ class SlackStandIn:
         self.responses: list[Call] = []  # posts to response_url
         self.uploads: list[Call] = []  # bytes posted to upload_url
         self.users: dict[str, dict[str, Any]] = {}
+        # Files people shared with the bot, served at their url_private to a request with a bot token.
+        self.files: dict[str, tuple[str, bytes]] = {}
         self.faults: dict[str, list[Fault]] = {}
         self.handlers: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {}
         self._ts = itertools.count(1)
@@ -98,6 +100,23 @@ class SlackStandIn:
 
     def add_channel(self, channel_id: str, name: str) -> None:
         self.channels[channel_id] = {"id": channel_id, "name": name, "is_channel": True}
+
+    def add_file(self, name: str, content: bytes, *, user: str = "U1") -> dict[str, Any]:
+        """A file as Slack describes it in a ``message`` event's ``files`` (shared by ``user``)."""
+        file_id = f"F{next(self._ts):06d}"
+        with self._lock:
+            self.files[file_id] = (name, content)
+        return {
+            "id": file_id,
+            "name": name,
+            "title": name,
+            "mimetype": "text/csv",
+            "filetype": "csv",
+            "size": len(content),
+            "user": user,
+            "url_private": f"{self.base}/files-pri/{self.team_id}-{file_id}/{name}",
+            "url_private_download": f"{self.base}/files-pri/{self.team_id}-{file_id}/download/{name}",
+        }
 
     def fail_next(self, method: str, *faults: Fault) -> None:
         with self._lock:
@@ -232,6 +251,8 @@ class SlackStandIn:
                 length = int(self.headers.get("Content-Length") or 0)
                 raw = self.rfile.read(length) if length else b""
                 headers = {k.lower(): v for k, v in self.headers.items()}
+                if url.path.startswith("/files-pri/"):
+                    return self._serve_file(url.path, headers)
                 if url.path.startswith("/upload/"):
                     with fake._changed:
                         fake.uploads.append(Call(url.path, {"bytes": raw}, headers))
@@ -263,6 +284,16 @@ class SlackStandIn:
                     call.result = answer
                     fake._changed.notify_all()
                 return self._send(200, json.dumps(answer).encode(), "application/json")
+
+            def _serve_file(self, path: str, headers: dict[str, str]) -> None:
+                # As Slack: a file's private URL needs a token that may read it, else a login page.
+                file_id = path.split("/")[2].split("-", 1)[-1]
+                found = fake.files.get(file_id)
+                if not headers.get("authorization", "").startswith("Bearer xox"):
+                    return self._send(302, b"", "text/html", {"Location": f"{fake.base}/login"})
+                if found is None:
+                    return self._send(404, b"not found", "text/plain")
+                return self._send(200, found[1], "application/octet-stream")
 
             def _send(
                 self, status: int, body: bytes, ctype: str, extra: dict[str, str] | None = None

@@ -1,0 +1,222 @@
+"""Import and export at scale: a contact CSV of N rows (5 % duplicates of contacts already there, 1 %
+bad rows) imported with dedupe, then an export of the workspace's contacts and deals.
+
+    .venv/bin/python -m bench.import_bench --rows 1000000 --backend both
+    .venv/bin/python -m bench.import_bench --rows 100000 --export-contacts 1000000 --export-deals 1000000
+
+Every run uses a private database (a temporary SQLite file; a PostgreSQL database created on the server
+named by --server and dropped at the end). Peak memory (RSS) is read from /proc while it runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import random
+import resource
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from sqlalchemy import func, select, update
+
+from bench.seed import seed
+from bot.db import make_engine, make_session_factory
+from bot.services.dataio.exporter import Exporter
+from bot.services.dataio.importer import Importer, operator
+from models import Contact, Deal, User
+
+DEFAULT_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+HEADERS = [
+    "Record ID",
+    "First Name",
+    "Last Name",
+    "Email",
+    "Phone Number",
+    "Company Name",
+    "Job Title",
+    "Lifecycle Stage",
+    "Create Date",
+]
+FIRST = [
+    "Ana",
+    "Ben",
+    "Chloé",
+    "Dev",
+    "Eva",
+    "Femi",
+    "Gus",
+    "Hana",
+    "Ivan",
+    "Jun",
+    "Kai",
+    "Lena",
+    "Mo",
+    "Nia",
+]
+LAST = ["Silva", "Okafor", "Müller", "Tanaka", "Rossi", "Nowak", "Kim", "Haddad", "Dubois", "Larsen"]
+BAD = [("Email", "not-an-email"), ("Create Date", "2024-02-30"), ("Lifecycle Stage", "zombie")]
+
+
+def write_csv(path: Path, rows: int, existing: list[str], rng: random.Random) -> tuple[int, int]:
+    """N rows: 5 % the emails of contacts already there, 1 % bad, the rest new. Returns (dups, bad)."""
+    dups = bad = 0
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(HEADERS)
+        for n in range(rows):
+            first, last = rng.choice(FIRST), rng.choice(LAST)
+            row = [
+                str(n),
+                first,
+                last,
+                f"{first.lower()}.{last.lower()}.{n}@import{n % 997}.example",
+                f"+1 555 {n % 10000:04d}",
+                f"Company {n % 5000}",
+                "Buyer",
+                "lead",
+                "2024-03-01 10:15",
+            ]
+            roll = n % 100
+            if roll < 5 and existing:
+                row[3] = existing[dups % len(existing)]
+                dups += 1
+            elif roll == 5:
+                col, value = BAD[n % len(BAD)]
+                row[HEADERS.index(col)] = value
+                bad += 1
+            w.writerow(row)
+    return dups, bad
+
+
+def _phases(started: float):  # type: ignore[no-untyped-def]
+    seen: set[str] = set()
+
+    def tell(p) -> None:  # type: ignore[no-untyped-def]
+        if p.phase not in seen:
+            seen.add(p.phase)
+            print(
+                f"  {p.phase} from {time.perf_counter() - started:.1f} s ({p.rows:,} rows read)",
+                file=sys.stderr,
+            )
+
+    return tell
+
+
+class PeakRSS:
+    def __init__(self) -> None:
+        self.peak = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._watch, daemon=True)
+
+    def _watch(self) -> None:
+        while not self._stop.wait(0.2):
+            with open("/proc/self/statm") as f:
+                rss = int(f.read().split()[1]) * resource.getpagesize()
+            self.peak = max(self.peak, rss)
+
+    def __enter__(self) -> PeakRSS:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def run(url: str, label: str, args: argparse.Namespace, tmp: Path) -> list[str]:
+    lines = []
+    engine = make_engine(url)
+    existing_n = max(1, args.rows // 20)
+    seed(
+        engine,
+        contacts=max(existing_n, args.export_contacts),
+        deals=args.export_deals,
+        team_id="TBENCH",
+        log=True,
+    )
+    sessions = make_session_factory(engine)
+    with engine.begin() as conn:
+        # The seeded team has reps only; the import and export are run by its admin.
+        first = conn.scalar(select(func.min(User.id)))
+        conn.execute(update(User).where(User.id == first).values(role="admin"))
+    actor = operator(sessions, "TBENCH", None)
+    with sessions() as s:
+        existing = list(s.scalars(select(Contact.email).where(Contact.email.is_not(None)).limit(existing_n)))
+    path = tmp / f"contacts-{args.rows}.csv"
+    dups, bad = write_csv(path, args.rows, existing, random.Random(7))
+    size = path.stat().st_size / 1e6
+    with PeakRSS() as rss:
+        started = time.perf_counter()
+        result = Importer(sessions).run(
+            actor, path, "contact", report=tmp / "bad.csv", progress=_phases(started)
+        )
+        took = time.perf_counter() - started
+    # A new row can also match a seeded contact by name and company, so matching is at least the dups.
+    assert result.bad == bad and result.matching + result.repeated >= dups, (
+        result.bad,
+        bad,
+        result.matching,
+        dups,
+    )
+    lines.append(
+        f"| {label} | import {args.rows:,} contacts ({size:.0f} MB CSV, {dups:,} dups, {bad:,} bad) | {took:.1f} s | "
+        f"{args.rows / took:,.0f} rows/s | peak RSS {rss.peak / 1e6:.0f} MB |"
+    )
+    print(lines[-1], flush=True)
+    with PeakRSS() as rss:
+        started = time.perf_counter()
+        Importer(sessions).undo(actor, result.batch_id)
+        took = time.perf_counter() - started
+    lines.append(f"| {label} | undo that import ({result.created:,} contacts) | {took:.1f} s | | |")
+    print(lines[-1], flush=True)
+    with sessions() as s:
+        contacts = s.scalar(select(func.count()).select_from(Contact))
+        deals = s.scalar(select(func.count()).select_from(Deal))
+    with PeakRSS() as rss:
+        started = time.perf_counter()
+        Exporter(sessions).run(actor, tmp / "export.zip")
+        took = time.perf_counter() - started
+    lines.append(
+        f"| {label} | export {contacts:,} contacts + {deals:,} deals (zip of CSVs) | {took:.1f} s | | "
+        f"peak RSS {rss.peak / 1e6:.0f} MB |"
+    )
+    print(lines[-1], flush=True)
+    engine.dispose()
+    return lines
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.import_bench", description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument(
+        "--export-contacts", type=int, default=0, help="contacts seeded before (default: rows/20)"
+    )
+    parser.add_argument("--export-deals", type=int, default=0)
+    parser.add_argument("--backend", choices=["sqlite", "postgresql", "both"], default="both")
+    parser.add_argument(
+        "--server", default=DEFAULT_SERVER, help="PostgreSQL server URL (a private database is made)"
+    )
+    args = parser.parse_args(argv)
+    lines = []
+    with tempfile.TemporaryDirectory() as tmp_name:
+        tmp = Path(tmp_name)
+        if args.backend in ("sqlite", "both"):
+            lines += run(f"sqlite:///{tmp}/bench.db", "SQLite", args, tmp)
+        if args.backend in ("postgresql", "both"):
+            from tests.support.databases import create_private_database, drop_database
+
+            url = create_private_database(args.server)
+            try:
+                lines += run(url, "PostgreSQL", args, tmp)
+            finally:
+                drop_database(args.server, url)
+    print("\n".join(lines))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

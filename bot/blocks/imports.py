@@ -1,0 +1,220 @@
+"""What an import and an export look like in Slack: the preview of a shared file with its buttons, the
+mapping form, the progress line and the result."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ButtonElement,
+    ContextBlock,
+    InputBlock,
+    MarkdownTextObject,
+    Option,
+    PlainTextObject,
+    SectionBlock,
+    StaticSelectElement,
+)
+from slack_sdk.models.views import View
+
+from bot.services.dataio.columns import column, field_names
+
+IMPORT_GO = "import_go"
+IMPORT_EDIT = "import_edit"
+IMPORT_CANCEL = "import_cancel"
+IMPORT_UNDO = "import_undo"
+MAPPING_VIEW = "import_mapping_view"
+LEAVE_OUT = "-"
+TYPES = {
+    "contact": "contacts",
+    "company": "companies",
+    "deal": "deals",
+    "task": "tasks",
+    "interaction": "interactions",
+}
+MODES = {
+    "skip": "skip them (add only the new)",
+    "update": "update them with the file",
+    "merge": "fill only what they lack",
+}
+MAX_MAPPED_COLUMNS = 40
+
+HOW_TO = (
+    "*Importing records*\n"
+    "1. Export them from your old CRM as CSV (HubSpot, Salesforce, Pipedrive, Zoho and my own exports are "
+    "read as they are; plain headers like “First Name”, “E-mail”, “Company”, “Stage”, “Amount” too).\n"
+    "2. Share the file with me here in our DM, saying what it holds: `contacts`, `companies`, `deals`, "
+    "`tasks` or `notes` (I guess from its columns otherwise).\n"
+    "3. I answer with the columns I matched, the first rows and how many are new, already here or bad; "
+    "then *Import*, *Edit mapping* or *Cancel*.\n"
+    "Bad rows are left out and listed with their reason in a file; the whole import is undone with one "
+    "button. Excel workbooks: save them as CSV first. From a terminal: `crm-bot import FILE --type contacts`."
+)
+
+
+def _button(label: str, action_id: str, value: str, style: str | None = None) -> ButtonElement:
+    return ButtonElement(text=label, action_id=action_id, value=value, style=style)
+
+
+def preview(result: Any, pending_id: str, mode: str) -> tuple[str, list[Block]]:
+    kind = TYPES[result.record_type]
+    head = f"📥 *{result.file_name}*: {result.rows:,} rows of {kind} ({result.layout})."
+    counts = (
+        f"*{result.new:,} new* · *{result.matching:,} already here* ({MODES[mode].split(' (')[0]}) · "
+        f"{result.repeated:,} repeated in the file · *{result.bad:,} bad*"
+    )
+    mapped = ", ".join(
+        f"{result.headers[i]} → {column(result.record_type, f).header}"
+        for i, f in sorted(result.mapping.items())
+    )
+    blocks: list[Block] = [
+        SectionBlock(text=MarkdownTextObject(text=f"{head}\n{counts}")),
+        SectionBlock(text=MarkdownTextObject(text=f"*Columns:* {mapped}"[:2900])),
+    ]
+    if result.unmapped:
+        blocks.append(
+            ContextBlock(
+                elements=[MarkdownTextObject(text=("Left out: " + ", ".join(result.unmapped))[:2900])]
+            )
+        )
+    if result.preview:
+        lines = [" · ".join(v for v in row.values() if v)[:300] for row in result.preview[:3]]
+        blocks.append(
+            SectionBlock(
+                text=MarkdownTextObject(text=("*First rows:*\n" + "\n".join(f"• {x}" for x in lines))[:2900])
+            )
+        )
+    if result.bad:
+        blocks.append(
+            ContextBlock(
+                elements=[
+                    MarkdownTextObject(text="The bad rows and why are in the file below; they are left out.")
+                ]
+            )
+        )
+    blocks.append(
+        ActionsBlock(
+            block_id="import_preview",
+            elements=[
+                _button("Import", IMPORT_GO, pending_id, "primary"),
+                _button("Edit mapping", IMPORT_EDIT, pending_id),
+                _button("Cancel", IMPORT_CANCEL, pending_id),
+            ],
+        )
+    )
+    return f"{head} {result.new:,} new, {result.matching:,} already here, {result.bad:,} bad.", blocks
+
+
+def progress(rows: int, rate: float, phase: str, eta: float | None) -> str:
+    left = f", about {eta:.0f} s left" if eta is not None else ""
+    return f"⏳ Importing: {rows:,} rows read ({rate:,.0f} rows/s{left}); {phase}…"
+
+
+def done(result: Any) -> tuple[str, list[Block]]:
+    word = {"skip": "skipped", "update": "updated", "merge": "merged"}[result.mode]
+    touched = result.skipped if result.mode == "skip" else result.updated
+    text = (
+        f"✅ Imported {result.created:,} {TYPES[result.record_type]} from {result.file_name} in {result.seconds:.1f} s: "
+        f"{result.matching:,} already here ({touched:,} {word}), {result.repeated:,} repeated in the file, "
+        f"{result.bad:,} bad rows left out."
+    )
+    if result.companies_made:
+        text += f" {result.companies_made:,} companies were made for them."
+    blocks: list[Block] = [
+        SectionBlock(text=MarkdownTextObject(text=text)),
+        ActionsBlock(
+            block_id="import_done", elements=[_button("Undo import", IMPORT_UNDO, result.batch_id, "danger")]
+        ),
+    ]
+    return text, blocks
+
+
+def undone(u: Any) -> str:
+    text = f"↩️ Import undone: {u.deleted:,} records removed, {u.restored:,} put back as they were."
+    if u.kept:
+        text += f" {u.kept:,} were changed or used since, so they stay as they are."
+    return text
+
+
+def _options(record_type: str) -> list[Option]:
+    opts = [Option(value=LEAVE_OUT, text="— leave it out —")]
+    opts += [Option(value=f, text=column(record_type, f).header) for f in field_names(record_type)]
+    return opts
+
+
+def mapping_modal(pending: Any, headers: list[str]) -> View:
+    record_type = pending.record_type
+    chosen = pending.columns()
+    types = [Option(value=k, text=v) for k, v in TYPES.items()]
+    modes = [Option(value=k, text=v) for k, v in MODES.items()]
+    blocks: list[Block] = [
+        InputBlock(
+            block_id="type",
+            label="The file holds",
+            element=StaticSelectElement(
+                action_id="v", options=types, initial_option=next(o for o in types if o.value == record_type)
+            ),
+        ),
+        InputBlock(
+            block_id="mode",
+            label="Records already here",
+            element=StaticSelectElement(
+                action_id="v", options=modes, initial_option=next(o for o in modes if o.value == pending.mode)
+            ),
+        ),
+    ]
+    options = _options(record_type)
+    for pos, header in enumerate(headers[:MAX_MAPPED_COLUMNS]):
+        current = chosen.get(pos, LEAVE_OUT)
+        blocks.append(
+            InputBlock(
+                block_id=f"col{pos}",
+                label=(header or f"Column {pos + 1}")[:2000],
+                optional=True,
+                element=StaticSelectElement(
+                    action_id="v",
+                    options=options,
+                    initial_option=next((o for o in options if o.value == current), options[0]),
+                ),
+            )
+        )
+    return View(
+        type="modal",
+        callback_id=MAPPING_VIEW,
+        private_metadata=pending.id,
+        title=PlainTextObject(text="Import mapping"),
+        submit=PlainTextObject(text="Preview"),
+        close=PlainTextObject(text="Back"),
+        blocks=blocks,
+    )
+
+
+def read_mapping(view: dict[str, Any]) -> tuple[str, str, dict[int, str]]:
+    values = view.get("state", {}).get("values", {})
+
+    def chosen(block: str) -> str | None:
+        option = (values.get(block, {}).get("v") or {}).get("selected_option") or {}
+        return option.get("value")
+
+    mapping = {}
+    for block in values:
+        if block.startswith("col"):
+            value = chosen(block)
+            if value and value != LEAVE_OUT:
+                mapping[int(block[3:])] = value
+    return chosen("type") or "contact", chosen("mode") or "skip", mapping
+
+
+def export_started() -> str:
+    return (
+        "📦 Exporting every record, import and audit event of this workspace; the file will arrive in our DM."
+    )
+
+
+def export_done(counts: dict[str, int]) -> str:
+    shown = ", ".join(
+        f"{n:,} {k if k in ('audit', 'import') else TYPES.get(k, k)}" for k, n in counts.items()
+    )
+    return f"📦 The export: {shown}. One CSV per type in the zip; `crm-bot import` reads it back."

@@ -1,0 +1,355 @@
+"""Reading one cell of an imported file into the value a record holds, or the reason it cannot be.
+
+Each column's ``kind`` (bot/services/dataio/columns.py) names a reader here. A reader returns the value
+(None for an empty cell) or raises :class:`BadCell` with the reason the import report gives for its row.
+The reasons are plain sentences, because the report is a file a person reads outside Slack.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time
+from decimal import Decimal, InvalidOperation
+from functools import cache
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bot.services import fields, limits
+from bot.services.errors import Invalid
+from bot.services.text import fold
+from models.entities import INTERACTION_KINDS, LIFECYCLES
+
+
+class BadCell(Exception):
+    """Why a cell cannot be imported (the report's reason for its row)."""
+
+
+@dataclass
+class Context:
+    """What reading a workspace's cells needs to know: its people, stages, currency and zone."""
+
+    users: dict[str, int]  # folded email, slack id or name → user id
+    zones: dict[int, str]  # user id → zone
+    stages: dict[str, int]  # folded key or name → stage id
+    currency: str = "USD"
+    tz: str = "UTC"
+    # Slash dates: "mdy" (03/04/2025 is 4 March) or "dmy" (3 April).
+    dates: str = "mdy"
+    closed: set[int] = field(default_factory=set)
+    # The workspace's companies by their key (bot/services/companies.py: company_key), first made first.
+    companies: dict[str, int] = field(default_factory=dict)
+
+
+Reader = Callable[[str, Context], Any]
+
+# The stage names other CRMs export for the stages everyone has.
+STAGE_SYNONYMS = {
+    "closedwon": "won",
+    "closed won": "won",
+    "closedlost": "lost",
+    "closed lost": "lost",
+    "appointmentscheduled": "demo",
+    "qualifiedtobuy": "qualified",
+    "presentationscheduled": "demo",
+    "decisionmakerboughtin": "proposal",
+    "contractsent": "negotiation",
+    "prospecting": "lead",
+    "qualification": "qualified",
+    "needs analysis": "qualified",
+    "value proposition": "proposal",
+    "proposal/price quote": "proposal",
+    "proposal price quote": "proposal",
+    "negotiation/review": "negotiation",
+    "negotiation review": "negotiation",
+    "id. decision makers": "qualified",
+    "perception analysis": "proposal",
+}
+LIFECYCLE_SYNONYMS = {
+    "subscriber": "prospect",
+    "other": "prospect",
+    "marketingqualifiedlead": "lead",
+    "salesqualifiedlead": "lead",
+    "marketing qualified lead": "lead",
+    "sales qualified lead": "lead",
+    "opportunity": "lead",
+    "evangelist": "advocate",
+}
+INTERACTION_SYNONYMS = {
+    "phone call": "call",
+    "logged call": "call",
+    "task": "note",
+    "sms": "message",
+    "chat": "message",
+    "linkedin": "message",
+    "whatsapp": "message",
+    "meetings": "meeting",
+    "calls": "call",
+    "emails": "email",
+    "notes": "note",
+    "incoming email": "email",
+    "outgoing": "call",
+    "inbound": "call",
+    "outbound": "call",
+}
+DONE_WORDS = {"done", "completed", "complete", "closed", "yes", "true", "1", "finished"}
+OPEN_WORDS = {"", "open", "not started", "in progress", "waiting", "deferred", "no", "false", "0", "pending"}
+
+
+_SPACES = re.compile(r"\s+")
+
+
+def _text(what: str) -> Reader:
+    def read(value: str, ctx: Context) -> Any:
+        cleaned = value.strip()
+        if "  " in cleaned or "\n" in cleaned or "\t" in cleaned:
+            cleaned = _SPACES.sub(" ", cleaned)
+        if not cleaned:
+            return None
+        _limit(what, cleaned)
+        return cleaned
+
+    return read
+
+
+@cache
+def _most(what: str) -> int:
+    return limits.limit(what)
+
+
+def _limit(what: str, value: str) -> None:
+    # Read once per field: this runs for every cell of a million-row file.
+    most = _most(what)
+    if len(value) > most:
+        raise BadCell(f"the {what} is {len(value)} characters; the limit is {most}")
+
+
+def read_email(value: str, ctx: Context) -> Any:
+    try:
+        return fields.email(value.strip() or None)
+    except Invalid:
+        raise BadCell(f"“{value.strip()}” is not an email address") from None
+
+
+def read_phone(value: str, ctx: Context) -> Any:
+    value = value.strip()
+    if not value:
+        return None
+    _limit("phone", value)
+    return value
+
+
+def read_domain(value: str, ctx: Context) -> Any:
+    try:
+        return fields.domain(value or None)
+    except Invalid:
+        raise BadCell(f"“{value.strip()}” is not a web domain") from None
+
+
+_MONEY_JUNK = re.compile(r"[\s$€£¥₹\u00a0']|[A-Za-z]{3}$|^[A-Za-z]{3}")
+
+
+def read_money(value: str, ctx: Context) -> Any:
+    raw = value.strip()
+    if not raw:
+        return None
+    text = _MONEY_JUNK.sub("", raw)
+    if "," in text and "." in text:
+        # The later mark is the decimal one: 1,200.50 and 1.200,50.
+        thousands = "," if text.rfind(",") < text.rfind(".") else "."
+        text = text.replace(thousands, "").replace(",", ".")
+    elif "," in text:
+        text = text.replace(",", ".") if re.fullmatch(r"-?\d+,\d{1,2}", text) else text.replace(",", "")
+    try:
+        amount = Decimal(text)
+    except InvalidOperation:
+        raise BadCell(f"the amount “{raw}” is not a number") from None
+    if not amount.is_finite() or amount < 0 or amount >= Decimal("1e12"):
+        raise BadCell(f"the amount “{raw}” is out of range")
+    return amount.quantize(Decimal("0.01"))
+
+
+def read_currency(value: str, ctx: Context) -> Any:
+    code = value.strip().upper()
+    if not code:
+        return None
+    if not re.fullmatch(r"[A-Z]{3}", code):
+        raise BadCell(f"“{value.strip()}” is not a currency code (like USD or EUR)")
+    return code
+
+
+_ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
+_SLASH = re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})$")
+
+
+def parse_date(value: str, ctx: Context) -> date | None:
+    raw = value.strip()
+    if not raw:
+        return None
+    iso = _ISO.match(raw)
+    slash = _SLASH.match(raw)
+    try:
+        if iso:
+            return date(int(iso[1]), int(iso[2]), int(iso[3]))
+        if slash:
+            first, second, year = int(slash[1]), int(slash[2]), int(slash[3])
+            dotted = "." in raw
+            month, day = (second, first) if ctx.dates == "dmy" or dotted else (first, second)
+            return date(year, month, day)
+    except ValueError:
+        raise BadCell(f"the date “{raw}” does not exist") from None
+    raise BadCell(f"“{raw}” is not a date (write it 2025-03-31)")
+
+
+def read_date(value: str, ctx: Context) -> Any:
+    raw = value.strip()
+    if " " in raw or "T" in raw:
+        # A date column holding a time as well (Salesforce, Zoho): the day is what counts.
+        moment = read_datetime(raw, ctx)
+        return moment.astimezone(ZoneInfo(ctx.tz)).date() if moment else None
+    return parse_date(raw, ctx)
+
+
+_CLOCK = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?\s*([AaPp][Mm])?$")
+
+
+def read_datetime(value: str, ctx: Context) -> Any:
+    raw = value.strip()
+    if not raw:
+        return None
+    try:
+        moment = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    except ValueError:
+        moment = _day_and_clock(raw, ctx)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=ZoneInfo(ctx.tz))
+    return moment.astimezone(UTC)
+
+
+def _day_and_clock(raw: str, ctx: Context) -> datetime:
+    day_text, _, clock_text = raw.replace("T", " ").partition(" ")
+    day = parse_date(day_text, ctx)
+    assert day is not None
+    if not clock_text.strip():
+        return datetime.combine(day, time(0, 0))
+    m = _CLOCK.match(clock_text.strip())
+    if not m:
+        raise BadCell(f"“{raw}” is not a date and time (write it 2025-03-31 14:30)")
+    hour, minute, second = int(m[1]), int(m[2]), int(m[3] or 0)
+    if m[4]:
+        hour = hour % 12 + (12 if m[4].lower() == "pm" else 0)
+    try:
+        return datetime.combine(day, time(hour, minute, second))
+    except ValueError:
+        raise BadCell(f"the time “{raw}” does not exist") from None
+
+
+def read_user(value: str, ctx: Context) -> Any:
+    raw = value.strip()
+    if not raw:
+        return None
+    found = ctx.users.get(fold(raw)) or ctx.users.get(raw)
+    if found is None:
+        raise BadCell(f"“{raw}” is not anyone in this workspace (give their email or Slack name)")
+    return found
+
+
+def read_stage(value: str, ctx: Context) -> Any:
+    raw = value.strip()
+    if not raw:
+        return None
+    key = fold(raw)
+    found = ctx.stages.get(key) or ctx.stages.get(STAGE_SYNONYMS.get(key, ""))
+    if found is None:
+        names = ", ".join(sorted({k for k in ctx.stages if " " not in k}))
+        raise BadCell(f"“{raw}” is not a stage here (stages: {names})")
+    return found
+
+
+def read_lifecycle(value: str, ctx: Context) -> Any:
+    key = fold(value)
+    if not key:
+        return None
+    key = LIFECYCLE_SYNONYMS.get(key, key)
+    if key not in LIFECYCLES:
+        raise BadCell(f"“{value.strip()}” is not a lifecycle ({', '.join(LIFECYCLES)})")
+    return key
+
+
+def read_interaction_kind(value: str, ctx: Context) -> Any:
+    key = fold(value)
+    if not key:
+        return None
+    key = INTERACTION_SYNONYMS.get(key, key)
+    if key not in INTERACTION_KINDS:
+        raise BadCell(f"“{value.strip()}” is not a kind of interaction ({', '.join(INTERACTION_KINDS)})")
+    return key
+
+
+def read_tags(value: str, ctx: Context) -> Any:
+    parts = re.split(r"[;,|]", value)
+    return fields.tags(parts) if value.strip() else None
+
+
+def read_status(value: str, ctx: Context) -> Any:
+    key = fold(value)
+    if key in DONE_WORDS:
+        return True
+    if key in OPEN_WORDS:
+        return None
+    raise BadCell(f"“{value.strip()}” is not a task status (open or done)")
+
+
+def read_int(value: str, ctx: Context) -> Any:
+    raw = value.strip()
+    if not raw:
+        return None
+    if not raw.isdigit():
+        raise BadCell(f"“{raw}” is not a number")
+    return int(raw)
+
+
+def read_summary(value: str, ctx: Context) -> Any:
+    text = value.strip()
+    if not text:
+        return None
+    _limit("summary", text)
+    return text
+
+
+def read_channel(value: str, ctx: Context) -> Any:
+    text = value.strip().lower()
+    if len(text) > 16:
+        raise BadCell(f"“{value.strip()}” is not a way to reach someone (like email, phone or slack)")
+    return text or None
+
+
+READERS: dict[str, Reader] = {
+    "channel": read_channel,
+    "text": _text("industry"),
+    "job_title": _text("job title"),
+    "name": _text("name"),
+    "company": _text("company name"),
+    "contact": _text("name"),
+    "deal": _text("deal title"),
+    "email": read_email,
+    "phone": read_phone,
+    "domain": read_domain,
+    "money": read_money,
+    "currency": read_currency,
+    "date": read_date,
+    "datetime": read_datetime,
+    "user": read_user,
+    "stage": read_stage,
+    "lifecycle": read_lifecycle,
+    "interaction_kind": read_interaction_kind,
+    "tags": read_tags,
+    "status": read_status,
+    "int": read_int,
+    "summary": read_summary,
+}
+
+
+def reader(kind: str) -> Reader:
+    return READERS[kind]

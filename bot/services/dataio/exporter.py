@@ -1,0 +1,344 @@
+"""Exporting everything a workspace holds: every record type (with its tags and links, named as an
+import reads them back), the imports and the audit trail, as one CSV per type in a zip or as JSON
+lines. Rows are streamed from the database and written as they come, so memory stays flat."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import zipfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import Session, aliased, sessionmaker
+
+from bot.services import policy
+from bot.services.base import Actor, aware
+from bot.services.dataio.columns import RECORD_TYPES, columns
+from bot.services.dataio.staging import table_of
+from bot.services.errors import Forbidden
+from models import (
+    AuditEvent,
+    Company,
+    Contact,
+    Deal,
+    ImportBatch,
+    Interaction,
+    PipelineStage,
+    Target,
+    Task,
+    User,
+)
+
+BATCH = 5000
+FILES = {
+    "company": "companies",
+    "contact": "contacts",
+    "deal": "deals",
+    "task": "tasks",
+    "interaction": "interactions",
+}
+AUDIT_HEADERS = [
+    "ID",
+    "At",
+    "Actor",
+    "Record Type",
+    "Record ID",
+    "Action",
+    "Before",
+    "After",
+    "Operation",
+    "Undone By",
+]
+IMPORT_HEADERS = [
+    "Batch",
+    "Record Type",
+    "File",
+    "Mode",
+    "Actor",
+    "Rows",
+    "Created",
+    "Updated",
+    "Skipped",
+    "Bad",
+    "Started At",
+    "Finished At",
+    "Undone At",
+]
+
+
+@dataclass
+class Exported:
+    path: Path
+    counts: dict[str, int] = field(default_factory=dict)
+    seconds: float = 0.0
+
+
+def _person(user: Any) -> ColumnElement[Any]:
+    # How an import finds the person again: their email when Slack gave one, else their name.
+    return func.coalesce(user.email, user.name)
+
+
+def _record_select(kind: str, ws: int) -> Select[Any]:
+    """The export's columns of one record type, in its registry's order, each labelled by its header."""
+    owner = aliased(User)
+    cols = {c.field: c.header for c in columns(kind)}
+    if kind == "company":
+        t = Company
+        values = {
+            "id": t.id,
+            "name": t.name,
+            "domain": t.domain,
+            "industry": t.industry,
+            "owner_id": _person(owner),
+            "tags": t.tags,
+            "created_at": t.created_at,
+        }
+        q = select().select_from(t).outerjoin(owner, owner.id == t.owner_id)
+    elif kind == "contact":
+        t = Contact  # type: ignore[assignment]
+        co = aliased(Company)
+        values = {
+            "id": t.id,
+            "name": t.name,
+            "email": Contact.email,
+            "phone": Contact.phone,
+            "title": Contact.title,
+            "company": co.name,
+            "lifecycle": Contact.lifecycle,
+            "owner_id": _person(owner),
+            "tags": t.tags,
+            "preferred_channel": Contact.preferred_channel,
+            "created_at": t.created_at,
+        }
+        q = (
+            select()
+            .select_from(t)
+            .outerjoin(co, co.id == Contact.company_id)
+            .outerjoin(owner, owner.id == Contact.owner_id)
+        )
+    elif kind == "deal":
+        co = aliased(Company)
+        ct = aliased(Contact)
+        st = aliased(PipelineStage)
+        values = {
+            "id": Deal.id,
+            "title": Deal.title,
+            "amount": Deal.amount,
+            "currency": Deal.currency,
+            "stage_id": st.name,
+            "closed_at": Deal.closed_at,
+            "close_date": Deal.close_date,
+            "company": co.name,
+            "contact": func.coalesce(ct.email, ct.name),
+            "owner_id": _person(owner),
+            "tags": Deal.tags,
+            "created_at": Deal.created_at,
+        }
+        q = (
+            select()
+            .select_from(Deal)
+            .join(st, st.id == Deal.stage_id)
+            .outerjoin(co, co.id == Deal.company_id)
+            .outerjoin(ct, ct.id == Deal.contact_id)
+            .outerjoin(owner, owner.id == Deal.owner_id)
+        )
+        t = Deal  # type: ignore[assignment]
+    else:
+        return _linked_select(kind, ws, cols)
+    q = q.add_columns(*(values[f].label(h) for f, h in cols.items() if f in values)).where(
+        t.workspace_id == ws
+    )
+    return q.order_by(t.id)
+
+
+def _link(source: str, kind: str, source_id: Any) -> ColumnElement[Any]:
+    """What a task or interaction is about, of one kind, named as an import finds it again."""
+    tg = table_of(Target).c
+    if kind == "contact":
+        name: Any = func.coalesce(Contact.email, Contact.name)
+        target: Any = Contact
+    elif kind == "company":
+        name, target = Company.name, Company
+    else:
+        name, target = Deal.title, Deal
+    return (
+        select(name)
+        .select_from(table_of(Target).join(target, target.id == tg[f"{kind}_id"]))
+        .where(tg[f"{source}_id"] == source_id)
+        .limit(1)
+        .scalar_subquery()
+    )
+
+
+def _linked_select(kind: str, ws: int, cols: dict[str, str]) -> Select[Any]:
+    user = aliased(User)
+    if kind == "task":
+        values: dict[str, Any] = {
+            "id": Task.id,
+            "title": Task.title,
+            "due_date": Task.due_date,
+            "due_at": Task.due_at,
+            "done_at": Task.done_at,
+            "assignee_id": _person(user),
+        }
+        t: Any = Task
+        who = Task.assignee_id
+    else:
+        values = {
+            "id": Interaction.id,
+            "kind": Interaction.kind,
+            "summary": Interaction.summary,
+            "occurred_at": Interaction.occurred_at,
+            "author_id": _person(user),
+        }
+        t = Interaction
+        who = Interaction.author_id
+    for link in ("contact", "company", "deal"):
+        values[link] = _link(kind, link, t.id)
+    values["created_at"] = t.created_at
+    q = select(*(values[f].label(h) for f, h in cols.items() if f in values)).select_from(t)
+    return q.outerjoin(user, user.id == who).where(t.workspace_id == ws).order_by(t.id)
+
+
+def _audit_select(ws: int) -> Select[Any]:
+    a = AuditEvent
+    user = aliased(User)
+    return (
+        select(
+            a.id,
+            a.at,
+            _person(user),
+            a.record_type,
+            a.record_id,
+            a.action,
+            a.before,
+            a.after,
+            a.op_id,
+            a.undone_by_op,
+        )
+        .outerjoin(user, user.id == a.actor_id)
+        .where(a.workspace_id == ws)
+        .order_by(a.id)
+    )
+
+
+def _imports_select(ws: int) -> Select[Any]:
+    b = ImportBatch
+    user = aliased(User)
+    return (
+        select(
+            b.batch_id,
+            b.record_type,
+            b.file_name,
+            b.mode,
+            _person(user),
+            b.rows,
+            b.created,
+            b.updated,
+            b.skipped,
+            b.bad,
+            b.started_at,
+            b.finished_at,
+            b.undone_at,
+        )
+        .outerjoin(user, user.id == b.actor_id)
+        .where(b.workspace_id == ws)
+        .order_by(b.id)
+    )
+
+
+def cell(value: Any) -> str:
+    """A value as a CSV cell that an import reads back to the same value."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return aware(value).isoformat()
+    if isinstance(value, date | Decimal):
+        return str(value) if not isinstance(value, date) else value.isoformat()
+    if isinstance(value, list):
+        return "; ".join(str(v) for v in value)
+    if isinstance(value, dict):
+        return json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return str(value)
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return aware(value).isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    return value
+
+
+class Exporter:
+    def __init__(self, sessions: sessionmaker[Session]) -> None:
+        self.sessions = sessions
+
+    def run(
+        self, actor: Actor, out: Path, fmt: str = "csv", progress: Callable[[str, int], None] | None = None
+    ) -> Exported:
+        if not policy.at_least(actor, "manager"):
+            raise Forbidden("export.forbidden")
+        result = Exported(out)
+        with self.sessions() as session:
+            conn = session.connection()
+            parts = self._parts(actor.workspace_id)
+            if fmt == "jsonl":
+                self._jsonl(conn, out, parts, result, progress)
+            else:
+                self._zip(conn, out, parts, result, progress)
+        return result
+
+    def _parts(self, ws: int) -> list[tuple[str, str, Select[Any], list[str]]]:
+        parts = []
+        for kind in RECORD_TYPES:
+            q = _record_select(kind, ws)
+            parts.append((kind, FILES[kind], q, [c.name for c in q.selected_columns]))
+        parts.append(("import", "imports", _imports_select(ws), IMPORT_HEADERS))
+        parts.append(("audit", "audit", _audit_select(ws), AUDIT_HEADERS))
+        return parts
+
+    @staticmethod
+    def _rows(conn: Connection, q: Select[Any]) -> Iterator[Any]:
+        result = conn.execution_options(stream_results=True, yield_per=BATCH).execute(q)
+        yield from result
+
+    def _zip(self, conn: Connection, out: Path, parts: list[Any], result: Exported, progress: Any) -> None:
+        with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as z:
+            for kind, name, q, headers in parts:
+                n = 0
+                with z.open(f"{name}.csv", "w", force_zip64=True) as raw:
+                    text = io.TextIOWrapper(raw, encoding="utf-8", newline="")
+                    writer = csv.writer(text)
+                    writer.writerow(headers)
+                    for row in self._rows(conn, q):
+                        writer.writerow([cell(v) for v in row])
+                        n += 1
+                    text.flush()
+                    text.detach()
+                result.counts[kind] = n
+                if progress:
+                    progress(kind, n)
+
+    def _jsonl(self, conn: Connection, out: Path, parts: list[Any], result: Exported, progress: Any) -> None:
+        with open(out, "w", encoding="utf-8") as f:
+            for kind, _name, q, headers in parts:
+                keys = [h.lower().replace(" ", "_") for h in headers]
+                n = 0
+                for row in self._rows(conn, q):
+                    record = {"type": kind, **{k: _json_value(v) for k, v in zip(keys, row, strict=True)}}
+                    f.write(json.dumps(record, ensure_ascii=False) + "\n")
+                    n += 1
+                result.counts[kind] = n
+                if progress:
+                    progress(kind, n)

@@ -1,0 +1,470 @@
+"""Importing a file of records: read and check each row as it streams past, load the good ones into a
+staging table, then match, link, insert and update with a handful of set-based statements, all in one
+transaction (nothing is half-written), recorded as one import (``imports``) that is undone as one.
+
+What it costs does not grow with memory: rows are read one at a time, loaded in chunks, and every
+step after the load is one statement per table, whether the file holds ten rows or a million.
+"""
+
+from __future__ import annotations
+
+import csv
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.services import policy, totals
+from bot.services.base import Actor
+from bot.services.companies import company_key
+from bot.services.dataio import matching
+from bot.services.dataio.cells import BadCell, Context
+from bot.services.dataio.columns import TYPE_NAMES, guess_mapping
+from bot.services.dataio.rows import RowReader
+from bot.services.dataio.staging import create, load, staging_table, table_of
+from bot.services.dataio.tabular import NotATable, Table
+from bot.services.errors import Forbidden, Invalid
+from bot.services.text import fold
+from models import Company, ImportBatch, PipelineStage, User, Workspace
+
+CHUNK = 5000
+PREVIEW_ROWS = 5
+
+
+@dataclass
+class Progress:
+    rows: int
+    bytes_read: int
+    size: int
+    elapsed: float
+    phase: str = "reading"
+
+    @property
+    def rate(self) -> float:
+        return self.rows / self.elapsed if self.elapsed > 0 else 0.0
+
+    @property
+    def eta(self) -> float | None:
+        if not self.bytes_read or self.phase != "reading":
+            return None
+        return self.elapsed * (self.size - self.bytes_read) / self.bytes_read
+
+
+@dataclass
+class Result:
+    """What an import did (or, dry, would do)."""
+
+    record_type: str
+    batch_id: str
+    file_name: str
+    layout: str
+    headers: list[str]
+    mapping: dict[int, str]
+    mode: str
+    dry_run: bool
+    rows: int = 0
+    new: int = 0
+    matching: int = 0
+    repeated: int = 0  # rows repeating an earlier row of the same file
+    bad: int = 0
+    created: int = 0
+    updated: int = 0
+    skipped: int = 0
+    companies_made: int = 0
+    seconds: float = 0.0
+    preview: list[dict[str, str]] = field(default_factory=list)
+    report: Path | None = None
+
+    @property
+    def unmapped(self) -> list[str]:
+        return [h for i, h in enumerate(self.headers) if i not in self.mapping and h]
+
+
+@dataclass
+class Undone:
+    batch_id: str
+    deleted: int
+    restored: int
+    kept: int
+
+
+def record_type_of(name: str) -> str:
+    found = TYPE_NAMES.get(name.strip().lower())
+    if found is None:
+        raise Invalid("import.type_unknown", field="type", value=name)
+    return found
+
+
+def real_now() -> datetime:
+    # The rows' own updated_at is set on every later ORM write from the real clock; the import's times
+    # are compared with it (undo keeps what changed since), so they are taken from the same clock.
+    return datetime.now(UTC)
+
+
+class Importer:
+    def __init__(self, sessions: sessionmaker[Session]) -> None:
+        self.sessions = sessions
+
+    # ---- looking at a file --------------------------------------------------------------------------
+
+    def inspect(self, path: Path | str, record_type: str) -> tuple[Table, list[str], dict[int, str]]:
+        table = Table(path)
+        headers = table.read_header()
+        mapping = guess_mapping(record_type, headers)
+        if not mapping:
+            shown = ", ".join(f"“{h}”" for h in headers[:8] if h)
+            raise NotATable(f"None of this file's columns ({shown}) is a {record_type} field I know.")
+        return table, headers, mapping
+
+    # ---- importing ---------------------------------------------------------------------------------
+
+    def run(
+        self,
+        actor: Actor,
+        path: Path | str,
+        record_type: str,
+        *,
+        mode: str = "skip",
+        mapping: dict[int, str] | None = None,
+        dry_run: bool = False,
+        report: Path | None = None,
+        file_name: str | None = None,
+        dates: str = "mdy",
+        progress: Callable[[Progress], None] | None = None,
+    ) -> Result:
+        if mode not in ("skip", "update", "merge"):
+            raise Invalid("import.mode_unknown", field="mode", value=mode)
+        table, headers, guessed = self.inspect(path, record_type)
+        mapping = mapping or guessed
+        result = Result(
+            record_type,
+            str(uuid.uuid4()),
+            file_name or Path(path).name,
+            table.layout.described,
+            headers,
+            mapping,
+            mode,
+            dry_run,
+            report=report,
+        )
+        started = real_now()
+        clock = time.monotonic()
+        with self._transaction(actor) as conn:
+            self._may_import(conn, actor, mode)
+            ctx = _context(conn, actor, dates)
+            self._record(conn, actor, result, started)
+            stage = staging_table(record_type)
+            create(conn, stage)
+            rows = RowReader(record_type, mapping, ctx, actor.user_id, started)
+            with _report(report, headers) as bad_rows:
+                for chunk in _chunks(table, rows, result, bad_rows, clock, progress):
+                    load(conn, stage, chunk)
+                _tell(progress, result, table, clock, "matching")
+                steps = matching.Steps(
+                    conn,
+                    actor.workspace_id,
+                    record_type,
+                    stage,
+                    result.batch_id,
+                    started,
+                    set(mapping.values()),
+                    _defaults(record_type, actor, ctx, started),
+                )
+                for row_no, reason in steps.prepare():
+                    result.bad += 1
+                    bad_rows(row_no, reason, None)
+            result.new, result.matching, result.repeated = steps.counts()
+            _tell(progress, result, table, clock, "writing")
+            result.companies_made = steps.companies_made
+            result.created = steps.insert()
+            result.updated = steps.update(mode) if mode != "skip" else 0
+            result.skipped = result.matching + result.repeated - result.updated
+            if record_type == "deal":
+                totals.rebuild(conn, actor.workspace_id)
+            stage.drop(conn)
+            result.seconds = time.monotonic() - clock
+            self._finish(conn, result, steps)
+            if dry_run:
+                conn.info["crm_import_rollback"] = True
+        return result
+
+    @contextmanager
+    def _transaction(self, actor: Actor) -> Iterator[Connection]:
+        with self.sessions() as session:
+            conn = session.connection()
+            try:
+                yield conn
+            except BaseException:
+                session.rollback()
+                raise
+            if conn.info.pop("crm_import_rollback", False):
+                session.rollback()
+            else:
+                session.commit()
+
+    def _may_import(self, conn: Connection, actor: Actor, mode: str) -> None:
+        # Anyone may bring their own records in; changing records that are already there (update or
+        # merge touch anyone's) is for managers and admins, as editing others' records is.
+        if mode != "skip" and not policy.at_least(actor, "manager"):
+            raise Forbidden("import.update_forbidden", mode=mode)
+
+    def _record(self, conn: Connection, actor: Actor, result: Result, started: datetime) -> None:
+        """The import's own row, written first (what it changes points at it) and finished at the end."""
+        conn.execute(
+            table_of(ImportBatch)
+            .insert()
+            .values(
+                workspace_id=actor.workspace_id,
+                batch_id=result.batch_id,
+                record_type=result.record_type,
+                actor_id=actor.user_id,
+                file_name=result.file_name[:300],
+                mode=result.mode,
+                mapping={},
+                rows=0,
+                created=0,
+                updated=0,
+                skipped=0,
+                bad=0,
+                started_at=started,
+                finished_at=started,
+            )
+        )
+
+    def _finish(self, conn: Connection, result: Result, steps: matching.Steps) -> None:
+        columns = {result.headers[i]: f for i, f in result.mapping.items()}
+        conn.execute(
+            update(table_of(ImportBatch))
+            .where(ImportBatch.batch_id == result.batch_id)
+            .values(
+                mapping={"columns": columns, "updated": steps.updated_fields},
+                rows=result.rows,
+                created=result.created,
+                updated=result.updated,
+                skipped=result.skipped,
+                bad=result.bad,
+                finished_at=real_now(),
+            )
+        )
+
+    # ---- undo ---------------------------------------------------------------------------------------
+
+    def last_import(self, actor: Actor) -> ImportBatch | None:
+        with self.sessions() as s:
+            return s.scalars(
+                select(ImportBatch)
+                .where(ImportBatch.workspace_id == actor.workspace_id, ImportBatch.undone_at.is_(None))
+                .order_by(ImportBatch.id.desc())
+                .limit(1)
+            ).first()
+
+    def undo(self, actor: Actor, batch_id: str) -> Undone:
+        with self._transaction(actor) as conn:
+            batch = conn.execute(
+                select(table_of(ImportBatch))
+                .where(ImportBatch.workspace_id == actor.workspace_id, ImportBatch.batch_id == batch_id)
+                .with_for_update()
+            ).first()
+            if batch is None:
+                raise Invalid("import.not_found", field="import", value=batch_id)
+            if batch.undone_at is not None:
+                raise Invalid("import.already_undone", field="import", value=batch_id)
+            if batch.actor_id != actor.user_id and not policy.at_least(actor, "manager"):
+                raise Forbidden("import.undo_forbidden")
+            undo = matching.Undo(conn, actor.workspace_id, batch)
+            restored, kept_changed = undo.restore()
+            deleted, kept = undo.delete()
+            if batch.record_type == "deal":
+                totals.rebuild(conn, actor.workspace_id)
+            conn.execute(
+                update(table_of(ImportBatch))
+                .where(ImportBatch.batch_id == batch_id)
+                .values(undone_at=real_now(), undone_by_id=actor.user_id)
+            )
+        return Undone(batch_id, deleted, restored, kept + kept_changed)
+
+
+def _mapped(mapping: dict[int, str]) -> set[str]:
+    fields = set(mapping.values())
+    if fields & {"first_name", "last_name"}:
+        fields.add("name")
+    return fields
+
+
+def _defaults(record_type: str, actor: Actor, ctx: Context, now: datetime) -> dict[str, Any]:
+    """What a new record gets where its row says nothing: the importer holds it, as when they add one."""
+    times: dict[str, Any] = {"created_at": now, "updated_at": now}
+    me = actor.user_id
+    return {
+        # A company nobody is named as holding is held by nobody (anyone may tidy it), as one made on the way.
+        "company": {"tags": [], **times},
+        "contact": {"owner_id": me, "lifecycle": "prospect", "tags": [], **times},
+        "deal": {
+            "owner_id": me,
+            "currency": ctx.currency,
+            "stage_id": ctx.stages.get("\x00first"),
+            "tags": [],
+            "stage_changed_at": now,
+            "last_activity_at": now,
+            **times,
+        },
+        "task": {"assignee_id": me, "creator_id": me, "reminder_state": "none", **times},
+        "interaction": {
+            "kind": "note",
+            "summary": "",
+            "author_id": me,
+            "occurred_at": now,
+            "created_at": now,
+        },
+    }[record_type]
+
+
+def _context(conn: Connection, actor: Actor, dates: str) -> Context:
+    users: dict[str, int] = {}
+    zones: dict[int, str] = {}
+    for u in conn.execute(
+        select(User.id, User.slack_id, User.name, User.email, User.tz).where(
+            User.workspace_id == actor.workspace_id
+        )
+    ):
+        zones[u.id] = u.tz
+        users[u.slack_id] = u.id
+        users.setdefault(fold(u.name), u.id)
+        if u.email:
+            users[u.email.lower()] = u.id
+    stages: dict[str, int] = {}
+    closed: set[int] = set()
+    first = None
+    for st in conn.execute(
+        select(PipelineStage.id, PipelineStage.key, PipelineStage.name, PipelineStage.is_closed)
+        .where(PipelineStage.workspace_id == actor.workspace_id)
+        .order_by(PipelineStage.position)
+    ):
+        stages[fold(st.key)] = st.id
+        stages.setdefault(fold(st.name), st.id)
+        first = first or st.id
+        if st.is_closed:
+            closed.add(st.id)
+    if first is not None:
+        stages["\x00first"] = first
+    companies: dict[str, int] = {}
+    for row in conn.execute(
+        select(Company.id, Company.name)
+        .where(Company.workspace_id == actor.workspace_id)
+        .order_by(Company.id)
+    ):
+        companies.setdefault(company_key(row.name), row.id)
+    ws = conn.execute(
+        select(Workspace.default_currency, Workspace.default_tz).where(Workspace.id == actor.workspace_id)
+    ).one()
+    return Context(users, zones, stages, ws.default_currency, ws.default_tz, dates, closed, companies)
+
+
+def _chunks(
+    table: Table,
+    rows: RowReader,
+    result: Result,
+    bad_rows: Callable[..., None],
+    clock: float,
+    progress: Callable[[Progress], None] | None,
+) -> Iterator[list[dict[str, Any]]]:
+    chunk: list[dict[str, Any]] = []
+    for row_no, cells in table.rows():
+        result.rows += 1
+        try:
+            values = rows.read(cells)
+        except BadCell as exc:
+            result.bad += 1
+            bad_rows(row_no, str(exc), cells)
+            continue
+        values["row_no"] = row_no
+        chunk.append(values)
+        if len(result.preview) < PREVIEW_ROWS:
+            result.preview.append({result.headers[i]: cells[i] for i in result.mapping if i < len(cells)})
+        if len(chunk) >= CHUNK:
+            yield chunk
+            chunk = []
+            _tell(progress, result, table, clock, "reading")
+    if chunk:
+        yield chunk
+    _tell(progress, result, table, clock, "reading")
+
+
+def _tell(
+    progress: Callable[[Progress], None] | None, result: Result, table: Table, clock: float, phase: str
+) -> None:
+    if progress is not None:
+        progress(Progress(result.rows, table.bytes_read, table.size, time.monotonic() - clock, phase))
+
+
+@contextmanager
+def _report(path: Path | None, headers: list[str]) -> Iterator[Callable[[int, str, list[str] | None], None]]:
+    """The bad rows, each with its row number, the reason and the row as it was, so it can be fixed
+    and imported again."""
+    if path is None:
+        yield lambda *_: None
+        return
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f)
+        writer.writerow(["Row", "Reason", *headers])
+
+        def write(row_no: int, reason: str, cells: list[str] | None) -> None:
+            writer.writerow([row_no, reason, *(cells or [])])
+
+        yield write
+
+
+# The order an export's files go back in: what others name first.
+ARCHIVE_ORDER = ("company", "contact", "deal", "task", "interaction")
+
+
+def archive_members(path: Path | str) -> list[tuple[str, str]] | None:
+    """The (record type, member name) pairs of an export zip, in import order; None for any other file."""
+    import zipfile
+
+    from bot.services.dataio.exporter import FILES
+
+    if not zipfile.is_zipfile(path):
+        return None
+    with zipfile.ZipFile(path) as z:
+        names = set(z.namelist())
+    found = [(kind, f"{FILES[kind]}.csv") for kind in ARCHIVE_ORDER if f"{FILES[kind]}.csv" in names]
+    return found or None
+
+
+def extract(path: Path | str, member: str, into: Path) -> Path:
+    """One member of an archive copied out in chunks (never read whole into memory)."""
+    import shutil
+    import zipfile
+
+    target = into / Path(member).name
+    with zipfile.ZipFile(path) as z, z.open(member) as src, open(target, "wb") as dst:
+        shutil.copyfileobj(src, dst, 1 << 20)
+    return target
+
+
+def operator(sessions: sessionmaker[Session], team_id: str | None, slack_id: str | None) -> Actor:
+    """Who a command-line import or export acts as: the person named, else the workspace's first admin.
+    With no workspace named, the only one there is."""
+    with sessions() as s:
+        spaces = list(s.execute(select(Workspace.id, Workspace.team_id).order_by(Workspace.id)))
+        chosen = [w for w in spaces if team_id is None or w.team_id == team_id]
+        if not chosen:
+            raise Invalid("workspace.not_here", field="workspace", value=team_id or "")
+        if len(chosen) > 1:
+            raise Invalid("workspace.which", field="workspace", value=", ".join(w.team_id for w in chosen))
+        ws = chosen[0].id
+        q = select(User).where(User.workspace_id == ws)
+        q = q.where(User.slack_id == slack_id) if slack_id else q.where(User.role == "admin")
+        user = s.scalars(q.order_by(User.id).limit(1)).first()
+        if user is None:
+            raise Invalid("workspace.no_admin", field="as", value=slack_id or "")
+        return Actor(ws, user.id, user.slack_id, user.tz, user.role, user.name)

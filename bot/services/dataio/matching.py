@@ -1,0 +1,439 @@
+"""The set-based steps of an import after its rows are staged, and of its undo: link, match, insert,
+update, restore, delete, one statement per table each, whatever the number of rows."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    Column,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    and_,
+    cast,
+    delete,
+    exists,
+    func,
+    insert,
+    literal,
+    literal_column,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.engine import Connection, Row
+from sqlalchemy.sql.elements import ColumnElement
+
+from bot.services.companies import company_key
+from bot.services.dataio.staging import MODELS, index, stored_fields, table_of
+from bot.services.text import fold
+from models import Company, Contact, Deal, ImportChange, Target
+from models.entities import TARGET_TYPES, optional_links
+
+# The records a row may name, the key of the one named, and where the named one is looked for.
+LINKS = {
+    "contact": (table_of(Contact), "email", "name_key"),
+    "deal": (table_of(Deal), None, "title_key"),
+}
+# The order an undo deletes in: what points at others first.
+DELETE_ORDER = ("interaction", "task", "deal", "contact", "company")
+
+
+class Steps:
+    def __init__(
+        self,
+        conn: Connection,
+        workspace_id: int,
+        record_type: str,
+        stage: Table,
+        batch_id: str,
+        now: datetime,
+        mapped: set[str],
+        defaults: dict[str, Any],
+    ) -> None:
+        self.conn = conn
+        self.ws = workspace_id
+        self.type = record_type
+        self.stage = stage
+        self.table: Table = table_of(MODELS[record_type])
+        self.batch = batch_id
+        self.now = now
+        self.mapped = mapped
+        self.defaults = defaults
+        self.companies_made = 0
+        self.updated_fields: list[str] = []
+
+    # ---- linking and matching -----------------------------------------------------------------------
+
+    def prepare(self) -> Iterator[tuple[int, str]]:
+        """Link each staged row to the records it names and to the one it repeats; yields the rows that
+        name something that is not there (and drops them)."""
+        s = self.stage.c
+        self._analyze()
+        for link in ("contact", "deal"):
+            if f"{link}_key" in s:
+                index(self.conn, self.stage, f"{link}_key")
+                self._link(link)
+                yield from self._unknown(link)
+        if "company_key" in s:
+            index(self.conn, self.stage, "company_key")
+            self._make_companies()
+        getattr(self, f"_match_{self.type}", lambda: None)()
+        if "match_id" in s:
+            index(self.conn, self.stage, "match_id")
+            self._analyze()
+            self._repeats(s.match_id, s.match_id.is_not(None))
+
+    def _analyze(self) -> None:
+        if self.conn.dialect.name == "postgresql":
+            # A temporary table has no statistics until asked: without them every join is a guess.
+            self.conn.exec_driver_sql(f"ANALYZE {self.stage.name}")
+
+    def _lookup(self, target: Any, table: Table, pairs: list[tuple[Any, Any]], *where: Any) -> None:
+        """Set the staged rows' ``target`` to the lowest id of ``table``'s rows (in this workspace) whose
+        columns equal theirs, pair by pair: one join and one grouped UPDATE … FROM, not a lookup per row."""
+        s = self.stage
+        if self.conn.dialect.name == "sqlite":
+            # SQLite does not index a grouped subquery in FROM; a lookup per row through the table's
+            # own index is its fast path.
+            lowest = select(func.min(table.c.id)).where(
+                table.c.workspace_id == self.ws, *(col == staged for col, staged in pairs)
+            )
+            self._set(target, lowest.scalar_subquery(), *(staged.is_not(None) for _, staged in pairs), *where)
+            return
+        wanted = s.alias("wanted")
+        on = and_(*(col == wanted.c[staged.name] for col, staged in pairs))
+        found = (
+            select(*(col.label(f"k{n}") for n, (col, _) in enumerate(pairs)), func.min(table.c.id).label("i"))
+            .select_from(table.join(wanted, on))
+            .where(table.c.workspace_id == self.ws)
+            .group_by(*(col for col, _ in pairs))
+            .subquery()
+        )
+        same = and_(*(found.c[f"k{n}"] == staged for n, (_, staged) in enumerate(pairs)))
+        self.conn.execute(update(s).where(same, *where).values({target.name: found.c.i}))
+
+    def _set(self, column: Any, value: Any, *where: Any) -> None:
+        self.conn.execute(update(self.stage).where(*where).values({column.name: value}))
+
+    def _link(self, link: str) -> None:
+        s = self.stage.c
+        table, email, key = LINKS[link]
+        key_col = s[f"{link}_key"]
+        target = s[f"{link}_id"]
+        if email:
+            self._lookup(target, table, [(table.c[email], key_col)], key_col.like("%@%"))
+        self._lookup(target, table, [(table.c[key], key_col)], target.is_(None))
+
+    def _unknown(self, link: str) -> Iterator[tuple[int, str]]:
+        s = self.stage.c
+        missing = and_(s[f"{link}_key"].is_not(None), s[f"{link}_id"].is_(None))
+        for row in self.conn.execute(select(s.row_no, s[link]).where(missing).order_by(s.row_no)):
+            yield row.row_no, f"there is no {link} “{row[1]}” here (import the {link}s first)"
+        self.conn.execute(delete(self.stage).where(missing))
+
+    def _make_companies(self) -> None:
+        """The companies rows name that are not here yet (rows that named one already have its id,
+        found by its key, legal suffixes aside): made once each, then linked."""
+        s = self.stage.c
+        named = list(
+            self.conn.execute(
+                select(s.company_key, func.min(s.company))
+                .where(s.company_key.is_not(None), s.company_id.is_(None))
+                .group_by(s.company_key)
+            )
+        )
+        if not named:
+            return
+        t = table_of(Company)
+        made = [
+            {
+                "workspace_id": self.ws,
+                "name": name,
+                "name_key": fold(name),
+                "tags": [],
+                "created_at": self.now,
+                "updated_at": self.now,
+                "import_batch": self.batch,
+            }
+            for _key, name in named
+        ]
+        for start in range(0, len(made), 5000):
+            self.conn.execute(insert(t), made[start : start + 5000])
+        self.companies_made = len(made)
+        keys = table_of(Company).c
+        ids = [
+            {"k": company_key(row.name), "i": row.id}
+            for row in self.conn.execute(
+                select(keys.id, keys.name).where(
+                    keys.workspace_id == self.ws, keys.import_batch == self.batch
+                )
+            )
+        ]
+        self.conn.exec_driver_sql("DROP TABLE IF EXISTS crm_import_made")
+        made_map = Table(
+            "crm_import_made",
+            MetaData(),
+            Column("k", String(400)),
+            Column("i", Integer),
+            prefixes=["TEMPORARY"],
+            postgresql_on_commit="DROP",
+        )
+        made_map.create(self.conn)
+        Index("ix_crm_import_made", made_map.c.k).create(self.conn)
+        self.conn.execute(made_map.insert(), ids)
+        self.conn.execute(
+            update(self.stage)
+            .where(made_map.c.k == s.company_key, s.company_id.is_(None))
+            .values(company_id=made_map.c.i)
+        )
+        made_map.drop(self.conn)
+
+    def _match_contact(self) -> None:
+        s = self.stage.c
+        contacts = table_of(Contact)
+        t = contacts.c
+        if "email" in self.mapped:
+            index(self.conn, self.stage, "email")
+            self._lookup(s.match_id, contacts, [(t.email, s.email)])
+            self._repeats(s.email, s.email.is_not(None))
+        if "company_id" in s:
+            index(self.conn, self.stage, "name_key", "company_id")
+            self._lookup(
+                s.match_id,
+                contacts,
+                [(t.name_key, s.name_key), (t.company_id, s.company_id)],
+                s.match_id.is_(None),
+            )
+            self._repeats_pair(s.name_key, s.company_id)
+
+    def _match_company(self) -> None:
+        # Rows came with the company their name already is (by its key, read as they were staged); a
+        # web domain another company has is the better evidence, so it wins.
+        s = self.stage.c
+        t = table_of(Company).c
+        if "domain" in self.mapped:
+            index(self.conn, self.stage, "domain")
+            by_domain = (
+                select(func.min(t.id))
+                .where(t.workspace_id == self.ws, t.domain == s.domain)
+                .scalar_subquery()
+            )
+            self._set(s.match_id, func.coalesce(by_domain, s.match_id), s.domain.is_not(None))
+            self._repeats(s.domain, s.domain.is_not(None))
+        index(self.conn, self.stage, "name_key")
+        self._repeats(s.name_key, s.name_key.is_not(None))
+
+    def _match_deal(self) -> None:
+        s = self.stage.c
+        t = table_of(Deal).c
+        index(self.conn, self.stage, "title_key")
+        self._set(
+            s.match_id,
+            select(func.min(t.id))
+            .where(
+                t.workspace_id == self.ws,
+                t.title_key == s.title_key,
+                func.coalesce(t.company_id, 0) == func.coalesce(s.company_id, 0),
+            )
+            .scalar_subquery(),
+        )
+        self._repeats_pair(s.title_key, s.company_id)
+
+    def _repeats(self, key: Any, *where: Any) -> None:
+        """Rows repeating an earlier row of the file by ``key`` are marked, once the first is kept."""
+        s = self.stage
+        e = s.alias("earlier")
+        earlier = exists().where(e.c[key.name] == key, e.c.row_no < s.c.row_no)
+        self.conn.execute(update(s).where(*where, s.c.dup == 0, key.is_not(None), earlier).values(dup=1))
+
+    def _repeats_pair(self, a: Any, b: Any) -> None:
+        s = self.stage
+        e = s.alias("earlier")
+        earlier = exists().where(
+            e.c[a.name] == a, func.coalesce(e.c[b.name], 0) == func.coalesce(b, 0), e.c.row_no < s.c.row_no
+        )
+        self.conn.execute(update(s).where(s.c.dup == 0, a.is_not(None), earlier).values(dup=1))
+
+    def counts(self) -> tuple[int, int, int]:
+        s = self.stage.c
+        row = self.conn.execute(
+            select(
+                func.count().filter(and_(s.dup == 0, s.match_id.is_(None))),
+                func.count().filter(and_(s.dup == 0, s.match_id.is_not(None))),
+                func.count().filter(s.dup == 1),
+            )
+        ).one()
+        return int(row[0]), int(row[1]), int(row[2])
+
+    # ---- writing ------------------------------------------------------------------------------------
+
+    def insert(self) -> int:
+        s = self.stage.c
+        new = and_(s.dup == 0, s.match_id.is_(None))
+        if self.conn.dialect.name == "postgresql":
+            # The sequence is named once: looked up per row, it costs as much as the insert.
+            seq = self.conn.exec_driver_sql(
+                f"SELECT pg_get_serial_sequence('{self.table.name}', 'id')"
+            ).scalar()
+            self._set(s.new_id, func.nextval(literal_column(f"'{seq}'::regclass")), new)
+        else:
+            top = select(func.coalesce(func.max(self.table.c.id), 0)).scalar_subquery()
+            self._set(s.new_id, top + s.row_no, new)
+        names: list[str] = []
+        values: list[Any] = []
+        for col in self.table.c:
+            if col.name == "id":
+                names.append("id")
+                values.append(s.new_id)
+            elif col.name == "workspace_id":
+                names.append(col.name)
+                values.append(literal(self.ws))
+            elif col.name == "import_batch":
+                names.append(col.name)
+                values.append(literal(self.batch))
+            elif col.name in s and col.name not in ("match_id", "new_id", "dup", "row_no"):
+                names.append(col.name)
+                default = self.defaults.get(col.name)
+                values.append(
+                    s[col.name] if default is None else func.coalesce(s[col.name], literal(default, col.type))
+                )
+            elif col.name in self.defaults:
+                names.append(col.name)
+                values.append(literal(self.defaults[col.name], col.type))
+        self.conn.execute(insert(self.table).from_select(names, select(*values).where(s.new_id.is_not(None))))
+        if self.type in ("task", "interaction"):
+            self._targets()
+        return self._count(self.stage, s.new_id.is_not(None))
+
+    def _count(self, table: Table, *where: Any) -> int:
+        return int(self.conn.execute(select(func.count()).select_from(table).where(*where)).scalar_one())
+
+    def _targets(self) -> None:
+        s = self.stage.c
+        for link in TARGET_TYPES:
+            if f"{link}_id" not in s:
+                continue
+            self.conn.execute(
+                insert(table_of(Target)).from_select(
+                    ["workspace_id", f"{self.type}_id", f"{link}_id"],
+                    select(literal(self.ws), s.new_id, s[f"{link}_id"]).where(
+                        s.new_id.is_not(None), s[f"{link}_id"].is_not(None)
+                    ),
+                )
+            )
+
+    def update(self, mode: str) -> int:
+        """The matched records take the file's values (update) or only fill what they lack (merge);
+        what they were is kept first, for the undo."""
+        s = self.stage.c
+        t = self.table.c
+        fields = [f for f in stored_fields(self.type) if f in self.mapped and f != "created_at"]
+        derived = {
+            "name": "name_key",
+            "title": "title_key",
+            "company": "company_id",
+            "contact": "contact_id",
+            "stage_id": "closed_at",
+        }
+        fields += [d for f, d in derived.items() if f in self.mapped and d in t and d in s]
+        if "closed_at" in fields:
+            fields.append("closed_by_id")
+        if not fields:
+            return 0
+        # The time it was last changed goes back with it, so an earlier import's undo still sees it
+        # as unchanged once this one is undone.
+        self.updated_fields = fields + (["updated_at"] if "updated_at" in t else [])
+        matched = and_(s.match_id == t.id, s.dup == 0, t.workspace_id == self.ws)
+        pairs: list[Any] = []
+        for f in self.updated_fields:
+            pairs += [literal(f), t[f]]
+        build = func.jsonb_build_object if self.conn.dialect.name == "postgresql" else func.json_object
+        ic = table_of(ImportChange)
+        self.conn.execute(
+            insert(ic).from_select(
+                ["workspace_id", "batch_id", "record_id", "before"],
+                select(literal(self.ws), literal(self.batch), t.id, build(*pairs)).where(matched),
+            )
+        )
+        values: dict[str, Any] = {}
+        for f in fields:
+            keep_theirs = mode == "merge" and f not in ("name_key", "title_key", "closed_at", "closed_by_id")
+            values[f] = func.coalesce(t[f], s[f]) if keep_theirs else func.coalesce(s[f], t[f])
+        if "updated_at" in t:
+            values["updated_at"] = literal(self.now, t.updated_at.type)
+        self.conn.execute(update(self.table).where(matched).values(values))
+        return self._count(self.stage, s.dup == 0, s.match_id.is_not(None))
+
+
+class Undo:
+    """Takes an import back: puts the records it changed back as they were, then deletes the records
+    it made. A record changed since the import, or one something outside the import now points at, is
+    left as it is (and counted), so nobody's later work is lost."""
+
+    def __init__(self, conn: Connection, workspace_id: int, batch: Row[Any]) -> None:
+        self.conn = conn
+        self.ws = workspace_id
+        self.batch = batch
+
+    def restore(self) -> tuple[int, int]:
+        fields = list((self.batch.mapping or {}).get("updated") or [])
+        if not fields:
+            return 0, 0
+        table: Table = table_of(MODELS[self.batch.record_type])
+        t = table.c
+        ic = table_of(ImportChange).c
+        mine = and_(ic.batch_id == self.batch.batch_id, ic.record_id == t.id, t.workspace_id == self.ws)
+        untouched = t.updated_at <= literal(self.batch.finished_at, t.updated_at.type)
+        values = {f: self._before(ic.before, f, t[f]) for f in fields}
+        changed = exists().where(ic.batch_id == self.batch.batch_id, ic.record_id == t.id)
+        restored = self._count(table, changed, untouched, t.workspace_id == self.ws)
+        kept = self._count(table, changed, ~untouched, t.workspace_id == self.ws)
+        self.conn.execute(update(table).where(mine, untouched).values(values))
+        return restored, kept
+
+    def _count(self, table: Table, *where: Any) -> int:
+        return int(self.conn.execute(select(func.count()).select_from(table).where(*where)).scalar_one())
+
+    def _before(self, before: Any, field: str, column: Any) -> ColumnElement[Any]:
+        if self.conn.dialect.name == "postgresql":
+            if "JSON" in repr(column.type):
+                return before.op("->")(literal(field))  # type: ignore[no-any-return]
+            return cast(before.op("->>")(literal(field)), column.type)
+        return func.json_extract(before, literal(f"$.{field}"))
+
+    def delete(self) -> tuple[int, int]:
+        deleted = kept = 0
+        for kind in DELETE_ORDER:
+            if kind not in (self.batch.record_type, "company"):
+                continue
+            table: Table = table_of(MODELS[kind])
+            t = table.c
+            ours = and_(t.workspace_id == self.ws, t.import_batch == self.batch.batch_id)
+            where = [ours, *self._unused(kind, table)]
+            if "updated_at" in t:
+                where.append(t.updated_at <= literal(self.batch.finished_at, t.updated_at.type))
+            before = self._count(table, ours)
+            self.conn.execute(delete(table).where(*where))
+            left = self._count(table, ours)
+            deleted += before - left
+            kept += left
+        return deleted, kept
+
+    def _unused(self, kind: str, table: Table) -> list[Any]:
+        """Nothing outside the import points at the row (a deal at a contact, a task at a company)."""
+        guards = []
+        for child, column in optional_links(table):
+            guards.append(~exists().where(child.c.workspace_id == self.ws, column == table.c.id))
+        if kind in TARGET_TYPES:
+            tc = table_of(Target).c
+            guards.append(~exists().where(tc.workspace_id == self.ws, tc[f"{kind}_id"] == table.c.id))
+        return guards
+
+
+__all__ = ["Steps", "Undo", "text"]

@@ -1,0 +1,115 @@
+"""One imported row: its cells read by their columns' kinds, then what the record needs derived from
+them (a contact's name from first and last, a task's due instant, a deal's stage defaults)."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, time
+from functools import lru_cache
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bot.services.companies import company_key
+from bot.services.dataio.cells import BadCell, Context, reader
+from bot.services.dataio.columns import column
+from bot.services.text import fold
+
+# Names repeat down a file (a company on every row of its people): their keys are worked out once.
+_company_key = lru_cache(maxsize=65536)(company_key)
+_fold = lru_cache(maxsize=65536)(fold)
+_PUNCT = re.compile(r"[^\w@.+\- ]+")
+_SPACE = re.compile(r"\s+")
+
+
+def name_key(text: str) -> str:
+    """``fold`` (bot/services/text.py), without its Unicode work for a plain ASCII name (most of them)."""
+    if text.isascii():
+        return _SPACE.sub(" ", _PUNCT.sub(" ", text.lower())).strip()
+    return fold(text)
+
+
+# A task due on a day (no time) falls due at this hour in its assignee's zone, as the bot's own do.
+DUE_HOUR = time(9, 0)
+
+
+class RowReader:
+    """Turns a file's row (cells by position) into staging values, or raises :class:`BadCell`."""
+
+    def __init__(
+        self, record_type: str, mapping: dict[int, str], ctx: Context, actor_user: int, now: datetime
+    ):
+        self.record_type = record_type
+        self.ctx = ctx
+        self.actor_user = actor_user
+        self.now = now
+        self.plan = [
+            (pos, fld, reader(column(record_type, fld).kind)) for pos, fld in sorted(mapping.items())
+        ]
+        self.finish = getattr(self, f"_{record_type}")
+
+    def read(self, cells: list[str]) -> dict[str, Any]:
+        values: dict[str, Any] = {}
+        for pos, fld, read in self.plan:
+            raw = cells[pos] if pos < len(cells) else ""
+            values[fld] = read(raw, self.ctx) if raw else None
+        self.finish(values)
+        return values
+
+    # ---- what each record type derives --------------------------------------------------------------
+
+    def _links(self, v: dict[str, Any]) -> None:
+        for link in ("company", "contact", "deal"):
+            if v.get(link):
+                value = v[link]
+                if link == "company":
+                    v["company_key"] = _company_key(value)
+                    v["company_id"] = self.ctx.companies.get(v["company_key"])
+                else:
+                    v[f"{link}_key"] = value.lower() if link == "contact" and "@" in value else _fold(value)
+
+    def _contact(self, v: dict[str, Any]) -> None:
+        first, last = v.pop("first_name", None), v.pop("last_name", None)
+        if not v.get("name"):
+            v["name"] = " ".join(p for p in (first, last) if p) or None
+        if not v.get("name"):
+            raise BadCell("it has no name (give Name, or First Name and Last Name)")
+        v["name_key"] = name_key(v["name"])
+        self._links(v)
+
+    def _company(self, v: dict[str, Any]) -> None:
+        if not v.get("name"):
+            raise BadCell("it has no company name")
+        v["name_key"] = name_key(v["name"])
+        v["match_id"] = self.ctx.companies.get(_company_key(v["name"]))
+
+    def _deal(self, v: dict[str, Any]) -> None:
+        if not v.get("title"):
+            raise BadCell("it has no deal name")
+        v["title_key"] = name_key(v["title"])
+        if v.get("stage_id") in self.ctx.closed:
+            close = v.get("close_date")
+            v["closed_at"] = v.get("closed_at") or (
+                datetime.combine(close, time(12, 0), UTC) if close else self.now
+            )
+            v["closed_by_id"] = v.get("owner_id") or self.actor_user
+        else:
+            v["closed_at"] = None
+        self._links(v)
+
+    def _task(self, v: dict[str, Any]) -> None:
+        if not v.get("title"):
+            raise BadCell("it has no task title")
+        v["title_key"] = name_key(v["title"])
+        if v.pop("status", None) and not v.get("done_at"):
+            v["done_at"] = self.now
+        if v.get("due_at"):
+            v["due_utc"] = v["due_at"]
+        elif v.get("due_date"):
+            zone = ZoneInfo(self.ctx.zones.get(v.get("assignee_id") or self.actor_user, self.ctx.tz))
+            v["due_utc"] = datetime.combine(v["due_date"], DUE_HOUR, zone).astimezone(UTC)
+        self._links(v)
+
+    def _interaction(self, v: dict[str, Any]) -> None:
+        if not (v.get("summary") or v.get("contact") or v.get("company") or v.get("deal")):
+            raise BadCell("it has no summary and names no contact, company or deal")
+        self._links(v)

@@ -1,0 +1,149 @@
+"""The staging table an import loads its checked rows into before one set-based write per step.
+
+One temporary table per import, on the import's own connection: PostgreSQL fills it with COPY,
+SQLite with ``executemany`` in chunks. Its columns are the record's stored fields (typed as on the
+record, so values move across with INSERT … SELECT unchanged) and the helpers matching and linking need.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any, cast
+
+from sqlalchemy import Column, Index, Integer, MetaData, String, Table, text
+from sqlalchemy.engine import Connection
+
+from bot.services.dataio.columns import importable
+from models import Company, Contact, Deal, Interaction, Task
+
+MODELS: dict[str, Any] = {
+    "company": Company,
+    "contact": Contact,
+    "deal": Deal,
+    "task": Task,
+    "interaction": Interaction,
+}
+# Derived or linking values each record type's rows carry in the staging table.
+HELPERS: dict[str, tuple[str, ...]] = {
+    "company": ("name_key",),
+    "contact": ("name_key", "company", "company_key", "company_id"),
+    "deal": (
+        "title_key",
+        "company",
+        "company_key",
+        "company_id",
+        "contact",
+        "contact_key",
+        "contact_id",
+        "closed_at",
+        "closed_by_id",
+    ),
+    "task": (
+        "title_key",
+        "due_utc",
+        "creator_id",
+        "company",
+        "company_key",
+        "company_id",
+        "contact",
+        "contact_key",
+        "contact_id",
+        "deal",
+        "deal_key",
+        "deal_id",
+    ),
+    "interaction": (
+        "company",
+        "company_key",
+        "company_id",
+        "contact",
+        "contact_key",
+        "contact_id",
+        "deal",
+        "deal_key",
+        "deal_id",
+    ),
+}
+NAME = "crm_import_stage"
+
+
+def table_of(model: Any) -> Table:
+    """A model's table, typed as one (``__table__`` is declared a FromClause)."""
+    return cast(Table, model.__table__)
+
+
+def stored_fields(record_type: str) -> list[str]:
+    model = MODELS[record_type]
+    cols = model.__table__.c
+    return [c.stored for c in importable(record_type) if c.stored and c.stored in cols]
+
+
+def staging_table(record_type: str) -> Table:
+    model = MODELS[record_type]
+    table = model.__table__
+    cols: list[Column[Any]] = [Column("row_no", Integer, primary_key=True)]
+    names = stored_fields(record_type)
+    for helper in HELPERS[record_type]:
+        if helper not in names:
+            names.append(helper)
+    for name in names:
+        if name in table.c:
+            cols.append(Column(name, table.c[name].type))
+        elif name.endswith("_id"):
+            cols.append(Column(name, Integer))
+        else:
+            cols.append(Column(name, String(400)))
+    cols += [
+        Column("match_id", Integer),
+        Column("new_id", Integer),
+        Column("dup", Integer, nullable=False, server_default=text("0")),
+    ]
+    return Table(NAME, MetaData(), *cols, prefixes=["TEMPORARY"], postgresql_on_commit="DROP")
+
+
+def create(conn: Connection, table: Table) -> None:
+    conn.exec_driver_sql(f"DROP TABLE IF EXISTS {NAME}")
+    table.create(conn)
+
+
+def index(conn: Connection, table: Table, *columns: str) -> None:
+    Index(f"ix_stage_{'_'.join(columns)}", *(table.c[c] for c in columns), table.c.row_no).create(conn)
+
+
+def load(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> None:
+    """Append checked rows (each a dict of some of the table's columns) to the staging table."""
+    if not rows:
+        return
+    names = [c.name for c in table.c if c.name not in ("new_id", "dup")]
+    if conn.dialect.name == "postgresql":
+        _copy(conn, table, names, rows)
+    else:
+        _executemany(conn, table, names, rows)
+
+
+def _executemany(conn: Connection, table: Table, names: list[str], rows: Sequence[dict[str, Any]]) -> None:
+    """SQLite: the driver's executemany with each value turned into what SQLAlchemy would store (the
+    columns' own bind processors), without building a statement per row."""
+    procs = [table.c[n].type.bind_processor(conn.dialect) for n in names]
+    sql = f"INSERT INTO {NAME} ({', '.join(names)}) VALUES ({', '.join('?' for _ in names)})"
+    data = [
+        tuple(v if (v := r.get(n)) is None or p is None else p(v) for n, p in zip(names, procs, strict=True))
+        for r in rows
+    ]
+    conn.exec_driver_sql(sql, data)
+
+
+def _copy(conn: Connection, table: Table, names: list[str], rows: Sequence[dict[str, Any]]) -> None:
+    json_cols = {c.name for c in table.c if c.type.__class__.__name__ in ("JSON", "JSONB", "Variant")}
+    json_cols |= {c.name for c in table.c if "JSON" in repr(c.type)}
+    driver = conn.connection.driver_connection
+    assert driver is not None
+    with driver.cursor() as cur, cur.copy(f"COPY {NAME} ({', '.join(names)}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(
+                [
+                    json.dumps(row.get(n)) if n in json_cols and row.get(n) is not None else row.get(n)
+                    for n in names
+                ]
+            )

@@ -1,0 +1,290 @@
+"""Imports and exports in Slack: ``/crm import`` (how), a CSV shared with the bot in a DM (preview,
+then Import / Edit mapping / Cancel, the import after the ack with its progress in the thread, then
+its result and an Undo), and ``/crm export`` (the zip, to the person's DM; managers and admins).
+
+The work is the services' (bot/services/dataio/); this module downloads, asks and posts."""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from slack_bolt import Ack, App, BoltContext, Respond
+
+from bot.blocks import imports as ui
+from bot.blocks.cards import problem
+from bot.blocks.messages import describe
+from bot.commands.registry import Ctx, Reply, command
+from bot.services import policy
+from bot.services.dataio import pending as store
+from bot.services.dataio.columns import guess_mapping, guess_type
+from bot.services.dataio.exporter import Exporter
+from bot.services.dataio.importer import Importer, Result
+from bot.services.dataio.tabular import NotATable, Table
+from bot.services.errors import DomainError, Forbidden
+from bot.slack.reply import make_ctx, safely
+
+log = logging.getLogger(__name__)
+# The most a shared file may hold (a million contacts is ~150 MB of CSV).
+MAX_FILE_BYTES = 2 * 1024**3
+PROGRESS_EVERY = 2.0
+
+
+@command("import", usage="import", examples=["import"], group="Other")
+def import_help(ctx: Ctx, args: str) -> Reply:
+    """How to bring records in from another CRM: share a CSV with me in a DM."""
+    return Reply.say(ui.HOW_TO)
+
+
+@command("export", usage="export", examples=["export"], group="Other")
+def export(ctx: Ctx, args: str) -> Reply:
+    """Everything this workspace holds, as CSVs in a zip sent to your DM (managers and admins)."""
+    if not policy.at_least(ctx.actor, "manager"):
+        raise Forbidden("export.forbidden")
+    client = ctx.client
+
+    def run() -> None:
+        with tempfile.TemporaryDirectory() as tmp:
+            out = Path(tmp) / f"crm-export-{ctx.team_id}.zip"
+            done = Exporter(ctx.sessions).run(ctx.actor, out)
+            if client is not None:
+                client.files_upload_v2(
+                    channel=_dm(client, ctx.user_id),
+                    file=str(out),
+                    filename=out.name,
+                    title="CRM export",
+                    initial_comment=ui.export_done(done.counts),
+                    request_file_info=False,
+                )
+
+    return Reply.say(ui.export_started(), after=[run])
+
+
+def _dm(client: Any, user_id: str) -> str:
+    opened = client.conversations_open(users=user_id)
+    return str((opened.get("channel") or {}).get("id") or user_id)
+
+
+# ---- a file shared in the DM -----------------------------------------------------------------------
+
+
+def on_shared_file(event: dict[str, Any], body: dict[str, Any], context: BoltContext) -> None:
+    """A person shared a file with the bot in their DM: read it and show what an import would do."""
+    client = context.client
+    channel = event["channel"]
+    thread = event.get("thread_ts") or event.get("ts") or ""
+    ctx = make_ctx(context, body, "dm", channel_id=channel)
+    info = (event.get("files") or [{}])[0]
+    name = str(info.get("name") or "file.csv")
+    try:
+        pending = _fetch(ctx, info, channel, thread, event.get("text") or "")
+        result = _dry_run(ctx, pending)
+    except NotATable as exc:
+        client.chat_postMessage(channel=channel, thread_ts=thread, text=f"📄 {name}: {exc}")
+        return
+    except DomainError as exc:
+        text, hint = describe(exc)
+        client.chat_postMessage(
+            channel=channel, thread_ts=thread, text=text, blocks=[b.to_dict() for b in problem(text, hint)]
+        )
+        return
+    _post_preview(client, pending, result)
+
+
+def _fetch(ctx: Ctx, info: dict[str, Any], channel: str, thread: str, text: str) -> store.Pending:
+    url = str(info.get("url_private_download") or info.get("url_private") or "")
+    if not _slack_host(ctx, url):
+        raise NotATable("I can only read files shared in Slack.")
+    if int(info.get("size") or 0) > MAX_FILE_BYTES:
+        raise NotATable("This file is over 2 GB; import it with `crm-bot import` instead.")
+    name = str(info.get("name") or "file.csv")
+    pending = store.new(ctx.team_id, ctx.user_id, channel, thread, name, "contact")
+    _download(url, ctx.client.token if ctx.client else "", pending.data)
+    headers = Table(pending.data).read_header()
+    pending.record_type = guess_type(headers, text, name)
+    pending.mapping = {str(k): v for k, v in guess_mapping(pending.record_type, headers).items()}
+    pending.save()
+    return pending
+
+
+def _slack_host(ctx: Ctx, url: str) -> bool:
+    """Only Slack's own file host (or the API host the bot is pointed at) gets the bot's token."""
+    host = urlsplit(url).netloc
+    api = urlsplit(getattr(ctx.settings, "api_url", None) or "https://slack.com/api/").netloc
+    return bool(host) and (host == api or host == "files.slack.com")
+
+
+def _download(url: str, token: str | None, into: Path) -> None:
+    request = urllib.request.Request(url, headers={"Authorization": f"Bearer {token}"})
+    with urllib.request.urlopen(request, timeout=60) as response, open(into, "wb") as out:  # noqa: S310 - host checked
+        if "text/html" in (response.headers.get("Content-Type") or ""):
+            raise NotATable("Slack did not give me the file (the app may lack the files:read scope).")
+        while chunk := response.read(1 << 20):
+            out.write(chunk)
+
+
+def _dry_run(ctx: Ctx, pending: store.Pending) -> Result:
+    return Importer(ctx.sessions).run(
+        ctx.actor,
+        pending.data,
+        pending.record_type,
+        mode=pending.mode,
+        mapping=pending.columns() or None,
+        dry_run=True,
+        report=pending.report,
+        file_name=pending.file_name,
+    )
+
+
+def _post_preview(client: Any, pending: store.Pending, result: Result) -> None:
+    text, blocks = ui.preview(result, pending.id, pending.mode)
+    posted = client.chat_postMessage(
+        channel=pending.channel, thread_ts=pending.thread_ts, text=text, blocks=[b.to_dict() for b in blocks]
+    )
+    pending.preview_ts = posted.get("ts")
+    pending.save()
+    if result.bad:
+        _upload_report(client, pending)
+
+
+def _upload_report(client: Any, pending: store.Pending) -> None:
+    client.files_upload_v2(
+        channel=pending.channel,
+        thread_ts=pending.thread_ts,
+        file=str(pending.report),
+        filename=f"{Path(pending.file_name).stem}-bad-rows.csv",
+        title="Bad rows and why",
+        request_file_info=False,
+    )
+
+
+# ---- the preview's buttons ---------------------------------------------------------------------------
+
+
+def ack_only(ack: Ack) -> None:
+    ack()
+
+
+def _pending(body: dict[str, Any], value: str) -> store.Pending | None:
+    team = (body.get("team") or {}).get("id") or ""
+    user = (body.get("user") or {}).get("id") or ""
+    return store.load(value, team, user)
+
+
+def _gone(respond: Respond) -> None:
+    respond(
+        text="That import is no longer waiting (it ran, was cancelled, or the file was removed).",
+        replace_original=False,
+        response_type="ephemeral",
+    )
+
+
+def on_import(body: dict[str, Any], action: dict[str, Any], context: BoltContext, respond: Respond) -> None:
+    """Import: after the ack, in the background; its progress replaces one message in the thread."""
+    pending = _pending(body, action.get("value") or "")
+    if pending is None or pending.state != "preview":
+        return _gone(respond)
+    pending.state = "running"
+    pending.save()
+    respond(text=f"📥 {pending.file_name}: importing…", replace_original=True)
+    ctx = make_ctx(context, body, "action", channel_id=pending.channel)
+    client = context.client
+    posted = client.chat_postMessage(
+        channel=pending.channel, thread_ts=pending.thread_ts, text=ui.progress(0, 0, "reading", None)
+    )
+    ts = str(posted.get("ts") or "")
+    last = [time.monotonic()]
+
+    def tell(p: Any) -> None:
+        if time.monotonic() - last[0] >= PROGRESS_EVERY:
+            last[0] = time.monotonic()
+            client.chat_update(
+                channel=pending.channel, ts=ts, text=ui.progress(p.rows, p.rate, p.phase, p.eta)
+            )
+
+    def run() -> Reply:
+        result = Importer(ctx.sessions).run(
+            ctx.actor,
+            pending.data,
+            pending.record_type,
+            mode=pending.mode,
+            mapping=pending.columns() or None,
+            report=pending.report,
+            file_name=pending.file_name,
+            progress=tell,
+        )
+        text, blocks = ui.done(result)
+        if result.bad:
+            _upload_report(client, pending)
+        return Reply(text, blocks)
+
+    reply = safely(ctx, run)
+    client.chat_update(channel=pending.channel, ts=ts, text=reply.text, blocks=reply.blocks_json())
+    pending.drop()
+
+
+def on_cancel(body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
+    pending = _pending(body, action.get("value") or "")
+    if pending is None or pending.state != "preview":
+        return _gone(respond)
+    pending.drop()
+    respond(text=f"✖️ {pending.file_name}: cancelled; nothing was imported.", replace_original=True)
+
+
+def on_undo(body: dict[str, Any], action: dict[str, Any], context: BoltContext, respond: Respond) -> None:
+    ctx = make_ctx(context, body, "action")
+    reply = safely(
+        ctx, lambda: Reply.say(ui.undone(Importer(ctx.sessions).undo(ctx.actor, action.get("value") or "")))
+    )
+    respond(text=reply.text, blocks=reply.blocks_json(), replace_original=False, response_type="in_channel")
+
+
+def open_mapping(ack: Ack, body: dict[str, Any], action: dict[str, Any], context: BoltContext) -> None:
+    # views.open needs the trigger within 3 seconds, so the form opens in the ack itself (it reads
+    # only the file's first row).
+    ack()
+    pending = _pending(body, action.get("value") or "")
+    if pending is None or pending.state != "preview":
+        return
+    headers = Table(pending.data).read_header()
+    context.client.views_open(trigger_id=body["trigger_id"], view=ui.mapping_modal(pending, headers))
+
+
+def on_mapping(view: dict[str, Any], body: dict[str, Any], context: BoltContext) -> None:
+    """The person chose the type, the duplicates and the columns: a new preview in the thread."""
+    pending = store.load(
+        view.get("private_metadata") or "",
+        (body.get("team") or {}).get("id") or "",
+        (body.get("user") or {}).get("id") or "",
+    )
+    if pending is None or pending.state != "preview":
+        return
+    record_type, mode, mapping = ui.read_mapping(view)
+    if record_type != pending.record_type:
+        mapping = guess_mapping(record_type, Table(pending.data).read_header())
+    pending.record_type, pending.mode = record_type, mode
+    pending.mapping = {str(k): v for k, v in mapping.items()}
+    pending.save()
+    ctx = make_ctx(context, body, "view", channel_id=pending.channel)
+    try:
+        result = _dry_run(ctx, pending)
+    except (NotATable, DomainError) as exc:
+        text = describe(exc)[0] if isinstance(exc, DomainError) else str(exc)
+        context.client.chat_postMessage(channel=pending.channel, thread_ts=pending.thread_ts, text=text)
+        return
+    _post_preview(context.client, pending, result)
+
+
+def register(app: App) -> None:
+    app.action(ui.IMPORT_GO)(ack=ack_only, lazy=[on_import])
+    app.action(ui.IMPORT_CANCEL)(ack=ack_only, lazy=[on_cancel])
+    app.action(ui.IMPORT_UNDO)(ack=ack_only, lazy=[on_undo])
+    app.action(ui.IMPORT_EDIT)(open_mapping)
+    app.view(ui.MAPPING_VIEW)(ack=ack_only, lazy=[on_mapping])
+    # Slack sends file_shared beside the message that carries the file; the message is what is read.
+    app.event("file_shared")(ack_only)

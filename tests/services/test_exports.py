@@ -1,0 +1,130 @@
+"""Exports on both databases, through the command line as an operator runs them: everything a workspace
+holds comes out (CSV per type in a zip, or JSON lines) and goes back into an empty workspace with nothing
+lost; only managers and admins may take it out."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import zipfile
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, select
+
+from bot.cli import main
+from bot.demo import PEOPLE, seed_demo
+from bot.services import CRM
+from bot.services.dataio.exporter import Exporter
+from bot.services.errors import Forbidden
+from models import AuditEvent, Contact, Deal, Interaction, Task, Workspace
+
+RECORDS = ("companies", "contacts", "deals", "tasks", "interactions")
+
+
+@pytest.fixture
+def cli_db(engine: Engine, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    monkeypatch.setenv("DATABASE_URL", engine.url.render_as_string(hide_password=False))
+    for name in ("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "CRM_ADMINS"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def records(zip_path: Path) -> dict[str, Counter[tuple[str, ...]]]:
+    """Each record file's rows without their ids (which a new workspace gives anew)."""
+    out = {}
+    with zipfile.ZipFile(zip_path) as z:
+        for name in RECORDS:
+            with z.open(f"{name}.csv") as raw:
+                rows = list(csv.reader(io.TextIOWrapper(raw, encoding="utf-8", newline="")))
+            out[name] = Counter(tuple(r[1:]) for r in rows[1:])
+            assert rows[0][0] == "ID"
+    return out
+
+
+def test_an_export_imports_back_into_an_empty_workspace_with_nothing_lost(
+    crm: CRM, cli_db: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    seed_demo(crm, "T1", team_name="Old")
+    first = cli_db / "old.zip"
+    assert main(["export", "--workspace", "T1", str(first)]) == 0
+    assert "exported to" in capsys.readouterr().out
+    with zipfile.ZipFile(first) as z:
+        assert {"audit.csv", "imports.csv"} <= set(z.namelist())
+        with z.open("audit.csv") as raw:
+            assert len(raw.read().splitlines()) > 10  # the trail comes out too
+
+    # The same team in a new workspace, with no records yet.
+    crm.ensure_workspace("T2", "New")
+    for slack_id, name, tz, role, email in ((p[0], p[1], p[2], p[3], p[4]) for p in PEOPLE):
+        crm.register_user("T2", slack_id, name=name, tz=tz, email=email, role=role)
+    assert main(["import", "--workspace", "T2", str(first)]) == 0
+    said = capsys.readouterr().out
+    assert "contacts.csv" in said and "0 bad" in said, said
+    second = cli_db / "new.zip"
+    assert main(["export", "--workspace", "T2", str(second)]) == 0
+    before, after = records(first), records(second)
+    for name in RECORDS:
+        assert sum(before[name].values()) > 0, name
+        assert after[name] == before[name], name
+
+    with crm.sessions() as s:
+        t2 = s.scalar(select(Workspace.id).where(Workspace.team_id == "T2"))
+        linked = [
+            t for t in s.scalars(select(Task).where(Task.workspace_id == t2)) if t.contact_id or t.deal_id
+        ]
+        notes = [
+            i for i in s.scalars(select(Interaction).where(Interaction.workspace_id == t2)) if i.contact_id
+        ]
+        assert linked and notes
+
+
+def test_json_lines_carry_every_record_and_the_audit_trail(crm: CRM, cli_db: Path) -> None:
+    seed_demo(crm, "T1")
+    out = cli_db / "all.jsonl"
+    assert main(["export", "--format", "jsonl", str(out)]) == 0
+    lines = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    kinds = Counter(line["type"] for line in lines)
+    with crm.sessions() as s:
+        assert kinds["contact"] == len(list(s.scalars(select(Contact))))
+        assert kinds["deal"] == len(list(s.scalars(select(Deal))))
+        assert kinds["audit"] == len(list(s.scalars(select(AuditEvent))))
+    deal = next(line for line in lines if line["type"] == "deal")
+    assert {"title", "amount", "currency", "stage", "company", "contact", "owner", "tags"} <= set(deal)
+
+
+def test_only_managers_and_admins_export(crm: CRM, cli_db: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    team = seed_demo(crm, "T1")
+    rep = next(a for a in team.people.values() if a.role == "rep")
+    with pytest.raises(Forbidden):
+        Exporter(crm.sessions).run(rep, cli_db / "x.zip")
+    assert main(["export", "--as", rep.slack_id, str(cli_db / "x.zip")]) == 2
+    assert "Only managers and admins may export" in capsys.readouterr().err
+
+
+def test_the_command_line_import_reports_bad_rows_and_undoes(
+    crm: CRM, cli_db: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    seed_demo(crm, "T1")
+    fixture = Path(__file__).parent / "fixtures" / "imports" / "hubspot_contacts.csv"
+    assert main(["import", str(fixture), "--type", "contacts", "--dry-run"]) == 0
+    out = capsys.readouterr()
+    # The demo team has Jane already: one new, one matching, two bad.
+    assert "would import: 1 new, 1 matching" in out.out and "2 bad" in out.out, out.out
+    assert "rows/s" in out.err
+    assert main(["import", str(fixture), "--type", "contacts"]) == 0
+    said = capsys.readouterr().out
+    report = cli_db / "hubspot_contacts-bad-rows.csv"
+    assert "not an email address" in report.read_text(encoding="utf-8")
+    batch = said.split("crm-bot import --undo ")[1].split()[0]
+    with crm.sessions() as s:
+        assert s.scalar(select(Contact.name).where(Contact.email == "raj@globex.com")) == "Raj Patel"
+    assert main(["import", "--undo", batch]) == 0
+    assert "1 records deleted" in capsys.readouterr().out  # Raj (the demo team has Globex already)
+    with crm.sessions() as s:
+        assert s.scalar(select(Contact.name).where(Contact.email == "raj@globex.com")) is None
+    assert main(["import", str(fixture)]) == 2
+    assert "--type" in capsys.readouterr().err

@@ -1,0 +1,191 @@
+"""Imports in the service layer, on both databases: other CRMs' exports land as records, bad rows are
+reported with their reason, duplicates are skipped, updated or merged, and an import is undone whole."""
+
+from __future__ import annotations
+
+import csv
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from bot.services import CRM, Actor
+from bot.services.dataio.importer import Importer
+from bot.services.dataio.tabular import NotATable
+from bot.services.errors import Forbidden
+from models import Company, Contact, Deal, ImportBatch, Interaction, PipelineTotal, Task
+
+FIXTURES = Path(__file__).parent / "fixtures" / "imports"
+
+
+def rows(crm: CRM, model: type, *where: object) -> list:
+    with crm.sessions() as s:
+        return list(s.scalars(select(model).where(*where)))
+
+
+def report(path: Path) -> list[list[str]]:
+    with open(path, newline="", encoding="utf-8") as f:
+        return list(csv.reader(f))
+
+
+def test_a_hubspot_contact_export_lands_and_its_bad_rows_are_reported(
+    crm: CRM, ann: Actor, tmp_path: Path
+) -> None:
+    out = tmp_path / "bad.csv"
+    result = Importer(crm.sessions).run(ann, FIXTURES / "hubspot_contacts.csv", "contact", report=out)
+    assert (result.rows, result.created, result.bad) == (4, 2, 2)
+    by_email = {c.email: c for c in rows(crm, Contact)}
+    jane = by_email["jane@acme.com"]
+    assert (jane.name, jane.title, jane.lifecycle, jane.phone) == (
+        "Jane Doe",
+        "CTO",
+        "customer",
+        "+1 555 0100",
+    )
+    assert jane.company is not None and jane.company.name == "Acme Corp"
+    assert by_email["raj@globex.com"].lifecycle == "lead"
+    assert jane.import_batch == result.batch_id and jane.owner_id == ann.user_id
+    lines = report(out)
+    assert lines[0][:3] == ["Row", "Reason", "Record ID"]
+    reasons = {line[0]: line[1] for line in lines[1:]}
+    assert "not-an-email" in reasons["4"] and "not an email address" in reasons["4"]
+    # Row 5 spans two lines in the file (a quoted title), and its date does not exist.
+    assert "2024-02-30" in reasons["5"] and "does not exist" in reasons["5"]
+    (batch,) = rows(crm, ImportBatch)
+    assert (batch.created, batch.bad, batch.actor_id) == (2, 2, ann.user_id)
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("salesforce_contacts.csv", {"marta@umbrella.com": ("Marta Lopez", "Umbrella")}),
+        (
+            "pipedrive_people.csv",
+            {
+                "jurgen@bosch.de": ("Jürgen Müller", "Bosch GmbH"),
+                "zoe@volvo.se": ("Zoë Ångström", "Volvo AB"),
+            },
+        ),
+        ("zoho_contacts.csv", {"jose@telefonica.es": ("José García", "Telefónica")}),
+        ("plain_bom.csv", {"plain@example.com": ("Plain Person", "Example Ltd")}),
+    ],
+)
+def test_each_crms_contact_export_is_read_whatever_its_encoding_and_delimiter(
+    crm: CRM, ann: Actor, name: str, expected: dict[str, tuple[str, str]]
+) -> None:
+    result = Importer(crm.sessions).run(ann, FIXTURES / name, "contact")
+    assert result.bad == 0
+    found = {c.email: (c.name, c.company.name if c.company else None) for c in rows(crm, Contact)}
+    for email, want in expected.items():
+        assert found[email] == want
+    if name == "pipedrive_people.csv":
+        (jurgen,) = rows(crm, Contact, Contact.email == "jurgen@bosch.de")
+        assert jurgen.tags == ["vip", "de"]
+
+
+def test_deals_from_three_crms_with_stages_amounts_and_bad_rows(crm: CRM, ann: Actor, tmp_path: Path) -> None:
+    imp = Importer(crm.sessions)
+    imp.run(ann, FIXTURES / "pipedrive_people.csv", "contact")
+    out = tmp_path / "bad.csv"
+    hub = imp.run(ann, FIXTURES / "hubspot_deals.csv", "deal", report=out)
+    assert (hub.created, hub.bad) == (2, 3)
+    reasons = " | ".join(line[1] for line in report(out)[1:])
+    assert "“abc” is not a number" in reasons and "2025-02-30" in reasons and "nonsense stage" in reasons
+    sf = imp.run(ann, FIXTURES / "salesforce_opportunities.csv", "deal")
+    pd = imp.run(ann, FIXTURES / "pipedrive_deals.csv", "deal")
+    assert (sf.created, pd.created) == (2, 1)
+    deals = {d.title: d for d in rows(crm, Deal)}
+    acme = deals["Acme renewal"]
+    assert (acme.amount, acme.stage.key, acme.closed_at is not None) == (Decimal("12500.00"), "won", True)
+    assert deals["Hooli upsell"].close_date.isoformat() == "2025-07-04"
+    umbrella = deals["Umbrella platform"]
+    assert (umbrella.currency, umbrella.stage.key, umbrella.amount) == (
+        "EUR",
+        "negotiation",
+        Decimal("45000.00"),
+    )
+    assert deals["Umbrella lost"].stage.key == "lost"
+    bosch = deals["Bosch robots"]
+    assert bosch.contact is not None and bosch.contact.email == "jurgen@bosch.de"
+    assert bosch.company is not None and bosch.company.name == "Bosch GmbH"
+    # The pipeline's running totals count the imported deals, per currency.
+    totals = {(t.currency, t.deals) for t in rows(crm, PipelineTotal) if t.deals}
+    assert ("EUR", 1) in totals or ("EUR", 2) in {(c, n) for c, n in totals}
+
+
+def test_tasks_and_notes_attach_to_what_they_name(crm: CRM, ann: Actor, tmp_path: Path) -> None:
+    imp = Importer(crm.sessions)
+    imp.run(ann, FIXTURES / "hubspot_contacts.csv", "contact")
+    imp.run(ann, FIXTURES / "hubspot_deals.csv", "deal")
+    out = tmp_path / "bad.csv"
+    tasks = imp.run(ann, FIXTURES / "plain_tasks.csv", "task", report=out)
+    assert (tasks.created, tasks.bad) == (2, 1)
+    assert "Nobody Known" in report(out)[1][1]
+    by_title = {t.title: t for t in rows(crm, Task)}
+    jane = rows(crm, Contact, Contact.email == "jane@acme.com")[0]
+    (acme,) = rows(crm, Deal, Deal.title == "Acme renewal")
+    send = by_title["Send pricing"]
+    assert (send.contact_id, send.deal_id, send.done_at) == (jane.id, acme.id, None)
+    assert send.due_utc is not None and send.due_utc.hour == 13  # 09:00 in New York
+    assert by_title["Call back"].done_at is not None
+    notes = imp.run(ann, FIXTURES / "plain_notes.csv", "interaction")
+    assert notes.created == 2
+    calls = {i.kind: i for i in rows(crm, Interaction)}
+    assert calls["call"].contact_id == jane.id and "a discount" in calls["call"].summary
+
+
+def test_duplicates_are_skipped_updated_or_merged_and_undone(crm: CRM, ann: Actor, tmp_path: Path) -> None:
+    crm.create_contact(ann, "Jane Doe", email="jane@acme.com", title="Engineer", company="Acme Corp")
+    crm.create_contact(ann, "Raj Patel", company="Globex")
+    imp = Importer(crm.sessions)
+    dry = imp.run(ann, FIXTURES / "hubspot_contacts.csv", "contact", dry_run=True)
+    assert (dry.new, dry.matching, dry.bad) == (0, 2, 2)
+    assert rows(crm, ImportBatch) == [] and len(rows(crm, Contact)) == 2
+    skipped = imp.run(ann, FIXTURES / "hubspot_contacts.csv", "contact")
+    assert (skipped.created, skipped.updated, skipped.skipped) == (0, 0, 2)
+    merged = imp.run(ann, FIXTURES / "hubspot_contacts.csv", "contact", mode="merge")
+    jane = rows(crm, Contact, Contact.email == "jane@acme.com")[0]
+    raj = rows(crm, Contact, Contact.name == "Raj Patel")[0]
+    assert (jane.title, jane.phone) == ("Engineer", "+1 555 0100")  # kept hers, filled the gap
+    assert raj.email == "raj@globex.com"  # matched by name and company
+    updated = imp.run(ann, FIXTURES / "hubspot_contacts.csv", "contact", mode="update")
+    assert updated.updated == 2
+    assert rows(crm, Contact, Contact.email == "jane@acme.com")[0].title == "CTO"
+    undone = imp.undo(ann, updated.batch_id)
+    assert undone.restored == 2
+    assert rows(crm, Contact, Contact.email == "jane@acme.com")[0].title == "Engineer"
+    imp.undo(ann, merged.batch_id)
+    jane = rows(crm, Contact, Contact.email == "jane@acme.com")[0]
+    raj = rows(crm, Contact, Contact.name == "Raj Patel")[0]
+    assert (jane.phone, raj.email) == (None, None)
+
+
+def test_an_import_is_undone_whole_but_not_over_later_work(crm: CRM, ann: Actor) -> None:
+    imp = Importer(crm.sessions)
+    result = imp.run(ann, FIXTURES / "hubspot_contacts.csv", "contact")
+    assert len(rows(crm, Contact)) == 2 and len(rows(crm, Company)) == 2  # Acme Corp, Globex made on the way
+    crm.update_contact(ann, "raj@globex.com", title="Director")
+    undone = imp.undo(ann, result.batch_id)
+    assert (undone.deleted, undone.kept) == (2, 2)  # Jane and Acme went; Raj (changed) and Globex (his) stay
+    assert [c.email for c in rows(crm, Contact)] == ["raj@globex.com"]
+    assert [c.name for c in rows(crm, Company)] == ["Globex"]
+    with pytest.raises(Exception, match="import"):
+        imp.undo(ann, result.batch_id)
+
+
+def test_a_file_that_is_not_a_table_says_so(crm: CRM, ann: Actor, tmp_path: Path) -> None:
+    pdf = tmp_path / "scan.csv"
+    pdf.write_bytes(b"%PDF-1.4\n\x00\x01binary")
+    with pytest.raises(NotATable, match="PDF"):
+        Importer(crm.sessions).run(ann, pdf, "contact")
+    prose = tmp_path / "letter.txt"
+    prose.write_text("Dear team\nplease find attached\n")
+    with pytest.raises(NotATable, match="columns"):
+        Importer(crm.sessions).run(ann, prose, "contact")
+
+
+def test_only_managers_may_update_what_exists(crm: CRM, ann: Actor, bob: Actor) -> None:
+    with pytest.raises(Forbidden):
+        Importer(crm.sessions).run(bob, FIXTURES / "hubspot_contacts.csv", "contact", mode="update")
+    assert rows(crm, Contact) == []
