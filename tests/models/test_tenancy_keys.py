@@ -128,6 +128,7 @@ def test_every_vocabulary_the_models_name_is_checked() -> None:
         ("subscriptions", "frequency"),
         ("custom_fields", "record_type"),
         ("custom_fields", "kind"),
+        ("imports", "mode"),
     }
 
 

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import Engine, inspect, text
 
 from bot.services import CRM, Actor
-from models import Delivery, Subscription, WebhookEndpoint
+from models import Delivery, ImportBatch, Subscription, WebhookEndpoint
 
 NOW = datetime(2026, 11, 2, 15, 0, tzinfo=UTC)
 
@@ -86,6 +86,24 @@ def fill(crm: CRM, team: str, prefix: str) -> Tenant:
                 events=["created"],
                 secret=f"whsec_{prefix}",
                 created_by=boss.user_id,
+            )
+        )
+        s.add(
+            ImportBatch(
+                workspace_id=boss.workspace_id,
+                batch_id=f"batch-{prefix}",
+                record_type="contacts",
+                actor_id=boss.user_id,
+                file_name="contacts.csv",
+                mode="skip",
+                mapping={"Name": "name"},
+                rows=1,
+                created=0,
+                updated=0,
+                skipped=1,
+                bad=0,
+                started_at=NOW,
+                finished_at=NOW,
             )
         )
     return Tenant(boss, mate, contact.contact.company_id or 0, contact.contact.id, deal.id, task.id)

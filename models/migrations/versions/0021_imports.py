@@ -31,7 +31,6 @@ def upgrade() -> None:
             batch.create_index(f"ix_{table}_import_batch", ["workspace_id", "import_batch"])
     # 0015 made it on contact_id alone; within the workspace it also serves an import's undo
     op.drop_index("ix_deals_contact", table_name="deals")
-    op.create_index("ix_deals_contact", "deals", ["contact_id"])
     op.create_index("ix_deals_contact", "deals", ["workspace_id", "contact_id"])
     op.create_table(
         "imports",
