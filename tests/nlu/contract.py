@@ -171,3 +171,35 @@ def check(expect: dict[str, Any], got: Any) -> list[str]:
         if not _same_slot(key, exp, slots.get(key)):
             wrong.append(f"{key} {slots.get(key)!r} != {exp!r}")
     return wrong
+
+
+# --- the project's stricter rule for its own corpus
+
+
+def unlisted_slots(expect: dict[str, Any], got: Any) -> list[str]:
+    """Slots the parser gives that the label does not list (``follow_up.due`` for a key inside a listed one)."""
+    if not isinstance(got, dict):
+        return []
+    labelled = expect.get("slots", {})
+    extra = []
+    for key, value in (got.get("slots") or {}).items():
+        if key not in labelled:
+            extra.append(key)
+        elif isinstance(value, dict) and isinstance(labelled[key], dict):
+            extra += [f"{key}.{inner}" for inner in value if inner not in labelled[key]]
+    return extra
+
+
+def strict_check(expect: dict[str, Any], got: Any) -> list[str]:
+    """``check``, and also a failure for every slot the parser gives that the label does not list.
+
+    The contract's scorer ignores such slots; our own labels list every slot the message states, so a slot
+    the parser gives beyond them is one the person did not say.
+    """
+    slots = got.get("slots") or {} if isinstance(got, dict) else {}
+    unlisted = []
+    for key in unlisted_slots(expect, got):
+        outer, _, inner = key.partition(".")
+        value = slots[outer][inner] if inner else slots[outer]
+        unlisted.append(f"{key} {value!r} not in the label")
+    return check(expect, got) + unlisted

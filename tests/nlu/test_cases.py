@@ -1,7 +1,9 @@
-"""Every labelled message, through ``parse()``, judged as the contract's scorer judges it.
+"""Every labelled message, through ``parse()``.
 
-``examples.jsonl`` is the contract's public set; ``cases.jsonl`` is ours: messages written the way reps
-write (lower case, emoji, Slack markup, shorthand, typos, small talk), labelled from the contract.
+``examples.jsonl`` is the contract's public set, judged as the contract's scorer judges it (slots its labels
+leave out are not scored). ``cases.jsonl`` is ours: messages written the way reps write (lower case, emoji,
+Slack markup, shorthand, typos, small talk), labelled from the contract with every slot the message states,
+so it is judged strictly: a slot the parser gives that the label does not list fails the case.
 """
 
 from __future__ import annotations
@@ -11,10 +13,76 @@ from typing import Any
 import pytest
 
 from bot.nlu import parse
-from tests.nlu.contract import check, context, load_cases, schema_errors, when_errors
+from tests.nlu.contract import check, context, load_cases, schema_errors, strict_check, when_errors
 
 EXAMPLES = load_cases("examples.jsonl")
 CASES = load_cases("cases.jsonl")
+
+# Cases the parser still gets wrong under the strict check, each with what it writes that the person did not
+# say (or says wrongly). Strict: once one passes, this list must lose it.
+KNOWN_GAPS = {
+    "tasks": "invented scope: no scope named: the label leaves scope out",
+    "my tasks": "invented scope: no scope named: the label leaves scope out",
+    "tasks <@U024BE7LH>": "invented scope: no scope named: the label leaves scope out",
+    "show me my tasks pls": "invented scope: no scope named: the label leaves scope out",
+    "visited the Umbrella plant yesterday with Carlos": "invented summary: the summary is only names/dates/places the other slots already hold",
+    "Priya emailed - they want to push the kickoff": "invented follow_up: a customer's wish with no date and no request to follow up is not a follow-up",
+    "texted Sam to confirm tomorrow's meeting": "invented follow_up: a meeting being confirmed is not a follow-up",
+    "Zoom call with Aperture Science today - they want a POC": "invented follow_up: a customer's wish with no date and no request to follow up is not a follow-up",
+    "show all tasks": "invented assignee: 'all'/'who has' asks about everyone, not the sender",
+    "Had a demo w/ Initech yesterday, they want a trial": "invented follow_up: a customer's wish with no date and no request to follow up is not a follow-up",
+    "call with Priya: she's leaving Initech next month": "invented follow_up: news about the customer (leaving, signing, deciding, replying) is not a follow-up for the rep",
+    "what are my tasks?": "invented scope: no scope named: the label leaves scope out",
+    "shw my tasks": "invented scope: no scope named: the label leaves scope out",
+    "quick note - Acme CFO is on leave till Jan": "wrong company: the company swallows the contact's title ('Acme CFO')",
+    "what's on my list": "invented scope: no scope named: the label leaves scope out",
+    "what are <@U024BE7LH>'s tasks": "invented scope: no scope named: the label leaves scope out",
+    "email from Priya: they're signing next week": "invented follow_up: news about the customer (leaving, signing, deciding, replying) is not a follow-up for the rep",
+    "how many tasks do I have?": "invented scope: no scope named: the label leaves scope out",
+    "new opp Initech €20k": "invented title: no deal title given: the company copied as title",
+    "remind the team to update their forecasts by Friday": "invented assignee: 'the team' is not the sender",
+    "Spoke w/ Olivia @ Wayne — renewal likely, wants 10% off": "invented follow_up: a customer's wish with no date and no request to follow up is not a follow-up",
+    "in-person meeting at Globex HQ with Tom and Priya yesterday": "invented summary: the summary is only names/dates/places the other slots already hold",
+    "what's on my plate tomorrow?": "invented scope: a day (tomorrow, Friday) is not the scope 'all'",
+    "log note: Tom prefers email over calls": "invented company: a word of the message taken as the company",
+    "Nina from Hooli rang, wants to reschedule": "invented follow_up: a customer's wish with no date and no request to follow up is not a follow-up",
+    "meeting w/ Initech procurement went sideways, they want a discount": "invented follow_up: a customer's wish with no date and no request to follow up is not a follow-up",
+    "show all overdue": "invented assignee: 'all'/'who has' asks about everyone, not the sender",
+    "demo'd analytics module to Oscorp's CTO": "invented company: a word of the message taken as the company; invented summary: the summary is only names/dates/places the other slots already hold",
+    "call recap - Oscorp: wants MSA changes, legal to review by 12/10": "invented follow_up: news about the customer (leaving, signing, deciding, replying) is not a follow-up for the rep",
+    "Note to self: Oscorp fiscal year ends in March": "invented company: a word of the message taken as the company",
+    "check in with Massive Dynamic after Thanksgiving": "invented contact: the company is not named; this is a company taken as a contact",
+    "note: Globex wants invoicing in EUR": "invented follow_up: a customer's wish with no date and no request to follow up is not a follow-up",
+    "what's on my plate?": "invented scope: no scope named: the label leaves scope out",
+    "logged call w/ Natalie (see <https://docs.google.com/doc|notes>)": "invented company: a word of the message taken as the company",
+    "whats due tmrw": "invented scope: a day (tomorrow, Friday) is not the scope 'all'",
+    "who has overdue tasks?": "invented assignee: 'all'/'who has' asks about everyone, not the sender",
+    "Zoe needs the SLA doc by Friday, can you remind me Thursday": "wrong title: the task title swallows 'by Friday, can you remind me'",
+    "tasks for tomorrow?": "invented scope: a day (tomorrow, Friday) is not the scope 'all'",
+    "intro call with Hana Sato done, she wants a deck": "invented follow_up: a customer's wish with no date and no request to follow up is not a follow-up",
+    "Aperture deal verbally won, paperwork next week": "invented close_date: no close date given (the date is of a call / the paperwork)",
+    "we have a new opportunity with Wonka Industries for about $60k": "invented title: a stray word taken as the deal title",
+    "jst talked w/ kim. initech wants 2 more weeks": "invented follow_up: a customer's wish with no date and no request to follow up is not a follow-up",
+    "tasks pls": "invented scope: no scope named: the label leaves scope out",
+    "nina from hooli rang, wants to reschedule": "invented follow_up: a customer's wish with no date and no request to follow up is not a follow-up",
+    "nimbus deal - $48k - proposal - close 12/20": "invented title: no deal title given: the company copied as title",
+    "> :phone: Felix (Nimbus) — asked for SSO docs": "invented follow_up: a customer's wish with no date and no request to follow up is not a follow-up",
+    "anything due tomorrow for me?": "invented scope: a day (tomorrow, Friday) is not the scope 'all'",
+    "what's due Friday?": "invented scope: a day (tomorrow, Friday) is not the scope 'all'",
+    "pete emaild back, wants pricng": "invented follow_up: a customer's wish with no date and no request to follow up is not a follow-up",
+    "cisco deal 120k prop": "invented title: no deal title given: the company copied as title",
+    "can I get a forecast for December?": "invented owner: nobody's forecast was asked for; owner is not the sender",
+    "<mailto:sales@initech.com|sales@initech.com> replied, they want a call": "invented follow_up: a customer's wish with no date and no request to follow up is not a follow-up",
+    "what is Sarah working on": "invented scope: no scope named: the label leaves scope out",
+    "spoke with björn lindqvist at klarna, legal wants changes": "invented follow_up: a customer's wish with no date and no request to follow up is not a follow-up",
+    "<#C0PARTNERS|partners> fyi met ines moreau from capgemini, they want the reseller terms": "invented follow_up: a customer's wish with no date and no request to follow up is not a follow-up",
+    "met Øyvind Berg from Ørsted, they want a demo": "invented follow_up: a customer's wish with no date and no request to follow up is not a follow-up",
+    "met Hiroshi Tanaka at Hitachi K.K. yesterday, he wants a pilot": "invented follow_up: a customer's wish with no date and no request to follow up is not a follow-up",
+    "called Mette Larsen at Vestas A/S, wants the SLA draft": "invented follow_up: a customer's wish with no date and no request to follow up is not a follow-up",
+    "quick recap: call with Mei Chen at Hooli went well, she wants pricing": "invented follow_up: a customer's wish with no date and no request to follow up is not a follow-up",
+    "met lina from acme cloud systems today, wants a demo": "invented follow_up: a customer's wish with no date and no request to follow up is not a follow-up",
+    "new deal Volvo Cars kr 350 000 closing end of month": "invented title: no deal title given: the company copied as title",
+}
 
 
 def _run(case: dict[str, Any]) -> dict[str, Any]:
@@ -29,11 +97,21 @@ def test_public_example(case: dict[str, Any]) -> None:
     assert check(case["expect"], got) == [], got
 
 
-@pytest.mark.parametrize("case", CASES, ids=[c["text"][:60] for c in CASES])
+def _param(case: dict[str, Any]) -> Any:
+    reason = KNOWN_GAPS.get(case["text"])
+    marks = [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
+    return pytest.param(case, id=case["text"][:60], marks=marks)
+
+
+@pytest.mark.parametrize("case", [_param(c) for c in CASES])
 def test_case(case: dict[str, Any]) -> None:
     got = _run(case)
     assert schema_errors(got) == [] and when_errors(got) == []
-    assert check(case["expect"], got) == [], got
+    assert strict_check(case["expect"], got) == [], got
+
+
+def test_every_known_gap_is_a_case() -> None:
+    assert set(KNOWN_GAPS) <= {c["text"] for c in CASES}
 
 
 def test_case_set_is_large_and_covers_every_intent() -> None:
@@ -79,3 +157,16 @@ def test_offsets_follow_the_senders_zone_across_a_dst_change() -> None:
 def test_unknown_zone_falls_back_to_utc() -> None:
     got = parse("remind me to call Jane tomorrow at 3pm", now="2026-11-18T10:00:00+00:00", tz="Mars/Olympus")
     assert got["slots"]["due"] == "2026-11-19T15:00:00+00:00"
+
+
+def test_the_strict_check_fails_on_a_slot_the_label_leaves_out() -> None:
+    expect = {"intent": "log_interaction", "slots": {"kind": "call", "follow_up": {"due": "2026-11-20"}}}
+    said = {"intent": "log_interaction", "slots": {"kind": "call", "follow_up": {"due": "2026-11-20"}}}
+    assert check(expect, said) == [] and strict_check(expect, said) == []
+    invented = {"kind": "call", "contact": "procurement", "follow_up": {"title": "demo", "due": "2026-11-20"}}
+    got = {"intent": "log_interaction", "slots": invented}
+    assert check(expect, got) == []
+    assert strict_check(expect, got) == [
+        "contact 'procurement' not in the label",
+        "follow_up.title 'demo' not in the label",
+    ]
