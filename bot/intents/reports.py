@@ -6,17 +6,18 @@ Measures not built yet answer that they are not."""
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from bot.blocks import cards
-from bot.blocks.common import context, deals_count, header, moneys, section, user
+from bot.blocks.common import context, deals_count, header, money, moneys, section, user
 from bot.commands.registry import Ctx, Reply
 from bot.intents.records import not_yet
 from bot.services.reports import Activity, Closed, previous
 from bot.services.timeutil import today_in
 from bot.spec import IntentSpec, Verb
 
-SERVED = {"won", "lost", "win_rate", "activity", "cycle", "forecast"}
+SERVED = {"won", "lost", "win_rate", "activity", "cycle", "forecast", "funnel", "velocity"}
 # Kinds of activity, plural as a report counts them.
 KIND_WORDS = {
     "call": "calls",
@@ -90,11 +91,56 @@ def _forecast(ctx: Ctx, start: date, end: date, owner: str | None) -> tuple[str,
     return f"{whose} forecast", lines
 
 
+def _pct(rate: float | None) -> str:
+    return "—" if rate is None else f"{rate:.0%}"
+
+
+def _days(days: float | None) -> str:
+    if days is None:
+        return "no stays ended"
+    return "under a day" if days < 1 else f"{days:.0f} day" if round(days) == 1 else f"{days:.0f} days"
+
+
+def _funnel(ctx: Ctx, start: date, end: date, owner: str | None) -> tuple[str, list[str]]:
+    f = ctx.crm.funnel(ctx.actor, start, end, owner)
+    title = f"{_whose(owner)} funnel"
+    if not f.added:
+        return title, ["*No deals added in this period.*"]
+    lines = [f"*{deals_count(f.added)} added · {f.won} won ({_pct(f.won / f.added)})*"]
+    lines += [
+        f"• {st.name}: {st.reached} reached · {_pct(st.to_next)} on to the next · {_pct(st.to_won)} won"
+        f" · median {_days(st.median_days)} in it"
+        for st in f.stages
+    ]
+    return title, lines
+
+
+def _velocity(ctx: Ctx, start: date, end: date, owner: str | None) -> tuple[str, list[str]]:
+    v = ctx.crm.velocity(ctx.actor, start, end, owner)
+    title = f"{_whose(owner)} pipeline velocity"
+    rows = [c for c in v.currencies if c.per_day is not None]
+    if not rows:
+        return title, ["*No deals won in this period, so no velocity yet.*"]
+    lines = [f"*{' + '.join(money(_round(c.per_day), c.currency) + ' a day' for c in rows)}*"]
+    lines += [
+        f"• {c.currency}: {deals_count(c.open_deals)} open × {_pct(c.win_rate)} won"
+        f" × {money(_round(c.average_won), c.currency)} average ÷ {max(c.cycle_days or 0, 1):.0f} days to win"
+        for c in rows
+    ]
+    return title, lines
+
+
+def _round(value: Decimal | None) -> Decimal:
+    return (value or Decimal(0)).quantize(Decimal(1))
+
+
 # Measures with a reader of their own: (title and lines, what the period counts by).
 READERS = {
     "activity": (_activity, "by the day each was logged as happening"),
     "cycle": (_cycle, "deals won in the period"),
     "forecast": (_forecast, "open deals by their expected close date; nothing is weighted"),
+    "funnel": (_funnel, "deals added in the period, through the stages they reached (audit trail)"),
+    "velocity": (_velocity, "deals open now; win rate, amount and days to win of the period's closed deals"),
 }
 
 

@@ -9,6 +9,7 @@ service that owns its record type:
 - bot/services/deals.py — deals, stages, the pipeline and closed deals
 - bot/services/tasks.py — tasks
 - bot/services/interactions.py — logged interactions and their edits
+- bot/services/funnel.py — the funnel (from the audit trail) and pipeline velocity
 - bot/services/details.py — a contact's and a company's page (people, interactions, deals and tasks)
 - bot/services/undo.py — history, timelines and undo
 
@@ -31,6 +32,7 @@ from bot.services.deals import Deals
 from bot.services.details import Details
 from bot.services.errors import DomainError
 from bot.services.fields import EMAIL, PHONE
+from bot.services.funnel import Funnel, Funnels, Velocity
 from bot.services.interactions import Interactions
 from bot.services.reports import Activity, Closed, Cycle, Forecast
 from bot.services.tasks import TASK_SCOPES, Tasks
@@ -75,6 +77,7 @@ class CRM(ServiceBase):
         self.tasks = Tasks(sessions, now)
         self.interactions = Interactions(sessions, now)
         self.details = Details(sessions, now)
+        self.funnels = Funnels(sessions, now)
         self.undo_log = UndoLog(sessions, now, self.workspaces)
 
     def now(self) -> datetime:
@@ -328,6 +331,14 @@ class CRM(ServiceBase):
     def cycle(self, actor: Actor, start: date, end: date, owner: str | None = None) -> Cycle:
         """Days from creation to close of the deals won between two days."""
         return self.deals.cycle(actor, start, end, owner)
+
+    def funnel(self, actor: Actor, start: date, end: date, owner: str | None = None) -> Funnel:
+        """How the deals added between two days went through the stages, from the audit trail."""
+        return self.funnels.funnel(actor, start, end, owner)
+
+    def velocity(self, actor: Actor, start: date, end: date, owner: str | None = None) -> Velocity:
+        """Pipeline velocity per currency over the deals closed between two days."""
+        return self.funnels.velocity(actor, start, end, owner)
 
     # ---- interactions ----------------------------------------------------------------------------
 

@@ -74,7 +74,7 @@ def previous(start: date, end: date) -> tuple[date, date]:
 def closed_deals(s: Session, actor: Actor, start: date, end: date, owner: User | None) -> Closed:
     if owner is not None and owner.id != actor.user_id:
         policy.require(s, actor, "teammate figures")
-    since, until = _bounds(actor, start, end)
+    since, until = bounds(actor, start, end)
     q = (
         select(User.slack_id, PipelineStage.is_won, Deal.currency, func.count(), func.sum(Deal.amount))
         .select_from(Deal)
@@ -109,7 +109,7 @@ def closed_deals(s: Session, actor: Actor, start: date, end: date, owner: User |
     return Closed(start, end, owner.slack_id if owner is not None else None, owners)
 
 
-def _bounds(actor: Actor, start: date, end: date) -> tuple[datetime, datetime]:
+def bounds(actor: Actor, start: date, end: date) -> tuple[datetime, datetime]:
     """The period's first and last day, in the reader's zone, as instants."""
     tz = zone(actor.tz)
     return datetime.combine(start, time(0), tz), datetime.combine(end + timedelta(days=1), time(0), tz)
@@ -148,7 +148,7 @@ def activity(s: Session, actor: Actor, start: date, end: date, owner: User | Non
     """What was logged in the period, by who logged it and its kind, by when it happened."""
     if owner is not None and owner.id != actor.user_id:
         policy.require(s, actor, "teammate figures")
-    since, until = _bounds(actor, start, end)
+    since, until = bounds(actor, start, end)
     q = (
         select(User.slack_id, Interaction.kind, func.count())
         .select_from(Interaction)
@@ -189,7 +189,7 @@ def cycle(s: Session, actor: Actor, start: date, end: date, owner: User | None) 
     """How long the deals won in the period took, from the day each was added to the day it closed."""
     if owner is not None and owner.id != actor.user_id:
         policy.require(s, actor, "teammate figures")
-    since, until = _bounds(actor, start, end)
+    since, until = bounds(actor, start, end)
     q = (
         select(Deal.created_at, Deal.closed_at)
         .join(PipelineStage, Deal.stage_id == PipelineStage.id)
