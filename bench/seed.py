@@ -27,7 +27,7 @@ from bot.migrate import upgrade
 from bot.services import totals
 from bot.services.text import fold
 from models import Company, Contact, Deal, PipelineStage, User, Workspace
-from models.entities import DEFAULT_STAGES
+from models.entities import DEFAULT_STAGES, STAGE_PROBABILITY
 
 
 def _words(text: str) -> list[str]:
@@ -240,6 +240,7 @@ def _workspace(conn: Any, team_id: str, now: datetime) -> int:
                     "position": i,
                     "is_closed": key in ("won", "lost"),
                     "is_won": key == "won",
+                    "probability": STAGE_PROBABILITY[key],
                 }
                 for i, key in enumerate(DEFAULT_STAGES)
             ],
@@ -440,6 +441,11 @@ def seed(
                     changed_v,
                     activity_v,
                     "[]",
+                    # Most deals are pipeline, some best case, a few commit (without drawing from the rng,
+                    # so the rest of the data set is as it was).
+                    ("commit", "best_case", "best_case", "pipeline", "pipeline", "pipeline", "pipeline")[
+                        i % 7
+                    ],
                     created_v,
                     activity_v,
                 )
@@ -462,6 +468,7 @@ def seed(
                 "stage_changed_at",
                 "last_activity_at",
                 "tags",
+                "forecast_category",
                 "created_at",
                 "updated_at",
             ),

@@ -29,6 +29,18 @@ ROLES = ("rep", "manager", "admin")
 LIFECYCLES = ("prospect", "lead", "customer", "loyal", "advocate")
 INTERACTION_KINDS = ("call", "email", "meeting", "note", "message")
 DEFAULT_STAGES = ("lead", "qualified", "demo", "proposal", "negotiation", "won", "lost")
+# Each default stage's chance of winning, in percent (a team's own stages have none until set).
+STAGE_PROBABILITY = {
+    "lead": 10,
+    "qualified": 25,
+    "demo": 40,
+    "proposal": 60,
+    "negotiation": 80,
+    "won": 100,
+    "lost": 0,
+}
+# What the owner calls a deal in the forecast: most are pipeline, the likelier best case, the sure commit.
+FORECAST_CATEGORIES = ("pipeline", "best_case", "commit")
 REMINDER_STATES = ("none", "pending", "sent")
 AUDIT_ACTIONS = ("create", "update", "delete", "undo")
 # The records an audit event can be about (the service layer's AUDITED, by name). A column's
@@ -139,6 +151,7 @@ class PipelineStage(WorkspaceScoped, Base):
     position: Mapped[int] = mapped_column(Integer)
     is_closed: Mapped[bool] = mapped_column(Boolean, default=False)
     is_won: Mapped[bool] = mapped_column(Boolean, default=False)
+    probability: Mapped[int | None] = mapped_column(Integer)
 
 
 class Deal(WorkspaceScoped, Base):
@@ -159,6 +172,7 @@ class Deal(WorkspaceScoped, Base):
         tenant_key("deals", "stage_id", "pipeline_stages"),
         tenant_key("deals", "owner_id", "users"),
         tenant_key("deals", "closed_by_id", "users"),
+        one_of("forecast_category", FORECAST_CATEGORIES),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -182,6 +196,7 @@ class Deal(WorkspaceScoped, Base):
     stale_alerted_at: Mapped[datetime | None] = mapped_column(info={"audit": "activity"})
     stale_snoozed_until: Mapped[date | None] = mapped_column(Date)
     tags: Mapped[list[str]] = mapped_column(default=list)
+    forecast_category: Mapped[str] = mapped_column(String(16), default="pipeline")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow, info={"audit": False})
 

@@ -228,6 +228,10 @@ TEMPLATES: dict[str, Template] = {
         "Nothing to change on the deal.", "For example: /crm deal move Acme renewal negotiation"
     ),
     "deal.stage.unknown": Template("“{value}” is not a pipeline stage.", _listed("Stages: ", "stages")),
+    "deal.category.unknown": Template(
+        "“{value}” is not a forecast category.",
+        "Categories: pipeline, best case, commit. For example: /crm deal category Acme renewal commit",
+    ),
     "deal.stage.last": Template("“{title}” is already {stage}."),
     "deal.currency.add": Template(
         "“{title}” is in {old}; I can't add {new} to it.",

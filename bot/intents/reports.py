@@ -10,9 +10,11 @@ from decimal import Decimal
 from typing import Any
 
 from bot.blocks import cards
+from bot.blocks.cards import CATEGORY_WORDS
 from bot.blocks.common import context, deals_count, header, money, moneys, section, user
 from bot.commands.registry import Ctx, Reply
 from bot.intents.records import not_yet
+from bot.services.forecasts import Hindsight, Slice
 from bot.services.reports import Activity, Closed, previous
 from bot.services.timeutil import today_in
 from bot.spec import IntentSpec, Verb
@@ -82,12 +84,53 @@ def _cycle(ctx: Ctx, start: date, end: date, owner: str | None) -> tuple[str, li
     return f"{whose} sales cycle", lines
 
 
+def _slice(sl: Slice, currency: str) -> str:
+    return (
+        f"{deals_count(sl.deals)} · {moneys(sl.amounts, currency)} · weighted {moneys(sl.weighted, currency)}"
+    )
+
+
+def _bucket(start: date, end: date) -> str:
+    if start.month == end.month:
+        return f"{start:%b %Y}"
+    return f"Q{(start.month - 1) // 3 + 1} {start.year}"
+
+
+def _hindsight(h: Hindsight, currency: str, today: date) -> list[str]:
+    f, w = h.forecast, h.won
+    so_far = ", so far" if h.end >= today else ""
+    return [
+        f"*Last period* ({_span(h.start, h.end)}{so_far}): forecast {deals_count(f.deals)} · {moneys(f.amounts, currency)}"
+        f" (weighted {moneys(f.weighted, currency)}) as it began; won {deals_count(w.deals)}"
+        f" · {moneys(w.amounts, currency)}, {h.forecast_won} of them forecast"
+    ]
+
+
 def _forecast(ctx: Ctx, start: date, end: date, owner: str | None) -> tuple[str, list[str]]:
     f = ctx.crm.forecast(ctx.actor, start, end, owner)
     currency = ctx.crm.workspace_currency(ctx.actor)
     whose = _whose(owner)
-    lines = [f"*{deals_count(f.deals)} · {moneys(f.amounts, currency)}* expected to close"]
-    lines += [f"• {st.name}: {deals_count(st.deals)} · {moneys(st.amounts, currency)}" for st in f.stages]
+    lines = [
+        f"*{deals_count(f.deals)} · {moneys(f.amounts, currency)}* expected to close,"
+        f" *{moneys(f.weighted, currency)}* weighted by stage"
+    ]
+    lines += [
+        f"• {st.name}: {deals_count(st.deals)} · {moneys(st.amounts, currency)}"
+        f" · weighted {moneys(st.weighted, currency)}"
+        + (f" at {st.probability}%" if st.probability is not None else " (no probability set)")
+        for st in f.stages
+    ]
+    if len(f.buckets) > 1:
+        lines.append("*By expected close*")
+        lines += [f"• {_bucket(a, b)}: {_slice(sl, currency)}" for a, b, sl in f.buckets]
+    lines.append("*By forecast category*")
+    lines += [f"• {CATEGORY_WORDS[k]}: {_slice(sl, currency)}" for k, sl in f.categories.items()]
+    if f.unweighted_deals:
+        lines.append(
+            f"_{deals_count(f.unweighted_deals)} in stages with no probability count as nothing weighted._"
+        )
+    if f.hindsight is not None:
+        lines += _hindsight(f.hindsight, currency, today_in(ctx.tz, ctx.now()))
     return f"{whose} forecast", lines
 
 
@@ -138,7 +181,7 @@ def _round(value: Decimal | None) -> Decimal:
 READERS = {
     "activity": (_activity, "by the day each was logged as happening"),
     "cycle": (_cycle, "deals won in the period"),
-    "forecast": (_forecast, "open deals by their expected close date; nothing is weighted"),
+    "forecast": (_forecast, "open deals by their expected close date, weighted by their stage's probability"),
     "funnel": (_funnel, "deals added in the period, through the stages they reached (audit trail)"),
     "velocity": (_velocity, "deals open now; win rate, amount and days to win of the period's closed deals"),
 }

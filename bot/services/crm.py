@@ -32,9 +32,10 @@ from bot.services.deals import Deals
 from bot.services.details import Details
 from bot.services.errors import DomainError
 from bot.services.fields import EMAIL, PHONE
+from bot.services.forecasts import Forecast
 from bot.services.funnel import Funnel, Funnels, Velocity
 from bot.services.interactions import Interactions
-from bot.services.reports import Activity, Closed, Cycle, Forecast
+from bot.services.reports import Activity, Closed, Cycle
 from bot.services.tasks import TASK_SCOPES, Tasks
 from bot.services.timeline import Timeline
 from bot.services.undo import UndoLog
@@ -308,6 +309,10 @@ class CRM(ServiceBase):
             actor, owner=owner, stage=stage, include_closed=include_closed, tag=tag, limit=limit
         )
 
+    def categorize_deal(self, actor: Actor, ref: Ref, category: str) -> Written:
+        """The deal's forecast category: pipeline, best case or commit."""
+        return self.deals.categorize_deal(actor, ref, category)
+
     def tag_deal(self, actor: Actor, ref: Ref, tags: list[str]) -> Written:
         """Tags added to those the deal has."""
         return self.deals.tag_deal(actor, ref, tags)
@@ -325,7 +330,8 @@ class CRM(ServiceBase):
         return self.deals.activity(actor, start, end, owner)
 
     def forecast(self, actor: Actor, start: date, end: date, owner: str | None = None) -> Forecast:
-        """Open deals expected to close between two days, per stage (amounts per currency)."""
+        """Open deals expected to close between two days: per stage, month and category, as they are and
+        weighted; and the period before's forecast against what was won."""
         return self.deals.forecast(actor, start, end, owner)
 
     def cycle(self, actor: Actor, start: date, end: date, owner: str | None = None) -> Cycle:

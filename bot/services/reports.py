@@ -1,7 +1,7 @@
 """Reports managers ask for in chat, computed by SQL over a period in the reader's zone: deals won and
 lost (by when they actually closed), the win rate, the activity logged (calls, emails, meetings… per
-person), the sales cycle (days from a won deal's creation to its close) and the forecast (open deals
-expected to close in the period, per stage). Amounts stay per currency."""
+person), the sales cycle (days from a won deal's creation to its close). The forecast is bot/services/forecasts.py, the funnel
+and velocity bot/services/funnel.py. Amounts stay per currency."""
 
 from __future__ import annotations
 
@@ -203,48 +203,3 @@ def cycle(s: Session, actor: Actor, start: date, end: date, owner: User | None) 
         if made is not None and closed is not None
     ]
     return Cycle(start, end, days)
-
-
-@dataclass(frozen=True)
-class ForecastStage:
-    name: str
-    deals: int
-    amounts: Amounts
-
-
-@dataclass(frozen=True)
-class Forecast:
-    start: date
-    end: date
-    stages: list[ForecastStage]  # in pipeline order; only stages with deals
-
-    @property
-    def deals(self) -> int:
-        return sum(st.deals for st in self.stages)
-
-    @property
-    def amounts(self) -> Amounts:
-        return add_amounts(*(st.amounts for st in self.stages))
-
-
-def forecast(s: Session, actor: Actor, start: date, end: date, owner: User | None) -> Forecast:
-    """Open deals expected to close in the period (by their expected close date), per stage."""
-    if owner is not None and owner.id != actor.user_id:
-        policy.require(s, actor, "teammate figures")
-    q = (
-        select(PipelineStage.position, PipelineStage.name, Deal.currency, func.count(), func.sum(Deal.amount))
-        .select_from(Deal)
-        .join(PipelineStage, Deal.stage_id == PipelineStage.id)
-        .where(PipelineStage.is_closed.is_(False), Deal.close_date >= start, Deal.close_date <= end)
-        .group_by(PipelineStage.position, PipelineStage.name, Deal.currency)
-        .order_by(PipelineStage.position)
-    )
-    if owner is not None:
-        q = q.where(Deal.owner_id == owner.id)
-    counts: dict[tuple[int, str], int] = defaultdict(int)
-    amounts: dict[tuple[int, str], list[Amounts]] = defaultdict(list)
-    for position, name, currency, count, amount in s.execute(q):
-        counts[(position, name)] += int(count)
-        amounts[(position, name)].append({currency: Decimal(amount or 0)})
-    stages = [ForecastStage(k[1], counts[k], add_amounts(*amounts[k])) for k in sorted(counts)]
-    return Forecast(start, end, stages)

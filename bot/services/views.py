@@ -59,6 +59,7 @@ class DealView:
     closed_by_slack_id: str | None = None
     is_won: bool = False
     tags: tuple[str, ...] = ()
+    forecast_category: str = "pipeline"
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ from bot.services.people import find_teammate
 from bot.services.timeutil import due_instant, zone
 from bot.services.views import UserView, Written
 from models import PipelineStage, Task, User, Workspace
-from models.entities import DEFAULT_STAGES, ROLES
+from models.entities import DEFAULT_STAGES, ROLES, STAGE_PROBABILITY
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +44,7 @@ def workspace_id(s: Session, team_id: str, name: str | None = None, tz: str | No
                 position=position,
                 is_closed=key in ("won", "lost"),
                 is_won=key == "won",
+                probability=STAGE_PROBABILITY[key],
             )
         )
     s.flush()

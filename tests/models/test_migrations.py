@@ -427,3 +427,27 @@ def test_deal_tags_come_and_go_with_every_deal_kept(empty_url: str) -> None:
         assert dump(engine, ["deals"]) == before
     finally:
         engine.dispose()
+
+
+def test_forecast_columns_come_and_go_with_every_deal_and_stage_kept(empty_url: str) -> None:
+    """Under 0017 the deals already there are in the pipeline category and the default stages have their
+    probabilities; back down, those columns go and nothing else changes."""
+    from sqlalchemy import text
+
+    from models.entities import STAGE_PROBABILITY
+
+    engine = make_engine(empty_url)
+    try:
+        _filled_under(engine, "0013")
+        before = dump(engine, ["deals", "pipeline_stages"])
+        assert before["deals"] and before["pipeline_stages"]
+        upgrade(engine, "0017")
+        with engine.connect() as conn:
+            categories = conn.execute(text("SELECT forecast_category FROM deals")).scalars().all()
+            stages = conn.execute(text("SELECT key, probability FROM pipeline_stages")).all()
+        assert categories == ["pipeline"] * len(before["deals"])
+        assert stages and all(pct == STAGE_PROBABILITY[key] for key, pct in stages)
+        downgrade(engine, "0013")
+        assert dump(engine, ["deals", "pipeline_stages"]) == before
+    finally:
+        engine.dispose()
