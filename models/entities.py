@@ -46,7 +46,19 @@ AUDIT_ACTIONS = ("create", "update", "delete", "undo")
 # The records an audit event can be about (the service layer's AUDITED, by name). A column's
 # ``info["audit"]`` says how their audit events treat it (bot/services/base.py, AUDIT_MARKS): False for
 # one never recorded, "bot"/"activity"/"follows" for the bot's bookkeeping; unmarked, a person's data.
-RECORD_TYPES = ("contact", "company", "deal", "task", "interaction", "user", "subscription", "workspace")
+RECORD_TYPES = (
+    "contact",
+    "company",
+    "deal",
+    "task",
+    "interaction",
+    "user",
+    "subscription",
+    "workspace",
+    "quota",
+)
+# The shares of a quota whose first crossing is announced to the person and the manager who set it.
+QUOTA_MILESTONES = (50, 90, 100)
 
 
 def utcnow() -> datetime:
@@ -410,6 +422,33 @@ def _target_workspace(_mapper: Mapper[Any], _connection: Connection, target: Tar
         source = target.task or target.interaction
         assert source is not None
         target.workspace_id = source.workspace_id
+
+
+class Quota(WorkspaceScoped, Base):
+    """What a person is expected to win in a period (both days included), in one currency, set by a
+    manager; only won deals in that currency count towards it (amounts are never converted)."""
+
+    __tablename__ = "quotas"
+    __table_args__ = (
+        UniqueConstraint("workspace_id", "user_id", "period_start", "period_end"),
+        in_workspace(),
+        tenant_key("quotas", "user_id", "users"),
+        tenant_key("quotas", "set_by_id", "users"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column()
+    period_start: Mapped[date] = mapped_column(Date)
+    period_end: Mapped[date] = mapped_column(Date)
+    amount: Mapped[Decimal] = mapped_column(Numeric(14, 2))
+    currency: Mapped[str] = mapped_column(String(3))
+    set_by_id: Mapped[int | None] = mapped_column()
+    # The highest milestone (percent) already announced: each is told once, in the transaction that
+    # plans its messages.
+    announced_pct: Mapped[int] = mapped_column(Integer, default=0, info={"audit": "bot"})
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow, info={"audit": False})
 
 
 class AuditEvent(WorkspaceScoped, Base):

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from models.base import Base, WorkspaceScoped, one_of, tenant_key
 from models.entities import utcnow
 
-DELIVERY_KINDS = ("reminder", "overdue_nudge", "stale_deal", "stale_deals", "summary")
+DELIVERY_KINDS = ("reminder", "overdue_nudge", "stale_deal", "stale_deals", "summary", "quota_milestone")
 # pending → sending → sent; or back to pending (retry), or failed (gave up), or cancelled (no longer
 # true when its turn came: the task was completed, the deal saw activity, the subscription went away).
 DELIVERY_STATES = ("pending", "sending", "sent", "failed", "cancelled")

@@ -61,6 +61,7 @@ ACTIONS = {
     "settings": "change the workspace's settings",
     "roles": "change roles",
     "teammate figures": "see a teammate's own figures (everyone sees the team's totals and their own)",
+    "quotas": "set quotas",
 }
 # The part a person plays in a record (bot/services/policy.py HOLDERS).
 PARTS = {
@@ -228,6 +229,14 @@ TEMPLATES: dict[str, Template] = {
         "Nothing to change on the deal.", "For example: /crm deal move Acme renewal negotiation"
     ),
     "deal.stage.unknown": Template("“{value}” is not a pipeline stage.", _listed("Stages: ", "stages")),
+    "quota.amount": Template(
+        "“{value}” is not an amount for a quota.", "For example: /crm quota @bob 100k USD Q1"
+    ),
+    "quota.period": Template("“{value}” is not a period.", "For example: /crm quota @bob 100k USD Q1"),
+    "quota.form": Template(
+        "Whose quota, how much and for when?",
+        "For example: /crm quota @bob 100k USD Q1 (or this quarter, next month, 2027)",
+    ),
     "deal.category.unknown": Template(
         "“{value}” is not a forecast category.",
         "Categories: pipeline, best case, commit. For example: /crm deal category Acme renewal commit",

@@ -13,13 +13,14 @@ from bot.blocks import cards
 from bot.blocks.cards import CATEGORY_WORDS
 from bot.blocks.common import context, deals_count, header, money, moneys, section, user
 from bot.commands.registry import Ctx, Reply
+from bot.intents.quotas import quota_report, set_quota
 from bot.intents.records import not_yet
 from bot.services.forecasts import Hindsight, Slice
 from bot.services.reports import Activity, Closed, previous
 from bot.services.timeutil import today_in
 from bot.spec import IntentSpec, Verb
 
-SERVED = {"won", "lost", "win_rate", "activity", "cycle", "forecast", "funnel", "velocity"}
+SERVED = {"won", "lost", "win_rate", "activity", "cycle", "forecast", "funnel", "velocity", "quota"}
 # Kinds of activity, plural as a report counts them.
 KIND_WORDS = {
     "call": "calls",
@@ -182,6 +183,7 @@ READERS = {
     "activity": (_activity, "by the day each was logged as happening"),
     "cycle": (_cycle, "deals won in the period"),
     "forecast": (_forecast, "open deals by their expected close date, weighted by their stage's probability"),
+    "quota": (quota_report, "won deals in each quota's currency, closed in its period"),
     "funnel": (_funnel, "deals added in the period, through the stages they reached (audit trail)"),
     "velocity": (_velocity, "deals open now; win rate, amount and days to win of the period's closed deals"),
 }
@@ -248,5 +250,18 @@ SPECS = (
             ),
         ),
     ),
-    IntentSpec("report", report),
+    IntentSpec(
+        "report",
+        report,
+        verbs=(
+            Verb(
+                "quota",
+                "quota @someone AMOUNT [CURRENCY] [Q1|this quarter|next month|2027]",
+                "Set someone's quota for a period (managers); /crm report quota shows the leaderboard.",
+                "Pipeline",
+                ("quota @bob 100k USD Q1", "quota @ann €80k this quarter"),
+                run=set_quota,
+            ),
+        ),
+    ),
 )

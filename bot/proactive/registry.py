@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.proactive.kind import Button, Form, Kind, Rendered
-from bot.proactive.kinds import overdue_nudge, reminder, stale_deal, stale_deals, summary
+from bot.proactive.kinds import overdue_nudge, quota_milestone, reminder, stale_deal, stale_deals, summary
 from models import Delivery
 
 # Planned in this order, each round: the nudge leaves out tasks reminded in the same round.
@@ -23,6 +23,7 @@ KINDS: tuple[Kind, ...] = (
     stale_deals.KIND,
     stale_deal.KIND,
     summary.KIND,
+    quota_milestone.KIND,
 )
 
 

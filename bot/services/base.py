@@ -24,7 +24,19 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.services import limits, policy
 from bot.services.errors import RepeatedWrite
 from bot.services.tenancy import scoped
-from models import AuditEvent, Base, Company, Contact, Deal, Interaction, Subscription, Task, User, Workspace
+from models import (
+    AuditEvent,
+    Base,
+    Company,
+    Contact,
+    Deal,
+    Interaction,
+    Quota,
+    Subscription,
+    Task,
+    User,
+    Workspace,
+)
 from models.entities import LINKS_BEFORE, linked_fields, utcnow
 
 # Records whose changes can be audited and undone, by the name used in audit rows.
@@ -37,6 +49,7 @@ AUDITED: dict[str, type[Base]] = {
     "user": User,
     "subscription": Subscription,
     "workspace": Workspace,
+    "quota": Quota,
 }
 RECORD_TYPE = {cls: name for name, cls in AUDITED.items()}
 # How a column takes part in the audit trail: its ``info["audit"]`` (models/entities.py), True when

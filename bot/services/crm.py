@@ -10,6 +10,7 @@ service that owns its record type:
 - bot/services/tasks.py — tasks
 - bot/services/interactions.py — logged interactions and their edits
 - bot/services/funnel.py — the funnel (from the audit trail) and pipeline velocity
+- bot/services/quotas.py — quotas, attainment and the milestones announced
 - bot/services/details.py — a contact's and a company's page (people, interactions, deals and tasks)
 - bot/services/undo.py — history, timelines and undo
 
@@ -35,6 +36,7 @@ from bot.services.fields import EMAIL, PHONE
 from bot.services.forecasts import Forecast
 from bot.services.funnel import Funnel, Funnels, Velocity
 from bot.services.interactions import Interactions
+from bot.services.quotas import Attainment, Quotas, QuotaWritten
 from bot.services.reports import Activity, Closed, Cycle
 from bot.services.tasks import TASK_SCOPES, Tasks
 from bot.services.timeline import Timeline
@@ -79,6 +81,7 @@ class CRM(ServiceBase):
         self.interactions = Interactions(sessions, now)
         self.details = Details(sessions, now)
         self.funnels = Funnels(sessions, now)
+        self.quotas = Quotas(sessions, now)
         self.undo_log = UndoLog(sessions, now, self.workspaces)
 
     def now(self) -> datetime:
@@ -341,6 +344,16 @@ class CRM(ServiceBase):
     def funnel(self, actor: Actor, start: date, end: date, owner: str | None = None) -> Funnel:
         """How the deals added between two days went through the stages, from the audit trail."""
         return self.funnels.funnel(actor, start, end, owner)
+
+    def set_quota(
+        self, actor: Actor, person: str, amount: object, currency: str | None, start: date, end: date
+    ) -> QuotaWritten:
+        """A person's quota for a period; managers and admins only."""
+        return self.quotas.set_quota(actor, person, amount, currency, start, end)
+
+    def attainment(self, actor: Actor, start: date, end: date, owner: str | None = None) -> Attainment:
+        """Quotas overlapping the period, what each person won towards theirs, and the leaderboard."""
+        return self.quotas.attainment(actor, start, end, owner)
 
     def velocity(self, actor: Actor, start: date, end: date, owner: str | None = None) -> Velocity:
         """Pipeline velocity per currency over the deals closed between two days."""

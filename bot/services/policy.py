@@ -8,7 +8,8 @@ The README's "Who may do what" table is this module in words; change them togeth
 - undo is a change like the one it takes back: your own operations, or anyone's for a manager or admin,
   and never beyond what your role may do now (a rep who was a manager cannot undo a subscription);
 - channel summaries and workspace settings are for managers and admins; roles are for admins;
-- reports: everyone sees the team's totals and their own figures; a teammate's are for managers and admins.
+- reports: everyone sees the team's totals and their own figures; a teammate's are for managers and admins;
+- quotas are set (and their setting undone) by managers and admins.
 
 A refusal is a :class:`Forbidden` whose data say what was refused and who can do it instead (the words are
 bot/blocks/messages.py's).
@@ -40,9 +41,10 @@ ACTIONS: dict[str, str] = {
     "settings": "manager",
     "roles": "admin",
     "teammate figures": "manager",
+    "quotas": "manager",
 }
 # Undoing a change to one of these records is that action again.
-UNDO_ACTION = {"subscription": "subscriptions", "workspace": "settings", "user": "roles"}
+UNDO_ACTION = {"subscription": "subscriptions", "workspace": "settings", "user": "roles", "quota": "quotas"}
 
 # Who holds a record: its columns naming people, and the part each plays (a refusal names them by it).
 HOLDERS: dict[type[Any], tuple[tuple[str, str], ...]] = {

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -434,7 +435,10 @@ def test_forecast_columns_come_and_go_with_every_deal_and_stage_kept(empty_url: 
     probabilities; back down, those columns go and nothing else changes."""
     from sqlalchemy import text
 
+    from bot.db import make_session_factory
+    from bot.services import CRM
     from models.entities import STAGE_PROBABILITY
+    from tests.support.tenants import NOW
 
     engine = make_engine(empty_url)
     try:
@@ -447,7 +451,13 @@ def test_forecast_columns_come_and_go_with_every_deal_and_stage_kept(empty_url: 
             stages = conn.execute(text("SELECT key, probability FROM pipeline_stages")).all()
         assert categories == ["pipeline"] * len(before["deals"])
         assert stages and all(pct == STAGE_PROBABILITY[key] for key, pct in stages)
+        # A quota (a record type and its audit rows only 0017 knows) goes with the revision.
+        crm = CRM(make_session_factory(engine), clock=lambda: NOW)
+        boss = crm.register_user("TA", "UA1", name="A Boss", tz="UTC", role="admin")
+        crm.set_quota(boss, "UA2", "5000", "USD", date(2026, 10, 1), date(2026, 12, 31))
         downgrade(engine, "0013")
         assert dump(engine, ["deals", "pipeline_stages"]) == before
+        assert "quotas" not in inspect(engine).get_table_names()
+        upgrade(engine, "0017")
     finally:
         engine.dispose()

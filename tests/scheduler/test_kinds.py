@@ -97,7 +97,14 @@ def test_the_action_ids_slack_knows_are_each_owned_by_one_kind() -> None:
 
 
 def test_every_kind_in_the_outbox_has_a_module() -> None:
-    assert [k.name for k in KINDS] == ["reminder", "overdue_nudge", "stale_deals", "stale_deal", "summary"]
+    assert [k.name for k in KINDS] == [
+        "reminder",
+        "overdue_nudge",
+        "stale_deals",
+        "stale_deal",
+        "summary",
+        "quota_milestone",
+    ]
     assert all(find(k.name) is k for k in KINDS)
     with pytest.raises(ValueError, match="unknown delivery kind"):
         render("fax", {})

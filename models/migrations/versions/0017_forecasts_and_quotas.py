@@ -1,5 +1,7 @@
-"""forecasts: each stage's probability of winning (the default pipeline's stages get the usual ones), each
-deal's forecast category (pipeline, best case, commit; the deals already there are pipeline)
+"""forecasts and quotas: each stage's probability of winning (the default pipeline's stages get the usual
+ones), each deal's forecast category (pipeline, best case, commit; the deals already there are pipeline),
+quotas per person and period (audited: a new record type), and the quota milestone messages (a new kind of
+delivery). The vocabularies are written out as they are at this revision.
 
 Revision ID: 0017
 Revises: 0013
@@ -28,6 +30,60 @@ PROBABILITY = {
     "lost": 0,
 }
 CATEGORIES = ("pipeline", "best_case", "commit")
+RECORD_TYPES = ("contact", "company", "deal", "task", "interaction", "user", "subscription", "workspace")
+DELIVERY_KINDS = ("reminder", "overdue_nudge", "stale_deal", "stale_deals", "summary")
+
+
+def _one_of(column: str, values: Sequence[str]) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+def _vocabulary(table: str, column: str, values: Sequence[str]) -> None:
+    with op.batch_alter_table(table) as batch:
+        batch.drop_constraint(op.f(f"ck_{table}_{column}"), type_="check")
+        batch.create_check_constraint(op.f(f"ck_{table}_{column}"), _one_of(column, values))
+
+
+def _quotas() -> None:
+    op.create_table(
+        "quotas",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("workspace_id", sa.Integer(), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("period_start", sa.Date(), nullable=False),
+        sa.Column("period_end", sa.Date(), nullable=False),
+        sa.Column("amount", sa.Numeric(14, 2), nullable=False),
+        sa.Column("currency", sa.String(3), nullable=False),
+        sa.Column("set_by_id", sa.Integer(), nullable=True),
+        sa.Column("announced_pct", sa.Integer(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["workspace_id"],
+            ["workspaces.id"],
+            name=op.f("fk_quotas_workspace_id_workspaces"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["workspace_id", "user_id"],
+            ["users.workspace_id", "users.id"],
+            name=op.f("fk_quotas_user_id_users"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["workspace_id", "set_by_id"],
+            ["users.workspace_id", "users.id"],
+            name=op.f("fk_quotas_set_by_id_users"),
+        ),
+        sa.UniqueConstraint(
+            "workspace_id",
+            "user_id",
+            "period_start",
+            "period_end",
+            name=op.f("uq_quotas_workspace_id_user_id_period_start_period_end"),
+        ),
+        sa.UniqueConstraint("workspace_id", "id", name=op.f("uq_quotas_workspace_id_id")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_quotas")),
+    )
 
 
 def upgrade() -> None:
@@ -49,9 +105,18 @@ def upgrade() -> None:
         batch.alter_column("forecast_category", server_default=None)
         quoted = ", ".join(f"'{c}'" for c in CATEGORIES)
         batch.create_check_constraint(op.f("ck_deals_forecast_category"), f"forecast_category IN ({quoted})")
+    _quotas()
+    _vocabulary("audit_events", "record_type", (*RECORD_TYPES, "quota"))
+    _vocabulary("deliveries", "kind", (*DELIVERY_KINDS, "quota_milestone"))
 
 
 def downgrade() -> None:
+    # What only this revision could record goes with it: quota audit rows, milestone messages.
+    op.execute("DELETE FROM audit_events WHERE record_type = 'quota'")
+    op.execute("DELETE FROM deliveries WHERE kind = 'quota_milestone'")
+    _vocabulary("deliveries", "kind", DELIVERY_KINDS)
+    _vocabulary("audit_events", "record_type", RECORD_TYPES)
+    op.drop_table("quotas")
     with op.batch_alter_table("deals") as batch:
         batch.drop_constraint(op.f("ck_deals_forecast_category"), type_="check")
         batch.drop_column("forecast_category")
