@@ -5,14 +5,17 @@ Measures not built yet answer that they are not."""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
 from bot.blocks import cards
 from bot.blocks.cards import CATEGORY_WORDS
-from bot.blocks.common import context, deals_count, header, money, moneys, section, user
+from bot.blocks.common import context, day, deals_count, esc, header, money, moneys, section, user
 from bot.commands.registry import Ctx, Reply
+from bot.dispatch import execute, understand, wrong_form
 from bot.intents.quotas import quota_report, set_quota
 from bot.intents.records import not_yet
 from bot.services.forecasts import Hindsight, Slice
@@ -20,7 +23,33 @@ from bot.services.reports import Activity, Closed, previous
 from bot.services.timeutil import today_in
 from bot.spec import IntentSpec, Verb
 
-SERVED = {"won", "lost", "win_rate", "activity", "cycle", "forecast", "funnel", "velocity", "quota"}
+SERVED = {
+    "won",
+    "lost",
+    "win_rate",
+    "activity",
+    "cycle",
+    "forecast",
+    "funnel",
+    "velocity",
+    "quota",
+    "customers",
+}
+# What `/crm report WORD …` means when the parser does not read the words after it as a report.
+MEASURE_WORDS = {
+    "customers": "customers",
+    "customer": "customers",
+    "retention": "customers",
+    "satisfaction": "satisfaction",
+    "nps": "satisfaction",
+    "csat": "satisfaction",
+    "quota": "quota",
+    "quotas": "quota",
+    "funnel": "funnel",
+    "velocity": "velocity",
+    "forecast": "forecast",
+}
+QUIET = re.compile(r"\b(?:quiet|inactive|idle)\s+(?:for\s+)?(\d{1,4})(?:\s*days?)?\b", re.I)
 # Kinds of activity, plural as a report counts them.
 KIND_WORDS = {
     "call": "calls",
@@ -31,12 +60,12 @@ KIND_WORDS = {
 }
 
 
-def _period(ctx: Ctx, slots: dict[str, Any]) -> tuple[date, date]:
+def _period(ctx: Ctx, slots: dict[str, Any], *, year: bool = False) -> tuple[date, date]:
     period = slots.get("period") if isinstance(slots.get("period"), dict) else None
     if period and period.get("from") and period.get("to"):
         return date.fromisoformat(period["from"]), date.fromisoformat(period["to"])
-    today = today_in(ctx.tz, ctx.now())  # no period said: this month so far
-    return today.replace(day=1), today
+    today = today_in(ctx.tz, ctx.now())  # no period said: this month (customers: this year) so far
+    return (today.replace(month=1, day=1) if year else today.replace(day=1)), today
 
 
 def _span(start: date, end: date) -> str:
@@ -178,8 +207,11 @@ def _round(value: Decimal | None) -> Decimal:
     return (value or Decimal(0)).quantize(Decimal(1))
 
 
+Reader = Callable[[Ctx, date, date, str | None], tuple[str, list[str]]]
+
+
 # Measures with a reader of their own: (title and lines, what the period counts by).
-READERS = {
+READERS: dict[str, tuple[Reader, str]] = {
     "activity": (_activity, "by the day each was logged as happening"),
     "cycle": (_cycle, "deals won in the period"),
     "forecast": (_forecast, "open deals by their expected close date, weighted by their stage's probability"),
@@ -189,14 +221,42 @@ READERS = {
 }
 
 
+def _customers(ctx: Ctx, start: date, end: date, owner: str | None, quiet_days: int) -> tuple[str, list[str]]:
+    c = ctx.crm.customers(ctx.actor, start, end, owner, quiet_days)
+    currency = ctx.crm.workspace_currency(ctx.actor)
+    title = f"{_whose(owner)} customers"
+    lines = [
+        f"*{c.buyers} {'customer' if c.buyers == 1 else 'customers'} bought · {moneys(c.revenue, currency)}*"
+        f" ({c.new} new)",
+        f"Retention: {c.retained} of the {c.prior} who bought in {_span(*c.before)} bought again"
+        f" ({_pct(c.retention)})",
+        "*Top customers by lifetime value*",
+    ]
+    lines += [
+        f"{i}. {esc(x.name)}: {moneys(x.lifetime, currency)} over {deals_count(x.deals)} won"
+        + (f" · {moneys(x.period, currency)} in this period" if x.period else "")
+        for i, x in enumerate(c.top, 1)
+    ] or ["No customers yet."]
+    lines.append(f"*No activity for {c.quiet_days} days: {c.quiet_count}*")
+    lines += [f"• {esc(name)}: last activity {day(at.date())}" for name, at in c.quiet]
+    return title, lines
+
+
+CUSTOMERS_HOW = "companies with a won deal; won by the day it closed; activity on their deals"
+
+
 def report(ctx: Ctx, slots: dict[str, Any]) -> Reply:
     measure = slots.get("measure")
     if measure not in SERVED:
         return not_yet("report")
-    start, end = _period(ctx, slots)
+    start, end = _period(ctx, slots, year=measure == "customers")
     owner = slots.get("owner")
-    if measure in READERS:
-        read, how = READERS[measure]
+    reader: tuple[Reader, str] | None = READERS.get(str(measure))
+    if measure == "customers":
+        days = int(slots.get("inactive_days") or 30)
+        reader = (lambda c, a, b, o: _customers(c, a, b, o, days), CUSTOMERS_HOW)
+    if reader is not None:
+        read, how = reader
         title, lines = read(ctx, start, end, owner)
         blocks = [header(title), section("\n".join(lines)), context(f"{_span(start, end)} · {how}")]
         return Reply(f"{title}, {_span(start, end)}: " + lines[0].strip("*"), blocks)
@@ -236,6 +296,35 @@ def pipeline_summary(ctx: Ctx, slots: dict[str, Any]) -> Reply:
     return Reply(f"{title}: {p.open_count} open deals, {moneys(p.open_amounts, p.currency)}", blocks)
 
 
+def report_verb(ctx: Ctx, args: str) -> Reply:
+    """A report: what the parser reads from the words, or else the measure named first and the period
+    and person the parser reads from the rest."""
+    quiet = QUIET.search(args)
+    text = QUIET.sub(" ", args).strip()
+    intent = understand(ctx, f"report {text}")
+    words = text.split()
+    measure = MEASURE_WORDS.get(words[0].lower()) if words else None
+    if measure and (intent.get("intent") != "report" or intent["slots"].get("measure") != measure):
+        read = understand(ctx, "report won " + " ".join(words[1:])) if len(words) > 1 else {}
+        slots = dict(read.get("slots") or {}) if read.get("intent") == "report" else {}
+        intent = {"intent": "report", "slots": {**slots, "measure": measure}}
+    if intent.get("intent") != "report":
+        return wrong_form(REPORT_VERB, args)
+    if quiet:
+        intent["slots"]["inactive_days"] = int(quiet.group(1))
+    return execute(ctx, intent)
+
+
+REPORT_VERB = Verb(
+    "report",
+    "report MEASURE [PERIOD] [@someone]",
+    "Reports: won, lost, win rate, activity, cycle, funnel, velocity, forecast, quota, customers, satisfaction.",
+    "Pipeline",
+    ("report funnel this quarter", "report forecast Q1", "report customers this year quiet 60"),
+    run=report_verb,
+)
+
+
 SPECS = (
     IntentSpec(
         "pipeline_summary",
@@ -254,6 +343,7 @@ SPECS = (
         "report",
         report,
         verbs=(
+            REPORT_VERB,
             Verb(
                 "quota",
                 "quota @someone AMOUNT [CURRENCY] [Q1|this quarter|next month|2027]",

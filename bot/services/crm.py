@@ -11,6 +11,7 @@ service that owns its record type:
 - bot/services/interactions.py — logged interactions and their edits
 - bot/services/funnel.py — the funnel (from the audit trail) and pipeline velocity
 - bot/services/quotas.py — quotas, attainment and the milestones announced
+- bot/services/customers.py — customers: retention, revenue, lifetime value, the quiet ones
 - bot/services/details.py — a contact's and a company's page (people, interactions, deals and tasks)
 - bot/services/undo.py — history, timelines and undo
 
@@ -29,6 +30,7 @@ from bot.services import totals
 from bot.services.base import UNSET, Actor, Ref, ServiceBase
 from bot.services.companies import Companies
 from bot.services.contacts import Contacts
+from bot.services.customers import CustomerReports, Customers
 from bot.services.deals import Deals
 from bot.services.details import Details
 from bot.services.errors import DomainError
@@ -82,6 +84,7 @@ class CRM(ServiceBase):
         self.details = Details(sessions, now)
         self.funnels = Funnels(sessions, now)
         self.quotas = Quotas(sessions, now)
+        self.customer_reports = CustomerReports(sessions, now)
         self.undo_log = UndoLog(sessions, now, self.workspaces)
 
     def now(self) -> datetime:
@@ -354,6 +357,12 @@ class CRM(ServiceBase):
     def attainment(self, actor: Actor, start: date, end: date, owner: str | None = None) -> Attainment:
         """Quotas overlapping the period, what each person won towards theirs, and the leaderboard."""
         return self.quotas.attainment(actor, start, end, owner)
+
+    def customers(
+        self, actor: Actor, start: date, end: date, owner: str | None = None, quiet_days: int = 30
+    ) -> Customers:
+        """Customers over a period: revenue, retention, new ones, top by lifetime value, the quiet."""
+        return self.customer_reports.customers(actor, start, end, owner, quiet_days)
 
     def velocity(self, actor: Actor, start: date, end: date, owner: str | None = None) -> Velocity:
         """Pipeline velocity per currency over the deals closed between two days."""
