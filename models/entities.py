@@ -56,7 +56,9 @@ RECORD_TYPES = (
     "subscription",
     "workspace",
     "quota",
+    "feedback",
 )
+FEEDBACK_SCALES = ("nps", "csat")
 # The shares of a quota whose first crossing is announced to the person and the manager who set it.
 QUOTA_MILESTONES = (50, 90, 100)
 
@@ -449,6 +451,31 @@ class Quota(WorkspaceScoped, Base):
     announced_pct: Mapped[int] = mapped_column(Integer, default=0, info={"audit": "bot"})
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow, info={"audit": False})
+
+
+class Feedback(WorkspaceScoped, Base):
+    """A satisfaction answer a contact gave: NPS (0–10) or CSAT (1–5), logged by a rep; about the
+    contact's company too when it has one."""
+
+    __tablename__ = "feedback"
+    __table_args__ = (
+        Index("ix_feedback_given", "workspace_id", "given_at"),
+        in_workspace(),
+        tenant_key("feedback", "contact_id", "contacts", ondelete="CASCADE"),
+        tenant_key("feedback", "company_id", "companies", ondelete="CASCADE"),
+        tenant_key("feedback", "author_id", "users"),
+        one_of("scale", FEEDBACK_SCALES),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
+    contact_id: Mapped[int] = mapped_column()
+    company_id: Mapped[int | None] = mapped_column()
+    scale: Mapped[str] = mapped_column(String(8))
+    score: Mapped[int] = mapped_column(Integer)
+    author_id: Mapped[int | None] = mapped_column()
+    given_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class AuditEvent(WorkspaceScoped, Base):

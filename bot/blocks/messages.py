@@ -229,6 +229,14 @@ TEMPLATES: dict[str, Template] = {
         "Nothing to change on the deal.", "For example: /crm deal move Acme renewal negotiation"
     ),
     "deal.stage.unknown": Template("“{value}” is not a pipeline stage.", _listed("Stages: ", "stages")),
+    "feedback.scale": Template(
+        "“{value}” is not a survey scale.",
+        "Scales: nps (0–10), csat (1–5). For example: /crm feedback Jane Doe nps 9",
+    ),
+    "feedback.score": Template(
+        "“{value}” is not a score on the {scale} scale.",
+        "{scale} scores are whole numbers from {low} to {high}.",
+    ),
     "quota.amount": Template(
         "“{value}” is not an amount for a quota.", "For example: /crm quota @bob 100k USD Q1"
     ),

@@ -14,6 +14,7 @@ from bot.blocks import cards
 from bot.blocks.common import esc, user
 from bot.commands.registry import Ctx, Reply
 from bot.dispatch import execute
+from bot.intents import feedback
 from bot.intents.companies import LIST_VERB, SHOW_VERB, list_companies, show_company, tag_company
 from bot.intents.contacts import show_contact
 from bot.intents.deals import list_deals, show_deal, tag_deal
@@ -146,5 +147,5 @@ SPECS = (
     IntentSpec("tag_record", tag_record),
     IntentSpec("delete_record", answer_not_yet("delete_record")),
     IntentSpec("merge_records", answer_not_yet("merge_records")),
-    IntentSpec("log_feedback", answer_not_yet("log_feedback")),
+    feedback.SPEC,
 )

@@ -16,6 +16,7 @@ from bot.blocks.cards import CATEGORY_WORDS
 from bot.blocks.common import context, day, deals_count, esc, header, money, moneys, section, user
 from bot.commands.registry import Ctx, Reply
 from bot.dispatch import execute, understand, wrong_form
+from bot.intents.feedback import satisfaction_report
 from bot.intents.quotas import quota_report, set_quota
 from bot.intents.records import not_yet
 from bot.services.forecasts import Hindsight, Slice
@@ -34,6 +35,7 @@ SERVED = {
     "velocity",
     "quota",
     "customers",
+    "satisfaction",
 }
 # What `/crm report WORD …` means when the parser does not read the words after it as a report.
 MEASURE_WORDS = {
@@ -215,6 +217,10 @@ READERS: dict[str, tuple[Reader, str]] = {
     "activity": (_activity, "by the day each was logged as happening"),
     "cycle": (_cycle, "deals won in the period"),
     "forecast": (_forecast, "open deals by their expected close date, weighted by their stage's probability"),
+    "satisfaction": (
+        satisfaction_report,
+        "answers logged in the period; NPS = % promoters (9–10) − % detractors (0–6)",
+    ),
     "quota": (quota_report, "won deals in each quota's currency, closed in its period"),
     "funnel": (_funnel, "deals added in the period, through the stages they reached (audit trail)"),
     "velocity": (_velocity, "deals open now; win rate, amount and days to win of the period's closed deals"),

@@ -30,6 +30,7 @@ from models import (
     Company,
     Contact,
     Deal,
+    Feedback,
     Interaction,
     Quota,
     Subscription,
@@ -50,6 +51,7 @@ AUDITED: dict[str, type[Base]] = {
     "subscription": Subscription,
     "workspace": Workspace,
     "quota": Quota,
+    "feedback": Feedback,
 }
 RECORD_TYPE = {cls: name for name, cls in AUDITED.items()}
 # How a column takes part in the audit trail: its ``info["audit"]`` (models/entities.py), True when

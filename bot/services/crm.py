@@ -12,6 +12,7 @@ service that owns its record type:
 - bot/services/funnel.py — the funnel (from the audit trail) and pipeline velocity
 - bot/services/quotas.py — quotas, attainment and the milestones announced
 - bot/services/customers.py — customers: retention, revenue, lifetime value, the quiet ones
+- bot/services/feedback.py — satisfaction answers (NPS, CSAT) and their report
 - bot/services/details.py — a contact's and a company's page (people, interactions, deals and tasks)
 - bot/services/undo.py — history, timelines and undo
 
@@ -34,6 +35,7 @@ from bot.services.customers import CustomerReports, Customers
 from bot.services.deals import Deals
 from bot.services.details import Details
 from bot.services.errors import DomainError
+from bot.services.feedback import FeedbackLog, FeedbackWritten, Satisfaction
 from bot.services.fields import EMAIL, PHONE
 from bot.services.forecasts import Forecast
 from bot.services.funnel import Funnel, Funnels, Velocity
@@ -84,6 +86,7 @@ class CRM(ServiceBase):
         self.details = Details(sessions, now)
         self.funnels = Funnels(sessions, now)
         self.quotas = Quotas(sessions, now)
+        self.feedback = FeedbackLog(sessions, now)
         self.customer_reports = CustomerReports(sessions, now)
         self.undo_log = UndoLog(sessions, now, self.workspaces)
 
@@ -363,6 +366,16 @@ class CRM(ServiceBase):
     ) -> Customers:
         """Customers over a period: revenue, retention, new ones, top by lifetime value, the quiet."""
         return self.customer_reports.customers(actor, start, end, owner, quiet_days)
+
+    def log_feedback(
+        self, actor: Actor, contact: Ref, scale: str, score: object, company: Ref | None = None
+    ) -> FeedbackWritten:
+        """An NPS (0–10) or CSAT (1–5) answer from a contact."""
+        return self.feedback.log_feedback(actor, contact, scale, score, company)
+
+    def satisfaction(self, actor: Actor, start: date, end: date, owner: str | None = None) -> Satisfaction:
+        """NPS and average CSAT over a period: the team's, per company and per owner."""
+        return self.feedback.satisfaction(actor, start, end, owner)
 
     def velocity(self, actor: Actor, start: date, end: date, owner: str | None = None) -> Velocity:
         """Pipeline velocity per currency over the deals closed between two days."""

@@ -24,7 +24,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.services.errors import Forbidden
-from models import AuditEvent, Company, Contact, Deal, Interaction, Task, User
+from models import AuditEvent, Company, Contact, Deal, Feedback, Interaction, Task, User
 
 if TYPE_CHECKING:
     # Only named in signatures: base.py runs every write's permission check through this module.
@@ -53,6 +53,7 @@ HOLDERS: dict[type[Any], tuple[tuple[str, str], ...]] = {
     Deal: (("owner_id", "owner"),),
     Task: (("assignee_id", "assignee"), ("creator_id", "creator")),
     Interaction: (("author_id", "author"),),
+    Feedback: (("author_id", "author"),),
 }
 
 

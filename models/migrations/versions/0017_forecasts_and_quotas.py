@@ -1,6 +1,6 @@
 """forecasts and quotas: each stage's probability of winning (the default pipeline's stages get the usual
 ones), each deal's forecast category (pipeline, best case, commit; the deals already there are pipeline),
-quotas per person and period (audited: a new record type), and the quota milestone messages (a new kind of
+quotas per person and period and satisfaction answers (audited: new record types), and the quota milestone messages (a new kind of
 delivery). The vocabularies are written out as they are at this revision.
 
 Revision ID: 0017
@@ -86,6 +86,48 @@ def _quotas() -> None:
     )
 
 
+def _feedback() -> None:
+    op.create_table(
+        "feedback",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("workspace_id", sa.Integer(), nullable=False),
+        sa.Column("contact_id", sa.Integer(), nullable=False),
+        sa.Column("company_id", sa.Integer(), nullable=True),
+        sa.Column("scale", sa.String(8), nullable=False),
+        sa.Column("score", sa.Integer(), nullable=False),
+        sa.Column("author_id", sa.Integer(), nullable=True),
+        sa.Column("given_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["workspace_id"],
+            ["workspaces.id"],
+            name=op.f("fk_feedback_workspace_id_workspaces"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["workspace_id", "contact_id"],
+            ["contacts.workspace_id", "contacts.id"],
+            name=op.f("fk_feedback_contact_id_contacts"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["workspace_id", "company_id"],
+            ["companies.workspace_id", "companies.id"],
+            name=op.f("fk_feedback_company_id_companies"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["workspace_id", "author_id"],
+            ["users.workspace_id", "users.id"],
+            name=op.f("fk_feedback_author_id_users"),
+        ),
+        sa.CheckConstraint("scale IN ('nps', 'csat')", name=op.f("ck_feedback_scale")),
+        sa.UniqueConstraint("workspace_id", "id", name=op.f("uq_feedback_workspace_id_id")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_feedback")),
+    )
+    op.create_index(op.f("ix_feedback_given"), "feedback", ["workspace_id", "given_at"])
+
+
 def upgrade() -> None:
     with op.batch_alter_table("pipeline_stages") as batch:
         batch.add_column(sa.Column("probability", sa.Integer(), nullable=True))
@@ -106,16 +148,19 @@ def upgrade() -> None:
         quoted = ", ".join(f"'{c}'" for c in CATEGORIES)
         batch.create_check_constraint(op.f("ck_deals_forecast_category"), f"forecast_category IN ({quoted})")
     _quotas()
-    _vocabulary("audit_events", "record_type", (*RECORD_TYPES, "quota"))
+    _feedback()
+    _vocabulary("audit_events", "record_type", (*RECORD_TYPES, "quota", "feedback"))
     _vocabulary("deliveries", "kind", (*DELIVERY_KINDS, "quota_milestone"))
 
 
 def downgrade() -> None:
     # What only this revision could record goes with it: quota audit rows, milestone messages.
-    op.execute("DELETE FROM audit_events WHERE record_type = 'quota'")
+    op.execute("DELETE FROM audit_events WHERE record_type IN ('quota', 'feedback')")
     op.execute("DELETE FROM deliveries WHERE kind = 'quota_milestone'")
     _vocabulary("deliveries", "kind", DELIVERY_KINDS)
     _vocabulary("audit_events", "record_type", RECORD_TYPES)
+    op.drop_index(op.f("ix_feedback_given"), table_name="feedback")
+    op.drop_table("feedback")
     op.drop_table("quotas")
     with op.batch_alter_table("deals") as batch:
         batch.drop_constraint(op.f("ck_deals_forecast_category"), type_="check")
