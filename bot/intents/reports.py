@@ -19,6 +19,7 @@ from bot.dispatch import execute, understand, wrong_form
 from bot.intents.feedback import satisfaction_report
 from bot.intents.quotas import quota_report, set_quota
 from bot.intents.records import not_yet
+from bot.intents.report_charts import upload_after
 from bot.services.forecasts import Hindsight, Slice
 from bot.services.reports import Activity, Closed, previous
 from bot.services.timeutil import today_in
@@ -265,7 +266,12 @@ def report(ctx: Ctx, slots: dict[str, Any]) -> Reply:
         read, how = reader
         title, lines = read(ctx, start, end, owner)
         blocks = [header(title), section("\n".join(lines)), context(f"{_span(start, end)} · {how}")]
-        return Reply(f"{title}, {_span(start, end)}: " + lines[0].strip("*"), blocks)
+        upload = upload_after(ctx, str(measure), start, end, owner)
+        if upload is not None and not ctx.share:
+            blocks.append(context("📈 The chart is in your DM with me."))
+        return Reply(
+            f"{title}, {_span(start, end)}: " + lines[0].strip("*"), blocks, after=[upload] if upload else []
+        )
     c = ctx.crm.closed(ctx.actor, start, end, owner)
     whose = _whose(owner)
     currency = ctx.crm.workspace_currency(ctx.actor)

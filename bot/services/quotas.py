@@ -38,6 +38,7 @@ class QuotaLine:
     currency: str
     won: Decimal
     deals: int
+    name: str = ""
     place: int = 0  # on the leaderboard of everyone with a quota in the period, 1 = first
 
     @property
@@ -90,15 +91,15 @@ def attainment(s: Session, actor: Actor, start: date, end: date, owner: User | N
     ws = s.get(Workspace, actor.workspace_id)
     tz = ws.default_tz if ws else "UTC"
     rows = s.execute(
-        select(Quota, User.slack_id)
+        select(Quota, User.slack_id, User.name)
         .join(User, Quota.user_id == User.id)
         .where(Quota.period_start <= end, Quota.period_end >= start)
     ).all()
     lines = []
-    for q, slack_id in rows:
+    for q, slack_id, name in rows:
         won, deals = _won(s, q, tz)
         lines.append(
-            QuotaLine(q.id, slack_id, q.period_start, q.period_end, q.amount, q.currency, won, deals)
+            QuotaLine(q.id, slack_id, q.period_start, q.period_end, q.amount, q.currency, won, deals, name)
         )
     lines.sort(key=lambda x: (-x.share, x.slack_id))
     lines = [replace(x, place=i + 1) for i, x in enumerate(lines)]

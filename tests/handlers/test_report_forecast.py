@@ -62,6 +62,10 @@ def test_the_forecast_is_weighted_by_stage_per_month_and_per_category(slack: Sla
     assert "• Pipeline: 1 deal · €5,000 · weighted €3,000" in shown, shown
     assert "• Best case: 1 deal · $2,000 · weighted $200" in shown, shown
     assert "• Commit: 1 deal · $10,000 · weighted $6,000" in shown, shown
+    # One chart per currency, after the figures: dollars and euros never share a scale.
+    uploads = slack.fake.wait_calls("files.completeUploadExternal", count=2)
+    titles = " ".join(str(c.params) for c in uploads)
+    assert "Forecast in USD" in titles and "Forecast in EUR" in titles, titles
     ahead = shown.split("*Last period*")[0]  # the quarter before won Already Won; Q1's forecast has not
     assert "$7,000" not in ahead and "$3,000" not in ahead, shown
 

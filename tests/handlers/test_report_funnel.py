@@ -85,6 +85,10 @@ def test_the_funnel_follows_the_deals_added_through_the_stages_they_reached(slac
     for stage, reached, to_next, to_won, days in _expected_funnel():
         line = f"• {stage}: {reached} reached · {to_next} on to the next · {to_won} won · median {days}"
         assert line in shown, (line, shown)
+    # The chart follows the figures, in the DM; the figures stay in the message as text.
+    assert "The chart is in your DM with me" in shown, shown
+    complete = slack.fake.wait_calls("files.completeUploadExternal")[-1]
+    assert "Funnel" in str(complete.params) and slack.fake.uploads[-1].params["bytes"].startswith(b"\x89PNG")
     # Spelled out once, so a wrong reading of the story fails here too.
     assert "• Qualified: 3 reached · 67% on to the next · 33% won · median 4 days in it" in shown, shown
 

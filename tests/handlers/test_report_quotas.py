@@ -118,6 +118,9 @@ def test_the_leaderboard_for_managers_and_the_team_totals_for_reps(
     assert f"1. <@{BOB}>: ${won:,.0f} of $10,000 ({won / BOB_QUOTA:.0%}) · 3 won" in board, board
     assert f"2. <@{ANN}>: $0 of $20,000 (0%) · 0 won" in board, board
 
+    leaderboard = slack.fake.wait_calls("files.completeUploadExternal")[-1]
+    assert "Quota leaderboard" in str(leaderboard.params), leaderboard.params
+
     mine = text_of(slack.dm("report quota this quarter", user=BOB))
     assert "*Team: $9,500 won of $30,000*" in mine and f"1. <@{BOB}>" in mine, mine
     assert f"<@{ANN}>:" not in mine and "You are 1st of 2." in mine, mine
