@@ -45,12 +45,16 @@ def _read_back(slots: dict[str, Any]) -> str:
     return f"log {scale} {s.get('score')} from {s.get('contact', '?')}"
 
 
+def _answers(n: int) -> str:
+    return f"{n} answer" if n == 1 else f"{n} answers"
+
+
 def _scores(x: Scores) -> str:
     bits = []
     if x.net_promoter is not None:
-        bits.append(f"NPS {x.net_promoter:+.0f} ({len(x.nps)} answers)")
+        bits.append(f"NPS {x.net_promoter:+.0f} ({_answers(len(x.nps))})")
     if x.average_csat is not None:
-        bits.append(f"CSAT {x.average_csat:.1f}/5 ({len(x.csat)} answers)")
+        bits.append(f"CSAT {x.average_csat:.1f}/5 ({_answers(len(x.csat))})")
     return " · ".join(bits) or "no answers"
 
 

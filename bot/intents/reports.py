@@ -173,7 +173,7 @@ def _pct(rate: float | None) -> str:
 
 def _days(days: float | None) -> str:
     if days is None:
-        return "no stays ended"
+        return "none has left it yet"
     return "under a day" if days < 1 else f"{days:.0f} day" if round(days) == 1 else f"{days:.0f} days"
 
 
@@ -185,7 +185,11 @@ def _funnel(ctx: Ctx, start: date, end: date, owner: str | None) -> tuple[str, l
     lines = [f"*{deals_count(f.added)} added · {f.won} won ({_pct(f.won / f.added)})*"]
     lines += [
         f"• {st.name}: {st.reached} reached · {_pct(st.to_next)} on to the next · {_pct(st.to_won)} won"
-        f" · median {_days(st.median_days)} in it"
+        + (
+            f" · median {_days(st.median_days)} in it"
+            if st.median_days is not None
+            else " · none has left it yet"
+        )
         for st in f.stages
     ]
     return title, lines
@@ -200,7 +204,7 @@ def _velocity(ctx: Ctx, start: date, end: date, owner: str | None) -> tuple[str,
     lines = [f"*{' + '.join(money(_round(c.per_day), c.currency) + ' a day' for c in rows)}*"]
     lines += [
         f"• {c.currency}: {deals_count(c.open_deals)} open × {_pct(c.win_rate)} won"
-        f" × {money(_round(c.average_won), c.currency)} average ÷ {max(c.cycle_days or 0, 1):.0f} days to win"
+        f" × {money(_round(c.average_won), c.currency)} average ÷ {_days(max(c.cycle_days or 0, 1))} to win"
         for c in rows
     ]
     return title, lines

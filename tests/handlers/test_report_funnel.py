@@ -73,7 +73,7 @@ def _expected_funnel() -> list[tuple[str, int, str, str, str]]:
         stays = [
             b[1] - a[1] for p in NOVEMBER.values() for a, b in zip(p, p[1:], strict=False) if a[0] == stage
         ]
-        days = f"{median(stays):.0f} day" if stays else "no stays ended"
+        days = f"median {median(stays):.0f} day" if stays else "none has left it yet"
         out.append((stage, n, f"{following / n:.0%}", f"{won / n:.0%}", days))
     return out
 
@@ -83,7 +83,7 @@ def test_the_funnel_follows_the_deals_added_through_the_stages_they_reached(slac
     shown = text_of(slack.dm("report funnel this month"))
     assert "funnel" in shown and "5 deals added · 1 won (20%)" in shown, shown
     for stage, reached, to_next, to_won, days in _expected_funnel():
-        line = f"• {stage}: {reached} reached · {to_next} on to the next · {to_won} won · median {days}"
+        line = f"• {stage}: {reached} reached · {to_next} on to the next · {to_won} won · {days}"
         assert line in shown, (line, shown)
     # The chart follows the figures, in the DM; the figures stay in the message as text.
     assert "The chart is in your DM with me" in shown, shown

@@ -25,11 +25,13 @@ def _at(slack: SlackHTTP, day: int, month: int = 11) -> None:
 def _nps(scores: list[int]) -> str:
     promoters = sum(1 for s in scores if s >= 9)
     detractors = sum(1 for s in scores if s <= 6)
-    return f"NPS {100 * (promoters - detractors) / len(scores):+.0f} ({len(scores)} answers)"
+    n = f"{len(scores)} answer" + ("s" if len(scores) != 1 else "")
+    return f"NPS {100 * (promoters - detractors) / len(scores):+.0f} ({n})"
 
 
 def _csat(scores: list[int]) -> str:
-    return f"CSAT {sum(scores) / len(scores):.1f}/5 ({len(scores)} answers)"
+    n = f"{len(scores)} answer" + ("s" if len(scores) != 1 else "")
+    return f"CSAT {sum(scores) / len(scores):.1f}/5 ({n})"
 
 
 def _expected(rows: list[tuple[str, str, str, int]]) -> str:
@@ -86,4 +88,4 @@ def test_nps_and_csat_per_period_company_and_owner(slack: SlackHTTP) -> None:
     bobs = text_of(slack.command("report satisfaction this month", user=BOB))
     assert f"*{_expected(NOVEMBER)}*" in bobs and f"• <@{BOB}>:" in bobs and f"• <@{ANN}>:" not in bobs, bobs
     october = text_of(slack.dm("report satisfaction last month"))
-    assert "NPS -100 (1 answers)" in october, october
+    assert "NPS -100 (1 answer)" in october, october
