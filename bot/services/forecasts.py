@@ -16,7 +16,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from bot.services import policy
@@ -173,14 +173,14 @@ def _first(item: tuple[tuple[int, str, int | None], Slice]) -> int:
 TRACKED = ("stage_id", "amount", "currency", "close_date")
 
 
-def _as_of(s: Session, deals: dict[int, dict[str, Any]], instant: datetime) -> None:
+def _as_of(s: Session, deals: dict[int, dict[str, Any]], chosen: Select[Any], instant: datetime) -> None:
     """Each deal's tracked columns as they stood at ``instant``, folded from its audit events up to
     then (a deal with none keeps the values it has now)."""
     q = (
         select(AuditEvent.record_id, AuditEvent.after)
         .where(
             AuditEvent.record_type == "deal",
-            AuditEvent.record_id.in_(list(deals)),
+            AuditEvent.record_id.in_(chosen.with_only_columns(Deal.id)),
             AuditEvent.action.in_(("create", "update")),
             AuditEvent.undone_by_op.is_(None),
             AuditEvent.at < instant,
@@ -190,7 +190,7 @@ def _as_of(s: Session, deals: dict[int, dict[str, Any]], instant: datetime) -> N
     for deal_id, after in s.execute(q):
         for key in TRACKED:
             if after and key in after:
-                deals[deal_id][key] = after[key]
+                deals.setdefault(deal_id, {})[key] = after[key]
 
 
 def _hindsight(s: Session, actor: Actor, start: date, end: date, owner: User | None) -> Hindsight:
@@ -207,7 +207,7 @@ def _hindsight(s: Session, actor: Actor, start: date, end: date, owner: User | N
         for i, r in now_rows.items()
     }
     if then:
-        _as_of(s, then, since)
+        _as_of(s, then, q, since)
     won_q = (
         select(Deal.id, Deal.currency, Deal.amount)
         .join(PipelineStage, Deal.stage_id == PipelineStage.id)

@@ -18,8 +18,9 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from statistics import median
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from bot.services import policy
@@ -76,7 +77,9 @@ def _check(s: Session, actor: Actor, owner: User | None) -> None:
         policy.require(s, actor, "teammate figures")
 
 
-def _paths(s: Session, deal_ids: dict[int, tuple[datetime, int]]) -> dict[int, list[tuple[datetime, int]]]:
+def _paths(
+    s: Session, deal_ids: dict[int, tuple[datetime, int]], chosen: Select[Any]
+) -> dict[int, list[tuple[datetime, int]]]:
     """Each deal's stages in order, with when it entered each: from its audit events, or (a deal with
     none, imported before the audit trail) the stage it is in since it was made."""
     paths: dict[int, list[tuple[datetime, int]]] = defaultdict(list)
@@ -85,7 +88,8 @@ def _paths(s: Session, deal_ids: dict[int, tuple[datetime, int]]) -> dict[int, l
             select(AuditEvent.record_id, AuditEvent.at, AuditEvent.after)
             .where(
                 AuditEvent.record_type == "deal",
-                AuditEvent.record_id.in_(list(deal_ids)),
+                # The deals by the query that chose them: no list of ids as long as the period's deals.
+                AuditEvent.record_id.in_(chosen.with_only_columns(Deal.id)),
                 AuditEvent.action.in_(("create", "update")),
                 AuditEvent.undone_by_op.is_(None),
             )
@@ -114,7 +118,7 @@ def funnel(s: Session, actor: Actor, start: date, end: date, owner: User | None)
     if owner is not None:
         q = q.where(Deal.owner_id == owner.id)
     deals = {deal_id: (made, stage_id) for deal_id, made, stage_id in s.execute(q)}
-    paths = _paths(s, deals)
+    paths = _paths(s, deals, q)
     reached = [0] * len(opened)
     stays: dict[int, list[float]] = defaultdict(list)
     won = 0
