@@ -478,6 +478,11 @@ def seed(
                     activity_v,
                     "[]",
                     "{}",
+                    # Most deals are pipeline, some best case, a few commit (without drawing from the rng,
+                    # so the rest of the data set is as it was).
+                    ("commit", "best_case", "best_case", "pipeline", "pipeline", "pipeline", "pipeline")[
+                        i % 7
+                    ],
                     created_v,
                     activity_v,
                 )
@@ -501,6 +506,7 @@ def seed(
                 "last_activity_at",
                 "tags",
                 "custom",
+                "forecast_category",
                 "created_at",
                 "updated_at",
             ),

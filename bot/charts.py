@@ -113,3 +113,40 @@ def amount_by_stage_png(
 
 def summary_chart_png(summary: PipelineSummary) -> bytes:
     return amount_by_stage_png(summary.stages, summary.currency)
+
+
+def bars_png(
+    title: str, labels: Sequence[str], series: Sequence[tuple[str, Sequence[float]]], xlabel: str
+) -> bytes:
+    """Horizontal bars, one group per label (top to bottom in the order given), one bar per series
+    (e.g. an amount and its weighted part), each labelled with its value. One scale only: callers with
+    several currencies draw one chart per currency, never adding them."""
+    fig = Figure(figsize=(7, 0.45 * max(len(labels), 3) * max(len(series), 1) + 1.2), dpi=100)
+    FigureCanvasAgg(fig)
+    ax = fig.subplots()
+    height = 0.8 / max(len(series), 1)
+    top = max((v for _, values in series for v in values), default=0.0) or 1.0
+    colours = (OPEN, WON, LOST)
+    for i, (name, values) in enumerate(series):
+        ys = [
+            len(labels) - 1 - j + (len(series) - 1 - i) * height - 0.4 + height / 2
+            for j in range(len(labels))
+        ]
+        bars = ax.barh(ys, list(values), height=height, color=colours[i % len(colours)], label=name)
+        for bar, value in zip(bars, values, strict=True):
+            ax.text(
+                bar.get_width() + top * 0.01, bar.get_y() + height / 2, _short(value), va="center", fontsize=8
+            )
+    ax.set_yticks(range(len(labels)), list(labels)[::-1])
+    ax.set_xlim(0, top * 1.2)
+    ax.set_xlabel(xlabel)
+    ax.xaxis.set_major_formatter(lambda x, _pos: _short(x))
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    if len(series) > 1:
+        ax.legend(loc="lower right", fontsize=8, frameon=False)
+    ax.set_title(title)
+    fig.tight_layout()
+    out = io.BytesIO()
+    fig.savefig(out, format="png")
+    return out.getvalue()

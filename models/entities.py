@@ -41,8 +41,12 @@ DEFAULT_PROBABILITIES = {
     "won": 100,
     "lost": 0,
 }
+# The reports' name for the same figures.
+STAGE_PROBABILITY = DEFAULT_PROBABILITIES
 # What the migration calls the pipeline every deal made before there could be several is in.
 DEFAULT_PIPELINE = ("sales", "Sales")
+# What the owner calls a deal in the forecast: most are pipeline, the likelier best case, the sure commit.
+FORECAST_CATEGORIES = ("pipeline", "best_case", "commit")
 REMINDER_STATES = ("none", "pending", "sent")
 AUDIT_ACTIONS = ("create", "update", "delete", "undo")
 # The records an audit event can be about (the service layer's AUDITED, by name). A column's
@@ -61,6 +65,8 @@ RECORD_TYPES = (
     "pipeline",
     "stage",
     "custom_field",
+    "quota",
+    "feedback",
 )
 # The kinds of value a workspace's own fields hold, and the records they can be added to.
 CUSTOM_FIELD_KINDS = ("text", "number", "date", "choice")
@@ -68,6 +74,9 @@ CUSTOM_FIELD_RECORDS = ("contact", "company", "deal")
 # PostgreSQL's GIN indexes on the lower-cased tag lists (migration 0016; bot/services/lookup.py tagged):
 # expressions of one database, so written by the migration alone and not declared on the models.
 MIGRATION_ONLY_INDEXES = frozenset({"ix_contacts_tags", "ix_companies_tags", "ix_deals_tags"})
+FEEDBACK_SCALES = ("nps", "csat")
+# The shares of a quota whose first crossing is announced to the person and the manager who set it.
+QUOTA_MILESTONES = (50, 90, 100)
 
 
 def utcnow() -> datetime:
@@ -288,6 +297,7 @@ class Deal(SoftDeleted, WorkspaceScoped, Base):
         tenant_key("deals", "stage_id", "pipeline_stages"),
         tenant_key("deals", "owner_id", "users"),
         tenant_key("deals", "closed_by_id", "users"),
+        one_of("forecast_category", FORECAST_CATEGORIES),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -317,6 +327,7 @@ class Deal(SoftDeleted, WorkspaceScoped, Base):
     custom: Mapped[dict[str, Any]] = mapped_column(default=dict)
     # The import that made it (bot/services/dataio/): a whole import is undone by this id.
     import_batch: Mapped[str | None] = mapped_column(String(36), info={"audit": False})
+    forecast_category: Mapped[str] = mapped_column(String(16), default="pipeline")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow, info={"audit": False})
 
@@ -537,6 +548,58 @@ def _target_workspace(_mapper: Mapper[Any], _connection: Connection, target: Tar
         source = target.task or target.interaction
         assert source is not None
         target.workspace_id = source.workspace_id
+
+
+class Quota(WorkspaceScoped, Base):
+    """What a person is expected to win in a period (both days included), in one currency, set by a
+    manager; only won deals in that currency count towards it (amounts are never converted)."""
+
+    __tablename__ = "quotas"
+    __table_args__ = (
+        UniqueConstraint("workspace_id", "user_id", "period_start", "period_end"),
+        in_workspace(),
+        tenant_key("quotas", "user_id", "users"),
+        tenant_key("quotas", "set_by_id", "users"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column()
+    period_start: Mapped[date] = mapped_column(Date)
+    period_end: Mapped[date] = mapped_column(Date)
+    amount: Mapped[Decimal] = mapped_column(Numeric(14, 2))
+    currency: Mapped[str] = mapped_column(String(3))
+    set_by_id: Mapped[int | None] = mapped_column()
+    # The highest milestone (percent) already announced: each is told once, in the transaction that
+    # plans its messages.
+    announced_pct: Mapped[int] = mapped_column(Integer, default=0, info={"audit": "bot"})
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow, info={"audit": False})
+
+
+class Feedback(WorkspaceScoped, Base):
+    """A satisfaction answer a contact gave: NPS (0–10) or CSAT (1–5), logged by a rep; about the
+    contact's company too when it has one."""
+
+    __tablename__ = "feedback"
+    __table_args__ = (
+        Index("ix_feedback_given", "workspace_id", "given_at"),
+        in_workspace(),
+        tenant_key("feedback", "contact_id", "contacts", ondelete="CASCADE"),
+        tenant_key("feedback", "company_id", "companies", ondelete="CASCADE"),
+        tenant_key("feedback", "author_id", "users"),
+        one_of("scale", FEEDBACK_SCALES),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
+    contact_id: Mapped[int] = mapped_column()
+    company_id: Mapped[int | None] = mapped_column()
+    scale: Mapped[str] = mapped_column(String(8))
+    score: Mapped[int] = mapped_column(Integer)
+    author_id: Mapped[int | None] = mapped_column()
+    given_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class AuditEvent(WorkspaceScoped, Base):

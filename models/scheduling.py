@@ -22,6 +22,7 @@ DELIVERY_KINDS = (
     "webhook",
     "webhook_disabled",
     "deal_room",
+    "quota_milestone",
 )
 # pending → sending → sent; or back to pending (retry), or failed (gave up), or cancelled (no longer
 # true when its turn came: the task was completed, the deal saw activity, the subscription went away).

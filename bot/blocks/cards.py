@@ -128,6 +128,10 @@ def contact_details(d: ContactDetails, tz: str, edit: Any = None) -> list[Block]
     return compact(blocks)
 
 
+# A deal's forecast category as its owner reads it.
+CATEGORY_WORDS = {"pipeline": "Pipeline", "best_case": "Best case", "commit": "Commit"}
+
+
 def deal_details(d: DealView, tz: str, edit: Any = None) -> list[Block]:
     stage = d.stage_name
     if d.closed_at is not None:
@@ -142,6 +146,8 @@ def deal_details(d: DealView, tz: str, edit: Any = None) -> list[Block]:
         ("Contact", esc(d.contact or "—")),
         ("Owner", user(d.owner_slack_id)),
     ]
+    if not d.is_closed:
+        info.append(("Forecast", CATEGORY_WORDS.get(d.forecast_category, d.forecast_category)))
     return compact(
         [
             header(d.title),

@@ -66,6 +66,7 @@ ACTIONS = {
     "teammate figures": "see a teammate's own figures (everyone sees the team's totals and their own)",
     "webhooks": "see or change the workspace's webhooks",
     "stages": "change the pipelines and their stages",
+    "quotas": "set quotas",
 }
 # The part a person plays in a record (bot/services/policy.py HOLDERS).
 PARTS = {
@@ -289,6 +290,26 @@ TEMPLATES: dict[str, Template] = {
         "Nothing to change on the deal.", "For example: /crm deal move Acme renewal negotiation"
     ),
     "deal.stage.unknown": Template("“{value}” is not a pipeline stage.", _listed("Stages: ", "stages")),
+    "feedback.scale": Template(
+        "“{value}” is not a survey scale.",
+        "Scales: nps (0–10), csat (1–5). For example: /crm feedback Jane Doe nps 9",
+    ),
+    "feedback.score": Template(
+        "“{value}” is not a score on the {scale} scale.",
+        "{scale} scores are whole numbers from {low} to {high}.",
+    ),
+    "quota.amount": Template(
+        "“{value}” is not an amount for a quota.", "For example: /crm quota @bob 100k USD Q1"
+    ),
+    "quota.period": Template("“{value}” is not a period.", "For example: /crm quota @bob 100k USD Q1"),
+    "quota.form": Template(
+        "Whose quota, how much and for when?",
+        "For example: /crm quota @bob 100k USD Q1 (or this quarter, next month, 2027)",
+    ),
+    "deal.category.unknown": Template(
+        "“{value}” is not a forecast category.",
+        "Categories: pipeline, best case, commit. For example: /crm deal category Acme renewal commit",
+    ),
     "deal.stage.last": Template("“{title}” is already {stage}."),
     "deal.pipeline.form": Template(
         "Which deal into which pipeline?", "For example: /crm deal pipeline Acme renewal to Renewals"

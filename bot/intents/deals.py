@@ -15,7 +15,8 @@ from bot.dispatch import escaped, execute
 from bot.intents.common import custom_line, edit_button
 from bot.intents.contacts import contact_offer
 from bot.intents.pairs import add_runner, edit_runner
-from bot.services.errors import NotFound
+from bot.services.errors import Invalid, NotFound
+from bot.services.text import fold
 from bot.services.views import Written
 from bot.spec import Ask, IntentSpec, Offer, Verb
 
@@ -70,6 +71,8 @@ def _change_line(w: Written, key: str, old: Any, new: Any) -> str | None:
         return f"• {key}: {esc(old)} → {esc(new)}"
     if key == "owner_id":
         return f"• owner → {user(d.owner_slack_id)}"
+    if key == "forecast_category":
+        return f"• forecast category → *{cards.CATEGORY_WORDS.get(d.forecast_category, d.forecast_category)}*"
     if key == "company_id":
         return f"• company → *{esc(d.company or '—')}*"
     if key == "tags":
@@ -155,6 +158,21 @@ def advance_deal(ctx: Ctx, deal_id: int, expected: str | None, to: str) -> tuple
     return True, execute(
         ctx, {"intent": "update_deal", "slots": {"deal": deal.id, "stage": to}}, confirmed=True
     )
+
+
+def categorize(ctx: Ctx, args: str) -> Reply:
+    """Put a deal in a forecast category: pipeline, best case or commit."""
+    words = args.split()
+    for n in (2, 1):  # "best case" is two words
+        if len(words) > n:
+            ref, category = " ".join(words[:-n]), " ".join(words[-n:])
+            if n == 1 or fold(category).replace("-", " ") == "best case":
+                w = ctx.crm.categorize_deal(ctx.actor, ref, category)
+                assert w.deal is not None
+                if not w.changed:
+                    return Reply.say(f"*{esc(w.deal.title)}* is already {category}.")
+                return deal_written(ctx, w, "Forecast")
+    raise Invalid("deal.category.unknown", field="category", value=args.strip())
 
 
 # ---- the specs -----------------------------------------------------------------------------------------
@@ -275,6 +293,14 @@ SPECS = (
                 "Change a deal's close date.",
                 GROUP,
                 ("deal close Acme renewal 2026-12-15",),
+            ),
+            Verb(
+                "deal category",
+                "deal category DEAL pipeline|best case|commit",
+                "Put a deal in a forecast category (its owner's call); the forecast sums each.",
+                GROUP,
+                ("deal category Acme renewal commit",),
+                run=categorize,
             ),
         ),
     ),

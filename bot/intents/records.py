@@ -15,6 +15,7 @@ from bot.blocks import cards
 from bot.blocks.common import esc, user
 from bot.commands.registry import Ctx, Reply
 from bot.dispatch import execute, wrong_form
+from bot.intents import feedback
 from bot.intents.common import PAGE, page_title, pages, paging
 from bot.intents.companies import LIST_VERB, SHOW_VERB, list_companies, show_company, tag_company
 from bot.intents.contacts import show_contact
@@ -203,5 +204,5 @@ SPECS = (
     IntentSpec("show_record", show_record, verbs=(SHOW_VERB,)),
     IntentSpec("list_records", list_records, verbs=(LIST_VERB, CONTACT_LIST_VERB)),
     IntentSpec("tag_record", tag_record),
-    IntentSpec("log_feedback", answer_not_yet("log_feedback")),
+    feedback.SPEC,
 )

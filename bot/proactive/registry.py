@@ -16,6 +16,7 @@ from bot.proactive.kind import Button, Form, Kind, Rendered
 from bot.proactive.kinds import (
     deal_room,
     overdue_nudge,
+    quota_milestone,
     reminder,
     stale_deal,
     stale_deals,
@@ -33,6 +34,7 @@ KINDS: tuple[Kind, ...] = (
     summary.KIND,
     webhook_disabled.KIND,
     deal_room.KIND,
+    quota_milestone.KIND,
 )
 
 

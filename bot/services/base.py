@@ -31,9 +31,11 @@ from models import (
     Contact,
     CustomField,
     Deal,
+    Feedback,
     Interaction,
     Pipeline,
     PipelineStage,
+    Quota,
     Subscription,
     Task,
     User,
@@ -56,6 +58,8 @@ AUDITED: dict[str, type[Base]] = {
     "pipeline": Pipeline,
     "stage": PipelineStage,
     "custom_field": CustomField,
+    "quota": Quota,
+    "feedback": Feedback,
 }
 RECORD_TYPE = {cls: name for name, cls in AUDITED.items()}
 # How a column takes part in the audit trail: its ``info["audit"]`` (models/entities.py), True when

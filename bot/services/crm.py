@@ -9,6 +9,10 @@ service that owns its record type:
 - bot/services/deals.py — deals, stages, the pipeline and closed deals
 - bot/services/tasks.py — tasks
 - bot/services/interactions.py — logged interactions and their edits
+- bot/services/funnel.py — the funnel (from the audit trail) and pipeline velocity
+- bot/services/quotas.py — quotas, attainment and the milestones announced
+- bot/services/customers.py — customers: retention, revenue, lifetime value, the quiet ones
+- bot/services/feedback.py — satisfaction answers (NPS, CSAT) and their report
 - bot/services/details.py — a contact's and a company's page (people, interactions, deals and tasks)
 - bot/services/undo.py — history, timelines and undo
 - bot/services/deletion.py — deleting contacts, companies, deals and tasks (marked, undoable)
@@ -29,18 +33,23 @@ from bot.services import totals
 from bot.services.base import UNSET, Actor, Ref, ServiceBase
 from bot.services.companies import Companies
 from bot.services.contacts import Contacts
+from bot.services.customers import CustomerReports, Customers
 from bot.services.customfields import CustomFields
 from bot.services.dashboard import Dashboard, Dashboards
 from bot.services.deals import Deals
 from bot.services.deletion import Deletions
 from bot.services.details import Details
 from bot.services.errors import DomainError
+from bot.services.feedback import FeedbackLog, FeedbackWritten, Satisfaction
 from bot.services.fields import EMAIL, PHONE
+from bot.services.forecasts import Forecast
+from bot.services.funnel import Funnel, Funnels, Velocity
 from bot.services.interactions import Interactions
 from bot.services.merging import Merges
 from bot.services.pickers import Pickers
 from bot.services.pipelines import Pipelines, StageChange
-from bot.services.reports import Activity, Closed, Cycle, Forecast
+from bot.services.quotas import Attainment, Quotas, QuotaWritten
+from bot.services.reports import Activity, Closed, Cycle
 from bot.services.tasks import TASK_SCOPES, Tasks
 from bot.services.timeline import Timeline
 from bot.services.undo import UndoLog
@@ -93,6 +102,10 @@ class CRM(ServiceBase):
         self.interactions = Interactions(sessions, now)
         self.details = Details(sessions, now)
         self.custom = CustomFields(sessions, now)
+        self.funnels = Funnels(sessions, now)
+        self.quotas = Quotas(sessions, now)
+        self.feedback = FeedbackLog(sessions, now)
+        self.customer_reports = CustomerReports(sessions, now)
         self.undo_log = UndoLog(sessions, now, self.workspaces)
         # Also what turns every op's record events into webhook deliveries, whoever writes.
         self.webhooks = Webhooks(sessions, now, webhook_hosts)
@@ -407,6 +420,10 @@ class CRM(ServiceBase):
             actor, owner=owner, stage=stage, include_closed=include_closed, tag=tag, limit=limit
         )
 
+    def categorize_deal(self, actor: Actor, ref: Ref, category: str) -> Written:
+        """The deal's forecast category: pipeline, best case or commit."""
+        return self.deals.categorize_deal(actor, ref, category)
+
     def tag_deal(self, actor: Actor, ref: Ref, tags: list[str]) -> Written:
         """Tags added to those the deal has."""
         return self.deals.tag_deal(actor, ref, tags)
@@ -424,12 +441,47 @@ class CRM(ServiceBase):
         return self.deals.activity(actor, start, end, owner)
 
     def forecast(self, actor: Actor, start: date, end: date, owner: str | None = None) -> Forecast:
-        """Open deals expected to close between two days, per stage (amounts per currency)."""
+        """Open deals expected to close between two days: per stage, month and category, as they are and
+        weighted; and the period before's forecast against what was won."""
         return self.deals.forecast(actor, start, end, owner)
 
     def cycle(self, actor: Actor, start: date, end: date, owner: str | None = None) -> Cycle:
         """Days from creation to close of the deals won between two days."""
         return self.deals.cycle(actor, start, end, owner)
+
+    def funnel(self, actor: Actor, start: date, end: date, owner: str | None = None) -> Funnel:
+        """How the deals added between two days went through the stages, from the audit trail."""
+        return self.funnels.funnel(actor, start, end, owner)
+
+    def set_quota(
+        self, actor: Actor, person: str, amount: object, currency: str | None, start: date, end: date
+    ) -> QuotaWritten:
+        """A person's quota for a period; managers and admins only."""
+        return self.quotas.set_quota(actor, person, amount, currency, start, end)
+
+    def attainment(self, actor: Actor, start: date, end: date, owner: str | None = None) -> Attainment:
+        """Quotas overlapping the period, what each person won towards theirs, and the leaderboard."""
+        return self.quotas.attainment(actor, start, end, owner)
+
+    def customers(
+        self, actor: Actor, start: date, end: date, owner: str | None = None, quiet_days: int = 30
+    ) -> Customers:
+        """Customers over a period: revenue, retention, new ones, top by lifetime value, the quiet."""
+        return self.customer_reports.customers(actor, start, end, owner, quiet_days)
+
+    def log_feedback(
+        self, actor: Actor, contact: Ref, scale: str, score: object, company: Ref | None = None
+    ) -> FeedbackWritten:
+        """An NPS (0–10) or CSAT (1–5) answer from a contact."""
+        return self.feedback.log_feedback(actor, contact, scale, score, company)
+
+    def satisfaction(self, actor: Actor, start: date, end: date, owner: str | None = None) -> Satisfaction:
+        """NPS and average CSAT over a period: the team's, per company and per owner."""
+        return self.feedback.satisfaction(actor, start, end, owner)
+
+    def velocity(self, actor: Actor, start: date, end: date, owner: str | None = None) -> Velocity:
+        """Pipeline velocity per currency over the deals closed between two days."""
+        return self.funnels.velocity(actor, start, end, owner)
 
     # ---- interactions ----------------------------------------------------------------------------
 

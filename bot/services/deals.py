@@ -21,9 +21,10 @@ from bot.services.base import Actor, Edit, Op, Ref, Service, lock_row
 from bot.services.companies import find_company
 from bot.services.contacts import find_contact
 from bot.services.errors import Candidate, CurrencyChange, Invalid, NotFound, PossibleDuplicate
+from bot.services.forecasts import Forecast, forecast
 from bot.services.lifecycle import after_deal_written
 from bot.services.lookup import Match, pick, rank, tagged
-from bot.services.reports import Activity, Closed, Cycle, Forecast, activity, closed_deals, cycle, forecast
+from bot.services.reports import Activity, Closed, Cycle, activity, closed_deals, cycle
 from bot.services.stages import (
     find_pipeline,
     find_stage,
@@ -33,10 +34,11 @@ from bot.services.stages import (
     workspace_stages,
 )
 from bot.services.text import fold
-from bot.services.timeutil import parse_day
+from bot.services.timeutil import parse_day, today_in
 from bot.services.views import Amounts, DealView, OwnerFigure, Pipeline, StageFigure, Written, add_amounts
 from bot.services.workspace import person, user_by_slack
 from models import Company, Contact, Deal, PipelineStage, PipelineTotal, User, Workspace
+from models.entities import FORECAST_CATEGORIES
 
 
 def first_stage(s: Session, ws_id: int, pipeline_id: int | None = None) -> PipelineStage:
@@ -88,6 +90,7 @@ def deal_view(s: Session, d: Deal) -> DealView:
         d.stage.probability,
         d.room_channel_id,
         tuple(customfields.shown(s, "deal", d.custom)) if d.custom else (),
+        d.forecast_category,
     )
 
 
@@ -463,6 +466,20 @@ class Deals(Service):
             deal.tags = list(dict.fromkeys([*(deal.tags or []), *wanted]))
             return Written(edit.op.id, deal=deal_view(edit.session, deal), changed=edit.changes())
 
+    def categorize_deal(self, actor: Actor, ref: Ref, category: str) -> Written:
+        """The deal's forecast category (pipeline, best case, commit): its owner's call, or a manager's."""
+        wanted = fold(category).replace("-", " ").replace("_", " ").strip()
+        chosen = next((c for c in FORECAST_CATEGORIES if c.replace("_", " ") == wanted), None)
+        if chosen is None:
+            raise Invalid("deal.category.unknown", field="category", value=category)
+
+        def load(op: Op) -> Deal:
+            return find_deal(op.session, actor, ref, lock=True)
+
+        with self.edit(actor, load) as edit:
+            edit.record.forecast_category = chosen
+            return Written(edit.op.id, deal=deal_view(edit.session, edit.record), changed=edit.changes())
+
     def pipeline(self, actor: Actor, *, owner: str | None = None) -> Pipeline:
         """Count and amounts (per currency) per stage, and per owner over open deals."""
         with self.read(actor) as s:
@@ -530,7 +547,7 @@ class Deals(Service):
         """Open deals expected to close between two days, per stage."""
         with self.read(actor) as s:
             owner_row = user_by_slack(s, actor.workspace_id, owner) if owner else None
-            return forecast(s, actor, start, end, owner_row)
+            return forecast(s, actor, start, end, owner_row, today_in(actor.tz, self.clock()))
 
     def cycle(self, actor: Actor, start: date, end: date, owner: str | None = None) -> Cycle:
         """Days from creation to close of the deals won between two days."""

@@ -9,7 +9,8 @@ The README's "Who may do what" table is this module in words; change them togeth
   and never beyond what your role may do now (a rep who was a manager cannot undo a subscription);
 - channel summaries, workspace settings and the pipelines' stages are for managers and admins; roles are
   for admins;
-- reports: everyone sees the team's totals and their own figures; a teammate's are for managers and admins.
+- reports: everyone sees the team's totals and their own figures; a teammate's are for managers and admins;
+- quotas are set (and their setting undone) by managers and admins.
 
 A refusal is a :class:`Forbidden` whose data say what was refused and who can do it instead (the words are
 bot/blocks/messages.py's).
@@ -24,7 +25,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.services.errors import Forbidden
-from models import AuditEvent, Company, Contact, Deal, Interaction, Task, User
+from models import AuditEvent, Company, Contact, Deal, Feedback, Interaction, Task, User
 
 if TYPE_CHECKING:
     # Only named in signatures: base.py runs every write's permission check through this module.
@@ -44,6 +45,7 @@ ACTIONS: dict[str, str] = {
     "teammate figures": "manager",
     "webhooks": "admin",
     "stages": "manager",
+    "quotas": "manager",
 }
 # Undoing a change to one of these records is that action again.
 UNDO_ACTION = {
@@ -54,6 +56,7 @@ UNDO_ACTION = {
     "stage": "stages",
     "pipeline": "stages",
     "custom_field": "custom fields",
+    "quota": "quotas",
 }
 
 # Who holds a record: its columns naming people, and the part each plays (a refusal names them by it).
@@ -63,6 +66,7 @@ HOLDERS: dict[type[Any], tuple[tuple[str, str], ...]] = {
     Deal: (("owner_id", "owner"),),
     Task: (("assignee_id", "assignee"), ("creator_id", "creator")),
     Interaction: (("author_id", "author"),),
+    Feedback: (("author_id", "author"),),
 }
 
 

@@ -1,7 +1,7 @@
 """Reports managers ask for in chat, computed by SQL over a period in the reader's zone: deals won and
 lost (by when they actually closed), the win rate, the activity logged (calls, emails, meetings… per
-person), the sales cycle (days from a won deal's creation to its close) and the forecast (open deals
-expected to close in the period, per stage). Amounts stay per currency."""
+person), the sales cycle (days from a won deal's creation to its close). The forecast is bot/services/forecasts.py, the funnel
+and velocity bot/services/funnel.py. Amounts stay per currency."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
-from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -18,7 +17,7 @@ from bot.services import policy
 from bot.services.base import Actor
 from bot.services.timeutil import zone
 from bot.services.views import Amounts, add_amounts
-from models import Deal, Interaction, Pipeline, PipelineStage, User
+from models import Deal, Interaction, PipelineStage, User
 
 
 @dataclass(frozen=True)
@@ -75,7 +74,7 @@ def previous(start: date, end: date) -> tuple[date, date]:
 def closed_deals(s: Session, actor: Actor, start: date, end: date, owner: User | None) -> Closed:
     if owner is not None and owner.id != actor.user_id:
         policy.require(s, actor, "teammate figures")
-    since, until = _bounds(actor, start, end)
+    since, until = bounds(actor, start, end)
     q = (
         select(User.slack_id, PipelineStage.is_won, Deal.currency, func.count(), func.sum(Deal.amount))
         .select_from(Deal)
@@ -110,7 +109,7 @@ def closed_deals(s: Session, actor: Actor, start: date, end: date, owner: User |
     return Closed(start, end, owner.slack_id if owner is not None else None, owners)
 
 
-def _bounds(actor: Actor, start: date, end: date) -> tuple[datetime, datetime]:
+def bounds(actor: Actor, start: date, end: date) -> tuple[datetime, datetime]:
     """The period's first and last day, in the reader's zone, as instants."""
     tz = zone(actor.tz)
     return datetime.combine(start, time(0), tz), datetime.combine(end + timedelta(days=1), time(0), tz)
@@ -149,7 +148,7 @@ def activity(s: Session, actor: Actor, start: date, end: date, owner: User | Non
     """What was logged in the period, by who logged it and its kind, by when it happened."""
     if owner is not None and owner.id != actor.user_id:
         policy.require(s, actor, "teammate figures")
-    since, until = _bounds(actor, start, end)
+    since, until = bounds(actor, start, end)
     q = (
         select(User.slack_id, Interaction.kind, func.count())
         .select_from(Interaction)
@@ -190,7 +189,7 @@ def cycle(s: Session, actor: Actor, start: date, end: date, owner: User | None) 
     """How long the deals won in the period took, from the day each was added to the day it closed."""
     if owner is not None and owner.id != actor.user_id:
         policy.require(s, actor, "teammate figures")
-    since, until = _bounds(actor, start, end)
+    since, until = bounds(actor, start, end)
     q = (
         select(Deal.created_at, Deal.closed_at)
         .join(PipelineStage, Deal.stage_id == PipelineStage.id)
@@ -204,71 +203,3 @@ def cycle(s: Session, actor: Actor, start: date, end: date, owner: User | None) 
         if made is not None and closed is not None
     ]
     return Cycle(start, end, days)
-
-
-@dataclass(frozen=True)
-class ForecastStage:
-    name: str
-    deals: int
-    amounts: Amounts
-    probability: int | None = None
-
-
-@dataclass(frozen=True)
-class Forecast:
-    start: date
-    end: date
-    stages: list[ForecastStage]  # in pipeline order; only stages with deals
-
-    @property
-    def deals(self) -> int:
-        return sum(st.deals for st in self.stages)
-
-    @property
-    def amounts(self) -> Amounts:
-        return add_amounts(*(st.amounts for st in self.stages))
-
-    @property
-    def weighted(self) -> Amounts:
-        """Each stage's amounts times its win probability (stages without one left out)."""
-        return add_amounts(
-            *(
-                {c: (a * st.probability / 100).quantize(Decimal("0.01")) for c, a in st.amounts.items()}
-                for st in self.stages
-                if st.probability is not None
-            )
-        )
-
-
-def forecast(s: Session, actor: Actor, start: date, end: date, owner: User | None) -> Forecast:
-    """Open deals expected to close in the period (by their expected close date), per stage."""
-    if owner is not None and owner.id != actor.user_id:
-        policy.require(s, actor, "teammate figures")
-    stage = (
-        Pipeline.position,
-        Pipeline.name,
-        PipelineStage.position,
-        PipelineStage.name,
-        PipelineStage.probability,
-    )
-    q = (
-        select(*stage, Deal.currency, func.count(), func.sum(Deal.amount))
-        .select_from(Deal)
-        .join(PipelineStage, Deal.stage_id == PipelineStage.id)
-        .join(Pipeline, PipelineStage.pipeline_id == Pipeline.id)
-        .where(PipelineStage.is_closed.is_(False), Deal.close_date >= start, Deal.close_date <= end)
-        .group_by(*stage, Deal.currency)
-    )
-    if owner is not None:
-        q = q.where(Deal.owner_id == owner.id)
-    counts: dict[tuple[Any, ...], int] = defaultdict(int)
-    amounts: dict[tuple[Any, ...], list[Amounts]] = defaultdict(list)
-    for *key, currency, count, amount in s.execute(q):
-        counts[tuple(key)] += int(count)
-        amounts[tuple(key)].append({currency: Decimal(amount or 0)})
-    several = len({k[1] for k in counts}) > 1
-    stages = [
-        ForecastStage(f"{k[1]} · {k[3]}" if several else k[3], counts[k], add_amounts(*amounts[k]), k[4])
-        for k in sorted(counts, key=lambda k: (k[0], k[1], k[2], k[3]))
-    ]
-    return Forecast(start, end, stages)

@@ -69,6 +69,7 @@ class DealView:
     # The deal's channel (/crm deal room), if it has one.
     room_channel_id: str | None = None
     custom: tuple[tuple[str, str], ...] = ()
+    forecast_category: str = "pipeline"
 
 
 @dataclass(frozen=True)

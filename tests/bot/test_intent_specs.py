@@ -88,6 +88,7 @@ def test_writes_ask_and_read_back_from_their_spec() -> None:
         "complete_task",
         "create_company",
         "update_company",
+        "log_feedback",
     } == intents.WRITES
     deal = intents.SPECS["update_deal"]
     assert dispatch.missing_question(deal, {}) == (

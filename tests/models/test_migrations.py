@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -679,3 +680,37 @@ def schema_diff(conn: Any) -> list[Any]:
     """What the models and the migrated schema disagree on, the migrations' own indexes left out."""
     context = MigrationContext.configure(conn, opts={"compare_type": True, "include_name": include_name})
     return list(compare_metadata(context, metadata))
+
+
+def test_forecast_columns_come_and_go_with_every_deal_and_stage_kept(empty_url: str) -> None:
+    """Under 0017 the deals already there are in the pipeline category and the default stages have their
+    probabilities; back down, those columns go and nothing else changes."""
+    from sqlalchemy import text
+
+    from bot.db import make_session_factory
+    from bot.services import CRM
+    from models.entities import STAGE_PROBABILITY
+    from tests.support.tenants import NOW, columns_of
+
+    engine = make_engine(empty_url)
+    try:
+        _filled_under(engine, "0013")
+        old = columns_of(engine, ["deals", "pipeline_stages"])
+        before = dump(engine, ["deals", "pipeline_stages"], old)
+        assert before["deals"] and before["pipeline_stages"]
+        upgrade(engine, "0017")
+        with engine.connect() as conn:
+            categories = conn.execute(text("SELECT forecast_category FROM deals")).scalars().all()
+            stages = conn.execute(text("SELECT key, probability FROM pipeline_stages")).all()
+        assert categories == ["pipeline"] * len(before["deals"])
+        assert stages and all(pct == STAGE_PROBABILITY.get(key) for key, pct in stages)
+        # A quota (a record type and its audit rows only 0017 knows) goes with the revision.
+        crm = CRM(make_session_factory(engine), clock=lambda: NOW)
+        boss = crm.register_user("TA", "UA1", name="A Boss", tz="UTC", role="admin")
+        crm.set_quota(boss, "UA2", "5000", "USD", date(2026, 10, 1), date(2026, 12, 31))
+        downgrade(engine, "0013")
+        assert dump(engine, ["deals", "pipeline_stages"], old) == before
+        assert "quotas" not in inspect(engine).get_table_names()
+        upgrade(engine, "0017")
+    finally:
+        engine.dispose()

@@ -105,6 +105,7 @@ def test_every_kind_in_the_outbox_has_a_module() -> None:
         "summary",
         "webhook_disabled",
         "deal_room",
+        "quota_milestone",
     ]
     assert all(find(k.name) is k for k in KINDS)
     # The one kind that is not a Slack message: POSTed by bot/scheduler/webhooks.py.

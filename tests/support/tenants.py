@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import Engine, inspect, text
 
@@ -106,6 +106,9 @@ def fill(crm: CRM, team: str, prefix: str) -> Tenant:
                 finished_at=NOW,
             )
         )
+    # A quota and a satisfaction answer: the report tables point at people, contacts and companies too.
+    crm.set_quota(boss, mate.slack_id, "1000", "USD", date(2026, 10, 1), date(2026, 12, 31))
+    crm.log_feedback(boss, contact.contact.id, "nps", 9)
     return Tenant(boss, mate, contact.contact.company_id or 0, contact.contact.id, deal.id, task.id)
 
 

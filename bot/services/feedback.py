@@ -1,0 +1,141 @@
+"""Satisfaction: NPS (0–10) and CSAT (1–5) answers logged against a contact (and their company), audited
+and undoable like any write; and the report: NPS (the share of promoters, 9–10, less the share of
+detractors, 0–6) and average CSAT over a period, per company and per owner (the contact's owner).
+
+Reps see the team's figures and their own line; managers and admins every owner's."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.services import policy
+from bot.services.base import Actor, Ref, Service
+from bot.services.companies import find_company
+from bot.services.contacts import find_contact
+from bot.services.errors import Invalid
+from bot.services.reports import bounds
+from bot.services.workspace import user_by_slack
+from models import Company, Contact, Feedback, User
+
+RANGES = {"nps": (0, 10), "csat": (1, 5)}
+
+
+@dataclass(frozen=True)
+class FeedbackWritten:
+    op_id: str
+    contact: str
+    company: str | None
+    scale: str
+    score: int
+
+
+@dataclass
+class Scores:
+    nps: list[int] = field(default_factory=list)
+    csat: list[int] = field(default_factory=list)
+
+    @property
+    def net_promoter(self) -> float | None:
+        if not self.nps:
+            return None
+        promoters = sum(1 for s in self.nps if s >= 9)
+        detractors = sum(1 for s in self.nps if s <= 6)
+        return 100 * (promoters - detractors) / len(self.nps)
+
+    @property
+    def average_csat(self) -> float | None:
+        return sum(self.csat) / len(self.csat) if self.csat else None
+
+
+@dataclass(frozen=True)
+class Satisfaction:
+    start: date
+    end: date
+    team: Scores
+    companies: list[tuple[str, Scores]]  # most answers first
+    owners: list[tuple[str | None, Scores]]  # the ones the reader may see
+
+
+def satisfaction(s: Session, actor: Actor, start: date, end: date, owner: User | None) -> Satisfaction:
+    if owner is not None and owner.id != actor.user_id:
+        policy.require(s, actor, "teammate figures")
+    since, until = bounds(actor, start, end)
+    q = (
+        select(Feedback.scale, Feedback.score, Company.name, User.slack_id)
+        .join(Contact, Feedback.contact_id == Contact.id)
+        .outerjoin(Company, Feedback.company_id == Company.id)
+        .outerjoin(User, Contact.owner_id == User.id)
+        .where(Feedback.given_at >= since, Feedback.given_at < until)
+    )
+    if owner is not None:
+        q = q.where(Contact.owner_id == owner.id)
+    team = Scores()
+    companies: dict[str, Scores] = defaultdict(Scores)
+    owners: dict[str | None, Scores] = defaultdict(Scores)
+    for scale, score, company, slack_id in s.execute(q):
+        for scores in (team, owners[slack_id], *([companies[company]] if company else [])):
+            getattr(scores, scale).append(int(score))
+    seen = (
+        owners
+        if policy.at_least(actor, "manager")
+        else {k: v for k, v in owners.items() if k == actor.slack_id}
+    )
+    return Satisfaction(
+        start,
+        end,
+        team,
+        sorted(companies.items(), key=lambda kv: (-(len(kv[1].nps) + len(kv[1].csat)), kv[0]))[:15],
+        sorted(seen.items(), key=lambda kv: (-(len(kv[1].nps) + len(kv[1].csat)), kv[0] or "")),
+    )
+
+
+class FeedbackLog(Service):
+    def log_feedback(
+        self, actor: Actor, contact: Ref, scale: str, score: object, company: Ref | None = None
+    ) -> FeedbackWritten:
+        """One NPS or CSAT answer from a contact (of the named company, when one is said)."""
+        key = str(scale or "").strip().lower()
+        if key not in RANGES:
+            raise Invalid("feedback.scale", field="scale", value=str(scale))
+        low, high = RANGES[key]
+        try:
+            value = int(str(score).strip())
+        except ValueError:
+            raise Invalid(
+                "feedback.score", field="score", value=str(score), scale=key.upper(), low=low, high=high
+            ) from None
+        if not low <= value <= high:
+            raise Invalid(
+                "feedback.score", field="score", value=str(score), scale=key.upper(), low=low, high=high
+            )
+        with self.op(actor) as op:
+            s = op.session
+            hint = company if isinstance(company, str) else None
+            person = find_contact(s, actor, contact, company_hint=hint)
+            firm = find_company(s, op, actor, company, create=False) if company else None
+            company_id = firm.id if firm is not None else person.company_id
+            s.add(
+                Feedback(
+                    workspace_id=actor.workspace_id,
+                    contact_id=person.id,
+                    company_id=company_id,
+                    scale=key,
+                    score=value,
+                    author_id=actor.user_id,
+                    given_at=self.clock(),
+                )
+            )
+            s.flush()
+            name = s.get(Company, company_id).name if company_id else None  # type: ignore[union-attr]
+            return FeedbackWritten(op.id, person.name, name, key, value)
+
+    def satisfaction(self, actor: Actor, start: date, end: date, owner: str | None = None) -> Satisfaction:
+        """NPS and average CSAT over a period: the team's, per company and per owner."""
+        with self.read(actor) as s:
+            owner_row = user_by_slack(s, actor.workspace_id, owner) if owner else None
+            return satisfaction(s, actor, start, end, owner_row)
