@@ -19,6 +19,7 @@ from models import (
     Interaction,
     PipelineStage,
     PipelineTotal,
+    Quota,
     Subscription,
     Task,
     User,
@@ -129,6 +130,8 @@ def test_every_vocabulary_the_models_name_is_checked() -> None:
         ("custom_fields", "record_type"),
         ("custom_fields", "kind"),
         ("imports", "mode"),
+        ("feedback", "scale"),
+        ("deals", "forecast_category"),
     }
 
 
@@ -169,6 +172,7 @@ def test_deleting_a_person_through_the_orm_leaves_the_rows_naming_them(
     with crm.sessions.begin() as s:
         # Their records must go first (undo refuses otherwise); what only mentions them stays.
         s.execute(delete(Task).where(Task.workspace_id == a.actor.workspace_id))
+        s.execute(delete(Quota).where(Quota.workspace_id == a.actor.workspace_id))
         for deal in s.scalars(select(Deal).where(Deal.workspace_id == a.actor.workspace_id)):
             deal.owner_id = deal.closed_by_id = None
         s.flush()
