@@ -16,7 +16,7 @@ def _no_create_buttons(call: object) -> None:
 
 
 def test_questions_it_cannot_answer_yet_say_so(slack: SlackHTTP) -> None:
-    for text, topic in (("tag the task call Jane urgent", "/crm help contacts"),):
+    for text, topic in (("tag task call Jane as urgent", "/crm help contacts"),):
         reply = slack.dm(text)
         assert "can't" in text_of(reply) and "yet" in text_of(reply), (text, text_of(reply))
         assert topic in text_of(reply), (text, text_of(reply))
