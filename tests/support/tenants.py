@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import Engine, inspect, text
 
 from bot.services import CRM, Actor
-from models import Delivery, ImportBatch, Subscription, WebhookEndpoint
+from models import Delivery, ImportBatch, ImportChange, Subscription, WebhookEndpoint
 
 NOW = datetime(2026, 11, 2, 15, 0, tzinfo=UTC)
 
@@ -104,6 +104,15 @@ def fill(crm: CRM, team: str, prefix: str) -> Tenant:
                 bad=0,
                 started_at=NOW,
                 finished_at=NOW,
+            )
+        )
+        s.flush()
+        s.add(
+            ImportChange(
+                workspace_id=boss.workspace_id,
+                batch_id=f"batch-{prefix}",
+                record_id=contact.contact.id,
+                before={"name": f"{prefix} Jane Doe"},
             )
         )
     # A quota and a satisfaction answer: the report tables point at people, contacts and companies too.
