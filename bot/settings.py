@@ -15,8 +15,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 BOT_SCOPES = (
     "app_mentions:read",
     "channels:history",
+    "channels:manage",
     "chat:write",
+    "chat:write.public",
     "commands",
+    "files:read",
     "files:write",
     "groups:history",
     "im:history",

@@ -27,7 +27,8 @@ def test_oauth_mode_is_on_with_the_client_id_and_secret() -> None:
             **OAUTH,
             "SLACK_INSTALL_PATH": "/crm/install",
             "SLACK_REDIRECT_URI_PATH": "/crm/done",
-            "SLACK_SCOPES": "app_mentions:read,channels:history,chat:write,commands,files:write,groups:history,"
+            "SLACK_SCOPES": "app_mentions:read,channels:history,channels:manage,chat:write,chat:write.public,commands,"
+            "files:read,files:write,groups:history,"
             "im:history,im:write,users:read,reactions:read",
             "CRM_UNINSTALL_RETENTION_DAYS": "0",
         }

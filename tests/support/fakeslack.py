@@ -164,7 +164,8 @@ class FakeSlack(SlackStandIn):
             "ok": True,
             "app_id": APP_ID,
             "authed_user": {"id": grant.installer},
-            "scope": "app_mentions:read,channels:history,chat:write,commands,files:write,groups:history,"
+            "scope": "app_mentions:read,channels:history,channels:manage,chat:write,chat:write.public,commands,"
+            "files:read,files:write,groups:history,"
             "im:history,im:write,users:read",
             "token_type": "bot",
             "access_token": grant.token,
