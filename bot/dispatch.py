@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable, Iterable
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from bot.blocks import cards
@@ -194,10 +195,13 @@ def wrong_form(verb: Verb, args: str, problem_text: str | None = None) -> Reply:
     return Reply(f"{what} {hint}", cards.problem_md(what, hint))
 
 
-def understand(ctx: Ctx, text: str) -> dict[str, Any]:
-    """The parser's reading of a message, in the sender's zone and at the sender's now."""
-    local_now = ctx.now().astimezone(zone(ctx.tz))
-    result = dict(parse(text, now=local_now, tz=ctx.tz, user=ctx.user_id))
+def understand(
+    ctx: Ctx, text: str, *, at: datetime | None = None, writer: str | None = None
+) -> dict[str, Any]:
+    """The parser's reading of a message, in the sender's zone and at the sender's now; ``at`` and
+    ``writer`` read a message written earlier by someone else ("I'll send it tomorrow", a shortcut on it)."""
+    local_now = (at or ctx.now()).astimezone(zone(ctx.tz))
+    result = dict(parse(text, now=local_now, tz=ctx.tz, user=writer or ctx.user_id))
     slots = result.get("slots")
     if isinstance(slots, dict) and slots.get("summary"):
         result["slots"] = {**slots, "summary": keep_links(str(slots["summary"]), text)}

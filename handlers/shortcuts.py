@@ -55,7 +55,11 @@ def on_message(body: dict[str, Any], context: BoltContext) -> None:
     author = outside_author(ctx, message.get("user"))
     intent = ON_MESSAGE[body["callback_id"]]
     text = message.get("text") or ""
-    slots = log_slots(ctx, text, ts, author) if intent == "log_interaction" else task_slots(ctx, text, author)
+    writer = message.get("user")
+    if intent == "log_interaction":
+        slots = log_slots(ctx, text, ts, author, writer)
+    else:
+        slots = task_slots(ctx, text, author, ts, writer)
     link = permalink(ctx, channel, ts)
     extra: dict[str, Any] = {"pl": link, "th": [channel, message.get("thread_ts") or ts]}
     open_form(ctx, body, intent, slots, extra)

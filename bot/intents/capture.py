@@ -41,11 +41,23 @@ def posted_at(ts: str | None) -> str | None:
         return None
 
 
-def log_slots(ctx: Ctx, text: str, ts: str | None, author: str | None) -> dict[str, Any]:
+def _as_written(ts: str | None, writer: str | None, author: str | None) -> dict[str, Any]:
+    """Read the message when and as whom it was written: its "tomorrow" is the day after it was posted,
+    its "I" the teammate who wrote it (an outsider's "I" is no one the bot can give a task to)."""
+    try:
+        at = datetime.fromtimestamp(float(ts or ""), UTC)
+    except ValueError:
+        at = None
+    return {"at": at, "writer": writer if writer and not author else None}
+
+
+def log_slots(
+    ctx: Ctx, text: str, ts: str | None, author: str | None, writer: str | None = None
+) -> dict[str, Any]:
     """The interaction a message records: its kind, who it was with, its summary and any follow-up the
     parser reads in it; the summary is the whole message when the parser keeps only part of it.
     ``author``: the writer's name when they are not of this workspace (a customer in a shared channel)."""
-    reading = understand(ctx, text)
+    reading = understand(ctx, text, **_as_written(ts, writer, author))
     found = dict(reading.get("slots") or {})
     slots: dict[str, Any] = {"kind": "message", "summary": readable(ctx, text), "occurred_at": posted_at(ts)}
     if reading.get("intent") == "log_interaction":
@@ -66,10 +78,12 @@ def log_slots(ctx: Ctx, text: str, ts: str | None, author: str | None) -> dict[s
     return slots
 
 
-def task_slots(ctx: Ctx, text: str, author: str | None) -> dict[str, Any]:
+def task_slots(
+    ctx: Ctx, text: str, author: str | None, ts: str | None = None, writer: str | None = None
+) -> dict[str, Any]:
     """The task a message asks for: the parser's title, assignee and due date when it reads a task in
     it, else the message's first line, for the person who pressed the shortcut."""
-    reading = understand(ctx, text)
+    reading = understand(ctx, text, **_as_written(ts, writer, author))
     found = dict(reading.get("slots") or {})
     first_line = readable(ctx, text).splitlines()[0] if text.strip() else ""
     slots: dict[str, Any] = {"title": first_line[:TITLE_CHARS], "assignee": ctx.user_id}

@@ -11,6 +11,7 @@ from models import Company, Contact, Deal, Interaction, Task
 from tests.handlers.helpers import count, rows
 from tests.support.slackhttp import (
     ANN,
+    BOB,
     SlackHTTP,
     block_suggestion,
     message_action,
@@ -45,7 +46,7 @@ def test_log_to_crm_reads_the_message_and_keeps_its_permalink(slack: SlackHTTP) 
     slack.command("contact add Jane Doe jane@acme.com at Acme")
     message = {
         "user": ANN,
-        "ts": "1763478000.000200",
+        "ts": "1795014000.000200",
         "text": "had a call with Jane Doe, she wants pricing by Friday",
     }
     view = opened_form(slack, message_action(ids.LOG_MESSAGE, message, channel="C1"))
@@ -54,24 +55,24 @@ def test_log_to_crm_reads_the_message_and_keeps_its_permalink(slack: SlackHTTP) 
     assert field(view, "f_contact")["type"] == "external_select"
     assert field(view, "f_contact")["initial_option"]["text"]["text"] == "Jane Doe"
     assert field(view, "f_follow_up__title")["initial_value"] == "pricing"
-    assert "/archives/C1/p1763478000.000200" in text_of({"view": view})
+    assert "/archives/C1/p1795014000.000200" in text_of({"view": view})
     (link,) = slack.fake.calls_to("chat.getPermalink")
-    assert link.params["channel"] == "C1" and link.params["message_ts"] == "1763478000.000200"
+    assert link.params["channel"] == "C1" and link.params["message_ts"] == "1795014000.000200"
 
     submit(slack, view, **{ids.THREAD_NOTE: ["yes"]})
     (logged,) = rows(slack, Interaction)
-    assert logged.kind == "call" and logged.permalink and logged.permalink.endswith("p1763478000.000200")
+    assert logged.kind == "call" and logged.permalink and logged.permalink.endswith("p1795014000.000200")
     assert "pricing" in logged.summary
     dm = next(c for c in slack.fake.calls_to("chat.postMessage") if c.params["channel"] == ANN)
     assert "Logged a call with *Jane Doe*" in text_of(dm)
     note = next(c for c in slack.fake.calls_to("chat.postMessage") if c.params["channel"] == "C1")
-    assert note.params["thread_ts"] == "1763478000.000200" and "logged this to the CRM" in note.params["text"]
+    assert note.params["thread_ts"] == "1795014000.000200" and "logged this to the CRM" in note.params["text"]
     assert rows(slack, Task)[0].title == "pricing"
 
 
 def test_no_thread_note_unless_asked_and_a_plain_message_is_a_message(slack: SlackHTTP) -> None:
     slack.command("company add Initech")
-    message = {"user": ANN, "ts": "1763478100.000300", "text": "Thanks, we will review it next week"}
+    message = {"user": ANN, "ts": "1795014100.000300", "text": "Thanks, we will review it next week"}
     view = opened_form(slack, message_action(ids.LOG_MESSAGE, message, channel="C9"))
     assert field(view, "f_kind")["initial_option"]["value"] == "message"
     assert field(view, "f_summary")["initial_value"] == "Thanks, we will review it next week"
@@ -82,7 +83,7 @@ def test_no_thread_note_unless_asked_and_a_plain_message_is_a_message(slack: Sla
 
 
 def test_create_task_from_message(slack: SlackHTTP) -> None:
-    message = {"user": ANN, "ts": "1763478200.000400", "text": "can you send Acme the contract tomorrow?"}
+    message = {"user": ANN, "ts": "1795014200.000400", "text": "can you send Acme the contract tomorrow?"}
     view = opened_form(slack, message_action(ids.TASK_FROM_MESSAGE, message))
     assert field(view, "f_title")["initial_value"] == "send Acme the contract"
     assert field(view, "f_due")["initial_date"] == "2026-11-19"
@@ -153,3 +154,14 @@ def test_task_and_interaction_shortcuts_pick_contacts_deals_and_people(slack: Sl
     task_form = opened_form(slack, shortcut(ids.NEW_TASK), 2)
     assert field(task_form, "f_assignee")["initial_user"] == ANN
     assert field(task_form, "f_deal")["type"] == "external_select"
+
+
+def test_a_teammates_older_message_is_read_as_they_wrote_it_when_they_wrote_it(slack: SlackHTTP) -> None:
+    # Bob wrote this two days ago; Ann turns it into a task now. His "I" is Bob and his "tomorrow" the
+    # day after he wrote it, not the day after she pressed the shortcut.
+    slack.command("help", user=BOB)
+    two_days_ago = "1794841200.000500"  # 2026-11-16 15:00 UTC
+    message = {"user": BOB, "ts": two_days_ago, "text": "I'll send Jane the renewal deck tomorrow"}
+    view = opened_form(slack, message_action(ids.TASK_FROM_MESSAGE, message))
+    assert field(view, "f_due")["initial_date"] == "2026-11-17", field(view, "f_due")
+    assert field(view, "f_assignee").get("initial_user") == BOB, field(view, "f_assignee")
