@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -29,8 +28,20 @@ from .dates import find_spans, make_now
 from .deals import create_deal_from, deal_command, rule_create_deal, rule_update_deal
 from .logs import rule_log
 from .normalize import normalize, recase_lower
-from .records import rule_records, teammate_name
+from .records import (
+    rule_create_company,
+    rule_delete,
+    rule_history,
+    rule_list,
+    rule_merge,
+    rule_record_command,
+    rule_show,
+    rule_tag,
+    rule_update_company,
+    teammate_name,
+)
 from .reports import rule_feedback, rule_report
+from .rules import Rule, ordered, rule
 from .tasks import (
     list_tasks,
     rule_complete_task,
@@ -392,26 +403,200 @@ def _r_fallback(m: Msg) -> Result | None:
     return None
 
 
-_RULES: list[Callable[[Msg], Result | None]] = [
-    _r_help,
-    _r_small_talk,
-    rule_records,
-    _command,
-    rule_complete_task,
-    rule_feedback,
-    rule_log,
-    rule_report,
-    rule_create_task,
-    rule_list_tasks,
-    _r_pipeline,
-    rule_create_deal,
-    rule_find_contact,
-    rule_update_contact,
-    rule_create_contact,
-    rule_update_deal,
-    rule_create_task_imperative,
-    _r_fallback,
-]
+RULES = ordered(
+    [
+        rule("help", 10, "help", _r_help, "asking how to use the bot is never a record, whatever it names"),
+        rule(
+            "small_talk",
+            20,
+            "unknown",
+            _r_small_talk,
+            "greetings, thanks and errands write nothing; said first so no later rule reads a name in them",
+        ),
+        rule(
+            "record_command",
+            30,
+            "show_record show_history delete_record",
+            rule_record_command,
+            "the exact form `company show X` / `deal history X` beats every reading of its words",
+            guard=r"^(?:contact|company|account|deal|task)\s+(?:show|view|info|open|card|details|history|timeline|delete|remove)\b",
+        ),
+        rule(
+            "merge",
+            40,
+            "merge_records",
+            rule_merge,
+            "two records joined by and/with/into: before delete and tag, which would read one of them",
+            guard=r"\b(?:merge|combine|dedupe|de-dupe|dedup|consolidate|join)\b",
+        ),
+        rule(
+            "delete",
+            50,
+            "delete_record",
+            rule_delete,
+            "a record to remove, before any rule reads the record's words as news about it",
+            guard=r"\b(?:delete|remove|erase|trash|purge|nuke|get rid of|wipe)\b",
+        ),
+        rule(
+            "tag",
+            60,
+            "tag_record",
+            rule_tag,
+            "tag/label verbs, before lifecycle updates read `tag Jane as lead`",
+            guard=r"\b(?:tag|label|retag|tags|labels|tagged|labelled|labeled)\b",
+        ),
+        rule(
+            "create_company",
+            70,
+            "create_company",
+            rule_create_company,
+            "`add company X`: before contacts and deals, which would read X as a person or a deal",
+            guard=r"\bcompan(?:y|ies)\b|\baccounts?\b|\borgani[sz]ation\b|\borg\b|\bbusiness\b",
+        ),
+        rule(
+            "update_company",
+            80,
+            "update_company",
+            rule_update_company,
+            "a company's own fields (domain, industry, size, owner) before the contact updates",
+        ),
+        rule(
+            "history",
+            90,
+            "show_history",
+            rule_history,
+            "history and timeline questions name a record; before show, which would take the whole phrase",
+        ),
+        rule(
+            "show",
+            100,
+            "show_record find_contact",
+            rule_show,
+            "`pull up X`, `status of X`: one record, before lists and the pipeline",
+            guard=r"^(?:(?:can|could)\s+(?:you|u|i)\s+|please\s+|pls\s+|quickly\s+)*(?:pull|bring|show|open|display"
+            r"|view|let|give|get|see|look|go|take|lookup|fetch|what|where|any|status|tell|info|details|everything)\b",
+        ),
+        rule(
+            "list",
+            110,
+            "list_records",
+            rule_list,
+            "lists of records by tag, lifecycle, owner, company or activity",
+            guard=r"\b(?:customers|clients|prospects|leads|advocates|champions|contacts|people|persons|companies"
+            r"|accounts|organi[sz]ations|orgs|deals|opportunities|opps|oppties|customer|client|prospect|lead"
+            r"|contact|company|account|deal|opportunity|opp)\b",
+        ),
+        rule(
+            "command",
+            120,
+            "create_contact find_contact update_contact create_deal update_deal create_task complete_task "
+            "list_tasks pipeline_summary report log_interaction unknown",
+            _command,
+            "the old `/crm` verb forms rewritten into words: their first word decides",
+            guard=r"^(?:contacts?|deals?|tasks?|todos?|log|pipeline|subscribe|unsubscribe|undo)\b",
+        ),
+        rule(
+            "complete_task",
+            130,
+            "complete_task",
+            rule_complete_task,
+            "`done: X`, `mark X done`: before logs, which would read the finished task as news",
+        ),
+        rule(
+            "feedback",
+            140,
+            "log_feedback",
+            rule_feedback,
+            "a customer's score (NPS, CSAT) before logs, which would file the scoring call",
+            guard=r"\bnps\b|\bnet\s+promoter\b|\bpromoter\s+score\b|(?:/|out\s+of)\s*(?:10|5)\b|\bcsat\b"
+            r"|\bsatisfaction\b|\bstars?\b",
+        ),
+        rule(
+            "log",
+            150,
+            "log_interaction create_contact update_deal create_task",
+            rule_log,
+            "something that already happened (a call, a meeting, an email): the commonest message",
+        ),
+        rule(
+            "report",
+            160,
+            "report",
+            rule_report,
+            "a measure over a period (win rate, funnel, forecast for Q1) asked for",
+        ),
+        rule(
+            "create_task",
+            170,
+            "create_task unknown",
+            rule_create_task,
+            "`remind me to`, `todo:`, a teammate asked to do something",
+        ),
+        rule(
+            "list_tasks",
+            180,
+            "list_tasks",
+            rule_list_tasks,
+            "questions about what is on someone's plate",
+        ),
+        rule(
+            "pipeline",
+            190,
+            "pipeline_summary",
+            _r_pipeline,
+            "questions about the pipeline as it stands, after reports have taken the ones with a period",
+        ),
+        rule(
+            "create_deal",
+            200,
+            "create_deal unknown",
+            rule_create_deal,
+            "`new deal`, a deal card with an amount",
+        ),
+        rule(
+            "find_contact",
+            210,
+            "find_contact",
+            rule_find_contact,
+            "`who is X`, `find X`: after the record rules, which know companies and deals",
+        ),
+        rule(
+            "update_contact",
+            220,
+            "update_contact",
+            rule_update_contact,
+            "`X's title is …`, `mark X as a customer`",
+        ),
+        rule(
+            "create_contact",
+            230,
+            "create_contact unknown",
+            rule_create_contact,
+            "`add X at Y`, a contact card",
+        ),
+        rule(
+            "update_deal",
+            240,
+            "update_deal",
+            rule_update_deal,
+            "stage moves and new amounts or dates of a named deal; late, since its cues (won, moved, pushed) are common words",
+        ),
+        rule(
+            "create_task_imperative",
+            250,
+            "create_task unknown",
+            rule_create_task_imperative,
+            "a bare imperative (`send Jane the deck Friday`) only once nothing more specific claimed it",
+        ),
+        rule(
+            "fallback",
+            260,
+            "find_contact create_contact create_task unknown",
+            _r_fallback,
+            "a bare name, email or card, or a plan with a date: the last reading before `unknown`",
+        ),
+    ]
+)
 
 
 def _prepare(text: str, now: datetime | str | None, tz: str, user: str | None) -> Msg:
@@ -569,15 +754,36 @@ def parse_strict(
     text: str, *, now: datetime | str | None = None, tz: str = "UTC", user: str | None = None
 ) -> dict[str, Any]:
     """:func:`parse` without the safety net (tests use it to see the parser's own errors)."""
-    m = _prepare(text if isinstance(text, str) else str(text), now, tz or "UTC", user)
-    for rule in _RULES:
-        got = rule(m)
-        if got is None:
+    return trace(text, now=now, tz=tz, user=user)[1]
+
+
+def prepare(text: str, *, now: datetime | str | None = None, tz: str = "UTC", user: str | None = None) -> Msg:
+    """The message as every rule sees it."""
+    return _prepare(text if isinstance(text, str) else str(text), now, tz or "UTC", user)
+
+
+def answer(r: Rule, m: Msg) -> dict[str, Any] | None:
+    """What ``r`` makes of ``m`` on its own, guard aside: a contract answer, or None to pass it on."""
+    got = r.run(m)
+    if got is None:
+        return None
+    intent, conf, slots = got
+    slots = _valid_slots(slots)
+    if intent not in MESSAGE_INTENTS or any(s not in slots for s in REQUIRED.get(intent, ())):
+        return None
+    _restore_wording(slots, m.restore)
+    return {"intent": intent, "confidence": round(conf, 2), "slots": slots}
+
+
+def trace(
+    text: str, *, now: datetime | str | None = None, tz: str = "UTC", user: str | None = None
+) -> tuple[str | None, dict[str, Any]]:
+    """The name of the rule that read the message (None: no rule did) and its answer."""
+    m = prepare(text, now=now, tz=tz, user=user)
+    for r in RULES:
+        if not r.tried_on(m):
             continue
-        intent, conf, slots = got
-        slots = _valid_slots(slots)
-        if intent not in MESSAGE_INTENTS or any(s not in slots for s in REQUIRED.get(intent, ())):
-            continue
-        _restore_wording(slots, m.restore)
-        return {"intent": intent, "confidence": round(conf, 2), "slots": slots}
-    return {"intent": "unknown", "confidence": 0.1, "slots": {}}
+        got = answer(r, m)
+        if got is not None:
+            return r.name, got
+    return None, {"intent": "unknown", "confidence": 0.1, "slots": {}}

@@ -174,7 +174,7 @@ _DELETE = rc.compiled(
 )
 
 
-def _delete(m: Msg) -> Result | None:
+def rule_delete(m: Msg) -> Result | None:
     dm = _DELETE.match(m.text)
     if not dm:
         return None
@@ -239,7 +239,7 @@ _NOT_MERGED = rc.compiled(
 )
 
 
-def _merge(m: Msg) -> Result | None:
+def rule_merge(m: Msg) -> Result | None:
     if m.spans:
         return None  # "merge the Acme and Globex decks before Friday": a to-do, not two records
     # "Natura & Co": an ampersand inside a company's legal name does not join two records
@@ -319,7 +319,7 @@ _TAG = [
 ]
 
 
-def _tag(m: Msg) -> Result | None:
+def rule_tag(m: Msg) -> Result | None:
     bare = rc.match(
         rf"^(?:please\s+|pls\s+)?tag\s+(?:(?:the\s+)?(?P<t>{_TYPE_WORD})\s+(?=[A-Z]))?", m.text, re.I
     )
@@ -398,7 +398,7 @@ def _one_name(m: Msg, ref: str) -> bool:
     )
 
 
-def _show(m: Msg) -> Result | None:
+def rule_show(m: Msg) -> Result | None:
     for rx in (_SHOW, _ABOUT):
         sm = rx.match(m.text)
         if not sm:
@@ -501,7 +501,7 @@ _ITS_HISTORY = rc.compiled(
 )
 
 
-def _history(m: Msg) -> Result | None:
+def rule_history(m: Msg) -> Result | None:
     tail = _ITS_HISTORY.search(m.text)
     text = m.text[: tail.start()] if tail else m.text
     for i, rx in enumerate(_HISTORY):
@@ -684,7 +684,7 @@ def _company_fields(m: Msg, start: int, slots: Slots) -> None:
             slots["industry"] = ind2
 
 
-def _create_company(m: Msg) -> Result | None:
+def rule_create_company(m: Msg) -> Result | None:
     cm = _COMPANY_CREATE.match(m.text)
     slots: Slots = {}
     if cm:
@@ -809,7 +809,7 @@ _PIVOT = rc.compiled(
 )
 
 
-def _update_company(m: Msg) -> Result | None:
+def rule_update_company(m: Msg) -> Result | None:
     pm = _PIVOT.match(m.text)
     if (
         pm
@@ -1098,7 +1098,7 @@ _SHOW_LIST = rc.compiled(
 )
 
 
-def _list(m: Msg) -> Result | None:
+def rule_list(m: Msg) -> Result | None:
     low = m.low.strip().rstrip("?.! ")
     hm = _LIST_WHO.match(low) or _LIST_HEAD.match(low)
     if not hm:
@@ -1279,7 +1279,7 @@ _COMMAND_FORM = rc.compiled(
 )
 
 
-def _command_form(m: Msg) -> Result | None:
+def rule_record_command(m: Msg) -> Result | None:
     """``/crm deal show Acme renewal``, ``/crm company history Globex``, ``/crm contact delete Jon Smiht``."""
     cm = _COMMAND_FORM.match(m.text)
     if not cm:
@@ -1296,21 +1296,3 @@ def _command_form(m: Msg) -> Result | None:
     if verb in ("history", "timeline"):
         return "show_history", 0.95, {"record": ref, "record_type": rtype}
     return "delete_record", 0.95, {"record": ref, "record_type": rtype}
-
-
-def rule_records(m: Msg) -> Result | None:
-    for sub in (
-        _command_form,
-        _merge,
-        _delete,
-        _tag,
-        _create_company,
-        _update_company,
-        _history,
-        _show,
-        _list,
-    ):
-        got = sub(m)
-        if got is not None:
-            return got
-    return None
