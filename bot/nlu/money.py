@@ -13,6 +13,7 @@ code in either case. ``¥`` alone is read as JPY (``CN¥``, ``RMB`` and ``yuan``
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from . import rx as rc
@@ -190,6 +191,18 @@ SCALES = {
     "crore": 1e7,
     "crores": 1e7,
     "cr": 1e7,
+    # Portuguese and Spanish "1,5 mi" / "2 millones"; Korean and Japanese myriads ("1.2억", "3천만", "500万")
+    "mi": 1e6,
+    "milhões": 1e6,
+    "milhoes": 1e6,
+    "millones": 1e6,
+    "천": 1e3,
+    "만": 1e4,
+    "万": 1e4,
+    "천만": 1e7,
+    "억": 1e8,
+    "億": 1e8,
+    "조": 1e12,
 }
 # Where "mil" is a thousand (Portuguese and Spanish), not a million.
 _MIL_THOUSAND = {"BRL", "ARS", "MXN", "CLP", "COP", "PEN", "UYU"}
@@ -220,7 +233,7 @@ _SUFFIX_WORDS_RX = "|".join(sorted((w for w in SUFFIX_WORDS if w.isalpha()), key
 _POST_RX = rf"[€£$¥₹₩₺₫₽]|zł|kč|(?i:kr)(?![\w])|(?:{_ISO_RX})(?![\w])|(?i:(?:{_ISO_LOWER_RX}|{_SUFFIX_WORDS_RX})(?![\w]))"
 _SCALE_RX = (
     r"(?:k|K|mm|MM|mn|mil|m|M|bn|b|B|thousand|million|millions|billion|grand|(?i:mio|mrd|tsd)\.?"
-    r"|(?i:lakhs?|lacs?|crores?|cr))"
+    r"|(?i:lakhs?|lacs?|crores?|cr|mi|milh[õo]es|millones)|천만|천|만|万|억|億|조)"
 )
 _NUM_RX = (
     r"\d{1,2}(?:,\d{2})+,\d{3}(?:\.\d+)?"  # Indian grouping: 12,00,000
@@ -242,7 +255,7 @@ MONEY = rc.compiled(
     rf"(?:\s*(?P<post>{_POST_RX}))?"
     r"(?!\s*(?:%|percent|seats|users|licen|people|units|hours|days|weeks|months|years|am|pm|a\.m|p\.m|st\b|nd\b|rd\b|th\b))"
     r"(?!/(?!(?:yr|year|mo|month|annum|y)\b))"
-    r"(?![\w:-])"
+    r"(?![\w:-])(?!\.\d)"  # never the "1" of "1.2억"
 )
 # A currency written before a number, for the rules that look ahead for an amount: "(?=" + AMOUNT_AHEAD + ")".
 AMOUNT_AHEAD = rf"(?:{_PRE_RX})?\s?\d"
@@ -283,9 +296,61 @@ def _number(num: str, *, currency: str | None, post_symbol: bool, scaled: bool) 
     return float(num)
 
 
+_UNITS = {
+    w: i
+    for i, w in enumerate(
+        "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
+        "sixteen seventeen eighteen nineteen".split()
+    )
+}
+_TENS = {w: 10 * (i + 2) for i, w in enumerate("twenty thirty forty fifty sixty seventy eighty ninety".split())}
+_WORD_NUM = (
+    rf"(?:{'|'.join(_TENS)})(?:[\s-](?:{'|'.join(w for w in _UNITS if _UNITS[w] < 10)}))?|{'|'.join(_UNITS)}"
+)
+_SPELLED = rc.compiled(
+    rf"(?<![\w-])(?P<words>(?:a|an|half\s+a|(?:{_WORD_NUM})(?:\s+hundred(?:\s+(?:and\s+)?(?:{_WORD_NUM}))?)?))\s+"
+    r"(?P<mult>thousand|grand|million|billion|lakhs?|lacs?|crores?)(?![\w])"
+    rf"(?:\s+(?P<post>{_SUFFIX_WORDS_RX})(?![\w]))?"
+    r"(?!\s*(?:%|percent|seats|users|licen|people|units|employees|staff|times|reasons|thanks|hours|days|weeks|months|years))",
+    re.I,
+)
+
+
+def _word_value(words: str) -> float:
+    """ "seventy five" → 75, "two hundred and fifty" → 250, "half a" → 0.5."""
+    low = rc.sub(r"[\s-]+", " ", words.lower()).strip()
+    if low in ("a", "an"):
+        return 1.0
+    if low == "half a":
+        return 0.5
+    total, cur = 0, 0
+    for w in low.split():
+        if w in _UNITS:
+            cur += _UNITS[w]
+        elif w in _TENS:
+            cur += _TENS[w]
+        elif w == "hundred":
+            cur = max(cur, 1) * 100
+    return float(total + cur)
+
+
+def _spelled_money(text: str) -> list[Money]:
+    """Amounts said in words, as dictation gives them: "seventy five thousand pounds", "two crore rupees"."""
+    out = []
+    for m in _SPELLED.finditer(text):
+        post = m.group("post") or ""
+        value = _word_value(m.group("words")) * SCALES[m.group("mult").lower()]
+        out.append(Money(m.start(), m.end(), round(value, 2), _currency("", post)))
+    return out
+
+
 def find_money(text: str, *, deal_context: bool, exclude: list[tuple[int, int]]) -> list[Money]:
     """The amounts in ``text``; a bare number counts only in a deal's context and when it reads like one."""
-    out: list[Money] = []
+    out: list[Money] = [
+        w
+        for w in _spelled_money(text)
+        if (w.currency or deal_context) and not any(w.start < e and s < w.end for s, e in exclude)
+    ]
     for m in MONEY.finditer(text):
         if any(m.start("num") < e and s < m.end("num") for s, e in exclude):
             continue
@@ -322,9 +387,13 @@ def find_money(text: str, *, deal_context: bool, exclude: list[tuple[int, int]])
                 continue
         if mult in ("m", "b") and not currency and num > 100:
             continue
+        if mult.lower() in ("mi", "milhões", "milhoes", "millones") and not currency:
+            continue  # "5 mi" is as likely miles as millions
         scale = SCALES.get(mult.lower(), 1.0)
         if mult.lower() == "mil" and currency in _MIL_THOUSAND:
             scale = 1e3
         start = m.start() + (len(m.group(0)) - len(m.group(0).lstrip()))
+        if any(w.start < m.end() and start < w.end for w in out):
+            continue
         out.append(Money(start, m.end(), round(num * scale, 2), currency))
-    return out
+    return sorted(out, key=lambda x: x.start)
