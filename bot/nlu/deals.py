@@ -879,6 +879,11 @@ def rule_create_deal(m: Msg) -> Result | None:
     )
     if (
         cm
+        # the words between a company and "deal" name it; "closing the deal", "signed a deal" are news
+        and not rc.search(
+            r"\b(?:the|a|an|that|this|their|his|her|closing|closed|signing|signed|won|lost|is|was)\b",
+            cm.group("t"),
+        )
         and find_money(m.text, deal_context=True, exclude=[(s.start, s.end) for s in m.spans])
         and not _UPDATE_CUE.search(m.low)
     ):

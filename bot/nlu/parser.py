@@ -151,9 +151,25 @@ _TREAT = rc.compiled(
 )
 
 
+# Office life that names days, places and money but asks nothing of a CRM: where someone will be, a
+# food run with a question to colleagues, the office's opening days, holidays and leave.
+_OFFICE_LIFE = rc.compiled(
+    r"^(?:i'll|i will|i'm going to|i am going to|i'm gonna|im gonna)\s+be\s+(?:in|at|out|off|away|travell?ing|"
+    r"on\s+(?:leave|holiday|vacation|pto))\b(?!.*\b(?:remind|todo|to-do|task|follow[\s-]?up|log|deal|call\s+[A-Z])\b)"
+    r"|^(?:(?:i'm|im|i am)\s+)?(?:gonna|going\s+to|about\s+to|off\s+to)\s+(?:grab|get|order|pick\s+up)\s+"
+    r"(?:a\s+|some\s+|the\s+)?[\w\-]+(?:\s+[\w\-]+)?\s*[,;.!-]+\s*(?:anyone|who|want|wanna|need)\b.*\?\s*$"
+    r"|\b(?:vacation|pto|sick|holiday|leave)\s+days?\b.*\?*\s*$(?<=\?)|^how\s+many\s+(?:vacation|pto|sick|holiday|leave)\s+days?\b"
+    r"|\b(?:office|offices|store|shop|building|restaurant|cafe|café|canteen|cafeteria|airport|school|gym|bank|mall)\s+"
+    r"(?:is|are|will\s+be|'s)\s+(?:closed|shut|open)\b(?![\s-]+(?:won|lost|deal|the\s+deal)\b)"
+    r"|^(?:lunch|coffee|drinks|dinner|beers?|breakfast)\s+(?:at|@)\s+\d[^?]*\?"
+)
+
+
 def _r_small_talk(m: Msg) -> Result | None:
     if not m.low.strip() or _SMALL_TALK.match(m.low.strip()) or _TREAT.match(m.low.strip()):
         return "unknown", 0.2, {}
+    if _OFFICE_LIFE.search(m.low.strip()):
+        return "unknown", 0.3, {}
     if _OFF_TOPIC.match(m.low.strip()):
         return "unknown", 0.3, {}
     return None
