@@ -197,7 +197,7 @@ _INSTITUTION = frozenset(
 # "GmbH & Co. KG", "A/S"): read as one unit that ends the company name, so neither a full stop inside them
 # ends the sentence nor a space inside them ends the name. Only written forms that cannot be ordinary words.
 LEGAL_FORMS = (
-    r"sp\.\s?z\s?o\.\s?o\.?|sp\.\s?k\.|sp\.\s?j\."
+    r"[Ss]p\.\s?z\s?o\.\s?o\.?|[Ss]p\.\s?k\.|[Ss]p\.\s?j\."
     r"|S\.A\.B\.\s+de\s+C\.V\.|S\.A\.P\.I\.\s+de\s+C\.V\.|S\.A\.\s+de\s+C\.V\.|S\.\s?de\s+R\.L\.(?:\s+de\s+C\.V\.)?"
     r"|S\.A\.S\.?|S\.A\.R\.L\.?|S\.A\.?(?!\w)|S\.p\.A\.?|S\.r\.l\.?|S\.L\.U?\.?|S\.C\.A\.?|S\.E\.|S\.C\.S\.?"
     r"|K\.K\.?|G\.K\.|Y\.K\.|N\.V\.?|B\.V\.?|L\.L\.C\.?|L\.L\.P\.?|P\.L\.C\.?|P\.C\.|e\.V\.|a\.s\.|s\.r\.o\.?|d\.o\.o\.?"
@@ -212,11 +212,15 @@ ENDS_IN_LEGAL_FORM = rc.compiled(rf"\s(?:{LEGAL_FORMS})$")
 
 def mask_legal_forms(s: str) -> str:
     """``s`` with the full stops and commas inside its legal forms replaced, same length. A legal form's last
-    full stop still ends the sentence when a capital follows ("Sony K.K. They want…")."""
+    full stop still ends the sentence when a capital or a word follows ("Sony K.K. They want…", "Daehan
+    Precision Co., Ltd. semiconductors")."""
 
     def mask(lf: re.Match[str]) -> str:
         form = lf.group(0)
-        keep_last = form.endswith(".") and rc.match(r"\s+[A-Z]", s[lf.end() :]) is not None
+        keep_last = (
+            form.endswith(".")
+            and rc.match(r"\s+(?:[A-Z]|[a-z]{3,}\b(?<!and)(?<!for)(?<!the))", s[lf.end() :]) is not None
+        )
         inner = form[:-1] if keep_last else form
         return rc.sub(r"[.,]", "\u2024", inner) + (form[-1] if keep_last else "")
 
