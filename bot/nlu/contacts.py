@@ -262,7 +262,7 @@ def _title_company(rest: str, *, lower: bool = False) -> tuple[str | None, str |
         ):
             continue
         cm = rc.match(
-            r"(?:(?P<t>.+?)\s+)?(?:at|@|from|with|works at|working at)\s+(?P<c>[A-Za-z0-9].*)$", seg, re.I
+            r"(?:(?P<t>.+?)\s+)?(?P<p>at|@|from|with|works at|working at)\s+(?P<c>[A-Za-z0-9].*)$", seg, re.I
         )
         if not cm:
             cm = rc.match(rf"(?P<t>.+)\s+of\s+(?!(?i:{_DEPARTMENTS})\b)(?P<c>[A-Z0-9].*)$", seg)
@@ -275,6 +275,21 @@ def _title_company(rest: str, *, lower: bool = False) -> tuple[str | None, str |
             ):
                 t = None  # "works at Eko Logistics"
             rt = role_title(t) if t else None
+            if (
+                t
+                and not rt
+                and not title
+                and cm.groupdict().get("p", "").lower() in ("at", "@")
+                and cm.group("c")[:1].isupper()
+                and len(t.split()) <= 4
+                and not rc.search(
+                    r"\b(?:is|was|met|meet|meeting|lunch|dinner|coffee|call|she|he|they|we|i|works?|working|based|"
+                    r"currently|now|the|a|an|our|my|her|his|their|contact|person|someone|guy|lady|friend)\b",
+                    t,
+                    re.I,
+                )
+            ):
+                rt = tidy(t)  # "purchasing at Hansa GmbH", "gerente de compras at Grupo Tlaloc": a title as written
             if rt or not t:
                 if rt and not title:
                     title = rt
