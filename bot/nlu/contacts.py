@@ -478,6 +478,9 @@ def rule_create_contact(m: Msg) -> Result | None:
     if word == "contact" and rc.match(r"\s*(?:at|from)\b(?![^:,;]{1,40}?:)", m.low[cm.end() :]):
         return None
     pos = cm.end()
+    pm = rc.match(r"(?:pls|please|plz)\b\s*[:\-–—]?\s*", m.low[pos:])
+    if pm:  # "new contact pls: Jörg Wendland, …"
+        pos += pm.end()
     fm = rc.match(r"(?:for|named|called)\s+", m.low[pos:])
     if fm:
         pos += fm.end()
