@@ -585,7 +585,19 @@ _BARE_MONTH_NOT_A_PERIOD = frozenset(
     ["may", "mar", "jan", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "apr", "feb"]
 )
 _PERIOD_WORDS = {"fourteen": 14, "thirty": 30, "sixty": 60, "ninety": 90}
+_RANGE_DAY = (
+    rf"(?:(?:{_MON})\.?\s+\d{{1,2}}(?:st|nd|rd|th)?|\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?(?:{_MON})\.?|\d{{4}}-\d{{2}}-\d{{2}})"
+    r"(?:,?\s+20\d\d)?"
+)
 _PERIOD_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
+    (
+        # "between Nov 1 and Nov 15", "from 1 March to 15 March", "2026-11-01 to 2026-11-15"
+        "range",
+        rc.compiled(
+            rf"\b(?:(?:between|from)\s+)?(?P<a>{_RANGE_DAY})\s*(?:and|to|until|till|through|thru|-|–)\s*(?P<b>{_RANGE_DAY})\b",
+            re.I,
+        ),
+    ),
     (
         "todate",
         rc.compiled(
@@ -684,8 +696,40 @@ def find_period(low: str, now: datetime, *, forecast: bool = False) -> Period | 
     return min(found, key=lambda p: p.start) if found else None
 
 
+def _range_day(raw: str) -> tuple[int | None, int, int] | None:
+    """(year or None, month, day) of "Nov 1", "1st of November 2026", "2026-11-01"."""
+    iso = rc.fullmatch(r"(\d{4})-(\d{2})-(\d{2})", raw.strip())
+    if iso:
+        return int(iso.group(1)), int(iso.group(2)), int(iso.group(3))
+    yr = rc.search(r"\b(20\d\d)$", raw)
+    mon = rc.search(rf"\b({_MON})\b", raw, re.I)
+    day = rc.search(r"\b(\d{1,2})(?:st|nd|rd|th)?\b", raw)
+    if not mon or not day:
+        return None
+    return (int(yr.group(1)) if yr else None), MONTHS[mon.group(1).lower()], int(day.group(1))
+
+
+def _range_of(m: re.Match[str], today: date, forecast: bool) -> tuple[date, date] | None:
+    a, b = _range_day(m.group("a")), _range_day(m.group("b"))
+    if a is None or b is None:
+        return None
+    try:
+        year = a[0] or b[0] or today.year
+        start = date(year, a[1], a[2])
+        if a[0] is None and b[0] is None and not forecast and start > today:
+            start = date(year - 1, a[1], a[2])  # "between Nov 1 and Nov 15" in January: last year's
+        end = date(b[0] or start.year, b[1], b[2])
+        if b[0] is None and end < start:
+            end = date(start.year + 1, b[1], b[2])  # "from Dec 20 to Jan 5"
+    except ValueError:
+        return None
+    return (start, end) if start <= end else None
+
+
 def _period_of(kind: str, m: re.Match[str], today: date, forecast: bool) -> tuple[date, date] | None:
     g = m.groupdict()
+    if kind == "range":
+        return _range_of(m, today, forecast)
     if kind == "todate":
         unit = (g.get("u") or g.get("u2") or g.get("u3") or g.get("u4") or "").lower()[:1]
         if unit == "y":

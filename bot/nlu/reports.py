@@ -103,7 +103,7 @@ _MEASURE_FIRST = rc.compiled(
     r"(?:win[\s\-]?rate|close[\s\-]rate|win/loss|forecast|activity|activities|bookings|quota|attainment|funnel|velocity|"
     r"time[\s\-]to[\s\-](?:close|win)|days\s+to\s+close|(?:sales\s+)?cycle|nps|csat|satisfaction|new\s+customers|new\s+logos|won\s+deals|lost\s+deals|closed[\s\-]won|"
     r"closed[\s\-]lost|deal\s+size|top\s+customers|retention|lifetime\s+value|deals\s+(?:\w+\s+){0,2}?(?:closing|close|closed|won|lost)|lead[\s\-]to[\s\-]\w+\s+conversion|revenue|conversion(?:\s+rates?)?|results|numbers|report"
-    r"|wins|losses)\b"
+    r"|wins|losses|won|lost)\b"
 )
 
 
