@@ -298,18 +298,26 @@ _LEGAL_SUFFIX = frozenset(
 )
 
 
+# Family names by their endings (Slavic, Nordic, Greek, Romanian, Georgian, Armenian, Turkish, Spanish): a
+# capitalised pair ending so is a person's name even when neither word is in a list.
+_SURNAME_FORM = rc.compiled(
+    r"(?:ski|ska|cki|cka|dzki|dzka|wicz|czyk|czak|ová|ović|ovic|ovich|enko|chuk|shvili|dze|yan|ian|oğlu|oglu|"
+    r"sson|dóttir|dottir|poulos|akis|idis|escu|eanu|[aeiou]nez|[aeiou]rez|[aeiou]lez|[aeiou]ves|ães)$"
+)
+
+
 def person_like(name: str, *, default: bool) -> bool:
     if not name:
         return False
     parts = name.split()
     if len(parts) > 1 and parts[-1].lower().rstrip(".") in _LEGAL_SUFFIX:
         return False  # "Ahmed & Sons Trading LLC", "Jordan Lee Inc."
-    if parts[0].lower() in FIRST_NAMES:
+    if parts[0].lower() in FIRST_NAMES and not (len(parts) > 1 and _company_like(name)):
         return True
     if 1 < len(parts) <= 3 and not _company_like(name) and all(p[:1].isupper() for p in parts):
         last = parts[-1].lower()
-        if last in SURNAMES or last in FIRST_NAMES:
-            return True  # "Mehmet Yılmaz", "Tanaka Hiroshi" (family name first)
+        if last in SURNAMES or last in FIRST_NAMES or _SURNAME_FORM.search(last):
+            return True  # "Mehmet Yılmaz", "Tanaka Hiroshi" (family name first), "Piotr Zieliński"
     if len(parts) > 1 and rc.fullmatch(
         r"(?:dr|mr|mrs|ms|miss|prof|professor|sir|dame|mx)\.?", parts[0].lower()
     ):

@@ -174,6 +174,11 @@ def create_contact_from(m: Msg, pos: int, *, lifecycle: str | None) -> Result:
         and not (len(words) == 3 and later_company and not _company_like_word(words[2]))
         and not any(w.lower() in particles for w in words)
         and not rc.fullmatch(r"[A-Z]\.?", words[1])
+        and not (
+            len(words) == 3
+            and (words[1].lower() in FIRST_NAMES or rc.match(r"\s+(?:at|from|@)\s", m.text[end:]))
+            and words[2].lower() not in ROLE_WORDS
+        )  # "María José Herrera at Telefónica", "Jean Luc Picard"
         and (
             words[0].lower() in FIRST_NAMES
             or any(w.lower() in ROLE_WORDS for w in words[2:])
@@ -289,7 +294,9 @@ def _title_company(rest: str, *, lower: bool = False) -> tuple[str | None, str |
                     re.I,
                 )
             ):
-                rt = tidy(t)  # "purchasing at Hansa GmbH", "gerente de compras at Grupo Tlaloc": a title as written
+                rt = tidy(
+                    t
+                )  # "purchasing at Hansa GmbH", "gerente de compras at Grupo Tlaloc": a title as written
             if rt or not t:
                 if rt and not title:
                     title = rt

@@ -394,6 +394,26 @@ WORLD_GIVEN_NAMES: frozenset[str] = _words(
     szymon takashi takumi tanvi tariq tatiana thabo thanh   tiago tobiloba tomasz tunde tuan umar
     usman valeria varun vikas vinh wanjiru wojciech xiaoming xu yara yasmine yerlan  ying yohannes yong
     yuka yuna yusuke yuto zainab zanele zeynep zhiwei zofia zuzana
+    annika anneliese anke bärbel dieter dirk florian frauke gerd gudrun hannelore heike helmut horst jörg
+    joerg jens kai-uwe klaus knut kerstin lena lennart maren matthias mareike niklas ole rainer reinhard
+    sönke silke svenja torsten ulf ulrike uwe volker wiebke wolfgang åsa åke agneta björk eskil freja
+    gunnar hedda ingvar jonas kjell linnea liv märta ove pernille ragnar signe solveig tove ulla vilhelm
+    aart bram daan eelco femke joost jeroen maarten niels ruud sanne sjoerd willem wouter anouk lotte
+    amélie aurélie benoît clémence élodie étienne gaëlle hélène jérôme léa loïc mathieu océane thibault
+    yannick zoé chiara giulia lorenzo matteo niccolò simona valentina vittorio beatriz inês joaquim
+    gonçalo leonor rafaela sebastião thiago álvaro íñigo lucía maría nuria pilar xavier ximena ayşe
+    büşra çağla gökhan gülşen hülya ilker mert oğuz özge selin serkan tuğba yiğit burak cansu ece
+    abdelaziz youssef yousef omar hassan hussein layla leila nadia rami samir tarek walid yasmin zaid
+    dariush farhad kaveh mehdi parisa shirin arjun deepika kavita lakshmi meera nikhil pooja priyanka
+    rahul rajesh rohan sanjay shreya sunita vijay vikram anjali aditi aishwarya harish kiran suresh
+    chen-wei jia-hui li-na mei-hua wen xiao-ling yi-fan zhi-hao hina kenji  misaki nanami  
+     takeshi yui yumi da-eun eun-ji ha-eun ji-hoon ji-yeon min-seo seo-jun soo-jin yeon-woo hoa
+     ngoc quang thao trang tuyet anong kanya somchai supaporn wirat budi dewi putri sari wayan
+    agus andi maricel rosario jocelyn abena adjoa  ayo chukwuemeka folasade kehinde kunle lerato
+    lindiwe nomvula olusegun sipho temitope themba  zodwa bogdan dragan dušan goran ivana jelena
+    katarína lucie marta  miroslav ondřej petra radek tereza václav vojtěch agata bożena grzegorz
+    iwona jacek janusz krzysztof mariusz ryszard wiesław witold zbigniew andrei anastasia dmitri
+    dmitry irina mikhail nikolai oksana olga sergei svetlana yulia yuri
     """
 )
 
