@@ -363,6 +363,18 @@ COMPANY_WORDS: frozenset[str] = _words(
     solar telecom freight retail insurance robotics analytics holdings studios networks airlines aerospace
     therapeutics diagnostics manufacturing mfg realty properties construction seafood seafoods farms foundation
     bio ai holding pjsc psc jsc srl spa bv nv pty pvt sas sarl limited tbk bhd oyj asa kft zrt services
+    trading traders textiles textile tekstil apparel garments paints coatings cement concrete steel metals
+    mining minerals chemicals plastics packaging paper printing marine shipping maritime ports airways
+    dental clinic clinics hospital hospitals pharmacy labs laboratories spices agro agri agritech farming
+    dairy beverages brewery breweries distillery winery bakery bakeries restaurants hotels resorts travel
+    tours motors automotive electric electrics electronics electrical semiconductors precision machinery
+    engineering works mills foundry processors processing exports imports export import supplies supply
+    distribution distributors wholesale furniture interiors cosmetics fashion jewellers jewelers energi
+    energia power utilities water gas oil petroleum renewables wind hydro telecoms communications
+    wireless broadband cables insurance assurance finance financial securities investments fund funds
+    asset assets leasing realty estates housing builders developers infrastructure transport transit
+    freight cargo couriers express aviation defense defence security robotics automation instruments
+    devices medical healthcare biosciences genomics vision optics cork pharmaceutical
     """
 )
 
