@@ -55,6 +55,15 @@ def _field_value(key: str, value: str, slots: Slots) -> None:
         if lc:
             slots["lifecycle"] = lc
     else:
+        # "new title CIO, new email …": the next field's change is not part of this one
+        value = tidy(
+            rc.split(
+                rf"\s*[,;]\s*(?:and\s+)?(?:(?:her|his|their|the)\s+)?(?:new\s+)?(?:{_FIELD})\b",
+                value,
+                maxsplit=1,
+                flags=re.I,
+            )[0]
+        )
         # "her title is CFO now": when it changed is not part of the title
         slots[key] = rc.sub(
             r"(?<=\S)\s+(?:now|as of today|from now on|going forward)$", "", value, flags=re.I
@@ -526,6 +535,9 @@ _CONTACT_MOVE = rc.compiled(
     r"^(?P<c>[^\W\d_][\w'.\-]*(?:\s+(?![a-z])[^\W\d_][\w'.\-]*){0,2}|[a-z]+\s+[a-z][\w'.\-]*)(?:\s+(?:from|at|@|of)\s+(?P<co>[A-Z][\w&.\-]*(?:\s+[A-Z][\w&.\-]*){0,2}))?"
     r"(?:\s*[-–—:,]\s*|\s+)(?:(?:has|just|now|recently|officially)\s+)*"
     r"(?P<verb>moved to|moved over to|is now|'s now|became|got promoted to|was promoted to|has been promoted to|"
+    # "Jörg got promoted, he's Head of Procurement now", "Ayşe is loyal customer now"
+    r"(?:got|was|has been)\s+promoted\s*[,;.\-–—]?\s*(?:and\s+)?(?:she|he|they)(?:'s|\s+is|\s+are|'re)(?:\s+now)?(?:\s+(?:the|our))?|"
+    r"is(?=\s+(?:loyal|advocate|customer|client|lead|prospect)\b)|"
     r"been promoted to|been made|was made|got made|"
     r"promoted to|joined|left for|now works at|works at|now works for|works for|working for|switched to|is moving to|moving to|took a job at|"
     r"started at|went to|is the new|is our new|is the|changed jobs to|changed roles to|now heads|heads up|runs|"
@@ -535,6 +547,18 @@ _CONTACT_MOVE = rc.compiled(
 
 
 def rule_update_contact(m: Msg) -> Result | None:
+    """A contact's changes; an email or a phone given beside another change is kept too ("new title CIO,
+    new email …", "is now Director General, phone …")."""
+    got = _update_contact(m)
+    if got is None or got[0] != "update_contact" or not isinstance(got[2].get("contact"), str):
+        return got
+    slots = got[2]
+    at = m.text.find(slots["contact"])
+    _fill_contact_details(m, at + len(slots["contact"]) if at >= 0 else 0, slots, overwrite=False)
+    return got
+
+
+def _update_contact(m: Msg) -> Result | None:
     low = m.low.strip()
     for rx in _UPDATE_CONTACT:
         um = rx.match(low)
@@ -648,6 +672,7 @@ def rule_update_contact(m: Msg) -> Result | None:
             v,
         )
         t_raw = tm.group("t") if tm else v
+        t_raw = rc.sub(r"(?<=\S)\s+(?:now|as of today|from now on|going forward)$", "", t_raw, flags=re.I)
         title = role_title(t_raw)
         if lc and (
             not title or rc.match(r"(?:a|an|our|the)?\s*(?:" + "|".join(LIFECYCLE_WORDS) + r")\b", v.lower())
