@@ -934,6 +934,10 @@ _LIST_HEAD = rc.compiled(
 _LIST_WHO = rc.compiled(
     r"^(?:what|which)\s+(?P<noun>deals|opps|opportunities|customers|clients|prospects|leads|contacts|accounts|companies)\s+"
     r"(?:does|do|has|have|did)\s+(?P<own>@[uw][a-z0-9]+|[a-z][\w\-]*)\s+(?:have|got|own|owning|working\s+on|has)\b"
+    # "show me all the deals bob has in proposal stage"
+    r"|^(?:(?:can|could)\s+(?:you|u|i)\s+|please\s+|pls\s+)*(?:show|list|give|get|pull(?:\s+up)?|display)(?:\s+(?:me|us))?\s+"
+    r"(?:all\s+)?(?:of\s+)?(?:the\s+)?(?P<noun2>deals|opps|opportunities|customers|clients|prospects|leads|contacts|accounts|companies)\s+"
+    r"(?:that\s+)?(?P<own2>@[uw][a-z0-9]+|[a-z][\w\-]*)\s+(?:has|have|owns|got|is\s+working\s+on)\b"
 )
 _OWNER_STOP = frozenset(
     [
@@ -1105,7 +1109,9 @@ def rule_list(m: Msg) -> Result | None:
         return None
     if rc.match(r"^(?:how\s+many|how\s+much)\b", low):
         return None
-    noun = hm.group("noun").lower()
+    ng = "noun2" if hm.groupdict().get("noun2") else "noun"
+    og = "own2" if hm.groupdict().get("own2") else "own"
+    noun = hm.group(ng).lower()
     noun_word = noun.split()[-1]
     rtype = _TYPE_OF.get(noun_word) or ("contact" if noun_word in ("champions", "persons") else None)
     if rtype is None:
@@ -1113,9 +1119,9 @@ def rule_list(m: Msg) -> Result | None:
     slots: Slots = {"record_type": rtype}
     took: list[tuple[int, int]] = []
     rest_at = hm.end()
-    own = hm.group("own")
+    own = hm.group(og)
     if own and not own.startswith("@"):
-        own = m.text[hm.start("own") : hm.end("own")] if teammate_name(own) else None
+        own = m.text[hm.start(og) : hm.end(og)] if teammate_name(own) else None
     owner = owner_of(m, own)
     if owner:
         slots["owner"] = owner
@@ -1168,6 +1174,16 @@ def rule_list(m: Msg) -> Result | None:
             start = rest_at + sm.start(said)
             slots["stage"] = tidy(m.text[start : start + len(word)])
         took.append((rest_at + sm.start(), rest_at + sm.end()))
+    elif rtype == "deal" and not m.typed_lower:
+        # "deals in Teknik Değerlendirme": a team's own stage, in capitals, as written ("at X" is a company)
+        cap = rc.search(
+            r"\b(?:in)\s+(?:the\s+)?(?:stage\s+)?(?P<s>[A-ZÀ-ÖØ-Þ][^\s,;.!?]*(?:\s+[A-ZÀ-ÖØ-Þ][^\s,;.!?]*){0,2})"
+            r"(?:\s+stage)?\s*[?.!]*$",
+            m.text[rest_at:],
+        )
+        if cap and not cap.group("s").isupper() and not company_like(cap.group("s")):
+            slots["stage"] = cap.group("s")
+            took.append((rest_at + cap.start(), rest_at + cap.end()))
     tg = rc.search(
         r"\b(?:tagged(?:\s+(?:as|with))?|with\s+(?:the\s+)?tags?|labell?ed(?:\s+as)?|having\s+(?:the\s+)?tag)\s*[:=]?\s*"
         r"['\"#]?(?P<t>[\w\-]+(?:\s+[\w\-]+)?)"
