@@ -265,6 +265,8 @@ def _company_like(name: str) -> bool:
         return True
     if any(ch.isdigit() for ch in name) or "&" in name:
         return True
+    if len(parts) >= 3 and any(p.lower() in COMPANY_WORDS for p in parts[1:-1]):
+        return True  # "Hanbit Logistics WMS": a company word inside the name
     if len(parts) == 1 and parts[0].isupper() and len(parts[0]) >= 2:
         return True
     return len(parts) == 1 and parts[0].lower() not in FIRST_NAMES and bool(_COMPANY_SHAPE.search(parts[0]))

@@ -778,6 +778,11 @@ _FIND = [
         r"(?:decision maker|contact|champion|buyer|poc|person|lead)\s*\??$"
     ),
     rc.compiled(r"^who (?:do|else do) we (?:have|know) (?:at|from|in|over at) (?P<q>.+?)\s*\??$"),
+    # "who's our guy at Nordkap Energi?", "who is the main contact at Globex"
+    rc.compiled(
+        r"^who(?:'s| is| are) (?:our|the|my) (?:main\s+|primary\s+|usual\s+)?(?:guy|gal|person|people|contact|contacts|"
+        r"point of contact|poc|champion|buyer|decision maker|person|rep|counterpart)s? (?:at|from|in|over at) (?P<q>.+?)\s*\??$"
+    ),
     # "does Hana have a phone number on file?"
     rc.compiled(
         r"^(?:does|do) (?!(?:we|i|you|they)\b)(?P<q>[a-z][\w'.\-]*(?:\s+[a-z][\w'.\-]*)?) have (?:a|an|any)\s+(?:phone|email|e-mail|number|cell|"

@@ -607,7 +607,7 @@ _COMPANY_CREATE = rc.compiled(
     r"|new\s+(?:company|account|organi[sz]ation|org)"
     r"|compan(?:y|ies)\s+(?:add|new|create)"
     r"|(?:company|account)(?=\s*[:\-–—]\s*[A-Za-z])"
-    r")\b(?:\s+(?:record|called|named|for))?\s*[:\-–—,]?\s*",
+    r")\b(?:\s+(?:record|entry|profile))?(?:\s+(?:called|named|for))?\s*[:\-–—,]?\s*",
     re.I,
 )
 _COMPANY_AS = rc.compiled(
@@ -690,6 +690,8 @@ def rule_create_company(m: Msg) -> Result | None:
     if cm:
         if rc.match(r"(?:list|for\s+(?:me|us)\b)", m.low[cm.end() :]):
             return None
+        if rc.match(r"^(?:(?:can|could)\s+(?:you|u)\s+)?(?:please\s+|pls\s+)?open\s+the\b", m.low):
+            return None  # "open the company record for Natura": one that exists
         _company_fields(m, cm.end(), slots)
     else:
         am = _COMPANY_AS.match(m.text)
@@ -803,7 +805,10 @@ _RENAME = [
 
 _PIVOT = rc.compiled(
     r"^(?:the\s+)?(?P<c>[A-Za-z][\w&.\-]*(?:\s+[A-Za-z][\w&.\-]*){0,3}?)\s+(?:is\s+(?:now|actually)\s+(?:an?\s+)?"
-    r"(?P<i>[\w&/\-]+(?:\s+[\w&/\-]+)?)\s+(?:company|business|firm|shop|play)|(?:has\s+)?pivoted\s+"
+    r"(?P<i>[\w&/\-]+(?:\s+[\w&/\-]+)?)\s+(?:company|business|firm|shop|play)"
+    # "Alpenfirn Software AG is in fintech now, not healthcare"
+    r"|(?:is|are)\s+(?:now\s+)?in\s+(?P<i3>[\w&/\-]+(?:\s+[\w&/\-]+)?)\s+now(?:\s*,\s*not\s+[\w&/\- ]+)?"
+    r"|(?:has\s+)?pivoted\s+"
     r"(?:in)?to\s+(?P<i2>[\w&/\-]+(?:\s+[\w&/\-]+)?)(?:\s+(?:industry|sector|space))?)[\s.!]*$",
     re.I,
 )
@@ -816,7 +821,7 @@ def rule_update_company(m: Msg) -> Result | None:
         and not person_like(pm.group("c"), default=False)
         and not rc.search(r"\b(?:deal|opp|renewal|we|i|it|they)\b", pm.group("c"), re.I)
     ):
-        ind = _industry(pm.group("i") or pm.group("i2"))
+        ind = _industry(pm.group("i") or pm.group("i2") or pm.group("i3"))
         if ind and not rc.match(
             r"(?:new|different|another|proposal|negotiation|demo|qualified|won|lost|closed|legal|the|a|an|next|"
             r"great|good|big|small|real)\b",
