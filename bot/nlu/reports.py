@@ -243,6 +243,8 @@ _SCORE = [
     # "NPS response from Åsa Bergström at Spotify AB: 0": who gave it can take a few words before the score
     rc.compiled(r"\b(?:nps|csat)\b[^.?!\d]{0,80}?[:=]\s*(?P<n>\d{1,2}(?:\.\d)?)\b"),
     rc.compiled(r"\b(?:an?\s+)?(?P<n>\d{1,2})\s+(?:nps|csat)\b"),
+    # "NPS feedback: Jörg Wendland, Hansa Kältetechnik, 6": who first, the score last
+    rc.compiled(r"^(?:nps|csat)\b[^\d]{0,120}?[,:\-–—]\s*(?P<n>\d{1,2}(?:\.\d)?)\s*[.!]*$"),
     rc.compiled(
         r"^(?:nps|csat)\s+(?:for\s+|from\s+)?[a-z][\w&.\-]*(?:\s+[a-z][\w&.\-]*){0,2}\s*[:=\-]?\s+(?P<n>\d{1,2})\s*$"
     ),
@@ -319,6 +321,12 @@ def _giver_before(m: Msg, at: int, after: int, slots: Slots) -> bool:
     return True
 
 
+def lab_cut(m: Msg, cut: int) -> bool:
+    """``cut`` is just after a label such as "NPS feedback:" at the start of the message."""
+    lab = rc.match(r"^(?:nps|csat)\b[^:\d]{0,30}:\s*", m.low)
+    return lab is not None and lab.end() == cut
+
+
 def _who_gave(m: Msg, slots: Slots) -> None:
     """ "Jane from Acme gave us a 9", "NPS 9 from Jane at Acme", "Acme rated us 4/5", "nps 4 - tom @ hooli"."""
     fm = rc.search(
@@ -338,16 +346,24 @@ def _who_gave(m: Msg, slots: Slots) -> None:
         ),
         default=0,
     )
-    if rc.match(rf"\s*(?!{_NOT_A_GIVER}\b)[a-z]", m.low[cut:]) and (vm or cut == 0):
+    if not rc.match(rf"\s*(?!{_NOT_A_GIVER}\b)[a-z]", m.low[cut:]) and not vm:
+        # "NPS feedback: Jörg Wendland, Hansa Kältetechnik, 6": the score last, who gave it after the label
+        lab = rc.match(r"^(?:nps|csat)\b[^:\d]{0,30}:\s*", m.low)
+        cut = lab.end() if lab else cut
+    if rc.match(rf"\s*(?!{_NOT_A_GIVER}\b)[a-z]", m.low[cut:]) and (vm or cut == 0 or lab_cut(m, cut)):
         start = cut + len(m.low[cut:]) - len(m.low[cut:].lstrip())
     elif fm and _giver_before(m, fm.start(), fm.end(), slots):
         return  # "Lee Seo-yeon from Hyundai Mobis NPS: 9"
     elif fm:
         start = fm.end()
     else:
-        # "nps 4 - tom @ hooli": who, after the score
+        # "nps 4 - tom @ hooli": who, after the score ("NPS 0, wants to churn" names no one)
         am = rc.search(r"\b\d{1,2}(?:\s*/\s*(?:10|5))?\s*(?:[-–—:,(]|\s(?=[a-z]))\s*(?=[a-z])", m.low)
-        if am and rc.match(rf"(?!{_NOT_A_GIVER}\b|on\b|in\b|out\b|stars?\b)", m.low[am.end() :]):
+        if (
+            am
+            and rc.match(rf"(?!{_NOT_A_GIVER}\b|on\b|in\b|out\b|stars?\b)", m.low[am.end() :])
+            and (m.typed_lower or name_at(m, am.end(), company=True)[0])
+        ):
             start = am.end()
     if start is None:
         # "Acme NPS: 8", "Globex's CSAT is 4": the name right before the scale
@@ -372,6 +388,11 @@ def _who_gave(m: Msg, slots: Slots) -> None:
     if not name or name.lower() in ("nps", "csat", "we", "they", "customer"):
         return
     company, _ = company_after(m, end)
+    card = rc.match(
+        r"\s*,\s*(?P<c>[A-Z][^,;:\d]{1,60}?)\s*[,:\-–—]\s*\d{1,2}(?:\.\d)?\s*[.!]*$", m.text[end:]
+    )
+    if not company and card:
+        company = card.group("c")  # "Jörg Wendland, Hansa Kältetechnik, 6": name, company, score
     # a name put back in capitals from lower-case typing, in two or three words, reads as a person's
     recased = m.typed_lower and 2 <= len(name.split()) <= 3 and all(w[:1].isupper() for w in name.split())
     if company:

@@ -418,7 +418,7 @@ WORLD_GIVEN_NAMES: frozenset[str] = _words(
     abdelaziz youssef yousef omar hassan hussein layla leila nadia rami samir tarek walid yasmin zaid
     dariush farhad kaveh mehdi parisa shirin arjun deepika kavita lakshmi meera nikhil pooja priyanka
     rahul rajesh rohan sanjay shreya sunita vijay vikram anjali aditi aishwarya harish kiran suresh
-    chen-wei jia-hui li-na mei-hua wen xiao-ling yi-fan zhi-hao hina kenji  misaki nanami  
+    chen-wei jia-hui li-na mei-hua wen xiao-ling yi-fan zhi-hao hina kenji  misaki nanami
      takeshi yui yumi da-eun eun-ji ha-eun ji-hoon ji-yeon min-seo seo-jun soo-jin yeon-woo hoa
      ngoc quang thao trang tuyet anong kanya somchai supaporn wirat budi dewi putri sari wayan
     agus andi maricel rosario jocelyn abena adjoa  ayo chukwuemeka folasade kehinde kunle lerato
