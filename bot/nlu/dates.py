@@ -149,6 +149,18 @@ _DAY_PATTERNS: list[tuple[str, str]] = [
     ),
 ]
 
+_HOUR_WORDS = r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve"
+_HOUR_VALUE = {w: i + 1 for i, w in enumerate(_HOUR_WORDS.split("|"))}
+_MINUTE_WORDS = {
+    "fifteen": 15,
+    "thirty": 30,
+    "fortyfive": 45,
+    "ohfive": 5,
+    "ten": 10,
+    "twenty": 20,
+    "forty": 40,
+    "fifty": 50,
+}
 _TIME_PATTERNS: list[tuple[str, str]] = [
     ("eod", r"\b(?:EOD|end\s+of\s+(?:the\s+)?(?:business\s+)?day|close\s+of\s+business)\b"),
     (
@@ -165,6 +177,14 @@ _TIME_PATTERNS: list[tuple[str, str]] = [
         r"then|please|pls|so|if|but|eastern|pacific|central|my|your|their|our|his|her)\b)[a-z])",
     ),
     ("inhours", rf"\b(?:in|within)\s+(?P<n>{_NUM}|half\s+an)\s+(?P<u>hours?|minutes?|mins?)\b"),
+    (
+        # dictated: "at ten thirty", "at two pm", "at half past two", "at quarter to four", "at nine o'clock"
+        "words",
+        rf"(?:\bat|@)\s+(?:(?P<rel>half\s+past|(?:a\s+)?quarter\s+(?:past|to|after|til))\s+)?(?P<hw>{_HOUR_WORDS})"
+        r"(?:[\s-]+(?P<mw>o'?clock|fifteen|thirty|forty[\s-]?five|oh[\s-]?five|ten|twenty|forty|fifty))?"
+        r"(?:\s*(?P<ap>am|pm|a\.m\.|p\.m\.|in\s+the\s+(?:morning|afternoon|evening)))?\b"
+        r"(?(rel)|(?(mw)|(?(ap)|(?!))))",
+    ),
 ]
 
 _DAY_RE = [(k, rc.compiled(p, re.I)) for k, p in _DAY_PATTERNS]
@@ -174,6 +194,25 @@ _RATING_BEFORE = rc.compiled(
 )
 _TIME_RE = [(k, rc.compiled(p, re.I)) for k, p in _TIME_PATTERNS]
 _JOIN = rc.compiled(r"^\s*(?:,\s*)?(?:at|@|by|around|from|on|before|-)?\s*$", re.I)
+
+
+def _time_in_words(gd: dict[str, str | None]) -> time | None:
+    h = _HOUR_VALUE[(gd["hw"] or "").lower()]
+    mw = rc.sub(r"[\s'-]", "", (gd["mw"] or "").lower())
+    mi = 0 if mw in ("", "oclock") else _MINUTE_WORDS.get(mw, 0)
+    rel = rc.sub(r"\s+", " ", (gd["rel"] or "").lower())
+    if rel == "half past":
+        mi = 30
+    elif rel.endswith(("past", "after")):
+        mi = 15
+    elif rel.endswith(("to", "til")):
+        h, mi = (h - 2) % 12 + 1, 45
+    ap = (gd["ap"] or "").lower()
+    if ap.startswith(("p", "in the afternoon", "in the evening")):
+        return time(h % 12 + 12, mi)
+    if ap:
+        return time(h % 12, mi)
+    return time(h + 12 if h <= 7 else h % 12 if h == 12 else h, mi)  # business hours, as for "at 3"
 
 
 @dataclass
@@ -195,7 +234,10 @@ class DateSpan:
     def is_past_word(self) -> bool:
         t = self.text.lower()
         return bool(
-            rc.search(r"yesterday|\blast\b|\bago\b|\bpast\b|previous|earlier today|this morning|this am\b", t)
+            rc.search(
+                r"yesterday|\blast\b|\bago\b|(?<!half )(?<!quarter )\bpast\b|previous|earlier today|this morning|this am\b",
+                t,
+            )
         )
 
     @property
@@ -278,6 +320,11 @@ def find_spans(low: str) -> list[DateSpan]:
                     continue
                 # Business hours: "at 3" is 15:00, "at 9" is 09:00.
                 span.time_value = time(h + 12 if h <= 7 else h, 0)
+            elif kind == "words":
+                got = _time_in_words(gd)
+                if got is None:
+                    continue
+                span.time_value = got
             elif kind == "inhours":
                 n = 0.5 if gd["n"].startswith("half") else _num(gd["n"])
                 span.delta = timedelta(hours=n) if gd["u"].startswith("h") else timedelta(minutes=n)
