@@ -439,14 +439,14 @@ _CONTACT_ADD_CARD = rc.compiled(
     # "add Leo Martins (Aperture Science) - customer": a full name, then its details
     rf"|^(?i:add|save)\s+(?={_FULL_NAME}\s*(?:\(|,\s*[A-Z]|\s[-–—]\s))"
     # "add Juan de la Cruz from Cemex as a lead"
-    rf"|^(?i:add|save)\s+(?={_PERSON}\s+(?:from|at|@|of)\s+[A-Z][\w&.\-]*(?:\s+[A-Z][\w&.\-]*){{0,2}}\s*"
+    rf"|^(?i:add|save)\s+(?={_PERSON}\s+(?:from|at|@|of)\s+[A-Z][\w&.\-]*(?:['’][A-Z][\w&.\-]*)?(?:\s+[A-Z][\w&.\-]*(?:['’][A-Z][\w&.\-]*)?){{0,2}}\s*"
     r"(?:\s(?i:as|to)\s+(?i:a\s+|an\s+|our\s+)?(?i:new\s+)?(?i:contact|lead|prospect|customer|client)s?\b"
     r"|,\s*(?i:phone|email|e-mail|tel|mobile|cell|ph)\b|,\s*\+?\d|,\s*[\w.+\-']+@))"
 )
 
 
 _NAME_THEN_NEW = rc.compiled(
-    r"^[A-Z][\w'\-]*(?:\s+[A-Z][\w'\-]*){0,2}(?:\s+(?:from|at|@|of)\s+[A-Z][\w&.\-]*(?:\s+[A-Z][\w&.\-]*){0,2})?"
+    r"^[A-Z][\w'\-]*(?:\s+[A-Z][\w'\-]*){0,2}(?:\s+(?:from|at|@|of)\s+[A-Z][\w&.\-]*(?:['’][A-Z][\w&.\-]*)?(?:\s+[A-Z][\w&.\-]*(?:['’][A-Z][\w&.\-]*)?){0,2})?"
     r"(?:\s*\([^)]{1,60}\))?\s*[-–—,:(]\s*(?:(?:is\s+)?(?:a\s+)?new|add(?:ed)?(?:\s+as)?(?:\s+a)?)\s+"
     r"(?P<w>contact|lead|prospect|customer|client)\b"
 )
@@ -532,7 +532,7 @@ _UPDATE_CONTACT = [
 
 
 _CONTACT_MOVE = rc.compiled(
-    r"^(?P<c>[^\W\d_][\w'.\-]*(?:\s+(?![a-z])[^\W\d_][\w'.\-]*){0,2}|[a-z]+\s+[a-z][\w'.\-]*)(?:\s+(?:from|at|@|of)\s+(?P<co>[A-Z][\w&.\-]*(?:\s+[A-Z][\w&.\-]*){0,2}))?"
+    r"^(?P<c>[^\W\d_][\w'.\-]*(?:\s+(?![a-z])[^\W\d_][\w'.\-]*){0,2}|[a-z]+\s+[a-z][\w'.\-]*)(?:\s+(?:from|at|@|of)\s+(?P<co>[A-Z][\w&.\-]*(?:['’][A-Z][\w&.\-]*)?(?:\s+[A-Z][\w&.\-]*(?:['’][A-Z][\w&.\-]*)?){0,2}))?"
     r"(?:\s*[-–—:,]\s*|\s+)(?:(?:has|just|now|recently|officially)\s+)*"
     r"(?P<verb>moved to|moved over to|is now|'s now|became|got promoted to|was promoted to|has been promoted to|"
     # "Jörg got promoted, he's Head of Procurement now", "Ayşe is loyal customer now"
@@ -604,7 +604,7 @@ def _update_contact(m: Msg) -> Result | None:
         r"^(?P<c>[A-Z][\w'.\-]*(?:\s+[A-Z][\w'.\-]*)?)\s+(?:has\s+)?(?:(?:left|quit|is no longer (?:at|with)|isn't at)\s+"
         r"[^,;]+?|(?:changed|switched)\s+(?:jobs|companies|employers)|moved on)\s*(?:,|;|\s+and|(?=\s+now\s+(?:at|with)))\s+"
         r"(?:(?:she|he|they)(?:'s|'re| is| are)?\s+)?(?:now\s+)?(?:at|with|joined|moved to|went to|works at|working at)\s+"
-        r"(?P<co>[A-Z][\w&.\-]*(?:\s+[A-Z][\w&.\-]*){0,2})",
+        r"(?P<co>[A-Z][\w&.\-]*(?:['’][A-Z][\w&.\-]*)?(?:\s+[A-Z][\w&.\-]*(?:['’][A-Z][\w&.\-]*)?){0,2})",
         m.text,
     )
     if lm and person_like(lm.group("c"), default=True):
@@ -657,7 +657,7 @@ def _update_contact(m: Msg) -> Result | None:
         if mv.group("co"):
             slots["company"] = mv.group("co")
         co_as = rc.match(
-            r"(?P<co>[A-Z][\w&.\-]*(?:\s+[A-Z][\w&.\-]*){0,3})\s+as\s+(?:(?:the|a|an|their|our)\s+)?(?P<t>.+)$",
+            r"(?P<co>[A-Z][\w&.\-]*(?:['’][A-Z][\w&.\-]*)?(?:\s+[A-Z][\w&.\-]*(?:['’][A-Z][\w&.\-]*)?){0,3})\s+as\s+(?:(?:the|a|an|their|our)\s+)?(?P<t>.+)$",
             v,
         )
         if co_as and role_title(co_as.group("t")) and not verb.startswith(("is", "'s")):
@@ -668,7 +668,7 @@ def _update_contact(m: Msg) -> Result | None:
         v_low = v.lower()
         lc = lifecycle_in(" is " + v_low)
         tm = rc.match(
-            r"(?:the\s+|a\s+|an\s+|our\s+|their\s+|new\s+)*(?P<t>.+?)(?:\s+(?:at|of|@|for)\s+(?P<co>[A-Z][\w&.\-]*(?:\s+[A-Z][\w&.\-]*){0,2}))?[\s.!]*$",
+            r"(?:the\s+|a\s+|an\s+|our\s+|their\s+|new\s+)*(?P<t>.+?)(?:\s+(?:at|of|@|for)\s+(?P<co>[A-Z][\w&.\-]*(?:['’][A-Z][\w&.\-]*)?(?:\s+[A-Z][\w&.\-]*(?:['’][A-Z][\w&.\-]*)?){0,2}))?[\s.!]*$",
             v,
         )
         t_raw = tm.group("t") if tm else v

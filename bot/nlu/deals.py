@@ -292,18 +292,18 @@ _DEAL_LOST = next(rx for rx in _DEAL_UPDATE if "went with" in rx.pattern)
 
 
 _ACCEPTED = rc.compiled(
-    r"^(?:(?P<p>[A-Z][\w'.\-]*)\s+(?:@|at|from)\s+)?(?P<d>[A-Z][\w&.\-]*(?:\s+[\w&.\-]+){0,3}?)\s+(?:has\s+|have\s+|just\s+|finally\s+)*"
+    r"^(?:(?P<p>[A-Z][\w'.\-]*)\s+(?:@|at|from)\s+)?(?P<d>[A-Z][\w&.\-]*(?:['’][A-Z][\w&.\-]*)?(?:\s+[\w&.\-]+){0,3}?)\s+(?:has\s+|have\s+|just\s+|finally\s+)*"
     r"(?:accepted|approved|agreed to|said yes|gave (?:us )?the (?:green light|go-ahead|go ahead)|verbally agreed|"
     r"is a go|are a go|signed(?!\s+(?i:(?:the|an|a|our)\s+)?(?i:m?nda|dpa|baa|loi|pilot|eval|trial|poc)\b)|inked)\b"
 )
 _MOVING_TO = rc.compiled(
-    r"^(?P<d>[A-Z][\w&.\-]*(?:\s+[\w&.\-]+){0,3}?)\s+(?:is|are|deal is)\b[^.]*?\b(?:moving|moved|move it|pushing it|"
+    r"^(?P<d>[A-Z][\w&.\-]*(?:['’][A-Z][\w&.\-]*)?(?:\s+[\w&.\-]+){0,3}?)\s+(?:is|are|deal is)\b[^.]*?\b(?:moving|moved|move it|pushing it|"
     r"advancing|going)\s+(?:it\s+)?(?:to|into)\s+(?:the\s+)?(?P<v>lead|qualified|demo|proposal|negotiations?|contracting)\b"
 )
 
 
 _THEY_CHOSE_US = rc.compiled(
-    r"^(?P<d>[A-Z][\w&.\-]*(?:\s+[A-Z][\w&.\-]*){0,2})\b[^!?]{0,60}?\b(?:they|we)\s+(?:(?:just|finally|officially)\s+)?"
+    r"^(?P<d>[A-Z][\w&.\-]*(?:['’][A-Z][\w&.\-]*)?(?:\s+[A-Z][\w&.\-]*(?:['’][A-Z][\w&.\-]*)?){0,2})\b[^!?]{0,60}?\b(?:they|we)\s+(?:(?:just|finally|officially)\s+)?"
     r"(?:approved us|chose us|picked us|selected us|are going with us|went with us|said yes)\b"
 )
 
@@ -383,7 +383,7 @@ def rule_update_deal(m: Msg) -> Result | None:
                 changes[k] = tail[k]
         return "update_deal", 0.8, changes
     mv = rc.search(
-        r"\bthe\s+(?P<d>[A-Za-z][\w&.\-]*(?:\s+[A-Za-z][\w&.\-]*){0,3}?)\s+(?:deal|opp|opportunity)\b.*?\b(?:moving|moved|move|pushing)"
+        r"\bthe\s+(?P<d>[A-Za-z][\w&.\-]*(?:['’][A-Z][\w&.\-]*)?(?:\s+[A-Za-z][\w&.\-]*(?:['’][A-Z][\w&.\-]*)?){0,3}?)\s+(?:deal|opp|opportunity)\b.*?\b(?:moving|moved|move|pushing)"
         r"\s+it\s+(?:back\s+)?(?:to|into)\s+(?P<v>lead|qualified|demo|proposal|negotiations?|won|lost)\b",
         m.text,
     )
@@ -482,7 +482,7 @@ def rule_update_deal(m: Msg) -> Result | None:
         ):
             # "got the verbal from Hooli, moving to negotiation": the deal is whom it came from
             src = rc.match(
-                r"\s*(?:from|on|with|for)\s+(?:the\s+)?([A-Z][\w&.\-]*(?:\s+[A-Z][\w&.\-]*){0,3})",
+                r"\s*(?:from|on|with|for)\s+(?:the\s+)?([A-Z][\w&.\-]*(?:['’][A-Z][\w&.\-]*)?(?:\s+[A-Z][\w&.\-]*(?:['’][A-Z][\w&.\-]*)?){0,3})",
                 m.text[dm.start("tail") :],
             )
             deal = _deal_ref(src.group(1)) if src else ""
@@ -529,7 +529,7 @@ def rule_update_deal(m: Msg) -> Result | None:
             ):
                 continue
             cut = rc.match(
-                r"(?P<n>[A-Z][\w&.\-]*(?:\s+[A-Z][\w&.\-]*)*)\s+(?:price|budget|because|since|due|was|is|were|they|went)\b",
+                r"(?P<n>[A-Z][\w&.\-]*(?:['’][A-Z][\w&.\-]*)?(?:\s+[A-Z][\w&.\-]*(?:['’][A-Z][\w&.\-]*)?)*)\s+(?:price|budget|because|since|due|was|is|were|they|went)\b",
                 deal,
             )
             if cut:  # "we lost Riverbend HVAC price was too high"
@@ -641,7 +641,10 @@ def rule_update_deal(m: Msg) -> Result | None:
         if got:
             return got
     # "Shinsei Robotics went dark, mark the deal lost": the deal is named first, the change said of "the deal"
-    named = rc.match(r"(?:the\s+)?([A-Z][\w&.\-]*(?:\s+[A-Z][\w&.\-]*){0,3})\b[^,;]*[,;]\s+", m.text)
+    named = rc.match(
+        r"(?:the\s+)?([A-Z][\w&.\-]*(?:['’][A-Z][\w&.\-]*)?(?:\s+[A-Z][\w&.\-]*(?:['’][A-Z][\w&.\-]*)?){0,3})\b[^,;]*[,;]\s+",
+        m.text,
+    )
     if named and rc.match(
         r"(?:so\s+|pls\s+|please\s+)?(?:(?:mark|set|move|put)\s+(?:the\s+deal|it|this|that\s+deal)\s+(?:as\s+|to\s+)?"
         r"|(?:moving|moved|advancing)\s+(?:it\s+|them\s+)?(?:to|into)\s+(?:the\s+)?(?=lead|qualified|demo|proposal|negotiation))",
@@ -711,7 +714,7 @@ def create_deal_from(m: Msg, pos: int) -> Result:
             slots["company"] = company
             cp = cend
     card = rc.match(
-        r"\s*[:\-–—]?\s*(?P<co>[A-Z][\w&.\-]*(?:\s+[A-Z][\w&.\-]*){0,3})\s+[-–—|]\s+(?P<t>[A-Za-z][^-–—|$€£\d]{2,60}?)\s+[-–—|]\s+",
+        r"\s*[:\-–—]?\s*(?P<co>[A-Z][\w&.\-]*(?:['’][A-Z][\w&.\-]*)?(?:\s+[A-Z][\w&.\-]*(?:['’][A-Z][\w&.\-]*)?){0,3})\s+[-–—|]\s+(?P<t>[A-Za-z][^-–—|$€£\d]{2,60}?)\s+[-–—|]\s+",
         m.text[pos:],
     )
     if (
@@ -814,7 +817,10 @@ def rule_create_deal(m: Msg) -> Result | None:
         if (
             got[0] == "create_deal"
             and "company" not in got[2]
-            and rc.fullmatch(r"[A-Z][\w&.\-]*(?:\s+[A-Z][\w&.\-]*){0,2}", title)
+            and rc.fullmatch(
+                r"[A-Z][\w&.\-]*(?:['’][A-Z][\w&.\-]*)?(?:\s+[A-Z][\w&.\-]*(?:['’][A-Z][\w&.\-]*)?){0,2}",
+                title,
+            )
             and not rc.search(
                 r"(?i)\b(?:renewal|expansion|upsell|pilot|deal|project|rollout|license|add-on)\b", title
             )
@@ -823,7 +829,7 @@ def rule_create_deal(m: Msg) -> Result | None:
         return got
     # "Soylent renewal - $22k - closing 1/15": a deal card with no verb
     card = rc.match(
-        r"^(?P<t>[A-Z][\w&.\-]*(?:\s+[\w&.\-]+){0,3}?)\s*[-–—:|]\s*(?=(?:(?:[$€£¥₹₩₺₦₱₪฿₫₽₴]|(?i:[a-z]{1,2})\$|[A-Z]{3})\s?)?\d)",
+        r"^(?P<t>[A-Z][\w&.\-]*(?:['’][A-Z][\w&.\-]*)?(?:\s+[\w&.\-]+){0,3}?)\s*[-–—:|]\s*(?=(?:(?:[$€£¥₹₩₺₦₱₪฿₫₽₴]|(?i:[a-z]{1,2})\$|[A-Z]{3})\s?)?\d)",
         m.text,
     )
     if card and not _UPDATE_CUE.search(m.low) and find_money(m.text, deal_context=True, exclude=[]):
@@ -873,7 +879,7 @@ def rule_create_deal(m: Msg) -> Result | None:
             return "create_deal", 0.85, slots
     # "Globex: new deal, platform migration, $1.2M", "Initech opportunity, 20k euros"
     cm = rc.match(
-        r"^(?P<co>[A-Z][\w&.\-]*(?:\s+[A-Z][\w&.\-]*){0,2})(?P<t>(?:\s+[a-z][\w&.\-]*){0,3}?)\s*[:,\-–—]?\s+"
+        r"^(?P<co>[A-Z][\w&.\-]*(?:['’][A-Z][\w&.\-]*)?(?:\s+[A-Z][\w&.\-]*(?:['’][A-Z][\w&.\-]*)?){0,2})(?P<t>(?:\s+[a-z][\w&.\-]*){0,3}?)\s*[:,\-–—]?\s+"
         r"(?:new\s+|potential\s+)?(?:deal|opportunity|opp|oppty)\b\s*[:,\-–—]?\s*",
         m.text,
     )
@@ -894,7 +900,7 @@ def rule_create_deal(m: Msg) -> Result | None:
                 got[2]["title"] = cm.group("co") + cm.group("t")
         return got
     bm = rc.match(
-        r"^(?P<co>[A-Z][\w&.\-]*(?:\s+[A-Z][\w&.\-]*){0,2})\s+(?:wants|is looking|is ready|is interested|plans|would like)"
+        r"^(?P<co>[A-Z][\w&.\-]*(?:['’][A-Z][\w&.\-]*)?(?:\s+[A-Z][\w&.\-]*(?:['’][A-Z][\w&.\-]*)?){0,2})\s+(?:wants|is looking|is ready|is interested|plans|would like)"
         r"\s+(?:to\s+)?(?:buy|purchase|sign|expand|upgrade|renew|in buying|in)\b",
         m.text,
     )

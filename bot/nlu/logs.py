@@ -106,7 +106,7 @@ _LOG_START = rc.compiled(
 
 _SUBJECT_LOG = rc.compiled(
     r"^(?P<who>(?:[A-Z][\w'.\-]*)(?:\s+[A-Z][\w'.\-]*){0,2}|[a-z][\w'\-]*(?:\s+[a-z][\w'\-]*)?)"
-    r"(?:\s+(?:from|at|@)\s+(?P<co>[A-Za-z][\w&.\-]*(?:\s+[A-Z][\w&.\-]*){0,2})|\s*\((?P<co2>[^()@]{2,40})\))?"
+    r"(?:\s+(?:from|at|@)\s+(?P<co>[A-Za-z][\w&.\-]*(?:['’][A-Z][\w&.\-]*)?(?:\s+[A-Z][\w&.\-]*(?:['’][A-Z][\w&.\-]*)?){0,2})|\s*\((?P<co2>[^()@]{2,40})\))?"
     r"(?:\s*[-–—:,]\s*(?:i\s+|we\s+)?|\s+)(?:just\s+|finally\s+)?(?P<k>called|emailed|e-mailed|pinged|texted|messaged|rang|phoned|replied|"
     r"wrote back|wrote|responded|dm'd|dmed|got back to (?:me|us)|reached out|returned my call|"
     r"left (?:me )?a (?:voicemail|message)|came by|stopped by|dropped by|swung by|popped by|visited|came in|"
@@ -288,10 +288,11 @@ def _log_header(m: Msg, pos: int, kind: str) -> tuple[Slots, int]:
             if co:  # "Natalie Ortiz, the COO over at Stark Industries"
                 slots["company"], end = co, cend
             cc = rc.match(
-                r"\s*,\s*(?P<co>[A-Z][\w&.\-]*(?:\s+[A-Z][\w&.\-]*){0,3})\s*(?=[:–—,]|\s-\s|$)", m.text[end:]
+                r"\s*,\s*(?P<co>[A-Z][\w&.\-]*(?:['’][A-Z][\w&.\-]*)?(?:\s+[A-Z][\w&.\-]*(?:['’][A-Z][\w&.\-]*)?){0,3})\s*(?=[:–—,]|\s-\s|$)",
+                m.text[end:],
             )
             cp = rc.match(
-                r"\s*,\s*(?:the\s+)?(?P<co>[A-Z][\w&.\-]*(?:\s+[A-Z][\w&.\-]*){0,2})['’]s\s+(?P<role>[\w&/\-]+(?:\s+[\w&/\-]+){0,3}?)"
+                r"\s*,\s*(?:the\s+)?(?P<co>[A-Z][\w&.\-]*(?:['’][A-Z][\w&.\-]*)?(?:\s+[A-Z][\w&.\-]*(?:['’][A-Z][\w&.\-]*)?){0,2})['’]s\s+(?P<role>[\w&/\-]+(?:\s+[\w&/\-]+){0,3}?)"
                 r"(?=\s*(?:[,;:.!?]|\s[-–—]\s|$))",
                 m.text[end:],
             )
@@ -357,7 +358,7 @@ def _log_header(m: Msg, pos: int, kind: str) -> tuple[Slots, int]:
 _ROLE_AT = [
     rc.compiled(
         r"\s*,\s*(?:the|our|their|a|an)?\s*(?P<role>[\w&/\-]+(?:\s+[\w&/\-]+){0,3}?)\s+(?:over\s+)?"
-        rf"(?:{joint})\s+(?P<co>[A-Z][\w&.\-]*(?:\s+[A-Z][\w&.\-]*){{0,3}})"
+        rf"(?:{joint})\s+(?P<co>[A-Z][\w&.\-]*(?:['’][A-Z][\w&.\-]*)?(?:\s+[A-Z][\w&.\-]*(?:['’][A-Z][\w&.\-]*)?){{0,3}})"
     )
     # "Head of Nursing at Reddington Clinics": "at" names the company before "of" is tried
     for joint in ("at|from|with", "of")
@@ -420,7 +421,7 @@ _SENT_TO = rc.compiled(
     r"^(?i:(?:(?:i|we)\s+)?(?:just\s+|already\s+|finally\s+)?(?:sent|shared|forwarded|shot)\s+(?:over\s+)?)"
     r"(?P<obj>(?i:the|a|an|our|my|his|her|their)\s+[^,;:]+?|[A-Za-z][^,;:]*?)\s+(?:over\s+)?to\s+"
     r"(?P<n>[A-Za-z][\w'.\-]*(?:\s+[A-Z][\w'.\-]*|\s+(?!(?:at|from|with|about|re|and|for|on|by|in|today|yesterday)\b)[a-z]+)?)"
-    r"(?:\s+(?:at|from|@)\s+(?P<co>[A-Za-z][\w&.\-]*(?:\s+[A-Z][\w&.\-]*){0,2}))?(?P<rest>.*)$"
+    r"(?:\s+(?:at|from|@)\s+(?P<co>[A-Za-z][\w&.\-]*(?:['’][A-Z][\w&.\-]*)?(?:\s+[A-Z][\w&.\-]*(?:['’][A-Z][\w&.\-]*)?){0,2}))?(?P<rest>.*)$"
 )
 
 
@@ -485,7 +486,7 @@ _CARD_KIND = rc.compiled(
     r"(?=\s+(?:went|was|today|yesterday|this|earlier)\b|\s*[:\-–—,]|$)"
 )
 _NAME_CO_KIND = rc.compiled(
-    r"^(?P<n>[A-Z][\w'.\-]*(?:\s+[A-Z][\w'.\-]*)?)\s+(?:from|at|@)\s+(?P<co>[A-Z][\w&.\-]*(?:\s+[A-Z][\w&.\-]*){0,2})"
+    r"^(?P<n>[A-Z][\w'.\-]*(?:\s+[A-Z][\w'.\-]*)?)\s+(?:from|at|@)\s+(?P<co>[A-Z][\w&.\-]*(?:['’][A-Z][\w&.\-]*)?(?:\s+[A-Z][\w&.\-]*(?:['’][A-Z][\w&.\-]*)?){0,2})"
     r"\s*[:\-–—,]\s*(?:the\s+|our\s+)?(?P<k>call|meeting|demo|lunch|sync|chat|mtg|visit|catch[\s\-]?up|coffee|dinner)\b"
 )
 _NAME_NOTE = rc.compiled(

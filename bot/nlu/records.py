@@ -781,7 +781,7 @@ def _more_company_fields(text: str, slots: Slots) -> None:
 _RENAME = [
     # "Luxottica is now EssilorLuxottica, please rename it": the new name, then the instruction
     rc.compiled(
-        r"^(?:the\s+)?(?P<c>.+?)\s+(?:is\s+now|became|has\s+become)\s+(?P<v>[A-Z][\w&.\-]*(?:\s+[A-Z][\w&.\-]*){0,3})"
+        r"^(?:the\s+)?(?P<c>.+?)\s+(?:is\s+now|became|has\s+become)\s+(?P<v>[A-Z][\w&.\-]*(?:['’][A-Z][\w&.\-]*)?(?:\s+[A-Z][\w&.\-]*(?:['’][A-Z][\w&.\-]*)?){0,3})"
         r"\s*[,.;:\-–—]+\s*(?:so\s+)?(?:please\s+|pls\s+|can\s+you\s+)?(?:rename|update)\s+(?:it|them|the\s+(?:company|account|record))"
         r"(?:\s+(?:please|pls|thanks))?[\s.!]*$",
         re.I,
@@ -804,7 +804,7 @@ _RENAME = [
 
 
 _PIVOT = rc.compiled(
-    r"^(?:the\s+)?(?P<c>[A-Za-z][\w&.\-]*(?:\s+[A-Za-z][\w&.\-]*){0,3}?)\s+(?:is\s+(?:now|actually)\s+(?:an?\s+)?"
+    r"^(?:the\s+)?(?P<c>[A-Za-z][\w&.\-]*(?:['’][A-Z][\w&.\-]*)?(?:\s+[A-Za-z][\w&.\-]*(?:['’][A-Z][\w&.\-]*)?){0,3}?)\s+(?:is\s+(?:now|actually)\s+(?:an?\s+)?"
     r"(?P<i>[\w&/\-]+(?:\s+[\w&/\-]+)?)\s+(?:company|business|firm|shop|play)"
     # "Alpenfirn Software AG is in fintech now, not healthcare"
     r"|(?:is|are)\s+(?:now\s+)?in\s+(?P<i3>[\w&/\-]+(?:\s+[\w&/\-]+)?)\s+now(?:\s*,\s*not\s+[\w&/\- ]+)?"

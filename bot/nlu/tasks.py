@@ -376,7 +376,7 @@ def task_from(m: Msg, pos: int, *, conf: float, teammate: str | None = None) -> 
     if cm and looks_like_person(cm.group("n")):
         slots["contact"] = cm.group("n")
     dm = rc.search(
-        r"\b(?:for|on|re)\s+the\s+(?P<d>[A-Z][\w&.\-]*(?:\s+[\w&.\-]+){0,2}?)\s+(?:deal|opportunity|opp)\b",
+        r"\b(?:for|on|re)\s+the\s+(?P<d>[A-Z][\w&.\-]*(?:['’][A-Z][\w&.\-]*)?(?:\s+[\w&.\-]+){0,2}?)\s+(?:deal|opportunity|opp)\b",
         title,
     )
     if dm:
