@@ -144,7 +144,7 @@ _DAY_PATTERNS: list[tuple[str, str]] = [
     ("ordinal", r"\b(?:on\s+)?the\s+(?P<d>\d{1,2})(?:st|nd|rd|th)\b"),
     (
         "monthonly",
-        rf"\b(?:in|by|before|until|early|mid|late|end\s+of|to|into|till)[\s\-]+(?P<mon>{_MON})\b(?!\s*\d)"
+        rf"\b(?:in|by|before|until|early|mid|late|end\s+of|to|into|till|(?<=closing\s)|(?<=closes\s)|(?<=close\s))[\s\-]*(?P<mon>{_MON})\b(?!\s*\d)"
         r"(?<!\bto may)(?<!\binto may)",
     ),
 ]
