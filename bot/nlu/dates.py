@@ -176,6 +176,12 @@ _TIME_PATTERNS: list[tuple[str, str]] = [
         r"(?!\s+(?!(?:today|tomorrow|tonight|yesterday|this (?:morning|afternoon|evening)|on|for|in|and|or|to|with|pst|est|et|pt|cet|gmt|utc|o'clock|ish|sharp|"
         r"then|please|pls|so|if|but|eastern|pacific|central|my|your|their|our|his|her)\b)[a-z])",
     ),
+    (
+        # "next Monday 9", "tomorrow 10": an hour straight after a day, with nothing after it that it counts
+        "dayn",
+        r"(?:(?<=day\s)|(?<=tomorrow\s)|(?<=tmrw\s)|(?<=tonight\s))(?P<h>\d{1,2})\b(?![\d:%,.kKmM/])"
+        r"(?!\s*(?:am|pm|k\b|percent|%|st\b|nd\b|rd\b|th\b))(?!\s+(?!(?:and|to|for|with|please|pls|about|re)\b)[a-z])",
+    ),
     ("inhours", rf"\b(?:in|within)\s+(?P<n>{_NUM}|half\s+an)\s+(?P<u>hours?|minutes?|mins?)\b"),
     (
         # dictated: "at ten thirty", "at two pm", "at half past two", "at quarter to four", "at nine o'clock"
@@ -314,6 +320,11 @@ def find_spans(low: str) -> list[DateSpan]:
             elif kind == "noon":
                 w = gd["w"]
                 span.time_value = time(0, 0) if w == "midnight" else time(12, 0)
+            elif kind == "dayn":
+                h = int(gd["h"])
+                if not 1 <= h <= 12:
+                    continue
+                span.time_value = time(h + 12 if h <= 7 else h, 0)  # business hours, as for "at 3"
             elif kind == "atn":
                 h = int(gd["h"])
                 if not 1 <= h <= 12:
