@@ -41,6 +41,7 @@ from bot.commands.values import check_typed_values, malformed_value, stage_as_wr
 from bot.nlu import parse
 from bot.nlu.classifier import shipped as intent_model
 from bot.nlu.commands import parse_command, split_share
+from bot.nlu.leftovers import unplaced
 from bot.nlu.parser import MAX_CHARS
 from bot.services.errors import Ambiguous, AskFirst, DomainError, NotFound, PossibleDuplicate
 from bot.services.timeutil import zone
@@ -205,6 +206,12 @@ def understand(
     slots = result.get("slots")
     if isinstance(slots, dict) and slots.get("summary"):
         result["slots"] = {**slots, "summary": keep_links(str(slots["summary"]), text)}
+    left = unplaced(text, result) if writes(str(result.get("intent"))) else []
+    if left:
+        # "$50k CHF", "had a call with Jane tomorrow": a value the reading leaves out is named, and nothing
+        # is written until the person says the reading is right
+        result["unplaced"] = left
+        result["confidence"] = min(float(result.get("confidence") or 0), CONFIDENT / 2)
     if writes(str(result.get("intent"))) and (text.rstrip().endswith("?") or doubted(text, result)):
         # "globex won?" is a question, and a reading the learned model finds unlikely may be the rules'
         # mistake: read it back before writing anything.
@@ -271,7 +278,13 @@ def execute(ctx: Ctx, intent: dict[str, Any], *, confirmed: bool = False) -> Rep
             text, hint = question
             return Reply(text, cards.missing(text, pending, hint))
         if not confirmed and confidence < CONFIDENT:
-            text = "I want to be sure before I write anything. Did you mean:"
+            left = [str(x) for x in intent.get("unplaced") or []]
+            text = (
+                f"I couldn't place {', '.join(f'“{esc(x)}”' for x in left)} in this, so I haven't written anything."
+                " Did you mean:"
+                if left
+                else "I want to be sure before I write anything. Did you mean:"
+            )
             return Reply(text, cards.confirm_intent(spec.describe(slots), pending, question=text))
     try:
         know_people(ctx, slots)

@@ -182,7 +182,12 @@ def _added(slots: dict[str, Any]) -> str:
     s = escaped(slots)
     bits = [s.get("title") or f"{s.get('company', '?')} deal"]
     if s.get("amount"):
-        bits.append(str(s["amount"]))
+        # the currency as said, or "(currency not said)": the read-back shows what would be written
+        cur = str(slots.get("currency") or "")
+        amount = Decimal(str(slots["amount"]))
+        bits.append(money(amount, cur) if cur else f"{amount:,.0f} (currency not said)")
+    if s.get("close_date"):
+        bits.append(f"closing {s['close_date']}")
     return "Add deal " + " · ".join(bits)
 
 

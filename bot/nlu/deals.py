@@ -41,7 +41,11 @@ def deal_command(m: Msg, pos: int) -> Result | None:
             deal, slots = _deal_ref_then_value(m, body)
         if deal:
             slots["deal"] = deal
-            if slots.get("stage") == "won" and rc.search(r"\bclosed[\s.!]*$", m.low) and not rc.search(r"\bwon\b", m.low):
+            if (
+                slots.get("stage") == "won"
+                and rc.search(r"\bclosed[\s.!]*$", m.low)
+                and not rc.search(r"\bwon\b", m.low)
+            ):
                 # "move X to closed": won or lost is not said; the bot asks which
                 del slots["stage"]
             return "update_deal", 0.95, slots

@@ -163,7 +163,7 @@ _OFFICE_LIFE = rc.compiled(
     r"(?:is|are|will\s+be|'s)\s+(?:closed|shut|open)\b(?![\s-]+(?:won|lost|deal|the\s+deal)\b)"
     r"|^(?:lunch|coffee|drinks|dinner|beers?|breakfast)\s+(?:at|@)\s+\d[^?]*\?"
     # family and household, personal errands: "I need to call my mom tomorrow", "note to self: buy coffee"
-    r"|\b(?:my|the)\s+(?:mom|mum|mother|dad|father|parents|wife|husband|partner|kids?|son|daughter|sister|brother|"
+    r"|\bmy\s+(?:mom|mum|mother|dad|father|parents|wife|husband|partner|kids?|son|daughter|sister|brother|"
     r"grandma|grandpa|dentist|doctor|vet|landlord|plumber|babysitter|nanny|dog|cat|car\s+(?:service|wash))\b"
     r"|^(?:note\s+to\s+self|ntm|reminder|remind\s+me\s+to|todo|to-do)?\s*[:\-]?\s*(?:buy|grab|get|pick\s+up|order)\s+"
     r"(?:some\s+|a\s+|the\s+|more\s+)?(?:coffee|milk|groceries|bread|eggs|snacks|flowers|beer|wine|cake|lunch|dinner|"

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from models import Company, Contact, Deal, Task
+from models import Company, Contact, Deal, Interaction, Task
 from tests.handlers.helpers import count, rows
-from tests.support.slackhttp import SlackHTTP, text_of
+from tests.support.slackhttp import SlackHTTP, buttons, text_of
 
 
 @pytest.mark.parametrize(
@@ -54,8 +54,6 @@ def test_a_typed_at_name_that_is_no_mention_is_asked_about(slack: SlackHTTP) -> 
 
 
 def test_a_reference_matches_on_its_words_not_a_substring_score(slack: SlackHTTP) -> None:
-    from models import Interaction
-
     slack.command("task add chase Initech legal on the MSA friday")
     shown = text_of(slack.command("task done walk the dog"))
     assert "couldn't find" in shown.lower() and "walk the dog" in shown, shown
@@ -66,3 +64,36 @@ def test_a_reference_matches_on_its_words_not_a_substring_score(slack: SlackHTTP
     assert count(slack, Interaction) == 0
     # A typo or a shortened word is still the record it names.
     assert "Done" in text_of(slack.command("task done chase initech legl"))
+
+
+@pytest.mark.parametrize(
+    ("said", "left", "model"),
+    [
+        ("/crm deal add Conflict $50k CHF", "CHF", Deal),
+        ("/crm deal add Two amounts $50k 60k", "60k", Deal),
+        ("add contact Jean-Luc Picard jean-luc@starfleet", "jean-luc@starfleet", Contact),
+    ],
+)
+def test_a_value_the_reading_leaves_out_is_named_before_anything_is_written(
+    slack: SlackHTTP, said: str, left: str, model: object
+) -> None:
+    asked = slack.command(said.removeprefix("/crm ")) if said.startswith("/crm ") else slack.dm(said)
+    shown = text_of(asked)
+    assert f"couldn't place “{left}”" in shown and "Did you mean" in shown, shown
+    assert count(slack, model) == 0
+
+
+def test_a_past_call_said_with_a_future_day_is_read_back(slack: SlackHTTP) -> None:
+    shown = text_of(slack.dm("had a call with Jane Doe tomorrow"))
+    assert "couldn't place “tomorrow”" in shown, shown
+    assert count(slack, Interaction) == 0
+
+
+def test_the_read_back_can_be_accepted_as_it_stands(slack: SlackHTTP) -> None:
+    asked = slack.command("deal add Conflict $50k CHF")
+    assert "Add deal Conflict · $50,000" in text_of(asked)
+    assert [b["label"] for b in buttons(asked)] == ["Yes, do it", "Edit…", "Cancel"]
+    done = slack.press(asked, "Yes, do it")
+    assert "Added deal" in text_of(done)
+    (deal,) = rows(slack, Deal)
+    assert deal.currency == "USD" and int(deal.amount) == 50000

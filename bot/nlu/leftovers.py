@@ -1,0 +1,96 @@
+"""Values a message gives that its reading does not carry: the bot asks before writing without them.
+
+The contract's answer has one amount, one currency, one email; a message can hold two ("$50k CHF", "$50k
+60k") or one the rules could not place ("jean-luc@starfleet", "had a call with Jane tomorrow"). Dropping
+such a value silently is the one thing a rep cannot see afterwards, so the bot reads the message back
+and names what it left out. Pure, like the parser.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from . import rx as rc
+from .dates import find_spans
+from .money import ISO_CODES, PREFIX_SYMBOLS, SUFFIX_WORDS, find_money
+from .normalize import normalize
+
+_DEAL_WRITES = ("create_deal", "update_deal")
+_DATE_SLOTS = ("due", "occurred_at", "close_date")
+# currency marks as written, for "$50k CHF": two currencies for one amount
+_MARKS = rc.compiled(
+    r"(?<![\w$])(?:[A-Z]{1,3}\$|[$€£¥₹₩₺₦₱₪฿₫₽₴]|zł|kč|kr\b)|\b(?:" + "|".join(ISO_CODES) + r")\b"
+)
+_DATED = {"create_task", "log_interaction", "create_deal", "update_deal"}
+_EMAILED = {"create_contact", "update_contact"}
+# "£12k not £10k", "it's x@y.com not z@y.com": a value named to be replaced is not one to keep
+_REPLACED = rc.compiled(r"\b(?:not|instead\s+of|rather\s+than|was)\s*$", re.I)
+_TODAY = rc.compiled(r"^(?:today|tonight|now|this\s+(?:morning|afternoon|evening)|today's)$", re.I)
+
+
+def _currency_of(mark: str) -> str:
+    key = mark.lower()
+    return PREFIX_SYMBOLS.get(key) or SUFFIX_WORDS.get(key) or mark
+
+
+_EMAILISH = rc.compiled(r"(?<![<\w@])[\w.+\-']+@[\w\-]*(?:\.[\w\-]*)*(?![\w>|])")
+
+
+def _strings(slots: dict[str, Any]) -> str:
+    out = []
+    for v in slots.values():
+        if isinstance(v, str):
+            out.append(v)
+        elif isinstance(v, dict):
+            out.extend(x for x in v.values() if isinstance(x, str))
+        elif isinstance(v, list):
+            out.extend(x for x in v if isinstance(x, str))
+    return " ".join(out).lower()
+
+
+def _money_left(text: str, slots: dict[str, Any], carried: str) -> list[str]:
+    left = []
+    amount = slots.get("amount")
+    for mo in find_money(text, deal_context=True, exclude=[]):
+        raw = text[mo.start : mo.end].strip()
+        if _REPLACED.search(text[: mo.start]):
+            continue
+        if isinstance(amount, int | float) and abs(mo.amount - amount) < 0.005:
+            continue
+        if raw.lower() in carried:
+            continue  # kept in the title or summary, where the person can see it
+        left.append(raw)
+    named = {
+        _currency_of(x.group(0)) for x in _MARKS.finditer(text) if not _REPLACED.search(text[: x.start()])
+    }
+    named = {c for c in named if len(c) == 3 and c.isupper()}
+    cur = slots.get("currency")
+    if isinstance(cur, str) and len(named - {cur, "RMB" if cur == "CNY" else cur}) > 0:
+        left.extend(sorted(named - {cur}))
+    return left
+
+
+def unplaced(text: str, answer: dict[str, Any]) -> list[str]:
+    """What ``text`` says that ``answer`` (the parser's reading) does not hold, as the person wrote it."""
+    intent = str(answer.get("intent") or "")
+    slots = answer.get("slots") or {}
+    if not isinstance(slots, dict) or intent in ("unknown", "help"):
+        return []
+    t = normalize(text).text
+    carried = _strings(slots)
+    left: list[str] = []
+    if intent in _DEAL_WRITES:
+        left += _money_left(t, slots, carried)
+    if intent in _EMAILED:
+        for em in _EMAILISH.finditer(text):  # as typed: normalising reads a lone "@" as "at"
+            word = em.group(0).strip(".,;:!?'")
+            if "@" in word and word.lower() not in carried and not _REPLACED.search(text[: em.start()]):
+                left.append(word)
+    has_date = any(k in slots for k in _DATE_SLOTS) or isinstance(slots.get("follow_up"), dict)
+    if intent in _DATED and not has_date and not (intent == "log_interaction" and slots.get("summary")):
+        for sp in find_spans(t.lower()):
+            said = sp.text.strip()
+            if said and not _TODAY.match(said) and said.lower() not in carried:
+                left.append(said)
+    return list(dict.fromkeys(left))
