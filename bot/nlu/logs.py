@@ -1047,9 +1047,45 @@ def rule_log(m: Msg) -> Result | None:
         cut = _todo_start(m, rest_start)
         if cut is not None and "summary" in slots:
             kept = tidy(m.text[rest_start:cut])
+            if rc.search(r"(?i)\b(?:a|an|the|to|for|on|with|want|wants|need|needs|asked|requested)$", kept):
+                # cut there, the summary would end mid-phrase: "he loved it. wants a" keeps "he loved it";
+                # "they want a follow-up call on Jan 8", one clause, stays whole
+                head = rc.split(r"[,.;]\s+", kept)
+                kept = tidy(" ".join(rc.findall(r".*[,.;](?=\s)", kept))[:-1]) if len(head) > 1 else ""
             if kept and not rc.fullmatch(r"[\W_]*", kept):
                 slots["summary"] = (
                     kept  # "they loved it, follow up Friday with terms": what is next is not the summary
                 )
+    _summary_from_context(m, slots)
     conf = 0.9 if ("contact" in slots or "company" in slots) else 0.75
     return "log_interaction", conf, slots
+
+
+_VOICEMAIL = rc.compiled(
+    r"\b(?:left (?:a |another )?(?:voicemail|vm|voice ?mail|voice message)|no answer|didn't pick up|went to voicemail)\b",
+    re.I,
+)
+
+
+def _summary_from_context(m: Msg, slots: Slots) -> None:
+    """A log with nothing after its header can still say something: the message quoted before "log that as
+    …", or the call's outcome ("left a voicemail")."""
+    if "summary" in slots:
+        return
+    li = rc.search(r"\blog (?:this|that|it)\b", m.low)
+    if li and li.start() > 0:
+        before = rc.sub(
+            r"^(?:from\s+@?[UW][A-Z0-9]+\s*:|[^:\n]{1,40}\bwrote:)\s*",
+            "",
+            m.text[: li.start()].strip(),
+            flags=re.I,
+        )
+        before = tidy(
+            rc.sub(r"^\s*(?:hi|hello|hey|dear)\b[^,\n]{0,20},\s*", "", before, flags=re.I) or before
+        )
+        if before:
+            slots["summary"] = before
+            return
+    vm = _VOICEMAIL.search(m.text)
+    if vm:
+        slots["summary"] = vm.group(0)
