@@ -206,7 +206,7 @@ def understand(
     slots = result.get("slots")
     if isinstance(slots, dict) and slots.get("summary"):
         result["slots"] = {**slots, "summary": keep_links(str(slots["summary"]), text)}
-    left = unplaced(text, result) if writes(str(result.get("intent"))) else []
+    left = unplaced(text, result, now=local_now, tz=ctx.tz) if writes(str(result.get("intent"))) else []
     if left:
         # "$50k CHF", "had a call with Jane tomorrow": a value the reading leaves out is named, and nothing
         # is written until the person says the reading is right

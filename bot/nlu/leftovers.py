@@ -9,12 +9,14 @@ and names what it left out. Pure, like the parser.
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from typing import Any
 
 from . import rx as rc
-from .dates import find_spans
+from .dates import find_spans, resolve
 from .money import ISO_CODES, PREFIX_SYMBOLS, SUFFIX_WORDS, find_money
 from .normalize import normalize
+from .parser import prepare
 
 _DEAL_WRITES = ("create_deal", "update_deal")
 _DATE_SLOTS = ("due", "occurred_at", "close_date")
@@ -57,6 +59,8 @@ def _money_left(text: str, slots: dict[str, Any], carried: str) -> list[str]:
         if _REPLACED.search(text[: mo.start]):
             continue
         if isinstance(amount, int | float) and abs(mo.amount - amount) < 0.005:
+            if not slots.get("currency") and rc.search(r"(?i)\b(?:lakhs?|lacs?|crores?|cr)\b", raw):
+                left.append(raw)  # "12 lakhs": a South Asian amount, its currency not said
             continue
         if raw.lower() in carried:
             continue  # kept in the title or summary, where the person can see it
@@ -71,8 +75,26 @@ def _money_left(text: str, slots: dict[str, Any], carried: str) -> list[str]:
     return left
 
 
-def unplaced(text: str, answer: dict[str, Any]) -> list[str]:
-    """What ``text`` says that ``answer`` (the parser's reading) does not hold, as the person wrote it."""
+def _future_in_log(text: str, slots: dict[str, Any], now: datetime | str | None, tz: str) -> list[str]:
+    """ "logged a call on 2027-05-01": a day still to come cannot be when something happened."""
+    if now is None or isinstance(slots.get("follow_up"), dict) or "occurred_at" in slots:
+        return []
+    m = prepare(text, now=now, tz=tz)
+    today = m.now.date().isoformat()
+    return [
+        sp.text.strip()
+        for sp in m.spans
+        if (got := resolve(sp, m.now, "past"))
+        and got[:10] > today
+        and sp.text.strip().lower() not in _strings(slots)
+    ]
+
+
+def unplaced(
+    text: str, answer: dict[str, Any], *, now: datetime | str | None = None, tz: str = "UTC"
+) -> list[str]:
+    """What ``text`` says that ``answer`` (the parser's reading) does not hold, as the person wrote it.
+    With ``now``, a log whose day is still to come is named too."""
     intent = str(answer.get("intent") or "")
     slots = answer.get("slots") or {}
     if not isinstance(slots, dict) or intent in ("unknown", "help"):
@@ -93,4 +115,6 @@ def unplaced(text: str, answer: dict[str, Any]) -> list[str]:
             said = sp.text.strip()
             if said and not _TODAY.match(said) and said.lower() not in carried:
                 left.append(said)
+    if intent == "log_interaction" and slots.get("summary"):
+        left += _future_in_log(text, slots, now, tz)
     return list(dict.fromkeys(left))

@@ -390,6 +390,15 @@ _FOLLOW_CUE = rc.compiled(
 )
 
 
+# With no date, only the rep's own next step or a thing the customer asked the rep for ("they asked for
+# references") makes a follow-up: a wish ("she wants pricing", "legal wants changes") is news for the summary.
+_OWN_NEXT_STEP = rc.compiled(
+    r"\bfollow(?:ing)?[\s\-]?up\b|\bnext steps?\b|\bcircle back\b|\bcheck in\b|\bget back to\b|\bremind me\b"
+    r"|\b(?:i|we)\s+(?:still\s+)?(?:need|have|got)\s+to\b|\b(?:i|we)\s+(?:will|should|must)\b|\bwill send\b|\bto send\b"
+    r"|\bsend (?:her|him|them)\b|\bi'll\b|\bwe'll\b|\bpromised\b|\basked (?:us |me )?for\b|\brequested\b|(?<!she )(?<!he )(?<!they )(?<!who )\bneed to\b"
+)
+
+
 _ACTION = rc.compiled(
     r"(?:send|call|email|ping|prepare|prep|draft|share|schedule|book|follow|circle|check|get|set up|review|deliver)\b"
 )
@@ -900,7 +909,7 @@ def _follow_up(m: Msg, rest_start: int, occurred: DateSpan | None, summary: str)
         return fu
     if summary:
         for cs, ce in split_clauses(m.low[rest_start:], rest_start):
-            if _FOLLOW_CUE.search(m.low[cs:ce]) or (
+            if _OWN_NEXT_STEP.search(m.low[cs:ce]) or (
                 _TO_DO.search(m.low[cs:ce])
                 and rc.search(r"\bwhen (?:she|he|they)\S* (?:is |are |gets? )?back\b", m.low[cs:ce])
             ):
