@@ -94,6 +94,34 @@ def write_csv(path: Path, rows: int, existing: list[str], rng: random.Random) ->
     return dups, bad
 
 
+def _cpu() -> float:
+    """This process's CPU seconds (user + system): on shared cores, the part of a wall time that is
+    the bench's own work rather than its wait for a core."""
+    used = resource.getrusage(resource.RUSAGE_SELF)
+    return used.ru_utime + used.ru_stime
+
+
+def _server_cpu(url: str) -> float:
+    """CPU seconds used so far by the PostgreSQL backends connected to the bench's database (read from
+    /proc: the server runs on this machine); 0 for SQLite, whose work is the bench's own."""
+    if not url.startswith("postgresql"):
+        return 0.0
+    name = f" {url.rsplit('/', 1)[-1]} "
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                if name.encode() not in f.read().replace(b"\x00", b" ") + b" ":
+                    continue
+            with open(f"/proc/{pid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / ticks
+        except OSError:
+            continue
+    return total
+
+
 def _load() -> str:
     """The machine's load average (1 and 5 minutes) as a figure was taken: the cores are shared."""
     one, five, _ = os.getloadavg()
@@ -159,11 +187,11 @@ def run(url: str, label: str, args: argparse.Namespace, tmp: Path, *, seeded: bo
     dups, bad = write_csv(path, args.rows, existing, random.Random(7))
     size = path.stat().st_size / 1e6
     with PeakRSS() as rss:
-        started = time.perf_counter()
+        started, cpu, server = time.perf_counter(), _cpu(), _server_cpu(url)
         result = Importer(sessions).run(
             actor, path, "contact", report=tmp / "bad.csv", progress=_phases(started)
         )
-        took = time.perf_counter() - started
+        took, cpu, server = time.perf_counter() - started, _cpu() - cpu, _server_cpu(url) - server
     # A new row can also match a seeded contact by name and company, so matching is at least the dups.
     assert result.bad == bad and result.matching + result.repeated >= dups, (
         result.bad,
@@ -172,25 +200,25 @@ def run(url: str, label: str, args: argparse.Namespace, tmp: Path, *, seeded: bo
         dups,
     )
     lines.append(
-        f"| {label} | import {args.rows:,} contacts ({size:.0f} MB CSV, {dups:,} dups, {bad:,} bad) | {took:.1f} s | "
+        f"| {label} | import {args.rows:,} contacts ({size:.0f} MB CSV, {dups:,} dups, {bad:,} bad) | {took:.1f} s (CPU {cpu:.1f} s + server {server:.1f} s) | "
         f"{args.rows / took:,.0f} rows/s | peak RSS {rss.peak / 1e6:.0f} MB | {_load()} |"
     )
     print(lines[-1], flush=True)
     with PeakRSS() as rss:
-        started = time.perf_counter()
+        started, cpu, server = time.perf_counter(), _cpu(), _server_cpu(url)
         Importer(sessions).undo(actor, result.batch_id)
-        took = time.perf_counter() - started
+        took, cpu, server = time.perf_counter() - started, _cpu() - cpu, _server_cpu(url) - server
     lines.append(
-        f"| {label} | undo that import ({result.created:,} contacts) | {took:.1f} s | | | {_load()} |"
+        f"| {label} | undo that import ({result.created:,} contacts) | {took:.1f} s (CPU {cpu:.1f} s + server {server:.1f} s) | | | {_load()} |"
     )
     print(lines[-1], flush=True)
     with sessions() as s:
         contacts = s.scalar(select(func.count()).select_from(Contact))
         deals = s.scalar(select(func.count()).select_from(Deal))
     with PeakRSS() as rss:
-        started = time.perf_counter()
+        started, cpu, server = time.perf_counter(), _cpu(), _server_cpu(url)
         Exporter(sessions).run(actor, tmp / "export.zip")
-        took = time.perf_counter() - started
+        took, cpu, server = time.perf_counter() - started, _cpu() - cpu, _server_cpu(url) - server
     lines.append(
         f"| {label} | export {contacts:,} contacts + {deals:,} deals (zip of CSVs) | {took:.1f} s | | "
         f"peak RSS {rss.peak / 1e6:.0f} MB | {_load()} |"
