@@ -220,7 +220,8 @@ def run(url: str, label: str, args: argparse.Namespace, tmp: Path, *, seeded: bo
         Exporter(sessions).run(actor, tmp / "export.zip")
         took, cpu, server = time.perf_counter() - started, _cpu() - cpu, _server_cpu(url) - server
     lines.append(
-        f"| {label} | export {contacts:,} contacts + {deals:,} deals (zip of CSVs) | {took:.1f} s | | "
+        f"| {label} | export {contacts:,} contacts + {deals:,} deals (zip of CSVs) | {took:.1f} s "
+        f"(CPU {cpu:.1f} s + server {server:.1f} s) | | "
         f"peak RSS {rss.peak / 1e6:.0f} MB | {_load()} |"
     )
     print(lines[-1], flush=True)
