@@ -3,6 +3,7 @@ bad rows) imported with dedupe, then an export of the workspace's contacts and d
 
     .venv/bin/python -m bench.import_bench --rows 1000000 --backend both
     .venv/bin/python -m bench.import_bench --rows 100000 --export-contacts 1000000 --export-deals 1000000
+    .venv/bin/python -m bench.import_bench --rows 1000000 --db postgresql+psycopg://postgres@127.0.0.1:5432/io_1m
 
 Every run uses a private database (a temporary SQLite file; a PostgreSQL database created on the server
 named by --server and dropped at the end). Peak memory (RSS) is read from /proc while it runs.
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import os
 import random
 import resource
 import sys
@@ -92,6 +94,40 @@ def write_csv(path: Path, rows: int, existing: list[str], rng: random.Random) ->
     return dups, bad
 
 
+def _cpu() -> float:
+    """This process's CPU seconds (user + system): on shared cores, the part of a wall time that is
+    the bench's own work rather than its wait for a core."""
+    used = resource.getrusage(resource.RUSAGE_SELF)
+    return used.ru_utime + used.ru_stime
+
+
+def _server_cpu(url: str) -> float:
+    """CPU seconds used so far by the PostgreSQL backends connected to the bench's database (read from
+    /proc: the server runs on this machine); 0 for SQLite, whose work is the bench's own."""
+    if not url.startswith("postgresql"):
+        return 0.0
+    name = f" {url.rsplit('/', 1)[-1]} "
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                if name.encode() not in f.read().replace(b"\x00", b" ") + b" ":
+                    continue
+            with open(f"/proc/{pid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / ticks
+        except OSError:
+            continue
+    return total
+
+
+def _load() -> str:
+    """The machine's load average (1 and 5 minutes) as a figure was taken: the cores are shared."""
+    one, five, _ = os.getloadavg()
+    return f"load {one:.1f} / {five:.1f}"
+
+
 def _phases(started: float):  # type: ignore[no-untyped-def]
     seen: set[str] = set()
 
@@ -127,17 +163,18 @@ class PeakRSS:
         self._thread.join()
 
 
-def run(url: str, label: str, args: argparse.Namespace, tmp: Path) -> list[str]:
+def run(url: str, label: str, args: argparse.Namespace, tmp: Path, *, seeded: bool = False) -> list[str]:
     lines = []
     engine = make_engine(url)
     existing_n = max(1, args.rows // 20)
-    seed(
-        engine,
-        contacts=max(existing_n, args.export_contacts),
-        deals=args.export_deals,
-        team_id="TBENCH",
-        log=True,
-    )
+    if not seeded:
+        seed(
+            engine,
+            contacts=max(existing_n, args.export_contacts),
+            deals=args.export_deals,
+            team_id="TBENCH",
+            log=True,
+        )
     sessions = make_session_factory(engine)
     with engine.begin() as conn:
         # The seeded team has reps only; the import and export are run by its admin.
@@ -150,11 +187,11 @@ def run(url: str, label: str, args: argparse.Namespace, tmp: Path) -> list[str]:
     dups, bad = write_csv(path, args.rows, existing, random.Random(7))
     size = path.stat().st_size / 1e6
     with PeakRSS() as rss:
-        started = time.perf_counter()
+        started, cpu, server = time.perf_counter(), _cpu(), _server_cpu(url)
         result = Importer(sessions).run(
             actor, path, "contact", report=tmp / "bad.csv", progress=_phases(started)
         )
-        took = time.perf_counter() - started
+        took, cpu, server = time.perf_counter() - started, _cpu() - cpu, _server_cpu(url) - server
     # A new row can also match a seeded contact by name and company, so matching is at least the dups.
     assert result.bad == bad and result.matching + result.repeated >= dups, (
         result.bad,
@@ -163,26 +200,29 @@ def run(url: str, label: str, args: argparse.Namespace, tmp: Path) -> list[str]:
         dups,
     )
     lines.append(
-        f"| {label} | import {args.rows:,} contacts ({size:.0f} MB CSV, {dups:,} dups, {bad:,} bad) | {took:.1f} s | "
-        f"{args.rows / took:,.0f} rows/s | peak RSS {rss.peak / 1e6:.0f} MB |"
+        f"| {label} | import {args.rows:,} contacts ({size:.0f} MB CSV, {dups:,} dups, {bad:,} bad) | {took:.1f} s (CPU {cpu:.1f} s + server {server:.1f} s) | "
+        f"{args.rows / took:,.0f} rows/s | peak RSS {rss.peak / 1e6:.0f} MB | {_load()} |"
     )
     print(lines[-1], flush=True)
     with PeakRSS() as rss:
-        started = time.perf_counter()
+        started, cpu, server = time.perf_counter(), _cpu(), _server_cpu(url)
         Importer(sessions).undo(actor, result.batch_id)
-        took = time.perf_counter() - started
-    lines.append(f"| {label} | undo that import ({result.created:,} contacts) | {took:.1f} s | | |")
+        took, cpu, server = time.perf_counter() - started, _cpu() - cpu, _server_cpu(url) - server
+    lines.append(
+        f"| {label} | undo that import ({result.created:,} contacts) | {took:.1f} s (CPU {cpu:.1f} s + server {server:.1f} s) | | | {_load()} |"
+    )
     print(lines[-1], flush=True)
     with sessions() as s:
         contacts = s.scalar(select(func.count()).select_from(Contact))
         deals = s.scalar(select(func.count()).select_from(Deal))
     with PeakRSS() as rss:
-        started = time.perf_counter()
+        started, cpu, server = time.perf_counter(), _cpu(), _server_cpu(url)
         Exporter(sessions).run(actor, tmp / "export.zip")
-        took = time.perf_counter() - started
+        took, cpu, server = time.perf_counter() - started, _cpu() - cpu, _server_cpu(url) - server
     lines.append(
-        f"| {label} | export {contacts:,} contacts + {deals:,} deals (zip of CSVs) | {took:.1f} s | | "
-        f"peak RSS {rss.peak / 1e6:.0f} MB |"
+        f"| {label} | export {contacts:,} contacts + {deals:,} deals (zip of CSVs) | {took:.1f} s "
+        f"(CPU {cpu:.1f} s + server {server:.1f} s) | | "
+        f"peak RSS {rss.peak / 1e6:.0f} MB | {_load()} |"
     )
     print(lines[-1], flush=True)
     engine.dispose()
@@ -200,10 +240,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--server", default=DEFAULT_SERVER, help="PostgreSQL server URL (a private database is made)"
     )
+    parser.add_argument(
+        "--db",
+        help="a database already seeded by bench.seed (workspace TBENCH) to import into and export from, "
+        "instead of a private one; it is written to (the import is undone), so pass a copy",
+    )
     args = parser.parse_args(argv)
     lines = []
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
+        if args.db:
+            label = "PostgreSQL" if args.db.startswith("postgresql") else "SQLite"
+            print("\n".join(run(args.db, label, args, tmp, seeded=True)))
+            return 0
         if args.backend in ("sqlite", "both"):
             lines += run(f"sqlite:///{tmp}/bench.db", "SQLite", args, tmp)
         if args.backend in ("postgresql", "both"):

@@ -50,7 +50,7 @@ HOW_TO = (
     "3. I answer with the columns I matched, the first rows and how many are new, already here or bad; "
     "then *Import*, *Edit mapping* or *Cancel*.\n"
     "Bad rows are left out and listed with their reason in a file; the whole import is undone with one "
-    "button. Excel workbooks: save them as CSV first. From a terminal: `crm-bot import FILE --type contacts`."
+    "button. Excel workbooks (.xlsx) are read too, from their first sheet. From a terminal: `crm-bot import FILE --type contacts`."
 )
 
 

@@ -5,10 +5,27 @@ import unicodedata
 
 _SPACE = re.compile(r"\s+")
 _PUNCT = re.compile(r"[^\w@.+\- ]+")
+# Already a key (words of kept characters, one space apart): most names, spared two substitutions.
+_TIDY = re.compile(r"[\w@.+\-]+(?: [\w@.+\-]+)*\Z")
+
+
+class _Marks(dict[int, int | None]):
+    """Combining marks map to nothing, every other character to itself, learnt the first time each is
+    met: ``str.translate`` then drops the marks in one C-level pass rather than a test per character
+    (folding runs on each name of a million-row import)."""
+
+    def __missing__(self, code: int) -> int | None:
+        kept = None if unicodedata.combining(chr(code)) else code
+        self[code] = kept
+        return kept
+
+
+_MARKS = _Marks()
 
 
 def fold(text: str) -> str:
     """The lookup key of a name: lower-cased, accents and punctuation folded, spaces collapsed."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return _SPACE.sub(" ", _PUNCT.sub(" ", stripped.casefold())).strip()
+    folded = unicodedata.normalize("NFKD", text).translate(_MARKS).casefold()
+    if _TIDY.match(folded):
+        return folded
+    return _SPACE.sub(" ", _PUNCT.sub(" ", folded)).strip()

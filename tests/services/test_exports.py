@@ -18,6 +18,7 @@ from bot.cli import main
 from bot.demo import PEOPLE, seed_demo
 from bot.services import CRM
 from bot.services.dataio.exporter import Exporter
+from bot.services.dataio.importer import Importer, operator
 from bot.services.errors import Forbidden
 from models import AuditEvent, Contact, Deal, Interaction, Task, Workspace
 
@@ -128,3 +129,32 @@ def test_the_command_line_import_reports_bad_rows_and_undoes(
         assert s.scalar(select(Contact.name).where(Contact.email == "raj@globex.com")) is None
     assert main(["import", str(fixture)]) == 2
     assert "--type" in capsys.readouterr().err
+
+
+def test_cells_come_out_as_an_import_reads_them(crm: CRM, cli_db: Path) -> None:
+    """The database writes the record files itself: tags, amounts, days and times read as they went in."""
+    seed_demo(crm, "T1")
+    actor = operator(crm.sessions, "T1", None)
+    source = cli_db / "in.csv"
+    source.write_text(
+        "Deal Name,Amount,Deal Stage,Close Date,Tags,Company\n"
+        "Tagged renewal,1200.5,won,2025-03-31,vip; emea,Zeta Works\n"
+        'Plain pilot,7,lead,,,"Zeta Works"\n',
+        encoding="utf-8",
+    )
+    Importer(crm.sessions).run(actor, source, "deal")
+    out = cli_db / "out.zip"
+    Exporter(crm.sessions).run(actor, out)
+    with zipfile.ZipFile(out) as z, z.open("deals.csv") as raw:
+        rows = list(csv.DictReader(io.TextIOWrapper(raw, encoding="utf-8", newline="")))
+    by_title = {r["Title"]: r for r in rows}
+    tagged, plain = by_title["Tagged renewal"], by_title["Plain pilot"]
+    assert (tagged["Amount"], tagged["Tags"], tagged["Close Date"], tagged["Stage"]) == (
+        "1200.50",
+        "vip; emea",
+        "2025-03-31",
+        "Won",
+    )
+    assert tagged["Closed At"] == "2025-03-31T12:00:00+00:00"
+    assert (plain["Amount"], plain["Tags"], plain["Close Date"], plain["Closed At"]) == ("7.00", "", "", "")
+    assert plain["Created At"].endswith("+00:00") and "T" in plain["Created At"]

@@ -189,3 +189,32 @@ def test_only_managers_may_update_what_exists(crm: CRM, ann: Actor, bob: Actor) 
     with pytest.raises(Forbidden):
         Importer(crm.sessions).run(bob, FIXTURES / "hubspot_contacts.csv", "contact", mode="update")
     assert rows(crm, Contact) == []
+
+
+def test_an_excel_workbook_is_read_from_its_first_sheet(crm: CRM, ann: Actor, tmp_path: Path) -> None:
+    """A workbook is known by what it holds, whatever its name: typed cells (numbers, days) read as the
+    same values a CSV gives, and its bad rows reported by the row number Excel shows."""
+    from datetime import datetime
+
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = "Deals"
+    sheet.append(["Deal Name", "Amount", "Deal Stage", "Close Date", "Company"])
+    sheet.append(["Zeta renewal", 1200.5, "won", datetime(2025, 3, 31), "Zeta Works"])
+    sheet.append(["Zeta pilot", 7, "lead", None, "Zeta Works"])
+    sheet.append(["Broken", "lots", "lead", None, "Zeta Works"])
+    path = tmp_path / "deals-export"  # no suffix: the content says what it is
+    book.save(path)
+    out = tmp_path / "bad.csv"
+    result = Importer(crm.sessions).run(ann, path, "deal", report=out)
+    assert (result.rows, result.created, result.bad) == (3, 2, 1)
+    assert "workbook" in result.layout and "Deals" in result.layout
+    by_title = {d.title: d for d in rows(crm, Deal)}
+    renewal = by_title["Zeta renewal"]
+    assert renewal.amount == Decimal("1200.50") and str(renewal.close_date) == "2025-03-31"
+    assert by_title["Zeta pilot"].amount == Decimal("7.00")
+    (bad,) = report(out)[1:]
+    assert bad[0] == "4" and "lots" in bad[1]

@@ -43,6 +43,8 @@ class Context:
 
 
 Reader = Callable[[str, Context], Any]
+# A column of cells read at once: the values (None where empty or bad) and the reasons by position.
+ColumnReader = Callable[[list[str], Context], tuple[list[Any], dict[int, str]]]
 
 # The stage names other CRMs export for the stages everyone has.
 STAGE_SYNONYMS = {
@@ -125,7 +127,14 @@ def _limit(what: str, value: str) -> None:
         raise BadCell(f"the {what} is {len(value)} characters; the limit is {most}")
 
 
+_EMAIL = fields.EMAIL
+
+
 def read_email(value: str, ctx: Context) -> Any:
+    # The common case checked here; anything else goes through the field's own check, for its refusal.
+    cleaned = value.strip()
+    if cleaned and len(cleaned) <= _most("email") and _EMAIL.match(cleaned):
+        return cleaned.lower()
     try:
         return fields.email(value.strip() or None)
     except Invalid:
@@ -223,8 +232,15 @@ def read_datetime(value: str, ctx: Context) -> Any:
     except ValueError:
         moment = _day_and_clock(raw, ctx)
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=ZoneInfo(ctx.tz))
+        if ctx.tz == "UTC":
+            return moment.replace(tzinfo=UTC)
+        moment = moment.replace(tzinfo=_zone(ctx.tz))
     return moment.astimezone(UTC)
+
+
+@cache
+def _zone(name: str) -> ZoneInfo:
+    return ZoneInfo(name)
 
 
 def _day_and_clock(raw: str, ctx: Context) -> datetime:
@@ -351,5 +367,116 @@ READERS: dict[str, Reader] = {
 }
 
 
+# Kinds whose cells repeat down a file (a handful of stages, people, lifecycles, days): each distinct
+# cell is read once per import and remembered, answer or refusal.
+REPEATING = {"user", "stage", "lifecycle", "interaction_kind", "status", "currency", "channel", "date"}
+# Enough for every stage and person many times over; a file with more distinct cells starts afresh.
+MEMO_SIZE = 20_000
+
+
 def reader(kind: str) -> Reader:
     return READERS[kind]
+
+
+def remembering(kind: str) -> Reader:
+    """The kind's reader, with a memory of the cells it read if its cells repeat (a new one per import:
+    what a cell means depends on the workspace)."""
+    read = READERS[kind]
+    if kind not in REPEATING:
+        return read
+    seen: dict[str, tuple[Any, str | None]] = {}
+
+    def remembered(value: str, ctx: Context) -> Any:
+        found = seen.get(value)
+        if found is None:
+            try:
+                found = (read(value, ctx), None)
+            except BadCell as exc:
+                found = (None, str(exc))
+            if len(seen) >= MEMO_SIZE:
+                seen.clear()
+            seen[value] = found
+        if found[1] is not None:
+            raise BadCell(found[1])
+        return found[0]
+
+    return remembered
+
+
+# ---- a column at a time -----------------------------------------------------------------------------
+# A chunk's cells are read column by column: the common cases (plain text within its limit, a well-formed
+# email) are checked for the whole column with C-level string work (strip, join, match over a map), and
+# only the cells that fail a fast check go through their reader one by one, for its answer or its reason.
+
+
+def each(read: Reader) -> ColumnReader:
+    def many(cells: list[str], ctx: Context) -> tuple[list[Any], dict[int, str]]:
+        out: list[Any] = []
+        bad: dict[int, str] = {}
+        for i, raw in enumerate(cells):
+            if not raw:
+                out.append(None)
+                continue
+            try:
+                out.append(read(raw, ctx))
+            except BadCell as exc:
+                out.append(None)
+                bad[i] = str(exc)
+        return out, bad
+
+    return many
+
+
+def _text_column(what: str, collapse: bool = True) -> ColumnReader:
+    slow = each(_text(what) if collapse else read_phone)
+
+    def many(cells: list[str], ctx: Context) -> tuple[list[Any], dict[int, str]]:
+        cleaned = list(map(str.strip, cells))
+        joined = "\x00".join(cleaned)
+        if (collapse and ("  " in joined or "\n" in joined or "\t" in joined)) or max(
+            map(len, cleaned), default=0
+        ) > _most(what):
+            return slow(cells, ctx)
+        return [c or None for c in cleaned], {}
+
+    return many
+
+
+def _email_column(cells: list[str], ctx: Context) -> tuple[list[Any], dict[int, str]]:
+    cleaned = list(map(str.strip, cells))
+    most = _most("email")
+    out: list[Any] = []
+    bad: dict[int, str] = {}
+    for i, (c, ok) in enumerate(zip(cleaned, map(_EMAIL.match, cleaned), strict=True)):
+        if not c:
+            out.append(None)
+        elif ok and len(c) <= most:
+            out.append(c.lower())
+        else:
+            try:
+                out.append(read_email(cells[i], ctx))
+            except BadCell as exc:
+                out.append(None)
+                bad[i] = str(exc)
+    return out, bad
+
+
+def column_reader(kind: str) -> ColumnReader:
+    """How a column of ``kind`` is read a chunk at a time (a new one per import: see ``remembering``)."""
+    if kind == "email":
+        return _email_column
+    if kind == "phone":
+        return _text_column("phone", collapse=False)
+    if kind in _TEXT_LIMITS:
+        return _text_column(_TEXT_LIMITS[kind])
+    return each(remembering(kind))
+
+
+_TEXT_LIMITS = {
+    "text": "industry",
+    "job_title": "job title",
+    "name": "name",
+    "company": "company name",
+    "contact": "name",
+    "deal": "deal title",
+}

@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
-from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy import JSON, ColumnElement, Date, DateTime, Numeric, Select, String, func, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, aliased, sessionmaker
 
@@ -36,6 +36,7 @@ from models import (
     Task,
     User,
 )
+from models.base import UTCDateTime
 
 BATCH = 5000
 FILES = {
@@ -270,6 +271,76 @@ def cell(value: Any) -> str:
     return str(value)
 
 
+def _as_text(name: str, kind: Any, pg: bool) -> str:
+    """SQL writing one column of a record's select as its CSV cell, as ``cell`` writes the value (an
+    import reads it back the same): times in UTC as ISO 8601, amounts with their two decimals, tags
+    joined by "; "."""
+    if isinstance(kind, UTCDateTime | DateTime):
+        if pg:
+            # Python leaves the microseconds out when there are none; so does this.
+            iso = f"to_char(timezone('UTC', {name}), 'YYYY-MM-DD\"T\"HH24:MI:SS.US')"
+            return f"replace({iso} || '+00:00', '.000000+', '+')"
+        # SQLite keeps them as text, "2025-03-31 14:30:00.000000" (naive UTC).
+        return (
+            f"substr({name}, 1, 10) || 'T' || substr({name}, 12, 8) || CASE WHEN substr({name}, 20, 7) "
+            f"IN ('', '.000000') THEN '' ELSE substr({name}, 20, 7) END || '+00:00'"
+        )
+    if isinstance(kind, Date):
+        return f"to_char({name}, 'YYYY-MM-DD')" if pg else name
+    if isinstance(kind, Numeric) and not pg:
+        return f"CASE WHEN {name} IS NULL THEN NULL ELSE printf('%.2f', {name}) END"
+    if isinstance(kind, JSON):
+        if pg:
+            return (
+                f"CASE WHEN jsonb_array_length({name}) > 0 THEN "
+                f"array_to_string(ARRAY(SELECT jsonb_array_elements_text({name})), '; ') END"
+            )
+        return f"(SELECT group_concat(value, '; ') FROM json_each({name}))"
+    if pg and isinstance(kind, String):
+        # COPY writes an empty text as "" (NULL as nothing); the csv module writes both as nothing.
+        return f"nullif({name}, '')"
+    return name
+
+
+def _cells_sql(conn: Connection, q: Select[Any]) -> str:
+    """A record type's select as SQL whose columns are already the CSV's cells."""
+    dialect = conn.dialect
+    pg = dialect.name == "postgresql"
+    quote = dialect.identifier_preparer.quote
+    inner = q.order_by(None).compile(dialect=dialect, compile_kwargs={"literal_binds": True})
+    cells = [_as_text(f"r.{quote(c.name)}", c.type, pg) for c in q.selected_columns]
+    return f"SELECT {', '.join(cells)} FROM ({inner}) AS r ORDER BY 1"
+
+
+def _records_csv(
+    conn: Connection, q: Select[Any], text: io.TextIOWrapper, raw: IO[bytes], writer: Any
+) -> int:
+    """One record type's rows written straight from the database: PostgreSQL writes the CSV itself
+    (COPY … TO STDOUT, read in chunks), SQLite's rows go to the csv module in batches; no value passes
+    through Python one at a time."""
+    sql = _cells_sql(conn, q)
+    driver: Any = conn.connection.driver_connection
+    if conn.dialect.name == "postgresql":
+        # Rows come out in id order: a sort of a million rows spills to disk at the default 4 MB.
+        conn.exec_driver_sql("SELECT set_config('work_mem', '64MB', true)")
+        with driver.cursor() as cur:
+            with cur.copy(f"COPY ({sql}) TO STDOUT WITH (FORMAT csv)") as copy:
+                for data in copy:
+                    raw.write(data)
+            return int(cur.rowcount)
+    n = 0
+    cur = driver.cursor()
+    try:
+        cur.execute(sql)
+        while batch := cur.fetchmany(BATCH):
+            writer.writerows(batch)
+            n += len(batch)
+    finally:
+        cur.close()
+    text.flush()
+    return n
+
+
 def _json_value(value: Any) -> Any:
     if isinstance(value, datetime):
         return aware(value).isoformat()
@@ -316,14 +387,18 @@ class Exporter:
     def _zip(self, conn: Connection, out: Path, parts: list[Any], result: Exported, progress: Any) -> None:
         with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as z:
             for kind, name, q, headers in parts:
-                n = 0
                 with z.open(f"{name}.csv", "w", force_zip64=True) as raw:
                     text = io.TextIOWrapper(raw, encoding="utf-8", newline="")
-                    writer = csv.writer(text)
+                    writer = csv.writer(text, lineterminator="\n")
                     writer.writerow(headers)
-                    for row in self._rows(conn, q):
-                        writer.writerow([cell(v) for v in row])
-                        n += 1
+                    text.flush()
+                    if kind in FILES:
+                        n = _records_csv(conn, q, text, raw, writer)
+                    else:
+                        n = 0
+                        for row in self._rows(conn, q):
+                            writer.writerow([cell(v) for v in row])
+                            n += 1
                     text.flush()
                     text.detach()
                 result.counts[kind] = n

@@ -26,7 +26,7 @@ from bot.services import policy, totals
 from bot.services.base import Actor
 from bot.services.companies import company_key
 from bot.services.dataio import matching
-from bot.services.dataio.cells import BadCell, Context
+from bot.services.dataio.cells import Context
 from bot.services.dataio.columns import TYPE_NAMES, guess_mapping
 from bot.services.dataio.rows import RowReader
 from bot.services.dataio.staging import create, load, staging_table, table_of
@@ -376,26 +376,32 @@ def _chunks(
     clock: float,
     progress: Callable[[Progress], None] | None,
 ) -> Iterator[list[dict[str, Any]]]:
-    chunk: list[dict[str, Any]] = []
-    for row_no, cells in table.rows():
-        result.rows += 1
-        try:
-            values = rows.read(cells)
-        except BadCell as exc:
+    raw: list[tuple[int, list[str]]] = []
+    for numbered in table.rows():
+        raw.append(numbered)
+        if len(raw) >= CHUNK:
+            yield _checked(raw, rows, result, bad_rows)
+            raw = []
+            _tell(progress, result, table, clock, "reading")
+    if raw:
+        yield _checked(raw, rows, result, bad_rows)
+    _tell(progress, result, table, clock, "reading")
+
+
+def _checked(
+    raw: list[tuple[int, list[str]]], rows: RowReader, result: Result, bad_rows: Callable[..., None]
+) -> list[dict[str, Any]]:
+    result.rows += len(raw)
+    good: list[dict[str, Any]] = []
+    for row_no, cells, read in rows.read(raw):
+        if isinstance(read, str):
             result.bad += 1
-            bad_rows(row_no, str(exc), cells)
+            bad_rows(row_no, read, cells)
             continue
-        values["row_no"] = row_no
-        chunk.append(values)
+        good.append(read)
         if len(result.preview) < PREVIEW_ROWS:
             result.preview.append({result.headers[i]: cells[i] for i in result.mapping if i < len(cells)})
-        if len(chunk) >= CHUNK:
-            yield chunk
-            chunk = []
-            _tell(progress, result, table, clock, "reading")
-    if chunk:
-        yield chunk
-    _tell(progress, result, table, clock, "reading")
+    return good
 
 
 def _tell(

@@ -89,10 +89,10 @@ class Steps:
             self._analyze()
             self._repeats(s.match_id, s.match_id.is_not(None))
 
-    def _analyze(self) -> None:
+    def _analyze(self, name: str | None = None) -> None:
         if self.conn.dialect.name == "postgresql":
             # A temporary table has no statistics until asked: without them every join is a guess.
-            self.conn.exec_driver_sql(f"ANALYZE {self.stage.name}")
+            self.conn.exec_driver_sql(f"ANALYZE {name or self.stage.name}")
 
     def _lookup(self, target: Any, table: Table, pairs: list[tuple[Any, Any]], *where: Any) -> None:
         """Set the staged rows' ``target`` to the lowest id of ``table``'s rows (in this workspace) whose
@@ -187,6 +187,7 @@ class Steps:
         made_map.create(self.conn)
         Index("ix_crm_import_made", made_map.c.k).create(self.conn)
         self.conn.execute(made_map.insert(), ids)
+        self._analyze(made_map.name)
         self.conn.execute(
             update(self.stage)
             .where(made_map.c.k == s.company_key, s.company_id.is_(None))
@@ -247,18 +248,20 @@ class Steps:
 
     def _repeats(self, key: Any, *where: Any) -> None:
         """Rows repeating an earlier row of the file by ``key`` are marked, once the first is kept."""
-        s = self.stage
-        e = s.alias("earlier")
-        earlier = exists().where(e.c[key.name] == key, e.c.row_no < s.c.row_no)
-        self.conn.execute(update(s).where(*where, s.c.dup == 0, key.is_not(None), earlier).values(dup=1))
+        self._mark_later(key, where=where)
 
     def _repeats_pair(self, a: Any, b: Any) -> None:
+        self._mark_later(a, func.coalesce(b, 0))
+
+    def _mark_later(self, *keys: Any, where: tuple[Any, ...] = ()) -> None:
+        """Every row but the first of each group sharing ``keys`` is a repeat: one window over the staged
+        rows, sorted once, where asking "is there an earlier one?" per row cost a probe each (and on
+        SQLite, a scan when a key needed ``coalesce``)."""
         s = self.stage
-        e = s.alias("earlier")
-        earlier = exists().where(
-            e.c[a.name] == a, func.coalesce(e.c[b.name], 0) == func.coalesce(b, 0), e.c.row_no < s.c.row_no
-        )
-        self.conn.execute(update(s).where(s.c.dup == 0, a.is_not(None), earlier).values(dup=1))
+        first = func.min(s.c.row_no).over(partition_by=keys).label("first")
+        grouped = select(s.c.row_no, first).where(keys[0].is_not(None)).subquery()
+        later = select(grouped.c.row_no).where(grouped.c.row_no > grouped.c.first)
+        self.conn.execute(update(s).where(s.c.dup == 0, s.c.row_no.in_(later), *where).values(dup=1))
 
     def counts(self) -> tuple[int, int, int]:
         s = self.stage.c
@@ -276,21 +279,19 @@ class Steps:
     def insert(self) -> int:
         s = self.stage.c
         new = and_(s.dup == 0, s.match_id.is_(None))
-        if self.conn.dialect.name == "postgresql":
-            # The sequence is named once: looked up per row, it costs as much as the insert.
-            seq = self.conn.exec_driver_sql(
-                f"SELECT pg_get_serial_sequence('{self.table.name}', 'id')"
-            ).scalar()
-            self._set(s.new_id, func.nextval(literal_column(f"'{seq}'::regclass")), new)
-        else:
-            top = select(func.coalesce(func.max(self.table.c.id), 0)).scalar_subquery()
-            self._set(s.new_id, top + s.row_no, new)
+        # Only tasks and interactions need each new row's id before it is written (to link what they
+        # are about); the others take theirs from the table as they go in, in the file's order, which
+        # spares rewriting every staged row first.
+        linked = self.type in ("task", "interaction")
+        if linked:
+            self._number_new(new)
         names: list[str] = []
         values: list[Any] = []
         for col in self.table.c:
             if col.name == "id":
-                names.append("id")
-                values.append(s.new_id)
+                if linked:
+                    names.append("id")
+                    values.append(s.new_id)
             elif col.name == "workspace_id":
                 names.append(col.name)
                 values.append(literal(self.ws))
@@ -306,10 +307,25 @@ class Steps:
             elif col.name in self.defaults:
                 names.append(col.name)
                 values.append(literal(self.defaults[col.name], col.type))
-        self.conn.execute(insert(self.table).from_select(names, select(*values).where(s.new_id.is_not(None))))
-        if self.type in ("task", "interaction"):
+        chosen = s.new_id.is_not(None) if linked else new
+        self.conn.execute(
+            insert(self.table).from_select(names, select(*values).where(chosen).order_by(s.row_no))
+        )
+        if linked:
             self._targets()
-        return self._count(self.stage, s.new_id.is_not(None))
+        return self._count(self.stage, chosen)
+
+    def _number_new(self, new: Any) -> None:
+        s = self.stage.c
+        if self.conn.dialect.name == "postgresql":
+            # The sequence is named once: looked up per row, it costs as much as the insert.
+            seq = self.conn.exec_driver_sql(
+                f"SELECT pg_get_serial_sequence('{self.table.name}', 'id')"
+            ).scalar()
+            self._set(s.new_id, func.nextval(literal_column(f"'{seq}'::regclass")), new)
+        else:
+            top = select(func.coalesce(func.max(self.table.c.id), 0)).scalar_subquery()
+            self._set(s.new_id, top + s.row_no, new)
 
     def _count(self, table: Table, *where: Any) -> int:
         return int(self.conn.execute(select(func.count()).select_from(table).where(*where)).scalar_one())

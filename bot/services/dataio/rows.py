@@ -4,13 +4,14 @@ them (a contact's name from first and last, a task's due instant, a deal's stage
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from datetime import UTC, datetime, time
 from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.services.companies import company_key
-from bot.services.dataio.cells import BadCell, Context, reader
+from bot.services.dataio.cells import BadCell, Context, column_reader
 from bot.services.dataio.columns import column
 from bot.services.text import fold
 
@@ -19,12 +20,16 @@ _company_key = lru_cache(maxsize=65536)(company_key)
 _fold = lru_cache(maxsize=65536)(fold)
 _PUNCT = re.compile(r"[^\w@.+\- ]+")
 _SPACE = re.compile(r"\s+")
+_TIDY = re.compile(r"[\w@.+\-]+(?: [\w@.+\-]+)*\Z")
 
 
 def name_key(text: str) -> str:
     """``fold`` (bot/services/text.py), without its Unicode work for a plain ASCII name (most of them)."""
     if text.isascii():
-        return _SPACE.sub(" ", _PUNCT.sub(" ", text.lower())).strip()
+        low = text.lower()
+        if _TIDY.match(low):
+            return low
+        return _SPACE.sub(" ", _PUNCT.sub(" ", low)).strip()
     return fold(text)
 
 
@@ -43,17 +48,41 @@ class RowReader:
         self.actor_user = actor_user
         self.now = now
         self.plan = [
-            (pos, fld, reader(column(record_type, fld).kind)) for pos, fld in sorted(mapping.items())
+            (pos, fld, column_reader(column(record_type, fld).kind)) for pos, fld in sorted(mapping.items())
         ]
+        self.width = max(mapping, default=-1) + 1
         self.finish = getattr(self, f"_{record_type}")
 
-    def read(self, cells: list[str]) -> dict[str, Any]:
-        values: dict[str, Any] = {}
+    def read(
+        self, rows: list[tuple[int, list[str]]]
+    ) -> Iterator[tuple[int, list[str], dict[str, Any] | str]]:
+        """A chunk of rows (row number, cells), read column by column; yields each row with its staging
+        values or the reason it is bad (its first bad cell, left to right)."""
+        width = self.width
+        cells = [c if len(c) >= width else c + [""] * (width - len(c)) for _, c in rows]
+        bad: dict[int, str] = {}
+        names: list[str] = []
+        columns: list[list[Any]] = []
         for pos, fld, read in self.plan:
-            raw = cells[pos] if pos < len(cells) else ""
-            values[fld] = read(raw, self.ctx) if raw else None
-        self.finish(values)
-        return values
+            column_values, reasons = read([c[pos] for c in cells], self.ctx)
+            for i, reason in reasons.items():
+                bad.setdefault(i, reason)
+            names.append(fld)
+            columns.append(column_values)
+        finish = self.finish
+        for i, values in enumerate(zip(*columns, strict=True)):
+            row_no, raw = rows[i]
+            if i in bad:
+                yield row_no, raw, bad[i]
+                continue
+            record = dict(zip(names, values, strict=True))
+            try:
+                finish(record)
+            except BadCell as exc:
+                yield row_no, raw, str(exc)
+                continue
+            record["row_no"] = row_no
+            yield row_no, raw, record
 
     # ---- what each record type derives --------------------------------------------------------------
 
@@ -69,11 +98,13 @@ class RowReader:
 
     def _contact(self, v: dict[str, Any]) -> None:
         first, last = v.pop("first_name", None), v.pop("last_name", None)
-        if not v.get("name"):
-            v["name"] = " ".join(p for p in (first, last) if p) or None
-        if not v.get("name"):
-            raise BadCell("it has no name (give Name, or First Name and Last Name)")
-        v["name_key"] = name_key(v["name"])
+        name = v.get("name")
+        if not name:
+            name = f"{first} {last}" if first and last else first or last
+            if not name:
+                raise BadCell("it has no name (give Name, or First Name and Last Name)")
+            v["name"] = name
+        v["name_key"] = name_key(name)
         self._links(v)
 
     def _company(self, v: dict[str, Any]) -> None:

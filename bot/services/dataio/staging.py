@@ -124,14 +124,25 @@ def load(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> None
 
 def _executemany(conn: Connection, table: Table, names: list[str], rows: Sequence[dict[str, Any]]) -> None:
     """SQLite: the driver's executemany with each value turned into what SQLAlchemy would store (the
-    columns' own bind processors), without building a statement per row."""
-    procs = [table.c[n].type.bind_processor(conn.dialect) for n in names]
-    sql = f"INSERT INTO {NAME} ({', '.join(names)}) VALUES ({', '.join('?' for _ in names)})"
-    data = [
-        tuple(v if (v := r.get(n)) is None or p is None else p(v) for n, p in zip(names, procs, strict=True))
-        for r in rows
+    columns' own bind processors, only on the columns that have one), without a statement per row."""
+    procs = [
+        (i, p) for i, n in enumerate(names) if (p := table.c[n].type.bind_processor(conn.dialect)) is not None
     ]
-    conn.exec_driver_sql(sql, data)
+    sql = f"INSERT INTO {NAME} ({', '.join(names)}) VALUES ({', '.join('?' for _ in names)})"
+    driver = conn.connection.driver_connection
+    assert driver is not None
+    driver.executemany(sql, _lists(rows, names, procs))
+
+
+def _lists(
+    rows: Sequence[dict[str, Any]], names: list[str], convert: list[tuple[int, Any]]
+) -> list[list[Any]]:
+    data = [list(map(r.get, names)) for r in rows]
+    for i, to in convert:
+        for values in data:
+            if (v := values[i]) is not None:
+                values[i] = to(v)
+    return data
 
 
 def _copy(conn: Connection, table: Table, names: list[str], rows: Sequence[dict[str, Any]]) -> None:
@@ -139,11 +150,7 @@ def _copy(conn: Connection, table: Table, names: list[str], rows: Sequence[dict[
     json_cols |= {c.name for c in table.c if "JSON" in repr(c.type)}
     driver = conn.connection.driver_connection
     assert driver is not None
+    data = _lists(rows, names, [(i, json.dumps) for i, n in enumerate(names) if n in json_cols])
     with driver.cursor() as cur, cur.copy(f"COPY {NAME} ({', '.join(names)}) FROM STDIN") as copy:
-        for row in rows:
-            copy.write_row(
-                [
-                    json.dumps(row.get(n)) if n in json_cols and row.get(n) is not None else row.get(n)
-                    for n in names
-                ]
-            )
+        for values in data:
+            copy.write_row(values)

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
+from bot.services.dataio import xlsx
+
 SAMPLE = 64 * 1024
 DELIMITERS = (",", ";", "\t")
 # A field longer than this is not a CRM value: the file is not a table (csv's own limit is 128 KB).
@@ -28,9 +30,12 @@ class NotATable(Exception):
 class Layout:
     encoding: str
     delimiter: str
+    sheet: str | None = None  # an Excel workbook's sheet read (its first); None for text
 
     @property
     def described(self) -> str:
+        if self.sheet is not None:
+            return f"Excel workbook, sheet “{self.sheet}”"
         names = {",": "commas", ";": "semicolons", "\t": "tabs"}
         return f"{self.encoding}, {names[self.delimiter]}"
 
@@ -56,7 +61,7 @@ class _Counting(io.RawIOBase):
 
 
 _SIGNATURES = {
-    b"PK\x03\x04": "a zip archive or an Excel workbook (save it as CSV and share that)",
+    b"PK\x03\x04": "a zip archive",
     b"%PDF": "a PDF",
     b"\x89PNG": "a picture",
     b"\xff\xd8\xff": "a picture",
@@ -119,6 +124,8 @@ def layout_of(path: Path) -> Layout:
         sample = f.read(SAMPLE)
     if not sample.strip():
         raise NotATable("This file is empty.")
+    if sample.startswith(b"PK\x03\x04") and (sheet := xlsx.first_sheet(path)) is not None:
+        return Layout("xlsx", ",", sheet)
     encoding = encoding_of(sample)
     text = sample.decode(encoding if encoding != "cp1252" else "cp1252", errors="replace")
     return Layout("cp1252" if encoding == "cp1252" else encoding, delimiter_of(text))
@@ -140,6 +147,9 @@ class Table:
         return self._counting.count if self._counting else 0
 
     def rows(self) -> Iterator[tuple[int, list[str]]]:
+        if self.layout.sheet is not None:
+            yield from self._sheet_rows()
+            return
         counting = _Counting(open(self.path, "rb"))  # noqa: SIM115 - closed by the wrapper below
         self._counting = counting
         # A byte the encoding does not define (Windows-1252 leaves five out) is shown as "�", not fatal.
@@ -155,12 +165,28 @@ class Table:
                 if len([h for h in self.header if h]) < 1:
                     raise NotATable("The first row of this file has no column names.")
                 for n, row in enumerate(reader, start=2):
-                    if any(cell.strip() for cell in row):
+                    if "".join(row).strip():
                         yield n, row
             except UnicodeDecodeError:
                 raise NotATable("This file's text is in an encoding I cannot read (use UTF-8).") from None
             except csv.Error as exc:
                 raise NotATable(f"This file is not a table I can read ({exc}).") from None
+
+    def _sheet_rows(self) -> Iterator[tuple[int, list[str]]]:
+        self._counting = _Counting(io.BytesIO())
+        rows = xlsx.rows(self.path)
+        header = next(rows, None)
+        if header is None:
+            raise NotATable("This workbook's first sheet is empty.")
+        row_no, cells, _ = header
+        self.header = [h.strip() for h in cells]
+        if not any(self.header):
+            raise NotATable("The first row of this sheet has no column names.")
+        for row_no, cells, share in rows:
+            # What the workbook holds is compressed: progress is told as the share of the sheet's rows read.
+            self._counting.count = int(self.size * share)
+            if "".join(cells).strip():
+                yield row_no, cells
 
     def read_header(self) -> list[str]:
         for _ in self.rows():
