@@ -25,6 +25,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from bot.services.errors import Ambiguous, Candidate, NotFound
 from bot.services.limits import check_reference, search_words
+from bot.services.tenancy import scope_of
 from bot.services.text import fold
 from models.search import search_table
 
@@ -87,7 +88,11 @@ def rank(
     query_key = fold(query)
     if not query_key:
         return []
-    base = select(model.id, label, key).where(model.workspace_id == workspace_id, *extra_where)
+    # A session scoped to this workspace adds its own condition on it; a second one, with a parameter of
+    # its own, made SQLite (without statistics) read the whole workspace by its (workspace, id) key
+    # instead of the (workspace, name) index: 0.7 s for an exact name among a million contacts.
+    mine = [] if scope_of(session) == workspace_id else [model.workspace_id == workspace_id]
+    base = select(model.id, label, key).where(*mine, *extra_where)
     exact = session.execute(base.where(key == query_key).limit(limit)).all()
     if exact:
         return [Match(r[0], r[1], 100.0) for r in exact]
@@ -156,9 +161,14 @@ def _passes(
                     two = sorted(prefixes, key=lambda p: shares[p])[:2]
                     telling = [p for p in prefixes if p in two]
                 passes[0] = _words_match(key, [telling])
+                if len(telling) < 3:
+                    # Three words for the next pass, the least common of those not in most names.
+                    three = sorted((p for p in prefixes if shares[p] < 0.5), key=lambda p: shares[p])[:3]
+                    telling = [p for p in prefixes if p in three]
                 if len(telling) >= 3:
                     # A slip in one word's first letters ("acmestar abalytics pilot"): all the other
-                    # words, read from the same lists, before the trigrams of every word are.
+                    # words, read from the same lists, before the trigrams of every word are (those of
+                    # "seats" alone are a million entries for the deals' titles).
                     others = [telling[:i] + telling[i + 1 :] for i in range(len(telling))]
                     passes.insert(1, _words_match(key, others))
         return passes
