@@ -188,6 +188,12 @@ def _passes(
         # contacts, the one meant among them). Scoring every name sharing any three letters with the
         # reference, as this pass did, ranked the whole table's worth of them: seconds at a million.
         passes.append(model.id.in_(_fts_ids(fts, [[t] for t in tokens])))
+        # Every word by its first or its last three letters: one slip seldom spoils both ("vretexpoint
+        # energy" is "vre… or …int" and "ene… or …rgy", a few hundred companies).
+        ends = " AND ".join(
+            "(" + " OR ".join(_quoted(e) for e in sorted({t[:3], t[-3:]})) + ")" for t in tokens
+        )
+        passes.append(model.id.in_(_fts_match(fts, ends)))
         passes.append(and_(wide, model.id.in_(_fts_ids(fts, [[p] for p in prefixes]))))
         return passes
     return [every, wide, loose]
@@ -196,9 +202,16 @@ def _passes(
 def _fts_ids(fts: str, groups: Sequence[Sequence[str]]) -> Any:
     """Rows of FTS5 table ``fts`` holding every string of one of ``groups`` (a bounded number: the
     outer query, which filters them further, would otherwise wait for all of a common word's)."""
-    match = " OR ".join(
-        "(" + " AND ".join('"' + g.replace('"', '""') + '"' for g in group) + ")" for group in groups
+    return _fts_match(
+        fts, " OR ".join("(" + " AND ".join(_quoted(g) for g in group) + ")" for group in groups)
     )
+
+
+def _quoted(s: str) -> str:
+    return '"' + s.replace('"', '""') + '"'
+
+
+def _fts_match(fts: str, match: str) -> Any:
     ids: Any = select(literal_column("rowid")).select_from(table(fts)).where(text(f"{fts} MATCH :match"))
     ids = ids.limit(FTS_LIMIT)
     return ids.params(match=match)
