@@ -9,9 +9,16 @@ a time, for a mix of commands, on SQLite and on PostgreSQL. Targets: p95 ≤ 50 
     python -m bench.slack_bench                       # both backends, full size
     python -m bench.slack_bench --backends sqlite --contacts 10000 --deals 100000 --rounds 10
     python -m bench.slack_bench --only pipeline       # one kind of request
+    python -m bench.slack_bench --db sqlite:////tmp/crm-1m.sqlite3 --db postgresql+psycopg://…/crm_1m \
+        --only "contact find (typo),deal show,resolution"   # stores seeded before with bench.seed
 
 The SQLite store is seeded once and kept under /tmp (reused while its size matches); PostgreSQL is
-seeded into a private database that is dropped afterwards.
+seeded into a private database that is dropped afterwards. ``--db`` uses a store seeded before (with
+``python -m bench.seed``) as it is and keeps it; ``deal move`` and ``task add`` write into it.
+
+``resolution`` times the service alone, in this process: a reference with a slip in it ("Jon Smiht",
+"Acmebridge Labz", a deal's title misspelt) turned into a record by ``find_contact``, ``find_company`` and
+``find_deal``, each in a session of its own as a request has, over many references (target p95 ≤ 20 ms).
 """
 
 from __future__ import annotations
@@ -41,12 +48,15 @@ from bench.seed import seed
 from bot.console.slackapi import Call, SlackStandIn
 from bot.db import make_engine
 from bot.migrate import upgrade
-from models import Contact, Deal, PipelineStage, User, Workspace
+from models import Company, Contact, Deal, PipelineStage, User, Workspace
 
 TEAM = "TBENCH"
 SECRET = "bench-signing-secret"
 ACK_TARGET_MS = 50.0
 REPLY_TARGET_MS = 150.0
+RESOLVE_TARGET_MS = 20.0
+FIND_TARGET_MS = 100.0
+RESOLUTION = "resolution"
 DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
 
@@ -75,6 +85,7 @@ class Result:
     backend: str
     samples: list[Sample] = field(default_factory=list)
     seed_seconds: float | None = None
+    resolved: list[Resolved] = field(default_factory=list)
 
     def by_command(self) -> dict[str, list[Sample]]:
         groups: dict[str, list[Sample]] = {}
@@ -268,6 +279,171 @@ def plan_requests(database_url: str, rounds: int, seed_value: int = 7) -> list[R
     return requests
 
 
+# ---- resolution alone -------------------------------------------------------------------------------
+
+
+def slip(text: str, rng: random.Random) -> str:
+    """One slip in one word of four letters or more, anywhere in it (its first letter too): two letters
+    swapped, one dropped, doubled or struck for its neighbour on the keyboard."""
+    words = text.split(" ")
+    long_words = [i for i, w in enumerate(words) if len(w) >= 4 and w.isalpha()]
+    if not long_words:
+        return text
+    i = rng.choice(long_words)
+    w = words[i]
+    j = rng.randrange(0, len(w) - 1)
+    kind = rng.choice(("swap", "drop", "double", "near"))
+    if kind == "swap":
+        w = w[:j] + w[j + 1] + w[j] + w[j + 2 :]
+    elif kind == "drop":
+        w = w[:j] + w[j + 1 :]
+    elif kind == "double":
+        w = w[:j] + w[j] + w[j:]
+    else:
+        near = _NEIGHBOURS.get(w[j].lower(), "e")
+        letter = rng.choice(near)
+        w = w[:j] + (letter.upper() if w[j].isupper() else letter) + w[j + 1 :]
+    words[i] = w
+    return " ".join(words)
+
+
+_ROWS = ("qwertyuiop", "asdfghjkl", "zxcvbnm")
+_NEIGHBOURS = {
+    c: "".join(r[k] for k in (i - 1, i + 1) if 0 <= k < len(r)) for r in _ROWS for i, c in enumerate(r)
+}
+
+
+@dataclass(frozen=True)
+class Reference:
+    kind: str  # "contact", "company", "deal"
+    text: str
+    meant: int
+
+
+@dataclass
+class Resolved:
+    kind: str
+    text: str
+    ms: float
+    outcome: str  # "right", "other", "asked", "asked (meant among)", "not found"
+
+
+def plan_references(database_url: str, n: int, seed_value: int = 11) -> list[Reference]:
+    """``n`` references of each kind to records that are the only ones of their name: contacts by their
+    name with one slip (a third with a slip in each word, as in "Jon Smiht"), companies by their name with
+    a slip or with a legal suffix added ("Acme Corp"), deals by their title with a slip."""
+    rng = random.Random(seed_value)
+    engine = make_engine(database_url)
+    refs: list[Reference] = []
+    try:
+        with engine.connect() as conn:
+            ws_id = conn.scalar(select(Workspace.id).where(Workspace.team_id == TEAM))
+            for kind, model, name, key in (
+                ("contact", Contact, Contact.name, Contact.name_key),
+                ("company", Company, Company.name, Company.name_key),
+                ("deal", Deal, Deal.title, Deal.title_key),
+            ):
+                top = conn.scalar(select(func.max(model.id)).where(model.workspace_id == ws_id)) or 0
+                picked: dict[int, str] = {}
+                while len(picked) < n:
+                    ids = [rng.randint(1, top) for _ in range(n)]
+                    for rid, label in conn.execute(select(model.id, name).where(model.id.in_(ids))):
+                        same = conn.scalar(
+                            select(func.count(model.id)).where(
+                                model.workspace_id == ws_id, key == label.lower()
+                            )
+                        )
+                        if same == 1 and len(picked) < n:
+                            picked[rid] = label
+                for rid, label in picked.items():
+                    if kind == "contact" and rng.random() < 1 / 3:
+                        first, _, rest = label.partition(" ")
+                        text_ = f"{slip(first, rng)} {slip(rest, rng)}"
+                    elif kind == "company" and rng.random() < 1 / 4:
+                        text_ = f"{label} {rng.choice(('Inc', 'Corp', 'LLC', 'Ltd'))}"
+                    else:
+                        text_ = slip(label, rng)
+                    refs.append(Reference(kind, text_, rid))
+    finally:
+        engine.dispose()
+    rng.shuffle(refs)
+    return refs
+
+
+def run_resolution(
+    backend: str, database_url: str, n: int, warmup: int, log: Callable[[str], None]
+) -> list[Resolved]:
+    """Each reference resolved by its service in a session of its own; the first ``warmup`` uncounted."""
+    from bot.db import make_session_factory
+    from bot.services.base import Actor
+    from bot.services.companies import find_company
+    from bot.services.contacts import find_contact
+    from bot.services.deals import find_deal
+    from bot.services.errors import Ambiguous, NotFound
+    from bot.services.tenancy import scoped
+
+    refs = plan_references(database_url, n + warmup)
+    engine = make_engine(database_url)
+    sessions = make_session_factory(engine)
+    out: list[Resolved] = []
+    try:
+        with engine.connect() as conn:
+            ws_id = int(conn.scalar(select(Workspace.id).where(Workspace.team_id == TEAM)) or 0)
+            user_id, slack_id = conn.execute(
+                select(User.id, User.slack_id).where(User.workspace_id == ws_id).limit(1)
+            ).one()
+        actor = Actor(ws_id, user_id, slack_id)
+        finders: dict[str, Callable[[Any, str], Any]] = {
+            "contact": lambda s, ref: find_contact(s, actor, ref),
+            "company": lambda s, ref: find_company(s, None, actor, ref, create=False),
+            "deal": lambda s, ref: find_deal(s, actor, ref),
+        }
+        for i, ref in enumerate(refs):
+            t0 = time.perf_counter()
+            with sessions() as s:
+                scoped(s, ws_id)
+                try:
+                    found = finders[ref.kind](s, ref.text)
+                    outcome = "right" if found is not None and found.id == ref.meant else "other"
+                except Ambiguous as exc:
+                    among = any(c.id == ref.meant for c in exc.candidates)
+                    outcome = "asked (meant among)" if among else "asked"
+                except NotFound:
+                    outcome = "not found"
+            ms = (time.perf_counter() - t0) * 1000
+            if i >= warmup * 3:
+                out.append(Resolved(ref.kind, ref.text, ms, outcome))
+            if (i + 1) % 200 == 0:
+                log(f"  {backend}: {i + 1}/{len(refs)} references resolved")
+    finally:
+        engine.dispose()
+    return out
+
+
+def resolution_report(backend: str, resolved: list[Resolved]) -> list[str]:
+    lines = [
+        f"{'backend':<11} {'resolution of':<22} {'n':>4} {'p50':>8} {'p95':>8} {'max':>8}  outcomes",
+    ]
+    kinds: dict[str, list[Resolved]] = {}
+    for r in resolved:
+        kinds.setdefault(r.kind, []).append(r)
+    for kind, rs in [*sorted(kinds.items()), ("all", resolved)]:
+        ms = [r.ms for r in rs]
+        counts: dict[str, int] = {}
+        for r in rs:
+            counts[r.outcome] = counts.get(r.outcome, 0) + 1
+        shown = ", ".join(f"{k} {v}" for k, v in sorted(counts.items(), key=lambda kv: -kv[1]))
+        lines.append(
+            f"{backend:<11} {kind:<22} {len(rs):>4} {percentile(ms, 0.5):>8.1f} {percentile(ms, 0.95):>8.1f} "
+            f"{max(ms, default=float('nan')):>8.1f}  {shown}"
+        )
+    p95 = percentile([r.ms for r in resolved], 0.95)
+    lines.append(
+        f"{backend:<11} resolution target p95 ≤ {RESOLVE_TARGET_MS:.0f} ms: {'met' if p95 <= RESOLVE_TARGET_MS else 'MISSED'}"
+    )
+    return lines
+
+
 # ---- one backend ------------------------------------------------------------------------------------
 
 
@@ -418,7 +594,7 @@ def report(results: list[Result], contacts: int, deals: int) -> str:
     ]
     for r in results:
         groups = r.by_command()
-        for command, samples in [*sorted(groups.items()), ("all", r.samples)]:
+        for command, samples in [*sorted(groups.items()), ("all", r.samples)] if r.samples else []:
             acks = [s.ack_ms for s in samples]
             reps = [s.reply_ms for s in samples]
             lines.append(
@@ -449,7 +625,16 @@ def report(results: list[Result], contacts: int, deals: int) -> str:
             + (f" (p95 over by: {', '.join(sorted(slow_replies))})" if slow_replies else "")
         )
         seeded = f"; seeded in {r.seed_seconds:.0f} s" if r.seed_seconds else ""
-        lines.append(f"{r.backend:<11} targets: {verdict}; non-200 acks: {len(bad)}{seeded}")
+        if r.samples:
+            lines.append(f"{r.backend:<11} targets: {verdict}; non-200 acks: {len(bad)}{seeded}")
+        finds = [s.reply_ms for s in groups.get("contact find (typo)", [])]
+        if finds:
+            ok = percentile(finds, 0.95) <= FIND_TARGET_MS
+            lines.append(
+                f"{r.backend:<11} contact find (typo) reply p95 ≤ {FIND_TARGET_MS:.0f} ms: {'met' if ok else 'MISSED'}"
+            )
+        if r.resolved:
+            lines += resolution_report(r.backend, r.resolved)
         lines.append("")
     return "\n".join(lines)
 
@@ -469,9 +654,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="a PostgreSQL server URL; a private database is made on it and dropped after",
     )
     parser.add_argument("--cache-dir", default="/tmp", help="where the seeded SQLite file is kept")
+    parser.add_argument(
+        "--db",
+        action="append",
+        default=[],
+        help="a store seeded before with bench.seed, used as it is (repeat for both backends; "
+        "--backends is then ignored)",
+    )
+    parser.add_argument(
+        "--references", type=int, default=200, help="references of each kind resolved (default 200)"
+    )
     parser.add_argument("--show", action="store_true", help="print each request and its reply")
     parser.add_argument(
-        "--only", default="", help="comma-separated kinds of request to send (e.g. pipeline); default all"
+        "--only",
+        default="",
+        help=f"comma-separated kinds of request to send (e.g. pipeline), {RESOLUTION!r} for the references "
+        "resolved by the services alone; default all",
     )
     args = parser.parse_args(argv)
 
@@ -479,16 +677,32 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(line, file=sys.stderr, flush=True)
 
     only = [k.strip() for k in args.only.split(",") if k.strip()]
+    commands = [k for k in only if k != RESOLUTION]
+    resolve = not only or RESOLUTION in only
+
+    def measure(backend: str, url: str) -> Result:
+        result = Result(backend)
+        if commands or not only:
+            result = run_backend(backend, url, args.rounds, args.warmup, log, commands)
+        if resolve:
+            result.resolved = run_resolution(backend, url, args.references, args.warmup, log)
+        return result
+
     results: list[Result] = []
-    for backend in [b.strip() for b in args.backends.split(",") if b.strip()]:
+    stores = [(make_url(u).get_backend_name(), u) for u in args.db] or [
+        (b.strip(), None) for b in args.backends.split(",") if b.strip()
+    ]
+    for backend, given in stores:
         log(f"{backend}:")
-        if backend == "sqlite":
+        if given is not None:
+            result = measure(backend, given)
+        elif backend == "sqlite":
             url, seconds = sqlite_store(args.contacts, args.deals, Path(args.cache_dir), log)
-            result = run_backend(backend, url, args.rounds, args.warmup, log, only)
+            result = measure(backend, url)
             result.seed_seconds = seconds
         elif backend == "postgresql":
             with postgres_store(args.pg_url, args.contacts, args.deals, log) as (url, seconds):
-                result = run_backend(backend, url, args.rounds, args.warmup, log, only)
+                result = measure(backend, url)
                 result.seed_seconds = seconds
         else:
             parser.error(f"unknown backend {backend!r}")

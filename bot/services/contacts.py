@@ -229,10 +229,12 @@ class Contacts(Service):
     def find_contacts(self, actor: Actor, query: str, limit: int = 5) -> list[ContactView]:
         with self.read(actor) as s:
             views = []
-            for m in _matches(s, actor, query, limit=limit):
-                if m.score < 60:
-                    continue
-                c = s.get(Contact, m.id)
+            matches = [m for m in _matches(s, actor, query, limit=limit) if m.score >= 60]
+            # Read together: one query, not one a person found.
+            ids = [m.id for m in matches]
+            by_id = {c.id: c for c in s.scalars(select(Contact).where(Contact.id.in_(ids)))} if ids else {}
+            for m in matches:
+                c = by_id.get(m.id)
                 if c is not None:
                     views.append(contact_view(s, c))
             if not views:
