@@ -2,8 +2,8 @@
 and an outcome: open, won or lost), and adding pipelines ("Renewals"). Managers and admins only
 (``policy`` action "stages"); every change is one audited op, undone like any other.
 
-Removing a stage that holds deals asks where they go (:class:`StageHasDeals`), then moves each of them
-there in the same op, audited, before the stage goes.
+Removing a stage that holds deals asks where they go (:class:`StageHasDeals`), then moves them all there
+in one statement of the same op (each move audited), before the stage goes.
 """
 
 from __future__ import annotations
@@ -15,9 +15,11 @@ from sqlalchemy.orm import Session
 
 from bot.services import policy
 from bot.services.base import Actor, Op, Ref, Service, change, lock_row
-from bot.services.deals import find_deal, move_deal, place_deal
+from bot.services.deals import find_deal, move_deal
 from bot.services.errors import Conflict, Invalid, StageHasDeals
+from bot.services.lifecycle import after_deal_written
 from bot.services.limits import column_limit
+from bot.services.stage_moves import move_all
 from bot.services.stages import (
     find_pipeline,
     find_stage,
@@ -281,47 +283,43 @@ class Pipelines(Service):
             if not stage.is_closed and not any(not st.is_closed for st in stages if st.id != stage.id):
                 raise Conflict("stage.last_open", stage=stage.name)
             first = workspace_pipelines(s, actor.workspace_id)[0].id
-            deal_ids = list(s.scalars(select(Deal.id).where(Deal.stage_id == stage.id).order_by(Deal.id)))
+            held = int(s.scalar(select(func.count(Deal.id)).where(Deal.stage_id == stage.id)) or 0)
             target = None
-            if deal_ids:
+            if held:
                 if not move_to:
                     raise StageHasDeals(
                         "stage.remove.has_deals",
                         stage=stage.name,
                         ref=stage_ref(stage, first),
-                        count=len(deal_ids),
+                        count=held,
                         choices=[(stage_ref(st, first), st.name) for st in stages if st.id != stage.id],
                     )
                 target = find_stage(s, actor.workspace_id, move_to, stage.pipeline_id)
                 if target.id == stage.id:
                     raise Invalid("stage.remove.same", field="stage", stage=stage.name)
-                self._move_all(op, deal_ids, stage, target)
+            # Deleted deals go too (to the place chosen, else the pipeline's first other stage): a stage
+            # cannot go while a row points at it, and a deal restored later needs a stage.
+            to = target or next(st for st in stages if st.id != stage.id)
+            self._move_all(op, stage, to)
             view = stage_view(s, stage, first)
             s.delete(stage)
             stages.remove(stage)
             self._place(s, stages)
             return StageChange(
-                op.id, view, [("stage", stage.name, None)], len(deal_ids), target.name if target else None
+                op.id, view, [("stage", stage.name, None)], held, target.name if target else None
             )
 
-    def _move_all(self, op: Op, deal_ids: list[int], source: PipelineStage, target: PipelineStage) -> None:
-        """Each deal moved (audited, one event per deal), a batch at a time: a batch is locked in id
-        order, written in one flush, then let go of, so that a stage of many deals moves in linear time."""
-        s, now = op.session, self.now()
-        wins = target.is_won and not source.is_won
-        for start in range(0, len(deal_ids), MOVE_BATCH):
-            ids = deal_ids[start : start + MOVE_BATCH]
-            s.execute(select(Deal.id).where(Deal.id.in_(ids)).order_by(Deal.id).with_for_update())
-            deals = list(s.scalars(select(Deal).where(Deal.id.in_(ids)).order_by(Deal.id)).unique())
-            for deal in deals:
-                if wins:
-                    # A win moves its contact's and company's lifecycle on, as any win does.
-                    move_deal(op, deal, target, now)
-                else:
-                    place_deal(deal, target, op.actor, now)
-            s.flush()
-            for deal in deals:
-                s.expunge(deal)
+    def _move_all(self, op: Op, source: PipelineStage, target: PipelineStage) -> None:
+        """Every deal of ``source`` into ``target`` in one statement, each move audited (bot/services/
+        stage_moves.py); a move into a won stage also moves each party's lifecycle on, as any win does."""
+        s = op.session
+        moved = move_all(op, source, target, self.now())
+        if moved and target.is_won and not source.is_won:
+            for start in range(0, len(moved), MOVE_BATCH):
+                for deal in s.scalars(
+                    select(Deal).where(Deal.id.in_(moved[start : start + MOVE_BATCH]))
+                ).unique():
+                    after_deal_written(op, deal, was_won=False)
 
     def add_pipeline(self, actor: Actor, name: str, *, renewal: bool = False) -> PipelineView:
         """A new pipeline with the default stages (to rename as the team likes), last in order."""
