@@ -322,6 +322,15 @@ TEMPLATES: dict[str, Template] = {
     "pipeline.name.missing": Template(
         "What is the pipeline called?", "For example: /crm pipelines add Renewals renewal"
     ),
+    "pipeline.first": Template(
+        "“{name}” is the first pipeline: its stages are the ones typed without a prefix, so it stays.",
+        "Rename it instead: /crm pipelines rename {name} to NEW NAME",
+    ),
+    "pipeline.remove.same": Template("The deals of “{pipeline}” must go to a stage of another pipeline."),
+    "pipeline.remove.has_deals": Template("“{stage}” holds {count} deals. Where should they go?"),
+    "pipeline.rename.form": Template(
+        "Rename which pipeline to what?", "For example: /crm pipelines rename Renewals to Upsell"
+    ),
     "stage.name.missing": Template(
         "What is the stage called?", "For example: /crm stages add Security review before negotiation 50%"
     ),

@@ -208,23 +208,24 @@ class Op:
             return
         at = self.clock()
         action = "undo" if self.undo else "update"
-        self.session.execute(
-            insert(cast(Table, AuditEvent.__table__)),
-            [
-                {
-                    "workspace_id": self.actor.workspace_id,
-                    "op_id": self.id,
-                    "actor_id": self.actor.user_id,
-                    "record_type": record_type,
-                    "record_id": record_id,
-                    "action": action,
-                    "before": before,
-                    "after": after,
-                    "at": at,
-                }
-                for record_id, before, after in fresh
-            ],
-        )
+        rows = [
+            {
+                "workspace_id": self.actor.workspace_id,
+                "op_id": self.id,
+                "actor_id": self.actor.user_id,
+                "record_type": record_type,
+                "record_id": record_id,
+                "action": action,
+                "before": before,
+                "after": after,
+                "at": at,
+            }
+            for record_id, before, after in fresh
+        ]
+        # Asking for the ids back makes SQLAlchemy send them as multi-row INSERTs of up to 1,000 rows
+        # ("insertmanyvalues"), one statement compiled once: not a round trip per row on PostgreSQL.
+        table = cast(Table, AuditEvent.__table__)
+        self.session.execute(insert(table).returning(table.c.id), rows).all()
         # Read back only when asked for (all_events): thousands of rows nobody else needs cost more
         # than their insert.
         self._bulk.add(record_type)

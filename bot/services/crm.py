@@ -47,7 +47,7 @@ from bot.services.funnel import Funnel, Funnels, Velocity
 from bot.services.interactions import Interactions
 from bot.services.merging import Merges
 from bot.services.pickers import Pickers
-from bot.services.pipelines import Pipelines, StageChange
+from bot.services.pipelines import PipelineChange, Pipelines, StageChange
 from bot.services.quotas import Attainment, Quotas, QuotaWritten
 from bot.services.reports import Activity, Closed, Cycle
 from bot.services.tasks import TASK_SCOPES, Tasks
@@ -321,6 +321,12 @@ class CRM(ServiceBase):
 
     def remove_stage(self, actor: Actor, ref: str, *, move_to: str | None = None) -> StageChange:
         return self.team_pipelines.remove_stage(actor, ref, move_to=move_to)
+
+    def rename_pipeline(self, actor: Actor, ref: str, name: str) -> PipelineChange:
+        return self.team_pipelines.rename_pipeline(actor, ref, name)
+
+    def remove_pipeline(self, actor: Actor, ref: str, *, move_to: str | None = None) -> PipelineChange:
+        return self.team_pipelines.remove_pipeline(actor, ref, move_to=move_to)
 
     def add_pipeline(self, actor: Actor, name: str, *, renewal: bool = False) -> PipelineView:
         return self.team_pipelines.add_pipeline(actor, name, renewal=renewal)

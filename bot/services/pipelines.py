@@ -8,6 +8,7 @@ in one statement of the same op (each move audited), before the stage goes.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
@@ -45,6 +46,17 @@ class StageChange:
     # What changed, as (field, before, after); for a removal: how many deals moved and where.
     changed: list[tuple[str, object, object]]
     moved: int = 0
+    moved_to: str | None = None
+
+
+@dataclass(frozen=True)
+class PipelineChange:
+    """A pipeline renamed (``was``: its old name) or removed (``moved`` deals went to ``moved_to``)."""
+
+    op_id: str | None
+    name: str
+    was: str | None
+    moved: int
     moved_to: str | None = None
 
 
@@ -96,10 +108,10 @@ def _counts(s: Session) -> dict[int, int]:
     return {sid: int(n) for sid, n in s.execute(select(T.stage_id, func.sum(T.deals)).group_by(T.stage_id))}
 
 
-def _renumber(stages: list[PipelineStage]) -> None:
-    for position, st in enumerate(stages):
-        if st.position != position:
-            st.position = position
+def _renumber(items: Sequence[PipelineStage | Pipeline]) -> None:
+    for position, item in enumerate(items):
+        if item.position != position:
+            item.position = position
 
 
 def _set_outcome(st: PipelineStage, word: str) -> None:
@@ -359,6 +371,73 @@ class Pipelines(Service):
                 [stage_view(s, st, first) for st in stages],
                 op.id,
             )
+
+    def rename_pipeline(self, actor: Actor, ref: str, name: str) -> PipelineChange:
+        """A pipeline's new name (and the key its stages are typed with, ``upsell:demo``); deals stay."""
+        name = _name(name, "pipeline")
+        with self.op(actor) as op:
+            s = self._begin(op)
+            pipeline = self._locked_pipeline(s, actor, ref)
+            others = [p for p in workspace_pipelines(s, actor.workspace_id) if p.id != pipeline.id]
+            if any(words(p.name) == words(name) or p.key == slug(name) for p in others):
+                raise Conflict("pipeline.exists", name=name)
+            was = pipeline.name
+            if was == name:
+                return PipelineChange(None, name, was, 0)
+            pipeline.name, pipeline.key = name, slug(name)
+            s.flush()
+            return PipelineChange(op.id, name, was, 0)
+
+    def remove_pipeline(self, actor: Actor, ref: str, *, move_to: str | None = None) -> PipelineChange:
+        """Remove a pipeline and its stages; its deals go to ``move_to``, a stage of another pipeline
+        (asked for when it holds any), one statement per stage, each move audited. The first pipeline
+        stays: its stages are the ones typed without a prefix everywhere."""
+        with self.op(actor) as op:
+            s = self._begin(op)
+            pipeline = self._locked_pipeline(s, actor, ref)
+            pipelines = workspace_pipelines(s, actor.workspace_id)
+            if pipeline.id == pipelines[0].id:
+                raise Conflict("pipeline.first", name=pipeline.name)
+            first = pipelines[0].id
+            stages = workspace_stages(s, actor.workspace_id, pipeline.id)
+            held = int(
+                s.scalar(select(func.count(Deal.id)).where(Deal.stage_id.in_([st.id for st in stages]))) or 0
+            )
+            target = None
+            if held and not move_to:
+                elsewhere = [
+                    st for st in workspace_stages(s, actor.workspace_id) if st.pipeline_id != pipeline.id
+                ]
+                raise StageHasDeals(
+                    "pipeline.remove.has_deals",
+                    stage=pipeline.name,
+                    ref=pipeline.key,
+                    count=held,
+                    choices=[(stage_ref(st, first), f"{st.pipeline.name} · {st.name}") for st in elsewhere],
+                )
+            if move_to:
+                target = find_stage(s, actor.workspace_id, move_to)
+                if target.pipeline_id == pipeline.id:
+                    raise Invalid("pipeline.remove.same", field="stage", pipeline=pipeline.name)
+            to = target or workspace_stages(s, actor.workspace_id, first)[0]
+            for stage in stages:
+                self._move_all(op, stage, to)
+            for stage in stages:
+                s.delete(stage)
+            # Stages first, then their pipeline, in two flushes: the undo (newest first) makes the
+            # pipeline again before its stages.
+            s.flush()
+            s.delete(pipeline)
+            s.flush()
+            _renumber([p for p in pipelines if p.id != pipeline.id])
+            s.flush()
+            moved_to = f"{to.pipeline.name} · {to.name}" if target else None
+            return PipelineChange(op.id, pipeline.name, None, held, moved_to)
+
+    def _locked_pipeline(self, s: Session, actor: Actor, ref: str) -> Pipeline:
+        found = find_pipeline(s, actor.workspace_id, ref)
+        pipeline: Pipeline = lock_row(s, Pipeline, found.id)
+        return pipeline
 
     def move_deal_to_pipeline(self, actor: Actor, deal_ref: Ref, pipeline: str) -> tuple[str, str]:
         """A deal into another pipeline: to its stage of the same name, else its first stage. Whoever

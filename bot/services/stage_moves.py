@@ -17,12 +17,13 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, cast
 
-from sqlalchemy import RowMapping, Table, bindparam, select, update
+from sqlalchemy import RowMapping, Table, bindparam, select, text, update
 
 from bot.services import totals
 from bot.services.base import Op, from_json, to_json
 from bot.services.errors import Conflict
 from models import AuditEvent, Deal, PipelineStage
+from models.entities import utcnow
 
 # What moving a deal to another stage changes: the columns of its audit event.
 MOVED = ("stage_id", "stage_changed_at", "closed_at", "closed_by_id")
@@ -98,17 +99,52 @@ def restore_moves(op: Op, events: Sequence[AuditEvent]) -> str:
         shapes[keys].append({"_id": row["id"], **{f"_{k}": from_json(Deal, k, before[k]) for k in keys}})
         changes.append((row["id"], {k: to_json(row[k]) for k in keys}, dict(before)))
     for keys, params in shapes.items():
-        if keys:
-            s.execute(
-                update(_D)
-                .where(_D.c.workspace_id == ws, _D.c.id == bindparam("_id"))
-                .values({k: bindparam(f"_{k}") for k in keys}),
-                params,
-            )
+        for start in range(0, len(params), CHUNK):
+            _put_back(s, ws, keys, params[start : start + CHUNK])
     back = {e.record_id: (e.before or {}).get("stage_id") for e in events}
     _adjust_totals(op, list(found.values()), lambda row: back[row["id"]] or row["stage_id"])
     op.record_many("deal", changes)
     return f"put {len(events):,} deals back where they were"
+
+
+# The PostgreSQL array type of each moved column, for _put_back's unnest.
+_ARRAY = {
+    "stage_id": "integer[]",
+    "stage_changed_at": "timestamptz[]",
+    "closed_at": "timestamptz[]",
+    "closed_by_id": "integer[]",
+}
+
+
+def _put_back(s: Any, ws: int, keys: tuple[str, ...], params: list[dict[str, Any]]) -> None:
+    """One UPDATE for a chunk of deals whose events changed the same columns. On PostgreSQL the values go
+    as one array per column (unnest): a statement per deal would be a round trip each, and a VALUES list
+    of thousands of parameters takes longer to build than to run. SQLite, in process, takes them as one
+    executemany."""
+    if not keys:
+        return
+    if s.get_bind().dialect.name != "postgresql":
+        s.execute(
+            update(_D)
+            .where(_D.c.workspace_id == ws, _D.c.id == bindparam("_id"))
+            .values({k: bindparam(f"_{k}") for k in keys}),
+            params,
+        )
+        return
+    sets = ", ".join(f"{k} = back.{k}" for k in keys)
+    arrays = ", ".join(f"CAST(:{k} AS {_ARRAY[k]})" for k in keys)
+    s.execute(
+        text(
+            f"UPDATE deals SET {sets}, updated_at = :now FROM unnest(CAST(:ids AS integer[]), {arrays}) "
+            f"AS back(id, {', '.join(keys)}) WHERE deals.workspace_id = :ws AND deals.id = back.id"
+        ),
+        {
+            "ids": [p["_id"] for p in params],
+            **{k: [p[f"_{k}"] for p in params] for k in keys},
+            "now": utcnow(),
+            "ws": ws,
+        },
+    )
 
 
 def _adjust_totals(op: Op, rows: Sequence[RowMapping], stage_after: Any) -> None:
