@@ -1,6 +1,8 @@
 """Action and view ids: the contract between the cards the bot posts and the listeners in ``handlers``."""
 
 UNDO = "crm_undo"
+# A card's Delete: the delete_record intent for that record (confirmed in Slack's own dialog first).
+DELETE = "crm_delete"
 TASK_DONE = "crm_task_done"
 DEAL_ADVANCE = "crm_deal_advance"
 LOG_FOLLOW_UP = "crm_log_follow_up"

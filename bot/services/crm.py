@@ -60,6 +60,7 @@ from bot.services.views import (
     ContactView,
     CustomFieldView,
     DealView,
+    Deleted,
     Deletion,
     Duplicates,
     FieldWritten,
@@ -262,6 +263,7 @@ class CRM(ServiceBase):
         company: str | None = None,
         inactive_days: int | None = None,
         industry: str | None = None,
+        custom: list[tuple[str, str, str]] | None = None,
         limit: int = 25,
         offset: int = 0,
     ) -> tuple[int, list[ContactView]]:
@@ -273,6 +275,7 @@ class CRM(ServiceBase):
             company=company,
             inactive_days=inactive_days,
             industry=industry,
+            custom=custom,
             limit=limit,
             offset=offset,
         )
@@ -605,6 +608,10 @@ class CRM(ServiceBase):
         return self.tasks.task(actor, task_id)
 
     # ---- deleting and merging -------------------------------------------------------------------
+
+    def recently_deleted(self, actor: Actor, limit: int = 20) -> list[Deleted]:
+        """Records deleted last (managers and admins), each with the op whose Undo restores it."""
+        return self.deletions.recently_deleted(actor, limit)
 
     def deletion(self, actor: Actor, kind: str, ref: Ref) -> Deletion:
         """What deleting that record would leave behind; refused first if the actor may not."""
