@@ -29,6 +29,7 @@ def ack_action(ack: Ack) -> None:
 # What each button's value must carry; a value without it was not made by this bot (or by an older one).
 NEEDS: dict[str, tuple[str, ...]] = {
     ids.UNDO: ("op",),
+    ids.DELETE: ("i", "s"),
     ids.TASK_DONE: ("task",),
     ids.DEAL_ADVANCE: ("deal", "to"),
     ids.CONFIRM: ("i", "s"),
@@ -106,6 +107,9 @@ def press(ctx: Ctx, name: str, value: dict[str, Any]) -> tuple[Reply, bool]:
         return execute(ctx, {"intent": value["i"], "slots": value["s"]}), True
     if name in (ids.CONFIRM, ids.PICK):
         return execute(ctx, {"intent": value["i"], "slots": value["s"]}, confirmed=True), True
+    if name == ids.DELETE and value["i"] == "delete_record":
+        # Confirmed in Slack's dialog (a company's question comes next, beside the card).
+        return execute(ctx, {"intent": "delete_record", "slots": value["s"]}, confirmed=True), False
     if name == ids.MERGE:
         return execute(ctx, {"intent": "merge_records", "slots": value["s"]}, confirmed=True), False
     if name == ids.USE_EXISTING:

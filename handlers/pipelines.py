@@ -1,6 +1,6 @@
 """The team's own pipelines: ``/crm stages`` (list, add, rename, move, set, remove), ``/crm pipelines``
-(list, add), ``/crm deal pipeline`` (a deal into another pipeline), ``/crm company lifecycle``; the
-buttons that say where a removed stage's deals go, and the stage form."""
+(list, add, rename, remove), ``/crm deal pipeline`` (a deal into another pipeline), ``/crm company lifecycle``; the
+buttons that say where a removed stage's or pipeline's deals go, and the stage form."""
 
 from __future__ import annotations
 
@@ -187,6 +187,48 @@ def pipelines_add(ctx: Ctx, args: str) -> Reply:
 
 
 @command(
+    "pipelines rename",
+    usage="pipelines rename PIPELINE to NEW NAME",
+    examples=["pipelines rename Renewals to Upsell"],
+    group=GROUP,
+)
+def pipelines_rename(ctx: Ctx, args: str) -> Reply:
+    """Rename a pipeline (managers and admins); its stages and deals stay, typed as `newname:stage`."""
+    m = re.match(r"^(.+?)\s+(?:to|as|->|→)\s+(.+)$", args.strip(), re.I)
+    if not m:
+        raise Invalid("pipeline.rename.form", field="name", value=args.strip())
+    return _reply(*cards.pipeline_changed(ctx.crm.rename_pipeline(ctx.actor, m.group(1), m.group(2))))
+
+
+@command(
+    "pipelines remove",
+    usage="pipelines remove PIPELINE [to STAGE]",
+    examples=["pipelines remove Renewals", "pipelines remove Renewals to negotiation"],
+    group=GROUP,
+    aliases=["pipelines delete"],
+)
+def pipelines_remove(ctx: Ctx, args: str) -> Reply:
+    """Remove a pipeline and its stages (managers and admins); you choose another pipeline's stage for its deals, and Undo brings it all back."""
+    m = re.match(
+        r"^(.+?)\s+(?:and\s+)?(?:move\s+(?:its\s+|the\s+)?deals\s+)?(?:to|into)\s+(.+)$", args.strip(), re.I
+    )
+    name, move_to = (m.group(1), m.group(2)) if m else (args.strip(), None)
+    return remove_pipeline(ctx, name, move_to)
+
+
+def remove_pipeline(ctx: Ctx, name: str, move_to: str | None) -> Reply:
+    if not name:
+        raise Invalid("pipeline.name.missing", field="name")
+    try:
+        w = ctx.crm.remove_pipeline(ctx.actor, name, move_to=move_to)
+    except StageHasDeals as asked:
+        return _reply(
+            *cards.where_to(asked.data["stage"], asked.ref, asked.data["count"], asked.choices, pipeline=True)
+        )
+    return _reply(*cards.pipeline_changed(w))
+
+
+@command(
     "deal pipeline",
     usage="deal pipeline DEAL to PIPELINE",
     examples=["deal pipeline Acme renewal to Renewals"],
@@ -243,6 +285,19 @@ def on_remove_to(
         respond_with(respond, Reply.say("That button no longer does anything."), share=False)
         return
     reply = safely(ctx, lambda: remove(ctx, str(value["stage"]), str(value["to"])))
+    respond_with(respond, reply, share=False, replace=True)
+
+
+def on_pipeline_remove_to(
+    body: dict[str, Any], action: dict[str, Any], context: BoltContext, respond: Respond
+) -> None:
+    """A stage chosen for a removed pipeline's deals: the removal, replacing the question."""
+    ctx = make_ctx(context, body, "action")
+    value = unpack(action.get("value")) or {}
+    if not isinstance(value, dict) or not value.get("pipeline") or not value.get("to"):
+        respond_with(respond, Reply.say("That button no longer does anything."), share=False)
+        return
+    reply = safely(ctx, lambda: remove_pipeline(ctx, str(value["pipeline"]), str(value["to"])))
     respond_with(respond, reply, share=False, replace=True)
 
 
@@ -309,5 +364,6 @@ def submit_form(view: dict[str, Any], body: dict[str, Any], context: BoltContext
 
 def register(app: App) -> None:
     app.action(re.compile(f"^{ids.STAGE_REMOVE_TO}_\\d+$"))(ack=ack_only, lazy=[on_remove_to])
+    app.action(re.compile(f"^{ids.PIPELINE_REMOVE_TO}_\\d+$"))(ack=ack_only, lazy=[on_pipeline_remove_to])
     app.action(ids.STAGE_FORM)(open_form)
     app.view(ids.STAGE_MODAL)(ack=check_form, lazy=[submit_form])

@@ -73,7 +73,13 @@ CUSTOM_FIELD_KINDS = ("text", "number", "date", "choice")
 CUSTOM_FIELD_RECORDS = ("contact", "company", "deal")
 # PostgreSQL's GIN indexes on the lower-cased tag lists (migration 0016; bot/services/lookup.py tagged):
 # expressions of one database, so written by the migration alone and not declared on the models.
-MIGRATION_ONLY_INDEXES = frozenset({"ix_contacts_tags", "ix_companies_tags", "ix_deals_tags"})
+# So are the partial indexes of tagged contacts and companies in name order (migration 0027).
+MIGRATION_ONLY_INDEXES = frozenset(
+    {
+        *("ix_contacts_tags", "ix_companies_tags", "ix_deals_tags"),
+        *("ix_contacts_tagged_name", "ix_companies_tagged_name"),
+    }
+)
 FEEDBACK_SCALES = ("nps", "csat")
 # The shares of a quota whose first crossing is announced to the person and the manager who set it.
 QUOTA_MILESTONES = (50, 90, 100)

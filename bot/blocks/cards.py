@@ -100,6 +100,25 @@ def custom_fields(values: tuple[tuple[str, str], ...]) -> Block | None:
     return fields([(esc(name), esc(value)) for name, value in values])
 
 
+def delete_button(kind: str, record_id: int, label: str) -> Any:
+    """A card's Delete. A contact, deal or task goes once Slack's dialog is confirmed (Undo on the answer);
+    a company asks in the message what goes with it, so its button has no dialog."""
+    slots: dict[str, Any] = {"record": record_id, "record_type": kind}
+    if kind == "company":
+        return button("Delete", ids.DELETE, {"i": "delete_record", "s": slots}, style="danger")
+    sure = ConfirmObject(
+        title=PlainTextObject(text=f"Delete this {kind}?"),
+        text=f"{label} leaves every list and lookup; what was logged with it stays. Undo brings it back."[
+            :300
+        ],
+        confirm=PlainTextObject(text="Delete"),
+        deny=PlainTextObject(text="Keep it"),
+        style="danger",
+    )
+    value = {"i": "delete_record", "s": {**slots, "confirmed": True}}
+    return button("Delete", ids.DELETE, value, style="danger", confirm=sure)
+
+
 def contact_details(d: ContactDetails, tz: str, edit: Any = None) -> list[Block]:
     """A contact's card; ``edit`` is its Edit button (the intent layer makes it)."""
     c = d.contact
@@ -123,6 +142,7 @@ def contact_details(d: ContactDetails, tz: str, edit: Any = None) -> list[Block]
             button("Log a call", ids.LOG_FOLLOW_UP, {"contact": c.id, "label": c.name, "kind": "call"}),
             button("Add a task", ids.ADD_FOLLOW_UP, {"contact": c.id, "label": c.name}),
             edit,
+            delete_button("contact", c.id, c.name),
         )
     )
     return compact(blocks)
@@ -154,7 +174,7 @@ def deal_details(d: DealView, tz: str, edit: Any = None) -> list[Block]:
             fields(info),
             custom_fields(d.custom),
             context(f"Last activity {when(d.last_activity_at, tz)}"),
-            actions(_advance_button(d), _deal_follow_up(d), edit),
+            actions(_advance_button(d), _deal_follow_up(d), edit, delete_button("deal", d.id, d.title)),
         ]
     )
 
@@ -187,7 +207,7 @@ def company_details(d: CompanyDetails, tz: str, currency: str, edit: Any = None)
         section("*Recent interactions*\n" + _lines([interaction_line(i, tz) for i in d.interactions]))
     )
     blocks.append(section("*Open tasks*\n" + _lines([task_line(t, tz) for t in d.tasks])))
-    blocks.append(actions(edit))
+    blocks.append(actions(edit, delete_button("company", c.id, c.name)))
     return compact(blocks)
 
 

@@ -1,6 +1,8 @@
 """Action and view ids: the contract between the cards the bot posts and the listeners in ``handlers``."""
 
 UNDO = "crm_undo"
+# A card's Delete: the delete_record intent for that record (confirmed in Slack's own dialog first).
+DELETE = "crm_delete"
 TASK_DONE = "crm_task_done"
 DEAL_ADVANCE = "crm_deal_advance"
 LOG_FOLLOW_UP = "crm_log_follow_up"
@@ -26,6 +28,8 @@ INTENT_MODAL = "crm_intent_modal"
 # The team's pipelines (handlers/pipelines.py): where a removed stage's deals go (suffixed, one per
 # stage offered), the stage form's button and the form itself.
 STAGE_REMOVE_TO = "stages_remove_to"
+# Where a removed pipeline's deals go: one button per stage of another pipeline.
+PIPELINE_REMOVE_TO = "pipelines_remove_to"
 STAGE_FORM = "stages_form_open"
 STAGE_MODAL = "stages_form"
 # Shortcuts (manifest.yml): global ones open a form for a new record, message ones read the message first.

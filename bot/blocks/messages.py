@@ -67,6 +67,7 @@ ACTIONS = {
     "webhooks": "see or change the workspace's webhooks",
     "stages": "change the pipelines and their stages",
     "quotas": "set quotas",
+    "deleted records": "see and restore everyone's deleted records",
 }
 # The part a person plays in a record (bot/services/policy.py HOLDERS).
 PARTS = {
@@ -321,6 +322,18 @@ TEMPLATES: dict[str, Template] = {
     "pipeline.exists": Template("There is already a pipeline called “{name}”.", "Try /crm pipelines"),
     "pipeline.name.missing": Template(
         "What is the pipeline called?", "For example: /crm pipelines add Renewals renewal"
+    ),
+    "custom.filter.op": Template(
+        "“{value}”: {field} is compared by equality only.", "For example: /crm contact list region=EMEA"
+    ),
+    "pipeline.first": Template(
+        "“{name}” is the first pipeline: its stages are the ones typed without a prefix, so it stays.",
+        "Rename it instead: /crm pipelines rename {name} to NEW NAME",
+    ),
+    "pipeline.remove.same": Template("The deals of “{pipeline}” must go to a stage of another pipeline."),
+    "pipeline.remove.has_deals": Template("“{stage}” holds {count} deals. Where should they go?"),
+    "pipeline.rename.form": Template(
+        "Rename which pipeline to what?", "For example: /crm pipelines rename Renewals to Upsell"
     ),
     "stage.name.missing": Template(
         "What is the stage called?", "For example: /crm stages add Security review before negotiation 50%"

@@ -18,7 +18,7 @@ from slack_sdk.models.views import View
 
 from bot.blocks import ids
 from bot.blocks.common import actions, button, compact, context, esc, section
-from bot.services.pipelines import OUTCOMES, StageChange
+from bot.services.pipelines import OUTCOMES, PipelineChange, StageChange
 from bot.services.views import PipelineView, StageView
 
 # The form's "Stage" select: this value is a new stage.
@@ -98,22 +98,42 @@ def pipeline_written(p: PipelineView) -> tuple[str, list[Block]]:
     return headline.replace("*", ""), blocks
 
 
-def where_to(stage: str, ref: str, count: int, choices: Sequence[tuple[str, str]]) -> tuple[str, list[Block]]:
-    """The question a removal asks: one button per stage the deals could go to."""
+def pipeline_changed(w: PipelineChange) -> tuple[str, list[Block]]:
+    """A pipeline renamed or removed, with its Undo."""
+    if w.was is not None:
+        headline = f"✏️ Renamed pipeline {esc(w.was)} → *{esc(w.name)}*."
+        if w.op_id is None:
+            headline = f"✏️ The pipeline is already called *{esc(w.name)}*."
+    else:
+        headline = f"🗑️ Removed pipeline *{esc(w.name)}* and its stages."
+    lines = (
+        [f"• {w.moved} deal{'s' if w.moved != 1 else ''} moved to *{esc(w.moved_to)}*."] if w.moved_to else []
+    )
+    undo = button("Undo", ids.UNDO, {"op": w.op_id}) if w.op_id else None
+    blocks = compact([section("\n".join([headline, *lines])), actions(undo)])
+    return "\n".join([headline, *lines]).replace("*", ""), blocks
+
+
+def where_to(
+    stage: str, ref: str, count: int, choices: Sequence[tuple[str, str]], *, pipeline: bool = False
+) -> tuple[str, list[Block]]:
+    """The question a removal asks: one button per stage the deals could go to (for a whole pipeline:
+    the stages of the other pipelines)."""
     text = (
         f"“{stage}” holds {count} deal{'s' if count != 1 else ''}. Where should they go before it is removed?"
     )
+    action, key = (ids.PIPELINE_REMOVE_TO, "pipeline") if pipeline else (ids.STAGE_REMOVE_TO, "stage")
     offered = [
-        button(name, f"{ids.STAGE_REMOVE_TO}_{i}", {"stage": ref, "to": to})
-        for i, (to, name) in enumerate(list(choices)[:24])
+        button(name, f"{action}_{i}", {key: ref, "to": to}) for i, (to, name) in enumerate(list(choices)[:24])
     ]
     blocks: list[Block] = [section(esc(text))]
     for start in range(0, len(offered), 5):
         row = actions(*offered[start : start + 5], block_id=f"stage_remove_{start}")
         if row is not None:
             blocks.append(row)
+    verb = "pipelines" if pipeline else "stages"
     blocks.append(
-        context(f"Nothing is removed until you choose. Or type `/crm stages remove {ref} to STAGE`.")
+        context(f"Nothing is removed until you choose. Or type `/crm {verb} remove {ref} to STAGE`.")
     )
     return text, blocks
 

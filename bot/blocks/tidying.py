@@ -11,8 +11,8 @@ from typing import Any
 from slack_sdk.models.blocks import Block, ConfirmObject, PlainTextObject
 
 from bot.blocks import ids
-from bot.blocks.common import actions, button, compact, context, esc, section
-from bot.services.views import Deletion, Duplicates, MergePlan
+from bot.blocks.common import actions, button, compact, context, esc, section, when
+from bot.services.views import Deleted, Deletion, Duplicates, MergePlan
 
 # How a field two records disagree on is named on the merge card.
 FIELD_NAMES = {"company_id": "company", "owner_id": "owner", "preferred_channel": "preferred channel"}
@@ -91,6 +91,20 @@ def deleted(d: Deletion, op_id: str) -> tuple[str, list[Block]]:
         text += f" and {d.with_it} of its people and deals"
     text += ". Undo brings it back."
     return text, compact([section(text), actions(button("Undo", ids.UNDO, {"op": op_id}))])
+
+
+def recently_deleted(found: list[Deleted], tz: str) -> tuple[str, list[Block]]:
+    """The records deleted last, each with a Restore button (the Undo of the op that deleted it)."""
+    if not found:
+        return "Nothing has been deleted.", [section("🗑️ Nothing has been deleted.")]
+    blocks: list[Block] = [section(f"🗑️ *Recently deleted* ({len(found)}, newest first)")]
+    for n, d in enumerate(found):
+        by = f" by {esc(d.deleted_by)}" if d.deleted_by else ""
+        line = f"{THE[d.kind].capitalize()} *{esc(d.label)}* · deleted {when(d.deleted_at, tz)}{by}"
+        restore = button(f"Restore {d.label}"[:75], f"{ids.UNDO}_{n}", {"op": d.op_id}) if d.op_id else None
+        blocks.append(section(line, accessory=restore) if restore else section(line))
+    text = "Recently deleted: " + "; ".join(f"{d.kind} {d.label}" for d in found)
+    return text, blocks
 
 
 def merge_question(plan: MergePlan, slots: dict[str, Any]) -> list[Block]:

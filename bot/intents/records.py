@@ -78,7 +78,7 @@ def _or_company(ctx: Ctx, record: Any, missing: NotFound) -> Reply:
         raise missing from None
 
 
-CONTACT_FILTERS = {"lifecycle", "tag", "owner", "company", "inactive_days", "industry"}
+CONTACT_FILTERS = {"lifecycle", "tag", "owner", "company", "inactive_days", "industry", "custom"}
 COMPANY_FILTERS = {"tag", "owner", "industry", "inactive_days"}
 
 
@@ -112,6 +112,8 @@ def list_contacts(ctx: Ctx, filters: dict[str, Any]) -> Reply:
         said.append(f"in {esc(filters['industry'])}")
     if filters.get("inactive_days"):
         said.append(f"with nothing logged in {filters['inactive_days']} days")
+    if filters.get("custom"):
+        said.append("with " + ", ".join(f"{esc(n)} {op} {esc(v)}" for n, op, v in filters["custom"]))
     title = page_title(total, ("contact", "contacts"), said, page, len(found))
     blocks = cards.contact_list_titled(title, found)
     return Reply(title, blocks + pages(cards.pager, "contact", filters, page, total, len(found)))
@@ -119,6 +121,8 @@ def list_contacts(ctx: Ctx, filters: dict[str, Any]) -> Reply:
 
 _MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
 _KEYWORDS = {"at", "industry", "quiet", "inactive", "idle", "tag", "tagged"}
+# A custom field compared with a value: ``region=EMEA``, ``seats>50``, ``renewal<=2027-01-01``.
+_COMPARED = re.compile(r"^([^\W\d][\w-]*)(>=|<=|=|>|<)(\S+)$")
 
 
 def contact_filters(ctx: Ctx, args: str) -> dict[str, Any] | None:
@@ -146,6 +150,9 @@ def contact_filters(ctx: Ctx, args: str) -> dict[str, Any] | None:
             end = next((j for j in range(i + 1, len(words)) if words[j].lower() in _KEYWORDS), len(words))
             filters["company" if low == "at" else "industry"] = " ".join(words[i + 1 : end])
             i = end - 1
+        elif _COMPARED.match(word):
+            name, op, value = _COMPARED.match(word).groups()  # type: ignore[union-attr]
+            filters.setdefault("custom", []).append([name, op, value])
         elif low not in ("all", "team", "contacts", "list"):
             return None
         i += 1
@@ -161,10 +168,11 @@ def contact_list_verb(ctx: Ctx, args: str) -> Reply:
 
 CONTACT_LIST_VERB = Verb(
     "contact list",
-    "contact list [LIFECYCLE] [mine|@someone] [#TAG] [at COMPANY] [industry INDUSTRY] [quiet DAYS]",
-    "List contacts by lifecycle, owner, tag, company, industry or days with nothing logged; 20 a page.",
+    "contact list [LIFECYCLE] [mine|@someone] [#TAG] [at COMPANY] [industry INDUSTRY] [quiet DAYS] [FIELD=VALUE] [FIELD>N]",
+    "List contacts by lifecycle, owner, tag, company, industry, days with nothing logged or a custom field"
+    " (`region=EMEA`, `seats>50`); 20 a page.",
     "Contacts",
-    ("contact list customers #emea", "contact list quiet 30 at Acme"),
+    ("contact list customers #emea", "contact list quiet 30 at Acme", "contact list region=EMEA seats>50"),
     run=contact_list_verb,
 )
 

@@ -106,6 +106,12 @@ def duplicates_verb(ctx: Ctx, args: str) -> Reply:
     return Reply(text, blocks)
 
 
+def deleted_verb(ctx: Ctx, args: str) -> Reply:
+    """The records deleted last, newest first, each with Restore (managers and admins)."""
+    text, blocks = tidying.recently_deleted(ctx.crm.recently_deleted(ctx.actor), ctx.tz)
+    return Reply(text, blocks)
+
+
 def _delete_verb(noun: str) -> Verb:
     return Verb(
         f"{noun} delete",
@@ -133,6 +139,14 @@ SPECS = (
                 ("delete contact Jane Doe", "delete deal Acme renewal"),
             ),
             *(_delete_verb(noun) for noun in ("contact", "company", "deal", "task")),
+            Verb(
+                "deleted",
+                "deleted",
+                "The records deleted last, with who deleted them and a Restore button (managers and admins).",
+                GROUP,
+                ("deleted",),
+                run=deleted_verb,
+            ),
         ),
     ),
     IntentSpec(

@@ -264,12 +264,14 @@ class Contacts(Service):
         company: str | None = None,
         inactive_days: int | None = None,
         industry: str | None = None,
+        custom: list[tuple[str, str, str]] | None = None,
         limit: int = 25,
         offset: int = 0,
     ) -> tuple[int, list[ContactView]]:
         """Contacts matching every filter given, by name, with how many match in all; ``offset`` and
         ``limit`` give one page of them. "No activity in N days": nothing logged with them since, and
-        on file for longer than that. ``industry``: their company's."""
+        on file for longer than that. ``industry``: their company's. ``custom``: (custom field, comparison,
+        value) each, as ``region=EMEA`` or ``seats>50`` says it (bot/services/customfields.py condition)."""
         with self.read(actor) as s:
             where: list[Any] = []
             if lifecycle:
@@ -286,6 +288,8 @@ class Contacts(Service):
                     func.lower(Company.industry) == industry.strip().lower()
                 )
                 where.append(Contact.company_id.in_(in_industry))
+            for name, op, value in custom or []:
+                where.append(customfields.condition(s, "contact", Contact.custom, name, op, value))
             if inactive_days is not None:
                 since = self.now() - timedelta(days=int(inactive_days))
                 last = (

@@ -47,7 +47,7 @@ from bot.services.funnel import Funnel, Funnels, Velocity
 from bot.services.interactions import Interactions
 from bot.services.merging import Merges
 from bot.services.pickers import Pickers
-from bot.services.pipelines import Pipelines, StageChange
+from bot.services.pipelines import PipelineChange, Pipelines, StageChange
 from bot.services.quotas import Attainment, Quotas, QuotaWritten
 from bot.services.reports import Activity, Closed, Cycle
 from bot.services.tasks import TASK_SCOPES, Tasks
@@ -60,6 +60,7 @@ from bot.services.views import (
     ContactView,
     CustomFieldView,
     DealView,
+    Deleted,
     Deletion,
     Duplicates,
     FieldWritten,
@@ -262,6 +263,7 @@ class CRM(ServiceBase):
         company: str | None = None,
         inactive_days: int | None = None,
         industry: str | None = None,
+        custom: list[tuple[str, str, str]] | None = None,
         limit: int = 25,
         offset: int = 0,
     ) -> tuple[int, list[ContactView]]:
@@ -273,6 +275,7 @@ class CRM(ServiceBase):
             company=company,
             inactive_days=inactive_days,
             industry=industry,
+            custom=custom,
             limit=limit,
             offset=offset,
         )
@@ -321,6 +324,12 @@ class CRM(ServiceBase):
 
     def remove_stage(self, actor: Actor, ref: str, *, move_to: str | None = None) -> StageChange:
         return self.team_pipelines.remove_stage(actor, ref, move_to=move_to)
+
+    def rename_pipeline(self, actor: Actor, ref: str, name: str) -> PipelineChange:
+        return self.team_pipelines.rename_pipeline(actor, ref, name)
+
+    def remove_pipeline(self, actor: Actor, ref: str, *, move_to: str | None = None) -> PipelineChange:
+        return self.team_pipelines.remove_pipeline(actor, ref, move_to=move_to)
 
     def add_pipeline(self, actor: Actor, name: str, *, renewal: bool = False) -> PipelineView:
         return self.team_pipelines.add_pipeline(actor, name, renewal=renewal)
@@ -599,6 +608,10 @@ class CRM(ServiceBase):
         return self.tasks.task(actor, task_id)
 
     # ---- deleting and merging -------------------------------------------------------------------
+
+    def recently_deleted(self, actor: Actor, limit: int = 20) -> list[Deleted]:
+        """Records deleted last (managers and admins), each with the op whose Undo restores it."""
+        return self.deletions.recently_deleted(actor, limit)
 
     def deletion(self, actor: Actor, kind: str, ref: Ref) -> Deletion:
         """What deleting that record would leave behind; refused first if the actor may not."""

@@ -15,7 +15,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Numeric, cast, func, select
 from sqlalchemy.orm import Session
 
 from bot.services import policy
@@ -138,6 +138,40 @@ def check_value(f: CustomField, raw: Any) -> Any:
     if len(text) > TEXT_CHARS:
         raise _refused(f, text[:40] + "…")
     return text
+
+
+# How a list compares a field with a value: text and choices by equality (case aside), numbers and dates
+# also by order.
+COMPARISONS = ("=", ">", "<", ">=", "<=")
+
+
+def condition(s: Session, record_type: str, column: Any, name: str, op: str, raw: str) -> Any:
+    """The condition that a record's field ``name`` compares with ``raw`` (``a,b``: any of them); each
+    value is read as the field reads it, and refused naming it when it is not of the field's kind."""
+    f = _find(s, record_type, name)
+    if op not in COMPARISONS or (op != "=" and f.kind not in ("number", "date")):
+        raise Invalid("custom.filter.op", field=f.name, value=f"{name}{op}{raw}", kind=f.kind)
+    wanted = [check_value(f, part) for part in str(raw).split(",") if part.strip()]
+    if not wanted:
+        raise _refused(f, str(raw))
+    stored = column[str(f.id)].as_string()
+    if f.kind == "number":
+        # Kept as decimal text: compared as numbers, not letters ("120" > "40").
+        value: Any = cast(stored, Numeric(30, 10))
+        wanted = [Decimal(w) for w in wanted]
+    elif f.kind == "date":
+        value = stored  # ISO dates order as text
+    else:
+        value, wanted = func.lower(stored), [w.lower() for w in wanted]
+    if op == "=":
+        return value.in_(wanted) if len(wanted) > 1 else value == wanted[0]
+    compare = {
+        ">": value > wanted[0],
+        "<": value < wanted[0],
+        ">=": value >= wanted[0],
+        "<=": value <= wanted[0],
+    }
+    return compare[op]
 
 
 def _refused(f: CustomField, value: str) -> Invalid:

@@ -17,7 +17,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from bot.services import customfields, fields, rooms
-from bot.services.base import Actor, Edit, Op, Ref, Service, lock_row
+from bot.services.base import Actor, Edit, Op, Ref, Service, current_op, lock_row
 from bot.services.companies import find_company
 from bot.services.contacts import find_contact
 from bot.services.errors import Candidate, CurrencyChange, Invalid, NotFound, PossibleDuplicate
@@ -33,6 +33,7 @@ from bot.services.stages import (
     stage_ref,
     workspace_stages,
 )
+from bot.services.tenancy import scope_of
 from bot.services.text import fold
 from bot.services.timeutil import parse_day, today_in
 from bot.services.views import Amounts, DealView, OwnerFigure, Pipeline, StageFigure, Written, add_amounts
@@ -53,20 +54,38 @@ def first_stage(s: Session, ws_id: int, pipeline_id: int | None = None) -> Pipel
 _STAGES = "crm_stage_order"
 
 
-def deal_view(s: Session, d: Deal) -> DealView:
-    owner = person(s, d.owner_id)
-    closer = person(s, d.closed_by_id)
-    next_stage = None
-    if not d.stage.is_closed:
+def _next_stage_key(s: Session, stage: PipelineStage) -> str | None:
+    """The key of the stage after ``stage`` in its pipeline. A read session reads the workspace's stages
+    once, so a page of deals (a company card's ten) asks for none of them again; a write reads afresh,
+    as it may have just changed them."""
+    if scope_of(s) is None or current_op(s) is not None:
         nxt = s.scalars(
-            select(PipelineStage)
-            .where(
-                PipelineStage.pipeline_id == d.stage.pipeline_id, PipelineStage.position > d.stage.position
-            )
+            select(PipelineStage.key)
+            .where(PipelineStage.pipeline_id == stage.pipeline_id, PipelineStage.position > stage.position)
             .order_by(PipelineStage.position)
             .limit(1)
         ).first()
-        next_stage = nxt.key if nxt else None
+        return nxt
+    order: dict[int, list[tuple[int, str]]] | None = s.info.get(_STAGES)
+    if order is None:
+        order = {}
+        rows = s.execute(
+            select(PipelineStage.pipeline_id, PipelineStage.position, PipelineStage.key).order_by(
+                PipelineStage.position
+            )
+        )
+        for pipeline_id, position, key in rows:
+            order.setdefault(pipeline_id, []).append((position, key))
+        s.info[_STAGES] = order
+    return next(
+        (key for position, key in order.get(stage.pipeline_id, []) if position > stage.position), None
+    )
+
+
+def deal_view(s: Session, d: Deal) -> DealView:
+    owner = person(s, d.owner_id)
+    closer = person(s, d.closed_by_id)
+    next_stage = None if d.stage.is_closed else _next_stage_key(s, d.stage)
     return DealView(
         d.id,
         d.title,

@@ -9,20 +9,22 @@ people and deals, each of which the actor must be allowed to change.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.services import policy, targets
-from bot.services.base import Actor, Op, Ref, Service, lock_row
+from bot.services.base import Actor, Op, Ref, Service, aware, lock_row
 from bot.services.companies import find_company
 from bot.services.contacts import find_contact
 from bot.services.deals import find_deal
 from bot.services.errors import Invalid, NotFound
 from bot.services.tasks import find_task
-from bot.services.views import Deletion, Written
-from models import Company, Contact, Deal, Interaction, PipelineStage, Task
+from bot.services.views import Deleted, Deletion, Written
+from bot.services.workspace import person
+from models import AuditEvent, Company, Contact, Deal, Interaction, PipelineStage, Task
 
 # What can be deleted, by the name a person and the audit trail use.
 DELETABLE: dict[str, Any] = {"contact": Contact, "company": Company, "deal": Deal, "task": Task}
@@ -111,6 +113,42 @@ class Deletions(Service):
                 gone = self._with_company(s, actor, record, now)
             s.flush()
             return Written(edit.op.id, deleted=Deletion(kind, record.id, label(record), {}, gone))
+
+    def recently_deleted(self, actor: Actor, limit: int = 20) -> list[Deleted]:
+        """The records deleted last, newest first, with who deleted them and the op that did (its Undo
+        restores them): managers and admins, who may restore anyone's."""
+        with self.read(actor) as s:
+            policy.require(s, actor, "deleted records")
+            found: list[Deleted] = []
+            for kind, cls in DELETABLE.items():
+                name = cls.name if hasattr(cls, "name") else cls.title
+                rows = s.execute(
+                    select(cls.id, name, cls.deleted_at, cls.deleted_by_id)
+                    .where(cls.deleted_at.is_not(None))
+                    .order_by(cls.deleted_at.desc(), cls.id.desc())
+                    .limit(limit)
+                    .execution_options(include_deleted=True)
+                )
+                for record_id, label_, at, by in rows:
+                    who = person(s, by)
+                    found.append(Deleted(kind, record_id, label_, at, who.name if who else None, None))
+            found.sort(key=lambda d: (aware(d.deleted_at), d.id), reverse=True)
+            return [replace(d, op_id=self._deleting_op(s, d)) for d in found[:limit]]
+
+    @staticmethod
+    def _deleting_op(s: Session, d: Deleted) -> str | None:
+        # Nothing changes a deleted record, so its last change still standing is the one that deleted it.
+        return s.scalar(
+            select(AuditEvent.op_id)
+            .where(
+                AuditEvent.record_type == d.kind,
+                AuditEvent.record_id == d.id,
+                AuditEvent.undone_by_op.is_(None),
+                AuditEvent.action == "update",
+            )
+            .order_by(AuditEvent.id.desc())
+            .limit(1)
+        )
 
     @staticmethod
     def _with_company(s: Session, actor: Actor, company: Company, now: Any) -> int:

@@ -65,17 +65,22 @@ class Details(Service):
                 .join(PipelineStage, Deal.stage_id == PipelineStage.id)
                 .where(Deal.company_id == company.id, PipelineStage.is_closed.is_(False))
             )
-            deal_ids = select(open_deals.subquery().c.id)
             every_deal = select(Deal.id).where(Deal.company_id == company.id)
-            contacts = s.scalars(
-                select(Contact).where(Contact.company_id == company.id).order_by(Contact.name_key).limit(10)
+            # The first ten people and how many there are in all, in one read (a window over the company's).
+            page = s.execute(
+                select(Contact, func.count().over())
+                .where(Contact.company_id == company.id)
+                .order_by(Contact.name_key, Contact.id)
+                .limit(10)
             ).all()
-            contact_count = int(s.scalar(select(func.count()).select_from(people.subquery())) or 0)
+            contacts = [c for c, _n in page]
+            contact_count = int(page[0][1]) if page else 0
             deals = s.scalars(open_deals.order_by(Deal.close_date, Deal.id).limit(10)).all()
             # Every open deal counts in the totals, not only the ten listed; never added across currencies.
             sums = s.execute(
                 select(Deal.currency, func.count(), func.sum(Deal.amount))
-                .where(Deal.id.in_(deal_ids))
+                .join(PipelineStage, Deal.stage_id == PipelineStage.id)
+                .where(Deal.company_id == company.id, PipelineStage.is_closed.is_(False))
                 .group_by(Deal.currency)
             ).all()
             interactions = s.scalars(

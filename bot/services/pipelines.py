@@ -2,12 +2,13 @@
 and an outcome: open, won or lost), and adding pipelines ("Renewals"). Managers and admins only
 (``policy`` action "stages"); every change is one audited op, undone like any other.
 
-Removing a stage that holds deals asks where they go (:class:`StageHasDeals`), then moves each of them
-there in the same op, audited, before the stage goes.
+Removing a stage that holds deals asks where they go (:class:`StageHasDeals`), then moves them all there
+in one statement of the same op (each move audited), before the stage goes.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
@@ -15,9 +16,11 @@ from sqlalchemy.orm import Session
 
 from bot.services import policy
 from bot.services.base import Actor, Op, Ref, Service, change, lock_row
-from bot.services.deals import find_deal, move_deal, place_deal
+from bot.services.deals import find_deal, move_deal
 from bot.services.errors import Conflict, Invalid, StageHasDeals
+from bot.services.lifecycle import after_deal_written
 from bot.services.limits import column_limit
+from bot.services.stage_moves import move_all
 from bot.services.stages import (
     find_pipeline,
     find_stage,
@@ -43,6 +46,17 @@ class StageChange:
     # What changed, as (field, before, after); for a removal: how many deals moved and where.
     changed: list[tuple[str, object, object]]
     moved: int = 0
+    moved_to: str | None = None
+
+
+@dataclass(frozen=True)
+class PipelineChange:
+    """A pipeline renamed (``was``: its old name) or removed (``moved`` deals went to ``moved_to``)."""
+
+    op_id: str | None
+    name: str
+    was: str | None
+    moved: int
     moved_to: str | None = None
 
 
@@ -94,10 +108,10 @@ def _counts(s: Session) -> dict[int, int]:
     return {sid: int(n) for sid, n in s.execute(select(T.stage_id, func.sum(T.deals)).group_by(T.stage_id))}
 
 
-def _renumber(stages: list[PipelineStage]) -> None:
-    for position, st in enumerate(stages):
-        if st.position != position:
-            st.position = position
+def _renumber(items: Sequence[PipelineStage | Pipeline]) -> None:
+    for position, item in enumerate(items):
+        if item.position != position:
+            item.position = position
 
 
 def _set_outcome(st: PipelineStage, word: str) -> None:
@@ -281,47 +295,43 @@ class Pipelines(Service):
             if not stage.is_closed and not any(not st.is_closed for st in stages if st.id != stage.id):
                 raise Conflict("stage.last_open", stage=stage.name)
             first = workspace_pipelines(s, actor.workspace_id)[0].id
-            deal_ids = list(s.scalars(select(Deal.id).where(Deal.stage_id == stage.id).order_by(Deal.id)))
+            held = int(s.scalar(select(func.count(Deal.id)).where(Deal.stage_id == stage.id)) or 0)
             target = None
-            if deal_ids:
+            if held:
                 if not move_to:
                     raise StageHasDeals(
                         "stage.remove.has_deals",
                         stage=stage.name,
                         ref=stage_ref(stage, first),
-                        count=len(deal_ids),
+                        count=held,
                         choices=[(stage_ref(st, first), st.name) for st in stages if st.id != stage.id],
                     )
                 target = find_stage(s, actor.workspace_id, move_to, stage.pipeline_id)
                 if target.id == stage.id:
                     raise Invalid("stage.remove.same", field="stage", stage=stage.name)
-                self._move_all(op, deal_ids, stage, target)
+            # Deleted deals go too (to the place chosen, else the pipeline's first other stage): a stage
+            # cannot go while a row points at it, and a deal restored later needs a stage.
+            to = target or next(st for st in stages if st.id != stage.id)
+            self._move_all(op, stage, to)
             view = stage_view(s, stage, first)
             s.delete(stage)
             stages.remove(stage)
             self._place(s, stages)
             return StageChange(
-                op.id, view, [("stage", stage.name, None)], len(deal_ids), target.name if target else None
+                op.id, view, [("stage", stage.name, None)], held, target.name if target else None
             )
 
-    def _move_all(self, op: Op, deal_ids: list[int], source: PipelineStage, target: PipelineStage) -> None:
-        """Each deal moved (audited, one event per deal), a batch at a time: a batch is locked in id
-        order, written in one flush, then let go of, so that a stage of many deals moves in linear time."""
-        s, now = op.session, self.now()
-        wins = target.is_won and not source.is_won
-        for start in range(0, len(deal_ids), MOVE_BATCH):
-            ids = deal_ids[start : start + MOVE_BATCH]
-            s.execute(select(Deal.id).where(Deal.id.in_(ids)).order_by(Deal.id).with_for_update())
-            deals = list(s.scalars(select(Deal).where(Deal.id.in_(ids)).order_by(Deal.id)).unique())
-            for deal in deals:
-                if wins:
-                    # A win moves its contact's and company's lifecycle on, as any win does.
-                    move_deal(op, deal, target, now)
-                else:
-                    place_deal(deal, target, op.actor, now)
-            s.flush()
-            for deal in deals:
-                s.expunge(deal)
+    def _move_all(self, op: Op, source: PipelineStage, target: PipelineStage) -> None:
+        """Every deal of ``source`` into ``target`` in one statement, each move audited (bot/services/
+        stage_moves.py); a move into a won stage also moves each party's lifecycle on, as any win does."""
+        s = op.session
+        moved = move_all(op, source, target, self.now())
+        if moved and target.is_won and not source.is_won:
+            for start in range(0, len(moved), MOVE_BATCH):
+                for deal in s.scalars(
+                    select(Deal).where(Deal.id.in_(moved[start : start + MOVE_BATCH]))
+                ).unique():
+                    after_deal_written(op, deal, was_won=False)
 
     def add_pipeline(self, actor: Actor, name: str, *, renewal: bool = False) -> PipelineView:
         """A new pipeline with the default stages (to rename as the team likes), last in order."""
@@ -361,6 +371,73 @@ class Pipelines(Service):
                 [stage_view(s, st, first) for st in stages],
                 op.id,
             )
+
+    def rename_pipeline(self, actor: Actor, ref: str, name: str) -> PipelineChange:
+        """A pipeline's new name (and the key its stages are typed with, ``upsell:demo``); deals stay."""
+        name = _name(name, "pipeline")
+        with self.op(actor) as op:
+            s = self._begin(op)
+            pipeline = self._locked_pipeline(s, actor, ref)
+            others = [p for p in workspace_pipelines(s, actor.workspace_id) if p.id != pipeline.id]
+            if any(words(p.name) == words(name) or p.key == slug(name) for p in others):
+                raise Conflict("pipeline.exists", name=name)
+            was = pipeline.name
+            if was == name:
+                return PipelineChange(None, name, was, 0)
+            pipeline.name, pipeline.key = name, slug(name)
+            s.flush()
+            return PipelineChange(op.id, name, was, 0)
+
+    def remove_pipeline(self, actor: Actor, ref: str, *, move_to: str | None = None) -> PipelineChange:
+        """Remove a pipeline and its stages; its deals go to ``move_to``, a stage of another pipeline
+        (asked for when it holds any), one statement per stage, each move audited. The first pipeline
+        stays: its stages are the ones typed without a prefix everywhere."""
+        with self.op(actor) as op:
+            s = self._begin(op)
+            pipeline = self._locked_pipeline(s, actor, ref)
+            pipelines = workspace_pipelines(s, actor.workspace_id)
+            if pipeline.id == pipelines[0].id:
+                raise Conflict("pipeline.first", name=pipeline.name)
+            first = pipelines[0].id
+            stages = workspace_stages(s, actor.workspace_id, pipeline.id)
+            held = int(
+                s.scalar(select(func.count(Deal.id)).where(Deal.stage_id.in_([st.id for st in stages]))) or 0
+            )
+            target = None
+            if held and not move_to:
+                elsewhere = [
+                    st for st in workspace_stages(s, actor.workspace_id) if st.pipeline_id != pipeline.id
+                ]
+                raise StageHasDeals(
+                    "pipeline.remove.has_deals",
+                    stage=pipeline.name,
+                    ref=pipeline.key,
+                    count=held,
+                    choices=[(stage_ref(st, first), f"{st.pipeline.name} · {st.name}") for st in elsewhere],
+                )
+            if move_to:
+                target = find_stage(s, actor.workspace_id, move_to)
+                if target.pipeline_id == pipeline.id:
+                    raise Invalid("pipeline.remove.same", field="stage", pipeline=pipeline.name)
+            to = target or workspace_stages(s, actor.workspace_id, first)[0]
+            for stage in stages:
+                self._move_all(op, stage, to)
+            for stage in stages:
+                s.delete(stage)
+            # Stages first, then their pipeline, in two flushes: the undo (newest first) makes the
+            # pipeline again before its stages.
+            s.flush()
+            s.delete(pipeline)
+            s.flush()
+            _renumber([p for p in pipelines if p.id != pipeline.id])
+            s.flush()
+            moved_to = f"{to.pipeline.name} · {to.name}" if target else None
+            return PipelineChange(op.id, pipeline.name, None, held, moved_to)
+
+    def _locked_pipeline(self, s: Session, actor: Actor, ref: str) -> Pipeline:
+        found = find_pipeline(s, actor.workspace_id, ref)
+        pipeline: Pipeline = lock_row(s, Pipeline, found.id)
+        return pipeline
 
     def move_deal_to_pipeline(self, actor: Actor, deal_ref: Ref, pipeline: str) -> tuple[str, str]:
         """A deal into another pipeline: to its stage of the same name, else its first stage. Whoever

@@ -13,7 +13,7 @@ from collections import defaultdict
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import delete, event, func, insert, select
+from sqlalchemy import bindparam, delete, event, func, insert, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
@@ -102,32 +102,42 @@ def _after_flush(session: Session, _context: Any) -> None:
 
 
 def apply(conn: Connection, changes: dict[Key, list[Any]]) -> None:
-    """Add the deltas, in key order so that two transactions never wait on each other in a cycle."""
+    """Add the deltas, in key order so that two transactions never wait on each other in a cycle; one
+    statement, compiled once, for every key (a stage's removal touches one per owner and currency)."""
     dialect = conn.dialect.name
-    for (ws, stage, owner, currency), (count, amount) in sorted(changes.items()):
-        values = {
-            "workspace_id": ws,
-            "stage_id": stage,
-            "owner_key": owner,
-            "currency": currency,
-            "deals": count,
-            "amount": amount,
+    if dialect == "postgresql":
+        stmt: Any = pg_insert(PipelineTotal)
+    elif dialect == "sqlite":
+        stmt = sqlite_insert(PipelineTotal)
+    else:  # pragma: no cover - the bot runs on SQLite and PostgreSQL only
+        raise RuntimeError(f"pipeline totals: unsupported database {dialect}")
+    stmt = stmt.values(
+        workspace_id=bindparam("t_ws"),
+        stage_id=bindparam("t_stage"),
+        owner_key=bindparam("t_owner"),
+        currency=bindparam("t_currency"),
+        deals=bindparam("t_deals"),
+        amount=bindparam("t_amount"),
+    )
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["workspace_id", "stage_id", "owner_key", "currency"],
+        set_={
+            "deals": PipelineTotal.deals + stmt.excluded.deals,
+            "amount": PipelineTotal.amount + stmt.excluded.amount,
+        },
+    )
+    params = [
+        {
+            "t_ws": ws,
+            "t_stage": stage,
+            "t_owner": owner,
+            "t_currency": currency,
+            "t_deals": count,
+            "t_amount": amount,
         }
-        if dialect == "postgresql":
-            stmt: Any = pg_insert(PipelineTotal).values(**values)
-        elif dialect == "sqlite":
-            stmt = sqlite_insert(PipelineTotal).values(**values)
-        else:  # pragma: no cover - the bot runs on SQLite and PostgreSQL only
-            raise RuntimeError(f"pipeline totals: unsupported database {dialect}")
-        conn.execute(
-            stmt.on_conflict_do_update(
-                index_elements=["workspace_id", "stage_id", "owner_key", "currency"],
-                set_={
-                    "deals": PipelineTotal.deals + stmt.excluded.deals,
-                    "amount": PipelineTotal.amount + stmt.excluded.amount,
-                },
-            )
-        )
+        for (ws, stage, owner, currency), (count, amount) in sorted(changes.items())
+    ]
+    conn.execute(stmt, params)
 
 
 _TRACKED = "_pipeline_totals_tracked"

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.services import policy, targets
@@ -20,6 +20,7 @@ from bot.services.companies import find_company
 from bot.services.contacts import find_contact
 from bot.services.deals import find_deal
 from bot.services.errors import Conflict, NotFound
+from bot.services.stage_moves import is_move, restore_moves
 from bot.services.subscriptions import Schedule, next_run
 from bot.services.tasks import find_task, rearm_reminder
 from bot.services.tenancy import with_deleted
@@ -139,6 +140,17 @@ def _check_unused(s: Session, op: Op, event: AuditEvent, obj: Any) -> None:
     )
 
 
+def _runs(events: list[AuditEvent]) -> list[list[AuditEvent]]:
+    """The events in their order, consecutive deal moves gathered into one run (each other event alone)."""
+    runs: list[list[AuditEvent]] = []
+    for event in events:
+        if runs and is_move(event) and is_move(runs[-1][-1]):
+            runs[-1].append(event)
+        else:
+            runs.append([event])
+    return runs
+
+
 def _refold(obj: Any, changed: dict[str, Any] | None) -> None:
     """The search keys follow a restored name or title (all of them when ``changed`` is None)."""
     if hasattr(obj, "name_key") and (changed is None or "name" in changed):
@@ -245,9 +257,20 @@ class UndoLog(Service):
                 actor = role_now(s, actor)
             policy.require_undo(s, actor, events)
             summary: list[str] = []
-            for event in events:
-                summary.append(self._revert(op, event))
-                event.undone_by_op = op.id
+            for run in _runs(events):
+                if len(run) > 1 and is_move(run[0]):
+                    # A stage's deals, moved together: put back together (bot/services/stage_moves.py).
+                    summary.append(restore_moves(op, run))
+                else:
+                    summary += [self._revert(op, event) for event in run]
+            # One statement for every event, however many (a stage's thousands of deal moves).
+            s.execute(
+                update(AuditEvent)
+                .where(AuditEvent.op_id == op_id, AuditEvent.undone_by_op.is_(None))
+                .values(undone_by_op=op.id)
+                # The loaded events are not read again in this op: no need to set each in memory.
+                .execution_options(synchronize_session=False)
+            )
             return Undone(op.id, op_id, summary)
 
     def _revert(self, op: Op, event: AuditEvent) -> str:

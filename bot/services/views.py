@@ -128,6 +128,18 @@ class CompanyDetails:
 
 
 @dataclass(frozen=True)
+class Deleted:
+    """A record marked deleted, as the recently deleted list shows it: Restore undoes ``op_id``."""
+
+    kind: str
+    id: int
+    label: str
+    deleted_at: datetime
+    deleted_by: str | None
+    op_id: str | None
+
+
+@dataclass(frozen=True)
 class Deletion:
     """A record to delete or just deleted: what stays pointing at it (``stays``: people, deals, open
     tasks… by count) and, once done, how many of a company's people and deals went with it."""

@@ -309,8 +309,7 @@ def _before_commit(session: Session) -> None:
     # Settle the op: the last flush's changes become events, and the events get their ids.
     session.flush()
     session.flush()
-    events = [e for e in op.events if e.record_type in RECORDS]
-    if not events:
+    if not any(e.record_type in RECORDS for e in op.events) and not op.has_bulk_events:
         return
     endpoints = list(
         session.scalars(
@@ -323,6 +322,7 @@ def _before_commit(session: Session) -> None:
     )
     if not endpoints:
         return
+    events = [e for e in op.all_events() if e.record_type in RECORDS]
     workspace = _workspace(session, op.actor.workspace_id)
     now = op.clock()
     for audit in events:

@@ -152,3 +152,29 @@ def test_tags_in_contact_add_and_edit(slack: SlackHTTP) -> None:
     assert (jane.tags, jane.title) == (["vip", "hot"], "VP Sales")
     card = text_of(slack.command("contact show Jane Doe"))
     assert "#vip #hot" in card, card
+
+
+def test_contacts_are_listed_by_their_custom_fields(slack: SlackHTTP) -> None:
+    slack.command('fields add contact "Region" choice EMEA,APAC,AMER')
+    slack.command("fields add contact Seats number")
+    slack.command('fields add contact "Renewal" date')
+    for name, values in (
+        ("Jane Doe", "region=emea seats=120 renewal=2027-01-15"),
+        ("Ali Khan", "region=APAC seats=40 renewal=2026-12-20"),
+        ("Bo Li", "region=EMEA seats=8"),
+        ("Cy Ng", "seats=60"),
+    ):
+        slack.command(f"contact add {name} {values}")
+
+    emea = text_of(slack.command("contact list region=Emea"))
+    assert "Jane Doe" in emea and "Bo Li" in emea and "Ali Khan" not in emea and "2 contacts" in emea, emea
+    big = text_of(slack.command("contact list seats>50"))
+    assert "Jane Doe" in big and "Cy Ng" in big and "Bo Li" not in big and "Ali Khan" not in big, big
+    both = text_of(slack.command("contact list region=EMEA,APAC seats>=40"))
+    assert "Jane Doe" in both and "Ali Khan" in both and "Bo Li" not in both, both
+    soon = text_of(slack.command("contact list renewal<2027-01-01"))
+    assert "Ali Khan" in soon and "Jane Doe" not in soon, soon
+    refused = text_of(slack.command("contact list seats>many"))
+    assert "“many”" in refused and "Seats" in refused, refused
+    unknown = text_of(slack.command("contact list colour=red"))
+    assert "colour" in unknown, unknown

@@ -292,3 +292,44 @@ def test_merge_a_into_b_keeps_b(slack: SlackHTTP) -> None:
     slack.command("contact add Jane Do jd@gmail.com")
     asked = slack.dm("merge Jane Do into Jane Doe")
     assert "Merge contact *Jane Do* into *Jane Doe*?" in text_of(asked), text_of(asked)
+
+
+def test_cards_delete_after_a_confirm_and_a_manager_restores_from_the_recently_deleted_list(
+    slack: SlackHTTP,
+) -> None:
+    slack.command("help")  # Ann writes first: the workspace's admin; Bob is a rep
+    slack.command("help", user=BOB)
+    slack.command("contact add Jane Doe jane@acme.com at Acme", user=BOB)
+    slack.command("deal add Acme renewal $10k", user=BOB)
+
+    card = slack.command("contact show Jane Doe", user=BOB)
+    (delete,) = [b for b in buttons(card) if b["label"] == "Delete"]
+    assert delete["style"] == "danger" and delete["confirm"]["confirm"]["text"] == "Delete", delete
+    done = slack.press(card, "Delete", user=BOB)
+    assert "Deleted contact *Jane Doe*" in text_of(done) and "Undo" in _labels(done), text_of(done)
+    assert _one(slack, Contact, name="Jane Doe").deleted_at is not None  # type: ignore[attr-defined]
+    slack.press(done, "Undo", user=BOB)
+    assert _one(slack, Contact, name="Jane Doe").deleted_at is None  # type: ignore[attr-defined]
+
+    # Another's record: the card's Delete is refused for a rep, and nothing is written.
+    slack.command("deal add Globex pilot $5k")
+    refused = slack.press(slack.command("deal show Globex pilot", user=BOB), "Delete", user=BOB)
+    assert "can delete the deal “Globex pilot”" in text_of(refused), text_of(refused)
+    assert _one(slack, Deal, title="Globex pilot").deleted_at is None  # type: ignore[attr-defined]
+
+    # A company asks what goes with it, from its card too.
+    asked = slack.press(slack.command("company show Acme"), "Delete")
+    assert "Delete the company only" in _labels(asked), _labels(asked)
+    slack.press(slack.command("deal show Acme renewal"), "Delete")
+    slack.press(slack.command("contact show Jane Doe"), "Delete")
+
+    # The recently deleted, newest first, for managers and admins; Restore is the delete's Undo.
+    listed = slack.command("deleted")
+    text = text_of(listed)
+    assert text.index("Jane Doe") < text.index("Acme renewal"), text
+    assert "deleted by Ann" in text or "Ann Rep" in text or "<@" in text, text
+    restored = text_of(slack.press(listed, "Restore Acme renewal"))
+    assert "restored deal Acme renewal" in restored, restored
+    assert _one(slack, Deal, title="Acme renewal").deleted_at is None  # type: ignore[attr-defined]
+    assert "Acme renewal" not in text_of(slack.command("deleted"))
+    assert "Only a manager or an admin" in text_of(slack.command("deleted", user=BOB))

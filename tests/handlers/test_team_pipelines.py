@@ -210,3 +210,61 @@ def test_the_stage_form_adds_and_changes_a_stage(slack: SlackHTTP) -> None:
     assert refused.status == 200 and "probability" in str(refused.body), refused.body
     with slack.services.sessions() as s:
         assert s.scalar(select(PipelineStage.id).where(PipelineStage.key == "pilot_2")) is None
+
+
+def test_an_admin_renames_and_removes_a_whole_pipeline_and_undoes_each(slack: SlackHTTP) -> None:
+    slack.command("pipelines add Renewals renewal")
+    slack.command("deal add Acme renewal 50k")
+    slack.command("deal add Globex renewal 20k")
+    for title in ("Acme renewal", "Globex renewal"):
+        slack.command(f"deal pipeline {title} to Renewals")
+    slack.command("deal move Globex renewal to renewals:proposal")
+
+    renamed = slack.command("pipelines rename Renewals to Upsell")
+    assert "Renamed pipeline Renewals → *Upsell*" in text_of(renamed), text_of(renamed)
+    assert stage_names(slack, "upsell")[0] == "Lead"
+    assert "Upsell · Proposal" in text_of(slack.command("deal show Globex renewal"))
+    refused = text_of(slack.command("pipelines rename Upsell to Sales"))
+    assert "There is already a pipeline called “Sales”" in refused, refused
+    slack.press(renamed, "Undo")
+    assert rows(slack, Pipeline, Pipeline.key == "renewals")[0].name == "Renewals"
+
+    # Removing one that holds deals asks where they go: a stage of another pipeline.
+    asked = slack.command("pipelines remove Renewals")
+    assert "“Renewals” holds 2 deals. Where should they go" in text_of(asked), text_of(asked)
+    labels = [b["text"]["text"] for b in buttons(asked)]
+    assert labels[:2] == ["Sales · Lead", "Sales · Qualified"] and not any("Renewals" in x for x in labels)
+    assert count(slack, Pipeline) == 2  # nothing removed before the choice
+    url = slack.new_response_url()
+    slack.send_payload(block_actions(button(asked, "Sales · Proposal"), response_url=url))
+    done = slack.wait_response(url)
+    assert "Removed pipeline Renewals" in text_of(done) and "2 deals moved to Sales · Proposal" in text_of(
+        done
+    ), text_of(done)
+    assert count(slack, Pipeline) == 1 and not rows(slack, Pipeline, Pipeline.key == "renewals")
+    assert stage_of(slack, "Acme renewal").key == "proposal" == stage_of(slack, "Globex renewal").key
+    history = text_of(slack.command("history Acme renewal"))
+    assert "moved it" in history and "→ Proposal" in history, history
+
+    undone = text_of(slack.press(done, "Undo"))
+    assert "Undone" in undone, undone
+    assert stage_names(slack, "renewals")[:3] == ["Lead", "Qualified", "Demo"]
+    assert (
+        stage_of(slack, "Acme renewal").key == "lead" and stage_of(slack, "Globex renewal").key == "proposal"
+    )
+    assert (
+        stage_of(slack, "Globex renewal").pipeline_id
+        == rows(slack, Pipeline, Pipeline.key == "renewals")[0].id
+    )
+    assert "Renewals" in text_of(slack.command("pipeline"))
+
+    # Named at once; the first pipeline stays; a rep may do neither.
+    direct = text_of(slack.command("pipelines remove Renewals to negotiation"))
+    assert "2 deals moved to Sales · Negotiation" in direct, direct
+    first = text_of(slack.command("pipelines remove Sales"))
+    assert "“Sales” is the first pipeline" in first, first
+    slack.command("pipelines add Partners")
+    for words in ("pipelines rename Partners to Alliances", "pipelines remove Partners"):
+        refused = text_of(slack.command(words, user=BOB))
+        assert "Only a manager or an admin can change the pipelines and their stages." in refused, refused
+    assert rows(slack, Pipeline, Pipeline.key == "partners")

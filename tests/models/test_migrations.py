@@ -714,3 +714,21 @@ def test_forecast_columns_come_and_go_with_every_deal_and_stage_kept(empty_url: 
         upgrade(engine, "0017")
     finally:
         engine.dispose()
+
+
+def test_tagged_name_indexes_come_and_go_on_postgresql(empty_url: str) -> None:
+    """0027 adds the partial indexes of tagged contacts and companies in name order on PostgreSQL (and
+    nothing on SQLite); down, they are gone and the tag indexes of 0016 stay."""
+    engine = make_engine(empty_url)
+    try:
+        upgrade(engine, "0027")
+        for table in ("contacts", "companies"):
+            names = {ix["name"] for ix in inspect(engine).get_indexes(table)}
+            assert (f"ix_{table}_tagged_name" in names) == (engine.dialect.name == "postgresql")
+        downgrade(engine, "0017")
+        for table in ("contacts", "companies"):
+            names = {ix["name"] for ix in inspect(engine).get_indexes(table)}
+            assert f"ix_{table}_tagged_name" not in names
+            assert (f"ix_{table}_tags" in names) == (engine.dialect.name == "postgresql")
+    finally:
+        engine.dispose()
