@@ -27,6 +27,8 @@ INTENT_MODAL = "crm_intent_modal"
 # stage offered), the stage form's button and the form itself.
 STAGE_REMOVE_TO = "stages_remove_to"
 STAGE_FORM = "stages_form_open"
+# A Remove button on a line of /crm report subscriptions (its value: the subscription id).
+REPORT_SUB_REMOVE = "report_sub_remove"
 STAGE_MODAL = "stages_form"
 # Shortcuts (manifest.yml): global ones open a form for a new record, message ones read the message first.
 NEW_CONTACT = "crm_new_contact"

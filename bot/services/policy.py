@@ -46,6 +46,7 @@ ACTIONS: dict[str, str] = {
     "webhooks": "admin",
     "stages": "manager",
     "quotas": "manager",
+    "report subscriptions": "manager",
 }
 # Undoing a change to one of these records is that action again.
 UNDO_ACTION = {
