@@ -12,6 +12,7 @@ from matplotlib import rcParams
 from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg
 from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties
+from matplotlib.ticker import MaxNLocator
 
 from bot.services.summary import PipelineSummary, StageLine
 
@@ -207,11 +208,13 @@ def line_png(
     ax = fig.subplots()
     xs = list(range(len(labels)))
     colours = (OPEN, WON, LOST)
+    named = {"won": WON, "lost": LOST}
     values_seen = [v for _, values in series for v in values]
     low, high = min(values_seen, default=0.0), max(values_seen, default=0.0)
     span = (high - min(low, 0.0)) or 1.0
     for i, (name, values) in enumerate(series):
-        ax.plot(xs, list(values), marker="o", color=colours[i % len(colours)], label=name)
+        colour = named.get(name, colours[i % len(colours)])
+        ax.plot(xs, list(values), marker="o", color=colour, label=name)
         for x, value in zip(xs, values, strict=True):
             ax.annotate(
                 _short(value), (x, value), textcoords="offset points", xytext=(0, 6), ha="center", fontsize=8
@@ -221,6 +224,8 @@ def line_png(
     )
     ax.set_ylim(min(low, 0.0) - span * 0.05, high + span * 0.2)
     ax.set_ylabel(ylabel)
+    if all(float(v).is_integer() for v in values_seen):
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))  # counts: no tick at half a deal
     ax.yaxis.set_major_formatter(lambda y, _pos: _short(y))
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)

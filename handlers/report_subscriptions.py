@@ -16,7 +16,13 @@ from bot.blocks.messages import REPORT_SUBSCRIBE_USAGE
 from bot.commands.registry import Ctx, Reply, command
 from bot.proactive.blockkit import local_time
 from bot.services.errors import Invalid
-from bot.services.report_subscriptions import ReportSubscriptions, ReportSubscriptionView, read_order
+from bot.services.report_subscriptions import (
+    MEASURE_NAMES,
+    PERIOD_NAMES,
+    ReportSubscriptions,
+    ReportSubscriptionView,
+    read_order,
+)
 from bot.slack.reply import make_ctx, respond_with, safely
 from handlers.proactive import channel_of
 
@@ -25,8 +31,14 @@ def _service(ctx: Ctx) -> ReportSubscriptions:
     return ReportSubscriptions(ctx.sessions, ctx.now)
 
 
+def describe(v: ReportSubscriptionView) -> str:
+    """``the team's forecast (this quarter), weekly on Monday at 08:30 (America/New_York)``."""
+    who = f"<@{v.owner_slack_id}>'s" if v.owner_slack_id else "the team's"
+    return f"{who} {MEASURE_NAMES[v.measure]} ({PERIOD_NAMES[v.period]}), {v.schedule()} ({v.tz})"
+
+
 def _line(v: ReportSubscriptionView) -> str:
-    return f"*#{v.id}* <#{v.channel_id}>: {v.describe()} · next {local_time(v.next_run_at, v.tz)}"
+    return f"*#{v.id}* <#{v.channel_id}>: {describe(v)} · next {local_time(v.next_run_at, v.tz)}"
 
 
 @command(
@@ -49,7 +61,7 @@ def report_subscribe(ctx: Ctx, args: str) -> Reply:
     channel, name = channel_of(ctx, order.channel)
     written = _service(ctx).subscribe(ctx.actor, order, channel, channel_name=name)
     v = written.subscription
-    line = f"📊 <#{v.channel_id}> will get {v.describe()}."
+    line = f"📊 <#{v.channel_id}> will get {describe(v)}."
     lines = [
         f"First one: {local_time(v.next_run_at, ctx.tz)} your time. `/crm report subscriptions` lists them."
     ]
@@ -85,7 +97,7 @@ def report_subscriptions(ctx: Ctx, args: str) -> Reply:
 def _remove(ctx: Ctx, ref: str) -> Reply:
     written = _service(ctx).unsubscribe(ctx.actor, ref)
     v = written.subscription
-    line = f"🔕 Stopped #{v.id}: <#{v.channel_id}> no longer gets {v.describe()}."
+    line = f"🔕 Stopped #{v.id}: <#{v.channel_id}> no longer gets {describe(v)}."
     return Reply(line, cards.written(line, [], op_id=written.op_id))
 
 

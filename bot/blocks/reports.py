@@ -420,6 +420,7 @@ def _closed_trend(ctx: Asker, measure: str, start: date, end: date, owner: str |
         labels,
         (("won", tuple(float(c.won) for c in per)), ("lost", tuple(float(c.lost) for c in per))),
         "Deals",
+        "line",
     )
     return Trend([f"*Per {word}*", *lines], [chart])
 
@@ -435,6 +436,7 @@ def _activity_trend(ctx: Asker, start: date, end: date, owner: str | None) -> Tr
         tuple(st.label for st in each),
         (("logged", tuple(float(a.total) for a in per)),),
         "Calls, emails, meetings, notes",
+        "line",
     )
     return Trend([f"*Per {word}*", *lines], [chart])
 

@@ -57,6 +57,7 @@ PERIOD_NAMES = {p: p.replace("_", " ") for p in REPORT_PERIODS}
 # The measures whose period looks ahead (open deals by close date, a quota's whole period): the rest
 # count what happened, up to the day of the run.
 WHOLE_PERIOD = ("forecast", "quota")
+CHANNEL_WORD = re.compile(r"^<?#")
 MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
 
 
@@ -92,11 +93,6 @@ class ReportSubscriptionView:
             days = ", ".join(WEEKDAYS[d].capitalize() for d in self.weekdays)
             return f"weekly on {days} at {self.time_local}"
         return f"daily at {self.time_local}"
-
-    def describe(self) -> str:
-        who = f"<@{self.owner_slack_id}>'s" if self.owner_slack_id else "the team's"
-        what = f"{who} {MEASURE_NAMES[self.measure]} ({PERIOD_NAMES[self.period]})"
-        return f"{what}, {self.schedule()} ({self.tz})"
 
 
 @dataclass(frozen=True)
@@ -177,7 +173,7 @@ def read_order(text: str) -> ReportOrder:
     while i < len(rest):
         word, low = rest[i], rest[i].lower()
         nxt = rest[i + 1] if i + 1 < len(rest) else ""
-        if word.startswith(("<#", "#")) or low in ("here", "this-channel"):
+        if CHANNEL_WORD.match(word) or low in ("here", "this-channel"):
             channel = word
         elif MENTION.match(word) or low.startswith("@"):
             owner = word

@@ -217,3 +217,55 @@ def test_a_trend_report_answers_with_its_figures_per_week_and_a_chart(
     complete = slack.fake.wait_calls("files.completeUploadExternal")[-1]
     assert "Deals won and lost per week" in str(complete.params), complete.params
     assert slack.fake.uploads[-1].params["bytes"].startswith(b"\x89PNG")
+
+
+def test_win_rate_activity_and_satisfaction_per_week_with_their_charts(
+    slack: SlackHTTP, clock: ManualClock
+) -> None:
+    _people(slack)
+    slack.command("contact add Jane Doe jane@acme.com Acme")
+    # Week of 2 Nov: one won, one lost, a call and an NPS 9; week of 9 Nov: one won, two calls, an NPS 5.
+    _win(slack, clock, datetime(2026, 11, 3, 15, 0, tzinfo=UTC), "Acme renewal", "$5,000")
+    clock.set(datetime(2026, 11, 4, 15, 0, tzinfo=UTC))
+    slack.command("deal add Globex pilot $3,000", user=BOB)
+    slack.command("deal move Globex pilot lost", user=BOB)
+    slack.command("log call with Jane Doe: pricing")
+    slack.command("feedback Jane Doe nps 9")
+    _win(slack, clock, datetime(2026, 11, 10, 15, 0, tzinfo=UTC), "Initech", "$1,000")
+    slack.command("log call with Jane Doe: contract")
+    slack.command("log call with Jane Doe: signature")
+    slack.command("feedback Jane Doe nps 5")
+    clock.set(datetime(2026, 11, 18, 15, 0, tzinfo=UTC))
+
+    rate = text_of(slack.dm("report win rate this month"))
+    assert "• 2 Nov: 50% (1 of 2)" in rate and "• 9 Nov: 100% (1 of 1)" in rate, rate
+    assert "• 16 Nov: no deals closed" in rate, rate
+    chart = slack.fake.wait_calls("files.completeUploadExternal")[-1]
+    assert "Win rate per week" in str(chart.params), chart.params
+
+    activity = text_of(slack.dm("report activity this month"))
+    assert "• 2 Nov: 1 (1 call)" in activity and "• 9 Nov: 2 (2 calls)" in activity, activity
+    chart = slack.fake.wait_calls("files.completeUploadExternal", count=2)[-1]
+    assert "Activity logged per week" in str(chart.params), chart.params
+
+    nps = text_of(slack.dm("report satisfaction this month"))
+    assert "• 2 Nov: NPS +100 (1 answer)" in nps and "• 9 Nov: NPS -100 (1 answer)" in nps, nps
+    assert "• 16 Nov: no answers" in nps, nps
+    chart = slack.fake.wait_calls("files.completeUploadExternal", count=3)[-1]
+    assert "NPS per week" in str(chart.params), chart.params
+
+
+def test_a_removal_undone_after_its_slot_resumes_at_the_next_one(
+    slack: SlackHTTP, clock: ManualClock, scheduler: Scheduler
+) -> None:
+    _people(slack)
+    slack.command(f"report subscribe won {LEADS} daily 09:00")  # next: Thu 19 Nov 09:00 in New York
+    (sub,) = rows(slack, ReportSubscription)
+    removed = slack.command(f"report unsubscribe {sub.id}")
+    clock.set(datetime(2026, 11, 19, 16, 0, tzinfo=UTC))  # past Thursday's run
+    assert "Undone" in text_of(slack.press(removed, "Undo"))
+    scheduler.tick()
+    assert _posts(slack, "C0LEADS01") == []  # not the missed run at once
+    clock.set(datetime(2026, 11, 20, 14, 0, tzinfo=UTC))  # Friday 09:00 in New York
+    scheduler.tick()
+    assert len(_posts(slack, "C0LEADS01")) == 1

@@ -59,7 +59,7 @@ def fill(crm: CRM, team: str, prefix: str) -> Tenant:
     ).task
     assert task is not None
     order = read_order(f"forecast weekly mon 08:30 <@{mate.slack_id}>")
-    ReportSubscriptions(crm.sessions, lambda: NOW).subscribe(boss, order, f"C{prefix}")
+    ReportSubscriptions(crm.sessions, lambda: NOW).subscribe(boss, order, f"C{prefix}LEADS01")
     with crm.sessions.begin() as s:
         s.add(
             Subscription(

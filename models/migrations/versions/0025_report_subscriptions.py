@@ -87,7 +87,6 @@ def upgrade() -> None:
         sa.CheckConstraint(
             _one_of("frequency", ("daily", "weekly")), name=op.f("ck_report_subscriptions_frequency")
         ),
-        sa.UniqueConstraint("workspace_id", "id", name=op.f("uq_report_subscriptions_workspace_id_id")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_report_subscriptions")),
     )
     op.create_index(
