@@ -269,3 +269,19 @@ def test_a_removal_undone_after_its_slot_resumes_at_the_next_one(
     clock.set(datetime(2026, 11, 20, 14, 0, tzinfo=UTC))  # Friday 09:00 in New York
     scheduler.tick()
     assert len(_posts(slack, "C0LEADS01")) == 1
+
+
+def test_a_subscriber_who_is_a_rep_now_gets_a_refusal_posted_not_the_team_figures(
+    slack: SlackHTTP, clock: ManualClock, scheduler: Scheduler
+) -> None:
+    _people(slack)
+    slack.command(f"role <@{BOB}> manager")
+    made = text_of(slack.command(f"report subscribe won {LEADS} daily 09:00", user=BOB))
+    assert "will get the team's deals won" in made, made
+    slack.command(f"role <@{BOB}> rep")
+    clock.set(datetime(2026, 11, 19, 8, 0, tzinfo=UTC))  # 09:00 in Paris, Bob's zone
+    scheduler.tick()
+    (post,) = _posts(slack, "C0LEADS01")
+    text = text_of(post)
+    assert "I could not post this report" in text and "Only a manager or an admin" in text, text
+    assert "deals won" not in text, text

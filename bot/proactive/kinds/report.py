@@ -19,7 +19,7 @@ from bot.charts import ChartSpec, draw
 from bot.proactive.blockkit import dicts
 from bot.proactive.kind import Kind, Planned, Rendered, Upload
 from bot.proactive.outbox import delivery, enqueue, key_time
-from bot.services import CRM, Actor, tenancy
+from bot.services import CRM, Actor, policy, tenancy
 from bot.services.errors import DomainError
 from bot.services.report_subscriptions import next_run, period_days, weekdays_of
 from bot.services.timeutil import zone
@@ -37,18 +37,22 @@ def _crm(s: Session, now: datetime) -> CRM:
     return CRM(tenancy.install(joined), lambda: now)
 
 
-def _read(s: Session, crm: CRM, sub: ReportSubscription, now: datetime) -> dict[str, Any]:
-    """The report's title, lines and charts as its subscriber may see them now (in the subscription's
-    zone); a refusal (the subscriber is a rep now) is said in the channel rather than kept quiet."""
+def _read(s: Session, crm: CRM, sub: ReportSubscription, now: datetime, run: datetime) -> dict[str, Any]:
+    """The report's title, lines and charts as its subscriber may see them now, over the period counted
+    from the day of the run it is for (a catch-up after an outage reports on the run's days), in the
+    subscription's zone; a refusal (the subscriber is a rep now) is said in the channel rather than kept quiet."""
     who = s.get(User, sub.created_by) if sub.created_by else None
     owner = s.get(User, sub.owner_id) if sub.owner_id else None
     if who is None:
         return {"refused": "Whoever subscribed this report has left the workspace."}
     actor = Actor(sub.workspace_id, who.id, who.slack_id, sub.tz, who.role, who.name)
     owner_id = owner.slack_id if owner else None
-    start, end = period_days(sub.period, now.astimezone(zone(sub.tz)).date(), sub.measure)
+    start, end = period_days(sub.period, run.astimezone(zone(sub.tz)).date(), sub.measure)
     reading = Reading(crm, actor, now)
     try:
+        if owner is None or owner.id != who.id:
+            # Subscribed as a manager, perhaps: a rep now may not post others' figures.
+            policy.require(s, actor, "report subscriptions")
         shown = compose(reading, sub.measure, start, end, owner_id)
         specs = charts(reading, shown, owner_id)
     except DomainError as exc:
@@ -78,7 +82,7 @@ def plan(s: Session, now: datetime, batch: int) -> Planned:
     for sub in subs:
         assert crm is not None
         scheduled = sub.next_run_at
-        payload = {"subscription_id": sub.id, "tz": sub.tz, **_read(s, crm, sub, now)}
+        payload = {"subscription_id": sub.id, "tz": sub.tz, **_read(s, crm, sub, now, scheduled)}
         made += enqueue(
             s,
             [
