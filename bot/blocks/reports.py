@@ -394,7 +394,7 @@ class Trend:
 
 def _closed_trend(ctx: Asker, measure: str, start: date, end: date, owner: str | None) -> Trend:
     each = steps(start, end)
-    per = [ctx.crm.closed(ctx.actor, st.start, st.end, owner) for st in each]
+    per = ctx.crm.closed_per_period(ctx.actor, [(st.start, st.end) for st in each], owner)
     currency = ctx.crm.workspace_currency(ctx.actor)
     word = _step_word(start, end)
     labels = tuple(st.label for st in each)
