@@ -1,5 +1,5 @@
 """Reports over a seeded workspace (``python -m bench.seed``): each report's service call, one at a time,
-as a manager of the bench team, after warm-up rounds; milliseconds to the figures (not over HTTP, no chart).
+as a manager of the bench team, after warm-up rounds; milliseconds to the figures (not over HTTP, no chart); the trend reports also whole, with their weeks.
 
     .venv/bin/python -m bench.reports_bench [--db sqlite:///PATH] [--deals 100000] [--rounds 20]
 """
@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
+from bot.blocks.reports import Reading, compose
 from bot.db import make_engine, make_session_factory
 from bot.services import CRM
 
@@ -48,6 +49,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     engine = make_engine(url)
     crm = CRM(make_session_factory(engine), clock=lambda: datetime.now(UTC))
     boss = crm.register_user(args.team, "UBENCHBOSS", name="Bench Boss", tz="UTC", role="admin")
+    reading = Reading(crm, boss, datetime.now(UTC))
     today = datetime.now(UTC).date()
     quarter = date(today.year, (today.month - 1) // 3 * 3 + 1, 1), today
     year = date(today.year, 1, 1), today
@@ -61,6 +63,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         "quota (quarter)": lambda: crm.attainment(boss, *quarter),
         "customers (year)": lambda: crm.customers(boss, *year),
         "satisfaction (quarter)": lambda: crm.satisfaction(boss, *quarter),
+        # The whole report as a reply or a subscription reads it: its figures and its 13 or 14 weeks.
+        "won, with each week (quarter)": lambda: compose(reading, "won", *quarter, None),
+        "win rate, with each week (quarter)": lambda: compose(reading, "win_rate", *quarter, None),
+        "activity, with each week (quarter)": lambda: compose(reading, "activity", *quarter, None),
     }
     print("| report | p50 ms | p95 ms |\n| --- | ---: | ---: |")
     for name, call in reports.items():

@@ -40,6 +40,7 @@ HANDLER_MODULES = (
     "handlers.proactive",
     "handlers.install",
     "handlers.webhooks",
+    "handlers.report_subscriptions",
     "handlers.pipelines",
     "handlers.fields",
     "handlers.imports",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -11,6 +12,7 @@ from matplotlib import rcParams
 from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg
 from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties
+from matplotlib.ticker import MaxNLocator
 
 from bot.services.summary import PipelineSummary, StageLine
 
@@ -145,6 +147,90 @@ def bars_png(
         ax.spines[side].set_visible(False)
     if len(series) > 1:
         ax.legend(loc="lower right", fontsize=8, frameon=False)
+    ax.set_title(title)
+    fig.tight_layout()
+    out = io.BytesIO()
+    fig.savefig(out, format="png")
+    return out.getvalue()
+
+
+@dataclass(frozen=True)
+class ChartSpec:
+    """What a report's chart draws, kept apart from the drawing so a scheduled report can carry it in its
+    outbox row (JSON) and draw it when it is delivered. ``shape``: ``bars`` (one group per label) or
+    ``line`` (one point per label, left to right: a trend over periods)."""
+
+    filename: str
+    title: str
+    labels: tuple[str, ...]
+    series: tuple[tuple[str, tuple[float, ...]], ...]
+    axis: str
+    shape: str = "bars"
+    caption: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "filename": self.filename,
+            "title": self.title,
+            "labels": list(self.labels),
+            "series": [[name, list(values)] for name, values in self.series],
+            "axis": self.axis,
+            "shape": self.shape,
+            "caption": self.caption,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> ChartSpec:
+        return cls(
+            str(data["filename"]),
+            str(data["title"]),
+            tuple(str(x) for x in data["labels"]),
+            tuple((str(name), tuple(float(v) for v in values)) for name, values in data["series"]),
+            str(data["axis"]),
+            str(data.get("shape") or "bars"),
+            str(data.get("caption") or ""),
+        )
+
+
+def draw(spec: ChartSpec) -> bytes:
+    if spec.shape == "line":
+        return line_png(spec.title, spec.labels, spec.series, spec.axis)
+    return bars_png(spec.title, spec.labels, spec.series, spec.axis)
+
+
+def line_png(
+    title: str, labels: Sequence[str], series: Sequence[tuple[str, Sequence[float]]], ylabel: str
+) -> bytes:
+    """A trend: one point per period (left to right, in the order given), one line per series, each point
+    labelled with its value. One scale only, as for :func:`bars_png`."""
+    fig = Figure(figsize=(max(6.0, 0.7 * len(labels) + 2), 4), dpi=100)
+    FigureCanvasAgg(fig)
+    ax = fig.subplots()
+    xs = list(range(len(labels)))
+    colours = (OPEN, WON, LOST)
+    named = {"won": WON, "lost": LOST}
+    values_seen = [v for _, values in series for v in values]
+    low, high = min(values_seen, default=0.0), max(values_seen, default=0.0)
+    span = (high - min(low, 0.0)) or 1.0
+    for i, (name, values) in enumerate(series):
+        colour = named.get(name, colours[i % len(colours)])
+        ax.plot(xs, list(values), marker="o", color=colour, label=name)
+        for x, value in zip(xs, values, strict=True):
+            ax.annotate(
+                _short(value), (x, value), textcoords="offset points", xytext=(0, 6), ha="center", fontsize=8
+            )
+    ax.set_xticks(
+        xs, list(labels), rotation=30 if len(labels) > 6 else 0, ha="right" if len(labels) > 6 else "center"
+    )
+    ax.set_ylim(min(low, 0.0) - span * 0.05, high + span * 0.2)
+    ax.set_ylabel(ylabel)
+    if all(float(v).is_integer() for v in values_seen):
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))  # counts: no tick at half a deal
+    ax.yaxis.set_major_formatter(lambda y, _pos: _short(y))
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    if len(series) > 1:
+        ax.legend(loc="upper left", fontsize=8, frameon=False)
     ax.set_title(title)
     fig.tight_layout()
     out = io.BytesIO()

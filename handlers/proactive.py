@@ -78,7 +78,7 @@ def on_submit(view: dict[str, Any], body: dict[str, Any], context: BoltContext) 
 # ---- /crm subscribe · unsubscribe · subscriptions --------------------------------------------------
 
 
-def _channel(ctx: Ctx, word: str | None) -> tuple[str, str | None]:
+def channel_of(ctx: Ctx, word: str | None) -> tuple[str, str | None]:
     """A channel as written (escaped ``<#C…|name>`` or an id), or the one the command was typed in."""
     if word and word.startswith("<#"):
         return word, None
@@ -125,7 +125,7 @@ def subscribe(ctx: Ctx, args: str) -> Reply:
     word, schedule = _split(args)
     if not schedule:
         raise Invalid("subscription.schedule.missing", field="schedule")
-    channel, name = _channel(ctx, word)
+    channel, name = channel_of(ctx, word)
     written = Subscriptions(ctx.sessions, ctx.now).subscribe(ctx.actor, channel, schedule, channel_name=name)
     sub = written.subscription
     assert sub is not None
@@ -148,7 +148,7 @@ def unsubscribe(ctx: Ctx, args: str) -> Reply:
     if request is not None:
         # "unsubscribe #sales from the weekly pipeline summary": only daily or weekly is the schedule.
         schedule = request.schedule
-    channel, _ = _channel(ctx, word)
+    channel, _ = channel_of(ctx, word)
     written = Subscriptions(ctx.sessions, ctx.now).unsubscribe(ctx.actor, channel, schedule or None)
     lines = [_sub_line(v) for v in written.removed]
     line = "🔕 Stopped: " + ("one summary" if len(lines) == 1 else f"{len(lines)} summaries") + "."
@@ -182,7 +182,7 @@ def subscriptions(ctx: Ctx, args: str) -> Reply:
         if in_dm:
             found, where = service.list(ctx.actor), "this workspace"
         else:
-            channel, _ = _channel(ctx, word)
+            channel, _ = channel_of(ctx, word)
             found = service.list(ctx.actor, channel)
             where = f"<#{found[0].channel_id}>" if found else "this channel"
     if not found:

@@ -22,10 +22,18 @@ from models.entities import (
     Workspace,
 )
 from models.installations import slack_bots, slack_installations, slack_oauth_states
-from models.scheduling import Delivery, SchedulerHeartbeat, SchedulerLease, Subscription, WebhookEndpoint
+from models.scheduling import (
+    Delivery,
+    ReportSubscription,
+    SchedulerHeartbeat,
+    SchedulerLease,
+    Subscription,
+    WebhookEndpoint,
+)
 
 __all__ = [
     "AuditEvent",
+    "ReportSubscription",
     "Base",
     "Company",
     "Contact",

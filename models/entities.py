@@ -67,6 +67,7 @@ RECORD_TYPES = (
     "custom_field",
     "quota",
     "feedback",
+    "report_subscription",
 )
 # The kinds of value a workspace's own fields hold, and the records they can be added to.
 CUSTOM_FIELD_KINDS = ("text", "number", "date", "choice")

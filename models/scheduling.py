@@ -23,11 +23,22 @@ DELIVERY_KINDS = (
     "webhook_disabled",
     "deal_room",
     "quota_milestone",
+    "report",
 )
 # pending → sending → sent; or back to pending (retry), or failed (gave up), or cancelled (no longer
 # true when its turn came: the task was completed, the deal saw activity, the subscription went away).
 DELIVERY_STATES = ("pending", "sending", "sent", "failed", "cancelled")
 FREQUENCIES = ("daily", "weekly")
+# What a report subscription can post (the report measures) and over which days, counted from the day
+# each run falls on in the subscription's zone.
+REPORT_MEASURES = (
+    *("won", "lost", "win_rate", "activity", "cycle", "forecast"),
+    *("funnel", "velocity", "quota", "customers", "satisfaction"),
+)
+REPORT_PERIODS = (
+    *("today", "yesterday", "this_week", "last_week", "this_month", "last_month"),
+    *("this_quarter", "last_quarter", "this_year", "last_year"),
+)
 
 
 class Delivery(WorkspaceScoped, Base):
@@ -85,6 +96,42 @@ class Subscription(WorkspaceScoped, Base):
     frequency: Mapped[str] = mapped_column(String(8))
     # 0 = Monday … 6 = Sunday; only for weekly subscriptions.
     weekday: Mapped[int | None] = mapped_column(Integer)
+    time_local: Mapped[str] = mapped_column(String(5))
+    tz: Mapped[str] = mapped_column(String(64), default="UTC")
+    next_run_at: Mapped[datetime] = mapped_column()
+    last_run_at: Mapped[datetime | None] = mapped_column()
+    created_by: Mapped[int | None] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ReportSubscription(WorkspaceScoped, Base):
+    """A channel's standing order for a report: a measure for the team or one person, over a period
+    counted from each run's day, daily or on some weekdays at a local time in a zone (the
+    subscriber's unless another was given). Its figures are read as the subscriber may see them."""
+
+    __tablename__ = "report_subscriptions"
+    __table_args__ = (
+        Index("ix_report_subscriptions_channel", "workspace_id", "channel_id"),
+        Index("ix_report_subscriptions_due", "next_run_at"),
+        tenant_key("report_subscriptions", "created_by", "users"),
+        # A report about a person goes with them, rather than becoming the team's.
+        tenant_key("report_subscriptions", "owner_id", "users", ondelete="CASCADE"),
+        one_of("measure", REPORT_MEASURES),
+        one_of("period", REPORT_PERIODS),
+        one_of("frequency", FREQUENCIES),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
+    channel_id: Mapped[str] = mapped_column(String(32))
+    channel_name: Mapped[str | None] = mapped_column(String(80))
+    measure: Mapped[str] = mapped_column(String(16))
+    # The person the figures are about; None: the team.
+    owner_id: Mapped[int | None] = mapped_column()
+    period: Mapped[str] = mapped_column(String(16))
+    frequency: Mapped[str] = mapped_column(String(8))
+    # Weekly: the days it runs, "0,3" (0 = Monday); daily: None.
+    weekdays: Mapped[str | None] = mapped_column(String(20))
     time_local: Mapped[str] = mapped_column(String(5))
     tz: Mapped[str] = mapped_column(String(64), default="UTC")
     next_run_at: Mapped[datetime] = mapped_column()

@@ -31,6 +31,8 @@ STAGE_REMOVE_TO = "stages_remove_to"
 # Where a removed pipeline's deals go: one button per stage of another pipeline.
 PIPELINE_REMOVE_TO = "pipelines_remove_to"
 STAGE_FORM = "stages_form_open"
+# A Remove button on a line of /crm report subscriptions (its value: the subscription id).
+REPORT_SUB_REMOVE = "report_sub_remove"
 STAGE_MODAL = "stages_form"
 # Shortcuts (manifest.yml): global ones open a form for a new record, message ones read the message first.
 NEW_CONTACT = "crm_new_contact"

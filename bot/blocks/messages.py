@@ -30,6 +30,7 @@ _WEBHOOKS = "See them with /crm webhooks."
 SUBSCRIBE_USAGE = (
     "For example: /crm subscribe #sales daily 09:00, or /crm subscribe #sales weekly monday 09:00"
 )
+REPORT_SUBSCRIBE_USAGE = "For example: /crm report subscribe forecast #sales-leads weekly mon 08:30"
 # What a code with no template says: the person still learns nothing happened.
 UNKNOWN = "I couldn't do that."
 ASK_YES = "Yes, do it"
@@ -64,6 +65,7 @@ ACTIONS = {
     "roles": "change roles",
     "custom fields": "add, rename or remove custom fields",
     "teammate figures": "see a teammate's own figures (everyone sees the team's totals and their own)",
+    "report subscriptions": "post the team's or a teammate's figures to a channel (everyone may post their own)",
     "webhooks": "see or change the workspace's webhooks",
     "stages": "change the pipelines and their stages",
     "quotas": "set quotas",
@@ -423,6 +425,36 @@ TEMPLATES: dict[str, Template] = {
     "deal.room.not_in_channel": Template(
         "The room <#{channel}> is linked, but I can't post there yet.",
         "Invite me to it (`/invite @crm` in the channel); its posts start then.",
+    ),
+    # Report subscriptions
+    "report_subscription.measure.missing": Template("Which report should I post?", REPORT_SUBSCRIBE_USAGE),
+    "report_subscription.measure.invalid": Template(
+        "“{value}” is not a report I can post.",
+        "Reports: won, lost, win rate, activity, cycle, forecast, funnel, velocity, quota, customers, satisfaction.",
+    ),
+    "report_subscription.schedule.missing": Template(
+        "How often should I post it: daily, or weekly on which days?", REPORT_SUBSCRIBE_USAGE
+    ),
+    "report_subscription.channel.missing": Template(
+        "Which channel should get the report?", REPORT_SUBSCRIBE_USAGE
+    ),
+    "report_subscription.owner.invalid": Template(
+        "“{value}” is not someone I know.", "Name them with an @mention, or say mine or team."
+    ),
+    "report_subscription.owner.unknown": Template(
+        "I don't know <@{ref}> yet.", "They appear once they have used the bot (/crm help)."
+    ),
+    "report_subscription.number.invalid": Template(
+        "“{value}” is not a subscription number.", "/crm report subscriptions lists them with their numbers."
+    ),
+    "report_subscription.not_found": Template(
+        "There is no report subscription number {ref}.", "/crm report subscriptions lists them."
+    ),
+    "report_subscription.word": Template(
+        "I don't know what “{value}” means in a subscription.", REPORT_SUBSCRIBE_USAGE
+    ),
+    "report_subscription.pipeline.unsupported": Template(
+        "Reports for one pipeline are not built yet.", "Subscribe the team's or one person's figures."
     ),
     # Pipeline summaries and alerts
     "subscription.exists": Template(_subscription_exists, _SUBSCRIPTIONS),

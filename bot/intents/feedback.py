@@ -5,14 +5,12 @@ measure of the report shows NPS and average CSAT per period, company and owner."
 from __future__ import annotations
 
 import re
-from datetime import date
 from typing import Any
 
 from bot.blocks import cards
-from bot.blocks.common import esc, user
+from bot.blocks.common import esc
 from bot.commands.registry import Ctx, Reply
 from bot.dispatch import escaped, execute, wrong_form
-from bot.services.feedback import Scores
 from bot.spec import Ask, IntentSpec, Verb
 
 SCALES = {"nps": "NPS", "csat": "CSAT"}
@@ -43,34 +41,6 @@ def _read_back(slots: dict[str, Any]) -> str:
     s = escaped(slots)
     scale = SCALES.get(str(s.get("scale", "")).lower(), str(s.get("scale")))
     return f"log {scale} {s.get('score')} from {s.get('contact', '?')}"
-
-
-def _answers(n: int) -> str:
-    return f"{n} answer" if n == 1 else f"{n} answers"
-
-
-def _scores(x: Scores) -> str:
-    bits = []
-    if x.net_promoter is not None:
-        bits.append(f"NPS {x.net_promoter:+.0f} ({_answers(len(x.nps))})")
-    if x.average_csat is not None:
-        bits.append(f"CSAT {x.average_csat:.1f}/5 ({_answers(len(x.csat))})")
-    return " · ".join(bits) or "no answers"
-
-
-def satisfaction_report(ctx: Ctx, start: date, end: date, owner: str | None) -> tuple[str, list[str]]:
-    r = ctx.crm.satisfaction(ctx.actor, start, end, owner)
-    title = f"{user(owner)}'s satisfaction" if owner else "The team's satisfaction"
-    if not r.team.nps and not r.team.csat:
-        return title, ["*No answers logged in this period.* Log one: /crm feedback Jane Doe nps 9"]
-    lines = [f"*{_scores(r.team)}*"]
-    if r.companies:
-        lines.append("*By company*")
-        lines += [f"• {esc(name)}: {_scores(x)}" for name, x in r.companies]
-    if r.owners and not owner:
-        lines.append("*By owner*")
-        lines += [f"• {user(slack_id) if slack_id else 'no owner'}: {_scores(x)}" for slack_id, x in r.owners]
-    return title, lines
 
 
 VERB = Verb(

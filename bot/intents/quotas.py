@@ -11,7 +11,6 @@ from bot.blocks import cards
 from bot.blocks.common import moneys, user
 from bot.commands.registry import Ctx, Reply
 from bot.services.errors import Invalid
-from bot.services.quotas import Attainment, QuotaLine
 from bot.services.timeutil import today_in
 
 MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
@@ -100,31 +99,3 @@ def set_quota(ctx: Ctx, args: str) -> Reply:
         f" {w.start:%a %-d %b %Y} – {w.end:%a %-d %b %Y}"
     )
     return Reply(line, cards.written(line, [], op_id=w.op_id))
-
-
-def _line(x: QuotaLine) -> str:
-    return (
-        f"{x.place}. {user(x.slack_id)}: {moneys({x.currency: x.won}, x.currency)} of"
-        f" {moneys({x.currency: x.target}, x.currency)} ({x.share:.0%}) · {x.deals} won"
-    )
-
-
-def _ordinal(n: int) -> str:
-    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
-    return f"{n}{suffix}"
-
-
-def quota_report(ctx: Ctx, start: date, end: date, owner: str | None) -> tuple[str, list[str]]:
-    a: Attainment = ctx.crm.attainment(ctx.actor, start, end, owner)
-    currency = ctx.crm.workspace_currency(ctx.actor)
-    title = f"{user(owner)}'s quota" if owner else "The team's quotas"
-    if not a.people:
-        return title, ["*No quotas set for this period.* A manager sets one with /crm quota @someone 100k Q1"]
-    shares = " · ".join(f"{a.won.get(c, 0) / t:.0%} in {c}" for c, t in sorted(a.targets.items()) if t)
-    lines = [f"*Team: {moneys(a.won, currency)} won of {moneys(a.targets, currency)}* ({shares})"]
-    if not a.lines and owner:
-        lines.append(f"No quota for {user(owner)} in this period.")
-    lines += [_line(x) for x in a.lines[:20]]
-    if a.rank is not None and not owner:
-        lines.append(f"You are {_ordinal(a.rank)} of {a.people}.")
-    return title, lines

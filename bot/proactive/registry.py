@@ -18,6 +18,7 @@ from bot.proactive.kinds import (
     overdue_nudge,
     quota_milestone,
     reminder,
+    report,
     stale_deal,
     stale_deals,
     summary,
@@ -35,6 +36,7 @@ KINDS: tuple[Kind, ...] = (
     webhook_disabled.KIND,
     deal_room.KIND,
     quota_milestone.KIND,
+    report.KIND,
 )
 
 

@@ -36,6 +36,7 @@ from models import (
     Pipeline,
     PipelineStage,
     Quota,
+    ReportSubscription,
     Subscription,
     Task,
     User,
@@ -60,6 +61,7 @@ AUDITED: dict[str, type[Base]] = {
     "custom_field": CustomField,
     "quota": Quota,
     "feedback": Feedback,
+    "report_subscription": ReportSubscription,
 }
 RECORD_TYPE = {cls: name for name, cls in AUDITED.items()}
 # How a column takes part in the audit trail: its ``info["audit"]`` (models/entities.py), True when

@@ -24,7 +24,7 @@ from bot.services.errors import Candidate, CurrencyChange, Invalid, NotFound, Po
 from bot.services.forecasts import Forecast, forecast
 from bot.services.lifecycle import after_deal_written
 from bot.services.lookup import Match, pick, rank, tagged
-from bot.services.reports import Activity, Closed, Cycle, activity, closed_deals, cycle
+from bot.services.reports import Activity, Closed, Cycle, activity, closed_deals, closed_per_period, cycle
 from bot.services.stages import (
     find_pipeline,
     find_stage,
@@ -555,6 +555,14 @@ class Deals(Service):
         with self.read(actor) as s:
             owner_row = user_by_slack(s, actor.workspace_id, owner) if owner else None
             return closed_deals(s, actor, start, end, owner_row)
+
+    def closed_per_period(
+        self, actor: Actor, periods: list[tuple[date, date]], owner: str | None = None
+    ) -> list[Closed]:
+        """Deals won and lost in each of consecutive periods, read at once."""
+        with self.read(actor) as s:
+            owner_row = user_by_slack(s, actor.workspace_id, owner) if owner else None
+            return closed_per_period(s, actor, periods, owner_row)
 
     def activity(self, actor: Actor, start: date, end: date, owner: str | None = None) -> Activity:
         """What was logged between two days (in the actor's zone), by person and kind."""

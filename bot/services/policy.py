@@ -47,6 +47,7 @@ ACTIONS: dict[str, str] = {
     "stages": "manager",
     "quotas": "manager",
     "deleted records": "manager",
+    "report subscriptions": "manager",
 }
 # Undoing a change to one of these records is that action again.
 UNDO_ACTION = {

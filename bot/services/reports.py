@@ -5,10 +5,12 @@ and velocity bot/services/funnel.py. Amounts stay per currency."""
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -107,6 +109,47 @@ def closed_deals(s: Session, actor: Actor, start: date, end: date, owner: User |
     ]
     owners.sort(key=lambda o: (-(o.won + o.lost), o.slack_id or ""))
     return Closed(start, end, owner.slack_id if owner is not None else None, owners)
+
+
+def closed_per_period(
+    s: Session, actor: Actor, periods: list[tuple[date, date]], owner: User | None
+) -> list[Closed]:
+    """:func:`closed_deals` for each of consecutive periods, in one pass over the deals closed in all of
+    them (each deal counted in the period of its close day in the reader's zone), not a query each."""
+    if not periods:
+        return []
+    if owner is not None and owner.id != actor.user_id:
+        policy.require(s, actor, "teammate figures")
+    since, until = bounds(actor, periods[0][0], periods[-1][1])
+    q = (
+        select(Deal.closed_at, User.slack_id, PipelineStage.is_won, Deal.currency, Deal.amount)
+        .select_from(Deal)
+        .join(PipelineStage, Deal.stage_id == PipelineStage.id)
+        .outerjoin(User, Deal.owner_id == User.id)
+        .where(PipelineStage.is_closed.is_(True), Deal.closed_at >= since, Deal.closed_at < until)
+    )
+    if owner is not None:
+        q = q.where(Deal.owner_id == owner.id)
+    tz = zone(actor.tz)
+    ends = [end for _, end in periods]
+    # Per period, per owner: [won, lost, won amounts, lost amounts].
+    found: list[dict[str | None, list[Any]]] = [{} for _ in periods]
+    for closed_at, slack_id, is_won, currency, amount in s.execute(q):
+        i = bisect_left(ends, closed_at.astimezone(tz).date())
+        if i >= len(periods):
+            continue
+        row = found[i].setdefault(slack_id, [0, 0, [], []])
+        row[0 if is_won else 1] += 1
+        row[2 if is_won else 3].append({currency: Decimal(amount or 0)})
+    out = []
+    for (start, end), rows in zip(periods, found, strict=True):
+        owners = [
+            OwnerClosed(k, won, lost, add_amounts(*won_amounts), add_amounts(*lost_amounts))
+            for k, (won, lost, won_amounts, lost_amounts) in rows.items()
+        ]
+        owners.sort(key=lambda o: (-(o.won + o.lost), o.slack_id or ""))
+        out.append(Closed(start, end, owner.slack_id if owner is not None else None, owners))
+    return out
 
 
 def bounds(actor: Actor, start: date, end: date) -> tuple[datetime, datetime]:

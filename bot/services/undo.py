@@ -21,6 +21,8 @@ from bot.services.contacts import find_contact
 from bot.services.deals import find_deal
 from bot.services.errors import Conflict, NotFound
 from bot.services.stage_moves import is_move, restore_moves
+from bot.services.report_subscriptions import next_run as report_next_run
+from bot.services.report_subscriptions import weekdays_of
 from bot.services.subscriptions import Schedule, next_run
 from bot.services.tasks import find_task, rearm_reminder
 from bot.services.tenancy import with_deleted
@@ -28,7 +30,17 @@ from bot.services.text import fold
 from bot.services.timeline import Timeline, timeline
 from bot.services.views import Undone
 from bot.services.workspace import Workspaces, role_now
-from models import AuditEvent, Company, Contact, Deal, Interaction, Subscription, Task, User
+from models import (
+    AuditEvent,
+    Company,
+    Contact,
+    Deal,
+    Interaction,
+    ReportSubscription,
+    Subscription,
+    Task,
+    User,
+)
 
 
 def _record(s: Session, actor: Actor, kind: str, ref: Ref) -> tuple[int, str]:
@@ -335,6 +347,14 @@ class UndoLog(Service):
             # Its old slot has passed while it was gone: resume at the next one, not at once.
             restored.next_run_at = next_run(
                 Schedule(restored.frequency, restored.weekday, restored.time_local),
+                restored.tz,
+                self.now(),
+            )
+        if isinstance(restored, ReportSubscription) and restored.next_run_at <= self.now():
+            restored.next_run_at = report_next_run(
+                restored.frequency,
+                weekdays_of(restored),
+                restored.time_local,
                 restored.tz,
                 self.now(),
             )

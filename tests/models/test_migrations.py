@@ -730,5 +730,44 @@ def test_tagged_name_indexes_come_and_go_on_postgresql(empty_url: str) -> None:
             names = {ix["name"] for ix in inspect(engine).get_indexes(table)}
             assert f"ix_{table}_tagged_name" not in names
             assert (f"ix_{table}_tags" in names) == (engine.dialect.name == "postgresql")
+def test_report_subscriptions_come_and_go_with_every_other_row_kept(empty_url: str) -> None:
+    """0025 adds the report subscriptions (their table, their audit record type, their kind of
+    delivery); back down to 0017 they go with their audit rows and deliveries, and nothing else changes."""
+    from sqlalchemy import text
+
+    from tests.support.tenants import columns_of
+
+    engine = make_engine(empty_url)
+    try:
+        _filled_under(engine, "0025")
+        with engine.begin() as conn:
+            ws = conn.execute(text("SELECT workspace_id FROM report_subscriptions")).scalars().first()
+            conn.execute(
+                text(
+                    "INSERT INTO deliveries (workspace_id, kind, dedupe_key, channel, payload, state, attempts,"
+                    " due_at, late, next_attempt_at, created_at) VALUES (:ws, 'report', 'report:1:x', 'C1',"
+                    " '{}', 'sent', 1, CURRENT_TIMESTAMP, false, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
+                ),
+                {"ws": ws},
+            )
+        kept = ["deals", "subscriptions", "users"]
+        old = columns_of(engine, kept)
+        before = dump(engine, kept, old)
+        with engine.connect() as conn:
+            audited = conn.execute(
+                text("SELECT COUNT(*) FROM audit_events WHERE record_type = 'report_subscription'")
+            ).scalar()
+            others = conn.execute(
+                text("SELECT COUNT(*) FROM audit_events WHERE record_type <> 'report_subscription'")
+            ).scalar()
+        assert audited == 2  # one per workspace
+        downgrade(engine, "0017")
+        assert "report_subscriptions" not in inspect(engine).get_table_names()
+        assert dump(engine, kept, old) == before
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT COUNT(*) FROM audit_events")).scalar() == others
+            assert not conn.execute(text("SELECT COUNT(*) FROM deliveries WHERE kind = 'report'")).scalar()
+        upgrade(engine, "head")
+        assert "report_subscriptions" in inspect(engine).get_table_names()
     finally:
         engine.dispose()

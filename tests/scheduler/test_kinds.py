@@ -106,6 +106,7 @@ def test_every_kind_in_the_outbox_has_a_module() -> None:
         "webhook_disabled",
         "deal_room",
         "quota_milestone",
+        "report",
     ]
     assert all(find(k.name) is k for k in KINDS)
     # The one kind that is not a Slack message: POSTed by bot/scheduler/webhooks.py.

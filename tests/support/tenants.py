@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import Engine, inspect, text
 
 from bot.services import CRM, Actor
+from bot.services.report_subscriptions import ReportSubscriptions, read_order
 from models import Delivery, ImportBatch, ImportChange, Subscription, WebhookEndpoint
 
 NOW = datetime(2026, 11, 2, 15, 0, tzinfo=UTC)
@@ -57,6 +58,8 @@ def fill(crm: CRM, team: str, prefix: str) -> Tenant:
         deal=deal.id,
     ).task
     assert task is not None
+    order = read_order(f"forecast weekly mon 08:30 <@{mate.slack_id}>")
+    ReportSubscriptions(crm.sessions, lambda: NOW).subscribe(boss, order, f"C{prefix}LEADS01")
     with crm.sessions.begin() as s:
         s.add(
             Subscription(

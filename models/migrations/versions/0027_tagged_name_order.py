@@ -6,7 +6,7 @@ the tagged rows alone, in name order, with their tags, so a page reads its first
 filters them there. PostgreSQL only (SQLite finds a tag by matching the list's text and has no such plan).
 
 Revision ID: 0027
-Revises: 0017
+Revises: 0025
 Create Date: 2026-12-06 09:00:00.000000
 """
 
@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "0027"
-down_revision: str | None = "0017"
+down_revision: str | None = "0025"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,0 +1,91 @@
+"""The charts of the reports that have a shape: the funnel, the forecast by month, the quota leaderboard,
+and the trends (won and lost, win rate, activity, satisfaction per period, which :func:`compose` reads
+with the figures). What each chart draws, as a :class:`ChartSpec`; drawing it is :func:`bot.charts.draw`.
+The figures stay in the message as text, for screen readers and the console; a chart only draws them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+
+from bot.blocks.reports import Asker, Report
+from bot.charts import ChartSpec
+
+
+def _funnel(ctx: Asker, start: date, end: date, owner: str | None) -> list[ChartSpec]:
+    f = ctx.crm.funnel(ctx.actor, start, end, owner)
+    if not f.added:
+        return []
+    labels = (*(st.name for st in f.stages), "Won")
+    reached = (*(float(st.reached) for st in f.stages), float(f.won))
+    return [
+        ChartSpec(
+            "funnel.png",
+            "Funnel: deals reaching each stage",
+            labels,
+            (("deals", reached),),
+            "Deals",
+            caption="Funnel",
+        )
+    ]
+
+
+def _bucket(a: date, b: date) -> str:
+    return f"{a:%b %Y}" if a.month == b.month else f"Q{(a.month - 1) // 3 + 1} {a.year}"
+
+
+def _forecast(ctx: Asker, start: date, end: date, owner: str | None) -> list[ChartSpec]:
+    f = ctx.crm.forecast(ctx.actor, start, end, owner)
+    out = []
+    for currency in sorted(f.amounts):  # one chart per currency: never one scale for two
+        labels = tuple(_bucket(a, b) for a, b, _ in f.buckets)
+        plain = tuple(float(sl.amounts.get(currency, 0)) for _, _, sl in f.buckets)
+        weighted = tuple(float(sl.weighted.get(currency, 0)) for _, _, sl in f.buckets)
+        out.append(
+            ChartSpec(
+                f"forecast-{currency.lower()}.png",
+                f"Forecast ({currency}) by expected close",
+                labels,
+                (("amount", plain), ("weighted", weighted)),
+                currency,
+                caption=f"Forecast in {currency}",
+            )
+        )
+    return out
+
+
+def _quota(ctx: Asker, start: date, end: date, owner: str | None) -> list[ChartSpec]:
+    a = ctx.crm.attainment(ctx.actor, start, end, owner)
+    if not a.lines:
+        return []
+    labels = tuple(x.name or x.slack_id for x in a.lines[:20])
+    shares = tuple(100 * x.share for x in a.lines[:20])
+    return [
+        ChartSpec(
+            "quota.png",
+            "Quota attainment",
+            labels,
+            (("% of quota", shares),),
+            "% of quota",
+            caption="Quota leaderboard",
+        )
+    ]
+
+
+CHARTS: dict[str, Callable[[Asker, date, date, str | None], list[ChartSpec]]] = {
+    "funnel": _funnel,
+    "forecast": _forecast,
+    "quota": _quota,
+}
+
+
+def has_chart(report: Report) -> bool:
+    return bool(report.charts) or report.measure in CHARTS
+
+
+def charts(ctx: Asker, report: Report, owner: str | None) -> list[ChartSpec]:
+    """The report's charts: its trend's, read with its figures, or else its shape's, read now."""
+    if report.charts:
+        return list(report.charts)
+    chart = CHARTS.get(report.measure)
+    return chart(ctx, report.start, report.end, owner) if chart else []

@@ -1,0 +1,536 @@
+"""Reports as words: each measure's title and lines from the figures the services compute, for whoever
+asks (a ``/crm report``, a question in words, or a channel's subscription run by the scheduler). A report
+with a trend shape (won and lost, win rate, activity, satisfaction) also gives its figures per period
+(day, week, month or quarter, as the span needs), drawn as a chart beside the text by
+:mod:`bot.blocks.report_charts`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import TYPE_CHECKING, Protocol
+
+from slack_sdk.models.blocks import Block
+
+from bot.blocks.cards import CATEGORY_WORDS
+from bot.blocks.common import context, day, deals_count, esc, header, money, moneys, section, user
+from bot.charts import ChartSpec
+from bot.services.feedback import Scores
+from bot.services.forecasts import Hindsight, Slice
+from bot.services.quotas import Attainment, QuotaLine
+from bot.services.reports import Activity, Closed, previous
+from bot.services.timeutil import today_in
+
+if TYPE_CHECKING:
+    from bot.services.base import Actor
+    from bot.services.crm import CRM
+
+
+class Asker(Protocol):
+    """Whoever a report is read for: a request's context, or a subscription's subscriber."""
+
+    @property
+    def crm(self) -> CRM: ...
+
+    @property
+    def actor(self) -> Actor: ...
+
+    @property
+    def tz(self) -> str: ...
+
+    def now(self) -> datetime: ...
+
+
+@dataclass(frozen=True)
+class Reading:
+    """An :class:`Asker` made from its parts (the scheduler has no request to take them from)."""
+
+    crm: CRM
+    actor: Actor
+    at: datetime
+
+    @property
+    def tz(self) -> str:
+        return self.actor.tz
+
+    def now(self) -> datetime:
+        return self.at
+
+
+KIND_WORDS = {
+    "call": "calls",
+    "email": "emails",
+    "meeting": "meetings",
+    "note": "notes",
+    "message": "messages",
+}
+
+
+def _span(start: date, end: date) -> str:
+    return f"{start:%a %-d %b} – {end:%a %-d %b %Y}"
+
+
+def _rate(c: Closed) -> str:
+    rate = c.win_rate
+    closed = c.won + c.lost
+    return "no deals closed" if rate is None else f"{rate:.0%} ({c.won} of {closed})"
+
+
+def _whose(owner: str | None) -> str:
+    return f"{user(owner)}'s" if owner else "The team's"
+
+
+def _kinds(counts: dict[str, int]) -> str:
+    shown = [f"{n} {KIND_WORDS.get(k, k) if n != 1 else k}" for k, n in counts.items() if n]
+    return ", ".join(shown) or "nothing logged"
+
+
+def _activity(ctx: Asker, start: date, end: date, owner: str | None) -> tuple[str, list[str]]:
+    a: Activity = ctx.crm.activity(ctx.actor, start, end, owner)
+    before: Activity = ctx.crm.activity(ctx.actor, *previous(start, end), owner)
+    order = list(KIND_WORDS)
+    totals = dict(sorted(a.kinds.items(), key=lambda kv: order.index(kv[0]) if kv[0] in order else 99))
+    lines = [
+        f"*{a.total} logged: {_kinds(totals)}*",
+        f"Before ({_span(*previous(start, end))}): {before.total}",
+    ]
+    if not owner and len(a.people) > 1:
+        lines += [f"• {user(p.slack_id)}: {p.total} ({_kinds(p.kinds)})" for p in a.people[:15]]
+    whose = _whose(owner)
+    return f"{whose} activity", lines
+
+
+def _cycle(ctx: Asker, start: date, end: date, owner: str | None) -> tuple[str, list[str]]:
+    c = ctx.crm.cycle(ctx.actor, start, end, owner)
+    whose = _whose(owner)
+    if c.average is None or c.median is None:
+        return f"{whose} sales cycle", ["*No deals won in this period.*"]
+    lines = [
+        f"*{c.average:.0f} days on average* (median {c.median:.0f}) from added to won",
+        f"over {deals_count(len(c.days))} won",
+    ]
+    return f"{whose} sales cycle", lines
+
+
+def _slice(sl: Slice, currency: str) -> str:
+    return (
+        f"{deals_count(sl.deals)} · {moneys(sl.amounts, currency)} · weighted {moneys(sl.weighted, currency)}"
+    )
+
+
+def _bucket(start: date, end: date) -> str:
+    if start.month == end.month:
+        return f"{start:%b %Y}"
+    return f"Q{(start.month - 1) // 3 + 1} {start.year}"
+
+
+def _hindsight(h: Hindsight, currency: str, today: date) -> list[str]:
+    f, w = h.forecast, h.won
+    so_far = ", so far" if h.end >= today else ""
+    return [
+        f"*Last period* ({_span(h.start, h.end)}{so_far}): forecast {deals_count(f.deals)} · {moneys(f.amounts, currency)}"
+        f" (weighted {moneys(f.weighted, currency)}) as it began; won {deals_count(w.deals)}"
+        f" · {moneys(w.amounts, currency)}, {h.forecast_won} of them forecast"
+    ]
+
+
+def _forecast(ctx: Asker, start: date, end: date, owner: str | None) -> tuple[str, list[str]]:
+    f = ctx.crm.forecast(ctx.actor, start, end, owner)
+    currency = ctx.crm.workspace_currency(ctx.actor)
+    whose = _whose(owner)
+    lines = [
+        f"*{deals_count(f.deals)} · {moneys(f.amounts, currency)}* expected to close,"
+        f" *{moneys(f.weighted, currency)}* weighted by stage"
+    ]
+    lines += [
+        f"• {st.name}: {deals_count(st.deals)} · {moneys(st.amounts, currency)}"
+        f" · weighted {moneys(st.weighted, currency)}"
+        + (f" at {st.probability}%" if st.probability is not None else " (no probability set)")
+        for st in f.stages
+    ]
+    if len(f.buckets) > 1:
+        lines.append("*By expected close*")
+        lines += [f"• {_bucket(a, b)}: {_slice(sl, currency)}" for a, b, sl in f.buckets]
+    lines.append("*By forecast category*")
+    lines += [f"• {CATEGORY_WORDS[k]}: {_slice(sl, currency)}" for k, sl in f.categories.items()]
+    if f.unweighted_deals:
+        lines.append(
+            f"_{deals_count(f.unweighted_deals)} in stages with no probability count as nothing weighted._"
+        )
+    if f.hindsight is not None:
+        lines += _hindsight(f.hindsight, currency, today_in(ctx.tz, ctx.now()))
+    return f"{whose} forecast", lines
+
+
+def _pct(rate: float | None) -> str:
+    return "—" if rate is None else f"{rate:.0%}"
+
+
+def _days(days: float | None) -> str:
+    if days is None:
+        return "none has left it yet"
+    return "under a day" if days < 1 else f"{days:.0f} day" if round(days) == 1 else f"{days:.0f} days"
+
+
+def _funnel(ctx: Asker, start: date, end: date, owner: str | None) -> tuple[str, list[str]]:
+    f = ctx.crm.funnel(ctx.actor, start, end, owner)
+    title = f"{_whose(owner)} funnel"
+    if not f.added:
+        return title, ["*No deals added in this period.*"]
+    lines = [f"*{deals_count(f.added)} added · {f.won} won ({_pct(f.won / f.added)})*"]
+    lines += [
+        f"• {st.name}: {st.reached} reached · {_pct(st.to_next)} on to the next · {_pct(st.to_won)} won"
+        + (
+            f" · median {_days(st.median_days)} in it"
+            if st.median_days is not None
+            else " · none has left it yet"
+        )
+        for st in f.stages
+    ]
+    return title, lines
+
+
+def _velocity(ctx: Asker, start: date, end: date, owner: str | None) -> tuple[str, list[str]]:
+    v = ctx.crm.velocity(ctx.actor, start, end, owner)
+    title = f"{_whose(owner)} pipeline velocity"
+    rows = [c for c in v.currencies if c.per_day is not None]
+    if not rows:
+        return title, ["*No deals won in this period, so no velocity yet.*"]
+    lines = [f"*{' + '.join(money(_round(c.per_day), c.currency) + ' a day' for c in rows)}*"]
+    lines += [
+        f"• {c.currency}: {deals_count(c.open_deals)} open × {_pct(c.win_rate)} won"
+        f" × {money(_round(c.average_won), c.currency)} average ÷ {_days(max(c.cycle_days or 0, 1))} to win"
+        for c in rows
+    ]
+    return title, lines
+
+
+def _round(value: Decimal | None) -> Decimal:
+    return (value or Decimal(0)).quantize(Decimal(1))
+
+
+def _customers(
+    ctx: Asker, start: date, end: date, owner: str | None, quiet_days: int
+) -> tuple[str, list[str]]:
+    c = ctx.crm.customers(ctx.actor, start, end, owner, quiet_days)
+    currency = ctx.crm.workspace_currency(ctx.actor)
+    title = f"{_whose(owner)} customers"
+    lines = [
+        f"*{c.buyers} {'customer' if c.buyers == 1 else 'customers'} bought · {moneys(c.revenue, currency)}*"
+        f" ({c.new} new)",
+        f"Retention: {c.retained} of the {c.prior} who bought in {_span(*c.before)} bought again"
+        f" ({_pct(c.retention)})",
+        "*Top customers by lifetime value*",
+    ]
+    lines += [
+        f"{i}. {esc(x.name)}: {moneys(x.lifetime, currency)} over {deals_count(x.deals)} won"
+        + (f" · {moneys(x.period, currency)} in this period" if x.period else "")
+        for i, x in enumerate(c.top, 1)
+    ] or ["No customers yet."]
+    lines.append(f"*No activity for {c.quiet_days} days: {c.quiet_count}*")
+    lines += [f"• {esc(name)}: last activity {day(at.date())}" for name, at in c.quiet]
+    return title, lines
+
+
+CUSTOMERS_HOW = "companies with a won deal; won by the day it closed; activity on their deals"
+
+
+def _answers(n: int) -> str:
+    return f"{n} answer" if n == 1 else f"{n} answers"
+
+
+def scores_line(x: Scores) -> str:
+    bits = []
+    if x.net_promoter is not None:
+        bits.append(f"NPS {x.net_promoter:+.0f} ({_answers(len(x.nps))})")
+    if x.average_csat is not None:
+        bits.append(f"CSAT {x.average_csat:.1f}/5 ({_answers(len(x.csat))})")
+    return " · ".join(bits) or "no answers"
+
+
+def satisfaction_report(ctx: Asker, start: date, end: date, owner: str | None) -> tuple[str, list[str]]:
+    r = ctx.crm.satisfaction(ctx.actor, start, end, owner)
+    title = f"{user(owner)}'s satisfaction" if owner else "The team's satisfaction"
+    if not r.team.nps and not r.team.csat:
+        return title, ["*No answers logged in this period.* Log one: /crm feedback Jane Doe nps 9"]
+    lines = [f"*{scores_line(r.team)}*"]
+    if r.companies:
+        lines.append("*By company*")
+        lines += [f"• {esc(name)}: {scores_line(x)}" for name, x in r.companies]
+    if r.owners and not owner:
+        lines.append("*By owner*")
+        lines += [
+            f"• {user(slack_id) if slack_id else 'no owner'}: {scores_line(x)}" for slack_id, x in r.owners
+        ]
+    return title, lines
+
+
+def _quota_line(x: QuotaLine) -> str:
+    return (
+        f"{x.place}. {user(x.slack_id)}: {moneys({x.currency: x.won}, x.currency)} of"
+        f" {moneys({x.currency: x.target}, x.currency)} ({x.share:.0%}) · {x.deals} won"
+    )
+
+
+def _ordinal(n: int) -> str:
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def quota_report(ctx: Asker, start: date, end: date, owner: str | None) -> tuple[str, list[str]]:
+    a: Attainment = ctx.crm.attainment(ctx.actor, start, end, owner)
+    currency = ctx.crm.workspace_currency(ctx.actor)
+    title = f"{user(owner)}'s quota" if owner else "The team's quotas"
+    if not a.people:
+        return title, ["*No quotas set for this period.* A manager sets one with /crm quota @someone 100k Q1"]
+    shares = " · ".join(f"{a.won.get(c, 0) / t:.0%} in {c}" for c, t in sorted(a.targets.items()) if t)
+    lines = [f"*Team: {moneys(a.won, currency)} won of {moneys(a.targets, currency)}* ({shares})"]
+    if not a.lines and owner:
+        lines.append(f"No quota for {user(owner)} in this period.")
+    lines += [_quota_line(x) for x in a.lines[:20]]
+    if a.rank is not None and not owner:
+        lines.append(f"You are {_ordinal(a.rank)} of {a.people}.")
+    return title, lines
+
+
+def _won_lost(measure: str) -> Reader:
+    def read(ctx: Asker, start: date, end: date, owner: str | None) -> tuple[str, list[str]]:
+        c = ctx.crm.closed(ctx.actor, start, end, owner)
+        won = measure == "won"
+        count, amounts = (c.won, c.won_amounts) if won else (c.lost, c.lost_amounts)
+        currency = ctx.crm.workspace_currency(ctx.actor)
+        lines = [f"*{deals_count(count)} · {moneys(amounts, currency)}*"]
+        for o in c.owners[:15]:
+            n, a = (o.won, o.won_amounts) if won else (o.lost, o.lost_amounts)
+            if n:
+                lines.append(f"• {user(o.slack_id)}: {n} · {moneys(a, currency)}")
+        return f"{_whose(owner)} deals {'won' if won else 'lost'}", lines
+
+    return read
+
+
+def _win_rate(ctx: Asker, start: date, end: date, owner: str | None) -> tuple[str, list[str]]:
+    c = ctx.crm.closed(ctx.actor, start, end, owner)
+    before = ctx.crm.closed(ctx.actor, *previous(start, end), owner)
+    lines = [f"*{_rate(c)}*", f"Before ({_span(*previous(start, end))}): {_rate(before)}"]
+    if not owner and len(c.owners) > 1:
+        lines += [f"• {user(o.slack_id)}: {o.won} of {o.won + o.lost}" for o in c.owners[:15]]
+    return f"{_whose(owner)} win rate", lines
+
+
+Reader = Callable[[Asker, date, date, str | None], tuple[str, list[str]]]
+CLOSED_HOW = "by the day each deal closed"
+
+# Each measure's reader: (title and lines, what the period counts by).
+READERS: dict[str, tuple[Reader, str]] = {
+    "won": (_won_lost("won"), CLOSED_HOW),
+    "lost": (_won_lost("lost"), CLOSED_HOW),
+    "win_rate": (_win_rate, CLOSED_HOW),
+    "activity": (_activity, "by the day each was logged as happening"),
+    "cycle": (_cycle, "deals won in the period"),
+    "forecast": (_forecast, "open deals by their expected close date, weighted by their stage's probability"),
+    "satisfaction": (
+        satisfaction_report,
+        "answers logged in the period; NPS = % promoters (9–10) − % detractors (0–6)",
+    ),
+    "quota": (quota_report, "won deals in each quota's currency, closed in its period"),
+    "funnel": (_funnel, "deals added in the period, through the stages they reached (audit trail)"),
+    "velocity": (_velocity, "deals open now; win rate, amount and days to win of the period's closed deals"),
+}
+MEASURES = (*READERS, "customers")
+
+
+# ---- trends: the same figures per period -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Step:
+    """One period of a trend: its days and its label (a day, a week by its Monday, a month, a quarter)."""
+
+    start: date
+    end: date
+    label: str
+
+
+def steps(start: date, end: date) -> list[Step]:
+    """The periods a span is drawn in: days up to two weeks, weeks up to a quarter, months up to two
+    years, quarters beyond; the first and last clipped to the span."""
+    days = (end - start).days + 1
+    out: list[Step] = []
+    cursor = start
+    while cursor <= end:
+        if days <= 14:
+            last, label = cursor, f"{cursor:%a %-d}"
+        elif days <= 98:
+            last = cursor + timedelta(days=6 - cursor.weekday())
+            label = f"{cursor - timedelta(days=cursor.weekday()):%-d %b}"
+        elif days <= 731:
+            nxt = (cursor.replace(day=1) + timedelta(days=32)).replace(day=1)
+            last, label = nxt - timedelta(days=1), f"{cursor:%b %y}"
+        else:
+            q = (cursor.month - 1) // 3
+            nxt = date(cursor.year + (q == 3), (q * 3 + 3) % 12 + 1, 1)
+            last, label = nxt - timedelta(days=1), f"Q{q + 1} {cursor:%y}"
+        last = min(last, end)
+        out.append(Step(cursor, last, label))
+        cursor = last + timedelta(days=1)
+    return out
+
+
+def _step_word(start: date, end: date) -> str:
+    days = (end - start).days + 1
+    return "day" if days <= 14 else "week" if days <= 98 else "month" if days <= 731 else "quarter"
+
+
+@dataclass
+class Trend:
+    """A trend's figures per period: the lines shown under the report and the charts drawing them."""
+
+    lines: list[str] = field(default_factory=list)
+    charts: list[ChartSpec] = field(default_factory=list)
+
+
+def _closed_trend(ctx: Asker, measure: str, start: date, end: date, owner: str | None) -> Trend:
+    each = steps(start, end)
+    per = ctx.crm.closed_per_period(ctx.actor, [(st.start, st.end) for st in each], owner)
+    currency = ctx.crm.workspace_currency(ctx.actor)
+    word = _step_word(start, end)
+    labels = tuple(st.label for st in each)
+    if measure == "win_rate":
+        lines = [f"• {st.label}: {_rate(c)}" for st, c in zip(each, per, strict=True)]
+        rated = [(st.label, c.win_rate) for st, c in zip(each, per, strict=True) if c.win_rate is not None]
+        chart = ChartSpec(
+            "win-rate.png",
+            f"Win rate per {word}",
+            tuple(label for label, _ in rated),
+            (("win rate %", tuple(round(100 * r, 1) for _, r in rated)),),
+            "% of closed deals won",
+            "line",
+        )
+        return Trend([f"*Per {word}*", *lines], [chart] if len(rated) > 1 else [])
+    lines = [
+        f"• {st.label}: {c.won} won · {moneys(c.won_amounts, currency)} · {c.lost} lost"
+        for st, c in zip(each, per, strict=True)
+    ]
+    chart = ChartSpec(
+        "won-lost.png",
+        f"Deals won and lost per {word}",
+        labels,
+        (("won", tuple(float(c.won) for c in per)), ("lost", tuple(float(c.lost) for c in per))),
+        "Deals",
+        "line",
+    )
+    return Trend([f"*Per {word}*", *lines], [chart])
+
+
+def _activity_trend(ctx: Asker, start: date, end: date, owner: str | None) -> Trend:
+    each = steps(start, end)
+    per: list[Activity] = [ctx.crm.activity(ctx.actor, st.start, st.end, owner) for st in each]
+    word = _step_word(start, end)
+    lines = [f"• {st.label}: {a.total} ({_kinds(a.kinds)})" for st, a in zip(each, per, strict=True)]
+    chart = ChartSpec(
+        "activity.png",
+        f"Activity logged per {word}",
+        tuple(st.label for st in each),
+        (("logged", tuple(float(a.total) for a in per)),),
+        "Calls, emails, meetings, notes",
+        "line",
+    )
+    return Trend([f"*Per {word}*", *lines], [chart])
+
+
+def _satisfaction_trend(ctx: Asker, start: date, end: date, owner: str | None) -> Trend:
+    each = steps(start, end)
+    per: list[Scores] = [ctx.crm.satisfaction(ctx.actor, st.start, st.end, owner).team for st in each]
+    word = _step_word(start, end)
+    lines = [f"• {st.label}: {scores_line(x)}" for st, x in zip(each, per, strict=True)]
+    charts = []
+    nps = [(st.label, x.net_promoter) for st, x in zip(each, per, strict=True) if x.net_promoter is not None]
+    csat = [(st.label, x.average_csat) for st, x in zip(each, per, strict=True) if x.average_csat is not None]
+    if len(nps) > 1:
+        charts.append(
+            ChartSpec(
+                "nps.png",
+                f"NPS per {word}",
+                tuple(label for label, _ in nps),
+                (("NPS", tuple(round(v, 1) for _, v in nps)),),
+                "NPS (−100 to 100)",
+                "line",
+            )
+        )
+    if len(csat) > 1:
+        charts.append(
+            ChartSpec(
+                "csat.png",
+                f"Average CSAT per {word}",
+                tuple(label for label, _ in csat),
+                (("CSAT", tuple(round(v, 2) for _, v in csat)),),
+                "CSAT (1–5)",
+                "line",
+            )
+        )
+    return Trend([f"*Per {word}*", *lines], charts)
+
+
+def trend(ctx: Asker, measure: str, start: date, end: date, owner: str | None) -> Trend | None:
+    """The measure's figures per period, for a measure with a trend shape over a span of more than one
+    period; None otherwise."""
+    if len(steps(start, end)) < 2:
+        return None
+    if measure in ("won", "lost", "win_rate"):
+        return _closed_trend(ctx, measure, start, end, owner)
+    if measure == "activity":
+        return _activity_trend(ctx, start, end, owner)
+    if measure == "satisfaction":
+        return _satisfaction_trend(ctx, start, end, owner)
+    return None
+
+
+# ---- a whole report ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Report:
+    """A report as shown: its title, lines (the figures as text, trend included), what the period counts
+    by, its span, and the charts of its trend (other charts are drawn on demand: report_charts)."""
+
+    measure: str
+    title: str
+    lines: list[str]
+    how: str
+    start: date
+    end: date
+    charts: list[ChartSpec] | None = None
+
+    @property
+    def text(self) -> str:
+        return f"{self.title}, {span(self.start, self.end)}: " + self.lines[0].strip("*")
+
+    def blocks(self) -> list[Block]:
+        return [
+            header(self.title),
+            section("\n".join(self.lines)),
+            context(f"{span(self.start, self.end)} · {self.how}"),
+        ]
+
+
+def span(start: date, end: date) -> str:
+    return _span(start, end)
+
+
+def compose(
+    ctx: Asker, measure: str, start: date, end: date, owner: str | None, *, inactive_days: int = 30
+) -> Report:
+    """The report of ``measure`` over the days ``start`` … ``end`` (the reader's zone), for the team or
+    one person (``owner``, a Slack id), as the asker may see it."""
+    if measure == "customers":
+        title, lines = _customers(ctx, start, end, owner, inactive_days)
+        return Report(measure, title, lines, CUSTOMERS_HOW, start, end)
+    read, how = READERS[measure]
+    title, lines = read(ctx, start, end, owner)
+    shape = trend(ctx, measure, start, end, owner)
+    if shape is None:
+        return Report(measure, title, lines, how, start, end)
+    return Report(measure, title, [*lines, *shape.lines], how, start, end, shape.charts)

@@ -1,0 +1,287 @@
+"""Report subscriptions over signed HTTP: a manager subscribes a channel to a report, and the scheduler
+posts it once at the right instant (the subscription's local time, across a DST change), with its chart
+uploaded and the figures as text; a rep may subscribe only their own figures; a subscription is listed,
+removed by number or by its button, and each change is undone with Undo. The expected figures come from
+the deals the test wins, not from the report's queries."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+import pytest
+from slack_sdk import WebClient
+from sqlalchemy import Engine
+
+from bot.clock import ManualClock
+from bot.scheduler import Scheduler
+from models import ReportSubscription
+from tests.handlers.helpers import rows
+from tests.support.fakeslack import Call
+from tests.support.slackhttp import ANN, BOB, SlackHTTP, text_of
+
+LEADS = "<#C0LEADS01|sales-leads>"
+
+
+def _scheduler(slack: SlackHTTP, clock: ManualClock) -> Scheduler:
+    client = WebClient(token="xoxb-test", base_url=slack.fake.api_url, retry_handlers=[])
+    return Scheduler(slack.services.sessions, client, clock, pace_seconds=0, workers=1)
+
+
+@pytest.fixture
+def scheduler(slack: SlackHTTP, clock: ManualClock) -> Iterator[Scheduler]:
+    sched = _scheduler(slack, clock)
+    yield sched
+    sched.stop()
+
+
+def _two_schedulers_tick(slack: SlackHTTP, clock: ManualClock, first: Scheduler, engine: Engine) -> None:
+    """Two schedulers at the same instant: at once on PostgreSQL; on SQLite, which allows one, in turn."""
+    other = _scheduler(slack, clock)
+    try:
+        if engine.dialect.name == "postgresql":
+            both = [threading.Thread(target=x.tick) for x in (first, other)]
+            for t in both:
+                t.start()
+            for t in both:
+                t.join()
+        else:
+            first.tick()
+            first.stop()
+            other.tick()
+    finally:
+        other.stop()
+
+
+def _posts(slack: SlackHTTP, channel: str) -> list[Call]:
+    return [c for c in slack.fake.calls_to("chat.postMessage") if c.params.get("channel") == channel]
+
+
+def _uploads_to(slack: SlackHTTP, channel: str) -> list[Call]:
+    return [
+        c
+        for c in slack.fake.calls_to("files.completeUploadExternal")
+        if c.params.get("channel_id") == channel
+    ]
+
+
+def _win(slack: SlackHTTP, clock: ManualClock, when: datetime, title: str, amount: str) -> None:
+    clock.set(when)
+    slack.command(f"deal add {title} {amount}", user=BOB)
+    slack.command(f"deal move {title} won", user=BOB)
+
+
+def _people(slack: SlackHTTP) -> None:
+    slack.command("help")  # Ann first: the admin (New York)
+    slack.command("help", user=BOB)  # Bob a rep (Paris)
+
+
+def test_a_weekly_report_is_posted_once_at_its_local_time_with_its_chart(
+    slack: SlackHTTP, clock: ManualClock, scheduler: Scheduler, engine: Engine
+) -> None:
+    _people(slack)
+    # Won in the week before the run (Mon 16 – Sun 22 Nov), and one the week before that.
+    _win(slack, clock, datetime(2026, 11, 10, 15, 0, tzinfo=UTC), "Older deal", "$700")
+    _win(slack, clock, datetime(2026, 11, 17, 15, 0, tzinfo=UTC), "Acme renewal", "$5,000")
+    _win(slack, clock, datetime(2026, 11, 19, 15, 0, tzinfo=UTC), "Globex pilot", "$3,000")
+    clock.set(datetime(2026, 11, 20, 15, 0, tzinfo=UTC))
+    reply = slack.command(f"report subscribe won {LEADS} weekly mon 08:30")
+    shown = text_of(reply)
+    assert "<#C0LEADS01> will get the team's deals won (last week), weekly on Monday at 08:30" in shown, shown
+    assert "(America/New_York)" in shown and "First one: Mon 23 Nov 08:30" in shown, shown
+
+    # Monday 23 November, 08:30 in New York (EST) is 13:30 UTC: not a minute before.
+    clock.set(datetime(2026, 11, 23, 13, 29, tzinfo=UTC))
+    scheduler.tick()
+    assert _posts(slack, "C0LEADS01") == []
+    clock.set(datetime(2026, 11, 23, 13, 30, tzinfo=UTC))
+    _two_schedulers_tick(slack, clock, scheduler, engine)
+    scheduler.tick()
+    posts = _posts(slack, "C0LEADS01")
+    assert len(posts) == 1, [text_of(p) for p in posts]
+    text = text_of(posts[0])
+    assert "The team's deals won" in text and "2 deals · $8,000" in text, text
+    assert "Mon 16 Nov – Sun 22 Nov 2026" in text, text
+    # The figures per day, as text beside the chart.
+    assert "• Tue 17: 1 won · $5,000 · 0 lost" in text and "• Thu 19: 1 won · $3,000 · 0 lost" in text, text
+    assert "• Wed 18: 0 won" in text, text
+    uploads = _uploads_to(slack, "C0LEADS01")
+    assert len(uploads) == 1 and "Deals won and lost per day" in str(uploads[0].params), uploads
+    assert slack.fake.uploads[-1].params["bytes"].startswith(b"\x89PNG")
+
+    # The next Monday, once more.
+    clock.set(datetime(2026, 11, 30, 13, 30, tzinfo=UTC))
+    scheduler.tick()
+    assert len(_posts(slack, "C0LEADS01")) == 2
+
+
+def test_the_local_time_holds_across_the_change_of_daylight_saving(
+    slack: SlackHTTP, clock: ManualClock, scheduler: Scheduler
+) -> None:
+    _people(slack)
+    clock.set(datetime(2026, 10, 14, 12, 0, tzinfo=UTC))
+    shown = text_of(slack.command(f"report subscribe forecast {LEADS} weekly mon 08:30 in Europe/Paris"))
+    assert "the team's forecast (this quarter), weekly on Monday at 08:30 (Europe/Paris)" in shown, shown
+    # 19 October: summer time in Paris (UTC+2), 08:30 is 06:30 UTC.
+    clock.set(datetime(2026, 10, 19, 6, 29, tzinfo=UTC))
+    scheduler.tick()
+    assert _posts(slack, "C0LEADS01") == []
+    clock.set(datetime(2026, 10, 19, 6, 30, tzinfo=UTC))
+    scheduler.tick()
+    assert len(_posts(slack, "C0LEADS01")) == 1
+    assert "The team's forecast" in text_of(_posts(slack, "C0LEADS01")[0])
+    # 26 October: winter time since the 25th (UTC+1), 08:30 is 07:30 UTC.
+    clock.set(datetime(2026, 10, 26, 6, 30, tzinfo=UTC))
+    scheduler.tick()
+    clock.set(datetime(2026, 10, 26, 7, 29, tzinfo=UTC))
+    scheduler.tick()
+    assert len(_posts(slack, "C0LEADS01")) == 1
+    clock.set(datetime(2026, 10, 26, 7, 30, tzinfo=UTC))
+    scheduler.tick()
+    assert len(_posts(slack, "C0LEADS01")) == 2
+
+
+def test_a_rep_may_subscribe_only_their_own_figures(slack: SlackHTTP) -> None:
+    _people(slack)
+    team = text_of(slack.command(f"report subscribe won {LEADS} weekly mon", user=BOB))
+    assert "Only a manager or an admin can post the team's or a teammate's figures" in team, team
+    assert "will get" not in team, team
+    other = text_of(slack.command(f"report subscribe activity {LEADS} daily 18:00 <@{ANN}>", user=BOB))
+    assert "will get" not in other, other
+    assert rows(slack, ReportSubscription) == []
+    mine = text_of(slack.command(f"report subscribe activity {LEADS} daily 18:00 mine", user=BOB))
+    assert f"<#C0LEADS01> will get <@{BOB}>'s activity (this week), daily at 18:00 (Europe/Paris)" in mine, (
+        mine
+    )
+    bad = text_of(slack.command(f"report subscribe happiness {LEADS} daily"))
+    assert "“happiness” is not a report I can post" in bad, bad
+    when = text_of(slack.command(f"report subscribe won {LEADS}"))
+    assert "How often should I post it" in when, when
+    assert len(rows(slack, ReportSubscription)) == 1
+
+
+def test_unsubscribe_by_number_or_button_and_undo_each_change(
+    slack: SlackHTTP, clock: ManualClock, scheduler: Scheduler
+) -> None:
+    _people(slack)
+    made = slack.command(f"report subscribe win rate {LEADS} daily 09:00 this month")
+    assert "the team's win rate (this month), daily at 09:00" in text_of(made), text_of(made)
+    undone = slack.press(made, "Undo")
+    assert "Undone" in text_of(undone), text_of(undone)
+    assert rows(slack, ReportSubscription) == []
+
+    slack.command(f"report subscribe win rate {LEADS} daily 09:00 this month")
+    slack.command(f"report subscribe funnel {LEADS} weekly mon,thu 10:00")
+    (first, second) = sorted(s.id for s in rows(slack, ReportSubscription))
+    listed = slack.command("report subscriptions")
+    shown = text_of(listed)
+    assert f"*#{first}* <#C0LEADS01>: the team's win rate (this month), daily at 09:00" in shown, shown
+    assert "weekly on Monday, Thursday at 10:00" in shown, shown
+
+    removed = slack.press(listed, "Remove")  # the first line's button
+    assert f"Stopped #{first}" in text_of(removed), text_of(removed)
+    assert [s.id for s in rows(slack, ReportSubscription)] == [second]
+    back = slack.press(removed, "Undo")
+    assert "Undone" in text_of(back)
+    assert sorted(s.id for s in rows(slack, ReportSubscription)) == [first, second]
+
+    stopped = text_of(slack.command(f"report unsubscribe {second}"))
+    assert f"Stopped #{second}" in stopped, stopped
+    missing = text_of(slack.command("report unsubscribe 999"))
+    assert "no report subscription number 999" in missing, missing
+    # Thursday 19 November 10:00 in New York: the funnel was removed, so nothing is posted for it.
+    clock.set(datetime(2026, 11, 19, 15, 0, tzinfo=UTC))
+    scheduler.tick()
+    assert not any("funnel" in text_of(p) for p in _posts(slack, "C0LEADS01"))
+    # The win rate, restored by the undo, still comes (09:00 New York, 14:00 UTC).
+    assert any("win rate" in text_of(p) for p in _posts(slack, "C0LEADS01"))
+
+
+def test_a_trend_report_answers_with_its_figures_per_week_and_a_chart(
+    slack: SlackHTTP, clock: ManualClock
+) -> None:
+    _people(slack)
+    _win(slack, clock, datetime(2026, 11, 3, 15, 0, tzinfo=UTC), "Acme renewal", "$5,000")
+    _win(slack, clock, datetime(2026, 11, 4, 15, 0, tzinfo=UTC), "Globex pilot", "$3,000")
+    _win(slack, clock, datetime(2026, 11, 12, 15, 0, tzinfo=UTC), "Initech", "$1,000")
+    clock.set(datetime(2026, 11, 18, 15, 0, tzinfo=UTC))
+    shown = text_of(slack.dm("report won this month"))
+    assert "3 deals · $9,000" in shown, shown
+    # Weeks by their Monday; the first and last clipped to the month.
+    assert "*Per week*" in shown, shown
+    assert "• 26 Oct: 0 won" in shown, shown  # Sun 1 Nov is in the week of Mon 26 Oct
+    assert "• 2 Nov: 2 won · $8,000 · 0 lost" in shown, shown
+    assert "• 9 Nov: 1 won · $1,000 · 0 lost" in shown, shown
+    assert "The chart is in your DM with me" in shown, shown
+    complete = slack.fake.wait_calls("files.completeUploadExternal")[-1]
+    assert "Deals won and lost per week" in str(complete.params), complete.params
+    assert slack.fake.uploads[-1].params["bytes"].startswith(b"\x89PNG")
+
+
+def test_win_rate_activity_and_satisfaction_per_week_with_their_charts(
+    slack: SlackHTTP, clock: ManualClock
+) -> None:
+    _people(slack)
+    slack.command("contact add Jane Doe jane@acme.com Acme")
+    # Week of 2 Nov: one won, one lost, a call and an NPS 9; week of 9 Nov: one won, two calls, an NPS 5.
+    _win(slack, clock, datetime(2026, 11, 3, 15, 0, tzinfo=UTC), "Acme renewal", "$5,000")
+    clock.set(datetime(2026, 11, 4, 15, 0, tzinfo=UTC))
+    slack.command("deal add Globex pilot $3,000", user=BOB)
+    slack.command("deal move Globex pilot lost", user=BOB)
+    slack.command("log call with Jane Doe: pricing")
+    slack.command("feedback Jane Doe nps 9")
+    _win(slack, clock, datetime(2026, 11, 10, 15, 0, tzinfo=UTC), "Initech", "$1,000")
+    slack.command("log call with Jane Doe: contract")
+    slack.command("log call with Jane Doe: signature")
+    slack.command("feedback Jane Doe nps 5")
+    clock.set(datetime(2026, 11, 18, 15, 0, tzinfo=UTC))
+
+    rate = text_of(slack.dm("report win rate this month"))
+    assert "• 2 Nov: 50% (1 of 2)" in rate and "• 9 Nov: 100% (1 of 1)" in rate, rate
+    assert "• 16 Nov: no deals closed" in rate, rate
+    chart = slack.fake.wait_calls("files.completeUploadExternal")[-1]
+    assert "Win rate per week" in str(chart.params), chart.params
+
+    activity = text_of(slack.dm("report activity this month"))
+    assert "• 2 Nov: 1 (1 call)" in activity and "• 9 Nov: 2 (2 calls)" in activity, activity
+    chart = slack.fake.wait_calls("files.completeUploadExternal", count=2)[-1]
+    assert "Activity logged per week" in str(chart.params), chart.params
+
+    nps = text_of(slack.dm("report satisfaction this month"))
+    assert "• 2 Nov: NPS +100 (1 answer)" in nps and "• 9 Nov: NPS -100 (1 answer)" in nps, nps
+    assert "• 16 Nov: no answers" in nps, nps
+    chart = slack.fake.wait_calls("files.completeUploadExternal", count=3)[-1]
+    assert "NPS per week" in str(chart.params), chart.params
+
+
+def test_a_removal_undone_after_its_slot_resumes_at_the_next_one(
+    slack: SlackHTTP, clock: ManualClock, scheduler: Scheduler
+) -> None:
+    _people(slack)
+    slack.command(f"report subscribe won {LEADS} daily 09:00")  # next: Thu 19 Nov 09:00 in New York
+    (sub,) = rows(slack, ReportSubscription)
+    removed = slack.command(f"report unsubscribe {sub.id}")
+    clock.set(datetime(2026, 11, 19, 16, 0, tzinfo=UTC))  # past Thursday's run
+    assert "Undone" in text_of(slack.press(removed, "Undo"))
+    scheduler.tick()
+    assert _posts(slack, "C0LEADS01") == []  # not the missed run at once
+    clock.set(datetime(2026, 11, 20, 14, 0, tzinfo=UTC))  # Friday 09:00 in New York
+    scheduler.tick()
+    assert len(_posts(slack, "C0LEADS01")) == 1
+
+
+def test_a_subscriber_who_is_a_rep_now_gets_a_refusal_posted_not_the_team_figures(
+    slack: SlackHTTP, clock: ManualClock, scheduler: Scheduler
+) -> None:
+    _people(slack)
+    slack.command(f"role <@{BOB}> manager")
+    made = text_of(slack.command(f"report subscribe won {LEADS} daily 09:00", user=BOB))
+    assert "will get the team's deals won" in made, made
+    slack.command(f"role <@{BOB}> rep")
+    clock.set(datetime(2026, 11, 19, 8, 0, tzinfo=UTC))  # 09:00 in Paris, Bob's zone
+    scheduler.tick()
+    (post,) = _posts(slack, "C0LEADS01")
+    text = text_of(post)
+    assert "I could not post this report" in text and "Only a manager or an admin" in text, text
+    assert "deals won" not in text, text
