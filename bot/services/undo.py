@@ -20,9 +20,9 @@ from bot.services.companies import find_company
 from bot.services.contacts import find_contact
 from bot.services.deals import find_deal
 from bot.services.errors import Conflict, NotFound
-from bot.services.stage_moves import is_move, restore_moves
 from bot.services.report_subscriptions import next_run as report_next_run
 from bot.services.report_subscriptions import weekdays_of
+from bot.services.stage_moves import is_move, restore_moves
 from bot.services.subscriptions import Schedule, next_run
 from bot.services.tasks import find_task, rearm_reminder
 from bot.services.tenancy import with_deleted
