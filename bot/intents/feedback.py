@@ -52,9 +52,9 @@ def _answers(n: int) -> str:
 def _scores(x: Scores) -> str:
     bits = []
     if x.net_promoter is not None:
-        bits.append(f"NPS {x.net_promoter:+.0f} ({_answers(len(x.nps))})")
+        bits.append(f"NPS {x.net_promoter:+.0f} ({_answers(x.nps_answers)})")
     if x.average_csat is not None:
-        bits.append(f"CSAT {x.average_csat:.1f}/5 ({_answers(len(x.csat))})")
+        bits.append(f"CSAT {x.average_csat:.1f}/5 ({_answers(x.csat_answers)})")
     return " · ".join(bits) or "no answers"
 
 
