@@ -10,6 +10,7 @@ from datetime import date, timedelta
 from bot.blocks import cards
 from bot.blocks.common import moneys, user
 from bot.commands.registry import Ctx, Reply
+from bot.intents.report_charts import figures
 from bot.services.errors import Invalid
 from bot.services.quotas import Attainment, QuotaLine
 from bot.services.timeutil import today_in
@@ -115,7 +116,7 @@ def _ordinal(n: int) -> str:
 
 
 def quota_report(ctx: Ctx, start: date, end: date, owner: str | None) -> tuple[str, list[str]]:
-    a: Attainment = ctx.crm.attainment(ctx.actor, start, end, owner)
+    a: Attainment = figures(ctx, "attainment", start, end, owner)
     currency = ctx.crm.workspace_currency(ctx.actor)
     title = f"{user(owner)}'s quota" if owner else "The team's quotas"
     if not a.people:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
+from typing import Any
 
 from bot.charts import bars_png
 from bot.commands.registry import Ctx
@@ -14,8 +15,16 @@ from bot.commands.registry import Ctx
 Chart = tuple[str, bytes, str]  # filename, PNG, title
 
 
+def figures(ctx: Ctx, report: str, start: date, end: date, owner: str | None) -> Any:
+    """The report ``ctx.crm.<report>`` over the period, read once per request (reply and chart)."""
+    key = (report, start, end, owner)
+    if key not in ctx.figures:
+        ctx.figures[key] = getattr(ctx.crm, report)(ctx.actor, start, end, owner)
+    return ctx.figures[key]
+
+
 def _funnel(ctx: Ctx, start: date, end: date, owner: str | None) -> list[Chart]:
-    f = ctx.crm.funnel(ctx.actor, start, end, owner)
+    f = figures(ctx, "funnel", start, end, owner)
     if not f.added:
         return []
     labels = [st.name for st in f.stages] + ["Won"]
@@ -33,7 +42,7 @@ def _bucket(a: date, b: date) -> str:
 
 
 def _forecast(ctx: Ctx, start: date, end: date, owner: str | None) -> list[Chart]:
-    f = ctx.crm.forecast(ctx.actor, start, end, owner)
+    f = figures(ctx, "forecast", start, end, owner)
     out = []
     for currency in sorted(f.amounts):  # one chart per currency: never one scale for two
         labels = [_bucket(a, b) for a, b, _ in f.buckets]
@@ -50,7 +59,7 @@ def _forecast(ctx: Ctx, start: date, end: date, owner: str | None) -> list[Chart
 
 
 def _quota(ctx: Ctx, start: date, end: date, owner: str | None) -> list[Chart]:
-    a = ctx.crm.attainment(ctx.actor, start, end, owner)
+    a = figures(ctx, "attainment", start, end, owner)
     if not a.lines:
         return []
     labels = [x.name or x.slack_id for x in a.lines[:20]]

@@ -19,8 +19,9 @@ from bot.dispatch import execute, understand, wrong_form
 from bot.intents.feedback import satisfaction_report
 from bot.intents.quotas import quota_report, set_quota
 from bot.intents.records import not_yet
-from bot.intents.report_charts import upload_after
-from bot.services.forecasts import Hindsight, Slice
+from bot.intents.report_charts import figures, upload_after
+from bot.services.forecasts import Forecast, Hindsight, Slice
+from bot.services.funnel import Funnel
 from bot.services.reports import Activity, Closed, previous
 from bot.services.timeutil import today_in
 from bot.spec import IntentSpec, Verb
@@ -112,7 +113,7 @@ def _cycle(ctx: Ctx, start: date, end: date, owner: str | None) -> tuple[str, li
         return f"{whose} sales cycle", ["*No deals won in this period.*"]
     lines = [
         f"*{c.average:.0f} days on average* (median {c.median:.0f}) from added to won",
-        f"over {deals_count(len(c.days))} won",
+        f"over {deals_count(c.won)} won",
     ]
     return f"{whose} sales cycle", lines
 
@@ -140,7 +141,7 @@ def _hindsight(h: Hindsight, currency: str, today: date) -> list[str]:
 
 
 def _forecast(ctx: Ctx, start: date, end: date, owner: str | None) -> tuple[str, list[str]]:
-    f = ctx.crm.forecast(ctx.actor, start, end, owner)
+    f: Forecast = figures(ctx, "forecast", start, end, owner)
     currency = ctx.crm.workspace_currency(ctx.actor)
     whose = _whose(owner)
     lines = [
@@ -178,7 +179,7 @@ def _days(days: float | None) -> str:
 
 
 def _funnel(ctx: Ctx, start: date, end: date, owner: str | None) -> tuple[str, list[str]]:
-    f = ctx.crm.funnel(ctx.actor, start, end, owner)
+    f: Funnel = figures(ctx, "funnel", start, end, owner)
     title = f"{_whose(owner)} funnel"
     if not f.added:
         return title, ["*No deals added in this period.*"]
