@@ -97,7 +97,7 @@ def _won_per_period(
     for (first, last), ids in people.items():
         since = datetime.combine(first, time(0), zone(tz))
         until = datetime.combine(last + timedelta(days=1), time(0), zone(tz))
-        q = (
+        won = (
             select(Deal.owner_id, Deal.currency, func.sum(Deal.amount), func.count())
             .join(PipelineStage, Deal.stage_id == PipelineStage.id)
             .where(
@@ -108,8 +108,8 @@ def _won_per_period(
             )
             .group_by(Deal.owner_id, Deal.currency)
         )
-        for owner_id, currency, amount, count in s.execute(q):
-            out[(first, last, int(owner_id), currency)] = (Decimal(amount or 0), int(count))
+        for owner_id, currency, amount, count in s.execute(won):
+            out[(first, last, int(owner_id or 0), currency)] = (Decimal(amount or 0), int(count))
     return out
 
 
