@@ -1,32 +1,49 @@
-"""Bulk seeding of one workspace for benchmarks: N contacts (with companies) and M deals.
+"""Bulk seeding of one workspace for benchmarks: N contacts (with companies), M deals and their history
+(audit events of stage moves and edits, interactions, satisfaction answers, quotas).
 
 Rows go straight into a migrated database through SQLAlchemy Core ``executemany`` (SQLite) or
 ``COPY … FROM STDIN`` (PostgreSQL, via psycopg), never through the service layer: a million audited
 operations would take hours and measure nothing we care about here.
 
     python -m bench.seed --db postgresql+psycopg://postgres@127.0.0.1:5432/bench --contacts 100000 --deals 1000000
+    python -m bench.seed --db … --history-only --audit-events 10000000 --interactions 5000000 --feedback 100000 --quotas
 """
 
 from __future__ import annotations
 
 import argparse
 import io
+import json
 import random
 import sys
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from itertools import accumulate
 from typing import Any
 
-from sqlalchemy import Engine, Table, func, insert, select, text
+from sqlalchemy import Engine, Table, func, insert, select, text, update
 
 from bot.db import make_engine
 from bot.migrate import upgrade
 from bot.services import totals
 from bot.services.text import fold
-from models import Company, Contact, Deal, Pipeline, PipelineStage, User, Workspace
+from models import (
+    AuditEvent,
+    Company,
+    Contact,
+    Deal,
+    Feedback,
+    Interaction,
+    Pipeline,
+    PipelineStage,
+    Quota,
+    Target,
+    User,
+    Workspace,
+)
 from models.entities import DEFAULT_PROBABILITIES, DEFAULT_STAGES
 
 
@@ -300,6 +317,10 @@ def seed(
     now: datetime | None = None,
     migrate: bool = True,
     log: bool = False,
+    audit_events: int = 0,
+    interactions: int = 0,
+    feedback: int = 0,
+    quotas: bool = False,
 ) -> Seeded:
     """Fill workspace ``team_id`` with people, companies, contacts and deals; returns what was made.
 
@@ -533,10 +554,451 @@ def seed(
             with engine.begin() as conn:
                 conn.exec_driver_sql("ANALYZE")
         say("pipeline totals counted, statistics updated")
+        history(
+            engine,
+            audit_events=audit_events,
+            interactions=interactions,
+            feedback=feedback,
+            quotas=quotas,
+            team_id=team_id,
+            seed_value=seed_value,
+            now=now,
+            log=log,
+        )
         return Seeded(team_id, ws_id, users, companies, contacts, deals, time.perf_counter() - started)
     finally:
         if own_engine:
             engine.dispose()
+
+
+# ---- history: the stage moves, edits, interactions, answers and quotas a workspace gathers -------------
+
+INTERACTION_WEIGHTS = {"call": 30, "email": 35, "meeting": 15, "note": 15, "message": 5}
+SUMMARIES = (
+    "Discussed pricing and next steps",
+    "Intro call, sent deck",
+    "Follow-up on the proposal",
+    "Demo for the ops team",
+    "Renewal terms, waiting on legal",
+    "Checked in after onboarding",
+    "Asked for references",
+    "Budget confirmed for next quarter",
+)
+OPEN_KEYS = ("lead", "qualified", "demo", "proposal", "negotiation")
+# How long interactions reach back: about two years of a team's calls, emails and meetings.
+HISTORY_DAYS = 730
+
+
+@dataclass(frozen=True)
+class History:
+    audit_events: int
+    interactions: int
+    feedback: int
+    quotas: int
+    seconds: float
+
+
+def _iso(value: datetime) -> str:
+    return value.astimezone(UTC).isoformat()
+
+
+def _aware(value: Any) -> datetime:
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+def _deal_chunks(engine: Engine, ws_id: int, size: int = 50_000) -> Iterator[list[Any]]:
+    """The workspace's deals by id, a chunk per short read (SQLite allows no write beside an open read)."""
+    last = 0
+    cols = (
+        Deal.id,
+        Deal.title,
+        Deal.company_id,
+        Deal.contact_id,
+        Deal.amount,
+        Deal.currency,
+        Deal.stage_id,
+        Deal.owner_id,
+        Deal.close_date,
+        Deal.forecast_category,
+        Deal.created_at,
+        Deal.stage_changed_at,
+    )
+    while True:
+        with engine.connect() as conn:
+            rows = conn.execute(
+                select(*cols).where(Deal.workspace_id == ws_id, Deal.id > last).order_by(Deal.id).limit(size)
+            ).all()
+        if not rows:
+            return
+        yield rows
+        last = rows[-1].id
+
+
+def _moments(r: random.Random, first: datetime, last: datetime, n: int) -> list[datetime]:
+    """``n`` instants in order, strictly after ``first`` and at most ``last``, the final one at ``last``."""
+    span = max((last - first).total_seconds(), float(n))
+    points = sorted(r.uniform(1.0, span) for _ in range(n - 1))
+    return [first + timedelta(seconds=p) for p in points] + [last]
+
+
+def _path(r: random.Random, key: str) -> list[str]:
+    """The stages a deal went through to reach ``key``: from lead, now and then skipping one."""
+    if key in OPEN_KEYS:
+        upto = OPEN_KEYS.index(key)
+    elif key == "won":
+        upto = len(OPEN_KEYS) - 1
+    else:
+        upto = r.randrange(len(OPEN_KEYS))
+    path = [k for i, k in enumerate(OPEN_KEYS[: upto + 1]) if i in (0, upto) or r.random() > 0.15]
+    if key in ("won", "lost"):
+        path.append(key)
+    return path
+
+
+class _Audit:
+    """Audit rows as the services write them: a deal's full snapshot when it was made, then each change
+    as the columns it changed, before and after."""
+
+    def __init__(
+        self, ws_id: int, pg: bool, stage_ids: dict[str, int], first_event: int, now: datetime
+    ) -> None:
+        self.ws_id, self.pg, self.stage_ids, self.n, self.now = ws_id, pg, stage_ids, first_event, now
+        self.won, self.lost = stage_ids["won"], stage_ids["lost"]
+
+    def row(self, deal_id: int, actor: Any, action: str, before: str, after: str, at: datetime) -> tuple:
+        self.n += 1
+        at_v: object = at if self.pg else _sqlite_dt(at)
+        op = f"00000000-0000-4000-8000-{self.n:012x}"
+        return (self.n, self.ws_id, op, actor, "deal", deal_id, action, before, after, at_v, None)
+
+    def create(self, d: Any, stage_id: int, amount: str | None, close: str | None, at: datetime) -> tuple:
+        made = _iso(at)
+        after = {
+            "workspace_id": self.ws_id,
+            "title": d.title,
+            "company_id": d.company_id,
+            "contact_id": d.contact_id,
+            "amount": amount,
+            "currency": d.currency,
+            "stage_id": stage_id,
+            "owner_id": d.owner_id,
+            "room_channel_id": None,
+            "close_date": close,
+            "closed_at": None,
+            "closed_by_id": None,
+            "stage_changed_at": made,
+            "last_activity_at": made,
+            "stale_alerted_at": None,
+            "stale_snoozed_until": None,
+            "tags": [],
+            "custom": {},
+            "forecast_category": d.forecast_category,
+            "created_at": made,
+            "deleted_at": None,
+            "deleted_by_id": None,
+        }
+        return self.row(d.id, d.owner_id, "create", None, json.dumps(after), at)  # type: ignore[arg-type]
+
+    def move(self, d: Any, old: int, new: int, since: datetime, at: datetime) -> tuple:
+        was, now = _iso(since), _iso(at)
+        before = f'{{"stage_id": {old}, "stage_changed_at": "{was}", "last_activity_at": "{was}"'
+        after = f'{{"stage_id": {new}, "stage_changed_at": "{now}", "last_activity_at": "{now}"'
+        if new in (self.won, self.lost):
+            before += ', "closed_at": null, "closed_by_id": null'
+            after += f', "closed_at": "{now}", "closed_by_id": {d.owner_id or "null"}'
+        return self.row(d.id, d.owner_id, "update", before + "}", after + "}", at)
+
+    def edit(self, d: Any, key: str, old: str | None, new: str | None, at: datetime) -> tuple:
+        def text(v: str | None) -> str:
+            return "null" if v is None else f'"{v}"'
+
+        return self.row(
+            d.id, d.owner_id, "update", f'{{"{key}": {text(old)}}}', f'{{"{key}": {text(new)}}}', at
+        )
+
+
+def _deal_events(a: _Audit, r: random.Random, d: Any, keys: dict[int, str], extra: int) -> list[tuple]:
+    """One deal's events: made in the first stage of its path, moved along it (the last move when its
+    stage changed), its amount and expected close date edited ``extra`` times in between."""
+    made, moved = _aware(d.created_at), _aware(d.stage_changed_at)
+    moved = max(moved, made + timedelta(seconds=len(keys)))
+    path = [a.stage_ids[k] for k in _path(r, keys[d.stage_id])]
+    amount = None if d.amount is None else f"{Decimal(d.amount):.2f}"
+    close = None if d.close_date is None else str(d.close_date)[:10]
+    # The values it was made with; each edit moves one step towards the ones it has now.
+    amounts = [amount]
+    closes = [close]
+    edits = []
+    for _ in range(extra):
+        if r.random() < 0.5 and amount is not None:
+            amounts.insert(0, f"{Decimal(amounts[0]) * Decimal(r.choice((8, 9, 11, 12))) / 10:.2f}")
+            edits.append("amount")
+        elif close is not None:
+            shifted = date.fromisoformat(closes[0]) - timedelta(days=r.randrange(-30, 60))
+            closes.insert(0, shifted.isoformat())
+            edits.append("close_date")
+    rows = [a.create(d, path[0], amounts[0], closes[0], made)]
+    events: list[tuple[datetime, int, Any]] = []
+    if len(path) > 1:
+        events += [
+            (at, 0, st) for at, st in zip(_moments(r, made, moved, len(path) - 1), path[1:], strict=True)
+        ]
+    if edits:
+        until = max(made + timedelta(seconds=1), min(moved + timedelta(days=30), a.now))
+        events += [(at, 1, key) for at, key in zip(_moments(r, made, until, len(edits)), edits, strict=True)]
+    events.sort(key=lambda e: (e[0], e[1]))
+    stage, since, ai, ci = path[0], made, 0, 0
+    for at, kind, what in events:
+        if kind == 0:
+            rows.append(a.move(d, stage, what, since, at))
+            stage, since = what, at
+        elif what == "amount":
+            rows.append(a.edit(d, "amount", amounts[ai], amounts[ai + 1], at))
+            ai += 1
+        else:
+            rows.append(a.edit(d, "close_date", closes[ci], closes[ci + 1], at))
+            ci += 1
+    return rows
+
+
+def history(
+    db: str | Engine,
+    *,
+    audit_events: int = 0,
+    interactions: int = 0,
+    feedback: int = 0,
+    quotas: bool = False,
+    team_id: str = "TBENCH",
+    seed_value: int = 42,
+    now: datetime | None = None,
+    log: bool = False,
+) -> History:
+    """Give a seeded workspace its past: about ``audit_events`` audit events on its deals (each made in
+    the first stage of its path and moved along it to the stage it is in, its amount and close date
+    edited in between), ``interactions`` calls, emails, meetings… spread over two years, ``feedback``
+    NPS and CSAT answers over a year, and (``quotas``) a quota per person and quarter for two years.
+    Closed deals get the moment they closed (their last stage change) where they have none."""
+    started = time.perf_counter()
+    engine = make_engine(db) if isinstance(db, str) else db
+    own_engine = isinstance(db, str)
+    rng = random.Random(seed_value + 1)
+    now = (now or datetime.now(UTC)).astimezone(UTC)
+    pg = engine.dialect.name == "postgresql"
+    bulk = _copy if pg else _sqlite_fast_insert
+
+    def say(what: str) -> None:
+        if log:
+            print(f"  {what} ({time.perf_counter() - started:.1f}s)", file=sys.stderr)
+
+    def ts(value: datetime) -> object:
+        return value if pg else _sqlite_dt(value)
+
+    try:
+        with engine.begin() as conn:
+            ws_id = conn.scalar(select(Workspace.id).where(Workspace.team_id == team_id))
+            if ws_id is None:
+                raise RuntimeError(f"no workspace {team_id}: seed it first")
+            stages = conn.execute(
+                select(PipelineStage.id, PipelineStage.key, PipelineStage.is_closed).where(
+                    PipelineStage.workspace_id == ws_id
+                )
+            ).all()
+            stage_ids = {key: sid for sid, key, _ in stages}
+            closed = [sid for sid, _, is_closed in stages if is_closed]
+            conn.execute(
+                update(Deal)
+                .where(Deal.workspace_id == ws_id, Deal.stage_id.in_(closed), Deal.closed_at.is_(None))
+                .values(closed_at=Deal.stage_changed_at, closed_by_id=Deal.owner_id)
+            )
+            deals = conn.scalar(select(func.count(Deal.id)).where(Deal.workspace_id == ws_id)) or 0
+            owners = list(conn.scalars(select(User.id).where(User.workspace_id == ws_id).order_by(User.id)))
+            low, high = conn.execute(
+                select(func.min(Contact.id), func.max(Contact.id)).where(Contact.workspace_id == ws_id)
+            ).one()
+            first_event = conn.scalar(select(func.max(AuditEvent.id))) or 0
+            first_interaction = conn.scalar(select(func.max(Interaction.id))) or 0
+            first_target = conn.scalar(select(func.max(Target.id))) or 0
+        say("closed deals dated")
+
+        written = 0
+        if audit_events and deals:
+            keys = {sid: key for key, sid in stage_ids.items()}
+            audit = _Audit(ws_id, pg, stage_ids, first_event, now)
+            # Stage moves first; edits make up the rest of the number asked for.
+            per_deal = audit_events / deals
+
+            def audit_rows() -> Iterator[tuple[object, ...]]:
+                r = rng
+                for chunk in _deal_chunks(engine, ws_id):
+                    for d in chunk:
+                        moves = len(_path(random.Random(d.id), keys[d.stage_id]))
+                        spare = max(0.0, per_deal - moves)
+                        extra = int(spare) + (r.random() < spare - int(spare))
+                        yield from _deal_events(audit, r, d, keys, extra)
+
+            bulk(engine, AuditEvent.__table__, AUDIT_COLUMNS, audit_rows())  # type: ignore[arg-type]
+            written = audit.n - first_event
+            say(f"{written} audit events")
+
+        if interactions and owners and low is not None:
+            firsts = (first_interaction, first_target)
+            _interactions(engine, ws_id, interactions, rng, owners, (low, high), firsts, now)
+            say(f"{interactions} interactions")
+
+        if feedback and owners and low is not None:
+            _feedback(engine, ws_id, feedback, rng, owners, (low, high), now)
+            say(f"{feedback} satisfaction answers")
+        made_quotas = _quotas(engine, ws_id, rng, owners, now) if quotas and owners else 0
+        if made_quotas:
+            say(f"{made_quotas} quotas")
+
+        if pg:
+            with engine.begin() as conn:
+                for table in ("audit_events", "interactions", "targets", "deals"):
+                    conn.execute(
+                        text(
+                            f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                            f"(SELECT coalesce(max(id), 1) FROM {table}))"
+                        )
+                    )
+            with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                conn.execute(
+                    text("VACUUM ANALYZE deals, audit_events, interactions, targets, feedback, quotas")
+                )
+        else:
+            with engine.connect() as conn:
+                conn.exec_driver_sql("ANALYZE")
+        say("statistics updated")
+        return History(written, interactions, feedback, made_quotas, time.perf_counter() - started)
+    finally:
+        if own_engine:
+            engine.dispose()
+
+
+def _interactions(
+    engine: Engine,
+    ws_id: int,
+    n: int,
+    rng: random.Random,
+    owners: list[int],
+    contacts: tuple[int, int],
+    firsts: tuple[int, int],
+    now: datetime,
+) -> None:
+    """Calls, emails, meetings… over the last two years, each by one of the team and about a contact."""
+    pg = engine.dialect.name == "postgresql"
+    bulk = _copy if pg else _sqlite_fast_insert
+    kinds = list(INTERACTION_WEIGHTS)
+    cum = list(accumulate(INTERACTION_WEIGHTS.values()))
+    first_interaction, first_target = firsts
+    contact_of: list[int] = []
+
+    def rows() -> Iterator[tuple[object, ...]]:
+        r = rng
+        for i in range(n):
+            at = now - timedelta(seconds=r.uniform(0, HISTORY_DAYS * 86400))
+            at_v: object = at if pg else _sqlite_dt(at)
+            contact_of.append(r.randint(*contacts))
+            kind = r.choices(kinds, cum_weights=cum)[0]
+            yield (first_interaction + i + 1, ws_id, kind, r.choice(SUMMARIES), at_v, r.choice(owners), at_v)
+
+    bulk(
+        engine,
+        Interaction.__table__,  # type: ignore[arg-type]
+        ("id", "workspace_id", "kind", "summary", "occurred_at", "author_id", "created_at"),
+        rows(),
+    )
+    bulk(
+        engine,
+        Target.__table__,  # type: ignore[arg-type]
+        ("id", "workspace_id", "interaction_id", "contact_id"),
+        ((first_target + i + 1, ws_id, first_interaction + i + 1, c) for i, c in enumerate(contact_of)),
+    )
+
+
+def _feedback(
+    engine: Engine,
+    ws_id: int,
+    n: int,
+    rng: random.Random,
+    owners: list[int],
+    contacts: tuple[int, int],
+    now: datetime,
+) -> None:
+    """NPS and CSAT answers over the last year, each about its contact's company as the service records it."""
+    with engine.begin() as conn:
+        conn.execute(
+            insert(Feedback),
+            [
+                {
+                    "workspace_id": ws_id,
+                    "contact_id": rng.randint(*contacts),
+                    "scale": scale,
+                    "score": rng.choice((0, 3, 5, 6, 7, 8, 8, 9, 9, 10, 10))
+                    if scale == "nps"
+                    else rng.choice((1, 2, 3, 4, 4, 5, 5)),
+                    "author_id": rng.choice(owners),
+                    "given_at": now - timedelta(seconds=rng.uniform(0, 365 * 86400)),
+                    "created_at": now,
+                }
+                for scale in (rng.choice(("nps", "csat")) for _ in range(n))
+            ],
+        )
+        conn.execute(
+            update(Feedback)
+            .where(Feedback.workspace_id == ws_id)
+            .values(
+                company_id=select(Contact.company_id)
+                .where(Contact.id == Feedback.contact_id)
+                .scalar_subquery()
+            )
+        )
+
+
+def _quotas(engine: Engine, ws_id: int, rng: random.Random, owners: list[int], now: datetime) -> int:
+    """A quota per person and calendar quarter, over the last two years and this quarter."""
+    rows = []
+    for year in (now.year - 2, now.year - 1, now.year):
+        for q in range(4):
+            start = date(year, q * 3 + 1, 1)
+            if start > now.date() or (now.date() - start).days > 2 * 366:
+                continue
+            end = date(year + (q == 3), (q * 3 + 3) % 12 + 1, 1) - timedelta(days=1)
+            rows += [
+                {
+                    "workspace_id": ws_id,
+                    "user_id": uid,
+                    "period_start": start,
+                    "period_end": end,
+                    "amount": Decimal(rng.randrange(20, 120) * 10_000),
+                    "currency": "USD",
+                    "set_by_id": owners[0],
+                    "announced_pct": 100 if end < now.date() else 0,
+                    "created_at": now,
+                    "updated_at": now,
+                }
+                for uid in owners
+            ]
+    with engine.begin() as conn:
+        conn.execute(insert(Quota), rows)
+    return len(rows)
+
+
+AUDIT_COLUMNS = (
+    "id",
+    "workspace_id",
+    "op_id",
+    "actor_id",
+    "record_type",
+    "record_id",
+    "action",
+    "before",
+    "after",
+    "at",
+    "undone_by_op",
+)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -548,7 +1010,27 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--users", type=int, default=40)
     parser.add_argument("--team", default="TBENCH")
     parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--audit-events", type=int, default=0, help="stage moves and edits on the deals")
+    parser.add_argument("--interactions", type=int, default=0, help="over the last two years")
+    parser.add_argument("--feedback", type=int, default=0, help="NPS and CSAT answers over the last year")
+    parser.add_argument("--quotas", action="store_true", help="a quota per person and quarter")
+    parser.add_argument(
+        "--history-only", action="store_true", help="add the history to a workspace seeded before"
+    )
     args = parser.parse_args(argv)
+    extra = {
+        "audit_events": args.audit_events,
+        "interactions": args.interactions,
+        "feedback": args.feedback,
+        "quotas": args.quotas,
+    }
+    if args.history_only:
+        made = history(args.db, team_id=args.team, seed_value=args.seed, log=True, **extra)
+        print(
+            f"added to {args.team}: {made.audit_events} audit events, {made.interactions} interactions, "
+            f"{made.feedback} answers, {made.quotas} quotas in {made.seconds:.1f}s"
+        )
+        return 0
     result = seed(
         args.db,
         contacts=args.contacts,
@@ -558,6 +1040,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         team_id=args.team,
         seed_value=args.seed,
         log=True,
+        **extra,
     )
     print(
         f"seeded {result.team_id}: {result.users} people, {result.companies} companies, "

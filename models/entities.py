@@ -297,6 +297,20 @@ class Deal(SoftDeleted, WorkspaceScoped, Base):
         Index("ix_deals_close", "workspace_id", "close_date", "stage_id", "amount", "id"),
         # The stale-deal scan: quietest first.
         Index("ix_deals_activity", "workspace_id", "last_activity_at"),
+        # The reports' periods: deals closed (won/lost, win rate, velocity, cycle, quotas, customers) and
+        # added (the funnel) in a range, carrying what they group by, soft deletion included.
+        Index(
+            "ix_deals_closed",
+            "workspace_id",
+            "closed_at",
+            "stage_id",
+            "owner_id",
+            "currency",
+            "amount",
+            "created_at",
+            "deleted_at",
+        ),
+        Index("ix_deals_created", "workspace_id", "created_at", "stage_id", "owner_id", "deleted_at"),
         in_workspace(),
         tenant_key("deals", "deleted_by_id", "users"),
         tenant_key("deals", "company_id", "companies"),
@@ -424,6 +438,8 @@ class Interaction(WorkspaceScoped, Base):
     __tablename__ = "interactions"
     __table_args__ = (
         Index("ix_interactions_import_batch", "workspace_id", "import_batch"),
+        # Activity over a period, by author and kind, from the index alone.
+        Index("ix_interactions_occurred", "workspace_id", "occurred_at", "author_id", "kind"),
         in_workspace(),
         tenant_key("interactions", "author_id", "users"),
         one_of("kind", INTERACTION_KINDS),

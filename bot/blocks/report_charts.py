@@ -8,12 +8,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 
-from bot.blocks.reports import Asker, Report
+from bot.blocks.reports import Asker, Report, figures
 from bot.charts import ChartSpec
 
 
 def _funnel(ctx: Asker, start: date, end: date, owner: str | None) -> list[ChartSpec]:
-    f = ctx.crm.funnel(ctx.actor, start, end, owner)
+    f = figures(ctx, "funnel", start, end, owner)
     if not f.added:
         return []
     labels = (*(st.name for st in f.stages), "Won")
@@ -35,7 +35,7 @@ def _bucket(a: date, b: date) -> str:
 
 
 def _forecast(ctx: Asker, start: date, end: date, owner: str | None) -> list[ChartSpec]:
-    f = ctx.crm.forecast(ctx.actor, start, end, owner)
+    f = figures(ctx, "forecast", start, end, owner)
     out = []
     for currency in sorted(f.amounts):  # one chart per currency: never one scale for two
         labels = tuple(_bucket(a, b) for a, b, _ in f.buckets)
@@ -55,7 +55,7 @@ def _forecast(ctx: Asker, start: date, end: date, owner: str | None) -> list[Cha
 
 
 def _quota(ctx: Asker, start: date, end: date, owner: str | None) -> list[ChartSpec]:
-    a = ctx.crm.attainment(ctx.actor, start, end, owner)
+    a = figures(ctx, "attainment", start, end, owner)
     if not a.lines:
         return []
     labels = tuple(x.name or x.slack_id for x in a.lines[:20])

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from slack_sdk.models.blocks import Block
 
@@ -68,6 +68,19 @@ KIND_WORDS = {
 }
 
 
+def figures(ctx: Asker, report: str, start: date, end: date, owner: str | None) -> Any:
+    """``ctx.crm.<report>`` over the period, read once per request where the asker keeps figures (a
+    Slack request does): the chart draws what the reply showed, without reading it all again."""
+    kept = getattr(ctx, "figures", None)
+    key = (report, start, end, owner)
+    if isinstance(kept, dict) and key in kept:
+        return kept[key]
+    got = getattr(ctx.crm, report)(ctx.actor, start, end, owner)
+    if isinstance(kept, dict):
+        kept[key] = got
+    return got
+
+
 def _span(start: date, end: date) -> str:
     return f"{start:%a %-d %b} – {end:%a %-d %b %Y}"
 
@@ -109,7 +122,7 @@ def _cycle(ctx: Asker, start: date, end: date, owner: str | None) -> tuple[str, 
         return f"{whose} sales cycle", ["*No deals won in this period.*"]
     lines = [
         f"*{c.average:.0f} days on average* (median {c.median:.0f}) from added to won",
-        f"over {deals_count(len(c.days))} won",
+        f"over {deals_count(c.won)} won",
     ]
     return f"{whose} sales cycle", lines
 
@@ -137,7 +150,7 @@ def _hindsight(h: Hindsight, currency: str, today: date) -> list[str]:
 
 
 def _forecast(ctx: Asker, start: date, end: date, owner: str | None) -> tuple[str, list[str]]:
-    f = ctx.crm.forecast(ctx.actor, start, end, owner)
+    f = figures(ctx, "forecast", start, end, owner)
     currency = ctx.crm.workspace_currency(ctx.actor)
     whose = _whose(owner)
     lines = [
@@ -175,7 +188,7 @@ def _days(days: float | None) -> str:
 
 
 def _funnel(ctx: Asker, start: date, end: date, owner: str | None) -> tuple[str, list[str]]:
-    f = ctx.crm.funnel(ctx.actor, start, end, owner)
+    f = figures(ctx, "funnel", start, end, owner)
     title = f"{_whose(owner)} funnel"
     if not f.added:
         return title, ["*No deals added in this period.*"]
@@ -244,9 +257,9 @@ def _answers(n: int) -> str:
 def scores_line(x: Scores) -> str:
     bits = []
     if x.net_promoter is not None:
-        bits.append(f"NPS {x.net_promoter:+.0f} ({_answers(len(x.nps))})")
+        bits.append(f"NPS {x.net_promoter:+.0f} ({_answers(x.nps_answers)})")
     if x.average_csat is not None:
-        bits.append(f"CSAT {x.average_csat:.1f}/5 ({_answers(len(x.csat))})")
+        bits.append(f"CSAT {x.average_csat:.1f}/5 ({_answers(x.csat_answers)})")
     return " · ".join(bits) or "no answers"
 
 
@@ -280,7 +293,7 @@ def _ordinal(n: int) -> str:
 
 
 def quota_report(ctx: Asker, start: date, end: date, owner: str | None) -> tuple[str, list[str]]:
-    a: Attainment = ctx.crm.attainment(ctx.actor, start, end, owner)
+    a: Attainment = figures(ctx, "attainment", start, end, owner)
     currency = ctx.crm.workspace_currency(ctx.actor)
     title = f"{user(owner)}'s quota" if owner else "The team's quotas"
     if not a.people:

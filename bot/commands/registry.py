@@ -81,6 +81,8 @@ class Ctx:
     source: str = "command"
     share: bool = False
     text: str = ""
+    # A report's figures, read once per request: its chart draws what the reply showed.
+    figures: dict[tuple[Any, ...], Any] = field(default_factory=dict)
 
     @property
     def crm(self) -> CRM:

@@ -10,8 +10,9 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, case, func, literal, select
 from sqlalchemy.orm import Session
 
 from bot.services import policy
@@ -62,9 +63,20 @@ def _won(owner: User | None) -> Select[tuple[int | None]]:
     return q.where(Deal.owner_id == owner.id) if owner is not None else q
 
 
-def _buyers(s: Session, owner: User | None, since: datetime, until: datetime) -> set[int]:
-    q = _won(owner).where(Deal.closed_at >= since, Deal.closed_at < until).distinct()
-    return {int(c) for c in s.scalars(q) if c is not None}
+def _buyers(owner: User | None, since: datetime, until: datetime) -> Select[tuple[int | None]]:
+    """The companies with a win between two instants, as a query."""
+    return _won(owner).where(Deal.closed_at >= since, Deal.closed_at < until).distinct()
+
+
+def _count(s: Session, q: Select[Any]) -> int:
+    return int(s.scalar(select(func.count()).select_from(q.subquery())) or 0)
+
+
+def _amounts(rows: Any) -> dict[int, Amounts]:
+    out: dict[int, Amounts] = defaultdict(dict)
+    for company_id, currency, amount in rows:
+        out[company_id] = add_amounts(out[company_id], {currency: Decimal(amount or 0)})
+    return out
 
 
 def customers(
@@ -76,51 +88,80 @@ def customers(
     home = ws.default_currency if ws else "USD"
     since, until = bounds(actor, start, end)
     before = previous(start, end)
-    prior = _buyers(s, owner, *bounds(actor, *before))
-    buyers = _buyers(s, owner, since, until)
-    lifetime: dict[int, Amounts] = defaultdict(dict)
-    period: dict[int, Amounts] = defaultdict(dict)
-    counts: dict[int, int] = defaultdict(int)
-    base = _won(owner).add_columns(Deal.currency, func.sum(Deal.amount), func.count())
-    for company_id, currency, amount, count in s.execute(base.group_by(Deal.company_id, Deal.currency)):
-        lifetime[company_id] = add_amounts(lifetime[company_id], {currency: Decimal(amount or 0)})
-        counts[company_id] += int(count)
-    in_period = base.where(Deal.closed_at >= since, Deal.closed_at < until).group_by(
-        Deal.company_id, Deal.currency
-    )
-    for company_id, currency, amount, _count in s.execute(in_period):
-        period[company_id] = add_amounts(period[company_id], {currency: Decimal(amount or 0)})
+    prior = _buyers(owner, *bounds(actor, *before))
+    buyers = _buyers(owner, since, until)
     # New customers: no win before the period began.
-    earlier = _buyers(s, owner, datetime(1970, 1, 1, tzinfo=since.tzinfo), since)
-    ranked = sorted(
-        lifetime,
-        key=lambda c: (-lifetime[c].get(home, Decimal(0)), -sum(lifetime[c].values(), Decimal(0)), c),
-    )[:TOP]
+    earlier = _buyers(owner, datetime(1970, 1, 1, tzinfo=since.tzinfo), since)
+    period_q = (
+        _won(owner)
+        .add_columns(Deal.currency, func.sum(Deal.amount))
+        .where(Deal.closed_at >= since, Deal.closed_at < until)
+    )
+    revenue = add_amounts(
+        *(
+            {currency: Decimal(amount or 0)}
+            for _c, currency, amount in s.execute(
+                period_q.with_only_columns(literal(0), Deal.currency, func.sum(Deal.amount)).group_by(
+                    Deal.currency
+                )
+            )
+        )
+    )
+    # The top by lifetime value, ranked in the database: the workspace's currency first, then the sum
+    # of the rest (a ranking only; no amount shown adds currencies).
+    home_sum = func.coalesce(func.sum(case((Deal.currency == home, Deal.amount), else_=0)), 0)
+    ranked = [
+        int(c or 0)
+        for c in s.scalars(
+            _won(owner)
+            .group_by(Deal.company_id)
+            .order_by(home_sum.desc(), func.coalesce(func.sum(Deal.amount), 0).desc(), Deal.company_id)
+            .limit(TOP)
+        )
+    ]
+    lifetime: dict[int, Amounts] = {}
+    period: dict[int, Amounts] = {}
+    counts: dict[int, int] = defaultdict(int)
+    if ranked:
+        top = _won(owner).where(Deal.company_id.in_(ranked))
+        rows = s.execute(
+            top.add_columns(Deal.currency, func.sum(Deal.amount), func.count()).group_by(
+                Deal.company_id, Deal.currency
+            )
+        ).all()
+        lifetime = _amounts((c, cur, a) for c, cur, a, _n in rows)
+        for c, _cur, _a, n in rows:
+            counts[c] += int(n)
+        period = _amounts(
+            s.execute(period_q.where(Deal.company_id.in_(ranked)).group_by(Deal.company_id, Deal.currency))
+        )
     last = (
         select(Deal.company_id, func.max(Deal.last_activity_at))
         .where(Deal.company_id.in_(_won(owner)))
         .group_by(Deal.company_id)
         .having(func.max(Deal.last_activity_at) < now - timedelta(days=quiet_days))
-        .order_by(func.max(Deal.last_activity_at), Deal.company_id)
     )
-    quiet_rows = s.execute(last).all()
-    wanted = set(ranked) | {c for c, _ in quiet_rows[:QUIET_LIST]}
+    quiet_rows = s.execute(
+        last.order_by(func.max(Deal.last_activity_at), Deal.company_id).limit(QUIET_LIST)
+    ).all()
+    wanted = set(ranked) | {c for c, _ in quiet_rows}
     names: dict[int, str] = {}
     if wanted:
         names = {i: n for i, n in s.execute(select(Company.id, Company.name).where(Company.id.in_(wanted)))}
+    buyers_sub = buyers.subquery()
     return Customers(
         start,
         end,
         before,
-        len(prior),
-        len(prior & buyers),
-        len(buyers),
-        len(buyers - earlier),
-        add_amounts(*period.values()),
+        _count(s, prior),
+        _count(s, prior.where(Deal.company_id.in_(select(buyers_sub.c.company_id)))),
+        _count(s, buyers),
+        _count(s, buyers.where(Deal.company_id.not_in(earlier.with_only_columns(Deal.company_id)))),
+        revenue,
         [CustomerLine(names.get(c, "?"), period.get(c, {}), lifetime[c], counts[c]) for c in ranked],
         quiet_days,
-        [(names.get(c, "?"), at) for c, at in quiet_rows[:QUIET_LIST]],
-        len(quiet_rows),
+        [(names.get(c, "?"), at) for c, at in quiet_rows],
+        _count(s, last),
     )
 
 

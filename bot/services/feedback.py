@@ -6,11 +6,11 @@ Reps see the team's figures and their own line; managers and admins every owner'
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.services import policy
@@ -36,20 +36,31 @@ class FeedbackWritten:
 
 @dataclass
 class Scores:
-    nps: list[int] = field(default_factory=list)
-    csat: list[int] = field(default_factory=list)
+    """Answers per score, on each scale."""
+
+    nps: Counter[int] = field(default_factory=Counter)
+    csat: Counter[int] = field(default_factory=Counter)
+
+    @property
+    def nps_answers(self) -> int:
+        return sum(self.nps.values())
+
+    @property
+    def csat_answers(self) -> int:
+        return sum(self.csat.values())
 
     @property
     def net_promoter(self) -> float | None:
-        if not self.nps:
+        if not self.nps_answers:
             return None
-        promoters = sum(1 for s in self.nps if s >= 9)
-        detractors = sum(1 for s in self.nps if s <= 6)
-        return 100 * (promoters - detractors) / len(self.nps)
+        promoters = sum(n for s, n in self.nps.items() if s >= 9)
+        detractors = sum(n for s, n in self.nps.items() if s <= 6)
+        return 100 * (promoters - detractors) / self.nps_answers
 
     @property
     def average_csat(self) -> float | None:
-        return sum(self.csat) / len(self.csat) if self.csat else None
+        n = self.csat_answers
+        return sum(s * k for s, k in self.csat.items()) / n if n else None
 
 
 @dataclass(frozen=True)
@@ -66,20 +77,21 @@ def satisfaction(s: Session, actor: Actor, start: date, end: date, owner: User |
         policy.require(s, actor, "teammate figures")
     since, until = bounds(actor, start, end)
     q = (
-        select(Feedback.scale, Feedback.score, Company.name, User.slack_id)
+        select(Feedback.scale, Feedback.score, Company.name, User.slack_id, func.count())
         .join(Contact, Feedback.contact_id == Contact.id)
         .outerjoin(Company, Feedback.company_id == Company.id)
         .outerjoin(User, Contact.owner_id == User.id)
         .where(Feedback.given_at >= since, Feedback.given_at < until)
+        .group_by(Feedback.scale, Feedback.score, Company.name, User.slack_id)
     )
     if owner is not None:
         q = q.where(Contact.owner_id == owner.id)
     team = Scores()
     companies: dict[str, Scores] = defaultdict(Scores)
     owners: dict[str | None, Scores] = defaultdict(Scores)
-    for scale, score, company, slack_id in s.execute(q):
+    for scale, score, company, slack_id, n in s.execute(q):
         for scores in (team, owners[slack_id], *([companies[company]] if company else [])):
-            getattr(scores, scale).append(int(score))
+            getattr(scores, scale)[int(score)] += int(n)
     seen = (
         owners
         if policy.at_least(actor, "manager")
@@ -89,8 +101,8 @@ def satisfaction(s: Session, actor: Actor, start: date, end: date, owner: User |
         start,
         end,
         team,
-        sorted(companies.items(), key=lambda kv: (-(len(kv[1].nps) + len(kv[1].csat)), kv[0]))[:15],
-        sorted(seen.items(), key=lambda kv: (-(len(kv[1].nps) + len(kv[1].csat)), kv[0] or "")),
+        sorted(companies.items(), key=lambda kv: (-(kv[1].nps_answers + kv[1].csat_answers), kv[0]))[:15],
+        sorted(seen.items(), key=lambda kv: (-(kv[1].nps_answers + kv[1].csat_answers), kv[0] or "")),
     )
 
 

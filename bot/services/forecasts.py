@@ -16,7 +16,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import ColumnElement, Date, Numeric, Select, and_, case, cast, func, or_, select, type_coerce
 from sqlalchemy.orm import Session
 
 from bot.services import policy
@@ -173,11 +173,36 @@ def _first(item: tuple[tuple[int, str, int | None], Slice]) -> int:
 TRACKED = ("stage_id", "amount", "currency", "close_date")
 
 
-def _as_of(s: Session, deals: dict[int, dict[str, Any]], chosen: Select[Any], instant: datetime) -> None:
-    """Each deal's tracked columns as they stood at ``instant``, folded from its audit events up to
-    then (a deal with none keeps the values it has now)."""
-    q = (
-        select(AuditEvent.record_id, AuditEvent.after)
+def _has(s: Session, key: str) -> ColumnElement[bool]:
+    """Whether an audit event's ``after`` holds ``key`` (even as null: a cleared close date)."""
+    if s.get_bind().dialect.name == "sqlite":
+        return func.json_type(AuditEvent.after, f"$.{key}").is_not(None)
+    return func.jsonb_exists(AuditEvent.after, key)
+
+
+def _as_of(s: Session, chosen: Select[Any], instant: datetime) -> Any:
+    """Each chosen deal's tracked columns as they stood at ``instant``: per column, the value of its
+    last audit event up to then that set it (leaving out what was undone), or the value it has now
+    when none did; one pass over the events, folded in the database."""
+    order = (AuditEvent.at.desc(), AuditEvent.id.desc())
+    values = {
+        "stage_id": AuditEvent.after["stage_id"].as_integer(),
+        "amount": AuditEvent.after["amount"].as_string(),
+        "currency": AuditEvent.after["currency"].as_string(),
+        "close_date": AuditEvent.after["close_date"].as_string(),
+    }
+    columns: list[Any] = [AuditEvent.record_id.label("deal_id")]
+    for key in TRACKED:
+        has = _has(s, key)
+        columns += [
+            case((has, 1), else_=0).label(f"has_{key}"),
+            values[key].label(key),
+            func.row_number()
+            .over(partition_by=(AuditEvent.record_id, has), order_by=order)
+            .label(f"n_{key}"),
+        ]
+    events = (
+        select(*columns)
         .where(
             AuditEvent.record_type == "deal",
             AuditEvent.record_id.in_(chosen.with_only_columns(Deal.id)),
@@ -185,47 +210,75 @@ def _as_of(s: Session, deals: dict[int, dict[str, Any]], chosen: Select[Any], in
             AuditEvent.undone_by_op.is_(None),
             AuditEvent.at < instant,
         )
-        .order_by(AuditEvent.record_id, AuditEvent.at, AuditEvent.id)
+        .subquery()
     )
-    for deal_id, after in s.execute(q):
-        for key in TRACKED:
-            if after and key in after:
-                deals.setdefault(deal_id, {})[key] = after[key]
+    folded: list[Any] = [events.c.deal_id]
+    for key in TRACKED:
+        latest = and_(events.c[f"has_{key}"] == 1, events.c[f"n_{key}"] == 1)
+        folded += [
+            func.max(case((latest, 1), else_=0)).label(f"has_{key}"),
+            func.max(case((latest, events.c[key]))).label(key),
+        ]
+    last = select(*folded).group_by(events.c.deal_id).subquery()
+    pg = s.get_bind().dialect.name != "sqlite"
+    # SQLite keeps a date as its ISO text, as the audit trail does.
+    close = cast(last.c.close_date, Date) if pg else last.c.close_date
+    return (
+        chosen.with_only_columns(
+            Deal.id,
+            case((last.c.has_stage_id == 1, last.c.stage_id), else_=Deal.stage_id).label("stage_id"),
+            case((last.c.has_amount == 1, cast(last.c.amount, Numeric(14, 2))), else_=Deal.amount).label(
+                "amount"
+            ),
+            case((last.c.has_currency == 1, last.c.currency), else_=Deal.currency).label("currency"),
+            type_coerce(case((last.c.has_close_date == 1, close), else_=Deal.close_date), Date).label(
+                "close_date"
+            ),
+        )
+        .outerjoin(last, last.c.deal_id == Deal.id)
+        .subquery()
+    )
 
 
 def _hindsight(s: Session, actor: Actor, start: date, end: date, owner: User | None) -> Hindsight:
     since, until = bounds(actor, start, end)
     stages = {st.id: st for st in s.scalars(select(PipelineStage))}
-    q = select(Deal.id, Deal.stage_id, Deal.amount, Deal.currency, Deal.close_date, Deal.closed_at).where(
+    chosen = select(Deal.id).where(
         Deal.created_at < since, or_(Deal.closed_at.is_(None), Deal.closed_at >= since)
     )
-    if owner is not None:
-        q = q.where(Deal.owner_id == owner.id)
-    now_rows = {row.id: row for row in s.execute(q)}
-    then = {
-        i: {"stage_id": r.stage_id, "amount": r.amount, "currency": r.currency, "close_date": r.close_date}
-        for i, r in now_rows.items()
-    }
-    if then:
-        _as_of(s, then, q, since)
     won_q = (
-        select(Deal.id, Deal.currency, Deal.amount)
+        select(Deal.id)
         .join(PipelineStage, Deal.stage_id == PipelineStage.id)
         .where(PipelineStage.is_won.is_(True), Deal.closed_at >= since, Deal.closed_at < until)
     )
     if owner is not None:
+        chosen = chosen.where(Deal.owner_id == owner.id)
         won_q = won_q.where(Deal.owner_id == owner.id)
-    won, won_ids = Slice(), set()
-    for deal_id, currency, amount in s.execute(won_q):
-        won = won.plus(1, currency, Decimal(amount or 0), 100)
-        won_ids.add(deal_id)
+    won = Slice()
+    for currency, n, amount in s.execute(
+        won_q.with_only_columns(Deal.currency, func.count(), func.sum(Deal.amount)).group_by(Deal.currency)
+    ):
+        won = won.plus(int(n), currency, Decimal(amount or 0), 100)
+    then = _as_of(s, chosen, since)
+    open_ids = [i for i, st in stages.items() if not st.is_closed]
+    q = (
+        select(
+            then.c.stage_id,
+            then.c.currency,
+            func.count(),
+            func.sum(then.c.amount),
+            func.sum(case((then.c.id.in_(won_q), 1), else_=0)),
+        )
+        .where(
+            then.c.stage_id.in_(open_ids),
+            then.c.close_date.is_not(None),
+            then.c.close_date >= start,
+            then.c.close_date <= end,
+        )
+        .group_by(then.c.stage_id, then.c.currency)
+    )
     forecast, forecast_won = Slice(), 0
-    for deal_id, was in then.items():
-        stage = stages.get(int(was["stage_id"]))
-        day = was["close_date"]
-        day = date.fromisoformat(day) if isinstance(day, str) else day
-        if stage is None or stage.is_closed or day is None or not start <= day <= end:
-            continue
-        forecast = forecast.plus(1, was["currency"], Decimal(str(was["amount"] or 0)), stage.probability)
-        forecast_won += deal_id in won_ids
+    for stage_id, currency, n, amount, n_won in s.execute(q):
+        forecast = forecast.plus(int(n), currency, Decimal(amount or 0), stages[int(stage_id)].probability)
+        forecast_won += int(n_won or 0)
     return Hindsight(start, end, forecast, won, forecast_won)

@@ -15,17 +15,16 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
-from statistics import median
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from bot.services import policy
 from bot.services.base import Actor, Service
-from bot.services.reports import bounds
+from bot.services.reports import bounds, days_between, not_negative
 from bot.services.workspace import user_by_slack
 from models import AuditEvent, Deal, PipelineStage, User
 
@@ -77,32 +76,65 @@ def _check(s: Session, actor: Actor, owner: User | None) -> None:
         policy.require(s, actor, "teammate figures")
 
 
-def _paths(
-    s: Session, deal_ids: dict[int, tuple[datetime, int]], chosen: Select[Any]
-) -> dict[int, list[tuple[datetime, int]]]:
-    """Each deal's stages in order, with when it entered each: from its audit events, or (a deal with
-    none, imported before the audit trail) the stage it is in since it was made."""
-    paths: dict[int, list[tuple[datetime, int]]] = defaultdict(list)
-    if deal_ids:
-        q = (
-            select(AuditEvent.record_id, AuditEvent.at, AuditEvent.after)
-            .where(
-                AuditEvent.record_type == "deal",
-                # The deals by the query that chose them: no list of ids as long as the period's deals.
-                AuditEvent.record_id.in_(chosen.with_only_columns(Deal.id)),
-                AuditEvent.action.in_(("create", "update")),
-                AuditEvent.undone_by_op.is_(None),
-            )
-            .order_by(AuditEvent.record_id, AuditEvent.at, AuditEvent.id)
+def _path(s: Session, chosen: Select[Any]) -> Any:
+    """Each chosen deal's stages in order, one row per stay: the stage, when it entered it and when it
+    left (none while it is still there), from its audit events with a stage (its snapshot as made and
+    each move; what was undone left out), a repeat of the stage before not being a move."""
+    stage = AuditEvent.after["stage_id"].as_integer()
+    order = (AuditEvent.at, AuditEvent.id)
+    events = (
+        select(
+            AuditEvent.record_id.label("deal_id"),
+            AuditEvent.at.label("entered"),
+            AuditEvent.id.label("event_id"),
+            stage.label("stage_id"),
+            func.lag(stage).over(partition_by=AuditEvent.record_id, order_by=order).label("before"),
         )
-        for deal_id, at, after in s.execute(q):
-            stage_id = (after or {}).get("stage_id")
-            if stage_id is not None and (not paths[deal_id] or paths[deal_id][-1][1] != stage_id):
-                paths[deal_id].append((at, int(stage_id)))
-    for deal_id, (made, stage_id) in deal_ids.items():
-        if not paths[deal_id]:
-            paths[deal_id] = [(made, stage_id)]
-    return paths
+        .where(
+            AuditEvent.record_type == "deal",
+            # The deals by the query that chose them: no list of ids as long as the period's deals.
+            AuditEvent.record_id.in_(chosen.with_only_columns(Deal.id)),
+            AuditEvent.action.in_(("create", "update")),
+            AuditEvent.undone_by_op.is_(None),
+            stage.is_not(None),
+        )
+        .subquery()
+    )
+    return (
+        select(
+            events.c.deal_id,
+            events.c.stage_id,
+            events.c.entered,
+            func.lead(events.c.entered)
+            .over(partition_by=events.c.deal_id, order_by=(events.c.entered, events.c.event_id))
+            .label("left"),
+        )
+        .where(or_(events.c.before.is_(None), events.c.before != events.c.stage_id))
+        .subquery()
+    )
+
+
+def _medians(s: Session, path: Any, open_ids: list[int]) -> dict[int, float]:
+    """The median days of the stays that ended, per open stage (the middle one, or the mean of the two
+    middle ones), ranked in the database."""
+    days = not_negative(s, days_between(s, path.c.left, path.c.entered))
+    stays = (
+        select(path.c.stage_id, days.label("days"))
+        .where(path.c.left.is_not(None), path.c.stage_id.in_(open_ids))
+        .subquery()
+    )
+    ranked = select(
+        stays.c.stage_id,
+        stays.c.days,
+        func.row_number().over(partition_by=stays.c.stage_id, order_by=stays.c.days).label("n"),
+        func.count().over(partition_by=stays.c.stage_id).label("of"),
+    ).subquery()
+    middle = (
+        select(ranked.c.stage_id, func.avg(ranked.c.days))
+        .where(ranked.c.n.in_(((ranked.c.of + 1) // 2, (ranked.c.of + 2) // 2)))
+        .group_by(ranked.c.stage_id)
+    )
+    return {int(stage_id): float(d) for stage_id, d in s.execute(middle)}
 
 
 def funnel(s: Session, actor: Actor, start: date, end: date, owner: User | None) -> Funnel:
@@ -112,25 +144,32 @@ def funnel(s: Session, actor: Actor, start: date, end: date, owner: User | None)
     opened = [st for st in stages if not st.is_closed]
     rank = {st.id: i for i, st in enumerate(opened)}
     won_ids = {st.id for st in stages if st.is_won}
-    q = select(Deal.id, Deal.created_at, Deal.stage_id).where(
-        Deal.created_at >= since, Deal.created_at < until
-    )
+    q = select(Deal.id).where(Deal.created_at >= since, Deal.created_at < until)
     if owner is not None:
         q = q.where(Deal.owner_id == owner.id)
-    deals = {deal_id: (made, stage_id) for deal_id, made, stage_id in s.execute(q)}
-    paths = _paths(s, deals, q)
+    path = _path(s, q)
+    # The furthest open stage each deal reached, counted per (stage it is in, furthest): a handful of rows.
+    furthest = (
+        select(path.c.deal_id, func.max(case(rank, value=path.c.stage_id, else_=-1)).label("rank"))
+        .group_by(path.c.deal_id)
+        .subquery()
+    )
+    counts = (
+        q.with_only_columns(Deal.stage_id, furthest.c.rank, func.count())
+        .outerjoin(furthest, furthest.c.deal_id == Deal.id)
+        .group_by(Deal.stage_id, furthest.c.rank)
+    )
     reached = [0] * len(opened)
-    stays: dict[int, list[float]] = defaultdict(list)
-    won = 0
-    for deal_id, path in paths.items():
-        is_won = deals[deal_id][1] in won_ids
-        won += is_won
-        furthest = len(opened) - 1 if is_won else max((rank.get(st, -1) for _, st in path), default=-1)
-        for i in range(furthest + 1):
-            reached[i] += 1
-        for (entered, stage_id), (left, _) in zip(path, path[1:], strict=False):
-            if stage_id in rank:
-                stays[stage_id].append(max(0.0, (left - entered).total_seconds() / 86400))
+    added = won = 0
+    for stage_id, far, n in s.execute(counts):
+        is_won = stage_id in won_ids
+        added += n
+        won += n if is_won else 0
+        # A deal with no stage in its history (imported before the audit trail): the stage it is in.
+        top = len(opened) - 1 if is_won else (far if far is not None else rank.get(stage_id, -1))
+        for i in range(top + 1):
+            reached[i] += n
+    medians = _medians(s, path, list(rank)) if added else {}
     lines = []
     for i, st in enumerate(opened):
         following = reached[i + 1] if i + 1 < len(opened) else won
@@ -140,10 +179,10 @@ def funnel(s: Session, actor: Actor, start: date, end: date, owner: User | None)
                 reached[i],
                 following / reached[i] if reached[i] else None,
                 won / reached[i] if reached[i] else None,
-                median(stays[st.id]) if stays[st.id] else None,
+                medians.get(st.id),
             )
         )
-    return Funnel(start, end, len(deals), won, lines)
+    return Funnel(start, end, added, won, lines)
 
 
 def velocity(s: Session, actor: Actor, start: date, end: date, owner: User | None) -> Velocity:
@@ -155,33 +194,41 @@ def velocity(s: Session, actor: Actor, start: date, end: date, owner: User | Non
         .where(PipelineStage.is_closed.is_(False))
         .group_by(Deal.currency)
     )
+    days = not_negative(s, days_between(s, Deal.closed_at, Deal.created_at))
     closed_q = (
-        select(Deal.currency, PipelineStage.is_won, Deal.amount, Deal.created_at, Deal.closed_at)
+        select(
+            Deal.currency,
+            PipelineStage.is_won,
+            func.count(),
+            func.sum(Deal.amount),
+            func.avg(days),
+        )
         .join(PipelineStage, Deal.stage_id == PipelineStage.id)
         .where(PipelineStage.is_closed.is_(True), Deal.closed_at >= since, Deal.closed_at < until)
+        .group_by(Deal.currency, PipelineStage.is_won)
     )
     if owner is not None:
         open_q = open_q.where(Deal.owner_id == owner.id)
         closed_q = closed_q.where(Deal.owner_id == owner.id)
     open_deals = {currency: int(n) for currency, n in s.execute(open_q)}
-    won: dict[str, list[tuple[Decimal, float]]] = defaultdict(list)
+    won: dict[str, tuple[int, Decimal, float]] = {}
     lost: dict[str, int] = defaultdict(int)
-    for currency, is_won, amount, made, closed in s.execute(closed_q):
+    for currency, is_won, n, amount, average_days in s.execute(closed_q):
         if is_won:
-            won[currency].append((Decimal(amount or 0), max(0.0, (closed - made).total_seconds() / 86400)))
+            won[currency] = (int(n), Decimal(amount or 0), float(average_days or 0))
         else:
-            lost[currency] += 1
+            lost[currency] += int(n)
     out = []
     for currency in sorted(set(open_deals) | set(won) | set(lost)):
-        w = won[currency]
-        closed_n = len(w) + lost[currency]
+        n_won, amount, average_days = won.get(currency, (0, Decimal(0), 0.0))
+        closed_n = n_won + lost[currency]
         out.append(
             CurrencyVelocity(
                 currency,
                 open_deals.get(currency, 0),
-                len(w) / closed_n if closed_n else None,
-                sum((a for a, _ in w), Decimal(0)) / len(w) if w else None,
-                sum(d for _, d in w) / len(w) if w else None,
+                n_won / closed_n if closed_n else None,
+                amount / n_won if n_won else None,
+                average_days if n_won else None,
             )
         )
     return Velocity(start, end, out)

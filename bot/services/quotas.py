@@ -85,6 +85,34 @@ def _won(s: Session, q: Quota, tz: str) -> tuple[Decimal, int]:
     return Decimal(amount or 0), int(count)
 
 
+def _won_per_period(
+    s: Session, quotas: list[Quota], tz: str
+) -> dict[tuple[date, date, int, str], tuple[Decimal, int]]:
+    """What each quota's person won in its period, one grouped query per distinct period (not one per
+    quota): (period start, period end, person, currency) → (amount, deals)."""
+    people: dict[tuple[date, date], set[int]] = {}
+    for q in quotas:
+        people.setdefault((q.period_start, q.period_end), set()).add(q.user_id)
+    out: dict[tuple[date, date, int, str], tuple[Decimal, int]] = {}
+    for (first, last), ids in people.items():
+        since = datetime.combine(first, time(0), zone(tz))
+        until = datetime.combine(last + timedelta(days=1), time(0), zone(tz))
+        won = (
+            select(Deal.owner_id, Deal.currency, func.sum(Deal.amount), func.count())
+            .join(PipelineStage, Deal.stage_id == PipelineStage.id)
+            .where(
+                PipelineStage.is_won.is_(True),
+                Deal.owner_id.in_(ids),
+                Deal.closed_at >= since,
+                Deal.closed_at < until,
+            )
+            .group_by(Deal.owner_id, Deal.currency)
+        )
+        for owner_id, currency, amount, count in s.execute(won):
+            out[(first, last, int(owner_id or 0), currency)] = (Decimal(amount or 0), int(count))
+    return out
+
+
 def attainment(s: Session, actor: Actor, start: date, end: date, owner: User | None) -> Attainment:
     if owner is not None and owner.id != actor.user_id:
         policy.require(s, actor, "teammate figures")
@@ -95,9 +123,10 @@ def attainment(s: Session, actor: Actor, start: date, end: date, owner: User | N
         .join(User, Quota.user_id == User.id)
         .where(Quota.period_start <= end, Quota.period_end >= start)
     ).all()
+    won_by = _won_per_period(s, [q for q, _, _ in rows], tz)
     lines = []
     for q, slack_id, name in rows:
-        won, deals = _won(s, q, tz)
+        won, deals = won_by.get((q.period_start, q.period_end, q.user_id, q.currency), (Decimal(0), 0))
         lines.append(
             QuotaLine(q.id, slack_id, q.period_start, q.period_end, q.amount, q.currency, won, deals, name)
         )

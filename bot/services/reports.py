@@ -12,7 +12,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, Float, cast, func, select
 from sqlalchemy.orm import Session
 
 from bot.services import policy
@@ -152,6 +152,19 @@ def closed_per_period(
     return out
 
 
+def days_between(s: Session, later: Any, earlier: Any) -> ColumnElement[float]:
+    """Days (with their fraction) from one instant column to another, in the database."""
+    if s.get_bind().dialect.name == "sqlite":
+        return func.julianday(later) - func.julianday(earlier)  # type: ignore[no-any-return]
+    return cast(func.extract("epoch", later - earlier), Float) / 86400
+
+
+def not_negative(s: Session, value: ColumnElement[float]) -> ColumnElement[float]:
+    if s.get_bind().dialect.name == "sqlite":
+        return func.max(value, 0.0, type_=Float)
+    return func.greatest(value, 0.0, type_=Float)
+
+
 def bounds(actor: Actor, start: date, end: date) -> tuple[datetime, datetime]:
     """The period's first and last day, in the reader's zone, as instants."""
     tz = zone(actor.tz)
@@ -211,38 +224,50 @@ def activity(s: Session, actor: Actor, start: date, end: date, owner: User | Non
 
 @dataclass(frozen=True)
 class Cycle:
+    """The deals won in the period and how long each took from its creation to its close, in days."""
+
     start: date
     end: date
-    days: list[float]  # one per deal won in the period: from its creation to its close
-
-    @property
-    def average(self) -> float | None:
-        return sum(self.days) / len(self.days) if self.days else None
-
-    @property
-    def median(self) -> float | None:
-        if not self.days:
-            return None
-        ordered = sorted(self.days)
-        mid = len(ordered) // 2
-        return ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2
+    won: int
+    average: float | None
+    median: float | None
 
 
 def cycle(s: Session, actor: Actor, start: date, end: date, owner: User | None) -> Cycle:
-    """How long the deals won in the period took, from the day each was added to the day it closed."""
+    """How long the deals won in the period took, from the day each was added to the day it closed:
+    the count, the mean and the median (the middle one, or the mean of the two middle ones), ranked in
+    the database."""
     if owner is not None and owner.id != actor.user_id:
         policy.require(s, actor, "teammate figures")
     since, until = bounds(actor, start, end)
-    q = (
-        select(Deal.created_at, Deal.closed_at)
+    won = (
+        select(not_negative(s, days_between(s, Deal.closed_at, Deal.created_at)).label("days"))
         .join(PipelineStage, Deal.stage_id == PipelineStage.id)
-        .where(PipelineStage.is_won.is_(True), Deal.closed_at >= since, Deal.closed_at < until)
+        .where(
+            PipelineStage.is_won.is_(True),
+            Deal.closed_at >= since,
+            Deal.closed_at < until,
+            Deal.created_at.is_not(None),
+        )
     )
     if owner is not None:
-        q = q.where(Deal.owner_id == owner.id)
-    days = [
-        max(0.0, (closed - made).total_seconds() / 86400)
-        for made, closed in s.execute(q)
-        if made is not None and closed is not None
-    ]
-    return Cycle(start, end, days)
+        won = won.where(Deal.owner_id == owner.id)
+    days = won.subquery()
+    ranked = select(
+        days.c.days,
+        func.row_number().over(order_by=days.c.days).label("n"),
+        func.count().over().label("of"),
+    ).subquery()
+    count, average = s.execute(select(func.count(), func.avg(days.c.days))).one()
+    middle = s.scalar(
+        select(func.avg(ranked.c.days)).where(
+            ranked.c.n.in_(((ranked.c.of + 1) // 2, (ranked.c.of + 2) // 2))
+        )
+    )
+    return Cycle(
+        start,
+        end,
+        int(count),
+        float(average) if count else None,
+        float(middle) if count and middle is not None else None,
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from decimal import Decimal
 
 from sqlalchemy import Engine, func, select
@@ -9,7 +10,7 @@ from sqlalchemy import Engine, func, select
 from bench.seed import seed
 from bot.db import make_session_factory
 from bot.services import CRM
-from models import Contact, Deal
+from models import AuditEvent, Contact, Deal, Feedback, Interaction, PipelineStage, Quota
 
 
 def test_seed_makes_a_workspace_the_services_can_work_with(engine: Engine) -> None:
@@ -34,3 +35,65 @@ def test_seed_makes_a_workspace_the_services_can_work_with(engine: Engine) -> No
     # New rows get fresh ids after the explicit ones the seeder used.
     written = crm.create_contact(manager, "Brand New Person", force=True)
     assert written.contact is not None and written.contact.id > 300
+
+
+def test_seeded_history_reads_as_the_services_write_it(engine: Engine) -> None:
+    seed(
+        engine,
+        contacts=200,
+        deals=300,
+        users=4,
+        migrate=False,
+        audit_events=3_000,
+        interactions=500,
+        feedback=40,
+        quotas=True,
+    )
+    with engine.connect() as conn:
+        now = {
+            d.id: (d.stage_id, d.amount, d.close_date, d.closed_at, d.stage_changed_at)
+            for d in conn.execute(
+                select(
+                    Deal.id,
+                    Deal.stage_id,
+                    Deal.amount,
+                    Deal.close_date,
+                    Deal.closed_at,
+                    Deal.stage_changed_at,
+                )
+            )
+        }
+        events = conn.execute(
+            select(AuditEvent.record_id, AuditEvent.action, AuditEvent.after)
+            .where(AuditEvent.record_type == "deal")
+            .order_by(AuditEvent.record_id, AuditEvent.at, AuditEvent.id)
+        ).all()
+        closed = set(conn.scalars(select(PipelineStage.id).where(PipelineStage.is_closed.is_(True))))
+        lead = conn.scalar(select(PipelineStage.id).where(PipelineStage.key == "lead"))
+        interactions = conn.scalar(select(func.count(Interaction.id)))
+        answers = conn.execute(select(Feedback.company_id, Contact.company_id).join(Contact)).all()
+        quotas = conn.scalar(select(func.count(Quota.id)))
+    assert 2_700 <= len(events) <= 3_300
+    # Folded in order, each deal's events give the deal as it is now: made first, in Lead.
+    folded: dict[int, dict[str, object]] = {}
+    for deal_id, action, after in events:
+        if deal_id not in folded:
+            assert action == "create" and after["stage_id"] == lead
+        folded.setdefault(deal_id, {}).update(after)
+    for deal_id, (stage_id, amount, close_date, closed_at, changed) in now.items():
+        was = folded[deal_id]
+        assert was["stage_id"] == stage_id
+        assert Decimal(str(was["amount"])) == amount and was["close_date"] == close_date.isoformat()
+        # A closed deal closed when it last moved, as the deals service records it.
+        assert (closed_at == changed) if stage_id in closed else closed_at is None
+    assert interactions == 500 and quotas and len(answers) == 40
+    assert all(given == own for given, own in answers)
+
+    crm = CRM(make_session_factory(engine))
+    manager = crm.actor("TBENCH", "UB00000")
+    assert manager is not None
+    today = date.today()
+    funnel = crm.funnel(manager, today - timedelta(days=400), today + timedelta(days=1))
+    # Every deal added went through Lead; the ones further on came from it.
+    assert funnel.added == 300 and funnel.stages[0].reached == 300
+    assert funnel.stages[0].median_days is not None

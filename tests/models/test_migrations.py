@@ -730,6 +730,10 @@ def test_tagged_name_indexes_come_and_go_on_postgresql(empty_url: str) -> None:
             names = {ix["name"] for ix in inspect(engine).get_indexes(table)}
             assert f"ix_{table}_tagged_name" not in names
             assert (f"ix_{table}_tags" in names) == (engine.dialect.name == "postgresql")
+    finally:
+        engine.dispose()
+
+
 def test_report_subscriptions_come_and_go_with_every_other_row_kept(empty_url: str) -> None:
     """0025 adds the report subscriptions (their table, their audit record type, their kind of
     delivery); back down to 0017 they go with their audit rows and deliveries, and nothing else changes."""

@@ -4,7 +4,7 @@ as a new record type, and the reports the scheduler posts for them (a new kind o
 vocabularies are written out as they are at this revision.
 
 Revision ID: 0025
-Revises: 0017
+Revises: 0024
 Create Date: 2026-12-06 09:30:00.000000
 """
 
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0025"
-down_revision: str | None = "0017"
+down_revision: str | None = "0024"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
