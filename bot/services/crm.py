@@ -68,6 +68,7 @@ from bot.services.views import (
     PipelineView,
     TaskView,
     Undone,
+    UndoPreview,
     UserView,
     Written,
 )
@@ -641,6 +642,10 @@ class CRM(ServiceBase):
     def undo(self, actor: Actor, op_id: str) -> Undone:
         """Restore what an operation changed, as a new audited operation."""
         return self.undo_log.undo(actor, op_id)
+
+    def undo_preview(self, actor: Actor, op_id: str) -> UndoPreview:
+        """What undoing ``op_id`` would take back, when it was made and whose work it reaches."""
+        return self.undo_log.preview(actor, op_id)
 
     def undoable(self, actor: Actor, op_id: str) -> bool:
         return self.undo_log.undoable(actor, op_id)

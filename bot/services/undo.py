@@ -8,7 +8,7 @@ points at, is left as it is (see :meth:`UndoLog.undo`).
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
@@ -25,7 +25,7 @@ from bot.services.tasks import find_task, rearm_reminder
 from bot.services.tenancy import with_deleted
 from bot.services.text import fold
 from bot.services.timeline import Timeline, timeline
-from bot.services.views import Undone
+from bot.services.views import Undone, UndoPreview
 from bot.services.workspace import Workspaces, role_now
 from models import AuditEvent, Company, Contact, Deal, Interaction, Subscription, Task, User
 
@@ -219,6 +219,37 @@ class UndoLog(Service):
                     )
                 )
             )
+
+    def preview(self, actor: Actor, op_id: str) -> UndoPreview:
+        """What undoing ``op_id`` would take back, and whose records those are now: the question a
+        person is asked before an undo that is old or reaches someone else's work."""
+        with self.read(actor) as s:
+            s = with_deleted(s)
+            events = list(
+                s.scalars(
+                    select(AuditEvent)
+                    .where(AuditEvent.op_id == op_id, AuditEvent.undone_by_op.is_(None))
+                    .order_by(AuditEvent.id)
+                )
+            )
+            if not events:
+                raise NotFound("record.not_found", kind="change", ref=op_id[:8])
+            what: list[str] = []
+            others: list[tuple[str, str, str]] = []
+            for event in events:
+                obj = s.get(AUDITED[event.record_type], event.record_id)
+                if obj is None:
+                    continue
+                label = _undo_label(s, event.record_type, obj)
+                if label not in what:
+                    what.append(label)
+                for column, part in policy.HOLDERS.get(type(obj), ()):
+                    holder = getattr(obj, column)
+                    person = s.get(User, holder) if holder and holder != actor.user_id else None
+                    if person is not None and (person.name, part, label) not in others:
+                        others.append((person.name, part, label))
+            at = min(e.at for e in events)
+            return UndoPreview(op_id, at if at.tzinfo else at.replace(tzinfo=UTC), what, others)
 
     def undo(self, actor: Actor, op_id: str) -> Undone:
         """Restore what an operation changed, as a new audited operation."""
