@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from models import Deal, Task
+from models import Company, Contact, Deal, Task
 from tests.handlers.helpers import rows
 from tests.support.slackhttp import BOB, SlackHTTP, text_of
 
@@ -56,3 +56,40 @@ def test_typed_undo_of_a_move_on_a_deal_bob_owns_asks_first(slack: SlackHTTP) ->
     assert "Acme renewal" in shown and "Bob Rep" in shown, shown
     (deal,) = rows(slack, Deal)
     assert deal.stage.name == "Negotiation"
+
+
+def test_undo_of_a_win_names_what_went_back(slack: SlackHTTP) -> None:
+    slack.command("contact add Jane Doe jane@acme.com at Acme Corp")
+    slack.command("deal add Acme renewal 50k contact Jane Doe")
+    slack.command("deal move Acme renewal to negotiation")
+    won = slack.command("deal move Acme renewal to won")
+    answer = text_of(slack.press(won, "Undo"))
+    assert "Acme renewal: stage back to Negotiation" in answer, answer
+    assert "Jane Doe: lifecycle back to lead" in answer, answer
+    assert "Acme Corp: lifecycle back to lead" in answer, answer
+    assert "restored" not in answer, answer
+    (deal,) = rows(slack, Deal)
+    assert deal.stage.name == "Negotiation" and deal.closed_at is None
+    assert [c.lifecycle for c in rows(slack, Contact)] == ["lead"]
+    assert [c.lifecycle for c in rows(slack, Company)] == ["lead"]
+
+
+def test_undo_of_a_tag_names_it(slack: SlackHTTP) -> None:
+    slack.command("contact add Jane Doe jane@acme.com at Acme Corp")
+    tagged = slack.command("tag Jane Doe hot")
+    (jane,) = rows(slack, Contact)
+    assert "hot" in jane.tags, text_of(tagged)
+    answer = text_of(slack.press(tagged, "Undo"))
+    assert "Jane Doe: tag hot removed" in answer, answer
+    (jane,) = rows(slack, Contact)
+    assert jane.tags == []
+
+
+def test_undo_of_a_delete_says_what_came_back(slack: SlackHTTP) -> None:
+    slack.command("contact add Jane Doe jane@acme.com at Acme Corp")
+    asked = slack.command("contact delete Jane Doe")
+    deleted = slack.press(asked, "Delete") if "Delete" in text_of(asked) else asked
+    assert rows(slack, Contact) == [], text_of(deleted)
+    answer = text_of(slack.press(deleted, "Undo"))
+    assert "restored contact Jane Doe" in answer, answer
+    assert [c.name for c in rows(slack, Contact)] == ["Jane Doe"]
