@@ -301,6 +301,9 @@ TEMPLATES: dict[str, Template] = {
     "quota.amount": Template(
         "“{value}” is not an amount for a quota.", "For example: /crm quota @bob 100k USD Q1"
     ),
+    "quota.amount.negative": Template(
+        "A quota can't be negative: “{value}”.", "For example: /crm quota @bob 100k USD Q1"
+    ),
     "quota.period": Template("“{value}” is not a period.", "For example: /crm quota @bob 100k USD Q1"),
     "quota.form": Template(
         "Whose quota, how much and for when?",
