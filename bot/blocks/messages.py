@@ -181,6 +181,7 @@ TEMPLATES: dict[str, Template] = {
     # References
     "record.not_found": Template(_NOT_FOUND),
     "record.ambiguous": Template("“{ref}” matches more than one {kind}. Which one did you mean?"),
+    "company.near": Template("Did you mean {names}? There is no company “{ref}” yet."),
     "record.duplicate": Template("This looks like a {kind} you already have."),
     "record.kind.unknown": Template(
         "I can't delete a {value}.", "I can delete a contact, a company, a deal or a task."

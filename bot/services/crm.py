@@ -233,6 +233,7 @@ class CRM(ServiceBase):
         tags: list[str] | None = None,
         custom: dict[str, Any] | None = None,
         force: bool = False,
+        new_company: bool = False,
     ) -> Written:
         return self.contacts.create_contact(
             actor,
@@ -245,10 +246,12 @@ class CRM(ServiceBase):
             tags=tags,
             custom=custom,
             force=force,
+            new_company=new_company,
         )
 
-    def update_contact(self, actor: Actor, ref: Ref, **fields: Any) -> Written:
-        return self.contacts.update_contact(actor, ref, **fields)
+    def update_contact(self, actor: Actor, ref: Ref, *, new_company: bool = False, **fields: Any) -> Written:
+        """``new_company``: a company named that is near one on file is a new one all the same."""
+        return self.contacts.update_contact(actor, ref, new_company=new_company, **fields)
 
     def find_contacts(self, actor: Actor, query: str, limit: int = 5) -> list[ContactView]:
         return self.contacts.find_contacts(actor, query, limit)
@@ -351,6 +354,7 @@ class CRM(ServiceBase):
         tags: list[str] | None = None,
         custom: dict[str, Any] | None = None,
         force: bool = False,
+        new_company: bool = False,
     ) -> Written:
         """``force``: the person said to add it even though they added the same deal a moment ago."""
         return self.deals.create_deal(
@@ -366,6 +370,7 @@ class CRM(ServiceBase):
             tags=tags,
             custom=custom,
             force=force,
+            new_company=new_company,
         )
 
     def update_deal(
@@ -385,6 +390,7 @@ class CRM(ServiceBase):
         contact: Ref | None = None,
         tags: list[str] | None = None,
         custom: dict[str, Any] | None = None,
+        new_company: bool = False,
     ) -> Written:
         """``force``: the person confirmed a change of currency (the amount is never converted)."""
         return self.deals.update_deal(
@@ -402,6 +408,7 @@ class CRM(ServiceBase):
             contact=contact,
             tags=tags,
             custom=custom,
+            new_company=new_company,
         )
 
     def advance_deal(self, actor: Actor, ref: Ref) -> Written:

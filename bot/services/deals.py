@@ -273,10 +273,11 @@ class Deals(Service):
         custom: dict[str, Any] | None = None,
         force: bool = False,
         pipeline: str | None = None,
+        new_company: bool = False,
     ) -> Written:
         """``force``: the person said to add it even though they added the same deal a moment ago;
         ``pipeline``: the one it goes in, when not the first; ``custom``: values of the workspace's own
-        fields, by field name."""
+        fields, by field name; ``new_company``: a company named near one on file is made all the same."""
         if not title and not company:
             raise Invalid("deal.title.missing", field="title")
         if title:
@@ -287,7 +288,7 @@ class Deals(Service):
             s = op.session
             ws = s.get(Workspace, actor.workspace_id)
             assert ws is not None
-            company_row = find_company(s, op, actor, company, create=True)
+            company_row = find_company(s, op, actor, company, create=True, new=new_company)
             contact_row = find_contact(s, actor, contact, company) if contact else None
             if company_row is None and contact_row is not None and contact_row.company_id:
                 company_row = s.get(Company, contact_row.company_id)
@@ -350,6 +351,7 @@ class Deals(Service):
         contact: Ref | None = None,
         tags: list[str] | None = None,
         custom: dict[str, Any] | None = None,
+        new_company: bool = False,
     ) -> Written:
         """``force``: the person confirmed a change of currency (the amount is never converted).
         ``tags`` replace the deal's; ``custom``: values of the workspace's own fields, by field name."""
@@ -374,7 +376,7 @@ class Deals(Service):
                 deal.amount = (deal.amount or Decimal(0)) + delta
             if day is not None:
                 deal.close_date = day
-            self._relink(edit, owner=owner, title=title, company=company, contact=contact)
+            self._relink(edit, owner=owner, title=title, company=company, contact=contact, new=new_company)
             if tags is not None:
                 deal.tags = fields.tags(tags)
             customfields.apply(edit.session, "deal", deal, custom or {})
@@ -398,7 +400,13 @@ class Deals(Service):
 
     @staticmethod
     def _relink(
-        edit: Edit[Deal], *, owner: str | None, title: str | None, company: str | None, contact: Ref | None
+        edit: Edit[Deal],
+        *,
+        owner: str | None,
+        title: str | None,
+        company: str | None,
+        contact: Ref | None,
+        new: bool = False,
     ) -> None:
         """A new owner, title, company or contact, each only when given."""
         s, deal, actor = edit.session, edit.record, edit.op.actor
@@ -408,7 +416,7 @@ class Deals(Service):
             deal.title = fields.name(title, "deal title", "deal")
             deal.title_key = fold(deal.title)
         if company:
-            company_row = find_company(s, edit.op, actor, company, create=True)
+            company_row = find_company(s, edit.op, actor, company, create=True, new=new)
             if company_row is not None:
                 deal.company_id = company_row.id
         if contact:
