@@ -245,6 +245,21 @@ TEMPLATES: dict[str, Template] = {
         "Nothing to change.", "For example: /crm company edit Acme Corp industry=robotics"
     ),
     "company.domain.invalid": Template("“{value}” is not a web domain.", "Write it like acme.com."),
+    "company.industry.invalid": Template(
+        "“{value}” is not an industry (a phone number?).",
+        "For example: /crm company add Phone Co, phoneco.com, telecom",
+    ),
+    "deal.close_date.long_ago": Template(
+        "“{value}” is more than a year ago: not a close date I'll set.",
+        "For example: /crm deal close Acme renewal 2027-01-15",
+    ),
+    "task.due.long_ago": Template(
+        "“{value}” is more than a year ago: a task can't be due then.",
+        "For example: /crm task add call Jane 2027-01-15",
+    ),
+    "task.due.past": Template(
+        "“{value}” is already past: add the task as overdue?", "Nothing was saved yet.", yes="Add it anyway"
+    ),
     "tags.missing": Template("Which tags?", "For example: tag Acme Corp as vip"),
     # Custom fields
     "custom.record.unknown": Template(

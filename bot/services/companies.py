@@ -177,7 +177,7 @@ def _checked_edits(values: dict[str, Any]) -> dict[str, Any]:
     if "domain" in values:
         values["domain"] = fields.domain(values["domain"])
     if "industry" in values:
-        values["industry"] = fields.text_field(values["industry"], "industry")
+        values["industry"] = fields.industry(values["industry"])
     if "tags" in values:
         values["tags"] = fields.tags(values["tags"])
     if "lifecycle" in values:
@@ -241,7 +241,7 @@ class Companies(Service):
         one on file (the person said so)."""
         name = fields.name(name, "company name", "company.add")
         domain = fields.domain(domain)
-        industry = fields.text_field(industry, "industry")
+        industry = fields.industry(industry)
         with self.op(actor) as op:
             s = op.session
             if not force:

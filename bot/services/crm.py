@@ -563,10 +563,19 @@ class CRM(ServiceBase):
         contact: Ref | None = None,
         deal: Ref | None = None,
         force: bool = False,
+        ask_if_past: bool = False,
     ) -> Written:
-        """``force``: add it even though the person added the same task a moment ago."""
+        """``force``: add it even though the person added the same task a moment ago (or due in the
+        past); ``ask_if_past``: a due date a person gave that is past is asked about first."""
         return self.tasks.create_task(
-            actor, title, assignee=assignee, due=due, contact=contact, deal=deal, force=force
+            actor,
+            title,
+            assignee=assignee,
+            due=due,
+            contact=contact,
+            deal=deal,
+            force=force,
+            ask_if_past=ask_if_past,
         )
 
     def complete_task(self, actor: Actor, ref: Ref) -> Written:

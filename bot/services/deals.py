@@ -34,7 +34,7 @@ from bot.services.stages import (
     workspace_stages,
 )
 from bot.services.text import fold
-from bot.services.timeutil import parse_day, today_in
+from bot.services.timeutil import parse_day, today_in, years_ago
 from bot.services.views import Amounts, DealView, OwnerFigure, Pipeline, StageFigure, Written, add_amounts
 from bot.services.workspace import person, user_by_slack
 from models import Company, Contact, Deal, PipelineStage, PipelineTotal, User, Workspace
@@ -244,6 +244,13 @@ def _set_currency(
     deal.currency = new_currency
 
 
+def _recent_enough(day: date | None, said: object, now: datetime, tz: str) -> date | None:
+    """A close date more than a year ago is a slip of the keyboard (1999 for 2026), not a deal's."""
+    if day is not None and years_ago(day, now, tz):
+        raise Invalid("deal.close_date.long_ago", field="close_date", value=str(said))
+    return day
+
+
 class Deals(Service):
     def stages(self, actor: Actor) -> list[tuple[str, str, bool]]:
         """Every stage as it is typed and shown, in pipeline order (see bot/services/stages.py)."""
@@ -283,7 +290,7 @@ class Deals(Service):
         if title:
             fields.name(title, "deal title", "deal")
         amount_value = fields.money(amount)
-        day = parse_day(close_date, "close date")
+        day = _recent_enough(parse_day(close_date, "close date"), close_date, self.now(), actor.tz)
         with self.op(actor) as op:
             s = op.session
             ws = s.get(Workspace, actor.workspace_id)
@@ -359,7 +366,7 @@ class Deals(Service):
             fields.name(title, "deal title", "deal")
         amount_value = fields.money(amount)
         delta = fields.money(add_amount) if add_amount is not None else None
-        day = parse_day(close_date, "close date")
+        day = _recent_enough(parse_day(close_date, "close date"), close_date, self.now(), actor.tz)
         if all(v is None for v in (stage, amount_value, delta, currency, day, owner, title, tags)) and not (
             company or contact or custom
         ):
