@@ -335,7 +335,13 @@ def from_error(ctx: Ctx, exc: DomainError, pending: dict[str, Any] | None) -> Re
     message, hint = describe(exc)
     if isinstance(exc, Ambiguous) and pending is not None:
         slot = exc.kind if exc.kind in pending["slots"] or exc.kind in SLOT_KINDS else "contact"
-        return Reply(message, cards.ambiguous(message, exc.candidates, pending, slot))
+        # A company named near one on file may be a new one: the person says which.
+        new = (
+            (f"New company “{exc.ref}”", {**pending["slots"], "new_company": True})
+            if exc.code == "company.near"
+            else None
+        )
+        return Reply(message, cards.ambiguous(message, exc.candidates, pending, slot, new))
     if isinstance(exc, PossibleDuplicate) and pending is not None:
         return Reply(message, cards.duplicate(exc.existing, pending["slots"], exc.kind, pending["intent"]))
     if isinstance(exc, AskFirst) and pending is not None:

@@ -21,7 +21,8 @@ from bot.slack.reply import make_ctx, post, post_to_response_url, respond_with, 
 
 GROUP = "Pipeline"
 _OPTION = re.compile(r"\b(probability|chance|outcome|pipeline|before|after)\s*=\s*(\S+)", re.I)
-_PERCENT = re.compile(r"\s*(?:at\s+)?\b(\d{1,3})\s*%")
+# The whole number as written, sign and decimals too: "-10%" read as 10% would write what was not said.
+_PERCENT = re.compile(r"\s*(?:at\s+)?(?<![\w.-])(-?\d+(?:[.,]\d+)?)\s*%")
 _OUTCOME = re.compile(r"\s+(?:as\s+)?(closed[- ]won|closed[- ]lost|won|lost|open)\s*$", re.I)
 _IN = re.compile(r"\s+in\s+(?:the\s+)?(.+?)(?:\s+pipeline)?\s*$", re.I)
 _PLACE = re.compile(r"\s+(before|after)\s+(.+)$", re.I)

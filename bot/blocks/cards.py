@@ -364,13 +364,25 @@ def undone(summary: list[str]) -> list[Block]:
 # ---- questions back to the person ------------------------------------------------------------------
 
 
-def ambiguous(message: str, candidates: list[Candidate], pending: dict[str, Any], slot: str) -> list[Block]:
+def ambiguous(
+    message: str,
+    candidates: list[Candidate],
+    pending: dict[str, Any],
+    slot: str,
+    new: tuple[str, dict[str, Any]] | None = None,
+) -> list[Block]:
+    """Which one was meant: a button per candidate, and ``new`` (a label and the slots) when the
+    answer may also be a record that is not on file yet."""
     blocks: list[Block | None] = [section(f"🤔 {esc(message)}")]
     buttons = []
     for n, cand in enumerate(candidates[:5]):
         label = cand.label if not cand.detail else f"{cand.label} ({cand.detail})"
         value = {"i": pending["intent"], "s": {**pending["slots"], slot: cand.id}}
         buttons.append(button(label, f"{ids.PICK}_{n}", value))
+    if new is not None:
+        buttons.append(
+            button(new[0][:75], f"{ids.PICK}_{len(buttons)}", {"i": pending["intent"], "s": new[1]})
+        )
     blocks.append(actions(*buttons, button("Cancel", ids.CANCEL)))
     return compact(blocks)
 

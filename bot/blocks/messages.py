@@ -184,6 +184,7 @@ TEMPLATES: dict[str, Template] = {
     # References
     "record.not_found": Template(_NOT_FOUND),
     "record.ambiguous": Template("“{ref}” matches more than one {kind}. Which one did you mean?"),
+    "company.near": Template("Did you mean {names}? There is no company “{ref}” yet."),
     "record.duplicate": Template("This looks like a {kind} you already have."),
     "record.kind.unknown": Template(
         "I can't delete a {value}.", "I can delete a contact, a company, a deal or a task."
@@ -247,6 +248,21 @@ TEMPLATES: dict[str, Template] = {
         "Nothing to change.", "For example: /crm company edit Acme Corp industry=robotics"
     ),
     "company.domain.invalid": Template("“{value}” is not a web domain.", "Write it like acme.com."),
+    "company.industry.invalid": Template(
+        "“{value}” is not an industry (a phone number?).",
+        "For example: /crm company add Phone Co, phoneco.com, telecom",
+    ),
+    "deal.close_date.long_ago": Template(
+        "“{value}” is more than a year ago: not a close date I'll set.",
+        "For example: /crm deal close Acme renewal 2027-01-15",
+    ),
+    "task.due.long_ago": Template(
+        "“{value}” is more than a year ago: a task can't be due then.",
+        "For example: /crm task add call Jane 2027-01-15",
+    ),
+    "task.due.past": Template(
+        "“{value}” is already past: add the task as overdue?", "Nothing was saved yet.", yes="Add it anyway"
+    ),
     "tags.missing": Template("Which tags?", "For example: tag Acme Corp as vip"),
     # Custom fields
     "custom.record.unknown": Template(
@@ -303,6 +319,9 @@ TEMPLATES: dict[str, Template] = {
     ),
     "quota.amount": Template(
         "“{value}” is not an amount for a quota.", "For example: /crm quota @bob 100k USD Q1"
+    ),
+    "quota.amount.negative": Template(
+        "A quota can't be negative: “{value}”.", "For example: /crm quota @bob 100k USD Q1"
     ),
     "quota.period": Template("“{value}” is not a period.", "For example: /crm quota @bob 100k USD Q1"),
     "quota.form": Template(

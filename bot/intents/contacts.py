@@ -33,6 +33,7 @@ def create_contact(ctx: Ctx, slots: dict[str, Any]) -> Reply:
         tags=slots.get("tags"),
         custom=slots.get("custom"),
         force=bool(slots.get("force")),
+        new_company=bool(slots.get("new_company")),
     )
     return contact_written(ctx, w, "Added contact")
 
@@ -78,9 +79,11 @@ def contact_edit_button(c: ContactView) -> Any:
 
 
 def update_contact(ctx: Ctx, slots: dict[str, Any]) -> Reply:
-    changes = {k: v for k, v in slots.items() if k != "contact" and v not in (None, "")}
+    changes = {k: v for k, v in slots.items() if k not in ("contact", "new_company") and v not in (None, "")}
     try:
-        w = ctx.crm.update_contact(ctx.actor, slots["contact"], **changes)
+        w = ctx.crm.update_contact(
+            ctx.actor, slots["contact"], new_company=bool(slots.get("new_company")), **changes
+        )
     except NotFound as missing:
         # "set Acme Corp lifecycle to customer": a lifecycle is a company's too.
         if set(changes) != {"lifecycle"} or not isinstance(slots["contact"], str):

@@ -50,6 +50,7 @@ def create_deal(ctx: Ctx, slots: dict[str, Any]) -> Reply:
         tags=slots.get("tags"),
         custom=slots.get("custom"),
         force=bool(slots.get("force")),
+        new_company=bool(slots.get("new_company")),
     )
     return deal_written(ctx, w, "Added deal")
 
@@ -117,6 +118,7 @@ def update_deal(ctx: Ctx, slots: dict[str, Any]) -> Reply:
         contact=slots.get("contact"),
         tags=slots.get("tags"),
         custom=slots.get("custom"),
+        new_company=bool(slots.get("new_company")),
     )
     if not w.changed:
         assert w.deal is not None

@@ -11,7 +11,10 @@ from bot.commands.registry import Ctx, Reply
 from bot.dispatch import stage_keys, unknown
 from bot.spec import IntentSpec, Verb
 
-UNDO_RECENT = timedelta(minutes=15)
+# "Undo" typed takes back one's own change of the last hour at once; anything older, or a change whose
+# records someone else holds now (a task given to them, their deal moved), is asked about first, naming
+# what and whose, so saying it again and again never walks back through old work silently.
+UNDO_RECENT = timedelta(hours=1)
 
 
 def help_intent(ctx: Ctx, slots: dict[str, Any]) -> Reply:
@@ -27,16 +30,36 @@ def unknown_intent(ctx: Ctx, slots: dict[str, Any]) -> Reply:
 
 
 def undo_last(ctx: Ctx, slots: dict[str, Any]) -> Reply:
-    # "Undo" typed means what was just done: said again and again it must not walk back through
-    # weeks of history. Older changes are undone from their own card, where one sees what they were.
-    op_id = slots.get("op") or ctx.crm.last_op(ctx.actor, within=UNDO_RECENT)
+    op_id = slots.get("op") or ctx.crm.last_op(ctx.actor)
     if not op_id:
-        minutes = int(UNDO_RECENT.total_seconds() // 60)
-        return Reply.say(
-            f"There is nothing of yours from the last {minutes} minutes to undo. "
-            "An older change is undone with the Undo button on its card."
-        )
+        return Reply.say("There is nothing of yours to undo.")
+    if not slots.get("force"):
+        preview = ctx.crm.undo_preview(ctx.actor, op_id)
+        age = ctx.crm.now() - preview.at
+        if age > UNDO_RECENT or preview.others:
+            text = _undo_question(preview.what, age, preview.others)
+            pending = {"intent": "undo", "slots": {"op": op_id}}
+            return Reply(text, cards.ask_first(text, pending, "Undo it"))
     return undo_op(ctx, op_id)
+
+
+def _ago(age: timedelta) -> str:
+    minutes = int(age.total_seconds() // 60)
+    if minutes < 2:
+        return "just now"
+    if minutes < 120:
+        return f"{minutes} minutes ago"
+    if minutes < 48 * 60:
+        return f"{minutes // 60} hours ago"
+    return f"{minutes // (24 * 60)} days ago"
+
+
+def _undo_question(what: list[str], age: timedelta, others: list[tuple[str, str, str]]) -> str:
+    text = f"Your last change, made {_ago(age)}: {'; '.join(what) or 'nothing left'}."
+    if others:
+        whose = "; ".join(f"{name} is the {part} of {label}" for name, part, label in others)
+        text += f" Undoing it touches other people's work: {whose}."
+    return text + " Undo it?"
 
 
 def undo_op(ctx: Ctx, op_id: str) -> Reply:

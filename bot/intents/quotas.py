@@ -17,6 +17,7 @@ MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", 
 MENTION = re.compile(r"<@([A-Z0-9]+)(?:\|[^>]*)?>")
 MONEY = re.compile(r"^(?P<sign>[$€£])?(?P<num>\d[\d,]*(?:\.\d+)?)(?P<mult>[kKmM])?$")
 SIGNS = {"$": "USD", "€": "EUR", "£": "GBP"}
+NEGATIVE = re.compile(r"^[-−][$€£]?\d|^[$€£][-−]\d")
 
 
 def _month_end(year: int, month: int) -> date:
@@ -65,6 +66,8 @@ def _amount(tokens: list[str]) -> tuple[str, str | None, list[str]]:
     """The amount, its currency (by sign or code) and the words left over."""
     amount, currency, rest = None, None, []
     for token in tokens:
+        if amount is None and NEGATIVE.match(token):
+            raise Invalid("quota.amount.negative", field="amount", value=token)
         m = MONEY.match(token)
         if amount is None and m:
             value = float(m.group("num").replace(",", "")) * {"k": 1e3, "m": 1e6}.get(
@@ -81,18 +84,28 @@ def _amount(tokens: list[str]) -> tuple[str, str | None, list[str]]:
     return amount, currency, rest
 
 
+def _person(ctx: Ctx, args: str) -> tuple[str, list[str]]:
+    """Whose quota: a mention, or a teammate named as elsewhere ("bob", "@bob" typed without Slack
+    making it a mention), found among the team's people or refused naming the name; and the rest."""
+    mention = MENTION.search(args)
+    if mention is not None:
+        return mention.group(1), MENTION.sub(" ", args).split()
+    tokens = args.split()
+    if not tokens or MONEY.match(tokens[0]) or NEGATIVE.match(tokens[0]):
+        raise Invalid("quota.form", field="person")
+    name = tokens[0].lstrip("@")
+    return ctx.crm.teammate(ctx.actor, name).slack_id, tokens[1:]
+
+
 def set_quota(ctx: Ctx, args: str) -> Reply:
     """Set someone's quota for a period (managers and admins): what they are expected to win."""
-    mention = MENTION.search(args)
-    if mention is None:
-        raise Invalid("quota.form", field="person")
-    tokens = MENTION.sub(" ", args).split()
+    person, tokens = _person(ctx, args)
     amount, currency, rest = _amount(tokens)
     today = today_in(ctx.tz, ctx.now())
     period = period_of(" ".join(rest), today) if rest else period_of("this quarter", today)
     if period is None:
         raise Invalid("quota.period", field="period", value=" ".join(rest))
-    w = ctx.crm.set_quota(ctx.actor, mention.group(1), amount, currency, *period)
+    w = ctx.crm.set_quota(ctx.actor, person, amount, currency, *period)
     was = f" (was {moneys({w.before[1]: w.before[0]}, w.before[1])})" if w.before else ""
     line = (
         f"🎯 Quota for {user(w.slack_id)}: *{moneys({w.currency: w.amount}, w.currency)}*{was},"

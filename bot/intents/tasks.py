@@ -28,6 +28,7 @@ def create_task(ctx: Ctx, slots: dict[str, Any]) -> Reply:
             contact=slots.get("contact") if link else None,
             deal=slots.get("deal") if link else None,
             force=bool(slots.get("force")),
+            ask_if_past=True,
         )
 
     note = ""

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from bot.services import customfields, fields
 from bot.services.base import Actor, Op, Ref, Service, lock_row
-from bot.services.errors import Candidate, Invalid, NotFound, PossibleDuplicate
+from bot.services.errors import Ambiguous, Candidate, Invalid, NotFound, PossibleDuplicate
 from bot.services.lookup import counted, pick, rank, tagged
 from bot.services.text import fold
 from bot.services.views import CompanyView, Written
@@ -37,6 +37,8 @@ LEGAL_SUFFIXES = frozenset(
 )
 # Two companies whose names differ by no more than a typo once the suffixes are gone.
 SAME_NAME = 90.0
+# A whole name this close to one on file is likely a typo of it (one swap or slip in a short name).
+NEAR = 85.0
 
 
 def company_key(name: str) -> str:
@@ -64,9 +66,12 @@ def company_view(s: Session, c: Company) -> CompanyView:
     )
 
 
-def find_company(s: Session, op: Op | None, actor: Actor, ref: Ref | None, *, create: bool) -> Company | None:
+def find_company(
+    s: Session, op: Op | None, actor: Actor, ref: Ref | None, *, create: bool, new: bool = False
+) -> Company | None:
     """The company a person named (None when they named none). With ``create`` and an op, a name that
-    matches no company makes one, audited in that op; otherwise it must match."""
+    matches no company makes one, audited in that op; otherwise it must match. A name near one on file
+    ("Acme Crop" beside "Acme Corp") is asked about first, unless ``new`` says the person meant a new one."""
     if ref is None or ref == "":
         return None
     if isinstance(ref, int):
@@ -88,12 +93,34 @@ def find_company(s: Session, op: Op | None, actor: Actor, ref: Ref | None, *, cr
         return same[0]
     if not create or op is None:
         return s.get(Company, pick("company", name, matches))
+    if not new:
+        _ask_if_near(s, actor, name)
     # The op's clock, like every time a service writes: "no activity in 30 days" counts from it.
     company = Company(workspace_id=actor.workspace_id, name=name, name_key=key, created_at=op.clock())
     s.add(company)
     # Its id is wanted at once; the op records it as made (bot/services/base.py).
     s.flush()
     return company
+
+
+def _ask_if_near(s: Session, actor: Actor, name: str) -> None:
+    """A typo of a company on file is that company, or a new one, as the person says: never guessed."""
+    key, whole = company_key(name), fold(name)
+    near = [
+        m
+        for m in rank(s, Company, Company.name_key, Company.name, actor.workspace_id, name, limit=10)
+        # "Acme Crop" is "Acme Corp" with two letters swapped: near as written, though its suffix is not one.
+        if fuzz.ratio(company_key(m.label), key) >= SAME_NAME or fuzz.ratio(fold(m.label), whole) >= NEAR
+    ]
+    if near:
+        names = " or ".join(m.label for m in near[:3])
+        raise Ambiguous(
+            "company.near",
+            [Candidate(m.id, m.label, m.score) for m in near[:3]],
+            kind="company",
+            ref=name,
+            names=names,
+        )
 
 
 def _same_name(s: Session, actor: Actor, name: str, limit: int = 10) -> list[Company]:
@@ -150,7 +177,7 @@ def _checked_edits(values: dict[str, Any]) -> dict[str, Any]:
     if "domain" in values:
         values["domain"] = fields.domain(values["domain"])
     if "industry" in values:
-        values["industry"] = fields.text_field(values["industry"], "industry")
+        values["industry"] = fields.industry(values["industry"])
     if "tags" in values:
         values["tags"] = fields.tags(values["tags"])
     if "lifecycle" in values:
@@ -214,7 +241,7 @@ class Companies(Service):
         one on file (the person said so)."""
         name = fields.name(name, "company name", "company.add")
         domain = fields.domain(domain)
-        industry = fields.text_field(industry, "industry")
+        industry = fields.industry(industry)
         with self.op(actor) as op:
             s = op.session
             if not force:

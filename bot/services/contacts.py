@@ -162,8 +162,10 @@ class Contacts(Service):
         tags: list[str] | None = None,
         custom: dict[str, Any] | None = None,
         force: bool = False,
+        new_company: bool = False,
     ) -> Written:
-        """``custom``: values of the workspace's own fields, by field name (checked by the field's kind)."""
+        """``custom``: values of the workspace's own fields, by field name (checked by the field's kind);
+        ``new_company``: a company named near one on file is made all the same (the person said so)."""
         name = fields.name(name, "name", "contact.add")
         email = fields.email(email)
         phone = fields.phone(phone)
@@ -177,7 +179,7 @@ class Contacts(Service):
             s = op.session
             if not force:
                 _check_duplicate(s, actor, name, email, company)
-            company_row = find_company(s, op, actor, company, create=True)
+            company_row = find_company(s, op, actor, company, create=True, new=new_company)
             contact = Contact(
                 workspace_id=actor.workspace_id,
                 name=name,
@@ -199,7 +201,7 @@ class Contacts(Service):
             s.refresh(contact)
             return Written(op.id, contact=contact_view(s, contact))
 
-    def update_contact(self, actor: Actor, ref: Ref, **values: Any) -> Written:
+    def update_contact(self, actor: Actor, ref: Ref, *, new_company: bool = False, **values: Any) -> Written:
         values = _checked_edits(values)
 
         def load(op: Op) -> Contact:
@@ -211,7 +213,7 @@ class Contacts(Service):
             s, contact = edit.session, edit.record
             for key, value in values.items():
                 if key == "company":
-                    company = find_company(s, edit.op, actor, value, create=True)
+                    company = find_company(s, edit.op, actor, value, create=True, new=new_company)
                     contact.company_id = company.id if company else None
                 elif key == "custom":
                     customfields.apply(s, "contact", contact, value)

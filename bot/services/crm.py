@@ -69,6 +69,7 @@ from bot.services.views import (
     PipelineView,
     TaskView,
     Undone,
+    UndoPreview,
     UserView,
     Written,
 )
@@ -233,6 +234,7 @@ class CRM(ServiceBase):
         tags: list[str] | None = None,
         custom: dict[str, Any] | None = None,
         force: bool = False,
+        new_company: bool = False,
     ) -> Written:
         return self.contacts.create_contact(
             actor,
@@ -245,10 +247,12 @@ class CRM(ServiceBase):
             tags=tags,
             custom=custom,
             force=force,
+            new_company=new_company,
         )
 
-    def update_contact(self, actor: Actor, ref: Ref, **fields: Any) -> Written:
-        return self.contacts.update_contact(actor, ref, **fields)
+    def update_contact(self, actor: Actor, ref: Ref, *, new_company: bool = False, **fields: Any) -> Written:
+        """``new_company``: a company named that is near one on file is a new one all the same."""
+        return self.contacts.update_contact(actor, ref, new_company=new_company, **fields)
 
     def find_contacts(self, actor: Actor, query: str, limit: int = 5) -> list[ContactView]:
         return self.contacts.find_contacts(actor, query, limit)
@@ -359,6 +363,7 @@ class CRM(ServiceBase):
         tags: list[str] | None = None,
         custom: dict[str, Any] | None = None,
         force: bool = False,
+        new_company: bool = False,
     ) -> Written:
         """``force``: the person said to add it even though they added the same deal a moment ago."""
         return self.deals.create_deal(
@@ -374,6 +379,7 @@ class CRM(ServiceBase):
             tags=tags,
             custom=custom,
             force=force,
+            new_company=new_company,
         )
 
     def update_deal(
@@ -393,6 +399,7 @@ class CRM(ServiceBase):
         contact: Ref | None = None,
         tags: list[str] | None = None,
         custom: dict[str, Any] | None = None,
+        new_company: bool = False,
     ) -> Written:
         """``force``: the person confirmed a change of currency (the amount is never converted)."""
         return self.deals.update_deal(
@@ -410,6 +417,7 @@ class CRM(ServiceBase):
             contact=contact,
             tags=tags,
             custom=custom,
+            new_company=new_company,
         )
 
     def advance_deal(self, actor: Actor, ref: Ref) -> Written:
@@ -570,10 +578,19 @@ class CRM(ServiceBase):
         contact: Ref | None = None,
         deal: Ref | None = None,
         force: bool = False,
+        ask_if_past: bool = False,
     ) -> Written:
-        """``force``: add it even though the person added the same task a moment ago."""
+        """``force``: add it even though the person added the same task a moment ago (or due in the
+        past); ``ask_if_past``: a due date a person gave that is past is asked about first."""
         return self.tasks.create_task(
-            actor, title, assignee=assignee, due=due, contact=contact, deal=deal, force=force
+            actor,
+            title,
+            assignee=assignee,
+            due=due,
+            contact=contact,
+            deal=deal,
+            force=force,
+            ask_if_past=ask_if_past,
         )
 
     def complete_task(self, actor: Actor, ref: Ref) -> Written:
@@ -660,6 +677,10 @@ class CRM(ServiceBase):
     def undo(self, actor: Actor, op_id: str) -> Undone:
         """Restore what an operation changed, as a new audited operation."""
         return self.undo_log.undo(actor, op_id)
+
+    def undo_preview(self, actor: Actor, op_id: str) -> UndoPreview:
+        """What undoing ``op_id`` would take back, when it was made and whose work it reaches."""
+        return self.undo_log.preview(actor, op_id)
 
     def undoable(self, actor: Actor, op_id: str) -> bool:
         return self.undo_log.undoable(actor, op_id)

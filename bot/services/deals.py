@@ -35,7 +35,7 @@ from bot.services.stages import (
 )
 from bot.services.tenancy import scope_of
 from bot.services.text import fold
-from bot.services.timeutil import parse_day, today_in
+from bot.services.timeutil import parse_day, today_in, years_ago
 from bot.services.views import Amounts, DealView, OwnerFigure, Pipeline, StageFigure, Written, add_amounts
 from bot.services.workspace import person, user_by_slack
 from models import Company, Contact, Deal, PipelineStage, PipelineTotal, User, Workspace
@@ -263,6 +263,13 @@ def _set_currency(
     deal.currency = new_currency
 
 
+def _recent_enough(day: date | None, said: object, now: datetime, tz: str) -> date | None:
+    """A close date more than a year ago is a slip of the keyboard (1999 for 2026), not a deal's."""
+    if day is not None and years_ago(day, now, tz):
+        raise Invalid("deal.close_date.long_ago", field="close_date", value=str(said))
+    return day
+
+
 class Deals(Service):
     def stages(self, actor: Actor) -> list[tuple[str, str, bool]]:
         """Every stage as it is typed and shown, in pipeline order (see bot/services/stages.py)."""
@@ -292,21 +299,22 @@ class Deals(Service):
         custom: dict[str, Any] | None = None,
         force: bool = False,
         pipeline: str | None = None,
+        new_company: bool = False,
     ) -> Written:
         """``force``: the person said to add it even though they added the same deal a moment ago;
         ``pipeline``: the one it goes in, when not the first; ``custom``: values of the workspace's own
-        fields, by field name."""
+        fields, by field name; ``new_company``: a company named near one on file is made all the same."""
         if not title and not company:
             raise Invalid("deal.title.missing", field="title")
         if title:
             fields.name(title, "deal title", "deal")
         amount_value = fields.money(amount)
-        day = parse_day(close_date, "close date")
+        day = _recent_enough(parse_day(close_date, "close date"), close_date, self.now(), actor.tz)
         with self.op(actor) as op:
             s = op.session
             ws = s.get(Workspace, actor.workspace_id)
             assert ws is not None
-            company_row = find_company(s, op, actor, company, create=True)
+            company_row = find_company(s, op, actor, company, create=True, new=new_company)
             contact_row = find_contact(s, actor, contact, company) if contact else None
             if company_row is None and contact_row is not None and contact_row.company_id:
                 company_row = s.get(Company, contact_row.company_id)
@@ -369,6 +377,7 @@ class Deals(Service):
         contact: Ref | None = None,
         tags: list[str] | None = None,
         custom: dict[str, Any] | None = None,
+        new_company: bool = False,
     ) -> Written:
         """``force``: the person confirmed a change of currency (the amount is never converted).
         ``tags`` replace the deal's; ``custom``: values of the workspace's own fields, by field name."""
@@ -376,7 +385,7 @@ class Deals(Service):
             fields.name(title, "deal title", "deal")
         amount_value = fields.money(amount)
         delta = fields.money(add_amount) if add_amount is not None else None
-        day = parse_day(close_date, "close date")
+        day = _recent_enough(parse_day(close_date, "close date"), close_date, self.now(), actor.tz)
         if all(v is None for v in (stage, amount_value, delta, currency, day, owner, title, tags)) and not (
             company or contact or custom
         ):
@@ -393,7 +402,7 @@ class Deals(Service):
                 deal.amount = (deal.amount or Decimal(0)) + delta
             if day is not None:
                 deal.close_date = day
-            self._relink(edit, owner=owner, title=title, company=company, contact=contact)
+            self._relink(edit, owner=owner, title=title, company=company, contact=contact, new=new_company)
             if tags is not None:
                 deal.tags = fields.tags(tags)
             customfields.apply(edit.session, "deal", deal, custom or {})
@@ -417,7 +426,13 @@ class Deals(Service):
 
     @staticmethod
     def _relink(
-        edit: Edit[Deal], *, owner: str | None, title: str | None, company: str | None, contact: Ref | None
+        edit: Edit[Deal],
+        *,
+        owner: str | None,
+        title: str | None,
+        company: str | None,
+        contact: Ref | None,
+        new: bool = False,
     ) -> None:
         """A new owner, title, company or contact, each only when given."""
         s, deal, actor = edit.session, edit.record, edit.op.actor
@@ -427,7 +442,7 @@ class Deals(Service):
             deal.title = fields.name(title, "deal title", "deal")
             deal.title_key = fold(deal.title)
         if company:
-            company_row = find_company(s, edit.op, actor, company, create=True)
+            company_row = find_company(s, edit.op, actor, company, create=True, new=new)
             if company_row is not None:
                 deal.company_id = company_row.id
         if contact:

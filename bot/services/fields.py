@@ -75,6 +75,15 @@ def domain(value: str | None) -> str | None:
     return text
 
 
+def industry(value: str | None) -> str | None:
+    """A company's industry: words. Digits and dashes alone ("555-1234") are a phone number put in the
+    wrong place, not an industry."""
+    cleaned = text_field(value, "industry")
+    if cleaned is not None and not re.search(r"[^\W\d_]", cleaned):
+        raise Invalid("company.industry.invalid", field="industry", value=cleaned)
+    return cleaned
+
+
 def text_field(value: str | None, what: str) -> str | None:
     """A short free text (an industry), spaces tidied; empty is none."""
     cleaned = re.sub(r"\s+", " ", value or "").strip()

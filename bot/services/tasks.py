@@ -18,11 +18,11 @@ from bot.services import fields, rooms, targets
 from bot.services.base import UNSET, Actor, Op, Ref, Service, aware, lock_row
 from bot.services.contacts import find_contact
 from bot.services.deals import find_deal
-from bot.services.errors import Invalid, NotFound
+from bot.services.errors import AskFirst, Invalid, NotFound
 from bot.services.keys import reminder_key
 from bot.services.lookup import pick, rank
 from bot.services.text import fold
-from bot.services.timeutil import due_instant, local_day_bounds, parse_when, today_in
+from bot.services.timeutil import due_instant, local_day_bounds, parse_when, today_in, years_ago
 from bot.services.views import TaskView, Written
 from bot.services.workspace import user_by_slack
 from models import Contact, Deal, Delivery, Task, User
@@ -117,6 +117,18 @@ def new_task(
     return task
 
 
+def _check_due(due: Any, tz: str, now: datetime, force: bool) -> None:
+    day, at = parse_when(due, tz)
+    if day is None and at is None:
+        return
+    local = day if day is not None else today_in(tz, at)
+    if years_ago(local, now, tz):
+        raise Invalid("task.due.long_ago", field="due", value=str(due))
+    past = (at is not None and at < now) or (day is not None and day < today_in(tz, now))
+    if past and not force:
+        raise AskFirst("task.due.past", value=str(due))
+
+
 def find_task(s: Session, actor: Actor, ref: Ref, *, open_only: bool = True) -> Task:
     """The task a person named, locked: theirs first, then anyone's; ``open_only``: not done."""
     if isinstance(ref, int):
@@ -182,9 +194,14 @@ class Tasks(Service):
         contact: Ref | None = None,
         deal: Ref | None = None,
         force: bool = False,
+        ask_if_past: bool = False,
     ) -> Written:
-        """``force``: add it even though the person added the same task a moment ago."""
+        """``force``: add it even though the person added the same task a moment ago (or due in the
+        past); ``ask_if_past``: a due date a person gave that is past is asked about first, and one
+        more than a year ago refused (seeded and imported tasks may be overdue from the start)."""
         fields.name(title, "task title", "task.add")
+        if ask_if_past:
+            _check_due(due, actor.tz, self.now(), force)
         with self.op(actor) as op:
             s = op.session
             contact_row = find_contact(s, actor, contact) if contact else None

@@ -52,6 +52,13 @@ def parse_day(value: str | date | None, field_name: str = "date") -> date | None
         raise Invalid("date.unreadable", field=field_name, value=str(value)) from None
 
 
+def years_ago(day: date, now: datetime, tz: str) -> bool:
+    """Whether ``day`` is more than a year before today in ``tz``: too long ago to be meant as a
+    close or due date."""
+    today = today_in(tz, now)
+    return day < today - timedelta(days=366)
+
+
 def due_instant(day: date | None, at: datetime | None, tz: str) -> datetime | None:
     """When a task falls due: its time, or 09:00 in the assignee's zone on its day."""
     if at is not None:

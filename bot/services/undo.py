@@ -8,7 +8,8 @@ points at, is left as it is (see :meth:`UndoLog.undo`).
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import func, select, update
@@ -27,15 +28,18 @@ from bot.services.subscriptions import Schedule, next_run
 from bot.services.tasks import find_task, rearm_reminder
 from bot.services.tenancy import with_deleted
 from bot.services.text import fold
-from bot.services.timeline import Timeline, timeline
-from bot.services.views import Undone
+from bot.services.timeline import QUIET, Timeline, timeline
+from bot.services.views import Undone, UndoPreview
 from bot.services.workspace import Workspaces, role_now
 from models import (
     AuditEvent,
     Company,
     Contact,
     Deal,
+    Feedback,
     Interaction,
+    PipelineStage,
+    Quota,
     ReportSubscription,
     Subscription,
     Task,
@@ -90,8 +94,86 @@ def _undo_label(s: Session, record_type: str, obj: Any) -> str:
         if contact or company:
             return f"the {obj.kind} with {(contact or company).name}"  # type: ignore[union-attr]
         return f"the {obj.kind} on {deal.title}" if deal else f"the {obj.kind}"
-    name = getattr(obj, "name", None) or getattr(obj, "title", None) or ""
-    return f"{record_type} {name}".strip()
+    if isinstance(obj, Feedback):
+        contact = s.get(Contact, obj.contact_id)
+        by = f" from {contact.name}" if contact is not None else ""
+        return f"the {obj.scale.upper()} score {obj.score}{by}"
+    if isinstance(obj, Quota):
+        person = s.get(User, obj.user_id)
+        whose = f" of {person.name}" if person is not None else ""
+        return f"the quota{whose} for {obj.period_start:%d %b %Y} – {obj.period_end:%d %b %Y}"
+    return f"{record_type} {_name(obj)}".strip()
+
+
+def _name(obj: Any) -> str:
+    return str(getattr(obj, "name", None) or getattr(obj, "title", None) or "")
+
+
+# How a person calls a field, where its column name is not that.
+_FIELD_WORDS = {
+    "stage_id": "stage",
+    "company_id": "company",
+    "contact_id": "contact",
+    "deal_id": "deal",
+    "owner_id": "owner",
+    "assignee_id": "assignee",
+    "user_id": "person",
+    "close_date": "expected close date",
+    "due_date": "due date",
+    "due_at": "due time",
+    "done_at": "done",
+    "stale_snoozed_until": "snooze",
+}
+# Ids in a change, said as what they stand for.
+_ID_NAMES: dict[str, tuple[Any, Any]] = {
+    "stage_id": (PipelineStage, PipelineStage.name),
+    "company_id": (Company, Company.name),
+    "contact_id": (Contact, Contact.name),
+    "deal_id": (Deal, Deal.title),
+    "owner_id": (User, User.name),
+    "assignee_id": (User, User.name),
+    "user_id": (User, User.name),
+}
+
+
+def _said(s: Session, obj: Any, key: str, value: Any) -> str:
+    """A field's value as a person reads it ("" for none)."""
+    if value in (None, "", [], {}):
+        return ""
+    if key in _ID_NAMES:
+        cls, column = _ID_NAMES[key]
+        return str(s.scalar(select(column).where(cls.id == value)) or f"#{value}")
+    if key == "amount":
+        return f"{Decimal(str(value)):,.2f} {getattr(obj, 'currency', '')}".strip()
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    return str(value)
+
+
+def _put_back(s: Session, event: AuditEvent, obj: Any) -> str:
+    """An update taken back, as the record and what went back: “Acme renewal: stage back to
+    Negotiation”, “Jane Doe: tag hot removed”; a deletion taken back: “restored contact Jane Doe”."""
+    name = _name(obj) or _undo_label(s, event.record_type, obj)
+    before, after = event.before or {}, event.after or {}
+    if "deleted_at" in after:
+        label = _undo_label(s, event.record_type, obj)
+        return f"restored {label}" if after["deleted_at"] else f"deleted {label} again"
+    parts: list[str] = []
+    for key, old in before.items():
+        if key in QUIET or key.endswith("_key"):
+            continue
+        new = after.get(key)
+        if key == "tags":
+            parts += [f"tag {t} removed" for t in new or [] if t not in (old or [])]
+            parts += [f"tag {t} back" for t in old or [] if t not in (new or [])]
+            continue
+        if key == "custom":
+            parts.append("custom fields back as they were")
+            continue
+        word = _FIELD_WORDS.get(key, key.replace("_", " "))
+        shown = _said(s, obj, key, old)
+        parts.append(f"{word} back to {shown}" if shown else f"{word} cleared")
+    return f"{name}: {', '.join(parts) or 'back as it was'}"
 
 
 def _check_unchanged(event: AuditEvent, obj: Any) -> None:
@@ -244,6 +326,37 @@ class UndoLog(Service):
                 )
             )
 
+    def preview(self, actor: Actor, op_id: str) -> UndoPreview:
+        """What undoing ``op_id`` would take back, and whose records those are now: the question a
+        person is asked before an undo that is old or reaches someone else's work."""
+        with self.read(actor) as s:
+            s = with_deleted(s)
+            events = list(
+                s.scalars(
+                    select(AuditEvent)
+                    .where(AuditEvent.op_id == op_id, AuditEvent.undone_by_op.is_(None))
+                    .order_by(AuditEvent.id)
+                )
+            )
+            if not events:
+                raise NotFound("record.not_found", kind="change", ref=op_id[:8])
+            what: list[str] = []
+            others: list[tuple[str, str, str]] = []
+            for event in events:
+                obj = s.get(AUDITED[event.record_type], event.record_id)
+                if obj is None:
+                    continue
+                label = _undo_label(s, event.record_type, obj)
+                if label not in what:
+                    what.append(label)
+                for column, part in policy.HOLDERS.get(type(obj), ()):
+                    holder = getattr(obj, column)
+                    person = s.get(User, holder) if holder and holder != actor.user_id else None
+                    if person is not None and (person.name, part, label) not in others:
+                        others.append((person.name, part, label))
+            at = min(e.at for e in events)
+            return UndoPreview(op_id, at if at.tzinfo else at.replace(tzinfo=UTC), what, others)
+
     def undo(self, actor: Actor, op_id: str) -> Undone:
         """Restore what an operation changed, as a new audited operation."""
         with self.op(actor) as op:
@@ -330,9 +443,7 @@ class UndoLog(Service):
         if isinstance(obj, User):
             self.workspaces.check_admins(s, obj)
         s.flush()
-        return (
-            f"restored {event.record_type} {getattr(obj, 'name', None) or getattr(obj, 'title', '')}".strip()
-        )
+        return _put_back(s, event, obj)
 
     def _recreate(self, op: Op, event: AuditEvent, obj: Any) -> str:
         """Undo a delete: the record again, under its old id."""
@@ -360,4 +471,4 @@ class UndoLog(Service):
             )
         s.add(restored)
         s.flush()
-        return f"restored {event.record_type}"
+        return f"restored {_undo_label(s, event.record_type, restored)}"

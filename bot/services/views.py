@@ -283,6 +283,17 @@ class Undone:
 
 
 @dataclass(frozen=True)
+class UndoPreview:
+    """What undoing an operation would take back (its records as a person names them), when it was made,
+    and the people other than the asker who hold those records now: (name, part, record)."""
+
+    op_id: str
+    at: datetime
+    what: list[str]
+    others: list[tuple[str, str, str]]
+
+
+@dataclass(frozen=True)
 class StageView:
     # As it is typed (its key; "pipeline:key" outside the first pipeline) and shown.
     ref: str

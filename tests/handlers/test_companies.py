@@ -89,7 +89,7 @@ def test_a_company_is_changed_by_its_owner_or_by_anyone_while_nobody_owns_it(sla
 
     (hooli,) = rows(slack, Company, Company.name == "Hooli")
     undone = text_of(slack.press(changed, "Undo", user=BOB))
-    assert "restored company Hooli" in undone, undone
+    assert "Hooli: domain back to hooli.com, industry back to software" in undone, undone
     (hooli,) = rows(slack, Company, Company.name == "Hooli")
     assert (hooli.industry, hooli.domain) == ("software", "hooli.com")
 

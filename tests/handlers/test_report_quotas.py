@@ -14,6 +14,8 @@ from slack_sdk import WebClient
 
 from bot.clock import ManualClock
 from bot.scheduler import Scheduler
+from models import Quota
+from tests.handlers.helpers import count, rows
 from tests.support.slackhttp import ANN, BOB, SlackHTTP, text_of
 
 BOB_QUOTA = Decimal(10000)
@@ -126,3 +128,18 @@ def test_the_leaderboard_for_managers_and_the_team_totals_for_reps(
     assert f"<@{ANN}>:" not in mine and "You are 1st of 2." in mine, mine
     refused = text_of(slack.dm(f"<@{ANN}>'s quota this quarter", user=BOB))
     assert "manager" in refused and "$20,000" not in refused, refused
+
+
+def test_a_quota_for_someone_unknown_or_negative_says_what_was_wrong(slack: SlackHTTP) -> None:
+    slack.command("help")
+    slack.command("help", user=BOB)
+    unknown = text_of(slack.command("quota @dave 10k USD Q1"))
+    assert "“dave”" in unknown and "Whose quota" not in unknown, unknown
+    negative = text_of(slack.command(f"quota <@{BOB}> -10k USD Q1"))
+    assert "“-10k”" in negative and "negative" in negative, negative
+    assert count(slack, Quota) == 0
+    # A teammate named without @ is found like anywhere else.
+    named = text_of(slack.command("quota bob 100k USD Q1"))
+    assert "Quota for" in named and f"<@{BOB}>" in named, named
+    (quota,) = rows(slack, Quota)
+    assert quota.amount == 100000 and quota.currency == "USD"

@@ -134,6 +134,13 @@ def test_a_rep_is_refused_every_change_and_nothing_is_written(slack: SlackHTTP) 
 def test_values_refused_name_the_value_and_the_form(slack: SlackHTTP) -> None:
     bad = text_of(slack.command("stages set Demo probability=140"))
     assert "“140” is not a win probability" in bad and "/crm stages set Demo 40%" in bad, bad
+    before = count(slack, AuditEvent)
+    for written in ("-10%", "150%", "12.5%"):
+        shown = text_of(slack.command(f"stages set Demo {written}"))
+        assert f"“{written.rstrip('%')}” is not a win probability" in shown, (written, shown)
+    assert count(slack, AuditEvent) == before
+    (demo,) = rows(slack, PipelineStage, PipelineStage.key == "demo")
+    assert demo.probability != 10
     unknown = text_of(slack.command("stages rename Sideways to Forwards"))
     assert "“Sideways” is not a pipeline stage" in unknown, unknown
     twice = text_of(slack.command("stages add demo"))
