@@ -18,6 +18,7 @@ from bot.services import policy, targets
 from bot.services.base import AUDITED, Actor, Op, Ref, Service, from_json, lock_row, marked, snapshot
 from bot.services.companies import find_company
 from bot.services.contacts import find_contact
+from bot.services.customfields import named_changes
 from bot.services.deals import find_deal
 from bot.services.errors import Conflict, NotFound
 from bot.services.subscriptions import Schedule, next_run
@@ -27,7 +28,7 @@ from bot.services.text import fold
 from bot.services.timeline import Timeline, timeline
 from bot.services.views import Undone
 from bot.services.workspace import Workspaces, role_now
-from models import AuditEvent, Company, Contact, Deal, Interaction, Subscription, Task, User
+from models import AuditEvent, Company, Contact, CustomField, Deal, Interaction, Subscription, Task, User
 
 
 def _record(s: Session, actor: Actor, kind: str, ref: Ref) -> tuple[int, str]:
@@ -77,6 +78,8 @@ def _undo_label(s: Session, record_type: str, obj: Any) -> str:
         if contact or company:
             return f"the {obj.kind} with {(contact or company).name}"  # type: ignore[union-attr]
         return f"the {obj.kind} on {deal.title}" if deal else f"the {obj.kind}"
+    if isinstance(obj, CustomField):
+        return f"the {obj.record_type} field {obj.name}"
     name = getattr(obj, "name", None) or getattr(obj, "title", None) or ""
     return f"{record_type} {name}".strip()
 
@@ -295,9 +298,14 @@ class UndoLog(Service):
         if isinstance(obj, User):
             self.workspaces.check_admins(s, obj)
         s.flush()
-        return (
-            f"restored {event.record_type} {getattr(obj, 'name', None) or getattr(obj, 'title', '')}".strip()
-        )
+        restored = _undo_label(s, event.record_type, obj)
+        before, after = event.before or {}, event.after or {}
+        if "custom" in after:
+            fields = named_changes(s, event.record_type, {"custom": (after["custom"], before.get("custom"))})
+            named = [k.partition(":")[2] for k in fields if k.startswith("custom:")]
+            if named:
+                return f"restored {', '.join(named)} on {restored}"
+        return f"restored {restored}"
 
     def _recreate(self, op: Op, event: AuditEvent, obj: Any) -> str:
         """Undo a delete: the record again, under its old id."""
@@ -317,4 +325,4 @@ class UndoLog(Service):
             )
         s.add(restored)
         s.flush()
-        return f"restored {event.record_type}"
+        return f"restored {_undo_label(s, event.record_type, restored)}"
