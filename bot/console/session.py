@@ -824,7 +824,9 @@ class Console:
             stamp = datetime.now().strftime("%Y%m%d-%H%M%S-")
             self._session_files = Path(tempfile.mkdtemp(prefix=stamp, dir=self.files_dir))
         name = call.method.rsplit("/", 1)[-1]
-        suffix = ".png" if data[:8] == b"\x89PNG\r\n\x1a\n" else ".bin"
+        suffix = Path(self.standin.upload_names.get(name, "")).suffix or (
+            ".png" if data[:8] == b"\x89PNG\r\n\x1a\n" else ".zip" if data[:4] == b"PK\x03\x04" else ".bin"
+        )
         path = self._session_files / f"{name}{suffix}"
         path.write_bytes(data)
         self._saved[name] = path
