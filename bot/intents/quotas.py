@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import re
 from datetime import date, timedelta
+from decimal import Decimal
 
 from bot.blocks import cards
-from bot.blocks.common import moneys, user
+from bot.blocks.common import money, moneys, user
 from bot.commands.registry import Ctx, Reply
 from bot.services.errors import Invalid
 from bot.services.quotas import Attainment, QuotaLine
@@ -120,8 +121,14 @@ def quota_report(ctx: Ctx, start: date, end: date, owner: str | None) -> tuple[s
     title = f"{user(owner)}'s quota" if owner else "The team's quotas"
     if not a.people:
         return title, ["*No quotas set for this period.* A manager sets one with /crm quota @someone 100k Q1"]
-    shares = " · ".join(f"{a.won.get(c, 0) / t:.0%} in {c}" for c, t in sorted(a.targets.items()) if t)
-    lines = [f"*Team: {moneys(a.won, currency)} won of {moneys(a.targets, currency)}* ({shares})"]
+    # Each quota currency on its own: what was won in it against its targets, never another's.
+    order = sorted(a.targets, key=lambda c: (c != currency, c))
+    team = " · ".join(
+        f"{money(a.won.get(c, Decimal(0)), c)} won of {money(a.targets[c], c)}"
+        + (f" ({a.won.get(c, 0) / a.targets[c]:.0%})" if a.targets[c] else "")
+        for c in order
+    )
+    lines = [f"*Team: {team}*"]
     if not a.lines and owner:
         lines.append(f"No quota for {user(owner)} in this period.")
     lines += [_line(x) for x in a.lines[:20]]

@@ -34,6 +34,8 @@ class StageLine:
     # Its pipeline's name when the workspace has several (the summary groups the stages by it).
     pipeline: str = ""
     probability: int | None = None
+    # Its deals per currency, so that a chart's panel for one currency counts only that currency's deals.
+    counts: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -215,9 +217,12 @@ def compute_summary(
         ).where(PipelineTotal.workspace_id == workspace_id, PipelineTotal.deals != 0)
     ).all()
     counts: dict[int, int] = {}
+    by_currency: dict[int, dict[str, int]] = {}
     sums: dict[int, list[Amounts]] = {}
     for stage_id, _owner, currency, count, amount in totals:
         counts[stage_id] = counts.get(stage_id, 0) + int(count)
+        mine = by_currency.setdefault(stage_id, {})
+        mine[currency] = mine.get(currency, 0) + int(count)
         sums.setdefault(stage_id, []).append({currency: Decimal(amount or 0)})
     stages = [
         StageLine(
@@ -229,6 +234,7 @@ def compute_summary(
             bool(r[4]),
             r[5],
             r[6],
+            by_currency.get(r[0], {}),
         )
         for r in stage_rows
     ]
