@@ -81,6 +81,12 @@ def _rate(c: Closed) -> str:
     return "no deals closed" if rate is None else f"{rate:.0%} ({c.won} of {closed})"
 
 
+def _heading(title: str) -> Any:
+    """A report's title: a header, or bold text when it names someone, since a header is plain text and
+    would show the mention as its raw id (`<@U…>'s win rate`)."""
+    return section(f"*{title}*") if "<@" in title else header(title)
+
+
 def _whose(owner: str | None) -> str:
     return f"{user(owner)}'s" if owner else "The team's"
 
@@ -188,6 +194,9 @@ def _funnel(ctx: Ctx, start: date, end: date, owner: str | None) -> tuple[str, l
         + (
             f" · median {_days(st.median_days)} in it"
             if st.median_days is not None
+            # Reached but never stayed in: deals were moved past it (Lead → Negotiation).
+            else " · deals went past it without a stay in it"
+            if st.to_next
             else " · none has left it yet"
         )
         for st in f.stages
@@ -269,7 +278,7 @@ def report(ctx: Ctx, slots: dict[str, Any]) -> Reply:
     if reader is not None:
         read, how = reader
         title, lines = read(ctx, start, end, owner)
-        blocks = [header(title), section("\n".join(lines)), context(f"{_span(start, end)} · {how}")]
+        blocks = [_heading(title), section("\n".join(lines)), context(f"{_span(start, end)} · {how}")]
         upload = upload_after(ctx, str(measure), start, end, owner)
         if upload is not None and not ctx.share:
             blocks.append(context("📈 The chart is in your DM with me."))
@@ -295,7 +304,7 @@ def report(ctx: Ctx, slots: dict[str, Any]) -> Reply:
                 lines.append(f"• {user(o.slack_id)}: {n} · {moneys(a, currency)}")
         title = f"{whose} deals {'won' if won else 'lost'}"
     blocks = [
-        header(title),
+        _heading(title),
         section("\n".join(lines)),
         context(f"{_span(start, end)} · by the day each deal closed"),
     ]
