@@ -20,6 +20,7 @@ from bot.intents.feedback import satisfaction_report
 from bot.intents.quotas import quota_report, set_quota
 from bot.intents.records import not_yet
 from bot.intents.report_charts import upload_after
+from bot.services import policy
 from bot.services.forecasts import Hindsight, Slice
 from bot.services.reports import Activity, Closed, previous
 from bot.services.timeutil import today_in
@@ -106,7 +107,8 @@ def _activity(ctx: Ctx, start: date, end: date, owner: str | None) -> tuple[str,
         f"Before ({_span(*previous(start, end))}): {before.total}",
     ]
     if not owner and len(a.people) > 1:
-        lines += [f"• {user(p.slack_id)}: {p.total} ({_kinds(p.kinds)})" for p in a.people[:15]]
+        seen = [p for p in a.people if policy.sees_figures_of(ctx.actor, p.slack_id)]
+        lines += [f"• {user(p.slack_id)}: {p.total} ({_kinds(p.kinds)})" for p in seen[:15]]
     whose = _whose(owner)
     return f"{whose} activity", lines
 
@@ -292,13 +294,14 @@ def report(ctx: Ctx, slots: dict[str, Any]) -> Reply:
         before = ctx.crm.closed(ctx.actor, *previous(start, end), owner)
         lines = [f"*{_rate(c)}*", f"Before ({_span(*previous(start, end))}): {_rate(before)}"]
         if not owner and len(c.owners) > 1:
-            lines += [f"• {user(o.slack_id)}: {o.won} of {o.won + o.lost}" for o in c.owners[:15]]
+            seen = [o for o in c.owners if policy.sees_figures_of(ctx.actor, o.slack_id)]
+            lines += [f"• {user(o.slack_id)}: {o.won} of {o.won + o.lost}" for o in seen[:15]]
         title = f"{whose} win rate"
     else:
         won = measure == "won"
         count, amounts = (c.won, c.won_amounts) if won else (c.lost, c.lost_amounts)
         lines = [f"*{deals_count(count)} · {moneys(amounts, currency)}*"]
-        for o in c.owners[:15]:
+        for o in [o for o in c.owners if policy.sees_figures_of(ctx.actor, o.slack_id)][:15]:
             n, a = (o.won, o.won_amounts) if won else (o.lost, o.lost_amounts)
             if n:
                 lines.append(f"• {user(o.slack_id)}: {n} · {moneys(a, currency)}")

@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.services import policy
 from bot.services.base import Actor
 from bot.services.stages import find_pipeline, words, workspace_pipelines, workspace_stages
 from bot.services.tenancy import scoped
@@ -410,9 +411,12 @@ class SummaryService:
         with self.sessions() as s:
             scoped(s, actor.workspace_id)
             pipeline_id = find_pipeline(s, actor.workspace_id, pipeline).id if pipeline else None
-            return compute_summary(
+            summary = compute_summary(
                 s, actor.workspace_id, now=self.now(), since=since, tz=actor.tz, pipeline_id=pipeline_id
             )
+            # The team's totals for everyone; each owner's line only for those who may see it.
+            summary.owners[:] = [o for o in summary.owners if policy.sees_figures_of(actor, o.slack_id)]
+            return summary
 
     def pipeline_named_in(self, actor: Actor, text: str) -> str | None:
         """The one of the workspace's pipelines a request names ("pipeline renewals"), if any; with only

@@ -151,3 +151,23 @@ def test_a_persons_report_is_titled_with_a_mention_that_renders(slack: SlackHTTP
     blocks = reply.params.get("blocks") or []
     assert all(f"<@{BOB}>" not in str(b) for b in blocks if b.get("type") == "header"), blocks
     assert any(b.get("type") == "section" and f"*<@{BOB}>'s win rate*" in str(b) for b in blocks), blocks
+
+
+def test_a_rep_sees_their_own_lines_and_the_team_totals_in_every_report_and_the_pipeline(
+    slack: SlackHTTP,
+) -> None:
+    _season(slack)
+    won = text_of(slack.command("report won this month", user=BOB))
+    assert "2 deals · $10,000 + €5,000" in won and f"<@{BOB}>: 1 · €5,000" in won, won
+    assert ANN_ID not in won, won
+    rate = text_of(slack.command("report win rate this month", user=BOB))
+    assert "67% (2 of 3)" in rate and ANN_ID not in rate, rate
+    refused = text_of(slack.command(f"pipeline <@{ANN_ID}>", user=BOB))
+    assert "manager" in refused and "$" not in refused, refused
+    mine = text_of(slack.command(f"pipeline <@{BOB}>", user=BOB))
+    assert "manager" not in mine, mine
+    team = text_of(slack.command("pipeline", user=BOB))
+    assert "$9,000" in team and ANN_ID not in team, team
+    # Managers and admins see everyone's.
+    assert ANN_ID in text_of(slack.command("report won this month"))
+    assert "$9,000" in text_of(slack.command(f"pipeline <@{ANN_ID}>"))
