@@ -995,9 +995,10 @@ class Console:
                 continue
             for i, opt in enumerate(options[:20], 1):
                 self.say(f"  │   {i}. {plain(opt.get('text'))}")
-            chosen = self._match_option(
-                options[:20], self.readline(f"  │   which (1-{min(len(options), 20)}): ") or ""
-            )
+            which = self.readline(f"  │   which (1-{min(len(options), 20)}): ")
+            if which is None or which.strip() == ":cancel":
+                return _CANCEL
+            chosen = self._match_option(options[:20], which)
             if chosen is not None:
                 return {"type": f.kind, "selected_option": chosen}
             self.say("  │   " + self.style().dim("Not one of the choices; search again."))
