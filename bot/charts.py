@@ -60,6 +60,15 @@ def _label(stage: StageLine) -> str:
     return f"{stage.pipeline} · {stage.name}" if stage.pipeline else stage.name
 
 
+def bar_labels(stages: Sequence[StageLine], currency: str) -> list[str]:
+    """What each stage's bar in ``currency``'s panel says: that currency's amount and its deals only."""
+    return [
+        f"{_short(float(s.amounts.get(currency, Decimal(0))))} · "
+        f"{s.counts.get(currency, 0) if s.counts else s.count if set(s.amounts) <= {currency} else 0}"
+        for s in stages
+    ]
+
+
 def _bars(ax: Any, stages: Sequence[StageLine], currency: str) -> float:
     """One currency's bars on ``ax``, labelled with amount and count; returns the axis' right end."""
     names = [_label(s) for s in stages][::-1]
@@ -67,11 +76,11 @@ def _bars(ax: Any, stages: Sequence[StageLine], currency: str) -> float:
     colours = [(WON if s.is_won else LOST) if s.is_closed else OPEN for s in stages][::-1]
     bars = ax.barh(names, amounts, color=colours)
     top = max(amounts, default=0.0) or 1.0
-    for bar, stage, amount in zip(bars, list(stages)[::-1], amounts, strict=True):
+    for bar, label in zip(bars, bar_labels(stages, currency)[::-1], strict=True):
         ax.text(
             bar.get_width() + top * 0.01,
             bar.get_y() + bar.get_height() / 2,
-            f"{_short(amount)} · {stage.count}",
+            label,
             va="center",
             fontsize=9,
         )

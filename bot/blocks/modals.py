@@ -29,6 +29,7 @@ from slack_sdk.models.views import View
 
 from bot.blocks import ids
 from bot.blocks.messages import too_long
+from bot.nlu.money import ISO_CODES, find_money
 from bot.services import limits
 from bot.services.crm import EMAIL, PHONE
 from bot.services.timeutil import zone
@@ -324,16 +325,22 @@ def read(intent: str, form: Form, values: dict[str, dict[str, Any]]) -> tuple[di
     custom = _read_custom(values)
     if custom and intent in CUSTOM_RECORD:
         slots["custom"] = custom
+    said_in: str | None = None
     for f in form.fields:
         bid = _bid(f.slot)
         # One element per input block; its action id is "v", or says what a picker picks.
         raw = next(iter((values.get(bid) or {}).values()), None) or {}
         value = _field_value(intent, f, bid, raw, values, errors)
         if f.slot == "amount" and value is not None:
-            amount = parse_amount(value)
-            if amount is None:
-                errors[bid] = "Write an amount like 50000, 50k or 1.2M."
-            value = amount
+            value, said_in, problem = read_amount(value)
+            if problem:
+                errors[bid] = problem
+        if f.slot == "currency" and value is not None:
+            value = value.strip().upper()
+            if value not in ISO_CODES:
+                errors[bid] = (
+                    f"“{value}” is not a currency code I know: write 3 letters like USD, EUR or GBP."
+                )
         # The same checks the service makes, so a typo is fixed in the form instead of ending it.
         if f.slot == "email" and value is not None and bid not in errors and not EMAIL.match(value):
             errors[bid] = "Write an email address like jane@acme.com."
@@ -343,7 +350,25 @@ def read(intent: str, form: Form, values: dict[str, dict[str, Any]]) -> tuple[di
             errors[bid] = f"{f.label} is needed."
         if value not in (None, ""):
             _set(slots, f.slot, value)
+    if said_in and "currency" not in slots:
+        slots["currency"] = said_in
     return slots, errors
+
+
+def read_amount(text: str) -> tuple[float | None, str | None, str | None]:
+    """An amount field as typed: (amount, the currency its symbol or code names, the problem naming the
+    value). Regional forms (`45.000 €`, `1.200,50`) as the parser's money reader reads them."""
+    text = str(text).strip()
+    form = "write it like 50000, 50k, 1.2M or 45.000 €."
+    if text.startswith(("-", "−")):
+        return None, None, f"“{text}” is below zero: an amount can't be negative; {form}"
+    amount = parse_amount(text)
+    if amount is not None:
+        return amount, None, None
+    found = find_money(text, deal_context=True, exclude=[])
+    if len(found) == 1 and found[0].start == 0 and found[0].end == len(text):
+        return found[0].amount, found[0].currency, None
+    return None, None, f"“{text}” is not an amount I can read: {form}"
 
 
 def _field_value(
@@ -369,6 +394,13 @@ def _field_value(
     if f.kind == "pick":
         return picked_value((raw.get("selected_option") or {}).get("value"))
     day = raw.get("selected_date")
+    if day:
+        try:
+            date.fromisoformat(str(day))
+        except ValueError:
+            # Marked on the field, keeping the rest of what was typed.
+            errors[bid] = f"“{day}” is not a day on the calendar: pick one, like 2026-12-15."
+            return None
     clock = ((values.get(bid + "__time") or {}).get("v") or {}).get("selected_time")
     if clock and not day:
         errors[bid] = "Pick a day for this time."

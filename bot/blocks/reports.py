@@ -17,6 +17,7 @@ from slack_sdk.models.blocks import Block
 from bot.blocks.cards import CATEGORY_WORDS
 from bot.blocks.common import context, day, deals_count, esc, header, money, moneys, section, user
 from bot.charts import ChartSpec
+from bot.services import policy
 from bot.services.feedback import Scores
 from bot.services.forecasts import Hindsight, Slice
 from bot.services.quotas import Attainment, QuotaLine
@@ -110,7 +111,8 @@ def _activity(ctx: Asker, start: date, end: date, owner: str | None) -> tuple[st
         f"Before ({_span(*previous(start, end))}): {before.total}",
     ]
     if not owner and len(a.people) > 1:
-        lines += [f"• {user(p.slack_id)}: {p.total} ({_kinds(p.kinds)})" for p in a.people[:15]]
+        seen = [p for p in a.people if policy.sees_figures_of(ctx.actor, p.slack_id)]
+        lines += [f"• {user(p.slack_id)}: {p.total} ({_kinds(p.kinds)})" for p in seen[:15]]
     whose = _whose(owner)
     return f"{whose} activity", lines
 
@@ -198,6 +200,9 @@ def _funnel(ctx: Asker, start: date, end: date, owner: str | None) -> tuple[str,
         + (
             f" · median {_days(st.median_days)} in it"
             if st.median_days is not None
+            # Reached but never stayed in: deals were moved past it (Lead → Negotiation).
+            else " · deals went past it without a stay in it"
+            if st.to_next
             else " · none has left it yet"
         )
         for st in f.stages
@@ -298,8 +303,14 @@ def quota_report(ctx: Asker, start: date, end: date, owner: str | None) -> tuple
     title = f"{user(owner)}'s quota" if owner else "The team's quotas"
     if not a.people:
         return title, ["*No quotas set for this period.* A manager sets one with /crm quota @someone 100k Q1"]
-    shares = " · ".join(f"{a.won.get(c, 0) / t:.0%} in {c}" for c, t in sorted(a.targets.items()) if t)
-    lines = [f"*Team: {moneys(a.won, currency)} won of {moneys(a.targets, currency)}* ({shares})"]
+    # Each quota currency on its own: what was won in it against its targets, never another's.
+    order = sorted(a.targets, key=lambda c: (c != currency, c))
+    team = " · ".join(
+        f"{money(a.won.get(c, Decimal(0)), c)} won of {money(a.targets[c], c)}"
+        + (f" ({a.won.get(c, 0) / a.targets[c]:.0%})" if a.targets[c] else "")
+        for c in order
+    )
+    lines = [f"*Team: {team}*"]
     if not a.lines and owner:
         lines.append(f"No quota for {user(owner)} in this period.")
     lines += [_quota_line(x) for x in a.lines[:20]]
@@ -315,7 +326,7 @@ def _won_lost(measure: str) -> Reader:
         count, amounts = (c.won, c.won_amounts) if won else (c.lost, c.lost_amounts)
         currency = ctx.crm.workspace_currency(ctx.actor)
         lines = [f"*{deals_count(count)} · {moneys(amounts, currency)}*"]
-        for o in c.owners[:15]:
+        for o in [o for o in c.owners if policy.sees_figures_of(ctx.actor, o.slack_id)][:15]:
             n, a = (o.won, o.won_amounts) if won else (o.lost, o.lost_amounts)
             if n:
                 lines.append(f"• {user(o.slack_id)}: {n} · {moneys(a, currency)}")
@@ -329,7 +340,8 @@ def _win_rate(ctx: Asker, start: date, end: date, owner: str | None) -> tuple[st
     before = ctx.crm.closed(ctx.actor, *previous(start, end), owner)
     lines = [f"*{_rate(c)}*", f"Before ({_span(*previous(start, end))}): {_rate(before)}"]
     if not owner and len(c.owners) > 1:
-        lines += [f"• {user(o.slack_id)}: {o.won} of {o.won + o.lost}" for o in c.owners[:15]]
+        seen = [o for o in c.owners if policy.sees_figures_of(ctx.actor, o.slack_id)]
+        lines += [f"• {user(o.slack_id)}: {o.won} of {o.won + o.lost}" for o in seen[:15]]
     return f"{_whose(owner)} win rate", lines
 
 
@@ -523,7 +535,8 @@ class Report:
 
     def blocks(self) -> list[Block]:
         return [
-            header(self.title),
+            # a header is plain text: a title naming someone would show the mention as its raw id
+            section(f"*{self.title}*") if "<@" in self.title else header(self.title),
             section("\n".join(self.lines)),
             context(f"{span(self.start, self.end)} · {self.how}"),
         ]

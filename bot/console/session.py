@@ -824,7 +824,9 @@ class Console:
             stamp = datetime.now().strftime("%Y%m%d-%H%M%S-")
             self._session_files = Path(tempfile.mkdtemp(prefix=stamp, dir=self.files_dir))
         name = call.method.rsplit("/", 1)[-1]
-        suffix = ".png" if data[:8] == b"\x89PNG\r\n\x1a\n" else ".bin"
+        suffix = Path(self.standin.upload_names.get(name, "")).suffix or (
+            ".png" if data[:8] == b"\x89PNG\r\n\x1a\n" else ".zip" if data[:4] == b"PK\x03\x04" else ".bin"
+        )
         path = self._session_files / f"{name}{suffix}"
         path.write_bytes(data)
         self._saved[name] = path
@@ -993,9 +995,10 @@ class Console:
                 continue
             for i, opt in enumerate(options[:20], 1):
                 self.say(f"  │   {i}. {plain(opt.get('text'))}")
-            chosen = self._match_option(
-                options[:20], self.readline(f"  │   which (1-{min(len(options), 20)}): ") or ""
-            )
+            which = self.readline(f"  │   which (1-{min(len(options), 20)}): ")
+            if which is None or which.strip() == ":cancel":
+                return _CANCEL
+            chosen = self._match_option(options[:20], which)
             if chosen is not None:
                 return {"type": f.kind, "selected_option": chosen}
             self.say("  │   " + self.style().dim("Not one of the choices; search again."))

@@ -51,6 +51,8 @@ class SlackStandIn:
         self.users: dict[str, dict[str, Any]] = {}
         # Files people shared with the bot, served at their url_private to a request with a bot token.
         self.files: dict[str, tuple[str, bytes]] = {}
+        # The name each upload was given (files.getUploadURLExternal), so a saved copy keeps its kind.
+        self.upload_names: dict[str, str] = {}
         self.faults: dict[str, list[Fault]] = {}
         self.handlers: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {}
         self._ts = itertools.count(1)
@@ -223,6 +225,7 @@ class SlackStandIn:
             return {"ok": True, "channel": {"id": "D" + str(params.get("users", "X")).split(",")[0]}}
         if method == "files.getUploadURLExternal":
             file_id = f"F{next(self._ts):06d}"
+            self.upload_names[file_id] = str(params.get("filename") or "")
             return {"ok": True, "upload_url": f"{self.base}/upload/{file_id}", "file_id": file_id}
         if method == "files.completeUploadExternal":
             return {

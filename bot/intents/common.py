@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from bot.blocks import ids as action_ids
@@ -21,6 +22,15 @@ def edit_button(
 def custom_line(key: str, old: Any, new: Any) -> str:
     """A confirmation's line for one custom field (``custom:Region``) that a write changed."""
     return f"• {esc(key.partition(':')[2])}: {esc(old or '—')} → {esc(new or '—')}"
+
+
+# Slack sends a typed `#hot` as a link to the channel of that name when one exists (`<#C…|hot>`).
+_CHANNEL_LINK = re.compile(r"<#[CG][A-Z0-9]+\|([^<>|]+)>")
+
+
+def channel_links_as_tags(text: str) -> str:
+    """Where a tag is expected, a channel link is the tag its name spells: `<#CHOT|hot>` → `#hot`."""
+    return _CHANNEL_LINK.sub(lambda m: "#" + m.group(1), text)
 
 
 # How many records one page of a list shows.

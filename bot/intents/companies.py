@@ -11,7 +11,15 @@ from bot.blocks.common import button, esc, user
 from bot.blocks.modals import Field, Form
 from bot.commands.registry import Ctx, Reply
 from bot.dispatch import escaped, wrong_form
-from bot.intents.common import PAGE, custom_line, edit_button, page_title, pages, paging
+from bot.intents.common import (
+    PAGE,
+    channel_links_as_tags,
+    custom_line,
+    edit_button,
+    page_title,
+    pages,
+    paging,
+)
 from bot.intents.pairs import add_runner, edit_runner
 from bot.services.views import CompanyView, Written
 from bot.spec import Ask, IntentSpec, Verb
@@ -129,7 +137,7 @@ def list_companies(ctx: Ctx, filters: dict[str, Any]) -> Reply:
 def list_filters(ctx: Ctx, args: str) -> dict[str, Any] | None:
     """``mine`` · ``@someone`` · ``#tag`` / ``tag TAG`` · ``industry WORDS`` (to the end), in any order;
     None when something else was typed."""
-    words = args.split()
+    words = channel_links_as_tags(args).split()
     filters: dict[str, Any] = {}
     i = 0
     while i < len(words):

@@ -16,6 +16,7 @@ from typing import Any
 from bot.blocks.common import esc
 from bot.commands.registry import Ctx, Reply
 from bot.dispatch import execute, run_verb, verb_of, wrong_form
+from bot.intents.common import channel_links_as_tags
 from bot.nlu.commands import amount
 from bot.services.text import fold
 from bot.spec import Verb
@@ -67,6 +68,8 @@ def _slots(record_type: str, pairs: list[tuple[str, str]]) -> dict[str, Any] | s
             slots["amount"] = money[0]
             if money[1] and "currency" not in slots:
                 slots["currency"] = money[1]
+        elif name == "tags":
+            slots[name] = channel_links_as_tags(value).replace("#", "")
         else:
             slots[name] = value
     if custom:

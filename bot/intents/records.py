@@ -16,7 +16,7 @@ from bot.blocks.common import esc, user
 from bot.commands.registry import Ctx, Reply
 from bot.dispatch import execute, wrong_form
 from bot.intents import feedback
-from bot.intents.common import PAGE, page_title, pages, paging
+from bot.intents.common import PAGE, channel_links_as_tags, page_title, pages, paging
 from bot.intents.companies import LIST_VERB, SHOW_VERB, list_companies, show_company, tag_company
 from bot.intents.contacts import show_contact
 from bot.intents.deals import list_deals, show_deal, tag_deal
@@ -128,7 +128,7 @@ _COMPARED = re.compile(r"^([^\W\d][\w-]*)(>=|<=|=|>|<)(\S+)$")
 def contact_filters(ctx: Ctx, args: str) -> dict[str, Any] | None:
     """``LIFECYCLE`` · ``mine``/``@someone`` · ``#tag``/``tag TAG`` · ``at COMPANY`` · ``industry WORDS``
     · ``quiet N`` (days with nothing logged), in any order; None when something else was typed."""
-    words = args.split()
+    words = channel_links_as_tags(args).split()
     filters: dict[str, Any] = {}
     i = 0
     while i < len(words):

@@ -84,7 +84,7 @@ def list_tasks(ctx: Ctx, slots: dict[str, Any]) -> Reply:
         "all": "open tasks",
         "today": "tasks due today",
         "overdue": "overdue tasks",
-        "week": "tasks this week",
+        "week": "tasks for the coming 7 days",
     }
     title = f"{whose} {label.get(scope, 'tasks')}"
     if scope == "today":
@@ -175,7 +175,7 @@ SPECS = (
             Verb(
                 "tasks",
                 "tasks [today|overdue|week] [@someone]",
-                "Open tasks: yours or someone's, all or due today, overdue, this week.",
+                "Open tasks: yours or someone's, all or due today, overdue, or in the coming 7 days (week).",
                 GROUP,
                 ("tasks overdue", "tasks week @bob"),
             ),

@@ -111,6 +111,31 @@ def _checked_choices(kind: str, choices: list[str] | None) -> list[str]:
     return unique
 
 
+# Numbers as the money reader (bot/nlu/money.py) reads amounts: comma thousands with dot decimals
+# (1,250.50), dot thousands with comma decimals (1.250,50, 45.000), or one decimal comma (1,5).
+_COMMA_THOUSANDS = re.compile(r"-?\d{1,3}(?:,\d{3})+(?:\.\d+)?")
+_DOT_THOUSANDS = re.compile(r"-?\d{1,3}(?:\.\d{3})+(?:,\d+)?")
+_DECIMAL_COMMA = re.compile(r"-?\d+,\d+")
+_PLAIN = re.compile(r"-?(?:\d+(?:\.\d*)?|\.\d+)")
+
+
+def read_number(text: str) -> Decimal | None:
+    """A number as typed, or None when its separators could mean two numbers (never a silent guess)."""
+    text = text.replace(" ", "").replace("\u00a0", "").replace("'", "")
+    if _COMMA_THOUSANDS.fullmatch(text):
+        text = text.replace(",", "")
+    elif _DOT_THOUSANDS.fullmatch(text):
+        text = text.replace(".", "").replace(",", ".")
+    elif _DECIMAL_COMMA.fullmatch(text):
+        text = text.replace(",", ".")
+    elif not _PLAIN.fullmatch(text):
+        return None
+    try:
+        return Decimal(text)
+    except InvalidOperation:
+        return None
+
+
 def check_value(f: CustomField, raw: Any) -> Any:
     """``raw`` as the field keeps it (text, a number as its decimal text, an ISO date, the choice as the
     field spells it); None clears it. A value of the wrong form is refused naming the field."""
@@ -118,11 +143,8 @@ def check_value(f: CustomField, raw: Any) -> Any:
         return None
     text = str(raw).strip()
     if f.kind == "number":
-        try:
-            number = Decimal(text.replace(",", ""))
-        except InvalidOperation:
-            number = Decimal("NaN")
-        if not number.is_finite() or abs(number) >= Decimal("1e15"):
+        number = read_number(text)
+        if number is None or not number.is_finite() or abs(number) >= Decimal("1e15"):
             raise _refused(f, text)
         return format(number.normalize(), "f") if number == number.to_integral() else str(number)
     if f.kind == "date":

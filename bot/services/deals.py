@@ -16,7 +16,7 @@ from rapidfuzz import fuzz
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from bot.services import customfields, fields, rooms
+from bot.services import customfields, fields, policy, rooms
 from bot.services.base import Actor, Edit, Op, Ref, Service, current_op, lock_row
 from bot.services.companies import find_company
 from bot.services.contacts import find_contact
@@ -519,6 +519,8 @@ class Deals(Service):
         with self.read(actor) as s:
             ws = s.get(Workspace, actor.workspace_id)
             assert ws is not None
+            if owner and not policy.sees_figures_of(actor, owner):
+                policy.require(s, actor, "teammate figures")
             owner_id = user_by_slack(s, actor.workspace_id, owner).id if owner else None
             stages = workspace_stages(s, actor.workspace_id)
             several = len({st.pipeline_id for st in stages}) > 1
@@ -559,7 +561,7 @@ class Deals(Service):
             owners = [
                 OwnerFigure(slack_ids.get(key), n, add_amounts(*owner_amounts[key]))
                 for key, n in owner_counts.items()
-                if n
+                if n and policy.sees_figures_of(actor, slack_ids.get(key))
             ]
             # Largest first, by the workspace's own currency, then by count.
             owners.sort(key=lambda o: (-o.amounts.get(ws.default_currency, Decimal(0)), -o.count))

@@ -76,6 +76,14 @@ def at_least(actor: Actor, role: str) -> bool:
     return RANK.get(actor.role, 0) >= RANK[role]
 
 
+def sees_figures_of(actor: Actor, slack_id: str | None) -> bool:
+    """One rule for every report and the pipeline: reps see their own figures and the team's totals;
+    managers and admins see everyone's."""
+    return at_least(actor, ACTIONS["teammate figures"]) or (
+        slack_id is not None and slack_id == actor.slack_id
+    )
+
+
 def require(s: Session, actor: Actor, action: str) -> None:
     """Refuse a workspace-wide ``action`` (a key of :data:`ACTIONS`) that the actor's role does not allow."""
     least = ACTIONS[action]

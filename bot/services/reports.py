@@ -62,7 +62,15 @@ class Closed:
 
 def previous(start: date, end: date) -> tuple[date, date]:
     """The period of the same length just before (a calendar month before a month, a quarter before a
-    quarter, else the same number of days)."""
+    quarter, the same days of the month before a month so far, else the same number of days)."""
+    if (
+        start.day == 1
+        and (start.year, start.month) == (end.year, end.month)
+        and (end + timedelta(days=1)).day != 1
+    ):
+        first = (start - timedelta(days=1)).replace(day=1)
+        last_day = (start - timedelta(days=1)).day
+        return first, first.replace(day=min(end.day, last_day))
     if start.day == 1 and (end + timedelta(days=1)).day == 1:
         months = (end.year - start.year) * 12 + end.month - start.month + 1
         first = start

@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.services import policy
 from bot.services.base import Actor
 from bot.services.stages import find_pipeline, words, workspace_pipelines, workspace_stages
 from bot.services.tenancy import scoped
@@ -34,6 +35,8 @@ class StageLine:
     # Its pipeline's name when the workspace has several (the summary groups the stages by it).
     pipeline: str = ""
     probability: int | None = None
+    # Its deals per currency, so that a chart's panel for one currency counts only that currency's deals.
+    counts: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -215,9 +218,12 @@ def compute_summary(
         ).where(PipelineTotal.workspace_id == workspace_id, PipelineTotal.deals != 0)
     ).all()
     counts: dict[int, int] = {}
+    by_currency: dict[int, dict[str, int]] = {}
     sums: dict[int, list[Amounts]] = {}
     for stage_id, _owner, currency, count, amount in totals:
         counts[stage_id] = counts.get(stage_id, 0) + int(count)
+        mine = by_currency.setdefault(stage_id, {})
+        mine[currency] = mine.get(currency, 0) + int(count)
         sums.setdefault(stage_id, []).append({currency: Decimal(amount or 0)})
     stages = [
         StageLine(
@@ -229,6 +235,7 @@ def compute_summary(
             bool(r[4]),
             r[5],
             r[6],
+            by_currency.get(r[0], {}),
         )
         for r in stage_rows
     ]
@@ -404,9 +411,12 @@ class SummaryService:
         with self.sessions() as s:
             scoped(s, actor.workspace_id)
             pipeline_id = find_pipeline(s, actor.workspace_id, pipeline).id if pipeline else None
-            return compute_summary(
+            summary = compute_summary(
                 s, actor.workspace_id, now=self.now(), since=since, tz=actor.tz, pipeline_id=pipeline_id
             )
+            # The team's totals for everyone; each owner's line only for those who may see it.
+            summary.owners[:] = [o for o in summary.owners if policy.sees_figures_of(actor, o.slack_id)]
+            return summary
 
     def pipeline_named_in(self, actor: Actor, text: str) -> str | None:
         """The one of the workspace's pipelines a request names ("pipeline renewals"), if any; with only

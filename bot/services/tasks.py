@@ -291,7 +291,9 @@ class Tasks(Service):
                 _, end = local_day_bounds(today, who.tz)
                 q = q.where(Task.due_utc < end)
             elif scope == "week":
-                _, end = local_day_bounds(today + timedelta(days=6 - today.weekday()), who.tz)
+                # The coming seven days (today and the six after), whatever day today is: on a Sunday
+                # the calendar week would hold today alone.
+                _, end = local_day_bounds(today + timedelta(days=6), who.tz)
                 q = q.where(Task.due_utc < end)
             q = q.order_by(Task.due_utc.is_(None), Task.due_utc, Task.id).limit(limit)
             return [task_view(s, t, now) for t in s.scalars(q)]

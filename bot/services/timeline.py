@@ -12,9 +12,11 @@ from sqlalchemy.orm import Session
 
 from bot.services import targets
 from bot.services.base import Actor
+from bot.services.customfields import fields_of
 from models import AuditEvent, Company, Contact, Deal, Interaction, PipelineStage, User
 
 # Bookkeeping the bot keeps itself: never a change a person made.
+RECORDS_WITH_FIELDS = ("contact", "company", "deal")
 QUIET = {
     "last_activity_at",
     "stale_alerted_at",
@@ -120,8 +122,12 @@ def timeline(
             changes = [
                 Change(k, names.value(k, (e.before or {}).get(k)), names.value(k, v))
                 for k, v in (e.after or {}).items()
-                if k not in QUIET and not k.endswith("_key")
+                if k not in QUIET and not k.endswith("_key") and k != "custom"
             ]
+            if "custom" in (e.after or {}):
+                changes += _custom_changes(
+                    s, record_type, (e.before or {}).get("custom"), (e.after or {})["custom"]
+                )
             if changes:
                 because = causes.get(e.op_id) if "lifecycle" in (e.after or {}) else None
                 entries.append(Entry(_aware(e.at), who, "changed", changes, because=because))
@@ -135,6 +141,20 @@ def timeline(
     entries.sort(key=lambda x: x.at, reverse=True)
     currency = s.scalar(select(Deal.currency).where(Deal.id == record_id)) if record_type == "deal" else None
     return Timeline(record_type, record_id, title, entries[offset : offset + PAGE], total, currency)
+
+
+def _custom_changes(s: Session, record_type: str, before: Any, after: Any) -> list[Change]:
+    """A change of custom values (kept by field id) told per field, by the field's name."""
+    old, new = before or {}, after or {}
+    names = (
+        {str(f.id): f.name for f in fields_of(s, record_type)} if record_type in RECORDS_WITH_FIELDS else {}
+    )
+    keys = sorted(set(old) | set(new), key=lambda k: int(k) if str(k).isdigit() else 0)
+    return [
+        Change(names.get(k, "a removed field"), old.get(k), new.get(k))
+        for k in keys
+        if old.get(k) != new.get(k)
+    ]
 
 
 def _lifecycle_causes(s: Session, record_type: str, events: Any) -> dict[str, tuple[str, str]]:

@@ -19,6 +19,7 @@ from bot.services import policy, targets
 from bot.services.base import AUDITED, Actor, Op, Ref, Service, from_json, lock_row, marked, snapshot
 from bot.services.companies import find_company
 from bot.services.contacts import find_contact
+from bot.services.customfields import named_changes
 from bot.services.deals import find_deal
 from bot.services.errors import Conflict, NotFound
 from bot.services.report_subscriptions import next_run as report_next_run
@@ -35,6 +36,7 @@ from models import (
     AuditEvent,
     Company,
     Contact,
+    CustomField,
     Deal,
     Feedback,
     Interaction,
@@ -102,6 +104,8 @@ def _undo_label(s: Session, record_type: str, obj: Any) -> str:
         person = s.get(User, obj.user_id)
         whose = f" of {person.name}" if person is not None else ""
         return f"the quota{whose} for {obj.period_start:%d %b %Y} – {obj.period_end:%d %b %Y}"
+    if isinstance(obj, CustomField):
+        return f"the {obj.record_type} field {obj.name}"
     return f"{record_type} {_name(obj)}".strip()
 
 
@@ -168,7 +172,9 @@ def _put_back(s: Session, event: AuditEvent, obj: Any) -> str:
             parts += [f"tag {t} back" for t in old or [] if t not in (new or [])]
             continue
         if key == "custom":
-            parts.append("custom fields back as they were")
+            named = named_changes(s, event.record_type, {"custom": (new, old)})
+            said = [k.partition(":")[2] for k in named if k.startswith("custom:")]
+            parts.append(f"{', '.join(said)} back" if said else "custom fields back as they were")
             continue
         word = _FIELD_WORDS.get(key, key.replace("_", " "))
         shown = _said(s, obj, key, old)

@@ -166,3 +166,10 @@ def test_a_menu_is_chosen_by_number_and_a_confirm_is_asked(console_factory) -> N
     assert "Not sent." in shown
     shown = c.type("2")
     assert "Dropped deal 42" in shown
+
+
+def test_the_new_deal_form_is_cancelled_at_a_pickers_which_prompt(console_factory) -> None:
+    c = console_factory(demo=True, lines=["Form deal", "Acme", ":cancel"])
+    shown = c.type(":new deal")
+    assert "which (1-" in shown and "form closed" in shown, shown
+    assert "Not one of the choices" not in shown and "Added deal" not in shown, shown

@@ -4,6 +4,7 @@ messages, a clock that runs between jumps, and charts kept on disk."""
 from __future__ import annotations
 
 import re
+import zipfile
 from datetime import UTC, timedelta
 from pathlib import Path
 
@@ -89,3 +90,15 @@ def test_charts_are_kept_per_session_and_their_path_is_shown(console_factory) ->
         c.running.close()
     assert paths[0] != paths[1]
     assert all(p.exists() and p.read_bytes()[:4] == b"\x89PNG" for p in paths)
+
+
+def test_the_export_is_saved_as_the_zip_it_is_with_custom_fields(console_factory) -> None:
+    c: Driver = console_factory(demo=True)
+    c.type("/crm fields add contact Region choice EMEA,APAC")
+    c.type("/crm contact edit Jane Doe region=EMEA")
+    said = c.type("/crm export")
+    found = re.findall(r"\(saved to (.+)\)", said + c.printed())
+    assert found and found[0].endswith(".zip"), said
+    with zipfile.ZipFile(found[0]) as z:
+        contacts = z.read("contacts.csv").decode()
+    assert "Region" in contacts.splitlines()[0] and "EMEA" in contacts, contacts[:300]

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import re
 
+from bot.charts import bar_labels
+from bot.services.summary import PipelineSummary, SummaryService
 from models import Deal
 from tests.handlers.helpers import rows
-from tests.support.slackhttp import SlackHTTP, text_of
+from tests.support.slackhttp import ANN, BOB, SlackHTTP, text_of
 
 
 def _mixed(slack: SlackHTTP) -> None:
@@ -79,3 +81,39 @@ def test_an_amount_in_kronor_asks_which_krona_and_saves_nothing(slack: SlackHTTP
     slack.dm("new deal Volvo Cars SEK 350 000")
     [deal] = rows(slack, Deal)
     assert (deal.amount, deal.currency) == (350000, "SEK")
+
+
+def test_the_chart_panel_of_a_currency_counts_only_its_deals(slack: SlackHTTP) -> None:
+    _mixed(slack)
+    slack.command("deal add Lisbon Pilot €3k")
+    slack.command("deal add Austin Pilot $4k")
+    slack.command("deal add Paris Expansion €9k")
+    slack.command("deal move Paris Expansion to qualified")
+    slack.command("pipeline")
+    service = SummaryService(slack.services.sessions, slack.services.clock)
+    summary = service.pipeline_summary(slack.crm.actor("T1", ANN))
+    lead = next(s for s in summary.stages if s.key == "lead")
+    qualified = next(s for s in summary.stages if s.key == "qualified")
+    assert bar_labels([lead, qualified], "EUR") == ["10k · 3", "9k · 1"]
+    assert bar_labels([lead, qualified], "USD") == ["14k · 2", "0 · 0"]
+    # A summary planned before the counts per currency were kept counts nothing it cannot place.
+    old = PipelineSummary.from_json(
+        {
+            **summary.to_json(),
+            "stages": [{k: v for k, v in s.items() if k != "counts"} for s in summary.to_json()["stages"]],
+        }
+    )
+    assert bar_labels(old.stages[:2], "EUR") == ["10k · 0", "9k · 1"]
+
+
+def test_a_quota_in_euros_is_reported_in_euros_only(slack: SlackHTTP) -> None:
+    slack.command("help")
+    slack.command("help", user=BOB)
+    slack.command(f"quota <@{BOB}> €50k this quarter")
+    slack.command("deal add Boston Renewal $10k", user=BOB)
+    slack.command("deal move Boston Renewal won", user=BOB)
+    slack.command("deal add Berlin Rollout €5k", user=BOB)
+    slack.command("deal move Berlin Rollout won", user=BOB)
+    shown = text_of(slack.command("report quota this quarter"))
+    assert "Team: €5,000 won of €50,000 (10%)" in shown, shown
+    assert "$" not in shown, shown

@@ -178,3 +178,31 @@ def test_contacts_are_listed_by_their_custom_fields(slack: SlackHTTP) -> None:
     assert "“many”" in refused and "Seats" in refused, refused
     unknown = text_of(slack.command("contact list colour=red"))
     assert "colour" in unknown, unknown
+
+
+def test_a_decimal_comma_is_read_as_a_decimal_and_history_and_undo_name_the_field(slack: SlackHTTP) -> None:
+    _team(slack)
+    added = slack.command("fields add deal Seats number")
+    slack.command("deal add Acme renewal $50k")
+    set_ = slack.command("deal edit Acme renewal seats=1,5")
+    assert "Seats: — → 1.5" in text_of(set_), text_of(set_)
+    (deal,) = rows(slack, Deal)
+    (field,) = rows(slack, CustomField)
+    assert deal.custom == {str(field.id): "1.5"}
+    # Thousands as the money reader reads them; a number it cannot read is refused, never guessed.
+    assert "Seats: 1.5 → 1250.5" in text_of(slack.command("deal edit Acme renewal seats=1.250,5"))
+    odd = text_of(slack.command("deal edit Acme renewal seats=1,2,3"))
+    assert "“1,2,3” is not a value for Seats" in odd, odd
+    (deal,) = rows(slack, Deal)
+    assert deal.custom == {str(field.id): "1250.5"}
+
+    history = text_of(slack.command("history Acme renewal"))
+    assert "changed Seats — → 1.5" in history and "Seats 1.5 → 1250.5" in history, history
+    assert "custom" not in history and "{" not in history, history
+    undone = text_of(slack.command("undo"))
+    assert "Undone" in undone and "Seats" in undone and "custom" not in undone, undone
+    (deal,) = rows(slack, Deal)
+    assert deal.custom == {str(field.id): "1.5"}
+    removed = text_of(slack.press(added, "Undo"))
+    assert "removed the deal field Seats" in removed, removed
+    assert rows(slack, CustomField) == []

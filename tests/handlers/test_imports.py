@@ -4,6 +4,7 @@ the mapping is edited in a form; /crm import explains; /crm export sends the zip
 
 from __future__ import annotations
 
+import csv
 import io
 import json
 import time
@@ -149,3 +150,24 @@ def test_export_sends_the_zip_to_the_dm(slack: SlackHTTP) -> None:
     assert "jane@acme.com" in contacts and "Acme renewal" in deals
     done = slack.fake.wait_calls("files.completeUploadExternal")[-1]
     assert "1 contacts" in str(done.params.get("initial_comment")), done.params
+
+
+def test_the_export_has_a_column_per_custom_field_and_is_named_a_zip(slack: SlackHTTP) -> None:
+    slack.command("fields add contact Region choice EMEA,APAC")
+    slack.command("fields add deal Seats number")
+    slack.command("fields add company Tier text")
+    slack.command("contact add Jane Doe jane@acme.com at Acme Corp")
+    slack.command("contact add Raj Patel raj@acme.com at Acme Corp")
+    slack.command("contact edit Jane Doe region=EMEA")
+    slack.command("deal add Acme renewal $12k seats=1,5")
+    slack.command("company edit Acme Corp tier=gold")
+    slack.command("export")
+    upload = slack.fake.wait_for(lambda f: f.uploads[:1] or None, timeout=15)[0]
+    with zipfile.ZipFile(io.BytesIO(upload.params["bytes"])) as z:
+        contacts = list(csv.DictReader(io.StringIO(z.read("contacts.csv").decode())))
+        deals = list(csv.DictReader(io.StringIO(z.read("deals.csv").decode())))
+        companies = list(csv.DictReader(io.StringIO(z.read("companies.csv").decode())))
+    assert {c["Name"]: c["Region"] for c in contacts} == {"Jane Doe": "EMEA", "Raj Patel": ""}
+    assert [d["Seats"] for d in deals] == ["1.5"] and [c["Tier"] for c in companies] == ["gold"]
+    asked = slack.fake.calls_to("files.getUploadURLExternal")[-1]
+    assert str(asked.params.get("filename")).endswith(".zip"), asked.params

@@ -4,6 +4,7 @@ person who is not on the team is said to be so."""
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 
 from tests.support.slackhttp import ANN, SlackHTTP, event_callback, text_of
 
@@ -47,3 +48,23 @@ def test_tasks_for_someone_who_is_not_on_the_team_says_so(slack: SlackHTTP) -> N
     shown = text_of(slack.command("tasks @nobody"))
     assert "call Jane" not in shown, shown
     assert "nobody" in shown and "no one" in shown.lower(), shown
+
+
+def test_tasks_week_on_a_sunday_is_the_coming_seven_days(slack: SlackHTTP) -> None:
+    slack.services.clock.set(datetime(2026, 12, 6, 15, 0, tzinfo=UTC))  # type: ignore[attr-defined]
+    crm = slack.crm
+    slack.command("help")
+    ann = crm.actor("T1", ANN)
+    for title, due in (
+        ("today's", "2026-12-06"),
+        ("Monday's", "2026-12-07"),
+        ("Tuesday's", "2026-12-08"),
+        ("Saturday's", "2026-12-12"),
+        ("a week on", "2026-12-13"),
+    ):
+        crm.create_task(ann, f"{title} task", due=due)
+    shown = text_of(slack.command("tasks week"))
+    assert "coming 7 days" in shown, shown
+    for title in ("today's", "Monday's", "Tuesday's", "Saturday's"):
+        assert f"{title} task" in shown, shown
+    assert "a week on task" not in shown, shown

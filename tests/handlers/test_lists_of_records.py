@@ -106,3 +106,20 @@ def test_a_list_past_the_count_cap_says_so_and_still_pages(
     shown = text_of(second)
     assert "5+ contacts · tagged emea — 21–25" in shown and "Person 24" in shown, shown
     assert [b["label"] for b in buttons(second) if "Show" not in b["label"]] == ["◀ Previous"]
+
+
+def test_a_tag_slack_turned_into_a_channel_link_is_read_as_the_tag(slack: SlackHTTP) -> None:
+    # Slack escapes `#hot` as a channel link when a channel of that name exists.
+    _people(slack)
+    hot = text_of(slack.command("contact list <#CHOT|hot>"))
+    assert "1 contact" in hot and "Jane Doe" in hot and "Raj Patel" not in hot, hot
+    mine = text_of(slack.command("contact list mine <#CEMEA|emea>"))
+    assert "1 contact" in mine and "Jane Doe" in mine, mine
+    companies = text_of(slack.command("company list <#CHOT|hot>"))
+    assert "couldn't read" not in companies, companies
+    slack.dm("tag Raj Patel as <#CHOT|hot>")
+    slack.command("contact edit Lena Fischer tags=<#CVIP|vip>", user=BOB)
+    tagged = text_of(slack.command("contact list #hot"))
+    assert "2 contacts" in tagged and "Raj Patel" in tagged, tagged
+    assert "vip" in text_of(slack.command("contact list #vip")), "Lena Fischer"
+    assert "Lena Fischer" in text_of(slack.command("contact list #vip"))

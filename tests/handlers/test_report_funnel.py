@@ -73,7 +73,13 @@ def _expected_funnel() -> list[tuple[str, int, str, str, str]]:
         stays = [
             b[1] - a[1] for p in NOVEMBER.values() for a, b in zip(p, p[1:], strict=False) if a[0] == stage
         ]
-        days = f"median {median(stays):.0f} day" if stays else "none has left it yet"
+        days = (
+            f"median {median(stays):.0f} day"
+            if stays
+            else "deals went past it without a stay in it"
+            if following
+            else "none has left it yet"
+        )
         out.append((stage, n, f"{following / n:.0%}", f"{won / n:.0%}", days))
     return out
 

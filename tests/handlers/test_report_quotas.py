@@ -116,7 +116,7 @@ def test_the_leaderboard_for_managers_and_the_team_totals_for_reps(
     team = (won / (BOB_QUOTA + ANN_QUOTA)) * 100
 
     board = text_of(slack.dm("report quota this quarter"))
-    assert f"*Team: ${won:,.0f} won of $30,000* ({team:.0f}% in USD)" in board, board
+    assert f"*Team: ${won:,.0f} won of $30,000 ({team:.0f}%)*" in board, board
     assert f"1. <@{BOB}>: ${won:,.0f} of $10,000 ({won / BOB_QUOTA:.0%}) · 3 won" in board, board
     assert f"2. <@{ANN}>: $0 of $20,000 (0%) · 0 won" in board, board
 
@@ -124,7 +124,7 @@ def test_the_leaderboard_for_managers_and_the_team_totals_for_reps(
     assert "Quota leaderboard" in str(leaderboard.params), leaderboard.params
 
     mine = text_of(slack.dm("report quota this quarter", user=BOB))
-    assert "*Team: $9,500 won of $30,000*" in mine and f"1. <@{BOB}>" in mine, mine
+    assert "*Team: $9,500 won of $30,000 (32%)*" in mine and f"1. <@{BOB}>" in mine, mine
     assert f"<@{ANN}>:" not in mine and "You are 1st of 2." in mine, mine
     refused = text_of(slack.dm(f"<@{ANN}>'s quota this quarter", user=BOB))
     assert "manager" in refused and "$20,000" not in refused, refused

@@ -131,3 +131,43 @@ def test_the_forecast_is_the_open_deals_expected_to_close_in_the_period_per_stag
     assert "Already Won" not in ahead and "$7,000" not in ahead and "$3,000" not in ahead, shown
     bobs = text_of(slack.dm("my forecast for Q1", user=BOB))
     assert "2 deals · $2,000 + €5,000" in bobs, bobs
+
+
+def test_a_month_so_far_is_compared_with_the_same_days_of_the_month_before(slack: SlackHTTP) -> None:
+    _season(slack)
+    _at(slack, datetime(2026, 12, 6, 15, 0, tzinfo=UTC))  # Sunday 6 December
+    slack.command("deal add December Win $3k")
+    slack.command("deal move December Win won")
+    rate = text_of(slack.dm("win rate so far this month"))
+    # 1 to 6 December beside 1 to 6 November (Acme renewal won, Berlin won, Globex lost on 3 Nov).
+    assert "100% (1 of 1)" in rate and "Before (Sun 1 Nov – Fri 6 Nov 2026): 67% (2 of 3)" in rate, rate
+    whole = text_of(slack.dm("win rate this month"))
+    assert "Before (Sun 1 Nov – Mon 30 Nov 2026)" in whole, whole
+
+
+def test_a_persons_report_is_titled_with_a_mention_that_renders(slack: SlackHTTP) -> None:
+    _season(slack)
+    reply = slack.dm(f"<@{BOB}>'s win rate this month")
+    blocks = reply.params.get("blocks") or []
+    assert all(f"<@{BOB}>" not in str(b) for b in blocks if b.get("type") == "header"), blocks
+    assert any(b.get("type") == "section" and f"*<@{BOB}>'s win rate*" in str(b) for b in blocks), blocks
+
+
+def test_a_rep_sees_their_own_lines_and_the_team_totals_in_every_report_and_the_pipeline(
+    slack: SlackHTTP,
+) -> None:
+    _season(slack)
+    won = text_of(slack.command("report won this month", user=BOB))
+    assert "2 deals · $10,000 + €5,000" in won and f"<@{BOB}>: 1 · €5,000" in won, won
+    assert ANN_ID not in won, won
+    rate = text_of(slack.command("report win rate this month", user=BOB))
+    assert "67% (2 of 3)" in rate and ANN_ID not in rate, rate
+    refused = text_of(slack.command(f"pipeline <@{ANN_ID}>", user=BOB))
+    assert "manager" in refused and "$" not in refused, refused
+    mine = text_of(slack.command(f"pipeline <@{BOB}>", user=BOB))
+    assert "manager" not in mine, mine
+    team = text_of(slack.command("pipeline", user=BOB))
+    assert "$9,000" in team and ANN_ID not in team, team
+    # Managers and admins see everyone's.
+    assert ANN_ID in text_of(slack.command("report won this month"))
+    assert "$9,000" in text_of(slack.command(f"pipeline <@{ANN_ID}>"))

@@ -165,3 +165,29 @@ def test_a_teammates_older_message_is_read_as_they_wrote_it_when_they_wrote_it(s
     view = opened_form(slack, message_action(ids.TASK_FROM_MESSAGE, message))
     assert field(view, "f_due")["initial_date"] == "2026-11-17", field(view, "f_due")
     assert field(view, "f_assignee").get("initial_user") == BOB, field(view, "f_assignee")
+
+
+def _errors(slack: SlackHTTP, view: dict[str, Any], **changes: Any) -> dict[str, str]:
+    resp = slack.send_payload(view_submission(view, modal_values(view, **changes)))
+    assert resp.status == 200
+    answer = json.loads(resp.body) if resp.body else {}
+    assert answer.get("response_action") == "errors", answer
+    return dict(answer["errors"])
+
+
+def test_the_new_deal_form_marks_each_bad_value_by_name_and_keeps_the_rest(slack: SlackHTTP) -> None:
+    view = opened_form(slack, shortcut(ids.NEW_DEAL))
+    typed = {"f_title": "Form deal", "f_amount": "5000"}
+    xyz = _errors(slack, view, **typed, f_currency="XYZ")
+    assert "“XYZ” is not a currency" in xyz["f_currency"], xyz
+    negative = _errors(slack, view, **{**typed, "f_amount": "-5000"})
+    assert "“-5000”" in negative["f_amount"] and "negative" in negative["f_amount"], negative
+    lots = _errors(slack, view, **{**typed, "f_amount": "lots"})
+    assert "“lots” is not an amount" in lots["f_amount"], lots
+    day = _errors(slack, view, **typed, f_close_date="2027-02-30")
+    assert list(day) == ["f_close_date"] and "“2027-02-30”" in day["f_close_date"], day
+    assert count(slack, Deal) == 0
+    # A regional amount reads as the money reader reads it, with its currency.
+    submit(slack, view, f_title="Form euro deal", f_amount="45.000 €")
+    (deal,) = rows(slack, Deal)
+    assert (deal.title, deal.amount, deal.currency) == ("Form euro deal", 45000, "EUR")

@@ -28,6 +28,7 @@ from models import (
     AuditEvent,
     Company,
     Contact,
+    CustomField,
     Deal,
     ImportBatch,
     Interaction,
@@ -39,6 +40,7 @@ from models import (
 from models.base import UTCDateTime
 
 BATCH = 5000
+CUSTOM = "__custom"
 FILES = {
     "company": "companies",
     "contact": "contacts",
@@ -73,6 +75,18 @@ IMPORT_HEADERS = [
     "Finished At",
     "Undone At",
 ]
+
+
+@dataclass
+class _Part:
+    """One file of the export (one record type, the imports or the audit trail)."""
+
+    kind: str
+    name: str
+    query: Select[Any]
+    headers: list[str]
+    # A record type's custom fields (id, name): its rows end with the custom values, spread over these.
+    fields: list[tuple[str, str]] | None = None
 
 
 @dataclass
@@ -157,7 +171,8 @@ def _record_select(kind: str, ws: int) -> Select[Any]:
     q = q.add_columns(*(values[f].label(h) for f, h in cols.items() if f in values)).where(
         t.workspace_id == ws
     )
-    return q.order_by(t.id)
+    # The custom values last, spread into one column per field by the writer (see _Part).
+    return q.add_columns(t.custom.label(CUSTOM)).order_by(t.id)
 
 
 def _link(source: str, kind: str, source_id: Any) -> ColumnElement[Any]:
@@ -363,40 +378,66 @@ class Exporter:
         result = Exported(out)
         with self.sessions() as session:
             conn = session.connection()
-            parts = self._parts(actor.workspace_id)
+            parts = self._parts(session, actor.workspace_id)
             if fmt == "jsonl":
                 self._jsonl(conn, out, parts, result, progress)
             else:
                 self._zip(conn, out, parts, result, progress)
         return result
 
-    def _parts(self, ws: int) -> list[tuple[str, str, Select[Any], list[str]]]:
+    @staticmethod
+    def _parts(session: Session, ws: int) -> list[_Part]:
         parts = []
         for kind in RECORD_TYPES:
             q = _record_select(kind, ws)
-            parts.append((kind, FILES[kind], q, [c.name for c in q.selected_columns]))
-        parts.append(("import", "imports", _imports_select(ws), IMPORT_HEADERS))
-        parts.append(("audit", "audit", _audit_select(ws), AUDIT_HEADERS))
+            headers = [c.name for c in q.selected_columns]
+            if headers[-1] != CUSTOM:
+                parts.append(_Part(kind, FILES[kind], q, headers))
+                continue
+            cols = [c for c in q.selected_columns if c.name != CUSTOM]
+            custom: Any = next(c for c in q.selected_columns if c.name == CUSTOM).element
+            # A record type's custom fields, one column each under the field's name, as an import maps
+            # them back.
+            fields = [
+                (str(id_), name)
+                for id_, name in session.execute(
+                    select(CustomField.id, CustomField.name)
+                    .where(CustomField.workspace_id == ws, CustomField.record_type == kind)
+                    .order_by(CustomField.position, CustomField.id)
+                )
+            ]
+            # each field's value taken out of the JSON by the database, so COPY writes it like any column
+            spread = [custom[key].as_string().label(name) for key, name in fields]
+            q = q.with_only_columns(*cols, *spread, maintain_column_froms=True)
+            parts.append(_Part(kind, FILES[kind], q, headers[:-1] + [n for _, n in fields]))
+        parts.append(_Part("import", "imports", _imports_select(ws), IMPORT_HEADERS))
+        parts.append(_Part("audit", "audit", _audit_select(ws), AUDIT_HEADERS))
         return parts
 
     @staticmethod
-    def _rows(conn: Connection, q: Select[Any]) -> Iterator[Any]:
-        result = conn.execution_options(stream_results=True, yield_per=BATCH).execute(q)
-        yield from result
+    def _rows(conn: Connection, part: _Part) -> Iterator[Any]:
+        result = conn.execution_options(stream_results=True, yield_per=BATCH).execute(part.query)
+        if part.fields is None:
+            yield from result
+            return
+        for row in result:
+            custom = row[-1] or {}
+            yield [*row[:-1], *(custom.get(key) for key, _name in part.fields)]
 
-    def _zip(self, conn: Connection, out: Path, parts: list[Any], result: Exported, progress: Any) -> None:
+    def _zip(self, conn: Connection, out: Path, parts: list[_Part], result: Exported, progress: Any) -> None:
         with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as z:
-            for kind, name, q, headers in parts:
+            for part in parts:
+                kind, name, headers = part.kind, part.name, part.headers
                 with z.open(f"{name}.csv", "w", force_zip64=True) as raw:
                     text = io.TextIOWrapper(raw, encoding="utf-8", newline="")
                     writer = csv.writer(text, lineterminator="\n")
                     writer.writerow(headers)
                     text.flush()
                     if kind in FILES:
-                        n = _records_csv(conn, q, text, raw, writer)
+                        n = _records_csv(conn, part.query, text, raw, writer)
                     else:
                         n = 0
-                        for row in self._rows(conn, q):
+                        for row in self._rows(conn, part):
                             writer.writerow([cell(v) for v in row])
                             n += 1
                     text.flush()
@@ -405,12 +446,15 @@ class Exporter:
                 if progress:
                     progress(kind, n)
 
-    def _jsonl(self, conn: Connection, out: Path, parts: list[Any], result: Exported, progress: Any) -> None:
+    def _jsonl(
+        self, conn: Connection, out: Path, parts: list[_Part], result: Exported, progress: Any
+    ) -> None:
         with open(out, "w", encoding="utf-8") as f:
-            for kind, _name, q, headers in parts:
-                keys = [h.lower().replace(" ", "_") for h in headers]
+            for part in parts:
+                kind = part.kind
+                keys = [h.lower().replace(" ", "_") for h in part.headers]
                 n = 0
-                for row in self._rows(conn, q):
+                for row in self._rows(conn, part):
                     record = {"type": kind, **{k: _json_value(v) for k, v in zip(keys, row, strict=True)}}
                     f.write(json.dumps(record, ensure_ascii=False) + "\n")
                     n += 1
