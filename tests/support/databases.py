@@ -56,10 +56,46 @@ def drop_database(server_url: str, url: str) -> None:
     admin.dispose()
 
 
-def truncate_all(engine: Engine) -> None:
-    tables = ", ".join(f'"{t.name}"' for t in metadata.sorted_tables)
+# Heap and indexes past this are truncated rather than emptied row by row (see clean_postgres).
+_TRUNCATE_PAST_BYTES = 1024 * 1024
+
+
+def _array(names: list[str]) -> str:
+    return "ARRAY[" + ", ".join(f"'{n}'" for n in names) + "]::text[]"
+
+
+def clean_postgres(engine: Engine) -> None:
+    """Empty every table and restart every sequence used, as TRUNCATE ... RESTART IDENTITY would.
+
+    TRUNCATE swaps each table's and index's files (a hundred of them), tens of milliseconds a test
+    even when nothing was written; DELETE on the handful of rows a test leaves costs next to nothing.
+    The server's autovacuum is off, so the rows deleted stay as dead space: a table grown past a
+    megabyte is truncated instead, which keeps scans as short as on a fresh database. One statement,
+    one round trip."""
+    names = [t.name for t in metadata.sorted_tables]
+    children_first = list(reversed(names))
+    block = f"""
+DO $clean$
+DECLARE
+  t text;
+  big text;
+BEGIN
+  SELECT string_agg(quote_ident(n), ', ') INTO big FROM unnest({_array(names)}) AS n
+   WHERE pg_total_relation_size(quote_ident(n)::regclass) > {_TRUNCATE_PAST_BYTES};
+  IF big IS NOT NULL THEN
+    EXECUTE 'TRUNCATE ' || big || ' CASCADE';
+  END IF;
+  FOREACH t IN ARRAY {_array(children_first)} LOOP
+    EXECUTE 'DELETE FROM ' || quote_ident(t);
+  END LOOP;
+  FOR t IN SELECT quote_ident(schemaname) || '.' || quote_ident(sequencename) FROM pg_sequences
+            WHERE last_value IS NOT NULL LOOP
+    EXECUTE 'ALTER SEQUENCE ' || t || ' RESTART';
+  END LOOP;
+END
+$clean$"""
     with engine.begin() as conn:
-        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        conn.execute(text(block))
 
 
 class SqliteTemplate:
@@ -88,6 +124,6 @@ def iter_clean_engine(
     else:
         assert pg_url is not None
         engine = make_engine(pg_url, pool_size=20)
-        truncate_all(engine)
+        clean_postgres(engine)
         yield engine
         engine.dispose()
