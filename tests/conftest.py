@@ -65,7 +65,7 @@ def pg_server_url() -> str:
 @pytest.fixture(scope="session")
 def pg_url(pg_server_url: str) -> Iterator[str]:
     """A private, migrated PostgreSQL database for this run, dropped at the end."""
-    url = create_private_database(pg_server_url)
+    url = create_private_database(pg_server_url, flush_commits=False)
     engine = make_engine(url)
     upgrade(engine)
     engine.dispose()

@@ -26,7 +26,7 @@ def empty_url(backend: str, tmp_path: Path, request: pytest.FixtureRequest):
         yield f"sqlite:///{tmp_path / 'empty.sqlite3'}"
         return
     server = request.getfixturevalue("pg_server_url")
-    url = create_private_database(server)
+    url = create_private_database(server, flush_commits=False)
     yield url
     drop_database(server, url)
 
