@@ -146,11 +146,15 @@ def stages_set(ctx: Ctx, args: str) -> Reply:
 )
 def stages_remove(ctx: Ctx, args: str) -> Reply:
     """Remove a stage (managers and admins); if it holds deals you choose where they go, and Undo brings it back."""
+    return remove(ctx, *_and_where_to(args))
+
+
+def _and_where_to(args: str) -> tuple[str, str | None]:
+    """ "Demo", "Demo to Proposal", "Renewals and move its deals to negotiation": what, and where its deals go."""
     m = re.match(
         r"^(.+?)\s+(?:and\s+)?(?:move\s+(?:its\s+|the\s+)?deals\s+)?(?:to|into)\s+(.+)$", args.strip(), re.I
     )
-    stage, move_to = (m.group(1), m.group(2)) if m else (args.strip(), None)
-    return remove(ctx, stage, move_to)
+    return (m.group(1), m.group(2)) if m else (args.strip(), None)
 
 
 def remove(ctx: Ctx, stage: str, move_to: str | None) -> Reply:
@@ -210,11 +214,7 @@ def pipelines_rename(ctx: Ctx, args: str) -> Reply:
 )
 def pipelines_remove(ctx: Ctx, args: str) -> Reply:
     """Remove a pipeline and its stages (managers and admins); you choose another pipeline's stage for its deals, and Undo brings it all back."""
-    m = re.match(
-        r"^(.+?)\s+(?:and\s+)?(?:move\s+(?:its\s+|the\s+)?deals\s+)?(?:to|into)\s+(.+)$", args.strip(), re.I
-    )
-    name, move_to = (m.group(1), m.group(2)) if m else (args.strip(), None)
-    return remove_pipeline(ctx, name, move_to)
+    return remove_pipeline(ctx, *_and_where_to(args))
 
 
 def remove_pipeline(ctx: Ctx, name: str, move_to: str | None) -> Reply:

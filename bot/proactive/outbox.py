@@ -14,7 +14,7 @@ from models import Delivery
 # Sent more than this after it fell due (the bot was down, or behind): the message says so.
 LATE_AFTER = timedelta(minutes=5)
 
-__all__ = ["LATE_AFTER", "delivery", "enqueue", "enqueue_keys", "iso", "key_time"]
+__all__ = ["LATE_AFTER", "delivery", "enqueue", "enqueue_keys", "iso", "key_time", "post_to_channel"]
 
 
 def iso(value: datetime | date | None) -> str | None:
@@ -86,3 +86,28 @@ def delivery(
         "next_attempt_at": now,
         "created_at": now,
     }
+
+
+def post_to_channel(
+    s: Session,
+    *,
+    workspace_id: int,
+    kind: str,
+    key: str,
+    channel: str,
+    payload: dict[str, Any],
+    due: datetime,
+    now: datetime,
+) -> int:
+    """One channel post of a subscription's run (a summary, a report), planned once whoever plans it."""
+    row = delivery(
+        workspace_id=workspace_id,
+        kind=kind,
+        key=key,
+        channel=channel,
+        user_id=None,
+        payload=payload,
+        due=due,
+        now=now,
+    )
+    return enqueue(s, [row])

@@ -18,7 +18,7 @@ from bot.blocks.reports import Reading, compose, span
 from bot.charts import ChartSpec, draw
 from bot.proactive.blockkit import dicts
 from bot.proactive.kind import Kind, Planned, Rendered, Upload
-from bot.proactive.outbox import delivery, enqueue, key_time
+from bot.proactive.outbox import key_time, post_to_channel
 from bot.services import CRM, Actor, policy, tenancy
 from bot.services.errors import DomainError
 from bot.services.report_subscriptions import next_run, period_days, weekdays_of
@@ -83,20 +83,15 @@ def plan(s: Session, now: datetime, batch: int) -> Planned:
         assert crm is not None
         scheduled = sub.next_run_at
         payload = {"subscription_id": sub.id, "tz": sub.tz, **_read(s, crm, sub, now, scheduled)}
-        made += enqueue(
+        made += post_to_channel(
             s,
-            [
-                delivery(
-                    workspace_id=sub.workspace_id,
-                    kind=NAME,
-                    key=f"report:{sub.id}:{key_time(scheduled)}",
-                    channel=sub.channel_id,
-                    user_id=None,
-                    payload=payload,
-                    due=scheduled,
-                    now=now,
-                )
-            ],
+            workspace_id=sub.workspace_id,
+            kind=NAME,
+            key=f"report:{sub.id}:{key_time(scheduled)}",
+            channel=sub.channel_id,
+            payload=payload,
+            due=scheduled,
+            now=now,
         )
         # After an outage: one catch-up report, then the rhythm.
         sub.last_run_at = now

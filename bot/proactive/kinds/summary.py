@@ -15,7 +15,7 @@ from bot.blocks.common import deals_count, money, moneys
 from bot.charts import summary_chart_png
 from bot.proactive.blockkit import dicts, md
 from bot.proactive.kind import Kind, Planned, Rendered, Upload
-from bot.proactive.outbox import delivery, enqueue, key_time
+from bot.proactive.outbox import key_time, post_to_channel
 from bot.services.subscriptions import Schedule, next_run
 from bot.services.summary import PipelineSummary, compute_summary
 from bot.services.timeutil import zone
@@ -45,20 +45,15 @@ def plan(s: Session, now: datetime, batch: int) -> Planned:
         since = sub.last_run_at or scheduled - period
         summary = compute_summary(s, sub.workspace_id, now=now, since=since, tz=sub.tz)
         payload = {"subscription_id": sub.id, "frequency": sub.frequency, "summary": summary.to_json()}
-        made += enqueue(
+        made += post_to_channel(
             s,
-            [
-                delivery(
-                    workspace_id=sub.workspace_id,
-                    kind=NAME,
-                    key=f"summary:{sub.id}:{key_time(scheduled)}",
-                    channel=sub.channel_id,
-                    user_id=None,
-                    payload=payload,
-                    due=scheduled,
-                    now=now,
-                )
-            ],
+            workspace_id=sub.workspace_id,
+            kind=NAME,
+            key=f"summary:{sub.id}:{key_time(scheduled)}",
+            channel=sub.channel_id,
+            payload=payload,
+            due=scheduled,
+            now=now,
         )
         # A bot that was down for days posts one catch-up summary, then resumes the rhythm.
         sub.last_run_at = now
