@@ -293,6 +293,7 @@ def _title_company(rest: str, *, lower: bool = False) -> tuple[str | None, str |
                 t
                 and not rt
                 and not title
+                and not rc.search(r"\d", t)  # "555-12 at Hooli": a number is no title
                 and cm.groupdict().get("p", "").lower() in ("at", "@")
                 and cm.group("c")[:1].isupper()
                 and len(t.split()) <= 4

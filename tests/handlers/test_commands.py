@@ -123,7 +123,7 @@ def test_tasks_for_me_and_a_teammate_read_in_my_time_zone(slack: SlackHTTP) -> N
     )
     assert "call Jane" in text_of(slack.command("tasks week"))
     bobs = text_of(slack.command(f"tasks week <@{BOB}|bob>"))
-    assert f"<@{BOB}>'s tasks this week" in bobs and "send the contract to Globex" in bobs
+    assert f"<@{BOB}>'s tasks for the coming 7 days" in bobs and "send the contract to Globex" in bobs
 
     done = slack.command("task done call jane")
     assert "Done: *call Jane*" in text_of(done)
