@@ -385,6 +385,10 @@ def closest_command(text: str) -> Any:
     "set bob's quota to 100k" is close to `/crm quota`, though the parser, rightly, wrote nothing."""
     words = {w for w in re.findall(r"[a-z]+", text.lower()) if len(w) > 2 and w not in _PLAIN}
     words |= {w[:-1] for w in words if w.endswith("s")}
+    if words & {"show", "list", "which", "all", "where"}:
+        words.add("list")  # "show me contacts where …" asks for a list, not to add one
+    if words & {"every", "each", "daily", "weekly", "monthly"}:
+        words.add("subscribe")
     best, score = None, 0
     for cmd in commands():
         name = set(re.findall(r"[a-z]+", cmd.name.lower())) - _PLAIN

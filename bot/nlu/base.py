@@ -409,5 +409,5 @@ QUESTION = rc.compiled(
 # Changing the pipeline itself: "rename the Demo stage to Evaluation", "add a stage called Security Review"
 PIPELINE_CHANGE = rc.compiled(
     r"^(?:please\s+)?(?:rename|add|remove|delete|drop|reorder|create|change|update|edit)\s+(?:a\s+|an\s+|the\s+|our\s+|new\s+)*"
-    r"(?:(?:pipeline\s+)?stages?\b|\S+\s+stage\b|pipeline\b)(?!\s+(?:of|for|on)\b)"
+    r"(?:(?:pipeline\s+)?stages?\b|\S+\s+(?:stage|pipeline)\b|pipeline\b)(?!\s+(?:of|for|on)\b)"
 )

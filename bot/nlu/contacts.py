@@ -864,6 +864,12 @@ def rule_find_contact(m: Msg) -> Result | None:
         if rc.match(r"(?:on|in|at)\s+(?:the\s+)?(?:team|call|channel)", q_low):
             continue
         if rc.search(
+            r"^(?:all\s+)?(?:the\s+)?(?:contacts|people|companies|accounts|deals|customers|leads)\s+(?:where|whose|with|that|who)\b"
+            r"|\b(?:where|whose)\s+\w+\s+(?:is|are|=)\b|\b(?:more|less|fewer)\s+than\s+\d",
+            q_low,
+        ):
+            continue  # "contacts where region is EMEA": a list by a field, not a person to look up
+        if rc.search(
             r"\bto\s+(?:review|send|sign|call|check|approve|look|draft|update|prepare|email|ping|finish|get|do|fix)\b",
             q_low,
         ):

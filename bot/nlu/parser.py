@@ -15,7 +15,18 @@ from datetime import datetime
 from typing import Any
 
 from . import rx as rc
-from .base import QUESTION, Msg, Result, Slots, first_future, mentions, name_at, person_like, tidy
+from .base import (
+    PIPELINE_CHANGE,
+    QUESTION,
+    Msg,
+    Result,
+    Slots,
+    first_future,
+    mentions,
+    name_at,
+    person_like,
+    tidy,
+)
 from .contacts import (
     contact_edit_command,
     create_contact_from,
@@ -171,7 +182,20 @@ _OFFICE_LIFE = rc.compiled(
 )
 
 
+# A report asked for again and again ("send me the forecast every monday"): a subscription, which the
+# contract has no intent for; `/crm report subscribe` does it, and nothing here may become a task.
+_RECURRING_REPORT = rc.compiled(
+    r"^(?:(?:can|could)\s+(?:you|u)\s+|please\s+|pls\s+)*(?:send|post|share|email|dm|give|deliver|drop|stop\s+sending)\b"
+    r".*\b(?:forecast|pipeline|report|summary|win\s+rate|numbers|funnel|quota|leaderboard)\b"
+    r".*\b(?:every|each)\s+(?:day|morning|evening|week|month|quarter|monday|tuesday|wednesday|thursday|friday|mon|tue|wed|thu|fri)\b"
+    r"|^(?:(?:can|could)\s+(?:you|u)\s+|please\s+|pls\s+)*(?:send|post|share|email|dm|stop\s+sending)\b.*"
+    r"\b(?:daily|weekly|monthly)\s+(?:forecast|pipeline|report|summary|numbers)\b"
+)
+
+
 def _r_small_talk(m: Msg) -> Result | None:
+    if _RECURRING_REPORT.search(m.low.strip()):
+        return "unknown", 0.3, {}
     if not m.low.strip() or _SMALL_TALK.match(m.low.strip()) or _TREAT.match(m.low.strip()):
         return "unknown", 0.2, {}
     if _OFFICE_LIFE.search(m.low.strip()):
@@ -205,6 +229,10 @@ def _command(m: Msg) -> Result | None:
         sm = rc.match(r"(edit|update|set|change|fix)\b\s*", rest_low)
         if sm:
             return contact_edit_command(m, rest_pos + sm.end())
+        if verb == "contacts" and rc.search(
+            r"^(?:where|whose|with|that|who)\b|\b(?:more|less|fewer)\s+than\s+\d|[<>=]", rest_low
+        ):
+            return "unknown", 0.4, {}  # "contacts with more than 50 seats": a list by a field
         if verb == "contacts" and rest_low.strip():
             q = rc.sub(r"^(?:at|from|for|in|of|named|called)\s+", "", tidy(m.text[rest_pos:]), flags=re.I)
             return "find_contact", 0.8, {"query": q}
@@ -294,6 +322,8 @@ def _pipeline(m: Msg, conf: float) -> Result:
 
 def _r_pipeline(m: Msg) -> Result | None:
     low = m.low.strip()
+    if PIPELINE_CHANGE.match(low):
+        return None  # "rename the renewals pipeline to Upsell": its shape, for /crm pipelines
     if rc.match(
         r"^(?:happy|congrats|congratulations|great job|good job|well done|kudos|shout ?out|let's|lets)\b", low
     ):

@@ -72,3 +72,22 @@ def test_a_reading_the_learned_model_doubts_is_asked_about_before_anything_is_wr
     reply = slack.dm("lunch at acme's cafe was $12 lol")
     assert "want to be sure" in text_of(reply), text_of(reply)
     assert count(slack, Interaction) == 0 and count(slack, Company) == 0
+
+
+def test_requests_served_by_a_command_write_nothing_and_name_it(slack: SlackHTTP) -> None:
+    from models import AuditEvent, Task
+
+    slack.command("help")  # the first word to the bot makes its writer a teammate
+    before = count(slack, AuditEvent)
+    for text, command in (
+        ("rename the renewals pipeline to Upsell", "/crm pipelines rename"),
+        ("send me the forecast every monday", "subscribe"),
+        ("show me contacts where region is EMEA", "/crm contact list"),
+    ):
+        reply = slack.dm(text)
+        assert command in text_of(reply) and "haven't changed anything" in text_of(reply), (text, text_of(reply))
+        _no_create_buttons(reply)
+    reply = slack.dm("contacts with more than 50 seats")
+    _no_create_buttons(reply)
+    assert count(slack, Task) == count(slack, Contact) == 0
+    assert count(slack, AuditEvent) == before
