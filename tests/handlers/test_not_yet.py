@@ -85,7 +85,10 @@ def test_requests_served_by_a_command_write_nothing_and_name_it(slack: SlackHTTP
         ("show me contacts where region is EMEA", "/crm contact list"),
     ):
         reply = slack.dm(text)
-        assert command in text_of(reply) and "haven't changed anything" in text_of(reply), (text, text_of(reply))
+        assert command in text_of(reply) and "haven't changed anything" in text_of(reply), (
+            text,
+            text_of(reply),
+        )
         _no_create_buttons(reply)
     reply = slack.dm("contacts with more than 50 seats")
     _no_create_buttons(reply)
