@@ -115,6 +115,11 @@ def unplaced(
             said = sp.text.strip()
             if said and not _TODAY.match(said) and said.lower() not in carried:
                 left.append(said)
+    if intent == "create_task" and "due" not in slots:
+        # "call Jane yesterday": a day already gone cannot be when it is due, even kept in the title
+        left += [
+            sp.text.strip() for sp in find_spans(t.lower()) if sp.is_past_word and sp.text.strip() not in left
+        ]
     if intent == "log_interaction" and slots.get("summary"):
         left += _future_in_log(text, slots, now, tz)
     return list(dict.fromkeys(left))

@@ -222,6 +222,8 @@ _TASK_NOUN = r"(?:tasks?|todos?|to-?dos?|to do(?: list)?|task list|reminders|fol
 
 def rule_list_tasks(m: Msg) -> Result | None:
     low = m.low.strip()
+    if rc.match(r"^(?:which|who)\b.*\b(?:has|have|had|got)\s+the\s+(?:most|fewest|least|more)\b", low):
+        return None  # "which rep has the most overdue tasks?": a ranking of the team, not one person's list
     if rc.match(
         rf"^(?:@\w+(?:'s)?\s+|[a-z][\w\-]*'s\s+)?(?:(?:my|our|all|all my|open|pending|outstanding|the team's|team|overdue|late|today's|todays|due|"
         rf"this week's|upcoming|remaining|current)\s+)*{_TASK_NOUN}\b"

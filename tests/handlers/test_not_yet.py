@@ -83,6 +83,7 @@ def test_requests_served_by_a_command_write_nothing_and_name_it(slack: SlackHTTP
         ("rename the renewals pipeline to Upsell", "/crm pipelines rename"),
         ("send me the forecast every monday", "subscribe"),
         ("show me contacts where region is EMEA", "/crm contact list"),
+        ("which rep has the most overdue tasks?", "/crm tasks"),
     ):
         reply = slack.dm(text)
         assert command in text_of(reply) and "haven't changed anything" in text_of(reply), (

@@ -97,3 +97,9 @@ def test_the_read_back_can_be_accepted_as_it_stands(slack: SlackHTTP) -> None:
     assert "Added deal" in text_of(done)
     (deal,) = rows(slack, Deal)
     assert deal.currency == "USD" and int(deal.amount) == 50000
+
+
+def test_a_task_due_on_a_day_already_gone_is_read_back(slack: SlackHTTP) -> None:
+    shown = text_of(slack.command("task add call Jane yesterday"))
+    assert "couldn't place “yesterday”" in shown, shown
+    assert count(slack, Task) == 0
