@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.services.keys import key_time
@@ -14,7 +15,16 @@ from models import Delivery
 # Sent more than this after it fell due (the bot was down, or behind): the message says so.
 LATE_AFTER = timedelta(minutes=5)
 
-__all__ = ["LATE_AFTER", "delivery", "enqueue", "enqueue_keys", "iso", "key_time", "post_to_channel"]
+__all__ = [
+    "LATE_AFTER",
+    "delivery",
+    "earliest_between",
+    "enqueue",
+    "enqueue_keys",
+    "iso",
+    "key_time",
+    "post_to_channel",
+]
 
 
 def iso(value: datetime | date | None) -> str | None:
@@ -111,3 +121,9 @@ def post_to_channel(
         now=now,
     )
     return enqueue(s, [row])
+
+
+def earliest_between(s: Session, column: Any, after: datetime, until: datetime) -> datetime | None:
+    """The first run time in ``column`` (a subscription's next run) after ``after`` and by ``until``."""
+    found: datetime | None = s.scalar(select(func.min(column)).where(column > after, column <= until))
+    return found

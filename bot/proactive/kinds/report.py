@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.blocks.common import context, header, section
@@ -18,7 +18,7 @@ from bot.blocks.reports import Reading, compose, span
 from bot.charts import ChartSpec, draw
 from bot.proactive.blockkit import dicts
 from bot.proactive.kind import Kind, Planned, Rendered, Upload
-from bot.proactive.outbox import key_time, post_to_channel
+from bot.proactive.outbox import earliest_between, key_time, post_to_channel
 from bot.services import CRM, Actor, policy, tenancy
 from bot.services.errors import DomainError
 from bot.services.report_subscriptions import next_run, period_days, weekdays_of
@@ -105,12 +105,7 @@ def still_due(s: Session, p: dict[str, Any], user_id: int | None, now: datetime)
 
 
 def next_due(s: Session, after: datetime, until: datetime) -> datetime | None:
-    found: datetime | None = s.scalar(
-        select(func.min(ReportSubscription.next_run_at)).where(
-            ReportSubscription.next_run_at > after, ReportSubscription.next_run_at <= until
-        )
-    )
-    return found
+    return earliest_between(s, ReportSubscription.next_run_at, after, until)
 
 
 # ---- presentation ----------------------------------------------------------------------------------

@@ -8,14 +8,14 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from slack_sdk.models.blocks import Block, ContextBlock, DividerBlock, HeaderBlock, SectionBlock
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.blocks.common import deals_count, money, moneys
 from bot.charts import summary_chart_png
 from bot.proactive.blockkit import dicts, md
 from bot.proactive.kind import Kind, Planned, Rendered, Upload
-from bot.proactive.outbox import key_time, post_to_channel
+from bot.proactive.outbox import earliest_between, key_time, post_to_channel
 from bot.services.subscriptions import Schedule, next_run
 from bot.services.summary import PipelineSummary, compute_summary
 from bot.services.timeutil import zone
@@ -70,12 +70,7 @@ def still_due(s: Session, p: dict[str, Any], user_id: int | None, now: datetime)
 
 
 def next_due(s: Session, after: datetime, until: datetime) -> datetime | None:
-    found: datetime | None = s.scalar(
-        select(func.min(Subscription.next_run_at)).where(
-            Subscription.next_run_at > after, Subscription.next_run_at <= until
-        )
-    )
-    return found
+    return earliest_between(s, Subscription.next_run_at, after, until)
 
 
 # ---- presentation ----------------------------------------------------------------------------------
