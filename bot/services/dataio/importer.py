@@ -22,7 +22,7 @@ from sqlalchemy import select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.services import policy, totals
+from bot.services import namewords, policy, totals
 from bot.services.base import Actor
 from bot.services.companies import company_key
 from bot.services.dataio import matching
@@ -189,6 +189,8 @@ class Importer:
             result.skipped = result.matching + result.repeated - result.updated
             if record_type == "deal":
                 totals.rebuild(conn, actor.workspace_id)
+            for kind in NAMED.get(record_type, ()):
+                namewords.file_names(conn, actor.workspace_id, kind, result.batch_id)
             stage.drop(conn)
             result.seconds = time.monotonic() - clock
             self._finish(conn, result, steps)
@@ -290,6 +292,10 @@ class Importer:
                 .values(undone_at=real_now(), undone_by_id=actor.user_id)
             )
         return Undone(batch_id, deleted, restored, kept + kept_changed)
+
+
+# The names an import of each record type writes: its own, and the companies it makes for its rows.
+NAMED = {"contact": ("contacts", "companies"), "company": ("companies",), "deal": ("deals", "companies")}
 
 
 def _mapped(mapping: dict[int, str]) -> set[str]:
