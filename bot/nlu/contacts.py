@@ -7,6 +7,7 @@ import re
 from . import rx as rc
 from .base import (
     GENERIC_PLACE,
+    UNCASED,
     Msg,
     Result,
     Slots,
@@ -224,6 +225,10 @@ def create_contact_from(m: Msg, pos: int, *, lifecycle: str | None) -> Result:
         or lifecycle_in(" " + rest_low)
         or (LIFECYCLE_WORDS.get(bare_lc.group(1)) if bare_lc else None)
     )
+    if not lc and company:
+        # "… Capgemini SE prospect": a lifecycle word closing the card, after the company
+        end_lc = rc.search(rf"{re.escape(company.lower())}\s+(prospect|lead|customer|client)\s*[.!]?$", rest_low)
+        lc = LIFECYCLE_WORDS.get(end_lc.group(1)) if end_lc else None
     if lc:
         slots["lifecycle"] = lc
     return "create_contact", 0.9, slots
@@ -250,7 +255,9 @@ def _title_company(rest: str, *, lower: bool = False) -> tuple[str | None, str |
     # numbers and addresses first, so that "(212)" in a phone is not read as a company
     rest = blank(EMAIL.sub(lambda e: " " * len(e.group(0)), rest), [(a, b) for a, b, _ in phones(rest)])
     for seg in rc.split(
-        r"\n|(?<!\bCo\.)(?<!\bCo)(?<!\bInc\.)(?<!\bCorp\.),(?!\s*(?:Ltd|Limited|LLC|Inc)\b)|[;()|]|\s[-–—]\s|(?<=[a-z]{4})\.\s+|\s+and\s+(?=(?:her|his|their|the|she|he)\b)",
+        r"\n|(?<!\bCo\.)(?<!\bCo)(?<!\bInc\.)(?<!\bCorp\.),(?!\s*(?:Ltd|Limited|LLC|Inc)\b)|[;()|]|\s[-–—]\s|(?<=[a-z]{4})\.\s+|\s+and\s+(?=(?:her|his|their|the|she|he)\b)"
+        # "safaricom plc she's head of partnerships": a new clause about her, in a card typed with no commas
+        r"|\s+(?=(?:she|he|they)(?:'s|'re|\s+is|\s+are)\s)",
         rest,
     ):
         if EMAIL.search(seg) or phones(seg):
@@ -265,19 +272,31 @@ def _title_company(rest: str, *, lower: bool = False) -> tuple[str | None, str |
         )
         # "Tidewater Bank o: +1 (212) …": the label of a number that was just taken out
         seg = rc.sub(
-            r"\s+(?:o|m|t|p|c|w|tel|ph|phone|mobile|cell|office|work|direct|e|email)\s*[:.]\s*$",
+            r"\s+(?:(?:o|m|t|p|c|w|tel|ph|phone|mobile|cell|office|work|direct|e|email)\s*[:.]|(?:(?:her|his|their)\s+)?(?:phone|mobile|cell|e-?mail)(?:\s+(?:is|at))?)\s*$",
             "",
             seg.rstrip(),
             flags=re.I,
         )
         seg = tidy(seg)
+        lc_tail = rc.search(r"\s+(?:prospect|lead|customer|client)$", seg, re.I)
+        if lc_tail and (ENDS_IN_LEGAL_FORM.search(seg[: lc_tail.start()]) or _LEGAL_END.search(seg[: lc_tail.start()])):
+            seg = seg[: lc_tail.start()]  # "Capgemini SE prospect": the lifecycle is read apart
         if not seg or rc.match(
             r"(?:as|to)\s+(?:a|an|our)?\s*(?:new\s+)?(?:lead|prospect|customer|client|contact)", seg, re.I
         ):
             continue
         cm = rc.match(
-            r"(?:(?P<t>.+?)\s+)?(?P<p>at|@|from|with|works at|working at)\s+(?P<c>[A-Za-z0-9].*)$", seg, re.I
+            rf"(?:(?P<t>.+?)\s+)?(?P<p>at|@|from|with|works at|working at)\s+(?P<c>[A-Za-z0-9{UNCASED}].*)$", seg, re.I
         )
+        if not cm:  # "Director de Compras en FEMSA", "directrice achats chez Danone", "Leiter Einkauf bei Bosch"
+            cm = rc.match(r"(?P<t>.+?)\s+(?P<p>en|chez|bei|presso|na|no|em)\s+(?P<c>[A-Z0-9][\w&.\-]*(?:\s+[A-Z0-9&][\w&.\-]*){0,3})$", seg)
+            if cm and not role_title(cm.group("t")) and not rc.search(
+                r"\b(?:de|of|des|der|di|do|da|directeur|directrice|director|directora|diretor|diretora|gerente|jefe|jefa"
+                r"|responsable|responsabile|direttore|direttrice|leiter|leiterin|chef|cheffe|head)\b",
+                cm.group("t"),
+                re.I,
+            ):
+                cm = None
         if not cm:
             cm = rc.match(rf"(?P<t>.+)\s+of\s+(?!(?i:{_DEPARTMENTS})\b)(?P<c>[A-Z0-9].*)$", seg)
         if cm:
@@ -294,7 +313,7 @@ def _title_company(rest: str, *, lower: bool = False) -> tuple[str | None, str |
                 and not rt
                 and not title
                 and not rc.search(r"\d", t)  # "555-12 at Hooli": a number is no title
-                and cm.groupdict().get("p", "").lower() in ("at", "@")
+                and cm.groupdict().get("p", "").lower() in ("at", "@", "en", "chez", "bei", "presso", "na", "no", "em")
                 and cm.group("c")[:1].isupper()
                 and len(t.split()) <= 4
                 and not rc.search(
@@ -316,6 +335,7 @@ def _title_company(rest: str, *, lower: bool = False) -> tuple[str | None, str |
         if (
             rc.search(r"\s(?:llc|inc|ltd|corp|gmbh|plc|llp|co|ag|sa|as|bv|pty)\.?$", seg, re.I)
             or ENDS_IN_LEGAL_FORM.search(seg)
+            or _LEGAL_END.search(seg)
         ) and not company:
             company = seg  # "Meridian Partners LLC": a legal suffix makes it the company, whatever its words
             continue
@@ -350,6 +370,13 @@ def _title_company(rest: str, *, lower: bool = False) -> tuple[str | None, str |
     if not company and bare:
         company = bare[0]
     return title, company
+
+
+# Legal forms that end (or, for Indonesia's PT, start) a company's name, read only in their written case:
+# "Capgemini SE", "Safaricom PLC"/"safaricom plc", "PT Bank Central Asia Tbk", "Natura &Co", "Nokia Oyj"
+_LEGAL_END = rc.compiled(
+    r"\s(?:SE|(?i:plc|tbk|oyj|oy|asa|ab|kk|nv|spa|srl|sas|sarl|ltda|pte|bhd|s\.?a\.?s?)\.?|&\s?Co\.?)$|^PT\s+[A-Z]\w*(?:\s+[A-Z]\w*){0,4}$"
+)
 
 
 def _company_then_role(seg: str) -> tuple[str, str] | None:
@@ -434,6 +461,11 @@ _PERSON_HEAD = r"(?:(?:Dr|Mr|Mrs|Ms|Prof)\.?\s+)?[A-Z][\w'\-]+"
 _PERSON_MORE = r"(?:\s+(?:(?:van|von|der|den|de|del|della|la|le|di|da|dos|du|ter|bin|al)\s+)*[A-Z][\w'\-]+)"
 _PERSON = _PERSON_HEAD + _PERSON_MORE + "{0,3}"
 _FULL_NAME = _PERSON_HEAD + _PERSON_MORE + "{1,3}"
+# A company named after "at": capitalised words, and lower-case legal words ("Sony Group corporation")
+_COMPANY_WORDS = (
+    r"[A-Z][\w&.\-]*(?:['’][A-Z][\w&.\-]*)?(?:\s+(?:[A-Z][\w&.\-]*(?:['’][A-Z][\w&.\-]*)?"
+    r"|(?i:corporation|corp|group|inc|ltd|llc|plc|gmbh|ag|se|sa|bank|holdings|limited)\.?)){0,3}"
+)
 _CONTACT_ADD_CARD = rc.compiled(
     rf"^(?i:add|save)\s+(?={_PERSON}\s*(?:,|\(|\s[-–—])\s*(?:[\w\-]+\s+){{0,3}}"
     r"(?:of|at|from|@)\s+[A-Z])"
@@ -443,6 +475,13 @@ _CONTACT_ADD_CARD = rc.compiled(
     rf"|^(?i:add|save)\s+(?={_PERSON}\s+(?:from|at|@|of)\s+[A-Z][\w&.\-]*(?:['’][A-Z][\w&.\-]*)?(?:\s+[A-Z][\w&.\-]*(?:['’][A-Z][\w&.\-]*)?){{0,2}}\s*"
     r"(?:\s(?i:as|to)\s+(?i:a\s+|an\s+|our\s+)?(?i:new\s+)?(?i:contact|lead|prospect|customer|client)s?\b"
     r"|,\s*(?i:phone|email|e-mail|tel|mobile|cell|ph)\b|,\s*\+?\d|,\s*[\w.+\-']+@))"
+    # "add Yuki Tanaka at Sony Group Corporation", "…, she's the procurement lead": a full name at a company,
+    # and nothing after it but the end, or her details after a comma
+    rf"|^(?i:add|save)\s+(?={_FULL_NAME}\s+(?:from|at|@|of)\s+{_COMPANY_WORDS}"
+    r"\s*(?:$|[,;]\s*(?:(?i:she|he|they)(?:'s|\s+is|\s+are|'re)|(?i:title|role|email|phone|mobile)\b)))"
+    # "add Amira Hassan, marketing director, Fawry, amira@fawry.com": a full name, then a list of her details
+    # that holds her email or phone
+    rf"|^(?i:add|save)\s+(?={_FULL_NAME}\s*,[^.!?\n]{{0,90}}?(?:[\w.+\-']+@\w|\+\d[\d\s().\-]{{6,}}))"
 )
 
 
@@ -463,10 +502,19 @@ def rule_create_contact(m: Msg) -> Result | None:
             m, late.end(), lifecycle=None
         )  # "met someone … - please add Gloria Chen, …"
     her = rc.search(r"\b(?:add|save|create)\s+(?:her|him|them)\b", m.low)
-    if her and EMAIL.search(m.text):
+    if her and (
+        EMAIL.search(m.text)
+        or phones(m.text)
+        # "Jürgen Müller, Einkaufsleiter, Bosch GmbH — please add him as a contact"
+        or rc.match(r"\s+(?:as|to)\s+(?:a\s+|an\s+|our\s+)?(?:new\s+)?(?:the\s+)?(?:contacts?|leads?|prospects?|crm)\b", m.low[her.end() :])
+    ):
         # "I met a new prospect today, Hannah Lee, she's the COO of Bluth. Can you add her? hannah@bluth.com"
         for nm in rc.finditer(r"(?<![\w@.])[A-Z][\w'\-]+(?:\s+[A-Z][\w'\-]+){1,2}", m.text[: her.start()]):
-            if person_like(nm.group(0), default=False) or nm.group(0).split()[0].lower() in FIRST_NAMES:
+            if (
+                person_like(nm.group(0), default=False)
+                or nm.group(0).split()[0].lower() in FIRST_NAMES
+                or (nm.start() == 0 and rc.match(r",\s*[^,]+,", m.text[nm.end() :]))  # "Anja Berg, title, company"
+            ):
                 got = create_contact_from(m, nm.start(), lifecycle=None)
                 if got[0] == "create_contact":
                     lc = lifecycle_in(" is " + m.low[: nm.start()]) or next(

@@ -25,6 +25,7 @@ from .base import (
 )
 from .dates import DateSpan
 from .text import find_money, looks_like_person
+from .money import currency_said
 from .vocab import STAGE_WORDS
 
 
@@ -737,6 +738,11 @@ def create_deal_from(m: Msg, pos: int) -> Result:
             slots["currency"] = money[0].currency
     cut: list[tuple[int, int]] = [(pos - 1 if pos else 0, cp)] if cp > pos else []
     cut += [(x.start, x.end) for x in money]
+    said_cur = currency_said(m.text[pos:]) if money else None
+    if said_cur:  # "new deal with Globex for 30k, they pay in GBP": the currency said in words
+        if "currency" not in slots:
+            slots["currency"] = said_cur[0]
+        cut.append((pos + said_cur[1], pos + said_cur[2]))
     span = _told_close_span(m, pos) or _close_span(m, pos)
     if span is not None:
         d = resolve_when(m, span, "future", date_only=True)

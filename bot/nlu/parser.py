@@ -692,7 +692,9 @@ def _prepare(text: str, now: datetime | str | None, tz: str, user: str | None) -
 # ("<@BOT> remind me to…", "<@BOT> can you log a call…"); "<@U1> send the contract…" still assigns U1.
 _ADDRESSED = rc.compiled(
     r"^@[UW][A-Z0-9]+[\s,:]+(?=(?:(?:hey|hi|pls|please|can you|could you|would you)\s+)*"
-    r"(?:remind me|(?:remind|ask|tell|have|get|assign)\s+@[UW][A-Z0-9]+\b|log\b|add (?:a |an )?(?:contact|deal|task|note|lead)|create\b|new (?:deal|contact|lead|task|opp)|"
+    r"(?:remind me|(?:remind|ask|tell|have|get|assign)\s+@[UW][A-Z0-9]+\b|log\b|add (?:a |an )?(?:contact|deal|task|note|lead)|"
+    # "<@BOT> add Ngozi Adeyemi, COO of Kuda Bank, ngozi@kuda.com": a person's card, not a chore for a teammate
+    r"add\s+[^\W\d_][\w'\-]+\s+[^\W\d_][\w'\-]+\s*(?:,|\s(?:at|from|of|@)\s)[^\n]*?(?:[\w.+\-']+@\w|\+\d[\d\s().\-]{6,})|create\b|new (?:deal|contact|lead|task|opp)|"
     r"find\b|who\b|what\b|show\b|list\b|how\b|my tasks|help\b|commands?\b|usage\b|menu\b|\?|had\b|called\b|met\b|"
     r"spoke\b|emailed\b|note\b|we (?:won|lost|closed|signed)\b|look up|lookup|search\b|"
     r"just (?:got|had|spoke|called|met|emailed|finished|wrapped|hung|left|heard)\b|i (?:just |had|called|met|spoke)))",
