@@ -65,6 +65,9 @@ def _field_value(key: str, value: str, slots: Slots) -> None:
                 flags=re.I,
             )[0]
         )
+        # "he's Director of IT, not a manager": the value said as a sentence, with what it replaces
+        value = rc.sub(r"^(?:(?:she|he|they)(?:'s|'re|\s+is|\s+are)|it's|it\s+is)\s+(?:now\s+)?(?:the\s+|an?\s+)?", "", value, flags=re.I)
+        value = rc.sub(r"\s*(?:,|\s[-–—])?\s+(?:not|rather than|instead of|no longer)\s+.*$", "", value, flags=re.I) or value
         # "her title is CFO now": when it changed is not part of the title
         slots[key] = rc.sub(
             r"(?<=\S)\s+(?:now|as of today|from now on|going forward)$", "", value, flags=re.I
@@ -580,6 +583,13 @@ _UPDATE_CONTACT = [
 ]
 
 
+# A move said in Spanish, Portuguese, French or German: the value is the new company
+_MOVED_ABROAD = rc.compiled(
+    r"(?:ahora|ya)\s+(?:est[aá]|trabaja)\s+(?:en|con)|se\s+(?:fue|pas[oó]|cambi[oó])\s+a|est[aá]\s+ahora\s+en|"
+    r"agora\s+(?:est[aá]|trabalha)\s+(?:na|no|em)|foi\s+para\s+(?:a|o)|est\s+maintenant\s+chez|travaille\s+maintenant\s+chez|"
+    r"a\s+rejoint|(?:ist|arbeitet)\s+jetzt\s+bei|wechselte\s+zu",
+    re.I,
+)
 _CONTACT_MOVE = rc.compiled(
     r"^(?P<c>[^\W\d_][\w'.\-]*(?:\s+(?![a-z])[^\W\d_][\w'.\-]*){0,2}|[a-z]+\s+[a-z][\w'.\-]*)(?:\s+(?:from|at|@|of)\s+(?P<co>[A-Z][\w&.\-]*(?:['’][A-Z][\w&.\-]*)?(?:\s+[A-Z][\w&.\-]*(?:['’][A-Z][\w&.\-]*)?){0,2}))?"
     r"(?:\s*[-–—:,]\s*|\s+)(?:(?:has|just|now|recently|officially)\s+)*"
@@ -588,6 +598,10 @@ _CONTACT_MOVE = rc.compiled(
     r"(?:got|was|has been)\s+promoted\s*[,;.\-–—]?\s*(?:and\s+)?(?:she|he|they)(?:'s|\s+is|\s+are|'re)(?:\s+now)?(?:\s+(?:the|our))?|"
     r"is(?=\s+(?:loyal|advocate|customer|client|lead|prospect)\b)|"
     r"been promoted to|been made|was made|got made|"
+    # the same said in Spanish, Portuguese, French and German: "ahora está en Grupo Bimbo", "ist jetzt bei SAP"
+    r"(?:ahora|ya)\s+(?:est[aá]|trabaja)\s+(?:en|con)|se\s+(?:fue|pas[oó]|cambi[oó])\s+a|est[aá]\s+ahora\s+en|"
+    r"agora\s+(?:est[aá]|trabalha)\s+(?:na|no|em)|foi\s+para\s+(?:a|o)|est\s+maintenant\s+chez|travaille\s+maintenant\s+chez|"
+    r"a\s+rejoint|(?:ist|arbeitet)\s+jetzt\s+bei|wechselte\s+zu|"
     r"promoted to|joined|left for|now works at|works at|now works for|works for|working for|switched to|is moving to|moving to|took a job at|"
     r"started at|went to|is the new|is our new|is the|changed jobs to|changed roles to|now heads|heads up|runs|"
     r"is a|is an|is our|'s at|is at|'s with|is with|at|with|moved from \S+(?:\s+\S+)? to|left \S+(?:\s+\S+)? for|"
@@ -757,7 +771,9 @@ def _update_contact(m: Msg) -> Result | None:
             "is with",
             "at",
             "with",
-        ) or verb.startswith(("moved from", "left ")):
+        ) or verb.startswith(("moved from", "left ")) or _MOVED_ABROAD.fullmatch(verb):
+            if _MOVED_ABROAD.fullmatch(verb) and not (v[:1].isupper() or m.typed_lower):
+                return None  # "ahora está en la oficina": where she is, not who she works for
             co = _company_clean(v)
             if not co:
                 return None
@@ -814,6 +830,18 @@ def _update_contact(m: Msg) -> Result | None:
 
 
 _FIND = [
+    # "who's the person at Kuda Bank we talked to about cards": the company is what is looked up
+    rc.compiled(
+        r"^(?:who(?:'s| is| was)|whos)\s+(?:the|our|that)\s+(?:guy|gal|person|woman|man|lady|contact|one|people|folks)\s+"
+        r"(?:at|from|over at)\s+(?P<q>.+?)\s+(?:(?:we|i|you|they|who|that)\s+(?:\w+\s+)?(?:talked|spoke|met|emailed|called|"
+        r"dealt|worked|had|was|were|pinged|saw|demoed)|again)\b.*$"
+    ),
+    # "is there a Takahashi in the CRM?", "do we have a Jane Doe in our contacts?"
+    _IN_THE_CRM := rc.compiled(
+        r"^(?:is there|are there|do we have|have we got|do we still have|got)\s+(?:a|an|any|someone called|anyone called)\s+"
+        r"(?P<q>[^\s?].{0,40}?)\s+(?:in|on)\s+(?:the\s+|our\s+|my\s+)?(?:crm|system|contacts|contact list|database|db|"
+        r"address book|records)\s*\??$"
+    ),
     rc.compiled(
         r"^(?:where does (?P<q1>.+?) work|what company (?:is|does) (?P<q2>.+?) (?:at|with|work (?:at|for))|"
         r"who at (?P<q3>.+?) (?:do we know|is our (?:main |primary )?(?:contact|point of contact|poc|champion)|"
@@ -881,7 +909,11 @@ _FIND = [
         rf"(?:can|could) (?:i|you) (?:get|have|send me|give me|find)(?: me)?)\s+(?P<q>.+?)(?:'s|s'|'|(?<=[a-z]{{3}})s)?\s+(?:{_FIELD}|contact info|details|info|contact)s?\s*\??$"
     ),
     rc.compiled(r"^(?:who(?:'s| is| was)|whos)\s+(?P<q>.+?)(?:\s+again)?\s*\??$"),
+    # "who's Martín Gómez? saw him cc'd on the YPF thread": a name asked about, then why
+    rc.compiled(r"^(?:who(?:'s| is| was)|whos)\s+(?P<q>[^?\s][^?]{0,40}?)\s*\?+\s+\S.*$"),
 ]
+_ASKED_THEN_WHY = _FIND[-1]
+_WHO_IS = (_FIND[-2], _FIND[-1])
 
 
 def rule_find_contact(m: Msg) -> Result | None:
@@ -892,9 +924,22 @@ def rule_find_contact(m: Msg) -> Result | None:
             continue
         key = next(k for k in ("q", "q1", "q2", "q3", "q4") if fm.groupdict().get(k))
         q_low = fm.group(key)
-        if m.spans_in(fm.start(key)) and rx is not _FIND[-1]:
+        if m.spans_in(fm.start(key)) and rx not in _WHO_IS:
             continue
-        if rx is _FIND[-1] and (
+        if rx is _IN_THE_CRM and (
+            rc.search(
+                r"\b(?:meeting|task|deal|note|bug|way|limit|field|report|duplicate|duplicates|problem|issue|record|"
+                r"setting|template|tag|stage|filter|list|view|button|export|import|log|history|feature)s?$",
+                fm.group(key),
+            )
+            or not (m.text[fm.start(key) : fm.start(key) + 1].isupper() or m.typed_lower)
+        ):
+            continue  # "is there a way to export in the CRM?": a thing, not a person
+        if rx is _ASKED_THEN_WHY and not (
+            m.text[fm.start(key) : fm.start(key) + 1].isupper() or m.typed_lower
+        ):
+            continue  # "who's free? need a hand": only a name is asked about this way
+        if rx in _WHO_IS and (
             rc.search(r"\w+ing\b", q_low)
             or rc.match(
                 r"(?:in|on|at|free|available|out|off|up|around|here|there|responsible|the best|next|coming|going|"
