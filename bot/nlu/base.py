@@ -88,6 +88,26 @@ def date_ranges(m: Msg, spans: list[DateSpan]) -> list[tuple[int, int]]:
     return out
 
 
+# A date taken back as it is said: "closing next month… er, Dec 18", "Friday, sorry, Thursday"
+_CORRECTION = rc.compiled(
+    r"\s*(?:…|\.{2,}|[,;\-–—])?\s*(?:er+|erm|uh+|um+|sorry|i mean|actually|no wait|wait|correction|make that|"
+    r"scratch that|or rather|rather)\s*[,:…\-–—]*\s*(?:(?:on|by|to)\s+)?"
+)
+
+
+def corrected(m: Msg, span: DateSpan) -> DateSpan:
+    """The date the sender settled on: the one said right after a correction of ``span``, else ``span``."""
+    cur = span
+    while True:
+        cm = _CORRECTION.match(m.low, cur.end)
+        if not cm or cm.end() == cur.end or not rc.search(r"[a-z…]", m.low[cur.end : cm.end()]):
+            return cur
+        nxt = next((s for s in m.spans if s.start == cm.end()), None)
+        if nxt is None:
+            return cur
+        cur = nxt
+
+
 def resolve_when(m: Msg, span: DateSpan, direction: str = "future", *, date_only: bool = False) -> str | None:
     got = resolve(span, m.now, "past" if direction == "past" else "future")
     if got and date_only:

@@ -708,7 +708,10 @@ def rule_create_company(m: Msg) -> Result | None:
         not m.typed_lower
         and not _DOMAIN.fullmatch(name)
         and not all(
-            w[:1].isupper() or w[:1].isdigit() or w.lower() in ("&", "and", "of", "the", "de", "la")
+            w[:1].isupper()
+            or w[:1].isdigit()
+            or w.lower() in ("&", "and", "of", "the", "de", "la")
+            or rc.fullmatch(r"&[A-Z]\w*\.?", w)  # "Natura &Co"
             for w in words
         )
     ):
@@ -724,13 +727,13 @@ _COMPANY_FIELD = r"(?P<f>domain|website|web\s*site|site|url|web\s+address|homepa
 _COMPANY_UPDATE = [
     # "Globex's domain is globex.io now", "Globex's industry should be fintech"
     rc.compiled(
-        rf"^(?:the\s+)?(?P<c>.+?)(?:['’]s|s['’])\s+(?:new\s+|correct\s+|actual\s+)?{_COMPANY_FIELD}\s+"
+        rf"^(?:the\s+)?(?P<c>.+?)(?:['’]s|(?<=s)['’])\s+(?:new\s+|correct\s+|actual\s+)?{_COMPANY_FIELD}\s+"
         r"(?:is\s+now|is\s+actually|should\s+be|changed\s+to|has\s+changed\s+to|moved\s+to|is|=|:|->|now)\s+(?:now\s+)?(?P<v>.+?)[\s.!]*$",
         re.I,
     ),
     # "set Globex's domain to globex.io", "change the Acme account industry to retail"
     rc.compiled(
-        rf"^(?:please\s+|pls\s+)?(?:set|change|update|fix|make|switch|correct)\s+(?:the\s+)?(?P<c>.+?)(?:['’]s|s['’])?\s+"
+        rf"^(?:please\s+|pls\s+)?(?:set|change|update|fix|make|switch|correct)\s+(?:the\s+)?(?P<c>.+?)(?:['’]s|(?<=s)['’])?\s+"
         rf"{_COMPANY_FIELD}\s+(?:to|=|:|as|->)\s+(?P<v>.+?)[\s.!]*$",
         re.I,
     ),
@@ -808,6 +811,10 @@ _PIVOT = rc.compiled(
     r"(?P<i>[\w&/\-]+(?:\s+[\w&/\-]+)?)\s+(?:company|business|firm|shop|play)"
     # "Alpenfirn Software AG is in fintech now, not healthcare"
     r"|(?:is|are)\s+(?:now\s+)?in\s+(?P<i3>[\w&/\-]+(?:\s+[\w&/\-]+)?)\s+now(?:\s*,\s*not\s+[\w&/\- ]+)?"
+    # "Mollie B.V. is actually fintech, not payments — fix the industry": the industry said with the one it replaces
+    r"|is\s+(?:actually|really|now)\s+(?:an?\s+)?(?P<i4>[\w&/\-]+(?:\s+[\w&/\-]+)?)\s*,\s*not\s+(?:an?\s+)?[\w&/\-]+(?:\s+[\w&/\-]+)?"
+    r"(?:\s*(?:[-–—,;]\s*)?(?:(?:please\s+|pls\s+)?(?:fix|update|change|correct)\s+(?:the\s+|its\s+)?(?:industry|sector|vertical)"
+    r"(?:\s+pls|\s+please)?))?"
     r"|(?:has\s+)?pivoted\s+"
     r"(?:in)?to\s+(?P<i2>[\w&/\-]+(?:\s+[\w&/\-]+)?)(?:\s+(?:industry|sector|space))?)[\s.!]*$",
     re.I,
@@ -821,7 +828,20 @@ def rule_update_company(m: Msg) -> Result | None:
         and not person_like(pm.group("c"), default=False)
         and not rc.search(r"\b(?:deal|opp|renewal|we|i|it|they)\b", pm.group("c"), re.I)
     ):
-        ind = _industry(pm.group("i") or pm.group("i2") or pm.group("i3"))
+        ind = _industry(pm.group("i") or pm.group("i2") or pm.group("i3") or pm.group("i4"))
+        if (
+            pm.group("i4")
+            and not rc.search(r"\b(?:industry|sector|vertical)\b", m.low)
+            and not company_like(pm.group("c"))
+        ):
+            ind = None  # "Jane is actually CTO, not VP": a person's title; a company says it is the industry
+        if ind and rc.search(
+            r"\b(?:review|approval|sign-?off|vetting|assessment|evaluation|procurement|contracting|redlines|diligence|"
+            r"pilot|trial|poc|negotiations?|stage)$",
+            ind,
+            re.I,
+        ):
+            ind = None  # "ByteDance ad-ops is in contract review now": a deal's step, not an industry
         if ind and not rc.match(
             r"(?:new|different|another|proposal|negotiation|demo|qualified|won|lost|closed|legal|the|a|an|next|"
             r"great|good|big|small|real)\b",

@@ -385,6 +385,10 @@ def _words_of_name(
             if lw in ("&",) and words and nxt is not None:
                 words.append(tok)
                 continue
+            if words and rc.fullmatch(r"&\s?[A-Z][\w.]*", tok):
+                words.append(tok)  # "Natura &Co": the ampersand written onto the next word
+                end = m.end()
+                continue
             if company and lw.rstrip(".") in COMPANY_SUFFIX and words:
                 words.append(tok)
                 end = m.end()
