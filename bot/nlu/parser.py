@@ -90,6 +90,8 @@ def _r_help(m: Msg) -> Result | None:
         r"(?:help|h|\?|commands?|usage|menu|options|what can (?:you|u|i) do(?: here| for me)?|what do you do"
         r"|how does (?:this|it|the)(?: bot| thing| app)? work|how do i use (?:this|you|it|the bot)|what are (?:the|your) commands"
         r"|how (?:do|can) i (?:use|talk to) (?:this|you|the bot)|what can i (?:say|ask|type)(?: you)?(?: here)?"
+        r"|what (?:should|do|must) i (?:type|say|write|enter|send)(?: here)?(?: to (?:\w+)(?: (?:a|an|the|new))?(?: \w+)?)?"
+        r"|what (?:are|r) (?:you|u) (?:able|here) to (?:help(?: me)? with|do)|what (?:can|could) (?:you|u) help(?: me)? with"
         r"|what (?:can|does) (?:this|the) (?:bot|thing|app|crm) do|what is this(?: bot)?|how do i (?:log|add|use)\b.*"
         r"|(?:what|which|list|show)(?: are)?(?: the| your| all)? commands(?: are there| do you have| can i use)?"
         r"|(?:can you |could you )?explain what (?:you do|you can do|this (?:bot|thing) does)|what can you help(?: me)? with|(?:show|list|tell)(?: me)? (?:what|which) commands(?: you (?:support|have|know))?"
@@ -322,7 +324,8 @@ def _said_done(m: Msg) -> Result | None:
 # "Bob's pipeline", "pipeline for Sarah": a teammate named in words, given as written
 _NAMED_OWNER = rc.compiled(
     r"(?:^|[\s(])(?P<n>[a-z][\w\-]*)['’]s\s+(?:(?:whole|full|current|open|total|q[1-4]|sales)\s+)*(?:pipeline|pipe|deals|"
-    r"forecast|numbers|book)\b|\b(?:pipeline|pipe|deals|forecast|numbers)\s+(?:for|of)\s+(?P<n2>[a-z][\w\-]*)\s*[?!.]*$"
+    r"forecast|numbers|book)\b|\b(?:pipeline|pipe|deals|forecast|numbers)(?:\s+(?:summary|overview|report|review|status|update|snapshot))?"
+    r"\s+(?:for|of)\s+(?P<n2>[a-z][\w\-]*)\s*[?!.]*$"
     r"|^how(?:'s|\s+is)\s+(?P<n3>[a-z][\w\-]*)\s+(?:doing|tracking|looking)\s+(?:on|with)\s+(?:(?:his|her|their)\s+)?pipe"
 )
 

@@ -215,7 +215,8 @@ _MERGE = rc.compiled(
     r"^(?:(?:can|could|would)\s+(?:you|u)\s+)?(?:please\s+|pls\s+)?"
     r"(?:merge|combine|dedupe|de-dupe|dedup|consolidate|join)\s+"
     rf"(?:(?:the|these|those|two)\s+)*(?:(?:duplicate|dupe)s?\s+(?:of\s+)?)?(?:(?P<t1>{_TYPE_WORD})\s*(?:records?\s*)?[:\-]?\s+)?"
-    r"(?P<a>.+?)\s+(?P<op>and|with|into|&|\+|w/)\s+(?P<b>.+?)"
+    # "dedupe Aarav Mehta / Aarav Metha": a slash between two spellings of one record
+    r"(?P<a>.+?)(?:\s+(?P<op>and|with|into|&|\+|w/)\s+|\s*(?P<op2>/|\bvs\.?|\bv\.?)\s+)(?P<b>.+?)"
     rf"(?:\s+(?P<t2>{_TYPE_WORD}|records|entries))?(?P<why>{_ASIDE}.*)?[\s.!?]*$",
     re.I,
 )
@@ -247,7 +248,7 @@ def rule_merge(m: Msg) -> Result | None:
     mm = _MERGE.match(text)
     if mm:
         a, b = mm.group("a"), mm.group("b")
-        if mm.group("op").lower() == "and" and rc.search(r"\s(?:into|with)\s", " " + b + " "):
+        if (mm.group("op") or "").lower() == "and" and rc.search(r"\s(?:into|with)\s", " " + b + " "):
             return None
         rtype = None
         for t in (mm.group("t1"), mm.group("t2")):
@@ -465,7 +466,9 @@ _HISTORY = [
         r"deleted|created|added|marked|bumped|pushed|set|renamed|reopened|owns\s+the\s+change\s+on)\s+"
         r"(?:the\s+)?(?:(?:stage|amount|value|close\s+date|owner|email|phone|title|domain|industry|name|status)\s+"
         r"(?:on|of|for|in)\s+)?(?P<r>.+?)"
-        r"(?:\s+(?:to|from|into|as|back|on|in|last|yesterday|today|this|earlier)\b.*)?\s*[?.!]*$",
+        r"(?:\s+(?:to|from|into|as|back|on|in|last|yesterday|today|this|earlier)\b.*"
+        # "who marked the Koç fleet tracking deal lost": the stage it was marked ends the reference
+        r"|(?<=deal)\s+(?:closed[\s\-]?)?(?:won|lost|dead)\b.*)?\s*[?.!]*$",
         re.I,
     ),
     # "/crm history Acme", "timeline Globex deal"
@@ -690,7 +693,7 @@ def rule_create_company(m: Msg) -> Result | None:
     if cm:
         if rc.match(r"(?:list|for\s+(?:me|us)\b)", m.low[cm.end() :]):
             return None
-        if rc.match(r"^(?:(?:can|could)\s+(?:you|u)\s+)?(?:please\s+|pls\s+)?open\s+the\b", m.low):
+        if rc.match(r"^(?:(?:can|could)\s+(?:you|u)\s+)?(?:please\s+|pls\s+)?open\s+(?:the|company|account)\b", m.low):
             return None  # "open the company record for Natura": one that exists
         _company_fields(m, cm.end(), slots)
     else:

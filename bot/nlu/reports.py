@@ -127,14 +127,16 @@ def _owner(m: Msg) -> str | None:
     dm = rc.search(
         r"\b(?:did|has|have|is|was|will)\s+(?P<n>[a-z][\w\-]*)\s+(?:close|closed|win|won|book|booked|sell|sold|lose|lost|"
         r"log|logged|make|made|do|done|hit|doing|tracking|trending|convert|converted)\b"
-        r"|\b(?:for|by)\s+(?P<n2>[a-z][\w\-]*)\b",
+        r"|\b(?:for|by)\s+(?P<n2>[a-z][\w\-]*)\b"
+        # "how's marta doing vs quota this month": the teammate asked about
+        r"|^how(?:'s|\s+is)\s+(?P<n3>[a-z][\w\-]*)\s+(?:doing|tracking|trending|looking|pacing)\b",
         m.low,
     )
     if dm:
-        key = "n" if dm.group("n") else "n2"
+        key = "n" if dm.group("n") else "n2" if dm.group("n2") else "n3"
         word = m.text[dm.start(key) : dm.end(key)]
         pronoun = word.lower() in ("we", "i", "you", "they", "he", "she", "anyone", "everyone", "team")
-        if teammate_name(word) and not pronoun and (key == "n" or word.lower() in _FIRST):
+        if teammate_name(word) and not pronoun and (key in ("n", "n3") or word.lower() in _FIRST):
             return word
     return None
 
