@@ -556,8 +556,33 @@ def teammate_task(m: Msg) -> Result | None:
     return got if got[0] == "create_task" else None
 
 
+# "> can someone send Koç the W-9?\n<@U1> can you take this, by Friday": a request quoted, then handed to someone
+_HANDED_OVER = rc.compiled(
+    r"^(?:can|could|would)\s+(?:someone|somebody|anyone|anybody|we|you|u)\s+(?:please\s+|pls\s+)?(?P<t>[^?]{3,120}?)\s*\?\s+"
+    r"@(?P<u>[UW][A-Z0-9]+)\s*[,:]?\s+(?:(?:can|could|would)\s+(?:you|u)\s+)?(?:please\s+|pls\s+)?"
+    r"(?:take|grab|handle|own|pick\s+up|look\s+at|do)\s+(?:this|that|it)(?:\s+one)?\b(?P<rest>.*)$",
+    re.I,
+)
+
+
+def _handed_over(m: Msg) -> Result | None:
+    hm = _HANDED_OVER.match(m.text)
+    if not hm or not _IMPERATIVE.match(hm.group("t").lower()):
+        return None
+    slots: Slots = {"title": tidy(hm.group("t")), "assignee": hm.group("u")}
+    when = next((s for s in m.spans if s.start >= hm.start("rest")), None)
+    if when is not None:
+        due = resolve_when(m, when, "future")
+        if due:
+            slots["due"] = due
+    return "create_task", 0.85, slots
+
+
 def rule_create_task(m: Msg) -> Result | None:
     low = m.low
+    handed = _handed_over(m)
+    if handed:
+        return handed
     mate = teammate_task(m)
     if mate:
         return mate
