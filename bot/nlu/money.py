@@ -433,7 +433,7 @@ def find_money(text: str, *, deal_context: bool, exclude: list[tuple[int, int]])
 
 _SAID_CURRENCY = rc.compiled(
     r"(?:[,;]\s*|\s[-–—]\s*|\s)(?:(?:they|we|she|he|it|they'll|we'll|will|would|to)\s+)*(?:(?:be|get|gets|are|is)\s+)?"
-    r"(?:pay|pays|paying|paid|bill|bills|billed|billing|invoice|invoiced|invoicing|priced|pricing|quoted|quote|"
+    r"(?:pay|pays|paying|paid|payment|payments|payable|bill|bills|billed|billing|invoice|invoiced|invoicing|priced|pricing|quoted|quote|"
     r"denominated|settle|settled|settling|contract(?:ed)?|budget(?:ed)?)\s+(?:in|with)\s+"
     rf"(?P<c>(?i:{_SUFFIX_WORDS_RX}|british pounds|us dollars|(?:{_ISO_LOWER_RX})\b)|(?:{_ISO_RX})\b)"
     rf"|\s(?:all\s+)?in\s+(?P<c2>(?:{_ISO_RX}))\b(?=\s*(?:[,;.]|$))"
