@@ -66,8 +66,18 @@ def _field_value(key: str, value: str, slots: Slots) -> None:
             )[0]
         )
         # "he's Director of IT, not a manager": the value said as a sentence, with what it replaces
-        value = rc.sub(r"^(?:(?:she|he|they)(?:'s|'re|\s+is|\s+are)|it's|it\s+is)\s+(?:now\s+)?(?:the\s+|an?\s+)?", "", value, flags=re.I)
-        value = rc.sub(r"\s*(?:,|\s[-–—])?\s+(?:not|rather than|instead of|no longer)\s+.*$", "", value, flags=re.I) or value
+        value = rc.sub(
+            r"^(?:(?:she|he|they)(?:'s|'re|\s+is|\s+are)|it's|it\s+is)\s+(?:now\s+)?(?:the\s+|an?\s+)?",
+            "",
+            value,
+            flags=re.I,
+        )
+        value = (
+            rc.sub(
+                r"\s*(?:,|\s[-–—])?\s+(?:not|rather than|instead of|no longer)\s+.*$", "", value, flags=re.I
+            )
+            or value
+        )
         # "her title is CFO now": when it changed is not part of the title
         slots[key] = rc.sub(
             r"(?<=\S)\s+(?:now|as of today|from now on|going forward)$", "", value, flags=re.I
@@ -230,7 +240,9 @@ def create_contact_from(m: Msg, pos: int, *, lifecycle: str | None) -> Result:
     )
     if not lc and company:
         # "… Capgemini SE prospect": a lifecycle word closing the card, after the company
-        end_lc = rc.search(rf"{re.escape(company.lower())}\s+(prospect|lead|customer|client)\s*[.!]?$", rest_low)
+        end_lc = rc.search(
+            rf"{re.escape(company.lower())}\s+(prospect|lead|customer|client)\s*[.!]?$", rest_low
+        )
         lc = LIFECYCLE_WORDS.get(end_lc.group(1)) if end_lc else None
     if lc:
         slots["lifecycle"] = lc
@@ -282,22 +294,35 @@ def _title_company(rest: str, *, lower: bool = False) -> tuple[str | None, str |
         )
         seg = tidy(seg)
         lc_tail = rc.search(r"\s+(?:prospect|lead|customer|client)$", seg, re.I)
-        if lc_tail and (ENDS_IN_LEGAL_FORM.search(seg[: lc_tail.start()]) or _LEGAL_END.search(seg[: lc_tail.start()])):
+        if lc_tail and (
+            ENDS_IN_LEGAL_FORM.search(seg[: lc_tail.start()]) or _LEGAL_END.search(seg[: lc_tail.start()])
+        ):
             seg = seg[: lc_tail.start()]  # "Capgemini SE prospect": the lifecycle is read apart
         if not seg or rc.match(
             r"(?:as|to)\s+(?:a|an|our)?\s*(?:new\s+)?(?:lead|prospect|customer|client|contact)", seg, re.I
         ):
             continue
         cm = rc.match(
-            rf"(?:(?P<t>.+?)\s+)?(?P<p>at|@|from|with|works at|working at)\s+(?P<c>[A-Za-z0-9{UNCASED}].*)$", seg, re.I
+            rf"(?:(?P<t>.+?)\s+)?(?P<p>at|@|from|with|works at|working at)\s+(?P<c>[A-Za-z0-9{UNCASED}].*)$",
+            seg,
+            re.I,
         )
-        if not cm:  # "Director de Compras en FEMSA", "directrice achats chez Danone", "Leiter Einkauf bei Bosch"
-            cm = rc.match(r"(?P<t>.+?)\s+(?P<p>en|chez|bei|presso|na|no|em)\s+(?P<c>[A-Z0-9][\w&.\-]*(?:\s+[A-Z0-9&][\w&.\-]*){0,3})$", seg)
-            if cm and not role_title(cm.group("t")) and not rc.search(
-                r"\b(?:de|of|des|der|di|do|da|directeur|directrice|director|directora|diretor|diretora|gerente|jefe|jefa"
-                r"|responsable|responsabile|direttore|direttrice|leiter|leiterin|chef|cheffe|head)\b",
-                cm.group("t"),
-                re.I,
+        if (
+            not cm
+        ):  # "Director de Compras en FEMSA", "directrice achats chez Danone", "Leiter Einkauf bei Bosch"
+            cm = rc.match(
+                r"(?P<t>.+?)\s+(?P<p>en|chez|bei|presso|na|no|em)\s+(?P<c>[A-Z0-9][\w&.\-]*(?:\s+[A-Z0-9&][\w&.\-]*){0,3})$",
+                seg,
+            )
+            if (
+                cm
+                and not role_title(cm.group("t"))
+                and not rc.search(
+                    r"\b(?:de|of|des|der|di|do|da|directeur|directrice|director|directora|diretor|diretora|gerente|jefe|jefa"
+                    r"|responsable|responsabile|direttore|direttrice|leiter|leiterin|chef|cheffe|head)\b",
+                    cm.group("t"),
+                    re.I,
+                )
             ):
                 cm = None
         if not cm:
@@ -316,7 +341,8 @@ def _title_company(rest: str, *, lower: bool = False) -> tuple[str | None, str |
                 and not rt
                 and not title
                 and not rc.search(r"\d", t)  # "555-12 at Hooli": a number is no title
-                and cm.groupdict().get("p", "").lower() in ("at", "@", "en", "chez", "bei", "presso", "na", "no", "em")
+                and cm.groupdict().get("p", "").lower()
+                in ("at", "@", "en", "chez", "bei", "presso", "na", "no", "em")
                 and cm.group("c")[:1].isupper()
                 and len(t.split()) <= 4
                 and not rc.search(
@@ -505,18 +531,26 @@ def rule_create_contact(m: Msg) -> Result | None:
             m, late.end(), lifecycle=None
         )  # "met someone … - please add Gloria Chen, …"
     her = rc.search(r"\b(?:add|save|create)\s+(?:her|him|them)\b", m.low)
-    if her and (
-        EMAIL.search(m.text)
-        or phones(m.text)
-        # "Jürgen Müller, Einkaufsleiter, Bosch GmbH — please add him as a contact"
-        or rc.match(r"\s+(?:as|to)\s+(?:a\s+|an\s+|our\s+)?(?:new\s+)?(?:the\s+)?(?:contacts?|leads?|prospects?|crm)\b", m.low[her.end() :])
+    if (
+        her
+        and (
+            EMAIL.search(m.text)
+            or phones(m.text)
+            # "Jürgen Müller, Einkaufsleiter, Bosch GmbH — please add him as a contact"
+            or rc.match(
+                r"\s+(?:as|to)\s+(?:a\s+|an\s+|our\s+)?(?:new\s+)?(?:the\s+)?(?:contacts?|leads?|prospects?|crm)\b",
+                m.low[her.end() :],
+            )
+        )
     ):
         # "I met a new prospect today, Hannah Lee, she's the COO of Bluth. Can you add her? hannah@bluth.com"
         for nm in rc.finditer(r"(?<![\w@.])[A-Z][\w'\-]+(?:\s+[A-Z][\w'\-]+){1,2}", m.text[: her.start()]):
             if (
                 person_like(nm.group(0), default=False)
                 or nm.group(0).split()[0].lower() in FIRST_NAMES
-                or (nm.start() == 0 and rc.match(r",\s*[^,]+,", m.text[nm.end() :]))  # "Anja Berg, title, company"
+                or (
+                    nm.start() == 0 and rc.match(r",\s*[^,]+,", m.text[nm.end() :])
+                )  # "Anja Berg, title, company"
             ):
                 got = create_contact_from(m, nm.start(), lifecycle=None)
                 if got[0] == "create_contact":
@@ -749,29 +783,34 @@ def _update_contact(m: Msg) -> Result | None:
             r"(?:at|with|working at|working for)\s+[A-Z]", v
         ):
             slots["company"] = _company_clean(rc.sub(r"^(?:at|with|working at|working for)\s+", "", v))
-        elif verb in (
-            "moved to",
-            "moved over to",
-            "joined",
-            "left for",
-            "now works at",
-            "works for",
-            "now works for",
-            "working for",
-            "works at",
-            "switched to",
-            "is moving to",
-            "moving to",
-            "took a job at",
-            "started at",
-            "went to",
-            "'s at",
-            "is at",
-            "'s with",
-            "is with",
-            "at",
-            "with",
-        ) or verb.startswith(("moved from", "left ")) or _MOVED_ABROAD.fullmatch(verb):
+        elif (
+            verb
+            in (
+                "moved to",
+                "moved over to",
+                "joined",
+                "left for",
+                "now works at",
+                "works for",
+                "now works for",
+                "working for",
+                "works at",
+                "switched to",
+                "is moving to",
+                "moving to",
+                "took a job at",
+                "started at",
+                "went to",
+                "'s at",
+                "is at",
+                "'s with",
+                "is with",
+                "at",
+                "with",
+            )
+            or verb.startswith(("moved from", "left "))
+            or _MOVED_ABROAD.fullmatch(verb)
+        ):
             if _MOVED_ABROAD.fullmatch(verb) and not (v[:1].isupper() or m.typed_lower):
                 return None  # "ahora está en la oficina": where she is, not who she works for
             co = _company_clean(v)

@@ -6,7 +6,6 @@ import re
 
 from . import rx as rc
 from .base import (
-    corrected,
     MENTION_AT,
     PIPELINE_CHANGE,
     QUESTION,
@@ -16,6 +15,7 @@ from .base import (
     Slots,
     blank,
     closed_as,
+    corrected,
     date_ranges,
     lifecycle_in,
     name_at,
@@ -25,8 +25,8 @@ from .base import (
     tidy,
 )
 from .dates import DateSpan
-from .text import find_money, looks_like_person
 from .money import currency_said
+from .text import find_money, looks_like_person
 from .vocab import STAGE_WORDS
 
 
@@ -130,7 +130,12 @@ def _deal_ref(s: str) -> str:
     )
     s = rc.sub(r"^(?:mark|set|move|change|put)\s+", "", s, flags=re.I)
     # "Orange France renouvellement est en négo": where it stands, said in French, Spanish, Portuguese or German
-    s = rc.sub(r"\s+(?:est|está|esta|ist|está\s+agora|is)\s+(?:en|in|im|na|no|em|jetzt\s+in)\s+\S+$", "", s, flags=re.I)
+    s = rc.sub(
+        r"\s+(?:est|está|esta|ist|está\s+agora|is)\s+(?:en|in|im|na|no|em|jetzt\s+in)\s+\S+$",
+        "",
+        s,
+        flags=re.I,
+    )
     s = rc.sub(
         r"\s+(?:from\s+(?:stage\s+)?(?:lead|qualified|demo|proposal|negotiation)|is|was|has been|is now)$",
         "",
@@ -762,11 +767,11 @@ def create_deal_from(m: Msg, pos: int) -> Result:
         cut.append((pos + said_cur[1], pos + said_cur[2]))
     span = _told_close_span(m, pos) or _close_span(m, pos)
     if span is not None:
-        said = corrected(m, span)  # "closing next month… er, Dec 18"
-        d = resolve_when(m, said, "future", date_only=True)
+        settled = corrected(m, span)  # "closing next month… er, Dec 18"
+        d = resolve_when(m, settled, "future", date_only=True)
         if d:
             slots["close_date"] = d
-        cut += date_ranges(m, [span]) + ([(span.start, said.end)] if said is not span else [])
+        cut += date_ranges(m, [span]) + ([(span.start, settled.end)] if settled is not span else [])
     said = _new_deal_stage(m, pos)
     if said:
         slots["stage"] = said[0]

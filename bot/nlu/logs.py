@@ -688,7 +688,9 @@ def _told_today(m: Msg, ahead: list[DateSpan], hdr_stop: int) -> bool:
     if not sep:
         return False
     body = rest[sep.end() :]
-    if _TODO_LEAD.match(body) or rc.match(r"(?:to|for|re|about|agenda|prep|need|pls|please|let's|lets|bring|don't|dont)\b", body):
+    if _TODO_LEAD.match(body) or rc.match(
+        r"(?:to|for|re|about|agenda|prep|need|pls|please|let's|lets|bring|don't|dont)\b", body
+    ):
         return False
     return bool(_TOLD_AFTER.search(body) or _REPORTED.search(body))
 

@@ -693,7 +693,9 @@ def rule_create_company(m: Msg) -> Result | None:
     if cm:
         if rc.match(r"(?:list|for\s+(?:me|us)\b)", m.low[cm.end() :]):
             return None
-        if rc.match(r"^(?:(?:can|could)\s+(?:you|u)\s+)?(?:please\s+|pls\s+)?open\s+(?:the|company|account)\b", m.low):
+        if rc.match(
+            r"^(?:(?:can|could)\s+(?:you|u)\s+)?(?:please\s+|pls\s+)?open\s+(?:the|company|account)\b", m.low
+        ):
             return None  # "open the company record for Natura": one that exists
         _company_fields(m, cm.end(), slots)
     else:
@@ -831,7 +833,7 @@ def rule_update_company(m: Msg) -> Result | None:
         and not person_like(pm.group("c"), default=False)
         and not rc.search(r"\b(?:deal|opp|renewal|we|i|it|they)\b", pm.group("c"), re.I)
     ):
-        ind = _industry(pm.group("i") or pm.group("i2") or pm.group("i3") or pm.group("i4"))
+        ind: str | None = _industry(pm.group("i") or pm.group("i2") or pm.group("i3") or pm.group("i4"))
         if (
             pm.group("i4")
             and not rc.search(r"\b(?:industry|sector|vertical)\b", m.low)

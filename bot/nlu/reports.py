@@ -380,7 +380,9 @@ def _who_gave(m: Msg, slots: Slots) -> None:
         name = _without_scale(name)
         if name and not rc.search(r"\b(?:nps|csat)\b", name, re.I):
             # "Olena said on the NPS survey…": whoever said it is a person
-            said = rc.match(r"\s+(?:said|says|told|mentioned|wrote|replied|answered|thinks|thought)\b", m.low[end:])
+            said = rc.match(
+                r"\s+(?:said|says|told|mentioned|wrote|replied|answered|thinks|thought)\b", m.low[end:]
+            )
             slots["contact" if said or person_like(name, default=False) else "company"] = name
             company, _ = company_after(m, end)
             if "contact" in slots and _without_scale(company):
@@ -391,7 +393,9 @@ def _who_gave(m: Msg, slots: Slots) -> None:
                 and "company" not in slots
                 and not said
                 and rc.fullmatch(r"[^\W\d_][\w&.\-]*(?:\s+[^\W\d_][\w&.\-]*){0,2}", between)
-                and not rc.search(r"\b(?:gave|gives|rated|says|said|is|was|on|the|a|an|survey|score)\b", between, re.I)
+                and not rc.search(
+                    r"\b(?:gave|gives|rated|says|said|is|was|on|the|a|an|survey|score)\b", between, re.I
+                )
             ):
                 slots["company"] = between  # "takeshi yamamoto rakuten nps 7": name, company, score
         return
@@ -416,7 +420,9 @@ def _who_gave(m: Msg, slots: Slots) -> None:
         and m.typed_lower
         and len(name.split()) >= 2
         and rc.fullmatch(r"[^\W\d_][\w&.\-]*(?:\s+[^\W\d_][\w&.\-]*){0,2}", between)
-        and not rc.search(r"\b(?:gave|gives|rated|says|said|is|was|on|the|a|an|survey|score|us)\b", between, re.I)
+        and not rc.search(
+            r"\b(?:gave|gives|rated|says|said|is|was|on|the|a|an|survey|score|us)\b", between, re.I
+        )
     ):
         company = between  # "takeshi yamamoto rakuten nps 7": a name, then the company, then the score
     # a name put back in capitals from lower-case typing, in two or three words, reads as a person's
