@@ -399,6 +399,25 @@ def _one_name(m: Msg, ref: str) -> bool:
     )
 
 
+def _deal_shaped(m: Msg, ref: str) -> bool:
+    """ "Petrobras offshore monitoring", "Acme renewal": a capitalised name, then what is sold to it in lower
+    case, reads as a deal's title; a person's name is all capitals and says nothing after it."""
+    if m.typed_lower:
+        return False
+    dm = rc.fullmatch(
+        r"(?P<n>[A-Z][\w&.\-]*(?:\s+[A-Z][\w&.\-]*)?)\s+(?P<w>[a-z][\w\-]*(?:\s+[a-z][\w\-]*){0,2})", ref
+    )
+    return bool(
+        dm
+        and not person_like(dm.group("n"), default=False)
+        and not rc.search(
+            r"\b(?:from|at|of|in|on|for|with|and|or|the|a|an|his|her|their|our|my|is|was|please|pls|again|now|"
+            r"today|here|there|details|info|card|record|profile|number|email|phone)\b",
+            dm.group("w"),
+        )
+    )
+
+
 def rule_show(m: Msg) -> Result | None:
     for rx in (_SHOW, _ABOUT):
         sm = rx.match(m.text)
@@ -418,7 +437,12 @@ def rule_show(m: Msg) -> Result | None:
             return None  # lists
         ref, rtype = record_ref(raw)
         named_type = rtype is not None or rc.search(rf"\b(?:{_RECORD_WORD})\b", r_low)
-        if not named_type and rx is _SHOW and _is_ref(ref) and (_company_shaped(ref) or _one_name(m, ref)):
+        if (
+            not named_type
+            and rx is _SHOW
+            and _is_ref(ref)
+            and (_company_shaped(ref) or _one_name(m, ref) or _deal_shaped(m, ref))
+        ):
             return (
                 "show_record",
                 0.75,
@@ -799,7 +823,10 @@ _RENAME = [
         re.I,
     ),
     rc.compiled(
-        r"^(?:the\s+)?(?P<c>.+?)\s+(?:is\s+now\s+(?:called|named|known\s+as)|has\s+been\s+renamed\s+(?:to)?|"
+        # "Facebook is now Meta Platforms, domain meta.com": the new name, then the fields that came with it
+        r"^(?:the\s+)?(?P<c>(?-i:[A-Z])[^,;]*?)\s+is\s+now\s+(?P<v2>(?-i:[A-Z])[^,;]*?)\s*[,;]\s*(?=(?:(?:the|its|their|and)\s+)?"
+        r"(?:new\s+)?(?:domain|website|site|url|industry|sector)\b)(?P<rest>.*)$"
+        r"|^(?:the\s+)?(?P<c1>.+?)\s+(?:is\s+now\s+(?:called|named|known\s+as)|has\s+been\s+renamed\s+(?:to)?|"
         r"(?:was\s+)?renamed\s+(?:to|as)?|changed\s+(?:its|their)\s+name\s+to|rebranded\s+(?:as|to))\s+(?P<v>.+?)[\s.!]*$",
         re.I,
     ),
@@ -919,8 +946,10 @@ def rule_update_company(m: Msg) -> Result | None:
         rm = rx.match(m.text)
         if not rm:
             continue
-        company, rtype = record_ref(rm.group("c"))
-        new = tidy(rc.sub(r"\s+(?:now|instead)$", "", rm.group("v"), flags=re.I))
+        company, rtype = record_ref(rm.group("c") or rm.groupdict().get("c1") or "")
+        new = tidy(
+            rc.sub(r"\s+(?:now|instead)$", "", rm.group("v") or rm.groupdict().get("v2") or "", flags=re.I)
+        )
         if (
             not company
             or not new
@@ -935,7 +964,10 @@ def rule_update_company(m: Msg) -> Result | None:
             )
         ):
             return None  # "rename the Demo stage to Evaluation": a stage is no company
-        return "update_company", 0.85, {"company": company, "name": new}
+        renamed: Slots = {"company": company, "name": new}
+        if rm.groupdict().get("rest"):
+            _more_company_fields(rm.group("rest"), renamed)  # "…, domain meta.com"
+        return "update_company", 0.85, renamed
     return None
 
 
