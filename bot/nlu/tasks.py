@@ -384,7 +384,7 @@ def task_from(m: Msg, pos: int, *, conf: float, teammate: str | None = None) -> 
             slots["due"] = due
     cm = rc.search(
         r"\b(?:call|email|e-mail|ping|text|meet|message|follow[\s\-]?up with|check in with|reach out to|get back to|"
-        r"send\b.{1,40}?\bto|sync with|touch base with|remind|invite|intro)\s+(?P<n>[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?)",
+        r"send\b.{1,40}?\bto|sync with|touch base with|remind|invite|intro)\s+(?P<n>[A-Z][a-z]+(?:\s+(?:(?:Van|Thi|Văn|Thị)\s+)?[A-Z][a-z]+)?)",
         title,
     )
     if cm and looks_like_person(cm.group("n")):
