@@ -488,8 +488,8 @@ def recase_lower(text: str) -> str:
             "for",
             "with",
         ):
-            for w in rc.finditer(r"\S+", vm.group(0)):
-                out[vm.start() + w.start()] = out[vm.start() + w.start()].upper()
+            for part in rc.finditer(r"\S+", vm.group(0)):
+                out[vm.start() + part.start()] = out[vm.start() + part.start()].upper()
     i = 0
     while i < len(words):
         w = words[i].group(0)
