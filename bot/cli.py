@@ -239,7 +239,8 @@ def cmd_import(args: argparse.Namespace) -> int:
 def _import_file(importer, actor, path, args) -> int:  # type: ignore[no-untyped-def]
     import tempfile
 
-    from bot.services.dataio.importer import archive_members, extract, record_type_of
+    from bot.services.dataio.importer import archive_members, extract, real_now, record_type_of
+    from bot.services.dataio.settings import Settings
 
     members = archive_members(path)
     if members is None:
@@ -250,6 +251,11 @@ def _import_file(importer, actor, path, args) -> int:  # type: ignore[no-untyped
             )
             return 2
         return _import_one(importer, actor, path, record_type_of(args.type), args, path.name)
+    if not args.dry_run:
+        # The fields and pipelines its records need, first (a dry run only says what it would read).
+        brought = Settings(importer.sessions, real_now).bring(actor, path)
+        if brought.anything:
+            print(f"{path.name}: {brought.described()}")
     with tempfile.TemporaryDirectory() as tmp:
         from pathlib import Path
 
@@ -280,7 +286,10 @@ def _import_one(importer, actor, path, kind, args, name) -> int:  # type: ignore
     print(file=sys.stderr)
     verb = "would import" if args.dry_run else "imported"
     print(f"{name} ({result.layout}): {result.rows:,} rows in {result.seconds:.1f} s")
-    print("  columns: " + ", ".join(f"{result.headers[i]} → {f}" for i, f in sorted(result.mapping.items())))
+    print(
+        "  columns: "
+        + ", ".join(f"{result.headers[i]} → {result.label(f)}" for i, f in sorted(result.mapping.items()))
+    )
     if result.unmapped:
         print("  left out (no field of that name): " + ", ".join(result.unmapped))
     treated = {"skip": ("skipped", result.skipped), "update": ("updated", result.updated)}

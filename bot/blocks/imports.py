@@ -66,7 +66,7 @@ def preview(result: Any, pending_id: str, mode: str) -> tuple[str, list[Block]]:
         f"{result.repeated:,} repeated in the file · *{result.bad:,} bad*"
     )
     mapped = ", ".join(
-        f"{result.headers[i]} → {column(result.record_type, f).header}"
+        f"{result.headers[i]} → {result.label(f)}"
         for i, f in sorted(result.mapping.items())
     )
     blocks: list[Block] = [
@@ -215,6 +215,8 @@ def export_started() -> str:
 
 def export_done(counts: dict[str, int]) -> str:
     shown = ", ".join(
-        f"{n:,} {k if k in ('audit', 'import') else TYPES.get(k, k)}" for k, n in counts.items()
+        f"{n:,} {k if k in ('audit', 'import') else TYPES.get(k, k)}"
+        for k, n in counts.items()
+        if k not in ("field", "stage")
     )
     return f"📦 The export: {shown}. One CSV per type in the zip; `crm-bot import` reads it back."

@@ -12,9 +12,11 @@ import reads and checks it but leaves it out.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.services.text import fold
+from bot.services.views import CustomFieldView
 
 RECORD_TYPES = ("company", "contact", "deal", "task", "interaction")
 # What a person types after --type or in Slack: plural or singular.
@@ -91,6 +93,7 @@ _COMPANY = [
         "OwnerId",
     ),
     _c("tags", "Tags", "tags", "Tag", "Labels", "Organization - Labels"),
+    _c("lifecycle", "Lifecycle", "lifecycle", "Lifecycle Stage", "Organization - Lifecycle"),
     _c(
         "created_at",
         "Created At",
@@ -220,7 +223,17 @@ _DEAL = [
         "CurrencyIsoCode",
         "Amount Currency",
     ),
+    # Which of the team's pipelines the stage is in: stages of two pipelines may share a name.
+    _c("pipeline", "Pipeline", "pipeline", "Deal - Pipeline", "Pipeline Name", "Deal Pipeline", stored=None),
     _c("stage_id", "Stage", "stage", "Deal Stage", "Deal - Stage", "StageName", "Opportunity Stage"),
+    _c(
+        "forecast_category",
+        "Forecast Category",
+        "forecast",
+        "ForecastCategoryName",
+        "Forecast Category Name",
+        "Deal - Forecast category",
+    ),
     _c("closed_at", "Closed At", "datetime", "Closed Date", "Deal - Won time", "Won Time"),
     _c(
         "close_date",
@@ -435,24 +448,57 @@ def header_key(header: str) -> str:
     return _NOT_ALNUM.sub("", fold(header))
 
 
-def guess_mapping(record_type: str, headers: list[str]) -> dict[int, str]:
+CUSTOM = "custom:"
+
+
+def custom_name(f: CustomFieldView) -> str:
+    """How a mapping names a workspace's own field (by id: a renamed field is still the same one)."""
+    return f"{CUSTOM}{f.id}"
+
+
+def _custom_keys(header: str) -> list[str]:
+    # "Region", and as other tools write a field of one's own: "Custom: Region", "cf_region", "Region (custom)".
+    key = header_key(header)
+    out = [key]
+    for prefix in ("custom", "cf"):
+        if key.startswith(prefix) and len(key) > len(prefix):
+            out.append(key[len(prefix) :])
+    if key.endswith("custom") and len(key) > 6:
+        out.append(key[:-6])
+    return out
+
+
+def guess_mapping(
+    record_type: str, headers: list[str], custom: Sequence[CustomFieldView] = ()
+) -> dict[int, str]:
     """Which field each column of a file holds (by position), from its header: this product's own
-    header first, then the other CRMs' names. A header matching nothing is left out (and said so)."""
+    header first, then the workspace's own fields (``custom``, by name, as its export writes them),
+    then the other CRMs' names. A header matching nothing is left out (and said so): a column is never
+    made into a new field by an import."""
     own: dict[str, str] = {}
     other: dict[str, str] = {}
     for col in importable(record_type):
         own.setdefault(header_key(col.header), col.field)
         for alias in col.aliases:
             other.setdefault(header_key(alias), col.field)
+    theirs = {header_key(f.name): custom_name(f) for f in custom if f.record_type == record_type}
     mapping: dict[int, str] = {}
     taken: set[str] = set()
     for pos, header in enumerate(headers):
         key = header_key(header)
-        fld = own.get(key) or other.get(key)
+        fld = own.get(key) or next((theirs[k] for k in _custom_keys(header) if k in theirs), None)
+        fld = fld or other.get(key)
         if fld and fld not in taken:
             mapping[pos] = fld
             taken.add(fld)
     return mapping
+
+
+def label(record_type: str, fld: str, custom: Sequence[CustomFieldView] = ()) -> str:
+    """A mapped field as a person reads it: its export header, or the custom field's name."""
+    if fld.startswith(CUSTOM):
+        return next((f"{f.name} (custom field)" for f in custom if custom_name(f) == fld), fld)
+    return column(record_type, fld).header
 
 
 def field_names(record_type: str) -> list[str]:

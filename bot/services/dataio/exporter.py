@@ -22,6 +22,14 @@ from sqlalchemy.orm import Session, aliased, sessionmaker
 from bot.services import policy
 from bot.services.base import Actor, aware
 from bot.services.dataio.columns import RECORD_TYPES, columns
+from bot.services.dataio.settings import (
+    FIELDS_FILE,
+    FIELDS_HEADERS,
+    PIPELINES_FILE,
+    PIPELINES_HEADERS,
+    fields_select,
+    pipelines_select,
+)
 from bot.services.dataio.staging import table_of
 from bot.services.errors import Forbidden
 from models import (
@@ -32,6 +40,7 @@ from models import (
     Deal,
     ImportBatch,
     Interaction,
+    Pipeline,
     PipelineStage,
     Target,
     Task,
@@ -114,6 +123,7 @@ def _record_select(kind: str, ws: int) -> Select[Any]:
             "industry": t.industry,
             "owner_id": _person(owner),
             "tags": t.tags,
+            "lifecycle": t.lifecycle,
             "created_at": t.created_at,
         }
         q = select().select_from(t).outerjoin(owner, owner.id == t.owner_id)
@@ -143,12 +153,15 @@ def _record_select(kind: str, ws: int) -> Select[Any]:
         co = aliased(Company)
         ct = aliased(Contact)
         st = aliased(PipelineStage)
+        pl = aliased(Pipeline)
         values = {
             "id": Deal.id,
             "title": Deal.title,
             "amount": Deal.amount,
             "currency": Deal.currency,
+            "pipeline": pl.name,
             "stage_id": st.name,
+            "forecast_category": Deal.forecast_category,
             "closed_at": Deal.closed_at,
             "close_date": Deal.close_date,
             "company": co.name,
@@ -161,6 +174,7 @@ def _record_select(kind: str, ws: int) -> Select[Any]:
             select()
             .select_from(Deal)
             .join(st, st.id == Deal.stage_id)
+            .join(pl, pl.id == st.pipeline_id)
             .outerjoin(co, co.id == Deal.company_id)
             .outerjoin(ct, ct.id == Deal.contact_id)
             .outerjoin(owner, owner.id == Deal.owner_id)
@@ -410,6 +424,9 @@ class Exporter:
             spread = [custom[key].as_string().label(name) for key, name in fields]
             q = q.with_only_columns(*cols, *spread, maintain_column_froms=True)
             parts.append(_Part(kind, FILES[kind], q, headers[:-1] + [n for _, n in fields]))
+        # What the records need in another workspace: its own fields and its pipelines' stages.
+        parts.append(_Part("field", FIELDS_FILE, fields_select(ws), FIELDS_HEADERS))
+        parts.append(_Part("stage", PIPELINES_FILE, pipelines_select(ws), PIPELINES_HEADERS))
         parts.append(_Part("import", "imports", _imports_select(ws), IMPORT_HEADERS))
         parts.append(_Part("audit", "audit", _audit_select(ws), AUDIT_HEADERS))
         return parts

@@ -27,13 +27,14 @@ from bot.services.base import Actor
 from bot.services.companies import company_key
 from bot.services.dataio import matching
 from bot.services.dataio.cells import Context
-from bot.services.dataio.columns import TYPE_NAMES, guess_mapping
+from bot.services.dataio.columns import CUSTOM, TYPE_NAMES, guess_mapping, label
 from bot.services.dataio.rows import RowReader
 from bot.services.dataio.staging import create, load, staging_table, table_of
 from bot.services.dataio.tabular import NotATable, Table
 from bot.services.errors import Forbidden, Invalid
 from bot.services.text import fold
-from models import Company, ImportBatch, PipelineStage, User, Workspace
+from bot.services.views import CustomFieldView
+from models import Company, CustomField, ImportBatch, Pipeline, PipelineStage, User, Workspace
 
 CHUNK = 5000
 PREVIEW_ROWS = 5
@@ -82,10 +83,15 @@ class Result:
     seconds: float = 0.0
     preview: list[dict[str, str]] = field(default_factory=list)
     report: Path | None = None
+    # The workspace's own fields of the record type, for naming the columns mapped to them.
+    custom: list[CustomFieldView] = field(default_factory=list)
 
     @property
     def unmapped(self) -> list[str]:
         return [h for i, h in enumerate(self.headers) if i not in self.mapping and h]
+
+    def label(self, fld: str) -> str:
+        return label(self.record_type, fld, self.custom)
 
 
 @dataclass
@@ -115,10 +121,21 @@ class Importer:
 
     # ---- looking at a file --------------------------------------------------------------------------
 
-    def inspect(self, path: Path | str, record_type: str) -> tuple[Table, list[str], dict[int, str]]:
+    def custom_fields(self, actor: Actor, record_type: str) -> list[CustomFieldView]:
+        """The workspace's own fields of a record type, which an import maps columns of that name to."""
+        with self.sessions() as s:
+            return _custom_fields(s.connection(), actor, record_type)
+
+    def guess(self, actor: Actor, record_type: str, headers: list[str]) -> dict[int, str]:
+        """The fields a file's columns are taken for, the workspace's own fields among them."""
+        return guess_mapping(record_type, headers, self.custom_fields(actor, record_type))
+
+    def inspect(
+        self, path: Path | str, record_type: str, custom: list[CustomFieldView] | None = None
+    ) -> tuple[Table, list[str], dict[int, str]]:
         table = Table(path)
         headers = table.read_header()
-        mapping = guess_mapping(record_type, headers)
+        mapping = guess_mapping(record_type, headers, custom or ())
         if not mapping:
             shown = ", ".join(f"“{h}”" for h in headers[:8] if h)
             raise NotATable(f"None of this file's columns ({shown}) is a {record_type} field I know.")
@@ -142,8 +159,14 @@ class Importer:
     ) -> Result:
         if mode not in ("skip", "update", "merge"):
             raise Invalid("import.mode_unknown", field="mode", value=mode)
-        table, headers, guessed = self.inspect(path, record_type)
+        custom = self.custom_fields(actor, record_type)
+        table, headers, guessed = self.inspect(path, record_type, custom)
         mapping = mapping or guessed
+        known = {f"{CUSTOM}{f.id}" for f in custom}
+        stale = sorted(f for f in mapping.values() if f.startswith(CUSTOM) and f not in known)
+        if stale:
+            # A field removed between the preview and the import: said, not written somewhere else.
+            raise Invalid("import.field_gone", field="mapping", value=stale[0])
         result = Result(
             record_type,
             str(uuid.uuid4()),
@@ -154,14 +177,16 @@ class Importer:
             mode,
             dry_run,
             report=report,
+            custom=custom,
         )
         started = real_now()
         clock = time.monotonic()
         with self._transaction(actor) as conn:
             self._may_import(conn, actor, mode)
             ctx = _context(conn, actor, dates)
+            ctx.custom = {str(f.id): f for f in custom}
             self._record(conn, actor, result, started)
-            stage = staging_table(record_type)
+            stage = staging_table(record_type, custom=any(f.startswith(CUSTOM) for f in mapping.values()))
             create(conn, stage)
             rows = RowReader(record_type, mapping, ctx, actor.user_id, started)
             with _report(report, headers) as bad_rows:
@@ -175,7 +200,7 @@ class Importer:
                     stage,
                     result.batch_id,
                     started,
-                    set(mapping.values()),
+                    _mapped(mapping),
                     _defaults(record_type, actor, ctx, started),
                 )
                 for row_no, reason in steps.prepare():
@@ -296,7 +321,23 @@ def _mapped(mapping: dict[int, str]) -> set[str]:
     fields = set(mapping.values())
     if fields & {"first_name", "last_name"}:
         fields.add("name")
+    if any(f.startswith(CUSTOM) for f in fields):
+        fields.add("custom")
+    if "pipeline" in fields:
+        fields.add("stage_id")
     return fields
+
+
+def _custom_fields(conn: Connection, actor: Actor, record_type: str) -> list[CustomFieldView]:
+    f = CustomField
+    return [
+        CustomFieldView(row.id, row.record_type, row.name, row.key, row.kind, tuple(row.choices or ()))
+        for row in conn.execute(
+            select(f.id, f.record_type, f.name, f.key, f.kind, f.choices)
+            .where(f.workspace_id == actor.workspace_id, f.record_type == record_type)
+            .order_by(f.position, f.id)
+        )
+    ]
 
 
 def _defaults(record_type: str, actor: Actor, ctx: Context, now: datetime) -> dict[str, Any]:
@@ -305,13 +346,14 @@ def _defaults(record_type: str, actor: Actor, ctx: Context, now: datetime) -> di
     me = actor.user_id
     return {
         # A company nobody is named as holding is held by nobody (anyone may tidy it), as one made on the way.
-        "company": {"tags": [], **times},
+        "company": {"tags": [], "lifecycle": "prospect", **times},
         "contact": {"owner_id": me, "lifecycle": "prospect", "tags": [], **times},
         "deal": {
             "owner_id": me,
             "currency": ctx.currency,
             "stage_id": ctx.stages.get("\x00first"),
             "tags": [],
+            "forecast_category": "pipeline",
             "stage_changed_at": now,
             "last_activity_at": now,
             **times,
@@ -343,16 +385,39 @@ def _context(conn: Connection, actor: Actor, dates: str) -> Context:
     stages: dict[str, int] = {}
     closed: set[int] = set()
     first = None
-    for st in conn.execute(
-        select(PipelineStage.id, PipelineStage.key, PipelineStage.name, PipelineStage.is_closed)
-        .where(PipelineStage.workspace_id == actor.workspace_id)
-        .order_by(PipelineStage.position)
+    pipelines: dict[str, int] = {}
+    for p in conn.execute(
+        select(Pipeline.id, Pipeline.key, Pipeline.name)
+        .where(Pipeline.workspace_id == actor.workspace_id)
+        .order_by(Pipeline.position, Pipeline.id)
     ):
-        stages[fold(st.key)] = st.id
+        pipelines.setdefault(fold(p.name), p.id)
+        pipelines.setdefault(fold(p.key), p.id)
+        pipelines.setdefault("\x00first", p.id)
+    stage_of: dict[int, tuple[int, str, str]] = {}
+    in_pipeline: dict[tuple[int, str], int] = {}
+    first_stage: dict[int, int] = {}
+    for st in conn.execute(
+        select(
+            PipelineStage.id,
+            PipelineStage.pipeline_id,
+            PipelineStage.key,
+            PipelineStage.name,
+            PipelineStage.is_closed,
+        )
+        .join(Pipeline, Pipeline.id == PipelineStage.pipeline_id)
+        .where(PipelineStage.workspace_id == actor.workspace_id)
+        .order_by(Pipeline.position, Pipeline.id, PipelineStage.position)
+    ):
+        stages.setdefault(fold(st.key), st.id)
         stages.setdefault(fold(st.name), st.id)
         first = first or st.id
         if st.is_closed:
             closed.add(st.id)
+        stage_of[st.id] = (st.pipeline_id, fold(st.key), fold(st.name))
+        in_pipeline.setdefault((st.pipeline_id, fold(st.key)), st.id)
+        in_pipeline.setdefault((st.pipeline_id, fold(st.name)), st.id)
+        first_stage.setdefault(st.pipeline_id, st.id)
     if first is not None:
         stages["\x00first"] = first
     companies: dict[str, int] = {}
@@ -365,7 +430,20 @@ def _context(conn: Connection, actor: Actor, dates: str) -> Context:
     ws = conn.execute(
         select(Workspace.default_currency, Workspace.default_tz).where(Workspace.id == actor.workspace_id)
     ).one()
-    return Context(users, zones, stages, ws.default_currency, ws.default_tz, dates, closed, companies)
+    return Context(
+        users,
+        zones,
+        stages,
+        ws.default_currency,
+        ws.default_tz,
+        dates,
+        closed,
+        companies,
+        pipelines,
+        stage_of,
+        in_pipeline,
+        first_stage,
+    )
 
 
 def _chunks(

@@ -358,6 +358,8 @@ class Steps:
             "stage_id": "closed_at",
         }
         fields += [d for f, d in derived.items() if f in self.mapped and d in t and d in s]
+        if "custom" in s and "custom" in t:
+            fields.append("custom")
         if "closed_at" in fields:
             fields.append("closed_by_id")
         if not fields:
@@ -380,11 +382,25 @@ class Steps:
         values: dict[str, Any] = {}
         for f in fields:
             keep_theirs = mode == "merge" and f not in ("name_key", "title_key", "closed_at", "closed_by_id")
+            if f == "custom":
+                # Field by field: the file's values over the record's (update), or only where it has none
+                # (merge); a field the file leaves empty keeps its value.
+                values[f] = self._merged(s.custom, t.custom) if keep_theirs else self._merged(t.custom, s.custom)
+                continue
             values[f] = func.coalesce(t[f], s[f]) if keep_theirs else func.coalesce(s[f], t[f])
         if "updated_at" in t:
             values["updated_at"] = literal(self.now, t.updated_at.type)
         self.conn.execute(update(self.table).where(matched).values(values))
         return self._count(self.stage, s.dup == 0, s.match_id.is_not(None))
+
+
+    def _merged(self, base: Any, over: Any) -> Any:
+        """``base`` with ``over``'s keys set over it (two JSON objects)."""
+        if self.conn.dialect.name == "postgresql":
+            return func.coalesce(base, literal_column("'{}'::jsonb")).op("||")(
+                func.coalesce(over, literal_column("'{}'::jsonb"))
+            )
+        return func.json_patch(func.coalesce(base, "{}"), func.coalesce(over, "{}"))
 
 
 class Undo:

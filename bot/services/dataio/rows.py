@@ -11,8 +11,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.services.companies import company_key
-from bot.services.dataio.cells import BadCell, Context, column_reader
-from bot.services.dataio.columns import column
+from bot.services.dataio.cells import BadCell, ColumnReader, Context, column_reader, custom_column_reader
+from bot.services.dataio.columns import CUSTOM, column
 from bot.services.text import fold
 
 # Names repeat down a file (a company on every row of its people): their keys are worked out once.
@@ -47,11 +47,16 @@ class RowReader:
         self.ctx = ctx
         self.actor_user = actor_user
         self.now = now
-        self.plan = [
-            (pos, fld, column_reader(column(record_type, fld).kind)) for pos, fld in sorted(mapping.items())
-        ]
+        self.plan = [(pos, fld, self._reader(fld)) for pos, fld in sorted(mapping.items())]
+        # The workspace's own fields mapped: their values go together into the record's ``custom``.
+        self.custom = [fld for fld in mapping.values() if fld.startswith(CUSTOM)]
         self.width = max(mapping, default=-1) + 1
         self.finish = getattr(self, f"_{record_type}")
+
+    def _reader(self, fld: str) -> ColumnReader:
+        if fld.startswith(CUSTOM):
+            return custom_column_reader(self.ctx.custom[fld[len(CUSTOM) :]])
+        return column_reader(column(self.record_type, fld).kind)
 
     def read(
         self, rows: list[tuple[int, list[str]]]
@@ -76,6 +81,9 @@ class RowReader:
                 yield row_no, raw, bad[i]
                 continue
             record = dict(zip(names, values, strict=True))
+            if self.custom:
+                found = {fld[len(CUSTOM) :]: record.pop(fld) for fld in self.custom}
+                record["custom"] = {k: v for k, v in found.items() if v is not None}
             try:
                 finish(record)
             except BadCell as exc:
@@ -117,6 +125,9 @@ class RowReader:
         if not v.get("title"):
             raise BadCell("it has no deal name")
         v["title_key"] = name_key(v["title"])
+        pipeline = v.pop("pipeline", None)
+        if pipeline is not None:
+            v["stage_id"] = self._stage_in(pipeline, v.get("stage_id"))
         if v.get("stage_id") in self.ctx.closed:
             close = v.get("close_date")
             v["closed_at"] = v.get("closed_at") or (
@@ -126,6 +137,20 @@ class RowReader:
         else:
             v["closed_at"] = None
         self._links(v)
+
+    def _stage_in(self, pipeline: int, stage: int | None) -> int | None:
+        """The stage of that name in the pipeline named (stages of two pipelines may share a name, and
+        the stage column alone reads as the first pipeline's); its first stage when none is named."""
+        ctx = self.ctx
+        if stage is None:
+            return ctx.first_stage.get(pipeline)
+        of, key, name = ctx.stage_of[stage]
+        if of == pipeline:
+            return stage
+        found = ctx.in_pipeline.get((pipeline, key)) or ctx.in_pipeline.get((pipeline, name))
+        if found is None:
+            raise BadCell(f"the stage “{name}” is not in the pipeline named")
+        return found
 
     def _task(self, v: dict[str, Any]) -> None:
         if not v.get("title"):

@@ -79,11 +79,14 @@ def stored_fields(record_type: str) -> list[str]:
     return [c.stored for c in importable(record_type) if c.stored and c.stored in cols]
 
 
-def staging_table(record_type: str) -> Table:
+def staging_table(record_type: str, *, custom: bool = False) -> Table:
+    """``custom``: the file holds values of the workspace's own fields (the record's ``custom``)."""
     model = MODELS[record_type]
     table = model.__table__
     cols: list[Column[Any]] = [Column("row_no", Integer, primary_key=True)]
     names = stored_fields(record_type)
+    if custom and "custom" in table.c:
+        names.append("custom")
     for helper in HELPERS[record_type]:
         if helper not in names:
             names.append(helper)
