@@ -22,7 +22,7 @@ from bot.blocks.messages import describe
 from bot.commands.registry import Ctx, Reply, command
 from bot.services import policy
 from bot.services.dataio import pending as store
-from bot.services.dataio.columns import guess_mapping, guess_type
+from bot.services.dataio.columns import guess_type
 from bot.services.dataio.exporter import Exporter
 from bot.services.dataio.importer import Importer, Result
 from bot.services.dataio.tabular import NotATable, Table
@@ -107,7 +107,8 @@ def _fetch(ctx: Ctx, info: dict[str, Any], channel: str, thread: str, text: str)
     _download(url, ctx.client.token if ctx.client else "", pending.data)
     headers = Table(pending.data).read_header()
     pending.record_type = guess_type(headers, text, name)
-    pending.mapping = {str(k): v for k, v in guess_mapping(pending.record_type, headers).items()}
+    guessed = Importer(ctx.sessions).guess(ctx.actor, pending.record_type, headers)
+    pending.mapping = {str(k): v for k, v in guessed.items()}
     pending.save()
     return pending
 
@@ -252,7 +253,9 @@ def open_mapping(ack: Ack, body: dict[str, Any], action: dict[str, Any], context
     if pending is None or pending.state != "preview":
         return
     headers = Table(pending.data).read_header()
-    context.client.views_open(trigger_id=body["trigger_id"], view=ui.mapping_modal(pending, headers))
+    ctx = make_ctx(context, body, "action")
+    custom = Importer(ctx.sessions).custom_fields(ctx.actor, pending.record_type)
+    context.client.views_open(trigger_id=body["trigger_id"], view=ui.mapping_modal(pending, headers, custom))
 
 
 def on_mapping(view: dict[str, Any], body: dict[str, Any], context: BoltContext) -> None:
@@ -265,12 +268,12 @@ def on_mapping(view: dict[str, Any], body: dict[str, Any], context: BoltContext)
     if pending is None or pending.state != "preview":
         return
     record_type, mode, mapping = ui.read_mapping(view)
+    ctx = make_ctx(context, body, "view", channel_id=pending.channel)
     if record_type != pending.record_type:
-        mapping = guess_mapping(record_type, Table(pending.data).read_header())
+        mapping = Importer(ctx.sessions).guess(ctx.actor, record_type, Table(pending.data).read_header())
     pending.record_type, pending.mode = record_type, mode
     pending.mapping = {str(k): v for k, v in mapping.items()}
     pending.save()
-    ctx = make_ctx(context, body, "view", channel_id=pending.channel)
     try:
         result = _dry_run(ctx, pending)
     except (NotATable, DomainError) as exc:

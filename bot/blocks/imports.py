@@ -3,6 +3,7 @@ mapping form, the progress line and the result."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from slack_sdk.models.blocks import (
@@ -19,7 +20,8 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from bot.services.dataio.columns import column, field_names
+from bot.services.dataio.columns import column, custom_name, field_names, label
+from bot.services.views import CustomFieldView
 
 IMPORT_GO = "import_go"
 IMPORT_EDIT = "import_edit"
@@ -138,13 +140,15 @@ def undone(u: Any) -> str:
     return text
 
 
-def _options(record_type: str) -> list[Option]:
+def _options(record_type: str, custom: Sequence[CustomFieldView] = ()) -> list[Option]:
     opts = [Option(value=LEAVE_OUT, text="— leave it out —")]
     opts += [Option(value=f, text=column(record_type, f).header) for f in field_names(record_type)]
-    return opts
+    # The workspace's own fields of the type: a column is only ever put in a field that exists.
+    opts += [Option(value=custom_name(f), text=label(record_type, custom_name(f), custom)) for f in custom]
+    return opts[:100]
 
 
-def mapping_modal(pending: Any, headers: list[str]) -> View:
+def mapping_modal(pending: Any, headers: list[str], custom: Sequence[CustomFieldView] = ()) -> View:
     record_type = pending.record_type
     chosen = pending.columns()
     types = [Option(value=k, text=v) for k, v in TYPES.items()]
@@ -165,7 +169,7 @@ def mapping_modal(pending: Any, headers: list[str]) -> View:
             ),
         ),
     ]
-    options = _options(record_type)
+    options = _options(record_type, custom)
     for pos, header in enumerate(headers[:MAX_MAPPED_COLUMNS]):
         current = chosen.get(pos, LEAVE_OUT)
         blocks.append(

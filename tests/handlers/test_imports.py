@@ -171,3 +171,23 @@ def test_the_export_has_a_column_per_custom_field_and_is_named_a_zip(slack: Slac
     assert [d["Seats"] for d in deals] == ["1.5"] and [c["Tier"] for c in companies] == ["gold"]
     asked = slack.fake.calls_to("files.getUploadURLExternal")[-1]
     assert str(asked.params.get("filename")).endswith(".zip"), asked.params
+
+
+def test_a_column_named_like_a_custom_field_fills_it_and_others_are_left_out(slack: SlackHTTP) -> None:
+    slack.command("fields add contact Region choice EMEA,APAC")
+    content = b"Name,Email,Region,Shoe Size\nJane Doe,jane@acme.com,emea,42\nRaj Patel,raj@globex.com,Mars,9\n"
+    preview = share(slack, "people.csv", content, "contacts")
+    shown = text_of(preview)
+    assert "Region → Region (custom field)" in shown and "Left out: Shoe Size" in shown, shown
+    assert "1 new" in shown and "1 bad" in shown, shown
+    report = slack.fake.wait_for(lambda f: f.uploads[:1] or None, timeout=10)[0]
+    assert "“Mars” is not one of its choices (EMEA, APAC)" in report.params["bytes"].decode()
+    slack.press(preview, "Edit mapping", wait=False)
+    opened = slack.fake.wait_calls("views.open")[-1].params["view"]
+    view = opened if isinstance(opened, dict) else json.loads(opened)
+    region = next(b for b in view["blocks"] if b["label"]["text"] == "Region")
+    assert region["element"]["initial_option"]["text"]["text"] == "Region (custom field)"
+    slack.press(preview, "Import")
+    updates(slack, lambda t: t.startswith("✅"))
+    (jane,) = rows(slack, Contact)
+    assert jane.email == "jane@acme.com" and list(jane.custom.values()) == ["EMEA"]
