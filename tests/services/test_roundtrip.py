@@ -17,7 +17,7 @@ from sqlalchemy import Engine, select
 from bot.cli import main
 from bot.services import CRM, Actor
 from bot.services.dataio.exporter import Exporter
-from models import AuditEvent, ImportBatch, Workspace
+from models import AuditEvent, Contact, ImportBatch, Task, Workspace
 
 PEOPLE = (
     ("UANN", "Ann Admin", "America/New_York", "admin", "ann@team.example"),
@@ -108,9 +108,14 @@ def seed(crm: CRM) -> dict[str, Actor]:
     crm.update_deal(bob, "Globex renewal", stage="Onboarding")
     crm.categorize_deal(bob, "Globex renewal", "best case")
     crm.create_deal(cat, "Initech pilot", company="Initech", amount="900", currency="GBP", stage="demo")
-    crm.update_deal(cat, "Initech pilot", stage="won")
+    crm.update_deal(ann, "Initech pilot", stage="won")  # closed by someone else than its owner
     crm.create_deal(ann, "Umbrella bid", amount="1500000", currency="JPY", stage="qualified")
     crm.update_deal(ann, "Umbrella bid", stage="lost")
+    # What is in the trash stays there.
+    crm.create_contact(ann, "Old Lead", email="old@lead.example")
+    crm.delete_record(ann, "contact", "old@lead.example")
+    crm.create_deal(ann, "Dead deal", amount="10")
+    crm.delete_record(ann, "deal", "Dead deal")
 
     crm.create_task(bob, "Send the proposal", assignee="UCAT", due=soon, contact="jane@acme.com",
                     deal="Acme expansion")
@@ -118,7 +123,14 @@ def seed(crm: CRM) -> dict[str, Actor]:
     crm.create_task(cat, "Kickoff notes", deal="Initech pilot")
     crm.complete_task(cat, "Kickoff notes")
 
-    crm.log_interaction(ann, "call", "Talked pricing", contact="jane@acme.com", deal="Acme expansion")
+    crm.log_interaction(
+        ann,
+        "call",
+        "Talked pricing",
+        contact="jane@acme.com",
+        deal="Acme expansion",
+        permalink="https://team.slack.com/archives/C1/p1700000000000100",
+    )
     crm.log_interaction(bob, "meeting", "Quarterly review", company="Globex", occurred_at="2026-03-02")
     crm.log_interaction(cat, "note", "Prefers phone", contact="Peter Gibbons", company="Initech")
     return people
@@ -159,6 +171,11 @@ def test_an_export_imports_into_an_empty_workspace_and_exports_the_same(
     assert deals["Initech pilot"]["Closed At"]
     assert {c["Name"]: c["Size"] for c in before["companies"]}["Acme Corp"] == "51-200"
     assert {c["Name"]: c["Region"] for c in before["contacts"]}["Jane Doe"] == "EMEA"
+    assert deals["Initech pilot"]["Closed By"] == "ann@team.example"
+    assert {c["Name"]: c["Deleted At"] for c in before["contacts"]}["Old Lead"]
+    assert deals["Dead deal"]["Deleted At"] and deals["Acme expansion"]["Last Activity At"]
+    assert {t["Title"]: t["Created By"] for t in before["tasks"]}["Send the proposal"] == "bob@team.example"
+    assert any(i["Link"] for i in before["interactions"])
 
     team(crm, "T2")
     capsys.readouterr()
@@ -177,6 +194,18 @@ def test_an_export_imports_into_an_empty_workspace_and_exports_the_same(
         assert before[name], name
         assert list(after[name][0]) == list(before[name][0]), name
         assert comparable(after[name]) == comparable(before[name]), name
+
+    with crm.sessions() as s:
+        t2 = s.scalar(select(Workspace.id).where(Workspace.team_id == "T2"))
+        # The open task due later reminds its assignee in the new workspace too.
+        send = s.scalar(select(Task).where(Task.workspace_id == t2, Task.title == "Send the proposal"))
+        assert send is not None and (send.reminder_state, send.remind_at) == ("pending", send.due_utc)
+        gone = s.scalar(
+            select(Contact)
+            .where(Contact.workspace_id == t2, Contact.email == "old@lead.example")
+            .execution_options(include_deleted=True)
+        )
+        assert gone is not None and gone.deleted_at is not None
 
     # The import is audited as imports (one undoable operation per file), not replayed as history.
     with crm.sessions() as s:

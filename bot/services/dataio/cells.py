@@ -378,6 +378,16 @@ def read_summary(value: str, ctx: Context) -> Any:
     return text
 
 
+LINK_CHARS = 500
+
+
+def read_link(value: str, ctx: Context) -> Any:
+    text = value.strip()
+    if len(text) > LINK_CHARS:
+        raise BadCell(f"the link is {len(text)} characters; the limit is {LINK_CHARS}")
+    return text or None
+
+
 def read_channel(value: str, ctx: Context) -> Any:
     text = value.strip().lower()
     if len(text) > 16:
@@ -387,6 +397,7 @@ def read_channel(value: str, ctx: Context) -> Any:
 
 READERS: dict[str, Reader] = {
     "channel": read_channel,
+    "link": read_link,
     "text": _text("industry"),
     "job_title": _text("job title"),
     "name": _text("name"),

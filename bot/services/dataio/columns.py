@@ -104,6 +104,8 @@ _COMPANY = [
         "Organization - Organization created",
         "CreatedDate",
     ),
+    # A record in the trash (deleted, and restorable) goes back into the trash.
+    _c("deleted_at", "Deleted At", "datetime"),
 ]
 
 _CONTACT = [
@@ -196,6 +198,8 @@ _CONTACT = [
         "Person - Person created",
         "CreatedDate",
     ),
+    # A record in the trash (deleted, and restorable) goes back into the trash.
+    _c("deleted_at", "Deleted At", "datetime"),
 ]
 
 _DEAL = [
@@ -281,6 +285,17 @@ _DEAL = [
         "OwnerId",
     ),
     _c("tags", "Tags", "tags", "Tag", "Labels", "Deal - Labels"),
+    _c("closed_by_id", "Closed By", "user", "Closed by", "Deal - Closed by"),
+    _c("stage_changed_at", "Stage Changed At", "datetime", "Date entered current stage", "Stage change time"),
+    _c(
+        "last_activity_at",
+        "Last Activity At",
+        "datetime",
+        "Last Activity Date",
+        "LastActivityDate",
+        "Deal - Last activity date",
+        "Last Activity Time",
+    ),
     _c(
         "created_at",
         "Created At",
@@ -291,6 +306,8 @@ _DEAL = [
         "Deal - Deal created",
         "CreatedDate",
     ),
+    # A record in the trash (deleted, and restorable) goes back into the trash.
+    _c("deleted_at", "Deleted At", "datetime"),
 ]
 
 _TASK = [
@@ -319,6 +336,7 @@ _TASK = [
         "Owner",
         "OwnerId",
     ),
+    _c("creator_id", "Created By", "user", "Creator", "Created by", "Activity - Creator", "CreatedById"),
     _c(
         "contact",
         "Contact",
@@ -350,6 +368,8 @@ _TASK = [
         "Created Time",
         "Activity - Add time",
     ),
+    # A record in the trash (deleted, and restorable) goes back into the trash.
+    _c("deleted_at", "Deleted At", "datetime"),
 ]
 
 _INTERACTION = [
@@ -412,6 +432,8 @@ _INTERACTION = [
         stored=None,
     ),
     _c("deal", "Deal", "deal", "Note - Deal", "Associated Deal", "Activity - Deal", "Deal Name", stored=None),
+    # The Slack message it was logged from.
+    _c("permalink", "Link", "link", "Permalink", "Message Link", "Slack Link"),
     _c("created_at", "Created At", "datetime", "Create Date", "Created Date", "Created Time"),
 ]
 

@@ -125,6 +125,7 @@ def _record_select(kind: str, ws: int) -> Select[Any]:
             "tags": t.tags,
             "lifecycle": t.lifecycle,
             "created_at": t.created_at,
+            "deleted_at": t.deleted_at,
         }
         q = select().select_from(t).outerjoin(owner, owner.id == t.owner_id)
     elif kind == "contact":
@@ -142,6 +143,7 @@ def _record_select(kind: str, ws: int) -> Select[Any]:
             "tags": t.tags,
             "preferred_channel": Contact.preferred_channel,
             "created_at": t.created_at,
+            "deleted_at": Contact.deleted_at,
         }
         q = (
             select()
@@ -154,6 +156,7 @@ def _record_select(kind: str, ws: int) -> Select[Any]:
         ct = aliased(Contact)
         st = aliased(PipelineStage)
         pl = aliased(Pipeline)
+        closer = aliased(User)
         values = {
             "id": Deal.id,
             "title": Deal.title,
@@ -168,7 +171,11 @@ def _record_select(kind: str, ws: int) -> Select[Any]:
             "contact": func.coalesce(ct.email, ct.name),
             "owner_id": _person(owner),
             "tags": Deal.tags,
+            "closed_by_id": _person(closer),
+            "stage_changed_at": Deal.stage_changed_at,
+            "last_activity_at": Deal.last_activity_at,
             "created_at": Deal.created_at,
+            "deleted_at": Deal.deleted_at,
         }
         q = (
             select()
@@ -178,6 +185,7 @@ def _record_select(kind: str, ws: int) -> Select[Any]:
             .outerjoin(co, co.id == Deal.company_id)
             .outerjoin(ct, ct.id == Deal.contact_id)
             .outerjoin(owner, owner.id == Deal.owner_id)
+            .outerjoin(closer, closer.id == Deal.closed_by_id)
         )
         t = Deal  # type: ignore[assignment]
     else:
@@ -210,6 +218,7 @@ def _link(source: str, kind: str, source_id: Any) -> ColumnElement[Any]:
 
 def _linked_select(kind: str, ws: int, cols: dict[str, str]) -> Select[Any]:
     user = aliased(User)
+    creator = aliased(User)
     if kind == "task":
         values: dict[str, Any] = {
             "id": Task.id,
@@ -218,6 +227,8 @@ def _linked_select(kind: str, ws: int, cols: dict[str, str]) -> Select[Any]:
             "due_at": Task.due_at,
             "done_at": Task.done_at,
             "assignee_id": _person(user),
+            "creator_id": _person(creator),
+            "deleted_at": Task.deleted_at,
         }
         t: Any = Task
         who = Task.assignee_id
@@ -228,6 +239,7 @@ def _linked_select(kind: str, ws: int, cols: dict[str, str]) -> Select[Any]:
             "summary": Interaction.summary,
             "occurred_at": Interaction.occurred_at,
             "author_id": _person(user),
+            "permalink": Interaction.permalink,
         }
         t = Interaction
         who = Interaction.author_id
@@ -235,7 +247,10 @@ def _linked_select(kind: str, ws: int, cols: dict[str, str]) -> Select[Any]:
         values[link] = _link(kind, link, t.id)
     values["created_at"] = t.created_at
     q = select(*(values[f].label(h) for f, h in cols.items() if f in values)).select_from(t)
-    return q.outerjoin(user, user.id == who).where(t.workspace_id == ws).order_by(t.id)
+    q = q.outerjoin(user, user.id == who)
+    if kind == "task":
+        q = q.outerjoin(creator, creator.id == Task.creator_id)
+    return q.where(t.workspace_id == ws).order_by(t.id)
 
 
 def _audit_select(ws: int) -> Select[Any]:

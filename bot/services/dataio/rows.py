@@ -133,9 +133,9 @@ class RowReader:
             v["closed_at"] = v.get("closed_at") or (
                 datetime.combine(close, time(12, 0), UTC) if close else self.now
             )
-            v["closed_by_id"] = v.get("owner_id") or self.actor_user
+            v["closed_by_id"] = v.get("closed_by_id") or v.get("owner_id") or self.actor_user
         else:
-            v["closed_at"] = None
+            v["closed_at"] = v["closed_by_id"] = None
         self._links(v)
 
     def _stage_in(self, pipeline: int, stage: int | None) -> int | None:
@@ -163,6 +163,10 @@ class RowReader:
         elif v.get("due_date"):
             zone = ZoneInfo(self.ctx.zones.get(v.get("assignee_id") or self.actor_user, self.ctx.tz))
             v["due_utc"] = datetime.combine(v["due_date"], DUE_HOUR, zone).astimezone(UTC)
+        # An open task falling due after the import reminds its assignee then, as one added by hand;
+        # one already past is not reminded of all at once (it is in the overdue lists).
+        if not v.get("done_at") and v.get("due_utc") and v["due_utc"] > self.now:
+            v["reminder_state"], v["remind_at"] = "pending", v["due_utc"]
         self._links(v)
 
     def _interaction(self, v: dict[str, Any]) -> None:

@@ -42,6 +42,8 @@ HELPERS: dict[str, tuple[str, ...]] = {
     "task": (
         "title_key",
         "due_utc",
+        "reminder_state",
+        "remind_at",
         "creator_id",
         "company",
         "company_key",
