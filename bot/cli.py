@@ -238,9 +238,9 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 def _import_file(importer, actor, path, args) -> int:  # type: ignore[no-untyped-def]
     import tempfile
+    from pathlib import Path
 
-    from bot.services.dataio.importer import archive_members, extract, real_now, record_type_of
-    from bot.services.dataio.settings import Settings
+    from bot.services.dataio.importer import archive_members, import_archive, record_type_of
 
     members = archive_members(path)
     if members is None:
@@ -250,39 +250,49 @@ def _import_file(importer, actor, path, args) -> int:  # type: ignore[no-untyped
                 file=sys.stderr,
             )
             return 2
-        return _import_one(importer, actor, path, record_type_of(args.type), args, path.name)
-    if not args.dry_run:
-        # The fields and pipelines its records need, first (a dry run only says what it would read).
-        brought = Settings(importer.sessions, real_now).bring(actor, path)
-        if brought.anything:
-            print(f"{path.name}: {brought.described()}")
+        result = importer.run(
+            actor,
+            path,
+            record_type_of(args.type),
+            mode=args.mode,
+            dry_run=args.dry_run,
+            report=_report_path(args, path.name),
+            file_name=path.name,
+            dates=args.dates,
+            progress=_ProgressLine(),
+        )
+        _said(result, args, _report_path(args, path.name))
+        return 0
+    progress: dict[str, _ProgressLine] = {}
     with tempfile.TemporaryDirectory() as tmp:
-        from pathlib import Path
-
-        for kind, member in members:
-            code = _import_one(importer, actor, extract(path, member, Path(tmp)), kind, args, member)
-            if code:
-                return code
+        done = import_archive(
+            importer,
+            actor,
+            path,
+            members,
+            Path(tmp),
+            mode=args.mode,
+            dry_run=args.dry_run,
+            dates=args.dates,
+            report_for=lambda member: _report_path(args, member),
+            progress=lambda member, p: progress.setdefault(member, _ProgressLine())(p),
+            done=lambda member, result: _said(result, args, _report_path(args, member)),
+        )
+    if done.brought.anything:
+        print(f"{path.name}: {done.brought.described()}")
     return 0
 
 
-def _import_one(importer, actor, path, kind, args, name) -> int:  # type: ignore[no-untyped-def]
+def _report_path(args, name):  # type: ignore[no-untyped-def]
     from pathlib import Path
 
-    report = Path(args.report or f"{path.stem}-bad-rows.csv")
-    if args.report is None:
-        report = Path.cwd() / f"{Path(name).stem}-bad-rows.csv"
-    result = importer.run(
-        actor,
-        path,
-        kind,
-        mode=args.mode,
-        dry_run=args.dry_run,
-        report=report,
-        file_name=name,
-        dates=args.dates,
-        progress=_ProgressLine(),
-    )
+    if args.report is not None:
+        return Path(args.report)
+    return Path.cwd() / f"{Path(name).stem}-bad-rows.csv"
+
+
+def _said(result, args, report) -> None:  # type: ignore[no-untyped-def]
+    name = result.file_name
     print(file=sys.stderr)
     verb = "would import" if args.dry_run else "imported"
     print(f"{name} ({result.layout}): {result.rows:,} rows in {result.seconds:.1f} s")
@@ -304,7 +314,6 @@ def _import_one(importer, actor, path, kind, args, name) -> int:  # type: ignore
         report.unlink(missing_ok=True)
     if not args.dry_run:
         print(f"  undo it all: crm-bot import --undo {result.batch_id}")
-    return 0
 
 
 def cmd_export(args: argparse.Namespace) -> int:

@@ -52,7 +52,8 @@ HOW_TO = (
     "3. I answer with the columns I matched, the first rows and how many are new, already here or bad; "
     "then *Import*, *Edit mapping* or *Cancel*.\n"
     "Bad rows are left out and listed with their reason in a file; the whole import is undone with one "
-    "button. Excel workbooks (.xlsx) are read too, from their first sheet. From a terminal: `crm-bot import FILE --type contacts`."
+    "button. Excel workbooks (.xlsx) are read too, from their first sheet, and a zip of my own export "
+    "whole, with its custom fields and pipelines. From a terminal: `crm-bot import FILE --type contacts`."
 )
 
 
@@ -67,10 +68,7 @@ def preview(result: Any, pending_id: str, mode: str) -> tuple[str, list[Block]]:
         f"*{result.new:,} new* · *{result.matching:,} already here* ({MODES[mode].split(' (')[0]}) · "
         f"{result.repeated:,} repeated in the file · *{result.bad:,} bad*"
     )
-    mapped = ", ".join(
-        f"{result.headers[i]} → {result.label(f)}"
-        for i, f in sorted(result.mapping.items())
-    )
+    mapped = ", ".join(f"{result.headers[i]} → {result.label(f)}" for i, f in sorted(result.mapping.items()))
     blocks: list[Block] = [
         SectionBlock(text=MarkdownTextObject(text=f"{head}\n{counts}")),
         SectionBlock(text=MarkdownTextObject(text=f"*Columns:* {mapped}"[:2900])),
@@ -107,6 +105,45 @@ def preview(result: Any, pending_id: str, mode: str) -> tuple[str, list[Block]]:
         )
     )
     return f"{head} {result.new:,} new, {result.matching:,} already here, {result.bad:,} bad.", blocks
+
+
+def archive_preview(file_name: str, members: list[str], pending_id: str) -> tuple[str, list[Block]]:
+    """An export of this CRM shared whole: its files, imported in the order they name each other."""
+    head = f"📦 *{file_name}* is an export: {', '.join(members)}."
+    body = (
+        "Import brings in the custom fields and pipelines it uses that this workspace lacks, then each file "
+        "in that order (records already here are skipped); each file's bad rows come as a file, and one "
+        "button undoes it all."
+    )
+    blocks: list[Block] = [
+        SectionBlock(text=MarkdownTextObject(text=f"{head}\n{body}"[:2900])),
+        ActionsBlock(
+            block_id="import_preview",
+            elements=[
+                _button("Import", IMPORT_GO, pending_id, "primary"),
+                _button("Cancel", IMPORT_CANCEL, pending_id),
+            ],
+        ),
+    ]
+    return f"{file_name} is an export: {', '.join(members)}.", blocks
+
+
+def archive_done(file_name: str, done: Any) -> tuple[str, list[Block]]:
+    lines = [
+        f"• {r.file_name}: {r.created:,} new, {r.matching:,} already here, {r.bad:,} bad rows left out"
+        for r in done.results
+    ]
+    text = f"✅ Imported {file_name}:\n" + "\n".join(lines)
+    if done.brought.anything:
+        text += f"\nAdded first: {done.brought.described()}."
+    blocks: list[Block] = [
+        SectionBlock(text=MarkdownTextObject(text=text[:2900])),
+        ActionsBlock(
+            block_id="import_done",
+            elements=[_button("Undo import", IMPORT_UNDO, ",".join(done.batch_ids), "danger")],
+        ),
+    ]
+    return text, blocks
 
 
 def progress(rows: int, rate: float, phase: str, eta: float | None) -> str:

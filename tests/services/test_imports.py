@@ -234,7 +234,7 @@ def test_columns_named_like_custom_fields_fill_them_checked_by_their_kind(
     source = tmp_path / "people.csv"
     source.write_text(
         "Name,Email,region,Custom: Seats,renewal_date,Nickname,Shoe Size\n"
-        "Jane Doe,jane@acme.com,emea,\"1,250.50\",2026-12-15,JD,42\n"
+        'Jane Doe,jane@acme.com,emea,"1,250.50",2026-12-15,JD,42\n'
         "Raj Patel,raj@globex.com,Mars,3,,,\n"
         "Kim Lee,kim@initech.com,APAC,lots,,,\n"
         "Ola Nordmann,ola@equinor.no,,,02/30/2026,,\n"

@@ -102,8 +102,15 @@ def seed(crm: CRM) -> dict[str, Actor]:
         custom={"Score": "7.5", "Renewal Date": "2027-01-31"},
     )
     crm.categorize_deal(ann, "Acme expansion", "commit")
-    crm.create_deal(bob, "Globex renewal", company="Globex", contact="raj@globex.com", amount="5000,50",
-                    currency="EUR", close_date=soon)
+    crm.create_deal(
+        bob,
+        "Globex renewal",
+        company="Globex",
+        contact="raj@globex.com",
+        amount="5000,50",
+        currency="EUR",
+        close_date=soon,
+    )
     crm.move_deal_to_pipeline(bob, "Globex renewal", "Renewals")
     crm.update_deal(bob, "Globex renewal", stage="Onboarding")
     crm.categorize_deal(bob, "Globex renewal", "best case")
@@ -117,8 +124,9 @@ def seed(crm: CRM) -> dict[str, Actor]:
     crm.create_deal(ann, "Dead deal", amount="10")
     crm.delete_record(ann, "deal", "Dead deal")
 
-    crm.create_task(bob, "Send the proposal", assignee="UCAT", due=soon, contact="jane@acme.com",
-                    deal="Acme expansion")
+    crm.create_task(
+        bob, "Send the proposal", assignee="UCAT", due=soon, contact="jane@acme.com", deal="Acme expansion"
+    )
     crm.create_task(ann, "Call Raj back", due="2027-02-03T15:00:00", contact="raj@globex.com")
     crm.create_task(cat, "Kickoff notes", deal="Initech pilot")
     crm.complete_task(cat, "Kickoff notes")
@@ -214,4 +222,9 @@ def test_an_export_imports_into_an_empty_workspace_and_exports_the_same(
         assert sorted(b.record_type for b in batches) == sorted(
             ["company", "contact", "deal", "task", "interaction"]
         )
-        assert s.scalar(select(AuditEvent.id).where(AuditEvent.workspace_id == t2, AuditEvent.record_type == "deal")) is None
+        assert (
+            s.scalar(
+                select(AuditEvent.id).where(AuditEvent.workspace_id == t2, AuditEvent.record_type == "deal")
+            )
+            is None
+        )

@@ -426,7 +426,18 @@ READERS: dict[str, Reader] = {
 
 # Kinds whose cells repeat down a file (a handful of stages, people, lifecycles, days): each distinct
 # cell is read once per import and remembered, answer or refusal.
-REPEATING = {"user", "stage", "pipeline", "forecast", "lifecycle", "interaction_kind", "status", "currency", "channel", "date"}
+REPEATING = {
+    "user",
+    "stage",
+    "pipeline",
+    "forecast",
+    "lifecycle",
+    "interaction_kind",
+    "status",
+    "currency",
+    "channel",
+    "date",
+}
 # Enough for every stage and person many times over; a file with more distinct cells starts afresh.
 MEMO_SIZE = 20_000
 
@@ -521,6 +532,7 @@ def _email_column(cells: list[str], ctx: Context) -> tuple[list[Any], dict[int, 
 # ---- custom fields -------------------------------------------------------------------------------------
 # A workspace's own fields (bot/services/customfields.py) are read as its forms read them: text within its
 # limit, a number, a date (in any form a date column takes), one of a list's choices as the list spells it.
+
 
 def custom_reader(f: CustomFieldView) -> Reader:
     def read(value: str, ctx: Context) -> Any:

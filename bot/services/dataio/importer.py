@@ -535,6 +535,58 @@ def extract(path: Path | str, member: str, into: Path) -> Path:
     return target
 
 
+@dataclass
+class ArchiveResult:
+    """What importing an export's zip did: the fields and pipelines it brought, then each file's import."""
+
+    brought: Any
+    results: list[Result] = field(default_factory=list)
+
+    @property
+    def batch_ids(self) -> list[str]:
+        return [r.batch_id for r in self.results]
+
+
+def import_archive(
+    importer: Importer,
+    actor: Actor,
+    path: Path | str,
+    members: list[tuple[str, str]],
+    into: Path,
+    *,
+    mode: str = "skip",
+    dry_run: bool = False,
+    dates: str = "mdy",
+    report_for: Callable[[str], Path | None] = lambda _member: None,
+    progress: Callable[[str, Progress], None] | None = None,
+    done: Callable[[str, Result], None] | None = None,
+) -> ArchiveResult:
+    """An export's zip imported whole: its custom fields and pipelines first (each an audited change of
+    its own; not on a dry run), then its record files in the order they name each other (companies,
+    contacts, deals, tasks, interactions), each one import, undone as one."""
+    from bot.services.dataio.settings import Brought, Settings
+
+    brought = Brought() if dry_run else Settings(importer.sessions, real_now).bring(actor, path)
+    out = ArchiveResult(brought)
+    for kind, member in members:
+        tell = (lambda p, m=member: progress(m, p)) if progress else None
+        result = importer.run(
+            actor,
+            extract(path, member, into),
+            kind,
+            mode=mode,
+            dry_run=dry_run,
+            report=report_for(member),
+            file_name=member,
+            dates=dates,
+            progress=tell,
+        )
+        out.results.append(result)
+        if done is not None:
+            done(member, result)
+    return out
+
+
 def operator(sessions: sessionmaker[Session], team_id: str | None, slack_id: str | None) -> Actor:
     """Who a command-line import or export acts as: the person named, else the workspace's first admin.
     With no workspace named, the only one there is."""

@@ -385,14 +385,15 @@ class Steps:
             if f == "custom":
                 # Field by field: the file's values over the record's (update), or only where it has none
                 # (merge); a field the file leaves empty keeps its value.
-                values[f] = self._merged(s.custom, t.custom) if keep_theirs else self._merged(t.custom, s.custom)
+                values[f] = (
+                    self._merged(s.custom, t.custom) if keep_theirs else self._merged(t.custom, s.custom)
+                )
                 continue
             values[f] = func.coalesce(t[f], s[f]) if keep_theirs else func.coalesce(s[f], t[f])
         if "updated_at" in t:
             values["updated_at"] = literal(self.now, t.updated_at.type)
         self.conn.execute(update(self.table).where(matched).values(values))
         return self._count(self.stage, s.dup == 0, s.match_id.is_not(None))
-
 
     def _merged(self, base: Any, over: Any) -> Any:
         """``base`` with ``over``'s keys set over it (two JSON objects)."""
