@@ -17,7 +17,7 @@ from sqlalchemy import Engine, select
 from bot.cli import main
 from bot.services import CRM, Actor
 from bot.services.dataio.exporter import Exporter
-from models import AuditEvent, Contact, ImportBatch, Task, Workspace
+from models import AuditEvent, Company, Contact, Deal, ImportBatch, Interaction, Task, Workspace
 
 PEOPLE = (
     ("UANN", "Ann Admin", "America/New_York", "admin", "ann@team.example"),
@@ -118,6 +118,15 @@ def seed(crm: CRM) -> dict[str, Actor]:
     crm.update_deal(ann, "Initech pilot", stage="won")  # closed by someone else than its owner
     crm.create_deal(ann, "Umbrella bid", amount="1500000", currency="JPY", stage="qualified")
     crm.update_deal(ann, "Umbrella bid", stage="lost")
+    # Names that repeat: a deal title at two companies, a person's name (no email) at two.
+    crm.create_contact(ann, "Sam Lee", company="Acme Corp", force=True)
+    crm.create_contact(ann, "Sam Lee", company="Globex", force=True)
+    crm.create_deal(ann, "Annual renewal", company="Acme Corp", amount="100", force=True)
+    crm.create_deal(
+        ann, "Annual renewal", company="Globex", contact=_id_of(crm, "Sam Lee", "Globex"), force=True
+    )
+    crm.create_task(ann, "Chase Globex renewal", deal=_deal_id(crm, "Annual renewal", "Globex"))
+    crm.log_interaction(ann, "call", "Sam at Globex", contact=_id_of(crm, "Sam Lee", "Globex"))
     # What is in the trash stays there.
     crm.create_contact(ann, "Old Lead", email="old@lead.example")
     crm.delete_record(ann, "contact", "old@lead.example")
@@ -142,6 +151,30 @@ def seed(crm: CRM) -> dict[str, Actor]:
     crm.log_interaction(bob, "meeting", "Quarterly review", company="Globex", occurred_at="2026-03-02")
     crm.log_interaction(cat, "note", "Prefers phone", contact="Peter Gibbons", company="Initech")
     return people
+
+
+def _id_of(crm: CRM, name: str, company: str) -> int:
+    with crm.sessions() as s:
+        return int(
+            s.scalar(
+                select(Contact.id)
+                .join(Company, Company.id == Contact.company_id)
+                .where(Contact.name == name, Company.name == company)
+            )
+            or 0
+        )
+
+
+def _deal_id(crm: CRM, title: str, company: str) -> int:
+    with crm.sessions() as s:
+        return int(
+            s.scalar(
+                select(Deal.id)
+                .join(Company, Company.id == Deal.company_id)
+                .where(Deal.title == title, Company.name == company)
+            )
+            or 0
+        )
 
 
 def files(zip_path: Path) -> dict[str, list[dict[str, str]]]:
@@ -184,6 +217,15 @@ def test_an_export_imports_into_an_empty_workspace_and_exports_the_same(
     assert deals["Dead deal"]["Deleted At"] and deals["Acme expansion"]["Last Activity At"]
     assert {t["Title"]: t["Created By"] for t in before["tasks"]}["Send the proposal"] == "bob@team.example"
     assert any(i["Link"] for i in before["interactions"])
+    # A name two records share is written with the company that tells them apart.
+    assert {t["Title"]: t["Deal"] for t in before["tasks"]}[
+        "Chase Globex renewal"
+    ] == "Annual renewal (Globex)"
+    assert {d["Company"]: d["Contact"] for d in before["deals"] if d["Title"] == "Annual renewal"} == {
+        "Acme Corp": "",
+        "Globex": "Sam Lee (Globex)",
+    }
+    assert {t["Title"]: t["Deal"] for t in before["tasks"]}["Send the proposal"] == "Acme expansion"
 
     team(crm, "T2")
     capsys.readouterr()
@@ -214,6 +256,22 @@ def test_an_export_imports_into_an_empty_workspace_and_exports_the_same(
             .execution_options(include_deleted=True)
         )
         assert gone is not None and gone.deleted_at is not None
+
+    # Names that repeat link to the same records as before (the export names them with their company).
+    with crm.sessions() as s:
+        chase = s.scalar(select(Task).where(Task.workspace_id == t2, Task.title == "Chase Globex renewal"))
+        assert chase is not None and chase.deal_id is not None
+        deal = s.get(Deal, chase.deal_id)
+        assert deal is not None and deal.company is not None and deal.company.name == "Globex"
+        assert deal.contact is not None and deal.contact.company is not None
+        assert deal.contact.company.name == "Globex"
+        call = next(
+            i
+            for i in s.scalars(select(Interaction).where(Interaction.workspace_id == t2))
+            if i.summary == "Sam at Globex"
+        )
+        sam = s.get(Contact, call.contact_id)
+        assert sam is not None and sam.company is not None and sam.company.name == "Globex"
 
     # The import is audited as imports (one undoable operation per file), not replayed as history.
     with crm.sessions() as s:

@@ -15,7 +15,21 @@ from decimal import Decimal
 from pathlib import Path
 from typing import IO, Any
 
-from sqlalchemy import JSON, ColumnElement, Date, DateTime, Numeric, Select, String, func, select
+from sqlalchemy import (
+    JSON,
+    ColumnElement,
+    Date,
+    DateTime,
+    Numeric,
+    Select,
+    String,
+    and_,
+    case,
+    exists,
+    func,
+    literal,
+    select,
+)
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, aliased, sessionmaker
 
@@ -155,6 +169,7 @@ def _record_select(kind: str, ws: int) -> Select[Any]:
         co = aliased(Company)
         ct = aliased(Contact)
         st = aliased(PipelineStage)
+        ctco = aliased(Company)
         pl = aliased(Pipeline)
         closer = aliased(User)
         values = {
@@ -168,7 +183,7 @@ def _record_select(kind: str, ws: int) -> Select[Any]:
             "closed_at": Deal.closed_at,
             "close_date": Deal.close_date,
             "company": co.name,
-            "contact": func.coalesce(ct.email, ct.name),
+            "contact": _contact_link(ct, ctco),
             "owner_id": _person(owner),
             "tags": Deal.tags,
             "closed_by_id": _person(closer),
@@ -184,6 +199,7 @@ def _record_select(kind: str, ws: int) -> Select[Any]:
             .join(pl, pl.id == st.pipeline_id)
             .outerjoin(co, co.id == Deal.company_id)
             .outerjoin(ct, ct.id == Deal.contact_id)
+            .outerjoin(ctco, ctco.id == ct.company_id)
             .outerjoin(owner, owner.id == Deal.owner_id)
             .outerjoin(closer, closer.id == Deal.closed_by_id)
         )
@@ -197,23 +213,41 @@ def _record_select(kind: str, ws: int) -> Select[Any]:
     return q.add_columns(t.custom.label(CUSTOM)).order_by(t.id)
 
 
+def _qualified(record: Any, name: Any, key: Any, company: Any) -> ColumnElement[Any]:
+    """A contact's or deal's name as a link to it: with its company, "Sam Lee (Globex)", when another
+    of the workspace's has the same name (an import reads it back to the one at that company)."""
+    other = aliased(record)
+    namesake = (
+        exists()
+        .where(other.workspace_id == record.workspace_id, getattr(other, key) == getattr(record, key))
+        .where(other.id != record.id)
+    )
+    return case(
+        (and_(company.is_not(None), namesake), name + literal(" (") + company + literal(")")), else_=name
+    )
+
+
+def _contact_link(contact: Any, company: Any) -> ColumnElement[Any]:
+    # By email when there is one; else by name (with the company when the name is not enough).
+    named = _qualified(contact, contact.name, "name_key", company.name)
+    return case((contact.email.is_not(None), contact.email), else_=named)
+
+
 def _link(source: str, kind: str, source_id: Any) -> ColumnElement[Any]:
     """What a task or interaction is about, of one kind, named as an import finds it again."""
     tg = table_of(Target).c
+    co = aliased(Company)
     if kind == "contact":
-        name: Any = func.coalesce(Contact.email, Contact.name)
+        name: Any = _contact_link(Contact, co)
         target: Any = Contact
     elif kind == "company":
         name, target = Company.name, Company
     else:
-        name, target = Deal.title, Deal
-    return (
-        select(name)
-        .select_from(table_of(Target).join(target, target.id == tg[f"{kind}_id"]))
-        .where(tg[f"{source}_id"] == source_id)
-        .limit(1)
-        .scalar_subquery()
-    )
+        name, target = _qualified(Deal, Deal.title, "title_key", co.name), Deal
+    joined = table_of(Target).join(target, target.id == tg[f"{kind}_id"])
+    if kind != "company":
+        joined = joined.outerjoin(co, co.id == target.company_id)
+    return select(name).select_from(joined).where(tg[f"{source}_id"] == source_id).limit(1).scalar_subquery()
 
 
 def _linked_select(kind: str, ws: int, cols: dict[str, str]) -> Select[Any]:

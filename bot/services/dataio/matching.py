@@ -129,6 +129,12 @@ class Steps:
         if email:
             self._lookup(target, table, [(table.c[email], key_col)], key_col.like("%@%"))
         self._lookup(target, table, [(table.c[key], key_col)], target.is_(None))
+        if f"{link}_alt_key" in s:
+            # One of several of that name, named with its company ("Sam Lee (Globex)").
+            alt, company = s[f"{link}_alt_key"], s[f"{link}_alt_company_id"]
+            self._lookup(
+                target, table, [(table.c[key], alt), (table.c.company_id, company)], target.is_(None)
+            )
 
     def _unknown(self, link: str) -> Iterator[tuple[int, str]]:
         s = self.stage.c

@@ -21,6 +21,7 @@ _fold = lru_cache(maxsize=65536)(fold)
 _PUNCT = re.compile(r"[^\w@.+\- ]+")
 _SPACE = re.compile(r"\s+")
 _TIDY = re.compile(r"[\w@.+\-]+(?: [\w@.+\-]+)*\Z")
+_QUALIFIED = re.compile(r"^(.+) \(([^()]+)\)$")
 
 
 def name_key(text: str) -> str:
@@ -103,6 +104,11 @@ class RowReader:
                     v["company_id"] = self.ctx.companies.get(v["company_key"])
                 else:
                     v[f"{link}_key"] = value.lower() if link == "contact" and "@" in value else _fold(value)
+                    # "Sam Lee (Globex)": how an export names one of several of that name, by its company.
+                    named = _QUALIFIED.match(value)
+                    company = named and self.ctx.companies.get(_company_key(named[2]))
+                    if named and company:
+                        v[f"{link}_alt_key"], v[f"{link}_alt_company_id"] = _fold(named[1]), company
 
     def _contact(self, v: dict[str, Any]) -> None:
         first, last = v.pop("first_name", None), v.pop("last_name", None)
