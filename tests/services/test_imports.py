@@ -316,3 +316,21 @@ def test_a_deal_names_its_pipeline_and_the_stage_is_that_pipelines(
         "best_case",
         "pipeline",
     ]
+
+
+def test_a_custom_field_named_like_a_newer_column_still_maps_to_itself(
+    crm: CRM, ann: Actor, tmp_path: Path
+) -> None:
+    """A team's deal field "Pipeline" (made before deals had pipelines): the export writes the deal's own
+    column first and the field's after it, and each goes back where it came from."""
+    crm.add_custom_field(ann, "deal", "Pipeline", "text")
+    source = tmp_path / "deals.csv"
+    source.write_text("Title,Pipeline,Stage,Pipeline\nAcme new,Sales,Won,inbound\n", encoding="utf-8")
+    result = Importer(crm.sessions).run(ann, source, "deal")
+    assert [result.label(f) for _, f in sorted(result.mapping.items())] == [
+        "Title",
+        "Pipeline",
+        "Stage",
+        "Pipeline (custom field)",
+    ]
+    assert crm.custom_values(ann, "deal", "Acme new") == {"Pipeline": "inbound"}

@@ -508,9 +508,11 @@ def guess_mapping(
     taken: set[str] = set()
     for pos, header in enumerate(headers):
         key = header_key(header)
-        fld = own.get(key) or next((theirs[k] for k in _custom_keys(header) if k in theirs), None)
-        fld = fld or other.get(key)
-        if fld and fld not in taken:
+        # A custom field may share a name with a column this product added since (a deal's "Pipeline"):
+        # the export writes the record's own columns first, so a second column of that name is the field.
+        candidates = [own.get(key), *(theirs.get(k) for k in _custom_keys(header)), other.get(key)]
+        fld = next((c for c in candidates if c and c not in taken), None)
+        if fld:
             mapping[pos] = fld
             taken.add(fld)
     return mapping
