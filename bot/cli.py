@@ -210,7 +210,7 @@ def _refused(exc) -> int:  # type: ignore[no-untyped-def]
 def cmd_import(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from bot.services.dataio.importer import Importer, operator
+    from bot.services.dataio.importer import Importer, operator, undo_all
     from bot.services.dataio.tabular import NotATable
     from bot.services.errors import DomainError
 
@@ -219,7 +219,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         actor = operator(sessions, args.workspace, args.as_user)
         importer = Importer(sessions)
         if args.undo:
-            undone = importer.undo(actor, args.undo)
+            undone = undo_all(importer, actor, args.undo)
             print(
                 f"undone: {undone.deleted:,} records deleted, {undone.restored:,} put back, "
                 f"{undone.kept:,} kept (changed or used since the import)"
@@ -280,6 +280,8 @@ def _import_file(importer, actor, path, args) -> int:  # type: ignore[no-untyped
         )
     if done.brought.anything:
         print(f"{path.name}: {done.brought.described()}")
+    if not args.dry_run:
+        print(f"undo every file of it: crm-bot import --undo {','.join(done.batch_ids)}")
     return 0
 
 
@@ -387,7 +389,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--dates", choices=["mdy", "dmy"], default="mdy", help="how to read 03/04/2025 (default: mdy)"
     )
     imp.add_argument("--report", help="where the bad rows go (default: FILE-bad-rows.csv here)")
-    imp.add_argument("--undo", metavar="BATCH", help="undo a whole import by the id it printed")
+    imp.add_argument(
+        "--undo",
+        metavar="BATCH",
+        help="undo a whole import by the id it printed (an export's: ids,comma,separated)",
+    )
     imp.set_defaults(func=cmd_import)
 
     exp = sub.add_parser("export", help="export every record, import and audit event of a workspace")

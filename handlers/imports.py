@@ -24,7 +24,7 @@ from bot.services import policy
 from bot.services.dataio import pending as store
 from bot.services.dataio.columns import guess_type
 from bot.services.dataio.exporter import Exporter
-from bot.services.dataio.importer import Importer, Result, Undone, archive_members, import_archive
+from bot.services.dataio.importer import Importer, Result, archive_members, import_archive, undo_all
 from bot.services.dataio.tabular import NotATable, Table
 from bot.services.errors import DomainError, Forbidden
 from bot.slack.reply import make_ctx, safely
@@ -289,22 +289,11 @@ def on_cancel(body: dict[str, Any], action: dict[str, Any], respond: Respond) ->
 
 def on_undo(body: dict[str, Any], action: dict[str, Any], context: BoltContext, respond: Respond) -> None:
     ctx = make_ctx(context, body, "action")
-    reply = safely(ctx, lambda: Reply.say(ui.undone(_undo(ctx, action.get("value") or ""))))
+    reply = safely(
+        ctx,
+        lambda: Reply.say(ui.undone(undo_all(Importer(ctx.sessions), ctx.actor, action.get("value") or ""))),
+    )
     respond(text=reply.text, blocks=reply.blocks_json(), replace_original=False, response_type="in_channel")
-
-
-def _undo(ctx: Ctx, value: str) -> Undone:
-    """One import, or an export's files imported together (their ids, comma-separated): last first."""
-    importer = Importer(ctx.sessions)
-    total = Undone(value, 0, 0, 0)
-    for batch_id in reversed([b for b in value.split(",") if b]):
-        one = importer.undo(ctx.actor, batch_id)
-        total.deleted, total.restored, total.kept = (
-            total.deleted + one.deleted,
-            total.restored + one.restored,
-            total.kept + one.kept,
-        )
-    return total
 
 
 def open_mapping(ack: Ack, body: dict[str, Any], action: dict[str, Any], context: BoltContext) -> None:

@@ -12,7 +12,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, func, select
 
 from bot.cli import main
 from bot.services import CRM, Actor
@@ -272,6 +272,15 @@ def test_an_export_imports_into_an_empty_workspace_and_exports_the_same(
         )
         sam = s.get(Contact, call.contact_id)
         assert sam is not None and sam.company is not None and sam.company.name == "Globex"
+
+    # One command takes every file's import back, the workspace's records with them.
+    undo = said.split("undo every file of it: ")[1].split()
+    assert main([*undo[1:], "--workspace", "T2"]) == 0, undo
+    assert "records deleted" in capsys.readouterr().out
+    with crm.sessions() as s:
+        left = s.scalar(select(func.count(Contact.id)).where(Contact.workspace_id == t2))
+        assert left == 0
+        assert s.scalar(select(func.count(Deal.id)).where(Deal.workspace_id == t2)) == 0
 
     # The import is audited as imports (one undoable operation per file), not replayed as history.
     with crm.sessions() as s:

@@ -317,6 +317,18 @@ class Importer:
         return Undone(batch_id, deleted, restored, kept + kept_changed)
 
 
+def undo_all(importer: Importer, actor: Actor, batch_ids: str) -> Undone:
+    """One import, or an export's files imported together (their ids, comma-separated): the last first,
+    so that what the later files made from the earlier ones' records goes before them."""
+    total = Undone(batch_ids, 0, 0, 0)
+    for batch_id in reversed([b.strip() for b in batch_ids.split(",") if b.strip()]):
+        one = importer.undo(actor, batch_id)
+        total.deleted += one.deleted
+        total.restored += one.restored
+        total.kept += one.kept
+    return total
+
+
 def _mapped(mapping: dict[int, str]) -> set[str]:
     fields = set(mapping.values())
     if fields & {"first_name", "last_name"}:
