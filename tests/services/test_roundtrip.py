@@ -118,7 +118,18 @@ def seed(crm: CRM) -> dict[str, Actor]:
     crm.update_deal(ann, "Initech pilot", stage="won")  # closed by someone else than its owner
     crm.create_deal(ann, "Umbrella bid", amount="1500000", currency="JPY", stage="qualified")
     crm.update_deal(ann, "Umbrella bid", stage="lost")
-    # Names that repeat: a deal title at two companies, a person's name (no email) at two.
+    # Names that repeat: two companies of a name (told apart by their web domains), a deal title at two
+    # companies, a person's name (no email) at two.
+    crm.create_company(ann, "Umbrella", domain="umbrella.com", custom={"Size": "1-10"})
+    crm.create_company(ann, "Umbrella", domain="umbrella.jp", force=True)
+    crm.create_contact(ann, "Alice Abernathy", email="alice@umbrella.jp", company="Umbrella")
+    with crm.sessions() as s:
+        jp = s.scalar(select(Company.id).where(Company.domain == "umbrella.jp"))
+        alice = s.scalar(select(Contact.id).where(Contact.email == "alice@umbrella.jp"))
+    with crm.sessions() as s:
+        s.get(Contact, alice).company_id = jp  # as picking the second Umbrella in a form does
+        s.commit()
+    crm.log_interaction(ann, "meeting", "Tokyo office", company=jp)
     crm.create_contact(ann, "Sam Lee", company="Acme Corp", force=True)
     crm.create_contact(ann, "Sam Lee", company="Globex", force=True)
     crm.create_deal(ann, "Annual renewal", company="Acme Corp", amount="100", force=True)
@@ -217,7 +228,13 @@ def test_an_export_imports_into_an_empty_workspace_and_exports_the_same(
     assert deals["Dead deal"]["Deleted At"] and deals["Acme expansion"]["Last Activity At"]
     assert {t["Title"]: t["Created By"] for t in before["tasks"]}["Send the proposal"] == "bob@team.example"
     assert any(i["Link"] for i in before["interactions"])
-    # A name two records share is written with the company that tells them apart.
+    # A name two records share is written with the company (or the web domain) that tells them apart.
+    assert {c["Email"]: c["Company"] for c in before["contacts"]}[
+        "alice@umbrella.jp"
+    ] == "Umbrella (umbrella.jp)"
+    assert {i["Summary"]: i["Company"] for i in before["interactions"]}[
+        "Tokyo office"
+    ] == "Umbrella (umbrella.jp)"
     assert {t["Title"]: t["Deal"] for t in before["tasks"]}[
         "Chase Globex renewal"
     ] == "Annual renewal (Globex)"
@@ -259,6 +276,15 @@ def test_an_export_imports_into_an_empty_workspace_and_exports_the_same(
 
     # Names that repeat link to the same records as before (the export names them with their company).
     with crm.sessions() as s:
+        umbrellas = {
+            c.domain: c
+            for c in s.scalars(select(Company).where(Company.workspace_id == t2, Company.name == "Umbrella"))
+        }
+        assert set(umbrellas) == {"umbrella.com", "umbrella.jp"}
+        alice = s.scalar(
+            select(Contact).where(Contact.workspace_id == t2, Contact.email == "alice@umbrella.jp")
+        )
+        assert alice is not None and alice.company_id == umbrellas["umbrella.jp"].id
         chase = s.scalar(select(Task).where(Task.workspace_id == t2, Task.title == "Chase Globex renewal"))
         assert chase is not None and chase.deal_id is not None
         deal = s.get(Deal, chase.deal_id)

@@ -49,6 +49,8 @@ class Context:
     first_stage: dict[int, int] = field(default_factory=dict)
     # Its custom fields of the record type imported, by id (as ``custom:<id>`` names them in a mapping).
     custom: dict[str, CustomFieldView] = field(default_factory=dict)
+    # And by web domain: "Acme (acme.ca)" names the one of two Acmes with that domain.
+    domains: dict[str, int] = field(default_factory=dict)
 
 
 Reader = Callable[[str, Context], Any]

@@ -127,6 +127,7 @@ def _person(user: Any) -> ColumnElement[Any]:
 def _record_select(kind: str, ws: int) -> Select[Any]:
     """The export's columns of one record type, in its registry's order, each labelled by its header."""
     owner = aliased(User)
+    shared = _shared_names(ws)
     cols = {c.field: c.header for c in columns(kind)}
     if kind == "company":
         t = Company
@@ -151,7 +152,7 @@ def _record_select(kind: str, ws: int) -> Select[Any]:
             "email": Contact.email,
             "phone": Contact.phone,
             "title": Contact.title,
-            "company": co.name,
+            "company": _company_link(co, shared),
             "lifecycle": Contact.lifecycle,
             "owner_id": _person(owner),
             "tags": t.tags,
@@ -163,6 +164,7 @@ def _record_select(kind: str, ws: int) -> Select[Any]:
             select()
             .select_from(t)
             .outerjoin(co, co.id == Contact.company_id)
+            .outerjoin(shared, shared.c.k == co.name_key)
             .outerjoin(owner, owner.id == Contact.owner_id)
         )
     elif kind == "deal":
@@ -182,7 +184,7 @@ def _record_select(kind: str, ws: int) -> Select[Any]:
             "forecast_category": Deal.forecast_category,
             "closed_at": Deal.closed_at,
             "close_date": Deal.close_date,
-            "company": co.name,
+            "company": _company_link(co, shared),
             "contact": _contact_link(ct, ctco),
             "owner_id": _person(owner),
             "tags": Deal.tags,
@@ -198,6 +200,7 @@ def _record_select(kind: str, ws: int) -> Select[Any]:
             .join(st, st.id == Deal.stage_id)
             .join(pl, pl.id == st.pipeline_id)
             .outerjoin(co, co.id == Deal.company_id)
+            .outerjoin(shared, shared.c.k == co.name_key)
             .outerjoin(ct, ct.id == Deal.contact_id)
             .outerjoin(ctco, ctco.id == ct.company_id)
             .outerjoin(owner, owner.id == Deal.owner_id)
@@ -227,6 +230,29 @@ def _qualified(record: Any, name: Any, key: Any, company: Any) -> ColumnElement[
     )
 
 
+def _company_link(company: Any, shared: Any) -> ColumnElement[Any]:
+    """A company named as a link: with its web domain, "Acme (acme.ca)", when another of the
+    workspace's has its name (``shared``: the name keys more than one company has, joined)."""
+    return case(
+        (
+            and_(shared.c.k.is_not(None), company.domain.is_not(None)),
+            company.name + literal(" (") + company.domain + literal(")"),
+        ),
+        else_=company.name,
+    )
+
+
+def _shared_names(ws: int) -> Any:
+    c = Company
+    return (
+        select(c.name_key.label("k"))
+        .where(c.workspace_id == ws)
+        .group_by(c.name_key)
+        .having(func.count() > 1)
+        .subquery()
+    )
+
+
 def _contact_link(contact: Any, company: Any) -> ColumnElement[Any]:
     # By email when there is one; else by name (with the company when the name is not enough).
     named = _qualified(contact, contact.name, "name_key", company.name)
@@ -241,7 +267,7 @@ def _link(source: str, kind: str, source_id: Any) -> ColumnElement[Any]:
         name: Any = _contact_link(Contact, co)
         target: Any = Contact
     elif kind == "company":
-        name, target = Company.name, Company
+        name, target = _qualified(Company, Company.name, "name_key", Company.domain), Company
     else:
         name, target = _qualified(Deal, Deal.title, "title_key", co.name), Deal
     joined = table_of(Target).join(target, target.id == tg[f"{kind}_id"])

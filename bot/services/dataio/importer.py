@@ -439,6 +439,13 @@ def _context(conn: Connection, actor: Actor, dates: str) -> Context:
         .order_by(Company.id)
     ):
         companies.setdefault(company_key(row.name), row.id)
+    domains: dict[str, int] = {}
+    for row in conn.execute(
+        select(Company.id, Company.domain)
+        .where(Company.workspace_id == actor.workspace_id, Company.domain.is_not(None))
+        .order_by(Company.id)
+    ):
+        domains.setdefault(row.domain, row.id)
     ws = conn.execute(
         select(Workspace.default_currency, Workspace.default_tz).where(Workspace.id == actor.workspace_id)
     ).one()
@@ -455,6 +462,7 @@ def _context(conn: Connection, actor: Actor, dates: str) -> Context:
         stage_of,
         in_pipeline,
         first_stage,
+        domains=domains,
     )
 
 

@@ -232,9 +232,19 @@ class Steps:
                 .scalar_subquery()
             )
             self._set(s.match_id, func.coalesce(by_domain, s.match_id), s.domain.is_not(None))
+            # The name of a company here with another web domain: another company of that name.
+            elsewhere = exists().where(
+                t.workspace_id == self.ws, t.id == s.match_id, t.domain.is_not(None), t.domain != s.domain
+            )
+            self._set(s.match_id, None, s.domain.is_not(None), elsewhere)
             self._repeats(s.domain, s.domain.is_not(None))
         index(self.conn, self.stage, "name_key")
-        self._repeats(s.name_key, s.name_key.is_not(None))
+        if "domain" in self.mapped:
+            # Rows of the same name are one company, unless both give web domains and they differ.
+            self._mark_later(s.name_key, func.coalesce(s.domain, ""))
+            self._mark_later(s.name_key, where=(s.domain.is_(None),))
+        else:
+            self._repeats(s.name_key, s.name_key.is_not(None))
 
     def _match_deal(self) -> None:
         s = self.stage.c

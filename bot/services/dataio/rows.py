@@ -102,6 +102,10 @@ class RowReader:
                 if link == "company":
                     v["company_key"] = _company_key(value)
                     v["company_id"] = self.ctx.companies.get(v["company_key"])
+                    named = v["company_id"] is None and _QUALIFIED.match(value)
+                    if named and named[2].strip().lower() in self.ctx.domains:
+                        # "Acme (acme.ca)": how an export names one of two companies of a name.
+                        v["company_id"] = self.ctx.domains[named[2].strip().lower()]
                 else:
                     v[f"{link}_key"] = value.lower() if link == "contact" and "@" in value else _fold(value)
                     # "Sam Lee (Globex)": how an export names one of several of that name, by its company.
