@@ -440,12 +440,12 @@ def _context(conn: Connection, actor: Actor, dates: str) -> Context:
     ):
         companies.setdefault(company_key(row.name), row.id)
     domains: dict[str, int] = {}
-    for row in conn.execute(
+    for cid, domain in conn.execute(
         select(Company.id, Company.domain)
         .where(Company.workspace_id == actor.workspace_id, Company.domain.is_not(None))
         .order_by(Company.id)
     ):
-        domains.setdefault(row.domain, row.id)
+        domains.setdefault(str(domain), cid)
     ws = conn.execute(
         select(Workspace.default_currency, Workspace.default_tz).where(Workspace.id == actor.workspace_id)
     ).one()
