@@ -17,7 +17,7 @@ from sqlalchemy import Engine, func, select
 from bot.cli import main
 from bot.services import CRM, Actor
 from bot.services.dataio.exporter import Exporter
-from models import AuditEvent, Company, Contact, Deal, ImportBatch, Interaction, Task, Workspace
+from models import AuditEvent, Company, Contact, CustomField, Deal, ImportBatch, Interaction, Task, Workspace
 
 PEOPLE = (
     ("UANN", "Ann Admin", "America/New_York", "admin", "ann@team.example"),
@@ -245,6 +245,13 @@ def test_an_export_imports_into_an_empty_workspace_and_exports_the_same(
     assert {t["Title"]: t["Deal"] for t in before["tasks"]}["Send the proposal"] == "Acme expansion"
 
     team(crm, "T2")
+    # A dry run reads every file and writes nothing, not even the fields it would add.
+    assert main(["import", "--workspace", "T2", "--dry-run", str(first)]) == 0
+    assert "would import" in capsys.readouterr().out
+    with crm.sessions() as s:
+        t2 = s.scalar(select(Workspace.id).where(Workspace.team_id == "T2"))
+        assert s.scalar(select(func.count(Contact.id)).where(Contact.workspace_id == t2)) == 0
+        assert s.scalar(select(func.count(CustomField.id)).where(CustomField.workspace_id == t2)) == 0
     capsys.readouterr()
     assert main(["import", "--workspace", "T2", str(first)]) == 0
     said = capsys.readouterr().out
