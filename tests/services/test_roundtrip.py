@@ -61,6 +61,8 @@ def seed(crm: CRM) -> dict[str, Actor]:
 
     crm.add_pipeline(ann, "Renewals", renewal=True)
     crm.add_stage(ann, "Onboarding", pipeline="Renewals", chance=30)
+    crm.remove_stage(ann, "renewals:demo")
+    crm.change_stage(ann, "renewals:proposal", chance=55)
 
     crm.create_company(
         ann,
@@ -268,6 +270,8 @@ def test_an_export_imports_into_an_empty_workspace_and_exports_the_same(
         assert before[name], name
         assert list(after[name][0]) == list(before[name][0]), name
         assert comparable(after[name]) == comparable(before[name]), name
+    # The stages in their order, too.
+    assert after["pipelines"] == before["pipelines"]
 
     with crm.sessions() as s:
         t2 = s.scalar(select(Workspace.id).where(Workspace.team_id == "T2"))
