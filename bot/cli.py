@@ -279,7 +279,8 @@ def _import_file(importer, actor, path, args) -> int:  # type: ignore[no-untyped
             done=lambda member, result: _said(result, args, _report_path(args, member)),
         )
     if done.brought.anything:
-        print(f"{path.name}: {done.brought.described()}")
+        # A dry run adds nothing first, so the columns of the fields it would add are left out above.
+        print(f"{path.name}: {'would be ' if args.dry_run else ''}{done.brought.described()}")
     if not args.dry_run:
         print(f"undo every file of it: crm-bot import --undo {','.join(done.batch_ids)}")
     return 0

@@ -24,7 +24,15 @@ from bot.services import policy
 from bot.services.dataio import pending as store
 from bot.services.dataio.columns import guess_type
 from bot.services.dataio.exporter import Exporter
-from bot.services.dataio.importer import Importer, Result, archive_members, import_archive, undo_all
+from bot.services.dataio.importer import (
+    Importer,
+    Result,
+    archive_members,
+    import_archive,
+    real_now,
+    undo_all,
+)
+from bot.services.dataio.settings import Settings
 from bot.services.dataio.tabular import NotATable, Table
 from bot.services.errors import DomainError, Forbidden
 from bot.slack.reply import make_ctx, safely
@@ -86,7 +94,7 @@ def on_shared_file(event: dict[str, Any], body: dict[str, Any], context: BoltCon
     try:
         pending = _fetch(ctx, info, channel, thread, event.get("text") or "")
         if pending.record_type == ARCHIVE:
-            _post_archive_preview(client, pending)
+            _post_archive_preview(ctx, client, pending)
             return
         result = _dry_run(ctx, pending)
     except NotATable as exc:
@@ -152,9 +160,12 @@ def _dry_run(ctx: Ctx, pending: store.Pending) -> Result:
     )
 
 
-def _post_archive_preview(client: Any, pending: store.Pending) -> None:
+def _post_archive_preview(ctx: Ctx, client: Any, pending: store.Pending) -> None:
     members = archive_members(pending.data) or []
-    text, blocks = ui.archive_preview(pending.file_name, [m for _, m in members], pending.id)
+    adds = Settings(ctx.sessions, real_now).bring(ctx.actor, pending.data, dry_run=True)
+    text, blocks = ui.archive_preview(
+        pending.file_name, [m for _, m in members], pending.id, adds.described() if adds.anything else ""
+    )
     posted = client.chat_postMessage(
         channel=pending.channel, thread_ts=pending.thread_ts, text=text, blocks=[b.to_dict() for b in blocks]
     )

@@ -107,9 +107,14 @@ def preview(result: Any, pending_id: str, mode: str) -> tuple[str, list[Block]]:
     return f"{head} {result.new:,} new, {result.matching:,} already here, {result.bad:,} bad.", blocks
 
 
-def archive_preview(file_name: str, members: list[str], pending_id: str) -> tuple[str, list[Block]]:
-    """An export of this CRM shared whole: its files, imported in the order they name each other."""
+def archive_preview(
+    file_name: str, members: list[str], pending_id: str, adds: str = ""
+) -> tuple[str, list[Block]]:
+    """An export of this CRM shared whole: its files, imported in the order they name each other;
+    ``adds``: the fields and pipelines this workspace lacks, which go in first."""
     head = f"📦 *{file_name}* is an export: {', '.join(members)}."
+    if adds:
+        head += f"\nFirst, to this workspace: {adds}."
     body = (
         "Import brings in the custom fields and pipelines it uses that this workspace lacks, then each file "
         "in that order (records already here are skipped); each file's bad rows come as a file, and one "

@@ -220,6 +220,7 @@ def test_an_export_zip_shared_in_the_dm_imports_whole_and_undoes_whole(
     preview = share(slack, "crm-export-T9.zip", zipped.read_bytes())
     shown = text_of(preview)
     assert "is an export" in shown and "companies.csv, contacts.csv, deals.csv" in shown, shown
+    assert "custom fields added: Region (contact); pipelines added: Renewals" in shown, shown
     assert [b["label"] for b in buttons(preview)] == ["Import", "Cancel"]
     assert count(slack, Contact, Contact.workspace_id == ws) == 0  # a preview writes nothing
     slack.press(preview, "Import")

@@ -249,7 +249,8 @@ def test_an_export_imports_into_an_empty_workspace_and_exports_the_same(
     team(crm, "T2")
     # A dry run reads every file and writes nothing, not even the fields it would add.
     assert main(["import", "--workspace", "T2", "--dry-run", str(first)]) == 0
-    assert "would import" in capsys.readouterr().out
+    dry = capsys.readouterr().out
+    assert "would import" in dry and "would be custom fields added: Size (company)" in dry, dry
     with crm.sessions() as s:
         t2 = s.scalar(select(Workspace.id).where(Workspace.team_id == "T2"))
         assert s.scalar(select(func.count(Contact.id)).where(Contact.workspace_id == t2)) == 0

@@ -584,9 +584,9 @@ def import_archive(
     """An export's zip imported whole: its custom fields and pipelines first (each an audited change of
     its own; not on a dry run), then its record files in the order they name each other (companies,
     contacts, deals, tasks, interactions), each one import, undone as one."""
-    from bot.services.dataio.settings import Brought, Settings
+    from bot.services.dataio.settings import Settings
 
-    brought = Brought() if dry_run else Settings(importer.sessions, real_now).bring(actor, path)
+    brought = Settings(importer.sessions, real_now).bring(actor, path, dry_run=dry_run)
     out = ArchiveResult(brought)
     for kind, member in members:
         tell = (lambda p, m=member: progress(m, p)) if progress else None

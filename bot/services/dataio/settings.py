@@ -100,11 +100,14 @@ def _rows(path: Path, name: str) -> list[dict[str, str]] | None:
 
 class Settings:
     def __init__(self, sessions: sessionmaker[Session], clock: Callable[[], datetime]) -> None:
+        self.dry_run = False
         self.fields = CustomFields(sessions, clock)
         self.pipelines = Pipelines(sessions, clock)
 
-    def bring(self, actor: Actor, archive: Path | str) -> Brought:
-        """An export's custom fields and pipelines, added where this workspace lacks them."""
+    def bring(self, actor: Actor, archive: Path | str, *, dry_run: bool = False) -> Brought:
+        """An export's custom fields and pipelines, added where this workspace lacks them (``dry_run``:
+        only said: the fields, pipelines and stages it would add)."""
+        self.dry_run = dry_run
         brought = Brought()
         fields = _rows(Path(archive), FIELDS_FILE)
         if fields:
@@ -121,7 +124,8 @@ class Settings:
             if not record_type or not name or (record_type, fold(name)) in have:
                 continue
             choices = [c.strip() for c in (row.get("Choices") or "").split(";") if c.strip()]
-            self.fields.add_field(actor, record_type, name, row.get("Kind") or "text", choices or None)
+            if not self.dry_run:
+                self.fields.add_field(actor, record_type, name, row.get("Kind") or "text", choices or None)
             have.add((record_type, fold(name)))
             brought.fields.append(f"{name} ({record_type})")
 
@@ -132,6 +136,9 @@ class Settings:
                 wanted.setdefault(row["Pipeline"].strip(), []).append(row)
         for name, stages in wanted.items():
             here = self._pipeline(actor, name)
+            if here is None and self.dry_run:
+                brought.pipelines.append(name)
+                continue
             if here is None:
                 renewal = (stages[0].get("Renewal") or "").strip().lower() in ("yes", "true", "1")
                 self.pipelines.add_pipeline(actor, name, renewal=renewal)
@@ -155,6 +162,9 @@ class Settings:
             # Before the next stage of the file's order that is here already (else where a new one goes).
             before = next((find(n, current) for n in names[i + 1 :] if find(n, current)), None)
             word = (row.get("Outcome") or "open").strip().lower()
+            brought.stages.append(f"{pipeline.name} · {names[i]}")
+            if self.dry_run:
+                continue
             self.pipelines.add_stage(
                 actor,
                 names[i],
@@ -163,9 +173,8 @@ class Settings:
                 chance=(row.get("Probability") or "").strip() or None,
                 closed=word if word in ("won", "lost") else None,
             )
-            brought.stages.append(f"{pipeline.name} · {names[i]}")
         current = self._pipeline(actor, pipeline.name).stages
-        if any(st.deals for st in current):
+        if self.dry_run or any(st.deals for st in current):
             return
         # Nothing in this pipeline yet: it becomes the file's, stage for stage.
         for row in rows:
