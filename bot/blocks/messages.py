@@ -546,6 +546,10 @@ TEMPLATES: dict[str, Template] = {
     ),
     "import.not_found": Template("There is no import {value} in this workspace."),
     "import.already_undone": Template("That import was undone already."),
+    "import.field_gone": Template(
+        "A custom field this import's columns were mapped to was removed since; look at the mapping again.",
+        "Edit mapping shows the fields there are now.",
+    ),
     "import.undo_forbidden": Template("Only whoever ran an import, a manager or an admin may undo it."),
     "export.forbidden": Template("Only managers and admins may export the workspace."),
     "workspace.not_here": Template("There is no workspace “{value}” in this database."),
