@@ -42,9 +42,7 @@ def _bucket(a: date, b: date) -> str:
     return f"{a:%b %Y}" if a.month == b.month else f"Q{(a.month - 1) // 3 + 1} {a.year}"
 
 
-def _forecast(
-    ctx: Asker, start: date, end: date, owner: str | None, pipeline: str | None
-) -> list[ChartSpec]:
+def _forecast(ctx: Asker, start: date, end: date, owner: str | None, pipeline: str | None) -> list[ChartSpec]:
     f = figures(ctx, "forecast", start, end, owner, pipeline)
     out = []
     for currency in sorted(f.amounts):  # one chart per currency: never one scale for two

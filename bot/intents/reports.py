@@ -115,7 +115,9 @@ def take_pipeline(ctx: Ctx, text: str) -> tuple[str | None, str]:
     pipelines = ctx.crm.pipelines(ctx.actor)
 
     def named(said: str) -> str | None:
-        return next((p.name for p in pipelines if name_words(said) in (name_words(p.name), name_words(p.key))), None)
+        return next(
+            (p.name for p in pipelines if name_words(said) in (name_words(p.name), name_words(p.key))), None
+        )
 
     quoted = QUOTED.match(after)
     if quoted:
@@ -130,7 +132,9 @@ def take_pipeline(ctx: Ctx, text: str) -> tuple[str | None, str]:
         wanted, rest = " ".join(said[:n]), said[n:]
         found = named(wanted)
     if found is None:
-        raise Invalid("pipeline.unknown", field="pipeline", value=wanted, pipelines=[p.name for p in pipelines])
+        raise Invalid(
+            "pipeline.unknown", field="pipeline", value=wanted, pipelines=[p.name for p in pipelines]
+        )
     return found, " ".join([before, *rest]).strip()
 
 

@@ -157,9 +157,7 @@ def forecast(
         categories[category] = categories[category].plus(n, currency, value, probability)
         unweighted += n if probability is None else 0
     lines = [
-        ForecastStage(
-            stage_label(by_id[k], several), by_id[k].probability, v.deals, v.amounts, v.weighted
-        )
+        ForecastStage(stage_label(by_id[k], several), by_id[k].probability, v.deals, v.amounts, v.weighted)
         for k, v in sorted(stages.items(), key=lambda kv: place[kv[0]])
     ]
     before = previous(start, end)

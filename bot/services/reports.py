@@ -83,7 +83,9 @@ def in_pipeline(q: Select[Any], pipeline: Pipeline | None) -> Select[Any]:
     in); as it is when None (every pipeline)."""
     if pipeline is None:
         return q
-    return q.where(Deal.stage_id.in_(select(PipelineStage.id).where(PipelineStage.pipeline_id == pipeline.id)))
+    return q.where(
+        Deal.stage_id.in_(select(PipelineStage.id).where(PipelineStage.pipeline_id == pipeline.id))
+    )
 
 
 def previous(start: date, end: date) -> tuple[date, date]:

@@ -116,7 +116,9 @@ def _deals(n: int) -> str:
 
 def _of(pipeline: str | None = None, owner: str | None = None) -> list[Story]:
     return [
-        d for d in DEALS if (pipeline is None or d.pipeline == pipeline) and (owner is None or d.owner == owner)
+        d
+        for d in DEALS
+        if (pipeline is None or d.pipeline == pipeline) and (owner is None or d.owner == owner)
     ]
 
 
@@ -138,7 +140,9 @@ def test_won_lost_and_win_rate_for_one_pipeline_alone_and_with_an_owner(slack: S
         closed = [d for d in _of(pipeline) if d.outcome]
         rate = len(won) / len(closed)
         shown = text_of(slack.command(f"report win rate pipeline {pipeline} this month"))
-        assert f"win rate in {pipeline}" in shown and f"{rate:.0%} ({len(won)} of {len(closed)})" in shown, shown
+        assert f"win rate in {pipeline}" in shown and f"{rate:.0%} ({len(won)} of {len(closed)})" in shown, (
+            shown
+        )
 
     # Every pipeline stays the default.
     everything = [d for d in DEALS if d.outcome == "won"]
@@ -196,7 +200,9 @@ def _funnel_lines(pipeline: str) -> tuple[str, list[str]]:
     for i, stage in enumerate(stages):
         n = sum(reached(d, i) for d in deals)
         following = won if i == len(stages) - 1 else sum(reached(d, i + 1) for d in deals)
-        stays = [b[1] - a[1] for d in deals for a, b in zip(d.path, d.path[1:], strict=False) if a[0] == stage]
+        stays = [
+            b[1] - a[1] for d in deals for a, b in zip(d.path, d.path[1:], strict=False) if a[0] == stage
+        ]
         how = (
             f"median {median(stays):.0f} day{'' if median(stays) == 1 else 's'} in it"
             if stays
@@ -296,7 +302,9 @@ def test_the_help_of_the_report_verb_shows_the_pipeline(slack: SlackHTTP) -> Non
 def test_a_subscription_keeps_its_pipeline_even_renamed(slack: SlackHTTP) -> None:
     _tell(slack)
     leads = "<#C0LEADS01|sales-leads>"
-    made = text_of(slack.command(f"report subscribe won {leads} weekly mon 08:30 this month pipeline Renewals"))
+    made = text_of(
+        slack.command(f"report subscribe won {leads} weekly mon 08:30 this month pipeline Renewals")
+    )
     assert "the team's deals won in Renewals (this month), weekly on Monday at 08:30" in made, made
     (sub,) = rows(slack, ReportSubscription)
     assert sub.pipeline_id is not None

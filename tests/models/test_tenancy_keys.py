@@ -73,7 +73,9 @@ CROSSINGS: dict[str, Any] = {
     "report subscription → pipeline": lambda s, a, b: s.execute(
         update(ReportSubscription)
         .where(ReportSubscription.workspace_id == a.actor.workspace_id)
-        .values(pipeline_id=s.scalar(select(Pipeline.id).where(Pipeline.workspace_id == b.actor.workspace_id)))
+        .values(
+            pipeline_id=s.scalar(select(Pipeline.id).where(Pipeline.workspace_id == b.actor.workspace_id))
+        )
     ),
     "pipeline total → stage": lambda s, a, b: s.execute(
         update(PipelineTotal)

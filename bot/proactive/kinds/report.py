@@ -55,7 +55,9 @@ def _read(s: Session, crm: CRM, sub: ReportSubscription, now: datetime, run: dat
         if owner is None or owner.id != who.id:
             # Subscribed as a manager, perhaps: a rep now may not post others' figures.
             policy.require(s, actor, "report subscriptions")
-        shown = compose(reading, sub.measure, start, end, owner_id, pipeline=pipeline.name if pipeline else None)
+        shown = compose(
+            reading, sub.measure, start, end, owner_id, pipeline=pipeline.name if pipeline else None
+        )
         specs = charts(reading, shown, owner_id)
     except DomainError as exc:
         return {"refused": message(exc)}
