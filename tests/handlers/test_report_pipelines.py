@@ -285,6 +285,17 @@ def test_an_unknown_pipeline_is_named_with_the_pipelines_there_are(slack: SlackH
     shown = text_of(slack.command("report won pipeline Upsell this month"))
     assert "“Upsell” is not one of your pipelines" in shown and "Sales, Renewals" in shown, shown
     assert "deals won" not in shown, shown
+    # A name of several words, however it is written, up to the period; or in quotes.
+    slack.command("pipelines add New business")
+    shown = text_of(slack.command("report won pipeline new BUSINESS this month"))
+    assert "The team's deals won in New business" in shown and "0 deals" in shown, shown
+    shown = text_of(slack.command("report won pipeline “new business” this month"))
+    assert "The team's deals won in New business" in shown, shown
+    shown = text_of(slack.command("report won pipeline New biz this month"))
+    assert "“New biz” is not one of your pipelines" in shown and "New business" in shown, shown
+    # "pipeline velocity" is the measure, not a pipeline called Velocity.
+    shown = text_of(slack.command("report pipeline velocity this month"))
+    assert "not one of your pipelines" not in shown, shown
 
 
 def test_reports_not_about_deals_of_a_pipeline_say_so(slack: SlackHTTP) -> None:
