@@ -472,8 +472,11 @@ TEMPLATES: dict[str, Template] = {
     "report_subscription.word": Template(
         "I don't know what “{value}” means in a subscription.", REPORT_SUBSCRIBE_USAGE
     ),
-    "report_subscription.pipeline.unsupported": Template(
-        "Reports for one pipeline are not built yet.", "Subscribe the team's or one person's figures."
+    "report.pipeline.unsupported": Template(
+        "The {measure} report is not counted per pipeline: quotas are per person over every pipeline,"
+        " activity and satisfaction are logged against people, not deals.",
+        "Ask for it without `pipeline {pipeline}`; per pipeline: won, lost, win rate, cycle, velocity,"
+        " funnel, forecast, customers.",
     ),
     # Pipeline summaries and alerts
     "subscription.exists": Template(_subscription_exists, _SUBSCRIPTIONS),
