@@ -4,7 +4,7 @@ row, so a renamed pipeline goes on being reported under its new name; a removed 
 subscriptions with it, as a person does theirs. No vocabulary changes here.
 
 Revision ID: 0030
-Revises: 0027
+Revises: 0029
 Create Date: 2026-12-06 12:00:00.000000
 """
 
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0030"
-down_revision: str | None = "0027"
+down_revision: str | None = "0029"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
