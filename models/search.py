@@ -22,9 +22,18 @@ def search_table(table: str) -> str:
     return f"{table}{SUFFIX}"
 
 
+# SQLite: an FTS5 table of each named table's words (migration 0032), beside the trigram one.
+WORDS_SUFFIX = "_fts_words"
+WORDS_SEARCHED = {"contacts": "name_key", "companies": "name_key", "deals": "title_key"}
+
+
+def words_table(table: str) -> str:
+    return f"{table}{WORDS_SUFFIX}"
+
+
 def is_search_object(name: str | None) -> bool:
     """A trigram index or an FTS5 table (or one of its shadow tables) made for search."""
-    return bool(name) and SUFFIX in str(name)
+    return bool(name) and (SUFFIX in str(name) or WORDS_SUFFIX in str(name))
 
 
 def include_name(name: str | None, type_: str, parent_names: object) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -29,7 +30,7 @@ from bot.services.limits import check_reference, search_words
 from bot.services.tenancy import scope_of
 from bot.services.text import LEGAL_SUFFIXES, fold
 from models.entities import NAMED_TABLES
-from models.search import search_table
+from models.search import search_table, words_table
 
 SURE = 90.0
 LIKELY = 75.0
@@ -170,6 +171,14 @@ def _slip_pass(
     if any(not found[w] for w in telling):
         return None
     index = search_index(session, kind)
+    # Only the rarest words reach SQL: a word most names have ("seats" in every deal's title) narrows
+    # nothing and its list of names is the longest to read. The ranking after checks every word.
+    shares = _word_shares(session, model, key, workspace_id)
+    rarity = {w: sum(shares.get(f, 0.0) for f in found[w]) for w in telling}
+    rare = [w for w in telling if rarity[w] < COMMON_WORD]
+    if len(rare) < 2:
+        rare = [w for w in telling if w in sorted(telling, key=lambda w: rarity[w])[:2]]
+    telling = rare
     if index == "trgm":
         # Whole words through the full-text index of the names; a word its parser would split ("jean-luc")
         # is left to the ranking after.
@@ -178,6 +187,14 @@ def _slip_pass(
             return None
         query = " & ".join("(" + " | ".join(group) + ")" for group in groups)
         return func.to_tsvector("simple", key).op("@@")(func.to_tsquery("simple", query))  # type: ignore[no-any-return]
+    if index == "fts" and _has_words_table(session, kind):
+        # SQLite's table of the names' words (migration 0032): the lists of a few words, not of every
+        # three letters of each (those of "thi" are most names').
+        groups = [sorted(found[w]) for w in telling if all(f.isalnum() for f in found[w])]
+        if not groups:
+            return None
+        match = " AND ".join("(" + " OR ".join(_quoted(f) for f in group) + ")" for group in groups)
+        return model.id.in_(_fts_match(words_table(kind), match))
     if index == "fts":
         # The trigram table matches strings of three letters or more anywhere in the name.
         groups = [sorted(found[w]) for w in telling if all(len(f) >= 3 for f in found[w])]
@@ -186,6 +203,39 @@ def _slip_pass(
         match = " AND ".join("(" + " OR ".join(_quoted(f) for f in group) + ")" for group in groups)
         return model.id.in_(_fts_match(search_table(kind), match))
     return and_(*(or_(*(_holds_word(key, f) for f in sorted(found[w]))) for w in telling))
+
+
+_SHARES: dict[tuple[str, str, int], tuple[float, dict[str, float]]] = {}
+# How many names are read to learn which words most names have, and for how long that is kept.
+SAMPLE = 2_000
+SAMPLE_SECONDS = 600.0
+
+
+def _word_shares(
+    session: Session, model: Any, key: InstrumentedAttribute[str], workspace_id: int
+) -> dict[str, float]:
+    """The share of a workspace's names each common word is in. PostgreSQL keeps it for the words index
+    (``ANALYZE``); elsewhere, the words of the first names on file, read once every ten minutes."""
+    table = model.__tablename__
+    if session.get_bind().dialect.name == "postgresql":
+        index = f"ix_{table}_name_words"
+        return _common_words(session, index) if _has_index(session, index) else {}
+    bind = session.get_bind()
+    cache_key = (bind.engine.url.render_as_string(hide_password=True), table, workspace_id)
+    now = time.monotonic()
+    cached = _SHARES.get(cache_key)
+    if cached is not None and now - cached[0] < SAMPLE_SECONDS:
+        return cached[1]
+    mine = [] if scope_of(session) == workspace_id else [model.workspace_id == workspace_id]
+    names = session.scalars(select(key).where(*mine).limit(SAMPLE)).all()
+    counts: dict[str, int] = {}
+    for name in names:
+        for word in set(name.split()):
+            counts[word] = counts.get(word, 0) + 1
+    # A word in a handful of the names read says nothing of its share: only common ones are kept.
+    shares = {w: n / len(names) for w, n in counts.items() if n >= 5} if names else {}
+    _SHARES[cache_key] = (now, shares)
+    return shares
 
 
 def _holds_word(key: InstrumentedAttribute[str], word: str) -> ColumnElement[bool]:
@@ -337,6 +387,22 @@ def _has_index(session: Session, name: str) -> bool:
         found = session.execute(text("SELECT 1 FROM pg_indexes WHERE indexname = :n"), {"n": name}).first()
         _NAMED[cache_key] = found is not None
     return _NAMED[cache_key]
+
+
+_WORDS: dict[tuple[str, str], bool] = {}
+
+
+def _has_words_table(session: Session, table_name: str) -> bool:
+    """SQLite: whether the FTS5 table of ``table_name``'s words is there (asked once per database)."""
+    bind = session.get_bind()
+    cache_key = (bind.engine.url.render_as_string(hide_password=True), table_name)
+    if cache_key not in _WORDS:
+        found = session.execute(
+            text("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = :n"),
+            {"n": words_table(table_name)},
+        ).first()
+        _WORDS[cache_key] = found is not None
+    return _WORDS[cache_key]
 
 
 def search_index(session: Session, table_name: str) -> str | None:

@@ -42,7 +42,7 @@ def test_every_searched_table_keeps_its_index_in_step_after_the_last_migration(c
     # triggers: the index would silently fall behind the names. Such a migration must make them again.
     from sqlalchemy import text
 
-    from models.search import SEARCHED, search_table
+    from models.search import SEARCHED, WORDS_SEARCHED, search_table, words_table
 
     with crm.sessions() as s:
         if s.get_bind().dialect.name != "sqlite":
@@ -52,3 +52,25 @@ def test_every_searched_table_keeps_its_index_in_step_after_the_last_migration(c
         triggers = set(s.scalars(text("SELECT name FROM sqlite_master WHERE type = 'trigger'")))
     for table in SEARCHED:
         assert {f"{search_table(table)}_{e}" for e in ("ai", "ad", "au")} <= triggers, table
+    for table in WORDS_SEARCHED:
+        assert {f"{words_table(table)}_{e}" for e in ("ai", "ad", "au")} <= triggers, table
+
+
+def test_the_words_table_follows_renames_on_sqlite(crm: CRM, ann: Actor) -> None:
+    """SQLite's table of the names' words (migration 0032) answers the word-by-word pass."""
+    from sqlalchemy import text
+
+    from models.search import words_table
+
+    crm.create_contact(ann, "Ingrid Solberg")
+    crm.update_contact(ann, "Ingrid Solberg", name="Ingrid Haugen")
+    with crm.sessions() as s:
+        if s.get_bind().dialect.name != "sqlite":
+            return
+        fts = words_table("contacts")
+
+        def ids(word: str) -> list[int]:
+            return list(s.scalars(text(f"SELECT rowid FROM {fts} WHERE {fts} MATCH :m"), {"m": f'"{word}"'}))
+
+        assert len(ids("haugen")) == 1 and ids("solberg") == []
+    assert _names(crm, ann, "ingrid haugne") == ["Ingrid Haugen"]
