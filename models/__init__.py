@@ -3,6 +3,7 @@
 from models.base import Base, metadata
 from models.entities import (
     AuditEvent,
+    DealStageChange,
     Company,
     Contact,
     CustomField,
@@ -33,6 +34,7 @@ from models.scheduling import (
 
 __all__ = [
     "AuditEvent",
+    "DealStageChange",
     "ReportSubscription",
     "Base",
     "Company",
