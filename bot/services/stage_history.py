@@ -18,10 +18,24 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, and_, bindparam, insert, select, text, update
+from sqlalchemy import (
+    Connection,
+    Table,
+    and_,
+    bindparam,
+    case,
+    exists,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.orm import Session
 
-from models import Deal, DealStageChange
+from models import Deal, DealStageChange, ImportChange
 
 # The columns the reports follow through time.
 TRACKED = ("stage_id", "amount", "currency", "close_date")
@@ -137,43 +151,103 @@ def undo(s: Session, workspace_id: int, op_id: str) -> None:
     s.execute(text("DELETE FROM deal_stage_changes WHERE op_id = :op AND workspace_id = :ws"), params)
 
 
-def imported(s: Session, workspace_id: int, deal_ids: Sequence[int], at: datetime) -> None:
-    """Deals an import made: a first row each, as they were made (no audit event: the import is the
-    record). Their rows go with them when the import is undone (:func:`forget`)."""
-    for chunk in _chunks(sorted(deal_ids)):
-        deals = s.execute(
-            select(
-                _D.c.id, _D.c.stage_id, _D.c.amount, _D.c.currency, _D.c.close_date, _D.c.created_at
-            ).where(_D.c.workspace_id == workspace_id, _D.c.id.in_(chunk))
-        ).all()
-        if deals:
-            s.execute(
-                insert(_H),
-                [
-                    {
-                        "workspace_id": workspace_id,
-                        "deal_id": d.id,
-                        "op_id": None,
-                        "event_id": None,
-                        "actor_id": None,
-                        "at": at,
-                        "valid_from": min(at, _aware(d.created_at)),
-                        "valid_until": None,
-                        "from_stage_id": None,
-                        "from_entered_at": None,
-                        "stage_id": d.stage_id,
-                        "entered_at": at,
-                        "amount": d.amount,
-                        "currency": d.currency,
-                        "close_date": d.close_date,
-                        "deal_created_at": d.created_at,
-                    }
-                    for d in deals
-                ],
+def imported(conn: Connection, workspace_id: int, batch_id: str, actor_id: int, at: datetime) -> None:
+    """The deals an import made or changed (no audit events: the import is their record): a row each
+    whose stage, amount, currency or expected close date is not what its last row says, the import's
+    batch id as the op; the rows before them end. Set-based, as the import is."""
+    d, h, ic = _D.c, _H.c, cast(Table, ImportChange.__table__).c
+    prev = _H.alias("prev")
+    p = prev.c
+    moved = or_(p.id.is_(None), p.stage_id != d.stage_id)
+    when = literal(at, h.at.type)
+    touched = or_(
+        d.import_batch == batch_id,
+        d.id.in_(select(ic.record_id).where(ic.workspace_id == workspace_id, ic.batch_id == batch_id)),
+    )
+    changed = or_(
+        p.id.is_(None),
+        p.stage_id != d.stage_id,
+        p.amount.is_distinct_from(d.amount),
+        p.currency != d.currency,
+        p.close_date.is_distinct_from(d.close_date),
+    )
+    columns = {
+        "workspace_id": d.workspace_id,
+        "deal_id": d.id,
+        "op_id": literal(batch_id),
+        "actor_id": literal(actor_id),
+        "at": when,
+        "valid_from": case((and_(p.id.is_(None), d.created_at < when), d.created_at), else_=when),
+        "from_stage_id": p.stage_id,
+        "from_entered_at": case((and_(p.id.is_not(None), moved), p.entered_at)),
+        "stage_id": d.stage_id,
+        "entered_at": case((moved, when), else_=p.entered_at),
+        "amount": d.amount,
+        "currency": d.currency,
+        "close_date": d.close_date,
+        "deal_created_at": d.created_at,
+    }
+    conn.execute(
+        insert(_H).from_select(
+            list(columns),
+            select(*columns.values())
+            .select_from(
+                _D.outerjoin(
+                    prev,
+                    and_(p.workspace_id == workspace_id, p.deal_id == d.id, p.valid_until.is_(None)),
+                )
             )
+            .where(d.workspace_id == workspace_id, touched, changed),
+        )
+    )
+    mine = select(h.deal_id).where(h.workspace_id == workspace_id, h.op_id == batch_id)
+    conn.execute(
+        update(_H)
+        .where(
+            h.workspace_id == workspace_id,
+            h.valid_until.is_(None),
+            or_(h.op_id.is_(None), h.op_id != batch_id),
+            h.deal_id.in_(mine),
+        )
+        .values(valid_until=when)
+    )
 
 
-def forget(s: Session, workspace_id: int, deal_ids: Sequence[int]) -> None:
-    """The rows of deals that are gone for good (an import's deals, undone)."""
-    for chunk in _chunks(sorted(deal_ids)):
-        s.execute(_H.delete().where(and_(_H.c.workspace_id == workspace_id, _H.c.deal_id.in_(chunk))))
+def import_undone(conn: Connection, workspace_id: int, batch_id: str, finished_at: datetime) -> None:
+    """After an import's undo: the rows of the deals it made and that are gone go with them; those of
+    the deals it put back (not changed since) go too, the row before each its end given back."""
+    h, d = _H.c, _D.c
+    conn.execute(
+        _H.delete().where(
+            h.workspace_id == workspace_id,
+            h.op_id == batch_id,
+            ~exists().where(d.workspace_id == workspace_id, d.id == h.deal_id),
+        )
+    )
+    back = select(h.id, h.deal_id).where(
+        h.workspace_id == workspace_id,
+        h.op_id == batch_id,
+        h.valid_until.is_(None),
+        h.deal_id.in_(
+            select(d.id).where(
+                d.workspace_id == workspace_id, d.updated_at <= literal(finished_at, d.updated_at.type)
+            )
+        ),
+    )
+    rows = conn.execute(back).all()
+    for chunk in _chunks([r.id for r in rows]):
+        r = _H.alias("r")
+        q = _H.alias("q")
+        conn.execute(
+            update(_H)
+            .where(
+                h.id.in_(
+                    select(func.max(q.c.id))
+                    .select_from(q.join(r, and_(r.c.deal_id == q.c.deal_id, q.c.id < r.c.id)))
+                    .where(r.c.id.in_(chunk))
+                    .group_by(r.c.id)
+                )
+            )
+            .values(valid_until=None)
+        )
+        conn.execute(_H.delete().where(h.id.in_(chunk)))
