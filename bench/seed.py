@@ -26,7 +26,7 @@ from decimal import Decimal
 from itertools import accumulate
 from typing import Any
 
-from sqlalchemy import Engine, Table, func, insert, select, text, update
+from sqlalchemy import Engine, Table, delete, func, insert, select, text, update
 
 from bot.db import make_engine
 from bot.migrate import upgrade
@@ -803,7 +803,7 @@ def _audit_history(
 
         bulk(engine, AuditEvent.__table__, AUDIT_COLUMNS, audit_rows())  # type: ignore[arg-type]
         with engine.begin() as conn:
-            conn.execute(DealStageChange.__table__.delete().where(DealStageChange.workspace_id == ws_id))
+            conn.execute(delete(DealStageChange).where(DealStageChange.workspace_id == ws_id))
         bulk(engine, DealStageChange.__table__, STAGE_COLUMNS, stage_rows())  # type: ignore[arg-type]
 
 

@@ -3,11 +3,11 @@
 from models.base import Base, metadata
 from models.entities import (
     AuditEvent,
-    DealStageChange,
     Company,
     Contact,
     CustomField,
     Deal,
+    DealStageChange,
     Feedback,
     ImportBatch,
     ImportChange,

@@ -113,7 +113,8 @@ def test_seeded_stage_history_is_what_the_migration_folds_from_the_audit_trail(e
     def rows() -> list[tuple[object, ...]]:
         with engine.connect() as conn:
             return [
-                tuple(r) for r in conn.execute(select(*columns).order_by(DealStageChange.deal_id, DealStageChange.at))
+                tuple(r)
+                for r in conn.execute(select(*columns).order_by(DealStageChange.deal_id, DealStageChange.at))
             ]
 
     seeded = rows()

@@ -89,7 +89,11 @@ def test_each_change_of_a_deal_is_a_row_and_its_undo_takes_it_back(slack: SlackH
     _at(slack, 6)
     slack.command("deal amount Acme renewal 12k")
     last = _history(slack, "Acme renewal")[-1]
-    assert (keys[last.stage_id], last.amount, last.from_entered_at) == ("qualified", Decimal("12000.00"), None)
+    assert (keys[last.stage_id], last.amount, last.from_entered_at) == (
+        "qualified",
+        Decimal("12000.00"),
+        None,
+    )
     assert last.entered_at == moved
     _undo_restores(slack, before)
     _at(slack, 7)
