@@ -19,7 +19,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Select, case, func, select
+from sqlalchemy import ColumnElement, Select, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from bot.services import policy
@@ -76,6 +76,13 @@ def _check(s: Session, actor: Actor, owner: User | None) -> None:
         policy.require(s, actor, "teammate figures")
 
 
+def moved() -> ColumnElement[bool]:
+    """A row that moved its deal (or is its first stage), as the funnel's index says it
+    (models.entities.MOVED), so that the planner reads that index."""
+    H = DealStageChange
+    return or_(H.from_stage_id.is_(None), H.from_stage_id != H.stage_id)
+
+
 def _stays(chosen: Select[Any], since: datetime, until: datetime) -> Any:
     """The stays of the chosen deals that ended, from their stage history (bot/services/stage_history.py):
     a row per move out of a stage, with the stage, when the deal had entered it and when it left."""
@@ -90,8 +97,8 @@ def _stays(chosen: Select[Any], since: datetime, until: datetime) -> Any:
             # The deals added in the period, by the index on when each was made, then the ones chosen.
             H.deal_created_at >= since,
             H.deal_created_at < until,
+            moved(),
             H.from_stage_id.is_not(None),
-            H.from_stage_id != H.stage_id,
             H.from_entered_at.is_not(None),
             H.deal_id.in_(chosen.with_only_columns(Deal.id)),
         )
@@ -103,6 +110,14 @@ def _medians(s: Session, path: Any, open_ids: list[int]) -> dict[int, float]:
     """The median days of the stays that ended, per open stage (the middle one, or the mean of the two
     middle ones), ranked in the database."""
     days = not_negative(s, days_between(s, path.c.left, path.c.entered))
+    if s.get_bind().dialect.name == "postgresql":
+        # One sort per stage, no window over every stay: the same middle (or mean of the two middle).
+        median = (
+            select(path.c.stage_id, func.percentile_cont(0.5).within_group(days))
+            .where(path.c.left.is_not(None), path.c.stage_id.in_(open_ids))
+            .group_by(path.c.stage_id)
+        )
+        return {int(stage_id): float(d) for stage_id, d in s.execute(median)}
     stays = (
         select(path.c.stage_id, days.label("days"))
         .where(path.c.left.is_not(None), path.c.stage_id.in_(open_ids))
@@ -137,7 +152,7 @@ def funnel(s: Session, actor: Actor, start: date, end: date, owner: User | None)
     # furthest): a handful of rows.
     furthest = (
         select(H.deal_id, func.max(case(rank, value=H.stage_id, else_=-1)).label("rank"))
-        .where(H.deal_created_at >= since, H.deal_created_at < until)
+        .where(H.deal_created_at >= since, H.deal_created_at < until, moved())
         .group_by(H.deal_id)
         .subquery()
     )

@@ -31,6 +31,9 @@ depends_on: str | Sequence[str] | None = None
 TABLE = "deal_stage_changes"
 TRACKED = ("stage_id", "amount", "currency", "close_date")
 BATCH = 5000
+DEALS_CREATED = ("workspace_id", "created_at", "stage_id", "owner_id", "deleted_at")
+# The rows the funnel reads (a move, or a deal's first stage): its index holds only those.
+MOVED = "from_stage_id IS NULL OR from_stage_id <> stage_id"
 
 
 def _dt(value: Any) -> datetime | None:
@@ -239,6 +242,8 @@ def upgrade() -> None:
         "ix_deal_stage_changes_added",
         TABLE,
         ["workspace_id", "deal_created_at", "deal_id", "stage_id", "from_stage_id", "from_entered_at", "at"],
+        postgresql_where=sa.text(MOVED),
+        sqlite_where=sa.text(MOVED),
     )
     op.create_index(
         "ix_deal_stage_changes_close",
@@ -256,11 +261,16 @@ def upgrade() -> None:
     )
     op.create_index("ix_deal_stage_changes_deal", TABLE, ["deal_id", "id"])
     op.create_index("ix_deal_stage_changes_op", TABLE, ["op_id"])
+    # The deals added in a period with their ids: the funnel joins them to their rows from the index.
+    op.drop_index("ix_deals_created", table_name="deals")
+    op.create_index("ix_deals_created", "deals", [*DEALS_CREATED, "id"])
     if op.get_bind().dialect.name == "postgresql":
         op.execute(f"ANALYZE {TABLE}")
 
 
 def downgrade() -> None:
+    op.drop_index("ix_deals_created", table_name="deals")
+    op.create_index("ix_deals_created", "deals", list(DEALS_CREATED))
     for name in ("op", "deal", "close", "added"):
         op.drop_index(f"ix_deal_stage_changes_{name}", table_name=TABLE)
     op.drop_table(TABLE)
