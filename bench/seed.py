@@ -30,7 +30,7 @@ from sqlalchemy import Engine, Table, delete, func, insert, select, text, update
 
 from bot.db import make_engine
 from bot.migrate import upgrade
-from bot.services import totals
+from bot.services import namewords, totals
 from bot.services.text import fold
 from models import (
     AuditEvent,
@@ -541,6 +541,8 @@ def seed(
         with engine.begin() as conn:
             # The deals bypassed the ORM, so the pipeline's running totals are counted here once.
             totals.rebuild(conn, ws_id)
+            # And the words of their names, which a reference with a slip is matched against.
+            namewords.file_every_name(conn, ws_id)
             if pg:
                 for table in ("users", "companies", "contacts", "deals"):
                     conn.execute(

@@ -210,7 +210,7 @@ def _refused(exc) -> int:  # type: ignore[no-untyped-def]
 def cmd_import(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from bot.services.dataio.importer import Importer, operator
+    from bot.services.dataio.importer import Importer, operator, undo_all
     from bot.services.dataio.tabular import NotATable
     from bot.services.errors import DomainError
 
@@ -219,7 +219,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         actor = operator(sessions, args.workspace, args.as_user)
         importer = Importer(sessions)
         if args.undo:
-            undone = importer.undo(actor, args.undo)
+            undone = undo_all(importer, actor, args.undo)
             print(
                 f"undone: {undone.deleted:,} records deleted, {undone.restored:,} put back, "
                 f"{undone.kept:,} kept (changed or used since the import)"
@@ -238,8 +238,9 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 def _import_file(importer, actor, path, args) -> int:  # type: ignore[no-untyped-def]
     import tempfile
+    from pathlib import Path
 
-    from bot.services.dataio.importer import archive_members, extract, record_type_of
+    from bot.services.dataio.importer import archive_members, import_archive, record_type_of
 
     members = archive_members(path)
     if members is None:
@@ -249,38 +250,59 @@ def _import_file(importer, actor, path, args) -> int:  # type: ignore[no-untyped
                 file=sys.stderr,
             )
             return 2
-        return _import_one(importer, actor, path, record_type_of(args.type), args, path.name)
+        result = importer.run(
+            actor,
+            path,
+            record_type_of(args.type),
+            mode=args.mode,
+            dry_run=args.dry_run,
+            report=_report_path(args, path.name),
+            file_name=path.name,
+            dates=args.dates,
+            progress=_ProgressLine(),
+        )
+        _said(result, args, _report_path(args, path.name))
+        return 0
+    progress: dict[str, _ProgressLine] = {}
     with tempfile.TemporaryDirectory() as tmp:
-        from pathlib import Path
-
-        for kind, member in members:
-            code = _import_one(importer, actor, extract(path, member, Path(tmp)), kind, args, member)
-            if code:
-                return code
+        done = import_archive(
+            importer,
+            actor,
+            path,
+            members,
+            Path(tmp),
+            mode=args.mode,
+            dry_run=args.dry_run,
+            dates=args.dates,
+            report_for=lambda member: _report_path(args, member),
+            progress=lambda member, p: progress.setdefault(member, _ProgressLine())(p),
+            done=lambda member, result: _said(result, args, _report_path(args, member)),
+        )
+    if done.brought.anything:
+        # A dry run adds nothing first, so the columns of the fields it would add are left out above.
+        print(f"{path.name}: {'would be ' if args.dry_run else ''}{done.brought.described()}")
+    if not args.dry_run:
+        print(f"undo every file of it: crm-bot import --undo {','.join(done.batch_ids)}")
     return 0
 
 
-def _import_one(importer, actor, path, kind, args, name) -> int:  # type: ignore[no-untyped-def]
+def _report_path(args, name):  # type: ignore[no-untyped-def]
     from pathlib import Path
 
-    report = Path(args.report or f"{path.stem}-bad-rows.csv")
-    if args.report is None:
-        report = Path.cwd() / f"{Path(name).stem}-bad-rows.csv"
-    result = importer.run(
-        actor,
-        path,
-        kind,
-        mode=args.mode,
-        dry_run=args.dry_run,
-        report=report,
-        file_name=name,
-        dates=args.dates,
-        progress=_ProgressLine(),
-    )
+    if args.report is not None:
+        return Path(args.report)
+    return Path.cwd() / f"{Path(name).stem}-bad-rows.csv"
+
+
+def _said(result, args, report) -> None:  # type: ignore[no-untyped-def]
+    name = result.file_name
     print(file=sys.stderr)
     verb = "would import" if args.dry_run else "imported"
     print(f"{name} ({result.layout}): {result.rows:,} rows in {result.seconds:.1f} s")
-    print("  columns: " + ", ".join(f"{result.headers[i]} → {f}" for i, f in sorted(result.mapping.items())))
+    print(
+        "  columns: "
+        + ", ".join(f"{result.headers[i]} → {result.label(f)}" for i, f in sorted(result.mapping.items()))
+    )
     if result.unmapped:
         print("  left out (no field of that name): " + ", ".join(result.unmapped))
     treated = {"skip": ("skipped", result.skipped), "update": ("updated", result.updated)}
@@ -295,7 +317,6 @@ def _import_one(importer, actor, path, kind, args, name) -> int:  # type: ignore
         report.unlink(missing_ok=True)
     if not args.dry_run:
         print(f"  undo it all: crm-bot import --undo {result.batch_id}")
-    return 0
 
 
 def cmd_export(args: argparse.Namespace) -> int:
@@ -369,7 +390,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--dates", choices=["mdy", "dmy"], default="mdy", help="how to read 03/04/2025 (default: mdy)"
     )
     imp.add_argument("--report", help="where the bad rows go (default: FILE-bad-rows.csv here)")
-    imp.add_argument("--undo", metavar="BATCH", help="undo a whole import by the id it printed")
+    imp.add_argument(
+        "--undo",
+        metavar="BATCH",
+        help="undo a whole import by the id it printed (an export's: ids,comma,separated)",
+    )
     imp.set_defaults(func=cmd_import)
 
     exp = sub.add_parser("export", help="export every record, import and audit event of a workspace")

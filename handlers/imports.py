@@ -22,9 +22,17 @@ from bot.blocks.messages import describe
 from bot.commands.registry import Ctx, Reply, command
 from bot.services import policy
 from bot.services.dataio import pending as store
-from bot.services.dataio.columns import guess_mapping, guess_type
+from bot.services.dataio.columns import guess_type
 from bot.services.dataio.exporter import Exporter
-from bot.services.dataio.importer import Importer, Result
+from bot.services.dataio.importer import (
+    Importer,
+    Result,
+    archive_members,
+    import_archive,
+    real_now,
+    undo_all,
+)
+from bot.services.dataio.settings import Settings
 from bot.services.dataio.tabular import NotATable, Table
 from bot.services.errors import DomainError, Forbidden
 from bot.slack.reply import make_ctx, safely
@@ -33,6 +41,8 @@ log = logging.getLogger(__name__)
 # The most a shared file may hold (a million contacts is ~150 MB of CSV).
 MAX_FILE_BYTES = 2 * 1024**3
 PROGRESS_EVERY = 2.0
+# What a pending import holds when it is an export's zip rather than one record type.
+ARCHIVE = "archive"
 
 
 @command("import", usage="import", examples=["import"], group="Other")
@@ -83,6 +93,9 @@ def on_shared_file(event: dict[str, Any], body: dict[str, Any], context: BoltCon
     name = str(info.get("name") or "file.csv")
     try:
         pending = _fetch(ctx, info, channel, thread, event.get("text") or "")
+        if pending.record_type == ARCHIVE:
+            _post_archive_preview(ctx, client, pending)
+            return
         result = _dry_run(ctx, pending)
     except NotATable as exc:
         client.chat_postMessage(channel=channel, thread_ts=thread, text=f"📄 {name}: {exc}")
@@ -105,9 +118,15 @@ def _fetch(ctx: Ctx, info: dict[str, Any], channel: str, thread: str, text: str)
     name = str(info.get("name") or "file.csv")
     pending = store.new(ctx.team_id, ctx.user_id, channel, thread, name, "contact")
     _download(url, ctx.client.token if ctx.client else "", pending.data)
+    if archive_members(pending.data):
+        # An export of this CRM: every file in it, in the order they name each other.
+        pending.record_type = ARCHIVE
+        pending.save()
+        return pending
     headers = Table(pending.data).read_header()
     pending.record_type = guess_type(headers, text, name)
-    pending.mapping = {str(k): v for k, v in guess_mapping(pending.record_type, headers).items()}
+    guessed = Importer(ctx.sessions).guess(ctx.actor, pending.record_type, headers)
+    pending.mapping = {str(k): v for k, v in guessed.items()}
     pending.save()
     return pending
 
@@ -141,6 +160,19 @@ def _dry_run(ctx: Ctx, pending: store.Pending) -> Result:
     )
 
 
+def _post_archive_preview(ctx: Ctx, client: Any, pending: store.Pending) -> None:
+    members = archive_members(pending.data) or []
+    adds = Settings(ctx.sessions, real_now).bring(ctx.actor, pending.data, dry_run=True)
+    text, blocks = ui.archive_preview(
+        pending.file_name, [m for _, m in members], pending.id, adds.described() if adds.anything else ""
+    )
+    posted = client.chat_postMessage(
+        channel=pending.channel, thread_ts=pending.thread_ts, text=text, blocks=[b.to_dict() for b in blocks]
+    )
+    pending.preview_ts = posted.get("ts")
+    pending.save()
+
+
 def _post_preview(client: Any, pending: store.Pending, result: Result) -> None:
     text, blocks = ui.preview(result, pending.id, pending.mode)
     posted = client.chat_postMessage(
@@ -153,11 +185,15 @@ def _post_preview(client: Any, pending: store.Pending, result: Result) -> None:
 
 
 def _upload_report(client: Any, pending: store.Pending) -> None:
+    _upload(client, pending, pending.report, f"{Path(pending.file_name).stem}-bad-rows.csv")
+
+
+def _upload(client: Any, pending: store.Pending, report: Path, name: str) -> None:
     client.files_upload_v2(
         channel=pending.channel,
         thread_ts=pending.thread_ts,
-        file=str(pending.report),
-        filename=f"{Path(pending.file_name).stem}-bad-rows.csv",
+        file=str(report),
+        filename=name,
         title="Bad rows and why",
         request_file_info=False,
     )
@@ -207,7 +243,33 @@ def on_import(body: dict[str, Any], action: dict[str, Any], context: BoltContext
                 channel=pending.channel, ts=ts, text=ui.progress(p.rows, p.rate, p.phase, p.eta)
             )
 
+    def run_archive() -> Reply:
+        members = archive_members(pending.data) or []
+        reports: dict[str, Path] = {}
+        with tempfile.TemporaryDirectory() as tmp:
+            done = import_archive(
+                Importer(ctx.sessions),
+                ctx.actor,
+                pending.data,
+                members,
+                Path(tmp),
+                mode=pending.mode,
+                report_for=lambda member: reports.setdefault(
+                    member, pending.report.with_name(f"{pending.id}-{Path(member).stem}-bad-rows.csv")
+                ),
+                progress=lambda _member, p: tell(p),
+            )
+            for result in done.results:
+                report = reports[result.file_name]
+                if result.bad:
+                    _upload(client, pending, report, f"{Path(result.file_name).stem}-bad-rows.csv")
+                report.unlink(missing_ok=True)
+        text, blocks = ui.archive_done(pending.file_name, done)
+        return Reply(text, blocks)
+
     def run() -> Reply:
+        if pending.record_type == ARCHIVE:
+            return run_archive()
         result = Importer(ctx.sessions).run(
             ctx.actor,
             pending.data,
@@ -239,7 +301,8 @@ def on_cancel(body: dict[str, Any], action: dict[str, Any], respond: Respond) ->
 def on_undo(body: dict[str, Any], action: dict[str, Any], context: BoltContext, respond: Respond) -> None:
     ctx = make_ctx(context, body, "action")
     reply = safely(
-        ctx, lambda: Reply.say(ui.undone(Importer(ctx.sessions).undo(ctx.actor, action.get("value") or "")))
+        ctx,
+        lambda: Reply.say(ui.undone(undo_all(Importer(ctx.sessions), ctx.actor, action.get("value") or ""))),
     )
     respond(text=reply.text, blocks=reply.blocks_json(), replace_original=False, response_type="in_channel")
 
@@ -252,7 +315,9 @@ def open_mapping(ack: Ack, body: dict[str, Any], action: dict[str, Any], context
     if pending is None or pending.state != "preview":
         return
     headers = Table(pending.data).read_header()
-    context.client.views_open(trigger_id=body["trigger_id"], view=ui.mapping_modal(pending, headers))
+    ctx = make_ctx(context, body, "action")
+    custom = Importer(ctx.sessions).custom_fields(ctx.actor, pending.record_type)
+    context.client.views_open(trigger_id=body["trigger_id"], view=ui.mapping_modal(pending, headers, custom))
 
 
 def on_mapping(view: dict[str, Any], body: dict[str, Any], context: BoltContext) -> None:
@@ -265,12 +330,12 @@ def on_mapping(view: dict[str, Any], body: dict[str, Any], context: BoltContext)
     if pending is None or pending.state != "preview":
         return
     record_type, mode, mapping = ui.read_mapping(view)
+    ctx = make_ctx(context, body, "view", channel_id=pending.channel)
     if record_type != pending.record_type:
-        mapping = guess_mapping(record_type, Table(pending.data).read_header())
+        mapping = Importer(ctx.sessions).guess(ctx.actor, record_type, Table(pending.data).read_header())
     pending.record_type, pending.mode = record_type, mode
     pending.mapping = {str(k): v for k, v in mapping.items()}
     pending.save()
-    ctx = make_ctx(context, body, "view", channel_id=pending.channel)
     try:
         result = _dry_run(ctx, pending)
     except (NotATable, DomainError) as exc:

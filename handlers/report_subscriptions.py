@@ -4,7 +4,7 @@ by the scheduler (bot/proactive/kinds/report.py)."""
 
 from __future__ import annotations
 
-import re
+from dataclasses import replace
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, Respond
@@ -14,6 +14,7 @@ from bot.blocks import cards, ids
 from bot.blocks.common import button, section
 from bot.blocks.messages import REPORT_SUBSCRIBE_USAGE
 from bot.commands.registry import Ctx, Reply, command
+from bot.intents.reports import take_pipeline
 from bot.proactive.blockkit import local_time
 from bot.services.errors import Invalid
 from bot.services.report_subscriptions import (
@@ -32,9 +33,11 @@ def _service(ctx: Ctx) -> ReportSubscriptions:
 
 
 def describe(v: ReportSubscriptionView) -> str:
-    """``the team's forecast (this quarter), weekly on Monday at 08:30 (America/New_York)``."""
+    """``the team's forecast (this quarter), weekly on Monday at 08:30 (America/New_York)``; ``the
+    team's deals won in Renewals (last week), …`` for one pipeline."""
     who = f"<@{v.owner_slack_id}>'s" if v.owner_slack_id else "the team's"
-    return f"{who} {MEASURE_NAMES[v.measure]} ({PERIOD_NAMES[v.period]}), {v.schedule()} ({v.tz})"
+    where = f" in {v.pipeline}" if v.pipeline else ""
+    return f"{who} {MEASURE_NAMES[v.measure]}{where} ({PERIOD_NAMES[v.period]}), {v.schedule()} ({v.tz})"
 
 
 def _line(v: ReportSubscriptionView) -> str:
@@ -43,19 +46,23 @@ def _line(v: ReportSubscriptionView) -> str:
 
 @command(
     "report subscribe",
-    usage="report subscribe MEASURE #channel daily|weekly DAYS [HH:MM] [PERIOD] [@someone|mine|team] [in ZONE]",
+    usage=(
+        "report subscribe MEASURE #channel daily|weekly DAYS [HH:MM] [PERIOD] [@someone|mine|team]"
+        " [pipeline NAME] [in ZONE]"
+    ),
     examples=[
         "report subscribe forecast #sales-leads weekly mon 08:30",
+        "report subscribe won #renewals weekly mon 08:30 pipeline Renewals",
         "report subscribe won #sales daily 18:00 this week",
         "report subscribe activity #team weekly mon,thu 09:00 last week in Europe/Paris",
     ],
     group="Pipeline",
 )
 def report_subscribe(ctx: Ctx, args: str) -> Reply:
-    """Post a report (with its chart) to a channel every day or on some weekdays, at a time in your zone or one you name."""
-    if re.search(r"(?:^|\s)pipeline\s", f" {args} "):
-        raise Invalid("report_subscription.pipeline.unsupported", field="pipeline")
-    order = read_order(args)
+    """Post a report (with its chart) to a channel every day or on some weekdays, at a time in your zone or
+    one you name; every pipeline's deals, or one's with `pipeline NAME`."""
+    pipeline, args = take_pipeline(ctx, args)
+    order = replace(read_order(args), pipeline=pipeline)
     if order.channel is None and (not ctx.channel_id or ctx.channel_id.startswith("D")):
         raise Invalid("report_subscription.channel.missing", field="channel")
     channel, name = channel_of(ctx, order.channel)

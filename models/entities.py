@@ -799,6 +799,28 @@ class PipelineTotal(WorkspaceScoped, Base):
     amount: Mapped[Decimal] = mapped_column(Numeric(16, 2), default=Decimal(0))
 
 
+NAMED_TABLES = ("contacts", "companies", "deals")
+
+
+class NameWord(WorkspaceScoped, Base):
+    """Each word of a workspace's contact, company and deal names, filed under itself and under each
+    spelling of it with one letter left out. A reference's word, and each of its own one-letter-out
+    spellings, finds by one index read the words it could be with one slip (left out, added, struck,
+    swapped: ``bot/services/namewords.py``), so a typo is matched word by word, on evidence, without
+    reading every name that shares a few letters with it. Words are only ever added: one no longer in any
+    name finds nothing further on, and a name whose words are missing here is still found by the slower
+    passes of ``bot/services/lookup.py``."""
+
+    __tablename__ = "name_words"
+
+    workspace_id: Mapped[int] = mapped_column(
+        ForeignKey("workspaces.id", ondelete="CASCADE"), primary_key=True
+    )
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)
+    variant: Mapped[str] = mapped_column(String(64), primary_key=True)
+    word: Mapped[str] = mapped_column(String(64), primary_key=True)
+
+
 @cache
 def optional_links(table: Any) -> list[tuple[Any, Any]]:
     """The (table, column) pairs that may point at a row of ``table`` and may be left empty: the links

@@ -105,9 +105,10 @@ class Subscription(WorkspaceScoped, Base):
 
 
 class ReportSubscription(WorkspaceScoped, Base):
-    """A channel's standing order for a report: a measure for the team or one person, over a period
-    counted from each run's day, daily or on some weekdays at a local time in a zone (the
-    subscriber's unless another was given). Its figures are read as the subscriber may see them."""
+    """A channel's standing order for a report: a measure for the team or one person, over every
+    pipeline's deals or one's, over a period counted from each run's day, daily or on some weekdays at a
+    local time in a zone (the subscriber's unless another was given). Its figures are read as the
+    subscriber may see them."""
 
     __tablename__ = "report_subscriptions"
     __table_args__ = (
@@ -116,6 +117,8 @@ class ReportSubscription(WorkspaceScoped, Base):
         tenant_key("report_subscriptions", "created_by", "users"),
         # A report about a person goes with them, rather than becoming the team's.
         tenant_key("report_subscriptions", "owner_id", "users", ondelete="CASCADE"),
+        # A report kept to one pipeline goes with it (a renamed one keeps it, by its row).
+        tenant_key("report_subscriptions", "pipeline_id", "pipelines", ondelete="CASCADE"),
         one_of("measure", REPORT_MEASURES),
         one_of("period", REPORT_PERIODS),
         one_of("frequency", FREQUENCIES),
@@ -128,6 +131,8 @@ class ReportSubscription(WorkspaceScoped, Base):
     measure: Mapped[str] = mapped_column(String(16))
     # The person the figures are about; None: the team.
     owner_id: Mapped[int | None] = mapped_column()
+    # The pipeline whose deals it counts; None: every pipeline.
+    pipeline_id: Mapped[int | None] = mapped_column()
     period: Mapped[str] = mapped_column(String(16))
     frequency: Mapped[str] = mapped_column(String(8))
     # Weekly: the days it runs, "0,3" (0 = Monday); daily: None.

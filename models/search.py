@@ -33,3 +33,23 @@ def include_name(name: str | None, type_: str, parent_names: object) -> bool:
     from models.entities import MIGRATION_ONLY_INDEXES
 
     return not is_search_object(name) and not (type_ == "index" and name in MIGRATION_ONLY_INDEXES)
+
+
+# A word of fewer letters, or with a digit, is filed only as it is: one slip away from it are too many others.
+SLIP_MIN = 4
+# The longest word filed (the column's width); a longer one is left to the other passes.
+WORD_MAX = 64
+
+
+def spellings(word: str) -> set[str]:
+    """``word`` and each of its spellings with one letter left out, under which table ``name_words``
+    files it. Two words one slip apart (a letter left out, added, struck or two swapped) share one of
+    them, so a reference's word finds its candidates by one index read (a "symmetric delete" index)."""
+    if len(word) < SLIP_MIN or not word.isalpha():
+        return {word}
+    return {word} | {word[:i] + word[i + 1 :] for i in range(len(word))}
+
+
+def name_words(key: str) -> set[str]:
+    """The words of a name's folded key that ``name_words`` files."""
+    return {w for w in key.split() if len(w) <= WORD_MAX}

@@ -3,6 +3,7 @@ mapping form, the progress line and the result."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from slack_sdk.models.blocks import (
@@ -19,7 +20,8 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from bot.services.dataio.columns import column, field_names
+from bot.services.dataio.columns import column, custom_name, field_names, label
+from bot.services.views import CustomFieldView
 
 IMPORT_GO = "import_go"
 IMPORT_EDIT = "import_edit"
@@ -50,7 +52,8 @@ HOW_TO = (
     "3. I answer with the columns I matched, the first rows and how many are new, already here or bad; "
     "then *Import*, *Edit mapping* or *Cancel*.\n"
     "Bad rows are left out and listed with their reason in a file; the whole import is undone with one "
-    "button. Excel workbooks (.xlsx) are read too, from their first sheet. From a terminal: `crm-bot import FILE --type contacts`."
+    "button. Excel workbooks (.xlsx) are read too, from their first sheet, and a zip of my own export "
+    "whole, with its custom fields and pipelines. From a terminal: `crm-bot import FILE --type contacts`."
 )
 
 
@@ -65,10 +68,7 @@ def preview(result: Any, pending_id: str, mode: str) -> tuple[str, list[Block]]:
         f"*{result.new:,} new* · *{result.matching:,} already here* ({MODES[mode].split(' (')[0]}) · "
         f"{result.repeated:,} repeated in the file · *{result.bad:,} bad*"
     )
-    mapped = ", ".join(
-        f"{result.headers[i]} → {column(result.record_type, f).header}"
-        for i, f in sorted(result.mapping.items())
-    )
+    mapped = ", ".join(f"{result.headers[i]} → {result.label(f)}" for i, f in sorted(result.mapping.items()))
     blocks: list[Block] = [
         SectionBlock(text=MarkdownTextObject(text=f"{head}\n{counts}")),
         SectionBlock(text=MarkdownTextObject(text=f"*Columns:* {mapped}"[:2900])),
@@ -107,6 +107,50 @@ def preview(result: Any, pending_id: str, mode: str) -> tuple[str, list[Block]]:
     return f"{head} {result.new:,} new, {result.matching:,} already here, {result.bad:,} bad.", blocks
 
 
+def archive_preview(
+    file_name: str, members: list[str], pending_id: str, adds: str = ""
+) -> tuple[str, list[Block]]:
+    """An export of this CRM shared whole: its files, imported in the order they name each other;
+    ``adds``: the fields and pipelines this workspace lacks, which go in first."""
+    head = f"📦 *{file_name}* is an export: {', '.join(members)}."
+    if adds:
+        head += f"\nFirst, to this workspace: {adds}."
+    body = (
+        "Import brings in the custom fields and pipelines it uses that this workspace lacks, then each file "
+        "in that order (records already here are skipped); each file's bad rows come as a file, and one "
+        "button undoes it all."
+    )
+    blocks: list[Block] = [
+        SectionBlock(text=MarkdownTextObject(text=f"{head}\n{body}"[:2900])),
+        ActionsBlock(
+            block_id="import_preview",
+            elements=[
+                _button("Import", IMPORT_GO, pending_id, "primary"),
+                _button("Cancel", IMPORT_CANCEL, pending_id),
+            ],
+        ),
+    ]
+    return f"{file_name} is an export: {', '.join(members)}.", blocks
+
+
+def archive_done(file_name: str, done: Any) -> tuple[str, list[Block]]:
+    lines = [
+        f"• {r.file_name}: {r.created:,} new, {r.matching:,} already here, {r.bad:,} bad rows left out"
+        for r in done.results
+    ]
+    text = f"✅ Imported {file_name}:\n" + "\n".join(lines)
+    if done.brought.anything:
+        text += f"\nAdded first: {done.brought.described()}."
+    blocks: list[Block] = [
+        SectionBlock(text=MarkdownTextObject(text=text[:2900])),
+        ActionsBlock(
+            block_id="import_done",
+            elements=[_button("Undo import", IMPORT_UNDO, ",".join(done.batch_ids), "danger")],
+        ),
+    ]
+    return text, blocks
+
+
 def progress(rows: int, rate: float, phase: str, eta: float | None) -> str:
     left = f", about {eta:.0f} s left" if eta is not None else ""
     return f"⏳ Importing: {rows:,} rows read ({rate:,.0f} rows/s{left}); {phase}…"
@@ -138,13 +182,15 @@ def undone(u: Any) -> str:
     return text
 
 
-def _options(record_type: str) -> list[Option]:
+def _options(record_type: str, custom: Sequence[CustomFieldView] = ()) -> list[Option]:
     opts = [Option(value=LEAVE_OUT, text="— leave it out —")]
     opts += [Option(value=f, text=column(record_type, f).header) for f in field_names(record_type)]
-    return opts
+    # The workspace's own fields of the type: a column is only ever put in a field that exists.
+    opts += [Option(value=custom_name(f), text=label(record_type, custom_name(f), custom)) for f in custom]
+    return opts[:100]
 
 
-def mapping_modal(pending: Any, headers: list[str]) -> View:
+def mapping_modal(pending: Any, headers: list[str], custom: Sequence[CustomFieldView] = ()) -> View:
     record_type = pending.record_type
     chosen = pending.columns()
     types = [Option(value=k, text=v) for k, v in TYPES.items()]
@@ -165,7 +211,7 @@ def mapping_modal(pending: Any, headers: list[str]) -> View:
             ),
         ),
     ]
-    options = _options(record_type)
+    options = _options(record_type, custom)
     for pos, header in enumerate(headers[:MAX_MAPPED_COLUMNS]):
         current = chosen.get(pos, LEAVE_OUT)
         blocks.append(
@@ -215,6 +261,8 @@ def export_started() -> str:
 
 def export_done(counts: dict[str, int]) -> str:
     shown = ", ".join(
-        f"{n:,} {k if k in ('audit', 'import') else TYPES.get(k, k)}" for k, n in counts.items()
+        f"{n:,} {k if k in ('audit', 'import') else TYPES.get(k, k)}"
+        for k, n in counts.items()
+        if k not in ("field", "stage")
     )
     return f"📦 The export: {shown}. One CSV per type in the zip; `crm-bot import` reads it back."

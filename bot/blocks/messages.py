@@ -472,8 +472,11 @@ TEMPLATES: dict[str, Template] = {
     "report_subscription.word": Template(
         "I don't know what “{value}” means in a subscription.", REPORT_SUBSCRIBE_USAGE
     ),
-    "report_subscription.pipeline.unsupported": Template(
-        "Reports for one pipeline are not built yet.", "Subscribe the team's or one person's figures."
+    "report.pipeline.unsupported": Template(
+        "The {measure} report is not counted per pipeline: quotas are per person over every pipeline,"
+        " activity and satisfaction are logged against people, not deals.",
+        "Ask for it without `pipeline {pipeline}`; per pipeline: won, lost, win rate, cycle, velocity,"
+        " funnel, forecast, customers.",
     ),
     # Pipeline summaries and alerts
     "subscription.exists": Template(_subscription_exists, _SUBSCRIPTIONS),
@@ -546,6 +549,10 @@ TEMPLATES: dict[str, Template] = {
     ),
     "import.not_found": Template("There is no import {value} in this workspace."),
     "import.already_undone": Template("That import was undone already."),
+    "import.field_gone": Template(
+        "A custom field this import's columns were mapped to was removed since; look at the mapping again.",
+        "Edit mapping shows the fields there are now.",
+    ),
     "import.undo_forbidden": Template("Only whoever ran an import, a manager or an admin may undo it."),
     "export.forbidden": Template("Only managers and admins may export the workspace."),
     "workspace.not_here": Template("There is no workspace “{value}” in this database."),

@@ -8,34 +8,42 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 
-from bot.blocks.reports import Asker, Report, figures
+from bot.blocks.reports import Asker, Report, figures, funnel_parts, scoped
 from bot.charts import ChartSpec
 
 
-def _funnel(ctx: Asker, start: date, end: date, owner: str | None) -> list[ChartSpec]:
-    f = figures(ctx, "funnel", start, end, owner)
-    if not f.added:
-        return []
-    labels = (*(st.name for st in f.stages), "Won")
-    reached = (*(float(st.reached) for st in f.stages), float(f.won))
-    return [
-        ChartSpec(
-            "funnel.png",
-            "Funnel: deals reaching each stage",
-            labels,
-            (("deals", reached),),
-            "Deals",
-            caption="Funnel",
+def _funnel(ctx: Asker, start: date, end: date, owner: str | None, pipeline: str | None) -> list[ChartSpec]:
+    """A chart per pipeline the funnel shows (each through its own stages)."""
+    out = []
+    for name in funnel_parts(ctx, pipeline):
+        f = figures(ctx, "funnel", start, end, owner, name)
+        if not f.added:
+            continue
+        labels = (*(st.name for st in f.stages), "Won")
+        reached = (*(float(st.reached) for st in f.stages), float(f.won))
+        out.append(
+            ChartSpec(
+                f"funnel-{_slug(name)}.png" if name else "funnel.png",
+                f"{scoped('Funnel', name)}: deals reaching each stage",
+                labels,
+                (("deals", reached),),
+                "Deals",
+                caption=scoped("Funnel", name),
+            )
         )
-    ]
+    return out
+
+
+def _slug(name: str) -> str:
+    return "".join(c if c.isalnum() else "-" for c in name.lower()).strip("-") or "pipeline"
 
 
 def _bucket(a: date, b: date) -> str:
     return f"{a:%b %Y}" if a.month == b.month else f"Q{(a.month - 1) // 3 + 1} {a.year}"
 
 
-def _forecast(ctx: Asker, start: date, end: date, owner: str | None) -> list[ChartSpec]:
-    f = figures(ctx, "forecast", start, end, owner)
+def _forecast(ctx: Asker, start: date, end: date, owner: str | None, pipeline: str | None) -> list[ChartSpec]:
+    f = figures(ctx, "forecast", start, end, owner, pipeline)
     out = []
     for currency in sorted(f.amounts):  # one chart per currency: never one scale for two
         labels = tuple(_bucket(a, b) for a, b, _ in f.buckets)
@@ -44,17 +52,17 @@ def _forecast(ctx: Asker, start: date, end: date, owner: str | None) -> list[Cha
         out.append(
             ChartSpec(
                 f"forecast-{currency.lower()}.png",
-                f"Forecast ({currency}) by expected close",
+                scoped(f"Forecast ({currency}) by expected close", pipeline),
                 labels,
                 (("amount", plain), ("weighted", weighted)),
                 currency,
-                caption=f"Forecast in {currency}",
+                caption=f"Forecast in {currency}" + (f" · {pipeline}" if pipeline else ""),
             )
         )
     return out
 
 
-def _quota(ctx: Asker, start: date, end: date, owner: str | None) -> list[ChartSpec]:
+def _quota(ctx: Asker, start: date, end: date, owner: str | None, pipeline: str | None) -> list[ChartSpec]:
     a = figures(ctx, "attainment", start, end, owner)
     if not a.lines:
         return []
@@ -72,7 +80,8 @@ def _quota(ctx: Asker, start: date, end: date, owner: str | None) -> list[ChartS
     ]
 
 
-CHARTS: dict[str, Callable[[Asker, date, date, str | None], list[ChartSpec]]] = {
+# (asker, first day, last day, owner's Slack id, pipeline's name) → the charts.
+CHARTS: dict[str, Callable[[Asker, date, date, str | None, str | None], list[ChartSpec]]] = {
     "funnel": _funnel,
     "forecast": _forecast,
     "quota": _quota,
@@ -88,4 +97,4 @@ def charts(ctx: Asker, report: Report, owner: str | None) -> list[ChartSpec]:
     if report.charts:
         return list(report.charts)
     chart = CHARTS.get(report.measure)
-    return chart(ctx, report.start, report.end, owner) if chart else []
+    return chart(ctx, report.start, report.end, owner, report.pipeline) if chart else []

@@ -21,7 +21,7 @@ from bot.services import policy
 from bot.services.feedback import Scores
 from bot.services.forecasts import Hindsight, Slice
 from bot.services.quotas import Attainment, QuotaLine
-from bot.services.reports import Activity, Closed, previous
+from bot.services.reports import Activity, Closed, check_pipeline_measure, previous
 from bot.services.timeutil import today_in
 
 if TYPE_CHECKING:
@@ -69,17 +69,46 @@ KIND_WORDS = {
 }
 
 
-def figures(ctx: Asker, report: str, start: date, end: date, owner: str | None) -> Any:
-    """``ctx.crm.<report>`` over the period, read once per request where the asker keeps figures (a
-    Slack request does): the chart draws what the reply showed, without reading it all again."""
+def figures(
+    ctx: Asker, report: str, start: date, end: date, owner: str | None, pipeline: str | None = None
+) -> Any:
+    """``ctx.crm.<report>`` over the period (kept to one pipeline's deals when named), read once per
+    request where the asker keeps figures (a Slack request does): the chart draws what the reply showed,
+    without reading it all again."""
     kept = getattr(ctx, "figures", None)
-    key = (report, start, end, owner)
+    key = (report, start, end, owner, pipeline)
     if isinstance(kept, dict) and key in kept:
         return kept[key]
-    got = getattr(ctx.crm, report)(ctx.actor, start, end, owner)
+    scope = {"pipeline": pipeline} if pipeline else {}
+    got = getattr(ctx.crm, report)(ctx.actor, start, end, owner, **scope)
     if isinstance(kept, dict):
         kept[key] = got
     return got
+
+
+def pipeline_names(ctx: Asker) -> list[str]:
+    """The workspace's pipelines by name, in their order (read once per request, as :func:`figures`)."""
+    kept = getattr(ctx, "figures", None)
+    if isinstance(kept, dict) and "pipelines" in kept:
+        return list(kept["pipelines"])
+    names = [p.name for p in ctx.crm.pipelines(ctx.actor)]
+    if isinstance(kept, dict):
+        kept["pipelines"] = names
+    return names
+
+
+def funnel_parts(ctx: Asker, pipeline: str | None) -> list[str | None]:
+    """The pipelines a funnel is shown for, one by one, each through its own stages: the one named,
+    else each of several, else the workspace's only one (None)."""
+    if pipeline:
+        return [pipeline]
+    names = pipeline_names(ctx)
+    return list(names) if len(names) > 1 else [None]
+
+
+def scoped(title: str, pipeline: str | None) -> str:
+    """A report's or chart's title, naming the pipeline it is kept to."""
+    return f"{title} in {pipeline}" if pipeline else title
 
 
 def _span(start: date, end: date) -> str:
@@ -101,7 +130,9 @@ def _kinds(counts: dict[str, int]) -> str:
     return ", ".join(shown) or "nothing logged"
 
 
-def _activity(ctx: Asker, start: date, end: date, owner: str | None) -> tuple[str, list[str]]:
+def _activity(
+    ctx: Asker, start: date, end: date, owner: str | None, pipeline: str | None = None
+) -> tuple[str, list[str]]:
     a: Activity = ctx.crm.activity(ctx.actor, start, end, owner)
     before: Activity = ctx.crm.activity(ctx.actor, *previous(start, end), owner)
     order = list(KIND_WORDS)
@@ -117,16 +148,18 @@ def _activity(ctx: Asker, start: date, end: date, owner: str | None) -> tuple[st
     return f"{whose} activity", lines
 
 
-def _cycle(ctx: Asker, start: date, end: date, owner: str | None) -> tuple[str, list[str]]:
-    c = ctx.crm.cycle(ctx.actor, start, end, owner)
-    whose = _whose(owner)
+def _cycle(
+    ctx: Asker, start: date, end: date, owner: str | None, pipeline: str | None = None
+) -> tuple[str, list[str]]:
+    c = figures(ctx, "cycle", start, end, owner, pipeline)
+    title = scoped(f"{_whose(owner)} sales cycle", pipeline)
     if c.average is None or c.median is None:
-        return f"{whose} sales cycle", ["*No deals won in this period.*"]
+        return title, ["*No deals won in this period.*"]
     lines = [
         f"*{c.average:.0f} days on average* (median {c.median:.0f}) from added to won",
         f"over {deals_count(c.won)} won",
     ]
-    return f"{whose} sales cycle", lines
+    return title, lines
 
 
 def _slice(sl: Slice, currency: str) -> str:
@@ -151,8 +184,10 @@ def _hindsight(h: Hindsight, currency: str, today: date) -> list[str]:
     ]
 
 
-def _forecast(ctx: Asker, start: date, end: date, owner: str | None) -> tuple[str, list[str]]:
-    f = figures(ctx, "forecast", start, end, owner)
+def _forecast(
+    ctx: Asker, start: date, end: date, owner: str | None, pipeline: str | None = None
+) -> tuple[str, list[str]]:
+    f = figures(ctx, "forecast", start, end, owner, pipeline)
     currency = ctx.crm.workspace_currency(ctx.actor)
     whose = _whose(owner)
     lines = [
@@ -176,7 +211,12 @@ def _forecast(ctx: Asker, start: date, end: date, owner: str | None) -> tuple[st
         )
     if f.hindsight is not None:
         lines += _hindsight(f.hindsight, currency, today_in(ctx.tz, ctx.now()))
-    return f"{whose} forecast", lines
+    if f.pipelines:
+        lines.append(
+            f"_All pipelines: {', '.join(f.pipelines)} (each stage under its pipeline's name);"
+            " one alone: /crm report forecast pipeline NAME_"
+        )
+    return scoped(f"{whose} forecast", pipeline), lines
 
 
 def _pct(rate: float | None) -> str:
@@ -189,13 +229,12 @@ def _days(days: float | None) -> str:
     return "under a day" if days < 1 else f"{days:.0f} day" if round(days) == 1 else f"{days:.0f} days"
 
 
-def _funnel(ctx: Asker, start: date, end: date, owner: str | None) -> tuple[str, list[str]]:
-    f = figures(ctx, "funnel", start, end, owner)
-    title = f"{_whose(owner)} funnel"
-    if not f.added:
-        return title, ["*No deals added in this period.*"]
-    lines = [f"*{deals_count(f.added)} added · {f.won} won ({_pct(f.won / f.added)})*"]
-    lines += [
+def _funnel_head(added: int, won: int) -> str:
+    return f"{deals_count(added)} added · {won} won ({_pct(won / added)})"
+
+
+def _funnel_stages(f: Any) -> list[str]:
+    return [
         f"• {st.name}: {st.reached} reached · {_pct(st.to_next)} on to the next · {_pct(st.to_won)} won"
         + (
             f" · median {_days(st.median_days)} in it"
@@ -207,12 +246,35 @@ def _funnel(ctx: Asker, start: date, end: date, owner: str | None) -> tuple[str,
         )
         for st in f.stages
     ]
+
+
+def _funnel(
+    ctx: Asker, start: date, end: date, owner: str | None, pipeline: str | None = None
+) -> tuple[str, list[str]]:
+    """One pipeline's funnel through its stages; with several pipelines and none named, each one's in
+    turn (their stages differ: one funnel over all of them would mean nothing)."""
+    title = scoped(f"{_whose(owner)} funnel", pipeline)
+    parts = funnel_parts(ctx, pipeline)
+    each = [(name, figures(ctx, "funnel", start, end, owner, name)) for name in parts]
+    added, won = sum(f.added for _, f in each), sum(f.won for _, f in each)
+    if not added:
+        return title, ["*No deals added in this period.*"]
+    if len(each) == 1:
+        return title, [f"*{_funnel_head(added, won)}*", *_funnel_stages(each[0][1])]
+    lines = [f"*{_funnel_head(added, won)}* in {len(each)} pipelines, each through its own stages"]
+    for name, f in each:
+        if not f.added:
+            lines.append(f"*{name}*: no deals added")
+            continue
+        lines += [f"*{name}*: {_funnel_head(f.added, f.won)}", *_funnel_stages(f)]
     return title, lines
 
 
-def _velocity(ctx: Asker, start: date, end: date, owner: str | None) -> tuple[str, list[str]]:
-    v = ctx.crm.velocity(ctx.actor, start, end, owner)
-    title = f"{_whose(owner)} pipeline velocity"
+def _velocity(
+    ctx: Asker, start: date, end: date, owner: str | None, pipeline: str | None = None
+) -> tuple[str, list[str]]:
+    v = figures(ctx, "velocity", start, end, owner, pipeline)
+    title = scoped(f"{_whose(owner)} pipeline velocity", pipeline)
     rows = [c for c in v.currencies if c.per_day is not None]
     if not rows:
         return title, ["*No deals won in this period, so no velocity yet.*"]
@@ -230,11 +292,12 @@ def _round(value: Decimal | None) -> Decimal:
 
 
 def _customers(
-    ctx: Asker, start: date, end: date, owner: str | None, quiet_days: int
+    ctx: Asker, start: date, end: date, owner: str | None, quiet_days: int, pipeline: str | None = None
 ) -> tuple[str, list[str]]:
-    c = ctx.crm.customers(ctx.actor, start, end, owner, quiet_days)
+    scope = {"pipeline": pipeline} if pipeline else {}
+    c = ctx.crm.customers(ctx.actor, start, end, owner, quiet_days, **scope)
     currency = ctx.crm.workspace_currency(ctx.actor)
-    title = f"{_whose(owner)} customers"
+    title = scoped(f"{_whose(owner)} customers", pipeline)
     lines = [
         f"*{c.buyers} {'customer' if c.buyers == 1 else 'customers'} bought · {moneys(c.revenue, currency)}*"
         f" ({c.new} new)",
@@ -268,7 +331,9 @@ def scores_line(x: Scores) -> str:
     return " · ".join(bits) or "no answers"
 
 
-def satisfaction_report(ctx: Asker, start: date, end: date, owner: str | None) -> tuple[str, list[str]]:
+def satisfaction_report(
+    ctx: Asker, start: date, end: date, owner: str | None, pipeline: str | None = None
+) -> tuple[str, list[str]]:
     r = ctx.crm.satisfaction(ctx.actor, start, end, owner)
     title = f"{user(owner)}'s satisfaction" if owner else "The team's satisfaction"
     if not r.team.nps and not r.team.csat:
@@ -297,7 +362,9 @@ def _ordinal(n: int) -> str:
     return f"{n}{suffix}"
 
 
-def quota_report(ctx: Asker, start: date, end: date, owner: str | None) -> tuple[str, list[str]]:
+def quota_report(
+    ctx: Asker, start: date, end: date, owner: str | None, pipeline: str | None = None
+) -> tuple[str, list[str]]:
     a: Attainment = figures(ctx, "attainment", start, end, owner)
     currency = ctx.crm.workspace_currency(ctx.actor)
     title = f"{user(owner)}'s quota" if owner else "The team's quotas"
@@ -320,8 +387,10 @@ def quota_report(ctx: Asker, start: date, end: date, owner: str | None) -> tuple
 
 
 def _won_lost(measure: str) -> Reader:
-    def read(ctx: Asker, start: date, end: date, owner: str | None) -> tuple[str, list[str]]:
-        c = ctx.crm.closed(ctx.actor, start, end, owner)
+    def read(
+        ctx: Asker, start: date, end: date, owner: str | None, pipeline: str | None = None
+    ) -> tuple[str, list[str]]:
+        c = figures(ctx, "closed", start, end, owner, pipeline)
         won = measure == "won"
         count, amounts = (c.won, c.won_amounts) if won else (c.lost, c.lost_amounts)
         currency = ctx.crm.workspace_currency(ctx.actor)
@@ -330,22 +399,25 @@ def _won_lost(measure: str) -> Reader:
             n, a = (o.won, o.won_amounts) if won else (o.lost, o.lost_amounts)
             if n:
                 lines.append(f"• {user(o.slack_id)}: {n} · {moneys(a, currency)}")
-        return f"{_whose(owner)} deals {'won' if won else 'lost'}", lines
+        return scoped(f"{_whose(owner)} deals {'won' if won else 'lost'}", pipeline), lines
 
     return read
 
 
-def _win_rate(ctx: Asker, start: date, end: date, owner: str | None) -> tuple[str, list[str]]:
-    c = ctx.crm.closed(ctx.actor, start, end, owner)
-    before = ctx.crm.closed(ctx.actor, *previous(start, end), owner)
+def _win_rate(
+    ctx: Asker, start: date, end: date, owner: str | None, pipeline: str | None = None
+) -> tuple[str, list[str]]:
+    c = figures(ctx, "closed", start, end, owner, pipeline)
+    before = figures(ctx, "closed", *previous(start, end), owner, pipeline)
     lines = [f"*{_rate(c)}*", f"Before ({_span(*previous(start, end))}): {_rate(before)}"]
     if not owner and len(c.owners) > 1:
         seen = [o for o in c.owners if policy.sees_figures_of(ctx.actor, o.slack_id)]
         lines += [f"• {user(o.slack_id)}: {o.won} of {o.won + o.lost}" for o in seen[:15]]
-    return f"{_whose(owner)} win rate", lines
+    return scoped(f"{_whose(owner)} win rate", pipeline), lines
 
 
-Reader = Callable[[Asker, date, date, str | None], tuple[str, list[str]]]
+# (asker, first day, last day, owner's Slack id, pipeline's name) → title and lines.
+Reader = Callable[[Asker, date, date, str | None, str | None], tuple[str, list[str]]]
 CLOSED_HOW = "by the day each deal closed"
 
 # Each measure's reader: (title and lines, what the period counts by).
@@ -417,9 +489,12 @@ class Trend:
     charts: list[ChartSpec] = field(default_factory=list)
 
 
-def _closed_trend(ctx: Asker, measure: str, start: date, end: date, owner: str | None) -> Trend:
+def _closed_trend(
+    ctx: Asker, measure: str, start: date, end: date, owner: str | None, pipeline: str | None = None
+) -> Trend:
     each = steps(start, end)
-    per = ctx.crm.closed_per_period(ctx.actor, [(st.start, st.end) for st in each], owner)
+    scope = {"pipeline": pipeline} if pipeline else {}
+    per = ctx.crm.closed_per_period(ctx.actor, [(st.start, st.end) for st in each], owner, **scope)
     currency = ctx.crm.workspace_currency(ctx.actor)
     word = _step_word(start, end)
     labels = tuple(st.label for st in each)
@@ -428,7 +503,7 @@ def _closed_trend(ctx: Asker, measure: str, start: date, end: date, owner: str |
         rated = [(st.label, c.win_rate) for st, c in zip(each, per, strict=True) if c.win_rate is not None]
         chart = ChartSpec(
             "win-rate.png",
-            f"Win rate per {word}",
+            scoped(f"Win rate per {word}", pipeline),
             tuple(label for label, _ in rated),
             (("win rate %", tuple(round(100 * r, 1) for _, r in rated)),),
             "% of closed deals won",
@@ -441,7 +516,7 @@ def _closed_trend(ctx: Asker, measure: str, start: date, end: date, owner: str |
     ]
     chart = ChartSpec(
         "won-lost.png",
-        f"Deals won and lost per {word}",
+        scoped(f"Deals won and lost per {word}", pipeline),
         labels,
         (("won", tuple(float(c.won) for c in per)), ("lost", tuple(float(c.lost) for c in per))),
         "Deals",
@@ -499,13 +574,15 @@ def _satisfaction_trend(ctx: Asker, start: date, end: date, owner: str | None) -
     return Trend([f"*Per {word}*", *lines], charts)
 
 
-def trend(ctx: Asker, measure: str, start: date, end: date, owner: str | None) -> Trend | None:
+def trend(
+    ctx: Asker, measure: str, start: date, end: date, owner: str | None, pipeline: str | None = None
+) -> Trend | None:
     """The measure's figures per period, for a measure with a trend shape over a span of more than one
     period; None otherwise."""
     if len(steps(start, end)) < 2:
         return None
     if measure in ("won", "lost", "win_rate"):
-        return _closed_trend(ctx, measure, start, end, owner)
+        return _closed_trend(ctx, measure, start, end, owner, pipeline)
     if measure == "activity":
         return _activity_trend(ctx, start, end, owner)
     if measure == "satisfaction":
@@ -528,6 +605,7 @@ class Report:
     start: date
     end: date
     charts: list[ChartSpec] | None = None
+    pipeline: str | None = None  # the one pipeline it is kept to; None: every pipeline
 
     @property
     def text(self) -> str:
@@ -547,16 +625,25 @@ def span(start: date, end: date) -> str:
 
 
 def compose(
-    ctx: Asker, measure: str, start: date, end: date, owner: str | None, *, inactive_days: int = 30
+    ctx: Asker,
+    measure: str,
+    start: date,
+    end: date,
+    owner: str | None,
+    *,
+    inactive_days: int = 30,
+    pipeline: str | None = None,
 ) -> Report:
     """The report of ``measure`` over the days ``start`` … ``end`` (the reader's zone), for the team or
-    one person (``owner``, a Slack id), as the asker may see it."""
+    one person (``owner``, a Slack id), over every pipeline's deals or one's (``pipeline``, its name),
+    as the asker may see it."""
+    check_pipeline_measure(measure, pipeline)
     if measure == "customers":
-        title, lines = _customers(ctx, start, end, owner, inactive_days)
-        return Report(measure, title, lines, CUSTOMERS_HOW, start, end)
+        title, lines = _customers(ctx, start, end, owner, inactive_days, pipeline)
+        return Report(measure, title, lines, CUSTOMERS_HOW, start, end, pipeline=pipeline)
     read, how = READERS[measure]
-    title, lines = read(ctx, start, end, owner)
-    shape = trend(ctx, measure, start, end, owner)
+    title, lines = read(ctx, start, end, owner, pipeline)
+    shape = trend(ctx, measure, start, end, owner, pipeline)
     if shape is None:
-        return Report(measure, title, lines, how, start, end)
-    return Report(measure, title, [*lines, *shape.lines], how, start, end, shape.charts)
+        return Report(measure, title, lines, how, start, end, pipeline=pipeline)
+    return Report(measure, title, [*lines, *shape.lines], how, start, end, shape.charts, pipeline)

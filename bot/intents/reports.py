@@ -17,6 +17,8 @@ from bot.dispatch import execute, understand, wrong_form
 from bot.intents.quotas import set_quota
 from bot.intents.records import not_yet
 from bot.intents.report_charts import upload_after
+from bot.services.errors import Invalid
+from bot.services.stages import words as name_words
 from bot.services.timeutil import today_in
 from bot.spec import IntentSpec, Verb
 
@@ -48,6 +50,17 @@ MEASURE_WORDS = {
     "forecast": "forecast",
 }
 QUIET = re.compile(r"\b(?:quiet|inactive|idle)\s+(?:for\s+)?(\d{1,4})(?:\s*days?)?\b", re.I)
+# `pipeline Renewals`, `pipeline "New business"` after the measure.
+PIPELINE = re.compile(r"(?:^|\s)pipeline\s+(?=\S)(?!velocity\b)", re.I)
+QUOTED = re.compile(r"\s*[\"“”']([^\"“”']+)[\"“”']")
+# Words that end a pipeline's name that is not one of the workspace's (to name it when refusing).
+AFTER_NAME = re.compile(
+    r"^(?:this|last|next|for|in|on|since|from|between|during|over|today|yesterday|ytd|mine|my|team|me"
+    r"|q[1-4]|quiet|inactive|idle|share|\d{4}|<@.*|@.*"
+    r"|jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec|january|february|march|april|june|july"
+    r"|august|september|october|november|december)$",
+    re.I,
+)
 # Kinds of activity, plural as a report counts them.
 
 
@@ -65,7 +78,15 @@ def report(ctx: Ctx, slots: dict[str, Any]) -> Reply:
         return not_yet("report")
     start, end = _period(ctx, slots, year=measure == "customers")
     owner = slots.get("owner")
-    shown = compose(ctx, measure, start, end, owner, inactive_days=int(slots.get("inactive_days") or 30))
+    shown = compose(
+        ctx,
+        measure,
+        start,
+        end,
+        owner,
+        inactive_days=int(slots.get("inactive_days") or 30),
+        pipeline=slots.get("pipeline") or None,
+    )
     blocks = shown.blocks()
     upload = upload_after(ctx, shown, owner)
     if upload is not None and not ctx.share:
@@ -83,9 +104,44 @@ def pipeline_summary(ctx: Ctx, slots: dict[str, Any]) -> Reply:
     return Reply(f"{title}: {p.open_count} open deals, {moneys(p.open_amounts, p.currency)}", blocks)
 
 
+def take_pipeline(ctx: Ctx, text: str) -> tuple[str | None, str]:
+    """``pipeline NAME`` taken out of a report's words: the pipeline's name as the workspace writes it
+    (matched however it is written, the longest name first; or in quotes) and the words left. A name
+    that is none of the workspace's pipelines is refused, naming them."""
+    m = PIPELINE.search(text)
+    if m is None:
+        return None, text
+    before, after = text[: m.start()].strip(), text[m.end() :]
+    pipelines = ctx.crm.pipelines(ctx.actor)
+
+    def named(said: str) -> str | None:
+        return next(
+            (p.name for p in pipelines if name_words(said) in (name_words(p.name), name_words(p.key))), None
+        )
+
+    quoted = QUOTED.match(after)
+    if quoted:
+        wanted, rest = quoted.group(1).strip(), after[quoted.end() :].split()
+        found = named(wanted)
+    else:
+        said = after.split()
+        # The longest run of words that names a pipeline, else the words up to a period or a person.
+        n = next((n for n in range(len(said), 0, -1) if named(" ".join(said[:n]))), 0)
+        if not n:
+            n = next((i for i, w in enumerate(said) if AFTER_NAME.match(w)), len(said)) or 1
+        wanted, rest = " ".join(said[:n]), said[n:]
+        found = named(wanted)
+    if found is None:
+        raise Invalid(
+            "pipeline.unknown", field="pipeline", value=wanted, pipelines=[p.name for p in pipelines]
+        )
+    return found, " ".join([before, *rest]).strip()
+
+
 def report_verb(ctx: Ctx, args: str) -> Reply:
     """A report: what the parser reads from the words, or else the measure named first and the period
-    and person the parser reads from the rest."""
+    and person the parser reads from the rest; ``pipeline NAME`` keeps it to one pipeline's deals."""
+    pipeline, args = take_pipeline(ctx, args)
     quiet = QUIET.search(args)
     text = QUIET.sub(" ", args).strip()
     intent = understand(ctx, f"report {text}")
@@ -99,15 +155,23 @@ def report_verb(ctx: Ctx, args: str) -> Reply:
         return wrong_form(REPORT_VERB, args)
     if quiet:
         intent["slots"]["inactive_days"] = int(quiet.group(1))
+    if pipeline:
+        intent["slots"]["pipeline"] = pipeline
     return execute(ctx, intent)
 
 
 REPORT_VERB = Verb(
     "report",
-    "report MEASURE [PERIOD] [@someone]",
-    "Reports: won, lost, win rate, activity, cycle, funnel, velocity, forecast, quota, customers, satisfaction.",
+    "report MEASURE [PERIOD] [@someone|mine] [pipeline NAME]",
+    "Reports: won, lost, win rate, activity, cycle, funnel, velocity, forecast, quota, customers, satisfaction."
+    " Every pipeline's deals unless `pipeline NAME` keeps it to one (not quota, activity or satisfaction).",
     "Pipeline",
-    ("report funnel this quarter", "report forecast Q1", "report customers this year quiet 60"),
+    (
+        "report won pipeline Renewals this quarter",
+        "report funnel this quarter",
+        "report forecast Q1 mine pipeline Renewals",
+        "report customers this year quiet 60",
+    ),
     run=report_verb,
 )
 

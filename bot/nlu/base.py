@@ -88,6 +88,26 @@ def date_ranges(m: Msg, spans: list[DateSpan]) -> list[tuple[int, int]]:
     return out
 
 
+# A date taken back as it is said: "closing next month… er, Dec 18", "Friday, sorry, Thursday"
+_CORRECTION = rc.compiled(
+    r"\s*(?:…|\.{2,}|[,;\-–—])?\s*(?:er+|erm|uh+|um+|sorry|i mean|actually|no wait|wait|correction|make that|"
+    r"scratch that|or rather|rather)\s*[,:…\-–—]*\s*(?:(?:on|by|to)\s+)?"
+)
+
+
+def corrected(m: Msg, span: DateSpan) -> DateSpan:
+    """The date the sender settled on: the one said right after a correction of ``span``, else ``span``."""
+    cur = span
+    while True:
+        cm = _CORRECTION.match(m.low, cur.end)
+        if not cm or cm.end() == cur.end or not rc.search(r"[a-z…]", m.low[cur.end : cm.end()]):
+            return cur
+        nxt = next((s for s in m.spans if s.start == cm.end()), None)
+        if nxt is None:
+            return cur
+        cur = nxt
+
+
 def resolve_when(m: Msg, span: DateSpan, direction: str = "future", *, date_only: bool = False) -> str | None:
     got = resolve(span, m.now, "past" if direction == "past" else "future")
     if got and date_only:
@@ -256,10 +276,45 @@ _INSTITUTION_WORDS = frozenset(
 )
 
 
+# Names in scripts with no capitals (Han, kana, Hangul, Arabic): a company says what it is with a word of its
+# own ("北京科技", "株式会社", "삼성전자", "شركة"); a person's name is short and starts with a family name.
+UNCASED = "\u0600-\u06ff\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af\uf900-\ufaff"
+_UNCASED_COMPANY = rc.compiled(
+    "公司|科技|集团|集團|银行|銀行|株式会社|有限|工业|工業|电子|電子|商事|産業|产业|控股|实业|實業|技术|技術|"
+    "网络|網絡|グループ|ホールディングス|銀行|製作所|그룹|전자|은행|기술|산업|주식회사|건설|화학|증권|보험|"
+    "شركة|مجموعة|بنك|مؤسسة|للتجارة"
+)
+_HAN_SURNAME = frozenset(
+    "李王张張刘劉陈陳杨楊黄黃赵趙吴吳周徐孙孫马馬朱胡郭何林高罗羅郑鄭梁谢謝宋唐许許韩韓冯馮邓鄧曹彭曾肖田董潘袁"
+    "蔡蒋蔣余于杜叶葉程魏苏蘇吕呂丁任卢盧姚沈钟鍾姜崔谭譚陆陸范汪廖石金韦韋贾賈夏付方邹鄒熊白孟秦邱侯江尹薛"
+    "闫段雷龙龍黎史陶贺賀毛郝顾顧龚龔邵万萬武钱錢戴严嚴莫孔向常汤湯欧歐佐鈴高田渡伊山中小加吉松井木斎清"
+)
+_HANGUL_SURNAME = frozenset(
+    "김이박최정강조윤장임한오서신권황안송류홍전고문양손배백허유남심노하곽성차주우구민진나"
+)
+
+
+def uncased_person(name: str) -> bool | None:
+    """A name written in Han or Hangul: True for a person ("李小龍", "김민준"), False for a company, None when
+    the name is in another script."""
+    n = name.replace(" ", "")
+    if not n or not rc.fullmatch(f"[{UNCASED}]+", n):
+        return None
+    if _UNCASED_COMPANY.search(n):
+        return False
+    if rc.fullmatch("[\uac00-\ud7af]{2,4}", n):
+        return n[0] in _HANGUL_SURNAME
+    if rc.fullmatch("[\u3400-\u9fff\uf900-\ufaff]{2,4}", n):
+        return n[0] in _HAN_SURNAME
+    return None
+
+
 def _company_like(name: str) -> bool:
     parts = name.split()
     if not parts:
         return False
+    if uncased_person(name) is False:
+        return True
     last = parts[-1].lower().rstrip(".")
     if last in COMPANY_SUFFIX or last in COMPANY_WORDS or last in _INSTITUTION_WORDS:
         return True
@@ -312,6 +367,8 @@ def person_like(name: str, *, default: bool) -> bool:
     if not name:
         return False
     parts = name.split()
+    if uncased_person(name):
+        return True  # "李小龍", "김민준"
     if len(parts) > 1 and parts[-1].lower().rstrip(".") in _LEGAL_SUFFIX:
         return False  # "Ahmed & Sons Trading LLC", "Jordan Lee Inc."
     if parts[0].lower() in FIRST_NAMES and not (len(parts) > 1 and _company_like(name)):

@@ -7,6 +7,7 @@ import re
 from . import rx as rc
 from .base import (
     GENERIC_PLACE,
+    UNCASED,
     Msg,
     Result,
     Slots,
@@ -63,6 +64,19 @@ def _field_value(key: str, value: str, slots: Slots) -> None:
                 maxsplit=1,
                 flags=re.I,
             )[0]
+        )
+        # "he's Director of IT, not a manager": the value said as a sentence, with what it replaces
+        value = rc.sub(
+            r"^(?:(?:she|he|they)(?:'s|'re|\s+is|\s+are)|it's|it\s+is)\s+(?:now\s+)?(?:the\s+|an?\s+)?",
+            "",
+            value,
+            flags=re.I,
+        )
+        value = (
+            rc.sub(
+                r"\s*(?:,|\s[-–—])?\s+(?:not|rather than|instead of|no longer)\s+.*$", "", value, flags=re.I
+            )
+            or value
         )
         # "her title is CFO now": when it changed is not part of the title
         slots[key] = rc.sub(
@@ -224,6 +238,12 @@ def create_contact_from(m: Msg, pos: int, *, lifecycle: str | None) -> Result:
         or lifecycle_in(" " + rest_low)
         or (LIFECYCLE_WORDS.get(bare_lc.group(1)) if bare_lc else None)
     )
+    if not lc and company:
+        # "… Capgemini SE prospect": a lifecycle word closing the card, after the company
+        end_lc = rc.search(
+            rf"{re.escape(company.lower())}\s+(prospect|lead|customer|client)\s*[.!]?$", rest_low
+        )
+        lc = LIFECYCLE_WORDS.get(end_lc.group(1)) if end_lc else None
     if lc:
         slots["lifecycle"] = lc
     return "create_contact", 0.9, slots
@@ -250,7 +270,9 @@ def _title_company(rest: str, *, lower: bool = False) -> tuple[str | None, str |
     # numbers and addresses first, so that "(212)" in a phone is not read as a company
     rest = blank(EMAIL.sub(lambda e: " " * len(e.group(0)), rest), [(a, b) for a, b, _ in phones(rest)])
     for seg in rc.split(
-        r"\n|(?<!\bCo\.)(?<!\bCo)(?<!\bInc\.)(?<!\bCorp\.),(?!\s*(?:Ltd|Limited|LLC|Inc)\b)|[;()|]|\s[-–—]\s|(?<=[a-z]{4})\.\s+|\s+and\s+(?=(?:her|his|their|the|she|he)\b)",
+        r"\n|(?<!\bCo\.)(?<!\bCo)(?<!\bInc\.)(?<!\bCorp\.),(?!\s*(?:Ltd|Limited|LLC|Inc)\b)|[;()|]|\s[-–—]\s|(?<=[a-z]{4})\.\s+|\s+and\s+(?=(?:her|his|their|the|she|he)\b)"
+        # "safaricom plc she's head of partnerships": a new clause about her, in a card typed with no commas
+        r"|\s+(?=(?:she|he|they)(?:'s|'re|\s+is|\s+are)\s)",
         rest,
     ):
         if EMAIL.search(seg) or phones(seg):
@@ -265,19 +287,44 @@ def _title_company(rest: str, *, lower: bool = False) -> tuple[str | None, str |
         )
         # "Tidewater Bank o: +1 (212) …": the label of a number that was just taken out
         seg = rc.sub(
-            r"\s+(?:o|m|t|p|c|w|tel|ph|phone|mobile|cell|office|work|direct|e|email)\s*[:.]\s*$",
+            r"\s+(?:(?:o|m|t|p|c|w|tel|ph|phone|mobile|cell|office|work|direct|e|email)\s*[:.]|(?:(?:her|his|their)\s+)?(?:phone|mobile|cell|e-?mail)(?:\s+(?:is|at))?)\s*$",
             "",
             seg.rstrip(),
             flags=re.I,
         )
         seg = tidy(seg)
+        lc_tail = rc.search(r"\s+(?:prospect|lead|customer|client)$", seg, re.I)
+        if lc_tail and (
+            ENDS_IN_LEGAL_FORM.search(seg[: lc_tail.start()]) or _LEGAL_END.search(seg[: lc_tail.start()])
+        ):
+            seg = seg[: lc_tail.start()]  # "Capgemini SE prospect": the lifecycle is read apart
         if not seg or rc.match(
             r"(?:as|to)\s+(?:a|an|our)?\s*(?:new\s+)?(?:lead|prospect|customer|client|contact)", seg, re.I
         ):
             continue
         cm = rc.match(
-            r"(?:(?P<t>.+?)\s+)?(?P<p>at|@|from|with|works at|working at)\s+(?P<c>[A-Za-z0-9].*)$", seg, re.I
+            rf"(?:(?P<t>.+?)\s+)?(?P<p>at|@|from|with|works at|working at)\s+(?P<c>[A-Za-z0-9{UNCASED}].*)$",
+            seg,
+            re.I,
         )
+        if (
+            not cm
+        ):  # "Director de Compras en FEMSA", "directrice achats chez Danone", "Leiter Einkauf bei Bosch"
+            cm = rc.match(
+                r"(?P<t>.+?)\s+(?P<p>en|chez|bei|presso|na|no|em)\s+(?P<c>[A-Z0-9][\w&.\-]*(?:\s+[A-Z0-9&][\w&.\-]*){0,3})$",
+                seg,
+            )
+            if (
+                cm
+                and not role_title(cm.group("t"))
+                and not rc.search(
+                    r"\b(?:de|of|des|der|di|do|da|directeur|directrice|director|directora|diretor|diretora|gerente|jefe|jefa"
+                    r"|responsable|responsabile|direttore|direttrice|leiter|leiterin|chef|cheffe|head)\b",
+                    cm.group("t"),
+                    re.I,
+                )
+            ):
+                cm = None
         if not cm:
             cm = rc.match(rf"(?P<t>.+)\s+of\s+(?!(?i:{_DEPARTMENTS})\b)(?P<c>[A-Z0-9].*)$", seg)
         if cm:
@@ -294,7 +341,8 @@ def _title_company(rest: str, *, lower: bool = False) -> tuple[str | None, str |
                 and not rt
                 and not title
                 and not rc.search(r"\d", t)  # "555-12 at Hooli": a number is no title
-                and cm.groupdict().get("p", "").lower() in ("at", "@")
+                and cm.groupdict().get("p", "").lower()
+                in ("at", "@", "en", "chez", "bei", "presso", "na", "no", "em")
                 and cm.group("c")[:1].isupper()
                 and len(t.split()) <= 4
                 and not rc.search(
@@ -316,6 +364,7 @@ def _title_company(rest: str, *, lower: bool = False) -> tuple[str | None, str |
         if (
             rc.search(r"\s(?:llc|inc|ltd|corp|gmbh|plc|llp|co|ag|sa|as|bv|pty)\.?$", seg, re.I)
             or ENDS_IN_LEGAL_FORM.search(seg)
+            or _LEGAL_END.search(seg)
         ) and not company:
             company = seg  # "Meridian Partners LLC": a legal suffix makes it the company, whatever its words
             continue
@@ -350,6 +399,13 @@ def _title_company(rest: str, *, lower: bool = False) -> tuple[str | None, str |
     if not company and bare:
         company = bare[0]
     return title, company
+
+
+# Legal forms that end (or, for Indonesia's PT, start) a company's name, read only in their written case:
+# "Capgemini SE", "Safaricom PLC"/"safaricom plc", "PT Bank Central Asia Tbk", "Natura &Co", "Nokia Oyj"
+_LEGAL_END = rc.compiled(
+    r"\s(?:SE|(?i:plc|tbk|oyj|oy|asa|ab|kk|nv|spa|srl|sas|sarl|ltda|pte|bhd|s\.?a\.?s?)\.?|&\s?Co\.?)$|^PT\s+[A-Z]\w*(?:\s+[A-Z]\w*){0,4}$"
+)
 
 
 def _company_then_role(seg: str) -> tuple[str, str] | None:
@@ -434,6 +490,11 @@ _PERSON_HEAD = r"(?:(?:Dr|Mr|Mrs|Ms|Prof)\.?\s+)?[A-Z][\w'\-]+"
 _PERSON_MORE = r"(?:\s+(?:(?:van|von|der|den|de|del|della|la|le|di|da|dos|du|ter|bin|al)\s+)*[A-Z][\w'\-]+)"
 _PERSON = _PERSON_HEAD + _PERSON_MORE + "{0,3}"
 _FULL_NAME = _PERSON_HEAD + _PERSON_MORE + "{1,3}"
+# A company named after "at": capitalised words, and lower-case legal words ("Sony Group corporation")
+_COMPANY_WORDS = (
+    r"[A-Z][\w&.\-]*(?:['’][A-Z][\w&.\-]*)?(?:\s+(?:[A-Z][\w&.\-]*(?:['’][A-Z][\w&.\-]*)?"
+    r"|(?i:corporation|corp|group|inc|ltd|llc|plc|gmbh|ag|se|sa|bank|holdings|limited)\.?)){0,3}"
+)
 _CONTACT_ADD_CARD = rc.compiled(
     rf"^(?i:add|save)\s+(?={_PERSON}\s*(?:,|\(|\s[-–—])\s*(?:[\w\-]+\s+){{0,3}}"
     r"(?:of|at|from|@)\s+[A-Z])"
@@ -443,6 +504,13 @@ _CONTACT_ADD_CARD = rc.compiled(
     rf"|^(?i:add|save)\s+(?={_PERSON}\s+(?:from|at|@|of)\s+[A-Z][\w&.\-]*(?:['’][A-Z][\w&.\-]*)?(?:\s+[A-Z][\w&.\-]*(?:['’][A-Z][\w&.\-]*)?){{0,2}}\s*"
     r"(?:\s(?i:as|to)\s+(?i:a\s+|an\s+|our\s+)?(?i:new\s+)?(?i:contact|lead|prospect|customer|client)s?\b"
     r"|,\s*(?i:phone|email|e-mail|tel|mobile|cell|ph)\b|,\s*\+?\d|,\s*[\w.+\-']+@))"
+    # "add Yuki Tanaka at Sony Group Corporation", "…, she's the procurement lead": a full name at a company,
+    # and nothing after it but the end, or her details after a comma
+    rf"|^(?i:add|save)\s+(?={_FULL_NAME}\s+(?:from|at|@|of)\s+{_COMPANY_WORDS}"
+    r"\s*(?:$|[,;]\s*(?:(?i:she|he|they)(?:'s|\s+is|\s+are|'re)|(?i:title|role|email|phone|mobile)\b)))"
+    # "add Amira Hassan, marketing director, Fawry, amira@fawry.com": a full name, then a list of her details
+    # that holds her email or phone
+    rf"|^(?i:add|save)\s+(?={_FULL_NAME}\s*,[^.!?\n]{{0,90}}?(?:[\w.+\-']+@\w|\+\d[\d\s().\-]{{6,}}))"
 )
 
 
@@ -463,10 +531,27 @@ def rule_create_contact(m: Msg) -> Result | None:
             m, late.end(), lifecycle=None
         )  # "met someone … - please add Gloria Chen, …"
     her = rc.search(r"\b(?:add|save|create)\s+(?:her|him|them)\b", m.low)
-    if her and EMAIL.search(m.text):
+    if (
+        her
+        and (
+            EMAIL.search(m.text)
+            or phones(m.text)
+            # "Jürgen Müller, Einkaufsleiter, Bosch GmbH — please add him as a contact"
+            or rc.match(
+                r"\s+(?:as|to)\s+(?:a\s+|an\s+|our\s+)?(?:new\s+)?(?:the\s+)?(?:contacts?|leads?|prospects?|crm)\b",
+                m.low[her.end() :],
+            )
+        )
+    ):
         # "I met a new prospect today, Hannah Lee, she's the COO of Bluth. Can you add her? hannah@bluth.com"
         for nm in rc.finditer(r"(?<![\w@.])[A-Z][\w'\-]+(?:\s+[A-Z][\w'\-]+){1,2}", m.text[: her.start()]):
-            if person_like(nm.group(0), default=False) or nm.group(0).split()[0].lower() in FIRST_NAMES:
+            if (
+                person_like(nm.group(0), default=False)
+                or nm.group(0).split()[0].lower() in FIRST_NAMES
+                or (
+                    nm.start() == 0 and rc.match(r",\s*[^,]+,", m.text[nm.end() :])
+                )  # "Anja Berg, title, company"
+            ):
                 got = create_contact_from(m, nm.start(), lifecycle=None)
                 if got[0] == "create_contact":
                     lc = lifecycle_in(" is " + m.low[: nm.start()]) or next(
@@ -532,6 +617,13 @@ _UPDATE_CONTACT = [
 ]
 
 
+# A move said in Spanish, Portuguese, French or German: the value is the new company
+_MOVED_ABROAD = rc.compiled(
+    r"(?:ahora|ya)\s+(?:est[aá]|trabaja)\s+(?:en|con)|se\s+(?:fue|pas[oó]|cambi[oó])\s+a|est[aá]\s+ahora\s+en|"
+    r"agora\s+(?:est[aá]|trabalha)\s+(?:na|no|em)|foi\s+para\s+(?:a|o)|est\s+maintenant\s+chez|travaille\s+maintenant\s+chez|"
+    r"a\s+rejoint|(?:ist|arbeitet)\s+jetzt\s+bei|wechselte\s+zu",
+    re.I,
+)
 _CONTACT_MOVE = rc.compiled(
     r"^(?P<c>[^\W\d_][\w'.\-]*(?:\s+(?![a-z])[^\W\d_][\w'.\-]*){0,2}|[a-z]+\s+[a-z][\w'.\-]*)(?:\s+(?:from|at|@|of)\s+(?P<co>[A-Z][\w&.\-]*(?:['’][A-Z][\w&.\-]*)?(?:\s+[A-Z][\w&.\-]*(?:['’][A-Z][\w&.\-]*)?){0,2}))?"
     r"(?:\s*[-–—:,]\s*|\s+)(?:(?:has|just|now|recently|officially)\s+)*"
@@ -540,6 +632,10 @@ _CONTACT_MOVE = rc.compiled(
     r"(?:got|was|has been)\s+promoted\s*[,;.\-–—]?\s*(?:and\s+)?(?:she|he|they)(?:'s|\s+is|\s+are|'re)(?:\s+now)?(?:\s+(?:the|our))?|"
     r"is(?=\s+(?:loyal|advocate|customer|client|lead|prospect)\b)|"
     r"been promoted to|been made|was made|got made|"
+    # the same said in Spanish, Portuguese, French and German: "ahora está en Grupo Bimbo", "ist jetzt bei SAP"
+    r"(?:ahora|ya)\s+(?:est[aá]|trabaja)\s+(?:en|con)|se\s+(?:fue|pas[oó]|cambi[oó])\s+a|est[aá]\s+ahora\s+en|"
+    r"agora\s+(?:est[aá]|trabalha)\s+(?:na|no|em)|foi\s+para\s+(?:a|o)|est\s+maintenant\s+chez|travaille\s+maintenant\s+chez|"
+    r"a\s+rejoint|(?:ist|arbeitet)\s+jetzt\s+bei|wechselte\s+zu|"
     r"promoted to|joined|left for|now works at|works at|now works for|works for|working for|switched to|is moving to|moving to|took a job at|"
     r"started at|went to|is the new|is our new|is the|changed jobs to|changed roles to|now heads|heads up|runs|"
     r"is a|is an|is our|'s at|is at|'s with|is with|at|with|moved from \S+(?:\s+\S+)? to|left \S+(?:\s+\S+)? for|"
@@ -687,29 +783,36 @@ def _update_contact(m: Msg) -> Result | None:
             r"(?:at|with|working at|working for)\s+[A-Z]", v
         ):
             slots["company"] = _company_clean(rc.sub(r"^(?:at|with|working at|working for)\s+", "", v))
-        elif verb in (
-            "moved to",
-            "moved over to",
-            "joined",
-            "left for",
-            "now works at",
-            "works for",
-            "now works for",
-            "working for",
-            "works at",
-            "switched to",
-            "is moving to",
-            "moving to",
-            "took a job at",
-            "started at",
-            "went to",
-            "'s at",
-            "is at",
-            "'s with",
-            "is with",
-            "at",
-            "with",
-        ) or verb.startswith(("moved from", "left ")):
+        elif (
+            verb
+            in (
+                "moved to",
+                "moved over to",
+                "joined",
+                "left for",
+                "now works at",
+                "works for",
+                "now works for",
+                "working for",
+                "works at",
+                "switched to",
+                "is moving to",
+                "moving to",
+                "took a job at",
+                "started at",
+                "went to",
+                "'s at",
+                "is at",
+                "'s with",
+                "is with",
+                "at",
+                "with",
+            )
+            or verb.startswith(("moved from", "left "))
+            or _MOVED_ABROAD.fullmatch(verb)
+        ):
+            if _MOVED_ABROAD.fullmatch(verb) and not (v[:1].isupper() or m.typed_lower):
+                return None  # "ahora está en la oficina": where she is, not who she works for
             co = _company_clean(v)
             if not co:
                 return None
@@ -766,6 +869,18 @@ def _update_contact(m: Msg) -> Result | None:
 
 
 _FIND = [
+    # "who's the person at Kuda Bank we talked to about cards": the company is what is looked up
+    rc.compiled(
+        r"^(?:who(?:'s| is| was)|whos)\s+(?:the|our|that)\s+(?:guy|gal|person|woman|man|lady|contact|one|people|folks)\s+"
+        r"(?:at|from|over at)\s+(?P<q>.+?)\s+(?:(?:we|i|you|they|who|that)\s+(?:\w+\s+)?(?:talked|spoke|met|emailed|called|"
+        r"dealt|worked|had|was|were|pinged|saw|demoed)|again)\b.*$"
+    ),
+    # "is there a Takahashi in the CRM?", "do we have a Jane Doe in our contacts?"
+    _IN_THE_CRM := rc.compiled(
+        r"^(?:is there|are there|do we have|have we got|do we still have|got)\s+(?:a|an|any|someone called|anyone called)\s+"
+        r"(?P<q>[^\s?].{0,40}?)\s+(?:in|on)\s+(?:the\s+|our\s+|my\s+)?(?:crm|system|contacts|contact list|database|db|"
+        r"address book|records)\s*\??$"
+    ),
     rc.compiled(
         r"^(?:where does (?P<q1>.+?) work|what company (?:is|does) (?P<q2>.+?) (?:at|with|work (?:at|for))|"
         r"who at (?P<q3>.+?) (?:do we know|is our (?:main |primary )?(?:contact|point of contact|poc|champion)|"
@@ -833,7 +948,11 @@ _FIND = [
         rf"(?:can|could) (?:i|you) (?:get|have|send me|give me|find)(?: me)?)\s+(?P<q>.+?)(?:'s|s'|'|(?<=[a-z]{{3}})s)?\s+(?:{_FIELD}|contact info|details|info|contact)s?\s*\??$"
     ),
     rc.compiled(r"^(?:who(?:'s| is| was)|whos)\s+(?P<q>.+?)(?:\s+again)?\s*\??$"),
+    # "who's Martín Gómez? saw him cc'd on the YPF thread": a name asked about, then why
+    rc.compiled(r"^(?:who(?:'s| is| was)|whos)\s+(?P<q>[^?\s][^?]{0,40}?)\s*\?+\s+\S.*$"),
 ]
+_ASKED_THEN_WHY = _FIND[-1]
+_WHO_IS = (_FIND[-2], _FIND[-1])
 
 
 def rule_find_contact(m: Msg) -> Result | None:
@@ -844,9 +963,22 @@ def rule_find_contact(m: Msg) -> Result | None:
             continue
         key = next(k for k in ("q", "q1", "q2", "q3", "q4") if fm.groupdict().get(k))
         q_low = fm.group(key)
-        if m.spans_in(fm.start(key)) and rx is not _FIND[-1]:
+        if m.spans_in(fm.start(key)) and rx not in _WHO_IS:
             continue
-        if rx is _FIND[-1] and (
+        if rx is _IN_THE_CRM and (
+            rc.search(
+                r"\b(?:meeting|task|deal|note|bug|way|limit|field|report|duplicate|duplicates|problem|issue|record|"
+                r"setting|template|tag|stage|filter|list|view|button|export|import|log|history|feature)s?$",
+                fm.group(key),
+            )
+            or not (m.text[fm.start(key) : fm.start(key) + 1].isupper() or m.typed_lower)
+        ):
+            continue  # "is there a way to export in the CRM?": a thing, not a person
+        if rx is _ASKED_THEN_WHY and not (
+            m.text[fm.start(key) : fm.start(key) + 1].isupper() or m.typed_lower
+        ):
+            continue  # "who's free? need a hand": only a name is asked about this way
+        if rx in _WHO_IS and (
             rc.search(r"\w+ing\b", q_low)
             or rc.match(
                 r"(?:in|on|at|free|available|out|off|up|around|here|there|responsible|the best|next|coming|going|"

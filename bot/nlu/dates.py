@@ -172,7 +172,9 @@ _TIME_PATTERNS: list[tuple[str, str]] = [
     (
         "atn",
         # "at 3" is a time unless a noun follows ("at 2 sites", "at 3 seats")
-        r"(?:\bat|@)\s*(?P<h>\d{1,2})\b(?![\d:%,.kKmM]|\s*(?:am|pm|k\b|percent|%))"
+        # "at 8 30" dictated: the minutes after a space; "at 11, she …": a comma or full stop ends the time
+        r"(?:\bat|@)\s*(?P<h>\d{1,2})(?:\s(?P<mi>[0-5]\d)(?![\d:%,.]|\s*(?:am\b|pm\b|k\b|percent|%|seats?|users?|people|persons|units?|mins?|minutes?|hours?|hrs?|days?|weeks?|licen|pax|of\b|x\b|times|boxes|items|pcs)))?\b"
+        r"(?![\d:%kKmM]|[,.]\d|\s*(?:am|pm|k\b|percent|%))"
         r"(?!\s+(?!(?:today|tomorrow|tonight|yesterday|this (?:morning|afternoon|evening)|on|for|in|and|or|to|with|pst|est|et|pt|cet|gmt|utc|o'clock|ish|sharp|"
         r"then|please|pls|so|if|but|eastern|pacific|central|my|your|their|our|his|her)\b)[a-z])",
     ),
@@ -330,7 +332,7 @@ def find_spans(low: str) -> list[DateSpan]:
                 if not 1 <= h <= 12:
                     continue
                 # Business hours: "at 3" is 15:00, "at 9" is 09:00.
-                span.time_value = time(h + 12 if h <= 7 else h, 0)
+                span.time_value = time(h + 12 if h <= 7 else h, int(gd.get("mi") or 0))
             elif kind == "words":
                 got = _time_in_words(gd)
                 if got is None:

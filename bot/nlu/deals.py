@@ -15,6 +15,7 @@ from .base import (
     Slots,
     blank,
     closed_as,
+    corrected,
     date_ranges,
     lifecycle_in,
     name_at,
@@ -24,6 +25,7 @@ from .base import (
     tidy,
 )
 from .dates import DateSpan
+from .money import currency_said
 from .text import find_money, looks_like_person
 from .vocab import STAGE_WORDS
 
@@ -127,6 +129,13 @@ def _deal_ref(s: str) -> str:
         flags=re.I,
     )
     s = rc.sub(r"^(?:mark|set|move|change|put)\s+", "", s, flags=re.I)
+    # "Orange France renouvellement est en négo": where it stands, said in French, Spanish, Portuguese or German
+    s = rc.sub(
+        r"\s+(?:est|está|esta|ist|está\s+agora|is)\s+(?:en|in|im|na|no|em|jetzt\s+in)\s+\S+$",
+        "",
+        s,
+        flags=re.I,
+    )
     s = rc.sub(
         r"\s+(?:from\s+(?:stage\s+)?(?:lead|qualified|demo|proposal|negotiation)|is|was|has been|is now)$",
         "",
@@ -153,7 +162,7 @@ def _deal_ref(s: str) -> str:
         r"increased|increasing|decreased|decreasing|dropped|dropping|bumped|bumping|raised|lowered|reduced|"
         r"advancing|advanced|progressing|progressed|jumped|jumping|grew|growing|shrank|shrunk|changed|changing|"
         r"updated|expanded|expanding|closing|closed|landing|landed|looks|looking|should|will|needs|needing|"
-        r"up|down|stuck|sitting|still|currently|waiting|stalled|parked|officially|finally))+$",
+        r"up|down|stuck|sitting|still|currently|waiting|stalled|parked|officially|finally|(?<=ed\s)out|again))+$",
         "",
         s,
         flags=re.I,
@@ -208,7 +217,7 @@ def _deal_changes(m: Msg, pos: int) -> Slots:
     ):
         slots["stage"] = st
     if span is not None:
-        d = resolve_when(m, span, "future", date_only=True)
+        d = resolve_when(m, corrected(m, span), "future", date_only=True)
         if d:
             slots["close_date"] = d
     return slots
@@ -263,7 +272,8 @@ _DEAL_UPDATE = [
         r"^(?:the\s+)?(?P<d>[^,;:!?]+?)(?:\s+(?:deal|opp|opportunity))?\s*[:\-–—,]?\s+(?:they\s+|we\s+)?(?:have\s+|just\s+)?"
         r"(?:went with|chose|picked|selected|signed with|is going with|are going with|"
         r"decided (?:to go )?with|walked|pulled out|backed out|ghosted us|said no|passed on us|fell through|"
-        r"fell apart|pulled the plug|went cold|is off|is cancelled|is canceled|cancelled|canceled|churned)\b(?P<v>.*)$"
+        r"fell apart|pulled the plug|went cold|went dark|gone dark|went silent|is off|is cancelled|is canceled|cancelled|canceled|"
+        r"churned)\b(?P<v>.*)$"
     ),
     # "Wayne Enterprises deal: bump to $1.5M"
     rc.compiled(
@@ -282,6 +292,13 @@ _DEAL_UPDATE = [
     rc.compiled(
         r"^(?:the\s+)?(?P<d>[^,;:!?]+?\s+(?:deal|opp|opportunity|renewal|contract|expansion|upsell|pilot))\s+"
         r"(?:is|was|should be|=)\s+(?:now\s+|actually\s+|really\s+|worth\s+)*(?:at\s+)?(?P<v>(?:(?:[$€£¥₹₩₺₦₱₪฿₫₽₴]|(?i:[a-z]{1,2})\$|[A-Z]{3})\s?)?\d.*)$"
+    ),
+    # "Spotify podcast analytics slipped, new close date Jan 29": the slip, then the new date said as such
+    rc.compiled(
+        r"^(?:the\s+)?(?P<d>[^,;:!?]+?)(?:\s+(?:deal|opp|opportunity))?\s+(?:has\s+)?(?:slipped|slips|slipping|pushed|delayed|"
+        r"moved|got pushed|got delayed|is delayed|is slipping)(?:\s+(?:out|again|back))?\s*(?:[,;:]|\s[-–—])\s*"
+        r"(?:(?:the\s+)?(?:new|revised|updated)\s+)?(?:expected\s+)?(?:close|closing)(?:\s+date)?\s*(?:is\s+(?:now\s+)?|now\s+|:\s*|=\s*)?"
+        r"(?P<v>.+)$"
     ),
     # "Acme renewal close date is Dec 31", "Acme renewal amount 60k", "Acme deal now 60k"
     rc.compiled(
@@ -346,9 +363,9 @@ def _own_stage(m: Msg, at: int, deal: str) -> str | None:
 # A team's own stage, named as a step of review: "Acme rollout moved to security review", "… into legal sign-off"
 _REVIEW_STAGE = rc.compiled(
     r"^(?:the\s+)?(?P<d>[^,;:!?]+?)(?:\s+(?:deal|opp|opportunity))?\s+(?:(?:has|got|just|was)\s+)*"
-    r"(?:moved|moving|went|advanced|progressed|pushed|is\s+now|is)\s+(?:in)?to\s+(?:the\s+)?"
+    r"(?:moved|moving|went|advanced|progressed|pushed|is\s+now|is)\s+(?:(?:in)?to|(?:now\s+)?in)\s+(?:the\s+)?"
     r"(?P<s>[a-z][\w\-]*(?:\s+[a-z][\w\-]*)?\s+(?:review|approval|sign-?off|check|vetting|assessment))"
-    r"(?:\s+stage)?\s*[.!]*$",
+    r"(?:\s+stage)?(?:\s+now)?\s*[.!]*$",
     re.I,
 )
 
@@ -554,6 +571,12 @@ def rule_update_deal(m: Msg) -> Result | None:
                 and not any(w[:1].isupper() for w in deal.split())
             ):
                 continue  # "my flight got cancelled": the sender's own plans, not a deal
+            if (
+                rc.search(r"\b(?:went|gone)\s+(?:dark|silent)\b", low)
+                and not rc.search(r"\b(?:deal|opp|opportunity|renewal|contract|pilot|lost)\b", low)
+                and not any(w[:1].isupper() for w in m.text[dm.start("d") : dm.end("d")].split())
+            ):
+                continue  # "the lights went dark": only a deal (or a lost one) goes dark in a CRM
             changes = {"stage": "lost"}
         elif i == 2:
             v = dm.group("v")
@@ -737,12 +760,18 @@ def create_deal_from(m: Msg, pos: int) -> Result:
             slots["currency"] = money[0].currency
     cut: list[tuple[int, int]] = [(pos - 1 if pos else 0, cp)] if cp > pos else []
     cut += [(x.start, x.end) for x in money]
+    said_cur = currency_said(m.text[pos:]) if money else None
+    if said_cur:  # "new deal with Globex for 30k, they pay in GBP": the currency said in words
+        if "currency" not in slots:
+            slots["currency"] = said_cur[0]
+        cut.append((pos + said_cur[1], pos + said_cur[2]))
     span = _told_close_span(m, pos) or _close_span(m, pos)
     if span is not None:
-        d = resolve_when(m, span, "future", date_only=True)
+        settled = corrected(m, span)  # "closing next month… er, Dec 18"
+        d = resolve_when(m, settled, "future", date_only=True)
         if d:
             slots["close_date"] = d
-        cut += date_ranges(m, [span])
+        cut += date_ranges(m, [span]) + ([(span.start, settled.end)] if settled is not span else [])
     said = _new_deal_stage(m, pos)
     if said:
         slots["stage"] = said[0]

@@ -21,8 +21,12 @@ from .parser import prepare
 _DEAL_WRITES = ("create_deal", "update_deal")
 _DATE_SLOTS = ("due", "occurred_at", "close_date")
 # currency marks as written, for "$50k CHF": two currencies for one amount
+# and currencies said in words ("they pay in pounds"): a deal written in the team's own currency instead would
+# be wrong without anyone seeing it
 _MARKS = rc.compiled(
     r"(?<![\w$])(?:[A-Z]{1,3}\$|[$€£¥₹₩₺₦₱₪฿₫₽₴]|zł|kč|kr\b)|\b(?:" + "|".join(ISO_CODES) + r")\b"
+    r"|(?i:\b(?:euros?|pounds|dollars|yen|rupees?|reais|francs|dirhams?|riyals?|naira|yuan|renminbi|shillings|zlotys?|"
+    r"złoty|quid|bucks)\b)"
 )
 _DATED = {"create_task", "log_interaction", "create_deal", "update_deal"}
 _EMAILED = {"create_contact", "update_contact"}
@@ -72,6 +76,8 @@ def _money_left(text: str, slots: dict[str, Any], carried: str) -> list[str]:
     cur = slots.get("currency")
     if isinstance(cur, str) and len(named - {cur, "RMB" if cur == "CNY" else cur}) > 0:
         left.extend(sorted(named - {cur}))
+    elif cur is None and named and isinstance(amount, int | float):
+        left.extend(sorted(named))  # "30k, payment in pounds" read with no currency: asked, not guessed
     return left
 
 

@@ -25,7 +25,7 @@ from .base import (
     tidy,
 )
 from .dates import DateSpan
-from .text import EMAIL, clean, role_title
+from .text import EMAIL, LEGAL_FORM, clean, role_title
 from .vocab import FIRST_NAMES, NAME_STOP
 
 _LOG_ADJ = (
@@ -377,7 +377,10 @@ def _role_then_company(m: Msg, end: int) -> tuple[str, int]:
 def _header_stop(m: Msg, p: int) -> int:
     sm = rc.search(
         r"[,;:.!?](?:\s|$)|\s[-–—]+\s|\s+(?:and|but|so)\s+(?:she|he|they|we|i|it)\b"
-        r"|\s+(?=follow[\s\-]?up\b|next steps?\b|remind me\b|(?:i\s+|we\s+)?need to\b)",
+        r"|\s+(?=follow[\s\-]?up\b|next steps?\b|remind me\b|(?:i\s+|we\s+)?need to\b)"
+        # a run-on: "call with andrzej … today they are interested in …"
+        r"|\s+(?=(?:they|she|he)\s+(?:are|were|is|was|want|wants|need|needs|said|asked|liked|loved|agreed|seem|seemed|"
+        r"confirmed)\b)",
         m.low[p:],
     )
     return p + sm.start() if sm else len(m.low)
@@ -656,10 +659,46 @@ def _is_ahead(m: Msg, s: DateSpan) -> bool:
 _BARE_WEEKDAY = rc.compiled(r"(?:on\s+)?(?:mon|tues?|wed(?:nes)?|thu(?:rs)?|fri|sat(?:ur)?|sun)(?:day)?")
 _REPORTED = rc.compiled(
     r"\b(?:talked|discussed|went|was|were|had|said|loved|liked|agreed|asked|wanted|mentioned|confirmed|covered|"
-    r"reviewed|showed|told|seemed|sounded|raised|flagged|signed|walked|gave|got|shared|presented)\b"
+    r"reviewed|showed|told|seemed|sounded|raised|flagged|signed|walked|gave|got|shared|presented|met|toured|saw)\b"
     # "great chat about loyalty data": how it went is said of something that happened
     r"|\b(?:great|good|nice|productive|positive|solid|useful|helpful|tough|awkward|fun|lovely|excellent)\s+"
     r"(?:chat|convo|conversation|call|meeting|discussion|session|talk|catch[\s\-]?up|rapport|vibes?|energy)\b"
+)
+
+
+# What the customer said or how it went, told after a call's header: "pricing pushback, they want 15% off"
+_TOLD_AFTER = rc.compiled(
+    r"\b(?:they|she|he)(?:'re|'s)?\s+(?:want|wants|need|needs|asked|said|says|liked|loved|agreed|confirmed|mentioned|"
+    r"think|thinks|prefer|prefers|pushed|push|are|is|were|was|seem|seems|hate|hated|complained)\b"
+    r"|\b(?:pushback|push back|feedback|objections?|no answer|no show|no-show|voicemail|went well|went badly|interested|"
+    r"keen|happy|unhappy|concerns?)\b"
+)
+
+
+def _told_today(m: Msg, ahead: list[DateSpan], hdr_stop: int) -> bool:
+    """ "call with X at 2pm today — they want 15% off": a time later today in the header, then what was said
+    (not what is to be done, nor what it is for), is a call told the same day; a plan says its purpose."""
+    today = m.now.date().isoformat()
+    for s in ahead:
+        got = resolve_when(m, s, "future")
+        if not got or got[:10] != today:
+            return False
+    rest = m.low[hdr_stop:]
+    sep = rc.match(r"\s*(?:[,;:.]|[-–—]+)\s*", rest)
+    if not sep:
+        return False
+    body = rest[sep.end() :]
+    if _TODO_LEAD.match(body) or rc.match(
+        r"(?:to|for|re|about|agenda|prep|need|pls|please|let's|lets|bring|don't|dont)\b", body
+    ):
+        return False
+    return bool(_TOLD_AFTER.search(body) or _REPORTED.search(body))
+
+
+# "…that's from Kofi at MTN Ghana, log it as an email": who a quoted message came from, just before "log it"
+_SAID_BY = rc.compiled(
+    r"(?:^|\s)(?:(?:that|this|it)(?:'s|\s+is|\s+was)\s+)?(?:from|by)\s+(?P<n>[A-Z][\w'\-]+(?:\s+[A-Z][\w'\-]+)?)"
+    r"(?:\s+(?:at|@|from)\s+(?P<co>[A-Z][\w&.\-]*(?:\s+[A-Z][\w&.\-]*){0,3}))?\s*[,;.\-–—]?\s*$"
 )
 
 
@@ -677,7 +716,15 @@ def _cue(m: Msg) -> tuple[str, int, Slots, DateSpan | None] | None:
         m.low,
     )
     if li:
-        return kind_of(li.group("k")), li.end(), {}, None
+        said: Slots = {}
+        # "> Thanks for the demo…\nthat's from Kofi at MTN Ghana, log it as an email": who it came from
+        fr = _SAID_BY.search(m.text[: li.start()])
+        if fr:
+            said["contact"] = fr.group("n")
+            if fr.group("co"):
+                co = fr.group("co")
+                said["company"] = co if LEGAL_FORM.search(co) else co.rstrip(".")  # "at Fawry. log it…"
+        return kind_of(li.group("k")), li.end(), said, None
     em = rc.match(
         r"(?P<e>[\w.+\-']+@[\w\-]+(?:\.[\w\-]+)+)\s+(?P<k>replied|emailed|wrote back|wrote|responded|called)\b",
         m.text,
@@ -727,7 +774,13 @@ def _cue(m: Msg) -> tuple[str, int, Slots, DateSpan | None] | None:
             return None  # "check in with Massive Dynamic after Thanksgiving": said as a to-do
         if lm.group("k5"):
             # "call with Jane tomorrow at 3" is a plan, not a record.
-            hdr_end = rc.search(r"[,;:.!?]|\s[-–—]\s|$", m.low[pos:])
+            # a run-on ("call with andrzej today they are interested … follow up tuesday"): the header ends where
+            # a clause about them, or the follow-up, starts
+            hdr_end = rc.search(
+                r"[,;:.!?]|\s[-–—]\s|\s(?=(?:they|she|he)\s+(?:are|were|is|was|want|wants|need|needs|said|asked|liked|"
+                r"loved|agreed|seem|seemed|confirmed)\b|(?:follow[\s\-]?up|f/u)\b)|$",
+                m.low[pos:],
+            )
             hdr_stop = pos + (hdr_end.start() if hdr_end else 0)
             hs = m.spans_in(0, hdr_stop)
             # A plan ("call with Jane tomorrow at 3") unless the header says it happened ("went well",
@@ -742,6 +795,8 @@ def _cue(m: Msg) -> tuple[str, int, Slots, DateSpan | None] | None:
                 and _REPORTED.search(m.low[hdr_stop:])
             ):
                 done = True  # "lunch w/ Tom on monday, talked expansion": told in the past, so last Monday
+            if ahead and not done and _told_today(m, ahead, hdr_stop):
+                done = True  # "call w/ Elif at 2pm today — pricing pushback, they want 15% off"
             if rc.match(r"^(?:schedule|book|set up|setup|arrange)", m.low) or ahead and not done:
                 return None
         if kind == "note" and lm.group("k6") and rc.match(r"^notes?\s*$", m.low):
@@ -797,9 +852,11 @@ _TODO_LEAD = rc.compiled(
     # "remind me monday 9am to send it", "remind me eod to…": a reminder asked for, whatever comes between
     r"(?:(?:can you\s+|could you\s+)?(?:remind|nudge) me\b|"
     r"(?:(?:(?:i|we)\s+)?(?:need|have|got|will|want|plan|should|must)\s+to\s+|(?:i|we)(?:'ll|’ll|\s+will|\s+should)\s+"
-    r"|remind me to\s+|next steps?\s*[:\-]?\s*|to do\s*[:\-]?\s*|todo\s*[:\-]?\s*|action\s*[:\-]?\s*)?"
+    r"|remind me to\s+|next steps?\s*[:\-]?\s*|to do\s*[:\-]?\s*|todo\s*[:\-]?\s*|action\s*[:\-]?\s*"
+    # "no answer, will try again Sunday": a clause with no subject after a report is the rep's own next step
+    r"|will\s+|gonna\s+|going to\s+)?"
     r"(?:follow(?:ing)?[\s\-]?up|f/u|send|call|email|ping|prepare|prep|draft|share|schedule|book|circle back|check in|"
-    r"get back|set up|deliver|reach(?: back)? out|touch base|chase|confirm)\b)"
+    r"get back|set up|deliver|reach(?: back)? out|touch base|chase|confirm|try (?:again|(?:her|him|them) again|back)|retry)\b)"
 )
 
 
@@ -1066,6 +1123,13 @@ def rule_log(m: Msg) -> Result | None:
                     kept  # "they loved it, follow up Friday with terms": what is next is not the summary
                 )
     _summary_from_context(m, slots)
+    if "contact" not in slots and slots.get("kind") == "meeting" and "company" in slots:
+        # "site visit to Dangote Cement on Monday, met Fatima and the ops team": who was met at the company
+        met = rc.search(r"\bmet\s+(?:with\s+)?(?P<n>[A-Z][\w'\-]+(?:\s+[A-Z][\w'\-]+)?)", m.text[rest_start:])
+        if met and (
+            person_like(met.group("n"), default=False) or met.group("n").split()[0].lower() in FIRST_NAMES
+        ):
+            slots["contact"] = met.group("n")
     conf = 0.9 if ("contact" in slots or "company" in slots) else 0.75
     return "log_interaction", conf, slots
 
@@ -1083,10 +1147,14 @@ def _summary_from_context(m: Msg, slots: Slots) -> None:
         return
     li = rc.search(r"\blog (?:this|that|it)\b", m.low)
     if li and li.start() > 0:
+        quoted = m.text[: li.start()]
+        by = _SAID_BY.search(quoted)
+        if by and by.start() > 0:
+            quoted = quoted[: by.start()]  # "…revert by Friday\nthat's from Kofi": the sender is not the text
         before = rc.sub(
             r"^(?:from\s+@?[UW][A-Z0-9]+\s*:|[^:\n]{1,40}\bwrote:)\s*",
             "",
-            m.text[: li.start()].strip(),
+            quoted.strip(),
             flags=re.I,
         )
         before = tidy(

@@ -30,6 +30,8 @@ class Money:
 # Symbols written before the number (a letter-prefixed dollar names its country).
 PREFIX_SYMBOLS = {
     "us$": "USD",
+    "ksh": "KES",
+    "ksh.": "KES",
     "u$s": "USD",
     "$": "USD",
     "c$": "CAD",
@@ -196,6 +198,9 @@ SCALES = {
     "milhões": 1e6,
     "milhoes": 1e6,
     "millones": 1e6,
+    # Polish, Russian, Dutch and Italian "1,4 mln zł", "2 mld"
+    "mln": 1e6,
+    "mld": 1e9,
     "천": 1e3,
     "만": 1e4,
     "万": 1e4,
@@ -225,7 +230,7 @@ _DOT_THOUSANDS = {
 }
 
 _PRE_RX = (
-    r"(?i:(?:us|u\$s|c|ca|cad|a|au|aud|nz|r|hk|s|sg|mx)\$|(?:cn|jp)¥|rs\.?(?=\s?\d)|kr\.?(?=\s?\d)|zł|kč)"
+    r"(?i:(?:us|u\$s|c|ca|cad|a|au|aud|nz|r|hk|s|sg|mx)\$|(?:cn|jp)¥|rs\.?(?=\s?\d)|kr\.?(?=\s?\d)|ksh\.?(?=\s?\d)|zł|kč)"
     r"|[$€£¥₹₩₺₦₱₪฿₫₽₴]"
     rf"|(?:{_ISO_RX})(?=\s?\d)|(?:{_ISO_LOWER_RX})(?=\s?\d)"
 )
@@ -233,7 +238,7 @@ _SUFFIX_WORDS_RX = "|".join(sorted((w for w in SUFFIX_WORDS if w.isalpha()), key
 _POST_RX = rf"[€£$¥₹₩₺₫₽]|zł|kč|(?i:kr)(?![\w])|(?:{_ISO_RX})(?![\w])|(?i:(?:{_ISO_LOWER_RX}|{_SUFFIX_WORDS_RX})(?![\w]))"
 _SCALE_RX = (
     r"(?:k|K|mm|MM|mn|mil|m|M|bn|b|B|thousand|million|millions|billion|grand|(?i:mio|mrd|tsd)\.?"
-    r"|(?i:lakhs?|lacs?|crores?|cr|mi|milh[õo]es|millones)|천만|천|만|万|억|億|조)"
+    r"|(?i:lakhs?|lacs?|crores?|cr|mi|milh[õo]es|millones|mln|mld)\.?|천만|천|만|万|억|億|조)"
 )
 _NUM_RX = (
     r"\d{1,2}(?:,\d{2})+,\d{3}(?:\.\d+)?"  # Indian grouping: 12,00,000
@@ -394,7 +399,11 @@ def find_money(text: str, *, deal_context: bool, exclude: list[tuple[int, int]])
             continue
         strong = bool(currency or mult or krona)
         num = _number(
-            raw, currency=currency, post_symbol=bool(post) and not post.isalpha(), scaled=bool(mult)
+            raw,
+            currency=currency,
+            # "US$ 75.000", "U$S 12.500": the dollar as Latin America writes it, with dot thousands
+            post_symbol=(bool(post) and not post.isalpha()) or pre.lower() in ("us$ ", "us$", "u$s"),
+            scaled=bool(mult),
         )
         if not strong:
             if not deal_context:
@@ -420,3 +429,26 @@ def find_money(text: str, *, deal_context: bool, exclude: list[tuple[int, int]])
             continue
         out.append(Money(start, m.end(), round(num * scale, 2), currency))
     return sorted(out, key=lambda x: x.start)
+
+
+_SAID_CURRENCY = rc.compiled(
+    r"(?:[,;]\s*|\s[-–—]\s*|\s)(?:(?:they|we|she|he|it|they'll|we'll|will|would|to)\s+)*(?:(?:be|get|gets|are|is)\s+)?"
+    r"(?:pay|pays|paying|paid|payment|payments|payable|bill|bills|billed|billing|invoice|invoiced|invoicing|priced|pricing|quoted|quote|"
+    r"denominated|settle|settled|settling|contract(?:ed)?|budget(?:ed)?)\s+(?:in|with)\s+"
+    rf"(?P<c>(?i:{_SUFFIX_WORDS_RX}|british pounds|us dollars|(?:{_ISO_LOWER_RX})\b)|(?:{_ISO_RX})\b)"
+    rf"|\s(?:all\s+)?in\s+(?P<c2>(?:{_ISO_RX}))\b(?=\s*(?:[,;.]|$))"
+)
+
+
+def currency_said(text: str) -> tuple[str, int, int] | None:
+    """A currency named in words apart from the amount: "30k, they pay in GBP", "billed in euros", "50k in CHF"."""
+    m = _SAID_CURRENCY.search(text)
+    if not m:
+        return None
+    word = (m.group("c") or m.group("c2")).lower()
+    code = {"british pounds": "GBP", "us dollars": "USD"}.get(word) or SUFFIX_WORDS.get(word) or word.upper()
+    if code == "RMB":
+        code = "CNY"
+    if code not in ISO_CODES:
+        return None
+    return code, m.start() + (len(m.group(0)) - len(m.group(0).lstrip(" ,;-–—"))), m.end()

@@ -432,6 +432,15 @@ def _recase_name_runs(text: str, out: list[str], stop: Callable[[str], bool]) ->
                 out[base + w.start()] = ch.upper()
 
 
+# A Vietnamese name: a family name, a middle name, a given name ("nguyen van an", "tran thi mai")
+_VIETNAMESE_NAME = rc.compiled(
+    r"\b(?:nguyen|nguyễn|tran|trần|le|lê|pham|phạm|hoang|hoàng|huynh|huỳnh|phan|vu|vũ|vo|võ|dang|đặng|bui|bùi|"
+    r"do|đỗ|ho|hồ|ngo|ngô|duong|dương|ly|lý|trinh|trịnh|dinh|đinh|truong|trương)\s+"
+    r"(?:van|văn|thi|thị|duc|đức|minh|quoc|quốc|huu|hữu|ngoc|ngọc|thanh|xuan|xuân|hong|hồng|gia|bao|bảo|tuan|tuấn)\s+"
+    r"[a-zà-ỹđ][\wà-ỹđ]*\b"
+)
+
+
 def recase_lower(text: str) -> str:
     """A message typed all in lower case, with the names capitalised again where the words say so.
 
@@ -463,6 +472,24 @@ def recase_lower(text: str) -> str:
         return words[i + 1].group(0)
 
     _recase_name_runs(text, out, stop)
+    for vm in _VIETNAMESE_NAME.finditer(text):
+        if vm.group(0).split()[-1] not in (
+            "is",
+            "was",
+            "and",
+            "from",
+            "at",
+            "to",
+            "the",
+            "a",
+            "of",
+            "in",
+            "on",
+            "for",
+            "with",
+        ):
+            for part in rc.finditer(r"\S+", vm.group(0)):
+                out[vm.start() + part.start()] = out[vm.start() + part.start()].upper()
     i = 0
     while i < len(words):
         w = words[i].group(0)

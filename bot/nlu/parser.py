@@ -90,6 +90,8 @@ def _r_help(m: Msg) -> Result | None:
         r"(?:help|h|\?|commands?|usage|menu|options|what can (?:you|u|i) do(?: here| for me)?|what do you do"
         r"|how does (?:this|it|the)(?: bot| thing| app)? work|how do i use (?:this|you|it|the bot)|what are (?:the|your) commands"
         r"|how (?:do|can) i (?:use|talk to) (?:this|you|the bot)|what can i (?:say|ask|type)(?: you)?(?: here)?"
+        r"|what (?:should|do|must) i (?:type|say|write|enter|send)(?: here)?(?: to (?:\w+)(?: (?:a|an|the|new))?(?: \w+)?)?"
+        r"|what (?:are|r) (?:you|u) (?:able|here) to (?:help(?: me)? with|do)|what (?:can|could) (?:you|u) help(?: me)? with"
         r"|what (?:can|does) (?:this|the) (?:bot|thing|app|crm) do|what is this(?: bot)?|how do i (?:log|add|use)\b.*"
         r"|(?:what|which|list|show)(?: are)?(?: the| your| all)? commands(?: are there| do you have| can i use)?"
         r"|(?:can you |could you )?explain what (?:you do|you can do|this (?:bot|thing) does)|what can you help(?: me)? with|(?:show|list|tell)(?: me)? (?:what|which) commands(?: you (?:support|have|know))?"
@@ -170,7 +172,8 @@ _OFFICE_LIFE = rc.compiled(
     r"|^(?:(?:i'm|im|i am)\s+)?(?:gonna|going\s+to|about\s+to|off\s+to)\s+(?:grab|get|order|pick\s+up)\s+"
     r"(?:a\s+|some\s+|the\s+)?[\w\-]+(?:\s+[\w\-]+)?\s*[,;.!-]+\s*(?:anyone|who|want|wanna|need)\b.*\?\s*$"
     r"|\b(?:vacation|pto|sick|holiday|leave)\s+days?\b.*\?*\s*$(?<=\?)|^how\s+many\s+(?:vacation|pto|sick|holiday|leave)\s+days?\b"
-    r"|\b(?:office|offices|store|shop|building|restaurant|cafe|café|canteen|cafeteria|airport|school|gym|bank|mall)\s+"
+    r"|\b(?:office|offices|store|shop|building|restaurant|cafe|café|canteen|cafeteria|airport|school|gym|bank|mall|"
+    r"parking(?:\s+(?:garage|lot|deck))?|garage|car\s+park|elevators?|lifts?|kitchen|lobby|bike\s+room)\s+"
     r"(?:is|are|will\s+be|'s)\s+(?:closed|shut|open)\b(?![\s-]+(?:won|lost|deal|the\s+deal)\b)"
     r"|^(?:lunch|coffee|drinks|dinner|beers?|breakfast)\s+(?:at|@)\s+\d[^?]*\?"
     # family and household, personal errands: "I need to call my mom tomorrow", "note to self: buy coffee"
@@ -193,6 +196,43 @@ _RECURRING_REPORT = rc.compiled(
 )
 
 
+# Words the CRM also uses, said of something else: luck and games ("won the office raffle"), the weather
+# ("forecast for Saturday"), plumbing ("the pipe under the sink"), hiring ("pipeline of candidates"), the
+# news ("who is the president of Brazil"), errands and office things, messages to colleagues ("I'll email you
+# the slides"), questions that only sound like reminders ("remind me what the wifi password is?").
+_NOT_CRM = rc.compiled(
+    r"\b(?:won|lost|win|lose|winning|losing)\s+(?:the\s+|a\s+|an\s+|our\s+|my\s+|this\s+)?(?:\w+\s+)?"
+    r"(?:raffle|lottery|lotto|bet|prize|tournament|quiz|trivia|pool|sweepstakes?|contest|coin\s+toss|argument|bracket|"
+    r"fantasy\s+league|bake[\s-]?off|karaoke|ping[\s-]?pong|foosball|game\s+of)\b"
+    r"|\bforecast\b(?=.*\b(?:weather|bbq|barbecue|rain|rainy|sunny|sun|snow|beach|picnic|hike|hiking|outside|outdoors|"
+    r"umbrella|storm|temperature|degrees)\b)"
+    r"|\bforecast\s+(?:for|on)\s+(?:this\s+)?(?:saturday|sunday|the\s+weekend|weekend|tonight)\b"
+    r"|\bpipes?\b(?=.*\b(?:leak\w*|sink|burst|plumber|drain|toilet|bathroom|frozen|clogged|water)\b)"
+    r"|\bpipeline\s+(?:of|for)\s+(?:\w+\s+)?(?:candidates|applicants|hires|talent|recruits|interns|resumes|cvs)\b"
+    r"|\b(?:hiring|recruiting|recruitment|candidate|talent|intern|interview)\s+pipeline\b"
+    r"|^who(?:'s|\s+is|\s+was)\s+the\s+(?:current\s+)?(?:(?:king|queen|pope|mayor|governor|senator|emperor|sultan|premier)\s+of\s+"
+    r"|(?:president|prime\s+minister|pm|chancellor)\s+of\s+(?:the\s+)?(?:usa|us|u\.s\.|united\s+states|america|uk|britain|"
+    r"united\s+kingdom|france|germany|italy|spain|portugal|brazil|argentina|mexico|chile|colombia|peru|canada|india|china|japan|"
+    r"korea|south\s+korea|indonesia|philippines|vietnam|thailand|australia|new\s+zealand|nigeria|kenya|ghana|egypt|"
+    r"south\s+africa|turkey|russia|ukraine|poland|sweden|norway|denmark|finland|netherlands|belgium|switzerland|austria|"
+    r"ireland|israel|saudi\s+arabia|uae|pakistan|bangladesh|singapore|malaysia|the\s+world\s+bank|the\s+eu)\b)"
+    r"|^(?:can\s+(?:you|u)\s+)?(?:find|recommend|suggest)\s+(?:me\s+|us\s+)?(?:a|an|some)\s+(?:good\s+|nice\s+|decent\s+|great\s+|"
+    r"cheap\s+|quiet\s+|cool\s+)?(?:[\w\-]+\s+)?(?:place|restaurant|spot|bar|pub|cafe|café|hotel|gym|barber|dentist|"
+    r"bakery)s?\b"
+    r"|^(?:i'll|i\s+will|will|i'm\s+gonna|gonna)\s+(?:email|send|dm|slack|forward|ping|text|share)\s+(?:you|u|y'all|you\s+all|"
+    r"you\s+guys|everyone|everybody|the\s+team)\b(?!.*\b(?:remind|todo|task|follow[\s-]?up|log)\b)"
+    r"|\b(?:shopping|grocery|groceries)\s+list\b"
+    r"|^(?:merge|combine)\s+(?:the\s+|these\s+|those\s+|my\s+|our\s+)?(?:two\s+|2\s+|both\s+)?(?:calendar\s+)?"
+    r"(?:invites|events|meetings|calendars|slots|files|pdfs|docs|documents|spreadsheets|sheets|tabs|branches|prs|"
+    r"pull\s+requests|slides|decks)\b"
+    r"|^what(?:'s|\s+is|\s+does|\s+do)\s+(?:an?\s+)?(?:nps|csat|arr|mrr|acv|cac|ltv|churn|a\s+lead|a\s+deal|a\s+pipeline|"
+    r"crm|kpi|okr|sla|sdr|bdr)\s+(?:anyway|even|again|mean|stand\s+for)\b"
+    r"|\b(?:get|buy|order)\s+(?:a\s+|us\s+a\s+)?new\s+(?:espresso\s+machine|coffee\s+machine|printer|fridge|microwave|"
+    r"chairs?|desks?|monitors?|kettle|couch|sofa|plants?)\b"
+    r"|^(?:(?:can|could)\s+(?:you|u|someone)\s+)?remind\s+me\s+(?:what|where|when|how|why|which)\b[^A-Z]*\?\s*$"
+)
+
+
 def _r_small_talk(m: Msg) -> Result | None:
     if _RECURRING_REPORT.search(m.low.strip()):
         return "unknown", 0.3, {}
@@ -201,6 +241,8 @@ def _r_small_talk(m: Msg) -> Result | None:
     if _OFFICE_LIFE.search(m.low.strip()):
         return "unknown", 0.3, {}
     if _OFF_TOPIC.match(m.low.strip()):
+        return "unknown", 0.3, {}
+    if _NOT_CRM.search(m.low.strip()):
         return "unknown", 0.3, {}
     return None
 
@@ -282,7 +324,8 @@ def _said_done(m: Msg) -> Result | None:
 # "Bob's pipeline", "pipeline for Sarah": a teammate named in words, given as written
 _NAMED_OWNER = rc.compiled(
     r"(?:^|[\s(])(?P<n>[a-z][\w\-]*)['’]s\s+(?:(?:whole|full|current|open|total|q[1-4]|sales)\s+)*(?:pipeline|pipe|deals|"
-    r"forecast|numbers|book)\b|\b(?:pipeline|pipe|deals|forecast|numbers)\s+(?:for|of)\s+(?P<n2>[a-z][\w\-]*)\s*[?!.]*$"
+    r"forecast|numbers|book)\b|\b(?:pipeline|pipe|deals|forecast|numbers)(?:\s+(?:summary|overview|report|review|status|update|snapshot))?"
+    r"\s+(?:for|of)\s+(?P<n2>[a-z][\w\-]*)\s*[?!.]*$"
     r"|^how(?:'s|\s+is)\s+(?P<n3>[a-z][\w\-]*)\s+(?:doing|tracking|looking)\s+(?:on|with)\s+(?:(?:his|her|their)\s+)?pipe"
 )
 
@@ -692,7 +735,9 @@ def _prepare(text: str, now: datetime | str | None, tz: str, user: str | None) -
 # ("<@BOT> remind me to…", "<@BOT> can you log a call…"); "<@U1> send the contract…" still assigns U1.
 _ADDRESSED = rc.compiled(
     r"^@[UW][A-Z0-9]+[\s,:]+(?=(?:(?:hey|hi|pls|please|can you|could you|would you)\s+)*"
-    r"(?:remind me|(?:remind|ask|tell|have|get|assign)\s+@[UW][A-Z0-9]+\b|log\b|add (?:a |an )?(?:contact|deal|task|note|lead)|create\b|new (?:deal|contact|lead|task|opp)|"
+    r"(?:remind me|(?:remind|ask|tell|have|get|assign)\s+@[UW][A-Z0-9]+\b|log\b|add (?:a |an )?(?:contact|deal|task|note|lead)|"
+    # "<@BOT> add Ngozi Adeyemi, COO of Kuda Bank, ngozi@kuda.com": a person's card, not a chore for a teammate
+    r"add\s+[^\W\d_][\w'\-]+\s+[^\W\d_][\w'\-]+\s*(?:,|\s(?:at|from|of|@)\s)[^\n]*?(?:[\w.+\-']+@\w|\+\d[\d\s().\-]{6,})|create\b|new (?:deal|contact|lead|task|opp)|"
     r"find\b|who\b|what\b|show\b|list\b|how\b|my tasks|help\b|commands?\b|usage\b|menu\b|\?|had\b|called\b|met\b|"
     r"spoke\b|emailed\b|note\b|we (?:won|lost|closed|signed)\b|look up|lookup|search\b|"
     r"just (?:got|had|spoke|called|met|emailed|finished|wrapped|hung|left|heard)\b|i (?:just |had|called|met|spoke)))",

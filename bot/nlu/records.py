@@ -215,7 +215,8 @@ _MERGE = rc.compiled(
     r"^(?:(?:can|could|would)\s+(?:you|u)\s+)?(?:please\s+|pls\s+)?"
     r"(?:merge|combine|dedupe|de-dupe|dedup|consolidate|join)\s+"
     rf"(?:(?:the|these|those|two)\s+)*(?:(?:duplicate|dupe)s?\s+(?:of\s+)?)?(?:(?P<t1>{_TYPE_WORD})\s*(?:records?\s*)?[:\-]?\s+)?"
-    r"(?P<a>.+?)\s+(?P<op>and|with|into|&|\+|w/)\s+(?P<b>.+?)"
+    # "dedupe Aarav Mehta / Aarav Metha": a slash between two spellings of one record
+    r"(?P<a>.+?)(?:\s+(?P<op>and|with|into|&|\+|w/)\s+|\s*(?P<op2>/|\bvs\.?|\bv\.?)\s+)(?P<b>.+?)"
     rf"(?:\s+(?P<t2>{_TYPE_WORD}|records|entries))?(?P<why>{_ASIDE}.*)?[\s.!?]*$",
     re.I,
 )
@@ -247,7 +248,7 @@ def rule_merge(m: Msg) -> Result | None:
     mm = _MERGE.match(text)
     if mm:
         a, b = mm.group("a"), mm.group("b")
-        if mm.group("op").lower() == "and" and rc.search(r"\s(?:into|with)\s", " " + b + " "):
+        if (mm.group("op") or "").lower() == "and" and rc.search(r"\s(?:into|with)\s", " " + b + " "):
             return None
         rtype = None
         for t in (mm.group("t1"), mm.group("t2")):
@@ -398,6 +399,25 @@ def _one_name(m: Msg, ref: str) -> bool:
     )
 
 
+def _deal_shaped(m: Msg, ref: str) -> bool:
+    """ "Petrobras offshore monitoring", "Acme renewal": a capitalised name, then what is sold to it in lower
+    case, reads as a deal's title; a person's name is all capitals and says nothing after it."""
+    if m.typed_lower:
+        return False
+    dm = rc.fullmatch(
+        r"(?P<n>[A-Z][\w&.\-]*(?:\s+[A-Z][\w&.\-]*)?)\s+(?P<w>[a-z][\w\-]*(?:\s+[a-z][\w\-]*){0,2})", ref
+    )
+    return bool(
+        dm
+        and not person_like(dm.group("n"), default=False)
+        and not rc.search(
+            r"\b(?:from|at|of|in|on|for|with|and|or|the|a|an|his|her|their|our|my|is|was|please|pls|again|now|"
+            r"today|here|there|details|info|card|record|profile|number|email|phone)\b",
+            dm.group("w"),
+        )
+    )
+
+
 def rule_show(m: Msg) -> Result | None:
     for rx in (_SHOW, _ABOUT):
         sm = rx.match(m.text)
@@ -417,7 +437,12 @@ def rule_show(m: Msg) -> Result | None:
             return None  # lists
         ref, rtype = record_ref(raw)
         named_type = rtype is not None or rc.search(rf"\b(?:{_RECORD_WORD})\b", r_low)
-        if not named_type and rx is _SHOW and _is_ref(ref) and (_company_shaped(ref) or _one_name(m, ref)):
+        if (
+            not named_type
+            and rx is _SHOW
+            and _is_ref(ref)
+            and (_company_shaped(ref) or _one_name(m, ref) or _deal_shaped(m, ref))
+        ):
             return (
                 "show_record",
                 0.75,
@@ -465,7 +490,9 @@ _HISTORY = [
         r"deleted|created|added|marked|bumped|pushed|set|renamed|reopened|owns\s+the\s+change\s+on)\s+"
         r"(?:the\s+)?(?:(?:stage|amount|value|close\s+date|owner|email|phone|title|domain|industry|name|status)\s+"
         r"(?:on|of|for|in)\s+)?(?P<r>.+?)"
-        r"(?:\s+(?:to|from|into|as|back|on|in|last|yesterday|today|this|earlier)\b.*)?\s*[?.!]*$",
+        r"(?:\s+(?:to|from|into|as|back|on|in|last|yesterday|today|this|earlier)\b.*"
+        # "who marked the Koç fleet tracking deal lost": the stage it was marked ends the reference
+        r"|(?<=deal)\s+(?:closed[\s\-]?)?(?:won|lost|dead)\b.*)?\s*[?.!]*$",
         re.I,
     ),
     # "/crm history Acme", "timeline Globex deal"
@@ -690,7 +717,9 @@ def rule_create_company(m: Msg) -> Result | None:
     if cm:
         if rc.match(r"(?:list|for\s+(?:me|us)\b)", m.low[cm.end() :]):
             return None
-        if rc.match(r"^(?:(?:can|could)\s+(?:you|u)\s+)?(?:please\s+|pls\s+)?open\s+the\b", m.low):
+        if rc.match(
+            r"^(?:(?:can|could)\s+(?:you|u)\s+)?(?:please\s+|pls\s+)?open\s+(?:the|company|account)\b", m.low
+        ):
             return None  # "open the company record for Natura": one that exists
         _company_fields(m, cm.end(), slots)
     else:
@@ -708,7 +737,10 @@ def rule_create_company(m: Msg) -> Result | None:
         not m.typed_lower
         and not _DOMAIN.fullmatch(name)
         and not all(
-            w[:1].isupper() or w[:1].isdigit() or w.lower() in ("&", "and", "of", "the", "de", "la")
+            w[:1].isupper()
+            or w[:1].isdigit()
+            or w.lower() in ("&", "and", "of", "the", "de", "la")
+            or rc.fullmatch(r"&[A-Z]\w*\.?", w)  # "Natura &Co"
             for w in words
         )
     ):
@@ -724,13 +756,13 @@ _COMPANY_FIELD = r"(?P<f>domain|website|web\s*site|site|url|web\s+address|homepa
 _COMPANY_UPDATE = [
     # "Globex's domain is globex.io now", "Globex's industry should be fintech"
     rc.compiled(
-        rf"^(?:the\s+)?(?P<c>.+?)(?:['’]s|s['’])\s+(?:new\s+|correct\s+|actual\s+)?{_COMPANY_FIELD}\s+"
+        rf"^(?:the\s+)?(?P<c>.+?)(?:['’]s|(?<=s)['’])\s+(?:new\s+|correct\s+|actual\s+)?{_COMPANY_FIELD}\s+"
         r"(?:is\s+now|is\s+actually|should\s+be|changed\s+to|has\s+changed\s+to|moved\s+to|is|=|:|->|now)\s+(?:now\s+)?(?P<v>.+?)[\s.!]*$",
         re.I,
     ),
     # "set Globex's domain to globex.io", "change the Acme account industry to retail"
     rc.compiled(
-        rf"^(?:please\s+|pls\s+)?(?:set|change|update|fix|make|switch|correct)\s+(?:the\s+)?(?P<c>.+?)(?:['’]s|s['’])?\s+"
+        rf"^(?:please\s+|pls\s+)?(?:set|change|update|fix|make|switch|correct)\s+(?:the\s+)?(?P<c>.+?)(?:['’]s|(?<=s)['’])?\s+"
         rf"{_COMPANY_FIELD}\s+(?:to|=|:|as|->)\s+(?P<v>.+?)[\s.!]*$",
         re.I,
     ),
@@ -791,7 +823,10 @@ _RENAME = [
         re.I,
     ),
     rc.compiled(
-        r"^(?:the\s+)?(?P<c>.+?)\s+(?:is\s+now\s+(?:called|named|known\s+as)|has\s+been\s+renamed\s+(?:to)?|"
+        # "Facebook is now Meta Platforms, domain meta.com": the new name, then the fields that came with it
+        r"^(?:the\s+)?(?P<c>(?-i:[A-Z])[^,;]*?)\s+is\s+now\s+(?P<v2>(?-i:[A-Z])[^,;]*?)\s*[,;]\s*(?=(?:(?:the|its|their|and)\s+)?"
+        r"(?:new\s+)?(?:domain|website|site|url|industry|sector)\b)(?P<rest>.*)$"
+        r"|^(?:the\s+)?(?P<c1>.+?)\s+(?:is\s+now\s+(?:called|named|known\s+as)|has\s+been\s+renamed\s+(?:to)?|"
         r"(?:was\s+)?renamed\s+(?:to|as)?|changed\s+(?:its|their)\s+name\s+to|rebranded\s+(?:as|to))\s+(?P<v>.+?)[\s.!]*$",
         re.I,
     ),
@@ -808,6 +843,10 @@ _PIVOT = rc.compiled(
     r"(?P<i>[\w&/\-]+(?:\s+[\w&/\-]+)?)\s+(?:company|business|firm|shop|play)"
     # "Alpenfirn Software AG is in fintech now, not healthcare"
     r"|(?:is|are)\s+(?:now\s+)?in\s+(?P<i3>[\w&/\-]+(?:\s+[\w&/\-]+)?)\s+now(?:\s*,\s*not\s+[\w&/\- ]+)?"
+    # "Mollie B.V. is actually fintech, not payments — fix the industry": the industry said with the one it replaces
+    r"|is\s+(?:actually|really|now)\s+(?:an?\s+)?(?P<i4>[\w&/\-]+(?:\s+[\w&/\-]+)?)\s*,\s*not\s+(?:an?\s+)?[\w&/\-]+(?:\s+[\w&/\-]+)?"
+    r"(?:\s*(?:[-–—,;]\s*)?(?:(?:please\s+|pls\s+)?(?:fix|update|change|correct)\s+(?:the\s+|its\s+)?(?:industry|sector|vertical)"
+    r"(?:\s+pls|\s+please)?))?"
     r"|(?:has\s+)?pivoted\s+"
     r"(?:in)?to\s+(?P<i2>[\w&/\-]+(?:\s+[\w&/\-]+)?)(?:\s+(?:industry|sector|space))?)[\s.!]*$",
     re.I,
@@ -821,7 +860,20 @@ def rule_update_company(m: Msg) -> Result | None:
         and not person_like(pm.group("c"), default=False)
         and not rc.search(r"\b(?:deal|opp|renewal|we|i|it|they)\b", pm.group("c"), re.I)
     ):
-        ind = _industry(pm.group("i") or pm.group("i2") or pm.group("i3"))
+        ind: str | None = _industry(pm.group("i") or pm.group("i2") or pm.group("i3") or pm.group("i4"))
+        if (
+            pm.group("i4")
+            and not rc.search(r"\b(?:industry|sector|vertical)\b", m.low)
+            and not company_like(pm.group("c"))
+        ):
+            ind = None  # "Jane is actually CTO, not VP": a person's title; a company says it is the industry
+        if ind and rc.search(
+            r"\b(?:review|approval|sign-?off|vetting|assessment|evaluation|procurement|contracting|redlines|diligence|"
+            r"pilot|trial|poc|negotiations?|stage)$",
+            ind,
+            re.I,
+        ):
+            ind = None  # "ByteDance ad-ops is in contract review now": a deal's step, not an industry
         if ind and not rc.match(
             r"(?:new|different|another|proposal|negotiation|demo|qualified|won|lost|closed|legal|the|a|an|next|"
             r"great|good|big|small|real)\b",
@@ -894,8 +946,10 @@ def rule_update_company(m: Msg) -> Result | None:
         rm = rx.match(m.text)
         if not rm:
             continue
-        company, rtype = record_ref(rm.group("c"))
-        new = tidy(rc.sub(r"\s+(?:now|instead)$", "", rm.group("v"), flags=re.I))
+        company, rtype = record_ref(rm.group("c") or rm.groupdict().get("c1") or "")
+        new = tidy(
+            rc.sub(r"\s+(?:now|instead)$", "", rm.group("v") or rm.groupdict().get("v2") or "", flags=re.I)
+        )
         if (
             not company
             or not new
@@ -910,7 +964,10 @@ def rule_update_company(m: Msg) -> Result | None:
             )
         ):
             return None  # "rename the Demo stage to Evaluation": a stage is no company
-        return "update_company", 0.85, {"company": company, "name": new}
+        renamed: Slots = {"company": company, "name": new}
+        if rm.groupdict().get("rest"):
+            _more_company_fields(rm.group("rest"), renamed)  # "…, domain meta.com"
+        return "update_company", 0.85, renamed
     return None
 
 

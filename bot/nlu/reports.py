@@ -127,14 +127,16 @@ def _owner(m: Msg) -> str | None:
     dm = rc.search(
         r"\b(?:did|has|have|is|was|will)\s+(?P<n>[a-z][\w\-]*)\s+(?:close|closed|win|won|book|booked|sell|sold|lose|lost|"
         r"log|logged|make|made|do|done|hit|doing|tracking|trending|convert|converted)\b"
-        r"|\b(?:for|by)\s+(?P<n2>[a-z][\w\-]*)\b",
+        r"|\b(?:for|by)\s+(?P<n2>[a-z][\w\-]*)\b"
+        # "how's marta doing vs quota this month": the teammate asked about
+        r"|^how(?:'s|\s+is)\s+(?P<n3>[a-z][\w\-]*)\s+(?:doing|tracking|trending|looking|pacing)\b",
         m.low,
     )
     if dm:
-        key = "n" if dm.group("n") else "n2"
+        key = "n" if dm.group("n") else "n2" if dm.group("n2") else "n3"
         word = m.text[dm.start(key) : dm.end(key)]
         pronoun = word.lower() in ("we", "i", "you", "they", "he", "she", "anyone", "everyone", "team")
-        if teammate_name(word) and not pronoun and (key == "n" or word.lower() in _FIRST):
+        if teammate_name(word) and not pronoun and (key in ("n", "n3") or word.lower() in _FIRST):
             return word
     return None
 
@@ -327,6 +329,9 @@ def lab_cut(m: Msg, cut: int) -> bool:
     return lab is not None and lab.end() == cut
 
 
+_SCALE_WORD = rc.compiled(r"\b(?:nps|csat)\b")
+
+
 def _who_gave(m: Msg, slots: Slots) -> None:
     """ "Jane from Acme gave us a 9", "NPS 9 from Jane at Acme", "Acme rated us 4/5", "nps 4 - tom @ hooli"."""
     fm = rc.search(
@@ -374,10 +379,25 @@ def _who_gave(m: Msg, slots: Slots) -> None:
         name, end = name_at(m, lead.end(), company=True)
         name = _without_scale(name)
         if name and not rc.search(r"\b(?:nps|csat)\b", name, re.I):
-            slots["contact" if person_like(name, default=False) else "company"] = name
+            # "Olena said on the NPS survey…": whoever said it is a person
+            said = rc.match(
+                r"\s+(?:said|says|told|mentioned|wrote|replied|answered|thinks|thought)\b", m.low[end:]
+            )
+            slots["contact" if said or person_like(name, default=False) else "company"] = name
             company, _ = company_after(m, end)
             if "contact" in slots and _without_scale(company):
                 slots["company"] = _without_scale(company)  # "Björn Lindqvist at Spotify AB: NPS 8"
+            between = tidy(m.text[end : sc.start()])
+            if (
+                "contact" in slots
+                and "company" not in slots
+                and not said
+                and rc.fullmatch(r"[^\W\d_][\w&.\-]*(?:\s+[^\W\d_][\w&.\-]*){0,2}", between)
+                and not rc.search(
+                    r"\b(?:gave|gives|rated|says|said|is|was|on|the|a|an|survey|score)\b", between, re.I
+                )
+            ):
+                slots["company"] = between  # "takeshi yamamoto rakuten nps 7": name, company, score
         return
     name, end = name_at(m, start, company=True)
     if vm and start < vm.start() < end:
@@ -393,6 +413,18 @@ def _who_gave(m: Msg, slots: Slots) -> None:
     )
     if not company and card:
         company = card.group("c")  # "Jörg Wendland, Hansa Kältetechnik, 6": name, company, score
+    sc = _SCALE_WORD.search(m.low, end)
+    between = tidy(m.text[end : sc.start()]) if sc else ""
+    if (
+        not company
+        and m.typed_lower
+        and len(name.split()) >= 2
+        and rc.fullmatch(r"[^\W\d_][\w&.\-]*(?:\s+[^\W\d_][\w&.\-]*){0,2}", between)
+        and not rc.search(
+            r"\b(?:gave|gives|rated|says|said|is|was|on|the|a|an|survey|score|us)\b", between, re.I
+        )
+    ):
+        company = between  # "takeshi yamamoto rakuten nps 7": a name, then the company, then the score
     # a name put back in capitals from lower-case typing, in two or three words, reads as a person's
     recased = m.typed_lower and 2 <= len(name.split()) <= 3 and all(w[:1].isupper() for w in name.split())
     if company:

@@ -96,7 +96,8 @@ def rule_complete_task(m: Msg) -> Result | None:
             r"^(?:call|meeting|demo|lunch|visit|mtg|sync)\s+(?:done|finished|completed)\s+with\b", low
         )
     ):
-        t = task_ref(m.text)
+        # "finished the Comarch invoice task ✅": the done word first, then the task as a reference
+        t = task_ref(rc.sub(r"^(?:done|finished|completed)\s*[:\-]?\s*", "", tidy(m.text), flags=re.I))
         t = rc.sub(r"^(?:done|finished|completed)\s*[:\-]?\s*", "", t, flags=re.I)
         t = rc.sub(r"\s*[-:–—]?\s*(?:is\s+)?(?:done|finished|completed|complete)$", "", t, flags=re.I)
         if t:
@@ -189,6 +190,14 @@ def _who(m: Msg, *, team_words: str) -> str | None:
     named = _named_assignee(m)
     if named:
         return named
+    got_on = rc.match(
+        r"(?:what's|what has|whats|what does)\s+(?!(?:the|it|that|this|there|he|she|we|i|my|our|everyone)\b)"
+        r"(?P<n>[A-Za-z][\w\-]*)\s+(?:got|have|has)\s+(?:on|due|going on|to do|planned|lined up)\b",
+        m.text,
+        re.I,
+    )
+    if got_on:
+        return got_on.group("n")  # "what's Achieng got on today": a teammate named without a mention
     # Slack leaves "@name" as typed when it knows no such person: the name as written, for the bot to look up.
     typed = rc.search(r"(?<![\w.<@])@([A-Za-z][\w.\-]*[A-Za-z0-9]|[A-Za-z])", m.text)
     if typed:
@@ -245,6 +254,9 @@ def rule_list_tasks(m: Msg) -> Result | None:
         r"|\bbehind on\b|\bbehind\b(?=.*\?)"
         r"|^what (?:do|does) (?:i|@\w+|he|she|they|we|the team) (?:have|got)\b"
         r"|^(?:what's|what is|whats) @\w+ (?:got|have|doing|working|up to)\b"
+        # "what's Achieng got on today": a teammate named without a mention
+        r"|^(?:what's|what has|whats|what does) (?!(?:the|it|that|this|there|he|she|we|i|my|our|everyone)\b)[a-z][\w\-]* "
+        r"(?:got|have|has) (?:on|due|going on|to do|planned|lined up)\b"
         r"|\bdo i (?:have|need to do)\b|\bi need to do\b",
         low,
     ):
@@ -268,7 +280,7 @@ def rule_list_tasks(m: Msg) -> Result | None:
 _TASK_START = rc.compiled(
     r"^(?:"
     r"(?P<remind>(?:set\s+(?:a\s+)?)?remind(?:er)?s?(?:\s+me)?)\b"
-    r"|(?P<todo>assign(?:ed)?(?:\s+(?:this|it|a task|task))?(?:\s+to)?(?=\s*[:\-]?\s*@)|(?:add|create|new|make|set up|put in|open)\s+(?:a\s+|an\s+|new\s+)*(?:task|todo|to-do|to do|reminder)s?"
+    r"|(?P<todo>assign(?:ed)?(?:\s+(?:this|it|a task|task))?(?:\s+to)?(?=\s*[:\-]?\s*@)|(?:add|create|new|make|set up|put in|open(?=\s+(?:a|an|new)\s))\s+(?:a\s+|an\s+|new\s+)*(?:task|todo|to-do|to do|reminder)s?"
     r"|(?:task|todo|to-do|to do|action item|ai|reminder)(?=\s*(?::|-|for\b|@))|(?:add|put)\s+(?:this\s+)?to\s+(?:my\s+)?(?:list|todos?|tasks?))\b"
     r"|(?P<need>(?:i|we)\s+(?:still\s+|really\s+)?(?:need|have|got|gotta|must|should|want)(?:\s+to)?"
     r"|(?:need|have|got|gotta|must)\s+to|gotta|must|(?:don't|dont|do not)\s+(?:let me\s+)?forget(?:\s+to)?"
@@ -372,7 +384,7 @@ def task_from(m: Msg, pos: int, *, conf: float, teammate: str | None = None) -> 
             slots["due"] = due
     cm = rc.search(
         r"\b(?:call|email|e-mail|ping|text|meet|message|follow[\s\-]?up with|check in with|reach out to|get back to|"
-        r"send\b.{1,40}?\bto|sync with|touch base with|remind|invite|intro)\s+(?P<n>[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?)",
+        r"send\b.{1,40}?\bto|sync with|touch base with|remind|invite|intro)\s+(?P<n>[A-Z][a-z]+(?:\s+(?:(?:Van|Thi|Văn|Thị)\s+)?[A-Z][a-z]+)?)",
         title,
     )
     if cm and looks_like_person(cm.group("n")):
@@ -544,8 +556,33 @@ def teammate_task(m: Msg) -> Result | None:
     return got if got[0] == "create_task" else None
 
 
+# "> can someone send Koç the W-9?\n<@U1> can you take this, by Friday": a request quoted, then handed to someone
+_HANDED_OVER = rc.compiled(
+    r"^(?:can|could|would)\s+(?:someone|somebody|anyone|anybody|we|you|u)\s+(?:please\s+|pls\s+)?(?P<t>[^?]{3,120}?)\s*\?\s+"
+    r"@(?P<u>[UW][A-Z0-9]+)\s*[,:]?\s+(?:(?:can|could|would)\s+(?:you|u)\s+)?(?:please\s+|pls\s+)?"
+    r"(?:take|grab|handle|own|pick\s+up|look\s+at|do)\s+(?:this|that|it)(?:\s+one)?\b(?P<rest>.*)$",
+    re.I,
+)
+
+
+def _handed_over(m: Msg) -> Result | None:
+    hm = _HANDED_OVER.match(m.text)
+    if not hm or not _IMPERATIVE.match(hm.group("t").lower()):
+        return None
+    slots: Slots = {"title": tidy(hm.group("t")), "assignee": hm.group("u")}
+    when = next((s for s in m.spans if s.start >= hm.start("rest")), None)
+    if when is not None:
+        due = resolve_when(m, when, "future")
+        if due:
+            slots["due"] = due
+    return "create_task", 0.85, slots
+
+
 def rule_create_task(m: Msg) -> Result | None:
     low = m.low
+    handed = _handed_over(m)
+    if handed:
+        return handed
     mate = teammate_task(m)
     if mate:
         return mate

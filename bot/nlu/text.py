@@ -385,6 +385,10 @@ def _words_of_name(
             if lw in ("&",) and words and nxt is not None:
                 words.append(tok)
                 continue
+            if words and rc.fullmatch(r"&\s?[A-Z][\w.]*", tok):
+                words.append(tok)  # "Natura &Co": the ampersand written onto the next word
+                end = m.end()
+                continue
             if company and lw.rstrip(".") in COMPANY_SUFFIX and words:
                 words.append(tok)
                 end = m.end()
@@ -431,6 +435,13 @@ def looks_like_person(name: str) -> bool:
     return len(parts) == 2 and all(p[:1].isupper() and p[1:].islower() for p in parts)
 
 
+# German, Dutch and Scandinavian job titles are one compound word ending in the role
+_ROLE_COMPOUND = rc.compiled(
+    r"\w{3,}(?:leiter|leiterin|direktor|direktorin|chef|chefin|manager|managerin|ingenieur|ingenieurin"
+    r"|referent|referentin|berater|beraterin|vorstand|f\u00fchrer|f\u00fchrerin|ansvarig|directeur|medewerker)$"
+)
+
+
 def role_title(segment: str) -> str | None:
     """The segment as a job title when it reads like one ("VP Sales", "Head of Procurement")."""
     seg = clean(segment)
@@ -440,6 +451,8 @@ def role_title(segment: str) -> str | None:
     words = [w.lower().strip(".,") for w in rc.split(r"[\s/]+", seg)]
     if any(w in ROLE_WORDS or w.rstrip("s") in ROLE_WORDS for w in words):
         return seg
+    if len(words) <= 2 and any(_ROLE_COMPOUND.search(w) for w in words):
+        return seg  # "Einkaufsleiter", "Verkaufschefin", "inköpschef": a role compounded into one word
     if rc.fullmatch(r"vice president.*|[A-Z]{2,4}", seg) and seg.upper() in {w.upper() for w in ROLE_WORDS}:
         return seg
     return None

@@ -18,7 +18,7 @@ from bot.services import customfields, fields
 from bot.services.base import Actor, Op, Ref, Service, lock_row
 from bot.services.errors import Ambiguous, Candidate, Invalid, NotFound, PossibleDuplicate
 from bot.services.lookup import counted, pick, rank, tagged
-from bot.services.text import fold
+from bot.services.text import LEGAL_SUFFIXES, fold
 from bot.services.views import CompanyView, Written
 from bot.services.workspace import person, user_by_slack
 from models import Company, Contact, Interaction, Target
@@ -26,15 +26,6 @@ from models.entities import LIFECYCLES
 
 # What update_company may change.
 EDITABLE = ("name", "domain", "industry", "owner", "tags", "lifecycle", "custom")
-# Words that say what kind of legal entity a company is, not which company: "Acme", "Acme Corp" and
-# "ACME, Inc." are one company to a person.
-LEGAL_SUFFIXES = frozenset(
-    [
-        *("inc", "incorporated", "corp", "corporation", "co", "company", "llc", "llp", "lp", "ltd"),
-        *("limited", "plc", "gmbh", "mbh", "ag", "kg", "sa", "sas", "sarl", "srl", "spa", "bv", "nv"),
-        *("kk", "oy", "oyj", "ab", "as", "asa", "aps", "pty", "pte", "pvt", "sl", "sro", "kft", "zrt"),
-    ]
-)
 # Two companies whose names differ by no more than a typo once the suffixes are gone.
 SAME_NAME = 90.0
 # A whole name this close to one on file is likely a typo of it (one swap or slip in a short name).
@@ -84,7 +75,7 @@ def find_company(
     found = s.scalars(select(Company).where(Company.name_key == key).limit(1)).first()
     if found is not None:
         return found
-    matches = rank(s, Company, Company.name_key, Company.name, actor.workspace_id, name)
+    matches = rank(s, Company, Company.name_key, Company.name, actor.workspace_id, name, suffixes=True)
     if matches and matches[0].score >= 92:
         return s.get(Company, matches[0].id)
     same = _same_name(s, actor, name)

@@ -29,7 +29,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.services import totals
+from bot.services import namewords, totals
 from bot.services.base import UNSET, Actor, Ref, ServiceBase
 from bot.services.companies import Companies
 from bot.services.contacts import Contacts
@@ -92,6 +92,7 @@ class CRM(ServiceBase):
         # The Slack user ids the operator names as admins (CRM_ADMINS): admins wherever they are seen.
         self.admins = frozenset(admins)
         totals.track(sessions)
+        namewords.track(sessions)
         # The services read the time through self.now, so a clock set on the CRM later (a test's, the
         # console's) is theirs too.
         now = self.now
@@ -449,32 +450,47 @@ class CRM(ServiceBase):
         """Count and amounts (per currency) per stage, and per owner over open deals."""
         return self.deals.pipeline(actor, owner=owner)
 
-    def closed(self, actor: Actor, start: date, end: date, owner: str | None = None) -> Closed:
-        """Deals won and lost between two days (in the actor's zone), by when they actually closed."""
-        return self.deals.closed(actor, start, end, owner)
+    def closed(
+        self, actor: Actor, start: date, end: date, owner: str | None = None, *, pipeline: str | None = None
+    ) -> Closed:
+        """Deals won and lost between two days (in the actor's zone), by when they actually closed;
+        ``pipeline``: only its deals (every pipeline's when None)."""
+        return self.deals.closed(actor, start, end, owner, pipeline=pipeline)
 
     def closed_per_period(
-        self, actor: Actor, periods: list[tuple[date, date]], owner: str | None = None
+        self,
+        actor: Actor,
+        periods: list[tuple[date, date]],
+        owner: str | None = None,
+        *,
+        pipeline: str | None = None,
     ) -> list[Closed]:
         """:meth:`closed` for each of consecutive periods (a trend), in one read."""
-        return self.deals.closed_per_period(actor, periods, owner)
+        return self.deals.closed_per_period(actor, periods, owner, pipeline=pipeline)
 
     def activity(self, actor: Actor, start: date, end: date, owner: str | None = None) -> Activity:
         """Calls, emails, meetings and notes logged between two days, by person and kind."""
         return self.deals.activity(actor, start, end, owner)
 
-    def forecast(self, actor: Actor, start: date, end: date, owner: str | None = None) -> Forecast:
+    def forecast(
+        self, actor: Actor, start: date, end: date, owner: str | None = None, *, pipeline: str | None = None
+    ) -> Forecast:
         """Open deals expected to close between two days: per stage, month and category, as they are and
         weighted; and the period before's forecast against what was won."""
-        return self.deals.forecast(actor, start, end, owner)
+        return self.deals.forecast(actor, start, end, owner, pipeline=pipeline)
 
-    def cycle(self, actor: Actor, start: date, end: date, owner: str | None = None) -> Cycle:
+    def cycle(
+        self, actor: Actor, start: date, end: date, owner: str | None = None, *, pipeline: str | None = None
+    ) -> Cycle:
         """Days from creation to close of the deals won between two days."""
-        return self.deals.cycle(actor, start, end, owner)
+        return self.deals.cycle(actor, start, end, owner, pipeline=pipeline)
 
-    def funnel(self, actor: Actor, start: date, end: date, owner: str | None = None) -> Funnel:
-        """How the deals added between two days went through the stages, from the audit trail."""
-        return self.funnels.funnel(actor, start, end, owner)
+    def funnel(
+        self, actor: Actor, start: date, end: date, owner: str | None = None, *, pipeline: str | None = None
+    ) -> Funnel:
+        """How the deals added between two days went through the stages of ``pipeline`` (the only one
+        when None), from the audit trail."""
+        return self.funnels.funnel(actor, start, end, owner, pipeline=pipeline)
 
     def set_quota(
         self, actor: Actor, person: str, amount: object, currency: str | None, start: date, end: date
@@ -487,10 +503,17 @@ class CRM(ServiceBase):
         return self.quotas.attainment(actor, start, end, owner)
 
     def customers(
-        self, actor: Actor, start: date, end: date, owner: str | None = None, quiet_days: int = 30
+        self,
+        actor: Actor,
+        start: date,
+        end: date,
+        owner: str | None = None,
+        quiet_days: int = 30,
+        *,
+        pipeline: str | None = None,
     ) -> Customers:
         """Customers over a period: revenue, retention, new ones, top by lifetime value, the quiet."""
-        return self.customer_reports.customers(actor, start, end, owner, quiet_days)
+        return self.customer_reports.customers(actor, start, end, owner, quiet_days, pipeline=pipeline)
 
     def log_feedback(
         self, actor: Actor, contact: Ref, scale: str, score: object, company: Ref | None = None
@@ -508,9 +531,11 @@ class CRM(ServiceBase):
         """The team's NPS and CSAT answers per period (a trend), in one query."""
         return self.feedback.satisfaction_trend(actor, periods, owner)
 
-    def velocity(self, actor: Actor, start: date, end: date, owner: str | None = None) -> Velocity:
+    def velocity(
+        self, actor: Actor, start: date, end: date, owner: str | None = None, *, pipeline: str | None = None
+    ) -> Velocity:
         """Pipeline velocity per currency over the deals closed between two days."""
-        return self.funnels.velocity(actor, start, end, owner)
+        return self.funnels.velocity(actor, start, end, owner, pipeline=pipeline)
 
     # ---- interactions ----------------------------------------------------------------------------
 

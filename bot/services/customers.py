@@ -17,10 +17,10 @@ from sqlalchemy.orm import Session
 
 from bot.services import policy
 from bot.services.base import Actor, Service
-from bot.services.reports import bounds, previous
+from bot.services.reports import bounds, in_pipeline, pipeline_named, previous
 from bot.services.views import Amounts, add_amounts
 from bot.services.workspace import user_by_slack
-from models import Company, Deal, PipelineStage, User, Workspace
+from models import Company, Deal, Pipeline, PipelineStage, User, Workspace
 
 TOP = 10
 QUIET_LIST = 15
@@ -54,18 +54,21 @@ class Customers:
         return self.retained / self.prior if self.prior else None
 
 
-def _won(owner: User | None) -> Select[tuple[int | None]]:
+def _won(owner: User | None, pipeline: Pipeline | None = None) -> Select[tuple[int | None]]:
+    """The won deals' companies (of one owner, in one pipeline, when given), as a query."""
     q = (
         select(Deal.company_id)
         .join(PipelineStage, Deal.stage_id == PipelineStage.id)
         .where(PipelineStage.is_won.is_(True), Deal.company_id.is_not(None))
     )
-    return q.where(Deal.owner_id == owner.id) if owner is not None else q
+    return in_pipeline(q.where(Deal.owner_id == owner.id) if owner is not None else q, pipeline)
 
 
-def _buyers(owner: User | None, since: datetime, until: datetime) -> Select[tuple[int | None]]:
+def _buyers(
+    owner: User | None, since: datetime, until: datetime, pipeline: Pipeline | None = None
+) -> Select[tuple[int | None]]:
     """The companies with a win between two instants, as a query."""
-    return _won(owner).where(Deal.closed_at >= since, Deal.closed_at < until).distinct()
+    return _won(owner, pipeline).where(Deal.closed_at >= since, Deal.closed_at < until).distinct()
 
 
 def _count(s: Session, q: Select[Any]) -> int:
@@ -80,7 +83,14 @@ def _amounts(rows: Any) -> dict[int, Amounts]:
 
 
 def customers(
-    s: Session, actor: Actor, start: date, end: date, owner: User | None, quiet_days: int, now: datetime
+    s: Session,
+    actor: Actor,
+    start: date,
+    end: date,
+    owner: User | None,
+    quiet_days: int,
+    now: datetime,
+    pipeline: Pipeline | None = None,
 ) -> Customers:
     if owner is not None and owner.id != actor.user_id:
         policy.require(s, actor, "teammate figures")
@@ -88,12 +98,12 @@ def customers(
     home = ws.default_currency if ws else "USD"
     since, until = bounds(actor, start, end)
     before = previous(start, end)
-    prior = _buyers(owner, *bounds(actor, *before))
-    buyers = _buyers(owner, since, until)
-    # New customers: no win before the period began.
-    earlier = _buyers(owner, datetime(1970, 1, 1, tzinfo=since.tzinfo), since)
+    prior = _buyers(owner, *bounds(actor, *before), pipeline)
+    buyers = _buyers(owner, since, until, pipeline)
+    # New customers: no win (in the pipeline) before the period began.
+    earlier = _buyers(owner, datetime(1970, 1, 1, tzinfo=since.tzinfo), since, pipeline)
     period_q = (
-        _won(owner)
+        _won(owner, pipeline)
         .add_columns(Deal.currency, func.sum(Deal.amount))
         .where(Deal.closed_at >= since, Deal.closed_at < until)
     )
@@ -113,7 +123,7 @@ def customers(
     ranked = [
         int(c or 0)
         for c in s.scalars(
-            _won(owner)
+            _won(owner, pipeline)
             .group_by(Deal.company_id)
             .order_by(home_sum.desc(), func.coalesce(func.sum(Deal.amount), 0).desc(), Deal.company_id)
             .limit(TOP)
@@ -123,7 +133,7 @@ def customers(
     period: dict[int, Amounts] = {}
     counts: dict[int, int] = defaultdict(int)
     if ranked:
-        top = _won(owner).where(Deal.company_id.in_(ranked))
+        top = _won(owner, pipeline).where(Deal.company_id.in_(ranked))
         rows = s.execute(
             top.add_columns(Deal.currency, func.sum(Deal.amount), func.count()).group_by(
                 Deal.company_id, Deal.currency
@@ -137,7 +147,7 @@ def customers(
         )
     last = (
         select(Deal.company_id, func.max(Deal.last_activity_at))
-        .where(Deal.company_id.in_(_won(owner)))
+        .where(Deal.company_id.in_(_won(owner, pipeline)))
         .group_by(Deal.company_id)
         .having(func.max(Deal.last_activity_at) < now - timedelta(days=quiet_days))
     )
@@ -173,9 +183,17 @@ def customers(
 
 class CustomerReports(Service):
     def customers(
-        self, actor: Actor, start: date, end: date, owner: str | None = None, quiet_days: int = 30
+        self,
+        actor: Actor,
+        start: date,
+        end: date,
+        owner: str | None = None,
+        quiet_days: int = 30,
+        *,
+        pipeline: str | None = None,
     ) -> Customers:
         """Customers over a period: revenue, retention, new ones, the top by lifetime value, the quiet."""
         with self.read(actor) as s:
             owner_row = user_by_slack(s, actor.workspace_id, owner) if owner else None
-            return customers(s, actor, start, end, owner_row, quiet_days, self.clock())
+            found = pipeline_named(s, actor, pipeline)
+            return customers(s, actor, start, end, owner_row, quiet_days, self.clock(), found)

@@ -136,7 +136,7 @@ def read_number(text: str) -> Decimal | None:
         return None
 
 
-def check_value(f: CustomField, raw: Any) -> Any:
+def check_value(f: CustomField | CustomFieldView, raw: Any) -> Any:
     """``raw`` as the field keeps it (text, a number as its decimal text, an ISO date, the choice as the
     field spells it); None clears it. A value of the wrong form is refused naming the field."""
     if raw is None or (isinstance(raw, str) and not raw.strip()):
@@ -196,7 +196,7 @@ def condition(s: Session, record_type: str, column: Any, name: str, op: str, raw
     return compare[op]
 
 
-def _refused(f: CustomField, value: str) -> Invalid:
+def _refused(f: CustomField | CustomFieldView, value: str) -> Invalid:
     return Invalid(
         "custom.value.invalid",
         field=f.name,

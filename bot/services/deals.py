@@ -24,7 +24,16 @@ from bot.services.errors import Candidate, CurrencyChange, Invalid, NotFound, Po
 from bot.services.forecasts import Forecast, forecast
 from bot.services.lifecycle import after_deal_written
 from bot.services.lookup import Match, pick, rank, tagged
-from bot.services.reports import Activity, Closed, Cycle, activity, closed_deals, closed_per_period, cycle
+from bot.services.reports import (
+    Activity,
+    Closed,
+    Cycle,
+    activity,
+    closed_deals,
+    closed_per_period,
+    cycle,
+    pipeline_named,
+)
 from bot.services.stages import (
     find_pipeline,
     find_stage,
@@ -567,19 +576,26 @@ class Deals(Service):
             owners.sort(key=lambda o: (-o.amounts.get(ws.default_currency, Decimal(0)), -o.count))
             return Pipeline(figures, owners, ws.default_currency, owner)
 
-    def closed(self, actor: Actor, start: date, end: date, owner: str | None = None) -> Closed:
+    def closed(
+        self, actor: Actor, start: date, end: date, owner: str | None = None, *, pipeline: str | None = None
+    ) -> Closed:
         """Deals won and lost between two days (in the actor's zone), by when they actually closed."""
         with self.read(actor) as s:
             owner_row = user_by_slack(s, actor.workspace_id, owner) if owner else None
-            return closed_deals(s, actor, start, end, owner_row)
+            return closed_deals(s, actor, start, end, owner_row, pipeline_named(s, actor, pipeline))
 
     def closed_per_period(
-        self, actor: Actor, periods: list[tuple[date, date]], owner: str | None = None
+        self,
+        actor: Actor,
+        periods: list[tuple[date, date]],
+        owner: str | None = None,
+        *,
+        pipeline: str | None = None,
     ) -> list[Closed]:
         """Deals won and lost in each of consecutive periods, read at once."""
         with self.read(actor) as s:
             owner_row = user_by_slack(s, actor.workspace_id, owner) if owner else None
-            return closed_per_period(s, actor, periods, owner_row)
+            return closed_per_period(s, actor, periods, owner_row, pipeline_named(s, actor, pipeline))
 
     def activity(self, actor: Actor, start: date, end: date, owner: str | None = None) -> Activity:
         """What was logged between two days (in the actor's zone), by person and kind."""
@@ -587,14 +603,19 @@ class Deals(Service):
             owner_row = user_by_slack(s, actor.workspace_id, owner) if owner else None
             return activity(s, actor, start, end, owner_row)
 
-    def forecast(self, actor: Actor, start: date, end: date, owner: str | None = None) -> Forecast:
+    def forecast(
+        self, actor: Actor, start: date, end: date, owner: str | None = None, *, pipeline: str | None = None
+    ) -> Forecast:
         """Open deals expected to close between two days, per stage."""
         with self.read(actor) as s:
             owner_row = user_by_slack(s, actor.workspace_id, owner) if owner else None
-            return forecast(s, actor, start, end, owner_row, today_in(actor.tz, self.clock()))
+            today = today_in(actor.tz, self.clock())
+            return forecast(s, actor, start, end, owner_row, today, pipeline_named(s, actor, pipeline))
 
-    def cycle(self, actor: Actor, start: date, end: date, owner: str | None = None) -> Cycle:
+    def cycle(
+        self, actor: Actor, start: date, end: date, owner: str | None = None, *, pipeline: str | None = None
+    ) -> Cycle:
         """Days from creation to close of the deals won between two days."""
         with self.read(actor) as s:
             owner_row = user_by_slack(s, actor.workspace_id, owner) if owner else None
-            return cycle(s, actor, start, end, owner_row)
+            return cycle(s, actor, start, end, owner_row, pipeline_named(s, actor, pipeline))

@@ -21,9 +21,10 @@ from sqlalchemy.orm import Session
 
 from bot.services import policy
 from bot.services.base import Actor
-from bot.services.reports import bounds, previous
+from bot.services.reports import bounds, in_pipeline, previous
+from bot.services.stages import stage_label, workspace_stages
 from bot.services.views import Amounts, add_amounts
-from models import Deal, DealStageChange, PipelineStage, User
+from models import Deal, DealStageChange, Pipeline, PipelineStage, User
 from models.entities import FORECAST_CATEGORIES
 
 
@@ -73,6 +74,9 @@ class Forecast:
     categories: dict[str, Slice] = field(default_factory=dict)  # in FORECAST_CATEGORIES order
     unweighted_deals: int = 0  # in stages with no probability set
     hindsight: Hindsight | None = None
+    # The pipelines it adds up when it is not kept to one and there are several (stages then named
+    # after their pipeline: "Renewals · Demo").
+    pipelines: tuple[str, ...] = ()
 
     @property
     def deals(self) -> int:
@@ -105,14 +109,20 @@ def buckets(start: date, end: date) -> list[tuple[date, date]]:
     return out
 
 
-def forecast(s: Session, actor: Actor, start: date, end: date, owner: User | None, today: date) -> Forecast:
+def forecast(
+    s: Session,
+    actor: Actor,
+    start: date,
+    end: date,
+    owner: User | None,
+    today: date,
+    pipeline: Pipeline | None = None,
+) -> Forecast:
     if owner is not None and owner.id != actor.user_id:
         policy.require(s, actor, "teammate figures")
     q = (
         select(
-            PipelineStage.position,
-            PipelineStage.name,
-            PipelineStage.probability,
+            Deal.stage_id,
             Deal.currency,
             Deal.close_date,
             Deal.forecast_category,
@@ -122,38 +132,37 @@ def forecast(s: Session, actor: Actor, start: date, end: date, owner: User | Non
         .select_from(Deal)
         .join(PipelineStage, Deal.stage_id == PipelineStage.id)
         .where(PipelineStage.is_closed.is_(False), Deal.close_date >= start, Deal.close_date <= end)
-        .group_by(
-            PipelineStage.position,
-            PipelineStage.name,
-            PipelineStage.probability,
-            Deal.currency,
-            Deal.close_date,
-            Deal.forecast_category,
-        )
+        .group_by(Deal.stage_id, Deal.currency, Deal.close_date, Deal.forecast_category)
     )
     if owner is not None:
         q = q.where(Deal.owner_id == owner.id)
-    stages: dict[tuple[int, str, int | None], Slice] = defaultdict(Slice)
+    q = in_pipeline(q, pipeline)
+    # Stages in pipeline order; named after their pipeline when several are added up, so that two
+    # pipelines' stages of one name are never one line.
+    known = workspace_stages(s, actor.workspace_id, pipeline.id if pipeline is not None else None)
+    several = pipeline is None and len({st.pipeline_id for st in known}) > 1
+    place = {st.id: i for i, st in enumerate(known)}
+    by_id = {st.id: st for st in known}
+    stages: dict[int, Slice] = defaultdict(Slice)
     periods = buckets(start, end)
     by_bucket: list[Slice] = [Slice() for _ in periods]
     categories: dict[str, Slice] = {c: Slice() for c in FORECAST_CATEGORIES}
     unweighted = 0
-    for position, name, probability, currency, close_date, category, count, amount in s.execute(q):
+    for stage_id, currency, close_date, category, count, amount in s.execute(q):
         n, value = int(count), Decimal(amount or 0)
-        stages[(position, name, probability)] = stages[(position, name, probability)].plus(
-            n, currency, value, probability
-        )
+        probability = by_id[stage_id].probability
+        stages[stage_id] = stages[stage_id].plus(n, currency, value, probability)
         i = next(i for i, (a, b) in enumerate(periods) if a <= close_date <= b)
         by_bucket[i] = by_bucket[i].plus(n, currency, value, probability)
         categories[category] = categories[category].plus(n, currency, value, probability)
         unweighted += n if probability is None else 0
     lines = [
-        ForecastStage(k[1], k[2], v.deals, v.amounts, v.weighted)
-        for k, v in sorted(stages.items(), key=_first)
+        ForecastStage(stage_label(by_id[k], several), by_id[k].probability, v.deals, v.amounts, v.weighted)
+        for k, v in sorted(stages.items(), key=lambda kv: place[kv[0]])
     ]
     before = previous(start, end)
     # The period before, once it has begun (still running when the forecast is for one to come).
-    hindsight = _hindsight(s, actor, *before, owner) if before[0] <= today else None
+    hindsight = _hindsight(s, actor, *before, owner, pipeline) if before[0] <= today else None
     return Forecast(
         start,
         end,
@@ -162,6 +171,7 @@ def forecast(s: Session, actor: Actor, start: date, end: date, owner: User | Non
         categories,
         unweighted,
         hindsight,
+        tuple(dict.fromkeys(st.pipeline.name for st in known)) if several else (),
     )
 
 
@@ -169,7 +179,9 @@ def _first(item: tuple[tuple[int, str, int | None], Slice]) -> int:
     return item[0][0]
 
 
-def _hindsight(s: Session, actor: Actor, start: date, end: date, owner: User | None) -> Hindsight:
+def _hindsight(
+    s: Session, actor: Actor, start: date, end: date, owner: User | None, pipeline: Pipeline | None = None
+) -> Hindsight:
     since, until = bounds(actor, start, end)
     stages = {st.id: st for st in s.scalars(select(PipelineStage))}
     chosen = select(Deal.id).where(
@@ -183,6 +195,7 @@ def _hindsight(s: Session, actor: Actor, start: date, end: date, owner: User | N
     if owner is not None:
         chosen = chosen.where(Deal.owner_id == owner.id)
         won_q = won_q.where(Deal.owner_id == owner.id)
+    chosen, won_q = in_pipeline(chosen, pipeline), in_pipeline(won_q, pipeline)
     won = Slice()
     for currency, n, amount in s.execute(
         won_q.with_only_columns(Deal.currency, func.count(), func.sum(Deal.amount)).group_by(Deal.currency)

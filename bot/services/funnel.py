@@ -24,9 +24,9 @@ from sqlalchemy.orm import Session
 
 from bot.services import policy
 from bot.services.base import Actor, Service
-from bot.services.reports import bounds, days_between, not_negative
+from bot.services.reports import bounds, days_between, in_pipeline, not_negative, pipeline_named
 from bot.services.workspace import user_by_slack
-from models import Deal, DealStageChange, PipelineStage, User
+from models import Deal, DealStageChange, Pipeline, PipelineStage, User
 
 
 @dataclass(frozen=True)
@@ -137,16 +137,24 @@ def _medians(s: Session, path: Any, open_ids: list[int]) -> dict[int, float]:
     return {int(stage_id): float(d) for stage_id, d in s.execute(middle)}
 
 
-def funnel(s: Session, actor: Actor, start: date, end: date, owner: User | None) -> Funnel:
+def funnel(
+    s: Session, actor: Actor, start: date, end: date, owner: User | None, pipeline: Pipeline | None = None
+) -> Funnel:
+    """Through the stages of ``pipeline``, over its deals (every pipeline's when None: for a workspace
+    with one pipeline; several are read one by one, each through its own stages)."""
     _check(s, actor, owner)
     since, until = bounds(actor, start, end)
-    stages = list(s.scalars(select(PipelineStage).order_by(PipelineStage.position)))
+    chosen = select(PipelineStage).order_by(PipelineStage.position)
+    if pipeline is not None:
+        chosen = chosen.where(PipelineStage.pipeline_id == pipeline.id)
+    stages = list(s.scalars(chosen))
     opened = [st for st in stages if not st.is_closed]
     rank = {st.id: i for i, st in enumerate(opened)}
     won_ids = {st.id for st in stages if st.is_won}
     q = select(Deal.id).where(Deal.created_at >= since, Deal.created_at < until)
     if owner is not None:
         q = q.where(Deal.owner_id == owner.id)
+    q = in_pipeline(q, pipeline)
     H = DealStageChange
     # The furthest open stage each deal reached, from its stage history, counted per (stage it is in,
     # furthest): a handful of rows.
@@ -187,7 +195,9 @@ def funnel(s: Session, actor: Actor, start: date, end: date, owner: User | None)
     return Funnel(start, end, added, won, lines)
 
 
-def velocity(s: Session, actor: Actor, start: date, end: date, owner: User | None) -> Velocity:
+def velocity(
+    s: Session, actor: Actor, start: date, end: date, owner: User | None, pipeline: Pipeline | None = None
+) -> Velocity:
     _check(s, actor, owner)
     since, until = bounds(actor, start, end)
     open_q = (
@@ -212,6 +222,7 @@ def velocity(s: Session, actor: Actor, start: date, end: date, owner: User | Non
     if owner is not None:
         open_q = open_q.where(Deal.owner_id == owner.id)
         closed_q = closed_q.where(Deal.owner_id == owner.id)
+    open_q, closed_q = in_pipeline(open_q, pipeline), in_pipeline(closed_q, pipeline)
     open_deals = {currency: int(n) for currency, n in s.execute(open_q)}
     won: dict[str, tuple[int, Decimal, float]] = {}
     lost: dict[str, int] = defaultdict(int)
@@ -237,14 +248,18 @@ def velocity(s: Session, actor: Actor, start: date, end: date, owner: User | Non
 
 
 class Funnels(Service):
-    def funnel(self, actor: Actor, start: date, end: date, owner: str | None = None) -> Funnel:
+    def funnel(
+        self, actor: Actor, start: date, end: date, owner: str | None = None, *, pipeline: str | None = None
+    ) -> Funnel:
         """How the deals added between two days went through the stages (from the audit trail)."""
         with self.read(actor) as s:
             owner_row = user_by_slack(s, actor.workspace_id, owner) if owner else None
-            return funnel(s, actor, start, end, owner_row)
+            return funnel(s, actor, start, end, owner_row, pipeline_named(s, actor, pipeline))
 
-    def velocity(self, actor: Actor, start: date, end: date, owner: str | None = None) -> Velocity:
+    def velocity(
+        self, actor: Actor, start: date, end: date, owner: str | None = None, *, pipeline: str | None = None
+    ) -> Velocity:
         """Open deals × win rate × average won amount ÷ days to win, per currency."""
         with self.read(actor) as s:
             owner_row = user_by_slack(s, actor.workspace_id, owner) if owner else None
-            return velocity(s, actor, start, end, owner_row)
+            return velocity(s, actor, start, end, owner_row, pipeline_named(s, actor, pipeline))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,10 +23,12 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
+from bot.services import namewords
 from bot.services.errors import Ambiguous, Candidate, NotFound
 from bot.services.limits import check_reference, search_words
 from bot.services.tenancy import scope_of
-from bot.services.text import fold
+from bot.services.text import LEGAL_SUFFIXES, fold
+from models.entities import NAMED_TABLES
 from models.search import search_table
 
 SURE = 90.0
@@ -79,6 +81,7 @@ def rank(
     *,
     extra_where: Sequence[ColumnElement[bool]] = (),
     limit: int = 5,
+    suffixes: bool = False,
 ) -> list[Match]:
     """Best matches for ``query``: exact keys first, then fuzzy scores over a pre-selected set.
 
@@ -97,11 +100,14 @@ def rank(
     if exact:
         return [Match(r[0], r[1], 100.0) for r in exact]
     best: dict[int, Match] = {}
+    # ``suffixes``: a legal suffix in a company's reference ("Acme Corp" for Acme) is not evidence
+    # either way. (Not where a deal is looked for by its company: "Globex Corp" is no deal's name.)
+    told = _without_suffixes(query_key) if suffixes else query_key
     # Tight prefixes first (cheap, index-friendly); widen only when nothing close was found, which is
     # what catches a typo in the first letters. Where the database has a text index (migration 0023), each
     # pass is served by it instead of reading every name in the workspace.
     trgm = search_index(session, model.__tablename__) == "trgm"
-    for cond in _passes(session, model, key, query_key):
+    for cond, conclusive in _every_pass(session, model, key, workspace_id, told):
         if cond is None:
             continue
         stmt = base.where(cond).limit(PREFILTER_LIMIT)
@@ -116,16 +122,81 @@ def rank(
         choices = {r[0]: r[2] for r in rows}
         labels = {r[0]: r[1] for r in rows}
         found = process.extract(
-            query_key, choices, scorer=_score, processor=utils.default_process, limit=limit, score_cutoff=60
+            told, choices, scorer=_score, processor=utils.default_process, limit=limit, score_cutoff=60
         )
         for _choice, score, rid in found:
-            if not evidence(query_key, choices[rid]):
+            if not evidence(told, choices[rid]):
                 continue
             if rid not in best or best[rid].score < score:
                 best[rid] = Match(rid, labels[rid], score)
-        if any(m.score >= SURE for m in best.values()):
+        # A name whose every word is a word of the reference, one slip aside, is the evidence asked for:
+        # the passes after it read names by shared letters, which would only add weaker candidates.
+        if any(m.score >= (LIKELY if conclusive else SURE) for m in best.values()):
             break
     return sorted(best.values(), key=lambda m: (-m.score, m.label, m.id))[:limit]
+
+
+def _without_suffixes(key: str) -> str:
+    words = key.split()
+    while len(words) > 1 and words[-1] in LEGAL_SUFFIXES:
+        words.pop()
+    return " ".join(words)
+
+
+def _every_pass(
+    session: Session, model: Any, key: InstrumentedAttribute[str], workspace_id: int, query_key: str
+) -> Iterator[tuple[ColumnElement[bool] | None, bool]]:
+    """The passes in turn, each made only when the ones before it found nothing sure; with each, whether
+    a likely match it finds ends the search (the word-by-word pass: its matches are the evidence)."""
+    yield _slip_pass(session, model, key, workspace_id, query_key), True
+    for cond in _passes(session, model, key, query_key):
+        yield cond, False
+
+
+def _slip_pass(
+    session: Session, model: Any, key: InstrumentedAttribute[str], workspace_id: int, query_key: str
+) -> ColumnElement[bool] | None:
+    """The names holding, for each telling word of the reference, a word on file that is it or one slip
+    from it ("randy sahwood": "randy" and "ashwood"), the words found in ``name_words``. None when a word
+    has none there (a prefix, two slips, a name filed before its words were): the passes after it tell."""
+    kind = model.__tablename__
+    if kind not in NAMED_TABLES:
+        return None
+    words = search_words(query_key)
+    telling = [w for w in words if w not in FILLER] or words
+    if not telling:
+        return None
+    found = namewords.near(session, workspace_id, kind, telling)
+    if any(not found[w] for w in telling):
+        return None
+    index = search_index(session, kind)
+    if index == "trgm":
+        # Whole words through the full-text index of the names; a word its parser would split ("jean-luc")
+        # is left to the ranking after.
+        groups = [sorted(found[w]) for w in telling if all(f.isalnum() for f in found[w])]
+        if not groups:
+            return None
+        query = " & ".join("(" + " | ".join(group) + ")" for group in groups)
+        return func.to_tsvector("simple", key).op("@@")(func.to_tsquery("simple", query))  # type: ignore[no-any-return]
+    if index == "fts":
+        # The trigram table matches strings of three letters or more anywhere in the name.
+        groups = [sorted(found[w]) for w in telling if all(len(f) >= 3 for f in found[w])]
+        if not groups:
+            return None
+        match = " AND ".join("(" + " OR ".join(_quoted(f) for f in group) + ")" for group in groups)
+        return model.id.in_(_fts_match(search_table(kind), match))
+    return and_(*(or_(*(_holds_word(key, f) for f in sorted(found[w]))) for w in telling))
+
+
+def _holds_word(key: InstrumentedAttribute[str], word: str) -> ColumnElement[bool]:
+    """A name with ``word`` as one of its words (where no text index serves the passes)."""
+    w = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return or_(
+        key == word,
+        key.like(f"{w} %", escape="\\"),
+        key.like(f"% {w}", escape="\\"),
+        key.like(f"% {w} %", escape="\\"),
+    )
 
 
 def _passes(

@@ -1,6 +1,7 @@
 """Channels' standing orders for a report: ``forecast #sales-leads weekly mon 08:30`` posts the forecast
 there every Monday at 08:30 in the subscriber's zone (or the one named), over a period counted from the
-day of each run (``this quarter``, ``last week``…), for the team or one person. Each change is one
+day of each run (``this quarter``, ``last week``…), for the team or one person, over every pipeline's
+deals or one's (``pipeline Renewals``). Each change is one
 audited, undoable operation; the scheduler's kind (bot/proactive/kinds/report.py) plans each run once.
 
 Whose figures: a subscription reads its report as its subscriber may see it, so a rep may subscribe a
@@ -20,9 +21,11 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.services import policy
 from bot.services.base import Actor, ServiceBase
 from bot.services.errors import Invalid, NotFound
+from bot.services.reports import check_pipeline_measure
+from bot.services.stages import find_pipeline
 from bot.services.subscriptions import WEEKDAYS, parse_channel, parse_time, parse_weekday
 from bot.services.timeutil import zone
-from models import ReportSubscription, User
+from models import Pipeline, ReportSubscription, User
 from models.scheduling import REPORT_MEASURES, REPORT_PERIODS
 
 # How a measure is written after `/crm report subscribe`.
@@ -73,6 +76,7 @@ class ReportOrder:
     weekdays: tuple[int, ...]
     time_local: str
     tz: str | None
+    pipeline: str | None = None  # one pipeline's deals, by name as written; None: every pipeline
 
 
 @dataclass(frozen=True)
@@ -87,6 +91,7 @@ class ReportSubscriptionView:
     time_local: str
     tz: str
     next_run_at: datetime
+    pipeline: str | None = None  # its name now; None: every pipeline
 
     def schedule(self) -> str:
         if self.frequency == "weekly":
@@ -259,7 +264,9 @@ def weekdays_of(sub: ReportSubscription) -> tuple[int, ...]:
     return tuple(int(x) for x in (sub.weekdays or "").split(",") if x)
 
 
-def view(sub: ReportSubscription, owner_slack_id: str | None) -> ReportSubscriptionView:
+def view(
+    sub: ReportSubscription, owner_slack_id: str | None, pipeline: str | None = None
+) -> ReportSubscriptionView:
     return ReportSubscriptionView(
         sub.id,
         sub.channel_id,
@@ -271,6 +278,7 @@ def view(sub: ReportSubscription, owner_slack_id: str | None) -> ReportSubscript
         sub.time_local,
         sub.tz,
         sub.next_run_at,
+        pipeline,
     )
 
 
@@ -300,6 +308,8 @@ class ReportSubscriptions(ServiceBase):
         with self.op(actor) as op:
             s = op.session
             owner = self._owner(s, actor, order.owner)
+            check_pipeline_measure(order.measure, order.pipeline)
+            pipeline = find_pipeline(s, actor.workspace_id, order.pipeline) if order.pipeline else None
             if owner is None or owner.id != actor.user_id:
                 # The team's figures or a teammate's, posted where others read them.
                 policy.require(s, actor, "report subscriptions")
@@ -310,6 +320,7 @@ class ReportSubscriptions(ServiceBase):
                 channel_name=channel_name or escaped_name,
                 measure=order.measure,
                 owner_id=owner.id if owner else None,
+                pipeline_id=pipeline.id if pipeline else None,
                 period=order.period,
                 frequency=order.frequency,
                 weekdays=",".join(str(d) for d in order.weekdays) or None,
@@ -320,7 +331,8 @@ class ReportSubscriptions(ServiceBase):
             )
             s.add(sub)
             s.flush()
-            return ReportSubscriptionWritten(op.id, view(sub, owner.slack_id if owner else None))
+            shown = view(sub, owner.slack_id if owner else None, pipeline.name if pipeline else None)
+            return ReportSubscriptionWritten(op.id, shown)
 
     def unsubscribe(self, actor: Actor, ref: str) -> ReportSubscriptionWritten:
         """Remove subscription number ``ref`` (as listed); a rep only their own."""
@@ -337,7 +349,8 @@ class ReportSubscriptions(ServiceBase):
             if sub.created_by != actor.user_id:
                 policy.require(s, actor, "report subscriptions")
             owner = s.get(User, sub.owner_id) if sub.owner_id else None
-            shown = view(sub, owner.slack_id if owner else None)
+            pipeline = s.get(Pipeline, sub.pipeline_id) if sub.pipeline_id else None
+            shown = view(sub, owner.slack_id if owner else None, pipeline.name if pipeline else None)
             s.delete(sub)
             s.flush()
             return ReportSubscriptionWritten(op.id, shown)
@@ -346,8 +359,9 @@ class ReportSubscriptions(ServiceBase):
         """The workspace's report subscriptions, by channel."""
         with self.read(actor) as s:
             rows = s.execute(
-                select(ReportSubscription, User.slack_id)
+                select(ReportSubscription, User.slack_id, Pipeline.name)
                 .outerjoin(User, User.id == ReportSubscription.owner_id)
+                .outerjoin(Pipeline, Pipeline.id == ReportSubscription.pipeline_id)
                 .order_by(ReportSubscription.channel_id, ReportSubscription.id)
             ).all()
-            return [view(sub, slack_id) for sub, slack_id in rows]
+            return [view(sub, slack_id, pipeline) for sub, slack_id, pipeline in rows]

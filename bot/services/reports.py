@@ -12,14 +12,20 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, Float, cast, func, select
+from sqlalchemy import ColumnElement, Float, Select, cast, func, select
 from sqlalchemy.orm import Session
 
 from bot.services import policy
 from bot.services.base import Actor
+from bot.services.errors import Invalid
+from bot.services.stages import find_pipeline
 from bot.services.timeutil import zone
 from bot.services.views import Amounts, add_amounts
-from models import Deal, Interaction, PipelineStage, User
+from models import Deal, Interaction, Pipeline, PipelineStage, User
+
+# The reports that count deals, and so can be kept to one pipeline's; quotas are per person over every
+# pipeline, activity and satisfaction are logged against people, not against a pipeline.
+PIPELINE_MEASURES = ("won", "lost", "win_rate", "cycle", "velocity", "funnel", "forecast", "customers")
 
 
 @dataclass(frozen=True)
@@ -60,6 +66,28 @@ class Closed:
         return self.won / closed if closed else None
 
 
+def pipeline_named(s: Session, actor: Actor, name: str | None) -> Pipeline | None:
+    """The pipeline a report is kept to (None: every pipeline); an unknown name is refused, naming the
+    pipelines there are."""
+    return find_pipeline(s, actor.workspace_id, name) if name else None
+
+
+def check_pipeline_measure(measure: str, pipeline: str | None) -> None:
+    """Refuse a report for one pipeline when the measure is not counted per pipeline."""
+    if pipeline and measure not in PIPELINE_MEASURES:
+        raise Invalid("report.pipeline.unsupported", field="pipeline", measure=measure, pipeline=pipeline)
+
+
+def in_pipeline(q: Select[Any], pipeline: Pipeline | None) -> Select[Any]:
+    """``q``, a query over deals, kept to the deals in ``pipeline`` (the pipeline of the stage each is
+    in); as it is when None (every pipeline)."""
+    if pipeline is None:
+        return q
+    return q.where(
+        Deal.stage_id.in_(select(PipelineStage.id).where(PipelineStage.pipeline_id == pipeline.id))
+    )
+
+
 def previous(start: date, end: date) -> tuple[date, date]:
     """The period of the same length just before (a calendar month before a month, a quarter before a
     quarter, the same days of the month before a month so far, else the same number of days)."""
@@ -81,7 +109,9 @@ def previous(start: date, end: date) -> tuple[date, date]:
     return start - timedelta(days=days), start - timedelta(days=1)
 
 
-def closed_deals(s: Session, actor: Actor, start: date, end: date, owner: User | None) -> Closed:
+def closed_deals(
+    s: Session, actor: Actor, start: date, end: date, owner: User | None, pipeline: Pipeline | None = None
+) -> Closed:
     if owner is not None and owner.id != actor.user_id:
         policy.require(s, actor, "teammate figures")
     since, until = bounds(actor, start, end)
@@ -99,6 +129,7 @@ def closed_deals(s: Session, actor: Actor, start: date, end: date, owner: User |
     )
     if owner is not None:
         q = q.where(Deal.owner_id == owner.id)
+    q = in_pipeline(q, pipeline)
     won: dict[str | None, int] = defaultdict(int)
     lost: dict[str | None, int] = defaultdict(int)
     won_amounts: dict[str | None, list[Amounts]] = defaultdict(list)
@@ -120,7 +151,11 @@ def closed_deals(s: Session, actor: Actor, start: date, end: date, owner: User |
 
 
 def closed_per_period(
-    s: Session, actor: Actor, periods: list[tuple[date, date]], owner: User | None
+    s: Session,
+    actor: Actor,
+    periods: list[tuple[date, date]],
+    owner: User | None,
+    pipeline: Pipeline | None = None,
 ) -> list[Closed]:
     """:func:`closed_deals` for each of consecutive periods, in one pass over the deals closed in all of
     them (each deal counted in the period of its close day in the reader's zone), not a query each."""
@@ -138,6 +173,7 @@ def closed_per_period(
     )
     if owner is not None:
         q = q.where(Deal.owner_id == owner.id)
+    q = in_pipeline(q, pipeline)
     tz = zone(actor.tz)
     ends = [end for _, end in periods]
     # Per period, per owner: [won, lost, won amounts, lost amounts].
@@ -241,7 +277,9 @@ class Cycle:
     median: float | None
 
 
-def cycle(s: Session, actor: Actor, start: date, end: date, owner: User | None) -> Cycle:
+def cycle(
+    s: Session, actor: Actor, start: date, end: date, owner: User | None, pipeline: Pipeline | None = None
+) -> Cycle:
     """How long the deals won in the period took, from the day each was added to the day it closed:
     the count, the mean and the median (the middle one, or the mean of the two middle ones), ranked in
     the database."""
@@ -260,7 +298,7 @@ def cycle(s: Session, actor: Actor, start: date, end: date, owner: User | None) 
     )
     if owner is not None:
         won = won.where(Deal.owner_id == owner.id)
-    days = won.subquery()
+    days = in_pipeline(won, pipeline).subquery()
     ranked = select(
         days.c.days,
         func.row_number().over(order_by=days.c.days).label("n"),

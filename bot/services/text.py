@@ -3,6 +3,15 @@ from __future__ import annotations
 import re
 import unicodedata
 
+# Words that say what kind of legal entity a company is, not which company: "Acme", "Acme Corp" and
+# "ACME, Inc." are one company to a person.
+LEGAL_SUFFIXES = frozenset(
+    [
+        *("inc", "incorporated", "corp", "corporation", "co", "company", "llc", "llp", "lp", "ltd"),
+        *("limited", "plc", "gmbh", "mbh", "ag", "kg", "sa", "sas", "sarl", "srl", "spa", "bv", "nv"),
+        *("kk", "oy", "oyj", "ab", "as", "asa", "aps", "pty", "pte", "pvt", "sl", "sro", "kft", "zrt"),
+    ]
+)
 _SPACE = re.compile(r"\s+")
 _PUNCT = re.compile(r"[^\w@.+\- ]+")
 # Already a key (words of kept characters, one space apart): most names, spared two substitutions.

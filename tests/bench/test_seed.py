@@ -101,7 +101,7 @@ def test_seeded_history_reads_as_the_services_write_it(engine: Engine) -> None:
 
 def test_seeded_stage_history_is_what_the_migration_folds_from_the_audit_trail(engine: Engine) -> None:
     """The seeder writes each deal's stage history with its audit events; folding those events again
-    as migration 0028 does (from the audit trail alone) gives the same rows."""
+    as migration 0031 does (from the audit trail alone) gives the same rows."""
     import importlib.util
     from pathlib import Path
 
@@ -119,8 +119,8 @@ def test_seeded_stage_history_is_what_the_migration_folds_from_the_audit_trail(e
 
     seeded = rows()
     assert len(seeded) > 200  # a first row per deal, and its moves and edits
-    path = Path(__file__).parents[2] / "models" / "migrations" / "versions" / "0028_deal_stage_changes.py"
-    spec = importlib.util.spec_from_file_location("m0028", path)
+    path = Path(__file__).parents[2] / "models" / "migrations" / "versions" / "0031_deal_stage_changes.py"
+    spec = importlib.util.spec_from_file_location("m0031", path)
     assert spec is not None and spec.loader is not None
     migration = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(migration)

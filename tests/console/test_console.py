@@ -137,3 +137,23 @@ def test_a_stale_deal_alert_shows_its_close_date_like_every_other_card(console_f
     shown = c.type(":clock +15d")
     assert "Acme renewal has had no activity" in shown
     assert "closes Sun 6 Dec 2026" in shown and "closes 2026-12-06" not in shown
+
+
+def test_an_export_shared_back_in_the_console_imports_whole(console_factory, engine: Engine) -> None:
+    """The zip `/crm export` sends is shared back as it came: previewed as an export, imported file by
+    file (here every record is already there, so skipped), undone with one button."""
+    c: Driver = console_factory(demo=True)
+    shown = c.type("/crm export")
+    c.console.settle()
+    shown += c.printed()
+    saved = re.findall(r"saved to (\S+\.zip)", shown)
+    assert saved, shown
+    shown = c.type(f":share {saved[-1]}")
+    c.console.settle()
+    shown += c.printed()
+    assert "is an export" in shown and "contacts.csv" in shown, shown
+    shown = c.type(str(number_of(shown, "Import")))
+    c.console.settle()
+    shown += c.printed()
+    assert "Imported" in shown and "contacts.csv: 0 new" in shown, shown
+    assert "Undo import" in shown

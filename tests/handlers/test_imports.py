@@ -171,3 +171,79 @@ def test_the_export_has_a_column_per_custom_field_and_is_named_a_zip(slack: Slac
     assert [d["Seats"] for d in deals] == ["1.5"] and [c["Tier"] for c in companies] == ["gold"]
     asked = slack.fake.calls_to("files.getUploadURLExternal")[-1]
     assert str(asked.params.get("filename")).endswith(".zip"), asked.params
+
+
+def test_a_column_named_like_a_custom_field_fills_it_and_others_are_left_out(slack: SlackHTTP) -> None:
+    slack.command("fields add contact Region choice EMEA,APAC")
+    content = (
+        b"Name,Email,Region,Shoe Size\nJane Doe,jane@acme.com,emea,42\nRaj Patel,raj@globex.com,Mars,9\n"
+    )
+    preview = share(slack, "people.csv", content, "contacts")
+    shown = text_of(preview)
+    assert "Region → Region (custom field)" in shown and "Left out: Shoe Size" in shown, shown
+    assert "1 new" in shown and "1 bad" in shown, shown
+    report = slack.fake.wait_for(lambda f: f.uploads[:1] or None, timeout=10)[0]
+    assert "“Mars” is not one of its choices (EMEA, APAC)" in report.params["bytes"].decode()
+    slack.press(preview, "Edit mapping", wait=False)
+    opened = slack.fake.wait_calls("views.open")[-1].params["view"]
+    view = opened if isinstance(opened, dict) else json.loads(opened)
+    region = next(b for b in view["blocks"] if b["label"]["text"] == "Region")
+    assert region["element"]["initial_option"]["text"]["text"] == "Region (custom field)"
+    slack.press(preview, "Import")
+    updates(slack, lambda t: t.startswith("✅"))
+    (jane,) = rows(slack, Contact)
+    assert jane.email == "jane@acme.com" and list(jane.custom.values()) == ["EMEA"]
+
+
+def test_an_export_zip_shared_in_the_dm_imports_whole_and_undoes_whole(
+    slack: SlackHTTP, tmp_path: Path
+) -> None:
+    """Another workspace's export, shared as it came: its custom fields and pipelines first, then each
+    file in the order they name each other; one button undoes every file's import."""
+    from bot.services.dataio.exporter import Exporter
+    from models import CustomField, User
+
+    slack.command("help")  # Ann, the admin of T1
+    (ann,) = rows(slack, User)
+    ws = ann.workspace_id
+    crm = slack.crm
+    old = crm.register_user("T9", ann.slack_id, name=ann.name, email=ann.email, role="admin")
+    crm.add_custom_field(old, "contact", "Region", "choice", ["EMEA", "APAC"])
+    crm.add_pipeline(old, "Renewals")
+    crm.create_contact(old, "Jane Doe", email="jane@acme.com", company="Acme Corp", custom={"Region": "APAC"})
+    crm.create_deal(old, "Acme renewal", company="Acme Corp", contact="jane@acme.com", amount="900")
+    crm.move_deal_to_pipeline(old, "Acme renewal", "Renewals")
+    crm.create_task(old, "Call Jane", contact="jane@acme.com", due="2027-01-05")
+    zipped = tmp_path / "old.zip"
+    Exporter(crm.sessions).run(old, zipped)
+
+    preview = share(slack, "crm-export-T9.zip", zipped.read_bytes())
+    shown = text_of(preview)
+    assert "is an export" in shown and "companies.csv, contacts.csv, deals.csv" in shown, shown
+    assert "custom fields added: Region (contact); pipelines added: Renewals" in shown, shown
+    assert [b["label"] for b in buttons(preview)] == ["Import", "Cancel"]
+    assert count(slack, Contact, Contact.workspace_id == ws) == 0  # a preview writes nothing
+    slack.press(preview, "Import")
+    done = updates(slack, lambda t: t.startswith("✅"))
+    said = text_of(done)
+    assert "contacts.csv: 1 new" in said and "deals.csv: 1 new" in said and "Region (contact)" in said, said
+    (jane,) = rows(slack, Contact, Contact.workspace_id == ws)
+    (deal,) = rows(slack, Deal, Deal.workspace_id == ws)
+    assert list(jane.custom.values()) == ["APAC"] and deal.contact_id == jane.id
+    assert deal.stage.pipeline.name == "Renewals"
+    assert {b.record_type for b in rows(slack, ImportBatch, ImportBatch.workspace_id == ws)} >= {
+        "company",
+        "contact",
+        "deal",
+        "task",
+    }
+
+    undone = slack.press(done, "Undo import")
+    assert "Import undone" in text_of(undone), text_of(undone)
+    assert (
+        count(slack, Contact, Contact.workspace_id == ws) == 0
+        and count(slack, Deal, Deal.workspace_id == ws) == 0
+    )
+    assert all(b.undone_at is not None for b in rows(slack, ImportBatch, ImportBatch.workspace_id == ws))
+    # The field it added is a change of its own (undone from the undo list), not part of the records.
+    assert [f.name for f in rows(slack, CustomField, CustomField.workspace_id == ws)] == ["Region"]

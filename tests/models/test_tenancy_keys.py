@@ -17,9 +17,11 @@ from models import (
     Deal,
     Delivery,
     Interaction,
+    Pipeline,
     PipelineStage,
     PipelineTotal,
     Quota,
+    ReportSubscription,
     Subscription,
     Task,
     User,
@@ -67,6 +69,13 @@ CROSSINGS: dict[str, Any] = {
         update(Subscription)
         .where(Subscription.workspace_id == a.actor.workspace_id)
         .values(created_by=b.actor.user_id)
+    ),
+    "report subscription → pipeline": lambda s, a, b: s.execute(
+        update(ReportSubscription)
+        .where(ReportSubscription.workspace_id == a.actor.workspace_id)
+        .values(
+            pipeline_id=s.scalar(select(Pipeline.id).where(Pipeline.workspace_id == b.actor.workspace_id))
+        )
     ),
     "pipeline total → stage": lambda s, a, b: s.execute(
         update(PipelineTotal)

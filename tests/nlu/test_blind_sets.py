@@ -17,8 +17,9 @@ from tests.nlu.contract import check, context, load_cases, schema_errors
 FLOORS = {
     "blind_2026-12-06.jsonl": (278, 278),
     "blind_2026-12-06b.jsonl": (279, 279),
-    "blind_2026-12-06c.jsonl": (300, 298),
-    "blind_2026-12-06d.jsonl": (360, 357),
+    "blind_2026-12-06c.jsonl": (300, 299),
+    "blind_2026-12-06d.jsonl": (360, 359),
+    "blind_2026-12-06e.jsonl": (454, 453),
 }
 
 

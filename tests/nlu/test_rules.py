@@ -15,6 +15,7 @@ import pytest
 
 from bot.nlu.contract import MESSAGE_INTENTS
 from bot.nlu.parser import RULES, answer, prepare, trace
+from tests.nlu.contract import check
 
 HERE = Path(__file__).parent
 BY_NAME = {r.name: r for r in RULES}
@@ -67,6 +68,8 @@ def test_the_rule_reads_its_messages(case):
     assert name == case["rule"]
     assert got["intent"] == case["intent"]
     assert got["intent"] in BY_NAME[name].intents
+    # the slots the case is about, compared as the contract's scorer compares them
+    assert not check({"intent": case["intent"], "slots": case.get("slots", {})}, got)
 
 
 @pytest.mark.parametrize(

@@ -4,6 +4,7 @@ reported with their reason, duplicates are skipped, updated or merged, and an im
 from __future__ import annotations
 
 import csv
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
@@ -218,6 +219,121 @@ def test_an_excel_workbook_is_read_from_its_first_sheet(crm: CRM, ann: Actor, tm
     assert by_title["Zeta pilot"].amount == Decimal("7.00")
     (bad,) = report(out)[1:]
     assert bad[0] == "4" and "lots" in bad[1]
+
+
+def test_columns_named_like_custom_fields_fill_them_checked_by_their_kind(
+    crm: CRM, ann: Actor, tmp_path: Path
+) -> None:
+    """A column named as a workspace's own field (as its export writes it, or plainly) fills that field,
+    each value read as the field reads it; a value of the wrong kind is a bad row with its reason; a
+    column naming no field is left out and said so, never made into a field."""
+    crm.add_custom_field(ann, "contact", "Region", "choice", ["EMEA", "APAC"])
+    crm.add_custom_field(ann, "contact", "Seats", "number")
+    crm.add_custom_field(ann, "contact", "Renewal Date", "date")
+    crm.add_custom_field(ann, "contact", "Nickname", "text")
+    source = tmp_path / "people.csv"
+    source.write_text(
+        "Name,Email,region,Custom: Seats,renewal_date,Nickname,Shoe Size\n"
+        'Jane Doe,jane@acme.com,emea,"1,250.50",2026-12-15,JD,42\n'
+        "Raj Patel,raj@globex.com,Mars,3,,,\n"
+        "Kim Lee,kim@initech.com,APAC,lots,,,\n"
+        "Ola Nordmann,ola@equinor.no,,,02/30/2026,,\n"
+        "Ana Silva,ana@petrobras.br,,,03/04/2026,,\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "bad.csv"
+    dry = Importer(crm.sessions).run(ann, source, "contact", dry_run=True)
+    mapped = {dry.headers[i]: dry.label(f) for i, f in dry.mapping.items()}
+    assert mapped["region"] == "Region (custom field)" and mapped["Custom: Seats"] == "Seats (custom field)"
+    assert mapped["renewal_date"] == "Renewal Date (custom field)" and dry.unmapped == ["Shoe Size"]
+    result = Importer(crm.sessions).run(ann, source, "contact", report=out)
+    assert (result.created, result.bad) == (2, 3)
+    reasons = {line[0]: line[1] for line in report(out)[1:]}
+    assert "Mars" in reasons["3"] and "EMEA, APAC" in reasons["3"], reasons
+    assert "“lots” is not a number" in reasons["4"], reasons
+    assert "2026-02-30" in reasons["5"] or "02/30/2026" in reasons["5"], reasons
+    by_email = {c.email: c for c in rows(crm, Contact)}
+    assert crm.custom_values(ann, "contact", "jane@acme.com") == {
+        "Region": "EMEA",
+        "Seats": Decimal("1250.5"),
+        "Renewal Date": date(2026, 12, 15),
+        "Nickname": "JD",
+    }
+    assert crm.custom_values(ann, "contact", "ana@petrobras.br")["Renewal Date"] == date(2026, 3, 4)
+    assert set(by_email) == {"jane@acme.com", "ana@petrobras.br"}
+    from models import CustomField
+
+    assert [f.name for f in rows(crm, CustomField)] == ["Region", "Seats", "Renewal Date", "Nickname"]
+
+
+def test_custom_values_are_updated_or_merged_field_by_field_and_undone(
+    crm: CRM, ann: Actor, tmp_path: Path
+) -> None:
+    crm.add_custom_field(ann, "deal", "Score", "number")
+    crm.add_custom_field(ann, "deal", "Tier", "choice", ["gold", "silver"])
+    crm.create_deal(ann, "Acme renewal", amount="100", custom={"Score": "5"})
+    source = tmp_path / "deals.csv"
+    source.write_text("Title,Score,Tier\nAcme renewal,9,gold\n", encoding="utf-8")
+    imp = Importer(crm.sessions)
+    merged = imp.run(ann, source, "deal", mode="merge")
+    assert crm.custom_values(ann, "deal", "Acme renewal") == {"Score": Decimal("5"), "Tier": "gold"}
+    updated = imp.run(ann, source, "deal", mode="update")
+    assert updated.updated == 1
+    assert crm.custom_values(ann, "deal", "Acme renewal") == {"Score": Decimal("9"), "Tier": "gold"}
+    imp.undo(ann, updated.batch_id)
+    assert crm.custom_values(ann, "deal", "Acme renewal") == {"Score": Decimal("5"), "Tier": "gold"}
+    imp.undo(ann, merged.batch_id)
+    assert crm.custom_values(ann, "deal", "Acme renewal") == {"Score": Decimal("5"), "Tier": None}
+
+
+def test_a_deal_names_its_pipeline_and_the_stage_is_that_pipelines(
+    crm: CRM, ann: Actor, tmp_path: Path
+) -> None:
+    crm.add_pipeline(ann, "Renewals", renewal=True)
+    source = tmp_path / "deals.csv"
+    source.write_text(
+        "Title,Pipeline,Stage,Forecast Category\n"
+        "Acme new,Sales,Won,Commit\n"
+        "Acme again,Renewals,Won,best case\n"
+        "Acme later,Renewals,,\n"
+        "Acme nowhere,Upsells,Lead,\n"
+        "Acme odd,Sales,Lead,maybe\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "bad.csv"
+    result = Importer(crm.sessions).run(ann, source, "deal", report=out)
+    assert (result.created, result.bad) == (3, 2)
+    reasons = {line[0]: line[1] for line in report(out)[1:]}
+    assert "“Upsells” is not a pipeline here" in reasons["5"] and "renewals" in reasons["5"], reasons
+    assert "“maybe” is not a forecast category" in reasons["6"], reasons
+    deals = {d.title: d for d in rows(crm, Deal)}
+    assert (deals["Acme new"].stage.pipeline.name, deals["Acme new"].stage.key) == ("Sales", "won")
+    assert (deals["Acme again"].stage.pipeline.name, deals["Acme again"].stage.key) == ("Renewals", "won")
+    assert deals["Acme again"].closed_at is not None
+    assert (deals["Acme later"].stage.pipeline.name, deals["Acme later"].stage.key) == ("Renewals", "lead")
+    assert [deals[t].forecast_category for t in ("Acme new", "Acme again", "Acme later")] == [
+        "commit",
+        "best_case",
+        "pipeline",
+    ]
+
+
+def test_a_custom_field_named_like_a_newer_column_still_maps_to_itself(
+    crm: CRM, ann: Actor, tmp_path: Path
+) -> None:
+    """A team's deal field "Pipeline" (made before deals had pipelines): the export writes the deal's own
+    column first and the field's after it, and each goes back where it came from."""
+    crm.add_custom_field(ann, "deal", "Pipeline", "text")
+    source = tmp_path / "deals.csv"
+    source.write_text("Title,Pipeline,Stage,Pipeline\nAcme new,Sales,Won,inbound\n", encoding="utf-8")
+    result = Importer(crm.sessions).run(ann, source, "deal")
+    assert [result.label(f) for _, f in sorted(result.mapping.items())] == [
+        "Title",
+        "Pipeline",
+        "Stage",
+        "Pipeline (custom field)",
+    ]
+    assert crm.custom_values(ann, "deal", "Acme new") == {"Pipeline": "inbound"}
 
 
 def test_an_import_that_moves_deals_writes_their_stage_history_and_its_undo_takes_it_back(

@@ -23,7 +23,7 @@ from bot.services import CRM, Actor, policy, tenancy
 from bot.services.errors import DomainError
 from bot.services.report_subscriptions import next_run, period_days, weekdays_of
 from bot.services.timeutil import zone
-from models import ReportSubscription, User
+from models import Pipeline, ReportSubscription, User
 
 NAME = "report"
 
@@ -47,13 +47,17 @@ def _read(s: Session, crm: CRM, sub: ReportSubscription, now: datetime, run: dat
         return {"refused": "Whoever subscribed this report has left the workspace."}
     actor = Actor(sub.workspace_id, who.id, who.slack_id, sub.tz, who.role, who.name)
     owner_id = owner.slack_id if owner else None
+    # Its pipeline by the name it has now (renamed since, perhaps).
+    pipeline = s.get(Pipeline, sub.pipeline_id) if sub.pipeline_id else None
     start, end = period_days(sub.period, run.astimezone(zone(sub.tz)).date(), sub.measure)
     reading = Reading(crm, actor, now)
     try:
         if owner is None or owner.id != who.id:
             # Subscribed as a manager, perhaps: a rep now may not post others' figures.
             policy.require(s, actor, "report subscriptions")
-        shown = compose(reading, sub.measure, start, end, owner_id)
+        shown = compose(
+            reading, sub.measure, start, end, owner_id, pipeline=pipeline.name if pipeline else None
+        )
         specs = charts(reading, shown, owner_id)
     except DomainError as exc:
         return {"refused": message(exc)}

@@ -16,10 +16,11 @@ from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.services import fields, limits
+from bot.services import customfields, fields, limits
 from bot.services.errors import Invalid
 from bot.services.text import fold
-from models.entities import INTERACTION_KINDS, LIFECYCLES
+from bot.services.views import CustomFieldView
+from models.entities import FORECAST_CATEGORIES, INTERACTION_KINDS, LIFECYCLES
 
 
 class BadCell(Exception):
@@ -40,6 +41,16 @@ class Context:
     closed: set[int] = field(default_factory=set)
     # The workspace's companies by their key (bot/services/companies.py: company_key), first made first.
     companies: dict[str, int] = field(default_factory=dict)
+    # Its pipelines (folded key or name → id) and their stages: stage id → (pipeline id, folded key,
+    # folded name), and (pipeline id, folded key or name) → stage id; a pipeline's first stage by id.
+    pipelines: dict[str, int] = field(default_factory=dict)
+    stage_of: dict[int, tuple[int, str, str]] = field(default_factory=dict)
+    in_pipeline: dict[tuple[int, str], int] = field(default_factory=dict)
+    first_stage: dict[int, int] = field(default_factory=dict)
+    # Its custom fields of the record type imported, by id (as ``custom:<id>`` names them in a mapping).
+    custom: dict[str, CustomFieldView] = field(default_factory=dict)
+    # And by web domain: "Acme (acme.ca)" names the one of two Acmes with that domain.
+    domains: dict[str, int] = field(default_factory=dict)
 
 
 Reader = Callable[[str, Context], Any]
@@ -283,6 +294,41 @@ def read_stage(value: str, ctx: Context) -> Any:
     return found
 
 
+# What other CRMs call the pipeline every account starts with (HubSpot's, Pipedrive's): the first one here.
+DEFAULT_PIPELINE_NAMES = {"default", "pipeline", "sales pipeline", "default pipeline"}
+
+
+def read_pipeline(value: str, ctx: Context) -> Any:
+    raw = value.strip()
+    if not raw:
+        return None
+    key = fold(raw)
+    found = ctx.pipelines.get(key) or ctx.pipelines.get(key.removesuffix(" pipeline"))
+    if found is None and key in DEFAULT_PIPELINE_NAMES:
+        found = ctx.pipelines.get("\x00first")
+    if found is None:
+        names = ", ".join(sorted({k for k in ctx.pipelines if not k.startswith("\x00")}))
+        raise BadCell(f"“{raw}” is not a pipeline here (pipelines: {names})")
+    return found
+
+
+# Salesforce's and HubSpot's words for the categories, beside this product's own.
+FORECAST_SYNONYMS = {"best case": "best_case", "bestcase": "best_case", "committed": "commit"}
+# Categories other CRMs have that a closed deal's stage already says: the default.
+FORECAST_IGNORED = {"closed", "omitted", "omit"}
+
+
+def read_forecast(value: str, ctx: Context) -> Any:
+    key = fold(value).replace("-", " ").replace("_", " ").strip()
+    if not key or key in FORECAST_IGNORED:
+        return None
+    key = FORECAST_SYNONYMS.get(key, key.replace(" ", "_"))
+    if key not in FORECAST_CATEGORIES:
+        words = ", ".join(c.replace("_", " ") for c in FORECAST_CATEGORIES)
+        raise BadCell(f"“{value.strip()}” is not a forecast category ({words})")
+    return key
+
+
 def read_lifecycle(value: str, ctx: Context) -> Any:
     key = fold(value)
     if not key:
@@ -334,6 +380,16 @@ def read_summary(value: str, ctx: Context) -> Any:
     return text
 
 
+LINK_CHARS = 500
+
+
+def read_link(value: str, ctx: Context) -> Any:
+    text = value.strip()
+    if len(text) > LINK_CHARS:
+        raise BadCell(f"the link is {len(text)} characters; the limit is {LINK_CHARS}")
+    return text or None
+
+
 def read_channel(value: str, ctx: Context) -> Any:
     text = value.strip().lower()
     if len(text) > 16:
@@ -343,6 +399,7 @@ def read_channel(value: str, ctx: Context) -> Any:
 
 READERS: dict[str, Reader] = {
     "channel": read_channel,
+    "link": read_link,
     "text": _text("industry"),
     "job_title": _text("job title"),
     "name": _text("name"),
@@ -359,6 +416,8 @@ READERS: dict[str, Reader] = {
     "user": read_user,
     "stage": read_stage,
     "lifecycle": read_lifecycle,
+    "pipeline": read_pipeline,
+    "forecast": read_forecast,
     "interaction_kind": read_interaction_kind,
     "tags": read_tags,
     "status": read_status,
@@ -369,7 +428,18 @@ READERS: dict[str, Reader] = {
 
 # Kinds whose cells repeat down a file (a handful of stages, people, lifecycles, days): each distinct
 # cell is read once per import and remembered, answer or refusal.
-REPEATING = {"user", "stage", "lifecycle", "interaction_kind", "status", "currency", "channel", "date"}
+REPEATING = {
+    "user",
+    "stage",
+    "pipeline",
+    "forecast",
+    "lifecycle",
+    "interaction_kind",
+    "status",
+    "currency",
+    "channel",
+    "date",
+}
 # Enough for every stage and person many times over; a file with more distinct cells starts afresh.
 MEMO_SIZE = 20_000
 
@@ -459,6 +529,55 @@ def _email_column(cells: list[str], ctx: Context) -> tuple[list[Any], dict[int, 
                 out.append(None)
                 bad[i] = str(exc)
     return out, bad
+
+
+# ---- custom fields -------------------------------------------------------------------------------------
+# A workspace's own fields (bot/services/customfields.py) are read as its forms read them: text within its
+# limit, a number, a date (in any form a date column takes), one of a list's choices as the list spells it.
+
+
+def custom_reader(f: CustomFieldView) -> Reader:
+    def read(value: str, ctx: Context) -> Any:
+        raw = value.strip()
+        if not raw:
+            return None
+        if f.kind == "date":
+            day = read_date(raw, ctx)
+            return day.isoformat() if day else None
+        try:
+            return customfields.check_value(f, raw)
+        except Invalid:
+            pass
+        if f.kind == "number":
+            raise BadCell(f"the {f.name} “{raw}” is not a number")
+        if f.kind == "choice":
+            raise BadCell(f"the {f.name} “{raw}” is not one of its choices ({', '.join(f.choices)})")
+        raise BadCell(f"the {f.name} is {len(raw)} characters; the limit is {customfields.TEXT_CHARS}")
+
+    return read
+
+
+def custom_column_reader(f: CustomFieldView) -> ColumnReader:
+    read = custom_reader(f)
+    if f.kind not in ("choice", "date"):
+        return each(read)
+    # A list's choices and days repeat down a file: each distinct cell read once.
+    seen: dict[str, tuple[Any, str | None]] = {}
+
+    def remembered(value: str, ctx: Context) -> Any:
+        found = seen.get(value)
+        if found is None:
+            try:
+                found = (read(value, ctx), None)
+            except BadCell as exc:
+                found = (None, str(exc))
+            if len(seen) < MEMO_SIZE:
+                seen[value] = found
+        if found[1] is not None:
+            raise BadCell(found[1])
+        return found[0]
+
+    return each(remembered)
 
 
 def column_reader(kind: str) -> ColumnReader:

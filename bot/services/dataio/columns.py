@@ -12,9 +12,11 @@ import reads and checks it but leaves it out.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.services.text import fold
+from bot.services.views import CustomFieldView
 
 RECORD_TYPES = ("company", "contact", "deal", "task", "interaction")
 # What a person types after --type or in Slack: plural or singular.
@@ -91,6 +93,7 @@ _COMPANY = [
         "OwnerId",
     ),
     _c("tags", "Tags", "tags", "Tag", "Labels", "Organization - Labels"),
+    _c("lifecycle", "Lifecycle", "lifecycle", "Lifecycle Stage", "Organization - Lifecycle"),
     _c(
         "created_at",
         "Created At",
@@ -101,6 +104,8 @@ _COMPANY = [
         "Organization - Organization created",
         "CreatedDate",
     ),
+    # A record in the trash (deleted, and restorable) goes back into the trash.
+    _c("deleted_at", "Deleted At", "datetime"),
 ]
 
 _CONTACT = [
@@ -193,6 +198,8 @@ _CONTACT = [
         "Person - Person created",
         "CreatedDate",
     ),
+    # A record in the trash (deleted, and restorable) goes back into the trash.
+    _c("deleted_at", "Deleted At", "datetime"),
 ]
 
 _DEAL = [
@@ -220,7 +227,17 @@ _DEAL = [
         "CurrencyIsoCode",
         "Amount Currency",
     ),
+    # Which of the team's pipelines the stage is in: stages of two pipelines may share a name.
+    _c("pipeline", "Pipeline", "pipeline", "Deal - Pipeline", "Pipeline Name", "Deal Pipeline", stored=None),
     _c("stage_id", "Stage", "stage", "Deal Stage", "Deal - Stage", "StageName", "Opportunity Stage"),
+    _c(
+        "forecast_category",
+        "Forecast Category",
+        "forecast",
+        "ForecastCategoryName",
+        "Forecast Category Name",
+        "Deal - Forecast category",
+    ),
     _c("closed_at", "Closed At", "datetime", "Closed Date", "Deal - Won time", "Won Time"),
     _c(
         "close_date",
@@ -268,6 +285,17 @@ _DEAL = [
         "OwnerId",
     ),
     _c("tags", "Tags", "tags", "Tag", "Labels", "Deal - Labels"),
+    _c("closed_by_id", "Closed By", "user", "Closed by", "Deal - Closed by"),
+    _c("stage_changed_at", "Stage Changed At", "datetime", "Date entered current stage", "Stage change time"),
+    _c(
+        "last_activity_at",
+        "Last Activity At",
+        "datetime",
+        "Last Activity Date",
+        "LastActivityDate",
+        "Deal - Last activity date",
+        "Last Activity Time",
+    ),
     _c(
         "created_at",
         "Created At",
@@ -278,6 +306,8 @@ _DEAL = [
         "Deal - Deal created",
         "CreatedDate",
     ),
+    # A record in the trash (deleted, and restorable) goes back into the trash.
+    _c("deleted_at", "Deleted At", "datetime"),
 ]
 
 _TASK = [
@@ -306,6 +336,7 @@ _TASK = [
         "Owner",
         "OwnerId",
     ),
+    _c("creator_id", "Created By", "user", "Creator", "Created by", "Activity - Creator", "CreatedById"),
     _c(
         "contact",
         "Contact",
@@ -337,6 +368,8 @@ _TASK = [
         "Created Time",
         "Activity - Add time",
     ),
+    # A record in the trash (deleted, and restorable) goes back into the trash.
+    _c("deleted_at", "Deleted At", "datetime"),
 ]
 
 _INTERACTION = [
@@ -399,6 +432,8 @@ _INTERACTION = [
         stored=None,
     ),
     _c("deal", "Deal", "deal", "Note - Deal", "Associated Deal", "Activity - Deal", "Deal Name", stored=None),
+    # The Slack message it was logged from.
+    _c("permalink", "Link", "link", "Permalink", "Message Link", "Slack Link"),
     _c("created_at", "Created At", "datetime", "Create Date", "Created Date", "Created Time"),
 ]
 
@@ -435,24 +470,59 @@ def header_key(header: str) -> str:
     return _NOT_ALNUM.sub("", fold(header))
 
 
-def guess_mapping(record_type: str, headers: list[str]) -> dict[int, str]:
+CUSTOM = "custom:"
+
+
+def custom_name(f: CustomFieldView) -> str:
+    """How a mapping names a workspace's own field (by id: a renamed field is still the same one)."""
+    return f"{CUSTOM}{f.id}"
+
+
+def _custom_keys(header: str) -> list[str]:
+    # "Region", and as other tools write a field of one's own: "Custom: Region", "cf_region", "Region (custom)".
+    key = header_key(header)
+    out = [key]
+    for prefix in ("custom", "cf"):
+        if key.startswith(prefix) and len(key) > len(prefix):
+            out.append(key[len(prefix) :])
+    if key.endswith("custom") and len(key) > 6:
+        out.append(key[:-6])
+    return out
+
+
+def guess_mapping(
+    record_type: str, headers: list[str], custom: Sequence[CustomFieldView] = ()
+) -> dict[int, str]:
     """Which field each column of a file holds (by position), from its header: this product's own
-    header first, then the other CRMs' names. A header matching nothing is left out (and said so)."""
+    header first, then the workspace's own fields (``custom``, by name, as its export writes them),
+    then the other CRMs' names. A header matching nothing is left out (and said so): a column is never
+    made into a new field by an import."""
     own: dict[str, str] = {}
     other: dict[str, str] = {}
     for col in importable(record_type):
         own.setdefault(header_key(col.header), col.field)
         for alias in col.aliases:
             other.setdefault(header_key(alias), col.field)
+    theirs = {header_key(f.name): custom_name(f) for f in custom if f.record_type == record_type}
     mapping: dict[int, str] = {}
     taken: set[str] = set()
     for pos, header in enumerate(headers):
         key = header_key(header)
-        fld = own.get(key) or other.get(key)
-        if fld and fld not in taken:
+        # A custom field may share a name with a column this product added since (a deal's "Pipeline"):
+        # the export writes the record's own columns first, so a second column of that name is the field.
+        candidates = [own.get(key), *(theirs.get(k) for k in _custom_keys(header)), other.get(key)]
+        fld = next((c for c in candidates if c and c not in taken), None)
+        if fld:
             mapping[pos] = fld
             taken.add(fld)
     return mapping
+
+
+def label(record_type: str, fld: str, custom: Sequence[CustomFieldView] = ()) -> str:
+    """A mapped field as a person reads it: its export header, or the custom field's name."""
+    if fld.startswith(CUSTOM):
+        return next((f"{f.name} (custom field)" for f in custom if custom_name(f) == fld), fld)
+    return column(record_type, fld).header
 
 
 def field_names(record_type: str) -> list[str]:

@@ -15,13 +15,35 @@ from decimal import Decimal
 from pathlib import Path
 from typing import IO, Any
 
-from sqlalchemy import JSON, ColumnElement, Date, DateTime, Numeric, Select, String, func, select
+from sqlalchemy import (
+    JSON,
+    ColumnElement,
+    Date,
+    DateTime,
+    Numeric,
+    Select,
+    String,
+    and_,
+    case,
+    exists,
+    func,
+    literal,
+    select,
+)
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, aliased, sessionmaker
 
 from bot.services import policy
 from bot.services.base import Actor, aware
 from bot.services.dataio.columns import RECORD_TYPES, columns
+from bot.services.dataio.settings import (
+    FIELDS_FILE,
+    FIELDS_HEADERS,
+    PIPELINES_FILE,
+    PIPELINES_HEADERS,
+    fields_select,
+    pipelines_select,
+)
 from bot.services.dataio.staging import table_of
 from bot.services.errors import Forbidden
 from models import (
@@ -32,6 +54,7 @@ from models import (
     Deal,
     ImportBatch,
     Interaction,
+    Pipeline,
     PipelineStage,
     Target,
     Task,
@@ -104,6 +127,7 @@ def _person(user: Any) -> ColumnElement[Any]:
 def _record_select(kind: str, ws: int) -> Select[Any]:
     """The export's columns of one record type, in its registry's order, each labelled by its header."""
     owner = aliased(User)
+    shared = _shared_names(ws)
     cols = {c.field: c.header for c in columns(kind)}
     if kind == "company":
         t = Company
@@ -114,7 +138,9 @@ def _record_select(kind: str, ws: int) -> Select[Any]:
             "industry": t.industry,
             "owner_id": _person(owner),
             "tags": t.tags,
+            "lifecycle": t.lifecycle,
             "created_at": t.created_at,
+            "deleted_at": t.deleted_at,
         }
         q = select().select_from(t).outerjoin(owner, owner.id == t.owner_id)
     elif kind == "contact":
@@ -126,44 +152,59 @@ def _record_select(kind: str, ws: int) -> Select[Any]:
             "email": Contact.email,
             "phone": Contact.phone,
             "title": Contact.title,
-            "company": co.name,
+            "company": _company_link(co, shared),
             "lifecycle": Contact.lifecycle,
             "owner_id": _person(owner),
             "tags": t.tags,
             "preferred_channel": Contact.preferred_channel,
             "created_at": t.created_at,
+            "deleted_at": Contact.deleted_at,
         }
         q = (
             select()
             .select_from(t)
             .outerjoin(co, co.id == Contact.company_id)
+            .outerjoin(shared, shared.c.k == co.name_key)
             .outerjoin(owner, owner.id == Contact.owner_id)
         )
     elif kind == "deal":
         co = aliased(Company)
         ct = aliased(Contact)
         st = aliased(PipelineStage)
+        ctco = aliased(Company)
+        pl = aliased(Pipeline)
+        closer = aliased(User)
         values = {
             "id": Deal.id,
             "title": Deal.title,
             "amount": Deal.amount,
             "currency": Deal.currency,
+            "pipeline": pl.name,
             "stage_id": st.name,
+            "forecast_category": Deal.forecast_category,
             "closed_at": Deal.closed_at,
             "close_date": Deal.close_date,
-            "company": co.name,
-            "contact": func.coalesce(ct.email, ct.name),
+            "company": _company_link(co, shared),
+            "contact": _contact_link(ct, ctco),
             "owner_id": _person(owner),
             "tags": Deal.tags,
+            "closed_by_id": _person(closer),
+            "stage_changed_at": Deal.stage_changed_at,
+            "last_activity_at": Deal.last_activity_at,
             "created_at": Deal.created_at,
+            "deleted_at": Deal.deleted_at,
         }
         q = (
             select()
             .select_from(Deal)
             .join(st, st.id == Deal.stage_id)
+            .join(pl, pl.id == st.pipeline_id)
             .outerjoin(co, co.id == Deal.company_id)
+            .outerjoin(shared, shared.c.k == co.name_key)
             .outerjoin(ct, ct.id == Deal.contact_id)
+            .outerjoin(ctco, ctco.id == ct.company_id)
             .outerjoin(owner, owner.id == Deal.owner_id)
+            .outerjoin(closer, closer.id == Deal.closed_by_id)
         )
         t = Deal  # type: ignore[assignment]
     else:
@@ -175,27 +216,69 @@ def _record_select(kind: str, ws: int) -> Select[Any]:
     return q.add_columns(t.custom.label(CUSTOM)).order_by(t.id)
 
 
+def _qualified(record: Any, name: Any, key: Any, company: Any) -> ColumnElement[Any]:
+    """A contact's or deal's name as a link to it: with its company, "Sam Lee (Globex)", when another
+    of the workspace's has the same name (an import reads it back to the one at that company)."""
+    other = aliased(record)
+    namesake = (
+        exists()
+        .where(other.workspace_id == record.workspace_id, getattr(other, key) == getattr(record, key))
+        .where(other.id != record.id)
+    )
+    return case(
+        (and_(company.is_not(None), namesake), name + literal(" (") + company + literal(")")), else_=name
+    )
+
+
+def _company_link(company: Any, shared: Any) -> ColumnElement[Any]:
+    """A company named as a link: with its web domain, "Acme (acme.ca)", when another of the
+    workspace's has its name (``shared``: the name keys more than one company has, joined)."""
+    return case(
+        (
+            and_(shared.c.k.is_not(None), company.domain.is_not(None)),
+            company.name + literal(" (") + company.domain + literal(")"),
+        ),
+        else_=company.name,
+    )
+
+
+def _shared_names(ws: int) -> Any:
+    c = Company
+    return (
+        select(c.name_key.label("k"))
+        .where(c.workspace_id == ws)
+        .group_by(c.name_key)
+        .having(func.count() > 1)
+        .subquery()
+    )
+
+
+def _contact_link(contact: Any, company: Any) -> ColumnElement[Any]:
+    # By email when there is one; else by name (with the company when the name is not enough).
+    named = _qualified(contact, contact.name, "name_key", company.name)
+    return case((contact.email.is_not(None), contact.email), else_=named)
+
+
 def _link(source: str, kind: str, source_id: Any) -> ColumnElement[Any]:
     """What a task or interaction is about, of one kind, named as an import finds it again."""
     tg = table_of(Target).c
+    co = aliased(Company)
     if kind == "contact":
-        name: Any = func.coalesce(Contact.email, Contact.name)
+        name: Any = _contact_link(Contact, co)
         target: Any = Contact
     elif kind == "company":
-        name, target = Company.name, Company
+        name, target = _qualified(Company, Company.name, "name_key", Company.domain), Company
     else:
-        name, target = Deal.title, Deal
-    return (
-        select(name)
-        .select_from(table_of(Target).join(target, target.id == tg[f"{kind}_id"]))
-        .where(tg[f"{source}_id"] == source_id)
-        .limit(1)
-        .scalar_subquery()
-    )
+        name, target = _qualified(Deal, Deal.title, "title_key", co.name), Deal
+    joined = table_of(Target).join(target, target.id == tg[f"{kind}_id"])
+    if kind != "company":
+        joined = joined.outerjoin(co, co.id == target.company_id)
+    return select(name).select_from(joined).where(tg[f"{source}_id"] == source_id).limit(1).scalar_subquery()
 
 
 def _linked_select(kind: str, ws: int, cols: dict[str, str]) -> Select[Any]:
     user = aliased(User)
+    creator = aliased(User)
     if kind == "task":
         values: dict[str, Any] = {
             "id": Task.id,
@@ -204,6 +287,8 @@ def _linked_select(kind: str, ws: int, cols: dict[str, str]) -> Select[Any]:
             "due_at": Task.due_at,
             "done_at": Task.done_at,
             "assignee_id": _person(user),
+            "creator_id": _person(creator),
+            "deleted_at": Task.deleted_at,
         }
         t: Any = Task
         who = Task.assignee_id
@@ -214,6 +299,7 @@ def _linked_select(kind: str, ws: int, cols: dict[str, str]) -> Select[Any]:
             "summary": Interaction.summary,
             "occurred_at": Interaction.occurred_at,
             "author_id": _person(user),
+            "permalink": Interaction.permalink,
         }
         t = Interaction
         who = Interaction.author_id
@@ -221,7 +307,10 @@ def _linked_select(kind: str, ws: int, cols: dict[str, str]) -> Select[Any]:
         values[link] = _link(kind, link, t.id)
     values["created_at"] = t.created_at
     q = select(*(values[f].label(h) for f, h in cols.items() if f in values)).select_from(t)
-    return q.outerjoin(user, user.id == who).where(t.workspace_id == ws).order_by(t.id)
+    q = q.outerjoin(user, user.id == who)
+    if kind == "task":
+        q = q.outerjoin(creator, creator.id == Task.creator_id)
+    return q.where(t.workspace_id == ws).order_by(t.id)
 
 
 def _audit_select(ws: int) -> Select[Any]:
@@ -410,6 +499,9 @@ class Exporter:
             spread = [custom[key].as_string().label(name) for key, name in fields]
             q = q.with_only_columns(*cols, *spread, maintain_column_froms=True)
             parts.append(_Part(kind, FILES[kind], q, headers[:-1] + [n for _, n in fields]))
+        # What the records need in another workspace: its own fields and its pipelines' stages.
+        parts.append(_Part("field", FIELDS_FILE, fields_select(ws), FIELDS_HEADERS))
+        parts.append(_Part("stage", PIPELINES_FILE, pipelines_select(ws), PIPELINES_HEADERS))
         parts.append(_Part("import", "imports", _imports_select(ws), IMPORT_HEADERS))
         parts.append(_Part("audit", "audit", _audit_select(ws), AUDIT_HEADERS))
         return parts

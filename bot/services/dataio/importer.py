@@ -22,18 +22,19 @@ from sqlalchemy import select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.services import policy, stage_history, totals
+from bot.services import namewords, policy, stage_history, totals
 from bot.services.base import Actor
 from bot.services.companies import company_key
 from bot.services.dataio import matching
 from bot.services.dataio.cells import Context
-from bot.services.dataio.columns import TYPE_NAMES, guess_mapping
+from bot.services.dataio.columns import CUSTOM, TYPE_NAMES, guess_mapping, label
 from bot.services.dataio.rows import RowReader
 from bot.services.dataio.staging import create, load, staging_table, table_of
 from bot.services.dataio.tabular import NotATable, Table
 from bot.services.errors import Forbidden, Invalid
 from bot.services.text import fold
-from models import Company, ImportBatch, PipelineStage, User, Workspace
+from bot.services.views import CustomFieldView
+from models import Company, CustomField, ImportBatch, Pipeline, PipelineStage, User, Workspace
 
 CHUNK = 5000
 PREVIEW_ROWS = 5
@@ -82,10 +83,15 @@ class Result:
     seconds: float = 0.0
     preview: list[dict[str, str]] = field(default_factory=list)
     report: Path | None = None
+    # The workspace's own fields of the record type, for naming the columns mapped to them.
+    custom: list[CustomFieldView] = field(default_factory=list)
 
     @property
     def unmapped(self) -> list[str]:
         return [h for i, h in enumerate(self.headers) if i not in self.mapping and h]
+
+    def label(self, fld: str) -> str:
+        return label(self.record_type, fld, self.custom)
 
 
 @dataclass
@@ -115,10 +121,21 @@ class Importer:
 
     # ---- looking at a file --------------------------------------------------------------------------
 
-    def inspect(self, path: Path | str, record_type: str) -> tuple[Table, list[str], dict[int, str]]:
+    def custom_fields(self, actor: Actor, record_type: str) -> list[CustomFieldView]:
+        """The workspace's own fields of a record type, which an import maps columns of that name to."""
+        with self.sessions() as s:
+            return _custom_fields(s.connection(), actor, record_type)
+
+    def guess(self, actor: Actor, record_type: str, headers: list[str]) -> dict[int, str]:
+        """The fields a file's columns are taken for, the workspace's own fields among them."""
+        return guess_mapping(record_type, headers, self.custom_fields(actor, record_type))
+
+    def inspect(
+        self, path: Path | str, record_type: str, custom: list[CustomFieldView] | None = None
+    ) -> tuple[Table, list[str], dict[int, str]]:
         table = Table(path)
         headers = table.read_header()
-        mapping = guess_mapping(record_type, headers)
+        mapping = guess_mapping(record_type, headers, custom or ())
         if not mapping:
             shown = ", ".join(f"“{h}”" for h in headers[:8] if h)
             raise NotATable(f"None of this file's columns ({shown}) is a {record_type} field I know.")
@@ -142,8 +159,14 @@ class Importer:
     ) -> Result:
         if mode not in ("skip", "update", "merge"):
             raise Invalid("import.mode_unknown", field="mode", value=mode)
-        table, headers, guessed = self.inspect(path, record_type)
+        custom = self.custom_fields(actor, record_type)
+        table, headers, guessed = self.inspect(path, record_type, custom)
         mapping = mapping or guessed
+        known = {f"{CUSTOM}{f.id}" for f in custom}
+        stale = sorted(f for f in mapping.values() if f.startswith(CUSTOM) and f not in known)
+        if stale:
+            # A field removed between the preview and the import: said, not written somewhere else.
+            raise Invalid("import.field_gone", field="mapping", value=stale[0])
         result = Result(
             record_type,
             str(uuid.uuid4()),
@@ -154,14 +177,16 @@ class Importer:
             mode,
             dry_run,
             report=report,
+            custom=custom,
         )
         started = real_now()
         clock = time.monotonic()
         with self._transaction(actor) as conn:
             self._may_import(conn, actor, mode)
             ctx = _context(conn, actor, dates)
+            ctx.custom = {str(f.id): f for f in custom}
             self._record(conn, actor, result, started)
-            stage = staging_table(record_type)
+            stage = staging_table(record_type, custom=any(f.startswith(CUSTOM) for f in mapping.values()))
             create(conn, stage)
             rows = RowReader(record_type, mapping, ctx, actor.user_id, started)
             with _report(report, headers) as bad_rows:
@@ -175,7 +200,7 @@ class Importer:
                     stage,
                     result.batch_id,
                     started,
-                    set(mapping.values()),
+                    _mapped(mapping),
                     _defaults(record_type, actor, ctx, started),
                 )
                 for row_no, reason in steps.prepare():
@@ -191,6 +216,8 @@ class Importer:
             result.skipped = result.matching + result.repeated - result.updated
             if record_type == "deal":
                 totals.rebuild(conn, actor.workspace_id)
+            for kind in NAMED.get(record_type, ()):
+                namewords.file_names(conn, actor.workspace_id, kind, result.batch_id)
             stage.drop(conn)
             result.seconds = time.monotonic() - clock
             self._finish(conn, result, steps)
@@ -296,11 +323,43 @@ class Importer:
         return Undone(batch_id, deleted, restored, kept + kept_changed)
 
 
+# The names an import of each record type writes: its own, and the companies it makes for its rows.
+NAMED = {"contact": ("contacts", "companies"), "company": ("companies",), "deal": ("deals", "companies")}
+
+
+def undo_all(importer: Importer, actor: Actor, batch_ids: str) -> Undone:
+    """One import, or an export's files imported together (their ids, comma-separated): the last first,
+    so that what the later files made from the earlier ones' records goes before them."""
+    total = Undone(batch_ids, 0, 0, 0)
+    for batch_id in reversed([b.strip() for b in batch_ids.split(",") if b.strip()]):
+        one = importer.undo(actor, batch_id)
+        total.deleted += one.deleted
+        total.restored += one.restored
+        total.kept += one.kept
+    return total
+
+
 def _mapped(mapping: dict[int, str]) -> set[str]:
     fields = set(mapping.values())
     if fields & {"first_name", "last_name"}:
         fields.add("name")
+    if any(f.startswith(CUSTOM) for f in fields):
+        fields.add("custom")
+    if "pipeline" in fields:
+        fields.add("stage_id")
     return fields
+
+
+def _custom_fields(conn: Connection, actor: Actor, record_type: str) -> list[CustomFieldView]:
+    f = CustomField
+    return [
+        CustomFieldView(row.id, row.record_type, row.name, row.key, row.kind, tuple(row.choices or ()))
+        for row in conn.execute(
+            select(f.id, f.record_type, f.name, f.key, f.kind, f.choices)
+            .where(f.workspace_id == actor.workspace_id, f.record_type == record_type)
+            .order_by(f.position, f.id)
+        )
+    ]
 
 
 def _defaults(record_type: str, actor: Actor, ctx: Context, now: datetime) -> dict[str, Any]:
@@ -309,13 +368,14 @@ def _defaults(record_type: str, actor: Actor, ctx: Context, now: datetime) -> di
     me = actor.user_id
     return {
         # A company nobody is named as holding is held by nobody (anyone may tidy it), as one made on the way.
-        "company": {"tags": [], **times},
+        "company": {"tags": [], "lifecycle": "prospect", **times},
         "contact": {"owner_id": me, "lifecycle": "prospect", "tags": [], **times},
         "deal": {
             "owner_id": me,
             "currency": ctx.currency,
             "stage_id": ctx.stages.get("\x00first"),
             "tags": [],
+            "forecast_category": "pipeline",
             "stage_changed_at": now,
             "last_activity_at": now,
             **times,
@@ -347,16 +407,39 @@ def _context(conn: Connection, actor: Actor, dates: str) -> Context:
     stages: dict[str, int] = {}
     closed: set[int] = set()
     first = None
-    for st in conn.execute(
-        select(PipelineStage.id, PipelineStage.key, PipelineStage.name, PipelineStage.is_closed)
-        .where(PipelineStage.workspace_id == actor.workspace_id)
-        .order_by(PipelineStage.position)
+    pipelines: dict[str, int] = {}
+    for p in conn.execute(
+        select(Pipeline.id, Pipeline.key, Pipeline.name)
+        .where(Pipeline.workspace_id == actor.workspace_id)
+        .order_by(Pipeline.position, Pipeline.id)
     ):
-        stages[fold(st.key)] = st.id
+        pipelines.setdefault(fold(p.name), p.id)
+        pipelines.setdefault(fold(p.key), p.id)
+        pipelines.setdefault("\x00first", p.id)
+    stage_of: dict[int, tuple[int, str, str]] = {}
+    in_pipeline: dict[tuple[int, str], int] = {}
+    first_stage: dict[int, int] = {}
+    for st in conn.execute(
+        select(
+            PipelineStage.id,
+            PipelineStage.pipeline_id,
+            PipelineStage.key,
+            PipelineStage.name,
+            PipelineStage.is_closed,
+        )
+        .join(Pipeline, Pipeline.id == PipelineStage.pipeline_id)
+        .where(PipelineStage.workspace_id == actor.workspace_id)
+        .order_by(Pipeline.position, Pipeline.id, PipelineStage.position)
+    ):
+        stages.setdefault(fold(st.key), st.id)
         stages.setdefault(fold(st.name), st.id)
         first = first or st.id
         if st.is_closed:
             closed.add(st.id)
+        stage_of[st.id] = (st.pipeline_id, fold(st.key), fold(st.name))
+        in_pipeline.setdefault((st.pipeline_id, fold(st.key)), st.id)
+        in_pipeline.setdefault((st.pipeline_id, fold(st.name)), st.id)
+        first_stage.setdefault(st.pipeline_id, st.id)
     if first is not None:
         stages["\x00first"] = first
     companies: dict[str, int] = {}
@@ -366,10 +449,31 @@ def _context(conn: Connection, actor: Actor, dates: str) -> Context:
         .order_by(Company.id)
     ):
         companies.setdefault(company_key(row.name), row.id)
+    domains: dict[str, int] = {}
+    for cid, domain in conn.execute(
+        select(Company.id, Company.domain)
+        .where(Company.workspace_id == actor.workspace_id, Company.domain.is_not(None))
+        .order_by(Company.id)
+    ):
+        domains.setdefault(str(domain), cid)
     ws = conn.execute(
         select(Workspace.default_currency, Workspace.default_tz).where(Workspace.id == actor.workspace_id)
     ).one()
-    return Context(users, zones, stages, ws.default_currency, ws.default_tz, dates, closed, companies)
+    return Context(
+        users,
+        zones,
+        stages,
+        ws.default_currency,
+        ws.default_tz,
+        dates,
+        closed,
+        companies,
+        pipelines,
+        stage_of,
+        in_pipeline,
+        first_stage,
+        domains=domains,
+    )
 
 
 def _chunks(
@@ -459,6 +563,58 @@ def extract(path: Path | str, member: str, into: Path) -> Path:
     with zipfile.ZipFile(path) as z, z.open(member) as src, open(target, "wb") as dst:
         shutil.copyfileobj(src, dst, 1 << 20)
     return target
+
+
+@dataclass
+class ArchiveResult:
+    """What importing an export's zip did: the fields and pipelines it brought, then each file's import."""
+
+    brought: Any
+    results: list[Result] = field(default_factory=list)
+
+    @property
+    def batch_ids(self) -> list[str]:
+        return [r.batch_id for r in self.results]
+
+
+def import_archive(
+    importer: Importer,
+    actor: Actor,
+    path: Path | str,
+    members: list[tuple[str, str]],
+    into: Path,
+    *,
+    mode: str = "skip",
+    dry_run: bool = False,
+    dates: str = "mdy",
+    report_for: Callable[[str], Path | None] = lambda _member: None,
+    progress: Callable[[str, Progress], None] | None = None,
+    done: Callable[[str, Result], None] | None = None,
+) -> ArchiveResult:
+    """An export's zip imported whole: its custom fields and pipelines first (each an audited change of
+    its own; not on a dry run), then its record files in the order they name each other (companies,
+    contacts, deals, tasks, interactions), each one import, undone as one."""
+    from bot.services.dataio.settings import Settings
+
+    brought = Settings(importer.sessions, real_now).bring(actor, path, dry_run=dry_run)
+    out = ArchiveResult(brought)
+    for kind, member in members:
+        tell = (lambda p, m=member: progress(m, p)) if progress else None
+        result = importer.run(
+            actor,
+            extract(path, member, into),
+            kind,
+            mode=mode,
+            dry_run=dry_run,
+            report=report_for(member),
+            file_name=member,
+            dates=dates,
+            progress=tell,
+        )
+        out.results.append(result)
+        if done is not None:
+            done(member, result)
+    return out
 
 
 def operator(sessions: sessionmaker[Session], team_id: str | None, slack_id: str | None) -> Actor:

@@ -129,6 +129,12 @@ class Steps:
         if email:
             self._lookup(target, table, [(table.c[email], key_col)], key_col.like("%@%"))
         self._lookup(target, table, [(table.c[key], key_col)], target.is_(None))
+        if f"{link}_alt_key" in s:
+            # One of several of that name, named with its company ("Sam Lee (Globex)").
+            alt, company = s[f"{link}_alt_key"], s[f"{link}_alt_company_id"]
+            self._lookup(
+                target, table, [(table.c[key], alt), (table.c.company_id, company)], target.is_(None)
+            )
 
     def _unknown(self, link: str) -> Iterator[tuple[int, str]]:
         s = self.stage.c
@@ -226,9 +232,19 @@ class Steps:
                 .scalar_subquery()
             )
             self._set(s.match_id, func.coalesce(by_domain, s.match_id), s.domain.is_not(None))
+            # The name of a company here with another web domain: another company of that name.
+            elsewhere = exists().where(
+                t.workspace_id == self.ws, t.id == s.match_id, t.domain.is_not(None), t.domain != s.domain
+            )
+            self._set(s.match_id, None, s.domain.is_not(None), elsewhere)
             self._repeats(s.domain, s.domain.is_not(None))
         index(self.conn, self.stage, "name_key")
-        self._repeats(s.name_key, s.name_key.is_not(None))
+        if "domain" in self.mapped:
+            # Rows of the same name are one company, unless both give web domains and they differ.
+            self._mark_later(s.name_key, func.coalesce(s.domain, ""))
+            self._mark_later(s.name_key, where=(s.domain.is_(None),))
+        else:
+            self._repeats(s.name_key, s.name_key.is_not(None))
 
     def _match_deal(self) -> None:
         s = self.stage.c
@@ -358,6 +374,8 @@ class Steps:
             "stage_id": "closed_at",
         }
         fields += [d for f, d in derived.items() if f in self.mapped and d in t and d in s]
+        if "custom" in s and "custom" in t:
+            fields.append("custom")
         if "closed_at" in fields:
             fields.append("closed_by_id")
         if not fields:
@@ -380,11 +398,26 @@ class Steps:
         values: dict[str, Any] = {}
         for f in fields:
             keep_theirs = mode == "merge" and f not in ("name_key", "title_key", "closed_at", "closed_by_id")
+            if f == "custom":
+                # Field by field: the file's values over the record's (update), or only where it has none
+                # (merge); a field the file leaves empty keeps its value.
+                values[f] = (
+                    self._merged(s.custom, t.custom) if keep_theirs else self._merged(t.custom, s.custom)
+                )
+                continue
             values[f] = func.coalesce(t[f], s[f]) if keep_theirs else func.coalesce(s[f], t[f])
         if "updated_at" in t:
             values["updated_at"] = literal(self.now, t.updated_at.type)
         self.conn.execute(update(self.table).where(matched).values(values))
         return self._count(self.stage, s.dup == 0, s.match_id.is_not(None))
+
+    def _merged(self, base: Any, over: Any) -> Any:
+        """``base`` with ``over``'s keys set over it (two JSON objects)."""
+        if self.conn.dialect.name == "postgresql":
+            return func.coalesce(base, literal_column("'{}'::jsonb")).op("||")(
+                func.coalesce(over, literal_column("'{}'::jsonb"))
+            )
+        return func.json_patch(func.coalesce(base, "{}"), func.coalesce(over, "{}"))
 
 
 class Undo:

@@ -11,8 +11,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.services.companies import company_key
-from bot.services.dataio.cells import BadCell, Context, column_reader
-from bot.services.dataio.columns import column
+from bot.services.dataio.cells import BadCell, ColumnReader, Context, column_reader, custom_column_reader
+from bot.services.dataio.columns import CUSTOM, column
 from bot.services.text import fold
 
 # Names repeat down a file (a company on every row of its people): their keys are worked out once.
@@ -21,6 +21,7 @@ _fold = lru_cache(maxsize=65536)(fold)
 _PUNCT = re.compile(r"[^\w@.+\- ]+")
 _SPACE = re.compile(r"\s+")
 _TIDY = re.compile(r"[\w@.+\-]+(?: [\w@.+\-]+)*\Z")
+_QUALIFIED = re.compile(r"^(.+) \(([^()]+)\)$")
 
 
 def name_key(text: str) -> str:
@@ -47,11 +48,16 @@ class RowReader:
         self.ctx = ctx
         self.actor_user = actor_user
         self.now = now
-        self.plan = [
-            (pos, fld, column_reader(column(record_type, fld).kind)) for pos, fld in sorted(mapping.items())
-        ]
+        self.plan = [(pos, fld, self._reader(fld)) for pos, fld in sorted(mapping.items())]
+        # The workspace's own fields mapped: their values go together into the record's ``custom``.
+        self.custom = [fld for fld in mapping.values() if fld.startswith(CUSTOM)]
         self.width = max(mapping, default=-1) + 1
         self.finish = getattr(self, f"_{record_type}")
+
+    def _reader(self, fld: str) -> ColumnReader:
+        if fld.startswith(CUSTOM):
+            return custom_column_reader(self.ctx.custom[fld[len(CUSTOM) :]])
+        return column_reader(column(self.record_type, fld).kind)
 
     def read(
         self, rows: list[tuple[int, list[str]]]
@@ -76,6 +82,9 @@ class RowReader:
                 yield row_no, raw, bad[i]
                 continue
             record = dict(zip(names, values, strict=True))
+            if self.custom:
+                found = {fld[len(CUSTOM) :]: record.pop(fld) for fld in self.custom}
+                record["custom"] = {k: v for k, v in found.items() if v is not None}
             try:
                 finish(record)
             except BadCell as exc:
@@ -93,8 +102,17 @@ class RowReader:
                 if link == "company":
                     v["company_key"] = _company_key(value)
                     v["company_id"] = self.ctx.companies.get(v["company_key"])
+                    named = v["company_id"] is None and _QUALIFIED.match(value)
+                    if named and named[2].strip().lower() in self.ctx.domains:
+                        # "Acme (acme.ca)": how an export names one of two companies of a name.
+                        v["company_id"] = self.ctx.domains[named[2].strip().lower()]
                 else:
                     v[f"{link}_key"] = value.lower() if link == "contact" and "@" in value else _fold(value)
+                    # "Sam Lee (Globex)": how an export names one of several of that name, by its company.
+                    named = _QUALIFIED.match(value)
+                    company = named and self.ctx.companies.get(_company_key(named[2]))
+                    if named and company:
+                        v[f"{link}_alt_key"], v[f"{link}_alt_company_id"] = _fold(named[1]), company
 
     def _contact(self, v: dict[str, Any]) -> None:
         first, last = v.pop("first_name", None), v.pop("last_name", None)
@@ -117,15 +135,32 @@ class RowReader:
         if not v.get("title"):
             raise BadCell("it has no deal name")
         v["title_key"] = name_key(v["title"])
+        pipeline = v.pop("pipeline", None)
+        if pipeline is not None:
+            v["stage_id"] = self._stage_in(pipeline, v.get("stage_id"))
         if v.get("stage_id") in self.ctx.closed:
             close = v.get("close_date")
             v["closed_at"] = v.get("closed_at") or (
                 datetime.combine(close, time(12, 0), UTC) if close else self.now
             )
-            v["closed_by_id"] = v.get("owner_id") or self.actor_user
+            v["closed_by_id"] = v.get("closed_by_id") or v.get("owner_id") or self.actor_user
         else:
-            v["closed_at"] = None
+            v["closed_at"] = v["closed_by_id"] = None
         self._links(v)
+
+    def _stage_in(self, pipeline: int, stage: int | None) -> int | None:
+        """The stage of that name in the pipeline named (stages of two pipelines may share a name, and
+        the stage column alone reads as the first pipeline's); its first stage when none is named."""
+        ctx = self.ctx
+        if stage is None:
+            return ctx.first_stage.get(pipeline)
+        of, key, name = ctx.stage_of[stage]
+        if of == pipeline:
+            return stage
+        found = ctx.in_pipeline.get((pipeline, key)) or ctx.in_pipeline.get((pipeline, name))
+        if found is None:
+            raise BadCell(f"the stage “{name}” is not in the pipeline named")
+        return found
 
     def _task(self, v: dict[str, Any]) -> None:
         if not v.get("title"):
@@ -138,6 +173,10 @@ class RowReader:
         elif v.get("due_date"):
             zone = ZoneInfo(self.ctx.zones.get(v.get("assignee_id") or self.actor_user, self.ctx.tz))
             v["due_utc"] = datetime.combine(v["due_date"], DUE_HOUR, zone).astimezone(UTC)
+        # An open task falling due after the import reminds its assignee then, as one added by hand;
+        # one already past is not reminded of all at once (it is in the overdue lists).
+        if not v.get("done_at") and v.get("due_utc") and v["due_utc"] > self.now:
+            v["reminder_state"], v["remind_at"] = "pending", v["due_utc"]
         self._links(v)
 
     def _interaction(self, v: dict[str, Any]) -> None:

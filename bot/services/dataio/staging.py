@@ -36,12 +36,16 @@ HELPERS: dict[str, tuple[str, ...]] = {
         "contact",
         "contact_key",
         "contact_id",
+        "contact_alt_key",
+        "contact_alt_company_id",
         "closed_at",
         "closed_by_id",
     ),
     "task": (
         "title_key",
         "due_utc",
+        "reminder_state",
+        "remind_at",
         "creator_id",
         "company",
         "company_key",
@@ -49,9 +53,13 @@ HELPERS: dict[str, tuple[str, ...]] = {
         "contact",
         "contact_key",
         "contact_id",
+        "contact_alt_key",
+        "contact_alt_company_id",
         "deal",
         "deal_key",
         "deal_id",
+        "deal_alt_key",
+        "deal_alt_company_id",
     ),
     "interaction": (
         "company",
@@ -60,9 +68,13 @@ HELPERS: dict[str, tuple[str, ...]] = {
         "contact",
         "contact_key",
         "contact_id",
+        "contact_alt_key",
+        "contact_alt_company_id",
         "deal",
         "deal_key",
         "deal_id",
+        "deal_alt_key",
+        "deal_alt_company_id",
     ),
 }
 NAME = "crm_import_stage"
@@ -79,11 +91,14 @@ def stored_fields(record_type: str) -> list[str]:
     return [c.stored for c in importable(record_type) if c.stored and c.stored in cols]
 
 
-def staging_table(record_type: str) -> Table:
+def staging_table(record_type: str, *, custom: bool = False) -> Table:
+    """``custom``: the file holds values of the workspace's own fields (the record's ``custom``)."""
     model = MODELS[record_type]
     table = model.__table__
     cols: list[Column[Any]] = [Column("row_no", Integer, primary_key=True)]
     names = stored_fields(record_type)
+    if custom and "custom" in table.c:
+        names.append("custom")
     for helper in HELPERS[record_type]:
         if helper not in names:
             names.append(helper)

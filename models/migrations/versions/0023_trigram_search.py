@@ -5,7 +5,7 @@ cannot be created, for want of the privilege, the lookups still work, by scannin
 with the trigram tokenizer beside each, filled from the rows already there and kept in step by triggers.
 
 Revision ID: 0023
-Revises: 0028
+Revises: 0027
 Create Date: 2026-12-06 06:45:00.000000
 """
 
@@ -17,7 +17,7 @@ from alembic import op
 from models.search import SEARCHED, search_table
 
 revision: str = "0023"
-down_revision: str | None = "0028"
+down_revision: str | None = "0027"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

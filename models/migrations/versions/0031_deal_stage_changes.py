@@ -9,8 +9,8 @@ each deal's events that were not undone, in order, as the reports did: a column 
 stands at the deal's value now; a deal with no such event gets one row, its state now, from when it was
 made.
 
-Revision ID: 0028
-Revises: 0027
+Revision ID: 0031
+Revises: 0030
 Create Date: 2026-12-06 12:00:00.000000
 """
 
@@ -23,8 +23,8 @@ from typing import Any
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0028"
-down_revision: str | None = "0027"
+revision: str = "0031"
+down_revision: str | None = "0030"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
