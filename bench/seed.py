@@ -14,8 +14,10 @@ from __future__ import annotations
 import argparse
 import io
 import json
+import pickle
 import random
 import sys
+import tempfile
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -24,7 +26,7 @@ from decimal import Decimal
 from itertools import accumulate
 from typing import Any
 
-from sqlalchemy import Engine, Table, func, insert, select, text, update
+from sqlalchemy import Engine, Table, delete, func, insert, select, text, update
 
 from bot.db import make_engine
 from bot.migrate import upgrade
@@ -35,6 +37,7 @@ from models import (
     Company,
     Contact,
     Deal,
+    DealStageChange,
     Feedback,
     Interaction,
     Pipeline,
@@ -765,6 +768,47 @@ def _deal_events(a: _Audit, r: random.Random, d: Any, keys: dict[int, str], extr
     return rows
 
 
+def _audit_history(
+    engine: Engine,
+    ws_id: int,
+    audit: _Audit,
+    keys: dict[int, str],
+    per_deal: float,
+    rng: random.Random,
+    pg: bool,
+) -> None:
+    """The deals' audit events, and each deal's stage history folded from them as they are made (what
+    the services write with each change: deal_stage_changes), kept on disk until the events are in."""
+    bulk = _copy if pg else _sqlite_fast_insert
+    with tempfile.TemporaryFile() as staged:
+
+        def audit_rows() -> Iterator[tuple[object, ...]]:
+            r = rng
+            for chunk in _deal_chunks(engine, ws_id):
+                folded: list[tuple[object, ...]] = []
+                for d in chunk:
+                    moves = len(_path(random.Random(d.id), keys[d.stage_id]))
+                    spare = max(0.0, per_deal - moves)
+                    extra = int(spare) + (r.random() < spare - int(spare))
+                    events = _deal_events(audit, r, d, keys, extra)
+                    folded += _stage_rows(ws_id, d, events, pg)
+                    yield from events
+                pickle.dump(folded, staged)
+
+        def stage_rows() -> Iterator[tuple[object, ...]]:
+            staged.seek(0)
+            while True:
+                try:
+                    yield from pickle.load(staged)
+                except EOFError:
+                    return
+
+        bulk(engine, AuditEvent.__table__, AUDIT_COLUMNS, audit_rows())  # type: ignore[arg-type]
+        with engine.begin() as conn:
+            conn.execute(delete(DealStageChange).where(DealStageChange.workspace_id == ws_id))
+        bulk(engine, DealStageChange.__table__, STAGE_COLUMNS, stage_rows())  # type: ignore[arg-type]
+
+
 def history(
     db: str | Engine,
     *,
@@ -788,7 +832,6 @@ def history(
     rng = random.Random(seed_value + 1)
     now = (now or datetime.now(UTC)).astimezone(UTC)
     pg = engine.dialect.name == "postgresql"
-    bulk = _copy if pg else _sqlite_fast_insert
 
     def say(what: str) -> None:
         if log:
@@ -831,18 +874,12 @@ def history(
             # Stage moves first; edits make up the rest of the number asked for.
             per_deal = audit_events / deals
 
-            def audit_rows() -> Iterator[tuple[object, ...]]:
-                r = rng
-                for chunk in _deal_chunks(engine, ws_id):
-                    for d in chunk:
-                        moves = len(_path(random.Random(d.id), keys[d.stage_id]))
-                        spare = max(0.0, per_deal - moves)
-                        extra = int(spare) + (r.random() < spare - int(spare))
-                        yield from _deal_events(audit, r, d, keys, extra)
-
-            bulk(engine, AuditEvent.__table__, AUDIT_COLUMNS, audit_rows())  # type: ignore[arg-type]
+            _audit_history(engine, ws_id, audit, keys, per_deal, rng, pg)
             written = audit.n - first_event
-            say(f"{written} audit events")
+            say(f"{written} audit events and their stage history")
+        elif deals:
+            with engine.begin() as conn:
+                _first_stage_rows(conn, ws_id)
 
         if interactions and owners and low is not None:
             firsts = (first_interaction, first_target)
@@ -858,7 +895,7 @@ def history(
 
         if pg:
             with engine.begin() as conn:
-                for table in ("audit_events", "interactions", "targets", "deals"):
+                for table in ("audit_events", "interactions", "targets", "deals", "deal_stage_changes"):
                     conn.execute(
                         text(
                             f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
@@ -867,7 +904,10 @@ def history(
                     )
             with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
                 conn.execute(
-                    text("VACUUM ANALYZE deals, audit_events, interactions, targets, feedback, quotas")
+                    text(
+                        "VACUUM ANALYZE deals, audit_events, interactions, targets, feedback, quotas, "
+                        "deal_stage_changes"
+                    )
                 )
         else:
             with engine.connect() as conn:
@@ -986,6 +1026,97 @@ def _quotas(engine: Engine, ws_id: int, rng: random.Random, owners: list[int], n
     with engine.begin() as conn:
         conn.execute(insert(Quota), rows)
     return len(rows)
+
+
+STAGE_COLUMNS = (
+    "workspace_id",
+    "deal_id",
+    "op_id",
+    "event_id",
+    "actor_id",
+    "at",
+    "valid_from",
+    "valid_until",
+    "from_stage_id",
+    "from_entered_at",
+    "stage_id",
+    "entered_at",
+    "amount",
+    "currency",
+    "close_date",
+    "deal_created_at",
+)
+TRACKED = ("stage_id", "amount", "currency", "close_date")
+
+
+def _stage_rows(ws_id: int, d: Any, events: list[tuple], pg: bool) -> list[tuple[object, ...]]:
+    """One deal's stage history from its audit rows (as bot/services/stage_history.py writes it with
+    each change): a row per event, what the deal stood at after it, until the next one."""
+
+    def when(value: object) -> datetime:
+        return value if isinstance(value, datetime) else _aware(datetime.fromisoformat(str(value)))
+
+    def out(value: object) -> object:
+        return (value if pg else _sqlite_dt(value)) if isinstance(value, datetime) else value
+
+    made = _aware(d.created_at)
+    now = {
+        "stage_id": d.stage_id,
+        "amount": None if d.amount is None else f"{Decimal(d.amount):.2f}",
+        "currency": d.currency,
+        "close_date": None if d.close_date is None else str(d.close_date)[:10],
+    }
+    state: dict[str, Any] = {}
+    stage: int | None = None
+    entered: datetime | None = None
+    rows: list[list[object]] = []
+    for event in events:
+        after = json.loads(event[8])
+        for key in TRACKED:
+            if key in after:
+                state[key] = after[key]
+        at = when(event[9])
+        current = {k: state[k] if k in state else now[k] for k in TRACKED}
+        moved = stage is None or stage != current["stage_id"]
+        if rows:
+            rows[-1][7] = at
+        rows.append(
+            [
+                ws_id,
+                d.id,
+                event[2],
+                event[0],
+                event[3],
+                at,
+                min(at, made) if not rows else at,
+                None,
+                stage,
+                entered if moved else None,
+                current["stage_id"],
+                at if moved or entered is None else entered,
+                current["amount"],
+                current["currency"],
+                current["close_date"],
+                made,
+            ]
+        )
+        if moved:
+            stage, entered = current["stage_id"], at
+    return [tuple(out(v) for v in row) for row in rows]
+
+
+def _first_stage_rows(conn: Any, ws_id: int) -> None:
+    """Deals seeded without a history: a first row each, as they are, from when they were made."""
+    conn.execute(
+        text(
+            "INSERT INTO deal_stage_changes (workspace_id, deal_id, at, valid_from, stage_id, entered_at, "
+            "amount, currency, close_date, deal_created_at) SELECT workspace_id, id, created_at, created_at, "
+            "stage_id, created_at, amount, currency, close_date, created_at FROM deals d "
+            "WHERE d.workspace_id = :ws AND NOT EXISTS "
+            "(SELECT 1 FROM deal_stage_changes h WHERE h.deal_id = d.id)"
+        ),
+        {"ws": ws_id},
+    )
 
 
 AUDIT_COLUMNS = (

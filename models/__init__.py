@@ -7,6 +7,7 @@ from models.entities import (
     Contact,
     CustomField,
     Deal,
+    DealStageChange,
     Feedback,
     ImportBatch,
     ImportChange,
@@ -34,6 +35,7 @@ from models.scheduling import (
 
 __all__ = [
     "AuditEvent",
+    "DealStageChange",
     "ReportSubscription",
     "Base",
     "Company",

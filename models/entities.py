@@ -310,7 +310,8 @@ class Deal(SoftDeleted, WorkspaceScoped, Base):
             "created_at",
             "deleted_at",
         ),
-        Index("ix_deals_created", "workspace_id", "created_at", "stage_id", "owner_id", "deleted_at"),
+        # With the id, so that the funnel finds the deals added in a period in the index alone.
+        Index("ix_deals_created", "workspace_id", "created_at", "stage_id", "owner_id", "deleted_at", "id"),
         in_workspace(),
         tenant_key("deals", "deleted_by_id", "users"),
         tenant_key("deals", "company_id", "companies"),
@@ -650,6 +651,74 @@ class AuditEvent(WorkspaceScoped, Base):
     after: Mapped[dict[str, Any] | None] = mapped_column()
     at: Mapped[datetime] = mapped_column(default=utcnow)
     undone_by_op: Mapped[str | None] = mapped_column(String(36))
+
+
+# A row of deal_stage_changes that moved the deal (or is its first stage): what the funnel reads.
+MOVED = "from_stage_id IS NULL OR from_stage_id <> stage_id"
+
+
+class DealStageChange(WorkspaceScoped, Base):
+    """A deal's stage history: one row per change of its stage, amount, currency or expected close date
+    (as made, and each change since), with what it stood at afterwards, valid from then until the next
+    row's ``at``. Written with the audit event of the same change (``event_id``, ``op_id``) by
+    bot/services/stage_history.py and taken out again by that op's undo, so the funnel and the forecast's
+    look back read an index instead of every deal's audit trail."""
+
+    __tablename__ = "deal_stage_changes"
+    __table_args__ = (
+        # The funnel: the moves (and first stages) of the deals added in a period, carrying their stages
+        # and stays; the edits of an amount or a date, most of the rows, are not in it.
+        Index(
+            "ix_deal_stage_changes_added",
+            "workspace_id",
+            "deal_created_at",
+            "deal_id",
+            "stage_id",
+            "from_stage_id",
+            "from_entered_at",
+            "at",
+            postgresql_where=text(MOVED),
+            sqlite_where=text(MOVED),
+        ),
+        # The look back: what each deal stood at at an instant, by its expected close date.
+        Index(
+            "ix_deal_stage_changes_close",
+            "workspace_id",
+            "close_date",
+            "valid_from",
+            "valid_until",
+            "stage_id",
+            "currency",
+            "amount",
+            "deal_id",
+        ),
+        # A deal's rows in order (the one a new row follows; what an undo gives back its end).
+        Index("ix_deal_stage_changes_deal", "deal_id", "id"),
+        Index("ix_deal_stage_changes_op", "op_id"),
+        tenant_key("deal_stage_changes", "actor_id", "users"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
+    deal_id: Mapped[int] = mapped_column(Integer)
+    # The operation and audit event that made the change (none for a deal imported from a file).
+    op_id: Mapped[str | None] = mapped_column(String(36))
+    event_id: Mapped[int | None] = mapped_column(Integer)
+    actor_id: Mapped[int | None] = mapped_column()
+    at: Mapped[datetime] = mapped_column()
+    # When this state began and ended (the next row's ``at``; none while it is the deal's state now).
+    # A deal's first row begins when the deal was made, if that is earlier (a deal imported with its date).
+    valid_from: Mapped[datetime] = mapped_column()
+    valid_until: Mapped[datetime | None] = mapped_column()
+    # The stage it left (none as made) and when it had entered it; the same stage: no move.
+    from_stage_id: Mapped[int | None] = mapped_column(Integer)
+    from_entered_at: Mapped[datetime | None] = mapped_column()
+    stage_id: Mapped[int] = mapped_column(Integer)
+    entered_at: Mapped[datetime] = mapped_column()
+    amount: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
+    currency: Mapped[str] = mapped_column(String(3))
+    close_date: Mapped[date | None] = mapped_column(Date)
+    deal_created_at: Mapped[datetime] = mapped_column()
 
 
 IMPORT_MODES = ("skip", "update", "merge")

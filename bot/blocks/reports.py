@@ -543,7 +543,7 @@ def _activity_trend(ctx: Asker, start: date, end: date, owner: str | None) -> Tr
 
 def _satisfaction_trend(ctx: Asker, start: date, end: date, owner: str | None) -> Trend:
     each = steps(start, end)
-    per: list[Scores] = [ctx.crm.satisfaction(ctx.actor, st.start, st.end, owner).team for st in each]
+    per: list[Scores] = ctx.crm.satisfaction_trend(ctx.actor, [(st.start, st.end) for st in each], owner)
     word = _step_word(start, end)
     lines = [f"• {st.label}: {scores_line(x)}" for st, x in zip(each, per, strict=True)]
     charts = []

@@ -21,7 +21,7 @@ from sqlalchemy import Table, TypeDecorator, insert, inspect, select
 from sqlalchemy.event import listen
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.services import limits, policy
+from bot.services import limits, policy, stage_history
 from bot.services.errors import RepeatedWrite
 from bot.services.tenancy import scoped
 from models import (
@@ -153,6 +153,8 @@ class Op:
     _flushed: list[tuple[Base, str, Any, Any]] = field(default_factory=list, repr=False)
     # Record types whose events record_many inserted and nobody has read back yet.
     _bulk: set[str] = field(default_factory=set, repr=False)
+    # Deal events record_many inserted that the stage history follows: (event id, deal id, before).
+    _bulk_deals: list[tuple[int, int, dict[str, Any]]] = field(default_factory=list, repr=False)
 
     def __post_init__(self) -> None:
         current = self.session.info.get(_OP)
@@ -227,7 +229,14 @@ class Op:
         # Asking for the ids back makes SQLAlchemy send them as multi-row INSERTs of up to 1,000 rows
         # ("insertmanyvalues"), one statement compiled once: not a round trip per row on PostgreSQL.
         table = cast(Table, AuditEvent.__table__)
-        self.session.execute(insert(table).returning(table.c.id), rows).all()
+        written = self.session.execute(insert(table).returning(table.c.id, table.c.record_id), rows).all()
+        if record_type == "deal" and not self.undo:
+            by_deal = {record_id: (before, after) for record_id, before, after in fresh}
+            self._bulk_deals += [
+                (event_id, record_id, by_deal[record_id][0] or {})
+                for event_id, record_id in written
+                if stage_history.tracks(action, *by_deal[record_id])
+            ]
         # Read back only when asked for (all_events): thousands of rows nobody else needs cost more
         # than their insert.
         self._bulk.add(record_type)
@@ -260,6 +269,24 @@ class Op:
         if change is None or change.kind != "update":
             return {}, {}
         return dict(change.before or {}), dict(change.after or {})
+
+    def finish(self) -> None:
+        """As the op commits: the stage history of the deals it made or changed
+        (bot/services/stage_history.py). An undo's own events are not history: the undo takes out the
+        rows of the op it undoes instead."""
+        self.session.flush()
+        if self.undo:
+            return
+        changes = [
+            stage_history.Change(e.id, e.record_id, e.action, e.before or {}, aware(e.at))
+            for e in self.events
+            if e.record_type == "deal" and stage_history.tracks(e.action, e.before, e.after)
+        ]
+        at = aware(self.clock())
+        changes += [stage_history.Change(i, d, "update", b, at) for i, d, b in self._bulk_deals]
+        self._bulk_deals = []
+        if changes:
+            stage_history.write(self.session, self.actor.workspace_id, self.id, self.actor.user_id, changes)
 
     # ---- called by the session's flush events (see track) ----------------------------------------
 
@@ -396,6 +423,12 @@ def _after_flush_postexec(session: Session, _context: Any) -> None:
         op.record()
 
 
+def _before_commit(session: Session) -> None:
+    op = session.info.get(_OP)
+    if op is not None:
+        op.finish()
+
+
 def track(sessions: sessionmaker[Session]) -> None:
     """Record the flushes of this factory's sessions in their op (once per factory; the mark is on
     the factory, for the reason bot/services/totals.py gives)."""
@@ -403,6 +436,7 @@ def track(sessions: sessionmaker[Session]) -> None:
         listen(sessions, "before_flush", _before_flush)
         listen(sessions, "after_flush", _after_flush)
         listen(sessions, "after_flush_postexec", _after_flush_postexec)
+        listen(sessions, "before_commit", _before_commit)
         setattr(sessions, _TRACKED, True)
 
 

@@ -40,7 +40,7 @@ from bot.services.deals import Deals
 from bot.services.deletion import Deletions
 from bot.services.details import Details
 from bot.services.errors import DomainError
-from bot.services.feedback import FeedbackLog, FeedbackWritten, Satisfaction
+from bot.services.feedback import FeedbackLog, FeedbackWritten, Satisfaction, Scores
 from bot.services.fields import EMAIL, PHONE
 from bot.services.forecasts import Forecast
 from bot.services.funnel import Funnel, Funnels, Velocity
@@ -524,6 +524,12 @@ class CRM(ServiceBase):
     def satisfaction(self, actor: Actor, start: date, end: date, owner: str | None = None) -> Satisfaction:
         """NPS and average CSAT over a period: the team's, per company and per owner."""
         return self.feedback.satisfaction(actor, start, end, owner)
+
+    def satisfaction_trend(
+        self, actor: Actor, periods: list[tuple[date, date]], owner: str | None = None
+    ) -> list[Scores]:
+        """The team's NPS and CSAT answers per period (a trend), in one query."""
+        return self.feedback.satisfaction_trend(actor, periods, owner)
 
     def velocity(
         self, actor: Actor, start: date, end: date, owner: str | None = None, *, pipeline: str | None = None

@@ -3,8 +3,9 @@ it is and weighted by its stage's probability of winning, per stage, per month (
 longer period), per forecast category (pipeline, best case, commit, set by each deal's owner); and, for
 the period before, what was forecast as it began against what was actually won in it.
 
-What was forecast then is read back from the audit trail: each deal's stage, amount, currency and
-expected close date as they stood at the start of that period (leaving out what was undone since).
+What was forecast then is read back from the deals' stage history (``deal_stage_changes``): each deal's
+stage, amount, currency and expected close date as they stood at the start of that period (what was
+undone since taken out with its undo).
 Amounts stay per currency.
 """
 
@@ -12,11 +13,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
-from typing import Any
 
-from sqlalchemy import ColumnElement, Date, Numeric, Select, and_, case, cast, func, or_, select, type_coerce
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from bot.services import policy
@@ -24,7 +24,7 @@ from bot.services.base import Actor
 from bot.services.reports import bounds, in_pipeline, previous
 from bot.services.stages import stage_label, workspace_stages
 from bot.services.views import Amounts, add_amounts
-from models import AuditEvent, Deal, Pipeline, PipelineStage, User
+from models import Deal, DealStageChange, Pipeline, PipelineStage, User
 from models.entities import FORECAST_CATEGORIES
 
 
@@ -175,75 +175,8 @@ def forecast(
     )
 
 
-# The columns a forecast reads, as a deal's audit events record them.
-TRACKED = ("stage_id", "amount", "currency", "close_date")
-
-
-def _has(s: Session, key: str) -> ColumnElement[bool]:
-    """Whether an audit event's ``after`` holds ``key`` (even as null: a cleared close date)."""
-    if s.get_bind().dialect.name == "sqlite":
-        return func.json_type(AuditEvent.after, f"$.{key}").is_not(None)
-    return func.jsonb_exists(AuditEvent.after, key)
-
-
-def _as_of(s: Session, chosen: Select[Any], instant: datetime) -> Any:
-    """Each chosen deal's tracked columns as they stood at ``instant``: per column, the value of its
-    last audit event up to then that set it (leaving out what was undone), or the value it has now
-    when none did; one pass over the events, folded in the database."""
-    order = (AuditEvent.at.desc(), AuditEvent.id.desc())
-    values = {
-        "stage_id": AuditEvent.after["stage_id"].as_integer(),
-        "amount": AuditEvent.after["amount"].as_string(),
-        "currency": AuditEvent.after["currency"].as_string(),
-        "close_date": AuditEvent.after["close_date"].as_string(),
-    }
-    columns: list[Any] = [AuditEvent.record_id.label("deal_id")]
-    for key in TRACKED:
-        has = _has(s, key)
-        columns += [
-            case((has, 1), else_=0).label(f"has_{key}"),
-            values[key].label(key),
-            func.row_number()
-            .over(partition_by=(AuditEvent.record_id, has), order_by=order)
-            .label(f"n_{key}"),
-        ]
-    events = (
-        select(*columns)
-        .where(
-            AuditEvent.record_type == "deal",
-            AuditEvent.record_id.in_(chosen.with_only_columns(Deal.id)),
-            AuditEvent.action.in_(("create", "update")),
-            AuditEvent.undone_by_op.is_(None),
-            AuditEvent.at < instant,
-        )
-        .subquery()
-    )
-    folded: list[Any] = [events.c.deal_id]
-    for key in TRACKED:
-        latest = and_(events.c[f"has_{key}"] == 1, events.c[f"n_{key}"] == 1)
-        folded += [
-            func.max(case((latest, 1), else_=0)).label(f"has_{key}"),
-            func.max(case((latest, events.c[key]))).label(key),
-        ]
-    last = select(*folded).group_by(events.c.deal_id).subquery()
-    pg = s.get_bind().dialect.name != "sqlite"
-    # SQLite keeps a date as its ISO text, as the audit trail does.
-    close = cast(last.c.close_date, Date) if pg else last.c.close_date
-    return (
-        chosen.with_only_columns(
-            Deal.id,
-            case((last.c.has_stage_id == 1, last.c.stage_id), else_=Deal.stage_id).label("stage_id"),
-            case((last.c.has_amount == 1, cast(last.c.amount, Numeric(14, 2))), else_=Deal.amount).label(
-                "amount"
-            ),
-            case((last.c.has_currency == 1, last.c.currency), else_=Deal.currency).label("currency"),
-            type_coerce(case((last.c.has_close_date == 1, close), else_=Deal.close_date), Date).label(
-                "close_date"
-            ),
-        )
-        .outerjoin(last, last.c.deal_id == Deal.id)
-        .subquery()
-    )
+def _first(item: tuple[tuple[int, str, int | None], Slice]) -> int:
+    return item[0][0]
 
 
 def _hindsight(
@@ -268,23 +201,31 @@ def _hindsight(
         won_q.with_only_columns(Deal.currency, func.count(), func.sum(Deal.amount)).group_by(Deal.currency)
     ):
         won = won.plus(int(n), currency, Decimal(amount or 0), 100)
-    then = _as_of(s, chosen, since)
+    # Each deal's state at the start of the period, from its stage history
+    # (bot/services/stage_history.py): the row that began before it and ended, if at all, after it;
+    # found by its expected close date in the period.
+    H = DealStageChange
     open_ids = [i for i, st in stages.items() if not st.is_closed]
+    won_ids = [i for i, st in stages.items() if st.is_won]
+    won_then = and_(Deal.stage_id.in_(won_ids), Deal.closed_at >= since, Deal.closed_at < until)
     q = (
-        select(
-            then.c.stage_id,
-            then.c.currency,
+        chosen.with_only_columns(
+            H.stage_id,
+            H.currency,
             func.count(),
-            func.sum(then.c.amount),
-            func.sum(case((then.c.id.in_(won_q), 1), else_=0)),
+            func.sum(H.amount),
+            func.sum(case((won_then, 1), else_=0)),
         )
+        .select_from(Deal)
+        .join(H, H.deal_id == Deal.id)
         .where(
-            then.c.stage_id.in_(open_ids),
-            then.c.close_date.is_not(None),
-            then.c.close_date >= start,
-            then.c.close_date <= end,
+            H.close_date >= start,
+            H.close_date <= end,
+            H.valid_from < since,
+            or_(H.valid_until.is_(None), H.valid_until >= since),
+            H.stage_id.in_(open_ids),
         )
-        .group_by(then.c.stage_id, then.c.currency)
+        .group_by(H.stage_id, H.currency)
     )
     forecast, forecast_won = Slice(), 0
     for stage_id, currency, n, amount, n_won in s.execute(q):

@@ -1,7 +1,7 @@
 """The funnel and pipeline velocity.
 
-The funnel follows the deals added in a period through the stages they went through, read from the
-audit trail (each deal's ``stage_id`` as it was made and at each change, leaving out what was undone):
+The funnel follows the deals added in a period through the stages they went through, read from their
+stage history (``deal_stage_changes``, written with each change and taken out with its undo):
 how many reached each open stage (a deal moved past a stage counts as having reached it), the share
 that went on to the next stage and to won, and the median time a deal spent in each stage before
 leaving it.
@@ -15,18 +15,18 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Select, case, func, or_, select
+from sqlalchemy import ColumnElement, Select, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from bot.services import policy
 from bot.services.base import Actor, Service
 from bot.services.reports import bounds, days_between, in_pipeline, not_negative, pipeline_named
 from bot.services.workspace import user_by_slack
-from models import AuditEvent, Deal, Pipeline, PipelineStage, User
+from models import Deal, DealStageChange, Pipeline, PipelineStage, User
 
 
 @dataclass(frozen=True)
@@ -76,40 +76,32 @@ def _check(s: Session, actor: Actor, owner: User | None) -> None:
         policy.require(s, actor, "teammate figures")
 
 
-def _path(s: Session, chosen: Select[Any]) -> Any:
-    """Each chosen deal's stages in order, one row per stay: the stage, when it entered it and when it
-    left (none while it is still there), from its audit events with a stage (its snapshot as made and
-    each move; what was undone left out), a repeat of the stage before not being a move."""
-    stage = AuditEvent.after["stage_id"].as_integer()
-    order = (AuditEvent.at, AuditEvent.id)
-    events = (
-        select(
-            AuditEvent.record_id.label("deal_id"),
-            AuditEvent.at.label("entered"),
-            AuditEvent.id.label("event_id"),
-            stage.label("stage_id"),
-            func.lag(stage).over(partition_by=AuditEvent.record_id, order_by=order).label("before"),
-        )
-        .where(
-            AuditEvent.record_type == "deal",
-            # The deals by the query that chose them: no list of ids as long as the period's deals.
-            AuditEvent.record_id.in_(chosen.with_only_columns(Deal.id)),
-            AuditEvent.action.in_(("create", "update")),
-            AuditEvent.undone_by_op.is_(None),
-            stage.is_not(None),
-        )
-        .subquery()
-    )
+def moved() -> ColumnElement[bool]:
+    """A row that moved its deal (or is its first stage), as the funnel's index says it
+    (models.entities.MOVED), so that the planner reads that index."""
+    H = DealStageChange
+    return or_(H.from_stage_id.is_(None), H.from_stage_id != H.stage_id)
+
+
+def _stays(chosen: Select[Any], since: datetime, until: datetime) -> Any:
+    """The stays of the chosen deals that ended, from their stage history (bot/services/stage_history.py):
+    a row per move out of a stage, with the stage, when the deal had entered it and when it left."""
+    H = DealStageChange
     return (
         select(
-            events.c.deal_id,
-            events.c.stage_id,
-            events.c.entered,
-            func.lead(events.c.entered)
-            .over(partition_by=events.c.deal_id, order_by=(events.c.entered, events.c.event_id))
-            .label("left"),
+            H.from_stage_id.label("stage_id"),
+            H.from_entered_at.label("entered"),
+            H.at.label("left"),
         )
-        .where(or_(events.c.before.is_(None), events.c.before != events.c.stage_id))
+        .where(
+            # The deals added in the period, by the index on when each was made, then the ones chosen.
+            H.deal_created_at >= since,
+            H.deal_created_at < until,
+            moved(),
+            H.from_stage_id.is_not(None),
+            H.from_entered_at.is_not(None),
+            H.deal_id.in_(chosen.with_only_columns(Deal.id)),
+        )
         .subquery()
     )
 
@@ -118,6 +110,14 @@ def _medians(s: Session, path: Any, open_ids: list[int]) -> dict[int, float]:
     """The median days of the stays that ended, per open stage (the middle one, or the mean of the two
     middle ones), ranked in the database."""
     days = not_negative(s, days_between(s, path.c.left, path.c.entered))
+    if s.get_bind().dialect.name == "postgresql":
+        # One sort per stage, no window over every stay: the same middle (or mean of the two middle).
+        median = (
+            select(path.c.stage_id, func.percentile_cont(0.5).within_group(days))
+            .where(path.c.left.is_not(None), path.c.stage_id.in_(open_ids))
+            .group_by(path.c.stage_id)
+        )
+        return {int(stage_id): float(d) for stage_id, d in s.execute(median)}
     stays = (
         select(path.c.stage_id, days.label("days"))
         .where(path.c.left.is_not(None), path.c.stage_id.in_(open_ids))
@@ -155,11 +155,13 @@ def funnel(
     if owner is not None:
         q = q.where(Deal.owner_id == owner.id)
     q = in_pipeline(q, pipeline)
-    path = _path(s, q)
-    # The furthest open stage each deal reached, counted per (stage it is in, furthest): a handful of rows.
+    H = DealStageChange
+    # The furthest open stage each deal reached, from its stage history, counted per (stage it is in,
+    # furthest): a handful of rows.
     furthest = (
-        select(path.c.deal_id, func.max(case(rank, value=path.c.stage_id, else_=-1)).label("rank"))
-        .group_by(path.c.deal_id)
+        select(H.deal_id, func.max(case(rank, value=H.stage_id, else_=-1)).label("rank"))
+        .where(H.deal_created_at >= since, H.deal_created_at < until, moved())
+        .group_by(H.deal_id)
         .subquery()
     )
     counts = (
@@ -177,7 +179,7 @@ def funnel(
         top = len(opened) - 1 if is_won else (far if far is not None else rank.get(stage_id, -1))
         for i in range(top + 1):
             reached[i] += n
-    medians = _medians(s, path, list(rank)) if added else {}
+    medians = _medians(s, _stays(q, since, until), list(rank)) if added else {}
     lines = []
     for i, st in enumerate(opened):
         following = reached[i + 1] if i + 1 < len(opened) else won

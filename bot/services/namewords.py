@@ -15,10 +15,10 @@ passes of :mod:`bot.services.lookup`.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, cast
 
 from rapidfuzz.distance import OSA
-from sqlalchemy import Connection, event, insert, inspect, select, text
+from sqlalchemy import Connection, Table, event, insert, inspect, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, sessionmaker
@@ -67,7 +67,7 @@ def file_words(conn: Connection, workspace_id: int, kind: str, words: Iterable[s
         for w in fresh
         for v in spellings(w)
     ]
-    table = NameWord.__table__
+    table = cast(Table, NameWord.__table__)
     stmt: Any
     if conn.dialect.name == "postgresql":
         stmt = pg_insert(table).on_conflict_do_nothing()

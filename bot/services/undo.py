@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.services import policy, targets
+from bot.services import policy, stage_history, targets
 from bot.services.base import AUDITED, Actor, Op, Ref, Service, from_json, lock_row, marked, snapshot
 from bot.services.companies import find_company
 from bot.services.contacts import find_contact
@@ -394,6 +394,8 @@ class UndoLog(Service):
                     summary.append(restore_moves(op, run))
                 else:
                     summary += [self._revert(op, event) for event in run]
+            # The deals' stage history as it was before the op (bot/services/stage_history.py).
+            stage_history.undo(s, actor.workspace_id, op_id)
             # One statement for every event, however many (a stage's thousands of deal moves).
             s.execute(
                 update(AuditEvent)

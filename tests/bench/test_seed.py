@@ -97,3 +97,34 @@ def test_seeded_history_reads_as_the_services_write_it(engine: Engine) -> None:
     # Every deal added went through Lead; the ones further on came from it.
     assert funnel.added == 300 and funnel.stages[0].reached == 300
     assert funnel.stages[0].median_days is not None
+
+
+def test_seeded_stage_history_is_what_the_migration_folds_from_the_audit_trail(engine: Engine) -> None:
+    """The seeder writes each deal's stage history with its audit events; folding those events again
+    as migration 0031 does (from the audit trail alone) gives the same rows."""
+    import importlib.util
+    from pathlib import Path
+
+    from models import DealStageChange
+
+    seed(engine, contacts=100, deals=200, users=3, migrate=False, audit_events=1_500)
+    columns = [c for c in DealStageChange.__table__.c if c.name != "id"]
+
+    def rows() -> list[tuple[object, ...]]:
+        with engine.connect() as conn:
+            return [
+                tuple(r)
+                for r in conn.execute(select(*columns).order_by(DealStageChange.deal_id, DealStageChange.at))
+            ]
+
+    seeded = rows()
+    assert len(seeded) > 200  # a first row per deal, and its moves and edits
+    path = Path(__file__).parents[2] / "models" / "migrations" / "versions" / "0031_deal_stage_changes.py"
+    spec = importlib.util.spec_from_file_location("m0031", path)
+    assert spec is not None and spec.loader is not None
+    migration = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(migration)
+    with engine.begin() as conn:
+        conn.execute(DealStageChange.__table__.delete())
+        migration._backfill(conn)
+    assert rows() == seeded

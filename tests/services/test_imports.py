@@ -334,3 +334,33 @@ def test_a_custom_field_named_like_a_newer_column_still_maps_to_itself(
         "Pipeline (custom field)",
     ]
     assert crm.custom_values(ann, "deal", "Acme new") == {"Pipeline": "inbound"}
+
+
+def test_an_import_that_moves_deals_writes_their_stage_history_and_its_undo_takes_it_back(
+    crm: CRM, ann: Actor, tmp_path: Path
+) -> None:
+    from models import DealStageChange, PipelineStage
+
+    def table() -> list[tuple[object, ...]]:
+        with crm.sessions() as s:
+            return [
+                tuple(r) for r in s.execute(select(*DealStageChange.__table__.c).order_by(DealStageChange.id))
+            ]
+
+    crm.create_deal(ann, "Acme renewal", amount="1000")
+    crm.create_deal(ann, "Globex pilot", amount="700")
+    before = table()
+    path = tmp_path / "deals.csv"
+    path.write_text("Deal,Amount,Stage\nAcme renewal,5000,proposal\nGlobex pilot,700,\n")
+    done = Importer(crm.sessions).run(ann, path, "deal", mode="update")
+    assert done.updated == 2
+    with crm.sessions() as s:
+        stages = {i: k for i, k in s.execute(select(PipelineStage.id, PipelineStage.key))}
+        acme = s.scalar(select(Deal.id).where(Deal.title == "Acme renewal"))
+        moved = list(s.scalars(select(DealStageChange).where(DealStageChange.deal_id == acme).order_by("id")))
+    assert [stages[r.stage_id] for r in moved] == ["lead", "proposal"]
+    assert moved[-1].amount == Decimal("5000.00") and moved[-1].op_id == done.batch_id
+    assert moved[0].valid_until == moved[-1].at and moved[-1].from_entered_at == moved[0].entered_at
+    assert len(table()) == len(before) + 1  # Globex pilot: nothing it follows changed
+    Importer(crm.sessions).undo(ann, done.batch_id)
+    assert table() == before

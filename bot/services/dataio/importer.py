@@ -22,7 +22,7 @@ from sqlalchemy import select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.services import namewords, policy, totals
+from bot.services import namewords, policy, stage_history, totals
 from bot.services.base import Actor
 from bot.services.companies import company_key
 from bot.services.dataio import matching
@@ -211,6 +211,8 @@ class Importer:
             result.companies_made = steps.companies_made
             result.created = steps.insert()
             result.updated = steps.update(mode) if mode != "skip" else 0
+            if record_type == "deal":
+                stage_history.imported(conn, actor.workspace_id, result.batch_id, actor.user_id, started)
             result.skipped = result.matching + result.repeated - result.updated
             if record_type == "deal":
                 totals.rebuild(conn, actor.workspace_id)
@@ -309,6 +311,8 @@ class Importer:
             undo = matching.Undo(conn, actor.workspace_id, batch)
             restored, kept_changed = undo.restore()
             deleted, kept = undo.delete()
+            if batch.record_type == "deal":
+                stage_history.import_undone(conn, actor.workspace_id, batch_id, batch.finished_at)
             if batch.record_type == "deal":
                 totals.rebuild(conn, actor.workspace_id)
             conn.execute(
