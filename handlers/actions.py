@@ -13,6 +13,7 @@ from bot.blocks import ids, modals
 from bot.blocks.common import unpack
 from bot.commands.registry import Ctx, Reply
 from bot.dispatch import execute, form_of, guarded
+from bot.intents.quotas import set_quota_confirmed
 from bot.intents import advance_deal, create_and_continue, show_company, show_contact, show_deal, undo_op
 from bot.slack.reply import make_ctx, post, post_to_response_url, respond_with, safely
 from handlers.home import publish, refresh_after
@@ -43,6 +44,7 @@ NEEDS: dict[str, tuple[str, ...]] = {
     ids.EDIT: ("i",),
     ids.OPEN_FORM: ("i",),
     ids.PAGE: ("i", "s"),
+    ids.QUOTA_CURRENCY: ("p", "a", "from", "to"),
 }
 # The requests a Previous / Next button may repeat: lists, which write nothing.
 PAGED = {"list_records"}
@@ -125,6 +127,8 @@ def press(ctx: Ctx, name: str, value: dict[str, Any]) -> tuple[Reply, bool]:
         made = ("create_contact", "create_deal", "create_company")
         intent = value.get("i") if value.get("i") in made else "create_contact"
         return execute(ctx, {"intent": intent, "slots": slots}, confirmed=True), True
+    if name == ids.QUOTA_CURRENCY:
+        return guarded(ctx, lambda: set_quota_confirmed(ctx, value)), True
     if name == ids.CREATE_THEN:
         return create_and_continue(ctx, value), True
     log.warning("unknown action %s", name)

@@ -477,10 +477,19 @@ class CRM(ServiceBase):
         return self.funnels.funnel(actor, start, end, owner)
 
     def set_quota(
-        self, actor: Actor, person: str, amount: object, currency: str | None, start: date, end: date
+        self,
+        actor: Actor,
+        person: str,
+        amount: object,
+        currency: str | None,
+        start: date,
+        end: date,
+        *,
+        force: bool = False,
     ) -> QuotaWritten:
-        """A person's quota for a period; managers and admins only."""
-        return self.quotas.set_quota(actor, person, amount, currency, start, end)
+        """A person's quota for a period; managers and admins only. Another currency than the quota's
+        asks first (``force`` once confirmed)."""
+        return self.quotas.set_quota(actor, person, amount, currency, start, end, force=force)
 
     def attainment(self, actor: Actor, start: date, end: date, owner: str | None = None) -> Attainment:
         """Quotas overlapping the period, what each person won towards theirs, and the leaderboard."""

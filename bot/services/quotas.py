@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from bot.services import fields, policy
 from bot.services.base import Actor, Service
-from bot.services.errors import Invalid
+from bot.services.errors import CurrencyChange, Invalid
 from bot.services.timeutil import today_in, zone
 from bot.services.views import Amounts, add_amounts
 from bot.services.workspace import user_by_slack
@@ -189,9 +189,19 @@ def milestones_due(s: Session, now: datetime, batch: int) -> list[Milestone]:
 
 class Quotas(Service):
     def set_quota(
-        self, actor: Actor, person: str, amount: object, currency: str | None, start: date, end: date
+        self,
+        actor: Actor,
+        person: str,
+        amount: object,
+        currency: str | None,
+        start: date,
+        end: date,
+        *,
+        force: bool = False,
     ) -> QuotaWritten:
-        """A person's quota for a period (replacing the one they had for it): managers and admins only."""
+        """A person's quota for a period (replacing the one they had for it): managers and admins only.
+        A quota given without a currency keeps the one it has; one given in another currency than the
+        quota it replaces is written only once the person confirmed it (``force``): nothing is converted."""
         value = fields.money(amount)
         if value is None or value <= 0:
             raise Invalid("quota.amount", field="amount", value=str(amount))
@@ -201,14 +211,24 @@ class Quotas(Service):
             s = op.session
             policy.require(s, actor, "quotas")
             ws = s.get(Workspace, actor.workspace_id)
-            code = fields.currency(currency, ws.default_currency if ws else "USD")
             user = user_by_slack(s, actor.workspace_id, person)
             q = s.scalar(
                 select(Quota).where(
                     Quota.user_id == user.id, Quota.period_start == start, Quota.period_end == end
                 )
             )
+            default = q.currency if q is not None else ws.default_currency if ws else "USD"
+            code = fields.currency(currency, default)
             before = (q.amount, q.currency) if q is not None else None
+            if q is not None and code != q.currency and not force:
+                raise CurrencyChange(
+                    "quota.currency.change",
+                    title=f"{user.name or user.slack_id}'s quota",
+                    old=q.currency,
+                    old_amount=q.amount,
+                    new=code,
+                    new_amount=value,
+                )
             if q is None:
                 q = Quota(
                     workspace_id=actor.workspace_id,
