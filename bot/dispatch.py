@@ -206,6 +206,7 @@ def understand(
     slots = result.get("slots")
     if isinstance(slots, dict) and slots.get("summary"):
         result["slots"] = {**slots, "summary": keep_links(str(slots["summary"]), text)}
+    party_by_email(text, result)
     left = unplaced(text, result, now=local_now, tz=ctx.tz) if writes(str(result.get("intent"))) else []
     if left:
         # "$50k CHF", "had a call with Jane tomorrow": a value the reading leaves out is named, and nothing
@@ -217,6 +218,28 @@ def understand(
         # mistake: read it back before writing anything.
         result["confidence"] = min(float(result.get("confidence") or 0), CONFIDENT / 2)
     return result
+
+
+_EMAIL = re.compile(r"<mailto:([^|>\s]+)(?:\|[^>]*)?>|(?<![\w.+-])([\w.+-]+@[\w-]+(?:\.[\w-]+)+)")
+_PARTY_SLOTS = ("contact", "company", "deal")
+
+
+def party_by_email(text: str, result: dict[str, Any]) -> None:
+    """"emailed jane@acme.com the contract": a logged interaction with no one named but one email address
+    is with the contact of that address (found by it, like any reference with an @); the address leaves
+    the summary it was read into."""
+    slots = result.get("slots")
+    if result.get("intent") != "log_interaction" or not isinstance(slots, dict):
+        return
+    if any(slots.get(k) for k in _PARTY_SLOTS):
+        return
+    found = {(m.group(1) or m.group(2)).lower() for m in _EMAIL.finditer(text)}
+    if len(found) != 1:
+        return
+    (email,) = found
+    summary = str(slots.get("summary") or "")
+    rest = re.sub(rf"(?i)(?:^|\s){re.escape(email)}\b[\s,:;-]*", " ", summary).strip()
+    result["slots"] = {**slots, "contact": email, "summary": rest or summary}
 
 
 # The learned model's say: when it is this sure of another intent, and gives the rules' one next to no

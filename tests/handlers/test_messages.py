@@ -101,3 +101,12 @@ def test_the_bots_own_messages_are_ignored(slack: SlackHTTP) -> None:
     slack.settle()
     assert slack.fake.calls_to("chat.postMessage") == []
     assert count(slack, Contact) == 0
+
+
+def test_a_contact_given_by_email_is_found_by_their_email(slack: SlackHTTP) -> None:
+    seed(slack)
+    card = slack.dm("emailed <mailto:jane@acme.com|jane@acme.com> the contract")
+    assert "Logged an email with *Jane Doe*" in text_of(card), text_of(card)
+    (interaction,) = rows(slack, Interaction)
+    (jane,) = rows(slack, Contact)
+    assert interaction.contact_id == jane.id and interaction.summary == "the contract"
