@@ -111,7 +111,7 @@ def handle_text(ctx: Ctx, text: str) -> Reply:
         # store a note cut short without anyone knowing.
         message = f"The message is {too_long(len(text.strip()), MAX_CHARS)} Nothing was saved."
         return Reply(message, cards.problem(message, "Shorten it, or log a long note in parts."))
-    text, share = split_share(text, lambda rest: lookup(rest) is not None)
+    text, share = split_share(text, lambda rest: lookup(rest) is not None or answers_only(ctx, rest))
     ctx.share = ctx.share or share
     ctx.text = text
     if not text:
@@ -123,6 +123,17 @@ def handle_text(ctx: Ctx, text: str) -> Reply:
         cmd, args = found
         return guarded(ctx, lambda: cmd.func(ctx, args))
     return guarded(ctx, lambda: run_text(ctx, text))
+
+
+def answers_only(ctx: Ctx, text: str) -> bool:
+    """Whether ``text`` reads as a question the bot answers (a report, a list), writing nothing: a bare
+    "share" beside it asks for the answer in the channel, as after a command ("what's our win rate this
+    quarter share"); beside a write ("share the deck with Jane") it is part of the request."""
+    intent = parse_command(text, user=ctx.user_id, now=ctx.now().astimezone(zone(ctx.tz))) or parse(
+        text, now=ctx.now().astimezone(zone(ctx.tz)), tz=ctx.tz, user=ctx.user_id
+    )
+    name = str(intent.get("intent") or "unknown")
+    return name not in ("unknown", "invalid") and spec_of(name) is not None and not writes(name)
 
 
 def run_text(ctx: Ctx, text: str) -> Reply:
