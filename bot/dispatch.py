@@ -111,7 +111,12 @@ def handle_text(ctx: Ctx, text: str) -> Reply:
         # store a note cut short without anyone knowing.
         message = f"The message is {too_long(len(text.strip()), MAX_CHARS)} Nothing was saved."
         return Reply(message, cards.problem(message, "Shorten it, or log a long note in parts."))
-    text, share = split_share(text, lambda rest: lookup(rest) is not None or answers_only(ctx, rest))
+    # A bare trailing "share" after a question in words shares its answer; a leading one ("share the
+    # pipeline report in #sales every friday") is more often the request itself.
+    tail = re.search(r"(?i)\bshare[\s.!]*$", text.strip()) is not None
+    text, share = split_share(
+        text, lambda rest: lookup(rest) is not None or (tail and answers_only(ctx, rest))
+    )
     ctx.share = ctx.share or share
     ctx.text = text
     if not text:
