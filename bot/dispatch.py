@@ -241,7 +241,7 @@ _PARTY_SLOTS = ("contact", "company", "deal")
 
 
 def party_by_email(text: str, result: dict[str, Any]) -> None:
-    """"emailed jane@acme.com the contract": a logged interaction with no one named but one email address
+    """ "emailed jane@acme.com the contract": a logged interaction with no one named but one email address
     is with the contact of that address (found by it, like any reference with an @); the address leaves
     the summary it was read into."""
     slots = result.get("slots")

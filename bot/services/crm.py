@@ -491,6 +491,10 @@ class CRM(ServiceBase):
         asks first (``force`` once confirmed)."""
         return self.quotas.set_quota(actor, person, amount, currency, start, end, force=force)
 
+    def quota_period(self, actor: Actor, day: date, owner: str | None = None) -> tuple[date, date] | None:
+        """The period of the quotas in force on ``day`` (``owner``'s, or anyone's), if any."""
+        return self.quotas.quota_period(actor, day, owner)
+
     def attainment(self, actor: Actor, start: date, end: date, owner: str | None = None) -> Attainment:
         """Quotas overlapping the period, what each person won towards theirs, and the leaderboard."""
         return self.quotas.attainment(actor, start, end, owner)

@@ -246,6 +246,18 @@ class Quotas(Service):
             s.flush()
             return QuotaWritten(op.id, user.slack_id, start, end, value, code, before)
 
+    def quota_period(self, actor: Actor, day: date, owner: str | None = None) -> tuple[date, date] | None:
+        """The period of the quotas in force on ``day`` (of ``owner``, or anyone's): from the first one's
+        start to the last one's end; None when there is none."""
+        with self.read(actor) as s:
+            where = [Quota.period_start <= day, Quota.period_end >= day]
+            if owner:
+                where.append(Quota.user_id == user_by_slack(s, actor.workspace_id, owner).id)
+            first, last = s.execute(
+                select(func.min(Quota.period_start), func.max(Quota.period_end)).where(*where)
+            ).one()
+            return (first, last) if first is not None and last is not None else None
+
     def attainment(self, actor: Actor, start: date, end: date, owner: str | None = None) -> Attainment:
         """Quotas overlapping the period and what each person has won towards theirs."""
         with self.read(actor) as s:

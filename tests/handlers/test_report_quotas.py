@@ -163,3 +163,19 @@ def test_a_quota_in_another_currency_asks_first_and_nothing_is_converted(slack: 
     cancelled = slack.command(f"quota <@{BOB}> $10k this quarter")
     assert "OK, nothing was saved" in text_of(slack.press(cancelled, "Cancel"))
     assert [(q.amount, q.currency) for q in rows(slack, Quota)] == [(Decimal(50000), "EUR")]
+
+
+def test_a_quota_asked_about_without_a_period_is_read_over_the_quotas_own_period(slack: SlackHTTP) -> None:
+    _set_quotas(slack)
+    said = text_of(slack.dm("how's Bob tracking against quota?"))
+    assert f"<@{BOB}>: $0 of $10,000" in said, said
+    assert "1 Oct" in said and "31 Dec" in said and "18 Nov" not in said, said
+
+
+def test_no_chart_is_promised_when_there_is_none_to_send(slack: SlackHTTP) -> None:
+    slack.command("help")
+    said = text_of(slack.command("report quota this quarter"))
+    assert "No quotas set" in said, said
+    assert "chart" not in said.lower(), said
+    slack.settle()
+    assert not slack.fake.calls_to("files.completeUploadExternal")
