@@ -303,3 +303,13 @@ def test_help_on_an_unknown_topic_says_so_and_lists_the_topics(slack: SlackHTTP)
         assert topic in reply.lower()
     # and not the whole list, as if the topic had been understood
     assert "What I can do" not in reply
+
+
+def test_the_full_help_cuts_no_topic_short(slack: SlackHTTP) -> None:
+    reply = slack.command("help")
+    sections = [b["text"]["text"] for b in reply.params["blocks"] if b.get("type") == "section"]
+    assert all(len(t) < 3000 and t.count("`") % 2 == 0 for t in sections), [len(t) for t in sections]
+    whole = text_of(reply)
+    for form in ("stages remove", "stages rename", "stages set", "webhooks"):
+        assert f"/crm {form}" in whole, form
+    assert len(reply.params["blocks"]) <= 50
