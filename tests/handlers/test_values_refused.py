@@ -126,3 +126,20 @@ def test_slack_markup_in_angle_brackets_still_goes_through(slack: SlackHTTP) -> 
     shown = text_of(slack.command("contact add Jane Doe <mailto:jane@acme.com|jane@acme.com> at Acme"))
     assert "Added contact" in shown, shown
     assert [c.email for c in rows(slack, Contact)] == ["jane@acme.com"]
+
+
+@pytest.mark.parametrize(
+    ("command", "said"),
+    [
+        ("deal edit Acme renewal title=", "A deal's title can't be empty"),
+        ('deal edit Acme renewal title=""', "A deal's title can't be empty"),
+        ("contact edit Jane Doe name=", "A contact's name can't be empty"),
+    ],
+)
+def test_an_empty_title_or_name_is_refused_by_name(slack: SlackHTTP, command: str, said: str) -> None:
+    slack.command("contact add Jane Doe at Acme")
+    slack.command("deal add Acme renewal $48k")
+    shown = text_of(slack.command(command))
+    assert said in shown and "What should change" not in shown, shown
+    assert [d.title for d in rows(slack, Deal)] == ["Acme renewal"]
+    assert [c.name for c in rows(slack, Contact)] == ["Jane Doe"]
