@@ -213,8 +213,20 @@ def export_started() -> str:
     )
 
 
+# What an export counts, one and many.
+_COUNTED = {
+    "contact": ("contact", "contacts"),
+    "company": ("company", "companies"),
+    "deal": ("deal", "deals"),
+    "task": ("task", "tasks"),
+    "interaction": ("interaction", "interactions"),
+    "import": ("import", "imports"),
+    "audit": ("audit event", "audit events"),
+}
+
+
 def export_done(counts: dict[str, int]) -> str:
     shown = ", ".join(
-        f"{n:,} {k if k in ('audit', 'import') else TYPES.get(k, k)}" for k, n in counts.items()
+        f"{n:,} {_COUNTED.get(k, (k, k))[0 if n == 1 else 1]}" for k, n in counts.items()
     )
     return f"📦 The export: {shown}. One CSV per type in the zip; `crm-bot import` reads it back."

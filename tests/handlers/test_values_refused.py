@@ -143,3 +143,10 @@ def test_an_empty_title_or_name_is_refused_by_name(slack: SlackHTTP, command: st
     assert said in shown and "What should change" not in shown, shown
     assert [d.title for d in rows(slack, Deal)] == ["Acme renewal"]
     assert [c.name for c in rows(slack, Contact)] == ["Jane Doe"]
+
+
+def test_a_task_not_found_is_quoted_as_written(slack: SlackHTTP) -> None:
+    slack.command("task add chase Initech legal on the MSA friday")
+    shown = text_of(slack.command("task done nonexistent task"))
+    assert "“nonexistent task”" in shown, shown
+    assert "Done" in text_of(slack.command("task done chase initech legal"))
