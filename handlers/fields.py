@@ -5,7 +5,6 @@ record (bot/intents/pairs.py) and in its Edit form."""
 from __future__ import annotations
 
 import re
-
 import shlex
 
 from slack_bolt import App

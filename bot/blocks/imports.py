@@ -226,7 +226,5 @@ _COUNTED = {
 
 
 def export_done(counts: dict[str, int]) -> str:
-    shown = ", ".join(
-        f"{n:,} {_COUNTED.get(k, (k, k))[0 if n == 1 else 1]}" for k, n in counts.items()
-    )
+    shown = ", ".join(f"{n:,} {_COUNTED.get(k, (k, k))[0 if n == 1 else 1]}" for k, n in counts.items())
     return f"📦 The export: {shown}. One CSV per type in the zip; `crm-bot import` reads it back."

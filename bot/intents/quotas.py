@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import re
 from datetime import date, timedelta
-
 from typing import Any
 
 from bot.blocks import cards, ids

@@ -177,7 +177,12 @@ SPECS = (
         form=Form("Complete a task", (Field("task", "Task", required=True),)),
         verbs=(
             Verb(
-                "task done", "task done TASK", "Mark a task done.", GROUP, ("task done call Jane",), run=_task_done
+                "task done",
+                "task done TASK",
+                "Mark a task done.",
+                GROUP,
+                ("task done call Jane",),
+                run=_task_done,
             ),
         ),
     ),

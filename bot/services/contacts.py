@@ -132,10 +132,12 @@ def _check_duplicate(
         ]
         if matches:
             detail = _details_line(s, [m.id for m in matches])
-            company_key = fold(company) if company else None
+            company_key = fold(company) if isinstance(company, str) and company else None
             for m in matches:
                 row = s.get(Contact, m.id)
                 same_company = (
+                    row is not None and isinstance(company, int) and row.company_id == company
+                ) or (
                     row is not None
                     and row.company is not None
                     and company_key is not None
@@ -144,7 +146,7 @@ def _check_duplicate(
                         or row.company.name_key.startswith(company_key[:4])
                     )
                 )
-                if same_company or (m.score == 100.0 and company_key is None):
+                if same_company or (m.score == 100.0 and not company):
                     existing.append(Candidate(m.id, m.label, m.score, detail.get(m.id)))
     if not existing and company:
         alike = _similar_at_company(s, name, company)

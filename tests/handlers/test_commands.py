@@ -315,7 +315,9 @@ def test_the_full_help_cuts_no_topic_short(slack: SlackHTTP) -> None:
     assert len(reply.params["blocks"]) <= 50
 
 
-def test_subscriptions_from_another_channel_lists_the_workspaces_with_their_channels(slack: SlackHTTP) -> None:
+def test_subscriptions_from_another_channel_lists_the_workspaces_with_their_channels(
+    slack: SlackHTTP,
+) -> None:
     slack.command("subscribe <#C0SALES01|sales> daily 09:00", channel="C0GENERAL1")
     listed = text_of(slack.command("subscriptions", channel="C0GENERAL1"))
     assert "<#C0SALES01>" in listed and "daily at 09:00" in listed, listed
