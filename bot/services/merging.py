@@ -168,6 +168,9 @@ class Merges(Service):
             self._move(op, kind, a, b)
             b.deleted_at, b.deleted_by_id = self.now(), actor.user_id
             s.flush()
+            # The kept record's history shows the merge (bot/services/timeline.py reads it beside the
+            # other record's deletion in this op): an event on it even when no field of it changed.
+            op.record_many(kind, [(a.id, {"name": a.name}, {"name": a.name})])
             return Written(op.id, merged=plan)
 
     @staticmethod
