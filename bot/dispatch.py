@@ -111,7 +111,12 @@ def handle_text(ctx: Ctx, text: str) -> Reply:
         # store a note cut short without anyone knowing.
         message = f"The message is {too_long(len(text.strip()), MAX_CHARS)} Nothing was saved."
         return Reply(message, cards.problem(message, "Shorten it, or log a long note in parts."))
-    text, share = split_share(text, lambda rest: lookup(rest) is not None)
+    # A bare trailing "share" after a question in words shares its answer; a leading one ("share the
+    # pipeline report in #sales every friday") is more often the request itself.
+    tail = re.search(r"(?i)\bshare[\s.!]*$", text.strip()) is not None
+    text, share = split_share(
+        text, lambda rest: lookup(rest) is not None or (tail and answers_only(ctx, rest))
+    )
     ctx.share = ctx.share or share
     ctx.text = text
     if not text:
@@ -123,6 +128,17 @@ def handle_text(ctx: Ctx, text: str) -> Reply:
         cmd, args = found
         return guarded(ctx, lambda: cmd.func(ctx, args))
     return guarded(ctx, lambda: run_text(ctx, text))
+
+
+def answers_only(ctx: Ctx, text: str) -> bool:
+    """Whether ``text`` reads as a question the bot answers (a report, a list), writing nothing: a bare
+    "share" beside it asks for the answer in the channel, as after a command ("what's our win rate this
+    quarter share"); beside a write ("share the deck with Jane") it is part of the request."""
+    intent = parse_command(text, user=ctx.user_id, now=ctx.now().astimezone(zone(ctx.tz))) or parse(
+        text, now=ctx.now().astimezone(zone(ctx.tz)), tz=ctx.tz, user=ctx.user_id
+    )
+    name = str(intent.get("intent") or "unknown")
+    return name not in ("unknown", "invalid") and spec_of(name) is not None and not writes(name)
 
 
 def run_text(ctx: Ctx, text: str) -> Reply:
@@ -206,6 +222,7 @@ def understand(
     slots = result.get("slots")
     if isinstance(slots, dict) and slots.get("summary"):
         result["slots"] = {**slots, "summary": keep_links(str(slots["summary"]), text)}
+    party_by_email(text, result)
     left = unplaced(text, result, now=local_now, tz=ctx.tz) if writes(str(result.get("intent"))) else []
     if left:
         # "$50k CHF", "had a call with Jane tomorrow": a value the reading leaves out is named, and nothing
@@ -217,6 +234,28 @@ def understand(
         # mistake: read it back before writing anything.
         result["confidence"] = min(float(result.get("confidence") or 0), CONFIDENT / 2)
     return result
+
+
+_EMAIL = re.compile(r"<mailto:([^|>\s]+)(?:\|[^>]*)?>|(?<![\w.+-])([\w.+-]+@[\w-]+(?:\.[\w-]+)+)")
+_PARTY_SLOTS = ("contact", "company", "deal")
+
+
+def party_by_email(text: str, result: dict[str, Any]) -> None:
+    """ "emailed jane@acme.com the contract": a logged interaction with no one named but one email address
+    is with the contact of that address (found by it, like any reference with an @); the address leaves
+    the summary it was read into."""
+    slots = result.get("slots")
+    if result.get("intent") != "log_interaction" or not isinstance(slots, dict):
+        return
+    if any(slots.get(k) for k in _PARTY_SLOTS):
+        return
+    found = {(m.group(1) or m.group(2)).lower() for m in _EMAIL.finditer(text)}
+    if len(found) != 1:
+        return
+    (email,) = found
+    summary = str(slots.get("summary") or "")
+    rest = re.sub(rf"(?i)(?:^|\s){re.escape(email)}\b[\s,:;-]*", " ", summary).strip()
+    result["slots"] = {**slots, "contact": email, "summary": rest or summary}
 
 
 # The learned model's say: when it is this sure of another intent, and gives the rules' one next to no

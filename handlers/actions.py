@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, Respond
@@ -14,6 +15,7 @@ from bot.blocks.common import unpack
 from bot.commands.registry import Ctx, Reply
 from bot.dispatch import execute, form_of, guarded
 from bot.intents import advance_deal, create_and_continue, show_company, show_contact, show_deal, undo_op
+from bot.intents.quotas import set_quota_confirmed
 from bot.slack.reply import make_ctx, post, post_to_response_url, respond_with, safely
 from handlers.home import publish, refresh_after
 from handlers.shortcuts import GLOBAL, open_form, workspace_choices
@@ -43,6 +45,12 @@ NEEDS: dict[str, tuple[str, ...]] = {
     ids.EDIT: ("i",),
     ids.OPEN_FORM: ("i",),
     ids.PAGE: ("i", "s"),
+    ids.QUOTA_CURRENCY: ("p", "a", "from", "to"),
+}
+# Buttons that finish what a question asked (with the button's value), replacing the question.
+FOLLOW_THROUGH: dict[str, Callable[[Ctx, dict[str, Any]], Reply]] = {
+    ids.CREATE_THEN: create_and_continue,
+    ids.QUOTA_CURRENCY: set_quota_confirmed,
 }
 # The requests a Previous / Next button may repeat: lists, which write nothing.
 PAGED = {"list_records"}
@@ -125,8 +133,8 @@ def press(ctx: Ctx, name: str, value: dict[str, Any]) -> tuple[Reply, bool]:
         made = ("create_contact", "create_deal", "create_company")
         intent = value.get("i") if value.get("i") in made else "create_contact"
         return execute(ctx, {"intent": intent, "slots": slots}, confirmed=True), True
-    if name == ids.CREATE_THEN:
-        return create_and_continue(ctx, value), True
+    if name in FOLLOW_THROUGH:
+        return guarded(ctx, lambda: FOLLOW_THROUGH[name](ctx, value)), True
     log.warning("unknown action %s", name)
     return Reply.say("That button no longer does anything."), False
 

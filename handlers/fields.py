@@ -4,6 +4,7 @@ record (bot/intents/pairs.py) and in its Edit form."""
 
 from __future__ import annotations
 
+import re
 import shlex
 
 from slack_bolt import App
@@ -99,8 +100,22 @@ def _listed(found: list[CustomFieldView]) -> Reply:
         mine = [_described(f) for f in found if f.record_type == record_type]
         if mine:
             lines.append(f"*{title}*: " + " · ".join(mine))
-    example = "Set one with `/crm contact edit Jane Doe region=EMEA`."
+    example = "Set one with " + _example(found[0]) + "."
     return Reply.say("Custom fields\n" + "\n".join(lines) + "\n" + example)
+
+
+# A record each kind's example edits, and a value each kind of field takes.
+_EXAMPLE_RECORD = {"contact": "Jane Doe", "company": "Acme Corp", "deal": "Acme renewal"}
+_EXAMPLE_VALUE = {"number": "10", "date": "2027-01-31", "text": "…"}
+
+
+def _example(f: CustomFieldView) -> str:
+    """``/crm contact edit Jane Doe tier=gold``: one of the fields there are, set as its kind takes it."""
+    key = f.name.lower().replace(" ", "_") if re.fullmatch(r"[\w ]+", f.name) else f'"{f.name}"'
+    value = f.choices[0] if f.kind == "choice" and f.choices else _EXAMPLE_VALUE.get(f.kind, "…")
+    if " " in value:
+        value = f'"{value}"'
+    return f"`/crm {f.record_type} edit {_EXAMPLE_RECORD[f.record_type]} {esc(key)}={esc(value)}`"
 
 
 def _form(problem: str) -> Reply:

@@ -185,6 +185,15 @@ def subscriptions(ctx: Ctx, args: str) -> Reply:
             channel, _ = channel_of(ctx, word)
             found = service.list(ctx.actor, channel)
             where = f"<#{found[0].channel_id}>" if found else "this channel"
+            if not found and not word:
+                # None here, but the workspace may have some (subscribed from another channel): each
+                # line names the channel it posts to.
+                others = service.list(ctx.actor)
+                if others:
+                    text = "No pipeline summaries in this channel. In this workspace:\n" + "\n".join(
+                        _sub_line(v) for v in others
+                    )
+                    return Reply.say(text)
     if not found:
         return Reply.say(
             f"No pipeline summaries in {where} yet. {SUBSCRIBE_USAGE.replace('For example: ', 'Try ')}."

@@ -70,3 +70,10 @@ def test_the_piped_console_command_runs_as_printed(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert "ann@general> /crm pipeline" in done.stdout
     assert "Traceback" not in done.stderr
+
+
+def test_the_stage_probabilities_it_gives_are_the_codes() -> None:
+    from models.entities import DEFAULT_PROBABILITIES
+
+    said = dict(re.findall(r"\b(lead|qualified|demo|proposal|negotiation) (\d+) %", README))
+    assert said and {k: int(v) for k, v in said.items()} == {k: DEFAULT_PROBABILITIES[k] for k in said}

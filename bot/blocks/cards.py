@@ -387,11 +387,14 @@ def ambiguous(
     return compact(blocks)
 
 
-def not_found(message: str, hint: str | None, offers: list[tuple[dict[str, Any], str]]) -> list[Block]:
-    """A reference that matched nothing, with buttons that create what was meant and carry on."""
+def not_found(
+    message: str, hint: str | None, offers: list[tuple[dict[str, Any], str]], *, default: bool = True
+) -> list[Block]:
+    """A reference that matched nothing, with buttons that create what was meant and carry on (the first
+    one the default, unless ``default`` is False: a search is a question, not a request to create)."""
     text = f"🔎 {esc_message(message)}" + (f"\n{esc(hint)}" if hint else "")
     made = [
-        button(label, f"{ids.CREATE_THEN}_{n}", value, style="primary" if n == 0 else None)
+        button(label, f"{ids.CREATE_THEN}_{n}", value, style="primary" if n == 0 and default else None)
         for n, (value, label) in enumerate(offers[:3])
     ]
     return compact([section(text), actions(*made, button("Cancel", ids.CANCEL) if made else None)])

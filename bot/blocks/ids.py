@@ -20,6 +20,8 @@ SHOW_DEAL = "crm_show_deal"
 SHOW_COMPANY = "crm_show_company"
 # Starts a merge from the list of duplicates (answers beside the list, which stays; numeric suffix).
 MERGE = "crm_merge"
+# Yes to a quota's new currency: the quota again, confirmed (its value: person, amount, currency, period).
+QUOTA_CURRENCY = "crm_quota_currency"
 # Previous / Next on a long list (crm_page_0, crm_page_1): the list's request again, at another page.
 PAGE = "crm_page"
 

@@ -259,9 +259,21 @@ def export_started() -> str:
     )
 
 
+# What an export counts, one and many.
+_COUNTED = {
+    "contact": ("contact", "contacts"),
+    "company": ("company", "companies"),
+    "deal": ("deal", "deals"),
+    "task": ("task", "tasks"),
+    "interaction": ("interaction", "interactions"),
+    "import": ("import", "imports"),
+    "audit": ("audit event", "audit events"),
+}
+
+
 def export_done(counts: dict[str, int]) -> str:
     shown = ", ".join(
-        f"{n:,} {k if k in ('audit', 'import') else TYPES.get(k, k)}"
+        f"{n:,} {_COUNTED.get(k, (TYPES.get(k, k), TYPES.get(k, k)))[0 if n == 1 else 1]}"
         for k, n in counts.items()
         if k not in ("field", "stage")
     )

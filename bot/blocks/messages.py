@@ -104,6 +104,14 @@ def _currency_change(d: Data) -> str:
     return f"“{d['title']}” is in {now}. Change it to {then}? Nothing is converted."
 
 
+def _quota_currency_change(d: Data) -> str:
+    old, new = plain_amount(d["old_amount"]), plain_amount(d["new_amount"])
+    return (
+        f"{d['title']} for this period is {d['old']} {old}. Change it to {d['new']} {new}?"
+        " Nothing is converted."
+    )
+
+
 def _repeated(d: Data) -> str:
     verb = "logged" if d["kind"] == "interaction" else "added"
     return f"You {verb} this {d['kind']} a moment ago: “{d['label']}”. Add it again?"
@@ -322,6 +330,9 @@ TEMPLATES: dict[str, Template] = {
     ),
     "quota.amount.negative": Template(
         "A quota can't be negative: “{value}”.", "For example: /crm quota @bob 100k USD Q1"
+    ),
+    "quota.currency.change": Template(
+        _quota_currency_change, "Nothing was saved yet.", yes="Yes, change the currency"
     ),
     "quota.period": Template("“{value}” is not a period.", "For example: /crm quota @bob 100k USD Q1"),
     "quota.form": Template(

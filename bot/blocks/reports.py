@@ -278,12 +278,19 @@ def _velocity(
     rows = [c for c in v.currencies if c.per_day is not None]
     if not rows:
         return title, ["*No deals won in this period, so no velocity yet.*"]
-    lines = [f"*{' + '.join(money(_round(c.per_day), c.currency) + ' a day' for c in rows)}*"]
+    # A currency with deals won but none open moves nothing: said as such, never added as "€0 a day".
+    moving = [c for c in rows if c.open_deals]
+    lines = (
+        [f"*{' + '.join(money(_round(c.per_day), c.currency) + ' a day' for c in moving)}*"]
+        if moving
+        else ["*No deals open now, so no velocity.*"]
+    )
     lines += [
         f"• {c.currency}: {deals_count(c.open_deals)} open × {_pct(c.win_rate)} won"
         f" × {money(_round(c.average_won), c.currency)} average ÷ {_days(max(c.cycle_days or 0, 1))} to win"
-        for c in rows
+        for c in moving
     ]
+    lines += [f"• {c.currency}: no deals open now, so no velocity" for c in rows if not c.open_deals]
     return title, lines
 
 

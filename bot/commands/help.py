@@ -12,6 +12,8 @@ from bot.commands.registry import Command, Reply, by_group, commands
 
 # A help line may name the workspace's pipeline stages with this; they are its own, from the database.
 STAGES_MARK = "{stages}"
+# What one section of the help holds (Slack's limit on a section's text is 3,000 characters).
+SECTION_MAX = 2900
 
 
 def help_reply(topic: str, stages: Sequence[str] = ()) -> Reply:
@@ -32,7 +34,15 @@ def help_reply(topic: str, stages: Sequence[str] = ()) -> Reply:
             if c.examples:
                 line += "\n      _e.g._ " + ", ".join(f"`/crm {e}`" for e in c.examples[:2])
             lines.append(line)
-        blocks.append(section(f"*{group}*\n" + "\n".join(lines)))
+        # Slack cuts a section's text at 3,000 characters: a long group goes on in another section.
+        chunk = f"*{group}*"
+        for line in lines:
+            if len(chunk) + 1 + len(line) > SECTION_MAX:
+                blocks.append(section(chunk))
+                chunk = line
+            else:
+                chunk += "\n" + line
+        blocks.append(section(chunk))
     blocks.append(
         cards.context(
             "Or just write to me in a DM or mention me: “had a call with Jane at Acme, she wants pricing by "

@@ -7,6 +7,7 @@ Pure text rules over what was typed and what the parser made of it, for `/crm` f
 from __future__ import annotations
 
 import calendar
+import html
 import re
 from collections.abc import Callable, Sequence
 from datetime import date
@@ -48,10 +49,28 @@ KRONA = re.compile(
 )
 
 
+# Text in angle brackets that is no Slack markup (mentions, channels, links): Slack sends what a person typed
+# with < and > escaped; raw ones that are not markup come from elsewhere. Neither can be read as a value.
+ANGLED = re.compile(r"&lt;.*?&gt;|<(?![@#!]|(?:https?|ftp|mailto|tel|slack):)[^<>]*>")
+
+
+def angle_brackets(text: str) -> str | None:
+    """The first text in angle brackets that is no Slack markup, said back: kept as written it can't be,
+    and read without its brackets it would become a value nobody wrote (a company called "1")."""
+    m = ANGLED.search(text)
+    if m is None:
+        return None
+    said = html.unescape(m.group(0))
+    return f"“{esc(said)}” is in angle brackets, which I can't keep as written. Write it without < and >."
+
+
 def malformed_value(text: str, intent: dict[str, Any]) -> str | None:
     """The first value in ``text`` that cannot be what the person meant, as a one-line message."""
     name = intent.get("intent")
     slots = intent.get("slots") or {}
+    angled = angle_brackets(text)
+    if angled:
+        return angled
     said = {str(slots.get(k) or "").lower().lstrip("@") for k in PEOPLE_SLOTS}
     for m in TYPED_AT.finditer(text):
         if m.group(1).lower() not in BROADCASTS and m.group(1).lower() not in said:

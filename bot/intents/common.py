@@ -71,3 +71,37 @@ def pages(
     following = at(page + 1) if more else None
     block = pager(previous, following)
     return [block] if block is not None else []
+
+
+# The words of a search that name a kind of record ("deals over 50k"), and its help topic.
+_KINDS = (
+    (re.compile(r"^(?:deals?|opportunit(?:y|ies)|pipeline)$"), "deals"),
+    (re.compile(r"^(?:compan(?:y|ies)|accounts?)$"), "companies"),
+    (re.compile(r"^(?:contacts?|people|persons?|leads?)$"), "contacts"),
+    (re.compile(r"^(?:tasks?|to-?dos?)$"), "tasks"),
+)
+_LEAD_WORDS = {"the", "all", "my", "our", "every", "any", "of"}
+_COMPARISON = re.compile(
+    r"(?:\b(?:over|under|above|below|more than|less than|fewer than|at least|at most|greater than|"
+    r"bigger than|smaller than|worth)\s*|[<>]=?\s*)[$€£]?\d",
+    re.I,
+)
+_TOPIC_OF_KIND = {"deal": "deals", "contact": "contacts", "company": "companies", "task": "tasks"}
+
+
+def filter_question(query: str, kind: str | None = None) -> str | None:
+    """The help topic when what was to be a record's name is a question about records ("deals over 50k",
+    "above 10k"): the bot can't answer it that way yet, and must not offer to make a record of its words."""
+    words = [w for w in re.findall(r"[\w'-]+", query.lower()) if w not in _LEAD_WORDS]
+    if words:
+        for pattern, topic in _KINDS:
+            if pattern.match(words[0]):
+                return topic
+    if _COMPARISON.search(query):
+        return _TOPIC_OF_KIND.get(kind or "", "deals")
+    return None
+
+
+def cannot_search_yet(topic: str) -> tuple[str, str]:
+    """What a question that is no record's name is answered: it can't be done that way yet, and the help."""
+    return f"I can't look up {topic} that way yet.", f"The closest I can do: `/crm help {topic}`."

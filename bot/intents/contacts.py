@@ -10,7 +10,7 @@ from bot.blocks.common import esc
 from bot.blocks.modals import Field, Form, pick
 from bot.commands.registry import Ctx, Reply
 from bot.dispatch import escaped, execute, from_error
-from bot.intents.common import custom_line, edit_button
+from bot.intents.common import cannot_search_yet, custom_line, edit_button, filter_question
 from bot.intents.companies import company_written
 from bot.intents.pairs import add_runner, edit_runner
 from bot.services.errors import DomainError, NotFound
@@ -105,11 +105,16 @@ def _company_lifecycle(ctx: Ctx, name: str, lifecycle: str, missing: NotFound) -
 
 def find_contact(ctx: Ctx, slots: dict[str, Any]) -> Reply:
     query = str(slots.get("query") or "").strip()
+    topic = filter_question(query, "contact")
+    if topic is not None:
+        text, hint = cannot_search_yet(topic)
+        return Reply(f"{text} {hint}", cards.problem_md(esc(text), hint))
     found = ctx.crm.find_contacts(ctx.actor, query, limit=8)
     if not found:
+        # A search is a question: making a contact of its words may be offered, never as the default.
         text = f"No contact matches “{query}”."
         offer = ({"c": {"name": query}, "then": None}, f"Create contact “{query}”"[:75])
-        return Reply(text, cards.not_found(text, None, [offer]))
+        return Reply(text, cards.not_found(text, None, [offer], default=False))
     if len(found) == 1:
         return show_contact(ctx, {"contact": found[0].id})
     return Reply(f"{len(found)} contacts match “{query}”", cards.contact_list(query, found))

@@ -56,6 +56,8 @@ def _line(entry: Entry, tz: str, currency: str | None) -> str:
         "deleted": "deleted it",
         "restored": "restored it",
     }
+    if entry.what == "merged":
+        return f"{at} · {who} merged {esc(entry.summary)} into it"
     if entry.what in verbs:
         verb = verbs[entry.what]
         return f"{at} · {who} {verb}"

@@ -30,6 +30,8 @@ OWN = {
     "company": ("name", "domain", "industry", "tags"),
     "deal": ("title", "amount", "currency", "stage", "close_date", "company", "contact", "tags"),
 }
+# The field a record is known by, which can't be emptied (a contact's job title can).
+NAMED_BY = {"contact": "name", "company": "name", "deal": "title"}
 ALIASES = {"close": "close_date", "closing": "close_date", "tag": "tags"}
 
 
@@ -59,6 +61,8 @@ def _slots(record_type: str, pairs: list[tuple[str, str]]) -> dict[str, Any] | s
     custom: dict[str, str] = {}
     for key, value in pairs:
         name = ALIASES.get(key.lower(), key.lower())
+        if name == NAMED_BY[record_type] and not value.strip(" \"'"):
+            return f"A {record_type}'s {name} can't be empty."
         if name not in OWN[record_type]:
             custom[key] = value
         elif name == "amount":

@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import re
 from datetime import date, timedelta
+from typing import Any
 
-from bot.blocks import cards
-from bot.blocks.common import moneys, user
+from bot.blocks import cards, ids
+from bot.blocks.common import actions, button, compact, esc, moneys, section, user
+from bot.blocks.messages import describe, yes_label
 from bot.commands.registry import Ctx, Reply
-from bot.services.errors import Invalid
+from bot.services.errors import CurrencyChange, Invalid
 from bot.services.timeutil import today_in
 
 MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
@@ -105,7 +107,38 @@ def set_quota(ctx: Ctx, args: str) -> Reply:
     period = period_of(" ".join(rest), today) if rest else period_of("this quarter", today)
     if period is None:
         raise Invalid("quota.period", field="period", value=" ".join(rest))
-    w = ctx.crm.set_quota(ctx.actor, person, amount, currency, *period)
+    try:
+        w = ctx.crm.set_quota(ctx.actor, person, amount, currency, *period)
+    except CurrencyChange as exc:
+        message, _ = describe(exc)
+        again = {
+            "p": person,
+            "a": amount,
+            "c": currency,
+            "from": period[0].isoformat(),
+            "to": period[1].isoformat(),
+        }
+        blocks = compact(
+            [
+                section(f"✋ {esc(message)}"),
+                actions(
+                    button(yes_label(exc), ids.QUOTA_CURRENCY, again),
+                    button("Cancel", ids.CANCEL, style="primary"),
+                ),
+            ]
+        )
+        return Reply(message, blocks)
+    return _written(w)
+
+
+def set_quota_confirmed(ctx: Ctx, value: dict[str, Any]) -> Reply:
+    """Yes to a quota's new currency: the same quota again, written."""
+    start, end = date.fromisoformat(str(value["from"])), date.fromisoformat(str(value["to"]))
+    w = ctx.crm.set_quota(ctx.actor, str(value["p"]), value["a"], value.get("c"), start, end, force=True)
+    return _written(w)
+
+
+def _written(w: Any) -> Reply:
     was = f" (was {moneys({w.before[1]: w.before[0]}, w.before[1])})" if w.before else ""
     line = (
         f"🎯 Quota for {user(w.slack_id)}: *{moneys({w.currency: w.amount}, w.currency)}*{was},"

@@ -16,7 +16,15 @@ from bot.blocks.common import esc, user
 from bot.commands.registry import Ctx, Reply
 from bot.dispatch import execute, wrong_form
 from bot.intents import feedback
-from bot.intents.common import PAGE, channel_links_as_tags, page_title, pages, paging
+from bot.intents.common import (
+    PAGE,
+    cannot_search_yet,
+    channel_links_as_tags,
+    filter_question,
+    page_title,
+    pages,
+    paging,
+)
 from bot.intents.companies import LIST_VERB, SHOW_VERB, list_companies, show_company, tag_company
 from bot.intents.contacts import show_contact
 from bot.intents.deals import list_deals, show_deal, tag_deal
@@ -52,6 +60,11 @@ def _chosen(slots: dict[str, Any]) -> tuple[Any, Any]:
 
 def show_record(ctx: Ctx, slots: dict[str, Any]) -> Reply:
     record, kind = _chosen(slots)
+    topic = filter_question(record, kind) if isinstance(record, str) else None
+    if topic is not None:
+        # "show me opportunities above 10k": a question about records, not one record's name.
+        text, hint = cannot_search_yet(topic)
+        return Reply(f"{text} {hint}", cards.problem_md(esc(text), hint))
     if kind == "deal":
         return show_deal(ctx, {"deal": record})
     if kind == "contact":

@@ -17,6 +17,10 @@ def upload_after(ctx: Ctx, report: Report, owner: str | None) -> Callable[[], No
     client = ctx.client
     if not has_chart(report) or client is None:
         return None
+    # Read now, drawn later: a report with nothing to chart (no quotas set) promises no chart.
+    specs = charts(ctx, report, owner)
+    if not specs:
+        return None
     target = ctx.channel_id if ctx.share and ctx.channel_id else ctx.user_id
 
     def upload() -> None:
@@ -24,7 +28,7 @@ def upload_after(ctx: Ctx, report: Report, owner: str | None) -> Callable[[], No
         if to.startswith("U"):
             opened = client.conversations_open(users=to)
             to = str((opened.get("channel") or {}).get("id") or to)
-        for spec in charts(ctx, report, owner):
+        for spec in specs:
             client.files_upload_v2(
                 channel=to,
                 file=draw(spec),

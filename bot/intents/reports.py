@@ -78,6 +78,10 @@ def report(ctx: Ctx, slots: dict[str, Any]) -> Reply:
         return not_yet("report")
     start, end = _period(ctx, slots, year=measure == "customers")
     owner = slots.get("owner")
+    if measure == "quota" and not isinstance(slots.get("period"), dict):
+        # "how's Bob tracking against quota?": over the period of the quotas in force today, not this
+        # month so far (a quarterly quota read over six days of December says nothing).
+        start, end = ctx.crm.quota_period(ctx.actor, today_in(ctx.tz, ctx.now()), owner) or (start, end)
     shown = compose(
         ctx,
         measure,

@@ -9,7 +9,7 @@ from bot.blocks import ids as action_ids
 from bot.blocks.common import button, due_phrase, esc, user
 from bot.blocks.modals import Field, Form, pick
 from bot.commands.registry import Ctx, Reply
-from bot.dispatch import escaped
+from bot.dispatch import escaped, execute, run_verb, verb_of
 from bot.intents.common import edit_button
 from bot.services.errors import NotFound
 from bot.services.views import Written
@@ -131,6 +131,15 @@ def _done(slots: dict[str, Any]) -> str:
     return f"Mark “{escaped(slots).get('task', '?')}” done"
 
 
+def _task_done(ctx: Ctx, args: str) -> Reply:
+    """``task done TASK``: the task as written (the words a message would leave out, "task" among them,
+    are part of its title here)."""
+    verb = verb_of("task done")
+    if not args.strip() or verb is None:
+        return execute(ctx, {"intent": "complete_task", "slots": {}})
+    return run_verb(ctx, verb, args, extra={"task": args.strip()})
+
+
 SPECS = (
     IntentSpec(
         "create_task",
@@ -166,7 +175,16 @@ SPECS = (
         asks=(Ask(("task",), "Which task is done?", "/crm task done call Jane"),),
         read_back=_done,
         form=Form("Complete a task", (Field("task", "Task", required=True),)),
-        verbs=(Verb("task done", "task done TASK", "Mark a task done.", GROUP, ("task done call Jane",)),),
+        verbs=(
+            Verb(
+                "task done",
+                "task done TASK",
+                "Mark a task done.",
+                GROUP,
+                ("task done call Jane",),
+                run=_task_done,
+            ),
+        ),
     ),
     IntentSpec(
         "list_tasks",

@@ -9,7 +9,8 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from rapidfuzz import fuzz
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from bot.services import customfields, fields, limits
@@ -90,7 +91,35 @@ def find_contact(s: Session, actor: Actor, ref: Ref, company_hint: str | None = 
     return contact
 
 
-def _check_duplicate(s: Session, actor: Actor, name: str, email: str | None, company: str | None) -> None:
+# Two names at the same company this alike (rapidfuzz's ratio of their folded forms) are likely one
+# person: the duplicates scan (bot/services/merging.py) flags such a pair and adding one asks first.
+SIMILAR = 90.0
+
+
+def _similar_at_company(s: Session, name: str, company: str | int) -> list[tuple[int, str]]:
+    """Contacts at the company (its id, or its name as written) whose names are as alike as the duplicates
+    scan's rule says."""
+    key = fold(name)
+    if isinstance(company, int):
+        at = Company.id == company
+    else:
+        company_key = fold(company)
+        if not company_key:
+            return []
+        at = or_(Company.name_key == company_key, Company.name_key.like(f"{company_key[:4]}%"))
+    rows = s.execute(
+        select(Contact.id, Contact.name, Contact.name_key)
+        .join(Company, Contact.company_id == Company.id)
+        .where(at)
+        .order_by(Contact.id)
+        .limit(2000)
+    ).all()
+    return [(r[0], r[1]) for r in rows if fuzz.ratio(key, r[2], score_cutoff=SIMILAR)]
+
+
+def _check_duplicate(
+    s: Session, actor: Actor, name: str, email: str | None, company: str | int | None
+) -> None:
     existing: list[Candidate] = []
     if email:
         for cid, cname in s.execute(select(Contact.id, Contact.name).where(Contact.email == email)):
@@ -103,10 +132,12 @@ def _check_duplicate(s: Session, actor: Actor, name: str, email: str | None, com
         ]
         if matches:
             detail = _details_line(s, [m.id for m in matches])
-            company_key = fold(company) if company else None
+            company_key = fold(company) if isinstance(company, str) and company else None
             for m in matches:
                 row = s.get(Contact, m.id)
                 same_company = (
+                    row is not None and isinstance(company, int) and row.company_id == company
+                ) or (
                     row is not None
                     and row.company is not None
                     and company_key is not None
@@ -115,8 +146,12 @@ def _check_duplicate(s: Session, actor: Actor, name: str, email: str | None, com
                         or row.company.name_key.startswith(company_key[:4])
                     )
                 )
-                if same_company or (m.score == 100.0 and company_key is None):
+                if same_company or (m.score == 100.0 and not company):
                     existing.append(Candidate(m.id, m.label, m.score, detail.get(m.id)))
+    if not existing and company:
+        alike = _similar_at_company(s, name, company)
+        detail = _details_line(s, [cid for cid, _ in alike])
+        existing = [Candidate(cid, label, SIMILAR, detail.get(cid)) for cid, label in alike[:5]]
     if existing:
         raise PossibleDuplicate("record.duplicate", existing, kind="contact")
 

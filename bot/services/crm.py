@@ -493,10 +493,23 @@ class CRM(ServiceBase):
         return self.funnels.funnel(actor, start, end, owner, pipeline=pipeline)
 
     def set_quota(
-        self, actor: Actor, person: str, amount: object, currency: str | None, start: date, end: date
+        self,
+        actor: Actor,
+        person: str,
+        amount: object,
+        currency: str | None,
+        start: date,
+        end: date,
+        *,
+        force: bool = False,
     ) -> QuotaWritten:
-        """A person's quota for a period; managers and admins only."""
-        return self.quotas.set_quota(actor, person, amount, currency, start, end)
+        """A person's quota for a period; managers and admins only. Another currency than the quota's
+        asks first (``force`` once confirmed)."""
+        return self.quotas.set_quota(actor, person, amount, currency, start, end, force=force)
+
+    def quota_period(self, actor: Actor, day: date, owner: str | None = None) -> tuple[date, date] | None:
+        """The period of the quotas in force on ``day`` (``owner``'s, or anyone's), if any."""
+        return self.quotas.quota_period(actor, day, owner)
 
     def attainment(self, actor: Actor, start: date, end: date, owner: str | None = None) -> Attainment:
         """Quotas overlapping the period, what each person won towards theirs, and the leaderboard."""

@@ -138,7 +138,8 @@ class Dashboards(Service):
             return [deal_view(s, d) for d in rows], days
 
     def recent(self, actor: Actor) -> list[InteractionView]:
-        """What the person logged last, newest first."""
+        """The last few interactions the person logged, in date order, the latest first (one logged
+        today may have happened days ago)."""
         with self.read(actor) as s:
             rows = s.scalars(
                 select(Interaction)
@@ -146,4 +147,5 @@ class Dashboards(Service):
                 .order_by(Interaction.id.desc())
                 .limit(5)
             ).all()
+            rows = sorted(rows, key=lambda i: (i.occurred_at, i.id), reverse=True)
             return [interaction_view(s, i) for i in rows]

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from bot.services import policy, targets
 from bot.services.base import Actor, Op, Ref, Service, lock_row
 from bot.services.companies import SAME_NAME, company_key, find_company
-from bot.services.contacts import find_contact
+from bot.services.contacts import SIMILAR, find_contact
 from bot.services.errors import Invalid, NotFound
 from bot.services.text import fold
 from bot.services.views import DuplicatePair, Duplicates, MergeField, MergePlan, Written
@@ -48,8 +48,6 @@ POINTING: dict[str, tuple[tuple[str, Any, str], ...]] = {
 }
 # How many neighbours, in name order, each name is compared with when looking for look-alikes.
 WINDOW = 8
-# Two names this close (rapidfuzz ratio, 0-100) are likely one person.
-SIMILAR = 90.0
 
 
 def _find(s: Session, actor: Actor, kind: str, ref: Ref) -> Any:
@@ -170,6 +168,9 @@ class Merges(Service):
             self._move(op, kind, a, b)
             b.deleted_at, b.deleted_by_id = self.now(), actor.user_id
             s.flush()
+            # The kept record's history shows the merge (bot/services/timeline.py reads it beside the
+            # other record's deletion in this op): an event on it even when no field of it changed.
+            op.record_many(kind, [(a.id, {"name": a.name}, {"name": a.name})])
             return Written(op.id, merged=plan)
 
     @staticmethod

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from bot.services import fields, policy
 from bot.services.base import Actor, Service
-from bot.services.errors import Invalid
+from bot.services.errors import CurrencyChange, Invalid
 from bot.services.timeutil import today_in, zone
 from bot.services.views import Amounts, add_amounts
 from bot.services.workspace import user_by_slack
@@ -189,9 +189,19 @@ def milestones_due(s: Session, now: datetime, batch: int) -> list[Milestone]:
 
 class Quotas(Service):
     def set_quota(
-        self, actor: Actor, person: str, amount: object, currency: str | None, start: date, end: date
+        self,
+        actor: Actor,
+        person: str,
+        amount: object,
+        currency: str | None,
+        start: date,
+        end: date,
+        *,
+        force: bool = False,
     ) -> QuotaWritten:
-        """A person's quota for a period (replacing the one they had for it): managers and admins only."""
+        """A person's quota for a period (replacing the one they had for it): managers and admins only.
+        A quota given without a currency keeps the one it has; one given in another currency than the
+        quota it replaces is written only once the person confirmed it (``force``): nothing is converted."""
         value = fields.money(amount)
         if value is None or value <= 0:
             raise Invalid("quota.amount", field="amount", value=str(amount))
@@ -201,14 +211,24 @@ class Quotas(Service):
             s = op.session
             policy.require(s, actor, "quotas")
             ws = s.get(Workspace, actor.workspace_id)
-            code = fields.currency(currency, ws.default_currency if ws else "USD")
             user = user_by_slack(s, actor.workspace_id, person)
             q = s.scalar(
                 select(Quota).where(
                     Quota.user_id == user.id, Quota.period_start == start, Quota.period_end == end
                 )
             )
+            default = q.currency if q is not None else ws.default_currency if ws else "USD"
+            code = fields.currency(currency, default)
             before = (q.amount, q.currency) if q is not None else None
+            if q is not None and code != q.currency and not force:
+                raise CurrencyChange(
+                    "quota.currency.change",
+                    title=f"{user.name or user.slack_id}'s quota",
+                    old=q.currency,
+                    old_amount=q.amount,
+                    new=code,
+                    new_amount=value,
+                )
             if q is None:
                 q = Quota(
                     workspace_id=actor.workspace_id,
@@ -225,6 +245,18 @@ class Quotas(Service):
                 q.amount, q.currency, q.set_by_id = value, code, actor.user_id
             s.flush()
             return QuotaWritten(op.id, user.slack_id, start, end, value, code, before)
+
+    def quota_period(self, actor: Actor, day: date, owner: str | None = None) -> tuple[date, date] | None:
+        """The period of the quotas in force on ``day`` (of ``owner``, or anyone's): from the first one's
+        start to the last one's end; None when there is none."""
+        with self.read(actor) as s:
+            where = [Quota.period_start <= day, Quota.period_end >= day]
+            if owner:
+                where.append(Quota.user_id == user_by_slack(s, actor.workspace_id, owner).id)
+            first, last = s.execute(
+                select(func.min(Quota.period_start), func.max(Quota.period_end)).where(*where)
+            ).one()
+            return (first, last) if first is not None and last is not None else None
 
     def attainment(self, actor: Actor, start: date, end: date, owner: str | None = None) -> Attainment:
         """Quotas overlapping the period and what each person has won towards theirs."""

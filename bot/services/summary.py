@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.services import policy
+from bot.services import policy, targets
 from bot.services.base import Actor
 from bot.services.stages import find_pipeline, words, workspace_pipelines, workspace_stages
 from bot.services.tenancy import scoped
@@ -240,8 +240,10 @@ def compute_summary(
         for r in stage_rows
     ]
     stage_by_id = {st.id: (st.id, st.key, st.name, st.is_closed, st.is_won) for st in all_stages}
+    pipeline_of = {st.id: (st.pipeline_id, st.pipeline.name) for st in all_stages}
+    shown_ids = {r[0] for r in stage_rows} if pipeline_id is not None else None
 
-    change_counts, changes = _changes(s, workspace_id, since, now, stage_by_id)
+    change_counts, changes = _changes(s, workspace_id, since, now, stage_by_id, pipeline_of, shown_ids)
 
     today = today_in(tz, now)
     week_start = today - timedelta(days=today.weekday())
@@ -281,7 +283,21 @@ def compute_summary(
         select(User.slack_id, User.name, func.count(Task.id))
         .select_from(Task)
         .outerjoin(User, Task.assignee_id == User.id)
-        .where(Task.workspace_id == workspace_id, Task.done_at.is_(None), Task.due_utc < now)
+        .where(
+            Task.workspace_id == workspace_id,
+            Task.done_at.is_(None),
+            Task.due_utc < now,
+            # One pipeline's summary: only the tasks on its deals.
+            *(
+                [
+                    targets.linked_to_any(
+                        Task, workspace_id, "deal", select(Deal.id).where(Deal.stage_id.in_(shown_ids or []))
+                    )
+                ]
+                if pipeline_id is not None
+                else []
+            ),
+        )
         .group_by(User.slack_id, User.name)
         .order_by(func.count(Task.id).desc(), User.name)
     ).all()
@@ -324,9 +340,17 @@ def compute_summary(
 
 
 def _changes(
-    s: Session, workspace_id: int, since: datetime, now: datetime, stage_by_id: dict[int, Any]
+    s: Session,
+    workspace_id: int,
+    since: datetime,
+    now: datetime,
+    stage_by_id: dict[int, Any],
+    pipeline_of: dict[int, tuple[int, str]] | None = None,
+    shown: set[int] | None = None,
 ) -> tuple[dict[str, int], dict[str, list[ChangedDeal]]]:
-    """New, moved, won and lost deals, read from the audit trail (undone changes do not count)."""
+    """New, moved, won and lost deals, read from the audit trail (undone changes do not count).
+    ``shown``: one pipeline's stages, whose deals' changes alone count (a deal that left or entered it
+    among them); a move between pipelines names both (``pipeline_of``: a stage's pipeline id and name)."""
     after_stage = AuditEvent.after["stage_id"].as_integer()
     before_stage = AuditEvent.before["stage_id"].as_integer()
     events = s.execute(
@@ -349,6 +373,10 @@ def _changes(
         if ids
         else set()
     )
+    if shown is not None and alive:
+        now_in = set(s.scalars(select(Deal.id).where(Deal.id.in_(alive), Deal.stage_id.in_(shown))))
+        was_in = {e[0] for e in events if e[2] is not None and int(e[2]) in shown}
+        alive &= now_in | was_in
     events = [e for e in events if e[0] in alive]
     created: set[int] = set()
     # deal id -> (first stage seen in the window, last stage)
@@ -376,13 +404,18 @@ def _changes(
         for r in s.execute(select(Deal.id, Deal.title, Deal.amount, Deal.currency).where(Deal.id.in_(wanted)))
     }
 
-    def name(stage_id: int | None) -> str | None:
+    def name(stage_id: int | None, other: int | None = None) -> str | None:
         row = stage_by_id.get(stage_id) if stage_id is not None else None
-        return row[2] if row is not None else None
+        if row is None:
+            return None
+        where = (pipeline_of or {}).get(stage_id) if stage_id is not None else None
+        there = (pipeline_of or {}).get(other) if other is not None else None
+        # From one pipeline to another: "Sales · Lead → Renewals · Lead", not "Lead → Lead".
+        return f"{where[1]} · {row[2]}" if where and there and where[0] != there[0] else row[2]
 
     changes = {
         kind: [
-            ChangedDeal(d, deals[d][0], deals[d][1], name(a), name(b), deals[d][2])
+            ChangedDeal(d, deals[d][0], deals[d][1], name(a, b), name(b, a), deals[d][2])
             for d, a, b in rows[:LIST_LIMIT]
             if d in deals
         ]

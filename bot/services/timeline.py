@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from bot.services import targets
 from bot.services.base import Actor
 from bot.services.customfields import fields_of
+from bot.services.tenancy import INCLUDE_DELETED
 from models import AuditEvent, Company, Contact, Deal, Interaction, PipelineStage, User
 
 # Bookkeeping the bot keeps itself: never a change a person made.
@@ -106,6 +107,7 @@ def timeline(
         if linked is not None
         else []
     )
+    merges = _merged_into(s, record_type, record_id, [e.op_id for e in events if e.action == "update"])
     people = _names(s, {e.actor_id for e in events} | {c.author_id for c in calls})
     names = _Labels(s)
     causes = _lifecycle_causes(s, record_type, events)
@@ -118,6 +120,8 @@ def timeline(
             entries.append(
                 Entry(_aware(e.at), who, "deleted" if (e.after or {})["deleted_at"] else "restored")
             )
+        elif e.action == "update" and e.op_id in merges:
+            entries.append(Entry(_aware(e.at), who, "merged", summary=merges[e.op_id]))
         elif e.action == "update":
             changes = [
                 Change(k, names.value(k, (e.before or {}).get(k)), names.value(k, v))
@@ -141,6 +145,33 @@ def timeline(
     entries.sort(key=lambda x: x.at, reverse=True)
     currency = s.scalar(select(Deal.currency).where(Deal.id == record_id)) if record_type == "deal" else None
     return Timeline(record_type, record_id, title, entries[offset : offset + PAGE], total, currency)
+
+
+def _merged_into(s: Session, record_type: str, record_id: int, ops: list[str]) -> dict[str, str]:
+    """The ops among ``ops`` that merged another record of the type into this one: op id → its name."""
+    if record_type not in ("contact", "company") or not ops:
+        return {}
+    deleted = s.execute(
+        select(AuditEvent.op_id, AuditEvent.record_id, AuditEvent.after).where(
+            AuditEvent.op_id.in_(ops),
+            AuditEvent.record_type == record_type,
+            AuditEvent.record_id != record_id,
+            AuditEvent.action == "update",
+        )
+    ).all()
+    gone = {op: rid for op, rid, after in deleted if (after or {}).get("deleted_at")}
+    if not gone:
+        return {}
+    model = Contact if record_type == "contact" else Company
+    names: dict[int, str] = {
+        int(rid): str(name)
+        for rid, name in s.execute(
+            select(model.id, model.name)
+            .where(model.id.in_(list(gone.values())))
+            .execution_options(**{INCLUDE_DELETED: True})
+        )
+    }
+    return {op: names.get(rid, f"{record_type} {rid}") for op, rid in gone.items()}
 
 
 def _custom_changes(s: Session, record_type: str, before: Any, after: Any) -> list[Change]:

@@ -286,7 +286,10 @@ class UndoLog(Service):
                     missing = missing or exc
                     continue
                 return timeline(s, actor, kind, found[0], found[1], offset=offset)
-            raise missing or NotFound("record.not_found", kind=record_type or "record", ref=str(ref))
+            if record_type is None or missing is None:
+                # Looked for among deals, contacts and companies: none of them is called that.
+                raise NotFound("record.not_found", kind="deal, contact or company", ref=str(ref))
+            raise missing
 
     def history(self, actor: Actor, record_type: str, record_id: int, limit: int = 20) -> list[AuditEvent]:
         with self.read(actor) as s:

@@ -303,3 +303,24 @@ def test_help_on_an_unknown_topic_says_so_and_lists_the_topics(slack: SlackHTTP)
         assert topic in reply.lower()
     # and not the whole list, as if the topic had been understood
     assert "What I can do" not in reply
+
+
+def test_the_full_help_cuts_no_topic_short(slack: SlackHTTP) -> None:
+    reply = slack.command("help")
+    sections = [b["text"]["text"] for b in reply.params["blocks"] if b.get("type") == "section"]
+    assert all(len(t) < 3000 and t.count("`") % 2 == 0 for t in sections), [len(t) for t in sections]
+    whole = text_of(reply)
+    for form in ("stages remove", "stages rename", "stages set", "webhooks"):
+        assert f"/crm {form}" in whole, form
+    assert len(reply.params["blocks"]) <= 50
+
+
+def test_subscriptions_from_another_channel_lists_the_workspaces_with_their_channels(
+    slack: SlackHTTP,
+) -> None:
+    slack.command("subscribe <#C0SALES01|sales> daily 09:00", channel="C0GENERAL1")
+    listed = text_of(slack.command("subscriptions", channel="C0GENERAL1"))
+    assert "<#C0SALES01>" in listed and "daily at 09:00" in listed, listed
+    assert "No pipeline summaries in this channel" in listed and "this workspace" in listed, listed
+    here = text_of(slack.command("subscriptions", channel="C0SALES01"))
+    assert "Pipeline summaries in <#C0SALES01>" in here, here

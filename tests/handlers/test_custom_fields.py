@@ -206,3 +206,12 @@ def test_a_decimal_comma_is_read_as_a_decimal_and_history_and_undo_name_the_fiel
     removed = text_of(slack.press(added, "Undo"))
     assert "removed the deal field Seats" in removed, removed
     assert rows(slack, CustomField) == []
+
+
+def test_the_fields_list_gives_an_example_of_a_field_there_is(slack: SlackHTTP) -> None:
+    _team(slack)
+    slack.command("fields add contact Region choice EMEA,APAC")
+    slack.command("fields add deal Tier choice Gold,Silver")
+    slack.command("fields remove contact Region")
+    listed = text_of(slack.command("fields"))
+    assert "region=EMEA" not in listed and "/crm deal edit Acme renewal tier=Gold" in listed, listed

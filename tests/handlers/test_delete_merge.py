@@ -333,3 +333,16 @@ def test_cards_delete_after_a_confirm_and_a_manager_restores_from_the_recently_d
     assert _one(slack, Deal, title="Acme renewal").deleted_at is None  # type: ignore[attr-defined]
     assert "Acme renewal" not in text_of(slack.command("deleted"))
     assert "Only a manager or an admin" in text_of(slack.command("deleted", user=BOB))
+
+
+def test_a_merge_is_in_the_kept_records_history_and_undo_still_splits_them(slack: SlackHTTP) -> None:
+    slack.command("contact add Jane Doe jane@acme.com at Acme")
+    slack.command("contact add Jane Do")
+    asked = slack.command("merge Jane Doe and Jane Do")
+    merged = slack.press(asked, "Merge")
+    assert "Merged *Jane Do* into *Jane Doe*" in text_of(merged), text_of(merged)
+    history = text_of(slack.command("history Jane Doe"))
+    assert f"<@{ANN}> merged Jane Do into it" in history, history
+    undone = text_of(slack.press(merged, "Undo"))
+    assert "restored contact Jane Do" in undone, undone
+    assert _one(slack, Contact, name="Jane Do").deleted_at is None  # type: ignore[attr-defined]

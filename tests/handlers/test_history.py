@@ -28,7 +28,7 @@ def test_history_of_a_contact_and_of_nothing(slack: SlackHTTP) -> None:
     shown = text_of(slack.command("history Jane Doe"))
     assert "History of Jane Doe" in shown and "title" in shown and "CFO" in shown, shown
     missing = text_of(slack.command("history Nobody Here"))
-    assert "couldn't find" in missing.lower() or "no deal" in missing.lower(), missing
+    assert "couldn't find a deal, contact or company matching “Nobody Here”" in missing, missing
 
 
 def test_the_history_of_a_company_named_whole_is_the_companys_not_a_choice_of_its_deals(

@@ -120,3 +120,13 @@ def test_home_stays_within_slacks_limits(slack: SlackHTTP) -> None:
     assert "Overdue* (8)" in text and "Due today* (8)" in text
     assert "40 deals" in text
     assert ids.OPEN_FORM in str(blocks)
+
+
+def test_what_i_logged_last_is_in_date_order(slack: SlackHTTP) -> None:
+    slack.command("contact add Jane Doe at Acme")
+    slack.dm("had a call with Jane Doe yesterday about pricing")
+    slack.dm("met Jane Doe today about the contract")
+    slack.dm("emailed Jane Doe 3 days ago about the deck")
+    text = text_of(open_home(slack))
+    logged = text[text.index("What you logged last") :]
+    assert logged.index("the contract") < logged.index("pricing") < logged.index("the deck"), logged

@@ -149,7 +149,8 @@ def test_export_sends_the_zip_to_the_dm(slack: SlackHTTP) -> None:
         deals = z.read("deals.csv").decode()
     assert "jane@acme.com" in contacts and "Acme renewal" in deals
     done = slack.fake.wait_calls("files.completeUploadExternal")[-1]
-    assert "1 contacts" in str(done.params.get("initial_comment")), done.params
+    comment = str(done.params.get("initial_comment"))
+    assert "1 contact," in comment and "0 imports" in comment and "audit events" in comment, comment
 
 
 def test_the_export_has_a_column_per_custom_field_and_is_named_a_zip(slack: SlackHTTP) -> None:

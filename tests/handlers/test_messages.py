@@ -101,3 +101,24 @@ def test_the_bots_own_messages_are_ignored(slack: SlackHTTP) -> None:
     slack.settle()
     assert slack.fake.calls_to("chat.postMessage") == []
     assert count(slack, Contact) == 0
+
+
+def test_a_contact_given_by_email_is_found_by_their_email(slack: SlackHTTP) -> None:
+    seed(slack)
+    card = slack.dm("emailed <mailto:jane@acme.com|jane@acme.com> the contract")
+    assert "Logged an email with *Jane Doe*" in text_of(card), text_of(card)
+    (interaction,) = rows(slack, Interaction)
+    (jane,) = rows(slack, Contact)
+    assert interaction.contact_id == jane.id and interaction.summary == "the contract"
+
+
+def test_share_after_a_question_in_words_posts_the_answer_to_the_channel(slack: SlackHTTP) -> None:
+    seed(slack)
+    assert slack.send_event(event_callback(mention("what's our win rate this quarter share"))).status == 200
+    (public,) = slack.fake.wait_calls("chat.postMessage")
+    assert public.params["channel"] == "C1" and "win rate" in text_of(public).lower(), text_of(public)
+    assert not slack.fake.calls_to("chat.postEphemeral")
+    # A task about sharing something is still a task, not a shared answer.
+    assert slack.send_event(event_callback(mention("share the deck with Jane by Friday"))).status == 200
+    (private,) = slack.fake.wait_calls("chat.postEphemeral")
+    assert private.params["user"] == ANN

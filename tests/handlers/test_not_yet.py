@@ -7,7 +7,7 @@ import json
 
 from models import Company, Contact, Deal
 from tests.handlers.helpers import count
-from tests.support.slackhttp import BOB, SlackHTTP, text_of
+from tests.support.slackhttp import BOB, SlackHTTP, buttons, text_of
 
 
 def _no_create_buttons(call: object) -> None:
@@ -95,3 +95,21 @@ def test_requests_served_by_a_command_write_nothing_and_name_it(slack: SlackHTTP
     _no_create_buttons(reply)
     assert count(slack, Task) == count(slack, Contact) == 0
     assert count(slack, AuditEvent) == before
+
+
+def test_a_question_about_deals_read_as_a_contact_search_says_what_cannot_be_done_yet(
+    slack: SlackHTTP,
+) -> None:
+    slack.command("deal add Acme renewal $48k")
+    for text in ("show me deals over 50k", "show me companies over 50k", "show me opportunities above 10k"):
+        reply = slack.dm(text)
+        said = text_of(reply)
+        assert "can't" in said and "yet" in said and "/crm help" in said, (text, said)
+        _no_create_buttons(reply)
+    assert "/crm help deals" in text_of(slack.dm("show me deals over 50k"))
+    # A name that matches no one may be made a contact, but a search never defaults to creating it.
+    reply = slack.dm("show me Jane Smith")
+    assert "No contact matches" in text_of(reply), text_of(reply)
+    made = [b for b in buttons(reply) if "Create contact" in json.dumps(b.get("text"))]
+    assert made and all(b.get("style") != "primary" for b in made), made
+    assert count(slack, Contact) == 0 and count(slack, Company) == 0

@@ -126,3 +126,14 @@ def test_velocity_per_currency(slack: SlackHTTP) -> None:
     assert "€" not in shown, shown  # no euro deal closed: no euro velocity, never one added to dollars
     bobs = text_of(slack.dm("my pipeline velocity this month", user=BOB))
     assert "No deals won in this period" in bobs, bobs
+
+
+def test_a_currency_with_nothing_open_is_said_plainly_not_added_as_zero(slack: SlackHTTP) -> None:
+    slack.command("deal add Open one $10k")
+    slack.command("deal add Won one $20k")
+    slack.command("deal move Won one won")
+    slack.command("deal add Euro one €5k")
+    slack.command("deal move Euro one won")
+    shown = text_of(slack.dm("report velocity this month"))
+    assert "$20,000 a day" in shown and "€0 a day" not in shown and "0 deals open" not in shown, shown
+    assert "EUR: no deals open now" in shown, shown

@@ -143,3 +143,39 @@ def test_a_quota_for_someone_unknown_or_negative_says_what_was_wrong(slack: Slac
     assert "Quota for" in named and f"<@{BOB}>" in named, named
     (quota,) = rows(slack, Quota)
     assert quota.amount == 100000 and quota.currency == "USD"
+
+
+def test_a_quota_in_another_currency_asks_first_and_nothing_is_converted(slack: SlackHTTP) -> None:
+    slack.command("help")
+    slack.command("help", user=BOB)
+    slack.command(f"quota <@{BOB}> 100k USD this quarter")
+    asked = slack.command(f"quota <@{BOB}> €50k this quarter")
+    said = text_of(asked)
+    assert "USD 100,000" in said and "EUR 50,000" in said and "Nothing is converted" in said, said
+    assert "Quota for" not in said, said
+    assert [(q.amount, q.currency) for q in rows(slack, Quota)] == [(Decimal(100000), "USD")]
+    # Without a currency the quota keeps its own: no question, the amount changes.
+    same = text_of(slack.command(f"quota <@{BOB}> 120k this quarter"))
+    assert "*$120,000* (was $100,000)" in same, same
+    done = text_of(slack.press(asked, "Yes, change the currency"))
+    assert "*€50,000* (was $120,000)" in done, done
+    assert [(q.amount, q.currency) for q in rows(slack, Quota)] == [(Decimal(50000), "EUR")]
+    cancelled = slack.command(f"quota <@{BOB}> $10k this quarter")
+    assert "OK, nothing was saved" in text_of(slack.press(cancelled, "Cancel"))
+    assert [(q.amount, q.currency) for q in rows(slack, Quota)] == [(Decimal(50000), "EUR")]
+
+
+def test_a_quota_asked_about_without_a_period_is_read_over_the_quotas_own_period(slack: SlackHTTP) -> None:
+    _set_quotas(slack)
+    said = text_of(slack.dm("how's Bob tracking against quota?"))
+    assert f"<@{BOB}>: $0 of $10,000" in said, said
+    assert "1 Oct" in said and "31 Dec" in said and "18 Nov" not in said, said
+
+
+def test_no_chart_is_promised_when_there_is_none_to_send(slack: SlackHTTP) -> None:
+    slack.command("help")
+    said = text_of(slack.command("report quota this quarter"))
+    assert "No quotas set" in said, said
+    assert "chart" not in said.lower(), said
+    slack.settle()
+    assert not slack.fake.calls_to("files.completeUploadExternal")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from bot.clock import ManualClock
 from models import AuditEvent, Deal, Pipeline, PipelineStage
 from tests.handlers.helpers import count, rows
 from tests.handlers.test_views import open_modal
@@ -275,3 +276,23 @@ def test_an_admin_renames_and_removes_a_whole_pipeline_and_undoes_each(slack: Sl
         refused = text_of(slack.command(words, user=BOB))
         assert "Only a manager or an admin can change the pipelines and their stages." in refused, refused
     assert rows(slack, Pipeline, Pipeline.key == "partners")
+
+
+def test_one_pipelines_summary_shows_only_its_own_changes_and_tasks(
+    slack: SlackHTTP, clock: ManualClock
+) -> None:
+    slack.command("pipelines add Renewals renewal")
+    slack.command("deal add Acme renewal 50k")
+    slack.command("deal add Initech pilot 10k")
+    slack.command("deal move Initech pilot to demo")
+    slack.command("deal pipeline Acme renewal to Renewals")
+    clock.advance(minutes=5)
+    only = text_of(slack.command("pipeline renewals"))
+    assert "Acme renewal" in only and "Initech pilot" not in only, only
+    # A move between pipelines names both.
+    assert "Sales · Lead → Renewals · Lead" in only, only
+    # A task on no deal of the pipeline is overdue for the team, not in the pipeline's summary.
+    slack.command("task add chase Initech today 11am")
+    clock.advance(hours=2)
+    assert "*Overdue tasks:* 1" in text_of(slack.command("pipeline"))
+    assert "*Overdue tasks:* 0" in text_of(slack.command("pipeline renewals"))

@@ -103,3 +103,50 @@ def test_a_task_due_on_a_day_already_gone_is_read_back(slack: SlackHTTP) -> None
     shown = text_of(slack.command("task add call Jane yesterday"))
     assert "couldn't place “yesterday”" in shown, shown
     assert count(slack, Task) == 0
+
+
+@pytest.mark.parametrize(
+    "send",
+    [
+        # As Slack sends what a person typed (it escapes < and >), and as raw angle brackets.
+        lambda slack: slack.command("contact add Jane &lt;script&gt;alert(1)&lt;/script&gt;"),
+        lambda slack: slack.command("contact add Jane <script>alert(1)</script>"),
+        lambda slack: slack.dm("add contact Jane Doe &lt;b&gt;VIP&lt;/b&gt; at Acme"),
+    ],
+)
+def test_text_in_angle_brackets_that_is_no_slack_markup_is_refused_never_made_a_company(
+    slack: SlackHTTP, send: object
+) -> None:
+    shown = text_of(send(slack))  # type: ignore[operator]
+    assert "angle brackets" in shown and ("Nothing was saved" in shown or "/crm contact add" in shown), shown
+    assert count(slack, Contact) == 0 and count(slack, Company) == 0
+
+
+def test_slack_markup_in_angle_brackets_still_goes_through(slack: SlackHTTP) -> None:
+    shown = text_of(slack.command("contact add Jane Doe <mailto:jane@acme.com|jane@acme.com> at Acme"))
+    assert "Added contact" in shown, shown
+    assert [c.email for c in rows(slack, Contact)] == ["jane@acme.com"]
+
+
+@pytest.mark.parametrize(
+    ("command", "said"),
+    [
+        ("deal edit Acme renewal title=", "A deal's title can't be empty"),
+        ('deal edit Acme renewal title=""', "A deal's title can't be empty"),
+        ("contact edit Jane Doe name=", "A contact's name can't be empty"),
+    ],
+)
+def test_an_empty_title_or_name_is_refused_by_name(slack: SlackHTTP, command: str, said: str) -> None:
+    slack.command("contact add Jane Doe at Acme")
+    slack.command("deal add Acme renewal $48k")
+    shown = text_of(slack.command(command))
+    assert said in shown and "What should change" not in shown, shown
+    assert [d.title for d in rows(slack, Deal)] == ["Acme renewal"]
+    assert [c.name for c in rows(slack, Contact)] == ["Jane Doe"]
+
+
+def test_a_task_not_found_is_quoted_as_written(slack: SlackHTTP) -> None:
+    slack.command("task add chase Initech legal on the MSA friday")
+    shown = text_of(slack.command("task done nonexistent task"))
+    assert "“nonexistent task”" in shown, shown
+    assert "Done" in text_of(slack.command("task done chase initech legal"))
