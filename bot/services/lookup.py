@@ -492,7 +492,9 @@ def tagged(s: Session, column: Any, tag: str) -> Any:
             column.op("<>")(text("'[]'::jsonb")),
             cast(lowered, JSONB).op("@>")(literal([wanted], JSONB)),
         )
-    return lowered.like('%"' + wanted.replace("%", "") + '"%')
+    # Elsewhere (SQLite) the same "not empty" lets a page walk the partial index of tagged records
+    # (migration 0033) rather than every record in name order.
+    return and_(column.op("<>")(text("'[]'")), lowered.like('%"' + wanted.replace("%", "") + '"%'))
 
 
 # A list's count stops here: "1,000+ contacts" says what a person needs, and counting 400,000 customers
