@@ -775,3 +775,27 @@ def test_report_subscriptions_come_and_go_with_every_other_row_kept(empty_url: s
         assert "report_subscriptions" in inspect(engine).get_table_names()
     finally:
         engine.dispose()
+
+
+def test_a_database_that_reached_0023_before_0024_0025_and_0027_existed_is_caught_up(empty_url: str) -> None:
+    """0024, 0025 and 0027 were put before 0023 after 0023 had been the released head: a database at 0023
+    from then lacks what they make. The upgrade after 0023 makes it, and the schema is the models'."""
+    from sqlalchemy import text
+
+    engine = make_engine(empty_url)
+    try:
+        upgrade(engine, "0023")
+        with engine.begin() as conn:
+            # The database as that release left it: none of the three migrations' objects.
+            conn.execute(text("DROP TABLE report_subscriptions"))
+            for index in ("ix_deals_closed", "ix_deals_created", "ix_interactions_occurred"):
+                conn.execute(text(f"DROP INDEX {index}"))
+            if engine.dialect.name == "postgresql":
+                conn.execute(text("DROP INDEX ix_contacts_tagged_name"))
+                conn.execute(text("DROP INDEX ix_companies_tagged_name"))
+        upgrade(engine)
+        with engine.connect() as conn:
+            assert inspect(conn).has_table("report_subscriptions")
+            assert schema_diff(conn) == []
+    finally:
+        engine.dispose()
