@@ -133,7 +133,7 @@ def bars_png(
     (e.g. an amount and its weighted part), each labelled with its value. One scale only: callers with
     several currencies draw one chart per currency, never adding them."""
     fig = Figure(figsize=(7, 0.45 * max(len(labels), 3) * max(len(series), 1) + 1.2), dpi=100)
-    FigureCanvasAgg(fig)
+    canvas = FigureCanvasAgg(fig)
     ax = fig.subplots()
     height = 0.8 / max(len(series), 1)
     top = max((v for _, values in series for v in values), default=0.0) or 1.0
@@ -157,7 +157,7 @@ def bars_png(
     if len(series) > 1:
         ax.legend(loc="lower right", fontsize=8, frameon=False)
     ax.set_title(title)
-    _fit(fig.canvas, list(labels), _short(top * 1.2), xlabel, title)
+    _fit(canvas, list(labels), _short(top * 1.2), xlabel, title)
     out = io.BytesIO()
     fig.savefig(out, format="png")
     return out.getvalue()
