@@ -179,20 +179,16 @@ def _slip_pass(
     if len(rare) < 2:
         rare = [w for w in telling if w in sorted(telling, key=lambda w: rarity[w])[:2]]
     telling = rare
-    if index == "trgm":
-        # Whole words through the full-text index of the names; a word its parser would split ("jean-luc")
-        # is left to the ranking after.
+    if index == "trgm" or (index == "fts" and _has_words_table(session, kind)):
+        # Whole words: through the full-text index of the names (PostgreSQL) or SQLite's table of their
+        # words (migration 0032: the lists of a few words, not of every three letters of each, and those
+        # of "thi" are most names'). A word the tokenizers would split ("jean-luc") is left to the ranking.
         groups = [sorted(found[w]) for w in telling if all(f.isalnum() for f in found[w])]
         if not groups:
             return None
-        query = " & ".join("(" + " | ".join(group) + ")" for group in groups)
-        return func.to_tsvector("simple", key).op("@@")(func.to_tsquery("simple", query))  # type: ignore[no-any-return]
-    if index == "fts" and _has_words_table(session, kind):
-        # SQLite's table of the names' words (migration 0032): the lists of a few words, not of every
-        # three letters of each (those of "thi" are most names').
-        groups = [sorted(found[w]) for w in telling if all(f.isalnum() for f in found[w])]
-        if not groups:
-            return None
+        if index == "trgm":
+            query = " & ".join("(" + " | ".join(group) + ")" for group in groups)
+            return func.to_tsvector("simple", key).op("@@")(func.to_tsquery("simple", query))  # type: ignore[no-any-return]
         match = " AND ".join("(" + " OR ".join(_quoted(f) for f in group) + ")" for group in groups)
         return model.id.in_(_fts_match(words_table(kind), match))
     if index == "fts":
@@ -375,55 +371,42 @@ def _common_words(session: Session, index: str) -> dict[str, float]:
     return _COMMON[cache_key]
 
 
-_INDEXES: dict[tuple[str, str], str | None] = {}
-_NAMED: dict[tuple[str, str], bool] = {}
+_FOUND: dict[tuple[str, str, str], bool] = {}
+
+
+def _exists(session: Session, kind: str, name: str) -> bool:
+    """Whether the database has index (PostgreSQL) or table (SQLite) ``name``: the catalogue is asked
+    once per database, since migrations, not requests, make them."""
+    bind = session.get_bind()
+    cache_key = (bind.engine.url.render_as_string(hide_password=True), kind, name)
+    if cache_key not in _FOUND:
+        sql = (
+            "SELECT 1 FROM pg_indexes WHERE indexname = :n"
+            if kind == "index"
+            else "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = :n"
+        )
+        _FOUND[cache_key] = session.execute(text(sql), {"n": name}).first() is not None
+    return _FOUND[cache_key]
 
 
 def _has_index(session: Session, name: str) -> bool:
-    """PostgreSQL: whether index ``name`` is there (asked once per database)."""
-    bind = session.get_bind()
-    cache_key = (bind.engine.url.render_as_string(hide_password=True), name)
-    if cache_key not in _NAMED:
-        found = session.execute(text("SELECT 1 FROM pg_indexes WHERE indexname = :n"), {"n": name}).first()
-        _NAMED[cache_key] = found is not None
-    return _NAMED[cache_key]
-
-
-_WORDS: dict[tuple[str, str], bool] = {}
+    """PostgreSQL: whether index ``name`` is there."""
+    return _exists(session, "index", name)
 
 
 def _has_words_table(session: Session, table_name: str) -> bool:
-    """SQLite: whether the FTS5 table of ``table_name``'s words is there (asked once per database)."""
-    bind = session.get_bind()
-    cache_key = (bind.engine.url.render_as_string(hide_password=True), table_name)
-    if cache_key not in _WORDS:
-        found = session.execute(
-            text("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = :n"),
-            {"n": words_table(table_name)},
-        ).first()
-        _WORDS[cache_key] = found is not None
-    return _WORDS[cache_key]
+    """SQLite: whether the FTS5 table of ``table_name``'s words (migration 0032) is there."""
+    return _exists(session, "table", words_table(table_name))
 
 
 def search_index(session: Session, table_name: str) -> str | None:
-    """Which text index serves lookups in ``table_name`` here: "trgm", "fts" or none (asked once per database)."""
-    bind = session.get_bind()
-    cache_key = (bind.engine.url.render_as_string(hide_password=True), table_name)
-    if cache_key not in _INDEXES:
-        name = search_table(table_name)
-        if bind.dialect.name == "postgresql":
-            found = session.execute(
-                text("SELECT 1 FROM pg_indexes WHERE indexname = :n"), {"n": f"ix_{name}"}
-            ).first()
-            _INDEXES[cache_key] = "trgm" if found else None
-        elif bind.dialect.name == "sqlite":
-            found = session.execute(
-                text("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = :n"), {"n": name}
-            ).first()
-            _INDEXES[cache_key] = "fts" if found else None
-        else:
-            _INDEXES[cache_key] = None
-    return _INDEXES[cache_key]
+    """Which text index serves lookups in ``table_name`` here: "trgm", "fts" or none."""
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        return "trgm" if _exists(session, "index", f"ix_{search_table(table_name)}") else None
+    if dialect == "sqlite":
+        return "fts" if _exists(session, "table", search_table(table_name)) else None
+    return None
 
 
 # Words a reference carries that say nothing about which record it is.
