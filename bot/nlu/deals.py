@@ -26,7 +26,7 @@ from .base import (
 )
 from .dates import DateSpan
 from .money import currency_said
-from .text import find_money, looks_like_person
+from .text import COMPANY_SUFFIX, find_money, looks_like_person
 from .vocab import STAGE_WORDS
 
 
@@ -827,13 +827,16 @@ def create_deal_from(m: Msg, pos: int) -> Result:
         if p
         and not rc.fullmatch(r"(?:and|the|a|an|it|new|(?:new\s+|an?\s+)?(?:deal|opp|opportunity))", p, re.I)
     ]
-    if parts:
+    if parts and not _same_name(parts[0], slots.get("company")):
         slots["title"] = _deal_ref(parts[0]) or parts[0]
-    elif "company" in slots and "title" not in slots:
-        pass
     if not slots:
         return "unknown", 0.35, {}
     return "create_deal", 0.9, slots
+
+
+def _same_name(a: str, b: str | None) -> bool:
+    """The company said again is not a deal title ("new deal Volvo Cars kr 350 000": no title given)."""
+    return b is not None and rc.sub(r"\W+", " ", a).strip().lower() == rc.sub(r"\W+", " ", b).strip().lower()
 
 
 _UPDATE_CUE = rc.compiled(
@@ -861,7 +864,12 @@ def rule_create_deal(m: Msg) -> Result | None:
                 r"(?i)\b(?:renewal|expansion|upsell|pilot|deal|project|rollout|license|add-on)\b", title
             )
         ):
-            got[2]["company"] = title  # "new opp Initech 20k": the one name is the company
+            got[2]["company"] = title
+            # "new opp Initech 20k": the one name is the company, and the deal is not named (the bot names it);
+            # "create deal Hanbit Logistics WMS": a product's acronym after the company names the deal too
+            last = title.split()[-1]
+            if len(title.split()) == 1 or not (last.isupper() and last.lower().rstrip(".") not in COMPANY_SUFFIX):
+                del got[2]["title"]
         return got
     # "Soylent renewal - $22k - closing 1/15": a deal card with no verb
     card = rc.match(

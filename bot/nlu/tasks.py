@@ -221,8 +221,9 @@ def list_tasks(m: Msg, conf: float) -> Result:
         slots["scope"] = "today"
     elif rc.search(r"\bweek\b|\bweekly\b|\b7 days\b|\bnext few days\b|\bupcoming\b|\bcoming up\b", low):
         slots["scope"] = "week"
-    else:
+    elif rc.search(r"\ball\b|\beverything\b|\bevery\b|\bopen\b|\bpending\b|\boutstanding\b|\bremaining\b", low):
         slots["scope"] = "all"
+    # otherwise no scope was named (a day such as "tomorrow" is not one): the bot lists the open tasks
     return "list_tasks", conf, slots
 
 
