@@ -21,14 +21,12 @@ CASES = load_cases("cases.jsonl")
 # Cases the parser still gets wrong under the strict check, each with what it writes that the person did not
 # say (or says wrongly). Strict: once one passes, this list must lose it.
 KNOWN_GAPS = {
-    "visited the Umbrella plant yesterday with Carlos": "invented summary: the summary is only names/dates/places the other slots already hold",
     "texted Sam to confirm tomorrow's meeting": "invented follow_up: a meeting being confirmed is not a follow-up",
     "show all tasks": "invented assignee: 'all'/'who has' asks about everyone, not the sender",
     "call with Priya: she's leaving Initech next month": "invented follow_up: news about the customer (leaving, signing, deciding, replying) is not a follow-up for the rep",
     "quick note - Acme CFO is on leave till Jan": "wrong company: the company swallows the contact's title ('Acme CFO')",
     "email from Priya: they're signing next week": "invented follow_up: news about the customer (leaving, signing, deciding, replying) is not a follow-up for the rep",
     "remind the team to update their forecasts by Friday": "invented assignee: 'the team' is not the sender",
-    "in-person meeting at Globex HQ with Tom and Priya yesterday": "invented summary: the summary is only names/dates/places the other slots already hold",
     "log note: Tom prefers email over calls": "invented company: a word of the message taken as the company",
     "show all overdue": "invented assignee: 'all'/'who has' asks about everyone, not the sender",
     "demo'd analytics module to Oscorp's CTO": "invented company: a word of the message taken as the company; invented summary: the summary is only names/dates/places the other slots already hold",

@@ -58,7 +58,6 @@ KNOWN_GAPS = {
     "call w Mark @ Delmont Packaging. he's leaving the co end of month, need new champion": "invented follow_up: news about the customer (leaving, signing, deciding, replying) is not a follow-up for the rep",
     "note for Ana de la Rosa: prefers calls after 3pm ET, never fridays": "invented follow_up: news about the customer (leaving, signing, deciding, replying) is not a follow-up for the rep",
     "had a great convo with Tunde Bakare at Eko Logistics! sending proposal tmrw": "invented kind: 'chat'/'convo'/'check-in' does not say call or meeting",
-    "met w/ Ahmed & Sons Trading LLC reps at Gitex on 10/14": "invented summary: the summary is only names/dates/places the other slots already hold",
     "remind me to send the MSA to Patrick O'Connor on Friday": "wrong contact: the contact's full name is cut at the apostrophe",
     "<@U07QWERTY1> follow up w/ Kroll Manufacturing on the scanner order EOD pls": "invented contact: the company is not named; this is a company taken as a contact",
     "remind me next monday to send the renewal notice to Oakridge Veterinary": "invented contact: the company is not named; this is a company taken as a contact",
