@@ -25,7 +25,7 @@ from .base import (
     tidy,
 )
 from .dates import DateSpan
-from .text import EMAIL, LEGAL_FORM, clean, role_title
+from .text import EMAIL, LEGAL_FORM, clean, ends_in_legal_form, role_title
 from .vocab import FIRST_NAMES, NAME_STOP
 
 _LOG_ADJ = (
@@ -277,7 +277,14 @@ def _log_header(m: Msg, pos: int, kind: str) -> tuple[Slots, int]:
             and person_like(company, default=len(company.split()) >= 2 and company.split()[-1][:1].isupper())
         ):
             name, company = company, name  # "at Pym Technologies w/ Hope van Dyne"
-        if company:
+        if company and ends_in_legal_form(name):
+            # "visited kuda technologies ltd in yaba": a name with a legal form is the company, and what
+            # follows it is a person ("… with Tom") or a place ("… in yaba")
+            slots["company"] = name
+            if person_like(company, default=False):
+                slots["contact"] = company
+            end = cend
+        elif company:
             slots["contact"], slots["company"] = name, company
             end = cend
             tail = PLACE_TAIL.match(m.text, end)
@@ -675,6 +682,29 @@ _TOLD_AFTER = rc.compiled(
 )
 
 
+# News told in a clause of its own: "they're expanding into Ghana", "budget approved for Q1", "very friendly"
+_NEWS = rc.compiled(
+    r"\b(?:they|she|he|it|we)(?:'re|’re|'s|’s|\s+are|\s+is)\s+(?!going\b|gonna\b)[a-z]+ing\b"
+    r"|\b(?!(?:need|feed|speed|seed|proceed|exceed|succeed|embed|bed|red|shed|wed|fed)\b)[a-z]{3,}ed\b"
+    r"|\b(?:very|super|really|quite|so)\s+(?:friendly|positive|engaged|warm|cold|receptive|keen|open)\b"
+    r"|\bno (?:business|shop) talk\b"
+)
+
+
+def _news_after(rest: str) -> bool:
+    """What follows a meeting's header with a bare weekday tells whether it happened: what was said or how
+    it went makes it last Monday's; a purpose ("to discuss…", "re pricing", "need to prep") a plan."""
+    sep = rc.match(r"\s*(?:[,;:.]|[-–—]+)\s*", rest)
+    if not sep:
+        return bool(_REPORTED.search(rest))
+    body = rest[sep.end() :]
+    if _TODO_LEAD.match(body) or rc.match(
+        r"(?:to|for|re|about|agenda|prep|need|pls|please|let's|lets|bring|don't|dont|will|i'll|we'll)\b", body
+    ):
+        return False
+    return bool(_REPORTED.search(body) or _TOLD_AFTER.search(body) or _NEWS.search(body))
+
+
 def _told_today(m: Msg, ahead: list[DateSpan], hdr_stop: int) -> bool:
     """ "call with X at 2pm today — they want 15% off": a time later today in the header, then what was said
     (not what is to be done, nor what it is for), is a call told the same day; a plan says its purpose."""
@@ -792,7 +822,7 @@ def _cue(m: Msg) -> tuple[str, int, Slots, DateSpan | None] | None:
             if (
                 ahead
                 and all(_BARE_WEEKDAY.fullmatch(s.text.lower()) for s in ahead)
-                and _REPORTED.search(m.low[hdr_stop:])
+                and _news_after(m.low[hdr_stop:])
             ):
                 done = True  # "lunch w/ Tom on monday, talked expansion": told in the past, so last Monday
             if ahead and not done and _told_today(m, ahead, hdr_stop):
