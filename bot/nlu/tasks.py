@@ -211,7 +211,11 @@ def list_tasks(m: Msg, conf: float) -> Result:
     low = m.low
     slots: Slots = {}
     who = _who(
-        m, team_words=r"\b(?:team|everyone|everybody|anyone|anybody|all of us|whole team|the team's|team's)\b"
+        m,
+        # "who has overdue tasks?", "show all overdue": about everyone, not the sender ("all my tasks" is mine)
+        team_words=r"\b(?:team|everyone|everybody|anyone|anybody|all of us|whole team|the team's|team's)\b"
+        r"|^(?:who|which\s+(?:reps?|people|of\s+us))\s+(?:has|have|had|got|'s\s+got|is|are)\b"
+        r"|^(?:show|list|see|view|get)?\s*(?:me\s+)?all\s+(?!my\b|of\s+my\b)",
     )
     if who:
         slots["assignee"] = who

@@ -667,9 +667,15 @@ class CRM(ServiceBase):
         )
 
     def list_tasks(
-        self, actor: Actor, *, assignee: str | None = None, scope: str = "all", limit: int = 25
+        self,
+        actor: Actor,
+        *,
+        assignee: str | None = None,
+        scope: str = "all",
+        limit: int = 25,
+        everyone: bool = False,
     ) -> list[TaskView]:
-        return self.tasks.list_tasks(actor, assignee=assignee, scope=scope, limit=limit)
+        return self.tasks.list_tasks(actor, assignee=assignee, scope=scope, limit=limit, everyone=everyone)
 
     def task(self, actor: Actor, task_id: int) -> TaskView:
         return self.tasks.task(actor, task_id)
