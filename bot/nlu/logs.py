@@ -400,12 +400,12 @@ _FOLLOW_CUE = rc.compiled(
 )
 
 
-# With no date, only the rep's own next step or a thing the customer asked the rep for ("they asked for
-# references") makes a follow-up: a wish ("she wants pricing", "legal wants changes") is news for the summary.
+# With no date, only the rep's own next step makes a follow-up: a wish or a request ("she wants pricing",
+# "he asked for a sandbox") is news for the summary until the rep says when to act on it.
 _OWN_NEXT_STEP = rc.compiled(
     r"\bfollow(?:ing)?[\s\-]?up\b|\bnext steps?\b|\bcircle back\b|\bcheck in\b|\bget back to\b|\bremind me\b"
     r"|\b(?:i|we)\s+(?:still\s+)?(?:need|have|got)\s+to\b|\b(?:i|we)\s+(?:will|should|must)\b|\bwill send\b|\bto send\b"
-    r"|\bsend (?:her|him|them)\b|\bi'll\b|\bwe'll\b|\bpromised\b|\basked (?:us |me )?for\b|\brequested\b|(?<!she )(?<!he )(?<!they )(?<!who )\bneed to\b"
+    r"|\bsend (?:her|him|them)\b|\bi'll\b|\bwe'll\b|\bpromised\b|(?<!she )(?<!he )(?<!they )(?<!who )\bneed to\b"
 )
 
 
@@ -901,9 +901,33 @@ def _todo_start(m: Msg, rest_start: int) -> int | None:
     return None
 
 
+# The rep's own next step said outright: it makes a follow-up whatever else the clause says
+_REP_CUE = rc.compiled(
+    r"\bfollow(?:ing)?[\s\-]?up\b|\bf/u\b|\bnext steps?\b|\bremind me\b|\bcircle back\b|\bpromised\b|\bwill send\b"
+    r"|\b(?:i|we)(?:'ll|’ll|\s+will|\s+need|\s+have|\s+got|\s+must|\s+should)\b"
+)
+# News about the customer, told with a date: what they are doing (leaving, signing, deciding, replying,
+# confirming), not what they ask of us ("she wants a demo next Tuesday" stays a follow-up)
+_THEIR_NEWS = rc.compiled(
+    r"^(?:(?:and|but|so|plus|also)\s+)?(?:(?:she|he|they|it|the\s+customer|the\s+client|(?:our\s+|their\s+|the\s+)?champion"
+    r"(?:\s+\([^)]*\))?)(?:'s|'re|'ll|’s|’re|’ll|\s+is|\s+are|\s+will|\s+was|\s+were|\s+has|\s+have|\s+said|\s+says"
+    r"|\s+confirmed|\s+mentioned|\s+told us|\s+plans?|\s+hopes?|\s+expects?)?\s+"
+    r"(?!(?:want|wants|wanted|need|needs|needed|asked|ask|requested|request|would\s+like|'d\s+like|like|expect|expects)\b)"
+    r"|(?:the\s+)?(?:decision|signature|signing|go[\s\-]?live|kick[\s\-]?off|po|purchase\s+order)\b"
+    # "texted Sam to confirm tomorrow's meeting": the message's purpose, already done
+    r"|to\s+(?:confirm|reconfirm)\b"
+    # "…and will decide by the end of the month", "prefers calls after 3pm": their side, subject understood
+    r"|will\s+(?:decide|sign|confirm|reply|respond|let\s+us\s+know|get\s+back|come\s+back|revert|approve)\b"
+    r"|(?:prefers|likes|hates|is\s+(?:out|away|off|back))\b)"
+)
+
+
 def _timeline_only(m: Msg, s: DateSpan, clause: tuple[int, int]) -> bool:
     """A date in a clause that says when something happens on their side, with nothing for us to do."""
     text = m.low[clause[0] : clause[1]]
+    lead = rc.sub(r"^[\s,;:.!?\-–—]+", "", text)
+    if not _REP_CUE.search(text) and not _ACTION.match(lead) and _THEIR_NEWS.match(lead):
+        return True
     if (
         _ACTION.match(text)
         or _TO_DO.search(text)
@@ -996,6 +1020,9 @@ def _follow_up(m: Msg, rest_start: int, occurred: DateSpan | None, summary: str)
         return fu
     if summary:
         for cs, ce in split_clauses(m.low[rest_start:], rest_start):
+            lead = rc.sub(r"^[\s,;:.!?\-–—]+", "", m.low[cs:ce])
+            if _THEIR_NEWS.match(lead) and not _REP_CUE.search(lead):
+                continue  # "she'll get back to us after Thanksgiving": their next step, not ours
             if _OWN_NEXT_STEP.search(m.low[cs:ce]) or (
                 _TO_DO.search(m.low[cs:ce])
                 and rc.search(r"\bwhen (?:she|he|they)\S* (?:is |are |gets? )?back\b", m.low[cs:ce])
