@@ -1,0 +1,18 @@
+"""A newcomer's first day with the bot, as typed: each case here once answered with something other than
+what the help promises."""
+
+from __future__ import annotations
+
+from models import Company, Deal
+from tests.handlers.helpers import rows
+from tests.support.slackhttp import SlackHTTP, text_of
+
+
+def test_a_deal_edit_sets_its_company_and_contact_by_name(slack: SlackHTTP) -> None:
+    slack.command("contact add Peter Gibbons peter@initech.com at Initech")
+    slack.command("deal add Initech upsell 7k")
+    shown = text_of(slack.command("deal edit Initech upsell company=Initech contact=Peter Gibbons"))
+    assert "Updated Initech upsell" in shown and "What should change" not in shown, shown
+    (deal,) = rows(slack, Deal)
+    (company,) = rows(slack, Company)
+    assert deal.company_id == company.id and deal.contact_id is not None
