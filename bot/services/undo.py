@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import func, select, update
@@ -28,7 +27,7 @@ from bot.services.stage_moves import is_move, restore_moves
 from bot.services.subscriptions import Schedule, next_run
 from bot.services.tasks import find_task, rearm_reminder
 from bot.services.tenancy import with_deleted
-from bot.services.text import fold
+from bot.services.text import fold, money
 from bot.services.timeline import QUIET, Timeline, timeline
 from bot.services.views import Undone, UndoPreview
 from bot.services.workspace import Workspaces, role_now
@@ -148,7 +147,7 @@ def _said(s: Session, obj: Any, key: str, value: Any) -> str:
         cls, column = _ID_NAMES[key]
         return str(s.scalar(select(column).where(cls.id == value)) or f"#{value}")
     if key == "amount":
-        return f"{Decimal(str(value)):,.2f} {getattr(obj, 'currency', '')}".strip()
+        return money(str(value), getattr(obj, "currency", None) or "").strip()
     if isinstance(value, list):
         return ", ".join(str(v) for v in value)
     return str(value)

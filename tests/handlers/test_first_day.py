@@ -16,3 +16,14 @@ def test_a_deal_edit_sets_its_company_and_contact_by_name(slack: SlackHTTP) -> N
     (deal,) = rows(slack, Deal)
     (company,) = rows(slack, Company)
     assert deal.company_id == company.id and deal.contact_id is not None
+
+
+def test_an_undone_amount_is_said_as_the_cards_say_it(slack: SlackHTTP) -> None:
+    slack.command("deal add Sakura pilot ¥2,500,000")
+    slack.command("deal amount Sakura pilot 3M")
+    shown = text_of(slack.command("undo"))
+    assert "amount back to ¥2,500,000" in shown, shown
+    slack.command("deal add Zurich pilot 1250.5 CHF")
+    slack.command("deal amount Zurich pilot 2000 CHF")
+    shown = text_of(slack.command("undo"))
+    assert "amount back to 1,250.50 CHF" in shown, shown
