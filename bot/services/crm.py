@@ -711,6 +711,11 @@ class CRM(ServiceBase):
         not said."""
         return self.undo_log.timeline(actor, ref, record_type, offset=offset)
 
+    def named_exactly(self, actor: Actor, ref: Ref) -> tuple[str, int] | None:
+        """The one deal, contact or company named exactly ``ref`` (its type and id), for a reference
+        whose type was not said: "Initech" is the company before it is one of Initech's deals."""
+        return self.undo_log.named_exactly(actor, ref)
+
     def history(self, actor: Actor, record_type: str, record_id: int, limit: int = 20) -> list[AuditEvent]:
         return self.undo_log.history(actor, record_type, record_id, limit)
 

@@ -290,6 +290,12 @@ class UndoLog(Service):
                 raise NotFound("record.not_found", kind="deal, contact or company", ref=str(ref))
             raise missing
 
+    def named_exactly(self, actor: Actor, ref: Ref) -> tuple[str, int] | None:
+        """The type and id of the one deal, contact or company whose whole name is ``ref``."""
+        with self.read(actor) as s:
+            exact = _named_exactly(s, ref)
+            return (exact[0], exact[1]) if exact is not None else None
+
     def history(self, actor: Actor, record_type: str, record_id: int, limit: int = 20) -> list[AuditEvent]:
         with self.read(actor) as s:
             return list(

@@ -27,3 +27,17 @@ def test_an_undone_amount_is_said_as_the_cards_say_it(slack: SlackHTTP) -> None:
     slack.command("deal amount Zurich pilot 2000 CHF")
     shown = text_of(slack.command("undo"))
     assert "amount back to 1,250.50 CHF" in shown, shown
+
+
+def test_a_company_named_exactly_is_shown_and_deleted_before_its_deals(slack: SlackHTTP) -> None:
+    slack.command("company add Initech, initech.com")
+    slack.command("deal add Initech licenses 9k company=Initech")
+    slack.command("deal add Initech migration 22k company=Initech")
+    shown = text_of(slack.dm("show Initech"))
+    assert "more than one deal" not in shown and "initech.com" in shown, shown
+    asked = slack.command("delete Initech")
+    assert "Delete company Initech?" in text_of(asked), text_of(asked)
+    shown = text_of(slack.dm("tag Initech as vip"))
+    assert "Tagged Initech" in shown, shown
+    # A name that is only part of a record's still finds it.
+    assert "Initech licenses" in text_of(slack.dm("show Initech licenses"))
