@@ -194,7 +194,7 @@ def company_details(d: CompanyDetails, tz: str, currency: str, edit: Any = None)
         ("Industry", esc(c.industry or "—")),
         ("Lifecycle", c.lifecycle),
         ("Owner", user(c.owner_slack_id)),
-        ("Tags", esc(", ".join(c.tags) or "—")),
+        ("Tags", " ".join(f"#{esc(t)}" for t in c.tags) or "—"),
         ("People", str(d.contact_count)),
         ("Open deals", f"{deals_count(d.open_deal_count)} · {moneys(d.open_amounts, currency)}"),
     ]

@@ -41,3 +41,10 @@ def test_a_company_named_exactly_is_shown_and_deleted_before_its_deals(slack: Sl
     assert "Tagged Initech" in shown, shown
     # A name that is only part of a record's still finds it.
     assert "Initech licenses" in text_of(slack.dm("show Initech licenses"))
+
+
+def test_a_company_card_shows_its_tags_as_a_contact_card_does(slack: SlackHTTP) -> None:
+    slack.command("company add Sakura Robotics, sakura.jp tags=vip,apac")
+    slack.command("contact add Kenji Sato kenji@sakura.jp at Sakura Robotics tags=hot")
+    assert "#vip #apac" in text_of(slack.command("company show Sakura Robotics"))
+    assert "#hot" in text_of(slack.command("contact show Kenji Sato"))
