@@ -535,7 +535,8 @@ TEMPLATES: dict[str, Template] = {
     "webhook.exists": Template("That URL is already webhook #{id}.", _WEBHOOKS),
     "webhook.not_found": Template("There is no webhook #{ref}.", _WEBHOOKS),
     "webhook.number": Template(
-        lambda d: f"“{esc(d['value'])}” is not a webhook number.", "For example: /crm webhooks remove 2"
+        lambda d: f"“{esc(d['value'])}” is not a webhook number." if d["value"].strip() else "Which webhook?",
+        "Give its number from /crm webhooks, for example: /crm webhooks remove 2",
     ),
     "webhook.verb": Template(
         lambda d: f"“{esc(d['value'])}” is not something I do with webhooks.",

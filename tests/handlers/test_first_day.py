@@ -48,3 +48,8 @@ def test_a_company_card_shows_its_tags_as_a_contact_card_does(slack: SlackHTTP) 
     slack.command("contact add Kenji Sato kenji@sakura.jp at Sakura Robotics tags=hot")
     assert "#vip #apac" in text_of(slack.command("company show Sakura Robotics"))
     assert "#hot" in text_of(slack.command("contact show Kenji Sato"))
+
+
+def test_a_webhook_verb_with_no_number_asks_which(slack: SlackHTTP) -> None:
+    shown = text_of(slack.command("webhooks remove"))
+    assert "Which webhook?" in shown and "“”" not in shown and "/crm webhooks" in shown, shown
