@@ -10,7 +10,7 @@ from datetime import date
 from typing import Any
 
 from bot.blocks import cards
-from bot.blocks.common import context, moneys, section, user
+from bot.blocks.common import context, esc, moneys, section, user
 from bot.blocks.reports import compose
 from bot.commands.registry import Ctx, Reply
 from bot.dispatch import execute, understand, wrong_form
@@ -156,7 +156,9 @@ def report_verb(ctx: Ctx, args: str) -> Reply:
         slots = dict(read.get("slots") or {}) if read.get("intent") == "report" else {}
         intent = {"intent": "report", "slots": {**slots, "measure": measure}}
     if intent.get("intent") != "report":
-        return wrong_form(REPORT_VERB, args)
+        # "/crm report revenue": say which reports there are rather than only the form
+        problem = f"I don't know a report in “{esc(text)}”. Reports: {MEASURES}." if text else None
+        return wrong_form(REPORT_VERB, args, problem)
     if quiet:
         intent["slots"]["inactive_days"] = int(quiet.group(1))
     if pipeline:
@@ -164,10 +166,11 @@ def report_verb(ctx: Ctx, args: str) -> Reply:
     return execute(ctx, intent)
 
 
+MEASURES = "won, lost, win rate, activity, cycle, funnel, velocity, forecast, quota, customers, satisfaction"
 REPORT_VERB = Verb(
     "report",
     "report MEASURE [PERIOD] [@someone|mine] [pipeline NAME]",
-    "Reports: won, lost, win rate, activity, cycle, funnel, velocity, forecast, quota, customers, satisfaction."
+    f"Reports: {MEASURES}."
     " Every pipeline's deals unless `pipeline NAME` keeps it to one (not quota, activity or satisfaction).",
     "Pipeline",
     (

@@ -53,3 +53,9 @@ def test_a_company_card_shows_its_tags_as_a_contact_card_does(slack: SlackHTTP) 
 def test_a_webhook_verb_with_no_number_asks_which(slack: SlackHTTP) -> None:
     shown = text_of(slack.command("webhooks remove"))
     assert "Which webhook?" in shown and "“”" not in shown and "/crm webhooks" in shown, shown
+
+
+def test_a_report_that_is_not_one_is_answered_with_the_reports_there_are(slack: SlackHTTP) -> None:
+    shown = text_of(slack.command("report revenue"))
+    assert "“revenue”" in shown and "won, lost, win rate" in shown and "satisfaction" in shown, shown
+    assert "needs more than that" in text_of(slack.command("report"))
