@@ -59,3 +59,12 @@ def test_a_report_that_is_not_one_is_answered_with_the_reports_there_are(slack: 
     shown = text_of(slack.command("report revenue"))
     assert "“revenue”" in shown and "won, lost, win rate" in shown and "satisfaction" in shown, shown
     assert "needs more than that" in text_of(slack.command("report"))
+
+
+def test_a_look_alike_deal_shows_its_amount_as_every_card_does(slack: SlackHTTP) -> None:
+    slack.command("deal add Petrobras expansion 500k BRL")
+    slack.command("deal add Acme renewal $48k")
+    shown = text_of(slack.command("deal add Petrobras expansion 600k BRL"))
+    assert "(500,000 BRL, " in shown and "BRL 500,000" not in shown, shown
+    shown = text_of(slack.command("deal add Acme renewal 50k"))
+    assert "($48,000, " in shown, shown
