@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from models import Company, Deal
 from tests.handlers.helpers import rows
-from tests.support.slackhttp import SlackHTTP, text_of
+from tests.support.slackhttp import ANN, SlackHTTP, text_of
 
 
 def test_a_deal_edit_sets_its_company_and_contact_by_name(slack: SlackHTTP) -> None:
@@ -68,3 +68,24 @@ def test_a_look_alike_deal_shows_its_amount_as_every_card_does(slack: SlackHTTP)
     assert "(500,000 BRL, " in shown and "BRL 500,000" not in shown, shown
     shown = text_of(slack.command("deal add Acme renewal 50k"))
     assert "($48,000, " in shown, shown
+
+
+def test_a_report_named_by_its_measure_alone_or_with_whose(slack: SlackHTTP) -> None:
+    slack.command("deal add Acme renewal $48k")
+    slack.command("deal move Acme renewal to won")
+    slack.command("deal add Wayne pilot $12k")
+    slack.command("deal move Wayne pilot to lost")
+    for command, said in [
+        ("report won", "The team's deals won"),
+        ("report lost", "The team's deals lost"),
+        ("report won mine", f"<@{ANN}>'s deals won"),
+        (f"report won <@{ANN}|ann>", f"<@{ANN}>'s deals won"),
+        ("report win rate mine", f"<@{ANN}>'s win rate"),
+    ]:
+        shown = text_of(slack.command(command))
+        assert said in shown and "Acme renewal" not in shown.split("\n")[0], (command, shown)
+    assert "1 deal · $48,000" in text_of(slack.command("report won"))
+    # Nothing about a deal called "report" was changed on the way.
+    assert "Updated" not in text_of(slack.command("report won team"))
+    shown = text_of(slack.command("report won blah"))
+    assert "“won blah”" in shown and "/crm report MEASURE" in shown, shown
