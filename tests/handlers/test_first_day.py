@@ -89,3 +89,10 @@ def test_a_report_named_by_its_measure_alone_or_with_whose(slack: SlackHTTP) -> 
     assert "Updated" not in text_of(slack.command("report won team"))
     shown = text_of(slack.command("report won blah"))
     assert "“won blah”" in shown and "/crm report MEASURE" in shown, shown
+
+
+def test_a_negative_amount_in_an_edit_is_called_negative_as_in_an_add(slack: SlackHTTP) -> None:
+    slack.command("deal add Acme renewal $48k")
+    shown = text_of(slack.command("deal edit Acme renewal amount=-1"))
+    assert "“-1” is a negative amount" in shown, shown
+    assert [d.amount for d in rows(slack, Deal)] == [48000]
