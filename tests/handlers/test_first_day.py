@@ -96,3 +96,11 @@ def test_a_negative_amount_in_an_edit_is_called_negative_as_in_an_add(slack: Sla
     shown = text_of(slack.command("deal edit Acme renewal amount=-1"))
     assert "“-1” is a negative amount" in shown, shown
     assert [d.amount for d in rows(slack, Deal)] == [48000]
+
+
+def test_a_year_so_far_is_set_beside_the_same_days_of_last_year(slack: SlackHTTP) -> None:
+    # Wednesday 18 November 2026: the customers report's year so far is 1 January to today.
+    slack.command("deal add Acme renewal $48k company=Acme")
+    slack.command("deal move Acme renewal to won")
+    shown = text_of(slack.command("report customers"))
+    assert "bought in Wed 1 Jan – Tue 18 Nov 2025" in shown, shown
