@@ -52,7 +52,10 @@ def test_an_export_imports_back_into_an_empty_workspace_with_nothing_lost(
     seed_demo(crm, "T1", team_name="Old")
     first = cli_db / "old.zip"
     assert main(["export", "--workspace", "T1", str(first)]) == 0
-    assert "exported to" in capsys.readouterr().out
+    said = capsys.readouterr().out
+    # Counted as people say it: "7 companies", never "7 company".
+    assert "exported to" in said and "companies, " in said and "audit events" in said, said
+    assert "company," not in said and " deal," not in said, said
     with zipfile.ZipFile(first) as z:
         assert {"audit.csv", "imports.csv"} <= set(z.namelist())
         with z.open("audit.csv") as raw:
