@@ -166,6 +166,10 @@ class CRM(ServiceBase):
     def workspace_currency(self, actor: Actor) -> str:
         return self.workspaces.workspace_currency(actor)
 
+    def require(self, actor: Actor, action: str) -> None:
+        """Refuse a workspace-wide action (a key of policy.ACTIONS) the actor's role does not allow."""
+        self.workspaces.require(actor, action)
+
     # ---- companies and contacts ------------------------------------------------------------------
 
     def find_companies(self, actor: Actor, query: str, limit: int = 5) -> list[CompanyView]:

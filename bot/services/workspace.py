@@ -249,6 +249,11 @@ class Workspaces(Service):
         with self.read(actor) as s:
             return user_view(find_teammate(s, actor, ref))
 
+    def require(self, actor: Actor, action: str) -> None:
+        """Refuse a workspace-wide action the actor's role does not allow, naming who may."""
+        with self.read(actor) as s:
+            policy.require(s, actor, action)
+
     def workspace_currency(self, actor: Actor) -> str:
         with self.read(actor) as s:
             ws = s.get(Workspace, actor.workspace_id)

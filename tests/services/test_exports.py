@@ -106,7 +106,9 @@ def test_only_managers_and_admins_export(crm: CRM, cli_db: Path, capsys: pytest.
     with pytest.raises(Forbidden):
         Exporter(crm.sessions).run(rep, cli_db / "x.zip")
     assert main(["export", "--as", rep.slack_id, str(cli_db / "x.zip")]) == 2
-    assert "Only managers and admins may export" in capsys.readouterr().err
+    said = capsys.readouterr().err
+    assert "Only a manager or an admin can export the workspace's records" in said, said
+    assert "Ask " in said, said
 
 
 def test_the_command_line_import_reports_bad_rows_and_undoes(
