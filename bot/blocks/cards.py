@@ -65,7 +65,9 @@ def contact_line(c: ContactView) -> str:
 def deal_line(d: DealView) -> str:
     bits = [f"*{esc(d.title)}*", d.stage_name, money(d.amount, d.currency)]
     if d.close_date:
-        bits.append(f"closes {day(d.close_date)}")
+        # A won or lost deal keeps the date it was expected on (its card says so too); "closes" would
+        # read as still to come.
+        bits.append(f"{'expected close' if d.is_closed else 'closes'} {day(d.close_date)}")
     if d.company:
         bits.append(esc(d.company))
     if d.tags:

@@ -104,3 +104,13 @@ def test_a_year_so_far_is_set_beside_the_same_days_of_last_year(slack: SlackHTTP
     slack.command("deal move Acme renewal to won")
     shown = text_of(slack.command("report customers"))
     assert "bought in Wed 1 Jan – Tue 18 Nov 2025" in shown, shown
+
+
+def test_a_won_deal_is_not_said_to_close_on_its_expected_day(slack: SlackHTTP) -> None:
+    slack.command("deal add Acme renewal $48k closing Dec 18")
+    shown = text_of(slack.command("deal move Acme renewal to won"))
+    assert "Won · $48,000 · expected close Fri 18 Dec 2026" in shown, shown
+    listed = text_of(slack.command("deals won"))
+    assert "expected close Fri 18 Dec 2026" in listed and "closes" not in listed, listed
+    slack.command("deal add Globex pilot $15k closing Dec 26")
+    assert "closes Sat 26 Dec 2026" in text_of(slack.command("deals team"))
