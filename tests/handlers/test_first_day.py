@@ -114,3 +114,11 @@ def test_a_won_deal_is_not_said_to_close_on_its_expected_day(slack: SlackHTTP) -
     assert "expected close Fri 18 Dec 2026" in listed and "closes" not in listed, listed
     slack.command("deal add Globex pilot $15k closing Dec 26")
     assert "closes Sat 26 Dec 2026" in text_of(slack.command("deals team"))
+
+
+def test_the_history_says_which_change_was_undone(slack: SlackHTTP) -> None:
+    slack.command("deal add Sakura pilot ¥2,500,000")
+    slack.command("deal amount Sakura pilot 3M")
+    slack.command("undo")
+    shown = text_of(slack.command("history Sakura pilot"))
+    assert "undid a change: amount ¥3,000,000 → ¥2,500,000" in shown, shown
