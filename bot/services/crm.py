@@ -166,6 +166,10 @@ class CRM(ServiceBase):
     def workspace_currency(self, actor: Actor) -> str:
         return self.workspaces.workspace_currency(actor)
 
+    def set_workspace_currency(self, actor: Actor, code: str) -> Written:
+        """The currency amounts said without one are read in (managers and admins)."""
+        return self.workspaces.set_workspace_currency(actor, code)
+
     def require(self, actor: Actor, action: str) -> None:
         """Refuse a workspace-wide action (a key of policy.ACTIONS) the actor's role does not allow."""
         self.workspaces.require(actor, action)

@@ -15,7 +15,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.services import policy
+from bot.services import fields, policy
 from bot.services.base import Actor, Op, Service, change, skip_check
 from bot.services.errors import Conflict, Invalid, NotFound
 from bot.services.people import find_teammate
@@ -248,6 +248,19 @@ class Workspaces(Service):
         """The teammate a person named: Slack id, name, first name, possessive, "me" (bot.services.people)."""
         with self.read(actor) as s:
             return user_view(find_teammate(s, actor, ref))
+
+    def set_workspace_currency(self, actor: Actor, code: str) -> Written:
+        """The currency an amount said without one is read in (managers and admins); amounts already
+        saved keep theirs, as nothing is ever converted. ``changed`` is empty when it already was."""
+        with self.op(actor) as op:
+            policy.require(op.session, actor, "settings")
+            wanted = fields.currency(code, "")
+            ws = op.session.get(Workspace, actor.workspace_id, with_for_update=True)
+            assert ws is not None
+            if ws.default_currency == wanted:
+                return Written(op.id)
+            was, ws.default_currency = ws.default_currency, wanted
+            return Written(op.id, changed={"currency": (was, wanted)})
 
     def require(self, actor: Actor, action: str) -> None:
         """Refuse a workspace-wide action the actor's role does not allow, naming who may."""

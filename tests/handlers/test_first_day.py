@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from models import Company, Deal
 from tests.handlers.helpers import rows
-from tests.support.slackhttp import ANN, SlackHTTP, text_of
+from tests.support.slackhttp import ANN, BOB, SlackHTTP, text_of
 
 
 def test_a_deal_edit_sets_its_company_and_contact_by_name(slack: SlackHTTP) -> None:
@@ -122,3 +122,21 @@ def test_the_history_says_which_change_was_undone(slack: SlackHTTP) -> None:
     slack.command("undo")
     shown = text_of(slack.command("history Sakura pilot"))
     assert "undid a change: amount ¥3,000,000 → ¥2,500,000" in shown, shown
+
+
+def test_an_admin_sets_the_currency_amounts_are_read_in_and_can_undo_it(slack: SlackHTTP) -> None:
+    slack.command("help")  # Ann is the admin
+    assert "read as USD" in text_of(slack.command("currency"))
+    slack.command("deal add Acme renewal 48k")
+    changed = slack.command("currency eur")
+    shown = text_of(changed)
+    assert "EUR (was USD)" in shown and "nothing is converted" in shown, shown
+    slack.command("deal add Globex pilot 15k")
+    amounts = {d.title: (d.amount, d.currency) for d in rows(slack, Deal)}
+    assert amounts == {"Acme renewal": (48000, "USD"), "Globex pilot": (15000, "EUR")}, amounts
+    assert "“euro”" in text_of(slack.command("currency euro"))
+    refused = text_of(slack.command("currency GBP", user=BOB))
+    assert "Only a manager or an admin" in refused, refused
+    assert "read as EUR" in text_of(slack.command("currency", user=BOB))
+    slack.press(changed, "Undo")
+    assert "read as USD" in text_of(slack.command("currency"))
