@@ -131,8 +131,14 @@ class CRM(ServiceBase):
 
     # ---- workspaces and people -------------------------------------------------------------------
 
-    def ensure_workspace(self, team_id: str, name: str | None = None, default_tz: str | None = None) -> int:
-        return self.workspaces.ensure_workspace(team_id, name, default_tz)
+    def ensure_workspace(
+        self,
+        team_id: str,
+        name: str | None = None,
+        default_tz: str | None = None,
+        default_currency: str | None = None,
+    ) -> int:
+        return self.workspaces.ensure_workspace(team_id, name, default_tz, default_currency)
 
     def actor(self, team_id: str, slack_id: str) -> Actor | None:
         return self.workspaces.actor(team_id, slack_id)

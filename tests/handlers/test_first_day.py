@@ -3,9 +3,17 @@ what the help promises."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import Engine
+
+from bot.clock import ManualClock
+from bot.db import make_session_factory
 from models import Company, Deal
 from tests.handlers.helpers import rows
-from tests.support.slackhttp import ANN, BOB, SlackHTTP, text_of
+from tests.support.fakeslack import FakeSlack
+from tests.support.slackhttp import ANN, BOB, Front, SlackHTTP, text_of
 
 
 def test_a_deal_edit_sets_its_company_and_contact_by_name(slack: SlackHTTP) -> None:
@@ -140,3 +148,27 @@ def test_an_admin_sets_the_currency_amounts_are_read_in_and_can_undo_it(slack: S
     assert "read as EUR" in text_of(slack.command("currency", user=BOB))
     slack.press(changed, "Undo")
     assert "read as USD" in text_of(slack.command("currency"))
+
+
+@pytest.fixture
+def slack_in_euros(fake: FakeSlack, front: Front, engine: Engine, clock: ManualClock) -> Iterator[SlackHTTP]:
+    """The app as an operator starts it with CRM_DEFAULT_CURRENCY=EUR."""
+    fake.reset()
+    fake.faults.clear()
+    server = SlackHTTP.start(
+        fake,
+        engine.url.render_as_string(hide_password=False),
+        clock=clock,
+        sessions=make_session_factory(engine),
+        front=front,
+        default_currency="EUR",
+    )
+    yield server
+    server.finish()
+
+
+def test_crm_default_currency_is_the_currency_of_a_new_workspace(slack_in_euros: SlackHTTP) -> None:
+    slack = slack_in_euros
+    slack.command("deal add Acme renewal 48k")
+    assert [(d.amount, d.currency) for d in rows(slack, Deal)] == [(48000, "EUR")]
+    assert "read as EUR" in text_of(slack.command("currency"))
