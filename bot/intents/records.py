@@ -115,7 +115,9 @@ def list_contacts(ctx: Ctx, filters: dict[str, Any]) -> Reply:
     total, found = ctx.crm.list_contacts(ctx.actor, **filters, offset=(page - 1) * PAGE, limit=PAGE)
     said = []
     if filters.get("lifecycle"):
-        said.append(f"{filters['lifecycle']}s")
+        # "customers", "advocates", but "loyal" is not a noun: "loyal ones"
+        life = str(filters["lifecycle"])
+        said.append("loyal ones" if life == "loyal" else f"{life}s")
     if filters.get("tag"):
         said.append(f"tagged {filters['tag']}")
     if filters.get("owner"):

@@ -172,3 +172,9 @@ def test_crm_default_currency_is_the_currency_of_a_new_workspace(slack_in_euros:
     slack.command("deal add Acme renewal 48k")
     assert [(d.amount, d.currency) for d in rows(slack, Deal)] == [(48000, "EUR")]
     assert "read as EUR" in text_of(slack.command("currency"))
+
+
+def test_a_list_of_loyal_contacts_is_not_called_loyals(slack: SlackHTTP) -> None:
+    slack.command("contact add Jane Doe jane@acme.com lifecycle=loyal")
+    shown = text_of(slack.command("contact list loyal"))
+    assert "1 contact · loyal ones" in shown and "loyals" not in shown, shown
