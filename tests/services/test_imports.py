@@ -381,5 +381,5 @@ def test_an_owner_is_found_by_first_name_as_in_a_message_when_one_person_has_it(
     owners = {c.email: c.owner_id for c in rows(crm, Contact)}
     assert owners["mia@x.io"] == bob.user_id
     assert owners["tom@x.io"] == crm.teammate(ann, "UCARA").id
-    # Two people are called Cara: which one is not guessed.
-    assert "“cara” is not anyone" in report(out)[1][1]
+    # Two people are called Cara: which one is not guessed, and the reason says so.
+    assert "“cara” is more than one person" in report(out)[1][1]

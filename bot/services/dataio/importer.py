@@ -413,6 +413,7 @@ def _context(conn: Connection, actor: Actor, dates: str) -> Context:
     for word, ids in short.items():
         if len(ids) == 1:
             users.setdefault(word, next(iter(ids)))
+    shared = {word for word, ids in short.items() if len(ids) > 1 and word not in users}
     stages: dict[str, int] = {}
     closed: set[int] = set()
     first = None
@@ -482,6 +483,7 @@ def _context(conn: Connection, actor: Actor, dates: str) -> Context:
         in_pipeline,
         first_stage,
         domains=domains,
+        shared_names=shared,
     )
 
 
