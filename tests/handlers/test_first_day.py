@@ -178,3 +178,8 @@ def test_a_list_of_loyal_contacts_is_not_called_loyals(slack: SlackHTTP) -> None
     slack.command("contact add Jane Doe jane@acme.com lifecycle=loyal")
     shown = text_of(slack.command("contact list loyal"))
     assert "1 contact · loyal ones" in shown and "loyals" not in shown, shown
+
+
+def test_a_form_it_cannot_read_is_echoed_as_typed_not_as_slacks_markup(slack: SlackHTTP) -> None:
+    shown = text_of(slack.command("deals <#CSTRATEGIC|strategic>"))
+    assert "“#strategic”" in shown and "<#" not in shown and "&lt;" not in shown, shown
