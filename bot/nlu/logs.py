@@ -400,12 +400,12 @@ _FOLLOW_CUE = rc.compiled(
 )
 
 
-# With no date, only the rep's own next step makes a follow-up: a wish or a request ("she wants pricing",
-# "he asked for a sandbox") is news for the summary until the rep says when to act on it.
+# With no date, only the rep's own next step or a thing the customer asked the rep for ("they asked for
+# references") makes a follow-up: a wish ("she wants pricing", "legal wants changes") is news for the summary.
 _OWN_NEXT_STEP = rc.compiled(
     r"\bfollow(?:ing)?[\s\-]?up\b|\bnext steps?\b|\bcircle back\b|\bcheck in\b|\bget back to\b|\bremind me\b"
     r"|\b(?:i|we)\s+(?:still\s+)?(?:need|have|got)\s+to\b|\b(?:i|we)\s+(?:will|should|must)\b|\bwill send\b|\bto send\b"
-    r"|\bsend (?:her|him|them)\b|\bi'll\b|\bwe'll\b|\bpromised\b|(?<!she )(?<!he )(?<!they )(?<!who )\bneed to\b"
+    r"|\bsend (?:her|him|them)\b|\bi'll\b|\bwe'll\b|\bpromised\b|\basked (?:us |me )?for\b|\brequested\b|(?<!she )(?<!he )(?<!they )(?<!who )\bneed to\b"
 )
 
 
@@ -913,7 +913,7 @@ _THEIR_NEWS = rc.compiled(
     r"(?:\s+\([^)]*\))?)(?:'s|'re|'ll|’s|’re|’ll|\s+is|\s+are|\s+will|\s+was|\s+were|\s+has|\s+have|\s+said|\s+says"
     r"|\s+confirmed|\s+mentioned|\s+told us|\s+plans?|\s+hopes?|\s+expects?)?\s+"
     r"(?!(?:want|wants|wanted|need|needs|needed|asked|ask|requested|request|would\s+like|'d\s+like|like|expect|expects)\b)"
-    r"|(?:the\s+)?(?:decision|signature|signing|go[\s\-]?live|kick[\s\-]?off|po|purchase\s+order)\b"
+    r"|(?:the\s+)?(?:decision|signature|signing|go[\s\-]?live|kick[\s\-]?off(?!\s+(?:mtg|meeting|call))|po|purchase\s+order)\b"
     # "texted Sam to confirm tomorrow's meeting": the message's purpose, already done
     r"|to\s+(?:confirm|reconfirm)\b"
     # "…and will decide by the end of the month", "prefers calls after 3pm": their side, subject understood
@@ -926,7 +926,17 @@ def _timeline_only(m: Msg, s: DateSpan, clause: tuple[int, int]) -> bool:
     """A date in a clause that says when something happens on their side, with nothing for us to do."""
     text = m.low[clause[0] : clause[1]]
     lead = rc.sub(r"^[\s,;:.!?\-–—]+", "", text)
-    if not _REP_CUE.search(text) and not _ACTION.match(lead) and _THEIR_NEWS.match(lead):
+    if (
+        not _REP_CUE.search(text)
+        and not _ACTION.match(lead)
+        and _THEIR_NEWS.match(lead)
+        # "he confirmed the demo for Tuesday 2pm": a meeting with us on the calendar is ours to attend (but
+        # "texted Sam to confirm tomorrow's meeting" was the confirming, done)
+        and (
+            rc.match(r"to\s+(?:confirm|reconfirm)\b", lead)
+            or not rc.search(r"\b(?:demo|call|meeting|mtg|visit|onsite|lunch|dinner|workshop|kickoff)\b", text)
+        )
+    ):
         return True
     if (
         _ACTION.match(text)
