@@ -934,7 +934,9 @@ def _timeline_only(m: Msg, s: DateSpan, clause: tuple[int, int]) -> bool:
         # "texted Sam to confirm tomorrow's meeting" was the confirming, done)
         and (
             rc.match(r"to\s+(?:confirm|reconfirm)\b", lead)
-            or not rc.search(r"\b(?:demo|call|meeting|mtg|visit|onsite|lunch|dinner|workshop|kickoff)\b", text)
+            or not rc.search(
+                r"\b(?:demo|call|meeting|mtg|visit|onsite|lunch|dinner|workshop|kickoff)\b", text
+            )
         )
     ):
         return True
