@@ -772,7 +772,9 @@ def _update_contact(m: Msg) -> Result | None:
         v_low = v.lower()
         lc = lifecycle_in(" is " + v_low)
         tm = rc.match(
-            r"(?:the\s+|a\s+|an\s+|our\s+|their\s+|new\s+)*(?P<t>.+?)(?:\s+(?:at|of|@|for)\s+(?P<co>[A-Z][\w&.\-]*(?:['’][A-Z][\w&.\-]*)?(?:\s+[A-Z][\w&.\-]*(?:['’][A-Z][\w&.\-]*)?){0,2}))?[\s.!]*$",
+            # "Head of Procurement": "of" before a department is part of the title, not a company
+            rf"(?:the\s+|a\s+|an\s+|our\s+|their\s+|new\s+)*(?P<t>.+?)(?:\s+(?:at|of(?!\s+(?i:{_DEPARTMENTS})\b)|@|for)\s+"
+            r"(?P<co>[A-Z][\w&.\-]*(?:['’][A-Z][\w&.\-]*)?(?:\s+[A-Z][\w&.\-]*(?:['’][A-Z][\w&.\-]*)?){0,2}))?[\s.!]*$",
             v,
         )
         t_raw = tm.group("t") if tm else v

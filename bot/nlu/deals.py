@@ -458,6 +458,12 @@ def rule_update_deal(m: Msg) -> Result | None:
             continue
         if rc.search(r"\b(?:quotas?|targets?|goals?)$|^(?:the\s+)?(?:pipeline\s+)?stages?\b|\bstage$", d_low):
             continue  # "set bob's quota to 100k", "rename the Demo stage": no deal is named
+        if rc.search(
+            r"\b(?:tasks?|todos?|reminders?|currency|time\s*zone|timezone|language|settings?|defaults?|password|"
+            r"meeting|call|standup|sync|1:1)$",
+            d_low,
+        ):
+            continue  # "push the call Raj task to Friday", "set the default currency to EUR": no deal is named
         if (
             "v" in dm.groupdict()
             and dm.group("v")

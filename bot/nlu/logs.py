@@ -207,8 +207,8 @@ def _log_header(m: Msg, pos: int, kind: str) -> tuple[Slots, int]:
                     slots["summary"] = skipped  # "emailed the proposal to Priya"
                 break
     name = strip_org_tail(name)
-    if name and GENERIC_PLACE.fullmatch(name.lower()):
-        name = ""  # "met Jane at the conference": where, not who
+    if name and (GENERIC_PLACE.fullmatch(name.lower()) or name.lower() in ("self", "myself", "me", "file")):
+        name = ""  # "met Jane at the conference": where, not who; "note to self": the rep
     if name and not any(s.start < end and p < s.end for s in m.spans):
         # Who was called or written to is usually a person: a full name of two or three capitalised words
         # that is not shaped like a company ("emailed Chukwuemeka Okafor the SOW"), or any name the next
@@ -511,7 +511,10 @@ _NAME_CO_KIND = rc.compiled(
 _NAME_NOTE = rc.compiled(
     r"^(?!(?i:the|a|an|my|our|quick|short|new|another|important|meeting|call|demo|lunch|status|deal|pipeline|"
     r"weekly|daily|team|general|random|side)\b)"
-    r"(?P<n>[A-Za-z][\w&'.\-]*(?:\s+[A-Za-z][\w&'.\-]*){0,2}?)\s+(?:notes?|update|fyi)\s*[:\-–—]\s*(?P<rest>.+)$"
+    # "log note: …", "logged a note: …": the verb that files the note is not whom it is about
+    r"(?!(?i:log|logged|logging|add|added|adding|record|recorded|make|made|take|took|leave|left|put|jot|jotted|"
+    r"write|wrote|save|saved|internal|private|personal)\b)"
+    r"(?P<n>[A-Za-z][\w&'.\-]*(?:\s+(?!(?i:a|an|the|to|my|our)\b)[A-Za-z][\w&'.\-]*){0,2}?)\s+(?:notes?|update|fyi)\s*[:\-–—]\s*(?P<rest>.+)$"
 )
 
 
@@ -740,6 +743,9 @@ def _cue(m: Msg) -> tuple[str, int, Slots, DateSpan | None] | None:
         m.low,
     ):
         return None  # "note to self: call Omar back…" is a to-do; "note to self: Oscorp's year ends in March" a note
+    ns = rc.match(r"(?:note to self|note for myself)\s*[:\-–—]?\s*", m.low)
+    if ns:
+        return "note", ns.end(), {}, None
     # "… log this as a note on Acme: pricing approved": the instruction can come after some context
     li = rc.search(
         r"\blog (?:this|that|it)(?: as)? (?:a |an )?(?P<k>note|call|meeting|email|message|demo|lunch)\b",

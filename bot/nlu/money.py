@@ -186,6 +186,7 @@ SCALES = {
     "bn": 1e9,
     "mrd": 1e9,
     "billion": 1e9,
+    "trillion": 1e12,
     "lakh": 1e5,
     "lakhs": 1e5,
     "lac": 1e5,
@@ -237,7 +238,7 @@ _PRE_RX = (
 _SUFFIX_WORDS_RX = "|".join(sorted((w for w in SUFFIX_WORDS if w.isalpha()), key=len, reverse=True))
 _POST_RX = rf"[€£$¥₹₩₺₫₽]|zł|kč|(?i:kr)(?![\w])|(?:{_ISO_RX})(?![\w])|(?i:(?:{ISO_LOWER_RX}|{_SUFFIX_WORDS_RX})(?![\w]))"
 _SCALE_RX = (
-    r"(?:k|K|mm|MM|mn|mil|m|M|bn|b|B|thousand|million|millions|billion|grand|(?i:mio|mrd|tsd)\.?"
+    r"(?:k|K|mm|MM|mn|mil|m|M|bn|b|B|thousand|million|millions|billion|trillion|grand|(?i:mio|mrd|tsd)\.?"
     r"|(?i:lakhs?|lacs?|crores?|cr|mi|milh[õo]es|millones|mln|mld)\.?|천만|천|만|万|억|億|조)"
 )
 _NUM_RX = (
@@ -337,7 +338,7 @@ _WORD_NUM = (
 )
 _SPELLED = rc.compiled(
     rf"(?<![\w-])(?P<words>(?:a|an|half\s+a|(?:{_WORD_NUM})(?:\s+hundred(?:\s+(?:and\s+)?(?:{_WORD_NUM}))?)?))\s+"
-    r"(?P<mult>thousand|grand|million|billion|lakhs?|lacs?|crores?)(?![\w])"
+    r"(?P<mult>thousand|grand|million|billion|trillion|lakhs?|lacs?|crores?)(?![\w])"
     rf"(?:\s+(?P<post>{_SUFFIX_WORDS_RX})(?![\w]))?"
     r"(?!\s*(?:%|percent|seats|users|licen|people|units|employees|staff|times|reasons|thanks|hours|days|weeks|months|years))",
     re.I,

@@ -332,6 +332,12 @@ def _command(m: Msg) -> Result | None:
             return ("complete_task", 0.95, {"task": t}) if t else ("unknown", 0.4, {})
         if not rest_low.strip() or rc.match(r"(list|show|mine|my|overdue|today|week|all|@)", rest_low):
             return list_tasks(m, conf=0.95)
+        if rc.match(r"(edit|reschedule|postpone|rename|delete|remove|reassign)\b", rest_low):
+            return (
+                "unknown",
+                0.5,
+                {},
+            )  # "task edit …": a task is changed from its card, not made from the words
         return task_from(m, rest_pos, conf=0.7)
     if verb in ("tasks", "todos"):
         return list_tasks(m, conf=0.95)
@@ -517,6 +523,12 @@ def _r_fallback(m: Msg) -> Result | None:
         )
         and not rc.search(r"\b(?:had|was|were|did|went|met|called|spoke|got)\b", low)
         and len(low.split()) >= 3
+        # "push the call Raj task to Friday": a change to a task that exists, not a new one
+        and not rc.search(
+            r"^(?:please\s+|pls\s+)?(?:push|move|reschedule|postpone|delay|bump|shift|change|edit|rename|reassign)\b"
+            r".*\b(?:task|todo|reminder)\b",
+            low,
+        )
     ):
         conf = (
             0.6

@@ -15,6 +15,7 @@ from .base import (
     date_ranges,
     first_future,
     mentions,
+    person_like,
     resolve_when,
     strip_quotes,
     tidy,
@@ -392,10 +393,16 @@ def task_from(m: Msg, pos: int, *, conf: float, teammate: str | None = None) -> 
             slots["due"] = due
     cm = rc.search(
         r"\b(?:call|email|e-mail|ping|text|meet|message|follow[\s\-]?up with|check in with|reach out to|get back to|"
-        r"send\b.{1,40}?\bto|sync with|touch base with|remind|invite|intro)\s+(?P<n>[A-Z][a-z]+(?:\s+(?:(?:Van|Thi|Văn|Thị)\s+)?[A-Z][a-z]+)?)",
+        r"send\b.{1,40}?\bto|sync with|touch base with|remind|invite|intro)\s+(?P<n>[A-Z][\w'’\-]+(?:\s+(?:(?:Van|Thi|Văn|Thị)\s+)?[A-Z][\w'’\-]+)?)",
         title,
     )
-    if cm and looks_like_person(cm.group("n")):
+    # "send the quote to Pied Piper", "check in with Massive Dynamic": a pair of words is a person only when
+    # it reads as one (a known first name, a family name's form), so no company is taken for a contact
+    if cm and (
+        person_like(cm.group("n"), default=False)
+        if " " in cm.group("n")
+        else looks_like_person(cm.group("n"))
+    ):
         slots["contact"] = cm.group("n")
     dm = rc.search(
         r"\b(?:for|on|re)\s+the\s+(?P<d>[A-Z][\w&.\-]*(?:['’][A-Z][\w&.\-]*)?(?:\s+[\w&.\-]+){0,2}?)\s+(?:deal|opportunity|opp)\b",

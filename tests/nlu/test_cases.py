@@ -27,7 +27,6 @@ KNOWN_GAPS = {
     "demo'd analytics module to Oscorp's CTO": "invented company: a word of the message taken as the company; invented summary: the summary is only names/dates/places the other slots already hold",
     "call recap - Oscorp: wants MSA changes, legal to review by 12/10": "invented follow_up: news about the customer (leaving, signing, deciding, replying) is not a follow-up for the rep",
     "Note to self: Oscorp fiscal year ends in March": "invented company: a word of the message taken as the company",
-    "check in with Massive Dynamic after Thanksgiving": "invented contact: the company is not named; this is a company taken as a contact",
     "logged call w/ Natalie (see <https://docs.google.com/doc|notes>)": "invented company: a word of the message taken as the company",
     "Zoe needs the SLA doc by Friday, can you remind me Thursday": "wrong title: the task title swallows 'by Friday, can you remind me'",
     "Aperture deal verbally won, paperwork next week": "invented close_date: no close date given (the date is of a call / the paperwork)",
