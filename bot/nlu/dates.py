@@ -278,6 +278,10 @@ def find_spans(low: str) -> list[DateSpan]:
             gd = {k: v for k, v in m.groupdict().items()}
             if kind == "slash":
                 mo, dd = int(gd["m"] or 0), int(gd["d"] or 0)
+                if 13 <= mo <= 31 and 1 <= dd <= 12:
+                    # "31/12/2026": no month 31, so the day comes first; "03/04" stays month first
+                    gd["m"], gd["d"] = gd["d"], gd["m"]
+                    mo, dd = dd, mo
                 if not (1 <= mo <= 12 and 1 <= dd <= 31):
                     continue
                 if (
@@ -544,12 +548,15 @@ def _year_for(today: date, mo: int, d: int, year: str | None, direction: Directi
     if year:
         return _safe_date(int(year), mo, d)
     step = -1 if direction == "past" else 1
-    # The nearest year, that way, that has the day: 29 February said in 2026 is 2028's.
-    for k in range(9):
-        cand = _safe_date(today.year + step * k, mo, d)
-        if cand is None or (direction == "future" and cand < today) or (direction == "past" and cand > today):
+    # The nearest year, that way, in which the day is not already behind (ahead): 29 February said in
+    # December 2026 is February 2027's, which has no 29th, so there is no day to read and the bot asks
+    # rather than jumping to 2028.
+    for k in range(2):
+        if k == 0 and (direction == "future" and (mo, d) < (today.month, today.day)):
             continue
-        return cand
+        if k == 0 and (direction == "past" and (mo, d) > (today.month, today.day)):
+            continue
+        return _safe_date(today.year + step * k, mo, d)
     return None
 
 

@@ -458,6 +458,10 @@ def rule_update_deal(m: Msg) -> Result | None:
             continue
         if rc.search(r"\b(?:quotas?|targets?|goals?)$|^(?:the\s+)?(?:pipeline\s+)?stages?\b|\bstage$", d_low):
             continue  # "set bob's quota to 100k", "rename the Demo stage": no deal is named
+        if rc.fullmatch(
+            r"(?:the\s+)?(?:reports?|numbers|results|stats|figures|won|lost|wins|losses|deals?)", d_low
+        ):
+            continue  # "report won last month": a report asked for, not a deal called "report"
         if rc.search(
             r"\b(?:tasks?|todos?|reminders?|currency|time\s*zone|timezone|language|settings?|defaults?|password|"
             r"meeting|call|standup|sync|1:1)$",
@@ -777,6 +781,15 @@ def create_deal_from(m: Msg, pos: int) -> Result:
     ):  # "create a deal: Brightline Media - ad analytics pilot - 15k - …": company, then what
         slots["company"], slots["title"] = card.group("co"), tidy(card.group("t"))
         cp = pos + card.end()
+    cut_at: list[tuple[int, int]] = []
+    if "company" not in slots and not rc.search(r"\b(?:with|w/)\s", m.low[pos:]):
+        # "new deal Sakura pilot 5k at Sakura Robotics": the company named last, after "at"
+        tail = rc.search(r"\s(?:at|@)\s+(?=[A-Z])", m.text[pos:])
+        if tail:
+            co, cend = name_at(m, pos + tail.end(), company=True)
+            if co and not person_like(co, default=False) and not m.text[cend:].strip(" .!"):
+                slots["company"] = co
+                cut_at.append((pos + tail.start(), cend))
     excl = [(s.start, s.end) for s in m.spans]
     money = [x for x in find_money(m.text, deal_context=True, exclude=excl) if x.start >= pos]
     if money:
@@ -784,7 +797,7 @@ def create_deal_from(m: Msg, pos: int) -> Result:
         if money[0].currency:
             slots["currency"] = money[0].currency
     cut: list[tuple[int, int]] = [(pos - 1 if pos else 0, cp)] if cp > pos else []
-    cut += [(x.start, x.end) for x in money]
+    cut += [(x.start, x.end) for x in money] + cut_at
     said_cur = currency_said(m.text[pos:]) if money else None
     if said_cur:  # "new deal with Globex for 30k, they pay in GBP": the currency said in words
         if "currency" not in slots:
@@ -820,7 +833,10 @@ def create_deal_from(m: Msg, pos: int) -> Result:
     elif "contact" in slots:
         pass
     else:
-        wm = rc.search(r"\b(?:with|w/)\s+(?P<n>[A-Za-z][a-z]+(?:\s+[A-Za-z][a-z]+)?)", m.text[cp:])
+        wm = rc.search(
+            r"\b(?:with|w/)\s+(?P<n>[A-Za-z][a-z]+(?:\s+(?!(?:at|from|of|for|in|on|to|and|by|re)\b)[A-Za-z][a-z]+)?)",
+            m.text[cp:],
+        )
         if wm and looks_like_person(wm.group("n")):
             slots["contact"] = wm.group("n")
             cut.append((cp + wm.start(), cp + wm.end()))

@@ -340,7 +340,20 @@ def _command(m: Msg) -> Result | None:
             )  # "task edit …": a task is changed from its card, not made from the words
         return task_from(m, rest_pos, conf=0.7)
     if verb in ("tasks", "todos"):
-        return list_tasks(m, conf=0.95)
+        got = list_tasks(m, conf=0.95)
+        named = rc.fullmatch(r"\s*(?:for\s+)?([a-z][\w\-]*)(?:'s)?\s*", rest_low)
+        if (
+            named
+            and teammate_name(named.group(1))
+            and not rc.fullmatch(
+                r"today|overdue|week|all|mine|my|list|show|due|open|pending|late|upcoming|me|everyone|team|pls|please",
+                named.group(1),
+            )
+        ):
+            # "/crm tasks bob": a teammate named without a mention, as written, for the bot to look up
+            word = m.text[rest_pos:].strip()
+            got[2]["assignee"] = rc.sub(r"^(?i:for)\s+|['’]s$", "", word)
+        return got
     if verb == "pipeline":
         return rule_report(m) or _pipeline(m, conf=0.97)  # "pipeline velocity last quarter" is a report
     return None  # "log ..." is free text already

@@ -7,10 +7,11 @@ A report is a question about results: "what did the team close this month?", "<@
 from __future__ import annotations
 
 import re
+from datetime import date
 
 from . import rx as rc
 from .base import Msg, Result, Slots, company_after, name_at, person_like, tidy
-from .dates import find_period
+from .dates import Period, find_period
 from .records import owner_of, teammate_name
 
 # --- measures, most specific first
@@ -128,6 +129,10 @@ def _owner(m: Msg) -> str | None:
     got = owner_of(m, own)
     if got:
         return got
+    # Slack leaves "@bob" as typed when it knows no such person: the name as written, for the bot to look up
+    typed = rc.search(r"(?<![\w.<@])@([A-Za-z][\w.\-]*[A-Za-z0-9]|[A-Za-z])", m.text)
+    if typed and not rc.fullmatch(r"[UW][A-Z0-9]{5,}", typed.group(1)):
+        return typed.group(1)
     dm = rc.search(
         r"\b(?:did|has|have|is|was|will)\s+(?P<n>[a-z][\w\-]*)\s+(?:close|closed|win|won|book|booked|sell|sold|lose|lost|"
         r"log|logged|make|made|do|done|hit|doing|tracking|trending|convert|converted)\b"
@@ -181,6 +186,11 @@ def rule_report(m: Msg) -> Result | None:
         return None
     forecast = measure == "forecast"
     period = find_period(low, m.now, forecast=forecast)
+    year = None if period else rc.search(r"(?<![\w/.\-])(20\d\d)(?![\w/.\-])", low)
+    if year and not any(sp.start <= year.start() < sp.end for sp in m.spans):
+        # "report won 2025": a year on its own is the whole year
+        y = int(year.group(1))
+        period = Period(year.start(), year.end(), date(y, 1, 1), date(y, 12, 31))
     # guards: what stays with the other intents
     if rc.search(r"\b(?:pipeline|pipe)\b", low) and measure in ("won", "forecast", "lost"):
         return None  # "how much is in the pipeline for Q4?": the pipeline as it stands
@@ -202,7 +212,11 @@ def rule_report(m: Msg) -> Result | None:
             or rc.search(r"\bhow\s+did\s+.+\s+(?:go|do)\b", low)
         ):
             return None
-        if not period and not rc.search(r"\b(?:what|how\s+much|how\s+many)\b.*\b(?:did|have|has)\b", low):
+        if (
+            not period
+            and not rc.search(r"\b(?:what|how\s+much|how\s+many)\b.*\b(?:did|have|has)\b", low)
+            and not rc.match(r"(?:run\s+|show\s+|give\s+me\s+)?(?:the\s+|a\s+)?report\b", low)
+        ):
             return None
         if rc.search(
             r"\b(?:the|this|that)\s+[\w\-]+(?:\s+[\w\-]+)?\s+(?:deal|opp|opportunity|renewal)\b", low
