@@ -1139,6 +1139,8 @@ def rule_log(m: Msg) -> Result | None:
         s
         for s in m.spans
         if p <= s.start < stop
+        # "to confirm thursday's onsite": the day of another meeting, not when this one happened
+        and m.low[s.end : s.end + 2] not in ("'s", "’s")
         and not rc.search(r"\b(?:by|until|till|due|before)\s*$", m.low[max(0, s.start - 8) : s.start])
         and not rc.match(r"(?:by|until|till|due|before)\b", s.text)
         and not rc.search(

@@ -924,6 +924,7 @@ def answer(r: Rule, m: Msg) -> dict[str, Any] | None:
         return None
     _restore_wording(slots, m.restore)
     _whole_company_names(slots, intent, m.text)
+    _no_team_or_event_as_record(slots, m.text)
     if intent == "log_interaction" and _says_nothing_new(slots, m):
         del slots["summary"]
     return {"intent": intent, "confidence": round(conf, 2), "slots": slots}
@@ -1005,6 +1006,30 @@ def _says_nothing_new(slots: Slots, m: Msg) -> bool:
         w.lower() in known or w.lower() in _FILLER or w[:1].isupper() and not w.isupper() or w.isdigit()
         for w in words
     )
+
+
+# A department is not a person ("call w/ procurement at Oscorp"), and a trade show or its booth is not the
+# company met there ("met Elena at the SaaStr booth")
+_DEPARTMENT_AS_CONTACT = rc.compiled(
+    r"(?i)(?:the\s+)?(?:procurement|purchasing|legal|finance|it|security|infosec|engineering|ops|operations|hr|"
+    r"marketing|sales|accounting|compliance|leadership|exec|executive|buying|product|support)(?:\s+(?:team|dept|department|folks|people|guys))?"
+)
+_EVENT_AFTER = rc.compiled(
+    r"\s+(?:booth|stand|dinner|conference|summit|expo|event|party|reception|meetup|afterparty|happy\s+hour|keynote|"
+    r"panel)\b",
+    re.I,
+)
+
+
+def _no_team_or_event_as_record(slots: Slots, text: str) -> None:
+    contact = slots.get("contact")
+    if isinstance(contact, str) and _DEPARTMENT_AS_CONTACT.fullmatch(contact.strip()):
+        del slots["contact"]
+    company = slots.get("company")
+    if isinstance(company, str) and company:
+        at = text.find(company)
+        if at >= 0 and _EVENT_AFTER.match(text, at + len(company)):
+            del slots["company"]
 
 
 def _whole_company_names(slots: Slots, intent: str, text: str) -> None:
