@@ -229,6 +229,10 @@ class Importer:
     def _transaction(self, actor: Actor) -> Iterator[Connection]:
         with self.sessions() as session:
             conn = session.connection()
+            if conn.dialect.name == "postgresql":
+                # The joins, windows and sorts over a million staged rows fit in memory instead of
+                # spilling to disk in dozens of batches; LOCAL, so it ends with the import.
+                conn.exec_driver_sql("SET LOCAL work_mem = '64MB'")
             try:
                 yield conn
             except BaseException:
