@@ -346,10 +346,10 @@ class Steps:
         key = next((k for k in ("name_key", "title_key") if k in names), None)
         if self.conn.dialect.name != "postgresql" or key is None:
             return names, select(*values).where(chosen).order_by(s.row_no)
-        # Written in the file's order, each row lands at a random place of every index on its name
-        # (and the first change to each page after a checkpoint logs the whole page): at 500,000 rows,
-        # twice the WAL and half as much time again as in the names' order. The ids are still drawn
-        # in the file's order (the sequence is read after the inner sort, before the outer one).
+        # Written in the file's order, each row lands at a random place of the indexes on its name
+        # (and the first change to each page after a checkpoint logs the whole page): 200,000 rows of
+        # different names took 12.4 s of the server's time that way, 8.0 s in the names' order. The ids
+        # are still drawn in the file's order (the sequence is read in the inner, row-ordered scan).
         if not linked:
             names, values = (
                 ["id", *names],
