@@ -29,7 +29,7 @@ from bot.services.dataio import matching
 from bot.services.dataio.cells import Context
 from bot.services.dataio.columns import CUSTOM, TYPE_NAMES, guess_mapping, label
 from bot.services.dataio.rows import RowReader
-from bot.services.dataio.staging import create, load, staging_table, table_of
+from bot.services.dataio.staging import create, loader, staging_table, table_of
 from bot.services.dataio.tabular import NotATable, Table
 from bot.services.errors import Forbidden, Invalid
 from bot.services.text import fold
@@ -190,8 +190,9 @@ class Importer:
             create(conn, stage)
             rows = RowReader(record_type, mapping, ctx, actor.user_id, started)
             with _report(report, headers) as bad_rows:
-                for chunk in _chunks(table, rows, result, bad_rows, clock, progress):
-                    load(conn, stage, chunk)
+                with loader(conn, stage) as load:
+                    for chunk in _chunks(table, rows, result, bad_rows, clock, progress):
+                        load(chunk)
                 _tell(progress, result, table, clock, "matching")
                 steps = matching.Steps(
                     conn,
