@@ -90,10 +90,10 @@ class Steps:
             self._repeats(s.match_id, s.match_id.is_not(None))
 
     def _index(self, *columns: str) -> None:
-        # SQLite reads the staged rows through these (its lookups go row by row). PostgreSQL hashes
-        # for its joins and sorts for its windows, never reading them, while each one made every
-        # later UPDATE of the staged rows write into it at random places: at a million rows, most of
-        # the matching's time.
+        # Kept for SQLite, whose plans read the staged rows through them. PostgreSQL hashes for its
+        # joins and sorts for its windows, never reading them, while each one made every later UPDATE
+        # of the staged rows write into it at random places: at a million rows, most of the
+        # matching's time.
         if self.conn.dialect.name == "sqlite":
             index(self.conn, self.stage, *columns)
 
