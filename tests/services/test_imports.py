@@ -175,6 +175,21 @@ def test_an_import_is_undone_whole_but_not_over_later_work(crm: CRM, ann: Actor)
         imp.undo(ann, result.batch_id)
 
 
+def test_new_records_are_numbered_in_the_files_order_whatever_their_names(
+    crm: CRM, ann: Actor, tmp_path: Path
+) -> None:
+    # PostgreSQL writes the new rows in their names' order (cheaper on the name indexes); the ids,
+    # and so what was added first, still follow the file.
+    path = tmp_path / "people.csv"
+    names = ["Zoe Young", "Adam Baker", "Mia Stone", "Ben Ash"]
+    path.write_text("Name,Email\n" + "".join(f"{n},{n.split()[0].lower()}@x.example\n" for n in names))
+    result = Importer(crm.sessions).run(ann, path, "contact")
+    assert result.created == 4
+    with crm.sessions() as s:
+        made = list(s.scalars(select(Contact.name).order_by(Contact.id)))
+    assert made == names
+
+
 def test_a_file_that_is_not_a_table_says_so(crm: CRM, ann: Actor, tmp_path: Path) -> None:
     pdf = tmp_path / "scan.csv"
     pdf.write_bytes(b"%PDF-1.4\n\x00\x01binary")

@@ -29,7 +29,7 @@ from bot.services.dataio import matching
 from bot.services.dataio.cells import Context
 from bot.services.dataio.columns import CUSTOM, TYPE_NAMES, guess_mapping, label
 from bot.services.dataio.rows import RowReader
-from bot.services.dataio.staging import create, load, staging_table, table_of
+from bot.services.dataio.staging import create, loader, staging_table, table_of
 from bot.services.dataio.tabular import NotATable, Table
 from bot.services.errors import Forbidden, Invalid
 from bot.services.text import fold
@@ -190,8 +190,9 @@ class Importer:
             create(conn, stage)
             rows = RowReader(record_type, mapping, ctx, actor.user_id, started)
             with _report(report, headers) as bad_rows:
-                for chunk in _chunks(table, rows, result, bad_rows, clock, progress):
-                    load(conn, stage, chunk)
+                with loader(conn, stage) as load:
+                    for chunk in _chunks(table, rows, result, bad_rows, clock, progress):
+                        load(chunk)
                 _tell(progress, result, table, clock, "matching")
                 steps = matching.Steps(
                     conn,
@@ -229,6 +230,10 @@ class Importer:
     def _transaction(self, actor: Actor) -> Iterator[Connection]:
         with self.sessions() as session:
             conn = session.connection()
+            if conn.dialect.name == "postgresql":
+                # The joins over a million staged rows spill to disk in two to four batches where
+                # they took 16 to 32; LOCAL, so it ends with the import.
+                conn.exec_driver_sql("SET LOCAL work_mem = '64MB'")
             try:
                 yield conn
             except BaseException:

@@ -8,7 +8,8 @@ record, so values move across with INSERT … SELECT unchanged) and the helpers 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any, cast
 
 from sqlalchemy import Column, Index, Integer, MetaData, String, Table, text
@@ -126,15 +127,28 @@ def index(conn: Connection, table: Table, *columns: str) -> None:
     Index(f"ix_stage_{'_'.join(columns)}", *(table.c[c] for c in columns), table.c.row_no).create(conn)
 
 
-def load(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> None:
-    """Append checked rows (each a dict of some of the table's columns) to the staging table."""
-    if not rows:
-        return
+@contextmanager
+def loader(conn: Connection, table: Table) -> Iterator[Callable[[Sequence[dict[str, Any]]], None]]:
+    """A function appending checked rows (each a dict of some of the table's columns) to the staging
+    table, for as long as the block lasts."""
     names = [c.name for c in table.c if c.name not in ("new_id", "dup")]
-    if conn.dialect.name == "postgresql":
-        _copy(conn, table, names, rows)
-    else:
-        _executemany(conn, table, names, rows)
+    if conn.dialect.name != "postgresql":
+        yield lambda rows: _executemany(conn, table, names, rows) if rows else None
+        return
+    json_cols = {c.name for c in table.c if c.type.__class__.__name__ in ("JSON", "JSONB", "Variant")}
+    json_cols |= {c.name for c in table.c if "JSON" in repr(c.type)}
+    to_json = [(i, json.dumps) for i, n in enumerate(names) if n in json_cols]
+    driver = conn.connection.driver_connection
+    assert driver is not None
+    # One COPY for the whole file: the server takes each chunk in while the next one is read and
+    # checked, where a COPY per chunk made the reading wait for the server at every chunk's end.
+    with driver.cursor() as cur, cur.copy(f"COPY {NAME} ({', '.join(names)}) FROM STDIN") as copy:
+
+        def put(rows: Sequence[dict[str, Any]]) -> None:
+            for values in _lists(rows, names, to_json):
+                copy.write_row(values)
+
+        yield put
 
 
 def _executemany(conn: Connection, table: Table, names: list[str], rows: Sequence[dict[str, Any]]) -> None:
@@ -158,14 +172,3 @@ def _lists(
             if (v := values[i]) is not None:
                 values[i] = to(v)
     return data
-
-
-def _copy(conn: Connection, table: Table, names: list[str], rows: Sequence[dict[str, Any]]) -> None:
-    json_cols = {c.name for c in table.c if c.type.__class__.__name__ in ("JSON", "JSONB", "Variant")}
-    json_cols |= {c.name for c in table.c if "JSON" in repr(c.type)}
-    driver = conn.connection.driver_connection
-    assert driver is not None
-    data = _lists(rows, names, [(i, json.dumps) for i, n in enumerate(names) if n in json_cols])
-    with driver.cursor() as cur, cur.copy(f"COPY {NAME} ({', '.join(names)}) FROM STDIN") as copy:
-        for values in data:
-            copy.write_row(values)
