@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 
 def _words(block: str) -> frozenset[str]:
     return frozenset(block.split())
@@ -454,5 +456,21 @@ SURNAMES: frozenset[str] = _words(
     """
 )
 
+
+def _plain(word: str) -> str:
+    """The word without its accents ("josé" -> "jose")."""
+    return "".join(c for c in unicodedata.normalize("NFKD", word) if not unicodedata.combining(c))
+
+
+class _Names(frozenset[str]):
+    """Names looked up with or without their accents: "José" is the list's "jose", "Zoë" its "zoe"."""
+
+    def __contains__(self, word: object) -> bool:
+        return frozenset.__contains__(self, word) or (
+            isinstance(word, str) and not word.isascii() and frozenset.__contains__(self, _plain(word))
+        )
+
+
 # one list of given names for every rule that asks "is this a person's first name?"
-FIRST_NAMES = FIRST_NAMES | WORLD_GIVEN_NAMES
+FIRST_NAMES = _Names(FIRST_NAMES | WORLD_GIVEN_NAMES)
+SURNAMES = _Names(SURNAMES)

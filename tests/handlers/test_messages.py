@@ -122,3 +122,13 @@ def test_share_after_a_question_in_words_posts_the_answer_to_the_channel(slack: 
     assert slack.send_event(event_callback(mention("share the deck with Jane by Friday"))).status == 200
     (private,) = slack.fake.wait_calls("chat.postEphemeral")
     assert private.params["user"] == ANN
+
+
+def test_a_first_name_written_with_its_accents_is_a_person_not_a_company(slack: SlackHTTP) -> None:
+    slack.command("contact add José Ortega jose@vandelay.com at Vandelay")
+    card = slack.dm("emailed José the contract draft")
+    assert "Logged an email with *José Ortega*" in text_of(card), text_of(card)
+    assert "company" not in text_of(card).lower()
+    (interaction,) = rows(slack, Interaction)
+    (jose,) = rows(slack, Contact)
+    assert interaction.contact_id == jose.id and interaction.summary == "the contract draft"
