@@ -304,6 +304,9 @@ def _command(m: Msg) -> Result | None:
             r"^(?:where|whose|with|that|who)\b|\b(?:more|less|fewer)\s+than\s+\d|[<>=]", rest_low
         ):
             return "unknown", 0.4, {}  # "contacts with more than 50 seats": a list by a field
+        tagged = rc.fullmatch(r"\s*(?:tagged\s+)?#([\w\-]+)\s*", rest_low)
+        if verb == "contacts" and tagged:
+            return "list_records", 0.9, {"record_type": "contact", "tag": tagged.group(1)}  # "/crm contacts #vip"
         if verb == "contacts" and rest_low.strip():
             q = rc.sub(r"^(?:at|from|for|in|of|named|called)\s+", "", tidy(m.text[rest_pos:]), flags=re.I)
             return "find_contact", 0.8, {"query": q}
@@ -314,6 +317,11 @@ def _command(m: Msg) -> Result | None:
             return create_deal_from(m, rest_pos + sm.end())
         if rc.match(r"(?:by|per)\s+(?:stage|owner|rep|person|amount|value|close date|month)\b", rest_low):
             return _pipeline(m, conf=0.8)  # "deals by stage"
+        tagged = rc.fullmatch(r"\s*(?:tagged\s+)?#([\w\-]+)\s*", rest_low)
+        if verb == "deals" and tagged:
+            return "list_records", 0.9, {"record_type": "deal", "tag": tagged.group(1)}  # "/crm deals #strategic"
+        if verb == "deals" and rc.fullmatch(r"\s*@[\w.\-]+\s*", rest_low):
+            return _pipeline(m, conf=0.9)  # "/crm deals @zed": their pipeline, like "/crm pipeline @zed"
         if verb == "deals" and rest_low.strip():
             return rule_report(m) or ("unknown", 0.5, {})  # "deals closing next month" is a forecast
         if verb == "deals" or rc.match(r"(show|list|view|info|get|find)\b", rest_low) or not rest_low.strip():
