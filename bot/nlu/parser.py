@@ -306,7 +306,11 @@ def _command(m: Msg) -> Result | None:
             return "unknown", 0.4, {}  # "contacts with more than 50 seats": a list by a field
         tagged = rc.fullmatch(r"\s*(?:tagged\s+)?#([\w\-]+)\s*", rest_low)
         if verb == "contacts" and tagged:
-            return "list_records", 0.9, {"record_type": "contact", "tag": tagged.group(1)}  # "/crm contacts #vip"
+            return (
+                "list_records",
+                0.9,
+                {"record_type": "contact", "tag": tagged.group(1)},
+            )  # "/crm contacts #vip"
         if verb == "contacts" and rest_low.strip():
             q = rc.sub(r"^(?:at|from|for|in|of|named|called)\s+", "", tidy(m.text[rest_pos:]), flags=re.I)
             return "find_contact", 0.8, {"query": q}
@@ -319,7 +323,11 @@ def _command(m: Msg) -> Result | None:
             return _pipeline(m, conf=0.8)  # "deals by stage"
         tagged = rc.fullmatch(r"\s*(?:tagged\s+)?#([\w\-]+)\s*", rest_low)
         if verb == "deals" and tagged:
-            return "list_records", 0.9, {"record_type": "deal", "tag": tagged.group(1)}  # "/crm deals #strategic"
+            return (
+                "list_records",
+                0.9,
+                {"record_type": "deal", "tag": tagged.group(1)},
+            )  # "/crm deals #strategic"
         if verb == "deals" and rc.fullmatch(r"\s*@[\w.\-]+\s*", rest_low):
             return _pipeline(m, conf=0.9)  # "/crm deals @zed": their pipeline, like "/crm pipeline @zed"
         if verb == "deals" and rest_low.strip():
@@ -647,7 +655,7 @@ RULES = ordered(
             "command",
             120,
             "create_contact find_contact update_contact create_deal update_deal create_task complete_task "
-            "list_tasks pipeline_summary report log_interaction unknown",
+            "list_tasks list_records pipeline_summary report log_interaction unknown",
             _command,
             "the old `/crm` verb forms rewritten into words: their first word decides",
             guard=r"^(?:contacts?|deals?|tasks?|todos?|log|pipeline|subscribe|unsubscribe|undo)\b",
