@@ -417,9 +417,7 @@ def _people(s: Any, ws: int) -> dict[int, str]:
 
 def _rows(s: Any, model: Any, ws: int) -> list[Any]:
     return list(
-        s.scalars(
-            select(model).where(model.workspace_id == ws).execution_options(include_deleted=True)
-        )
+        s.scalars(select(model).where(model.workspace_id == ws).execution_options(include_deleted=True))
     )
 
 
@@ -448,7 +446,9 @@ def database_view(crm: CRM, team_id: str) -> dict[str, list[tuple[Any, ...]]]:
         out: dict[str, list[tuple[Any, ...]]] = {
             "workspace": [(ws.default_currency, ws.default_tz, ws.stale_days)],
             "users": [(u.slack_id, u.name, u.email, u.tz, u.role) for u in _rows(s, User, ws.id)],
-            "fields": [(f.record_type, f.name, f.kind, tuple(f.choices)) for f in _rows(s, CustomField, ws.id)],
+            "fields": [
+                (f.record_type, f.name, f.kind, tuple(f.choices)) for f in _rows(s, CustomField, ws.id)
+            ],
             "companies": [
                 (*company[c.id], custom(c.custom), aware(c.created_at), c.deleted_at is not None)
                 for c in _rows(s, Company, ws.id)
@@ -515,7 +515,14 @@ def database_view(crm: CRM, team_id: str) -> dict[str, list[tuple[Any, ...]]]:
                 for i in _rows(s, Interaction, ws.id)
             ],
             "quotas": [
-                (who[q.user_id], q.period_start, q.period_end, str(q.amount), q.currency, who.get(q.set_by_id or 0))
+                (
+                    who[q.user_id],
+                    q.period_start,
+                    q.period_end,
+                    str(q.amount),
+                    q.currency,
+                    who.get(q.set_by_id or 0),
+                )
                 for q in _rows(s, Quota, ws.id)
             ],
             "feedback": [
@@ -587,7 +594,15 @@ def test_everything_a_workspace_keeps_comes_back_one_for_one(
     jsonl = cli_db / "first.jsonl"
     assert main(["export", "--workspace", "T1", "--format", "jsonl", str(jsonl)]) == 0
     kinds = {json.loads(line)["type"] for line in jsonl.read_text().splitlines()}
-    assert {"workspace", "user", "quota", "feedback", "webhook", "report_subscription", "subscription"} <= kinds
+    assert {
+        "workspace",
+        "user",
+        "quota",
+        "feedback",
+        "webhook",
+        "report_subscription",
+        "subscription",
+    } <= kinds
     assert "secret" not in jsonl.read_text()
 
     team(crm, "T2")

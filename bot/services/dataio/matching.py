@@ -30,6 +30,7 @@ from sqlalchemy.engine import Connection, Row
 from sqlalchemy.sql.elements import ColumnElement
 
 from bot.services.companies import company_key
+from bot.services.dataio import ids
 from bot.services.dataio.staging import MODELS, index, stored_fields, table_of
 from bot.services.text import fold
 from models import Company, Contact, Deal, ImportChange, Target
@@ -67,6 +68,8 @@ class Steps:
         self.defaults = defaults
         self.companies_made = 0
         self.updated_fields: list[str] = []
+        # An export's zip imported whole: the import of each earlier file, by record type (ids.py).
+        self.sources: dict[str, str] = {}
 
     # ---- linking and matching -----------------------------------------------------------------------
 
@@ -75,10 +78,12 @@ class Steps:
         name something that is not there (and drops them)."""
         s = self.stage.c
         self._analyze()
+        ids.relink(self.conn, self.stage, "company", self.sources)
         for link in ("contact", "deal"):
             if f"{link}_key" in s:
                 index(self.conn, self.stage, f"{link}_key")
                 self._link(link)
+                ids.relink(self.conn, self.stage, link, self.sources)
                 yield from self._unknown(link)
         if "company_key" in s:
             index(self.conn, self.stage, "company_key")
@@ -274,6 +279,9 @@ class Steps:
         rows, sorted once, where asking "is there an earlier one?" per row cost a probe each (and on
         SQLite, a scan when a key needed ``coalesce``)."""
         s = self.stage
+        if "source_id" in self.mapped:
+            # Rows the file gives different ids are different records, however alike (ids.py).
+            keys = (*keys, s.c.source_id)
         first = func.min(s.c.row_no).over(partition_by=keys).label("first")
         grouped = select(s.c.row_no, first).where(keys[0].is_not(None)).subquery()
         later = select(grouped.c.row_no).where(grouped.c.row_no > grouped.c.first)
@@ -299,13 +307,15 @@ class Steps:
         # are about); the others take theirs from the table as they go in, in the file's order, which
         # spares rewriting every staged row first.
         linked = self.type in ("task", "interaction")
-        if linked:
+        # Rows with the export's ids need theirs too: what each became is kept for the later files.
+        numbered = linked or "source_id" in self.mapped
+        if numbered:
             self._number_new(new)
         names: list[str] = []
         values: list[Any] = []
         for col in self.table.c:
             if col.name == "id":
-                if linked:
+                if numbered:
                     names.append("id")
                     values.append(s.new_id)
             elif col.name == "workspace_id":
@@ -323,7 +333,7 @@ class Steps:
             elif col.name in self.defaults:
                 names.append(col.name)
                 values.append(literal(self.defaults[col.name], col.type))
-        chosen = s.new_id.is_not(None) if linked else new
+        chosen = s.new_id.is_not(None) if numbered else new
         self.conn.execute(
             insert(self.table).from_select(names, select(*values).where(chosen).order_by(s.row_no))
         )

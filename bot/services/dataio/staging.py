@@ -102,6 +102,10 @@ def staging_table(record_type: str, *, custom: bool = False) -> Table:
     for helper in HELPERS[record_type]:
         if helper not in names:
             names.append(helper)
+    # The export's ids of the row and of what it links to (bot/services/dataio/ids.py).
+    names += [
+        c.field for c in importable(record_type) if c.field == "source_id" or c.field.endswith("_source")
+    ]
     for name in names:
         if name in table.c:
             cols.append(Column(name, table.c[name].type))
