@@ -109,6 +109,9 @@ def staging_table(record_type: str, *, custom: bool = False) -> Table:
     for name in names:
         if name in table.c:
             cols.append(Column(name, table.c[name].type))
+        elif name == "source_id" or name.endswith("_source"):
+            # Another system's ids are any text ("0035e00000A1"), not only numbers.
+            cols.append(Column(name, String(100)))
         elif name.endswith("_id"):
             cols.append(Column(name, Integer))
         else:
