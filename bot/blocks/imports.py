@@ -116,9 +116,10 @@ def archive_preview(
     if adds:
         head += f"\nFirst, to this workspace: {adds}."
     body = (
-        "Import brings in the custom fields and pipelines it uses that this workspace lacks, then each file "
-        "in that order (records already here are skipped); each file's bad rows come as a file, and one "
-        "button undoes it all."
+        "Import brings in the custom fields, pipelines, settings and people it uses that this workspace "
+        "lacks, then each file in that order (records already here are skipped), then its quotas, "
+        "satisfaction answers, webhooks (switched off, with new secrets) and scheduled posts; each file's "
+        "bad rows come as a file, and one button undoes it all."
     )
     blocks: list[Block] = [
         SectionBlock(text=MarkdownTextObject(text=f"{head}\n{body}"[:2900])),
@@ -141,6 +142,8 @@ def archive_done(file_name: str, done: Any) -> tuple[str, list[Block]]:
     text = f"✅ Imported {file_name}:\n" + "\n".join(lines)
     if done.brought.anything:
         text += f"\nAdded first: {done.brought.described()}."
+    if done.settled_text():
+        text += f"\nAlso: {done.settled_text()}."
     blocks: list[Block] = [
         SectionBlock(text=MarkdownTextObject(text=text[:2900])),
         ActionsBlock(

@@ -43,7 +43,9 @@ def records(zip_path: Path) -> dict[str, Counter[tuple[str, ...]]]:
                 rows = list(csv.reader(io.TextIOWrapper(raw, encoding="utf-8", newline="")))
             assert rows[0][0] == "ID"
             # The ids of the records a row links to are new too.
-            kept = [i for i, h in enumerate(rows[0]) if h not in ("ID", "Company ID", "Contact ID", "Deal ID")]
+            kept = [
+                i for i, h in enumerate(rows[0]) if h not in ("ID", "Company ID", "Contact ID", "Deal ID")
+            ]
             out[name] = Counter(tuple(r[i] for i in kept) for r in rows[1:])
     return out
 
