@@ -26,7 +26,8 @@ import io
 import json
 import secrets
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
@@ -40,6 +41,7 @@ from bot.services import policy
 from bot.services.base import Actor, Service
 from bot.services.dataio import ids
 from bot.services.dataio.staging import table_of
+from bot.services.errors import Conflict, Invalid
 from bot.services.report_subscriptions import next_run as report_next_run
 from bot.services.subscriptions import Schedule, next_run
 from bot.services.text import fold
@@ -56,6 +58,7 @@ from models import (
     WebhookEndpoint,
     Workspace,
 )
+from models.entities import FEEDBACK_SCALES, ROLES, utcnow
 
 # The record type an import of these files is recorded as (``imports.record_type``).
 SETTINGS = "settings"
@@ -247,10 +250,15 @@ class Settled:
     added: dict[str, int] = field(default_factory=dict)
     kept: dict[str, int] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    # Rows left out, each with its file, row number and reason.
+    bad: list[str] = field(default_factory=list)
 
     def described(self) -> str:
         said = [f"{n:,} {kind} added" for kind, n in self.added.items() if n]
         said += [f"{n:,} {kind} already here kept as they are" for kind, n in self.kept.items() if n]
+        if self.bad:
+            more = f" and {len(self.bad) - 3:,} more" if len(self.bad) > 3 else ""
+            said.append(f"{len(self.bad):,} rows left out ({', '.join(self.bad[:3])}{more})")
         return "; ".join(said + self.notes)
 
 
@@ -277,6 +285,12 @@ def _day(row: dict[str, str], key: str) -> date | None:
     return date.fromisoformat(value) if value else None
 
 
+def _one_of(value: str, allowed: tuple[str, ...], what: str) -> str:
+    if value not in allowed:
+        raise ValueError(f"the {what} “{value}” is not one of {', '.join(allowed)}")
+    return value
+
+
 def _list(value: str | None) -> list[str]:
     if not value:
         return []
@@ -287,6 +301,15 @@ def _list(value: str | None) -> list[str]:
 
 class _DryRun(Exception):
     pass
+
+
+@contextmanager
+def _row(done: Settled, name: str, n: int) -> Iterator[None]:
+    """One row read: a value that cannot be read leaves the row out, said with its file, row and reason."""
+    try:
+        yield
+    except (ValueError, InvalidOperation) as exc:
+        done.bad.append(f"{name}.csv row {n}: {exc}")
 
 
 class Extras(Service):
@@ -396,24 +419,25 @@ class Extras(Service):
     def _users(s: Session, actor: Actor, rows: dict[str, Any], done: Settled) -> None:
         here = set(s.scalars(select(User.slack_id)))
         added = kept = 0
-        for row in rows["users"]:
-            slack_id = _text(row, "Slack ID")
-            if not slack_id or slack_id in here:
-                kept += bool(slack_id)
-                continue
-            s.add(
-                User(
-                    workspace_id=actor.workspace_id,
-                    slack_id=slack_id,
-                    name=_text(row, "Name") or slack_id,
-                    email=_text(row, "Email"),
-                    tz=_text(row, "Time Zone") or "UTC",
-                    role=_text(row, "Role") or "rep",
-                    created_at=_time(row, "Created At"),
+        for n, row in enumerate(rows["users"], start=2):
+            with _row(done, "users", n):
+                slack_id = _text(row, "Slack ID")
+                if not slack_id or slack_id in here:
+                    kept += bool(slack_id)
+                    continue
+                s.add(
+                    User(
+                        workspace_id=actor.workspace_id,
+                        slack_id=slack_id,
+                        name=_text(row, "Name") or slack_id,
+                        email=_text(row, "Email"),
+                        tz=_text(row, "Time Zone") or "UTC",
+                        role=_one_of(_text(row, "Role") or "rep", ROLES, "role"),
+                        created_at=_time(row, "Created At") or utcnow(),
+                    )
                 )
-            )
-            here.add(slack_id)
-            added += 1
+                here.add(slack_id)
+                added += 1
         s.flush()
         done.added["people"], done.kept["people"] = added, kept
 
@@ -427,31 +451,38 @@ class Extras(Service):
         people = self._people(s)
         have = {(q.user_id, q.period_start, q.period_end) for q in s.scalars(select(Quota))}
         added = kept = 0
-        for row in rows["quotas"]:
-            user = people.get(_text(row, "Person") or "")
-            start, end = _day(row, "Period Start"), _day(row, "Period End")
-            try:
-                amount = Decimal(row.get("Amount") or "")
-            except InvalidOperation:
-                amount = None
-            if user is None or start is None or end is None or amount is None or (user, start, end) in have:
-                kept += 1
-                continue
-            s.add(
-                Quota(
-                    workspace_id=actor.workspace_id,
-                    user_id=user,
-                    period_start=start,
-                    period_end=end,
-                    amount=amount,
-                    currency=_text(row, "Currency") or "USD",
-                    set_by_id=people.get(_text(row, "Set By") or ""),
-                    announced_pct=int(_text(row, "Announced") or 0),
-                    created_at=_time(row, "Created At") or self.now(),
+        for n, row in enumerate(rows["quotas"], start=2):
+            with _row(done, "quotas", n):
+                user = people.get(_text(row, "Person") or "")
+                start, end = _day(row, "Period Start"), _day(row, "Period End")
+                try:
+                    amount = Decimal(row.get("Amount") or "")
+                except InvalidOperation:
+                    amount = None
+                if (
+                    user is None
+                    or start is None
+                    or end is None
+                    or amount is None
+                    or (user, start, end) in have
+                ):
+                    kept += 1
+                    continue
+                s.add(
+                    Quota(
+                        workspace_id=actor.workspace_id,
+                        user_id=user,
+                        period_start=start,
+                        period_end=end,
+                        amount=amount,
+                        currency=_text(row, "Currency") or "USD",
+                        set_by_id=people.get(_text(row, "Set By") or ""),
+                        announced_pct=int(_text(row, "Announced") or 0),
+                        created_at=_time(row, "Created At") or self.now(),
+                    )
                 )
-            )
-            have.add((user, start, end))
-            added += 1
+                have.add((user, start, end))
+                added += 1
         done.added["quotas"], done.kept["quotas"] = added, kept
 
     def _feedback(self, s: Session, actor: Actor, rows: dict[str, Any], done: Settled) -> None:
@@ -463,29 +494,32 @@ class Extras(Service):
         companies = ids.record_ids(conn, sources.get("company"))
         people = self._people(s)
         added = left = 0
-        for row in rows["feedback"]:
-            contact = contacts.get(_text(row, "Contact ID") or "") or self._contact(s, _text(row, "Contact"))
-            company = companies.get(_text(row, "Company ID") or "")
-            if company is None and _text(row, "Company"):
-                company = s.scalar(
-                    select(func.min(Company.id)).where(Company.name_key == fold(row["Company"]))
+        for n, row in enumerate(rows["feedback"], start=2):
+            with _row(done, "feedback", n):
+                contact = contacts.get(_text(row, "Contact ID") or "") or self._contact(
+                    s, _text(row, "Contact")
                 )
-            if contact is None:
-                left += 1
-                continue
-            s.add(
-                Feedback(
-                    workspace_id=actor.workspace_id,
-                    contact_id=contact,
-                    company_id=company,
-                    scale=(_text(row, "Scale") or "").lower(),
-                    score=int(_text(row, "Score") or 0),
-                    author_id=people.get(_text(row, "Author") or ""),
-                    given_at=_time(row, "Given At") or self.now(),
-                    created_at=_time(row, "Created At") or self.now(),
+                company = companies.get(_text(row, "Company ID") or "")
+                if company is None and _text(row, "Company"):
+                    company = s.scalar(
+                        select(func.min(Company.id)).where(Company.name_key == fold(row["Company"]))
+                    )
+                if contact is None:
+                    left += 1
+                    continue
+                s.add(
+                    Feedback(
+                        workspace_id=actor.workspace_id,
+                        contact_id=contact,
+                        company_id=company,
+                        scale=_one_of((_text(row, "Scale") or "").lower(), FEEDBACK_SCALES, "scale"),
+                        score=int(_text(row, "Score") or ""),
+                        author_id=people.get(_text(row, "Author") or ""),
+                        given_at=_time(row, "Given At") or self.now(),
+                        created_at=_time(row, "Created At") or self.now(),
+                    )
                 )
-            )
-            added += 1
+                added += 1
         done.added["satisfaction answers"] = added
         if left:
             done.notes.append(f"{left:,} satisfaction answers left out: their contact is not here")
@@ -502,25 +536,26 @@ class Extras(Service):
         people = self._people(s)
         live = set(s.scalars(select(WebhookEndpoint.url).where(WebhookEndpoint.removed_at.is_(None))))
         added = kept = 0
-        for row in rows["webhooks"]:
-            url, removed = _text(row, "URL"), _time(row, "Removed At")
-            if not url or (removed is None and url in live):
-                kept += bool(url)
-                continue
-            s.add(
-                WebhookEndpoint(
-                    workspace_id=actor.workspace_id,
-                    url=url,
-                    events=_list(_text(row, "Events")),
-                    # The export has no secret: a new one, and off until its receiver knows it.
-                    secret="whsec_" + secrets.token_hex(24),
-                    created_by=people.get(_text(row, "Created By") or ""),
-                    created_at=_time(row, "Created At") or self.now(),
-                    removed_at=removed,
-                    disabled_at=self.now(),
+        for n, row in enumerate(rows["webhooks"], start=2):
+            with _row(done, "webhooks", n):
+                url, removed = _text(row, "URL"), _time(row, "Removed At")
+                if not url or (removed is None and url in live):
+                    kept += bool(url)
+                    continue
+                s.add(
+                    WebhookEndpoint(
+                        workspace_id=actor.workspace_id,
+                        url=url,
+                        events=_list(_text(row, "Events")),
+                        # The export has no secret: a new one, and off until its receiver knows it.
+                        secret="whsec_" + secrets.token_hex(24),
+                        created_by=people.get(_text(row, "Created By") or ""),
+                        created_at=_time(row, "Created At") or self.now(),
+                        removed_at=removed,
+                        disabled_at=self.now(),
+                    )
                 )
-            )
-            added += 0 if removed else 1
+                added += 0 if removed else 1
         s.flush()
         done.added["webhooks"], done.kept["webhooks"] = added, kept
         if added:
@@ -547,69 +582,73 @@ class Extras(Service):
             for x in s.scalars(select(r))
         }
         added = kept = 0
-        for row in rows["report_subscriptions"]:
-            owner = people.get(_text(row, "Owner") or "")
-            pipeline = pipelines.get(fold(_text(row, "Pipeline") or "")) if _text(row, "Pipeline") else None
-            frequency, time_local = _text(row, "Frequency") or "weekly", _text(row, "Time") or "09:00"
-            weekdays, tz = _text(row, "Weekdays"), _text(row, "Time Zone") or "UTC"
-            measure, period = _text(row, "Measure") or "", _text(row, "Period") or ""
-            channel = _text(row, "Channel ID") or ""
-            key = (channel, measure, owner, pipeline, period, frequency, weekdays, time_local)
-            if not channel or key in have:
-                kept += bool(channel)
-                continue
-            days = tuple(int(d) for d in (weekdays or "").split(",") if d)
-            s.add(
-                r(
-                    workspace_id=actor.workspace_id,
-                    channel_id=channel,
-                    channel_name=_text(row, "Channel"),
-                    measure=measure,
-                    owner_id=owner,
-                    pipeline_id=pipeline,
-                    period=period,
-                    frequency=frequency,
-                    weekdays=weekdays,
-                    time_local=time_local,
-                    tz=tz,
-                    next_run_at=report_next_run(frequency, days, time_local, tz, self.now()),
-                    created_by=people.get(_text(row, "Created By") or ""),
-                    created_at=_time(row, "Created At") or self.now(),
+        for n, row in enumerate(rows["report_subscriptions"], start=2):
+            with _row(done, "report_subscriptions", n):
+                owner = people.get(_text(row, "Owner") or "")
+                pipeline = (
+                    pipelines.get(fold(_text(row, "Pipeline") or "")) if _text(row, "Pipeline") else None
                 )
-            )
-            have.add(key)
-            added += 1
+                frequency, time_local = _text(row, "Frequency") or "weekly", _text(row, "Time") or "09:00"
+                weekdays, tz = _text(row, "Weekdays"), _text(row, "Time Zone") or "UTC"
+                measure, period = _text(row, "Measure") or "", _text(row, "Period") or ""
+                channel = _text(row, "Channel ID") or ""
+                key = (channel, measure, owner, pipeline, period, frequency, weekdays, time_local)
+                if not channel or key in have:
+                    kept += bool(channel)
+                    continue
+                days = tuple(int(d) for d in (weekdays or "").split(",") if d)
+                s.add(
+                    r(
+                        workspace_id=actor.workspace_id,
+                        channel_id=channel,
+                        channel_name=_text(row, "Channel"),
+                        measure=measure,
+                        owner_id=owner,
+                        pipeline_id=pipeline,
+                        period=period,
+                        frequency=frequency,
+                        weekdays=weekdays,
+                        time_local=time_local,
+                        tz=tz,
+                        next_run_at=report_next_run(frequency, days, time_local, tz, self.now()),
+                        created_by=people.get(_text(row, "Created By") or ""),
+                        created_at=_time(row, "Created At") or self.now(),
+                    )
+                )
+                have.add(key)
+                added += 1
         done.added["scheduled reports"], done.kept["scheduled reports"] = added, kept
 
     def _summaries(self, s: Session, actor: Actor, rows: dict[str, Any], done: Settled) -> None:
         people = self._people(s)
         have = {(x.channel_id, x.frequency, x.weekday, x.time_local) for x in s.scalars(select(Subscription))}
         added = kept = 0
-        for row in rows["subscriptions"]:
-            channel = _text(row, "Channel ID") or ""
-            frequency, time_local = _text(row, "Frequency") or "daily", _text(row, "Time") or "09:00"
-            weekday = int(row["Weekday"]) if _text(row, "Weekday") else None
-            tz = _text(row, "Time Zone") or "UTC"
-            key = (channel, frequency, weekday, time_local)
-            if not channel or key in have:
-                kept += bool(channel)
-                continue
-            s.add(
-                Subscription(
-                    workspace_id=actor.workspace_id,
-                    channel_id=channel,
-                    channel_name=_text(row, "Channel"),
-                    frequency=frequency,
-                    weekday=weekday,
-                    time_local=time_local,
-                    tz=tz,
-                    next_run_at=next_run(Schedule(frequency, weekday, time_local), tz, self.now()),
-                    created_by=people.get(_text(row, "Created By") or ""),
-                    created_at=_time(row, "Created At") or self.now(),
+        for n, row in enumerate(rows["subscriptions"], start=2):
+            with _row(done, "subscriptions", n):
+                channel = _text(row, "Channel ID") or ""
+                frequency, time_local = _text(row, "Frequency") or "daily", _text(row, "Time") or "09:00"
+                weekday = int(row["Weekday"]) if _text(row, "Weekday") else None
+                tz = _text(row, "Time Zone") or "UTC"
+                key = (channel, frequency, weekday, time_local)
+                if not channel or key in have:
+                    kept += bool(channel)
+                    continue
+                s.add(
+                    Subscription(
+                        workspace_id=actor.workspace_id,
+                        channel_id=channel,
+                        channel_name=_text(row, "Channel"),
+                        frequency=frequency,
+                        weekday=weekday,
+                        time_local=time_local,
+                        tz=tz,
+                        next_run_at=next_run(Schedule(frequency, weekday, time_local), tz, self.now()),
+                        created_by=people.get(_text(row, "Created By") or ""),
+                        created_at=_time(row, "Created At") or self.now(),
+                    )
                 )
-            )
-            have.add(key)
-            added += 1
+                have.add(key)
+                added += 1
         done.added["scheduled summaries"], done.kept["scheduled summaries"] = added, kept
 
 
@@ -626,7 +665,14 @@ def undo(sessions: sessionmaker[Session], actor: Actor, batch_id: str, clock: Ca
         )
         if batch is None or batch.record_type != SETTINGS:
             return False
-    UndoLog(sessions, clock, Workspaces(sessions, clock)).undo(actor, batch_id)
+        if batch.undone_at is not None:
+            raise Invalid("import.already_undone", field="import", value=batch_id)
+    try:
+        UndoLog(sessions, clock, Workspaces(sessions, clock)).undo(actor, batch_id)
+    except Conflict as exc:
+        # Taken back already by a plain undo of the same operation: nothing left to do but say so here.
+        if exc.code != "undo.already_undone":
+            raise
     with sessions.begin() as s:
         s.execute(
             table_of(ImportBatch)
