@@ -28,6 +28,7 @@ from models import (
     Deal,
     Feedback,
     ImportBatch,
+    ImportId,
     Interaction,
     Pipeline,
     PipelineStage,
@@ -622,6 +623,8 @@ def test_everything_a_workspace_keeps_comes_back_one_for_one(
         hooks = list(s.scalars(select(WebhookEndpoint).where(WebhookEndpoint.workspace_id == t2)))
         assert hooks and all(h.disabled_at is not None for h in hooks)
         assert not {h.secret for h in hooks} & set(secrets)
+        # The export's ids served the zip's links and are not kept beyond it.
+        assert s.scalar(select(func.count(ImportId.id)).where(ImportId.workspace_id == t2)) == 0
 
     # The one undo the import printed takes all of it back, the team's settings included.
     undo = said.split("undo every file of it: ")[1].split()

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Table, func, insert, literal, select, update
+from sqlalchemy import Table, delete, func, insert, literal, select, update
 from sqlalchemy.engine import Connection
+from sqlalchemy.orm import Session, sessionmaker
 
 from bot.services.dataio.staging import table_of
 from models import ImportId
@@ -35,11 +36,11 @@ def remember(conn: Connection, stage: Table, workspace_id: int, batch_id: str) -
     )
 
 
-def relink(conn: Connection, stage: Table, link: str, sources: dict[str, str]) -> None:
+def relink(conn: Connection, stage: Table, link: str, sources: dict[str, str] | None) -> None:
     """The staged rows' link of one type set to the record its id became, where it is known."""
     s = stage.c
     column = f"{link}_source"
-    if column not in s or link not in sources:
+    if sources is None or column not in s or link not in sources:
         return
     m = table_of(ImportId).c
     found = (
@@ -54,6 +55,13 @@ def relink(conn: Connection, stage: Table, link: str, sources: dict[str, str]) -
     )
 
 
+def forget(sessions: sessionmaker[Session], batch_ids: list[str]) -> None:
+    """Once the whole zip is in, its ids have served: nothing links by them later."""
+    if batch_ids:
+        with sessions.begin() as s:
+            s.execute(delete(table_of(ImportId)).where(ImportId.batch_id.in_(batch_ids)))
+
+
 def record_ids(conn: Connection, batch_id: str | None) -> dict[str, int]:
     """An earlier file's ids (export id → record here), for the zip's smaller files read in Python."""
     if batch_id is None:
@@ -65,4 +73,4 @@ def record_ids(conn: Connection, batch_id: str | None) -> dict[str, int]:
     }
 
 
-__all__: list[Any] = ["record_ids", "relink", "remember"]
+__all__: list[Any] = ["forget", "record_ids", "relink", "remember"]

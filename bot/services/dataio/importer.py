@@ -206,7 +206,7 @@ class Importer:
                     _mapped(mapping),
                     _defaults(record_type, actor, ctx, started),
                 )
-                steps.sources = sources or {}
+                steps.sources = sources
                 for row_no, reason in steps.prepare():
                     result.bad += 1
                     bad_rows(row_no, reason, None)
@@ -215,7 +215,8 @@ class Importer:
             result.companies_made = steps.companies_made
             result.created = steps.insert()
             result.updated = steps.update(mode) if mode != "skip" else 0
-            ids.remember(conn, stage, actor.workspace_id, result.batch_id)
+            if sources is not None:
+                ids.remember(conn, stage, actor.workspace_id, result.batch_id)
             if record_type == "deal":
                 stage_history.imported(conn, actor.workspace_id, result.batch_id, actor.user_id, started)
             result.skipped = result.matching + result.repeated - result.updated
@@ -639,6 +640,7 @@ def import_archive(
         if done is not None:
             done(member, result)
     out.settled.append(extras.after(actor, Path(path), name, sources, dry_run=dry_run))
+    ids.forget(importer.sessions, list(sources.values()))
     return out
 
 

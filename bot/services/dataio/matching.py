@@ -68,8 +68,9 @@ class Steps:
         self.defaults = defaults
         self.companies_made = 0
         self.updated_fields: list[str] = []
-        # An export's zip imported whole: the import of each earlier file, by record type (ids.py).
-        self.sources: dict[str, str] = {}
+        # An export's zip imported whole: the import of each earlier file, by record type (ids.py);
+        # None for a file imported on its own.
+        self.sources: dict[str, str] | None = None
 
     # ---- linking and matching -----------------------------------------------------------------------
 
@@ -307,8 +308,9 @@ class Steps:
         # are about); the others take theirs from the table as they go in, in the file's order, which
         # spares rewriting every staged row first.
         linked = self.type in ("task", "interaction")
-        # Rows with the export's ids need theirs too: what each became is kept for the later files.
-        numbered = linked or "source_id" in self.mapped
+        # In a whole zip, rows with the export's ids need theirs too: what each became is kept for the
+        # later files (ids.py).
+        numbered = linked or (self.sources is not None and "source_id" in self.mapped)
         if numbered:
             self._number_new(new)
         names: list[str] = []
