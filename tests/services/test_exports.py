@@ -108,6 +108,12 @@ def test_only_managers_and_admins_export(crm: CRM, cli_db: Path, capsys: pytest.
         Exporter(crm.sessions).run(rep, cli_db / "x.zip")
     assert main(["export", "--as", rep.slack_id, str(cli_db / "x.zip")]) == 2
     assert "Only managers and admins may export" in capsys.readouterr().err
+    # A manager's export leaves the webhook endpoints out (their URLs may carry a receiver's token).
+    manager = next(a for a in team.people.values() if a.role == "manager")
+    done = Exporter(crm.sessions).run(manager, cli_db / "m.zip")
+    assert "webhook" not in done.counts and "user" in done.counts
+    with zipfile.ZipFile(cli_db / "m.zip") as z:
+        assert "webhooks.csv" not in z.namelist() and "quotas.csv" in z.namelist()
 
 
 def test_the_command_line_import_reports_bad_rows_and_undoes(

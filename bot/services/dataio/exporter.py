@@ -487,7 +487,7 @@ class Exporter:
         result = Exported(out)
         with self.sessions() as session:
             conn = session.connection()
-            parts = self._parts(session, actor.workspace_id)
+            parts = self._parts(session, actor.workspace_id, admin=policy.at_least(actor, "admin"))
             if fmt == "jsonl":
                 self._jsonl(conn, out, parts, result, progress)
             else:
@@ -495,7 +495,7 @@ class Exporter:
         return result
 
     @staticmethod
-    def _parts(session: Session, ws: int) -> list[_Part]:
+    def _parts(session: Session, ws: int, *, admin: bool = True) -> list[_Part]:
         parts = []
         for kind in RECORD_TYPES:
             q = _record_select(kind, ws)
@@ -523,7 +523,12 @@ class Exporter:
         parts.append(_Part("field", FIELDS_FILE, fields_select(ws), FIELDS_HEADERS))
         parts.append(_Part("stage", PIPELINES_FILE, pipelines_select(ws), PIPELINES_HEADERS))
         # What else the workspace keeps: its settings, people, quotas, answers, webhooks, schedules.
-        parts += [_Part(kind, name, q, headers) for kind, name, q, headers in extras.parts(ws)]
+        # Webhook URLs often carry a receiver's own token: they go out only to admins, who manage them.
+        parts += [
+            _Part(kind, name, q, headers)
+            for kind, name, q, headers in extras.parts(ws)
+            if admin or kind != "webhook"
+        ]
         parts.append(_Part("import", "imports", _imports_select(ws), IMPORT_HEADERS))
         parts.append(_Part("audit", "audit", _audit_select(ws), AUDIT_HEADERS))
         return parts
