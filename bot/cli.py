@@ -324,6 +324,7 @@ def _said(result, args, report) -> None:  # type: ignore[no-untyped-def]
 def cmd_export(args: argparse.Namespace) -> int:
     from pathlib import Path
 
+    from bot.blocks.imports import counted
     from bot.services.dataio.exporter import Exporter
     from bot.services.dataio.importer import operator
     from bot.services.errors import DomainError
@@ -334,8 +335,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         done = Exporter(sessions).run(actor, Path(args.out), args.format)
     except DomainError as exc:
         return _refused(exc)
-    counts = ", ".join(f"{n:,} {kind}" for kind, n in done.counts.items())
-    print(f"exported to {args.out}: {counts}")
+    print(f"exported to {args.out}: {counted(done.counts)}")
     return 0
 
 

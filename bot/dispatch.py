@@ -202,11 +202,26 @@ def stage_keys(ctx: Ctx) -> list[str]:
     return [key for key, _name, _closed in ctx.crm.stages(ctx.actor)]
 
 
+# Slack's wire markup for what the person picked, as they saw it when typing: <#C1|sales> → #sales,
+# <@U1|bob> → @bob, <!here> → @here, <https://x|x> → https://x.
+_WIRE = re.compile(r"<([#@!])([^|>]*)(?:\|([^>]*))?>|<((?:https?|mailto):[^|>]*)(?:\|[^>]*)?>")
+
+
+def as_typed(text: str) -> str:
+    def typed(m: re.Match[str]) -> str:
+        if m.group(4):
+            return m.group(4).removeprefix("mailto:")
+        sign, ref, label = m.group(1), m.group(2), m.group(3)
+        return ("#" if sign == "#" else "@") + (label or ref)
+
+    return _WIRE.sub(typed, text)
+
+
 def wrong_form(verb: Verb, args: str, problem_text: str | None = None) -> Reply:
     what = problem_text or (
         f"`{esc(verb.name)}` needs more than that."
         if not args.strip()
-        else f"I couldn't read “{esc(args)}” as `{esc(verb.name)}`."
+        else f"I couldn't read “{esc(as_typed(args))}” as `{esc(verb.name)}`."
     )
     hint = f"The form is `/crm {verb.usage}`" + (f", e.g. `/crm {verb.examples[0]}`" if verb.examples else "")
     return Reply(f"{what} {hint}", cards.problem_md(what, hint))

@@ -20,7 +20,6 @@ from bot.blocks import imports as ui
 from bot.blocks.cards import problem
 from bot.blocks.messages import describe
 from bot.commands.registry import Ctx, Reply, command
-from bot.services import policy
 from bot.services.dataio import pending as store
 from bot.services.dataio.columns import guess_type
 from bot.services.dataio.exporter import Exporter
@@ -34,7 +33,7 @@ from bot.services.dataio.importer import (
 )
 from bot.services.dataio.settings import Settings
 from bot.services.dataio.tabular import NotATable, Table
-from bot.services.errors import DomainError, Forbidden
+from bot.services.errors import DomainError
 from bot.slack.reply import make_ctx, safely
 
 log = logging.getLogger(__name__)
@@ -54,8 +53,7 @@ def import_help(ctx: Ctx, args: str) -> Reply:
 @command("export", usage="export", examples=["export"], group="Other")
 def export(ctx: Ctx, args: str) -> Reply:
     """Everything this workspace holds, as CSVs in a zip sent to your DM (managers and admins)."""
-    if not policy.at_least(ctx.actor, "manager"):
-        raise Forbidden("export.forbidden")
+    ctx.crm.require(ctx.actor, "export")
     client = ctx.client
 
     def run() -> None:

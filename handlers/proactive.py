@@ -221,6 +221,26 @@ def stale_days(ctx: Ctx, args: str) -> Reply:
     return Reply(line, cards.written(line, [], op_id=op_id))
 
 
+@command("currency", usage="currency [CODE]", examples=["currency", "currency EUR"], group="Other")
+def currency(ctx: Ctx, args: str) -> Reply:
+    """The currency an amount written without one is read in; managers and admins change it (nothing
+    saved is converted)."""
+    code = args.strip()
+    if not code:
+        now = ctx.crm.workspace_currency(ctx.actor)
+        return Reply.say(
+            f"Amounts written without a currency are read as {now}. "
+            "A manager or an admin changes it with `/crm currency EUR`."
+        )
+    written = ctx.crm.set_workspace_currency(ctx.actor, code)
+    if not written.changed:
+        return Reply.say(f"Amounts without a currency are already read as {code.upper()}.")
+    was, wanted = written.changed["currency"]
+    line = f"💱 Amounts written without a currency are now read as {wanted} (was {was})."
+    lines = ["Amounts already saved keep their currency; nothing is converted."]
+    return Reply(line, cards.written(line, lines, op_id=written.op_id))
+
+
 # ---- /crm pipeline: the full summary on demand -----------------------------------------------------
 
 

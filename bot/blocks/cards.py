@@ -65,7 +65,9 @@ def contact_line(c: ContactView) -> str:
 def deal_line(d: DealView) -> str:
     bits = [f"*{esc(d.title)}*", d.stage_name, money(d.amount, d.currency)]
     if d.close_date:
-        bits.append(f"closes {day(d.close_date)}")
+        # A won or lost deal keeps the date it was expected on (its card says so too); "closes" would
+        # read as still to come.
+        bits.append(f"{'expected close' if d.is_closed else 'closes'} {day(d.close_date)}")
     if d.company:
         bits.append(esc(d.company))
     if d.tags:
@@ -194,7 +196,7 @@ def company_details(d: CompanyDetails, tz: str, currency: str, edit: Any = None)
         ("Industry", esc(c.industry or "—")),
         ("Lifecycle", c.lifecycle),
         ("Owner", user(c.owner_slack_id)),
-        ("Tags", esc(", ".join(c.tags) or "—")),
+        ("Tags", " ".join(f"#{esc(t)}" for t in c.tags) or "—"),
         ("People", str(d.contact_count)),
         ("Open deals", f"{deals_count(d.open_deal_count)} · {moneys(d.open_amounts, currency)}"),
     ]

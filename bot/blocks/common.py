@@ -22,10 +22,10 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
+from bot.services.text import money
 from bot.services.timeutil import zone
 
 VALUE_LIMIT = 2000  # Slack's limit on a button value
-CURRENCY_SIGNS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥"}
 
 
 def esc(text: object) -> str:
@@ -114,16 +114,6 @@ def actions(*elements: ButtonElement | None, block_id: str | None = None) -> Act
 
 def compact(blocks: list[Block | None]) -> list[Block]:
     return [b for b in blocks if b is not None][:50]
-
-
-def money(amount: Decimal | str | None, currency: str) -> str:
-    if amount is None:
-        return "no amount"
-    amount = Decimal(amount)  # planned messages carry amounts as JSON strings
-    sign = CURRENCY_SIGNS.get(currency)
-    whole = amount == amount.to_integral_value()
-    number = f"{amount:,.0f}" if whole else f"{amount:,.2f}"
-    return f"{sign}{number}" if sign else f"{number} {currency}"
 
 
 def moneys(amounts: Mapping[str, Decimal], default_currency: str) -> str:

@@ -271,13 +271,20 @@ _COUNTED = {
     "interaction": ("interaction", "interactions"),
     "import": ("import", "imports"),
     "audit": ("audit event", "audit events"),
+    "field": ("custom field", "custom fields"),
+    "stage": ("stage", "stages"),
 }
 
 
-def export_done(counts: dict[str, int]) -> str:
-    shown = ", ".join(
+def counted(counts: dict[str, int], leave_out: tuple[str, ...] = ()) -> str:
+    """What an export holds, one and many: "7 companies, 1 import"."""
+    return ", ".join(
         f"{n:,} {_COUNTED.get(k, (TYPES.get(k, k), TYPES.get(k, k)))[0 if n == 1 else 1]}"
         for k, n in counts.items()
-        if k not in ("field", "stage")
+        if k not in leave_out
     )
+
+
+def export_done(counts: dict[str, int]) -> str:
+    shown = counted(counts, leave_out=("field", "stage"))
     return f"📦 The export: {shown}. One CSV per type in the zip; `crm-bot import` reads it back."

@@ -70,6 +70,7 @@ ACTIONS = {
     "stages": "change the pipelines and their stages",
     "quotas": "set quotas",
     "deleted records": "see and restore everyone's deleted records",
+    "export": "export the workspace's records",
 }
 # The part a person plays in a record (bot/services/policy.py HOLDERS).
 PARTS = {
@@ -535,7 +536,8 @@ TEMPLATES: dict[str, Template] = {
     "webhook.exists": Template("That URL is already webhook #{id}.", _WEBHOOKS),
     "webhook.not_found": Template("There is no webhook #{ref}.", _WEBHOOKS),
     "webhook.number": Template(
-        lambda d: f"“{esc(d['value'])}” is not a webhook number.", "For example: /crm webhooks remove 2"
+        lambda d: f"“{esc(d['value'])}” is not a webhook number." if d["value"].strip() else "Which webhook?",
+        "Give its number from /crm webhooks, for example: /crm webhooks remove 2",
     ),
     "webhook.verb": Template(
         lambda d: f"“{esc(d['value'])}” is not something I do with webhooks.",
@@ -565,7 +567,6 @@ TEMPLATES: dict[str, Template] = {
         "Edit mapping shows the fields there are now.",
     ),
     "import.undo_forbidden": Template("Only whoever ran an import, a manager or an admin may undo it."),
-    "export.forbidden": Template("Only managers and admins may export the workspace."),
     "workspace.not_here": Template("There is no workspace “{value}” in this database."),
     "workspace.which": Template(
         "This database holds several workspaces ({value}).", "Name one with --workspace T…."

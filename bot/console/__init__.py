@@ -184,7 +184,9 @@ def build_console(
         people = {p[0]: Person(p[0], p[1], p[2]) for p in PEOPLE}
         if demo:
             seed_demo(crm, TEAM_ID, team_name=TEAM_NAME)
-        crm.ensure_workspace(TEAM_ID, TEAM_NAME, default_tz=settings.default_tz)
+        crm.ensure_workspace(
+            TEAM_ID, TEAM_NAME, default_tz=settings.default_tz, default_currency=settings.default_currency
+        )
         people[LOCAL_USER] = Person(LOCAL_USER, "You", settings.default_tz)
         # Acting as the demo team's manager when the team is there; as a person of one's own otherwise.
         user = PEOPLE[0][0] if crm.actor(TEAM_ID, PEOPLE[0][0]) else LOCAL_USER

@@ -7,6 +7,7 @@ from typing import Any
 
 from bot.blocks import ids as action_ids
 from bot.blocks.common import button, esc
+from bot.commands.registry import Ctx
 from bot.services.lookup import COUNT_CAP
 
 
@@ -105,3 +106,13 @@ def filter_question(query: str, kind: str | None = None) -> str | None:
 def cannot_search_yet(topic: str) -> tuple[str, str]:
     """What a question that is no record's name is answered: it can't be done that way yet, and the help."""
     return f"I can't look up {topic} that way yet.", f"The closest I can do: `/crm help {topic}`."
+
+
+def chosen_by_name(ctx: Ctx, record: Any, kind: str | None) -> tuple[Any, str | None]:
+    """A reference of no said type that is the whole name of one deal, contact or company is that
+    record, by id ("Initech" is the company, not one of its deals a looser match would offer)."""
+    if kind is None and isinstance(record, str):
+        exact = ctx.crm.named_exactly(ctx.actor, record)
+        if exact is not None:
+            return exact[1], exact[0]
+    return record, kind

@@ -22,7 +22,7 @@ from bot.spec import Ask, IntentSpec, Offer, Verb
 
 GROUP = "Deals"
 # What an update of a deal may change; one of them must be said.
-DEAL_CHANGES = ("stage", "amount", "close_date", "currency", "title", "tags", "custom")
+DEAL_CHANGES = ("stage", "amount", "close_date", "currency", "title", "company", "contact", "tags", "custom")
 
 
 def _deal_slots(d: Any) -> dict[str, Any]:
@@ -279,7 +279,7 @@ SPECS = (
             Verb(
                 "deal edit",
                 "deal edit DEAL field=value …",
-                "Change a deal's title, amount, stage, close date, tags or custom fields.",
+                "Change a deal's title, amount, stage, close date, company, contact, tags or custom fields.",
                 GROUP,
                 (
                     "deal edit Acme renewal amount=65k close_date=2026-12-15",

@@ -28,6 +28,18 @@ def _value(change: Change, value: Any, currency: str | None = None) -> str:
     return esc(str(value))
 
 
+def _parts(entry: Entry, currency: str | None) -> str:
+    """Each field changed, before → after; an amount changed with its currency is shown in the
+    currency it had before and after."""
+    moved = next((c for c in entry.changes if c.field == "currency"), None)
+    was = str(moved.before) if moved and moved.before else currency
+    now = str(moved.after) if moved and moved.after else currency
+    return "; ".join(
+        f"{FIELD_NAMES.get(c.field, c.field)} {_value(c, c.before, was)} → {_value(c, c.after, now)}"
+        for c in entry.changes
+    )
+
+
 def _line(entry: Entry, tz: str, currency: str | None) -> str:
     who = user(entry.who_slack_id) if entry.who_slack_id else "someone"
     at = when(entry.at, tz)
@@ -40,15 +52,9 @@ def _line(entry: Entry, tz: str, currency: str | None) -> str:
         if len(entry.changes) == 1 and entry.changes[0].field == "stage_id":
             c = entry.changes[0]
             return f"{at} · {who} moved it {_value(c, c.before)} → {_value(c, c.after)}"
-        # An amount changed with its currency is shown in the currency it had before and after.
-        moved = next((c for c in entry.changes if c.field == "currency"), None)
-        was = str(moved.before) if moved and moved.before else currency
-        now = str(moved.after) if moved and moved.after else currency
-        parts = [
-            f"{FIELD_NAMES.get(c.field, c.field)} {_value(c, c.before, was)} → {_value(c, c.after, now)}"
-            for c in entry.changes
-        ]
-        return f"{at} · {who} changed " + "; ".join(parts)
+        return f"{at} · {who} changed " + _parts(entry, currency)
+    if entry.what == "undone" and entry.changes:
+        return f"{at} · {who} undid a change: " + _parts(entry, currency)
     verbs = {
         "created": "added it",
         "undone": "undid a change",

@@ -67,8 +67,10 @@ def _slots(record_type: str, pairs: list[tuple[str, str]]) -> dict[str, Any] | s
             custom[key] = value
         elif name == "amount":
             money = amount(value)
+            if money is None and value.strip().startswith("-"):
+                return f"“{esc(value)}” is a negative amount; a deal's amount is 0 or more."
             if money is None:
-                return f"“{value}” is not an amount. Write it like 50000, $50k or 1.2M."
+                return f"“{esc(value)}” is not an amount. Write it like 50000, $50k or 1.2M."
             slots["amount"] = money[0]
             if money[1] and "currency" not in slots:
                 slots["currency"] = money[1]

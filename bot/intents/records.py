@@ -20,6 +20,7 @@ from bot.intents.common import (
     PAGE,
     cannot_search_yet,
     channel_links_as_tags,
+    chosen_by_name,
     filter_question,
     page_title,
     pages,
@@ -49,17 +50,17 @@ def not_yet(intent: str) -> Reply:
     return Reply(f"{text} {hint}", cards.problem_md(esc(text), hint))
 
 
-def _chosen(slots: dict[str, Any]) -> tuple[Any, Any]:
+def _chosen(ctx: Ctx, slots: dict[str, Any]) -> tuple[Any, Any]:
     """The record and its type; a choice between look-alikes comes back in the slot of its type
-    (bot.dispatch.from_error), by id."""
+    (bot.dispatch.from_error), by id. Of no said type, the one record named exactly so goes first."""
     for kind in ("company", "contact", "deal"):
         if isinstance(slots.get(kind), int):
             return slots[kind], kind
-    return slots.get("record"), slots.get("record_type")
+    return chosen_by_name(ctx, slots.get("record"), slots.get("record_type"))
 
 
 def show_record(ctx: Ctx, slots: dict[str, Any]) -> Reply:
-    record, kind = _chosen(slots)
+    record, kind = _chosen(ctx, slots)
     topic = filter_question(record, kind) if isinstance(record, str) else None
     if topic is not None:
         # "show me opportunities above 10k": a question about records, not one record's name.
@@ -114,7 +115,9 @@ def list_contacts(ctx: Ctx, filters: dict[str, Any]) -> Reply:
     total, found = ctx.crm.list_contacts(ctx.actor, **filters, offset=(page - 1) * PAGE, limit=PAGE)
     said = []
     if filters.get("lifecycle"):
-        said.append(f"{filters['lifecycle']}s")
+        # "customers", "advocates", but "loyal" is not a noun: "loyal ones"
+        life = str(filters["lifecycle"])
+        said.append("loyal ones" if life == "loyal" else f"{life}s")
     if filters.get("tag"):
         said.append(f"tagged {filters['tag']}")
     if filters.get("owner"):
@@ -193,7 +196,7 @@ CONTACT_LIST_VERB = Verb(
 def tag_record(ctx: Ctx, slots: dict[str, Any]) -> Reply:
     """Tags on a contact, a company or a deal, added to those it has;
     a record of no said type is a contact, or else a company of that name."""
-    record, kind = _chosen(slots)
+    record, kind = _chosen(ctx, slots)
     if kind == "company":
         return tag_company(ctx, record, list(slots.get("tags") or []))
     if kind == "deal":

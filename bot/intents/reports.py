@@ -10,7 +10,7 @@ from datetime import date
 from typing import Any
 
 from bot.blocks import cards
-from bot.blocks.common import context, moneys, section, user
+from bot.blocks.common import context, esc, moneys, section, user
 from bot.blocks.reports import compose
 from bot.commands.registry import Ctx, Reply
 from bot.dispatch import execute, understand, wrong_form
@@ -48,7 +48,17 @@ MEASURE_WORDS = {
     "funnel": "funnel",
     "velocity": "velocity",
     "forecast": "forecast",
+    "won": "won",
+    "wins": "won",
+    "lost": "lost",
+    "losses": "lost",
+    "winrate": "win_rate",
+    "activity": "activity",
+    "cycle": "cycle",
 }
+# Whose figures, as typed after the measure: a mention (with or without its display name) or "mine".
+MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
+MINE = {"mine", "my", "me"}
 QUIET = re.compile(r"\b(?:quiet|inactive|idle)\s+(?:for\s+)?(\d{1,4})(?:\s*days?)?\b", re.I)
 # `pipeline Renewals`, `pipeline "New business"` after the measure.
 PIPELINE = re.compile(r"(?:^|\s)pipeline\s+(?=\S)(?!velocity\b)", re.I)
@@ -149,14 +159,15 @@ def report_verb(ctx: Ctx, args: str) -> Reply:
     quiet = QUIET.search(args)
     text = QUIET.sub(" ", args).strip()
     intent = understand(ctx, f"report {text}")
-    words = text.split()
-    measure = MEASURE_WORDS.get(words[0].lower()) if words else None
+    measure, rest = _measure_first(text)
     if measure and (intent.get("intent") != "report" or intent["slots"].get("measure") != measure):
-        read = understand(ctx, "report won " + " ".join(words[1:])) if len(words) > 1 else {}
-        slots = dict(read.get("slots") or {}) if read.get("intent") == "report" else {}
-        intent = {"intent": "report", "slots": {**slots, "measure": measure}}
+        intent = _measure_and_rest(ctx, measure, rest)
     if intent.get("intent") != "report":
-        return wrong_form(REPORT_VERB, args)
+        # "/crm report revenue": say which reports there are rather than only the form
+        problem = (
+            f"I don't know a report in “{esc(text)}”. Reports: {MEASURES}." if text and not measure else None
+        )
+        return wrong_form(REPORT_VERB, args, problem)
     if quiet:
         intent["slots"]["inactive_days"] = int(quiet.group(1))
     if pipeline:
@@ -164,10 +175,43 @@ def report_verb(ctx: Ctx, args: str) -> Reply:
     return execute(ctx, intent)
 
 
+def _measure_first(text: str) -> tuple[str | None, list[str]]:
+    """The measure named first in `/crm report …` ("win rate" is two words) and the words after it."""
+    words = text.split()
+    if [w.lower() for w in words[:2]] == ["win", "rate"]:
+        return "win_rate", words[2:]
+    return (MEASURE_WORDS.get(words[0].lower()), words[1:]) if words else (None, [])
+
+
+def _measure_and_rest(ctx: Ctx, measure: str, rest: list[str]) -> dict[str, Any]:
+    """The measure as named, whose figures ("mine", a mention) and the period the parser reads from the
+    other words ("/crm report won mine": "report won" alone reads as a deal called "report" being won).
+    Words neither says leave no report, so the form is shown rather than a report they did not ask for."""
+    slots: dict[str, Any] = {"measure": measure}
+    left = []
+    for word in rest:
+        mention = MENTION.fullmatch(word)
+        if mention:
+            slots["owner"] = mention.group(1)
+        elif word.lower() in MINE:
+            slots["owner"] = ctx.user_id
+        elif word.startswith("@") and len(word) > 1:
+            slots["owner"] = word[1:]  # typed, not picked: found by name as in "bob's win rate"
+        elif word.lower() != "team":
+            left.append(word)
+    if left:
+        read = understand(ctx, "report won " + " ".join(left))
+        if read.get("intent") != "report":
+            return {"intent": "unknown"}
+        slots = {**dict(read.get("slots") or {}), **slots}
+    return {"intent": "report", "slots": slots}
+
+
+MEASURES = "won, lost, win rate, activity, cycle, funnel, velocity, forecast, quota, customers, satisfaction"
 REPORT_VERB = Verb(
     "report",
     "report MEASURE [PERIOD] [@someone|mine] [pipeline NAME]",
-    "Reports: won, lost, win rate, activity, cycle, funnel, velocity, forecast, quota, customers, satisfaction."
+    f"Reports: {MEASURES}."
     " Every pipeline's deals unless `pipeline NAME` keeps it to one (not quota, activity or satisfaction).",
     "Pipeline",
     (

@@ -76,9 +76,21 @@ def complete_task(ctx: Ctx, slots: dict[str, Any]) -> Reply:
 
 def list_tasks(ctx: Ctx, slots: dict[str, Any]) -> Reply:
     # A name as written was found among the team by bot.dispatch.know_people before this runs.
+    # No one named at all ("who has overdue tasks?", "show all overdue"): the parser gives the sender when
+    # the message is about them, so a list without an assignee is the whole team's.
+    everyone = "assignee" not in slots
     assignee = slots.get("assignee") or ctx.user_id
     scope = slots.get("scope") or "all"
-    tasks = ctx.crm.list_tasks(ctx.actor, assignee=assignee, scope=scope, limit=40)
+    tasks = ctx.crm.list_tasks(ctx.actor, assignee=assignee, scope=scope, limit=40, everyone=everyone)
+    if everyone:
+        label = {
+            "all": "open tasks",
+            "today": "tasks due today",
+            "overdue": "overdue tasks",
+            "week": "tasks for the coming 7 days",
+        }
+        title = f"The team's {label.get(scope, 'tasks')}"
+        return Reply(f"{title}: {len(tasks)}", cards.task_list(title, tasks, ctx.tz, show_assignee=True))
     whose = "Your" if assignee == ctx.user_id else f"{user(assignee)}'s"
     label = {
         "all": "open tasks",

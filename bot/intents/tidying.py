@@ -14,6 +14,7 @@ from typing import Any
 from bot.blocks import tidying
 from bot.blocks.messages import describe
 from bot.commands.registry import Ctx, Reply
+from bot.intents.common import chosen_by_name
 from bot.services.errors import Ambiguous, NotFound
 from bot.spec import IntentSpec, Verb
 
@@ -22,16 +23,16 @@ GROUP = "Other"
 KINDS = ("contact", "deal", "company", "task")
 
 
-def _chosen(slots: dict[str, Any]) -> tuple[Any, str | None]:
+def _chosen(ctx: Ctx, slots: dict[str, Any]) -> tuple[Any, str | None]:
     """The record and its type; a choice between look-alikes comes back in the slot of its type."""
     for kind in KINDS:
         if isinstance(slots.get(kind), int):
             return slots[kind], kind
-    return slots.get("record"), slots.get("record_type")
+    return chosen_by_name(ctx, slots.get("record"), slots.get("record_type"))
 
 
 def delete_record(ctx: Ctx, slots: dict[str, Any]) -> Reply:
-    record, kind = _chosen(slots)
+    record, kind = _chosen(ctx, slots)
     if not slots.get("confirmed"):
         d = _deletion(ctx, kind, record)
         return Reply(

@@ -369,8 +369,15 @@ def _title_company(rest: str, *, lower: bool = False) -> tuple[str | None, str |
             company = seg  # "Meridian Partners LLC": a legal suffix makes it the company, whatever its words
             continue
         whole = role_title(seg)
-        if whole and whole.lower() == seg.lower() and seg.split()[-1].lower() in ROLE_WORDS and not title:
-            title = whole  # "Account Director" is one title, not a company and a role
+        if (
+            whole
+            and whole.lower() == seg.lower()
+            and (seg.split()[-1].lower() in ROLE_WORDS or company or bare)
+            and not title
+        ):
+            # "Account Director" is one title, not a company and a role; so is "VP Enterprise" once the card
+            # has named its company ("Abdullah Al-Qahtani - STC - VP Enterprise")
+            title = whole
             continue
         split = _role_then_company(seg, lower=lower) or _company_then_role(seg)
         if split and not title:
@@ -1025,6 +1032,13 @@ def rule_find_contact(m: Msg) -> Result | None:
             flags=re.I,
         )
         q = rc.sub(r"^(?:the\s+)?(?:crm|database|system|contacts|contact list)\s+for\s+", "", q, flags=re.I)
+        # "anyone at Mercado Libre in the CRM?": where to look is not what is looked for
+        q = rc.sub(
+            r"\s+(?:in|on|from)\s+(?:the\s+|our\s+|my\s+)?(?:crm|system|database|db|contacts|contact list|file|records)$",
+            "",
+            q,
+            flags=re.I,
+        )
         q = rc.sub(rf"'s?\s+(?:{_FIELD}|contact info|details|info)s?$", "", q, flags=re.I)
         q = rc.sub(r"'s$", "", q)
         if not q or len(q.split()) > 6:

@@ -25,8 +25,8 @@ from .base import (
     tidy,
 )
 from .dates import DateSpan
-from .money import currency_said
-from .text import find_money, looks_like_person
+from .money import ISO_LOWER_RX, currency_said
+from .text import COMPANY_SUFFIX, find_money, looks_like_person
 from .vocab import STAGE_WORDS
 
 
@@ -306,7 +306,10 @@ _DEAL_UPDATE = [
         r"close|expected close|stage|is now worth|now worth|is worth|worth|slipped|slips|pushed|moved|moving|"
         r"slipping|sliding|slid|pushing|delayed|delaying|pushed out|slipping out|"
         r"(?:is\s+|now\s+)?(?:closing|closes|expected to close|should close|will close|to close)(?=\s+(?:on\s+|by\s+)?\S*\d|\s+(?:next|this|end|eom|eoq|tomorrow|mon|tue|wed|thu|fri|jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|q[1-4])\b)|"
-        r"(?:is\s+)?now(?=\s+(?:at\s+)?(?:(?:[$€£¥₹₩₺₦₱₪฿₫₽₴]|(?i:[a-z]{1,2})\$|[A-Z]{3})\s?)?\d))\s*"
+        # matched on the lower-cased message, so a currency code is one of the codes in lower case
+        r"(?:is\s+)?now(?=\s+(?:at\s+)?(?:(?:[$€£¥₹₩₺₦₱₪฿₫₽₴]|(?i:[a-z]{1,2})\$|(?:"
+        + ISO_LOWER_RX
+        + r"))\s?)?\d))\s*"
         r"(?:is\s+|to\s+|now\s+|=\s*|:\s*|->\s*)*(?P<v>.+)$"
     ),
 ]
@@ -596,6 +599,18 @@ def rule_update_deal(m: Msg) -> Result | None:
             if moving:  # "Nimbus: verbal yes, moving to negotiation": the stage said last is where it goes
                 v = moving.group(1)
             elif v.startswith(("verbal", "committed", "verbally")):
+                named = rc.match(r"\s*([a-z][\w\-]*(?:\s+[a-z][\w\-]*){0,2})\s*[.!]*$", low[dm.start("v") :])
+                if (
+                    named
+                    and named.group(1) != v
+                    and rc.search(r"(?:->|→|\bstage\s*[:=]?)\s*$", low[: dm.start("v")])
+                ):
+                    # "Monobank deal -> verbal commit": a stage set by its name is the team's own stage, as written
+                    changes = {
+                        "deal": deal,
+                        "stage": m.text[dm.start("v") + named.start(1) : dm.start("v") + named.end(1)],
+                    }
+                    return "update_deal", 0.88, changes
                 v = "won"
             if v == "done":
                 # "the Acme renewal is done, they signed!" - but "the deck is done" is a task
@@ -607,7 +622,8 @@ def rule_update_deal(m: Msg) -> Result | None:
             if person_like(deal, default=False) and not rc.search(r"\bdeal|opp|renewal\b", low):
                 continue
             if rc.search(
-                r"\b(?:task|todo|call|email|meeting|mtg|qbr|demo|lunch|sync|coffee|visit|onsite|w/)(?!\w)",
+                # "Turkcell call center AI" is a deal's name: a call centre is no call
+                r"\b(?:task|todo|call(?!\s+cent(?:er|re))|email|meeting|mtg|qbr|demo|lunch|sync|coffee|visit|onsite|w/)(?!\w)",
                 d_low,
             ):
                 continue
@@ -631,7 +647,9 @@ def rule_update_deal(m: Msg) -> Result | None:
                 rx is _DEAL_UPDATE[-1]
                 and not any(sp.start <= v0 + 3 and sp.end > v0 for sp in m.spans)
                 and not rc.match(
-                    r"(?:at\s+|about\s+|around\s+|~)?(?:(?:[$€£¥₹₩₺₦₱₪฿₫₽₴]|(?i:[a-z]{1,2})\$|[A-Z]{3})\s?)?\d|(?:the\s+)?(?:lead|qualified|demo|proposal|negotiation|won|lost|"
+                    r"(?:at\s+|about\s+|around\s+|~)?(?:(?:[$€£¥₹₩₺₦₱₪฿₫₽₴]|(?i:[a-z]{1,2})\$|(?:"
+                    + ISO_LOWER_RX
+                    + r"))\s?)?\d|(?:the\s+)?(?:lead|qualified|demo|proposal|negotiation|won|lost|"
                     r"closed|next|end|eo[mqyw]|q[1-4])\b",
                     low[v0:],
                 )
@@ -644,7 +662,8 @@ def rule_update_deal(m: Msg) -> Result | None:
             ):
                 continue  # "all-hands moved to 4pm btw": a time of day is no close date
             if rc.search(
-                r"\b(?:task|todo|call|email|meeting|mtg|qbr|demo|lunch|sync|coffee|visit|onsite|w/)(?!\w)",
+                # "Turkcell call center AI" is a deal's name: a call centre is no call
+                r"\b(?:task|todo|call(?!\s+cent(?:er|re))|email|meeting|mtg|qbr|demo|lunch|sync|coffee|visit|onsite|w/)(?!\w)",
                 d_low,
             ):
                 continue
@@ -827,13 +846,16 @@ def create_deal_from(m: Msg, pos: int) -> Result:
         if p
         and not rc.fullmatch(r"(?:and|the|a|an|it|new|(?:new\s+|an?\s+)?(?:deal|opp|opportunity))", p, re.I)
     ]
-    if parts:
+    if parts and not _same_name(parts[0], slots.get("company")):
         slots["title"] = _deal_ref(parts[0]) or parts[0]
-    elif "company" in slots and "title" not in slots:
-        pass
     if not slots:
         return "unknown", 0.35, {}
     return "create_deal", 0.9, slots
+
+
+def _same_name(a: str, b: str | None) -> bool:
+    """The company said again is not a deal title ("new deal Volvo Cars kr 350 000": no title given)."""
+    return b is not None and rc.sub(r"\W+", " ", a).strip().lower() == rc.sub(r"\W+", " ", b).strip().lower()
 
 
 _UPDATE_CUE = rc.compiled(
@@ -861,7 +883,14 @@ def rule_create_deal(m: Msg) -> Result | None:
                 r"(?i)\b(?:renewal|expansion|upsell|pilot|deal|project|rollout|license|add-on)\b", title
             )
         ):
-            got[2]["company"] = title  # "new opp Initech 20k": the one name is the company
+            got[2]["company"] = title
+            # "new opp Initech 20k": the one name is the company, and the deal is not named (the bot names it);
+            # "create deal Hanbit Logistics WMS": a product's acronym after the company names the deal too
+            last = title.split()[-1]
+            if len(title.split()) == 1 or not (
+                last.isupper() and last.lower().rstrip(".") not in COMPANY_SUFFIX
+            ):
+                del got[2]["title"]
         return got
     # "Soylent renewal - $22k - closing 1/15": a deal card with no verb
     card = rc.match(

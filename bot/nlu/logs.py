@@ -25,7 +25,7 @@ from .base import (
     tidy,
 )
 from .dates import DateSpan
-from .text import EMAIL, LEGAL_FORM, clean, role_title
+from .text import EMAIL, LEGAL_FORM, clean, ends_in_legal_form, role_title
 from .vocab import FIRST_NAMES, NAME_STOP
 
 _LOG_ADJ = (
@@ -277,7 +277,14 @@ def _log_header(m: Msg, pos: int, kind: str) -> tuple[Slots, int]:
             and person_like(company, default=len(company.split()) >= 2 and company.split()[-1][:1].isupper())
         ):
             name, company = company, name  # "at Pym Technologies w/ Hope van Dyne"
-        if company:
+        if company and ends_in_legal_form(name):
+            # "visited kuda technologies ltd in yaba": a name with a legal form is the company, and what
+            # follows it is a person ("… with Tom") or a place ("… in yaba")
+            slots["company"] = name
+            if person_like(company, default=False):
+                slots["contact"] = company
+            end = cend
+        elif company:
             slots["contact"], slots["company"] = name, company
             end = cend
             tail = PLACE_TAIL.match(m.text, end)
@@ -393,12 +400,12 @@ _FOLLOW_CUE = rc.compiled(
 )
 
 
-# With no date, only the rep's own next step or a thing the customer asked the rep for ("they asked for
-# references") makes a follow-up: a wish ("she wants pricing", "legal wants changes") is news for the summary.
+# With no date, only the rep's own next step makes a follow-up: a wish or a request ("she wants pricing",
+# "he asked for a sandbox") is news for the summary until the rep says when to act on it.
 _OWN_NEXT_STEP = rc.compiled(
     r"\bfollow(?:ing)?[\s\-]?up\b|\bnext steps?\b|\bcircle back\b|\bcheck in\b|\bget back to\b|\bremind me\b"
     r"|\b(?:i|we)\s+(?:still\s+)?(?:need|have|got)\s+to\b|\b(?:i|we)\s+(?:will|should|must)\b|\bwill send\b|\bto send\b"
-    r"|\bsend (?:her|him|them)\b|\bi'll\b|\bwe'll\b|\bpromised\b|\basked (?:us |me )?for\b|\brequested\b|(?<!she )(?<!he )(?<!they )(?<!who )\bneed to\b"
+    r"|\bsend (?:her|him|them)\b|\bi'll\b|\bwe'll\b|\bpromised\b|(?<!she )(?<!he )(?<!they )(?<!who )\bneed to\b"
 )
 
 
@@ -675,6 +682,29 @@ _TOLD_AFTER = rc.compiled(
 )
 
 
+# News told in a clause of its own: "they're expanding into Ghana", "budget approved for Q1", "very friendly"
+_NEWS = rc.compiled(
+    r"\b(?:they|she|he|it|we)(?:'re|’re|'s|’s|\s+are|\s+is)\s+(?!going\b|gonna\b)[a-z]+ing\b"
+    r"|\b(?!(?:need|feed|speed|seed|proceed|exceed|succeed|embed|bed|red|shed|wed|fed)\b)[a-z]{3,}ed\b"
+    r"|\b(?:very|super|really|quite|so)\s+(?:friendly|positive|engaged|warm|cold|receptive|keen|open)\b"
+    r"|\bno (?:business|shop) talk\b"
+)
+
+
+def _news_after(rest: str) -> bool:
+    """What follows a meeting's header with a bare weekday tells whether it happened: what was said or how
+    it went makes it last Monday's; a purpose ("to discuss…", "re pricing", "need to prep") a plan."""
+    sep = rc.match(r"\s*(?:[,;:.]|[-–—]+)\s*", rest)
+    if not sep:
+        return bool(_REPORTED.search(rest))
+    body = rest[sep.end() :]
+    if _TODO_LEAD.match(body) or rc.match(
+        r"(?:to|for|re|about|agenda|prep|need|pls|please|let's|lets|bring|don't|dont|will|i'll|we'll)\b", body
+    ):
+        return False
+    return bool(_REPORTED.search(body) or _TOLD_AFTER.search(body) or _NEWS.search(body))
+
+
 def _told_today(m: Msg, ahead: list[DateSpan], hdr_stop: int) -> bool:
     """ "call with X at 2pm today — they want 15% off": a time later today in the header, then what was said
     (not what is to be done, nor what it is for), is a call told the same day; a plan says its purpose."""
@@ -792,7 +822,7 @@ def _cue(m: Msg) -> tuple[str, int, Slots, DateSpan | None] | None:
             if (
                 ahead
                 and all(_BARE_WEEKDAY.fullmatch(s.text.lower()) for s in ahead)
-                and _REPORTED.search(m.low[hdr_stop:])
+                and _news_after(m.low[hdr_stop:])
             ):
                 done = True  # "lunch w/ Tom on monday, talked expansion": told in the past, so last Monday
             if ahead and not done and _told_today(m, ahead, hdr_stop):
@@ -871,9 +901,33 @@ def _todo_start(m: Msg, rest_start: int) -> int | None:
     return None
 
 
+# The rep's own next step said outright: it makes a follow-up whatever else the clause says
+_REP_CUE = rc.compiled(
+    r"\bfollow(?:ing)?[\s\-]?up\b|\bf/u\b|\bnext steps?\b|\bremind me\b|\bcircle back\b|\bpromised\b|\bwill send\b"
+    r"|\b(?:i|we)(?:'ll|’ll|\s+will|\s+need|\s+have|\s+got|\s+must|\s+should)\b"
+)
+# News about the customer, told with a date: what they are doing (leaving, signing, deciding, replying,
+# confirming), not what they ask of us ("she wants a demo next Tuesday" stays a follow-up)
+_THEIR_NEWS = rc.compiled(
+    r"^(?:(?:and|but|so|plus|also)\s+)?(?:(?:she|he|they|it|the\s+customer|the\s+client|(?:our\s+|their\s+|the\s+)?champion"
+    r"(?:\s+\([^)]*\))?)(?:'s|'re|'ll|’s|’re|’ll|\s+is|\s+are|\s+will|\s+was|\s+were|\s+has|\s+have|\s+said|\s+says"
+    r"|\s+confirmed|\s+mentioned|\s+told us|\s+plans?|\s+hopes?|\s+expects?)?\s+"
+    r"(?!(?:want|wants|wanted|need|needs|needed|asked|ask|requested|request|would\s+like|'d\s+like|like|expect|expects)\b)"
+    r"|(?:the\s+)?(?:decision|signature|signing|go[\s\-]?live|kick[\s\-]?off|po|purchase\s+order)\b"
+    # "texted Sam to confirm tomorrow's meeting": the message's purpose, already done
+    r"|to\s+(?:confirm|reconfirm)\b"
+    # "…and will decide by the end of the month", "prefers calls after 3pm": their side, subject understood
+    r"|will\s+(?:decide|sign|confirm|reply|respond|let\s+us\s+know|get\s+back|come\s+back|revert|approve)\b"
+    r"|(?:prefers|likes|hates|is\s+(?:out|away|off|back))\b)"
+)
+
+
 def _timeline_only(m: Msg, s: DateSpan, clause: tuple[int, int]) -> bool:
     """A date in a clause that says when something happens on their side, with nothing for us to do."""
     text = m.low[clause[0] : clause[1]]
+    lead = rc.sub(r"^[\s,;:.!?\-–—]+", "", text)
+    if not _REP_CUE.search(text) and not _ACTION.match(lead) and _THEIR_NEWS.match(lead):
+        return True
     if (
         _ACTION.match(text)
         or _TO_DO.search(text)
@@ -966,6 +1020,9 @@ def _follow_up(m: Msg, rest_start: int, occurred: DateSpan | None, summary: str)
         return fu
     if summary:
         for cs, ce in split_clauses(m.low[rest_start:], rest_start):
+            lead = rc.sub(r"^[\s,;:.!?\-–—]+", "", m.low[cs:ce])
+            if _THEIR_NEWS.match(lead) and not _REP_CUE.search(lead):
+                continue  # "she'll get back to us after Thanksgiving": their next step, not ours
             if _OWN_NEXT_STEP.search(m.low[cs:ce]) or (
                 _TO_DO.search(m.low[cs:ce])
                 and rc.search(r"\bwhen (?:she|he|they)\S* (?:is |are |gets? )?back\b", m.low[cs:ce])

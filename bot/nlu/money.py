@@ -168,7 +168,7 @@ ISO_CODES = [
 # Codes that are also English words are only read in capitals.
 _WORDLIKE = {"TRY", "COP", "MAD", "PHP", "PEN", "ISK"}
 _ISO_RX = "|".join(ISO_CODES)
-_ISO_LOWER_RX = "|".join(c.lower() for c in ISO_CODES if c not in _WORDLIKE)
+ISO_LOWER_RX = "|".join(c.lower() for c in ISO_CODES if c not in _WORDLIKE)
 
 SCALES = {
     "k": 1e3,
@@ -232,10 +232,10 @@ _DOT_THOUSANDS = {
 _PRE_RX = (
     r"(?i:(?:us|u\$s|c|ca|cad|a|au|aud|nz|r|hk|s|sg|mx)\$|(?:cn|jp)¥|rs\.?(?=\s?\d)|kr\.?(?=\s?\d)|ksh\.?(?=\s?\d)|zł|kč)"
     r"|[$€£¥₹₩₺₦₱₪฿₫₽₴]"
-    rf"|(?:{_ISO_RX})(?=\s?\d)|(?:{_ISO_LOWER_RX})(?=\s?\d)"
+    rf"|(?:{_ISO_RX})(?=\s?\d)|(?:{ISO_LOWER_RX})(?=\s?\d)"
 )
 _SUFFIX_WORDS_RX = "|".join(sorted((w for w in SUFFIX_WORDS if w.isalpha()), key=len, reverse=True))
-_POST_RX = rf"[€£$¥₹₩₺₫₽]|zł|kč|(?i:kr)(?![\w])|(?:{_ISO_RX})(?![\w])|(?i:(?:{_ISO_LOWER_RX}|{_SUFFIX_WORDS_RX})(?![\w]))"
+_POST_RX = rf"[€£$¥₹₩₺₫₽]|zł|kč|(?i:kr)(?![\w])|(?:{_ISO_RX})(?![\w])|(?i:(?:{ISO_LOWER_RX}|{_SUFFIX_WORDS_RX})(?![\w]))"
 _SCALE_RX = (
     r"(?:k|K|mm|MM|mn|mil|m|M|bn|b|B|thousand|million|millions|billion|grand|(?i:mio|mrd|tsd)\.?"
     r"|(?i:lakhs?|lacs?|crores?|cr|mi|milh[õo]es|millones|mln|mld)\.?|천만|천|만|万|억|億|조)"
@@ -435,7 +435,7 @@ _SAID_CURRENCY = rc.compiled(
     r"(?:[,;]\s*|\s[-–—]\s*|\s)(?:(?:they|we|she|he|it|they'll|we'll|will|would|to)\s+)*(?:(?:be|get|gets|are|is)\s+)?"
     r"(?:pay|pays|paying|paid|payment|payments|payable|bill|bills|billed|billing|invoice|invoiced|invoicing|priced|pricing|quoted|quote|"
     r"denominated|settle|settled|settling|contract(?:ed)?|budget(?:ed)?)\s+(?:in|with)\s+"
-    rf"(?P<c>(?i:{_SUFFIX_WORDS_RX}|british pounds|us dollars|(?:{_ISO_LOWER_RX})\b)|(?:{_ISO_RX})\b)"
+    rf"(?P<c>(?i:{_SUFFIX_WORDS_RX}|british pounds|us dollars|(?:{ISO_LOWER_RX})\b)|(?:{_ISO_RX})\b)"
     rf"|\s(?:all\s+)?in\s+(?P<c2>(?:{_ISO_RX}))\b(?=\s*(?:[,;.]|$))"
 )
 

@@ -63,7 +63,7 @@ from .tasks import (
     task_ref,
     teammate_task,
 )
-from .text import EMAIL
+from .text import EMAIL, with_legal_form
 from .vocab import FIRST_NAMES, KINDS, LIFECYCLES, MEASURES, RECORD_TYPES, SCALES, SCOPES
 
 MAX_CHARS = 4000
@@ -74,6 +74,8 @@ _LEADING_FILLER = rc.compiled(
     r"^(?:(?:hey|hi|hello|yo|ok|okay|so|um+|uh+|oh|btw|bot|crm|/crm|please|pls|plz|kindly|"
     r"quick (?:one|q|question|reminder)|(?:long|big|short|brief|quick)\s+(?:one|recap|debrief)(?=\s*[:\-])|can you|could you|would you|will you|can u|could u|"
     r"(?:(?:a|status|quick|small|an|deal|pipeline)\s+)?update(?=\s*[:\-])|heads up|"
+    # "typo fix: Ngozi Eze's email is …", "correction: …": a label for what follows
+    r"(?:(?:typo|quick|small|data)\s+)?(?:fix|correction|corrected)(?=\s*:)|"
     r"fyi(?=[\s,:;\-]+(?:i\s+|we\s+)?(?:just\s+)?(?:had|called|met|spoke|talked|"
     r"emailed|sent|rang|phoned|texted|left|caught|demoed|visited)\b)|(?:log|record)(?:\s+this)?(?=\s*[:\-]\s*\S)|"
     r"(?:new\s+)?(?:interaction|activity|log entry)(?=\s*[:\-])|"
@@ -82,26 +84,41 @@ _LEADING_FILLER = rc.compiled(
 )
 
 
+_HELP_PHRASE = rc.compiled(
+    r"(?:help|h|\?|commands?|usage|menu|options|what can (?:you|u|i) do(?: here| for me)?|what do you do"
+    r"|how does (?:this|it|the)(?: bot| thing| app)? work|how do i use (?:this|you|it|the bot)|what are (?:the|your) commands"
+    r"|how (?:do|can) i (?:use|talk to) (?:this|you|the bot)|what can i (?:say|ask|type)(?: you)?(?: here)?"
+    r"|what (?:should|do|must) i (?:type|say|write|enter|send)(?: here)?(?: to (?:\w+)(?: (?:a|an|the|new))?(?: \w+)?)?"
+    r"|what (?:are|r) (?:you|u) (?:able|here) to (?:help(?: me)? with|do)|what (?:can|could) (?:you|u) help(?: me)? with"
+    r"|what (?:can|does) (?:this|the) (?:bot|thing|app|crm) do|what is this(?: bot)?|how do i (?:log|add|use)\b.*"
+    r"|(?:what|which|list|show)(?: are)?(?: the| your| all)? commands(?: are there| do you have| can i use)?"
+    r"|(?:can you |could you )?explain what (?:you do|you can do|this (?:bot|thing) does)|what can you help(?: me)? with|(?:show|list|tell)(?: me)? (?:what|which) commands(?: you (?:support|have|know))?"
+    r"|(?:what|which) (?:commands|phrases|words|things|requests) (?:do |can )?you (?:support|have|know|understand|accept|take|recogni[sz]e)"
+    r"|what (?:do|can) you understand|what (?:do|can) you (?:respond|react) to"
+    r"|(?:i )?(?:don't|dont|do not) (?:get|understand|know) how (?:this|it|you|the bot) works?"
+    r"|show (?:me )?(?:the )?(?:help|commands)|list (?:the )?commands|who are you|what are you"
+    r"|help (?:me|please|pls)(?: out)?(?: here| please| pls)?|(?:i )?need (?:some )?help(?: (?:using|with) (?:this|the|you)(?: bot| thing| app| crm)?)?|get started|how to use)(?:\s+(?:please|pls|bot|crm|thanks))*",
+)
+
+
+def _help_said(low: str) -> bool:
+    """The whole message asks for help, in one phrase or a few ("help pls, what commands are there")."""
+    if rc.fullmatch(_HELP_PHRASE.pattern, low):
+        return True
+    parts = [p.strip() for p in rc.split(r"[,;.!?]+", low) if p.strip()]
+    helps = [bool(rc.fullmatch(_HELP_PHRASE.pattern, p)) for p in parts]
+    return (
+        len(parts) > 1
+        and any(helps)
+        and all(h or _SMALL_TALK.fullmatch(p) for h, p in zip(helps, parts, strict=True))
+    )
+
+
 def _r_help(m: Msg) -> Result | None:
     if rc.fullmatch(r"\s*\?+\s*", m.low):
         return "help", 0.9, {}
     low = m.low.strip(" ?!.")
-    if rc.fullmatch(
-        r"(?:help|h|\?|commands?|usage|menu|options|what can (?:you|u|i) do(?: here| for me)?|what do you do"
-        r"|how does (?:this|it|the)(?: bot| thing| app)? work|how do i use (?:this|you|it|the bot)|what are (?:the|your) commands"
-        r"|how (?:do|can) i (?:use|talk to) (?:this|you|the bot)|what can i (?:say|ask|type)(?: you)?(?: here)?"
-        r"|what (?:should|do|must) i (?:type|say|write|enter|send)(?: here)?(?: to (?:\w+)(?: (?:a|an|the|new))?(?: \w+)?)?"
-        r"|what (?:are|r) (?:you|u) (?:able|here) to (?:help(?: me)? with|do)|what (?:can|could) (?:you|u) help(?: me)? with"
-        r"|what (?:can|does) (?:this|the) (?:bot|thing|app|crm) do|what is this(?: bot)?|how do i (?:log|add|use)\b.*"
-        r"|(?:what|which|list|show)(?: are)?(?: the| your| all)? commands(?: are there| do you have| can i use)?"
-        r"|(?:can you |could you )?explain what (?:you do|you can do|this (?:bot|thing) does)|what can you help(?: me)? with|(?:show|list|tell)(?: me)? (?:what|which) commands(?: you (?:support|have|know))?"
-        r"|(?:what|which) (?:commands|phrases|words|things|requests) (?:do |can )?you (?:support|have|know|understand|accept|take|recogni[sz]e)"
-        r"|what (?:do|can) you understand|what (?:do|can) you (?:respond|react) to"
-        r"|(?:i )?(?:don't|dont|do not) (?:get|understand|know) how (?:this|it|you|the bot) works?"
-        r"|show (?:me )?(?:the )?(?:help|commands)|list (?:the )?commands|who are you|what are you"
-        r"|help (?:me|please|pls)(?: out)?(?: here| please| pls)?|(?:i )?need (?:some )?help(?: (?:using|with) (?:this|the|you)(?: bot| thing| app| crm)?)?|get started|how to use)(?:\s+(?:please|pls|bot|crm|thanks))*",
-        low,
-    ):
+    if _help_said(low):
         return "help", 0.97, {}
     if rc.search(
         r"\b(?:not sure how to|how do i|how can i|how to|don't know how to)\b.*\b(?:log|add|create|record|use|track)\b",
@@ -230,6 +247,18 @@ _NOT_CRM = rc.compiled(
     r"|\b(?:get|buy|order)\s+(?:a\s+|us\s+a\s+)?new\s+(?:espresso\s+machine|coffee\s+machine|printer|fridge|microwave|"
     r"chairs?|desks?|monitors?|kettle|couch|sofa|plants?)\b"
     r"|^(?:(?:can|could)\s+(?:you|u|someone)\s+)?remind\s+me\s+(?:what|where|when|how|why|which)\b[^A-Z]*\?\s*$"
+    # software and data pipelines ("the CI pipeline is red again"), and a meeting about the pipeline being moved
+    r"|\b(?:ci|cd|ci/cd|build|deploy|deployment|release|etl|jenkins|github|gitlab)\s+pipelines?\b(?!.*\b(?:deal|opp|project)\b)"
+    r"|\b(?:data|ml|test)\s+pipelines?\s+(?:is|was|are|were|broke|failed|keeps|went|crashed)\b"
+    r"|\bpipeline\s+(?:training|meeting|review|session|workshop|sync|call)\s+(?:got|was|is|has\s+been)\s+"
+    r"(?:moved|pushed|cancel+ed|rescheduled|postponed|shifted)\b"
+    # idioms: "big deal, the printer's jammed", "I'll call it a day", "who's closing up the office?"
+    r"|^(?:big|no|not\s+a\s+big|what\s+a|such\s+a)\s+deal\b(?!\s+(?:with|for|at)\b)"
+    r"|\bcall(?:ing|ed)?\s+it\s+(?:a\s+day|a\s+night|quits)\b"
+    r"|\b(?:clos(?:e|es|ing)|lock(?:ing)?)\s+up\s+(?:the\s+)?(?:office|shop|store|building|place)\b"
+    # office social life: parties, snacks, brackets, the clocks changing
+    r"|\b(?:snacks|potluck|secret\s+santa|march\s+madness|brackets|fantasy\s+football|happy\s+hour|birthday\s+cake)\b"
+    r"|\bclocks?\s+(?:go|goes|went|going|change[sd]?|changing)\s+(?:back|forward|ahead)\b"
 )
 
 
@@ -869,7 +898,96 @@ def answer(r: Rule, m: Msg) -> dict[str, Any] | None:
     if intent not in MESSAGE_INTENTS or any(s not in slots for s in REQUIRED.get(intent, ())):
         return None
     _restore_wording(slots, m.restore)
+    _whole_company_names(slots, intent, m.text)
+    if intent == "log_interaction" and _says_nothing_new(slots, m):
+        del slots["summary"]
     return {"intent": intent, "confidence": round(conf, 2), "slots": slots}
+
+
+# Words that join names, places and days without saying anything about the conversation
+_FILLER = frozenset(
+    [
+        "with",
+        "w",
+        "and",
+        "&",
+        "at",
+        "from",
+        "of",
+        "in",
+        "on",
+        "the",
+        "a",
+        "an",
+        "our",
+        "their",
+        "his",
+        "her",
+        "its",
+        "to",
+        "for",
+        "by",
+        "plant",
+        "hq",
+        "office",
+        "offices",
+        "site",
+        "headquarters",
+        "booth",
+        "campus",
+        "factory",
+        "store",
+        "branch",
+        "warehouse",
+        "team",
+        "reps",
+        "folks",
+        "people",
+        "depot",
+        "yard",
+        "lab",
+        "labs",
+        "studio",
+        "showroom",
+        "facility",
+        "facilities",
+        "mill",
+        "port",
+        "farm",
+        "clinic",
+    ]
+)
+
+
+def _says_nothing_new(slots: Slots, m: Msg) -> bool:
+    """A summary made only of the names, places and days the other slots already hold ("visited the Umbrella
+    plant yesterday with Carlos": summary "plant yesterday with Carlos") invents a summary."""
+    summary = slots.get("summary")
+    if not isinstance(summary, str):
+        return False
+    at = m.text.find(summary)
+    if at > 0 and rc.search(r"[:,;—–-]\s*$", m.text[:at]):
+        return False  # "call with Tom: Salesforce": what was said, set apart by the sender
+    known: set[str] = set()
+    for k in ("contact", "company"):
+        if isinstance(slots.get(k), str):
+            known.update(w.lower() for w in rc.findall(r"[\w'’.&-]+", slots[k]))
+    for span in m.spans:
+        known.update(w.lower() for w in rc.findall(r"[\w'’.&-]+", span.text))
+    # other people and places named in passing ("with Tom and Priya", "at Gitex") are names too
+    words = [w.strip(".") for w in rc.findall(r"[\w'’.&-]+", summary)]
+    return bool(words) and all(
+        w.lower() in known or w.lower() in _FILLER or w[:1].isupper() and not w.isupper() or w.isdigit()
+        for w in words
+    )
+
+
+def _whole_company_names(slots: Slots, intent: str, text: str) -> None:
+    """Company names keep the legal form the message gives them, whichever rule read them."""
+    keys = ["company"] + (["name"] if intent == "create_company" else [])
+    for k in keys:
+        if isinstance(slots.get(k), str):
+            slots[k] = with_legal_form(text, slots[k])
 
 
 def trace(

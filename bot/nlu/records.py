@@ -216,7 +216,7 @@ _MERGE = rc.compiled(
     r"(?:merge|combine|dedupe|de-dupe|dedup|consolidate|join)\s+"
     rf"(?:(?:the|these|those|two)\s+)*(?:(?:duplicate|dupe)s?\s+(?:of\s+)?)?(?:(?P<t1>{_TYPE_WORD})\s*(?:records?\s*)?[:\-]?\s+)?"
     # "dedupe Aarav Mehta / Aarav Metha": a slash between two spellings of one record
-    r"(?P<a>.+?)(?:\s+(?P<op>and|with|into|&|\+|w/)\s+|\s*(?P<op2>/|\bvs\.?|\bv\.?)\s+)(?P<b>.+?)"
+    r"(?P<a>.+?)(?:\s+(?P<op>and|with|into|&|\+|w/)\s+|\s*(?P<op2>/|(?<=\s)vs\.?|(?<=\s)v\.?)\s+)(?P<b>.+?)"
     rf"(?:\s+(?P<t2>{_TYPE_WORD}|records|entries))?(?P<why>{_ASIDE}.*)?[\s.!?]*$",
     re.I,
 )
@@ -245,9 +245,10 @@ def rule_merge(m: Msg) -> Result | None:
         return None  # "merge the Acme and Globex decks before Friday": a to-do, not two records
     # "Natura & Co": an ampersand inside a company's legal name does not join two records
     text = _FIRM_AMPERSAND.sub("\uff06", m.text)
-    mm = _MERGE.match(text)
+    # "Grupo Bimbo S.A.B. de C.V.": the dots of a legal form are not "v." between two records
+    mm = _MERGE.match(mask_legal_forms(text))
     if mm:
-        a, b = mm.group("a"), mm.group("b")
+        a, b = text[mm.start("a") : mm.end("a")], text[mm.start("b") : mm.end("b")]
         if (mm.group("op") or "").lower() == "and" and rc.search(r"\s(?:into|with)\s", " " + b + " "):
             return None
         rtype = None
@@ -775,7 +776,7 @@ _COMPANY_UPDATE = [
     # "Globex changed their domain to globex.io", "Globex has a new website: globex.io"
     rc.compiled(
         rf"^(?:the\s+)?(?P<c>.+?)\s+(?:(?:changed|updated|switched|moved)\s+(?:their|its|the)|(?:has|have|got)\s+(?:a\s+)?new)"
-        rf"\s+{_COMPANY_FIELD}\s*(?:to|:|,|-|—|is|of|=|->)?\s*(?P<v>.+?)[\s.!]*$",
+        rf"\s+(?:web(?:site)?\s+(?=domain|address|url))?{_COMPANY_FIELD}\s*(?:to|:|,|-|—|is|of|=|->)?\s*(?P<v>.+?)[\s.!]*$",
         re.I,
     ),
     # "Globex - new domain: globex.io", "Globex domain -> globex.io"
@@ -853,6 +854,11 @@ _PIVOT = rc.compiled(
 )
 
 
+_FIELD_WORD = rc.compiled(
+    r"\b(?:domain|industry|sector|vertical)\b|\bwebsite\b(?!\s+(?:domain|address|url)\b)"
+)
+
+
 def rule_update_company(m: Msg) -> Result | None:
     pm = _PIVOT.match(m.text)
     if (
@@ -885,7 +891,14 @@ def rule_update_company(m: Msg) -> Result | None:
     if fm and (
         rc.match(r"(?:(?:update|edit|set|change|fix)\s+)?(?:the\s+)?(?:company|account)\b", m.low)
         or fm.group("sep").strip()
-        or len(rc.findall(r"\b(?:domain|website|industry|sector|vertical)\b", m.low)) > 1
+        # two fields, not one said twice ("their website domain")
+        or len(
+            {
+                "industry" if f in ("sector", "vertical") else "domain" if f == "website" else f
+                for f in _FIELD_WORD.findall(m.low)
+            }
+        )
+        > 1
     ):  # "update Globex: domain globex.org, industry energy", "company Initech domain initech.com"
         company, rtype = record_ref(fm.group("c"))
         fields: Slots = {"company": company}

@@ -99,7 +99,11 @@ _ASKED = rc.compiled(
 _MEASURE_FIRST = rc.compiled(
     r"^(?:(?:@[uw][a-z0-9]+|[a-z][\w\-]*)['’]s\s+|@[uw][a-z0-9]+\s+|(?:my|our|the\s+team's|team|the|this|last|next|"
     r"pipeline|pipe|sales|deal|average|avg|customer|overall|total)\s+)*"
-    r"(?:(?:q[1-4]|ytd|mtd|qtd|\w+\s+(?:month|quarter|year|week)['’]?s?|month|quarter|year|week|monthly|quarterly|weekly)\s+)?"
+    r"(?:(?:q[1-4]|ytd|mtd|qtd|\w+\s+(?:month|quarter|year|week)['’]?s?|month|quarter|year|week|monthly|quarterly|weekly"
+    # "January forecast?": a month named before the measure
+    r"|(?:jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*(?:['’]s)?|may(?:['’]s)?)\s+)?"
+    # "call activity for @x this week": the kind of activity before it
+    r"(?:(?:call|email|meeting|phone)s?\s+(?=activit))?"
     r"(?:win[\s\-]?rate|close[\s\-]rate|win/loss|forecast|activity|activities|bookings|quota|attainment|funnel|velocity|"
     r"time[\s\-]to[\s\-](?:close|win)|days\s+to\s+close|(?:sales\s+)?cycle|nps|csat|satisfaction|new\s+customers|new\s+logos|won\s+deals|lost\s+deals|closed[\s\-]won|"
     r"closed[\s\-]lost|deal\s+size|top\s+customers|retention|lifetime\s+value|deals\s+(?:\w+\s+){0,2}?(?:closing|close|closed|won|lost)|lead[\s\-]to[\s\-]\w+\s+conversion|revenue|conversion(?:\s+rates?)?|results|numbers|report"
@@ -206,8 +210,11 @@ def rule_report(m: Msg) -> Result | None:
             return None  # "is the Globex deal closing this month?": about one deal
         if rc.search(r"\b(?:numbers|results)\b", low) and not period:
             return None
-    if measure == "satisfaction" and rc.search(r"\b(?:gave|give|scored|rated|\d+\s*/\s*(?:10|5))\b", low):
-        return None  # a score given is feedback, not a report
+    if measure == "satisfaction" and (
+        rc.search(r"\b(?:gave|give|scored|rated|\d+\s*/\s*(?:10|5))\b", low)
+        or (not period and any(rx.search(low) for rx in _SCORE))
+    ):
+        return None  # a score given ("…'s NPS response came back at 7") is feedback, not a report
     if measure == "activity" and rc.search(r"\b(?:with|for|on)\s+(?:the\s+)?[A-Z]", m.text) and not period:
         return None  # "activity with Acme" is its history
     yes_no = rc.match(r"^(?:is|are|was|were|will|would|should|can|could)\b", low) and not rc.match(
@@ -282,13 +289,17 @@ def rule_feedback(m: Msg) -> Result | None:
         return None  # questions about scores are reports
     score = None
     at = -1
+    named = False
     for rx in _SCORE:
         sm = rx.search(low)
         if sm:
             score, at = float(sm.group("n")), sm.start("n")
+            # a number tied to the scale's own name ("NPS response came back at 7") is the score, even
+            # where it could also be read as a time
+            named = bool(rc.search(r"\b(?:nps|csat)\b", sm.group(0)))
             break
     out_of = score is not None and rc.match(r"\d+(?:\.\d)?\s*/\s*(?:10|5)\b", low[at:])
-    if score is None or (any(s.start <= at < s.end for s in m.spans) and not out_of):
+    if score is None or (any(s.start <= at < s.end for s in m.spans) and not out_of and not named):
         return None  # "an 8 on the 15th"; "3/5" is a score, not March 5
     if nps and csat:
         scale = "nps" if nps.start() < csat.start() or rc.search(r"(?:/|out\s+of)\s*10\b", low) else "csat"

@@ -211,7 +211,11 @@ def list_tasks(m: Msg, conf: float) -> Result:
     low = m.low
     slots: Slots = {}
     who = _who(
-        m, team_words=r"\b(?:team|everyone|everybody|anyone|anybody|all of us|whole team|the team's|team's)\b"
+        m,
+        # "who has overdue tasks?", "show all overdue": about everyone, not the sender ("all my tasks" is mine)
+        team_words=r"\b(?:team|everyone|everybody|anyone|anybody|all of us|whole team|the team's|team's)\b"
+        r"|^(?:who|which\s+(?:reps?|people|of\s+us))\s+(?:has|have|had|got|'s\s+got|is|are)\b"
+        r"|^(?:show|list|see|view|get)?\s*(?:me\s+)?all\s+(?!my\b|of\s+my\b)",
     )
     if who:
         slots["assignee"] = who
@@ -221,8 +225,11 @@ def list_tasks(m: Msg, conf: float) -> Result:
         slots["scope"] = "today"
     elif rc.search(r"\bweek\b|\bweekly\b|\b7 days\b|\bnext few days\b|\bupcoming\b|\bcoming up\b", low):
         slots["scope"] = "week"
-    else:
+    elif rc.search(
+        r"\ball\b|\beverything\b|\bevery\b|\bopen\b|\bpending\b|\boutstanding\b|\bremaining\b", low
+    ):
         slots["scope"] = "all"
+    # otherwise no scope was named (a day such as "tomorrow" is not one): the bot lists the open tasks
     return "list_tasks", conf, slots
 
 
@@ -237,7 +244,8 @@ def rule_list_tasks(m: Msg) -> Result | None:
         rf"^(?:@\w+(?:'s)?\s+|[a-z][\w\-]*'s\s+)?(?:(?:my|our|all|all my|open|pending|outstanding|the team's|team|overdue|late|today's|todays|due|"
         rf"this week's|upcoming|remaining|current)\s+)*{_TASK_NOUN}\b"
         r"(?:\s+(?:for|of)\s+@\w+|\s+@\w+|\s+(?:today|overdue|this week|week|due|all|mine|list|please|pls|"
-        r"now|for today|for the week|for this week|for me|due today|due this week))*[?!.]*$",
+        r"now|for today|for the week|for this week|for me|due today|due this week"
+        r"|(?:for|due|on)\s+(?:tomorrow|tmrw|(?:mon|tues?|wed(?:nes)?|thu(?:rs)?|fri|sat(?:ur)?|sun)(?:day)?)))*[?!.]*$",
         low,
     ):
         return list_tasks(m, conf=0.95)
@@ -337,7 +345,7 @@ def task_from(m: Msg, pos: int, *, conf: float, teammate: str | None = None) -> 
     if due_span is not None:
         ranges += date_ranges(m, [due_span])
     body = blank(m.text, ranges)[pos:]
-    body = rc.sub(r"^\s*(?:for|to)?\s*[:\-]?\s*", "", body)
+    body = rc.sub(r"^\s*(?:(?:for|to)\b)?\s*[:\-]?\s*", "", body)
     body = rc.sub(
         r"^\s*(?:the\s+)?(?:team|everyone|everybody|all of us|us all)\s+to\s+", "", body, flags=re.I
     )

@@ -318,7 +318,45 @@ def take_name(text: str, pos: int, *, company: bool = False, max_words: int = 4)
         if name and end == run[-1].end():
             return f"{name} {legal.group(0)}", legal.end()  # "Allegro sp. z o.o.", "Sony K.K."
         return name, end
-    return _words_of_name(text, pos, run, company=company, max_words=max_words)
+    name, end = _words_of_name(text, pos, run, company=company, max_words=max_words)
+    tail = _COMMA_LEGAL.match(text, end) if name and name[:1].isupper() else None
+    if tail and not name.lower().endswith(tuple(SURE_LEGAL)):
+        return f"{name}{tail.group(0)}", tail.end()  # "Rakuten Group, Inc.": the legal form after a comma
+    return name, end
+
+
+# Legal forms that are never an ordinary word, so they end a company's name even typed in lower case
+SURE_LEGAL = frozenset(
+    [
+        "inc",
+        "ltd",
+        "llc",
+        "llp",
+        "plc",
+        "gmbh",
+        "jsc",
+        "pjsc",
+        "tbk",
+        "corp",
+        "pty",
+        "pvt",
+        "pte",
+        "oyj",
+        "ltda",
+        "srl",
+        "sarl",
+        "bhd",
+        "kft",
+        "zrt",
+        "kk",
+        "bv",
+        "nv",
+        "limited",
+    ]
+)
+_COMMA_LEGAL = rc.compiled(
+    r",\s?(?:Inc|Ltd|LLC|LLP|Corp|Co|Limited|GmbH|AG|S\.A\.|SA|plc|PLC|Pty Ltd|L\.L\.C\.)\.?(?![\w&])"
+)
 
 
 def _words_of_name(
@@ -336,6 +374,16 @@ def _words_of_name(
         base = rc.sub(r"'s$", "", lw)
         nxt = run[i + 1].group(0) if i + 1 < len(run) else None
         if len(words) >= max_words:
+            if (
+                lw.rstrip(".") in SURE_LEGAL
+                or capital_mode
+                and lw.rstrip(".") in COMPANY_SUFFIX
+                and tok[:1].isupper()
+            ):
+                words.append(
+                    tok
+                )  # "PT Telkom Indonesia Tbk": a legal form ends the name, whatever its length
+                end = m.end()
             break
         if tok.startswith("@") or tok.startswith("#") or "@" in tok or tok.startswith("http"):
             break
@@ -393,6 +441,10 @@ def _words_of_name(
                 words.append(tok)
                 end = m.end()
                 continue
+            break
+        if words and lw.rstrip(".") in SURE_LEGAL:
+            words.append(tok)  # "kuda technologies ltd in yaba": a legal form ends a company's name
+            end = m.end()
             break
         # Lower-case typing: names end at any function word, verb-looking word or number.
         if (base in NAME_STOP or base in STAGE_WORDS or base in LIFECYCLE_WORDS) and not (
@@ -460,3 +512,33 @@ def role_title(segment: str) -> str | None:
 
 def mentions_in(text: str) -> list[tuple[int, int, str]]:
     return [(m.start(), m.end(), m.group(1)) for m in MENTION.finditer(text)]
+
+
+_LEGAL_TAIL = rc.compiled(
+    rf"(?:,\s?|\s)(?:(?:{LEGAL_FORMS})|(?i:inc|ltd|llc|llp|plc|gmbh|jsc|pjsc|tbk|corp|oyj|ltda|srl|sarl|bhd|kft|zrt|"
+    r"limited|pty\.?\s+ltd|co\.,?\s+ltd)\.?)(?![\w/&])"
+)
+
+
+def with_legal_form(text: str, value: str) -> str:
+    """``value`` as the message wrote it, with the legal form that follows it there ("Rakuten Group, Inc.",
+    "PT Telkom Indonesia Tbk"): a rule that stopped short of a company's legal form loses nothing."""
+    if not value or ENDS_IN_LEGAL_FORM.search(" " + value):
+        return value
+    at = text.find(value)
+    if at < 0:
+        return value
+    tail = _LEGAL_TAIL.match(text, at + len(value))
+    if not tail:
+        return value
+    got = value + tail.group(0)
+    # a full stop that ends the sentence stays out ("…moved to Acme Ltd. She starts Monday" keeps "Ltd.")
+    return got
+
+
+def ends_in_legal_form(name: str) -> bool:
+    """A name that ends in a legal form ("Acme Ltd", "kuda technologies ltd", "Sony K.K.") is a company's."""
+    parts = name.split()
+    return len(parts) > 1 and (
+        parts[-1].lower().rstrip(".") in SURE_LEGAL or ENDS_IN_LEGAL_FORM.search(name) is not None
+    )

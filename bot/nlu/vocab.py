@@ -153,6 +153,8 @@ ABBREVIATIONS: dict[str, str] = {
     "lvmd": "left voicemail",
     "frm": "from",
     "wat": "what",
+    "wat's": "what's",
+    "wut's": "what's",
     "wut": "what",
     "grt": "great",
     "sed": "said",

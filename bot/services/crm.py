@@ -131,8 +131,14 @@ class CRM(ServiceBase):
 
     # ---- workspaces and people -------------------------------------------------------------------
 
-    def ensure_workspace(self, team_id: str, name: str | None = None, default_tz: str | None = None) -> int:
-        return self.workspaces.ensure_workspace(team_id, name, default_tz)
+    def ensure_workspace(
+        self,
+        team_id: str,
+        name: str | None = None,
+        default_tz: str | None = None,
+        default_currency: str | None = None,
+    ) -> int:
+        return self.workspaces.ensure_workspace(team_id, name, default_tz, default_currency)
 
     def actor(self, team_id: str, slack_id: str) -> Actor | None:
         return self.workspaces.actor(team_id, slack_id)
@@ -165,6 +171,14 @@ class CRM(ServiceBase):
 
     def workspace_currency(self, actor: Actor) -> str:
         return self.workspaces.workspace_currency(actor)
+
+    def set_workspace_currency(self, actor: Actor, code: str) -> Written:
+        """The currency amounts said without one are read in (managers and admins)."""
+        return self.workspaces.set_workspace_currency(actor, code)
+
+    def require(self, actor: Actor, action: str) -> None:
+        """Refuse a workspace-wide action (a key of policy.ACTIONS) the actor's role does not allow."""
+        self.workspaces.require(actor, action)
 
     # ---- companies and contacts ------------------------------------------------------------------
 
@@ -667,9 +681,15 @@ class CRM(ServiceBase):
         )
 
     def list_tasks(
-        self, actor: Actor, *, assignee: str | None = None, scope: str = "all", limit: int = 25
+        self,
+        actor: Actor,
+        *,
+        assignee: str | None = None,
+        scope: str = "all",
+        limit: int = 25,
+        everyone: bool = False,
     ) -> list[TaskView]:
-        return self.tasks.list_tasks(actor, assignee=assignee, scope=scope, limit=limit)
+        return self.tasks.list_tasks(actor, assignee=assignee, scope=scope, limit=limit, everyone=everyone)
 
     def task(self, actor: Actor, task_id: int) -> TaskView:
         return self.tasks.task(actor, task_id)
@@ -710,6 +730,11 @@ class CRM(ServiceBase):
         """A record's history, newest first; a deal, then a contact, then a company when the type was
         not said."""
         return self.undo_log.timeline(actor, ref, record_type, offset=offset)
+
+    def named_exactly(self, actor: Actor, ref: Ref) -> tuple[str, int] | None:
+        """The one deal, contact or company named exactly ``ref`` (its type and id), for a reference
+        whose type was not said: "Initech" is the company before it is one of Initech's deals."""
+        return self.undo_log.named_exactly(actor, ref)
 
     def history(self, actor: Actor, record_type: str, record_id: int, limit: int = 20) -> list[AuditEvent]:
         return self.undo_log.history(actor, record_type, record_id, limit)

@@ -43,7 +43,7 @@ from bot.services.stages import (
     workspace_stages,
 )
 from bot.services.tenancy import scope_of
-from bot.services.text import fold
+from bot.services.text import fold, money
 from bot.services.timeutil import parse_day, today_in, years_ago
 from bot.services.views import Amounts, DealView, OwnerFigure, Pipeline, StageFigure, Written, add_amounts
 from bot.services.workspace import person, user_by_slack
@@ -237,11 +237,7 @@ def _check_duplicate(s: Session, actor: Actor, title: str) -> None:
                 r[0],
                 r[1],
                 100.0,
-                ", ".join(
-                    x
-                    for x in (fields.plain_amount(r[2]) and f"{r[3]} {fields.plain_amount(r[2])}", r[4])
-                    if x
-                ),
+                ", ".join(x for x in (money(r[2], r[3]) if r[2] is not None else None, r[4]) if x),
             )
             for r in rows
         ]

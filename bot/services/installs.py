@@ -45,13 +45,15 @@ def installed(
     team_id: str | None,
     enterprise_id: str | None,
     name: str | None = None,
+    tz: str | None = None,
+    currency: str | None = None,
 ) -> list[str]:
     """The app was installed: in one workspace (made if new), or org-wide (``team_id`` None: every
     workspace of the org the CRM knows). An uninstall waiting for its purge is called off. Returns the
     team ids concerned."""
     with sessions.begin() as s:
         if team_id:
-            ws_id = workspace_id(s, team_id, name)
+            ws_id = workspace_id(s, team_id, name, tz, currency)
             ws = s.get(Workspace, ws_id)
             assert ws is not None
             ws.enterprise_id = enterprise_id or ws.enterprise_id

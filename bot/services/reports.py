@@ -5,6 +5,7 @@ and velocity bot/services/funnel.py. Amounts stay per currency."""
 
 from __future__ import annotations
 
+import calendar
 from bisect import bisect_left
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -88,17 +89,35 @@ def in_pipeline(q: Select[Any], pipeline: Pipeline | None) -> Select[Any]:
     )
 
 
+def _so_far_unit(months: int, start: date, end: date) -> int:
+    """How many months back the period before a span so far starts: a year for a year so far, a
+    quarter for a quarter so far (which a month so far in a quarter's first month can't be told from),
+    else the months it spans."""
+    if start.year != end.year or months == 1:
+        return months
+    if start.month == 1 and months > 3:
+        return 12
+    if start.month % 3 == 1 and (end.month - 1) // 3 == (start.month - 1) // 3:
+        return 3
+    return months
+
+
+def _months_back(day: date, months: int) -> date:
+    """The first of the month ``months`` before ``day``'s (``day`` is a first of a month)."""
+    index = day.year * 12 + day.month - 1 - months
+    return date(index // 12, index % 12 + 1, 1)
+
+
 def previous(start: date, end: date) -> tuple[date, date]:
     """The period of the same length just before (a calendar month before a month, a quarter before a
-    quarter, the same days of the month before a month so far, else the same number of days)."""
-    if (
-        start.day == 1
-        and (start.year, start.month) == (end.year, end.month)
-        and (end + timedelta(days=1)).day != 1
-    ):
-        first = (start - timedelta(days=1)).replace(day=1)
-        last_day = (start - timedelta(days=1)).day
-        return first, first.replace(day=min(end.day, last_day))
+    quarter, the same days of the month before a month so far, the same days of last year before this
+    year so far, else the same number of days)."""
+    if start.day == 1 and (end + timedelta(days=1)).day != 1:
+        # So far in a month, quarter or year: as far into the month, quarter or year before.
+        months = _so_far_unit((end.year - start.year) * 12 + end.month - start.month + 1, start, end)
+        first = _months_back(start, months)
+        last = _months_back(end.replace(day=1), months)
+        return first, last.replace(day=min(end.day, calendar.monthrange(last.year, last.month)[1]))
     if start.day == 1 and (end + timedelta(days=1)).day == 1:
         months = (end.year - start.year) * 12 + end.month - start.month + 1
         first = start

@@ -275,13 +275,25 @@ class Tasks(Service):
             return Written(edit.op.id, task=task_view(s, task, self.now()))
 
     def list_tasks(
-        self, actor: Actor, *, assignee: str | None = None, scope: str = "all", limit: int = 25
+        self,
+        actor: Actor,
+        *,
+        assignee: str | None = None,
+        scope: str = "all",
+        limit: int = 25,
+        everyone: bool = False,
     ) -> list[TaskView]:
+        """Open tasks of one person (the actor unless ``assignee``), or of the whole team (``everyone``)."""
         if scope not in TASK_SCOPES:
             raise Invalid("task.scope.unknown", field="scope", value=scope)
         with self.read(actor) as s:
-            who = user_by_slack(s, actor.workspace_id, assignee or actor.slack_id)
-            q = select(Task).where(Task.assignee_id == who.id, Task.done_at.is_(None))
+            # the team's days are read in the asker's zone
+            who = user_by_slack(
+                s, actor.workspace_id, actor.slack_id if everyone else assignee or actor.slack_id
+            )
+            q = select(Task).where(Task.done_at.is_(None))
+            if not everyone:
+                q = q.where(Task.assignee_id == who.id)
             now = self.now()
             # "Today" and "this week" are the reader's days, not UTC's.
             today = today_in(who.tz, now)

@@ -2,6 +2,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from decimal import Decimal
+
+CURRENCY_SIGNS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥"}
 
 # Words that say what kind of legal entity a company is, not which company: "Acme", "Acme Corp" and
 # "ACME, Inc." are one company to a person.
@@ -38,3 +41,15 @@ def fold(text: str) -> str:
     if _TIDY.match(folded):
         return folded
     return _SPACE.sub(" ", _PUNCT.sub(" ", folded)).strip()
+
+
+def money(amount: Decimal | str | None, currency: str) -> str:
+    """An amount as every reply says it ("$48,000", "¥2,500,000", "1,250.50 CHF"): here so that what
+    the services word themselves (an undo's "amount back to …") reads as the cards do."""
+    if amount is None:
+        return "no amount"
+    amount = Decimal(amount)  # planned messages carry amounts as JSON strings
+    sign = CURRENCY_SIGNS.get(currency)
+    whole = amount == amount.to_integral_value()
+    number = f"{amount:,.0f}" if whole else f"{amount:,.2f}"
+    return f"{sign}{number}" if sign else f"{number} {currency}"

@@ -123,20 +123,13 @@ def timeline(
         elif e.action == "update" and e.op_id in merges:
             entries.append(Entry(_aware(e.at), who, "merged", summary=merges[e.op_id]))
         elif e.action == "update":
-            changes = [
-                Change(k, names.value(k, (e.before or {}).get(k)), names.value(k, v))
-                for k, v in (e.after or {}).items()
-                if k not in QUIET and not k.endswith("_key") and k != "custom"
-            ]
-            if "custom" in (e.after or {}):
-                changes += _custom_changes(
-                    s, record_type, (e.before or {}).get("custom"), (e.after or {})["custom"]
-                )
+            changes = _changes(s, names, record_type, e)
             if changes:
                 because = causes.get(e.op_id) if "lifecycle" in (e.after or {}) else None
                 entries.append(Entry(_aware(e.at), who, "changed", changes, because=because))
         elif e.action == "undo":
-            entries.append(Entry(_aware(e.at), who, "undone"))
+            # What went back, so the history says which change was undone.
+            entries.append(Entry(_aware(e.at), who, "undone", _changes(s, names, record_type, e)))
         elif e.action == "delete":
             entries.append(Entry(_aware(e.at), who, "removed"))
     for c in calls:
@@ -145,6 +138,18 @@ def timeline(
     entries.sort(key=lambda x: x.at, reverse=True)
     currency = s.scalar(select(Deal.currency).where(Deal.id == record_id)) if record_type == "deal" else None
     return Timeline(record_type, record_id, title, entries[offset : offset + PAGE], total, currency)
+
+
+def _changes(s: Session, names: _Labels, record_type: str, e: AuditEvent) -> list[Change]:
+    """The fields an update or an undo changed, before → after, as a person reads them."""
+    changes = [
+        Change(k, names.value(k, (e.before or {}).get(k)), names.value(k, v))
+        for k, v in (e.after or {}).items()
+        if k not in QUIET and not k.endswith("_key") and k != "custom"
+    ]
+    if "custom" in (e.after or {}):
+        changes += _custom_changes(s, record_type, (e.before or {}).get("custom"), (e.after or {})["custom"])
+    return changes
 
 
 def _merged_into(s: Session, record_type: str, record_id: int, ops: list[str]) -> dict[str, str]:

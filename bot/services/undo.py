@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import func, select, update
@@ -28,7 +27,7 @@ from bot.services.stage_moves import is_move, restore_moves
 from bot.services.subscriptions import Schedule, next_run
 from bot.services.tasks import find_task, rearm_reminder
 from bot.services.tenancy import with_deleted
-from bot.services.text import fold
+from bot.services.text import fold, money
 from bot.services.timeline import QUIET, Timeline, timeline
 from bot.services.views import Undone, UndoPreview
 from bot.services.workspace import Workspaces, role_now
@@ -148,7 +147,7 @@ def _said(s: Session, obj: Any, key: str, value: Any) -> str:
         cls, column = _ID_NAMES[key]
         return str(s.scalar(select(column).where(cls.id == value)) or f"#{value}")
     if key == "amount":
-        return f"{Decimal(str(value)):,.2f} {getattr(obj, 'currency', '')}".strip()
+        return money(str(value), getattr(obj, "currency", None) or "").strip()
     if isinstance(value, list):
         return ", ".join(str(v) for v in value)
     return str(value)
@@ -290,6 +289,12 @@ class UndoLog(Service):
                 # Looked for among deals, contacts and companies: none of them is called that.
                 raise NotFound("record.not_found", kind="deal, contact or company", ref=str(ref))
             raise missing
+
+    def named_exactly(self, actor: Actor, ref: Ref) -> tuple[str, int] | None:
+        """The type and id of the one deal, contact or company whose whole name is ``ref``."""
+        with self.read(actor) as s:
+            exact = _named_exactly(s, ref)
+            return (exact[0], exact[1]) if exact is not None else None
 
     def history(self, actor: Actor, record_type: str, record_id: int, limit: int = 20) -> list[AuditEvent]:
         with self.read(actor) as s:

@@ -15,7 +15,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.services import policy
+from bot.services import fields, policy
 from bot.services.base import Actor, Op, Service, change, skip_check
 from bot.services.errors import Conflict, Invalid, NotFound
 from bot.services.people import find_teammate
@@ -28,12 +28,15 @@ from models.entities import DEFAULT_PIPELINE, DEFAULT_PROBABILITIES, DEFAULT_STA
 log = logging.getLogger(__name__)
 
 
-def workspace_id(s: Session, team_id: str, name: str | None = None, tz: str | None = None) -> int:
-    """The workspace of a Slack team, made with the default pipeline the first time it is seen."""
+def workspace_id(
+    s: Session, team_id: str, name: str | None = None, tz: str | None = None, currency: str | None = None
+) -> int:
+    """The workspace of a Slack team, made with the default pipeline the first time it is seen (in the
+    operator's default zone and currency, CRM_DEFAULT_TZ and CRM_DEFAULT_CURRENCY)."""
     ws_id = s.scalar(select(Workspace.id).where(Workspace.team_id == team_id))
     if ws_id is not None:
         return ws_id
-    ws = Workspace(team_id=team_id, name=name, default_tz=tz or "UTC")
+    ws = Workspace(team_id=team_id, name=name, default_tz=tz or "UTC", default_currency=currency or "USD")
     s.add(ws)
     s.flush()
     pipeline = Pipeline(workspace_id=ws.id, key=DEFAULT_PIPELINE[0], name=DEFAULT_PIPELINE[1], position=0)
@@ -121,9 +124,15 @@ class Workspaces(Service):
         super().__init__(sessions, clock)
         self.admins = frozenset(admins)
 
-    def ensure_workspace(self, team_id: str, name: str | None = None, default_tz: str | None = None) -> int:
+    def ensure_workspace(
+        self,
+        team_id: str,
+        name: str | None = None,
+        default_tz: str | None = None,
+        default_currency: str | None = None,
+    ) -> int:
         with self.sessions.begin() as s:
-            return workspace_id(s, team_id, name, default_tz)
+            return workspace_id(s, team_id, name, default_tz, default_currency)
 
     def actor(self, team_id: str, slack_id: str) -> Actor | None:
         with self.read() as s:
@@ -248,6 +257,24 @@ class Workspaces(Service):
         """The teammate a person named: Slack id, name, first name, possessive, "me" (bot.services.people)."""
         with self.read(actor) as s:
             return user_view(find_teammate(s, actor, ref))
+
+    def set_workspace_currency(self, actor: Actor, code: str) -> Written:
+        """The currency an amount said without one is read in (managers and admins); amounts already
+        saved keep theirs, as nothing is ever converted. ``changed`` is empty when it already was."""
+        with self.op(actor) as op:
+            policy.require(op.session, actor, "settings")
+            wanted = fields.currency(code, "")
+            ws = op.session.get(Workspace, actor.workspace_id, with_for_update=True)
+            assert ws is not None
+            if ws.default_currency == wanted:
+                return Written(op.id)
+            was, ws.default_currency = ws.default_currency, wanted
+            return Written(op.id, changed={"currency": (was, wanted)})
+
+    def require(self, actor: Actor, action: str) -> None:
+        """Refuse a workspace-wide action the actor's role does not allow, naming who may."""
+        with self.read(actor) as s:
+            policy.require(s, actor, action)
 
     def workspace_currency(self, actor: Actor) -> str:
         with self.read(actor) as s:

@@ -90,5 +90,6 @@ def resolve_actor(services: Services, client: WebClient | None, team_id: str, us
             log.warning("users.info failed for %s: %s", user_id, reason)
             if found is not None:
                 return found
-    crm.ensure_workspace(team_id, default_tz=services.settings.default_tz)
+    settings = services.settings
+    crm.ensure_workspace(team_id, default_tz=settings.default_tz, default_currency=settings.default_currency)
     return crm.register_user(team_id, user_id, name=name, tz=tz, email=email)

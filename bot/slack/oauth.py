@@ -122,7 +122,7 @@ def oauth_flow(
         redirect_uri=settings.redirect_uri,
         install_path=settings.install_path,
         redirect_uri_path=settings.redirect_uri_path,
-        callback_options=CallbackOptions(success=_on_success(sessions), failure=_on_failure),
+        callback_options=CallbackOptions(success=_on_success(sessions, settings), failure=_on_failure),
         authorization_url=AUTHORIZE_URL,
         installation_store=store,
         installation_store_bot_only=True,
@@ -133,7 +133,7 @@ def oauth_flow(
     return InstallFlow(client=client, settings=oauth)
 
 
-def _on_success(sessions: sessionmaker[Session]) -> Any:
+def _on_success(sessions: sessionmaker[Session], settings: Settings) -> Any:
     def success(args: SuccessArgs) -> BoltResponse:
         inst = args.installation
         org_wide = bool(inst.is_enterprise_install)
@@ -142,6 +142,8 @@ def _on_success(sessions: sessionmaker[Session]) -> Any:
             team_id=None if org_wide else inst.team_id,
             enterprise_id=inst.enterprise_id,
             name=inst.team_name,
+            tz=settings.default_tz,
+            currency=settings.default_currency,
         )
         where = f"org {inst.enterprise_id}" if org_wide else f"workspace {inst.team_id}"
         log.info("installed in %s by %s", where, inst.user_id)

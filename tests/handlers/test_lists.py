@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 
-from tests.support.slackhttp import ANN, SlackHTTP, event_callback, text_of
+from tests.support.slackhttp import ANN, BOB, SlackHTTP, event_callback, text_of
 
 
 def seed(slack: SlackHTTP) -> None:
@@ -68,3 +68,19 @@ def test_tasks_week_on_a_sunday_is_the_coming_seven_days(slack: SlackHTTP) -> No
     for title in ("today's", "Monday's", "Tuesday's", "Saturday's"):
         assert f"{title} task" in shown, shown
     assert "a week on task" not in shown, shown
+
+
+def test_who_has_overdue_tasks_lists_the_teams_with_whose_each_is(slack: SlackHTTP) -> None:
+    seed(slack)
+    slack.command("help", user=BOB)
+    crm = slack.crm
+    bob = crm.actor("T1", BOB)
+    crm.create_task(bob, "chase the Globex PO", due="2026-11-17")
+    for text in ("who has overdue tasks?", "show all overdue"):
+        shown = text_of(slack.dm(text))
+        assert "team" in shown.lower() and "Your" not in shown, (text, shown)
+        assert "send pricing to Acme" in shown and "chase the Globex PO" in shown, (text, shown)
+        assert f"<@{BOB}>" in shown and f"<@{ANN}>" in shown, (text, shown)
+        assert "call Jane" not in shown, (text, shown)  # not overdue
+    mine = text_of(slack.dm("my overdue tasks"))
+    assert "chase the Globex PO" not in mine and "send pricing to Acme" in mine, mine

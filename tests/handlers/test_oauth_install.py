@@ -51,6 +51,27 @@ def oauth(fake: FakeSlack, front: Front, engine: Engine, clock: ManualClock) -> 
     server.finish()
 
 
+@pytest.fixture
+def oauth_in_euros(fake: FakeSlack, front: Front, engine: Engine, clock: ManualClock) -> Iterator[SlackHTTP]:
+    """OAuth mode with the operator's defaults for new workspaces: Paris, euros."""
+    fake.reset()
+    fake.faults.clear()
+    server = SlackHTTP.start(
+        fake,
+        engine.url.render_as_string(hide_password=False),
+        clock=clock,
+        sessions=make_session_factory(engine),
+        front=front,
+        bot_token=None,
+        client_id=fake.client_id,
+        client_secret=fake.client_secret,
+        default_tz="Europe/Paris",
+        default_currency="EUR",
+    )
+    yield server
+    server.finish()
+
+
 def _state_cookie(page_headers: dict[str, str]) -> str:
     cookie = page_headers["Set-Cookie"]
     assert "HttpOnly" in cookie and "Secure" in cookie
@@ -506,3 +527,12 @@ def test_no_secret_or_token_reaches_the_log(oauth: SlackHTTP, caplog: pytest.Log
     assert "installed in workspace TACME" in text
     assert oauth.fake.client_secret not in text
     assert token not in text
+
+
+def test_a_workspace_made_by_its_install_takes_the_operators_zone_and_currency(
+    oauth_in_euros: SlackHTTP,
+) -> None:
+    install(oauth_in_euros, "TACME", "Acme Sales")
+    with oauth_in_euros.services.sessions() as s:
+        ws = s.scalar(select(Workspace).where(Workspace.team_id == "TACME"))
+        assert ws is not None and (ws.default_tz, ws.default_currency) == ("Europe/Paris", "EUR")

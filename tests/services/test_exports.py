@@ -56,7 +56,10 @@ def test_an_export_imports_back_into_an_empty_workspace_with_nothing_lost(
     seed_demo(crm, "T1", team_name="Old")
     first = cli_db / "old.zip"
     assert main(["export", "--workspace", "T1", str(first)]) == 0
-    assert "exported to" in capsys.readouterr().out
+    said = capsys.readouterr().out
+    # Counted as people say it: "7 companies", never "7 company".
+    assert "exported to" in said and "companies, " in said and "audit events" in said, said
+    assert "company," not in said and " deal," not in said, said
     with zipfile.ZipFile(first) as z:
         assert {"audit.csv", "imports.csv"} <= set(z.namelist())
         with z.open("audit.csv") as raw:
@@ -107,7 +110,9 @@ def test_only_managers_and_admins_export(crm: CRM, cli_db: Path, capsys: pytest.
     with pytest.raises(Forbidden):
         Exporter(crm.sessions).run(rep, cli_db / "x.zip")
     assert main(["export", "--as", rep.slack_id, str(cli_db / "x.zip")]) == 2
-    assert "Only managers and admins may export" in capsys.readouterr().err
+    said = capsys.readouterr().err
+    assert "Only a manager or an admin can export the workspace's records" in said, said
+    assert "Ask " in said, said
     # A manager's export leaves the webhook endpoints out (their URLs may carry a receiver's token).
     manager = next(a for a in team.people.values() if a.role == "manager")
     done = Exporter(crm.sessions).run(manager, cli_db / "m.zip")

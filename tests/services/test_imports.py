@@ -364,3 +364,22 @@ def test_an_import_that_moves_deals_writes_their_stage_history_and_its_undo_take
     assert len(table()) == len(before) + 1  # Globex pilot: nothing it follows changed
     Importer(crm.sessions).undo(ann, done.batch_id)
     assert table() == before
+
+
+def test_an_owner_is_found_by_first_name_as_in_a_message_when_one_person_has_it(
+    crm: CRM, ann: Actor, bob: Actor, tmp_path: Path
+) -> None:
+    crm.register_user("T1", "UCARA", name="Cara Diaz", tz="UTC", email="cdiaz@example.com")
+    crm.register_user("T1", "UCAL", name="Cara Lind", tz="UTC")
+    path = tmp_path / "owners.csv"
+    path.write_text(
+        "Name,Email,Owner\nMia Wong,mia@x.io,bob\nTom Ray,tom@x.io,cdiaz\nLee Park,lee@x.io,cara\n"
+    )
+    out = tmp_path / "bad.csv"
+    result = Importer(crm.sessions).run(ann, path, "contact", report=out)
+    assert (result.created, result.bad) == (2, 1)
+    owners = {c.email: c.owner_id for c in rows(crm, Contact)}
+    assert owners["mia@x.io"] == bob.user_id
+    assert owners["tom@x.io"] == crm.teammate(ann, "UCARA").id
+    # Two people are called Cara: which one is not guessed, and the reason says so.
+    assert "“cara” is more than one person" in report(out)[1][1]

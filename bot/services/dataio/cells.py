@@ -51,6 +51,8 @@ class Context:
     custom: dict[str, CustomFieldView] = field(default_factory=dict)
     # And by web domain: "Acme (acme.ca)" names the one of two Acmes with that domain.
     domains: dict[str, int] = field(default_factory=dict)
+    # First names and email names more than one person has ("cara"): said so rather than guessed.
+    shared_names: set[str] = field(default_factory=set)
 
 
 Reader = Callable[[str, Context], Any]
@@ -277,6 +279,8 @@ def read_user(value: str, ctx: Context) -> Any:
     if not raw:
         return None
     found = ctx.users.get(fold(raw)) or ctx.users.get(raw)
+    if found is None and fold(raw) in ctx.shared_names:
+        raise BadCell(f"“{raw}” is more than one person in this workspace (give their email or full name)")
     if found is None:
         raise BadCell(f"“{raw}” is not anyone in this workspace (give their email or Slack name)")
     return found

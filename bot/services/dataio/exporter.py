@@ -46,7 +46,6 @@ from bot.services.dataio.settings import (
     pipelines_select,
 )
 from bot.services.dataio.staging import table_of
-from bot.services.errors import Forbidden
 from models import (
     AuditEvent,
     Company,
@@ -482,10 +481,9 @@ class Exporter:
     def run(
         self, actor: Actor, out: Path, fmt: str = "csv", progress: Callable[[str, int], None] | None = None
     ) -> Exported:
-        if not policy.at_least(actor, "manager"):
-            raise Forbidden("export.forbidden")
         result = Exported(out)
         with self.sessions() as session:
+            policy.require(session, actor, "export")
             conn = session.connection()
             parts = self._parts(session, actor.workspace_id, admin=policy.at_least(actor, "admin"))
             if fmt == "jsonl":

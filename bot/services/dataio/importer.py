@@ -404,6 +404,9 @@ def _defaults(record_type: str, actor: Actor, ctx: Context, now: datetime) -> di
 def _context(conn: Connection, actor: Actor, dates: str) -> Context:
     users: dict[str, int] = {}
     zones: dict[int, str] = {}
+    # A first name or an email's local part ("bob") is someone as it is in a message, when it is one
+    # person's only: a name two people share stays a bad row rather than a guess.
+    short: dict[str, set[int]] = {}
     for u in conn.execute(
         select(User.id, User.slack_id, User.name, User.email, User.tz).where(
             User.workspace_id == actor.workspace_id
@@ -414,6 +417,13 @@ def _context(conn: Connection, actor: Actor, dates: str) -> Context:
         users.setdefault(fold(u.name), u.id)
         if u.email:
             users[u.email.lower()] = u.id
+        for word in (fold(u.name).split(" ")[0], fold((u.email or "").split("@")[0])):
+            if word:
+                short.setdefault(word, set()).add(u.id)
+    for word, ids in short.items():
+        if len(ids) == 1:
+            users.setdefault(word, next(iter(ids)))
+    shared = {word for word, ids in short.items() if len(ids) > 1 and word not in users}
     stages: dict[str, int] = {}
     closed: set[int] = set()
     first = None
@@ -483,6 +493,7 @@ def _context(conn: Connection, actor: Actor, dates: str) -> Context:
         in_pipeline,
         first_stage,
         domains=domains,
+        shared_names=shared,
     )
 
 
