@@ -25,7 +25,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.services import namewords, policy, stage_history, totals
 from bot.services.base import Actor
 from bot.services.companies import company_key
-from bot.services.dataio import ids, matching
+from bot.services.dataio import ids as source_ids
+from bot.services.dataio import matching
 from bot.services.dataio.cells import Context
 from bot.services.dataio.columns import CUSTOM, TYPE_NAMES, guess_mapping, label
 from bot.services.dataio.rows import RowReader
@@ -216,7 +217,7 @@ class Importer:
             result.created = steps.insert()
             result.updated = steps.update(mode) if mode != "skip" else 0
             if sources is not None:
-                ids.remember(conn, stage, actor.workspace_id, result.batch_id)
+                source_ids.remember(conn, stage, actor.workspace_id, result.batch_id)
             if record_type == "deal":
                 stage_history.imported(conn, actor.workspace_id, result.batch_id, actor.user_id, started)
             result.skipped = result.matching + result.repeated - result.updated
@@ -651,7 +652,7 @@ def import_archive(
         if done is not None:
             done(member, result)
     out.settled.append(extras.after(actor, Path(path), name, sources, dry_run=dry_run))
-    ids.forget(importer.sessions, list(sources.values()))
+    source_ids.forget(importer.sessions, list(sources.values()))
     return out
 
 
