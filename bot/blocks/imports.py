@@ -258,7 +258,8 @@ def read_mapping(view: dict[str, Any]) -> tuple[str, str, dict[int, str]]:
 
 def export_started() -> str:
     return (
-        "📦 Exporting every record, import and audit event of this workspace; the file will arrive in our DM."
+        "📦 Exporting every record, setting, person, quota, answer, webhook (without its secret), schedule, "
+        "import and audit event of this workspace; the file will arrive in our DM."
     )
 
 
@@ -273,6 +274,12 @@ _COUNTED = {
     "audit": ("audit event", "audit events"),
     "field": ("custom field", "custom fields"),
     "stage": ("stage", "stages"),
+    "user": ("person", "people"),
+    "quota": ("quota", "quotas"),
+    "feedback": ("satisfaction answer", "satisfaction answers"),
+    "webhook": ("webhook", "webhooks"),
+    "report_subscription": ("scheduled report", "scheduled reports"),
+    "subscription": ("scheduled summary", "scheduled summaries"),
 }
 
 
@@ -286,5 +293,5 @@ def counted(counts: dict[str, int], leave_out: tuple[str, ...] = ()) -> str:
 
 
 def export_done(counts: dict[str, int]) -> str:
-    shown = counted(counts, leave_out=("field", "stage"))
+    shown = counted(counts, leave_out=("field", "stage", "workspace"))
     return f"📦 The export: {shown}. One CSV per type in the zip; `crm-bot import` reads it back."
