@@ -34,7 +34,7 @@ from bot.services.dataio import ids
 from bot.services.dataio.staging import MODELS, index, stored_fields, table_of
 from bot.services.text import fold
 from models import Company, Contact, Deal, ImportChange, Target
-from models.entities import TARGET_TYPES, optional_links
+from models.entities import TARGET_SOURCES, TARGET_TYPES, optional_links
 
 # The records a row may name, the key of the one named, and where the named one is looked for.
 LINKS = {
@@ -307,17 +307,14 @@ class Steps:
         # Only tasks and interactions need each new row's id before it is written (to link what they
         # are about); the others take theirs from the table as they go in, in the file's order, which
         # spares rewriting every staged row first.
-        linked = self.type in ("task", "interaction")
-        # In a whole zip, rows with the export's ids need theirs too: what each became is kept for the
-        # later files (ids.py).
-        numbered = linked or (self.sources is not None and "source_id" in self.mapped)
-        if numbered:
+        linked = self.type in ("task", "interaction") or self._keeps_ids()
+        if linked:
             self._number_new(new)
         names: list[str] = []
         values: list[Any] = []
         for col in self.table.c:
             if col.name == "id":
-                if numbered:
+                if linked:
                     names.append("id")
                     values.append(s.new_id)
             elif col.name == "workspace_id":
@@ -335,7 +332,7 @@ class Steps:
             elif col.name in self.defaults:
                 names.append(col.name)
                 values.append(literal(self.defaults[col.name], col.type))
-        chosen = s.new_id.is_not(None) if numbered else new
+        chosen = s.new_id.is_not(None) if linked else new
         self.conn.execute(
             insert(self.table).from_select(names, select(*values).where(chosen).order_by(s.row_no))
         )
@@ -359,6 +356,9 @@ class Steps:
         return int(self.conn.execute(select(func.count()).select_from(table).where(*where)).scalar_one())
 
     def _targets(self) -> None:
+        if self.type not in TARGET_SOURCES:
+            # Numbered for the export's ids (_keeps_ids), not a source of links.
+            return
         s = self.stage.c
         for link in TARGET_TYPES:
             if f"{link}_id" not in s:
@@ -430,6 +430,11 @@ class Steps:
                 func.coalesce(over, literal_column("'{}'::jsonb"))
             )
         return func.json_patch(func.coalesce(base, "{}"), func.coalesce(over, "{}"))
+
+    def _keeps_ids(self) -> bool:
+        # In a whole zip, rows with the export's ids need theirs before they are written too: what each
+        # became is kept for the later files (ids.py).
+        return self.sources is not None and "source_id" in self.mapped
 
 
 class Undo:
