@@ -281,6 +281,8 @@ def _import_file(importer, actor, path, args) -> int:  # type: ignore[no-untyped
     if done.brought.anything:
         # A dry run adds nothing first, so the columns of the fields it would add are left out above.
         print(f"{path.name}: {'would be ' if args.dry_run else ''}{done.brought.described()}")
+    if done.settled_text():
+        print(f"{path.name}: {'would be: ' if args.dry_run else ''}{done.settled_text()}")
     if not args.dry_run:
         print(f"undo every file of it: crm-bot import --undo {','.join(done.batch_ids)}")
     return 0

@@ -770,6 +770,20 @@ class ImportChange(WorkspaceScoped, Base):
     before: Mapped[dict[str, Any]] = mapped_column()
 
 
+class ImportId(WorkspaceScoped, Base):
+    """The record a row of an export's file became (or matched) in an import of the whole zip, by the
+    id the export gave it: what the zip's later files link by (bot/services/dataio/ids.py)."""
+
+    __tablename__ = "import_ids"
+    __table_args__ = (Index("ix_import_ids_source", "batch_id", "source_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
+    batch_id: Mapped[str] = mapped_column(ForeignKey("imports.batch_id", ondelete="CASCADE"))
+    source_id: Mapped[str] = mapped_column(String(100))
+    record_id: Mapped[int] = mapped_column(Integer)
+
+
 class ProcessedRequest(Base):
     """Idempotency keys of Slack requests already acted on (event retries, double clicks)."""
 

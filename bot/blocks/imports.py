@@ -116,9 +116,10 @@ def archive_preview(
     if adds:
         head += f"\nFirst, to this workspace: {adds}."
     body = (
-        "Import brings in the custom fields and pipelines it uses that this workspace lacks, then each file "
-        "in that order (records already here are skipped); each file's bad rows come as a file, and one "
-        "button undoes it all."
+        "Import brings in the custom fields, pipelines, settings and people it uses that this workspace "
+        "lacks, then each file in that order (records already here are skipped), then its quotas, "
+        "satisfaction answers, webhooks (switched off, with new secrets) and scheduled posts; each file's "
+        "bad rows come as a file, and one button undoes it all."
     )
     blocks: list[Block] = [
         SectionBlock(text=MarkdownTextObject(text=f"{head}\n{body}"[:2900])),
@@ -141,6 +142,8 @@ def archive_done(file_name: str, done: Any) -> tuple[str, list[Block]]:
     text = f"✅ Imported {file_name}:\n" + "\n".join(lines)
     if done.brought.anything:
         text += f"\nAdded first: {done.brought.described()}."
+    if done.settled_text():
+        text += f"\nAlso: {done.settled_text()}."
     blocks: list[Block] = [
         SectionBlock(text=MarkdownTextObject(text=text[:2900])),
         ActionsBlock(
@@ -255,7 +258,8 @@ def read_mapping(view: dict[str, Any]) -> tuple[str, str, dict[int, str]]:
 
 def export_started() -> str:
     return (
-        "📦 Exporting every record, import and audit event of this workspace; the file will arrive in our DM."
+        "📦 Exporting every record, setting, person, quota, answer, webhook (without its secret), schedule, "
+        "import and audit event of this workspace; the file will arrive in our DM."
     )
 
 
@@ -270,6 +274,12 @@ _COUNTED = {
     "audit": ("audit event", "audit events"),
     "field": ("custom field", "custom fields"),
     "stage": ("stage", "stages"),
+    "user": ("person", "people"),
+    "quota": ("quota", "quotas"),
+    "feedback": ("satisfaction answer", "satisfaction answers"),
+    "webhook": ("webhook", "webhooks"),
+    "report_subscription": ("scheduled report", "scheduled reports"),
+    "subscription": ("scheduled summary", "scheduled summaries"),
 }
 
 
@@ -283,5 +293,5 @@ def counted(counts: dict[str, int], leave_out: tuple[str, ...] = ()) -> str:
 
 
 def export_done(counts: dict[str, int]) -> str:
-    shown = counted(counts, leave_out=("field", "stage"))
+    shown = counted(counts, leave_out=("field", "stage", "workspace"))
     return f"📦 The export: {shown}. One CSV per type in the zip; `crm-bot import` reads it back."

@@ -152,6 +152,8 @@ def test_export_sends_the_zip_to_the_dm(slack: SlackHTTP) -> None:
     done = slack.fake.wait_calls("files.completeUploadExternal")[-1]
     comment = str(done.params.get("initial_comment"))
     assert "1 contact," in comment and "0 imports" in comment and "audit events" in comment, comment
+    # The team and what it keeps besides records, said as a person would.
+    assert "1 person," in comment and "0 webhooks" in comment and "0 scheduled summaries" in comment, comment
 
 
 def test_the_export_has_a_column_per_custom_field_and_is_named_a_zip(slack: SlackHTTP) -> None:

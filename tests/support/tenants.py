@@ -9,7 +9,7 @@ from sqlalchemy import Engine, inspect, text
 
 from bot.services import CRM, Actor
 from bot.services.report_subscriptions import ReportSubscriptions, read_order
-from models import Delivery, ImportBatch, ImportChange, Subscription, WebhookEndpoint
+from models import Delivery, ImportBatch, ImportChange, ImportId, Subscription, WebhookEndpoint
 
 NOW = datetime(2026, 11, 2, 15, 0, tzinfo=UTC)
 
@@ -116,6 +116,14 @@ def fill(crm: CRM, team: str, prefix: str) -> Tenant:
                 batch_id=f"batch-{prefix}",
                 record_id=contact.contact.id,
                 before={"name": f"{prefix} Jane Doe"},
+            )
+        )
+        s.add(
+            ImportId(
+                workspace_id=boss.workspace_id,
+                batch_id=f"batch-{prefix}",
+                source_id="17",
+                record_id=contact.contact.id,
             )
         )
     # A quota and a satisfaction answer: the report tables point at people, contacts and companies too.

@@ -55,7 +55,7 @@ def _c(
 
 
 _COMPANY = [
-    _c("id", "ID", "int", export_only=True, stored=None),
+    _c("source_id", "ID", "text", stored=None),
     _c(
         "name",
         "Name",
@@ -109,7 +109,7 @@ _COMPANY = [
 ]
 
 _CONTACT = [
-    _c("id", "ID", "int", export_only=True, stored=None),
+    _c("source_id", "ID", "text", stored=None),
     _c("name", "Name", "name", "Full Name", "Contact Name", "Person - Name", "Person Name", "Contact"),
     _c("first_name", "First Name", "text", "FirstName", "Person - First name", "Given Name", stored=None),
     _c(
@@ -203,7 +203,7 @@ _CONTACT = [
 ]
 
 _DEAL = [
-    _c("id", "ID", "int", export_only=True, stored=None),
+    _c("source_id", "ID", "text", stored=None),
     _c(
         "title",
         "Title",
@@ -284,6 +284,8 @@ _DEAL = [
         "Owner Name",
         "OwnerId",
     ),
+    # The deal's channel ("deal room"), where its news is posted.
+    _c("room_channel_id", "Deal Room", "text", "Room Channel"),
     _c("tags", "Tags", "tags", "Tag", "Labels", "Deal - Labels"),
     _c("closed_by_id", "Closed By", "user", "Closed by", "Deal - Closed by"),
     _c("stage_changed_at", "Stage Changed At", "datetime", "Date entered current stage", "Stage change time"),
@@ -311,7 +313,7 @@ _DEAL = [
 ]
 
 _TASK = [
-    _c("id", "ID", "int", export_only=True, stored=None),
+    _c("source_id", "ID", "text", stored=None),
     _c("title", "Title", "name", "Subject", "Task Title", "Task", "Activity - Subject", "Task Name"),
     _c("due_date", "Due Date", "date", "Activity - Due date", "Due", "ActivityDate", "Closing Date"),
     _c("due_at", "Due At", "datetime", "Due Time", "Activity - Due time"),
@@ -373,7 +375,7 @@ _TASK = [
 ]
 
 _INTERACTION = [
-    _c("id", "ID", "int", export_only=True, stored=None),
+    _c("source_id", "ID", "text", stored=None),
     _c(
         "kind",
         "Kind",
@@ -437,12 +439,34 @@ _INTERACTION = [
     _c("created_at", "Created At", "datetime", "Create Date", "Created Date", "Created Time"),
 ]
 
+# The export's ids of the records a row links to (its own is "ID"): an export's zip imported whole links
+# by them, so names that repeat reach the very record meant (bot/services/dataio/ids.py).
+LINK_IDS = {
+    "contact": ("company",),
+    "deal": ("company", "contact"),
+    "task": ("contact", "deal"),
+    "interaction": ("contact", "company", "deal"),
+}
+LINK_HEADERS = {"company": "Company ID", "contact": "Contact ID", "deal": "Deal ID"}
+
+
+def _with_link_ids(record_type: str, cols: list[Column]) -> list[Column]:
+    """The columns with each link's id column right after it ("Company", then "Company ID")."""
+    out = []
+    links = LINK_IDS.get(record_type, ())
+    for col in cols:
+        out.append(col)
+        if col.field in links:
+            out.append(_c(f"{col.field}_source", LINK_HEADERS[col.field], "text", stored=None))
+    return out
+
+
 _REGISTRY: dict[str, list[Column]] = {
     "company": _COMPANY,
-    "contact": _CONTACT,
-    "deal": _DEAL,
-    "task": _TASK,
-    "interaction": _INTERACTION,
+    "contact": _with_link_ids("contact", _CONTACT),
+    "deal": _with_link_ids("deal", _DEAL),
+    "task": _with_link_ids("task", _TASK),
+    "interaction": _with_link_ids("interaction", _INTERACTION),
 }
 
 

@@ -35,6 +35,7 @@ from sqlalchemy.orm import Session, aliased, sessionmaker
 
 from bot.services import policy
 from bot.services.base import Actor, aware
+from bot.services.dataio import extras
 from bot.services.dataio.columns import RECORD_TYPES, columns
 from bot.services.dataio.settings import (
     FIELDS_FILE,
@@ -131,7 +132,7 @@ def _record_select(kind: str, ws: int) -> Select[Any]:
     if kind == "company":
         t = Company
         values = {
-            "id": t.id,
+            "source_id": t.id,
             "name": t.name,
             "domain": t.domain,
             "industry": t.industry,
@@ -146,12 +147,13 @@ def _record_select(kind: str, ws: int) -> Select[Any]:
         t = Contact  # type: ignore[assignment]
         co = aliased(Company)
         values = {
-            "id": t.id,
+            "source_id": t.id,
             "name": t.name,
             "email": Contact.email,
             "phone": Contact.phone,
             "title": Contact.title,
             "company": _company_link(co, shared),
+            "company_source": Contact.company_id,
             "lifecycle": Contact.lifecycle,
             "owner_id": _person(owner),
             "tags": t.tags,
@@ -174,7 +176,7 @@ def _record_select(kind: str, ws: int) -> Select[Any]:
         pl = aliased(Pipeline)
         closer = aliased(User)
         values = {
-            "id": Deal.id,
+            "source_id": Deal.id,
             "title": Deal.title,
             "amount": Deal.amount,
             "currency": Deal.currency,
@@ -184,7 +186,10 @@ def _record_select(kind: str, ws: int) -> Select[Any]:
             "closed_at": Deal.closed_at,
             "close_date": Deal.close_date,
             "company": _company_link(co, shared),
+            "company_source": Deal.company_id,
             "contact": _contact_link(ct, ctco),
+            "contact_source": Deal.contact_id,
+            "room_channel_id": Deal.room_channel_id,
             "owner_id": _person(owner),
             "tags": Deal.tags,
             "closed_by_id": _person(closer),
@@ -275,12 +280,23 @@ def _link(source: str, kind: str, source_id: Any) -> ColumnElement[Any]:
     return select(name).select_from(joined).where(tg[f"{source}_id"] == source_id).limit(1).scalar_subquery()
 
 
+def _link_id(source: str, kind: str, source_id: Any) -> ColumnElement[Any]:
+    """The id of what a task or interaction is about, of one kind (an import of the whole zip links by it)."""
+    tg = table_of(Target).c
+    return (
+        select(tg[f"{kind}_id"])
+        .where(tg[f"{source}_id"] == source_id, tg[f"{kind}_id"].is_not(None))
+        .limit(1)
+        .scalar_subquery()
+    )
+
+
 def _linked_select(kind: str, ws: int, cols: dict[str, str]) -> Select[Any]:
     user = aliased(User)
     creator = aliased(User)
     if kind == "task":
         values: dict[str, Any] = {
-            "id": Task.id,
+            "source_id": Task.id,
             "title": Task.title,
             "due_date": Task.due_date,
             "due_at": Task.due_at,
@@ -293,7 +309,7 @@ def _linked_select(kind: str, ws: int, cols: dict[str, str]) -> Select[Any]:
         who = Task.assignee_id
     else:
         values = {
-            "id": Interaction.id,
+            "source_id": Interaction.id,
             "kind": Interaction.kind,
             "summary": Interaction.summary,
             "occurred_at": Interaction.occurred_at,
@@ -304,6 +320,7 @@ def _linked_select(kind: str, ws: int, cols: dict[str, str]) -> Select[Any]:
         who = Interaction.author_id
     for link in ("contact", "company", "deal"):
         values[link] = _link(kind, link, t.id)
+        values[f"{link}_source"] = _link_id(kind, link, t.id)
     values["created_at"] = t.created_at
     q = select(*(values[f].label(h) for f, h in cols.items() if f in values)).select_from(t)
     q = q.outerjoin(user, user.id == who)
@@ -368,6 +385,9 @@ def cell(value: Any) -> str:
     if isinstance(value, date | Decimal):
         return str(value) if not isinstance(value, date) else value.isoformat()
     if isinstance(value, list):
+        if any(";" in str(v) for v in value):
+            # A choice holding the separator ("SMB; Mid-market") stays one: the list as JSON.
+            return json.dumps(value, ensure_ascii=False)
         return "; ".join(str(v) for v in value)
     if isinstance(value, dict):
         return json.dumps(value, ensure_ascii=False, sort_keys=True)
@@ -465,7 +485,7 @@ class Exporter:
         with self.sessions() as session:
             policy.require(session, actor, "export")
             conn = session.connection()
-            parts = self._parts(session, actor.workspace_id)
+            parts = self._parts(session, actor.workspace_id, admin=policy.at_least(actor, "admin"))
             if fmt == "jsonl":
                 self._jsonl(conn, out, parts, result, progress)
             else:
@@ -473,7 +493,7 @@ class Exporter:
         return result
 
     @staticmethod
-    def _parts(session: Session, ws: int) -> list[_Part]:
+    def _parts(session: Session, ws: int, *, admin: bool = True) -> list[_Part]:
         parts = []
         for kind in RECORD_TYPES:
             q = _record_select(kind, ws)
@@ -500,6 +520,13 @@ class Exporter:
         # What the records need in another workspace: its own fields and its pipelines' stages.
         parts.append(_Part("field", FIELDS_FILE, fields_select(ws), FIELDS_HEADERS))
         parts.append(_Part("stage", PIPELINES_FILE, pipelines_select(ws), PIPELINES_HEADERS))
+        # What else the workspace keeps: its settings, people, quotas, answers, webhooks, schedules.
+        # Webhook URLs often carry a receiver's own token: they go out only to admins, who manage them.
+        parts += [
+            _Part(kind, name, q, headers)
+            for kind, name, q, headers in extras.parts(ws)
+            if admin or kind != "webhook"
+        ]
         parts.append(_Part("import", "imports", _imports_select(ws), IMPORT_HEADERS))
         parts.append(_Part("audit", "audit", _audit_select(ws), AUDIT_HEADERS))
         return parts

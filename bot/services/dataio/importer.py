@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.services import namewords, policy, stage_history, totals
 from bot.services.base import Actor
 from bot.services.companies import company_key
+from bot.services.dataio import ids as source_ids
 from bot.services.dataio import matching
 from bot.services.dataio.cells import Context
 from bot.services.dataio.columns import CUSTOM, TYPE_NAMES, guess_mapping, label
@@ -156,7 +157,10 @@ class Importer:
         file_name: str | None = None,
         dates: str = "mdy",
         progress: Callable[[Progress], None] | None = None,
+        sources: dict[str, str] | None = None,
     ) -> Result:
+        """``sources``: an export's zip imported whole, the imports of its earlier files by record type,
+        whose ids this file's links are looked up among (bot/services/dataio/ids.py)."""
         if mode not in ("skip", "update", "merge"):
             raise Invalid("import.mode_unknown", field="mode", value=mode)
         custom = self.custom_fields(actor, record_type)
@@ -204,6 +208,7 @@ class Importer:
                     _mapped(mapping),
                     _defaults(record_type, actor, ctx, started),
                 )
+                steps.sources = sources
                 for row_no, reason in steps.prepare():
                     result.bad += 1
                     bad_rows(row_no, reason, None)
@@ -212,6 +217,8 @@ class Importer:
             result.companies_made = steps.companies_made
             result.created = steps.insert()
             result.updated = steps.update(mode) if mode != "skip" else 0
+            if sources is not None:
+                source_ids.remember(conn, stage, actor.workspace_id, result.batch_id)
             if record_type == "deal":
                 stage_history.imported(conn, actor.workspace_id, result.batch_id, actor.user_id, started)
             result.skipped = result.matching + result.repeated - result.updated
@@ -335,8 +342,12 @@ NAMED = {"contact": ("contacts", "companies"), "company": ("companies",), "deal"
 def undo_all(importer: Importer, actor: Actor, batch_ids: str) -> Undone:
     """One import, or an export's files imported together (their ids, comma-separated): the last first,
     so that what the later files made from the earlier ones' records goes before them."""
+    from bot.services.dataio import extras
+
     total = Undone(batch_ids, 0, 0, 0)
     for batch_id in reversed([b.strip() for b in batch_ids.split(",") if b.strip()]):
+        if extras.undo(importer.sessions, actor, batch_id, real_now):
+            continue
         one = importer.undo(actor, batch_id)
         total.deleted += one.deleted
         total.restored += one.restored
@@ -583,14 +594,22 @@ def extract(path: Path | str, member: str, into: Path) -> Path:
 
 @dataclass
 class ArchiveResult:
-    """What importing an export's zip did: the fields and pipelines it brought, then each file's import."""
+    """What importing an export's zip did: the fields and pipelines it brought, then each file's import,
+    and the settings, people and the rest it brought before and after them (``settled``)."""
 
     brought: Any
     results: list[Result] = field(default_factory=list)
+    settled: list[Any] = field(default_factory=list)
 
     @property
     def batch_ids(self) -> list[str]:
-        return [r.batch_id for r in self.results]
+        # In the order they were made: an undo takes them back last first.
+        first = [x.batch_id for x in self.settled[:1] if x.batch_id]
+        last = [x.batch_id for x in self.settled[1:] if x.batch_id]
+        return first + [r.batch_id for r in self.results] + last
+
+    def settled_text(self) -> str:
+        return "; ".join(said for x in self.settled if (said := x.described()))
 
 
 def import_archive(
@@ -610,10 +629,15 @@ def import_archive(
     """An export's zip imported whole: its custom fields and pipelines first (each an audited change of
     its own; not on a dry run), then its record files in the order they name each other (companies,
     contacts, deals, tasks, interactions), each one import, undone as one."""
+    from bot.services.dataio.extras import Extras
     from bot.services.dataio.settings import Settings
 
     brought = Settings(importer.sessions, real_now).bring(actor, path, dry_run=dry_run)
     out = ArchiveResult(brought)
+    extras = Extras(importer.sessions, real_now)
+    name = Path(path).name
+    out.settled.append(extras.before(actor, Path(path), name, dry_run=dry_run))
+    sources: dict[str, str] = {}
     for kind, member in members:
         tell = (lambda p, m=member: progress(m, p)) if progress else None
         result = importer.run(
@@ -626,10 +650,14 @@ def import_archive(
             file_name=member,
             dates=dates,
             progress=tell,
+            sources=dict(sources),
         )
+        sources[kind] = result.batch_id
         out.results.append(result)
         if done is not None:
             done(member, result)
+    out.settled.append(extras.after(actor, Path(path), name, sources, dry_run=dry_run))
+    source_ids.forget(importer.sessions, list(sources.values()))
     return out
 
 

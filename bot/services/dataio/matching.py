@@ -30,10 +30,11 @@ from sqlalchemy.engine import Connection, Row
 from sqlalchemy.sql.elements import ColumnElement
 
 from bot.services.companies import company_key
+from bot.services.dataio import ids
 from bot.services.dataio.staging import MODELS, index, stored_fields, table_of
 from bot.services.text import fold
 from models import Company, Contact, Deal, ImportChange, Target
-from models.entities import TARGET_TYPES, optional_links
+from models.entities import TARGET_SOURCES, TARGET_TYPES, optional_links
 
 # The records a row may name, the key of the one named, and where the named one is looked for.
 LINKS = {
@@ -67,6 +68,9 @@ class Steps:
         self.defaults = defaults
         self.companies_made = 0
         self.updated_fields: list[str] = []
+        # An export's zip imported whole: the import of each earlier file, by record type (ids.py);
+        # None for a file imported on its own.
+        self.sources: dict[str, str] | None = None
 
     # ---- linking and matching -----------------------------------------------------------------------
 
@@ -75,10 +79,12 @@ class Steps:
         name something that is not there (and drops them)."""
         s = self.stage.c
         self._analyze()
+        ids.relink(self.conn, self.stage, "company", self.sources)
         for link in ("contact", "deal"):
             if f"{link}_key" in s:
                 self._index(f"{link}_key")
                 self._link(link)
+                ids.relink(self.conn, self.stage, link, self.sources)
                 yield from self._unknown(link)
         if "company_key" in s:
             self._index("company_key")
@@ -282,6 +288,9 @@ class Steps:
         rows, sorted once, where asking "is there an earlier one?" per row cost a probe each (and on
         SQLite, a scan when a key needed ``coalesce``)."""
         s = self.stage
+        if "source_id" in self.mapped:
+            # Rows the file gives different ids are different records, however alike (ids.py).
+            keys = (*keys, s.c.source_id)
         first = func.min(s.c.row_no).over(partition_by=keys).label("first")
         grouped = select(s.c.row_no, first).where(keys[0].is_not(None)).subquery()
         later = select(grouped.c.row_no).where(grouped.c.row_no > grouped.c.first)
@@ -306,7 +315,7 @@ class Steps:
         # Only tasks and interactions need each new row's id before it is written (to link what they
         # are about); the others take theirs from the table as they go in, in the file's order, which
         # spares rewriting every staged row first.
-        linked = self.type in ("task", "interaction")
+        linked = self.type in ("task", "interaction") or self._keeps_ids()
         if linked:
             self._number_new(new)
         names: list[str] = []
@@ -381,6 +390,9 @@ class Steps:
         return int(self.conn.execute(select(func.count()).select_from(table).where(*where)).scalar_one())
 
     def _targets(self) -> None:
+        if self.type not in TARGET_SOURCES:
+            # Numbered for the export's ids (_keeps_ids), not a source of links.
+            return
         s = self.stage.c
         for link in TARGET_TYPES:
             if f"{link}_id" not in s:
@@ -452,6 +464,11 @@ class Steps:
                 func.coalesce(over, literal_column("'{}'::jsonb"))
             )
         return func.json_patch(func.coalesce(base, "{}"), func.coalesce(over, "{}"))
+
+    def _keeps_ids(self) -> bool:
+        # In a whole zip, rows with the export's ids need theirs before they are written too: what each
+        # became is kept for the later files (ids.py).
+        return self.sources is not None and "source_id" in self.mapped
 
 
 class Undo:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import zipfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -123,7 +124,10 @@ class Settings:
             record_type, name = (row.get("Record Type") or "").strip(), (row.get("Name") or "").strip()
             if not record_type or not name or (record_type, fold(name)) in have:
                 continue
-            choices = [c.strip() for c in (row.get("Choices") or "").split(";") if c.strip()]
+            listed = (row.get("Choices") or "").strip()
+            # Written as JSON when a choice holds the separator (exporter.py cell).
+            split = json.loads(listed) if listed.startswith("[") else listed.split(";")
+            choices = [str(c).strip() for c in split if str(c).strip()]
             if not self.dry_run:
                 self.fields.add_field(actor, record_type, name, row.get("Kind") or "text", choices or None)
             have.add((record_type, fold(name)))

@@ -103,9 +103,16 @@ def staging_table(record_type: str, *, custom: bool = False) -> Table:
     for helper in HELPERS[record_type]:
         if helper not in names:
             names.append(helper)
+    # The export's ids of the row and of what it links to (bot/services/dataio/ids.py).
+    names += [
+        c.field for c in importable(record_type) if c.field == "source_id" or c.field.endswith("_source")
+    ]
     for name in names:
         if name in table.c:
             cols.append(Column(name, table.c[name].type))
+        elif name == "source_id" or name.endswith("_source"):
+            # Another system's ids are any text ("0035e00000A1"), not only numbers.
+            cols.append(Column(name, String(100)))
         elif name.endswith("_id"):
             cols.append(Column(name, Integer))
         else:
