@@ -28,6 +28,7 @@ class Msg:
     done_mark: bool
     typed_lower: bool = False  # the sender wrote no capitals (they were put back for names)
     restore: list[tuple[str, str]] = field(default_factory=list)  # see Normalized.restore
+    emoji_breaks: bool = False  # an emoji between words was read as a clause break (" ; ")
 
     def tail(self, start: int) -> Msg:
         """The message from ``start`` on, as if it had been sent alone."""

@@ -798,6 +798,7 @@ def _prepare(text: str, now: datetime | str | None, tz: str, user: str | None) -
         done_mark=n.done_mark,
         typed_lower=typed_lower,
         restore=n.restore,
+        emoji_breaks=" ; " in t and " ; " not in text,
     )
 
 
@@ -940,6 +941,7 @@ def answer(r: Rule, m: Msg) -> dict[str, Any] | None:
         return None
     _restore_wording(slots, m.restore)
     _whole_company_names(slots, intent, m.text)
+    _no_emoji_breaks(slots, m)
     _no_team_or_event_as_record(slots, m.text)
     if intent == "log_interaction" and _says_nothing_new(slots, m):
         del slots["summary"]
@@ -1035,6 +1037,18 @@ _EVENT_AFTER = rc.compiled(
     r"panel)\b",
     re.I,
 )
+
+
+def _no_emoji_breaks(slots: Slots, m: Msg) -> None:
+    """An emoji between two words ended a clause for the rules (" ; "); free text keeps the sender's words
+    without that stand-in ("they want 20 more trucks 🚚 next quarter")."""
+    if not m.emoji_breaks:
+        return
+    holders = [(slots, k) for k in ("summary", "title") if isinstance(slots.get(k), str)]
+    if isinstance(slots.get("follow_up"), dict) and isinstance(slots["follow_up"].get("title"), str):
+        holders.append((slots["follow_up"], "title"))
+    for holder, key in holders:
+        holder[key] = rc.sub(r"\s+;\s+", " ", holder[key]).strip(" ;")
 
 
 def _no_team_or_event_as_record(slots: Slots, text: str) -> None:
