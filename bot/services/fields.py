@@ -12,6 +12,7 @@ from typing import Any
 
 from bot.services import limits
 from bot.services.errors import Invalid
+from bot.services.iso4217 import is_currency
 from bot.services.text import fold
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
@@ -32,7 +33,7 @@ def money(value: Any) -> Decimal | None:
 
 def currency(value: str | None, default: str) -> str:
     code = (value or default).strip().upper()
-    if not re.fullmatch(r"[A-Z]{3}", code):
+    if not is_currency(code):
         raise Invalid("currency.unknown", field="currency", value=value)
     return code
 

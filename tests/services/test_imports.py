@@ -398,3 +398,17 @@ def test_an_owner_is_found_by_first_name_as_in_a_message_when_one_person_has_it(
     assert owners["tom@x.io"] == crm.teammate(ann, "UCARA").id
     # Two people are called Cara: which one is not guessed, and the reason says so.
     assert "“cara” is more than one person" in report(out)[1][1]
+
+
+def test_a_currency_code_that_does_not_exist_is_a_bad_row_not_money(
+    crm: CRM, ann: Actor, tmp_path: Path
+) -> None:
+    src = tmp_path / "deals.csv"
+    src.write_text("Deal Name,Amount,Currency\nReal one,100,EUR\nMade up,100,XYZ\n", encoding="utf-8")
+    out = tmp_path / "bad.csv"
+    result = Importer(crm.sessions).run(ann, src, "deal", report=out)
+    assert (result.created, result.bad) == (1, 1)
+    assert "“XYZ” is not a currency code" in " | ".join(line[1] for line in report(out)[1:])
+    assert [d.currency for d in rows(crm, Deal)] == ["EUR"]
+    with pytest.raises(Exception, match="currency"):
+        crm.create_deal(ann, "Another", amount="5", currency="QQQ")

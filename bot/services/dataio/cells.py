@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 from bot.services import customfields, fields, limits
 from bot.services.errors import Invalid
+from bot.services.iso4217 import is_currency
 from bot.services.text import fold
 from bot.services.views import CustomFieldView
 from models.entities import FORECAST_CATEGORIES, INTERACTION_KINDS, LIFECYCLES
@@ -196,7 +197,7 @@ def read_currency(value: str, ctx: Context) -> Any:
     code = value.strip().upper()
     if not code:
         return None
-    if not re.fullmatch(r"[A-Z]{3}", code):
+    if not is_currency(code):
         raise BadCell(f"“{value.strip()}” is not a currency code (like USD or EUR)")
     return code
 
