@@ -276,6 +276,12 @@ def _r_small_talk(m: Msg) -> Result | None:
     return None
 
 
+def _by_tag(rest_low: str) -> str:
+    """The tag of "#vip" or "tagged #vip" after a record type, or ""."""
+    tagged = rc.fullmatch(r"\s*(?:tagged\s+)?#([\w\-]+)\s*", rest_low)
+    return tagged.group(1) if tagged else ""
+
+
 def _command(m: Msg) -> Result | None:
     low = m.low
     cm = rc.match(r"^(contacts?|deals?|tasks?|todos?|log|pipeline|subscribe|unsubscribe|undo)\b\s*", low)
@@ -304,13 +310,12 @@ def _command(m: Msg) -> Result | None:
             r"^(?:where|whose|with|that|who)\b|\b(?:more|less|fewer)\s+than\s+\d|[<>=]", rest_low
         ):
             return "unknown", 0.4, {}  # "contacts with more than 50 seats": a list by a field
-        tagged = rc.fullmatch(r"\s*(?:tagged\s+)?#([\w\-]+)\s*", rest_low)
-        if verb == "contacts" and tagged:
+        if verb == "contacts" and _by_tag(rest_low):
             return (
                 "list_records",
                 0.9,
-                {"record_type": "contact", "tag": tagged.group(1)},
-            )  # "/crm contacts #vip"
+                {"record_type": "contact", "tag": _by_tag(rest_low)},
+            )  # "contacts #vip"
         if verb == "contacts" and rest_low.strip():
             q = rc.sub(r"^(?:at|from|for|in|of|named|called)\s+", "", tidy(m.text[rest_pos:]), flags=re.I)
             return "find_contact", 0.8, {"query": q}
@@ -321,13 +326,12 @@ def _command(m: Msg) -> Result | None:
             return create_deal_from(m, rest_pos + sm.end())
         if rc.match(r"(?:by|per)\s+(?:stage|owner|rep|person|amount|value|close date|month)\b", rest_low):
             return _pipeline(m, conf=0.8)  # "deals by stage"
-        tagged = rc.fullmatch(r"\s*(?:tagged\s+)?#([\w\-]+)\s*", rest_low)
-        if verb == "deals" and tagged:
+        if verb == "deals" and _by_tag(rest_low):
             return (
                 "list_records",
                 0.9,
-                {"record_type": "deal", "tag": tagged.group(1)},
-            )  # "/crm deals #strategic"
+                {"record_type": "deal", "tag": _by_tag(rest_low)},
+            )  # "deals #strategic"
         if verb == "deals" and rc.fullmatch(r"\s*@[\w.\-]+\s*", rest_low):
             return _pipeline(m, conf=0.9)  # "/crm deals @zed": their pipeline, like "/crm pipeline @zed"
         if verb == "deals" and rest_low.strip():
