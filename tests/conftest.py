@@ -54,8 +54,10 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: p
 
 
 @pytest.fixture(scope="session")
-def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> SqliteTemplate:
-    return SqliteTemplate(tmp_path_factory.mktemp("sqlite-template"))
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SqliteTemplate]:
+    template = SqliteTemplate(tmp_path_factory.mktemp("sqlite-template"))
+    yield template
+    template.engine.dispose()
 
 
 @pytest.fixture(scope="session")
