@@ -108,8 +108,8 @@ class SqliteTemplate:
     """Migrate once, copy the file for each test: a clean, migrated database in a millisecond.
 
     Every test's copy is put at the same path, behind the same engine: an engine per test compiled
-    every statement again (compiled statements are cached per engine), a quarter of a SQLite test's
-    time. Each copy still starts from the migrated template, as a new file."""
+    every statement again (compiled statements are cached per engine): over a tenth of a test's CPU.
+    Each copy still starts from the migrated template, as a new file."""
 
     def __init__(self, directory: Path) -> None:
         self.path = directory / "template.sqlite3"
@@ -137,7 +137,7 @@ def shared_postgres_engine(pg_url: str) -> Engine:
     """The engine every PostgreSQL test of a run shares (see :func:`iter_clean_engine`).
 
     An engine per test opened its connections again and compiled every statement again (the compiled
-    statements are cached per engine): a tenth of a test's time. The cache is made big enough for the
+    statements are cached per engine): over a tenth of a test's CPU. The cache is made big enough for the
     whole suite's statements, so none is compiled twice."""
     return make_engine(pg_url, pool_size=20, query_cache_size=20_000)
 
