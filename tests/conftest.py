@@ -18,10 +18,11 @@ from tests.support.databases import (
     drop_database,
     iter_clean_engine,
     postgres_url_or_skip,
+    shared_postgres_engine,
 )
 
 BACKENDS = ["sqlite", "postgresql"]
-PG_FIXTURES = {"pg_url", "pg_server_url", "pg_engine"}
+PG_FIXTURES = {"pg_url", "pg_server_url", "pg_engine", "pg_shared_engine"}
 _left_out = pytest.StashKey[int]()
 
 
@@ -53,8 +54,10 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: p
 
 
 @pytest.fixture(scope="session")
-def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> SqliteTemplate:
-    return SqliteTemplate(tmp_path_factory.mktemp("sqlite-template"))
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SqliteTemplate]:
+    template = SqliteTemplate(tmp_path_factory.mktemp("sqlite-template"))
+    yield template
+    template.engine.dispose()
 
 
 @pytest.fixture(scope="session")
@@ -73,6 +76,13 @@ def pg_url(pg_server_url: str) -> Iterator[str]:
     drop_database(pg_server_url, url)
 
 
+@pytest.fixture(scope="session")
+def pg_shared_engine(pg_url: str) -> Iterator[Engine]:
+    engine = shared_postgres_engine(pg_url)
+    yield engine
+    engine.dispose()
+
+
 @pytest.fixture(params=BACKENDS)
 def backend(request: pytest.FixtureRequest) -> str:
     return str(request.param)
@@ -82,13 +92,13 @@ def backend(request: pytest.FixtureRequest) -> str:
 def engine(
     backend: str, sqlite_template: SqliteTemplate, request: pytest.FixtureRequest, tmp_path: Path
 ) -> Iterator[Engine]:
-    pg = request.getfixturevalue("pg_url") if backend == "postgresql" else None
+    pg = request.getfixturevalue("pg_shared_engine") if backend == "postgresql" else None
     yield from iter_clean_engine(backend, sqlite_template, pg, tmp_path)
 
 
 @pytest.fixture
-def pg_engine(pg_url: str, sqlite_template: SqliteTemplate, tmp_path: Path) -> Iterator[Engine]:
-    yield from iter_clean_engine("postgresql", sqlite_template, pg_url, tmp_path)
+def pg_engine(pg_shared_engine: Engine, sqlite_template: SqliteTemplate, tmp_path: Path) -> Iterator[Engine]:
+    yield from iter_clean_engine("postgresql", sqlite_template, pg_shared_engine, tmp_path)
 
 
 @pytest.fixture

@@ -105,7 +105,11 @@ $clean$"""
 
 
 class SqliteTemplate:
-    """Migrate once, copy the file for each test: a clean, migrated database in a millisecond."""
+    """Migrate once, copy the file for each test: a clean, migrated database in a millisecond.
+
+    Every test's copy is put at the same path, behind the same engine: an engine per test compiled
+    every statement again (compiled statements are cached per engine): over a tenth of a test's CPU.
+    Each copy still starts from the migrated template, as a new file."""
 
     def __init__(self, directory: Path) -> None:
         self.path = directory / "template.sqlite3"
@@ -113,23 +117,43 @@ class SqliteTemplate:
         upgrade(engine)
         # Closing the last connection checkpoints the WAL into the file, so the copy is complete.
         engine.dispose()
+        self.current = directory / "crm.sqlite3"
+        self.engine = make_engine(f"sqlite:///{self.current}", query_cache_size=20_000)
 
-    def fresh(self, directory: Path) -> str:
-        target = directory / f"crm-{uuid.uuid4().hex[:8]}.sqlite3"
-        shutil.copyfile(self.path, target)
-        return f"sqlite:///{target}"
+    def renew(self) -> Engine:
+        """The one engine, over a fresh copy of the template."""
+        self.engine.dispose()
+        staged = self.current.with_name("staged.sqlite3")
+        shutil.copyfile(self.path, staged)
+        # The last test's WAL must not be read as this copy's; a connection it left open keeps the
+        # old file (a new inode replaces it), never this one.
+        for suffix in ("-wal", "-shm"):
+            Path(f"{self.current}{suffix}").unlink(missing_ok=True)
+        os.replace(staged, self.current)
+        return self.engine
+
+
+def shared_postgres_engine(pg_url: str) -> Engine:
+    """The engine every PostgreSQL test of a run shares (see :func:`iter_clean_engine`).
+
+    An engine per test opened its connections again and compiled every statement again (the compiled
+    statements are cached per engine): over a tenth of a test's CPU. The cache is made big enough for the
+    whole suite's statements, so none is compiled twice."""
+    return make_engine(pg_url, pool_size=20, query_cache_size=20_000)
 
 
 def iter_clean_engine(
-    backend: str, sqlite_template: SqliteTemplate, pg_url: str | None, tmp: Path
+    backend: str, sqlite_template: SqliteTemplate, pg_engine: Engine | None, tmp: Path
 ) -> Iterator[Engine]:
     if backend == "sqlite":
-        engine = make_engine(sqlite_template.fresh(tmp))
+        engine = sqlite_template.renew()
         yield engine
         engine.dispose()
     else:
-        assert pg_url is not None
-        engine = make_engine(pg_url, pool_size=20)
-        clean_postgres(engine)
-        yield engine
-        engine.dispose()
+        assert pg_engine is not None
+        clean_postgres(pg_engine)
+        yield pg_engine
+        # A connection a test left checked out (a session never closed) may hold locks the next
+        # test's cleaning would wait on forever: start that test on a fresh pool instead.
+        if pg_engine.pool.checkedout():
+            pg_engine.dispose()
