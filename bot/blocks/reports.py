@@ -534,7 +534,7 @@ def _closed_trend(
 
 def _activity_trend(ctx: Asker, start: date, end: date, owner: str | None) -> Trend:
     each = steps(start, end)
-    per: list[Activity] = [ctx.crm.activity(ctx.actor, st.start, st.end, owner) for st in each]
+    per: list[Activity] = ctx.crm.activity_per_period(ctx.actor, [(st.start, st.end) for st in each], owner)
     word = _step_word(start, end)
     lines = [f"• {st.label}: {a.total} ({_kinds(a.kinds)})" for st, a in zip(each, per, strict=True)]
     chart = ChartSpec(

@@ -5,14 +5,13 @@ and velocity bot/services/funnel.py. Amounts stay per currency."""
 
 from __future__ import annotations
 
-from bisect import bisect_left
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, Float, Select, cast, func, select
+from sqlalchemy import ColumnElement, Float, Select, case, cast, func, select
 from sqlalchemy.orm import Session
 
 from bot.services import policy
@@ -150,6 +149,19 @@ def closed_deals(
     return Closed(start, end, owner.slack_id if owner is not None else None, owners)
 
 
+def period_of(
+    actor: Actor, column: Any, periods: list[tuple[date, date]]
+) -> tuple[ColumnElement[int], datetime, datetime]:
+    """Which of consecutive periods an instant column falls in (its day in the reader's zone), as a SQL
+    ``CASE`` on the periods' ends, with the first one's start and the last one's end: grouped by it, a
+    trend is one grouped query over the rows of its span, not a query per period nor a row per deal."""
+    tz = zone(actor.tz)
+    ends = [datetime.combine(end + timedelta(days=1), time(0), tz) for _, end in periods]
+    since = datetime.combine(periods[0][0], time(0), tz)
+    index = case(*((column < until, i) for i, until in enumerate(ends)), else_=len(periods))
+    return index, since, ends[-1]
+
+
 def closed_per_period(
     s: Session,
     actor: Actor,
@@ -157,33 +169,34 @@ def closed_per_period(
     owner: User | None,
     pipeline: Pipeline | None = None,
 ) -> list[Closed]:
-    """:func:`closed_deals` for each of consecutive periods, in one pass over the deals closed in all of
-    them (each deal counted in the period of its close day in the reader's zone), not a query each."""
+    """:func:`closed_deals` for each of consecutive periods, in one grouped query over the deals closed in
+    all of them (each deal counted in the period of its close day in the reader's zone)."""
     if not periods:
         return []
     if owner is not None and owner.id != actor.user_id:
         policy.require(s, actor, "teammate figures")
-    since, until = bounds(actor, periods[0][0], periods[-1][1])
+    index, since, until = period_of(actor, Deal.closed_at, periods)
+    bucket = index.label("bucket")
     q = (
-        select(Deal.closed_at, User.slack_id, PipelineStage.is_won, Deal.currency, Deal.amount)
+        select(
+            bucket, User.slack_id, PipelineStage.is_won, Deal.currency, func.count(), func.sum(Deal.amount)
+        )
         .select_from(Deal)
         .join(PipelineStage, Deal.stage_id == PipelineStage.id)
         .outerjoin(User, Deal.owner_id == User.id)
         .where(PipelineStage.is_closed.is_(True), Deal.closed_at >= since, Deal.closed_at < until)
+        .group_by(bucket, User.slack_id, PipelineStage.is_won, Deal.currency)
     )
     if owner is not None:
         q = q.where(Deal.owner_id == owner.id)
     q = in_pipeline(q, pipeline)
-    tz = zone(actor.tz)
-    ends = [end for _, end in periods]
     # Per period, per owner: [won, lost, won amounts, lost amounts].
     found: list[dict[str | None, list[Any]]] = [{} for _ in periods]
-    for closed_at, slack_id, is_won, currency, amount in s.execute(q):
-        i = bisect_left(ends, closed_at.astimezone(tz).date())
+    for i, slack_id, is_won, currency, count, amount in s.execute(q):
         if i >= len(periods):
             continue
         row = found[i].setdefault(slack_id, [0, 0, [], []])
-        row[0 if is_won else 1] += 1
+        row[0 if is_won else 1] += int(count)
         row[2 if is_won else 3].append({currency: Decimal(amount or 0)})
     out = []
     for (start, end), rows in zip(periods, found, strict=True):
@@ -246,24 +259,38 @@ class Activity:
 
 def activity(s: Session, actor: Actor, start: date, end: date, owner: User | None) -> Activity:
     """What was logged in the period, by who logged it and its kind, by when it happened."""
+    return activity_per_period(s, actor, [(start, end)], owner)[0]
+
+
+def activity_per_period(
+    s: Session, actor: Actor, periods: list[tuple[date, date]], owner: User | None
+) -> list[Activity]:
+    """:func:`activity` for each of consecutive periods, in one grouped query over their span."""
+    if not periods:
+        return []
     if owner is not None and owner.id != actor.user_id:
         policy.require(s, actor, "teammate figures")
-    since, until = bounds(actor, start, end)
+    index, since, until = period_of(actor, Interaction.occurred_at, periods)
+    bucket = index.label("bucket")
     q = (
-        select(User.slack_id, Interaction.kind, func.count())
+        select(bucket, User.slack_id, Interaction.kind, func.count())
         .select_from(Interaction)
         .outerjoin(User, Interaction.author_id == User.id)
         .where(Interaction.occurred_at >= since, Interaction.occurred_at < until)
-        .group_by(User.slack_id, Interaction.kind)
+        .group_by(bucket, User.slack_id, Interaction.kind)
     )
     if owner is not None:
         q = q.where(Interaction.author_id == owner.id)
-    kinds: dict[str | None, dict[str, int]] = defaultdict(dict)
-    for slack_id, kind, count in s.execute(q):
-        kinds[slack_id][kind] = int(count)
-    people = [PersonActivity(k, v) for k, v in kinds.items()]
-    people.sort(key=lambda p: (-p.total, p.slack_id or ""))
-    return Activity(start, end, people)
+    kinds: list[dict[str | None, dict[str, int]]] = [defaultdict(dict) for _ in periods]
+    for i, slack_id, kind, count in s.execute(q):
+        if i < len(periods):
+            kinds[i][slack_id][kind] = int(count)
+    out = []
+    for (start, end), each in zip(periods, kinds, strict=True):
+        people = [PersonActivity(k, v) for k, v in each.items()]
+        people.sort(key=lambda p: (-p.total, p.slack_id or ""))
+        out.append(Activity(start, end, people))
+    return out
 
 
 @dataclass(frozen=True)
