@@ -87,6 +87,28 @@ def in_pipeline(q: Select[Any], pipeline: Pipeline | None) -> Select[Any]:
     )
 
 
+@dataclass(frozen=True)
+class StageKind:
+    is_closed: bool
+    is_won: bool
+    pipeline_id: int
+
+
+def stage_kinds(s: Session, pipeline: Pipeline | None = None) -> dict[int, StageKind]:
+    """The workspace's stages (``pipeline``'s alone when given): whether each is closed and won. A report
+    groups deals by their stage's id, read from the index it scans, and sorts the groups by this, instead
+    of joining the stages to every deal (five times the time of the scan)."""
+    q = select(PipelineStage.id, PipelineStage.is_closed, PipelineStage.is_won, PipelineStage.pipeline_id)
+    if pipeline is not None:
+        q = q.where(PipelineStage.pipeline_id == pipeline.id)
+    return {int(i): StageKind(bool(c), bool(w), int(p)) for i, c, w, p in s.execute(q)}
+
+
+def slack_ids(s: Session) -> dict[int, str]:
+    """The workspace's people by id: their Slack ids, for figures grouped by owner or author id."""
+    return {int(i): str(slack_id) for i, slack_id in s.execute(select(User.id, User.slack_id))}
+
+
 def previous(start: date, end: date) -> tuple[date, date]:
     """The period of the same length just before (a calendar month before a month, a quarter before a
     quarter, the same days of the month before a month so far, else the same number of days)."""
@@ -115,27 +137,24 @@ def closed_deals(
         policy.require(s, actor, "teammate figures")
     since, until = bounds(actor, start, end)
     q = (
-        select(User.slack_id, PipelineStage.is_won, Deal.currency, func.count(), func.sum(Deal.amount))
-        .select_from(Deal)
-        .join(PipelineStage, Deal.stage_id == PipelineStage.id)
-        .outerjoin(User, Deal.owner_id == User.id)
-        .where(
-            PipelineStage.is_closed.is_(True),
-            Deal.closed_at >= since,
-            Deal.closed_at < until,
-        )
-        .group_by(User.slack_id, PipelineStage.is_won, Deal.currency)
+        select(Deal.stage_id, Deal.owner_id, Deal.currency, func.count(), func.sum(Deal.amount))
+        .where(Deal.closed_at >= since, Deal.closed_at < until)
+        .group_by(Deal.stage_id, Deal.owner_id, Deal.currency)
     )
     if owner is not None:
         q = q.where(Deal.owner_id == owner.id)
-    q = in_pipeline(q, pipeline)
+    stages, people = stage_kinds(s, pipeline), slack_ids(s)
     won: dict[str | None, int] = defaultdict(int)
     lost: dict[str | None, int] = defaultdict(int)
     won_amounts: dict[str | None, list[Amounts]] = defaultdict(list)
     lost_amounts: dict[str | None, list[Amounts]] = defaultdict(list)
-    for slack_id, is_won, currency, count, amount in s.execute(q):
+    for stage_id, owner_id, currency, count, amount in s.execute(q):
+        stage = stages.get(stage_id)
+        if stage is None or not stage.is_closed:
+            continue
+        slack_id = people.get(owner_id) if owner_id is not None else None
         value = {currency: Decimal(amount or 0)}
-        if is_won:
+        if stage.is_won:
             won[slack_id] += int(count)
             won_amounts[slack_id].append(value)
         else:
@@ -178,23 +197,20 @@ def closed_per_period(
     index, since, until = period_of(actor, Deal.closed_at, periods)
     bucket = index.label("bucket")
     q = (
-        select(
-            bucket, User.slack_id, PipelineStage.is_won, Deal.currency, func.count(), func.sum(Deal.amount)
-        )
-        .select_from(Deal)
-        .join(PipelineStage, Deal.stage_id == PipelineStage.id)
-        .outerjoin(User, Deal.owner_id == User.id)
-        .where(PipelineStage.is_closed.is_(True), Deal.closed_at >= since, Deal.closed_at < until)
-        .group_by(bucket, User.slack_id, PipelineStage.is_won, Deal.currency)
+        select(bucket, Deal.stage_id, Deal.owner_id, Deal.currency, func.count(), func.sum(Deal.amount))
+        .where(Deal.closed_at >= since, Deal.closed_at < until)
+        .group_by(bucket, Deal.stage_id, Deal.owner_id, Deal.currency)
     )
     if owner is not None:
         q = q.where(Deal.owner_id == owner.id)
-    q = in_pipeline(q, pipeline)
+    stages, people = stage_kinds(s, pipeline), slack_ids(s)
     # Per period, per owner: [won, lost, won amounts, lost amounts].
     found: list[dict[str | None, list[Any]]] = [{} for _ in periods]
-    for i, slack_id, is_won, currency, count, amount in s.execute(q):
-        if i >= len(periods):
+    for i, stage_id, owner_id, currency, count, amount in s.execute(q):
+        stage = stages.get(stage_id)
+        if i >= len(periods) or stage is None or not stage.is_closed:
             continue
+        is_won, slack_id = stage.is_won, people.get(owner_id) if owner_id is not None else None
         row = found[i].setdefault(slack_id, [0, 0, [], []])
         row[0 if is_won else 1] += int(count)
         row[2 if is_won else 3].append({currency: Decimal(amount or 0)})
