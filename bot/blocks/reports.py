@@ -21,7 +21,7 @@ from bot.services import policy
 from bot.services.feedback import Scores
 from bot.services.forecasts import Hindsight, Slice
 from bot.services.quotas import Attainment, QuotaLine
-from bot.services.reports import Activity, Closed, check_pipeline_measure, previous
+from bot.services.reports import Activity, Closed, check_pipeline_measure, merged, previous
 from bot.services.timeutil import today_in
 
 if TYPE_CHECKING:
@@ -393,11 +393,34 @@ def quota_report(
     return title, lines
 
 
+def _closed_per(
+    ctx: Asker, start: date, end: date, owner: str | None, pipeline: str | None = None
+) -> list[Closed]:
+    """The closed deals of each period of the span's trend (:func:`steps`), read once per request."""
+    kept = getattr(ctx, "figures", None)
+    key = ("closed_per_period", start, end, owner, pipeline)
+    if isinstance(kept, dict) and key in kept:
+        return list(kept[key])
+    scope = {"pipeline": pipeline} if pipeline else {}
+    each = [(st.start, st.end) for st in steps(start, end)]
+    per: list[Closed] = ctx.crm.closed_per_period(ctx.actor, each, owner, **scope)
+    if isinstance(kept, dict):
+        kept[key] = per
+    return per
+
+
+def _closed(ctx: Asker, start: date, end: date, owner: str | None, pipeline: str | None = None) -> Closed:
+    """The deals closed in the period: with a trend, its periods' added up (the one read serves both)."""
+    if len(steps(start, end)) < 2:
+        return figures(ctx, "closed", start, end, owner, pipeline)  # type: ignore[no-any-return]
+    return merged(_closed_per(ctx, start, end, owner, pipeline), start, end)
+
+
 def _won_lost(measure: str) -> Reader:
     def read(
         ctx: Asker, start: date, end: date, owner: str | None, pipeline: str | None = None
     ) -> tuple[str, list[str]]:
-        c = figures(ctx, "closed", start, end, owner, pipeline)
+        c = _closed(ctx, start, end, owner, pipeline)
         won = measure == "won"
         count, amounts = (c.won, c.won_amounts) if won else (c.lost, c.lost_amounts)
         currency = ctx.crm.workspace_currency(ctx.actor)
@@ -414,7 +437,7 @@ def _won_lost(measure: str) -> Reader:
 def _win_rate(
     ctx: Asker, start: date, end: date, owner: str | None, pipeline: str | None = None
 ) -> tuple[str, list[str]]:
-    c = figures(ctx, "closed", start, end, owner, pipeline)
+    c = _closed(ctx, start, end, owner, pipeline)
     before = figures(ctx, "closed", *previous(start, end), owner, pipeline)
     lines = [f"*{_rate(c)}*", f"Before ({_span(*previous(start, end))}): {_rate(before)}"]
     if not owner and len(c.owners) > 1:
@@ -500,8 +523,7 @@ def _closed_trend(
     ctx: Asker, measure: str, start: date, end: date, owner: str | None, pipeline: str | None = None
 ) -> Trend:
     each = steps(start, end)
-    scope = {"pipeline": pipeline} if pipeline else {}
-    per = ctx.crm.closed_per_period(ctx.actor, [(st.start, st.end) for st in each], owner, **scope)
+    per = _closed_per(ctx, start, end, owner, pipeline)
     currency = ctx.crm.workspace_currency(ctx.actor)
     word = _step_word(start, end)
     labels = tuple(st.label for st in each)

@@ -225,6 +225,26 @@ def closed_per_period(
     return out
 
 
+def merged(parts: list[Closed], start: date, end: date) -> Closed:
+    """The consecutive periods' closed deals as one period's: each owner's counts and amounts added."""
+    by: dict[str | None, list[OwnerClosed]] = defaultdict(list)
+    for part in parts:
+        for o in part.owners:
+            by[o.slack_id].append(o)
+    owners = [
+        OwnerClosed(
+            k,
+            sum(o.won for o in each),
+            sum(o.lost for o in each),
+            add_amounts(*(o.won_amounts for o in each)),
+            add_amounts(*(o.lost_amounts for o in each)),
+        )
+        for k, each in by.items()
+    ]
+    owners.sort(key=lambda o: (-(o.won + o.lost), o.slack_id or ""))
+    return Closed(start, end, parts[0].owner_slack_id if parts else None, owners)
+
+
 def days_between(s: Session, later: Any, earlier: Any) -> ColumnElement[float]:
     """Days (with their fraction) from one instant column to another, in the database."""
     if s.get_bind().dialect.name == "sqlite":
