@@ -362,6 +362,19 @@ def cycle(
     if owner is not None:
         won = won.where(Deal.owner_id == owner.id)
     days = in_pipeline(won, pipeline).subquery()
+    if s.get_bind().dialect.name == "postgresql":
+        # One pass: the count, the mean and the median (the middle one, or the mean of the two middle
+        # ones: percentile_cont's) together, not a window over every deal won in a second read.
+        count, average, middle = s.execute(
+            select(func.count(), func.avg(days.c.days), func.percentile_cont(0.5).within_group(days.c.days))
+        ).one()
+        return Cycle(
+            start,
+            end,
+            int(count),
+            float(average) if count else None,
+            float(middle) if count and middle is not None else None,
+        )
     ranked = select(
         days.c.days,
         func.row_number().over(order_by=days.c.days).label("n"),
