@@ -21,7 +21,14 @@ from bot.services import policy
 from bot.services.feedback import Scores
 from bot.services.forecasts import Hindsight, Slice
 from bot.services.quotas import Attainment, QuotaLine
-from bot.services.reports import Activity, Closed, check_pipeline_measure, merged, previous
+from bot.services.reports import (
+    Activity,
+    Closed,
+    check_pipeline_measure,
+    merged,
+    merged_activity,
+    previous,
+)
 from bot.services.timeutil import today_in
 
 if TYPE_CHECKING:
@@ -130,10 +137,30 @@ def _kinds(counts: dict[str, int]) -> str:
     return ", ".join(shown) or "nothing logged"
 
 
+def _activity_per(ctx: Asker, start: date, end: date, owner: str | None) -> list[Activity]:
+    """The activity of each period of the span's trend (:func:`steps`), read once per request."""
+    kept = getattr(ctx, "figures", None)
+    key = ("activity_per_period", start, end, owner)
+    if isinstance(kept, dict) and key in kept:
+        return list(kept[key])
+    each = [(st.start, st.end) for st in steps(start, end)]
+    per: list[Activity] = ctx.crm.activity_per_period(ctx.actor, each, owner)
+    if isinstance(kept, dict):
+        kept[key] = per
+    return per
+
+
+def _activity_of(ctx: Asker, start: date, end: date, owner: str | None) -> Activity:
+    """What was logged in the period: with a trend, its periods' added up (the one read serves both)."""
+    if len(steps(start, end)) < 2:
+        return ctx.crm.activity(ctx.actor, start, end, owner)
+    return merged_activity(_activity_per(ctx, start, end, owner), start, end)
+
+
 def _activity(
     ctx: Asker, start: date, end: date, owner: str | None, pipeline: str | None = None
 ) -> tuple[str, list[str]]:
-    a: Activity = ctx.crm.activity(ctx.actor, start, end, owner)
+    a = _activity_of(ctx, start, end, owner)
     before: Activity = ctx.crm.activity(ctx.actor, *previous(start, end), owner)
     order = list(KIND_WORDS)
     totals = dict(sorted(a.kinds.items(), key=lambda kv: order.index(kv[0]) if kv[0] in order else 99))
@@ -556,7 +583,7 @@ def _closed_trend(
 
 def _activity_trend(ctx: Asker, start: date, end: date, owner: str | None) -> Trend:
     each = steps(start, end)
-    per: list[Activity] = ctx.crm.activity_per_period(ctx.actor, [(st.start, st.end) for st in each], owner)
+    per = _activity_per(ctx, start, end, owner)
     word = _step_word(start, end)
     lines = [f"• {st.label}: {a.total} ({_kinds(a.kinds)})" for st, a in zip(each, per, strict=True)]
     chart = ChartSpec(
