@@ -12,8 +12,8 @@ from matplotlib import rcParams
 from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg
 from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties
-from matplotlib.ticker import MaxNLocator
 
+from bot.drawing import bar_chart, line_chart, rgb
 from bot.services.summary import PipelineSummary, StageLine
 
 OPEN = "#2b6cb0"
@@ -132,35 +132,9 @@ def bars_png(
     """Horizontal bars, one group per label (top to bottom in the order given), one bar per series
     (e.g. an amount and its weighted part), each labelled with its value. One scale only: callers with
     several currencies draw one chart per currency, never adding them."""
-    fig = Figure(figsize=(7, 0.45 * max(len(labels), 3) * max(len(series), 1) + 1.2), dpi=100)
-    canvas = FigureCanvasAgg(fig)
-    ax = fig.subplots()
-    height = 0.8 / max(len(series), 1)
-    top = max((v for _, values in series for v in values), default=0.0) or 1.0
     colours = (OPEN, WON, LOST)
-    for i, (name, values) in enumerate(series):
-        ys = [
-            len(labels) - 1 - j + (len(series) - 1 - i) * height - 0.4 + height / 2
-            for j in range(len(labels))
-        ]
-        bars = ax.barh(ys, list(values), height=height, color=colours[i % len(colours)], label=name)
-        for bar, value in zip(bars, values, strict=True):
-            ax.text(
-                bar.get_width() + top * 0.01, bar.get_y() + height / 2, _short(value), va="center", fontsize=8
-            )
-    ax.set_yticks(range(len(labels)), list(labels)[::-1])
-    ax.set_xlim(0, top * 1.2)
-    ax.set_xlabel(xlabel)
-    ax.xaxis.set_major_formatter(lambda x, _pos: _short(x))
-    for side in ("top", "right"):
-        ax.spines[side].set_visible(False)
-    if len(series) > 1:
-        ax.legend(loc="lower right", fontsize=8, frameon=False)
-    ax.set_title(title)
-    _fit(canvas, list(labels), _short(top * 1.2), xlabel, title)
-    out = io.BytesIO()
-    fig.savefig(out, format="png")
-    return out.getvalue()
+    coloured = [(name, values, rgb(colours[i % len(colours)])) for i, (name, values) in enumerate(series)]
+    return bar_chart(title, labels, coloured, xlabel, _short)
 
 
 @dataclass(frozen=True)
@@ -212,61 +186,10 @@ def line_png(
 ) -> bytes:
     """A trend: one point per period (left to right, in the order given), one line per series, each point
     labelled with its value. One scale only, as for :func:`bars_png`."""
-    fig = Figure(figsize=(max(6.0, 0.7 * len(labels) + 2), 4), dpi=100)
-    FigureCanvasAgg(fig)
-    ax = fig.subplots()
-    xs = list(range(len(labels)))
     colours = (OPEN, WON, LOST)
     named = {"won": WON, "lost": LOST}
-    values_seen = [v for _, values in series for v in values]
-    low, high = min(values_seen, default=0.0), max(values_seen, default=0.0)
-    span = (high - min(low, 0.0)) or 1.0
-    for i, (name, values) in enumerate(series):
-        colour = named.get(name, colours[i % len(colours)])
-        ax.plot(xs, list(values), marker="o", color=colour, label=name)
-        for x, value in zip(xs, values, strict=True):
-            ax.annotate(
-                _short(value), (x, value), textcoords="offset points", xytext=(0, 6), ha="center", fontsize=8
-            )
-    ax.set_xticks(
-        xs, list(labels), rotation=30 if len(labels) > 6 else 0, ha="right" if len(labels) > 6 else "center"
-    )
-    ax.set_ylim(min(low, 0.0) - span * 0.05, high + span * 0.2)
-    ax.set_ylabel(ylabel)
-    if all(float(v).is_integer() for v in values_seen):
-        ax.yaxis.set_major_locator(MaxNLocator(integer=True))  # counts: no tick at half a deal
-    ax.yaxis.set_major_formatter(lambda y, _pos: _short(y))
-    for side in ("top", "right"):
-        ax.spines[side].set_visible(False)
-    if len(series) > 1:
-        ax.legend(loc="upper left", fontsize=8, frameon=False)
-    ax.set_title(title)
-    _fit_line(fig.canvas, [_short(v) for v in (low, high)], labels, len(labels) > 6, ylabel, title)
-    out = io.BytesIO()
-    fig.savefig(out, format="png")
-    return out.getvalue()
-
-
-def _fit_line(
-    canvas: Any, ticks_y: Sequence[str], ticks_x: Sequence[str], rotated: bool, ylabel: str, title: str
-) -> None:
-    """Margins that just fit a trend's labels, measured from the fonts as :func:`_fit` does for bars
-    (``tight_layout`` draws the whole figure once more to find them: a third of a trend chart's time)."""
-    fig, renderer = canvas.figure, canvas.get_renderer()
-    pt = fig.dpi / 72
-    pad = 1.08 * FontProperties(size=rcParams["font.size"]).get_size_in_points() * pt
-    ticks = (rcParams["ytick.major.pad"] + rcParams["ytick.major.size"]) * pt
-    # The y ticks are short forms of values up to a little past the highest: room for one more digit.
-    tick_w = max((_size(renderer, t + "0", rcParams["ytick.labelsize"])[0] for t in ticks_y), default=0.0)
-    label_h = _size(renderer, ylabel, rcParams["axes.labelsize"])[1]
-    x_sizes = [_size(renderer, t, rcParams["xtick.labelsize"]) for t in ticks_x] or [(0.0, 0.0)]
-    # Labels turned by 30 degrees take their width's half and most of their height.
-    x_h = max(w * 0.5 + h * 0.87 for w, h in x_sizes) if rotated else max(h for _w, h in x_sizes)
-    title_h = _size(renderer, title, rcParams["axes.titlesize"])[1]
-    width, height = fig.bbox.width, fig.bbox.height
-    fig.subplots_adjust(
-        left=(pad + label_h + rcParams["axes.labelpad"] * pt + tick_w + ticks) / width,
-        right=1 - pad / width,
-        bottom=(pad + x_h + ticks) / height,
-        top=1 - (pad + title_h + rcParams["axes.titlepad"] * pt) / height,
-    )
+    coloured = [
+        (name, values, rgb(named.get(name, colours[i % len(colours)])))
+        for i, (name, values) in enumerate(series)
+    ]
+    return line_chart(title, labels, coloured, ylabel, _short)

@@ -312,6 +312,32 @@ class Deal(SoftDeleted, WorkspaceScoped, Base):
         ),
         # With the id, so that the funnel finds the deals added in a period in the index alone.
         Index("ix_deals_created", "workspace_id", "created_at", "stage_id", "owner_id", "deleted_at", "id"),
+        # The forecast: open deals by expected close date, with what it groups and filters by (0034).
+        Index(
+            "ix_deals_forecast",
+            "workspace_id",
+            "close_date",
+            "stage_id",
+            "currency",
+            "forecast_category",
+            "owner_id",
+            "amount",
+            "deleted_at",
+        ),
+        # The customers report: won deals by company, with what it sums (0034).
+        Index(
+            "ix_deals_customers",
+            "workspace_id",
+            "stage_id",
+            "company_id",
+            "owner_id",
+            "currency",
+            "amount",
+            "closed_at",
+            "deleted_at",
+        ),
+        # The customers report: the companies of the deals active since a moment (0034).
+        Index("ix_deals_active", "workspace_id", "last_activity_at", "company_id", "deleted_at"),
         in_workspace(),
         tenant_key("deals", "deleted_by_id", "users"),
         tenant_key("deals", "company_id", "companies"),

@@ -21,7 +21,14 @@ from bot.services import policy
 from bot.services.feedback import Scores
 from bot.services.forecasts import Hindsight, Slice
 from bot.services.quotas import Attainment, QuotaLine
-from bot.services.reports import Activity, Closed, check_pipeline_measure, previous
+from bot.services.reports import (
+    Activity,
+    Closed,
+    check_pipeline_measure,
+    merged,
+    merged_activity,
+    previous,
+)
 from bot.services.timeutil import today_in
 
 if TYPE_CHECKING:
@@ -130,10 +137,30 @@ def _kinds(counts: dict[str, int]) -> str:
     return ", ".join(shown) or "nothing logged"
 
 
+def _activity_per(ctx: Asker, start: date, end: date, owner: str | None) -> list[Activity]:
+    """The activity of each period of the span's trend (:func:`steps`), read once per request."""
+    kept = getattr(ctx, "figures", None)
+    key = ("activity_per_period", start, end, owner)
+    if isinstance(kept, dict) and key in kept:
+        return list(kept[key])
+    each = [(st.start, st.end) for st in steps(start, end)]
+    per: list[Activity] = ctx.crm.activity_per_period(ctx.actor, each, owner)
+    if isinstance(kept, dict):
+        kept[key] = per
+    return per
+
+
+def _activity_of(ctx: Asker, start: date, end: date, owner: str | None) -> Activity:
+    """What was logged in the period: with a trend, its periods' added up (the one read serves both)."""
+    if len(steps(start, end)) < 2:
+        return ctx.crm.activity(ctx.actor, start, end, owner)
+    return merged_activity(_activity_per(ctx, start, end, owner), start, end)
+
+
 def _activity(
     ctx: Asker, start: date, end: date, owner: str | None, pipeline: str | None = None
 ) -> tuple[str, list[str]]:
-    a: Activity = ctx.crm.activity(ctx.actor, start, end, owner)
+    a = _activity_of(ctx, start, end, owner)
     before: Activity = ctx.crm.activity(ctx.actor, *previous(start, end), owner)
     order = list(KIND_WORDS)
     totals = dict(sorted(a.kinds.items(), key=lambda kv: order.index(kv[0]) if kv[0] in order else 99))
@@ -393,11 +420,34 @@ def quota_report(
     return title, lines
 
 
+def _closed_per(
+    ctx: Asker, start: date, end: date, owner: str | None, pipeline: str | None = None
+) -> list[Closed]:
+    """The closed deals of each period of the span's trend (:func:`steps`), read once per request."""
+    kept = getattr(ctx, "figures", None)
+    key = ("closed_per_period", start, end, owner, pipeline)
+    if isinstance(kept, dict) and key in kept:
+        return list(kept[key])
+    scope = {"pipeline": pipeline} if pipeline else {}
+    each = [(st.start, st.end) for st in steps(start, end)]
+    per: list[Closed] = ctx.crm.closed_per_period(ctx.actor, each, owner, **scope)
+    if isinstance(kept, dict):
+        kept[key] = per
+    return per
+
+
+def _closed(ctx: Asker, start: date, end: date, owner: str | None, pipeline: str | None = None) -> Closed:
+    """The deals closed in the period: with a trend, its periods' added up (the one read serves both)."""
+    if len(steps(start, end)) < 2:
+        return figures(ctx, "closed", start, end, owner, pipeline)  # type: ignore[no-any-return]
+    return merged(_closed_per(ctx, start, end, owner, pipeline), start, end)
+
+
 def _won_lost(measure: str) -> Reader:
     def read(
         ctx: Asker, start: date, end: date, owner: str | None, pipeline: str | None = None
     ) -> tuple[str, list[str]]:
-        c = figures(ctx, "closed", start, end, owner, pipeline)
+        c = _closed(ctx, start, end, owner, pipeline)
         won = measure == "won"
         count, amounts = (c.won, c.won_amounts) if won else (c.lost, c.lost_amounts)
         currency = ctx.crm.workspace_currency(ctx.actor)
@@ -414,7 +464,7 @@ def _won_lost(measure: str) -> Reader:
 def _win_rate(
     ctx: Asker, start: date, end: date, owner: str | None, pipeline: str | None = None
 ) -> tuple[str, list[str]]:
-    c = figures(ctx, "closed", start, end, owner, pipeline)
+    c = _closed(ctx, start, end, owner, pipeline)
     before = figures(ctx, "closed", *previous(start, end), owner, pipeline)
     lines = [f"*{_rate(c)}*", f"Before ({_span(*previous(start, end))}): {_rate(before)}"]
     if not owner and len(c.owners) > 1:
@@ -500,8 +550,7 @@ def _closed_trend(
     ctx: Asker, measure: str, start: date, end: date, owner: str | None, pipeline: str | None = None
 ) -> Trend:
     each = steps(start, end)
-    scope = {"pipeline": pipeline} if pipeline else {}
-    per = ctx.crm.closed_per_period(ctx.actor, [(st.start, st.end) for st in each], owner, **scope)
+    per = _closed_per(ctx, start, end, owner, pipeline)
     currency = ctx.crm.workspace_currency(ctx.actor)
     word = _step_word(start, end)
     labels = tuple(st.label for st in each)
@@ -534,7 +583,7 @@ def _closed_trend(
 
 def _activity_trend(ctx: Asker, start: date, end: date, owner: str | None) -> Trend:
     each = steps(start, end)
-    per: list[Activity] = [ctx.crm.activity(ctx.actor, st.start, st.end, owner) for st in each]
+    per = _activity_per(ctx, start, end, owner)
     word = _step_word(start, end)
     lines = [f"• {st.label}: {a.total} ({_kinds(a.kinds)})" for st, a in zip(each, per, strict=True)]
     chart = ChartSpec(

@@ -486,6 +486,12 @@ class CRM(ServiceBase):
         """Calls, emails, meetings and notes logged between two days, by person and kind."""
         return self.deals.activity(actor, start, end, owner)
 
+    def activity_per_period(
+        self, actor: Actor, periods: list[tuple[date, date]], owner: str | None = None
+    ) -> list[Activity]:
+        """:meth:`activity` for each of consecutive periods (a trend), in one read."""
+        return self.deals.activity_per_period(actor, periods, owner)
+
     def forecast(
         self, actor: Actor, start: date, end: date, owner: str | None = None, *, pipeline: str | None = None
     ) -> Forecast:

@@ -29,6 +29,7 @@ from bot.services.reports import (
     Closed,
     Cycle,
     activity,
+    activity_per_period,
     closed_deals,
     closed_per_period,
     cycle,
@@ -598,6 +599,14 @@ class Deals(Service):
         with self.read(actor) as s:
             owner_row = user_by_slack(s, actor.workspace_id, owner) if owner else None
             return activity(s, actor, start, end, owner_row)
+
+    def activity_per_period(
+        self, actor: Actor, periods: list[tuple[date, date]], owner: str | None = None
+    ) -> list[Activity]:
+        """What was logged in each of consecutive periods, read at once."""
+        with self.read(actor) as s:
+            owner_row = user_by_slack(s, actor.workspace_id, owner) if owner else None
+            return activity_per_period(s, actor, periods, owner_row)
 
     def forecast(
         self, actor: Actor, start: date, end: date, owner: str | None = None, *, pipeline: str | None = None

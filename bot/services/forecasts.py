@@ -120,6 +120,11 @@ def forecast(
 ) -> Forecast:
     if owner is not None and owner.id != actor.user_id:
         policy.require(s, actor, "teammate figures")
+    # Stages in pipeline order; named after their pipeline when several are added up, so that two
+    # pipelines' stages of one name are never one line.
+    known = workspace_stages(s, actor.workspace_id, pipeline.id if pipeline is not None else None)
+    # The open stages (of the pipeline) by id: the deals are read from ix_deals_forecast alone, with no
+    # join to their stages.
     q = (
         select(
             Deal.stage_id,
@@ -129,17 +134,15 @@ def forecast(
             func.count(),
             func.sum(Deal.amount),
         )
-        .select_from(Deal)
-        .join(PipelineStage, Deal.stage_id == PipelineStage.id)
-        .where(PipelineStage.is_closed.is_(False), Deal.close_date >= start, Deal.close_date <= end)
+        .where(
+            Deal.stage_id.in_([st.id for st in known if not st.is_closed]),
+            Deal.close_date >= start,
+            Deal.close_date <= end,
+        )
         .group_by(Deal.stage_id, Deal.currency, Deal.close_date, Deal.forecast_category)
     )
     if owner is not None:
         q = q.where(Deal.owner_id == owner.id)
-    q = in_pipeline(q, pipeline)
-    # Stages in pipeline order; named after their pipeline when several are added up, so that two
-    # pipelines' stages of one name are never one line.
-    known = workspace_stages(s, actor.workspace_id, pipeline.id if pipeline is not None else None)
     several = pipeline is None and len({st.pipeline_id for st in known}) > 1
     place = {st.id: i for i, st in enumerate(known)}
     by_id = {st.id: st for st in known}

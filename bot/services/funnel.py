@@ -24,9 +24,16 @@ from sqlalchemy.orm import Session
 
 from bot.services import policy
 from bot.services.base import Actor, Service
-from bot.services.reports import bounds, days_between, in_pipeline, not_negative, pipeline_named
+from bot.services.reports import (
+    bounds,
+    days_between,
+    in_pipeline,
+    not_negative,
+    pipeline_named,
+    stage_kinds,
+)
 from bot.services.workspace import user_by_slack
-from models import Deal, DealStageChange, Pipeline, PipelineStage, User
+from models import Deal, DealStageChange, Pipeline, PipelineStage, PipelineTotal, User
 
 
 @dataclass(frozen=True)
@@ -200,37 +207,41 @@ def velocity(
 ) -> Velocity:
     _check(s, actor, owner)
     since, until = bounds(actor, start, end)
-    open_q = (
-        select(Deal.currency, func.count())
-        .join(PipelineStage, Deal.stage_id == PipelineStage.id)
-        .where(PipelineStage.is_closed.is_(False))
-        .group_by(Deal.currency)
-    )
+    stages = stage_kinds(s, pipeline)
+    # The deals open now, from the running totals per stage, owner and currency (bot/services/totals.py):
+    # a few dozen rows instead of counting most of a million deals.
+    open_q = select(PipelineTotal.stage_id, PipelineTotal.currency, PipelineTotal.deals)
+    if owner is not None:
+        open_q = open_q.where(PipelineTotal.owner_key == owner.id)
+    open_deals: dict[str, int] = defaultdict(int)
+    for stage_id, currency, n in s.execute(open_q):
+        stage = stages.get(stage_id)
+        if stage is not None and not stage.is_closed and n:
+            open_deals[currency] += int(n)
     days = not_negative(s, days_between(s, Deal.closed_at, Deal.created_at))
+    # Grouped by the stage's id from the index it scans, sorted into won and lost by the stages read above.
     closed_q = (
-        select(
-            Deal.currency,
-            PipelineStage.is_won,
-            func.count(),
-            func.sum(Deal.amount),
-            func.avg(days),
-        )
-        .join(PipelineStage, Deal.stage_id == PipelineStage.id)
-        .where(PipelineStage.is_closed.is_(True), Deal.closed_at >= since, Deal.closed_at < until)
-        .group_by(Deal.currency, PipelineStage.is_won)
+        select(Deal.stage_id, Deal.currency, func.count(), func.sum(Deal.amount), func.sum(days))
+        .where(Deal.closed_at >= since, Deal.closed_at < until)
+        .group_by(Deal.stage_id, Deal.currency)
     )
     if owner is not None:
-        open_q = open_q.where(Deal.owner_id == owner.id)
         closed_q = closed_q.where(Deal.owner_id == owner.id)
-    open_q, closed_q = in_pipeline(open_q, pipeline), in_pipeline(closed_q, pipeline)
-    open_deals = {currency: int(n) for currency, n in s.execute(open_q)}
-    won: dict[str, tuple[int, Decimal, float]] = {}
+    won_n: dict[str, int] = defaultdict(int)
+    won_amount: dict[str, Decimal] = defaultdict(Decimal)
+    won_days: dict[str, float] = defaultdict(float)
     lost: dict[str, int] = defaultdict(int)
-    for currency, is_won, n, amount, average_days in s.execute(closed_q):
-        if is_won:
-            won[currency] = (int(n), Decimal(amount or 0), float(average_days or 0))
+    for stage_id, currency, n, amount, total_days in s.execute(closed_q):
+        stage = stages.get(stage_id)
+        if stage is None or not stage.is_closed:
+            continue
+        if stage.is_won:
+            won_n[currency] += int(n)
+            won_amount[currency] += Decimal(amount or 0)
+            won_days[currency] += float(total_days or 0)
         else:
             lost[currency] += int(n)
+    won = {c: (n, won_amount[c], won_days[c] / n) for c, n in won_n.items() if n}
     out = []
     for currency in sorted(set(open_deals) | set(won) | set(lost)):
         n_won, amount, average_days = won.get(currency, (0, Decimal(0), 0.0))
