@@ -283,6 +283,8 @@ def _import_file(importer, actor, path, args) -> int:  # type: ignore[no-untyped
         print(f"{path.name}: {'would be ' if args.dry_run else ''}{done.brought.described()}")
     if done.settled_text():
         print(f"{path.name}: {'would be: ' if args.dry_run else ''}{done.settled_text()}")
+        if "enable the webhook" in done.settled_text():
+            print("  in Slack: /crm webhooks lists them by number; /crm webhooks enable N")
     if not args.dry_run:
         print(f"undo every file of it: crm-bot import --undo {','.join(done.batch_ids)}")
     return 0

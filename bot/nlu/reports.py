@@ -215,7 +215,12 @@ def rule_report(m: Msg) -> Result | None:
         if (
             not period
             and not rc.search(r"\b(?:what|how\s+much|how\s+many)\b.*\b(?:did|have|has)\b", low)
-            and not rc.match(r"(?:run\s+|show\s+|give\s+me\s+)?(?:the\s+|a\s+)?report\b", low)
+            # "report won", "report lost mine": the measure named outright after the verb
+            and not rc.match(
+                r"(?:run\s+|show\s+|give\s+me\s+)?(?:the\s+|a\s+)?report\s+(?:won|lost|wins|losses|closed[\s\-](?:won|lost))"
+                r"(?:\s+(?:mine|me|my|team|the\s+team|@[\w.\-]+|20\d\d))?\s*$",
+                low,
+            )
         ):
             return None
         if rc.search(

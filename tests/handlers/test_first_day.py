@@ -181,5 +181,8 @@ def test_a_list_of_loyal_contacts_is_not_called_loyals(slack: SlackHTTP) -> None
 
 
 def test_a_form_it_cannot_read_is_echoed_as_typed_not_as_slacks_markup(slack: SlackHTTP) -> None:
+    # Slack turns a typed "#strategic" into a channel link when such a channel exists: read as the tag
     shown = text_of(slack.command("deals <#CSTRATEGIC|strategic>"))
-    assert "“#strategic”" in shown and "<#" not in shown and "&lt;" not in shown, shown
+    assert "tagged strategic" in shown and "<#" not in shown and "&lt;" not in shown, shown
+    shown = text_of(slack.command("deals <#CSTRATEGIC|strategic> <#CEMEA|emea>"))
+    assert "“#strategic #emea”" in shown and "<#" not in shown and "&lt;" not in shown, shown

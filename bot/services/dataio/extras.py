@@ -561,7 +561,7 @@ class Extras(Service):
         if added:
             done.notes.append(
                 "webhooks added disabled with new signing secrets (the export carries none): "
-                "give each receiver its new secret, then /crm webhooks enable N"
+                "give each receiver its new secret, then enable the webhook"
             )
 
     def _reports(self, s: Session, actor: Actor, rows: dict[str, Any], done: Settled) -> None:
