@@ -1060,6 +1060,10 @@ def _no_team_or_event_as_record(slots: Slots, text: str) -> None:
     if isinstance(contact, str) and _DEPARTMENT_AS_CONTACT.fullmatch(contact.strip()):
         del slots["contact"]
     company = slots.get("company")
+    role = rc.search(r"\s+(?:CEO|CFO|CTO|COO|CMO|CIO|CRO|CISO|CPO|CDO|GC|VP|SVP|EVP)$", company or "")
+    if isinstance(company, str) and role:
+        # "quick note - Acme CFO is on leave": the company's person is not part of its name
+        slots["company"] = company = company[: role.start()]
     if isinstance(company, str) and company:
         at = text.find(company)
         if at >= 0 and _EVENT_AFTER.match(text, at + len(company)):

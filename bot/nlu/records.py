@@ -1154,10 +1154,17 @@ def owner_of(m: Msg, own: str | None) -> str | None:
             return m.user
         if word and teammate_name(word.group(0)):
             return word.group(0)
+    # "can I get a forecast for December?": the one asking is not whose figures they are
+    low = rc.sub(
+        r"\b(?:can|could|may)\s+i\s+(?:get|see|have|pull|grab)\b|\bi\s+(?:need|want|would\s+like|'d\s+like)\b"
+        r"|\b(?:show|give|send|get)\s+me\b",
+        " ",
+        m.low,
+    )
     if (
         m.user
-        and rc.search(r"\b(?:my|mine|i|i've|i'm|(?:to|for|by)\s+me)\b", m.low)
-        and not rc.search(r"\b(?:our|we|team)\b", m.low)
+        and rc.search(r"\b(?:my|mine|i|i've|i'm|(?:to|for|by)\s+me)\b", low)
+        and not rc.search(r"\b(?:our|we|team)\b", low)
     ):
         return m.user
     return None

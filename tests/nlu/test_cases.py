@@ -21,7 +21,6 @@ CASES = load_cases("cases.jsonl")
 # Cases the parser still gets wrong under the strict check, each with what it writes that the person did not
 # say (or says wrongly). Strict: once one passes, this list must lose it.
 KNOWN_GAPS = {
-    "quick note - Acme CFO is on leave till Jan": "wrong company: the company swallows the contact's title ('Acme CFO')",
     "remind the team to update their forecasts by Friday": "invented assignee: 'the team' is not the sender",
     "log note: Tom prefers email over calls": "invented company: a word of the message taken as the company",
     "demo'd analytics module to Oscorp's CTO": "invented company: a word of the message taken as the company; invented summary: the summary is only names/dates/places the other slots already hold",
@@ -33,7 +32,6 @@ KNOWN_GAPS = {
     "we have a new opportunity with Wonka Industries for about $60k": "invented title: a stray word taken as the deal title",
     "nimbus deal - $48k - proposal - close 12/20": "invented title: no deal title given: the company copied as title",
     "cisco deal 120k prop": "invented title: no deal title given: the company copied as title",
-    "can I get a forecast for December?": "invented owner: nobody's forecast was asked for; owner is not the sender",
 }
 
 
