@@ -365,6 +365,10 @@ def task_from(m: Msg, pos: int, *, conf: float, teammate: str | None = None) -> 
     body = rc.split(r"(?<=\S)[?!]\s+(?=\w)|(?<=[a-z]{3})\.\s+(?=[A-Za-z])", body)[
         0
     ]  # the first sentence says what
+    # "Zoe needs the SLA doc by Friday, can you remind me Thursday": the request for a reminder is not the task
+    body = rc.sub(
+        r"[,;]\s*(?:(?:can|could|would)\s+you\s+|pls\s+|please\s+)?remind\s+me\b.*$", "", body, flags=re.I
+    )
     title = tidy(body)
     title = rc.sub(
         r"^(?:i'm|i am|we're|we are|i'll|i will|we'll)\s+(?:going to\s+|gonna\s+)?", "", title, flags=re.I

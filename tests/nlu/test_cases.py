@@ -27,7 +27,6 @@ KNOWN_GAPS = {
     "call recap - Oscorp: wants MSA changes, legal to review by 12/10": "invented follow_up: news about the customer (leaving, signing, deciding, replying) is not a follow-up for the rep",
     "Note to self: Oscorp fiscal year ends in March": "invented company: a word of the message taken as the company",
     "logged call w/ Natalie (see <https://docs.google.com/doc|notes>)": "invented company: a word of the message taken as the company",
-    "Zoe needs the SLA doc by Friday, can you remind me Thursday": "wrong title: the task title swallows 'by Friday, can you remind me'",
     "Aperture deal verbally won, paperwork next week": "invented close_date: no close date given (the date is of a call / the paperwork)",
     "we have a new opportunity with Wonka Industries for about $60k": "invented title: a stray word taken as the deal title",
     "nimbus deal - $48k - proposal - close 12/20": "invented title: no deal title given: the company copied as title",
