@@ -153,7 +153,7 @@ def run_text(ctx: Ctx, text: str) -> Reply:
         if noun in NOUNS:
             return unknown_subcommand(text, NOUNS[noun])
     if writes(str(intent.get("intent"))):
-        problem = malformed_value(text, intent)
+        problem = malformed_value(text, intent, local_now.date())
         if problem:
             return Reply(
                 problem, cards.problem_md(problem, "Nothing was saved; send it again with that fixed.")
@@ -189,7 +189,9 @@ def run_verb(ctx: Ctx, verb: Verb, args: str, extra: dict[str, Any] | None = Non
     if intent.get("intent") in (None, "unknown"):
         return wrong_form(verb, args)
     intent = stage_as_written(verb.name, args, intent)
-    problem_text = check_typed_values(verb.name, args, intent, lambda: stage_keys(ctx))
+    problem_text = check_typed_values(
+        verb.name, args, intent, lambda: stage_keys(ctx), ctx.now().astimezone(zone(ctx.tz)).date()
+    )
     if problem_text:
         return wrong_form(verb, args, problem_text)
     if extra:

@@ -64,7 +64,7 @@ def angle_brackets(text: str) -> str | None:
     return f"“{esc(said)}” is in angle brackets, which I can't keep as written. Write it without < and >."
 
 
-def malformed_value(text: str, intent: dict[str, Any]) -> str | None:
+def malformed_value(text: str, intent: dict[str, Any], today: date | None = None) -> str | None:
     """The first value in ``text`` that cannot be what the person meant, as a one-line message."""
     name = intent.get("intent")
     slots = intent.get("slots") or {}
@@ -101,6 +101,18 @@ def malformed_value(text: str, intent: dict[str, Any]) -> str | None:
         # Any year: 29 February is a day some years have.
         if not 1 <= day <= (29 if month == 2 else calendar.monthrange(2026, month)[1]):
             return f"“{esc(m.group(0))}” is not a date. Write it like 2026-12-15, “friday” or “Feb 27”."
+        if (
+            (month, day) == (2, 29)
+            and today is not None
+            and not re.match(r"\s*,?\s*\d{4}\b", text[m.end() :])
+        ):
+            coming = today.year if today.month <= 2 else today.year + 1
+            last = today.year if today.month >= 2 else today.year - 1
+            if not calendar.isleap(coming) and not calendar.isleap(last):
+                return (
+                    f"“{esc(m.group(0))}”: February {coming} has no 29th (nor had February {last}). "
+                    "Write the day you mean, like “Feb 28” or “Mar 1”, or give the year."
+                )
     for m in CLOCK.finditer(text):
         if int(m.group(1)) > 23 or int(m.group(2)) > 59:
             return f"“{esc(m.group(0))}” is not a time. Write it like 15:30 or 3:30pm."
@@ -132,12 +144,16 @@ def stage_as_written(verb: str, args: str, intent: dict[str, Any]) -> dict[str, 
 
 
 def check_typed_values(
-    verb: str, args: str, intent: dict[str, Any], stages: Callable[[], Sequence[str]] = tuple
+    verb: str,
+    args: str,
+    intent: dict[str, Any],
+    stages: Callable[[], Sequence[str]] = tuple,
+    today: date | None = None,
 ) -> str | None:
     """What a subcommand was given but the parser could not take: said back instead of dropped.
     ``stages``: the workspace's pipeline stages, asked for only when a stage is said back."""
     slots = intent.get("slots") or {}
-    problem = malformed_value(args, intent)
+    problem = malformed_value(args, intent, today)
     if problem:
         return problem
     if verb.startswith("contact"):

@@ -150,3 +150,19 @@ def test_a_task_not_found_is_quoted_as_written(slack: SlackHTTP) -> None:
     shown = text_of(slack.command("task done nonexistent task"))
     assert "“nonexistent task”" in shown, shown
     assert "Done" in text_of(slack.command("task done chase initech legal"))
+
+
+def test_29_february_with_no_year_when_neither_february_near_has_one_is_refused(slack: SlackHTTP) -> None:
+    # The suite's clock is November 2026: February 2026 and 2027 have 28 days.
+    for text, said in (
+        ("deal add Leap thing 5k closing Feb 29", "February 2027 has no 29th"),
+        ("task add renew the licence Feb 29", "February 2027 has no 29th"),
+    ):
+        shown = text_of(slack.command(text))
+        assert "“Feb 29”" in shown and said in shown, (text, shown)
+    shown = text_of(slack.dm("remind me to renew the licence on Feb 29"))
+    assert "February 2027 has no 29th" in shown and "Nothing was saved" in shown, shown
+    assert count(slack, Deal) == 0 and count(slack, Task) == 0
+    shown = text_of(slack.dm("remind me to renew the licence on Feb 29 2028"))
+    assert "29 Feb 2028" in shown, shown
+    assert count(slack, Task) == 1
