@@ -3,6 +3,8 @@ Jane Doe?" — its changes and the activity logged on it, newest first, a page a
 
 from __future__ import annotations
 
+import re
+
 from decimal import Decimal
 from typing import Any
 
@@ -102,7 +104,9 @@ def show_history(ctx: Ctx, slots: dict[str, Any]) -> Reply:
 def history_verb(ctx: Ctx, args: str) -> Reply:
     if not args.strip():
         return Reply.say("Whose history? For example: `/crm history Acme renewal`")
-    return execute(ctx, {"intent": "show_history", "slots": {"record": args.strip()}})
+    # "history of Jane", "history for the Acme deal": the words joining "history" to its record are not its name
+    record = re.sub(r"^(?:of|for|on|about)\s+(?:the\s+)?", "", args.strip(), flags=re.I)
+    return execute(ctx, {"intent": "show_history", "slots": {"record": record or args.strip()}})
 
 
 SPECS = (

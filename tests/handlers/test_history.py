@@ -27,6 +27,7 @@ def test_history_of_a_contact_and_of_nothing(slack: SlackHTTP) -> None:
     slack.command("contact edit Jane Doe title=CFO")
     shown = text_of(slack.command("history Jane Doe"))
     assert "History of Jane Doe" in shown and "title" in shown and "CFO" in shown, shown
+    assert "History of Jane Doe" in text_of(slack.command("history of Jane Doe"))
     missing = text_of(slack.command("history Nobody Here"))
     assert "couldn't find a deal, contact or company matching “Nobody Here”" in missing, missing
 
