@@ -64,6 +64,29 @@ def angle_brackets(text: str) -> str | None:
     return f"“{esc(said)}” is in angle brackets, which I can't keep as written. Write it without < and >."
 
 
+def _bad_day(text: str, today: date | None) -> str | None:
+    """A month and day no calendar has ("Feb 30"), or 29 February with no year when neither February
+    near ``today`` has one."""
+    for m in MONTH_DAY.finditer(text):
+        month, day = _month_day(m)
+        # Any year: 29 February is a day some years have.
+        if not 1 <= day <= (29 if month == 2 else calendar.monthrange(2026, month)[1]):
+            return f"“{esc(m.group(0))}” is not a date. Write it like 2026-12-15, “friday” or “Feb 27”."
+        if (
+            (month, day) == (2, 29)
+            and today is not None
+            and not re.match(r"\s*,?\s*\d{4}\b", text[m.end() :])
+        ):
+            coming = today.year if today.month <= 2 else today.year + 1
+            last = today.year if today.month >= 2 else today.year - 1
+            if not calendar.isleap(coming) and not calendar.isleap(last):
+                return (
+                    f"“{esc(m.group(0))}”: February {coming} has no 29th (nor had February {last}). "
+                    "Write the day you mean, like “Feb 28” or “Mar 1”, or give the year."
+                )
+    return None
+
+
 def malformed_value(text: str, intent: dict[str, Any], today: date | None = None) -> str | None:
     """The first value in ``text`` that cannot be what the person meant, as a one-line message."""
     name = intent.get("intent")
@@ -96,23 +119,9 @@ def malformed_value(text: str, intent: dict[str, Any], today: date | None = None
             factor = {"k": 1e3, "m": 1e6, "bn": 1e9}.get((m.group(1) or "").lower(), 1)
             if digits.count(".") <= 1 and digits.strip(".") and float(digits) * factor >= MAX_AMOUNT:
                 return f"“{esc(m.group(0))}” is too large for an amount (under a trillion). {AMOUNT_FORM}"
-    for m in MONTH_DAY.finditer(text):
-        month, day = _month_day(m)
-        # Any year: 29 February is a day some years have.
-        if not 1 <= day <= (29 if month == 2 else calendar.monthrange(2026, month)[1]):
-            return f"“{esc(m.group(0))}” is not a date. Write it like 2026-12-15, “friday” or “Feb 27”."
-        if (
-            (month, day) == (2, 29)
-            and today is not None
-            and not re.match(r"\s*,?\s*\d{4}\b", text[m.end() :])
-        ):
-            coming = today.year if today.month <= 2 else today.year + 1
-            last = today.year if today.month >= 2 else today.year - 1
-            if not calendar.isleap(coming) and not calendar.isleap(last):
-                return (
-                    f"“{esc(m.group(0))}”: February {coming} has no 29th (nor had February {last}). "
-                    "Write the day you mean, like “Feb 28” or “Mar 1”, or give the year."
-                )
+    bad_day = _bad_day(text, today)
+    if bad_day:
+        return bad_day
     for m in CLOCK.finditer(text):
         if int(m.group(1)) > 23 or int(m.group(2)) > 59:
             return f"“{esc(m.group(0))}” is not a time. Write it like 15:30 or 3:30pm."

@@ -4,7 +4,6 @@ Jane Doe?" — its changes and the activity logged on it, newest first, a page a
 from __future__ import annotations
 
 import re
-
 from decimal import Decimal
 from typing import Any
 
