@@ -574,6 +574,13 @@ TEMPLATES: dict[str, Template] = {
     "workspace.no_admin": Template(
         "There is nobody “{value}” to act as in that workspace.", "Name them with --as U…."
     ),
+    "workspace.none_yet": Template(
+        "This database has no workspace yet.",
+        "Start the bot (crm-bot run) or the console (crm-bot console) once so that it makes one, then import.",
+    ),
+    "workspace.no_admin_yet": Template(
+        "That workspace has no admin yet to act as.", "Name the person to act as with --as U…."
+    ),
 }
 
 

@@ -173,3 +173,13 @@ def test_cells_come_out_as_an_import_reads_them(crm: CRM, cli_db: Path) -> None:
     assert tagged["Closed At"] == "2025-03-31T12:00:00+00:00"
     assert (plain["Amount"], plain["Tags"], plain["Close Date"], plain["Closed At"]) == ("7.00", "", "", "")
     assert plain["Created At"].endswith("+00:00") and "T" in plain["Created At"]
+
+
+def test_an_import_into_a_database_with_no_workspace_yet_says_what_to_do(
+    crm: CRM, cli_db: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    src = cli_db / "contacts.csv"
+    src.write_text("Name,Email\nJane Doe,jane@acme.com\n", encoding="utf-8")
+    assert main(["import", str(src), "--type", "contacts"]) == 2
+    said = capsys.readouterr().err
+    assert "no workspace yet" in said and "crm-bot console" in said and "“”" not in said, said
