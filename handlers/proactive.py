@@ -228,9 +228,10 @@ def currency(ctx: Ctx, args: str) -> Reply:
     code = args.strip()
     if not code:
         now = ctx.crm.workspace_currency(ctx.actor)
+        other = "USD" if now == "EUR" else "EUR"
         return Reply.say(
             f"Amounts written without a currency are read as {now}. "
-            "A manager or an admin changes it with `/crm currency EUR`."
+            f"A manager or an admin changes it with `/crm currency CODE`, like `/crm currency {other}`."
         )
     written = ctx.crm.set_workspace_currency(ctx.actor, code)
     if not written.changed:
