@@ -667,20 +667,18 @@ def operator(sessions: sessionmaker[Session], team_id: str | None, slack_id: str
     with sessions() as s:
         spaces = list(s.execute(select(Workspace.id, Workspace.team_id).order_by(Workspace.id)))
         chosen = [w for w in spaces if team_id is None or w.team_id == team_id]
+        if not chosen and not team_id:
+            raise Invalid("workspace.none_yet", field="workspace", value="")  # an empty database
         if not chosen:
-            # an empty database: nothing to name yet
-            code = "workspace.not_here" if team_id else "workspace.none_yet"
-            raise Invalid(code, field="workspace", value=team_id or "")
+            raise Invalid("workspace.not_here", field="workspace", value=team_id or "")
         if len(chosen) > 1:
             raise Invalid("workspace.which", field="workspace", value=", ".join(w.team_id for w in chosen))
         ws = chosen[0].id
         q = select(User).where(User.workspace_id == ws)
         q = q.where(User.slack_id == slack_id) if slack_id else q.where(User.role == "admin")
         user = s.scalars(q.order_by(User.id).limit(1)).first()
+        if user is None and not slack_id:
+            raise Invalid("workspace.no_admin_yet", field="as", value="")
         if user is None:
-            raise Invalid(
-                "workspace.no_admin" if slack_id else "workspace.no_admin_yet",
-                field="as",
-                value=slack_id or "",
-            )
+            raise Invalid("workspace.no_admin", field="as", value=slack_id or "")
         return Actor(ws, user.id, user.slack_id, user.tz, user.role, user.name)
