@@ -91,6 +91,7 @@ def deal_written(ctx: Ctx, w: Written, verb: str) -> Reply:
     lines = [
         line for key, (old, new) in w.changed.items() if (line := _change_line(w, key, old, new)) is not None
     ]
+    lines += [f"• new {esc(what)} (Undo takes it back too)" for what in w.made]
     icon = "🏆" if d.is_won else "💼"
     next_step = cards.advance_button(d) if not d.is_closed else cards.deal_follow_up_button(d)
     blocks = cards.written(

@@ -364,7 +364,16 @@ class Deals(Service):
             s.flush()
             s.refresh(deal)
             after_deal_written(op, deal, was_won=False, made=True)
-            return Written(op.id, deal=deal_view(s, deal))
+            # A company named for the deal and not on file was made with it: the card says so
+            made = tuple(
+                f"company {company_row.name}"
+                for e in op.events
+                if company_row is not None
+                and e.record_type == "company"
+                and e.action == "create"
+                and e.record_id == company_row.id
+            )
+            return Written(op.id, deal=deal_view(s, deal), made=made)
 
     def update_deal(
         self,

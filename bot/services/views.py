@@ -208,6 +208,8 @@ class Written:
     changed: dict[str, tuple[object, object]] = field(default_factory=dict)
     deleted: Deletion | None = None
     merged: MergePlan | None = None
+    # Records this write made besides the one it is about ("company Baz" for a new deal's new company)
+    made: tuple[str, ...] = ()
 
 
 # Money in more than one currency: an amount per ISO code, never one sum across codes.

@@ -132,3 +132,11 @@ def test_a_first_name_written_with_its_accents_is_a_person_not_a_company(slack: 
     (interaction,) = rows(slack, Interaction)
     (jose,) = rows(slack, Contact)
     assert interaction.contact_id == jose.id and interaction.summary == "the contract draft"
+
+
+def test_a_deal_whose_company_is_not_on_file_says_the_company_is_new(slack: SlackHTTP) -> None:
+    seed(slack)
+    shown = text_of(slack.dm("new deal with Zorblax for 30k"))
+    assert "new company Zorblax" in shown, shown
+    shown = text_of(slack.dm("new deal with Acme Corp for 20k, expansion"))
+    assert "new company" not in shown, shown
