@@ -103,10 +103,10 @@ _HELP_PHRASE = rc.compiled(
 
 def _help_said(low: str) -> bool:
     """The whole message asks for help, in one phrase or a few ("help pls, what commands are there")."""
-    if rc.fullmatch(_HELP_PHRASE.pattern, low):
+    if _HELP_PHRASE.fullmatch(low):
         return True
     parts = [p.strip() for p in rc.split(r"[,;.!?]+", low) if p.strip()]
-    helps = [bool(rc.fullmatch(_HELP_PHRASE.pattern, p)) for p in parts]
+    helps = [bool(_HELP_PHRASE.fullmatch(p)) for p in parts]
     return (
         len(parts) > 1
         and any(helps)

@@ -319,9 +319,12 @@ def take_name(text: str, pos: int, *, company: bool = False, max_words: int = 4)
             return f"{name} {legal.group(0)}", legal.end()  # "Allegro sp. z o.o.", "Sony K.K."
         return name, end
     name, end = _words_of_name(text, pos, run, company=company, max_words=max_words)
-    tail = _COMMA_LEGAL.match(text, end) if name and name[:1].isupper() else None
+    # "Rakuten Group, Inc.": the legal form after a comma is the name's, so the name ends after it
+    tail = (
+        _LEGAL_TAIL.match(text, end) if name and name[:1].isupper() and text[end : end + 1] == "," else None
+    )
     if tail and not name.lower().endswith(tuple(SURE_LEGAL)):
-        return f"{name}{tail.group(0)}", tail.end()  # "Rakuten Group, Inc.": the legal form after a comma
+        return f"{name}{tail.group(0)}", tail.end()
     return name, end
 
 
@@ -353,9 +356,6 @@ SURE_LEGAL = frozenset(
         "nv",
         "limited",
     ]
-)
-_COMMA_LEGAL = rc.compiled(
-    r",\s?(?:Inc|Ltd|LLC|LLP|Corp|Co|Limited|GmbH|AG|S\.A\.|SA|plc|PLC|Pty Ltd|L\.L\.C\.)\.?(?![\w&])"
 )
 
 
@@ -514,9 +514,9 @@ def mentions_in(text: str) -> list[tuple[int, int, str]]:
     return [(m.start(), m.end(), m.group(1)) for m in MENTION.finditer(text)]
 
 
+# A legal form right after a name, after a comma or a space: the written forms, or a sure one's word
 _LEGAL_TAIL = rc.compiled(
-    rf"(?:,\s?|\s)(?:(?:{LEGAL_FORMS})|(?i:inc|ltd|llc|llp|plc|gmbh|jsc|pjsc|tbk|corp|oyj|ltda|srl|sarl|bhd|kft|zrt|"
-    r"limited|pty\.?\s+ltd|co\.,?\s+ltd)\.?)(?![\w/&])"
+    rf"(?:,\s?|\s)(?:(?:{LEGAL_FORMS})|(?i:pty\.?\s+ltd|co\.,?\s+ltd|{'|'.join(sorted(SURE_LEGAL))})\.?)(?![\w/&])"
 )
 
 
@@ -529,11 +529,7 @@ def with_legal_form(text: str, value: str) -> str:
     if at < 0:
         return value
     tail = _LEGAL_TAIL.match(text, at + len(value))
-    if not tail:
-        return value
-    got = value + tail.group(0)
-    # a full stop that ends the sentence stays out ("…moved to Acme Ltd. She starts Monday" keeps "Ltd.")
-    return got
+    return value + tail.group(0) if tail else value
 
 
 def ends_in_legal_form(name: str) -> bool:
