@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import Engine
 
 from bot.clock import ManualClock
-from bot.db import make_session_factory
+from tests.handlers.helpers import app_started
 from tests.support.fakeslack import FakeSlack
 from tests.support.slackhttp import ANN, BOB, Front, SlackHTTP
 
@@ -40,14 +40,5 @@ def front() -> Iterator[Front]:
 @pytest.fixture
 def slack(fake: FakeSlack, front: Front, engine: Engine, clock: ManualClock) -> Iterator[SlackHTTP]:
     """The app on a loopback port over a clean database (SQLite and PostgreSQL), fake Slack reset."""
-    fake.reset()
-    fake.faults.clear()
-    server = SlackHTTP.start(
-        fake,
-        engine.url.render_as_string(hide_password=False),
-        clock=clock,
-        sessions=make_session_factory(engine),
-        front=front,
-    )
-    yield server
-    server.finish()
+    with app_started(fake, front, engine, clock) as server:
+        yield server

@@ -9,9 +9,8 @@ import pytest
 from sqlalchemy import Engine
 
 from bot.clock import ManualClock
-from bot.db import make_session_factory
 from models import Company, Deal
-from tests.handlers.helpers import rows
+from tests.handlers.helpers import app_started, rows
 from tests.support.fakeslack import FakeSlack
 from tests.support.slackhttp import ANN, BOB, Front, SlackHTTP, text_of
 
@@ -153,18 +152,8 @@ def test_an_admin_sets_the_currency_amounts_are_read_in_and_can_undo_it(slack: S
 @pytest.fixture
 def slack_in_euros(fake: FakeSlack, front: Front, engine: Engine, clock: ManualClock) -> Iterator[SlackHTTP]:
     """The app as an operator starts it with CRM_DEFAULT_CURRENCY=EUR."""
-    fake.reset()
-    fake.faults.clear()
-    server = SlackHTTP.start(
-        fake,
-        engine.url.render_as_string(hide_password=False),
-        clock=clock,
-        sessions=make_session_factory(engine),
-        front=front,
-        default_currency="EUR",
-    )
-    yield server
-    server.finish()
+    with app_started(fake, front, engine, clock, default_currency="EUR") as server:
+        yield server
 
 
 def test_crm_default_currency_is_the_currency_of_a_new_workspace(slack_in_euros: SlackHTTP) -> None:

@@ -19,11 +19,11 @@ from slack_sdk import WebClient
 from sqlalchemy import Engine, select
 
 from bot.clock import ManualClock
-from bot.db import make_session_factory
 from bot.scheduler import Scheduler
 from bot.scheduler.runner import still_installed, workspace_tokens
 from bot.services import installs
 from models import Delivery, Task, Workspace, slack_bots, slack_installations, slack_oauth_states
+from tests.handlers.helpers import app_started
 from tests.support.fakeslack import FakeSlack, token_of
 from tests.support.slackhttp import ANN, BOB, Front, SlackHTTP, dm, event_callback
 
@@ -33,43 +33,35 @@ CARA = "U0CARA333"
 @pytest.fixture
 def oauth(fake: FakeSlack, front: Front, engine: Engine, clock: ManualClock) -> Iterator[SlackHTTP]:
     """The app in OAuth mode: no bot token of its own, the fake Slack's client id and secret."""
-    fake.reset()
-    fake.faults.clear()
-    fake.add_user(CARA, "Cara Grid", tz="Europe/Berlin")
-    server = SlackHTTP.start(
+    with app_started(
         fake,
-        engine.url.render_as_string(hide_password=False),
-        clock=clock,
-        sessions=make_session_factory(engine),
-        front=front,
+        front,
+        engine,
+        clock,
         bot_token=None,
         client_id=fake.client_id,
         client_secret=fake.client_secret,
         retention_days=30,
-    )
-    yield server
-    server.finish()
+    ) as server:
+        fake.add_user(CARA, "Cara Grid", tz="Europe/Berlin")
+        yield server
 
 
 @pytest.fixture
 def oauth_in_euros(fake: FakeSlack, front: Front, engine: Engine, clock: ManualClock) -> Iterator[SlackHTTP]:
     """OAuth mode with the operator's defaults for new workspaces: Paris, euros."""
-    fake.reset()
-    fake.faults.clear()
-    server = SlackHTTP.start(
+    with app_started(
         fake,
-        engine.url.render_as_string(hide_password=False),
-        clock=clock,
-        sessions=make_session_factory(engine),
-        front=front,
+        front,
+        engine,
+        clock,
         bot_token=None,
         client_id=fake.client_id,
         client_secret=fake.client_secret,
         default_tz="Europe/Paris",
         default_currency="EUR",
-    )
-    yield server
-    server.finish()
+    ) as server:
+        yield server
 
 
 def _state_cookie(page_headers: dict[str, str]) -> str:
