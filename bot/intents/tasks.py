@@ -82,23 +82,17 @@ def list_tasks(ctx: Ctx, slots: dict[str, Any]) -> Reply:
     assignee = slots.get("assignee") or ctx.user_id
     scope = slots.get("scope") or "all"
     tasks = ctx.crm.list_tasks(ctx.actor, assignee=assignee, scope=scope, limit=40, everyone=everyone)
-    if everyone:
-        label = {
-            "all": "open tasks",
-            "today": "tasks due today",
-            "overdue": "overdue tasks",
-            "week": "tasks for the coming 7 days",
-        }
-        title = f"The team's {label.get(scope, 'tasks')}"
-        return Reply(f"{title}: {len(tasks)}", cards.task_list(title, tasks, ctx.tz, show_assignee=True))
-    whose = "Your" if assignee == ctx.user_id else f"{user(assignee)}'s"
     label = {
         "all": "open tasks",
         "today": "tasks due today",
         "overdue": "overdue tasks",
         "week": "tasks for the coming 7 days",
-    }
-    title = f"{whose} {label.get(scope, 'tasks')}"
+    }.get(scope, "tasks")
+    if everyone:
+        title = f"The team's {label}"
+        return Reply(f"{title}: {len(tasks)}", cards.task_list(title, tasks, ctx.tz, show_assignee=True))
+    whose = "Your" if assignee == ctx.user_id else f"{user(assignee)}'s"
+    title = f"{whose} {label}"
     if scope == "today":
         title = f"{whose} day"
         return Reply(f"{title}: {len(tasks)}", cards.task_day(title, tasks, ctx.tz))
