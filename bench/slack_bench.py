@@ -35,6 +35,7 @@ import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -140,11 +141,15 @@ def serve_app(database_url: str, api_url: str) -> Served:
         response_url_hosts=(urlsplit(api_url).netloc,),
     )
     services = build_services(settings)
-    app = create_app(settings, services=services)
+    work = ThreadPoolExecutor(max_workers=8, thread_name_prefix="crm-work")
+    app = create_app(settings, services=services, listener_executor=work)
     server = make_http_server(make_wsgi(app, services), "127.0.0.1", 0).start()
 
     def stop() -> None:
         server.stop()
+        # The work after the last acks (a chart's upload, say) still posts to the stand-in Slack: it
+        # must finish before the caller stops that, and before the engine goes.
+        work.shutdown(wait=True)
         if services.engine is not None:
             services.engine.dispose()
 
