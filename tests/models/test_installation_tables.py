@@ -3,33 +3,18 @@ the migration and never by the stores, and the revision comes and goes with ever
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
 from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
 from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 from sqlalchemy import Engine, MetaData, Table, inspect, text
 
-from bot.db import make_engine, make_session_factory
+from bot.db import make_session_factory
 from bot.migrate import downgrade, upgrade
 from bot.settings import Settings
 from bot.slack import oauth
 from models import slack_bots, slack_installations, slack_oauth_states
-from tests.support.databases import create_private_database, drop_database
 from tests.support.fakeslack import CLIENT_ID, CLIENT_SECRET
+from tests.support.revisions import Starts
 from tests.support.tenants import columns_of, dump
-
-
-@pytest.fixture
-def empty_url(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[str]:
-    if backend == "sqlite":
-        yield f"sqlite:///{tmp_path / 'empty.sqlite3'}"
-        return
-    server = request.getfixturevalue("pg_server_url")
-    url = create_private_database(server)
-    yield url
-    drop_database(server, url)
 
 
 def _shape(table: Table) -> dict[str, object]:
@@ -59,32 +44,26 @@ def test_the_tables_are_slack_sdks_own() -> None:
         assert _shape(ours[name])["indexes"] == _shape(table)["indexes"], name
 
 
-def test_the_stores_never_make_their_tables(empty_url: str) -> None:
+def test_the_stores_never_make_their_tables(start: Starts) -> None:
     """Against a database migrated only to 0013 the install flow is built and nothing is created: the
     schema is the migrations' alone."""
-    engine = make_engine(empty_url)
-    try:
-        upgrade(engine, "0013")
-        settings = Settings(client_id=CLIENT_ID, client_secret=CLIENT_SECRET, signing_secret="s")
-        from slack_sdk import WebClient
+    engine = start.empty("0013")
+    settings = Settings(client_id=CLIENT_ID, client_secret=CLIENT_SECRET, signing_secret="s")
+    from slack_sdk import WebClient
 
-        oauth.oauth_flow(settings, make_session_factory(engine), engine, WebClient())
-        oauth.WorkspaceTokens(settings, make_session_factory(engine), WebClient(), engine=engine)
-        assert not {"slack_bots", "slack_installations", "slack_oauth_states"} & set(
-            inspect(engine).get_table_names()
-        )
-    finally:
-        engine.dispose()
+    oauth.oauth_flow(settings, make_session_factory(engine), engine, WebClient())
+    oauth.WorkspaceTokens(settings, make_session_factory(engine), WebClient(), engine=engine)
+    assert not {"slack_bots", "slack_installations", "slack_oauth_states"} & set(
+        inspect(engine).get_table_names()
+    )
 
 
-def _filled(engine: Engine) -> None:
-    from bot.services import CRM, installs
-    from tests.support.tenants import NOW, fill
+def _installed(engine: Engine) -> None:
+    """What 0019 holds: one workspace uninstalled, the other's bot token."""
+    from bot.services import installs
+    from tests.support.tenants import NOW
 
-    crm = CRM(make_session_factory(engine), clock=lambda: NOW)
-    fill(crm, "TA", "A")
-    fill(crm, "TB", "B")
-    installs.uninstalled(crm.sessions, NOW, team_id="TB", enterprise_id=None)
+    installs.uninstalled(make_session_factory(engine), NOW, team_id="TB", enterprise_id=None)
     with engine.begin() as conn:
         conn.execute(
             text(
@@ -94,32 +73,26 @@ def _filled(engine: Engine) -> None:
         )
 
 
-def test_revision_0019_comes_and_goes_with_every_workspace_kept(empty_url: str) -> None:
-    engine = make_engine(empty_url)
+def test_revision_0019_comes_and_goes_with_every_workspace_kept(start: Starts) -> None:
+    engine, _a, _b = start.filled()
     tables = ["workspaces", "users", "contacts", "deals", "tasks"]
-    columns = {"workspaces": ["id", "team_id", "name", "default_tz", "stale_days"]}
-    try:
-        upgrade(engine, "head")
-        _filled(engine)
-        # Compared in the columns the rows have below 0019 (later revisions may add more)
-        downgrade(engine, "0013")
-        columns = {**columns_of(engine, tables), **columns}
-        upgrade(engine, "head")
-        before = dump(engine, tables, columns)
-        downgrade(engine, "0013")
-        assert not {"slack_bots", "slack_installations", "slack_oauth_states"} & set(
-            inspect(engine).get_table_names()
+    # Compared in the columns the rows have below 0019 (later revisions may add more)
+    columns = {
+        **columns_of(start.empty("0013"), tables),
+        "workspaces": ["id", "team_id", "name", "default_tz", "stale_days"],
+    }
+    _installed(engine)
+    before = dump(engine, tables, columns)
+    downgrade(engine, "0013")
+    assert not {"slack_bots", "slack_installations", "slack_oauth_states"} & set(
+        inspect(engine).get_table_names()
+    )
+    assert dump(engine, tables, columns) == before
+    upgrade(engine, "head")
+    assert dump(engine, tables, columns) == before
+    with engine.connect() as conn:
+        assert (
+            conn.execute(text("SELECT COUNT(*) FROM workspaces WHERE uninstalled_at IS NOT NULL")).scalar()
+            == 0
         )
-        assert dump(engine, tables, columns) == before
-        upgrade(engine, "head")
-        assert dump(engine, tables, columns) == before
-        with engine.connect() as conn:
-            assert (
-                conn.execute(
-                    text("SELECT COUNT(*) FROM workspaces WHERE uninstalled_at IS NOT NULL")
-                ).scalar()
-                == 0
-            )
-            assert conn.execute(text("SELECT COUNT(*) FROM slack_bots")).scalar() == 0
-    finally:
-        engine.dispose()
+        assert conn.execute(text("SELECT COUNT(*) FROM slack_bots")).scalar() == 0
