@@ -6,7 +6,6 @@ much), not by the bot's queries."""
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -98,12 +97,9 @@ def posts_to(slack: SlackHTTP, channel: str) -> list[Call]:
 
 
 def _uploaded(slack: SlackHTTP, title: str) -> bool:
-    """Whether a chart of that title was uploaded (uploads follow the reply: waited for a while)."""
-    for _ in range(300):
-        if any(title in str(c.params) for c in slack.fake.calls_to("files.completeUploadExternal")):
-            return True
-        time.sleep(0.05)
-    return False
+    """Whether a chart of that title was uploaded (uploads follow the reply, in the work after the ack)."""
+    slack.settle()
+    return any(title in str(c.params) for c in slack.fake.calls_to("files.completeUploadExternal"))
 
 
 def _money(amount: Decimal | int) -> str:

@@ -11,15 +11,16 @@ from typing import Any
 import pytest
 from slack_sdk import WebClient
 from sqlalchemy import Engine, create_engine
+from sqlalchemy.engine import make_url
 
 from bot.cli import main
 from bot.db import make_engine, make_session_factory
-from bot.migrate import upgrade
 from bot.scheduler import Scheduler
 from bot.scheduler.runner import SchedulerHandle, SchedulerOptions, options_from_env, start_in_background
 from bot.services import CRM
 from bot.settings import Settings, SettingsError
 from tests.scheduler.conftest import Slack, eventually
+from tests.support.databases import SqliteTemplate
 
 
 @pytest.fixture
@@ -39,13 +40,16 @@ def test_standalone_without_a_token_says_so_in_one_line(env: str, capsys: pytest
 
 
 def test_second_standalone_scheduler_on_sqlite_refuses_with_one_line(
-    env: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], slack: Slack
+    env: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    slack: Slack,
+    sqlite_template: SqliteTemplate,
 ) -> None:
     monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-test")
     monkeypatch.setenv("SLACK_SIGNING_SECRET", "secret")
     monkeypatch.setenv("SLACK_API_URL", slack.api_url)
-    engine = make_engine(env)
-    upgrade(engine)
+    engine = make_engine(sqlite_template.copy_to(Path(make_url(env).database or "")))
     running = Scheduler(
         make_session_factory(engine), WebClient(base_url=slack.api_url), name="web-1:42"
     ).start()
@@ -65,9 +69,10 @@ def test_bad_scheduler_option_is_named() -> None:
     assert options_from_env({}) == SchedulerOptions(interval=5.0, pace_seconds=1.0, workers=4)
 
 
-def test_background_scheduler_delivers_and_stops(tmp_path: Path, slack: Slack) -> None:
-    engine = make_engine(f"sqlite:///{tmp_path / 'bg.sqlite3'}")
-    upgrade(engine)
+def test_background_scheduler_delivers_and_stops(
+    tmp_path: Path, slack: Slack, sqlite_template: SqliteTemplate
+) -> None:
+    engine = make_engine(sqlite_template.copy_to(tmp_path / "bg.sqlite3"))
     sessions = make_session_factory(engine)
     crm = CRM(sessions)
     ann = crm.register_user("T1", "UANN", name="Ann", tz="UTC")
@@ -90,15 +95,16 @@ def test_background_scheduler_delivers_and_stops(tmp_path: Path, slack: Slack) -
     engine.dispose()
 
 
-def test_crm_bot_scheduler_runs_delivers_and_stops_on_sigterm(tmp_path: Path, slack: Slack) -> None:
+def test_crm_bot_scheduler_runs_delivers_and_stops_on_sigterm(
+    tmp_path: Path, slack: Slack, sqlite_template: SqliteTemplate
+) -> None:
     import os
     import signal
     import subprocess
     import sys
 
-    url = f"sqlite:///{tmp_path / 'alone.sqlite3'}"
+    url = sqlite_template.copy_to(tmp_path / "alone.sqlite3")
     engine = make_engine(url)
-    upgrade(engine)
     crm = CRM(make_session_factory(engine))
     ann = crm.register_user("T1", "UANN", name="Ann", tz="UTC")
     crm.create_task(ann, "Sent by the standalone scheduler", due=datetime(2020, 1, 1, 9, 0, tzinfo=UTC))
@@ -182,15 +188,14 @@ def test_a_database_outage_is_one_line_and_its_end_another(
 
 
 def test_crm_bot_run_restarted_after_a_crash_takes_over_the_sqlite_scheduler(
-    tmp_path: Path, slack: Slack, caplog: pytest.LogCaptureFixture
+    tmp_path: Path, slack: Slack, caplog: pytest.LogCaptureFixture, sqlite_template: SqliteTemplate
 ) -> None:
     """``crm-bot run`` restarted at once after a kill -9 finds the dead process's SQLite lease still
     held: its scheduler stands by and takes over once the lease lapses (30 s after the last beat),
     instead of never running in that process."""
     from bot.clock import ManualClock
 
-    engine = make_engine(f"sqlite:///{tmp_path / 'restart.sqlite3'}")
-    upgrade(engine)
+    engine = make_engine(sqlite_template.copy_to(tmp_path / "restart.sqlite3"))
     sessions = make_session_factory(engine)
     clock = ManualClock(datetime.now(UTC))
     crm = CRM(sessions, clock=clock.now)

@@ -120,6 +120,11 @@ class SqliteTemplate:
         self.current = directory / "crm.sqlite3"
         self.engine = make_engine(f"sqlite:///{self.current}", query_cache_size=20_000)
 
+    def copy_to(self, path: Path) -> str:
+        """A migrated database of its own at ``path`` (for a test that opens it by URL): its URL."""
+        shutil.copyfile(self.path, path)
+        return f"sqlite:///{path}"
+
     def renew(self) -> Engine:
         """The one engine, over a fresh copy of the template."""
         self.engine.dispose()
