@@ -15,6 +15,7 @@ from __future__ import annotations
 import shutil
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -80,7 +81,9 @@ class RevisionStates:
     def _admin(self) -> Engine:
         if self._admin_engine is None:
             assert self.server_url is not None
-            self._admin_engine = create_engine(self.server_url, isolation_level="AUTOCOMMIT")
+            self._admin_engine = create_engine(
+                self.server_url, isolation_level="AUTOCOMMIT", pool_size=16, max_overflow=0
+            )
         return self._admin_engine
 
     def drop(self, url: str) -> None:
@@ -130,12 +133,19 @@ class RevisionStates:
             for url in made:
                 self.drop(url)
             return
+        admin = self._admin()
+
+        def drop(url: str) -> None:
+            with admin.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)'))
+
+        # Each drop waits for a checkpoint; the server makes one for all the drops waiting at once, so
+        # they are sent together (one after another, forty took over a minute on a busy disk).
         try:
-            with self._admin().connect() as conn:
-                for url in [*self._spent, *made]:
-                    conn.execute(text(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)'))
+            with ThreadPoolExecutor(max_workers=16) as pool:
+                list(pool.map(drop, [*self._spent, *made]))
         finally:
-            self._admin().dispose()
+            admin.dispose()
 
 
 @contextmanager
