@@ -20,13 +20,17 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
+from bot.blocks.messages import day_words, either_way
 from bot.services.dataio.columns import column, custom_name, field_names, label
+from bot.services.dataio.sniff import readings
+from bot.services.dataio.tabular import column_names
 from bot.services.views import CustomFieldView
 
 IMPORT_GO = "import_go"
 IMPORT_EDIT = "import_edit"
 IMPORT_CANCEL = "import_cancel"
 IMPORT_UNDO = "import_undo"
+IMPORT_DATES = "import_dates"
 MAPPING_VIEW = "import_mapping_view"
 LEAVE_OUT = "-"
 TYPES = {
@@ -42,6 +46,7 @@ MODES = {
     "merge": "fill only what they lack",
 }
 MAX_MAPPED_COLUMNS = 40
+ORDERS = {"mdy": "month first", "dmy": "day first"}
 
 HOW_TO = (
     "*Importing records*\n"
@@ -68,7 +73,9 @@ def preview(result: Any, pending_id: str, mode: str) -> tuple[str, list[Block]]:
         f"*{result.new:,} new* · *{result.matching:,} already here* ({MODES[mode].split(' (')[0]}) · "
         f"{result.repeated:,} repeated in the file · *{result.bad:,} bad*"
     )
-    mapped = ", ".join(f"{result.headers[i]} → {result.label(f)}" for i, f in sorted(result.mapping.items()))
+    mapped = ", ".join(
+        f"{result.column_name(i)} → {result.label(f)}" for i, f in sorted(result.mapping.items())
+    )
     blocks: list[Block] = [
         SectionBlock(text=MarkdownTextObject(text=f"{head}\n{counts}")),
         SectionBlock(text=MarkdownTextObject(text=f"*Columns:* {mapped}"[:2900])),
@@ -94,17 +101,66 @@ def preview(result: Any, pending_id: str, mode: str) -> tuple[str, list[Block]]:
                 ]
             )
         )
+    blocks += _dates(result, pending_id)
+    # While its dates could be read either way, the file is not offered for import.
+    go = [] if result.dates_unsure else [_button("Import", IMPORT_GO, pending_id, "primary")]
     blocks.append(
         ActionsBlock(
             block_id="import_preview",
             elements=[
-                _button("Import", IMPORT_GO, pending_id, "primary"),
+                *go,
                 _button("Edit mapping", IMPORT_EDIT, pending_id),
                 _button("Cancel", IMPORT_CANCEL, pending_id),
             ],
         )
     )
     return f"{head} {result.new:,} new, {result.matching:,} already here, {result.bad:,} bad.", blocks
+
+
+def dates_line(result: Any) -> str:
+    """How the file's slashed days are read, or the question when they could be read both ways."""
+    written = result.written
+    if not written.example:
+        return ""
+    if result.dates_unsure:
+        return f"📅 *Dates like {either_way(written.example)}.* Which is it? Import comes once you say."
+    order = ORDERS[result.dates]
+    why = ""
+    if not result.dates_given and written.dates == result.dates:
+        why = f" ({written.decided_by} is in the file)"
+    month_first, day_first = readings(written.example)
+    day = day_first if result.dates == "dmy" else month_first
+    read = (
+        f"{written.example} is {day_words(day)}" if day else f"{written.example} is no day, so its row is bad"
+    )
+    return f"📅 Dates are read {order}{why}: {read}."
+
+
+def _dates(result: Any, pending_id: str) -> list[Block]:
+    line = dates_line(result)
+    if not line:
+        return []
+    blocks: list[Block] = [SectionBlock(text=MarkdownTextObject(text=line))]
+    month_first, day_first = readings(result.written.example)
+    if month_first and day_first:
+        blocks.append(
+            ActionsBlock(
+                block_id="import_dates",
+                elements=[
+                    _button(
+                        f"Month first: {day_words(month_first)}", f"{IMPORT_DATES}_mdy", f"mdy:{pending_id}"
+                    ),
+                    _button(f"Day first: {day_words(day_first)}", f"{IMPORT_DATES}_dmy", f"dmy:{pending_id}"),
+                ],
+            )
+        )
+    return blocks
+
+
+def dates_first(example: str) -> str:
+    return (
+        f"📅 First say how to read dates like {example}: the Month first or Day first button on the preview."
+    )
 
 
 def archive_preview(
@@ -214,8 +270,30 @@ def mapping_modal(pending: Any, headers: list[str], custom: Sequence[CustomField
             ),
         ),
     ]
+    orders = [
+        Option(
+            value=k, text=f"{v.capitalize()}: 03/04/2027 is {day_words(readings('03/04/2027')[k == 'dmy'])}"
+        )
+        for k, v in ORDERS.items()
+    ]
+    # Offered when the file has days written with slashes; as read now, unless they could be either.
+    read = pending.dates or pending.dates_found
+    if pending.dates_found:
+        blocks.append(
+            InputBlock(
+                block_id="dates",
+                label="Dates written like 03/04/2027",
+                optional=True,
+                element=StaticSelectElement(
+                    action_id="v",
+                    options=orders,
+                    initial_option=next((o for o in orders if o.value == read), None),
+                ),
+            )
+        )
     options = _options(record_type, custom)
-    for pos, header in enumerate(headers[:MAX_MAPPED_COLUMNS]):
+    names = column_names(headers)
+    for pos, header in enumerate(names[:MAX_MAPPED_COLUMNS]):
         current = chosen.get(pos, LEAVE_OUT)
         blocks.append(
             InputBlock(
@@ -240,7 +318,7 @@ def mapping_modal(pending: Any, headers: list[str], custom: Sequence[CustomField
     )
 
 
-def read_mapping(view: dict[str, Any]) -> tuple[str, str, dict[int, str]]:
+def read_mapping(view: dict[str, Any]) -> tuple[str, str, dict[int, str], str | None]:
     values = view.get("state", {}).get("values", {})
 
     def chosen(block: str) -> str | None:
@@ -253,7 +331,8 @@ def read_mapping(view: dict[str, Any]) -> tuple[str, str, dict[int, str]]:
             value = chosen(block)
             if value and value != LEAVE_OUT:
                 mapping[int(block[3:])] = value
-    return chosen("type") or "contact", chosen("mode") or "skip", mapping
+    dates = chosen("dates")
+    return chosen("type") or "contact", chosen("mode") or "skip", mapping, dates if dates in ORDERS else None
 
 
 def export_started() -> str:

@@ -22,6 +22,13 @@ DELIMITERS = (",", ";", "\t")
 csv.field_size_limit(1024 * 1024)
 
 
+def column_names(headers: list[str]) -> list[str]:
+    """Each column as a person can tell it apart: a header two columns share is said with its place
+    ("Email (column 3)"), as a spreadsheet numbers them."""
+    counts = Counter(headers)
+    return [f"{h} (column {i + 1})" if h and counts[h] > 1 else h for i, h in enumerate(headers)]
+
+
 class NotATable(Exception):
     """The file is not a table this importer can read; the message says why, for a person."""
 
