@@ -12,7 +12,7 @@ import csv
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import closing, contextmanager
+from contextlib import ExitStack, closing, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -602,16 +602,18 @@ def _tell(
 @contextmanager
 def _report(path: Path | None, headers: list[str]) -> Iterator[Callable[[int, str, list[str] | None], None]]:
     """The bad rows, each with its row number, the reason and the row as it was, so it can be fixed
-    and imported again."""
+    and imported again. The file is made at the first bad row: a clean import leaves none behind."""
     if path is None:
         yield lambda *_: None
         return
-    with open(path, "w", newline="", encoding="utf-8") as f:
-        writer = csv.writer(f)
-        writer.writerow(["Row", "Reason", *headers])
+    with ExitStack() as files:
+        writers: list[Any] = []
 
         def write(row_no: int, reason: str, cells: list[str] | None) -> None:
-            writer.writerow([row_no, reason, *(cells or [])])
+            if not writers:
+                writers.append(csv.writer(files.enter_context(open(path, "w", newline="", encoding="utf-8"))))
+                writers[0].writerow(["Row", "Reason", *headers])
+            writers[0].writerow([row_no, reason, *(cells or [])])
 
         yield write
 

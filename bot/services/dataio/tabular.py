@@ -9,7 +9,7 @@ import csv
 import io
 import os
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -153,7 +153,7 @@ class Table:
     def bytes_read(self) -> int:
         return self._counting.count if self._counting else 0
 
-    def rows(self) -> Iterator[tuple[int, list[str]]]:
+    def rows(self) -> Generator[tuple[int, list[str]], None, None]:
         if self.layout.sheet is not None:
             yield from self._sheet_rows()
             return
