@@ -324,10 +324,13 @@ def _report_path(args, source, member=None):  # type: ignore[no-untyped-def]
 
 
 def _said(result, args, report) -> None:  # type: ignore[no-untyped-def]
+    from bot.blocks.imports import past_line
+
     name = result.file_name
     print(file=sys.stderr)
     verb = "would import" if args.dry_run else "imported"
-    print(f"{name} ({result.layout}): {result.rows:,} rows in {result.seconds:.1f} s")
+    rows = f"{result.rows:,} row" + ("" if result.rows == 1 else "s")
+    print(f"{name} ({result.layout}): {rows} in {result.seconds:.1f} s")
     print(
         "  columns: "
         + ", ".join(f"{result.headers[i]} → {result.label(f)}" for i, f in sorted(result.mapping.items()))
@@ -337,6 +340,8 @@ def _said(result, args, report) -> None:  # type: ignore[no-untyped-def]
     dates = _dates_said(result)
     if dates:
         print(f"  dates: {dates}")
+    if past := past_line(result):
+        print(f"  {past}")
     treated = {"skip": ("skipped", result.skipped), "update": ("updated", result.updated)}
     word, n = treated.get(args.mode, ("merged", result.updated))
     print(
@@ -351,22 +356,15 @@ def _said(result, args, report) -> None:  # type: ignore[no-untyped-def]
 
 def _dates_said(result) -> str:  # type: ignore[no-untyped-def]
     """How the file's slashed days were read, as a line of the summary ("" when it has none)."""
-    from bot.blocks.messages import day_words, either_way
-    from bot.services.dataio.sniff import readings
+    from bot.blocks.imports import dates_read
+    from bot.blocks.messages import either_way
 
-    written = result.written
-    if not written.example:
+    if not result.written.example:
         return ""
     if result.dates_unsure:
-        return f"{either_way(written.example)}; read month first here (say which with --dates mdy or --dates dmy)"
-    order = {"mdy": "month first", "dmy": "day first"}[result.dates]
-    why = " (as --dates says)" if result.dates_given else f" ({written.decided_by} is in the file)"
-    month_first, day_first = readings(written.example)
-    day = day_first if result.dates == "dmy" else month_first
-    read = (
-        f"{written.example} is {day_words(day)}" if day else f"{written.example} is no day, so its row is bad"
-    )
-    return f"read {order}{why}: {read}"
+        example = either_way(result.written.example)
+        return f"{example}; read month first here (say which with --dates mdy or --dates dmy)"
+    return dates_read(result, " (as --dates says)")
 
 
 def cmd_export(args: argparse.Namespace) -> int:

@@ -353,8 +353,18 @@ def open_mapping(ack: Ack, body: dict[str, Any], action: dict[str, Any], context
     context.client.views_open(trigger_id=body["trigger_id"], view=ui.mapping_modal(pending, headers, custom))
 
 
+def ack_mapping(ack: Ack, view: dict[str, Any]) -> None:
+    errors = ui.mapping_errors(view)
+    if errors:
+        ack(response_action="errors", errors=errors)
+    else:
+        ack()
+
+
 def on_mapping(view: dict[str, Any], body: dict[str, Any], context: BoltContext) -> None:
     """The person chose the type, the duplicates and the columns: a new preview in the thread."""
+    if ui.mapping_errors(view):
+        return  # the form stays open, saying what to change
     pending = store.load(
         view.get("private_metadata") or "",
         (body.get("team") or {}).get("id") or "",
@@ -386,6 +396,6 @@ def register(app: App) -> None:
     for order in ui.ORDERS:
         app.action(f"{ui.IMPORT_DATES}_{order}")(ack=ack_only, lazy=[on_dates])
     app.action(ui.IMPORT_EDIT)(open_mapping)
-    app.view(ui.MAPPING_VIEW)(ack=ack_only, lazy=[on_mapping])
+    app.view(ui.MAPPING_VIEW)(ack=ack_mapping, lazy=[on_mapping])
     # Slack sends file_shared beside the message that carries the file; the message is what is read.
     app.event("file_shared")(ack_only)

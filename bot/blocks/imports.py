@@ -68,7 +68,8 @@ def _button(label: str, action_id: str, value: str, style: str | None = None) ->
 
 def preview(result: Any, pending_id: str, mode: str) -> tuple[str, list[Block]]:
     kind = TYPES[result.record_type]
-    head = f"📥 *{result.file_name}*: {result.rows:,} rows of {kind} ({result.layout})."
+    rows = f"{result.rows:,} row" + ("" if result.rows == 1 else "s")
+    head = f"📥 *{result.file_name}*: {rows} of {kind} ({result.layout})."
     counts = (
         f"*{result.new:,} new* · *{result.matching:,} already here* ({MODES[mode].split(' (')[0]}) · "
         f"{result.repeated:,} repeated in the file · *{result.bad:,} bad*"
@@ -101,6 +102,8 @@ def preview(result: Any, pending_id: str, mode: str) -> tuple[str, list[Block]]:
                 ]
             )
         )
+    if past := past_line(result):
+        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=f"🕰️ {past}")]))
     blocks += _dates(result, pending_id)
     # While its dates could be read either way, the file is not offered for import.
     go = [] if result.dates_unsure else [_button("Import", IMPORT_GO, pending_id, "primary")]
@@ -119,21 +122,37 @@ def preview(result: Any, pending_id: str, mode: str) -> tuple[str, list[Block]]:
 
 def dates_line(result: Any) -> str:
     """How the file's slashed days are read, or the question when they could be read both ways."""
-    written = result.written
-    if not written.example:
+    if not result.written.example:
         return ""
     if result.dates_unsure:
-        return f"📅 *Dates like {either_way(written.example)}.* Which is it? Import comes once you say."
-    order = ORDERS[result.dates]
-    why = ""
-    if not result.dates_given and written.dates == result.dates:
-        why = f" ({written.decided_by} is in the file)"
+        return (
+            f"📅 *Dates like {either_way(result.written.example)}.* Which is it? Import comes once you say."
+        )
+    return f"📅 Dates are {dates_read(result)}."
+
+
+def dates_read(result: Any, given: str = "") -> str:
+    """“read day first (25/03/2027 is in the file): 03/04/2027 is 3 April 2027”; ``given``: what to say
+    of it when the person chose."""
+    written = result.written
+    why = given if result.dates_given else f" ({written.decided_by} is in the file)"
     month_first, day_first = readings(written.example)
     day = day_first if result.dates == "dmy" else month_first
     read = (
         f"{written.example} is {day_words(day)}" if day else f"{written.example} is no day, so its row is bad"
     )
-    return f"📅 Dates are read {order}{why}: {read}."
+    return f"read {ORDERS[result.dates]}{why}: {read}"
+
+
+def past_line(result: Any) -> str:
+    """Open deals whose close date is gone: they go in as they are (and show as overdue)."""
+    n = result.past_open
+    if not n or result.past_first is None:
+        return ""
+    title, day = result.past_first
+    which = f"{title}, {day_words(day)}" + (", the first" if n > 1 else "")
+    deals = "1 open deal has" if n == 1 else f"{n:,} open deals have"
+    return f"{deals} a close date already past ({which}); they go in as they are."
 
 
 def _dates(result: Any, pending_id: str) -> list[Block]:
@@ -333,6 +352,27 @@ def read_mapping(view: dict[str, Any]) -> tuple[str, str, dict[int, str], str | 
                 mapping[int(block[3:])] = value
     dates = chosen("dates")
     return chosen("type") or "contact", chosen("mode") or "skip", mapping, dates if dates in ORDERS else None
+
+
+def mapping_errors(view: dict[str, Any]) -> dict[str, str]:
+    """A field chosen for two columns, said beside the later one (one of them would be lost)."""
+    values = view.get("state", {}).get("values", {})
+    names = {b.get("block_id"): (b.get("label") or {}).get("text", "") for b in view.get("blocks") or []}
+    first: dict[str, str] = {}
+    errors: dict[str, str] = {}
+    for block in sorted((b for b in values if b.startswith("col")), key=lambda b: int(b[3:])):
+        option = (values[block].get("v") or {}).get("selected_option") or {}
+        value = option.get("value")
+        if not value or value == LEAVE_OUT:
+            continue
+        if value in first:
+            field = (option.get("text") or {}).get("text") or value
+            errors[block] = (
+                f"{field} is column “{names.get(first[value], first[value])}” already; leave one out."
+            )
+        else:
+            first[value] = block
+    return errors
 
 
 def export_started() -> str:

@@ -584,6 +584,9 @@ TEMPLATES: dict[str, Template] = {
         "A custom field this import's columns were mapped to was removed since; look at the mapping again.",
         "Edit mapping shows the fields there are now.",
     ),
+    "import.field_twice": Template(
+        "Two columns are put in {value}; one of them would be lost.", "Leave one of them out."
+    ),
     "import.dates_ambiguous": Template(
         _dates_ambiguous, "Say how to read them: --dates mdy (month first) or --dates dmy (day first)."
     ),

@@ -182,4 +182,4 @@ def test_a_second_run_on_the_same_database_is_answered(engine: Engine, tmp_path)
             env=env,
         )
         assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
-        assert "people.csv: 1 rows of contacts" in done.stdout, (run, done.stdout)
+        assert "people.csv: 1 row of contacts" in done.stdout, (run, done.stdout)

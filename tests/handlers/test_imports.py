@@ -394,3 +394,27 @@ def test_a_second_column_of_the_same_name_is_said_by_its_place(slack: SlackHTTP)
     view = opened if isinstance(opened, dict) else json.loads(opened)
     labels = [b["label"]["text"] for b in view["blocks"]]
     assert "Email (column 2)" in labels and "Email (column 3)" in labels, labels
+
+
+def test_two_columns_put_in_one_field_are_refused_in_the_form(slack: SlackHTTP) -> None:
+    slack.command("help")
+    content = b"Name,Email,Work Email\nZed Two,zed@home.com,zed@work.com\n"
+    preview = share(slack, "people.csv", content, "contacts")
+    slack.press(preview, "Edit mapping", wait=False)
+    opened = slack.fake.wait_calls("views.open")[-1].params["view"]
+    view = opened if isinstance(opened, dict) else json.loads(opened)
+    values = modal_values(view)
+    values["col2"] = {
+        "v": {
+            "type": "static_select",
+            "selected_option": {"value": "email", "text": {"type": "plain_text", "text": "Email"}},
+        }
+    }
+    before = len(slack.fake.calls_to("chat.postMessage"))
+    answer = slack.send_payload(view_submission(view, values))
+    assert answer.status == 200
+    said = json.loads(answer.body)
+    assert said["response_action"] == "errors", said
+    assert "Email is column “Email” already" in said["errors"]["col2"], said
+    time.sleep(1)
+    assert len(slack.fake.calls_to("chat.postMessage")) == before, "no new preview for a refused form"

@@ -172,11 +172,16 @@ def test_files_as_other_tools_write_them(
     history.write_text(
         "Deal Name,Amount,Stage,Close Date,Owner\n"
         "Old win,500,won,2019-01-15,Bob Martin\n"
+        "Old hope,800,proposal,2019-02-01,Bob Martin\n"
         "Ghost deal,700,lead,2027-01-15,Zed Nobody\n",
         encoding="utf-8",
     )
     assert main(["import", str(history), "--type", "deals"]) == 0
+    # An open deal whose close date is gone is brought as it is, and said: it will show as overdue.
+    out = capsys.readouterr().out
+    assert "1 open deal has a close date already past (Old hope, 1 February 2019)" in out, out
     found = deals(crm)
+    assert found["Old hope"].close_date == date(2019, 2, 1) and found["Old hope"].closed_at is None
     assert found["Old win"].close_date == date(2019, 1, 15) and found["Old win"].closed_at.year == 2019
     assert "Ghost deal" not in found
     report = (files / "history-bad-rows.csv").read_text(encoding="utf-8")

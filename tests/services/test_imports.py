@@ -413,3 +413,16 @@ def test_a_currency_code_that_does_not_exist_is_a_bad_row_not_money(
     assert [d.currency for d in rows(crm, Deal)] == ["EUR"]
     with pytest.raises(Exception, match="currency"):
         crm.create_deal(ann, "Another", amount="5", currency="QQQ")
+
+
+def test_two_columns_put_in_one_field_are_refused_before_anything_is_written(
+    crm: CRM, ann: Actor, tmp_path: Path
+) -> None:
+    from bot.services.errors import Invalid
+
+    src = tmp_path / "people.csv"
+    src.write_text("Name,Email,Work Email\nZed Two,zed@home.com,zed@work.com\n", encoding="utf-8")
+    with pytest.raises(Invalid) as refused:
+        Importer(crm.sessions).run(ann, src, "contact", mapping={0: "name", 1: "email", 2: "email"})
+    assert (refused.value.code, refused.value.data["value"]) == ("import.field_twice", "Email")
+    assert rows(crm, Contact) == [] and rows(crm, ImportBatch) == []

@@ -92,6 +92,9 @@ class Result:
     dates: str = "mdy"
     dates_given: bool = False
     written: Written = field(default_factory=Written)
+    # Open deals whose close date is already past, and the first of them (title, day).
+    past_open: int = 0
+    past_first: tuple[str, Any] | None = None
 
     @property
     def unmapped(self) -> list[str]:
@@ -191,6 +194,10 @@ class Importer:
         if stale:
             # A field removed between the preview and the import: said, not written somewhere else.
             raise Invalid("import.field_gone", field="mapping", value=stale[0])
+        twice = sorted(f for f in set(mapping.values()) if list(mapping.values()).count(f) > 1)
+        if twice:
+            # One of the two columns would be lost without a word.
+            raise Invalid("import.field_twice", field="mapping", value=label(record_type, twice[0], custom))
         written, money = _written(path, record_type, mapping, custom)
         if dates is None and written.dates == "either" and not dry_run:
             raise Invalid("import.dates_ambiguous", field="dates", value=written.example)
@@ -225,6 +232,7 @@ class Importer:
                 with loader(conn, stage) as load:
                     for chunk in _chunks(table, rows, result, bad_rows, clock, progress):
                         load(chunk)
+                result.past_open, result.past_first = rows.past_open, rows.past_first
                 if not result.rows and not allow_empty:
                     shown = ", ".join(h for h in headers[:8] if h)
                     raise NotATable(f"This file has no rows under its column names ({shown}).")
