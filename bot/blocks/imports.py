@@ -56,8 +56,9 @@ HOW_TO = (
     "`tasks` or `notes` (I guess from its columns otherwise).\n"
     "3. I answer with the columns I matched, the first rows and how many are new, already here or bad; "
     "then *Import*, *Edit mapping* or *Cancel*.\n"
-    "Bad rows are left out and listed with their reason in a file; the whole import is undone with one "
-    "button. Excel workbooks (.xlsx) are read too, from their first sheet, and a zip of my own export "
+    "Dates like 03/04/2026 are read as the file shows (a 25/03 means day first); when they could be "
+    "either, I ask. Bad rows are left out and listed with their reason in a file; the whole import is "
+    "undone with one button. Excel workbooks (.xlsx) are read too, from their first sheet, and a zip of my own export "
     "whole, with its custom fields and pipelines. From a terminal: `crm-bot import FILE --type contacts`."
 )
 

@@ -198,7 +198,7 @@ class Importer:
         if twice:
             # One of the two columns would be lost without a word.
             raise Invalid("import.field_twice", field="mapping", value=label(record_type, twice[0], custom))
-        written, money = _written(path, record_type, mapping, custom)
+        written, money = _written(path, record_type, mapping, custom, order_given=dates is not None)
         if dates is None and written.dates == "either" and not dry_run:
             raise Invalid("import.dates_ambiguous", field="dates", value=written.example)
         order = dates or ("dmy" if written.dates == "dmy" else "mdy")
@@ -395,7 +395,12 @@ def undo_all(importer: Importer, actor: Actor, batch_ids: str) -> Undone:
 
 
 def _written(
-    path: Path | str, record_type: str, mapping: dict[int, str], custom: list[CustomFieldView]
+    path: Path | str,
+    record_type: str,
+    mapping: dict[int, str],
+    custom: list[CustomFieldView],
+    *,
+    order_given: bool,
 ) -> tuple[Written, bool]:
     """How the file writes its days and amounts (bot/services/dataio/sniff.py), from its date and money
     columns; and whether it has a money column."""
@@ -412,7 +417,9 @@ def _written(
         return Written(), False
     table = Table(path)
     with closing(table.rows()) as rows:
-        found = sniff((cells for _, cells in rows), dates_at, money_at, table.layout.delimiter)
+        found = sniff(
+            (cells for _, cells in rows), dates_at, money_at, table.layout.delimiter, order_given=order_given
+        )
     return found, bool(money_at)
 
 

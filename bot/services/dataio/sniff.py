@@ -47,13 +47,21 @@ def _day(year: int, month: int, day: int) -> date | None:
         return None
 
 
-def sniff(rows: Iterable[list[str]], dates_at: list[int], money_at: list[int], delimiter: str) -> Written:
+def sniff(
+    rows: Iterable[list[str]],
+    dates_at: list[int],
+    money_at: list[int],
+    delimiter: str,
+    *,
+    order_given: bool = False,
+) -> Written:
     """``rows``: the file's rows (cells by position); ``dates_at`` and ``money_at``: the positions of its
     date and money columns. Reads no further than it needs: up to the first cell that settles each
-    question, to the end of the file for dates that might each be read both ways."""
+    question, to the end of the file for dates that might each be read both ways (``order_given``: the
+    person said how, so the first slashed day is enough, to show how it is read)."""
     found = Written()
     month_first = day_first = ""
-    seen = slashed = 0
+    seen = slashed = amounts = 0
     comma = point = False
     for row in rows:
         width = len(row)
@@ -75,10 +83,18 @@ def sniff(rows: Iterable[list[str]], dates_at: list[int], money_at: list[int], d
                 found.example = cell
         for pos in money_at:
             cell = MONEY_JUNK.sub("", row[pos]) if pos < width else ""
+            amounts += bool(cell)
             comma = comma or bool(_DECIMAL_COMMA.search(cell))
             point = point or bool(_DECIMAL_POINT.search(cell))
-        dates_known = bool(day_first or month_first) or not dates_at or (seen >= ENOUGH and not slashed)
-        if dates_known and (comma or point or not money_at):
+        dates_known = (
+            bool(day_first or month_first)
+            or not dates_at
+            or (seen >= ENOUGH and not slashed)
+            or (order_given and slashed > 0)
+        )
+        # Whole amounts (5000) say nothing of the mark: a thousand of them is enough looking.
+        money_known = comma or point or not money_at or amounts >= ENOUGH
+        if dates_known and money_known:
             break
     if day_first or month_first:
         found.dates = "dmy" if day_first else "mdy"
