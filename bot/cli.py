@@ -198,6 +198,11 @@ class _ProgressLine:
         line = f"{p.phase}: {p.rows:,} rows, {p.rate:,.0f} rows/s{eta}"
         print(f"\r{line:<70}", end="", file=sys.stderr, flush=True)
 
+    @staticmethod
+    def clear() -> None:
+        """The progress line wiped, so that a refusal after it starts a line of its own."""
+        print(f"\r{'':<70}\r", end="", file=sys.stderr, flush=True)
+
 
 def _refused(exc) -> int:  # type: ignore[no-untyped-def]
     from bot.blocks.messages import describe
@@ -235,9 +240,11 @@ def cmd_import(args: argparse.Namespace) -> int:
         )
         return 2
     except NotATable as exc:
+        _ProgressLine.clear()
         print(f"crm-bot: {args.file}: {exc}", file=sys.stderr)
         return 1
     except DomainError as exc:
+        _ProgressLine.clear()
         return _refused(exc)
 
 
@@ -333,7 +340,7 @@ def _said(result, args, report) -> None:  # type: ignore[no-untyped-def]
     print(f"{name} ({result.layout}): {rows} in {result.seconds:.1f} s")
     print(
         "  columns: "
-        + ", ".join(f"{result.headers[i]} → {result.label(f)}" for i, f in sorted(result.mapping.items()))
+        + ", ".join(f"{result.column_name(i)} → {result.label(f)}" for i, f in sorted(result.mapping.items()))
     )
     if result.unmapped:
         print("  left out: " + ", ".join(result.unmapped))

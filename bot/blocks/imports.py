@@ -152,8 +152,9 @@ def past_line(result: Any) -> str:
         return ""
     title, day = result.past_first
     which = f"{title}, {day_words(day)}" + (", the first" if n > 1 else "")
-    deals = "1 open deal has" if n == 1 else f"{n:,} open deals have"
-    return f"{deals} a close date already past ({which}); they go in as they are."
+    if n == 1:
+        return f"1 open deal has a close date already past ({which}); it goes in as it is."
+    return f"{n:,} open deals have a close date already past ({which}); they go in as they are."
 
 
 def _dates(result: Any, pending_id: str) -> list[Block]:
