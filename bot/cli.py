@@ -198,6 +198,11 @@ class _ProgressLine:
         line = f"{p.phase}: {p.rows:,} rows, {p.rate:,.0f} rows/s{eta}"
         print(f"\r{line:<70}", end="", file=sys.stderr, flush=True)
 
+    @staticmethod
+    def clear() -> None:
+        """The progress line wiped, so that a refusal after it starts a line of its own."""
+        print(f"\r{'':<70}\r", end="", file=sys.stderr, flush=True)
+
 
 def _refused(exc) -> int:  # type: ignore[no-untyped-def]
     from bot.blocks.messages import describe
@@ -229,10 +234,17 @@ def cmd_import(args: argparse.Namespace) -> int:
             print("crm-bot: name the file to import", file=sys.stderr)
             return 2
         return _import_file(importer, actor, Path(args.file), args)
+    except FileExistsError as exc:
+        print(
+            f"crm-bot: {exc} is there already; name another with --bad-rows, or move it away", file=sys.stderr
+        )
+        return 2
     except NotATable as exc:
+        _ProgressLine.clear()
         print(f"crm-bot: {args.file}: {exc}", file=sys.stderr)
         return 1
     except DomainError as exc:
+        _ProgressLine.clear()
         return _refused(exc)
 
 
@@ -250,19 +262,21 @@ def _import_file(importer, actor, path, args) -> int:  # type: ignore[no-untyped
                 file=sys.stderr,
             )
             return 2
+        report = _report_path(args, path)
         result = importer.run(
             actor,
             path,
             record_type_of(args.type),
             mode=args.mode,
             dry_run=args.dry_run,
-            report=_report_path(args, path.name),
+            report=report,
             file_name=path.name,
             dates=args.dates,
             progress=_ProgressLine(),
         )
-        _said(result, args, _report_path(args, path.name))
+        _said(result, args, report)
         return 0
+    reports = {member: _report_path(args, path, member) for _, member in members}
     progress: dict[str, _ProgressLine] = {}
     with tempfile.TemporaryDirectory() as tmp:
         done = import_archive(
@@ -274,9 +288,9 @@ def _import_file(importer, actor, path, args) -> int:  # type: ignore[no-untyped
             mode=args.mode,
             dry_run=args.dry_run,
             dates=args.dates,
-            report_for=lambda member: _report_path(args, member),
+            report_for=reports.get,
             progress=lambda member, p: progress.setdefault(member, _ProgressLine())(p),
-            done=lambda member, result: _said(result, args, _report_path(args, member)),
+            done=lambda member, result: _said(result, args, reports[member]),
         )
     if done.brought.anything:
         # A dry run adds nothing first, so the columns of the fields it would add are left out above.
@@ -290,25 +304,51 @@ def _import_file(importer, actor, path, args) -> int:  # type: ignore[no-untyped
     return 0
 
 
-def _report_path(args, name):  # type: ignore[no-untyped-def]
+def _report_path(args, source, member=None):  # type: ignore[no-untyped-def]
+    """Where the bad rows go: the path given, else beside the file imported, named after it (and after
+    the export's file within a zip), numbered rather than written over a file that is there. A path
+    given that is there already is refused (FileExistsError) before anything is imported."""
+    import os
     from pathlib import Path
 
-    if args.report is not None:
-        return Path(args.report)
-    return Path.cwd() / f"{Path(name).stem}-bad-rows.csv"
+    if args.bad_rows is not None:
+        given = Path(args.bad_rows).expanduser()
+        if member is not None:
+            given = given.with_name(f"{given.stem}-{Path(member).stem}{given.suffix or '.csv'}")
+        if given.exists():
+            raise FileExistsError(str(given))
+        return given.absolute()
+    folder = source.absolute().parent
+    if not os.access(folder, os.W_OK):
+        # A file read from somewhere read-only (a mounted share): its report comes here instead.
+        folder = Path.cwd()
+    stem = source.stem if member is None else f"{source.stem}-{Path(member).stem}"
+    path, n = folder / f"{stem}-bad-rows.csv", 1
+    while path.exists():
+        n += 1
+        path = folder / f"{stem}-bad-rows-{n}.csv"
+    return path
 
 
 def _said(result, args, report) -> None:  # type: ignore[no-untyped-def]
+    from bot.blocks.imports import past_line
+
     name = result.file_name
     print(file=sys.stderr)
     verb = "would import" if args.dry_run else "imported"
-    print(f"{name} ({result.layout}): {result.rows:,} rows in {result.seconds:.1f} s")
+    rows = f"{result.rows:,} row" + ("" if result.rows == 1 else "s")
+    print(f"{name} ({result.layout}): {rows} in {result.seconds:.1f} s")
     print(
         "  columns: "
-        + ", ".join(f"{result.headers[i]} → {result.label(f)}" for i, f in sorted(result.mapping.items()))
+        + ", ".join(f"{result.column_name(i)} → {result.label(f)}" for i, f in sorted(result.mapping.items()))
     )
     if result.unmapped:
-        print("  left out (no field of that name): " + ", ".join(result.unmapped))
+        print("  left out: " + ", ".join(result.unmapped))
+    dates = _dates_said(result)
+    if dates:
+        print(f"  dates: {dates}")
+    if past := past_line(result):
+        print(f"  {past}")
     treated = {"skip": ("skipped", result.skipped), "update": ("updated", result.updated)}
     word, n = treated.get(args.mode, ("merged", result.updated))
     print(
@@ -317,10 +357,21 @@ def _said(result, args, report) -> None:  # type: ignore[no-untyped-def]
     )
     if result.bad:
         print(f"  bad rows and why: {report}")
-    else:
-        report.unlink(missing_ok=True)
     if not args.dry_run:
         print(f"  undo it all: crm-bot import --undo {result.batch_id}")
+
+
+def _dates_said(result) -> str:  # type: ignore[no-untyped-def]
+    """How the file's slashed days were read, as a line of the summary ("" when it has none)."""
+    from bot.blocks.imports import dates_read
+    from bot.blocks.messages import either_way
+
+    if not result.written.example:
+        return ""
+    if result.dates_unsure:
+        example = either_way(result.written.example)
+        return f"{example}; read month first here (say which with --dates mdy or --dates dmy)"
+    return dates_read(result, " (as --dates says)")
 
 
 def cmd_export(args: argparse.Namespace) -> int:
@@ -391,9 +442,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     imp.add_argument("--dry-run", action="store_true", help="check and count, write nothing")
     imp.add_argument(
-        "--dates", choices=["mdy", "dmy"], default="mdy", help="how to read 03/04/2025 (default: mdy)"
+        "--dates",
+        choices=["mdy", "dmy"],
+        help="how to read 03/04/2025: month first or day first (default: as the file shows; a file "
+        "whose every such date could be either is refused until this says)",
     )
-    imp.add_argument("--report", help="where the bad rows go (default: FILE-bad-rows.csv here)")
+    imp.add_argument(
+        "--bad-rows",
+        "--report",
+        dest="bad_rows",
+        metavar="PATH",
+        help="where the bad rows go (default: FILE-bad-rows.csv beside the file; never over a file)",
+    )
     imp.add_argument(
         "--undo",
         metavar="BATCH",

@@ -89,16 +89,20 @@ def on_shared_file(event: dict[str, Any], body: dict[str, Any], context: BoltCon
     ctx = make_ctx(context, body, "dm", channel_id=channel)
     info = (event.get("files") or [{}])[0]
     name = str(info.get("name") or "file.csv")
+    pending = store.new(ctx.team_id, ctx.user_id, channel, thread, name, "contact")
     try:
-        pending = _fetch(ctx, info, channel, thread, event.get("text") or "")
+        _fetch(ctx, info, pending, event.get("text") or "")
         if pending.record_type == ARCHIVE:
             _post_archive_preview(ctx, client, pending)
             return
         result = _dry_run(ctx, pending)
     except NotATable as exc:
+        # Nothing to wait for: the file is not kept.
+        pending.drop()
         client.chat_postMessage(channel=channel, thread_ts=thread, text=f"📄 {name}: {exc}")
         return
     except DomainError as exc:
+        pending.drop()
         text, hint = describe(exc)
         client.chat_postMessage(
             channel=channel, thread_ts=thread, text=text, blocks=[b.to_dict() for b in problem(text, hint)]
@@ -107,26 +111,24 @@ def on_shared_file(event: dict[str, Any], body: dict[str, Any], context: BoltCon
     _post_preview(client, pending, result)
 
 
-def _fetch(ctx: Ctx, info: dict[str, Any], channel: str, thread: str, text: str) -> store.Pending:
+def _fetch(ctx: Ctx, info: dict[str, Any], pending: store.Pending, text: str) -> None:
     url = str(info.get("url_private_download") or info.get("url_private") or "")
     if not _slack_host(ctx, url):
         raise NotATable("I can only read files shared in Slack.")
     if int(info.get("size") or 0) > MAX_FILE_BYTES:
         raise NotATable("This file is over 2 GB; import it with `crm-bot import` instead.")
-    name = str(info.get("name") or "file.csv")
-    pending = store.new(ctx.team_id, ctx.user_id, channel, thread, name, "contact")
+    name = pending.file_name
     _download(url, ctx.client.token if ctx.client else "", pending.data)
     if archive_members(pending.data):
         # An export of this CRM: every file in it, in the order they name each other.
         pending.record_type = ARCHIVE
         pending.save()
-        return pending
+        return
     headers = Table(pending.data).read_header()
     pending.record_type = guess_type(headers, text, name)
     guessed = Importer(ctx.sessions).guess(ctx.actor, pending.record_type, headers)
     pending.mapping = {str(k): v for k, v in guessed.items()}
     pending.save()
-    return pending
 
 
 def _slack_host(ctx: Ctx, url: str) -> bool:
@@ -155,6 +157,7 @@ def _dry_run(ctx: Ctx, pending: store.Pending) -> Result:
         dry_run=True,
         report=pending.report,
         file_name=pending.file_name,
+        dates=pending.dates,
     )
 
 
@@ -171,12 +174,22 @@ def _post_archive_preview(ctx: Ctx, client: Any, pending: store.Pending) -> None
     pending.save()
 
 
-def _post_preview(client: Any, pending: store.Pending, result: Result) -> None:
+def _post_preview(
+    client: Any, pending: store.Pending, result: Result, respond: Respond | None = None
+) -> None:
+    """The preview, in the thread (or in place of the one whose button was pressed), with its bad rows."""
+    pending.dates_found, pending.dates_unsure = result.written.dates, result.dates_unsure
     text, blocks = ui.preview(result, pending.id, pending.mode)
-    posted = client.chat_postMessage(
-        channel=pending.channel, thread_ts=pending.thread_ts, text=text, blocks=[b.to_dict() for b in blocks]
-    )
-    pending.preview_ts = posted.get("ts")
+    if respond is not None:
+        respond(text=text, blocks=[b.to_dict() for b in blocks], replace_original=True)
+    else:
+        posted = client.chat_postMessage(
+            channel=pending.channel,
+            thread_ts=pending.thread_ts,
+            text=text,
+            blocks=[b.to_dict() for b in blocks],
+        )
+        pending.preview_ts = posted.get("ts")
     pending.save()
     if result.bad:
         _upload_report(client, pending)
@@ -223,6 +236,9 @@ def on_import(body: dict[str, Any], action: dict[str, Any], context: BoltContext
     pending = _pending(body, action.get("value") or "")
     if pending is None or pending.state != "preview":
         return _gone(respond)
+    if pending.dates_unsure and not pending.dates:
+        respond(text=ui.dates_first(pending.dates_unsure), replace_original=False, response_type="ephemeral")
+        return
     pending.state = "running"
     pending.save()
     respond(text=f"📥 {pending.file_name}: importing…", replace_original=True)
@@ -276,6 +292,7 @@ def on_import(body: dict[str, Any], action: dict[str, Any], context: BoltContext
             mapping=pending.columns() or None,
             report=pending.report,
             file_name=pending.file_name,
+            dates=pending.dates,
             progress=tell,
         )
         text, blocks = ui.done(result)
@@ -286,6 +303,24 @@ def on_import(body: dict[str, Any], action: dict[str, Any], context: BoltContext
     reply = safely(ctx, run)
     client.chat_update(channel=pending.channel, ts=ts, text=reply.text, blocks=reply.blocks_json())
     pending.drop()
+
+
+def on_dates(body: dict[str, Any], action: dict[str, Any], context: BoltContext, respond: Respond) -> None:
+    """Month first or day first: the preview again, its dates read that way."""
+    order, _, pending_id = (action.get("value") or "").partition(":")
+    pending = _pending(body, pending_id)
+    if pending is None or pending.state != "preview" or order not in ui.ORDERS:
+        return _gone(respond)
+    pending.dates = order
+    pending.save()
+    ctx = make_ctx(context, body, "action", channel_id=pending.channel)
+    try:
+        result = _dry_run(ctx, pending)
+    except (NotATable, DomainError) as exc:
+        text = describe(exc)[0] if isinstance(exc, DomainError) else str(exc)
+        respond(text=text, replace_original=False, response_type="ephemeral")
+        return
+    _post_preview(context.client, pending, result, respond)
 
 
 def on_cancel(body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
@@ -318,8 +353,18 @@ def open_mapping(ack: Ack, body: dict[str, Any], action: dict[str, Any], context
     context.client.views_open(trigger_id=body["trigger_id"], view=ui.mapping_modal(pending, headers, custom))
 
 
+def ack_mapping(ack: Ack, view: dict[str, Any]) -> None:
+    errors = ui.mapping_errors(view)
+    if errors:
+        ack(response_action="errors", errors=errors)
+    else:
+        ack()
+
+
 def on_mapping(view: dict[str, Any], body: dict[str, Any], context: BoltContext) -> None:
     """The person chose the type, the duplicates and the columns: a new preview in the thread."""
+    if ui.mapping_errors(view):
+        return  # the form stays open, saying what to change
     pending = store.load(
         view.get("private_metadata") or "",
         (body.get("team") or {}).get("id") or "",
@@ -327,11 +372,12 @@ def on_mapping(view: dict[str, Any], body: dict[str, Any], context: BoltContext)
     )
     if pending is None or pending.state != "preview":
         return
-    record_type, mode, mapping = ui.read_mapping(view)
+    record_type, mode, mapping, dates = ui.read_mapping(view)
     ctx = make_ctx(context, body, "view", channel_id=pending.channel)
     if record_type != pending.record_type:
         mapping = Importer(ctx.sessions).guess(ctx.actor, record_type, Table(pending.data).read_header())
     pending.record_type, pending.mode = record_type, mode
+    pending.dates = dates or pending.dates
     pending.mapping = {str(k): v for k, v in mapping.items()}
     pending.save()
     try:
@@ -347,7 +393,9 @@ def register(app: App) -> None:
     app.action(ui.IMPORT_GO)(ack=ack_only, lazy=[on_import])
     app.action(ui.IMPORT_CANCEL)(ack=ack_only, lazy=[on_cancel])
     app.action(ui.IMPORT_UNDO)(ack=ack_only, lazy=[on_undo])
+    for order in ui.ORDERS:
+        app.action(f"{ui.IMPORT_DATES}_{order}")(ack=ack_only, lazy=[on_dates])
     app.action(ui.IMPORT_EDIT)(open_mapping)
-    app.view(ui.MAPPING_VIEW)(ack=ack_only, lazy=[on_mapping])
+    app.view(ui.MAPPING_VIEW)(ack=ack_mapping, lazy=[on_mapping])
     # Slack sends file_shared beside the message that carries the file; the message is what is read.
     app.event("file_shared")(ack_only)

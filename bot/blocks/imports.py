@@ -20,13 +20,17 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
+from bot.blocks.messages import day_words, either_way
 from bot.services.dataio.columns import column, custom_name, field_names, label
+from bot.services.dataio.sniff import readings
+from bot.services.dataio.tabular import column_names
 from bot.services.views import CustomFieldView
 
 IMPORT_GO = "import_go"
 IMPORT_EDIT = "import_edit"
 IMPORT_CANCEL = "import_cancel"
 IMPORT_UNDO = "import_undo"
+IMPORT_DATES = "import_dates"
 MAPPING_VIEW = "import_mapping_view"
 LEAVE_OUT = "-"
 TYPES = {
@@ -42,6 +46,7 @@ MODES = {
     "merge": "fill only what they lack",
 }
 MAX_MAPPED_COLUMNS = 40
+ORDERS = {"mdy": "month first", "dmy": "day first"}
 
 HOW_TO = (
     "*Importing records*\n"
@@ -51,8 +56,9 @@ HOW_TO = (
     "`tasks` or `notes` (I guess from its columns otherwise).\n"
     "3. I answer with the columns I matched, the first rows and how many are new, already here or bad; "
     "then *Import*, *Edit mapping* or *Cancel*.\n"
-    "Bad rows are left out and listed with their reason in a file; the whole import is undone with one "
-    "button. Excel workbooks (.xlsx) are read too, from their first sheet, and a zip of my own export "
+    "Dates like 03/04/2026 are read as the file shows (a 25/03 means day first); when they could be "
+    "either, I ask. Bad rows are left out and listed with their reason in a file; the whole import is "
+    "undone with one button. Excel workbooks (.xlsx) are read too, from their first sheet, and a zip of my own export "
     "whole, with its custom fields and pipelines. From a terminal: `crm-bot import FILE --type contacts`."
 )
 
@@ -63,12 +69,15 @@ def _button(label: str, action_id: str, value: str, style: str | None = None) ->
 
 def preview(result: Any, pending_id: str, mode: str) -> tuple[str, list[Block]]:
     kind = TYPES[result.record_type]
-    head = f"📥 *{result.file_name}*: {result.rows:,} rows of {kind} ({result.layout})."
+    rows = f"{result.rows:,} row" + ("" if result.rows == 1 else "s")
+    head = f"📥 *{result.file_name}*: {rows} of {kind} ({result.layout})."
     counts = (
         f"*{result.new:,} new* · *{result.matching:,} already here* ({MODES[mode].split(' (')[0]}) · "
         f"{result.repeated:,} repeated in the file · *{result.bad:,} bad*"
     )
-    mapped = ", ".join(f"{result.headers[i]} → {result.label(f)}" for i, f in sorted(result.mapping.items()))
+    mapped = ", ".join(
+        f"{result.column_name(i)} → {result.label(f)}" for i, f in sorted(result.mapping.items())
+    )
     blocks: list[Block] = [
         SectionBlock(text=MarkdownTextObject(text=f"{head}\n{counts}")),
         SectionBlock(text=MarkdownTextObject(text=f"*Columns:* {mapped}"[:2900])),
@@ -94,17 +103,85 @@ def preview(result: Any, pending_id: str, mode: str) -> tuple[str, list[Block]]:
                 ]
             )
         )
+    if past := past_line(result):
+        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=f"🕰️ {past}")]))
+    blocks += _dates(result, pending_id)
+    # While its dates could be read either way, the file is not offered for import.
+    go = [] if result.dates_unsure else [_button("Import", IMPORT_GO, pending_id, "primary")]
     blocks.append(
         ActionsBlock(
             block_id="import_preview",
             elements=[
-                _button("Import", IMPORT_GO, pending_id, "primary"),
+                *go,
                 _button("Edit mapping", IMPORT_EDIT, pending_id),
                 _button("Cancel", IMPORT_CANCEL, pending_id),
             ],
         )
     )
     return f"{head} {result.new:,} new, {result.matching:,} already here, {result.bad:,} bad.", blocks
+
+
+def dates_line(result: Any) -> str:
+    """How the file's slashed days are read, or the question when they could be read both ways."""
+    if not result.written.example:
+        return ""
+    if result.dates_unsure:
+        return (
+            f"📅 *Dates like {either_way(result.written.example)}.* Which is it? Import comes once you say."
+        )
+    return f"📅 Dates are {dates_read(result)}."
+
+
+def dates_read(result: Any, given: str = "") -> str:
+    """“read day first (25/03/2027 is in the file): 03/04/2027 is 3 April 2027”; ``given``: what to say
+    of it when the person chose."""
+    written = result.written
+    why = given if result.dates_given else f" ({written.decided_by} is in the file)"
+    month_first, day_first = readings(written.example)
+    day = day_first if result.dates == "dmy" else month_first
+    read = (
+        f"{written.example} is {day_words(day)}" if day else f"{written.example} is no day, so its row is bad"
+    )
+    return f"read {ORDERS[result.dates]}{why}: {read}"
+
+
+def past_line(result: Any) -> str:
+    """Open deals whose close date is gone: they go in as they are (and show as overdue)."""
+    n = result.past_open
+    if not n or result.past_first is None:
+        return ""
+    title, day = result.past_first
+    which = f"{title}, {day_words(day)}" + (", the first" if n > 1 else "")
+    if n == 1:
+        return f"1 open deal has a close date already past ({which}); it goes in as it is."
+    return f"{n:,} open deals have a close date already past ({which}); they go in as they are."
+
+
+def _dates(result: Any, pending_id: str) -> list[Block]:
+    line = dates_line(result)
+    if not line:
+        return []
+    blocks: list[Block] = [SectionBlock(text=MarkdownTextObject(text=line))]
+    month_first, day_first = readings(result.written.example)
+    if month_first and day_first:
+        blocks.append(
+            ActionsBlock(
+                block_id="import_dates",
+                elements=[
+                    _button(
+                        f"Month first: {day_words(month_first)}", f"{IMPORT_DATES}_mdy", f"mdy:{pending_id}"
+                    ),
+                    _button(f"Day first: {day_words(day_first)}", f"{IMPORT_DATES}_dmy", f"dmy:{pending_id}"),
+                ],
+            )
+        )
+    return blocks
+
+
+def dates_first(example: str) -> str:
+    return (
+        f"📅 First say how to read dates like {example}: the Month first or Day first button on the preview."
+    )
 
 
 def archive_preview(
@@ -214,8 +291,30 @@ def mapping_modal(pending: Any, headers: list[str], custom: Sequence[CustomField
             ),
         ),
     ]
+    orders = [
+        Option(
+            value=k, text=f"{v.capitalize()}: 03/04/2027 is {day_words(readings('03/04/2027')[k == 'dmy'])}"
+        )
+        for k, v in ORDERS.items()
+    ]
+    # Offered when the file has days written with slashes; as read now, unless they could be either.
+    read = pending.dates or pending.dates_found
+    if pending.dates_found:
+        blocks.append(
+            InputBlock(
+                block_id="dates",
+                label="Dates written like 03/04/2027",
+                optional=True,
+                element=StaticSelectElement(
+                    action_id="v",
+                    options=orders,
+                    initial_option=next((o for o in orders if o.value == read), None),
+                ),
+            )
+        )
     options = _options(record_type, custom)
-    for pos, header in enumerate(headers[:MAX_MAPPED_COLUMNS]):
+    names = column_names(headers)
+    for pos, header in enumerate(names[:MAX_MAPPED_COLUMNS]):
         current = chosen.get(pos, LEAVE_OUT)
         blocks.append(
             InputBlock(
@@ -240,7 +339,7 @@ def mapping_modal(pending: Any, headers: list[str], custom: Sequence[CustomField
     )
 
 
-def read_mapping(view: dict[str, Any]) -> tuple[str, str, dict[int, str]]:
+def read_mapping(view: dict[str, Any]) -> tuple[str, str, dict[int, str], str | None]:
     values = view.get("state", {}).get("values", {})
 
     def chosen(block: str) -> str | None:
@@ -253,7 +352,29 @@ def read_mapping(view: dict[str, Any]) -> tuple[str, str, dict[int, str]]:
             value = chosen(block)
             if value and value != LEAVE_OUT:
                 mapping[int(block[3:])] = value
-    return chosen("type") or "contact", chosen("mode") or "skip", mapping
+    dates = chosen("dates")
+    return chosen("type") or "contact", chosen("mode") or "skip", mapping, dates if dates in ORDERS else None
+
+
+def mapping_errors(view: dict[str, Any]) -> dict[str, str]:
+    """A field chosen for two columns, said beside the later one (one of them would be lost)."""
+    values = view.get("state", {}).get("values", {})
+    names = {b.get("block_id"): (b.get("label") or {}).get("text", "") for b in view.get("blocks") or []}
+    first: dict[str, str] = {}
+    errors: dict[str, str] = {}
+    for block in sorted((b for b in values if b.startswith("col")), key=lambda b: int(b[3:])):
+        option = (values[block].get("v") or {}).get("selected_option") or {}
+        value = option.get("value")
+        if not value or value == LEAVE_OUT:
+            continue
+        if value in first:
+            field = (option.get("text") or {}).get("text") or value
+            errors[block] = (
+                f"{field} is column “{names.get(first[value], first[value])}” already; leave one out."
+            )
+        else:
+            first[value] = block
+    return errors
 
 
 def export_started() -> str:

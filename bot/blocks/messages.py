@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.blocks.common import esc
+from bot.services.dataio.sniff import readings
 from bot.services.errors import DomainError
 from bot.services.fields import plain_amount
 from bot.services.subscriptions import Schedule
@@ -96,6 +97,23 @@ def _fill(text: Text, data: Data) -> str | None:
 
 
 # ---- texts that need more than a pattern ------------------------------------------------------------
+
+
+def day_words(day: Any) -> str:
+    """A day no reader can take the wrong way round: 4 March 2027."""
+    return f"{day.day} {day:%B %Y}"
+
+
+def either_way(cell: str) -> str:
+    """“03/04/2027 could be 4 March 2027 or 3 April 2027”: a file's day that reads both ways."""
+    month_first, day_first = readings(cell)
+    if month_first is None or day_first is None:
+        return cell
+    return f"{cell} could be {day_words(month_first)} or {day_words(day_first)}"
+
+
+def _dates_ambiguous(d: Data) -> str:
+    return f"Dates like {either_way(str(d['value']))}, and nothing in the file says which."
 
 
 def _currency_change(d: Data) -> str:
@@ -565,6 +583,12 @@ TEMPLATES: dict[str, Template] = {
     "import.field_gone": Template(
         "A custom field this import's columns were mapped to was removed since; look at the mapping again.",
         "Edit mapping shows the fields there are now.",
+    ),
+    "import.field_twice": Template(
+        "Two columns are put in {value}; one of them would be lost.", "Leave one of them out."
+    ),
+    "import.dates_ambiguous": Template(
+        _dates_ambiguous, "Say how to read them: --dates mdy (month first) or --dates dmy (day first)."
     ),
     "import.undo_forbidden": Template("Only whoever ran an import, a manager or an admin may undo it."),
     "workspace.not_here": Template("There is no workspace “{value}” in this database."),

@@ -11,12 +11,17 @@ import hmac
 import itertools
 import json
 import time
+import uuid
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
 APP_ID = "ACONSOLE"
 _seq = itertools.count(1)
+# The bot remembers the event and trigger ids it has seen in its database (at most once per request),
+# which outlives a console run: each run's ids carry a mark of their own, or a second run on the same
+# database would be taken for a replay of the first and go unanswered.
+_RUN = uuid.uuid4().hex[:10]
 
 
 @dataclass(frozen=True)
@@ -52,7 +57,7 @@ def sign(secret: str, body: str, content_type: str, now: float | None = None) ->
 
 
 def _trigger() -> str:
-    return f"{next(_seq)}.{int(time.time())}.console"
+    return f"{next(_seq)}.{int(time.time())}.{_RUN}.console"
 
 
 def _ts() -> str:
@@ -89,7 +94,7 @@ def event(team_id: str, bot_user_id: str, inner: dict[str, Any]) -> str:
             "api_app_id": APP_ID,
             "event": inner,
             "type": "event_callback",
-            "event_id": f"Ev{next(_seq):08d}",
+            "event_id": f"Ev{_RUN}{next(_seq):08d}",
             "event_time": int(time.time()),
             "authorizations": [
                 {"team_id": team_id, "user_id": bot_user_id, "is_bot": True, "is_enterprise_install": False}

@@ -157,3 +157,29 @@ def test_an_export_shared_back_in_the_console_imports_whole(console_factory, eng
     shown += c.printed()
     assert "Imported" in shown and "contacts.csv: 0 new" in shown, shown
     assert "Undo import" in shown
+
+
+def test_a_second_run_on_the_same_database_is_answered(engine: Engine, tmp_path) -> None:
+    """Each console run is a new process whose counters start again; the bot remembers the requests it
+    has seen in the database, so a second run's must be new to it, or its file goes unanswered."""
+    import os
+    import subprocess
+    import sys
+
+    people = tmp_path / "people.csv"
+    people.write_text("Name,Email\nLi Wei,li@wei.com\n", encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DATABASE_URL", "CRM_"))}
+    env["DATABASE_URL"] = engine.url.render_as_string(hide_password=False)
+    env["XDG_DATA_HOME"] = str(tmp_path)
+    for run in ("first", "second"):
+        done = subprocess.run(
+            [sys.executable, "-m", "bot.cli", "console", "--demo"],
+            input=f":share {people} contacts\n:quit\n",
+            capture_output=True,
+            text=True,
+            timeout=120,
+            cwd=tmp_path,
+            env=env,
+        )
+        assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
+        assert "people.csv: 1 row of contacts" in done.stdout, (run, done.stdout)

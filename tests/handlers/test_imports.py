@@ -251,3 +251,170 @@ def test_an_export_zip_shared_in_the_dm_imports_whole_and_undoes_whole(
     assert all(b.undone_at is not None for b in rows(slack, ImportBatch, ImportBatch.workspace_id == ws))
     # The field it added is a change of its own (undone from the undo list), not part of the records.
     assert [f.name for f in rows(slack, CustomField, CustomField.workspace_id == ws)] == ["Region"]
+
+
+def _report_rows(upload: Call) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(upload.params["bytes"].decode("utf-8"))))
+
+
+def test_dates_that_read_either_way_are_asked_about_and_read_as_chosen(slack: SlackHTTP) -> None:
+    """03/04/2027 is 4 March in New York and 3 April in London: the preview asks, offers Import once
+    answered, and the dates go in as chosen."""
+    from datetime import date
+
+    slack.command("help")
+    content = b"Deal Name,Amount,Close Date\nAcme renewal,500,03/04/2027\nGlobex pilot,700,05/06/2027\n"
+    preview = share(slack, "deals.csv", content, "deals")
+    shown = text_of(preview)
+    assert "03/04/2027 could be 4 March 2027 or 3 April 2027" in shown, shown
+    # Nothing to import until it is said: the choice, the form and Cancel.
+    labels = [b["label"] for b in buttons(preview)]
+    assert labels == ["Month first: 4 March 2027", "Day first: 3 April 2027", "Edit mapping", "Cancel"], (
+        labels
+    )
+
+    chosen = slack.press(preview, "Day first")
+    shown = text_of(chosen)
+    assert "Dates are read day first: 03/04/2027 is 3 April 2027" in shown, shown
+    assert "2 new" in shown and "0 bad" in shown, shown
+    slack.press(chosen, "Import")
+    updates(slack, lambda t: t.startswith("✅"))
+    assert {d.title: d.close_date for d in rows(slack, Deal)} == {
+        "Acme renewal": date(2027, 4, 3),
+        "Globex pilot": date(2027, 6, 5),
+    }
+
+
+def test_a_day_first_file_is_read_day_first_and_the_form_can_say_otherwise(slack: SlackHTTP) -> None:
+    from datetime import date
+
+    slack.command("help")
+    content = b"Deal Name,Amount,Close Date\nAcme renewal,500,03/04/2027\nGlobex pilot,700,25/03/2027\n"
+    preview = share(slack, "deals.csv", content, "deals")
+    shown = text_of(preview)
+    assert "Dates are read day first (25/03/2027 is in the file)" in shown, shown
+    assert "2 new" in shown and "0 bad" in shown, shown
+
+    slack.press(preview, "Edit mapping", wait=False)
+    opened = slack.fake.wait_calls("views.open")[-1].params["view"]
+    view = opened if isinstance(opened, dict) else json.loads(opened)
+    dates = next(b for b in view["blocks"] if b["block_id"] == "dates")
+    assert dates["element"]["initial_option"]["value"] == "dmy", dates
+    values = modal_values(view)
+    values["dates"] = {
+        "v": {"type": "static_select", "selected_option": {"value": "mdy", "text": {"type": "plain_text"}}}
+    }
+    before = len(slack.fake.calls_to("chat.postMessage"))
+    assert slack.send_payload(view_submission(view, values)).status == 200
+    again = slack.fake.wait_for(lambda f: f._unlocked("chat.postMessage")[before:][:1] or None, timeout=15)[0]
+    shown = text_of(again)
+    assert "Dates are read month first: 03/04/2027 is 4 March 2027" in shown and "1 bad" in shown, shown
+    slack.press(again, "Import")
+    updates(slack, lambda t: t.startswith("✅"))
+    assert [d.close_date for d in rows(slack, Deal)] == [date(2027, 3, 4)]
+
+
+def test_the_bad_rows_report_comes_in_the_thread_with_row_reason_and_the_row(slack: SlackHTTP) -> None:
+    slack.command("help")
+    content = (
+        b"Deal Name,Amount,Stage,Close Date\n"
+        b"Acme renewal,500,proposal,2027-03-01\n"
+        b"Globex pilot,lots,demo,2027-03-01\n"
+        b"Hooli,700,haggling,2027-03-01\n"
+        b"Initech,900,lead,2027-02-30\n"
+    )
+    preview = share(slack, "old-crm-deals.csv", content, "deals")
+    assert "1 new" in text_of(preview) and "3 bad" in text_of(preview), text_of(preview)
+    first = slack.fake.wait_for(lambda f: f.uploads[:1] or None, timeout=10)[0]
+    named = slack.fake.wait_calls("files.getUploadURLExternal")[-1]
+    assert named.params.get("filename") == "old-crm-deals-bad-rows.csv", named.params
+    completed = slack.fake.wait_calls("files.completeUploadExternal")[-1]
+    assert completed.params.get("thread_ts") == preview.params.get("thread_ts"), completed.params
+    lines = _report_rows(first)
+    assert lines[0] == ["Row", "Reason", "Deal Name", "Amount", "Stage", "Close Date"], lines
+    by_row = {line[0]: line for line in lines[1:]}
+    assert "“lots” is not a number" in by_row["3"][1] and by_row["3"][2:] == [
+        "Globex pilot",
+        "lots",
+        "demo",
+        "2027-03-01",
+    ]
+    assert "“haggling” is not a stage" in by_row["4"][1] and by_row["4"][2] == "Hooli"
+    assert "2027-02-30" in by_row["5"][1] and "does not exist" in by_row["5"][1]
+
+    slack.press(preview, "Import")
+    updates(slack, lambda t: t.startswith("✅"))
+    again = slack.fake.wait_for(lambda f: f.uploads[1:2] or None, timeout=10)[0]
+    assert _report_rows(again) == lines
+    assert [d.title for d in rows(slack, Deal)] == ["Acme renewal"]
+
+
+def test_a_semicolon_file_with_decimal_commas_reads_its_amounts_and_days(slack: SlackHTTP) -> None:
+    """What Excel writes in Germany or France: semicolons, 1.234,56, 12.000 for twelve thousand."""
+    from datetime import date
+    from decimal import Decimal
+
+    slack.command("help")
+    content = (
+        "Deal Name;Amount;Stage;Close Date\n"
+        "Acme renewal;1.234,56;proposal;31.03.2027\n"
+        "Globex pilot;12.000;lead;01.04.2027\n"
+        "Hooli;99,5;lead;\n"
+    ).encode("cp1252")
+    preview = share(slack, "deals.csv", content, "deals")
+    shown = text_of(preview)
+    assert "semicolons, decimal commas" in shown and "3 new" in shown, shown
+    slack.press(preview, "Import")
+    updates(slack, lambda t: t.startswith("✅"))
+    found = {d.title: (d.amount, d.close_date) for d in rows(slack, Deal)}
+    assert found == {
+        "Acme renewal": (Decimal("1234.56"), date(2027, 3, 31)),
+        "Globex pilot": (Decimal("12000.00"), date(2027, 4, 1)),
+        "Hooli": (Decimal("99.50"), None),
+    }, found
+
+
+def test_a_file_with_only_its_header_or_nothing_says_so_and_offers_no_import(slack: SlackHTTP) -> None:
+    slack.command("help")
+    said = share(slack, "contacts.csv", b"Name,Email\n")
+    assert "no rows under its column names (Name, Email)" in text_of(said), text_of(said)
+    assert buttons(said) == []
+    said = share(slack, "nothing.csv", b"")
+    assert "This file is empty" in text_of(said) and buttons(said) == []
+
+
+def test_a_second_column_of_the_same_name_is_said_by_its_place(slack: SlackHTTP) -> None:
+    slack.command("help")
+    content = b"Name,Email,Email,Phone\nJane Roe,jane@roe.com,jane.work@roe.com,555\n"
+    preview = share(slack, "people.csv", content, "contacts")
+    shown = text_of(preview)
+    assert "Left out: Email (column 3)" in shown, shown
+    slack.press(preview, "Edit mapping", wait=False)
+    opened = slack.fake.wait_calls("views.open")[-1].params["view"]
+    view = opened if isinstance(opened, dict) else json.loads(opened)
+    labels = [b["label"]["text"] for b in view["blocks"]]
+    assert "Email (column 2)" in labels and "Email (column 3)" in labels, labels
+
+
+def test_two_columns_put_in_one_field_are_refused_in_the_form(slack: SlackHTTP) -> None:
+    slack.command("help")
+    content = b"Name,Email,Work Email\nZed Two,zed@home.com,zed@work.com\n"
+    preview = share(slack, "people.csv", content, "contacts")
+    slack.press(preview, "Edit mapping", wait=False)
+    opened = slack.fake.wait_calls("views.open")[-1].params["view"]
+    view = opened if isinstance(opened, dict) else json.loads(opened)
+    values = modal_values(view)
+    values["col2"] = {
+        "v": {
+            "type": "static_select",
+            "selected_option": {"value": "email", "text": {"type": "plain_text", "text": "Email"}},
+        }
+    }
+    before = len(slack.fake.calls_to("chat.postMessage"))
+    answer = slack.send_payload(view_submission(view, values))
+    assert answer.status == 200
+    said = json.loads(answer.body)
+    assert said["response_action"] == "errors", said
+    assert "Email is column “Email” already" in said["errors"]["col2"], said
+    time.sleep(1)
+    assert len(slack.fake.calls_to("chat.postMessage")) == before, "no new preview for a refused form"

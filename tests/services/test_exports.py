@@ -125,7 +125,10 @@ def test_the_command_line_import_reports_bad_rows_and_undoes(
     crm: CRM, cli_db: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     seed_demo(crm, "T1")
-    fixture = Path(__file__).parent / "fixtures" / "imports" / "hubspot_contacts.csv"
+    fixture = cli_db / "hubspot_contacts.csv"
+    fixture.write_bytes(
+        (Path(__file__).parent / "fixtures" / "imports" / "hubspot_contacts.csv").read_bytes()
+    )
     assert main(["import", str(fixture), "--type", "contacts", "--dry-run"]) == 0
     out = capsys.readouterr()
     # The demo team has Jane already: one new, one matching, two bad.

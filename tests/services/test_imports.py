@@ -89,7 +89,8 @@ def test_deals_from_three_crms_with_stages_amounts_and_bad_rows(crm: CRM, ann: A
     imp = Importer(crm.sessions)
     imp.run(ann, FIXTURES / "pipedrive_people.csv", "contact")
     out = tmp_path / "bad.csv"
-    hub = imp.run(ann, FIXTURES / "hubspot_deals.csv", "deal", report=out)
+    # Its one slashed day (07/04/2025) could be either: said, as a US export's are, month first.
+    hub = imp.run(ann, FIXTURES / "hubspot_deals.csv", "deal", report=out, dates="mdy")
     assert (hub.created, hub.bad) == (2, 3)
     reasons = " | ".join(line[1] for line in report(out)[1:])
     assert "“abc” is not a number" in reasons and "2025-02-30" in reasons and "nonsense stage" in reasons
@@ -118,7 +119,7 @@ def test_deals_from_three_crms_with_stages_amounts_and_bad_rows(crm: CRM, ann: A
 def test_tasks_and_notes_attach_to_what_they_name(crm: CRM, ann: Actor, tmp_path: Path) -> None:
     imp = Importer(crm.sessions)
     imp.run(ann, FIXTURES / "hubspot_contacts.csv", "contact")
-    imp.run(ann, FIXTURES / "hubspot_deals.csv", "deal")
+    imp.run(ann, FIXTURES / "hubspot_deals.csv", "deal", dates="mdy")
     out = tmp_path / "bad.csv"
     tasks = imp.run(ann, FIXTURES / "plain_tasks.csv", "task", report=out)
     assert (tasks.created, tasks.bad) == (2, 1)
@@ -412,3 +413,16 @@ def test_a_currency_code_that_does_not_exist_is_a_bad_row_not_money(
     assert [d.currency for d in rows(crm, Deal)] == ["EUR"]
     with pytest.raises(Exception, match="currency"):
         crm.create_deal(ann, "Another", amount="5", currency="QQQ")
+
+
+def test_two_columns_put_in_one_field_are_refused_before_anything_is_written(
+    crm: CRM, ann: Actor, tmp_path: Path
+) -> None:
+    from bot.services.errors import Invalid
+
+    src = tmp_path / "people.csv"
+    src.write_text("Name,Email,Work Email\nZed Two,zed@home.com,zed@work.com\n", encoding="utf-8")
+    with pytest.raises(Invalid) as refused:
+        Importer(crm.sessions).run(ann, src, "contact", mapping={0: "name", 1: "email", 2: "email"})
+    assert (refused.value.code, refused.value.data["value"]) == ("import.field_twice", "Email")
+    assert rows(crm, Contact) == [] and rows(crm, ImportBatch) == []

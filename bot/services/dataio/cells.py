@@ -54,6 +54,9 @@ class Context:
     domains: dict[str, int] = field(default_factory=dict)
     # First names and email names more than one person has ("cara"): said so rather than guessed.
     shared_names: set[str] = field(default_factory=set)
+    # The file's decimal mark when its amounts say (bot/services/dataio/sniff.py): with a comma, 12.000
+    # is twelve thousand.
+    decimal: str | None = None
 
 
 Reader = Callable[[str, Context], Any]
@@ -170,15 +173,18 @@ def read_domain(value: str, ctx: Context) -> Any:
         raise BadCell(f"“{value.strip()}” is not a web domain") from None
 
 
-_MONEY_JUNK = re.compile(r"[\s$€£¥₹\u00a0']|[A-Za-z]{3}$|^[A-Za-z]{3}")
+MONEY_JUNK = re.compile(r"[\s$€£¥₹\u00a0']|[A-Za-z]{3}$|^[A-Za-z]{3}")
+_THOUSANDS_DOTS = re.compile(r"-?\d{1,3}(?:\.\d{3})+")
 
 
 def read_money(value: str, ctx: Context) -> Any:
     raw = value.strip()
     if not raw:
         return None
-    text = _MONEY_JUNK.sub("", raw)
-    if "," in text and "." in text:
+    text = MONEY_JUNK.sub("", raw)
+    if ctx.decimal == "," and _THOUSANDS_DOTS.fullmatch(text):
+        text = text.replace(".", "")
+    elif "," in text and "." in text:
         # The later mark is the decimal one: 1,200.50 and 1.200,50.
         thousands = "," if text.rfind(",") < text.rfind(".") else "."
         text = text.replace(thousands, "").replace(",", ".")

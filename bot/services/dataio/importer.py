@@ -12,7 +12,7 @@ import csv
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, closing, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -28,10 +28,11 @@ from bot.services.companies import company_key
 from bot.services.dataio import ids as source_ids
 from bot.services.dataio import matching
 from bot.services.dataio.cells import Context
-from bot.services.dataio.columns import CUSTOM, TYPE_NAMES, guess_mapping, label
+from bot.services.dataio.columns import CUSTOM, TYPE_NAMES, column, guess_mapping, label
 from bot.services.dataio.rows import RowReader
+from bot.services.dataio.sniff import Written, sniff
 from bot.services.dataio.staging import create, loader, staging_table, table_of
-from bot.services.dataio.tabular import NotATable, Table
+from bot.services.dataio.tabular import NotATable, Table, column_names
 from bot.services.errors import Forbidden, Invalid
 from bot.services.text import fold
 from bot.services.views import CustomFieldView
@@ -86,10 +87,28 @@ class Result:
     report: Path | None = None
     # The workspace's own fields of the record type, for naming the columns mapped to them.
     custom: list[CustomFieldView] = field(default_factory=list)
+    # How its slashed days were read ("mdy" or "dmy"), whether the person said so, and what the file
+    # itself shows of its days and amounts.
+    dates: str = "mdy"
+    dates_given: bool = False
+    written: Written = field(default_factory=Written)
+    # Open deals whose close date is already past, and the first of them (title, day).
+    past_open: int = 0
+    past_first: tuple[str, Any] | None = None
 
     @property
     def unmapped(self) -> list[str]:
-        return [h for i, h in enumerate(self.headers) if i not in self.mapping and h]
+        names = column_names(self.headers)
+        return [names[i] for i, h in enumerate(self.headers) if i not in self.mapping and h]
+
+    def column_name(self, pos: int) -> str:
+        """A column's header, with its place when another column has the same one."""
+        return column_names(self.headers)[pos]
+
+    @property
+    def dates_unsure(self) -> str:
+        """A day of the file that could be read both ways while nobody has said which (else "")."""
+        return self.written.example if self.written.dates == "either" and not self.dates_given else ""
 
     def label(self, fld: str) -> str:
         return label(self.record_type, fld, self.custom)
@@ -155,12 +174,16 @@ class Importer:
         dry_run: bool = False,
         report: Path | None = None,
         file_name: str | None = None,
-        dates: str = "mdy",
+        dates: str | None = None,
         progress: Callable[[Progress], None] | None = None,
         sources: dict[str, str] | None = None,
+        allow_empty: bool = False,
     ) -> Result:
-        """``sources``: an export's zip imported whole, the imports of its earlier files by record type,
-        whose ids this file's links are looked up among (bot/services/dataio/ids.py)."""
+        """``dates``: how 03/04/2027 is read, "mdy" or "dmy"; None to find it from the file, which a file
+        whose every such day could be either refuses (a dry run reads them month first, and says so).
+        ``sources``: an export's zip imported whole, the imports of its earlier files by record type,
+        whose ids this file's links are looked up among (bot/services/dataio/ids.py). ``allow_empty``:
+        a file with no rows under its header is imported as nothing rather than refused (an export's)."""
         if mode not in ("skip", "update", "merge"):
             raise Invalid("import.mode_unknown", field="mode", value=mode)
         custom = self.custom_fields(actor, record_type)
@@ -171,24 +194,36 @@ class Importer:
         if stale:
             # A field removed between the preview and the import: said, not written somewhere else.
             raise Invalid("import.field_gone", field="mapping", value=stale[0])
+        twice = sorted(f for f in set(mapping.values()) if list(mapping.values()).count(f) > 1)
+        if twice:
+            # One of the two columns would be lost without a word.
+            raise Invalid("import.field_twice", field="mapping", value=label(record_type, twice[0], custom))
+        written, money = _written(path, record_type, mapping, custom, order_given=dates is not None)
+        if dates is None and written.dates == "either" and not dry_run:
+            raise Invalid("import.dates_ambiguous", field="dates", value=written.example)
+        order = dates or ("dmy" if written.dates == "dmy" else "mdy")
         result = Result(
             record_type,
             str(uuid.uuid4()),
             file_name or Path(path).name,
-            table.layout.described,
+            table.layout.described + (", decimal commas" if money and written.decimal == "," else ""),
             headers,
             mapping,
             mode,
             dry_run,
             report=report,
             custom=custom,
+            dates=order,
+            dates_given=dates is not None,
+            written=written,
         )
         started = real_now()
         clock = time.monotonic()
         with self._transaction(actor) as conn:
             self._may_import(conn, actor, mode)
-            ctx = _context(conn, actor, dates)
+            ctx = _context(conn, actor, order)
             ctx.custom = {str(f.id): f for f in custom}
+            ctx.decimal = written.decimal
             self._record(conn, actor, result, started)
             stage = staging_table(record_type, custom=any(f.startswith(CUSTOM) for f in mapping.values()))
             create(conn, stage)
@@ -197,6 +232,10 @@ class Importer:
                 with loader(conn, stage) as load:
                     for chunk in _chunks(table, rows, result, bad_rows, clock, progress):
                         load(chunk)
+                result.past_open, result.past_first = rows.past_open, rows.past_first
+                if not result.rows and not allow_empty:
+                    shown = ", ".join(h for h in headers[:8] if h)
+                    raise NotATable(f"This file has no rows under its column names ({shown}).")
                 _tell(progress, result, table, clock, "matching")
                 steps = matching.Steps(
                     conn,
@@ -353,6 +392,35 @@ def undo_all(importer: Importer, actor: Actor, batch_ids: str) -> Undone:
         total.restored += one.restored
         total.kept += one.kept
     return total
+
+
+def _written(
+    path: Path | str,
+    record_type: str,
+    mapping: dict[int, str],
+    custom: list[CustomFieldView],
+    *,
+    order_given: bool,
+) -> tuple[Written, bool]:
+    """How the file writes its days and amounts (bot/services/dataio/sniff.py), from its date and money
+    columns; and whether it has a money column."""
+    kinds = {f"{CUSTOM}{f.id}": f.kind for f in custom}
+    dates_at: list[int] = []
+    money_at: list[int] = []
+    for pos, fld in sorted(mapping.items()):
+        kind = kinds.get(fld) if fld.startswith(CUSTOM) else column(record_type, fld).kind
+        if kind in ("date", "datetime"):
+            dates_at.append(pos)
+        elif kind == "money":
+            money_at.append(pos)
+    if not dates_at and not money_at:
+        return Written(), False
+    table = Table(path)
+    with closing(table.rows()) as rows:
+        found = sniff(
+            (cells for _, cells in rows), dates_at, money_at, table.layout.delimiter, order_given=order_given
+        )
+    return found, bool(money_at)
 
 
 def _mapped(mapping: dict[int, str]) -> set[str]:
@@ -549,16 +617,18 @@ def _tell(
 @contextmanager
 def _report(path: Path | None, headers: list[str]) -> Iterator[Callable[[int, str, list[str] | None], None]]:
     """The bad rows, each with its row number, the reason and the row as it was, so it can be fixed
-    and imported again."""
+    and imported again. The file is made at the first bad row: a clean import leaves none behind."""
     if path is None:
         yield lambda *_: None
         return
-    with open(path, "w", newline="", encoding="utf-8") as f:
-        writer = csv.writer(f)
-        writer.writerow(["Row", "Reason", *headers])
+    with ExitStack() as files:
+        writers: list[Any] = []
 
         def write(row_no: int, reason: str, cells: list[str] | None) -> None:
-            writer.writerow([row_no, reason, *(cells or [])])
+            if not writers:
+                writers.append(csv.writer(files.enter_context(open(path, "w", newline="", encoding="utf-8"))))
+                writers[0].writerow(["Row", "Reason", *headers])
+            writers[0].writerow([row_no, reason, *(cells or [])])
 
         yield write
 
@@ -621,7 +691,7 @@ def import_archive(
     *,
     mode: str = "skip",
     dry_run: bool = False,
-    dates: str = "mdy",
+    dates: str | None = None,
     report_for: Callable[[str], Path | None] = lambda _member: None,
     progress: Callable[[str, Progress], None] | None = None,
     done: Callable[[str, Result], None] | None = None,
@@ -651,6 +721,7 @@ def import_archive(
             dates=dates,
             progress=tell,
             sources=dict(sources),
+            allow_empty=True,
         )
         sources[kind] = result.batch_id
         out.results.append(result)

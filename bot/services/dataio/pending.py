@@ -39,6 +39,11 @@ class Pending:
     mapping: dict[str, str] = field(default_factory=dict)
     state: str = "preview"  # preview | running | done | cancelled
     preview_ts: str | None = None
+    # How 03/04/2027 is read when the person said ("mdy" or "dmy"); what the file showed of its slashed
+    # days ("mdy", "dmy", "either" or None); and a day that could be either while nobody has said.
+    dates: str | None = None
+    dates_found: str | None = None
+    dates_unsure: str = ""
 
     @property
     def data(self) -> Path:

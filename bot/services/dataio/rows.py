@@ -14,6 +14,7 @@ from bot.services.companies import company_key
 from bot.services.dataio.cells import BadCell, ColumnReader, Context, column_reader, custom_column_reader
 from bot.services.dataio.columns import CUSTOM, column
 from bot.services.text import fold
+from bot.services.timeutil import today_in
 
 # Names repeat down a file (a company on every row of its people): their keys are worked out once.
 _company_key = lru_cache(maxsize=65536)(company_key)
@@ -53,6 +54,10 @@ class RowReader:
         self.custom = [fld for fld in mapping.values() if fld.startswith(CUSTOM)]
         self.width = max(mapping, default=-1) + 1
         self.finish = getattr(self, f"_{record_type}")
+        # Open deals whose close date is already past (the first of them): brought as they are, and said.
+        self.today = today_in(ctx.tz, now)
+        self.past_open = 0
+        self.past_first: tuple[str, Any] | None = None
 
     def _reader(self, fld: str) -> ColumnReader:
         if fld.startswith(CUSTOM):
@@ -146,6 +151,10 @@ class RowReader:
             v["closed_by_id"] = v.get("closed_by_id") or v.get("owner_id") or self.actor_user
         else:
             v["closed_at"] = v["closed_by_id"] = None
+            close = v.get("close_date")
+            if close is not None and close < self.today:
+                self.past_open += 1
+                self.past_first = self.past_first or (v["title"], close)
         self._links(v)
 
     def _stage_in(self, pipeline: int, stage: int | None) -> int | None:

@@ -9,7 +9,7 @@ import csv
 import io
 import os
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -20,6 +20,13 @@ SAMPLE = 64 * 1024
 DELIMITERS = (",", ";", "\t")
 # A field longer than this is not a CRM value: the file is not a table (csv's own limit is 128 KB).
 csv.field_size_limit(1024 * 1024)
+
+
+def column_names(headers: list[str]) -> list[str]:
+    """Each column as a person can tell it apart: a header two columns share is said with its place
+    ("Email (column 3)"), as a spreadsheet numbers them."""
+    counts = Counter(headers)
+    return [f"{h} (column {i + 1})" if h and counts[h] > 1 else h for i, h in enumerate(headers)]
 
 
 class NotATable(Exception):
@@ -146,7 +153,7 @@ class Table:
     def bytes_read(self) -> int:
         return self._counting.count if self._counting else 0
 
-    def rows(self) -> Iterator[tuple[int, list[str]]]:
+    def rows(self) -> Generator[tuple[int, list[str]], None, None]:
         if self.layout.sheet is not None:
             yield from self._sheet_rows()
             return

@@ -1,0 +1,202 @@
+"""The command-line import with the files an operations person actually has, on both databases: where
+its bad rows go (beside the file, never over another file), dates that could be read two ways, and the
+shapes other tools write (Windows-1252, UTF-16, semicolons with decimal commas, a header alone, a
+column twice, something that is not a table)."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, func, select
+
+from bot.cli import main
+from bot.demo import seed_demo
+from bot.services import CRM
+from models import Contact, Deal, ImportBatch
+
+
+@pytest.fixture
+def here(engine: Engine, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    """The folder the operator runs the command from; the files they import are somewhere else."""
+    monkeypatch.setenv("DATABASE_URL", engine.url.render_as_string(hide_password=False))
+    for name in ("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "CRM_ADMINS"):
+        monkeypatch.delenv(name, raising=False)
+    cwd = tmp_path / "cwd"
+    cwd.mkdir()
+    monkeypatch.chdir(cwd)
+    return cwd
+
+
+@pytest.fixture
+def files(tmp_path: Path) -> Path:
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    return folder
+
+
+def deals(crm: CRM) -> dict[str, Deal]:
+    with crm.sessions() as s:
+        return {d.title: d for d in s.scalars(select(Deal).where(Deal.title.not_like("%demo%")))}
+
+
+def imports(crm: CRM) -> int:
+    with crm.sessions() as s:
+        return s.scalar(select(func.count()).select_from(ImportBatch)) or 0
+
+
+BAD = "Name,Email\nJane Roe,jane@roe.com\nRaj Roe,not-an-email\n"
+
+
+def test_bad_rows_go_beside_the_file_named_after_it_and_never_over_another(
+    crm: CRM, here: Path, files: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    seed_demo(crm, "T1")
+    src = files / "old-crm-people.csv"
+    src.write_text(BAD, encoding="utf-8")
+    assert main(["import", str(src), "--type", "contacts"]) == 0
+    first = files / "old-crm-people-bad-rows.csv"
+    said = capsys.readouterr().out
+    assert f"bad rows and why: {first}" in said, said
+    lines = first.read_text(encoding="utf-8").splitlines()
+    assert (
+        lines[0] == "Row,Reason,Name,Email"
+        and lines[1].startswith("3,")
+        and "Raj Roe,not-an-email" in lines[1]
+    )
+    assert list(here.iterdir()) == [], "nothing is written where the command was run"
+
+    # Fixed and run again (the bad row still bad): the first report is kept, the new one named apart.
+    first.write_text("kept", encoding="utf-8")
+    assert main(["import", str(src), "--type", "contacts", "--dry-run"]) == 0
+    second = files / "old-crm-people-bad-rows-2.csv"
+    assert f"bad rows and why: {second}" in capsys.readouterr().out
+    assert first.read_text(encoding="utf-8") == "kept" and "not-an-email" in second.read_text(
+        encoding="utf-8"
+    )
+
+    # A path given is used; one that is there already is not written over, and nothing is imported.
+    chosen = here / "why.csv"
+    assert main(["import", str(src), "--type", "contacts", "--bad-rows", str(chosen), "--dry-run"]) == 0
+    assert f"bad rows and why: {chosen}" in capsys.readouterr().out and "not-an-email" in chosen.read_text()
+    before = imports(crm)
+    assert main(["import", str(src), "--type", "contacts", "--bad-rows", str(chosen)]) == 2
+    err = capsys.readouterr().err
+    assert f"{chosen} is there already" in err, err
+    assert imports(crm) == before and "not-an-email" in chosen.read_text()
+
+    # A file with no bad rows leaves no report behind.
+    good = files / "good.csv"
+    good.write_text("Name,Email\nLi Wei,li@wei.com\n", encoding="utf-8")
+    assert main(["import", str(good), "--type", "contacts"]) == 0
+    assert "bad rows" not in capsys.readouterr().out
+    assert not (files / "good-bad-rows.csv").exists()
+
+
+def test_dates_that_could_be_either_are_not_guessed(
+    crm: CRM, here: Path, files: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    seed_demo(crm, "T1")
+    src = files / "deals.csv"
+    src.write_text("Deal Name,Amount,Close Date\nZeta expansion,500,03/04/2027\n", encoding="utf-8")
+    assert main(["import", str(src), "--type", "deals"]) == 2
+    err = capsys.readouterr().err
+    assert "03/04/2027 could be 4 March 2027 or 3 April 2027" in err and "--dates dmy" in err, err
+    assert "Zeta expansion" not in deals(crm)
+    # A dry run reads them month first and says how to choose.
+    assert main(["import", str(src), "--type", "deals", "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    assert "dates: 03/04/2027 could be 4 March 2027 or 3 April 2027; read month first here" in out, out
+    assert main(["import", str(src), "--type", "deals", "--dates", "dmy"]) == 0
+    assert "dates: read day first (as --dates says): 03/04/2027 is 3 April 2027" in capsys.readouterr().out
+    assert deals(crm)["Zeta expansion"].close_date == date(2027, 4, 3)
+
+    other = files / "more.csv"
+    other.write_text("Deal Name,Amount,Close Date\nGlobex more,5,03/04/2027\nHooli more,6,25/03/2027\n")
+    assert main(["import", str(other), "--type", "deals"]) == 0
+    out = capsys.readouterr().out
+    assert "dates: read day first (25/03/2027 is in the file): 03/04/2027 is 3 April 2027" in out, out
+    found = deals(crm)
+    assert (found["Globex more"].close_date, found["Hooli more"].close_date) == (
+        date(2027, 4, 3),
+        date(2027, 3, 25),
+    )
+
+
+def test_files_as_other_tools_write_them(
+    crm: CRM, here: Path, files: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    seed_demo(crm, "T1")
+    windows = files / "windows.csv"
+    windows.write_bytes(
+        "Name,Email,Company\nJosé García,jose@telefonica.es,Telefónica – España\n".encode("cp1252")
+    )
+    utf16 = files / "utf16.csv"
+    utf16.write_bytes("Name\tEmail\nJürgen Müller\tjurgen@bosch.de\n".encode("utf-16"))
+    twice = files / "twice.csv"
+    twice.write_text(
+        "Name,Email,Email,Phone\nJane Roe,jane@roe.com,jane.work@roe.com,555\n", encoding="utf-8"
+    )
+    for f in (windows, utf16, twice):
+        assert main(["import", str(f), "--type", "contacts"]) == 0, f
+    out = capsys.readouterr().out
+    assert "(cp1252, commas)" in out and "(utf-16, tabs)" in out, out
+    assert "left out: Email (column 3)" in out, out
+    with crm.sessions() as s:
+        found = {c.email: c for c in s.scalars(select(Contact))}
+        assert found["jose@telefonica.es"].name == "José García"
+        assert found["jose@telefonica.es"].company.name == "Telefónica – España"
+        assert found["jurgen@bosch.de"].name == "Jürgen Müller"
+        assert found["jane@roe.com"].phone == "555" and "jane.work@roe.com" not in found
+
+    euro = files / "euro.csv"
+    euro.write_bytes(
+        "Deal Name;Amount;Stage;Close Date\nSociété euro;1.234,56;proposal;31.03.2027\nInitech euro;12.000;lead;\n".encode(
+            "cp1252"
+        )
+    )
+    assert main(["import", str(euro), "--type", "deals"]) == 0
+    assert "(cp1252, semicolons, decimal commas)" in capsys.readouterr().out
+    found = deals(crm)
+    assert (found["Société euro"].amount, found["Société euro"].close_date) == (
+        Decimal("1234.56"),
+        date(2027, 3, 31),
+    )
+    assert found["Initech euro"].amount == Decimal("12000.00")
+
+    # A deal that closed years ago goes in as it was (a migration brings history); an owner nobody
+    # here is a bad row that says how to name one.
+    history = files / "history.csv"
+    history.write_text(
+        "Deal Name,Amount,Stage,Close Date,Owner\n"
+        "Old win,500,won,2019-01-15,Bob Martin\n"
+        "Old hope,800,proposal,2019-02-01,Bob Martin\n"
+        "Ghost deal,700,lead,2027-01-15,Zed Nobody\n",
+        encoding="utf-8",
+    )
+    assert main(["import", str(history), "--type", "deals"]) == 0
+    # An open deal whose close date is gone is brought as it is, and said: it will show as overdue.
+    out = capsys.readouterr().out
+    assert "1 open deal has a close date already past (Old hope, 1 February 2019)" in out, out
+    found = deals(crm)
+    assert found["Old hope"].close_date == date(2019, 2, 1) and found["Old hope"].closed_at is None
+    assert found["Old win"].close_date == date(2019, 1, 15) and found["Old win"].closed_at.year == 2019
+    assert "Ghost deal" not in found
+    report = (files / "history-bad-rows.csv").read_text(encoding="utf-8")
+    assert "“Zed Nobody” is not anyone in this workspace" in report, report
+
+    before = imports(crm)
+    for content, said in [
+        (b"", "This file is empty."),
+        (b"Name,Email\n", "This file has no rows under its column names (Name, Email)."),
+        (b"Hello team,\n\nNotes from yesterday: pricing, the roadmap.\n", "is a contact field I know"),
+        (b"%PDF-1.7 \x00\x01", "This file is a PDF, not a table."),
+    ]:
+        f = files / "odd.csv"
+        f.write_bytes(content)
+        assert main(["import", str(f), "--type", "contacts"]) == 1, content
+        err = capsys.readouterr().err
+        assert said in err, err
+    assert imports(crm) == before
