@@ -119,7 +119,10 @@ def scoped(title: str, pipeline: str | None) -> str:
 
 
 def _span(start: date, end: date) -> str:
-    return f"{start:%a %-d %b} – {end:%a %-d %b %Y}"
+    if start == end:
+        return f"{end:%a %-d %b %Y}"
+    first = f"{start:%a %-d %b %Y}" if start.year != end.year else f"{start:%a %-d %b}"
+    return f"{first} – {end:%a %-d %b %Y}"
 
 
 def _rate(c: Closed) -> str:

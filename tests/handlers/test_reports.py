@@ -181,3 +181,11 @@ def test_a_trend_by_month_names_each_month_with_its_whole_year_not_a_day_like_nu
     assert "Nov 26" not in shown, shown
     longer = text_of(slack.command("report won 2024-01-01 to 2026-12-31"))
     assert "Per quarter" in longer and "• Q4 2026: 3 won" in longer, longer
+
+
+def test_a_period_names_both_years_when_it_spans_two_and_one_day_once(slack: SlackHTTP) -> None:
+    _season(slack)
+    across = text_of(slack.command("report won 2025-12-01 to 2026-11-30"))
+    assert "Mon 1 Dec 2025 – Mon 30 Nov 2026" in across, across
+    one = text_of(slack.command("report won yesterday"))
+    assert "Tue 17 Nov 2026 ·" in one and "Tue 17 Nov –" not in one, one
