@@ -18,6 +18,7 @@ from bot.intents.quotas import set_quota
 from bot.intents.records import not_yet
 from bot.intents.report_charts import upload_after
 from bot.services.errors import Invalid
+from bot.services.report_subscriptions import default_period, period_days
 from bot.services.stages import words as name_words
 from bot.services.timeutil import today_in
 from bot.spec import IntentSpec, Verb
@@ -74,19 +75,24 @@ AFTER_NAME = re.compile(
 # Kinds of activity, plural as a report counts them.
 
 
-def _period(ctx: Ctx, slots: dict[str, Any], *, year: bool = False) -> tuple[date, date]:
+def _period(ctx: Ctx, slots: dict[str, Any], measure: str) -> tuple[date, date]:
     period = slots.get("period") if isinstance(slots.get("period"), dict) else None
     if period and period.get("from") and period.get("to"):
         return date.fromisoformat(period["from"]), date.fromisoformat(period["to"])
-    today = today_in(ctx.tz, ctx.now())  # no period said: this month (customers: this year) so far
-    return (today.replace(month=1, day=1) if year else today.replace(day=1)), today
+    today = today_in(ctx.tz, ctx.now())
+    if measure == "forecast":
+        # It looks ahead: the month's days gone by hold no deal still expected to close. The quarter, as a
+        # subscription to the forecast reads it.
+        return period_days(default_period(measure, "daily"), today, measure)
+    # No period said: this month (customers: this year) so far.
+    return (today.replace(month=1, day=1) if measure == "customers" else today.replace(day=1)), today
 
 
 def report(ctx: Ctx, slots: dict[str, Any]) -> Reply:
     measure = str(slots.get("measure"))
     if measure not in SERVED:
         return not_yet("report")
-    start, end = _period(ctx, slots, year=measure == "customers")
+    start, end = _period(ctx, slots, measure)
     owner = slots.get("owner")
     if measure == "quota" and not isinstance(slots.get("period"), dict):
         # "how's Bob tracking against quota?": over the period of the quotas in force today, not this
