@@ -114,6 +114,20 @@ def report(ctx: Ctx, slots: dict[str, Any]) -> Reply:
     return Reply(shown.text, blocks, after=[upload] if upload else [])
 
 
+def quota_verb(ctx: Ctx, args: str) -> Reply:
+    """Set someone's quota for a period (managers and admins). Alone, or with only a person, it shows the
+    quotas in force today and what has been won against them."""
+    words = args.split()
+    if len(words) > 1 or (words and not (MENTION.fullmatch(words[0]) or words[0].startswith("@"))):
+        return set_quota(ctx, args)
+    slots: dict[str, Any] = {"measure": "quota"}
+    if words:
+        mention = MENTION.fullmatch(words[0])
+        # A name typed after @ (not picked) is found by name, as in "/crm report quota @bob".
+        slots["owner"] = mention.group(1) if mention else words[0][1:]
+    return execute(ctx, {"intent": "report", "slots": slots})
+
+
 def pipeline_summary(ctx: Ctx, slots: dict[str, Any]) -> Reply:
     owner = slots.get("owner")
     p = ctx.crm.pipeline(ctx.actor, owner=owner)
@@ -251,11 +265,12 @@ SPECS = (
             REPORT_VERB,
             Verb(
                 "quota",
-                "quota @someone AMOUNT [CURRENCY] [Q1|this quarter|next month|2027]",
-                "Set someone's quota for a period (managers); /crm report quota shows the leaderboard.",
+                "quota [@someone AMOUNT [CURRENCY] [Q1|this quarter|next month|2027]]",
+                "Set someone's quota for a period (managers); alone or with only @someone, the quotas in force"
+                " and what is won against them (the leaderboard).",
                 "Pipeline",
-                ("quota @bob 100k USD Q1", "quota @ann €80k this quarter"),
-                run=set_quota,
+                ("quota @bob 100k USD Q1", "quota @ann €80k this quarter", "quota"),
+                run=quota_verb,
             ),
         ),
     ),
