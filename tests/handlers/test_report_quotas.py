@@ -181,7 +181,9 @@ def test_no_chart_is_promised_when_there_is_none_to_send(slack: SlackHTTP) -> No
     assert not slack.fake.calls_to("files.completeUploadExternal")
 
 
-def test_quota_with_nobody_or_only_a_person_shows_the_quotas_in_force(slack: SlackHTTP, clock: ManualClock) -> None:
+def test_quota_with_nobody_or_only_a_person_shows_the_quotas_in_force(
+    slack: SlackHTTP, clock: ManualClock
+) -> None:
     _set_quotas(slack)
     _win(slack, clock, "First", "$3000", 2)
     clock.set(datetime(2026, 11, 18, 15, 0, tzinfo=UTC))

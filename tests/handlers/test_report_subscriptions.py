@@ -294,9 +294,9 @@ def test_the_same_report_ordered_twice_for_a_channel_is_not_posted_twice(
     slack.command(f"report subscribe forecast {LEADS} weekly mon 08:30")
     again = text_of(slack.command(f"report subscribe forecast {LEADS} weekly monday 8:30am"))
     (sub,) = rows(slack, ReportSubscription)
-    assert f"<#C0LEADS01> already gets the team's forecast (this quarter), weekly on Monday at 08:30" in again, (
-        again
-    )
+    assert (
+        "<#C0LEADS01> already gets the team's forecast (this quarter), weekly on Monday at 08:30" in again
+    ), again
     assert f"#{sub.id}" in again and "will get" not in again, again
     # Another time, another report or another person's figures are other orders.
     slack.command(f"report subscribe forecast {LEADS} weekly mon 09:30")

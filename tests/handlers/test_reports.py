@@ -173,7 +173,9 @@ def test_a_rep_sees_their_own_lines_and_the_team_totals_in_every_report_and_the_
     assert "$9,000" in text_of(slack.command(f"pipeline <@{ANN_ID}>"))
 
 
-def test_a_trend_by_month_names_each_month_with_its_whole_year_not_a_day_like_number(slack: SlackHTTP) -> None:
+def test_a_trend_by_month_names_each_month_with_its_whole_year_not_a_day_like_number(
+    slack: SlackHTTP,
+) -> None:
     _season(slack)
     shown = text_of(slack.command("report won this year"))
     assert "Per month" in shown, shown
