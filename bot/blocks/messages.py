@@ -194,6 +194,15 @@ def _subscription_exists(d: Data) -> str:
     return f"<#{d['channel_id']}> already gets the summary {schedule.describe()}."
 
 
+def _report_subscription_exists(d: Data) -> str:
+    who = f"<@{d['owner']}>'s" if d["owner"] else "the team's"
+    where = f" in {d['pipeline']}" if d["pipeline"] else ""
+    return (
+        f"<#{d['channel_id']}> already gets {who} {d['measure']}{where} ({d['period']}), {d['schedule']}"
+        f" ({d['tz']}): subscription #{d['number']}. Nothing was added."
+    )
+
+
 def _example(d: Data) -> str | None:
     example = EXAMPLES.get(d["usage"])
     return f"For example: {example}" if example else None
@@ -498,6 +507,9 @@ TEMPLATES: dict[str, Template] = {
     ),
     "report_subscription.not_found": Template(
         "There is no report subscription number {ref}.", "/crm report subscriptions lists them."
+    ),
+    "report_subscription.exists": Template(
+        _report_subscription_exists, "/crm report subscriptions lists them; another time is another order."
     ),
     "report_subscription.word": Template(
         "I don't know what “{value}” means in a subscription.", REPORT_SUBSCRIBE_USAGE

@@ -119,7 +119,10 @@ def scoped(title: str, pipeline: str | None) -> str:
 
 
 def _span(start: date, end: date) -> str:
-    return f"{start:%a %-d %b} – {end:%a %-d %b %Y}"
+    if start == end:
+        return f"{end:%a %-d %b %Y}"
+    first = f"{start:%a %-d %b %Y}" if start.year != end.year else f"{start:%a %-d %b}"
+    return f"{first} – {end:%a %-d %b %Y}"
 
 
 def _rate(c: Closed) -> str:
@@ -522,11 +525,11 @@ def steps(start: date, end: date) -> list[Step]:
             label = f"{cursor - timedelta(days=cursor.weekday()):%-d %b}"
         elif days <= 731:
             nxt = (cursor.replace(day=1) + timedelta(days=32)).replace(day=1)
-            last, label = nxt - timedelta(days=1), f"{cursor:%b %y}"
+            last, label = nxt - timedelta(days=1), f"{cursor:%b %Y}"
         else:
             q = (cursor.month - 1) // 3
             nxt = date(cursor.year + (q == 3), (q * 3 + 3) % 12 + 1, 1)
-            last, label = nxt - timedelta(days=1), f"Q{q + 1} {cursor:%y}"
+            last, label = nxt - timedelta(days=1), f"Q{q + 1} {cursor:%Y}"
         last = min(last, end)
         out.append(Step(cursor, last, label))
         cursor = last + timedelta(days=1)

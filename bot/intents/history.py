@@ -14,7 +14,23 @@ from bot.dispatch import execute
 from bot.services.timeline import PEOPLE_FIELDS, Change, Entry, Timeline
 from bot.spec import IntentSpec, Verb
 
-FIELD_NAMES = {"stage_id": "stage", "company_id": "company", "contact_id": "contact", "owner_id": "owner"}
+FIELD_NAMES = {
+    "stage_id": "stage",
+    "company_id": "company",
+    "contact_id": "contact",
+    "deal_id": "deal",
+    "owner_id": "owner",
+    "assignee_id": "assignee",
+    "close_date": "close date",
+    "forecast_category": "forecast category",
+    "stale_snoozed_until": "stale alerts snoozed until",
+    "room_channel_id": "deal room",
+    "due_date": "due date",
+    "due_at": "due",
+    "done_at": "done",
+    "preferred_channel": "preferred channel",
+    "occurred_at": "when",
+}
 
 
 def _value(change: Change, value: Any, currency: str | None = None) -> str:
@@ -26,6 +42,8 @@ def _value(change: Change, value: Any, currency: str | None = None) -> str:
         return user(str(value))
     if change.field == "amount":
         return money(Decimal(str(value)), currency or "USD")
+    if change.field == "forecast_category":
+        return esc(str(value).replace("_", " "))
     return esc(str(value))
 
 
@@ -47,7 +65,10 @@ def _line(entry: Entry, tz: str, currency: str | None) -> str:
     if entry.what == "changed" and entry.because is not None:
         # A lifecycle the bot moved, because of what this person did to a deal.
         title, how = entry.because
-        parts = [f"{c.field} {_value(c, c.before)} → {_value(c, c.after)}" for c in entry.changes]
+        parts = [
+            f"{FIELD_NAMES.get(c.field, c.field)} {_value(c, c.before)} → {_value(c, c.after)}"
+            for c in entry.changes
+        ]
         return f"{at} · 🤖 moved {'; '.join(parts)} as {esc(title)} was {how} by {who}"
     if entry.what == "changed":
         if len(entry.changes) == 1 and entry.changes[0].field == "stage_id":

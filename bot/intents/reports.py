@@ -18,6 +18,7 @@ from bot.intents.quotas import set_quota
 from bot.intents.records import not_yet
 from bot.intents.report_charts import upload_after
 from bot.services.errors import Invalid
+from bot.services.report_subscriptions import default_period, period_days
 from bot.services.stages import words as name_words
 from bot.services.timeutil import today_in
 from bot.spec import IntentSpec, Verb
@@ -74,19 +75,24 @@ AFTER_NAME = re.compile(
 # Kinds of activity, plural as a report counts them.
 
 
-def _period(ctx: Ctx, slots: dict[str, Any], *, year: bool = False) -> tuple[date, date]:
+def _period(ctx: Ctx, slots: dict[str, Any], measure: str) -> tuple[date, date]:
     period = slots.get("period") if isinstance(slots.get("period"), dict) else None
     if period and period.get("from") and period.get("to"):
         return date.fromisoformat(period["from"]), date.fromisoformat(period["to"])
-    today = today_in(ctx.tz, ctx.now())  # no period said: this month (customers: this year) so far
-    return (today.replace(month=1, day=1) if year else today.replace(day=1)), today
+    today = today_in(ctx.tz, ctx.now())
+    if measure == "forecast":
+        # It looks ahead: the month's days gone by hold no deal still expected to close. The quarter, as a
+        # subscription to the forecast reads it.
+        return period_days(default_period(measure, "daily"), today, measure)
+    # No period said: this month (customers: this year) so far.
+    return (today.replace(month=1, day=1) if measure == "customers" else today.replace(day=1)), today
 
 
 def report(ctx: Ctx, slots: dict[str, Any]) -> Reply:
     measure = str(slots.get("measure"))
     if measure not in SERVED:
         return not_yet("report")
-    start, end = _period(ctx, slots, year=measure == "customers")
+    start, end = _period(ctx, slots, measure)
     owner = slots.get("owner")
     if measure == "quota" and not isinstance(slots.get("period"), dict):
         # "how's Bob tracking against quota?": over the period of the quotas in force today, not this
@@ -106,6 +112,20 @@ def report(ctx: Ctx, slots: dict[str, Any]) -> Reply:
     if upload is not None and not ctx.share:
         blocks.append(context("📈 The chart is in your DM with me."))
     return Reply(shown.text, blocks, after=[upload] if upload else [])
+
+
+def quota_verb(ctx: Ctx, args: str) -> Reply:
+    """Set someone's quota for a period (managers and admins). Alone, or with only a person, it shows the
+    quotas in force today and what has been won against them."""
+    words = args.split()
+    if len(words) > 1 or (words and not (MENTION.fullmatch(words[0]) or words[0].startswith("@"))):
+        return set_quota(ctx, args)
+    slots: dict[str, Any] = {"measure": "quota"}
+    if words:
+        mention = MENTION.fullmatch(words[0])
+        # A name typed after @ (not picked) is found by name, as in "/crm report quota @bob".
+        slots["owner"] = mention.group(1) if mention else words[0][1:]
+    return execute(ctx, {"intent": "report", "slots": slots})
 
 
 def pipeline_summary(ctx: Ctx, slots: dict[str, Any]) -> Reply:
@@ -245,11 +265,12 @@ SPECS = (
             REPORT_VERB,
             Verb(
                 "quota",
-                "quota @someone AMOUNT [CURRENCY] [Q1|this quarter|next month|2027]",
-                "Set someone's quota for a period (managers); /crm report quota shows the leaderboard.",
+                "quota [@someone AMOUNT [CURRENCY] [Q1|this quarter|next month|2027]]",
+                "Set someone's quota for a period (managers); alone or with only @someone, the quotas in force"
+                " and what is won against them (the leaderboard).",
                 "Pipeline",
-                ("quota @bob 100k USD Q1", "quota @ann €80k this quarter"),
-                run=set_quota,
+                ("quota @bob 100k USD Q1", "quota @ann €80k this quarter", "quota"),
+                run=quota_verb,
             ),
         ),
     ),

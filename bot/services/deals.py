@@ -421,8 +421,12 @@ class Deals(Service):
             if tags is not None:
                 deal.tags = fields.tags(tags)
             customfields.apply(edit.session, "deal", deal, custom or {})
-            deal.last_activity_at = now
-            deal.stale_alerted_at = None
+            edit.session.flush()
+            if edit.changes():
+                # Only a real change is activity: a change to what the deal already says would
+                # otherwise leave an op behind for the next undo to take back instead of the last one.
+                deal.last_activity_at = now
+                deal.stale_alerted_at = None
             # Written first, then reloaded so the view shows the stage, company and contact it now
             # points at.
             edit.session.flush()

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.services import policy
 from bot.services.base import Actor, ServiceBase
-from bot.services.errors import Invalid, NotFound
+from bot.services.errors import Conflict, Invalid, NotFound
 from bot.services.reports import check_pipeline_measure
 from bot.services.stages import find_pipeline
 from bot.services.subscriptions import WEEKDAYS, parse_channel, parse_time, parse_weekday
@@ -282,6 +282,39 @@ def view(
     )
 
 
+def _refuse_repeat(
+    s: Session, channel_id: str, order: ReportOrder, owner: User | None, pipeline: Pipeline | None, tz: str
+) -> None:
+    """The same report ordered again for the same channel and time would be posted there twice."""
+    same = s.scalar(
+        select(ReportSubscription).where(
+            ReportSubscription.channel_id == channel_id,
+            ReportSubscription.measure == order.measure,
+            ReportSubscription.owner_id == owner.id if owner else ReportSubscription.owner_id.is_(None),
+            ReportSubscription.pipeline_id == pipeline.id
+            if pipeline
+            else ReportSubscription.pipeline_id.is_(None),
+            ReportSubscription.period == order.period,
+            ReportSubscription.frequency == order.frequency,
+            ReportSubscription.time_local == order.time_local,
+            ReportSubscription.tz == tz,
+        )
+    )
+    if same is None or weekdays_of(same) != tuple(order.weekdays):
+        return
+    raise Conflict(
+        "report_subscription.exists",
+        channel_id=channel_id,
+        number=same.id,
+        owner=owner.slack_id if owner else None,
+        measure=MEASURE_NAMES[order.measure],
+        pipeline=pipeline.name if pipeline else None,
+        period=PERIOD_NAMES[order.period],
+        schedule=view(same, None).schedule(),
+        tz=tz,
+    )
+
+
 class ReportSubscriptions(ServiceBase):
     def __init__(self, sessions: sessionmaker[Session], clock: Callable[[], datetime] | None = None) -> None:
         super().__init__(sessions)
@@ -314,6 +347,7 @@ class ReportSubscriptions(ServiceBase):
                 # The team's figures or a teammate's, posted where others read them.
                 policy.require(s, actor, "report subscriptions")
             tz = order.tz or actor.tz
+            _refuse_repeat(s, channel_id, order, owner, pipeline, tz)
             sub = ReportSubscription(
                 workspace_id=actor.workspace_id,
                 channel_id=channel_id,

@@ -54,3 +54,13 @@ def test_a_long_history_pages_with_older(slack: SlackHTTP) -> None:
     assert "1–15 of 19" in shown and "amount $18,000 → $19,000" in shown, shown
     older = text_of(slack.press(first, "Older"))
     assert "16–19 of 19" in older and "added it" in older, older
+
+
+def test_history_names_fields_in_words_not_column_names(slack: SlackHTTP) -> None:
+    slack.command("deal add Globex pilot 15k closing 2026-12-26")
+    slack.command("deal close Globex pilot 2027-01-05")
+    slack.command("deal category Globex pilot commit")
+    shown = text_of(slack.command("history Globex pilot"))
+    assert "close date 2026-12-26 → 2027-01-05" in shown, shown
+    assert "forecast category" in shown, shown
+    assert "_date" not in shown and "_category" not in shown, shown

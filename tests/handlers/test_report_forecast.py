@@ -114,3 +114,15 @@ def test_last_periods_forecast_as_it_began_against_what_was_won(slack: SlackHTTP
         " won 2 deals · $23,000, 1 of them forecast"
     )
     assert "*Last period* (Thu 1 Oct – Thu 31 Dec 2026, so far)" in shown and expected in shown, shown
+
+
+def test_a_forecast_asked_without_a_period_looks_over_the_quarter_not_the_days_gone(
+    slack: SlackHTTP,
+) -> None:
+    slack.command("help")
+    _at(slack, datetime(2026, 11, 18, 15, 0, tzinfo=UTC))
+    slack.command("deal add Acme renewal $10k close 2026-12-15")
+    slack.command("deal move Acme renewal proposal")
+    shown = text_of(slack.command("report forecast"))
+    assert "Thu 1 Oct – Thu 31 Dec 2026" in shown, shown
+    assert "1 deal · $10,000* expected to close, *$6,000* weighted" in shown, shown

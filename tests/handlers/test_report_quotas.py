@@ -179,3 +179,25 @@ def test_no_chart_is_promised_when_there_is_none_to_send(slack: SlackHTTP) -> No
     assert "chart" not in said.lower(), said
     slack.settle()
     assert not slack.fake.calls_to("files.completeUploadExternal")
+
+
+def test_quota_with_nobody_or_only_a_person_shows_the_quotas_in_force(
+    slack: SlackHTTP, clock: ManualClock
+) -> None:
+    _set_quotas(slack)
+    _win(slack, clock, "First", "$3000", 2)
+    clock.set(datetime(2026, 11, 18, 15, 0, tzinfo=UTC))
+    board = text_of(slack.command("quota"))
+    assert "Whose quota" not in board, board
+    assert f"1. <@{BOB}>: $3,000 of $10,000 (30%)" in board and f"2. <@{ANN}>: $0 of $20,000" in board, board
+    assert "1 Oct" in board and "31 Dec 2026" in board, board
+    bobs = text_of(slack.command(f"quota <@{BOB}>"))
+    assert f"<@{BOB}>: $3,000 of $10,000 (30%)" in bobs and f"<@{ANN}>:" not in bobs, bobs
+    typed = text_of(slack.command("quota @bob"))
+    assert f"<@{BOB}>: $3,000 of $10,000" in typed, typed
+    # A rep reads their own, and the team's totals; a teammate's is refused as in any report.
+    mine = text_of(slack.command("quota", user=BOB))
+    assert f"<@{BOB}>: $3,000 of $10,000" in mine and f"<@{ANN}>:" not in mine, mine
+    refused = text_of(slack.command(f"quota <@{ANN}>", user=BOB))
+    assert "manager" in refused and "$20,000" not in refused, refused
+    assert count(slack, Quota) == 2

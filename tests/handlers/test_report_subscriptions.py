@@ -285,3 +285,26 @@ def test_a_subscriber_who_is_a_rep_now_gets_a_refusal_posted_not_the_team_figure
     text = text_of(post)
     assert "I could not post this report" in text and "Only a manager or an admin" in text, text
     assert "deals won" not in text, text
+
+
+def test_the_same_report_ordered_twice_for_a_channel_is_not_posted_twice(
+    slack: SlackHTTP, clock: ManualClock, scheduler: Scheduler
+) -> None:
+    _people(slack)
+    slack.command(f"report subscribe forecast {LEADS} weekly mon 08:30")
+    again = text_of(slack.command(f"report subscribe forecast {LEADS} weekly monday 8:30am"))
+    (sub,) = rows(slack, ReportSubscription)
+    assert (
+        "<#C0LEADS01> already gets the team's forecast (this quarter), weekly on Monday at 08:30" in again
+    ), again
+    assert f"#{sub.id}" in again and "will get" not in again, again
+    # Another time, another report or another person's figures are other orders.
+    slack.command(f"report subscribe forecast {LEADS} weekly mon 09:30")
+    slack.command(f"report subscribe funnel {LEADS} weekly mon 08:30")
+    slack.command(f"report subscribe forecast {LEADS} weekly mon 08:30 mine")
+    assert len(rows(slack, ReportSubscription)) == 4
+    # Monday 23 November 08:30 in New York: one forecast at 08:30, not two.
+    clock.set(datetime(2026, 11, 23, 13, 30, tzinfo=UTC))
+    scheduler.tick()
+    forecasts = [p for p in _posts(slack, "C0LEADS01") if "The team's forecast" in text_of(p)]
+    assert len(forecasts) == 1, [text_of(p) for p in forecasts]

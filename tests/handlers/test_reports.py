@@ -171,3 +171,23 @@ def test_a_rep_sees_their_own_lines_and_the_team_totals_in_every_report_and_the_
     # Managers and admins see everyone's.
     assert ANN_ID in text_of(slack.command("report won this month"))
     assert "$9,000" in text_of(slack.command(f"pipeline <@{ANN_ID}>"))
+
+
+def test_a_trend_by_month_names_each_month_with_its_whole_year_not_a_day_like_number(
+    slack: SlackHTTP,
+) -> None:
+    _season(slack)
+    shown = text_of(slack.command("report won this year"))
+    assert "Per month" in shown, shown
+    assert "• Oct 2026: 1 won · $7,000" in shown and "• Nov 2026: 2 won" in shown, shown
+    assert "Nov 26" not in shown, shown
+    longer = text_of(slack.command("report won 2024-01-01 to 2026-12-31"))
+    assert "Per quarter" in longer and "• Q4 2026: 3 won" in longer, longer
+
+
+def test_a_period_names_both_years_when_it_spans_two_and_one_day_once(slack: SlackHTTP) -> None:
+    _season(slack)
+    across = text_of(slack.command("report won 2025-12-01 to 2026-11-30"))
+    assert "Mon 1 Dec 2025 – Mon 30 Nov 2026" in across, across
+    one = text_of(slack.command("report won yesterday"))
+    assert "Tue 17 Nov 2026 ·" in one and "Tue 17 Nov –" not in one, one

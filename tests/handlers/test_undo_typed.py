@@ -93,3 +93,17 @@ def test_undo_of_a_delete_says_what_came_back(slack: SlackHTTP) -> None:
     answer = text_of(slack.press(deleted, "Undo"))
     assert "restored contact Jane Doe" in answer, answer
     assert [c.name for c in rows(slack, Contact)] == ["Jane Doe"]
+
+
+def test_a_deal_change_that_changed_nothing_is_not_what_undo_takes_back(slack: SlackHTTP) -> None:
+    slack.command("deal add Globex pilot 15k closing 2026-12-26")
+    slack.command("deal close Globex pilot 2027-01-05")
+    slack.services.clock.advance(timedelta(minutes=1))  # type: ignore[attr-defined]
+    same = text_of(slack.command("deal move Globex pilot to lead"))
+    assert "nothing changed" in same, same
+    answer = text_of(slack.command("undo"))
+    assert "expected close date back to 2026-12-26" in answer, answer
+    (deal,) = rows(slack, Deal)
+    assert deal.close_date.isoformat() == "2026-12-26"
+    history = text_of(slack.command("history Globex pilot"))
+    assert "undid a change" in history and history.count("undid") == 1, history
