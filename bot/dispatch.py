@@ -434,6 +434,10 @@ _PLAIN_WORDS = (
     "all any some from into as up out now today tomorrow"
 )
 _PLAIN = frozenset(_PLAIN_WORDS.split())
+# Words that name a report rather than the pipeline as it stands.
+_REPORT_WORDS = frozenset(
+    "forecast funnel quota velocity leaderboard nps csat satisfaction retention win rate cycle".split()
+)
 
 
 def closest_command(text: str) -> Any:
@@ -445,6 +449,8 @@ def closest_command(text: str) -> Any:
         words.add("list")  # "show me contacts where …" asks for a list, not to add one
     if words & {"every", "each", "daily", "weekly", "monthly"}:
         words.add("subscribe")
+        if words & _REPORT_WORDS:
+            words.add("report")  # "the weekly forecast": a report's standing order, not the pipeline summary's
     best, score = None, 0
     for cmd in commands():
         name = set(re.findall(r"[a-z]+", cmd.name.lower())) - _PLAIN

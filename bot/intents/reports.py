@@ -264,6 +264,15 @@ SPECS = (
         verbs=(
             REPORT_VERB,
             Verb(
+                "forecast",
+                "forecast [PERIOD] [@someone|mine] [pipeline NAME]",
+                "The forecast report: open deals by expected close, weighted by stage (this quarter unless"
+                " a period is named); the same as /crm report forecast.",
+                "Pipeline",
+                ("forecast", "forecast Q1 mine"),
+                run=lambda ctx, args: report_verb(ctx, f"forecast {args}"),
+            ),
+            Verb(
                 "quota",
                 "quota [@someone AMOUNT [CURRENCY] [Q1|this quarter|next month|2027]]",
                 "Set someone's quota for a period (managers); alone or with only @someone, the quotas in force"

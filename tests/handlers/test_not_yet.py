@@ -113,3 +113,11 @@ def test_a_question_about_deals_read_as_a_contact_search_says_what_cannot_be_don
     made = [b for b in buttons(reply) if "Create contact" in json.dumps(b.get("text"))]
     assert made and all(b.get("style") != "primary" for b in made), made
     assert count(slack, Contact) == 0 and count(slack, Company) == 0
+
+
+def test_a_report_asked_for_on_a_schedule_points_at_the_report_subscription(slack: SlackHTTP) -> None:
+    # Naming a report ("the weekly forecast") says which standing order is meant: the report's, not the
+    # pipeline summary's.
+    reply = slack.dm("send the weekly forecast to #sales-leads every Monday at 8:30")
+    said = text_of(reply)
+    assert "closest command is `/crm report subscribe" in said, said

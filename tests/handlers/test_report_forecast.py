@@ -126,3 +126,16 @@ def test_a_forecast_asked_without_a_period_looks_over_the_quarter_not_the_days_g
     shown = text_of(slack.command("report forecast"))
     assert "Thu 1 Oct – Thu 31 Dec 2026" in shown, shown
     assert "1 deal · $10,000* expected to close, *$6,000* weighted" in shown, shown
+
+
+def test_crm_forecast_is_the_forecast_report_not_the_pipeline(slack: SlackHTTP) -> None:
+    # The manager's first try: `/crm forecast` answers with the forecast.
+    slack.command("help")
+    _at(slack, datetime(2026, 11, 18, 15, 0, tzinfo=UTC))
+    slack.command("deal add Acme renewal $10k close 2026-12-15")
+    slack.command("deal move Acme renewal proposal")
+    for reply in (slack.command("forecast"), slack.command("forecast Q1 mine")):
+        shown = text_of(reply)
+        assert "weighted" in shown, shown
+    shown = text_of(slack.command("forecast"))
+    assert "1 deal · $10,000* expected to close, *$6,000* weighted" in shown, shown
