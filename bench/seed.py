@@ -12,7 +12,6 @@ operations would take hours and measure nothing we care about here.
 from __future__ import annotations
 
 import argparse
-import io
 import json
 import pickle
 import random
@@ -188,11 +187,28 @@ def _tsv(value: object) -> str:
 
 def _copy(engine: Engine, table: Table, columns: Sequence[str], rows: Iterator[tuple[object, ...]]) -> None:
     """COPY rows into a PostgreSQL table; the text format, written in large chunks."""
+
+    def lines() -> Iterator[str]:
+        buf: list[str] = []
+        for row in rows:
+            buf.append("\t".join(map(_tsv, row)))
+            if len(buf) >= 50_000:
+                yield "\n".join(buf) + "\n"
+                buf = []
+        if buf:
+            yield "\n".join(buf) + "\n"
+
+    _copy_text(engine, table, columns, lines())
+
+
+def _copy_text(engine: Engine, table: Table, columns: Sequence[str], text_blocks: Iterator[str]) -> None:
+    """COPY ready-made text (whole lines in COPY's text format) into a PostgreSQL table."""
     raw = engine.raw_connection()
     try:
         cur = raw.cursor()
         # Building the secondary indexes once after the load is several times faster than updating
-        # them row by row; all in one transaction, so a failure leaves them as they were.
+        # them row by row; all in one transaction, so a failure leaves them as they were. Unique
+        # constraints too, unless a foreign key leans on their index.
         cur.execute(
             "SELECT i.indexname, i.indexdef FROM pg_indexes i WHERE i.tablename = %s "
             "AND i.schemaname = current_schema() AND NOT EXISTS (SELECT 1 FROM pg_constraint c "
@@ -200,25 +216,38 @@ def _copy(engine: Engine, table: Table, columns: Sequence[str], rows: Iterator[t
             (table.name,),
         )
         indexes = cur.fetchall()
+        cur.execute(
+            "SELECT c.conname, pg_get_constraintdef(c.oid) FROM pg_constraint c WHERE c.contype = 'u' "
+            "AND c.conrelid = %s::regclass AND NOT EXISTS (SELECT 1 FROM pg_constraint f "
+            "WHERE f.contype = 'f' AND f.conindid = c.conindid)",
+            (f'"{table.name}"',),
+        )
+        uniques = cur.fetchall()
         for name, _definition in indexes:
             cur.execute(f'DROP INDEX "{name}"')
+        for name, _definition in uniques:
+            cur.execute(f'ALTER TABLE "{table.name}" DROP CONSTRAINT "{name}"')
         cur.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
         if cur.fetchone()[0]:
             # The rows are consistent by construction; a superuser may skip the per-row FK checks.
             cur.execute("SET LOCAL session_replication_role = replica")
         stmt = f'COPY "{table.name}" ({", ".join(columns)}) FROM STDIN'
         with cur.copy(stmt) as copy:  # type: ignore[attr-defined]
-            buf = io.StringIO()
-            for n, row in enumerate(rows, 1):
-                buf.write("\t".join(map(_tsv, row)))
-                buf.write("\n")
-                if n % 50_000 == 0:
-                    copy.write(buf.getvalue())
-                    buf = io.StringIO()
-            copy.write(buf.getvalue())
+            pending: list[str] = []
+            size = 0
+            for block in text_blocks:
+                pending.append(block)
+                size += len(block)
+                if size >= 4 << 20:
+                    copy.write("".join(pending))
+                    pending, size = [], 0
+            if pending:
+                copy.write("".join(pending))
         cur.execute("SET LOCAL maintenance_work_mem = '256MB'")
         for _name, definition in indexes:
             cur.execute(definition)
+        for name, definition in uniques:
+            cur.execute(f'ALTER TABLE "{table.name}" ADD CONSTRAINT "{name}" {definition}')
         raw.commit()
     finally:
         raw.close()
@@ -228,22 +257,40 @@ def _sqlite_fast_insert(
     engine: Engine, table: Table, columns: Sequence[str], rows: Iterator[tuple[object, ...]]
 ) -> None:
     """SQLite: the DB-API executemany with ready-made values (naive UTC datetimes as text, as the
-    column type stores them), one transaction per 100k rows."""
+    column type stores them), one transaction per 100k rows; the table's own indexes made again
+    after the load, as on PostgreSQL (millions of rows in time order scattered inserts over them)."""
     sql = f'INSERT INTO "{table.name}" ({", ".join(columns)}) VALUES ({", ".join("?" for _ in columns)})'
     raw = engine.raw_connection()
     try:
         cur = raw.cursor()
-        batch: list[tuple[object, ...]] = []
-        for row in rows:
-            batch.append(row)
-            if len(batch) >= 100_000:
+        cur.execute("PRAGMA cache_size = -262144")
+        indexes = cur.execute(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL",
+            (table.name,),
+        ).fetchall()
+        cur.execute("BEGIN")
+        for name, _definition in indexes:
+            cur.execute(f'DROP INDEX "{name}"')
+        cur.execute("COMMIT")
+        try:
+            batch: list[tuple[object, ...]] = []
+            for row in rows:
+                batch.append(row)
+                if len(batch) >= 100_000:
+                    cur.execute("BEGIN")
+                    cur.executemany(sql, batch)
+                    cur.execute("COMMIT")
+                    batch.clear()
+            if batch:
                 cur.execute("BEGIN")
                 cur.executemany(sql, batch)
                 cur.execute("COMMIT")
-                batch.clear()
-        if batch:
+        finally:
+            if raw.in_transaction:  # type: ignore[attr-defined]
+                cur.execute("ROLLBACK")
             cur.execute("BEGIN")
-            cur.executemany(sql, batch)
+            for _name, definition in indexes:
+                cur.execute(definition)
             cur.execute("COMMIT")
     finally:
         raw.close()
@@ -664,7 +711,8 @@ def _path(r: random.Random, key: str) -> list[str]:
 
 class _Audit:
     """Audit rows as the services write them: a deal's full snapshot when it was made, then each change
-    as the columns it changed, before and after."""
+    as the columns it changed, before and after. On PostgreSQL each row is made as its COPY line at once
+    (ten million rows of per-value conversion took most of the Python time); on SQLite as a tuple."""
 
     def __init__(
         self, ws_id: int, pg: bool, stage_ids: dict[str, int], first_event: int, now: datetime
@@ -672,42 +720,39 @@ class _Audit:
         self.ws_id, self.pg, self.stage_ids, self.n, self.now = ws_id, pg, stage_ids, first_event, now
         self.won, self.lost = stage_ids["won"], stage_ids["lost"]
 
-    def row(self, deal_id: int, actor: Any, action: str, before: str, after: str, at: datetime) -> tuple:
-        self.n += 1
-        at_v: object = at if self.pg else _sqlite_dt(at)
-        op = f"00000000-0000-4000-8000-{self.n:012x}"
-        return (self.n, self.ws_id, op, actor, "deal", deal_id, action, before, after, at_v, None)
+    def row(
+        self, deal_id: int, actor: Any, action: str, before: str | None, after: str, at: _Stamp
+    ) -> tuple[int, str, object]:
+        """The row, with its id and op id (for the stage history)."""
+        self.n = n = self.n + 1
+        op = f"00000000-0000-4000-8000-{n:012x}"
+        if self.pg:
+            line = (
+                f"{n}\t{self.ws_id}\t{op}\t{_null(actor)}\tdeal\t{deal_id}\t{action}\t"
+                f"{_null(before)}\t{after}\t{at[1]}\t\\N\n"
+            )
+            return n, op, line
+        return n, op, (n, self.ws_id, op, actor, "deal", deal_id, action, before, after, at[1], None)
 
-    def create(self, d: Any, stage_id: int, amount: str | None, close: str | None, at: datetime) -> tuple:
-        made = _iso(at)
-        after = {
-            "workspace_id": self.ws_id,
-            "title": d.title,
-            "company_id": d.company_id,
-            "contact_id": d.contact_id,
-            "amount": amount,
-            "currency": d.currency,
-            "stage_id": stage_id,
-            "owner_id": d.owner_id,
-            "room_channel_id": None,
-            "close_date": close,
-            "closed_at": None,
-            "closed_by_id": None,
-            "stage_changed_at": made,
-            "last_activity_at": made,
-            "stale_alerted_at": None,
-            "stale_snoozed_until": None,
-            "tags": [],
-            "custom": {},
-            "forecast_category": d.forecast_category,
-            "created_at": made,
-            "deleted_at": None,
-            "deleted_by_id": None,
-        }
-        return self.row(d.id, d.owner_id, "create", None, json.dumps(after), at)  # type: ignore[arg-type]
+    def create(self, d: Any, stage_id: int, amount: str | None, close: str | None, at: _Stamp) -> tuple:
+        made = at[0]
+        # The text json.dumps gave for the full snapshot, written out: only the title needs quoting.
+        after = (
+            f'{{"workspace_id": {self.ws_id}, "title": {json.dumps(d.title)}, '
+            f'"company_id": {_json(d.company_id)}, "contact_id": {_json(d.contact_id)}, '
+            f'"amount": {_json(amount)}, "currency": {_json(d.currency)}, "stage_id": {stage_id}, '
+            f'"owner_id": {_json(d.owner_id)}, "room_channel_id": null, "close_date": {_json(close)}, '
+            f'"closed_at": null, "closed_by_id": null, "stage_changed_at": "{made}", '
+            f'"last_activity_at": "{made}", "stale_alerted_at": null, "stale_snoozed_until": null, '
+            f'"tags": [], "custom": {{}}, "forecast_category": {_json(d.forecast_category)}, '
+            f'"created_at": "{made}", "deleted_at": null, "deleted_by_id": null}}'
+        )
+        if self.pg and "\\" in after:
+            after = after.replace("\\", "\\\\")  # COPY's text format reads a backslash as an escape
+        return self.row(d.id, d.owner_id, "create", None, after, at)
 
-    def move(self, d: Any, old: int, new: int, since: datetime, at: datetime) -> tuple:
-        was, now = _iso(since), _iso(at)
+    def move(self, d: Any, old: int, new: int, since: _Stamp, at: _Stamp) -> tuple:
+        was, now = since[0], at[0]
         before = f'{{"stage_id": {old}, "stage_changed_at": "{was}", "last_activity_at": "{was}"'
         after = f'{{"stage_id": {new}, "stage_changed_at": "{now}", "last_activity_at": "{now}"'
         if new in (self.won, self.lost):
@@ -715,19 +760,50 @@ class _Audit:
             after += f', "closed_at": "{now}", "closed_by_id": {d.owner_id or "null"}'
         return self.row(d.id, d.owner_id, "update", before + "}", after + "}", at)
 
-    def edit(self, d: Any, key: str, old: str | None, new: str | None, at: datetime) -> tuple:
-        def text(v: str | None) -> str:
-            return "null" if v is None else f'"{v}"'
-
+    def edit(self, d: Any, key: str, old: str | None, new: str | None, at: _Stamp) -> tuple:
         return self.row(
-            d.id, d.owner_id, "update", f'{{"{key}": {text(old)}}}', f'{{"{key}": {text(new)}}}', at
+            d.id, d.owner_id, "update", f'{{"{key}": {_json(old)}}}', f'{{"{key}": {_json(new)}}}', at
         )
 
 
-def _deal_events(a: _Audit, r: random.Random, d: Any, keys: dict[int, str], extra: int) -> list[tuple]:
+_Stamp = tuple[str, str]
+
+
+def _stamper(pg: bool) -> Any:
+    """An instant (aware, UTC) as its ISO text for JSON and as its column takes it: the same text on
+    PostgreSQL, SQLAlchemy's naive microsecond text on SQLite (what ``_sqlite_dt`` gives, faster)."""
+    if pg:
+
+        def stamp(at: datetime) -> _Stamp:
+            iso = at.isoformat()
+            return iso, iso
+
+    else:
+
+        def stamp(at: datetime) -> _Stamp:
+            return at.isoformat(), at.isoformat(" ", "microseconds")[:26]
+
+    return stamp
+
+
+def _null(value: object) -> object:
+    return "\\N" if value is None else value
+
+
+def _json(value: object) -> str:
+    if value is None:
+        return "null"
+    return f'"{value}"' if isinstance(value, str) else str(value)
+
+
+def _deal_events(
+    a: _Audit, r: random.Random, d: Any, keys: dict[int, str], extra: int, stages: list[object]
+) -> list[object]:
     """One deal's events: made in the first stage of its path, moved along it (the last move when its
-    stage changed), its amount and expected close date edited ``extra`` times in between."""
-    made, moved = _aware(d.created_at), _aware(d.stage_changed_at)
+    stage changed), its amount and expected close date edited ``extra`` times in between. Its stage
+    history (as bot/services/stage_history.py writes it with each change: a row per event, what the
+    deal stood at after it, until the next one) goes onto ``stages`` as it is made."""
+    made, moved = _aware(d.created_at).astimezone(UTC), _aware(d.stage_changed_at).astimezone(UTC)
     moved = max(moved, made + timedelta(seconds=len(keys)))
     path = [a.stage_ids[k] for k in _path(r, keys[d.stage_id])]
     amount = None if d.amount is None else f"{Decimal(d.amount):.2f}"
@@ -744,7 +820,6 @@ def _deal_events(a: _Audit, r: random.Random, d: Any, keys: dict[int, str], extr
             shifted = date.fromisoformat(closes[0]) - timedelta(days=r.randrange(-30, 60))
             closes.insert(0, shifted.isoformat())
             edits.append("close_date")
-    rows = [a.create(d, path[0], amounts[0], closes[0], made)]
     events: list[tuple[datetime, int, Any]] = []
     if len(path) > 1:
         events += [
@@ -754,18 +829,88 @@ def _deal_events(a: _Audit, r: random.Random, d: Any, keys: dict[int, str], extr
         until = max(made + timedelta(seconds=1), min(moved + timedelta(days=30), a.now))
         events += [(at, 1, key) for at, key in zip(_moments(r, made, until, len(edits)), edits, strict=True)]
     events.sort(key=lambda e: (e[0], e[1]))
-    stage, since, ai, ci = path[0], made, 0, 0
-    for at, kind, what in events:
+
+    # Each instant written out once, as JSON holds it and as the column takes it.
+    stamp = _stamper(a.pg)
+    made_at = stamp(made)
+    history = _StageHistory(a, d, made_at, stages)
+    stage, since, ai, ci = path[0], made_at, 0, 0
+    rows = [
+        history.add(a.create(d, stage, amounts[0], closes[0], made_at), made_at, stage, amounts[0], closes[0])
+    ]
+    for when, kind, what in events:
+        at = stamp(when)
         if kind == 0:
-            rows.append(a.move(d, stage, what, since, at))
+            row = a.move(d, stage, what, since, at)
             stage, since = what, at
         elif what == "amount":
-            rows.append(a.edit(d, "amount", amounts[ai], amounts[ai + 1], at))
+            row = a.edit(d, "amount", amounts[ai], amounts[ai + 1], at)
             ai += 1
         else:
-            rows.append(a.edit(d, "close_date", closes[ci], closes[ci + 1], at))
+            row = a.edit(d, "close_date", closes[ci], closes[ci + 1], at)
             ci += 1
+        rows.append(history.add(row, at, stage, amounts[ai], closes[ci]))
+    history.close()
     return rows
+
+
+class _StageHistory:
+    """One deal's rows of deal_stage_changes, folded from its events as they are made: each row is
+    written out once the next event gives it its end."""
+
+    def __init__(self, a: _Audit, d: Any, made: _Stamp, out: list[object]) -> None:
+        self.pg, self.ws_id, self.d, self.made, self.out = a.pg, a.ws_id, d, made[1], out
+        self.stage: int | None = None
+        self.entered: str | None = None
+        self.pending: list[Any] | None = None
+
+    def add(
+        self, event: tuple[int, str, object], stamp: _Stamp, stage: int, amount: str | None, close: str | None
+    ) -> object:
+        moved = self.stage != stage
+        at = stamp[1]
+        if self.pending is not None:
+            self.pending[7] = at
+            self._emit(self.pending)
+        self.pending = [
+            self.ws_id,
+            self.d.id,
+            event[1],
+            event[0],
+            self.d.owner_id,
+            at,
+            # The first row holds from when the deal was made (its create event's own instant).
+            self.made if self.stage is None else at,
+            None,
+            self.stage,
+            self.entered if moved else None,
+            stage,
+            at if moved or self.entered is None else self.entered,
+            amount,
+            self.d.currency,
+            close,
+            self.made,
+        ]
+        if moved:
+            self.stage, self.entered = stage, at
+        return event[2]
+
+    def close(self) -> None:
+        if self.pending is not None:
+            self._emit(self.pending)
+            self.pending = None
+
+    def _emit(self, row: list[Any]) -> None:
+        if self.pg:
+            ws, deal, op, event, actor, at, valid_from, until, was, was_entered, stage, entered = row[:12]
+            amount, currency, close, made = row[12:]
+            self.out.append(
+                f"{ws}\t{deal}\t{op}\t{event}\t{_null(actor)}\t{at}\t{valid_from}\t{_null(until)}\t"
+                f"{_null(was)}\t{_null(was_entered)}\t{stage}\t{entered}\t{_null(amount)}\t{currency}\t"
+                f"{_null(close)}\t{made}\n"
+            )
+        else:
+            self.out.append(tuple(row))
 
 
 def _audit_history(
@@ -779,34 +924,47 @@ def _audit_history(
 ) -> None:
     """The deals' audit events, and each deal's stage history folded from them as they are made (what
     the services write with each change: deal_stage_changes), kept on disk until the events are in."""
-    bulk = _copy if pg else _sqlite_fast_insert
     with tempfile.TemporaryFile() as staged:
 
-        def audit_rows() -> Iterator[tuple[object, ...]]:
+        def audit_rows() -> Iterator[Any]:
             r = rng
             for chunk in _deal_chunks(engine, ws_id):
-                folded: list[tuple[object, ...]] = []
+                folded: list[object] = []
+                events: list[object] = []
                 for d in chunk:
                     moves = len(_path(random.Random(d.id), keys[d.stage_id]))
                     spare = max(0.0, per_deal - moves)
                     extra = int(spare) + (r.random() < spare - int(spare))
-                    events = _deal_events(audit, r, d, keys, extra)
-                    folded += _stage_rows(ws_id, d, events, pg)
+                    events += _deal_events(audit, r, d, keys, extra, folded)
+                if pg:
+                    staged.write("".join(folded).encode())  # type: ignore[arg-type]
+                    yield "".join(events)  # type: ignore[arg-type]
+                else:
+                    pickle.dump(folded, staged)
                     yield from events
-                pickle.dump(folded, staged)
 
-        def stage_rows() -> Iterator[tuple[object, ...]]:
+        def stage_rows() -> Iterator[Any]:
             staged.seek(0)
+            if pg:
+                while block := staged.read(1 << 24):
+                    yield block.decode()
+                return
             while True:
                 try:
                     yield from pickle.load(staged)
                 except EOFError:
                     return
 
-        bulk(engine, AuditEvent.__table__, AUDIT_COLUMNS, audit_rows())  # type: ignore[arg-type]
+        if pg:
+            _copy_text(engine, AuditEvent.__table__, AUDIT_COLUMNS, audit_rows())  # type: ignore[arg-type]
+        else:
+            _sqlite_fast_insert(engine, AuditEvent.__table__, AUDIT_COLUMNS, audit_rows())  # type: ignore[arg-type]
         with engine.begin() as conn:
             conn.execute(delete(DealStageChange).where(DealStageChange.workspace_id == ws_id))
-        bulk(engine, DealStageChange.__table__, STAGE_COLUMNS, stage_rows())  # type: ignore[arg-type]
+        if pg:
+            _copy_text(engine, DealStageChange.__table__, STAGE_COLUMNS, stage_rows())  # type: ignore[arg-type]
+        else:
+            _sqlite_fast_insert(engine, DealStageChange.__table__, STAGE_COLUMNS, stage_rows())  # type: ignore[arg-type]
 
 
 def history(
@@ -931,33 +1089,66 @@ def _interactions(
 ) -> None:
     """Calls, emails, meetings… over the last two years, each by one of the team and about a contact."""
     pg = engine.dialect.name == "postgresql"
-    bulk = _copy if pg else _sqlite_fast_insert
     kinds = list(INTERACTION_WEIGHTS)
     cum = list(accumulate(INTERACTION_WEIGHTS.values()))
     first_interaction, first_target = firsts
+    span = HISTORY_DAYS * 86400
+    low, high = contacts
     contact_of: list[int] = []
 
-    def rows() -> Iterator[tuple[object, ...]]:
+    def chunks() -> Iterator[list[Any]]:
+        # Drawn a chunk at a time (the rng's bulk choices), each row a line of COPY text on PostgreSQL.
         r = rng
-        for i in range(n):
-            at = now - timedelta(seconds=r.uniform(0, HISTORY_DAYS * 86400))
-            at_v: object = at if pg else _sqlite_dt(at)
-            contact_of.append(r.randint(*contacts))
-            kind = r.choices(kinds, cum_weights=cum)[0]
-            yield (first_interaction + i + 1, ws_id, kind, r.choice(SUMMARIES), at_v, r.choice(owners), at_v)
+        for start in range(0, n, 100_000):
+            m = min(100_000, n - start)
+            whens = [now - timedelta(seconds=r.random() * span) for _ in range(m)]
+            contact_of.extend(r.randint(low, high) for _ in range(m))
+            chosen = zip(
+                whens,
+                r.choices(kinds, cum_weights=cum, k=m),
+                r.choices(SUMMARIES, k=m),
+                r.choices(owners, k=m),
+                strict=True,
+            )
+            ids = range(first_interaction + start + 1, first_interaction + start + m + 1)
+            if pg:
+                yield [
+                    f"{i}\t{ws_id}\t{kind}\t{summary}\t{at}\t{author}\t{at}\n"
+                    for i, (at, kind, summary, author) in zip(
+                        ids, ((w.isoformat(), k, s, o) for w, k, s, o in chosen), strict=True
+                    )
+                ]
+            else:
+                yield [
+                    (i, ws_id, kind, summary, at, author, at)
+                    for i, (at, kind, summary, author) in zip(
+                        ids, ((_sqlite_dt(w), k, s, o) for w, k, s, o in chosen), strict=True
+                    )
+                ]
 
-    bulk(
-        engine,
-        Interaction.__table__,  # type: ignore[arg-type]
-        ("id", "workspace_id", "kind", "summary", "occurred_at", "author_id", "created_at"),
-        rows(),
-    )
-    bulk(
-        engine,
-        Target.__table__,  # type: ignore[arg-type]
-        ("id", "workspace_id", "interaction_id", "contact_id"),
-        ((first_target + i + 1, ws_id, first_interaction + i + 1, c) for i, c in enumerate(contact_of)),
-    )
+    columns = ("id", "workspace_id", "kind", "summary", "occurred_at", "author_id", "created_at")
+    target_columns = ("id", "workspace_id", "interaction_id", "contact_id")
+    table = Interaction.__table__
+    targets = Target.__table__
+    if pg:
+        _copy_text(engine, table, columns, ("".join(c) for c in chunks()))  # type: ignore[arg-type]
+        _copy_text(
+            engine,
+            targets,  # type: ignore[arg-type]
+            target_columns,
+            (
+                f"{first_target + i + 1}\t{ws_id}\t{first_interaction + i + 1}\t{c}\n"
+                for i, c in enumerate(contact_of)
+            ),
+        )
+    else:
+        _sqlite_fast_insert(engine, table, columns, (row for c in chunks() for row in c))  # type: ignore[arg-type]
+        _sqlite_fast_insert(
+            engine,
+            targets,  # type: ignore[arg-type]
+            target_columns,
+            ((first_target + i + 1, ws_id, first_interaction + i + 1, c) for i, c in enumerate(contact_of)),
+        )
 
 
 def _feedback(
@@ -1047,62 +1238,6 @@ STAGE_COLUMNS = (
     "deal_created_at",
 )
 TRACKED = ("stage_id", "amount", "currency", "close_date")
-
-
-def _stage_rows(ws_id: int, d: Any, events: list[tuple], pg: bool) -> list[tuple[object, ...]]:
-    """One deal's stage history from its audit rows (as bot/services/stage_history.py writes it with
-    each change): a row per event, what the deal stood at after it, until the next one."""
-
-    def when(value: object) -> datetime:
-        return value if isinstance(value, datetime) else _aware(datetime.fromisoformat(str(value)))
-
-    def out(value: object) -> object:
-        return (value if pg else _sqlite_dt(value)) if isinstance(value, datetime) else value
-
-    made = _aware(d.created_at)
-    now = {
-        "stage_id": d.stage_id,
-        "amount": None if d.amount is None else f"{Decimal(d.amount):.2f}",
-        "currency": d.currency,
-        "close_date": None if d.close_date is None else str(d.close_date)[:10],
-    }
-    state: dict[str, Any] = {}
-    stage: int | None = None
-    entered: datetime | None = None
-    rows: list[list[object]] = []
-    for event in events:
-        after = json.loads(event[8])
-        for key in TRACKED:
-            if key in after:
-                state[key] = after[key]
-        at = when(event[9])
-        current = {k: state[k] if k in state else now[k] for k in TRACKED}
-        moved = stage is None or stage != current["stage_id"]
-        if rows:
-            rows[-1][7] = at
-        rows.append(
-            [
-                ws_id,
-                d.id,
-                event[2],
-                event[0],
-                event[3],
-                at,
-                min(at, made) if not rows else at,
-                None,
-                stage,
-                entered if moved else None,
-                current["stage_id"],
-                at if moved or entered is None else entered,
-                current["amount"],
-                current["currency"],
-                current["close_date"],
-                made,
-            ]
-        )
-        if moved:
-            stage, entered = current["stage_id"], at
-    return [tuple(out(v) for v in row) for row in rows]
 
 
 def _first_stage_rows(conn: Any, ws_id: int) -> None:
