@@ -436,7 +436,20 @@ _PLAIN_WORDS = (
 _PLAIN = frozenset(_PLAIN_WORDS.split())
 # Words that name a report rather than the pipeline as it stands.
 _REPORT_WORDS = frozenset(
-    "forecast funnel quota velocity leaderboard nps csat satisfaction retention win rate cycle".split()
+    [
+        "forecast",
+        "funnel",
+        "quota",
+        "velocity",
+        "leaderboard",
+        "nps",
+        "csat",
+        "satisfaction",
+        "retention",
+        "win",
+        "rate",
+        "cycle",
+    ]
 )
 
 
@@ -450,7 +463,9 @@ def closest_command(text: str) -> Any:
     if words & {"every", "each", "daily", "weekly", "monthly"}:
         words.add("subscribe")
         if words & _REPORT_WORDS:
-            words.add("report")  # "the weekly forecast": a report's standing order, not the pipeline summary's
+            words.add(
+                "report"
+            )  # "the weekly forecast": a report's standing order, not the pipeline summary's
     best, score = None, 0
     for cmd in commands():
         name = set(re.findall(r"[a-z]+", cmd.name.lower())) - _PLAIN

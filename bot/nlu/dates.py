@@ -658,6 +658,15 @@ _RANGE_DAY = (
 )
 _PERIOD_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     (
+        # "since Nov 1", "since Monday", "since October", "since 2025": from that day to today
+        "since",
+        rc.compiled(
+            rf"\bsince\s+(?:(?P<d>{_RANGE_DAY})|(?:last\s+)?(?P<wd>{_WD_FULL}|{_WD_ABBR})|"
+            rf"(?:the\s+(?:start|beginning)\s+of\s+)?(?P<mon>{_MON})\.?(?:\s+(?P<y>20\d\d))?|(?P<yy>20\d\d))\b(?!\s*\d)",
+            re.I,
+        ),
+    ),
+    (
         # "between Nov 1 and Nov 15", "from 1 March to 15 March", "2026-11-01 to 2026-11-15"
         "range",
         rc.compiled(
@@ -793,10 +802,33 @@ def _range_of(m: re.Match[str], today: date, forecast: bool) -> tuple[date, date
     return (start, end) if start <= end else None
 
 
+def _since(g: dict[str, str | None], today: date) -> date | None:
+    """The first day of "since …": a day, the latest such weekday up to today, a month's first, a year's."""
+    if g.get("d"):
+        day = _range_day(g["d"] or "")
+        if day is None:
+            return None
+        try:
+            start = date(day[0] or today.year, day[1], day[2])
+        except ValueError:
+            return None
+        return start.replace(year=start.year - 1) if day[0] is None and start > today else start
+    if g.get("wd"):
+        return today - timedelta(days=(today.weekday() - WEEKDAYS[(g["wd"] or "").lower()]) % 7)
+    if g.get("mon"):
+        mo = MONTHS[(g["mon"] or "").lower()]
+        year = int(g["y"] or 0) if g.get("y") else today.year - (1 if mo > today.month else 0)
+        return date(year, mo, 1)
+    return date(int(g["yy"] or today.year), 1, 1)
+
+
 def _period_of(kind: str, m: re.Match[str], today: date, forecast: bool) -> tuple[date, date] | None:
     g = m.groupdict()
     if kind == "range":
         return _range_of(m, today, forecast)
+    if kind == "since":
+        start = _since(g, today)
+        return (start, today) if start is not None and start <= today else None
     if kind == "todate":
         unit = (g.get("u") or g.get("u2") or g.get("u3") or g.get("u4") or "").lower()[:1]
         if unit == "y":

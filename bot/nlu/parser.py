@@ -225,6 +225,7 @@ _NOT_CRM = rc.compiled(
     r"umbrella|storm|temperature|degrees)\b)"
     r"|\bforecast\s+(?:for|on)\s+(?:this\s+)?(?:saturday|sunday|the\s+weekend|weekend|tonight)\b"
     r"|\bpipes?\b(?=.*\b(?:leak\w*|sink|burst|plumber|drain|toilet|bathroom|frozen|clogged|water)\b)"
+    r"|\bpipeline\b(?=.*\b(?:kitchen|bathroom|plumber|sink|drain|toilet|sewage|basement)\b)"
     r"|\bpipeline\s+(?:of|for)\s+(?:\w+\s+)?(?:candidates|applicants|hires|talent|recruits|interns|resumes|cvs)\b"
     r"|\b(?:hiring|recruiting|recruitment|candidate|talent|intern|interview)\s+pipeline\b"
     r"|^who(?:'s|\s+is|\s+was)\s+the\s+(?:current\s+)?(?:(?:king|queen|pope|mayor|governor|senator|emperor|sultan|premier)\s+of\s+"
@@ -255,6 +256,11 @@ _NOT_CRM = rc.compiled(
     # idioms: "big deal, the printer's jammed", "I'll call it a day", "who's closing up the office?"
     r"|^(?:big|no|not\s+a\s+big|what\s+a|such\s+a)\s+deal\b(?!\s+(?:with|for|at)\b)"
     r"|\bcall(?:ing|ed)?\s+it\s+(?:a\s+day|a\s+night|quits)\b"
+    r"|\bclos(?:e|ed|ing)\s+(?:my|the|your|our|all\s+my)\s+(?:laptop|computer|tabs?|browser|windows?|door|eyes|"
+    r"terminal|lid|blinds|curtains)\b"
+    # a question to a teammate about the day ("@ana are you joining the call?") asks nothing of the CRM
+    r"|^(?:<@|@)[uw][a-z0-9]+(?:\|[^>]*)?>?\s+(?:are|r)\s+(?:you|u)\s+(?:joining|coming|around|free|there|online|back|"
+    r"in|on|ok|okay|still)\b[^.!]*\?\s*$"
     r"|\b(?:clos(?:e|es|ing)|lock(?:ing)?)\s+up\s+(?:the\s+)?(?:office|shop|store|building|place)\b"
     # office social life: parties, snacks, brackets, the clocks changing
     r"|\b(?:snacks|potluck|secret\s+santa|march\s+madness|brackets|fantasy\s+football|happy\s+hour|birthday\s+cake)\b"

@@ -7,6 +7,7 @@ A report is a question about results: "what did the team close this month?", "<@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import date
 
 from . import rx as rc
@@ -67,7 +68,8 @@ _MEASURES: list[tuple[str, re.Pattern[str]]] = [
         "activity",
         rc.compiled(
             r"\bactivit(?:y|ies)\b|\bhow\s+many\s+(?:calls|meetings|emails|touches|touchpoints|demos|activities)\b|"
-            r"\b(?:calls|meetings|emails|demos)\s+(?:logged|made|booked|held|done|did|have)\b|\bcall\s+volume\b"
+            r"\b(?:calls|meetings|emails|demos)\s+(?:logged|made|booked|held|done|did|have)\b|\bcall\s+volume\b|"
+            r"\bhow\s+(?:active|busy)\s+(?:was|is|were|are|has|have)\b"
         ),
     ),
     (
@@ -98,11 +100,11 @@ _ASKED = rc.compiled(
     r"gimme|quick|any|anything|where|am)\b)"
 )
 _MEASURE_FIRST = rc.compiled(
-    r"^(?:(?:@[uw][a-z0-9]+|[a-z][\w\-]*)['’]s\s+|@[uw][a-z0-9]+\s+|(?:my|our|the\s+team's|team|the|this|last|next|"
+    r"^(?:(?:@[uw][a-z0-9]+|[a-z][\w\-]*)['’]s\s+|[a-z][\w\-]*s['’]\s+|@[uw][a-z0-9]+\s+|(?:my|our|the\s+team's|team|the|this|last|next|"
     r"pipeline|pipe|sales|deal|average|avg|customer|overall|total)\s+)*"
     r"(?:(?:q[1-4]|ytd|mtd|qtd|\w+\s+(?:month|quarter|year|week)['’]?s?|month|quarter|year|week|monthly|quarterly|weekly"
     # "January forecast?": a month named before the measure
-    r"|(?:jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*(?:['’]s)?|may(?:['’]s)?)\s+)?"
+    r"|(?:jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*(?:['’]s)?|may(?:['’]s)?)(?:\s+20\d\d)?\s+)?"
     # "call activity for @x this week": the kind of activity before it
     r"(?:(?:call|email|meeting|phone)s?\s+(?=activit))?"
     r"(?:win[\s\-]?rate|close[\s\-]rate|win/loss|forecast|activity|activities|bookings|quota|attainment|funnel|velocity|"
@@ -121,10 +123,10 @@ def _measure(low: str) -> str | None:
 
 def _owner(m: Msg) -> str | None:
     own = None
-    for pm in rc.finditer(r"(?<![\w'’@])(?P<n>@[uw][a-z0-9]+|[a-z][\w\-]*)['’]s\s", m.low):
+    for pm in rc.finditer(r"(?<![\w'’@])(?P<n>@[uw][a-z0-9]+|[a-z][\w\-]*)(?:['’]s|(?<=s)['’])\s", m.low):
         word = pm.group("n")
         if word.startswith("@") or teammate_name(word):  # "what's Bob's forecast": Bob's
-            own = word if word.startswith("@") else m.text[pm.start("n") : pm.end("n")]
+            own = word if word.startswith("@") else _full_name(m.text, pm.start("n"), pm.end("n"))
             break
     got = owner_of(m, own)
     if got:
@@ -135,19 +137,30 @@ def _owner(m: Msg) -> str | None:
         return typed.group(1)
     dm = rc.search(
         r"\b(?:did|has|have|is|was|will)\s+(?P<n>[a-z][\w\-]*)\s+(?:close|closed|win|won|book|booked|sell|sold|lose|lost|"
-        r"log|logged|make|made|do|done|hit|doing|tracking|trending|convert|converted)\b"
+        r"log|logged|make|made|do|done|hit|doing|tracking|trending|convert|converted|bring|brought|add|added|"
+        r"land|landed|onboard|onboarded)\b"
         r"|\b(?:for|by)\s+(?P<n2>[a-z][\w\-]*)\b"
         # "how's marta doing vs quota this month": the teammate asked about
-        r"|^how(?:'s|\s+is)\s+(?P<n3>[a-z][\w\-]*)\s+(?:doing|tracking|trending|looking|pacing)\b",
+        r"|^how(?:'s|\s+is)\s+(?P<n3>[a-z][\w\-]*)\s+(?:doing|tracking|trending|looking|pacing)\b"
+        # "how active was Olusegun in October"
+        r"|^how\s+(?:active|busy)\s+(?:was|is|has\s+been)\s+(?P<n4>[a-z][\w\-]*)\b",
         m.low,
     )
     if dm:
-        key = "n" if dm.group("n") else "n2" if dm.group("n2") else "n3"
+        key = next(k for k in ("n", "n2", "n3", "n4") if dm.group(k))
         word = m.text[dm.start(key) : dm.end(key)]
         pronoun = word.lower() in ("we", "i", "you", "they", "he", "she", "anyone", "everyone", "team")
-        if teammate_name(word) and not pronoun and (key in ("n", "n3") or word.lower() in _FIRST):
+        if teammate_name(word) and not pronoun and (key in ("n", "n3", "n4") or word.lower() in _FIRST):
             return word
     return None
+
+
+def _full_name(text: str, start: int, end: int) -> str:
+    """The name before "'s" with a capitalised word before it when that is a name too ("Chen Wei's")."""
+    before = rc.search(r"(?<![\w'’@])([A-Z][a-z][\w\-]*)\s+$", text[:start])
+    if before and teammate_name(before.group(1)) and before.group(1).lower() in _FIRST:
+        return text[before.start(1) : end]
+    return text[start:end]
 
 
 def _first_names() -> frozenset[str]:
@@ -168,8 +181,15 @@ def _report_words(m: Msg) -> str:
     return low
 
 
+# A short question in another language before the request in English ("wie lief Q4? won deals pls")
+_LEAD_QUESTION = rc.compiled(r"^[^?!.]{1,40}\?\s+(?=\S)")
+
+
 def rule_report(m: Msg) -> Result | None:
-    low = _report_words(m)
+    low = whole = _report_words(m)
+    lead = _LEAD_QUESTION.match(low)
+    if lead and not _ASKED.match(low) and _MEASURE_FIRST.match(low[lead.end() :]):
+        low = low[lead.end() :]
     first = _MEASURE_FIRST.match(low)
     asked = bool(_ASKED.match(low)) and not rc.match(r"^what\s+an?\b", low)  # "what a quarter!" is a cheer
     if not asked and first:
@@ -185,7 +205,7 @@ def rule_report(m: Msg) -> Result | None:
     if measure is None:
         return None
     forecast = measure == "forecast"
-    period = find_period(low, m.now, forecast=forecast)
+    period = find_period(whole, m.now, forecast=forecast)  # the lead question can name it ("wie lief Q4?")
     year = None if period else rc.search(r"(?<![\w/.\-])(20\d\d)(?![\w/.\-])", low)
     if year and not any(sp.start <= year.start() < sp.end for sp in m.spans):
         # "report won 2025": a year on its own is the whole year
@@ -205,8 +225,8 @@ def rule_report(m: Msg) -> Result | None:
                 low,
             )
             or rc.search(
-                r"\b(?:bookings|revenue|results|numbers|closed[\s\-](?:won|lost)|(?:won|lost)\s+deals|"
-                r"deals\s+(?:won|lost|closed)|wins|losses)\b",
+                r"\b(?:bookings|revenue|results|numbers|closed[\s\-](?:won|lost)|(?:won|lost)\s+(?:deals|report)|"
+                r"deals\s+(?:we\s+|i\s+|you\s+|they\s+)?(?:won|lost|closed)|wins|losses)\b",
                 low,
             )
             or rc.search(r"\bhow\s+did\s+.+\s+(?:go|do)\b", low)
@@ -260,7 +280,7 @@ def rule_report(m: Msg) -> Result | None:
 _SCORE = [
     rc.compiled(
         r"\b(?:gave|give|gives|giving|scored|rated|rates|rate|rating|left|submitted|returned|responded\s+with|answered|put)\s+"
-        r"(?:us|it|our\s+\w+|the\s+\w+|a\s+score\s+of|a\s+rating\s+of|him|her|them)?\s*(?:an?\s+|a\s+solid\s+|only\s+an?\s+|just\s+an?\s+)?"
+        r"(?:us|it|our\s+\w+|the\s+\w+|(?:us\s+)?(?:an?\s+)?(?:nps|csat)(?:\s+(?:score\s+)?of)?|a\s+score\s+of|a\s+rating\s+of|him|her|them)?\s*(?:an?\s+|a\s+solid\s+|only\s+an?\s+|just\s+an?\s+)?"
         r"(?P<n>\d{1,2}(?:\.\d)?)(?!\s*(?:%|k\b|am\b|pm\b|days?|weeks?|months?))\b"
     ),
     rc.compiled(
@@ -277,6 +297,11 @@ _SCORE = [
         r"^(?:nps|csat)\s+(?:for\s+|from\s+)?[a-z][\w&.\-]*(?:\s+[a-z][\w&.\-]*){0,2}\s*[:=\-]?\s+(?P<n>\d{1,2})\s*$"
     ),
     rc.compiled(r"\b(?:nps|csat)\b[^.?!\d]{0,40}?\bwith\s+(?:an?\s+)?(?P<n>\d{1,2})\b"),
+    # "NPS from Bharat Steel Pvt Ltd came back at 5": who gave it between the scale and the score
+    rc.compiled(
+        r"\b(?:nps|csat)\b[^.?!\d]{0,80}?\b(?:came\s+(?:back|in)|landed|was|is)\s+(?:at\s+|as\s+)?(?:an?\s+)?"
+        r"(?P<n>\d{1,2})\b(?!\s*(?:%|k\b|am\b|pm\b|days?|weeks?|months?))"
+    ),
     rc.compiled(
         r"\b(?:an?\s+)?(?P<n>\d{1,2})\s+(?:on|in|for|from)\s+(?:the\s+|our\s+|their\s+|an?\s+)?(?:nps|csat|satisfaction|"
         r"customer\s+satisfaction|survey)\b"
@@ -290,7 +315,38 @@ _LOGGED_MEETING = rc.compiled(
 )
 
 
+_SCORE_WORD_VALUES = {
+    w: n
+    for n, w in enumerate(
+        ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"]
+    )
+}
+_SCORE_WORD = rc.compiled(
+    r"\b(?:(?:gave|gives|rated|rates|scored|csat|nps|out\s+of)(?:\s+(?:us|it|them))?\s+(?:an?\s+)?"
+    r"(?P<w>zero|one|two|three|four|five|six|seven|eight|nine|ten)|"
+    r"(?P<v>zero|one|two|three|four|five|six|seven|eight|nine|ten)\s+out\s+of)\b"
+)
+
+
+def _score_digits(m: Msg) -> Msg:
+    """A score said in words ("five out of five", "gave csat two") as digits, each padded to the word's
+    length so every position in the message stays where it was."""
+
+    def digit(match: re.Match[str], key: str) -> tuple[int, int, str] | None:
+        word = match.group(key)
+        return (match.start(key), match.end(key), str(_SCORE_WORD_VALUES[word])) if word else None
+
+    found = [d for sm in _SCORE_WORD.finditer(m.low) for d in (digit(sm, "w"), digit(sm, "v")) if d]
+    if not found:
+        return m
+    text = m.text
+    for start, end, number in found:
+        text = text[:start] + number.ljust(end - start) + text[end:]
+    return replace(m, text=text, low=text.lower())
+
+
 def rule_feedback(m: Msg) -> Result | None:
+    m = _score_digits(m)
     low = m.low
     if _LOGGED_MEETING.match(low) and not rc.search(r"\b(?:gave|rated|scored)\s+us\b", low):
         return None  # "CS check-in w/ Lumen Dental: onboarding done, NPS 9" is the check-in
