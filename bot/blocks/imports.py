@@ -272,6 +272,7 @@ _COUNTED = {
     "interaction": ("interaction", "interactions"),
     "import": ("import", "imports"),
     "audit": ("audit event", "audit events"),
+    "stage_change": ("deal stage change", "deal stage changes"),
     "field": ("custom field", "custom fields"),
     "stage": ("stage", "stages"),
     "user": ("person", "people"),
