@@ -297,7 +297,7 @@ def roundtrip(server: str, deals: int, tmp: Path, backend: str) -> list[str]:
         r = archive.replayed
         for one in archive.results:
             if one.bad:
-                print(open(tmp / f"bad-{one.file_name}").read()[:600], file=sys.stderr)
+                print((tmp / f"bad-{one.file_name}").read_text()[:600], file=sys.stderr)
             print(
                 f"  {one.file_name}: {one.rows:,} rows, {one.created:,} made, {one.bad:,} bad, "
                 f"{one.repeated:,} repeated, {one.matching:,} matching",
