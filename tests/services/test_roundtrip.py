@@ -775,7 +775,9 @@ def test_the_history_comes_back_with_the_records(
             )
         )
         assert len(replayed) == mine
-        # Each event under its own time, and none under another workspace's operation id.
+        # Each event under its own time, and none under another workspace's operation id nor naming it.
+        assert all((e.after or e.before or {}).get("workspace_id") in (None, t2) for e in replayed)
+        assert any((e.after or {}).get("workspace_id") == t2 for e in replayed)
         assert min(aware(e.at) for e in replayed) == SEPT
         t1_ops = set(s.scalars(select(AuditEvent.op_id).where(AuditEvent.workspace_id == t1)))
         assert not t1_ops & {e.op_id for e in replayed}

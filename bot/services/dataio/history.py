@@ -134,6 +134,7 @@ class _Ids:
     fields by record type and name, records by the import's own bookkeeping (bot/services/dataio/ids.py)."""
 
     def __init__(self, conn: Connection, ws: int, archive: Path, sources: dict[str, str]) -> None:
+        self.workspace_id = ws
         self.any: dict[str, dict[str, int]] = {}
         self.made: dict[str, dict[str, int]] = {}
         self._people(conn, ws, archive)
@@ -221,7 +222,9 @@ class _Ids:
         refs = REFERENCES[kind]
         out: dict[str, Any] = {}
         for key, value in values.items():
-            if key in refs and value is not None:
+            if key == "workspace_id":
+                out[key] = self.workspace_id  # a snapshot names its workspace: this one now
+            elif key in refs and value is not None:
                 out[key] = self.of(refs[key], value)
             elif key == "custom" and isinstance(value, dict):
                 # Custom values are kept by field id; a field not here is left out, as its column is.
