@@ -235,7 +235,7 @@ def run(url: str, label: str, args: argparse.Namespace, tmp: Path, *, seeded: bo
     return lines
 
 
-def roundtrip(server: str, deals: int, tmp: Path, backend: str) -> list[str]:
+def roundtrip(server: str, deals: int, tmp: Path, backend: str, source_url: str | None = None) -> list[str]:
     """Export a seeded workspace with its history, import the zip into an empty database, compare."""
     from bot.services import CRM
     from bot.services.dataio.importer import import_archive
@@ -251,16 +251,19 @@ def roundtrip(server: str, deals: int, tmp: Path, backend: str) -> list[str]:
     label = "PostgreSQL" if backend == "postgresql" else "SQLite"
     lines = []
     try:
-        made.append(private())
-        source = make_engine(made[0])
-        seed(
-            source,
-            contacts=max(1, deals // 10),
-            deals=deals,
-            audit_events=deals * 4,
-            team_id="TBENCH",
-            log=True,
-        )
+        if source_url is None:
+            made.append(private())
+            source = make_engine(made[0])
+            seed(
+                source,
+                contacts=max(1, deals // 10),
+                deals=deals,
+                audit_events=deals * 4,
+                team_id="TBENCH",
+                log=True,
+            )
+        else:
+            source = make_engine(source_url)  # seeded by bench.seed with its history, workspace TBENCH
         sessions = make_session_factory(source)
         with source.begin() as conn:
             first = conn.scalar(select(func.min(User.id)))
@@ -281,7 +284,7 @@ def roundtrip(server: str, deals: int, tmp: Path, backend: str) -> list[str]:
         print(lines[-1], flush=True)
 
         made.append(private())
-        target = make_engine(made[1])
+        target = make_engine(made[-1])
         upgrade(target)
         crm = CRM(make_session_factory(target))
         crm.ensure_workspace("TNEW", "New")
@@ -361,7 +364,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         tmp = Path(tmp_name)
         if args.roundtrip:
             backend = "sqlite" if args.backend == "sqlite" else "postgresql"
-            print("\n".join(roundtrip(args.server, args.roundtrip, tmp, backend)))
+            print("\n".join(roundtrip(args.server, args.roundtrip, tmp, backend, args.db)))
             return 0
         if args.db:
             label = "PostgreSQL" if args.db.startswith("postgresql") else "SQLite"
