@@ -4,6 +4,11 @@ bad rows) imported with dedupe, then an export of the workspace's contacts and d
     .venv/bin/python -m bench.import_bench --rows 1000000 --backend both
     .venv/bin/python -m bench.import_bench --rows 100000 --export-contacts 1000000 --export-deals 1000000
     .venv/bin/python -m bench.import_bench --rows 1000000 --db postgresql+psycopg://postgres@127.0.0.1:5432/io_1m
+    .venv/bin/python -m bench.import_bench --roundtrip 100000 --backend postgresql
+
+``--roundtrip N``: a workspace of N deals (N/10 contacts) with about four audit events a deal and their
+stage history, exported whole, its zip imported into an empty workspace of another private database
+(the audit trail and the stage history replayed), and both workspaces' funnel compared.
 
 Every run uses a private database (a temporary SQLite file; a PostgreSQL database created on the server
 named by --server and dropped at the end). Peak memory (RSS) is read from /proc while it runs.
@@ -27,6 +32,7 @@ from sqlalchemy import func, select, update
 
 from bench.seed import seed
 from bot.db import make_engine, make_session_factory
+from bot.migrate import upgrade
 from bot.services.dataio.exporter import Exporter
 from bot.services.dataio.importer import Importer, operator
 from models import Contact, Deal, User
@@ -229,6 +235,110 @@ def run(url: str, label: str, args: argparse.Namespace, tmp: Path, *, seeded: bo
     return lines
 
 
+def roundtrip(server: str, deals: int, tmp: Path, backend: str, source_url: str | None = None) -> list[str]:
+    """Export a seeded workspace with its history, import the zip into an empty database, compare."""
+    from bot.services import CRM
+    from bot.services.dataio.importer import import_archive
+
+    def private() -> str:
+        if backend == "sqlite":
+            return f"sqlite:///{tmp}/{len(made)}.db"
+        from tests.support.databases import create_private_database
+
+        return create_private_database(server)
+
+    made: list[str] = []
+    label = "PostgreSQL" if backend == "postgresql" else "SQLite"
+    lines = []
+    try:
+        if source_url is None:
+            made.append(private())
+            source = make_engine(made[0])
+            seed(
+                source,
+                contacts=max(1, deals // 10),
+                deals=deals,
+                audit_events=deals * 4,
+                team_id="TBENCH",
+                log=True,
+            )
+        else:
+            source = make_engine(source_url)  # seeded by bench.seed with its history, workspace TBENCH
+        sessions = make_session_factory(source)
+        with source.begin() as conn:
+            first = conn.scalar(select(func.min(User.id)))
+            conn.execute(update(User).where(User.id == first).values(role="admin"))
+            admin = conn.execute(select(User.slack_id, User.name, User.email).where(User.id == first)).one()
+        actor = operator(sessions, "TBENCH", None)
+        out = tmp / "workspace.zip"
+        with PeakRSS() as rss:
+            started = time.perf_counter()
+            done = Exporter(sessions).run(actor, out)
+            took = time.perf_counter() - started
+        size = out.stat().st_size / 1e6
+        lines.append(
+            f"| {label} | export {deals:,} deals, {done.counts.get('audit', 0):,} audit events, "
+            f"{done.counts.get('stage_change', 0):,} stage changes ({size:.0f} MB zip) | {took:.1f} s | "
+            f"peak RSS {rss.peak / 1e6:.0f} MB | {_load()} |"
+        )
+        print(lines[-1], flush=True)
+
+        made.append(private())
+        target = make_engine(made[-1])
+        upgrade(target)
+        crm = CRM(make_session_factory(target))
+        crm.ensure_workspace("TNEW", "New")
+        # The same person runs the import there (the people of the file are added beside them).
+        crm.register_user("TNEW", admin.slack_id, name=admin.name, email=admin.email, role="admin")
+        into = operator(crm.sessions, "TNEW", None)
+        with PeakRSS() as rss:
+            started = time.perf_counter()
+            archive = import_archive(
+                Importer(crm.sessions), into, out, _members(out), tmp, report_for=lambda m: tmp / f"bad-{m}"
+            )
+            took = time.perf_counter() - started
+        r = archive.replayed
+        for one in archive.results:
+            if one.bad:
+                print((tmp / f"bad-{one.file_name}").read_text()[:600], file=sys.stderr)
+            print(
+                f"  {one.file_name}: {one.rows:,} rows, {one.created:,} made, {one.bad:,} bad, "
+                f"{one.repeated:,} repeated, {one.matching:,} matching",
+                file=sys.stderr,
+            )
+        lines.append(
+            f"| {label} | import it into an empty database ({r.events:,} audit events and "
+            f"{r.stage_rows:,} stage changes replayed) | {took:.1f} s | peak RSS {rss.peak / 1e6:.0f} MB | {_load()} |"
+        )
+        print(lines[-1], flush=True)
+        a = CRM(sessions).funnel(actor, *_year())
+        b = crm.funnel(into, *_year())
+        assert a == b, (a, b)
+        print("  the funnel of the year reads the same on both", file=sys.stderr)
+        source.dispose()
+        target.dispose()
+    finally:
+        if backend == "postgresql":
+            from tests.support.databases import drop_database
+
+            for url in made:
+                drop_database(server, url)
+    return lines
+
+
+def _members(path: Path) -> list[tuple[str, str]]:
+    from bot.services.dataio.importer import archive_members
+
+    return archive_members(path) or []
+
+
+def _year() -> tuple[object, object]:
+    from datetime import date, timedelta
+
+    today = date.today()
+    return today - timedelta(days=365), today
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.import_bench", description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
@@ -245,10 +355,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="a database already seeded by bench.seed (workspace TBENCH) to import into and export from, "
         "instead of a private one; it is written to (the import is undone), so pass a copy",
     )
+    parser.add_argument(
+        "--roundtrip", type=int, default=0, metavar="DEALS", help="export and import a workspace whole"
+    )
     args = parser.parse_args(argv)
     lines = []
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
+        if args.roundtrip:
+            backend = "sqlite" if args.backend == "sqlite" else "postgresql"
+            print("\n".join(roundtrip(args.server, args.roundtrip, tmp, backend, args.db)))
+            return 0
         if args.db:
             label = "PostgreSQL" if args.db.startswith("postgresql") else "SQLite"
             print("\n".join(run(args.db, label, args, tmp, seeded=True)))

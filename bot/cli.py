@@ -252,8 +252,13 @@ def _import_file(importer, actor, path, args) -> int:  # type: ignore[no-untyped
     import tempfile
     from pathlib import Path
 
+    from bot.services.dataio import jsonlines
     from bot.services.dataio.importer import archive_members, import_archive, record_type_of
 
+    if jsonlines.is_export(path):
+        # An export's JSON lines: read back through the zip they stand for.
+        with tempfile.TemporaryDirectory() as tmp:
+            return _import_file(importer, actor, jsonlines.to_archive(path, Path(tmp)), args)
     members = archive_members(path)
     if members is None:
         if not args.type:
@@ -299,6 +304,8 @@ def _import_file(importer, actor, path, args) -> int:  # type: ignore[no-untyped
         print(f"{path.name}: {'would be: ' if args.dry_run else ''}{done.settled_text()}")
         if "enable the webhook" in done.settled_text():
             print("  in Slack: /crm webhooks lists them by number; /crm webhooks enable N")
+    if done.replayed.events or done.replayed.matched:
+        print(f"{path.name}: {done.replayed.described()}")
     if not args.dry_run:
         print(f"undo every file of it: crm-bot import --undo {','.join(done.batch_ids)}")
     return 0

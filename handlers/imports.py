@@ -7,6 +7,7 @@ The work is the services' (bot/services/dataio/); this module downloads, asks an
 from __future__ import annotations
 
 import logging
+import shutil
 import tempfile
 import time
 import urllib.request
@@ -20,6 +21,7 @@ from bot.blocks import imports as ui
 from bot.blocks.cards import problem
 from bot.blocks.messages import describe
 from bot.commands.registry import Ctx, Reply, command
+from bot.services.dataio import jsonlines
 from bot.services.dataio import pending as store
 from bot.services.dataio.columns import guess_type
 from bot.services.dataio.exporter import Exporter
@@ -119,6 +121,10 @@ def _fetch(ctx: Ctx, info: dict[str, Any], pending: store.Pending, text: str) ->
         raise NotATable("This file is over 2 GB; import it with `crm-bot import` instead.")
     name = pending.file_name
     _download(url, ctx.client.token if ctx.client else "", pending.data)
+    if jsonlines.is_export(pending.data):
+        # An export's JSON lines: kept as the zip they stand for, imported as one.
+        with tempfile.TemporaryDirectory() as tmp:
+            shutil.move(jsonlines.to_archive(pending.data, Path(tmp)), pending.data)
     if archive_members(pending.data):
         # An export of this CRM: every file in it, in the order they name each other.
         pending.record_type = ARCHIVE

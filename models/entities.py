@@ -661,6 +661,7 @@ class AuditEvent(WorkspaceScoped, Base):
         Index("ix_audit_op", "op_id"),
         # What changed in a workspace since a moment (the summary's new/moved/won/lost).
         Index("ix_audit_recent", "workspace_id", "record_type", "at"),
+        Index("ix_audit_replayed", "replayed_by"),
         tenant_key("audit_events", "actor_id", "users"),
         one_of("record_type", RECORD_TYPES),
         one_of("action", AUDIT_ACTIONS),
@@ -677,6 +678,9 @@ class AuditEvent(WorkspaceScoped, Base):
     after: Mapped[dict[str, Any] | None] = mapped_column()
     at: Mapped[datetime] = mapped_column(default=utcnow)
     undone_by_op: Mapped[str | None] = mapped_column(String(36))
+    # An event brought back by an import of another workspace's export (that import's batch id): its
+    # history, never an operation to take back here (bot/services/dataio/history.py).
+    replayed_by: Mapped[str | None] = mapped_column(String(36))
 
 
 # A row of deal_stage_changes that moved the deal (or is its first stage): what the funnel reads.

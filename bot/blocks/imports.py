@@ -195,8 +195,9 @@ def archive_preview(
     body = (
         "Import brings in the custom fields, pipelines, settings and people it uses that this workspace "
         "lacks, then each file in that order (records already here are skipped), then its quotas, "
-        "satisfaction answers, webhooks (switched off, with new secrets) and scheduled posts; each file's "
-        "bad rows come as a file, and one button undoes it all."
+        "satisfaction answers, webhooks (switched off, with new secrets) and scheduled posts, and the "
+        "history of the records it makes (who changed what and when, the deals' stages over time); each "
+        "file's bad rows come as a file, and one button undoes it all."
     )
     blocks: list[Block] = [
         SectionBlock(text=MarkdownTextObject(text=f"{head}\n{body}"[:2900])),
@@ -221,6 +222,8 @@ def archive_done(file_name: str, done: Any) -> tuple[str, list[Block]]:
         text += f"\nAdded first: {done.brought.described()}."
     if done.settled_text():
         text += f"\nAlso: {done.settled_text()}."
+    if done.replayed.events or done.replayed.matched:
+        text += f"\nWith its {done.replayed.described()}."
     blocks: list[Block] = [
         SectionBlock(text=MarkdownTextObject(text=text[:2900])),
         ActionsBlock(
@@ -393,6 +396,7 @@ _COUNTED = {
     "interaction": ("interaction", "interactions"),
     "import": ("import", "imports"),
     "audit": ("audit event", "audit events"),
+    "stage_change": ("deal stage change", "deal stage changes"),
     "field": ("custom field", "custom fields"),
     "stage": ("stage", "stages"),
     "user": ("person", "people"),

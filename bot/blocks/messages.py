@@ -455,6 +455,10 @@ TEMPLATES: dict[str, Template] = {
     # Undo
     "undo.already_undone": Template("That change was already undone."),
     "undo.of_undo": Template("That was itself an undo; make the change again instead."),
+    "undo.replayed": Template(
+        "That change is history an import brought from another workspace's export; undoing the import "
+        "takes it away with the records."
+    ),
     "undo.unsupported": Template("That change can't be undone."),
     "undo.changed_since": Template(
         "The {record_type} was changed again since ({key}); undo the later change first."

@@ -186,6 +186,7 @@ class Op:
                 AuditEvent.action == "create",
                 AuditEvent.at >= now - REPEAT_WINDOW,
                 AuditEvent.undone_by_op.is_(None),
+                AuditEvent.replayed_by.is_(None),
                 AuditEvent.op_id != self.id,
             )
             .order_by(AuditEvent.at.desc())

@@ -144,6 +144,8 @@ class Deletions(Service):
                 AuditEvent.record_type == d.kind,
                 AuditEvent.record_id == d.id,
                 AuditEvent.undone_by_op.is_(None),
+                # A deletion an import brought as history is no operation here to take back.
+                AuditEvent.replayed_by.is_(None),
                 AuditEvent.action == "update",
             )
             .order_by(AuditEvent.id.desc())

@@ -321,6 +321,8 @@ class UndoLog(Service):
                     AuditEvent.actor_id == actor.user_id,
                     AuditEvent.undone_by_op.is_(None),
                     AuditEvent.action != "undo",
+                    # Another workspace's history brought by an import: not an operation of anyone here.
+                    AuditEvent.replayed_by.is_(None),
                     # Being registered (or refreshed) is not a change of one's own to take back; a
                     # role an admin gave someone is.
                     ~((AuditEvent.record_type == "user") & (AuditEvent.record_id == actor.user_id)),
@@ -336,6 +338,7 @@ class UndoLog(Service):
                     select(func.count(AuditEvent.id)).where(
                         AuditEvent.op_id == op_id,
                         AuditEvent.undone_by_op.is_(None),
+                        AuditEvent.replayed_by.is_(None),
                     )
                 )
             )
@@ -348,7 +351,11 @@ class UndoLog(Service):
             events = list(
                 s.scalars(
                     select(AuditEvent)
-                    .where(AuditEvent.op_id == op_id, AuditEvent.undone_by_op.is_(None))
+                    .where(
+                        AuditEvent.op_id == op_id,
+                        AuditEvent.undone_by_op.is_(None),
+                        AuditEvent.replayed_by.is_(None),
+                    )
                     .order_by(AuditEvent.id)
                 )
             )
@@ -392,6 +399,9 @@ class UndoLog(Service):
                 raise Conflict("undo.already_undone")
             if any(e.action == "undo" for e in events):
                 raise Conflict("undo.of_undo")
+            if any(e.replayed_by for e in events):
+                # History an import brought from another workspace: its import's undo takes it away.
+                raise Conflict("undo.replayed")
             if any(e.record_type == "user" for e in events):
                 actor = role_now(s, actor)
             policy.require_undo(s, actor, events)

@@ -253,6 +253,7 @@ def test_an_export_zip_shared_in_the_dm_imports_whole_and_undoes_whole(
     assert [f.name for f in rows(slack, CustomField, CustomField.workspace_id == ws)] == ["Region"]
 
 
+<<<<<<< HEAD
 def _report_rows(upload: Call) -> list[list[str]]:
     return list(csv.reader(io.StringIO(upload.params["bytes"].decode("utf-8"))))
 
@@ -418,3 +419,46 @@ def test_two_columns_put_in_one_field_are_refused_in_the_form(slack: SlackHTTP) 
     assert "Email is column “Email” already" in said["errors"]["col2"], said
     time.sleep(1)
     assert len(slack.fake.calls_to("chat.postMessage")) == before, "no new preview for a refused form"
+=======
+def test_an_export_in_json_lines_shared_in_the_dm_imports_whole_with_its_history(
+    slack: SlackHTTP, tmp_path: Path
+) -> None:
+    """The export's other form, JSON lines, imports as its zip does; the records come with their past
+    (`/crm history` reads as it did there), and Undo import takes both away."""
+    from bot.services.dataio.exporter import Exporter
+    from models import AuditEvent, User
+
+    slack.command("help")  # Ann, the admin of T1
+    (ann,) = rows(slack, User)
+    crm = slack.crm
+    old = crm.register_user("T9", ann.slack_id, name=ann.name, email=ann.email, role="admin")
+    crm.create_deal(old, "Acme renewal", company="Acme Corp", amount="900", stage="qualified")
+    crm.update_deal(old, "Acme renewal", stage="demo")
+    lines = tmp_path / "old.jsonl"
+    Exporter(crm.sessions).run(old, lines, "jsonl")
+
+    preview = share(slack, "crm-export-T9.jsonl", lines.read_bytes())
+    shown = text_of(preview)
+    assert "is an export" in shown and "deals.csv" in shown and "history" in shown, shown
+    slack.press(preview, "Import")
+    done = updates(slack, lambda t: t.startswith("✅"))
+    said = text_of(done)
+    assert "deals.csv: 1 new" in said and "history brought back" in said, said
+    history = text_of(slack.command("history Acme renewal"))
+    assert "moved it Qualified → Demo" in history and "added it" in history, history
+    # History is not the importer's last change (the events are Ann's, there): nothing of hers to undo.
+    assert count(slack, AuditEvent, AuditEvent.replayed_by.is_not(None)) >= 2
+    assert "nothing of yours to undo" in text_of(slack.command("undo"))
+
+    slack.press(done, "Undo import")
+    assert count(slack, Deal, Deal.workspace_id == ann.workspace_id) == 0
+    assert (
+        count(
+            slack,
+            AuditEvent,
+            AuditEvent.workspace_id == ann.workspace_id,
+            AuditEvent.replayed_by.is_not(None),
+        )
+        == 0
+    )
+>>>>>>> histrt

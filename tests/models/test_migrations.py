@@ -619,7 +619,9 @@ def test_forecast_columns_come_and_go_with_every_deal_and_stage_kept(start: Star
         stages = conn.execute(text("SELECT key, probability FROM pipeline_stages")).all()
     assert categories == ["pipeline"] * len(before["deals"])
     assert stages and all(pct == STAGE_PROBABILITY.get(key) for key, pct in stages)
-    # A quota (a record type and its audit rows only 0017 knows) goes with the revision.
+    # A quota (a record type and its audit rows only 0017 knows) goes with the revision; made by
+    # today's services, so at today's schema, and taken down through every revision since.
+    upgrade(engine, "head")
     crm = CRM(make_session_factory(engine), clock=lambda: NOW)
     boss = crm.register_user("TA", "UA1", name="A Boss", tz="UTC", role="admin")
     crm.set_quota(boss, "UA2", "5000", "USD", date(2026, 10, 1), date(2026, 12, 31))
@@ -700,3 +702,25 @@ def test_a_database_that_reached_0023_before_0024_0025_and_0027_existed_is_caugh
     with engine.connect() as conn:
         assert inspect(conn).has_table("report_subscriptions")
         assert schema_diff(conn) == []
+
+
+def test_replayed_audit_column_comes_and_goes_with_every_event_kept(start: Starts) -> None:
+    """0036 adds the mark of an event an import replayed: the events already there are nobody's replay
+    (each stays an operation its person may undo); back down, the column goes and every event stays."""
+    from sqlalchemy import text
+
+    from tests.support.tenants import columns_of
+
+    engine, _a, _b = start.filled("0035")
+    old = columns_of(engine, ["audit_events"])
+    before = dump(engine, ["audit_events"], old)
+    assert before["audit_events"]
+    upgrade(engine, "0036")
+    with engine.connect() as conn:
+        marks = conn.execute(text("SELECT replayed_by FROM audit_events")).scalars().all()
+    assert marks == [None] * len(before["audit_events"])
+    assert dump(engine, ["audit_events"], old) == before
+    downgrade(engine, "0035")
+    assert dump(engine, ["audit_events"], old) == before
+    assert "replayed_by" not in columns_of(engine, ["audit_events"])["audit_events"]
+    upgrade(engine, "head")

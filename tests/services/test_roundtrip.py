@@ -9,7 +9,7 @@ import csv
 import io
 import json
 import zipfile
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -17,15 +17,19 @@ import pytest
 from sqlalchemy import Engine, func, select
 
 from bot.cli import main
+from bot.clock import ManualClock
+from bot.db import make_session_factory
 from bot.services import CRM, Actor
 from bot.services.base import aware
 from bot.services.dataio.exporter import Exporter
+from bot.services.errors import Conflict
 from models import (
     AuditEvent,
     Company,
     Contact,
     CustomField,
     Deal,
+    DealStageChange,
     Feedback,
     ImportBatch,
     ImportId,
@@ -47,8 +51,9 @@ PEOPLE = (
     ("UCAT", "Cat Rep", "Asia/Tokyo", "rep", "cat@team.example"),
 )
 RECORD_FILES = ("companies", "contacts", "deals", "tasks", "interactions")
+RECORD_TYPES = ("company", "contact", "deal", "task", "interaction")
 # What a new workspace cannot keep the same: the records' own ids, and those of the records they link to.
-IGNORED = {"ID", "Company ID", "Contact ID", "Deal ID"}
+IGNORED = {"ID", "Company ID", "Contact ID", "Deal ID", "Stage ID"}
 
 
 @pytest.fixture
@@ -293,7 +298,7 @@ def test_an_export_imports_into_an_empty_workspace_and_exports_the_same(
         assert list(after[name][0]) == list(before[name][0]), name
         assert comparable(after[name]) == comparable(before[name]), name
     # The stages in their order, too.
-    assert after["pipelines"] == before["pipelines"]
+    assert [comparable([r]) for r in after["pipelines"]] == [comparable([r]) for r in before["pipelines"]]
 
     with crm.sessions() as s:
         t2 = s.scalar(select(Workspace.id).where(Workspace.team_id == "T2"))
@@ -341,7 +346,7 @@ def test_an_export_imports_into_an_empty_workspace_and_exports_the_same(
         assert left == 0
         assert s.scalar(select(func.count(Deal.id)).where(Deal.workspace_id == t2)) == 0
 
-    # The import is audited as imports (one undoable operation per file), not replayed as history.
+    # The import is audited as imports (one undo for the zip); the history it replayed went with them.
     with crm.sessions() as s:
         t2 = s.scalar(select(Workspace.id).where(Workspace.team_id == "T2"))
         batches = list(s.scalars(select(ImportBatch).where(ImportBatch.workspace_id == t2)))
@@ -635,3 +640,222 @@ def test_everything_a_workspace_keeps_comes_back_one_for_one(
     assert emptied["report_subscriptions"] == [], emptied["report_subscriptions"]
     assert emptied["workspace"] != before["workspace"]
     assert {u[0] for u in emptied["users"]} == {"UANN", "UBOB", "UCAT"}
+
+
+# ---- the history: the audit trail and the deals' stage history --------------------------------------
+
+SEPT = datetime(2026, 9, 1, 14, 0, tzinfo=UTC)
+
+
+def story(crm: CRM, clock: ManualClock) -> dict[str, Actor]:
+    """Three months of a team's work, each change on its own day, so the reports have a past to read."""
+    people = team(crm, "T1")
+    ann, bob, cat = people["UANN"], people["UBOB"], people["UCAT"]
+    crm.add_custom_field(ann, "deal", "Score", "number")
+    crm.create_company(ann, "Acme Corp", domain="acme.com", industry="Software")
+    crm.create_contact(ann, "Jane Doe", email="jane@acme.com", company="Acme Corp", title="CTO")
+    crm.create_deal(
+        ann,
+        "Acme expansion",
+        company="Acme Corp",
+        contact="jane@acme.com",
+        amount="1000",
+        currency="USD",
+        stage="qualified",
+        close_date=date(2026, 10, 15),
+        custom={"Score": "5"},
+    )
+    clock.advance(days=2)
+    crm.create_deal(
+        bob, "Globex pilot", amount="800", currency="EUR", stage="demo", close_date=date(2026, 11, 30)
+    )
+    clock.advance(days=2)
+    crm.create_deal(cat, "Initech", amount="300", stage="qualified", close_date=date(2026, 10, 20))
+    clock.advance(days=3)
+    crm.update_deal(ann, "Acme expansion", stage="demo")
+    crm.update_contact(bob, "jane@acme.com", title="VP Engineering")
+    crm.create_task(
+        bob, "Send the proposal", deal="Acme expansion", contact="jane@acme.com", due=date(2026, 9, 20)
+    )
+    crm.log_interaction(ann, "call", "Talked pricing", contact="jane@acme.com", deal="Acme expansion")
+    clock.advance(days=4)
+    crm.update_deal(cat, "Initech", stage="proposal")
+    clock.advance(days=3)
+    crm.update_deal(cat, "Initech", stage="negotiation")
+    crm.undo(cat, crm.last_op(cat) or "")  # taken back: the history says so
+    clock.advance(days=5)
+    crm.update_deal(bob, "Acme expansion", amount="1500", custom={"Score": "9"})
+    crm.update_company(ann, "Acme Corp", owner="UBOB")
+    clock.advance(days=5)
+    crm.update_deal(bob, "Globex pilot", stage="lost")
+    crm.complete_task(bob, "Send the proposal")
+    crm.create_deal(ann, "Dead deal", amount="10")
+    crm.delete_record(ann, "deal", "Dead deal")
+    clock.advance(days=6)
+    crm.update_deal(ann, "Acme expansion", stage="proposal", close_date=date(2026, 10, 31))
+    clock.advance(days=12)
+    crm.update_deal(ann, "Acme expansion", stage="won")
+    clock.advance(days=40)
+    return people
+
+
+HISTORIES = (
+    ("deal", "Acme expansion"),
+    ("deal", "Initech"),
+    ("deal", "Globex pilot"),
+    ("contact", "jane@acme.com"),
+    ("company", "Acme Corp"),
+)
+
+
+def history_text(crm: CRM, actor: Actor, kind: str, ref: str) -> str:
+    """What `/crm history` shows of a record (its header, lines and count), as the person reads it."""
+    from bot.intents.history import timeline_card
+
+    t = crm.timeline(actor, ref, kind)
+    blocks = timeline_card(t, actor.tz, 0)
+    shown = [b.to_dict() for b in blocks]
+    return json.dumps([b for b in shown if b.get("type") != "actions"], sort_keys=True)
+
+
+def past(crm: CRM, actor: Actor) -> list[Any]:
+    """The reports that read the deals' past: the funnel of the deals added in September, and the
+    forecasts whose look back reads what the deals stood at as each period began."""
+    return [
+        crm.funnel(actor, date(2026, 9, 1), date(2026, 9, 30)),
+        crm.funnel(actor, date(2026, 8, 1), date(2026, 12, 31)),
+        crm.forecast(actor, date(2026, 10, 1), date(2026, 10, 31)),
+        crm.forecast(actor, date(2026, 11, 1), date(2026, 11, 30)),
+        crm.velocity(actor, date(2026, 9, 1), date(2026, 11, 30)),
+    ]
+
+
+@pytest.mark.parametrize("form", ["zip", "jsonl"])
+def test_the_history_comes_back_with_the_records(
+    engine: Engine, cli_db: Path, capsys: pytest.CaptureFixture[str], form: str
+) -> None:
+    clock = ManualClock(SEPT)
+    crm = CRM(make_session_factory(engine), clock.now)
+    people = story(crm, clock)
+    ann = people["UANN"]
+    histories = {ref: history_text(crm, ann, kind, ref) for kind, ref in HISTORIES}
+    assert "undid a change" in histories["Initech"] and "moved it" in histories["Acme expansion"]
+    assert "VP Engineering" in histories["jane@acme.com"] and "Score" in histories["Acme expansion"]
+    reports = past(crm, ann)
+    assert reports[0].added == 3 and reports[0].won == 1, reports[0]
+
+    exported = cli_db / f"first.{form}"
+    assert (
+        main(["export", "--workspace", "T1", "--format", "csv" if form == "zip" else "jsonl", str(exported)])
+        == 0
+    )
+    assert "deal stage changes" in capsys.readouterr().out
+    there = team(crm, "T2")
+    assert main(["import", "--workspace", "T2", str(exported)]) == 0
+    said = capsys.readouterr().out
+    assert "history brought back" in said and said.count(" 0 bad") >= len(RECORD_FILES), said
+    ann2 = there["UANN"]
+
+    # Each record's history reads as it did (the people, stages, fields named as there), and the
+    # reports' past is the same.
+    for kind, ref in HISTORIES:
+        assert history_text(crm, ann2, kind, ref) == histories[ref], ref
+    assert past(crm, ann2) == reports
+
+    with crm.sessions() as s:
+        t1, t2 = (s.scalar(select(Workspace.id).where(Workspace.team_id == t)) for t in ("T1", "T2"))
+        replayed = list(
+            s.scalars(
+                select(AuditEvent).where(AuditEvent.workspace_id == t2, AuditEvent.replayed_by.is_not(None))
+            )
+        )
+        mine = s.scalar(
+            select(func.count(AuditEvent.id)).where(
+                AuditEvent.workspace_id == t1, AuditEvent.record_type.in_(RECORD_TYPES)
+            )
+        )
+        assert len(replayed) == mine
+        # Each event under its own time, and none under another workspace's operation id nor naming it.
+        assert all((e.after or e.before or {}).get("workspace_id") in (None, t2) for e in replayed)
+        assert any((e.after or {}).get("workspace_id") == t2 for e in replayed)
+        assert min(aware(e.at) for e in replayed) == SEPT
+        t1_ops = set(s.scalars(select(AuditEvent.op_id).where(AuditEvent.workspace_id == t1)))
+        assert not t1_ops & {e.op_id for e in replayed}
+
+    # History is not anyone's operation here: no Undo offers it, and none takes it.
+    for person in there.values():
+        last = crm.last_op(person)
+        assert last is None or last not in {e.op_id for e in replayed}, person.name
+    with pytest.raises(Conflict) as refused:
+        crm.undo(there["UBOB"], next(e.op_id for e in replayed if e.action == "update"))
+    assert refused.value.code == "undo.replayed"
+
+    # Work done here since: Bob's change of a deal the import made, and Cat's own deal.
+    crm.update_deal(there["UBOB"], "Initech", amount="350")
+    crm.create_deal(there["UCAT"], "Cat's own", amount="5")
+    assert "350" in history_text(crm, there["UBOB"], "deal", "Initech")
+
+    # The import's one undo takes its records and their history away, and nothing else.
+    undo = said.split("undo every file of it: ")[1].split()
+    assert main([*undo[1:], "--workspace", "T2"]) == 0, undo
+    with crm.sessions() as s:
+        left = {
+            d.title: d.id
+            for d in s.scalars(
+                select(Deal).where(Deal.workspace_id == t2).execution_options(include_deleted=True)
+            )
+        }
+        assert set(left) == {"Initech", "Cat's own"}
+        events = list(
+            s.scalars(
+                select(AuditEvent).where(AuditEvent.workspace_id == t2, AuditEvent.record_type == "deal")
+            )
+        )
+        # The deal kept (changed since) keeps its past; nothing is left of the records taken away.
+        assert {e.record_id for e in events} == set(left.values())
+        assert any(e.replayed_by for e in events if e.record_id == left["Initech"])
+        rows = set(s.scalars(select(DealStageChange.deal_id).where(DealStageChange.workspace_id == t2)))
+        assert rows == set(left.values())
+    # The exporting workspace is as it was.
+    assert {ref: history_text(crm, ann, kind, ref) for kind, ref in HISTORIES} == histories
+    assert past(crm, ann) == reports
+
+
+def test_records_already_here_keep_their_own_history(
+    engine: Engine, cli_db: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    clock = ManualClock(SEPT)
+    crm = CRM(make_session_factory(engine), clock.now)
+    people = story(crm, clock)
+    exported = cli_db / "first.zip"
+    assert main(["export", "--workspace", "T1", str(exported)]) == 0
+    there = team(crm, "T2")
+    # T2 has its own Acme Corp, with a history of its own.
+    crm.create_company(there["UCAT"], "Acme Corp", domain="acme.com")
+    crm.update_company(there["UCAT"], "Acme Corp", industry="Retail")
+    own = history_text(crm, there["UCAT"], "company", "Acme Corp")
+    capsys.readouterr()
+    assert main(["import", "--workspace", "T2", str(exported)]) == 0
+    said = capsys.readouterr().out
+    assert "history brought back" in said and "records already here keep their own history" in said, said
+    # The company matched keeps its own history and none of the export's; the records made get theirs,
+    # linked to the company that was here.
+    # (the call logged since on its contact shows on it too: that is activity, not its history)
+    now = history_text(crm, there["UCAT"], "company", "Acme Corp")
+    assert "<@UCAT> added it" in now and "Retail" in now and "Talked pricing" in now
+    assert "<@UANN> added it" not in now and "owner" not in now, now
+    assert "<@UANN> added it" not in own
+    assert history_text(crm, there["UANN"], "deal", "Acme expansion") == history_text(
+        crm, people["UANN"], "deal", "Acme expansion"
+    )
+    with crm.sessions() as s:
+        t2 = s.scalar(select(Workspace.id).where(Workspace.team_id == "T2"))
+        acme = s.scalar(select(Company.id).where(Company.workspace_id == t2))
+        created = s.scalar(
+            select(AuditEvent).where(
+                AuditEvent.workspace_id == t2,
+                AuditEvent.record_type == "contact",
+                AuditEvent.action == "create",
+            )
+        )
+        assert created is not None and created.after is not None and created.after["company_id"] == acme

@@ -64,7 +64,8 @@ from models.entities import FEEDBACK_SCALES, ROLES, utcnow
 SETTINGS = "settings"
 
 WORKSPACE_HEADERS = ["Name", "Time Zone", "Currency", "Stale Days"]
-USER_HEADERS = ["Slack ID", "Name", "Email", "Time Zone", "Role", "Created At"]
+# "ID": the person's id in the exporting workspace, which the audit trail and the records' history name.
+USER_HEADERS = ["Slack ID", "Name", "Email", "Time Zone", "Role", "Created At", "ID"]
 QUOTA_HEADERS = [
     "Person",
     "Period Start",
@@ -138,7 +139,7 @@ def parts(ws: int) -> list[tuple[str, str, Select[Any], list[str]]]:
         (
             "user",
             "users",
-            select(User.slack_id, User.name, User.email, User.tz, User.role, User.created_at)
+            select(User.slack_id, User.name, User.email, User.tz, User.role, User.created_at, User.id)
             .where(User.workspace_id == ws)
             .order_by(User.id),
             USER_HEADERS,

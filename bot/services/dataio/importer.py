@@ -25,8 +25,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.services import namewords, policy, stage_history, totals
 from bot.services.base import Actor
 from bot.services.companies import company_key
+from bot.services.dataio import history, matching
 from bot.services.dataio import ids as source_ids
-from bot.services.dataio import matching
 from bot.services.dataio.cells import Context
 from bot.services.dataio.columns import CUSTOM, TYPE_NAMES, column, guess_mapping, label
 from bot.services.dataio.rows import RowReader
@@ -362,6 +362,7 @@ class Importer:
             undo = matching.Undo(conn, actor.workspace_id, batch)
             restored, kept_changed = undo.restore()
             deleted, kept = undo.delete()
+            history.undone(conn, actor.workspace_id, batch_id, batch.record_type)
             if batch.record_type == "deal":
                 stage_history.import_undone(conn, actor.workspace_id, batch_id, batch.finished_at)
             if batch.record_type == "deal":
@@ -670,6 +671,8 @@ class ArchiveResult:
     brought: Any
     results: list[Result] = field(default_factory=list)
     settled: list[Any] = field(default_factory=list)
+    # The export's audit trail and stage history, brought back for the records the import made.
+    replayed: history.Replayed = field(default_factory=history.Replayed)
 
     @property
     def batch_ids(self) -> list[str]:
@@ -728,6 +731,8 @@ def import_archive(
         if done is not None:
             done(member, result)
     out.settled.append(extras.after(actor, Path(path), name, sources, dry_run=dry_run))
+    if not dry_run:
+        out.replayed = history.replay(importer.sessions, actor, Path(path), sources)
     source_ids.forget(importer.sessions, list(sources.values()))
     return out
 

@@ -36,14 +36,16 @@ from models import CustomField, Pipeline, PipelineStage
 
 FIELDS_FILE = "fields"
 PIPELINES_FILE = "pipelines"
-FIELDS_HEADERS = ["Record Type", "Name", "Kind", "Choices"]
-PIPELINES_HEADERS = ["Pipeline", "Renewal", "Stage", "Outcome", "Probability"]
+# The ids ("ID", "Stage ID") are the exporting workspace's, named by the audit trail and the stage
+# history (a record's custom values are kept by field id): an import maps them to what it finds here.
+FIELDS_HEADERS = ["Record Type", "Name", "Kind", "Choices", "ID"]
+PIPELINES_HEADERS = ["Pipeline", "Renewal", "Stage", "Outcome", "Probability", "Stage ID"]
 
 
 def fields_select(ws: int) -> Select[Any]:
     f = CustomField
     return (
-        select(f.record_type, f.name, f.kind, f.choices)
+        select(f.record_type, f.name, f.kind, f.choices, f.id)
         .where(f.workspace_id == ws)
         .order_by(f.record_type, f.position, f.id)
     )
@@ -58,6 +60,7 @@ def pipelines_select(ws: int) -> Select[Any]:
             st.name,
             case((st.is_won, literal("won")), (st.is_closed, literal("lost")), else_=literal("open")),
             st.probability,
+            st.id,
         )
         .join(p, p.id == st.pipeline_id)
         .where(st.workspace_id == ws)
