@@ -89,13 +89,14 @@ def day(dialect: str, instant: Any) -> ColumnElement[Any]:
     return sql_cast(func.timezone("UTC", instant), Date)
 
 
-def _visited(dialect: str, workspace_id: int, among: Any) -> Any:
+def _visited(dialect: str, among: Any) -> Any:
     """Per deal, the stages its history moved it into, their ids joined by commas."""
     h = _H.c
     pairs = (
         select(h.deal_id, h.stage_id)
         .where(
-            h.workspace_id == workspace_id,
+            # By the deals' ids alone (they are the workspace's): given the workspace too, SQLite reads the
+            # workspace's every move through the funnel's index instead of these deals' rows.
             h.deal_id.in_(among),
             or_(h.from_stage_id.is_(None), h.from_stage_id != h.stage_id),
         )
@@ -157,7 +158,7 @@ def _rows(conn: Connection, workspace_id: int, among: Any) -> None:
     """Write the rows of these deals (none there yet) from the deals and their history."""
     dialect = conn.dialect.name
     d, h, p = _D.c, _H.c, _P.c
-    visited = _visited(dialect, workspace_id, among)
+    visited = _visited(dialect, among)
     owner = func.coalesce(d.owner_id, 0)
     conn.execute(
         insert(_F).from_select(
@@ -199,13 +200,10 @@ def _rows(conn: Connection, workspace_id: int, among: Any) -> None:
                 length,
                 whole(dialect, length),
             )
-            .select_from(
-                _H.join(_D, and_(d.workspace_id == h.workspace_id, d.id == h.deal_id)).join(
-                    _P, p.id == d.stage_id
-                )
-            )
+            # Joined by the deal's id alone, for the reason _visited gives.
+            .select_from(_H.join(_D, d.id == h.deal_id).join(_P, p.id == d.stage_id))
             .where(
-                h.workspace_id == workspace_id,
+                d.workspace_id == workspace_id,
                 h.deal_id.in_(among),
                 h.from_stage_id.is_not(None),
                 h.from_stage_id != h.stage_id,

@@ -51,7 +51,8 @@ def _backfill(dialect: str) -> None:
         "from_stage_id, days, whole_days) "
         "SELECT h.workspace_id, h.id, h.deal_id, d.created_at, COALESCE(d.owner_id, 0), s.pipeline_id, "
         f"h.from_stage_id, {days}, {whole} "
-        "FROM deal_stage_changes h JOIN deals d ON d.workspace_id = h.workspace_id AND d.id = h.deal_id "
+        # By the deal's id alone: with the workspace too SQLite reads every move per deal (its funnel index).
+        "FROM deal_stage_changes h JOIN deals d ON d.id = h.deal_id "
         "JOIN pipeline_stages s ON s.id = d.stage_id "
         "WHERE h.from_stage_id IS NOT NULL AND h.from_stage_id <> h.stage_id "
         "AND h.from_entered_at IS NOT NULL AND d.deleted_at IS NULL"
