@@ -758,6 +758,8 @@ class DealFunnel(WorkspaceScoped, Base):
     __tablename__ = "deal_funnel"
     __table_args__ = (
         Index("ix_deal_funnel_added", "workspace_id", "created_at", "owner_key", "stage_id", "visited"),
+        # One person's funnel: their deals alone, not the period's every deal filtered.
+        Index("ix_deal_funnel_owner", "workspace_id", "owner_key", "created_at", "stage_id", "visited"),
     )
 
     workspace_id: Mapped[int] = mapped_column(
@@ -780,6 +782,9 @@ class DealStay(WorkspaceScoped, Base):
     __table_args__ = (
         Index(
             "ix_deal_stays_added", "workspace_id", "created_at", "owner_key", "from_stage_id", "whole_days"
+        ),
+        Index(
+            "ix_deal_stays_owner", "workspace_id", "owner_key", "created_at", "from_stage_id", "whole_days"
         ),
         # The median's second step: one bucket's stays of one stage, in order.
         Index(

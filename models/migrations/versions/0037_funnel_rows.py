@@ -87,6 +87,12 @@ def upgrade() -> None:
         ["workspace_id", "created_at", "owner_key", "stage_id", "visited"],
         unique=False,
     )
+    op.create_index(
+        "ix_deal_funnel_owner",
+        "deal_funnel",
+        ["workspace_id", "owner_key", "created_at", "stage_id", "visited"],
+        unique=False,
+    )
     op.create_table(
         "deal_stays",
         sa.Column("workspace_id", sa.Integer(), nullable=False),
@@ -105,6 +111,12 @@ def upgrade() -> None:
         "ix_deal_stays_added",
         "deal_stays",
         ["workspace_id", "created_at", "owner_key", "from_stage_id", "whole_days"],
+        unique=False,
+    )
+    op.create_index(
+        "ix_deal_stays_owner",
+        "deal_stays",
+        ["workspace_id", "owner_key", "created_at", "from_stage_id", "whole_days"],
         unique=False,
     )
     op.create_index(
@@ -148,7 +160,9 @@ def downgrade() -> None:
     op.drop_table("funnel_totals")
     op.drop_index("ix_deal_stays_deal", table_name="deal_stays")
     op.drop_index("ix_deal_stays_bucket", table_name="deal_stays")
+    op.drop_index("ix_deal_stays_owner", table_name="deal_stays")
     op.drop_index("ix_deal_stays_added", table_name="deal_stays")
     op.drop_table("deal_stays")
+    op.drop_index("ix_deal_funnel_owner", table_name="deal_funnel")
     op.drop_index("ix_deal_funnel_added", table_name="deal_funnel")
     op.drop_table("deal_funnel")
