@@ -29,7 +29,7 @@ from sqlalchemy import Engine, Table, delete, func, insert, select, text, update
 
 from bot.db import make_engine
 from bot.migrate import upgrade
-from bot.services import namewords, totals
+from bot.services import funnel_rows, namewords, totals
 from bot.services.text import fold
 from models import (
     AuditEvent,
@@ -588,6 +588,8 @@ def seed(
         with engine.begin() as conn:
             # The deals bypassed the ORM, so the pipeline's running totals are counted here once.
             totals.rebuild(conn, ws_id)
+            # The funnel's rows of each deal, from the deals (their history comes with --history-only).
+            funnel_rows.rebuild(conn, ws_id)
             # And the words of their names, which a reference with a slip is matched against.
             namewords.file_every_name(conn, ws_id)
             if pg:
@@ -1039,6 +1041,12 @@ def history(
             with engine.begin() as conn:
                 _first_stage_rows(conn, ws_id)
 
+        if deals:
+            # The history bypassed the ORM: the funnel's rows are recounted from it once.
+            with engine.begin() as conn:
+                funnel_rows.rebuild(conn, ws_id)
+            say("funnel rows counted")
+
         if interactions and owners and low is not None:
             firsts = (first_interaction, first_target)
             _interactions(engine, ws_id, interactions, rng, owners, (low, high), firsts, now)
@@ -1064,7 +1072,7 @@ def history(
                 conn.execute(
                     text(
                         "VACUUM ANALYZE deals, audit_events, interactions, targets, feedback, quotas, "
-                        "deal_stage_changes"
+                        "deal_stage_changes, deal_funnel, deal_stays"
                     )
                 )
         else:

@@ -9,6 +9,7 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Date,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -749,6 +750,103 @@ class DealStageChange(WorkspaceScoped, Base):
     currency: Mapped[str] = mapped_column(String(3))
     close_date: Mapped[date | None] = mapped_column(Date)
     deal_created_at: Mapped[datetime] = mapped_column()
+
+
+class DealFunnel(WorkspaceScoped, Base):
+    """What the funnel counts each deal by, a row per deal not deleted: when it was made, its owner and
+    stage now, and the stages its history moved it into (``visited``: their ids, or empty when its
+    history has no move). Recomputed from the deal and its history whenever either changes
+    (bot/services/funnel_rows.py). The furthest stage is found when the funnel is read: stages can be
+    reordered."""
+
+    __tablename__ = "deal_funnel"
+    __table_args__ = (
+        Index("ix_deal_funnel_added", "workspace_id", "created_at", "owner_key", "stage_id", "visited"),
+        # One person's funnel: their deals alone, not the period's every deal filtered.
+        Index("ix_deal_funnel_owner", "workspace_id", "owner_key", "created_at", "stage_id", "visited"),
+    )
+
+    workspace_id: Mapped[int] = mapped_column(
+        ForeignKey("workspaces.id", ondelete="CASCADE"), primary_key=True
+    )
+    deal_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    created_at: Mapped[datetime] = mapped_column()
+    # The owner's user id, or 0 for deals without one.
+    owner_key: Mapped[int] = mapped_column(Integer)
+    stage_id: Mapped[int] = mapped_column(Integer)
+    visited: Mapped[str] = mapped_column(Text)
+
+
+class DealStay(WorkspaceScoped, Base):
+    """A stay in a stage that ended, a row per move out of it of a deal not deleted (the history row of
+    the move, ``change_id``), with the deal's owner, stage and pipeline now and the stay's length in
+    days as the funnel's median takes it (``whole_days``: its whole part, the median's bucket)."""
+
+    __tablename__ = "deal_stays"
+    __table_args__ = (
+        Index(
+            "ix_deal_stays_added", "workspace_id", "created_at", "owner_key", "from_stage_id", "whole_days"
+        ),
+        Index(
+            "ix_deal_stays_owner", "workspace_id", "owner_key", "created_at", "from_stage_id", "whole_days"
+        ),
+        # The median's second step: one bucket's stays of one stage, in order.
+        Index(
+            "ix_deal_stays_bucket",
+            "workspace_id",
+            "from_stage_id",
+            "whole_days",
+            "created_at",
+            "days",
+            "owner_key",
+            "pipeline_id",
+        ),
+        Index("ix_deal_stays_deal", "workspace_id", "deal_id"),
+    )
+
+    workspace_id: Mapped[int] = mapped_column(
+        ForeignKey("workspaces.id", ondelete="CASCADE"), primary_key=True
+    )
+    change_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    deal_id: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column()
+    owner_key: Mapped[int] = mapped_column(Integer)
+    pipeline_id: Mapped[int] = mapped_column(Integer)
+    from_stage_id: Mapped[int] = mapped_column(Integer)
+    days: Mapped[float] = mapped_column(Float)
+    whole_days: Mapped[int] = mapped_column(Integer)
+
+
+class FunnelTotal(WorkspaceScoped, Base):
+    """The deals made on a day (UTC) per stage now and stages visited: ``deal_funnel`` summed, kept with
+    it, so a team's funnel over a quarter reads a few thousand rows."""
+
+    __tablename__ = "funnel_totals"
+
+    workspace_id: Mapped[int] = mapped_column(
+        ForeignKey("workspaces.id", ondelete="CASCADE"), primary_key=True
+    )
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    stage_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    visited: Mapped[str] = mapped_column(Text, primary_key=True)
+    deals: Mapped[int] = mapped_column(Integer)
+
+
+class StayTotal(WorkspaceScoped, Base):
+    """The ended stays of the deals made on a day (UTC) per pipeline the deal is in now, stage left and
+    whole days stayed: ``deal_stays`` counted, kept with it; where a median falls is found here, and only
+    the stays of its one bucket are read and ordered."""
+
+    __tablename__ = "stay_totals"
+
+    workspace_id: Mapped[int] = mapped_column(
+        ForeignKey("workspaces.id", ondelete="CASCADE"), primary_key=True
+    )
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    pipeline_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    from_stage_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    whole_days: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    stays: Mapped[int] = mapped_column(Integer)
 
 
 IMPORT_MODES = ("skip", "update", "merge")

@@ -29,7 +29,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.services import namewords, totals
+from bot.services import funnel_rows, namewords, totals
 from bot.services.base import UNSET, Actor, Ref, ServiceBase
 from bot.services.companies import Companies
 from bot.services.contacts import Contacts
@@ -92,6 +92,7 @@ class CRM(ServiceBase):
         # The Slack user ids the operator names as admins (CRM_ADMINS): admins wherever they are seen.
         self.admins = frozenset(admins)
         totals.track(sessions)
+        funnel_rows.track(sessions)
         namewords.track(sessions)
         # The services read the time through self.now, so a clock set on the CRM later (a test's, the
         # console's) is theirs too.

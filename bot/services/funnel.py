@@ -1,7 +1,8 @@
 """The funnel and pipeline velocity.
 
 The funnel follows the deals added in a period through the stages they went through, read from their
-stage history (``deal_stage_changes``, written with each change and taken out with its undo):
+stage history (``deal_stage_changes``, written with each change and taken out with its undo) as kept
+per deal and per stay (``deal_funnel``, ``deal_stays``: bot/services/funnel_rows.py):
 how many reached each open stage (a deal moved past a stage counts as having reached it), the share
 that went on to the next stage and to won, and the median time a deal spent in each stage before
 leaving it.
@@ -15,11 +16,11 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, case, func, or_, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from bot.services import policy
@@ -27,13 +28,22 @@ from bot.services.base import Actor, Service
 from bot.services.reports import (
     bounds,
     days_between,
-    in_pipeline,
     not_negative,
     pipeline_named,
     stage_kinds,
 )
 from bot.services.workspace import user_by_slack
-from models import Deal, DealStageChange, Pipeline, PipelineStage, PipelineTotal, User
+from models import (
+    Deal,
+    DealFunnel,
+    DealStay,
+    FunnelTotal,
+    Pipeline,
+    PipelineStage,
+    PipelineTotal,
+    StayTotal,
+    User,
+)
 
 
 @dataclass(frozen=True)
@@ -83,65 +93,167 @@ def _check(s: Session, actor: Actor, owner: User | None) -> None:
         policy.require(s, actor, "teammate figures")
 
 
-def moved() -> ColumnElement[bool]:
-    """A row that moved its deal (or is its first stage), as the funnel's index says it
-    (models.entities.MOVED), so that the planner reads that index."""
-    H = DealStageChange
-    return or_(H.from_stage_id.is_(None), H.from_stage_id != H.stage_id)
-
-
-def _stays(chosen: Select[Any], since: datetime, until: datetime) -> Any:
-    """The stays of the chosen deals that ended, from their stage history (bot/services/stage_history.py):
-    a row per move out of a stage, with the stage, when the deal had entered it and when it left."""
-    H = DealStageChange
-    return (
-        select(
-            H.from_stage_id.label("stage_id"),
-            H.from_entered_at.label("entered"),
-            H.at.label("left"),
+def _kept(q: Select[Any], table: Any, owner: User | None, pipeline: Pipeline | None) -> Select[Any]:
+    """``q`` over the funnel's rows of each deal kept to one owner's deals, and to the deals in one
+    pipeline (by the stage each is in now), as the deals themselves would be."""
+    if owner is not None:
+        q = q.where(table.owner_key == owner.id)
+    if pipeline is not None and table is DealStay:
+        q = q.where(table.pipeline_id == pipeline.id)
+    elif pipeline is not None:
+        q = q.where(
+            table.stage_id.in_(select(PipelineStage.id).where(PipelineStage.pipeline_id == pipeline.id))
         )
-        .where(
-            # The deals added in the period, by the index on when each was made, then the ones chosen.
-            H.deal_created_at >= since,
-            H.deal_created_at < until,
-            moved(),
-            H.from_stage_id.is_not(None),
-            H.from_entered_at.is_not(None),
-            H.deal_id.in_(chosen.with_only_columns(Deal.id)),
-        )
-        .subquery()
-    )
+    return q
 
 
-def _medians(s: Session, path: Any, open_ids: list[int]) -> dict[int, float]:
-    """The median days of the stays that ended, per open stage (the middle one, or the mean of the two
-    middle ones), ranked in the database."""
-    days = not_negative(s, days_between(s, path.c.left, path.c.entered))
-    if s.get_bind().dialect.name == "postgresql":
-        # One sort per stage, no window over every stay: the same middle (or mean of the two middle).
-        median = (
-            select(path.c.stage_id, func.percentile_cont(0.5).within_group(days))
-            .where(path.c.left.is_not(None), path.c.stage_id.in_(open_ids))
-            .group_by(path.c.stage_id)
+def _whole_days(since: datetime, until: datetime) -> tuple[date, date] | None:
+    """The whole days (UTC) between two instants: the first and the one after the last; none when the
+    period holds no whole day."""
+    start, stop = since.astimezone(UTC), until.astimezone(UTC)
+    first = start.date() if start.timetz() == time(0, tzinfo=UTC) else start.date() + timedelta(days=1)
+    if first >= stop.date():
+        return None
+    return first, stop.date()
+
+
+def _parts(
+    since: datetime, until: datetime, owner: User | None
+) -> tuple[tuple[date, date] | None, list[tuple[datetime, datetime]]]:
+    """A team's period as the whole days (UTC) the totals hold, and the instants before and after them
+    (the reader's midnight is not UTC's) read from each deal's rows; one person's all from the rows."""
+    days = _whole_days(since, until) if owner is None else None
+    if days is None:
+        return None, [(since, until)]
+    first, last = (datetime.combine(d, time(0), UTC) for d in days)
+    return days, [(a, b) for a, b in ((since, first), (last, until)) if a < b]
+
+
+def _counts(
+    s: Session, since: datetime, until: datetime, owner: User | None, pipeline: Pipeline | None
+) -> dict[tuple[int, str], int]:
+    """The period's deals per (stage they are in, stages they moved into)."""
+    F, T = DealFunnel, FunnelTotal
+    days, edges = _parts(since, until, owner)
+    out: dict[tuple[int, str], int] = defaultdict(int)
+    queries = [
+        _kept(
+            select(F.stage_id, F.visited, func.count())
+            .where(F.created_at >= a, F.created_at < b)
+            .group_by(F.stage_id, F.visited),
+            F,
+            owner,
+            pipeline,
         )
-        return {int(stage_id): float(d) for stage_id, d in s.execute(median)}
-    stays = (
-        select(path.c.stage_id, days.label("days"))
-        .where(path.c.left.is_not(None), path.c.stage_id.in_(open_ids))
-        .subquery()
-    )
-    ranked = select(
-        stays.c.stage_id,
-        stays.c.days,
-        func.row_number().over(partition_by=stays.c.stage_id, order_by=stays.c.days).label("n"),
-        func.count().over(partition_by=stays.c.stage_id).label("of"),
-    ).subquery()
-    middle = (
-        select(ranked.c.stage_id, func.avg(ranked.c.days))
-        .where(ranked.c.n.in_(((ranked.c.of + 1) // 2, (ranked.c.of + 2) // 2)))
-        .group_by(ranked.c.stage_id)
-    )
-    return {int(stage_id): float(d) for stage_id, d in s.execute(middle)}
+        for a, b in edges
+    ]
+    if days is not None:
+        queries.append(
+            _kept(
+                select(T.stage_id, T.visited, func.sum(T.deals))
+                .where(T.day >= days[0], T.day < days[1])
+                .group_by(T.stage_id, T.visited),
+                T,
+                None,
+                pipeline,
+            )
+        )
+    for q in queries:
+        for stage_id, visited, n in s.execute(q):
+            out[int(stage_id), str(visited)] += int(n or 0)
+    return out
+
+
+def _buckets(
+    s: Session,
+    since: datetime,
+    until: datetime,
+    owner: User | None,
+    pipeline: Pipeline | None,
+    open_ids: list[int],
+) -> dict[int, dict[int, int]]:
+    """The period's ended stays per open stage left and whole days stayed."""
+    S, T = DealStay, StayTotal
+    days, edges = _parts(since, until, owner)
+    queries = [
+        _kept(
+            select(S.from_stage_id, S.whole_days, func.count())
+            .where(S.created_at >= a, S.created_at < b, S.from_stage_id.in_(open_ids))
+            .group_by(S.from_stage_id, S.whole_days),
+            S,
+            owner,
+            pipeline,
+        )
+        for a, b in edges
+    ]
+    if days is not None:
+        q = (
+            select(T.from_stage_id, T.whole_days, func.sum(T.stays))
+            .where(T.day >= days[0], T.day < days[1], T.from_stage_id.in_(open_ids))
+            .group_by(T.from_stage_id, T.whole_days)
+        )
+        queries.append(q.where(T.pipeline_id == pipeline.id) if pipeline is not None else q)
+    out: dict[int, dict[int, int]] = defaultdict(lambda: defaultdict(int))
+    for q in queries:
+        for stage_id, bucket, n in s.execute(q):
+            if n:
+                out[int(stage_id)][int(bucket)] += int(n)
+    return out
+
+
+def _place(counts: dict[int, int], rank: int) -> tuple[int, int]:
+    """The bucket of the stay at ``rank`` (from 1, in order of days) and its place in it (from 0)."""
+    for bucket in sorted(counts):
+        if rank <= counts[bucket]:
+            return bucket, rank - 1
+        rank -= counts[bucket]
+    raise ValueError("rank past the stays counted")
+
+
+def _medians(
+    s: Session,
+    since: datetime,
+    until: datetime,
+    owner: User | None,
+    pipeline: Pipeline | None,
+    open_ids: list[int],
+) -> dict[int, float]:
+    """The median days of the stays that ended, per open stage: the middle one, or between the two
+    middle ones as each database takes it (PostgreSQL's percentile_cont, SQLite the mean). Where they
+    fall is found from the counts per whole day stayed; only the stays of that bucket are read, in order."""
+    S = DealStay
+    postgres = s.get_bind().dialect.name == "postgresql"
+    out: dict[int, float] = {}
+    for stage_id, counts in _buckets(s, since, until, owner, pipeline, open_ids).items():
+        n = sum(counts.values())
+        if not n:
+            continue
+        (low_bucket, low), (high_bucket, high) = _place(counts, (n + 1) // 2), _place(counts, (n + 2) // 2)
+        if low_bucket == high_bucket:
+            reads = [(low_bucket, low, high - low + 1)]
+        else:
+            reads = [(low_bucket, low, 1), (high_bucket, high, 1)]
+        values = []
+        for bucket, offset, limit in reads:
+            q = select(S.days).where(
+                S.from_stage_id == stage_id,
+                S.whole_days == bucket,
+                S.created_at >= since,
+                S.created_at < until,
+            )
+            q = _kept(q, S, owner, pipeline).order_by(S.days).offset(offset).limit(limit)
+            values += [float(v) for v in s.scalars(q)]
+        lo, hi = values[0], values[-1]
+        out[stage_id] = lo + (hi - lo) * 0.5 if postgres else (lo + hi) / 2
+    return out
+
+
+def _furthest(visited: str, rank: dict[int, int]) -> int | None:
+    """The furthest open stage (its rank) among those a deal's history moved it into; -1 when none is
+    open; None when its history has no move."""
+    if not visited:
+        return None
+    return max(rank.get(int(stage_id), -1) for stage_id in visited.split(","))
 
 
 def funnel(
@@ -158,35 +270,20 @@ def funnel(
     opened = [st for st in stages if not st.is_closed]
     rank = {st.id: i for i, st in enumerate(opened)}
     won_ids = {st.id for st in stages if st.is_won}
-    q = select(Deal.id).where(Deal.created_at >= since, Deal.created_at < until)
-    if owner is not None:
-        q = q.where(Deal.owner_id == owner.id)
-    q = in_pipeline(q, pipeline)
-    H = DealStageChange
-    # The furthest open stage each deal reached, from its stage history, counted per (stage it is in,
-    # furthest): a handful of rows.
-    furthest = (
-        select(H.deal_id, func.max(case(rank, value=H.stage_id, else_=-1)).label("rank"))
-        .where(H.deal_created_at >= since, H.deal_created_at < until, moved())
-        .group_by(H.deal_id)
-        .subquery()
-    )
-    counts = (
-        q.with_only_columns(Deal.stage_id, furthest.c.rank, func.count())
-        .outerjoin(furthest, furthest.c.deal_id == Deal.id)
-        .group_by(Deal.stage_id, furthest.c.rank)
-    )
     reached = [0] * len(opened)
     added = won = 0
-    for stage_id, far, n in s.execute(counts):
+    for (stage_id, visited), n in _counts(s, since, until, owner, pipeline).items():
+        if not n:
+            continue
         is_won = stage_id in won_ids
         added += n
         won += n if is_won else 0
+        far = _furthest(visited, rank)
         # A deal with no stage in its history (imported before the audit trail): the stage it is in.
         top = len(opened) - 1 if is_won else (far if far is not None else rank.get(stage_id, -1))
         for i in range(top + 1):
             reached[i] += n
-    medians = _medians(s, _stays(q, since, until), list(rank)) if added else {}
+    medians = _medians(s, since, until, owner, pipeline, list(rank)) if added else {}
     lines = []
     for i, st in enumerate(opened):
         following = reached[i + 1] if i + 1 < len(opened) else won

@@ -35,6 +35,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
+from bot.services import funnel_rows
 from models import Deal, DealStageChange, ImportChange
 
 # The columns the reports follow through time.
@@ -129,6 +130,7 @@ def write(s: Session, workspace_id: int, op_id: str, actor_id: int | None, chang
         )
     if rows:
         s.execute(insert(_H), rows)
+    funnel_rows.refresh(s.connection(), workspace_id, ids)
 
 
 def _aware(value: datetime) -> datetime:
@@ -138,6 +140,9 @@ def _aware(value: datetime) -> datetime:
 def undo(s: Session, workspace_id: int, op_id: str) -> None:
     """Take out the rows ``op_id`` wrote; the row before each ends again where that one ended."""
     params = {"op": op_id, "ws": workspace_id}
+    deals = s.scalars(
+        select(_H.c.deal_id).where(_H.c.workspace_id == workspace_id, _H.c.op_id == op_id).distinct()
+    ).all()
     s.execute(
         text(
             "UPDATE deal_stage_changes SET valid_until = (SELECT r.valid_until FROM deal_stage_changes r "
@@ -149,6 +154,7 @@ def undo(s: Session, workspace_id: int, op_id: str) -> None:
         params,
     )
     s.execute(text("DELETE FROM deal_stage_changes WHERE op_id = :op AND workspace_id = :ws"), params)
+    funnel_rows.refresh(s.connection(), workspace_id, deals)
 
 
 def imported(conn: Connection, workspace_id: int, batch_id: str, actor_id: int, at: datetime) -> None:
@@ -211,12 +217,22 @@ def imported(conn: Connection, workspace_id: int, batch_id: str, actor_id: int, 
         )
         .values(valid_until=when)
     )
+    # Every deal it touched: one whose owner alone changed has no new history row but a new owner.
+    funnel_rows.refresh(conn, workspace_id, select(d.id).where(d.workspace_id == workspace_id, touched))
 
 
 def import_undone(conn: Connection, workspace_id: int, batch_id: str, finished_at: datetime) -> None:
     """After an import's undo: the rows of the deals it made and that are gone go with them; those of
     the deals it put back (not changed since) go too, the row before each its end given back."""
     h, d = _H.c, _D.c
+    # The deals it made (gone now) and those it changed (put back), found before their rows go.
+    ic = cast(Table, ImportChange.__table__).c
+    touched = set(
+        conn.scalars(select(h.deal_id).where(h.workspace_id == workspace_id, h.op_id == batch_id).distinct())
+    )
+    touched |= set(
+        conn.scalars(select(ic.record_id).where(ic.workspace_id == workspace_id, ic.batch_id == batch_id))
+    )
     conn.execute(
         _H.delete().where(
             h.workspace_id == workspace_id,
@@ -251,3 +267,4 @@ def import_undone(conn: Connection, workspace_id: int, batch_id: str, finished_a
             .values(valid_until=None)
         )
         conn.execute(_H.delete().where(h.id.in_(chunk)))
+    funnel_rows.refresh(conn, workspace_id, touched)
