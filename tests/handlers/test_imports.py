@@ -253,7 +253,6 @@ def test_an_export_zip_shared_in_the_dm_imports_whole_and_undoes_whole(
     assert [f.name for f in rows(slack, CustomField, CustomField.workspace_id == ws)] == ["Region"]
 
 
-<<<<<<< HEAD
 def _report_rows(upload: Call) -> list[list[str]]:
     return list(csv.reader(io.StringIO(upload.params["bytes"].decode("utf-8"))))
 
@@ -419,7 +418,8 @@ def test_two_columns_put_in_one_field_are_refused_in_the_form(slack: SlackHTTP) 
     assert "Email is column “Email” already" in said["errors"]["col2"], said
     time.sleep(1)
     assert len(slack.fake.calls_to("chat.postMessage")) == before, "no new preview for a refused form"
-=======
+
+
 def test_an_export_in_json_lines_shared_in_the_dm_imports_whole_with_its_history(
     slack: SlackHTTP, tmp_path: Path
 ) -> None:
@@ -461,4 +461,3 @@ def test_an_export_in_json_lines_shared_in_the_dm_imports_whole_with_its_history
         )
         == 0
     )
->>>>>>> histrt

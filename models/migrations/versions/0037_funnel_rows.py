@@ -4,7 +4,7 @@ day made, kept as deals and their history change, so the funnel sums a few thous
 bucket of stays per median instead of grouping every move of a period's deals joined to the deals
 
 Revision ID: 0037
-Revises: 0035
+Revises: 0036
 Create Date: 2026-12-06 17:30:00.000000
 """
 
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0037"
-down_revision: str | None = "0035"
+down_revision: str | None = "0036"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
