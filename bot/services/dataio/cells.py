@@ -57,6 +57,8 @@ class Context:
     # The file's decimal mark when its amounts say (bot/services/dataio/sniff.py): with a comma, 12.000
     # is twelve thousand.
     decimal: str | None = None
+    # The people the file names whom nobody here is: (field, as written) → rows naming them.
+    unknown: dict[tuple[str, str], int] = field(default_factory=dict)
 
 
 Reader = Callable[[str, Context], Any]
