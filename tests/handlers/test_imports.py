@@ -12,7 +12,7 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-from models import Contact, Deal, ImportBatch, User
+from models import AuditEvent, Contact, Deal, ImportBatch, User
 from tests.handlers.helpers import count, rows
 from tests.support.fakeslack import Call
 from tests.support.slackhttp import (
@@ -459,6 +459,10 @@ def test_owners_not_met_yet_are_found_in_slack_and_the_unknown_are_named_once(sl
         assert "Owner zed@example.com (4 rows) is not a teammate" in said, said
         people = {u.slack_id: u for u in rows(slack, User)}
         assert (people["U0CARA"].role, people["U0CARA"].email) == ("rep", "cara@example.com")
+        made = rows(
+            slack, AuditEvent, AuditEvent.record_type == "user", AuditEvent.record_id == people["U0CARA"].id
+        )
+        assert [(e.action, e.actor_id) for e in made] == [("create", people[ANN].id)]
         owners = {c.email: people_by_id(people)[c.owner_id] for c in rows(slack, Contact)}
         assert owners["lead0@acme.com"] == owners["lead2@acme.com"] == "U0CARA", owners
         assert (owners["lead10@acme.com"], owners["lead11@acme.com"]) == ("U0DEV", ANN), owners

@@ -15,7 +15,7 @@ from sqlalchemy import Engine, func, select
 from bot.cli import main
 from bot.demo import seed_demo
 from bot.services import CRM
-from models import Contact, Deal, ImportBatch, User
+from models import AuditEvent, Contact, Deal, ImportBatch, User
 from tests.support.fakeslack import FakeSlack
 
 
@@ -241,6 +241,12 @@ def test_owners_by_email_are_found_in_slack_when_a_bot_token_is_set(
             ines = s.scalars(select(User).where(User.slack_id == "U0INES")).one()
             assert (ines.role, ines.tz, ines.email) == ("rep", "Europe/Paris", "ines@example.com")
             owned = set(s.scalars(select(Contact.email).where(Contact.owner_id == ines.id)))
+            # Added by the import, audited as the importer's act.
+            (made,) = s.scalars(
+                select(AuditEvent).where(AuditEvent.record_type == "user", AuditEvent.record_id == ines.id)
+            )
+            admin = s.scalars(select(User).where(User.role == "admin").order_by(User.id)).first()
+            assert admin is not None and (made.action, made.actor_id) == ("create", admin.id)
         assert owned == {"lea@roe.com", "max@roe.com"}
         assert "ana@example.com" in (files / "owners-bad-rows.csv").read_text()
     finally:

@@ -232,7 +232,9 @@ class Importer:
             ctx.custom = {str(f.id): f for f in custom}
             ctx.decimal = written.decimal
             if directory is not None:
-                result.teammates = _find_teammates(conn, actor, ctx, path, record_type, mapping, directory)
+                result.teammates = self._find_teammates(
+                    conn, actor, ctx, path, record_type, mapping, directory
+                )
             self._record(conn, actor, result, started)
             stage = staging_table(record_type, custom=any(f.startswith(CUSTOM) for f in mapping.values()))
             create(conn, stage)
@@ -284,6 +286,24 @@ class Importer:
             if dry_run:
                 conn.info["crm_import_rollback"] = True
         return result
+
+    def _find_teammates(
+        self,
+        conn: Connection,
+        actor: Actor,
+        ctx: Context,
+        path: Path | str,
+        record_type: str,
+        mapping: dict[int, str],
+        directory: teammates.Directory,
+    ) -> list[str]:
+        positions = teammates.people_columns(record_type, mapping)
+        if not positions:
+            return []
+        emails = teammates.unknown_emails(Table(path), positions, ctx)
+        if not emails:
+            return []
+        return teammates.add(self.sessions, conn, actor, ctx, list(teammates.found_in(directory, emails)))
 
     @contextmanager
     def _transaction(self, actor: Actor) -> Iterator[Connection]:
@@ -434,24 +454,6 @@ def _written(
             (cells for _, cells in rows), dates_at, money_at, table.layout.delimiter, order_given=order_given
         )
     return found, bool(money_at)
-
-
-def _find_teammates(
-    conn: Connection,
-    actor: Actor,
-    ctx: Context,
-    path: Path | str,
-    record_type: str,
-    mapping: dict[int, str],
-    directory: teammates.Directory,
-) -> list[str]:
-    positions = teammates.people_columns(record_type, mapping)
-    if not positions:
-        return []
-    emails = teammates.unknown_emails(Table(path), positions, ctx)
-    if not emails:
-        return []
-    return teammates.add(conn, actor, ctx, list(teammates.found_in(directory, emails)))
 
 
 def _mapped(mapping: dict[int, str]) -> set[str]:

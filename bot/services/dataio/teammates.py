@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from bot.services.base import Actor, Op
 from bot.services.dataio.cells import Context
@@ -74,12 +74,14 @@ def found_in(directory: Directory, emails: list[str]) -> Iterator[Teammate]:
             yield person
 
 
-def add(conn: Connection, actor: Actor, ctx: Context, found: list[Teammate]) -> list[str]:
-    """The teammates found added to the workspace's people (on the import's own transaction, so a
-    preview adds nobody), each one's email then naming them in ``ctx``; their names, as added."""
-    added: list[str] = []
-    with Session(bind=conn) as s:
-        Op(s, actor)
+def add(
+    sessions: sessionmaker[Session], conn: Connection, actor: Actor, ctx: Context, found: list[Teammate]
+) -> list[str]:
+    """The teammates found added to the workspace's people, audited as the importer's act, on the
+    import's own transaction (a preview adds nobody); each one's email then names them in ``ctx``.
+    Their names, as added."""
+    added: list[User] = []
+    with sessions(bind=conn) as s:
         for person in found:
             user = s.scalar(
                 select(User).where(User.workspace_id == actor.workspace_id, User.slack_id == person.slack_id)
@@ -96,8 +98,13 @@ def add(conn: Connection, actor: Actor, ctx: Context, found: list[Teammate]) -> 
                 )
                 s.add(user)
                 s.flush()
-                added.append(user.name)
+                added.append(user)
             ctx.users[person.email.lower()] = user.id
             ctx.zones[user.id] = user.tz
-        s.flush()
-    return added
+        if added:
+            # Recorded as made by the importer, as a person registering is recorded (their row first).
+            op = Op(s, actor)
+            for user in added:
+                op.created(user)
+            s.flush()
+    return [user.name for user in added]
