@@ -470,7 +470,9 @@ def test_owners_not_met_yet_are_found_in_slack_and_the_unknown_are_named_once(sl
         assert len(slack.fake.calls_to("users.lookupByEmail")) == 3
         report = slack.fake.wait_for(lambda f: f.uploads[1:2] or None, timeout=10)[0]
         assert report.params["bytes"].count(b",zed@example.com\r\n") == 4
-        assert b"is not anyone in this workspace" in report.params["bytes"]
+        assert "“zed@example.com” is not anyone in this workspace (ask them to write to the bot once)" in (
+            report.params["bytes"].decode()
+        )
     finally:
         slack.fake.users.pop("U0CARA", None)
         slack.fake.users.pop("U0DEV", None)

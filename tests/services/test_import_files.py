@@ -16,7 +16,7 @@ from bot.cli import main
 from bot.demo import seed_demo
 from bot.services import CRM
 from models import AuditEvent, Contact, Deal, ImportBatch, User
-from tests.support.fakeslack import FakeSlack
+from tests.support.fakeslack import FakeSlack, Fault
 
 
 @pytest.fixture
@@ -249,6 +249,28 @@ def test_owners_by_email_are_found_in_slack_when_a_bot_token_is_set(
             assert admin is not None and (made.action, made.actor_id) == ("create", admin.id)
         assert owned == {"lea@roe.com", "max@roe.com"}
         assert "ana@example.com" in (files / "owners-bad-rows.csv").read_text()
+    finally:
+        fake.stop()
+
+
+def test_slack_refusing_the_lookup_leaves_the_owner_unknown_and_the_import_going(
+    crm: CRM, here: Path, files: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # An install made before the app asked for users:read.email: Slack says so on every lookup.
+    seed_demo(crm, "T1")
+    fake = FakeSlack().start()
+    try:
+        fake.add_user("U0INES", "Ines Moreau", email="ines@example.com")
+        fake.fail_next("users.lookupByEmail", *[Fault(200, {"ok": False, "error": "missing_scope"})] * 2)
+        monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-test")
+        monkeypatch.setenv("SLACK_API_URL", fake.api_url)
+        src = files / "owners.csv"
+        src.write_text(OWNED, encoding="utf-8")
+        assert main(["import", str(src), "--type", "contacts"]) == 0
+        said = capsys.readouterr().out
+        assert "Owner ines@example.com (2 rows) is not a teammate the bot knows" in said, said
+        assert "found in Slack" not in said and "0 new" in said and "5 bad" in said, said
+        assert len(fake.calls_to("users.lookupByEmail")) == 2
     finally:
         fake.stop()
 
