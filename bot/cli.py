@@ -219,10 +219,12 @@ def cmd_import(args: argparse.Namespace) -> int:
     from bot.services.dataio.tabular import NotATable
     from bot.services.errors import DomainError
 
-    sessions = _services(_settings(require_signing_secret=False))
+    settings = _settings(require_signing_secret=False)
+    sessions = _services(settings)
     try:
         actor = operator(sessions, args.workspace, args.as_user)
         importer = Importer(sessions)
+        args.directory = _directory(settings)
         if args.undo:
             undone = undo_all(importer, actor, args.undo)
             print(
@@ -246,6 +248,17 @@ def cmd_import(args: argparse.Namespace) -> int:
     except DomainError as exc:
         _ProgressLine.clear()
         return _refused(exc)
+
+
+def _directory(settings):  # type: ignore[no-untyped-def]
+    """Slack, for the teammates a file names by email, when a bot token is configured; else nobody is
+    looked up (an OAuth install's tokens are each workspace's, and Slack is not called without one)."""
+    if not settings.bot_token:
+        return None
+    from bot.slack.client import make_client
+    from bot.slack.directory import slack_directory
+
+    return slack_directory(make_client(settings))
 
 
 def _import_file(importer, actor, path, args) -> int:  # type: ignore[no-untyped-def]
@@ -278,6 +291,7 @@ def _import_file(importer, actor, path, args) -> int:  # type: ignore[no-untyped
             file_name=path.name,
             dates=args.dates,
             progress=_ProgressLine(),
+            directory=getattr(args, "directory", None),
         )
         _said(result, args, report)
         return 0
@@ -338,7 +352,7 @@ def _report_path(args, source, member=None):  # type: ignore[no-untyped-def]
 
 
 def _said(result, args, report) -> None:  # type: ignore[no-untyped-def]
-    from bot.blocks.imports import past_line
+    from bot.blocks.imports import past_line, teammates_line, unknown_lines
 
     name = result.file_name
     print(file=sys.stderr)
@@ -356,6 +370,10 @@ def _said(result, args, report) -> None:  # type: ignore[no-untyped-def]
         print(f"  dates: {dates}")
     if past := past_line(result):
         print(f"  {past}")
+    if found := teammates_line(result):
+        print(f"  {found}")
+    for line in unknown_lines(result):
+        print(f"  {line}")
     treated = {"skip": ("skipped", result.skipped), "update": ("updated", result.updated)}
     word, n = treated.get(args.mode, ("merged", result.updated))
     print(

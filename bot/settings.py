@@ -25,6 +25,7 @@ BOT_SCOPES = (
     "im:history",
     "im:write",
     "users:read",
+    "users:read.email",
 )
 EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"

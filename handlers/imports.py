@@ -36,6 +36,7 @@ from bot.services.dataio.importer import (
 from bot.services.dataio.settings import Settings
 from bot.services.dataio.tabular import NotATable, Table
 from bot.services.errors import DomainError
+from bot.slack.directory import slack_directory
 from bot.slack.reply import make_ctx, safely
 
 log = logging.getLogger(__name__)
@@ -164,7 +165,12 @@ def _dry_run(ctx: Ctx, pending: store.Pending) -> Result:
         report=pending.report,
         file_name=pending.file_name,
         dates=pending.dates,
+        directory=_directory(ctx, pending),
     )
+
+
+def _directory(ctx: Ctx, pending: store.Pending) -> Any:
+    return slack_directory(ctx.client, pending.teammates) if ctx.client is not None else None
 
 
 def _post_archive_preview(ctx: Ctx, client: Any, pending: store.Pending) -> None:
@@ -300,6 +306,7 @@ def on_import(body: dict[str, Any], action: dict[str, Any], context: BoltContext
             file_name=pending.file_name,
             dates=pending.dates,
             progress=tell,
+            directory=_directory(ctx, pending),
         )
         text, blocks = ui.done(result)
         if result.bad:

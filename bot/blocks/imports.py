@@ -59,8 +59,13 @@ HOW_TO = (
     "Dates like 03/04/2026 are read as the file shows (a 25/03 means day first); when they could be "
     "either, I ask. Bad rows are left out and listed with their reason in a file; the whole import is "
     "undone with one button. Excel workbooks (.xlsx) are read too, from their first sheet, and a zip of my own export "
-    "whole, with its custom fields and pipelines. From a terminal: `crm-bot import FILE --type contacts`."
+    "whole, with its custom fields and pipelines. From a terminal: `crm-bot import FILE --type contacts`.\n"
+    "Owners given by email who have not written to me yet are looked up in Slack and their records go to "
+    "them; an owner I cannot find (or one given only by name) is named once, with their rows left out: "
+    "ask them to write to me once, or give their email in the Owner column."
 )
+# The most owners nobody here is that a summary names one by one.
+MOST_UNKNOWN_SHOWN = 10
 
 
 def _button(label: str, action_id: str, value: str, style: str | None = None) -> ButtonElement:
@@ -105,6 +110,7 @@ def preview(result: Any, pending_id: str, mode: str) -> tuple[str, list[Block]]:
         )
     if past := past_line(result):
         blocks.append(ContextBlock(elements=[MarkdownTextObject(text=f"🕰️ {past}")]))
+    blocks += _people(result)
     blocks += _dates(result, pending_id)
     # While its dates could be read either way, the file is not offered for import.
     go = [] if result.dates_unsure else [_button("Import", IMPORT_GO, pending_id, "primary")]
@@ -155,6 +161,47 @@ def past_line(result: Any) -> str:
     if n == 1:
         return f"1 open deal has a close date already past ({which}); it goes in as it is."
     return f"{n:,} open deals have a close date already past ({which}); they go in as they are."
+
+
+def teammates_line(result: Any) -> str:
+    """The teammates the file names by email whom Slack knew and the bot did not: added, with their rows."""
+    names = result.teammates
+    if not names:
+        return ""
+    who = f"{len(names)} teammate" + ("" if len(names) == 1 else "s")
+    return f"{who} found in Slack: {', '.join(names)}; their rows go to them."
+
+
+def unknown_lines(result: Any) -> list[str]:
+    """Each person the file names whom nobody here is, once, with how many rows name them and what to do."""
+    lines = []
+    for named, value, n in result.unknown[:MOST_UNKNOWN_SHOWN]:
+        rows = f"{n:,} row" + ("" if n == 1 else "s")
+        # A name is never looked up (two people may share it): their email would be.
+        change = f"change the {named} column" if "@" in value else f"give their email in the {named} column"
+        lines.append(
+            f"{named} {value} ({rows}) is not a teammate the bot knows: ask them to write to the bot once, "
+            f"or {change}"
+        )
+    more = result.unknown[MOST_UNKNOWN_SHOWN:]
+    if more:
+        rows = sum(n for _, _, n in more)
+        lines.append(f"and {len(more):,} more people nobody here is ({rows:,} rows; see the bad rows)")
+    return lines
+
+
+def _people(result: Any) -> list[Block]:
+    blocks: list[Block] = []
+    if found := teammates_line(result):
+        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=f"👥 {found}")]))
+    if unknown := unknown_lines(result):
+        text = "\n".join(f"• {line}" for line in unknown)
+        blocks.append(
+            SectionBlock(
+                text=MarkdownTextObject(text=f"❓ *People this file names whom I don't know:*\n{text}"[:2900])
+            )
+        )
+    return blocks
 
 
 def _dates(result: Any, pending_id: str) -> list[Block]:
@@ -251,6 +298,7 @@ def done(result: Any) -> tuple[str, list[Block]]:
         text += f" {result.companies_made:,} companies were made for them."
     blocks: list[Block] = [
         SectionBlock(text=MarkdownTextObject(text=text)),
+        *_people(result),
         ActionsBlock(
             block_id="import_done", elements=[_button("Undo import", IMPORT_UNDO, result.batch_id, "danger")]
         ),

@@ -186,6 +186,13 @@ class SlackStandIn:
         if method == "users.info":
             user = self.users.get(params.get("user", ""))
             return {"ok": True, "user": user} if user else {"ok": False, "error": "user_not_found"}
+        if method == "users.lookupByEmail":
+            email = str(params.get("email", "")).lower()
+            user = next(
+                (u for u in self.users.values() if str(u["profile"].get("email") or "").lower() == email),
+                None,
+            )
+            return {"ok": True, "user": user} if user else {"ok": False, "error": "users_not_found"}
         if method in ("chat.postMessage", "chat.postEphemeral", "chat.update"):
             ts = str(params.get("ts") or f"{int(time.time())}.{next(self._ts):06d}")
             return {

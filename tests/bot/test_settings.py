@@ -29,7 +29,7 @@ def test_oauth_mode_is_on_with_the_client_id_and_secret() -> None:
             "SLACK_REDIRECT_URI_PATH": "/crm/done",
             "SLACK_SCOPES": "app_mentions:read,channels:history,channels:manage,chat:write,chat:write.public,commands,"
             "files:read,files:write,groups:history,"
-            "im:history,im:write,users:read,reactions:read",
+            "im:history,im:write,users:read,users:read.email,reactions:read",
             "CRM_UNINSTALL_RETENTION_DAYS": "0",
         }
     )

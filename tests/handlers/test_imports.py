@@ -12,7 +12,7 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-from models import Contact, Deal, ImportBatch
+from models import AuditEvent, Contact, Deal, ImportBatch, User
 from tests.handlers.helpers import count, rows
 from tests.support.fakeslack import Call
 from tests.support.slackhttp import (
@@ -461,3 +461,65 @@ def test_an_export_in_json_lines_shared_in_the_dm_imports_whole_with_its_history
         )
         == 0
     )
+
+
+def test_owners_not_met_yet_are_found_in_slack_and_the_unknown_are_named_once(slack: SlackHTTP) -> None:
+    # A team migrating its CRM: the Owner column names salespeople who have never written to the bot.
+    slack.command("help")
+    slack.fake.add_user("U0CARA", "Cara Diaz", email="cara@example.com")
+    slack.fake.add_user("U0DEV", "Dev Patel", email="Dev@Example.com")
+    try:
+        lines = ["First Name,Last Name,Email,Owner"]
+        lines += [f"Lead,{i},lead{i}@acme.com,cara@example.com" for i in range(3)]
+        lines += ["Lead,10,lead10@acme.com,DEV@example.com", "Lead,11,lead11@acme.com,ann@example.com"]
+        # Someone Slack does not know by that address, on several rows; and a first name nobody has.
+        lines += [f"Lead,{20 + i},lead{20 + i}@acme.com,zed@example.com" for i in range(4)]
+        lines += ["Lead,30,lead30@acme.com,Quentin"]
+        preview = share(slack, "owners.csv", "\n".join(lines).encode(), "contacts")
+        shown = text_of(preview)
+        assert "2 teammates found in Slack: Cara Diaz, Dev Patel" in shown, shown
+        assert (
+            "Owner zed@example.com (4 rows) is not a teammate the bot knows: ask them to write to the bot "
+            "once, or change the Owner column" in shown
+        ), shown
+        assert (
+            "Owner Quentin (1 row) is not a teammate the bot knows: ask them to write to the bot once, or give their email in the Owner column"
+            in shown
+            and shown.count("zed@example.com") == 1
+        ), shown
+        assert "5 new" in shown and "5 bad" in shown, shown
+        # One lookup per unknown address; a name is never looked up; a preview adds nobody.
+        looked = sorted(c.params["email"] for c in slack.fake.calls_to("users.lookupByEmail"))
+        assert looked == ["cara@example.com", "dev@example.com", "zed@example.com"], looked
+        assert {u.slack_id for u in rows(slack, User)} == {ANN}
+
+        slack.press(preview, "Import")
+        done = updates(slack, lambda t: t.startswith("✅"))
+        said = text_of(done)
+        assert "Imported 5 contacts" in said and "2 teammates found in Slack: Cara Diaz, Dev Patel" in said, (
+            said
+        )
+        assert "Owner zed@example.com (4 rows) is not a teammate" in said, said
+        people = {u.slack_id: u for u in rows(slack, User)}
+        assert (people["U0CARA"].role, people["U0CARA"].email) == ("rep", "cara@example.com")
+        made = rows(
+            slack, AuditEvent, AuditEvent.record_type == "user", AuditEvent.record_id == people["U0CARA"].id
+        )
+        assert [(e.action, e.actor_id) for e in made] == [("create", people[ANN].id)]
+        owners = {c.email: people_by_id(people)[c.owner_id] for c in rows(slack, Contact)}
+        assert owners["lead0@acme.com"] == owners["lead2@acme.com"] == "U0CARA", owners
+        assert (owners["lead10@acme.com"], owners["lead11@acme.com"]) == ("U0DEV", ANN), owners
+        # The preview's answers serve the import: no address is asked about twice.
+        assert len(slack.fake.calls_to("users.lookupByEmail")) == 3
+        report = slack.fake.wait_for(lambda f: f.uploads[1:2] or None, timeout=10)[0]
+        assert report.params["bytes"].count(b",zed@example.com\r\n") == 4
+        assert "“zed@example.com” is not anyone in this workspace (ask them to write to the bot once)" in (
+            report.params["bytes"].decode()
+        )
+    finally:
+        slack.fake.users.pop("U0CARA", None)
+        slack.fake.users.pop("U0DEV", None)
+
+
+def people_by_id(people: dict[str, Any]) -> dict[int, str]:
+    return {u.id: slack_id for slack_id, u in people.items()}

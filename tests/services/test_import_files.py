@@ -15,7 +15,8 @@ from sqlalchemy import Engine, func, select
 from bot.cli import main
 from bot.demo import seed_demo
 from bot.services import CRM
-from models import Contact, Deal, ImportBatch
+from models import AuditEvent, Contact, Deal, ImportBatch, User
+from tests.support.fakeslack import FakeSlack, Fault
 
 
 @pytest.fixture
@@ -200,3 +201,94 @@ def test_files_as_other_tools_write_them(
         err = capsys.readouterr().err
         assert said in err, err
     assert imports(crm) == before
+
+
+OWNED = (
+    "First Name,Last Name,Email,Owner\n"
+    "Lea,Roe,lea@roe.com,ines@example.com\n"
+    "Max,Roe,max@roe.com,Ines@Example.com\n"
+    "Ola,Roe,ola@roe.com,ana@example.com\n"
+    "Pia,Roe,pia@roe.com,ana@example.com\n"
+    "Rui,Roe,rui@roe.com,Ines\n"
+)
+
+
+def test_owners_by_email_are_found_in_slack_when_a_bot_token_is_set(
+    crm: CRM, here: Path, files: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    seed_demo(crm, "T1")
+    fake = FakeSlack().start()
+    try:
+        fake.add_user("U0INES", "Ines Moreau", tz="Europe/Paris", email="ines@example.com")
+        monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-test")
+        monkeypatch.setenv("SLACK_API_URL", fake.api_url)
+        src = files / "owners.csv"
+        src.write_text(OWNED, encoding="utf-8")
+        assert main(["import", str(src), "--type", "contacts"]) == 0
+        said = capsys.readouterr().out
+        assert "1 teammate found in Slack: Ines Moreau; their rows go to them." in said, said
+        assert (
+            "Owner ana@example.com (2 rows) is not a teammate the bot knows: ask them to write to the bot once, "
+            "or change the Owner column" in said
+        ), said
+        # A first name is never looked up, nor guessed into the person just found.
+        assert "Owner Ines (1 row) is not a teammate" in said and "2 new" in said and "3 bad" in said, said
+        assert sorted(c.params["email"] for c in fake.calls_to("users.lookupByEmail")) == [
+            "ana@example.com",
+            "ines@example.com",
+        ]
+        with crm.sessions() as s:
+            ines = s.scalars(select(User).where(User.slack_id == "U0INES")).one()
+            assert (ines.role, ines.tz, ines.email) == ("rep", "Europe/Paris", "ines@example.com")
+            owned = set(s.scalars(select(Contact.email).where(Contact.owner_id == ines.id)))
+            # Added by the import, audited as the importer's act.
+            (made,) = s.scalars(
+                select(AuditEvent).where(AuditEvent.record_type == "user", AuditEvent.record_id == ines.id)
+            )
+            admin = s.scalars(select(User).where(User.role == "admin").order_by(User.id)).first()
+            assert admin is not None and (made.action, made.actor_id) == ("create", admin.id)
+        assert owned == {"lea@roe.com", "max@roe.com"}
+        assert "ana@example.com" in (files / "owners-bad-rows.csv").read_text()
+    finally:
+        fake.stop()
+
+
+def test_slack_refusing_the_lookup_leaves_the_owner_unknown_and_the_import_going(
+    crm: CRM, here: Path, files: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # An install made before the app asked for users:read.email: Slack says so on every lookup.
+    seed_demo(crm, "T1")
+    fake = FakeSlack().start()
+    try:
+        fake.add_user("U0INES", "Ines Moreau", email="ines@example.com")
+        fake.fail_next("users.lookupByEmail", *[Fault(200, {"ok": False, "error": "missing_scope"})] * 2)
+        monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-test")
+        monkeypatch.setenv("SLACK_API_URL", fake.api_url)
+        src = files / "owners.csv"
+        src.write_text(OWNED, encoding="utf-8")
+        assert main(["import", str(src), "--type", "contacts"]) == 0
+        said = capsys.readouterr().out
+        assert "Owner ines@example.com (2 rows) is not a teammate the bot knows" in said, said
+        assert "found in Slack" not in said and "0 new" in said and "5 bad" in said, said
+        assert len(fake.calls_to("users.lookupByEmail")) == 2
+    finally:
+        fake.stop()
+
+
+def test_without_a_bot_token_slack_is_not_asked_and_the_unknown_owner_is_said_once(
+    crm: CRM, here: Path, files: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    seed_demo(crm, "T1")
+    fake = FakeSlack().start()
+    try:
+        fake.add_user("U0INES", "Ines Moreau", email="ines@example.com")
+        monkeypatch.setenv("SLACK_API_URL", fake.api_url)
+        src = files / "owners.csv"
+        src.write_text(OWNED, encoding="utf-8")
+        assert main(["import", str(src), "--type", "contacts", "--dry-run"]) == 0
+        said = capsys.readouterr().out
+        assert "Owner ines@example.com (2 rows) is not a teammate the bot knows" in said, said
+        assert said.count("ines@example.com") == 1 and "found in Slack" not in said, said
+        assert fake.calls == []
+    finally:
+        fake.stop()

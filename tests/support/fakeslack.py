@@ -166,7 +166,7 @@ class FakeSlack(SlackStandIn):
             "authed_user": {"id": grant.installer},
             "scope": "app_mentions:read,channels:history,channels:manage,chat:write,chat:write.public,commands,"
             "files:read,files:write,groups:history,"
-            "im:history,im:write,users:read",
+            "im:history,im:write,users:read,users:read.email",
             "token_type": "bot",
             "access_token": grant.token,
             "bot_user_id": grant.bot_user_id,

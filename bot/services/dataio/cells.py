@@ -57,6 +57,8 @@ class Context:
     # The file's decimal mark when its amounts say (bot/services/dataio/sniff.py): with a comma, 12.000
     # is twelve thousand.
     decimal: str | None = None
+    # The people the file names whom nobody here is: (field, as written) → rows naming them.
+    unknown: dict[tuple[str, str], int] = field(default_factory=dict)
 
 
 Reader = Callable[[str, Context], Any]
@@ -288,6 +290,9 @@ def read_user(value: str, ctx: Context) -> Any:
     found = ctx.users.get(fold(raw)) or ctx.users.get(raw)
     if found is None and fold(raw) in ctx.shared_names:
         raise BadCell(f"“{raw}” is more than one person in this workspace (give their email or full name)")
+    if found is None and "@" in raw:
+        # Looked up in Slack already when the import could: what is left is for them or the file.
+        raise BadCell(f"“{raw}” is not anyone in this workspace (ask them to write to the bot once)")
     if found is None:
         raise BadCell(f"“{raw}” is not anyone in this workspace (give their email or Slack name)")
     return found

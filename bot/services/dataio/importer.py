@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.services import namewords, policy, stage_history, totals
 from bot.services.base import Actor
 from bot.services.companies import company_key
-from bot.services.dataio import history, matching
+from bot.services.dataio import history, matching, teammates
 from bot.services.dataio import ids as source_ids
 from bot.services.dataio.cells import Context
 from bot.services.dataio.columns import CUSTOM, TYPE_NAMES, column, guess_mapping, label
@@ -95,6 +95,10 @@ class Result:
     # Open deals whose close date is already past, and the first of them (title, day).
     past_open: int = 0
     past_first: tuple[str, Any] | None = None
+    # Teammates its people columns name by email, found in the workspace's directory and added (their
+    # names); and those nobody here is: (column's label, as written, rows naming them), most rows first.
+    teammates: list[str] = field(default_factory=list)
+    unknown: list[tuple[str, str, int]] = field(default_factory=list)
 
     @property
     def unmapped(self) -> list[str]:
@@ -178,12 +182,15 @@ class Importer:
         progress: Callable[[Progress], None] | None = None,
         sources: dict[str, str] | None = None,
         allow_empty: bool = False,
+        directory: teammates.Directory | None = None,
     ) -> Result:
         """``dates``: how 03/04/2027 is read, "mdy" or "dmy"; None to find it from the file, which a file
         whose every such day could be either refuses (a dry run reads them month first, and says so).
         ``sources``: an export's zip imported whole, the imports of its earlier files by record type,
         whose ids this file's links are looked up among (bot/services/dataio/ids.py). ``allow_empty``:
-        a file with no rows under its header is imported as nothing rather than refused (an export's)."""
+        a file with no rows under its header is imported as nothing rather than refused (an export's).
+        ``directory``: where the people the file names by email and nobody here is are looked up
+        (bot/services/dataio/teammates.py); without one they stay unknown."""
         if mode not in ("skip", "update", "merge"):
             raise Invalid("import.mode_unknown", field="mode", value=mode)
         custom = self.custom_fields(actor, record_type)
@@ -224,6 +231,10 @@ class Importer:
             ctx = _context(conn, actor, order)
             ctx.custom = {str(f.id): f for f in custom}
             ctx.decimal = written.decimal
+            if directory is not None:
+                result.teammates = self._find_teammates(
+                    conn, actor, ctx, path, record_type, mapping, directory
+                )
             self._record(conn, actor, result, started)
             stage = staging_table(record_type, custom=any(f.startswith(CUSTOM) for f in mapping.values()))
             create(conn, stage)
@@ -233,6 +244,10 @@ class Importer:
                     for chunk in _chunks(table, rows, result, bad_rows, clock, progress):
                         load(chunk)
                 result.past_open, result.past_first = rows.past_open, rows.past_first
+                result.unknown = sorted(
+                    ((label(record_type, fld, custom), value, n) for (fld, value), n in ctx.unknown.items()),
+                    key=lambda u: (-u[2], u[1].lower()),
+                )
                 if not result.rows and not allow_empty:
                     shown = ", ".join(h for h in headers[:8] if h)
                     raise NotATable(f"This file has no rows under its column names ({shown}).")
@@ -271,6 +286,24 @@ class Importer:
             if dry_run:
                 conn.info["crm_import_rollback"] = True
         return result
+
+    def _find_teammates(
+        self,
+        conn: Connection,
+        actor: Actor,
+        ctx: Context,
+        path: Path | str,
+        record_type: str,
+        mapping: dict[int, str],
+        directory: teammates.Directory,
+    ) -> list[str]:
+        positions = teammates.people_columns(record_type, mapping)
+        if not positions:
+            return []
+        emails = teammates.unknown_emails(Table(path), positions, ctx)
+        if not emails:
+            return []
+        return teammates.add(self.sessions, conn, actor, ctx, list(teammates.found_in(directory, emails)))
 
     @contextmanager
     def _transaction(self, actor: Actor) -> Iterator[Connection]:

@@ -44,6 +44,9 @@ class Pending:
     dates: str | None = None
     dates_found: str | None = None
     dates_unsure: str = ""
+    # What the workspace's directory said of the file's unknown emails (email → the teammate, or None),
+    # asked once for the preview and the import after it.
+    teammates: dict[str, Any] = field(default_factory=dict)
 
     @property
     def data(self) -> Path:

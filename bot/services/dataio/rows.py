@@ -50,6 +50,12 @@ class RowReader:
         self.actor_user = actor_user
         self.now = now
         self.plan = [(pos, fld, self._reader(fld)) for pos, fld in sorted(mapping.items())]
+        # The columns naming people: a person nobody here is counted by name, to be said once.
+        self.people = {
+            pos
+            for pos, fld in mapping.items()
+            if not fld.startswith(CUSTOM) and column(record_type, fld).kind == "user"
+        }
         # The workspace's own fields mapped: their values go together into the record's ``custom``.
         self.custom = [fld for fld in mapping.values() if fld.startswith(CUSTOM)]
         self.width = max(mapping, default=-1) + 1
@@ -78,6 +84,8 @@ class RowReader:
             column_values, reasons = read([c[pos] for c in cells], self.ctx)
             for i, reason in reasons.items():
                 bad.setdefault(i, reason)
+            if reasons and pos in self.people:
+                self._unknown(fld, [cells[i][pos] for i in reasons])
             names.append(fld)
             columns.append(column_values)
         finish = self.finish
@@ -97,6 +105,14 @@ class RowReader:
                 continue
             record["row_no"] = row_no
             yield row_no, raw, record
+
+    def _unknown(self, fld: str, named: list[str]) -> None:
+        counts = self.ctx.unknown
+        for raw in named:
+            value = raw.strip()
+            value = value.lower() if "@" in value else value
+            if _fold(value) not in self.ctx.shared_names:
+                counts[(fld, value)] = counts.get((fld, value), 0) + 1
 
     # ---- what each record type derives --------------------------------------------------------------
 

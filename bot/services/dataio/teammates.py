@@ -1,0 +1,110 @@
+"""The people a file names who have not written to the bot yet: a team migrating its CRM names every
+salesperson in its Owner column, and the bot knows only those who have used it.
+
+Before the rows are read, each distinct email in the file's people columns that nobody here has is
+looked up once in the workspace's directory (Slack, by the caller: the services know nothing of it);
+whoever is found is added to the workspace's people, as a rep, and their rows go to them. A name is
+never looked up: two people may share it, and a guess would hand one's records to the other. Whoever
+stays unknown is said once, with how many rows name them, rather than once per row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import closing
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.services.base import Actor, Op
+from bot.services.dataio.cells import Context
+from bot.services.dataio.columns import CUSTOM, column
+from bot.services.dataio.tabular import Table
+from bot.services.timeutil import zone
+from models import User
+
+# The most distinct unknown emails one import asks about: a file of strangers' addresses (a contact
+# list mapped to Owner by mistake) is not a reason for thousands of calls.
+MOST_LOOKUPS = 200
+
+
+@dataclass(frozen=True)
+class Teammate:
+    """Someone the directory knows by their email."""
+
+    slack_id: str
+    name: str
+    email: str
+    tz: str | None = None
+
+
+# An email → the teammate with it, or None when the directory has nobody by it (or cannot say).
+Directory = Callable[[str], "Teammate | None"]
+
+
+def people_columns(record_type: str, mapping: dict[int, str]) -> list[int]:
+    """The positions of the mapped columns that name a person (Owner, Assigned to, Closed by…)."""
+    return [
+        pos
+        for pos, fld in sorted(mapping.items())
+        if not fld.startswith(CUSTOM) and column(record_type, fld).kind == "user"
+    ]
+
+
+def unknown_emails(table: Table, positions: list[int], ctx: Context) -> list[str]:
+    """The distinct emails in those columns that nobody in the workspace has, in the file's order."""
+    seen: dict[str, None] = {}
+    with closing(table.rows()) as rows:
+        for _, cells in rows:
+            for pos in positions:
+                raw = cells[pos].strip().lower() if pos < len(cells) else ""
+                if "@" in raw and raw not in ctx.users and raw not in seen:
+                    seen[raw] = None
+                    if len(seen) >= MOST_LOOKUPS:
+                        return list(seen)
+    return list(seen)
+
+
+def found_in(directory: Directory, emails: list[str]) -> Iterator[Teammate]:
+    for email in emails:
+        person = directory(email)
+        if person is not None:
+            yield person
+
+
+def add(
+    sessions: sessionmaker[Session], conn: Connection, actor: Actor, ctx: Context, found: list[Teammate]
+) -> list[str]:
+    """The teammates found added to the workspace's people, audited as the importer's act, on the
+    import's own transaction (a preview adds nobody); each one's email then names them in ``ctx``.
+    Their names, as added."""
+    added: list[User] = []
+    with sessions(bind=conn) as s:
+        for person in found:
+            user = s.scalar(
+                select(User).where(User.workspace_id == actor.workspace_id, User.slack_id == person.slack_id)
+            )
+            if user is None:
+                tz = person.tz if person.tz and zone(person.tz).key == person.tz else ctx.tz
+                user = User(
+                    workspace_id=actor.workspace_id,
+                    slack_id=person.slack_id,
+                    name=person.name or person.slack_id,
+                    tz=tz,
+                    email=person.email,
+                    role="rep",
+                )
+                s.add(user)
+                s.flush()
+                added.append(user)
+            ctx.users[person.email.lower()] = user.id
+            ctx.zones[user.id] = user.tz
+        if added:
+            # Recorded as made by the importer, as a person registering is recorded (their row first).
+            op = Op(s, actor)
+            for user in added:
+                op.created(user)
+            s.flush()
+    return [user.name for user in added]
