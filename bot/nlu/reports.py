@@ -44,7 +44,7 @@ _MEASURES: list[tuple[str, re.Pattern[str]]] = [
     (
         "quota",
         rc.compiled(
-            r"\bquotas?\b|\battainment\b|\b(?:vs\.?|versus|against|to)\s+(?:the\s+|our\s+|my\s+|his\s+|her\s+)?"
+            r"\bquotas?\b|\battainment\b|\bleader[\s\-]?board\b|\b(?:vs\.?|versus|against|to)\s+(?:the\s+|our\s+|my\s+|his\s+|her\s+)?"
             r"(?:target|goal|plan|number)\b"
         ),
     ),
@@ -107,7 +107,7 @@ _MEASURE_FIRST = rc.compiled(
     r"|(?:jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*(?:['’]s)?|may(?:['’]s)?)(?:\s+20\d\d)?\s+)?"
     # "call activity for @x this week": the kind of activity before it
     r"(?:(?:call|email|meeting|phone)s?\s+(?=activit))?"
-    r"(?:win[\s\-]?rate|close[\s\-]rate|win/loss|forecast|activity|activities|bookings|quota|attainment|funnel|velocity|"
+    r"(?:win[\s\-]?rate|close[\s\-]rate|win/loss|forecast|activity|activities|bookings|quota|attainment|leader[\s\-]?board|funnel|velocity|"
     r"time[\s\-]to[\s\-](?:close|win)|days\s+to\s+close|(?:sales\s+)?cycle|nps|csat|satisfaction|new\s+customers|new\s+logos|won\s+deals|lost\s+deals|closed[\s\-]won|"
     r"closed[\s\-]lost|deal\s+size|top\s+customers|retention|lifetime\s+value|deals\s+(?:\w+\s+){0,2}?(?:closing|close|closed|won|lost)|lead[\s\-]to[\s\-]\w+\s+conversion|revenue|conversion(?:\s+rates?)?|results|numbers|report"
     r"|wins|losses|won|lost)\b"

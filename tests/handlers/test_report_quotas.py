@@ -123,6 +123,10 @@ def test_the_leaderboard_for_managers_and_the_team_totals_for_reps(
     leaderboard = slack.fake.wait_calls("files.completeUploadExternal")[-1]
     assert "Quota leaderboard" in str(leaderboard.params), leaderboard.params
 
+    # Asked in a manager's words, the same board.
+    asked = text_of(slack.dm("show me the leaderboard this quarter"))
+    assert f"1. <@{BOB}>: ${won:,.0f} of $10,000" in asked, asked
+
     mine = text_of(slack.dm("report quota this quarter", user=BOB))
     assert "*Team: $9,500 won of $30,000 (32%)*" in mine and f"1. <@{BOB}>" in mine, mine
     assert f"<@{ANN}>:" not in mine and "You are 1st of 2." in mine, mine
