@@ -684,7 +684,7 @@ RULES = ordered(
             rule_feedback,
             "a customer's score (NPS, CSAT) before logs, which would file the scoring call",
             guard=r"\bnps\b|\bnet\s+promoter\b|\bpromoter\s+score\b|(?:/|out\s+of)\s*(?:10|5)\b|\bcsat\b"
-            r"|\bsatisfaction\b|\bstars?\b",
+            r"|\bsatisfaction\b|\bstars?\b|\bsurvey\b|\b(?:gave|gives|rated|scored)\s+us\s+(?:an?\s+)?(?:[6-9]|10)\b",
         ),
         rule(
             "log",

@@ -350,7 +350,13 @@ def rule_feedback(m: Msg) -> Result | None:
     low = m.low
     if _LOGGED_MEETING.match(low) and not rc.search(r"\b(?:gave|rated|scored)\s+us\b", low):
         return None  # "CS check-in w/ Lumen Dental: onboarding done, NPS 9" is the check-in
-    nps = rc.search(r"\bnps\b|\bnet\s+promoter\b|\bpromoter\s+score\b|(?:/|out\s+of)\s*10\b", low)
+    nps = rc.search(
+        r"\bnps\b|\bnet\s+promoter\b|\bpromoter\s+score\b|(?:/|out\s+of)\s*10\b", low
+    ) or rc.search(
+        # "Jane gave us a 9": above CSAT's 1–5, only NPS has that score
+        r"\b(?:gave|gives|rated|scored)\s+us\s+(?:an?\s+)?(?:[6-9]|10)\b(?!\s*(?:%|k\b|am\b|pm\b|stars?|/|out\s+of|\.\d))",
+        low,
+    )
     csat = rc.search(r"\bcsat\b|\bsatisfaction\b|(?:/|out\s+of)\s*5\b|\bstars?\b", low)
     if not (nps or csat):
         return None

@@ -89,3 +89,17 @@ def test_nps_and_csat_per_period_company_and_owner(slack: SlackHTTP) -> None:
     assert f"*{_expected(NOVEMBER)}*" in bobs and f"• <@{BOB}>:" in bobs and f"• <@{ANN}>:" not in bobs, bobs
     october = text_of(slack.dm("report satisfaction last month"))
     assert "NPS -100 (1 answer)" in october, october
+
+
+def test_a_score_only_nps_can_have_is_logged_as_nps_and_one_either_could_is_not_guessed(
+    slack: SlackHTTP,
+) -> None:
+    # "Jane gave us a 9": 9 is beyond CSAT's 1–5, so it is an NPS answer; a 4 could be either scale.
+    slack.command("help")
+    slack.command("contact add Jane Doe jane@acme.com Acme")
+    logged = text_of(slack.dm("Jane gave us a 9"))
+    assert "Logged NPS 9 from *Jane Doe* (Acme)" in logged, logged
+    unsure = text_of(slack.dm("Jane gave us a 4"))
+    assert "Logged" not in unsure, unsure
+    shown = text_of(slack.dm("what's our NPS this month"))
+    assert "(1 answer" in shown, shown
