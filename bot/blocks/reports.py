@@ -300,6 +300,11 @@ def _funnel(
     return title, lines
 
 
+def _days_to_win(days: Any) -> str:
+    """Days to win as velocity divides by them: a cycle under a day (the cycle report's 0) counts as one."""
+    return f"{_days(days)} to win" if (days or 0) >= 1 else "under a day to win (counted as 1)"
+
+
 def _velocity(
     ctx: Asker, start: date, end: date, owner: str | None, pipeline: str | None = None
 ) -> tuple[str, list[str]]:
@@ -317,7 +322,7 @@ def _velocity(
     )
     lines += [
         f"• {c.currency}: {deals_count(c.open_deals)} open × {_pct(c.win_rate)} won"
-        f" × {money(_round(c.average_won), c.currency)} average ÷ {_days(max(c.cycle_days or 0, 1))} to win"
+        f" × {money(_round(c.average_won), c.currency)} average ÷ {_days_to_win(c.cycle_days)}"
         for c in moving
     ]
     lines += [f"• {c.currency}: no deals open now, so no velocity" for c in rows if not c.open_deals]

@@ -137,3 +137,13 @@ def test_a_currency_with_nothing_open_is_said_plainly_not_added_as_zero(slack: S
     shown = text_of(slack.dm("report velocity this month"))
     assert "$20,000 a day" in shown and "€0 a day" not in shown and "0 deals open" not in shown, shown
     assert "EUR: no deals open now" in shown, shown
+
+
+def test_velocity_of_deals_won_the_day_they_were_added_says_so(slack: SlackHTTP) -> None:
+    # The cycle report says 0 days; velocity can't divide by 0, and says it counts that as one day.
+    slack.command("help")
+    slack.command("deal add Same Day $4k")
+    slack.command("deal move Same Day won")
+    slack.command("deal add Still Open $2k")
+    shown = text_of(slack.dm("report velocity this month"))
+    assert "÷ under a day to win (counted as 1)" in shown, shown
