@@ -191,6 +191,8 @@ def _post_preview(
 ) -> None:
     """The preview, in the thread (or in place of the one whose button was pressed), with its bad rows."""
     pending.dates_found, pending.dates_unsure = result.written.dates, result.dates_unsure
+    # Saved before the preview is seen: a button pressed the moment it appears reads what it shows.
+    pending.save()
     text, blocks = ui.preview(result, pending.id, pending.mode)
     if respond is not None:
         respond(text=text, blocks=[b.to_dict() for b in blocks], replace_original=True)
