@@ -395,9 +395,11 @@ class Importer:
             undo = matching.Undo(conn, actor.workspace_id, batch)
             restored, kept_changed = undo.restore()
             deleted, kept = undo.delete()
-            history.undone(conn, actor.workspace_id, batch_id, batch.record_type)
             if batch.record_type == "deal":
+                # First, while the rows of the deals it made still say which deals they were (the funnel's
+                # kept rows are refreshed for those); then the replayed history of records now gone.
                 stage_history.import_undone(conn, actor.workspace_id, batch_id, batch.finished_at)
+            history.undone(conn, actor.workspace_id, batch_id, batch.record_type)
             if batch.record_type == "deal":
                 totals.rebuild(conn, actor.workspace_id)
             conn.execute(
