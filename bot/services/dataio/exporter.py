@@ -64,6 +64,10 @@ from models import (
 from models.base import UTCDateTime
 
 BATCH = 5000
+# The audit trail and the deals' stage history, written like the records (straight from the database).
+_HISTORY = ("audit", "stage_change")
+# A select's column that orders its rows without being one of the file's (the stage history's own id).
+_SORT = "sort_key"
 CUSTOM = "__custom"
 FILES = {
     "company": "companies",
@@ -339,7 +343,7 @@ def _audit_select(ws: int) -> Select[Any]:
         select(
             a.id,
             a.at,
-            _person(user),
+            _person(user).label("actor"),
             a.record_type,
             a.record_id,
             a.action,
@@ -396,6 +400,7 @@ def _stage_history_select(ws: int) -> Select[Any]:
             h.currency,
             h.close_date,
             h.deal_created_at,
+            h.id.label(_SORT),
         )
         .where(h.workspace_id == ws)
         .order_by(h.id)
@@ -447,10 +452,10 @@ def cell(value: Any) -> str:
     return str(value)
 
 
-def _as_text(name: str, kind: Any, pg: bool) -> str:
+def _as_text(name: str, kind: Any, pg: bool, objects: bool = False) -> str:
     """SQL writing one column of a record's select as its CSV cell, as ``cell`` writes the value (an
     import reads it back the same): times in UTC as ISO 8601, amounts with their two decimals, tags
-    joined by "; "."""
+    joined by "; ", an audit event's before/after (``objects``) as its JSON."""
     if isinstance(kind, UTCDateTime | DateTime):
         if pg:
             # Python leaves the microseconds out when there are none; so does this.
@@ -465,6 +470,9 @@ def _as_text(name: str, kind: Any, pg: bool) -> str:
         return f"to_char({name}, 'YYYY-MM-DD')" if pg else name
     if isinstance(kind, Numeric) and not pg:
         return f"CASE WHEN {name} IS NULL THEN NULL ELSE printf('%.2f', {name}) END"
+    if isinstance(kind, JSON) and objects:
+        # The stored JSON's own text (PostgreSQL's in the order it keeps the keys, as Python reads them).
+        return f"{name}::text" if pg else name
     if isinstance(kind, JSON):
         if pg:
             return (
@@ -478,23 +486,31 @@ def _as_text(name: str, kind: Any, pg: bool) -> str:
     return name
 
 
-def _cells_sql(conn: Connection, q: Select[Any]) -> str:
-    """A record type's select as SQL whose columns are already the CSV's cells."""
+def _cells_sql(conn: Connection, q: Select[Any], objects: bool = False) -> str:
+    """A record type's select (or the history's) as SQL whose columns are already the CSV's cells."""
     dialect = conn.dialect
     pg = dialect.name == "postgresql"
     quote = dialect.identifier_preparer.quote
     inner = q.order_by(None).compile(dialect=dialect, compile_kwargs={"literal_binds": True})
-    cells = [_as_text(f"r.{quote(c.name)}", c.type, pg) for c in q.selected_columns]
-    return f"SELECT {', '.join(cells)} FROM ({inner}) AS r ORDER BY 1"
+    cells = [
+        _as_text(f"r.{quote(c.name)}", c.type, pg, objects) for c in q.selected_columns if c.name != _SORT
+    ]
+    order = f"r.{_SORT}" if _SORT in q.selected_columns else "1"
+    return f"SELECT {', '.join(cells)} FROM ({inner}) AS r ORDER BY {order}"
 
 
 def _records_csv(
-    conn: Connection, q: Select[Any], text: io.TextIOWrapper, raw: IO[bytes], writer: Any
+    conn: Connection,
+    q: Select[Any],
+    text: io.TextIOWrapper,
+    raw: IO[bytes],
+    writer: Any,
+    objects: bool = False,
 ) -> int:
     """One record type's rows written straight from the database: PostgreSQL writes the CSV itself
     (COPY … TO STDOUT, read in chunks), SQLite's rows go to the csv module in batches; no value passes
     through Python one at a time."""
-    sql = _cells_sql(conn, q)
+    sql = _cells_sql(conn, q, objects)
     driver: Any = conn.connection.driver_connection
     if conn.dialect.name == "postgresql":
         # Rows come out in id order: a sort of a million rows spills to disk at the default 4 MB.
@@ -588,6 +604,9 @@ class Exporter:
     @staticmethod
     def _rows(conn: Connection, part: _Part) -> Iterator[Any]:
         result = conn.execution_options(stream_results=True, yield_per=BATCH).execute(part.query)
+        if _SORT in part.query.selected_columns:
+            yield from (row[:-1] for row in result)
+            return
         if part.fields is None:
             yield from result
             return
@@ -604,8 +623,9 @@ class Exporter:
                     writer = csv.writer(text, lineterminator="\n")
                     writer.writerow(headers)
                     text.flush()
-                    if kind in FILES:
-                        n = _records_csv(conn, part.query, text, raw, writer)
+                    if kind in FILES or kind in _HISTORY:
+                        # The history is the biggest part of an export: the database writes it too.
+                        n = _records_csv(conn, part.query, text, raw, writer, objects=kind in _HISTORY)
                     else:
                         n = 0
                         for row in self._rows(conn, part):
