@@ -144,7 +144,8 @@ def find_deal(s: Session, actor: Actor, ref: Ref, *, lock: bool = False) -> Deal
             matches = [Match(r[0], r[1], 95.0) for r in rows]
     deal_id = pick("deal", ref, matches)
     deal = lock_row(s, Deal, deal_id) if lock else s.get(Deal, deal_id)
-    assert deal is not None
+    if deal is None:  # deleted by someone else since it was matched
+        raise NotFound("record.not_found", kind="deal", ref=str(ref))
     return deal
 
 

@@ -103,7 +103,11 @@ class Deletions(Service):
 
         def load(op: Op) -> Any:
             record = find_record(op.session, actor, kind, ref)
-            return lock_row(op.session, DELETABLE[kind], record.id)
+            locked = lock_row(op.session, DELETABLE[kind], record.id)
+            if locked is None:
+                # Deleted by someone else between finding it and locking it: gone, as if not found.
+                raise NotFound("record.not_found", kind=kind, ref=str(ref))
+            return locked
 
         with self.edit(actor, load, check=lambda s, a, r: policy.require_change(s, a, r, "delete")) as edit:
             s, record, now = edit.session, edit.record, self.now()
