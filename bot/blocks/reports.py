@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from slack_sdk.models.blocks import Block
 
@@ -546,6 +546,9 @@ def _step_word(start: date, end: date) -> str:
     return "day" if days <= 14 else "week" if days <= 98 else "month" if days <= 731 else "quarter"
 
 
+_T = TypeVar("_T")
+
+
 @dataclass
 class Trend:
     """A trend's figures per period: the lines shown under the report and the charts drawing them."""
@@ -554,11 +557,20 @@ class Trend:
     charts: list[ChartSpec] = field(default_factory=list)
 
 
+def _so_far(ctx: Asker, each: list[Step], per: list[_T]) -> tuple[list[Step], list[_T]]:
+    """The periods that have begun by today, with their figures: a period still to come is no line of
+    noughts. The figures are read over the whole span (the report's totals are their sum)."""
+    today = today_in(ctx.tz, ctx.now())
+    kept = [(st, x) for st, x in zip(each, per, strict=True) if st.start <= today]
+    return [st for st, _ in kept], [x for _, x in kept]
+
+
 def _closed_trend(
     ctx: Asker, measure: str, start: date, end: date, owner: str | None, pipeline: str | None = None
-) -> Trend:
-    each = steps(start, end)
-    per = _closed_per(ctx, start, end, owner, pipeline)
+) -> Trend | None:
+    each, per = _so_far(ctx, steps(start, end), _closed_per(ctx, start, end, owner, pipeline))
+    if not any(c.won or c.lost for c in per):
+        return None
     currency = ctx.crm.workspace_currency(ctx.actor)
     word = _step_word(start, end)
     labels = tuple(st.label for st in each)
@@ -589,9 +601,10 @@ def _closed_trend(
     return Trend([f"*Per {word}*", *lines], [chart])
 
 
-def _activity_trend(ctx: Asker, start: date, end: date, owner: str | None) -> Trend:
-    each = steps(start, end)
-    per = _activity_per(ctx, start, end, owner)
+def _activity_trend(ctx: Asker, start: date, end: date, owner: str | None) -> Trend | None:
+    each, per = _so_far(ctx, steps(start, end), _activity_per(ctx, start, end, owner))
+    if not any(a.total for a in per):
+        return None
     word = _step_word(start, end)
     lines = [f"• {st.label}: {a.total} ({_kinds(a.kinds)})" for st, a in zip(each, per, strict=True)]
     chart = ChartSpec(
@@ -605,9 +618,12 @@ def _activity_trend(ctx: Asker, start: date, end: date, owner: str | None) -> Tr
     return Trend([f"*Per {word}*", *lines], [chart])
 
 
-def _satisfaction_trend(ctx: Asker, start: date, end: date, owner: str | None) -> Trend:
-    each = steps(start, end)
-    per: list[Scores] = ctx.crm.satisfaction_trend(ctx.actor, [(st.start, st.end) for st in each], owner)
+def _satisfaction_trend(ctx: Asker, start: date, end: date, owner: str | None) -> Trend | None:
+    every = steps(start, end)
+    read: list[Scores] = ctx.crm.satisfaction_trend(ctx.actor, [(st.start, st.end) for st in every], owner)
+    each, per = _so_far(ctx, every, read)
+    if not any(x.nps_answers or x.csat_answers for x in per):
+        return None
     word = _step_word(start, end)
     lines = [f"• {st.label}: {scores_line(x)}" for st, x in zip(each, per, strict=True)]
     charts = []
@@ -642,7 +658,7 @@ def trend(
     ctx: Asker, measure: str, start: date, end: date, owner: str | None, pipeline: str | None = None
 ) -> Trend | None:
     """The measure's figures per period, for a measure with a trend shape over a span of more than one
-    period; None otherwise."""
+    period that has begun, with something in it; None otherwise (the report's first line says so)."""
     if len(steps(start, end)) < 2:
         return None
     if measure in ("won", "lost", "win_rate"):

@@ -191,3 +191,13 @@ def test_a_period_names_both_years_when_it_spans_two_and_one_day_once(slack: Sla
     assert "Mon 1 Dec 2025 – Mon 30 Nov 2026" in across, across
     one = text_of(slack.command("report won yesterday"))
     assert "Tue 17 Nov 2026 ·" in one and "Tue 17 Nov –" not in one, one
+
+
+def test_a_trend_stops_at_today_and_one_with_nothing_in_it_is_left_out(slack: SlackHTTP) -> None:
+    # It is 18 Nov: December has not happened, so it is no line of "0 won"; a quarter with no answers
+    # logged is one line saying so, not thirteen weeks of "no answers".
+    _season(slack)
+    shown = text_of(slack.command("report won this year"))
+    assert "• Nov 2026: 2 won" in shown and "• Dec 2026" not in shown, shown
+    quiet = text_of(slack.command("report satisfaction this quarter"))
+    assert "No answers logged" in quiet and "Per week" not in quiet and "• " not in quiet, quiet
