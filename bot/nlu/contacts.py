@@ -604,6 +604,11 @@ _UPDATE_CONTACT = [
     rc.compiled(
         rf"^(?P<c>[^,:;]+?)\s+(?:has|got)\s+(?:a\s+)?(?:new|different|updated)\s+(?P<f>{_FIELD})\s*(?::|=|->|-)?\s*(?P<v>.+)$"
     ),
+    # "Chidi Okeke switched email, it's chidi@zenith.ng now", "Ana changed her phone to +55 11 …"
+    rc.compiled(
+        rf"^(?P<c>[^,:;]+?)\s+(?:switched|changed|updated)\s+(?:(?:his|her|their)\s+)?(?P<f>{_FIELD})\b\s*(?:[,;:\-–—]\s*)?"
+        r"(?:(?:it's|its|it\s+is|the\s+new\s+one\s+is|new\s+one\s+is|now|to|now\s+it's)\s+)?(?P<v>\S.*)$"
+    ),
     # "update Jane's email to x", "change Tom Baker title to CTO", "set Jane phone 555"
     rc.compiled(
         # "update Ayşe Yılmaz: her title is CFO now": the possessive after the name is not part of it
@@ -704,6 +709,21 @@ def _update_contact(m: Msg) -> Result | None:
                 r"^(?:the\s+)?contact\s+", "", c, flags=re.I
             )  # "tag the contact Priya Nair as champion"
             return "update_contact", 0.9, {"contact": rc.sub(r"'s$", "", c), "lifecycle": lc}
+    # "Sanne de Vries is an advocate now, she referred two accounts": a person's new stage, said as news
+    nm = rc.match(
+        r"^(?P<c>[A-Z][\w'’.\-]*(?:\s+(?:de|van|der|den|da|di|do|dos|von|al|el|bin|le|la|du|del|[A-Z][\w'’.\-]*)){0,3})\s+"
+        r"(?:is|'s)\s+(?:now\s+|officially\s+)?(?:an?\s+|our\s+)?(?P<l>prospect|lead|customer|client|loyal(?:\s+customer)?|"
+        r"advocate|champion|evangelist)\b(?P<now>\s+now\b)?",
+        m.text,
+    )
+    if (
+        nm
+        and (nm.group("now") or rc.search(r"\s(?:now|officially)\s", m.text[: nm.end()]))
+        and person_like(nm.group("c"), default=False)
+    ):
+        lc = LIFECYCLE_WORDS.get(nm.group("l").split()[0].lower())
+        if lc:
+            return "update_contact", 0.85, {"contact": nm.group("c"), "lifecycle": lc}
     lm = rc.match(
         r"^(?P<c>[A-Z][\w'.\-]*(?:\s+[A-Z][\w'.\-]*)?)\s+(?:has\s+)?(?:(?:left|quit|is no longer (?:at|with)|isn't at)\s+"
         r"[^,;]+?|(?:changed|switched)\s+(?:jobs|companies|employers)|moved on)\s*(?:,|;|\s+and|(?=\s+now\s+(?:at|with)))\s+"
@@ -764,6 +784,14 @@ def _update_contact(m: Msg) -> Result | None:
             r"(?P<co>[A-Z][\w&.\-]*(?:['’][A-Z][\w&.\-]*)?(?:\s+[A-Z][\w&.\-]*(?:['’][A-Z][\w&.\-]*)?){0,3})\s+as\s+(?:(?:the|a|an|their|our)\s+)?(?P<t>.+)$",
             v,
         )
+        now_title = rc.search(
+            r"[,;]\s+(?:(?:she|he|they)(?:'s|'re|\s+is|\s+are)\s+)?now\s+(?:the\s+|a\s+|an\s+)?(?P<t>[^,;.!]+)",
+            mv.group("v"),
+        )
+        if now_title and role_title(now_title.group("t")) and verb not in ("is now", "'s now", "now"):
+            slots["title"] = role_title(now_title.group("t")) or now_title.group(
+                "t"
+            )  # "…moved to Shopee, now Head of X"
         if co_as and role_title(co_as.group("t")) and not verb.startswith(("is", "'s")):
             # "Priya moved to Hooli as VP Sales": where she went, then what she does there
             slots["company"] = co_as.group("co")
@@ -886,7 +914,8 @@ _FIND = [
     ),
     # "is there a Takahashi in the CRM?", "do we have a Jane Doe in our contacts?"
     _IN_THE_CRM := rc.compiled(
-        r"^(?:is there|are there|do we have|have we got|do we still have|got)\s+(?:a|an|any|someone called|anyone called)\s+"
+        r"^(?:(?:is there|are there|do we have|have we got|do we still have|got)\s+(?:a|an|any|someone called|anyone called)\s+"
+        r"|(?P<bare>(?:do we have|have we got|do we still have|is|are)\s+(?!there\b)))"
         r"(?P<q>[^\s?].{0,40}?)\s+(?:in|on)\s+(?:the\s+|our\s+|my\s+)?(?:crm|system|contacts|contact list|database|db|"
         r"address book|records)\s*\??$"
     ),
@@ -980,7 +1009,9 @@ def rule_find_contact(m: Msg) -> Result | None:
                 r"setting|template|tag|stage|filter|list|view|button|export|import|log|history|feature)s?$",
                 fm.group(key),
             )
-            or not (m.text[fm.start(key) : fm.start(key) + 1].isupper() or m.typed_lower)
+            or not (
+                m.text[fm.start(key) : fm.start(key) + 1].isupper() or m.typed_lower and not fm.group("bare")
+            )
         ):
             continue  # "is there a way to export in the CRM?": a thing, not a person
         if rx is _ASKED_THEN_WHY and not (

@@ -662,7 +662,9 @@ _PERIOD_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
         "since",
         rc.compiled(
             rf"\bsince\s+(?:(?P<d>{_RANGE_DAY})|(?:last\s+)?(?P<wd>{_WD_FULL}|{_WD_ABBR})|"
-            rf"(?:the\s+(?:start|beginning)\s+of\s+)?(?P<mon>{_MON})\.?(?:\s+(?P<y>20\d\d))?|(?P<yy>20\d\d))\b(?!\s*\d)",
+            rf"(?:the\s+(?:start|beginning)\s+of\s+)?(?P<mon>{_MON})\.?(?:\s+(?P<y>20\d\d))?|(?P<yy>20\d\d)|"
+            # "since the start of the year": this year's (quarter's, month's, week's) first day
+            r"the\s+(?:start|beginning)\s+of\s+(?:the|this)\s+(?P<unit>year|quarter|month|week))\b(?!\s*\d)",
             re.I,
         ),
     ),
@@ -815,6 +817,15 @@ def _since(g: dict[str, str | None], today: date) -> date | None:
         return start.replace(year=start.year - 1) if day[0] is None and start > today else start
     if g.get("wd"):
         return today - timedelta(days=(today.weekday() - WEEKDAYS[(g["wd"] or "").lower()]) % 7)
+    if g.get("unit"):
+        unit = (g["unit"] or "").lower()
+        if unit == "week":
+            return today - timedelta(days=today.weekday())
+        if unit == "month":
+            return today.replace(day=1)
+        if unit == "quarter":
+            return date(today.year, (today.month - 1) // 3 * 3 + 1, 1)
+        return date(today.year, 1, 1)
     if g.get("mon"):
         mo = MONTHS[(g["mon"] or "").lower()]
         year = int(g["y"] or 0) if g.get("y") else today.year - (1 if mo > today.month else 0)

@@ -35,7 +35,7 @@ from .contacts import (
     rule_update_contact,
 )
 from .contract import MESSAGE_INTENTS, REQUIRED
-from .dates import find_spans, make_now
+from .dates import find_period, find_spans, make_now
 from .deals import create_deal_from, deal_command, rule_create_deal, rule_update_deal
 from .logs import rule_log
 from .normalize import normalize, recase_lower
@@ -148,7 +148,8 @@ _SMALL_TALK = rc.compiled(
     r"^(?:(?:thanks|thank you|thx|ty|cheers|hi|hello|hey|yo|good (?:morning|afternoon|evening|night)|gm|gn|lol|"
     r"haha+|ok|okay|cool|nice|great|awesome|perfect|yes|no|yep|nope|sure|bye|see ya|how are you|how's it going|"
     r"what's up|sup|sounds good|got it|np|no worries|all good|nice one|good job|well done|brb|morning|"
-    r"you're the best|love it|amazing|wow|hmm+|ugh|test|testing)\b[\s,.!?]*)+$",
+    r"you're the best|love it|amazing|wow|hmm+|ugh|test|testing|that's all(?: for (?:now|today))?|that's it(?: for now)?|"
+    r"all set|all done|done for (?:now|today)|that will be all|that'll be all)\b[\s,.!?]*)+$",
 )
 
 
@@ -265,6 +266,25 @@ _NOT_CRM = rc.compiled(
     # office social life: parties, snacks, brackets, the clocks changing
     r"|\b(?:snacks|potluck|secret\s+santa|march\s+madness|brackets|fantasy\s+football|happy\s+hour|birthday\s+cake)\b"
     r"|\bclocks?\s+(?:go|goes|went|going|change[sd]?|changing)\s+(?:back|forward|ahead)\b"
+    # software again: a forecasting model or job, a build's pipeline step, a service's quota
+    r"|\bforecast(?:ing)?\s+(?:model|models|job|jobs|script|service|notebook|training|pipeline)\b"
+    r"|\bpipeline\s+(?:step|steps|stage\s+failed|job|jobs|run|runs|yaml|yml|config|logs?|is\s+red|is\s+green)\b"
+    r"|`[^`]*\b(?:npm|yarn|pip|make|docker|git|kubectl|terraform|pytest|gradle|mvn)\b[^`]*`.*\bpipeline\b"
+    r"|\b(?:api|github|gitlab|actions|ci|minutes|storage|disk|cpu|gpu|compute|rate|usage|token|tokens|aws|gcp|azure|"
+    r"openai|s3|bandwidth|data|email\s+sending)\s+(?:\w+\s+)?quotas?\b(?!.*\b(?:deal|rep|reps|sales|attainment)\b)"
+    # a pipeline of things other than business: "my pipeline of side projects", "of books to read"
+    r"|\bpipeline\s+of\s+(?:side\s+)?(?:projects|books|shows|movies|films|recipes|ideas|hobbies|chores|games|"
+    r"podcasts|articles|blog\s+posts|renovations)\b"
+    # the weather said in degrees
+    r"|\bforecast\b(?=.*(?:-?\d+\s*°|\bdegrees\b|\bcelsius\b|\bfahrenheit\b|\bstay\s+(?:warm|cool|dry)\b))"
+    # travel and things that go wrong: "my flight got cancelled", "lost connection to the VPN"
+    r"|\b(?:flight|flights|train|trains|trip|hotel|booking|reservation|uber|taxi|cab|bus|concert|gym\s+class|class|"
+    r"dentist\s+appointment|haircut)\s+(?:\w+\s+){0,3}(?:got|was|is|has\s+been|been)\s+(?:cancel+ed|delayed|"
+    r"moved|pushed|rescheduled|overbooked)\b"
+    r"|\blost\s+(?:my\s+|the\s+|our\s+)?(?:connection|internet|wi-?fi|signal|power|keys|wallet|phone|voice|"
+    r"headphones|charger|badge|password|train\s+of\s+thought|track\s+of\s+time|the\s+thread)\b"
+    # a computer's own task manager or scheduler
+    r"|^(?:the\s+|my\s+)?task\s+(?:manager|scheduler|bar)\b"
 )
 
 
@@ -949,6 +969,8 @@ def answer(r: Rule, m: Msg) -> dict[str, Any] | None:
     slots = _valid_slots(slots)
     if intent not in MESSAGE_INTENTS or any(s not in slots for s in REQUIRED.get(intent, ())):
         return None
+    if intent == "update_deal" and _a_period(slots.get("deal"), m):
+        return None  # "won since the beginning of the quarter": a period asked about, no deal named
     _restore_wording(slots, m.restore)
     _whole_company_names(slots, intent, m.text)
     _no_emoji_breaks(slots, m)
@@ -956,6 +978,15 @@ def answer(r: Rule, m: Msg) -> dict[str, Any] | None:
     if intent == "log_interaction" and _says_nothing_new(slots, m):
         del slots["summary"]
     return {"intent": intent, "confidence": round(conf, 2), "slots": slots}
+
+
+def _a_period(name: object, m: Msg) -> bool:
+    """``name`` is nothing but a period ("since the beginning of the quarter", "ytd", "this month")."""
+    if not isinstance(name, str) or not name.strip():
+        return False
+    low = name.strip().lower()
+    got = find_period(low, m.now)
+    return got is not None and got.start == 0 and not low[got.end :].strip(" ?!.")
 
 
 # Words that join names, places and days without saying anything about the conversation
@@ -1078,16 +1109,61 @@ def _no_team_or_event_as_record(slots: Slots, text: str) -> None:
 
 def _whole_company_names(slots: Slots, intent: str, text: str) -> None:
     """Company names keep the legal form the message gives them, whichever rule read them."""
-    keys = ["company"] + (["name"] if intent == "create_company" else [])
+    keys = (
+        ["company"]
+        + (["name"] if intent == "create_company" else [])
+        + (["deal"] if intent == "update_deal" else [])
+    )
     for k in keys:
         if isinstance(slots.get(k), str):
             slots[k] = with_legal_form(text, slots[k])
+
+
+# Mentions that open a message ("<@U0BOT> do we have Bui Thi Lan in the crm?"), then a question or thanks
+_LEADING_MENTIONS = rc.compiled(r"^\s*(?:<@[UW][A-Z0-9]+(?:\|[^>]*)?>[\s,:;\-]*)+", re.I)
+_QUESTION_OR_THANKS = rc.compiled(
+    r"(?:do|does|did|is|are|was|were|have|has|what|what's|whats|who|who's|where|when|which|how|how's|any|anyone)\b"
+    r"(?!.*\b(?:remind|todo|to-do|follow[\s-]?up|task)\b).*\?\s*$"
+)
+
+# What only reads: a question asked of the bot may be answered, never turned into a write
+_READS = frozenset(
+    [
+        "find_contact",
+        "show_record",
+        "show_history",
+        "list_records",
+        "list_tasks",
+        "report",
+        "pipeline_summary",
+        "help",
+    ]
+)
+
+
+def _asked_after_mention(text: str) -> str | None:
+    """The words after leading mentions when they are a question or thanks, not a request: "<@U1> do we
+    have X in the crm?" asks the bot (or a teammate) something; it hands nobody a task."""
+    lead = _LEADING_MENTIONS.match(text) if isinstance(text, str) else None
+    if not lead:
+        return None
+    rest = text[lead.end() :].strip()
+    low = rest.lower()
+    if rest and (_QUESTION_OR_THANKS.match(low) or _SMALL_TALK.match(low)):
+        return rest
+    return None
 
 
 def trace(
     text: str, *, now: datetime | str | None = None, tz: str = "UTC", user: str | None = None
 ) -> tuple[str | None, dict[str, Any]]:
     """The name of the rule that read the message (None: no rule did) and its answer."""
+    asked = _asked_after_mention(text)
+    if asked is not None:
+        name, read = trace(asked, now=now, tz=tz, user=user)
+        if read["intent"] in _READS:
+            return name, read
+        return "small_talk", {"intent": "unknown", "confidence": 0.3, "slots": {}}
     m = prepare(text, now=now, tz=tz, user=user)
     for r in RULES:
         if not r.tried_on(m):

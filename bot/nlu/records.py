@@ -25,7 +25,7 @@ from .base import (
 )
 from .dates import NUMBER_WORDS
 from .text import ENDS_IN_LEGAL_FORM, mask_legal_forms
-from .vocab import LIFECYCLE_WORDS, STAGE_WORDS, STAGES, SURNAMES
+from .vocab import FIRST_NAMES, LIFECYCLE_WORDS, STAGE_WORDS, STAGES, SURNAMES
 
 # --- record references
 
@@ -174,7 +174,22 @@ _DELETE = rc.compiled(
 )
 
 
+# "Chidi Okke is a dupe contact, delete it": the record named first, then why, then the verb on "it"
+_DUPE_THEN_DELETE = rc.compiled(
+    r"^(?P<r>[A-Z][^,;:]{1,60}?)\s+(?:is|'s)\s+(?:a|an|just\s+a)\s+(?:dupe|duplicate|test|fake|junk|spam|bogus)\s*"
+    rf"(?P<t>{_TYPE_WORD})?(?:\s+(?:record|entry))?\s*[,;.\-–—]+\s*(?:please\s+|pls\s+|can\s+you\s+)?"
+    r"(?:delete|remove|erase|trash|purge|nuke|get\s+rid\s+of)\s+(?:it|that|this|him|her|them)\b[\s.!?]*(?:please|pls|thanks|thx)?[\s.!]*$"
+)
+
+
 def rule_delete(m: Msg) -> Result | None:
+    dd = _DUPE_THEN_DELETE.match(m.text)
+    if dd:
+        ref, rtype = record_ref(dd.group("r"))
+        word = (dd.group("t") or "").lower()
+        rtype = rtype or _TYPE_OF.get(word)
+        if _is_ref(ref):
+            return "delete_record", 0.85, _with_type({"record": ref}, rtype)
     dm = _DELETE.match(m.text)
     if not dm:
         return None
@@ -543,6 +558,13 @@ def rule_history(m: Msg) -> Result | None:
             # "interactions with Acme this month": when is not part of the record
             raw = m.text[hm.start("r") : inside[0].start]
             raw = rc.sub(r"\s+(?:in|during|over|for|since|from)$", "", raw.rstrip())
+            if (
+                i == 0
+                and rc.search(r"\bactivit(?:y|ies)\s+(?:of|for|by)\s+$", m.low[: hm.start("r")])
+                and teammate_name(raw.strip())
+                and raw.strip().lower() in FIRST_NAMES
+            ):
+                return None  # "activity for Kenji last week": a teammate's activity report, not a record's history
         if rc.match(
             r"(?:my|our|the\s+team|everyone|me|us|this|that|it|the\s+pipeline|pipeline|tasks|task\s*$)\b",
             r_low,
@@ -1184,8 +1206,21 @@ _SHOW_LIST = rc.compiled(
 )
 
 
+# "which contacts have the vip tag?", "what deals carry the #strategic label"
+_WITH_THE_TAG = rc.compiled(
+    r"^(?:which|what|show(?:\s+me)?|list|all|any)\s+(?:the\s+|of\s+the\s+)?(?P<noun>contacts|people|companies|accounts|deals|opps|"
+    r"opportunities)\s+(?:have|has|carry|carries|are\s+tagged\s+with|with|got)\s+(?:the\s+|a\s+)?#?(?P<tag>[\w\-]+)\s+"
+    r"(?:tag|label)$"
+)
+
+
 def rule_list(m: Msg) -> Result | None:
     low = m.low.strip().rstrip("?.! ")
+    wt = _WITH_THE_TAG.match(low)
+    if wt:
+        rtype = _TYPE_OF.get(wt.group("noun")) or ("contact" if wt.group("noun") == "people" else None)
+        if rtype:
+            return "list_records", 0.88, {"record_type": rtype, "tag": wt.group("tag")}
     hm = _LIST_WHO.match(low) or _LIST_HEAD.match(low)
     if not hm:
         return None
@@ -1215,6 +1250,10 @@ def rule_list(m: Msg) -> Result | None:
     for a in adj:
         if a in STAGES and rtype == "deal":
             slots["stage"] = a
+        elif a == "loyal" and slots.get("lifecycle") == "customer":
+            slots["lifecycle"] = (
+                "loyal"  # "loyal customers we haven't touched": a stage of its own, past customer
+            )
         elif a in ("loyal", "advocate", "prospect", "customer", "lead") and rtype in ("contact", "company"):
             slots.setdefault("lifecycle", a)  # "loyal contacts tagged emea"
         elif a in ("emea", "apac", "amer", "vip", "enterprise", "smb", "hot", "warm"):

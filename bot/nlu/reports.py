@@ -97,7 +97,7 @@ _MEASURES: list[tuple[str, re.Pattern[str]]] = [
 _ASKED = rc.compiled(
     r"^(?:(?:what|what's|whats|how|how's|hows|how\s+many|how\s+much|which|who|show|give|get|pull|run|"
     r"display|report|tell|list|can|could|do|does|did|is|are|was|were|i\s+need|i\s+want|i'd\s+like|let\s+me\s+see|"
-    r"gimme|quick|any|anything|where|am)\b)"
+    r"gimme|quick|any|anything|where|am|rank|ranking|compare|sort)\b)"
 )
 _MEASURE_FIRST = rc.compiled(
     r"^(?:(?:@[uw][a-z0-9]+|[a-z][\w\-]*)['’]s\s+|[a-z][\w\-]*s['’]\s+|@[uw][a-z0-9]+\s+|(?:my|our|the\s+team's|team|the|this|last|next|"
@@ -114,11 +114,23 @@ _MEASURE_FIRST = rc.compiled(
 )
 
 
+_RANKED = rc.compiled(
+    r"\bleader[\s\-]?board\b|\brank(?:ing|ed)?\b|\bwho(?:'s|\s+has)?\s+(?:closed|won|sold)\s+(?:the\s+)?most\b"
+)
+
+
 def _measure(low: str) -> str | None:
-    for name, rx in _MEASURES:
-        if rx.search(low):
-            return name
-    return None
+    found = [name for name, rx in _MEASURES if rx.search(low)]
+    if not found:
+        return None
+    if (
+        found[0] == "quota"
+        and len(found) > 1
+        and _RANKED.search(low)
+        and not rc.search(r"\bquotas?\b|\battainment\b|\b(?:target|goal|plan)\b", low)
+    ):
+        return found[1]  # "leaderboard: calls logged this month" ranks the calls, not the quotas
+    return found[0]
 
 
 def _owner(m: Msg) -> str | None:
@@ -138,7 +150,7 @@ def _owner(m: Msg) -> str | None:
     dm = rc.search(
         r"\b(?:did|has|have|is|was|will)\s+(?P<n>[a-z][\w\-]*)\s+(?:close|closed|win|won|book|booked|sell|sold|lose|lost|"
         r"log|logged|make|made|do|done|hit|doing|tracking|trending|convert|converted|bring|brought|add|added|"
-        r"land|landed|onboard|onboarded)\b"
+        r"land|landed|onboard|onboarded|have|had|hold|held|run|ran|book|booked)\b"
         r"|\b(?:for|by)\s+(?P<n2>[a-z][\w\-]*)\b"
         # "how's marta doing vs quota this month": the teammate asked about
         r"|^how(?:'s|\s+is)\s+(?P<n3>[a-z][\w\-]*)\s+(?:doing|tracking|trending|looking|pacing)\b"
@@ -230,6 +242,14 @@ def rule_report(m: Msg) -> Result | None:
                 low,
             )
             or rc.search(r"\bhow\s+did\s+.+\s+(?:go|do)\b", low)
+            # "won YTD", "lost last quarter": the measure alone, then its period
+            or period is not None
+            and rc.match(r"(?:won|lost|wins|losses|closed[\s\-](?:won|lost))\b", low)
+            # "who closed the most this quarter?": a leaderboard of what was won
+            or rc.match(
+                r"who(?:'s|\s+has)?\s+(?:closed|won|sold|booked|signed|landed|brought\s+in)\s+(?:the\s+)?(?:most|more|least|biggest)\b",
+                low,
+            )
         ):
             return None
         if (
@@ -324,7 +344,10 @@ _SCORE_WORD_VALUES = {
 _SCORE_WORD = rc.compiled(
     r"\b(?:(?:gave|gives|rated|rates|scored|csat|nps|out\s+of)(?:\s+(?:us|it|them))?\s+(?:an?\s+)?"
     r"(?P<w>zero|one|two|three|four|five|six|seven|eight|nine|ten)|"
-    r"(?P<v>zero|one|two|three|four|five|six|seven|eight|nine|ten)\s+out\s+of)\b"
+    r"(?P<v>zero|one|two|three|four|five|six|seven|eight|nine|ten)\s+out\s+of|"
+    # "Katarzyna's CSAT was two", "gave an NPS of eight", "NPS response came back: nine"
+    r"(?:nps|csat)(?:\s+(?:score|response|rating|result|answer))?(?:\s+(?:of|was|is|came\s+(?:back|in)(?:\s+(?:at|as))?|"
+    r"landed\s+at))?\s*[:=\-]?\s*(?:an?\s+)?(?P<x>zero|one|two|three|four|five|six|seven|eight|nine|ten))\b"
 )
 
 
@@ -336,7 +359,9 @@ def _score_digits(m: Msg) -> Msg:
         word = match.group(key)
         return (match.start(key), match.end(key), str(_SCORE_WORD_VALUES[word])) if word else None
 
-    found = [d for sm in _SCORE_WORD.finditer(m.low) for d in (digit(sm, "w"), digit(sm, "v")) if d]
+    found = [
+        d for sm in _SCORE_WORD.finditer(m.low) for d in (digit(sm, "w"), digit(sm, "v"), digit(sm, "x")) if d
+    ]
     if not found:
         return m
     text = m.text
@@ -428,7 +453,7 @@ def _who_gave(m: Msg, slots: Slots) -> None:
     """ "Jane from Acme gave us a 9", "NPS 9 from Jane at Acme", "Acme rated us 4/5", "nps 4 - tom @ hooli"."""
     fm = rc.search(
         r"\b(?:from|for|by)\s+(?!(?:the\s+)?(?:survey|nps|csat|customer|customers|them|him|her|us)\b)"
-        r"|^(?:nps|csat)\s+(?!(?:score|rating|result|response|survey|of|is|was)\b)"
+        r"|^(?:nps|csat)\s+(?!(?:score|rating|result|response|survey|of|is|was|from|for|by)\b)"
         r"(?=[a-z][\w&.\-]*(?:\s+[a-z][\w&.\-]*){0,2}\s*[:=\-]?\s+\d)",  # "nps Acme 9"
         m.low,
     )

@@ -199,7 +199,7 @@ _INSTITUTION = frozenset(
 LEGAL_FORMS = (
     r"[Ss]p\.\s?z\s?o\.\s?o\.?|[Ss]p\.\s?k\.|[Ss]p\.\s?j\."
     r"|S\.A\.B\.\s+de\s+C\.V\.|S\.A\.P\.I\.\s+de\s+C\.V\.|S\.A\.\s+de\s+C\.V\.|S\.\s?de\s+R\.L\.(?:\s+de\s+C\.V\.)?"
-    r"|S\.A\.S\.?|S\.A\.R\.L\.?|S\.A\.?(?!\w)|S\.p\.A\.?|S\.r\.l\.?|S\.L\.U?\.?|S\.C\.A\.?|S\.E\.|S\.C\.S\.?"
+    r"|S\.A\.B\.?(?!\w)|S\.A\.S\.?|S\.A\.R\.L\.?|S\.A\.?(?!\w)|S\.p\.A\.?|S\.r\.l\.?|S\.L\.U?\.?|S\.C\.A\.?|S\.E\.|S\.C\.S\.?"
     r"|K\.K\.?|G\.K\.|Y\.K\.|N\.V\.?|B\.V\.?|L\.L\.C\.?|L\.L\.P\.?|P\.L\.C\.?|P\.C\.|e\.V\.|a\.s\.|s\.r\.o\.?|d\.o\.o\.?"
     r"|Sdn\.?\s+Bhd\.?|(?:Pty|Pvt|Pte)\.?\s+Ltd\.?|Co\.,?\s+Ltd\.?"
     r"|(?:GmbH|AG|SE|Ltd\.?)\s*&\s*Co\.?\s*(?:KGaA|KG|OHG)|GmbH\s*&\s*Co\.?"
@@ -529,7 +529,16 @@ def with_legal_form(text: str, value: str) -> str:
     if at < 0:
         return value
     tail = _LEGAL_TAIL.match(text, at + len(value))
-    return value + tail.group(0) if tail else value
+    if tail:
+        return value + tail.group(0)
+    # cut inside a dotted form ("Petrobras S" of "Petrobras S.A."): the form whole, from its first letter
+    cut = re.search(r"\s+[A-Za-z]{1,3}(?:\.[A-Za-z]{1,3}){0,3}$", value)
+    if cut and text[at + len(value) : at + len(value) + 1] == ".":
+        head = value[: cut.start()]
+        tail = _LEGAL_TAIL.match(text, at + len(head))
+        if tail and len(tail.group(0)) > len(value) - len(head):
+            return head + tail.group(0)
+    return value
 
 
 def ends_in_legal_form(name: str) -> bool:
