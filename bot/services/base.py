@@ -21,7 +21,7 @@ from sqlalchemy import Table, TypeDecorator, insert, inspect, select
 from sqlalchemy.event import listen
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.services import limits, policy, stage_history
+from bot.services import limits, policy, retrying, stage_history
 from bot.services.errors import RepeatedWrite
 from bot.services.tenancy import scoped
 from models import (
@@ -590,6 +590,8 @@ class ServiceBase:
         limits.guard(sessions)
         # Every op's writes are recorded in its audit events.
         track(sessions)
+        # What a unit (bot/services/retrying.py) began and committed, to know whether it may run again.
+        retrying.track(sessions)
 
     @contextmanager
     def op(self, actor: Actor) -> Iterator[Op]:
