@@ -3,9 +3,10 @@
 Two transactions that wait on each other in a cycle are broken by PostgreSQL aborting one of them
 (SQLSTATE 40P01, a deadlock); a serialisable transaction whose reads another one changed is aborted
 too (40001). Either way nothing of it was written, and the same write run again a moment later
-almost always succeeds. The common paths take their locks in one order (the totals' keys sorted and
-written once, at commit, by bot/services/funnel_rows.py and bot/services/totals.py; two records of
-a kind by id), so this is the second line: what a cycle the order does not cover would cost a person.
+almost always succeeds. The common paths take their locks in one order (the funnel's totals: their
+keys sorted and written once, as the transaction commits, by bot/services/funnel_rows.py; the two
+records of a merge by id, bot/services/merging.py), so this is the second line: what a cycle the
+order does not cover would otherwise cost a person.
 
 A *unit* (:func:`unit`, :func:`units`) is one call of a service method: it opens its transaction(s)
 itself and takes plain values, so it can be called again from the start. It is run again only when
