@@ -21,7 +21,7 @@ from sqlalchemy import Table, TypeDecorator, insert, inspect, select
 from sqlalchemy.event import listen
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.services import limits, policy, stage_history
+from bot.services import funnel_rows, limits, policy, retrying, stage_history
 from bot.services.errors import RepeatedWrite
 from bot.services.tenancy import scoped
 from models import (
@@ -428,6 +428,9 @@ def _before_commit(session: Session) -> None:
     op = session.info.get(_OP)
     if op is not None:
         op.finish()
+        # The funnel's totals the op's refreshes added up, its stage history's included: written last,
+        # in key order (bot/services/funnel_rows.py also does it for sessions without an op).
+        funnel_rows.settle(session)
 
 
 def track(sessions: sessionmaker[Session]) -> None:
@@ -590,6 +593,8 @@ class ServiceBase:
         limits.guard(sessions)
         # Every op's writes are recorded in its audit events.
         track(sessions)
+        # What a unit (bot/services/retrying.py) began and committed, to know whether it may run again.
+        retrying.track(sessions)
 
     @contextmanager
     def op(self, actor: Actor) -> Iterator[Op]:

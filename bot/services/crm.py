@@ -50,6 +50,7 @@ from bot.services.pickers import Pickers
 from bot.services.pipelines import PipelineChange, Pipelines, StageChange
 from bot.services.quotas import Attainment, Quotas, QuotaWritten
 from bot.services.reports import Activity, Closed, Cycle
+from bot.services.retrying import units
 from bot.services.tasks import TASK_SCOPES, Tasks
 from bot.services.timeline import Timeline
 from bot.services.undo import UndoLog
@@ -78,6 +79,8 @@ from bot.services.workspace import Workspaces
 from models import AuditEvent
 
 
+# Each public method is one unit: run again whole on a deadlock (bot/services/retrying.py).
+@units
 class CRM(ServiceBase):
     def __init__(
         self,

@@ -133,12 +133,16 @@ def _counted(conn: Connection, workspace_id: int, among: Any) -> tuple[Counts, C
     return out
 
 
-def _apply(
-    conn: Connection, table: Table, keys: tuple[str, ...], value: str, before: Counts, after: Counts
-) -> None:
+def _delta(into: Counts, before: Counts, after: Counts) -> Counts:
+    """Add what changed from ``before`` to ``after`` to ``into``."""
+    for k in set(before) | set(after):
+        into[k] = into.get(k, 0) + after.get(k, 0) - before.get(k, 0)
+    return into
+
+
+def _apply(conn: Connection, table: Table, keys: tuple[str, ...], value: str, changes: Counts) -> None:
     """Add what changed to the totals: one statement, its keys in order so that two transactions never
     wait on each other in a cycle; nothing (and no lock) when nothing changed."""
-    changes = {k: after.get(k, 0) - before.get(k, 0) for k in set(before) | set(after)}
     params = [
         {**{f"t_{name}": part for name, part in zip(keys, key, strict=True)}, "t_n": n}
         for key, n in sorted(changes.items(), key=lambda kv: tuple(str(p) for p in kv[0]))
@@ -214,24 +218,60 @@ def _rows(conn: Connection, workspace_id: int, among: Any) -> None:
     )
 
 
-def _refresh(conn: Connection, workspace_id: int, among: Any) -> None:
+def _refresh(conn: Connection, workspace_id: int, among: Any, pending: tuple[Counts, Counts] | None) -> None:
     funnel, stays = _counted(conn, workspace_id, among)
     conn.execute(delete(_F).where(_F.c.workspace_id == workspace_id, _F.c.deal_id.in_(among)))
     conn.execute(delete(_S).where(_S.c.workspace_id == workspace_id, _S.c.deal_id.in_(among)))
     _rows(conn, workspace_id, among)
     funnel_now, stays_now = _counted(conn, workspace_id, among)
-    _apply(conn, _FT, _FUNNEL_KEY, "deals", funnel, funnel_now)
-    _apply(conn, _ST, _STAY_KEY, "stays", stays, stays_now)
+    if pending is not None:
+        # Kept for the commit (settle): one upsert per table for the whole transaction.
+        _delta(pending[0], funnel, funnel_now)
+        _delta(pending[1], stays, stays_now)
+        return
+    _apply(conn, _FT, _FUNNEL_KEY, "deals", _delta({}, funnel, funnel_now))
+    _apply(conn, _ST, _STAY_KEY, "stays", _delta({}, stays, stays_now))
 
 
-def refresh(conn: Connection, workspace_id: int, deal_ids: Iterable[int] | Select[Any]) -> None:
-    """Recompute the rows of these deals (ids, or a query of them) from the deals and their history."""
+def refresh(
+    conn: Connection,
+    workspace_id: int,
+    deal_ids: Iterable[int] | Select[Any],
+    *,
+    session: Session | None = None,
+) -> None:
+    """Recompute the rows of these deals (ids, or a query of them) from the deals and their history.
+
+    Given the session whose connection this is, the totals are added up there and written once, as it
+    commits (:func:`settle`): a transaction that refreshes deals over several flushes (a change, then
+    its stage history) would otherwise lock the totals' keys in several rounds, each in order but
+    together in no order, and two such transactions could each hold a key the other waits for."""
+    pending = _pending(session) if session is not None else None
     if isinstance(deal_ids, Select):
-        _refresh(conn, workspace_id, deal_ids)
+        _refresh(conn, workspace_id, deal_ids, pending)
         return
     ids = sorted(set(deal_ids))
     for start in range(0, len(ids), CHUNK):
-        _refresh(conn, workspace_id, ids[start : start + CHUNK])
+        _refresh(conn, workspace_id, ids[start : start + CHUNK], pending)
+
+
+_TOTALS = "_funnel_totals_pending"
+
+
+def _pending(session: Session) -> tuple[Counts, Counts]:
+    pending: tuple[Counts, Counts] = session.info.setdefault(_TOTALS, ({}, {}))
+    return pending
+
+
+def settle(session: Session) -> None:
+    """Write the totals this session's refreshes added up: the funnel's keys, then the stays', each in
+    key order, in one statement each (the last locks the transaction takes on the funnel)."""
+    pending = session.info.pop(_TOTALS, None)
+    if pending is None:
+        return
+    conn = session.connection()
+    _apply(conn, _FT, _FUNNEL_KEY, "deals", pending[0])
+    _apply(conn, _ST, _STAY_KEY, "stays", pending[1])
 
 
 def rebuild(conn: Connection, workspace_id: int) -> None:
@@ -283,7 +323,17 @@ def _after_flush(session: Session, _context: Any) -> None:
         if obj.id is not None and obj.workspace_id is not None:
             by_workspace[int(obj.workspace_id)].add(int(obj.id))
     for workspace_id, ids in sorted(by_workspace.items()):
-        refresh(session.connection(), workspace_id, ids)
+        refresh(session.connection(), workspace_id, ids, session=session)
+
+
+def _before_commit(session: Session) -> None:
+    # Flushed first: the commit's own flush comes after this event, and its deals' totals with it.
+    session.flush()
+    settle(session)
+
+
+def _forget(session: Session, *_args: Any) -> None:
+    session.info.pop(_TOTALS, None)
 
 
 _TRACKED = "_funnel_rows_tracked"
@@ -295,4 +345,8 @@ def track(sessions: sessionmaker[Session]) -> None:
     if not getattr(sessions, _TRACKED, False):
         event.listen(sessions, "before_flush", _before_flush)
         event.listen(sessions, "after_flush", _after_flush)
+        # After bot/services/base.py's (registered by every service before this): an op's stage history
+        # is written, and its deals refreshed, as it commits.
+        event.listen(sessions, "before_commit", _before_commit)
+        event.listen(sessions, "after_rollback", _forget)
         setattr(sessions, _TRACKED, True)

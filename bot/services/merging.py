@@ -152,7 +152,10 @@ class Merges(Service):
         with self.op(actor) as op:
             s = op.session
             kind, a, b = _pair(s, actor, kind, [a_id, b_id])
-            a, b = lock_row(s, MODELS[kind], a.id), lock_row(s, MODELS[kind], b.id)
+            # Locked in id order, whichever is kept: two merges of the same pair, each keeping another,
+            # would otherwise each hold the row the other waits for.
+            locked = {i: lock_row(s, MODELS[kind], i) for i in sorted((a.id, b.id))}
+            a, b = locked[a.id], locked[b.id]
             for record in (a, b):
                 policy.require_change(s, actor, record, "merge")
             plan = MergePlan(
@@ -185,7 +188,8 @@ class Merges(Service):
     def _move(op: Op, kind: str, a: Any, b: Any) -> None:
         s = op.session
         for _name, model, column in POINTING[kind]:
-            for record_id in list(s.scalars(select(model.id).where(getattr(model, column) == b.id))):
+            pointing = select(model.id).where(getattr(model, column) == b.id).order_by(model.id)
+            for record_id in list(s.scalars(pointing)):
                 setattr(lock_row(s, model, record_id), column, a.id)
         for _name, source in list(_sources_of(s, op.actor, kind, b.id)):
             targets.link(source, kind, a.id)

@@ -15,6 +15,7 @@ from bot.services.base import Actor, ServiceBase, lock_row
 from bot.services.crm import CRM
 from bot.services.deals import deal_view
 from bot.services.errors import Invalid, NotFound
+from bot.services.retrying import units
 from bot.services.timeutil import parse_day, today_in, zone
 from bot.services.views import Written
 from models import Deal, Workspace
@@ -23,6 +24,8 @@ from models import Deal, Workspace
 MORNING = time(9, 0)
 
 
+# Each public method is one unit: run again whole on a deadlock (bot/services/retrying.py).
+@units
 class Proactive(ServiceBase):
     """The actions behind the buttons on proactive messages. Each is one audited operation."""
 

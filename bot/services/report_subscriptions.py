@@ -22,6 +22,7 @@ from bot.services import policy
 from bot.services.base import Actor, ServiceBase
 from bot.services.errors import Conflict, Invalid, NotFound
 from bot.services.reports import check_pipeline_measure
+from bot.services.retrying import units
 from bot.services.stages import find_pipeline
 from bot.services.subscriptions import WEEKDAYS, parse_channel, parse_time, parse_weekday
 from bot.services.timeutil import zone
@@ -315,6 +316,8 @@ def _refuse_repeat(
     )
 
 
+# Each public method is one unit: run again whole on a deadlock (bot/services/retrying.py).
+@units
 class ReportSubscriptions(ServiceBase):
     def __init__(self, sessions: sessionmaker[Session], clock: Callable[[], datetime] | None = None) -> None:
         super().__init__(sessions)

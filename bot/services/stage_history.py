@@ -130,7 +130,7 @@ def write(s: Session, workspace_id: int, op_id: str, actor_id: int | None, chang
         )
     if rows:
         s.execute(insert(_H), rows)
-    funnel_rows.refresh(s.connection(), workspace_id, ids)
+    funnel_rows.refresh(s.connection(), workspace_id, ids, session=s)
 
 
 def _aware(value: datetime) -> datetime:
@@ -154,7 +154,7 @@ def undo(s: Session, workspace_id: int, op_id: str) -> None:
         params,
     )
     s.execute(text("DELETE FROM deal_stage_changes WHERE op_id = :op AND workspace_id = :ws"), params)
-    funnel_rows.refresh(s.connection(), workspace_id, deals)
+    funnel_rows.refresh(s.connection(), workspace_id, deals, session=s)
 
 
 def imported(conn: Connection, workspace_id: int, batch_id: str, actor_id: int, at: datetime) -> None:

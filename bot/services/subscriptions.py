@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.services import policy
 from bot.services.base import Actor, ServiceBase
 from bot.services.errors import Conflict, Invalid, NotFound
+from bot.services.retrying import units
 from bot.services.timeutil import zone
 from models import Subscription
 
@@ -191,6 +192,8 @@ def _view(sub: Subscription) -> SubscriptionView:
     )
 
 
+# Each public method is one unit: run again whole on a deadlock (bot/services/retrying.py).
+@units
 class Subscriptions(ServiceBase):
     def __init__(self, sessions: sessionmaker[Session], clock: Callable[[], datetime] | None = None) -> None:
         super().__init__(sessions)

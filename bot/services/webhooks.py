@@ -34,6 +34,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.services import policy
 from bot.services.base import AUDITED, Actor, Op, Service, current_op, snapshot, to_json
 from bot.services.errors import Conflict, Invalid, NotFound
+from bot.services.retrying import units
 from bot.services.tenancy import scoped
 from models import AuditEvent, Delivery, PipelineStage, WebhookEndpoint, Workspace
 
@@ -189,6 +190,8 @@ def wants(events: Iterable[str], name: str) -> bool:
 # ---- the service -----------------------------------------------------------------------------------
 
 
+# Each public method is one unit: run again whole on a deadlock (bot/services/retrying.py).
+@units
 class Webhooks(Service):
     """Adding, listing, removing, re-enabling and testing endpoints: admins only, each change one
     audited, undoable op. ``allow_hosts``: CRM_WEBHOOK_ALLOW_HOSTS."""
