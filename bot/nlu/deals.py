@@ -741,6 +741,13 @@ _LABELLED_STAGE = rc.compiled(
 )
 
 
+# Stages many teams add to the default pipeline, named after the word "stage" in lower case ("stage discovery")
+_COMMON_OWN = rc.compiled(
+    r"(?:discovery|evaluation|eval|scoping|poc|pilot|trial|contracting|procurement|verbal(?:\s+commit)?|commit|"
+    r"onboarding|solution\s+design|business\s+case|technical\s+validation|closing)$"
+)
+
+
 def _new_deal_stage(m: Msg, pos: int) -> tuple[str, int, int] | None:
     """The stage a new deal starts in, and where it was said."""
     low = m.low[pos:]
@@ -750,7 +757,12 @@ def _new_deal_stage(m: Msg, pos: int) -> tuple[str, int, int] | None:
         return stage, pos + sm.start(), pos + sm.end()
     lm = _LABELLED_STAGE.search(low)
     own = m.text[pos + lm.start("own") : pos + lm.end("own")] if lm else ""
-    if not lm or own.lower() not in STAGE_WORDS and not _reads_as_own_stage(own):
+    if (
+        not lm
+        or own.lower() not in STAGE_WORDS
+        and not _reads_as_own_stage(own)
+        and not _COMMON_OWN.match(own.lower())
+    ):
         return None  # "stage sideways": not a stage the bot could match, so the command says so
     return STAGE_WORDS.get(own.lower(), own), pos + lm.start(), pos + lm.end()
 

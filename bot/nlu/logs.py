@@ -25,7 +25,7 @@ from .base import (
     tidy,
 )
 from .dates import DateSpan
-from .text import EMAIL, LEGAL_FORM, clean, ends_in_legal_form, role_title
+from .text import EMAIL, LEGAL_FORM, LEGAL_FORMS, clean, ends_in_legal_form, role_title
 from .vocab import FIRST_NAMES, NAME_STOP
 
 _LOG_ADJ = (
@@ -89,7 +89,8 @@ _LOG_START = rc.compiled(
     r"this morning|this afternoon|earlier)\b)"
     r"|\s+[-–—]\s+(?=[^\-–—,.;:!?]{2,60}\s[-–—]\s))"
     r"|(?P<k13>voicemail|voice mail|voice message)\s+(?:for|to)\b"
-    rf"|(?:(?:make|take|add|leave|put|jot)\s+(?:a\s+|down\s+a\s+)?(?:quick\s+)?)?{_LOG_ADJ}*(?P<k6>notes?|fyi|memo)\b"
+    rf"|(?:(?:make|take|add|leave|put|jot|making|taking|adding|leaving|putting|jotting|jotted|writing|dropping)\s+"
+    rf"(?:a\s+|down\s+a\s+)?(?:quick\s+)?)?{_LOG_ADJ}*(?P<k6>notes?|fyi|memo)\b"
     r"(?:\s+(?:that|on|about|re|for|from))?"
     r"|(?P<k16>jott(?:ing|ed)\s+(?:this\s+)?down|jot(?:ting)?\s+(?:this\s+)?down|noting\s+down|for the record|note to file)"
     r"(?:\s*[:\-–—]|\s+that\b)"
@@ -514,7 +515,9 @@ _NAME_NOTE = rc.compiled(
     # "log note: …", "logged a note: …": the verb that files the note is not whom it is about
     r"(?!(?i:log|logged|logging|add|added|adding|record|recorded|make|made|take|took|leave|left|put|jot|jotted|"
     r"write|wrote|save|saved|internal|private|personal)\b)"
-    r"(?P<n>[A-Za-z][\w&'.\-]*(?:\s+(?!(?i:a|an|the|to|my|our)\b)[A-Za-z][\w&'.\-]*){0,2}?)\s+(?:notes?|update|fyi)\s*[:\-–—]\s*(?P<rest>.+)$"
+    r"(?P<n>[A-Za-z][\w&'.\-]*(?:\s+(?!(?i:a|an|the|to|my|our)\b)[A-Za-z][\w&'.\-]*){0,2}?"
+    # "Allegro Sp. z o.o. note - …": a legal form of several words ends the name
+    rf"(?:\s+(?:{LEGAL_FORMS}))?)\s+(?:notes?|update|fyi)\s*[:\-–—]\s*(?P<rest>.+)$"
 )
 
 

@@ -468,8 +468,12 @@ def rule_show(m: Msg) -> Result | None:
             return None  # "show me Sam Lee", "pull up the contact for …": a person is looked up
         if rtype is None and (person_like(ref, default=True) or not company_like(ref)):
             return None  # "get me Amara Okafor's details": a person
-        if rx is _ABOUT and rtype not in ("deal", "company"):
-            return None
+        if (
+            rx is _ABOUT
+            and rtype not in ("deal", "company")
+            and not (rtype == "task" and rc.match(r"(?:details|info)\s", m.low.strip()))
+        ):
+            return None  # "details on the task prep Hyundai demo" is the task's card; "status of the task …" is not
         if rtype == "task" and rc.match(r"(?:list|for|due|today|overdue)\b", ref.lower()):
             return None
         return "show_record", 0.86, _with_type({"record": ref}, rtype)
@@ -691,7 +695,7 @@ def _company_fields(m: Msg, start: int, slots: Slots) -> None:
         r"|,\s*(?:an?\s+)?(?P<i3>[\w&/\- ]{2,30}?)\s+(?:company|firm|business|startup|shop)\b"
         r"|\b(?:they're|they\s+are|it's|it\s+is|they\s+do|works\s+in|operates\s+in)\s+(?:in\s+)?(?:the\s+)?(?:an?\s+)?"
         r"(?P<i4>[\w&/\-]+(?:\s+[\w&/\-]+)?)(?:\s+(?:company|business|industry|sector|space))?\s*(?=$|[,;.!?])"
-        r"|(?<=\w)\s+in\s+(?:the\s+)?(?-i:(?P<i5>[a-z][\w&/\-]*(?:\s+[a-z][\w&/\-]*)?))\s*(?=$|[,;.!?]))",
+        r"|(?<=[\w.])\s+in\s+(?:the\s+)?(?-i:(?P<i5>[a-z][\w&/\-]*(?:\s+[a-z][\w&/\-]*)?))\s*(?=$|[,;.!?]))",
         rest,
         re.I,
     )

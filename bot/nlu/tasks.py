@@ -98,8 +98,11 @@ def rule_complete_task(m: Msg) -> Result | None:
         )
     ):
         # "finished the Comarch invoice task ✅": the done word first, then the task as a reference
-        t = task_ref(rc.sub(r"^(?:done|finished|completed)\s*[:\-]?\s*", "", tidy(m.text), flags=re.I))
-        t = rc.sub(r"^(?:done|finished|completed)\s*[:\-]?\s*", "", t, flags=re.I)
+        # "✅ done with 'call Rahul re invoice'": "with" joins the done word to the task, it is not the task's
+        t = task_ref(
+            rc.sub(r"^(?:done|finished|completed)(?:\s+with)?\s*[:\-]?\s*", "", tidy(m.text), flags=re.I)
+        )
+        t = rc.sub(r"^(?:done|finished|completed)(?:\s+with)?\s*[:\-]?\s*", "", t, flags=re.I)
         t = rc.sub(r"\s*[-:–—]?\s*(?:is\s+)?(?:done|finished|completed|complete)$", "", t, flags=re.I)
         if t:
             return "complete_task", 0.85, {"task": t}

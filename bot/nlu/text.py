@@ -203,7 +203,7 @@ LEGAL_FORMS = (
     r"|K\.K\.?|G\.K\.|Y\.K\.|N\.V\.?|B\.V\.?|L\.L\.C\.?|L\.L\.P\.?|P\.L\.C\.?|P\.C\.|e\.V\.|a\.s\.|s\.r\.o\.?|d\.o\.o\.?"
     r"|Sdn\.?\s+Bhd\.?|(?:Pty|Pvt|Pte)\.?\s+Ltd\.?|Co\.,?\s+Ltd\.?"
     r"|(?:GmbH|AG|SE|Ltd\.?)\s*&\s*Co\.?\s*(?:KGaA|KG|OHG)|GmbH\s*&\s*Co\.?"
-    r"|A/S|I/S|K/S|Ltda\.?|Cía\.?\s+Ltda\.?"
+    r"|A/S|I/S|K/S|Ltda\.?|Cía\.?\s+Ltda\.?|A\.Ş\.?(?!\w)|T\.A\.Ş\.?(?!\w)"
 )
 LEGAL_FORM = rc.compiled(rf"(?:{LEGAL_FORMS})(?![\w/])")
 _LEGAL_FORM_IN = rc.compiled(rf"(?<=\s)(?:{LEGAL_FORMS})(?![\w/])")
