@@ -310,7 +310,48 @@ def undone(u: Any) -> str:
     text = f"↩️ Import undone: {u.deleted:,} records removed, {u.restored:,} put back as they were."
     if u.kept:
         text += f" {u.kept:,} were changed or used since, so they stay as they are."
+    if said := people_undone(u.people):
+        text += "\n" + said
     return text
+
+
+def undo_offer(batch: Any) -> tuple[str, list[Block]]:
+    """A typed undo whose last change is an import: the import's own Undo, which takes all of it back."""
+    kind = TYPES.get(batch.record_type, batch.record_type)
+    text = (
+        f"Your last change is the import of {batch.file_name} ({batch.created:,} {kind} made, "
+        f"{batch.updated:,} updated, and the teammates it added): Undo import takes all of it back."
+    )
+    blocks: list[Block] = [
+        SectionBlock(text=MarkdownTextObject(text=text)),
+        ActionsBlock(
+            block_id="import_done", elements=[_button("Undo import", IMPORT_UNDO, batch.batch_id, "danger")]
+        ),
+    ]
+    return text, blocks
+
+
+def people_undone(people: Any) -> str:
+    """The teammates the import had added: taken off the team again, or staying and why."""
+    lines = []
+    if people.removed:
+        many = len(people.removed) > 1
+        lines.append(
+            f"{_names(people.removed)}, whom it added to the team, {'are' if many else 'is'} taken off it again."
+        )
+    for names, why in (
+        (people.used_bot, "they have used the bot since"),
+        (people.have_records, "records of theirs stay (changed or given to them since the import)"),
+    ):
+        if names:
+            lines.append(f"{_names(names)}, whom it added, {'stay' if len(names) > 1 else 'stays'}: {why}.")
+    return "\n".join(lines)
+
+
+def _names(names: list[str]) -> str:
+    shown = ", ".join(names[:MOST_UNKNOWN_SHOWN])
+    more = len(names) - MOST_UNKNOWN_SHOWN
+    return shown + (f" and {more:,} more" if more > 0 else "")
 
 
 def _options(record_type: str, custom: Sequence[CustomFieldView] = ()) -> list[Option]:

@@ -523,3 +523,58 @@ def test_owners_not_met_yet_are_found_in_slack_and_the_unknown_are_named_once(sl
 
 def people_by_id(people: dict[str, Any]) -> dict[int, str]:
     return {u.id: slack_id for slack_id, u in people.items()}
+
+
+def test_undoing_an_import_takes_back_the_teammates_it_added_unless_they_have_worked_since(
+    slack: SlackHTTP,
+) -> None:
+    """Cara and Dev were added because the file named them; Dev has since used the bot. Undo import
+    takes Cara off the team again and leaves Dev, saying which and why."""
+    slack.command("help")
+    slack.fake.add_user("U0CARA", "Cara Diaz", email="cara@example.com")
+    slack.fake.add_user("U0DEV", "Dev Patel", email="dev@example.com")
+    try:
+        lines = ["First Name,Last Name,Email,Owner"]
+        lines += [f"Lead,{i},lead{i}@acme.com,cara@example.com" for i in range(3)]
+        lines += ["Lead,10,lead10@acme.com,dev@example.com"]
+        preview = share(slack, "owners.csv", "\n".join(lines).encode(), "contacts")
+        slack.press(preview, "Import")
+        done = updates(slack, lambda t: t.startswith("✅"))
+        assert "2 teammates found in Slack: Cara Diaz, Dev Patel" in text_of(done), text_of(done)
+        # Dev starts using the bot: a contact of his own.
+        slack.command("contact add Zoe Quinn zoe@quinn.io", user="U0DEV")
+
+        undone = text_of(slack.press(done, "Undo import"))
+        assert "Import undone: 4 records removed" in undone, undone
+        assert "Cara Diaz, whom it added to the team, is taken off it again" in undone, undone
+        assert "Dev Patel, whom it added, stays: they have used the bot since" in undone, undone
+        people = {u.slack_id for u in rows(slack, User)}
+        assert people == {ANN, "U0DEV"}, people
+        assert {c.email for c in rows(slack, Contact)} == {"zoe@quinn.io"}
+        # The removal is on the record, and Cara's creation is no longer anyone's to undo.
+        events = rows(slack, AuditEvent, AuditEvent.record_type == "user", AuditEvent.action == "create")
+        assert [
+            e.undone_by_op is not None for e in events if e.after and e.after.get("slack_id") == "U0CARA"
+        ] == [True]
+    finally:
+        slack.fake.users.pop("U0CARA", None)
+        slack.fake.users.pop("U0DEV", None)
+
+
+def test_undo_typed_after_an_import_that_added_a_teammate_offers_the_whole_import(slack: SlackHTTP) -> None:
+    # The teammate's addition is the import's: a typed undo names the import and offers its Undo.
+    slack.command("help")
+    slack.fake.add_user("U0CARA", "Cara Diaz", email="cara@example.com")
+    try:
+        lines = ["First Name,Last Name,Email,Owner", "Lead,1,lead1@acme.com,cara@example.com"]
+        preview = share(slack, "owners.csv", "\n".join(lines).encode(), "contacts")
+        slack.press(preview, "Import")
+        updates(slack, lambda t: t.startswith("✅"))
+        said = slack.command("undo")
+        assert "Your last change is the import of owners.csv" in text_of(said), text_of(said)
+        assert [b["label"] for b in buttons(said)] == ["Undo import"]
+        undone = text_of(slack.press(said, "Undo import"))
+        assert "Import undone: 1 records removed" in undone and "Cara Diaz, whom it added" in undone, undone
+        assert {u.slack_id for u in rows(slack, User)} == {ANN}
+    finally:
+        slack.fake.users.pop("U0CARA", None)

@@ -124,6 +124,8 @@ class Undone:
     deleted: int
     restored: int
     kept: int
+    # The teammates the import added: taken off the team again, or staying (and why).
+    people: teammates.TakenBack = field(default_factory=teammates.TakenBack)
 
 
 def record_type_of(name: str) -> str:
@@ -233,7 +235,7 @@ class Importer:
             ctx.decimal = written.decimal
             if directory is not None:
                 result.teammates = self._find_teammates(
-                    conn, actor, ctx, path, record_type, mapping, directory
+                    conn, actor, ctx, path, record_type, mapping, directory, result.batch_id
                 )
             self._record(conn, actor, result, started)
             stage = staging_table(record_type, custom=any(f.startswith(CUSTOM) for f in mapping.values()))
@@ -296,6 +298,7 @@ class Importer:
         record_type: str,
         mapping: dict[int, str],
         directory: teammates.Directory,
+        batch_id: str,
     ) -> list[str]:
         positions = teammates.people_columns(record_type, mapping)
         if not positions:
@@ -303,7 +306,8 @@ class Importer:
         emails = teammates.unknown_emails(Table(path), positions, ctx)
         if not emails:
             return []
-        return teammates.add(self.sessions, conn, actor, ctx, list(teammates.found_in(directory, emails)))
+        found = list(teammates.found_in(directory, emails))
+        return teammates.add(self.sessions, conn, actor, ctx, found, batch_id)
 
     @contextmanager
     def _transaction(self, actor: Actor) -> Iterator[Connection]:
@@ -379,6 +383,21 @@ class Importer:
                 .limit(1)
             ).first()
 
+    def of_op(self, actor: Actor, op_id: str) -> ImportBatch | None:
+        """The import of records (not yet undone) an operation belongs to: the teammates it added are
+        recorded under its batch id, so a plain undo that finds them finds the import."""
+        from bot.services.dataio.extras import SETTINGS
+
+        with self.sessions() as s:
+            return s.scalars(
+                select(ImportBatch).where(
+                    ImportBatch.workspace_id == actor.workspace_id,
+                    ImportBatch.batch_id == op_id,
+                    ImportBatch.record_type != SETTINGS,
+                    ImportBatch.undone_at.is_(None),
+                )
+            ).first()
+
     def undo(self, actor: Actor, batch_id: str) -> Undone:
         with self._transaction(actor) as conn:
             batch = conn.execute(
@@ -402,12 +421,14 @@ class Importer:
             history.undone(conn, actor.workspace_id, batch_id, batch.record_type)
             if batch.record_type == "deal":
                 totals.rebuild(conn, actor.workspace_id)
+            # Last, once nothing of the import names them: the people it added who have done nothing since.
+            people = teammates.take_back(self.sessions, conn, actor, batch_id, real_now)
             conn.execute(
                 update(table_of(ImportBatch))
                 .where(ImportBatch.batch_id == batch_id)
                 .values(undone_at=real_now(), undone_by_id=actor.user_id)
             )
-        return Undone(batch_id, deleted, restored, kept + kept_changed)
+        return Undone(batch_id, deleted, restored, kept + kept_changed, people)
 
 
 # The names an import of each record type writes: its own, and the companies it makes for its rows.
@@ -427,6 +448,9 @@ def undo_all(importer: Importer, actor: Actor, batch_ids: str) -> Undone:
         total.deleted += one.deleted
         total.restored += one.restored
         total.kept += one.kept
+        total.people.removed += one.people.removed
+        total.people.used_bot += one.people.used_bot
+        total.people.have_records += one.people.have_records
     return total
 
 
