@@ -28,6 +28,7 @@ from bot.services.dataio.exporter import Exporter
 from bot.services.dataio.importer import (
     Importer,
     Result,
+    archive_dates,
     archive_members,
     import_archive,
     real_now,
@@ -173,12 +174,30 @@ def _directory(ctx: Ctx, pending: store.Pending) -> Any:
     return slack_directory(ctx.client, pending.teammates) if ctx.client is not None else None
 
 
-def _post_archive_preview(ctx: Ctx, client: Any, pending: store.Pending) -> None:
+def _post_archive_preview(
+    ctx: Ctx, client: Any, pending: store.Pending, respond: Respond | None = None
+) -> None:
+    """An export's zip: its files and what it adds first; when some file's dates could be read either
+    way, the same question a CSV's preview asks, and Import once it is answered."""
     members = archive_members(pending.data) or []
     adds = Settings(ctx.sessions, real_now).bring(ctx.actor, pending.data, dry_run=True)
+    if not pending.dates:
+        with tempfile.TemporaryDirectory() as tmp:
+            unsure = archive_dates(Importer(ctx.sessions), ctx.actor, pending.data, members, Path(tmp))
+        pending.dates_unsure = unsure[1] if unsure else ""
+        pending.dates_found = "either" if unsure else None
     text, blocks = ui.archive_preview(
-        pending.file_name, [m for _, m in members], pending.id, adds.described() if adds.anything else ""
+        pending.file_name,
+        [m for _, m in members],
+        pending.id,
+        adds.described() if adds.anything else "",
+        dates_unsure=pending.dates_unsure,
+        dates=pending.dates,
     )
+    pending.save()
+    if respond is not None:
+        respond(text=text, blocks=[b.to_dict() for b in blocks], replace_original=True)
+        return
     posted = client.chat_postMessage(
         channel=pending.channel, thread_ts=pending.thread_ts, text=text, blocks=[b.to_dict() for b in blocks]
     )
@@ -282,6 +301,7 @@ def on_import(body: dict[str, Any], action: dict[str, Any], context: BoltContext
                 members,
                 Path(tmp),
                 mode=pending.mode,
+                dates=pending.dates,
                 report_for=lambda member: reports.setdefault(
                     member, pending.report.with_name(f"{pending.id}-{Path(member).stem}-bad-rows.csv")
                 ),
@@ -329,6 +349,9 @@ def on_dates(body: dict[str, Any], action: dict[str, Any], context: BoltContext,
     pending.dates = order
     pending.save()
     ctx = make_ctx(context, body, "action", channel_id=pending.channel)
+    if pending.record_type == ARCHIVE:
+        _post_archive_preview(ctx, context.client, pending, respond)
+        return
     try:
         result = _dry_run(ctx, pending)
     except (NotATable, DomainError) as exc:

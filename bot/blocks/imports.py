@@ -4,6 +4,7 @@ mapping form, the progress line and the result."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from types import SimpleNamespace
 from typing import Any
 
 from slack_sdk.models.blocks import (
@@ -22,7 +23,7 @@ from slack_sdk.models.views import View
 
 from bot.blocks.messages import day_words, either_way
 from bot.services.dataio.columns import column, custom_name, field_names, label
-from bot.services.dataio.sniff import readings
+from bot.services.dataio.sniff import Written, readings
 from bot.services.dataio.tabular import column_names
 from bot.services.views import CustomFieldView
 
@@ -232,10 +233,18 @@ def dates_first(example: str) -> str:
 
 
 def archive_preview(
-    file_name: str, members: list[str], pending_id: str, adds: str = ""
+    file_name: str,
+    members: list[str],
+    pending_id: str,
+    adds: str = "",
+    *,
+    dates_unsure: str = "",
+    dates: str | None = None,
 ) -> tuple[str, list[Block]]:
     """An export of this CRM shared whole: its files, imported in the order they name each other;
-    ``adds``: the fields and pipelines this workspace lacks, which go in first."""
+    ``adds``: the fields and pipelines this workspace lacks, which go in first. ``dates_unsure``: a day
+    of one of its files that could be read either way (asked, as a CSV's preview asks); ``dates``: how
+    the person said to read it."""
     head = f"📦 *{file_name}* is an export: {', '.join(members)}."
     if adds:
         head += f"\nFirst, to this workspace: {adds}."
@@ -246,16 +255,25 @@ def archive_preview(
         "history of the records it makes (who changed what and when, the deals' stages over time); each "
         "file's bad rows come as a file, and one button undoes it all."
     )
-    blocks: list[Block] = [
-        SectionBlock(text=MarkdownTextObject(text=f"{head}\n{body}"[:2900])),
-        ActionsBlock(
-            block_id="import_preview",
-            elements=[
-                _button("Import", IMPORT_GO, pending_id, "primary"),
-                _button("Cancel", IMPORT_CANCEL, pending_id),
-            ],
-        ),
-    ]
+    blocks: list[Block] = [SectionBlock(text=MarkdownTextObject(text=f"{head}\n{body}"[:2900]))]
+    go = [_button("Import", IMPORT_GO, pending_id, "primary")]
+    if dates_unsure:
+        # Shaped as a file's result, so the question and its buttons are the CSV preview's own.
+        asked = SimpleNamespace(
+            written=Written(dates="either", example=dates_unsure, decided_by=""),
+            dates=dates or "mdy",
+            dates_given=dates is not None,
+            dates_unsure="" if dates else dates_unsure,
+        )
+        blocks += (
+            _dates(asked, pending_id)
+            if not dates
+            else [SectionBlock(text=MarkdownTextObject(text=f"📅 Dates are {dates_read(asked)}."))]
+        )
+        go = go if dates else []
+    blocks.append(
+        ActionsBlock(block_id="import_preview", elements=[*go, _button("Cancel", IMPORT_CANCEL, pending_id)])
+    )
     return f"{file_name} is an export: {', '.join(members)}.", blocks
 
 

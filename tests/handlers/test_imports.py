@@ -578,3 +578,37 @@ def test_undo_typed_after_an_import_that_added_a_teammate_offers_the_whole_impor
         assert {u.slack_id for u in rows(slack, User)} == {ANN}
     finally:
         slack.fake.users.pop("U0CARA", None)
+
+
+def test_an_export_zip_whose_dates_could_be_read_two_ways_asks_as_a_csv_does(
+    slack: SlackHTTP, tmp_path: Path
+) -> None:
+    """deals.csv opened in a spreadsheet and saved with 03/04/2027 close dates: the zip's preview asks
+    month or day first, offers Import once answered, and the deals go in as chosen."""
+    from datetime import date
+
+    from bot.services.dataio.exporter import Exporter
+    from tests.services.test_exports import with_close_dates
+
+    slack.command("help")
+    (ann,) = rows(slack, User)
+    crm = slack.crm
+    old = crm.register_user("T9", ann.slack_id, name=ann.name, email=ann.email, role="admin")
+    crm.create_deal(old, "Acme renewal", company="Acme Corp", amount="900", close_date="2027-01-05")
+    Exporter(crm.sessions).run(old, tmp_path / "old.zip")
+    zipped = with_close_dates(tmp_path / "old.zip", tmp_path / "edited.zip", "03/04/2027")
+
+    preview = share(slack, "crm-export-T9.zip", zipped.read_bytes())
+    shown = text_of(preview)
+    assert "is an export" in shown and "03/04/2027 could be 4 March 2027 or 3 April 2027" in shown, shown
+    labels = [b["label"] for b in buttons(preview)]
+    assert labels == ["Month first: 4 March 2027", "Day first: 3 April 2027", "Cancel"], labels
+    asked = slack.press(preview, "Day first")
+    shown = text_of(asked)
+    assert "Dates are read day first: 03/04/2027 is 3 April 2027" in shown, shown
+    assert [b["label"] for b in buttons(asked)] == ["Import", "Cancel"]
+    slack.press(asked, "Import")
+    said = text_of(updates(slack, lambda t: t.startswith("✅")))
+    assert "deals.csv: 1 new" in said, said
+    (deal,) = rows(slack, Deal, Deal.workspace_id == ann.workspace_id)
+    assert deal.close_date == date(2027, 4, 3)

@@ -722,6 +722,26 @@ def extract(path: Path | str, member: str, into: Path) -> Path:
     return target
 
 
+def archive_dates(
+    importer: Importer, actor: Actor, path: Path | str, members: list[tuple[str, str]], into: Path
+) -> tuple[str, str] | None:
+    """The first of an export's files whose days could each be read month or day first (03/04/2027)
+    with nothing in it to say which: (its name, such a day); None when every file's dates are clear.
+    Its date columns are those its header names (the workspace's own fields among them)."""
+    for kind, member in members:
+        extracted = extract(path, member, into)
+        try:
+            headers = Table(extracted).read_header()
+            custom = importer.custom_fields(actor, kind)
+            mapping = guess_mapping(kind, headers, custom)
+            written, _ = _written(extracted, kind, mapping, custom, order_given=False)
+        finally:
+            extracted.unlink(missing_ok=True)
+        if written.dates == "either":
+            return member, written.example
+    return None
+
+
 @dataclass
 class ArchiveResult:
     """What importing an export's zip did: the fields and pipelines it brought, then each file's import,
@@ -764,6 +784,11 @@ def import_archive(
     from bot.services.dataio.extras import Extras
     from bot.services.dataio.settings import Settings
 
+    if dates is None and not dry_run:
+        # Asked before anything goes in: a file refused halfway would leave the ones before it in.
+        unsure = archive_dates(importer, actor, path, members, into)
+        if unsure is not None:
+            raise Invalid("import.dates_ambiguous", field="dates", value=unsure[1], file=unsure[0])
     brought = Settings(importer.sessions, real_now).bring(actor, path, dry_run=dry_run)
     out = ArchiveResult(brought)
     extras = Extras(importer.sessions, real_now)
