@@ -188,6 +188,15 @@ def unknown_lines(result: Any) -> list[str]:
     if more:
         rows = sum(n for _, _, n in more)
         lines.append(f"and {len(more):,} more people nobody here is ({rows:,} rows; see the bad rows)")
+    if unasked := getattr(result, "not_looked_up", None):
+        rows = sum(n for _, _, n in unasked)
+        who = "1 more person" if len(unasked) == 1 else f"{len(unasked):,} more people"
+        lines.append(
+            f"{who} named by email ({rows:,} row{'' if rows == 1 else 's'}) "
+            f"{'was' if len(unasked) == 1 else 'were'} not looked up in Slack: I ask about "
+            f"{result.lookup_limit:,} at most per import. Import the bad rows file again to look up the "
+            "next ones."
+        )
     return lines
 
 

@@ -612,3 +612,45 @@ def test_an_export_zip_whose_dates_could_be_read_two_ways_asks_as_a_csv_does(
     assert "deals.csv: 1 new" in said, said
     (deal,) = rows(slack, Deal, Deal.workspace_id == ann.workspace_id)
     assert deal.close_date == date(2027, 4, 3)
+
+
+def test_owners_past_the_lookup_limit_are_said_as_not_looked_up_and_the_bad_rows_bring_them_next(
+    slack: SlackHTTP, monkeypatch: Any
+) -> None:
+    """A file naming more people than one import asks Slack about (200; 2 here): those past the limit
+    are not called unknown, they are said as not looked up, with what to do; importing the bad rows
+    file again looks up the next ones."""
+    from bot.services.dataio import teammates
+
+    monkeypatch.setattr(teammates, "MOST_LOOKUPS", 2)
+    slack.command("help")
+    names = ("Cara", "Dev", "Eve", "Fay")
+    for name in names:
+        slack.fake.add_user(f"U0{name.upper()}", f"{name} Diaz", email=f"{name.lower()}@example.com")
+    try:
+        lines = ["First Name,Last Name,Email,Owner"]
+        lines += [f"Lead,{i},lead{i}@acme.com,{name.lower()}@example.com" for i, name in enumerate(names)]
+        lines += ["Lead,9,lead9@acme.com,fay@example.com"]
+        preview = share(slack, "owners.csv", "\n".join(lines).encode(), "contacts")
+        shown = text_of(preview)
+        assert "2 teammates found in Slack: Cara Diaz, Dev Diaz" in shown, shown
+        assert "is not a teammate the bot knows" not in shown, shown
+        assert (
+            "2 more people named by email (3 rows) were not looked up in Slack: I ask about 2 at most per "
+            "import. Import the bad rows file again to look up the next ones." in shown
+        ), shown
+        report = slack.fake.wait_for(lambda f: f.uploads[:1] or None, timeout=10)[0]
+        assert "“eve@example.com” was not looked up in Slack (" in report.params["bytes"].decode()
+        slack.press(preview, "Import")
+        updates(slack, lambda t: t.startswith("✅"))
+        bad_rows = slack.fake.wait_for(lambda f: f.uploads[1:2] or None, timeout=10)[0].params["bytes"]
+
+        again = share(slack, "owners-bad-rows.csv", bad_rows, "contacts")
+        shown = text_of(again)
+        assert "2 teammates found in Slack: Eve Diaz, Fay Diaz" in shown and "3 new" in shown, shown
+        slack.press(again, "Import")
+        updates(slack, lambda t: t.startswith("✅") and "owners-bad-rows" in t)
+        assert len(rows(slack, Contact)) == 5
+    finally:
+        for name in names:
+            slack.fake.users.pop(f"U0{name.upper()}", None)

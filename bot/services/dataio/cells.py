@@ -59,6 +59,13 @@ class Context:
     decimal: str | None = None
     # The people the file names whom nobody here is: (field, as written) → rows naming them.
     unknown: dict[tuple[str, str], int] = field(default_factory=dict)
+    # When the file named more such emails than one import asks the directory about: the most it asks
+    # and the emails it did ask about (any other is "not looked up", not unknown).
+    lookup_limit: int = 0
+    looked_up: set[str] = field(default_factory=set)
+
+    def not_looked_up(self, email: str) -> bool:
+        return bool(self.lookup_limit) and email.strip().lower() not in self.looked_up
 
 
 Reader = Callable[[str, Context], Any]
@@ -290,6 +297,11 @@ def read_user(value: str, ctx: Context) -> Any:
     found = ctx.users.get(fold(raw)) or ctx.users.get(raw)
     if found is None and fold(raw) in ctx.shared_names:
         raise BadCell(f"“{raw}” is more than one person in this workspace (give their email or full name)")
+    if found is None and "@" in raw and ctx.not_looked_up(raw):
+        raise BadCell(
+            f"“{raw}” was not looked up in Slack (the file names more than {ctx.lookup_limit:,} people "
+            "I don't know; import these rows again to look up the next ones)"
+        )
     if found is None and "@" in raw:
         # Looked up in Slack already when the import could: what is left is for them or the file.
         raise BadCell(f"“{raw}” is not anyone in this workspace (ask them to write to the bot once)")

@@ -99,6 +99,9 @@ class Result:
     # names); and those nobody here is: (column's label, as written, rows naming them), most rows first.
     teammates: list[str] = field(default_factory=list)
     unknown: list[tuple[str, str, int]] = field(default_factory=list)
+    # Those past the most one import looks up (the same shape), and that most (0: none were left out).
+    not_looked_up: list[tuple[str, str, int]] = field(default_factory=list)
+    lookup_limit: int = 0
 
     @property
     def unmapped(self) -> list[str]:
@@ -246,10 +249,13 @@ class Importer:
                     for chunk in _chunks(table, rows, result, bad_rows, clock, progress):
                         load(chunk)
                 result.past_open, result.past_first = rows.past_open, rows.past_first
-                result.unknown = sorted(
+                named = sorted(
                     ((label(record_type, fld, custom), value, n) for (fld, value), n in ctx.unknown.items()),
                     key=lambda u: (-u[2], u[1].lower()),
                 )
+                result.unknown = [u for u in named if not ("@" in u[1] and ctx.not_looked_up(u[1]))]
+                result.not_looked_up = [u for u in named if "@" in u[1] and ctx.not_looked_up(u[1])]
+                result.lookup_limit = ctx.lookup_limit
                 if not result.rows and not allow_empty:
                     shown = ", ".join(h for h in headers[:8] if h)
                     raise NotATable(f"This file has no rows under its column names ({shown}).")

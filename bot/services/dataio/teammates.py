@@ -55,16 +55,20 @@ def people_columns(record_type: str, mapping: dict[int, str]) -> list[int]:
 
 
 def unknown_emails(table: Table, positions: list[int], ctx: Context) -> list[str]:
-    """The distinct emails in those columns that nobody in the workspace has, in the file's order."""
+    """The distinct emails in those columns that nobody in the workspace has, in the file's order, up
+    to :data:`MOST_LOOKUPS`; when the file names more, ``ctx`` keeps which were asked about, so that the
+    others are said as not looked up (and their rows, imported again, look up the next ones)."""
     seen: dict[str, None] = {}
     with closing(table.rows()) as rows:
         for _, cells in rows:
             for pos in positions:
                 raw = cells[pos].strip().lower() if pos < len(cells) else ""
                 if "@" in raw and raw not in ctx.users and raw not in seen:
-                    seen[raw] = None
                     if len(seen) >= MOST_LOOKUPS:
+                        ctx.lookup_limit = MOST_LOOKUPS
+                        ctx.looked_up = set(seen)
                         return list(seen)
+                    seen[raw] = None
     return list(seen)
 
 
