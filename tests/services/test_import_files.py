@@ -329,3 +329,28 @@ def test_the_undo_takes_back_a_teammate_it_added_unless_records_of_theirs_stay(
         assert "U0INES" not in people and "U0OLA" in people
     finally:
         fake.stop()
+
+
+def test_a_row_with_several_bad_cells_names_each_with_its_column_and_the_right_form(
+    crm: CRM, here: Path, files: Path
+) -> None:
+    # Fixed in one go: a report naming only the first bad cell sends the row back a second time.
+    import csv
+
+    seed_demo(crm, "T1")
+    src = files / "deals.csv"
+    src.write_text(
+        "Deal - Title,Deal - Value,Expected close date\n"
+        "Zeta renewal,lots,2027-02-30\n"
+        "Omega pilot,500,2027-03-01\n",
+        encoding="utf-8",
+    )
+    assert main(["import", str(src), "--type", "deals"]) == 0
+    with open(files / "deals-bad-rows.csv", encoding="utf-8", newline="") as f:
+        (header, row) = list(csv.reader(f))
+    assert row[:2] == [
+        "2",
+        "Deal - Value: the amount “lots” is not a number (write it like 1234.50); "
+        "Expected close date: the date “2027-02-30” does not exist",
+    ], row
+    assert "Omega pilot" in deals(crm) and "Zeta renewal" not in deals(crm)

@@ -202,9 +202,10 @@ def read_money(value: str, ctx: Context) -> Any:
     try:
         amount = Decimal(text)
     except InvalidOperation:
-        raise BadCell(f"the amount “{raw}” is not a number") from None
+        like = "1234,50" if ctx.decimal == "," else "1234.50"
+        raise BadCell(f"the amount “{raw}” is not a number (write it like {like})") from None
     if not amount.is_finite() or amount < 0 or amount >= Decimal("1e12"):
-        raise BadCell(f"the amount “{raw}” is out of range")
+        raise BadCell(f"the amount “{raw}” is out of range (0 to 999,999,999,999.99)")
     return amount.quantize(Decimal("0.01"))
 
 
@@ -396,7 +397,7 @@ def read_int(value: str, ctx: Context) -> Any:
     if not raw:
         return None
     if not raw.isdigit():
-        raise BadCell(f"“{raw}” is not a number")
+        raise BadCell(f"“{raw}” is not a whole number (write it like 12)")
     return int(raw)
 
 
@@ -577,7 +578,7 @@ def custom_reader(f: CustomFieldView) -> Reader:
         except Invalid:
             pass
         if f.kind == "number":
-            raise BadCell(f"the {f.name} “{raw}” is not a number")
+            raise BadCell(f"the {f.name} “{raw}” is not a number (write it like 12.5)")
         if f.kind == "choice":
             raise BadCell(f"the {f.name} “{raw}” is not one of its choices ({', '.join(f.choices)})")
         raise BadCell(f"the {f.name} is {len(raw)} characters; the limit is {customfields.TEXT_CHARS}")

@@ -243,7 +243,7 @@ class Importer:
             self._record(conn, actor, result, started)
             stage = staging_table(record_type, custom=any(f.startswith(CUSTOM) for f in mapping.values()))
             create(conn, stage)
-            rows = RowReader(record_type, mapping, ctx, actor.user_id, started)
+            rows = RowReader(record_type, mapping, ctx, actor.user_id, started, headers)
             with _report(report, headers) as bad_rows:
                 with loader(conn, stage) as load:
                     for chunk in _chunks(table, rows, result, bad_rows, clock, progress):
