@@ -733,14 +733,33 @@ def archive_dates(
 ) -> tuple[str, str] | None:
     """The first of an export's files whose days could each be read month or day first (03/04/2027)
     with nothing in it to say which: (its name, such a day); None when every file's dates are clear.
-    Its date columns are those its header names (the workspace's own fields among them)."""
+    A file that is no table, or none of whose columns is a field, is refused here, naming it, before
+    anything of the zip goes in (:class:`NotATable`).
+    Its date columns are those its header names: the workspace's own fields among them, and the zip's
+    (``fields.csv``) that the import would add first."""
+    from bot.services.dataio.settings import FIELDS_FILE, archive_rows
+
+    declared = archive_rows(Path(path), FIELDS_FILE) or []
     for kind, member in members:
         extracted = extract(path, member, into)
         try:
             headers = Table(extracted).read_header()
             custom = importer.custom_fields(actor, kind)
+            have = {fold(f.name) for f in custom}
+            custom += [
+                CustomFieldView(-n, kind, name, fold(name), row.get("Kind") or "text", ())
+                for n, row in enumerate(declared, 1)
+                if (row.get("Record Type") or "").strip() == kind
+                and (name := (row.get("Name") or "").strip())
+                and fold(name) not in have
+            ]
             mapping = guess_mapping(kind, headers, custom)
+            if not mapping:
+                shown = ", ".join(f"“{h}”" for h in headers[:8] if h)
+                raise NotATable(f"None of this file's columns ({shown}) is a {kind} field I know.")
             written, _ = _written(extracted, kind, mapping, custom, order_given=False)
+        except NotATable as exc:
+            raise NotATable(f"{member}: {exc}") from None
         finally:
             extracted.unlink(missing_ok=True)
         if written.dates == "either":
@@ -790,11 +809,10 @@ def import_archive(
     from bot.services.dataio.extras import Extras
     from bot.services.dataio.settings import Settings
 
-    if dates is None and not dry_run:
-        # Asked before anything goes in: a file refused halfway would leave the ones before it in.
-        unsure = archive_dates(importer, actor, path, members, into)
-        if unsure is not None:
-            raise Invalid("import.dates_ambiguous", field="dates", value=unsure[1], file=unsure[0])
+    # Read before anything goes in: a file refused halfway would leave the ones before it in.
+    unsure = archive_dates(importer, actor, path, members, into)
+    if dates is None and not dry_run and unsure is not None:
+        raise Invalid("import.dates_ambiguous", field="dates", value=unsure[1], file=unsure[0])
     brought = Settings(importer.sessions, real_now).bring(actor, path, dry_run=dry_run)
     out = ArchiveResult(brought)
     extras = Extras(importer.sessions, real_now)
