@@ -50,7 +50,8 @@ ARCHIVE = "archive"
 
 @command("import", usage="import", examples=["import"], group="Other")
 def import_help(ctx: Ctx, args: str) -> Reply:
-    """How to bring records in from another CRM: share a CSV with me in a DM."""
+    """How to bring records in from another CRM: share a CSV, an Excel workbook or one of my export's
+    zips with me in a DM."""
     return Reply.say(ui.HOW_TO)
 
 

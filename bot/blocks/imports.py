@@ -25,6 +25,7 @@ from bot.blocks.messages import day_words, either_way
 from bot.services.dataio.columns import column, custom_name, field_names, label
 from bot.services.dataio.sniff import Written, readings
 from bot.services.dataio.tabular import column_names
+from bot.services.dataio.teammates import MOST_LOOKUPS
 from bot.services.views import CustomFieldView
 
 IMPORT_GO = "import_go"
@@ -53,17 +54,22 @@ HOW_TO = (
     "*Importing records*\n"
     "1. Export them from your old CRM as CSV (HubSpot, Salesforce, Pipedrive, Zoho and my own exports are "
     "read as they are; plain headers like “First Name”, “E-mail”, “Company”, “Stage”, “Amount” too).\n"
-    "2. Share the file with me here in our DM, saying what it holds: `contacts`, `companies`, `deals`, "
+    "2. Share the file with me in our DM, saying what it holds: `contacts`, `companies`, `deals`, "
     "`tasks` or `notes` (I guess from its columns otherwise).\n"
     "3. I answer with the columns I matched, the first rows and how many are new, already here or bad; "
     "then *Import*, *Edit mapping* or *Cancel*.\n"
+    "Records already here (the same email; name and company; company web domain; deal title and company) "
+    "are skipped; in *Edit mapping* a manager or an admin can have them updated or only filled in.\n"
     "Dates like 03/04/2026 are read as the file shows (a 25/03 means day first); when they could be "
     "either, I ask. Bad rows are left out and listed with their reason in a file; the whole import is "
     "undone with one button. Excel workbooks (.xlsx) are read too, from their first sheet, and a zip of my own export "
     "whole, with its custom fields and pipelines. From a terminal: `crm-bot import FILE --type contacts`.\n"
-    "Owners given by email who have not written to me yet are looked up in Slack and their records go to "
-    "them; an owner I cannot find (or one given only by name) is named once, with their rows left out: "
-    "ask them to write to me once, or give their email in the Owner column."
+    "Owners given by email who have not written to me yet are looked up in Slack (up to "
+    f"{MOST_LOOKUPS} new addresses "
+    "per import; import the bad rows again for the next ones) and their records go to them; an owner I "
+    "cannot find (or one given only by name) is named once, with their rows left out: ask them to write "
+    "to me once, or give their email in the Owner column. Undo import takes back the teammates it added "
+    "too, unless they have used me since."
 )
 # The most owners nobody here is that a summary names one by one.
 MOST_UNKNOWN_SHOWN = 10

@@ -62,6 +62,12 @@ def updates(slack: SlackHTTP, predicate: Any, timeout: float = 20.0) -> Call:
 def test_import_explains_how(slack: SlackHTTP) -> None:
     said = text_of(slack.command("import"))
     assert "Share the file with me" in said and "HubSpot" in said, said
+    # Asked in a channel, where "here" would be wrong; and what becomes of records already here.
+    assert "here in our DM" not in said and "in our DM" in said, said
+    assert "Records already here" in said and "updated or only filled in" in said, said
+    assert "200 new addresses per import" in said, said
+    helped = text_of(slack.command("help import"))
+    assert "share a CSV, an Excel workbook or one of my export's zips with me in a DM" in helped, helped
 
 
 def test_a_shared_hubspot_file_is_previewed_imported_reported_and_undone(slack: SlackHTTP) -> None:
