@@ -44,6 +44,8 @@ log = logging.getLogger(__name__)
 # The most a shared file may hold (a million contacts is ~150 MB of CSV).
 MAX_FILE_BYTES = 2 * 1024**3
 PROGRESS_EVERY = 2.0
+# Teammates' lookups taking longer than this are said in the thread as they go.
+LOOKUPS_SAID_AFTER = 3.0
 # What a pending import holds when it is an export's zip rather than one record type.
 ARCHIVE = "archive"
 
@@ -157,22 +159,66 @@ def _download(url: str, token: str | None, into: Path) -> None:
 
 
 def _dry_run(ctx: Ctx, pending: store.Pending) -> Result:
-    return Importer(ctx.sessions).run(
-        ctx.actor,
-        pending.data,
-        pending.record_type,
-        mode=pending.mode,
-        mapping=pending.columns() or None,
-        dry_run=True,
-        report=pending.report,
-        file_name=pending.file_name,
-        dates=pending.dates,
-        directory=_directory(ctx, pending),
-    )
+    directory = _directory(ctx, pending)
+    try:
+        return Importer(ctx.sessions).run(
+            ctx.actor,
+            pending.data,
+            pending.record_type,
+            mode=pending.mode,
+            mapping=pending.columns() or None,
+            dry_run=True,
+            report=pending.report,
+            file_name=pending.file_name,
+            dates=pending.dates,
+            directory=directory,
+        )
+    finally:
+        if directory is not None:
+            directory.finish()
 
 
-def _directory(ctx: Ctx, pending: store.Pending) -> Any:
-    return slack_directory(ctx.client, pending.teammates) if ctx.client is not None else None
+def _directory(ctx: Ctx, pending: store.Pending) -> _SaidLookups | None:
+    if ctx.client is None:
+        return None
+    return _SaidLookups(ctx.client, pending, slack_directory(ctx.client, pending.teammates))
+
+
+class _SaidLookups:
+    """Slack's directory for an import, saying in the file's thread how its lookups go once they take a
+    while (Slack answers about 50 a minute), so a file naming many new people is not met with silence."""
+
+    def __init__(self, client: Any, pending: store.Pending, directory: Any) -> None:
+        self.client, self.pending, self.directory = client, pending, directory
+        self.asked = self.found = 0
+        self.started: float | None = None
+        self.said_at = 0.0
+        self.ts: str | None = None
+
+    def __call__(self, email: str) -> Any:
+        self.started = self.started if self.started is not None else time.monotonic()
+        person = self.directory(email)
+        self.asked += 1
+        self.found += person is not None
+        now = time.monotonic()
+        if now - self.started >= LOOKUPS_SAID_AFTER and (
+            self.ts is None or now - self.said_at >= PROGRESS_EVERY
+        ):
+            self.said_at = now
+            self._say(ui.lookups_going(self.asked, self.found))
+        return person
+
+    def finish(self) -> None:
+        if self.ts is not None:
+            self._say(ui.lookups_done(self.asked, self.found))
+
+    def _say(self, text: str) -> None:
+        p = self.pending
+        if self.ts is None:
+            posted = self.client.chat_postMessage(channel=p.channel, thread_ts=p.thread_ts, text=text)
+            self.ts = str(posted.get("ts") or "")
+        else:
+            self.client.chat_update(channel=p.channel, ts=self.ts, text=text)
 
 
 def _post_archive_preview(
@@ -319,6 +365,7 @@ def on_import(body: dict[str, Any], action: dict[str, Any], context: BoltContext
     def run() -> Reply:
         if pending.record_type == ARCHIVE:
             return run_archive()
+        directory = _directory(ctx, pending)
         result = Importer(ctx.sessions).run(
             ctx.actor,
             pending.data,
@@ -329,8 +376,10 @@ def on_import(body: dict[str, Any], action: dict[str, Any], context: BoltContext
             file_name=pending.file_name,
             dates=pending.dates,
             progress=tell,
-            directory=_directory(ctx, pending),
+            directory=directory,
         )
+        if directory is not None:
+            directory.finish()
         text, blocks = ui.done(result)
         if result.bad:
             _upload_report(client, pending)

@@ -314,6 +314,21 @@ def archive_done(file_name: str, done: Any) -> tuple[str, list[Block]]:
     return text, blocks
 
 
+def _people_count(n: int) -> str:
+    return f"{n:,} person" if n == 1 else f"{n:,} people"
+
+
+def lookups_going(asked: int, found: int) -> str:
+    return (
+        f"🔎 Looking up in Slack the people this file names (Slack answers about 50 a minute): "
+        f"{asked:,} so far, {found:,} found…"
+    )
+
+
+def lookups_done(asked: int, found: int) -> str:
+    return f"🔎 Looked up in Slack {_people_count(asked)} this file names: {found:,} found."
+
+
 def progress(rows: int, rate: float, phase: str, eta: float | None) -> str:
     left = f", about {eta:.0f} s left" if eta is not None else ""
     return f"⏳ Importing: {rows:,} rows read ({rate:,.0f} rows/s{left}); {phase}…"

@@ -660,3 +660,34 @@ def test_owners_past_the_lookup_limit_are_said_as_not_looked_up_and_the_bad_rows
     finally:
         for name in names:
             slack.fake.users.pop(f"U0{name.upper()}", None)
+
+
+def test_lookups_that_take_a_while_show_their_progress_in_the_thread(
+    slack: SlackHTTP, monkeypatch: Any
+) -> None:
+    """Slack answers about 50 lookups a minute: a file naming many new people says it is looking them up
+    rather than staying silent until the preview (here from the first lookup on)."""
+    import handlers.imports
+
+    monkeypatch.setattr(handlers.imports, "LOOKUPS_SAID_AFTER", 0.0)
+    slack.command("help")
+    slack.fake.add_user("U0CARA", "Cara Diaz", email="cara@example.com")
+    try:
+        lines = ["First Name,Last Name,Email,Owner", "Lead,1,lead1@acme.com,cara@example.com"]
+        lines += ["Lead,2,lead2@acme.com,zed@example.com"]
+        preview = share(slack, "owners.csv", "\n".join(lines).encode(), "contacts")
+        assert "🔎 Looking up in Slack the people this file names" in text_of(preview), text_of(preview)
+        thread = preview.params.get("thread_ts")
+        done = slack.fake.wait_for(
+            lambda f: next((c for c in f._unlocked("chat.update") if "Looked up" in text_of(c)), None), 10
+        )
+        assert "🔎 Looked up in Slack 2 people this file names: 1 found." in text_of(done), text_of(done)
+        shown = slack.fake.wait_for(
+            lambda f: next(
+                (c for c in f._unlocked("chat.postMessage") if "teammate found" in text_of(c)), None
+            ),
+            10,
+        )
+        assert shown.params.get("thread_ts") == thread
+    finally:
+        slack.fake.users.pop("U0CARA", None)
