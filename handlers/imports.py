@@ -330,15 +330,20 @@ def on_import(body: dict[str, Any], action: dict[str, Any], context: BoltContext
     ts = str(posted.get("ts") or "")
     last = [time.monotonic()]
 
-    def tell(p: Any) -> None:
+    def tell(p: Any, where: str = "") -> None:
         if time.monotonic() - last[0] >= PROGRESS_EVERY:
             last[0] = time.monotonic()
             client.chat_update(
-                channel=pending.channel, ts=ts, text=ui.progress(p.rows, p.rate, p.phase, p.eta)
+                channel=pending.channel, ts=ts, text=ui.progress(p.rows, p.rate, p.phase, p.eta, where)
             )
 
     def run_archive() -> Reply:
         members = archive_members(pending.data) or []
+        names = [m for _, m in members]
+
+        def at(member: str) -> str:
+            return f"{member} ({names.index(member) + 1} of {len(names)})" if member in names else member
+
         reports: dict[str, Path] = {}
         with tempfile.TemporaryDirectory() as tmp:
             done = import_archive(
@@ -352,7 +357,7 @@ def on_import(body: dict[str, Any], action: dict[str, Any], context: BoltContext
                 report_for=lambda member: reports.setdefault(
                     member, pending.report.with_name(f"{pending.id}-{Path(member).stem}-bad-rows.csv")
                 ),
-                progress=lambda _member, p: tell(p),
+                progress=lambda member, p: tell(p, at(member)),
             )
             for result in done.results:
                 report = reports[result.file_name]

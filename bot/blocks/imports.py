@@ -329,9 +329,11 @@ def lookups_done(asked: int, found: int) -> str:
     return f"🔎 Looked up in Slack {_people_count(asked)} this file names: {found:,} found."
 
 
-def progress(rows: int, rate: float, phase: str, eta: float | None) -> str:
+def progress(rows: int, rate: float, phase: str, eta: float | None, where: str = "") -> str:
+    """``where``: the file of an export's zip it is at ("contacts.csv (2 of 5)")."""
     left = f", about {eta:.0f} s left" if eta is not None else ""
-    return f"⏳ Importing: {rows:,} rows read ({rate:,.0f} rows/s{left}); {phase}…"
+    at = f" {where}" if where else ""
+    return f"⏳ Importing{at}: {rows:,} rows read ({rate:,.0f} rows/s{left}); {phase}…"
 
 
 def done(result: Any) -> tuple[str, list[Block]]:

@@ -206,12 +206,16 @@ def test_a_column_named_like_a_custom_field_fills_it_and_others_are_left_out(sla
 
 
 def test_an_export_zip_shared_in_the_dm_imports_whole_and_undoes_whole(
-    slack: SlackHTTP, tmp_path: Path
+    slack: SlackHTTP, tmp_path: Path, monkeypatch: Any
 ) -> None:
     """Another workspace's export, shared as it came: its custom fields and pipelines first, then each
-    file in the order they name each other; one button undoes every file's import."""
+    file in the order they name each other, its progress naming the file it is at; one button undoes
+    every file's import."""
+    import handlers.imports
     from bot.services.dataio.exporter import Exporter
     from models import CustomField, User
+
+    monkeypatch.setattr(handlers.imports, "PROGRESS_EVERY", 0.0)
 
     slack.command("help")  # Ann, the admin of T1
     (ann,) = rows(slack, User)
@@ -240,6 +244,8 @@ def test_an_export_zip_shared_in_the_dm_imports_whole_and_undoes_whole(
     (jane,) = rows(slack, Contact, Contact.workspace_id == ws)
     (deal,) = rows(slack, Deal, Deal.workspace_id == ws)
     assert list(jane.custom.values()) == ["APAC"] and deal.contact_id == jane.id
+    told = [text_of(c) for c in slack.fake.calls_to("chat.update") if "⏳" in text_of(c)]
+    assert any("Importing contacts.csv (2 of 5)" in t for t in told), told
     assert deal.stage.pipeline.name == "Renewals"
     assert {b.record_type for b in rows(slack, ImportBatch, ImportBatch.workspace_id == ws)} >= {
         "company",
