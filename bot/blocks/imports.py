@@ -336,28 +336,37 @@ def progress(rows: int, rate: float, phase: str, eta: float | None, where: str =
     return f"⏳ Importing{at}: {rows:,} rows read ({rate:,.0f} rows/s{left}); {phase}…"
 
 
+def _n(n: int, one: str, many: str) -> str:
+    return f"{n:,} {one if n == 1 else many}"
+
+
 def done(result: Any) -> tuple[str, list[Block]]:
     word = {"skip": "skipped", "update": "updated", "merge": "merged"}[result.mode]
     touched = result.skipped if result.mode == "skip" else result.updated
+    kind = TYPES[result.record_type]
     text = (
-        f"✅ Imported {result.created:,} {TYPES[result.record_type]} from {result.file_name} in {result.seconds:.1f} s: "
+        f"✅ Imported {_n(result.created, _COUNTED[result.record_type][0], kind)} from {result.file_name} "
+        f"in {result.seconds:.1f} s: "
         f"{result.matching:,} already here ({touched:,} {word}), {result.repeated:,} repeated in the file, "
-        f"{result.bad:,} bad rows left out."
+        f"{_n(result.bad, 'bad row', 'bad rows')} left out."
     )
     if result.companies_made:
-        text += f" {result.companies_made:,} companies were made for them."
-    blocks: list[Block] = [
-        SectionBlock(text=MarkdownTextObject(text=text)),
-        *_people(result),
-        ActionsBlock(
-            block_id="import_done", elements=[_button("Undo import", IMPORT_UNDO, result.batch_id, "danger")]
-        ),
-    ]
+        made = _n(result.companies_made, "company was", "companies were")
+        text += f" {made} made for them."
+    blocks: list[Block] = [SectionBlock(text=MarkdownTextObject(text=text)), *_people(result)]
+    if result.created or result.updated or result.companies_made or result.teammates:
+        # An import that changed nothing has nothing to undo.
+        blocks.append(
+            ActionsBlock(
+                block_id="import_done",
+                elements=[_button("Undo import", IMPORT_UNDO, result.batch_id, "danger")],
+            )
+        )
     return text, blocks
 
 
 def undone(u: Any) -> str:
-    text = f"↩️ Import undone: {u.deleted:,} records removed, {u.restored:,} put back as they were."
+    text = f"↩️ Import undone: {_n(u.deleted, 'record', 'records')} removed, {u.restored:,} put back as they were."
     if u.kept:
         text += f" {u.kept:,} were changed or used since, so they stay as they are."
     if said := people_undone(u.people):

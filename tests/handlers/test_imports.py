@@ -89,7 +89,9 @@ def test_a_shared_hubspot_file_is_previewed_imported_reported_and_undone(slack: 
     answer = slack.press(preview, "Import")
     assert "importing" in text_of(answer)
     done = updates(slack, lambda t: t.startswith("✅"))
-    assert "Imported 1 contacts" in text_of(done) and "2 bad rows left out" in text_of(done), text_of(done)
+    assert "Imported 1 contact from" in text_of(done) and "2 bad rows left out" in text_of(done), text_of(
+        done
+    )
     assert {c.email for c in rows(slack, Contact)} == {"jane@acme.com", "raj@globex.com"}
 
     undone = slack.press(done, "Undo import")
@@ -586,7 +588,7 @@ def test_undo_typed_after_an_import_that_added_a_teammate_offers_the_whole_impor
         assert "Your last change is the import of owners.csv" in text_of(said), text_of(said)
         assert [b["label"] for b in buttons(said)] == ["Undo import"]
         undone = text_of(slack.press(said, "Undo import"))
-        assert "Import undone: 1 records removed" in undone and "Cara Diaz, whom it added" in undone, undone
+        assert "Import undone: 1 record removed" in undone and "Cara Diaz, whom it added" in undone, undone
         assert {u.slack_id for u in rows(slack, User)} == {ANN}
     finally:
         slack.fake.users.pop("U0CARA", None)
@@ -697,3 +699,16 @@ def test_lookups_that_take_a_while_show_their_progress_in_the_thread(
         assert shown.params.get("thread_ts") == thread
     finally:
         slack.fake.users.pop("U0CARA", None)
+
+
+def test_an_import_that_changed_nothing_offers_no_undo_and_counts_read_as_said(slack: SlackHTTP) -> None:
+    slack.command("contact add Jane Doe jane@acme.com at Acme Corp")
+    preview = share(
+        slack, "again.csv", b"Name,Email\nJane Doe,jane@acme.com\nRaj Roe,not-an-email\n", "contacts"
+    )
+    slack.press(preview, "Import")
+    done = updates(slack, lambda t: t.startswith("✅") and "again.csv" in t)
+    said = text_of(done)
+    assert "Imported 0 contacts from again.csv" in said and "1 bad row left out" in said, said
+    assert "1 already here (1 skipped)" in said, said
+    assert buttons(done) == [], "nothing to undo"
