@@ -231,6 +231,10 @@ def cmd_import(args: argparse.Namespace) -> int:
                 f"undone: {undone.deleted:,} records deleted, {undone.restored:,} put back, "
                 f"{undone.kept:,} kept (changed or used since the import)"
             )
+            from bot.blocks.imports import people_undone
+
+            if said := people_undone(undone.people):
+                print(said)
             return 0
         if not args.file:
             print("crm-bot: name the file to import", file=sys.stderr)

@@ -28,6 +28,7 @@ from bot.services.dataio.exporter import Exporter
 from bot.services.dataio.importer import (
     Importer,
     Result,
+    archive_dates,
     archive_members,
     import_archive,
     real_now,
@@ -43,13 +44,16 @@ log = logging.getLogger(__name__)
 # The most a shared file may hold (a million contacts is ~150 MB of CSV).
 MAX_FILE_BYTES = 2 * 1024**3
 PROGRESS_EVERY = 2.0
+# Teammates' lookups taking longer than this are said in the thread as they go.
+LOOKUPS_SAID_AFTER = 3.0
 # What a pending import holds when it is an export's zip rather than one record type.
 ARCHIVE = "archive"
 
 
 @command("import", usage="import", examples=["import"], group="Other")
 def import_help(ctx: Ctx, args: str) -> Reply:
-    """How to bring records in from another CRM: share a CSV with me in a DM."""
+    """How to bring records in from another CRM: share a CSV, an Excel workbook or one of my export's
+    zips with me in a DM."""
     return Reply.say(ui.HOW_TO)
 
 
@@ -155,30 +159,92 @@ def _download(url: str, token: str | None, into: Path) -> None:
 
 
 def _dry_run(ctx: Ctx, pending: store.Pending) -> Result:
-    return Importer(ctx.sessions).run(
-        ctx.actor,
-        pending.data,
-        pending.record_type,
-        mode=pending.mode,
-        mapping=pending.columns() or None,
-        dry_run=True,
-        report=pending.report,
-        file_name=pending.file_name,
-        dates=pending.dates,
-        directory=_directory(ctx, pending),
-    )
+    directory = _directory(ctx, pending)
+    try:
+        return Importer(ctx.sessions).run(
+            ctx.actor,
+            pending.data,
+            pending.record_type,
+            mode=pending.mode,
+            mapping=pending.columns() or None,
+            dry_run=True,
+            report=pending.report,
+            file_name=pending.file_name,
+            dates=pending.dates,
+            directory=directory,
+        )
+    finally:
+        if directory is not None:
+            directory.finish()
 
 
-def _directory(ctx: Ctx, pending: store.Pending) -> Any:
-    return slack_directory(ctx.client, pending.teammates) if ctx.client is not None else None
+def _directory(ctx: Ctx, pending: store.Pending) -> _SaidLookups | None:
+    if ctx.client is None:
+        return None
+    return _SaidLookups(ctx.client, pending, slack_directory(ctx.client, pending.teammates))
 
 
-def _post_archive_preview(ctx: Ctx, client: Any, pending: store.Pending) -> None:
+class _SaidLookups:
+    """Slack's directory for an import, saying in the file's thread how its lookups go once they take a
+    while (Slack answers about 50 a minute), so a file naming many new people is not met with silence."""
+
+    def __init__(self, client: Any, pending: store.Pending, directory: Any) -> None:
+        self.client, self.pending, self.directory = client, pending, directory
+        self.asked = self.found = 0
+        self.started: float | None = None
+        self.said_at = 0.0
+        self.ts: str | None = None
+
+    def __call__(self, email: str) -> Any:
+        self.started = self.started if self.started is not None else time.monotonic()
+        person = self.directory(email)
+        self.asked += 1
+        self.found += person is not None
+        now = time.monotonic()
+        if now - self.started >= LOOKUPS_SAID_AFTER and (
+            self.ts is None or now - self.said_at >= PROGRESS_EVERY
+        ):
+            self.said_at = now
+            self._say(ui.lookups_going(self.asked, self.found))
+        return person
+
+    def finish(self) -> None:
+        if self.ts is not None:
+            self._say(ui.lookups_done(self.asked, self.found))
+
+    def _say(self, text: str) -> None:
+        p = self.pending
+        if self.ts is None:
+            posted = self.client.chat_postMessage(channel=p.channel, thread_ts=p.thread_ts, text=text)
+            self.ts = str(posted.get("ts") or "")
+        else:
+            self.client.chat_update(channel=p.channel, ts=self.ts, text=text)
+
+
+def _post_archive_preview(
+    ctx: Ctx, client: Any, pending: store.Pending, respond: Respond | None = None
+) -> None:
+    """An export's zip: its files and what it adds first; when some file's dates could be read either
+    way, the same question a CSV's preview asks, and Import once it is answered."""
     members = archive_members(pending.data) or []
     adds = Settings(ctx.sessions, real_now).bring(ctx.actor, pending.data, dry_run=True)
+    if not pending.dates:
+        with tempfile.TemporaryDirectory() as tmp:
+            unsure = archive_dates(Importer(ctx.sessions), ctx.actor, pending.data, members, Path(tmp))
+        pending.dates_unsure = unsure[1] if unsure else ""
+        pending.dates_found = "either" if unsure else None
     text, blocks = ui.archive_preview(
-        pending.file_name, [m for _, m in members], pending.id, adds.described() if adds.anything else ""
+        pending.file_name,
+        [m for _, m in members],
+        pending.id,
+        adds.described() if adds.anything else "",
+        dates_unsure=pending.dates_unsure,
+        dates=pending.dates,
     )
+    pending.save()
+    if respond is not None:
+        respond(text=text, blocks=[b.to_dict() for b in blocks], replace_original=True)
+        return
     posted = client.chat_postMessage(
         channel=pending.channel, thread_ts=pending.thread_ts, text=text, blocks=[b.to_dict() for b in blocks]
     )
@@ -264,15 +330,20 @@ def on_import(body: dict[str, Any], action: dict[str, Any], context: BoltContext
     ts = str(posted.get("ts") or "")
     last = [time.monotonic()]
 
-    def tell(p: Any) -> None:
+    def tell(p: Any, where: str = "") -> None:
         if time.monotonic() - last[0] >= PROGRESS_EVERY:
             last[0] = time.monotonic()
             client.chat_update(
-                channel=pending.channel, ts=ts, text=ui.progress(p.rows, p.rate, p.phase, p.eta)
+                channel=pending.channel, ts=ts, text=ui.progress(p.rows, p.rate, p.phase, p.eta, where)
             )
 
     def run_archive() -> Reply:
         members = archive_members(pending.data) or []
+        names = [m for _, m in members]
+
+        def at(member: str) -> str:
+            return f"{member} ({names.index(member) + 1} of {len(names)})" if member in names else member
+
         reports: dict[str, Path] = {}
         with tempfile.TemporaryDirectory() as tmp:
             done = import_archive(
@@ -282,10 +353,11 @@ def on_import(body: dict[str, Any], action: dict[str, Any], context: BoltContext
                 members,
                 Path(tmp),
                 mode=pending.mode,
+                dates=pending.dates,
                 report_for=lambda member: reports.setdefault(
                     member, pending.report.with_name(f"{pending.id}-{Path(member).stem}-bad-rows.csv")
                 ),
-                progress=lambda _member, p: tell(p),
+                progress=lambda member, p: tell(p, at(member)),
             )
             for result in done.results:
                 report = reports[result.file_name]
@@ -298,6 +370,7 @@ def on_import(body: dict[str, Any], action: dict[str, Any], context: BoltContext
     def run() -> Reply:
         if pending.record_type == ARCHIVE:
             return run_archive()
+        directory = _directory(ctx, pending)
         result = Importer(ctx.sessions).run(
             ctx.actor,
             pending.data,
@@ -308,8 +381,10 @@ def on_import(body: dict[str, Any], action: dict[str, Any], context: BoltContext
             file_name=pending.file_name,
             dates=pending.dates,
             progress=tell,
-            directory=_directory(ctx, pending),
+            directory=directory,
         )
+        if directory is not None:
+            directory.finish()
         text, blocks = ui.done(result)
         if result.bad:
             _upload_report(client, pending)
@@ -329,6 +404,9 @@ def on_dates(body: dict[str, Any], action: dict[str, Any], context: BoltContext,
     pending.dates = order
     pending.save()
     ctx = make_ctx(context, body, "action", channel_id=pending.channel)
+    if pending.record_type == ARCHIVE:
+        _post_archive_preview(ctx, context.client, pending, respond)
+        return
     try:
         result = _dry_run(ctx, pending)
     except (NotATable, DomainError) as exc:

@@ -4,6 +4,7 @@ mapping form, the progress line and the result."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from types import SimpleNamespace
 from typing import Any
 
 from slack_sdk.models.blocks import (
@@ -22,8 +23,9 @@ from slack_sdk.models.views import View
 
 from bot.blocks.messages import day_words, either_way
 from bot.services.dataio.columns import column, custom_name, field_names, label
-from bot.services.dataio.sniff import readings
+from bot.services.dataio.sniff import Written, readings
 from bot.services.dataio.tabular import column_names
+from bot.services.dataio.teammates import MOST_LOOKUPS
 from bot.services.views import CustomFieldView
 
 IMPORT_GO = "import_go"
@@ -52,17 +54,22 @@ HOW_TO = (
     "*Importing records*\n"
     "1. Export them from your old CRM as CSV (HubSpot, Salesforce, Pipedrive, Zoho and my own exports are "
     "read as they are; plain headers like “First Name”, “E-mail”, “Company”, “Stage”, “Amount” too).\n"
-    "2. Share the file with me here in our DM, saying what it holds: `contacts`, `companies`, `deals`, "
+    "2. Share the file with me in our DM, saying what it holds: `contacts`, `companies`, `deals`, "
     "`tasks` or `notes` (I guess from its columns otherwise).\n"
     "3. I answer with the columns I matched, the first rows and how many are new, already here or bad; "
     "then *Import*, *Edit mapping* or *Cancel*.\n"
+    "Records already here (the same email; name and company; company web domain; deal title and company) "
+    "are skipped; in *Edit mapping* a manager or an admin can have them updated or only filled in.\n"
     "Dates like 03/04/2026 are read as the file shows (a 25/03 means day first); when they could be "
     "either, I ask. Bad rows are left out and listed with their reason in a file; the whole import is "
     "undone with one button. Excel workbooks (.xlsx) are read too, from their first sheet, and a zip of my own export "
     "whole, with its custom fields and pipelines. From a terminal: `crm-bot import FILE --type contacts`.\n"
-    "Owners given by email who have not written to me yet are looked up in Slack and their records go to "
-    "them; an owner I cannot find (or one given only by name) is named once, with their rows left out: "
-    "ask them to write to me once, or give their email in the Owner column."
+    "Owners given by email who have not written to me yet are looked up in Slack (up to "
+    f"{MOST_LOOKUPS} new addresses "
+    "per import; import the bad rows again for the next ones) and their records go to them; an owner I "
+    "cannot find (or one given only by name) is named once, with their rows left out: ask them to write "
+    "to me once, or give their email in the Owner column. Undo import takes back the teammates it added "
+    "too, unless they have used me since."
 )
 # The most owners nobody here is that a summary names one by one.
 MOST_UNKNOWN_SHOWN = 10
@@ -187,6 +194,15 @@ def unknown_lines(result: Any) -> list[str]:
     if more:
         rows = sum(n for _, _, n in more)
         lines.append(f"and {len(more):,} more people nobody here is ({rows:,} rows; see the bad rows)")
+    if unasked := getattr(result, "not_looked_up", None):
+        rows = sum(n for _, _, n in unasked)
+        who = "1 more person" if len(unasked) == 1 else f"{len(unasked):,} more people"
+        lines.append(
+            f"{who} named by email ({rows:,} row{'' if rows == 1 else 's'}) "
+            f"{'was' if len(unasked) == 1 else 'were'} not looked up in Slack: I ask about "
+            f"{result.lookup_limit:,} at most per import. Import the bad rows file again to look up the "
+            "next ones."
+        )
     return lines
 
 
@@ -232,10 +248,18 @@ def dates_first(example: str) -> str:
 
 
 def archive_preview(
-    file_name: str, members: list[str], pending_id: str, adds: str = ""
+    file_name: str,
+    members: list[str],
+    pending_id: str,
+    adds: str = "",
+    *,
+    dates_unsure: str = "",
+    dates: str | None = None,
 ) -> tuple[str, list[Block]]:
     """An export of this CRM shared whole: its files, imported in the order they name each other;
-    ``adds``: the fields and pipelines this workspace lacks, which go in first."""
+    ``adds``: the fields and pipelines this workspace lacks, which go in first. ``dates_unsure``: a day
+    of one of its files that could be read either way (asked, as a CSV's preview asks); ``dates``: how
+    the person said to read it."""
     head = f"📦 *{file_name}* is an export: {', '.join(members)}."
     if adds:
         head += f"\nFirst, to this workspace: {adds}."
@@ -246,16 +270,25 @@ def archive_preview(
         "history of the records it makes (who changed what and when, the deals' stages over time); each "
         "file's bad rows come as a file, and one button undoes it all."
     )
-    blocks: list[Block] = [
-        SectionBlock(text=MarkdownTextObject(text=f"{head}\n{body}"[:2900])),
-        ActionsBlock(
-            block_id="import_preview",
-            elements=[
-                _button("Import", IMPORT_GO, pending_id, "primary"),
-                _button("Cancel", IMPORT_CANCEL, pending_id),
-            ],
-        ),
-    ]
+    blocks: list[Block] = [SectionBlock(text=MarkdownTextObject(text=f"{head}\n{body}"[:2900]))]
+    go = [_button("Import", IMPORT_GO, pending_id, "primary")]
+    if dates_unsure:
+        # Shaped as a file's result, so the question and its buttons are the CSV preview's own.
+        asked = SimpleNamespace(
+            written=Written(dates="either", example=dates_unsure, decided_by=""),
+            dates=dates or "mdy",
+            dates_given=dates is not None,
+            dates_unsure="" if dates else dates_unsure,
+        )
+        blocks += (
+            _dates(asked, pending_id)
+            if not dates
+            else [SectionBlock(text=MarkdownTextObject(text=f"📅 Dates are {dates_read(asked)}."))]
+        )
+        go = go if dates else []
+    blocks.append(
+        ActionsBlock(block_id="import_preview", elements=[*go, _button("Cancel", IMPORT_CANCEL, pending_id)])
+    )
     return f"{file_name} is an export: {', '.join(members)}.", blocks
 
 
@@ -281,36 +314,103 @@ def archive_done(file_name: str, done: Any) -> tuple[str, list[Block]]:
     return text, blocks
 
 
-def progress(rows: int, rate: float, phase: str, eta: float | None) -> str:
+def _people_count(n: int) -> str:
+    return f"{n:,} person" if n == 1 else f"{n:,} people"
+
+
+def lookups_going(asked: int, found: int) -> str:
+    return (
+        f"🔎 Looking up in Slack the people this file names (Slack answers about 50 a minute): "
+        f"{asked:,} so far, {found:,} found…"
+    )
+
+
+def lookups_done(asked: int, found: int) -> str:
+    return f"🔎 Looked up in Slack {_people_count(asked)} this file names: {found:,} found."
+
+
+def progress(rows: int, rate: float, phase: str, eta: float | None, where: str = "") -> str:
+    """``where``: the file of an export's zip it is at ("contacts.csv (2 of 5)")."""
     left = f", about {eta:.0f} s left" if eta is not None else ""
-    return f"⏳ Importing: {rows:,} rows read ({rate:,.0f} rows/s{left}); {phase}…"
+    at = f" {where}" if where else ""
+    return f"⏳ Importing{at}: {rows:,} rows read ({rate:,.0f} rows/s{left}); {phase}…"
+
+
+def _n(n: int, one: str, many: str) -> str:
+    return f"{n:,} {one if n == 1 else many}"
 
 
 def done(result: Any) -> tuple[str, list[Block]]:
     word = {"skip": "skipped", "update": "updated", "merge": "merged"}[result.mode]
     touched = result.skipped if result.mode == "skip" else result.updated
+    kind = TYPES[result.record_type]
     text = (
-        f"✅ Imported {result.created:,} {TYPES[result.record_type]} from {result.file_name} in {result.seconds:.1f} s: "
+        f"✅ Imported {_n(result.created, _COUNTED[result.record_type][0], kind)} from {result.file_name} "
+        f"in {result.seconds:.1f} s: "
         f"{result.matching:,} already here ({touched:,} {word}), {result.repeated:,} repeated in the file, "
-        f"{result.bad:,} bad rows left out."
+        f"{_n(result.bad, 'bad row', 'bad rows')} left out."
     )
     if result.companies_made:
-        text += f" {result.companies_made:,} companies were made for them."
+        made = _n(result.companies_made, "company was", "companies were")
+        text += f" {made} made for them."
+    blocks: list[Block] = [SectionBlock(text=MarkdownTextObject(text=text)), *_people(result)]
+    if result.created or result.updated or result.companies_made or result.teammates:
+        # An import that changed nothing has nothing to undo.
+        blocks.append(
+            ActionsBlock(
+                block_id="import_done",
+                elements=[_button("Undo import", IMPORT_UNDO, result.batch_id, "danger")],
+            )
+        )
+    return text, blocks
+
+
+def undone(u: Any) -> str:
+    text = f"↩️ Import undone: {_n(u.deleted, 'record', 'records')} removed, {u.restored:,} put back as they were."
+    if u.kept:
+        text += f" {u.kept:,} were changed or used since, so they stay as they are."
+    if said := people_undone(u.people):
+        text += "\n" + said
+    return text
+
+
+def undo_offer(batch: Any) -> tuple[str, list[Block]]:
+    """A typed undo whose last change is an import: the import's own Undo, which takes all of it back."""
+    kind = TYPES.get(batch.record_type, batch.record_type)
+    text = (
+        f"Your last change is the import of {batch.file_name} ({batch.created:,} {kind} made, "
+        f"{batch.updated:,} updated, and the teammates it added): Undo import takes all of it back."
+    )
     blocks: list[Block] = [
         SectionBlock(text=MarkdownTextObject(text=text)),
-        *_people(result),
         ActionsBlock(
-            block_id="import_done", elements=[_button("Undo import", IMPORT_UNDO, result.batch_id, "danger")]
+            block_id="import_done", elements=[_button("Undo import", IMPORT_UNDO, batch.batch_id, "danger")]
         ),
     ]
     return text, blocks
 
 
-def undone(u: Any) -> str:
-    text = f"↩️ Import undone: {u.deleted:,} records removed, {u.restored:,} put back as they were."
-    if u.kept:
-        text += f" {u.kept:,} were changed or used since, so they stay as they are."
-    return text
+def people_undone(people: Any) -> str:
+    """The teammates the import had added: taken off the team again, or staying and why."""
+    lines = []
+    if people.removed:
+        many = len(people.removed) > 1
+        lines.append(
+            f"{_names(people.removed)}, whom it added to the team, {'are' if many else 'is'} taken off it again."
+        )
+    for names, why in (
+        (people.used_bot, "they have used the bot since"),
+        (people.have_records, "records of theirs stay (changed or given to them since the import)"),
+    ):
+        if names:
+            lines.append(f"{_names(names)}, whom it added, {'stay' if len(names) > 1 else 'stays'}: {why}.")
+    return "\n".join(lines)
+
+
+def _names(names: list[str]) -> str:
+    shown = ", ".join(names[:MOST_UNKNOWN_SHOWN])
+    more = len(names) - MOST_UNKNOWN_SHOWN
+    return shown + (f" and {more:,} more" if more > 0 else "")
 
 
 def _options(record_type: str, custom: Sequence[CustomFieldView] = ()) -> list[Option]:

@@ -113,7 +113,9 @@ def either_way(cell: str) -> str:
 
 
 def _dates_ambiguous(d: Data) -> str:
-    return f"Dates like {either_way(str(d['value']))}, and nothing in the file says which."
+    # An export's zip names which of its files.
+    where = f"{d['file']}: " if d.get("file") else ""
+    return f"{where}Dates like {either_way(str(d['value']))}, and nothing in the file says which."
 
 
 def _currency_change(d: Data) -> str:

@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from bot.blocks import cards
+from bot.blocks import cards, imports
 from bot.commands.help import help_reply
 from bot.commands.registry import Ctx, Reply
 from bot.dispatch import stage_keys, unknown
+from bot.services.dataio.importer import Importer
 from bot.spec import IntentSpec, Verb
 
 # "Undo" typed takes back one's own change of the last hour at once; anything older, or a change whose
@@ -33,6 +34,10 @@ def undo_last(ctx: Ctx, slots: dict[str, Any]) -> Reply:
     op_id = slots.get("op") or ctx.crm.last_op(ctx.actor)
     if not op_id:
         return Reply.say("There is nothing of yours to undo.")
+    batch = Importer(ctx.sessions).of_op(ctx.actor, op_id)
+    if batch is not None:
+        # The teammates an import added are its own: only its whole undo takes them back.
+        return Reply(*imports.undo_offer(batch))
     if not slots.get("force"):
         preview = ctx.crm.undo_preview(ctx.actor, op_id)
         age = ctx.crm.now() - preview.at

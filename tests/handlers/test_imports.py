@@ -62,6 +62,12 @@ def updates(slack: SlackHTTP, predicate: Any, timeout: float = 20.0) -> Call:
 def test_import_explains_how(slack: SlackHTTP) -> None:
     said = text_of(slack.command("import"))
     assert "Share the file with me" in said and "HubSpot" in said, said
+    # Asked in a channel, where "here" would be wrong; and what becomes of records already here.
+    assert "here in our DM" not in said and "in our DM" in said, said
+    assert "Records already here" in said and "updated or only filled in" in said, said
+    assert "200 new addresses per import" in said, said
+    helped = text_of(slack.command("help import"))
+    assert "share a CSV, an Excel workbook or one of my export's zips with me in a DM" in helped, helped
 
 
 def test_a_shared_hubspot_file_is_previewed_imported_reported_and_undone(slack: SlackHTTP) -> None:
@@ -83,7 +89,9 @@ def test_a_shared_hubspot_file_is_previewed_imported_reported_and_undone(slack: 
     answer = slack.press(preview, "Import")
     assert "importing" in text_of(answer)
     done = updates(slack, lambda t: t.startswith("✅"))
-    assert "Imported 1 contacts" in text_of(done) and "2 bad rows left out" in text_of(done), text_of(done)
+    assert "Imported 1 contact from" in text_of(done) and "2 bad rows left out" in text_of(done), text_of(
+        done
+    )
     assert {c.email for c in rows(slack, Contact)} == {"jane@acme.com", "raj@globex.com"}
 
     undone = slack.press(done, "Undo import")
@@ -200,12 +208,16 @@ def test_a_column_named_like_a_custom_field_fills_it_and_others_are_left_out(sla
 
 
 def test_an_export_zip_shared_in_the_dm_imports_whole_and_undoes_whole(
-    slack: SlackHTTP, tmp_path: Path
+    slack: SlackHTTP, tmp_path: Path, monkeypatch: Any
 ) -> None:
     """Another workspace's export, shared as it came: its custom fields and pipelines first, then each
-    file in the order they name each other; one button undoes every file's import."""
+    file in the order they name each other, its progress naming the file it is at; one button undoes
+    every file's import."""
+    import handlers.imports
     from bot.services.dataio.exporter import Exporter
     from models import CustomField, User
+
+    monkeypatch.setattr(handlers.imports, "PROGRESS_EVERY", 0.0)
 
     slack.command("help")  # Ann, the admin of T1
     (ann,) = rows(slack, User)
@@ -234,6 +246,8 @@ def test_an_export_zip_shared_in_the_dm_imports_whole_and_undoes_whole(
     (jane,) = rows(slack, Contact, Contact.workspace_id == ws)
     (deal,) = rows(slack, Deal, Deal.workspace_id == ws)
     assert list(jane.custom.values()) == ["APAC"] and deal.contact_id == jane.id
+    told = [text_of(c) for c in slack.fake.calls_to("chat.update") if "⏳" in text_of(c)]
+    assert any("Importing contacts.csv (2 of 5)" in t for t in told), told
     assert deal.stage.pipeline.name == "Renewals"
     assert {b.record_type for b in rows(slack, ImportBatch, ImportBatch.workspace_id == ws)} >= {
         "company",
@@ -523,3 +537,178 @@ def test_owners_not_met_yet_are_found_in_slack_and_the_unknown_are_named_once(sl
 
 def people_by_id(people: dict[str, Any]) -> dict[int, str]:
     return {u.id: slack_id for slack_id, u in people.items()}
+
+
+def test_undoing_an_import_takes_back_the_teammates_it_added_unless_they_have_worked_since(
+    slack: SlackHTTP,
+) -> None:
+    """Cara and Dev were added because the file named them; Dev has since used the bot. Undo import
+    takes Cara off the team again and leaves Dev, saying which and why."""
+    slack.command("help")
+    slack.fake.add_user("U0CARA", "Cara Diaz", email="cara@example.com")
+    slack.fake.add_user("U0DEV", "Dev Patel", email="dev@example.com")
+    try:
+        lines = ["First Name,Last Name,Email,Owner"]
+        lines += [f"Lead,{i},lead{i}@acme.com,cara@example.com" for i in range(3)]
+        lines += ["Lead,10,lead10@acme.com,dev@example.com"]
+        preview = share(slack, "owners.csv", "\n".join(lines).encode(), "contacts")
+        slack.press(preview, "Import")
+        done = updates(slack, lambda t: t.startswith("✅"))
+        assert "2 teammates found in Slack: Cara Diaz, Dev Patel" in text_of(done), text_of(done)
+        # Dev starts using the bot: a contact of his own.
+        slack.command("contact add Zoe Quinn zoe@quinn.io", user="U0DEV")
+
+        undone = text_of(slack.press(done, "Undo import"))
+        assert "Import undone: 4 records removed" in undone, undone
+        assert "Cara Diaz, whom it added to the team, is taken off it again" in undone, undone
+        assert "Dev Patel, whom it added, stays: they have used the bot since" in undone, undone
+        people = {u.slack_id for u in rows(slack, User)}
+        assert people == {ANN, "U0DEV"}, people
+        assert {c.email for c in rows(slack, Contact)} == {"zoe@quinn.io"}
+        # The removal is on the record, and Cara's creation is no longer anyone's to undo.
+        events = rows(slack, AuditEvent, AuditEvent.record_type == "user", AuditEvent.action == "create")
+        assert [
+            e.undone_by_op is not None for e in events if e.after and e.after.get("slack_id") == "U0CARA"
+        ] == [True]
+    finally:
+        slack.fake.users.pop("U0CARA", None)
+        slack.fake.users.pop("U0DEV", None)
+
+
+def test_undo_typed_after_an_import_that_added_a_teammate_offers_the_whole_import(slack: SlackHTTP) -> None:
+    # The teammate's addition is the import's: a typed undo names the import and offers its Undo.
+    slack.command("help")
+    slack.fake.add_user("U0CARA", "Cara Diaz", email="cara@example.com")
+    try:
+        lines = ["First Name,Last Name,Email,Owner", "Lead,1,lead1@acme.com,cara@example.com"]
+        preview = share(slack, "owners.csv", "\n".join(lines).encode(), "contacts")
+        slack.press(preview, "Import")
+        updates(slack, lambda t: t.startswith("✅"))
+        said = slack.command("undo")
+        assert "Your last change is the import of owners.csv" in text_of(said), text_of(said)
+        assert [b["label"] for b in buttons(said)] == ["Undo import"]
+        undone = text_of(slack.press(said, "Undo import"))
+        assert "Import undone: 1 record removed" in undone and "Cara Diaz, whom it added" in undone, undone
+        assert {u.slack_id for u in rows(slack, User)} == {ANN}
+    finally:
+        slack.fake.users.pop("U0CARA", None)
+
+
+def test_an_export_zip_whose_dates_could_be_read_two_ways_asks_as_a_csv_does(
+    slack: SlackHTTP, tmp_path: Path
+) -> None:
+    """deals.csv opened in a spreadsheet and saved with 03/04/2027 close dates: the zip's preview asks
+    month or day first, offers Import once answered, and the deals go in as chosen."""
+    from datetime import date
+
+    from bot.services.dataio.exporter import Exporter
+    from tests.services.test_exports import with_close_dates
+
+    slack.command("help")
+    (ann,) = rows(slack, User)
+    crm = slack.crm
+    old = crm.register_user("T9", ann.slack_id, name=ann.name, email=ann.email, role="admin")
+    crm.create_deal(old, "Acme renewal", company="Acme Corp", amount="900", close_date="2027-01-05")
+    Exporter(crm.sessions).run(old, tmp_path / "old.zip")
+    zipped = with_close_dates(tmp_path / "old.zip", tmp_path / "edited.zip", "03/04/2027")
+
+    preview = share(slack, "crm-export-T9.zip", zipped.read_bytes())
+    shown = text_of(preview)
+    assert "is an export" in shown and "03/04/2027 could be 4 March 2027 or 3 April 2027" in shown, shown
+    labels = [b["label"] for b in buttons(preview)]
+    assert labels == ["Month first: 4 March 2027", "Day first: 3 April 2027", "Cancel"], labels
+    asked = slack.press(preview, "Day first")
+    shown = text_of(asked)
+    assert "Dates are read day first: 03/04/2027 is 3 April 2027" in shown, shown
+    assert [b["label"] for b in buttons(asked)] == ["Import", "Cancel"]
+    slack.press(asked, "Import")
+    said = text_of(updates(slack, lambda t: t.startswith("✅")))
+    assert "deals.csv: 1 new" in said, said
+    (deal,) = rows(slack, Deal, Deal.workspace_id == ann.workspace_id)
+    assert deal.close_date == date(2027, 4, 3)
+
+
+def test_owners_past_the_lookup_limit_are_said_as_not_looked_up_and_the_bad_rows_bring_them_next(
+    slack: SlackHTTP, monkeypatch: Any
+) -> None:
+    """A file naming more people than one import asks Slack about (200; 2 here): those past the limit
+    are not called unknown, they are said as not looked up, with what to do; importing the bad rows
+    file again looks up the next ones."""
+    from bot.services.dataio import teammates
+
+    monkeypatch.setattr(teammates, "MOST_LOOKUPS", 2)
+    slack.command("help")
+    names = ("Cara", "Dev", "Eve", "Fay")
+    for name in names:
+        slack.fake.add_user(f"U0{name.upper()}", f"{name} Diaz", email=f"{name.lower()}@example.com")
+    try:
+        lines = ["First Name,Last Name,Email,Owner"]
+        lines += [f"Lead,{i},lead{i}@acme.com,{name.lower()}@example.com" for i, name in enumerate(names)]
+        lines += ["Lead,9,lead9@acme.com,fay@example.com"]
+        preview = share(slack, "owners.csv", "\n".join(lines).encode(), "contacts")
+        shown = text_of(preview)
+        assert "2 teammates found in Slack: Cara Diaz, Dev Diaz" in shown, shown
+        assert "is not a teammate the bot knows" not in shown, shown
+        assert (
+            "2 more people named by email (3 rows) were not looked up in Slack: I ask about 2 at most per "
+            "import. Import the bad rows file again to look up the next ones." in shown
+        ), shown
+        report = slack.fake.wait_for(lambda f: f.uploads[:1] or None, timeout=10)[0]
+        assert "“eve@example.com” was not looked up in Slack (" in report.params["bytes"].decode()
+        slack.press(preview, "Import")
+        updates(slack, lambda t: t.startswith("✅"))
+        bad_rows = slack.fake.wait_for(lambda f: f.uploads[1:2] or None, timeout=10)[0].params["bytes"]
+
+        again = share(slack, "owners-bad-rows.csv", bad_rows, "contacts")
+        shown = text_of(again)
+        assert "2 teammates found in Slack: Eve Diaz, Fay Diaz" in shown and "3 new" in shown, shown
+        slack.press(again, "Import")
+        updates(slack, lambda t: t.startswith("✅") and "owners-bad-rows" in t)
+        assert len(rows(slack, Contact)) == 5
+    finally:
+        for name in names:
+            slack.fake.users.pop(f"U0{name.upper()}", None)
+
+
+def test_lookups_that_take_a_while_show_their_progress_in_the_thread(
+    slack: SlackHTTP, monkeypatch: Any
+) -> None:
+    """Slack answers about 50 lookups a minute: a file naming many new people says it is looking them up
+    rather than staying silent until the preview (here from the first lookup on)."""
+    import handlers.imports
+
+    monkeypatch.setattr(handlers.imports, "LOOKUPS_SAID_AFTER", 0.0)
+    slack.command("help")
+    slack.fake.add_user("U0CARA", "Cara Diaz", email="cara@example.com")
+    try:
+        lines = ["First Name,Last Name,Email,Owner", "Lead,1,lead1@acme.com,cara@example.com"]
+        lines += ["Lead,2,lead2@acme.com,zed@example.com"]
+        preview = share(slack, "owners.csv", "\n".join(lines).encode(), "contacts")
+        assert "🔎 Looking up in Slack the people this file names" in text_of(preview), text_of(preview)
+        thread = preview.params.get("thread_ts")
+        done = slack.fake.wait_for(
+            lambda f: next((c for c in f._unlocked("chat.update") if "Looked up" in text_of(c)), None), 10
+        )
+        assert "🔎 Looked up in Slack 2 people this file names: 1 found." in text_of(done), text_of(done)
+        shown = slack.fake.wait_for(
+            lambda f: next(
+                (c for c in f._unlocked("chat.postMessage") if "teammate found" in text_of(c)), None
+            ),
+            10,
+        )
+        assert shown.params.get("thread_ts") == thread
+    finally:
+        slack.fake.users.pop("U0CARA", None)
+
+
+def test_an_import_that_changed_nothing_offers_no_undo_and_counts_read_as_said(slack: SlackHTTP) -> None:
+    slack.command("contact add Jane Doe jane@acme.com at Acme Corp")
+    preview = share(
+        slack, "again.csv", b"Name,Email\nJane Doe,jane@acme.com\nRaj Roe,not-an-email\n", "contacts"
+    )
+    slack.press(preview, "Import")
+    done = updates(slack, lambda t: t.startswith("✅") and "again.csv" in t)
+    said = text_of(done)
+    assert "Imported 0 contacts from again.csv" in said and "1 bad row left out" in said, said
+    assert "1 already here (1 skipped)" in said, said
+    assert buttons(done) == [], "nothing to undo"

@@ -186,3 +186,122 @@ def test_an_import_into_a_database_with_no_workspace_yet_says_what_to_do(
     assert main(["import", str(src), "--type", "contacts"]) == 2
     said = capsys.readouterr().err
     assert "no workspace yet" in said and "crm-bot console" in said and "“”" not in said, said
+
+
+def with_close_dates(zip_path: Path, out: Path, day: str) -> Path:
+    """The export as someone would send it after opening deals.csv in a spreadsheet that wrote its
+    close dates its own way (every one ``day``)."""
+    with zipfile.ZipFile(zip_path) as src, zipfile.ZipFile(out, "w") as dst:
+        for name in src.namelist():
+            data = src.read(name)
+            if name == "deals.csv":
+                rows = list(csv.reader(io.StringIO(data.decode("utf-8"))))
+                at = rows[0].index("Close Date")
+                for row in rows[1:]:
+                    row[at] = day
+                buf = io.StringIO()
+                csv.writer(buf).writerows(rows)
+                data = buf.getvalue().encode("utf-8")
+            dst.writestr(name, data)
+    return out
+
+
+def test_an_export_whose_dates_could_be_read_two_ways_is_refused_before_anything_goes_in(
+    crm: CRM, cli_db: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from datetime import date
+
+    from models import Company, ImportBatch
+
+    seed_demo(crm, "T1", team_name="Old")
+    first = cli_db / "old.zip"
+    assert main(["export", "--workspace", "T1", str(first)]) == 0
+    edited = with_close_dates(first, cli_db / "edited.zip", "03/04/2027")
+    crm.ensure_workspace("T2", "New")
+    crm.register_user("T2", PEOPLE[0][0], name=PEOPLE[0][1], role="admin")
+    capsys.readouterr()
+    assert main(["import", "--workspace", "T2", str(edited)]) == 2
+    err = capsys.readouterr().err
+    assert "deals.csv: Dates like 03/04/2027 could be 4 March 2027 or 3 April 2027" in err, err
+    assert "--dates mdy" in err, err
+    with crm.sessions() as s:
+        t2 = s.scalar(select(Workspace.id).where(Workspace.team_id == "T2"))
+        # Nothing half-written: not the companies, not the settings, no import at all.
+        assert s.scalar(select(Company.id).where(Company.workspace_id == t2)) is None
+        assert s.scalar(select(ImportBatch.id).where(ImportBatch.workspace_id == t2)) is None
+
+    assert main(["import", "--workspace", "T2", "--dates", "dmy", str(edited)]) == 0
+    with crm.sessions() as s:
+        days = set(
+            s.scalars(select(Deal.close_date).where(Deal.workspace_id == t2, Deal.close_date.is_not(None)))
+        )
+    assert days == {date(2027, 4, 3)}, days
+
+
+def test_a_custom_date_field_the_workspace_lacks_yet_is_asked_about_too(
+    crm: CRM, cli_db: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The zip's own date field (added to the workspace only as the zip goes in) is read for its dates
+    before anything goes in, as the built-in ones are."""
+    from models import Company, CustomField, ImportBatch
+
+    old = crm.register_user("T1", PEOPLE[0][0], name=PEOPLE[0][1], role="admin")
+    crm.add_custom_field(old, "contact", "Renewal", "date")
+    crm.create_contact(
+        old, "Jane Doe", email="jane@acme.com", company="Acme Corp", custom={"Renewal": "2027-01-05"}
+    )
+    first = cli_db / "old.zip"
+    assert main(["export", "--workspace", "T1", str(first)]) == 0
+    edited = cli_db / "edited.zip"
+    with zipfile.ZipFile(first) as src, zipfile.ZipFile(edited, "w") as dst:
+        for name in src.namelist():
+            data = src.read(name)
+            if name == "contacts.csv":
+                data = data.replace(b"2027-01-05", b"03/04/2027")
+            dst.writestr(name, data)
+    crm.ensure_workspace("T2", "New")
+    crm.register_user("T2", PEOPLE[0][0], name=PEOPLE[0][1], role="admin")
+    capsys.readouterr()
+    assert main(["import", "--workspace", "T2", str(edited)]) == 2
+    err = capsys.readouterr().err
+    assert "contacts.csv: Dates like 03/04/2027" in err, err
+    with crm.sessions() as s:
+        t2 = s.scalar(select(Workspace.id).where(Workspace.team_id == "T2"))
+        assert s.scalar(select(Company.id).where(Company.workspace_id == t2)) is None
+        assert s.scalar(select(ImportBatch.id).where(ImportBatch.workspace_id == t2)) is None
+        assert s.scalar(select(CustomField.id).where(CustomField.workspace_id == t2)) is None
+
+
+@pytest.mark.parametrize(
+    ("deals_csv", "said"),
+    [
+        (b"", "deals.csv: This file is empty"),
+        (b"Foo,Bar\n1,2\n", "deals.csv: None of this file's columns"),
+    ],
+)
+def test_an_export_with_a_file_that_cannot_be_read_is_refused_before_anything_goes_in(
+    crm: CRM, cli_db: Path, capsys: pytest.CaptureFixture[str], deals_csv: bytes, said: str
+) -> None:
+    """deals.csv emptied or overwritten in a spreadsheet: refused, naming it, before the companies and
+    contacts before it go in (they used to, and stayed), so the zip is in whole or not at all."""
+    from models import Company, ImportBatch
+
+    seed_demo(crm, "T1", team_name="Old")
+    first = cli_db / "old.zip"
+    assert main(["export", "--workspace", "T1", str(first)]) == 0
+    edited = cli_db / "edited.zip"
+    with zipfile.ZipFile(first) as src, zipfile.ZipFile(edited, "w") as dst:
+        for name in src.namelist():
+            data = src.read(name)
+            dst.writestr(name, deals_csv if name == "deals.csv" else data)
+    crm.ensure_workspace("T2", "New")
+    crm.register_user("T2", PEOPLE[0][0], name=PEOPLE[0][1], role="admin")
+    capsys.readouterr()
+    assert main(["import", "--workspace", "T2", str(edited)]) == 1
+    err = capsys.readouterr().err
+    assert said in err, err
+    with crm.sessions() as s:
+        t2 = s.scalar(select(Workspace.id).where(Workspace.team_id == "T2"))
+        assert s.scalar(select(Company.id).where(Company.workspace_id == t2)) is None
+        assert s.scalar(select(Contact.id).where(Contact.workspace_id == t2)) is None
+        assert s.scalar(select(ImportBatch.id).where(ImportBatch.workspace_id == t2)) is None

@@ -292,3 +292,65 @@ def test_without_a_bot_token_slack_is_not_asked_and_the_unknown_owner_is_said_on
         assert fake.calls == []
     finally:
         fake.stop()
+
+
+def test_the_undo_takes_back_a_teammate_it_added_unless_records_of_theirs_stay(
+    crm: CRM, here: Path, files: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    seed_demo(crm, "T1")
+    fake = FakeSlack().start()
+    try:
+        fake.add_user("U0INES", "Ines Moreau", email="ines@example.com")
+        fake.add_user("U0OLA", "Ola Berg", email="ola@example.com")
+        monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-test")
+        monkeypatch.setenv("SLACK_API_URL", fake.api_url)
+        src = files / "owners.csv"
+        src.write_text(
+            "First Name,Last Name,Email,Owner\n"
+            "Lea,Roe,lea@roe.com,ines@example.com\n"
+            "Max,Roe,max@roe.com,ola@example.com\n",
+            encoding="utf-8",
+        )
+        assert main(["import", str(src), "--type", "contacts"]) == 0
+        said = capsys.readouterr().out
+        assert "2 teammates found in Slack: Ines Moreau, Ola Berg" in said, said
+        batch = said.split("crm-bot import --undo ")[1].split()[0]
+        # Cara, a manager, edits Max (Ola's): the undo keeps Max, and so Ola.
+        cara = crm.actor("T1", "U0CARA003")
+        assert cara is not None
+        crm.update_contact(cara, "max@roe.com", title="CTO")
+        assert main(["import", "--undo", batch]) == 0
+        said = capsys.readouterr().out
+        assert "1 records deleted" in said and "1 kept" in said, said
+        assert "Ines Moreau, whom it added to the team, is taken off it again." in said, said
+        assert "Ola Berg, whom it added, stays: records of theirs stay" in said, said
+        with crm.sessions() as s:
+            people = set(s.scalars(select(User.slack_id)))
+        assert "U0INES" not in people and "U0OLA" in people
+    finally:
+        fake.stop()
+
+
+def test_a_row_with_several_bad_cells_names_each_with_its_column_and_the_right_form(
+    crm: CRM, here: Path, files: Path
+) -> None:
+    # Fixed in one go: a report naming only the first bad cell sends the row back a second time.
+    import csv
+
+    seed_demo(crm, "T1")
+    src = files / "deals.csv"
+    src.write_text(
+        "Deal - Title,Deal - Value,Expected close date\n"
+        "Zeta renewal,lots,2027-02-30\n"
+        "Omega pilot,500,2027-03-01\n",
+        encoding="utf-8",
+    )
+    assert main(["import", str(src), "--type", "deals"]) == 0
+    with open(files / "deals-bad-rows.csv", encoding="utf-8", newline="") as f:
+        (header, row) = list(csv.reader(f))
+    assert row[:2] == [
+        "2",
+        "Deal - Value: the amount “lots” is not a number (write it like 1234.50); "
+        "Expected close date: the date “2027-02-30” does not exist",
+    ], row
+    assert "Omega pilot" in deals(crm) and "Zeta renewal" not in deals(crm)

@@ -59,6 +59,13 @@ class Context:
     decimal: str | None = None
     # The people the file names whom nobody here is: (field, as written) → rows naming them.
     unknown: dict[tuple[str, str], int] = field(default_factory=dict)
+    # When the file named more such emails than one import asks the directory about: the most it asks
+    # and the emails it did ask about (any other is "not looked up", not unknown).
+    lookup_limit: int = 0
+    looked_up: set[str] = field(default_factory=set)
+
+    def not_looked_up(self, email: str) -> bool:
+        return bool(self.lookup_limit) and email.strip().lower() not in self.looked_up
 
 
 Reader = Callable[[str, Context], Any]
@@ -195,9 +202,10 @@ def read_money(value: str, ctx: Context) -> Any:
     try:
         amount = Decimal(text)
     except InvalidOperation:
-        raise BadCell(f"the amount “{raw}” is not a number") from None
+        like = "1234,50" if ctx.decimal == "," else "1234.50"
+        raise BadCell(f"the amount “{raw}” is not a number (write it like {like})") from None
     if not amount.is_finite() or amount < 0 or amount >= Decimal("1e12"):
-        raise BadCell(f"the amount “{raw}” is out of range")
+        raise BadCell(f"the amount “{raw}” is out of range (0 to 999,999,999,999.99)")
     return amount.quantize(Decimal("0.01"))
 
 
@@ -290,6 +298,11 @@ def read_user(value: str, ctx: Context) -> Any:
     found = ctx.users.get(fold(raw)) or ctx.users.get(raw)
     if found is None and fold(raw) in ctx.shared_names:
         raise BadCell(f"“{raw}” is more than one person in this workspace (give their email or full name)")
+    if found is None and "@" in raw and ctx.not_looked_up(raw):
+        raise BadCell(
+            f"“{raw}” was not looked up in Slack (the file names more than {ctx.lookup_limit:,} people "
+            "I don't know; import these rows again to look up the next ones)"
+        )
     if found is None and "@" in raw:
         # Looked up in Slack already when the import could: what is left is for them or the file.
         raise BadCell(f"“{raw}” is not anyone in this workspace (ask them to write to the bot once)")
@@ -384,7 +397,7 @@ def read_int(value: str, ctx: Context) -> Any:
     if not raw:
         return None
     if not raw.isdigit():
-        raise BadCell(f"“{raw}” is not a number")
+        raise BadCell(f"“{raw}” is not a whole number (write it like 12)")
     return int(raw)
 
 
@@ -565,7 +578,7 @@ def custom_reader(f: CustomFieldView) -> Reader:
         except Invalid:
             pass
         if f.kind == "number":
-            raise BadCell(f"the {f.name} “{raw}” is not a number")
+            raise BadCell(f"the {f.name} “{raw}” is not a number (write it like 12.5)")
         if f.kind == "choice":
             raise BadCell(f"the {f.name} “{raw}” is not one of its choices ({', '.join(f.choices)})")
         raise BadCell(f"the {f.name} is {len(raw)} characters; the limit is {customfields.TEXT_CHARS}")

@@ -99,6 +99,9 @@ class Result:
     # names); and those nobody here is: (column's label, as written, rows naming them), most rows first.
     teammates: list[str] = field(default_factory=list)
     unknown: list[tuple[str, str, int]] = field(default_factory=list)
+    # Those past the most one import looks up (the same shape), and that most (0: none were left out).
+    not_looked_up: list[tuple[str, str, int]] = field(default_factory=list)
+    lookup_limit: int = 0
 
     @property
     def unmapped(self) -> list[str]:
@@ -124,6 +127,8 @@ class Undone:
     deleted: int
     restored: int
     kept: int
+    # The teammates the import added: taken off the team again, or staying (and why).
+    people: teammates.TakenBack = field(default_factory=teammates.TakenBack)
 
 
 def record_type_of(name: str) -> str:
@@ -233,21 +238,24 @@ class Importer:
             ctx.decimal = written.decimal
             if directory is not None:
                 result.teammates = self._find_teammates(
-                    conn, actor, ctx, path, record_type, mapping, directory
+                    conn, actor, ctx, path, record_type, mapping, directory, result.batch_id
                 )
             self._record(conn, actor, result, started)
             stage = staging_table(record_type, custom=any(f.startswith(CUSTOM) for f in mapping.values()))
             create(conn, stage)
-            rows = RowReader(record_type, mapping, ctx, actor.user_id, started)
+            rows = RowReader(record_type, mapping, ctx, actor.user_id, started, headers)
             with _report(report, headers) as bad_rows:
                 with loader(conn, stage) as load:
                     for chunk in _chunks(table, rows, result, bad_rows, clock, progress):
                         load(chunk)
                 result.past_open, result.past_first = rows.past_open, rows.past_first
-                result.unknown = sorted(
+                named = sorted(
                     ((label(record_type, fld, custom), value, n) for (fld, value), n in ctx.unknown.items()),
                     key=lambda u: (-u[2], u[1].lower()),
                 )
+                result.unknown = [u for u in named if not ("@" in u[1] and ctx.not_looked_up(u[1]))]
+                result.not_looked_up = [u for u in named if "@" in u[1] and ctx.not_looked_up(u[1])]
+                result.lookup_limit = ctx.lookup_limit
                 if not result.rows and not allow_empty:
                     shown = ", ".join(h for h in headers[:8] if h)
                     raise NotATable(f"This file has no rows under its column names ({shown}).")
@@ -296,6 +304,7 @@ class Importer:
         record_type: str,
         mapping: dict[int, str],
         directory: teammates.Directory,
+        batch_id: str,
     ) -> list[str]:
         positions = teammates.people_columns(record_type, mapping)
         if not positions:
@@ -303,7 +312,8 @@ class Importer:
         emails = teammates.unknown_emails(Table(path), positions, ctx)
         if not emails:
             return []
-        return teammates.add(self.sessions, conn, actor, ctx, list(teammates.found_in(directory, emails)))
+        found = list(teammates.found_in(directory, emails))
+        return teammates.add(self.sessions, conn, actor, ctx, found, batch_id)
 
     @contextmanager
     def _transaction(self, actor: Actor) -> Iterator[Connection]:
@@ -379,6 +389,21 @@ class Importer:
                 .limit(1)
             ).first()
 
+    def of_op(self, actor: Actor, op_id: str) -> ImportBatch | None:
+        """The import of records (not yet undone) an operation belongs to: the teammates it added are
+        recorded under its batch id, so a plain undo that finds them finds the import."""
+        from bot.services.dataio.extras import SETTINGS
+
+        with self.sessions() as s:
+            return s.scalars(
+                select(ImportBatch).where(
+                    ImportBatch.workspace_id == actor.workspace_id,
+                    ImportBatch.batch_id == op_id,
+                    ImportBatch.record_type != SETTINGS,
+                    ImportBatch.undone_at.is_(None),
+                )
+            ).first()
+
     def undo(self, actor: Actor, batch_id: str) -> Undone:
         with self._transaction(actor) as conn:
             batch = conn.execute(
@@ -402,12 +427,14 @@ class Importer:
             history.undone(conn, actor.workspace_id, batch_id, batch.record_type)
             if batch.record_type == "deal":
                 totals.rebuild(conn, actor.workspace_id)
+            # Last, once nothing of the import names them: the people it added who have done nothing since.
+            people = teammates.take_back(self.sessions, conn, actor, batch_id, real_now)
             conn.execute(
                 update(table_of(ImportBatch))
                 .where(ImportBatch.batch_id == batch_id)
                 .values(undone_at=real_now(), undone_by_id=actor.user_id)
             )
-        return Undone(batch_id, deleted, restored, kept + kept_changed)
+        return Undone(batch_id, deleted, restored, kept + kept_changed, people)
 
 
 # The names an import of each record type writes: its own, and the companies it makes for its rows.
@@ -427,6 +454,9 @@ def undo_all(importer: Importer, actor: Actor, batch_ids: str) -> Undone:
         total.deleted += one.deleted
         total.restored += one.restored
         total.kept += one.kept
+        total.people.removed += one.people.removed
+        total.people.used_bot += one.people.used_bot
+        total.people.have_records += one.people.have_records
     return total
 
 
@@ -698,6 +728,45 @@ def extract(path: Path | str, member: str, into: Path) -> Path:
     return target
 
 
+def archive_dates(
+    importer: Importer, actor: Actor, path: Path | str, members: list[tuple[str, str]], into: Path
+) -> tuple[str, str] | None:
+    """The first of an export's files whose days could each be read month or day first (03/04/2027)
+    with nothing in it to say which: (its name, such a day); None when every file's dates are clear.
+    A file that is no table, or none of whose columns is a field, is refused here, naming it, before
+    anything of the zip goes in (:class:`NotATable`).
+    Its date columns are those its header names: the workspace's own fields among them, and the zip's
+    (``fields.csv``) that the import would add first."""
+    from bot.services.dataio.settings import FIELDS_FILE, archive_rows
+
+    declared = archive_rows(Path(path), FIELDS_FILE) or []
+    for kind, member in members:
+        extracted = extract(path, member, into)
+        try:
+            headers = Table(extracted).read_header()
+            custom = importer.custom_fields(actor, kind)
+            have = {fold(f.name) for f in custom}
+            custom += [
+                CustomFieldView(-n, kind, name, fold(name), row.get("Kind") or "text", ())
+                for n, row in enumerate(declared, 1)
+                if (row.get("Record Type") or "").strip() == kind
+                and (name := (row.get("Name") or "").strip())
+                and fold(name) not in have
+            ]
+            mapping = guess_mapping(kind, headers, custom)
+            if not mapping:
+                shown = ", ".join(f"“{h}”" for h in headers[:8] if h)
+                raise NotATable(f"None of this file's columns ({shown}) is a {kind} field I know.")
+            written, _ = _written(extracted, kind, mapping, custom, order_given=False)
+        except NotATable as exc:
+            raise NotATable(f"{member}: {exc}") from None
+        finally:
+            extracted.unlink(missing_ok=True)
+        if written.dates == "either":
+            return member, written.example
+    return None
+
+
 @dataclass
 class ArchiveResult:
     """What importing an export's zip did: the fields and pipelines it brought, then each file's import,
@@ -740,6 +809,10 @@ def import_archive(
     from bot.services.dataio.extras import Extras
     from bot.services.dataio.settings import Settings
 
+    # Read before anything goes in: a file refused halfway would leave the ones before it in.
+    unsure = archive_dates(importer, actor, path, members, into)
+    if dates is None and not dry_run and unsure is not None:
+        raise Invalid("import.dates_ambiguous", field="dates", value=unsure[1], file=unsure[0])
     brought = Settings(importer.sessions, real_now).bring(actor, path, dry_run=dry_run)
     out = ArchiveResult(brought)
     extras = Extras(importer.sessions, real_now)

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 from bot.services.companies import company_key
 from bot.services.dataio.cells import BadCell, ColumnReader, Context, column_reader, custom_column_reader
 from bot.services.dataio.columns import CUSTOM, column
+from bot.services.dataio.tabular import column_names
 from bot.services.text import fold
 from bot.services.timeutil import today_in
 
@@ -43,9 +44,17 @@ class RowReader:
     """Turns a file's row (cells by position) into staging values, or raises :class:`BadCell`."""
 
     def __init__(
-        self, record_type: str, mapping: dict[int, str], ctx: Context, actor_user: int, now: datetime
+        self,
+        record_type: str,
+        mapping: dict[int, str],
+        ctx: Context,
+        actor_user: int,
+        now: datetime,
+        headers: list[str] | None = None,
     ):
+        """``headers``: the file's column names, which a bad row's reasons name its bad cells by."""
         self.record_type = record_type
+        self.names = column_names(headers) if headers else []
         self.ctx = ctx
         self.actor_user = actor_user
         self.now = now
@@ -74,7 +83,8 @@ class RowReader:
         self, rows: list[tuple[int, list[str]]]
     ) -> Iterator[tuple[int, list[str], dict[str, Any] | str]]:
         """A chunk of rows (row number, cells), read column by column; yields each row with its staging
-        values or the reason it is bad (its first bad cell, left to right)."""
+        values or the reason it is bad: each of its bad cells, left to right, by its column's name (so
+        the row is fixed in one go)."""
         width = self.width
         cells = [c if len(c) >= width else c + [""] * (width - len(c)) for _, c in rows]
         bad: dict[int, str] = {}
@@ -82,8 +92,9 @@ class RowReader:
         columns: list[list[Any]] = []
         for pos, fld, read in self.plan:
             column_values, reasons = read([c[pos] for c in cells], self.ctx)
+            where = f"{self.names[pos]}: " if pos < len(self.names) else ""
             for i, reason in reasons.items():
-                bad.setdefault(i, reason)
+                bad[i] = f"{bad[i]}; {where}{reason}" if i in bad else f"{where}{reason}"
             if reasons and pos in self.people:
                 self._unknown(fld, [cells[i][pos] for i in reasons])
             names.append(fld)

@@ -94,7 +94,7 @@ class Brought:
         return "; ".join(parts)
 
 
-def _rows(path: Path, name: str) -> list[dict[str, str]] | None:
+def archive_rows(path: Path, name: str) -> list[dict[str, str]] | None:
     with zipfile.ZipFile(path) as z:
         if f"{name}.csv" not in z.namelist():
             return None
@@ -113,10 +113,10 @@ class Settings:
         only said: the fields, pipelines and stages it would add)."""
         self.dry_run = dry_run
         brought = Brought()
-        fields = _rows(Path(archive), FIELDS_FILE)
+        fields = archive_rows(Path(archive), FIELDS_FILE)
         if fields:
             self._fields(actor, fields, brought)
-        stages = _rows(Path(archive), PIPELINES_FILE)
+        stages = archive_rows(Path(archive), PIPELINES_FILE)
         if stages:
             self._pipelines(actor, stages, brought)
         return brought
