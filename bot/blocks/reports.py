@@ -677,11 +677,16 @@ class Report:
 
     def blocks(self) -> list[Block]:
         return [
-            # a header is plain text: a title naming someone would show the mention as its raw id
-            section(f"*{self.title}*") if "<@" in self.title else header(self.title),
+            title_block(self.title),
             section("\n".join(self.lines)),
             context(f"{span(self.start, self.end)} · {self.how}"),
         ]
+
+
+def title_block(title: str) -> Block:
+    """A report's title: a header, unless it names someone (a header is plain text, so the mention would
+    show as its raw id): then a bold section."""
+    return section(f"*{title}*") if "<@" in title else header(title)
 
 
 def span(start: date, end: date) -> str:
