@@ -67,6 +67,7 @@ ACTIONS = {
     "custom fields": "add, rename or remove custom fields",
     "teammate figures": "see a teammate's own figures (everyone sees the team's totals and their own)",
     "report subscriptions": "post the team's or a teammate's figures to a channel (everyone may post their own)",
+    "report unsubscribe": "stop a report subscription someone else made (everyone may stop their own)",
     "webhooks": "see or change the workspace's webhooks",
     "stages": "change the pipelines and their stages",
     "quotas": "set quotas",

@@ -328,3 +328,13 @@ def test_a_posted_report_of_one_persons_figures_names_them_not_their_raw_id(
     assert not any("<@" in h for h in headers), headers
     titled = [b["text"]["text"] for b in blocks if b["type"] == "section"]
     assert f"*<@{BOB}>'s deals won*" in titled, titled
+
+
+def test_a_rep_refused_stopping_someone_elses_report_is_told_what_was_refused(slack: SlackHTTP) -> None:
+    _people(slack)
+    slack.command(f"report subscribe won {LEADS} weekly mon 08:30")
+    (sub,) = rows(slack, ReportSubscription)
+    refused = text_of(slack.command(f"report unsubscribe {sub.id}", user=BOB))
+    assert "Only a manager or an admin can stop a report subscription someone else made" in refused, refused
+    assert "post" not in refused, refused
+    assert [s.id for s in rows(slack, ReportSubscription)] == [sub.id]
