@@ -261,6 +261,7 @@ TEMPLATES: dict[str, Template] = {
     "currency.unknown": Template(
         "“{value}” is not a currency code.", "Use a 3-letter code such as USD or EUR."
     ),
+    "tag.spaces": Template("“{value}” is not a tag: a tag is one word.", "Write it like {joined}."),
     "email.invalid": Template("“{value}” is not an email address.", "Write it like jane@acme.com."),
     "phone.invalid": Template("“{value}” is not a phone number.", "Write it like +1 415 555 0100."),
     "due.unreadable": Template(

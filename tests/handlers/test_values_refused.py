@@ -189,3 +189,26 @@ def test_a_read_back_says_its_dates_as_a_card_does_not_as_stored(
     shown = text_of(asked)
     assert "Did you mean" in shown and read_back in shown, shown
     assert "2026-" not in shown and "2027-" not in shown and "close_date" not in shown, shown
+
+
+@pytest.mark.parametrize(
+    ("command", "model"),
+    [
+        ("contact add Jane Doe jane@acme.com tags=hot,x y", Contact),
+        ("deal add Acme renewal $5k tags=hot,x y", Deal),
+    ],
+)
+def test_a_tag_with_a_space_in_it_is_refused_not_kept_unlistable(
+    slack: SlackHTTP, command: str, model: object
+) -> None:
+    # "#x y" cannot be asked for in a list: a tag of two words would be saved and never found again.
+    shown = text_of(slack.command(command))
+    assert "“x y” is not a tag" in shown and "x-y" in shown, shown
+    assert count(slack, model) == 0
+
+
+def test_an_edit_with_a_tag_with_a_space_changes_nothing(slack: SlackHTTP) -> None:
+    slack.command("contact add Jane Doe jane@acme.com tags=hot")
+    shown = text_of(slack.command("contact edit Jane Doe tags=hot,x y"))
+    assert "“x y” is not a tag" in shown, shown
+    assert [c.tags for c in rows(slack, Contact)] == [["hot"]]
