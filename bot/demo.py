@@ -123,6 +123,40 @@ def _local(day: date, hhmm: str | None, tz: str) -> date | datetime:
     return datetime.combine(day, time(hours, minutes), tzinfo=zone(tz)).astimezone(UTC)
 
 
+# Days before now the team started: its contacts were added then.
+STARTED = 75
+# Days a deal spends in each stage before it moves on.
+STAY = 6
+OPEN_STAGES = ("lead", "qualified", "demo", "proposal", "negotiation")
+
+
+def _deal_with_a_past(
+    crm: CRM, people: dict[str, Actor], now: datetime, n: int, deal: tuple[Any, ...]
+) -> None:
+    """A deal added as a lead weeks ago and moved a stage every few days: a won or lost one closed on its
+    close date (in the past), an open one moved to its stage today."""
+    title, company, contact, amount, stage, owner, close_in = deal
+    actor = people[owner]
+    close = (now.astimezone(zone(actor.tz)) + timedelta(days=close_in)).date()
+    if stage in ("won", "lost"):
+        path = [*OPEN_STAGES[: 2 if stage == "lost" else len(OPEN_STAGES)], stage]
+        last = now + timedelta(days=min(close_in, -1))
+    else:
+        path = list(OPEN_STAGES[: OPEN_STAGES.index(stage) + 1])
+        # moved on today: the open pipeline's activity is fresh, so its deals go quiet together
+        last = now - timedelta(minutes=30 + n)
+    added = last - timedelta(days=STAY * (len(path) - 1) + n % 4 + 1)
+    crm.clock = lambda: added
+    written = crm.create_deal(
+        actor, title, company=company, contact=contact, amount=amount, stage="lead", close_date=close
+    )
+    assert written.deal is not None
+    for i, step in enumerate(path[1:], start=1):
+        at = last - timedelta(days=STAY * (len(path) - 1 - i))
+        crm.clock = lambda at=at: at  # type: ignore[misc]
+        crm.update_deal(actor, written.deal.id, stage=step)
+
+
 def seed_demo(crm: CRM, team_id: str = "TDEMO", *, team_name: str = "Demo Inc") -> DemoTeam:
     """Seed the demo team once; a second call finds it there and changes nothing."""
     crm.ensure_workspace(team_id, team_name, default_tz=PEOPLE[0][2])
@@ -138,29 +172,33 @@ def seed_demo(crm: CRM, team_id: str = "TDEMO", *, team_name: str = "Demo Inc") 
         people[slack_id] = crm.register_user(team_id, slack_id, name=name, tz=tz, email=email, role=role)
 
     now = crm.now()
-    for name, email, company, title, lifecycle, owner in CONTACTS:
-        crm.create_contact(
-            people[owner], name, email=email, company=company, title=title, lifecycle=lifecycle, force=True
-        )
-
-    # Deals are created as leads and moved forward, so their history reads like a real pipeline.
-    for title, company, contact, amount, stage, owner, close_in in DEALS:
-        actor = people[owner]
-        close = (now.astimezone(zone(actor.tz)) + timedelta(days=close_in)).date()
-        written = crm.create_deal(
-            actor, title, company=company, contact=contact, amount=amount, stage="lead", close_date=close
-        )
-        assert written.deal is not None
-        if stage != "lead":
-            crm.update_deal(actor, written.deal.id, stage=stage)
-
-    for author, kind, contact, deal, summary, days_ago in INTERACTIONS:
-        kwargs: dict[str, Any] = {"contact": contact}
-        if deal:
-            kwargs["deal"] = deal
-        crm.log_interaction(
-            people[author], kind, summary, occurred_at=now - timedelta(days=days_ago, hours=2), **kwargs
-        )
+    clock = crm.clock
+    try:
+        # The team's past is written at the times it happened (the CRM's clock set back for each write),
+        # so a manager's reports on the demo have cycles, stays in stages and a history over weeks.
+        crm.clock = lambda: now - timedelta(days=STARTED)
+        for name, email, company, title, lifecycle, owner in CONTACTS:
+            crm.create_contact(
+                people[owner],
+                name,
+                email=email,
+                company=company,
+                title=title,
+                lifecycle=lifecycle,
+                force=True,
+            )
+        for n, row in enumerate(DEALS):
+            _deal_with_a_past(crm, people, now, n, row)
+        # Logged now, as happening days ago: logging marks its deals active now, not days back.
+        crm.clock = clock
+        for author, kind, contact, deal_title, summary, days_ago in INTERACTIONS:
+            kwargs: dict[str, Any] = {"contact": contact}
+            if deal_title:
+                kwargs["deal"] = deal_title
+            at = now - timedelta(days=days_ago, hours=2)
+            crm.log_interaction(people[author], kind, summary, occurred_at=at, **kwargs)
+    finally:
+        crm.clock = clock
 
     for assignee, creator, title, contact, deal, (days, hhmm) in TASKS:
         tz = people[assignee].tz

@@ -148,6 +148,23 @@ def when(value: datetime | None, tz: str) -> str:
     return local.strftime("%a %-d %b %Y %H:%M")
 
 
+def as_said(value: object) -> str:
+    """A date or time a message gave (a slot: ``2026-12-15`` or ``2026-12-07T12:00:00-05:00``, already in
+    the writer's zone) as a card says it; anything else as written, escaped."""
+    text = str(value)
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+        try:
+            return day(date.fromisoformat(text))
+        except ValueError:
+            return esc(text)
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}T[\d:.]+(?:Z|[+-]\d{2}:\d{2})?", text):
+        try:
+            return datetime.fromisoformat(text).strftime("%a %-d %b %Y %H:%M")
+        except ValueError:
+            return esc(text)
+    return esc(text)
+
+
 def due_text(due_date: date | None, due_at: datetime | None, tz: str) -> str:
     if due_at is not None:
         return when(due_at, tz)

@@ -67,6 +67,7 @@ ACTIONS = {
     "custom fields": "add, rename or remove custom fields",
     "teammate figures": "see a teammate's own figures (everyone sees the team's totals and their own)",
     "report subscriptions": "post the team's or a teammate's figures to a channel (everyone may post their own)",
+    "report unsubscribe": "stop a report subscription someone else made (everyone may stop their own)",
     "webhooks": "see or change the workspace's webhooks",
     "stages": "change the pipelines and their stages",
     "quotas": "set quotas",
@@ -262,6 +263,7 @@ TEMPLATES: dict[str, Template] = {
     "currency.unknown": Template(
         "“{value}” is not a currency code.", "Use a 3-letter code such as USD or EUR."
     ),
+    "tag.spaces": Template("“{value}” is not a tag: a tag is one word.", "Write it like {joined}."),
     "email.invalid": Template("“{value}” is not an email address.", "Write it like jane@acme.com."),
     "phone.invalid": Template("“{value}” is not a phone number.", "Write it like +1 415 555 0100."),
     "due.unreadable": Template(

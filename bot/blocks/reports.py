@@ -315,11 +315,17 @@ def _velocity(
         return title, ["*No deals won in this period, so no velocity yet.*"]
     # A currency with deals won but none open moves nothing: said as such, never added as "€0 a day".
     moving = [c for c in rows if c.open_deals]
-    lines = (
-        [f"*{' + '.join(money(_round(c.per_day), c.currency) + ' a day' for c in moving)}*"]
-        if moving
-        else ["*No deals open now, so no velocity.*"]
-    )
+    if moving:
+        lines = [f"*{' + '.join(money(_round(c.per_day), c.currency) + ' a day' for c in moving)}*"]
+    else:
+        # Deals open only in currencies none was won in: there are deals open, just no velocity of theirs.
+        unwon = [c for c in v.currencies if c.open_deals and c.per_day is None]
+        lines = (
+            ["*No velocity yet: none of the deals open now is in a currency won in this period.*"]
+            + [f"• {c.currency}: {deals_count(c.open_deals)} open, none won in this period" for c in unwon]
+            if unwon
+            else ["*No deals open now, so no velocity.*"]
+        )
     lines += [
         f"• {c.currency}: {deals_count(c.open_deals)} open × {_pct(c.win_rate)} won"
         f" × {money(_round(c.average_won), c.currency)} average ÷ {_days_to_win(c.cycle_days)}"
@@ -693,11 +699,16 @@ class Report:
 
     def blocks(self) -> list[Block]:
         return [
-            # a header is plain text: a title naming someone would show the mention as its raw id
-            section(f"*{self.title}*") if "<@" in self.title else header(self.title),
+            title_block(self.title),
             section("\n".join(self.lines)),
             context(f"{span(self.start, self.end)} · {self.how}"),
         ]
+
+
+def title_block(title: str) -> Block:
+    """A report's title: a header, unless it names someone (a header is plain text, so the mention would
+    show as its raw id): then a bold section."""
+    return section(f"*{title}*") if "<@" in title else header(title)
 
 
 def span(start: date, end: date) -> str:

@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from bot.blocks import cards
-from bot.blocks.common import day, esc, money, user
+from bot.blocks.common import as_said, day, esc, money, user
 from bot.blocks.modals import Field, Form, pick
 from bot.commands.registry import Ctx, Reply
 from bot.dispatch import escaped, execute
@@ -185,18 +185,30 @@ def _added(slots: dict[str, Any]) -> str:
     s = escaped(slots)
     bits = [s.get("title") or f"{s.get('company', '?')} deal"]
     if s.get("amount"):
-        # the currency as said, or "(currency not said)": the read-back shows what would be written
-        cur = str(slots.get("currency") or "")
-        amount = Decimal(str(slots["amount"]))
-        bits.append(money(amount, cur) if cur else f"{amount:,.0f} (currency not said)")
+        bits.append(_amount(slots))
     if s.get("close_date"):
-        bits.append(f"closing {s['close_date']}")
+        bits.append(f"closing {as_said(slots['close_date'])}")
     return "Add deal " + " · ".join(bits)
+
+
+def _amount(slots: dict[str, Any]) -> str:
+    """The currency as said, or "(currency not said)": the read-back shows what would be written."""
+    cur = str(slots.get("currency") or "")
+    amount = Decimal(str(slots["amount"]))
+    return money(amount, cur) if cur else f"{amount:,.0f} (currency not said)"
 
 
 def _changed(slots: dict[str, Any]) -> str:
     s = escaped(slots)
-    changes = ", ".join(f"{k} → {v}" for k, v in s.items() if k in DEAL_CHANGES)
+    said = {
+        "amount": lambda: _amount(slots),
+        "close_date": lambda: as_said(slots["close_date"]),
+    }
+    changes = ", ".join(
+        f"{k.replace('_', ' ')} → {said[k]() if k in said else v}"
+        for k, v in s.items()
+        if k in DEAL_CHANGES and not (k == "currency" and "amount" in s)
+    )
     return f"Change deal {s.get('deal', '?')}: {changes or 'nothing'}"
 
 

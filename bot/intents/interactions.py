@@ -7,7 +7,7 @@ from typing import Any
 
 from bot.blocks import cards
 from bot.blocks import ids as action_ids
-from bot.blocks.common import a, button, due_phrase, esc, user, when
+from bot.blocks.common import a, as_said, button, due_phrase, esc, user, when
 from bot.blocks.modals import Field, Form, pick
 from bot.commands.registry import Ctx, Reply
 from bot.dispatch import escaped
@@ -133,7 +133,7 @@ def _read_back(slots: dict[str, Any]) -> str:
     if fu.get("title") or fu.get("due"):
         text += f", and a follow-up “{esc(fu.get('title') or 'follow up')}”"
         if fu.get("due"):
-            text += f" due {esc(fu['due'])}"
+            text += f" due {as_said(fu['due'])}"
     return text
 
 

@@ -24,6 +24,8 @@ from bot.spec import Verb
 # A pair starts a word: "region=EMEA", "close_date=2026-12-15", '"renewal date"=…' ("a=b" inside a link
 # is not one).
 PAIR = re.compile(r"""(?<!\S)(?:[A-Za-z_][\w\-]*|"[^"=]+"|'[^'=]+')\s*=""")
+# An amount with a currency code before or after it.
+CODED = re.compile(r"(?:([A-Za-z]{3})\s+(\S+)|(\S+)\s+([A-Za-z]{3}))")
 # The record's own fields each form may set by name (the rest of its slots come from the parser).
 OWN = {
     "contact": ("name", "email", "phone", "company", "title", "lifecycle", "tags"),
@@ -66,14 +68,19 @@ def _slots(record_type: str, pairs: list[tuple[str, str]]) -> dict[str, Any] | s
         if name not in OWN[record_type]:
             custom[key] = value
         elif name == "amount":
-            money = amount(value)
-            if money is None and value.strip().startswith("-"):
+            figure, code = _coded(value)
+            money = amount(figure)
+            if money is None and figure.strip().startswith("-"):
                 return f"“{esc(value)}” is a negative amount; a deal's amount is 0 or more."
             if money is None:
-                return f"“{esc(value)}” is not an amount. Write it like 50000, $50k or 1.2M."
+                return f"“{esc(value)}” is not an amount. Write it like 50000, $50k, 1.2M or 30,000 EUR."
+            if code and money[1] and code != money[1]:
+                return f"“{esc(value)}” names two currencies, {money[1]} and {esc(code)}: write one."
             slots["amount"] = money[0]
-            if money[1] and "currency" not in slots:
-                slots["currency"] = money[1]
+            # the code as written (the deals service refuses one that is not a currency, naming it)
+            cur = code or money[1]
+            if cur and "currency" not in slots:
+                slots["currency"] = cur
         elif name == "tags":
             slots[name] = channel_links_as_tags(value).replace("#", "")
         else:
@@ -81,6 +88,15 @@ def _slots(record_type: str, pairs: list[tuple[str, str]]) -> dict[str, Any] | s
     if custom:
         slots["custom"] = custom
     return slots
+
+
+def _coded(value: str) -> tuple[str, str | None]:
+    """An amount written with a three-letter code before or after it ("30,000 EUR", "JPY 5M"): the
+    figure and the code; otherwise the value as it is."""
+    m = CODED.fullmatch(value.strip())
+    if m is None:
+        return value, None
+    return (m.group(2) or m.group(3)).strip(), (m.group(1) or m.group(4)).upper()
 
 
 def edit_runner(record_type: str, intent: str) -> Any:

@@ -6,7 +6,7 @@ from typing import Any
 
 from bot.blocks import cards
 from bot.blocks import ids as action_ids
-from bot.blocks.common import button, due_phrase, esc, user
+from bot.blocks.common import as_said, button, due_phrase, esc, user
 from bot.blocks.modals import Field, Form, pick
 from bot.commands.registry import Ctx, Reply
 from bot.dispatch import escaped, execute, run_verb, verb_of
@@ -129,7 +129,7 @@ def _added(slots: dict[str, Any]) -> str:
     if s.get("assignee"):
         text += f" for {user(str(slots['assignee']))}"
     if s.get("due"):
-        text += f" due {s['due']}"
+        text += f" due {as_said(slots['due'])}"
     return text
 
 

@@ -94,11 +94,17 @@ def text_field(value: str | None, what: str) -> str | None:
     return cleaned
 
 
-def tags(values: Any) -> list[str]:
-    """Tags as kept: without a leading #, blanks dropped, each once, in the order given."""
+def tags(values: Any, *, typed: bool = True) -> list[str]:
+    """Tags as kept: without a leading #, blanks dropped, each once, in the order given. A typed tag is one
+    word; an imported file's are kept as they come (``typed=False``)."""
     # "hot,emea" as typed in `tags=hot,emea` is two tags.
     items = values.split(",") if isinstance(values, str) else list(values or [])
-    return list(dict.fromkeys(t for t in (str(v).strip().lstrip("#").strip() for v in items) if t))
+    kept = list(dict.fromkeys(t for t in (str(v).strip().lstrip("#").strip() for v in items) if t))
+    for tag in kept:
+        # "#x y" can't be asked for in a list: a tag of two words would be kept and never found again.
+        if typed and re.search(r"\s", tag):
+            raise Invalid("tag.spaces", field="tags", value=tag, joined=re.sub(r"\s+", "-", tag))
+    return kept
 
 
 def name(value: str | None, what: str, usage: str) -> str:

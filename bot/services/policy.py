@@ -48,6 +48,7 @@ ACTIONS: dict[str, str] = {
     "quotas": "manager",
     "deleted records": "manager",
     "report subscriptions": "manager",
+    "report unsubscribe": "manager",
     "export": "manager",
 }
 # Undoing a change to one of these records is that action again.

@@ -384,7 +384,7 @@ class ReportSubscriptions(ServiceBase):
             if sub is None:
                 raise NotFound("report_subscription.not_found", kind="report subscription", ref=number)
             if sub.created_by != actor.user_id:
-                policy.require(s, actor, "report subscriptions")
+                policy.require(s, actor, "report unsubscribe")
             owner = s.get(User, sub.owner_id) if sub.owner_id else None
             pipeline = s.get(Pipeline, sub.pipeline_id) if sub.pipeline_id else None
             shown = view(sub, owner.slack_id if owner else None, pipeline.name if pipeline else None)

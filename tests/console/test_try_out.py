@@ -102,3 +102,20 @@ def test_the_export_is_saved_as_the_zip_it_is_with_custom_fields(console_factory
     with zipfile.ZipFile(found[0]) as z:
         contacts = z.read("contacts.csv").decode()
     assert "Region" in contacts.splitlines()[0] and "EMEA" in contacts, contacts[:300]
+
+
+def test_the_demo_pipeline_has_a_past_so_a_managers_reports_have_figures(console_factory) -> None:
+    # Seeded all at once, every deal was added and moved through its stages in the same second: the
+    # cycle said 0 days, velocity "under a day to win", the funnel "went past it without a stay".
+    c: Driver = console_factory(demo=True)
+    c.type(":as cara")
+    cycle = c.type("/crm report cycle last 90 days")
+    assert "over 2 deals won" in cycle and "0 days on average" not in cycle, cycle
+    velocity = c.type("/crm report velocity last 90 days")
+    assert "under a day" not in velocity and "a day" in velocity, velocity
+    funnel = c.type("/crm report funnel last 90 days")
+    assert "without a stay" not in funnel and "under a day" not in funnel, funnel
+    history = c.type("/crm history Globex platform")
+    added = re.search(r"(\w{3} \d+ \w{3} \d{4}) \d\d:\d\d · @Bob Martin added it", history)
+    proposal = re.search(r"(\w{3} \d+ \w{3} \d{4}) \d\d:\d\d · @Bob Martin moved it Demo → Proposal", history)
+    assert added and proposal and added.group(1) != proposal.group(1), history

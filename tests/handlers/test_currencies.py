@@ -53,6 +53,26 @@ def test_changing_the_amount_into_another_currency_asks_first(slack: SlackHTTP) 
     assert (deal.amount, deal.currency) == (30000, "EUR")
 
 
+def test_an_amount_pair_with_its_currency_code_is_read_as_the_amount_command_reads_it(
+    slack: SlackHTTP,
+) -> None:
+    slack.command("deal add Acme expansion $25k")
+    asked = slack.command("deal edit Acme expansion amount=30,000 EUR")
+    assert "Change it to EUR 30,000" in text_of(asked), text_of(asked)
+    done = slack.press(asked, "Yes")
+    assert "amount: $25,000 → €30,000" in text_of(done), text_of(done)
+    made = text_of(slack.command("deal add Tokyo expansion amount=JPY 5M"))
+    assert "Added deal Tokyo expansion" in made and "¥5,000,000" in made, made
+    refused = text_of(slack.command("deal add Weird one amount=5000 XYZ"))
+    assert "“XYZ” is not a currency code" in refused, refused
+    two = text_of(slack.command("deal add Mixed one amount=$5k EUR"))
+    assert "“$5k EUR” names two currencies, USD and EUR" in two, two
+    assert sorted((d.title, int(d.amount or 0), d.currency) for d in rows(slack, Deal)) == [
+        ("Acme expansion", 30000, "EUR"),
+        ("Tokyo expansion", 5_000_000, "JPY"),
+    ]
+
+
 def test_the_same_currency_is_changed_at_once(slack: SlackHTTP) -> None:
     slack.command("deal add Acme expansion $25k")
     shown = text_of(slack.command("deal amount Acme expansion $30k"))

@@ -139,6 +139,26 @@ def test_a_currency_with_nothing_open_is_said_plainly_not_added_as_zero(slack: S
     assert "EUR: no deals open now" in shown, shown
 
 
+def test_deals_open_only_in_other_currencies_than_the_ones_won_are_not_said_to_be_none(
+    slack: SlackHTTP,
+) -> None:
+    # Won in euros, lost in pounds, open in dollars and yen: no currency has both, so no velocity; but
+    # there are deals open, and the report must not say there are none.
+    slack.command("deal add Open one $10k")
+    slack.command("deal add Open two $4k")
+    slack.command("deal add Yen one ¥500k")
+    slack.command("deal add Euro one €5k")
+    slack.command("deal move Euro one won")
+    slack.command("deal add Pound one £3k")
+    slack.command("deal move Pound one lost")
+    shown = text_of(slack.dm("report velocity this month"))
+    assert "No deals open now" not in shown, shown
+    assert "none of the deals open now is in a currency won in this period" in shown, shown
+    assert "• USD: 2 deals open, none won in this period" in shown, shown
+    assert "• JPY: 1 deal open, none won in this period" in shown, shown
+    assert "EUR: no deals open now" in shown, shown
+
+
 def test_velocity_of_deals_won_the_day_they_were_added_says_so(slack: SlackHTTP) -> None:
     # The cycle report says 0 days; velocity can't divide by 0, and says it counts that as one day.
     slack.command("help")

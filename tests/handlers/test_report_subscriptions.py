@@ -308,3 +308,33 @@ def test_the_same_report_ordered_twice_for_a_channel_is_not_posted_twice(
     scheduler.tick()
     forecasts = [p for p in _posts(slack, "C0LEADS01") if "The team's forecast" in text_of(p)]
     assert len(forecasts) == 1, [text_of(p) for p in forecasts]
+
+
+def test_a_posted_report_of_one_persons_figures_names_them_not_their_raw_id(
+    slack: SlackHTTP, clock: ManualClock, scheduler: Scheduler
+) -> None:
+    # A header is plain text in Slack: a title naming someone must not sit in one, or the channel reads
+    # "<@U0BOB0002>'s deals won" instead of the mention.
+    _people(slack)
+    clock.set(datetime(2026, 11, 20, 15, 0, tzinfo=UTC))
+    made = text_of(slack.command(f"report subscribe won {LEADS} daily 18:00 <@{BOB}>"))
+    assert f"will get <@{BOB}>'s deals won" in made, made
+    clock.set(datetime(2026, 11, 20, 23, 0, tzinfo=UTC))  # 18:00 in New York
+    scheduler.tick()
+    posts = _posts(slack, "C0LEADS01")
+    assert len(posts) == 1, [text_of(p) for p in posts]
+    blocks = posts[0].params["blocks"]
+    headers = [b["text"]["text"] for b in blocks if b["type"] == "header"]
+    assert not any("<@" in h for h in headers), headers
+    titled = [b["text"]["text"] for b in blocks if b["type"] == "section"]
+    assert f"*<@{BOB}>'s deals won*" in titled, titled
+
+
+def test_a_rep_refused_stopping_someone_elses_report_is_told_what_was_refused(slack: SlackHTTP) -> None:
+    _people(slack)
+    slack.command(f"report subscribe won {LEADS} weekly mon 08:30")
+    (sub,) = rows(slack, ReportSubscription)
+    refused = text_of(slack.command(f"report unsubscribe {sub.id}", user=BOB))
+    assert "Only a manager or an admin can stop a report subscription someone else made" in refused, refused
+    assert "post" not in refused, refused
+    assert [s.id for s in rows(slack, ReportSubscription)] == [sub.id]

@@ -166,3 +166,49 @@ def test_29_february_with_no_year_when_neither_february_near_has_one_is_refused(
     shown = text_of(slack.dm("remind me to renew the licence on Feb 29 2028"))
     assert "29 Feb 2028" in shown, shown
     assert count(slack, Task) == 1
+
+
+@pytest.mark.parametrize(
+    ("said", "read_back"),
+    [
+        (
+            "/crm deal add Conflict $50k CHF closing 2026-12-15",
+            "Add deal Conflict · $50,000 · closing Tue 15 Dec 2026",
+        ),
+        # the parser is not sure of these: it reads them back before writing
+        ("lunch meeting with Jane Doe tomorrow at noon", "due Thu 19 Nov 2026 12:00"),
+        ("acme renewal closing jan 20?", "close date → Wed 20 Jan 2027"),
+    ],
+)
+def test_a_read_back_says_its_dates_as_a_card_does_not_as_stored(
+    slack: SlackHTTP, said: str, read_back: str
+) -> None:
+    slack.command("contact add Jane Doe jane@acme.com at Acme Corp")
+    slack.command("deal add Acme renewal $10k")
+    asked = slack.command(said.removeprefix("/crm ")) if said.startswith("/crm ") else slack.dm(said)
+    shown = text_of(asked)
+    assert "Did you mean" in shown and read_back in shown, shown
+    assert "2026-" not in shown and "2027-" not in shown and "close_date" not in shown, shown
+
+
+@pytest.mark.parametrize(
+    ("command", "model"),
+    [
+        ("contact add Jane Doe jane@acme.com tags=hot,x y", Contact),
+        ("deal add Acme renewal $5k tags=hot,x y", Deal),
+    ],
+)
+def test_a_tag_with_a_space_in_it_is_refused_not_kept_unlistable(
+    slack: SlackHTTP, command: str, model: object
+) -> None:
+    # "#x y" cannot be asked for in a list: a tag of two words would be saved and never found again.
+    shown = text_of(slack.command(command))
+    assert "“x y” is not a tag" in shown and "x-y" in shown, shown
+    assert count(slack, model) == 0
+
+
+def test_an_edit_with_a_tag_with_a_space_changes_nothing(slack: SlackHTTP) -> None:
+    slack.command("contact add Jane Doe jane@acme.com tags=hot")
+    shown = text_of(slack.command("contact edit Jane Doe tags=hot,x y"))
+    assert "“x y” is not a tag" in shown, shown
+    assert [c.tags for c in rows(slack, Contact)] == [["hot"]]

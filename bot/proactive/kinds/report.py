@@ -11,10 +11,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.blocks.common import context, header, section
+from bot.blocks.common import context, section
 from bot.blocks.messages import message
 from bot.blocks.report_charts import charts
-from bot.blocks.reports import Reading, compose, span
+from bot.blocks.reports import Reading, compose, span, title_block
 from bot.charts import ChartSpec, draw
 from bot.proactive.blockkit import dicts
 from bot.proactive.kind import Kind, Planned, Rendered, Upload
@@ -121,7 +121,7 @@ def render(payload: dict[str, Any], *, late: bool = False, now: datetime | None 
         return text, dicts([section(text)])
     start, end = payload["span"]
     blocks = [
-        header(payload["title"]),
+        title_block(payload["title"]),
         section("\n".join(payload["lines"])),
         context(f"{span(date.fromisoformat(start), date.fromisoformat(end))} · {payload['context']}"),
     ]

@@ -380,7 +380,7 @@ def read_interaction_kind(value: str, ctx: Context) -> Any:
 
 def read_tags(value: str, ctx: Context) -> Any:
     parts = re.split(r"[;,|]", value)
-    return fields.tags(parts) if value.strip() else None
+    return fields.tags(parts, typed=False) if value.strip() else None
 
 
 def read_status(value: str, ctx: Context) -> Any:
