@@ -18,6 +18,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     event,
+    false,
     inspect,
     text,
     update,
@@ -628,13 +629,34 @@ class Quota(WorkspaceScoped, Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow, info={"audit": False})
 
 
+# What the satisfaction report filters and groups a period's answers by (the index it reads).
+REPORT_COLUMNS = (
+    "workspace_id",
+    "given_at",
+    "contact_deleted",
+    "contact_owner_id",
+    "scale",
+    "score",
+    "company_name",
+)
+
+
 class Feedback(WorkspaceScoped, Base):
     """A satisfaction answer a contact gave: NPS (0–10) or CSAT (1–5), logged by a rep; about the
-    contact's company too when it has one."""
+    contact's company too when it has one.
+
+    What the report groups and filters by is kept on the answer by the database itself (migration
+    0040's triggers, on every write however made): the contact's owner now and whether the contact is
+    deleted, and the company's name while it is on file; so the report reads a period's answers alone,
+    not joined to every contact and company."""
 
     __tablename__ = "feedback"
     __table_args__ = (
-        Index("ix_feedback_given", "workspace_id", "given_at"),
+        # A period's answers with all the report reads of them: an index range alone, no table rows.
+        Index("ix_feedback_report", *REPORT_COLUMNS),
+        # The answers of one contact, of one company: what the triggers update when either changes.
+        Index("ix_feedback_contact", "contact_id"),
+        Index("ix_feedback_company", "company_id"),
         in_workspace(),
         tenant_key("feedback", "contact_id", "contacts", ondelete="CASCADE"),
         tenant_key("feedback", "company_id", "companies", ondelete="CASCADE"),
@@ -651,6 +673,12 @@ class Feedback(WorkspaceScoped, Base):
     author_id: Mapped[int | None] = mapped_column()
     given_at: Mapped[datetime] = mapped_column(default=utcnow)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Set by the database from the contact and the company (see above); whatever is written is replaced.
+    contact_owner_id: Mapped[int | None] = mapped_column(info={"audit": False})
+    contact_deleted: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false(), info={"audit": False}
+    )
+    company_name: Mapped[str | None] = mapped_column(String(200), info={"audit": False})
 
 
 class AuditEvent(WorkspaceScoped, Base):

@@ -10,7 +10,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import ColumnElement, and_, case, func, select
 from sqlalchemy.orm import Session
 
 from bot.services import policy
@@ -18,9 +18,9 @@ from bot.services.base import Actor, Ref, Service
 from bot.services.companies import find_company
 from bot.services.contacts import find_contact
 from bot.services.errors import Invalid
-from bot.services.reports import bounds
+from bot.services.reports import bounds, slack_ids
 from bot.services.workspace import user_by_slack
-from models import Company, Contact, Feedback, User
+from models import Company, Feedback, User
 
 RANGES = {"nps": (0, 10), "csat": (1, 5)}
 
@@ -72,26 +72,59 @@ class Satisfaction:
     owners: list[tuple[str | None, Scores]]  # the ones the reader may see
 
 
+# The companies the report names: the most answers first.
+TOP_COMPANIES = 15
+
+
+def _counted(actor: Actor, start: date, end: date, owner: User | None) -> list[ColumnElement[bool]]:
+    """The answers a report over the days ``start`` … ``end`` counts (``owner``'s contacts' alone when
+    given): those given in the period whose contact is not deleted. Each answer carries its contact's
+    owner and deletion and its company's name (kept by the database: models.entities.Feedback), so the
+    period's answers are read alone, by the index on when they were given."""
+    since, until = bounds(actor, start, end)
+    where = [Feedback.given_at >= since, Feedback.given_at < until, Feedback.contact_deleted.is_(False)]
+    if owner is not None:
+        where.append(Feedback.contact_owner_id == owner.id)
+    return where
+
+
 def satisfaction(s: Session, actor: Actor, start: date, end: date, owner: User | None) -> Satisfaction:
     if owner is not None and owner.id != actor.user_id:
         policy.require(s, actor, "teammate figures")
-    since, until = bounds(actor, start, end)
-    q = (
-        select(Feedback.scale, Feedback.score, Company.name, User.slack_id, func.count())
-        .join(Contact, Feedback.contact_id == Contact.id)
-        .outerjoin(Company, Feedback.company_id == Company.id)
-        .outerjoin(User, Contact.owner_id == User.id)
-        .where(Feedback.given_at >= since, Feedback.given_at < until)
-        .group_by(Feedback.scale, Feedback.score, Company.name, User.slack_id)
-    )
-    if owner is not None:
-        q = q.where(Contact.owner_id == owner.id)
+    counted = _counted(actor, start, end, owner)
+    people = slack_ids(s)
     team = Scores()
-    companies: dict[str, Scores] = defaultdict(Scores)
     owners: dict[str | None, Scores] = defaultdict(Scores)
-    for scale, score, company, slack_id, n in s.execute(q):
-        for scores in (team, owners[slack_id], *([companies[company]] if company else [])):
+    per_owner = (
+        select(Feedback.contact_owner_id, Feedback.scale, Feedback.score, func.count())
+        .where(*counted)
+        .group_by(Feedback.contact_owner_id, Feedback.scale, Feedback.score)
+    )
+    for owner_id, scale, score, n in s.execute(per_owner):
+        slack_id = people.get(owner_id) if owner_id is not None else None
+        for scores in (team, owners[slack_id]):
             getattr(scores, scale)[int(score)] += int(n)
+    # The companies with the most answers, by name (two of one name are one line), ranked in SQL: the
+    # fifteenth place's ties come too, and are ordered by name here as before.
+    named = (
+        select(Feedback.company_name.label("name"), Feedback.scale, Feedback.score, func.count().label("n"))
+        .where(*counted, Feedback.company_name.is_not(None))
+        .group_by(Feedback.company_name, Feedback.scale, Feedback.score)
+        .cte("named")
+    )
+    ranked = (
+        select(named.c.name, func.rank().over(order_by=func.sum(named.c.n).desc()).label("place"))
+        .group_by(named.c.name)
+        .subquery("ranked")
+    )
+    companies: dict[str, Scores] = defaultdict(Scores)
+    top = (
+        select(named.c.name, named.c.scale, named.c.score, named.c.n)
+        .join(ranked, ranked.c.name == named.c.name)
+        .where(ranked.c.place <= TOP_COMPANIES)
+    )
+    for company, scale, score, n in s.execute(top):
+        getattr(companies[company], scale)[int(score)] += int(n)
     seen = (
         owners
         if policy.at_least(actor, "manager")
@@ -101,7 +134,9 @@ def satisfaction(s: Session, actor: Actor, start: date, end: date, owner: User |
         start,
         end,
         team,
-        sorted(companies.items(), key=lambda kv: (-(kv[1].nps_answers + kv[1].csat_answers), kv[0]))[:15],
+        sorted(companies.items(), key=lambda kv: (-(kv[1].nps_answers + kv[1].csat_answers), kv[0]))[
+            :TOP_COMPANIES
+        ],
         sorted(seen.items(), key=lambda kv: (-(kv[1].nps_answers + kv[1].csat_answers), kv[0] or "")),
     )
 
@@ -122,12 +157,9 @@ def satisfaction_trend(
     ).label("bucket")
     q = (
         select(bucket, Feedback.scale, Feedback.score, func.count())
-        .join(Contact, Feedback.contact_id == Contact.id)
-        .where(Feedback.given_at >= min(a for a, _ in spans), Feedback.given_at < max(b for _, b in spans))
+        .where(*_counted(actor, min(a for a, _ in periods), max(b for _, b in periods), owner))
         .group_by(bucket, Feedback.scale, Feedback.score)
     )
-    if owner is not None:
-        q = q.where(Contact.owner_id == owner.id)
     out = [Scores() for _ in periods]
     for i, scale, score, n in s.execute(q):
         if 0 <= int(i) < len(out):

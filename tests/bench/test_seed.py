@@ -10,7 +10,8 @@ from sqlalchemy import Engine, func, select
 from bench.seed import seed
 from bot.db import make_session_factory
 from bot.services import CRM
-from models import AuditEvent, Contact, Deal, Feedback, Interaction, PipelineStage, Quota
+from models import AuditEvent, Company, Contact, Deal, Feedback, Interaction, PipelineStage, Quota
+from tests.support.feedback_rows import same
 
 
 def test_seed_makes_a_workspace_the_services_can_work_with(engine: Engine) -> None:
@@ -72,6 +73,9 @@ def test_seeded_history_reads_as_the_services_write_it(engine: Engine) -> None:
         lead = conn.scalar(select(PipelineStage.id).where(PipelineStage.key == "lead"))
         interactions = conn.scalar(select(func.count(Interaction.id)))
         answers = conn.execute(select(Feedback.company_id, Contact.company_id).join(Contact)).all()
+        names = conn.execute(
+            select(Feedback.id, Company.name).join(Company, Company.id == Feedback.company_id)
+        ).all()
         quotas = conn.scalar(select(func.count(Quota.id)))
     assert 2_700 <= len(events) <= 3_300
     # Folded in order, each deal's events give the deal as it is now: made first, in Lead.
@@ -97,6 +101,9 @@ def test_seeded_history_reads_as_the_services_write_it(engine: Engine) -> None:
     # Every deal added went through Lead; the ones further on came from it.
     assert funnel.added == 300 and funnel.stages[0].reached == 300
     assert funnel.stages[0].median_days is not None
+    # The answers carry their contacts' owners and companies' names, as the services' writes do.
+    kept = same(crm)
+    assert len(kept) == 40 and {kept[i][2] for i, _ in names} == {n for _, n in names} and names
 
 
 def test_seeded_stage_history_is_what_the_migration_folds_from_the_audit_trail(engine: Engine) -> None:

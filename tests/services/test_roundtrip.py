@@ -44,6 +44,7 @@ from models import (
     WebhookEndpoint,
     Workspace,
 )
+from tests.support.feedback_rows import same
 
 PEOPLE = (
     ("UANN", "Ann Admin", "America/New_York", "admin", "ann@team.example"),
@@ -623,6 +624,12 @@ def test_everything_a_workspace_keeps_comes_back_one_for_one(
     for table in before:
         assert before[table], table
         assert after[table] == before[table], table
+    # The answers came back under their contacts' owners and companies: the same satisfaction report.
+    assert len(same(crm)) == 2 * len(before["feedback"])
+    year = (date.today() - timedelta(days=366), date.today() + timedelta(days=1))
+    first_ann, second_ann = crm.actor("T1", "UANN"), crm.actor("T2", "UANN")
+    assert first_ann and second_ann
+    assert crm.satisfaction(second_ann, *year) == crm.satisfaction(first_ann, *year)
     with crm.sessions() as s:
         t2 = s.scalar(select(Workspace.id).where(Workspace.team_id == "T2"))
         hooks = list(s.scalars(select(WebhookEndpoint).where(WebhookEndpoint.workspace_id == t2)))
