@@ -646,7 +646,7 @@ class Feedback(WorkspaceScoped, Base):
     contact's company too when it has one.
 
     What the report groups and filters by is kept on the answer by the database itself (migration
-    0040's triggers, on every write however made): the contact's owner now and whether the contact is
+    0038's triggers, on every write however made): the contact's owner now and whether the contact is
     deleted, and the company's name while it is on file; so the report reads a period's answers alone,
     not joined to every contact and company."""
 

@@ -72,6 +72,14 @@ def test_a_reference_matches_on_its_words_not_a_substring_score(slack: SlackHTTP
         ("/crm deal add Conflict $50k CHF", "CHF", Deal),
         ("/crm deal add Two amounts $50k 60k", "60k", Deal),
         ("add contact Jean-Luc Picard jean-luc@starfleet", "jean-luc@starfleet", Contact),
+        # a code after the amount that is no currency: the deal is not written in the team's own instead
+        ("/crm deal add Weird 5000 XYZ", "XYZ", Deal),
+        # three digits after the point: ten thousand in much of the world, not $11
+        ("/crm deal add Cents one $10.999", "$10.999", Deal),
+        # a day that does not exist, left in a task's title
+        ("/crm task add call Jane tomorrow 3pm 31/02", "31/02", Task),
+        # the day of the call, beside the follow-up's own day
+        ("had a call with Jane Doe tomorrow, follow up friday 10am", "tomorrow", Interaction),
     ],
 )
 def test_a_value_the_reading_leaves_out_is_named_before_anything_is_written(

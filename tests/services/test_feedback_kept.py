@@ -1,5 +1,5 @@
 """What each satisfaction answer carries for its report (its contact's owner now, whether the contact is
-deleted, its company's name while on file: migration 0040) is kept by the database through every write
+deleted, its company's name while on file: migration 0038) is kept by the database through every write
 that changes them, on both databases: after each one the kept columns equal a recount from scratch
 (the answers joined to their contacts and companies), and the report shows what the people see."""
 

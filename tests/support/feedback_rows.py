@@ -1,4 +1,4 @@
-"""What each satisfaction answer carries for its report (migration 0040: its contact's owner now, whether
+"""What each satisfaction answer carries for its report (migration 0038: its contact's owner now, whether
 the contact is deleted, its company's name while on file), checked against a recount from scratch."""
 
 from __future__ import annotations

@@ -11,7 +11,7 @@ or pointed at another contact or company, in the same transaction; so the report
 answers alone. On PostgreSQL an answer being written locks its contact and company against a change
 until it commits (``FOR SHARE``), so a concurrent change of owner cannot miss it.
 
-Revision ID: 0040
+Revision ID: 0038
 Revises: 0037
 Create Date: 2026-12-06 20:30:00.000000
 """
@@ -21,7 +21,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0040"
+revision: str = "0038"
 down_revision: str | None = "0037"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
