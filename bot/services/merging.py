@@ -155,6 +155,10 @@ class Merges(Service):
             # Locked in id order, whichever is kept: two merges of the same pair, each keeping another,
             # would otherwise each hold the row the other waits for.
             locked = {i: lock_row(s, MODELS[kind], i) for i in sorted((a.id, b.id))}
+            gone = [ref for ref, i in ((str(a_id), a.id), (str(b_id), b.id)) if locked[i] is None]
+            if gone:
+                # Deleted by someone else between finding and locking it: gone, as deleting it twice is.
+                raise NotFound("record.not_found", kind=kind, ref=gone[0])
             a, b = locked[a.id], locked[b.id]
             for record in (a, b):
                 policy.require_change(s, actor, record, "merge")
