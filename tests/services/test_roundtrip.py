@@ -44,6 +44,7 @@ from models import (
     WebhookEndpoint,
     Workspace,
 )
+from tests.services.test_funnel_rows import same as funnel_same
 from tests.support.feedback_rows import same
 
 PEOPLE = (
@@ -823,6 +824,8 @@ def test_the_history_comes_back_with_the_records(
         assert any(e.replayed_by for e in events if e.record_id == left["Initech"])
         rows = set(s.scalars(select(DealStageChange.deal_id).where(DealStageChange.workspace_id == t2)))
         assert rows == set(left.values())
+    # Nor of what the funnel kept of them.
+    assert set(funnel_same(crm, ann2)["deals"]) == set(left.values())
     # The exporting workspace is as it was.
     assert {ref: history_text(crm, ann, kind, ref) for kind, ref in HISTORIES} == histories
     assert past(crm, ann) == reports

@@ -541,11 +541,11 @@ def undone(conn: Connection, ws: int, batch_id: str, record_type: str) -> None:
     )
     if record_type == "deal":
         h, d = table_of(DealStageChange).c, table_of(Deal).c
-        conn.execute(
-            delete(table_of(DealStageChange)).where(
-                h.workspace_id == ws, ~exists().where(d.workspace_id == ws, d.id == h.deal_id)
-            )
-        )
+        gone = ~exists().where(d.workspace_id == ws, d.id == h.deal_id)
+        deals = set(conn.scalars(select(h.deal_id).where(h.workspace_id == ws, gone).distinct()))
+        conn.execute(delete(table_of(DealStageChange)).where(h.workspace_id == ws, gone))
+        # What the funnel kept of the deals gone goes with their history.
+        funnel_rows.refresh(conn, ws, deals)
 
 
 __all__ = ["Replayed", "replay", "undone"]
