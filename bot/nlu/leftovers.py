@@ -9,7 +9,7 @@ and names what it left out. Pure, like the parser.
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from . import rx as rc
@@ -55,6 +55,30 @@ def _strings(slots: dict[str, Any]) -> str:
     return " ".join(out).lower()
 
 
+_THREE_DECIMALS = rc.compiled(r"(?<![\d.,])\d{1,3}[.,]\d{3}(?![\d.,]*\d)")
+_CODE_BY_AMOUNT = rc.compiled(r"(?<![\w.])\d[\d.,']*\s?[kKmM]?\s+([A-Z]{3})\b")
+# a day and month that are no date in either order ("31/02", "30.02.2027"): the bot cannot place them
+_NO_SUCH_DAY = rc.compiled(r"(?<![\w/.\-])(\d{1,2})[/.](\d{1,2})(?:[/.](\d{2}|\d{4}))?(?![\w/\-]|\.\d)")
+
+
+def _no_such_days(text: str) -> list[str]:
+    out = []
+    for x in _NO_SUCH_DAY.finditer(text):
+        a, b = int(x.group(1)), int(x.group(2))
+        year = int(x.group(3)) if x.group(3) else 2028  # a leap year: 29/02 with no year is asked elsewhere
+        year = year + 2000 if year < 100 else year
+        fits = False
+        for day, month in ((a, b), (b, a)):
+            try:
+                date(year, month, day)
+                fits = True
+            except ValueError:
+                pass
+        if not fits and max(a, b) <= 31 and min(a, b) >= 1 and min(a, b) <= 12:
+            out.append(x.group(0))
+    return out
+
+
 def _money_left(text: str, slots: dict[str, Any], carried: str) -> list[str]:
     left = []
     amount = slots.get("amount")
@@ -65,6 +89,10 @@ def _money_left(text: str, slots: dict[str, Any], carried: str) -> list[str]:
         if isinstance(amount, int | float) and abs(mo.amount - amount) < 0.005:
             if not slots.get("currency") and rc.search(r"(?i)\b(?:lakhs?|lacs?|crores?|cr)\b", raw):
                 left.append(raw)  # "12 lakhs": a South Asian amount, its currency not said
+            elif (three := _THREE_DECIMALS.search(raw)) and abs(
+                amount - int(rc.sub(r"[.,]", "", three.group(0)))
+            ) > 0.5:
+                left.append(raw)  # "$10.999": ten thousand where a point groups thousands, not $11
             continue
         if raw.lower() in carried:
             continue  # kept in the title or summary, where the person can see it
@@ -74,6 +102,9 @@ def _money_left(text: str, slots: dict[str, Any], carried: str) -> list[str]:
     }
     named = {c for c in named if len(c) == 3 and c.isupper()}
     cur = slots.get("currency")
+    if cur is None and isinstance(amount, int | float):
+        # "5000 XYZ": a code beside the amount that is no currency; the deal is not written in the team's own
+        left += [x.group(1) for x in _CODE_BY_AMOUNT.finditer(text) if x.group(1) not in ISO_CODES]
     if isinstance(cur, str) and len(named - {cur, "RMB" if cur == "CNY" else cur}) > 0:
         left.extend(sorted(named - {cur}))
     elif cur is None and named and isinstance(amount, int | float):
@@ -83,15 +114,19 @@ def _money_left(text: str, slots: dict[str, Any], carried: str) -> list[str]:
 
 def _future_in_log(text: str, slots: dict[str, Any], now: datetime | str | None, tz: str) -> list[str]:
     """ "logged a call on 2027-05-01": a day still to come cannot be when something happened."""
-    if now is None or isinstance(slots.get("follow_up"), dict) or "occurred_at" in slots:
+    if now is None or "occurred_at" in slots:
         return []
     m = prepare(text, now=now, tz=tz)
     today = m.now.date().isoformat()
+    follow_up = slots.get("follow_up")
+    # the follow-up's own day ("…, follow up friday") is placed; another day to come is the call's, and cannot be
+    due = str(follow_up.get("due") or "")[:10] if isinstance(follow_up, dict) else None
     return [
         sp.text.strip()
         for sp in m.spans
         if (got := resolve(sp, m.now, "past"))
         and got[:10] > today
+        and (due is None or (resolve(sp, m.now, "future") or "")[:10] != due)
         and sp.text.strip().lower() not in _strings(slots)
     ]
 
@@ -121,6 +156,8 @@ def unplaced(
             said = sp.text.strip()
             if said and not _TODAY.match(said) and said.lower() not in carried:
                 left.append(said)
+    if intent in _DATED:
+        left += [d for d in _no_such_days(t) if d not in left]
     if intent == "create_task" and "due" not in slots:
         # "call Jane yesterday": a day already gone cannot be when it is due, even kept in the title
         left += [

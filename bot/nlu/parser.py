@@ -336,6 +336,8 @@ def _command(m: Msg) -> Result | None:
             r"^(?:where|whose|with|that|who)\b|\b(?:more|less|fewer)\s+than\s+\d|[<>=]", rest_low
         ):
             return "unknown", 0.4, {}  # "contacts with more than 50 seats": a list by a field
+        if verb == "contacts" and not rest_low.strip():
+            return "list_records", 0.9, {"record_type": "contact"}  # "/crm contacts", as "/crm companies"
         if verb == "contacts" and _by_tag(rest_low):
             return (
                 "list_records",

@@ -220,3 +220,9 @@ def test_an_edit_with_a_tag_with_a_space_changes_nothing(slack: SlackHTTP) -> No
     shown = text_of(slack.command("contact edit Jane Doe tags=hot,x y"))
     assert "“x y” is not a tag" in shown, shown
     assert [c.tags for c in rows(slack, Contact)] == [["hot"]]
+
+
+def test_crm_contacts_alone_lists_the_contacts_as_companies_and_deals_do(slack: SlackHTTP) -> None:
+    slack.command("contact add Wanjiru Kamau wanjiru@kamau.co.ke")
+    shown = text_of(slack.command("contacts"))
+    assert "Wanjiru Kamau" in shown and "don't know" not in shown, shown
