@@ -5,15 +5,13 @@ deleted, renamed companies and undone, interleaved."""
 from __future__ import annotations
 
 import random
-import threading
 
-from psycopg.errors import DeadlockDetected
 from sqlalchemy import Engine, select
-from sqlalchemy.exc import OperationalError
 
 from bot.db import make_session_factory
 from bot.services import CRM, Actor, DomainError
 from models import Company, Contact
+from tests.support.concurrency import all_at_once
 from tests.support.feedback_rows import same
 
 
@@ -26,46 +24,33 @@ def test_kept_columns_match_a_recount_after_concurrent_writes_and_undos(pg_engin
     with crm.sessions() as s:
         ids = list(s.scalars(select(Contact.id).order_by(Contact.id)))
         firms = list(s.scalars(select(Company.id).order_by(Company.id)))
-    errors: list[BaseException] = []
 
     def work(actor: Actor, seed: int) -> None:
         rnd = random.Random(seed)
         ops: list[str] = []
-        # Each writer merges and deletes two people of its own (one merging a person another deletes
-        # meanwhile fails on its own: bot/services/merging.py), and logs answers about anyone.
+        # Each writer merges and deletes two people of its own, and logs answers about anyone.
         mine = ids[2 * seed : 2 * seed + 2]
-        try:
-            for _ in range(20):
-                pick = rnd.random()
-                try:
-                    if pick < 0.45:
-                        ops.append(crm.log_feedback(actor, rnd.choice(ids), "nps", rnd.randint(0, 10)).op_id)
-                    elif pick < 0.6:
-                        a, b = rnd.sample(mine, 2)
-                        ops.append(crm.merge(actor, "contact", a, b, keep={"owner_id": "b"}).op_id)
-                    elif pick < 0.7:
-                        ops.append(crm.delete_record(actor, "contact", rnd.choice(mine)).op_id)
-                    elif pick < 0.8:
-                        renamed = crm.update_company(
-                            actor, rnd.choice(firms), name=f"Firm {seed}{rnd.randrange(99)}"
-                        )
-                        ops.append(renamed.op_id)
-                    elif ops:
-                        crm.undo(actor, ops.pop(rnd.randrange(len(ops))))
-                except DomainError:
-                    pass  # merged, deleted or changed since: refused cleanly is fine here
-                except OperationalError as exc:
-                    # PostgreSQL aborted one of two writers that waited on each other: rolled back whole.
-                    if not isinstance(exc.orig, DeadlockDetected):
-                        raise
-        except BaseException as exc:  # noqa: BLE001 - reported by the test thread
-            errors.append(exc)
+        for _ in range(20):
+            pick = rnd.random()
+            try:
+                if pick < 0.45:
+                    ops.append(crm.log_feedback(actor, rnd.choice(ids), "nps", rnd.randint(0, 10)).op_id)
+                elif pick < 0.6:
+                    a, b = rnd.sample(mine, 2)
+                    ops.append(crm.merge(actor, "contact", a, b, keep={"owner_id": "b"}).op_id)
+                elif pick < 0.7:
+                    ops.append(crm.delete_record(actor, "contact", rnd.choice(mine)).op_id)
+                elif pick < 0.8:
+                    renamed = crm.update_company(
+                        actor, rnd.choice(firms), name=f"Firm {seed}{rnd.randrange(99)}"
+                    )
+                    ops.append(renamed.op_id)
+                elif ops:
+                    crm.undo(actor, ops.pop(rnd.randrange(len(ops))))
+            except DomainError:
+                pass  # merged, deleted or changed since: refused cleanly is fine here
 
-    threads = [threading.Thread(target=work, args=(who, n)) for n, who in enumerate([ann, bob, ann, bob])]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    errors = all_at_once(work, [ann, bob, ann, bob])
     assert errors == []
     rows = same(crm)
     assert rows and {owner for owner, _, _ in rows.values()} <= {ann.user_id, bob.user_id}

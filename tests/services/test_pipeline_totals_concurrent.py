@@ -4,7 +4,6 @@ PostgreSQL: moves, re-pricing, re-owning, creates, deletes (undo of a create) an
 from __future__ import annotations
 
 import random
-import threading
 from decimal import Decimal
 
 from sqlalchemy import Engine, func, select
@@ -12,6 +11,7 @@ from sqlalchemy import Engine, func, select
 from bot.db import make_session_factory
 from bot.services import CRM, Actor, DomainError
 from models import Deal, PipelineTotal
+from tests.support.concurrency import all_at_once
 
 
 def _recount(crm: CRM, ws: int) -> dict[tuple[int, int], tuple[int, Decimal]]:
@@ -42,37 +42,29 @@ def test_totals_match_a_recount_after_concurrent_writes_and_undos(pg_engine: Eng
     deals = [crm.create_deal(ann, f"Deal {i}", amount=str(1000 * (i + 1))).deal for i in range(4)]
     ids = [d.id for d in deals if d]
     stages = ["lead", "qualified", "demo", "won", "lost"]
-    errors: list[BaseException] = []
 
     def work(actor: Actor, seed: int) -> None:
         rnd = random.Random(seed)
         ops: list[str] = []
-        try:
-            for _ in range(25):
-                pick = rnd.random()
-                try:
-                    if pick < 0.45:
-                        w = crm.update_deal(
-                            actor,
-                            rnd.choice(ids),
-                            stage=rnd.choice(stages),
-                            amount=str(rnd.randint(1, 90) * 100) if rnd.random() < 0.5 else None,
-                            owner=rnd.choice(["UANN", "UBOB"]) if rnd.random() < 0.3 else None,
-                        )
-                        ops.append(w.op_id)
-                    elif pick < 0.65:
-                        ops.append(crm.create_deal(actor, f"New {seed}", amount="250").op_id)
-                    elif ops:
-                        crm.undo(actor, ops.pop(rnd.randrange(len(ops))))
-                except DomainError:
-                    pass  # changed again since, already gone: refused cleanly is fine here
-        except BaseException as exc:  # noqa: BLE001 - reported by the test thread
-            errors.append(exc)
+        for _ in range(25):
+            pick = rnd.random()
+            try:
+                if pick < 0.45:
+                    w = crm.update_deal(
+                        actor,
+                        rnd.choice(ids),
+                        stage=rnd.choice(stages),
+                        amount=str(rnd.randint(1, 90) * 100) if rnd.random() < 0.5 else None,
+                        owner=rnd.choice(["UANN", "UBOB"]) if rnd.random() < 0.3 else None,
+                    )
+                    ops.append(w.op_id)
+                elif pick < 0.65:
+                    ops.append(crm.create_deal(actor, f"New {seed}", amount="250").op_id)
+                elif ops:
+                    crm.undo(actor, ops.pop(rnd.randrange(len(ops))))
+            except DomainError:
+                pass  # changed again since, already gone: refused cleanly is fine here
 
-    threads = [threading.Thread(target=work, args=(who, n)) for n, who in enumerate([ann, bob, ann, bob])]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    errors = all_at_once(work, [ann, bob, ann, bob])
     assert errors == []
     assert _totals(crm, ann.workspace_id) == _recount(crm, ann.workspace_id)
