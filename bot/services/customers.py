@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Select, case, func, literal, select
+from sqlalchemy import Select, and_, case, func, literal, select
 from sqlalchemy.orm import Session
 
 from bot.services import policy
@@ -20,11 +20,10 @@ from bot.services.base import Actor, Service
 from bot.services.reports import bounds, in_pipeline, pipeline_named, previous
 from bot.services.views import Amounts, add_amounts
 from bot.services.workspace import user_by_slack
-from models import Company, Deal, Pipeline, PipelineStage, User, Workspace
+from models import Company, CompanyActivity, Deal, Pipeline, PipelineStage, User, Workspace
 
 TOP = 10
 QUIET_LIST = 15
-QUIET_IDS = 5000  # quiet customers named in a statement; SQLite takes 32,766 values at most
 
 
 @dataclass(frozen=True)
@@ -65,17 +64,6 @@ def _won(owner: User | None, pipeline: Pipeline | None = None) -> Select[tuple[i
     return in_pipeline(q.where(Deal.owner_id == owner.id) if owner is not None else q, pipeline)
 
 
-def _buyers(
-    owner: User | None, since: datetime, until: datetime, pipeline: Pipeline | None = None
-) -> Select[tuple[int | None]]:
-    """The companies with a win between two instants, as a query."""
-    return _won(owner, pipeline).where(Deal.closed_at >= since, Deal.closed_at < until).distinct()
-
-
-def _count(s: Session, q: Select[Any]) -> int:
-    return int(s.scalar(select(func.count()).select_from(q.subquery())) or 0)
-
-
 def _amounts(rows: Any) -> dict[int, Amounts]:
     out: dict[int, Amounts] = defaultdict(dict)
     for company_id, currency, amount in rows:
@@ -99,10 +87,7 @@ def customers(
     home = ws.default_currency if ws else "USD"
     since, until = bounds(actor, start, end)
     before = previous(start, end)
-    prior = _buyers(owner, *bounds(actor, *before), pipeline)
-    buyers = _buyers(owner, since, until, pipeline)
-    # New customers: no win (in the pipeline) before the period began.
-    earlier = _buyers(owner, datetime(1970, 1, 1, tzinfo=since.tzinfo), since, pipeline)
+    since_before, until_before = bounds(actor, *before)
     period_q = (
         _won(owner, pipeline)
         .add_columns(Deal.currency, func.sum(Deal.amount))
@@ -118,18 +103,9 @@ def customers(
             )
         )
     )
-    # The top by lifetime value, ranked in the database: the workspace's currency first, then the sum
-    # of the rest (a ranking only; no amount shown adds currencies).
-    home_sum = func.coalesce(func.sum(case((Deal.currency == home, Deal.amount), else_=0)), 0)
-    ranked = [
-        int(c or 0)
-        for c in s.scalars(
-            _won(owner, pipeline)
-            .group_by(Deal.company_id)
-            .order_by(home_sum.desc(), func.coalesce(func.sum(Deal.amount), 0).desc(), Deal.company_id)
-            .limit(TOP)
-        )
-    ]
+    ranked, (prior, retained, buyers, new) = _ranked(
+        s, owner, pipeline, home, (since, until), (since_before, until_before)
+    )
     lifetime: dict[int, Amounts] = {}
     period: dict[int, Amounts] = {}
     counts: dict[int, int] = defaultdict(int)
@@ -146,50 +122,93 @@ def customers(
         period = _amounts(
             s.execute(period_q.where(Deal.company_id.in_(ranked)).group_by(Deal.company_id, Deal.currency))
         )
-    # Gone quiet: customers none of whose deals has been active since the cutoff. The companies active
-    # since then come from a range of ix_deals_active and are taken from the customers, and only the
-    # quiet ones' deals are read for when each was last active (grouping every deal of every customer
-    # read most of the deals' table).
-    cutoff = now - timedelta(days=quiet_days)
-    active = select(Deal.company_id).where(Deal.last_activity_at >= cutoff, Deal.company_id.is_not(None))
-    quiet_ids = [int(c) for c in s.scalars(_won(owner, pipeline).except_(active)) if c is not None]
-    # Named as a list the planner sees how few they are and reads their deals by company; as a
-    # subquery it guessed tens of thousands and read every deal. Past what a statement may carry, the
-    # subquery it is.
-    among = (
-        Deal.company_id.in_(quiet_ids)
-        if len(quiet_ids) <= QUIET_IDS
-        else Deal.company_id.in_(_won(owner, pipeline).except_(active))
-    )
-    last = select(Deal.company_id, func.max(Deal.last_activity_at)).where(among).group_by(Deal.company_id)
-    # The quietest, with how many there are in all (a window over the groups): one pass, not two.
-    quiet_rows = [
-        (c, at, int(n))
-        for c, at, n in s.execute(
-            last.add_columns(func.count().over())
-            .order_by(func.max(Deal.last_activity_at), Deal.company_id)
-            .limit(QUIET_LIST)
-        )
-    ]
+    quiet_rows = _quiet(s, owner, pipeline, now - timedelta(days=quiet_days))
     wanted = set(ranked) | {c for c, _, _ in quiet_rows}
     names: dict[int, str] = {}
     if wanted:
         names = {i: n for i, n in s.execute(select(Company.id, Company.name).where(Company.id.in_(wanted)))}
-    buyers_sub = buyers.subquery()
     return Customers(
         start,
         end,
         before,
-        _count(s, prior),
-        _count(s, prior.where(Deal.company_id.in_(select(buyers_sub.c.company_id)))),
-        _count(s, buyers),
-        _count(s, buyers.where(Deal.company_id.not_in(earlier.with_only_columns(Deal.company_id)))),
+        prior,
+        retained,
+        buyers,
+        new,
         revenue,
         [CustomerLine(names.get(c, "?"), period.get(c, {}), lifetime[c], counts[c]) for c in ranked],
         quiet_days,
         [(names.get(c, "?"), at) for c, at, _ in quiet_rows],
         quiet_rows[0][2] if quiet_rows else 0,
     )
+
+
+def _between(span: tuple[datetime, datetime]) -> Any:
+    """1 for a deal closed within the span, else 0: what a company's maximum of it says of the span."""
+    return case((and_(Deal.closed_at >= span[0], Deal.closed_at < span[1]), 1), else_=0)
+
+
+def _ranked(
+    s: Session,
+    owner: User | None,
+    pipeline: Pipeline | None,
+    home: str,
+    now: tuple[datetime, datetime],
+    before: tuple[datetime, datetime],
+) -> tuple[list[int], tuple[int, int, int, int]]:
+    """The top customers by lifetime value, and how many won in the period before (prior), of those in
+    this one too (retained), in this one (buyers) and for the first time (new): one pass over the won
+    deals grouped by company (each figure read its own set of them, and new customers every win before
+    the period). Ranked in the database: the workspace's currency first, then the sum of the rest (a
+    ranking only; no amount shown adds currencies)."""
+    earlier = (datetime(1970, 1, 1, tzinfo=now[0].tzinfo), now[0])
+    per = (
+        _won(owner, pipeline)
+        .add_columns(
+            func.coalesce(func.sum(case((Deal.currency == home, Deal.amount), else_=0)), 0).label("home"),
+            func.coalesce(func.sum(Deal.amount), 0).label("total"),
+            func.max(_between(now)).label("now"),
+            func.max(_between(before)).label("prior"),
+            func.max(_between(earlier)).label("earlier"),
+        )
+        .group_by(Deal.company_id)
+        .subquery()
+    )
+    c = per.c
+    rows = s.execute(
+        select(
+            c.company_id,
+            func.sum(c.prior).over(),
+            func.sum(c.prior * c.now).over(),
+            func.sum(c.now).over(),
+            func.sum(c.now * (1 - c.earlier)).over(),
+        )
+        .order_by(c.home.desc(), c.total.desc(), c.company_id)
+        .limit(TOP)
+    ).all()
+    if not rows:
+        return [], (0, 0, 0, 0)
+    figures = rows[0][1:]
+    return [int(r[0]) for r in rows], (int(figures[0]), int(figures[1]), int(figures[2]), int(figures[3]))
+
+
+def _quiet(
+    s: Session, owner: User | None, pipeline: Pipeline | None, cutoff: datetime
+) -> list[tuple[int, datetime, int]]:
+    """The customers none of whose deals has been active since the cutoff, quietest first, with how many
+    there are in all: the companies whose deals were last active before it (a range of the kept
+    ``company_activity``) that have a won deal (of the owner, in the pipeline: by the won deals' index)."""
+    a = CompanyActivity
+    customer = _won(owner, pipeline).where(Deal.company_id == a.company_id).exists()
+    return [
+        (int(c), at, int(n))
+        for c, at, n in s.execute(
+            select(a.company_id, a.last_activity_at, func.count().over())
+            .where(a.last_activity_at < cutoff, customer)
+            .order_by(a.last_activity_at, a.company_id)
+            .limit(QUIET_LIST)
+        )
+    ]
 
 
 class CustomerReports(Service):
