@@ -14,6 +14,8 @@ from typing import Any
 
 from sqlalchemy import Select, and_, case, func, literal, select
 from sqlalchemy.orm import Session
+from sqlalchemy.sql import operators
+from sqlalchemy.sql.elements import UnaryExpression
 
 from bot.services import policy
 from bot.services.base import Actor, Service
@@ -88,10 +90,11 @@ def customers(
     since, until = bounds(actor, start, end)
     before = previous(start, end)
     since_before, until_before = bounds(actor, *before)
+    closed = _unindexed(s, Deal.closed_at)
     period_q = (
         _won(owner, pipeline)
         .add_columns(Deal.currency, func.sum(Deal.amount))
-        .where(Deal.closed_at >= since, Deal.closed_at < until)
+        .where(closed >= since, closed < until)
     )
     revenue = add_amounts(
         *(
@@ -143,6 +146,16 @@ def customers(
     )
 
 
+def _unindexed(s: Session, column: Any) -> Any:
+    """The column, on SQLite as an expression no index serves (its unary plus), so that the won deals
+    are read from their covering index by stage (ix_deals_customers): grouped by company, SQLite walked
+    every deal through the companies' index for its order, a row of the table each (6 s at a million
+    deals); kept to a period, through the closed deals' index, which lacks the company (a row each)."""
+    if s.get_bind().dialect.name != "sqlite":
+        return column
+    return UnaryExpression(column, operator=operators.custom_op("+"), type_=column.type)
+
+
 def _between(span: tuple[datetime, datetime]) -> Any:
     """1 for a deal closed within the span, else 0: what a company's maximum of it says of the span."""
     return case((and_(Deal.closed_at >= span[0], Deal.closed_at < span[1]), 1), else_=0)
@@ -162,8 +175,10 @@ def _ranked(
     the period). Ranked in the database: the workspace's currency first, then the sum of the rest (a
     ranking only; no amount shown adds currencies)."""
     earlier = (datetime(1970, 1, 1, tzinfo=now[0].tzinfo), now[0])
+    company = _unindexed(s, Deal.company_id)
     per = (
         _won(owner, pipeline)
+        .with_only_columns(company.label("company_id"))
         .add_columns(
             func.coalesce(func.sum(case((Deal.currency == home, Deal.amount), else_=0)), 0).label("home"),
             func.coalesce(func.sum(Deal.amount), 0).label("total"),
@@ -171,7 +186,7 @@ def _ranked(
             func.max(_between(before)).label("prior"),
             func.max(_between(earlier)).label("earlier"),
         )
-        .group_by(Deal.company_id)
+        .group_by(company)
         .subquery()
     )
     c = per.c
