@@ -19,7 +19,7 @@ from sqlalchemy.sql.elements import UnaryExpression
 
 from bot.services import policy
 from bot.services.base import Actor, Service
-from bot.services.reports import bounds, in_pipeline, pipeline_named, previous
+from bot.services.reports import bounds, pipeline_named, previous
 from bot.services.views import Amounts, add_amounts
 from bot.services.workspace import user_by_slack
 from models import Company, CompanyActivity, Deal, Pipeline, PipelineStage, User, Workspace
@@ -56,14 +56,18 @@ class Customers:
         return self.retained / self.prior if self.prior else None
 
 
-def _won(owner: User | None, pipeline: Pipeline | None = None) -> Select[tuple[int | None]]:
-    """The won deals' companies (of one owner, in one pipeline, when given), as a query."""
-    q = (
-        select(Deal.company_id)
-        .join(PipelineStage, Deal.stage_id == PipelineStage.id)
-        .where(PipelineStage.is_won.is_(True), Deal.company_id.is_not(None))
-    )
-    return in_pipeline(q.where(Deal.owner_id == owner.id) if owner is not None else q, pipeline)
+def _won(owner: User | None, won: list[int]) -> Select[tuple[int | None]]:
+    """The won deals' companies (of one owner, when given), as a query; ``won``: the won stages."""
+    q = select(Deal.company_id).where(Deal.stage_id.in_(won), Deal.company_id.is_not(None))
+    return q.where(Deal.owner_id == owner.id) if owner is not None else q
+
+
+def _won_stages(s: Session, pipeline: Pipeline | None) -> list[int]:
+    """The workspace's won stages (in one pipeline, when given), named to the queries as a list: one
+    stage is read as the won deals' index range, ordered by company (PostgreSQL groups them as they
+    come, where a join to the stages hashed every company's sums)."""
+    q = select(PipelineStage.id).where(PipelineStage.is_won.is_(True)).order_by(PipelineStage.id)
+    return list(s.scalars(q.where(PipelineStage.pipeline_id == pipeline.id) if pipeline is not None else q))
 
 
 def _amounts(rows: Any) -> dict[int, Amounts]:
@@ -89,10 +93,11 @@ def customers(
     home = ws.default_currency if ws else "USD"
     since, until = bounds(actor, start, end)
     before = previous(start, end)
+    won = _won_stages(s, pipeline)
     since_before, until_before = bounds(actor, *before)
     closed = _unindexed(s, Deal.closed_at)
     period_q = (
-        _won(owner, pipeline)
+        _won(owner, won)
         .add_columns(Deal.currency, func.sum(Deal.amount))
         .where(closed >= since, closed < until)
     )
@@ -107,13 +112,13 @@ def customers(
         )
     )
     ranked, (prior, retained, buyers, new) = _ranked(
-        s, owner, pipeline, home, (since, until), (since_before, until_before)
+        s, owner, won, home, (since, until), (since_before, until_before)
     )
     lifetime: dict[int, Amounts] = {}
     period: dict[int, Amounts] = {}
     counts: dict[int, int] = defaultdict(int)
     if ranked:
-        top = _won(owner, pipeline).where(Deal.company_id.in_(ranked))
+        top = _won(owner, won).where(Deal.company_id.in_(ranked))
         rows = s.execute(
             top.add_columns(Deal.currency, func.sum(Deal.amount), func.count()).group_by(
                 Deal.company_id, Deal.currency
@@ -125,7 +130,7 @@ def customers(
         period = _amounts(
             s.execute(period_q.where(Deal.company_id.in_(ranked)).group_by(Deal.company_id, Deal.currency))
         )
-    quiet_rows = _quiet(s, owner, pipeline, now - timedelta(days=quiet_days))
+    quiet_rows = _quiet(s, owner, won, now - timedelta(days=quiet_days))
     wanted = set(ranked) | {c for c, _, _ in quiet_rows}
     names: dict[int, str] = {}
     if wanted:
@@ -164,7 +169,7 @@ def _between(span: tuple[datetime, datetime]) -> Any:
 def _ranked(
     s: Session,
     owner: User | None,
-    pipeline: Pipeline | None,
+    won: list[int],
     home: str,
     now: tuple[datetime, datetime],
     before: tuple[datetime, datetime],
@@ -177,7 +182,7 @@ def _ranked(
     earlier = (datetime(1970, 1, 1, tzinfo=now[0].tzinfo), now[0])
     company = _unindexed(s, Deal.company_id)
     per = (
-        _won(owner, pipeline)
+        _won(owner, won)
         .with_only_columns(company.label("company_id"))
         .add_columns(
             func.coalesce(func.sum(case((Deal.currency == home, Deal.amount), else_=0)), 0).label("home"),
@@ -208,13 +213,13 @@ def _ranked(
 
 
 def _quiet(
-    s: Session, owner: User | None, pipeline: Pipeline | None, cutoff: datetime
+    s: Session, owner: User | None, won: list[int], cutoff: datetime
 ) -> list[tuple[int, datetime, int]]:
     """The customers none of whose deals has been active since the cutoff, quietest first, with how many
     there are in all: the companies whose deals were last active before it (a range of the kept
     ``company_activity``) that have a won deal (of the owner, in the pipeline: by the won deals' index)."""
     a = CompanyActivity
-    customer = _won(owner, pipeline).where(Deal.company_id == a.company_id).exists()
+    customer = _won(owner, won).where(Deal.company_id == a.company_id).exists()
     return [
         (int(c), at, int(n))
         for c, at, n in s.execute(
