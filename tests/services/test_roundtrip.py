@@ -44,6 +44,7 @@ from models import (
     WebhookEndpoint,
     Workspace,
 )
+from tests.services.test_company_activity import kept, recounted
 
 PEOPLE = (
     ("UANN", "Ann Admin", "America/New_York", "admin", "ann@team.example"),
@@ -761,6 +762,8 @@ def test_the_history_comes_back_with_the_records(
     for kind, ref in HISTORIES:
         assert history_text(crm, ann2, kind, ref) == histories[ref], ref
     assert past(crm, ann2) == reports
+    # When each company's deals were last active is kept for what the zip brought (the customers report).
+    assert kept(crm, ann2.workspace_id) == recounted(crm, ann2.workspace_id) != {}
 
     with crm.sessions() as s:
         t1, t2 = (s.scalar(select(Workspace.id).where(Workspace.team_id == t)) for t in ("T1", "T2"))
@@ -816,6 +819,7 @@ def test_the_history_comes_back_with_the_records(
         assert any(e.replayed_by for e in events if e.record_id == left["Initech"])
         rows = set(s.scalars(select(DealStageChange.deal_id).where(DealStageChange.workspace_id == t2)))
         assert rows == set(left.values())
+    assert kept(crm, ann2.workspace_id) == recounted(crm, ann2.workspace_id)
     # The exporting workspace is as it was.
     assert {ref: history_text(crm, ann, kind, ref) for kind, ref in HISTORIES} == histories
     assert past(crm, ann) == reports
