@@ -16,15 +16,20 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
+from datetime import UTC, datetime
 from typing import Any, cast
 
-from sqlalchemy import Select, Table, delete, event, func, insert, inspect, select
+from sqlalchemy import Select, Table, and_, delete, event, exists, func, insert, inspect, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, sessionmaker
 
 from models import CompanyActivity, Deal
 
 CHUNK = 500
+# What a company's row holds for the moment between being made and being set from its deals.
+_PLACEHOLDER = datetime(1970, 1, 1, tzinfo=UTC)
 
 _D = cast(Table, Deal.__table__)
 _A = cast(Table, CompanyActivity.__table__)
@@ -34,24 +39,33 @@ _A = cast(Table, CompanyActivity.__table__)
 _INPUTS = ("company_id", "company", "last_activity_at", "deleted_at")
 
 
-def _latest(workspace_id: int, where: Any) -> Select[Any]:
+def _latest(workspace_id: int) -> Select[Any]:
     d = _D.c
     return (
         select(d.workspace_id, d.company_id, func.max(d.last_activity_at))
-        .where(d.workspace_id == workspace_id, d.company_id.is_not(None), d.deleted_at.is_(None), where)
+        .where(d.workspace_id == workspace_id, d.company_id.is_not(None), d.deleted_at.is_(None))
         .group_by(d.workspace_id, d.company_id)
     )
 
 
-def _refresh(conn: Connection, workspace_id: int, among: Any) -> None:
-    a = _A.c
-    conn.execute(delete(_A).where(a.workspace_id == workspace_id, a.company_id.in_(among)))
+def _refresh(conn: Connection, workspace_id: int, ids: list[int]) -> None:
+    """A row for each of these companies (from a placeholder), locked in order, then set from the
+    company's deals or removed if none is left: on PostgreSQL a transaction that refreshes a company
+    another is refreshing waits for it, and reads that one's deals as committed (each statement reads
+    anew), so the two never leave a latest activity that misses one of theirs."""
+    a, d = _A.c, _D.c
+    stmt: Any = (pg_insert if conn.dialect.name == "postgresql" else sqlite_insert)(_A)
     conn.execute(
-        insert(_A).from_select(
-            ["workspace_id", "company_id", "last_activity_at"],
-            _latest(workspace_id, _D.c.company_id.in_(among)),
-        )
+        stmt.values(
+            [{"workspace_id": workspace_id, "company_id": c, "last_activity_at": _PLACEHOLDER} for c in ids]
+        ).on_conflict_do_nothing(index_elements=["workspace_id", "company_id"])
     )
+    mine = and_(a.workspace_id == workspace_id, a.company_id.in_(ids))
+    conn.execute(select(a.company_id).where(mine).order_by(a.company_id).with_for_update()).all()
+    live = and_(d.company_id == a.company_id, d.workspace_id == workspace_id, d.deleted_at.is_(None))
+    conn.execute(delete(_A).where(mine, ~exists().where(live)))
+    latest = select(func.max(d.last_activity_at)).where(live).scalar_subquery()
+    conn.execute(update(_A).where(mine).values(last_activity_at=latest))
 
 
 def refresh(conn: Connection, workspace_id: int, company_ids: Iterable[int | None]) -> None:
@@ -80,9 +94,7 @@ def rebuild(conn: Connection, workspace_id: int) -> None:
     """Every row of a workspace, from scratch."""
     conn.execute(delete(_A).where(_A.c.workspace_id == workspace_id))
     conn.execute(
-        insert(_A).from_select(
-            ["workspace_id", "company_id", "last_activity_at"], _latest(workspace_id, True)
-        )
+        insert(_A).from_select(["workspace_id", "company_id", "last_activity_at"], _latest(workspace_id))
     )
 
 
