@@ -194,7 +194,8 @@ def _ranked(
     database: the workspace's currency first, then the sum of the rest (a ranking only; no amount shown
     adds currencies)."""
     earlier = (datetime(1970, 1, 1, tzinfo=now[0].tzinfo), now[0])
-    company = _unindexed(s, Deal.company_id)
+    # One won stage: its index range comes ordered by company, grouped as it is read (on SQLite too).
+    company = Deal.company_id if len(won) == 1 else _unindexed(s, Deal.company_id)
     mine = Deal.currency == home
     per = (
         _won(owner, won)
