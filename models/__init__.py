@@ -4,6 +4,7 @@ from models.base import Base, metadata
 from models.entities import (
     AuditEvent,
     Company,
+    CompanyActivity,
     Contact,
     CustomField,
     Deal,
@@ -48,6 +49,7 @@ __all__ = [
     "ReportSubscription",
     "Base",
     "Company",
+    "CompanyActivity",
     "Contact",
     "CustomField",
     "Deal",

@@ -880,6 +880,22 @@ class StayTotal(WorkspaceScoped, Base):
 IMPORT_MODES = ("skip", "update", "merge")
 
 
+class CompanyActivity(WorkspaceScoped, Base):
+    """When a company's deals were last active: the latest ``last_activity_at`` of its deals not deleted,
+    a row per company with one. Kept with the deals in the same transaction
+    (bot/services/company_activity.py), so the customers gone quiet are read from a range of companies
+    by when, not from every deal active lately taken away from every customer."""
+
+    __tablename__ = "company_activity"
+    __table_args__ = (Index("ix_company_activity_last", "workspace_id", "last_activity_at", "company_id"),)
+
+    workspace_id: Mapped[int] = mapped_column(
+        ForeignKey("workspaces.id", ondelete="CASCADE"), primary_key=True
+    )
+    company_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    last_activity_at: Mapped[datetime] = mapped_column()
+
+
 class ImportBatch(WorkspaceScoped, Base):
     """One import: the audit record of all it did (who, which file, how, what came of it) and the key
     its undo works by. The records it made carry its ``batch_id``; those it changed are in

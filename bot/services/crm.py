@@ -29,7 +29,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.services import funnel_rows, namewords, totals
+from bot.services import company_activity, funnel_rows, namewords, totals
 from bot.services.base import UNSET, Actor, Ref, ServiceBase
 from bot.services.companies import Companies
 from bot.services.contacts import Contacts
@@ -96,6 +96,7 @@ class CRM(ServiceBase):
         self.admins = frozenset(admins)
         totals.track(sessions)
         funnel_rows.track(sessions)
+        company_activity.track(sessions)
         namewords.track(sessions)
         # The services read the time through self.now, so a clock set on the CRM later (a test's, the
         # console's) is theirs too.

@@ -16,7 +16,7 @@ from rapidfuzz import fuzz
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from bot.services import customfields, fields, policy, rooms
+from bot.services import company_activity, customfields, fields, policy, rooms
 from bot.services.base import Actor, Edit, Op, Ref, Service, current_op, lock_row
 from bot.services.companies import find_company
 from bot.services.contacts import find_contact
@@ -168,6 +168,8 @@ def touch_deals(op: Op, deal_row: Deal | None, contact_row: Contact | None, now:
         op.session.execute(
             update(Deal).where(Deal.id.in_(ids)).values(last_activity_at=now, stale_alerted_at=None)
         )
+        # Set-based, past the session's flushes: the companies' last activity is kept here.
+        company_activity.refresh_deals(op.session.connection(), op.actor.workspace_id, ids)
 
 
 def _mark_closed(deal: Deal, stage: PipelineStage, actor: Actor, now: datetime) -> None:

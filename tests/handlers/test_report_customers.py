@@ -99,3 +99,22 @@ def test_customers_gone_quiet_for_n_days_from_crm(slack: SlackHTTP) -> None:
     assert listed == [c for _, c in quiet], shown
     default = text_of(slack.command("report customers"))
     assert "*No activity for 30 days: 3*" in default and "• Acme" not in default, default
+
+
+def test_revenue_in_the_workspace_currency_alone_to_the_cent(slack: SlackHTTP) -> None:
+    """With every win in dollars the period's revenue comes from the same pass as the counts: the same
+    sum, to the cent, as the deals add up to."""
+    slack.command("help")
+    ann = slack.crm.register_user("T1", ANN, name="Ann Rep", tz="UTC")
+    amounts = ["1234.56", "10.10", "0.35"]
+    for i, amount in enumerate(amounts):
+        _at(slack, datetime(2026, 3 + i, 2, 15, 0, tzinfo=UTC))
+        deal = slack.crm.create_deal(ann, f"Order {i}", company=f"Co {i % 2}", amount=amount).deal
+        slack.crm.update_deal(ann, deal.id, stage="won")
+    _at(slack, NOW)
+    c = slack.crm.customers(ann, date(2026, 1, 1), date(2026, 11, 18), None, 30)
+    assert c.revenue == {"USD": sum(Decimal(a) for a in amounts)}
+    assert (c.buyers, c.new, c.prior) == (2, 2, 0)
+    assert [line.lifetime for line in c.top] == [{"USD": Decimal("1234.91")}, {"USD": Decimal("10.10")}]
+    shown = text_of(slack.dm("report customers this year"))
+    assert "2 customers bought · $1,245.01* (2 new)" in shown, shown

@@ -724,3 +724,29 @@ def test_replayed_audit_column_comes_and_goes_with_every_event_kept(start: Start
     assert dump(engine, ["audit_events"], old) == before
     assert "replayed_by" not in columns_of(engine, ["audit_events"])["audit_events"]
     upgrade(engine, "head")
+
+
+def test_company_activity_is_filled_from_the_deals_already_there(start: Starts) -> None:
+    """Deals made before 0039: each company with one not deleted gets a row saying when its deals were
+    last active, as the services keep it from then on; down and up again, the same."""
+    from datetime import UTC, datetime
+
+    from bot.db import make_session_factory
+    from bot.services import CRM
+    from tests.services.test_company_activity import kept, recounted
+
+    engine = start.empty()
+    crm = CRM(make_session_factory(engine), clock=lambda: datetime(2026, 11, 2, 15, 0, tzinfo=UTC))
+    ann = crm.register_user("T1", "UANN", name="Ann", tz="UTC", role="admin")
+    crm.create_deal(ann, "Acme renewal", company="Acme", amount="100")
+    crm.clock = lambda: datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
+    crm.create_deal(ann, "Acme pilot", company="Acme", amount="5")
+    crm.create_deal(ann, "Globex order", company="Globex", amount="50")
+    crm.delete_record(ann, "deal", "Globex order")
+    crm.create_deal(ann, "No company", amount="1")
+    before = kept(crm, ann.workspace_id)
+    assert list(before.values()) == [datetime(2026, 11, 20, 9, 30, tzinfo=UTC)]
+    downgrade(engine, "0037")
+    upgrade(engine, "head")
+    crm = CRM(make_session_factory(engine))
+    assert kept(crm, ann.workspace_id) == before == recounted(crm, ann.workspace_id)

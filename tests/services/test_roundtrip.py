@@ -44,6 +44,7 @@ from models import (
     WebhookEndpoint,
     Workspace,
 )
+from tests.services.test_company_activity import kept, recounted
 from tests.services.test_funnel_rows import same as funnel_same
 from tests.support.feedback_rows import same
 
@@ -769,6 +770,8 @@ def test_the_history_comes_back_with_the_records(
     for kind, ref in HISTORIES:
         assert history_text(crm, ann2, kind, ref) == histories[ref], ref
     assert past(crm, ann2) == reports
+    # When each company's deals were last active is kept for what the zip brought (the customers report).
+    assert kept(crm, ann2.workspace_id) == recounted(crm, ann2.workspace_id) != {}
 
     with crm.sessions() as s:
         t1, t2 = (s.scalar(select(Workspace.id).where(Workspace.team_id == t)) for t in ("T1", "T2"))
@@ -826,6 +829,7 @@ def test_the_history_comes_back_with_the_records(
         assert rows == set(left.values())
     # Nor of what the funnel kept of them.
     assert set(funnel_same(crm, ann2)["deals"]) == set(left.values())
+    assert kept(crm, ann2.workspace_id) == recounted(crm, ann2.workspace_id)
     # The exporting workspace is as it was.
     assert {ref: history_text(crm, ann, kind, ref) for kind, ref in HISTORIES} == histories
     assert past(crm, ann) == reports
