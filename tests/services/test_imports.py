@@ -426,3 +426,51 @@ def test_two_columns_put_in_one_field_are_refused_before_anything_is_written(
         Importer(crm.sessions).run(ann, src, "contact", mapping={0: "name", 1: "email", 2: "email"})
     assert (refused.value.code, refused.value.data["value"]) == ("import.field_twice", "Email")
     assert rows(crm, Contact) == [] and rows(crm, ImportBatch) == []
+
+
+def test_tasks_and_notes_imported_again_are_matched_not_copied(crm: CRM, ann: Actor, tmp_path: Path) -> None:
+    imp = Importer(crm.sessions)
+    imp.run(ann, FIXTURES / "hubspot_contacts.csv", "contact")
+    imp.run(ann, FIXTURES / "hubspot_deals.csv", "deal", dates="mdy")
+    imp.run(ann, FIXTURES / "plain_tasks.csv", "task", report=tmp_path / "bad1.csv")
+    imp.run(ann, FIXTURES / "plain_notes.csv", "interaction")
+    again = imp.run(ann, FIXTURES / "plain_tasks.csv", "task", dry_run=True)
+    assert (again.new, again.matching) == (0, 2)
+    tasks = imp.run(ann, FIXTURES / "plain_tasks.csv", "task", report=tmp_path / "bad2.csv")
+    assert (tasks.created, tasks.skipped) == (0, 2)
+    notes = imp.run(ann, FIXTURES / "plain_notes.csv", "interaction")
+    assert (notes.created, notes.skipped) == (0, 2)
+    assert len(rows(crm, Task)) == 2 and len(rows(crm, Interaction)) == 2
+    # The same title and day about another record is another task.
+    other = tmp_path / "other.csv"
+    other.write_text("Subject,Due Date,Contact Name\nSend pricing,2025-05-02,Raj Patel\n", encoding="utf-8")
+    assert imp.run(ann, other, "task").created == 1
+    # An update takes the file's state onto the task it matches, and its undo takes it back.
+    done = tmp_path / "done.csv"
+    done.write_text(
+        "Subject,Due Date,Status,Contact Name,Related To\n"
+        "Send pricing,2025-05-02,Completed,jane@acme.com,Acme renewal\n",
+        encoding="utf-8",
+    )
+    updated = imp.run(ann, done, "task", mode="update")
+    assert (updated.created, updated.updated) == (0, 1)
+    jane = rows(crm, Contact, Contact.email == "jane@acme.com")[0]
+    (send,) = [t for t in rows(crm, Task, Task.title == "Send pricing") if t.contact_id == jane.id]
+    assert send.done_at is not None
+    imp.undo(ann, updated.batch_id)
+    (send,) = [t for t in rows(crm, Task, Task.title == "Send pricing") if t.contact_id == jane.id]
+    assert send.done_at is None
+    # A note merged fills only what it lacked; its undo takes that back.
+    linked = tmp_path / "linked.csv"
+    linked.write_text(
+        "Type,Description,Date,Contact,Slack Link\n"
+        "Meeting,Demo went well,2025-04-02,raj@globex.com,https://x.slack.com/archives/C1/p1\n",
+        encoding="utf-8",
+    )
+    merged = imp.run(ann, linked, "interaction", mode="merge")
+    assert (merged.created, merged.updated) == (0, 1)
+    assert [i.permalink for i in rows(crm, Interaction, Interaction.kind == "meeting")] == [
+        "https://x.slack.com/archives/C1/p1"
+    ]
+    imp.undo(ann, merged.batch_id)
+    assert [i.permalink for i in rows(crm, Interaction, Interaction.kind == "meeting")] == [None]

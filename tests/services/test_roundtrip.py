@@ -873,3 +873,55 @@ def test_records_already_here_keep_their_own_history(
             )
         )
         assert created is not None and created.after is not None and created.after["company_id"] == acme
+
+
+def test_an_export_imported_again_into_its_own_workspace_adds_nothing(
+    crm: CRM, cli_db: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    seed(crm)
+
+    def counts() -> tuple[int, ...]:
+        with crm.sessions() as s:
+            return tuple(
+                int(s.scalar(select(func.count(m.id))) or 0)
+                for m in (Company, Contact, Deal, Task, Interaction)
+            )
+
+    before = counts()
+    exported = cli_db / "first.zip"
+    assert main(["export", "--workspace", "T1", str(exported)]) == 0
+    capsys.readouterr()
+    assert main(["import", "--workspace", "T1", str(exported)]) == 0
+    said = capsys.readouterr().out
+    assert counts() == before, said
+    undo = said.split("undo every file of it: ")[1].split()
+    assert main([*undo[1:], "--workspace", "T1"]) == 0, undo
+    assert counts() == before
+
+
+def test_owners_named_by_email_are_found_by_their_slack_id_in_the_zip(
+    crm: CRM, cli_db: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    seed(crm)
+    exported = cli_db / "first.zip"
+    assert main(["export", "--workspace", "T1", str(exported)]) == 0
+    # T2 knows the same people, but Slack never told it Bob's email.
+    crm.ensure_workspace("T2", "Team T2")
+    for slack, name, tz, role, email in PEOPLE:
+        crm.register_user("T2", slack, name=name, tz=tz, role=role, email=None if slack == "UBOB" else email)
+    capsys.readouterr()
+    assert main(["import", "--workspace", "T2", str(exported)]) == 0
+    said = capsys.readouterr().out
+    assert "not a teammate" not in said and "1 person already here given the email" in said, said
+    with crm.sessions() as s:
+        t2 = s.scalar(select(Workspace.id).where(Workspace.team_id == "T2"))
+        bob = s.scalar(select(User).where(User.workspace_id == t2, User.slack_id == "UBOB"))
+        assert bob is not None and bob.email == "bob@team.example"
+        acme = s.scalar(select(Company).where(Company.workspace_id == t2, Company.name == "Acme Corp"))
+        assert acme is not None and acme.owner_id == bob.id
+    # The email came with the import's people, and goes with its undo.
+    undo = said.split("undo every file of it: ")[1].split()
+    assert main([*undo[1:], "--workspace", "T2"]) == 0, undo
+    with crm.sessions() as s:
+        bob = s.scalar(select(User).where(User.workspace_id == t2, User.slack_id == "UBOB"))
+        assert bob is not None and bob.email is None

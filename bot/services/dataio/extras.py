@@ -418,13 +418,22 @@ class Extras(Service):
 
     @staticmethod
     def _users(s: Session, actor: Actor, rows: dict[str, Any], done: Settled) -> None:
-        here = set(s.scalars(select(User.slack_id)))
-        added = kept = 0
+        people = {u.slack_id: u for u in s.scalars(select(User))}
+        here = set(people)
+        emails = {u.email.lower() for u in people.values() if u.email}
+        added = kept = filled = 0
         for n, row in enumerate(rows["users"], start=2):
             with _row(done, "users", n):
                 slack_id = _text(row, "Slack ID")
                 if not slack_id or slack_id in here:
                     kept += bool(slack_id)
+                    # A person here whose email Slack never gave: the file's, so that the records
+                    # naming them by it (Owner, Assignee…) find them. Audited with the people added.
+                    known, email = people.get(slack_id or ""), (_text(row, "Email") or "").lower()
+                    if known is not None and not known.email and "@" in email and email not in emails:
+                        known.email = email
+                        emails.add(email)
+                        filled += 1
                     continue
                 s.add(
                     User(
@@ -441,6 +450,9 @@ class Extras(Service):
                 added += 1
         s.flush()
         done.added["people"], done.kept["people"] = added, kept
+        if filled:
+            who = "1 person" if filled == 1 else f"{filled:,} people"
+            done.notes.append(f"{who} already here given the email the file has for them (none was known)")
 
     # ---- after the records -------------------------------------------------------------------------
 

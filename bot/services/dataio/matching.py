@@ -15,6 +15,7 @@ from sqlalchemy import (
     String,
     Table,
     and_,
+    case,
     cast,
     delete,
     exists,
@@ -22,6 +23,7 @@ from sqlalchemy import (
     insert,
     literal,
     literal_column,
+    or_,
     select,
     text,
     update,
@@ -34,6 +36,7 @@ from bot.services.dataio import ids
 from bot.services.dataio.staging import MODELS, index, stored_fields, table_of
 from bot.services.text import fold
 from models import Company, Contact, Deal, ImportChange, Target
+from models.base import UTCDateTime
 from models.entities import TARGET_SOURCES, TARGET_TYPES, optional_links
 
 # The records a row may name, the key of the one named, and where the named one is looked for.
@@ -276,6 +279,95 @@ class Steps:
         )
         self._repeats_pair(s.title_key, s.company_id)
 
+    def _match_task(self) -> None:
+        """A task is the one here of the same title, due day and time, assignee (when the file gives
+        one) and linked records (of each kind the file names)."""
+        self._index("title_key")
+        keys = ["title_key", "due_date", "due_at"]
+        if "assignee_id" in self.mapped:
+            keys.append("assignee_id")
+        self._match_linked(keys)
+
+    def _match_interaction(self) -> None:
+        """A call, meeting or note is the one here of the same time, kind, summary and linked records
+        (of each kind the file names)."""
+        self._index("occurred_at")
+        self._match_linked(["occurred_at", "kind", "summary"])
+
+    def _match_linked(self, keys: list[str]) -> None:
+        """Set ``match_id`` to the lowest id of the tasks or interactions here whose columns ``keys``
+        equal the staged row's (the first one exactly, the others NULL equal to NULL) and which are
+        about the same records: for each kind of record the file names, the one its row names, or
+        none when the cell is empty. One statement, as ``_lookup``; the file's own repeats are marked
+        by the same key."""
+        s = self.stage
+        t = self.table.c
+        tg_table = table_of(Target)
+        tg = tg_table.c
+        links = [k for k in TARGET_TYPES if k in self.mapped and f"{k}_id" in s.c]
+
+        def same(staged: Any, first: Any) -> list[Any]:
+            out = [t[keys[0]] == first]
+            out += [self._same_time(t[k], staged.c[k]) for k in keys[1:]]
+            for link in links:
+                mine = and_(tg.workspace_id == self.ws, tg[f"{self.type}_id"] == t.id)
+                named = staged.c[f"{link}_id"]
+                # Correlated by hand: the staged row is two queries up, where auto-correlation does
+                # not look (it made the staging table a FROM of its own here).
+                none = exists().where(mine, tg[f"{link}_id"].is_not(None)).correlate_except(tg_table)
+                this = exists().where(mine, tg[f"{link}_id"] == named).correlate_except(tg_table)
+                out.append(or_(and_(named.is_(None), ~none), this))
+            return out
+
+        present = s.c[keys[0]].is_not(None)
+        if self.conn.dialect.name == "sqlite":
+            # Statistics taken when the table was small (or empty) point SQLite at the index on the
+            # workspace alone: a read of all its rows for each staged one. Sampled afresh (a few
+            # hundred rows an index), they point it at the one on the first key.
+            limit = self.conn.exec_driver_sql("PRAGMA analysis_limit").scalar()
+            self.conn.exec_driver_sql("PRAGMA analysis_limit=400")
+            self.conn.exec_driver_sql(f"ANALYZE {self.table.name}")
+            self.conn.exec_driver_sql(f"PRAGMA analysis_limit={int(limit or 0)}")
+            # Through the table's index on its first key, row by row: SQLite's fast path (_lookup). A
+            # time is looked for in its other form by a second pass (see _same_time): one OR of the
+            # two made SQLite read the whole table for each row.
+            firsts = [s.c[keys[0]]]
+            if isinstance(t[keys[0]].type, UTCDateTime):
+                firsts.append(self._other_form(s.c[keys[0]]))
+            for n, first in enumerate(firsts):
+                lowest = select(func.min(t.id)).where(t.workspace_id == self.ws, *same(s, first))
+                unmatched = (s.c.match_id.is_(None),) if n else ()
+                self._set(s.c.match_id, lowest.scalar_subquery(), present, *unmatched)
+        else:
+            w = s.alias("wanted")
+            found = (
+                select(w.c.row_no.label("r"), func.min(t.id).label("i"))
+                .select_from(self.table.join(w, and_(*same(w, w.c[keys[0]]))))
+                .where(t.workspace_id == self.ws)
+                .group_by(w.c.row_no)
+                .subquery()
+            )
+            self.conn.execute(update(s).where(found.c.r == s.c.row_no).values(match_id=found.c.i))
+        self._mark_later(*(s.c[k] for k in keys), *(s.c[f"{link}_id"] for link in links))
+
+    def _same_time(self, col: Any, staged: Any) -> Any:
+        """``col`` equal to ``staged``, NULL to NULL. SQLite keeps times as text, written
+        "… 11:00:00.000000" by the bot and "… 11:00:00" by an import: a time with no fraction of a
+        second is looked for in both forms."""
+        if self.conn.dialect.name != "sqlite" or not isinstance(col.type, UTCDateTime):
+            return col.is_not_distinct_from(staged)
+        return or_(and_(col.is_(None), staged.is_(None)), col == staged, col == self._other_form(staged))
+
+    @staticmethod
+    def _other_form(staged: Any) -> Any:
+        """On SQLite, a time's text in the other of its two forms (see _same_time)."""
+        text_of = cast(staged, String)
+        return case(
+            (func.length(text_of) == 19, text_of + ".000000"),
+            (text_of.like("%.000000"), func.substr(text_of, 1, 19)),
+            else_=text_of,
+        )
+
     def _repeats(self, key: Any, *where: Any) -> None:
         """Rows repeating an earlier row of the file by ``key`` are marked, once the first is kept."""
         self._mark_later(key, where=where)
@@ -418,8 +510,12 @@ class Steps:
             "company": "company_id",
             "contact": "contact_id",
             "stage_id": "closed_at",
+            # A task's Status column says whether it is done.
+            "status": "done_at",
         }
-        fields += [d for f, d in derived.items() if f in self.mapped and d in t and d in s]
+        fields += [
+            d for f, d in derived.items() if f in self.mapped and d in t and d in s and d not in fields
+        ]
         if "custom" in s and "custom" in t:
             fields.append("custom")
         if "closed_at" in fields:
@@ -489,7 +585,12 @@ class Undo:
         t = table.c
         ic = table_of(ImportChange).c
         mine = and_(ic.batch_id == self.batch.batch_id, ic.record_id == t.id, t.workspace_id == self.ws)
-        untouched = t.updated_at <= literal(self.batch.finished_at, t.updated_at.type)
+        # An interaction keeps no time of its last change: what the import set on it goes back.
+        untouched = (
+            t.updated_at <= literal(self.batch.finished_at, t.updated_at.type)
+            if "updated_at" in t
+            else literal(True)
+        )
         values = {f: self._before(ic.before, f, t[f]) for f in fields}
         changed = exists().where(ic.batch_id == self.batch.batch_id, ic.record_id == t.id)
         restored = self._count(table, changed, untouched, t.workspace_id == self.ws)
