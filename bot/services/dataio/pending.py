@@ -60,7 +60,9 @@ class Pending:
         return {int(k): v for k, v in self.mapping.items()}
 
     def save(self) -> None:
-        tmp = folder() / f"{self.id}.json.tmp"
+        # A name of its own for each save: two threads saving one import at once (its progress and a
+        # button pressed) each replace the file whole; a shared name was moved away under the second.
+        tmp = folder() / f"{self.id}.{uuid.uuid4().hex}.json.tmp"
         tmp.write_text(json.dumps(asdict(self)), encoding="utf-8")
         tmp.replace(folder() / f"{self.id}.json")
 
