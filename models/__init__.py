@@ -8,6 +8,7 @@ from models.entities import (
     Contact,
     CustomField,
     Deal,
+    DealForecastMark,
     DealFunnel,
     DealStageChange,
     DealStay,
@@ -42,6 +43,7 @@ from models.scheduling import (
 __all__ = [
     "AuditEvent",
     "DealStageChange",
+    "DealForecastMark",
     "DealFunnel",
     "DealStay",
     "FunnelTotal",

@@ -754,6 +754,8 @@ class DealStageChange(WorkspaceScoped, Base):
         # A deal's rows in order (the one a new row follows; what an undo gives back its end).
         Index("ix_deal_stage_changes_deal", "deal_id", "id"),
         Index("ix_deal_stage_changes_op", "op_id"),
+        # The deals whose state changed in a few hours (the look back's reader in another zone than UTC).
+        Index("ix_deal_stage_changes_valid", "workspace_id", "valid_from", "deal_id"),
         tenant_key("deal_stage_changes", "actor_id", "users"),
     )
 
@@ -843,6 +845,46 @@ class DealStay(WorkspaceScoped, Base):
     from_stage_id: Mapped[int] = mapped_column(Integer)
     days: Mapped[float] = mapped_column(Float)
     whole_days: Mapped[int] = mapped_column(Integer)
+
+
+class DealForecastMark(WorkspaceScoped, Base):
+    """A deal as the forecast's look back finds it at the start of a period: what it stood at (stage,
+    amount, currency, expected close date) at 00:00 UTC of ``since_day``, a row when it was open then and
+    expected to close within the longest period that day begins (a year from 1 January, a quarter from
+    its first day, a month from the 1st, a week from a Monday); with its owner, pipeline and, when it
+    is won, its close now. Recomputed with the deal's funnel rows (bot/services/forecast_marks.py), so
+    last period's forecast reads a period's rows instead of every stage change of its deals."""
+
+    __tablename__ = "deal_forecast_marks"
+    __table_args__ = (
+        Index(
+            "ix_deal_forecast_marks_read",
+            "workspace_id",
+            "since_day",
+            "close_date",
+            "owner_key",
+            "pipeline_id",
+            "stage_id",
+            "currency",
+            "amount",
+            "won_at",
+        ),
+    )
+
+    workspace_id: Mapped[int] = mapped_column(
+        ForeignKey("workspaces.id", ondelete="CASCADE"), primary_key=True
+    )
+    since_day: Mapped[date] = mapped_column(Date, primary_key=True)
+    deal_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    close_date: Mapped[date] = mapped_column(Date)
+    # The owner's user id now, or 0 for deals without one; the pipeline of the stage it is in now.
+    owner_key: Mapped[int] = mapped_column(Integer)
+    pipeline_id: Mapped[int] = mapped_column(Integer)
+    stage_id: Mapped[int] = mapped_column(Integer)
+    currency: Mapped[str] = mapped_column(String(3))
+    amount: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
+    # When it was won, while it is (its close); none otherwise.
+    won_at: Mapped[datetime | None] = mapped_column()
 
 
 class FunnelTotal(WorkspaceScoped, Base):

@@ -12,19 +12,21 @@ Amounts stay per currency.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
-from bot.services import policy
+from bot.services import forecast_marks, policy
 from bot.services.base import Actor
 from bot.services.reports import bounds, in_pipeline, previous
 from bot.services.stages import stage_label, workspace_stages
 from bot.services.views import Amounts, add_amounts
-from models import Deal, DealStageChange, Pipeline, PipelineStage, User
+from models import Deal, DealForecastMark, DealStageChange, Pipeline, PipelineStage, User
 from models.entities import FORECAST_CATEGORIES
 
 
@@ -178,32 +180,101 @@ def forecast(
     )
 
 
-def _first(item: tuple[tuple[int, str, int | None], Slice]) -> int:
-    return item[0][0]
-
-
 def _hindsight(
     s: Session, actor: Actor, start: date, end: date, owner: User | None, pipeline: Pipeline | None = None
 ) -> Hindsight:
     since, until = bounds(actor, start, end)
     stages = {st.id: st for st in s.scalars(select(PipelineStage))}
-    chosen = select(Deal.id).where(
-        Deal.created_at < since, or_(Deal.closed_at.is_(None), Deal.closed_at >= since)
-    )
     won_q = (
         select(Deal.id)
         .join(PipelineStage, Deal.stage_id == PipelineStage.id)
         .where(PipelineStage.is_won.is_(True), Deal.closed_at >= since, Deal.closed_at < until)
     )
     if owner is not None:
-        chosen = chosen.where(Deal.owner_id == owner.id)
         won_q = won_q.where(Deal.owner_id == owner.id)
-    chosen, won_q = in_pipeline(chosen, pipeline), in_pipeline(won_q, pipeline)
+    won_q = in_pipeline(won_q, pipeline)
     won = Slice()
     for currency, n, amount in s.execute(
         won_q.with_only_columns(Deal.currency, func.count(), func.sum(Deal.amount)).group_by(Deal.currency)
     ):
         won = won.plus(int(n), currency, Decimal(amount or 0), 100)
+    counts = (
+        _kept(s, actor, start, end, owner, pipeline, stages)
+        if forecast_marks.covers(start, end)
+        else _from_history(s, actor, start, end, owner, pipeline, stages, None)
+    )
+    forecast, forecast_won = Slice(), 0
+    for (stage_id, currency), (n, amount, n_won) in sorted(counts.items()):
+        if n:
+            forecast = forecast.plus(n, currency, amount, stages[stage_id].probability)
+            forecast_won += n_won
+    return Hindsight(start, end, forecast, won, forecast_won)
+
+
+Counts = dict[tuple[int, str], tuple[int, Decimal, int]]
+
+
+def _add(into: Counts, rows: Iterable[Any], sign: int = 1) -> Counts:
+    for stage_id, currency, n, amount, n_won in rows:
+        was = into.get((int(stage_id), currency), (0, Decimal(0), 0))
+        into[(int(stage_id), currency)] = (
+            was[0] + sign * int(n),
+            was[1] + sign * Decimal(amount or 0),
+            was[2] + sign * int(n_won or 0),
+        )
+    return into
+
+
+def _kept(
+    s: Session,
+    actor: Actor,
+    start: date,
+    end: date,
+    owner: User | None,
+    pipeline: Pipeline | None,
+    stages: dict[int, PipelineStage],
+) -> Counts:
+    """The look back from the deals' kept rows (bot/services/forecast_marks.py), at 00:00 UTC of the
+    period's first day; for a reader whose day begins at another instant, the deals that changed in
+    between are taken out and read from their history at the reader's instant."""
+    since, until = bounds(actor, start, end)
+    ws = actor.workspace_id
+    owner_id = owner.id if owner is not None else None
+    pipeline_id = pipeline.id if pipeline is not None else None
+    q = forecast_marks.counted(ws, start, end, since, until, owner_id, pipeline_id)
+    counts = _add({}, s.execute(q))
+    marked = forecast_marks.midnight(start)
+    if marked == since:
+        return counts
+    lo, hi = min(marked, since), max(marked, since)
+    changed = sorted({i for part in forecast_marks.changed_between(ws, lo, hi) for i in s.scalars(part)})
+    for first in range(0, len(changed), 500):
+        ids = changed[first : first + 500]
+        _add(counts, s.execute(q.where(DealForecastMark.deal_id.in_(ids))), -1)
+        exact = _from_history(s, actor, start, end, owner, pipeline, stages, ids)
+        _add(counts, [(k[0], k[1], *v) for k, v in exact.items()])
+    return counts
+
+
+def _from_history(
+    s: Session,
+    actor: Actor,
+    start: date,
+    end: date,
+    owner: User | None,
+    pipeline: Pipeline | None,
+    stages: dict[int, PipelineStage],
+    ids: list[int] | None,
+) -> Counts:
+    """The look back read from the stage history: every deal's (or these deals') row valid as the
+    period began, expected to close in it."""
+    since, until = bounds(actor, start, end)
+    chosen = select(Deal.id).where(
+        Deal.created_at < since, or_(Deal.closed_at.is_(None), Deal.closed_at >= since)
+    )
+    if owner is not None:
+        chosen = chosen.where(Deal.owner_id == owner.id)
+    chosen = in_pipeline(chosen, pipeline)
     # Each deal's state at the start of the period, from its stage history
     # (bot/services/stage_history.py): the row that began before it and ended, if at all, after it;
     # found by its expected close date in the period.
@@ -230,13 +301,12 @@ def _hindsight(
         )
         .group_by(H.stage_id, H.currency)
     )
-    if s.get_bind().dialect.name == "postgresql":
+    if ids is not None:
+        # A few deals: by their ids (ix_deal_stage_changes_deal), not the period's every row.
+        q = q.where(H.deal_id.in_(ids))
+    elif s.get_bind().dialect.name == "postgresql":
         # The look back reads every stage history row expected to close in the period and hashes most
         # deals: compiling it (JIT) costs a tenth of its time, and the hash spills to disk in 8 batches
         # at the default 4 MB. For this transaction only.
         s.execute(select(func.set_config("jit", "off", True), func.set_config("work_mem", "64MB", True)))
-    forecast, forecast_won = Slice(), 0
-    for stage_id, currency, n, amount, n_won in s.execute(q):
-        forecast = forecast.plus(int(n), currency, Decimal(amount or 0), stages[int(stage_id)].probability)
-        forecast_won += int(n_won or 0)
-    return Hindsight(start, end, forecast, won, forecast_won)
+    return _add({}, s.execute(q))

