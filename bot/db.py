@@ -6,8 +6,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, date, datetime, time, tzinfo
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
@@ -67,6 +70,20 @@ def ping(engine: Engine) -> None:
         pass
 
 
+@lru_cache(maxsize=65536)
+def midnight_utc(day: str | None, zone: str | None) -> str | None:
+    """00:00 of a day in a zone, as SQLite keeps instants (UTC text); as Python places a midnight that a
+    clock change skips (bot/services/reports.py's ``bounds``)."""
+    if day is None:
+        return None
+    try:
+        tz: tzinfo = ZoneInfo(zone or "UTC")
+    except (ValueError, ZoneInfoNotFoundError):
+        tz = UTC
+    at = datetime.combine(date.fromisoformat(str(day)[:10]), time(0), tz).astimezone(UTC)
+    return at.strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
 def make_engine(url: str, **kwargs: Any) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
@@ -92,6 +109,8 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             cur.execute("PRAGMA busy_timeout=30000")
             cur.execute("PRAGMA synchronous=NORMAL")
             cur.close()
+            # SQLite knows no zones: the forecast's kept rows (bot/services/forecast_marks.py) ask it.
+            dbapi_conn.create_function("crm_midnight", 2, midnight_utc, deterministic=True)
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(conn: Any) -> None:

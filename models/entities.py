@@ -754,8 +754,6 @@ class DealStageChange(WorkspaceScoped, Base):
         # A deal's rows in order (the one a new row follows; what an undo gives back its end).
         Index("ix_deal_stage_changes_deal", "deal_id", "id"),
         Index("ix_deal_stage_changes_op", "op_id"),
-        # The deals whose state changed in a few hours (the look back's reader in another zone than UTC).
-        Index("ix_deal_stage_changes_valid", "workspace_id", "valid_from", "deal_id"),
         tenant_key("deal_stage_changes", "actor_id", "users"),
     )
 
@@ -849,7 +847,8 @@ class DealStay(WorkspaceScoped, Base):
 
 class DealForecastMark(WorkspaceScoped, Base):
     """A deal as the forecast's look back finds it at the start of a period: what it stood at (stage,
-    amount, currency, expected close date) at 00:00 UTC of ``since_day``, a row when it was open then and
+    amount, currency, expected close date) at 00:00 of ``since_day`` in the team's zone (the workspace's),
+    a row when it was open then and
     expected to close within the longest period that day begins (a year from 1 January, a quarter from
     its first day, a month from the 1st, a week from a Monday); with its owner, pipeline and, when it
     is won, its close now. Recomputed with the deal's funnel rows (bot/services/forecast_marks.py), so

@@ -4,24 +4,27 @@ Last period's forecast is what its deals stood at as it began (bot/services/fore
 stage history row valid at that instant, expected to close in the period. Read from the history, that
 is every row of the period's deals (over a million at a million deals). So each deal keeps a row
 (``deal_forecast_marks``) per day a period can begin on where it counts: a Monday, the 1st of a month,
-of a quarter, 1 January; at 00:00 UTC of that day, open then and expected to close within the longest
-period that day begins (the week, month, quarter or year). The rows carry the deal's owner and pipeline
-now, and its close while it is won, for what the look back filters and counts by.
+of a quarter, 1 January; at 00:00 of that day in the team's zone (the workspace's), open then and
+expected to close within the longest period that day begins (the week, month, quarter or year). The
+rows carry the deal's owner and pipeline now, and its close while it is won, for what the look back
+filters and counts by.
+
+The period begins for the team as a whole at its midnight, whoever reads it: two managers in two zones
+see one forecast as it began (what each counts as won in the period follows their own zone, as every
+report's does).
 
 The rows are recomputed from the deal and its history with its funnel rows (bot/services/funnel_rows.py
-calls :func:`refresh` and :func:`rebuild`), so every write path that keeps those keeps these.
-
-A reader whose day begins at another instant than 00:00 UTC reads the same rows, corrected by the deals
-whose state changed between the two instants (a few hours' worth): their rows are taken out and their
-state at the reader's instant read from the history. A period that begins on another day, or runs past
-the longest period its first day begins, is read from the history as before.
+calls :func:`refresh` and :func:`rebuild`), so every write path that keeps those keeps these. A period
+that begins on another day, or runs past the longest period its first day begins, is read from the
+history.
 """
 
 from __future__ import annotations
 
 import calendar
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any, cast
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import (
     TIMESTAMP,
@@ -43,12 +46,13 @@ from sqlalchemy import (
 from sqlalchemy import cast as sql_cast
 from sqlalchemy.engine import Connection
 
-from models import Deal, DealForecastMark, DealStageChange, PipelineStage
+from models import Deal, DealForecastMark, DealStageChange, PipelineStage, Workspace
 
 _D = cast(Table, Deal.__table__)
 _H = cast(Table, DealStageChange.__table__)
 _M = cast(Table, DealForecastMark.__table__)
 _P = cast(Table, PipelineStage.__table__)
+_W = cast(Table, Workspace.__table__)
 
 KINDS = ("week", "month", "quarter", "year")
 _COLUMNS = [
@@ -83,8 +87,13 @@ def covers(start: date, end: date) -> bool:
     return last is not None and end <= last
 
 
-def midnight(day: date) -> datetime:
-    return datetime.combine(day, time(0), UTC)
+def team_midnight(zone: str, day: date) -> datetime:
+    """When a period beginning on ``day`` begins for a team in ``zone``."""
+    try:
+        tz: tzinfo = ZoneInfo(zone)
+    except (ValueError, ZoneInfoNotFoundError):
+        tz = UTC
+    return datetime.combine(day, time(0), tz)
 
 
 def _start_of(dialect: str, kind: str, day: Any) -> ColumnElement[Any]:
@@ -101,12 +110,12 @@ def _start_of(dialect: str, kind: str, day: Any) -> ColumnElement[Any]:
     return func.date(day, "start of month", func.printf("-%d months", back), type_=Date)
 
 
-def _instant(dialect: str, day: Any) -> ColumnElement[Any]:
-    """00:00 UTC of a date, comparable with the instant columns as each database stores them."""
+def _instant(dialect: str, day: Any, zone: Any) -> ColumnElement[Any]:
+    """00:00 of a date in a zone, comparable with the instant columns as each database stores them."""
     if dialect == "postgresql":
-        return func.timezone("UTC", sql_cast(day, TIMESTAMP))
-    # SQLite keeps instants as text in UTC: 'YYYY-MM-DD HH:MM:SS.ffffff'.
-    return func.date(day).concat(" 00:00:00.000000")
+        return func.timezone(zone, sql_cast(day, TIMESTAMP))
+    # SQLite keeps instants as text in UTC; it knows no zones (bot/db.py gives it this function).
+    return func.crm_midnight(day, zone)
 
 
 def _select(dialect: str, workspace_id: int, among: Any) -> Select[Any]:
@@ -114,10 +123,11 @@ def _select(dialect: str, workspace_id: int, among: Any) -> Select[Any]:
     d, h = _D.c, _H.c
     now_stage = _P.alias("now_stage")
     then_stage = _P.alias("then_stage")
+    w = _W
     parts = []
     for kind in KINDS:
         day = _start_of(dialect, kind, h.close_date)
-        at = _instant(dialect, day)
+        at = _instant(dialect, day, w.c.default_tz)
         parts.append(
             select(
                 d.workspace_id,
@@ -135,6 +145,7 @@ def _select(dialect: str, workspace_id: int, among: Any) -> Select[Any]:
             # reads them.
             .select_from(
                 _H.join(_D, d.id == h.deal_id)
+                .join(w, w.c.id == d.workspace_id)
                 .join(now_stage, now_stage.c.id == d.stage_id)
                 .join(then_stage, then_stage.c.id == h.stage_id)
             )
@@ -167,17 +178,6 @@ def rebuild(conn: Connection, workspace_id: int) -> None:
     every = select(_D.c.id).where(_D.c.workspace_id == workspace_id)
     rows = _select(conn.dialect.name, workspace_id, every).subquery()
     conn.execute(insert(_M).from_select(_COLUMNS, select(*rows.c)))
-
-
-def changed_between(workspace_id: int, lo: datetime, hi: datetime) -> list[Select[Any]]:
-    """Queries of the deals whose state may differ between two instants: a history row began, or the
-    deal was made or closed, in between."""
-    h, d = _H.c, _D.c
-    return [
-        select(h.deal_id).where(h.workspace_id == workspace_id, h.valid_from >= lo, h.valid_from < hi),
-        select(d.id).where(d.workspace_id == workspace_id, d.created_at >= lo, d.created_at < hi),
-        select(d.id).where(d.workspace_id == workspace_id, d.closed_at >= lo, d.closed_at < hi),
-    ]
 
 
 def counted(

@@ -3,10 +3,10 @@ it is and weighted by its stage's probability of winning, per stage, per month (
 longer period), per forecast category (pipeline, best case, commit, set by each deal's owner); and, for
 the period before, what was forecast as it began against what was actually won in it.
 
-What was forecast then is read back from the deals' stage history (``deal_stage_changes``): each deal's
-stage, amount, currency and expected close date as they stood at the start of that period (what was
-undone since taken out with its undo).
-Amounts stay per currency.
+What was forecast then is each deal's stage, amount, currency and expected close date as they stood when
+that period began for the team (00:00 in the workspace's zone; what was undone since taken out with its
+undo): read from each deal's kept rows (bot/services/forecast_marks.py) for the periods they are kept
+for, else from the stage history (``deal_stage_changes``). Amounts stay per currency.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from bot.services.base import Actor
 from bot.services.reports import bounds, in_pipeline, previous
 from bot.services.stages import stage_label, workspace_stages
 from bot.services.views import Amounts, add_amounts
-from models import Deal, DealForecastMark, DealStageChange, Pipeline, PipelineStage, User
+from models import Deal, DealStageChange, Pipeline, PipelineStage, User, Workspace
 from models.entities import FORECAST_CATEGORIES
 
 
@@ -199,9 +199,9 @@ def _hindsight(
     ):
         won = won.plus(int(n), currency, Decimal(amount or 0), 100)
     counts = (
-        _kept(s, actor, start, end, owner, pipeline, stages)
+        _kept(s, actor, start, end, owner, pipeline)
         if forecast_marks.covers(start, end)
-        else _from_history(s, actor, start, end, owner, pipeline, stages, None)
+        else _from_history(s, actor, start, end, owner, pipeline, stages)
     )
     forecast, forecast_won = Slice(), 0
     for (stage_id, currency), (n, amount, n_won) in sorted(counts.items()):
@@ -212,6 +212,10 @@ def _hindsight(
 
 
 Counts = dict[tuple[int, str], tuple[int, Decimal, int]]
+
+
+def team_zone(s: Session, actor: Actor) -> str:
+    return s.scalar(select(Workspace.default_tz).where(Workspace.id == actor.workspace_id)) or "UTC"
 
 
 def _add(into: Counts, rows: Iterable[Any], sign: int = 1) -> Counts:
@@ -226,34 +230,20 @@ def _add(into: Counts, rows: Iterable[Any], sign: int = 1) -> Counts:
 
 
 def _kept(
-    s: Session,
-    actor: Actor,
-    start: date,
-    end: date,
-    owner: User | None,
-    pipeline: Pipeline | None,
-    stages: dict[int, PipelineStage],
+    s: Session, actor: Actor, start: date, end: date, owner: User | None, pipeline: Pipeline | None
 ) -> Counts:
-    """The look back from the deals' kept rows (bot/services/forecast_marks.py), at 00:00 UTC of the
-    period's first day; for a reader whose day begins at another instant, the deals that changed in
-    between are taken out and read from their history at the reader's instant."""
+    """The look back from the deals' kept rows (bot/services/forecast_marks.py)."""
     since, until = bounds(actor, start, end)
-    ws = actor.workspace_id
-    owner_id = owner.id if owner is not None else None
-    pipeline_id = pipeline.id if pipeline is not None else None
-    q = forecast_marks.counted(ws, start, end, since, until, owner_id, pipeline_id)
-    counts = _add({}, s.execute(q))
-    marked = forecast_marks.midnight(start)
-    if marked == since:
-        return counts
-    lo, hi = min(marked, since), max(marked, since)
-    changed = sorted({i for part in forecast_marks.changed_between(ws, lo, hi) for i in s.scalars(part)})
-    for first in range(0, len(changed), 500):
-        ids = changed[first : first + 500]
-        _add(counts, s.execute(q.where(DealForecastMark.deal_id.in_(ids))), -1)
-        exact = _from_history(s, actor, start, end, owner, pipeline, stages, ids)
-        _add(counts, [(k[0], k[1], *v) for k, v in exact.items()])
-    return counts
+    q = forecast_marks.counted(
+        actor.workspace_id,
+        start,
+        end,
+        since,
+        until,
+        owner.id if owner is not None else None,
+        pipeline.id if pipeline is not None else None,
+    )
+    return _add({}, s.execute(q))
 
 
 def _from_history(
@@ -264,13 +254,14 @@ def _from_history(
     owner: User | None,
     pipeline: Pipeline | None,
     stages: dict[int, PipelineStage],
-    ids: list[int] | None,
 ) -> Counts:
-    """The look back read from the stage history: every deal's (or these deals') row valid as the
-    period began, expected to close in it."""
+    """The look back read from the stage history: every deal's row valid as the period began for the
+    team (at its midnight: bot/services/forecast_marks.py), expected to close in it; those won since
+    counted in the reader's period."""
     since, until = bounds(actor, start, end)
+    began = forecast_marks.team_midnight(team_zone(s, actor), start)
     chosen = select(Deal.id).where(
-        Deal.created_at < since, or_(Deal.closed_at.is_(None), Deal.closed_at >= since)
+        Deal.created_at < began, or_(Deal.closed_at.is_(None), Deal.closed_at >= began)
     )
     if owner is not None:
         chosen = chosen.where(Deal.owner_id == owner.id)
@@ -295,16 +286,13 @@ def _from_history(
         .where(
             H.close_date >= start,
             H.close_date <= end,
-            H.valid_from < since,
-            or_(H.valid_until.is_(None), H.valid_until >= since),
+            H.valid_from < began,
+            or_(H.valid_until.is_(None), H.valid_until >= began),
             H.stage_id.in_(open_ids),
         )
         .group_by(H.stage_id, H.currency)
     )
-    if ids is not None:
-        # A few deals: by their ids (ix_deal_stage_changes_deal), not the period's every row.
-        q = q.where(H.deal_id.in_(ids))
-    elif s.get_bind().dialect.name == "postgresql":
+    if s.get_bind().dialect.name == "postgresql":
         # The look back reads every stage history row expected to close in the period and hashes most
         # deals: compiling it (JIT) costs a tenth of its time, and the hash spills to disk in 8 batches
         # at the default 4 MB. For this transaction only.

@@ -77,8 +77,8 @@ def looks_back_alike(crm: CRM, actor: Actor, start: date, end: date, owner: Acto
         with crm.deals.read(reader) as s:
             stages = {st.id: st for st in s.scalars(select(PipelineStage))}
             who = s.get(User, owner.user_id) if owner is not None else None
-            from_rows = {k: v for k, v in _kept(s, reader, start, end, who, None, stages).items() if v[0]}
-            from_history = _from_history(s, reader, start, end, who, None, stages, None)
+            from_rows = {k: v for k, v in _kept(s, reader, start, end, who, None).items() if v[0]}
+            from_history = _from_history(s, reader, start, end, who, None, stages)
         assert from_rows == from_history, tz
         out = out or from_history
     return out
@@ -155,14 +155,16 @@ def _stage_ids(crm: CRM, actor: Actor) -> dict[int, str]:
         return {st.id: st.key for st in s.scalars(select(PipelineStage))}
 
 
-def test_a_reader_in_another_zone_sees_what_stood_at_their_own_midnight(
-    crm: CRM, clock: ManualClock, ann: Actor
-) -> None:
-    """The rows are at 00:00 UTC; New York's quarter began four hours later, Tokyo's nine hours earlier."""
+def test_the_period_begins_at_the_teams_midnight_for_every_reader(clock: ManualClock, crm: CRM) -> None:
+    """A team in New York: its quarter began at 04:00 UTC, for a reader in Tokyo too; what each counts
+    as won in the quarter follows their own zone."""
+    crm.ensure_workspace("TNY", "NY team", default_tz="America/New_York")
+    ann = crm.register_user("TNY", "UANN", name="Ann", tz="America/New_York")
     clock.set(datetime(2026, 9, 20, 15, 0, tzinfo=UTC))
     moved = crm.create_deal(ann, "Moved at two", amount="1000", close_date="2026-11-01").deal
     won = crm.create_deal(ann, "Won at three", amount="2000", close_date="2026-11-01").deal
-    assert moved and won
+    late = crm.create_deal(ann, "Won late", amount="500", close_date="2026-12-31").deal
+    assert moved and won and late
     clock.set(datetime(2026, 9, 30, 20, 0, tzinfo=UTC))
     crm.create_deal(ann, "Made at eight", amount="4000", close_date="2026-11-01")
     clock.set(datetime(2026, 10, 1, 1, 0, tzinfo=UTC))
@@ -171,20 +173,27 @@ def test_a_reader_in_another_zone_sees_what_stood_at_their_own_midnight(
     crm.update_deal(ann, moved.id, stage="negotiation")
     clock.set(datetime(2026, 10, 1, 3, 0, tzinfo=UTC))
     crm.update_deal(ann, won.id, stage="won")
-    clock.set(datetime(2026, 11, 18, 15, 0, tzinfo=UTC))
+    clock.set(datetime(2026, 12, 31, 23, 0, tzinfo=UTC))  # 18:00 in New York, 08:00 on 1 January in Tokyo
+    crm.update_deal(ann, late.id, stage="won")
+    clock.set(datetime(2027, 1, 2, 15, 0, tzinfo=UTC))
+    same(crm, ann)
 
-    def seen(tz: str) -> tuple[int, dict[str, Decimal], dict[str, Decimal], int]:
+    def seen(tz: str) -> tuple[int, dict[str, Decimal], dict[str, Decimal], int, int]:
         h = crm.forecast(replace(ann, tz=tz), date(2027, 1, 1), date(2027, 3, 31)).hindsight
         assert h is not None and (h.start, h.end) == (date(2026, 10, 1), date(2026, 12, 31))
-        return h.forecast.deals, h.forecast.amounts, h.forecast.weighted, h.forecast_won
+        return h.forecast.deals, h.forecast.amounts, h.forecast.weighted, h.forecast_won, h.won.deals
 
-    # UTC: Moved and Won in lead (Won won in the quarter), Made at eight.
-    assert seen("UTC") == (3, {"USD": Decimal("7000")}, {"USD": Decimal("700")}, 1)
-    # New York (00:00 = 04:00 UTC): Moved in negotiation, Won closed already, both late deals made.
-    assert seen("America/New_York") == (3, {"USD": Decimal("13000")}, {"USD": Decimal("2000")}, 0)
-    # Tokyo (00:00 = 15:00 UTC the day before): Made at eight not made yet.
-    assert seen("Asia/Tokyo") == (2, {"USD": Decimal("3000")}, {"USD": Decimal("300")}, 1)
+    # At 04:00 UTC: Moved in negotiation (80 %), Won at three closed already, Made at eight, Made at one
+    # and Won late in lead (10 %).
+    forecast = (4, {"USD": Decimal("13500")}, {"USD": Decimal("2050")})
+    # New York: Won late won in the quarter, Won at three before it began.
+    assert seen("America/New_York") == (*forecast, 1, 1)
+    # UTC: both won in its quarter.
+    assert seen("UTC") == (*forecast, 1, 2)
+    # Tokyo: Won at three in its quarter, Won late on 1 January, after it.
+    assert seen("Asia/Tokyo") == (*forecast, 0, 1)
     looks_back_alike(crm, ann, date(2026, 10, 1), date(2026, 12, 31))
+    looks_back_alike(crm, ann, date(2026, 12, 28), date(2027, 1, 3))  # a week across the year's end
 
 
 def test_a_period_no_rows_are_kept_for_is_read_from_the_history(crm: CRM, ann: Actor) -> None:

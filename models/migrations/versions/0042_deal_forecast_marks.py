@@ -1,8 +1,7 @@
-"""deal forecast marks: each deal as it stood at 00:00 UTC of the days a period begins on (a Monday, the
-1st of a month, of a quarter, 1 January), when it was open then and expected to close within the
-longest period that day begins; so last period's forecast reads a period's rows instead of every stage
-change of its deals. With an index of the stage history by when each state began (a reader in another
-zone: the deals that changed in a few hours).
+"""deal forecast marks: each deal as it stood at 00:00 in the team's zone of the days a period begins on
+(a Monday, the 1st of a month, of a quarter, 1 January), when it was open then and expected to close
+within the longest period that day begins; so last period's forecast reads a period's rows instead of
+every stage change of its deals
 
 Revision ID: 0042
 Revises: 0039
@@ -10,6 +9,8 @@ Create Date: 2026-12-06 23:10:00.000000
 """
 
 from collections.abc import Sequence
+from datetime import UTC, date, datetime, time, tzinfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import sqlalchemy as sa
 from alembic import op
@@ -37,9 +38,10 @@ def _day(dialect: str, kind: str) -> str:
 
 
 def _at(dialect: str, day: str) -> str:
+    """00:00 of that day in the workspace's zone (SQLite asks bot/db.py's crm_midnight)."""
     if dialect == "postgresql":
-        return f"timezone('UTC', CAST({day} AS timestamp))"
-    return f"(date({day}) || ' 00:00:00.000000')"
+        return f"timezone(w.default_tz, CAST({day} AS timestamp))"
+    return f"crm_midnight({day}, w.default_tz)"
 
 
 def _backfill(dialect: str) -> None:
@@ -50,7 +52,7 @@ def _backfill(dialect: str) -> None:
         parts.append(
             f"SELECT d.workspace_id, {day}, d.id, h.close_date, COALESCE(d.owner_id, 0), ns.pipeline_id, "
             "h.stage_id, h.currency, h.amount, CASE WHEN ns.is_won THEN d.closed_at END "
-            "FROM deal_stage_changes h JOIN deals d ON d.id = h.deal_id "
+            "FROM deal_stage_changes h JOIN deals d ON d.id = h.deal_id JOIN workspaces w ON w.id = d.workspace_id "
             "JOIN pipeline_stages ns ON ns.id = d.stage_id JOIN pipeline_stages ts ON ts.id = h.stage_id "
             "WHERE d.deleted_at IS NULL AND h.close_date IS NOT NULL AND NOT ts.is_closed "
             f"AND h.valid_from < {at} AND (h.valid_until IS NULL OR h.valid_until >= {at}) "
@@ -62,8 +64,25 @@ def _backfill(dialect: str) -> None:
     )
 
 
+def _midnight_utc(day: str | None, zone: str | None) -> str | None:
+    """As bot/db.py's crm_midnight, which the app's SQLite connections have (alembic's own may not)."""
+    if day is None:
+        return None
+    try:
+        tz: tzinfo = ZoneInfo(zone or "UTC")
+    except (ValueError, ZoneInfoNotFoundError):
+        tz = UTC
+    at = datetime.combine(date.fromisoformat(str(day)[:10]), time(0), tz).astimezone(UTC)
+    return at.strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
 def upgrade() -> None:
-    dialect = op.get_bind().dialect.name
+    bind = op.get_bind()
+    dialect = bind.dialect.name
+    if dialect == "sqlite":
+        bind.connection.driver_connection.create_function(
+            "crm_midnight", 2, _midnight_utc, deterministic=True
+        )
     op.create_table(
         "deal_forecast_marks",
         sa.Column("workspace_id", sa.Integer(), nullable=False),
@@ -101,16 +120,9 @@ def upgrade() -> None:
         ],
         unique=False,
     )
-    op.create_index(
-        "ix_deal_stage_changes_valid",
-        "deal_stage_changes",
-        ["workspace_id", "valid_from", "deal_id"],
-        unique=False,
-    )
     op.execute("ANALYZE deal_forecast_marks")
 
 
 def downgrade() -> None:
-    op.drop_index("ix_deal_stage_changes_valid", table_name="deal_stage_changes")
     op.drop_index("ix_deal_forecast_marks_read", table_name="deal_forecast_marks")
     op.drop_table("deal_forecast_marks")
