@@ -80,9 +80,9 @@ def upgrade() -> None:
     bind = op.get_bind()
     dialect = bind.dialect.name
     if dialect == "sqlite":
-        bind.connection.driver_connection.create_function(
-            "crm_midnight", 2, _midnight_utc, deterministic=True
-        )
+        raw = bind.connection.driver_connection
+        assert raw is not None
+        raw.create_function("crm_midnight", 2, _midnight_utc, deterministic=True)
     op.create_table(
         "deal_forecast_marks",
         sa.Column("workspace_id", sa.Integer(), nullable=False),
