@@ -605,7 +605,11 @@ def seed(
                     )
         if pg:
             with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-                conn.execute(text("VACUUM ANALYZE companies, contacts, deals, users, company_activity, forecast_totals"))
+                conn.execute(
+                    text(
+                        "VACUUM ANALYZE companies, contacts, deals, users, company_activity, forecast_totals"
+                    )
+                )
         else:
             # Committed: in a connection that is only closed, the statistics were rolled back with its
             # transaction, and without them SQLite read a million deals for one contact's card.

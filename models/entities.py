@@ -985,7 +985,6 @@ class PipelineTotal(WorkspaceScoped, Base):
     amount: Mapped[Decimal] = mapped_column(Numeric(16, 2), default=Decimal(0))
 
 
-
 class ForecastTotal(WorkspaceScoped, Base):
     """Running count and amount of deals per month of expected close, stage, owner, currency and forecast
     category, so the forecast reads its whole months without grouping every open deal. Deals without an

@@ -65,7 +65,9 @@ def _amount(value: Any) -> Decimal:
 def _counted(obj: Deal) -> Key | None:
     if obj.deleted_at is not None:
         return None
-    return key(obj.workspace_id, obj.close_date, obj.stage_id, obj.owner_id, obj.currency, obj.forecast_category)
+    return key(
+        obj.workspace_id, obj.close_date, obj.stage_id, obj.owner_id, obj.currency, obj.forecast_category
+    )
 
 
 def _before_flush(session: Session, _context: Any, _instances: Any) -> None:
@@ -159,7 +161,14 @@ def apply(conn: Connection, changes: Deltas) -> None:
         amount=bindparam("f_amount"),
     )
     stmt = stmt.on_conflict_do_update(
-        index_elements=["workspace_id", "close_month", "stage_id", "owner_key", "currency", "forecast_category"],
+        index_elements=[
+            "workspace_id",
+            "close_month",
+            "stage_id",
+            "owner_key",
+            "currency",
+            "forecast_category",
+        ],
         set_={
             "deals": ForecastTotal.deals + stmt.excluded.deals,
             "amount": ForecastTotal.amount + stmt.excluded.amount,

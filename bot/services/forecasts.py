@@ -133,7 +133,9 @@ def forecast(
     by_bucket: list[Slice] = [Slice() for _ in periods]
     categories: dict[str, Slice] = {c: Slice() for c in FORECAST_CATEGORIES}
     unweighted = 0
-    for stage_id, currency, close_date, category, count, amount in _open_deals(s, open_ids, start, end, owner):
+    for stage_id, currency, close_date, category, count, amount in _open_deals(
+        s, open_ids, start, end, owner
+    ):
         n, value = int(count), Decimal(amount or 0)
         probability = by_id[stage_id].probability
         stages[stage_id] = stages[stage_id].plus(n, currency, value, probability)
@@ -216,7 +218,7 @@ def _open_deals(
         )
         if owner is not None:
             d = d.where(Deal.owner_id == owner.id)
-        rows.extend(s.execute(d).tuples())
+        rows.extend((st, cur, day, cat, n, amt) for st, cur, day, cat, n, amt in s.execute(d).tuples() if day)
     return rows
 
 

@@ -182,7 +182,7 @@ def _adjust_totals(op: Op, rows: Sequence[RowMapping], stage_after: Any) -> None
             if at is not None:
                 forecast[at][0] += sign
                 forecast[at][1] += sign * amount
-    changes = {k: v for k, v in forecast.items() if v[0] or v[1]}
-    if changes:
+    moved = {k: v for k, v in forecast.items() if v[0] or v[1]}
+    if moved:
         # Now, not as the op commits: the stage the deals left may be removed before then.
-        forecast_totals.apply(op.session.connection(), changes)
+        forecast_totals.apply(op.session.connection(), moved)

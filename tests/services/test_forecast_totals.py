@@ -58,7 +58,10 @@ def rebuilt(crm: CRM, workspace_id: int) -> dict[tuple[object, ...], tuple[int, 
     with crm.sessions() as s:
         forecast_totals.rebuild(s.connection(), workspace_id)
         rows = {
-            (r.close_month, r.stage_id, r.owner_key, r.currency, r.forecast_category): (r.deals, Decimal(r.amount))
+            (r.close_month, r.stage_id, r.owner_key, r.currency, r.forecast_category): (
+                r.deals,
+                Decimal(r.amount),
+            )
             for r in s.scalars(select(ForecastTotal).where(ForecastTotal.workspace_id == workspace_id))
         }
         s.rollback()
@@ -88,7 +91,9 @@ def test_totals_follow_every_kind_of_deal_write_and_its_undo(engine: Engine) -> 
     b = crm.create_deal(
         ann, "Acme pilot", company="Acme", amount="700", close_date="2026-04-28", stage="demo", owner="UBOB"
     ).deal
-    g = crm.create_deal(ann, "Globex order", company="Globex", amount="100", currency="EUR", close_date="2026-05-02")
+    g = crm.create_deal(
+        ann, "Globex order", company="Globex", amount="100", currency="EUR", close_date="2026-05-02"
+    )
     crm.create_deal(ann, "Undated", amount="10")  # no expected close date: counts nowhere
     assert a and b and g.deal
     april, may, june = date(2026, 4, 1), date(2026, 5, 1), date(2026, 6, 1)
@@ -186,7 +191,9 @@ def test_totals_follow_an_import_and_its_undo(engine: Engine, tmp_path: Path) ->
     assert first.created == 2
     assert len(same(crm, ann)) == 3
     changed = tmp_path / "changed.csv"
-    changed.write_text("Deal Name,Amount,Stage,Company,Close Date\nAcme renewal,60000,proposal,Acme,2026-06-01\n")
+    changed.write_text(
+        "Deal Name,Amount,Stage,Company,Close Date\nAcme renewal,60000,proposal,Acme,2026-06-01\n"
+    )
     second = imp.run(ann, changed, "deal", mode="update")
     assert second.updated == 1
     assert same(crm, ann)[(date(2026, 6, 1), "proposal", "UANN", "USD", "pipeline")] == (1, Decimal("60000"))
@@ -226,9 +233,13 @@ def _expected(crm: CRM, actor: Actor, start: date, end: date, owner: str | None)
         by_stage[st.name] = by_stage[st.name].plus(1, d.currency, amount, st.probability)
         i = next(i for i, (a, b) in enumerate(periods) if a <= d.close_date <= b)  # type: ignore[operator]
         by_bucket[i] = by_bucket[i].plus(1, d.currency, amount, st.probability)
-        categories[d.forecast_category] = categories[d.forecast_category].plus(1, d.currency, amount, st.probability)
+        categories[d.forecast_category] = categories[d.forecast_category].plus(
+            1, d.currency, amount, st.probability
+        )
     lines = [ForecastStage(name, None, sl.deals, sl.amounts, sl.weighted) for name, sl in by_stage.items()]
-    return Forecast(start, end, lines, [(a, b, sl) for (a, b), sl in zip(periods, by_bucket, strict=True)], categories)
+    return Forecast(
+        start, end, lines, [(a, b, sl) for (a, b), sl in zip(periods, by_bucket, strict=True)], categories
+    )
 
 
 def test_the_forecast_reads_whole_months_kept_and_the_edges_from_the_deals_alike(engine: Engine) -> None:
