@@ -175,6 +175,21 @@ def test_totals_follow_a_stage_removed_with_its_deals_moved_and_put_back(engine:
     crm.undo(ann, removed.op_id)
     assert same(crm, ann) == before
 
+    # A deal moved into another pipeline, then that pipeline removed with its deals moved back; undone.
+    # (Compared by stage id: the new pipeline's stages have the same keys.)
+    first = kept(crm, ann.workspace_id)
+    crm.add_pipeline(ann, "Renewals", renewal=True)
+    crm.move_deal_to_pipeline(ann, "Deal 1", "Renewals")
+    same(crm, ann)
+    moved = kept(crm, ann.workspace_id)
+    assert sum(n for n, _ in moved.values()) == 3 and moved != first
+    gone = crm.remove_pipeline(ann, "Renewals", move_to="demo")
+    same(crm, ann)
+    assert kept(crm, ann.workspace_id) == first
+    crm.undo(ann, gone.op_id)
+    same(crm, ann)
+    assert kept(crm, ann.workspace_id) == moved
+
 
 def test_totals_follow_an_import_and_its_undo(engine: Engine, tmp_path: Path) -> None:
     clock = ManualClock(START)
