@@ -29,7 +29,7 @@ from sqlalchemy import Engine, Table, delete, func, insert, select, text, update
 
 from bot.db import make_engine
 from bot.migrate import upgrade
-from bot.services import company_activity, funnel_rows, namewords, totals
+from bot.services import company_activity, forecast_totals, funnel_rows, namewords, totals
 from bot.services.text import fold
 from models import (
     AuditEvent,
@@ -588,6 +588,8 @@ def seed(
         with engine.begin() as conn:
             # The deals bypassed the ORM, so the pipeline's running totals are counted here once.
             totals.rebuild(conn, ws_id)
+            # And the forecast's, per month of expected close.
+            forecast_totals.rebuild(conn, ws_id)
             # The funnel's rows of each deal, from the deals (their history comes with --history-only).
             funnel_rows.rebuild(conn, ws_id)
             # When each company's deals were last active (the customers gone quiet).
@@ -603,7 +605,11 @@ def seed(
                     )
         if pg:
             with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-                conn.execute(text("VACUUM ANALYZE companies, contacts, deals, users, company_activity"))
+                conn.execute(
+                    text(
+                        "VACUUM ANALYZE companies, contacts, deals, users, company_activity, forecast_totals"
+                    )
+                )
         else:
             # Committed: in a connection that is only closed, the statistics were rolled back with its
             # transaction, and without them SQLite read a million deals for one contact's card.

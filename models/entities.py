@@ -1026,6 +1026,29 @@ class PipelineTotal(WorkspaceScoped, Base):
     amount: Mapped[Decimal] = mapped_column(Numeric(16, 2), default=Decimal(0))
 
 
+class ForecastTotal(WorkspaceScoped, Base):
+    """Running count and amount of deals per month of expected close, stage, owner, currency and forecast
+    category, so the forecast reads its whole months without grouping every open deal. Deals without an
+    expected close date and deleted deals count nowhere. Kept in the same transaction as each deal write
+    (``bot/services/forecast_totals.py``)."""
+
+    __tablename__ = "forecast_totals"
+    __table_args__ = (tenant_key("forecast_totals", "stage_id", "pipeline_stages", ondelete="CASCADE"),)
+
+    workspace_id: Mapped[int] = mapped_column(
+        ForeignKey("workspaces.id", ondelete="CASCADE"), primary_key=True
+    )
+    # The first day of the month of the deals' expected close date: the forecast reads a range of them.
+    close_month: Mapped[date] = mapped_column(Date, primary_key=True)
+    stage_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    # The owner's user id, or 0 for deals without one (a key column cannot hold NULL).
+    owner_key: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    currency: Mapped[str] = mapped_column(String(3), primary_key=True)
+    forecast_category: Mapped[str] = mapped_column(String(16), primary_key=True)
+    deals: Mapped[int] = mapped_column(Integer, default=0)
+    amount: Mapped[Decimal] = mapped_column(Numeric(16, 2), default=Decimal(0))
+
+
 NAMED_TABLES = ("contacts", "companies", "deals")
 
 

@@ -29,7 +29,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.services import company_activity, funnel_rows, namewords, totals
+from bot.services import company_activity, forecast_totals, funnel_rows, namewords, totals
 from bot.services.base import UNSET, Actor, Ref, ServiceBase
 from bot.services.companies import Companies
 from bot.services.contacts import Contacts
@@ -98,6 +98,8 @@ class CRM(ServiceBase):
         funnel_rows.track(sessions)
         company_activity.track(sessions)
         namewords.track(sessions)
+        # Last: it flushes as the session commits, after the others' commit-time writes.
+        forecast_totals.track(sessions)
         # The services read the time through self.now, so a clock set on the CRM later (a test's, the
         # console's) is theirs too.
         now = self.now

@@ -26,7 +26,7 @@ from bot.services.base import Actor
 from bot.services.reports import bounds, in_pipeline, previous
 from bot.services.stages import stage_label, workspace_stages
 from bot.services.views import Amounts, add_amounts
-from models import Deal, DealStageChange, Pipeline, PipelineStage, User, Workspace
+from models import Deal, DealStageChange, ForecastTotal, Pipeline, PipelineStage, User, Workspace
 from models.entities import FORECAST_CATEGORIES
 
 
@@ -125,26 +125,7 @@ def forecast(
     # Stages in pipeline order; named after their pipeline when several are added up, so that two
     # pipelines' stages of one name are never one line.
     known = workspace_stages(s, actor.workspace_id, pipeline.id if pipeline is not None else None)
-    # The open stages (of the pipeline) by id: the deals are read from ix_deals_forecast alone, with no
-    # join to their stages.
-    q = (
-        select(
-            Deal.stage_id,
-            Deal.currency,
-            Deal.close_date,
-            Deal.forecast_category,
-            func.count(),
-            func.sum(Deal.amount),
-        )
-        .where(
-            Deal.stage_id.in_([st.id for st in known if not st.is_closed]),
-            Deal.close_date >= start,
-            Deal.close_date <= end,
-        )
-        .group_by(Deal.stage_id, Deal.currency, Deal.close_date, Deal.forecast_category)
-    )
-    if owner is not None:
-        q = q.where(Deal.owner_id == owner.id)
+    open_ids = [st.id for st in known if not st.is_closed]
     several = pipeline is None and len({st.pipeline_id for st in known}) > 1
     place = {st.id: i for i, st in enumerate(known)}
     by_id = {st.id: st for st in known}
@@ -153,7 +134,9 @@ def forecast(
     by_bucket: list[Slice] = [Slice() for _ in periods]
     categories: dict[str, Slice] = {c: Slice() for c in FORECAST_CATEGORIES}
     unweighted = 0
-    for stage_id, currency, close_date, category, count, amount in s.execute(q):
+    for stage_id, currency, close_date, category, count, amount in _open_deals(
+        s, open_ids, start, end, owner
+    ):
         n, value = int(count), Decimal(amount or 0)
         probability = by_id[stage_id].probability
         stages[stage_id] = stages[stage_id].plus(n, currency, value, probability)
@@ -178,6 +161,70 @@ def forecast(
         hindsight,
         tuple(dict.fromkeys(st.pipeline.name for st in known)) if several else (),
     )
+
+
+def _next_month(d: date) -> date:
+    return date(d.year + d.month // 12, d.month % 12 + 1, 1)
+
+
+def _open_deals(
+    s: Session, open_ids: list[int], start: date, end: date, owner: User | None
+) -> list[tuple[int, str, date, str, int, Any]]:
+    """The open deals (of these stages) expected to close from ``start`` to ``end``, counted and summed
+    per stage, currency, day (the month's first for whole months) and forecast category.
+
+    The whole months of the period are read from the kept totals (bot/services/forecast_totals.py: a few
+    thousand rows), the days before the first and after the last of them (a period of weeks, or one not
+    starting on the 1st) from the deals themselves, by ix_deals_forecast alone."""
+    first = start if start.day == 1 else _next_month(start)  # the first whole month's first day
+    after = _next_month(end)  # the day after the last whole month
+    if after.toordinal() - 1 != end.toordinal():
+        after = _month_start(end)
+    if first < after:
+        edges = [(start, date.fromordinal(first.toordinal() - 1))] if start < first else []
+        edges += [(after, end)] if after <= end else []
+    else:  # no whole month: the period is read from the deals alone
+        edges = [(start, end)]
+    rows: list[tuple[int, str, date, str, int, Any]] = []
+    if first < after:
+        T = ForecastTotal
+        q = (
+            select(
+                T.stage_id,
+                T.currency,
+                T.close_month,
+                T.forecast_category,
+                func.sum(T.deals),
+                func.sum(T.amount),
+            )
+            .where(T.stage_id.in_(open_ids), T.close_month >= first, T.close_month < after)
+            .group_by(T.stage_id, T.currency, T.close_month, T.forecast_category)
+        )
+        if owner is not None:
+            q = q.where(T.owner_key == owner.id)
+        rows.extend(r for r in s.execute(q).tuples() if r[4])
+    for a, b in edges:
+        # The open stages (of the pipeline) by id: no join to their stages.
+        d = (
+            select(
+                Deal.stage_id,
+                Deal.currency,
+                Deal.close_date,
+                Deal.forecast_category,
+                func.count(),
+                func.sum(Deal.amount),
+            )
+            .where(Deal.stage_id.in_(open_ids), Deal.close_date >= a, Deal.close_date <= b)
+            .group_by(Deal.stage_id, Deal.currency, Deal.close_date, Deal.forecast_category)
+        )
+        if owner is not None:
+            d = d.where(Deal.owner_id == owner.id)
+        rows.extend((st, cur, day, cat, n, amt) for st, cur, day, cat, n, amt in s.execute(d).tuples() if day)
+    return rows
+
+
+def _first(item: tuple[tuple[int, str, int | None], Slice]) -> int:
+    return item[0][0]
 
 
 def _hindsight(

@@ -5,8 +5,8 @@ One UPDATE moves them (the deleted ones too, so the stage can go and a deal rest
 each deal still gets its own audit event (its timeline says who moved it and from where), written in one
 insert with the op's others. The Undo reads the deals of a run of such events in a few reads, checks each
 is still as the move left it (else it refuses, naming the field, as any undo does), and writes them back
-with one statement per shape of change. The running pipeline totals are adjusted by the same deltas
-(bot/services/totals.py sees no flush here).
+with one statement per shape of change. The running pipeline totals and the forecast's are adjusted by
+the same deltas (bot/services/totals.py and forecast_totals.py see no flush here).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from typing import Any, cast
 
 from sqlalchemy import RowMapping, Table, bindparam, select, text, update
 
-from bot.services import totals
+from bot.services import forecast_totals, totals
 from bot.services.base import Op, from_json, to_json
 from bot.services.errors import Conflict
 from models import AuditEvent, Deal, PipelineStage
@@ -30,7 +30,16 @@ MOVED = ("stage_id", "stage_changed_at", "closed_at", "closed_by_id")
 # Deals read per statement (SQLite's bound-parameter limit is far above it).
 CHUNK = 500
 _D = cast(Table, Deal.__table__)
-_READ = (_D.c.id, _D.c.owner_id, _D.c.currency, _D.c.amount, _D.c.deleted_at, *(_D.c[k] for k in MOVED))
+_READ = (
+    _D.c.id,
+    _D.c.owner_id,
+    _D.c.currency,
+    _D.c.amount,
+    _D.c.deleted_at,
+    _D.c.close_date,
+    _D.c.forecast_category,
+    *(_D.c[k] for k in MOVED),
+)
 
 
 def is_move(event: AuditEvent) -> bool:
@@ -161,3 +170,19 @@ def _adjust_totals(op: Op, rows: Sequence[RowMapping], stage_after: Any) -> None
     changes = {k: v for k, v in deltas.items() if v[0] or v[1]}
     if changes:
         totals.apply(op.session.connection(), changes)
+    forecast: forecast_totals.Deltas = defaultdict(lambda: [0, Decimal(0)])
+    for row in rows:
+        if row["deleted_at"] is not None:
+            continue
+        amount = Decimal(str(row["amount"])) if row["amount"] is not None else Decimal(0)
+        for stage, sign in ((row["stage_id"], -1), (stage_after(row), 1)):
+            at = forecast_totals.key(
+                ws, row["close_date"], stage, row["owner_id"], row["currency"], row["forecast_category"]
+            )
+            if at is not None:
+                forecast[at][0] += sign
+                forecast[at][1] += sign * amount
+    moved = {k: v for k, v in forecast.items() if v[0] or v[1]}
+    if moved:
+        # Now, not as the op commits: the stage the deals left may be removed before then.
+        forecast_totals.apply(op.session.connection(), moved)

@@ -139,3 +139,54 @@ def test_crm_forecast_is_the_forecast_report_not_the_pipeline(slack: SlackHTTP) 
         assert "weighted" in shown, shown
     shown = text_of(slack.command("forecast"))
     assert "1 deal · $10,000* expected to close, *$6,000* weighted" in shown, shown
+
+
+def test_periods_that_begin_or_end_part_way_through_a_month_count_each_day_once(slack: SlackHTTP) -> None:
+    """The whole months of a period are read from the kept totals, the days before and after them from the
+    deals: a deal expected on the first or last day of a month, or of the period, is counted once, and one
+    a day outside it not at all."""
+    slack.command("help")
+    slack.command("help", user=BOB)
+    _at(slack, datetime(2026, 8, 3, 15, 0, tzinfo=UTC))
+    slack.command("deal add Too Early $1k close 2026-08-20")  # the day before the last 90 days
+    slack.command("deal add August Edge $2k close 2026-08-21")  # their first day
+    slack.command("deal add September End $4k close 2026-09-30")
+    slack.command("deal move September End proposal")
+    slack.command("deal add October First €5k close 2026-10-01", user=BOB)
+    slack.command("deal move October First proposal", user=BOB)
+    slack.command("deal category October First best case", user=BOB)
+    slack.command("deal add Initech Renewal $8k close 2026-11-18")  # their last day
+    slack.command("deal category Initech Renewal commit")
+    slack.command("deal add Umbrella Deal $16k close 2026-11-19")
+    slack.command("deal move Umbrella Deal proposal")
+    slack.command("deal add Hooli Push $32k close 2026-11-16")
+    slack.command("deal move Hooli Push negotiation")
+    slack.command("deal add Already Won $64k close 2026-11-17")
+    slack.command("deal move Already Won won")  # won: in no forecast
+    _at(slack, datetime(2026, 11, 18, 15, 0, tzinfo=UTC))
+
+    # 21 August to 18 November: part of August, September and October whole, part of November; by quarter.
+    shown = text_of(slack.dm("forecast for the last 90 days"))
+    assert "Fri 21 Aug – Wed 18 Nov 2026" in shown, shown
+    assert "*5 deals · $46,000 + €5,000* expected to close, *$29,000 + €3,000* weighted" in shown, shown
+    assert "• Lead: 2 deals · $10,000 · weighted $1,000 at 10%" in shown, shown
+    assert "• Proposal: 2 deals · $4,000 + €5,000 · weighted $2,400 + €3,000 at 60%" in shown, shown
+    assert "• Negotiation: 1 deal · $32,000 · weighted $25,600 at 80%" in shown, shown
+    assert "• Q3 2026: 2 deals · $6,000 · weighted $2,600" in shown, shown
+    assert "• Q4 2026: 3 deals · $40,000 + €5,000 · weighted $26,400 + €3,000" in shown, shown
+    assert "• Pipeline: 3 deals · $38,000 · weighted $28,200" in shown, shown
+    assert "• Best case: 1 deal · €5,000 · weighted €3,000" in shown, shown
+    assert "• Commit: 1 deal · $8,000 · weighted $800" in shown, shown
+
+    # October whole, November to today.
+    shown = text_of(slack.dm("forecast quarter to date"))
+    assert "*3 deals · $40,000 + €5,000* expected to close, *$26,400 + €3,000* weighted" in shown, shown
+    assert "• Oct 2026: 1 deal · €5,000 · weighted €3,000" in shown, shown
+    assert "• Nov 2026: 2 deals · $40,000 · weighted $26,400" in shown, shown
+
+    # No whole month: Monday 16 to Sunday 22 November.
+    shown = text_of(slack.dm("forecast this week"))
+    assert "*3 deals · $56,000* expected to close, *$36,000* weighted" in shown, shown
+    assert "• Lead: 1 deal · $8,000 · weighted $800 at 10%" in shown, shown
+    assert "• Proposal: 1 deal · $16,000 · weighted $9,600 at 60%" in shown, shown
+    assert "• Negotiation: 1 deal · $32,000 · weighted $25,600 at 80%" in shown, shown

@@ -750,3 +750,33 @@ def test_company_activity_is_filled_from_the_deals_already_there(start: Starts) 
     upgrade(engine, "head")
     crm = CRM(make_session_factory(engine))
     assert kept(crm, ann.workspace_id) == before == recounted(crm, ann.workspace_id)
+
+
+def test_forecast_totals_are_filled_from_the_deals_already_there(start: Starts) -> None:
+    """Deals made before 0040: counted per month of expected close, stage, owner, currency and category,
+    as the services keep them from then on (deleted and undated deals nowhere); down and up again, the
+    same."""
+    from datetime import UTC, datetime
+    from decimal import Decimal
+
+    from bot.db import make_session_factory
+    from bot.services import CRM
+    from tests.services.test_forecast_totals import kept, recounted
+
+    engine = start.empty()
+    crm = CRM(make_session_factory(engine), clock=lambda: datetime(2026, 11, 2, 15, 0, tzinfo=UTC))
+    ann = crm.register_user("T1", "UANN", name="Ann", tz="UTC", role="admin")
+    crm.create_deal(ann, "Acme renewal", amount="100", close_date="2026-12-01")
+    crm.create_deal(ann, "Acme pilot", amount="5.5", close_date="2026-12-31", stage="demo")
+    made = crm.create_deal(ann, "Globex order", amount="50", currency="EUR", close_date="2027-01-10").deal
+    assert made is not None
+    crm.categorize_deal(ann, made.id, "commit")
+    crm.create_deal(ann, "Gone", amount="7", close_date="2026-12-05")
+    crm.delete_record(ann, "deal", "Gone")
+    crm.create_deal(ann, "Undated", amount="1")
+    before = kept(crm, ann.workspace_id)
+    assert sorted(before.values()) == [(1, Decimal("5.50")), (1, Decimal("50.00")), (1, Decimal("100.00"))]
+    downgrade(engine, "0039")
+    upgrade(engine, "head")
+    crm = CRM(make_session_factory(engine))
+    assert kept(crm, ann.workspace_id) == before == recounted(crm, ann.workspace_id)

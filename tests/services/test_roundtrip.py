@@ -45,6 +45,8 @@ from models import (
     Workspace,
 )
 from tests.services.test_company_activity import kept, recounted
+from tests.services.test_forecast_totals import kept as forecast_kept
+from tests.services.test_forecast_totals import recounted as forecast_recounted
 from tests.services.test_funnel_rows import same as funnel_same
 from tests.support.feedback_rows import same
 
@@ -772,6 +774,8 @@ def test_the_history_comes_back_with_the_records(
     assert past(crm, ann2) == reports
     # When each company's deals were last active is kept for what the zip brought (the customers report).
     assert kept(crm, ann2.workspace_id) == recounted(crm, ann2.workspace_id) != {}
+    # And the forecast's totals per month of expected close.
+    assert forecast_kept(crm, ann2.workspace_id) == forecast_recounted(crm, ann2.workspace_id) != {}
 
     with crm.sessions() as s:
         t1, t2 = (s.scalar(select(Workspace.id).where(Workspace.team_id == t)) for t in ("T1", "T2"))
@@ -830,6 +834,7 @@ def test_the_history_comes_back_with_the_records(
     # Nor of what the funnel kept of them.
     assert set(funnel_same(crm, ann2)["deals"]) == set(left.values())
     assert kept(crm, ann2.workspace_id) == recounted(crm, ann2.workspace_id)
+    assert forecast_kept(crm, ann2.workspace_id) == forecast_recounted(crm, ann2.workspace_id)
     # The exporting workspace is as it was.
     assert {ref: history_text(crm, ann, kind, ref) for kind, ref in HISTORIES} == histories
     assert past(crm, ann) == reports

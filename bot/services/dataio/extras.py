@@ -14,7 +14,7 @@ Webhook endpoints leave without their signing secrets: an import registers each 
 new secret, to be turned on once its receiver has been given that secret.
 
 Left out as the bot's own running state, rebuilt or meaningless elsewhere: the outbox (``deliveries``),
-processed requests, scheduler leases and heartbeats, pipeline totals, name words, the stage history
+processed requests, scheduler leases and heartbeats, pipeline and forecast totals, name words, the stage history
 (rebuilt from the deals), Slack installations and tokens, and the import bookkeeping of this workspace
 (its imports are listed in ``imports.csv`` for the record).
 """

@@ -22,7 +22,7 @@ from sqlalchemy import select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.services import company_activity, namewords, policy, stage_history, totals
+from bot.services import company_activity, forecast_totals, namewords, policy, stage_history, totals
 from bot.services.base import Actor
 from bot.services.companies import company_key
 from bot.services.dataio import history, matching, teammates
@@ -286,6 +286,7 @@ class Importer:
             result.skipped = result.matching + result.repeated - result.updated
             if record_type == "deal":
                 totals.rebuild(conn, actor.workspace_id)
+                forecast_totals.rebuild(conn, actor.workspace_id)
                 company_activity.rebuild(conn, actor.workspace_id)
             for kind in NAMED.get(record_type, ()):
                 namewords.file_names(conn, actor.workspace_id, kind, result.batch_id)
@@ -428,6 +429,7 @@ class Importer:
             history.undone(conn, actor.workspace_id, batch_id, batch.record_type)
             if batch.record_type == "deal":
                 totals.rebuild(conn, actor.workspace_id)
+                forecast_totals.rebuild(conn, actor.workspace_id)
                 company_activity.rebuild(conn, actor.workspace_id)
             # Last, once nothing of the import names them: the people it added who have done nothing since.
             people = teammates.take_back(self.sessions, conn, actor, batch_id, real_now)
