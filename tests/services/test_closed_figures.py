@@ -210,3 +210,24 @@ def test_closed_figures_follow_every_write_and_the_readers_zone(
     crm.undo(ann, joined.op_id)
     imp.undo(ann, first.batch_id)
     same(crm, ann, spans, (None, "UBOB"))
+
+
+def test_the_sales_cycle_median_is_the_middle_deal_or_the_mean_of_the_middle_two(
+    crm: CRM, ann: Actor
+) -> None:
+    """Odd and even counts, ties and a deal won before it was added (counted as no days): the median is
+    the middle one, or the mean of the middle two, as statistics.median has it."""
+    from statistics import mean, median
+
+    today = crm.now().date()
+    noon = datetime.combine(today, datetime.min.time(), UTC) + timedelta(hours=12)
+    took: list[float] = []
+    for n, days in enumerate((3.5, 10.25, 10.25, 1.0, 40.75, -2.0, 7.0)):
+        made = crm.create_deal(ann, f"Deal {n}", amount=100, stage="won")
+        assert made.deal
+        _set(crm, made.deal.id, created_at=noon - timedelta(days=days), closed_at=noon)
+        took.append(max(days, 0.0))
+        c = crm.cycle(ann, today, today)
+        assert c.won == len(took)
+        assert c.median is not None and abs(c.median - median(took)) < 1e-6, (took, c.median)
+        assert c.average is not None and abs(c.average - mean(took)) < 1e-6
