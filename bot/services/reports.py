@@ -224,11 +224,25 @@ def _closed_keyed(
     closed = [i for i, kind in stages.items() if kind.is_closed]
     if not closed or not spans:
         return []
+    out: list[tuple[int, int, int | None, str, int, Any]] = []
+    # SQLite takes at most 500 terms in one compound SELECT: a long trend's periods a few hundred at a time.
+    for first in range(0, len(spans), _SPANS_AT_ONCE):
+        out += _closed_keyed_part(s, spans[first : first + _SPANS_AT_ONCE], first, owner, closed)
+    return out
+
+
+_SPANS_AT_ONCE = 200
+
+
+def _closed_keyed_part(
+    s: Session, spans: list[tuple[datetime, datetime]], first: int, owner: User | None, closed: list[int]
+) -> list[tuple[int, int, int | None, str, int, Any]]:
+    """:func:`_closed_keyed` for a few hundred spans, the first of them numbered ``first``."""
     when = Deal.__table__.c.closed_at.type  # type: ignore[attr-defined]
     p = union_all(
         *(
             select(
-                literal(i).label("i"),
+                literal(first + i).label("i"),
                 bindparam(f"since_{i}", since, type_=when).label("since"),
                 bindparam(f"until_{i}", until, type_=when).label("until"),
             )

@@ -231,3 +231,15 @@ def test_the_sales_cycle_median_is_the_middle_deal_or_the_mean_of_the_middle_two
         assert c.won == len(took)
         assert c.median is not None and abs(c.median - median(took)) < 1e-6, (took, c.median)
         assert c.average is not None and abs(c.average - mean(took)) < 1e-6
+
+
+def test_a_trend_of_hundreds_of_periods_is_read_whole(crm: CRM, ann: Actor) -> None:
+    """A trend over a long span (a quarter at a time since 1850) reads every period: SQLite takes at most
+    500 terms in one compound statement, so the periods are read a few hundred at a time."""
+    today = crm.now().date()
+    made = crm.create_deal(ann, "Old win", amount=100, stage="won")
+    assert made.deal
+    each = [(st.start, st.end) for st in steps(date(1850, 1, 1), today)]
+    assert len(each) > 700
+    per = crm.closed_per_period(ann, each)
+    assert len(per) == len(each) and sum(c.won for c in per) == 1 and per[-1].won == 1
