@@ -76,11 +76,13 @@ CUSTOM_FIELD_KINDS = ("text", "number", "date", "choice")
 CUSTOM_FIELD_RECORDS = ("contact", "company", "deal")
 # PostgreSQL's GIN indexes on the lower-cased tag lists (migration 0016; bot/services/lookup.py tagged):
 # expressions of one database, so written by the migration alone and not declared on the models.
-# So are the partial indexes of tagged contacts and companies in name order (migration 0027).
+# So are the partial indexes of tagged contacts and companies in name order (migration 0027), and
+# SQLite's closed deals by stage, owner and currency (migration 0041; bot/services/reports.py _closed_keyed).
 MIGRATION_ONLY_INDEXES = frozenset(
     {
         *("ix_contacts_tags", "ix_companies_tags", "ix_deals_tags"),
         *("ix_contacts_tagged_name", "ix_companies_tagged_name"),
+        "ix_deals_closed_keys",
     }
 )
 FEEDBACK_SCALES = ("nps", "csat")

@@ -4,7 +4,7 @@ within the longest period that day begins; so last period's forecast reads a per
 every stage change of its deals
 
 Revision ID: 0042
-Revises: 0039
+Revises: 0041
 Create Date: 2026-12-06 23:10:00.000000
 """
 
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0042"
-down_revision: str | None = "0039"
+down_revision: str | None = "0041"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
