@@ -780,3 +780,41 @@ def test_forecast_totals_are_filled_from_the_deals_already_there(start: Starts) 
     upgrade(engine, "head")
     crm = CRM(make_session_factory(engine))
     assert kept(crm, ann.workspace_id) == before == recounted(crm, ann.workspace_id)
+
+
+def test_forecast_marks_are_made_from_the_deals_and_history_already_there(start: Starts) -> None:
+    """Deals and stage history from before 0042, in a team whose days begin in Tokyo: each deal's state
+    at that zone's midnight of the days periods begin on, as the services keep it from then on (what was
+    closed or deleted by then nowhere); down and up again, the same."""
+    from datetime import UTC, datetime
+    from decimal import Decimal
+
+    from bot.clock import ManualClock
+    from bot.db import make_session_factory
+    from bot.services import CRM
+    from tests.services.test_forecast_marks import kept, remade
+
+    engine = start.empty()
+    clock = ManualClock(datetime(2026, 9, 20, 15, 0, tzinfo=UTC))
+    crm = CRM(make_session_factory(engine), clock.now)
+    crm.ensure_workspace("T1", "Tokyo team", default_tz="Asia/Tokyo")
+    ann = crm.register_user("T1", "UANN", name="Ann", tz="Asia/Tokyo", role="admin")
+    big = crm.create_deal(ann, "Big", amount="100", close_date="2026-11-02").deal
+    crm.create_deal(ann, "Euro", amount="50", currency="EUR", close_date="2026-10-05", stage="demo")
+    crm.create_deal(ann, "Gone", amount="7", close_date="2026-10-20")
+    assert big is not None
+    clock.set(datetime(2026, 9, 30, 16, 0, tzinfo=UTC))  # 1 October in Tokyo already
+    crm.update_deal(ann, big.id, stage="negotiation", amount="120")
+    crm.delete_record(ann, "deal", "Gone")
+    before = kept(crm, ann)
+    # Big at Tokyo's midnight of 1 October (15:00 UTC the day before): as made; at the days after, as now.
+    assert {r[0].isoformat(): r[7] for r in before if r[1] == big.id} == {
+        "2026-10-01": Decimal("100"),
+        "2026-11-01": Decimal("120"),
+        "2026-11-02": Decimal("120"),
+    }
+    assert before and before == remade(crm, ann)
+    downgrade(engine, "0041")
+    upgrade(engine, "head")
+    crm = CRM(make_session_factory(engine), clock.now)
+    assert kept(crm, ann) == before == remade(crm, ann)
