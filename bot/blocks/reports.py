@@ -204,12 +204,14 @@ def _bucket(start: date, end: date) -> str:
     return f"Q{(start.month - 1) // 3 + 1} {start.year}"
 
 
-def _hindsight(h: Hindsight, currency: str, today: date) -> list[str]:
+def _hindsight(h: Hindsight, currency: str, today: date, own: bool = False) -> list[str]:
+    """``own``: the look back of the period asked about (it is over), not of the one before."""
     f, w = h.forecast, h.won
     so_far = ", so far" if h.end >= today else ""
+    head = "*As it began*" if own else "*Last period*"
     return [
-        f"*Last period* ({_span(h.start, h.end)}{so_far}): forecast {deals_count(f.deals)} · {moneys(f.amounts, currency)}"
-        f" (weighted {moneys(f.weighted, currency)}) as it began; won {deals_count(w.deals)}"
+        f"{head} ({_span(h.start, h.end)}{so_far}): forecast {deals_count(f.deals)} · {moneys(f.amounts, currency)}"
+        f" (weighted {moneys(f.weighted, currency)}){'' if own else ' as it began'}; won {deals_count(w.deals)}"
         f" · {moneys(w.amounts, currency)}, {h.forecast_won} of them forecast"
     ]
 
@@ -220,9 +222,17 @@ def _forecast(
     f = figures(ctx, "forecast", start, end, owner, pipeline)
     currency = ctx.crm.workspace_currency(ctx.actor)
     whose = _whose(owner)
-    lines = [
-        f"*{deals_count(f.deals)} · {moneys(f.amounts, currency)}* expected to close,"
-        f" *{moneys(f.weighted, currency)}* weighted by stage"
+    today = today_in(ctx.tz, ctx.now())
+    # A period over: first what was forecast as it began and what was won; then what is still open of it.
+    over = f.hindsight is not None and f.hindsight.start == f.start
+    lines = _hindsight(f.hindsight, currency, today, own=True) if f.hindsight is not None and over else []
+    lines += [
+        (
+            f"*Still open: {deals_count(f.deals)} · {moneys(f.amounts, currency)}*,"
+            if over
+            else f"*{deals_count(f.deals)} · {moneys(f.amounts, currency)}* expected to close,"
+        )
+        + f" *{moneys(f.weighted, currency)}* weighted by stage"
     ]
     lines += [
         f"• {st.name}: {deals_count(st.deals)} · {moneys(st.amounts, currency)}"
@@ -239,8 +249,8 @@ def _forecast(
         lines.append(
             f"_{deals_count(f.unweighted_deals)} in stages with no probability count as nothing weighted._"
         )
-    if f.hindsight is not None:
-        lines += _hindsight(f.hindsight, currency, today_in(ctx.tz, ctx.now()))
+    if f.hindsight is not None and not over:
+        lines += _hindsight(f.hindsight, currency, today)
     if f.pipelines:
         lines.append(
             f"_All pipelines: {', '.join(f.pipelines)} (each stage under its pipeline's name);"

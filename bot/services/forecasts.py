@@ -148,8 +148,9 @@ def forecast(
         ForecastStage(stage_label(by_id[k], several), by_id[k].probability, v.deals, v.amounts, v.weighted)
         for k, v in sorted(stages.items(), key=lambda kv: place[kv[0]])
     ]
-    before = previous(start, end)
-    # The period before, once it has begun (still running when the forecast is for one to come).
+    # A period over: what was forecast for it as it began. Else the period before, once it has begun (still
+    # running when the forecast is for one to come).
+    before = (start, end) if end < today else previous(start, end)
     hindsight = _hindsight(s, actor, *before, owner, pipeline) if before[0] <= today else None
     return Forecast(
         start,

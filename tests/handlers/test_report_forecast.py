@@ -116,6 +116,28 @@ def test_last_periods_forecast_as_it_began_against_what_was_won(slack: SlackHTTP
     assert "*Last period* (Thu 1 Oct – Thu 31 Dec 2026, so far)" in shown and expected in shown, shown
 
 
+def test_a_quarter_gone_by_is_what_was_forecast_as_it_began_against_what_was_won(slack: SlackHTTP) -> None:
+    """Asked once the quarter is over, its forecast is its own look back, then what is still open of it
+    (overdue), not the look back of the quarter before."""
+    slack.command("help")
+    _at(slack, datetime(2026, 9, 20, 15, 0, tzinfo=UTC))
+    slack.command("deal add Q4 Big $20k close 2026-11-15")
+    slack.command("deal move Q4 Big negotiation")
+    slack.command("deal add Q4 Small $5k close 2026-12-10")
+    _at(slack, datetime(2026, 11, 5, 15, 0, tzinfo=UTC))
+    slack.command("deal move Q4 Big won")
+    _at(slack, datetime(2027, 1, 5, 15, 0, tzinfo=UTC))
+
+    shown = text_of(slack.dm("what did we forecast last quarter?"))
+    weighted = _weighted(20000, "Negotiation") + _weighted(5000, "Lead")
+    assert (
+        "*As it began* (Thu 1 Oct – Thu 31 Dec 2026): forecast 2 deals · $25,000"
+        f" (weighted {_money(weighted)}); won 1 deal · $20,000, 1 of them forecast"
+    ) in shown, shown
+    assert "*Still open: 1 deal · $5,000*, *$500* weighted by stage" in shown, shown
+    assert "Last period" not in shown, shown
+
+
 def test_a_forecast_asked_without_a_period_looks_over_the_quarter_not_the_days_gone(
     slack: SlackHTTP,
 ) -> None:
