@@ -875,8 +875,9 @@ class DealForecastMark(WorkspaceScoped, Base):
     workspace_id: Mapped[int] = mapped_column(
         ForeignKey("workspaces.id", ondelete="CASCADE"), primary_key=True
     )
-    since_day: Mapped[date] = mapped_column(Date, primary_key=True)
+    # A deal's rows together (they are replaced together whenever it changes).
     deal_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    since_day: Mapped[date] = mapped_column(Date, primary_key=True)
     close_date: Mapped[date] = mapped_column(Date)
     # The owner's user id now, or 0 for deals without one; the pipeline of the stage it is in now.
     owner_key: Mapped[int] = mapped_column(Integer)

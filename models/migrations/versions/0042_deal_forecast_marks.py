@@ -86,8 +86,8 @@ def upgrade() -> None:
     op.create_table(
         "deal_forecast_marks",
         sa.Column("workspace_id", sa.Integer(), nullable=False),
-        sa.Column("since_day", sa.Date(), nullable=False),
         sa.Column("deal_id", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("since_day", sa.Date(), nullable=False),
         sa.Column("close_date", sa.Date(), nullable=False),
         sa.Column("owner_key", sa.Integer(), nullable=False),
         sa.Column("pipeline_id", sa.Integer(), nullable=False),
@@ -101,7 +101,7 @@ def upgrade() -> None:
             name="fk_deal_forecast_marks_workspace_id_workspaces",
             ondelete="CASCADE",
         ),
-        sa.PrimaryKeyConstraint("workspace_id", "since_day", "deal_id", name=op.f("pk_deal_forecast_marks")),
+        sa.PrimaryKeyConstraint("workspace_id", "deal_id", "since_day", name=op.f("pk_deal_forecast_marks")),
     )
     _backfill(dialect)
     op.create_index(
