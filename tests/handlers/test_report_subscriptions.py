@@ -338,3 +338,53 @@ def test_a_rep_refused_stopping_someone_elses_report_is_told_what_was_refused(sl
     assert "Only a manager or an admin can stop a report subscription someone else made" in refused, refused
     assert "post" not in refused, refused
     assert [s.id for s in rows(slack, ReportSubscription)] == [sub.id]
+
+
+def test_cycle_velocity_and_customers_are_posted_with_the_figures_the_deals_make(
+    slack: SlackHTTP, clock: ManualClock, scheduler: Scheduler
+) -> None:
+    """Each subscribed to the channel: posted once at its slot, over last week, with what the two deals Bob
+    won in it make (10 and 14 days from added to won, two new customers) and the one still open; the same
+    figures as asking for last week."""
+    _people(slack)
+    bob = slack.crm.register_user("T1", BOB, name="Bob Rep", tz="Europe/Paris")
+    made = {}
+    for when, title, company, amount in (
+        (datetime(2026, 11, 4, 15, 0, tzinfo=UTC), "Globex pilot", "Globex", "3000"),
+        (datetime(2026, 11, 6, 15, 0, tzinfo=UTC), "Acme renewal", "Acme", "5000"),
+        (datetime(2026, 11, 10, 15, 0, tzinfo=UTC), "Initech order", "Initech", "2000"),
+    ):
+        clock.set(when)
+        deal = slack.crm.create_deal(bob, title, company=company, amount=amount).deal
+        assert deal is not None
+        made[title] = deal.id
+    clock.set(datetime(2026, 11, 16, 15, 0, tzinfo=UTC))
+    slack.crm.update_deal(bob, made["Acme renewal"], stage="won")
+    clock.set(datetime(2026, 11, 18, 15, 0, tzinfo=UTC))
+    slack.crm.update_deal(bob, made["Globex pilot"], stage="won")
+    clock.set(datetime(2026, 11, 20, 15, 0, tzinfo=UTC))
+    for measure in ("cycle", "velocity", "customers"):
+        shown = text_of(slack.command(f"report subscribe {measure} {LEADS} weekly mon 08:30"))
+        assert "First one: Mon 23 Nov 08:30" in shown, shown
+
+    clock.set(datetime(2026, 11, 23, 13, 30, tzinfo=UTC))
+    scheduler.tick()
+    scheduler.tick()
+    posts = [text_of(p) for p in _posts(slack, "C0LEADS01")]
+    assert len(posts) == 3, posts
+    cycle = next(p for p in posts if "sales cycle" in p)
+    assert "*12 days on average* (median 12) from added to won" in cycle and "over 2 deals won" in cycle, (
+        cycle
+    )
+    velocity = next(p for p in posts if "pipeline velocity" in p)
+    # 1 open × 100 % won × $4,000 average ÷ 12 days: $333 a day.
+    assert "*$333 a day*" in velocity and "• USD: 1 deal open × 100% won × $4,000 average" in velocity, (
+        velocity
+    )
+    customers = next(p for p in posts if "customers" in p)
+    assert "*2 customers bought · $8,000* (2 new)" in customers, customers
+    assert "1. Acme: $5,000 over 1 deal won" in customers and "2. Globex: $3,000" in customers, customers
+    for posted, asked in ((cycle, "cycle"), (velocity, "velocity"), (customers, "customers")):
+        answer = text_of(slack.command(f"report {asked} last week"))
+        figures = [line for line in answer.splitlines() if line.startswith(("*", "•", "1.", "2."))]
+        assert figures and all(line in posted for line in figures), (answer, posted)
