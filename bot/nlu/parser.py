@@ -285,6 +285,27 @@ _NOT_CRM = rc.compiled(
     r"headphones|charger|badge|password|train\s+of\s+thought|track\s+of\s+time|the\s+thread)\b"
     # a computer's own task manager or scheduler
     r"|^(?:the\s+|my\s+)?task\s+(?:manager|scheduler|bar)\b"
+    # sport: a team or country that won or lost a match, a final, a league, or by a score
+    r"|\b(?:won|lost|wins|loses|win|lose)\s+(?:the\s+|a\s+|an\s+|our\s+|their\s+|its\s+)?(?:\w+\s+)?(?:derby|league|final|finals|"
+    r"semi-?finals?|quarter-?finals?|cup|match|matches|championship|title|series|race|grand\s+prix|medal|gold|trophy|"
+    r"pennant|super\s+bowl|world\s+cup|world\s+series|playoffs?|tournament|game|games|toss|penalties|shoot-?out)\b(?!-)"
+    r"|\b(?:won|lost|beat|drew)\s+(?:\w+\s+){0,3}?\d{1,2}\s*[-–:]\s*\d{1,2}\b"
+    r"|\b(?:football|soccer|volleyball|basketball|cricket|rugby|hockey|baseball|tennis|handball|netball|f1|formula\s+1|"
+    r"chess|esports|e-sports)\s+(?:team\s+|club\s+|squad\s+|side\s+)?(?:won|lost|wins|loses|beat|lost\s+to)\b"
+    # things that break: "the wifi on floor 3 is dead again", "my phone died"
+    r"|\b(?:my|the|our|your|his|her|this)\s+(?:wi-?fi|internet|network|phone|mobile|cell|laptop|computer|pc|mac|battery|printer|"
+    r"scanner|coffee\s+machine|espresso\s+machine|kettle|fridge|microwave|monitor|screen|vpn|server|mouse|keyboard|headset|"
+    r"headphones|charger|projector|elevator|lift|ac|air\s+con|aircon|heating|car|bike|plant|plants|camera|mic|microphone)\b"
+    r"[^.,;!?]{0,25}?\b(?:is\s+|was\s+|just\s+|has\s+|went\s+|'s\s+)?(?:dead|died|down|broken|broke|dying)\b"
+    # food: the lunch menu, lunch is here
+    r"|\b(?:lunch|dinner|breakfast|brunch|canteen|cafeteria|cafe|café)\s+menu\b"
+    r"|\b(?:lunch|dinner|breakfast|pizza|food|coffee)\s+(?:is|has)\s+(?:here|arrived|served|ready)\b"
+    # quotas of office things: parking, leave, printing
+    r"|\b(?:parking|gym|leave|vacation|pto|holiday|printing|print|coffee|snack|desk|meeting[\s-]room|locker|visitor)\s+quotas?\b"
+    # a build's pipeline failing in its own ways
+    r"|\b(?:build|deploy|deployment|test|tests|lint|release|docker)\s+(?:stage|step|job)s?\s+(?:of|in)\s+(?:the\s+|our\s+|my\s+)?pipeline\b"
+    r"|\bpipeline\b[^.!?]{0,40}\b(?:keeps\s+)?(?:timing\s+out|times\s+out|timed\s+out|keeps\s+failing|is\s+flaky|"
+    r"flaking|keeps\s+crashing)\b"
 )
 
 
@@ -1126,6 +1147,9 @@ _LEADING_MENTIONS = rc.compiled(r"^\s*(?:<@[UW][A-Z0-9]+(?:\|[^>]*)?>[\s,:;\-]*)
 _QUESTION_OR_THANKS = rc.compiled(
     r"(?:do|does|did|is|are|was|were|have|has|what|what's|whats|who|who's|where|when|which|how|how's|any|anyone)\b"
     r"(?!.*\b(?:remind|todo|to-do|follow[\s-]?up|task)\b).*\?\s*$"
+    # thanks or praise for something ("<@U1> thanks for the cake!"): said to them, asking nothing
+    r"|(?:thanks|thank\s+you|thx|ty|cheers|kudos|congrats|congratulations|great\s+job|nice\s+work|well\s+done|"
+    r"shout[\s-]?out)\b(?!.*\b(?:remind|todo|to-do|follow[\s-]?up|task|please|pls|can\s+you|could\s+you)\b)[^?]*$"
 )
 
 # What only reads: a question asked of the bot may be answered, never turned into a write

@@ -530,6 +530,15 @@ def _who_gave(m: Msg, slots: Slots) -> None:
     )
     if not company and card:
         company = card.group("c")  # "Jörg Wendland, Hansa Kältetechnik, 6": name, company, score
+    tail = rc.match(
+        r"\s*,\s*(?!(?:She|He|They|We|It|I|You|Said|Says|Who|Which|That|And|But|So|Very|Not|Loved|Hated|Happy|"
+        r"Unhappy|Furious|Thrilled|Score|Scored|NPS|CSAT)\b)(?P<c>[A-Z][^,;:\d]{1,60}?)\s*(?:[.!]*\s*$|\s+[-–—]\s+)",
+        m.text[end:],
+    )
+    if not company and tail and not person_like(tail.group("c"), default=False):
+        company = tail.group("c")  # "nps 9 from Ahmed Hassan, Fawry — loves it": name, then the company
+        if "." in company.split()[-1] and m.text[end + tail.end("c") : end + tail.end("c") + 1] == ".":
+            company += "."  # "Grupo Bimbo S.A.B. de C.V.": a dotted form keeps its last dot
     sc = _SCALE_WORD.search(m.low, end)
     between = tidy(m.text[end : sc.start()]) if sc else ""
     if (
