@@ -319,7 +319,11 @@ _DEAL_LOST = next(rx for rx in _DEAL_UPDATE if "went with" in rx.pattern)
 
 
 _ACCEPTED = rc.compiled(
-    r"^(?:(?P<p>[A-Z][\w'.\-]*)\s+(?:@|at|from)\s+)?(?P<d>[A-Z][\w&.\-]*(?:['’][A-Z][\w&.\-]*)?(?:\s+[\w&.\-]+){0,3}?)\s+(?:has\s+|have\s+|just\s+|finally\s+)*"
+    # the deal's words are never what someone said of it: "Alice from Umbrella says budget approved" is news
+    r"^(?:(?P<p>[A-Z][\w'.\-]*)\s+(?:@|at|from)\s+)?(?P<d>[A-Z][\w&.\-]*(?:['’][A-Z][\w&.\-]*)?"
+    r"(?:\s+(?!(?i:says|said|say|tells|told|mentioned|mentions|confirmed|confirms|thinks|thought|reports|reported|"
+    r"writes|wrote|hears|heard|the|their|they|our|we|budget|legal|finance|procurement|board|cfo|ceo)\b)[\w&.\-]+){0,3}?)"
+    r"\s+(?:has\s+|have\s+|just\s+|finally\s+)*"
     r"(?:accepted|approved|agreed to|said yes|gave (?:us )?the (?:green light|go-ahead|go ahead)|verbally agreed|"
     r"is a go|are a go|signed(?!\s+(?i:(?:the|an|a|our)\s+)?(?i:m?nda|dpa|baa|loi|pilot|eval|trial|poc)\b)|inked)\b"
 )
