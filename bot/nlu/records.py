@@ -805,6 +805,13 @@ _COMPANY_UPDATE = [
         rf"\s+(?:web(?:site)?\s+(?=domain|address|url))?{_COMPANY_FIELD}\s*(?:to|:|,|-|—|is|of|=|->)?\s*(?P<v>.+?)[\s.!]*$",
         re.I,
     ),
+    # "update company Tokopedia, domain is tokopedia.com": the company named after the verb, then the field
+    rc.compiled(
+        rf"^(?:please\s+|pls\s+)?(?:update|edit|set|change|fix|correct)\s+(?:the\s+)?(?:company|account)\s+"
+        rf"(?P<c>[^,:;]+?)\s*[,:;]\s*(?:(?:its|the|their)\s+)?(?:new\s+)?{_COMPANY_FIELD}\s*"
+        r"(?:is\s+now|is|should\s+be|=|:|->|to)?\s*(?P<v>.+?)[\s.!]*$",
+        re.I,
+    ),
     # "Globex - new domain: globex.io", "Globex domain -> globex.io"
     rc.compiled(
         rf"^(?P<c>(?:(?!\b(?:has|have|is|got|was)\b)[^,:;])+?)\s*(?:[:\-–—]\s*|\s)(?:new\s+|updated\s+)?{_COMPANY_FIELD}\s*(?:is\s+now|(?:has\s+)?changed\s+to|is\s+changing\s+to|switched\s+to|should\s+be|is|:|=|->|now)\s*"
