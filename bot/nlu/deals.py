@@ -972,6 +972,13 @@ def rule_create_deal(m: Msg) -> Result | None:
         r"(?:new\s+)?(?:deal|opp|opportunity)\b\s*",
         m.text,
     )
+    if not md and not _UPDATE_CUE.search(m.low):
+        # "£80k deal with Barclays for onboarding automation": the amount first, no verb, then who it is with
+        md = rc.match(
+            r"^(?:an?\s+)?(?:new\s+)?(?P<money>(?:(?:[$€£¥₹₩₺₦₱₪฿₫₽₴]|(?i:[a-z]{1,2})\$|[A-Z]{3})\s?)?\d[\d,.]*\s*[kKmMbB]?)\s+"
+            r"(?:new\s+)?(?:deal|opp|opportunity)\s+(?=(?:with|w/)\s)",
+            m.text,
+        )
     if md:
         got = create_deal_from(m, md.end())
         money = find_money(m.text[md.start("money") : md.end("money")], deal_context=True, exclude=[])
