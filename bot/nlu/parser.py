@@ -331,11 +331,16 @@ def _by_tag(rest_low: str) -> str:
 
 def _command(m: Msg) -> Result | None:
     low = m.low
-    cm = rc.match(r"^(contacts?|deals?|tasks?|todos?|log|pipeline|subscribe|unsubscribe|undo)\b\s*", low)
+    # "any contacts named Olumide?": the same look-up, asked
+    asked = rc.match(
+        r"(?:(?:are\s+there|do\s+we\s+have|have\s+we\s+got|got)\s+)?any\s+(?=contacts?\s+(?:named|called)\s)", low
+    )
+    off = asked.end() if asked else 0
+    cm = rc.match(r"(contacts?|deals?|tasks?|todos?|log|pipeline|subscribe|unsubscribe|undo)\b\s*", low[off:])
     if not cm:
         return None
     verb = cm.group(1)
-    rest_pos = cm.end()
+    rest_pos = off + cm.end()
     rest_low = low[rest_pos:]
     if verb in ("subscribe", "unsubscribe", "undo"):
         return "unknown", 0.5, {}
@@ -711,7 +716,8 @@ RULES = ordered(
             "list_tasks list_records pipeline_summary report log_interaction unknown",
             _command,
             "the old `/crm` verb forms rewritten into words: their first word decides",
-            guard=r"^(?:contacts?|deals?|tasks?|todos?|log|pipeline|subscribe|unsubscribe|undo)\b",
+            guard=r"^(?:(?:(?:are\s+there|do\s+we\s+have|have\s+we\s+got|got)\s+)?any\s+(?=contacts?\s+(?:named|called)\s))?"
+            r"(?:contacts?|deals?|tasks?|todos?|log|pipeline|subscribe|unsubscribe|undo)\b",
         ),
         rule(
             "complete_task",
