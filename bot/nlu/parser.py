@@ -333,7 +333,8 @@ def _command(m: Msg) -> Result | None:
     low = m.low
     # "any contacts named Olumide?": the same look-up, asked
     asked = rc.match(
-        r"(?:(?:are\s+there|do\s+we\s+have|have\s+we\s+got|got)\s+)?any\s+(?=contacts?\s+(?:named|called)\s)", low
+        r"(?:(?:are\s+there|do\s+we\s+have|have\s+we\s+got|got)\s+)?any\s+(?=contacts?\s+(?:named|called)\s)",
+        low,
     )
     off = asked.end() if asked else 0
     cm = rc.match(r"(contacts?|deals?|tasks?|todos?|log|pipeline|subscribe|unsubscribe|undo)\b\s*", low[off:])
