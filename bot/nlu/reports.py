@@ -101,7 +101,7 @@ _ASKED = rc.compiled(
 )
 _MEASURE_FIRST = rc.compiled(
     r"^(?:(?:@[uw][a-z0-9]+|[a-z][\w\-]*)['’]s\s+|[a-z][\w\-]*s['’]\s+|@[uw][a-z0-9]+\s+|(?:my|our|the\s+team's|team|the|this|last|next|"
-    r"pipeline|pipe|sales|deal|average|avg|customer|overall|total)\s+)*"
+    r"pipeline|pipe|sales|deal|average|avg|customer|overall|total|stage|stage[\s\-]to[\s\-]stage|conversion)\s+)*"
     r"(?:(?:q[1-4]|ytd|mtd|qtd|\w+\s+(?:month|quarter|year|week)['’]?s?|month|quarter|year|week|monthly|quarterly|weekly"
     # "January forecast?": a month named before the measure
     r"|(?:jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*(?:['’]s)?|may(?:['’]s)?)(?:\s+20\d\d)?\s+)?"
@@ -452,7 +452,9 @@ _SCALE_WORD = rc.compiled(r"\b(?:nps|csat)\b")
 def _who_gave(m: Msg, slots: Slots) -> None:
     """ "Jane from Acme gave us a 9", "NPS 9 from Jane at Acme", "Acme rated us 4/5", "nps 4 - tom @ hooli"."""
     fm = rc.search(
-        r"\b(?:from|for|by)\s+(?!(?:the\s+)?(?:survey|nps|csat|customer|customers|them|him|her|us)\b)"
+        # "from the team at Embraer": the company the team is at
+        r"\b(?:from|for|by)\s+(?:(?:the|their|our)\s+)?(?:team|folks|people|guys|crew|users|buyers)\s+(?:at|from|@)\s+"
+        r"|\b(?:from|for|by)\s+(?!(?:the\s+)?(?:survey|nps|csat|customer|customers|them|him|her|us)\b)"
         r"|^(?:nps|csat)\s+(?!(?:score|rating|result|response|survey|of|is|was|from|for|by)\b)"
         r"(?=[a-z][\w&.\-]*(?:\s+[a-z][\w&.\-]*){0,2}\s*[:=\-]?\s+\d)",  # "nps Acme 9"
         m.low,
