@@ -30,6 +30,8 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.services.totals import amount_of as _amount
+from bot.services.totals import deals_before_flush
 from models import Deal, ForecastTotal
 
 # workspace, first day of the month of expected close, stage, owner (0: none), currency, category
@@ -58,10 +60,6 @@ def key(
     )
 
 
-def _amount(value: Any) -> Decimal:
-    return Decimal(str(value)) if value is not None else Decimal(0)
-
-
 def _counted(obj: Deal) -> Key | None:
     if obj.deleted_at is not None:
         return None
@@ -70,34 +68,16 @@ def _counted(obj: Deal) -> Key | None:
     )
 
 
-def _before_flush(session: Session, _context: Any, _instances: Any) -> None:
-    ids = [
-        obj.id
-        for obj in list(session.dirty) + list(session.deleted)
-        if isinstance(obj, Deal) and obj.id is not None
-    ]
-    if not ids:
-        session.info[_OLD] = {}
-        return
-    rows = session.execute(
-        select(
-            Deal.id,
-            Deal.workspace_id,
-            Deal.close_date,
-            Deal.stage_id,
-            Deal.owner_id,
-            Deal.currency,
-            Deal.forecast_category,
-            Deal.amount,
-            Deal.deleted_at,
-        )
-        .where(Deal.id.in_(ids))
-        # A deleted deal being restored counts for nothing before this flush, but it is still read.
-        .execution_options(include_deleted=True)
-    ).all()
+def _before_flush(session: Session, flush: Any, _instances: Any) -> None:
+    """What the changed and removed deals counted for before this flush (read once for both totals)."""
     session.info[_OLD] = {
-        r[0]: (None if r[8] is not None else key(r[1], r[2], r[3], r[4], r[5], r[6]), _amount(r[7]))
-        for r in rows
+        i: (
+            None
+            if r.deleted_at is not None
+            else key(r.workspace_id, r.close_date, r.stage_id, r.owner_id, r.currency, r.forecast_category),
+            _amount(r.amount),
+        )
+        for i, r in deals_before_flush(session, flush).items()
     }
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import bindparam, delete, event, func, insert, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -31,37 +31,57 @@ def _key(workspace_id: Any, stage_id: Any, owner_id: Any, currency: Any) -> Key 
     return int(workspace_id), int(stage_id), int(owner_id or 0), str(currency or "USD")
 
 
-def _amount(value: Any) -> Decimal:
+def amount_of(value: Any) -> Decimal:
     return Decimal(str(value)) if value is not None else Decimal(0)
 
 
-def _before_flush(session: Session, _context: Any, _instances: Any) -> None:
-    """What the changed and removed deals counted for before this flush, read from the database
-    (the in-memory history is incomplete for attributes set without being loaded first)."""
+_BEFORE = "_deals_before_flush"
+
+
+def deals_before_flush(session: Session, flush: Any) -> dict[int, Any]:
+    """The changed and removed deals as the database holds them before this flush (the in-memory history
+    is incomplete for attributes set without being loaded first): read once per flush, for every total
+    kept from it (these and bot/services/forecast_totals.py's). Kept with the flush it was read for,
+    compared by identity (the object is held, so a later flush cannot be taken for it)."""
+    cached = session.info.get(_BEFORE)
+    if cached is not None and cached[0] is flush:
+        return cast(dict[int, Any], cached[1])
     ids = [
         obj.id
         for obj in list(session.dirty) + list(session.deleted)
         if isinstance(obj, Deal) and obj.id is not None
     ]
-    if not ids:
-        session.info[_OLD] = {}
-        return
-    rows = session.execute(
-        select(
-            Deal.id,
-            Deal.workspace_id,
-            Deal.stage_id,
-            Deal.owner_id,
-            Deal.currency,
-            Deal.amount,
-            Deal.deleted_at,
-        )
-        .where(Deal.id.in_(ids))
-        # A deleted deal being restored counts for nothing before this flush, but it is still read.
-        .execution_options(include_deleted=True)
-    ).all()
+    rows: dict[int, Any] = {}
+    if ids:
+        for r in session.execute(
+            select(
+                Deal.id,
+                Deal.workspace_id,
+                Deal.stage_id,
+                Deal.owner_id,
+                Deal.currency,
+                Deal.close_date,
+                Deal.forecast_category,
+                Deal.amount,
+                Deal.deleted_at,
+            )
+            .where(Deal.id.in_(ids))
+            # A deleted deal being restored counts for nothing before this flush, but it is still read.
+            .execution_options(include_deleted=True)
+        ):
+            rows[r.id] = r
+    session.info[_BEFORE] = (flush, rows)
+    return rows
+
+
+def _before_flush(session: Session, flush: Any, _instances: Any) -> None:
+    """What the changed and removed deals counted for before this flush."""
     session.info[_OLD] = {
-        r[0]: (None if r[6] is not None else _key(r[1], r[2], r[3], r[4]), _amount(r[5])) for r in rows
+        i: (
+            None if r.deleted_at is not None else _key(r.workspace_id, r.stage_id, r.owner_id, r.currency),
+            amount_of(r.amount),
+        )
+        for i, r in deals_before_flush(session, flush).items()
     }
 
 
@@ -83,12 +103,12 @@ def _after_flush(session: Session, _context: Any) -> None:
 
     for obj in session.new:
         if isinstance(obj, Deal):
-            add(_counted(obj), 1, _amount(obj.amount))
+            add(_counted(obj), 1, amount_of(obj.amount))
     for obj in session.dirty:
         if isinstance(obj, Deal) and obj.id in old:
             before_key, before_amount = old[obj.id]
             after_key = _counted(obj)
-            after_amount = _amount(obj.amount)
+            after_amount = amount_of(obj.amount)
             if before_key != after_key or before_amount != after_amount:
                 add(before_key, -1, -before_amount)
                 add(after_key, 1, after_amount)
